@@ -16,7 +16,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Days, FixedOffset, Months, NaiveDate, NaiveTime, Timelike};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::agency::WorkCalendar;
 use crate::calendar::DayInfo;
@@ -25,7 +25,7 @@ use crate::error::CalendarError;
 use crate::time::to_vn;
 
 /// Đơn vị tính thời hạn — the unit of a time limit, as the national catalogue writes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Unit {
     /// "ngày làm việc"
@@ -203,6 +203,20 @@ fn parse_hundredths(text: &str) -> Option<u32> {
     Some(whole.parse::<u32>().ok()? * 100 + frac)
 }
 
+impl Serialize for Limit {
+    /// A limit is written as the catalogue writes it: "5 ngày làm việc".
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Limit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 impl fmt::Display for Limit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.unit == Unit::SameDay {
@@ -224,7 +238,7 @@ impl fmt::Display for Limit {
 }
 
 /// Cách tính ngày hẹn trả — how a limit in working days becomes an appointment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CountMode {
     /// Whole working days, from the day after reception; due at the end of the last one.
@@ -236,7 +250,7 @@ pub enum CountMode {
 }
 
 /// Giờ hết hạn trong ngày — the time of day a limit in days ends at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum DueAt {
     /// End of the afternoon session (the appointment a citizen can come to).
@@ -248,7 +262,7 @@ pub enum DueAt {
 }
 
 /// How a limit written in plain "giờ" is counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PlainHours {
     /// As office hours (what one-stop practice means by "giờ").
@@ -289,7 +303,8 @@ from_str_codes!(PlainHours, "cách tính giờ",
     "wall-clock" => PlainHours::WallClock);
 
 /// Quy tắc tính hạn — the configurable parts of deadline arithmetic, per procedure or province.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default)]
 pub struct DeadlineRules {
     pub mode: CountMode,
     /// Same-day procedures received after this time are due the next working day (15:00 by
@@ -330,14 +345,14 @@ pub struct Due {
 
 /// Khoảng tạm dừng — a window during which the clock does not run (supplement requested,
 /// financial obligation, waiting for another agency).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pause {
     pub from: DateTime<FixedOffset>,
     pub to: DateTime<FixedOffset>,
 }
 
 /// Kết quả đúng hạn — how a finish compares with its due instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Timeliness {
     /// Trước hạn — finished on a day before the due day.

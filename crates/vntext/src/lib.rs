@@ -6,6 +6,25 @@
 //! "Đăng ký khai sinh". Input may be precomposed (NFC) or decomposed (NFD): combining marks are
 //! dropped either way.
 
+use unicode_normalization::UnicodeNormalization;
+
+/// Canonical stored form of user text: Unicode NFC (precomposed letters, as Vietnamese
+/// keyboards and fonts expect), trimmed, inner whitespace collapsed to single spaces.
+///
+/// ```
+/// assert_eq!(vntext::clean("  Nguye\u{0302}\u{0303}n   Văn  A "), "Nguyễn Văn A");
+/// ```
+pub fn clean(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.nfc().collect::<String>().split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
 /// Folds Vietnamese text for matching: lower case, no diacritics, `đ` → `d`, single spaces.
 ///
 /// ```

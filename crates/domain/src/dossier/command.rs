@@ -1,0 +1,242 @@
+//! Lệnh — what an officer, a citizen or the system asks to do with a dossier, and the context a
+//! decision is taken in (clock, calendar, agencies, configurable legal parameters).
+
+use chrono::{DateTime, Utc};
+use lich::{Limit, WorkCalendar};
+use serde::{Deserialize, Serialize};
+
+use super::event::*;
+use crate::agency::{AgencyId, AgencyTree};
+use crate::applicant::Applicant;
+use crate::ids::DossierCode;
+use crate::officer::{Actor, Officer};
+use crate::procedure::ProcedureVersion;
+
+/// A new dossier as the app assembled it: identifiers issued, procedure version resolved.
+#[derive(Debug, Clone)]
+pub struct NewDossier {
+    pub id: DossierId,
+    pub code: DossierCode,
+    pub procedure: ProcedureVersion,
+    pub applicant: Applicant,
+    pub components: Vec<SubmittedComponent>,
+    pub return_method: ReturnMethod,
+    pub receiving: AgencyId,
+    pub competent: AgencyId,
+    pub helped_at: Option<AgencyId>,
+    /// Miễn phí, lệ phí — the reason, when the applicant is exempt.
+    pub fee_exemption: Option<String>,
+    pub corrects: Option<CorrectionOf>,
+}
+
+/// Lệnh.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// A complete dossier at the counter: receive it (and, for an immediate-result procedure,
+    /// decide and return at once, ND 61 Art. 17(4)).
+    ReceiveAtCounter {
+        new: Box<NewDossier>,
+    },
+    /// Phiếu từ chối tiếp nhận at the counter.
+    RefuseAtCounter {
+        new: Box<NewDossier>,
+        reason: String,
+        legal_basis: String,
+    },
+    /// Nộp trực tuyến: waits in the online queue (national status 1).
+    SubmitOnline {
+        new: Box<NewDossier>,
+    },
+    /// Tiếp nhận qua bưu chính: the handover record's signature is the submission time.
+    ReceiveByPost {
+        new: Box<NewDossier>,
+        postal: PostalIntake,
+    },
+    AcceptOnline,
+    RefuseOnline {
+        reason: String,
+        legal_basis: String,
+    },
+    /// One-time complete guidance for an online dossier (not received).
+    RequestIntakeSupplement {
+        items: Vec<SupplementItem>,
+        reason: String,
+    },
+    /// The applicant adds what was asked for.
+    SubmitSupplement {
+        components: Vec<SubmittedComponent>,
+        note: String,
+    },
+    /// Chuyển hồ sơ to a unit of the competent agency.
+    Transfer {
+        to_unit: AgencyId,
+    },
+    /// Phân công (or phân công lại, with a reason) the current step.
+    Assign {
+        officer: Box<Officer>,
+        reason: Option<String>,
+    },
+    AddNote {
+        text: String,
+    },
+    RecordVerification {
+        verification: Verification,
+    },
+    RequestConsultation {
+        unit: AgencyId,
+        content: String,
+        limit: Limit,
+    },
+    AnswerConsultation {
+        id: u32,
+        answer: String,
+    },
+    StartInterconnection {
+        mode: InterconnectionMode,
+        legs: Vec<LegPlan>,
+    },
+    CompleteLeg {
+        index: usize,
+        result: String,
+    },
+    /// Yêu cầu bổ sung during appraisal (within the supplement window after reception).
+    RequestSupplement {
+        items: Vec<SupplementItem>,
+        reason: String,
+        legal_basis: String,
+    },
+    /// Thông báo nghĩa vụ tài chính: the clock stops until the applicant has paid.
+    RequestFinancialObligation {
+        description: String,
+        legal_basis: String,
+    },
+    /// Chờ cơ quan khác.
+    WaitForAgency {
+        reason: String,
+        legal_basis: String,
+        stops_clock: bool,
+    },
+    /// End the open pause (obligation fulfilled, the other agency answered).
+    EndPause {
+        note: String,
+    },
+    /// Gia hạn theo quy định của pháp luật chuyên ngành.
+    Extend {
+        amount: Limit,
+        reason: String,
+        legal_basis: String,
+    },
+    /// To the next step (e.g. trình ký), optionally to another unit for a handling step.
+    Forward {
+        note: String,
+        to_unit: Option<AgencyId>,
+    },
+    /// Phê duyệt / từ chối giải quyết.
+    Decide {
+        outcome: Outcome,
+        reason: String,
+        legal_basis: String,
+    },
+    IssueResult {
+        number: String,
+    },
+    Apologize {
+        reason: String,
+        new_appointment: DateTime<Utc>,
+    },
+    RequestWithdrawal {
+        reason: String,
+    },
+    Stop {
+        reason: String,
+        legal_basis: String,
+    },
+    NotifyEarlyReturn {
+        channel: String,
+    },
+    Return {
+        received_by: String,
+        originals_returned: Vec<String>,
+        postal_bill: Option<String>,
+    },
+    /// Records on the original that a correction dossier was opened.
+    RecordCorrection {
+        correction: DossierId,
+        code: DossierCode,
+        reason: String,
+    },
+}
+
+impl Command {
+    /// Short machine name, for logs and API routing.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::ReceiveAtCounter { .. } => "receive_at_counter",
+            Command::RefuseAtCounter { .. } => "refuse_at_counter",
+            Command::SubmitOnline { .. } => "submit_online",
+            Command::ReceiveByPost { .. } => "receive_by_post",
+            Command::AcceptOnline => "accept_online",
+            Command::RefuseOnline { .. } => "refuse_online",
+            Command::RequestIntakeSupplement { .. } => "request_intake_supplement",
+            Command::SubmitSupplement { .. } => "submit_supplement",
+            Command::Transfer { .. } => "transfer",
+            Command::Assign { .. } => "assign",
+            Command::AddNote { .. } => "add_note",
+            Command::RecordVerification { .. } => "record_verification",
+            Command::RequestConsultation { .. } => "request_consultation",
+            Command::AnswerConsultation { .. } => "answer_consultation",
+            Command::StartInterconnection { .. } => "start_interconnection",
+            Command::CompleteLeg { .. } => "complete_leg",
+            Command::RequestSupplement { .. } => "request_supplement",
+            Command::RequestFinancialObligation { .. } => "request_financial_obligation",
+            Command::WaitForAgency { .. } => "wait_for_agency",
+            Command::EndPause { .. } => "end_pause",
+            Command::Extend { .. } => "extend",
+            Command::Forward { .. } => "forward",
+            Command::Decide { .. } => "decide",
+            Command::IssueResult { .. } => "issue_result",
+            Command::Apologize { .. } => "apologize",
+            Command::RequestWithdrawal { .. } => "request_withdrawal",
+            Command::Stop { .. } => "stop",
+            Command::NotifyEarlyReturn { .. } => "notify_early_return",
+            Command::Return { .. } => "return",
+            Command::RecordCorrection { .. } => "record_correction",
+        }
+    }
+}
+
+/// Configurable legal parameters. Defaults follow vn-framework; those tagged [M] there are
+/// documented as such.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LegalRules {
+    /// A paper dossier received after the cut-off is transferred "at the start of the next
+    /// working day" (ND 61 Art. 18); the transfer is due this many working minutes after opening
+    /// time. Online dossiers (transferred "at once") get the same grace from reception. [M]
+    pub transfer_grace_minutes: u32,
+    /// ND 61 Art. 19(9): the apology is issued at the latest this many days before the due date.
+    pub apology_lead_days: u32,
+    /// QĐ 766: whether an apology's new date replaces the promised date when classifying. The
+    /// national rule is unconfirmed (vn-framework §15 q. 8); default: the original promise. [M]
+    pub qd766_counts_apology: bool,
+}
+
+impl Default for LegalRules {
+    fn default() -> Self {
+        Self {
+            transfer_grace_minutes: 60,
+            apology_lead_days: 1,
+            qd766_counts_apology: false,
+        }
+    }
+}
+
+/// What a decision is taken with.
+pub struct Context<'a> {
+    pub now: DateTime<Utc>,
+    pub actor: &'a Actor,
+    /// The receiving agency's working calendar.
+    pub calendar: &'a WorkCalendar,
+    pub agencies: &'a AgencyTree,
+    pub rules: &'a LegalRules,
+}

@@ -1,0 +1,444 @@
+//! Sự kiện hồ sơ — what happened to a dossier, append-only. Events carry every value computed
+//! when they were decided (codes, due instants), so replaying them needs neither the catalogue nor
+//! the calendar, and a rule changed later never changes a past dossier.
+
+use chrono::{DateTime, Utc};
+use lich::{DeadlineRules, Limit};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::agency::AgencyId;
+use crate::applicant::Applicant;
+use crate::ids::{DossierCode, ProcedureCode};
+use crate::officer::{ActorRef, OfficerId};
+use crate::procedure::{Channel, Component, DocForm, ProcessStep};
+
+/// Mã định danh hồ sơ (internal, time-ordered UUID).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DossierId(pub Uuid);
+
+impl std::fmt::Display for DossierId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The parts of the procedure version a dossier is handled under, pinned at opening.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcedurePin {
+    pub code: ProcedureCode,
+    pub version: u32,
+    pub name: String,
+    pub limit: Limit,
+    pub deadline_rules: DeadlineRules,
+    pub immediate: bool,
+    pub steps: Vec<ProcessStep>,
+    pub supplement_window: Limit,
+    pub result_name: String,
+    /// The component checklist, to check supplements against.
+    pub components: Vec<Component>,
+}
+
+/// Tệp đính kèm — a stored file (scan or upload), addressed by its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRef {
+    pub sha256: String,
+    pub name: String,
+    pub size: u64,
+    pub media_type: String,
+}
+
+/// Thành phần hồ sơ đã nộp.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmittedComponent {
+    /// Key of the component in the procedure version.
+    pub component: String,
+    pub name: String,
+    pub form: DocForm,
+    pub copies: u8,
+    /// Thay bằng dữ liệu — not submitted on paper, looked up in a national database instead.
+    #[serde(default)]
+    pub by_data: bool,
+    #[serde(default)]
+    pub files: Vec<FileRef>,
+}
+
+/// Hình thức nhận kết quả.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ReturnMethod {
+    /// Tại Bộ phận Một cửa.
+    Counter,
+    /// Qua bưu chính công ích, to an address.
+    Post { address: String },
+    /// Bản điện tử (tài khoản trên Cổng, thư điện tử).
+    Electronic,
+}
+
+/// Thông tin tiếp nhận qua bưu chính (QĐ 45/2016 Art. 7).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostalIntake {
+    /// Số hiệu bưu gửi.
+    pub bill_number: String,
+    /// Số biên bản giao nhận hồ sơ.
+    pub handover_record: String,
+    /// Thời điểm ký biên bản giao nhận: the legal submission time.
+    pub handover_signed_at: DateTime<Utc>,
+    pub postal_worker: String,
+    /// Phí, lệ phí bưu điện đã thu hộ (đồng).
+    pub fees_collected: i64,
+}
+
+/// A fee line due on the dossier (đồng).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeeLine {
+    pub name: String,
+    pub amount: i64,
+}
+
+/// Link from a correction or re-issue to the dossier it corrects (ND 61 Art. 21).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CorrectionOf {
+    pub dossier: DossierId,
+    pub code: DossierCode,
+    pub reason: String,
+}
+
+/// Người xử lý.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handler {
+    pub id: OfficerId,
+    pub name: String,
+}
+
+/// Entering a step of the internal process.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepEntry {
+    /// Index into the pinned process steps.
+    pub index: usize,
+    pub unit: AgencyId,
+    pub handler: Option<Handler>,
+    /// When the step's allotted time ends (none for the return step).
+    pub due: Option<DateTime<Utc>>,
+}
+
+/// Một nội dung cần bổ sung, hoàn thiện.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupplementItem {
+    /// The component concerned, if the item is about one.
+    pub component: Option<String>,
+    pub text: String,
+}
+
+/// Loại tạm dừng.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PauseKind {
+    /// Yêu cầu bổ sung khi thẩm định.
+    Supplement,
+    /// Chờ thực hiện nghĩa vụ tài chính.
+    FinancialObligation,
+    /// Chờ cơ quan khác (liên thông, xác minh).
+    OtherAgency,
+}
+
+impl PauseKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            PauseKind::Supplement => "bổ sung hồ sơ",
+            PauseKind::FinancialObligation => "nghĩa vụ tài chính",
+            PauseKind::OtherAgency => "chờ cơ quan khác",
+        }
+    }
+}
+
+/// Xác minh, thẩm tra (ND 61 Art. 19(3)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verification {
+    pub at: DateTime<Utc>,
+    pub place: String,
+    pub participants: String,
+    pub content: String,
+}
+
+/// Cách phối hợp liên thông.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InterconnectionMode {
+    /// Paper dossier: agencies one after another in a set order.
+    Sequential,
+    /// Electronic dossier: sent to every agency at once.
+    Parallel,
+}
+
+/// One agency's part in an interconnected procedure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegPlan {
+    pub agency: AgencyId,
+    pub task: String,
+    pub limit: Limit,
+    /// Liên thông không cùng cấp — the agency is at another level (commune → province).
+    #[serde(default)]
+    pub upper_level: bool,
+}
+
+/// Kết quả phê duyệt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Giải quyết: the result is issued.
+    Approved,
+    /// Từ chối giải quyết (Phiếu từ chối giải quyết hồ sơ), within the time limit.
+    Refused,
+}
+
+/// Hồ sơ được lập: everything known when the dossier enters the system.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Opened {
+    pub id: DossierId,
+    pub code: DossierCode,
+    pub procedure: ProcedurePin,
+    pub channel: Channel,
+    pub applicant: Applicant,
+    pub components: Vec<SubmittedComponent>,
+    pub return_method: ReturnMethod,
+    pub receiving: AgencyId,
+    pub competent: AgencyId,
+    pub helped_at: Option<AgencyId>,
+    pub postal: Option<PostalIntake>,
+    pub fees: Vec<FeeLine>,
+    pub corrects: Option<CorrectionOf>,
+}
+
+/// Sự kiện.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// The dossier exists: submitted online, brought to the counter, or delivered by post.
+    Opened(Box<Opened>),
+    /// Tiếp nhận: complete and valid; the clock starts at `received_at`.
+    Received {
+        received_at: DateTime<Utc>,
+        due: DateTime<Utc>,
+        step: StepEntry,
+    },
+    /// Từ chối tiếp nhận.
+    RefusedAtIntake {
+        reason: String,
+        legal_basis: String,
+    },
+    /// Online dossier incomplete: one-time complete guidance, not received.
+    IntakeSupplementRequested {
+        items: Vec<SupplementItem>,
+        reason: String,
+    },
+    /// Documents added by the applicant. At appraisal the limit restarts from zero
+    /// (ND 61/2018 Art. 19(4)); `restart` carries the new due instants.
+    SupplementSubmitted {
+        components: Vec<SubmittedComponent>,
+        note: String,
+        restart: Option<Restart>,
+    },
+    /// Chuyển hồ sơ from the service centre to the unit that handles it.
+    Transferred {
+        step: StepEntry,
+    },
+    /// Phân công (or phân công lại) a handler for the current step.
+    Assigned {
+        handler: Handler,
+        reason: Option<String>,
+    },
+    /// Ý kiến thẩm định.
+    NoteAdded {
+        text: String,
+    },
+    VerificationRecorded {
+        verification: Verification,
+    },
+    /// Lấy ý kiến an agency, with a deadline.
+    ConsultationRequested {
+        id: u32,
+        unit: AgencyId,
+        content: String,
+        due: DateTime<Utc>,
+    },
+    ConsultationAnswered {
+        id: u32,
+        answer: String,
+    },
+    /// Liên thông: the legs start (all at once, or the first of a sequence).
+    InterconnectionStarted {
+        mode: InterconnectionMode,
+        legs: Vec<LegPlan>,
+        /// Due instants of the legs started now (index, due).
+        started: Vec<(usize, DateTime<Utc>)>,
+    },
+    /// One agency's part done; in a sequence the next leg starts.
+    LegCompleted {
+        index: usize,
+        result: String,
+        next: Option<(usize, DateTime<Utc>)>,
+        /// When the last leg is done, the lead unit's step resumes with this due.
+        step_due: Option<DateTime<Utc>>,
+    },
+    /// Yêu cầu bổ sung, hoàn thiện hồ sơ during appraisal.
+    SupplementRequested {
+        items: Vec<SupplementItem>,
+        reason: String,
+        legal_basis: String,
+    },
+    /// The clock waits for another agency or for fees and taxes.
+    PauseStarted {
+        kind: PauseKind,
+        reason: String,
+        legal_basis: String,
+        /// Whether the dossier's own limit stops (a lawful pause); otherwise only the step's.
+        stops_clock: bool,
+    },
+    /// The pause is over; the due instants are recomputed from the paused working time.
+    PauseEnded {
+        note: String,
+        due: Option<DateTime<Utc>>,
+        step_due: Option<DateTime<Utc>>,
+    },
+    /// Gia hạn theo quy định: a lawful extension of the limit.
+    Extended {
+        amount: Limit,
+        reason: String,
+        legal_basis: String,
+        due: DateTime<Utc>,
+    },
+    /// Chuyển bước: to the next step of the internal process (e.g. trình ký).
+    Forwarded {
+        note: String,
+        step: StepEntry,
+    },
+    /// Phê duyệt hoặc từ chối giải quyết. `ready` when no issuance step follows.
+    Decided {
+        outcome: Outcome,
+        reason: String,
+        legal_basis: String,
+        step: StepEntry,
+        ready: bool,
+    },
+    /// Văn thư vào số, phát hành kết quả; the result is ready to return.
+    ResultIssued {
+        number: String,
+        step: StepEntry,
+    },
+    /// Phiếu xin lỗi và hẹn lại ngày trả kết quả (once only).
+    Apologized {
+        reason: String,
+        new_appointment: DateTime<Utc>,
+    },
+    WithdrawalRequested {
+        reason: String,
+    },
+    /// Dừng giải quyết.
+    Stopped {
+        reason: String,
+        legal_basis: String,
+    },
+    /// The applicant was told the result is ready before the appointment.
+    EarlyReturnNotified {
+        channel: String,
+    },
+    /// Trả kết quả.
+    Returned {
+        method: ReturnMethod,
+        received_by: String,
+        originals_returned: Vec<String>,
+        postal_bill: Option<String>,
+    },
+    /// A correction or re-issue of this dossier's result was opened as another dossier.
+    CorrectionOpened {
+        correction: DossierId,
+        code: DossierCode,
+        reason: String,
+    },
+}
+
+/// New due instants after the limit restarts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Restart {
+    pub at: DateTime<Utc>,
+    pub due: DateTime<Utc>,
+    pub step_due: Option<DateTime<Utc>>,
+}
+
+impl Event {
+    /// Short machine name, stored in its own column.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Event::Opened(_) => "opened",
+            Event::Received { .. } => "received",
+            Event::RefusedAtIntake { .. } => "refused_at_intake",
+            Event::IntakeSupplementRequested { .. } => "intake_supplement_requested",
+            Event::SupplementSubmitted { .. } => "supplement_submitted",
+            Event::Transferred { .. } => "transferred",
+            Event::Assigned { .. } => "assigned",
+            Event::NoteAdded { .. } => "note_added",
+            Event::VerificationRecorded { .. } => "verification_recorded",
+            Event::ConsultationRequested { .. } => "consultation_requested",
+            Event::ConsultationAnswered { .. } => "consultation_answered",
+            Event::InterconnectionStarted { .. } => "interconnection_started",
+            Event::LegCompleted { .. } => "leg_completed",
+            Event::SupplementRequested { .. } => "supplement_requested",
+            Event::PauseStarted { .. } => "pause_started",
+            Event::PauseEnded { .. } => "pause_ended",
+            Event::Extended { .. } => "extended",
+            Event::Forwarded { .. } => "forwarded",
+            Event::Decided { .. } => "decided",
+            Event::ResultIssued { .. } => "result_issued",
+            Event::Apologized { .. } => "apologized",
+            Event::WithdrawalRequested { .. } => "withdrawal_requested",
+            Event::Stopped { .. } => "stopped",
+            Event::EarlyReturnNotified { .. } => "early_return_notified",
+            Event::Returned { .. } => "returned",
+            Event::CorrectionOpened { .. } => "correction_opened",
+        }
+    }
+
+    /// What an officer reads in the timeline.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Event::Opened(_) => "Nộp hồ sơ",
+            Event::Received { .. } => "Tiếp nhận hồ sơ",
+            Event::RefusedAtIntake { .. } => "Từ chối tiếp nhận",
+            Event::IntakeSupplementRequested { .. } => "Hướng dẫn bổ sung trước khi tiếp nhận",
+            Event::SupplementSubmitted { .. } => "Nộp bổ sung hồ sơ",
+            Event::Transferred { .. } => "Chuyển hồ sơ đến đơn vị xử lý",
+            Event::Assigned { .. } => "Phân công xử lý",
+            Event::NoteAdded { .. } => "Ý kiến thẩm định",
+            Event::VerificationRecorded { .. } => "Xác minh, thẩm tra",
+            Event::ConsultationRequested { .. } => "Lấy ý kiến",
+            Event::ConsultationAnswered { .. } => "Trả lời ý kiến",
+            Event::InterconnectionStarted { .. } => "Chuyển liên thông",
+            Event::LegCompleted { .. } => "Cơ quan liên thông xử lý xong",
+            Event::SupplementRequested { .. } => "Yêu cầu bổ sung, hoàn thiện hồ sơ",
+            Event::PauseStarted { .. } => "Tạm dừng tính thời gian",
+            Event::PauseEnded { .. } => "Tiếp tục tính thời gian",
+            Event::Extended { .. } => "Gia hạn theo quy định",
+            Event::Forwarded { .. } => "Chuyển bước xử lý",
+            Event::Decided { .. } => "Phê duyệt",
+            Event::ResultIssued { .. } => "Phát hành kết quả",
+            Event::Apologized { .. } => "Xin lỗi và hẹn lại ngày trả kết quả",
+            Event::WithdrawalRequested { .. } => "Công dân yêu cầu rút hồ sơ",
+            Event::Stopped { .. } => "Dừng giải quyết",
+            Event::EarlyReturnNotified { .. } => "Thông báo trả kết quả sớm",
+            Event::Returned { .. } => "Trả kết quả",
+            Event::CorrectionOpened { .. } => "Mở hồ sơ đính chính, cấp lại",
+        }
+    }
+}
+
+/// An event as stored: its position in the dossier's stream, when and by whom.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recorded {
+    /// 1 for the first event of a dossier.
+    pub version: u64,
+    pub at: DateTime<Utc>,
+    pub actor: ActorRef,
+    pub event: Event,
+}

@@ -1,0 +1,21 @@
+//! Hồ sơ thủ tục hành chính — the dossier aggregate: commands are decided into events, events are
+//! applied to state, and everything else (status, deadlines, control slip) is derived.
+
+mod command;
+mod control_slip;
+mod decide;
+mod event;
+mod stage;
+mod state;
+mod timing;
+
+pub use command::{Command, Context, LegalRules, NewDossier};
+pub use control_slip::{SlipRow, control_slip};
+pub use decide::decide;
+pub use event::*;
+pub use stage::{NationalStatus, Stage};
+pub use state::{
+    Apology, Consultation, DecisionRecord, Dossier, ExtensionRecord, Interconnection, Leg,
+    PauseRecord, Reasoned, ReturnRecord, StepRecord, SupplementRecord,
+};
+pub use timing::{StepTiming, Timing};

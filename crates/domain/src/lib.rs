@@ -1,0 +1,22 @@
+//! `domain` — the rules of the Vietnamese one-stop mechanism, without I/O.
+//!
+//! * identifiers parsed once ([`ids`]), administrative units ([`unit`]), agencies ([`agency`]),
+//!   procedures versioned by date ([`procedure`]), applicants ([`applicant`]), officers and
+//!   roles ([`officer`]), the permission policy ([`policy`]);
+//! * the dossier ([`dossier`]): `decide(state, command, context) -> events`, `apply(event)`,
+//!   national status, due instants, timeliness, control slip, replay at a past instant.
+//!
+//! The clock and the working calendar come in through [`dossier::Context`], so every rule is
+//! testable with a fixed time.
+
+pub mod agency;
+pub mod applicant;
+pub mod dossier;
+pub mod error;
+pub mod ids;
+pub mod officer;
+pub mod policy;
+pub mod procedure;
+pub mod unit;
+
+pub use error::{DomainError, ErrorKind};

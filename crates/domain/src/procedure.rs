@@ -1,0 +1,406 @@
+//! Thủ tục hành chính — procedures, versioned by effective date: what to submit, how long, what it
+//! costs per channel, how it goes through the agency (quy trình nội bộ) and what comes out.
+//! A dossier pins the version in force when it was received; a new version never changes it.
+
+use chrono::NaiveDate;
+use lich::{DeadlineRules, Limit, Unit};
+use serde::{Deserialize, Serialize};
+
+use crate::agency::AgencyId;
+use crate::error::DomainError;
+use crate::ids::ProcedureCode;
+use crate::officer::Role;
+
+/// Kênh thực hiện — how a dossier arrives (national sync code KenhThucHien).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Channel {
+    /// 1 — trực tiếp, at the counter.
+    InPerson,
+    /// 2 — trực tuyến.
+    Online,
+    /// 3 — qua dịch vụ bưu chính công ích.
+    Postal,
+}
+
+impl Channel {
+    /// The national sync code (1, 2, 3).
+    pub fn national_code(self) -> u8 {
+        match self {
+            Channel::InPerson => 1,
+            Channel::Online => 2,
+            Channel::Postal => 3,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::InPerson => "Trực tiếp",
+            Channel::Online => "Trực tuyến",
+            Channel::Postal => "Bưu chính công ích",
+        }
+    }
+}
+
+/// Hình thức dịch vụ công trực tuyến.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnlineKind {
+    /// Not offered online.
+    None,
+    /// Một phần — partly online (submit online, some steps in person).
+    Partial,
+    /// Toàn trình — fully online, result included.
+    Full,
+}
+
+/// Cấp thực hiện.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProcedureLevel {
+    Province,
+    Commune,
+}
+
+/// Loại bản giấy tờ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DocForm {
+    /// Bản chính.
+    Original,
+    /// Bản sao.
+    Copy,
+    /// Bản sao có chứng thực.
+    CertifiedCopy,
+    /// Bản chính để đối chiếu (shown, returned to the applicant).
+    OriginalToCheck,
+}
+
+impl DocForm {
+    pub fn label(self) -> &'static str {
+        match self {
+            DocForm::Original => "Bản chính",
+            DocForm::Copy => "Bản sao",
+            DocForm::CertifiedCopy => "Bản sao có chứng thực",
+            DocForm::OriginalToCheck => "Bản chính để đối chiếu",
+        }
+    }
+}
+
+/// Thành phần hồ sơ — one document the applicant submits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Component {
+    /// Short key, unique within the version ("to-khai", "giay-chung-sinh").
+    pub id: String,
+    pub name: String,
+    pub form: DocForm,
+    pub copies: u8,
+    pub required: bool,
+    /// Có thể thay bằng dữ liệu — can be replaced by a lookup in a national database.
+    #[serde(default)]
+    pub replaceable_by_data: bool,
+}
+
+/// Phí, lệ phí — a charge, in integer đồng.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fee {
+    pub name: String,
+    pub amount: i64,
+    /// Channels this amount applies to; empty = every channel.
+    #[serde(default)]
+    pub channels: Vec<Channel>,
+    /// Miễn, giảm — who is exempt ("đăng ký khai sinh đúng hạn").
+    pub exemption: Option<String>,
+    pub legal_basis: Option<String>,
+}
+
+/// Loại bước xử lý trong quy trình nội bộ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepKind {
+    /// Tiếp nhận — at the service centre, until transfer.
+    Reception,
+    /// Thẩm định, xử lý — at a specialised unit.
+    Handling,
+    /// Phê duyệt, ký — by a leader.
+    Approval,
+    /// Phát hành — numbering and sealing by the office (văn thư).
+    Issuance,
+    /// Trả kết quả — back at the service centre.
+    Return,
+}
+
+/// Which unit holds the dossier during a step, resolved when the step starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepUnit {
+    /// The receiving service centre.
+    Counter,
+    /// A specialised unit of the competent agency, chosen at transfer.
+    Specialist,
+    /// The competent agency's leadership.
+    Leadership,
+    /// The competent agency's office.
+    Office,
+}
+
+/// Bước trong quy trình nội bộ, with the time allotted to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcessStep {
+    pub name: String,
+    pub kind: StepKind,
+    pub unit: StepUnit,
+    pub role: Role,
+    /// Time allotted (TT 01/2018 index 2 compares against it); none for the return step, whose
+    /// end depends on when the applicant comes.
+    pub allotted: Option<Limit>,
+}
+
+/// Cơ quan có thẩm quyền giải quyết.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "agency")]
+pub enum Competence {
+    /// The People's Committee whose service centre received the dossier (commune procedures,
+    /// received regardless of the applicant's address).
+    ReceivingCommittee,
+    /// A named agency (a provincial department, the provincial police…).
+    Agency(AgencyId),
+}
+
+/// Kết quả thực hiện TTHC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultSpec {
+    pub name: String,
+    /// Whether an electronic result (bản điện tử) is issued.
+    pub electronic: bool,
+}
+
+/// Thủ tục — the stable identity of a procedure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Procedure {
+    pub code: ProcedureCode,
+    pub name: String,
+    pub sector: String,
+    pub sector_code: Option<String>,
+    pub level: ProcedureLevel,
+}
+
+/// Phiên bản thủ tục — the rules of a procedure from a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcedureVersion {
+    pub code: ProcedureCode,
+    pub version: u32,
+    pub effective_from: NaiveDate,
+    pub name: String,
+    pub sector: String,
+    pub sector_code: Option<String>,
+    pub level: ProcedureLevel,
+    pub components: Vec<Component>,
+    /// Thời hạn giải quyết as the catalogue writes it.
+    pub limit: Limit,
+    #[serde(default)]
+    pub deadline_rules: DeadlineRules,
+    /// Trả kết quả ngay — the result is given right after reception (ND 61 Art. 17(4)).
+    #[serde(default)]
+    pub immediate: bool,
+    #[serde(default)]
+    pub fees: Vec<Fee>,
+    pub online: OnlineKind,
+    /// Available through the public postal service (QĐ 45/2016).
+    pub postal: bool,
+    pub steps: Vec<ProcessStep>,
+    pub result: ResultSpec,
+    pub competence: Competence,
+    /// Agencies taking part in an interconnected (liên thông) procedure.
+    #[serde(default)]
+    pub interconnected: Vec<AgencyId>,
+    #[serde(default)]
+    pub legal_basis: Vec<String>,
+    #[serde(default)]
+    pub forms: Vec<String>,
+    /// Thời hạn yêu cầu bổ sung khi thẩm định (ND 61/2018 Art. 19(4): 3 working days unless a
+    /// sector law says otherwise).
+    #[serde(default = "default_supplement_window")]
+    pub supplement_window: Limit,
+    /// Fields whose value the reference marks as unconfirmed ([M]), listed for the officer.
+    #[serde(default)]
+    pub uncertain: Vec<String>,
+}
+
+fn default_supplement_window() -> Limit {
+    Limit::new(3, Unit::WorkingDays).expect("valid limit")
+}
+
+impl ProcedureVersion {
+    /// The fee lines that apply to a channel.
+    pub fn fees_for(&self, channel: Channel) -> impl Iterator<Item = &Fee> {
+        self.fees
+            .iter()
+            .filter(move |f| f.channels.is_empty() || f.channels.contains(&channel))
+    }
+
+    /// Checks the version is coherent: components, steps in order, fees, limits.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        let bad = |msg: String| {
+            Err(DomainError::invalid(
+                "invalid_procedure",
+                format!("Thủ tục {} phiên bản {}: {msg}", self.code, self.version),
+            ))
+        };
+        if self.name.trim().is_empty() {
+            return bad("thiếu tên thủ tục.".into());
+        }
+        if self.components.is_empty() {
+            return bad("chưa có thành phần hồ sơ.".into());
+        }
+        let mut ids = std::collections::HashSet::new();
+        for c in &self.components {
+            if !ids.insert(c.id.as_str()) {
+                return bad(format!("thành phần \"{}\" bị lặp.", c.id));
+            }
+            if c.copies == 0 || c.name.trim().is_empty() {
+                return bad(format!("thành phần \"{}\" thiếu tên hoặc số lượng.", c.id));
+            }
+        }
+        if self.fees.iter().any(|f| f.amount < 0) {
+            return bad("phí, lệ phí không được âm.".into());
+        }
+        let kinds: Vec<StepKind> = self.steps.iter().map(|s| s.kind).collect();
+        if kinds.first() != Some(&StepKind::Reception) || kinds.last() != Some(&StepKind::Return) {
+            return bad(
+                "quy trình phải bắt đầu bằng bước tiếp nhận và kết thúc bằng bước trả kết quả."
+                    .into(),
+            );
+        }
+        if !self.immediate && !kinds.contains(&StepKind::Approval) {
+            return bad("quy trình phải có bước phê duyệt.".into());
+        }
+        if kinds.iter().filter(|k| **k == StepKind::Approval).count() > 1 {
+            return bad("quy trình chỉ có một bước phê duyệt.".into());
+        }
+        if self.immediate && self.online == OnlineKind::Full {
+            return bad("thủ tục trả kết quả ngay không cung cấp toàn trình.".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A commune procedure shaped like birth registration, for tests.
+    pub(crate) fn sample(limit: &str) -> ProcedureVersion {
+        let step = |name: &str, kind, unit, role, allotted: Option<&str>| ProcessStep {
+            name: name.into(),
+            kind,
+            unit,
+            role,
+            allotted: allotted.map(|a| a.parse().unwrap()),
+        };
+        ProcedureVersion {
+            code: ProcedureCode::parse("1.004884").unwrap(),
+            version: 1,
+            effective_from: NaiveDate::from_ymd_opt(2025, 7, 1).unwrap(),
+            name: "Đăng ký lại khai sinh".into(),
+            sector: "Hộ tịch".into(),
+            sector_code: None,
+            level: ProcedureLevel::Commune,
+            components: vec![
+                Component {
+                    id: "to-khai".into(),
+                    name: "Tờ khai đăng ký lại khai sinh".into(),
+                    form: DocForm::Original,
+                    copies: 1,
+                    required: true,
+                    replaceable_by_data: false,
+                },
+                Component {
+                    id: "giay-to-ca-nhan".into(),
+                    name: "Bản sao giấy tờ có thông tin khai sinh".into(),
+                    form: DocForm::Copy,
+                    copies: 1,
+                    required: false,
+                    replaceable_by_data: false,
+                },
+            ],
+            limit: limit.parse().unwrap(),
+            deadline_rules: DeadlineRules::default(),
+            immediate: false,
+            fees: vec![Fee {
+                name: "Lệ phí hộ tịch".into(),
+                amount: 5_000,
+                channels: vec![],
+                exemption: None,
+                legal_basis: None,
+            }],
+            online: OnlineKind::Partial,
+            postal: true,
+            steps: vec![
+                step(
+                    "Tiếp nhận",
+                    StepKind::Reception,
+                    StepUnit::Counter,
+                    Role::CounterOfficer,
+                    Some("4 giờ làm việc"),
+                ),
+                step(
+                    "Thẩm định",
+                    StepKind::Handling,
+                    StepUnit::Specialist,
+                    Role::Specialist,
+                    Some("3 ngày làm việc"),
+                ),
+                step(
+                    "Phê duyệt",
+                    StepKind::Approval,
+                    StepUnit::Leadership,
+                    Role::Leader,
+                    Some("1 ngày làm việc"),
+                ),
+                step(
+                    "Trả kết quả",
+                    StepKind::Return,
+                    StepUnit::Counter,
+                    Role::CounterOfficer,
+                    None,
+                ),
+            ],
+            result: ResultSpec {
+                name: "Giấy khai sinh (bản chính)".into(),
+                electronic: true,
+            },
+            competence: Competence::ReceivingCommittee,
+            interconnected: vec![],
+            legal_basis: vec!["Luật Hộ tịch 2014".into()],
+            forms: vec![],
+            supplement_window: default_supplement_window(),
+            uncertain: vec![],
+        }
+    }
+
+    #[test]
+    fn a_version_round_trips_through_json_and_validates() {
+        let p = sample("5 ngày làm việc");
+        p.validate().unwrap();
+        let json = serde_json::to_string(&p).unwrap();
+        assert!(json.contains("\"limit\":\"5 ngày làm việc\""));
+        let back: ProcedureVersion = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, p);
+    }
+
+    #[test]
+    fn incoherent_versions_are_refused() {
+        let mut p = sample("5 ngày làm việc");
+        p.steps.remove(0);
+        assert!(
+            p.validate()
+                .unwrap_err()
+                .message
+                .contains("bắt đầu bằng bước tiếp nhận")
+        );
+        let mut p = sample("5 ngày làm việc");
+        p.components.push(p.components[0].clone());
+        assert!(p.validate().is_err());
+    }
+}

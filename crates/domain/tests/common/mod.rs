@@ -1,0 +1,443 @@
+//! Test harness for the dossier lifecycle: a commune with its service centre, units and officers,
+//! a procedure, and a simulator that decides and applies commands at given instants.
+#![allow(dead_code)]
+
+use std::sync::{Arc, OnceLock};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::DomainError;
+use domain::agency::{Agency, AgencyId, AgencyKind, AgencyTree};
+use domain::applicant::{Address, Applicant};
+use domain::dossier::*;
+use domain::ids::{
+    AgencyCode, Cccd, CodeFormat, DossierCode, PersonName, PhoneNumber, ProcedureCode,
+};
+use domain::officer::{Actor, Officer, OfficerId, Role, RoleGrant};
+use domain::procedure::*;
+use lich::{Calendar, DeadlineRules, WorkCalendar};
+use uuid::Uuid;
+
+pub fn t(s: &str) -> DateTime<Utc> {
+    lich::time::parse_instant(s).unwrap().to_utc()
+}
+
+pub fn id(s: &str) -> AgencyId {
+    AgencyId::parse(s).unwrap()
+}
+
+pub fn calendar() -> WorkCalendar {
+    static CAL: OnceLock<Arc<Calendar>> = OnceLock::new();
+    WorkCalendar::national(CAL.get_or_init(|| Arc::new(Calendar::embedded())).clone())
+}
+
+fn agency(aid: &str, code: &str, name: &str, kind: AgencyKind, parent: Option<&str>) -> Agency {
+    Agency {
+        id: id(aid),
+        code: AgencyCode::parse(code).unwrap(),
+        code_verified: false,
+        name: name.into(),
+        kind,
+        parent: parent.map(id),
+        unit: None,
+        code_format: CodeFormat::Tt01,
+        valid_from: None,
+        valid_to: None,
+        successor: None,
+    }
+}
+
+pub fn agencies() -> AgencyTree {
+    AgencyTree::new([
+        agency(
+            "lao-cai",
+            "H38",
+            "UBND tỉnh Lào Cai",
+            AgencyKind::ProvincialCommittee,
+            None,
+        ),
+        agency(
+            "lao-cai.so-tu-phap",
+            "H38.10",
+            "Sở Tư pháp",
+            AgencyKind::Department,
+            Some("lao-cai"),
+        ),
+        agency(
+            "lao-cai.bhxh",
+            "H38.11",
+            "Bảo hiểm xã hội tỉnh",
+            AgencyKind::Department,
+            Some("lao-cai"),
+        ),
+        agency(
+            "lao-cai.bao-thang",
+            "H38.22",
+            "UBND xã Bảo Thắng",
+            AgencyKind::CommuneCommittee,
+            Some("lao-cai"),
+        ),
+        agency(
+            "lao-cai.bao-thang.mot-cua",
+            "H38.22.1",
+            "Trung tâm Phục vụ hành chính công xã Bảo Thắng",
+            AgencyKind::ServiceCenter,
+            Some("lao-cai.bao-thang"),
+        ),
+        agency(
+            "lao-cai.bao-thang.vhxh",
+            "H38.22.2",
+            "Phòng Văn hóa - Xã hội",
+            AgencyKind::Department,
+            Some("lao-cai.bao-thang"),
+        ),
+        agency(
+            "lao-cai.bao-thang.kt",
+            "H38.22.3",
+            "Phòng Kinh tế",
+            AgencyKind::Department,
+            Some("lao-cai.bao-thang"),
+        ),
+        agency(
+            "lao-cai.bao-thang.vp",
+            "H38.22.4",
+            "Văn phòng HĐND và UBND",
+            AgencyKind::Office,
+            Some("lao-cai.bao-thang"),
+        ),
+        agency(
+            "lao-cai.bao-thang.cong-an",
+            "H38.22.5",
+            "Công an xã Bảo Thắng",
+            AgencyKind::Police,
+            Some("lao-cai.bao-thang"),
+        ),
+    ])
+}
+
+pub fn officer(name: &str, role: Role, at: &str) -> Actor {
+    Actor::Officer(Officer {
+        id: OfficerId(Uuid::new_v5(&Uuid::NAMESPACE_OID, name.as_bytes())),
+        username: name.to_lowercase().replace(' ', "."),
+        full_name: PersonName::parse(name).unwrap(),
+        title: None,
+        grants: vec![RoleGrant {
+            role,
+            agency: id(at),
+        }],
+        active: true,
+    })
+}
+
+pub fn counter() -> Actor {
+    officer(
+        "Lò Thị Mai",
+        Role::CounterOfficer,
+        "lao-cai.bao-thang.mot-cua",
+    )
+}
+pub fn specialist() -> Actor {
+    officer(
+        "Nguyễn Văn Hùng",
+        Role::Specialist,
+        "lao-cai.bao-thang.vhxh",
+    )
+}
+pub fn unit_head() -> Actor {
+    officer("Trần Thị Lan", Role::UnitHead, "lao-cai.bao-thang.vhxh")
+}
+pub fn leader() -> Actor {
+    officer("Hoàng Văn Sơn", Role::Leader, "lao-cai.bao-thang")
+}
+pub fn clerk() -> Actor {
+    officer("Phạm Thị Hoa", Role::Clerk, "lao-cai.bao-thang.vp")
+}
+pub fn citizen() -> Actor {
+    Actor::Citizen {
+        name: PersonName::parse("Lù Văn Páo").unwrap(),
+        id_number: Some(Cccd::parse("010090012345").unwrap()),
+    }
+}
+
+pub fn officer_of(actor: &Actor) -> Box<Officer> {
+    Box::new(actor.officer().unwrap().clone())
+}
+
+/// A commune procedure: 5 working days, reception / appraisal (3 days) / approval (1 day) /
+/// issuance (4 hours) / return.
+pub fn procedure() -> ProcedureVersion {
+    let step = |name: &str, kind, unit, role, allotted: Option<&str>| ProcessStep {
+        name: name.into(),
+        kind,
+        unit,
+        role,
+        allotted: allotted.map(|a| a.parse().unwrap()),
+    };
+    ProcedureVersion {
+        code: ProcedureCode::parse("1.004884").unwrap(),
+        version: 1,
+        effective_from: NaiveDate::from_ymd_opt(2025, 7, 1).unwrap(),
+        name: "Đăng ký lại khai sinh".into(),
+        sector: "Hộ tịch".into(),
+        sector_code: None,
+        level: ProcedureLevel::Commune,
+        components: vec![
+            Component {
+                id: "to-khai".into(),
+                name: "Tờ khai đăng ký lại khai sinh".into(),
+                form: DocForm::Original,
+                copies: 1,
+                required: true,
+                replaceable_by_data: false,
+            },
+            Component {
+                id: "giay-to".into(),
+                name: "Bản sao giấy tờ có thông tin khai sinh".into(),
+                form: DocForm::Copy,
+                copies: 1,
+                required: true,
+                replaceable_by_data: true,
+            },
+            Component {
+                id: "uy-quyen".into(),
+                name: "Văn bản ủy quyền".into(),
+                form: DocForm::Original,
+                copies: 1,
+                required: false,
+                replaceable_by_data: false,
+            },
+        ],
+        limit: "5 ngày làm việc".parse().unwrap(),
+        deadline_rules: DeadlineRules::default(),
+        immediate: false,
+        fees: vec![Fee {
+            name: "Lệ phí đăng ký lại khai sinh".into(),
+            amount: 5_000,
+            channels: vec![],
+            exemption: None,
+            legal_basis: None,
+        }],
+        online: OnlineKind::Partial,
+        postal: true,
+        steps: vec![
+            step(
+                "Tiếp nhận hồ sơ",
+                StepKind::Reception,
+                StepUnit::Counter,
+                Role::CounterOfficer,
+                None,
+            ),
+            step(
+                "Thẩm định hồ sơ",
+                StepKind::Handling,
+                StepUnit::Specialist,
+                Role::Specialist,
+                Some("3 ngày làm việc"),
+            ),
+            step(
+                "Phê duyệt",
+                StepKind::Approval,
+                StepUnit::Leadership,
+                Role::Leader,
+                Some("1 ngày làm việc"),
+            ),
+            step(
+                "Vào số, phát hành",
+                StepKind::Issuance,
+                StepUnit::Office,
+                Role::Clerk,
+                Some("4 giờ làm việc"),
+            ),
+            step(
+                "Trả kết quả",
+                StepKind::Return,
+                StepUnit::Counter,
+                Role::CounterOfficer,
+                None,
+            ),
+        ],
+        result: ResultSpec {
+            name: "Giấy khai sinh (bản chính)".into(),
+            electronic: true,
+        },
+        competence: Competence::ReceivingCommittee,
+        interconnected: vec![],
+        legal_basis: vec!["Luật Hộ tịch 2014, Điều 26".into()],
+        forms: vec![],
+        supplement_window: "3 ngày làm việc".parse().unwrap(),
+        uncertain: vec![],
+    }
+}
+
+pub fn applicant() -> Applicant {
+    Applicant::Citizen {
+        name: PersonName::parse("Lù Văn Páo").unwrap(),
+        id_number: Cccd::parse("010090012345").unwrap(),
+        phone: Some(PhoneNumber::parse("0912345678").unwrap()),
+        email: None,
+        address: Address::new(
+            "Thôn Cốc Sâm",
+            Some("02905"),
+            "Thôn Cốc Sâm, xã Bảo Thắng, tỉnh Lào Cai",
+        )
+        .unwrap(),
+    }
+}
+
+pub fn component(cid: &str) -> SubmittedComponent {
+    SubmittedComponent {
+        component: cid.into(),
+        name: String::new(),
+        form: DocForm::Original,
+        copies: 1,
+        by_data: false,
+        files: vec![],
+    }
+}
+
+pub fn new_dossier(p: ProcedureVersion, components: &[&str]) -> Box<NewDossier> {
+    Box::new(NewDossier {
+        id: DossierId(Uuid::now_v7()),
+        code: DossierCode::parse("000.22.22.H38-261207-0001").unwrap(),
+        procedure: p,
+        applicant: applicant(),
+        components: components.iter().map(|c| component(c)).collect(),
+        return_method: ReturnMethod::Counter,
+        receiving: id("lao-cai.bao-thang.mot-cua"),
+        competent: id("lao-cai.bao-thang"),
+        helped_at: None,
+        fee_exemption: None,
+        corrects: None,
+    })
+}
+
+/// A dossier being driven through commands at chosen instants.
+pub struct Sim {
+    pub events: Vec<Recorded>,
+    pub dossier: Option<Dossier>,
+    pub cal: WorkCalendar,
+    pub tree: AgencyTree,
+    pub rules: LegalRules,
+}
+
+impl Sim {
+    pub fn new() -> Self {
+        Self {
+            events: Vec::new(),
+            dossier: None,
+            cal: calendar(),
+            tree: agencies(),
+            rules: LegalRules::default(),
+        }
+    }
+
+    /// Decides and applies a command; on refusal nothing changes.
+    pub fn run(&mut self, at: &str, actor: &Actor, command: Command) -> Result<(), DomainError> {
+        let ctx = Context {
+            now: t(at),
+            actor,
+            calendar: &self.cal,
+            agencies: &self.tree,
+            rules: &self.rules,
+        };
+        let events = decide(self.dossier.as_ref(), command, &ctx)?;
+        for event in events {
+            let r = Recorded {
+                version: self.events.len() as u64 + 1,
+                at: t(at),
+                actor: actor.to_ref(),
+                event,
+            };
+            match self.dossier.as_mut() {
+                Some(d) => d.apply(&r),
+                None => self.dossier = Dossier::replay([&r]),
+            }
+            self.events.push(r);
+        }
+        Ok(())
+    }
+
+    pub fn ok(&mut self, at: &str, actor: &Actor, command: Command) -> &mut Self {
+        if let Err(e) = self.run(at, actor, command) {
+            panic!("command refused at {at}: {} ({})", e.message, e.code);
+        }
+        self
+    }
+
+    pub fn d(&self) -> &Dossier {
+        self.dossier.as_ref().unwrap()
+    }
+
+    /// Received at the counter on Monday 7/12/2026 at 09:00 and transferred at once.
+    pub fn received() -> Self {
+        let mut sim = Self::new();
+        sim.ok(
+            "2026-12-07 09:00",
+            &counter(),
+            Command::ReceiveAtCounter {
+                new: new_dossier(procedure(), &["to-khai", "giay-to"]),
+            },
+        );
+        sim
+    }
+
+    /// Received, transferred to the culture and society unit and assigned to the specialist.
+    pub fn in_appraisal() -> Self {
+        let mut sim = Self::received();
+        sim.ok(
+            "2026-12-07 10:00",
+            &counter(),
+            Command::Transfer {
+                to_unit: id("lao-cai.bao-thang.vhxh"),
+            },
+        )
+        .ok(
+            "2026-12-07 10:30",
+            &unit_head(),
+            Command::Assign {
+                officer: officer_of(&specialist()),
+                reason: None,
+            },
+        );
+        sim
+    }
+
+    /// Appraised and sent to the leader on Wednesday 9/12.
+    pub fn in_approval() -> Self {
+        let mut sim = Self::in_appraisal();
+        sim.ok(
+            "2026-12-09 10:00",
+            &specialist(),
+            Command::Forward {
+                note: "Đủ điều kiện".into(),
+                to_unit: None,
+            },
+        );
+        sim
+    }
+
+    /// Approved on 10/12 and issued by the office; waiting at the counter.
+    pub fn result_ready() -> Self {
+        let mut sim = Self::in_approval();
+        sim.ok(
+            "2026-12-10 09:00",
+            &leader(),
+            Command::Decide {
+                outcome: Outcome::Approved,
+                reason: String::new(),
+                legal_basis: String::new(),
+            },
+        )
+        .ok(
+            "2026-12-10 10:00",
+            &clerk(),
+            Command::IssueResult {
+                number: "125/2026/TLKS".into(),
+            },
+        );
+        sim
+    }
+}
+
+pub fn rfc(t: Option<DateTime<Utc>>) -> String {
+    lich::time::to_vn(&t.unwrap()).to_rfc3339()
+}
