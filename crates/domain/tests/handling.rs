@@ -1,10 +1,8 @@
 //! Handling, decision and return: vn-framework §1.6 steps 3–4, §1.8 (clock), §1.9
 //! (classification), ND 61/2018 Art. 19–21.
 
-mod common;
-
-use common::*;
 use domain::dossier::*;
+use domain::testkit::*;
 use lich::Timeliness;
 
 fn note(text: &str) -> Command {

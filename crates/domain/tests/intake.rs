@@ -1,11 +1,9 @@
 //! Reception rules: vn-framework §1.6 steps 0–2, §1.8 and §6 (ND 61/2018 Art. 15–18,
 //! QĐ 45/2016 Art. 7).
 
-mod common;
-
-use common::*;
 use domain::dossier::*;
 use domain::procedure::OnlineKind;
+use domain::testkit::*;
 
 #[test]
 fn counter_intake_of_a_complete_dossier_issues_a_code_and_an_appointment() {

@@ -2,11 +2,9 @@
 //! same dossier, events survive a JSON round trip, at most one apology, a national status always,
 //! due instants never before reception.
 
-mod common;
-
 use chrono::Duration;
-use common::*;
 use domain::dossier::*;
+use domain::testkit::*;
 use proptest::prelude::*;
 
 #[derive(Debug, Clone)]

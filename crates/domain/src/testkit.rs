@@ -1,21 +1,34 @@
-//! Test harness for the dossier lifecycle: a commune with its service centre, units and officers,
-//! a procedure, and a simulator that decides and applies commands at given instants.
-#![allow(dead_code)]
+//! Test kit for the dossier lifecycle, shared by the tests of every crate: a commune with its
+//! service centre, units and officers, a procedure, and a simulator that decides and applies
+//! commands at given instants. Pure like the rest of the crate; not used by the product.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use chrono::{DateTime, NaiveDate, Utc};
-use domain::DomainError;
-use domain::agency::{Agency, AgencyId, AgencyKind, AgencyTree};
-use domain::applicant::{Address, Applicant};
-use domain::dossier::*;
-use domain::ids::{
+use crate::DomainError;
+use crate::agency::{Agency, AgencyId, AgencyKind, AgencyTree};
+use crate::applicant::{Address, Applicant};
+use crate::dossier::*;
+use crate::ids::{
     AgencyCode, Cccd, CodeFormat, DossierCode, PersonName, PhoneNumber, ProcedureCode,
 };
-use domain::officer::{Actor, Officer, OfficerId, Role, RoleGrant};
-use domain::procedure::*;
+use crate::officer::{Actor, Officer, OfficerId, Role, RoleGrant};
+use crate::procedure::*;
+use chrono::{DateTime, NaiveDate, Utc};
 use lich::{Calendar, DeadlineRules, WorkCalendar};
 use uuid::Uuid;
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// FNV-1a, for stable test identifiers derived from names.
+fn stable_hash(text: &str) -> u128 {
+    let mut h: u128 = 0x6c62272e07bb014262b821756295c58d;
+    for b in text.bytes() {
+        h ^= u128::from(b);
+        h = h.wrapping_mul(0x0000000001000000000000000000013B);
+    }
+    h
+}
 
 pub fn t(s: &str) -> DateTime<Utc> {
     lich::time::parse_instant(s).unwrap().to_utc()
@@ -116,7 +129,7 @@ pub fn agencies() -> AgencyTree {
 
 pub fn officer(name: &str, role: Role, at: &str) -> Actor {
     Actor::Officer(Officer {
-        id: OfficerId(Uuid::new_v5(&Uuid::NAMESPACE_OID, name.as_bytes())),
+        id: OfficerId(Uuid::from_u128(stable_hash(name))),
         username: name.to_lowercase().replace(' ', "."),
         full_name: PersonName::parse(name).unwrap(),
         title: None,
@@ -296,7 +309,9 @@ pub fn component(cid: &str) -> SubmittedComponent {
 
 pub fn new_dossier(p: ProcedureVersion, components: &[&str]) -> Box<NewDossier> {
     Box::new(NewDossier {
-        id: DossierId(Uuid::now_v7()),
+        id: DossierId(Uuid::from_u128(u128::from(
+            NEXT_ID.fetch_add(1, Ordering::Relaxed),
+        ))),
         code: DossierCode::parse("000.22.22.H38-261207-0001").unwrap(),
         procedure: p,
         applicant: applicant(),
@@ -317,6 +332,12 @@ pub struct Sim {
     pub cal: WorkCalendar,
     pub tree: AgencyTree,
     pub rules: LegalRules,
+}
+
+impl Default for Sim {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl Sim {

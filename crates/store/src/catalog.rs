@@ -1,0 +1,229 @@
+//! Danh mục — administrative units, agencies, procedures and their versions.
+
+use chrono::NaiveDate;
+use domain::agency::Agency;
+use domain::procedure::{Procedure, ProcedureVersion};
+use domain::unit::{AdminUnit, Regime, Succession};
+use sqlx::Row;
+
+use crate::{Db, Result, StoreError, from_json, key, to_json};
+
+impl Db {
+    /// Loads or refreshes administrative units (idempotent), in one transaction.
+    pub async fn put_units(&self, units: &[AdminUnit], successions: &[Succession]) -> Result<()> {
+        let mut tx = self.writer().begin().await?;
+        for u in units {
+            sqlx::query(
+                "INSERT INTO admin_units (regime, code, name, level, kind, parent_code) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (regime, code) DO UPDATE SET name = $3, level = $4, kind = $5, parent_code = $6",
+            )
+            .bind(key(&u.regime))
+            .bind(&u.code)
+            .bind(&u.name)
+            .bind(key(&u.level))
+            .bind(&u.kind)
+            .bind(&u.parent)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for s in successions {
+            sqlx::query(
+                "INSERT INTO unit_successions (old_code, new_code, effective, legal_basis) \
+                 VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (old_code, new_code) DO UPDATE SET effective = $3, legal_basis = $4",
+            )
+            .bind(&s.old_code)
+            .bind(&s.new_code)
+            .bind(s.effective.to_string())
+            .bind(&s.legal_basis)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Number of units of a regime at a level ("province", "district", "commune").
+    pub async fn count_units(&self, regime: Regime, level: &str) -> Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM admin_units WHERE regime = $1 AND level = $2")
+                .bind(key(&regime))
+                .bind(level)
+                .fetch_one(self.reader())
+                .await?,
+        )
+    }
+
+    /// Inserts or updates agencies, parents before children, in one transaction.
+    pub async fn put_agencies(&self, agencies: &[Agency]) -> Result<()> {
+        let tree = domain::agency::AgencyTree::new(agencies.iter().cloned());
+        let depth = |a: &Agency| {
+            let mut n = 0;
+            let mut p = a.parent.as_ref();
+            while let Some(id) = p.filter(|_| n < 32) {
+                n += 1;
+                p = tree.get(id).and_then(|x| x.parent.as_ref());
+            }
+            n
+        };
+        let mut ordered: Vec<&Agency> = agencies.iter().collect();
+        ordered.sort_by_key(|a| (depth(a), a.id.clone()));
+        let mut tx = self.writer().begin().await?;
+        for a in ordered {
+            put_agency(&mut tx, a).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every agency.
+    pub async fn agencies(&self) -> Result<Vec<Agency>> {
+        let rows = sqlx::query("SELECT body FROM agencies ORDER BY id")
+            .fetch_all(self.reader())
+            .await?;
+        rows.iter()
+            .map(|r| from_json(r.get::<&str, _>(0), "cơ quan"))
+            .collect()
+    }
+
+    /// Inserts or updates a procedure's identity.
+    pub async fn put_procedure(&self, p: &Procedure) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO procedures (code, name, sector, level) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (code) DO UPDATE SET name = $2, sector = $3, level = $4",
+        )
+        .bind(p.code.as_str())
+        .bind(&p.name)
+        .bind(&p.sector)
+        .bind(key(&p.level))
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
+    /// Adds a procedure version. A version is immutable: adding the same number again with
+    /// different content is refused (dossiers may have pinned it).
+    pub async fn add_procedure_version(&self, v: &ProcedureVersion) -> Result<()> {
+        let body = to_json(v);
+        let existing: Option<String> = sqlx::query_scalar(
+            "SELECT body FROM procedure_versions WHERE code = $1 AND version = $2",
+        )
+        .bind(v.code.as_str())
+        .bind(i64::from(v.version))
+        .fetch_optional(self.writer())
+        .await?;
+        match existing {
+            Some(old) if old == body => Ok(()),
+            Some(_) => Err(StoreError::Duplicate(format!(
+                "thủ tục {} đã có phiên bản {}; phiên bản đã ban hành không sửa được, hãy tạo phiên bản mới",
+                v.code, v.version
+            ))),
+            None => {
+                sqlx::query(
+                    "INSERT INTO procedure_versions (code, version, effective_from, body) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(v.code.as_str())
+                .bind(i64::from(v.version))
+                .bind(v.effective_from.to_string())
+                .bind(body)
+                .execute(self.writer())
+                .await
+                .map_err(|e| StoreError::from_insert(e, "phiên bản thủ tục"))?;
+                Ok(())
+            }
+        }
+    }
+
+    /// The version of a procedure in force on a date.
+    pub async fn procedure_in_force(
+        &self,
+        code: &str,
+        on: NaiveDate,
+    ) -> Result<Option<ProcedureVersion>> {
+        let body: Option<String> = sqlx::query_scalar(
+            "SELECT body FROM procedure_versions WHERE code = $1 AND effective_from <= $2 \
+             ORDER BY effective_from DESC, version DESC LIMIT 1",
+        )
+        .bind(code)
+        .bind(on.to_string())
+        .fetch_optional(self.reader())
+        .await?;
+        body.map(|b| from_json(&b, "phiên bản thủ tục")).transpose()
+    }
+
+    /// The versions in force on a date, one per procedure, sorted by code.
+    pub async fn procedures_in_force(&self, on: NaiveDate) -> Result<Vec<ProcedureVersion>> {
+        let rows = sqlx::query(
+            "SELECT v.body FROM procedure_versions v \
+             WHERE v.effective_from <= $1 AND NOT EXISTS ( \
+               SELECT 1 FROM procedure_versions w WHERE w.code = v.code AND w.effective_from <= $1 \
+               AND (w.effective_from > v.effective_from OR (w.effective_from = v.effective_from AND w.version > v.version))) \
+             ORDER BY v.code",
+        )
+        .bind(on.to_string())
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|r| from_json(r.get::<&str, _>(0), "phiên bản thủ tục"))
+            .collect()
+    }
+
+    /// Every version of a procedure, oldest first.
+    pub async fn procedure_versions(&self, code: &str) -> Result<Vec<ProcedureVersion>> {
+        let rows = sqlx::query(
+            "SELECT body FROM procedure_versions WHERE code = $1 ORDER BY effective_from, version",
+        )
+        .bind(code)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|r| from_json(r.get::<&str, _>(0), "phiên bản thủ tục"))
+            .collect()
+    }
+
+    /// Records which agencies receive and decide a procedure.
+    pub async fn set_procedure_agencies(&self, code: &str, agencies: &[String]) -> Result<()> {
+        let mut tx = self.writer().begin().await?;
+        sqlx::query("DELETE FROM procedure_agencies WHERE code = $1")
+            .bind(code)
+            .execute(&mut *tx)
+            .await?;
+        for a in agencies {
+            sqlx::query("INSERT INTO procedure_agencies (code, agency) VALUES ($1, $2)")
+                .bind(code)
+                .bind(a)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Agencies a procedure is offered at.
+    pub async fn procedure_agencies(&self, code: &str) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT agency FROM procedure_agencies WHERE code = $1 ORDER BY agency",
+        )
+        .bind(code)
+        .fetch_all(self.reader())
+        .await?)
+    }
+}
+
+/// Inserts or updates one agency (its parent must exist).
+async fn put_agency(tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>, a: &Agency) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO agencies (id, code, parent, kind, name, body) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT (id) DO UPDATE SET code = $2, parent = $3, kind = $4, name = $5, body = $6",
+    )
+    .bind(a.id.as_str())
+    .bind(a.code.as_str())
+    .bind(a.parent.as_ref().map(|p| p.as_str().to_string()))
+    .bind(key(&a.kind))
+    .bind(&a.name)
+    .bind(to_json(a))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

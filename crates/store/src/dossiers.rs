@@ -1,0 +1,491 @@
+//! Sổ sự kiện hồ sơ — the append-only, hash-chained event log of dossiers, the projection row
+//! written in the same transaction, the daily code sequence, lists and the public lookup.
+
+use chrono::{DateTime, Utc};
+use domain::dossier::{Dossier, DossierId, Recorded};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use crate::{Db, Result, StoreError, Tx, from_json, key, to_json};
+
+/// Hash that starts every dossier's chain.
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn from_ms(v: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(v).expect("stored instants are valid")
+}
+
+/// Hash of one event, chained to the previous one.
+fn chain_hash(
+    prev: &str,
+    id: DossierId,
+    version: u64,
+    at_ms: i64,
+    kind: &str,
+    actor: &str,
+    payload: &str,
+) -> String {
+    let mut h = Sha256::new();
+    for part in [
+        prev,
+        &id.to_string(),
+        &version.to_string(),
+        &at_ms.to_string(),
+        kind,
+        actor,
+        payload,
+    ] {
+        h.update(part.as_bytes());
+        h.update(b"\n");
+    }
+    hex::encode(h.finalize())
+}
+
+/// A dossier as lists show it (no events, no full state).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DossierRow {
+    pub id: uuid::Uuid,
+    pub code: String,
+    pub version: i64,
+    pub procedure_code: String,
+    pub procedure_name: String,
+    pub channel: i64,
+    pub stage: String,
+    pub national_status: i64,
+    pub receiving: String,
+    pub competent: String,
+    pub current_unit: Option<String>,
+    pub assignee: Option<String>,
+    pub applicant_name: String,
+    pub received_at: Option<DateTime<Utc>>,
+    pub due: Option<DateTime<Utc>>,
+    pub appointment: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub returned_at: Option<DateTime<Utc>>,
+}
+
+/// What anyone may see of a dossier by its code (TT 01/2018 Art. 16(2)(d)): no personal data.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PublicView {
+    pub code: String,
+    pub procedure_name: String,
+    pub national_status: i64,
+    pub appointment: Option<DateTime<Utc>>,
+}
+
+/// Sort order of a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    /// Soonest due first (officers' work lists).
+    #[default]
+    DueFirst,
+    /// Most recently received first.
+    LatestFirst,
+}
+
+/// Filters of a dossier list. Every condition given must hold.
+#[derive(Debug, Clone, Default)]
+pub struct DossierFilter {
+    /// Only dossiers whose receiving, competent or current unit is one of these (the caller's
+    /// visible agencies). `None` = no restriction (system use only).
+    pub visible: Option<Vec<String>>,
+    pub national_status: Vec<u8>,
+    pub receiving: Option<String>,
+    pub competent: Option<String>,
+    pub current_unit: Option<String>,
+    pub assignee: Option<String>,
+    pub procedure_code: Option<String>,
+    pub due_from: Option<DateTime<Utc>>,
+    pub due_to: Option<DateTime<Utc>>,
+    pub received_from: Option<DateTime<Utc>>,
+    pub received_to: Option<DateTime<Utc>>,
+    /// Only dossiers still being handled (not finished, not refused, not stopped).
+    pub open_only: bool,
+    pub order: Order,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+const ROW_COLUMNS: &str = "id, code, version, procedure_code, procedure_name, channel, stage, national_status, \
+    receiving, competent, current_unit, assignee, applicant_name, received_ms, due_ms, appointment_ms, finished_ms, returned_ms";
+
+fn row(r: &SqliteRow) -> DossierRow {
+    let opt = |name: &str| r.get::<Option<i64>, _>(name).map(from_ms);
+    DossierRow {
+        id: r.get("id"),
+        code: r.get("code"),
+        version: r.get("version"),
+        procedure_code: r.get("procedure_code"),
+        procedure_name: r.get("procedure_name"),
+        channel: r.get("channel"),
+        stage: r.get("stage"),
+        national_status: r.get("national_status"),
+        receiving: r.get("receiving"),
+        competent: r.get("competent"),
+        current_unit: r.get("current_unit"),
+        assignee: r.get("assignee"),
+        applicant_name: r.get("applicant_name"),
+        received_at: opt("received_ms"),
+        due: opt("due_ms"),
+        appointment: opt("appointment_ms"),
+        finished_at: opt("finished_ms"),
+        returned_at: opt("returned_ms"),
+    }
+}
+
+impl Db {
+    /// The next number in the daily sequence of an agency (1 for the first dossier of the day).
+    /// Runs in the caller's transaction, so a refused intake does not use a number and two
+    /// intakes never get the same one.
+    pub async fn next_code_number(tx: &mut Tx, agency: &str, day: &str) -> Result<u32> {
+        let Tx::Sqlite(tx) = tx;
+        let n: i64 = sqlx::query_scalar(
+            "INSERT INTO dossier_code_seq (agency, day, last) VALUES ($1, $2, 1) \
+             ON CONFLICT (agency, day) DO UPDATE SET last = last + 1 RETURNING last",
+        )
+        .bind(agency)
+        .bind(day)
+        .fetch_one(&mut **tx)
+        .await?;
+        Ok(n as u32)
+    }
+
+    /// Appends events to a dossier's log and writes its projection, in the caller's transaction.
+    /// `dossier` is the state after the events. Fails with [`StoreError::Conflict`] when another
+    /// writer appended since `expected_version` was read.
+    pub async fn append(
+        tx: &mut Tx,
+        dossier: &Dossier,
+        expected_version: u64,
+        events: &[Recorded],
+        recorded_at: DateTime<Utc>,
+    ) -> Result<()> {
+        let Tx::Sqlite(tx) = tx;
+        let mut prev: String = if expected_version == 0 {
+            GENESIS.to_string()
+        } else {
+            sqlx::query_scalar(
+                "SELECT hash FROM dossier_events WHERE dossier_id = $1 AND version = $2",
+            )
+            .bind(dossier.id.0)
+            .bind(expected_version as i64)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or(StoreError::Conflict {
+                expected: expected_version,
+            })?
+        };
+        for e in events {
+            let actor = to_json(&e.actor);
+            let payload = to_json(&e.event);
+            let kind = e.event.kind();
+            let at = ms(e.at);
+            let hash = chain_hash(&prev, dossier.id, e.version, at, kind, &actor, &payload);
+            sqlx::query(
+                "INSERT INTO dossier_events (dossier_id, version, kind, at_ms, recorded_ms, actor, payload, prev_hash, hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(dossier.id.0)
+            .bind(e.version as i64)
+            .bind(kind)
+            .bind(at)
+            .bind(ms(recorded_at))
+            .bind(actor)
+            .bind(payload)
+            .bind(&prev)
+            .bind(&hash)
+            .execute(&mut **tx)
+            .await
+            .map_err(|err| match StoreError::from_insert(err, "sự kiện") {
+                StoreError::Duplicate(_) => StoreError::Conflict {
+                    expected: expected_version,
+                },
+                other => other,
+            })?;
+            prev = hash;
+        }
+        write_projection(tx, dossier, expected_version).await
+    }
+
+    /// The current state of a dossier (from its projection).
+    pub async fn dossier(&self, id: DossierId) -> Result<Option<Dossier>> {
+        let state: Option<String> = sqlx::query_scalar("SELECT state FROM dossiers WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(self.reader())
+            .await?;
+        state.map(|s| from_json(&s, "hồ sơ")).transpose()
+    }
+
+    /// The id of the dossier with this code.
+    pub async fn dossier_id_by_code(&self, code: &str) -> Result<Option<DossierId>> {
+        let id: Option<uuid::Uuid> = sqlx::query_scalar("SELECT id FROM dossiers WHERE code = $1")
+            .bind(code)
+            .fetch_optional(self.reader())
+            .await?;
+        Ok(id.map(DossierId))
+    }
+
+    /// Every event of a dossier, in order.
+    pub async fn events(&self, id: DossierId) -> Result<Vec<Recorded>> {
+        let rows = sqlx::query(
+            "SELECT version, at_ms, actor, payload FROM dossier_events WHERE dossier_id = $1 ORDER BY version",
+        )
+        .bind(id.0)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Recorded {
+                    version: r.get::<i64, _>(0) as u64,
+                    at: from_ms(r.get(1)),
+                    actor: from_json(r.get::<&str, _>(2), "người thực hiện")?,
+                    event: from_json(r.get::<&str, _>(3), "sự kiện")?,
+                })
+            })
+            .collect()
+    }
+
+    /// The public view of a dossier by code.
+    pub async fn public_view(&self, code: &str) -> Result<Option<PublicView>> {
+        let row = sqlx::query(
+            "SELECT code, procedure_name, national_status, appointment_ms FROM dossiers WHERE code = $1",
+        )
+        .bind(code)
+        .fetch_optional(self.reader())
+        .await?;
+        Ok(row.map(|r| PublicView {
+            code: r.get(0),
+            procedure_name: r.get(1),
+            national_status: r.get(2),
+            appointment: r.get::<Option<i64>, _>(3).map(from_ms),
+        }))
+    }
+
+    /// A page of dossiers matching the filter, and the total count.
+    pub async fn list_dossiers(&self, f: &DossierFilter) -> Result<(Vec<DossierRow>, i64)> {
+        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
+            "SELECT {ROW_COLUMNS} FROM dossiers WHERE 1 = 1"
+        ));
+        let mut count =
+            sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT COUNT(*) FROM dossiers WHERE 1 = 1");
+        for q in [&mut qb, &mut count] {
+            if let Some(visible) = &f.visible {
+                if visible.is_empty() {
+                    q.push(" AND 0 = 1");
+                } else {
+                    for column in ["receiving", "competent", "current_unit"] {
+                        let prefix = if column == "receiving" {
+                            " AND ("
+                        } else {
+                            " OR "
+                        };
+                        q.push(prefix).push(column).push(" IN (");
+                        let mut sep = q.separated(", ");
+                        for a in visible {
+                            sep.push_bind(a.clone());
+                        }
+                        q.push(")");
+                    }
+                    q.push(")");
+                }
+            }
+            if !f.national_status.is_empty() {
+                q.push(" AND national_status IN (");
+                let mut sep = q.separated(", ");
+                for s in &f.national_status {
+                    sep.push_bind(i64::from(*s));
+                }
+                q.push(")");
+            }
+            for (column, value) in [
+                ("receiving", &f.receiving),
+                ("competent", &f.competent),
+                ("current_unit", &f.current_unit),
+                ("assignee", &f.assignee),
+                ("procedure_code", &f.procedure_code),
+            ] {
+                if let Some(v) = value {
+                    q.push(" AND ")
+                        .push(column)
+                        .push(" = ")
+                        .push_bind(v.clone());
+                }
+            }
+            for (column, op, value) in [
+                ("due_ms", " >= ", f.due_from),
+                ("due_ms", " < ", f.due_to),
+                ("received_ms", " >= ", f.received_from),
+                ("received_ms", " < ", f.received_to),
+            ] {
+                if let Some(v) = value {
+                    q.push(" AND ").push(column).push(op).push_bind(ms(v));
+                }
+            }
+            if f.open_only {
+                q.push(" AND national_status IN (1, 2, 4, 5, 6, 7)");
+            }
+        }
+        qb.push(match f.order {
+            Order::DueFirst => " ORDER BY due_ms IS NULL, due_ms, code",
+            Order::LatestFirst => " ORDER BY opened_ms DESC, code DESC",
+        });
+        qb.push(" LIMIT ")
+            .push_bind(i64::from(f.limit.clamp(1, 500)))
+            .push(" OFFSET ")
+            .push_bind(i64::from(f.offset));
+        let rows = qb.build().fetch_all(self.reader()).await?;
+        let total: i64 = count.build_query_scalar().fetch_one(self.reader()).await?;
+        Ok((rows.iter().map(row).collect(), total))
+    }
+
+    /// Ids of every dossier (for rebuilding and verification).
+    pub async fn dossier_ids(&self) -> Result<Vec<DossierId>> {
+        let ids: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT id FROM dossiers ORDER BY id")
+            .fetch_all(self.reader())
+            .await?;
+        Ok(ids.into_iter().map(DossierId).collect())
+    }
+
+    /// Number of dossiers.
+    pub async fn count_dossiers(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM dossiers")
+            .fetch_one(self.reader())
+            .await?)
+    }
+
+    /// The stored projection row of a dossier, for comparing with a rebuild.
+    pub async fn projection_of(&self, id: DossierId) -> Result<Option<(DossierRow, String)>> {
+        let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {ROW_COLUMNS}, state FROM dossiers WHERE id = $1"
+        )))
+        .bind(id.0)
+        .fetch_optional(self.reader())
+        .await?;
+        Ok(r.map(|r| (row(&r), r.get("state"))))
+    }
+}
+
+async fn write_projection(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    d: &Dossier,
+    expected_version: u64,
+) -> Result<()> {
+    let current = d.current_step();
+    let finished = d.finished_at();
+    let values = |q: sqlx::query::Query<'static, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>| {
+        q.bind(d.id.0)
+            .bind(d.code.as_str().to_string())
+            .bind(d.version as i64)
+            .bind(d.procedure.code.as_str().to_string())
+            .bind(d.procedure.name.clone())
+            .bind(i64::from(d.channel.national_code()))
+            .bind(key(&d.stage))
+            .bind(i64::from(d.stage.national_status().code()))
+            .bind(d.receiving.as_str().to_string())
+            .bind(d.competent.as_str().to_string())
+            .bind(current.map(|s| s.unit.as_str().to_string()))
+            .bind(
+                current
+                    .and_then(|s| s.handler.as_ref())
+                    .map(|h| h.id.to_string()),
+            )
+            .bind(d.applicant.display_name().to_string())
+            .bind(d.applicant.id_number().to_string())
+            .bind(ms(d.opened_at))
+            .bind(d.received_at.map(ms))
+            .bind(d.due.map(ms))
+            .bind(d.appointment.map(ms))
+            .bind(finished.map(ms))
+            .bind(d.returned.as_ref().map(|r| ms(r.at)))
+            .bind(to_json(d))
+    };
+    if expected_version == 0 {
+        values(sqlx::query(
+            "INSERT INTO dossiers (id, code, version, procedure_code, procedure_name, channel, stage, national_status, \
+             receiving, competent, current_unit, assignee, applicant_name, applicant_id, opened_ms, received_ms, due_ms, \
+             appointment_ms, finished_ms, returned_ms, state) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+        ))
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| StoreError::from_insert(e, &format!("mã hồ sơ {}", d.code)))?;
+        return Ok(());
+    }
+    let done = values(sqlx::query(
+        "UPDATE dossiers SET code = $2, version = $3, procedure_code = $4, procedure_name = $5, channel = $6, \
+         stage = $7, national_status = $8, receiving = $9, competent = $10, current_unit = $11, assignee = $12, \
+         applicant_name = $13, applicant_id = $14, opened_ms = $15, received_ms = $16, due_ms = $17, \
+         appointment_ms = $18, finished_ms = $19, returned_ms = $20, state = $21 \
+         WHERE id = $1 AND version = $22",
+    ))
+    .bind(expected_version as i64)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() != 1 {
+        return Err(StoreError::Conflict {
+            expected: expected_version,
+        });
+    }
+    Ok(())
+}
+
+/// Checks a dossier's hash chain; returns the number of events verified.
+pub async fn verify_chain(db: &Db, id: DossierId) -> Result<usize> {
+    let rows = sqlx::query(
+        "SELECT version, kind, at_ms, actor, payload, prev_hash, hash FROM dossier_events \
+         WHERE dossier_id = $1 ORDER BY version",
+    )
+    .bind(id.0)
+    .fetch_all(db.reader())
+    .await?;
+    let mut prev = GENESIS.to_string();
+    for (i, r) in rows.iter().enumerate() {
+        let version = r.get::<i64, _>(0) as u64;
+        let stored_prev: String = r.get(5);
+        let expected = chain_hash(
+            &prev,
+            id,
+            version,
+            r.get(2),
+            r.get::<&str, _>(1),
+            r.get::<&str, _>(3),
+            r.get::<&str, _>(4),
+        );
+        if version != i as u64 + 1 || stored_prev != prev || r.get::<String, _>(6) != expected {
+            return Err(StoreError::Corrupt(format!(
+                "chuỗi băm của hồ sơ {id} sai ở sự kiện {version}"
+            )));
+        }
+        prev = expected;
+    }
+    Ok(rows.len())
+}
+
+/// Rebuilds every projection row from the events; returns how many dossiers differed from what
+/// was stored (0 when projections and events agree).
+pub async fn rebuild_all(db: &Db) -> Result<usize> {
+    let mut differing = 0;
+    for id in db.dossier_ids().await? {
+        let events = db.events(id).await?;
+        let rebuilt = Dossier::replay(&events)
+            .ok_or_else(|| StoreError::Corrupt(format!("hồ sơ {id} không có sự kiện mở")))?;
+        let stored = db.dossier(id).await?;
+        if stored.as_ref() != Some(&rebuilt) {
+            differing += 1;
+        }
+        let mut tx = db.begin().await?;
+        let Tx::Sqlite(inner) = &mut tx;
+        sqlx::query("DELETE FROM dossiers WHERE id = $1")
+            .bind(id.0)
+            .execute(&mut **inner)
+            .await?;
+        write_projection(inner, &rebuilt, 0).await?;
+        tx.commit().await?;
+    }
+    Ok(differing)
+}

@@ -1,0 +1,372 @@
+//! The SQLite store: migrations, catalogue versions, the hash-chained event log with optimistic
+//! concurrency, projections that equal a replay, the daily code sequence, lists and the public
+//! lookup. Each test has its own database file.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use domain::dossier::*;
+use domain::ids::DossierCode;
+use domain::testkit::*;
+use store::{Db, DossierFilter, StoreError};
+
+struct TempDb {
+    db: Db,
+    dir: PathBuf,
+}
+
+impl Drop for TempDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+async fn temp_db(name: &str) -> TempDb {
+    let dir = std::env::temp_dir().join(format!("motcua-store-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = Db::connect(&format!("sqlite:{}", dir.join("tess.db").display()))
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    db.put_agencies(&agencies().all().cloned().collect::<Vec<_>>())
+        .await
+        .unwrap();
+    TempDb { db, dir }
+}
+
+/// Persists everything a simulator recorded, in one transaction per command batch.
+async fn save(db: &Db, sim: &Sim, from_version: u64) -> Result<(), StoreError> {
+    let events: Vec<Recorded> = sim
+        .events
+        .iter()
+        .filter(|e| e.version > from_version)
+        .cloned()
+        .collect();
+    let mut tx = db.begin().await?;
+    Db::append(
+        &mut tx,
+        sim.d(),
+        from_version,
+        &events,
+        t("2026-12-15 00:00"),
+    )
+    .await?;
+    tx.commit().await
+}
+
+fn with_code(code: &str) -> Sim {
+    let mut sim = Sim::new();
+    let mut new = new_dossier(procedure(), &["to-khai", "giay-to"]);
+    new.code = DossierCode::parse(code).unwrap();
+    sim.ok(
+        "2026-12-07 09:00",
+        &counter(),
+        Command::ReceiveAtCounter { new },
+    );
+    sim
+}
+
+#[tokio::test]
+async fn migrations_apply_twice_without_harm() {
+    let s = temp_db("migrate").await;
+    s.db.migrate().await.unwrap();
+    assert_eq!(
+        s.db.agencies().await.unwrap().len(),
+        agencies().all().count()
+    );
+}
+
+#[tokio::test]
+async fn procedure_versions_are_chosen_by_date_and_never_rewritten() {
+    let s = temp_db("versions").await;
+    let v1 = procedure();
+    let mut v2 = procedure();
+    v2.version = 2;
+    v2.effective_from = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+    v2.limit = "3 ngày làm việc".parse().unwrap();
+    s.db.put_procedure(&domain::procedure::Procedure {
+        code: v1.code.clone(),
+        name: v1.name.clone(),
+        sector: v1.sector.clone(),
+        sector_code: None,
+        level: v1.level,
+    })
+    .await
+    .unwrap();
+    s.db.add_procedure_version(&v1).await.unwrap();
+    s.db.add_procedure_version(&v2).await.unwrap();
+    s.db.add_procedure_version(&v1).await.unwrap(); // same content again: fine
+    let on = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    let code = v1.code.as_str();
+    assert_eq!(
+        s.db.procedure_in_force(code, on("2026-12-31"))
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        1
+    );
+    assert_eq!(
+        s.db.procedure_in_force(code, on("2027-01-01"))
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        2
+    );
+    assert!(
+        s.db.procedure_in_force(code, on("2025-06-30"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        s.db.procedures_in_force(on("2027-02-01")).await.unwrap()[0].version,
+        2
+    );
+    let mut changed = v1.clone();
+    changed.limit = "10 ngày làm việc".parse().unwrap();
+    assert!(matches!(
+        s.db.add_procedure_version(&changed).await,
+        Err(StoreError::Duplicate(_))
+    ));
+}
+
+#[tokio::test]
+async fn the_projection_is_the_replay_of_the_events() {
+    let s = temp_db("replay").await;
+    let mut sim = Sim::result_ready();
+    save(&s.db, &sim, 0).await.unwrap();
+    let before = sim.events.len() as u64;
+    sim.ok(
+        "2026-12-11 08:30",
+        &counter(),
+        Command::Return {
+            received_by: "Lù Văn Páo".into(),
+            originals_returned: vec![],
+            postal_bill: None,
+        },
+    );
+    save(&s.db, &sim, before).await.unwrap();
+    let id = sim.d().id;
+    let stored = s.db.dossier(id).await.unwrap().unwrap();
+    assert_eq!(&stored, sim.d());
+    let events = s.db.events(id).await.unwrap();
+    assert_eq!(events, sim.events);
+    assert_eq!(Dossier::replay(&events).as_ref(), Some(&stored));
+    assert_eq!(store::verify_chain(&s.db, id).await.unwrap(), events.len());
+    assert_eq!(store::rebuild_all(&s.db).await.unwrap(), 0);
+    let (row, _) = s.db.projection_of(id).await.unwrap().unwrap();
+    assert_eq!(row.national_status, 10);
+    assert_eq!(row.stage, "returned");
+}
+
+#[tokio::test]
+async fn a_stale_version_is_a_conflict_and_writes_nothing() {
+    let s = temp_db("conflict").await;
+    let mut sim = Sim::received();
+    save(&s.db, &sim, 0).await.unwrap();
+    let v = sim.events.len() as u64;
+    sim.ok(
+        "2026-12-07 10:00",
+        &counter(),
+        Command::Transfer {
+            to_unit: id("lao-cai.bao-thang.vhxh"),
+        },
+    );
+    save(&s.db, &sim, v).await.unwrap();
+    // A second writer that read version v appends again.
+    let err = save(&s.db, &sim, v).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+    assert_eq!(
+        s.db.events(sim.d().id).await.unwrap().len(),
+        sim.events.len()
+    );
+}
+
+#[tokio::test]
+async fn the_event_log_is_append_only_and_tampering_breaks_the_chain() {
+    let s = temp_db("tamper").await;
+    let sim = Sim::in_approval();
+    save(&s.db, &sim, 0).await.unwrap();
+    let id = sim.d().id;
+    let path = s.dir.join("tess.db");
+    let url = format!("sqlite://{}", path.display());
+    let mut raw = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    let update = "UPDATE dossier_events SET payload = replace(payload, 'Đủ điều kiện', 'Không đủ') WHERE version = 4";
+    let err = sqlx::query(update).execute(&mut raw).await.unwrap_err();
+    assert!(err.to_string().contains("append-only"), "{err}");
+    assert!(
+        sqlx::query("DELETE FROM dossier_events")
+            .execute(&mut raw)
+            .await
+            .is_err()
+    );
+    // Someone with file access who drops the guard is still caught by the chain.
+    sqlx::query("DROP TRIGGER dossier_events_no_update")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE dossier_events SET at_ms = at_ms - 3600000 WHERE version = 2")
+        .execute(&mut raw)
+        .await
+        .unwrap();
+    let err = store::verify_chain(&s.db, id).await.unwrap_err();
+    assert!(err.to_string().contains("sự kiện 2"), "{err}");
+}
+
+#[tokio::test]
+async fn code_numbers_run_per_agency_per_day_and_a_rolled_back_intake_uses_none() {
+    let s = temp_db("codes").await;
+    let mut numbers = Vec::new();
+    for _ in 0..3 {
+        let mut tx = s.db.begin().await.unwrap();
+        numbers.push(
+            Db::next_code_number(&mut tx, "lao-cai.bao-thang.mot-cua", "2026-12-07")
+                .await
+                .unwrap(),
+        );
+        tx.commit().await.unwrap();
+    }
+    let mut tx = s.db.begin().await.unwrap();
+    Db::next_code_number(&mut tx, "lao-cai.bao-thang.mot-cua", "2026-12-07")
+        .await
+        .unwrap();
+    drop(tx); // rolled back
+    let mut tx = s.db.begin().await.unwrap();
+    numbers.push(
+        Db::next_code_number(&mut tx, "lao-cai.bao-thang.mot-cua", "2026-12-07")
+            .await
+            .unwrap(),
+    );
+    numbers.push(
+        Db::next_code_number(&mut tx, "lao-cai.bao-thang.mot-cua", "2026-12-08")
+            .await
+            .unwrap(),
+    );
+    numbers.push(
+        Db::next_code_number(&mut tx, "lao-cai.so-tu-phap", "2026-12-07")
+            .await
+            .unwrap(),
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(numbers, [1, 2, 3, 4, 1, 1]);
+}
+
+#[tokio::test]
+async fn a_duplicate_code_is_refused() {
+    let s = temp_db("dupcode").await;
+    save(&s.db, &with_code("000.22.22.H38-261207-0001"), 0)
+        .await
+        .unwrap();
+    let err = save(&s.db, &with_code("000.22.22.H38-261207-0001"), 0)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Duplicate(_)), "{err}");
+}
+
+#[tokio::test]
+async fn lists_filter_by_status_unit_assignee_and_due_window_and_respect_visibility() {
+    let s = temp_db("lists").await;
+    let mut a = with_code("000.22.22.H38-261207-0001");
+    a.ok(
+        "2026-12-07 10:00",
+        &counter(),
+        Command::Transfer {
+            to_unit: id("lao-cai.bao-thang.vhxh"),
+        },
+    )
+    .ok(
+        "2026-12-07 10:30",
+        &unit_head(),
+        Command::Assign {
+            officer: officer_of(&specialist()),
+            reason: None,
+        },
+    );
+    save(&s.db, &a, 0).await.unwrap();
+    save(&s.db, &with_code("000.22.22.H38-261207-0002"), 0)
+        .await
+        .unwrap();
+    let db = &s.db;
+    let all = |f: DossierFilter| async move {
+        db.list_dossiers(&DossierFilter { limit: 50, ..f })
+            .await
+            .unwrap()
+    };
+    let (rows, total) = all(DossierFilter::default()).await;
+    assert_eq!((rows.len(), total), (2, 2));
+    let (rows, _) = all(DossierFilter {
+        national_status: vec![4],
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(rows[0].code, "000.22.22.H38-261207-0001");
+    let specialist_id = specialist().officer().unwrap().id.to_string();
+    let (rows, _) = all(DossierFilter {
+        assignee: Some(specialist_id),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(rows.len(), 1);
+    let (rows, _) = all(DossierFilter {
+        due_from: Some(t("2026-12-14 00:00")),
+        due_to: Some(t("2026-12-15 00:00")),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(rows.len(), 2);
+    let (rows, total) = all(DossierFilter {
+        visible: Some(vec!["lao-cai.so-tu-phap".into()]),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!((rows.len(), total), (0, 0));
+    let (rows, _) = all(DossierFilter {
+        visible: Some(vec!["lao-cai.bao-thang.vhxh".into()]),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(rows.len(), 1, "the unit sees what it holds");
+}
+
+#[tokio::test]
+async fn the_public_view_shows_no_personal_data() {
+    let s = temp_db("public").await;
+    let sim = with_code("000.22.22.H38-261207-0003");
+    save(&s.db, &sim, 0).await.unwrap();
+    let view =
+        s.db.public_view("000.22.22.H38-261207-0003")
+            .await
+            .unwrap()
+            .unwrap();
+    let json = serde_json::to_string(&view).unwrap();
+    assert!(
+        !json.contains("Páo") && !json.contains("010090012345") && !json.contains("0912345678"),
+        "{json}"
+    );
+    assert_eq!(view.national_status, 2);
+    assert!(
+        s.db.public_view("000.22.22.H38-261207-9999")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn an_online_backup_is_a_usable_database() {
+    let s = temp_db("backup").await;
+    save(&s.db, &with_code("000.22.22.H38-261207-0004"), 0)
+        .await
+        .unwrap();
+    let copy = s.dir.join("backup.db");
+    s.db.backup(&copy).await.unwrap();
+    let restored = Db::connect(&format!("sqlite:{}", copy.display()))
+        .await
+        .unwrap();
+    assert_eq!(restored.count_dossiers().await.unwrap(), 1);
+}
