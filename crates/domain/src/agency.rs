@@ -99,6 +99,9 @@ pub struct Agency {
     pub valid_to: Option<NaiveDate>,
     /// The agency that took over (units merged in 2025).
     pub successor: Option<AgencyId>,
+    /// Free text for officers (e.g. which former units a 2025 commune was formed from).
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// All agencies, for questions about the hierarchy (which committee an office belongs to,
@@ -198,6 +201,7 @@ pub(crate) mod tests {
             valid_from: None,
             valid_to: None,
             successor: None,
+            note: None,
         }
     }
 

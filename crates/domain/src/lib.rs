@@ -21,3 +21,13 @@ pub mod testkit;
 pub mod unit;
 
 pub use error::{DomainError, ErrorKind};
+
+/// The name a unit-like enum value goes by in JSON, columns and URLs ("service-center",
+/// "counter-officer"): its serde name.
+pub fn wire_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}

@@ -3,6 +3,7 @@
 //! and the agency of the dossier that role must cover.
 
 use crate::agency::{AgencyId, AgencyTree};
+use crate::dossier::Dossier;
 use crate::error::DomainError;
 use crate::officer::{Actor, Role};
 
@@ -95,15 +96,39 @@ pub struct Scope<'a> {
     pub involved: &'a [AgencyId],
 }
 
-impl Scope<'_> {
+impl<'a> Scope<'a> {
+    /// The scope of a dossier; `involved` is [`Dossier::involved_units`].
+    pub fn of(d: &'a Dossier, involved: &'a [AgencyId]) -> Self {
+        Scope {
+            receiving: &d.receiving,
+            competent: &d.competent,
+            current: d.current_unit(),
+            involved,
+        }
+    }
+
+    /// The scope of a service centre's own work (reception, guidance).
+    pub fn centre(centre: &'a AgencyId) -> Self {
+        Scope {
+            receiving: centre,
+            competent: centre,
+            current: None,
+            involved: &[],
+        }
+    }
+
     /// The agencies a role must cover for an action.
     fn targets(&self, action: Action) -> Vec<&AgencyId> {
         match action {
             Action::Receive | Action::Transfer | Action::Return => vec![self.receiving],
             Action::Assign | Action::Handle => self.current.into_iter().collect(),
             Action::AnswerConsultation => self.involved.iter().collect(),
-            Action::Approve | Action::Issue | Action::Apologize | Action::Stop => {
-                vec![self.competent]
+            Action::Approve | Action::Apologize | Action::Stop => vec![self.competent],
+            // Vào số, phát hành: the competent agency's office, which holds the dossier then.
+            Action::Issue => {
+                let mut v = vec![self.competent];
+                v.extend(self.current);
+                v
             }
             Action::Read => {
                 let mut v = vec![self.receiving, self.competent];

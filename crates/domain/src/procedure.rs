@@ -165,6 +165,8 @@ pub enum Competence {
     ReceivingCommittee,
     /// A named agency (a provincial department, the provincial police…).
     Agency(AgencyId),
+    /// The unit of this kind under the receiving committee (Công an xã for residence).
+    ReceivingUnit(crate::agency::AgencyKind),
 }
 
 /// Kết quả thực hiện TTHC.

@@ -56,6 +56,7 @@ fn agency(aid: &str, code: &str, name: &str, kind: AgencyKind, parent: Option<&s
         valid_from: None,
         valid_to: None,
         successor: None,
+        note: None,
     }
 }
 

@@ -7,6 +7,10 @@ use sha2::{Digest, Sha256};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
+use sqlx::SqliteConnection;
+use tokio::sync::oneshot;
+
+use crate::writer::{Job, JobFuture, Written, conclude};
 use crate::{Db, Result, StoreError, Tx, from_json, key, to_json};
 
 /// Hash that starts every dossier's chain.
@@ -67,6 +71,14 @@ pub struct DossierRow {
     pub appointment: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
     pub returned_at: Option<DateTime<Utc>>,
+}
+
+/// Row counts of the dossier tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Totals {
+    pub dossiers: i64,
+    pub events: i64,
+    pub guidance: i64,
 }
 
 /// What anyone may see of a dossier by its code (TT 01/2018 Art. 16(2)(d)): no personal data.
@@ -144,20 +156,12 @@ impl Db {
     /// intakes never get the same one.
     pub async fn next_code_number(tx: &mut Tx, agency: &str, day: &str) -> Result<u32> {
         let Tx::Sqlite(tx) = tx;
-        let n: i64 = sqlx::query_scalar(
-            "INSERT INTO dossier_code_seq (agency, day, last) VALUES ($1, $2, 1) \
-             ON CONFLICT (agency, day) DO UPDATE SET last = last + 1 RETURNING last",
-        )
-        .bind(agency)
-        .bind(day)
-        .fetch_one(&mut **tx)
-        .await?;
-        Ok(n as u32)
+        next_number(tx, agency, day).await
     }
 
-    /// Appends events to a dossier's log and writes its projection, in the caller's transaction.
-    /// `dossier` is the state after the events. Fails with [`StoreError::Conflict`] when another
-    /// writer appended since `expected_version` was read.
+    /// Appends events to a dossier's log and writes its projection, in the caller's transaction
+    /// (bulk loads). `dossier` is the state after the events. Fails with
+    /// [`StoreError::Conflict`] when another writer appended since `expected_version` was read.
     pub async fn append(
         tx: &mut Tx,
         dossier: &Dossier,
@@ -166,50 +170,40 @@ impl Db {
         recorded_at: DateTime<Utc>,
     ) -> Result<()> {
         let Tx::Sqlite(tx) = tx;
-        let mut prev: String = if expected_version == 0 {
-            GENESIS.to_string()
-        } else {
-            sqlx::query_scalar(
-                "SELECT hash FROM dossier_events WHERE dossier_id = $1 AND version = $2",
-            )
-            .bind(dossier.id.0)
-            .bind(expected_version as i64)
-            .fetch_optional(&mut **tx)
-            .await?
-            .ok_or(StoreError::Conflict {
-                expected: expected_version,
-            })?
+        append_on(tx, dossier, expected_version, events, recorded_at).await
+    }
+
+    /// Opens a dossier through the writer: takes the receiving agency's next number of the day,
+    /// lets `build` make the dossier, its events and (for a correction) the change to another
+    /// dossier with that number, and writes them in one transaction. When `build` refuses, or
+    /// the other dossier changed meanwhile, nothing is written and the number is not used.
+    pub async fn open_dossier<E: Send + 'static>(
+        &self,
+        agency: &str,
+        day: &str,
+        recorded_at: DateTime<Utc>,
+        build: impl FnOnce(u32) -> std::result::Result<Opening, E> + Send + 'static,
+    ) -> Result<std::result::Result<Dossier, E>> {
+        let (answer, rx) = oneshot::channel();
+        let job = OpenJob {
+            agency: agency.to_string(),
+            day: day.to_string(),
+            recorded_at,
+            build: Box::new(build),
+            answer,
         };
-        for e in events {
-            let actor = to_json(&e.actor);
-            let payload = to_json(&e.event);
-            let kind = e.event.kind();
-            let at = ms(e.at);
-            let hash = chain_hash(&prev, dossier.id, e.version, at, kind, &actor, &payload);
-            sqlx::query(
-                "INSERT INTO dossier_events (dossier_id, version, kind, at_ms, recorded_ms, actor, payload, prev_hash, hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            )
-            .bind(dossier.id.0)
-            .bind(e.version as i64)
-            .bind(kind)
-            .bind(at)
-            .bind(ms(recorded_at))
-            .bind(actor)
-            .bind(payload)
-            .bind(&prev)
-            .bind(&hash)
-            .execute(&mut **tx)
-            .await
-            .map_err(|err| match StoreError::from_insert(err, "sự kiện") {
-                StoreError::Duplicate(_) => StoreError::Conflict {
-                    expected: expected_version,
-                },
-                other => other,
-            })?;
-            prev = hash;
-        }
-        write_projection(tx, dossier, expected_version).await
+        self.group_writer().submit(Box::new(job), rx).await
+    }
+
+    /// Appends a change to a dossier through the writer (see [`Db::append`]).
+    pub async fn change_dossier(&self, change: Change, recorded_at: DateTime<Utc>) -> Result<()> {
+        let (answer, rx) = oneshot::channel();
+        let job = ChangeJob {
+            change,
+            recorded_at,
+            answer,
+        };
+        self.group_writer().submit(Box::new(job), rx).await
     }
 
     /// The current state of a dossier (from its projection).
@@ -351,11 +345,20 @@ impl Db {
         Ok(ids.into_iter().map(DossierId).collect())
     }
 
-    /// Number of dossiers.
-    pub async fn count_dossiers(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM dossiers")
-            .fetch_one(self.reader())
-            .await?)
+    /// How many dossiers, events and guidance records are stored (for status pages and for
+    /// checking that a refused request wrote nothing).
+    pub async fn totals(&self) -> Result<Totals> {
+        let (dossiers, events, guidance): (i64, i64, i64) = sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM dossiers), (SELECT COUNT(*) FROM dossier_events), \
+             (SELECT COUNT(*) FROM guidance_log)",
+        )
+        .fetch_one(self.reader())
+        .await?;
+        Ok(Totals {
+            dossiers,
+            events,
+            guidance,
+        })
     }
 
     /// The stored projection row of a dossier, for comparing with a rebuild.
@@ -370,8 +373,223 @@ impl Db {
     }
 }
 
+/// A dossier opened by [`Db::open_dossier`]: its state, its events, and possibly a change to
+/// another dossier made in the same transaction.
+pub struct Opening {
+    pub dossier: Dossier,
+    pub events: Vec<Recorded>,
+    pub also: Option<Change>,
+}
+
+/// New events of an existing dossier, the version they were decided on, and the state after.
+pub struct Change {
+    pub dossier: Dossier,
+    pub expected_version: u64,
+    pub events: Vec<Recorded>,
+}
+
+/// Writes events and the projection. For an existing dossier the projection is updated first,
+/// on condition of the version read, so a conflict is found before anything is written.
+async fn append_on(
+    conn: &mut SqliteConnection,
+    dossier: &Dossier,
+    expected_version: u64,
+    events: &[Recorded],
+    recorded_at: DateTime<Utc>,
+) -> Result<()> {
+    let prev: String = if expected_version == 0 {
+        GENESIS.to_string()
+    } else {
+        write_projection(conn, dossier, expected_version).await?;
+        sqlx::query_scalar("SELECT hash FROM dossier_events WHERE dossier_id = $1 AND version = $2")
+            .bind(dossier.id.0)
+            .bind(expected_version as i64)
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(StoreError::Conflict {
+                expected: expected_version,
+            })?
+    };
+    insert_events(conn, dossier.id, prev, events, recorded_at)
+        .await
+        .map_err(|err| match err {
+            StoreError::Duplicate(_) => StoreError::Conflict {
+                expected: expected_version,
+            },
+            other => other,
+        })?;
+    if expected_version == 0 {
+        write_projection(conn, dossier, 0).await?;
+    }
+    Ok(())
+}
+
+/// Inserts events (one statement), chaining each to the one before.
+async fn insert_events(
+    conn: &mut SqliteConnection,
+    id: DossierId,
+    mut prev: String,
+    events: &[Recorded],
+    recorded_at: DateTime<Utc>,
+) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut rows = Vec::with_capacity(events.len());
+    for e in events {
+        let actor = to_json(&e.actor);
+        let payload = to_json(&e.event);
+        let kind = e.event.kind();
+        let at = ms(e.at);
+        let hash = chain_hash(&prev, id, e.version, at, kind, &actor, &payload);
+        rows.push((
+            e.version as i64,
+            kind,
+            at,
+            actor,
+            payload,
+            prev,
+            hash.clone(),
+        ));
+        prev = hash;
+    }
+    let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+        "INSERT INTO dossier_events (dossier_id, version, kind, at_ms, recorded_ms, actor, payload, prev_hash, hash) ",
+    );
+    q.push_values(
+        rows,
+        |mut b, (version, kind, at, actor, payload, prev, hash)| {
+            b.push_bind(id.0)
+                .push_bind(version)
+                .push_bind(kind)
+                .push_bind(at)
+                .push_bind(ms(recorded_at))
+                .push_bind(actor)
+                .push_bind(payload)
+                .push_bind(prev)
+                .push_bind(hash);
+        },
+    );
+    q.build()
+        .execute(&mut *conn)
+        .await
+        .map_err(|err| StoreError::from_insert(err, "sự kiện"))?;
+    Ok(())
+}
+
+/// The next number of an agency's day (1 for the first dossier).
+async fn next_number(conn: &mut SqliteConnection, agency: &str, day: &str) -> Result<u32> {
+    let n: i64 = sqlx::query_scalar(
+        "INSERT INTO dossier_code_seq (agency, day, last) VALUES ($1, $2, 1) \
+         ON CONFLICT (agency, day) DO UPDATE SET last = last + 1 RETURNING last",
+    )
+    .bind(agency)
+    .bind(day)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(n as u32)
+}
+
+/// Gives a number back when the dossier it was taken for was not opened.
+async fn return_number(conn: &mut SqliteConnection, agency: &str, day: &str, n: u32) -> Result<()> {
+    sqlx::query(
+        "UPDATE dossier_code_seq SET last = last - 1 WHERE agency = $1 AND day = $2 AND last = $3",
+    )
+    .bind(agency)
+    .bind(day)
+    .bind(i64::from(n))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+type Build<E> = Box<dyn FnOnce(u32) -> std::result::Result<Opening, E> + Send>;
+
+struct OpenJob<E> {
+    agency: String,
+    day: String,
+    recorded_at: DateTime<Utc>,
+    build: Build<E>,
+    answer: oneshot::Sender<Result<std::result::Result<Dossier, E>>>,
+}
+
+impl<E: Send + 'static> OpenJob<E> {
+    async fn write(
+        agency: &str,
+        day: &str,
+        recorded_at: DateTime<Utc>,
+        build: Build<E>,
+        conn: &mut SqliteConnection,
+    ) -> Result<Written<std::result::Result<Dossier, E>>> {
+        let number = next_number(conn, agency, day).await?;
+        let opening = match build(number) {
+            Ok(o) => o,
+            Err(refusal) => {
+                return_number(conn, agency, day, number).await?;
+                return Ok(Written::No(Err(refusal)));
+            }
+        };
+        if let Some(c) = &opening.also {
+            let changed =
+                append_on(conn, &c.dossier, c.expected_version, &c.events, recorded_at).await;
+            if let Err(StoreError::Conflict { .. }) = changed {
+                return_number(conn, agency, day, number).await?;
+            }
+            changed?;
+        }
+        append_on(conn, &opening.dossier, 0, &opening.events, recorded_at).await?;
+        Ok(Written::Yes(Ok(opening.dossier)))
+    }
+}
+
+impl<E: Send + 'static> Job for OpenJob<E> {
+    fn run(self: Box<Self>, conn: &mut SqliteConnection) -> JobFuture<'_> {
+        Box::pin(async move {
+            let OpenJob {
+                agency,
+                day,
+                recorded_at,
+                build,
+                answer,
+            } = *self;
+            let outcome = Self::write(&agency, &day, recorded_at, build, conn).await;
+            conclude(outcome, answer)
+        })
+    }
+
+    fn abandon(self: Box<Self>, error: StoreError) {
+        let _ = self.answer.send(Err(error));
+    }
+}
+
+struct ChangeJob {
+    change: Change,
+    recorded_at: DateTime<Utc>,
+    answer: oneshot::Sender<Result<()>>,
+}
+
+impl Job for ChangeJob {
+    fn run(self: Box<Self>, conn: &mut SqliteConnection) -> JobFuture<'_> {
+        Box::pin(async move {
+            let ChangeJob {
+                change: c,
+                recorded_at,
+                answer,
+            } = *self;
+            let outcome = append_on(conn, &c.dossier, c.expected_version, &c.events, recorded_at)
+                .await
+                .map(Written::Yes);
+            conclude(outcome, answer)
+        })
+    }
+
+    fn abandon(self: Box<Self>, error: StoreError) {
+        let _ = self.answer.send(Err(error));
+    }
+}
+
 async fn write_projection(
-    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    conn: &mut SqliteConnection,
     d: &Dossier,
     expected_version: u64,
 ) -> Result<()> {
@@ -411,7 +629,7 @@ async fn write_projection(
              appointment_ms, finished_ms, returned_ms, state) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
         ))
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await
         .map_err(|e| StoreError::from_insert(e, &format!("mã hồ sơ {}", d.code)))?;
         return Ok(());
@@ -424,7 +642,7 @@ async fn write_projection(
          WHERE id = $1 AND version = $22",
     ))
     .bind(expected_version as i64)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     if done.rows_affected() != 1 {
         return Err(StoreError::Conflict {

@@ -2,7 +2,8 @@
 //! projections, the catalogue (units, agencies, procedure versions), accounts and sessions.
 //!
 //! The backend is chosen by the URL scheme behind the [`Db`] enum. SQLite (embedded, WAL, one
-//! writer connection and a pool of readers) is the one implemented; the SQL is written in the
+//! writer connection and a pool of readers; dossier changes are group-committed by one writer
+//! task, see `writer`) is the one implemented; the SQL is written in the
 //! subset PostgreSQL shares (`$n` placeholders, no dialect functions, times as integer
 //! milliseconds), so a `Postgres` variant adds migrations and a pool, not a new data model.
 
@@ -10,6 +11,7 @@ mod accounts;
 mod catalog;
 mod dossiers;
 mod guidance;
+mod writer;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -20,7 +22,12 @@ use sqlx::sqlite::{
 use sqlx::{Sqlite, Transaction};
 use thiserror::Error;
 
-pub use dossiers::{DossierFilter, DossierRow, Order, PublicView, rebuild_all, verify_chain};
+pub(crate) use domain::wire_name as key;
+
+pub use dossiers::{
+    Change, DossierFilter, DossierRow, Opening, Order, PublicView, Totals, rebuild_all,
+    verify_chain,
+};
 pub use guidance::GuidanceRecord;
 
 /// Lỗi lưu trữ.
@@ -41,6 +48,9 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
     #[error("Lỗi cập nhật cấu trúc cơ sở dữ liệu: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database could not take the write (closed, or a failed batch); nothing was written.
+    #[error("Chưa ghi được vào cơ sở dữ liệu: {0}")]
+    Unavailable(String),
 }
 
 impl StoreError {
@@ -68,6 +78,8 @@ pub enum Db {
 pub struct SqliteDb {
     write: SqlitePool,
     read: SqlitePool,
+    /// Group commit of dossier changes (over `write`).
+    writer: writer::Writer,
 }
 
 /// A write transaction. Everything a command changes goes through one.
@@ -116,7 +128,12 @@ impl Db {
             .max_connections(readers.clamp(2, 16))
             .connect_with(options.read_only(true))
             .await?;
-        Ok(Db::Sqlite(SqliteDb { write, read }))
+        let writer = writer::Writer::start(write.clone());
+        Ok(Db::Sqlite(SqliteDb {
+            write,
+            read,
+            writer,
+        }))
     }
 
     /// Applies the migrations not yet applied.
@@ -149,6 +166,11 @@ impl Db {
         s.write.close().await;
     }
 
+    fn group_writer(&self) -> &writer::Writer {
+        let Db::Sqlite(s) = self;
+        &s.writer
+    }
+
     fn reader(&self) -> &SqlitePool {
         let Db::Sqlite(s) = self;
         &s.read
@@ -167,12 +189,4 @@ fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T
 
 fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("domain values serialise")
-}
-
-/// The serde name of a unit-like enum value ("province", "service-center"), as stored in a column.
-fn key<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value).expect("domain values serialise") {
-        serde_json::Value::String(s) => s,
-        other => other.to_string(),
-    }
 }

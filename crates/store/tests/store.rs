@@ -368,5 +368,134 @@ async fn an_online_backup_is_a_usable_database() {
     let restored = Db::connect(&format!("sqlite:{}", copy.display()))
         .await
         .unwrap();
-    assert_eq!(restored.count_dossiers().await.unwrap(), 1);
+    assert_eq!(restored.totals().await.unwrap().dossiers, 1);
+}
+
+/// An opening built by the writer with the number it was given.
+fn opening_with(number: u32) -> store::Opening {
+    let sim = with_code(&format!("000.22.22.H38-261207-{number:04}"));
+    store::Opening {
+        dossier: sim.d().clone(),
+        events: sim.events.clone(),
+        also: None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_writer_gives_concurrent_openings_consecutive_numbers() {
+    let s = temp_db("writer-numbers").await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..100 {
+        let db = s.db.clone();
+        tasks.spawn(async move {
+            db.open_dossier(
+                "lao-cai.bao-thang.mot-cua",
+                "2026-12-07",
+                t("2026-12-07 09:00"),
+                |n| Ok::<_, ()>(opening_with(n)),
+            )
+            .await
+            .unwrap()
+            .unwrap()
+            .code
+            .to_string()
+        });
+    }
+    let mut codes = tasks.join_all().await;
+    codes.sort();
+    let expected: Vec<String> = (1..=100)
+        .map(|n| format!("000.22.22.H38-261207-{n:04}"))
+        .collect();
+    assert_eq!(codes, expected);
+    assert_eq!(s.db.totals().await.unwrap().dossiers, 100);
+}
+
+#[tokio::test]
+async fn a_refused_opening_writes_nothing_and_gives_its_number_back() {
+    let s = temp_db("writer-refusal").await;
+    let refused =
+        s.db.open_dossier(
+            "lao-cai.bao-thang.mot-cua",
+            "2026-12-07",
+            t("2026-12-07 09:00"),
+            |n| Err::<store::Opening, _>(format!("refused number {n}")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(refused.unwrap_err(), "refused number 1");
+    assert_eq!(s.db.totals().await.unwrap().dossiers, 0);
+    let d =
+        s.db.open_dossier(
+            "lao-cai.bao-thang.mot-cua",
+            "2026-12-07",
+            t("2026-12-07 09:00"),
+            |n| Ok::<_, ()>(opening_with(n)),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.code.as_str(), "000.22.22.H38-261207-0001");
+}
+
+#[tokio::test]
+async fn a_failed_write_is_rolled_back_whole() {
+    let s = temp_db("writer-failure").await;
+    save(&s.db, &with_code("000.22.22.H38-261207-0001"), 0)
+        .await
+        .unwrap();
+    let before = s.db.totals().await.unwrap();
+    // The build reuses a code that exists: the projection insert fails after the number was
+    // taken and the events written; none of it may stay.
+    let err =
+        s.db.open_dossier(
+            "lao-cai.bao-thang.mot-cua",
+            "2026-12-07",
+            t("2026-12-07 09:00"),
+            |_| Ok::<_, ()>(opening_with(1)),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Duplicate(_)), "{err}");
+    assert_eq!(s.db.totals().await.unwrap(), before);
+    let mut tx = s.db.begin().await.unwrap();
+    let next = Db::next_code_number(&mut tx, "lao-cai.bao-thang.mot-cua", "2026-12-07")
+        .await
+        .unwrap();
+    assert_eq!(next, 1, "the failed opening's number was rolled back");
+}
+
+#[tokio::test]
+async fn a_change_on_a_stale_version_is_a_conflict_that_writes_nothing() {
+    let s = temp_db("writer-conflict").await;
+    let mut sim = with_code("000.22.22.H38-261207-0001");
+    save(&s.db, &sim, 0).await.unwrap();
+    let v = sim.d().version;
+    sim.ok(
+        "2026-12-07 10:00",
+        &counter(),
+        Command::Transfer {
+            to_unit: id("lao-cai.bao-thang.vhxh"),
+        },
+    );
+    let change = |sim: &Sim| store::Change {
+        dossier: sim.d().clone(),
+        expected_version: v,
+        events: sim
+            .events
+            .iter()
+            .filter(|e| e.version > v)
+            .cloned()
+            .collect(),
+    };
+    s.db.change_dossier(change(&sim), t("2026-12-07 10:00"))
+        .await
+        .unwrap();
+    let before = s.db.totals().await.unwrap();
+    let err =
+        s.db.change_dossier(change(&sim), t("2026-12-07 10:00"))
+            .await
+            .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
+    assert_eq!(s.db.totals().await.unwrap(), before);
+    store::verify_chain(&s.db, sim.d().id).await.unwrap();
 }
