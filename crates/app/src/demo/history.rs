@@ -1,0 +1,810 @@
+//! Lịch sử giả lập — months of dossiers driven through the real rules: each dossier's timeline is
+//! planned (arrival, channel, speed of each step, supplements, apologies, withdrawals) and every
+//! step goes through `decide`, at its simulated instant, by the officer whose role it needs. A step
+//! the rules refuse is simply not taken, so the data can only contain what the rules allow.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Datelike, Days, Duration, NaiveDate, NaiveTime, Utc};
+use domain::agency::{Agency, AgencyId, AgencyKind, AgencyTree};
+use domain::applicant::{Address, Applicant};
+use domain::dossier::*;
+use domain::ids::{Cccd, DossierCode, PersonName, PhoneNumber};
+use domain::officer::{Actor, Officer, Role};
+use domain::procedure::{Channel, OnlineKind, ProcedureVersion, StepKind};
+use lich::WorkCalendar;
+use lich::time::{to_vn, vn_instant};
+use store::Db;
+use uuid::Uuid;
+
+use super::people::{Person, Rng, person};
+use crate::{App, AppError};
+
+/// What was generated.
+#[derive(Debug, Clone, Default)]
+pub struct HistorySummary {
+    pub dossiers: usize,
+    pub events: usize,
+    /// Dossiers by national status code.
+    pub by_status: BTreeMap<u8, usize>,
+}
+
+struct Arrival {
+    at: DateTime<Utc>,
+    centre: AgencyId,
+    committee: AgencyId,
+    procedure: usize,
+    channel: Channel,
+}
+
+/// A dossier being simulated.
+struct Run<'a> {
+    state: Option<Dossier>,
+    events: Vec<Recorded>,
+    now: DateTime<Utc>,
+    last: DateTime<Utc>,
+    cal: &'a WorkCalendar,
+    tree: &'a AgencyTree,
+    rules: &'a LegalRules,
+}
+
+impl Run<'_> {
+    /// Takes a step at `at` if it is not in the future and the rules allow it.
+    fn take(&mut self, at: DateTime<Utc>, actor: &Actor, command: Command) -> bool {
+        let at = at.max(self.last);
+        if at > self.now {
+            return false;
+        }
+        let ctx = Context {
+            now: at,
+            actor,
+            calendar: self.cal,
+            agencies: self.tree,
+            rules: self.rules,
+        };
+        let Ok(events) = decide(self.state.as_ref(), command, &ctx) else {
+            return false;
+        };
+        let (state, recorded) = crate::intake::record(self.state.take(), events, at, actor);
+        self.state = Some(state);
+        self.events.extend(recorded);
+        self.last = at;
+        true
+    }
+
+    fn d(&self) -> Option<&Dossier> {
+        self.state.as_ref()
+    }
+
+    /// `hours` of working time after `t`.
+    fn later(&self, t: DateTime<Utc>, hours: f64) -> DateTime<Utc> {
+        self.cal
+            .add_working_seconds(to_vn(&t), (hours * 3600.0) as i64)
+            .map_or(t, |x| x.to_utc())
+    }
+}
+
+/// Who does what in a commune.
+struct Staff<'a> {
+    officers: &'a [Officer],
+}
+
+impl Staff<'_> {
+    fn with(&self, role: Role, agency: &AgencyId) -> Option<Actor> {
+        self.officers
+            .iter()
+            .find(|o| {
+                o.grants
+                    .iter()
+                    .any(|g| g.role == role && &g.agency == agency)
+            })
+            .map(|o| Actor::Officer(o.clone()))
+    }
+}
+
+/// The unit that appraises a procedure in a commune.
+fn handling_unit(p: &ProcedureVersion, committee: &AgencyId) -> AgencyId {
+    let unit = match p.sector.as_str() {
+        "Hộ tịch" | "Chứng thực" => "van-phong",
+        "Đăng ký, quản lý cư trú" => "cong-an",
+        s if s.contains("hộ kinh doanh") => "kinh-te",
+        _ => "van-hoa-xa-hoi",
+    };
+    AgencyId::parse(&format!("{committee}.{unit}")).expect("valid id")
+}
+
+/// Relative frequency of each procedure at a commune counter.
+fn weight(p: &ProcedureVersion) -> u64 {
+    match p.code.as_str() {
+        "2.000815" => 30, // chứng thực bản sao
+        "2.000884" => 14,
+        "1.001193" => 12,
+        "1.004194" => 10,
+        "1.004222" => 8,
+        "1.000656" | "2.002913" => 4,
+        "1.000894" => 6,
+        "1.001612" => 5,
+        _ => 3,
+    }
+}
+
+fn plan_arrivals(
+    rng: &mut Rng,
+    agencies: &[Agency],
+    catalog: &[ProcedureVersion],
+    cal: &WorkCalendar,
+    from: NaiveDate,
+    now: DateTime<Utc>,
+) -> Vec<Arrival> {
+    let centres: Vec<(&Agency, AgencyId)> = agencies
+        .iter()
+        .filter(|a| a.kind == AgencyKind::ServiceCenter)
+        .filter_map(|a| {
+            let parent = a.parent.clone()?;
+            let committee = agencies.iter().find(|c| c.id == parent)?;
+            (committee.kind == AgencyKind::CommuneCommittee).then_some((a, parent))
+        })
+        .collect();
+    let total: u64 = catalog.iter().map(weight).sum();
+    let today = to_vn(&now).date_naive();
+    let mut out = Vec::new();
+    let mut day = from;
+    while day <= today {
+        let working = cal.is_working_day(day).unwrap_or(false);
+        for (centre, committee) in &centres {
+            // Working days: 2–9 at the counter and by post; online also on rest days.
+            let counter = if working { 2 + rng.below(8) } else { 0 };
+            let online = rng.below(if working { 4 } else { 2 });
+            for i in 0..counter + online {
+                let mut pick = rng.below(total);
+                let procedure = catalog
+                    .iter()
+                    .position(|p| {
+                        let w = weight(p);
+                        if pick < w {
+                            true
+                        } else {
+                            pick -= w;
+                            false
+                        }
+                    })
+                    .unwrap_or(0);
+                let p = &catalog[procedure];
+                let (channel, minute) = if i >= counter {
+                    if p.online == OnlineKind::None {
+                        continue;
+                    }
+                    (Channel::Online, rng.below(24 * 60))
+                } else if p.postal && rng.chance(0.12) {
+                    (Channel::Postal, 8 * 60 + 30 + rng.below(7 * 60))
+                } else {
+                    (Channel::InPerson, 7 * 60 + 45 + rng.below(9 * 60))
+                };
+                let time = NaiveTime::from_hms_opt((minute / 60) as u32, (minute % 60) as u32, 0)
+                    .expect("valid time");
+                let at = vn_instant(day.and_time(time)).to_utc();
+                if at <= now {
+                    out.push(Arrival {
+                        at,
+                        centre: centre.id.clone(),
+                        committee: committee.clone(),
+                        procedure,
+                        channel,
+                    });
+                }
+            }
+        }
+        day = day + Days::new(1);
+    }
+    out.sort_by_key(|a| a.at);
+    out
+}
+
+fn applicant(rng: &mut Rng, committee: &Agency) -> (Person, Applicant) {
+    let who = person(rng);
+    let commune = committee.unit.as_ref().map(|(_, c)| c.as_str());
+    let place = committee.name.trim_start_matches("UBND ");
+    let text = format!("{}, {place}, tỉnh Lào Cai", who.address_line);
+    let applicant = Applicant::Citizen {
+        name: PersonName::parse(&who.name).expect("generated names are valid"),
+        id_number: Cccd::parse(&who.id_number).expect("generated numbers are valid"),
+        phone: Some(PhoneNumber::parse(&who.phone).expect("generated phones are valid")),
+        email: None,
+        address: Address::new(&who.address_line, commune, &text).expect("valid address"),
+    };
+    (who, applicant)
+}
+
+fn components(rng: &mut Rng, p: &ProcedureVersion) -> Vec<SubmittedComponent> {
+    let mut out = Vec::new();
+    for c in &p.components {
+        if !c.required && !rng.chance(0.3) {
+            continue;
+        }
+        let by_data = c.replaceable_by_data && rng.chance(0.4);
+        out.push(SubmittedComponent {
+            component: c.id.clone(),
+            name: c.name.clone(),
+            form: c.form,
+            copies: if by_data { 0 } else { c.copies },
+            by_data,
+            files: Vec::new(),
+        });
+    }
+    out
+}
+
+/// Generates and stores the history from `from` until now.
+pub async fn generate(
+    app: &App,
+    catalog: &[ProcedureVersion],
+    officers: &[Officer],
+    from: NaiveDate,
+) -> Result<HistorySummary, AppError> {
+    let now = app.now();
+    let tree = app.agencies();
+    let agencies: Vec<Agency> = app.agency_list();
+    let cal = WorkCalendar::national(app.national_calendar().clone());
+    let rules = app.settings().rules;
+    let staff = Staff { officers };
+    let mut rng = Rng::new(0x4d6f_7443_7561_2026);
+    let arrivals = plan_arrivals(&mut rng, &agencies, catalog, &cal, from, now);
+    let mut summary = HistorySummary::default();
+    for batch in arrivals.chunks(400) {
+        let mut tx = app.db().begin().await?;
+        for a in batch {
+            let p = &catalog[a.procedure];
+            let committee = tree.require(&a.committee)?;
+            let centre = tree.require(&a.centre)?;
+            let (who, applicant) = applicant(&mut rng, committee);
+            let day = to_vn(&a.at).date_naive();
+            let number = Db::next_code_number(&mut tx, a.centre.as_str(), &day.to_string()).await?;
+            let code = DossierCode::issue(centre.code_format, &centre.code, day, number)?;
+            let return_method = match a.channel {
+                Channel::Online if p.result.electronic && rng.chance(0.5) => {
+                    ReturnMethod::Electronic
+                }
+                Channel::Postal => ReturnMethod::Post {
+                    address: applicant_address(&applicant),
+                },
+                _ => ReturnMethod::Counter,
+            };
+            let new = Box::new(NewDossier {
+                id: DossierId(Uuid::now_v7()),
+                code,
+                procedure: p.clone(),
+                applicant: applicant.clone(),
+                components: components(&mut rng, p),
+                return_method,
+                receiving: a.centre.clone(),
+                competent: competent_of(p, &a.committee, &tree),
+                helped_at: None,
+                fee_exemption: None,
+                corrects: None,
+            });
+            let citizen = Actor::Citizen {
+                name: PersonName::parse(&who.name).expect("valid"),
+                id_number: Some(Cccd::parse(&who.id_number).expect("valid")),
+            };
+            let mut run = Run {
+                state: None,
+                events: Vec::new(),
+                now,
+                last: a.at,
+                cal: &cal,
+                tree: &tree,
+                rules: &rules,
+            };
+            simulate(&mut run, &mut rng, a, new, &staff, &citizen, p);
+            let Some(dossier) = run.state else { continue };
+            Db::append(&mut tx, &dossier, 0, &run.events, now).await?;
+            summary.dossiers += 1;
+            summary.events += run.events.len();
+            *summary
+                .by_status
+                .entry(dossier.stage.national_status().code())
+                .or_default() += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(summary)
+}
+
+fn applicant_address(a: &Applicant) -> String {
+    match a {
+        Applicant::Citizen { address, .. } | Applicant::Organisation { address, .. } => {
+            address.text.clone()
+        }
+    }
+}
+
+fn competent_of(p: &ProcedureVersion, committee: &AgencyId, tree: &AgencyTree) -> AgencyId {
+    match &p.competence {
+        domain::procedure::Competence::ReceivingCommittee => committee.clone(),
+        domain::procedure::Competence::Agency(id) => id.clone(),
+        domain::procedure::Competence::ReceivingUnit(kind) => tree
+            .children(committee)
+            .into_iter()
+            .find(|a| a.kind == *kind)
+            .map_or_else(|| committee.clone(), |a| a.id.clone()),
+    }
+}
+
+/// Drives one dossier through its planned life.
+fn simulate(
+    run: &mut Run<'_>,
+    rng: &mut Rng,
+    a: &Arrival,
+    new: Box<NewDossier>,
+    staff: &Staff<'_>,
+    citizen: &Actor,
+    p: &ProcedureVersion,
+) {
+    let committee = a.committee.clone();
+    let counter = staff
+        .with(Role::CounterOfficer, &a.centre)
+        .expect("every demo centre has a counter officer");
+    let leader_at = |unit: &AgencyId| {
+        staff
+            .with(Role::Leader, unit)
+            .or_else(|| staff.with(Role::Leader, &committee))
+    };
+    // 1. Arrival and reception.
+    let received = match a.channel {
+        Channel::InPerson if rng.chance(0.015) => {
+            run.take(
+                a.at,
+                &counter,
+                Command::RefuseAtCounter {
+                    new,
+                    reason:
+                        "Yêu cầu không thuộc thẩm quyền giải quyết của UBND cấp xã nơi nộp hồ sơ"
+                            .into(),
+                    legal_basis: "Nghị định 61/2018/NĐ-CP, Điều 17 khoản 1".into(),
+                },
+            );
+            return;
+        }
+        Channel::InPerson => run.take(a.at, &counter, Command::ReceiveAtCounter { new }),
+        Channel::Postal => {
+            let postal = PostalIntake {
+                bill_number: format!("EB{:09}VN", rng.below(1_000_000_000)),
+                handover_record: format!("BB-{}", rng.below(100_000)),
+                handover_signed_at: a.at,
+                postal_worker: "Nhân viên Bưu điện Văn hóa xã".into(),
+                fees_collected: 0,
+            };
+            let at = a.at + Duration::minutes(5 + rng.below(40) as i64);
+            run.take(at, &counter, Command::ReceiveByPost { new, postal })
+        }
+        Channel::Online => {
+            if !run.take(a.at, citizen, Command::SubmitOnline { new }) {
+                return;
+            }
+            let mut check = run.later(a.at, rng.between(0.2, 3.0));
+            if rng.chance(0.01) {
+                run.take(
+                    check,
+                    &counter,
+                    Command::RefuseOnline {
+                        reason: "Hồ sơ nộp không đúng cơ quan có thẩm quyền".into(),
+                        legal_basis: "Nghị định 61/2018/NĐ-CP, Điều 17 khoản 2".into(),
+                    },
+                );
+                return;
+            }
+            if rng.chance(0.05) {
+                let component = p.components.first().map(|c| c.id.clone());
+                run.take(
+                    check,
+                    &counter,
+                    Command::RequestIntakeSupplement {
+                        items: vec![SupplementItem {
+                            component: component.clone(),
+                            text: "Tờ khai chưa ghi đủ thông tin, chưa có chữ ký của người yêu cầu"
+                                .into(),
+                        }],
+                        reason: "Hồ sơ chưa đầy đủ, hợp lệ".into(),
+                    },
+                );
+                let back = check + Duration::hours(4 + rng.below(44) as i64);
+                let resubmitted = run.take(
+                    back,
+                    citizen,
+                    Command::SubmitSupplement {
+                        components: component
+                            .map(|c| vec![first_component(p, &c)])
+                            .unwrap_or_default(),
+                        note: "Đã bổ sung theo hướng dẫn".into(),
+                    },
+                );
+                if !resubmitted {
+                    return;
+                }
+                check = run.later(back, rng.between(0.2, 2.0));
+            }
+            run.take(check, &counter, Command::AcceptOnline)
+        }
+    };
+    if !received {
+        return;
+    }
+    let received_at = run.last;
+    // 2. Withdrawal soon after reception, now and then.
+    if rng.chance(0.006) {
+        let t = run.later(received_at, rng.between(2.0, 8.0));
+        if run.take(
+            t,
+            citizen,
+            Command::RequestWithdrawal {
+                reason: "Không còn nhu cầu giải quyết".into(),
+            },
+        ) {
+            let t = run.later(t, rng.between(1.0, 4.0));
+            if let Some(leader) = leader_at(&committee) {
+                run.take(
+                    t,
+                    &leader,
+                    Command::Stop {
+                        reason: "Theo đề nghị rút hồ sơ của người nộp".into(),
+                        legal_basis: "Nghị định 118/2025/NĐ-CP".into(),
+                    },
+                );
+            }
+        }
+        return;
+    }
+    // 3. Transfer and assignment.
+    let unit = handling_unit(p, &committee);
+    let t = run.later(received_at, rng.between(0.1, 1.5));
+    if !run.take(
+        t,
+        &counter,
+        Command::Transfer {
+            to_unit: unit.clone(),
+        },
+    ) {
+        return;
+    }
+    let specialist = staff.with(Role::Specialist, &unit);
+    let assigner = staff
+        .with(Role::UnitHead, &unit)
+        .or_else(|| leader_at(&unit));
+    if let (Some(s), Some(h)) = (&specialist, &assigner) {
+        let t = run.later(run.last, rng.between(0.05, 0.5));
+        let officer = s.officer().expect("officer").clone();
+        run.take(
+            t,
+            h,
+            Command::Assign {
+                officer: Box::new(officer),
+                reason: None,
+            },
+        );
+    }
+    let Some(specialist) = specialist else { return };
+    let handling_start = run.last;
+    let step = |kind: StepKind| {
+        p.steps
+            .iter()
+            .find(|s| s.kind == kind)
+            .and_then(|s| s.allotted)
+    };
+    let hours = |l: Option<lich::Limit>| {
+        l.map_or(2.0, |l| match l.unit() {
+            lich::Unit::WorkingHours | lich::Unit::Hours => f64::from(l.hundredths()) / 100.0,
+            _ => f64::from(l.hundredths()) / 100.0 * 8.0,
+        })
+    };
+    // 4. Appraisal: consultation, supplement, interconnection.
+    let multi_day = p.limit.unit() != lich::Unit::SameDay;
+    if multi_day && rng.chance(0.05) {
+        let other = AgencyId::parse(&format!("{committee}.van-hoa-xa-hoi")).expect("valid");
+        let t = run.later(run.last, rng.between(0.5, 3.0));
+        let asked = run.take(
+            t,
+            &specialist,
+            Command::RequestConsultation {
+                unit: other.clone(),
+                content: "Đề nghị cho ý kiến về hoàn cảnh gia đình người yêu cầu".into(),
+                limit: "1 ngày làm việc".parse().expect("valid"),
+            },
+        );
+        if let (true, Some(answerer)) = (asked, staff.with(Role::Specialist, &other)) {
+            let t = run.later(t, rng.between(1.0, 9.0));
+            let id = run.d().map_or(1, |d| d.consultations.len() as u32);
+            run.take(
+                t,
+                &answerer,
+                Command::AnswerConsultation {
+                    id,
+                    answer: "Thống nhất, đề nghị giải quyết".into(),
+                },
+            );
+        }
+    }
+    if multi_day && rng.chance(0.03) {
+        let component = p
+            .components
+            .iter()
+            .find(|c| c.required)
+            .map(|c| c.id.clone());
+        let t = run.later(run.last, rng.between(0.5, 6.0));
+        if run.take(
+            t,
+            &specialist,
+            Command::RequestSupplement {
+                items: vec![SupplementItem {
+                    component: component.clone(),
+                    text: "Bản sao không rõ nét, thiếu trang".into(),
+                }],
+                reason: "Hồ sơ chưa đủ điều kiện thẩm định".into(),
+                legal_basis: "Nghị định 61/2018/NĐ-CP, Điều 19 khoản 4".into(),
+            },
+        ) {
+            let wait = Duration::days(1 + rng.below(5) as i64);
+            let back = at_office(run, rng, t + wait);
+            let components = component
+                .map(|c| vec![first_component(p, &c)])
+                .unwrap_or_default();
+            if !run.take(
+                back,
+                citizen,
+                Command::SubmitSupplement {
+                    components,
+                    note: "Nộp bổ sung".into(),
+                },
+            ) {
+                return;
+            }
+        }
+    }
+    if !p.interconnected.is_empty() {
+        let police = AgencyId::parse(&format!("{committee}.cong-an")).expect("valid");
+        let mut legs = vec![LegPlan {
+            agency: police,
+            task: "Xóa đăng ký thường trú".into(),
+            limit: "2 ngày làm việc".parse().expect("valid"),
+            upper_level: false,
+        }];
+        for agency in &p.interconnected {
+            legs.push(LegPlan {
+                agency: agency.clone(),
+                task: "Giải quyết trợ cấp mai táng".into(),
+                limit: "3 ngày làm việc".parse().expect("valid"),
+                upper_level: true,
+            });
+        }
+        let n = legs.len();
+        let t = run.later(run.last, rng.between(0.5, 2.0));
+        if run.take(
+            t,
+            &specialist,
+            Command::StartInterconnection {
+                mode: InterconnectionMode::Parallel,
+                legs,
+            },
+        ) {
+            for i in 0..n {
+                let t = run.later(run.last, rng.between(2.0, 14.0));
+                run.take(
+                    t,
+                    &specialist,
+                    Command::CompleteLeg {
+                        index: i,
+                        result: "Đã giải quyết phần việc liên thông".into(),
+                    },
+                );
+            }
+        }
+    }
+    // 5. Forward to the leader: usually well within the allotted time, sometimes slow.
+    let slow = rng.chance(0.07);
+    let factor = if slow {
+        rng.between(1.3, 3.5)
+    } else {
+        rng.between(0.1, 0.85)
+    };
+    let elapsed = run
+        .cal
+        .working_seconds_between(to_vn(&handling_start), to_vn(&run.last))
+        .unwrap_or(0) as f64
+        / 3600.0;
+    let planned = run.later(
+        handling_start,
+        (hours(step(StepKind::Handling)) * factor).max(elapsed + 0.1),
+    );
+    // A dossier going to be late gets an apology at least a day before the due date.
+    if slow {
+        apologise(run, rng, staff, &unit, planned);
+    }
+    if !run.take(
+        planned,
+        &specialist,
+        Command::Forward {
+            note: "Hồ sơ đủ điều kiện, đề nghị phê duyệt".into(),
+            to_unit: None,
+        },
+    ) {
+        return;
+    }
+    // 6. Decision.
+    let competent = run.d().map(|d| d.competent.clone()).expect("state");
+    let Some(leader) = leader_at(&competent) else {
+        return;
+    };
+    let t = run.later(
+        run.last,
+        hours(step(StepKind::Approval)) * rng.between(0.05, if slow { 1.5 } else { 0.9 }),
+    );
+    let refuse = rng.chance(0.01);
+    let decided = run.take(
+        t,
+        &leader,
+        Command::Decide {
+            outcome: if refuse {
+                Outcome::Refused
+            } else {
+                Outcome::Approved
+            },
+            reason: if refuse {
+                "Người yêu cầu không đáp ứng điều kiện theo quy định".into()
+            } else {
+                String::new()
+            },
+            legal_basis: if refuse {
+                "Luật Hộ tịch 2014".into()
+            } else {
+                String::new()
+            },
+        },
+    ) || (refuse
+        && run.take(
+            t,
+            &leader,
+            Command::Decide {
+                outcome: Outcome::Approved,
+                reason: String::new(),
+                legal_basis: String::new(),
+            },
+        ));
+    if !decided {
+        return;
+    }
+    // 7. Issuance.
+    if run
+        .d()
+        .and_then(|d| d.current_step())
+        .is_some_and(|s| s.kind == StepKind::Issuance)
+    {
+        let clerk = staff.with(
+            Role::Clerk,
+            run.d().and_then(|d| d.current_unit()).expect("unit"),
+        );
+        let Some(clerk) = clerk else { return };
+        let t = run.later(run.last, rng.between(0.1, 2.5));
+        let number = format!("{}/{}", 1 + rng.below(900), to_vn(&t).year());
+        if !run.take(t, &clerk, Command::IssueResult { number }) {
+            return;
+        }
+    }
+    // 8. Early notice and return.
+    let ready = run.last;
+    let appointment = run.d().and_then(|d| d.appointment).unwrap_or(ready);
+    let notified = to_vn(&ready).date_naive() < to_vn(&appointment).date_naive()
+        && rng.chance(0.6)
+        && run.take(
+            run.later(ready, rng.between(0.05, 1.0)),
+            &counter,
+            Command::NotifyEarlyReturn {
+                channel: "SMS".into(),
+            },
+        );
+    if rng.chance(0.03) {
+        return; // never collected
+    }
+    let method = run.d().map(|d| d.return_method.clone()).expect("state");
+    let (at, who, bill) = match method {
+        ReturnMethod::Electronic => (run.later(run.last, 0.1), applicant_name(run), None),
+        ReturnMethod::Post { .. } => (
+            run.later(run.last, rng.between(0.5, 4.0)),
+            "Bưu điện Văn hóa xã".to_string(),
+            Some(format!("RR{:09}VN", rng.below(1_000_000_000))),
+        ),
+        ReturnMethod::Counter => {
+            let base = if notified {
+                run.last
+            } else {
+                appointment.max(run.last)
+            };
+            let day_offset = if notified { rng.below(2) } else { rng.below(3) };
+            let at = at_office(run, rng, base + Duration::days(day_offset as i64));
+            (at.max(run.last), applicant_name(run), None)
+        }
+    };
+    run.take(
+        at,
+        &counter,
+        Command::Return {
+            received_by: who,
+            originals_returned: Vec::new(),
+            postal_bill: bill,
+        },
+    );
+}
+
+/// Phiếu xin lỗi: the unit head apologises the working day before the due date.
+fn apologise(
+    run: &mut Run<'_>,
+    rng: &mut Rng,
+    staff: &Staff<'_>,
+    unit: &AgencyId,
+    planned: DateTime<Utc>,
+) {
+    let Some(due) = run.d().and_then(|d| d.appointment) else {
+        return;
+    };
+    if planned <= due {
+        return;
+    }
+    let Ok(day_before) = run.cal.previous_working_day(to_vn(&due).date_naive()) else {
+        return;
+    };
+    let t = vn_instant(day_before.and_hms_opt(9, 30, 0).expect("valid")).to_utc();
+    let Ok(new_day) = run.cal.add_working_days(to_vn(&planned).date_naive(), 1) else {
+        return;
+    };
+    let new_appointment = vn_instant(new_day.and_hms_opt(17, 0, 0).expect("valid")).to_utc();
+    let head = staff
+        .with(Role::UnitHead, unit)
+        .or_else(|| staff.with(Role::Leader, unit));
+    if let Some(head) = head {
+        let reasons = [
+            "Cần xác minh thêm thông tin tại địa phương nơi cư trú trước đây",
+            "Chờ kết quả phối hợp của cơ quan liên quan",
+            "Khối lượng hồ sơ tăng đột biến trong thời gian cao điểm",
+        ];
+        run.take(
+            t,
+            &head,
+            Command::Apologize {
+                reason: rng.pick(&reasons).to_string(),
+                new_appointment,
+            },
+        );
+    }
+}
+
+/// A random office-hours instant on the first working day on or after `t`.
+fn at_office(run: &Run<'_>, rng: &mut Rng, t: DateTime<Utc>) -> DateTime<Utc> {
+    let mut day = to_vn(&t).date_naive();
+    if !run.cal.is_working_day(day).unwrap_or(true) {
+        day = run.cal.next_working_day(day).unwrap_or(day);
+    }
+    let minute = 7 * 60 + 45 + rng.below(9 * 60);
+    let time =
+        NaiveTime::from_hms_opt((minute / 60) as u32, (minute % 60) as u32, 0).expect("valid");
+    vn_instant(day.and_time(time)).to_utc()
+}
+
+fn applicant_name(run: &Run<'_>) -> String {
+    run.d()
+        .map(|d| d.applicant.display_name().to_string())
+        .unwrap_or_default()
+}
+
+fn first_component(p: &ProcedureVersion, id: &str) -> SubmittedComponent {
+    let c = p
+        .components
+        .iter()
+        .find(|c| c.id == id)
+        .expect("component of the procedure");
+    SubmittedComponent {
+        component: c.id.clone(),
+        name: c.name.clone(),
+        form: c.form,
+        copies: c.copies,
+        by_data: false,
+        files: Vec::new(),
+    }
+}

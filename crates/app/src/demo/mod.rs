@@ -1,0 +1,396 @@
+//! Dữ liệu trình diễn — a demo province (Lào Cai after the 2025 reorganisation) with real places,
+//! real procedure codes, officers for every role, and months of generated history produced by the
+//! same domain rules as real use. Every generated record is marked as demo data by its source:
+//! the applicants are invented, the agencies' sub-codes are illustrative (see the data files).
+
+mod history;
+mod people;
+
+use chrono::NaiveDate;
+use domain::agency::{Agency, AgencyId, AgencyKind};
+use domain::ids::{AgencyCode, CodeFormat, PersonName};
+use domain::officer::{Officer, OfficerId, Role, RoleGrant};
+use domain::procedure::{Procedure, ProcedureVersion};
+use domain::unit::Regime;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::{App, AppError};
+
+pub use history::HistorySummary;
+
+/// The shipped procedure catalogue (commune level).
+pub const CATALOG: &str = include_str!("../../data/catalog.toml");
+/// The demo province's agencies.
+pub const PROVINCE: &str = include_str!("../../data/demo-province.toml");
+
+#[derive(Deserialize)]
+struct CatalogFile {
+    procedure: Vec<ProcedureVersion>,
+}
+
+/// Reads the procedure catalogue, checking every version.
+pub fn catalog() -> Result<Vec<ProcedureVersion>, AppError> {
+    let file: CatalogFile = toml::from_str(CATALOG).map_err(|e| {
+        AppError::invalid(
+            "invalid_catalog",
+            format!("Danh mục thủ tục không đọc được: {e}"),
+        )
+    })?;
+    for p in &file.procedure {
+        p.validate()?;
+    }
+    Ok(file.procedure)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProvinceFile {
+    agency: Vec<AgencyEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgencyEntry {
+    id: AgencyId,
+    code: AgencyCode,
+    name: String,
+    kind: AgencyKind,
+    parent: Option<AgencyId>,
+    unit: Option<(Regime, String)>,
+    note: Option<String>,
+}
+
+/// The demo province's agencies. No identifier in it is verified against the shared catalogue.
+pub fn agencies() -> Result<Vec<Agency>, AppError> {
+    let file: ProvinceFile = toml::from_str(PROVINCE).map_err(|e| {
+        AppError::invalid(
+            "invalid_agencies",
+            format!("Danh sách cơ quan không đọc được: {e}"),
+        )
+    })?;
+    Ok(file
+        .agency
+        .into_iter()
+        .map(|a| Agency {
+            id: a.id,
+            code: a.code,
+            code_verified: false,
+            name: a.name,
+            kind: a.kind,
+            parent: a.parent,
+            unit: a.unit,
+            code_format: CodeFormat::Tt01,
+            valid_from: Some(NaiveDate::from_ymd_opt(2025, 7, 1).expect("valid date")),
+            valid_to: None,
+            successor: None,
+            note: a.note,
+        })
+        .collect())
+}
+
+/// A demo account as printed for the person trying the system.
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    pub username: String,
+    pub role: Role,
+    pub agency_name: String,
+    pub full_name: String,
+}
+
+/// The officers of the demo: every role, in the province and in each commune.
+pub fn officers(agencies: &[Agency]) -> Vec<Officer> {
+    let mut out = Vec::new();
+    let mut add = |username: &str, name: &str, title: &str, role: Role, agency: &str| {
+        out.push(Officer {
+            id: OfficerId(Uuid::new_v5(
+                &Uuid::NAMESPACE_URL,
+                format!("motcua-demo:{username}").as_bytes(),
+            )),
+            username: username.to_string(),
+            full_name: PersonName::parse(name).expect("demo names are valid"),
+            title: Some(title.to_string()),
+            grants: vec![RoleGrant {
+                role,
+                agency: AgencyId::parse(agency).expect("demo agency ids are valid"),
+            }],
+            active: true,
+        });
+    };
+    add(
+        "quantri",
+        "Nguyễn Quản Trị",
+        "Quản trị hệ thống",
+        Role::Admin,
+        "lao-cai",
+    );
+    add(
+        "thanhtra",
+        "Đặng Văn Kiểm",
+        "Thanh tra tỉnh",
+        Role::Auditor,
+        "lao-cai",
+    );
+    add(
+        "lanhdao.tinh",
+        "Hoàng Quốc Việt",
+        "Phó Chủ tịch UBND tỉnh",
+        Role::Leader,
+        "lao-cai",
+    );
+    add(
+        "motcua.tinh",
+        "Vũ Thị Hạnh",
+        "Công chức Trung tâm PVHCC tỉnh",
+        Role::CounterOfficer,
+        "lao-cai.ttpvhcc",
+    );
+    add(
+        "vanthu.tinh",
+        "Lê Thị Thu",
+        "Văn thư Văn phòng UBND tỉnh",
+        Role::Clerk,
+        "lao-cai.vp-ubnd",
+    );
+    add(
+        "truongphong.sotuphap",
+        "Trần Văn Bình",
+        "Trưởng phòng Hành chính tư pháp",
+        Role::UnitHead,
+        "lao-cai.so-tu-phap",
+    );
+    add(
+        "chuyenvien.sotuphap",
+        "Phạm Thị Ngọc",
+        "Chuyên viên Sở Tư pháp",
+        Role::Specialist,
+        "lao-cai.so-tu-phap",
+    );
+    add(
+        "chuyenvien.bhxh",
+        "Đỗ Minh Tuấn",
+        "Chuyên viên Bảo hiểm xã hội tỉnh",
+        Role::Specialist,
+        "lao-cai.bhxh",
+    );
+    let staff: [(&str, &str, &str, Role, &str); 13] = [
+        (
+            "motcua",
+            "Lò Thị Mai",
+            "Công chức Trung tâm PVHCC",
+            Role::CounterOfficer,
+            "mot-cua",
+        ),
+        (
+            "motcua2",
+            "Sùng Seo Chứ",
+            "Công chức Trung tâm PVHCC",
+            Role::CounterOfficer,
+            "mot-cua",
+        ),
+        (
+            "tuphap",
+            "Nguyễn Văn Hùng",
+            "Công chức Tư pháp - Hộ tịch",
+            Role::Specialist,
+            "van-phong",
+        ),
+        (
+            "tuphap2",
+            "Hoàng Thị Thảo",
+            "Công chức Tư pháp - Hộ tịch",
+            Role::Specialist,
+            "van-phong",
+        ),
+        (
+            "chanhvanphong",
+            "Trần Thị Lan",
+            "Chánh Văn phòng HĐND và UBND",
+            Role::UnitHead,
+            "van-phong",
+        ),
+        (
+            "vanthu",
+            "Phạm Thị Hoa",
+            "Văn thư",
+            Role::Clerk,
+            "van-phong",
+        ),
+        (
+            "kinhte",
+            "Giàng A Pàng",
+            "Chuyên viên Phòng Kinh tế",
+            Role::Specialist,
+            "kinh-te",
+        ),
+        (
+            "truongphong.kinhte",
+            "Lý Văn Tài",
+            "Trưởng phòng Kinh tế",
+            Role::UnitHead,
+            "kinh-te",
+        ),
+        (
+            "vhxh",
+            "Vàng Thị Sính",
+            "Chuyên viên Phòng Văn hóa - Xã hội",
+            Role::Specialist,
+            "van-hoa-xa-hoi",
+        ),
+        (
+            "congan",
+            "Lý Văn Cường",
+            "Cán bộ Công an",
+            Role::Specialist,
+            "cong-an",
+        ),
+        (
+            "truongcongan",
+            "Hầu A Lử",
+            "Trưởng Công an",
+            Role::Leader,
+            "cong-an",
+        ),
+        (
+            "vanthucongan",
+            "Tẩn Thị Mẩy",
+            "Cán bộ văn thư Công an",
+            Role::Clerk,
+            "cong-an",
+        ),
+        (
+            "chutich",
+            "Hoàng Văn Sơn",
+            "Chủ tịch UBND",
+            Role::Leader,
+            "",
+        ),
+    ];
+    for committee in agencies
+        .iter()
+        .filter(|a| a.kind == AgencyKind::CommuneCommittee)
+    {
+        let slug = committee
+            .id
+            .as_str()
+            .trim_start_matches("lao-cai.")
+            .replace('-', "");
+        for (user, name, title, role, unit) in staff {
+            let agency = if unit.is_empty() {
+                committee.id.to_string()
+            } else {
+                format!("{}.{unit}", committee.id)
+            };
+            let place = committee.name.trim_start_matches("UBND ");
+            add(
+                &format!("{user}.{slug}"),
+                name,
+                &format!("{title} {place}"),
+                role,
+                &agency,
+            );
+        }
+    }
+    out
+}
+
+/// What seeding produced.
+#[derive(Debug, Clone)]
+pub struct DemoSummary {
+    pub agencies: usize,
+    pub procedures: usize,
+    pub officers: usize,
+    pub logins: Vec<DemoLogin>,
+    pub history: HistorySummary,
+}
+
+/// The accounts worth printing: one of each role, in the province and in Xã Bảo Thắng.
+fn logins(officers: &[Officer], agencies: &[Agency]) -> Vec<DemoLogin> {
+    let wanted = [
+        "motcua.baothang",
+        "tuphap.baothang",
+        "chanhvanphong.baothang",
+        "chutich.baothang",
+        "vanthu.baothang",
+        "congan.baothang",
+        "motcua.tinh",
+        "lanhdao.tinh",
+        "thanhtra",
+        "quantri",
+    ];
+    wanted
+        .iter()
+        .filter_map(|u| officers.iter().find(|o| o.username == *u))
+        .map(|o| DemoLogin {
+            username: o.username.clone(),
+            role: o.grants[0].role,
+            agency_name: agencies
+                .iter()
+                .find(|a| a.id == o.grants[0].agency)
+                .map(|a| a.name.clone())
+                .unwrap_or_default(),
+            full_name: o.full_name.to_string(),
+        })
+        .collect()
+}
+
+/// Seeds an empty database with the demo province, its catalogue, officers (all with `password`)
+/// and history from `history_from` until now. Refuses a database that already has agencies.
+pub async fn seed(
+    app: &App,
+    password: &str,
+    history_from: NaiveDate,
+) -> Result<DemoSummary, AppError> {
+    let mut summary = seed_without_history(app, password).await?;
+    let catalog = catalog()?;
+    let agencies = self::agencies()?;
+    summary.history = history::generate(app, &catalog, &officers(&agencies), history_from).await?;
+    Ok(summary)
+}
+
+/// Seeds the demo province, its catalogue and officers, without generated dossiers (what tests
+/// start from).
+pub async fn seed_without_history(app: &App, password: &str) -> Result<DemoSummary, AppError> {
+    if !app.db().agencies().await?.is_empty() {
+        return Err(AppError::new(
+            crate::ErrorKind::Rule,
+            "already_seeded",
+            "Cơ sở dữ liệu đã có dữ liệu; không nạp lại dữ liệu trình diễn.",
+        ));
+    }
+    let agencies = agencies()?;
+    app.db().put_agencies(&agencies).await?;
+    app.reload_agencies().await?;
+    let catalog = catalog()?;
+    for v in &catalog {
+        app.db()
+            .put_procedure(&Procedure {
+                code: v.code.clone(),
+                name: v.name.clone(),
+                sector: v.sector.clone(),
+                sector_code: v.sector_code.clone(),
+                level: v.level,
+            })
+            .await?;
+        app.db().add_procedure_version(v).await?;
+    }
+    // Every demo account has the same, printed password: hash it once.
+    let hash = {
+        let app = app.clone();
+        let password = password.to_string();
+        tokio::task::spawn_blocking(move || app.hash_password(&password))
+            .await
+            .expect("hashing task")?
+    };
+    let officers = officers(&agencies);
+    for o in &officers {
+        app.db().add_officer(o, &hash).await?;
+    }
+    Ok(DemoSummary {
+        agencies: agencies.len(),
+        procedures: catalog.len(),
+        officers: officers.len(),
+        logins: logins(&officers, &agencies),
+        history: HistorySummary::default(),
+    })
+}

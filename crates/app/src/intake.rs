@@ -1,0 +1,440 @@
+//! Tiếp nhận — dossiers enter the system: at the counter (received, or refused), by post, online;
+//! corrections of a result; and the guidance given to people whose dossier was not received.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::agency::{AgencyId, AgencyKind};
+use domain::applicant::Applicant;
+use domain::dossier::{
+    Command, Context, CorrectionOf, Dossier, DossierId, NewDossier, PostalIntake, Recorded,
+    ReturnMethod, SubmittedComponent, decide,
+};
+use domain::ids::{DossierCode, ProcedureCode};
+use domain::officer::{Actor, Role};
+use domain::policy::{self, Action, Scope};
+use domain::procedure::{Competence, ProcedureLevel, ProcedureVersion};
+use lich::time::to_vn;
+use store::GuidanceRecord;
+use uuid::Uuid;
+
+use crate::{App, AppError, ErrorKind};
+
+/// What is needed to open a dossier.
+#[derive(Debug, Clone)]
+pub struct IntakeRequest {
+    pub procedure: ProcedureCode,
+    /// The service centre receiving it; an officer's own centre when not given.
+    pub receiving: Option<AgencyId>,
+    pub applicant: Applicant,
+    pub components: Vec<SubmittedComponent>,
+    pub return_method: ReturnMethod,
+    /// Reason of a fee exemption, if any.
+    pub fee_exemption: Option<String>,
+    /// Where the applicant was helped, when another centre (phi địa giới).
+    pub helped_at: Option<AgencyId>,
+}
+
+/// How a dossier opens.
+enum Opening {
+    Counter,
+    Refusal { reason: String, legal_basis: String },
+    Postal(PostalIntake),
+    Online,
+    Correction(CorrectionOf),
+}
+
+/// Guidance given, to be logged.
+#[derive(Debug, Clone)]
+pub struct GuidanceRequest {
+    pub agency: Option<AgencyId>,
+    pub channel: String,
+    pub applicant_name: String,
+    pub contact: Option<String>,
+    pub procedure: Option<ProcedureCode>,
+    pub content: String,
+    pub missing: Vec<String>,
+}
+
+impl App {
+    /// Tiếp nhận tại quầy: a complete dossier gets a code and an appointment.
+    pub async fn receive_at_counter(
+        &self,
+        actor: &Actor,
+        req: IntakeRequest,
+    ) -> Result<Dossier, AppError> {
+        self.open(actor, req, Opening::Counter).await
+    }
+
+    /// Từ chối tiếp nhận tại quầy, with the reason (Phiếu từ chối).
+    pub async fn refuse_at_counter(
+        &self,
+        actor: &Actor,
+        req: IntakeRequest,
+        reason: String,
+        legal_basis: String,
+    ) -> Result<Dossier, AppError> {
+        self.open(
+            actor,
+            req,
+            Opening::Refusal {
+                reason,
+                legal_basis,
+            },
+        )
+        .await
+    }
+
+    /// Tiếp nhận qua bưu chính công ích.
+    pub async fn receive_by_post(
+        &self,
+        actor: &Actor,
+        req: IntakeRequest,
+        postal: PostalIntake,
+    ) -> Result<Dossier, AppError> {
+        self.open(actor, req, Opening::Postal(postal)).await
+    }
+
+    /// Nộp hồ sơ trực tuyến (by the applicant, or the system on the national portal's behalf).
+    pub async fn submit_online(
+        &self,
+        actor: &Actor,
+        req: IntakeRequest,
+    ) -> Result<Dossier, AppError> {
+        self.open(actor, req, Opening::Online).await
+    }
+
+    /// Opens a correction or re-issue of a returned result, linked to the original
+    /// (ND 61/2018 Art. 21), and records the link on the original in the same transaction.
+    pub async fn open_correction(
+        &self,
+        actor: &Actor,
+        original: DossierId,
+        req: IntakeRequest,
+        reason: String,
+    ) -> Result<Dossier, AppError> {
+        let orig = self.db.dossier(original).await?.ok_or_else(|| {
+            AppError::not_found("dossier_not_found", "Không có hồ sơ gốc cần đính chính.")
+        })?;
+        let link = CorrectionOf {
+            dossier: orig.id,
+            code: orig.code.clone(),
+            reason,
+        };
+        self.open(actor, req, Opening::Correction(link)).await
+    }
+
+    async fn open(
+        &self,
+        actor: &Actor,
+        req: IntakeRequest,
+        opening: Opening,
+    ) -> Result<Dossier, AppError> {
+        let tree = self.agencies();
+        let now = self.now();
+        let receiving = match (&req.receiving, actor) {
+            (Some(r), _) => r.clone(),
+            (None, Actor::Officer(o)) => o
+                .grants
+                .iter()
+                .find(|g| {
+                    g.role == Role::CounterOfficer
+                        && tree
+                            .get(&g.agency)
+                            .is_some_and(|a| a.kind == AgencyKind::ServiceCenter)
+                })
+                .map(|g| g.agency.clone())
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "receiving_required",
+                        "Chọn Bộ phận Một cửa tiếp nhận hồ sơ.",
+                    )
+                })?,
+            (None, _) => {
+                return Err(AppError::invalid(
+                    "receiving_required",
+                    "Chọn nơi nộp hồ sơ.",
+                ));
+            }
+        };
+        let centre = tree.require(&receiving)?;
+        if centre.kind != AgencyKind::ServiceCenter {
+            return Err(AppError::invalid(
+                "not_a_service_centre",
+                format!("\"{}\" không phải Bộ phận Một cửa.", centre.name),
+            ));
+        }
+        match (&opening, actor) {
+            (Opening::Online, Actor::Citizen { .. } | Actor::System) => {}
+            (Opening::Online, _) => {
+                return Err(AppError::new(
+                    ErrorKind::Forbidden,
+                    "forbidden",
+                    "Hồ sơ trực tuyến do tổ chức, cá nhân tự nộp; tại quầy hãy dùng chức năng tiếp nhận.",
+                ));
+            }
+            _ => {
+                policy::authorize(
+                    actor,
+                    Action::Receive,
+                    Some(&Scope::centre(&receiving)),
+                    &tree,
+                )?;
+            }
+        }
+        let today = to_vn(&now).date_naive();
+        let procedure = self
+            .procedure_offered(&req.procedure, &receiving, today)
+            .await?;
+        let competent = match &procedure.competence {
+            Competence::ReceivingCommittee => tree
+                .committee_of(&receiving)
+                .map(|c| c.id.clone())
+                .ok_or_else(|| {
+                AppError::invalid("no_committee", "Bộ phận Một cửa không thuộc UBND nào.")
+            })?,
+            Competence::Agency(id) => tree.require(id)?.id.clone(),
+            Competence::ReceivingUnit(kind) => tree
+                .committee_of(&receiving)
+                .and_then(|c| tree.children(&c.id).into_iter().find(|a| a.kind == *kind))
+                .map(|a| a.id.clone())
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "no_competent_unit",
+                        "UBND nơi tiếp nhận không có đơn vị có thẩm quyền giải quyết thủ tục này.",
+                    )
+                })?,
+        };
+        // The code carries the reception date: for postal dossiers, the handover record's date.
+        let code_day = match &opening {
+            Opening::Postal(p) => to_vn(&p.handover_signed_at).date_naive(),
+            _ => today,
+        };
+        let correction = match &opening {
+            Opening::Correction(link) => Some(link.clone()),
+            _ => None,
+        };
+        // The original of a correction, as read now; the writer refuses if it changes meanwhile.
+        let original =
+            match &correction {
+                Some(link) => Some(self.db.dossier(link.dossier).await?.ok_or_else(|| {
+                    AppError::not_found("dossier_not_found", "Không có hồ sơ gốc.")
+                })?),
+                None => None,
+            };
+        let calendar = self.calendar_of(&receiving);
+        let rules = self.settings.rules;
+        let actor = actor.clone();
+        let (format, centre_code) = (centre.code_format, centre.code.clone());
+        let receiving_id = receiving.clone();
+        // Runs in the writer with the day's next number; refusing gives the number back.
+        let build = move |number: u32| -> Result<store::Opening, AppError> {
+            let code = DossierCode::issue(format, &centre_code, code_day, number)?;
+            let new = Box::new(NewDossier {
+                id: DossierId(Uuid::now_v7()),
+                code,
+                procedure,
+                applicant: req.applicant,
+                components: req.components,
+                return_method: req.return_method,
+                receiving: receiving_id,
+                competent,
+                helped_at: req.helped_at,
+                fee_exemption: req.fee_exemption,
+                corrects: correction.clone(),
+            });
+            let command = match opening {
+                Opening::Counter | Opening::Correction(_) => Command::ReceiveAtCounter { new },
+                Opening::Refusal {
+                    reason,
+                    legal_basis,
+                } => Command::RefuseAtCounter {
+                    new,
+                    reason,
+                    legal_basis,
+                },
+                Opening::Postal(postal) => Command::ReceiveByPost { new, postal },
+                Opening::Online => Command::SubmitOnline { new },
+            };
+            let ctx = Context {
+                now,
+                actor: &actor,
+                calendar: &calendar,
+                agencies: &tree,
+                rules: &rules,
+            };
+            let events = decide(None, command, &ctx)?;
+            let (dossier, recorded) = record(None, events, now, &actor);
+            let also = match (correction, original) {
+                (Some(link), Some(original)) => {
+                    let events = decide(
+                        Some(&original),
+                        Command::RecordCorrection {
+                            correction: dossier.id,
+                            code: dossier.code.clone(),
+                            reason: link.reason,
+                        },
+                        &ctx,
+                    )?;
+                    let expected_version = original.version;
+                    let (updated, recorded) = record(Some(original), events, now, &actor);
+                    Some(store::Change {
+                        dossier: updated,
+                        expected_version,
+                        events: recorded,
+                    })
+                }
+                _ => None,
+            };
+            Ok(store::Opening {
+                dossier,
+                events: recorded,
+                also,
+            })
+        };
+        let dossier = self
+            .db
+            .open_dossier(receiving.as_str(), &code_day.to_string(), now, build)
+            .await??;
+        tracing::info!(code = %dossier.code, stage = ?dossier.stage, "dossier opened");
+        Ok(dossier)
+    }
+
+    /// The version of a procedure in force, checked to be received at this service centre.
+    async fn procedure_offered(
+        &self,
+        code: &ProcedureCode,
+        receiving: &AgencyId,
+        today: NaiveDate,
+    ) -> Result<ProcedureVersion, AppError> {
+        let procedure = self
+            .db
+            .procedure_in_force(code.as_str(), today)
+            .await?
+            .ok_or_else(|| {
+                AppError::not_found(
+                    "procedure_not_found",
+                    format!("Không có thủ tục {code} đang có hiệu lực."),
+                )
+            })?;
+        let tree = self.agencies();
+        let committee = tree.committee_of(receiving);
+        let level_ok = matches!(
+            (procedure.level, committee.map(|c| c.kind)),
+            (ProcedureLevel::Commune, Some(AgencyKind::CommuneCommittee))
+                | (
+                    ProcedureLevel::Province,
+                    Some(AgencyKind::ProvincialCommittee)
+                )
+        );
+        let listed = self.db.procedure_agencies(code.as_str()).await?;
+        let offered = level_ok
+            && (listed.is_empty()
+                || committee.is_some_and(|c| listed.iter().any(|a| a == c.id.as_str())));
+        if !offered {
+            return Err(AppError::new(
+                ErrorKind::Rule,
+                "procedure_not_offered",
+                format!(
+                    "Thủ tục \"{}\" không tiếp nhận tại {}.",
+                    procedure.name,
+                    tree.get(receiving)
+                        .map_or("cơ quan này", |a| a.name.as_str())
+                ),
+            ));
+        }
+        Ok(procedure)
+    }
+
+    /// Records guidance given (ND 61/2018 Art. 15), including a supplement slip for a dossier
+    /// that was not received.
+    pub async fn log_guidance(
+        &self,
+        actor: &Actor,
+        req: GuidanceRequest,
+    ) -> Result<GuidanceRecord, AppError> {
+        let tree = self.agencies();
+        let officer = actor.officer().ok_or_else(AppError::unauthenticated)?;
+        let agency = match req.agency {
+            Some(a) => a,
+            None => officer
+                .grants
+                .iter()
+                .find(|g| g.role == Role::CounterOfficer)
+                .map(|g| g.agency.clone())
+                .ok_or_else(|| AppError::invalid("agency_required", "Chọn đơn vị hướng dẫn."))?,
+        };
+        policy::authorize(actor, Action::Receive, Some(&Scope::centre(&agency)), &tree)?;
+        let text = |field: &str, v: &str, max: usize| -> Result<String, AppError> {
+            let v = vntext::clean(v);
+            if v.is_empty() || v.chars().count() > max {
+                return Err(AppError::invalid(
+                    "invalid_text",
+                    format!("\"{field}\" không được để trống và tối đa {max} ký tự."),
+                ));
+            }
+            Ok(v)
+        };
+        let procedure = match &req.procedure {
+            Some(code) => Some(
+                self.db
+                    .procedure_in_force(code.as_str(), to_vn(&self.now()).date_naive())
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::not_found(
+                            "procedure_not_found",
+                            format!("Không có thủ tục {code}."),
+                        )
+                    })?,
+            ),
+            None => None,
+        };
+        let record = GuidanceRecord {
+            id: Uuid::now_v7(),
+            agency: agency.to_string(),
+            at: self.now(),
+            officer: Some(officer.id.0),
+            officer_name: officer.full_name.to_string(),
+            channel: text("Hình thức", &req.channel, 50)?,
+            applicant_name: text("Người được hướng dẫn", &req.applicant_name, 200)?,
+            contact: req
+                .contact
+                .map(|c| vntext::clean(&c))
+                .filter(|c| !c.is_empty()),
+            procedure_code: procedure.as_ref().map(|p| p.code.to_string()),
+            procedure_name: procedure.as_ref().map(|p| p.name.clone()),
+            content: text("Nội dung hướng dẫn", &req.content, 4000)?,
+            missing: req
+                .missing
+                .iter()
+                .map(|m| text("Giấy tờ cần bổ sung", m, 500))
+                .collect::<Result<_, _>>()?,
+        };
+        self.db.add_guidance(&record).await?;
+        Ok(record)
+    }
+}
+
+/// Turns decided events into recorded ones and the resulting state.
+pub(crate) fn record(
+    before: Option<Dossier>,
+    events: Vec<domain::dossier::Event>,
+    at: DateTime<Utc>,
+    actor: &Actor,
+) -> (Dossier, Vec<Recorded>) {
+    let first = before.as_ref().map_or(0, |d| d.version) + 1;
+    let mut state = before;
+    let mut recorded = Vec::with_capacity(events.len());
+    for (version, event) in (first..).zip(events) {
+        let r = Recorded {
+            version,
+            at,
+            actor: actor.to_ref(),
+            event,
+        };
+        match state.as_mut() {
+            Some(d) => d.apply(&r),
+            None => state = Dossier::replay([&r]),
+        }
+        recorded.push(r);
+    }
+    (state.expect("events produce a dossier"), recorded)
+}

@@ -1,0 +1,137 @@
+//! `app` — the use cases of Một Cửa, named after what people do: [`auth`] (log in), [`intake`]
+//! (receive dossiers at the counter, by post, online), [`handling`] (everything after
+//! reception), [`queries`] (lists, detail, public lookup). Each opens the one transaction its
+//! change needs; the HTTP layer only parses, calls one of these, and renders.
+
+pub mod auth;
+pub mod demo;
+mod error;
+pub mod handling;
+pub mod intake;
+pub mod queries;
+
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, SubsecRound, Utc};
+use domain::agency::AgencyTree;
+use domain::dossier::LegalRules;
+use lich::{Calendar, WorkCalendar};
+use store::Db;
+
+pub use error::{AppError, ErrorKind};
+
+/// Where the current time comes from; tests and the demo generator pin it.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The real clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    /// Whole seconds: what the law and the forms record, and what every reader gets back.
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now().trunc_subsecs(0)
+    }
+}
+
+/// A clock that shows a set time until moved.
+pub struct FixedClock(RwLock<DateTime<Utc>>);
+
+impl FixedClock {
+    pub fn new(at: DateTime<Utc>) -> Self {
+        Self(RwLock::new(at))
+    }
+
+    pub fn set(&self, at: DateTime<Utc>) {
+        *self.0.write().expect("clock lock") = at;
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.0.read().expect("clock lock")
+    }
+}
+
+/// Settings of the services.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub rules: LegalRules,
+    /// How long a login lasts.
+    pub session_hours: i64,
+    /// Argon2 memory cost in KiB (19 MiB by default; tests lower it).
+    pub password_memory_kib: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            rules: LegalRules::default(),
+            session_hours: 10,
+            password_memory_kib: 19 * 1024,
+        }
+    }
+}
+
+/// The application: storage, clock, calendar and the cached agency tree.
+#[derive(Clone)]
+pub struct App {
+    db: Db,
+    clock: Arc<dyn Clock>,
+    calendar: Arc<Calendar>,
+    agencies: Arc<RwLock<Arc<AgencyTree>>>,
+    settings: Arc<Settings>,
+}
+
+impl App {
+    /// Builds the services over an opened, migrated database.
+    pub async fn new(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        calendar: Arc<Calendar>,
+        settings: Settings,
+    ) -> Result<Self, AppError> {
+        let tree = AgencyTree::new(db.agencies().await?);
+        Ok(Self {
+            db,
+            clock,
+            calendar,
+            agencies: Arc::new(RwLock::new(Arc::new(tree))),
+            settings: Arc::new(settings),
+        })
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The agency tree as last loaded.
+    pub fn agencies(&self) -> Arc<AgencyTree> {
+        self.agencies.read().expect("agency lock").clone()
+    }
+
+    /// Reloads the agency tree after agencies changed.
+    pub async fn reload_agencies(&self) -> Result<(), AppError> {
+        let tree = AgencyTree::new(self.db.agencies().await?);
+        *self.agencies.write().expect("agency lock") = Arc::new(tree);
+        Ok(())
+    }
+
+    /// The working calendar of an agency (national holidays and the standard office hours).
+    pub fn calendar_of(&self, _agency: &domain::agency::AgencyId) -> WorkCalendar {
+        WorkCalendar::national(self.calendar.clone())
+    }
+
+    pub fn national_calendar(&self) -> &Arc<Calendar> {
+        &self.calendar
+    }
+}

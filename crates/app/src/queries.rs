@@ -1,0 +1,180 @@
+//! Tra cứu — what officers and citizens read: lists limited to what the officer may see, the full
+//! dossier (as it is or as it stood at a past instant), the public lookup, the catalogue.
+
+use chrono::{DateTime, Utc};
+use domain::agency::{Agency, AgencyId};
+use domain::dossier::{Dossier, DossierId, Recorded, SlipRow, Timing, control_slip};
+use domain::ids::DossierCode;
+use domain::officer::Actor;
+use domain::policy::{self, Action, Scope};
+use domain::procedure::ProcedureVersion;
+use lich::time::to_vn;
+use store::{DossierFilter, DossierRow, PublicView};
+
+use crate::{App, AppError};
+
+/// Everything about one dossier.
+#[derive(Debug, Clone)]
+pub struct DossierDetail {
+    pub dossier: Dossier,
+    pub events: Vec<Recorded>,
+    pub timing: Timing,
+    pub control_slip: Vec<SlipRow>,
+    /// Set when the dossier is shown as it stood at a past instant.
+    pub as_of: Option<DateTime<Utc>>,
+}
+
+impl App {
+    /// A dossier with its events, timing and control slip; `as_of` replays the events up to a
+    /// past instant (for complaints and inspections).
+    pub async fn dossier_detail(
+        &self,
+        actor: &Actor,
+        id: DossierId,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<DossierDetail, AppError> {
+        let not_found = || AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ.");
+        let current = self.db.dossier(id).await?.ok_or_else(not_found)?;
+        self.may_read(actor, &current)?;
+        let all = self.db.events(id).await?;
+        let (dossier, events, instant) = match as_of {
+            None => (current, all, self.now()),
+            Some(t) => {
+                let then = Dossier::as_of(&all, t).ok_or_else(|| {
+                    AppError::not_found(
+                        "dossier_not_yet",
+                        format!(
+                            "Hồ sơ chưa có trong hệ thống vào thời điểm {}.",
+                            to_vn(&t).format("%H:%M %d/%m/%Y")
+                        ),
+                    )
+                })?;
+                let events = all.into_iter().filter(|e| e.at <= t).collect();
+                (then, events, t)
+            }
+        };
+        let calendar = self.calendar_of(&dossier.receiving);
+        let timing = dossier.timing(&calendar, &self.settings.rules, instant)?;
+        let tree = self.agencies();
+        let name = |a: &AgencyId| {
+            tree.get(a)
+                .map_or_else(|| a.to_string(), |x| x.name.clone())
+        };
+        let control_slip = control_slip(&events, &dossier, &timing, &name);
+        Ok(DossierDetail {
+            dossier,
+            events,
+            timing,
+            control_slip,
+            as_of,
+        })
+    }
+
+    /// The id of a dossier by code, for an officer who may read it.
+    pub async fn dossier_by_code(&self, actor: &Actor, code: &str) -> Result<DossierId, AppError> {
+        let code = DossierCode::parse(code)?;
+        let id = self
+            .db
+            .dossier_id_by_code(code.as_str())
+            .await?
+            .ok_or_else(|| {
+                AppError::not_found("dossier_not_found", format!("Không có hồ sơ mã {code}."))
+            })?;
+        let d = self
+            .db
+            .dossier(id)
+            .await?
+            .ok_or_else(|| AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ."))?;
+        self.may_read(actor, &d)?;
+        Ok(id)
+    }
+
+    fn may_read(&self, actor: &Actor, d: &Dossier) -> Result<(), AppError> {
+        if let Actor::Citizen { id_number, .. } = actor {
+            return if id_number
+                .as_ref()
+                .is_some_and(|n| n.as_str() == d.applicant.id_number())
+            {
+                Ok(())
+            } else {
+                Err(AppError::new(
+                    crate::ErrorKind::Forbidden,
+                    "forbidden",
+                    "Bạn chỉ xem được hồ sơ của mình.",
+                ))
+            };
+        }
+        let involved = d.involved_units();
+        let scope = Scope::of(d, &involved);
+        Ok(policy::authorize(
+            actor,
+            Action::Read,
+            Some(&scope),
+            &self.agencies(),
+        )?)
+    }
+
+    /// A page of dossiers the officer may see, matching the filter.
+    pub async fn list_dossiers(
+        &self,
+        actor: &Actor,
+        mut filter: DossierFilter,
+    ) -> Result<(Vec<DossierRow>, i64), AppError> {
+        filter.visible = Some(self.visible_agencies(actor));
+        Ok(self.db.list_dossiers(&filter).await?)
+    }
+
+    /// Every agency inside the officer's read grants.
+    pub fn visible_agencies(&self, actor: &Actor) -> Vec<String> {
+        let tree = self.agencies();
+        let roots = policy::visible_roots(actor);
+        let mut out: Vec<String> = tree
+            .all()
+            .filter(|a| roots.iter().any(|r| tree.is_within(&a.id, r)))
+            .map(|a| a.id.to_string())
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Tra cứu công khai: only the code, the procedure name, the status and the appointment
+    /// (TT 01/2018 Art. 16(2)(d)).
+    pub async fn public_lookup(&self, code: &str) -> Result<PublicView, AppError> {
+        let code = DossierCode::parse(code)?;
+        self.db.public_view(code.as_str()).await?.ok_or_else(|| {
+            AppError::not_found(
+                "dossier_not_found",
+                format!("Không tìm thấy hồ sơ có mã {code}. Kiểm tra lại mã trên Giấy tiếp nhận."),
+            )
+        })
+    }
+
+    /// Procedures in force today.
+    pub async fn procedures(&self) -> Result<Vec<ProcedureVersion>, AppError> {
+        Ok(self
+            .db
+            .procedures_in_force(to_vn(&self.now()).date_naive())
+            .await?)
+    }
+
+    /// A procedure as in force today.
+    pub async fn procedure(&self, code: &str) -> Result<ProcedureVersion, AppError> {
+        self.db
+            .procedure_in_force(code, to_vn(&self.now()).date_naive())
+            .await?
+            .ok_or_else(|| {
+                AppError::not_found(
+                    "procedure_not_found",
+                    format!("Không có thủ tục {code} đang có hiệu lực."),
+                )
+            })
+    }
+
+    /// Every agency, sorted by id.
+    pub fn agency_list(&self) -> Vec<Agency> {
+        let tree = self.agencies();
+        let mut v: Vec<Agency> = tree.all().cloned().collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v
+    }
+}

@@ -1,0 +1,117 @@
+//! Đăng nhập qua API — `POST /api/v1/sessions` gives a bearer token; every officer endpoint reads
+//! it from `Authorization: Bearer …`.
+
+use app::App;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use domain::officer::Actor;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::error::{ApiError, ApiJson, ErrorBody};
+use super::views::{OfficerView, vn};
+
+/// The actor behind the request's bearer token.
+pub struct Authed(pub Actor);
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+impl FromRequestParts<App> for Authed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
+        let token = bearer(&parts.headers).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Cần đăng nhập: gửi kèm Authorization: Bearer <token> (POST /api/v1/sessions).",
+            )
+        })?;
+        Ok(Authed(app.actor(token).await?))
+    }
+}
+
+/// Đăng nhập.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginInput {
+    pub username: String,
+    pub password: String,
+}
+
+/// Phiên đăng nhập.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionView {
+    /// Bearer token; shown once.
+    pub token: String,
+    pub expires_at: String,
+    pub officer: OfficerView,
+}
+
+/// Đăng nhập, nhận token.
+#[utoipa::path(
+    post, path = "/api/v1/sessions", tag = "Tài khoản",
+    request_body = LoginInput,
+    responses((status = 201, body = SessionView), (status = 401, body = ErrorBody))
+)]
+pub async fn login(
+    State(app): State<App>,
+    ApiJson(input): ApiJson<LoginInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let session = app.login(&input.username, &input.password).await?;
+    let view = SessionView {
+        token: session.token,
+        expires_at: vn(session.expires_at),
+        officer: OfficerView::of(&session.officer, &app.agencies()),
+    };
+    Ok((StatusCode::CREATED, axum::Json(view)))
+}
+
+/// Đăng xuất.
+#[utoipa::path(
+    delete, path = "/api/v1/sessions/current", tag = "Tài khoản",
+    responses((status = 204), (status = 401, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn logout(State(app): State<App>, headers: HeaderMap) -> Result<StatusCode, ApiError> {
+    let token = bearer(&headers).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Chưa đăng nhập.",
+        )
+    })?;
+    app.actor(token).await?;
+    app.logout(token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Tài khoản đang đăng nhập.
+#[utoipa::path(
+    get, path = "/api/v1/me", tag = "Tài khoản",
+    responses((status = 200, body = OfficerView), (status = 401, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn me(
+    State(app): State<App>,
+    Authed(actor): Authed,
+) -> Result<axum::Json<OfficerView>, ApiError> {
+    match actor {
+        Actor::Officer(o) => Ok(axum::Json(OfficerView::of(&o, &app.agencies()))),
+        _ => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Chưa đăng nhập.",
+        )),
+    }
+}

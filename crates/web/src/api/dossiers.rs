@@ -1,0 +1,621 @@
+//! Hồ sơ qua API — intake at the counter and by post, guidance, every handling command, lists and
+//! the full dossier with its events and control slip.
+
+use app::App;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use domain::dossier::{Command, DossierId};
+use domain::officer::{Actor, OfficerId};
+use serde::Deserialize;
+use store::{DossierFilter, Order};
+use utoipa::IntoParams;
+
+use super::auth::Authed;
+use super::dto::{self, build};
+use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use super::views::*;
+
+/// Reads `If-Match: "7"` (or `7`) as the version the client last saw.
+fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
+    let Some(v) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    v.to_str()
+        .ok()
+        .map(|s| s.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|s| s.parse().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_if_match",
+                "If-Match phải là số phiên bản của hồ sơ.",
+            )
+        })
+}
+
+async fn run(
+    app: &App,
+    actor: &Actor,
+    id: uuid::Uuid,
+    headers: &HeaderMap,
+    command: Command,
+) -> Result<Json<DossierView>, ApiError> {
+    let d = app
+        .act(actor, DossierId(id), if_match(headers)?, command)
+        .await?;
+    Ok(Json(DossierView::of(&d)))
+}
+
+fn created(d: &domain::dossier::Dossier) -> impl IntoResponse + use<> {
+    (
+        StatusCode::CREATED,
+        [(header::LOCATION, format!("/api/v1/dossiers/{}", d.id))],
+        Json(DossierView::of(d)),
+    )
+}
+
+/// Tiếp nhận hồ sơ tại quầy (hồ sơ đầy đủ): cấp mã hồ sơ và ngày hẹn trả.
+#[utoipa::path(
+    post, path = "/api/v1/dossiers", tag = "Tiếp nhận",
+    request_body = dto::IntakeInput,
+    responses((status = 201, body = DossierView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn receive(
+    State(app): State<App>,
+    Authed(actor): Authed,
+    ApiJson(input): ApiJson<dto::IntakeInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let d = app.receive_at_counter(&actor, input.parse()?).await?;
+    Ok(created(&d))
+}
+
+/// Từ chối tiếp nhận tại quầy (Phiếu từ chối tiếp nhận).
+#[utoipa::path(
+    post, path = "/api/v1/dossiers/refusals", tag = "Tiếp nhận",
+    request_body = dto::RefusalInput,
+    responses((status = 201, body = DossierView), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn refuse(
+    State(app): State<App>,
+    Authed(actor): Authed,
+    ApiJson(input): ApiJson<dto::RefusalInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let d = app
+        .refuse_at_counter(
+            &actor,
+            input.intake.parse()?,
+            input.reason,
+            input.legal_basis,
+        )
+        .await?;
+    Ok(created(&d))
+}
+
+/// Tiếp nhận hồ sơ qua bưu chính công ích (thời điểm nộp = ký biên bản giao nhận).
+#[utoipa::path(
+    post, path = "/api/v1/dossiers/postal", tag = "Tiếp nhận",
+    request_body = dto::PostalInput,
+    responses((status = 201, body = DossierView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn receive_by_post(
+    State(app): State<App>,
+    Authed(actor): Authed,
+    ApiJson(input): ApiJson<dto::PostalInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let postal = input.postal()?;
+    let d = app
+        .receive_by_post(&actor, input.intake.parse()?, postal)
+        .await?;
+    Ok(created(&d))
+}
+
+/// Mở hồ sơ đính chính, cấp lại kết quả của một hồ sơ đã giải quyết.
+#[utoipa::path(
+    post, path = "/api/v1/dossiers/{id}/corrections", tag = "Tiếp nhận",
+    params(("id" = uuid::Uuid, Path, description = "Hồ sơ gốc")),
+    request_body = dto::CorrectionInput,
+    responses((status = 201, body = DossierView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn open_correction(
+    State(app): State<App>,
+    Authed(actor): Authed,
+    ApiPath(id): ApiPath<uuid::Uuid>,
+    ApiJson(input): ApiJson<dto::CorrectionInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let d = app
+        .open_correction(&actor, DossierId(id), input.intake.parse()?, input.reason)
+        .await?;
+    Ok(created(&d))
+}
+
+/// Ghi nhận hướng dẫn (kể cả Phiếu yêu cầu bổ sung khi hồ sơ chưa được tiếp nhận).
+#[utoipa::path(
+    post, path = "/api/v1/guidance", tag = "Tiếp nhận",
+    request_body = dto::GuidanceInput,
+    responses((status = 201, body = Object), (status = 422, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn guidance(
+    State(app): State<App>,
+    Authed(actor): Authed,
+    ApiJson(input): ApiJson<dto::GuidanceInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let record = app.log_guidance(&actor, input.parse()?).await?;
+    Ok((StatusCode::CREATED, Json(record)))
+}
+
+/// Kiểm tra hồ sơ trực tuyến: tiếp nhận (bắt đầu tính thời gian).
+#[utoipa::path(
+    post, path = "/api/v1/dossiers/{id}/accept", tag = "Tiếp nhận",
+    params(("id" = uuid::Uuid, Path), ("If-Match" = Option<String>, Header, description = "Phiên bản đã đọc")),
+    responses((status = 200, body = DossierView), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn accept(
+    State(app): State<App>,
+    Authed(actor): Authed,
+    ApiPath(id): ApiPath<uuid::Uuid>,
+    headers: HeaderMap,
+) -> Result<Json<DossierView>, ApiError> {
+    run(&app, &actor, id, &headers, Command::AcceptOnline).await
+}
+
+/// Phân công (hoặc phân công lại, kèm lý do) cán bộ xử lý bước hiện tại.
+#[utoipa::path(
+    post, path = "/api/v1/dossiers/{id}/assign", tag = "Xử lý hồ sơ",
+    params(("id" = uuid::Uuid, Path), ("If-Match" = Option<String>, Header)),
+    request_body = dto::AssignInput,
+    responses((status = 200, body = DossierView), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn assign(
+    State(app): State<App>,
+    Authed(actor): Authed,
+    ApiPath(id): ApiPath<uuid::Uuid>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<dto::AssignInput>,
+) -> Result<Json<DossierView>, ApiError> {
+    let d = app
+        .assign(
+            &actor,
+            DossierId(id),
+            if_match(&headers)?,
+            OfficerId(input.officer_id),
+            input.reason,
+        )
+        .await?;
+    Ok(Json(DossierView::of(&d)))
+}
+
+/// One POST endpoint per command: parse the body, build the command, run it.
+macro_rules! command {
+    ($name:ident, $path:literal, $tag:literal, $summary:literal, $body:ty, |$i:ident| $make:expr) => {
+        #[doc = $summary]
+        #[utoipa::path(
+            post, path = $path, tag = $tag,
+            params(("id" = uuid::Uuid, Path), ("If-Match" = Option<String>, Header, description = "Phiên bản đã đọc")),
+            request_body = $body,
+            responses(
+                (status = 200, body = DossierView),
+                (status = 409, description = "Trái quy định hoặc xung đột phiên bản", body = ErrorBody),
+                (status = 422, body = ErrorBody),
+                (status = 403, body = ErrorBody),
+                (status = 404, body = ErrorBody),
+            ),
+            security(("bearer" = []))
+        )]
+        pub async fn $name(
+            State(app): State<App>,
+            Authed(actor): Authed,
+            ApiPath(id): ApiPath<uuid::Uuid>,
+            headers: HeaderMap,
+            ApiJson($i): ApiJson<$body>,
+        ) -> Result<Json<DossierView>, ApiError> {
+            let command: Command = $make;
+            run(&app, &actor, id, &headers, command).await
+        }
+    };
+}
+
+command!(
+    refuse_online,
+    "/api/v1/dossiers/{id}/refuse",
+    "Tiếp nhận",
+    "Từ chối tiếp nhận hồ sơ trực tuyến.",
+    dto::ReasonInput,
+    |i| Command::RefuseOnline {
+        reason: i.reason,
+        legal_basis: i.legal_basis
+    }
+);
+command!(
+    intake_supplement,
+    "/api/v1/dossiers/{id}/intake-supplement",
+    "Tiếp nhận",
+    "Hướng dẫn bổ sung hồ sơ trực tuyến (một lần, đầy đủ); hồ sơ chưa được tiếp nhận.",
+    dto::SupplementInput,
+    |i| build::intake_supplement(i)
+);
+command!(
+    transfer,
+    "/api/v1/dossiers/{id}/transfer",
+    "Xử lý hồ sơ",
+    "Chuyển hồ sơ đến đơn vị chuyên môn.",
+    dto::TransferInput,
+    |i| build::transfer(i)?
+);
+command!(
+    note,
+    "/api/v1/dossiers/{id}/notes",
+    "Xử lý hồ sơ",
+    "Ghi ý kiến thẩm định.",
+    dto::NoteInput,
+    |i| Command::AddNote { text: i.text }
+);
+command!(
+    verification,
+    "/api/v1/dossiers/{id}/verifications",
+    "Xử lý hồ sơ",
+    "Ghi kết quả xác minh, thẩm tra (thời gian, địa điểm, thành phần, nội dung).",
+    dto::VerificationInput,
+    |i| build::verification(i)?
+);
+command!(
+    consultation,
+    "/api/v1/dossiers/{id}/consultations",
+    "Xử lý hồ sơ",
+    "Lấy ý kiến đơn vị khác, có thời hạn trả lời.",
+    dto::ConsultationInput,
+    |i| build::consultation(i)?
+);
+command!(
+    interconnection,
+    "/api/v1/dossiers/{id}/interconnection",
+    "Xử lý hồ sơ",
+    "Chuyển liên thông (tuần tự hoặc đồng thời; cùng cấp hoặc khác cấp).",
+    dto::InterconnectionInput,
+    |i| build::interconnection(i)?
+);
+command!(
+    supplement,
+    "/api/v1/dossiers/{id}/supplement-requests",
+    "Xử lý hồ sơ",
+    "Yêu cầu bổ sung, hoàn thiện hồ sơ khi thẩm định (trong 3 ngày làm việc; thời hạn tính lại khi nhận đủ).",
+    dto::SupplementInput,
+    |i| build::supplement(i)
+);
+command!(
+    submit_supplement,
+    "/api/v1/dossiers/{id}/supplements",
+    "Xử lý hồ sơ",
+    "Ghi nhận giấy tờ bổ sung công dân nộp tại quầy.",
+    dto::SubmitSupplementInput,
+    |i| build::submit_supplement(i)?
+);
+command!(
+    financial,
+    "/api/v1/dossiers/{id}/financial-obligation",
+    "Xử lý hồ sơ",
+    "Thông báo nghĩa vụ tài chính (tạm dừng tính thời gian).",
+    dto::FinancialInput,
+    |i| Command::RequestFinancialObligation {
+        description: i.description,
+        legal_basis: i.legal_basis
+    }
+);
+command!(
+    wait,
+    "/api/v1/dossiers/{id}/wait",
+    "Xử lý hồ sơ",
+    "Tạm dừng chờ cơ quan khác.",
+    dto::WaitInput,
+    |i| Command::WaitForAgency {
+        reason: i.reason,
+        legal_basis: i.legal_basis,
+        stops_clock: i.stops_clock
+    }
+);
+command!(
+    resume,
+    "/api/v1/dossiers/{id}/resume",
+    "Xử lý hồ sơ",
+    "Kết thúc tạm dừng; hạn giải quyết được tính lại.",
+    dto::OptionalNoteInput,
+    |i| Command::EndPause { note: i.note }
+);
+command!(
+    extend,
+    "/api/v1/dossiers/{id}/extensions",
+    "Xử lý hồ sơ",
+    "Gia hạn theo quy định của pháp luật chuyên ngành.",
+    dto::ExtendInput,
+    |i| build::extend(i)?
+);
+command!(
+    forward,
+    "/api/v1/dossiers/{id}/forward",
+    "Xử lý hồ sơ",
+    "Chuyển bước tiếp theo của quy trình (ví dụ trình ký).",
+    dto::ForwardInput,
+    |i| build::forward(i)?
+);
+command!(
+    decide,
+    "/api/v1/dossiers/{id}/decision",
+    "Xử lý hồ sơ",
+    "Phê duyệt, hoặc từ chối giải quyết (trong thời hạn).",
+    dto::DecideInput,
+    |i| build::decide(i)?
+);
+command!(
+    issue,
+    "/api/v1/dossiers/{id}/issue",
+    "Xử lý hồ sơ",
+    "Vào số, phát hành kết quả.",
+    dto::IssueInput,
+    |i| Command::IssueResult { number: i.number }
+);
+command!(
+    apology,
+    "/api/v1/dossiers/{id}/apology",
+    "Xử lý hồ sơ",
+    "Phiếu xin lỗi và hẹn lại ngày trả (một lần, chậm nhất 01 ngày trước hạn).",
+    dto::ApologyInput,
+    |i| build::apology(i)?
+);
+command!(
+    withdraw,
+    "/api/v1/dossiers/{id}/withdrawal",
+    "Xử lý hồ sơ",
+    "Ghi nhận yêu cầu rút hồ sơ của công dân tại quầy.",
+    dto::WithdrawInput,
+    |i| Command::RequestWithdrawal { reason: i.reason }
+);
+command!(
+    stop,
+    "/api/v1/dossiers/{id}/stop",
+    "Xử lý hồ sơ",
+    "Dừng giải quyết hồ sơ.",
+    dto::ReasonInput,
+    |i| Command::Stop {
+        reason: i.reason,
+        legal_basis: i.legal_basis
+    }
+);
+command!(
+    early_return,
+    "/api/v1/dossiers/{id}/early-return-notice",
+    "Trả kết quả",
+    "Thông báo trả kết quả trước hẹn.",
+    dto::EarlyReturnInput,
+    |i| Command::NotifyEarlyReturn { channel: i.channel }
+);
+command!(
+    return_result,
+    "/api/v1/dossiers/{id}/return",
+    "Trả kết quả",
+    "Trả kết quả (tại quầy, qua bưu chính, điện tử).",
+    dto::ReturnResultInput,
+    |i| Command::Return {
+        received_by: i.received_by,
+        originals_returned: i.originals_returned,
+        postal_bill: i.postal_bill
+    }
+);
+
+/// Trả lời xin ý kiến.
+#[utoipa::path(
+    post, path = "/api/v1/dossiers/{id}/consultations/{n}/answer", tag = "Xử lý hồ sơ",
+    params(("id" = uuid::Uuid, Path), ("n" = u32, Path, description = "Số thứ tự yêu cầu xin ý kiến"), ("If-Match" = Option<String>, Header)),
+    request_body = dto::AnswerInput,
+    responses((status = 200, body = DossierView), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn answer(
+    State(app): State<App>,
+    Authed(actor): Authed,
+    ApiPath((id, n)): ApiPath<(uuid::Uuid, u32)>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<dto::AnswerInput>,
+) -> Result<Json<DossierView>, ApiError> {
+    run(
+        &app,
+        &actor,
+        id,
+        &headers,
+        Command::AnswerConsultation {
+            id: n,
+            answer: input.answer,
+        },
+    )
+    .await
+}
+
+/// Ghi nhận kết quả của một cơ quan liên thông.
+#[utoipa::path(
+    post, path = "/api/v1/dossiers/{id}/interconnection/{n}/complete", tag = "Xử lý hồ sơ",
+    params(("id" = uuid::Uuid, Path), ("n" = usize, Path, description = "Thứ tự cơ quan liên thông (từ 0)"), ("If-Match" = Option<String>, Header)),
+    request_body = dto::LegResultInput,
+    responses((status = 200, body = DossierView), (status = 409, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn complete_leg(
+    State(app): State<App>,
+    Authed(actor): Authed,
+    ApiPath((id, n)): ApiPath<(uuid::Uuid, usize)>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<dto::LegResultInput>,
+) -> Result<Json<DossierView>, ApiError> {
+    run(
+        &app,
+        &actor,
+        id,
+        &headers,
+        Command::CompleteLeg {
+            index: n,
+            result: input.result,
+        },
+    )
+    .await
+}
+
+/// Bộ lọc danh sách hồ sơ.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Trạng thái quốc gia, nhiều giá trị cách nhau bằng dấu phẩy: `2,4,5`.
+    pub status: Option<String>,
+    /// Bộ phận Một cửa tiếp nhận.
+    pub receiving: Option<String>,
+    /// Cơ quan có thẩm quyền.
+    pub competent: Option<String>,
+    /// Đơn vị đang giữ hồ sơ.
+    pub unit: Option<String>,
+    /// Cán bộ đang xử lý (id); `me` for the caller.
+    pub assignee: Option<String>,
+    pub procedure: Option<String>,
+    /// Hạn giải quyết từ (thời điểm).
+    pub due_from: Option<String>,
+    /// Hạn giải quyết trước (thời điểm).
+    pub due_to: Option<String>,
+    pub received_from: Option<String>,
+    pub received_to: Option<String>,
+    /// Chỉ hồ sơ đang giải quyết.
+    #[serde(default)]
+    pub open: bool,
+    /// `due` (hạn gần nhất trước) or `latest` (mới nhất trước).
+    pub order: Option<String>,
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+}
+
+/// Danh sách hồ sơ cán bộ được xem, lọc theo trạng thái, đơn vị, người xử lý, khoảng hạn.
+#[utoipa::path(
+    get, path = "/api/v1/dossiers", tag = "Tra cứu",
+    params(ListQuery),
+    responses((status = 200, body = DossierPage), (status = 422, body = ErrorBody), (status = 401, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn list(
+    State(app): State<App>,
+    Authed(actor): Authed,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<DossierPage>, ApiError> {
+    let when =
+        |field: &str, v: &Option<String>| v.as_deref().map(|s| dto::instant(field, s)).transpose();
+    let national_status = q
+        .status
+        .as_deref()
+        .map(|s| {
+            s.split(',')
+                .map(|p| {
+                    p.trim()
+                        .parse::<u8>()
+                        .ok()
+                        .filter(|c| (1..=10).contains(c))
+                        .ok_or_else(|| {
+                            ApiError::unprocessable(
+                                "invalid_status",
+                                format!("Trạng thái \"{p}\" không hợp lệ (1–10)."),
+                            )
+                        })
+                })
+                .collect::<Result<Vec<u8>, ApiError>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
+    let assignee = match (q.assignee.as_deref(), &actor) {
+        (Some("me"), Actor::Officer(o)) => Some(o.id.to_string()),
+        (Some(other), _) => Some(other.to_string()),
+        (None, _) => None,
+    };
+    let order = match q.order.as_deref() {
+        None | Some("due") => Order::DueFirst,
+        Some("latest") => Order::LatestFirst,
+        Some(other) => {
+            return Err(ApiError::unprocessable(
+                "invalid_order",
+                format!("Thứ tự \"{other}\" không hợp lệ: due hoặc latest."),
+            ));
+        }
+    };
+    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let offset = q.offset.unwrap_or(0);
+    let filter = DossierFilter {
+        visible: None,
+        national_status,
+        receiving: q.receiving,
+        competent: q.competent,
+        current_unit: q.unit,
+        assignee,
+        procedure_code: q.procedure,
+        due_from: when("due_from", &q.due_from)?,
+        due_to: when("due_to", &q.due_to)?,
+        received_from: when("received_from", &q.received_from)?,
+        received_to: when("received_to", &q.received_to)?,
+        open_only: q.open,
+        order,
+        limit,
+        offset,
+    };
+    let (rows, total) = app.list_dossiers(&actor, filter).await?;
+    Ok(Json(DossierPage {
+        items: rows.iter().map(DossierRowView::of).collect(),
+        total,
+        limit,
+        offset,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AsOfQuery {
+    /// Xem hồ sơ như tại thời điểm này (phục vụ giải quyết khiếu nại, thanh tra).
+    pub as_of: Option<String>,
+}
+
+/// Hồ sơ đầy đủ: trạng thái, nhật ký sự kiện, phiếu kiểm soát, đánh giá thời gian.
+#[utoipa::path(
+    get, path = "/api/v1/dossiers/{id}", tag = "Tra cứu",
+    params(("id" = uuid::Uuid, Path), AsOfQuery),
+    responses((status = 200, body = DossierDetailView), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn detail(
+    State(app): State<App>,
+    Authed(actor): Authed,
+    ApiPath(id): ApiPath<uuid::Uuid>,
+    ApiQuery(q): ApiQuery<AsOfQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    let as_of = q
+        .as_of
+        .as_deref()
+        .map(|s| dto::instant("as_of", s))
+        .transpose()?;
+    let d = app.dossier_detail(&actor, DossierId(id), as_of).await?;
+    let etag = format!("\"{}\"", d.dossier.version);
+    Ok(([(header::ETAG, etag)], Json(DossierDetailView::of(&d))))
+}
+
+/// Hồ sơ theo mã hồ sơ.
+#[utoipa::path(
+    get, path = "/api/v1/dossiers/by-code/{code}", tag = "Tra cứu",
+    params(("code" = String, Path, description = "Mã hồ sơ")),
+    responses((status = 200, body = DossierDetailView), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn by_code(
+    State(app): State<App>,
+    Authed(actor): Authed,
+    ApiPath(code): ApiPath<String>,
+) -> Result<Json<DossierDetailView>, ApiError> {
+    let id = app.dossier_by_code(&actor, &code).await?;
+    let d = app.dossier_detail(&actor, id, None).await?;
+    Ok(Json(DossierDetailView::of(&d)))
+}

@@ -1,0 +1,664 @@
+//! Dữ liệu vào — request bodies, and their parsing into domain values. Every field is checked
+//! here or in the domain; a request that fails changes nothing.
+
+use app::intake::{GuidanceRequest, IntakeRequest};
+use chrono::{DateTime, Utc};
+use domain::agency::AgencyId;
+use domain::applicant::{Address, Applicant};
+use domain::dossier::*;
+use domain::ids::{Cccd, Email, PersonName, PhoneNumber, ProcedureCode, TaxCode};
+use domain::procedure::DocForm;
+use lich::Limit;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::error::ApiError;
+
+/// Parses an instant: RFC 3339, or Vietnamese local time "YYYY-MM-DD HH:MM".
+pub fn instant(field: &str, text: &str) -> Result<DateTime<Utc>, ApiError> {
+    lich::time::parse_instant(text)
+        .map(|t| t.to_utc())
+        .map_err(|_| {
+            ApiError::unprocessable(
+                "invalid_datetime",
+                format!("\"{field}\": thời điểm \"{text}\" không hợp lệ (ví dụ \"2026-12-07 09:00\" giờ Việt Nam)."),
+            )
+        })
+}
+
+fn limit(field: &str, text: &str) -> Result<Limit, ApiError> {
+    text.parse::<Limit>()
+        .map_err(|e| ApiError::unprocessable("invalid_limit", format!("\"{field}\": {e}")))
+}
+
+fn agency(text: &str) -> Result<AgencyId, ApiError> {
+    Ok(AgencyId::parse(text)?)
+}
+
+/// Người nộp hồ sơ.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApplicantInput {
+    /// `citizen` (công dân) or `organisation` (tổ chức).
+    pub kind: String,
+    /// Họ tên công dân, or tên tổ chức.
+    pub name: String,
+    /// Số định danh cá nhân (12 chữ số) for a citizen.
+    pub id_number: Option<String>,
+    /// Mã số thuế for an organisation.
+    pub tax_code: Option<String>,
+    /// Người đại diện of an organisation.
+    pub representative: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// Số nhà, thôn, tổ.
+    pub address_line: String,
+    /// Mã xã (5 chữ số, QĐ 19/2025).
+    pub commune_code: Option<String>,
+    /// Full address as printed.
+    pub address: String,
+}
+
+impl ApplicantInput {
+    pub fn parse(&self) -> Result<Applicant, ApiError> {
+        let phone = self
+            .phone
+            .as_deref()
+            .filter(|p| !p.trim().is_empty())
+            .map(PhoneNumber::parse)
+            .transpose()?;
+        let email = self
+            .email
+            .as_deref()
+            .filter(|e| !e.trim().is_empty())
+            .map(Email::parse)
+            .transpose()?;
+        let address = Address::new(
+            &self.address_line,
+            self.commune_code.as_deref(),
+            &self.address,
+        )?;
+        let applicant = match self.kind.as_str() {
+            "citizen" => Applicant::Citizen {
+                name: PersonName::parse(&self.name)?,
+                id_number: Cccd::parse(self.id_number.as_deref().ok_or_else(|| {
+                    ApiError::unprocessable(
+                        "invalid_cccd",
+                        "Cần nhập số định danh cá nhân (12 chữ số).",
+                    )
+                })?)?,
+                phone,
+                email,
+                address,
+            },
+            "organisation" => Applicant::Organisation {
+                name: vntext::clean(&self.name),
+                tax_code: TaxCode::parse(self.tax_code.as_deref().ok_or_else(|| {
+                    ApiError::unprocessable("invalid_tax_code", "Cần nhập mã số thuế của tổ chức.")
+                })?)?,
+                representative: PersonName::parse(
+                    self.representative.as_deref().unwrap_or_default(),
+                )?,
+                phone,
+                email,
+                address,
+            },
+            other => {
+                return Err(ApiError::unprocessable(
+                    "invalid_applicant_kind",
+                    format!(
+                        "Loại người nộp \"{other}\" không hợp lệ: dùng citizen hoặc organisation."
+                    ),
+                ));
+            }
+        };
+        applicant.validate()?;
+        Ok(applicant)
+    }
+}
+
+/// Tệp đính kèm (already stored; referenced by its SHA-256).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FileInput {
+    pub sha256: String,
+    pub name: String,
+    pub size: u64,
+    pub media_type: String,
+}
+
+/// Thành phần hồ sơ đã nộp.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComponentInput {
+    /// Key of the component in the procedure (see GET /api/v1/procedures/{code}).
+    pub component: String,
+    #[serde(default = "one")]
+    pub copies: u8,
+    /// `original`, `copy`, `certified-copy`, `original-to-check`.
+    pub form: Option<String>,
+    /// Replaced by a lookup in a national database instead of paper.
+    #[serde(default)]
+    pub by_data: bool,
+    #[serde(default)]
+    pub files: Vec<FileInput>,
+}
+
+fn one() -> u8 {
+    1
+}
+
+impl ComponentInput {
+    fn parse(&self) -> Result<SubmittedComponent, ApiError> {
+        let form = match self.form.as_deref() {
+            None | Some("original") => DocForm::Original,
+            Some("copy") => DocForm::Copy,
+            Some("certified-copy") => DocForm::CertifiedCopy,
+            Some("original-to-check") => DocForm::OriginalToCheck,
+            Some(other) => {
+                return Err(ApiError::unprocessable(
+                    "invalid_form",
+                    format!("Loại bản \"{other}\" không hợp lệ."),
+                ));
+            }
+        };
+        let files = self
+            .files
+            .iter()
+            .map(|f| {
+                let ok = f.sha256.len() == 64 && f.sha256.bytes().all(|b| b.is_ascii_hexdigit());
+                if !ok || f.name.trim().is_empty() {
+                    return Err(ApiError::unprocessable(
+                        "invalid_file",
+                        format!("Tệp \"{}\" không hợp lệ (cần tên và mã SHA-256).", f.name),
+                    ));
+                }
+                Ok(FileRef {
+                    sha256: f.sha256.to_lowercase(),
+                    name: vntext::clean(&f.name),
+                    size: f.size,
+                    media_type: f.media_type.clone(),
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(SubmittedComponent {
+            component: self.component.trim().to_string(),
+            name: String::new(),
+            form,
+            copies: self.copies,
+            by_data: self.by_data,
+            files,
+        })
+    }
+}
+
+fn components(list: &[ComponentInput]) -> Result<Vec<SubmittedComponent>, ApiError> {
+    list.iter().map(ComponentInput::parse).collect()
+}
+
+/// Hình thức nhận kết quả.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnInput {
+    /// `counter`, `post` or `electronic`.
+    pub kind: String,
+    /// Delivery address when `post`.
+    pub address: Option<String>,
+}
+
+impl ReturnInput {
+    fn parse(&self) -> Result<ReturnMethod, ApiError> {
+        match self.kind.as_str() {
+            "counter" => Ok(ReturnMethod::Counter),
+            "electronic" => Ok(ReturnMethod::Electronic),
+            "post" => {
+                let address = vntext::clean(self.address.as_deref().unwrap_or_default());
+                if address.is_empty() {
+                    return Err(ApiError::unprocessable(
+                        "address_required",
+                        "Nhận qua bưu chính cần địa chỉ nhận.",
+                    ));
+                }
+                Ok(ReturnMethod::Post { address })
+            }
+            other => Err(ApiError::unprocessable(
+                "invalid_return_method",
+                format!(
+                    "Hình thức nhận kết quả \"{other}\" không hợp lệ: counter, post hoặc electronic."
+                ),
+            )),
+        }
+    }
+}
+
+/// Hồ sơ mới.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeInput {
+    /// Mã thủ tục, e.g. `1.004884`.
+    pub procedure_code: String,
+    /// Bộ phận Một cửa tiếp nhận (an agency id); default: the officer's own.
+    pub receiving: Option<String>,
+    pub applicant: ApplicantInput,
+    pub components: Vec<ComponentInput>,
+    pub return_method: ReturnInput,
+    /// Reason of a fee exemption.
+    pub fee_exemption: Option<String>,
+    /// Where the applicant was helped, when elsewhere.
+    pub helped_at: Option<String>,
+}
+
+impl IntakeInput {
+    pub fn parse(&self) -> Result<IntakeRequest, ApiError> {
+        Ok(IntakeRequest {
+            procedure: ProcedureCode::parse(&self.procedure_code)?,
+            receiving: self.receiving.as_deref().map(agency).transpose()?,
+            applicant: self.applicant.parse()?,
+            components: components(&self.components)?,
+            return_method: self.return_method.parse()?,
+            fee_exemption: self
+                .fee_exemption
+                .as_deref()
+                .map(vntext::clean)
+                .filter(|s| !s.is_empty()),
+            helped_at: self.helped_at.as_deref().map(agency).transpose()?,
+        })
+    }
+}
+
+/// Từ chối tiếp nhận.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefusalInput {
+    pub intake: IntakeInput,
+    pub reason: String,
+    pub legal_basis: String,
+}
+
+/// Tiếp nhận qua bưu chính.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostalInput {
+    pub intake: IntakeInput,
+    pub bill_number: String,
+    pub handover_record: String,
+    /// Thời điểm ký biên bản giao nhận (the legal submission time).
+    pub handover_signed_at: String,
+    pub postal_worker: String,
+    #[serde(default)]
+    pub fees_collected: i64,
+}
+
+impl PostalInput {
+    pub fn postal(&self) -> Result<PostalIntake, ApiError> {
+        Ok(PostalIntake {
+            bill_number: self.bill_number.clone(),
+            handover_record: self.handover_record.clone(),
+            handover_signed_at: instant("handover_signed_at", &self.handover_signed_at)?,
+            postal_worker: self.postal_worker.clone(),
+            fees_collected: self.fees_collected,
+        })
+    }
+}
+
+/// Mở hồ sơ đính chính, cấp lại.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionInput {
+    pub intake: IntakeInput,
+    pub reason: String,
+}
+
+/// Hướng dẫn (kể cả phiếu yêu cầu bổ sung khi chưa tiếp nhận).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GuidanceInput {
+    pub agency: Option<String>,
+    /// Tại quầy, điện thoại, trực tuyến…
+    pub channel: String,
+    pub applicant_name: String,
+    pub contact: Option<String>,
+    pub procedure_code: Option<String>,
+    pub content: String,
+    #[serde(default)]
+    pub missing: Vec<String>,
+}
+
+impl GuidanceInput {
+    pub fn parse(&self) -> Result<GuidanceRequest, ApiError> {
+        Ok(GuidanceRequest {
+            agency: self.agency.as_deref().map(agency).transpose()?,
+            channel: self.channel.clone(),
+            applicant_name: self.applicant_name.clone(),
+            contact: self.contact.clone(),
+            procedure: self
+                .procedure_code
+                .as_deref()
+                .map(ProcedureCode::parse)
+                .transpose()?,
+            content: self.content.clone(),
+            missing: self.missing.clone(),
+        })
+    }
+}
+
+// ---- command bodies ----------------------------------------------------------------------------
+
+/// A reason with its legal basis.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonInput {
+    pub reason: String,
+    pub legal_basis: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransferInput {
+    /// Đơn vị chuyên môn nhận hồ sơ (agency id).
+    pub to_unit: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignInput {
+    pub officer_id: uuid::Uuid,
+    /// Required when reassigning.
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteInput {
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerificationInput {
+    pub at: String,
+    pub place: String,
+    pub participants: String,
+    pub content: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsultationInput {
+    pub unit: String,
+    pub content: String,
+    /// Thời hạn trả lời, e.g. "2 ngày làm việc".
+    pub limit: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerInput {
+    pub answer: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LegInput {
+    pub agency: String,
+    pub task: String,
+    pub limit: String,
+    #[serde(default)]
+    pub upper_level: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InterconnectionInput {
+    /// `sequential` (paper, in order) or `parallel` (electronic, all at once).
+    pub mode: String,
+    pub legs: Vec<LegInput>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LegResultInput {
+    pub result: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ItemInput {
+    /// The component concerned, if any.
+    pub component: Option<String>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SupplementInput {
+    pub items: Vec<ItemInput>,
+    pub reason: String,
+    /// At appraisal; not needed for intake guidance.
+    pub legal_basis: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitSupplementInput {
+    pub components: Vec<ComponentInput>,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FinancialInput {
+    pub description: String,
+    pub legal_basis: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaitInput {
+    pub reason: String,
+    pub legal_basis: String,
+    /// Whether the law stops the dossier's own clock meanwhile.
+    #[serde(default)]
+    pub stops_clock: bool,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OptionalNoteInput {
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtendInput {
+    /// e.g. "5 ngày làm việc".
+    pub amount: String,
+    pub reason: String,
+    pub legal_basis: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForwardInput {
+    #[serde(default)]
+    pub note: String,
+    /// For a step held by a specialised unit.
+    pub to_unit: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecideInput {
+    /// `approved` or `refused`.
+    pub outcome: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub legal_basis: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueInput {
+    /// Số kết quả.
+    pub number: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApologyInput {
+    pub reason: String,
+    /// Ngày hẹn trả mới.
+    pub new_appointment: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawInput {
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EarlyReturnInput {
+    /// SMS, thư điện tử, điện thoại…
+    pub channel: String,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnResultInput {
+    pub received_by: String,
+    #[serde(default)]
+    pub originals_returned: Vec<String>,
+    pub postal_bill: Option<String>,
+}
+
+/// Builds domain commands from bodies.
+pub mod build {
+    use super::*;
+
+    pub fn transfer(i: TransferInput) -> Result<Command, ApiError> {
+        Ok(Command::Transfer {
+            to_unit: agency(&i.to_unit)?,
+        })
+    }
+
+    pub fn verification(i: VerificationInput) -> Result<Command, ApiError> {
+        Ok(Command::RecordVerification {
+            verification: Verification {
+                at: instant("at", &i.at)?,
+                place: i.place,
+                participants: i.participants,
+                content: i.content,
+            },
+        })
+    }
+
+    pub fn consultation(i: ConsultationInput) -> Result<Command, ApiError> {
+        Ok(Command::RequestConsultation {
+            unit: agency(&i.unit)?,
+            content: i.content,
+            limit: limit("limit", &i.limit)?,
+        })
+    }
+
+    pub fn interconnection(i: InterconnectionInput) -> Result<Command, ApiError> {
+        let mode = match i.mode.as_str() {
+            "sequential" => InterconnectionMode::Sequential,
+            "parallel" => InterconnectionMode::Parallel,
+            other => {
+                return Err(ApiError::unprocessable(
+                    "invalid_mode",
+                    format!("Cách liên thông \"{other}\" không hợp lệ: sequential hoặc parallel."),
+                ));
+            }
+        };
+        let legs = i
+            .legs
+            .into_iter()
+            .map(|l| {
+                Ok(LegPlan {
+                    agency: agency(&l.agency)?,
+                    task: l.task,
+                    limit: limit("limit", &l.limit)?,
+                    upper_level: l.upper_level,
+                })
+            })
+            .collect::<Result<_, ApiError>>()?;
+        Ok(Command::StartInterconnection { mode, legs })
+    }
+
+    fn items(list: Vec<ItemInput>) -> Vec<SupplementItem> {
+        list.into_iter()
+            .map(|i| SupplementItem {
+                component: i.component.filter(|c| !c.trim().is_empty()),
+                text: i.text,
+            })
+            .collect()
+    }
+
+    pub fn intake_supplement(i: SupplementInput) -> Command {
+        Command::RequestIntakeSupplement {
+            items: items(i.items),
+            reason: i.reason,
+        }
+    }
+
+    pub fn supplement(i: SupplementInput) -> Command {
+        Command::RequestSupplement {
+            items: items(i.items),
+            reason: i.reason,
+            legal_basis: i.legal_basis.unwrap_or_default(),
+        }
+    }
+
+    pub fn submit_supplement(i: SubmitSupplementInput) -> Result<Command, ApiError> {
+        Ok(Command::SubmitSupplement {
+            components: components(&i.components)?,
+            note: i.note,
+        })
+    }
+
+    pub fn extend(i: ExtendInput) -> Result<Command, ApiError> {
+        Ok(Command::Extend {
+            amount: limit("amount", &i.amount)?,
+            reason: i.reason,
+            legal_basis: i.legal_basis,
+        })
+    }
+
+    pub fn forward(i: ForwardInput) -> Result<Command, ApiError> {
+        Ok(Command::Forward {
+            note: i.note,
+            to_unit: i.to_unit.as_deref().map(agency).transpose()?,
+        })
+    }
+
+    pub fn decide(i: DecideInput) -> Result<Command, ApiError> {
+        let outcome = match i.outcome.as_str() {
+            "approved" => Outcome::Approved,
+            "refused" => Outcome::Refused,
+            other => {
+                return Err(ApiError::unprocessable(
+                    "invalid_outcome",
+                    format!("Kết quả \"{other}\" không hợp lệ: approved hoặc refused."),
+                ));
+            }
+        };
+        Ok(Command::Decide {
+            outcome,
+            reason: i.reason,
+            legal_basis: i.legal_basis,
+        })
+    }
+
+    pub fn apology(i: ApologyInput) -> Result<Command, ApiError> {
+        Ok(Command::Apologize {
+            reason: i.reason,
+            new_appointment: instant("new_appointment", &i.new_appointment)?,
+        })
+    }
+}

@@ -1,0 +1,947 @@
+//! The JSON API against a real server on a loopback port and its own SQLite database: every
+//! command of the lifecycle, the public lookup's privacy, and bad input (which must answer 4xx
+//! with `{code, message}` and write nothing).
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn login_me_and_logout() {
+    let t = spawn().await;
+    t.post(
+        None,
+        "/api/v1/sessions",
+        json!({"username": "motcua.baothang", "password": "sai mật khẩu"}),
+    )
+    .await
+    .error(401, "bad_credentials");
+    t.post(
+        None,
+        "/api/v1/sessions",
+        json!({"username": "khong.co.ai", "password": PASSWORD}),
+    )
+    .await
+    .error(401, "bad_credentials");
+
+    let token = t.login("motcua.baothang").await;
+    let me = t.get(Some(&token), "/api/v1/me").await.expect(200);
+    assert_eq!(me["username"], "motcua.baothang");
+    assert_eq!(me["roles"][0]["role"], "counter-officer");
+    assert_eq!(me["roles"][0]["agency"], "lao-cai.bao-thang.mot-cua");
+
+    let resp = t
+        .http
+        .delete(format!("{}/api/v1/sessions/current", t.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 204);
+    t.get(Some(&token), "/api/v1/me")
+        .await
+        .error(401, "unauthenticated");
+    t.get(None, "/api/v1/dossiers")
+        .await
+        .error(401, "unauthenticated");
+    t.get(Some("không-phải-mã"), "/api/v1/dossiers")
+        .await
+        .error(401, "unauthenticated");
+}
+
+#[tokio::test]
+async fn a_counter_dossier_goes_through_every_step_to_its_return() {
+    let t = spawn().await;
+    let tok = Tokens::of(&t).await;
+
+    // Monday 7/12/2026 09:00: received; 5 working days counted from the next day → 14/12, end of
+    // office hours.
+    let d = receive(&t, &tok.counter).await;
+    let id = id_of(&d);
+    let code = d["code"].as_str().unwrap();
+    // TT 01/2018 Art. 19: receiving agency (QCVN 102 layout), reception date, daily number.
+    assert_eq!(code, "000.01.61.H38-261207-0001");
+    assert_eq!(d["national_status"], 2);
+    assert_eq!(d["stage"], "received");
+    assert_eq!(d["appointment"], "2026-12-14T17:00:00+07:00");
+    assert_eq!(d["receiving"], "lao-cai.bao-thang.mot-cua");
+    assert_eq!(d["competent"], "lao-cai.bao-thang");
+
+    t.at("2026-12-07 10:00");
+    let d = t
+        .act(
+            &tok.counter,
+            &id,
+            "transfer",
+            json!({"to_unit": "lao-cai.bao-thang.van-phong"}),
+        )
+        .await;
+    assert_eq!(d["current_unit"], "lao-cai.bao-thang.van-phong");
+    let specialist = t.officer_id("tuphap.baothang").await;
+    let d = t
+        .act(
+            &tok.head,
+            &id,
+            "assign",
+            json!({ "officer_id": specialist }),
+        )
+        .await;
+    assert_eq!(d["national_status"], 4);
+    assert_eq!(d["handler"], "Nguyễn Văn Hùng");
+
+    t.at("2026-12-08 08:30");
+    t.act(
+        &tok.specialist,
+        &id,
+        "notes",
+        json!({"text": "Đối chiếu sổ hộ tịch: chưa có bản gốc lưu."}),
+    )
+    .await;
+    t.act(
+        &tok.specialist,
+        &id,
+        "verifications",
+        json!({"at": "2026-12-08 08:00", "place": "Tổ dân phố 3", "participants": "Trưởng tổ dân phố, người yêu cầu", "content": "Xác minh việc sinh tại địa phương"}),
+    )
+    .await;
+    let d = t
+        .act(
+            &tok.specialist,
+            &id,
+            "consultations",
+            json!({"unit": "lao-cai.so-tu-phap", "content": "Xin ý kiến về giấy tờ thay thế", "limit": "2 ngày làm việc"}),
+        )
+        .await;
+    assert_eq!(d["state"]["consultations"].as_array().unwrap().len(), 1);
+    // Approval waits for the answer: forwarding now is refused.
+    t.post(
+        Some(&tok.specialist),
+        &format!("/api/v1/dossiers/{id}/forward"),
+        json!({"note": "Đủ điều kiện"}),
+    )
+    .await
+    .error(409, "consultation_pending");
+    let ministry = t.login("chuyenvien.sotuphap").await;
+    t.at("2026-12-09 09:00");
+    t.act(
+        &ministry,
+        &id,
+        "consultations/1/answer",
+        json!({"answer": "Chấp nhận văn bản xác nhận của cơ quan công an."}),
+    )
+    .await;
+
+    t.at("2026-12-09 10:00");
+    let d = t
+        .act(
+            &tok.specialist,
+            &id,
+            "forward",
+            json!({"note": "Đủ điều kiện, trình ký"}),
+        )
+        .await;
+    assert_eq!(d["current_step"], "Phê duyệt, ký");
+    t.at("2026-12-10 09:00");
+    let d = t
+        .act(&tok.leader, &id, "decision", json!({"outcome": "approved"}))
+        .await;
+    assert_eq!(d["current_step"], "Vào số, phát hành");
+    t.at("2026-12-10 10:00");
+    let d = t
+        .act(&tok.clerk, &id, "issue", json!({"number": "125/2026/TLKS"}))
+        .await;
+    assert_eq!(d["national_status"], 9, "result ready: {d}");
+    let d = t
+        .act(
+            &tok.counter,
+            &id,
+            "early-return-notice",
+            json!({"channel": "SMS"}),
+        )
+        .await;
+    assert_eq!(d["state"]["early_notice_at"], "2026-12-10T03:00:00Z", "{d}");
+
+    t.at("2026-12-11 14:00");
+    let d = t
+        .act(
+            &tok.counter,
+            &id,
+            "return",
+            json!({"received_by": "Nguyễn Thị Hằng", "originals_returned": []}),
+        )
+        .await;
+    assert_eq!(d["national_status"], 10);
+    assert_eq!(d["stage"], "returned");
+
+    let detail = t.detail(&tok.counter, &id).await;
+    let kinds: Vec<&str> = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.first(), Some(&"opened"));
+    assert_eq!(kinds.last(), Some(&"returned"));
+    assert_eq!(
+        kinds.len() as u64,
+        detail["dossier"]["version"].as_u64().unwrap()
+    );
+    let versions: Vec<u64> = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["version"].as_u64().unwrap())
+        .collect();
+    assert_eq!(versions, (1..=kinds.len() as u64).collect::<Vec<_>>());
+    // Control slip: counter → office → leader → office → counter (one row per handover).
+    let slip = detail["control_slip"].as_array().unwrap();
+    assert!(slip.len() >= 4, "control slip {slip:?}");
+    assert_eq!(detail["timing"]["tt01"], "early", "{}", detail["timing"]);
+    assert_eq!(detail["timing"]["qd766"], "early", "{}", detail["timing"]);
+
+    // The event log's hash chain holds.
+    let n = store::verify_chain(t.app.db(), domain::dossier::DossierId(id.parse().unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(n, kinds.len());
+
+    // The public lookup knows the dossier is returned.
+    let public = t
+        .get(None, &format!("/api/v1/public/lookup/{code}"))
+        .await
+        .expect(200);
+    assert_eq!(public["national_status"], 10);
+}
+
+#[tokio::test]
+async fn the_public_lookup_reveals_only_code_procedure_status_and_appointment() {
+    let t = spawn().await;
+    let tok = Tokens::of(&t).await;
+    let d = receive(&t, &tok.counter).await;
+    let code = d["code"].as_str().unwrap();
+    let reply = t.get(None, &format!("/api/v1/public/lookup/{code}")).await;
+    let text = reply.body.to_string();
+    let body = reply.expect(200);
+    let mut keys: Vec<&String> = body.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "appointment",
+            "code",
+            "national_status",
+            "procedure_name",
+            "status_label"
+        ]
+    );
+    assert_eq!(body["code"], code);
+    assert_eq!(body["procedure_name"], "Đăng ký lại khai sinh");
+    assert_eq!(body["national_status"], 2);
+    assert_eq!(body["appointment"], "2026-12-14T17:00:00+07:00");
+    for private in [
+        "Nguyễn Thị Hằng",
+        "010190012345",
+        "0912345678",
+        "Tổ dân phố 3",
+        "motcua",
+    ] {
+        assert!(!text.contains(private), "lookup leaks {private}: {text}");
+    }
+    // Lower-case and spaces around the code are accepted; unknown and malformed codes are not.
+    let spaced = format!("%20{}%20", code.to_lowercase());
+    t.get(None, &format!("/api/v1/public/lookup/{spaced}"))
+        .await
+        .expect(200);
+    t.get(None, "/api/v1/public/lookup/000.01.61.H38-261207-0999")
+        .await
+        .error(404, "dossier_not_found");
+    t.get(None, "/api/v1/public/lookup/abc")
+        .await
+        .error(422, "invalid_dossier_code");
+}
+
+#[tokio::test]
+async fn online_submissions_wait_in_the_queue_until_the_counter_checks_them() {
+    let t = spawn().await;
+    let tok = Tokens::of(&t).await;
+    // Submitted online on Saturday: status 1, no code time-limit running yet.
+    t.at("2026-12-05 21:00");
+    let submitted = t
+        .post(
+            None,
+            "/api/v1/public/submissions",
+            intake(
+                "1.001193",
+                &["to-khai", "giay-chung-sinh", "giay-to-tuy-than"],
+            ),
+        )
+        .await
+        .expect(201);
+    assert_eq!(submitted["national_status"], 1);
+    assert_eq!(submitted["appointment"], Value::Null);
+    let code = submitted["code"].as_str().unwrap().to_string();
+    let queue = t
+        .get(Some(&tok.counter), "/api/v1/dossiers?status=1")
+        .await
+        .expect(200);
+    assert_eq!(queue["total"], 1);
+    let id = queue["items"][0]["id"].as_str().unwrap().to_string();
+    assert_eq!(queue["items"][0]["channel"], 2, "online");
+
+    // Monday: the counter asks, once and completely, for what is missing.
+    t.at("2026-12-07 08:15");
+    let d = t
+        .act(
+            &tok.counter,
+            &id,
+            "intake-supplement",
+            json!({"items": [{"component": "giay-chung-sinh", "text": "Ảnh chụp giấy chứng sinh bị mờ, nộp lại bản rõ"}], "reason": "Thành phần hồ sơ chưa hợp lệ"}),
+        )
+        .await;
+    assert_eq!(
+        d["national_status"], 5,
+        "supplement asked, not received: {d}"
+    );
+    assert_eq!(d["received_at"], serde_json::Value::Null);
+    // A second guidance would not be "one-time, complete".
+    t.post(
+        Some(&tok.counter),
+        &format!("/api/v1/dossiers/{id}/intake-supplement"),
+        json!({"items": [{"text": "Thêm"}], "reason": "Lần hai"}),
+    )
+    .await
+    .error(409, "invalid_transition");
+
+    // The citizen proves ownership with the personal id number; a wrong one is refused.
+    let body = |id_number: &str| json!({"id_number": id_number, "components": [{"component": "giay-chung-sinh"}], "note": "Nộp lại bản rõ"});
+    t.post(
+        None,
+        &format!("/api/v1/public/dossiers/{code}/supplement"),
+        body("010190099999"),
+    )
+    .await
+    .error(403, "forbidden");
+    t.at("2026-12-07 09:30");
+    t.post(
+        None,
+        &format!("/api/v1/public/dossiers/{code}/supplement"),
+        body("010190012345"),
+    )
+    .await
+    .expect(200);
+
+    t.at("2026-12-07 10:00");
+    let d = t.act(&tok.counter, &id, "accept", json!({})).await;
+    assert_eq!(d["national_status"], 2);
+    // Received at 10:00 on Monday; birth registration is same-day.
+    assert_eq!(d["received_at"], "2026-12-07T10:00:00+07:00");
+    assert!(d["appointment"].as_str().unwrap().starts_with("2026-12-07"));
+
+    // Another submission is refused online, with its legal reason.
+    t.at("2026-12-07 10:30");
+    let other = t
+        .post(
+            None,
+            "/api/v1/public/submissions",
+            intake(
+                "1.001193",
+                &["to-khai", "giay-chung-sinh", "giay-to-tuy-than"],
+            ),
+        )
+        .await
+        .expect(201);
+    let other_id = t
+        .get(Some(&tok.counter), "/api/v1/dossiers?status=1")
+        .await
+        .expect(200)["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let d = t
+        .act(
+            &tok.counter,
+            &other_id,
+            "refuse",
+            json!({"reason": "Việc sinh đã được đăng ký tại xã khác", "legal_basis": "Điều 13 Luật Hộ tịch 2014"}),
+        )
+        .await;
+    assert_eq!(d["code"], other["code"]);
+    assert_eq!(d["stage"], "refused-at-intake");
+    assert_eq!(d["national_status"], 3);
+}
+
+#[tokio::test]
+async fn postal_intake_counts_from_the_handover_signature() {
+    let t = spawn().await;
+    let tok = Tokens::of(&t).await;
+    t.at("2026-12-08 10:00");
+    let d = t
+        .post(
+            Some(&tok.counter),
+            "/api/v1/dossiers/postal",
+            json!({
+                "intake": intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS),
+                "bill_number": "EV123456789VN",
+                "handover_record": "BB-0142/BĐ",
+                "handover_signed_at": "2026-12-07 16:30",
+                "postal_worker": "Bùi Văn Nam",
+                "fees_collected": 8000
+            }),
+        )
+        .await
+        .expect(201);
+    assert_eq!(d["channel"], 3, "postal");
+    assert_eq!(d["received_at"], "2026-12-07T16:30:00+07:00");
+    // Counted from the signature, not from the day the counter opened the parcel.
+    assert_eq!(d["appointment"], "2026-12-14T17:00:00+07:00");
+    // The signature cannot be in the future.
+    t.post(
+        Some(&tok.counter),
+        "/api/v1/dossiers/postal",
+        json!({
+            "intake": intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS),
+            "bill_number": "EV123456790VN",
+            "handover_record": "BB-0143/BĐ",
+            "handover_signed_at": "2026-12-09 08:00",
+            "postal_worker": "Bùi Văn Nam"
+        }),
+    )
+    .await
+    .error(422, "invalid_time");
+}
+
+#[tokio::test]
+async fn refusal_at_the_counter_and_guidance_are_recorded() {
+    let t = spawn().await;
+    let tok = Tokens::of(&t).await;
+    let g = t
+        .post(
+            Some(&tok.counter),
+            "/api/v1/guidance",
+            json!({"channel": "tại quầy", "applicant_name": "Lý Văn Páo", "procedure_code": REREGISTER_BIRTH,
+                   "content": "Hướng dẫn chuẩn bị tờ khai và bản sao giấy tờ", "missing": ["Bản sao giấy tờ có thông tin khai sinh"]}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(g["agency"], "lao-cai.bao-thang.mot-cua");
+    let d = t
+        .post(
+            Some(&tok.counter),
+            "/api/v1/dossiers/refusals",
+            json!({"intake": intake(REREGISTER_BIRTH, &["to-khai"]),
+                   "reason": "Việc khai sinh chưa từng được đăng ký; làm thủ tục đăng ký khai sinh",
+                   "legal_basis": "Điều 24 Nghị định 123/2015/NĐ-CP"}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(d["stage"], "refused-at-intake");
+    assert_eq!(d["appointment"], Value::Null);
+    // An incomplete dossier is not received at the counter: the officer gives guidance instead.
+    t.post(
+        Some(&tok.counter),
+        "/api/v1/dossiers",
+        intake(REREGISTER_BIRTH, &["to-khai"]),
+    )
+    .await
+    .error(409, "incomplete_dossier");
+    assert_eq!(t.totals().await.guidance, 1);
+}
+
+#[tokio::test]
+async fn a_supplement_at_appraisal_pauses_the_clock_and_restarts_it() {
+    let t = spawn().await;
+    let (d, tok) = in_appraisal(&t).await;
+    let id = id_of(&d);
+    t.at("2026-12-08 09:00");
+    let d = t
+        .act(
+            &tok.specialist,
+            &id,
+            "supplement-requests",
+            json!({"items": [{"component": "giay-to-khai-sinh", "text": "Bản sao không rõ năm sinh"}],
+                   "reason": "Giấy tờ không đủ thông tin", "legal_basis": "Khoản 3 Điều 9 Nghị định 61/2018/NĐ-CP"}),
+        )
+        .await;
+    assert_eq!(d["national_status"], 5);
+    t.at("2026-12-15 09:00");
+    let d = t
+        .act(
+            &tok.counter,
+            &id,
+            "supplements",
+            json!({"components": [{"component": "giay-to-khai-sinh", "form": "copy"}], "note": "Đã nộp bản sao rõ"}),
+        )
+        .await;
+    assert_eq!(d["national_status"], 4);
+    // The time limit starts again from the complete dossier: 5 working days after 15/12.
+    assert_eq!(d["due"], "2026-12-22T17:00:00+07:00");
+    let detail = t.detail(&tok.counter, &id).await;
+    assert_eq!(
+        detail["dossier"]["state"]["supplements"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // After three working days a supplement can no longer be asked for.
+    t.at("2026-12-21 09:00");
+    t.post(
+        Some(&tok.specialist),
+        &format!("/api/v1/dossiers/{id}/supplement-requests"),
+        json!({"items": [{"text": "Thêm"}], "reason": "Thêm", "legal_basis": "—"}),
+    )
+    .await
+    .error(409, "supplement_window_passed");
+}
+
+#[tokio::test]
+async fn financial_obligation_waiting_and_extension_move_the_due_date() {
+    let t = spawn().await;
+    let (d, tok) = in_appraisal(&t).await;
+    let id = id_of(&d);
+    let due0 = d["due"].as_str().unwrap().to_string();
+    assert_eq!(due0, "2026-12-14T17:00:00+07:00");
+    t.at("2026-12-08 09:00");
+    let d = t
+        .act(
+            &tok.specialist,
+            &id,
+            "financial-obligation",
+            json!({"description": "Nộp lệ phí đăng ký lại khai sinh", "legal_basis": "Thông tư 85/2019/TT-BTC"}),
+        )
+        .await;
+    assert_eq!(d["national_status"], 6);
+    // One working day later the obligation is met.
+    t.at("2026-12-09 09:00");
+    let d = t
+        .act(&tok.specialist, &id, "resume", json!({"note": "Đã nộp"}))
+        .await;
+    assert_eq!(d["national_status"], 4);
+    assert_eq!(d["due"], "2026-12-15T17:00:00+07:00");
+    // Waiting for another agency without stopping the clock leaves the due date.
+    let d = t
+        .act(
+            &tok.specialist,
+            &id,
+            "wait",
+            json!({"reason": "Chờ Công an xã xác nhận cư trú", "legal_basis": "Quy chế phối hợp", "stops_clock": false}),
+        )
+        .await;
+    t.at("2026-12-10 09:00");
+    let d2 = t.act(&tok.specialist, &id, "resume", json!({})).await;
+    assert_eq!(d2["due"], d["due"]);
+    // A lawful extension moves it by its amount.
+    let d = t
+        .act(
+            &tok.specialist,
+            &id,
+            "extensions",
+            json!({"amount": "5 ngày làm việc", "reason": "Cần xác minh thêm", "legal_basis": "Khoản 2 Điều 26 Luật Hộ tịch 2014"}),
+        )
+        .await;
+    assert_eq!(d["due"], "2026-12-22T17:00:00+07:00");
+    let detail = t.detail(&tok.specialist, &id).await;
+    // The pause ledger: kind, reason, legal basis, actor and window of each pause.
+    let pauses = detail["dossier"]["state"]["pauses"].as_array().unwrap();
+    assert_eq!(pauses.len(), 2, "{pauses:?}");
+    assert_eq!(pauses[0]["kind"], "financial-obligation");
+    assert_eq!(pauses[0]["stops_clock"], true);
+    assert_eq!(pauses[0]["from"], "2026-12-08T02:00:00Z");
+    assert_eq!(pauses[0]["to"], "2026-12-09T02:00:00Z");
+    assert_eq!(pauses[0]["legal_basis"], "Thông tư 85/2019/TT-BTC");
+    assert_eq!(pauses[1]["kind"], "other-agency");
+    assert_eq!(pauses[1]["stops_clock"], false);
+    assert_eq!(pauses[1]["actor"]["name"], "Nguyễn Văn Hùng");
+}
+
+#[tokio::test]
+async fn interconnected_agencies_are_passed_in_order() {
+    let t = spawn().await;
+    let tok = Tokens::of(&t).await;
+    let d = t
+        .post(
+            Some(&tok.counter),
+            "/api/v1/dossiers",
+            intake("2.002913", &["to-khai", "giay-bao-tu"]),
+        )
+        .await;
+    let d = if d.status.as_u16() == 201 {
+        d.body
+    } else {
+        // Show which components the procedure wants.
+        let p = t
+            .get(Some(&tok.counter), "/api/v1/procedures/2.002913")
+            .await
+            .expect(200);
+        panic!("intake refused: {} — procedure {p}", d.body);
+    };
+    let id = id_of(&d);
+    t.act(
+        &tok.counter,
+        &id,
+        "transfer",
+        json!({"to_unit": "lao-cai.bao-thang.van-phong"}),
+    )
+    .await;
+    let specialist = t.officer_id("tuphap.baothang").await;
+    t.act(
+        &tok.head,
+        &id,
+        "assign",
+        json!({ "officer_id": specialist }),
+    )
+    .await;
+    let d = t
+        .act(
+            &tok.specialist,
+            &id,
+            "interconnection",
+            json!({"mode": "sequential", "legs": [
+                {"agency": "lao-cai.bao-thang.cong-an", "task": "Xóa đăng ký thường trú", "limit": "2 ngày làm việc"},
+                {"agency": "lao-cai.bhxh", "task": "Giải quyết trợ cấp mai táng", "limit": "3 ngày làm việc", "upper_level": true}
+            ]}),
+        )
+        .await;
+    assert_eq!(d["national_status"], 4, "still in progress: {d}");
+    assert_eq!(
+        d["state"]["interconnection"]["legs"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "{d}"
+    );
+    // The second agency cannot finish before the first.
+    let police = t.login("congan.baothang").await;
+    let bhxh = t.login("chuyenvien.bhxh").await;
+    t.post(
+        Some(&bhxh),
+        &format!("/api/v1/dossiers/{id}/interconnection/1/complete"),
+        json!({"result": "Đã giải quyết"}),
+    )
+    .await
+    .error(409, "leg_not_started");
+    t.at("2026-12-08 09:00");
+    t.act(
+        &police,
+        &id,
+        "interconnection/0/complete",
+        json!({"result": "Đã xóa đăng ký thường trú"}),
+    )
+    .await;
+    t.at("2026-12-09 09:00");
+    let d = t
+        .act(
+            &bhxh,
+            &id,
+            "interconnection/1/complete",
+            json!({"result": "Quyết định hưởng trợ cấp mai táng"}),
+        )
+        .await;
+    assert_eq!(d["national_status"], 4, "back with the lead agency: {d}");
+}
+
+#[tokio::test]
+async fn an_apology_is_allowed_once_and_not_after_the_due_date() {
+    let t = spawn().await;
+    let (d, tok) = in_appraisal(&t).await;
+    let id = id_of(&d);
+    // Due Monday 14/12; the apology must come at the latest one day before (Friday 11/12).
+    t.at("2026-12-11 09:00");
+    let d = t
+        .act(
+            &tok.leader,
+            &id,
+            "apology",
+            json!({"reason": "Cần xác minh thêm tại nơi sinh", "new_appointment": "2026-12-18 09:00"}),
+        )
+        .await;
+    assert_eq!(d["appointment"], "2026-12-18T09:00:00+07:00");
+    assert_eq!(d["original_appointment"], "2026-12-14T17:00:00+07:00");
+    t.post(
+        Some(&tok.leader),
+        &format!("/api/v1/dossiers/{id}/apology"),
+        json!({"reason": "Lần nữa", "new_appointment": "2026-12-21 09:00"}),
+    )
+    .await
+    .error(409, "apology_once");
+
+    // Another dossier received the same Monday: on the due day itself it is too late to
+    // apologise, and after the due date too.
+    t.at("2026-12-07 09:00");
+    let (d, _) = in_appraisal(&t).await;
+    let other = id_of(&d);
+    for at in ["2026-12-14 10:00", "2026-12-15 10:00"] {
+        t.at(at);
+        t.post(
+            Some(&tok.leader),
+            &format!("/api/v1/dossiers/{other}/apology"),
+            json!({"reason": "Chưa xác minh xong", "new_appointment": "2026-12-21 09:00"}),
+        )
+        .await
+        .error(409, "apology_too_late");
+    }
+}
+
+#[tokio::test]
+async fn withdrawal_stop_refusal_and_correction() {
+    let t = spawn().await;
+    let (d, tok) = in_appraisal(&t).await;
+    let id = id_of(&d);
+    let code = d["code"].as_str().unwrap().to_string();
+    // The applicant withdraws through the public endpoint; the leader stops handling.
+    t.at("2026-12-08 09:00");
+    t.post(
+        None,
+        &format!("/api/v1/public/dossiers/{code}/withdrawal"),
+        json!({"id_number": "010190012345", "reason": "Không còn nhu cầu"}),
+    )
+    .await
+    .expect(200);
+    let d = t
+        .act(
+            &tok.leader,
+            &id,
+            "stop",
+            json!({"reason": "Người nộp rút hồ sơ", "legal_basis": "Điều 18 Nghị định 61/2018/NĐ-CP"}),
+        )
+        .await;
+    assert_eq!(d["stage"], "stopped");
+
+    // A refusal after appraisal, inside the time limit.
+    t.at("2026-12-08 09:00");
+    let (d, _) = in_appraisal(&t).await;
+    let refused = id_of(&d);
+    t.act(
+        &tok.specialist,
+        &refused,
+        "forward",
+        json!({"note": "Không đủ điều kiện"}),
+    )
+    .await;
+    let d = t
+        .act(
+            &tok.leader,
+            &refused,
+            "decision",
+            json!({"outcome": "refused", "reason": "Đã có giấy khai sinh bản gốc lưu tại UBND", "legal_basis": "Điều 24 Nghị định 123/2015/NĐ-CP"}),
+        )
+        .await;
+    // The refusal letter is numbered and sent out by the office like any result.
+    assert_eq!(d["current_step"], "Vào số, phát hành");
+    let d = t
+        .act(
+            &tok.clerk,
+            &refused,
+            "issue",
+            json!({"number": "12/UBND-TP"}),
+        )
+        .await;
+    assert_eq!(
+        d["national_status"], 9,
+        "refusal letter waits at the counter: {d}"
+    );
+    t.at("2026-12-09 09:00");
+    let d = t
+        .act(
+            &tok.counter,
+            &refused,
+            "return",
+            json!({"received_by": "Nguyễn Thị Hằng"}),
+        )
+        .await;
+    assert_eq!(d["stage"], "returned");
+
+    // A correction is a new dossier linked to the finished original.
+    let c = t
+        .post(
+            Some(&tok.counter),
+            &format!("/api/v1/dossiers/{refused}/corrections"),
+            json!({"intake": intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS), "reason": "Sai ngày sinh trong văn bản"}),
+        )
+        .await
+        .expect(201);
+    assert_ne!(c["id"], refused.as_str());
+    let original = t.detail(&tok.counter, &refused).await;
+    let last = original["events"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["kind"], "correction_opened", "{last}");
+    assert_eq!(last["payload"]["code"], c["code"]);
+    assert_eq!(last["payload"]["correction"], c["id"]);
+}
+
+#[tokio::test]
+async fn a_dossier_can_be_shown_as_it_stood_at_a_past_instant() {
+    let t = spawn().await;
+    let (d, tok) = in_appraisal(&t).await;
+    let id = id_of(&d);
+    t.at("2026-12-09 10:00");
+    t.act(&tok.specialist, &id, "forward", json!({"note": "Trình ký"}))
+        .await;
+    let now = t.detail(&tok.counter, &id).await;
+    assert_eq!(now["dossier"]["current_step"], "Phê duyệt, ký");
+    let then = t
+        .get(
+            Some(&tok.counter),
+            &format!("/api/v1/dossiers/{id}?as_of=2026-12-08%2012:00"),
+        )
+        .await
+        .expect(200);
+    assert_eq!(then["dossier"]["current_step"], "Thẩm định hồ sơ");
+    assert_eq!(then["as_of"], "2026-12-08T12:00:00+07:00");
+    assert!(then["events"].as_array().unwrap().len() < now["events"].as_array().unwrap().len());
+}
+
+#[tokio::test]
+async fn lists_filter_by_status_agency_assignee_and_due_window() {
+    let t = spawn().await;
+    let (d, tok) = in_appraisal(&t).await;
+    let handled = id_of(&d);
+    receive(&t, &tok.counter).await;
+    let all = t
+        .get(Some(&tok.counter), "/api/v1/dossiers")
+        .await
+        .expect(200);
+    assert_eq!(all["total"], 2);
+    let mine = t
+        .get(Some(&tok.specialist), "/api/v1/dossiers?assignee=me")
+        .await
+        .expect(200);
+    assert_eq!(mine["total"], 1);
+    assert_eq!(mine["items"][0]["id"], handled.as_str());
+    let status = t
+        .get(Some(&tok.counter), "/api/v1/dossiers?status=2")
+        .await
+        .expect(200);
+    assert_eq!(status["total"], 1);
+    let unit = t
+        .get(
+            Some(&tok.counter),
+            "/api/v1/dossiers?unit=lao-cai.bao-thang.van-phong",
+        )
+        .await
+        .expect(200);
+    assert_eq!(unit["total"], 1);
+    let window = t
+        .get(
+            Some(&tok.counter),
+            "/api/v1/dossiers?due_from=2026-12-14%2000:00&due_to=2026-12-15%2000:00",
+        )
+        .await
+        .expect(200);
+    assert_eq!(window["total"], 2);
+    let none = t
+        .get(
+            Some(&tok.counter),
+            "/api/v1/dossiers?due_to=2026-12-10%2000:00",
+        )
+        .await
+        .expect(200);
+    assert_eq!(none["total"], 0);
+    // Another commune's officer sees none of them; the province's auditor sees both.
+    let other = t.login("motcua.sapa").await;
+    let theirs = t.get(Some(&other), "/api/v1/dossiers").await.expect(200);
+    assert_eq!(theirs["total"], 0);
+    let auditor = t.login("thanhtra").await;
+    let everything = t.get(Some(&auditor), "/api/v1/dossiers").await.expect(200);
+    assert_eq!(everything["total"], 2);
+    t.get(Some(&tok.counter), "/api/v1/dossiers?status=11")
+        .await
+        .error(422, "invalid_status");
+    t.get(Some(&tok.counter), "/api/v1/dossiers?due_from=hôm%20qua")
+        .await
+        .error(422, "invalid_datetime");
+}
+
+#[tokio::test]
+async fn reassignment_needs_a_reason_and_a_postal_return_needs_the_bill() {
+    let t = spawn().await;
+    let tok = Tokens::of(&t).await;
+    let mut body = intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS);
+    body["return_method"] =
+        json!({"kind": "post", "address": "Tổ dân phố 3, xã Bảo Thắng, tỉnh Lào Cai"});
+    let d = t
+        .post(Some(&tok.counter), "/api/v1/dossiers", body)
+        .await
+        .expect(201);
+    let id = id_of(&d);
+    t.act(
+        &tok.counter,
+        &id,
+        "transfer",
+        json!({"to_unit": "lao-cai.bao-thang.van-phong"}),
+    )
+    .await;
+    let first = t.officer_id("tuphap.baothang").await;
+    let second = t.officer_id("tuphap2.baothang").await;
+    t.act(&tok.head, &id, "assign", json!({ "officer_id": first }))
+        .await;
+    t.post(
+        Some(&tok.head),
+        &format!("/api/v1/dossiers/{id}/assign"),
+        json!({ "officer_id": second }),
+    )
+    .await
+    .error(422, "reason_required");
+    let d = t
+        .act(
+            &tok.head,
+            &id,
+            "assign",
+            json!({ "officer_id": second, "reason": "Công chức tư pháp nghỉ phép" }),
+        )
+        .await;
+    assert_eq!(d["handler"], "Hoàng Thị Thảo");
+    // Nobody outside the commune can be assigned.
+    let stranger = t.officer_id("tuphap.sapa").await;
+    t.post(
+        Some(&tok.head),
+        &format!("/api/v1/dossiers/{id}/assign"),
+        json!({ "officer_id": stranger, "reason": "Thử" }),
+    )
+    .await
+    .error(409, "handler_not_in_unit");
+
+    t.at("2026-12-08 09:00");
+    let tuphap2 = t.login("tuphap2.baothang").await;
+    t.act(&tuphap2, &id, "forward", json!({"note": "Trình ký"}))
+        .await;
+    t.act(&tok.leader, &id, "decision", json!({"outcome": "approved"}))
+        .await;
+    t.act(&tok.clerk, &id, "issue", json!({"number": "126/2026/TLKS"}))
+        .await;
+    t.post(
+        Some(&tok.counter),
+        &format!("/api/v1/dossiers/{id}/return"),
+        json!({"received_by": "Bưu điện xã Bảo Thắng"}),
+    )
+    .await
+    .error(422, "postal_bill_required");
+    let d = t
+        .act(
+            &tok.counter,
+            &id,
+            "return",
+            json!({"received_by": "Bưu điện xã Bảo Thắng", "postal_bill": "EV987654321VN"}),
+        )
+        .await;
+    assert_eq!(d["national_status"], 10);
+
+    // An officer records a withdrawal the applicant asked for in writing at the counter.
+    let d = receive(&t, &tok.counter).await;
+    let other = id_of(&d);
+    let d = t
+        .act(
+            &tok.counter,
+            &other,
+            "withdrawal",
+            json!({"reason": "Đơn xin rút hồ sơ nộp tại quầy"}),
+        )
+        .await;
+    assert_eq!(d["national_status"], 7);
+}

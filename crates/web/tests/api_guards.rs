@@ -1,0 +1,345 @@
+//! What the API refuses, and what it guarantees under load: every bad request gets a 4xx with
+//! `{code, message}` and leaves the database exactly as it was; concurrent intakes never share a
+//! code; the OpenAPI document is served offline.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+
+/// Runs `request`, asserting it is refused with `status`/`code` and that nothing was written.
+macro_rules! refused_without_writing {
+    ($t:expr, $status:expr, $code:expr, $request:expr) => {{
+        let before = $t.totals().await;
+        let message = $request.await.error($status, $code);
+        assert_eq!($t.totals().await, before, "{} wrote something", $code);
+        message
+    }};
+}
+
+#[tokio::test]
+async fn bad_intake_input_is_refused_with_a_reason_and_writes_nothing() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    receive(&t, &counter).await;
+
+    let msg = refused_without_writing!(
+        t,
+        400,
+        "invalid_json",
+        t.post_raw(Some(&counter), "/api/v1/dossiers", "{\"procedure_code\": ")
+    );
+    assert!(msg.contains("JSON") && msg.contains("cắt cụt"), "{msg}");
+
+    let mut unknown_field = intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS);
+    unknown_field["priority"] = json!("cao");
+    let msg = refused_without_writing!(
+        t,
+        422,
+        "invalid_fields",
+        t.post(Some(&counter), "/api/v1/dossiers", unknown_field)
+    );
+    assert!(msg.contains("trường \"priority\" không được phép"), "{msg}");
+    let mut wrong_type = intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS);
+    wrong_type["components"][0]["copies"] = json!("hai");
+    let msg = refused_without_writing!(
+        t,
+        422,
+        "invalid_fields",
+        t.post(Some(&counter), "/api/v1/dossiers", wrong_type)
+    );
+    assert!(
+        msg.contains("components[0].copies: sai kiểu dữ liệu"),
+        "{msg}"
+    );
+    let mut missing = intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS);
+    missing.as_object_mut().unwrap().remove("applicant");
+    let msg = refused_without_writing!(
+        t,
+        422,
+        "invalid_fields",
+        t.post(Some(&counter), "/api/v1/dossiers", missing)
+    );
+    assert!(msg.contains("thiếu trường \"applicant\""), "{msg}");
+
+    refused_without_writing!(
+        t,
+        404,
+        "procedure_not_found",
+        t.post(
+            Some(&counter),
+            "/api/v1/dossiers",
+            intake("1.999999", &["to-khai"])
+        )
+    );
+    refused_without_writing!(
+        t,
+        422,
+        "invalid_procedure_code",
+        t.post(
+            Some(&counter),
+            "/api/v1/dossiers",
+            intake("khai sinh", &["to-khai"])
+        )
+    );
+
+    for (cccd, why) in [
+        ("01019001234", "11 digits"),
+        ("010190O12345", "a letter"),
+        ("999190012345", "no such province"),
+        ("010990012345", "century digit 9"),
+    ] {
+        let mut body = intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS);
+        body["applicant"]["id_number"] = json!(cccd);
+        let before = t.totals().await;
+        let reply = t.post(Some(&counter), "/api/v1/dossiers", body).await;
+        assert_eq!(reply.status.as_u16(), 422, "{why}: {}", reply.body);
+        assert_eq!(reply.body["code"], "invalid_cccd", "{why}");
+        assert_eq!(t.totals().await, before);
+    }
+
+    let mut bad_phone = intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS);
+    bad_phone["applicant"]["phone"] = json!("12345");
+    refused_without_writing!(
+        t,
+        422,
+        "invalid_phone",
+        t.post(Some(&counter), "/api/v1/dossiers", bad_phone)
+    );
+
+    let mut unknown_component = intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS);
+    unknown_component["components"][0]["component"] = json!("giay-phep-lai-xe");
+    refused_without_writing!(
+        t,
+        422,
+        "unknown_component",
+        t.post(Some(&counter), "/api/v1/dossiers", unknown_component)
+    );
+
+    // Counter staff of another commune cannot receive for Xã Bảo Thắng.
+    let sapa = t.login("motcua.sapa").await;
+    let mut elsewhere = intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS);
+    elsewhere["receiving"] = json!("lao-cai.bao-thang.mot-cua");
+    refused_without_writing!(
+        t,
+        403,
+        "forbidden",
+        t.post(Some(&sapa), "/api/v1/dossiers", elsewhere)
+    );
+    // A specialist does not receive dossiers.
+    let specialist = t.login("tuphap.baothang").await;
+    refused_without_writing!(
+        t,
+        403,
+        "forbidden",
+        t.post(
+            Some(&specialist),
+            "/api/v1/dossiers",
+            intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS)
+        )
+    );
+    refused_without_writing!(
+        t,
+        401,
+        "unauthenticated",
+        t.post(
+            None,
+            "/api/v1/dossiers",
+            intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS)
+        )
+    );
+}
+
+#[tokio::test]
+async fn illegal_transitions_and_stale_versions_are_conflicts_that_write_nothing() {
+    let t = spawn().await;
+    let (d, tok) = in_appraisal(&t).await;
+    let id = id_of(&d);
+    let version = d["version"].as_u64().unwrap();
+
+    let msg = refused_without_writing!(
+        t,
+        409,
+        "result_not_ready",
+        t.post(
+            Some(&tok.counter),
+            &format!("/api/v1/dossiers/{id}/return"),
+            json!({"received_by": "Nguyễn Thị Hằng"})
+        )
+    );
+    assert!(
+        msg.contains("trả kết quả") || msg.contains("phê duyệt"),
+        "{msg}"
+    );
+    refused_without_writing!(
+        t,
+        409,
+        "wrong_step",
+        t.post(
+            Some(&tok.leader),
+            &format!("/api/v1/dossiers/{id}/decision"),
+            json!({"outcome": "approved"})
+        )
+    );
+    refused_without_writing!(
+        t,
+        422,
+        "invalid_outcome",
+        t.post(
+            Some(&tok.leader),
+            &format!("/api/v1/dossiers/{id}/decision"),
+            json!({"outcome": "ok"})
+        )
+    );
+    // The counter officer cannot approve; the leader of another commune cannot either.
+    refused_without_writing!(
+        t,
+        403,
+        "forbidden",
+        t.post(
+            Some(&tok.counter),
+            &format!("/api/v1/dossiers/{id}/notes"),
+            json!({"text": "x"})
+        )
+    );
+    let other_leader = t.login("chutich.sapa").await;
+    refused_without_writing!(
+        t,
+        403,
+        "forbidden",
+        t.get(Some(&other_leader), &format!("/api/v1/dossiers/{id}"))
+    );
+
+    // Optimistic concurrency: the version read must still be current.
+    t.post_if(
+        &tok.specialist,
+        &format!("/api/v1/dossiers/{id}/notes"),
+        version,
+        json!({"text": "Ý kiến thẩm định"}),
+    )
+    .await
+    .expect(200);
+    refused_without_writing!(
+        t,
+        409,
+        "version_conflict",
+        t.post_if(
+            &tok.specialist,
+            &format!("/api/v1/dossiers/{id}/notes"),
+            version,
+            json!({"text": "Ý kiến dựa trên bản cũ"})
+        )
+    );
+    let detail = t
+        .get(Some(&tok.counter), &format!("/api/v1/dossiers/{id}"))
+        .await;
+    assert_eq!(
+        detail.headers["etag"].to_str().unwrap(),
+        format!("\"{}\"", version + 1)
+    );
+
+    refused_without_writing!(
+        t,
+        404,
+        "dossier_not_found",
+        t.post(
+            Some(&tok.specialist),
+            "/api/v1/dossiers/00000000-0000-0000-0000-000000000000/notes",
+            json!({"text": "x"})
+        )
+    );
+    refused_without_writing!(
+        t,
+        404,
+        "invalid_path",
+        t.post(
+            Some(&tok.specialist),
+            "/api/v1/dossiers/khong-phai-uuid/notes",
+            json!({"text": "x"})
+        )
+    );
+    t.get(None, "/api/v1/khong-co")
+        .await
+        .error(404, "not_found");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_concurrent_intakes_get_two_hundred_consecutive_codes() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..200 {
+        let http = t.http.clone();
+        let url = format!("{}/api/v1/dossiers", t.base);
+        let token = counter.clone();
+        tasks.spawn(async move {
+            let resp = http
+                .post(url)
+                .bearer_auth(token)
+                .json(&intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status().as_u16(), 201);
+            let body: serde_json::Value = resp.json().await.unwrap();
+            body["code"].as_str().unwrap().to_string()
+        });
+    }
+    let mut codes = tasks.join_all().await;
+    codes.sort();
+    let expected: Vec<String> = (1..=200)
+        .map(|n| format!("000.01.61.H38-261207-{n:04}"))
+        .collect();
+    assert_eq!(codes, expected);
+    assert_eq!(t.totals().await.dossiers, 200);
+}
+
+#[tokio::test]
+async fn the_openapi_document_and_its_viewer_are_served_offline() {
+    let t = spawn().await;
+    let doc = t.get(None, "/api/openapi.json").await.expect(200);
+    assert_eq!(doc["info"]["title"], "Một Cửa API");
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/api/v1/dossiers",
+        "/api/v1/dossiers/{id}/return",
+        "/api/v1/dossiers/{id}/apology",
+        "/api/v1/public/lookup/{code}",
+        "/api/v1/procedures/{code}",
+    ] {
+        assert!(paths.contains_key(p), "missing {p}");
+    }
+    assert!(paths.len() >= 40, "{} paths", paths.len());
+    let html = t
+        .http
+        .get(format!("{}/api/docs/", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(html.status().as_u16(), 200);
+    let text = html.text().await.unwrap();
+    assert!(text.contains("swagger-ui"), "{text}");
+    assert!(
+        !text.contains("cdn."),
+        "the viewer must not load from a CDN"
+    );
+}
+
+#[tokio::test]
+async fn procedures_and_agencies_are_listed() {
+    let t = spawn().await;
+    let list = t.get(None, "/api/v1/procedures").await.expect(200);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 13);
+    let p = t
+        .get(None, &format!("/api/v1/procedures/{REREGISTER_BIRTH}"))
+        .await
+        .expect(200);
+    assert_eq!(p["name"], "Đăng ký lại khai sinh");
+    assert_eq!(p["limit"], "5 ngày làm việc");
+    t.get(None, "/api/v1/procedures/1.999999")
+        .await
+        .error(404, "procedure_not_found");
+    let agencies = t.get(None, "/api/v1/agencies").await.expect(200);
+    assert_eq!(agencies.as_array().unwrap().len(), 42);
+}

@@ -1,0 +1,316 @@
+//! A real server for API tests: its own SQLite file, the demo province (agencies, catalogue,
+//! officers, no history), a clock the test moves, and the whole router on a loopback port.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use app::{App, FixedClock, Settings, demo};
+use chrono::{DateTime, Utc};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use store::{Db, Totals};
+
+pub const PASSWORD: &str = "thu-nghiem@2026";
+
+pub struct TestApp {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub clock: Arc<FixedClock>,
+    pub app: App,
+    dir: PathBuf,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Vietnamese local time "YYYY-MM-DD HH:MM" as an instant.
+pub fn vn(text: &str) -> DateTime<Utc> {
+    lich::time::parse_instant(text).unwrap().to_utc()
+}
+
+/// A response: status and JSON body (`Value::Null` when the body is not JSON).
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Reply {
+    /// Asserts the status and returns the body.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Value {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.body
+        );
+        self.body
+    }
+
+    /// Asserts an error reply: status, `code`, and a non-empty Vietnamese message.
+    #[track_caller]
+    pub fn error(self, status: u16, code: &str) -> String {
+        let body = self.expect(status);
+        assert_eq!(body["code"], code, "error body: {body}");
+        let message = body["message"].as_str().expect("message").to_string();
+        assert!(!message.is_empty());
+        assert_eq!(
+            body.as_object().unwrap().len(),
+            2,
+            "error has only code and message: {body}"
+        );
+        message
+    }
+}
+
+pub async fn spawn() -> TestApp {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("motcua-api-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = Db::connect(&format!("sqlite:{}", dir.join("api.db").display()))
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    // Monday 7 December 2026, 09:00 in Lào Cai.
+    let clock = Arc::new(FixedClock::new(vn("2026-12-07 09:00")));
+    let settings = Settings {
+        password_memory_kib: 1024,
+        // Tests move the clock across days; a login lasts as long as the test.
+        session_hours: 24 * 365,
+        ..Settings::default()
+    };
+    let app = App::new(
+        db,
+        clock.clone(),
+        Arc::new(lich::Calendar::embedded()),
+        settings,
+    )
+    .await
+    .unwrap();
+    demo::seed_without_history(&app, PASSWORD).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let served = app.clone();
+    tokio::spawn(async move {
+        web::serve(listener, served, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    TestApp {
+        base,
+        http: reqwest::Client::new(),
+        clock,
+        app,
+        dir,
+        shutdown: Some(tx),
+    }
+}
+
+impl TestApp {
+    pub fn at(&self, text: &str) {
+        self.clock.set(vn(text));
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.bytes().await.unwrap();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply {
+            status,
+            body,
+            headers,
+        }
+    }
+
+    pub async fn get(&self, token: Option<&str>, path: &str) -> Reply {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        self.send(req).await
+    }
+
+    pub async fn post(&self, token: Option<&str>, path: &str, body: Value) -> Reply {
+        let mut req = self.http.post(format!("{}{path}", self.base)).json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        self.send(req).await
+    }
+
+    /// POST with `If-Match`.
+    pub async fn post_if(&self, token: &str, path: &str, version: u64, body: Value) -> Reply {
+        let req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .header("If-Match", format!("\"{version}\""))
+            .json(&body);
+        self.send(req).await
+    }
+
+    /// POST of raw bytes as JSON.
+    pub async fn post_raw(&self, token: Option<&str>, path: &str, body: &'static str) -> Reply {
+        let mut req = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", "application/json")
+            .body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        self.send(req).await
+    }
+
+    /// Logs in a demo officer; returns the bearer token.
+    pub async fn login(&self, username: &str) -> String {
+        let body = self
+            .post(
+                None,
+                "/api/v1/sessions",
+                json!({"username": username, "password": PASSWORD}),
+            )
+            .await
+            .expect(201);
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    /// The id of a demo officer.
+    pub async fn officer_id(&self, username: &str) -> String {
+        let o = self
+            .app
+            .db()
+            .officer_by_username(username)
+            .await
+            .unwrap()
+            .unwrap()
+            .0;
+        o.id.0.to_string()
+    }
+
+    pub async fn totals(&self) -> Totals {
+        self.app.db().totals().await.unwrap()
+    }
+
+    /// Runs a command on a dossier and returns the new dossier view.
+    pub async fn act(&self, token: &str, id: &str, action: &str, body: Value) -> Value {
+        self.post(
+            Some(token),
+            &format!("/api/v1/dossiers/{id}/{action}"),
+            body,
+        )
+        .await
+        .expect(200)
+    }
+
+    pub async fn detail(&self, token: &str, id: &str) -> Value {
+        self.get(Some(token), &format!("/api/v1/dossiers/{id}"))
+            .await
+            .expect(200)
+    }
+}
+
+/// A citizen applicant living in Xã Bảo Thắng.
+pub fn citizen() -> Value {
+    json!({
+        "kind": "citizen",
+        "name": "Nguyễn Thị Hằng",
+        "id_number": "010190012345",
+        "phone": "0912345678",
+        "address_line": "Tổ dân phố 3",
+        "commune_code": "02905",
+        "address": "Tổ dân phố 3, xã Bảo Thắng, tỉnh Lào Cai"
+    })
+}
+
+/// An intake body for a procedure with the given components, returned at the counter.
+pub fn intake(procedure: &str, components: &[&str]) -> Value {
+    json!({
+        "procedure_code": procedure,
+        "receiving": "lao-cai.bao-thang.mot-cua",
+        "applicant": citizen(),
+        "components": components.iter().map(|c| json!({"component": c})).collect::<Vec<_>>(),
+        "return_method": {"kind": "counter"}
+    })
+}
+
+/// Đăng ký lại khai sinh: 5 working days through specialist, leader and office.
+pub const REREGISTER_BIRTH: &str = "1.004884";
+pub const REREGISTER_BIRTH_PARTS: [&str; 2] = ["to-khai", "giay-to-khai-sinh"];
+
+/// Receives a re-registration of birth at Xã Bảo Thắng's counter; returns the dossier view.
+pub async fn receive(t: &TestApp, counter: &str) -> Value {
+    t.post(
+        Some(counter),
+        "/api/v1/dossiers",
+        intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS),
+    )
+    .await
+    .expect(201)
+}
+
+/// Received, transferred to the commune office and assigned to the civil-status officer.
+pub async fn in_appraisal(t: &TestApp) -> (Value, Tokens) {
+    let tok = Tokens::of(t).await;
+    let d = receive(t, &tok.counter).await;
+    let id = d["id"].as_str().unwrap().to_string();
+    t.act(
+        &tok.counter,
+        &id,
+        "transfer",
+        json!({"to_unit": "lao-cai.bao-thang.van-phong"}),
+    )
+    .await;
+    let specialist = t.officer_id("tuphap.baothang").await;
+    let d = t
+        .act(
+            &tok.head,
+            &id,
+            "assign",
+            json!({ "officer_id": specialist }),
+        )
+        .await;
+    (d, tok)
+}
+
+/// Tokens of Xã Bảo Thắng's officers.
+pub struct Tokens {
+    pub counter: String,
+    pub head: String,
+    pub specialist: String,
+    pub leader: String,
+    pub clerk: String,
+}
+
+impl Tokens {
+    pub async fn of(t: &TestApp) -> Self {
+        Self {
+            counter: t.login("motcua.baothang").await,
+            head: t.login("chanhvanphong.baothang").await,
+            specialist: t.login("tuphap.baothang").await,
+            leader: t.login("chutich.baothang").await,
+            clerk: t.login("vanthu.baothang").await,
+        }
+    }
+}
+
+pub fn id_of(d: &Value) -> String {
+    d["id"].as_str().unwrap().to_string()
+}
