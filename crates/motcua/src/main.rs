@@ -1,9 +1,11 @@
-//! `motcua` — the Một Cửa binary. Subcommands grow with the product; today: `calendar`.
+//! `motcua` — the Một Cửa binary: `serve`, `migrate`, `demo`, `bench` and `calendar`.
 //!
 //! Exit codes: 0 success, 2 bad input (with a Vietnamese message saying what to fix),
 //! 1 anything else.
 
+mod bench;
 mod calendar;
+mod server;
 
 use std::process::ExitCode;
 
@@ -20,6 +22,14 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Chạy máy chủ (API, tài liệu API) với cơ sở dữ liệu đã cấu hình.
+    Serve(server::ConfigArgs),
+    /// Tạo hoặc cập nhật cấu trúc cơ sở dữ liệu rồi thoát.
+    Migrate(server::ConfigArgs),
+    /// Tạo cơ sở dữ liệu trình diễn (tỉnh Lào Cai, dữ liệu mẫu) nếu chưa có, rồi chạy máy chủ.
+    Demo(server::DemoArgs),
+    /// Đo tải qua HTTP (tiếp nhận, tra cứu) trên một bản cơ sở dữ liệu trình diễn tạm.
+    Bench(bench::BenchArgs),
     /// Lịch làm việc: ngày nghỉ lễ, hạn giải quyết, âm lịch.
     #[command(subcommand)]
     Calendar(calendar::CalendarCommand),
@@ -36,6 +46,12 @@ impl std::fmt::Display for BadInput {
 }
 
 impl std::error::Error for BadInput {}
+
+impl From<app::AppError> for BadInput {
+    fn from(e: app::AppError) -> Self {
+        BadInput(e.to_string())
+    }
+}
 
 impl From<lich::CalendarError> for BadInput {
     fn from(e: lich::CalendarError) -> Self {
@@ -62,6 +78,29 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Calendar(cmd) => calendar::run(cmd),
+        Command::Serve(args) => runtime().and_then(|rt| {
+            rt.block_on(async {
+                let config = args.load()?;
+                let db = server::open_db(&config).await?;
+                server::serve(server::services(db, &config).await?, &config).await
+            })
+        }),
+        Command::Migrate(args) => runtime().and_then(|rt| {
+            rt.block_on(async {
+                let config = args.load()?;
+                server::open_db(&config).await?.close().await;
+                println!(
+                    "Cơ sở dữ liệu {} đã ở phiên bản mới nhất.",
+                    config.database.url
+                );
+                Ok(())
+            })
+        }),
+        Command::Demo(args) => runtime().and_then(|rt| rt.block_on(server::demo(args))),
+        Command::Bench(args) => {
+            init_tracing("warn");
+            bench::run(args)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -76,6 +115,25 @@ fn main() -> ExitCode {
             }
         },
     }
+}
+
+/// Logs to stderr, filtered by `MOTCUA_LOG` (e.g. `MOTCUA_LOG=debug`) or `default`.
+fn init_tracing(default: &str) {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MOTCUA_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default)),
+        )
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    init_tracing("warn,motcua=info,app=info");
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
 
 /// Says in Vietnamese what clap found wrong with the command line.

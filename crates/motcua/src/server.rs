@@ -1,0 +1,256 @@
+//! `motcua serve | migrate | demo` — configuration (file and `MOTCUA_*` environment), the database,
+//! the services and the HTTP server.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use app::{App, Settings, SystemClock};
+use chrono::NaiveDate;
+use clap::Args;
+use domain::dossier::LegalRules;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use lich::Calendar;
+use serde::{Deserialize, Serialize};
+use store::Db;
+
+use crate::BadInput;
+
+/// Cấu hình. Read from the file given with `--config` (default `motcua.toml` if present), then
+/// from `MOTCUA_*` variables (`MOTCUA_DATABASE__URL`, `MOTCUA_SERVER__LISTEN`, …).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Config {
+    pub server: ServerConfig,
+    pub database: DatabaseConfig,
+    #[serde(default)]
+    pub rules: LegalRules,
+    pub session: SessionConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DatabaseConfig {
+    /// `sqlite:data/motcua.db`.
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionConfig {
+    pub hours: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            server: ServerConfig {
+                listen: ([127, 0, 0, 1], 8080).into(),
+            },
+            database: DatabaseConfig {
+                url: "sqlite:data/motcua.db".into(),
+            },
+            rules: LegalRules::default(),
+            session: SessionConfig { hours: 10 },
+        }
+    }
+}
+
+/// Options every server command takes.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// Tệp cấu hình TOML (mặc định motcua.toml nếu có).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Địa chỉ lắng nghe, ví dụ 127.0.0.1:8080 (ghi đè cấu hình).
+    #[arg(long)]
+    listen: Option<String>,
+    /// Cơ sở dữ liệu, ví dụ sqlite:data/motcua.db (ghi đè cấu hình).
+    #[arg(long)]
+    database: Option<String>,
+}
+
+impl ConfigArgs {
+    pub fn load(&self) -> Result<Config> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match &self.config {
+            Some(path) if !path.exists() => {
+                return Err(
+                    BadInput(format!("không có tệp cấu hình \"{}\".", path.display())).into(),
+                );
+            }
+            Some(path) => figment = figment.merge(Toml::file(path)),
+            None => figment = figment.merge(Toml::file("motcua.toml")),
+        }
+        figment = figment.merge(Env::prefixed("MOTCUA_").split("__"));
+        let mut config: Config = figment
+            .extract()
+            .map_err(|e| BadInput(format!("cấu hình không hợp lệ: {e}")))?;
+        if let Some(listen) = &self.listen {
+            config.server.listen = listen.parse().map_err(|_| {
+                BadInput(format!(
+                    "địa chỉ lắng nghe \"{listen}\" không hợp lệ (ví dụ 127.0.0.1:8080)."
+                ))
+            })?;
+        }
+        if let Some(db) = &self.database {
+            config.database.url = db.clone();
+        }
+        Ok(config)
+    }
+}
+
+/// Opens the database (creating the folder of a SQLite file) and applies migrations.
+pub async fn open_db(config: &Config) -> Result<Db> {
+    if let Some(path) = config.database.url.strip_prefix("sqlite:") {
+        let path = Path::new(path.trim_start_matches("//"));
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("không tạo được thư mục {}", dir.display()))?;
+        }
+    }
+    let db = Db::connect(&config.database.url).await.map_err(|e| {
+        BadInput(format!(
+            "không mở được cơ sở dữ liệu {}: {e}",
+            config.database.url
+        ))
+    })?;
+    db.migrate()
+        .await
+        .context("cập nhật cấu trúc cơ sở dữ liệu")?;
+    Ok(db)
+}
+
+pub async fn services(db: Db, config: &Config) -> Result<App> {
+    let settings = Settings {
+        rules: config.rules,
+        session_hours: config.session.hours,
+        ..Settings::default()
+    };
+    Ok(App::new(
+        db,
+        Arc::new(SystemClock),
+        Arc::new(Calendar::embedded()),
+        settings,
+    )
+    .await?)
+}
+
+/// Serves until Ctrl-C or SIGTERM.
+pub async fn serve(app: App, config: &Config) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.server.listen)
+        .await
+        .map_err(|e| BadInput(format!("không mở được cổng {}: {e}", config.server.listen)))?;
+    let addr = listener.local_addr()?;
+    println!("Một Cửa đang chạy tại http://{addr}/  (tài liệu API: http://{addr}/api/docs/)");
+    println!("Dừng: Ctrl-C");
+    web::serve(listener, app.clone(), shutdown()).await?;
+    app.db().close().await;
+    println!("Đã dừng.");
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// Options of `motcua demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// Mật khẩu của mọi tài khoản trình diễn.
+    #[arg(long, default_value = "motcua@2026")]
+    password: String,
+    /// Sinh lịch sử hồ sơ từ ngày này (YYYY-MM-DD).
+    #[arg(long, default_value = "2026-06-01")]
+    since: String,
+    /// Chỉ nạp dữ liệu, không chạy máy chủ.
+    #[arg(long)]
+    no_serve: bool,
+}
+
+/// `motcua demo`: creates the database if needed, seeds the demo province once, prints the demo
+/// logins, then serves.
+pub async fn demo(args: DemoArgs) -> Result<()> {
+    let config = args.config.load()?;
+    let since = NaiveDate::parse_from_str(args.since.trim(), "%Y-%m-%d").map_err(|_| {
+        BadInput(format!(
+            "ngày \"{}\" không hợp lệ (YYYY-MM-DD).",
+            args.since
+        ))
+    })?;
+    let db = open_db(&config).await?;
+    let app = services(db, &config).await?;
+    if app.db().agencies().await?.is_empty() {
+        println!(
+            "Đang nạp dữ liệu trình diễn (tỉnh Lào Cai) vào {} …",
+            config.database.url
+        );
+        let started = std::time::Instant::now();
+        let s = app::demo::seed(&app, &args.password, since).await?;
+        println!(
+            "Đã nạp: {} cơ quan, {} thủ tục, {} tài khoản, {} hồ sơ ({} sự kiện) từ {} — {:.1} s.",
+            s.agencies,
+            s.procedures,
+            s.officers,
+            s.history.dossiers,
+            s.history.events,
+            since.format("%d/%m/%Y"),
+            started.elapsed().as_secs_f64()
+        );
+        let statuses: Vec<String> = s
+            .history
+            .by_status
+            .iter()
+            .map(|(code, n)| format!("{code}: {n}"))
+            .collect();
+        println!(
+            "Hồ sơ theo trạng thái (mã quốc gia): {}",
+            statuses.join(", ")
+        );
+        println!();
+        println!("Tài khoản trình diễn (mật khẩu chung: {}):", args.password);
+        for l in &s.logins {
+            println!(
+                "  {:<26} {:<22} {} — {}",
+                l.username,
+                l.role.label(),
+                l.full_name,
+                l.agency_name
+            );
+        }
+        println!(
+            "  (các xã khác: cùng tên với hậu tố .camduong, .laocai, .giaphu, .sapa, .batxat)"
+        );
+        println!();
+    } else {
+        println!(
+            "Cơ sở dữ liệu {} đã có dữ liệu; dùng lại.",
+            config.database.url
+        );
+    }
+    if args.no_serve {
+        return Ok(());
+    }
+    serve(app, &config).await
+}
