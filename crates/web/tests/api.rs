@@ -945,3 +945,27 @@ async fn reassignment_needs_a_reason_and_a_postal_return_needs_the_bill() {
         .await;
     assert_eq!(d["national_status"], 7);
 }
+
+#[tokio::test]
+async fn a_centre_can_issue_the_long_2025_code_format() {
+    let t = spawn().await;
+    let centre_id = domain::agency::AgencyId::parse("lao-cai.bao-thang.mot-cua").unwrap();
+    let mut centre = t
+        .app
+        .db()
+        .agencies()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.id == centre_id)
+        .unwrap();
+    centre.code_format = domain::ids::CodeFormat::Long2025;
+    t.app.db().put_agencies(&[centre]).await.unwrap();
+    t.app.reload_agencies().await.unwrap();
+    let counter = t.login("motcua.baothang").await;
+    let d = receive(&t, &counter).await;
+    assert_eq!(d["code"], "H38.61.01-20261207-0000001");
+    t.get(None, "/api/v1/public/lookup/H38.61.01-20261207-0000001")
+        .await
+        .expect(200);
+}

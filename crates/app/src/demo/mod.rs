@@ -59,6 +59,9 @@ struct AgencyEntry {
     parent: Option<AgencyId>,
     unit: Option<(Regime, String)>,
     note: Option<String>,
+    /// Layout of the dossier codes a service centre issues (`tt01` by default, or `long2025`).
+    #[serde(default)]
+    code_format: CodeFormat,
 }
 
 /// The demo province's agencies. No identifier in it is verified against the shared catalogue.
@@ -80,7 +83,7 @@ pub fn agencies() -> Result<Vec<Agency>, AppError> {
             kind: a.kind,
             parent: a.parent,
             unit: a.unit,
-            code_format: CodeFormat::Tt01,
+            code_format: a.code_format,
             valid_from: Some(NaiveDate::from_ymd_opt(2025, 7, 1).expect("valid date")),
             valid_to: None,
             successor: None,
