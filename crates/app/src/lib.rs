@@ -9,6 +9,7 @@ mod error;
 pub mod handling;
 pub mod intake;
 pub mod queries;
+pub mod units;
 
 use std::sync::{Arc, RwLock};
 
@@ -81,6 +82,8 @@ pub struct App {
     clock: Arc<dyn Clock>,
     calendar: Arc<Calendar>,
     agencies: Arc<RwLock<Arc<AgencyTree>>>,
+    /// Administrative units in memory, built from the database on first use.
+    units: Arc<RwLock<Option<Arc<units::UnitDirectory>>>>,
     settings: Arc<Settings>,
 }
 
@@ -98,6 +101,7 @@ impl App {
             clock,
             calendar,
             agencies: Arc::new(RwLock::new(Arc::new(tree))),
+            units: Arc::new(RwLock::new(None)),
             settings: Arc::new(settings),
         })
     }
@@ -124,6 +128,27 @@ impl App {
         let tree = AgencyTree::new(self.db.agencies().await?);
         *self.agencies.write().expect("agency lock") = Arc::new(tree);
         Ok(())
+    }
+
+    /// Loads or refreshes the administrative units (idempotent).
+    pub async fn import_units(&self, set: &units::UnitDataset) -> Result<(), AppError> {
+        self.db.replace_units(&set.units, &set.successions).await?;
+        *self.units.write().expect("units lock") = None;
+        Ok(())
+    }
+
+    /// The administrative units, for lookups and address conversion.
+    pub async fn unit_directory(&self) -> Result<Arc<units::UnitDirectory>, AppError> {
+        if let Some(dir) = self.units.read().expect("units lock").clone() {
+            return Ok(dir);
+        }
+        let (units, successions) = self.db.units().await?;
+        let dir = Arc::new(units::UnitDirectory::new(&units::UnitDataset {
+            units,
+            successions,
+        }));
+        *self.units.write().expect("units lock") = Some(dir.clone());
+        Ok(dir)
     }
 
     /// The working calendar of an agency (national holidays and the standard office hours).

@@ -31,3 +31,8 @@ pub fn wire_name<T: serde::Serialize>(value: &T) -> String {
         Err(_) => String::new(),
     }
 }
+
+/// The value a [`wire_name`] stands for (`None` if it names none).
+pub fn from_wire_name<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+}

@@ -6,6 +6,8 @@
 mod bench;
 mod calendar;
 mod server;
+mod transfer;
+mod units;
 
 use std::process::ExitCode;
 
@@ -30,6 +32,12 @@ enum Command {
     Demo(server::DemoArgs),
     /// Đo tải qua HTTP (tiếp nhận, tra cứu) trên một bản cơ sở dữ liệu trình diễn tạm.
     Bench(bench::BenchArgs),
+    /// Nạp dữ liệu vào cơ sở dữ liệu: đơn vị hành chính, danh mục thủ tục.
+    #[command(subcommand)]
+    Import(transfer::ImportCommand),
+    /// Đơn vị hành chính: đổi địa chỉ cũ sang đơn vị hiện nay, tra mã.
+    #[command(subcommand)]
+    Units(units::UnitsCommand),
     /// Lịch làm việc: ngày nghỉ lễ, hạn giải quyết, âm lịch.
     #[command(subcommand)]
     Calendar(calendar::CalendarCommand),
@@ -78,6 +86,8 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Calendar(cmd) => calendar::run(cmd),
+        Command::Units(cmd) => units::run(cmd),
+        Command::Import(cmd) => runtime().and_then(|rt| rt.block_on(transfer::import(cmd))),
         Command::Serve(args) => runtime().and_then(|rt| {
             rt.block_on(async {
                 let config = args.load()?;

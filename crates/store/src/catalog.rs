@@ -6,42 +6,99 @@ use domain::procedure::{Procedure, ProcedureVersion};
 use domain::unit::{AdminUnit, Regime, Succession};
 use sqlx::Row;
 
-use crate::{Db, Result, StoreError, from_json, key, to_json};
+use crate::{Db, Result, StoreError, from_json, from_key, key, to_json};
 
 impl Db {
-    /// Loads or refreshes administrative units (idempotent), in one transaction.
-    pub async fn put_units(&self, units: &[AdminUnit], successions: &[Succession]) -> Result<()> {
+    /// Loads or refreshes the administrative units and their succession: the lists given
+    /// replace the stored ones, in one transaction (so running it twice changes nothing).
+    pub async fn replace_units(
+        &self,
+        units: &[AdminUnit],
+        successions: &[Succession],
+    ) -> Result<()> {
         let mut tx = self.writer().begin().await?;
-        for u in units {
-            sqlx::query(
-                "INSERT INTO admin_units (regime, code, name, level, kind, parent_code) \
-                 VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (regime, code) DO UPDATE SET name = $3, level = $4, kind = $5, parent_code = $6",
-            )
-            .bind(key(&u.regime))
-            .bind(&u.code)
-            .bind(&u.name)
-            .bind(key(&u.level))
-            .bind(&u.kind)
-            .bind(&u.parent)
+        sqlx::query("DELETE FROM unit_successions")
             .execute(&mut *tx)
             .await?;
+        sqlx::query("DELETE FROM admin_units")
+            .execute(&mut *tx)
+            .await?;
+        for chunk in units.chunks(500) {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO admin_units (regime, code, name, level, kind, parent_code) ",
+            );
+            q.push_values(chunk, |mut b, u| {
+                b.push_bind(key(&u.regime))
+                    .push_bind(u.code.clone())
+                    .push_bind(u.name.clone())
+                    .push_bind(key(&u.level))
+                    .push_bind(u.kind.clone())
+                    .push_bind(u.parent.clone());
+            });
+            q.build()
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::from_insert(e, "mã đơn vị hành chính"))?;
         }
-        for s in successions {
-            sqlx::query(
-                "INSERT INTO unit_successions (old_code, new_code, effective, legal_basis) \
-                 VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (old_code, new_code) DO UPDATE SET effective = $3, legal_basis = $4",
-            )
-            .bind(&s.old_code)
-            .bind(&s.new_code)
-            .bind(s.effective.to_string())
-            .bind(&s.legal_basis)
-            .execute(&mut *tx)
-            .await?;
+        for chunk in successions.chunks(500) {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO unit_successions (old_code, new_code, effective, legal_basis) ",
+            );
+            q.push_values(chunk, |mut b, s| {
+                b.push_bind(s.old_code.clone())
+                    .push_bind(s.new_code.clone())
+                    .push_bind(s.effective.to_string())
+                    .push_bind(s.legal_basis.clone());
+            });
+            q.build()
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::from_insert(e, "quan hệ kế thừa đơn vị"))?;
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Every stored unit and succession.
+    pub async fn units(&self) -> Result<(Vec<AdminUnit>, Vec<Succession>)> {
+        let rows = sqlx::query(
+            "SELECT regime, code, name, level, kind, parent_code FROM admin_units ORDER BY regime, code",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        let units = rows
+            .iter()
+            .map(|r| {
+                Ok(AdminUnit {
+                    regime: from_key(r.get("regime"))?,
+                    code: r.get("code"),
+                    name: r.get("name"),
+                    level: from_key(r.get("level"))?,
+                    kind: r.get("kind"),
+                    parent: r.get("parent_code"),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let rows = sqlx::query(
+            "SELECT old_code, new_code, effective, legal_basis FROM unit_successions ORDER BY old_code, new_code",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        let successions = rows
+            .iter()
+            .map(|r| {
+                let effective: String = r.get("effective");
+                Ok(Succession {
+                    old_code: r.get("old_code"),
+                    new_code: r.get("new_code"),
+                    effective: effective.parse().map_err(|_| {
+                        StoreError::Corrupt(format!("ngày kế thừa \"{effective}\""))
+                    })?,
+                    legal_basis: r.get("legal_basis"),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((units, successions))
     }
 
     /// Number of units of a regime at a level ("province", "district", "commune").

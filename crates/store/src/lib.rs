@@ -24,6 +24,11 @@ use thiserror::Error;
 
 pub(crate) use domain::wire_name as key;
 
+/// Reads back a value stored with [`key`].
+fn from_key<T: serde::de::DeserializeOwned>(name: String) -> Result<T> {
+    domain::from_wire_name(&name).ok_or_else(|| StoreError::Corrupt(format!("giá trị \"{name}\"")))
+}
+
 pub use dossiers::{
     Change, DossierFilter, DossierRow, Opening, Order, PublicView, Totals, rebuild_all,
     verify_chain,

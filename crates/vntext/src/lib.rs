@@ -51,6 +51,190 @@ pub fn fold(text: &str) -> String {
     out
 }
 
+/// Matching key of a place or person name, insensitive to the ways the same name is written:
+/// case, NFC/NFD, old and new tone placement ("Hoà"/"Hòa", "Thuỷ"/"Thủy"), "y"/"i" as the whole
+/// vowel ("Mỹ"/"Mĩ", "Quý"/"Quí"), "qư"/"qu", apostrophes (' ’) and dashes (- – —) with or without
+/// spaces, Roman and zero-padded numbers ("Phường IV", "Phường 04" → "phường 4") and the "N.T"
+/// abbreviation of "Nông trường". Unlike [`fold`] it keeps the tones: "Hòa" and "Hóa" differ.
+/// Each syllable becomes its unmarked-tone spelling followed by the tone's digit (1 sắc, 2 huyền,
+/// 3 hỏi, 4 ngã, 5 nặng).
+///
+/// ```
+/// assert_eq!(vntext::name_key("Xã Thuỷ Hoà"), vntext::name_key("xã thủy hòa"));
+/// assert_ne!(vntext::name_key("Hòa"), vntext::name_key("Hóa"));
+/// assert_eq!(vntext::name_key("Phường IV"), vntext::name_key("Phường 04"));
+/// ```
+pub fn name_key(text: &str) -> String {
+    let text: String = text
+        .nfc()
+        .map(|c| match c {
+            '’' | '‘' | 'ʼ' | '`' | '´' => '\'',
+            '–' | '—' | '‐' => '-',
+            c => c,
+        })
+        .collect();
+    // Spaces after an apostrophe are dropped ("M' Doal" = "M'Doal").
+    let text = text.replace("' ", "'");
+    let mut out = String::with_capacity(text.len() + 8);
+    // Spaces around dashes are dropped; the rest collapse to one.
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for (i, word) in words.iter().enumerate() {
+        let joined_to_previous = word.starts_with('-') || (i > 0 && words[i - 1].ends_with('-'));
+        if i > 0 && !joined_to_previous {
+            out.push(' ');
+        }
+        let expanded = match *word {
+            "N.T" | "NT" | "n.t" | "N.t" => "nông trường".to_string(),
+            w => roman(w).map_or_else(|| w.to_string(), |n| n.to_string()),
+        };
+        let lower: String = expanded.chars().flat_map(char::to_lowercase).collect();
+        let mut syllable = String::new();
+        for c in lower.chars() {
+            if c == '-' || c == '\'' || c == ' ' {
+                out.push_str(&syllable_key(&syllable));
+                syllable.clear();
+                out.push(c);
+            } else {
+                syllable.push(c);
+            }
+        }
+        out.push_str(&syllable_key(&syllable));
+    }
+    out
+}
+
+/// The key of one lower-case syllable (see [`name_key`]).
+fn syllable_key(syllable: &str) -> String {
+    if !syllable.is_empty() && syllable.bytes().all(|b| b.is_ascii_digit()) {
+        let digits = syllable.trim_start_matches('0');
+        return if digits.is_empty() { "0" } else { digits }.to_string();
+    }
+    let mut tone = None;
+    let unmarked: String = syllable
+        .nfd()
+        .filter(|&c| match c {
+            '\u{0301}' => {
+                tone = Some('1');
+                false
+            }
+            '\u{0300}' => {
+                tone = Some('2');
+                false
+            }
+            '\u{0309}' => {
+                tone = Some('3');
+                false
+            }
+            '\u{0303}' => {
+                tone = Some('4');
+                false
+            }
+            '\u{0323}' => {
+                tone = Some('5');
+                false
+            }
+            _ => true,
+        })
+        .nfc()
+        .collect();
+    let mut key = match unmarked.strip_prefix("qư") {
+        Some(rest) => format!("qu{rest}"),
+        None => unmarked,
+    };
+    // "y" as the whole vowel is written "i" as well (Mỹ/Mĩ, Kỳ/Kì, Quý/Quí).
+    let onset = key.strip_prefix("qu").unwrap_or(&key);
+    if let Some(consonants) = onset.strip_suffix('y')
+        && consonants.chars().all(|c| "bcdđghklmnprstvx".contains(c))
+        && (!consonants.is_empty() || key.starts_with("qu"))
+    {
+        key.pop();
+        key.push('i');
+    }
+    // A syllable ending in a stop (c, ch, p, t, k) only takes sắc or nặng; written without a
+    // tone ("Đăk" for "Đắk") it is the sắc one.
+    let checked = ["c", "ch", "p", "t", "k"]
+        .iter()
+        .any(|end| key.ends_with(end));
+    match tone {
+        Some(t) => key.push(t),
+        None if checked && key.chars().any(|c| "aăâeêioôơuưy".contains(c)) => key.push('1'),
+        None => {}
+    }
+    key
+}
+
+/// A Roman numeral written in capitals (I to XX), as in "Phường IV".
+fn roman(word: &str) -> Option<u32> {
+    const NUMERALS: [&str; 20] = [
+        "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV",
+        "XV", "XVI", "XVII", "XVIII", "XIX", "XX",
+    ];
+    NUMERALS
+        .iter()
+        .position(|n| *n == word)
+        .map(|i| i as u32 + 1)
+}
+
+/// [`name_key`] without the leading kind of unit ("Tỉnh", "Thành phố", "Quận", "Huyện", "Thị
+/// xã", "Xã", "Phường", "Thị trấn", "Đặc khu"), for matching a unit whose kind changed (a town
+/// that became a city keeps its name).
+///
+/// ```
+/// assert_eq!(vntext::unit_name_core("Thị xã Phú Mỹ"), vntext::unit_name_core("Thành phố Phú Mỹ"));
+/// assert_eq!(vntext::unit_name_core("Lào Cai"), vntext::unit_name_core("Tỉnh Lào Cai"));
+/// ```
+pub fn unit_name_core(text: &str) -> String {
+    let key = name_key(text);
+    for kind in [
+        "thành phố",
+        "thị xã",
+        "thị trấn",
+        "huyện",
+        "quận",
+        "tỉnh",
+        "xã",
+        "phường",
+        "đặc khu",
+    ] {
+        let kind = name_key(kind);
+        if let Some(rest) = key.strip_prefix(&kind)
+            && let Some(rest) = rest.strip_prefix(' ')
+            && !rest.is_empty()
+        {
+            return rest.to_string();
+        }
+    }
+    key
+}
+
+/// [`fold`] without the leading kind of unit: "xa bao thang" and "Xã Bảo Thắng" both give
+/// "bao thang". The last resort of matching names typed without diacritics.
+pub fn unit_name_folded(text: &str) -> String {
+    let folded = fold(&text.replace(['-', '–', '—'], " - "));
+    for kind in [
+        "thanh pho",
+        "thi xa",
+        "thi tran",
+        "huyen",
+        "quan",
+        "tinh",
+        "xa",
+        "phuong",
+        "dac khu",
+        "tp",
+        "tx",
+        "tt",
+    ] {
+        if let Some(rest) = folded.strip_prefix(kind)
+            && let Some(rest) = rest.strip_prefix(' ')
+            && !rest.is_empty()
+        {
+            return rest.to_string();
+        }
+    }
+    folded
+}
+
 /// Combining diacritical marks (U+0300–U+036F): what NFD input carries after the base letter.
 fn is_combining_mark(c: char) -> bool {
     ('\u{0300}'..='\u{036F}').contains(&c)
@@ -74,7 +258,59 @@ fn base_letter(c: char) -> Option<char> {
 
 #[cfg(test)]
 mod tests {
-    use super::fold;
+    use super::{fold, name_key, unit_name_core};
+
+    #[test]
+    fn name_keys_ignore_tone_placement_and_spelling_variants() {
+        for (a, b) in [
+            ("Phường Trung Hoà", "Phường Trung Hòa"),
+            ("Xã Thuỵ Lâm", "xã thụy lâm"),
+            ("Thành Phố Hà Nội", "Thành phố Hà Nội"),
+            ("Xã Quí Sơn", "Xã Quý Sơn"),
+            ("Xã Mĩ An", "Xã Mỹ An"),
+            ("Xã Qưới Sơn", "Xã Quới Sơn"),
+            ("Xã Cư M’gar", "Xã Cư M'gar"),
+            ("Xã Chân Mây – Lăng Cô", "Xã Chân Mây-Lăng Cô"),
+            (
+                "Phường Văn Miếu - Quốc Tử Giám",
+                "Phường Văn Miếu-Quốc Tử Giám",
+            ),
+            ("Phường III", "Phường 3"),
+            ("Phường 01", "Phường 1"),
+            ("Thị trấn N.T Phong Hải", "Thị Trấn Nông Trường Phong Hải"),
+            ("Thị trấn NT Liên Sơn", "Thị trấn Nông trường Liên Sơn"),
+            ("Nguye\u{0302}\u{0303}n", "Nguyễn"),
+            ("Xã Ea M' Doal", "Xã Ea M'Doal"),
+            ("Xã Đăk R'Moan", "Xã Đắk R'Moan"),
+        ] {
+            assert_eq!(name_key(a), name_key(b), "{a} / {b}");
+        }
+    }
+
+    #[test]
+    fn name_keys_keep_what_makes_names_differ() {
+        for (a, b) in [
+            ("Hòa", "Hóa"),
+            ("Thủy", "Thúy"),
+            ("Duy", "Di"),
+            ("Y Tý", "I Tý"),
+            ("Phường 1", "Phường 11"),
+            ("Xã Vi Hương", "Xã 6 Hương"),
+        ] {
+            assert_ne!(name_key(a), name_key(b), "{a} / {b}");
+        }
+        assert_eq!(name_key("Thủy"), "thuy3");
+    }
+
+    #[test]
+    fn unit_name_core_drops_the_kind_only_when_a_name_follows() {
+        assert_eq!(unit_name_core("Huyện Bảo Thắng"), name_key("Bảo Thắng"));
+        assert_eq!(
+            unit_name_core("Thị xã Phú Mỹ"),
+            unit_name_core("Thành Phố Phú Mỹ")
+        );
+        assert_eq!(unit_name_core("Xã"), name_key("Xã"));
+    }
 
     #[test]
     fn d_with_stroke_folds_to_d() {

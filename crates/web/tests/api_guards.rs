@@ -343,3 +343,56 @@ async fn procedures_and_agencies_are_listed() {
     let agencies = t.get(None, "/api/v1/agencies").await.expect(200);
     assert_eq!(agencies.as_array().unwrap().len(), 42);
 }
+
+#[tokio::test]
+async fn units_are_listed_looked_up_and_old_addresses_converted() {
+    let t = spawn().await;
+    t.app
+        .import_units(&app::units::UnitDataset::embedded())
+        .await
+        .unwrap();
+    let provinces = t.get(None, "/api/v1/units").await.expect(200);
+    assert_eq!(provinces.as_array().unwrap().len(), 34);
+    let lao_cai = t.get(None, "/api/v1/units?parent=15").await.expect(200);
+    assert_eq!(lao_cai.as_array().unwrap().len(), 99);
+    let old = t
+        .get(None, "/api/v1/units?regime=three-level&parent=086")
+        .await
+        .expect(200);
+    assert!(
+        old.as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["name"] == "Thị trấn Phố Lu")
+    );
+    let bao_thang = t
+        .get(None, "/api/v1/units/two-level/02905")
+        .await
+        .expect(200);
+    assert_eq!(bao_thang["unit"]["name"], "Xã Bảo Thắng");
+    assert_eq!(bao_thang["parents"][0]["name"], "Tỉnh Lào Cai");
+    assert_eq!(bao_thang["predecessors"].as_array().unwrap().len(), 4);
+    let pho_lu = t
+        .get(None, "/api/v1/units/three-level/02905")
+        .await
+        .expect(200);
+    assert_eq!(pho_lu["unit"]["name"], "Thị trấn Phố Lu");
+    assert_eq!(pho_lu["successors"][0]["name"], "Xã Bảo Thắng");
+    let c = t
+        .get(
+            None,
+            "/api/v1/units/convert?address=T%E1%BB%95%203%2C%20pho%20lu%2C%20bao%20thang%2C%20lao%20cai",
+        )
+        .await
+        .expect(200);
+    assert_eq!(c["text"], "Tổ 3, Xã Bảo Thắng, Tỉnh Lào Cai");
+    t.get(None, "/api/v1/units/convert?address=kh%C3%B4ng%20r%C3%B5")
+        .await
+        .error(404, "unit_not_found");
+    t.get(None, "/api/v1/units/four-level/02905")
+        .await
+        .error(422, "invalid_regime");
+    t.get(None, "/api/v1/units/two-level/99999")
+        .await
+        .error(404, "unit_not_found");
+}

@@ -345,6 +345,8 @@ pub async fn seed(
     history_from: NaiveDate,
 ) -> Result<DemoSummary, AppError> {
     let mut summary = seed_without_history(app, password).await?;
+    app.import_units(&crate::units::UnitDataset::embedded())
+        .await?;
     let catalog = catalog()?;
     let agencies = self::agencies()?;
     summary.history = history::generate(app, &catalog, &officers(&agencies), history_from).await?;

@@ -7,6 +7,7 @@ pub mod dossiers;
 pub mod dto;
 pub mod error;
 pub mod public;
+pub mod units;
 pub mod views;
 
 use app::App;
@@ -47,6 +48,7 @@ impl Modify for BearerAuth {
         dossiers::list, dossiers::detail, dossiers::by_code,
         public::lookup, public::submit, public::supplement, public::withdraw,
         catalog::procedures, catalog::procedure, catalog::agencies, catalog::officers,
+        units::list, units::detail, units::convert,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -56,7 +58,7 @@ impl Modify for BearerAuth {
         (name = "Trả kết quả", description = "Thông báo trả sớm, trả kết quả"),
         (name = "Tra cứu", description = "Danh sách, chi tiết, phiếu kiểm soát"),
         (name = "Công dân", description = "Tra cứu công khai, nộp trực tuyến, bổ sung, rút hồ sơ"),
-        (name = "Danh mục", description = "Thủ tục, cơ quan, cán bộ"),
+        (name = "Danh mục", description = "Thủ tục, cơ quan, cán bộ, đơn vị hành chính"),
     )
 )]
 pub struct ApiDoc;
@@ -141,4 +143,7 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/procedures/{code}", get(catalog::procedure))
         .route("/api/v1/agencies", get(catalog::agencies))
         .route("/api/v1/agencies/{id}/officers", get(catalog::officers))
+        .route("/api/v1/units", get(units::list))
+        .route("/api/v1/units/convert", get(units::convert))
+        .route("/api/v1/units/{regime}/{code}", get(units::detail))
 }
