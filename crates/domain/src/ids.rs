@@ -270,7 +270,9 @@ impl AgencyCode {
 }
 
 string_newtype!(
-    /// Mã thủ tục hành chính — a procedure code of the national database, `d.dddddd`.
+    /// Mã thủ tục hành chính — a procedure code of the national database, `d.dddddd`, or, for a
+    /// procedure whose national code is not known (yet), a local code `DP.<agency level-1
+    /// code>.<4 digits>` ("DP.H38.0001", địa phương) that cannot be mistaken for a national one.
     ProcedureCode
 );
 
@@ -278,17 +280,32 @@ impl ProcedureCode {
     pub fn parse(input: &str) -> Result<Self, DomainError> {
         let s = input.trim();
         let b = s.as_bytes();
-        let ok = b.len() == 8
+        let national = b.len() == 8
             && b[0].is_ascii_digit()
             && b[1] == b'.'
             && b[2..].iter().all(u8::is_ascii_digit);
-        if !ok {
+        let local = s.strip_prefix("DP.").and_then(|rest| rest.split_once('.')).is_some_and(
+            |(agency, n)| {
+                let a = agency.as_bytes();
+                a.len() == 3
+                    && a[0].is_ascii_uppercase()
+                    && a[1..].iter().all(u8::is_ascii_digit)
+                    && n.len() == 4
+                    && n.bytes().all(|c| c.is_ascii_digit())
+            },
+        );
+        if !national && !local {
             return Err(DomainError::invalid(
                 "invalid_procedure_code",
-                format!("Mã thủ tục \"{input}\" không hợp lệ (dạng d.dddddd, ví dụ 1.001193)."),
+                format!("Mã thủ tục \"{input}\" không hợp lệ (dạng d.dddddd như 1.001193, hoặc mã địa phương DP.H38.0001)."),
             ));
         }
         Ok(Self(s.to_string()))
+    }
+
+    /// Whether this is a code of the national procedure database (not a local one).
+    pub fn is_national(&self) -> bool {
+        !self.0.starts_with("DP.")
     }
 }
 
@@ -516,9 +533,12 @@ mod tests {
     }
 
     #[test]
-    fn procedure_codes_are_d_dot_six_digits() {
-        assert!(ProcedureCode::parse("1.001193").is_ok());
-        for bad in ["1001193", "1.00119", "a.001193", "1.0011934"] {
+    fn procedure_codes_are_d_dot_six_digits_or_local() {
+        assert!(ProcedureCode::parse("1.001193").unwrap().is_national());
+        assert!(!ProcedureCode::parse("DP.H38.0001").unwrap().is_national());
+        for bad in [
+            "1001193", "1.00119", "a.001193", "1.0011934", "DP.H38.001", "DP.h38.0001", "DP.0001",
+        ] {
             assert!(ProcedureCode::parse(bad).is_err(), "{bad}");
         }
     }

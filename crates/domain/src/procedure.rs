@@ -220,6 +220,14 @@ pub struct ProcedureVersion {
     pub legal_basis: Vec<String>,
     #[serde(default)]
     pub forms: Vec<String>,
+    /// Mô tả: who may apply, requirements and conditions, as the catalogue explains them (searched
+    /// after the name).
+    #[serde(default)]
+    pub description: String,
+    /// Tiếp nhận phi địa giới — receivable at any service centre of the procedure's level,
+    /// whatever the applicant's address.
+    #[serde(default)]
+    pub anywhere: bool,
     /// Thời hạn yêu cầu bổ sung khi thẩm định (ND 61/2018 Art. 19(4): 3 working days unless a
     /// sector law says otherwise).
     #[serde(default = "default_supplement_window")]
@@ -376,6 +384,8 @@ pub(crate) mod tests {
             interconnected: vec![],
             legal_basis: vec!["Luật Hộ tịch 2014".into()],
             forms: vec![],
+            description: String::new(),
+            anywhere: false,
             supplement_window: default_supplement_window(),
             uncertain: vec![],
         }

@@ -105,8 +105,9 @@ impl Staff<'_> {
 /// The unit that appraises a procedure in a commune.
 fn handling_unit(p: &ProcedureVersion, committee: &AgencyId) -> AgencyId {
     let unit = match p.sector.as_str() {
-        "Hộ tịch" | "Chứng thực" => "van-phong",
+        "Hộ tịch" | "Chứng thực" | "Nuôi con nuôi" => "van-phong",
         "Đăng ký, quản lý cư trú" => "cong-an",
+        "Hoạt động xây dựng" | "Đất đai" => "kinh-te",
         s if s.contains("hộ kinh doanh") => "kinh-te",
         _ => "van-hoa-xa-hoi",
     };
@@ -124,7 +125,9 @@ fn weight(p: &ProcedureVersion) -> u64 {
         "1.000656" | "2.002913" => 4,
         "1.000894" => 6,
         "1.001612" => 5,
-        _ => 3,
+        "1.004884" | "1.004837" | "1.001022" | "2.000635" | "1.002755" | "1.010038" => 3,
+        "DP.H38.0001" | "DP.H38.0002" | "DP.H38.0003" | "1.003197" | "1.010028" => 2,
+        _ => 1,
     }
 }
 
@@ -145,6 +148,14 @@ fn plan_arrivals(
             (committee.kind == AgencyKind::CommuneCommittee).then_some((a, parent))
         })
         .collect();
+    // The demo's history is the communes' counters: province procedures are not drawn.
+    let weight = |p: &ProcedureVersion| {
+        if p.level == domain::procedure::ProcedureLevel::Commune {
+            weight(p)
+        } else {
+            0
+        }
+    };
     let total: u64 = catalog.iter().map(weight).sum();
     let today = to_vn(&now).date_naive();
     let mut out = Vec::new();

@@ -170,6 +170,48 @@ pub fn officers(agencies: &[Agency]) -> Vec<Officer> {
         "lao-cai.so-tu-phap",
     );
     add(
+        "canbo.congantinh",
+        "Nguyễn Đức Thịnh",
+        "Cán bộ Phòng Hồ sơ nghiệp vụ, Công an tỉnh",
+        Role::Specialist,
+        "lao-cai.cong-an",
+    );
+    add(
+        "lanhdao.congantinh",
+        "Trần Quang Minh",
+        "Phó Giám đốc Công an tỉnh",
+        Role::Leader,
+        "lao-cai.cong-an",
+    );
+    add(
+        "vanthu.congantinh",
+        "Lê Thị Ngân",
+        "Văn thư Công an tỉnh",
+        Role::Clerk,
+        "lao-cai.cong-an",
+    );
+    add(
+        "chuyenvien.soxaydung",
+        "Vi Văn Thắng",
+        "Chuyên viên Phòng Quản lý xây dựng",
+        Role::Specialist,
+        "lao-cai.so-xay-dung",
+    );
+    add(
+        "giamdoc.soxaydung",
+        "Bùi Thị Phượng",
+        "Giám đốc Sở Xây dựng",
+        Role::Leader,
+        "lao-cai.so-xay-dung",
+    );
+    add(
+        "vanthu.soxaydung",
+        "Đinh Thị Yến",
+        "Văn thư Sở Xây dựng",
+        Role::Clerk,
+        "lao-cai.so-xay-dung",
+    );
+    add(
         "chuyenvien.bhxh",
         "Đỗ Minh Tuấn",
         "Chuyên viên Bảo hiểm xã hội tỉnh",
