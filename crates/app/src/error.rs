@@ -93,3 +93,76 @@ impl From<lich::CalendarError> for AppError {
         Self::invalid(e.code(), e.to_string())
     }
 }
+
+/// Turns serde's English explanation ("applicant.id_number: invalid type: integer `1`,
+/// expected a string at line 1 column 80") into Vietnamese, keeping the field path.
+pub fn serde_message(text: &str) -> String {
+    let (body, position) = match text.rsplit_once(" at line ") {
+        Some((body, pos)) => {
+            let pos = pos.replacen(" column ", ", cột ", 1);
+            (body, format!(" (dòng {pos})"))
+        }
+        None => (text, String::new()),
+    };
+    // A field path comes first when the error is inside the document.
+    let (path, message) = match body.split_once(": ") {
+        Some((path, rest)) if !path.contains(' ') => (Some(path), rest),
+        _ => (None, body),
+    };
+    let names = |list: &str| list.replace('`', "\"");
+    let message = if let Some(rest) = message.strip_prefix("unknown field `") {
+        let (field, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        let expected = expected.trim_start_matches(", expected one of ");
+        let expected = expected.trim_start_matches(", expected ");
+        if expected.is_empty() || expected.starts_with(", there are no fields") {
+            format!("trường \"{field}\" không được phép")
+        } else {
+            format!(
+                "trường \"{field}\" không được phép (các trường hợp lệ: {})",
+                names(expected)
+            )
+        }
+    } else if let Some(rest) = message.strip_prefix("missing field `") {
+        format!("thiếu trường \"{}\"", rest.trim_end_matches('`'))
+    } else if let Some(rest) = message.strip_prefix("unknown variant `") {
+        let (value, expected) = rest.split_once('`').unwrap_or((rest, ""));
+        let expected = expected.trim_start_matches(", expected one of ");
+        let expected = expected.trim_start_matches(", expected ");
+        format!(
+            "giá trị \"{value}\" không hợp lệ (chọn: {})",
+            names(expected)
+        )
+    } else if let Some(rest) = message.strip_prefix("invalid type: ") {
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "?"));
+        format!(
+            "sai kiểu dữ liệu: nhận {}, cần {}",
+            names(found),
+            names(expected)
+        )
+    } else if let Some(rest) = message.strip_prefix("invalid value: ") {
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "?"));
+        format!(
+            "giá trị không hợp lệ: nhận {}, cần {}",
+            names(found),
+            names(expected)
+        )
+    } else if let Some(rest) = message.strip_prefix("invalid length ") {
+        format!("độ dài không hợp lệ: {}", names(rest))
+    } else if message.starts_with("EOF while parsing") {
+        "dữ liệu bị cắt cụt".to_string()
+    } else if message.starts_with("expected value") {
+        "thiếu giá trị hoặc giá trị không phải JSON".to_string()
+    } else if message.starts_with("trailing") {
+        "có ký tự thừa sau dữ liệu JSON".to_string()
+    } else if message.starts_with("key must be a string") {
+        "tên trường phải đặt trong dấu ngoặc kép".to_string()
+    } else if message.starts_with("expected") {
+        format!("sai cú pháp JSON ({})", names(message))
+    } else {
+        names(message)
+    };
+    match path {
+        Some(p) if p != "." => format!("{p}: {message}{position}"),
+        _ => format!("{message}{position}"),
+    }
+}

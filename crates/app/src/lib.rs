@@ -4,11 +4,13 @@
 //! change needs; the HTTP layer only parses, calls one of these, and renders.
 
 pub mod auth;
+pub mod catalog;
 pub mod demo;
 mod error;
 pub mod handling;
 pub mod intake;
 pub mod queries;
+pub mod search;
 pub mod units;
 
 use std::sync::{Arc, RwLock};
@@ -19,7 +21,7 @@ use domain::dossier::LegalRules;
 use lich::{Calendar, WorkCalendar};
 use store::Db;
 
-pub use error::{AppError, ErrorKind};
+pub use error::{AppError, ErrorKind, serde_message};
 
 /// Where the current time comes from; tests and the demo generator pin it.
 pub trait Clock: Send + Sync {
@@ -84,8 +86,12 @@ pub struct App {
     agencies: Arc<RwLock<Arc<AgencyTree>>>,
     /// Administrative units in memory, built from the database on first use.
     units: Arc<RwLock<Option<Arc<units::UnitDirectory>>>>,
+    /// The procedure versions in force on a day, by code.
+    catalog: Arc<RwLock<Option<CatalogCache>>>,
     settings: Arc<Settings>,
 }
+
+type CatalogCache = (chrono::NaiveDate, Arc<search::Catalog>);
 
 impl App {
     /// Builds the services over an opened, migrated database.
@@ -102,6 +108,7 @@ impl App {
             calendar,
             agencies: Arc::new(RwLock::new(Arc::new(tree))),
             units: Arc::new(RwLock::new(None)),
+            catalog: Arc::new(RwLock::new(None)),
             settings: Arc::new(settings),
         })
     }

@@ -149,19 +149,26 @@ impl App {
         })
     }
 
-    /// Procedures in force today.
+    /// Procedures in force today, by code.
     pub async fn procedures(&self) -> Result<Vec<ProcedureVersion>, AppError> {
-        Ok(self
-            .db
-            .procedures_in_force(to_vn(&self.now()).date_naive())
-            .await?)
+        let mut all: Vec<ProcedureVersion> = self
+            .catalog_in_force()
+            .await?
+            .versions
+            .values()
+            .cloned()
+            .collect();
+        all.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(all)
     }
 
     /// A procedure as in force today.
     pub async fn procedure(&self, code: &str) -> Result<ProcedureVersion, AppError> {
-        self.db
-            .procedure_in_force(code, to_vn(&self.now()).date_naive())
+        self.catalog_in_force()
             .await?
+            .versions
+            .get(code.trim())
+            .cloned()
             .ok_or_else(|| {
                 AppError::not_found(
                     "procedure_not_found",

@@ -106,21 +106,11 @@ fn code(file: &str, line: usize, text: &str, digits: usize) -> Result<String, Ap
 /// The kind of a unit from the first words of its published name ("Thị trấn Phố Lu" → "thị trấn").
 fn kind_of(name: &str) -> String {
     let lower = name.to_lowercase();
-    [
-        "thành phố",
-        "thị xã",
-        "thị trấn",
-        "huyện",
-        "quận",
-        "tỉnh",
-        "xã",
-        "phường",
-        "đặc khu",
-    ]
-    .into_iter()
-    .find(|k| lower.starts_with(&format!("{k} ")))
-    .unwrap_or("")
-    .to_string()
+    vntext::UNIT_KINDS
+        .into_iter()
+        .find(|k| lower.starts_with(&format!("{k} ")))
+        .unwrap_or("")
+        .to_string()
 }
 
 /// Writes out the abbreviated kinds people use in addresses: "TP. Lào Cai", "H. Bảo Thắng",

@@ -284,20 +284,23 @@ impl ProcedureCode {
             && b[0].is_ascii_digit()
             && b[1] == b'.'
             && b[2..].iter().all(u8::is_ascii_digit);
-        let local = s.strip_prefix("DP.").and_then(|rest| rest.split_once('.')).is_some_and(
-            |(agency, n)| {
+        let local = s
+            .strip_prefix("DP.")
+            .and_then(|rest| rest.split_once('.'))
+            .is_some_and(|(agency, n)| {
                 let a = agency.as_bytes();
                 a.len() == 3
                     && a[0].is_ascii_uppercase()
                     && a[1..].iter().all(u8::is_ascii_digit)
                     && n.len() == 4
                     && n.bytes().all(|c| c.is_ascii_digit())
-            },
-        );
+            });
         if !national && !local {
             return Err(DomainError::invalid(
                 "invalid_procedure_code",
-                format!("Mã thủ tục \"{input}\" không hợp lệ (dạng d.dddddd như 1.001193, hoặc mã địa phương DP.H38.0001)."),
+                format!(
+                    "Mã thủ tục \"{input}\" không hợp lệ (dạng d.dddddd như 1.001193, hoặc mã địa phương DP.H38.0001)."
+                ),
             ));
         }
         Ok(Self(s.to_string()))
@@ -537,7 +540,13 @@ mod tests {
         assert!(ProcedureCode::parse("1.001193").unwrap().is_national());
         assert!(!ProcedureCode::parse("DP.H38.0001").unwrap().is_national());
         for bad in [
-            "1001193", "1.00119", "a.001193", "1.0011934", "DP.H38.001", "DP.h38.0001", "DP.0001",
+            "1001193",
+            "1.00119",
+            "a.001193",
+            "1.0011934",
+            "DP.H38.001",
+            "DP.h38.0001",
+            "DP.0001",
         ] {
             assert!(ProcedureCode::parse(bad).is_err(), "{bad}");
         }

@@ -17,7 +17,10 @@ use crate::server::{Config, DatabaseConfig, open_db, services};
 
 /// Options of `motcua bench`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct BenchArgs {
+    #[command(subcommand)]
+    what: Option<BenchKind>,
     /// Số giây đo cho mỗi phần (tiếp nhận, tra cứu).
     #[arg(long, default_value_t = 10)]
     seconds: u64,
@@ -38,18 +41,24 @@ pub struct BenchArgs {
     keep: bool,
 }
 
+#[derive(Debug, clap::Subcommand)]
+enum BenchKind {
+    /// Đo tìm kiếm thủ tục và hồ sơ (trong tiến trình, không qua HTTP) trên cơ sở dữ liệu lớn.
+    Search(crate::bench_search::SearchArgs),
+}
+
 /// Latencies of one phase.
-struct Phase {
-    name: &'static str,
-    ok: usize,
-    failed: usize,
-    first_failure: Option<String>,
-    elapsed: Duration,
-    latencies_us: Vec<u64>,
+pub(crate) struct Phase {
+    pub(crate) name: &'static str,
+    pub(crate) ok: usize,
+    pub(crate) failed: usize,
+    pub(crate) first_failure: Option<String>,
+    pub(crate) elapsed: Duration,
+    pub(crate) latencies_us: Vec<u64>,
 }
 
 impl Phase {
-    fn percentile(&self, p: f64) -> f64 {
+    pub(crate) fn percentile(&self, p: f64) -> f64 {
         if self.latencies_us.is_empty() {
             return 0.0;
         }
@@ -57,7 +66,7 @@ impl Phase {
         self.latencies_us[i] as f64 / 1000.0
     }
 
-    fn print(&self) {
+    pub(crate) fn print(&self) {
         println!(
             "  {:<22} {:>9.0} yêu cầu/s   p50 {:>6.2} ms   p99 {:>6.2} ms   tối đa {:>7.2} ms   ({} thành công, {} lỗi, {:.1} s)",
             self.name,
@@ -88,6 +97,9 @@ const COMMUNES: [(&str, &str); 6] = [
 const PASSWORD: &str = "do-tai@2026";
 
 pub fn run(args: BenchArgs) -> Result<()> {
+    if let Some(BenchKind::Search(search)) = args.what {
+        return crate::bench_search::run(search);
+    }
     if args.seconds == 0 || args.connections == 0 || args.client_threads == 0 {
         bail!(BadInput(
             "số giây, số kết nối và số luồng phải lớn hơn 0.".into()

@@ -4,6 +4,7 @@
 //! 1 anything else.
 
 mod bench;
+mod bench_search;
 mod calendar;
 mod server;
 mod transfer;
@@ -35,6 +36,9 @@ enum Command {
     /// Nạp dữ liệu vào cơ sở dữ liệu: đơn vị hành chính, danh mục thủ tục.
     #[command(subcommand)]
     Import(transfer::ImportCommand),
+    /// Xuất dữ liệu: danh mục thủ tục.
+    #[command(subcommand)]
+    Export(transfer::ExportCommand),
     /// Đơn vị hành chính: đổi địa chỉ cũ sang đơn vị hiện nay, tra mã.
     #[command(subcommand)]
     Units(units::UnitsCommand),
@@ -88,6 +92,7 @@ fn main() -> ExitCode {
         Command::Calendar(cmd) => calendar::run(cmd),
         Command::Units(cmd) => units::run(cmd),
         Command::Import(cmd) => runtime().and_then(|rt| rt.block_on(transfer::import(cmd))),
+        Command::Export(cmd) => runtime().and_then(|rt| rt.block_on(transfer::export(cmd))),
         Command::Serve(args) => runtime().and_then(|rt| {
             rt.block_on(async {
                 let config = args.load()?;

@@ -4,9 +4,12 @@
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use app::catalog::{self, CatalogErrors, Format};
 use app::units::UnitDataset;
-use clap::Subcommand;
+use clap::{Subcommand, ValueEnum};
+
+use crate::BadInput;
 
 use crate::server::{ConfigArgs, open_db, services};
 use crate::units::{print_unmatched, read_official, summary};
@@ -21,6 +24,71 @@ pub enum ImportCommand {
         #[command(flatten)]
         config: ConfigArgs,
     },
+    /// Nạp danh mục thủ tục từ tệp JSON hoặc CSV (kiểm tra toàn bộ; có lỗi thì không nạp gì).
+    Catalog {
+        /// Tệp .json hoặc .csv (như `motcua export catalog` xuất ra).
+        file: PathBuf,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Xuất toàn bộ danh mục thủ tục (mọi phiên bản).
+    Catalog {
+        /// Định dạng.
+        #[arg(long, value_enum, default_value_t = FileFormat::Json)]
+        format: FileFormat,
+        /// Ghi ra tệp (mặc định: in ra màn hình).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FileFormat {
+    Json,
+    Csv,
+}
+
+impl From<FileFormat> for Format {
+    fn from(f: FileFormat) -> Self {
+        match f {
+            FileFormat::Json => Format::Json,
+            FileFormat::Csv => Format::Csv,
+        }
+    }
+}
+
+fn print_errors(e: &CatalogErrors) -> anyhow::Error {
+    eprintln!("Tệp danh mục có {} lỗi, chưa nạp gì:", e.0.len());
+    for row in &e.0 {
+        eprintln!("  {row}");
+    }
+    BadInput("sửa các dòng trên rồi nạp lại.".into()).into()
+}
+
+pub async fn export(cmd: ExportCommand) -> Result<()> {
+    let ExportCommand::Catalog {
+        format,
+        out,
+        config,
+    } = cmd;
+    let config = config.load()?;
+    let app = services(open_db(&config).await?, &config).await?;
+    let text = app.export_catalog(format.into()).await?;
+    app.db().close().await;
+    match out {
+        Some(path) => {
+            std::fs::write(&path, text).with_context(|| format!("ghi {}", path.display()))?;
+            eprintln!("Đã xuất danh mục vào {}.", path.display());
+        }
+        None => print!("{text}"),
+    }
+    Ok(())
 }
 
 pub async fn import(cmd: ImportCommand) -> Result<()> {
@@ -40,6 +108,36 @@ pub async fn import(cmd: ImportCommand) -> Result<()> {
                 summary(&set)
             );
             print_unmatched(&unmatched);
+            Ok(())
+        }
+        ImportCommand::Catalog { file, config } => {
+            let format = Format::of_path(&file).ok_or_else(|| {
+                BadInput(format!(
+                    "không biết định dạng của \"{}\": dùng tệp .json hoặc .csv.",
+                    file.display()
+                ))
+            })?;
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| BadInput(format!("không đọc được {}: {e}", file.display())))?;
+            let rows = match format {
+                Format::Json => catalog::from_json(&text),
+                Format::Csv => catalog::from_csv(&text),
+            }
+            .map_err(|e| print_errors(&e))?;
+            let config = config.load()?;
+            let app = services(open_db(&config).await?, &config).await?;
+            if let Err(e) = app.check_catalog_rows(&rows).await {
+                app.db().close().await;
+                return Err(print_errors(&e));
+            }
+            let report = app.import_catalog_rows(rows).await?;
+            app.db().close().await;
+            println!(
+                "Đã nạp {}: {} phiên bản thủ tục, {} phiên bản mới (các phiên bản khác đã có, giống hệt).",
+                file.display(),
+                report.versions,
+                report.added
+            );
             Ok(())
         }
     }

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 use domain::agency::Agency;
-use domain::procedure::{Procedure, ProcedureVersion};
+use domain::procedure::ProcedureVersion;
 use domain::unit::{AdminUnit, Regime, Succession};
 use sqlx::Row;
 
@@ -144,52 +144,108 @@ impl Db {
             .collect()
     }
 
-    /// Inserts or updates a procedure's identity.
-    pub async fn put_procedure(&self, p: &Procedure) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO procedures (code, name, sector, level) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (code) DO UPDATE SET name = $2, sector = $3, level = $4",
-        )
-        .bind(p.code.as_str())
-        .bind(&p.name)
-        .bind(&p.sector)
-        .bind(key(&p.level))
-        .execute(self.writer())
-        .await?;
-        Ok(())
+    /// Adds procedure versions in one transaction, all or nothing. A version is immutable: the
+    /// same number again with the same content is left as it is, with different content it is
+    /// refused (dossiers may have pinned it). The procedure's own row (name, sector, level)
+    /// follows its newest version. Returns how many versions were new.
+    pub async fn import_procedures(&self, versions: &[ProcedureVersion]) -> Result<usize> {
+        let mut tx = self.writer().begin().await?;
+        let mut added = 0;
+        let mut touched = std::collections::BTreeSet::new();
+        for v in versions {
+            sqlx::query(
+                "INSERT INTO procedures (code, name, sector, level) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (code) DO NOTHING",
+            )
+            .bind(v.code.as_str())
+            .bind(&v.name)
+            .bind(&v.sector)
+            .bind(key(&v.level))
+            .execute(&mut *tx)
+            .await?;
+            let body = to_json(v);
+            let existing: Option<String> = sqlx::query_scalar(
+                "SELECT body FROM procedure_versions WHERE code = $1 AND version = $2",
+            )
+            .bind(v.code.as_str())
+            .bind(i64::from(v.version))
+            .fetch_optional(&mut *tx)
+            .await?;
+            match existing {
+                Some(old) if old == body => continue,
+                Some(_) => {
+                    return Err(StoreError::Duplicate(format!(
+                        "thủ tục {} đã có phiên bản {} với nội dung khác; phiên bản đã ban hành không sửa được, hãy tạo phiên bản mới",
+                        v.code, v.version
+                    )));
+                }
+                None => {}
+            }
+            sqlx::query(
+                "INSERT INTO procedure_versions (code, version, effective_from, body) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(v.code.as_str())
+            .bind(i64::from(v.version))
+            .bind(v.effective_from.to_string())
+            .bind(body)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::from_insert(e, "phiên bản thủ tục"))?;
+            index_procedure(&mut tx, v).await?;
+            touched.insert(v.code.to_string());
+            added += 1;
+        }
+        for code in touched {
+            let newest: String = sqlx::query_scalar(
+                "SELECT body FROM procedure_versions WHERE code = $1 \
+                 ORDER BY effective_from DESC, version DESC LIMIT 1",
+            )
+            .bind(&code)
+            .fetch_one(&mut *tx)
+            .await?;
+            let v: ProcedureVersion = from_json(&newest, "phiên bản thủ tục")?;
+            sqlx::query("UPDATE procedures SET name = $2, sector = $3, level = $4 WHERE code = $1")
+                .bind(&code)
+                .bind(&v.name)
+                .bind(&v.sector)
+                .bind(key(&v.level))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(added)
     }
 
-    /// Adds a procedure version. A version is immutable: adding the same number again with
-    /// different content is refused (dossiers may have pinned it).
-    pub async fn add_procedure_version(&self, v: &ProcedureVersion) -> Result<()> {
-        let body = to_json(v);
-        let existing: Option<String> = sqlx::query_scalar(
-            "SELECT body FROM procedure_versions WHERE code = $1 AND version = $2",
+    /// Every version of every procedure (for export), by code and version.
+    pub async fn all_procedure_versions(&self) -> Result<Vec<ProcedureVersion>> {
+        let rows: Vec<String> =
+            sqlx::query_scalar("SELECT body FROM procedure_versions ORDER BY code, version")
+                .fetch_all(self.reader())
+                .await?;
+        rows.iter()
+            .map(|b| from_json(b, "phiên bản thủ tục"))
+            .collect()
+    }
+
+    /// Procedure versions matching a full-text query (FTS5 syntax over folded text), best first:
+    /// (code, version). The name counts ten times the rest.
+    pub async fn search_procedures(
+        &self,
+        fts_query: &str,
+        limit: u32,
+    ) -> Result<Vec<(String, u32)>> {
+        let rows = sqlx::query(
+            "SELECT code, version FROM procedure_search WHERE procedure_search MATCH $1 \
+             ORDER BY rank LIMIT $2",
         )
-        .bind(v.code.as_str())
-        .bind(i64::from(v.version))
-        .fetch_optional(self.writer())
+        .bind(fts_query)
+        .bind(i64::from(limit))
+        .fetch_all(self.reader())
         .await?;
-        match existing {
-            Some(old) if old == body => Ok(()),
-            Some(_) => Err(StoreError::Duplicate(format!(
-                "thủ tục {} đã có phiên bản {}; phiên bản đã ban hành không sửa được, hãy tạo phiên bản mới",
-                v.code, v.version
-            ))),
-            None => {
-                sqlx::query(
-                    "INSERT INTO procedure_versions (code, version, effective_from, body) VALUES ($1, $2, $3, $4)",
-                )
-                .bind(v.code.as_str())
-                .bind(i64::from(v.version))
-                .bind(v.effective_from.to_string())
-                .bind(body)
-                .execute(self.writer())
-                .await
-                .map_err(|e| StoreError::from_insert(e, "phiên bản thủ tục"))?;
-                Ok(())
-            }
-        }
+        Ok(rows
+            .iter()
+            .map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1) as u32))
+            .collect())
     }
 
     /// The version of a procedure in force on a date.
@@ -282,5 +338,32 @@ async fn put_agency(tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>, a: &Agenc
     .bind(to_json(a))
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// The folded text a procedure version is searched by: its name, and the rest (sector,
+/// description, components, result).
+pub(crate) fn procedure_search_text(v: &ProcedureVersion) -> (String, String) {
+    let mut body = vec![
+        v.sector.as_str(),
+        v.description.as_str(),
+        v.result.name.as_str(),
+    ];
+    body.extend(v.components.iter().map(|c| c.name.as_str()));
+    (vntext::fold(&v.name), vntext::fold(&body.join(" ")))
+}
+
+async fn index_procedure(
+    tx: &mut sqlx::Transaction<'static, sqlx::Sqlite>,
+    v: &ProcedureVersion,
+) -> Result<()> {
+    let (name, body) = procedure_search_text(v);
+    sqlx::query("INSERT INTO procedure_search (code, version, name, body) VALUES ($1, $2, $3, $4)")
+        .bind(v.code.as_str())
+        .bind(i64::from(v.version))
+        .bind(name)
+        .bind(body)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }

@@ -118,6 +118,9 @@ pub struct DossierFilter {
     pub received_to: Option<DateTime<Utc>>,
     /// Only dossiers still being handled (not finished, not refused, not stopped).
     pub open_only: bool,
+    /// A full-text query (FTS5 syntax over folded text) on the code, the applicant's name and id
+    /// number, and the procedure name.
+    pub search: Option<String>,
     pub order: Order,
     pub limit: u32,
     pub offset: u32,
@@ -322,6 +325,13 @@ impl Db {
             }
             if f.open_only {
                 q.push(" AND national_status IN (1, 2, 4, 5, 6, 7)");
+            }
+            if let Some(m) = &f.search {
+                q.push(
+                    " AND rowid IN (SELECT rowid FROM dossier_search WHERE dossier_search MATCH ",
+                )
+                .push_bind(m.clone())
+                .push(")");
             }
         }
         qb.push(match f.order {
@@ -588,6 +598,18 @@ impl Job for ChangeJob {
     }
 }
 
+/// What a dossier is found by: its code, the applicant's name and id number, the procedure —
+/// folded, for `dossier_search` (see migration 0002).
+pub(crate) fn search_text(d: &Dossier) -> String {
+    vntext::fold(&format!(
+        "{} {} {} {}",
+        d.code,
+        d.applicant.display_name(),
+        d.applicant.id_number(),
+        d.procedure.name
+    ))
+}
+
 async fn write_projection(
     conn: &mut SqliteConnection,
     d: &Dossier,
@@ -626,9 +648,10 @@ async fn write_projection(
         values(sqlx::query(
             "INSERT INTO dossiers (id, code, version, procedure_code, procedure_name, channel, stage, national_status, \
              receiving, competent, current_unit, assignee, applicant_name, applicant_id, opened_ms, received_ms, due_ms, \
-             appointment_ms, finished_ms, returned_ms, state) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+             appointment_ms, finished_ms, returned_ms, state, search_text) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
         ))
+        .bind(search_text(d))
         .execute(&mut *conn)
         .await
         .map_err(|e| StoreError::from_insert(e, &format!("mã hồ sơ {}", d.code)))?;

@@ -141,10 +141,54 @@ impl Db {
         }))
     }
 
-    /// Applies the migrations not yet applied.
+    /// Applies the migrations not yet applied; when the search tables are new, fills them from
+    /// the rows that existed before (their text is folded here, in Rust).
     pub async fn migrate(&self) -> Result<()> {
         let Db::Sqlite(s) = self;
+        let had_search: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'procedure_search')",
+        )
+        .fetch_one(&s.write)
+        .await?;
         sqlx::migrate!("./migrations/sqlite").run(&s.write).await?;
+        if !had_search {
+            self.backfill_search().await?;
+        }
+        Ok(())
+    }
+
+    /// Indexes every procedure version and dossier for search.
+    async fn backfill_search(&self) -> Result<()> {
+        let versions = self.all_procedure_versions().await?;
+        let mut tx = self.writer().begin().await?;
+        sqlx::query("DELETE FROM procedure_search")
+            .execute(&mut *tx)
+            .await?;
+        for v in &versions {
+            let (name, body) = catalog::procedure_search_text(v);
+            sqlx::query(
+                "INSERT INTO procedure_search (code, version, name, body) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(v.code.as_str())
+            .bind(i64::from(v.version))
+            .bind(name)
+            .bind(body)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for id in self.dossier_ids().await? {
+            if let Some(d) = self.dossier(id).await? {
+                sqlx::query("UPDATE dossiers SET search_text = $2 WHERE id = $1")
+                    .bind(id.0)
+                    .bind(dossiers::search_text(&d))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        sqlx::query("INSERT INTO dossier_search (dossier_search) VALUES ('rebuild')")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -85,18 +85,19 @@ async fn procedure_versions_are_chosen_by_date_and_never_rewritten() {
     v2.version = 2;
     v2.effective_from = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
     v2.limit = "3 ngày làm việc".parse().unwrap();
-    s.db.put_procedure(&domain::procedure::Procedure {
-        code: v1.code.clone(),
-        name: v1.name.clone(),
-        sector: v1.sector.clone(),
-        sector_code: None,
-        level: v1.level,
-    })
-    .await
-    .unwrap();
-    s.db.add_procedure_version(&v1).await.unwrap();
-    s.db.add_procedure_version(&v2).await.unwrap();
-    s.db.add_procedure_version(&v1).await.unwrap(); // same content again: fine
+    assert_eq!(
+        s.db.import_procedures(&[v1.clone(), v2.clone()])
+            .await
+            .unwrap(),
+        2
+    );
+    // The same content again: nothing new, no error.
+    assert_eq!(
+        s.db.import_procedures(std::slice::from_ref(&v1))
+            .await
+            .unwrap(),
+        0
+    );
     let on = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
     let code = v1.code.as_str();
     assert_eq!(
@@ -125,12 +126,20 @@ async fn procedure_versions_are_chosen_by_date_and_never_rewritten() {
         s.db.procedures_in_force(on("2027-02-01")).await.unwrap()[0].version,
         2
     );
+    // A changed version 1, even beside a valid new version 3, is refused and nothing is written.
     let mut changed = v1.clone();
     changed.limit = "10 ngày làm việc".parse().unwrap();
+    let mut v3 = v2.clone();
+    v3.version = 3;
+    v3.effective_from = NaiveDate::from_ymd_opt(2028, 1, 1).unwrap();
     assert!(matches!(
-        s.db.add_procedure_version(&changed).await,
+        s.db.import_procedures(&[v3, changed]).await,
         Err(StoreError::Duplicate(_))
     ));
+    assert_eq!(s.db.all_procedure_versions().await.unwrap().len(), 2);
+    // Versions are found by folded full-text search.
+    let found = s.db.search_procedures("\"dang\" \"ky\"", 10).await.unwrap();
+    assert_eq!(found.len(), 2, "{found:?}");
 }
 
 #[tokio::test]

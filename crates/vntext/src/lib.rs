@@ -175,6 +175,19 @@ fn roman(word: &str) -> Option<u32> {
         .map(|i| i as u32 + 1)
 }
 
+/// The kinds of administrative unit that begin their names ("thị xã" before "xã").
+pub const UNIT_KINDS: [&str; 9] = [
+    "thành phố",
+    "thị xã",
+    "thị trấn",
+    "huyện",
+    "quận",
+    "tỉnh",
+    "xã",
+    "phường",
+    "đặc khu",
+];
+
 /// [`name_key`] without the leading kind of unit ("Tỉnh", "Thành phố", "Quận", "Huyện", "Thị
 /// xã", "Xã", "Phường", "Thị trấn", "Đặc khu"), for matching a unit whose kind changed (a town
 /// that became a city keeps its name).
@@ -185,17 +198,7 @@ fn roman(word: &str) -> Option<u32> {
 /// ```
 pub fn unit_name_core(text: &str) -> String {
     let key = name_key(text);
-    for kind in [
-        "thành phố",
-        "thị xã",
-        "thị trấn",
-        "huyện",
-        "quận",
-        "tỉnh",
-        "xã",
-        "phường",
-        "đặc khu",
-    ] {
+    for kind in UNIT_KINDS {
         let kind = name_key(kind);
         if let Some(rest) = key.strip_prefix(&kind)
             && let Some(rest) = rest.strip_prefix(' ')

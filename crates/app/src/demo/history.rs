@@ -138,6 +138,7 @@ fn plan_arrivals(
     cal: &WorkCalendar,
     from: NaiveDate,
     now: DateTime<Utc>,
+    scale: u32,
 ) -> Vec<Arrival> {
     let centres: Vec<(&Agency, AgencyId)> = agencies
         .iter()
@@ -164,8 +165,8 @@ fn plan_arrivals(
         let working = cal.is_working_day(day).unwrap_or(false);
         for (centre, committee) in &centres {
             // Working days: 2–9 at the counter and by post; online also on rest days.
-            let counter = if working { 2 + rng.below(8) } else { 0 };
-            let online = rng.below(if working { 4 } else { 2 });
+            let counter = if working { 2 + rng.below(8) } else { 0 } * u64::from(scale);
+            let online = rng.below(if working { 4 } else { 2 }) * u64::from(scale);
             for i in 0..counter + online {
                 let mut pick = rng.below(total);
                 let procedure = catalog
@@ -251,6 +252,7 @@ pub async fn generate(
     catalog: &[ProcedureVersion],
     officers: &[Officer],
     from: NaiveDate,
+    scale: u32,
 ) -> Result<HistorySummary, AppError> {
     let now = app.now();
     let tree = app.agencies();
@@ -259,7 +261,7 @@ pub async fn generate(
     let rules = app.settings().rules;
     let staff = Staff { officers };
     let mut rng = Rng::new(0x4d6f_7443_7561_2026);
-    let arrivals = plan_arrivals(&mut rng, &agencies, catalog, &cal, from, now);
+    let arrivals = plan_arrivals(&mut rng, &agencies, catalog, &cal, from, now, scale);
     let mut summary = HistorySummary::default();
     for batch in arrivals.chunks(400) {
         let mut tx = app.db().begin().await?;

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use domain::agency::{Agency, AgencyId, AgencyKind};
 use domain::ids::{AgencyCode, CodeFormat, PersonName};
 use domain::officer::{Officer, OfficerId, Role, RoleGrant};
-use domain::procedure::{Procedure, ProcedureVersion};
+use domain::procedure::ProcedureVersion;
 use domain::unit::Regime;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -391,8 +391,21 @@ pub async fn seed(
         .await?;
     let catalog = catalog()?;
     let agencies = self::agencies()?;
-    summary.history = history::generate(app, &catalog, &officers(&agencies), history_from).await?;
+    summary.history =
+        history::generate(app, &catalog, &officers(&agencies), history_from, 1).await?;
     Ok(summary)
+}
+
+/// Generates history `scale` times as busy as the demo's (for benchmarks at a given size), on a
+/// database seeded with [`seed_without_history`].
+pub async fn add_history(
+    app: &App,
+    from: NaiveDate,
+    scale: u32,
+) -> Result<HistorySummary, AppError> {
+    let catalog = catalog()?;
+    let agencies = self::agencies()?;
+    history::generate(app, &catalog, &officers(&agencies), from, scale.max(1)).await
 }
 
 /// Seeds the demo province, its catalogue and officers, without generated dossiers (what tests
@@ -409,18 +422,7 @@ pub async fn seed_without_history(app: &App, password: &str) -> Result<DemoSumma
     app.db().put_agencies(&agencies).await?;
     app.reload_agencies().await?;
     let catalog = catalog()?;
-    for v in &catalog {
-        app.db()
-            .put_procedure(&Procedure {
-                code: v.code.clone(),
-                name: v.name.clone(),
-                sector: v.sector.clone(),
-                sector_code: v.sector_code.clone(),
-                level: v.level,
-            })
-            .await?;
-        app.db().add_procedure_version(v).await?;
-    }
+    app.import_catalog(&catalog).await?;
     // Every demo account has the same, printed password: hash it once.
     let hash = {
         let app = app.clone();

@@ -2,27 +2,125 @@
 //! assignment).
 
 use app::App;
+use app::search::ProcedureQuery;
 use axum::Json;
 use axum::extract::State;
 use domain::agency::AgencyId;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Authed;
-use super::error::{ApiError, ApiPath, ErrorBody};
+use super::error::{ApiError, ApiPath, ApiQuery, ErrorBody};
 use super::views::{AgencyView, OfficerView, ProcedureView};
 
-/// Thủ tục đang có hiệu lực.
+/// Tìm thủ tục: từ khóa và bộ lọc.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProcedureQueryParams {
+    /// Từ khóa, có dấu hoặc không dấu ("dang ky khai sinh", "dk khai sinh", mã 1.001193).
+    pub q: Option<String>,
+    /// Lĩnh vực, ví dụ "Hộ tịch".
+    pub sector: Option<String>,
+    /// `commune` (cấp xã) or `province` (cấp tỉnh).
+    pub level: Option<String>,
+    /// Cơ quan tiếp nhận hoặc giải quyết (mã cơ quan trong hệ thống).
+    pub agency: Option<String>,
+    /// `full` (toàn trình), `partial` (một phần) or `none`.
+    pub online: Option<String>,
+    /// Số kết quả tối đa (mặc định 50).
+    pub limit: Option<usize>,
+}
+
+fn enumerated<T: serde::de::DeserializeOwned>(
+    field: &str,
+    value: Option<&str>,
+    allowed: &str,
+) -> Result<Option<T>, ApiError> {
+    value
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| {
+            domain::from_wire_name(v.trim()).ok_or_else(|| {
+                ApiError::unprocessable(
+                    "invalid_filter",
+                    format!("\"{field}\" = \"{v}\" không hợp lệ: {allowed}."),
+                )
+            })
+        })
+        .transpose()
+}
+
+/// Thủ tục đang có hiệu lực: tìm theo từ khóa (tên trước, mô tả sau), lọc theo lĩnh vực, cấp,
+/// cơ quan, hình thức trực tuyến.
 #[utoipa::path(
     get, path = "/api/v1/procedures", tag = "Danh mục",
-    responses((status = 200, body = Vec<ProcedureView>))
+    params(ProcedureQueryParams),
+    responses((status = 200, body = Vec<ProcedureView>), (status = 422, body = ErrorBody))
 )]
-pub async fn procedures(State(app): State<App>) -> Result<Json<Vec<ProcedureView>>, ApiError> {
+pub async fn procedures(
+    State(app): State<App>,
+    ApiQuery(p): ApiQuery<ProcedureQueryParams>,
+) -> Result<Json<Vec<ProcedureView>>, ApiError> {
+    let query = ProcedureQuery {
+        text: p.q.unwrap_or_default(),
+        sector: p.sector.filter(|s| !s.trim().is_empty()),
+        level: enumerated("level", p.level.as_deref(), "commune hoặc province")?,
+        agency: p
+            .agency
+            .as_deref()
+            .filter(|a| !a.trim().is_empty())
+            .map(AgencyId::parse)
+            .transpose()?,
+        online: enumerated("online", p.online.as_deref(), "full, partial hoặc none")?,
+        limit: p.limit.unwrap_or(50),
+    };
     Ok(Json(
-        app.procedures()
+        app.search_procedures(&query)
             .await?
             .iter()
             .map(ProcedureView::of)
             .collect(),
     ))
+}
+
+/// Vai trò của một cơ quan đối với một thủ tục.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgencyProcedureView {
+    pub procedure: ProcedureView,
+    /// Tiếp nhận hồ sơ.
+    pub receives: bool,
+    /// Có thẩm quyền giải quyết.
+    pub decides: bool,
+}
+
+/// Thủ tục một cơ quan tiếp nhận hoặc giải quyết.
+#[utoipa::path(
+    get, path = "/api/v1/agencies/{id}/procedures", tag = "Danh mục",
+    params(("id" = String, Path)),
+    responses((status = 200, body = Vec<AgencyProcedureView>), (status = 404, body = ErrorBody))
+)]
+pub async fn agency_procedures(
+    State(app): State<App>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Vec<AgencyProcedureView>>, ApiError> {
+    let id = AgencyId::parse(&id)?;
+    app.agencies().require(&id)?;
+    let mut out = Vec::new();
+    for v in app.procedures().await? {
+        let offered = app
+            .db()
+            .procedure_agencies(v.code.as_str())
+            .await
+            .map_err(app::AppError::from)?;
+        let roles = app.roles_at(&v, &id, &offered);
+        if roles.receives || roles.decides {
+            out.push(AgencyProcedureView {
+                procedure: ProcedureView::of(&v),
+                receives: roles.receives,
+                decides: roles.decides,
+            });
+        }
+    }
+    Ok(Json(out))
 }
 
 /// Một thủ tục: thành phần hồ sơ, thời hạn, phí, quy trình nội bộ, căn cứ pháp lý.

@@ -489,13 +489,16 @@ pub struct ListQuery {
     /// Chỉ hồ sơ đang giải quyết.
     #[serde(default)]
     pub open: bool,
-    /// `due` (hạn gần nhất trước) or `latest` (mới nhất trước).
+    /// Tìm theo mã hồ sơ, tên hoặc số định danh người nộp, tên thủ tục (có dấu hoặc không dấu).
+    pub q: Option<String>,
+    /// `due` (hạn gần nhất trước; mặc định) or `latest` (mới nhất trước; mặc định khi tìm `q`).
     pub order: Option<String>,
     pub limit: Option<u32>,
     pub offset: Option<u32>,
 }
 
-/// Danh sách hồ sơ cán bộ được xem, lọc theo trạng thái, đơn vị, người xử lý, khoảng hạn.
+/// Danh sách hồ sơ cán bộ được xem, lọc theo trạng thái, đơn vị, người xử lý, khoảng hạn; tìm theo
+/// mã hồ sơ, người nộp (tên, số định danh) hoặc thủ tục với `q`.
 #[utoipa::path(
     get, path = "/api/v1/dossiers", tag = "Tra cứu",
     params(ListQuery),
@@ -535,7 +538,9 @@ pub async fn list(
         (Some(other), _) => Some(other.to_string()),
         (None, _) => None,
     };
+    let searching = q.q.as_deref().is_some_and(|t| !t.trim().is_empty());
     let order = match q.order.as_deref() {
+        None if searching => Order::LatestFirst,
         None | Some("due") => Order::DueFirst,
         Some("latest") => Order::LatestFirst,
         Some(other) => {
@@ -560,11 +565,15 @@ pub async fn list(
         received_from: when("received_from", &q.received_from)?,
         received_to: when("received_to", &q.received_to)?,
         open_only: q.open,
+        search: None,
         order,
         limit,
         offset,
     };
-    let (rows, total) = app.list_dossiers(&actor, filter).await?;
+    let (rows, total) = match q.q.as_deref() {
+        Some(text) if searching => app.search_dossiers(&actor, text, filter).await?,
+        _ => app.list_dossiers(&actor, filter).await?,
+    };
     Ok(Json(DossierPage {
         items: rows.iter().map(DossierRowView::of).collect(),
         total,

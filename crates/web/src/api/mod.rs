@@ -47,7 +47,7 @@ impl Modify for BearerAuth {
         dossiers::stop, dossiers::early_return, dossiers::return_result,
         dossiers::list, dossiers::detail, dossiers::by_code,
         public::lookup, public::submit, public::supplement, public::withdraw,
-        catalog::procedures, catalog::procedure, catalog::agencies, catalog::officers,
+        catalog::procedures, catalog::procedure, catalog::agencies, catalog::agency_procedures, catalog::officers,
         units::list, units::detail, units::convert,
     ),
     modifiers(&BearerAuth),
@@ -143,6 +143,10 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/procedures/{code}", get(catalog::procedure))
         .route("/api/v1/agencies", get(catalog::agencies))
         .route("/api/v1/agencies/{id}/officers", get(catalog::officers))
+        .route(
+            "/api/v1/agencies/{id}/procedures",
+            get(catalog::agency_procedures),
+        )
         .route("/api/v1/units", get(units::list))
         .route("/api/v1/units/convert", get(units::convert))
         .route("/api/v1/units/{regime}/{code}", get(units::detail))

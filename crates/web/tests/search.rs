@@ -1,0 +1,164 @@
+//! Search over HTTP: procedures for anyone (with filters), dossiers for officers within what
+//! they may see, and an agency's procedures.
+
+mod common;
+
+use common::*;
+use serde_json::{Value, json};
+
+fn codes(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn procedures_are_searched_with_or_without_diacritics_and_filtered() {
+    let t = spawn().await;
+    for q in [
+        "dang%20ky%20khai%20sinh",
+        "%C4%90%C4%83ng%20k%C3%BD%20khai%20sinh",
+        "dk%20khai%20sinh",
+        "khai%20sinh",
+    ] {
+        let found = t
+            .get(None, &format!("/api/v1/procedures?q={q}"))
+            .await
+            .expect(200);
+        assert_eq!(codes(&found)[0], "1.001193", "{q}");
+    }
+    let province = t
+        .get(None, "/api/v1/procedures?level=province")
+        .await
+        .expect(200);
+    assert_eq!(province.as_array().unwrap().len(), 2);
+    let full = t
+        .get(None, "/api/v1/procedures?q=dang%20ky&online=full&limit=3")
+        .await
+        .expect(200);
+    assert!(full.as_array().unwrap().len() <= 3);
+    assert!(
+        full.as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["online"] == "full")
+    );
+    t.get(None, "/api/v1/procedures?level=huyen")
+        .await
+        .error(422, "invalid_filter");
+    t.get(None, "/api/v1/procedures?agency=Khong%20Hop%20Le")
+        .await
+        .error(422, "invalid_agency_id");
+    // What the commune police decides, and what the commune's centre receives.
+    let police = t
+        .get(
+            None,
+            "/api/v1/agencies/lao-cai.bao-thang.cong-an/procedures",
+        )
+        .await
+        .expect(200);
+    let police = police.as_array().unwrap();
+    assert!(
+        police
+            .iter()
+            .all(|p| p["decides"] == true && p["receives"] == false)
+    );
+    assert!(police.iter().any(|p| p["procedure"]["code"] == "1.004222"));
+    let centre = t
+        .get(
+            None,
+            "/api/v1/agencies/lao-cai.bao-thang.mot-cua/procedures",
+        )
+        .await
+        .expect(200);
+    assert!(
+        centre
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["receives"] == true)
+    );
+    t.get(None, "/api/v1/agencies/lao-cai.khong-co/procedures")
+        .await
+        .error(404, "agency_not_found");
+}
+
+#[tokio::test]
+async fn officers_find_dossiers_by_code_name_or_id_number_within_what_they_may_see() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    let first = receive(&t, &counter).await;
+    let mut other = intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS);
+    other["applicant"]["name"] = json!("Lục Văn Đức");
+    other["applicant"]["id_number"] = json!("010089054321");
+    let second = t
+        .post(Some(&counter), "/api/v1/dossiers", other)
+        .await
+        .expect(201);
+    let search = |q: &str| {
+        let t = &t;
+        let counter = counter.clone();
+        let q = q.to_string();
+        async move {
+            t.get(Some(&counter), &format!("/api/v1/dossiers?q={q}"))
+                .await
+                .expect(200)
+        }
+    };
+    let by_name = search("luc%20van%20duc").await;
+    assert_eq!(by_name["total"], 1);
+    assert_eq!(by_name["items"][0]["code"], second["code"]);
+    let by_typing = search("Nguy%E1%BB%85n%20Th%E1%BB%8B%20H").await;
+    assert_eq!(by_typing["items"][0]["code"], first["code"]);
+    let by_cccd = search("010089054321").await;
+    assert_eq!(by_cccd["items"][0]["code"], second["code"]);
+    let by_code = search(first["code"].as_str().unwrap()).await;
+    assert_eq!(by_code["total"], 1);
+    let by_number = search("261207-0002").await;
+    assert_eq!(by_number["items"][0]["code"], second["code"]);
+    let by_procedure = search("lai%20khai%20sinh").await;
+    assert_eq!(by_procedure["total"], 2);
+    // Another commune's officer finds nothing of Bảo Thắng's.
+    let sapa = t.login("motcua.sapa").await;
+    let theirs = t
+        .get(Some(&sapa), "/api/v1/dossiers?q=luc%20van%20duc")
+        .await
+        .expect(200);
+    assert_eq!(theirs["total"], 0);
+    t.get(Some(&counter), "/api/v1/dossiers?q=%20-%20")
+        .await
+        .error(422, "empty_query");
+}
+
+#[tokio::test]
+async fn a_dossier_keeps_the_procedure_version_it_was_received_under() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    let before = receive(&t, &counter).await;
+    let mut v2 = t.app.procedure(REREGISTER_BIRTH).await.unwrap();
+    v2.version = 2;
+    v2.effective_from = chrono::NaiveDate::from_ymd_opt(2026, 12, 8).unwrap();
+    v2.limit = "3 ngày làm việc".parse().unwrap();
+    t.app.import_catalog(&[v2]).await.unwrap();
+    t.at("2026-12-08 09:00");
+    let after = receive(&t, &counter).await;
+    let detail = |d: &Value| {
+        let t = &t;
+        let counter = counter.clone();
+        let id = id_of(d);
+        async move { t.detail(&counter, &id).await }
+    };
+    assert_eq!(
+        detail(&before).await["dossier"]["state"]["procedure"]["version"],
+        1
+    );
+    assert_eq!(
+        detail(&after).await["dossier"]["state"]["procedure"]["version"],
+        2
+    );
+    // 5 working days from 7/12 vs 3 from 8/12.
+    assert_eq!(before["appointment"], "2026-12-14T17:00:00+07:00");
+    assert_eq!(after["appointment"], "2026-12-11T17:00:00+07:00");
+}
