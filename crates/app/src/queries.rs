@@ -9,7 +9,7 @@ use domain::officer::Actor;
 use domain::policy::{self, Action, Scope};
 use domain::procedure::ProcedureVersion;
 use lich::time::to_vn;
-use store::{DossierFilter, DossierRow, PublicView};
+use store::{DossierFilter, DossierPage, PublicView};
 
 use crate::{App, AppError};
 
@@ -119,7 +119,7 @@ impl App {
         &self,
         actor: &Actor,
         mut filter: DossierFilter,
-    ) -> Result<(Vec<DossierRow>, i64), AppError> {
+    ) -> Result<DossierPage, AppError> {
         filter.visible = Some(self.visible_agencies(actor));
         Ok(self.db.list_dossiers(&filter).await?)
     }

@@ -14,7 +14,7 @@ use domain::ids::ProcedureCode;
 use domain::officer::Actor;
 use domain::procedure::{Competence, OnlineKind, ProcedureLevel, ProcedureVersion};
 use lich::time::to_vn;
-use store::{DossierFilter, DossierRow};
+use store::{DossierFilter, DossierPage};
 
 use crate::{App, AppError};
 
@@ -309,7 +309,7 @@ impl App {
         actor: &Actor,
         text: &str,
         mut filter: DossierFilter,
-    ) -> Result<(Vec<DossierRow>, i64), AppError> {
+    ) -> Result<DossierPage, AppError> {
         let fts = fts_query(text).ok_or_else(|| {
             AppError::invalid(
                 "empty_query",

@@ -36,6 +36,9 @@ pub struct SearchArgs {
     /// Giữ lại cơ sở dữ liệu đo sau khi xong.
     #[arg(long)]
     keep: bool,
+    /// Đo lại trên cơ sở dữ liệu đã giữ (--keep) thay vì sinh mới.
+    #[arg(long)]
+    db: Option<std::path::PathBuf>,
 }
 
 /// What people type, checked at every prefix (as-you-type).
@@ -123,6 +126,7 @@ async fn dossier_phase(
     rounds: usize,
 ) -> Result<(Phase, usize)> {
     let mut latencies = Vec::new();
+    let mut slowest: Vec<(Duration, &str)> = Vec::new();
     let mut hits = 0usize;
     for _ in 0..rounds {
         for q in queries {
@@ -132,11 +136,23 @@ async fn dossier_phase(
                 ..DossierFilter::default()
             };
             let started = Instant::now();
-            let (rows, _) = app.search_dossiers(actor, q, filter).await?;
-            latencies.push(started.elapsed());
-            hits += usize::from(!rows.is_empty());
+            let page = app.search_dossiers(actor, q, filter).await?;
+            let took = started.elapsed();
+            latencies.push(took);
+            slowest.push((took, q));
+            hits += usize::from(!page.rows.is_empty());
         }
     }
+    // Each query once, at its slowest.
+    slowest.sort_unstable_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)));
+    slowest.dedup_by(|a, b| a.1 == b.1);
+    slowest.sort_unstable_by_key(|s| std::cmp::Reverse(s.0));
+    let slowest: Vec<String> = slowest
+        .iter()
+        .take(3)
+        .map(|(d, q)| format!("\"{q}\" {:.1} ms", d.as_secs_f64() * 1e3))
+        .collect();
+    println!("    chậm nhất: {}", slowest.join(", "));
     Ok((phase(name, latencies), hits))
 }
 
@@ -151,9 +167,19 @@ pub fn run(args: SearchArgs) -> Result<()> {
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let dir = std::env::temp_dir().join(format!("motcua-bench-search-{}", std::process::id()));
+        let reuse = args.db.clone();
+        let dir = match &reuse {
+            Some(path) => path
+                .parent()
+                .unwrap_or(std::path::Path::new("."))
+                .to_path_buf(),
+            None => {
+                std::env::temp_dir().join(format!("motcua-bench-search-{}", std::process::id()))
+            }
+        };
         std::fs::create_dir_all(&dir)?;
-        let db = Db::connect(&format!("sqlite:{}", dir.join("search.db").display())).await?;
+        let file = reuse.clone().unwrap_or_else(|| dir.join("search.db"));
+        let db = Db::connect(&format!("sqlite:{}", file.display())).await?;
         db.migrate().await?;
         let app = App::new(
             db,
@@ -162,23 +188,39 @@ pub fn run(args: SearchArgs) -> Result<()> {
             Settings::default(),
         )
         .await?;
-        demo::seed_without_history(&app, "do-tim-kiem@2026").await?;
-        let started = Instant::now();
-        let history = demo::add_history(&app, since, args.scale).await?;
-        println!(
-            "Cơ sở dữ liệu đo: {} hồ sơ ({} sự kiện), sinh trong {:.0} s.",
-            history.dossiers,
-            history.events,
-            started.elapsed().as_secs_f64()
-        );
+        if reuse.is_some() {
+            let totals = app.db().totals().await?;
+            println!(
+                "Cơ sở dữ liệu đo (dùng lại {}): {} hồ sơ ({} sự kiện).",
+                file.display(),
+                totals.dossiers,
+                totals.events
+            );
+        } else {
+            demo::seed_without_history(&app, "do-tim-kiem@2026").await?;
+            let started = Instant::now();
+            let history = demo::add_history(&app, since, args.scale).await?;
+            println!(
+                "Cơ sở dữ liệu đo: {} hồ sơ ({} sự kiện), sinh trong {:.0} s.",
+                history.dossiers,
+                history.events,
+                started.elapsed().as_secs_f64()
+            );
+        }
         println!(
             "Tìm thủ tục (mọi tiền tố khi gõ của {} truy vấn, {} lượt):",
             TYPED.len(),
             args.rounds
         );
-        let (real, real4) = catalog_phase(&app, "danh mục thật (35 thủ tục)", args.rounds).await?;
-        print(&real);
-        print(&real4);
+        // A reused database already holds the enlarged catalogue: only that one can be measured.
+        if reuse.is_none() {
+            let size = app.procedures().await?.len();
+            let label: &'static str =
+                Box::leak(format!("danh mục thật ({size} thủ tục)").into_boxed_str());
+            let (real, real4) = catalog_phase(&app, label, args.rounds).await?;
+            print(&real);
+            print(&real4);
+        }
         // Enlarge the catalogue to the national size with synthetic copies of the real entries.
         let base = demo::catalog()?;
         let extra = args.catalog_size.saturating_sub(base.len()).min(9_999);
@@ -191,7 +233,9 @@ pub fn run(args: SearchArgs) -> Result<()> {
             })
             .filter(|v| !base.iter().any(|b| b.code == v.code))
             .collect();
-        app.import_catalog(&synthetic).await?;
+        if reuse.is_none() {
+            app.import_catalog(&synthetic).await?;
+        }
         let size = app.procedures().await?.len();
         let label: &'static str =
             Box::leak(format!("danh mục mở rộng ({size} thủ tục, tổng hợp)").into_boxed_str());
@@ -201,14 +245,15 @@ pub fn run(args: SearchArgs) -> Result<()> {
 
         // Dossier search queries taken from the data: names as typed (folded, partial), id
         // numbers, code fragments.
-        let (rows, _) = app
+        let rows = app
             .db()
             .list_dossiers(&DossierFilter {
                 limit: 200,
                 order: store::Order::LatestFirst,
                 ..DossierFilter::default()
             })
-            .await?;
+            .await?
+            .rows;
         let mut queries = Vec::new();
         for (i, r) in rows.iter().enumerate().take(60) {
             let folded = vntext::fold(&r.applicant_name);
@@ -243,36 +288,20 @@ pub fn run(args: SearchArgs) -> Result<()> {
             queries.len(),
             args.rounds
         );
-        let counter = officer("motcua.baothang").await?;
-        let (p, hits) = dossier_phase(
-            &app,
-            "cán bộ một cửa xã Bảo Thắng",
-            &counter,
-            &queries,
-            args.rounds,
-        )
-        .await?;
-        print(&p);
-        println!(
-            "    ({:.0}% truy vấn có kết quả trong phạm vi được xem)",
-            100.0 * hits as f64 / p.ok as f64
-        );
-        let inspector = officer("thanhtra").await?;
-        let (p, hits) = dossier_phase(
-            &app,
-            "thanh tra tỉnh (toàn tỉnh)",
-            &inspector,
-            &queries,
-            args.rounds,
-        )
-        .await?;
-        print(&p);
-        println!(
-            "    ({:.0}% truy vấn có kết quả)",
-            100.0 * hits as f64 / p.ok as f64
-        );
+        for (username, label) in [
+            ("motcua.baothang", "cán bộ một cửa xã Bảo Thắng"),
+            ("thanhtra", "thanh tra tỉnh (toàn tỉnh)"),
+        ] {
+            let actor = officer(username).await?;
+            let (p, hits) = dossier_phase(&app, label, &actor, &queries, args.rounds).await?;
+            print(&p);
+            println!(
+                "    ({:.0}% truy vấn có kết quả trong phạm vi được xem)",
+                100.0 * hits as f64 / p.ok as f64
+            );
+        }
         app.db().close().await;
-        if args.keep {
+        if args.keep || reuse.is_some() {
             println!("Giữ lại {}", dir.display());
         } else {
             let _ = std::fs::remove_dir_all(&dir);

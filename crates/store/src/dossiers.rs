@@ -96,7 +96,7 @@ pub enum Order {
     /// Soonest due first (officers' work lists).
     #[default]
     DueFirst,
-    /// Most recently received first.
+    /// Most recently registered first (the order in which the system opened the dossiers).
     LatestFirst,
 }
 
@@ -125,6 +125,20 @@ pub struct DossierFilter {
     pub limit: u32,
     pub offset: u32,
 }
+
+/// A page of a dossier list.
+#[derive(Debug, Clone, Default)]
+pub struct DossierPage {
+    pub rows: Vec<DossierRow>,
+    /// How many dossiers match. For a search, counting stops at [`SEARCH_COUNT_LIMIT`]: then
+    /// `total_exact` is false and there are more than `total`.
+    pub total: i64,
+    pub total_exact: bool,
+}
+
+/// How far the matches of a search are counted. Someone typing needs "more than 1,000, type more"
+/// rather than an exact figure that costs a pass over every match.
+pub const SEARCH_COUNT_LIMIT: i64 = 1_000;
 
 const ROW_COLUMNS: &str = "id, code, version, procedure_code, procedure_name, channel, stage, national_status, \
     receiving, competent, current_unit, assignee, applicant_name, received_ms, due_ms, appointment_ms, finished_ms, returned_ms";
@@ -211,10 +225,11 @@ impl Db {
 
     /// The current state of a dossier (from its projection).
     pub async fn dossier(&self, id: DossierId) -> Result<Option<Dossier>> {
-        let state: Option<String> = sqlx::query_scalar("SELECT state FROM dossiers WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(self.reader())
-            .await?;
+        let state: Option<String> =
+            sqlx::query_scalar("SELECT state FROM dossier_states WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(self.reader())
+                .await?;
         state.map(|s| from_json(&s, "hồ sơ")).transpose()
     }
 
@@ -263,14 +278,30 @@ impl Db {
         }))
     }
 
-    /// A page of dossiers matching the filter, and the total count.
-    pub async fn list_dossiers(&self, f: &DossierFilter) -> Result<(Vec<DossierRow>, i64)> {
-        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!(
-            "SELECT {ROW_COLUMNS} FROM dossiers WHERE 1 = 1"
-        ));
-        let mut count =
-            sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT COUNT(*) FROM dossiers WHERE 1 = 1");
+    /// A page of dossiers matching the filter, and how many match.
+    ///
+    /// A search is driven by the full-text index: its matches are read newest first and each is
+    /// checked against the other conditions, so a page of the latest matches costs a few row
+    /// reads however common the words are (and ordering by due date sorts only the matches).
+    pub async fn list_dossiers(&self, f: &DossierFilter) -> Result<DossierPage> {
+        let from = if f.search.is_some() {
+            // CROSS JOIN keeps the full-text index as the outer loop.
+            "FROM dossier_search CROSS JOIN dossiers ON dossiers.rowid = dossier_search.rowid \
+             WHERE dossier_search MATCH "
+        } else {
+            "FROM dossiers WHERE 1 = 1"
+        };
+        let mut qb =
+            sqlx::QueryBuilder::<sqlx::Sqlite>::new(format!("SELECT {ROW_COLUMNS} {from}"));
+        let mut count = sqlx::QueryBuilder::<sqlx::Sqlite>::new(if f.search.is_some() {
+            format!("SELECT COUNT(*) FROM (SELECT 1 {from}")
+        } else {
+            format!("SELECT COUNT(*) {from}")
+        });
         for q in [&mut qb, &mut count] {
+            if let Some(m) = &f.search {
+                q.push_bind(m.clone());
+            }
             if let Some(visible) = &f.visible {
                 if visible.is_empty() {
                     q.push(" AND 0 = 1");
@@ -326,25 +357,38 @@ impl Db {
             if f.open_only {
                 q.push(" AND national_status IN (1, 2, 4, 5, 6, 7)");
             }
-            if let Some(m) = &f.search {
-                q.push(
-                    " AND rowid IN (SELECT rowid FROM dossier_search WHERE dossier_search MATCH ",
-                )
-                .push_bind(m.clone())
-                .push(")");
-            }
         }
+        let latest = if f.search.is_some() {
+            " ORDER BY dossier_search.rowid DESC"
+        } else {
+            " ORDER BY dossiers.rowid DESC"
+        };
         qb.push(match f.order {
             Order::DueFirst => " ORDER BY due_ms IS NULL, due_ms, code",
-            Order::LatestFirst => " ORDER BY opened_ms DESC, code DESC",
+            Order::LatestFirst => latest,
         });
         qb.push(" LIMIT ")
             .push_bind(i64::from(f.limit.clamp(1, 500)))
             .push(" OFFSET ")
             .push_bind(i64::from(f.offset));
+        if f.search.is_some() {
+            count
+                .push(" LIMIT ")
+                .push_bind(SEARCH_COUNT_LIMIT + 1)
+                .push(")");
+        }
         let rows = qb.build().fetch_all(self.reader()).await?;
-        let total: i64 = count.build_query_scalar().fetch_one(self.reader()).await?;
-        Ok((rows.iter().map(row).collect(), total))
+        let counted: i64 = count.build_query_scalar().fetch_one(self.reader()).await?;
+        let total_exact = f.search.is_none() || counted <= SEARCH_COUNT_LIMIT;
+        Ok(DossierPage {
+            rows: rows.iter().map(row).collect(),
+            total: if total_exact {
+                counted
+            } else {
+                SEARCH_COUNT_LIMIT
+            },
+            total_exact,
+        })
     }
 
     /// Ids of every dossier (for rebuilding and verification).
@@ -374,7 +418,7 @@ impl Db {
     /// The stored projection row of a dossier, for comparing with a rebuild.
     pub async fn projection_of(&self, id: DossierId) -> Result<Option<(DossierRow, String)>> {
         let r = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {ROW_COLUMNS}, state FROM dossiers WHERE id = $1"
+            "SELECT {ROW_COLUMNS}, state FROM dossiers JOIN dossier_states USING (id) WHERE id = $1"
         )))
         .bind(id.0)
         .fetch_optional(self.reader())
@@ -410,7 +454,7 @@ async fn append_on(
     let prev: String = if expected_version == 0 {
         GENESIS.to_string()
     } else {
-        write_projection(conn, dossier, expected_version).await?;
+        write_projection(conn, dossier, Some(expected_version)).await?;
         sqlx::query_scalar("SELECT hash FROM dossier_events WHERE dossier_id = $1 AND version = $2")
             .bind(dossier.id.0)
             .bind(expected_version as i64)
@@ -429,7 +473,7 @@ async fn append_on(
             other => other,
         })?;
     if expected_version == 0 {
-        write_projection(conn, dossier, 0).await?;
+        write_projection(conn, dossier, Some(0)).await?;
     }
     Ok(())
 }
@@ -610,10 +654,13 @@ pub(crate) fn search_text(d: &Dossier) -> String {
     ))
 }
 
+/// Writes a dossier's projection row and state: a new row when `expected_version` is 0, else an
+/// update on condition that the stored version is `expected_version` (`None`: whatever is stored,
+/// for rebuilding). An update keeps the row's place (its rowid, the order of registration).
 async fn write_projection(
     conn: &mut SqliteConnection,
     d: &Dossier,
-    expected_version: u64,
+    expected_version: Option<u64>,
 ) -> Result<()> {
     let current = d.current_step();
     let finished = d.finished_at();
@@ -642,36 +689,45 @@ async fn write_projection(
             .bind(d.appointment.map(ms))
             .bind(finished.map(ms))
             .bind(d.returned.as_ref().map(|r| ms(r.at)))
-            .bind(to_json(d))
     };
-    if expected_version == 0 {
+    if expected_version == Some(0) {
         values(sqlx::query(
             "INSERT INTO dossiers (id, code, version, procedure_code, procedure_name, channel, stage, national_status, \
              receiving, competent, current_unit, assignee, applicant_name, applicant_id, opened_ms, received_ms, due_ms, \
-             appointment_ms, finished_ms, returned_ms, state, search_text) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
+             appointment_ms, finished_ms, returned_ms, search_text) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
         ))
         .bind(search_text(d))
         .execute(&mut *conn)
         .await
         .map_err(|e| StoreError::from_insert(e, &format!("mã hồ sơ {}", d.code)))?;
+        sqlx::query("INSERT INTO dossier_states (id, state) VALUES ($1, $2)")
+            .bind(d.id.0)
+            .bind(to_json(d))
+            .execute(&mut *conn)
+            .await?;
         return Ok(());
     }
     let done = values(sqlx::query(
         "UPDATE dossiers SET code = $2, version = $3, procedure_code = $4, procedure_name = $5, channel = $6, \
          stage = $7, national_status = $8, receiving = $9, competent = $10, current_unit = $11, assignee = $12, \
          applicant_name = $13, applicant_id = $14, opened_ms = $15, received_ms = $16, due_ms = $17, \
-         appointment_ms = $18, finished_ms = $19, returned_ms = $20, state = $21 \
-         WHERE id = $1 AND version = $22",
+         appointment_ms = $18, finished_ms = $19, returned_ms = $20 \
+         WHERE id = $1 AND ($21 IS NULL OR version = $21)",
     ))
-    .bind(expected_version as i64)
+    .bind(expected_version.map(|v| v as i64))
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() != 1 {
         return Err(StoreError::Conflict {
-            expected: expected_version,
+            expected: expected_version.unwrap_or_default(),
         });
     }
+    sqlx::query("UPDATE dossier_states SET state = $2 WHERE id = $1")
+        .bind(d.id.0)
+        .bind(to_json(d))
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -721,11 +777,17 @@ pub async fn rebuild_all(db: &Db) -> Result<usize> {
         }
         let mut tx = db.begin().await?;
         let Tx::Sqlite(inner) = &mut tx;
-        sqlx::query("DELETE FROM dossiers WHERE id = $1")
+        write_projection(
+            inner,
+            &rebuilt,
+            if stored.is_some() { None } else { Some(0) },
+        )
+        .await?;
+        sqlx::query("UPDATE dossiers SET search_text = $2 WHERE id = $1 AND search_text <> $2")
             .bind(id.0)
+            .bind(search_text(&rebuilt))
             .execute(&mut **inner)
             .await?;
-        write_projection(inner, &rebuilt, 0).await?;
         tx.commit().await?;
     }
     Ok(differing)

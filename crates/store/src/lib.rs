@@ -30,8 +30,8 @@ fn from_key<T: serde::de::DeserializeOwned>(name: String) -> Result<T> {
 }
 
 pub use dossiers::{
-    Change, DossierFilter, DossierRow, Opening, Order, PublicView, Totals, rebuild_all,
-    verify_chain,
+    Change, DossierFilter, DossierPage, DossierRow, Opening, Order, PublicView, SEARCH_COUNT_LIMIT,
+    Totals, rebuild_all, verify_chain,
 };
 pub use guidance::GuidanceRecord;
 

@@ -302,9 +302,11 @@ async fn lists_filter_by_status_unit_assignee_and_due_window_and_respect_visibil
         .unwrap();
     let db = &s.db;
     let all = |f: DossierFilter| async move {
-        db.list_dossiers(&DossierFilter { limit: 50, ..f })
+        let page = db
+            .list_dossiers(&DossierFilter { limit: 50, ..f })
             .await
-            .unwrap()
+            .unwrap();
+        (page.rows, page.total)
     };
     let (rows, total) = all(DossierFilter::default()).await;
     assert_eq!((rows.len(), total), (2, 2));
@@ -507,4 +509,51 @@ async fn a_change_on_a_stale_version_is_a_conflict_that_writes_nothing() {
     assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
     assert_eq!(s.db.totals().await.unwrap(), before);
     store::verify_chain(&s.db, sim.d().id).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_search_reads_newest_registrations_first_and_stops_counting_at_the_cap() {
+    let s = temp_db("search-cap").await;
+    let many = store::SEARCH_COUNT_LIMIT as usize + 2;
+    for n in 1..=many {
+        save(
+            &s.db,
+            &with_code(&format!("000.22.22.H38-261207-{n:04}")),
+            0,
+        )
+        .await
+        .unwrap();
+    }
+    let search = |text: &str| DossierFilter {
+        search: Some(text.to_string()),
+        order: store::Order::LatestFirst,
+        limit: 3,
+        ..DossierFilter::default()
+    };
+    let codes = |rows: &[store::DossierRow]| -> Vec<String> {
+        rows.iter().map(|r| r.code.clone()).collect()
+    };
+    let page = s.db.list_dossiers(&search("\"pao\"")).await.unwrap();
+    assert_eq!(
+        codes(&page.rows),
+        [
+            format!("000.22.22.H38-261207-{many:04}"),
+            format!("000.22.22.H38-261207-{:04}", many - 1),
+            format!("000.22.22.H38-261207-{:04}", many - 2),
+        ]
+    );
+    assert_eq!(
+        (page.total, page.total_exact),
+        (store::SEARCH_COUNT_LIMIT, false),
+        "more than the cap: the count says so rather than counting on"
+    );
+    // A narrow search is counted exactly.
+    let page = s.db.list_dossiers(&search("\"0007\"")).await.unwrap();
+    assert_eq!((page.total, page.total_exact), (1, true));
+    assert_eq!(codes(&page.rows), ["000.22.22.H38-261207-0007"]);
+    // Rebuilding the projections keeps each dossier in its place.
+    let before = s.db.list_dossiers(&search("\"pao\"")).await.unwrap();
+    store::rebuild_all(&s.db).await.unwrap();
+    let after = s.db.list_dossiers(&search("\"pao\"")).await.unwrap();
+    assert_eq!(codes(&before.rows), codes(&after.rows));
 }

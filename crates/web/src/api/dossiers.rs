@@ -570,13 +570,14 @@ pub async fn list(
         limit,
         offset,
     };
-    let (rows, total) = match q.q.as_deref() {
+    let page = match q.q.as_deref() {
         Some(text) if searching => app.search_dossiers(&actor, text, filter).await?,
         _ => app.list_dossiers(&actor, filter).await?,
     };
     Ok(Json(DossierPage {
-        items: rows.iter().map(DossierRowView::of).collect(),
-        total,
+        items: page.rows.iter().map(DossierRowView::of).collect(),
+        total: page.total,
+        total_exact: page.total_exact,
         limit,
         offset,
     }))

@@ -222,7 +222,10 @@ fn status_label(code: i64) -> String {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DossierPage {
     pub items: Vec<DossierRowView>,
+    /// Số hồ sơ khớp; khi tìm kiếm, đếm tối đa đến giới hạn (xem `total_exact`).
     pub total: i64,
+    /// `false`: có hơn `total` hồ sơ khớp, gõ thêm để thu hẹp.
+    pub total_exact: bool,
     pub limit: u32,
     pub offset: u32,
 }
