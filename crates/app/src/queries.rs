@@ -3,15 +3,20 @@
 
 use chrono::{DateTime, Utc};
 use domain::agency::{Agency, AgencyId};
-use domain::dossier::{Dossier, DossierId, Recorded, SlipRow, Timing, control_slip};
+use domain::dossier::{
+    Dossier, DossierId, NationalStatus, Recorded, SlipRow, Timing, control_slip,
+};
 use domain::ids::DossierCode;
-use domain::officer::Actor;
+use domain::officer::{Actor, Role};
 use domain::policy::{self, Action, Scope};
 use domain::procedure::ProcedureVersion;
 use lich::time::to_vn;
-use store::{DossierFilter, DossierPage, PublicView};
+use store::{DossierFilter, DossierPage, DossierRow, PublicView};
 
 use crate::{App, AppError};
+
+/// At most this many dossiers in an officer's inbox (the most urgent first).
+pub const INBOX_LIMIT: u32 = 300;
 
 /// Everything about one dossier.
 #[derive(Debug, Clone)]
@@ -89,6 +94,14 @@ impl App {
         Ok(id)
     }
 
+    /// Whether the actor may take this kind of action on the dossier (to offer it on screen; the
+    /// command itself is checked again when it runs).
+    pub fn may(&self, actor: &Actor, d: &Dossier, action: Action) -> bool {
+        let involved = d.involved_units();
+        let scope = Scope::of(d, &involved);
+        policy::authorize(actor, action, Some(&scope), &self.agencies()).is_ok()
+    }
+
     fn may_read(&self, actor: &Actor, d: &Dossier) -> Result<(), AppError> {
         if let Actor::Citizen { id_number, .. } = actor {
             return if id_number
@@ -122,6 +135,62 @@ impl App {
     ) -> Result<DossierPage, AppError> {
         filter.visible = Some(self.visible_agencies(actor));
         Ok(self.db.list_dossiers(&filter).await?)
+    }
+
+    /// Hồ sơ cần xử lý — what waits for this officer, soonest due first: dossiers whose current
+    /// step is assigned to them, those held by a unit where they hold a handling role, and, for a
+    /// service centre's officers, the online submissions waiting to be checked.
+    pub async fn inbox(&self, actor: &Actor) -> Result<Vec<DossierRow>, AppError> {
+        let Actor::Officer(o) = actor else {
+            return Err(AppError::new(
+                crate::ErrorKind::Forbidden,
+                "forbidden",
+                "Chỉ cán bộ có danh sách hồ sơ cần xử lý.",
+            ));
+        };
+        let open = |f: DossierFilter| DossierFilter {
+            open_only: true,
+            limit: INBOX_LIMIT,
+            ..f
+        };
+        let mut filters = vec![open(DossierFilter {
+            assignee: Some(o.id.to_string()),
+            ..Default::default()
+        })];
+        for g in &o.grants {
+            if matches!(g.role, Role::Admin | Role::Auditor | Role::Citizen) {
+                continue;
+            }
+            filters.push(open(DossierFilter {
+                current_unit: Some(g.agency.to_string()),
+                ..Default::default()
+            }));
+            if g.role == Role::CounterOfficer {
+                filters.push(open(DossierFilter {
+                    receiving: Some(g.agency.to_string()),
+                    national_status: vec![NationalStatus::NewlyRegistered.code()],
+                    ..Default::default()
+                }));
+                // Results waiting to be handed back are the counter's work too.
+                filters.push(DossierFilter {
+                    receiving: Some(g.agency.to_string()),
+                    national_status: vec![NationalStatus::Done.code()],
+                    limit: INBOX_LIMIT,
+                    ..Default::default()
+                });
+            }
+        }
+        let mut rows: Vec<DossierRow> = Vec::new();
+        for f in filters {
+            for row in self.list_dossiers(actor, f).await?.rows {
+                if !rows.iter().any(|r| r.id == row.id) {
+                    rows.push(row);
+                }
+            }
+        }
+        rows.sort_by_key(|r| (r.due.is_none(), r.due, r.received_at));
+        rows.truncate(INBOX_LIMIT as usize);
+        Ok(rows)
     }
 
     /// Every agency inside the officer's read grants.

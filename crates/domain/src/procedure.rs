@@ -54,12 +54,31 @@ pub enum OnlineKind {
     Full,
 }
 
+impl OnlineKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            OnlineKind::None => "Không trực tuyến",
+            OnlineKind::Partial => "Trực tuyến một phần",
+            OnlineKind::Full => "Trực tuyến toàn trình",
+        }
+    }
+}
+
 /// Cấp thực hiện.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProcedureLevel {
     Province,
     Commune,
+}
+
+impl ProcedureLevel {
+    pub fn label(self) -> &'static str {
+        match self {
+            ProcedureLevel::Province => "Cấp tỉnh",
+            ProcedureLevel::Commune => "Cấp xã",
+        }
+    }
 }
 
 /// Loại bản giấy tờ.

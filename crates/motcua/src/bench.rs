@@ -142,7 +142,15 @@ pub fn run(args: BenchArgs) -> Result<()> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let served = app.clone();
-        tokio::spawn(async move { web::serve(listener, served, std::future::pending()).await });
+        tokio::spawn(async move {
+            web::serve(
+                listener,
+                served,
+                web::UiOptions::default(),
+                std::future::pending(),
+            )
+            .await
+        });
         anyhow::Ok((app, addr))
     })?;
     let codes = server.block_on(sample_codes(&app, 5_000))?;

@@ -97,7 +97,12 @@ fn main() -> ExitCode {
             rt.block_on(async {
                 let config = args.load()?;
                 let db = server::open_db(&config).await?;
-                server::serve(server::services(db, &config).await?, &config).await
+                server::serve(
+                    server::services(db, &config).await?,
+                    &config,
+                    web::UiOptions::default(),
+                )
+                .await
             })
         }),
         Command::Migrate(args) => runtime().and_then(|rt| {

@@ -141,14 +141,14 @@ pub async fn services(db: Db, config: &Config) -> Result<App> {
 }
 
 /// Serves until Ctrl-C or SIGTERM.
-pub async fn serve(app: App, config: &Config) -> Result<()> {
+pub async fn serve(app: App, config: &Config, ui: web::UiOptions) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
         .map_err(|e| BadInput(format!("không mở được cổng {}: {e}", config.server.listen)))?;
     let addr = listener.local_addr()?;
     println!("Một Cửa đang chạy tại http://{addr}/  (tài liệu API: http://{addr}/api/docs/)");
     println!("Dừng: Ctrl-C");
-    web::serve(listener, app.clone(), shutdown()).await?;
+    web::serve(listener, app.clone(), ui, shutdown()).await?;
     app.db().close().await;
     println!("Đã dừng.");
     Ok(())
@@ -252,5 +252,12 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
     if args.no_serve {
         return Ok(());
     }
-    serve(app, &config).await
+    serve(
+        app,
+        &config,
+        web::UiOptions {
+            demo_password: Some(args.password.clone()),
+        },
+    )
+    .await
 }

@@ -349,6 +349,11 @@ pub struct DemoSummary {
     pub history: HistorySummary,
 }
 
+/// The demo accounts worth showing (login page, `motcua demo`), from the agencies alone.
+pub fn demo_logins(agencies: &[Agency]) -> Vec<DemoLogin> {
+    logins(&officers(agencies), agencies)
+}
+
 /// The accounts worth printing: one of each role, in the province and in Xã Bảo Thắng.
 fn logins(officers: &[Officer], agencies: &[Agency]) -> Vec<DemoLogin> {
     let wanted = [

@@ -105,7 +105,7 @@ pub async fn spawn() -> TestApp {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let served = app.clone();
     tokio::spawn(async move {
-        web::serve(listener, served, async {
+        web::serve(listener, served, web::UiOptions::default(), async {
             let _ = rx.await;
         })
         .await

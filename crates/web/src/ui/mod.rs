@@ -1,0 +1,235 @@
+//! Giao diện web — server-rendered Vietnamese pages (askama templates, htmx for as-you-type search
+//! and partial updates), on the same `app` services as the JSON API. Every form is protected
+//! against forgery ([`session`]); every refusal is a page that says what to fix.
+
+pub mod officer;
+pub mod portal;
+pub mod session;
+
+use app::{App, AppError};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use domain::officer::{Officer, Role};
+
+use crate::api::error::ApiError;
+use session::Viewer;
+
+/// What the demo shows on the login page (only `motcua demo` sets it).
+#[derive(Debug, Clone, Default)]
+pub struct UiOptions {
+    /// The shared password of the demo accounts, shown with them on the login page.
+    pub demo_password: Option<String>,
+}
+
+/// The browser routes.
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/", get(portal::home))
+        .route("/thu-tuc", get(portal::procedures))
+        .route("/thu-tuc/{code}", get(portal::procedure))
+        .route("/tra-cuu", get(portal::lookup))
+        .route("/dang-nhap", get(portal::login_form).post(portal::login))
+        .route("/dang-xuat", post(portal::logout))
+        .route("/can-bo", get(officer::inbox))
+        .route("/can-bo/ho-so/{id}", get(officer::dossier))
+        .route("/can-bo/ho-so/{id}/{action}", post(officer::act))
+        .route("/assets/motcua.css", get(css))
+        .route("/assets/htmx.min.js", get(htmx))
+        .layer(axum::middleware::from_fn(session::ensure_csrf_cookie))
+}
+
+async fn css() -> Response {
+    asset(
+        "text/css; charset=utf-8",
+        include_str!("../../assets/motcua.css"),
+    )
+}
+
+async fn htmx() -> Response {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/vendor/htmx.min.js"),
+    )
+}
+
+fn asset(media_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, media_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A link of the top bar.
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// What every page shows around its content: title, the logged-in officer, the menu, and the
+/// anti-forgery token for its forms.
+pub struct Chrome {
+    pub title: String,
+    /// Whose service this is (the top agency's name).
+    pub org: String,
+    pub csrf: String,
+    pub user: Option<String>,
+    pub nav: Vec<NavLink>,
+}
+
+impl Chrome {
+    pub fn new(viewer: &Viewer, title: impl Into<String>, here: &str) -> Self {
+        let mut nav = vec![("/", "Thủ tục"), ("/tra-cuu", "Tra cứu hồ sơ")];
+        let user = viewer.officer().map(|o| {
+            nav.push(("/can-bo", "Hồ sơ cần xử lý"));
+            format!("{} — {}", o.full_name, roles_text(o))
+        });
+        Chrome {
+            title: title.into(),
+            org: viewer.org.clone(),
+            csrf: viewer.csrf.clone(),
+            user,
+            nav: nav
+                .into_iter()
+                .map(|(href, label)| NavLink {
+                    href,
+                    label,
+                    current: href == here,
+                })
+                .collect(),
+        }
+    }
+}
+
+fn roles_text(o: &Officer) -> String {
+    let mut labels: Vec<&str> = o.grants.iter().map(|g| g.role.label()).collect();
+    labels.dedup();
+    labels.join(", ")
+}
+
+/// Whether the officer holds a role anywhere.
+pub fn has_role(o: &Officer, role: Role) -> bool {
+    o.grants.iter().any(|g| g.role == role)
+}
+
+/// "14:05 23/11/2026", Vietnamese time.
+pub fn when(t: DateTime<Utc>) -> String {
+    lich::time::to_vn(&t).format("%H:%M %d/%m/%Y").to_string()
+}
+
+/// "23/11/2026".
+pub fn day(t: DateTime<Utc>) -> String {
+    lich::time::to_vn(&t).format("%d/%m/%Y").to_string()
+}
+
+/// "1.200.000 đồng" — amounts as Vietnamese write them.
+pub fn money(amount: i64) -> String {
+    if amount == 0 {
+        return "Miễn phí".into();
+    }
+    let digits = amount.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    format!("{}{out} đồng", if amount < 0 { "-" } else { "" })
+}
+
+/// A page that says what went wrong and what to do.
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    chrome: Chrome,
+    message: String,
+}
+
+/// A refusal shown as a page.
+#[derive(Debug)]
+pub struct UiError {
+    pub status: StatusCode,
+    pub message: String,
+    login: bool,
+}
+
+impl UiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            login: false,
+        }
+    }
+
+    pub fn login_required() -> Self {
+        Self {
+            status: StatusCode::SEE_OTHER,
+            message: String::new(),
+            login: true,
+        }
+    }
+}
+
+impl From<ApiError> for UiError {
+    fn from(e: ApiError) -> Self {
+        if e.status == StatusCode::UNAUTHORIZED {
+            return Self::login_required();
+        }
+        Self::new(e.status, e.body.message)
+    }
+}
+
+impl From<AppError> for UiError {
+    fn from(e: AppError) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
+impl From<domain::DomainError> for UiError {
+    fn from(e: domain::DomainError) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
+impl IntoResponse for UiError {
+    fn into_response(self) -> Response {
+        if self.login {
+            return Redirect::to("/dang-nhap").into_response();
+        }
+        let page = ErrorPage {
+            chrome: Chrome {
+                title: "Không thực hiện được".into(),
+                org: String::new(),
+                csrf: String::new(),
+                user: None,
+                nav: Vec::new(),
+            },
+            message: self.message,
+        };
+        (self.status, page).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::money;
+
+    #[test]
+    fn amounts_are_written_the_vietnamese_way() {
+        assert_eq!(money(0), "Miễn phí");
+        assert_eq!(money(8_000), "8.000 đồng");
+        assert_eq!(money(1_200_000), "1.200.000 đồng");
+        assert_eq!(money(500), "500 đồng");
+    }
+}

@@ -1,0 +1,553 @@
+//! Không gian làm việc của cán bộ (`/can-bo`) — the inbox (what waits for me, soonest due first,
+//! due today and overdue marked), the dossier page (timeline from the control slip, components,
+//! per-step timing) and the actions the dossier's state allows this officer.
+
+use app::App;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
+use domain::agency::AgencyId;
+use domain::dossier::{Command, Dossier, DossierId, Stage};
+use domain::officer::{Actor, OfficerId};
+use domain::policy::Action;
+use domain::procedure::StepKind;
+use lich::Timeliness;
+
+use super::session::{Fields, Posted, Viewer};
+use super::{Chrome, UiError, day, when};
+use crate::api::dto::{self, build};
+
+/// How close a due instant is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Urgency {
+    Overdue,
+    DueToday,
+    Later,
+    None,
+}
+
+impl Urgency {
+    fn of(due: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Self {
+        match due {
+            None => Urgency::None,
+            Some(d) if d < now => Urgency::Overdue,
+            Some(d)
+                if lich::time::to_vn(&d).date_naive() == lich::time::to_vn(&now).date_naive() =>
+            {
+                Urgency::DueToday
+            }
+            Some(_) => Urgency::Later,
+        }
+    }
+
+    pub fn class(&self) -> &'static str {
+        match self {
+            Urgency::Overdue => "qua-han",
+            Urgency::DueToday => "den-han",
+            _ => "",
+        }
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            Urgency::Overdue => "Quá hạn",
+            Urgency::DueToday => "Đến hạn hôm nay",
+            _ => "",
+        }
+    }
+}
+
+/// A line of the inbox.
+pub struct InboxRow {
+    pub id: String,
+    pub code: String,
+    pub procedure: String,
+    pub applicant: String,
+    pub stage: String,
+    pub due: String,
+    pub urgency: Urgency,
+    pub mine: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    chrome: Chrome,
+    rows: Vec<InboxRow>,
+    overdue: usize,
+    due_today: usize,
+}
+
+fn stage_label(key: &str) -> String {
+    serde_json::from_value::<Stage>(serde_json::Value::String(key.to_string()))
+        .map_or_else(|_| key.to_string(), |s| s.label().to_string())
+}
+
+pub async fn inbox(State(app): State<App>, viewer: Viewer) -> Result<Response, UiError> {
+    let (officer, actor) = viewer.require_officer()?;
+    let now = app.now();
+    let me = officer.id.to_string();
+    let rows: Vec<InboxRow> = app
+        .inbox(actor)
+        .await?
+        .into_iter()
+        .map(|r| InboxRow {
+            id: r.id.to_string(),
+            urgency: Urgency::of(r.due, now),
+            mine: r.assignee.as_deref() == Some(me.as_str()),
+            code: r.code,
+            procedure: r.procedure_name,
+            applicant: r.applicant_name,
+            stage: stage_label(&r.stage),
+            due: r.due.map(when).unwrap_or_else(|| "—".into()),
+        })
+        .collect();
+    let page = InboxPage {
+        chrome: Chrome::new(&viewer, "Hồ sơ cần xử lý", "/can-bo"),
+        overdue: rows
+            .iter()
+            .filter(|r| r.urgency == Urgency::Overdue)
+            .count(),
+        due_today: rows
+            .iter()
+            .filter(|r| r.urgency == Urgency::DueToday)
+            .count(),
+        rows,
+    };
+    Ok(page.into_response())
+}
+
+/// A line of the timeline (phiếu kiểm soát).
+pub struct SlipLine {
+    pub at: String,
+    pub from: String,
+    pub to: String,
+    pub result: &'static str,
+    pub late: bool,
+    pub note: String,
+}
+
+/// A step with its own due instant and result.
+pub struct StepLine {
+    pub name: String,
+    pub unit: String,
+    pub handler: String,
+    pub started: String,
+    pub due: String,
+    pub ended: String,
+    pub result: &'static str,
+    pub late: bool,
+}
+
+/// A submitted component and its files.
+pub struct ComponentLine {
+    pub name: String,
+    pub form: &'static str,
+    pub copies: u8,
+    pub files: Vec<String>,
+}
+
+/// A choice in a select.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+}
+
+/// What the officer may do now, each with its small form.
+pub struct ActionForm {
+    pub key: &'static str,
+    pub label: &'static str,
+    /// Units or officers to choose from, for transfer, assignment and forwarding.
+    pub choices: Vec<Choice>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "dossier.html")]
+struct DossierPage {
+    chrome: Chrome,
+    id: String,
+    version: u64,
+    code: String,
+    procedure: String,
+    applicant: String,
+    id_number: String,
+    channel: &'static str,
+    stage: &'static str,
+    received: String,
+    due: String,
+    appointment: String,
+    original_appointment: String,
+    apology: String,
+    urgency: Urgency,
+    tt01: &'static str,
+    qd766: &'static str,
+    components: Vec<ComponentLine>,
+    steps: Vec<StepLine>,
+    slip: Vec<SlipLine>,
+    actions: Vec<ActionForm>,
+    message: String,
+    error: String,
+}
+
+fn result_label(t: Option<Timeliness>) -> &'static str {
+    t.map_or("", |t| t.label())
+}
+
+fn parse_id(id: &str) -> Result<DossierId, UiError> {
+    uuid::Uuid::parse_str(id)
+        .map(DossierId)
+        .map_err(|_| UiError::new(StatusCode::NOT_FOUND, "Không tìm thấy hồ sơ."))
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct DoneParams {
+    /// The action just done (after the redirect that follows a form).
+    #[serde(default)]
+    xong: String,
+}
+
+pub async fn dossier(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Query(done): Query<DoneParams>,
+) -> Result<Response, UiError> {
+    let (_, actor) = viewer.require_officer()?;
+    let message = match label_of(&done.xong) {
+        "" => String::new(),
+        label => format!("Đã thực hiện: {label}."),
+    };
+    let page = dossier_page(&app, &viewer, actor, parse_id(&id)?, message, String::new()).await?;
+    Ok(page.into_response())
+}
+
+async fn dossier_page(
+    app: &App,
+    viewer: &Viewer,
+    actor: &Actor,
+    id: DossierId,
+    message: String,
+    error: String,
+) -> Result<DossierPage, UiError> {
+    let detail = app.dossier_detail(actor, id, None).await?;
+    let d = &detail.dossier;
+    let tree = app.agencies();
+    let name = |a: &AgencyId| {
+        tree.get(a)
+            .map_or_else(|| a.to_string(), |x| x.name.clone())
+    };
+    let t = &detail.timing;
+    let steps = t
+        .steps
+        .iter()
+        .map(|s| StepLine {
+            name: s.name.clone(),
+            unit: name(&s.unit),
+            handler: s
+                .handler
+                .as_ref()
+                .map(|h| h.name.clone())
+                .unwrap_or_default(),
+            started: when(s.started_at),
+            due: s.due.map(when).unwrap_or_default(),
+            ended: s.ended_at.map(when).unwrap_or_default(),
+            result: result_label(s.timeliness),
+            late: s.timeliness == Some(Timeliness::Late),
+        })
+        .collect();
+    let slip = detail
+        .control_slip
+        .iter()
+        .map(|r| SlipLine {
+            at: when(r.at),
+            from: r.from.clone(),
+            to: r.to.clone(),
+            result: result_label(r.result),
+            late: r.result == Some(Timeliness::Late),
+            note: r.note.clone(),
+        })
+        .collect();
+    Ok(DossierPage {
+        chrome: Chrome::new(viewer, format!("Hồ sơ {}", d.code), ""),
+        id: d.id.0.to_string(),
+        version: d.version,
+        code: d.code.to_string(),
+        procedure: d.procedure.name.clone(),
+        applicant: d.applicant.display_name().to_string(),
+        id_number: d.applicant.id_number().to_string(),
+        channel: d.channel.label(),
+        stage: d.stage.label(),
+        received: d
+            .received_at
+            .map(when)
+            .unwrap_or_else(|| "Chưa tiếp nhận".into()),
+        due: t.due.map(when).unwrap_or_default(),
+        appointment: d.appointment.map(day).unwrap_or_default(),
+        original_appointment: d
+            .original_appointment
+            .filter(|o| Some(*o) != d.appointment)
+            .map(day)
+            .unwrap_or_default(),
+        apology: d
+            .apology
+            .as_ref()
+            .map(|a| a.reason.clone())
+            .unwrap_or_default(),
+        urgency: if !d.stage.is_terminal() {
+            Urgency::of(t.due, app.now())
+        } else {
+            Urgency::None
+        },
+        tt01: result_label(t.tt01),
+        qd766: result_label(t.qd766),
+        components: d
+            .components
+            .iter()
+            .map(|c| ComponentLine {
+                name: c.name.clone(),
+                form: c.form.label(),
+                copies: c.copies,
+                files: c.files.iter().map(|f| f.name.clone()).collect(),
+            })
+            .collect(),
+        steps,
+        slip,
+        actions: actions(app, actor, d).await?,
+        message,
+        error,
+    })
+}
+
+/// Every action of the dossier page: its address and its label.
+const ACTIONS: &[(&str, &str)] = &[
+    ("tiep-nhan", "Tiếp nhận hồ sơ trực tuyến"),
+    ("huong-dan-bo-sung", "Hướng dẫn bổ sung (một lần)"),
+    ("tu-choi-tiep-nhan", "Từ chối tiếp nhận"),
+    ("chuyen-xu-ly", "Chuyển xử lý"),
+    ("phan-cong", "Phân công xử lý"),
+    ("ghi-y-kien", "Ghi ý kiến thẩm định"),
+    ("yeu-cau-bo-sung", "Yêu cầu bổ sung hồ sơ"),
+    ("trinh", "Trình phê duyệt"),
+    ("phe-duyet", "Phê duyệt"),
+    ("tu-choi-giai-quyet", "Từ chối giải quyết"),
+    ("ban-hanh", "Vào số, phát hành kết quả"),
+    ("tra-ket-qua", "Trả kết quả"),
+    ("xin-loi", "Xin lỗi, hẹn lại ngày trả"),
+];
+
+fn label_of(key: &str) -> &'static str {
+    ACTIONS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or("", |(_, l)| l)
+}
+
+/// The actions this dossier's state allows and this officer may take.
+async fn actions(app: &App, actor: &Actor, d: &Dossier) -> Result<Vec<ActionForm>, UiError> {
+    let step = d.current_step().map(|s| s.kind);
+    let mut wanted: Vec<(&'static str, Action)> = Vec::new();
+    match (d.stage, step) {
+        (Stage::Submitted, _) => {
+            wanted.push(("tiep-nhan", Action::Receive));
+            wanted.push(("huong-dan-bo-sung", Action::Receive));
+            wanted.push(("tu-choi-tiep-nhan", Action::Receive));
+        }
+        (Stage::Received, _) => wanted.push(("chuyen-xu-ly", Action::Transfer)),
+        (Stage::InProgress, Some(StepKind::Handling)) => {
+            wanted.push(("phan-cong", Action::Assign));
+            wanted.push(("ghi-y-kien", Action::Handle));
+            wanted.push(("yeu-cau-bo-sung", Action::Handle));
+            wanted.push(("trinh", Action::Handle));
+        }
+        (Stage::InProgress, Some(StepKind::Approval)) => {
+            wanted.push(("phe-duyet", Action::Approve));
+            wanted.push(("tu-choi-giai-quyet", Action::Approve));
+        }
+        (Stage::InProgress, Some(StepKind::Issuance)) => {
+            wanted.push(("ban-hanh", Action::Issue));
+        }
+        (Stage::ResultReady, _) => {
+            wanted.push(("tra-ket-qua", Action::Return));
+        }
+        _ => {}
+    }
+    if !d.stage.is_terminal() && d.apology.is_none() && d.due.is_some() {
+        wanted.push(("xin-loi", Action::Apologize));
+    }
+    let mut out = Vec::new();
+    for (key, action) in wanted {
+        if !app.may(actor, d, action) {
+            continue;
+        }
+        let choices = match key {
+            "chuyen-xu-ly" | "trinh" => units_under(app, &d.competent),
+            "phan-cong" => officers_at(app, d.current_unit()).await?,
+            _ => Vec::new(),
+        };
+        out.push(ActionForm {
+            key,
+            label: label_of(key),
+            choices,
+        });
+    }
+    Ok(out)
+}
+
+fn units_under(app: &App, competent: &AgencyId) -> Vec<Choice> {
+    let tree = app.agencies();
+    let mut units: Vec<Choice> = tree
+        .all()
+        .filter(|a| &a.id != competent && tree.is_within(&a.id, competent))
+        .map(|a| Choice {
+            value: a.id.to_string(),
+            label: a.name.clone(),
+        })
+        .collect();
+    units.sort_by(|a, b| a.label.cmp(&b.label));
+    units
+}
+
+async fn officers_at(app: &App, unit: Option<&AgencyId>) -> Result<Vec<Choice>, UiError> {
+    let Some(unit) = unit else {
+        return Ok(Vec::new());
+    };
+    let officers = app
+        .db()
+        .officers_in(&[unit.to_string()])
+        .await
+        .map_err(app::AppError::from)?;
+    Ok(officers
+        .into_iter()
+        .filter(|o| o.active)
+        .map(|o| Choice {
+            value: o.id.to_string(),
+            label: match &o.title {
+                Some(t) => format!("{} — {t}", o.full_name),
+                None => o.full_name.to_string(),
+            },
+        })
+        .collect())
+}
+
+/// The command a form asks for, parsed by the same code as the JSON API's bodies.
+fn command_of(key: &str, f: &Fields) -> Result<Command, UiError> {
+    let required = |name: &str, what: &str| -> Result<String, UiError> {
+        f.opt(name).ok_or_else(|| {
+            UiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("Cần nhập {what}."),
+            )
+        })
+    };
+    Ok(match key {
+        "tiep-nhan" => Command::AcceptOnline,
+        "huong-dan-bo-sung" => build::intake_supplement(dto::SupplementInput {
+            items: vec![dto::ItemInput {
+                component: None,
+                text: required("items", "nội dung cần bổ sung")?,
+            }],
+            reason: required("reason", "lý do")?,
+            legal_basis: None,
+        }),
+        "tu-choi-tiep-nhan" => Command::RefuseOnline {
+            reason: required("reason", "lý do từ chối")?,
+            legal_basis: required("legal_basis", "căn cứ pháp lý")?,
+        },
+        "chuyen-xu-ly" => build::transfer(dto::TransferInput {
+            to_unit: required("to_unit", "đơn vị xử lý")?,
+        })?,
+        "ghi-y-kien" => Command::AddNote {
+            text: required("text", "ý kiến")?,
+        },
+        "yeu-cau-bo-sung" => build::supplement(dto::SupplementInput {
+            items: vec![dto::ItemInput {
+                component: None,
+                text: required("items", "giấy tờ cần bổ sung")?,
+            }],
+            reason: required("reason", "lý do")?,
+            legal_basis: f.opt("legal_basis"),
+        }),
+        "trinh" => build::forward(dto::ForwardInput {
+            note: f.get("note"),
+            to_unit: f.opt("to_unit"),
+        })?,
+        "phe-duyet" => build::decide(dto::DecideInput {
+            outcome: "approved".into(),
+            reason: f.get("reason"),
+            legal_basis: f.get("legal_basis"),
+        })?,
+        "tu-choi-giai-quyet" => build::decide(dto::DecideInput {
+            outcome: "refused".into(),
+            reason: required("reason", "lý do từ chối")?,
+            legal_basis: required("legal_basis", "căn cứ pháp lý")?,
+        })?,
+        "ban-hanh" => Command::IssueResult {
+            number: required("number", "số, ký hiệu văn bản kết quả")?,
+        },
+        "xin-loi" => build::apology(dto::ApologyInput {
+            reason: required("reason", "lý do chậm")?,
+            new_appointment: format!("{} 17:00", required("new_appointment", "ngày hẹn mới")?),
+        })?,
+        "tra-ket-qua" => Command::Return {
+            received_by: required("received_by", "người nhận kết quả")?,
+            originals_returned: Vec::new(),
+            postal_bill: f.opt("postal_bill"),
+        },
+        _ => {
+            return Err(UiError::new(
+                StatusCode::NOT_FOUND,
+                "Không có thao tác này.",
+            ));
+        }
+    })
+}
+
+/// Runs an action from the dossier page; on refusal the page comes back with the reason and
+/// nothing changed.
+pub async fn act(
+    State(app): State<App>,
+    Path((id, key)): Path<(String, String)>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let viewer = &posted.viewer;
+    let (_, actor) = viewer.require_officer()?;
+    let id = parse_id(&id)?;
+    let version = posted.fields.get("version").parse::<u64>().ok();
+    let outcome = match key.as_str() {
+        "phan-cong" => match posted.fields.get("officer").parse::<uuid::Uuid>() {
+            Ok(o) => app
+                .assign(
+                    actor,
+                    id,
+                    version,
+                    OfficerId(o),
+                    posted.fields.opt("reason"),
+                )
+                .await
+                .map_err(UiError::from),
+            Err(_) => Err(UiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Chọn cán bộ được phân công.",
+            )),
+        },
+        _ => match command_of(&key, &posted.fields) {
+            Ok(command) => app
+                .act(actor, id, version, command)
+                .await
+                .map_err(UiError::from),
+            Err(e) => Err(e),
+        },
+    };
+    match outcome {
+        Ok(_) => Ok(Redirect::to(&format!("/can-bo/ho-so/{}?xong={key}", id.0)).into_response()),
+        Err(e) if e.status == StatusCode::SEE_OTHER => Err(e),
+        Err(e) => {
+            let status = e.status;
+            let page = dossier_page(&app, viewer, actor, id, String::new(), e.message).await?;
+            Ok((status, page).into_response())
+        }
+    }
+}

@@ -1,0 +1,372 @@
+//! Cổng công dân — the public pages: procedure search (as you type, with or without diacritics),
+//! procedure pages, dossier lookup by code; and the login page.
+
+use app::App;
+use app::search::ProcedureQuery;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Extension;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::dossier::NationalStatus;
+use domain::procedure::{Channel, ProcedureLevel, ProcedureVersion};
+use serde::Deserialize;
+
+use super::session::{Posted, Viewer, clear_session, start_session};
+use super::{Chrome, UiError, UiOptions, day, money};
+
+/// A procedure in a result list.
+pub struct ProcedureItem {
+    pub code: String,
+    pub name: String,
+    pub sector: String,
+    pub level: &'static str,
+    pub limit: String,
+    pub online: &'static str,
+}
+
+impl ProcedureItem {
+    fn of(p: &ProcedureVersion) -> Self {
+        Self {
+            code: p.code.to_string(),
+            name: p.name.clone(),
+            sector: p.sector.clone(),
+            level: p.level.label(),
+            limit: p.limit.to_string(),
+            online: p.online.label(),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    cap: String,
+}
+
+/// Trang chủ: search the catalogue, look a dossier up.
+#[derive(Template, WebTemplate)]
+#[template(path = "portal.html")]
+struct HomePage {
+    chrome: Chrome,
+    q: String,
+    cap: String,
+    results: Vec<ProcedureItem>,
+    searched: bool,
+}
+
+/// The result list alone, for htmx while typing.
+#[derive(Template, WebTemplate)]
+#[template(path = "procedure_results.html")]
+struct ResultsPartial {
+    results: Vec<ProcedureItem>,
+    searched: bool,
+    q: String,
+}
+
+async fn find(app: &App, params: &SearchParams) -> Result<Vec<ProcedureItem>, UiError> {
+    let level = match params.cap.as_str() {
+        "xa" => Some(ProcedureLevel::Commune),
+        "tinh" => Some(ProcedureLevel::Province),
+        _ => None,
+    };
+    let found = app
+        .search_procedures(&ProcedureQuery {
+            text: params.q.clone(),
+            level,
+            limit: 50,
+            ..Default::default()
+        })
+        .await?;
+    Ok(found.iter().map(ProcedureItem::of).collect())
+}
+
+pub async fn home(
+    State(app): State<App>,
+    viewer: Viewer,
+    Query(params): Query<SearchParams>,
+) -> Result<Response, UiError> {
+    let results = find(&app, &params).await?;
+    Ok(HomePage {
+        chrome: Chrome::new(&viewer, "Dịch vụ công một cửa", "/"),
+        searched: !params.q.trim().is_empty(),
+        q: params.q,
+        cap: params.cap,
+        results,
+    }
+    .into_response())
+}
+
+/// `/thu-tuc?q=…`: the whole page, or only the list when htmx asks while the user types.
+pub async fn procedures(
+    State(app): State<App>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Query(params): Query<SearchParams>,
+) -> Result<Response, UiError> {
+    if headers.contains_key("hx-request") {
+        let results = find(&app, &params).await?;
+        return Ok(ResultsPartial {
+            results,
+            searched: !params.q.trim().is_empty(),
+            q: params.q,
+        }
+        .into_response());
+    }
+    home(State(app), viewer, Query(params)).await
+}
+
+/// A line of the fee table.
+pub struct FeeLine {
+    pub name: String,
+    pub amount: String,
+    pub channels: String,
+    pub exemption: String,
+}
+
+/// A component to bring.
+pub struct ComponentLine {
+    pub name: String,
+    pub form: &'static str,
+    pub copies: u8,
+    pub required: bool,
+    pub by_data: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "procedure.html")]
+struct ProcedurePage {
+    chrome: Chrome,
+    p: ProcedureItem,
+    effective_from: String,
+    description: String,
+    components: Vec<ComponentLine>,
+    fees: Vec<FeeLine>,
+    channels: Vec<&'static str>,
+    result: String,
+    legal_basis: Vec<String>,
+    forms: Vec<String>,
+    uncertain: Vec<String>,
+    anywhere: bool,
+}
+
+pub async fn procedure(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(code): Path<String>,
+) -> Result<Response, UiError> {
+    let v = app.procedure(&code).await?;
+    let mut channels = vec![Channel::InPerson.label()];
+    if v.postal {
+        channels.push(Channel::Postal.label());
+    }
+    if v.online != domain::procedure::OnlineKind::None {
+        channels.push(v.online.label());
+    }
+    let page = ProcedurePage {
+        chrome: Chrome::new(&viewer, v.name.clone(), ""),
+        p: ProcedureItem::of(&v),
+        effective_from: v.effective_from.format("%d/%m/%Y").to_string(),
+        description: v.description.clone(),
+        components: v
+            .components
+            .iter()
+            .map(|c| ComponentLine {
+                name: c.name.clone(),
+                form: c.form.label(),
+                copies: c.copies,
+                required: c.required,
+                by_data: c.replaceable_by_data,
+            })
+            .collect(),
+        fees: v
+            .fees
+            .iter()
+            .map(|f| FeeLine {
+                name: f.name.clone(),
+                amount: money(f.amount),
+                channels: f
+                    .channels
+                    .iter()
+                    .map(|c| c.label())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                exemption: f.exemption.clone().unwrap_or_default(),
+            })
+            .collect(),
+        channels,
+        result: v.result.name.clone(),
+        legal_basis: v.legal_basis.clone(),
+        forms: v.forms.clone(),
+        uncertain: v.uncertain.clone(),
+        anywhere: v.anywhere,
+    };
+    Ok(page.into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct LookupParams {
+    #[serde(default)]
+    ma: String,
+}
+
+/// What the public may know of a dossier (TT 01/2018 Art. 16(2)(d)).
+pub struct LookupResult {
+    pub code: String,
+    pub procedure: String,
+    pub status: &'static str,
+    pub appointment: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "lookup.html")]
+struct LookupPage {
+    chrome: Chrome,
+    ma: String,
+    found: Option<LookupResult>,
+    error: String,
+}
+
+pub async fn lookup(
+    State(app): State<App>,
+    viewer: Viewer,
+    Query(params): Query<LookupParams>,
+) -> Result<Response, UiError> {
+    let ma = params.ma.trim().to_string();
+    let mut page = LookupPage {
+        chrome: Chrome::new(&viewer, "Tra cứu hồ sơ", "/tra-cuu"),
+        ma: ma.clone(),
+        found: None,
+        error: String::new(),
+    };
+    if ma.is_empty() {
+        return Ok(page.into_response());
+    }
+    match app.public_lookup(&ma).await {
+        Ok(v) => {
+            page.found = Some(LookupResult {
+                code: v.code,
+                procedure: v.procedure_name,
+                status: u8::try_from(v.national_status)
+                    .ok()
+                    .and_then(|c| NationalStatus::try_from(c).ok())
+                    .map_or("", |s| s.label()),
+                appointment: v.appointment.map(day).unwrap_or_default(),
+            });
+            Ok(page.into_response())
+        }
+        Err(e) => {
+            let e = UiError::from(e);
+            page.error = e.message;
+            Ok((e.status, page).into_response())
+        }
+    }
+}
+
+/// A demo account shown on the login page.
+pub struct DemoAccount {
+    pub username: String,
+    pub role: &'static str,
+    pub who: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    username: String,
+    error: String,
+    demo_password: String,
+    demo: Vec<DemoAccount>,
+}
+
+fn login_page(
+    app: &App,
+    viewer: &Viewer,
+    ui: &UiOptions,
+    username: String,
+    error: String,
+) -> LoginPage {
+    let demo = match &ui.demo_password {
+        Some(_) => app::demo::demo_logins(&app.agency_list())
+            .into_iter()
+            .map(|l| DemoAccount {
+                username: l.username,
+                role: l.role.label(),
+                who: format!("{} — {}", l.full_name, l.agency_name),
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    LoginPage {
+        chrome: Chrome::new(viewer, "Đăng nhập", "/dang-nhap"),
+        username,
+        error,
+        demo_password: ui.demo_password.clone().unwrap_or_default(),
+        demo,
+    }
+}
+
+pub async fn login_form(
+    State(app): State<App>,
+    Extension(ui): Extension<UiOptions>,
+    viewer: Viewer,
+) -> Response {
+    if viewer.officer().is_some() {
+        return Redirect::to("/can-bo").into_response();
+    }
+    login_page(&app, &viewer, &ui, String::new(), String::new()).into_response()
+}
+
+pub async fn login(
+    State(app): State<App>,
+    Extension(ui): Extension<UiOptions>,
+    headers: HeaderMap,
+    posted: Posted,
+) -> Response {
+    let username = posted.fields.get("username");
+    let password = posted.fields.get("password");
+    if username.is_empty() || password.is_empty() {
+        let page = login_page(
+            &app,
+            &posted.viewer,
+            &ui,
+            username,
+            "Nhập tên đăng nhập và mật khẩu.".into(),
+        );
+        return (StatusCode::UNPROCESSABLE_ENTITY, page).into_response();
+    }
+    match app.login(&username, &password).await {
+        Ok(session) => (
+            start_session(session.token, &headers),
+            Redirect::to("/can-bo"),
+        )
+            .into_response(),
+        Err(e) => {
+            let e = UiError::from(e);
+            let status = if e.status == StatusCode::SEE_OTHER {
+                StatusCode::UNAUTHORIZED
+            } else {
+                e.status
+            };
+            let message = if status == StatusCode::UNAUTHORIZED {
+                "Sai tên đăng nhập hoặc mật khẩu.".to_string()
+            } else {
+                e.message
+            };
+            let page = login_page(&app, &posted.viewer, &ui, username, message);
+            (status, page).into_response()
+        }
+    }
+}
+
+pub async fn logout(State(app): State<App>, headers: HeaderMap, posted: Posted) -> Response {
+    if let Some(token) = &posted.viewer.token {
+        // The cookie is cleared whatever happens; a session already gone is not an error here.
+        let _ = app.logout(token).await;
+    }
+    (clear_session(&headers), Redirect::to("/")).into_response()
+}

@@ -1,0 +1,273 @@
+//! A real browser for UI tests: Debian's chromium driven by chromium-driver over W3C WebDriver,
+//! both started by the test. Without them a test fails when `CI=true` and is skipped, with the
+//! reason printed, elsewhere.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::common::{PASSWORD, TestApp};
+
+pub struct Browser {
+    pub client: Client,
+    pub base: String,
+    driver: Child,
+    profile: PathBuf,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+fn find_program(names: &[&str]) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    names.iter().find_map(|name| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts chromium-driver and a headless chromium; `None` (skip) only outside CI.
+pub async fn open(t: &TestApp) -> Option<Browser> {
+    let driver = std::env::var_os("CHROMEDRIVER")
+        .map(PathBuf::from)
+        .or_else(|| find_program(&["chromedriver"]));
+    let chromium = std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .or_else(|| find_program(&["chromium", "chromium-browser"]));
+    let (Some(driver), Some(chromium)) = (driver, chromium) else {
+        let why = "chromium and chromium-driver (chromedriver) are needed for browser tests: \
+                   apt-get install chromium chromium-driver";
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("{why}");
+        }
+        eprintln!("SKIPPED browser test: {why}");
+        return None;
+    };
+    let port = free_port();
+    let child = Command::new(&driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}", driver.display()));
+    let profile =
+        std::env::temp_dir().join(format!("motcua-chromium-{}-{port}", std::process::id()));
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--window-size=1280,900", "--lang=vi-VN",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        }
+    });
+    let caps = match caps {
+        serde_json::Value::Object(m) => m,
+        _ => unreachable!(),
+    };
+    let url = format!("http://127.0.0.1:{port}");
+    let mut last = String::new();
+    for _ in 0..100 {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => {
+                return Some(Browser {
+                    client,
+                    base: t.base.clone(),
+                    driver: child,
+                    profile,
+                });
+            }
+            Err(e) => {
+                last = e.to_string();
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    panic!("chromium-driver did not start a session: {last}");
+}
+
+/// Text of an XPath string literal (Vietnamese labels have no quotes).
+fn xq(text: &str) -> String {
+    format!("'{text}'")
+}
+
+impl Browser {
+    pub async fn goto(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap();
+    }
+
+    pub async fn find(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) {
+        let e = self.find(css).await;
+        e.clear().await.unwrap();
+        e.send_keys(text).await.unwrap();
+    }
+
+    /// Sets an input's value directly (date inputs read their text by locale).
+    pub async fn set_value(&self, css: &str, value: &str) {
+        self.find(css).await;
+        self.client
+            .execute(
+                "document.querySelector(arguments[0]).value = arguments[1];",
+                vec![json!(css), json!(value)],
+            )
+            .await
+            .unwrap();
+    }
+
+    /// The visible text of the page's main content (retried while a page is replacing the last).
+    pub async fn text(&self) -> String {
+        for _ in 0..50 {
+            if let Some(text) = self.try_text().await {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page has no readable main content");
+    }
+
+    async fn try_text(&self) -> Option<String> {
+        let main = self.client.find(Locator::Css("main")).await.ok()?;
+        main.text().await.ok()
+    }
+
+    pub async fn path(&self) -> String {
+        self.client.current_url().await.unwrap().path().to_string()
+    }
+
+    /// Waits until the main content contains `text`.
+    pub async fn wait_text(&self, text: &str) {
+        for _ in 0..100 {
+            if self.try_text().await.is_some_and(|t| t.contains(text)) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "page never showed \"{text}\"; it shows:\n{}",
+            self.text().await
+        );
+    }
+
+    pub async fn login(&self, username: &str) {
+        self.goto("/dang-nhap").await;
+        self.fill("#username", username).await;
+        self.fill("#password", PASSWORD).await;
+        self.find("main form button[type=submit]")
+            .await
+            .click()
+            .await
+            .unwrap();
+        self.wait_text("Hồ sơ cần xử lý").await;
+    }
+
+    pub async fn logout(&self) {
+        self.find("header form button").await.click().await.unwrap();
+        self.find("#q").await;
+    }
+
+    /// Opens the action of the dossier page labelled `label` and returns its form.
+    pub async fn action(&self, label: &str) -> Element {
+        let summary = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::XPath(&format!(
+                "//details/summary[normalize-space()={}]",
+                xq(label)
+            )))
+            .await
+            .unwrap_or_else(|_| panic!("no action \"{label}\" on:\n{}", "the page"));
+        let details = summary.find(Locator::XPath("..")).await.unwrap();
+        if details.attr("open").await.unwrap().is_none() {
+            summary.click().await.unwrap();
+        }
+        details.find(Locator::Css("form")).await.unwrap()
+    }
+
+    /// Fills fields of a form by name (selects by value) and submits it.
+    pub async fn submit(&self, form: &Element, fields: &[(&str, &str)]) {
+        for (name, value) in fields {
+            let field = form
+                .find(Locator::Css(&format!("[name={name}]")))
+                .await
+                .unwrap_or_else(|_| panic!("no field {name}"));
+            if field.tag_name().await.unwrap() == "select" {
+                field.select_by_value(value).await.unwrap();
+            } else if field.attr("type").await.unwrap().as_deref() == Some("date") {
+                self.client
+                    .execute(
+                        "arguments[0].value = arguments[1];",
+                        vec![serde_json::to_value(&field).unwrap(), json!(value)],
+                    )
+                    .await
+                    .unwrap();
+            } else {
+                field.clear().await.unwrap();
+                field.send_keys(value).await.unwrap();
+            }
+        }
+        form.find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Saves a PNG of the page.
+    pub async fn screenshot(&self, dir: &Path, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "not a PNG");
+        std::fs::create_dir_all(dir).unwrap();
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client.set_window_size(width, height).await.unwrap();
+    }
+
+    pub async fn close(self) {
+        let client = self.client.clone();
+        let _ = client.close().await;
+    }
+}

@@ -1,0 +1,206 @@
+//! The web pages, driven in headless chromium through WebDriver, on a real server with its own
+//! database: an officer's whole day with a dossier, a late dossier's apology seen by the citizen,
+//! and a refusal across communes.
+
+mod browser;
+mod common;
+
+use common::*;
+
+/// Received at Xã Bảo Thắng's counter through the API; returns (id, code).
+async fn received(t: &TestApp) -> (String, String) {
+    let counter = t.login("motcua.baothang").await;
+    let d = receive(t, &counter).await;
+    (id_of(&d), d["code"].as_str().unwrap().to_string())
+}
+
+#[tokio::test]
+async fn a_dossier_goes_from_counter_to_return_and_the_citizen_sees_it() {
+    let t = spawn().await;
+    let Some(b) = browser::open(&t).await else {
+        return;
+    };
+    let (id, code) = received(&t).await;
+
+    // The counter officer finds it in the inbox and transfers it to the commune office.
+    b.login("motcua.baothang").await;
+    b.wait_text(&code).await;
+    b.find(&format!("a[href='/can-bo/ho-so/{id}']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.wait_text("Phiếu kiểm soát").await;
+    let form = b.action("Chuyển xử lý").await;
+    b.submit(&form, &[("to_unit", "lao-cai.bao-thang.van-phong")])
+        .await;
+    b.wait_text("Đã thực hiện: Chuyển xử lý.").await;
+    b.logout().await;
+
+    // The head of the office assigns it to the civil-status officer.
+    t.at("2026-12-07 10:00");
+    b.login("chanhvanphong.baothang").await;
+    b.wait_text(&code).await;
+    b.goto(&format!("/can-bo/ho-so/{id}")).await;
+    let specialist = t.officer_id("tuphap.baothang").await;
+    let form = b.action("Phân công xử lý").await;
+    b.submit(&form, &[("officer", &specialist)]).await;
+    b.wait_text("Đã thực hiện: Phân công xử lý.").await;
+    b.logout().await;
+
+    // The specialist sees it as theirs, notes the appraisal and sends it for approval.
+    t.at("2026-12-08 09:00");
+    b.login("tuphap.baothang").await;
+    b.wait_text("giao cho tôi").await;
+    b.goto(&format!("/can-bo/ho-so/{id}")).await;
+    let form = b.action("Ghi ý kiến thẩm định").await;
+    b.submit(
+        &form,
+        &[("text", "Hồ sơ đủ điều kiện đăng ký lại khai sinh.")],
+    )
+    .await;
+    b.wait_text("Đã thực hiện: Ghi ý kiến thẩm định.").await;
+    let form = b.action("Trình phê duyệt").await;
+    b.submit(&form, &[("note", "Đề nghị đồng chí Chủ tịch phê duyệt.")])
+        .await;
+    b.wait_text("Đã thực hiện: Trình phê duyệt.").await;
+    b.logout().await;
+
+    // The chairman approves, the clerk numbers the result, the counter hands it back.
+    t.at("2026-12-09 09:00");
+    b.login("chutich.baothang").await;
+    b.goto(&format!("/can-bo/ho-so/{id}")).await;
+    let form = b.action("Phê duyệt").await;
+    b.submit(&form, &[]).await;
+    b.wait_text("Đã thực hiện: Phê duyệt.").await;
+    b.logout().await;
+    b.login("vanthu.baothang").await;
+    b.goto(&format!("/can-bo/ho-so/{id}")).await;
+    let form = b.action("Vào số, phát hành kết quả").await;
+    b.submit(&form, &[("number", "15/GKS")]).await;
+    b.wait_text("Đã thực hiện: Vào số, phát hành kết quả.")
+        .await;
+    b.logout().await;
+    t.at("2026-12-10 14:00");
+    b.login("motcua.baothang").await;
+    b.wait_text(&code).await;
+    b.goto(&format!("/can-bo/ho-so/{id}")).await;
+    let form = b.action("Trả kết quả").await;
+    b.submit(&form, &[]).await;
+    b.wait_text("Đã thực hiện: Trả kết quả.").await;
+    let page = b.text().await;
+    assert!(page.contains("Đã trả kết quả"), "{page}");
+    assert!(
+        page.contains("trước hạn (TT 01/2018)"),
+        "returned early: {page}"
+    );
+    b.logout().await;
+
+    // The citizen looks it up by code.
+    b.goto("/tra-cuu").await;
+    b.fill("#ma", &code).await;
+    b.find("main form button").await.click().await.unwrap();
+    b.wait_text(&format!("Hồ sơ {code}")).await;
+    let page = b.text().await;
+    assert!(page.contains("Đã trả kết quả"), "{page}");
+    assert!(page.contains("Đăng ký lại khai sinh"), "{page}");
+    assert!(
+        !page.contains("Nguyễn Thị Hằng"),
+        "the public lookup shows no personal data: {page}"
+    );
+    b.close().await;
+}
+
+#[tokio::test]
+async fn a_late_dossier_gets_an_apology_and_the_citizen_sees_the_new_date() {
+    let t = spawn().await;
+    let Some(b) = browser::open(&t).await else {
+        return;
+    };
+    let (id, code) = received(&t).await;
+    b.goto(&format!("/tra-cuu?ma={code}")).await;
+    b.wait_text("14/12/2026").await;
+
+    // Two days before the due date the chairman sees it will be late.
+    t.at("2026-12-11 09:00");
+    b.login("chutich.baothang").await;
+    b.goto(&format!("/can-bo/ho-so/{id}")).await;
+    let form = b.action("Xin lỗi, hẹn lại ngày trả").await;
+    b.submit(
+        &form,
+        &[
+            (
+                "reason",
+                "Cần xác minh thêm thông tin tại nơi đăng ký khai sinh trước đây.",
+            ),
+            ("new_appointment", "2026-12-18"),
+        ],
+    )
+    .await;
+    b.wait_text("Đã thực hiện: Xin lỗi, hẹn lại ngày trả.")
+        .await;
+    let page = b.text().await;
+    assert!(page.contains("18/12/2026"), "{page}");
+    assert!(page.contains("hẹn ban đầu 14/12/2026"), "{page}");
+    // Only once: the action is no longer offered.
+    assert!(!page.contains("Xin lỗi, hẹn lại ngày trả\n"), "{page}");
+    b.logout().await;
+
+    b.goto(&format!("/tra-cuu?ma={code}")).await;
+    b.wait_text("18/12/2026").await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn an_officer_of_another_commune_is_refused_and_a_forged_form_changes_nothing() {
+    let t = spawn().await;
+    let Some(b) = browser::open(&t).await else {
+        return;
+    };
+    let (id, code) = received(&t).await;
+    let before = t.totals().await;
+
+    b.login("motcua.camduong").await;
+    let page = b.text().await;
+    assert!(
+        !page.contains(&code),
+        "not in another commune's inbox: {page}"
+    );
+    b.goto(&format!("/can-bo/ho-so/{id}")).await;
+    let page = b.text().await;
+    assert!(page.contains("Không thực hiện được"), "{page}");
+    assert!(!page.contains("Nguyễn Thị Hằng"), "{page}");
+
+    // A form posted with a wrong anti-forgery token is refused before anything runs.
+    b.client
+        .execute(
+            "const f = document.createElement('form'); f.method = 'post';
+             f.action = '/can-bo/ho-so/' + arguments[0] + '/chuyen-xu-ly';
+             for (const [k, v] of [['csrf', 'gia-mao'], ['to_unit', 'lao-cai.bao-thang.van-phong']]) {
+               const i = document.createElement('input'); i.name = k; i.value = v; f.appendChild(i);
+             }
+             document.body.appendChild(f); f.submit();",
+            vec![serde_json::json!(id)],
+        )
+        .await
+        .unwrap();
+    b.wait_text("Biểu mẫu đã hết hạn").await;
+    assert_eq!(t.totals().await, before, "nothing was written");
+    b.close().await;
+}
+
+#[tokio::test]
+async fn the_login_page_refuses_a_wrong_password_and_keeps_the_name() {
+    let t = spawn().await;
+    let Some(b) = browser::open(&t).await else {
+        return;
+    };
+    b.goto("/dang-nhap").await;
+    b.fill("#username", "motcua.baothang").await;
+    b.fill("#password", "sai-mat-khau").await;
+    b.find("main form button").await.click().await.unwrap();
+    b.wait_text("Sai tên đăng nhập hoặc mật khẩu.").await;
+    let kept = b.find("#username").await.prop("value").await.unwrap();
+    assert_eq!(kept.as_deref(), Some("motcua.baothang"));
+    b.close().await;
+}
