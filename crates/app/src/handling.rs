@@ -83,6 +83,9 @@ impl App {
             ));
         }
         self.check_permission(actor, &dossier, &command)?;
+        if let Command::SubmitSupplement { components, .. } = &command {
+            self.check_files(components).await?;
+        }
         let tree = self.agencies();
         let calendar = self.calendar_of(&dossier.receiving);
         let now = self.now();

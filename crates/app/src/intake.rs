@@ -122,12 +122,34 @@ impl App {
         self.open(actor, req, Opening::Correction(link)).await
     }
 
+    /// What a counter intake would give — appointment, due instant, fees — without keeping
+    /// anything: the officer checks it with the applicant before confirming.
+    pub async fn preview_intake(
+        &self,
+        actor: &Actor,
+        req: IntakeRequest,
+    ) -> Result<Dossier, AppError> {
+        self.prepare(actor, req, Opening::Counter, true).await
+    }
+
     async fn open(
         &self,
         actor: &Actor,
         req: IntakeRequest,
         opening: Opening,
     ) -> Result<Dossier, AppError> {
+        self.prepare(actor, req, opening, false).await
+    }
+
+    /// Checks an opening and writes it, or only shows what it would be (`preview`).
+    async fn prepare(
+        &self,
+        actor: &Actor,
+        req: IntakeRequest,
+        opening: Opening,
+        preview: bool,
+    ) -> Result<Dossier, AppError> {
+        self.check_files(&req.components).await?;
         let tree = self.agencies();
         let now = self.now();
         let receiving = match (&req.receiving, actor) {
@@ -290,6 +312,9 @@ impl App {
                 also,
             })
         };
+        if preview {
+            return Ok(build(1)?.dossier);
+        }
         let dossier = self
             .db
             .open_dossier(receiving.as_str(), &code_day.to_string(), now, build)

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod catalog;
 pub mod demo;
 mod error;
+pub mod files;
 pub mod handling;
 pub mod intake;
 pub mod queries;
@@ -65,6 +66,8 @@ pub struct Settings {
     pub session_hours: i64,
     /// Argon2 memory cost in KiB (19 MiB by default; tests lower it).
     pub password_memory_kib: u32,
+    /// Largest scan accepted, in bytes (10 MiB).
+    pub max_file_bytes: usize,
 }
 
 impl Default for Settings {
@@ -73,6 +76,7 @@ impl Default for Settings {
             rules: LegalRules::default(),
             session_hours: 10,
             password_memory_kib: 19 * 1024,
+            max_file_bytes: 10 * 1024 * 1024,
         }
     }
 }

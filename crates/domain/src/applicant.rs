@@ -83,6 +83,12 @@ impl Applicant {
         }
     }
 
+    pub fn address(&self) -> &Address {
+        match self {
+            Applicant::Citizen { address, .. } | Applicant::Organisation { address, .. } => address,
+        }
+    }
+
     pub fn phone(&self) -> Option<&PhoneNumber> {
         match self {
             Applicant::Citizen { phone, .. } | Applicant::Organisation { phone, .. } => {

@@ -8,6 +8,7 @@
 //! milliseconds), so a `Postgres` variant adds migrations and a pool, not a new data model.
 
 mod accounts;
+mod attachments;
 mod catalog;
 mod dossiers;
 mod guidance;
@@ -29,6 +30,7 @@ fn from_key<T: serde::de::DeserializeOwned>(name: String) -> Result<T> {
     domain::from_wire_name(&name).ok_or_else(|| StoreError::Corrupt(format!("giá trị \"{name}\"")))
 }
 
+pub use attachments::Attachment;
 pub use dossiers::{
     Change, DossierFilter, DossierPage, DossierRow, Opening, Order, PublicView, SEARCH_COUNT_LIMIT,
     Totals, rebuild_all, verify_chain,

@@ -396,3 +396,61 @@ async fn units_are_listed_looked_up_and_old_addresses_converted() {
         .await
         .error(404, "unit_not_found");
 }
+
+#[tokio::test]
+async fn scans_are_checked_by_content_and_an_intake_naming_a_missing_file_writes_nothing() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    let upload = |name: &'static str, body: Vec<u8>| {
+        let req = t
+            .http
+            .post(format!("{}/api/v1/files?name={name}", t.base))
+            .bearer_auth(&counter)
+            .body(body);
+        async move {
+            let resp = req.send().await.unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    // A picture renamed .pdf is not a scan we take; nor is an empty file.
+    let (status, body) = upload("anh.pdf", b"GIF89a....".to_vec()).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("file_type_not_allowed"))
+    );
+    let (status, body) = upload("rong.pdf", Vec::new()).await;
+    assert_eq!((status, body["code"].as_str()), (422, Some("empty_file")));
+    let too_big = [b"%PDF-1.4\n".to_vec(), vec![b' '; 10 * 1024 * 1024]].concat();
+    let (status, body) = upload("lon.pdf", too_big).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (422, Some("file_too_large"))
+    );
+
+    // An intake naming a file never uploaded is refused whole.
+    let before = t.totals().await;
+    let mut body = intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS);
+    body["components"][0]["files"] = json!([{
+        "sha256": "0".repeat(64), "name": "to-khai.pdf", "size": 10, "media_type": "application/pdf"
+    }]);
+    t.post(Some(&counter), "/api/v1/dossiers", body.clone())
+        .await
+        .error(422, "file_not_found");
+    assert_eq!(t.totals().await, before);
+
+    // Uploaded, the same reference is accepted and kept with the component.
+    let (status, file) = upload("to-khai.pdf", b"%PDF-1.4\n%%EOF\n".to_vec()).await;
+    assert_eq!(status, 201, "{file}");
+    assert_eq!(file["media_type"], "application/pdf");
+    body["components"][0]["files"] = json!([file]);
+    let d = t
+        .post(Some(&counter), "/api/v1/dossiers", body)
+        .await
+        .expect(201);
+    let stored = t.detail(&counter, &id_of(&d)).await;
+    assert_eq!(
+        stored["dossier"]["state"]["components"][0]["files"][0]["sha256"], file["sha256"],
+        "{stored}"
+    );
+}

@@ -14,17 +14,117 @@ async fn received(t: &TestApp) -> (String, String) {
     (id_of(&d), d["code"].as_str().unwrap().to_string())
 }
 
+/// A small real PDF, as a scanner would give.
+fn scan(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(
+        &path,
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n",
+    )
+    .unwrap();
+    path
+}
+
 #[tokio::test]
 async fn a_dossier_goes_from_counter_to_return_and_the_citizen_sees_it() {
     let t = spawn().await;
     let Some(b) = browser::open(&t).await else {
         return;
     };
-    let (id, code) = received(&t).await;
+    let files = std::env::temp_dir().join(format!("motcua-scans-{}", std::process::id()));
+    std::fs::create_dir_all(&files).unwrap();
 
-    // The counter officer finds it in the inbox and transfers it to the commune office.
+    // The counter officer finds the procedure by typing without diacritics.
     b.login("motcua.baothang").await;
-    b.wait_text(&code).await;
+    b.goto("/can-bo/tiep-nhan").await;
+    b.fill("#q", "dang ky lai khai sinh").await;
+    b.wait_text("Đăng ký lại khai sinh").await;
+    b.click("a[href='/can-bo/tiep-nhan?thu_tuc=1.004884']")
+        .await;
+    b.wait_text("Thành phần hồ sơ").await;
+
+    // A mistyped id number is refused next to its field, with everything typed kept.
+    b.fill("#name", "Nguyễn Thị Hằng").await;
+    b.fill("#id_number", "01019001234").await;
+    b.fill("#phone", "0912345678").await;
+    b.fill("#address_line", "Tổ dân phố 3").await;
+    b.fill("#commune_code", "02905").await;
+    for part in REREGISTER_BIRTH_PARTS {
+        b.find(&format!("input[name=c][value='{part}']"))
+            .await
+            .click()
+            .await
+            .unwrap();
+    }
+    let before = t.totals().await;
+    b.find("button[value=tiep-nhan]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.wait_text("Chưa tiếp nhận được").await;
+    assert_eq!(t.totals().await, before, "a refused intake writes nothing");
+    let error = b
+        .find("#id_number + .field-error")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(error.contains("12"), "{error}");
+    let kept = b.find("#name").await.prop("value").await.unwrap();
+    assert_eq!(kept.as_deref(), Some("Nguyễn Thị Hằng"));
+    assert!(
+        b.find("input[name=c][value='to-khai']")
+            .await
+            .prop("checked")
+            .await
+            .unwrap()
+            .is_some_and(|v| v == "true"),
+        "ticked components stay ticked"
+    );
+
+    // Fixed; a scan is attached (a photo renamed .pdf would be refused), the fee and the
+    // appointment are shown, then the dossier is received and the receipt printed.
+    b.fill("#id_number", "010190012345").await;
+    let not_pdf = files.join("anh.pdf");
+    std::fs::write(&not_pdf, b"GIF89a not a scan").unwrap();
+    b.find("#tep-to-khai")
+        .await
+        .send_keys(&not_pdf.display().to_string())
+        .await
+        .unwrap();
+    b.wait_text("không phải PDF, JPEG hoặc PNG").await;
+    b.find("#tep-to-khai")
+        .await
+        .send_keys(&scan(&files, "to-khai.pdf").display().to_string())
+        .await
+        .unwrap();
+    b.wait_text("to-khai.pdf").await;
+    b.find("button[value=xem-truoc]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.wait_text("Kiểm tra trước khi tiếp nhận").await;
+    assert!(b.text().await.contains("14/12/2026"), "{}", b.text().await);
+    b.find("button[value=tiep-nhan]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.wait_text("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ").await;
+    let receipt = b.text().await;
+    assert!(receipt.contains("ngày 14/12/2026"), "{receipt}");
+    assert!(receipt.contains("000.01.61.H38-261207-0001"), "{receipt}");
+    let code = "000.01.61.H38-261207-0001".to_string();
+    let stored_id = t.app.db().dossier_id_by_code(&code).await.unwrap().unwrap();
+    let stored = t.app.db().dossier(stored_id).await.unwrap().unwrap();
+    let id = stored.id.0.to_string();
+    let scans: Vec<_> = stored.components.iter().flat_map(|c| &c.files).collect();
+    assert_eq!(scans.len(), 1, "the scan is part of the dossier");
+    let _ = std::fs::remove_dir_all(&files);
+
+    // From the receipt to the dossier, and to the commune office.
     b.find(&format!("a[href='/can-bo/ho-so/{id}']"))
         .await
         .click()
@@ -202,5 +302,58 @@ async fn the_login_page_refuses_a_wrong_password_and_keeps_the_name() {
     b.wait_text("Sai tên đăng nhập hoặc mật khẩu.").await;
     let kept = b.find("#username").await.prop("value").await.unwrap();
     assert_eq!(kept.as_deref(), Some("motcua.baothang"));
+    b.close().await;
+}
+
+/// `cargo test -p web --test ui screenshots` — the main pages at desktop and phone widths, as PNG
+/// files in `target/screenshots/`, to look at after a change to the pages.
+#[tokio::test]
+async fn screenshots() {
+    let t = spawn().await;
+    let Some(b) = browser::open(&t).await else {
+        return;
+    };
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    let (id, code) = received(&t).await;
+    let (late_id, _) = received(&t).await;
+    t.at("2026-12-16 09:00");
+    let _ = late_id;
+    let mut shots = Vec::new();
+    for (width, height, suffix) in [(1280, 900, "may-tinh"), (360, 800, "dien-thoai")] {
+        b.resize(width, height).await;
+        for (name, path) in [
+            ("cong-thong-tin", "/?q=khai+sinh".to_string()),
+            ("thu-tuc", "/thu-tuc/1.001193".to_string()),
+            ("tra-cuu", format!("/tra-cuu?ma={code}")),
+            ("dang-nhap", "/dang-nhap".to_string()),
+        ] {
+            b.goto(&path).await;
+            b.find("main").await;
+            shots.push(b.screenshot(&dir, &format!("{name}-{suffix}")).await);
+        }
+        b.login("motcua.baothang").await;
+        for (name, path) in [
+            ("hop-thu-can-bo", "/can-bo".to_string()),
+            ("ho-so", format!("/can-bo/ho-so/{id}")),
+            ("giay-tiep-nhan", format!("/can-bo/ho-so/{id}/phieu")),
+            (
+                "tiep-nhan",
+                "/can-bo/tiep-nhan?thu_tuc=1.004884".to_string(),
+            ),
+        ] {
+            b.goto(&path).await;
+            b.find("main").await;
+            shots.push(b.screenshot(&dir, &format!("{name}-{suffix}")).await);
+        }
+        b.logout().await;
+    }
+    for s in &shots {
+        assert!(
+            std::fs::metadata(s).unwrap().len() > 5_000,
+            "{} is empty",
+            s.display()
+        );
+    }
+    println!("{} screenshots in {}", shots.len(), dir.display());
     b.close().await;
 }

@@ -76,6 +76,17 @@ pub enum ReturnMethod {
     Electronic,
 }
 
+impl ReturnMethod {
+    /// As printed on the receipt.
+    pub fn label(&self) -> String {
+        match self {
+            ReturnMethod::Counter => "Nhận tại Bộ phận Một cửa".into(),
+            ReturnMethod::Post { address } => format!("Qua bưu chính công ích, đến: {address}"),
+            ReturnMethod::Electronic => "Bản điện tử".into(),
+        }
+    }
+}
+
 /// Thông tin tiếp nhận qua bưu chính (QĐ 45/2016 Art. 7).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PostalIntake {

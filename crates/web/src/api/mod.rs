@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod dossiers;
 pub mod dto;
 pub mod error;
+pub mod files;
 pub mod public;
 pub mod units;
 pub mod views;
@@ -46,6 +47,7 @@ impl Modify for BearerAuth {
         dossiers::forward, dossiers::decide, dossiers::issue, dossiers::apology, dossiers::withdraw,
         dossiers::stop, dossiers::early_return, dossiers::return_result,
         dossiers::list, dossiers::detail, dossiers::by_code,
+        files::upload,
         public::lookup, public::submit, public::supplement, public::withdraw,
         catalog::procedures, catalog::procedure, catalog::agencies, catalog::agency_procedures, catalog::officers,
         units::list, units::detail, units::convert,
@@ -129,6 +131,10 @@ pub fn routes() -> Router<App> {
         )
         .route("/api/v1/dossiers/{id}/return", post(d::return_result))
         .route("/api/v1/guidance", post(d::guidance))
+        .route(
+            "/api/v1/files",
+            post(files::upload).layer(axum::extract::DefaultBodyLimit::max(11 * 1024 * 1024)),
+        )
         .route("/api/v1/public/lookup/{code}", get(public::lookup))
         .route("/api/v1/public/submissions", post(public::submit))
         .route(

@@ -2,6 +2,7 @@
 //! and partial updates), on the same `app` services as the JSON API. Every form is protected
 //! against forgery ([`session`]); every refusal is a page that says what to fix.
 
+pub mod counter;
 pub mod officer;
 pub mod portal;
 pub mod session;
@@ -36,10 +37,20 @@ pub fn routes() -> Router<App> {
         .route("/dang-nhap", get(portal::login_form).post(portal::login))
         .route("/dang-xuat", post(portal::logout))
         .route("/can-bo", get(officer::inbox))
+        .route(
+            "/can-bo/tiep-nhan",
+            get(counter::intake_form).post(counter::intake),
+        )
+        .route(
+            "/can-bo/tep",
+            post(counter::upload).layer(axum::extract::DefaultBodyLimit::max(11 * 1024 * 1024)),
+        )
+        .route("/can-bo/ho-so/{id}/phieu", get(counter::receipt))
         .route("/can-bo/ho-so/{id}", get(officer::dossier))
         .route("/can-bo/ho-so/{id}/{action}", post(officer::act))
         .route("/assets/motcua.css", get(css))
         .route("/assets/htmx.min.js", get(htmx))
+        .route("/assets/motcua.js", get(js))
         .layer(axum::middleware::from_fn(session::ensure_csrf_cookie))
 }
 
@@ -54,6 +65,13 @@ async fn htmx() -> Response {
     asset(
         "text/javascript; charset=utf-8",
         include_str!("../../assets/vendor/htmx.min.js"),
+    )
+}
+
+async fn js() -> Response {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/motcua.js"),
     )
 }
 
@@ -91,6 +109,9 @@ impl Chrome {
         let mut nav = vec![("/", "Thủ tục"), ("/tra-cuu", "Tra cứu hồ sơ")];
         let user = viewer.officer().map(|o| {
             nav.push(("/can-bo", "Hồ sơ cần xử lý"));
+            if has_role(o, Role::CounterOfficer) {
+                nav.push(("/can-bo/tiep-nhan", "Tiếp nhận hồ sơ"));
+            }
             format!("{} — {}", o.full_name, roles_text(o))
         });
         Chrome {

@@ -92,6 +92,14 @@ impl Viewer {
         }
     }
 
+    /// Refuses a form whose anti-forgery value is not this page's.
+    pub fn check_csrf(&self, sent: &str) -> Result<(), UiError> {
+        if self.csrf.is_empty() || sent != self.csrf {
+            return Err(forged());
+        }
+        Ok(())
+    }
+
     /// The officer, or a page sending the visitor to the login form.
     pub fn require_officer(&self) -> Result<(&Officer, &Actor), UiError> {
         match &self.actor {
@@ -169,7 +177,15 @@ pub struct Posted {
     pub fields: Fields,
 }
 
-fn same_origin(headers: &HeaderMap) -> bool {
+fn forged() -> UiError {
+    UiError::new(
+        StatusCode::FORBIDDEN,
+        "Biểu mẫu đã hết hạn hoặc không gửi từ trang của hệ thống. Hãy tải lại trang rồi gửi lại.",
+    )
+}
+
+/// A browser sending a form from another site says so in `Origin`.
+pub fn same_origin(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
     };
@@ -188,12 +204,6 @@ impl FromRequest<App> for Posted {
     async fn from_request(req: Request, app: &App) -> Result<Self, UiError> {
         let (mut parts, body) = req.into_parts();
         let viewer = Viewer::from_request_parts(&mut parts, app).await?;
-        let forged = || {
-            UiError::new(
-                StatusCode::FORBIDDEN,
-                "Biểu mẫu đã hết hạn hoặc không gửi từ trang của hệ thống. Hãy tải lại trang rồi gửi lại.",
-            )
-        };
         if !same_origin(&parts.headers) {
             return Err(forged());
         }
@@ -204,10 +214,7 @@ impl FromRequest<App> for Posted {
             UiError::new(StatusCode::BAD_REQUEST, "Biểu mẫu gửi lên không đọc được.")
         })?;
         let fields = Fields(pairs);
-        let sent = fields.get("csrf");
-        if viewer.csrf.is_empty() || sent != viewer.csrf {
-            return Err(forged());
-        }
+        viewer.check_csrf(&fields.get("csrf"))?;
         Ok(Posted { viewer, fields })
     }
 }

@@ -19,7 +19,11 @@ pub struct Browser {
     pub base: String,
     driver: Child,
     profile: PathBuf,
+    _slot: tokio::sync::SemaphorePermit<'static>,
 }
+
+/// At most two browsers at once: CI has two cores, and a starved browser makes waits flaky.
+static SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
 impl Drop for Browser {
     fn drop(&mut self) {
@@ -63,6 +67,7 @@ pub async fn open(t: &TestApp) -> Option<Browser> {
         eprintln!("SKIPPED browser test: {why}");
         return None;
     };
+    let slot = SLOTS.acquire().await.unwrap();
     let port = free_port();
     let child = Command::new(&driver)
         .arg(format!("--port={port}"))
@@ -101,6 +106,7 @@ pub async fn open(t: &TestApp) -> Option<Browser> {
                     base: t.base.clone(),
                     driver: child,
                     profile,
+                    _slot: slot,
                 });
             }
             Err(e) => {
@@ -132,6 +138,22 @@ impl Browser {
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    }
+
+    /// Clicks an element, again if a partial update replaced it meanwhile.
+    pub async fn click(&self, css: &str) {
+        let mut last = String::new();
+        for _ in 0..50 {
+            match self.client.find(Locator::Css(css)).await {
+                Ok(e) => match e.click().await {
+                    Ok(()) => return,
+                    Err(err) => last = err.to_string(),
+                },
+                Err(err) => last = err.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("cannot click {css}: {last}");
     }
 
     pub async fn fill(&self, css: &str, text: &str) {

@@ -1,0 +1,55 @@
+//! Tệp đính kèm qua API — `POST /api/v1/files?name=…` with the file as the body; the answer is
+//! the reference to put in a component's `files`.
+
+use app::App;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::auth::Authed;
+use super::error::{ApiError, ErrorBody};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FileQuery {
+    /// Tên tệp, e.g. `to-khai.pdf`.
+    pub name: String,
+}
+
+/// Tệp đã lưu.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FileView {
+    pub sha256: String,
+    pub name: String,
+    pub size: u64,
+    pub media_type: String,
+}
+
+/// Tải lên bản quét (PDF, JPEG, PNG; tối đa 10 MB).
+#[utoipa::path(
+    post, path = "/api/v1/files", tag = "Tiếp nhận",
+    params(FileQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = FileView), (status = 422, body = ErrorBody), (status = 401, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn upload(
+    State(app): State<App>,
+    Authed(actor): Authed,
+    Query(q): Query<FileQuery>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<FileView>), ApiError> {
+    let r = app.store_file(&actor, &q.name, &body).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(FileView {
+            sha256: r.sha256,
+            name: r.name,
+            size: r.size,
+            media_type: r.media_type,
+        }),
+    ))
+}

@@ -1,0 +1,681 @@
+//! Quầy tiếp nhận (`/can-bo/tiep-nhan`) — the counter officer's intake screen: find the procedure
+//! by typing, enter the applicant, tick the components against the catalogue's checklist, attach
+//! scans, choose how the result goes back, see the fee and the appointment, then receive (and
+//! print the receipt), or give a supplement slip, or refuse. A rejected form comes back with every
+//! value kept and the error next to its field.
+
+use app::App;
+use app::intake::GuidanceRequest;
+use app::search::ProcedureQuery;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::agency::{AgencyId, AgencyKind};
+use domain::dossier::{Dossier, Stage};
+use domain::officer::{Actor, Officer, Role};
+use domain::procedure::ProcedureVersion;
+use domain::unit::Regime;
+use serde::Deserialize;
+
+use super::session::{Fields, Posted, Viewer};
+use super::{Chrome, UiError, day, money, when};
+use crate::api::dto;
+use crate::api::error::ApiError;
+
+/// The service centre where this officer receives dossiers.
+fn centre_of(app: &App, o: &Officer) -> Option<AgencyId> {
+    let tree = app.agencies();
+    o.grants
+        .iter()
+        .find(|g| {
+            g.role == Role::CounterOfficer
+                && tree
+                    .get(&g.agency)
+                    .is_some_and(|a| a.kind == AgencyKind::ServiceCenter)
+        })
+        .map(|g| g.agency.clone())
+}
+
+fn counter_officer<'a>(app: &App, viewer: &'a Viewer) -> Result<(&'a Actor, AgencyId), UiError> {
+    let (o, actor) = viewer.require_officer()?;
+    let centre = centre_of(app, o).ok_or_else(|| {
+        UiError::new(
+            StatusCode::FORBIDDEN,
+            "Chỉ cán bộ Bộ phận Một cửa được tiếp nhận hồ sơ.",
+        )
+    })?;
+    Ok((actor, centre))
+}
+
+/// A procedure to pick.
+pub struct Pick {
+    pub code: String,
+    pub name: String,
+    pub limit: String,
+}
+
+/// A component of the checklist, with what the form sent back.
+pub struct CheckLine {
+    pub id: String,
+    pub name: String,
+    pub form: &'static str,
+    pub copies: u8,
+    pub required: bool,
+    pub ticked: bool,
+    /// Uploaded files: (hidden value, file name, size text).
+    pub files: Vec<(String, String, String)>,
+}
+
+/// A commune to choose in the address.
+pub struct CommuneChoice {
+    pub code: String,
+    pub name: String,
+    /// As written in an address: "Xã Bảo Thắng, Tỉnh Lào Cai".
+    pub full: String,
+}
+
+/// What the preview computed.
+pub struct Preview {
+    pub appointment: String,
+    pub due: String,
+    pub fees: Vec<(String, String)>,
+    pub total: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "intake.html")]
+struct IntakePage {
+    chrome: Chrome,
+    centre: String,
+    q: String,
+    picks: Vec<Pick>,
+    procedure: Option<Pick>,
+    checklist: Vec<CheckLine>,
+    communes: Vec<CommuneChoice>,
+    f: Fields,
+    errors: Vec<(String, String)>,
+    preview: Option<Preview>,
+}
+
+impl IntakePage {
+    /// The error shown next to a field.
+    fn error_for(&self, field: &str) -> String {
+        self.errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.clone())
+            .unwrap_or_default()
+    }
+
+    fn value(&self, field: &str) -> String {
+        self.f.get(field)
+    }
+
+    fn is(&self, field: &str, value: &str) -> bool {
+        self.f.get(field) == value
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct IntakeParams {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    thu_tuc: String,
+}
+
+async fn communes(app: &App, centre: &AgencyId) -> Vec<CommuneChoice> {
+    let tree = app.agencies();
+    let province = tree
+        .all()
+        .find(|a| a.kind == AgencyKind::ProvincialCommittee && tree.is_within(centre, &a.id))
+        .and_then(|a| a.unit.clone());
+    let (Some((Regime::TwoLevel, code)), Ok(dir)) = (province, app.unit_directory().await) else {
+        return Vec::new();
+    };
+    let province_name = dir
+        .get(Regime::TwoLevel, &code)
+        .map(|u| u.name.clone())
+        .unwrap_or_default();
+    let mut out: Vec<CommuneChoice> = dir
+        .children(Regime::TwoLevel, Some(&code))
+        .into_iter()
+        .map(|u| CommuneChoice {
+            code: u.code.clone(),
+            name: u.name.clone(),
+            full: format!("{}, {province_name}", u.name),
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+fn checklist(p: &ProcedureVersion, f: &Fields, fresh: bool) -> Vec<CheckLine> {
+    let ticked = f.all("c");
+    p.components
+        .iter()
+        .map(|c| CheckLine {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            form: c.form.label(),
+            copies: c.copies,
+            required: c.required,
+            ticked: !fresh && ticked.contains(&c.id),
+            files: f
+                .all(&format!("f_{}", c.id))
+                .into_iter()
+                .filter_map(|v| {
+                    let r = file_of(&v)?;
+                    Some((v, r.name, size_text(r.size)))
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn size_text(bytes: u64) -> String {
+    if bytes >= 1_048_576 {
+        format!("{:.1} MB", bytes as f64 / 1_048_576.0)
+    } else {
+        format!("{} KB", bytes.div_ceil(1024))
+    }
+}
+
+/// An uploaded file as the form carries it: "sha256|size|media type|name".
+fn file_of(value: &str) -> Option<dto::FileInput> {
+    let mut parts = value.splitn(4, '|');
+    let sha256 = parts.next()?.to_string();
+    let size = parts.next()?.parse().ok()?;
+    let media_type = parts.next()?.to_string();
+    let name = parts.next()?.to_string();
+    Some(dto::FileInput {
+        sha256,
+        name,
+        size,
+        media_type,
+    })
+}
+
+async fn page(
+    app: &App,
+    viewer: &Viewer,
+    centre: &AgencyId,
+    q: String,
+    code: &str,
+    f: Fields,
+    fresh: bool,
+) -> Result<IntakePage, UiError> {
+    let tree = app.agencies();
+    let centre_name = tree.get(centre).map(|a| a.name.clone()).unwrap_or_default();
+    let committee = tree.committee_of(centre).map(|c| c.id.clone());
+    let chosen = if code.is_empty() {
+        None
+    } else {
+        Some(app.procedure(code).await?)
+    };
+    let picks = if chosen.is_none() {
+        app.search_procedures(&ProcedureQuery {
+            text: q.clone(),
+            agency: committee,
+            limit: 30,
+            ..Default::default()
+        })
+        .await?
+        .iter()
+        .map(|p| Pick {
+            code: p.code.to_string(),
+            name: p.name.clone(),
+            limit: p.limit.to_string(),
+        })
+        .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(IntakePage {
+        chrome: Chrome::new(viewer, "Tiếp nhận hồ sơ", "/can-bo/tiep-nhan"),
+        centre: centre_name,
+        q,
+        picks,
+        checklist: chosen
+            .as_ref()
+            .map(|p| checklist(p, &f, fresh))
+            .unwrap_or_default(),
+        procedure: chosen.map(|p| Pick {
+            code: p.code.to_string(),
+            name: p.name.clone(),
+            limit: p.limit.to_string(),
+        }),
+        communes: communes(app, centre).await,
+        f,
+        errors: Vec::new(),
+        preview: None,
+    })
+}
+
+/// The intake screen: the procedure search, or the form of the chosen procedure.
+pub async fn intake_form(
+    State(app): State<App>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Query(params): Query<IntakeParams>,
+) -> Result<Response, UiError> {
+    let (_, centre) = counter_officer(&app, &viewer)?;
+    let fields = Fields(vec![
+        ("kind".into(), "citizen".into()),
+        ("return_kind".into(), "counter".into()),
+    ]);
+    let p = page(
+        &app,
+        &viewer,
+        &centre,
+        params.q,
+        &params.thu_tuc,
+        fields,
+        true,
+    )
+    .await?;
+    if headers.contains_key("hx-request") {
+        return Ok(PicksPartial { picks: p.picks }.into_response());
+    }
+    Ok(p.into_response())
+}
+
+/// The procedure list alone, while typing.
+#[derive(Template, WebTemplate)]
+#[template(path = "intake_picks.html")]
+struct PicksPartial {
+    picks: Vec<Pick>,
+}
+
+/// Which field an error belongs to, from its code.
+fn field_of(code: &str) -> &'static str {
+    match code {
+        c if c.contains("cccd") || c.contains("id_number") => "id_number",
+        c if c.contains("tax") => "tax_code",
+        c if c.contains("phone") => "phone",
+        c if c.contains("email") => "email",
+        c if c.contains("return") || c == "address_required" => "return_address",
+        c if c.contains("address") => "address_line",
+        c if c.contains("representative") => "representative",
+        c if c.contains("name") => "name",
+        c if c.contains("file") || c.contains("component") => "components",
+        c if c.contains("reason") || c.contains("legal_basis") => "reason",
+        _ => "",
+    }
+}
+
+/// The form's fields as the API's intake body: the same parser decides what is valid.
+fn intake_input(f: &Fields, commune_name: Option<&str>) -> dto::IntakeInput {
+    let line = f.get("address_line");
+    let address = match commune_name {
+        Some(c) if !line.is_empty() => format!("{line}, {c}"),
+        Some(c) => c.to_string(),
+        None => line.clone(),
+    };
+    let components = f
+        .all("c")
+        .into_iter()
+        .map(|id| dto::ComponentInput {
+            files: f
+                .all(&format!("f_{id}"))
+                .iter()
+                .filter_map(|v| file_of(v))
+                .collect(),
+            component: id,
+            copies: 1,
+            form: None,
+            by_data: false,
+        })
+        .collect();
+    dto::IntakeInput {
+        procedure_code: f.get("procedure_code"),
+        receiving: None,
+        applicant: dto::ApplicantInput {
+            kind: f.get("kind"),
+            name: f.get("name"),
+            id_number: f.opt("id_number"),
+            tax_code: f.opt("tax_code"),
+            representative: f.opt("representative"),
+            phone: f.opt("phone"),
+            email: f.opt("email"),
+            address_line: line,
+            commune_code: f.opt("commune_code"),
+            address,
+        },
+        components,
+        return_method: dto::ReturnInput {
+            kind: f.get("return_kind"),
+            address: f.opt("return_address"),
+        },
+        fee_exemption: f.opt("fee_exemption"),
+        helped_at: None,
+    }
+}
+
+pub async fn intake(State(app): State<App>, posted: Posted) -> Result<Response, UiError> {
+    let viewer = &posted.viewer;
+    let (actor, centre) = counter_officer(&app, viewer)?;
+    let f = posted.fields.clone();
+    let code = f.get("procedure_code");
+    let mut p = page(
+        &app,
+        viewer,
+        &centre,
+        String::new(),
+        &code,
+        f.clone(),
+        false,
+    )
+    .await?;
+    let commune_name = p
+        .communes
+        .iter()
+        .find(|c| c.code == f.get("commune_code"))
+        .map(|c| c.full.clone());
+    match run_intake(&app, viewer, actor, &f, commune_name.as_deref(), &mut p).await {
+        Ok(Some(done)) => Ok(done),
+        Ok(None) => Ok(p.into_response()),
+        Err(e) => {
+            let (status, code, message) = (e.status, e.body.code, e.body.message);
+            p.errors.push((field_of(&code).to_string(), message));
+            Ok((status, p).into_response())
+        }
+    }
+}
+
+/// Runs what the pressed button asks: a response when done, `None` to show the page again
+/// (with the preview filled in).
+async fn run_intake(
+    app: &App,
+    viewer: &Viewer,
+    actor: &Actor,
+    f: &Fields,
+    commune_name: Option<&str>,
+    p: &mut IntakePage,
+) -> Result<Option<Response>, ApiError> {
+    let input = intake_input(f, commune_name);
+    match f.get("do").as_str() {
+        "bo-sung" => {
+            // Not received: the supplement slip lists what is missing (ND 61/2018 Art. 15(2)).
+            let missing: Vec<String> = p
+                .checklist
+                .iter()
+                .filter(|c| c.required && !c.ticked)
+                .map(|c| c.name.clone())
+                .chain(f.opt("missing_note"))
+                .collect();
+            if missing.is_empty() {
+                return Err(ApiError::unprocessable(
+                    "nothing_missing",
+                    "Mọi thành phần bắt buộc đã có: hãy tiếp nhận hồ sơ, hoặc ghi thêm nội dung cần bổ sung.",
+                ));
+            }
+            let name = vntext::clean(&f.get("name"));
+            if name.is_empty() {
+                return Err(ApiError::unprocessable(
+                    "invalid_name",
+                    "Ghi tên người nộp để lập phiếu.",
+                ));
+            }
+            let record = app
+                .log_guidance(
+                    actor,
+                    GuidanceRequest {
+                        agency: None,
+                        channel: "counter".into(),
+                        applicant_name: name,
+                        contact: f.opt("phone"),
+                        procedure: Some(domain::ids::ProcedureCode::parse(
+                            &f.get("procedure_code"),
+                        )?),
+                        content: "Hồ sơ chưa đầy đủ; đề nghị bổ sung, hoàn thiện các giấy tờ sau."
+                            .into(),
+                        missing,
+                    },
+                )
+                .await?;
+            let slip = SupplementSlip {
+                chrome: Chrome::new(viewer, "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ", ""),
+                centre: p.centre.clone(),
+                at: when(record.at),
+                officer: record.officer_name,
+                applicant: record.applicant_name,
+                procedure: record.procedure_name.unwrap_or_default(),
+                missing: record.missing,
+            };
+            Ok(Some(slip.into_response()))
+        }
+        "tu-choi" => {
+            let reason = f.get("reason");
+            let basis = f.get("legal_basis");
+            if reason.is_empty() || basis.is_empty() {
+                return Err(ApiError::unprocessable(
+                    "reason_required",
+                    "Từ chối tiếp nhận cần ghi lý do và căn cứ pháp lý.",
+                ));
+            }
+            let d = app
+                .refuse_at_counter(actor, input.parse()?, reason, basis)
+                .await?;
+            Ok(Some(
+                Redirect::to(&format!("/can-bo/ho-so/{}/phieu", d.id.0)).into_response(),
+            ))
+        }
+        "tiep-nhan" => {
+            let d = app.receive_at_counter(actor, input.parse()?).await?;
+            Ok(Some(
+                Redirect::to(&format!("/can-bo/ho-so/{}/phieu", d.id.0)).into_response(),
+            ))
+        }
+        _ => {
+            let d = app.preview_intake(actor, input.parse()?).await?;
+            p.preview = Some(preview_of(&d));
+            Ok(None)
+        }
+    }
+}
+
+fn preview_of(d: &Dossier) -> Preview {
+    let total: i64 = d.fees.iter().map(|l| l.amount).sum();
+    Preview {
+        appointment: d.appointment.map(when).unwrap_or_else(|| "Trả ngay".into()),
+        due: d.due.map(when).unwrap_or_default(),
+        fees: d
+            .fees
+            .iter()
+            .map(|l| (l.name.clone(), money(l.amount)))
+            .collect(),
+        total: money(total),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "supplement_slip.html")]
+struct SupplementSlip {
+    chrome: Chrome,
+    centre: String,
+    at: String,
+    officer: String,
+    applicant: String,
+    procedure: String,
+    missing: Vec<String>,
+}
+
+/// Giấy tiếp nhận hồ sơ và hẹn trả kết quả, or Phiếu từ chối tiếp nhận — printable.
+#[derive(Template, WebTemplate)]
+#[template(path = "receipt.html")]
+struct Receipt {
+    chrome: Chrome,
+    refused: bool,
+    centre: String,
+    code: String,
+    applicant: String,
+    id_number: String,
+    address: String,
+    phone: String,
+    procedure: String,
+    received: String,
+    appointment: String,
+    components: Vec<(String, &'static str, u8)>,
+    return_method: String,
+    fees: Vec<(String, String)>,
+    officer: String,
+    reason: String,
+    legal_basis: String,
+    id: String,
+}
+
+pub async fn receipt(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let (_, actor) = viewer.require_officer()?;
+    let id = uuid::Uuid::parse_str(&id)
+        .map_err(|_| UiError::new(StatusCode::NOT_FOUND, "Không tìm thấy hồ sơ."))?;
+    let detail = app
+        .dossier_detail(actor, domain::dossier::DossierId(id), None)
+        .await?;
+    let d = &detail.dossier;
+    let tree = app.agencies();
+    let officer = detail
+        .events
+        .first()
+        .map(|e| e.actor.name.clone())
+        .unwrap_or_default();
+    let refused = d.stage == Stage::RefusedAtIntake;
+    let (reason, legal_basis) = d
+        .refusal
+        .as_ref()
+        .map(|r| (r.reason.clone(), r.legal_basis.clone()))
+        .unwrap_or_default();
+    let page = Receipt {
+        chrome: Chrome::new(
+            &viewer,
+            if refused {
+                "Phiếu từ chối tiếp nhận giải quyết hồ sơ"
+            } else {
+                "Giấy tiếp nhận hồ sơ và hẹn trả kết quả"
+            },
+            "",
+        ),
+        refused,
+        centre: tree
+            .get(&d.receiving)
+            .map(|a| a.name.clone())
+            .unwrap_or_default(),
+        code: d.code.to_string(),
+        applicant: d.applicant.display_name().to_string(),
+        id_number: d.applicant.id_number().to_string(),
+        address: d.applicant.address().text.clone(),
+        phone: d
+            .applicant
+            .phone()
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        procedure: d.procedure.name.clone(),
+        received: d
+            .received_at
+            .or(Some(d.opened_at))
+            .map(when)
+            .unwrap_or_default(),
+        appointment: d.appointment.map(day).unwrap_or_default(),
+        components: d
+            .components
+            .iter()
+            .map(|c| (c.name.clone(), c.form.label(), c.copies))
+            .collect(),
+        return_method: d.return_method.label().to_string(),
+        fees: d
+            .fees
+            .iter()
+            .map(|l| (l.name.clone(), money(l.amount)))
+            .collect(),
+        officer,
+        reason,
+        legal_basis,
+        id: d.id.0.to_string(),
+    };
+    Ok(page.into_response())
+}
+
+/// `POST /can-bo/tep`: one scan, checked and stored; answers with the line to show under the
+/// component (and the hidden value the intake form sends back).
+pub async fn upload(
+    State(app): State<App>,
+    viewer: Viewer,
+    Query(params): Query<UploadParams>,
+    mut multipart: Multipart,
+) -> Result<Response, UiError> {
+    let (_, actor) = viewer.require_officer()?;
+    let mut csrf = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or_default().to_string();
+                let bytes = field.bytes().await.map_err(|_| {
+                    UiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "Tệp quá lớn hoặc bị ngắt khi tải lên.",
+                    )
+                })?;
+                if !name.is_empty() {
+                    file = Some((name, bytes.to_vec()));
+                }
+            }
+            _ => {}
+        }
+    }
+    viewer.check_csrf(&csrf)?;
+    let Some((name, bytes)) = file else {
+        return Err(UiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Chưa chọn tệp.",
+        ));
+    };
+    let component = params.thanh_phan;
+    match app.store_file(actor, &name, &bytes).await {
+        Ok(r) => Ok(UploadedLine {
+            field: format!("f_{component}"),
+            value: format!("{}|{}|{}|{}", r.sha256, r.size, r.media_type, r.name),
+            name: r.name,
+            size: size_text(r.size),
+        }
+        .into_response()),
+        Err(e) => {
+            let e = UiError::from(e);
+            Ok((StatusCode::OK, UploadRefused { message: e.message }).into_response())
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct UploadParams {
+    #[serde(default)]
+    thanh_phan: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(
+    source = r#"<li class="file-line">{{ name }} ({{ size }}) <input type="hidden" name="{{ field }}" value="{{ value }}"> <button type="button" class="link-dark" onclick="this.closest('li').remove()">Bỏ tệp</button></li>"#,
+    ext = "html"
+)]
+struct UploadedLine {
+    field: String,
+    value: String,
+    name: String,
+    size: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(
+    source = r#"<li class="field-error" role="alert">{{ message }}</li>"#,
+    ext = "html"
+)]
+struct UploadRefused {
+    message: String,
+}
