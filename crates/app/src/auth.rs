@@ -19,8 +19,21 @@ pub struct Session {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A fresh random session token (32 bytes, hex).
+pub(crate) fn new_token() -> Result<String, AppError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|_| {
+        AppError::new(
+            ErrorKind::Internal,
+            "internal",
+            "Không tạo được phiên đăng nhập.",
+        )
+    })?;
+    Ok(hex::encode(bytes))
+}
+
 /// SHA-256 of a session token, as stored.
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -48,6 +61,19 @@ impl App {
             })
     }
 
+    /// Whether a password matches its stored hash (on a blocking thread: Argon2 is slow).
+    pub(crate) async fn verify_password(&self, hash: &str, password: &str) -> bool {
+        let argon = self.argon2();
+        let (hash, password) = (hash.to_string(), password.to_string());
+        tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&hash)
+                .map(|parsed| argon.verify_password(password.as_bytes(), &parsed).is_ok())
+                .unwrap_or(false)
+        })
+        .await
+        .expect("verification task")
+    }
+
     /// Creates an officer account.
     pub async fn add_officer(&self, officer: &Officer, password: &str) -> Result<(), AppError> {
         let app = self.clone();
@@ -71,27 +97,11 @@ impl App {
         let Some((officer, hash)) = self.db.officer_by_username(username.trim()).await? else {
             return Err(refused());
         };
-        let argon = self.argon2();
-        let password = password.to_string();
-        let ok = tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&hash)
-                .map(|parsed| argon.verify_password(password.as_bytes(), &parsed).is_ok())
-                .unwrap_or(false)
-        })
-        .await
-        .expect("verification task");
+        let ok = self.verify_password(&hash, password).await;
         if !ok || !officer.active {
             return Err(refused());
         }
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|_| {
-            AppError::new(
-                ErrorKind::Internal,
-                "internal",
-                "Không tạo được phiên đăng nhập.",
-            )
-        })?;
-        let token = hex::encode(bytes);
+        let token = new_token()?;
         let now = self.now();
         let expires_at = now + Duration::hours(self.settings.session_hours);
         self.db
@@ -118,9 +128,20 @@ impl App {
             .ok_or_else(AppError::unauthenticated)
     }
 
-    /// Ends a session.
+    /// The officer or citizen behind a browser session.
+    pub async fn visitor(&self, token: &str) -> Result<Actor, AppError> {
+        match self.actor(token).await {
+            Err(e) if e.kind == ErrorKind::Unauthenticated => self.citizen_actor(token).await,
+            other => other,
+        }
+    }
+
+    /// Ends a session (an officer's or a citizen's).
     pub async fn logout(&self, token: &str) -> Result<(), AppError> {
-        self.db.close_session(&token_hash(token)).await?;
+        let hash = token_hash(token);
+        if !self.db.close_session(&hash).await? {
+            self.db.close_citizen_session(&hash).await?;
+        }
         Ok(())
     }
 }

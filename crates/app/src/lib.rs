@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod citizens;
 pub mod demo;
 mod error;
 pub mod files;

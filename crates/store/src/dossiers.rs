@@ -112,6 +112,8 @@ pub struct DossierFilter {
     pub current_unit: Option<String>,
     pub assignee: Option<String>,
     pub procedure_code: Option<String>,
+    /// The applicant's personal id number or tax code (a citizen's own dossiers).
+    pub applicant_id: Option<String>,
     pub due_from: Option<DateTime<Utc>>,
     pub due_to: Option<DateTime<Utc>>,
     pub received_from: Option<DateTime<Utc>>,
@@ -336,6 +338,7 @@ impl Db {
                 ("current_unit", &f.current_unit),
                 ("assignee", &f.assignee),
                 ("procedure_code", &f.procedure_code),
+                ("applicant_id", &f.applicant_id),
             ] {
                 if let Some(v) = value {
                     q.push(" AND ")

@@ -10,6 +10,7 @@
 mod accounts;
 mod attachments;
 mod catalog;
+mod citizens;
 mod dossiers;
 mod guidance;
 mod writer;
@@ -31,6 +32,7 @@ fn from_key<T: serde::de::DeserializeOwned>(name: String) -> Result<T> {
 }
 
 pub use attachments::Attachment;
+pub use citizens::{CitizenAccount, StoredRating};
 pub use dossiers::{
     Change, DossierFilter, DossierPage, DossierRow, Opening, Order, PublicView, SEARCH_COUNT_LIMIT,
     Totals, rebuild_all, verify_chain,

@@ -208,6 +208,130 @@ async fn a_dossier_goes_from_counter_to_return_and_the_citizen_sees_it() {
         !page.contains("Nguyễn Thị Hằng"),
         "the public lookup shows no personal data: {page}"
     );
+
+    // The applicant, with a citizen account, rates the service once.
+    t.app
+        .register_citizen(&app::citizens::Registration {
+            name: "Nguyễn Thị Hằng".into(),
+            id_number: "010190012345".into(),
+            phone: "0912345678".into(),
+            email: String::new(),
+            password: PASSWORD.into(),
+        })
+        .await
+        .unwrap();
+    b.login_as_citizen("010190012345").await;
+    b.wait_text(&code).await;
+    b.goto(&format!("/ho-so-cua-toi/{code}")).await;
+    b.wait_text("Đánh giá việc giải quyết hồ sơ").await;
+    for (question, score) in [
+        ("contacts", 2),
+        ("agencies", 1),
+        ("publication", 2),
+        ("attitude", 2),
+    ] {
+        b.click(&format!("input[name={question}][value='{score}']"))
+            .await;
+    }
+    b.click("input[name=satisfied][value=co]").await;
+    b.fill("#comment", "Cán bộ hướng dẫn tận tình.").await;
+    b.click("form[action$='/danh-gia'] button").await;
+    b.wait_text("Cảm ơn ông/bà đã đánh giá.").await;
+    assert!(!b.text().await.contains("Gửi đánh giá"), "rated once only");
+    assert!(t.app.is_rated(stored_id).await.unwrap());
+    b.close().await;
+}
+
+#[tokio::test]
+async fn an_online_dossier_is_completed_by_the_citizen_and_then_received() {
+    let t = spawn().await;
+    let Some(b) = browser::open(&t).await else {
+        return;
+    };
+    let files = std::env::temp_dir().join(format!("motcua-online-{}", std::process::id()));
+    std::fs::create_dir_all(&files).unwrap();
+
+    // A citizen opens an account and submits a birth registration online.
+    b.goto("/dang-ky").await;
+    b.fill("#name", "Vàng Thị Dợ").await;
+    b.fill("#id_number", "010190054321").await;
+    b.fill("#phone", "0987654321").await;
+    b.fill("#password", PASSWORD).await;
+    b.fill("#password2", PASSWORD).await;
+    b.click("main form button").await;
+    b.wait_text("Hồ sơ của tôi").await;
+    b.goto("/thu-tuc/1.001193").await;
+    b.click("a[href='/thu-tuc/1.001193/nop']").await;
+    b.wait_text("Nộp hồ sơ trực tuyến").await;
+    let form = b.find("main form").await;
+    b.submit_fields(
+        &form,
+        &[
+            ("receiving", "lao-cai.bao-thang.mot-cua"),
+            ("address_line", "Thôn Cốc Sâm, xã Bảo Thắng, tỉnh Lào Cai"),
+        ],
+    )
+    .await;
+    for part in ["to-khai", "giay-to-tuy-than"] {
+        b.click(&format!("input[name=c][value='{part}']")).await;
+    }
+    b.find("#tep-to-khai")
+        .await
+        .send_keys(&scan(&files, "to-khai.pdf").display().to_string())
+        .await
+        .unwrap();
+    b.wait_text("to-khai.pdf").await;
+    b.click("main form button[type=submit]").await;
+    b.wait_text("Hồ sơ của tôi ›").await;
+    let code = b.find("dd.code").await.text().await.unwrap();
+
+    // The counter finds the birth certificate missing and asks for it, once and completely.
+    b.logout().await;
+    b.login("motcua.baothang").await;
+    b.wait_text(&code).await;
+    b.click("table.inbox a").await;
+    let form = b.action("Hướng dẫn bổ sung (một lần)").await;
+    b.submit(
+        &form,
+        &[
+            ("items", "Giấy chứng sinh do cơ sở y tế cấp"),
+            ("reason", "Hồ sơ thiếu giấy chứng sinh."),
+        ],
+    )
+    .await;
+    b.wait_text("Đã thực hiện: Hướng dẫn bổ sung (một lần).")
+        .await;
+    b.logout().await;
+
+    // The citizen sends it on the same dossier.
+    b.login_as_citizen("010190054321").await;
+    b.wait_text("Cần nộp bổ sung").await;
+    b.goto(&format!("/ho-so-cua-toi/{code}")).await;
+    b.wait_text("Giấy chứng sinh do cơ sở y tế cấp").await;
+    b.click("input[name=c][value='giay-chung-sinh']").await;
+    b.find("#tep-giay-chung-sinh")
+        .await
+        .send_keys(&scan(&files, "giay-chung-sinh.pdf").display().to_string())
+        .await
+        .unwrap();
+    b.wait_text("giay-chung-sinh.pdf").await;
+    b.click("form[action$='/bo-sung'] button[type=submit]")
+        .await;
+    b.wait_text("Đã nộp bổ sung.").await;
+    b.logout().await;
+
+    // The counter receives it: the citizen sees it received, with an appointment.
+    b.login("motcua.baothang").await;
+    b.wait_text(&code).await;
+    b.click("table.inbox a").await;
+    let form = b.action("Tiếp nhận hồ sơ trực tuyến").await;
+    b.submit(&form, &[]).await;
+    b.wait_text("Đã thực hiện: Tiếp nhận hồ sơ trực tuyến.")
+        .await;
+    b.logout().await;
+    b.goto(&format!("/tra-cuu?ma={code}")).await;
+    b.wait_text("Được tiếp nhận").await;
+    let _ = std::fs::remove_dir_all(&files);
     b.close().await;
 }
 

@@ -560,6 +560,7 @@ pub async fn list(
         current_unit: q.unit,
         assignee,
         procedure_code: q.procedure,
+        applicant_id: None,
         due_from: when("due_from", &q.due_from)?,
         due_to: when("due_to", &q.due_to)?,
         received_from: when("received_from", &q.received_from)?,

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use domain::agency::{AgencyId, AgencyKind};
 use domain::dossier::{Dossier, Stage};
 use domain::officer::{Actor, Officer, Role};
-use domain::procedure::ProcedureVersion;
+use domain::procedure::Component;
 use domain::unit::Regime;
 use serde::Deserialize;
 
@@ -152,9 +152,10 @@ async fn communes(app: &App, centre: &AgencyId) -> Vec<CommuneChoice> {
     out
 }
 
-fn checklist(p: &ProcedureVersion, f: &Fields, fresh: bool) -> Vec<CheckLine> {
+/// The checklist of components, ticked and with files as the form sent them (none when `fresh`).
+pub(super) fn checklist(components: &[Component], f: &Fields, fresh: bool) -> Vec<CheckLine> {
     let ticked = f.all("c");
-    p.components
+    components
         .iter()
         .map(|c| CheckLine {
             id: c.id.clone(),
@@ -240,7 +241,7 @@ async fn page(
         picks,
         checklist: chosen
             .as_ref()
-            .map(|p| checklist(p, &f, fresh))
+            .map(|p| checklist(&p.components, &f, fresh))
             .unwrap_or_default(),
         procedure: chosen.map(|p| Pick {
             code: p.code.to_string(),
@@ -307,7 +308,7 @@ fn field_of(code: &str) -> &'static str {
 }
 
 /// The form's fields as the API's intake body: the same parser decides what is valid.
-fn intake_input(f: &Fields, commune_name: Option<&str>) -> dto::IntakeInput {
+pub(super) fn intake_input(f: &Fields, commune_name: Option<&str>) -> dto::IntakeInput {
     let line = f.get("address_line");
     let address = match commune_name {
         Some(c) if !line.is_empty() => format!("{line}, {c}"),
@@ -601,7 +602,7 @@ pub async fn receipt(
     Ok(page.into_response())
 }
 
-/// `POST /can-bo/tep`: one scan, checked and stored; answers with the line to show under the
+/// `POST /tep`: one scan (an officer's at the counter, or a citizen's online), checked and stored; answers with the line to show under the
 /// component (and the hidden value the intake form sends back).
 pub async fn upload(
     State(app): State<App>,
@@ -609,7 +610,7 @@ pub async fn upload(
     Query(params): Query<UploadParams>,
     mut multipart: Multipart,
 ) -> Result<Response, UiError> {
-    let (_, actor) = viewer.require_officer()?;
+    let actor = viewer.actor.as_ref().ok_or_else(UiError::login_required)?;
     let mut csrf = String::new();
     let mut file: Option<(String, Vec<u8>)> = None;
     while let Ok(Some(field)) = multipart.next_field().await {

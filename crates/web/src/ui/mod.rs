@@ -2,6 +2,7 @@
 //! and partial updates), on the same `app` services as the JSON API. Every form is protected
 //! against forgery ([`session`]); every refusal is a page that says what to fix.
 
+pub mod citizen;
 pub mod counter;
 pub mod officer;
 pub mod portal;
@@ -15,7 +16,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
-use domain::officer::{Officer, Role};
+use domain::officer::{Actor, Officer, Role};
 
 use crate::api::error::ApiError;
 use session::Viewer;
@@ -42,8 +43,20 @@ pub fn routes() -> Router<App> {
             get(counter::intake_form).post(counter::intake),
         )
         .route(
-            "/can-bo/tep",
+            "/tep",
             post(counter::upload).layer(axum::extract::DefaultBodyLimit::max(11 * 1024 * 1024)),
+        )
+        .route(
+            "/dang-ky",
+            get(citizen::register_form).post(citizen::register),
+        )
+        .route("/ho-so-cua-toi", get(citizen::my_dossiers))
+        .route("/ho-so-cua-toi/{code}", get(citizen::my_dossier))
+        .route("/ho-so-cua-toi/{code}/bo-sung", post(citizen::supplement))
+        .route("/ho-so-cua-toi/{code}/danh-gia", post(citizen::rate))
+        .route(
+            "/thu-tuc/{code}/nop",
+            get(citizen::submit_form).post(citizen::submit),
         )
         .route("/can-bo/ho-so/{id}/phieu", get(counter::receipt))
         .route("/can-bo/ho-so/{id}", get(officer::dossier))
@@ -107,13 +120,20 @@ pub struct Chrome {
 impl Chrome {
     pub fn new(viewer: &Viewer, title: impl Into<String>, here: &str) -> Self {
         let mut nav = vec![("/", "Thủ tục"), ("/tra-cuu", "Tra cứu hồ sơ")];
-        let user = viewer.officer().map(|o| {
-            nav.push(("/can-bo", "Hồ sơ cần xử lý"));
-            if has_role(o, Role::CounterOfficer) {
-                nav.push(("/can-bo/tiep-nhan", "Tiếp nhận hồ sơ"));
+        let user = match &viewer.actor {
+            Some(Actor::Officer(o)) => {
+                nav.push(("/can-bo", "Hồ sơ cần xử lý"));
+                if has_role(o, Role::CounterOfficer) {
+                    nav.push(("/can-bo/tiep-nhan", "Tiếp nhận hồ sơ"));
+                }
+                Some(format!("{} — {}", o.full_name, roles_text(o)))
             }
-            format!("{} — {}", o.full_name, roles_text(o))
-        });
+            Some(Actor::Citizen { name, .. }) => {
+                nav.push(("/ho-so-cua-toi", "Hồ sơ của tôi"));
+                Some(format!("{name} — Công dân"))
+            }
+            _ => None,
+        };
         Chrome {
             title: title.into(),
             org: viewer.org.clone(),

@@ -151,6 +151,7 @@ struct ProcedurePage {
     forms: Vec<String>,
     uncertain: Vec<String>,
     anywhere: bool,
+    online: bool,
 }
 
 pub async fn procedure(
@@ -203,6 +204,7 @@ pub async fn procedure(
         forms: v.forms.clone(),
         uncertain: v.uncertain.clone(),
         anywhere: v.anywhere,
+        online: v.online != domain::procedure::OnlineKind::None,
     };
     Ok(page.into_response())
 }
@@ -315,8 +317,12 @@ pub async fn login_form(
     Extension(ui): Extension<UiOptions>,
     viewer: Viewer,
 ) -> Response {
-    if viewer.officer().is_some() {
-        return Redirect::to("/can-bo").into_response();
+    match &viewer.actor {
+        Some(domain::officer::Actor::Officer(_)) => return Redirect::to("/can-bo").into_response(),
+        Some(domain::officer::Actor::Citizen { .. }) => {
+            return Redirect::to("/ho-so-cua-toi").into_response();
+        }
+        _ => {}
     }
     login_page(&app, &viewer, &ui, String::new(), String::new()).into_response()
 }
@@ -339,12 +345,19 @@ pub async fn login(
         );
         return (StatusCode::UNPROCESSABLE_ENTITY, page).into_response();
     }
-    match app.login(&username, &password).await {
-        Ok(session) => (
-            start_session(session.token, &headers),
-            Redirect::to("/can-bo"),
-        )
-            .into_response(),
+    // Twelve digits are a citizen's personal id number; anything else an officer's user name.
+    let citizen = username.len() == 12 && username.bytes().all(|b| b.is_ascii_digit());
+    let logged_in = if citizen {
+        app.login_citizen(&username, &password)
+            .await
+            .map(|s| (s.token, "/ho-so-cua-toi"))
+    } else {
+        app.login(&username, &password)
+            .await
+            .map(|s| (s.token, "/can-bo"))
+    };
+    match logged_in {
+        Ok((token, home)) => (start_session(token, &headers), Redirect::to(home)).into_response(),
         Err(e) => {
             let e = UiError::from(e);
             let status = if e.status == StatusCode::SEE_OTHER {
@@ -353,7 +366,11 @@ pub async fn login(
                 e.status
             };
             let message = if status == StatusCode::UNAUTHORIZED {
-                "Sai tên đăng nhập hoặc mật khẩu.".to_string()
+                if citizen {
+                    "Sai số định danh hoặc mật khẩu.".to_string()
+                } else {
+                    "Sai tên đăng nhập hoặc mật khẩu.".to_string()
+                }
             } else {
                 e.message
             };

@@ -220,6 +220,18 @@ impl Browser {
         self.wait_text("Hồ sơ cần xử lý").await;
     }
 
+    pub async fn login_as_citizen(&self, id_number: &str) {
+        self.goto("/dang-nhap").await;
+        self.fill("#username", id_number).await;
+        self.fill("#password", PASSWORD).await;
+        self.find("main form button[type=submit]")
+            .await
+            .click()
+            .await
+            .unwrap();
+        self.wait_text("Hồ sơ của tôi").await;
+    }
+
     pub async fn logout(&self) {
         self.find("header form button").await.click().await.unwrap();
         self.find("#q").await;
@@ -246,6 +258,17 @@ impl Browser {
 
     /// Fills fields of a form by name (selects by value) and submits it.
     pub async fn submit(&self, form: &Element, fields: &[(&str, &str)]) {
+        self.submit_fields(form, fields).await;
+        form.find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Fills fields of a form by name (selects by value), without submitting.
+    pub async fn submit_fields(&self, form: &Element, fields: &[(&str, &str)]) {
         for (name, value) in fields {
             let field = form
                 .find(Locator::Css(&format!("[name={name}]")))
@@ -266,12 +289,6 @@ impl Browser {
                 field.send_keys(value).await.unwrap();
             }
         }
-        form.find(Locator::Css("button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
     }
 
     /// Saves a PNG of the page.

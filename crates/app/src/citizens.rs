@@ -1,0 +1,204 @@
+//! Công dân — citizens' own accounts on the portal (keyed by the personal id number), their
+//! dossiers, and their rating of a dossier once its result is returned (kept without their
+//! identity, shown only in aggregate: ND 61/2018 Art. 27).
+
+use chrono::{DateTime, Duration, Utc};
+use domain::dossier::{DossierId, Stage};
+use domain::ids::{Cccd, Email, PersonName, PhoneNumber};
+use domain::officer::Actor;
+use domain::rating::Rating;
+use store::{CitizenAccount, DossierFilter, DossierRow, Order, StoredRating};
+
+use crate::auth::{new_token, token_hash};
+use crate::{App, AppError, ErrorKind};
+
+/// What a citizen gives to open an account.
+#[derive(Debug, Clone, Default)]
+pub struct Registration {
+    pub name: String,
+    pub id_number: String,
+    pub phone: String,
+    pub email: String,
+    pub password: String,
+}
+
+/// A citizen's login.
+#[derive(Debug, Clone)]
+pub struct CitizenSession {
+    pub token: String,
+    pub citizen: CitizenAccount,
+    pub expires_at: DateTime<Utc>,
+}
+
+impl App {
+    /// Opens a citizen account, every field checked.
+    pub async fn register_citizen(&self, r: &Registration) -> Result<CitizenAccount, AppError> {
+        let name = PersonName::parse(&r.name)?;
+        let id_number = Cccd::parse(&r.id_number)?;
+        let phone = Some(r.phone.trim())
+            .filter(|p| !p.is_empty())
+            .map(PhoneNumber::parse)
+            .transpose()?;
+        let email = Some(r.email.trim())
+            .filter(|e| !e.is_empty())
+            .map(Email::parse)
+            .transpose()?;
+        let hash = {
+            let app = self.clone();
+            let password = r.password.clone();
+            tokio::task::spawn_blocking(move || app.hash_password(&password))
+                .await
+                .expect("hashing task")?
+        };
+        let account = CitizenAccount {
+            id_number: id_number.as_str().to_string(),
+            name: name.to_string(),
+            phone: phone.map(|p| p.to_string()),
+            email: email.map(|e| e.to_string()),
+        };
+        self.db
+            .add_citizen(&account, &hash, self.now().timestamp_millis())
+            .await
+            .map_err(|e| match e {
+                store::StoreError::Duplicate(_) => AppError::new(
+                    ErrorKind::Conflict,
+                    "account_exists",
+                    "Số định danh này đã có tài khoản; hãy đăng nhập.",
+                ),
+                other => other.into(),
+            })?;
+        Ok(account)
+    }
+
+    /// Logs a citizen in by id number and password.
+    pub async fn login_citizen(
+        &self,
+        id_number: &str,
+        password: &str,
+    ) -> Result<CitizenSession, AppError> {
+        let refused = || {
+            AppError::new(
+                ErrorKind::Unauthenticated,
+                "bad_credentials",
+                "Sai số định danh hoặc mật khẩu.",
+            )
+        };
+        let Some((citizen, hash)) = self.db.citizen(id_number.trim()).await? else {
+            return Err(refused());
+        };
+        if !self.verify_password(&hash, password).await {
+            return Err(refused());
+        }
+        let token = new_token()?;
+        let now = self.now();
+        let expires_at = now + Duration::hours(self.settings.session_hours);
+        self.db
+            .open_citizen_session(
+                &token_hash(&token),
+                &citizen.id_number,
+                now.timestamp_millis(),
+                expires_at.timestamp_millis(),
+            )
+            .await?;
+        Ok(CitizenSession {
+            token,
+            citizen,
+            expires_at,
+        })
+    }
+
+    /// The citizen behind a session token.
+    pub(crate) async fn citizen_actor(&self, token: &str) -> Result<Actor, AppError> {
+        let c = self
+            .db
+            .session_citizen(&token_hash(token), self.now().timestamp_millis())
+            .await?
+            .ok_or_else(AppError::unauthenticated)?;
+        Ok(Actor::Citizen {
+            name: PersonName::parse(&c.name)?,
+            id_number: Some(Cccd::parse(&c.id_number)?),
+        })
+    }
+
+    /// Hồ sơ của tôi — the dossiers a citizen applied for, newest first.
+    pub async fn my_dossiers(&self, actor: &Actor) -> Result<Vec<DossierRow>, AppError> {
+        let Actor::Citizen {
+            id_number: Some(id),
+            ..
+        } = actor
+        else {
+            return Err(AppError::unauthenticated());
+        };
+        Ok(self
+            .db
+            .list_dossiers(&DossierFilter {
+                applicant_id: Some(id.as_str().to_string()),
+                order: Order::LatestFirst,
+                limit: 200,
+                ..Default::default()
+            })
+            .await?
+            .rows)
+    }
+
+    /// Whether the applicant has rated this dossier.
+    pub async fn is_rated(&self, id: DossierId) -> Result<bool, AppError> {
+        Ok(self.db.rated(id.0).await?)
+    }
+
+    /// Đánh giá: the applicant rates a dossier once its result has been returned.
+    pub async fn rate(
+        &self,
+        actor: &Actor,
+        id: DossierId,
+        rating: Rating,
+        comment: &str,
+    ) -> Result<(), AppError> {
+        rating.validate()?;
+        let comment = vntext::clean(comment);
+        if comment.chars().count() > 2000 {
+            return Err(AppError::invalid(
+                "comment_too_long",
+                "Ý kiến tối đa 2.000 ký tự.",
+            ));
+        }
+        let d = self
+            .db
+            .dossier(id)
+            .await?
+            .ok_or_else(|| AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ."))?;
+        let own = matches!(actor, Actor::Citizen { id_number: Some(n), .. } if n.as_str() == d.applicant.id_number());
+        if !own {
+            return Err(AppError::new(
+                ErrorKind::Forbidden,
+                "forbidden",
+                "Chỉ người nộp hồ sơ được đánh giá.",
+            ));
+        }
+        if d.stage != Stage::Returned {
+            return Err(AppError::new(
+                ErrorKind::Rule,
+                "not_returned",
+                "Đánh giá sau khi đã nhận kết quả.",
+            ));
+        }
+        self.db
+            .put_rating(&StoredRating {
+                dossier: id.0,
+                receiving: d.receiving.to_string(),
+                rated_ms: self.now().timestamp_millis(),
+                satisfied: rating.satisfied,
+                answers: serde_json::to_string(&rating).expect("rating serialises"),
+                comment,
+            })
+            .await
+            .map_err(|e| match e {
+                store::StoreError::Duplicate(_) => AppError::new(
+                    ErrorKind::Rule,
+                    "already_rated",
+                    "Hồ sơ này đã được đánh giá.",
+                ),
+                other => other.into(),
+            })
+    }
+}

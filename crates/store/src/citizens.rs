@@ -1,0 +1,175 @@
+//! Tài khoản công dân và đánh giá — citizens' portal accounts with their sessions (token hashes
+//! only), and the ratings they give, kept without their identity.
+
+use sqlx::Row;
+
+use crate::{Db, Result, StoreError};
+
+/// A citizen's account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CitizenAccount {
+    pub id_number: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// A rating as stored: which dossier and centre, when, satisfied or not, the answers (JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRating {
+    pub dossier: uuid::Uuid,
+    pub receiving: String,
+    pub rated_ms: i64,
+    pub satisfied: bool,
+    pub answers: String,
+    pub comment: String,
+}
+
+impl Db {
+    /// Creates a citizen account; a second account for the same id number is a duplicate.
+    pub async fn add_citizen(
+        &self,
+        c: &CitizenAccount,
+        password_hash: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO citizens (id_number, name, phone, email, password_hash, created_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&c.id_number)
+        .bind(&c.name)
+        .bind(&c.phone)
+        .bind(&c.email)
+        .bind(password_hash)
+        .bind(now_ms)
+        .execute(self.writer())
+        .await
+        .map_err(|e| {
+            StoreError::from_insert(e, &format!("tài khoản số định danh {}", c.id_number))
+        })?;
+        Ok(())
+    }
+
+    /// A citizen and the password hash, by id number.
+    pub async fn citizen(&self, id_number: &str) -> Result<Option<(CitizenAccount, String)>> {
+        let row = sqlx::query(
+            "SELECT id_number, name, phone, email, password_hash FROM citizens WHERE id_number = $1",
+        )
+        .bind(id_number)
+        .fetch_optional(self.reader())
+        .await?;
+        Ok(row.map(|r| {
+            (
+                CitizenAccount {
+                    id_number: r.get("id_number"),
+                    name: r.get("name"),
+                    phone: r.get("phone"),
+                    email: r.get("email"),
+                },
+                r.get("password_hash"),
+            )
+        }))
+    }
+
+    pub async fn open_citizen_session(
+        &self,
+        token_hash: &str,
+        id_number: &str,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO citizen_sessions (token_hash, citizen, created_ms, expires_ms) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(id_number)
+        .bind(now_ms)
+        .bind(expires_ms)
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
+    /// The citizen of a live session.
+    pub async fn session_citizen(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<CitizenAccount>> {
+        let id: Option<String> = sqlx::query_scalar(
+            "SELECT citizen FROM citizen_sessions WHERE token_hash = $1 AND expires_ms > $2",
+        )
+        .bind(token_hash)
+        .bind(now_ms)
+        .fetch_optional(self.reader())
+        .await?;
+        match id {
+            Some(id) => Ok(self.citizen(&id).await?.map(|(c, _)| c)),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn close_citizen_session(&self, token_hash: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM citizen_sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(self.writer())
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Keeps a rating; a dossier is rated once.
+    pub async fn put_rating(&self, r: &StoredRating) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO ratings (dossier, receiving, rated_ms, satisfied, answers, comment) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(r.dossier)
+        .bind(&r.receiving)
+        .bind(r.rated_ms)
+        .bind(r.satisfied)
+        .bind(&r.answers)
+        .bind(&r.comment)
+        .execute(self.writer())
+        .await
+        .map_err(|e| StoreError::from_insert(e, "đánh giá của hồ sơ này"))?;
+        Ok(())
+    }
+
+    /// Whether a dossier has been rated.
+    pub async fn rated(&self, dossier: uuid::Uuid) -> Result<bool> {
+        let found = sqlx::query("SELECT 1 FROM ratings WHERE dossier = $1")
+            .bind(dossier)
+            .fetch_optional(self.reader())
+            .await?;
+        Ok(found.is_some())
+    }
+
+    /// Ratings of dossiers received at these centres since an instant (for aggregates only).
+    pub async fn ratings_since(
+        &self,
+        centres: &[String],
+        since_ms: i64,
+    ) -> Result<Vec<StoredRating>> {
+        let mut out = Vec::new();
+        for centre in centres {
+            let rows = sqlx::query(
+                "SELECT dossier, receiving, rated_ms, satisfied, answers, comment FROM ratings \
+                 WHERE receiving = $1 AND rated_ms >= $2",
+            )
+            .bind(centre)
+            .bind(since_ms)
+            .fetch_all(self.reader())
+            .await?;
+            out.extend(rows.into_iter().map(|r| StoredRating {
+                dossier: r.get("dossier"),
+                receiving: r.get("receiving"),
+                rated_ms: r.get("rated_ms"),
+                satisfied: r.get("satisfied"),
+                answers: r.get("answers"),
+                comment: r.get("comment"),
+            }));
+        }
+        Ok(out)
+    }
+}

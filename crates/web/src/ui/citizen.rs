@@ -1,0 +1,495 @@
+//! Trang của công dân — registration, "my dossiers", a dossier's page (status, appointment, the
+//! supplement asked for and the form to send it without opening a new dossier, the rating once
+//! the result is returned), and online submission of a procedure.
+
+use app::App;
+use app::citizens::Registration;
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::agency::AgencyKind;
+use domain::dossier::Stage;
+use domain::officer::Actor;
+use domain::procedure::{OnlineKind, ProcedureLevel};
+use domain::rating::{QUESTIONS, Rating};
+
+use super::counter::{CheckLine, checklist, intake_input};
+use super::session::{Fields, Posted, Viewer, start_session};
+use super::{Chrome, UiError, day, when};
+use crate::api::dto::{self, build};
+use crate::api::error::ApiError;
+
+/// The citizen, or the login page.
+fn citizen(viewer: &Viewer) -> Result<&Actor, UiError> {
+    match &viewer.actor {
+        Some(a @ Actor::Citizen { .. }) => Ok(a),
+        _ => Err(UiError::login_required()),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    chrome: Chrome,
+    f: Fields,
+    error: String,
+}
+
+impl RegisterPage {
+    fn value(&self, field: &str) -> String {
+        self.f.get(field)
+    }
+}
+
+pub async fn register_form(viewer: Viewer) -> Response {
+    RegisterPage {
+        chrome: Chrome::new(&viewer, "Đăng ký tài khoản công dân", ""),
+        f: Fields::default(),
+        error: String::new(),
+    }
+    .into_response()
+}
+
+pub async fn register(State(app): State<App>, headers: HeaderMap, posted: Posted) -> Response {
+    let f = &posted.fields;
+    let refuse = |status: StatusCode, error: String| {
+        (
+            status,
+            RegisterPage {
+                chrome: Chrome::new(&posted.viewer, "Đăng ký tài khoản công dân", ""),
+                f: f.clone(),
+                error,
+            },
+        )
+            .into_response()
+    };
+    if f.get("password") != f.get("password2") {
+        return refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Hai lần nhập mật khẩu không khớp.".into(),
+        );
+    }
+    let r = Registration {
+        name: f.get("name"),
+        id_number: f.get("id_number"),
+        phone: f.get("phone"),
+        email: f.get("email"),
+        password: f.get("password"),
+    };
+    let account = match app.register_citizen(&r).await {
+        Ok(a) => a,
+        Err(e) => {
+            let e = UiError::from(e);
+            return refuse(e.status, e.message);
+        }
+    };
+    match app.login_citizen(&account.id_number, &r.password).await {
+        Ok(s) => (
+            start_session(s.token, &headers),
+            Redirect::to("/ho-so-cua-toi"),
+        )
+            .into_response(),
+        Err(e) => UiError::from(e).into_response(),
+    }
+}
+
+/// A line of "my dossiers".
+pub struct MyRow {
+    pub code: String,
+    pub procedure: String,
+    pub status: &'static str,
+    pub appointment: String,
+    pub action: &'static str,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "my_dossiers.html")]
+struct MyDossiers {
+    chrome: Chrome,
+    rows: Vec<MyRow>,
+}
+
+fn status_of(key: &str) -> Option<Stage> {
+    serde_json::from_value(serde_json::Value::String(key.to_string())).ok()
+}
+
+pub async fn my_dossiers(State(app): State<App>, viewer: Viewer) -> Result<Response, UiError> {
+    let actor = citizen(&viewer)?;
+    let rows = app
+        .my_dossiers(actor)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let stage = status_of(&r.stage);
+            MyRow {
+                status: stage.map_or("", |s| s.national_status().label()),
+                action: match stage {
+                    Some(Stage::IntakeSupplement | Stage::SupplementRequested) => "Cần nộp bổ sung",
+                    Some(Stage::Returned) => "Đánh giá",
+                    _ => "",
+                },
+                code: r.code,
+                procedure: r.procedure_name,
+                appointment: r.appointment.map(day).unwrap_or_default(),
+            }
+        })
+        .collect();
+    Ok(MyDossiers {
+        chrome: Chrome::new(&viewer, "Hồ sơ của tôi", "/ho-so-cua-toi"),
+        rows,
+    }
+    .into_response())
+}
+
+/// A rating question with its three answers.
+pub struct Question {
+    pub key: &'static str,
+    pub text: &'static str,
+    pub answers: [&'static str; 3],
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "my_dossier.html")]
+struct MyDossier {
+    chrome: Chrome,
+    code: String,
+    procedure: String,
+    status: &'static str,
+    received: String,
+    appointment: String,
+    original_appointment: String,
+    apology: String,
+    /// The supplement asked for, when one is open: reason and items.
+    supplement: Option<(String, Vec<String>)>,
+    checklist: Vec<CheckLine>,
+    can_rate: bool,
+    rated: bool,
+    questions: Vec<Question>,
+    message: String,
+    error: String,
+}
+
+async fn my_dossier_page(
+    app: &App,
+    viewer: &Viewer,
+    code: &str,
+    message: String,
+    error: String,
+) -> Result<MyDossier, UiError> {
+    let actor = citizen(viewer)?;
+    let id = app.dossier_by_code(actor, code).await?;
+    let detail = app.dossier_detail(actor, id, None).await?;
+    let d = &detail.dossier;
+    let open_supplement = matches!(
+        d.stage,
+        Stage::IntakeSupplement | Stage::SupplementRequested
+    )
+    .then(|| {
+        d.supplements
+            .iter()
+            .rev()
+            .find(|s| s.completed_at.is_none())
+    })
+    .flatten();
+    let rated = app.is_rated(id).await?;
+    Ok(MyDossier {
+        chrome: Chrome::new(viewer, format!("Hồ sơ {}", d.code), "/ho-so-cua-toi"),
+        code: d.code.to_string(),
+        procedure: d.procedure.name.clone(),
+        status: d.stage.national_status().label(),
+        received: d
+            .received_at
+            .map(when)
+            .unwrap_or_else(|| "Chưa tiếp nhận".into()),
+        appointment: d.appointment.map(day).unwrap_or_default(),
+        original_appointment: d
+            .original_appointment
+            .filter(|o| Some(*o) != d.appointment)
+            .map(day)
+            .unwrap_or_default(),
+        apology: d
+            .apology
+            .as_ref()
+            .map(|a| a.reason.clone())
+            .unwrap_or_default(),
+        supplement: open_supplement.map(|s| {
+            (
+                s.reason.clone(),
+                s.items.iter().map(|i| i.text.clone()).collect(),
+            )
+        }),
+        checklist: if open_supplement.is_some() {
+            checklist(&d.procedure.components, &Fields::default(), true)
+        } else {
+            Vec::new()
+        },
+        can_rate: d.stage == Stage::Returned && !rated,
+        rated,
+        questions: QUESTIONS
+            .iter()
+            .map(|(key, text, answers)| Question {
+                key,
+                text,
+                answers: *answers,
+            })
+            .collect(),
+        message,
+        error,
+    })
+}
+
+pub async fn my_dossier(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(code): Path<String>,
+) -> Result<Response, UiError> {
+    let page = my_dossier_page(&app, &viewer, &code, String::new(), String::new()).await?;
+    Ok(page.into_response())
+}
+
+/// Nộp bổ sung: the components sent, on the same dossier.
+pub async fn supplement(
+    State(app): State<App>,
+    Path(code): Path<String>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let viewer = &posted.viewer;
+    let actor = citizen(viewer)?;
+    let id = app.dossier_by_code(actor, &code).await?;
+    let input = intake_input(&posted.fields, None);
+    let outcome = build::submit_supplement(dto::SubmitSupplementInput {
+        components: input.components,
+        note: posted.fields.get("note"),
+    })
+    .map_err(UiError::from);
+    let done = match outcome {
+        Ok(command) => app
+            .act(actor, id, None, command)
+            .await
+            .map(|_| ())
+            .map_err(UiError::from),
+        Err(e) => Err(e),
+    };
+    finish(
+        &app,
+        viewer,
+        &code,
+        done,
+        "Đã nộp bổ sung. Cơ quan sẽ xem xét và thông báo.",
+    )
+    .await
+}
+
+async fn finish(
+    app: &App,
+    viewer: &Viewer,
+    code: &str,
+    done: Result<(), UiError>,
+    message: &str,
+) -> Result<Response, UiError> {
+    match done {
+        Ok(()) => {
+            let page = my_dossier_page(app, viewer, code, message.into(), String::new()).await?;
+            Ok(page.into_response())
+        }
+        Err(e) if e.status == StatusCode::SEE_OTHER => Err(e),
+        Err(e) => {
+            let status = e.status;
+            let page = my_dossier_page(app, viewer, code, String::new(), e.message).await?;
+            Ok((status, page).into_response())
+        }
+    }
+}
+
+/// Đánh giá.
+pub async fn rate(
+    State(app): State<App>,
+    Path(code): Path<String>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let viewer = &posted.viewer;
+    let actor = citizen(viewer)?;
+    let f = &posted.fields;
+    let score = |key: &str| -> Result<u8, UiError> {
+        f.get(key).parse::<u8>().map_err(|_| {
+            let question = QUESTIONS.iter().find(|q| q.0 == key).map_or(key, |q| q.1);
+            UiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("Chọn một câu trả lời cho: {question}."),
+            )
+        })
+    };
+    let done = async {
+        let rating = Rating {
+            contacts: score("contacts")?,
+            agencies: score("agencies")?,
+            publication: score("publication")?,
+            attitude: score("attitude")?,
+            extra_costs: f.get("extra_costs") == "co",
+            satisfied: match f.get("satisfied").as_str() {
+                "co" => true,
+                "khong" => false,
+                _ => {
+                    return Err(UiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "Chọn: ông/bà có hài lòng hay không.",
+                    ));
+                }
+            },
+        };
+        let id = app.dossier_by_code(actor, &code).await?;
+        app.rate(actor, id, rating, &f.get("comment")).await?;
+        Ok(())
+    }
+    .await;
+    finish(&app, viewer, &code, done, "Cảm ơn ông/bà đã đánh giá.").await
+}
+
+/// A service centre to submit to.
+pub struct CentreChoice {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "submit.html")]
+struct SubmitPage {
+    chrome: Chrome,
+    code: String,
+    name: String,
+    citizen_name: String,
+    id_number: String,
+    centres: Vec<CentreChoice>,
+    checklist: Vec<CheckLine>,
+    f: Fields,
+    error: String,
+}
+
+impl SubmitPage {
+    fn value(&self, field: &str) -> String {
+        self.f.get(field)
+    }
+}
+
+async fn submit_page(
+    app: &App,
+    viewer: &Viewer,
+    code: &str,
+    f: Fields,
+    fresh: bool,
+    error: String,
+) -> Result<SubmitPage, UiError> {
+    let actor = citizen(viewer)?;
+    let Actor::Citizen { name, id_number } = actor else {
+        return Err(UiError::login_required());
+    };
+    let p = app.procedure(code).await?;
+    if p.online == OnlineKind::None {
+        return Err(UiError::new(
+            StatusCode::CONFLICT,
+            "Thủ tục này chưa nhận hồ sơ trực tuyến; hãy nộp tại Bộ phận Một cửa hoặc qua bưu chính.",
+        ));
+    }
+    let tree = app.agencies();
+    let wanted = match p.level {
+        ProcedureLevel::Commune => AgencyKind::CommuneCommittee,
+        ProcedureLevel::Province => AgencyKind::ProvincialCommittee,
+    };
+    let mut centres: Vec<CentreChoice> = tree
+        .all()
+        .filter(|a| a.kind == AgencyKind::ServiceCenter)
+        .filter(|a| tree.committee_of(&a.id).is_some_and(|c| c.kind == wanted))
+        .map(|a| CentreChoice {
+            id: a.id.to_string(),
+            name: a.name.clone(),
+        })
+        .collect();
+    centres.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(SubmitPage {
+        chrome: Chrome::new(viewer, format!("Nộp trực tuyến: {}", p.name), ""),
+        code: p.code.to_string(),
+        name: p.name.clone(),
+        citizen_name: name.to_string(),
+        id_number: id_number
+            .as_ref()
+            .map(|n| n.as_str().to_string())
+            .unwrap_or_default(),
+        centres,
+        checklist: checklist(&p.components, &f, fresh),
+        f,
+        error,
+    })
+}
+
+pub async fn submit_form(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(code): Path<String>,
+) -> Result<Response, UiError> {
+    if viewer.actor.is_none() {
+        return Ok(Redirect::to("/dang-nhap").into_response());
+    }
+    Ok(
+        submit_page(&app, &viewer, &code, Fields::default(), true, String::new())
+            .await?
+            .into_response(),
+    )
+}
+
+pub async fn submit(
+    State(app): State<App>,
+    Path(code): Path<String>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let viewer = &posted.viewer;
+    let actor = citizen(viewer)?;
+    let Actor::Citizen { name, id_number } = actor else {
+        return Err(UiError::login_required());
+    };
+    let mut fields = posted.fields.clone();
+    fields.0.retain(|(k, _)| {
+        !matches!(
+            k.as_str(),
+            "kind" | "name" | "id_number" | "procedure_code" | "return_kind"
+        )
+    });
+    fields.0.extend([
+        ("kind".to_string(), "citizen".to_string()),
+        ("name".to_string(), name.to_string()),
+        (
+            "id_number".to_string(),
+            id_number
+                .as_ref()
+                .map(|n| n.as_str().to_string())
+                .unwrap_or_default(),
+        ),
+        ("procedure_code".to_string(), code.clone()),
+        ("return_kind".to_string(), "electronic".to_string()),
+    ]);
+    let done: Result<String, ApiError> = async {
+        let mut input = intake_input(&fields, None);
+        input.receiving = fields.opt("receiving");
+        let req = input.parse()?;
+        let d = app.submit_online(actor, req).await?;
+        Ok(d.code.to_string())
+    }
+    .await;
+    match done {
+        Ok(code) => Ok(Redirect::to(&format!("/ho-so-cua-toi/{code}?moi=1")).into_response()),
+        Err(e) => {
+            let status = e.status;
+            let page = submit_page(
+                &app,
+                viewer,
+                &code,
+                posted.fields.clone(),
+                false,
+                e.body.message,
+            )
+            .await?;
+            Ok((status, page).into_response())
+        }
+    }
+}
