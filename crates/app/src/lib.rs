@@ -11,6 +11,7 @@ mod error;
 pub mod files;
 pub mod handling;
 pub mod intake;
+pub mod overview;
 pub mod queries;
 pub mod search;
 pub mod units;

@@ -13,6 +13,7 @@ mod catalog;
 mod citizens;
 mod dossiers;
 mod guidance;
+mod summary;
 mod writer;
 
 use std::str::FromStr;
@@ -38,6 +39,7 @@ pub use dossiers::{
     Totals, rebuild_all, verify_chain,
 };
 pub use guidance::GuidanceRecord;
+pub use summary::UnitSummary;
 
 /// Lỗi lưu trữ.
 #[derive(Debug, Error)]

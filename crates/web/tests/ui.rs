@@ -470,6 +470,13 @@ async fn screenshots() {
             shots.push(b.screenshot(&dir, &format!("{name}-{suffix}")).await);
         }
         b.logout().await;
+        b.login("chutich.baothang").await;
+        b.goto("/lanh-dao").await;
+        b.wait_text("Xếp hạng đơn vị").await;
+        let page = b.text().await;
+        assert!(page.contains(&code) && page.contains("Quá hạn"), "{page}");
+        shots.push(b.screenshot(&dir, &format!("lanh-dao-{suffix}")).await);
+        b.logout().await;
     }
     for s in &shots {
         assert!(

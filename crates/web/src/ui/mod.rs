@@ -4,6 +4,7 @@
 
 pub mod citizen;
 pub mod counter;
+pub mod leader;
 pub mod officer;
 pub mod portal;
 pub mod session;
@@ -38,6 +39,7 @@ pub fn routes() -> Router<App> {
         .route("/dang-nhap", get(portal::login_form).post(portal::login))
         .route("/dang-xuat", post(portal::logout))
         .route("/can-bo", get(officer::inbox))
+        .route("/lanh-dao", get(leader::overview))
         .route(
             "/can-bo/tiep-nhan",
             get(counter::intake_form).post(counter::intake),
@@ -125,6 +127,12 @@ impl Chrome {
                 nav.push(("/can-bo", "Hồ sơ cần xử lý"));
                 if has_role(o, Role::CounterOfficer) {
                     nav.push(("/can-bo/tiep-nhan", "Tiếp nhận hồ sơ"));
+                }
+                if [Role::Leader, Role::UnitHead, Role::Auditor, Role::Admin]
+                    .into_iter()
+                    .any(|r| has_role(o, r))
+                {
+                    nav.push(("/lanh-dao", "Tổng quan"));
                 }
                 Some(format!("{} — {}", o.full_name, roles_text(o)))
             }

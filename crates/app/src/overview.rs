@@ -1,0 +1,176 @@
+//! Tổng quan cho lãnh đạo — today's figures, the on-time rate of a period, the ranking of the
+//! agencies the leader oversees, and the dossiers late or about to be late with who holds them.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::officer::{Actor, Role};
+use lich::time::{to_vn, vn_instant};
+use store::{DossierFilter, DossierRow, UnitSummary};
+
+use crate::{App, AppError, ErrorKind};
+
+/// One agency's line of the ranking.
+#[derive(Debug, Clone)]
+pub struct UnitLine {
+    pub agency: String,
+    pub name: String,
+    pub figures: UnitSummary,
+    /// Resolved on time ÷ resolved, when anything was resolved.
+    pub on_time_rate: Option<f64>,
+}
+
+/// A dossier late or due by the end of the next working day.
+#[derive(Debug, Clone)]
+pub struct Watch {
+    pub row: DossierRow,
+    pub overdue: bool,
+    pub unit_name: String,
+    pub handler_name: String,
+}
+
+/// The leader's overview.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub today: UnitSummary,
+    pub period: UnitSummary,
+    pub on_time_rate: Option<f64>,
+    pub units: Vec<UnitLine>,
+    pub watch: Vec<Watch>,
+}
+
+fn rate(s: &UnitSummary) -> Option<f64> {
+    (s.resolved > 0).then(|| s.on_time as f64 / s.resolved as f64)
+}
+
+fn add(total: &mut UnitSummary, s: &UnitSummary) {
+    total.received += s.received;
+    total.resolved += s.resolved;
+    total.on_time += s.on_time;
+    total.open += s.open;
+    total.overdue += s.overdue;
+}
+
+fn start_of(day: NaiveDate) -> DateTime<Utc> {
+    vn_instant(day.and_hms_opt(0, 0, 0).expect("midnight")).to_utc()
+}
+
+impl App {
+    /// The overview for a leader (or a unit head, an inspector), over the agencies they see,
+    /// for the period `[from, to]` (whole days, Vietnamese time).
+    pub async fn overview(
+        &self,
+        actor: &Actor,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Overview, AppError> {
+        let allowed = matches!(actor, Actor::Officer(o) if o.grants.iter().any(|g| matches!(g.role, Role::Leader | Role::UnitHead | Role::Auditor | Role::Admin)));
+        if !allowed {
+            return Err(AppError::new(
+                ErrorKind::Forbidden,
+                "forbidden",
+                "Trang tổng quan dành cho lãnh đạo, trưởng đơn vị và thanh tra.",
+            ));
+        }
+        if to < from {
+            return Err(AppError::invalid(
+                "invalid_period",
+                "Ngày cuối kỳ phải sau ngày đầu kỳ.",
+            ));
+        }
+        let visible = self.visible_agencies(actor);
+        let now = self.now();
+        let today = to_vn(&now).date_naive();
+        let end = start_of(to + chrono::Duration::days(1));
+        let figures = self
+            .db
+            .unit_summary(
+                &visible,
+                start_of(from).timestamp_millis(),
+                end.timestamp_millis(),
+                now.timestamp_millis(),
+            )
+            .await?;
+        let today_figures = self
+            .db
+            .unit_summary(
+                &visible,
+                start_of(today).timestamp_millis(),
+                start_of(today + chrono::Duration::days(1)).timestamp_millis(),
+                now.timestamp_millis(),
+            )
+            .await?;
+        let tree = self.agencies();
+        let name = |id: &str| {
+            domain::agency::AgencyId::parse(id)
+                .ok()
+                .and_then(|a| tree.get(&a).map(|x| x.name.clone()))
+                .unwrap_or_else(|| id.to_string())
+        };
+        let mut period = UnitSummary::default();
+        let mut units: Vec<UnitLine> = figures
+            .iter()
+            .map(|s| {
+                add(&mut period, s);
+                UnitLine {
+                    agency: s.agency.clone(),
+                    name: name(&s.agency),
+                    figures: s.clone(),
+                    on_time_rate: rate(s),
+                }
+            })
+            .collect();
+        units.sort_by(|a, b| {
+            b.on_time_rate
+                .unwrap_or(-1.0)
+                .total_cmp(&a.on_time_rate.unwrap_or(-1.0))
+                .then(b.figures.resolved.cmp(&a.figures.resolved))
+        });
+        let mut today_total = UnitSummary::default();
+        for s in &today_figures {
+            add(&mut today_total, s);
+        }
+        // Late, or due by the end of the next working day.
+        let horizon = self
+            .national_calendar()
+            .next_working_day(today)
+            .map(|d| start_of(d + chrono::Duration::days(1)))
+            .unwrap_or(now);
+        let rows = self
+            .list_dossiers(
+                actor,
+                DossierFilter {
+                    national_status: vec![2, 4, 5, 6, 7],
+                    due_to: Some(horizon),
+                    limit: 200,
+                    ..Default::default()
+                },
+            )
+            .await?
+            .rows;
+        let officers = self.db.officers_in(&visible).await?;
+        let watch = rows
+            .into_iter()
+            .map(|row| Watch {
+                overdue: row.due.is_some_and(|d| d < now),
+                unit_name: row.current_unit.as_deref().map(name).unwrap_or_default(),
+                handler_name: row
+                    .assignee
+                    .as_deref()
+                    .and_then(|id| officers.iter().find(|o| o.id.to_string() == id))
+                    .map(|o| o.full_name.to_string())
+                    .unwrap_or_default(),
+                row,
+            })
+            .collect();
+        Ok(Overview {
+            from,
+            to,
+            on_time_rate: rate(&period),
+            today: today_total,
+            period,
+            units,
+            watch,
+        })
+    }
+}

@@ -1,0 +1,201 @@
+//! The leaders' overview counts what happened: received, resolved on time, open, overdue, per
+//! deciding agency, and lists the dossiers late or about to be.
+
+use std::sync::Arc;
+
+use app::intake::IntakeRequest;
+use app::{App, FixedClock, Settings, demo};
+use chrono::NaiveDate;
+use domain::agency::AgencyId;
+use domain::applicant::{Address, Applicant};
+use domain::dossier::*;
+use domain::ids::{Cccd, PersonName, ProcedureCode};
+use domain::officer::Actor;
+use store::Db;
+
+fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
+    lich::time::parse_instant(text).unwrap().to_utc()
+}
+
+async fn officer(app: &App, username: &str) -> Actor {
+    Actor::Officer(
+        app.db()
+            .officer_by_username(username)
+            .await
+            .unwrap()
+            .unwrap()
+            .0,
+    )
+}
+
+fn request() -> IntakeRequest {
+    IntakeRequest {
+        procedure: ProcedureCode::parse("1.004884").unwrap(),
+        receiving: None,
+        applicant: Applicant::Citizen {
+            name: PersonName::parse("Nguyễn Thị Hằng").unwrap(),
+            id_number: Cccd::parse("010190012345").unwrap(),
+            phone: None,
+            email: None,
+            address: Address::new("Tổ dân phố 3", Some("02905"), "Tổ dân phố 3, xã Bảo Thắng")
+                .unwrap(),
+        },
+        components: vec![
+            domain::testkit::component("to-khai"),
+            domain::testkit::component("giay-to-khai-sinh"),
+        ],
+        return_method: ReturnMethod::Counter,
+        fee_exemption: None,
+        helped_at: None,
+    }
+}
+
+#[tokio::test]
+async fn the_overview_counts_received_resolved_on_time_and_overdue() {
+    let dir = std::env::temp_dir().join(format!("motcua-overview-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = Db::connect(&format!("sqlite:{}", dir.join("o.db").display()))
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    let clock = Arc::new(FixedClock::new(at("2026-12-07 09:00")));
+    let settings = Settings {
+        password_memory_kib: 1024,
+        ..Settings::default()
+    };
+    let app = App::new(
+        db,
+        clock.clone(),
+        Arc::new(lich::Calendar::embedded()),
+        settings,
+    )
+    .await
+    .unwrap();
+    demo::seed_without_history(&app, "thu-nghiem@2026")
+        .await
+        .unwrap();
+
+    let counter = officer(&app, "motcua.baothang").await;
+    let head = officer(&app, "chanhvanphong.baothang").await;
+    let specialist = officer(&app, "tuphap.baothang").await;
+    let chairman = officer(&app, "chutich.baothang").await;
+    let clerk = officer(&app, "vanthu.baothang").await;
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        ids.push(
+            app.receive_at_counter(&counter, request())
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    // The first goes through to its result on 9 December, well before the 14th.
+    let first = ids[0];
+    let office = AgencyId::parse("lao-cai.bao-thang.van-phong").unwrap();
+    app.act(
+        &counter,
+        first,
+        None,
+        Command::Transfer {
+            to_unit: office.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    let Actor::Officer(s) = &specialist else {
+        unreachable!()
+    };
+    app.assign(&head, first, None, s.id, None).await.unwrap();
+    clock.set(at("2026-12-08 09:00"));
+    app.act(
+        &specialist,
+        first,
+        None,
+        Command::Forward {
+            note: String::new(),
+            to_unit: None,
+        },
+    )
+    .await
+    .unwrap();
+    app.act(
+        &chairman,
+        first,
+        None,
+        Command::Decide {
+            outcome: Outcome::Approved,
+            reason: String::new(),
+            legal_basis: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    clock.set(at("2026-12-09 10:00"));
+    app.act(
+        &clerk,
+        first,
+        None,
+        Command::IssueResult {
+            number: "15/GKS".into(),
+        },
+    )
+    .await
+    .unwrap();
+
+    // On 15 December the other two are a day late.
+    clock.set(at("2026-12-15 10:00"));
+    let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+    let o = app
+        .overview(&chairman, d(2026, 12, 1), d(2026, 12, 31))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            o.period.received,
+            o.period.resolved,
+            o.period.on_time,
+            o.period.open,
+            o.period.overdue
+        ),
+        (3, 1, 1, 2, 2),
+        "{:?}",
+        o.period
+    );
+    assert_eq!(o.on_time_rate, Some(1.0));
+    assert_eq!(o.units.len(), 1);
+    assert_eq!(o.units[0].name, "UBND xã Bảo Thắng");
+    let late: Vec<_> = o
+        .watch
+        .iter()
+        .filter(|w| w.overdue)
+        .map(|w| w.row.id)
+        .collect();
+    assert_eq!(late.len(), 2);
+    assert!(late.contains(&ids[1].0) && late.contains(&ids[2].0));
+    assert!(o.watch.iter().all(|w| w.unit_name.contains("Bảo Thắng")));
+    // Today's figures: nothing received or resolved on the 15th.
+    assert_eq!((o.today.received, o.today.resolved), (0, 0));
+    // A period before any of it counts nothing resolved.
+    let o = app
+        .overview(&chairman, d(2026, 11, 1), d(2026, 11, 30))
+        .await
+        .unwrap();
+    assert_eq!((o.period.received, o.period.resolved), (0, 0));
+    assert_eq!(o.on_time_rate, None);
+
+    // Another commune's chairman sees none of it; a specialist has no overview.
+    let other = officer(&app, "chutich.camduong").await;
+    let o = app
+        .overview(&other, d(2026, 12, 1), d(2026, 12, 31))
+        .await
+        .unwrap();
+    assert_eq!(o.period.received, 0);
+    assert!(o.watch.is_empty());
+    assert!(
+        app.overview(&specialist, d(2026, 12, 1), d(2026, 12, 31))
+            .await
+            .is_err()
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
