@@ -81,7 +81,7 @@ impl App {
         let hash = tokio::task::spawn_blocking(move || app.hash_password(&password))
             .await
             .expect("hashing task")?;
-        self.db.add_officer(officer, &hash).await?;
+        self.db.add_officer(officer, &hash, None).await?;
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 //! reception), [`queries`] (lists, detail, public lookup). Each opens the one transaction its
 //! change needs; the HTTP layer only parses, calls one of these, and renders.
 
+pub mod admin;
 pub mod auth;
 pub mod catalog;
 pub mod citizens;
@@ -95,6 +96,8 @@ pub struct App {
     /// The procedure versions in force on a day, by code.
     catalog: Arc<RwLock<Option<CatalogCache>>>,
     settings: Arc<Settings>,
+    /// Active agency closures, in memory (see `admin`).
+    closures: Arc<RwLock<Vec<store::StoredClosure>>>,
 }
 
 type CatalogCache = (chrono::NaiveDate, Arc<search::Catalog>);
@@ -108,6 +111,12 @@ impl App {
         settings: Settings,
     ) -> Result<Self, AppError> {
         let tree = AgencyTree::new(db.agencies().await?);
+        let closures = db
+            .closures()
+            .await?
+            .into_iter()
+            .filter(|c| c.active)
+            .collect();
         Ok(Self {
             db,
             clock,
@@ -116,6 +125,7 @@ impl App {
             units: Arc::new(RwLock::new(None)),
             catalog: Arc::new(RwLock::new(None)),
             settings: Arc::new(settings),
+            closures: Arc::new(RwLock::new(closures)),
         })
     }
 
@@ -164,9 +174,13 @@ impl App {
         Ok(dir)
     }
 
-    /// The working calendar of an agency (national holidays and the standard office hours).
-    pub fn calendar_of(&self, _agency: &domain::agency::AgencyId) -> WorkCalendar {
-        WorkCalendar::national(self.calendar.clone())
+    /// The working calendar of an agency: national holidays, the standard office hours, and the
+    /// days it (or an agency above it) was closed by decision.
+    pub fn calendar_of(&self, agency: &domain::agency::AgencyId) -> WorkCalendar {
+        match self.calendar_settings(agency) {
+            Some(settings) => WorkCalendar::new(self.calendar.clone(), &settings),
+            None => WorkCalendar::national(self.calendar.clone()),
+        }
     }
 
     pub fn national_calendar(&self) -> &Arc<Calendar> {

@@ -32,6 +32,17 @@ pub enum Role {
 }
 
 impl Role {
+    /// Every officer role (citizens are not officers).
+    pub const OFFICER_ROLES: [Role; 7] = [
+        Role::CounterOfficer,
+        Role::Specialist,
+        Role::UnitHead,
+        Role::Leader,
+        Role::Clerk,
+        Role::Admin,
+        Role::Auditor,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             Role::Citizen => "Công dân",

@@ -8,7 +8,12 @@ use crate::{Db, Result, StoreError, from_json, key, to_json};
 
 impl Db {
     /// Creates an officer with a password hash (argon2, computed by the caller).
-    pub async fn add_officer(&self, o: &Officer, password_hash: &str) -> Result<()> {
+    pub async fn add_officer(
+        &self,
+        o: &Officer,
+        password_hash: &str,
+        log: Option<&crate::LogEntry<'_>>,
+    ) -> Result<()> {
         let mut tx = self.writer().begin().await?;
         sqlx::query(
             "INSERT INTO officers (id, username, password_hash, active, body) VALUES ($1, $2, $3, $4, $5)",
@@ -28,6 +33,9 @@ impl Db {
                 .bind(g.agency.as_str())
                 .execute(&mut *tx)
                 .await?;
+        }
+        if let Some(entry) = log {
+            crate::admin::log(&mut tx, entry).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -8,6 +8,7 @@
 //! milliseconds), so a `Postgres` variant adds migrations and a pool, not a new data model.
 
 mod accounts;
+mod admin;
 mod attachments;
 mod catalog;
 mod citizens;
@@ -32,6 +33,7 @@ fn from_key<T: serde::de::DeserializeOwned>(name: String) -> Result<T> {
     domain::from_wire_name(&name).ok_or_else(|| StoreError::Corrupt(format!("giá trị \"{name}\"")))
 }
 
+pub use admin::{AdminLogLine, LogEntry, StoredClosure};
 pub use attachments::Attachment;
 pub use citizens::{CitizenAccount, StoredRating};
 pub use dossiers::{

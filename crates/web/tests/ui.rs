@@ -470,6 +470,17 @@ async fn screenshots() {
             shots.push(b.screenshot(&dir, &format!("{name}-{suffix}")).await);
         }
         b.logout().await;
+        b.login("quantri").await;
+        for (name, path) in [
+            ("quan-tri-tai-khoan", "/quan-tri/nguoi-dung"),
+            ("quan-tri-lich", "/quan-tri/lich"),
+            ("quan-tri-thu-tuc", "/quan-tri/thu-tuc"),
+        ] {
+            b.goto(path).await;
+            b.find("main").await;
+            shots.push(b.screenshot(&dir, &format!("{name}-{suffix}")).await);
+        }
+        b.logout().await;
         b.login("chutich.baothang").await;
         b.goto("/lanh-dao").await;
         b.wait_text("Xếp hạng đơn vị").await;
@@ -486,5 +497,48 @@ async fn screenshots() {
         );
     }
     println!("{} screenshots in {}", shots.len(), dir.display());
+    b.close().await;
+}
+
+#[tokio::test]
+async fn an_administrator_creates_an_account_that_then_logs_in_and_others_are_kept_out() {
+    let t = spawn().await;
+    let Some(b) = browser::open(&t).await else {
+        return;
+    };
+    b.login("motcua.baothang").await;
+    b.goto("/quan-tri/nguoi-dung").await;
+    b.wait_text("Trang quản trị dành cho quản trị viên.").await;
+    b.goto("/can-bo").await;
+    b.logout().await;
+
+    b.login("quantri").await;
+    b.goto("/quan-tri/nguoi-dung").await;
+    b.click("details.action summary").await;
+    let form = b.find("form[action='/quan-tri/nguoi-dung']").await;
+    b.submit(
+        &form,
+        &[
+            ("username", "giangsua.baothang"),
+            ("full_name", "Giàng Thị Sua"),
+            ("title", "Công chức Một cửa"),
+            ("password", PASSWORD),
+            ("role", "counter-officer"),
+            ("agency", "lao-cai.bao-thang.mot-cua"),
+        ],
+    )
+    .await;
+    b.wait_text("Đã lưu thay đổi.").await;
+    b.wait_text("giangsua.baothang").await;
+    b.goto("/quan-tri/nhat-ky").await;
+    b.wait_text("tạo tài khoản").await;
+    b.logout().await;
+
+    b.login("giangsua.baothang").await;
+    let header = b.find("header").await.text().await.unwrap();
+    assert!(
+        header.contains("Giàng Thị Sua") && header.contains("Tiếp nhận hồ sơ"),
+        "{header}"
+    );
     b.close().await;
 }

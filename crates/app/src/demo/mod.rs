@@ -438,7 +438,7 @@ pub async fn seed_without_history(app: &App, password: &str) -> Result<DemoSumma
     };
     let officers = officers(&agencies);
     for o in &officers {
-        app.db().add_officer(o, &hash).await?;
+        app.db().add_officer(o, &hash, None).await?;
     }
     Ok(DemoSummary {
         agencies: agencies.len(),

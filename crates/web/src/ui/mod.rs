@@ -2,6 +2,7 @@
 //! and partial updates), on the same `app` services as the JSON API. Every form is protected
 //! against forgery ([`session`]); every refusal is a page that says what to fix.
 
+pub mod admin;
 pub mod citizen;
 pub mod counter;
 pub mod leader;
@@ -40,6 +41,31 @@ pub fn routes() -> Router<App> {
         .route("/dang-xuat", post(portal::logout))
         .route("/can-bo", get(officer::inbox))
         .route("/lanh-dao", get(leader::overview))
+        .route(
+            "/quan-tri",
+            get(|| async { Redirect::to("/quan-tri/nguoi-dung") }),
+        )
+        .route(
+            "/quan-tri/nguoi-dung",
+            get(admin::users).post(admin::create_user),
+        )
+        .route(
+            "/quan-tri/nguoi-dung/{id}/{action}",
+            post(admin::change_user),
+        )
+        .route("/quan-tri/co-quan", get(admin::agencies))
+        .route(
+            "/quan-tri/lich",
+            get(admin::calendar).post(admin::add_closure),
+        )
+        .route("/quan-tri/lich/{id}/huy", post(admin::withdraw_closure))
+        .route(
+            "/quan-tri/thu-tuc",
+            get(admin::catalog)
+                .post(admin::import_catalog)
+                .layer(axum::extract::DefaultBodyLimit::max(11 * 1024 * 1024)),
+        )
+        .route("/quan-tri/nhat-ky", get(admin::log))
         .route(
             "/can-bo/tiep-nhan",
             get(counter::intake_form).post(counter::intake),
@@ -133,6 +159,9 @@ impl Chrome {
                     .any(|r| has_role(o, r))
                 {
                     nav.push(("/lanh-dao", "Tổng quan"));
+                }
+                if has_role(o, Role::Admin) {
+                    nav.push(("/quan-tri", "Quản trị"));
                 }
                 Some(format!("{} — {}", o.full_name, roles_text(o)))
             }

@@ -1,0 +1,312 @@
+//! Quản trị — accounts and roles, agency closures (special days off), and the catalogue, by an
+//! administrator; every change is written with a line of the append-only administration log.
+
+use chrono::NaiveDate;
+use domain::agency::AgencyId;
+use domain::ids::PersonName;
+use domain::officer::{Actor, Officer, OfficerId, Role, RoleGrant};
+use domain::policy::{self, Action};
+use lich::agency::{AgencySettings, Closure};
+use store::{LogEntry, StoredClosure};
+use uuid::Uuid;
+
+use crate::{App, AppError, ErrorKind};
+
+/// A new officer account.
+#[derive(Debug, Clone, Default)]
+pub struct NewOfficer {
+    pub username: String,
+    pub full_name: String,
+    pub title: String,
+    pub password: String,
+    pub role: Option<Role>,
+    pub agency: String,
+}
+
+/// What changes on an existing account.
+#[derive(Debug, Clone)]
+pub enum AccountChange {
+    Activate(bool),
+    Grant(Role, AgencyId),
+    Revoke(Role, AgencyId),
+    Password(String),
+}
+
+impl App {
+    fn admin_name(&self, actor: &Actor, action: Action) -> Result<String, AppError> {
+        policy::authorize(actor, action, None, &self.agencies())?;
+        Ok(actor.to_ref().name)
+    }
+
+    fn entry<'a>(&self, actor: &'a str, action: &'a str, detail: &'a str) -> LogEntry<'a> {
+        LogEntry {
+            at_ms: self.now().timestamp_millis(),
+            actor,
+            action,
+            detail,
+        }
+    }
+
+    /// Creates an officer account with one role.
+    pub async fn create_officer(&self, actor: &Actor, n: &NewOfficer) -> Result<Officer, AppError> {
+        let admin = self.admin_name(actor, Action::ManageUsers)?;
+        let username = n.username.trim().to_lowercase();
+        let valid = username.len() >= 3
+            && username.len() <= 64
+            && username
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_');
+        if !valid {
+            return Err(AppError::invalid(
+                "invalid_username",
+                "Tên đăng nhập gồm 3–64 chữ cái không dấu, chữ số, dấu chấm hoặc gạch dưới.",
+            ));
+        }
+        if username.len() == 12 && username.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(AppError::invalid(
+                "invalid_username",
+                "Tên đăng nhập của cán bộ không được là 12 chữ số (dành cho số định danh công dân).",
+            ));
+        }
+        let role = n
+            .role
+            .ok_or_else(|| AppError::invalid("invalid_role", "Chọn vai trò."))?;
+        let agency = AgencyId::parse(&n.agency)?;
+        self.agencies().require(&agency)?;
+        let officer = Officer {
+            id: OfficerId(Uuid::now_v7()),
+            username: username.clone(),
+            full_name: PersonName::parse(&n.full_name)?,
+            title: Some(vntext::clean(&n.title)).filter(|t| !t.is_empty()),
+            grants: vec![RoleGrant { role, agency }],
+            active: true,
+        };
+        let hash = {
+            let app = self.clone();
+            let password = n.password.clone();
+            tokio::task::spawn_blocking(move || app.hash_password(&password))
+                .await
+                .expect("hashing task")?
+        };
+        let detail = format!("{username}: {} tại {}", role.label(), n.agency);
+        self.db
+            .add_officer(
+                &officer,
+                &hash,
+                Some(&self.entry(&admin, "tạo tài khoản", &detail)),
+            )
+            .await
+            .map_err(|e| match e {
+                store::StoreError::Duplicate(_) => AppError::new(
+                    ErrorKind::Conflict,
+                    "username_taken",
+                    format!("Tên đăng nhập \"{username}\" đã có."),
+                ),
+                other => other.into(),
+            })?;
+        Ok(officer)
+    }
+
+    /// Changes an account: lock or unlock, add or remove a role, set a new password.
+    pub async fn change_account(
+        &self,
+        actor: &Actor,
+        id: OfficerId,
+        change: AccountChange,
+    ) -> Result<Officer, AppError> {
+        let admin = self.admin_name(actor, Action::ManageUsers)?;
+        let mut o =
+            self.db.officer(id).await?.ok_or_else(|| {
+                AppError::not_found("officer_not_found", "Không có tài khoản này.")
+            })?;
+        if let Actor::Officer(me) = actor
+            && me.id == id
+            && matches!(
+                change,
+                AccountChange::Activate(false) | AccountChange::Revoke(Role::Admin, _)
+            )
+        {
+            return Err(AppError::new(
+                ErrorKind::Rule,
+                "own_account",
+                "Không tự khóa hoặc tự bỏ quyền quản trị của chính mình.",
+            ));
+        }
+        let detail;
+        match change {
+            AccountChange::Password(p) => {
+                let hash = {
+                    let app = self.clone();
+                    tokio::task::spawn_blocking(move || app.hash_password(&p))
+                        .await
+                        .expect("hashing task")?
+                };
+                detail = o.username.clone();
+                self.db
+                    .set_password(id, &hash, &self.entry(&admin, "đặt lại mật khẩu", &detail))
+                    .await?;
+                return Ok(o);
+            }
+            AccountChange::Activate(active) => {
+                o.active = active;
+                detail = format!(
+                    "{}: {}",
+                    o.username,
+                    if active { "mở khóa" } else { "khóa" }
+                );
+            }
+            AccountChange::Grant(role, agency) => {
+                self.agencies().require(&agency)?;
+                if o.grants
+                    .iter()
+                    .any(|g| g.role == role && g.agency == agency)
+                {
+                    return Err(AppError::new(
+                        ErrorKind::Rule,
+                        "role_exists",
+                        "Tài khoản đã có vai trò này tại cơ quan này.",
+                    ));
+                }
+                detail = format!("{}: thêm {} tại {agency}", o.username, role.label());
+                o.grants.push(RoleGrant { role, agency });
+            }
+            AccountChange::Revoke(role, agency) => {
+                let before = o.grants.len();
+                o.grants.retain(|g| !(g.role == role && g.agency == agency));
+                if o.grants.len() == before {
+                    return Err(AppError::not_found(
+                        "role_not_found",
+                        "Tài khoản không có vai trò này.",
+                    ));
+                }
+                if o.grants.is_empty() {
+                    return Err(AppError::new(
+                        ErrorKind::Rule,
+                        "last_role",
+                        "Tài khoản phải còn ít nhất một vai trò; muốn ngừng sử dụng thì khóa tài khoản.",
+                    ));
+                }
+                detail = format!("{}: bỏ {} tại {agency}", o.username, role.label());
+            }
+        }
+        self.db
+            .update_officer(&o, &self.entry(&admin, "sửa tài khoản", &detail))
+            .await?;
+        Ok(o)
+    }
+
+    /// Declares days an agency is closed (tạm ngừng làm việc): they stop counting as working
+    /// days for its dossiers and those of every unit under it.
+    pub async fn add_closure(
+        &self,
+        actor: &Actor,
+        agency: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        reason: &str,
+        basis: &str,
+    ) -> Result<(), AppError> {
+        let admin = self.admin_name(actor, Action::ManageCatalog)?;
+        let agency = AgencyId::parse(agency)?;
+        self.agencies().require(&agency)?;
+        let (reason, basis) = (vntext::clean(reason), vntext::clean(basis));
+        if reason.is_empty() || basis.is_empty() {
+            return Err(AppError::invalid(
+                "reason_required",
+                "Ghi lý do và văn bản quyết định tạm ngừng làm việc.",
+            ));
+        }
+        if to < from || (to - from).num_days() > 31 {
+            return Err(AppError::invalid(
+                "invalid_period",
+                "Thời gian tạm ngừng: ngày kết thúc không trước ngày bắt đầu, tối đa 31 ngày.",
+            ));
+        }
+        let detail = format!("{agency}: {from} – {to}, {reason} ({basis})");
+        self.db
+            .add_closure(
+                &StoredClosure {
+                    id: Uuid::now_v7(),
+                    agency: agency.to_string(),
+                    from_day: from.to_string(),
+                    to_day: to.to_string(),
+                    reason,
+                    basis,
+                    active: true,
+                },
+                &self.entry(&admin, "tạm ngừng làm việc", &detail),
+            )
+            .await?;
+        self.reload_closures().await
+    }
+
+    /// Withdraws a closure.
+    pub async fn withdraw_closure(&self, actor: &Actor, id: Uuid) -> Result<(), AppError> {
+        let admin = self.admin_name(actor, Action::ManageCatalog)?;
+        let detail = id.to_string();
+        if !self
+            .db
+            .withdraw_closure(id, &self.entry(&admin, "hủy tạm ngừng làm việc", &detail))
+            .await?
+        {
+            return Err(AppError::not_found(
+                "closure_not_found",
+                "Không có ngày tạm ngừng này.",
+            ));
+        }
+        self.reload_closures().await
+    }
+
+    /// Reads the closures into memory (done at start and after each change).
+    pub async fn reload_closures(&self) -> Result<(), AppError> {
+        let all = self.db.closures().await?;
+        *self.closures.write().expect("closures lock") =
+            all.into_iter().filter(|c| c.active).collect();
+        Ok(())
+    }
+
+    /// The agency settings of the calendar: the closures of the agency and of those above it.
+    pub(crate) fn calendar_settings(&self, agency: &AgencyId) -> Option<AgencySettings> {
+        let closures = self.closures.read().expect("closures lock");
+        if closures.is_empty() {
+            return None;
+        }
+        let tree = self.agencies();
+        let mine: Vec<Closure> = closures
+            .iter()
+            .filter(|c| AgencyId::parse(&c.agency).is_ok_and(|a| tree.is_within(agency, &a)))
+            .filter_map(|c| {
+                Some(Closure {
+                    from: NaiveDate::parse_from_str(&c.from_day, "%Y-%m-%d").ok()?,
+                    to: NaiveDate::parse_from_str(&c.to_day, "%Y-%m-%d").ok()?,
+                    reason: c.reason.clone(),
+                    basis: c.basis.clone(),
+                })
+            })
+            .collect();
+        (!mine.is_empty()).then(|| AgencySettings {
+            closures: mine,
+            ..AgencySettings::default()
+        })
+    }
+
+    /// Logs a catalogue import done by an administrator (after checking the right to do it).
+    pub async fn import_catalog_as(
+        &self,
+        actor: &Actor,
+        text: &str,
+        format: crate::catalog::Format,
+        file_name: &str,
+    ) -> Result<crate::catalog::ImportReport, AppError> {
+        let admin = self.admin_name(actor, Action::ManageCatalog)?;
+        let report = self.import_catalog_text(text, format).await?;
+        let detail = format!(
+            "{file_name}: {} phiên bản, {} mới",
+            report.versions, report.added
+        );
+        self.db
+            .admin_log(&self.entry(&admin, "nạp danh mục thủ tục", &detail))
+            .await?;
+        Ok(report)
+    }
+}

@@ -1,0 +1,199 @@
+//! Administration: accounts and roles, closures that stop the clock, catalogue import rights,
+//! and the log of every change.
+
+use std::sync::Arc;
+
+use app::admin::{AccountChange, NewOfficer};
+use app::{App, ErrorKind, FixedClock, Settings, demo};
+use chrono::NaiveDate;
+use domain::agency::AgencyId;
+use domain::officer::{Actor, Role};
+use store::Db;
+
+async fn setup() -> (App, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("motcua-admin-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = Db::connect(&format!("sqlite:{}", dir.join("a.db").display()))
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    let now = lich::time::parse_instant("2026-12-07 09:00")
+        .unwrap()
+        .to_utc();
+    let settings = Settings {
+        password_memory_kib: 1024,
+        ..Settings::default()
+    };
+    let app = App::new(
+        db,
+        Arc::new(FixedClock::new(now)),
+        Arc::new(lich::Calendar::embedded()),
+        settings,
+    )
+    .await
+    .unwrap();
+    demo::seed_without_history(&app, "thu-nghiem@2026")
+        .await
+        .unwrap();
+    (app, dir)
+}
+
+async fn officer(app: &App, username: &str) -> Actor {
+    Actor::Officer(
+        app.db()
+            .officer_by_username(username)
+            .await
+            .unwrap()
+            .unwrap()
+            .0,
+    )
+}
+
+#[tokio::test]
+async fn an_administrator_manages_accounts_closures_and_every_change_is_logged() {
+    let (app, dir) = setup().await;
+    let admin = officer(&app, "quantri").await;
+    let chairman = officer(&app, "chutich.baothang").await;
+
+    // Only an administrator.
+    let n = NewOfficer {
+        username: "giangsua.baothang".into(),
+        full_name: "Giàng Thị Sua".into(),
+        title: "Công chức Một cửa".into(),
+        password: "mat-khau-moi-2026".into(),
+        role: Some(Role::CounterOfficer),
+        agency: "lao-cai.bao-thang.mot-cua".into(),
+    };
+    assert_eq!(
+        app.create_officer(&chairman, &n).await.unwrap_err().kind,
+        ErrorKind::Forbidden
+    );
+    let o = app.create_officer(&admin, &n).await.unwrap();
+    assert!(
+        app.login("giangsua.baothang", "mat-khau-moi-2026")
+            .await
+            .is_ok()
+    );
+    assert_eq!(
+        app.create_officer(&admin, &n).await.unwrap_err().code,
+        "username_taken"
+    );
+    let bad = NewOfficer {
+        username: "Có Dấu".into(),
+        ..n.clone()
+    };
+    assert_eq!(
+        app.create_officer(&admin, &bad).await.unwrap_err().code,
+        "invalid_username"
+    );
+
+    // Roles, lock, password.
+    let head = AgencyId::parse("lao-cai.bao-thang.van-phong").unwrap();
+    let o2 = app
+        .change_account(
+            &admin,
+            o.id,
+            AccountChange::Grant(Role::Specialist, head.clone()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(o2.grants.len(), 2);
+    let session = app
+        .login("giangsua.baothang", "mat-khau-moi-2026")
+        .await
+        .unwrap();
+    app.change_account(&admin, o.id, AccountChange::Activate(false))
+        .await
+        .unwrap();
+    assert!(
+        app.actor(&session.token).await.is_err(),
+        "locking ends the sessions"
+    );
+    assert!(
+        app.login("giangsua.baothang", "mat-khau-moi-2026")
+            .await
+            .is_err()
+    );
+    app.change_account(&admin, o.id, AccountChange::Activate(true))
+        .await
+        .unwrap();
+    app.change_account(
+        &admin,
+        o.id,
+        AccountChange::Password("mat-khau-khac-2026".into()),
+    )
+    .await
+    .unwrap();
+    assert!(
+        app.login("giangsua.baothang", "mat-khau-khac-2026")
+            .await
+            .is_ok()
+    );
+    let Actor::Officer(me) = &admin else {
+        unreachable!()
+    };
+    assert_eq!(
+        app.change_account(&admin, me.id, AccountChange::Activate(false))
+            .await
+            .unwrap_err()
+            .code,
+        "own_account"
+    );
+
+    // A typhoon closes Xã Bảo Thắng on 9–10 December: its centre's calendar skips them, the
+    // province's does not.
+    let centre = AgencyId::parse("lao-cai.bao-thang.mot-cua").unwrap();
+    let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+    assert!(app.calendar_of(&centre).is_working_day(d(12, 9)).unwrap());
+    app.add_closure(
+        &admin,
+        "lao-cai.bao-thang",
+        d(12, 9),
+        d(12, 10),
+        "Bão số 12",
+        "Công điện 05/CĐ-UBND",
+    )
+    .await
+    .unwrap();
+    assert!(!app.calendar_of(&centre).is_working_day(d(12, 9)).unwrap());
+    assert!(!app.calendar_of(&centre).is_working_day(d(12, 10)).unwrap());
+    let province_centre = AgencyId::parse("lao-cai.ttpvhcc").unwrap();
+    assert!(
+        app.calendar_of(&province_centre)
+            .is_working_day(d(12, 9))
+            .unwrap()
+    );
+    assert_eq!(
+        app.add_closure(&admin, "lao-cai.bao-thang", d(12, 10), d(12, 9), "x", "y")
+            .await
+            .unwrap_err()
+            .code,
+        "invalid_period"
+    );
+    let id = app.db().closures().await.unwrap()[0].id;
+    app.withdraw_closure(&admin, id).await.unwrap();
+    assert!(app.calendar_of(&centre).is_working_day(d(12, 9)).unwrap());
+    assert_eq!(
+        app.withdraw_closure(&admin, id).await.unwrap_err().kind,
+        ErrorKind::NotFound
+    );
+
+    // Every change is in the log, newest first.
+    let log = app.db().admin_log_lines(50).await.unwrap();
+    let actions: Vec<&str> = log.iter().map(|l| l.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "hủy tạm ngừng làm việc",
+            "tạm ngừng làm việc",
+            "đặt lại mật khẩu",
+            "sửa tài khoản",
+            "sửa tài khoản",
+            "sửa tài khoản",
+            "tạo tài khoản",
+        ]
+    );
+    assert!(log.iter().all(|l| l.actor == "Nguyễn Quản Trị"));
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -1,0 +1,635 @@
+//! Quản trị (`/quan-tri`) — accounts and roles, the agencies, the calendar's special days (the
+//! national holidays of a year, and agency closures), procedure versions (import of a catalogue
+//! file), and the administration log. Administrators only; each change is logged.
+
+use app::App;
+use app::admin::{AccountChange, NewOfficer};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Datelike, NaiveDate};
+use domain::agency::AgencyId;
+use domain::officer::{Actor, OfficerId, Role};
+use domain::policy::{self, Action};
+use serde::Deserialize;
+
+use super::session::{Fields, Posted, Viewer};
+use super::{Chrome, UiError, when};
+
+fn admin<'a>(app: &App, viewer: &'a Viewer) -> Result<&'a Actor, UiError> {
+    let (_, actor) = viewer.require_officer()?;
+    policy::authorize(actor, Action::ManageUsers, None, &app.agencies()).map_err(|_| {
+        UiError::new(
+            StatusCode::FORBIDDEN,
+            "Trang quản trị dành cho quản trị viên.",
+        )
+    })?;
+    Ok(actor)
+}
+
+fn role_of(key: &str) -> Option<Role> {
+    serde_json::from_value(serde_json::Value::String(key.to_string())).ok()
+}
+
+fn role_key(r: Role) -> String {
+    domain::wire_name(&r)
+}
+
+/// A choice in a select.
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+}
+
+fn agency_options(app: &App) -> Vec<Opt> {
+    app.agency_list()
+        .into_iter()
+        .map(|a| Opt {
+            value: a.id.to_string(),
+            label: a.name,
+        })
+        .collect()
+}
+
+fn role_options() -> Vec<Opt> {
+    Role::OFFICER_ROLES
+        .iter()
+        .map(|r| Opt {
+            value: role_key(*r),
+            label: r.label().to_string(),
+        })
+        .collect()
+}
+
+pub struct AccountLine {
+    pub id: String,
+    pub username: String,
+    pub name: String,
+    pub title: String,
+    pub active: bool,
+    /// (role key, agency id, "Vai trò — Cơ quan").
+    pub grants: Vec<(String, String, String)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_users.html")]
+struct UsersPage {
+    chrome: Chrome,
+    accounts: Vec<AccountLine>,
+    agencies: Vec<Opt>,
+    roles: Vec<Opt>,
+    f: Fields,
+    message: String,
+    error: String,
+}
+
+impl UsersPage {
+    fn value(&self, field: &str) -> String {
+        self.f.get(field)
+    }
+}
+
+async fn users_page(
+    app: &App,
+    viewer: &Viewer,
+    f: Fields,
+    message: String,
+    error: String,
+) -> Result<UsersPage, UiError> {
+    let tree = app.agencies();
+    let accounts = app
+        .db()
+        .officers()
+        .await
+        .map_err(app::AppError::from)?
+        .into_iter()
+        .map(|o| AccountLine {
+            id: o.id.to_string(),
+            username: o.username.clone(),
+            name: o.full_name.to_string(),
+            title: o.title.clone().unwrap_or_default(),
+            active: o.active,
+            grants: o
+                .grants
+                .iter()
+                .map(|g| {
+                    (
+                        role_key(g.role),
+                        g.agency.to_string(),
+                        format!(
+                            "{} — {}",
+                            g.role.label(),
+                            tree.get(&g.agency)
+                                .map_or(g.agency.as_str(), |a| a.name.as_str())
+                        ),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(UsersPage {
+        chrome: Chrome::new(viewer, "Quản trị: tài khoản", "/quan-tri"),
+        accounts,
+        agencies: agency_options(app),
+        roles: role_options(),
+        f,
+        message,
+        error,
+    })
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct DoneParams {
+    #[serde(default)]
+    xong: String,
+}
+
+pub async fn users(
+    State(app): State<App>,
+    viewer: Viewer,
+    Query(done): Query<DoneParams>,
+) -> Result<Response, UiError> {
+    admin(&app, &viewer)?;
+    let message = if done.xong.is_empty() {
+        String::new()
+    } else {
+        "Đã lưu thay đổi.".into()
+    };
+    Ok(
+        users_page(&app, &viewer, Fields::default(), message, String::new())
+            .await?
+            .into_response(),
+    )
+}
+
+pub async fn create_user(State(app): State<App>, posted: Posted) -> Result<Response, UiError> {
+    let actor = admin(&app, &posted.viewer)?;
+    let f = &posted.fields;
+    let n = NewOfficer {
+        username: f.get("username"),
+        full_name: f.get("full_name"),
+        title: f.get("title"),
+        password: f.get("password"),
+        role: role_of(&f.get("role")),
+        agency: f.get("agency"),
+    };
+    match app.create_officer(actor, &n).await {
+        Ok(_) => Ok(Redirect::to("/quan-tri/nguoi-dung?xong=1").into_response()),
+        Err(e) => {
+            let e = UiError::from(e);
+            let page =
+                users_page(&app, &posted.viewer, f.clone(), String::new(), e.message).await?;
+            Ok((e.status, page).into_response())
+        }
+    }
+}
+
+pub async fn change_user(
+    State(app): State<App>,
+    Path((id, action)): Path<(String, String)>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let actor = admin(&app, &posted.viewer)?;
+    let f = &posted.fields;
+    let id = uuid::Uuid::parse_str(&id)
+        .map(OfficerId)
+        .map_err(|_| UiError::new(StatusCode::NOT_FOUND, "Không có tài khoản này."))?;
+    let grant = || -> Result<(Role, AgencyId), UiError> {
+        let role = role_of(&f.get("role"))
+            .ok_or_else(|| UiError::new(StatusCode::UNPROCESSABLE_ENTITY, "Chọn vai trò."))?;
+        Ok((role, AgencyId::parse(&f.get("agency"))?))
+    };
+    let change = match action.as_str() {
+        "khoa" => Ok(AccountChange::Activate(false)),
+        "mo-khoa" => Ok(AccountChange::Activate(true)),
+        "them-vai-tro" => grant().map(|(r, a)| AccountChange::Grant(r, a)),
+        "bo-vai-tro" => grant().map(|(r, a)| AccountChange::Revoke(r, a)),
+        "mat-khau" => Ok(AccountChange::Password(f.get("password"))),
+        _ => Err(UiError::new(
+            StatusCode::NOT_FOUND,
+            "Không có thao tác này.",
+        )),
+    };
+    let done = match change {
+        Ok(c) => app
+            .change_account(actor, id, c)
+            .await
+            .map(|_| ())
+            .map_err(UiError::from),
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(()) => Ok(Redirect::to("/quan-tri/nguoi-dung?xong=1").into_response()),
+        Err(e) => {
+            let page = users_page(
+                &app,
+                &posted.viewer,
+                Fields::default(),
+                String::new(),
+                e.message,
+            )
+            .await?;
+            Ok((e.status, page).into_response())
+        }
+    }
+}
+
+pub struct AgencyLine {
+    pub id: String,
+    pub name: String,
+    pub code: String,
+    pub verified: bool,
+    pub parent: String,
+    pub depth: usize,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_agencies.html")]
+struct AgenciesPage {
+    chrome: Chrome,
+    agencies: Vec<AgencyLine>,
+}
+
+pub async fn agencies(State(app): State<App>, viewer: Viewer) -> Result<Response, UiError> {
+    admin(&app, &viewer)?;
+    let tree = app.agencies();
+    let agencies = app
+        .agency_list()
+        .into_iter()
+        .map(|a| AgencyLine {
+            depth: {
+                let mut d = 0;
+                let mut p = a.parent.clone();
+                while let Some(id) = p {
+                    d += 1;
+                    p = tree.get(&id).and_then(|x| x.parent.clone());
+                }
+                d
+            },
+            id: a.id.to_string(),
+            code: a.code.to_string(),
+            verified: a.code_verified,
+            parent: a
+                .parent
+                .as_ref()
+                .and_then(|p| tree.get(p))
+                .map(|p| p.name.clone())
+                .unwrap_or_default(),
+            name: a.name,
+        })
+        .collect();
+    Ok(AgenciesPage {
+        chrome: Chrome::new(&viewer, "Quản trị: cơ quan", "/quan-tri"),
+        agencies,
+    }
+    .into_response())
+}
+
+pub struct DayLine {
+    pub date: String,
+    pub weekday: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub working: bool,
+}
+
+pub struct ClosureLine {
+    pub id: String,
+    pub agency: String,
+    pub period: String,
+    pub reason: String,
+    pub basis: String,
+    pub active: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_calendar.html")]
+struct CalendarPage {
+    chrome: Chrome,
+    year: i32,
+    days: Vec<DayLine>,
+    closures: Vec<ClosureLine>,
+    agencies: Vec<Opt>,
+    f: Fields,
+    message: String,
+    error: String,
+}
+
+impl CalendarPage {
+    fn value(&self, field: &str) -> String {
+        self.f.get(field)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct YearParams {
+    #[serde(default)]
+    nam: Option<i32>,
+    #[serde(default)]
+    xong: String,
+}
+
+const WEEKDAYS: [&str; 7] = [
+    "Thứ Hai",
+    "Thứ Ba",
+    "Thứ Tư",
+    "Thứ Năm",
+    "Thứ Sáu",
+    "Thứ Bảy",
+    "Chủ Nhật",
+];
+
+async fn calendar_page(
+    app: &App,
+    viewer: &Viewer,
+    year: i32,
+    f: Fields,
+    message: String,
+    error: String,
+) -> Result<CalendarPage, UiError> {
+    let national = lich::WorkCalendar::national(app.national_calendar().clone());
+    let days = national
+        .named_days(year)
+        .map_err(app::AppError::from)?
+        .into_iter()
+        .map(|d| DayLine {
+            date: d.date.format("%d/%m/%Y").to_string(),
+            weekday: WEEKDAYS[d.date.weekday().num_days_from_monday() as usize].to_string(),
+            name: d.name.unwrap_or_default(),
+            kind: d.kind.label(),
+            working: d.working,
+        })
+        .collect();
+    let tree = app.agencies();
+    let closures = app
+        .db()
+        .closures()
+        .await
+        .map_err(app::AppError::from)?
+        .into_iter()
+        .map(|c| ClosureLine {
+            id: c.id.to_string(),
+            agency: AgencyId::parse(&c.agency)
+                .ok()
+                .and_then(|a| tree.get(&a).map(|x| x.name.clone()))
+                .unwrap_or(c.agency),
+            period: if c.from_day == c.to_day {
+                c.from_day.clone()
+            } else {
+                format!("{} – {}", c.from_day, c.to_day)
+            },
+            reason: c.reason,
+            basis: c.basis,
+            active: c.active,
+        })
+        .collect();
+    Ok(CalendarPage {
+        chrome: Chrome::new(
+            viewer,
+            "Quản trị: ngày nghỉ, tạm ngừng làm việc",
+            "/quan-tri",
+        ),
+        year,
+        days,
+        closures,
+        agencies: agency_options(app),
+        f,
+        message,
+        error,
+    })
+}
+
+pub async fn calendar(
+    State(app): State<App>,
+    viewer: Viewer,
+    Query(p): Query<YearParams>,
+) -> Result<Response, UiError> {
+    admin(&app, &viewer)?;
+    let year = p
+        .nam
+        .unwrap_or_else(|| lich::time::to_vn(&app.now()).year());
+    let message = if p.xong.is_empty() {
+        String::new()
+    } else {
+        "Đã lưu thay đổi.".into()
+    };
+    Ok(calendar_page(
+        &app,
+        &viewer,
+        year,
+        Fields::default(),
+        message,
+        String::new(),
+    )
+    .await?
+    .into_response())
+}
+
+pub async fn add_closure(State(app): State<App>, posted: Posted) -> Result<Response, UiError> {
+    let actor = admin(&app, &posted.viewer)?;
+    let f = &posted.fields;
+    let date = |name: &str| NaiveDate::parse_from_str(&f.get(name), "%Y-%m-%d");
+    let done = match (date("from"), date("to").or_else(|_| date("from"))) {
+        (Ok(from), Ok(to)) => app
+            .add_closure(
+                actor,
+                &f.get("agency"),
+                from,
+                to,
+                &f.get("reason"),
+                &f.get("basis"),
+            )
+            .await
+            .map_err(UiError::from),
+        _ => Err(UiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Chọn ngày bắt đầu tạm ngừng làm việc.",
+        )),
+    };
+    let year = date("from").map_or_else(|_| lich::time::to_vn(&app.now()).year(), |d| d.year());
+    match done {
+        Ok(()) => Ok(Redirect::to(&format!("/quan-tri/lich?nam={year}&xong=1")).into_response()),
+        Err(e) => {
+            let page = calendar_page(
+                &app,
+                &posted.viewer,
+                year,
+                f.clone(),
+                String::new(),
+                e.message,
+            )
+            .await?;
+            Ok((e.status, page).into_response())
+        }
+    }
+}
+
+pub async fn withdraw_closure(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let actor = admin(&app, &posted.viewer)?;
+    let id = uuid::Uuid::parse_str(&id)
+        .map_err(|_| UiError::new(StatusCode::NOT_FOUND, "Không có ngày tạm ngừng này."))?;
+    app.withdraw_closure(actor, id).await?;
+    Ok(Redirect::to("/quan-tri/lich?xong=1").into_response())
+}
+
+pub struct VersionLine {
+    pub code: String,
+    pub version: u32,
+    pub name: String,
+    pub effective_from: String,
+    pub in_force: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_catalog.html")]
+struct CatalogPage {
+    chrome: Chrome,
+    versions: Vec<VersionLine>,
+    message: String,
+    error: String,
+}
+
+async fn catalog_page(
+    app: &App,
+    viewer: &Viewer,
+    message: String,
+    error: String,
+) -> Result<CatalogPage, UiError> {
+    let in_force = app.procedures().await?;
+    let mut versions: Vec<VersionLine> = app
+        .db()
+        .all_procedure_versions()
+        .await
+        .map_err(app::AppError::from)?
+        .into_iter()
+        .map(|v| VersionLine {
+            in_force: in_force
+                .iter()
+                .any(|f| f.code == v.code && f.version == v.version),
+            code: v.code.to_string(),
+            version: v.version,
+            name: v.name,
+            effective_from: v.effective_from.format("%d/%m/%Y").to_string(),
+        })
+        .collect();
+    versions.sort_by(|a, b| a.code.cmp(&b.code).then(b.version.cmp(&a.version)));
+    Ok(CatalogPage {
+        chrome: Chrome::new(viewer, "Quản trị: thủ tục", "/quan-tri"),
+        versions,
+        message,
+        error,
+    })
+}
+
+pub async fn catalog(State(app): State<App>, viewer: Viewer) -> Result<Response, UiError> {
+    admin(&app, &viewer)?;
+    Ok(catalog_page(&app, &viewer, String::new(), String::new())
+        .await?
+        .into_response())
+}
+
+/// Nạp danh mục: a JSON or CSV file, checked whole; a bad file imports nothing.
+pub async fn import_catalog(
+    State(app): State<App>,
+    viewer: Viewer,
+    mut multipart: Multipart,
+) -> Result<Response, UiError> {
+    let actor = admin(&app, &viewer)?;
+    let mut csrf = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Ok(Some(field)) = multipart.next_field().await {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or_default().to_string();
+                if let Ok(bytes) = field.bytes().await {
+                    file = Some((name, bytes.to_vec()));
+                }
+            }
+            _ => {}
+        }
+    }
+    viewer.check_csrf(&csrf)?;
+    let outcome = match file {
+        None => Err(UiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Chọn tệp danh mục (JSON hoặc CSV).",
+        )),
+        Some((name, bytes)) => match (
+            app::catalog::Format::of_path(std::path::Path::new(&name)),
+            String::from_utf8(bytes),
+        ) {
+            (Some(format), Ok(text)) => app
+                .import_catalog_as(actor, &text, format, &name)
+                .await
+                .map(|r| {
+                    format!(
+                        "Đã nạp {name}: {} phiên bản, {} phiên bản mới.",
+                        r.versions, r.added
+                    )
+                })
+                .map_err(UiError::from),
+            (None, _) => Err(UiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Tệp danh mục phải là .json hoặc .csv.",
+            )),
+            (_, Err(_)) => Err(UiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Tệp không phải văn bản UTF-8.",
+            )),
+        },
+    };
+    match outcome {
+        Ok(message) => Ok(catalog_page(&app, &viewer, message, String::new())
+            .await?
+            .into_response()),
+        Err(e) => {
+            let page = catalog_page(&app, &viewer, String::new(), e.message).await?;
+            Ok((e.status, page).into_response())
+        }
+    }
+}
+
+pub struct LogLine {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub detail: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_log.html")]
+struct LogPage {
+    chrome: Chrome,
+    lines: Vec<LogLine>,
+}
+
+pub async fn log(State(app): State<App>, viewer: Viewer) -> Result<Response, UiError> {
+    admin(&app, &viewer)?;
+    let lines = app
+        .db()
+        .admin_log_lines(500)
+        .await
+        .map_err(app::AppError::from)?
+        .into_iter()
+        .map(|l| LogLine {
+            at: chrono::DateTime::from_timestamp_millis(l.at_ms)
+                .map(when)
+                .unwrap_or_default(),
+            actor: l.actor,
+            action: l.action,
+            detail: l.detail,
+        })
+        .collect();
+    Ok(LogPage {
+        chrome: Chrome::new(&viewer, "Quản trị: nhật ký", "/quan-tri"),
+        lines,
+    }
+    .into_response())
+}
