@@ -131,10 +131,35 @@ async fn a_dossier_goes_from_counter_to_return_and_the_citizen_sees_it() {
         .await
         .unwrap();
     b.wait_text("Phiếu kiểm soát").await;
+    let href = b.find("a.file").await.attr("href").await.unwrap().unwrap();
+    let served = b
+        .client
+        .execute(
+            "return fetch(arguments[0]).then(r => r.status + ' ' + r.headers.get('content-type'));",
+            vec![serde_json::json!(href)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        served, "200 application/pdf",
+        "the scan opens from the dossier"
+    );
     let form = b.action("Chuyển xử lý").await;
     b.submit(&form, &[("to_unit", "lao-cai.bao-thang.van-phong")])
         .await;
     b.wait_text("Đã thực hiện: Chuyển xử lý.").await;
+    b.logout().await;
+    // Another commune's officer cannot open the scan.
+    b.login("motcua.camduong").await;
+    let refused = b
+        .client
+        .execute(
+            "return fetch(arguments[0]).then(r => r.status);",
+            vec![serde_json::json!(href)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(refused, 403);
     b.logout().await;
 
     // The head of the office assigns it to the civil-status officer.
@@ -540,5 +565,46 @@ async fn an_administrator_creates_an_account_that_then_logs_in_and_others_are_ke
         header.contains("Giàng Thị Sua") && header.contains("Tiếp nhận hồ sơ"),
         "{header}"
     );
+    b.close().await;
+}
+
+#[tokio::test]
+async fn a_dossier_sent_by_post_is_received_as_of_the_handover_record() {
+    let t = spawn().await;
+    let Some(b) = browser::open(&t).await else {
+        return;
+    };
+    b.login("motcua.baothang").await;
+    b.goto("/can-bo/tiep-nhan").await;
+    b.click("a[href='/can-bo/tiep-nhan?kenh=buu-chinh']").await;
+    b.fill("#q", "dang ky lai khai sinh").await;
+    b.click("a[href='/can-bo/tiep-nhan?thu_tuc=1.004884&kenh=buu-chinh']")
+        .await;
+    b.wait_text("Biên bản giao nhận với nhân viên bưu chính")
+        .await;
+    let form = b.find("#tiep-nhan").await;
+    b.submit_fields(
+        &form,
+        &[
+            ("name", "Nguyễn Thị Hằng"),
+            ("id_number", "010190012345"),
+            ("address_line", "Tổ dân phố 3"),
+            ("return_address", "Tổ dân phố 3, xã Bảo Thắng, tỉnh Lào Cai"),
+            ("bill_number", "EL123456789VN"),
+            ("handover_record", "BB-15/2026"),
+            ("handover_signed_at", "2026-12-04T16:30"),
+            ("postal_worker", "Phạm Văn Bưu"),
+        ],
+    )
+    .await;
+    for part in REREGISTER_BIRTH_PARTS {
+        b.click(&format!("input[name=c][value='{part}']")).await;
+    }
+    b.click("button[value=buu-chinh]").await;
+    b.wait_text("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ").await;
+    let receipt = b.text().await;
+    // Signed on Friday 4 December at 16:30: that is when it was submitted.
+    assert!(receipt.contains("16:30 04/12/2026"), "{receipt}");
+    assert!(receipt.contains("Qua bưu chính công ích"), "{receipt}");
     b.close().await;
 }

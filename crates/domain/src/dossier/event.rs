@@ -411,6 +411,17 @@ impl Event {
         }
     }
 
+    /// The files this event brought in (scans at opening, or sent with a supplement).
+    pub fn files(&self) -> Vec<&FileRef> {
+        match self {
+            Event::Opened(o) => o.components.iter().flat_map(|c| &c.files).collect(),
+            Event::SupplementSubmitted { components, .. } => {
+                components.iter().flat_map(|c| &c.files).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// What an officer reads in the timeline.
     pub fn label(&self) -> &'static str {
         match self {

@@ -97,6 +97,8 @@ struct IntakePage {
     f: Fields,
     errors: Vec<(String, String)>,
     preview: Option<Preview>,
+    /// Hồ sơ nhận qua bưu chính công ích: the handover record's fields are asked for.
+    postal: bool,
 }
 
 impl IntakePage {
@@ -124,6 +126,9 @@ pub struct IntakeParams {
     q: String,
     #[serde(default)]
     thu_tuc: String,
+    /// `buu-chinh` for a dossier that came by post.
+    #[serde(default)]
+    kenh: String,
 }
 
 async fn communes(app: &App, centre: &AgencyId) -> Vec<CommuneChoice> {
@@ -249,6 +254,7 @@ async fn page(
             limit: p.limit.to_string(),
         }),
         communes: communes(app, centre).await,
+        postal: f.get("kenh") == "buu-chinh",
         f,
         errors: Vec::new(),
         preview: None,
@@ -265,7 +271,16 @@ pub async fn intake_form(
     let (_, centre) = counter_officer(&app, &viewer)?;
     let fields = Fields(vec![
         ("kind".into(), "citizen".into()),
-        ("return_kind".into(), "counter".into()),
+        (
+            "return_kind".into(),
+            if params.kenh == "buu-chinh" {
+                "post"
+            } else {
+                "counter"
+            }
+            .into(),
+        ),
+        ("kenh".into(), params.kenh.clone()),
     ]);
     let p = page(
         &app,
@@ -278,7 +293,11 @@ pub async fn intake_form(
     )
     .await?;
     if headers.contains_key("hx-request") {
-        return Ok(PicksPartial { picks: p.picks }.into_response());
+        return Ok(PicksPartial {
+            picks: p.picks,
+            postal: p.postal,
+        }
+        .into_response());
     }
     Ok(p.into_response())
 }
@@ -288,6 +307,7 @@ pub async fn intake_form(
 #[template(path = "intake_picks.html")]
 struct PicksPartial {
     picks: Vec<Pick>,
+    postal: bool,
 }
 
 /// Which field an error belongs to, from its code.
@@ -303,6 +323,13 @@ fn field_of(code: &str) -> &'static str {
         c if c.contains("name") => "name",
         c if c.contains("file") || c.contains("component") => "components",
         c if c.contains("reason") || c.contains("legal_basis") => "reason",
+        c if c.contains("postal")
+            || c.contains("handover")
+            || c.contains("datetime")
+            || c.contains("bill") =>
+        {
+            "postal"
+        }
         _ => "",
     }
 }
@@ -459,6 +486,22 @@ async fn run_intake(
             }
             let d = app
                 .refuse_at_counter(actor, input.parse()?, reason, basis)
+                .await?;
+            Ok(Some(
+                Redirect::to(&format!("/can-bo/ho-so/{}/phieu", d.id.0)).into_response(),
+            ))
+        }
+        "buu-chinh" => {
+            let postal = dto::PostalInput {
+                intake: input,
+                bill_number: f.get("bill_number"),
+                handover_record: f.get("handover_record"),
+                handover_signed_at: f.get("handover_signed_at").replace('T', " "),
+                postal_worker: f.get("postal_worker"),
+                fees_collected: f.get("fees_collected").parse().unwrap_or(0),
+            };
+            let d = app
+                .receive_by_post(actor, postal.intake.parse()?, postal.postal()?)
                 .await?;
             Ok(Some(
                 Redirect::to(&format!("/can-bo/ho-so/{}/phieu", d.id.0)).into_response(),

@@ -87,6 +87,7 @@ pub fn routes() -> Router<App> {
             get(citizen::submit_form).post(citizen::submit),
         )
         .route("/can-bo/ho-so/{id}/phieu", get(counter::receipt))
+        .route("/ho-so/{id}/tep/{sha}", get(officer::file))
         .route("/can-bo/ho-so/{id}", get(officer::dossier))
         .route("/can-bo/ho-so/{id}/{action}", post(officer::act))
         .route("/assets/motcua.css", get(css))

@@ -142,12 +142,12 @@ pub struct StepLine {
     pub late: bool,
 }
 
-/// A submitted component and its files.
+/// A submitted component and its files (name, hash).
 pub struct ComponentLine {
     pub name: String,
     pub form: &'static str,
     pub copies: u8,
-    pub files: Vec<String>,
+    pub files: Vec<(String, String)>,
 }
 
 /// A choice in a select.
@@ -310,7 +310,11 @@ async fn dossier_page(
                 name: c.name.clone(),
                 form: c.form.label(),
                 copies: c.copies,
-                files: c.files.iter().map(|f| f.name.clone()).collect(),
+                files: c
+                    .files
+                    .iter()
+                    .map(|f| (f.name.clone(), f.sha256.clone()))
+                    .collect(),
             })
             .collect(),
         steps,
@@ -329,6 +333,8 @@ const ACTIONS: &[(&str, &str)] = &[
     ("chuyen-xu-ly", "Chuyển xử lý"),
     ("phan-cong", "Phân công xử lý"),
     ("ghi-y-kien", "Ghi ý kiến thẩm định"),
+    ("xin-y-kien", "Xin ý kiến cơ quan, đơn vị"),
+    ("tra-loi-y-kien", "Trả lời xin ý kiến"),
     ("yeu-cau-bo-sung", "Yêu cầu bổ sung hồ sơ"),
     ("trinh", "Trình phê duyệt"),
     ("phe-duyet", "Phê duyệt"),
@@ -359,6 +365,7 @@ async fn actions(app: &App, actor: &Actor, d: &Dossier) -> Result<Vec<ActionForm
         (Stage::InProgress, Some(StepKind::Handling)) => {
             wanted.push(("phan-cong", Action::Assign));
             wanted.push(("ghi-y-kien", Action::Handle));
+            wanted.push(("xin-y-kien", Action::Handle));
             wanted.push(("yeu-cau-bo-sung", Action::Handle));
             wanted.push(("trinh", Action::Handle));
         }
@@ -374,6 +381,9 @@ async fn actions(app: &App, actor: &Actor, d: &Dossier) -> Result<Vec<ActionForm
         }
         _ => {}
     }
+    if d.consultations.iter().any(|c| c.answered_at.is_none()) {
+        wanted.push(("tra-loi-y-kien", Action::AnswerConsultation));
+    }
     if !d.stage.is_terminal() && d.apology.is_none() && d.due.is_some() {
         wanted.push(("xin-loi", Action::Apologize));
     }
@@ -384,6 +394,24 @@ async fn actions(app: &App, actor: &Actor, d: &Dossier) -> Result<Vec<ActionForm
         }
         let choices = match key {
             "chuyen-xu-ly" | "trinh" => units_under(app, &d.competent),
+            "xin-y-kien" => app
+                .agency_list()
+                .into_iter()
+                .filter(|a| a.id != d.competent)
+                .map(|a| Choice {
+                    value: a.id.to_string(),
+                    label: a.name,
+                })
+                .collect(),
+            "tra-loi-y-kien" => d
+                .consultations
+                .iter()
+                .filter(|c| c.answered_at.is_none())
+                .map(|c| Choice {
+                    value: c.id.to_string(),
+                    label: c.content.clone(),
+                })
+                .collect(),
             "phan-cong" => officers_at(app, d.current_unit()).await?,
             _ => Vec::new(),
         };
@@ -461,6 +489,19 @@ fn command_of(key: &str, f: &Fields) -> Result<Command, UiError> {
         })?,
         "ghi-y-kien" => Command::AddNote {
             text: required("text", "ý kiến")?,
+        },
+        "xin-y-kien" => build::consultation(dto::ConsultationInput {
+            unit: required("unit", "cơ quan được xin ý kiến")?,
+            content: required("content", "nội dung xin ý kiến")?,
+            limit: required("limit", "thời hạn trả lời")?,
+        })?,
+        "tra-loi-y-kien" => Command::AnswerConsultation {
+            id: required("consultation", "yêu cầu được trả lời")?
+                .parse()
+                .map_err(|_| {
+                    UiError::new(StatusCode::UNPROCESSABLE_ENTITY, "Chọn yêu cầu xin ý kiến.")
+                })?,
+            answer: required("answer", "nội dung trả lời")?,
         },
         "yeu-cau-bo-sung" => build::supplement(dto::SupplementInput {
             items: vec![dto::ItemInput {
@@ -550,4 +591,55 @@ pub async fn act(
             Ok((status, page).into_response())
         }
     }
+}
+
+/// `GET /ho-so/{id}/tep/{sha256}`: a scan of a dossier, for whoever may read the dossier (its
+/// officers, or the applicant).
+pub async fn file(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path((id, sha)): Path<(String, String)>,
+) -> Result<Response, UiError> {
+    let actor = viewer.actor.as_ref().ok_or_else(UiError::login_required)?;
+    let detail = app.dossier_detail(actor, parse_id(&id)?, None).await?;
+    let d = &detail.dossier;
+    let named = d
+        .components
+        .iter()
+        .flat_map(|c| &c.files)
+        .chain(detail.events.iter().flat_map(|e| e.event.files()))
+        .find(|f| f.sha256 == sha)
+        .cloned();
+    let not_found = || UiError::new(StatusCode::NOT_FOUND, "Hồ sơ không có tệp này.");
+    let named = named.ok_or_else(not_found)?;
+    let stored = app
+        .db()
+        .attachment(&sha)
+        .await
+        .map_err(app::AppError::from)?
+        .ok_or_else(not_found)?;
+    let disposition = format!(
+        "inline; filename*=UTF-8''{}",
+        named
+            .name
+            .bytes()
+            .map(|b| if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            })
+            .collect::<String>()
+    );
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, stored.media_type),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, no-store".to_string(),
+            ),
+        ],
+        stored.content,
+    )
+        .into_response())
 }

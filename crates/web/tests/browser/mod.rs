@@ -276,7 +276,10 @@ impl Browser {
                 .unwrap_or_else(|_| panic!("no field {name}"));
             if field.tag_name().await.unwrap() == "select" {
                 field.select_by_value(value).await.unwrap();
-            } else if field.attr("type").await.unwrap().as_deref() == Some("date") {
+            } else if matches!(
+                field.attr("type").await.unwrap().as_deref(),
+                Some("date" | "datetime-local")
+            ) {
                 self.client
                     .execute(
                         "arguments[0].value = arguments[1];",
