@@ -242,6 +242,9 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
         println!(
             "  (các xã khác: cùng tên với hậu tố .camduong, .laocai, .giaphu, .sapa, .batxat)"
         );
+        if let Some((id, name)) = &s.citizen {
+            println!("  {id:<26} {:<22} {name}", "Công dân");
+        }
         println!();
     } else {
         println!(

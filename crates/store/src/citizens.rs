@@ -72,6 +72,25 @@ impl Db {
         }))
     }
 
+    /// The first few citizen accounts (the demo's, shown on its login page).
+    pub async fn some_citizens(&self, limit: i64) -> Result<Vec<CitizenAccount>> {
+        let rows = sqlx::query(
+            "SELECT id_number, name, phone, email FROM citizens ORDER BY created_ms LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| CitizenAccount {
+                id_number: r.get("id_number"),
+                name: r.get("name"),
+                phone: r.get("phone"),
+                email: r.get("email"),
+            })
+            .collect())
+    }
+
     pub async fn open_citizen_session(
         &self,
         token_hash: &str,

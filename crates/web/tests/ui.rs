@@ -467,6 +467,16 @@ async fn screenshots() {
     let (late_id, _) = received(&t).await;
     t.at("2026-12-16 09:00");
     let _ = late_id;
+    t.app
+        .register_citizen(&app::citizens::Registration {
+            name: "Nguyễn Thị Hằng".into(),
+            id_number: "010190012345".into(),
+            phone: "0912345678".into(),
+            email: String::new(),
+            password: PASSWORD.into(),
+        })
+        .await
+        .unwrap();
     let mut shots = Vec::new();
     for (width, height, suffix) in [(1280, 900, "may-tinh"), (360, 800, "dien-thoai")] {
         b.resize(width, height).await;
@@ -488,6 +498,20 @@ async fn screenshots() {
             (
                 "tiep-nhan",
                 "/can-bo/tiep-nhan?thu_tuc=1.004884".to_string(),
+            ),
+        ] {
+            b.goto(&path).await;
+            b.find("main").await;
+            shots.push(b.screenshot(&dir, &format!("{name}-{suffix}")).await);
+        }
+        b.logout().await;
+        b.login_as_citizen("010190012345").await;
+        for (name, path) in [
+            ("cong-dan-ho-so", "/ho-so-cua-toi".to_string()),
+            ("cong-dan-mot-ho-so", format!("/ho-so-cua-toi/{code}")),
+            (
+                "cong-dan-nop-truc-tuyen",
+                "/thu-tuc/1.001193/nop".to_string(),
             ),
         ] {
             b.goto(&path).await;

@@ -347,6 +347,8 @@ pub struct DemoSummary {
     pub officers: usize,
     pub logins: Vec<DemoLogin>,
     pub history: HistorySummary,
+    /// A citizen account of the demo: (personal id number, name).
+    pub citizen: Option<(String, String)>,
 }
 
 /// The demo accounts worth showing (login page, `motcua demo`), from the agencies alone.
@@ -398,7 +400,39 @@ pub async fn seed(
     let agencies = self::agencies()?;
     summary.history =
         history::generate(app, &catalog, &officers(&agencies), history_from, 1).await?;
+    summary.citizen = demo_citizen(app, password).await?;
     Ok(summary)
+}
+
+/// Gives the applicant of the latest returned dossier at Xã Bảo Thắng a portal account, so the
+/// demo can be tried as a citizen (their dossiers, the rating).
+async fn demo_citizen(app: &App, password: &str) -> Result<Option<(String, String)>, AppError> {
+    let rows = app
+        .db()
+        .list_dossiers(&store::DossierFilter {
+            receiving: Some("lao-cai.bao-thang.mot-cua".into()),
+            national_status: vec![10],
+            order: store::Order::LatestFirst,
+            limit: 1,
+            ..Default::default()
+        })
+        .await?
+        .rows;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    let Some(d) = app.db().dossier(domain::dossier::DossierId(row.id)).await? else {
+        return Ok(None);
+    };
+    let account = app
+        .register_citizen(&crate::citizens::Registration {
+            name: d.applicant.display_name().to_string(),
+            id_number: d.applicant.id_number().to_string(),
+            password: password.to_string(),
+            ..Default::default()
+        })
+        .await?;
+    Ok(Some((account.id_number, account.name)))
 }
 
 /// Generates history `scale` times as busy as the demo's (for benchmarks at a given size), on a
@@ -446,5 +480,6 @@ pub async fn seed_without_history(app: &App, password: &str) -> Result<DemoSumma
         officers: officers.len(),
         logins: logins(&officers, &agencies),
         history: HistorySummary::default(),
+        citizen: None,
     })
 }

@@ -285,24 +285,32 @@ struct LoginPage {
     demo: Vec<DemoAccount>,
 }
 
-fn login_page(
+async fn login_page(
     app: &App,
     viewer: &Viewer,
     ui: &UiOptions,
     username: String,
     error: String,
 ) -> LoginPage {
-    let demo = match &ui.demo_password {
-        Some(_) => app::demo::demo_logins(&app.agency_list())
+    let mut demo: Vec<DemoAccount> = Vec::new();
+    if ui.demo_password.is_some() {
+        demo = app::demo::demo_logins(&app.agency_list())
             .into_iter()
             .map(|l| DemoAccount {
                 username: l.username,
                 role: l.role.label(),
                 who: format!("{} — {}", l.full_name, l.agency_name),
             })
-            .collect(),
-        None => Vec::new(),
-    };
+            .collect();
+        // Shown only in the demo: its citizen accounts are invented people.
+        if let Ok(citizens) = app.db().some_citizens(1).await {
+            demo.extend(citizens.into_iter().map(|c| DemoAccount {
+                username: c.id_number,
+                role: "Công dân",
+                who: c.name,
+            }));
+        }
+    }
     LoginPage {
         chrome: Chrome::new(viewer, "Đăng nhập", "/dang-nhap"),
         username,
@@ -324,7 +332,9 @@ pub async fn login_form(
         }
         _ => {}
     }
-    login_page(&app, &viewer, &ui, String::new(), String::new()).into_response()
+    login_page(&app, &viewer, &ui, String::new(), String::new())
+        .await
+        .into_response()
 }
 
 pub async fn login(
@@ -342,7 +352,8 @@ pub async fn login(
             &ui,
             username,
             "Nhập tên đăng nhập và mật khẩu.".into(),
-        );
+        )
+        .await;
         return (StatusCode::UNPROCESSABLE_ENTITY, page).into_response();
     }
     // Twelve digits are a citizen's personal id number; anything else an officer's user name.
@@ -374,7 +385,7 @@ pub async fn login(
             } else {
                 e.message
             };
-            let page = login_page(&app, &posted.viewer, &ui, username, message);
+            let page = login_page(&app, &posted.viewer, &ui, username, message).await;
             (status, page).into_response()
         }
     }
