@@ -1,7 +1,7 @@
 //! Giải quyết — every command after a dossier is opened: the permission check, the decision, and
 //! one transaction that appends the events and updates the projection.
 
-use domain::dossier::{Command, Context, Dossier, DossierId, decide};
+use domain::dossier::{Command, Context, Dossier, DossierId, decide, fact_delta};
 use domain::officer::{Actor, OfficerId};
 use domain::policy::{self, Action, Scope};
 
@@ -99,13 +99,19 @@ impl App {
         };
         let events = decide(Some(&dossier), command, &ctx)?;
         let before = dossier.version;
+        let facts_before = dossier.facts(&calendar, &self.settings.rules)?;
         let (after, recorded) = record(Some(dossier), events, now, actor);
+        let counts = fact_delta(
+            &facts_before,
+            &after.facts(&calendar, &self.settings.rules)?,
+        );
         self.db
             .change_dossier(
                 store::Change {
                     dossier: after.clone(),
                     expected_version: before,
                     events: recorded,
+                    counts,
                 },
                 now,
             )

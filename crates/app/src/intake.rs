@@ -6,7 +6,7 @@ use domain::agency::{AgencyId, AgencyKind};
 use domain::applicant::Applicant;
 use domain::dossier::{
     Command, Context, CorrectionOf, Dossier, DossierId, NewDossier, PostalIntake, Recorded,
-    ReturnMethod, SubmittedComponent, decide,
+    ReturnMethod, SubmittedComponent, decide, fact_delta,
 };
 use domain::ids::{DossierCode, ProcedureCode};
 use domain::officer::{Actor, Role};
@@ -243,6 +243,10 @@ impl App {
                 None => None,
             };
         let calendar = self.calendar_of(&receiving);
+        let original_calendar = match &original {
+            Some(o) => self.calendar_of(&o.receiving),
+            None => calendar.clone(),
+        };
         let rules = self.settings.rules;
         let actor = actor.clone();
         let (format, centre_code) = (centre.code_format, centre.code.clone());
@@ -285,6 +289,7 @@ impl App {
             };
             let events = decide(None, command, &ctx)?;
             let (dossier, recorded) = record(None, events, now, &actor);
+            let counts = fact_delta(&[], &dossier.facts(&calendar, &rules)?);
             let also = match (correction, original) {
                 (Some(link), Some(original)) => {
                     let events = decide(
@@ -297,11 +302,16 @@ impl App {
                         &ctx,
                     )?;
                     let expected_version = original.version;
+                    // The original's counters are those of its own receiving agency's calendar.
+                    let facts_before = original.facts(&original_calendar, &rules)?;
                     let (updated, recorded) = record(Some(original), events, now, &actor);
+                    let counts =
+                        fact_delta(&facts_before, &updated.facts(&original_calendar, &rules)?);
                     Some(store::Change {
                         dossier: updated,
                         expected_version,
                         events: recorded,
+                        counts,
                     })
                 }
                 _ => None,
@@ -309,6 +319,7 @@ impl App {
             Ok(store::Opening {
                 dossier,
                 events: recorded,
+                counts,
                 also,
             })
         };

@@ -14,6 +14,7 @@ pub mod handling;
 pub mod intake;
 pub mod overview;
 pub mod queries;
+pub mod reports;
 pub mod search;
 pub mod units;
 

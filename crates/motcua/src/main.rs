@@ -6,6 +6,7 @@
 mod bench;
 mod bench_search;
 mod calendar;
+mod report;
 mod server;
 mod transfer;
 mod units;
@@ -45,6 +46,9 @@ enum Command {
     /// Lịch làm việc: ngày nghỉ lễ, hạn giải quyết, âm lịch.
     #[command(subcommand)]
     Calendar(calendar::CalendarCommand),
+    /// Báo cáo: tính lại bộ đếm từ nhật ký sự kiện.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
 }
 
 /// An error the user can fix: printed in Vietnamese, exit code 2.
@@ -91,6 +95,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Calendar(cmd) => calendar::run(cmd),
         Command::Units(cmd) => units::run(cmd),
+        Command::Report(cmd) => runtime().and_then(|rt| rt.block_on(report::run(cmd))),
         Command::Import(cmd) => runtime().and_then(|rt| rt.block_on(transfer::import(cmd))),
         Command::Export(cmd) => runtime().and_then(|rt| rt.block_on(transfer::export(cmd))),
         Command::Serve(args) => runtime().and_then(|rt| {

@@ -2,7 +2,7 @@
 //! written in the same transaction, the daily code sequence, lists and the public lookup.
 
 use chrono::{DateTime, Utc};
-use domain::dossier::{Dossier, DossierId, Recorded};
+use domain::dossier::{Dossier, DossierId, Fact, Recorded};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
@@ -186,10 +186,11 @@ impl Db {
         dossier: &Dossier,
         expected_version: u64,
         events: &[Recorded],
+        counts: &[(Fact, i64)],
         recorded_at: DateTime<Utc>,
     ) -> Result<()> {
         let Tx::Sqlite(tx) = tx;
-        append_on(tx, dossier, expected_version, events, recorded_at).await
+        append_on(tx, dossier, expected_version, events, counts, recorded_at).await
     }
 
     /// Opens a dossier through the writer: takes the receiving agency's next number of the day,
@@ -435,6 +436,8 @@ impl Db {
 pub struct Opening {
     pub dossier: Dossier,
     pub events: Vec<Recorded>,
+    /// The dossier's facts, added to the report counters.
+    pub counts: Vec<(Fact, i64)>,
     pub also: Option<Change>,
 }
 
@@ -443,6 +446,8 @@ pub struct Change {
     pub dossier: Dossier,
     pub expected_version: u64,
     pub events: Vec<Recorded>,
+    /// What the change does to the report counters (`domain::dossier::fact_delta`).
+    pub counts: Vec<(Fact, i64)>,
 }
 
 /// Writes events and the projection. For an existing dossier the projection is updated first,
@@ -452,6 +457,7 @@ async fn append_on(
     dossier: &Dossier,
     expected_version: u64,
     events: &[Recorded],
+    counts: &[(Fact, i64)],
     recorded_at: DateTime<Utc>,
 ) -> Result<()> {
     let prev: String = if expected_version == 0 {
@@ -478,7 +484,7 @@ async fn append_on(
     if expected_version == 0 {
         write_projection(conn, dossier, Some(0)).await?;
     }
-    Ok(())
+    crate::counts::apply_counts(conn, counts).await
 }
 
 /// Inserts events (one statement), chaining each to the one before.
@@ -587,14 +593,29 @@ impl<E: Send + 'static> OpenJob<E> {
             }
         };
         if let Some(c) = &opening.also {
-            let changed =
-                append_on(conn, &c.dossier, c.expected_version, &c.events, recorded_at).await;
+            let changed = append_on(
+                conn,
+                &c.dossier,
+                c.expected_version,
+                &c.events,
+                &c.counts,
+                recorded_at,
+            )
+            .await;
             if let Err(StoreError::Conflict { .. }) = changed {
                 return_number(conn, agency, day, number).await?;
             }
             changed?;
         }
-        append_on(conn, &opening.dossier, 0, &opening.events, recorded_at).await?;
+        append_on(
+            conn,
+            &opening.dossier,
+            0,
+            &opening.events,
+            &opening.counts,
+            recorded_at,
+        )
+        .await?;
         Ok(Written::Yes(Ok(opening.dossier)))
     }
 }
@@ -633,9 +654,16 @@ impl Job for ChangeJob {
                 recorded_at,
                 answer,
             } = *self;
-            let outcome = append_on(conn, &c.dossier, c.expected_version, &c.events, recorded_at)
-                .await
-                .map(Written::Yes);
+            let outcome = append_on(
+                conn,
+                &c.dossier,
+                c.expected_version,
+                &c.events,
+                &c.counts,
+                recorded_at,
+            )
+            .await
+            .map(Written::Yes);
             conclude(outcome, answer)
         })
     }

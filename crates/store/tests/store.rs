@@ -49,6 +49,7 @@ async fn save(db: &Db, sim: &Sim, from_version: u64) -> Result<(), StoreError> {
         sim.d(),
         from_version,
         &events,
+        &[],
         t("2026-12-15 00:00"),
     )
     .await?;
@@ -386,6 +387,7 @@ async fn an_online_backup_is_a_usable_database() {
 fn opening_with(number: u32) -> store::Opening {
     let sim = with_code(&format!("000.22.22.H38-261207-{number:04}"));
     store::Opening {
+        counts: Vec::new(),
         dossier: sim.d().clone(),
         events: sim.events.clone(),
         also: None,
@@ -489,6 +491,7 @@ async fn a_change_on_a_stale_version_is_a_conflict_that_writes_nothing() {
         },
     );
     let change = |sim: &Sim| store::Change {
+        counts: Vec::new(),
         dossier: sim.d().clone(),
         expected_version: v,
         events: sim

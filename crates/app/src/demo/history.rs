@@ -310,7 +310,16 @@ pub async fn generate(
             };
             simulate(&mut run, &mut rng, a, new, &staff, &citizen, p);
             let Some(dossier) = run.state else { continue };
-            Db::append(&mut tx, &dossier, 0, &run.events, now).await?;
+            let facts = dossier.facts(&app.calendar_of(&dossier.receiving), &rules)?;
+            Db::append(
+                &mut tx,
+                &dossier,
+                0,
+                &run.events,
+                &fact_delta(&[], &facts),
+                now,
+            )
+            .await?;
             summary.dossiers += 1;
             summary.events += run.events.len();
             *summary

@@ -5,6 +5,7 @@ mod command;
 mod control_slip;
 mod decide;
 mod event;
+mod facts;
 mod stage;
 mod state;
 mod timing;
@@ -13,6 +14,7 @@ pub use command::{Command, Context, LegalRules, NewDossier};
 pub use control_slip::{SlipRow, control_slip};
 pub use decide::decide;
 pub use event::*;
+pub use facts::{Fact, Measure, fact_delta};
 pub use stage::{NationalStatus, Stage};
 pub use state::{
     Apology, Consultation, DecisionRecord, Dossier, ExtensionRecord, Interconnection, Leg,

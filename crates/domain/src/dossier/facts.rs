@@ -1,0 +1,173 @@
+//! Số liệu thống kê — what a dossier, as it stands, contributes to the report counters: one fact
+//! per (deciding agency, procedure, day, channel, measure). The counters are the sum of the facts
+//! of every dossier; a change adds the facts after it and takes away the facts before it, so the
+//! counters never need a pass over all dossiers and a rebuild from the events gives the same sums.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use lich::time::to_vn;
+use lich::{Timeliness, WorkCalendar};
+use serde::{Deserialize, Serialize};
+
+use super::command::LegalRules;
+use super::event::Outcome;
+use super::stage::Stage;
+use super::state::Dossier;
+use crate::error::DomainError;
+
+/// Chỉ tiêu — what is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Measure {
+    /// Tiếp nhận — received (the clock started), on the reception day.
+    Received,
+    /// Từ chối tiếp nhận — refused at intake, on the day it was opened.
+    RefusedAtIntake,
+    /// Giải quyết trước hạn (TT 01/2018), on the day handling ended.
+    ResolvedEarly,
+    /// Giải quyết đúng hạn.
+    ResolvedOnTime,
+    /// Giải quyết quá hạn.
+    ResolvedLate,
+    /// Of the resolved: refused after appraisal (Phiếu từ chối giải quyết).
+    DecidedRefused,
+    /// Rút hồ sơ theo yêu cầu.
+    Withdrawn,
+    /// Dừng xử lý.
+    Stopped,
+    /// Đã trả kết quả, on the return day.
+    Returned,
+    /// QĐ 766 indicator 2.1: ended early or on time, on the day the index counts it ended.
+    OnTime766,
+    /// QĐ 766 indicator 2.1: late.
+    Late766,
+    /// Yêu cầu bổ sung during appraisal, on the request day (each request).
+    SupplementRequested,
+    /// Still being handled, by the day it is due (a stock: "what falls due when").
+    OpenDue,
+}
+
+impl Measure {
+    pub const ALL: [Measure; 13] = [
+        Measure::Received,
+        Measure::RefusedAtIntake,
+        Measure::ResolvedEarly,
+        Measure::ResolvedOnTime,
+        Measure::ResolvedLate,
+        Measure::DecidedRefused,
+        Measure::Withdrawn,
+        Measure::Stopped,
+        Measure::Returned,
+        Measure::OnTime766,
+        Measure::Late766,
+        Measure::SupplementRequested,
+        Measure::OpenDue,
+    ];
+}
+
+/// One counted thing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fact {
+    /// The deciding agency (cơ quan có thẩm quyền).
+    pub agency: String,
+    pub procedure: String,
+    /// Vietnamese calendar day.
+    pub day: NaiveDate,
+    /// National channel code: 1 in person, 2 online, 3 postal.
+    pub channel: u8,
+    pub measure: Measure,
+}
+
+fn vn_day(t: DateTime<Utc>) -> NaiveDate {
+    to_vn(&t).date_naive()
+}
+
+impl Dossier {
+    /// The facts of this dossier as it stands (`cal`: its receiving agency's calendar).
+    pub fn facts(&self, cal: &WorkCalendar, rules: &LegalRules) -> Result<Vec<Fact>, DomainError> {
+        let fact = |day: DateTime<Utc>, measure: Measure| Fact {
+            agency: self.competent.to_string(),
+            procedure: self.procedure.code.to_string(),
+            day: vn_day(day),
+            channel: self.channel.national_code(),
+            measure,
+        };
+        let mut out = Vec::new();
+        if self.stage == Stage::RefusedAtIntake {
+            out.push(fact(self.opened_at, Measure::RefusedAtIntake));
+            return Ok(out);
+        }
+        let Some(received) = self.received_at else {
+            return Ok(out);
+        };
+        out.push(fact(received, Measure::Received));
+        let timing = self.timing(cal, rules, self.finished_at().unwrap_or(received))?;
+        if let (Some(finished), Some(decision)) = (self.finished_at(), &self.decision)
+            && self.stopped.is_none()
+        {
+            out.push(fact(
+                finished,
+                match timing.tt01 {
+                    Some(Timeliness::Early) => Measure::ResolvedEarly,
+                    Some(Timeliness::Late) => Measure::ResolvedLate,
+                    _ => Measure::ResolvedOnTime,
+                },
+            ));
+            if decision.outcome == Outcome::Refused {
+                out.push(fact(finished, Measure::DecidedRefused));
+            }
+        }
+        if let Some(s) = &self.stopped {
+            let measure = if self.withdrawal.is_some() {
+                Measure::Withdrawn
+            } else {
+                Measure::Stopped
+            };
+            out.push(fact(s.at, measure));
+        }
+        if let Some(r) = &self.returned {
+            out.push(fact(r.at, Measure::Returned));
+        }
+        if let Some(t) = timing.qd766 {
+            let ended = if self.stage == Stage::SupplementRequested {
+                self.supplements.last().map(|s| s.requested_at)
+            } else {
+                self.finished_at()
+            };
+            if let Some(ended) = ended {
+                let measure = if t == Timeliness::Late {
+                    Measure::Late766
+                } else {
+                    Measure::OnTime766
+                };
+                out.push(fact(ended, measure));
+            }
+        }
+        for s in self.supplements.iter().filter(|s| !s.at_intake) {
+            out.push(fact(s.requested_at, Measure::SupplementRequested));
+        }
+        if self.finished_at().is_none()
+            && !self.stage.is_terminal()
+            && let Some(due) = self.due
+        {
+            out.push(fact(due, Measure::OpenDue));
+        }
+        Ok(out)
+    }
+}
+
+/// What a change does to the counters: the facts after, less the facts before.
+pub fn fact_delta(before: &[Fact], after: &[Fact]) -> Vec<(Fact, i64)> {
+    let mut net: BTreeMap<&Fact, i64> = BTreeMap::new();
+    for f in before {
+        *net.entry(f).or_default() -= 1;
+    }
+    for f in after {
+        *net.entry(f).or_default() += 1;
+    }
+    net.into_iter()
+        .filter(|(_, n)| *n != 0)
+        .map(|(f, n)| (f.clone(), n))
+        .collect()
+}

@@ -1,0 +1,103 @@
+//! Bộ đếm báo cáo — report counters: sums of dossier facts, changed in the transaction of each
+//! dossier change, and rebuilt whole from the events when asked.
+
+use domain::dossier::{Fact, Measure};
+use sqlx::{Row, SqliteConnection};
+
+use crate::{Db, Result, key};
+
+/// A sum of the counters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountRow {
+    pub agency: String,
+    pub procedure: String,
+    pub day: String,
+    pub channel: i64,
+    pub measure: String,
+    pub n: i64,
+}
+
+/// Adds each fact's change to its counter.
+pub(crate) async fn apply_counts(
+    conn: &mut SqliteConnection,
+    deltas: &[(Fact, i64)],
+) -> Result<()> {
+    for (f, n) in deltas {
+        sqlx::query(
+            "INSERT INTO report_counts (agency, procedure, day, channel, measure, n) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (agency, day, measure, procedure, channel) DO UPDATE SET n = report_counts.n + excluded.n",
+        )
+        .bind(&f.agency)
+        .bind(&f.procedure)
+        .bind(f.day.to_string())
+        .bind(i64::from(f.channel))
+        .bind(key(&f.measure))
+        .bind(n)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+impl Db {
+    /// Replaces every counter with these sums (a rebuild), in one transaction.
+    pub async fn replace_counts(&self, sums: &[(Fact, i64)]) -> Result<()> {
+        let mut tx = self.writer().begin().await?;
+        sqlx::query("DELETE FROM report_counts")
+            .execute(&mut *tx)
+            .await?;
+        apply_counts(&mut tx, sums).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every non-zero counter, in key order (to compare a rebuild with the kept counters).
+    pub async fn all_counts(&self) -> Result<Vec<CountRow>> {
+        let rows = sqlx::query(
+            "SELECT agency, procedure, day, channel, measure, n FROM report_counts WHERE n <> 0 \
+             ORDER BY agency, day, measure, procedure, channel",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| CountRow {
+                agency: r.get("agency"),
+                procedure: r.get("procedure"),
+                day: r.get("day"),
+                channel: r.get("channel"),
+                measure: r.get("measure"),
+                n: r.get("n"),
+            })
+            .collect())
+    }
+
+    /// Sums per agency and measure over days `[from, to]` (YYYY-MM-DD).
+    pub async fn count_sums(
+        &self,
+        agencies: &[String],
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(String, Measure, i64)>> {
+        let mut out = Vec::new();
+        for a in agencies {
+            let rows = sqlx::query(
+                "SELECT measure, SUM(n) AS n FROM report_counts \
+                 WHERE agency = $1 AND day >= $2 AND day <= $3 GROUP BY measure",
+            )
+            .bind(a)
+            .bind(from)
+            .bind(to)
+            .fetch_all(self.reader())
+            .await?;
+            for r in rows {
+                let measure: String = r.get("measure");
+                if let Ok(m) = serde_json::from_value(serde_json::Value::String(measure)) {
+                    out.push((a.clone(), m, r.get::<i64, _>("n")));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
