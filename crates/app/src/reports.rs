@@ -77,3 +77,178 @@ fn differing(kept: &[store::CountRow], sums: &[(Fact, i64)]) -> usize {
         .filter(|k| kept.get(*k) != fresh.get(*k))
         .count()
 }
+
+/// Báo cáo tình hình giải quyết TTHC — one agency's line (or the total) for a period.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PeriodLine {
+    pub agency: String,
+    pub name: String,
+    /// Kỳ trước chuyển qua: received before the period and still in progress at its start.
+    pub carried: i64,
+    /// Mới tiếp nhận, by channel: in person, online, postal.
+    pub received: [i64; 3],
+    pub resolved_early: i64,
+    pub resolved_on_time: i64,
+    pub resolved_late: i64,
+    /// Of the resolved: refused after appraisal.
+    pub refused: i64,
+    pub withdrawn: i64,
+    pub stopped: i64,
+    /// Đang giải quyết at the end of the period: within, and past the limit.
+    pub open_within: i64,
+    pub open_past: i64,
+    pub refused_at_intake: i64,
+    pub returned: i64,
+    pub on_time_766: i64,
+    pub late_766: i64,
+}
+
+impl PeriodLine {
+    pub fn received_total(&self) -> i64 {
+        self.received.iter().sum()
+    }
+
+    pub fn resolved(&self) -> i64 {
+        self.resolved_early + self.resolved_on_time + self.resolved_late
+    }
+
+    /// Tỷ lệ giải quyết đúng hạn: (early + on time) ÷ resolved.
+    pub fn on_time_rate(&self) -> Option<f64> {
+        let r = self.resolved();
+        (r > 0).then(|| (self.resolved_early + self.resolved_on_time) as f64 / r as f64)
+    }
+
+    /// Tỷ lệ hồ sơ trực tuyến: online ÷ received.
+    pub fn online_rate(&self) -> Option<f64> {
+        let r = self.received_total();
+        (r > 0).then(|| self.received[1] as f64 / r as f64)
+    }
+
+    fn add(&mut self, o: &PeriodLine) {
+        self.carried += o.carried;
+        for i in 0..3 {
+            self.received[i] += o.received[i];
+        }
+        self.resolved_early += o.resolved_early;
+        self.resolved_on_time += o.resolved_on_time;
+        self.resolved_late += o.resolved_late;
+        self.refused += o.refused;
+        self.withdrawn += o.withdrawn;
+        self.stopped += o.stopped;
+        self.open_within += o.open_within;
+        self.open_past += o.open_past;
+        self.refused_at_intake += o.refused_at_intake;
+        self.returned += o.returned;
+        self.on_time_766 += o.on_time_766;
+        self.late_766 += o.late_766;
+    }
+}
+
+/// The report: a line per deciding agency, and the total.
+#[derive(Debug, Clone)]
+pub struct PeriodReport {
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    pub lines: Vec<PeriodLine>,
+    pub total: PeriodLine,
+}
+
+impl App {
+    /// The periodic report on TTHC handling for `[from, to]` over the agencies the actor sees
+    /// (within `under`, when given), read from the counters only.
+    pub async fn period_report(
+        &self,
+        actor: &domain::officer::Actor,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        under: Option<&domain::agency::AgencyId>,
+    ) -> Result<PeriodReport, AppError> {
+        use domain::dossier::Measure as M;
+        if to < from {
+            return Err(AppError::invalid(
+                "invalid_period",
+                "Ngày cuối kỳ phải sau ngày đầu kỳ.",
+            ));
+        }
+        let tree = self.agencies();
+        let agencies: Vec<String> = self
+            .visible_agencies(actor)
+            .into_iter()
+            .filter(|a| {
+                under.is_none_or(|u| {
+                    domain::agency::AgencyId::parse(a).is_ok_and(|a| tree.is_within(&a, u))
+                })
+            })
+            .collect();
+        let before = (from - chrono::Duration::days(1)).to_string();
+        let (from_s, to_s) = (from.to_string(), to.to_string());
+        let earlier = self.db.count_sums(&agencies, None, &before).await?;
+        let within = self.db.count_sums(&agencies, Some(&from_s), &to_s).await?;
+        let mut lines: BTreeMap<String, PeriodLine> = BTreeMap::new();
+        let mut due_by_end: BTreeMap<String, i64> = BTreeMap::new();
+        for (agency, m, _, n) in &earlier {
+            let l = lines.entry(agency.clone()).or_default();
+            match m {
+                M::Received => l.carried += n,
+                m if m.ends() => l.carried -= n,
+                M::DueDay => *due_by_end.entry(agency.clone()).or_default() += n,
+                M::DueAndEnded => *due_by_end.entry(agency.clone()).or_default() -= n,
+                _ => {}
+            }
+        }
+        for (agency, m, channel, n) in &within {
+            let l = lines.entry(agency.clone()).or_default();
+            match m {
+                M::Received => {
+                    let i = match channel {
+                        2 => 1,
+                        3 => 2,
+                        _ => 0,
+                    };
+                    l.received[i] += n;
+                }
+                M::ResolvedEarly => l.resolved_early += n,
+                M::ResolvedOnTime => l.resolved_on_time += n,
+                M::ResolvedLate => l.resolved_late += n,
+                M::DecidedRefused => l.refused += n,
+                M::Withdrawn => l.withdrawn += n,
+                M::Stopped => l.stopped += n,
+                M::RefusedAtIntake => l.refused_at_intake += n,
+                M::Returned => l.returned += n,
+                M::OnTime766 => l.on_time_766 += n,
+                M::Late766 => l.late_766 += n,
+                M::DueDay => *due_by_end.entry(agency.clone()).or_default() += n,
+                M::DueAndEnded => *due_by_end.entry(agency.clone()).or_default() -= n,
+                M::SupplementRequested | M::OpenDue => {}
+            }
+        }
+        let name = |id: &str| {
+            domain::agency::AgencyId::parse(id)
+                .ok()
+                .and_then(|a| tree.get(&a).map(|x| x.name.clone()))
+                .unwrap_or_else(|| id.to_string())
+        };
+        let mut total = PeriodLine {
+            name: "Tổng cộng".into(),
+            ..Default::default()
+        };
+        let mut out = Vec::new();
+        for (agency, mut l) in lines {
+            let ended = l.resolved() + l.withdrawn + l.stopped;
+            let open = l.carried + l.received_total() - ended;
+            l.open_past = due_by_end.get(&agency).copied().unwrap_or(0);
+            l.open_within = open - l.open_past;
+            l.name = name(&agency);
+            l.agency = agency;
+            total.add(&l);
+            out.push(l);
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(PeriodReport {
+            from,
+            to,
+            lines: out,
+            total,
+        })
+    }
+}

@@ -73,28 +73,34 @@ impl Db {
             .collect())
     }
 
-    /// Sums per agency and measure over days `[from, to]` (YYYY-MM-DD).
+    /// Sums per (agency, measure, channel) over days `from..=to` (YYYY-MM-DD; no `from`: from
+    /// the first day).
     pub async fn count_sums(
         &self,
         agencies: &[String],
-        from: &str,
+        from: Option<&str>,
         to: &str,
-    ) -> Result<Vec<(String, Measure, i64)>> {
+    ) -> Result<Vec<(String, Measure, i64, i64)>> {
         let mut out = Vec::new();
         for a in agencies {
             let rows = sqlx::query(
-                "SELECT measure, SUM(n) AS n FROM report_counts \
-                 WHERE agency = $1 AND day >= $2 AND day <= $3 GROUP BY measure",
+                "SELECT measure, channel, SUM(n) AS n FROM report_counts \
+                 WHERE agency = $1 AND day >= $2 AND day <= $3 GROUP BY measure, channel",
             )
             .bind(a)
-            .bind(from)
+            .bind(from.unwrap_or("0000-01-01"))
             .bind(to)
             .fetch_all(self.reader())
             .await?;
             for r in rows {
                 let measure: String = r.get("measure");
                 if let Ok(m) = serde_json::from_value(serde_json::Value::String(measure)) {
-                    out.push((a.clone(), m, r.get::<i64, _>("n")));
+                    out.push((
+                        a.clone(),
+                        m,
+                        r.get::<i64, _>("channel"),
+                        r.get::<i64, _>("n"),
+                    ));
                 }
             }
         }

@@ -46,10 +46,16 @@ pub enum Measure {
     SupplementRequested,
     /// Still being handled, by the day it is due (a stock: "what falls due when").
     OpenDue,
+    /// Every received dossier with a due instant, on its due day.
+    DueDay,
+    /// An ended dossier with a due instant, on the later of its due day and its end day: with
+    /// [`Measure::DueDay`] it tells how many were past their limit and still open at the end of
+    /// any day E (due by E, less due and ended by E).
+    DueAndEnded,
 }
 
 impl Measure {
-    pub const ALL: [Measure; 13] = [
+    pub const ALL: [Measure; 15] = [
         Measure::Received,
         Measure::RefusedAtIntake,
         Measure::ResolvedEarly,
@@ -63,7 +69,21 @@ impl Measure {
         Measure::Late766,
         Measure::SupplementRequested,
         Measure::OpenDue,
+        Measure::DueDay,
+        Measure::DueAndEnded,
     ];
+
+    /// Measures that mean handling ended (the dossier left the "in progress" stock).
+    pub fn ends(self) -> bool {
+        matches!(
+            self,
+            Measure::ResolvedEarly
+                | Measure::ResolvedOnTime
+                | Measure::ResolvedLate
+                | Measure::Withdrawn
+                | Measure::Stopped
+        )
+    }
 }
 
 /// One counted thing.
@@ -147,11 +167,18 @@ impl Dossier {
         for s in self.supplements.iter().filter(|s| !s.at_intake) {
             out.push(fact(s.requested_at, Measure::SupplementRequested));
         }
-        if self.finished_at().is_none()
-            && !self.stage.is_terminal()
-            && let Some(due) = self.due
-        {
-            out.push(fact(due, Measure::OpenDue));
+        let ended = out
+            .iter()
+            .any(|f| f.measure.ends())
+            .then(|| self.finished_at())
+            .flatten();
+        if let Some(due) = self.due {
+            out.push(fact(due, Measure::DueDay));
+            match ended {
+                Some(end) => out.push(fact(due.max(end), Measure::DueAndEnded)),
+                None if !self.stage.is_terminal() => out.push(fact(due, Measure::OpenDue)),
+                None => {}
+            }
         }
         Ok(out)
     }
