@@ -55,6 +55,20 @@ fn start_of(day: NaiveDate) -> DateTime<Utc> {
     vn_instant(day.and_hms_opt(0, 0, 0).expect("midnight")).to_utc()
 }
 
+/// Figures across units are for leaders, unit heads, inspectors and administrators.
+pub(crate) fn require_oversight(actor: &Actor) -> Result<(), AppError> {
+    let allowed = matches!(actor, Actor::Officer(o) if o.grants.iter().any(|g| matches!(g.role, Role::Leader | Role::UnitHead | Role::Auditor | Role::Admin)));
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            ErrorKind::Forbidden,
+            "forbidden",
+            "Số liệu tổng hợp dành cho lãnh đạo, trưởng đơn vị và thanh tra.",
+        ))
+    }
+}
+
 impl App {
     /// The overview for a leader (or a unit head, an inspector), over the agencies they see,
     /// for the period `[from, to]` (whole days, Vietnamese time).
@@ -64,14 +78,7 @@ impl App {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Overview, AppError> {
-        let allowed = matches!(actor, Actor::Officer(o) if o.grants.iter().any(|g| matches!(g.role, Role::Leader | Role::UnitHead | Role::Auditor | Role::Admin)));
-        if !allowed {
-            return Err(AppError::new(
-                ErrorKind::Forbidden,
-                "forbidden",
-                "Trang tổng quan dành cho lãnh đạo, trưởng đơn vị và thanh tra.",
-            ));
-        }
+        require_oversight(actor)?;
         if to < from {
             return Err(AppError::invalid(
                 "invalid_period",

@@ -164,6 +164,7 @@ impl App {
         under: Option<&domain::agency::AgencyId>,
     ) -> Result<PeriodReport, AppError> {
         use domain::dossier::Measure as M;
+        crate::overview::require_oversight(actor)?;
         if to < from {
             return Err(AppError::invalid(
                 "invalid_period",
@@ -184,6 +185,18 @@ impl App {
         let (from_s, to_s) = (from.to_string(), to.to_string());
         let earlier = self.db.count_sums(&agencies, None, &before).await?;
         let within = self.db.count_sums(&agencies, Some(&from_s), &to_s).await?;
+        // In progress at the end of the period is past its limit when due by then; for a period
+        // not over yet, "then" is yesterday (what is due today is still within its limit).
+        let today = lich::time::to_vn(&self.now()).date_naive();
+        let cut = if to < today {
+            to
+        } else {
+            today - chrono::Duration::days(1)
+        };
+        let due = self
+            .db
+            .count_sums(&agencies, None, &cut.to_string())
+            .await?;
         let mut lines: BTreeMap<String, PeriodLine> = BTreeMap::new();
         let mut due_by_end: BTreeMap<String, i64> = BTreeMap::new();
         for (agency, m, _, n) in &earlier {
@@ -191,6 +204,11 @@ impl App {
             match m {
                 M::Received => l.carried += n,
                 m if m.ends() => l.carried -= n,
+                _ => {}
+            }
+        }
+        for (agency, m, _, n) in &due {
+            match m {
                 M::DueDay => *due_by_end.entry(agency.clone()).or_default() += n,
                 M::DueAndEnded => *due_by_end.entry(agency.clone()).or_default() -= n,
                 _ => {}
@@ -217,9 +235,7 @@ impl App {
                 M::Returned => l.returned += n,
                 M::OnTime766 => l.on_time_766 += n,
                 M::Late766 => l.late_766 += n,
-                M::DueDay => *due_by_end.entry(agency.clone()).or_default() += n,
-                M::DueAndEnded => *due_by_end.entry(agency.clone()).or_default() -= n,
-                M::SupplementRequested | M::OpenDue => {}
+                M::SupplementRequested | M::OpenDue | M::DueDay | M::DueAndEnded => {}
             }
         }
         let name = |id: &str| {

@@ -454,3 +454,40 @@ async fn scans_are_checked_by_content_and_an_intake_naming_a_missing_file_writes
         "{stored}"
     );
 }
+
+#[tokio::test]
+async fn the_period_report_counts_what_was_received_and_is_for_leaders_only() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    receive(&t, &counter).await;
+    receive(&t, &counter).await;
+    let chairman = t.login("chutich.baothang").await;
+    let r = t
+        .get(
+            Some(&chairman),
+            "/api/v1/reports/period?from=2026-12-01&to=2026-12-31",
+        )
+        .await
+        .expect(200);
+    assert_eq!(r["total"]["received_in_person"], 2, "{r}");
+    assert_eq!(r["total"]["in_progress_within"], 2, "{r}");
+    assert_eq!(r["lines"][0]["name"], "UBND xã Bảo Thắng");
+    t.get(
+        Some(&counter),
+        "/api/v1/reports/period?from=2026-12-01&to=2026-12-31",
+    )
+    .await
+    .error(403, "forbidden");
+    t.get(
+        Some(&chairman),
+        "/api/v1/reports/period?from=2026-13-01&to=2026-12-31",
+    )
+    .await
+    .error(422, "invalid_date");
+    t.get(
+        Some(&chairman),
+        "/api/v1/reports/period?from=2026-12-31&to=2026-12-01",
+    )
+    .await
+    .error(422, "invalid_period");
+}

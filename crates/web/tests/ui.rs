@@ -536,6 +536,24 @@ async fn screenshots() {
         let page = b.text().await;
         assert!(page.contains(&code) && page.contains("Quá hạn"), "{page}");
         shots.push(b.screenshot(&dir, &format!("lanh-dao-{suffix}")).await);
+        b.goto("/lanh-dao/bao-cao?tu=2026-12-01&den=2026-12-31")
+            .await;
+        b.wait_text("Tình hình giải quyết thủ tục hành chính").await;
+        shots.push(b.screenshot(&dir, &format!("bao-cao-{suffix}")).await);
+        for (kind, magic) in [("csv", vec![239, 187, 191]), ("xlsx", vec![80, 75, 3, 4])] {
+            let first = b
+                .client
+                .execute(
+                    "return fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => Array.from(new Uint8Array(b).slice(0, arguments[1])));",
+                    vec![
+                        serde_json::json!(format!("/lanh-dao/bao-cao?tu=2026-12-01&den=2026-12-31&tai={kind}")),
+                        serde_json::json!(magic.len()),
+                    ],
+                )
+                .await
+                .unwrap();
+            assert_eq!(first, serde_json::json!(magic), "{kind} download");
+        }
         b.logout().await;
     }
     for s in &shots {

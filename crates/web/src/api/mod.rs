@@ -8,6 +8,7 @@ pub mod dto;
 pub mod error;
 pub mod files;
 pub mod public;
+pub mod reports;
 pub mod units;
 pub mod views;
 
@@ -51,6 +52,7 @@ impl Modify for BearerAuth {
         public::lookup, public::submit, public::supplement, public::withdraw,
         catalog::procedures, catalog::procedure, catalog::agencies, catalog::agency_procedures, catalog::officers,
         units::list, units::detail, units::convert,
+        reports::period,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -61,6 +63,7 @@ impl Modify for BearerAuth {
         (name = "Tra cứu", description = "Danh sách, chi tiết, phiếu kiểm soát"),
         (name = "Công dân", description = "Tra cứu công khai, nộp trực tuyến, bổ sung, rút hồ sơ"),
         (name = "Danh mục", description = "Thủ tục, cơ quan, cán bộ, đơn vị hành chính"),
+        (name = "Báo cáo", description = "Báo cáo tình hình giải quyết TTHC"),
     )
 )]
 pub struct ApiDoc;
@@ -153,6 +156,7 @@ pub fn routes() -> Router<App> {
             "/api/v1/agencies/{id}/procedures",
             get(catalog::agency_procedures),
         )
+        .route("/api/v1/reports/period", get(reports::period))
         .route("/api/v1/units", get(units::list))
         .route("/api/v1/units/convert", get(units::convert))
         .route("/api/v1/units/{regime}/{code}", get(units::detail))

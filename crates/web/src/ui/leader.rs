@@ -11,6 +11,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
 use super::session::Viewer;
+use super::table::{Cell, Table};
 use super::{Chrome, UiError, when};
 
 #[derive(Debug, Default, Deserialize)]
@@ -19,6 +20,134 @@ pub struct PeriodParams {
     tu: String,
     #[serde(default)]
     den: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReportParams {
+    #[serde(default)]
+    tu: String,
+    #[serde(default)]
+    den: String,
+    /// `csv` or `xlsx` for a download.
+    #[serde(default, rename = "tai")]
+    download: String,
+}
+
+/// The report's columns and rows (one model for the page and the downloads).
+pub fn period_table(r: &app::reports::PeriodReport) -> Table {
+    let line = |l: &app::reports::PeriodLine| {
+        vec![
+            Cell::Text(l.name.clone()),
+            Cell::Int(l.carried),
+            Cell::Int(l.received[0]),
+            Cell::Int(l.received[1]),
+            Cell::Int(l.received[2]),
+            Cell::Int(l.received_total()),
+            Cell::Int(l.resolved_early),
+            Cell::Int(l.resolved_on_time),
+            Cell::Int(l.resolved_late),
+            Cell::Int(l.refused),
+            Cell::Int(l.withdrawn + l.stopped),
+            Cell::Int(l.open_within),
+            Cell::Int(l.open_past),
+            Cell::Percent(l.on_time_rate()),
+            Cell::Percent(l.online_rate()),
+        ]
+    };
+    let mut rows: Vec<Vec<Cell>> = r.lines.iter().map(line).collect();
+    rows.push(line(&r.total));
+    Table {
+        title: format!(
+            "Tình hình giải quyết thủ tục hành chính từ {} đến {}",
+            r.from.format("%d/%m/%Y"),
+            r.to.format("%d/%m/%Y")
+        ),
+        headers: [
+            "Cơ quan",
+            "Kỳ trước chuyển qua",
+            "Tiếp nhận trực tiếp",
+            "Tiếp nhận trực tuyến",
+            "Tiếp nhận bưu chính",
+            "Tổng tiếp nhận mới",
+            "Giải quyết trước hạn",
+            "Giải quyết đúng hạn",
+            "Giải quyết quá hạn",
+            "Trong đó từ chối",
+            "Rút, dừng",
+            "Đang giải quyết trong hạn",
+            "Đang giải quyết quá hạn",
+            "Tỷ lệ đúng hạn",
+            "Tỷ lệ trực tuyến",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "report.html")]
+struct ReportPage {
+    chrome: Chrome,
+    tu: String,
+    den: String,
+    table: Table,
+    error: String,
+}
+
+/// `/lanh-dao/bao-cao`: the periodic report for a chosen period, and its CSV and XLSX files.
+pub async fn period_report(
+    State(app): State<App>,
+    viewer: Viewer,
+    Query(p): Query<ReportParams>,
+) -> Result<Response, UiError> {
+    let (_, actor) = viewer.require_officer()?;
+    let today = lich::time::to_vn(&app.now()).date_naive();
+    let first = today.with_day(1).unwrap_or(today);
+    let (from, to, error) = period(&p.tu, &p.den, first, today);
+    let report = app.period_report(actor, from, to, None).await?;
+    let table = period_table(&report);
+    if error.is_empty() && matches!(p.download.as_str(), "csv" | "xlsx") {
+        return Ok(table.download(&format!("bao-cao-tthc-{from}-{to}"), &p.download));
+    }
+    let status = if error.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((
+        status,
+        ReportPage {
+            chrome: Chrome::new(&viewer, "Báo cáo tình hình giải quyết TTHC", "/lanh-dao"),
+            tu: from.to_string(),
+            den: to.to_string(),
+            table,
+            error,
+        },
+    )
+        .into_response())
+}
+
+/// The period asked for, or the default with the reason it was not taken.
+fn period(
+    tu: &str,
+    den: &str,
+    first: NaiveDate,
+    today: NaiveDate,
+) -> (NaiveDate, NaiveDate, String) {
+    let parse = |text: &str, default: NaiveDate| -> Result<NaiveDate, String> {
+        if text.trim().is_empty() {
+            Ok(default)
+        } else {
+            NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                .map_err(|_| format!("Ngày \"{text}\" không hợp lệ."))
+        }
+    };
+    match (parse(tu, first), parse(den, today)) {
+        (Ok(f), Ok(t)) if f <= t => (f, t, String::new()),
+        (Ok(_), Ok(_)) => (first, today, "Ngày cuối kỳ phải sau ngày đầu kỳ.".into()),
+        (Err(e), _) | (_, Err(e)) => (first, today, e),
+    }
 }
 
 pub struct RankLine {
@@ -77,19 +206,7 @@ pub async fn overview(
     let (_, actor) = viewer.require_officer()?;
     let today = lich::time::to_vn(&app.now()).date_naive();
     let first = today.with_day(1).unwrap_or(today);
-    let parse = |text: &str, default: NaiveDate| -> Result<NaiveDate, String> {
-        if text.trim().is_empty() {
-            Ok(default)
-        } else {
-            NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-                .map_err(|_| format!("Ngày \"{text}\" không hợp lệ."))
-        }
-    };
-    let (from, to, error) = match (parse(&p.tu, first), parse(&p.den, today)) {
-        (Ok(f), Ok(t)) if f <= t => (f, t, String::new()),
-        (Ok(_), Ok(_)) => (first, today, "Ngày cuối kỳ phải sau ngày đầu kỳ.".into()),
-        (Err(e), _) | (_, Err(e)) => (first, today, e),
-    };
+    let (from, to, error) = period(&p.tu, &p.den, first, today);
     let o = app.overview(actor, from, to).await?;
     let page = LeaderPage {
         chrome: Chrome::new(&viewer, "Tổng quan", "/lanh-dao"),

@@ -9,6 +9,7 @@ pub mod leader;
 pub mod officer;
 pub mod portal;
 pub mod session;
+pub mod table;
 
 use app::{App, AppError};
 use askama::Template;
@@ -41,6 +42,7 @@ pub fn routes() -> Router<App> {
         .route("/dang-xuat", post(portal::logout))
         .route("/can-bo", get(officer::inbox))
         .route("/lanh-dao", get(leader::overview))
+        .route("/lanh-dao/bao-cao", get(leader::period_report))
         .route(
             "/quan-tri",
             get(|| async { Redirect::to("/quan-tri/nguoi-dung") }),

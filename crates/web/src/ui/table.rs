@@ -1,0 +1,153 @@
+//! Bảng số liệu — one model for a report table, rendered as HTML, and exported as CSV (UTF-8
+//! with a byte-order mark, so Excel shows Vietnamese) and as XLSX.
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use rust_xlsxwriter::{Format, Workbook};
+
+/// A cell.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Int(i64),
+    /// A share in [0, 1]; `None` when there is nothing to divide.
+    Percent(Option<f64>),
+}
+
+impl Cell {
+    /// As shown on a page or in CSV: "87,5%" the Vietnamese way.
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Text(t) => t.clone(),
+            Cell::Int(n) => n.to_string(),
+            Cell::Percent(None) => "—".into(),
+            Cell::Percent(Some(r)) => format!("{:.1}%", r * 100.0).replace('.', ","),
+        }
+    }
+
+    pub fn numeric(&self) -> bool {
+        !matches!(self, Cell::Text(_))
+    }
+}
+
+/// A titled table.
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    pub title: String,
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    /// CSV, UTF-8 with a byte-order mark.
+    pub fn csv(&self) -> Vec<u8> {
+        let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+        let _ = w.write_record(&self.headers);
+        for r in &self.rows {
+            let _ = w.write_record(r.iter().map(Cell::text));
+        }
+        w.into_inner().unwrap_or_default()
+    }
+
+    /// An XLSX workbook with one sheet: the title, the header row, the rows (numbers as numbers,
+    /// shares as percentages).
+    pub fn xlsx(&self) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        let bold = Format::new().set_bold();
+        let percent = Format::new().set_num_format("0.0%");
+        sheet.write_string_with_format(0, 0, &self.title, &bold)?;
+        for (c, h) in self.headers.iter().enumerate() {
+            sheet.write_string_with_format(2, c as u16, h, &bold)?;
+            sheet.set_column_width(c as u16, if c == 0 { 40 } else { 14 })?;
+        }
+        for (i, r) in self.rows.iter().enumerate() {
+            let row = 3 + i as u32;
+            for (c, cell) in r.iter().enumerate() {
+                let col = c as u16;
+                match cell {
+                    Cell::Text(t) => {
+                        sheet.write_string(row, col, t)?;
+                    }
+                    Cell::Int(n) => {
+                        sheet.write_number(row, col, *n as f64)?;
+                    }
+                    Cell::Percent(Some(p)) => {
+                        sheet.write_number_with_format(row, col, *p, &percent)?;
+                    }
+                    Cell::Percent(None) => {
+                        sheet.write_string(row, col, "—")?;
+                    }
+                }
+            }
+        }
+        book.save_to_buffer()
+    }
+
+    /// The table as a file download: `csv` or `xlsx`.
+    pub fn download(&self, file: &str, kind: &str) -> Response {
+        let (media, body) = match kind {
+            "xlsx" => (
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                match self.xlsx() {
+                    Ok(b) => b,
+                    Err(e) => {
+                        tracing::error!(error = %e, "xlsx export failed");
+                        return super::UiError::new(
+                            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                            "Không tạo được tệp Excel.",
+                        )
+                        .into_response();
+                    }
+                },
+            ),
+            _ => ("text/csv; charset=utf-8", self.csv()),
+        };
+        (
+            [
+                (header::CONTENT_TYPE, media.to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{file}.{kind}\""),
+                ),
+            ],
+            body,
+        )
+            .into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> Table {
+        Table {
+            title: "Báo cáo".into(),
+            headers: vec!["Đơn vị".into(), "Tiếp nhận".into(), "Tỷ lệ".into()],
+            rows: vec![vec![
+                Cell::Text("UBND xã Bảo Thắng".into()),
+                Cell::Int(3985),
+                Cell::Percent(Some(0.875)),
+            ]],
+        }
+    }
+
+    #[test]
+    fn csv_starts_with_a_bom_and_keeps_vietnamese() {
+        let csv = table().csv();
+        assert!(csv.starts_with(b"\xEF\xBB\xBF"));
+        let text = String::from_utf8(csv[3..].to_vec()).unwrap();
+        assert_eq!(
+            text,
+            "Đơn vị,Tiếp nhận,Tỷ lệ\nUBND xã Bảo Thắng,3985,\"87,5%\"\n"
+        );
+    }
+
+    #[test]
+    fn xlsx_is_a_zip_workbook() {
+        let bytes = table().xlsx().unwrap();
+        assert!(bytes.starts_with(b"PK\x03\x04"), "an OOXML package");
+        assert!(bytes.len() > 2000);
+    }
+}
