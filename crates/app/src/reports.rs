@@ -268,3 +268,98 @@ impl App {
         })
     }
 }
+
+/// A late dossier with who held it while it was late.
+#[derive(Debug, Clone)]
+pub struct LateLine {
+    pub id: domain::dossier::DossierId,
+    pub code: String,
+    pub procedure: String,
+    pub agency: String,
+    pub received: Option<chrono::DateTime<chrono::Utc>>,
+    pub due: Option<chrono::DateTime<chrono::Utc>>,
+    /// When handling ended; `None`: still being handled.
+    pub finished: Option<chrono::DateTime<chrono::Utc>>,
+    /// Working days past the due instant (to the end, or to now).
+    pub days_late: f64,
+    /// The step and unit that held the dossier longest while it was late, and its handler.
+    pub step: String,
+    pub unit: String,
+    pub handler: String,
+    /// The reason given in the apology (Phiếu xin lỗi và hẹn lại ngày trả), if any.
+    pub reason: String,
+}
+
+impl App {
+    /// Danh sách hồ sơ quá hạn: dossiers resolved late in `[from, to]`, and those still being
+    /// handled past their limit at its end (or now, for a period not over), with the step, unit
+    /// and handler the lateness is charged to.
+    pub async fn late_list(
+        &self,
+        actor: &domain::officer::Actor,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<LateLine>, AppError> {
+        crate::overview::require_oversight(actor)?;
+        let start = |d: chrono::NaiveDate| {
+            lich::time::vn_instant(d.and_hms_opt(0, 0, 0).expect("midnight")).to_utc()
+        };
+        let now = self.now();
+        let end = start(to + chrono::Duration::days(1));
+        let cut = end.min(now);
+        let ids = self
+            .db
+            .late_dossier_ids(
+                &self.visible_agencies(actor),
+                start(from).timestamp_millis(),
+                end.timestamp_millis(),
+                cut.timestamp_millis(),
+                2_000,
+            )
+            .await?;
+        let tree = self.agencies();
+        let name = |a: &domain::agency::AgencyId| {
+            tree.get(a)
+                .map_or_else(|| a.to_string(), |x| x.name.clone())
+        };
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(d) = self.db.dossier(domain::dossier::DossierId(id)).await? else {
+                continue;
+            };
+            if d.stopped.is_some() {
+                continue;
+            }
+            let cal = self.calendar_of(&d.receiving);
+            let t = d.timing(&cal, &self.settings.rules, cut)?;
+            let held = t
+                .steps
+                .iter()
+                .filter(|s| s.charged_overdue_seconds > 0)
+                .max_by_key(|s| s.charged_overdue_seconds);
+            let day = f64::from(cal.office_hours().day_length().max(1));
+            out.push(LateLine {
+                id: d.id,
+                code: d.code.to_string(),
+                procedure: d.procedure.name.clone(),
+                agency: name(&d.competent),
+                received: d.received_at,
+                due: t.due,
+                finished: t.finished_at,
+                days_late: t.overdue_seconds as f64 / day,
+                step: held.map(|s| s.name.clone()).unwrap_or_default(),
+                unit: held.map(|s| name(&s.unit)).unwrap_or_default(),
+                handler: held
+                    .and_then(|s| s.handler.as_ref())
+                    .map(|h| h.name.clone())
+                    .unwrap_or_default(),
+                reason: d
+                    .apology
+                    .as_ref()
+                    .map(|a| a.reason.clone())
+                    .unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    }
+}

@@ -73,3 +73,37 @@ impl Db {
             .collect())
     }
 }
+
+impl Db {
+    /// Dossiers late in a period, among those decided by `visible` agencies: ended in
+    /// `[from_ms, to_ms)` after their due instant, or still being handled at `cut_ms` past it.
+    /// At most `limit`, soonest due first.
+    pub async fn late_dossier_ids(
+        &self,
+        visible: &[String],
+        from_ms: i64,
+        to_ms: i64,
+        cut_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<uuid::Uuid>> {
+        if visible.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "SELECT id FROM dossiers WHERE ((finished_ms >= ",
+        );
+        q.push_bind(from_ms)
+            .push(" AND finished_ms < ")
+            .push_bind(to_ms)
+            .push(" AND finished_ms > due_ms) OR (finished_ms IS NULL AND national_status IN (2, 4, 5, 6, 7) AND due_ms < ")
+            .push_bind(cut_ms)
+            .push(")) AND competent IN (");
+        let mut sep = q.separated(", ");
+        for a in visible {
+            sep.push_bind(a.clone());
+        }
+        q.push(") ORDER BY due_ms LIMIT ").push_bind(limit);
+        let ids: Vec<uuid::Uuid> = q.build_query_scalar().fetch_all(self.reader()).await?;
+        Ok(ids)
+    }
+}

@@ -539,6 +539,12 @@ async fn screenshots() {
         b.goto("/lanh-dao/bao-cao?tu=2026-12-01&den=2026-12-31")
             .await;
         b.wait_text("Tình hình giải quyết thủ tục hành chính").await;
+        b.wait_text("Danh sách hồ sơ quá hạn").await;
+        let page = b.text().await;
+        assert!(
+            page.contains("Lò Thị Mai") && page.contains("Tiếp nhận hồ sơ"),
+            "the late list names who held them: {page}"
+        );
         shots.push(b.screenshot(&dir, &format!("bao-cao-{suffix}")).await);
         for (kind, magic) in [("csv", vec![239, 187, 191]), ("xlsx", vec![80, 75, 3, 4])] {
             let first = b

@@ -31,6 +31,55 @@ pub struct ReportParams {
     /// `csv` or `xlsx` for a download.
     #[serde(default, rename = "tai")]
     download: String,
+    /// Which table to download: the report (default) or `qua-han`, the late list.
+    #[serde(default, rename = "bang")]
+    table: String,
+}
+
+/// The late list as a table.
+pub fn late_table(from: NaiveDate, to: NaiveDate, lines: &[app::reports::LateLine]) -> Table {
+    Table {
+        title: format!(
+            "Danh sách hồ sơ quá hạn từ {} đến {}",
+            from.format("%d/%m/%Y"),
+            to.format("%d/%m/%Y")
+        ),
+        headers: [
+            "Mã hồ sơ",
+            "Thủ tục",
+            "Cơ quan giải quyết",
+            "Hạn giải quyết",
+            "Kết thúc",
+            "Số ngày làm việc quá hạn",
+            "Bước chậm",
+            "Đơn vị",
+            "Người xử lý",
+            "Lý do (phiếu xin lỗi)",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: lines
+            .iter()
+            .map(|l| {
+                vec![
+                    Cell::Text(l.code.clone()),
+                    Cell::Text(l.procedure.clone()),
+                    Cell::Text(l.agency.clone()),
+                    Cell::Text(l.due.map(when).unwrap_or_default()),
+                    Cell::Text(l.finished.map_or_else(|| "Đang giải quyết".into(), when)),
+                    Cell::Text(format!("{:.1}", l.days_late).replace('.', ",")),
+                    Cell::Text(l.step.clone()),
+                    Cell::Text(l.unit.clone()),
+                    Cell::Text(l.handler.clone()),
+                    Cell::Text(if l.reason.is_empty() {
+                        "Chưa có".into()
+                    } else {
+                        l.reason.clone()
+                    }),
+                ]
+            })
+            .collect(),
+    }
 }
 
 /// The report's columns and rows (one model for the page and the downloads).
@@ -92,6 +141,7 @@ struct ReportPage {
     tu: String,
     den: String,
     table: Table,
+    late: Table,
     error: String,
 }
 
@@ -107,8 +157,13 @@ pub async fn period_report(
     let (from, to, error) = period(&p.tu, &p.den, first, today);
     let report = app.period_report(actor, from, to, None).await?;
     let table = period_table(&report);
+    let late = late_table(from, to, &app.late_list(actor, from, to).await?);
     if error.is_empty() && matches!(p.download.as_str(), "csv" | "xlsx") {
-        return Ok(table.download(&format!("bao-cao-tthc-{from}-{to}"), &p.download));
+        return Ok(if p.table == "qua-han" {
+            late.download(&format!("ho-so-qua-han-{from}-{to}"), &p.download)
+        } else {
+            table.download(&format!("bao-cao-tthc-{from}-{to}"), &p.download)
+        });
     }
     let status = if error.is_empty() {
         StatusCode::OK
@@ -122,6 +177,7 @@ pub async fn period_report(
             tu: from.to_string(),
             den: to.to_string(),
             table,
+            late,
             error,
         },
     )
