@@ -363,3 +363,68 @@ impl App {
         Ok(out)
     }
 }
+
+/// One bar of a trend: the bucket's label, received and resolved in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrendPoint {
+    pub label: String,
+    pub received: i64,
+    pub resolved: i64,
+}
+
+impl App {
+    /// Received and resolved per day (periods up to two months) or per month, from the counters.
+    pub async fn trend(
+        &self,
+        actor: &domain::officer::Actor,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<TrendPoint>, AppError> {
+        use chrono::Datelike;
+        crate::overview::require_oversight(actor)?;
+        let daily = (to - from).num_days() <= 62;
+        let label = |d: chrono::NaiveDate| {
+            if daily {
+                d.format("%d/%m").to_string()
+            } else {
+                format!("{:02}/{}", d.month(), d.year())
+            }
+        };
+        let mut points: Vec<TrendPoint> = Vec::new();
+        let mut d = from;
+        while d <= to {
+            let l = label(d);
+            if points.last().is_none_or(|p| p.label != l) {
+                points.push(TrendPoint {
+                    label: l,
+                    received: 0,
+                    resolved: 0,
+                });
+            }
+            d += chrono::Duration::days(1);
+        }
+        let rows = self
+            .db
+            .count_by_day(
+                &self.visible_agencies(actor),
+                &from.to_string(),
+                &to.to_string(),
+            )
+            .await?;
+        for (day, m, n) in rows {
+            let Ok(day) = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d") else {
+                continue;
+            };
+            let l = label(day);
+            let Some(p) = points.iter_mut().find(|p| p.label == l) else {
+                continue;
+            };
+            match m {
+                domain::dossier::Measure::Received => p.received += n,
+                m if m.ends() => p.resolved += n,
+                _ => {}
+            }
+        }
+        Ok(points)
+    }
+}

@@ -106,4 +106,37 @@ impl Db {
         }
         Ok(out)
     }
+
+    /// Sums per (day, measure) over days `from..=to` for the agencies (for charts).
+    pub async fn count_by_day(
+        &self,
+        agencies: &[String],
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<(String, Measure, i64)>> {
+        if agencies.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "SELECT day, measure, SUM(n) AS n FROM report_counts WHERE day >= ",
+        );
+        q.push_bind(from.to_string())
+            .push(" AND day <= ")
+            .push_bind(to.to_string())
+            .push(" AND agency IN (");
+        let mut sep = q.separated(", ");
+        for a in agencies {
+            sep.push_bind(a.clone());
+        }
+        q.push(") GROUP BY day, measure ORDER BY day");
+        let rows = q.build().fetch_all(self.reader()).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                let m: String = r.get("measure");
+                let m = serde_json::from_value(serde_json::Value::String(m)).ok()?;
+                Some((r.get("day"), m, r.get::<i64, _>("n")))
+            })
+            .collect())
+    }
 }

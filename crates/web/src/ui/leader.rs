@@ -244,6 +244,8 @@ struct LeaderPage {
     on_time: i64,
     ranking: Vec<RankLine>,
     watch: Vec<WatchLine>,
+    /// Received and resolved over the period (SVG).
+    trend: String,
     error: String,
 }
 
@@ -264,6 +266,17 @@ pub async fn overview(
     let first = today.with_day(1).unwrap_or(today);
     let (from, to, error) = period(&p.tu, &p.den, first, today);
     let o = app.overview(actor, from, to).await?;
+    let points: Vec<(String, i64, i64)> = app
+        .trend(actor, from, to)
+        .await?
+        .into_iter()
+        .map(|p| (p.label, p.received, p.resolved))
+        .collect();
+    let trend = super::chart::paired_bars(
+        "Hồ sơ tiếp nhận và giải quyết xong",
+        &points,
+        ("Tiếp nhận", "Giải quyết xong"),
+    );
     let page = LeaderPage {
         chrome: Chrome::new(&viewer, "Tổng quan", "/lanh-dao"),
         tu: o.from.to_string(),
@@ -304,6 +317,7 @@ pub async fn overview(
                 overdue: w.overdue,
             })
             .collect(),
+        trend,
         error: error.clone(),
     };
     let status = if error.is_empty() {

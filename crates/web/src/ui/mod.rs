@@ -3,6 +3,7 @@
 //! against forgery ([`session`]); every refusal is a page that says what to fix.
 
 pub mod admin;
+pub mod chart;
 pub mod citizen;
 pub mod counter;
 pub mod leader;

@@ -1,0 +1,93 @@
+//! Biểu đồ — small charts drawn as SVG on the server (no script): paired bars over time, and
+//! horizontal bars of a share per unit.
+
+/// Escapes text for SVG.
+fn esc(t: &str) -> String {
+    t.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Paired bars (e.g. received and resolved) per bucket, with a legend and a y scale.
+pub fn paired_bars(title: &str, points: &[(String, i64, i64)], names: (&str, &str)) -> String {
+    let (w, h, left, bottom, top) = (760.0_f64, 260.0_f64, 44.0, 40.0, 28.0);
+    let max = points
+        .iter()
+        .map(|p| p.1.max(p.2))
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let plot_w = w - left - 10.0;
+    let plot_h = h - bottom - top;
+    let slot = plot_w / points.len().max(1) as f64;
+    let bar = (slot * 0.38).max(1.0);
+    let mut svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" role="img" aria-label="{}" class="chart">"#,
+        esc(title)
+    );
+    svg += &format!(
+        r##"<text x="{left}" y="16" font-size="13" font-weight="bold">{}</text><rect x="{}" y="6" width="10" height="10" fill="#0b4f8a"/><text x="{}" y="15" font-size="11">{}</text><rect x="{}" y="6" width="10" height="10" fill="#1d6b32"/><text x="{}" y="15" font-size="11">{}</text>"##,
+        esc(title),
+        w - 230.0,
+        w - 216.0,
+        esc(names.0),
+        w - 120.0,
+        w - 106.0,
+        esc(names.1)
+    );
+    for i in 0..=4 {
+        let v = max * f64::from(i) / 4.0;
+        let y = top + plot_h - plot_h * f64::from(i) / 4.0;
+        svg += &format!(
+            r##"<line x1="{left}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="#ddd"/><text x="{}" y="{:.1}" font-size="10" text-anchor="end">{}</text>"##,
+            w - 10.0,
+            left - 4.0,
+            y + 3.0,
+            v.round()
+        );
+    }
+    let every = (points.len() / 12).max(1);
+    for (i, (label, a, b)) in points.iter().enumerate() {
+        let x = left + slot * i as f64 + slot * 0.1;
+        for (k, (v, colour)) in [(*a, "#0b4f8a"), (*b, "#1d6b32")].into_iter().enumerate() {
+            let bh = plot_h * v as f64 / max;
+            svg += &format!(
+                r#"<rect x="{:.1}" y="{:.1}" width="{bar:.1}" height="{bh:.1}" fill="{colour}"><title>{}: {v}</title></rect>"#,
+                x + bar * k as f64,
+                top + plot_h - bh,
+                esc(label)
+            );
+        }
+        if i % every == 0 {
+            svg += &format!(
+                r#"<text x="{:.1}" y="{:.1}" font-size="10" text-anchor="middle">{}</text>"#,
+                x + bar,
+                h - bottom + 14.0,
+                esc(label)
+            );
+        }
+    }
+    svg + "</svg>"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chart_is_well_formed_svg_with_one_bar_per_value() {
+        let svg = paired_bars(
+            "Tiếp nhận & giải quyết",
+            &[("01/12".into(), 3, 1), ("02/12".into(), 0, 2)],
+            ("Tiếp nhận", "Giải quyết"),
+        );
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert_eq!(
+            svg.matches("<rect").count(),
+            2 + 4,
+            "two legend swatches and four bars"
+        );
+        assert!(svg.contains("Tiếp nhận &amp; giải quyết"));
+        assert!(svg.contains("<title>01/12: 3</title>"));
+    }
+}
