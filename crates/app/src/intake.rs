@@ -9,7 +9,7 @@ use domain::dossier::{
     ReturnMethod, SubmittedComponent, decide, fact_delta,
 };
 use domain::ids::{DossierCode, ProcedureCode};
-use domain::officer::{Actor, Role};
+use domain::officer::{Actor, Officer, Role};
 use domain::policy::{self, Action, Scope};
 use domain::procedure::{Competence, ProcedureLevel, ProcedureVersion};
 use lich::time::to_vn;
@@ -55,6 +55,20 @@ pub struct GuidanceRequest {
 }
 
 impl App {
+    /// The service centre where an officer receives dossiers (their counter-officer grant).
+    pub fn service_centre_of(&self, o: &Officer) -> Option<AgencyId> {
+        let tree = self.agencies();
+        o.grants
+            .iter()
+            .find(|g| {
+                g.role == Role::CounterOfficer
+                    && tree
+                        .get(&g.agency)
+                        .is_some_and(|a| a.kind == AgencyKind::ServiceCenter)
+            })
+            .map(|g| g.agency.clone())
+    }
+
     /// Tiếp nhận tại quầy: a complete dossier gets a code and an appointment.
     pub async fn receive_at_counter(
         &self,
@@ -154,22 +168,12 @@ impl App {
         let now = self.now();
         let receiving = match (&req.receiving, actor) {
             (Some(r), _) => r.clone(),
-            (None, Actor::Officer(o)) => o
-                .grants
-                .iter()
-                .find(|g| {
-                    g.role == Role::CounterOfficer
-                        && tree
-                            .get(&g.agency)
-                            .is_some_and(|a| a.kind == AgencyKind::ServiceCenter)
-                })
-                .map(|g| g.agency.clone())
-                .ok_or_else(|| {
-                    AppError::invalid(
-                        "receiving_required",
-                        "Chọn Bộ phận Một cửa tiếp nhận hồ sơ.",
-                    )
-                })?,
+            (None, Actor::Officer(o)) => self.service_centre_of(o).ok_or_else(|| {
+                AppError::invalid(
+                    "receiving_required",
+                    "Chọn Bộ phận Một cửa tiếp nhận hồ sơ.",
+                )
+            })?,
             (None, _) => {
                 return Err(AppError::invalid(
                     "receiving_required",

@@ -1,60 +1,21 @@
 //! Administration: accounts and roles, closures that stop the clock, catalogue import rights,
 //! and the log of every change.
 
-use std::sync::Arc;
+mod common;
 
+use app::ErrorKind;
 use app::admin::{AccountChange, NewOfficer};
-use app::{App, ErrorKind, FixedClock, Settings, demo};
 use chrono::NaiveDate;
+use common::*;
 use domain::agency::AgencyId;
 use domain::officer::{Actor, Role};
-use store::Db;
-
-async fn setup() -> (App, std::path::PathBuf) {
-    let dir = std::env::temp_dir().join(format!("motcua-admin-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = Db::connect(&format!("sqlite:{}", dir.join("a.db").display()))
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
-    let now = lich::time::parse_instant("2026-12-07 09:00")
-        .unwrap()
-        .to_utc();
-    let settings = Settings {
-        password_memory_kib: 1024,
-        ..Settings::default()
-    };
-    let app = App::new(
-        db,
-        Arc::new(FixedClock::new(now)),
-        Arc::new(lich::Calendar::embedded()),
-        settings,
-    )
-    .await
-    .unwrap();
-    demo::seed_without_history(&app, "thu-nghiem@2026")
-        .await
-        .unwrap();
-    (app, dir)
-}
-
-async fn officer(app: &App, username: &str) -> Actor {
-    Actor::Officer(
-        app.db()
-            .officer_by_username(username)
-            .await
-            .unwrap()
-            .unwrap()
-            .0,
-    )
-}
 
 #[tokio::test]
 async fn an_administrator_manages_accounts_closures_and_every_change_is_logged() {
-    let (app, dir) = setup().await;
-    let admin = officer(&app, "quantri").await;
-    let chairman = officer(&app, "chutich.baothang").await;
+    let f = seeded("admin", "2026-12-07 09:00").await;
+    let app = &f.app;
+    let admin = officer(app, "quantri").await;
+    let chairman = officer(app, "chutich.baothang").await;
 
     // Only an administrator.
     let n = NewOfficer {
@@ -195,5 +156,4 @@ async fn an_administrator_manages_accounts_closures_and_every_change_is_logged()
         ]
     );
     assert!(log.iter().all(|l| l.actor == "Nguyễn Quản Trị"));
-    let _ = std::fs::remove_dir_all(dir);
 }

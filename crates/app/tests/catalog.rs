@@ -2,55 +2,17 @@
 //! through JSON and CSV, a broken file reports its bad rows and imports nothing, a new version
 //! applies from its date, and search finds what people type, with or without diacritics.
 
-use std::sync::Arc;
+mod common;
 
 use app::catalog::{self, Format};
 use app::search::{ProcedureQuery, fts_query};
-use app::{App, FixedClock, Settings, demo};
+use app::{App, demo};
+use common::*;
 use domain::procedure::{Competence, OnlineKind, ProcedureLevel};
-use store::Db;
 
-struct Fixture {
-    app: App,
-    clock: Arc<FixedClock>,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-async fn seeded(name: &str) -> Fixture {
-    let dir = std::env::temp_dir().join(format!("motcua-catalog-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = Db::connect(&format!("sqlite:{}", dir.join("c.db").display()))
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
-    let clock = Arc::new(FixedClock::new(
-        lich::time::parse_instant("2026-12-07 09:00")
-            .unwrap()
-            .to_utc(),
-    ));
-    let settings = Settings {
-        password_memory_kib: 1024,
-        ..Settings::default()
-    };
-    let app = App::new(
-        db,
-        clock.clone(),
-        Arc::new(lich::Calendar::embedded()),
-        settings,
-    )
-    .await
-    .unwrap();
-    demo::seed_without_history(&app, "mat-khau-thu")
-        .await
-        .unwrap();
-    Fixture { app, clock, dir }
+/// The demo catalogue and province at 09:00 on Monday 7 December 2026.
+async fn seeded_at_7_december(name: &str) -> Fixture {
+    seeded(&format!("catalog-{name}"), "2026-12-07 09:00").await
 }
 
 #[test]
@@ -216,7 +178,7 @@ fn a_broken_csv_reports_every_bad_row_with_its_line() {
 
 #[tokio::test]
 async fn a_broken_file_imports_nothing() {
-    let f = seeded("broken").await;
+    let f = seeded_at_7_december("broken").await;
     let before = f.app.db().all_procedure_versions().await.unwrap();
     let err = f
         .app
@@ -262,7 +224,7 @@ async fn a_broken_file_imports_nothing() {
 
 #[tokio::test]
 async fn a_new_version_applies_from_its_date_and_leaves_earlier_dossiers_on_the_old_one() {
-    let f = seeded("versions").await;
+    let f = seeded_at_7_december("versions").await;
     let mut v2 = f.app.procedure("1.004884").await.unwrap();
     v2.version = 2;
     v2.effective_from = chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
@@ -304,7 +266,7 @@ async fn top(app: &App, text: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn search_finds_what_people_type_with_or_without_diacritics() {
-    let f = seeded("search").await;
+    let f = seeded_at_7_december("search").await;
     for typed in [
         "dang ky khai sinh",
         "Đăng ký khai sinh",
@@ -348,7 +310,7 @@ async fn search_finds_what_people_type_with_or_without_diacritics() {
 
 #[tokio::test]
 async fn search_filters_by_sector_level_agency_and_online_kind() {
-    let f = seeded("filters").await;
+    let f = seeded_at_7_december("filters").await;
     let q = |query: ProcedureQuery| {
         let app = f.app.clone();
         async move {

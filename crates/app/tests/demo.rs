@@ -2,35 +2,15 @@
 //! history obeys the same invariants as real use (hash chains hold, projections equal a replay,
 //! codes are unique, no dossier has two apologies or a due date before its reception).
 
-use std::collections::HashSet;
-use std::sync::Arc;
+mod common;
 
-use app::{App, FixedClock, Settings, demo};
+use std::collections::HashSet;
+
+use app::demo;
 use chrono::NaiveDate;
+use common::empty;
 use domain::agency::AgencyKind;
 use domain::officer::Role;
-use store::Db;
-
-async fn app_at(name: &str, now: &str) -> (App, std::path::PathBuf) {
-    let dir = std::env::temp_dir().join(format!("motcua-demo-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = Db::connect(&format!("sqlite:{}", dir.join("demo.db").display()))
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
-    let clock = Arc::new(FixedClock::new(
-        lich::time::parse_instant(now).unwrap().to_utc(),
-    ));
-    let settings = Settings {
-        password_memory_kib: 1024,
-        ..Settings::default()
-    };
-    let app = App::new(db, clock, Arc::new(lich::Calendar::embedded()), settings)
-        .await
-        .unwrap();
-    (app, dir)
-}
 
 #[test]
 fn the_shipped_catalogue_and_province_validate() {
@@ -86,9 +66,10 @@ fn the_shipped_catalogue_and_province_validate() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_weeks_of_generated_history_obey_the_rules() {
-    let (app, dir) = app_at("history", "2026-12-18 17:30").await;
+    let f = empty("demo-history", "2026-12-18 17:30").await;
+    let app = &f.app;
     let summary = demo::seed(
-        &app,
+        app,
         "mat-khau",
         NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
     )
@@ -136,9 +117,8 @@ async fn three_weeks_of_generated_history_obey_the_rules() {
         assert!(apologies <= 1, "{} has {apologies} apologies", d.code);
     }
     // Seeding twice is refused and changes nothing.
-    let err = demo::seed_without_history(&app, "x").await.unwrap_err();
+    let err = demo::seed_without_history(app, "x").await.unwrap_err();
     assert_eq!(err.code, "already_seeded");
     assert_eq!(app.db().totals().await.unwrap(), totals);
     app.db().close().await;
-    let _ = std::fs::remove_dir_all(dir);
 }

@@ -1,90 +1,28 @@
 //! The leaders' overview counts what happened: received, resolved on time, open, overdue, per
 //! deciding agency, and lists the dossiers late or about to be.
 
-use std::sync::Arc;
+mod common;
 
-use app::intake::IntakeRequest;
-use app::{App, FixedClock, Settings, demo};
 use chrono::NaiveDate;
+use common::*;
 use domain::agency::AgencyId;
-use domain::applicant::{Address, Applicant};
 use domain::dossier::*;
-use domain::ids::{Cccd, PersonName, ProcedureCode};
 use domain::officer::Actor;
-use store::Db;
-
-fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
-    lich::time::parse_instant(text).unwrap().to_utc()
-}
-
-async fn officer(app: &App, username: &str) -> Actor {
-    Actor::Officer(
-        app.db()
-            .officer_by_username(username)
-            .await
-            .unwrap()
-            .unwrap()
-            .0,
-    )
-}
-
-fn request() -> IntakeRequest {
-    IntakeRequest {
-        procedure: ProcedureCode::parse("1.004884").unwrap(),
-        receiving: None,
-        applicant: Applicant::Citizen {
-            name: PersonName::parse("Nguyễn Thị Hằng").unwrap(),
-            id_number: Cccd::parse("010190012345").unwrap(),
-            phone: None,
-            email: None,
-            address: Address::new("Tổ dân phố 3", Some("02905"), "Tổ dân phố 3, xã Bảo Thắng")
-                .unwrap(),
-        },
-        components: vec![
-            domain::testkit::component("to-khai"),
-            domain::testkit::component("giay-to-khai-sinh"),
-        ],
-        return_method: ReturnMethod::Counter,
-        fee_exemption: None,
-        helped_at: None,
-    }
-}
 
 #[tokio::test]
 async fn the_overview_counts_received_resolved_on_time_and_overdue() {
-    let dir = std::env::temp_dir().join(format!("motcua-overview-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = Db::connect(&format!("sqlite:{}", dir.join("o.db").display()))
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
-    let clock = Arc::new(FixedClock::new(at("2026-12-07 09:00")));
-    let settings = Settings {
-        password_memory_kib: 1024,
-        ..Settings::default()
-    };
-    let app = App::new(
-        db,
-        clock.clone(),
-        Arc::new(lich::Calendar::embedded()),
-        settings,
-    )
-    .await
-    .unwrap();
-    demo::seed_without_history(&app, "thu-nghiem@2026")
-        .await
-        .unwrap();
+    let f = seeded("overview", "2026-12-07 09:00").await;
+    let (app, clock) = (&f.app, &f.clock);
 
-    let counter = officer(&app, "motcua.baothang").await;
-    let head = officer(&app, "chanhvanphong.baothang").await;
-    let specialist = officer(&app, "tuphap.baothang").await;
-    let chairman = officer(&app, "chutich.baothang").await;
-    let clerk = officer(&app, "vanthu.baothang").await;
+    let counter = officer(app, "motcua.baothang").await;
+    let head = officer(app, "chanhvanphong.baothang").await;
+    let specialist = officer(app, "tuphap.baothang").await;
+    let chairman = officer(app, "chutich.baothang").await;
+    let clerk = officer(app, "vanthu.baothang").await;
     let mut ids = Vec::new();
     for _ in 0..3 {
         ids.push(
-            app.receive_at_counter(&counter, request())
+            app.receive_at_counter(&counter, reregister_birth())
                 .await
                 .unwrap()
                 .id,
@@ -185,7 +123,7 @@ async fn the_overview_counts_received_resolved_on_time_and_overdue() {
     assert_eq!(o.on_time_rate, None);
 
     // Another commune's chairman sees none of it; a specialist has no overview.
-    let other = officer(&app, "chutich.camduong").await;
+    let other = officer(app, "chutich.camduong").await;
     let o = app
         .overview(&other, d(2026, 12, 1), d(2026, 12, 31))
         .await
@@ -197,5 +135,4 @@ async fn the_overview_counts_received_resolved_on_time_and_overdue() {
             .await
             .is_err()
     );
-    let _ = std::fs::remove_dir_all(dir);
 }

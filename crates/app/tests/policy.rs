@@ -2,59 +2,19 @@
 //! change a commune's dossier; a citizen sees and acts on only their own. The officers of the
 //! commune itself can (so the refusals are not a broken check refusing everyone).
 
-use std::sync::Arc;
+mod common;
 
-use app::intake::IntakeRequest;
-use app::{App, ErrorKind, FixedClock, Settings, demo};
+use app::ErrorKind;
+use common::*;
 use domain::agency::AgencyId;
-use domain::applicant::{Address, Applicant};
 use domain::dossier::*;
-use domain::ids::{Cccd, PersonName, ProcedureCode};
 use domain::officer::Actor;
 use domain::rating::Rating;
-use store::{Db, DossierFilter};
-
-async fn app() -> (App, std::path::PathBuf) {
-    let dir = std::env::temp_dir().join(format!("motcua-policy-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = Db::connect(&format!("sqlite:{}", dir.join("policy.db").display()))
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
-    let now = lich::time::parse_instant("2026-12-07 09:00")
-        .unwrap()
-        .to_utc();
-    let settings = Settings {
-        password_memory_kib: 1024,
-        ..Settings::default()
-    };
-    let app = App::new(
-        db,
-        Arc::new(FixedClock::new(now)),
-        Arc::new(lich::Calendar::embedded()),
-        settings,
-    )
-    .await
-    .unwrap();
-    demo::seed_without_history(&app, "thu-nghiem@2026")
-        .await
-        .unwrap();
-    (app, dir)
-}
-
-fn citizen(name: &str, id: &str) -> Actor {
-    Actor::Citizen {
-        name: PersonName::parse(name).unwrap(),
-        id_number: Some(Cccd::parse(id).unwrap()),
-    }
-}
+use store::DossierFilter;
 
 /// Every command an officer can give on a dossier being handled.
 fn commands() -> Vec<Command> {
-    let later = lich::time::parse_instant("2026-12-20 17:00")
-        .unwrap()
-        .to_utc();
+    let later = at("2026-12-20 17:00");
     vec![
         Command::Transfer {
             to_unit: AgencyId::parse("lao-cai.bao-thang.van-phong").unwrap(),
@@ -103,42 +63,12 @@ fn commands() -> Vec<Command> {
 
 #[tokio::test]
 async fn another_communes_officers_and_other_citizens_are_refused_everything() {
-    let (app, dir) = app().await;
-    let (counter, _) = app
-        .db()
-        .officer_by_username("motcua.baothang")
-        .await
-        .unwrap()
-        .unwrap();
-    let counter = Actor::Officer(counter);
+    let f = seeded("policy", "2026-12-07 09:00").await;
+    let app = &f.app;
+    let counter = officer(app, "motcua.baothang").await;
     let owner = citizen("Nguyễn Thị Hằng", "010190012345");
     let d = app
-        .receive_at_counter(
-            &counter,
-            IntakeRequest {
-                procedure: ProcedureCode::parse("1.004884").unwrap(),
-                receiving: None,
-                applicant: Applicant::Citizen {
-                    name: PersonName::parse("Nguyễn Thị Hằng").unwrap(),
-                    id_number: Cccd::parse("010190012345").unwrap(),
-                    phone: None,
-                    email: None,
-                    address: Address::new(
-                        "Tổ dân phố 3",
-                        Some("02905"),
-                        "Tổ dân phố 3, xã Bảo Thắng",
-                    )
-                    .unwrap(),
-                },
-                components: vec![
-                    domain::testkit::component("to-khai"),
-                    domain::testkit::component("giay-to-khai-sinh"),
-                ],
-                return_method: ReturnMethod::Counter,
-                fee_exemption: None,
-                helped_at: None,
-            },
-        )
+        .receive_at_counter(&counter, reregister_birth())
         .await
         .unwrap();
 
@@ -267,5 +197,4 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
             .iter()
             .any(|r| r.id == d.id.0)
     );
-    let _ = std::fs::remove_dir_all(dir);
 }

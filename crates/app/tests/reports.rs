@@ -1,17 +1,15 @@
 //! The report counters kept with each change equal a rebuild from the events, after a generated
 //! history and a long run of random commands through the real services (refused ones included).
 
-use std::sync::Arc;
+mod common;
 
-use app::intake::IntakeRequest;
-use app::{App, FixedClock, Settings, demo};
+use app::demo;
 use chrono::{Duration, NaiveDate};
+use common::*;
 use domain::agency::AgencyId;
-use domain::applicant::{Address, Applicant};
 use domain::dossier::*;
-use domain::ids::{Cccd, PersonName, ProcedureCode};
 use domain::officer::Actor;
-use store::{Db, DossierFilter};
+use store::DossierFilter;
 
 struct Lcg(u64);
 
@@ -25,49 +23,13 @@ impl Lcg {
     }
 }
 
-fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
-    lich::time::parse_instant(text).unwrap().to_utc()
-}
-
-fn citizen() -> Applicant {
-    Applicant::Citizen {
-        name: PersonName::parse("Nguyễn Thị Hằng").unwrap(),
-        id_number: Cccd::parse("010190012345").unwrap(),
-        phone: None,
-        email: None,
-        address: Address::new("Tổ dân phố 3", Some("02905"), "Tổ dân phố 3, xã Bảo Thắng").unwrap(),
-    }
-}
-
 #[tokio::test]
 async fn counters_kept_with_each_change_equal_a_rebuild_from_the_events() {
-    let dir = std::env::temp_dir().join(format!("motcua-reports-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = Db::connect(&format!("sqlite:{}", dir.join("r.db").display()))
+    let f = empty("reports", "2026-11-20 09:00").await;
+    let (app, clock) = (&f.app, &f.clock);
+    demo::seed(app, PASSWORD, NaiveDate::from_ymd_opt(2026, 11, 2).unwrap())
         .await
         .unwrap();
-    db.migrate().await.unwrap();
-    let clock = Arc::new(FixedClock::new(at("2026-11-20 09:00")));
-    let settings = Settings {
-        password_memory_kib: 1024,
-        ..Settings::default()
-    };
-    let app = App::new(
-        db,
-        clock.clone(),
-        Arc::new(lich::Calendar::embedded()),
-        settings,
-    )
-    .await
-    .unwrap();
-    demo::seed(
-        &app,
-        "thu-nghiem@2026",
-        NaiveDate::from_ymd_opt(2026, 11, 2).unwrap(),
-    )
-    .await
-    .unwrap();
 
     let names = [
         "motcua.baothang",
@@ -78,14 +40,9 @@ async fn counters_kept_with_each_change_equal_a_rebuild_from_the_events() {
     ];
     let mut staff = Vec::new();
     for n in names {
-        staff.push(Actor::Officer(
-            app.db().officer_by_username(n).await.unwrap().unwrap().0,
-        ));
+        staff.push(officer(app, n).await);
     }
-    let applicant = Actor::Citizen {
-        name: PersonName::parse("Nguyễn Thị Hằng").unwrap(),
-        id_number: Some(Cccd::parse("010190012345").unwrap()),
-    };
+    let applicant = citizen("Nguyễn Thị Hằng", "010190012345");
     let Actor::Officer(specialist) = staff[2].clone() else {
         unreachable!()
     };
@@ -96,18 +53,7 @@ async fn counters_kept_with_each_change_equal_a_rebuild_from_the_events() {
         now += Duration::minutes(rng.next(600) as i64);
         clock.set(now);
         if step % 7 == 0 {
-            let req = IntakeRequest {
-                procedure: ProcedureCode::parse("1.004884").unwrap(),
-                receiving: None,
-                applicant: citizen(),
-                components: vec![
-                    domain::testkit::component("to-khai"),
-                    domain::testkit::component("giay-to-khai-sinh"),
-                ],
-                return_method: ReturnMethod::Counter,
-                fee_exemption: None,
-                helped_at: None,
-            };
+            let req = reregister_birth();
             app.receive_at_counter(&staff[0], req).await.unwrap();
         }
         let open = app
@@ -213,5 +159,53 @@ async fn counters_kept_with_each_change_equal_a_rebuild_from_the_events() {
         kept,
         "a rebuild gives the same counters"
     );
-    let _ = std::fs::remove_dir_all(dir);
+
+    // The periodic report read from the counters equals a count over the dossiers themselves.
+    let inspector = officer(app, "thanhtra").await;
+    let mut states = Vec::new();
+    for id in app.db().dossier_ids().await.unwrap() {
+        states.push(app.db().dossier(id).await.unwrap().unwrap());
+    }
+    let day = |t: chrono::DateTime<chrono::Utc>| lich::time::to_vn(&t).date_naive();
+    let today = day(app.now());
+    let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+    for (from, to) in [
+        (d(2026, 11, 2), d(2026, 11, 30)),
+        (d(2026, 11, 20), d(2026, 11, 27)),
+        (d(2026, 12, 1), d(2026, 12, 20)),
+        (d(2026, 11, 25), d(2027, 1, 31)),
+    ] {
+        assert!(to < today, "periods already over");
+        let r = app.period_report(&inspector, from, to, None).await.unwrap();
+        let (mut carried, mut received, mut ended, mut within, mut past) = (0, 0, 0, 0, 0);
+        for s in &states {
+            let Some(rec) = s.received_at.map(day) else {
+                continue;
+            };
+            let end = s.finished_at().map(day);
+            carried += i64::from(rec < from && end.is_none_or(|e| e >= from));
+            received += i64::from(rec >= from && rec <= to);
+            ended += i64::from(end.is_some_and(|e| e >= from && e <= to));
+            if rec <= to && end.is_none_or(|e| e > to) {
+                if s.due.is_some_and(|due| day(due) <= to) {
+                    past += 1
+                } else {
+                    within += 1
+                }
+            }
+        }
+        let t = &r.total;
+        assert_eq!(
+            (
+                t.carried,
+                t.received_total(),
+                t.resolved() + t.withdrawn + t.stopped,
+                t.open_within,
+                t.open_past
+            ),
+            (carried, received, ended, within, past),
+            "{from}–{to}"
+        );
+        assert!(received > 0 && ended > 0, "{from}–{to} has dossiers");
+    }
 }

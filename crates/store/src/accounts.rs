@@ -6,6 +6,19 @@ use sqlx::Row;
 
 use crate::{Db, Result, StoreError, from_json, key, to_json};
 
+/// Writes an officer's role grants (the rows `officers_in` and the policy read).
+pub(crate) async fn write_roles(conn: &mut sqlx::SqliteConnection, o: &Officer) -> Result<()> {
+    for g in &o.grants {
+        sqlx::query("INSERT INTO officer_roles (officer, role, agency) VALUES ($1, $2, $3)")
+            .bind(o.id.0)
+            .bind(key(&g.role))
+            .bind(g.agency.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 impl Db {
     /// Creates an officer with a password hash (argon2, computed by the caller).
     pub async fn add_officer(
@@ -26,14 +39,7 @@ impl Db {
         .execute(&mut *tx)
         .await
         .map_err(|e| StoreError::from_insert(e, &format!("tên đăng nhập {}", o.username)))?;
-        for g in &o.grants {
-            sqlx::query("INSERT INTO officer_roles (officer, role, agency) VALUES ($1, $2, $3)")
-                .bind(o.id.0)
-                .bind(key(&g.role))
-                .bind(g.agency.as_str())
-                .execute(&mut *tx)
-                .await?;
-        }
+        write_roles(&mut tx, o).await?;
         if let Some(entry) = log {
             crate::admin::log(&mut tx, entry).await?;
         }

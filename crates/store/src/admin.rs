@@ -4,7 +4,7 @@
 use domain::officer::{Officer, OfficerId};
 use sqlx::Row;
 
-use crate::{Db, Result, key, to_json};
+use crate::{Db, Result, to_json};
 
 /// A closure as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,14 +60,7 @@ impl Db {
             .bind(o.id.0)
             .execute(&mut *tx)
             .await?;
-        for g in &o.grants {
-            sqlx::query("INSERT INTO officer_roles (officer, role, agency) VALUES ($1, $2, $3)")
-                .bind(o.id.0)
-                .bind(key(&g.role))
-                .bind(g.agency.as_str())
-                .execute(&mut *tx)
-                .await?;
-        }
+        crate::accounts::write_roles(&mut tx, o).await?;
         if !o.active {
             sqlx::query("DELETE FROM sessions WHERE officer = $1")
                 .bind(o.id.0)

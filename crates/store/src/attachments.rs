@@ -49,18 +49,19 @@ impl Db {
         }))
     }
 
-    /// Which of these hashes are stored.
+    /// Which of these hashes are stored (one query).
     pub async fn attachments_present(&self, hashes: &[String]) -> Result<Vec<String>> {
-        let mut present = Vec::new();
-        for h in hashes {
-            let found = sqlx::query("SELECT 1 FROM attachments WHERE sha256 = $1")
-                .bind(h)
-                .fetch_optional(self.reader())
-                .await?;
-            if found.is_some() {
-                present.push(h.clone());
-            }
+        if hashes.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(present)
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "SELECT sha256 FROM attachments WHERE sha256 IN (",
+        );
+        let mut sep = q.separated(", ");
+        for h in hashes {
+            sep.push_bind(h.clone());
+        }
+        q.push(")");
+        Ok(q.build_query_scalar().fetch_all(self.reader()).await?)
     }
 }

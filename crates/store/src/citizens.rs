@@ -163,32 +163,4 @@ impl Db {
             .await?;
         Ok(found.is_some())
     }
-
-    /// Ratings of dossiers received at these centres since an instant (for aggregates only).
-    pub async fn ratings_since(
-        &self,
-        centres: &[String],
-        since_ms: i64,
-    ) -> Result<Vec<StoredRating>> {
-        let mut out = Vec::new();
-        for centre in centres {
-            let rows = sqlx::query(
-                "SELECT dossier, receiving, rated_ms, satisfied, answers, comment FROM ratings \
-                 WHERE receiving = $1 AND rated_ms >= $2",
-            )
-            .bind(centre)
-            .bind(since_ms)
-            .fetch_all(self.reader())
-            .await?;
-            out.extend(rows.into_iter().map(|r| StoredRating {
-                dossier: r.get("dossier"),
-                receiving: r.get("receiving"),
-                rated_ms: r.get("rated_ms"),
-                satisfied: r.get("satisfied"),
-                answers: r.get("answers"),
-                comment: r.get("comment"),
-            }));
-        }
-        Ok(out)
-    }
 }

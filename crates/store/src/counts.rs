@@ -74,37 +74,42 @@ impl Db {
     }
 
     /// Sums per (agency, measure, channel) over days `from..=to` (YYYY-MM-DD; no `from`: from
-    /// the first day).
+    /// the first day), in one query.
     pub async fn count_sums(
         &self,
         agencies: &[String],
         from: Option<&str>,
         to: &str,
     ) -> Result<Vec<(String, Measure, i64, i64)>> {
-        let mut out = Vec::new();
-        for a in agencies {
-            let rows = sqlx::query(
-                "SELECT measure, channel, SUM(n) AS n FROM report_counts \
-                 WHERE agency = $1 AND day >= $2 AND day <= $3 GROUP BY measure, channel",
-            )
-            .bind(a)
-            .bind(from.unwrap_or("0000-01-01"))
-            .bind(to)
-            .fetch_all(self.reader())
-            .await?;
-            for r in rows {
-                let measure: String = r.get("measure");
-                if let Ok(m) = serde_json::from_value(serde_json::Value::String(measure)) {
-                    out.push((
-                        a.clone(),
-                        m,
-                        r.get::<i64, _>("channel"),
-                        r.get::<i64, _>("n"),
-                    ));
-                }
-            }
+        if agencies.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(out)
+        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+            "SELECT agency, measure, channel, SUM(n) AS n FROM report_counts WHERE day >= ",
+        );
+        q.push_bind(from.unwrap_or("0000-01-01").to_string())
+            .push(" AND day <= ")
+            .push_bind(to.to_string())
+            .push(" AND agency IN (");
+        let mut sep = q.separated(", ");
+        for a in agencies {
+            sep.push_bind(a.clone());
+        }
+        q.push(") GROUP BY agency, measure, channel");
+        let rows = q.build().fetch_all(self.reader()).await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                let m: String = r.get("measure");
+                let m = serde_json::from_value(serde_json::Value::String(m)).ok()?;
+                Some((
+                    r.get("agency"),
+                    m,
+                    r.get::<i64, _>("channel"),
+                    r.get::<i64, _>("n"),
+                ))
+            })
+            .collect())
     }
 
     /// Sums per (day, measure) over days `from..=to` for the agencies (for charts).

@@ -480,55 +480,67 @@ async fn screenshots() {
     let mut shots = Vec::new();
     for (width, height, suffix) in [(1280, 900, "may-tinh"), (360, 800, "dien-thoai")] {
         b.resize(width, height).await;
-        for (name, path) in [
-            ("cong-thong-tin", "/?q=khai+sinh".to_string()),
-            ("thu-tuc", "/thu-tuc/1.001193".to_string()),
-            ("tra-cuu", format!("/tra-cuu?ma={code}")),
-            ("dang-nhap", "/dang-nhap".to_string()),
-        ] {
-            b.goto(&path).await;
-            b.find("main").await;
-            shots.push(b.screenshot(&dir, &format!("{name}-{suffix}")).await);
-        }
+        shots.extend(
+            b.shoot(
+                &dir,
+                suffix,
+                &[
+                    ("cong-thong-tin", "/?q=khai+sinh".to_string()),
+                    ("thu-tuc", "/thu-tuc/1.001193".to_string()),
+                    ("tra-cuu", format!("/tra-cuu?ma={code}")),
+                    ("dang-nhap", "/dang-nhap".to_string()),
+                ],
+            )
+            .await,
+        );
         b.login("motcua.baothang").await;
-        for (name, path) in [
-            ("hop-thu-can-bo", "/can-bo".to_string()),
-            ("ho-so", format!("/can-bo/ho-so/{id}")),
-            ("giay-tiep-nhan", format!("/can-bo/ho-so/{id}/phieu")),
-            (
-                "tiep-nhan",
-                "/can-bo/tiep-nhan?thu_tuc=1.004884".to_string(),
-            ),
-        ] {
-            b.goto(&path).await;
-            b.find("main").await;
-            shots.push(b.screenshot(&dir, &format!("{name}-{suffix}")).await);
-        }
+        shots.extend(
+            b.shoot(
+                &dir,
+                suffix,
+                &[
+                    ("hop-thu-can-bo", "/can-bo".to_string()),
+                    ("ho-so", format!("/can-bo/ho-so/{id}")),
+                    ("giay-tiep-nhan", format!("/can-bo/ho-so/{id}/phieu")),
+                    (
+                        "tiep-nhan",
+                        "/can-bo/tiep-nhan?thu_tuc=1.004884".to_string(),
+                    ),
+                ],
+            )
+            .await,
+        );
         b.logout().await;
         b.login_as_citizen("010190012345").await;
-        for (name, path) in [
-            ("cong-dan-ho-so", "/ho-so-cua-toi".to_string()),
-            ("cong-dan-mot-ho-so", format!("/ho-so-cua-toi/{code}")),
-            (
-                "cong-dan-nop-truc-tuyen",
-                "/thu-tuc/1.001193/nop".to_string(),
-            ),
-        ] {
-            b.goto(&path).await;
-            b.find("main").await;
-            shots.push(b.screenshot(&dir, &format!("{name}-{suffix}")).await);
-        }
+        shots.extend(
+            b.shoot(
+                &dir,
+                suffix,
+                &[
+                    ("cong-dan-ho-so", "/ho-so-cua-toi".to_string()),
+                    ("cong-dan-mot-ho-so", format!("/ho-so-cua-toi/{code}")),
+                    (
+                        "cong-dan-nop-truc-tuyen",
+                        "/thu-tuc/1.001193/nop".to_string(),
+                    ),
+                ],
+            )
+            .await,
+        );
         b.logout().await;
         b.login("quantri").await;
-        for (name, path) in [
-            ("quan-tri-tai-khoan", "/quan-tri/nguoi-dung"),
-            ("quan-tri-lich", "/quan-tri/lich"),
-            ("quan-tri-thu-tuc", "/quan-tri/thu-tuc"),
-        ] {
-            b.goto(path).await;
-            b.find("main").await;
-            shots.push(b.screenshot(&dir, &format!("{name}-{suffix}")).await);
-        }
+        shots.extend(
+            b.shoot(
+                &dir,
+                suffix,
+                &[
+                    ("quan-tri-tai-khoan", "/quan-tri/nguoi-dung".to_string()),
+                    ("quan-tri-lich", "/quan-tri/lich".to_string()),
+                    ("quan-tri-thu-tuc", "/quan-tri/thu-tuc".to_string()),
+                ],
+            )
+            .await,
+        );
         b.logout().await;
         b.login("chutich.baothang").await;
         b.goto("/lanh-dao").await;

@@ -55,24 +55,6 @@ pub enum Measure {
 }
 
 impl Measure {
-    pub const ALL: [Measure; 15] = [
-        Measure::Received,
-        Measure::RefusedAtIntake,
-        Measure::ResolvedEarly,
-        Measure::ResolvedOnTime,
-        Measure::ResolvedLate,
-        Measure::DecidedRefused,
-        Measure::Withdrawn,
-        Measure::Stopped,
-        Measure::Returned,
-        Measure::OnTime766,
-        Measure::Late766,
-        Measure::SupplementRequested,
-        Measure::OpenDue,
-        Measure::DueDay,
-        Measure::DueAndEnded,
-    ];
-
     /// Measures that mean handling ended (the dossier left the "in progress" stock).
     pub fn ends(self) -> bool {
         matches!(

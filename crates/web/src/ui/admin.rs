@@ -538,24 +538,10 @@ pub async fn catalog(State(app): State<App>, viewer: Viewer) -> Result<Response,
 pub async fn import_catalog(
     State(app): State<App>,
     viewer: Viewer,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, UiError> {
     let actor = admin(&app, &viewer)?;
-    let mut csrf = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Ok(Some(field)) = multipart.next_field().await {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                let name = field.file_name().unwrap_or_default().to_string();
-                if let Ok(bytes) = field.bytes().await {
-                    file = Some((name, bytes.to_vec()));
-                }
-            }
-            _ => {}
-        }
-    }
-    viewer.check_csrf(&csrf)?;
+    let file = viewer.uploaded_file(multipart).await?;
     let outcome = match file {
         None => Err(UiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -17,7 +17,7 @@ use domain::rating::{QUESTIONS, Rating};
 
 use super::counter::{CheckLine, checklist, intake_input};
 use super::session::{Fields, Posted, Viewer, start_session};
-use super::{Chrome, UiError, day, when};
+use super::{Chrome, UiError, appointment_of, day, when};
 use crate::api::dto::{self, build};
 use crate::api::error::ApiError;
 
@@ -194,6 +194,7 @@ async fn my_dossier_page(
     })
     .flatten();
     let rated = app.is_rated(id).await?;
+    let (appointment, original_appointment, apology) = appointment_of(d);
     Ok(MyDossier {
         chrome: Chrome::new(viewer, format!("Hồ sơ {}", d.code), "/ho-so-cua-toi"),
         code: d.code.to_string(),
@@ -203,17 +204,9 @@ async fn my_dossier_page(
             .received_at
             .map(when)
             .unwrap_or_else(|| "Chưa tiếp nhận".into()),
-        appointment: d.appointment.map(day).unwrap_or_default(),
-        original_appointment: d
-            .original_appointment
-            .filter(|o| Some(*o) != d.appointment)
-            .map(day)
-            .unwrap_or_default(),
-        apology: d
-            .apology
-            .as_ref()
-            .map(|a| a.reason.clone())
-            .unwrap_or_default(),
+        appointment,
+        original_appointment,
+        apology,
         supplement: open_supplement.map(|s| {
             (
                 s.reason.clone(),
@@ -294,7 +287,7 @@ async fn finish(
             let page = my_dossier_page(app, viewer, code, message.into(), String::new()).await?;
             Ok(page.into_response())
         }
-        Err(e) if e.status == StatusCode::SEE_OTHER => Err(e),
+        Err(e) if e.is_login() => Err(e),
         Err(e) => {
             let status = e.status;
             let page = my_dossier_page(app, viewer, code, String::new(), e.message).await?;

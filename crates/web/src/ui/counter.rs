@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::agency::{AgencyId, AgencyKind};
 use domain::dossier::{Dossier, Stage};
-use domain::officer::{Actor, Officer, Role};
+use domain::officer::Actor;
 use domain::procedure::Component;
 use domain::unit::Regime;
 use serde::Deserialize;
@@ -24,23 +24,9 @@ use super::{Chrome, UiError, day, money, when};
 use crate::api::dto;
 use crate::api::error::ApiError;
 
-/// The service centre where this officer receives dossiers.
-fn centre_of(app: &App, o: &Officer) -> Option<AgencyId> {
-    let tree = app.agencies();
-    o.grants
-        .iter()
-        .find(|g| {
-            g.role == Role::CounterOfficer
-                && tree
-                    .get(&g.agency)
-                    .is_some_and(|a| a.kind == AgencyKind::ServiceCenter)
-        })
-        .map(|g| g.agency.clone())
-}
-
 fn counter_officer<'a>(app: &App, viewer: &'a Viewer) -> Result<(&'a Actor, AgencyId), UiError> {
     let (o, actor) = viewer.require_officer()?;
-    let centre = centre_of(app, o).ok_or_else(|| {
+    let centre = app.service_centre_of(o).ok_or_else(|| {
         UiError::new(
             StatusCode::FORBIDDEN,
             "Chỉ cán bộ Bộ phận Một cửa được tiếp nhận hồ sơ.",
@@ -651,30 +637,10 @@ pub async fn upload(
     State(app): State<App>,
     viewer: Viewer,
     Query(params): Query<UploadParams>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, UiError> {
     let actor = viewer.actor.as_ref().ok_or_else(UiError::login_required)?;
-    let mut csrf = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Ok(Some(field)) = multipart.next_field().await {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                let name = field.file_name().unwrap_or_default().to_string();
-                let bytes = field.bytes().await.map_err(|_| {
-                    UiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "Tệp quá lớn hoặc bị ngắt khi tải lên.",
-                    )
-                })?;
-                if !name.is_empty() {
-                    file = Some((name, bytes.to_vec()));
-                }
-            }
-            _ => {}
-        }
-    }
-    viewer.check_csrf(&csrf)?;
+    let file = viewer.uploaded_file(multipart).await?;
     let Some((name, bytes)) = file else {
         return Err(UiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -704,10 +670,7 @@ pub struct UploadParams {
 }
 
 #[derive(Template, WebTemplate)]
-#[template(
-    source = r#"<li class="file-line">{{ name }} ({{ size }}) <input type="hidden" name="{{ field }}" value="{{ value }}"> <button type="button" class="link-dark" onclick="this.closest('li').remove()">Bỏ tệp</button></li>"#,
-    ext = "html"
-)]
+#[template(path = "file_line.html")]
 struct UploadedLine {
     field: String,
     value: String,

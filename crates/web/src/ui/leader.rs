@@ -250,10 +250,7 @@ struct LeaderPage {
 }
 
 fn percent(r: Option<f64>) -> String {
-    r.map_or_else(
-        || "—".into(),
-        |r| format!("{:.1}%", r * 100.0).replace('.', ","),
-    )
+    Cell::Percent(r).text()
 }
 
 pub async fn overview(

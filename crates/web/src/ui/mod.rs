@@ -213,6 +213,22 @@ pub fn day(t: DateTime<Utc>) -> String {
     lich::time::to_vn(&t).format("%d/%m/%Y").to_string()
 }
 
+/// The appointment day, the original one when an apology moved it (else empty), and the
+/// apology's reason (else empty).
+pub fn appointment_of(d: &domain::dossier::Dossier) -> (String, String, String) {
+    (
+        d.appointment.map(day).unwrap_or_default(),
+        d.original_appointment
+            .filter(|o| Some(*o) != d.appointment)
+            .map(day)
+            .unwrap_or_default(),
+        d.apology
+            .as_ref()
+            .map(|a| a.reason.clone())
+            .unwrap_or_default(),
+    )
+}
+
 /// "1.200.000 đồng" — amounts as Vietnamese write them.
 pub fn money(amount: i64) -> String {
     if amount == 0 {
@@ -252,6 +268,11 @@ impl UiError {
             message: message.into(),
             login: false,
         }
+    }
+
+    /// Whether this refusal sends the visitor to the login page.
+    pub fn is_login(&self) -> bool {
+        self.login
     }
 
     pub fn login_required() -> Self {

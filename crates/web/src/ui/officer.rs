@@ -17,7 +17,7 @@ use domain::procedure::StepKind;
 use lich::Timeliness;
 
 use super::session::{Fields, Posted, Viewer};
-use super::{Chrome, UiError, day, when};
+use super::{Chrome, UiError, appointment_of, when};
 use crate::api::dto::{self, build};
 
 /// How close a due instant is.
@@ -270,6 +270,7 @@ async fn dossier_page(
             note: r.note.clone(),
         })
         .collect();
+    let (appointment, original_appointment, apology) = appointment_of(d);
     Ok(DossierPage {
         chrome: Chrome::new(viewer, format!("Hồ sơ {}", d.code), ""),
         id: d.id.0.to_string(),
@@ -285,17 +286,9 @@ async fn dossier_page(
             .map(when)
             .unwrap_or_else(|| "Chưa tiếp nhận".into()),
         due: t.due.map(when).unwrap_or_default(),
-        appointment: d.appointment.map(day).unwrap_or_default(),
-        original_appointment: d
-            .original_appointment
-            .filter(|o| Some(*o) != d.appointment)
-            .map(day)
-            .unwrap_or_default(),
-        apology: d
-            .apology
-            .as_ref()
-            .map(|a| a.reason.clone())
-            .unwrap_or_default(),
+        appointment,
+        original_appointment,
+        apology,
         urgency: if !d.stage.is_terminal() {
             Urgency::of(t.due, app.now())
         } else {
@@ -584,7 +577,7 @@ pub async fn act(
     };
     match outcome {
         Ok(_) => Ok(Redirect::to(&format!("/can-bo/ho-so/{}?xong={key}", id.0)).into_response()),
-        Err(e) if e.status == StatusCode::SEE_OTHER => Err(e),
+        Err(e) if e.is_login() => Err(e),
         Err(e) => {
             let status = e.status;
             let page = dossier_page(&app, viewer, actor, id, String::new(), e.message).await?;

@@ -370,21 +370,12 @@ pub async fn login(
     match logged_in {
         Ok((token, home)) => (start_session(token, &headers), Redirect::to(home)).into_response(),
         Err(e) => {
-            let e = UiError::from(e);
-            let status = if e.status == StatusCode::SEE_OTHER {
-                StatusCode::UNAUTHORIZED
-            } else {
-                e.status
+            // The services' own words ("Sai tên đăng nhập hoặc mật khẩu."), shown on the form.
+            let status = match e.kind {
+                app::ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+                _ => crate::api::error::ApiError::from(e.clone()).status,
             };
-            let message = if status == StatusCode::UNAUTHORIZED {
-                if citizen {
-                    "Sai số định danh hoặc mật khẩu.".to_string()
-                } else {
-                    "Sai tên đăng nhập hoặc mật khẩu.".to_string()
-                }
-            } else {
-                e.message
-            };
+            let message = e.message;
             let page = login_page(&app, &posted.viewer, &ui, username, message).await;
             (status, page).into_response()
         }

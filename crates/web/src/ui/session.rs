@@ -100,6 +100,31 @@ impl Viewer {
         Ok(())
     }
 
+    /// The file of a multipart form (field `file`, with its name), once the form's anti-forgery
+    /// field is checked; `None` when no file was chosen.
+    pub async fn uploaded_file(
+        &self,
+        mut multipart: axum::extract::Multipart,
+    ) -> Result<Option<(String, Vec<u8>)>, UiError> {
+        let mut csrf = String::new();
+        let mut file = None;
+        while let Some(field) = multipart.next_field().await.map_err(|_| broken_upload())? {
+            match field.name() {
+                Some("csrf") => csrf = field.text().await.map_err(|_| broken_upload())?,
+                Some("file") => {
+                    let name = field.file_name().unwrap_or_default().to_string();
+                    let bytes = field.bytes().await.map_err(|_| broken_upload())?;
+                    if !name.is_empty() {
+                        file = Some((name, bytes.to_vec()));
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.check_csrf(&csrf)?;
+        Ok(file)
+    }
+
     /// The officer, or a page sending the visitor to the login form.
     pub fn require_officer(&self) -> Result<(&Officer, &Actor), UiError> {
         match &self.actor {
@@ -175,6 +200,13 @@ impl Fields {
 pub struct Posted {
     pub viewer: Viewer,
     pub fields: Fields,
+}
+
+fn broken_upload() -> UiError {
+    UiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "Tệp quá lớn hoặc bị ngắt khi tải lên.",
+    )
 }
 
 fn forged() -> UiError {

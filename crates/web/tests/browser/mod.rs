@@ -208,28 +208,34 @@ impl Browser {
         );
     }
 
-    pub async fn login(&self, username: &str) {
+    /// Logs in on the shared form and waits for the page it lands on.
+    async fn log_in(&self, username: &str, lands_on: &str) {
         self.goto("/dang-nhap").await;
         self.fill("#username", username).await;
         self.fill("#password", PASSWORD).await;
-        self.find("main form button[type=submit]")
-            .await
-            .click()
-            .await
-            .unwrap();
-        self.wait_text("Hồ sơ cần xử lý").await;
+        self.click("main form button[type=submit]").await;
+        self.wait_text(lands_on).await;
     }
 
+    /// An officer, landing on the inbox.
+    pub async fn login(&self, username: &str) {
+        self.log_in(username, "Hồ sơ cần xử lý").await;
+    }
+
+    /// A citizen by personal id number, landing on their dossiers.
     pub async fn login_as_citizen(&self, id_number: &str) {
-        self.goto("/dang-nhap").await;
-        self.fill("#username", id_number).await;
-        self.fill("#password", PASSWORD).await;
-        self.find("main form button[type=submit]")
-            .await
-            .click()
-            .await
-            .unwrap();
-        self.wait_text("Hồ sơ của tôi").await;
+        self.log_in(id_number, "Hồ sơ của tôi").await;
+    }
+
+    /// Opens each page and saves a screenshot named `{name}-{suffix}`.
+    pub async fn shoot(&self, dir: &Path, suffix: &str, pages: &[(&str, String)]) -> Vec<PathBuf> {
+        let mut shots = Vec::new();
+        for (name, path) in pages {
+            self.goto(path).await;
+            self.find("main").await;
+            shots.push(self.screenshot(dir, &format!("{name}-{suffix}")).await);
+        }
+        shots
     }
 
     pub async fn logout(&self) {

@@ -1,0 +1,113 @@
+//! What the app tests share: a database of their own in a temporary folder, a clock they move,
+//! the demo province, its officers by user name, and a re-registration of birth to receive.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use app::intake::IntakeRequest;
+use app::{App, FixedClock, Settings, demo};
+use chrono::{DateTime, Utc};
+use domain::applicant::{Address, Applicant};
+use domain::dossier::ReturnMethod;
+use domain::ids::{Cccd, PersonName, ProcedureCode};
+use domain::officer::Actor;
+use store::Db;
+
+pub const PASSWORD: &str = "thu-nghiem@2026";
+
+/// Vietnamese local time "YYYY-MM-DD HH:MM" as an instant.
+pub fn at(text: &str) -> DateTime<Utc> {
+    lich::time::parse_instant(text).unwrap().to_utc()
+}
+
+pub struct Fixture {
+    pub app: App,
+    pub clock: Arc<FixedClock>,
+    dir: std::path::PathBuf,
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A migrated, empty database at `now` (Vietnamese time).
+pub async fn empty(name: &str, now: &str) -> Fixture {
+    let dir = std::env::temp_dir().join(format!("motcua-app-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = Db::connect(&format!("sqlite:{}", dir.join("app.db").display()))
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    let clock = Arc::new(FixedClock::new(at(now)));
+    let settings = Settings {
+        password_memory_kib: 1024,
+        ..Settings::default()
+    };
+    let app = App::new(
+        db,
+        clock.clone(),
+        Arc::new(lich::Calendar::embedded()),
+        settings,
+    )
+    .await
+    .unwrap();
+    Fixture { app, clock, dir }
+}
+
+/// The demo province, catalogue and officers (no dossiers) at `now`.
+pub async fn seeded(name: &str, now: &str) -> Fixture {
+    let f = empty(name, now).await;
+    demo::seed_without_history(&f.app, PASSWORD).await.unwrap();
+    f
+}
+
+/// A demo officer as the actor.
+pub async fn officer(app: &App, username: &str) -> Actor {
+    Actor::Officer(
+        app.db()
+            .officer_by_username(username)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no officer {username}"))
+            .0,
+    )
+}
+
+/// Nguyễn Thị Hằng of Xã Bảo Thắng, the applicant of the tests.
+pub fn applicant() -> Applicant {
+    Applicant::Citizen {
+        name: PersonName::parse("Nguyễn Thị Hằng").unwrap(),
+        id_number: Cccd::parse("010190012345").unwrap(),
+        phone: None,
+        email: None,
+        address: Address::new("Tổ dân phố 3", Some("02905"), "Tổ dân phố 3, xã Bảo Thắng").unwrap(),
+    }
+}
+
+/// The same person acting on the portal.
+pub fn citizen(name: &str, id_number: &str) -> Actor {
+    Actor::Citizen {
+        name: PersonName::parse(name).unwrap(),
+        id_number: Some(Cccd::parse(id_number).unwrap()),
+    }
+}
+
+/// Đăng ký lại khai sinh (5 working days), complete, at the counter of Xã Bảo Thắng.
+pub fn reregister_birth() -> IntakeRequest {
+    IntakeRequest {
+        procedure: ProcedureCode::parse("1.004884").unwrap(),
+        receiving: None,
+        applicant: applicant(),
+        components: vec![
+            domain::testkit::component("to-khai"),
+            domain::testkit::component("giay-to-khai-sinh"),
+        ],
+        return_method: ReturnMethod::Counter,
+        fee_exemption: None,
+        helped_at: None,
+    }
+}
