@@ -182,15 +182,27 @@ impl App {
                 "Đánh giá sau khi đã nhận kết quả.",
             ));
         }
+        let counts: Vec<_> = d
+            .rating_facts(
+                &self.calendar_of(&d.receiving),
+                &self.settings.rules,
+                rating.satisfied,
+            )?
+            .into_iter()
+            .map(|f| (f, 1))
+            .collect();
         self.db
-            .put_rating(&StoredRating {
-                dossier: id.0,
-                receiving: d.receiving.to_string(),
-                rated_ms: self.now().timestamp_millis(),
-                satisfied: rating.satisfied,
-                answers: serde_json::to_string(&rating).expect("rating serialises"),
-                comment,
-            })
+            .put_rating(
+                &StoredRating {
+                    dossier: id.0,
+                    receiving: d.receiving.to_string(),
+                    rated_ms: self.now().timestamp_millis(),
+                    satisfied: rating.satisfied,
+                    answers: serde_json::to_string(&rating).expect("rating serialises"),
+                    comment,
+                },
+                &counts,
+            )
             .await
             .map_err(|e| match e {
                 store::StoreError::Duplicate(_) => AppError::new(

@@ -13,6 +13,7 @@ pub mod files;
 pub mod handling;
 pub mod intake;
 pub mod overview;
+pub mod qd766;
 pub mod queries;
 pub mod reports;
 pub mod search;
@@ -72,6 +73,8 @@ pub struct Settings {
     pub password_memory_kib: u32,
     /// Largest scan accepted, in bytes (10 MiB).
     pub max_file_bytes: usize,
+    /// Maxima and targets of the QĐ 766 indicators.
+    pub qd766: domain::qd766::Scheme,
 }
 
 impl Default for Settings {
@@ -81,6 +84,7 @@ impl Default for Settings {
             session_hours: 10,
             password_memory_kib: 19 * 1024,
             max_file_bytes: 10 * 1024 * 1024,
+            qd766: domain::qd766::Scheme::default(),
         }
     }
 }

@@ -22,12 +22,19 @@ impl App {
     pub async fn rebuild_counts(&self) -> Result<RebuildReport, AppError> {
         let mut sums: BTreeMap<Fact, i64> = BTreeMap::new();
         let ids = self.db.dossier_ids().await?;
+        let dissatisfied: std::collections::HashSet<uuid::Uuid> =
+            self.db.dissatisfied_dossiers().await?.into_iter().collect();
         for id in &ids {
             let events = self.db.events(*id).await?;
             let Some(d) = Dossier::replay(&events) else {
                 continue;
             };
-            for f in d.facts(&self.calendar_of(&d.receiving), &self.settings.rules)? {
+            let cal = self.calendar_of(&d.receiving);
+            let mut facts = d.facts(&cal, &self.settings.rules)?;
+            if dissatisfied.contains(&id.0) {
+                facts.extend(d.rating_facts(&cal, &self.settings.rules, false)?);
+            }
+            for f in facts {
                 *sums.entry(f).or_default() += 1;
             }
         }
@@ -154,6 +161,44 @@ pub struct PeriodReport {
 }
 
 impl App {
+    /// The codes of the procedures a scope keeps (`None`: every procedure).
+    pub(crate) async fn scope_procedures(
+        &self,
+        scope: &crate::qd766::Scope,
+    ) -> Result<Option<Vec<String>>, AppError> {
+        if !scope.filters_procedures() {
+            return Ok(None);
+        }
+        let catalog = self.catalog_in_force().await?;
+        Ok(Some(
+            catalog
+                .versions
+                .values()
+                .filter(|p| scope.admits(p))
+                .map(|p| p.code.to_string())
+                .collect(),
+        ))
+    }
+
+    /// Counter sums per (agency, measure, channel), over some procedures only when given.
+    pub(crate) async fn counter_sums(
+        &self,
+        procedures: Option<&[String]>,
+        agencies: &[String],
+        from: Option<chrono::NaiveDate>,
+        to: chrono::NaiveDate,
+        measures: &[domain::dossier::Measure],
+    ) -> Result<Vec<store::CountSum>, AppError> {
+        Ok(match procedures {
+            Some(p) => {
+                self.db
+                    .count_sums_by_procedure(agencies, Some(p), from, to, measures)
+                    .await?
+            }
+            None => self.db.count_sums(agencies, from, to, measures).await?,
+        })
+    }
+
     /// The periodic report on TTHC handling for `[from, to]` over the agencies the actor sees
     /// (within `under`, when given), read from the counters only.
     pub async fn period_report(
@@ -161,7 +206,7 @@ impl App {
         actor: &domain::officer::Actor,
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
-        under: Option<&domain::agency::AgencyId>,
+        scope: &crate::qd766::Scope,
     ) -> Result<PeriodReport, AppError> {
         use domain::dossier::Measure as M;
         crate::overview::require_oversight(actor)?;
@@ -176,49 +221,74 @@ impl App {
             .visible_agencies(actor)
             .into_iter()
             .filter(|a| {
-                under.is_none_or(|u| {
+                scope.under.as_ref().is_none_or(|u| {
                     domain::agency::AgencyId::parse(a).is_ok_and(|a| tree.is_within(&a, u))
                 })
             })
             .collect();
-        let before = (from - chrono::Duration::days(1)).to_string();
-        let (from_s, to_s) = (from.to_string(), to.to_string());
-        let earlier = self.db.count_sums(&agencies, None, &before).await?;
-        let within = self.db.count_sums(&agencies, Some(&from_s), &to_s).await?;
-        // In progress at the end of the period is past its limit when due by then; for a period
-        // not over yet, "then" is yesterday (what is due today is still within its limit).
-        let today = lich::time::to_vn(&self.now()).date_naive();
-        let cut = if to < today {
-            to
-        } else {
-            today - chrono::Duration::days(1)
-        };
-        let due = self
-            .db
-            .count_sums(&agencies, None, &cut.to_string())
+        let procedures = self.scope_procedures(scope).await?;
+        let procedures = procedures.as_deref();
+        let before = from - chrono::Duration::days(1);
+        let earlier = self
+            .counter_sums(
+                procedures,
+                &agencies,
+                None,
+                before,
+                &[
+                    M::Received,
+                    M::ResolvedEarly,
+                    M::ResolvedOnTime,
+                    M::ResolvedLate,
+                    M::Withdrawn,
+                    M::Stopped,
+                ],
+            )
             .await?;
+        let within = self
+            .counter_sums(procedures, &agencies, Some(from), to, &[])
+            .await?;
+        // In progress at the end of the period is past its limit when due by then; for a period
+        // not over yet, what is open now and was due by yesterday (what is due today is still
+        // within its limit).
+        let today = lich::time::to_vn(&self.now()).date_naive();
+        let due = if to < today {
+            self.counter_sums(
+                procedures,
+                &agencies,
+                None,
+                to,
+                &[M::DueDay, M::DueAndEnded],
+            )
+            .await?
+        } else {
+            let yesterday = today - chrono::Duration::days(1);
+            self.counter_sums(procedures, &agencies, None, yesterday, &[M::OpenDue])
+                .await?
+        };
         let mut lines: BTreeMap<String, PeriodLine> = BTreeMap::new();
         let mut due_by_end: BTreeMap<String, i64> = BTreeMap::new();
-        for (agency, m, _, n) in &earlier {
-            let l = lines.entry(agency.clone()).or_default();
-            match m {
-                M::Received => l.carried += n,
-                m if m.ends() => l.carried -= n,
+        for s in &earlier {
+            let l = lines.entry(s.agency.clone()).or_default();
+            match s.measure {
+                M::Received => l.carried += s.n,
+                m if m.ends() => l.carried -= s.n,
                 _ => {}
             }
         }
-        for (agency, m, _, n) in &due {
-            match m {
-                M::DueDay => *due_by_end.entry(agency.clone()).or_default() += n,
-                M::DueAndEnded => *due_by_end.entry(agency.clone()).or_default() -= n,
+        for s in &due {
+            match s.measure {
+                M::DueDay | M::OpenDue => *due_by_end.entry(s.agency.clone()).or_default() += s.n,
+                M::DueAndEnded => *due_by_end.entry(s.agency.clone()).or_default() -= s.n,
                 _ => {}
             }
         }
-        for (agency, m, channel, n) in &within {
-            let l = lines.entry(agency.clone()).or_default();
-            match m {
+        for s in &within {
+            let l = lines.entry(s.agency.clone()).or_default();
+            let n = s.n;
+            match s.measure {
                 M::Received => {
-                    let i = match channel {
+                    let i = match s.channel {
                         2 => 1,
                         3 => 2,
                         _ => 0,
@@ -235,7 +305,7 @@ impl App {
                 M::Returned => l.returned += n,
                 M::OnTime766 => l.on_time_766 += n,
                 M::Late766 => l.late_766 += n,
-                M::SupplementRequested | M::OpenDue | M::DueDay | M::DueAndEnded => {}
+                _ => {}
             }
         }
         let name = |id: &str| {
@@ -403,15 +473,40 @@ impl App {
             }
             d += chrono::Duration::days(1);
         }
+        let periods: Vec<String> = if daily {
+            let mut v = Vec::new();
+            let mut d = from;
+            while d <= to {
+                v.push(d.to_string());
+                d += chrono::Duration::days(1);
+            }
+            v
+        } else {
+            // Whole months as one row each; the partial months at the ends day by day.
+            let mut v: Vec<String> = Vec::new();
+            let mut d = from;
+            while d <= to {
+                let next = (d + chrono::Months::new(1)).with_day(1).expect("day 1");
+                if d.day() == 1 && next - chrono::Duration::days(1) <= to {
+                    v.push(d.format("%Y-%m").to_string());
+                    d = next;
+                } else {
+                    v.push(d.to_string());
+                    d += chrono::Duration::days(1);
+                }
+            }
+            v
+        };
         let rows = self
             .db
-            .count_by_day(
-                &self.visible_agencies(actor),
-                &from.to_string(),
-                &to.to_string(),
-            )
+            .count_by_period(&self.visible_agencies(actor), &periods, &[])
             .await?;
         for (day, m, n) in rows {
+            let day = if day.len() == 7 {
+                format!("{day}-01")
+            } else {
+                day
+            };
             let Ok(day) = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d") else {
                 continue;
             };

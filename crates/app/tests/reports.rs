@@ -152,8 +152,14 @@ async fn counters_kept_with_each_change_equal_a_rebuild_from_the_events() {
             && total("resolved-early") + total("resolved-on-time") + total("resolved-late") > 0
     );
     assert!(total("supplement-requested") > 0 && total("open-due") > 0);
+    assert_eq!(
+        app.db().rollup_mismatches().await.unwrap(),
+        0,
+        "the month and total rows are the sums of the daily rows"
+    );
     let report = app.rebuild_counts().await.unwrap();
     assert_eq!(report.differing, 0, "{report:?}");
+    assert_eq!(app.db().rollup_mismatches().await.unwrap(), 0);
     assert_eq!(
         app.db().all_counts().await.unwrap(),
         kept,
@@ -176,7 +182,10 @@ async fn counters_kept_with_each_change_equal_a_rebuild_from_the_events() {
         (d(2026, 11, 25), d(2027, 1, 31)),
     ] {
         assert!(to < today, "periods already over");
-        let r = app.period_report(&inspector, from, to, None).await.unwrap();
+        let r = app
+            .period_report(&inspector, from, to, &app::qd766::Scope::default())
+            .await
+            .unwrap();
         let (mut carried, mut received, mut ended, mut within, mut past) = (0, 0, 0, 0, 0);
         for s in &states {
             let Some(rec) = s.received_at.map(day) else {
@@ -207,5 +216,55 @@ async fn counters_kept_with_each_change_equal_a_rebuild_from_the_events() {
             "{from}–{to}"
         );
         assert!(received > 0 && ended > 0, "{from}–{to} has dossiers");
+
+        // QĐ 766 indicator 2.1 from the counters equals a count over the dossiers, and the list
+        // of dossiers that cost points (read from the dossiers) has the missing count.
+        let (mut handled, mut on_time) = (0, 0);
+        for s in &states {
+            let Some(rec) = s.received_at.map(day) else {
+                continue;
+            };
+            let end = s.ended_766().map(day);
+            if rec > to || end.is_some_and(|e| e < from) {
+                continue;
+            }
+            handled += 1;
+            let t = s
+                .timing(
+                    &app.calendar_of(&s.receiving),
+                    &Default::default(),
+                    app.now(),
+                )
+                .unwrap();
+            on_time += i64::from(match end {
+                Some(e) if e <= to => t.qd766 != Some(lich::Timeliness::Late),
+                _ => t.qd766_due.is_none_or(|due| day(due) > to),
+            });
+        }
+        let x = app
+            .index_766(
+                &inspector,
+                app::qd766::Period::days(from, to).unwrap(),
+                None,
+                &app::qd766::Scope::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            (x.total.inputs.handled, x.total.inputs.on_time),
+            (handled, on_time),
+            "766 {from}–{to}"
+        );
+        let costs = app
+            .index_766_costs(
+                &inspector,
+                &domain::agency::AgencyId::parse("lao-cai").unwrap(),
+                app::qd766::Period::days(from, to).unwrap(),
+                None,
+                100_000,
+            )
+            .await
+            .unwrap();
+        assert_eq!(costs.len() as i64, handled - on_time, "costs {from}–{to}");
     }
 }

@@ -17,6 +17,7 @@ pub mod ids;
 pub mod officer;
 pub mod policy;
 pub mod procedure;
+pub mod qd766;
 pub mod rating;
 pub mod testkit;
 pub mod unit;

@@ -137,8 +137,14 @@ impl Db {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Keeps a rating; a dossier is rated once.
-    pub async fn put_rating(&self, r: &StoredRating) -> Result<()> {
+    /// Keeps a rating with what it adds to the report counters, in one transaction; a dossier
+    /// is rated once.
+    pub async fn put_rating(
+        &self,
+        r: &StoredRating,
+        counts: &[(domain::dossier::Fact, i64)],
+    ) -> Result<()> {
+        let mut tx = self.writer().begin().await?;
         sqlx::query(
             "INSERT INTO ratings (dossier, receiving, rated_ms, satisfied, answers, comment) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -149,10 +155,21 @@ impl Db {
         .bind(r.satisfied)
         .bind(&r.answers)
         .bind(&r.comment)
-        .execute(self.writer())
+        .execute(&mut *tx)
         .await
         .map_err(|e| StoreError::from_insert(e, "đánh giá của hồ sơ này"))?;
+        crate::counts::apply_counts(&mut tx, counts).await?;
+        tx.commit().await?;
         Ok(())
+    }
+
+    /// The dossiers whose rating was not satisfied (for a rebuild of the counters).
+    pub async fn dissatisfied_dossiers(&self) -> Result<Vec<uuid::Uuid>> {
+        Ok(
+            sqlx::query_scalar("SELECT dossier FROM ratings WHERE NOT satisfied")
+                .fetch_all(self.reader())
+                .await?,
+        )
     }
 
     /// Whether a dossier has been rated.

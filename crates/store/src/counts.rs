@@ -1,8 +1,16 @@
 //! Bộ đếm báo cáo — report counters: sums of dossier facts, changed in the transaction of each
 //! dossier change, and rebuilt whole from the events when asked.
+//!
+//! Three tables hold the same sums at different grains (migration 0008): `report_counts` by
+//! day with every key, `report_months` by month with every key, and `report_totals` by day,
+//! month and year without the procedure. A query over a span reads the fewest rows that cover
+//! it ([`cover`]): whole years, then whole months, then days.
 
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
 use domain::dossier::{Fact, Measure};
-use sqlx::{Row, SqliteConnection};
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
 use crate::{Db, Result, key};
 
@@ -17,12 +25,72 @@ pub struct CountRow {
     pub n: i64,
 }
 
-/// Adds each fact's change to its counter.
+/// A sum over a span, by agency, procedure (empty when not asked), channel and measure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CountSum {
+    pub agency: String,
+    pub procedure: String,
+    pub channel: i64,
+    pub measure: Measure,
+    pub n: i64,
+}
+
+/// The first day a span without a start reaches back to.
+const EPOCH: (i32, u32, u32) = (2000, 1, 1);
+
+/// One piece of a span: a year, a month or a day, as the tables key it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Piece {
+    Year(i32),
+    Month(i32, u32),
+    Day(NaiveDate),
+}
+
+impl Piece {
+    fn key(&self) -> String {
+        match self {
+            Piece::Year(y) => format!("{y:04}"),
+            Piece::Month(y, m) => format!("{y:04}-{m:02}"),
+            Piece::Day(d) => d.format("%Y-%m-%d").to_string(),
+        }
+    }
+}
+
+fn month_end(y: i32, m: u32) -> NaiveDate {
+    let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+    NaiveDate::from_ymd_opt(ny, nm, 1).expect("valid month") - chrono::Duration::days(1)
+}
+
+/// The fewest whole years (when `years`), months and days that cover `from..=to`.
+fn cover(from: NaiveDate, to: NaiveDate, years: bool) -> Vec<Piece> {
+    let mut out = Vec::new();
+    let mut d = from;
+    while d <= to {
+        let (y, m) = (d.year(), d.month());
+        let year_end = NaiveDate::from_ymd_opt(y, 12, 31).expect("valid date");
+        if years && d.ordinal() == 1 && year_end <= to {
+            out.push(Piece::Year(y));
+            d = year_end + chrono::Duration::days(1);
+        } else if d.day() == 1 && month_end(y, m) <= to {
+            out.push(Piece::Month(y, m));
+            d = month_end(y, m) + chrono::Duration::days(1);
+        } else {
+            out.push(Piece::Day(d));
+            d += chrono::Duration::days(1);
+        }
+    }
+    out
+}
+
+/// Adds each fact's change to its counters at every grain.
 pub(crate) async fn apply_counts(
     conn: &mut SqliteConnection,
     deltas: &[(Fact, i64)],
 ) -> Result<()> {
+    let mut months: BTreeMap<(String, String, &str, &str, u8), i64> = BTreeMap::new();
+    let mut totals: BTreeMap<(String, String, &str, u8), i64> = BTreeMap::new();
     for (f, n) in deltas {
+        let measure = key(&f.measure);
         sqlx::query(
             "INSERT INTO report_counts (agency, procedure, day, channel, measure, n) \
              VALUES ($1, $2, $3, $4, $5, $6) \
@@ -32,7 +100,51 @@ pub(crate) async fn apply_counts(
         .bind(&f.procedure)
         .bind(f.day.to_string())
         .bind(i64::from(f.channel))
-        .bind(key(&f.measure))
+        .bind(&measure)
+        .bind(n)
+        .execute(&mut *conn)
+        .await?;
+        let (y, m) = (f.day.year(), f.day.month());
+        *months
+            .entry((
+                Piece::Month(y, m).key(),
+                measure.clone(),
+                &f.agency,
+                &f.procedure,
+                f.channel,
+            ))
+            .or_default() += n;
+        for p in [Piece::Day(f.day), Piece::Month(y, m), Piece::Year(y)] {
+            *totals
+                .entry((p.key(), measure.clone(), &f.agency, f.channel))
+                .or_default() += n;
+        }
+    }
+    for ((month, measure, agency, procedure, channel), n) in months {
+        sqlx::query(
+            "INSERT INTO report_months (month, measure, agency, procedure, channel, n) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (month, measure, agency, procedure, channel) DO UPDATE SET n = report_months.n + excluded.n",
+        )
+        .bind(month)
+        .bind(measure)
+        .bind(agency)
+        .bind(procedure)
+        .bind(i64::from(channel))
+        .bind(n)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for ((period, measure, agency, channel), n) in totals {
+        sqlx::query(
+            "INSERT INTO report_totals (period, measure, agency, channel, n) \
+             VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (period, measure, agency, channel) DO UPDATE SET n = report_totals.n + excluded.n",
+        )
+        .bind(period)
+        .bind(measure)
+        .bind(agency)
+        .bind(i64::from(channel))
         .bind(n)
         .execute(&mut *conn)
         .await?;
@@ -40,14 +152,56 @@ pub(crate) async fn apply_counts(
     Ok(())
 }
 
+/// Rows per multi-row INSERT in a bulk load.
+const BULK: usize = 500;
+
 impl Db {
     /// Replaces every counter with these sums (a rebuild), in one transaction.
     pub async fn replace_counts(&self, sums: &[(Fact, i64)]) -> Result<()> {
         let mut tx = self.writer().begin().await?;
-        sqlx::query("DELETE FROM report_counts")
+        for delete in [
+            "DELETE FROM report_counts",
+            "DELETE FROM report_months",
+            "DELETE FROM report_totals",
+        ] {
+            sqlx::query(delete).execute(&mut *tx).await?;
+        }
+        for chunk in sums.chunks(BULK) {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO report_counts (agency, procedure, day, channel, measure, n) ",
+            );
+            q.push_values(chunk, |mut b, (f, n)| {
+                b.push_bind(f.agency.clone())
+                    .push_bind(f.procedure.clone())
+                    .push_bind(f.day.to_string())
+                    .push_bind(i64::from(f.channel))
+                    .push_bind(key(&f.measure))
+                    .push_bind(*n);
+            });
+            q.push(
+                " ON CONFLICT (agency, day, measure, procedure, channel) \
+                 DO UPDATE SET n = report_counts.n + excluded.n",
+            );
+            q.build().execute(&mut *tx).await?;
+        }
+        // The coarser grains are sums of the daily rows, as migration 0008 first made them.
+        sqlx::query(
+            "INSERT INTO report_months (month, measure, agency, procedure, channel, n) \
+             SELECT substr(day, 1, 7), measure, agency, procedure, channel, SUM(n) \
+             FROM report_counts GROUP BY 1, 2, 3, 4, 5",
+        )
+        .execute(&mut *tx)
+        .await?;
+        for len in [10, 7, 4] {
+            sqlx::query(
+                "INSERT INTO report_totals (period, measure, agency, channel, n) \
+                 SELECT substr(day, 1, $1), measure, agency, channel, SUM(n) \
+                 FROM report_counts GROUP BY 1, 2, 3, 4",
+            )
+            .bind(len)
             .execute(&mut *tx)
             .await?;
-        apply_counts(&mut tx, sums).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -73,75 +227,230 @@ impl Db {
             .collect())
     }
 
-    /// Sums per (agency, measure, channel) over days `from..=to` (YYYY-MM-DD; no `from`: from
-    /// the first day), in one query.
+    /// How many month and total rows differ from the sums of the daily rows (0 when the
+    /// grains agree).
+    pub async fn rollup_mismatches(&self) -> Result<i64> {
+        let months: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM ( \
+               SELECT month, measure, agency, procedure, channel, SUM(n) AS n FROM ( \
+                 SELECT month, measure, agency, procedure, channel, n FROM report_months \
+                 UNION ALL \
+                 SELECT substr(day, 1, 7), measure, agency, procedure, channel, -n FROM report_counts) \
+               GROUP BY 1, 2, 3, 4, 5 HAVING SUM(n) <> 0)",
+        )
+        .fetch_one(self.reader())
+        .await?;
+        let mut totals = 0;
+        for len in [10, 7, 4] {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM ( \
+                   SELECT period, measure, agency, channel FROM ( \
+                     SELECT period, measure, agency, channel, n FROM report_totals \
+                       WHERE length(period) = $1 \
+                     UNION ALL \
+                     SELECT substr(day, 1, $1), measure, agency, channel, -n FROM report_counts) \
+                   GROUP BY 1, 2, 3, 4 HAVING SUM(n) <> 0)",
+            )
+            .bind(len)
+            .fetch_one(self.reader())
+            .await?;
+            totals += n;
+        }
+        Ok(months + totals)
+    }
+
+    /// Sums per (agency, measure, channel) over days `from..=to` (no `from`: from the first
+    /// day), of the given measures (none: all), in one query over the coarsest rows.
     pub async fn count_sums(
         &self,
         agencies: &[String],
-        from: Option<&str>,
-        to: &str,
-    ) -> Result<Vec<(String, Measure, i64, i64)>> {
-        if agencies.is_empty() {
+        from: Option<NaiveDate>,
+        to: NaiveDate,
+        measures: &[Measure],
+    ) -> Result<Vec<CountSum>> {
+        let from = from.unwrap_or_else(epoch);
+        if agencies.is_empty() || to < from {
             return Ok(Vec::new());
         }
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "SELECT agency, measure, channel, SUM(n) AS n FROM report_counts WHERE day >= ",
+        let pieces = cover(from, to, true);
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT agency, '' AS procedure, measure, channel, SUM(n) AS n FROM report_totals WHERE period IN (",
         );
-        q.push_bind(from.unwrap_or("0000-01-01").to_string())
-            .push(" AND day <= ")
-            .push_bind(to.to_string())
-            .push(" AND agency IN (");
-        let mut sep = q.separated(", ");
-        for a in agencies {
-            sep.push_bind(a.clone());
+        push_list(&mut q, pieces.iter().map(Piece::key));
+        push_filters(&mut q, agencies, None, measures);
+        q.push(" GROUP BY agency, measure, channel");
+        self.fetch_sums(q).await
+    }
+
+    /// Sums per (agency, procedure, measure, channel) over days `from..=to` (no `from`: from the
+    /// first day), of the given procedures (none: all) and measures (none: all).
+    pub async fn count_sums_by_procedure(
+        &self,
+        agencies: &[String],
+        procedures: Option<&[String]>,
+        from: Option<NaiveDate>,
+        to: NaiveDate,
+        measures: &[Measure],
+    ) -> Result<Vec<CountSum>> {
+        let from = from.unwrap_or_else(epoch);
+        if agencies.is_empty() || to < from || procedures.is_some_and(<[String]>::is_empty) {
+            return Ok(Vec::new());
         }
-        q.push(") GROUP BY agency, measure, channel");
+        let pieces = cover(from, to, false);
+        let months: Vec<String> = pieces
+            .iter()
+            .filter(|p| matches!(p, Piece::Month(..)))
+            .map(Piece::key)
+            .collect();
+        let days: Vec<String> = pieces
+            .iter()
+            .filter(|p| matches!(p, Piece::Day(..)))
+            .map(Piece::key)
+            .collect();
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT agency, procedure, measure, channel, SUM(n) AS n FROM (",
+        );
+        let mut first = true;
+        for (table, column, list) in [
+            ("report_months", "month", &months),
+            ("report_counts", "day", &days),
+        ] {
+            if list.is_empty() {
+                continue;
+            }
+            if !first {
+                q.push(" UNION ALL ");
+            }
+            first = false;
+            q.push(format!(
+                "SELECT agency, procedure, measure, channel, n FROM {table} WHERE {column} IN ("
+            ));
+            push_list(&mut q, list.iter().cloned());
+            push_filters(&mut q, agencies, procedures, measures);
+        }
+        q.push(") GROUP BY agency, procedure, measure, channel");
+        self.fetch_sums(q).await
+    }
+
+    /// Sums per (period, measure) for the agencies, where each period is a day (YYYY-MM-DD),
+    /// a month (YYYY-MM) or a year (YYYY) — for charts.
+    pub async fn count_by_period(
+        &self,
+        agencies: &[String],
+        periods: &[String],
+        measures: &[Measure],
+    ) -> Result<Vec<(String, Measure, i64)>> {
+        if agencies.is_empty() || periods.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "SELECT period, measure, SUM(n) AS n FROM report_totals WHERE period IN (",
+        );
+        push_list(&mut q, periods.iter().cloned());
+        push_filters(&mut q, agencies, None, measures);
+        q.push(" GROUP BY period, measure ORDER BY period");
         let rows = q.build().fetch_all(self.reader()).await?;
         Ok(rows
             .into_iter()
             .filter_map(|r| {
-                let m: String = r.get("measure");
-                let m = serde_json::from_value(serde_json::Value::String(m)).ok()?;
-                Some((
-                    r.get("agency"),
-                    m,
-                    r.get::<i64, _>("channel"),
-                    r.get::<i64, _>("n"),
-                ))
+                let m = domain::from_wire_name(&r.get::<String, _>("measure"))?;
+                Some((r.get("period"), m, r.get::<i64, _>("n")))
             })
             .collect())
     }
 
-    /// Sums per (day, measure) over days `from..=to` for the agencies (for charts).
-    pub async fn count_by_day(
-        &self,
-        agencies: &[String],
-        from: &str,
-        to: &str,
-    ) -> Result<Vec<(String, Measure, i64)>> {
-        if agencies.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "SELECT day, measure, SUM(n) AS n FROM report_counts WHERE day >= ",
-        );
-        q.push_bind(from.to_string())
-            .push(" AND day <= ")
-            .push_bind(to.to_string())
-            .push(" AND agency IN (");
-        let mut sep = q.separated(", ");
-        for a in agencies {
-            sep.push_bind(a.clone());
-        }
-        q.push(") GROUP BY day, measure ORDER BY day");
+    async fn fetch_sums(&self, mut q: QueryBuilder<Sqlite>) -> Result<Vec<CountSum>> {
         let rows = q.build().fetch_all(self.reader()).await?;
         Ok(rows
             .into_iter()
             .filter_map(|r| {
-                let m: String = r.get("measure");
-                let m = serde_json::from_value(serde_json::Value::String(m)).ok()?;
-                Some((r.get("day"), m, r.get::<i64, _>("n")))
+                let measure = domain::from_wire_name(&r.get::<String, _>("measure"))?;
+                Some(CountSum {
+                    agency: r.get("agency"),
+                    procedure: r.get("procedure"),
+                    channel: r.get("channel"),
+                    measure,
+                    n: r.get("n"),
+                })
             })
             .collect())
+    }
+}
+
+fn epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(EPOCH.0, EPOCH.1, EPOCH.2).expect("valid date")
+}
+
+/// Pushes `a, b, c)` — the rest of an `IN (` list.
+fn push_list(q: &mut QueryBuilder<Sqlite>, items: impl Iterator<Item = String>) {
+    let mut sep = q.separated(", ");
+    for i in items {
+        sep.push_bind(i);
+    }
+    q.push(")");
+}
+
+fn push_filters(
+    q: &mut QueryBuilder<Sqlite>,
+    agencies: &[String],
+    procedures: Option<&[String]>,
+    measures: &[Measure],
+) {
+    if !measures.is_empty() {
+        q.push(" AND measure IN (");
+        push_list(q, measures.iter().map(key));
+    }
+    q.push(" AND agency IN (");
+    push_list(q, agencies.iter().cloned());
+    if let Some(p) = procedures {
+        q.push(" AND procedure IN (");
+        push_list(q, p.iter().cloned());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn a_span_is_covered_by_whole_years_then_months_then_days() {
+        let keys = |from, to, years| {
+            cover(d(from), d(to), years)
+                .iter()
+                .map(Piece::key)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            keys("2026-07-01", "2026-09-30", true),
+            ["2026-07", "2026-08", "2026-09"]
+        );
+        assert_eq!(
+            keys("2024-12-30", "2026-02-02", true),
+            [
+                "2024-12-30",
+                "2024-12-31",
+                "2025",
+                "2026-01",
+                "2026-02-01",
+                "2026-02-02"
+            ]
+        );
+        assert_eq!(keys("2025-01-01", "2025-12-31", false).len(), 12);
+        assert_eq!(keys("2026-02-28", "2026-02-27", true), Vec::<String>::new());
+        // Every day of the span is covered exactly once.
+        let pieces = cover(d("2023-03-17"), d("2026-11-23"), true);
+        let days: i64 = pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Year(y) => NaiveDate::from_ymd_opt(*y, 12, 31).unwrap().ordinal() as i64,
+                Piece::Month(y, m) => month_end(*y, *m).day() as i64,
+                Piece::Day(_) => 1,
+            })
+            .sum();
+        assert_eq!(days, (d("2026-11-23") - d("2023-03-17")).num_days() + 1);
     }
 }

@@ -106,4 +106,29 @@ impl Db {
         let ids: Vec<uuid::Uuid> = q.build_query_scalar().fetch_all(self.reader()).await?;
         Ok(ids)
     }
+
+    /// Dossiers of these deciding agencies received before `to_ms` and not ended before
+    /// `from_ms` (what a period's index judges), earliest due first, at most 20,000.
+    pub async fn dossiers_handled_between(
+        &self,
+        competent: &[String],
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<uuid::Uuid>> {
+        if competent.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q =
+            sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT id FROM dossiers WHERE received_ms < ");
+        q.push_bind(to_ms)
+            .push(" AND (finished_ms IS NULL OR finished_ms >= ")
+            .push_bind(from_ms)
+            .push(") AND competent IN (");
+        let mut sep = q.separated(", ");
+        for a in competent {
+            sep.push_bind(a.clone());
+        }
+        q.push(") ORDER BY due_ms LIMIT 20000");
+        Ok(q.build_query_scalar().fetch_all(self.reader()).await?)
+    }
 }

@@ -490,4 +490,44 @@ async fn the_period_report_counts_what_was_received_and_is_for_leaders_only() {
     )
     .await
     .error(422, "invalid_period");
+
+    // The QĐ 766 replica: both dossiers are in progress within their limit.
+    let x = t
+        .get(Some(&chairman), "/api/v1/reports/qd766?period=2026-Q4")
+        .await
+        .expect(200);
+    let unit = x["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["agency"] == "lao-cai.bao-thang")
+        .unwrap()
+        .clone();
+    let two_one = unit["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "2.1")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (two_one["numerator"].clone(), two_one["denominator"].clone()),
+        (json!(2), json!(2)),
+        "{x}"
+    );
+    assert_eq!(two_one["points"], 20.0);
+    assert_eq!(unit["rank"], 1, "{unit}");
+    assert_eq!(x["previous_from"], "2026-07-01");
+    t.get(Some(&chairman), "/api/v1/reports/qd766?period=2026-Q5")
+        .await
+        .error(422, "invalid_period");
+    t.get(
+        Some(&chairman),
+        "/api/v1/reports/qd766?period=2026-Q4&as_of=2026-02-30",
+    )
+    .await
+    .error(422, "invalid_date");
+    t.get(Some(&counter), "/api/v1/reports/qd766?period=2026-Q4")
+        .await
+        .error(403, "forbidden");
 }

@@ -52,6 +52,29 @@ pub enum Measure {
     /// [`Measure::DueDay`] it tells how many were past their limit and still open at the end of
     /// any day E (due by E, less due and ended by E).
     DueAndEnded,
+    /// QĐ 766: every received dossier with a promised date, on the day of that date (supplement
+    /// windows added back; the legal due when no date was promised).
+    Due766Day,
+    /// QĐ 766: a dossier the index counts as ended, on the later of its 766 due day and its end
+    /// day: with [`Measure::Due766Day`] it tells how many were open past their date at the end of
+    /// any day.
+    Due766AndEnded,
+    /// QĐ 766: still open as the index sees it (not ended, not waiting for a supplement), by the
+    /// day of its 766 date.
+    Open766Due,
+    /// Có nghĩa vụ tài chính — received with fees or charges to pay, on the reception day.
+    FeeBearing,
+    /// Số hóa thành phần hồ sơ — received with every submitted component scanned, uploaded or
+    /// taken from data, on the reception day.
+    Digitised,
+    /// Tái sử dụng dữ liệu số — received with at least one component taken from data instead of
+    /// paper, on the reception day.
+    ReusedData,
+    /// Không hài lòng — a rating that was not satisfied, on the day handling ended.
+    Disliked,
+    /// Of those, dossiers QĐ 766 counts as on time (indicator 5.4 takes them out of 2.1's
+    /// on-time count).
+    DislikedOnTime766,
 }
 
 impl Measure {
@@ -104,6 +127,20 @@ impl Dossier {
             return Ok(out);
         };
         out.push(fact(received, Measure::Received));
+        if self.fees.iter().map(|f| f.amount).sum::<i64>() > 0 {
+            out.push(fact(received, Measure::FeeBearing));
+        }
+        if !self.components.is_empty()
+            && self
+                .components
+                .iter()
+                .all(|c| c.by_data || !c.files.is_empty())
+        {
+            out.push(fact(received, Measure::Digitised));
+        }
+        if self.components.iter().any(|c| c.by_data) {
+            out.push(fact(received, Measure::ReusedData));
+        }
         let timing = self.timing(cal, rules, self.finished_at().unwrap_or(received))?;
         if let (Some(finished), Some(decision)) = (self.finished_at(), &self.decision)
             && self.stopped.is_none()
@@ -131,19 +168,21 @@ impl Dossier {
         if let Some(r) = &self.returned {
             out.push(fact(r.at, Measure::Returned));
         }
-        if let Some(t) = timing.qd766 {
-            let ended = if self.stage == Stage::SupplementRequested {
-                self.supplements.last().map(|s| s.requested_at)
+        let ended766 = self.ended_766();
+        if let (Some(t), Some(ended)) = (timing.qd766, ended766) {
+            let measure = if t == Timeliness::Late {
+                Measure::Late766
             } else {
-                self.finished_at()
+                Measure::OnTime766
             };
-            if let Some(ended) = ended {
-                let measure = if t == Timeliness::Late {
-                    Measure::Late766
-                } else {
-                    Measure::OnTime766
-                };
-                out.push(fact(ended, measure));
+            out.push(fact(ended, measure));
+        }
+        if let Some(due) = timing.qd766_due {
+            out.push(fact(due, Measure::Due766Day));
+            match (timing.qd766, ended766) {
+                (Some(_), Some(ended)) => out.push(fact(due.max(ended), Measure::Due766AndEnded)),
+                _ if !self.stage.is_terminal() => out.push(fact(due, Measure::Open766Due)),
+                _ => {}
             }
         }
         for s in self.supplements.iter().filter(|s| !s.at_intake) {
@@ -161,6 +200,47 @@ impl Dossier {
                 None if !self.stage.is_terminal() => out.push(fact(due, Measure::OpenDue)),
                 None => {}
             }
+        }
+        Ok(out)
+    }
+}
+
+impl Dossier {
+    /// When QĐ 766 counts handling as ended: the end of handling, or for a dossier waiting for a
+    /// supplement, the request.
+    pub fn ended_766(&self) -> Option<DateTime<Utc>> {
+        if self.stage == Stage::SupplementRequested {
+            self.supplements.last().map(|s| s.requested_at)
+        } else {
+            self.finished_at()
+        }
+    }
+
+    /// What the applicant's rating adds to the counters: nothing when satisfied; otherwise
+    /// [`Measure::Disliked`] on the day handling ended, and [`Measure::DislikedOnTime766`] when
+    /// QĐ 766 counts the dossier on time.
+    pub fn rating_facts(
+        &self,
+        cal: &WorkCalendar,
+        rules: &LegalRules,
+        satisfied: bool,
+    ) -> Result<Vec<Fact>, DomainError> {
+        let Some(ended) = self.finished_at().filter(|_| !satisfied) else {
+            return Ok(Vec::new());
+        };
+        let fact = |measure| Fact {
+            agency: self.competent.to_string(),
+            procedure: self.procedure.code.to_string(),
+            day: vn_day(ended),
+            channel: self.channel.national_code(),
+            measure,
+        };
+        let mut out = vec![fact(Measure::Disliked)];
+        if matches!(
+            self.timing(cal, rules, ended)?.qd766,
+            Some(Timeliness::Early | Timeliness::OnTime)
+        ) {
+            out.push(fact(Measure::DislikedOnTime766));
         }
         Ok(out)
     }

@@ -8,7 +8,6 @@ use serde::Serialize;
 
 use super::command::LegalRules;
 use super::event::{Handler, Outcome, PauseKind};
-use super::stage::Stage;
 use super::state::Dossier;
 use crate::agency::AgencyId;
 use crate::error::DomainError;
@@ -144,8 +143,20 @@ impl Dossier {
         } else {
             self.original_appointment
         };
+        let finish = self.ended_766();
         let Some(promised) = promised else {
-            return Ok((None, None));
+            // No appointment date: (end − start − supplement time) against the legal maximum,
+            // which is the legal due (restarts and lawful pauses already applied); a procedure
+            // with no limit at all cannot be late.
+            if self.received_at.is_none() {
+                return Ok((None, None));
+            }
+            let verdict = finish.map(|f| match self.due {
+                _ if self.appraisal_supplements() > 1 => Timeliness::Late,
+                Some(due) => classify(to_vn(&f), to_vn(&due)),
+                None => Timeliness::OnTime,
+            });
+            return Ok((self.due, verdict));
         };
         let windows: Vec<Pause> = self
             .pauses
@@ -161,11 +172,6 @@ impl Dossier {
         let due = cal
             .due_excluding_pauses(to_vn(&promised), &windows)?
             .to_utc();
-        let finish = if self.stage == Stage::SupplementRequested {
-            self.supplements.last().map(|s| s.requested_at)
-        } else {
-            self.finished_at()
-        };
         let verdict = finish.map(|f| {
             if self.appraisal_supplements() > 1 {
                 Timeliness::Late

@@ -53,6 +53,7 @@ impl Modify for BearerAuth {
         catalog::procedures, catalog::procedure, catalog::agencies, catalog::agency_procedures, catalog::officers,
         units::list, units::detail, units::convert,
         reports::period,
+        reports::qd766,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -157,6 +158,7 @@ pub fn routes() -> Router<App> {
             get(catalog::agency_procedures),
         )
         .route("/api/v1/reports/period", get(reports::period))
+        .route("/api/v1/reports/qd766", get(reports::qd766))
         .route("/api/v1/units", get(units::list))
         .route("/api/v1/units/convert", get(units::convert))
         .route("/api/v1/units/{regime}/{code}", get(units::detail))

@@ -70,6 +70,104 @@ pub fn paired_bars(title: &str, points: &[(String, i64, i64)], names: (&str, &st
     svg + "</svg>"
 }
 
+/// Horizontal bars, one per row: a value out of `max` with its text (e.g. an on-time rate per
+/// unit, or points out of 100).
+pub fn horizontal_bars(title: &str, rows: &[(String, f64, String)], max: f64) -> String {
+    let (w, label_w, row_h, top) = (760.0_f64, 250.0_f64, 22.0_f64, 28.0_f64);
+    let h = top + row_h * rows.len().max(1) as f64 + 8.0;
+    let plot_w = w - label_w - 70.0;
+    let mut svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" role="img" aria-label="{}" class="chart">"#,
+        esc(title)
+    );
+    svg += &format!(
+        r#"<text x="4" y="16" font-size="13" font-weight="bold">{}</text>"#,
+        esc(title)
+    );
+    for (i, (label, value, text)) in rows.iter().enumerate() {
+        let y = top + row_h * i as f64;
+        let bw = if max > 0.0 {
+            plot_w * (value / max).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        svg += &format!(
+            r##"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="end">{}</text><rect x="{label_w}" y="{:.1}" width="{plot_w:.1}" height="14" fill="#eef2f6"/><rect x="{label_w}" y="{:.1}" width="{bw:.1}" height="14" fill="#0b4f8a"><title>{}: {}</title></rect><text x="{:.1}" y="{:.1}" font-size="11">{}</text>"##,
+            label_w - 6.0,
+            y + 11.0,
+            esc(label),
+            y,
+            y,
+            esc(label),
+            esc(text),
+            label_w + plot_w + 6.0,
+            y + 11.0,
+            esc(text)
+        );
+    }
+    svg + "</svg>"
+}
+
+/// Colours of the three channels: in person, online, postal.
+const CHANNEL_COLOURS: [&str; 3] = ["#0b4f8a", "#1d6b32", "#b0620c"];
+
+/// One stacked bar per row splitting a whole into three parts (the channel mix: in person,
+/// online, postal), with a legend; rows with nothing show an empty track.
+pub fn stacked_shares(title: &str, rows: &[(String, [i64; 3])], names: [&str; 3]) -> String {
+    let (w, label_w, row_h, top) = (760.0_f64, 250.0_f64, 22.0_f64, 44.0_f64);
+    let h = top + row_h * rows.len().max(1) as f64 + 8.0;
+    let plot_w = w - label_w - 70.0;
+    let mut svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" role="img" aria-label="{}" class="chart">"#,
+        esc(title)
+    );
+    svg += &format!(
+        r#"<text x="4" y="16" font-size="13" font-weight="bold">{}</text>"#,
+        esc(title)
+    );
+    for (k, name) in names.iter().enumerate() {
+        let x = label_w + 130.0 * k as f64;
+        svg += &format!(
+            r#"<rect x="{x}" y="24" width="10" height="10" fill="{}"/><text x="{}" y="33" font-size="11">{}</text>"#,
+            CHANNEL_COLOURS[k],
+            x + 14.0,
+            esc(name)
+        );
+    }
+    for (i, (label, parts)) in rows.iter().enumerate() {
+        let y = top + row_h * i as f64;
+        let total: i64 = parts.iter().sum();
+        svg += &format!(
+            r##"<text x="{:.1}" y="{:.1}" font-size="11" text-anchor="end">{}</text><rect x="{label_w}" y="{y:.1}" width="{plot_w:.1}" height="14" fill="#eef2f6"/>"##,
+            label_w - 6.0,
+            y + 11.0,
+            esc(label)
+        );
+        let mut x = label_w;
+        for (k, n) in parts.iter().enumerate() {
+            if total == 0 || *n == 0 {
+                continue;
+            }
+            let bw = plot_w * *n as f64 / total as f64;
+            svg += &format!(
+                r#"<rect x="{x:.1}" y="{y:.1}" width="{bw:.1}" height="14" fill="{}"><title>{}: {} {} ({:.1}%)</title></rect>"#,
+                CHANNEL_COLOURS[k],
+                esc(label),
+                esc(names[k]),
+                n,
+                100.0 * *n as f64 / total as f64
+            );
+            x += bw;
+        }
+        svg += &format!(
+            r#"<text x="{:.1}" y="{:.1}" font-size="11">{total}</text>"#,
+            label_w + plot_w + 6.0,
+            y + 11.0
+        );
+    }
+    svg + "</svg>"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,5 +187,22 @@ mod tests {
         );
         assert!(svg.contains("Tiếp nhận &amp; giải quyết"));
         assert!(svg.contains("<title>01/12: 3</title>"));
+    }
+
+    #[test]
+    fn shares_split_each_row_in_proportion() {
+        let svg = stacked_shares(
+            "Kênh",
+            &[("Xã A".into(), [1, 3, 0]), ("Xã B".into(), [0, 0, 0])],
+            ["Trực tiếp", "Trực tuyến", "Bưu chính"],
+        );
+        // 3 legend swatches, 2 tracks, 2 parts of row A (the zero part is not drawn).
+        assert_eq!(svg.matches("<rect").count(), 3 + 2 + 2);
+        assert!(svg.contains("Xã A: Trực tuyến 3 (75.0%)"));
+        let bars = horizontal_bars("Đúng hạn", &[("Xã A".into(), 0.5, "50%".into())], 1.0);
+        assert!(
+            bars.contains(r#"width="220.0""#),
+            "half of the 440-wide track: {bars}"
+        );
     }
 }

@@ -155,7 +155,9 @@ pub async fn period_report(
     let today = lich::time::to_vn(&app.now()).date_naive();
     let first = today.with_day(1).unwrap_or(today);
     let (from, to, error) = period(&p.tu, &p.den, first, today);
-    let report = app.period_report(actor, from, to, None).await?;
+    let report = app
+        .period_report(actor, from, to, &app::qd766::Scope::default())
+        .await?;
     let table = period_table(&report);
     let late = late_table(from, to, &app.late_list(actor, from, to).await?);
     if error.is_empty() && matches!(p.download.as_str(), "csv" | "xlsx") {

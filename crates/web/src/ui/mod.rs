@@ -9,6 +9,7 @@ pub mod counter;
 pub mod leader;
 pub mod officer;
 pub mod portal;
+pub mod qd766;
 pub mod session;
 pub mod table;
 
@@ -44,6 +45,9 @@ pub fn routes() -> Router<App> {
         .route("/can-bo", get(officer::inbox))
         .route("/lanh-dao", get(leader::overview))
         .route("/lanh-dao/bao-cao", get(leader::period_report))
+        .route("/lanh-dao/bieu-do", get(qd766::dashboard))
+        .route("/lanh-dao/chi-so-766", get(qd766::index))
+        .route("/lanh-dao/chi-so-766/{agency}", get(qd766::unit))
         .route(
             "/quan-tri",
             get(|| async { Redirect::to("/quan-tri/nguoi-dung") }),

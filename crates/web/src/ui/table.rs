@@ -12,6 +12,8 @@ pub enum Cell {
     Int(i64),
     /// A share in [0, 1]; `None` when there is nothing to divide.
     Percent(Option<f64>),
+    /// Points (two decimals); `None` when not computed.
+    Points(Option<f64>),
 }
 
 impl Cell {
@@ -22,6 +24,8 @@ impl Cell {
             Cell::Int(n) => n.to_string(),
             Cell::Percent(None) => "—".into(),
             Cell::Percent(Some(r)) => format!("{:.1}%", r * 100.0).replace('.', ","),
+            Cell::Points(None) => "—".into(),
+            Cell::Points(Some(p)) => format!("{p:.2}").replace('.', ","),
         }
     }
 
@@ -56,6 +60,7 @@ impl Table {
         let sheet = book.add_worksheet();
         let bold = Format::new().set_bold();
         let percent = Format::new().set_num_format("0.0%");
+        let points = Format::new().set_num_format("0.00");
         sheet.write_string_with_format(0, 0, &self.title, &bold)?;
         for (c, h) in self.headers.iter().enumerate() {
             sheet.write_string_with_format(2, c as u16, h, &bold)?;
@@ -75,8 +80,11 @@ impl Table {
                     Cell::Percent(Some(p)) => {
                         sheet.write_number_with_format(row, col, *p, &percent)?;
                     }
-                    Cell::Percent(None) => {
+                    Cell::Percent(None) | Cell::Points(None) => {
                         sheet.write_string(row, col, "—")?;
+                    }
+                    Cell::Points(Some(p)) => {
+                        sheet.write_number_with_format(row, col, *p, &points)?;
                     }
                 }
             }

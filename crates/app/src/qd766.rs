@@ -1,0 +1,747 @@
+//! Chỉ số 766 tại chỗ — the QĐ 766 index computed from this system's own counters for each unit
+//! under a scope, for a month, quarter or year (or any span), as of any past day, ranked, with
+//! the previous period beside it. The formulas are in `domain::qd766`; this module gathers their
+//! inputs: the counters (never the dossiers) and the catalogue.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{Datelike, NaiveDate};
+use domain::agency::{AgencyId, AgencyKind, AgencyTree};
+use domain::dossier::Measure as M;
+use domain::officer::Actor;
+use domain::procedure::{Competence, OnlineKind, ProcedureLevel, ProcedureVersion};
+use domain::qd766::{Indicator, Inputs};
+
+use crate::{App, AppError};
+
+/// Kỳ báo cáo — a month (`2026-07`), a quarter (`2026-Q3`), a year (`2026`) or a span of days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    kind: PeriodKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PeriodKind {
+    Month,
+    Quarter,
+    Year,
+    Days,
+}
+
+impl Period {
+    /// Reads `YYYY-MM`, `YYYY-Qn` or `YYYY`.
+    pub fn parse(s: &str) -> Result<Self, AppError> {
+        let bad = || {
+            AppError::invalid(
+                "invalid_period",
+                format!(
+                    "Kỳ báo cáo \"{s}\" không hợp lệ: ghi theo dạng 2026-07 (tháng), 2026-Q3 (quý) hoặc 2026 (năm)."
+                ),
+            )
+        };
+        let s = s.trim();
+        let year = |y: &str| -> Result<i32, AppError> {
+            y.parse::<i32>()
+                .ok()
+                .filter(|y| (2000..=2199).contains(y))
+                .ok_or_else(bad)
+        };
+        let ymd = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).ok_or_else(bad);
+        if let Some((y, q)) = s.split_once(['Q', 'q']) {
+            let y = year(y.trim_end_matches('-'))?;
+            let q: u32 = q
+                .parse()
+                .ok()
+                .filter(|q| (1..=4).contains(q))
+                .ok_or_else(bad)?;
+            let from = ymd(y, q * 3 - 2, 1)?;
+            return Ok(Self::new(from, end_of_month(y, q * 3), PeriodKind::Quarter));
+        }
+        if let Some((y, m)) = s.split_once('-') {
+            let y = year(y)?;
+            let m: u32 = m
+                .parse()
+                .ok()
+                .filter(|m| (1..=12).contains(m))
+                .ok_or_else(bad)?;
+            return Ok(Self::new(
+                ymd(y, m, 1)?,
+                end_of_month(y, m),
+                PeriodKind::Month,
+            ));
+        }
+        let y = year(s)?;
+        Ok(Self::new(ymd(y, 1, 1)?, ymd(y, 12, 31)?, PeriodKind::Year))
+    }
+
+    /// Any span of whole days.
+    pub fn days(from: NaiveDate, to: NaiveDate) -> Result<Self, AppError> {
+        if to < from {
+            return Err(AppError::invalid(
+                "invalid_period",
+                "Ngày cuối kỳ phải sau ngày đầu kỳ.",
+            ));
+        }
+        Ok(Self::new(from, to, PeriodKind::Days))
+    }
+
+    fn new(from: NaiveDate, to: NaiveDate, kind: PeriodKind) -> Self {
+        Self { from, to, kind }
+    }
+
+    /// The period before, of the same kind.
+    pub fn previous(&self) -> Self {
+        let months = |n: u32| {
+            let from = self.from - chrono::Months::new(n);
+            let last = self.from - chrono::Duration::days(1);
+            Self::new(from, last, self.kind)
+        };
+        match self.kind {
+            PeriodKind::Month => months(1),
+            PeriodKind::Quarter => months(3),
+            PeriodKind::Year => months(12),
+            PeriodKind::Days => {
+                let len = self.to - self.from + chrono::Duration::days(1);
+                Self::new(
+                    self.from - len,
+                    self.from - chrono::Duration::days(1),
+                    self.kind,
+                )
+            }
+        }
+    }
+
+    /// How the period is written back (`2026-Q3`, `07/2026`, `2026`, `01/07/2026 – 15/07/2026`).
+    pub fn label(&self) -> String {
+        match self.kind {
+            PeriodKind::Month => format!("Tháng {:02}/{}", self.from.month(), self.from.year()),
+            PeriodKind::Quarter => {
+                format!(
+                    "Quý {}/{}",
+                    (self.from.month() - 1) / 3 + 1,
+                    self.from.year()
+                )
+            }
+            PeriodKind::Year => format!("Năm {}", self.from.year()),
+            PeriodKind::Days => format!(
+                "{} – {}",
+                self.from.format("%d/%m/%Y"),
+                self.to.format("%d/%m/%Y")
+            ),
+        }
+    }
+
+    /// The form value (`2026-Q3`, `2026-07`, `2026`; empty for a span).
+    pub fn key(&self) -> String {
+        match self.kind {
+            PeriodKind::Month => self.from.format("%Y-%m").to_string(),
+            PeriodKind::Quarter => {
+                format!("{}-Q{}", self.from.year(), (self.from.month() - 1) / 3 + 1)
+            }
+            PeriodKind::Year => self.from.year().to_string(),
+            PeriodKind::Days => String::new(),
+        }
+    }
+}
+
+fn end_of_month(y: i32, m: u32) -> NaiveDate {
+    let first = NaiveDate::from_ymd_opt(y, m, 1).expect("valid month");
+    first + chrono::Months::new(1) - chrono::Duration::days(1)
+}
+
+/// What a report covers besides its period: a scope in the agency tree and, optionally, some
+/// procedures only (one procedure, a sector, a level).
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub under: Option<AgencyId>,
+    pub procedure: Option<String>,
+    /// Lĩnh vực — the sector name as the catalogue writes it.
+    pub sector: Option<String>,
+    pub level: Option<ProcedureLevel>,
+}
+
+impl Scope {
+    pub(crate) fn filters_procedures(&self) -> bool {
+        self.procedure.is_some() || self.sector.is_some() || self.level.is_some()
+    }
+
+    pub(crate) fn admits(&self, p: &ProcedureVersion) -> bool {
+        self.procedure
+            .as_deref()
+            .is_none_or(|c| p.code.as_str() == c)
+            && self.sector.as_deref().is_none_or(|s| p.sector == s)
+            && self.level.is_none_or(|l| p.level == l)
+    }
+}
+
+/// One unit's index: its inputs, its indicators and total, its rank, and the previous period's.
+#[derive(Debug, Clone)]
+pub struct UnitIndex {
+    pub agency: String,
+    pub name: String,
+    pub inputs: Inputs,
+    pub indicators: Vec<Indicator>,
+    /// Points of the computed indicators, and the most they could give.
+    pub points: f64,
+    pub max: f64,
+    /// 1 = first; units with nothing to score are not ranked.
+    pub rank: Option<usize>,
+    pub previous_points: Option<f64>,
+    pub previous_rank: Option<usize>,
+}
+
+/// Chỉ số 766 of every unit in a scope.
+#[derive(Debug, Clone)]
+pub struct Index766 {
+    pub period: Period,
+    /// The day the figures stand at (the period's end, or an earlier day asked for).
+    pub as_of: NaiveDate,
+    pub previous: Period,
+    pub units: Vec<UnitIndex>,
+    /// The scope as a whole.
+    pub total: UnitIndex,
+}
+
+/// A dossier that cost points on indicator 2.1, with the step and unit that held it late.
+#[derive(Debug, Clone)]
+pub struct CostLine {
+    pub id: domain::dossier::DossierId,
+    pub code: String,
+    pub procedure: String,
+    pub agency: String,
+    /// The QĐ 766 date it was measured against (promised date plus supplement time).
+    pub due: Option<chrono::DateTime<chrono::Utc>>,
+    /// When the index counts it ended; `None`: still open at the end of the period.
+    pub ended: Option<chrono::DateTime<chrono::Utc>>,
+    /// Why it counts as late.
+    pub reason: String,
+    pub step: String,
+    pub unit: String,
+    pub handler: String,
+}
+
+/// The units ranked in a scope: the children of its root that decide dossiers (not the
+/// service centre or the office), and the root itself when it decides some.
+fn ranked_units(tree: &AgencyTree, roots: &[AgencyId]) -> Vec<AgencyId> {
+    if let [root] = roots {
+        let mut v: Vec<AgencyId> = vec![root.clone()];
+        v.extend(
+            tree.children(root)
+                .into_iter()
+                .filter(|a| !matches!(a.kind, AgencyKind::ServiceCenter | AgencyKind::Office))
+                .map(|a| a.id.clone()),
+        );
+        v
+    } else {
+        roots.to_vec()
+    }
+}
+
+/// Whether a procedure is under the authority of some agency in `members` (§5.2 3.1: at commune
+/// level, the procedures whose applicable unit is that commune).
+fn under_authority(tree: &AgencyTree, p: &ProcedureVersion, members: &HashSet<&AgencyId>) -> bool {
+    let committee_kind = match p.level {
+        ProcedureLevel::Commune => AgencyKind::CommuneCommittee,
+        ProcedureLevel::Province => AgencyKind::ProvincialCommittee,
+    };
+    match &p.competence {
+        Competence::Agency(a) => members.contains(a),
+        Competence::ReceivingCommittee => members
+            .iter()
+            .any(|m| tree.get(m).is_some_and(|a| a.kind == committee_kind)),
+        Competence::ReceivingUnit(kind) => members.iter().any(|m| {
+            tree.get(m).is_some_and(|a| {
+                a.kind == *kind
+                    && a.parent
+                        .as_ref()
+                        .and_then(|p| tree.get(p))
+                        .is_some_and(|c| c.kind == committee_kind)
+            })
+        }),
+    }
+}
+
+/// Công khai đầy đủ (1.3): name, steps, method, components, time limit, target group (the
+/// description), agency.
+fn complete(p: &ProcedureVersion) -> bool {
+    !p.name.trim().is_empty()
+        && !p.steps.is_empty()
+        && !p.components.is_empty()
+        && !p.description.trim().is_empty()
+        && !p.result.name.trim().is_empty()
+}
+
+/// Per-agency sums of the counters a period's index needs.
+#[derive(Default)]
+struct Sums {
+    /// Received up to the end; ended (766) before the start; ended (766) up to the end.
+    received_to_end: i64,
+    ended_before: i64,
+    ended_to_end: i64,
+    /// Open past the 766 date at the end of the period.
+    open_past: i64,
+    on_time_in: i64,
+    received_in: i64,
+    online_in: i64,
+    fee_bearing: i64,
+    digitised: i64,
+    reused: i64,
+    disliked_on_time: i64,
+}
+
+impl App {
+    /// Chỉ số 766 for every unit in the scope, for `period` as of `as_of` (default: the
+    /// period's end, or today for a period not over), with the previous period's ranking.
+    pub async fn index_766(
+        &self,
+        actor: &Actor,
+        period: Period,
+        as_of: Option<NaiveDate>,
+        scope: &Scope,
+    ) -> Result<Index766, AppError> {
+        crate::overview::require_oversight(actor)?;
+        let today = lich::time::to_vn(&self.now()).date_naive();
+        let as_of = as_of.unwrap_or(period.to).min(period.to).min(today);
+        if as_of < period.from {
+            return Err(AppError::invalid(
+                "invalid_as_of",
+                "Ngày chốt số liệu phải nằm trong kỳ báo cáo và không sau hôm nay.",
+            ));
+        }
+        let tree = self.agencies();
+        let visible: HashSet<String> = self.visible_agencies(actor).into_iter().collect();
+        let roots: Vec<AgencyId> = match &scope.under {
+            Some(u) if visible.contains(u.as_str()) => vec![u.clone()],
+            Some(_) => {
+                return Err(AppError::new(
+                    crate::ErrorKind::Forbidden,
+                    "forbidden",
+                    "Đơn vị này ngoài phạm vi được xem.",
+                ));
+            }
+            None => {
+                let mut roots = domain::policy::visible_roots(actor);
+                roots.sort();
+                roots.dedup();
+                let all = roots.clone();
+                roots.retain(|r| !all.iter().any(|o| o != r && tree.is_within(r, o)));
+                roots
+            }
+        };
+        let units = ranked_units(&tree, &roots);
+        // Each unit's members: itself and everything under it, except that the root's line holds
+        // the root alone (its children have lines of their own).
+        let members_of = |u: &AgencyId| -> Vec<&AgencyId> {
+            if roots.len() == 1 && roots[0] == *u {
+                vec![&roots[0]]
+            } else {
+                tree.all()
+                    .filter(|a| tree.is_within(&a.id, u))
+                    .map(|a| &a.id)
+                    .collect()
+            }
+        };
+        let all_members: Vec<String> = tree
+            .all()
+            .filter(|a| roots.iter().any(|r| tree.is_within(&a.id, r)))
+            .map(|a| a.id.to_string())
+            .collect();
+
+        let catalog = self.catalog_in_force().await?;
+        let procedures: Vec<&ProcedureVersion> = catalog
+            .versions
+            .values()
+            .filter(|p| scope.admits(p))
+            .collect();
+        let procedure_codes: Option<Vec<String>> = scope
+            .filters_procedures()
+            .then(|| procedures.iter().map(|p| p.code.to_string()).collect());
+
+        let previous = period.previous();
+        let now = self
+            .gather(
+                &all_members,
+                procedure_codes.as_deref(),
+                period.from,
+                as_of,
+                today,
+            )
+            .await?;
+        let before = self
+            .gather(
+                &all_members,
+                procedure_codes.as_deref(),
+                previous.from,
+                previous.to,
+                today,
+            )
+            .await?;
+
+        let score = |agency: &AgencyId, members: &[&AgencyId], g: &Gathered| -> UnitIndex {
+            let mut s = Sums::default();
+            for m in members {
+                if let Some(x) = g.sums.get(m.as_str()) {
+                    s.add(x);
+                }
+            }
+            let set: HashSet<&AgencyId> = members.iter().copied().collect();
+            let mine: Vec<&&ProcedureVersion> = procedures
+                .iter()
+                .filter(|p| under_authority(&tree, p, &set))
+                .collect();
+            let online: Vec<&&&ProcedureVersion> = mine
+                .iter()
+                .filter(|p| p.online != OnlineKind::None)
+                .collect();
+            let used = online
+                .iter()
+                .filter(|p| {
+                    members.iter().any(|m| {
+                        g.online_by_procedure
+                            .contains(&(m.to_string(), p.code.to_string()))
+                    })
+                })
+                .count();
+            let full: HashSet<String> = mine
+                .iter()
+                .filter(|p| p.online == OnlineKind::Full)
+                .map(|p| p.code.to_string())
+                .collect();
+            let (mut full_eligible, mut full_online) = (0, 0);
+            for ((a, p, channel), n) in &g.received_by_procedure {
+                if full.contains(p) && members.iter().any(|m| m.as_str() == a) {
+                    full_eligible += n;
+                    if *channel == 2 {
+                        full_online += n;
+                    }
+                }
+            }
+            let handled = s.received_to_end - s.ended_before;
+            let open = s.received_to_end - s.ended_to_end;
+            let inputs = Inputs {
+                handled,
+                on_time: s.on_time_in + (open - s.open_past).max(0),
+                received: s.received_in,
+                received_online: s.online_in,
+                fee_bearing: s.fee_bearing,
+                paid_online: 0,
+                digitised: s.digitised,
+                reused_data: s.reused,
+                disliked_on_time: s.disliked_on_time,
+                procedures: mine.len() as i64,
+                complete_procedures: mine.iter().filter(|p| complete(p)).count() as i64,
+                online_procedures: online.len() as i64,
+                online_procedures_used: used as i64,
+                full_online_eligible: full_eligible,
+                full_online,
+            };
+            let indicators = domain::qd766::indicators(&self.settings.qd766, &inputs);
+            let (points, max) = domain::qd766::total(&indicators);
+            UnitIndex {
+                agency: agency.to_string(),
+                name: tree
+                    .get(agency)
+                    .map_or_else(|| agency.to_string(), |a| a.name.clone()),
+                inputs,
+                indicators,
+                points,
+                max,
+                rank: None,
+                previous_points: None,
+                previous_rank: None,
+            }
+        };
+
+        let mut lines: Vec<UnitIndex> = Vec::new();
+        let mut prev: Vec<UnitIndex> = Vec::new();
+        for u in &units {
+            let members = members_of(u);
+            let line = score(u, &members, &now);
+            // The root's own line appears only when it decides dossiers itself.
+            if roots.len() == 1
+                && roots[0] == *u
+                && line.inputs.handled == 0
+                && line.inputs.received == 0
+            {
+                continue;
+            }
+            prev.push(score(u, &members, &before));
+            lines.push(line);
+        }
+        rank(&mut prev);
+        rank(&mut lines);
+        for l in &mut lines {
+            if let Some(p) = prev.iter().find(|p| p.agency == l.agency) {
+                l.previous_points = p.rank.map(|_| p.points);
+                l.previous_rank = p.rank;
+            }
+        }
+        lines.sort_by_key(|l| (l.rank.is_none(), l.rank, l.name.clone()));
+        let everyone: Vec<&AgencyId> = tree
+            .all()
+            .filter(|a| roots.iter().any(|r| tree.is_within(&a.id, r)))
+            .map(|a| &a.id)
+            .collect();
+        let root_id = roots
+            .first()
+            .cloned()
+            .unwrap_or_else(|| AgencyId::parse("tong-cong").expect("valid id"));
+        let mut total = score(&root_id, &everyone, &now);
+        total.name = if roots.len() == 1 {
+            format!("{} (toàn bộ)", total.name)
+        } else {
+            "Tổng cộng".into()
+        };
+        total.previous_points = Some(score(&root_id, &everyone, &before).points);
+        Ok(Index766 {
+            period,
+            as_of,
+            previous,
+            units: lines,
+            total,
+        })
+    }
+
+    /// The counters one period's index reads, in four queries over the coarsest rows.
+    async fn gather(
+        &self,
+        agencies: &[String],
+        procedures: Option<&[String]>,
+        from: NaiveDate,
+        to: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<Gathered, AppError> {
+        let sums = |from: Option<NaiveDate>, to: NaiveDate, measures: &'static [M]| {
+            self.counter_sums(procedures, agencies, from, to, measures)
+        };
+        let day_before = from - chrono::Duration::days(1);
+        let mut g = Gathered::default();
+        for c in sums(None, day_before, &[M::OnTime766, M::Late766]).await? {
+            g.sums.entry(c.agency).or_default().ended_before += c.n;
+        }
+        for c in sums(None, to, &[M::Received, M::OnTime766, M::Late766]).await? {
+            let s = g.sums.entry(c.agency).or_default();
+            match c.measure {
+                M::Received => s.received_to_end += c.n,
+                _ => s.ended_to_end += c.n,
+            }
+        }
+        // Open past the date at the end of the period; for a period not over, what is open now
+        // and was due by yesterday (what falls due today is still within its limit).
+        if to < today {
+            for c in sums(None, to, &[M::Due766Day, M::Due766AndEnded]).await? {
+                let s = g.sums.entry(c.agency).or_default();
+                match c.measure {
+                    M::Due766Day => s.open_past += c.n,
+                    _ => s.open_past -= c.n,
+                }
+            }
+        } else {
+            let yesterday = today - chrono::Duration::days(1);
+            for c in sums(None, yesterday, &[M::Open766Due]).await? {
+                g.sums.entry(c.agency).or_default().open_past += c.n;
+            }
+        }
+        let within = [
+            M::OnTime766,
+            M::Received,
+            M::FeeBearing,
+            M::Digitised,
+            M::ReusedData,
+            M::DislikedOnTime766,
+        ];
+        let rows = self
+            .db
+            .count_sums_by_procedure(agencies, procedures, Some(from), to, &within)
+            .await?;
+        for c in rows {
+            let s = g.sums.entry(c.agency.clone()).or_default();
+            match c.measure {
+                M::OnTime766 => s.on_time_in += c.n,
+                M::Received => {
+                    s.received_in += c.n;
+                    if c.channel == 2 {
+                        s.online_in += c.n;
+                        g.online_by_procedure
+                            .insert((c.agency.clone(), c.procedure.clone()));
+                    }
+                    *g.received_by_procedure
+                        .entry((c.agency, c.procedure, c.channel))
+                        .or_default() += c.n;
+                }
+                M::FeeBearing => s.fee_bearing += c.n,
+                M::Digitised => s.digitised += c.n,
+                M::ReusedData => s.reused += c.n,
+                M::DislikedOnTime766 => s.disliked_on_time += c.n,
+                _ => {}
+            }
+        }
+        Ok(g)
+    }
+
+    /// The dossiers of one unit that cost points on indicator 2.1 in the period as of `as_of`:
+    /// ended late, or still open past their date (at most `limit`).
+    pub async fn index_766_costs(
+        &self,
+        actor: &Actor,
+        unit: &AgencyId,
+        period: Period,
+        as_of: Option<NaiveDate>,
+        limit: usize,
+    ) -> Result<Vec<CostLine>, AppError> {
+        crate::overview::require_oversight(actor)?;
+        let visible = self.visible_agencies(actor);
+        if !visible.iter().any(|v| v == unit.as_str()) {
+            return Err(AppError::new(
+                crate::ErrorKind::Forbidden,
+                "forbidden",
+                "Đơn vị này ngoài phạm vi được xem.",
+            ));
+        }
+        let tree = self.agencies();
+        let members: Vec<String> = tree
+            .all()
+            .filter(|a| tree.is_within(&a.id, unit))
+            .map(|a| a.id.to_string())
+            .collect();
+        let today = lich::time::to_vn(&self.now()).date_naive();
+        let as_of = as_of.unwrap_or(period.to).min(period.to).min(today);
+        let start = |d: NaiveDate| {
+            lich::time::vn_instant(d.and_hms_opt(0, 0, 0).expect("midnight")).to_utc()
+        };
+        let end = start(as_of + chrono::Duration::days(1)).min(self.now());
+        let ids = self
+            .db
+            .dossiers_handled_between(
+                &members,
+                start(period.from).timestamp_millis(),
+                end.timestamp_millis(),
+            )
+            .await?;
+        let name = |a: &AgencyId| {
+            tree.get(a)
+                .map_or_else(|| a.to_string(), |x| x.name.clone())
+        };
+        let mut out = Vec::new();
+        for id in ids {
+            let Some(d) = self.db.dossier(domain::dossier::DossierId(id)).await? else {
+                continue;
+            };
+            let cal = self.calendar_of(&d.receiving);
+            let t = d.timing(&cal, &self.settings.rules, end)?;
+            let ended = d.ended_766().filter(|e| *e < end);
+            let reason = match (ended, t.qd766, t.qd766_due) {
+                (Some(e), Some(lich::Timeliness::Late), _) if e >= start(period.from) => {
+                    if d.appraisal_supplements() > 1 {
+                        "Yêu cầu bổ sung hơn một lần".to_string()
+                    } else {
+                        "Kết thúc sau ngày hẹn".to_string()
+                    }
+                }
+                (None, _, Some(due))
+                    if lich::time::to_vn(&due).date_naive()
+                        < if as_of < today {
+                            as_of + chrono::Duration::days(1)
+                        } else {
+                            today
+                        } =>
+                {
+                    "Đang xử lý, đã quá ngày hẹn".to_string()
+                }
+                _ => continue,
+            };
+            let held = t
+                .steps
+                .iter()
+                .filter(|s| s.charged_overdue_seconds > 0)
+                .max_by_key(|s| s.charged_overdue_seconds);
+            out.push(CostLine {
+                id: d.id,
+                code: d.code.to_string(),
+                procedure: d.procedure.name.clone(),
+                agency: name(&d.competent),
+                due: t.qd766_due,
+                ended,
+                reason,
+                step: held.map(|s| s.name.clone()).unwrap_or_default(),
+                unit: held.map(|s| name(&s.unit)).unwrap_or_default(),
+                handler: held
+                    .and_then(|s| s.handler.as_ref())
+                    .map(|h| h.name.clone())
+                    .unwrap_or_default(),
+            });
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[derive(Default)]
+struct Gathered {
+    sums: HashMap<String, Sums>,
+    online_by_procedure: HashSet<(String, String)>,
+    received_by_procedure: BTreeMap<(String, String, i64), i64>,
+}
+
+impl Sums {
+    fn add(&mut self, o: &Sums) {
+        self.received_to_end += o.received_to_end;
+        self.ended_before += o.ended_before;
+        self.ended_to_end += o.ended_to_end;
+        self.open_past += o.open_past;
+        self.on_time_in += o.on_time_in;
+        self.received_in += o.received_in;
+        self.online_in += o.online_in;
+        self.fee_bearing += o.fee_bearing;
+        self.digitised += o.digitised;
+        self.reused += o.reused;
+        self.disliked_on_time += o.disliked_on_time;
+    }
+}
+
+/// Ranks by points, highest first; equal points share a rank; units with nothing computed are
+/// not ranked.
+fn rank(lines: &mut [UnitIndex]) {
+    let mut order: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].max > 0.0).collect();
+    order.sort_by(|&a, &b| lines[b].points.total_cmp(&lines[a].points));
+    let mut last: Option<(f64, usize)> = None;
+    for (pos, &i) in order.iter().enumerate() {
+        let r = match last {
+            Some((p, r)) if (p - lines[i].points).abs() < 1e-9 => r,
+            _ => pos + 1,
+        };
+        lines[i].rank = Some(r);
+        last = Some((lines[i].points, r));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods_parse_and_step_back() {
+        let q = Period::parse("2026-Q1").unwrap();
+        assert_eq!(
+            (q.from.to_string(), q.to.to_string()),
+            ("2026-01-01".into(), "2026-03-31".into())
+        );
+        let p = q.previous();
+        assert_eq!(
+            (p.from.to_string(), p.to.to_string()),
+            ("2025-10-01".into(), "2025-12-31".into())
+        );
+        let m = Period::parse("2024-02").unwrap();
+        assert_eq!(m.to.to_string(), "2024-02-29");
+        assert_eq!(m.previous().to.to_string(), "2024-01-31");
+        assert_eq!(Period::parse("2026").unwrap().previous().key(), "2025");
+        assert_eq!(q.label(), "Quý 1/2026");
+        for bad in ["2026-13", "2026-Q5", "26", "abc", "2026-Q0", ""] {
+            assert!(Period::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
