@@ -45,6 +45,8 @@ pub struct BenchArgs {
 enum BenchKind {
     /// Đo tìm kiếm thủ tục và hồ sơ (trong tiến trình, không qua HTTP) trên cơ sở dữ liệu lớn.
     Search(crate::bench_search::SearchArgs),
+    /// Đo báo cáo, chỉ số 766 và trang biểu đồ trên bộ đếm của 5 triệu hồ sơ trong 3 năm.
+    Reports(crate::bench_reports::ReportsArgs),
 }
 
 /// Latencies of one phase.
@@ -97,8 +99,10 @@ const COMMUNES: [(&str, &str); 6] = [
 const PASSWORD: &str = "do-tai@2026";
 
 pub fn run(args: BenchArgs) -> Result<()> {
-    if let Some(BenchKind::Search(search)) = args.what {
-        return crate::bench_search::run(search);
+    match args.what {
+        Some(BenchKind::Search(search)) => return crate::bench_search::run(search),
+        Some(BenchKind::Reports(reports)) => return crate::bench_reports::run(reports),
+        None => {}
     }
     if args.seconds == 0 || args.connections == 0 || args.client_threads == 0 {
         bail!(BadInput(

@@ -152,6 +152,50 @@ pub(crate) async fn apply_counts(
     Ok(())
 }
 
+async fn insert_daily(conn: &mut SqliteConnection, sums: &[(Fact, i64)]) -> Result<()> {
+    for chunk in sums.chunks(BULK) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO report_counts (agency, procedure, day, channel, measure, n) ",
+        );
+        q.push_values(chunk, |mut b, (f, n)| {
+            b.push_bind(f.agency.clone())
+                .push_bind(f.procedure.clone())
+                .push_bind(f.day.to_string())
+                .push_bind(i64::from(f.channel))
+                .push_bind(key(&f.measure))
+                .push_bind(*n);
+        });
+        q.push(
+            " ON CONFLICT (agency, day, measure, procedure, channel) \
+             DO UPDATE SET n = report_counts.n + excluded.n",
+        );
+        q.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The coarser grains as sums of the daily rows, as migration 0008 first made them.
+async fn fill_rollups(conn: &mut SqliteConnection) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO report_months (month, measure, agency, procedure, channel, n) \
+         SELECT substr(day, 1, 7), measure, agency, procedure, channel, SUM(n) \
+         FROM report_counts GROUP BY 1, 2, 3, 4, 5",
+    )
+    .execute(&mut *conn)
+    .await?;
+    for len in [10, 7, 4] {
+        sqlx::query(
+            "INSERT INTO report_totals (period, measure, agency, channel, n) \
+             SELECT substr(day, 1, $1), measure, agency, channel, SUM(n) \
+             FROM report_counts GROUP BY 1, 2, 3, 4",
+        )
+        .bind(len)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 /// Rows per multi-row INSERT in a bulk load.
 const BULK: usize = 500;
 
@@ -166,42 +210,31 @@ impl Db {
         ] {
             sqlx::query(delete).execute(&mut *tx).await?;
         }
-        for chunk in sums.chunks(BULK) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO report_counts (agency, procedure, day, channel, measure, n) ",
-            );
-            q.push_values(chunk, |mut b, (f, n)| {
-                b.push_bind(f.agency.clone())
-                    .push_bind(f.procedure.clone())
-                    .push_bind(f.day.to_string())
-                    .push_bind(i64::from(f.channel))
-                    .push_bind(key(&f.measure))
-                    .push_bind(*n);
-            });
-            q.push(
-                " ON CONFLICT (agency, day, measure, procedure, channel) \
-                 DO UPDATE SET n = report_counts.n + excluded.n",
-            );
-            q.build().execute(&mut *tx).await?;
-        }
-        // The coarser grains are sums of the daily rows, as migration 0008 first made them.
-        sqlx::query(
-            "INSERT INTO report_months (month, measure, agency, procedure, channel, n) \
-             SELECT substr(day, 1, 7), measure, agency, procedure, channel, SUM(n) \
-             FROM report_counts GROUP BY 1, 2, 3, 4, 5",
-        )
-        .execute(&mut *tx)
-        .await?;
-        for len in [10, 7, 4] {
-            sqlx::query(
-                "INSERT INTO report_totals (period, measure, agency, channel, n) \
-                 SELECT substr(day, 1, $1), measure, agency, channel, SUM(n) \
-                 FROM report_counts GROUP BY 1, 2, 3, 4",
-            )
-            .bind(len)
+        insert_daily(&mut tx, sums).await?;
+        fill_rollups(&mut tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Bulk load for a large generated history (the reports benchmark): adds daily sums with
+    /// no rollups; [`Db::finish_bulk_counts`] then derives them once.
+    pub async fn add_daily_counts(&self, sums: &[(Fact, i64)]) -> Result<()> {
+        let mut tx = self.writer().begin().await?;
+        insert_daily(&mut tx, sums).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Derives the month and total rows from the daily rows (after a bulk load).
+    pub async fn finish_bulk_counts(&self) -> Result<()> {
+        let mut tx = self.writer().begin().await?;
+        sqlx::query("DELETE FROM report_months")
             .execute(&mut *tx)
             .await?;
-        }
+        sqlx::query("DELETE FROM report_totals")
+            .execute(&mut *tx)
+            .await?;
+        fill_rollups(&mut tx).await?;
         tx.commit().await?;
         Ok(())
     }
