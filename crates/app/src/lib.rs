@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod citizens;
 pub mod demo;
 mod error;
+pub mod evaluation;
 pub mod files;
 pub mod handling;
 pub mod intake;
@@ -72,6 +73,8 @@ pub struct Settings {
     pub password_memory_kib: u32,
     /// Largest scan accepted, in bytes (10 MiB).
     pub max_file_bytes: usize,
+    /// The evaluation scheme (TT 01/2018 unless a file replaces it).
+    pub evaluation: Arc<domain::evaluation::Scheme>,
 }
 
 impl Default for Settings {
@@ -81,6 +84,7 @@ impl Default for Settings {
             session_hours: 10,
             password_memory_kib: 19 * 1024,
             max_file_bytes: 10 * 1024 * 1024,
+            evaluation: Arc::new(domain::evaluation::Scheme::tt01_2018()),
         }
     }
 }
