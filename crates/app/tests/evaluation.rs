@@ -290,6 +290,48 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
         "UBND xã Bảo Thắng | 1 | 2.0 1.0 - - 1.0 - - - 0.0 | 4.0 | Yếu"
     );
 
+    // Another scheme, loaded from its file with no code change: three points, two indices.
+    let scheme = domain::evaluation::Scheme::parse(
+        r#"
+        name = "Quy định thử"
+        legal_basis = "Quyết định thử"
+        [[index]]
+        number = 1
+        name = "Thời gian giải quyết"
+        method = "total-time"
+        points = [3, 2, 0]
+        [[index]]
+        number = 7
+        name = "Thái độ"
+        method = "rating-attitude"
+        points = [3, 1, 0]
+        [official]
+        indices = [1, 7]
+        bands = [{ from = 3.0, label = "Đạt" }, { from = 0, label = "Chưa đạt" }]
+        [unit]
+        indices = [1, 7]
+        bands = [{ from = 4.0, label = "Đạt" }, { from = 0, label = "Chưa đạt" }]
+        "#,
+    )
+    .unwrap();
+    let other_app = app::App::new(
+        app.db().clone(),
+        f.clock.clone(),
+        app.national_calendar().clone(),
+        app::Settings {
+            evaluation: std::sync::Arc::new(scheme),
+            ..app.settings().clone()
+        },
+    )
+    .await
+    .unwrap();
+    let r = other_app.evaluation(&chairman, q4, None).await.unwrap();
+    // 1: (3 + 0 + 2) / 3 = 1.7; 7: (3 + 1) / 2 = 2.0.
+    assert_eq!(
+        unit_cells(&r)[0],
+        "UBND xã Bảo Thắng | 3 | 1.7 2.0 | 3.7 | Chưa đạt"
+    );
+
     // Another commune's chairman sees none of it; a specialist has no evaluation; a quarter not
     // begun is refused.
     let other = app

@@ -16,6 +16,7 @@ mod evidence;
 mod period;
 mod scheme;
 mod scorecard;
+mod unit_indices;
 
 use std::fmt;
 

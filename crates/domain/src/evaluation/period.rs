@@ -68,7 +68,7 @@ impl Period {
 
     pub fn last_day(self) -> NaiveDate {
         let (y, m) = match self {
-            Period::Quarter { year, quarter } if quarter == 4 => (year + 1, 1),
+            Period::Quarter { year, quarter: 4 } => (year + 1, 1),
             Period::Quarter { year, quarter } => (year, quarter * 3 + 1),
             Period::Year(year) => (year + 1, 1),
         };

@@ -9,9 +9,9 @@ use serde::Serialize;
 use super::Points;
 use super::evidence::{Evidence, UnitCatalogue};
 use super::scheme::{Classification, IndexDef, Method, Scheme};
+use super::unit_indices::{OnlineDossiers, at_counter, online};
 use crate::agency::{AgencyId, AgencyTree};
 use crate::officer::OfficerId;
-use crate::procedure::ProcedureLevel;
 
 /// Sum of per-dossier points and how many dossiers gave them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -304,7 +304,11 @@ impl<'a> Evaluation<'a> {
                         } => online(
                             def,
                             &cat,
-                            tally,
+                            OnlineDossiers {
+                                dossiers: tally.dossiers,
+                                online: tally.online,
+                                late: tally.late_online,
+                            },
                             [procedures_percent, dossiers_percent, partial_dossiers_percent],
                         ),
                         Method::Feedback => IndexScore {
@@ -367,87 +371,13 @@ impl<'a> Evaluation<'a> {
     }
 }
 
-/// `part ÷ whole ≥ percent %`, in integers.
-fn at_least(part: i64, whole: i64, percent: u32) -> bool {
-    part * 100 >= i64::from(percent) * whole
-}
-
-/// TT 01/2018 index 5: the best points when the share of procedures handled fully at the counter
-/// reaches the level's threshold; the middle when every procedure is at least received and
-/// returned there; the worst otherwise.
-fn at_counter(def: &IndexDef, cat: &UnitCatalogue, province: u32, commune: u32) -> IndexScore {
-    let (listed, full, rr) = (
-        i64::from(cat.listed),
-        i64::from(cat.fully_at_counter),
-        i64::from(cat.received_and_returned_at_counter),
-    );
-    if listed == 0 {
-        return IndexScore {
-            number: def.number,
-            score: None,
-            dossiers: 0,
-            note: "Không có thủ tục thuộc thẩm quyền của đơn vị".into(),
-        };
-    }
-    let threshold = match cat.level {
-        Some(ProcedureLevel::Commune) => commune,
-        _ => province,
-    };
-    let points = if at_least(full, listed, threshold) {
-        def.points[0]
-    } else if rr == listed {
-        def.points[1]
-    } else {
-        def.points[2]
-    };
-    IndexScore {
-        number: def.number,
-        score: Some(Points::whole(points)),
-        dossiers: 0,
-        note: format!(
-            "{full}/{listed} thủ tục giải quyết trọn tại Bộ phận Một cửa, {rr}/{listed} tiếp nhận và trả kết quả tại đó"
-        ),
-    }
-}
-
-/// TT 01/2018 index 9 over the unit's procedures and its dossiers of the period.
-fn online(def: &IndexDef, cat: &UnitCatalogue, t: &UnitTally, pct: [u32; 3]) -> IndexScore {
-    let (listed, offered) = (i64::from(cat.listed), i64::from(cat.online));
-    if listed == 0 || t.dossiers == 0 {
-        return IndexScore {
-            number: def.number,
-            score: None,
-            dossiers: t.dossiers,
-            note: "Không có thủ tục thuộc thẩm quyền của đơn vị".into(),
-        };
-    }
-    let none_late = t.late_online == 0;
-    let points =
-        if at_least(offered, listed, pct[0]) && at_least(t.online, t.dossiers, pct[1]) && none_late
-        {
-            def.points[0]
-        } else if offered > 0 && at_least(t.online, t.dossiers, pct[2]) && none_late {
-            def.points[1]
-        } else {
-            def.points[2]
-        };
-    IndexScore {
-        number: def.number,
-        score: Some(Points::whole(points)),
-        dossiers: t.dossiers,
-        note: format!(
-            "{offered}/{listed} thủ tục trực tuyến; {}/{} hồ sơ nộp trực tuyến, {} quá hạn",
-            t.online, t.dossiers, t.late_online
-        ),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::agency::AgencyKind;
     use crate::agency::tests::agency;
     use crate::dossier::Handler;
+    use crate::procedure::ProcedureLevel;
     use crate::rating::Rating;
     use Timeliness::*;
 
@@ -655,57 +585,5 @@ mod tests {
         assert!(people[0].card.scores[2].note.contains("Chưa có phiếu"));
         let units = ev.units(&|_| UnitCatalogue::default());
         assert!(units.iter().all(|u| u.card.classification.is_none()));
-    }
-
-    fn card(listed: u32, full: u32, rr: u32, offered: u32, level: ProcedureLevel) -> UnitCatalogue {
-        UnitCatalogue {
-            level: Some(level),
-            listed,
-            fully_at_counter: full,
-            received_and_returned_at_counter: rr,
-            online: offered,
-        }
-    }
-
-    #[test]
-    fn index_5_asks_all_commune_procedures_or_a_fifth_of_provincial_ones_at_the_counter() {
-        let s = Scheme::tt01_2018();
-        let def = s.index(5).unwrap();
-        let p = |c: UnitCatalogue| at_counter(def, &c, 20, 100).score.map(|p| p.to_string());
-        use ProcedureLevel::*;
-        assert_eq!(p(card(5, 5, 5, 0, Commune)).as_deref(), Some("2.0"));
-        assert_eq!(p(card(5, 4, 5, 0, Commune)).as_deref(), Some("1.0"));
-        assert_eq!(p(card(5, 4, 4, 0, Commune)).as_deref(), Some("0.0"));
-        assert_eq!(p(card(10, 2, 2, 0, Province)).as_deref(), Some("2.0"));
-        assert_eq!(p(card(10, 1, 10, 0, Province)).as_deref(), Some("1.0"));
-        assert_eq!(p(card(10, 1, 9, 0, Province)).as_deref(), Some("0.0"));
-        assert_eq!(p(card(0, 0, 0, 0, Province)), None);
-    }
-
-    #[test]
-    fn index_9_bands_at_thirty_and_fifteen_percent_and_any_late_online_dossier_gives_zero() {
-        let s = Scheme::tt01_2018();
-        let def = s.index(9).unwrap();
-        let p = |offered: u32, online: i64, late: i64| {
-            let t = UnitTally {
-                dossiers: 20,
-                online,
-                late_online: late,
-                by_index: BTreeMap::new(),
-            };
-            let c = card(10, 0, 10, offered, ProcedureLevel::Commune);
-            online_score(def, &c, &t)
-        };
-        assert_eq!(p(2, 6, 0), "2.0", "20% of procedures, 30% of dossiers");
-        assert_eq!(p(2, 5, 0), "1.0", "25% of dossiers");
-        assert_eq!(p(2, 3, 0), "1.0", "15% of dossiers");
-        assert_eq!(p(2, 2, 0), "0.0", "10% of dossiers");
-        assert_eq!(p(1, 6, 0), "1.0", "only 10% of procedures online");
-        assert_eq!(p(0, 6, 0), "0.0", "nothing online");
-        assert_eq!(p(10, 20, 1), "0.0", "a late online dossier");
-    }
-
-    fn online_score(def: &IndexDef, c: &UnitCatalogue, t: &UnitTally) -> String {
-        online(def, c, t, [20, 30, 15]).score.unwrap().to_string()
     }
 }
