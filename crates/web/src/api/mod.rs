@@ -52,7 +52,7 @@ impl Modify for BearerAuth {
         public::lookup, public::submit, public::supplement, public::withdraw,
         catalog::procedures, catalog::procedure, catalog::agencies, catalog::agency_procedures, catalog::officers,
         units::list, units::detail, units::convert,
-        reports::period,
+        reports::period, reports::evaluation,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -63,7 +63,7 @@ impl Modify for BearerAuth {
         (name = "Tra cứu", description = "Danh sách, chi tiết, phiếu kiểm soát"),
         (name = "Công dân", description = "Tra cứu công khai, nộp trực tuyến, bổ sung, rút hồ sơ"),
         (name = "Danh mục", description = "Thủ tục, cơ quan, cán bộ, đơn vị hành chính"),
-        (name = "Báo cáo", description = "Báo cáo tình hình giải quyết TTHC"),
+        (name = "Báo cáo", description = "Báo cáo tình hình giải quyết TTHC, đánh giá theo Thông tư 01/2018"),
     )
 )]
 pub struct ApiDoc;
@@ -157,6 +157,7 @@ pub fn routes() -> Router<App> {
             get(catalog::agency_procedures),
         )
         .route("/api/v1/reports/period", get(reports::period))
+        .route("/api/v1/reports/evaluation", get(reports::evaluation))
         .route("/api/v1/units", get(units::list))
         .route("/api/v1/units/convert", get(units::convert))
         .route("/api/v1/units/{regime}/{code}", get(units::detail))

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod chart;
 pub mod citizen;
 pub mod counter;
+pub mod evaluation;
 pub mod leader;
 pub mod officer;
 pub mod portal;
@@ -44,6 +45,7 @@ pub fn routes() -> Router<App> {
         .route("/can-bo", get(officer::inbox))
         .route("/lanh-dao", get(leader::overview))
         .route("/lanh-dao/bao-cao", get(leader::period_report))
+        .route("/lanh-dao/danh-gia", get(evaluation::page))
         .route(
             "/quan-tri",
             get(|| async { Redirect::to("/quan-tri/nguoi-dung") }),
@@ -163,6 +165,7 @@ impl Chrome {
                     .any(|r| has_role(o, r))
                 {
                     nav.push(("/lanh-dao", "Tổng quan"));
+                    nav.push(("/lanh-dao/danh-gia", "Đánh giá"));
                 }
                 if has_role(o, Role::Admin) {
                     nav.push(("/quan-tri", "Quản trị"));
