@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod citizens;
 pub mod demo;
 mod error;
+pub mod evaluation;
 pub mod files;
 pub mod handling;
 pub mod intake;
@@ -75,6 +76,8 @@ pub struct Settings {
     pub max_file_bytes: usize,
     /// Maxima and targets of the QĐ 766 indicators.
     pub qd766: domain::qd766::Scheme,
+    /// The evaluation scheme (TT 01/2018 unless a file replaces it).
+    pub evaluation: Arc<domain::evaluation::Scheme>,
 }
 
 impl Default for Settings {
@@ -85,6 +88,7 @@ impl Default for Settings {
             password_memory_kib: 19 * 1024,
             max_file_bytes: 10 * 1024 * 1024,
             qd766: domain::qd766::Scheme::default(),
+            evaluation: Arc::new(domain::evaluation::Scheme::tt01_2018()),
         }
     }
 }

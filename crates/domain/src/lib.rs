@@ -4,7 +4,8 @@
 //!   procedures versioned by date ([`procedure`]), applicants ([`applicant`]), officers and
 //!   roles ([`officer`]), the permission policy ([`policy`]);
 //! * the dossier ([`dossier`]): `decide(state, command, context) -> events`, `apply(event)`,
-//!   national status, due instants, timeliness, control slip, replay at a past instant.
+//!   national status, due instants, timeliness, control slip, replay at a past instant;
+//! * the TT 01/2018 evaluation of officials and units ([`evaluation`]).
 //!
 //! The clock and the working calendar come in through [`dossier::Context`], so every rule is
 //! testable with a fixed time.
@@ -13,6 +14,7 @@ pub mod agency;
 pub mod applicant;
 pub mod dossier;
 pub mod error;
+pub mod evaluation;
 pub mod ids;
 pub mod officer;
 pub mod policy;

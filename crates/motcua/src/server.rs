@@ -27,6 +27,15 @@ pub struct Config {
     #[serde(default)]
     pub rules: LegalRules,
     pub session: SessionConfig,
+    #[serde(default)]
+    pub evaluation: EvaluationConfig,
+}
+
+/// Đánh giá TTHC: the scheme file replacing TT 01/2018's (format: the shipped
+/// `crates/domain/data/danh-gia-tt01-2018.toml`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct EvaluationConfig {
+    pub scheme: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -56,6 +65,7 @@ impl Default for Config {
             },
             rules: LegalRules::default(),
             session: SessionConfig { hours: 10 },
+            evaluation: EvaluationConfig::default(),
         }
     }
 }
@@ -126,11 +136,22 @@ pub async fn open_db(config: &Config) -> Result<Db> {
 }
 
 pub async fn services(db: Db, config: &Config) -> Result<App> {
-    let settings = Settings {
+    let mut settings = Settings {
         rules: config.rules,
         session_hours: config.session.hours,
         ..Settings::default()
     };
+    if let Some(path) = &config.evaluation.scheme {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            BadInput(format!(
+                "không đọc được bộ chỉ số đánh giá \"{}\": {e}",
+                path.display()
+            ))
+        })?;
+        let scheme = domain::evaluation::Scheme::parse(&text)
+            .map_err(|e| BadInput(format!("{}: {}", path.display(), e.message)))?;
+        settings.evaluation = Arc::new(scheme);
+    }
     Ok(App::new(
         db,
         Arc::new(SystemClock),

@@ -14,6 +14,7 @@ mod catalog;
 mod citizens;
 mod counts;
 mod dossiers;
+mod evaluation;
 mod guidance;
 mod summary;
 mod writer;
@@ -42,6 +43,7 @@ pub use dossiers::{
     Change, DossierFilter, DossierPage, DossierRow, Opening, Order, PublicView, SEARCH_COUNT_LIMIT,
     Totals, rebuild_all, verify_chain,
 };
+pub use evaluation::EndedDossier;
 pub use guidance::GuidanceRecord;
 pub use summary::UnitSummary;
 

@@ -531,3 +531,164 @@ async fn the_period_report_counts_what_was_received_and_is_for_leaders_only() {
         .await
         .error(403, "forbidden");
 }
+
+#[tokio::test]
+async fn the_evaluation_page_renders_and_its_tables_download_as_xlsx_and_csv() {
+    let t = spawn().await;
+    // One dossier, early: received Mon 7/12 09:00, due Mon 14/12; result Tue 8/12.
+    let (d, tok) = in_appraisal(&t).await;
+    let id = id_of(&d);
+    t.at("2026-12-08 09:00");
+    t.act(&tok.specialist, &id, "forward", json!({"note": ""}))
+        .await;
+    t.at("2026-12-08 10:00");
+    t.act(&tok.leader, &id, "decision", json!({"outcome": "approved"}))
+        .await;
+    t.at("2026-12-08 11:00");
+    t.act(&tok.clerk, &id, "issue", json!({"number": "7/GKS"}))
+        .await;
+    t.at("2026-12-09 09:00");
+
+    let page = |token: String, query: &'static str| {
+        let (http, base) = (t.http.clone(), t.base.clone());
+        async move {
+            http.get(format!("{base}/lanh-dao/danh-gia{query}"))
+                .header("Cookie", format!("mc_phien={token}"))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let html = page(tok.leader.clone(), "?ky=2026-Q4").await;
+    assert_eq!(html.status().as_u16(), 200);
+    let html = html.text().await.unwrap();
+    for text in [
+        "Kết quả đánh giá cơ quan, đơn vị — Quý IV năm 2026",
+        "Kết quả đánh giá cán bộ, công chức — Quý IV năm 2026",
+        "UBND xã Bảo Thắng",
+        "Hoàng Văn Sơn",
+        "Chỉ số 8 (phản ánh, kiến nghị): không có dữ liệu",
+        "href=\"/lanh-dao/danh-gia\" aria-current=\"page\"",
+        "<option value=\"2026-Q4\" selected>Quý IV năm 2026</option>",
+    ] {
+        assert!(html.contains(text), "missing {text}");
+    }
+    // The default is the current quarter; a period not begun is said so.
+    let html = page(tok.leader.clone(), "").await.text().await.unwrap();
+    assert!(html.contains("Quý IV năm 2026") && html.contains("Hoàng Văn Sơn"));
+    let later = page(tok.leader.clone(), "?ky=2027-Q2").await;
+    assert_eq!(later.status().as_u16(), 422);
+    assert!(
+        later
+            .text()
+            .await
+            .unwrap()
+            .contains("Quý II năm 2027 chưa bắt đầu.")
+    );
+    // Figures are for leaders.
+    assert_eq!(
+        page(tok.counter.clone(), "?ky=2026-Q4")
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+
+    // CSV: UTF-8 with a byte-order mark, scores the Vietnamese way, "—" without data.
+    let csv = page(tok.leader.clone(), "?ky=2026-Q4&tai=csv").await;
+    assert_eq!(
+        csv.headers()["content-disposition"],
+        "attachment; filename=\"danh-gia-don-vi-2026-Q4.csv\""
+    );
+    let bytes = csv.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("\"Cơ quan, đơn vị\",Số hồ sơ,Chỉ số 1,Chỉ số 2,"),
+        "{}",
+        lines[0]
+    );
+    // 1: early; 2: its worst part (reception, issuance) on time; 5: 1; 9: no online dossier.
+    assert!(
+        lines[1].starts_with(
+            "UBND xã Bảo Thắng,1,\"2,0\",\"1,0\",—,—,\"1,0\",—,—,—,\"0,0\",\"4,0\",\"8,0\",Yếu,"
+        ),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(lines.len(), 4, "the commune, its counter and its office");
+    let csv = page(tok.leader.clone(), "?ky=2026-Q4&bang=can-bo&tai=csv")
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let text = String::from_utf8(csv[3..].to_vec()).unwrap();
+    assert!(
+        text.contains(
+            "Hoàng Văn Sơn,UBND xã Bảo Thắng,1,\"2,0\",\"2,0\",—,—,—,\"4,0\",Hoàn thành từ 70% đến dưới 100% nhiệm vụ"
+        ),
+        "{text}"
+    );
+    for table in ["", "&bang=can-bo"] {
+        let xlsx = t
+            .http
+            .get(format!(
+                "{}/lanh-dao/danh-gia?ky=2026-Q4{table}&tai=xlsx",
+                t.base
+            ))
+            .header("Cookie", format!("mc_phien={}", tok.leader))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            xlsx.headers()["content-type"],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        );
+        let bytes = xlsx.bytes().await.unwrap();
+        assert!(bytes.starts_with(b"PK\x03\x04") && bytes.len() > 2000);
+    }
+
+    // The same as JSON.
+    let r = t
+        .get(
+            Some(&tok.leader),
+            "/api/v1/reports/evaluation?period=2026-Q4",
+        )
+        .await
+        .expect(200);
+    assert_eq!(r["dossiers"], 1, "{r}");
+    assert_eq!(r["scheme"]["name"], "Thông tư 01/2018/TT-VPCP");
+    let unit = &r["units"][0];
+    assert_eq!(unit["name"], "UBND xã Bảo Thắng");
+    assert_eq!(unit["scores"][0]["score"], 2.0);
+    assert_eq!(
+        unit["scores"][7]["score"],
+        serde_json::Value::Null,
+        "index 8: no data"
+    );
+    assert_eq!(
+        (unit["total"].clone(), unit["classification"].clone()),
+        (json!(4.0), json!("Yếu"))
+    );
+    let year = t
+        .get(
+            Some(&tok.leader),
+            "/api/v1/reports/evaluation?period=2026&as_of=2026-12-07",
+        )
+        .await
+        .expect(200);
+    assert_eq!(year["dossiers"], 0, "nothing had ended on 7/12: {year}");
+    t.get(
+        Some(&tok.leader),
+        "/api/v1/reports/evaluation?period=2026-Q5",
+    )
+    .await
+    .error(422, "invalid_period");
+    t.get(
+        Some(&tok.counter),
+        "/api/v1/reports/evaluation?period=2026-Q4",
+    )
+    .await
+    .error(403, "forbidden");
+}

@@ -558,6 +558,9 @@ async fn screenshots() {
             "the late list names who held them: {page}"
         );
         shots.push(b.screenshot(&dir, &format!("bao-cao-{suffix}")).await);
+        b.goto("/lanh-dao/danh-gia?ky=2026-Q4").await;
+        b.wait_text("Kết quả đánh giá cơ quan, đơn vị").await;
+        shots.push(b.screenshot(&dir, &format!("danh-gia-{suffix}")).await);
         for (kind, magic) in [("csv", vec![239, 187, 191]), ("xlsx", vec![80, 75, 3, 4])] {
             let first = b
                 .client

@@ -54,6 +54,7 @@ impl Modify for BearerAuth {
         units::list, units::detail, units::convert,
         reports::period,
         reports::qd766,
+        reports::evaluation,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -64,7 +65,7 @@ impl Modify for BearerAuth {
         (name = "Tra cứu", description = "Danh sách, chi tiết, phiếu kiểm soát"),
         (name = "Công dân", description = "Tra cứu công khai, nộp trực tuyến, bổ sung, rút hồ sơ"),
         (name = "Danh mục", description = "Thủ tục, cơ quan, cán bộ, đơn vị hành chính"),
-        (name = "Báo cáo", description = "Báo cáo tình hình giải quyết TTHC"),
+        (name = "Báo cáo", description = "Báo cáo tình hình giải quyết TTHC, đánh giá theo Thông tư 01/2018"),
     )
 )]
 pub struct ApiDoc;
@@ -159,6 +160,7 @@ pub fn routes() -> Router<App> {
         )
         .route("/api/v1/reports/period", get(reports::period))
         .route("/api/v1/reports/qd766", get(reports::qd766))
+        .route("/api/v1/reports/evaluation", get(reports::evaluation))
         .route("/api/v1/units", get(units::list))
         .route("/api/v1/units/convert", get(units::convert))
         .route("/api/v1/units/{regime}/{code}", get(units::detail))

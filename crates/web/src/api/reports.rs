@@ -1,4 +1,5 @@
-//! Báo cáo qua API — the periodic report on TTHC handling as JSON.
+//! Báo cáo qua API — the periodic report on TTHC handling, the QĐ 766 index and the TT 01/2018
+//! evaluation, as JSON.
 
 use app::App;
 use axum::Json;
@@ -180,7 +181,7 @@ pub struct IndicatorView {
 
 /// Chỉ số 766 của một đơn vị.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct UnitIndexView {
+pub struct UnitIndex766View {
     pub agency: String,
     pub name: String,
     pub points: f64,
@@ -192,7 +193,7 @@ pub struct UnitIndexView {
     pub indicators: Vec<IndicatorView>,
 }
 
-impl UnitIndexView {
+impl UnitIndex766View {
     fn of(u: &app::qd766::UnitIndex) -> Self {
         Self {
             agency: u.agency.clone(),
@@ -226,15 +227,15 @@ fn round2(x: f64) -> f64 {
 
 /// Chỉ số 766 của các đơn vị.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct IndexView {
+pub struct Index766View {
     pub period: String,
     pub from: String,
     pub to: String,
     pub as_of: String,
     pub previous_from: String,
     pub previous_to: String,
-    pub units: Vec<UnitIndexView>,
-    pub total: UnitIndexView,
+    pub units: Vec<UnitIndex766View>,
+    pub total: UnitIndex766View,
 }
 
 /// Chỉ số phục vụ người dân, doanh nghiệp theo QĐ 766 (bản tính tại chỗ, từ bộ đếm), xếp hạng
@@ -242,14 +243,14 @@ pub struct IndexView {
 #[utoipa::path(
     get, path = "/api/v1/reports/qd766", tag = "Báo cáo",
     params(IndexQuery),
-    responses((status = 200, body = IndexView), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)),
+    responses((status = 200, body = Index766View), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn qd766(
     State(app): State<App>,
     Authed(actor): Authed,
     Query(q): Query<IndexQuery>,
-) -> Result<Json<IndexView>, ApiError> {
+) -> Result<Json<Index766View>, ApiError> {
     let period = app::qd766::Period::parse(&q.period)?;
     let as_of = q
         .as_of
@@ -270,14 +271,220 @@ pub async fn qd766(
         q.level.as_deref(),
     )?;
     let x = app.index_766(&actor, period, as_of, &scope).await?;
-    Ok(Json(IndexView {
+    Ok(Json(Index766View {
         period: x.period.label(),
         from: x.period.from.to_string(),
         to: x.period.to.to_string(),
         as_of: x.as_of.to_string(),
         previous_from: x.previous.from.to_string(),
         previous_to: x.previous.to.to_string(),
-        units: x.units.iter().map(UnitIndexView::of).collect(),
-        total: UnitIndexView::of(&x.total),
+        units: x.units.iter().map(UnitIndex766View::of).collect(),
+        total: UnitIndex766View::of(&x.total),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EvaluationQuery {
+    /// Kỳ đánh giá: quý (`2026-Q4`) hoặc năm (`2026`).
+    pub period: String,
+    /// Số liệu tại cuối ngày này (YYYY-MM-DD); mặc định: hiện tại.
+    pub as_of: Option<String>,
+}
+
+/// Điểm một chỉ số; `score` null khi không có dữ liệu (bỏ ra khỏi tổng điểm).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndexScoreView {
+    pub index: u8,
+    pub score: Option<f64>,
+    /// Số hồ sơ có dữ liệu cho chỉ số (0 với chỉ số tính cho đơn vị).
+    pub dossiers: i64,
+    pub note: String,
+}
+
+/// Điểm một cơ quan, đơn vị (gồm cả đơn vị trực thuộc).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UnitScoreView {
+    pub agency: String,
+    pub name: String,
+    /// Cấp trong cây cơ quan, tính từ đơn vị cao nhất được xem (0).
+    pub depth: usize,
+    pub dossiers: i64,
+    pub scores: Vec<IndexScoreView>,
+    pub total: f64,
+    /// Điểm tối đa của các chỉ số có dữ liệu.
+    pub max: f64,
+    /// Xếp loại; null khi không chỉ số nào có dữ liệu.
+    pub classification: Option<String>,
+}
+
+/// Điểm một cán bộ, công chức.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfficialScoreView {
+    pub officer: String,
+    pub name: String,
+    pub unit: String,
+    pub unit_name: String,
+    pub dossiers: i64,
+    pub scores: Vec<IndexScoreView>,
+    pub total: f64,
+    pub max: f64,
+    pub classification: Option<String>,
+}
+
+/// Một chỉ số của bộ chỉ số.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndexView {
+    pub number: u8,
+    pub name: String,
+    /// Điểm của mức tốt nhất, giữa, thấp nhất.
+    pub points: [i64; 3],
+    /// Chấm cho đơn vị (không theo từng hồ sơ).
+    pub per_unit: bool,
+}
+
+/// Một mức xếp loại: tổng điểm từ `from` trở lên.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BandView {
+    pub from: f64,
+    pub label: String,
+}
+
+/// Bộ chỉ số đang dùng.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SchemeView {
+    pub name: String,
+    pub legal_basis: String,
+    pub indices: Vec<IndexView>,
+    pub official_indices: Vec<u8>,
+    pub official_bands: Vec<BandView>,
+    pub unit_indices: Vec<u8>,
+    pub unit_bands: Vec<BandView>,
+}
+
+/// Kết quả đánh giá một kỳ.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvaluationView {
+    pub period: String,
+    pub label: String,
+    pub from: String,
+    pub to: String,
+    /// Thời điểm số liệu (giờ Việt Nam).
+    pub as_of: String,
+    /// Hồ sơ kết thúc xử lý (có kết quả) trong kỳ được chấm điểm.
+    pub dossiers: i64,
+    pub scheme: SchemeView,
+    pub units: Vec<UnitScoreView>,
+    pub officials: Vec<OfficialScoreView>,
+}
+
+fn score_views(card: &domain::evaluation::Scorecard) -> Vec<IndexScoreView> {
+    card.scores
+        .iter()
+        .map(|s| IndexScoreView {
+            index: s.number,
+            score: s.score.map(|p| p.as_f64()),
+            dossiers: s.dossiers,
+            note: s.note.clone(),
+        })
+        .collect()
+}
+
+fn bands(c: &domain::evaluation::Classification) -> Vec<BandView> {
+    c.bands
+        .iter()
+        .map(|b| BandView {
+            from: b.from.as_f64(),
+            label: b.label.clone(),
+        })
+        .collect()
+}
+
+/// Đánh giá việc giải quyết TTHC theo Thông tư 01/2018/TT-VPCP: điểm từng chỉ số, tổng điểm và
+/// xếp loại của cơ quan, đơn vị và cán bộ, công chức trong quý hoặc năm.
+#[utoipa::path(
+    get, path = "/api/v1/reports/evaluation", tag = "Báo cáo",
+    params(EvaluationQuery),
+    responses((status = 200, body = EvaluationView), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn evaluation(
+    State(app): State<App>,
+    Authed(actor): Authed,
+    Query(q): Query<EvaluationQuery>,
+) -> Result<Json<EvaluationView>, ApiError> {
+    let period = domain::evaluation::Period::parse(&q.period)?;
+    let as_of = q
+        .as_of
+        .as_deref()
+        .map(|text| {
+            chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                .map(|d| {
+                    lich::time::vn_instant(d.and_hms_opt(23, 59, 59).expect("valid time")).to_utc()
+                })
+                .map_err(|_| {
+                    ApiError::unprocessable(
+                        "invalid_date",
+                        format!("\"as_of\": ngày \"{text}\" không hợp lệ (YYYY-MM-DD)."),
+                    )
+                })
+        })
+        .transpose()?;
+    let r = app.evaluation(&actor, period, as_of).await?;
+    let s = &r.scheme;
+    Ok(Json(EvaluationView {
+        period: r.period.to_string(),
+        label: r.period.label(),
+        from: r.from.to_string(),
+        to: r.to.to_string(),
+        as_of: super::views::vn(r.as_of),
+        dossiers: r.dossiers,
+        scheme: SchemeView {
+            name: s.name.clone(),
+            legal_basis: s.legal_basis.clone(),
+            indices: s
+                .indices
+                .iter()
+                .map(|d| IndexView {
+                    number: d.number,
+                    name: d.name.clone(),
+                    points: d.points,
+                    per_unit: d.method.per_unit(),
+                })
+                .collect(),
+            official_indices: s.official.indices.clone(),
+            official_bands: bands(&s.official),
+            unit_indices: s.unit.indices.clone(),
+            unit_bands: bands(&s.unit),
+        },
+        units: r
+            .units
+            .iter()
+            .map(|u| UnitScoreView {
+                agency: u.score.unit.to_string(),
+                name: u.name.clone(),
+                depth: u.depth,
+                dossiers: u.score.dossiers,
+                scores: score_views(&u.score.card),
+                total: u.score.card.total.as_f64(),
+                max: u.score.card.max.as_f64(),
+                classification: u.score.card.classification.clone(),
+            })
+            .collect(),
+        officials: r
+            .officials
+            .iter()
+            .map(|o| OfficialScoreView {
+                officer: o.score.officer.to_string(),
+                name: o.score.name.clone(),
+                unit: o.score.unit.to_string(),
+                unit_name: o.unit_name.clone(),
+                dossiers: o.score.dossiers,
+                scores: score_views(&o.score.card),
+                total: o.score.card.total.as_f64(),
+                max: o.score.card.max.as_f64(),
+                classification: o.score.card.classification.clone(),
+            })
+            .collect(),
     }))
 }

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod chart;
 pub mod citizen;
 pub mod counter;
+pub mod evaluation;
 pub mod leader;
 pub mod officer;
 pub mod portal;
@@ -48,6 +49,7 @@ pub fn routes() -> Router<App> {
         .route("/lanh-dao/bieu-do", get(qd766::dashboard))
         .route("/lanh-dao/chi-so-766", get(qd766::index))
         .route("/lanh-dao/chi-so-766/{agency}", get(qd766::unit))
+        .route("/lanh-dao/danh-gia", get(evaluation::page))
         .route(
             "/quan-tri",
             get(|| async { Redirect::to("/quan-tri/nguoi-dung") }),
@@ -167,6 +169,7 @@ impl Chrome {
                     .any(|r| has_role(o, r))
                 {
                     nav.push(("/lanh-dao", "Tổng quan"));
+                    nav.push(("/lanh-dao/danh-gia", "Đánh giá"));
                 }
                 if has_role(o, Role::Admin) {
                     nav.push(("/quan-tri", "Quản trị"));

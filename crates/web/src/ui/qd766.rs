@@ -199,18 +199,18 @@ pub fn ranking_table(x: &Index766) -> Table {
             Cell::Text(u.rank.map(|r| r.to_string()).unwrap_or_else(|| "—".into())),
             Cell::Text(change(u)),
             Cell::Text(u.name.clone()),
-            Cell::Points(Some(u.points)),
-            Cell::Points(Some(u.max)),
+            Cell::Score(Some(u.points)),
+            Cell::Score(Some(u.max)),
         ];
         r.extend(
             domain::qd766::GROUPS
                 .iter()
-                .map(|(n, _, _)| Cell::Points(group_points(u, *n))),
+                .map(|(n, _, _)| Cell::Score(group_points(u, *n))),
         );
         r.extend([
             Cell::Int(u.inputs.on_time),
             Cell::Int(u.inputs.handled),
-            Cell::Points(u.previous_points),
+            Cell::Score(u.previous_points),
             Cell::Text(
                 u.previous_rank
                     .map(|r| r.to_string())
@@ -269,8 +269,8 @@ pub fn indicators_table(u: &UnitIndex, x: &Index766) -> Table {
                         (Some(n), Some(d)) if d > 0 => Some(n as f64 / d as f64),
                         _ => None,
                     }),
-                    Cell::Points(i.points),
-                    Cell::Points(Some(i.max)),
+                    Cell::Score(i.points),
+                    Cell::Score(Some(i.max)),
                     Cell::Text(i.note.into()),
                 ]
             })

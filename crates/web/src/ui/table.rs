@@ -12,8 +12,10 @@ pub enum Cell {
     Int(i64),
     /// A share in [0, 1]; `None` when there is nothing to divide.
     Percent(Option<f64>),
-    /// Points (two decimals); `None` when not computed.
-    Points(Option<f64>),
+    /// A score with one decimal (TT 01/2018); `None`: no data.
+    Points(Option<domain::evaluation::Points>),
+    /// Points with two decimals (QĐ 766); `None` when not computed.
+    Score(Option<f64>),
 }
 
 impl Cell {
@@ -25,7 +27,9 @@ impl Cell {
             Cell::Percent(None) => "—".into(),
             Cell::Percent(Some(r)) => format!("{:.1}%", r * 100.0).replace('.', ","),
             Cell::Points(None) => "—".into(),
-            Cell::Points(Some(p)) => format!("{p:.2}").replace('.', ","),
+            Cell::Points(Some(p)) => p.to_string().replace('.', ","),
+            Cell::Score(None) => "—".into(),
+            Cell::Score(Some(p)) => format!("{p:.2}").replace('.', ","),
         }
     }
 
@@ -60,7 +64,8 @@ impl Table {
         let sheet = book.add_worksheet();
         let bold = Format::new().set_bold();
         let percent = Format::new().set_num_format("0.0%");
-        let points = Format::new().set_num_format("0.00");
+        let points = Format::new().set_num_format("0.0");
+        let score = Format::new().set_num_format("0.00");
         sheet.write_string_with_format(0, 0, &self.title, &bold)?;
         for (c, h) in self.headers.iter().enumerate() {
             sheet.write_string_with_format(2, c as u16, h, &bold)?;
@@ -80,11 +85,14 @@ impl Table {
                     Cell::Percent(Some(p)) => {
                         sheet.write_number_with_format(row, col, *p, &percent)?;
                     }
-                    Cell::Percent(None) | Cell::Points(None) => {
+                    Cell::Points(Some(p)) => {
+                        sheet.write_number_with_format(row, col, p.as_f64(), &points)?;
+                    }
+                    Cell::Percent(None) | Cell::Points(None) | Cell::Score(None) => {
                         sheet.write_string(row, col, "—")?;
                     }
-                    Cell::Points(Some(p)) => {
-                        sheet.write_number_with_format(row, col, *p, &points)?;
+                    Cell::Score(Some(p)) => {
+                        sheet.write_number_with_format(row, col, *p, &score)?;
                     }
                 }
             }
@@ -150,6 +158,15 @@ mod tests {
             text,
             "Đơn vị,Tiếp nhận,Tỷ lệ\nUBND xã Bảo Thắng,3985,\"87,5%\"\n"
         );
+    }
+
+    #[test]
+    fn scores_show_one_decimal_with_a_comma_and_a_dash_without_data() {
+        use domain::evaluation::Points;
+        assert_eq!(Cell::Points(Some(Points::from_tenths(149))).text(), "14,9");
+        assert_eq!(Cell::Points(Some(Points::whole(6))).text(), "6,0");
+        assert_eq!(Cell::Points(None).text(), "—");
+        assert!(Cell::Points(None).numeric());
     }
 
     #[test]
