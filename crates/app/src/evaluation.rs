@@ -13,7 +13,7 @@ use domain::evaluation::{
     Evaluation, Evidence, OfficialScore, Period, Scheme, UnitCatalogue, UnitScore,
 };
 use domain::officer::Actor;
-use lich::time::{to_vn, vn_instant};
+use lich::time::to_vn;
 
 use crate::overview::require_oversight;
 use crate::{App, AppError};
@@ -52,10 +52,6 @@ pub struct EvaluationReport {
     pub officials: Vec<OfficialLine>,
 }
 
-fn start_of(day: NaiveDate) -> DateTime<Utc> {
-    vn_instant(day.and_hms_opt(0, 0, 0).expect("midnight")).to_utc()
-}
-
 impl App {
     /// The TT 01/2018 evaluation of `period` over the agencies the actor oversees, as the
     /// figures stood at `as_of` (default: now). A past `as_of` replays each dossier's events up
@@ -67,10 +63,16 @@ impl App {
         as_of: Option<DateTime<Utc>>,
     ) -> Result<EvaluationReport, AppError> {
         require_oversight(actor)?;
+        if matches!(period, Period::Month { .. } | Period::Days { .. }) {
+            return Err(AppError::invalid(
+                "invalid_period",
+                "Đánh giá theo Thông tư 01/2018 tính theo quý hoặc năm: ghi như 2026-Q3 hoặc 2026.",
+            ));
+        }
         let now = self.now();
         let as_of = as_of.map_or(now, |a| a.min(now));
         let (from, to) = (period.first_day(), period.last_day());
-        let start = start_of(from);
+        let start = lich::time::vn_day_start(from);
         if start > as_of {
             return Err(AppError::invalid(
                 "period_not_started",
@@ -78,7 +80,8 @@ impl App {
             ));
         }
         // Ended in the period and by `as_of` (inclusive).
-        let until = start_of(to + Duration::days(1)).min(as_of + Duration::milliseconds(1));
+        let until =
+            lich::time::vn_day_start(to + Duration::days(1)).min(as_of + Duration::milliseconds(1));
         let visible = self.visible_agencies(actor);
         let scheme = self.settings.evaluation.clone();
         let tree = self.agencies();

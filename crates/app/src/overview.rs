@@ -1,9 +1,9 @@
 //! Tổng quan cho lãnh đạo — today's figures, the on-time rate of a period, the ranking of the
 //! agencies the leader oversees, and the dossiers late or about to be late with who holds them.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use domain::officer::{Actor, Role};
-use lich::time::{to_vn, vn_instant};
+use lich::time::to_vn;
 use store::{DossierFilter, DossierRow, UnitSummary};
 
 use crate::{App, AppError, ErrorKind};
@@ -51,10 +51,6 @@ fn add(total: &mut UnitSummary, s: &UnitSummary) {
     total.overdue += s.overdue;
 }
 
-fn start_of(day: NaiveDate) -> DateTime<Utc> {
-    vn_instant(day.and_hms_opt(0, 0, 0).expect("midnight")).to_utc()
-}
-
 /// Figures across units are for leaders, unit heads, inspectors and administrators.
 pub(crate) fn require_oversight(actor: &Actor) -> Result<(), AppError> {
     let allowed = matches!(actor, Actor::Officer(o) if o.grants.iter().any(|g| matches!(g.role, Role::Leader | Role::UnitHead | Role::Auditor | Role::Admin)));
@@ -88,12 +84,12 @@ impl App {
         let visible = self.visible_agencies(actor);
         let now = self.now();
         let today = to_vn(&now).date_naive();
-        let end = start_of(to + chrono::Duration::days(1));
+        let end = lich::time::vn_day_start(to + chrono::Duration::days(1));
         let figures = self
             .db
             .unit_summary(
                 &visible,
-                start_of(from).timestamp_millis(),
+                lich::time::vn_day_start(from).timestamp_millis(),
                 end.timestamp_millis(),
                 now.timestamp_millis(),
             )
@@ -102,8 +98,8 @@ impl App {
             .db
             .unit_summary(
                 &visible,
-                start_of(today).timestamp_millis(),
-                start_of(today + chrono::Duration::days(1)).timestamp_millis(),
+                lich::time::vn_day_start(today).timestamp_millis(),
+                lich::time::vn_day_start(today + chrono::Duration::days(1)).timestamp_millis(),
                 now.timestamp_millis(),
             )
             .await?;
@@ -141,7 +137,7 @@ impl App {
         let horizon = self
             .national_calendar()
             .next_working_day(today)
-            .map(|d| start_of(d + chrono::Duration::days(1)))
+            .map(|d| lich::time::vn_day_start(d + chrono::Duration::days(1)))
             .unwrap_or(now);
         let rows = self
             .list_dossiers(

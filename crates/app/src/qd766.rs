@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use domain::agency::{AgencyId, AgencyKind, AgencyTree};
 use domain::dossier::Measure as M;
 use domain::officer::Actor;
@@ -14,142 +14,7 @@ use domain::qd766::{Indicator, Inputs};
 
 use crate::{App, AppError};
 
-/// Kỳ báo cáo — a month (`2026-07`), a quarter (`2026-Q3`), a year (`2026`) or a span of days.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Period {
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    kind: PeriodKind,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PeriodKind {
-    Month,
-    Quarter,
-    Year,
-    Days,
-}
-
-impl Period {
-    /// Reads `YYYY-MM`, `YYYY-Qn` or `YYYY`.
-    pub fn parse(s: &str) -> Result<Self, AppError> {
-        let bad = || {
-            AppError::invalid(
-                "invalid_period",
-                format!(
-                    "Kỳ báo cáo \"{s}\" không hợp lệ: ghi theo dạng 2026-07 (tháng), 2026-Q3 (quý) hoặc 2026 (năm)."
-                ),
-            )
-        };
-        let s = s.trim();
-        let year = |y: &str| -> Result<i32, AppError> {
-            y.parse::<i32>()
-                .ok()
-                .filter(|y| (2000..=2199).contains(y))
-                .ok_or_else(bad)
-        };
-        let ymd = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).ok_or_else(bad);
-        if let Some((y, q)) = s.split_once(['Q', 'q']) {
-            let y = year(y.trim_end_matches('-'))?;
-            let q: u32 = q
-                .parse()
-                .ok()
-                .filter(|q| (1..=4).contains(q))
-                .ok_or_else(bad)?;
-            let from = ymd(y, q * 3 - 2, 1)?;
-            return Ok(Self::new(from, end_of_month(y, q * 3), PeriodKind::Quarter));
-        }
-        if let Some((y, m)) = s.split_once('-') {
-            let y = year(y)?;
-            let m: u32 = m
-                .parse()
-                .ok()
-                .filter(|m| (1..=12).contains(m))
-                .ok_or_else(bad)?;
-            return Ok(Self::new(
-                ymd(y, m, 1)?,
-                end_of_month(y, m),
-                PeriodKind::Month,
-            ));
-        }
-        let y = year(s)?;
-        Ok(Self::new(ymd(y, 1, 1)?, ymd(y, 12, 31)?, PeriodKind::Year))
-    }
-
-    /// Any span of whole days.
-    pub fn days(from: NaiveDate, to: NaiveDate) -> Result<Self, AppError> {
-        if to < from {
-            return Err(AppError::invalid(
-                "invalid_period",
-                "Ngày cuối kỳ phải sau ngày đầu kỳ.",
-            ));
-        }
-        Ok(Self::new(from, to, PeriodKind::Days))
-    }
-
-    fn new(from: NaiveDate, to: NaiveDate, kind: PeriodKind) -> Self {
-        Self { from, to, kind }
-    }
-
-    /// The period before, of the same kind.
-    pub fn previous(&self) -> Self {
-        let months = |n: u32| {
-            let from = self.from - chrono::Months::new(n);
-            let last = self.from - chrono::Duration::days(1);
-            Self::new(from, last, self.kind)
-        };
-        match self.kind {
-            PeriodKind::Month => months(1),
-            PeriodKind::Quarter => months(3),
-            PeriodKind::Year => months(12),
-            PeriodKind::Days => {
-                let len = self.to - self.from + chrono::Duration::days(1);
-                Self::new(
-                    self.from - len,
-                    self.from - chrono::Duration::days(1),
-                    self.kind,
-                )
-            }
-        }
-    }
-
-    /// How the period is written back (`2026-Q3`, `07/2026`, `2026`, `01/07/2026 – 15/07/2026`).
-    pub fn label(&self) -> String {
-        match self.kind {
-            PeriodKind::Month => format!("Tháng {:02}/{}", self.from.month(), self.from.year()),
-            PeriodKind::Quarter => {
-                format!(
-                    "Quý {}/{}",
-                    (self.from.month() - 1) / 3 + 1,
-                    self.from.year()
-                )
-            }
-            PeriodKind::Year => format!("Năm {}", self.from.year()),
-            PeriodKind::Days => format!(
-                "{} – {}",
-                self.from.format("%d/%m/%Y"),
-                self.to.format("%d/%m/%Y")
-            ),
-        }
-    }
-
-    /// The form value (`2026-Q3`, `2026-07`, `2026`; empty for a span).
-    pub fn key(&self) -> String {
-        match self.kind {
-            PeriodKind::Month => self.from.format("%Y-%m").to_string(),
-            PeriodKind::Quarter => {
-                format!("{}-Q{}", self.from.year(), (self.from.month() - 1) / 3 + 1)
-            }
-            PeriodKind::Year => self.from.year().to_string(),
-            PeriodKind::Days => String::new(),
-        }
-    }
-}
-
-fn end_of_month(y: i32, m: u32) -> NaiveDate {
-    let first = NaiveDate::from_ymd_opt(y, m, 1).expect("valid month");
-    first + chrono::Months::new(1) - chrono::Duration::days(1)
-}
+pub use domain::period::Period;
 
 /// What a report covers besides its period: a scope in the agency tree and, optionally, some
 /// procedures only (one procedure, a sector, a level).
@@ -276,13 +141,14 @@ fn complete(p: &ProcedureVersion) -> bool {
 /// Per-agency sums of the counters a period's index needs.
 #[derive(Default)]
 struct Sums {
-    /// Received up to the end; ended (766) before the start; ended (766) up to the end.
+    /// Received, and ended the 766 way, up to the end of the period.
     received_to_end: i64,
-    ended_before: i64,
     ended_to_end: i64,
     /// Open past the 766 date at the end of the period.
     open_past: i64,
+    /// Ended on time, and late, within the period.
     on_time_in: i64,
+    late_in: i64,
     received_in: i64,
     online_in: i64,
     fee_bearing: i64,
@@ -303,8 +169,11 @@ impl App {
     ) -> Result<Index766, AppError> {
         crate::overview::require_oversight(actor)?;
         let today = lich::time::to_vn(&self.now()).date_naive();
-        let as_of = as_of.unwrap_or(period.to).min(period.to).min(today);
-        if as_of < period.from {
+        let as_of = as_of
+            .unwrap_or(period.last_day())
+            .min(period.last_day())
+            .min(today);
+        if as_of < period.first_day() {
             return Err(AppError::invalid(
                 "invalid_as_of",
                 "Ngày chốt số liệu phải nằm trong kỳ báo cáo và không sau hôm nay.",
@@ -364,18 +233,16 @@ impl App {
             .gather(
                 &all_members,
                 procedure_codes.as_deref(),
-                period.from,
+                period.first_day(),
                 as_of,
-                today,
             )
             .await?;
         let before = self
             .gather(
                 &all_members,
                 procedure_codes.as_deref(),
-                previous.from,
-                previous.to,
-                today,
+                previous.first_day(),
+                previous.last_day(),
             )
             .await?;
 
@@ -418,7 +285,9 @@ impl App {
                     }
                 }
             }
-            let handled = s.received_to_end - s.ended_before;
+            // Received by the end, less what had ended before the period began.
+            let ended_before = s.ended_to_end - s.on_time_in - s.late_in;
+            let handled = s.received_to_end - ended_before;
             let open = s.received_to_end - s.ended_to_end;
             let inputs = Inputs {
                 handled,
@@ -511,16 +380,11 @@ impl App {
         procedures: Option<&[String]>,
         from: NaiveDate,
         to: NaiveDate,
-        today: NaiveDate,
     ) -> Result<Gathered, AppError> {
         let sums = |from: Option<NaiveDate>, to: NaiveDate, measures: &'static [M]| {
             self.counter_sums(procedures, agencies, from, to, measures)
         };
-        let day_before = from - chrono::Duration::days(1);
         let mut g = Gathered::default();
-        for c in sums(None, day_before, &[M::OnTime766, M::Late766]).await? {
-            g.sums.entry(c.agency).or_default().ended_before += c.n;
-        }
         for c in sums(None, to, &[M::Received, M::OnTime766, M::Late766]).await? {
             let s = g.sums.entry(c.agency).or_default();
             match c.measure {
@@ -528,24 +392,15 @@ impl App {
                 _ => s.ended_to_end += c.n,
             }
         }
-        // Open past the date at the end of the period; for a period not over, what is open now
-        // and was due by yesterday (what falls due today is still within its limit).
-        if to < today {
-            for c in sums(None, to, &[M::Due766Day, M::Due766AndEnded]).await? {
-                let s = g.sums.entry(c.agency).or_default();
-                match c.measure {
-                    M::Due766Day => s.open_past += c.n,
-                    _ => s.open_past -= c.n,
-                }
-            }
-        } else {
-            let yesterday = today - chrono::Duration::days(1);
-            for c in sums(None, yesterday, &[M::Open766Due]).await? {
-                g.sums.entry(c.agency).or_default().open_past += c.n;
-            }
+        let past = self
+            .open_past(procedures, agencies, to, crate::reports::DueStock::Qd766)
+            .await?;
+        for (agency, n) in past {
+            g.sums.entry(agency).or_default().open_past += n;
         }
         let within = [
             M::OnTime766,
+            M::Late766,
             M::Received,
             M::FeeBearing,
             M::Digitised,
@@ -560,6 +415,7 @@ impl App {
             let s = g.sums.entry(c.agency.clone()).or_default();
             match c.measure {
                 M::OnTime766 => s.on_time_in += c.n,
+                M::Late766 => s.late_in += c.n,
                 M::Received => {
                     s.received_in += c.n;
                     if c.channel == 2 {
@@ -607,16 +463,17 @@ impl App {
             .map(|a| a.id.to_string())
             .collect();
         let today = lich::time::to_vn(&self.now()).date_naive();
-        let as_of = as_of.unwrap_or(period.to).min(period.to).min(today);
-        let start = |d: NaiveDate| {
-            lich::time::vn_instant(d.and_hms_opt(0, 0, 0).expect("midnight")).to_utc()
-        };
+        let as_of = as_of
+            .unwrap_or(period.last_day())
+            .min(period.last_day())
+            .min(today);
+        let start = lich::time::vn_day_start;
         let end = start(as_of + chrono::Duration::days(1)).min(self.now());
         let ids = self
             .db
             .dossiers_handled_between(
                 &members,
-                start(period.from).timestamp_millis(),
+                start(period.first_day()).timestamp_millis(),
                 end.timestamp_millis(),
             )
             .await?;
@@ -633,7 +490,7 @@ impl App {
             let t = d.timing(&cal, &self.settings.rules, end)?;
             let ended = d.ended_766().filter(|e| *e < end);
             let reason = match (ended, t.qd766, t.qd766_due) {
-                (Some(e), Some(lich::Timeliness::Late), _) if e >= start(period.from) => {
+                (Some(e), Some(lich::Timeliness::Late), _) if e >= start(period.first_day()) => {
                     if d.appraisal_supplements() > 1 {
                         "Yêu cầu bổ sung hơn một lần".to_string()
                     } else {
@@ -652,11 +509,7 @@ impl App {
                 }
                 _ => continue,
             };
-            let held = t
-                .steps
-                .iter()
-                .filter(|s| s.charged_overdue_seconds > 0)
-                .max_by_key(|s| s.charged_overdue_seconds);
+            let (step, unit, handler) = self.charged_to(&t);
             out.push(CostLine {
                 id: d.id,
                 code: d.code.to_string(),
@@ -665,12 +518,9 @@ impl App {
                 due: t.qd766_due,
                 ended,
                 reason,
-                step: held.map(|s| s.name.clone()).unwrap_or_default(),
-                unit: held.map(|s| name(&s.unit)).unwrap_or_default(),
-                handler: held
-                    .and_then(|s| s.handler.as_ref())
-                    .map(|h| h.name.clone())
-                    .unwrap_or_default(),
+                step,
+                unit,
+                handler,
             });
             if out.len() >= limit {
                 break;
@@ -690,10 +540,10 @@ struct Gathered {
 impl Sums {
     fn add(&mut self, o: &Sums) {
         self.received_to_end += o.received_to_end;
-        self.ended_before += o.ended_before;
         self.ended_to_end += o.ended_to_end;
         self.open_past += o.open_past;
         self.on_time_in += o.on_time_in;
+        self.late_in += o.late_in;
         self.received_in += o.received_in;
         self.online_in += o.online_in;
         self.fee_bearing += o.fee_bearing;
@@ -716,32 +566,5 @@ fn rank(lines: &mut [UnitIndex]) {
         };
         lines[i].rank = Some(r);
         last = Some((lines[i].points, r));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn periods_parse_and_step_back() {
-        let q = Period::parse("2026-Q1").unwrap();
-        assert_eq!(
-            (q.from.to_string(), q.to.to_string()),
-            ("2026-01-01".into(), "2026-03-31".into())
-        );
-        let p = q.previous();
-        assert_eq!(
-            (p.from.to_string(), p.to.to_string()),
-            ("2025-10-01".into(), "2025-12-31".into())
-        );
-        let m = Period::parse("2024-02").unwrap();
-        assert_eq!(m.to.to_string(), "2024-02-29");
-        assert_eq!(m.previous().to.to_string(), "2024-01-31");
-        assert_eq!(Period::parse("2026").unwrap().previous().key(), "2025");
-        assert_eq!(q.label(), "Quý 1/2026");
-        for bad in ["2026-13", "2026-Q5", "26", "abc", "2026-Q0", ""] {
-            assert!(Period::parse(bad).is_err(), "{bad}");
-        }
     }
 }

@@ -180,6 +180,38 @@ impl App {
         ))
     }
 
+    /// Per agency, the dossiers still open past their limit at the end of `to`: those due by
+    /// then, less those due and ended by then. For a period not over yet, what is open now and
+    /// was due by yesterday (what falls due today is still within its limit).
+    pub(crate) async fn open_past(
+        &self,
+        procedures: Option<&[String]>,
+        agencies: &[String],
+        to: chrono::NaiveDate,
+        stock: DueStock,
+    ) -> Result<BTreeMap<String, i64>, AppError> {
+        use domain::dossier::Measure as M;
+        let (due_day, due_and_ended, open_due) = match stock {
+            DueStock::Tt01 => (M::DueDay, M::DueAndEnded, M::OpenDue),
+            DueStock::Qd766 => (M::Due766Day, M::Due766AndEnded, M::Open766Due),
+        };
+        let today = lich::time::to_vn(&self.now()).date_naive();
+        let rows = if to < today {
+            self.counter_sums(procedures, agencies, None, to, &[due_day, due_and_ended])
+                .await?
+        } else {
+            let yesterday = today - chrono::Duration::days(1);
+            self.counter_sums(procedures, agencies, None, yesterday, &[open_due])
+                .await?
+        };
+        let mut out: BTreeMap<String, i64> = BTreeMap::new();
+        for r in rows {
+            let sign = if r.measure == due_and_ended { -1 } else { 1 };
+            *out.entry(r.agency).or_default() += sign * r.n;
+        }
+        Ok(out)
+    }
+
     /// Counter sums per (agency, measure, channel), over some procedures only when given.
     pub(crate) async fn counter_sums(
         &self,
@@ -248,38 +280,15 @@ impl App {
         let within = self
             .counter_sums(procedures, &agencies, Some(from), to, &[])
             .await?;
-        // In progress at the end of the period is past its limit when due by then; for a period
-        // not over yet, what is open now and was due by yesterday (what is due today is still
-        // within its limit).
-        let today = lich::time::to_vn(&self.now()).date_naive();
-        let due = if to < today {
-            self.counter_sums(
-                procedures,
-                &agencies,
-                None,
-                to,
-                &[M::DueDay, M::DueAndEnded],
-            )
-            .await?
-        } else {
-            let yesterday = today - chrono::Duration::days(1);
-            self.counter_sums(procedures, &agencies, None, yesterday, &[M::OpenDue])
-                .await?
-        };
+        let due_by_end = self
+            .open_past(procedures, &agencies, to, DueStock::Tt01)
+            .await?;
         let mut lines: BTreeMap<String, PeriodLine> = BTreeMap::new();
-        let mut due_by_end: BTreeMap<String, i64> = BTreeMap::new();
         for s in &earlier {
             let l = lines.entry(s.agency.clone()).or_default();
             match s.measure {
                 M::Received => l.carried += s.n,
                 m if m.ends() => l.carried -= s.n,
-                _ => {}
-            }
-        }
-        for s in &due {
-            match s.measure {
-                M::DueDay | M::OpenDue => *due_by_end.entry(s.agency.clone()).or_default() += s.n,
-                M::DueAndEnded => *due_by_end.entry(s.agency.clone()).or_default() -= s.n,
                 _ => {}
             }
         }
@@ -339,6 +348,15 @@ impl App {
     }
 }
 
+/// Whose limits an "open past the limit" count is taken against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DueStock {
+    /// The legal due (TT 01/2018).
+    Tt01,
+    /// The QĐ 766 date (promised date plus supplement time).
+    Qd766,
+}
+
 /// A late dossier with who held it while it was late.
 #[derive(Debug, Clone)]
 pub struct LateLine {
@@ -371,9 +389,7 @@ impl App {
         to: chrono::NaiveDate,
     ) -> Result<Vec<LateLine>, AppError> {
         crate::overview::require_oversight(actor)?;
-        let start = |d: chrono::NaiveDate| {
-            lich::time::vn_instant(d.and_hms_opt(0, 0, 0).expect("midnight")).to_utc()
-        };
+        let start = lich::time::vn_day_start;
         let now = self.now();
         let end = start(to + chrono::Duration::days(1));
         let cut = end.min(now);
@@ -402,11 +418,7 @@ impl App {
             }
             let cal = self.calendar_of(&d.receiving);
             let t = d.timing(&cal, &self.settings.rules, cut)?;
-            let held = t
-                .steps
-                .iter()
-                .filter(|s| s.charged_overdue_seconds > 0)
-                .max_by_key(|s| s.charged_overdue_seconds);
+            let (step, unit, handler) = self.charged_to(&t);
             let day = f64::from(cal.office_hours().day_length().max(1));
             out.push(LateLine {
                 id: d.id,
@@ -417,12 +429,9 @@ impl App {
                 due: t.due,
                 finished: t.finished_at,
                 days_late: t.overdue_seconds as f64 / day,
-                step: held.map(|s| s.name.clone()).unwrap_or_default(),
-                unit: held.map(|s| name(&s.unit)).unwrap_or_default(),
-                handler: held
-                    .and_then(|s| s.handler.as_ref())
-                    .map(|h| h.name.clone())
-                    .unwrap_or_default(),
+                step,
+                unit,
+                handler,
                 reason: d
                     .apology
                     .as_ref()
@@ -431,6 +440,25 @@ impl App {
             });
         }
         Ok(out)
+    }
+}
+
+impl App {
+    /// The step, unit and handler a dossier's lateness is charged to (empty when never late).
+    pub(crate) fn charged_to(&self, t: &domain::dossier::Timing) -> (String, String, String) {
+        let Some(s) = t.most_charged_step() else {
+            return Default::default();
+        };
+        let unit = self
+            .agencies()
+            .get(&s.unit)
+            .map_or_else(|| s.unit.to_string(), |a| a.name.clone());
+        let handler = s
+            .handler
+            .as_ref()
+            .map(|h| h.name.clone())
+            .unwrap_or_default();
+        (s.name.clone(), unit, handler)
     }
 }
 
@@ -474,28 +502,13 @@ impl App {
             d += chrono::Duration::days(1);
         }
         let periods: Vec<String> = if daily {
-            let mut v = Vec::new();
-            let mut d = from;
-            while d <= to {
-                v.push(d.to_string());
-                d += chrono::Duration::days(1);
-            }
-            v
+            from.iter_days()
+                .take_while(|d| *d <= to)
+                .map(|d| d.to_string())
+                .collect()
         } else {
             // Whole months as one row each; the partial months at the ends day by day.
-            let mut v: Vec<String> = Vec::new();
-            let mut d = from;
-            while d <= to {
-                let next = (d + chrono::Months::new(1)).with_day(1).expect("day 1");
-                if d.day() == 1 && next - chrono::Duration::days(1) <= to {
-                    v.push(d.format("%Y-%m").to_string());
-                    d = next;
-                } else {
-                    v.push(d.to_string());
-                    d += chrono::Duration::days(1);
-                }
-            }
-            v
+            store::month_and_day_keys(from, to)
         };
         let rows = self
             .db

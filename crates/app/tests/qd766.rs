@@ -11,169 +11,9 @@ use std::collections::BTreeMap;
 use app::qd766::{Period, Scope};
 use chrono::NaiveDate;
 use common::*;
-use domain::agency::{Agency, AgencyTree};
-use domain::dossier::{Command, Dossier, Fact, Outcome};
-use domain::officer::{Actor, Role};
-use domain::testkit::{self, Sim, component, new_dossier, officer_of, procedure};
-
-/// The test tree: the testkit's province and Bảo Thắng, and copies of Bảo Thắng's units under
-/// other communes of the demo province.
-fn tree(communes: &[&str]) -> AgencyTree {
-    let base = testkit::agencies();
-    let mut all: Vec<Agency> = base.all().cloned().collect();
-    for c in communes {
-        for a in base.all() {
-            if a.id.as_str().starts_with("lao-cai.bao-thang") {
-                let mut copy = a.clone();
-                let rename = |s: &str| s.replace("lao-cai.bao-thang", &format!("lao-cai.{c}"));
-                copy.id = domain::agency::AgencyId::parse(&rename(a.id.as_str())).unwrap();
-                copy.parent = a
-                    .parent
-                    .as_ref()
-                    .map(|p| domain::agency::AgencyId::parse(&rename(p.as_str())).unwrap());
-                all.push(copy);
-            }
-        }
-    }
-    AgencyTree::new(all)
-}
-
-struct People {
-    counter: Actor,
-    head: Actor,
-    specialist: Actor,
-    leader: Actor,
-    clerk: Actor,
-}
-
-fn people(commune: &str) -> People {
-    let at = |unit: &str| format!("lao-cai.{commune}{unit}");
-    People {
-        counter: testkit::officer("Lò Thị Mai", Role::CounterOfficer, &at(".mot-cua")),
-        head: testkit::officer("Trần Thị Lan", Role::UnitHead, &at(".vhxh")),
-        specialist: testkit::officer("Nguyễn Văn Hùng", Role::Specialist, &at(".vhxh")),
-        leader: testkit::officer("Hoàng Văn Sơn", Role::Leader, &at("")),
-        clerk: testkit::officer("Phạm Thị Hoa", Role::Clerk, &at(".vp")),
-    }
-}
-
-/// How a constructed dossier ends.
-#[derive(Clone, Copy)]
-enum End {
-    /// Result issued this many working days after the reception day.
-    After(u32),
-    /// Still in appraisal.
-    Open,
-    /// One supplement request at appraisal, answered `answered` working days later, result
-    /// issued `then` working days after the answer.
-    OneSupplement { answered: u32, then: u32 },
-    /// Two supplement requests.
-    TwoSupplements,
-    /// Waiting for the supplement asked for.
-    WaitingSupplement,
-}
-
-fn stamp(d: NaiveDate, hm: &str) -> String {
-    format!("{} {hm}", d.format("%Y-%m-%d"))
-}
-
-fn supplement(reason: &str) -> Command {
-    Command::RequestSupplement {
-        items: vec![domain::dossier::SupplementItem {
-            component: Some("giay-to".into()),
-            text: "Bản sao không rõ số, ngày cấp".into(),
-        }],
-        reason: reason.into(),
-        legal_basis: "Nghị định 61/2018/NĐ-CP, Điều 19 khoản 4".into(),
-    }
-}
-
-fn resubmit() -> Command {
-    Command::SubmitSupplement {
-        components: vec![component("giay-to")],
-        note: String::new(),
-    }
-}
-
-fn build(tree: &AgencyTree, commune: &str, received: NaiveDate, end: End) -> Dossier {
-    let p = people(commune);
-    let mut sim = Sim::new();
-    sim.tree = tree.clone();
-    let cal = sim.cal.clone();
-    let wd = |n: u32| cal.add_working_days(received, n).unwrap();
-    let mut new = new_dossier(procedure(), &["to-khai", "giay-to"]);
-    let place =
-        |s: &str| domain::agency::AgencyId::parse(&format!("lao-cai.{commune}{s}")).unwrap();
-    new.receiving = place(".mot-cua");
-    new.competent = place("");
-    sim.ok(
-        &stamp(received, "09:00"),
-        &p.counter,
-        Command::ReceiveAtCounter { new },
-    )
-    .ok(
-        &stamp(received, "09:30"),
-        &p.counter,
-        Command::Transfer {
-            to_unit: domain::agency::AgencyId::parse(&format!("lao-cai.{commune}.vhxh")).unwrap(),
-        },
-    )
-    .ok(
-        &stamp(received, "10:00"),
-        &p.head,
-        Command::Assign {
-            officer: officer_of(&p.specialist),
-            reason: None,
-        },
-    );
-    let finish = |sim: &mut Sim, day: NaiveDate| {
-        sim.ok(
-            &stamp(day, "08:30"),
-            &p.specialist,
-            Command::Forward {
-                note: "Đủ điều kiện".into(),
-                to_unit: None,
-            },
-        )
-        .ok(
-            &stamp(day, "09:00"),
-            &p.leader,
-            Command::Decide {
-                outcome: Outcome::Approved,
-                reason: String::new(),
-                legal_basis: String::new(),
-            },
-        )
-        .ok(
-            &stamp(day, "10:00"),
-            &p.clerk,
-            Command::IssueResult {
-                number: "1/2026/TLKS".into(),
-            },
-        );
-    };
-    match end {
-        End::After(n) => finish(&mut sim, wd(n)),
-        End::Open => {}
-        End::OneSupplement { answered, then } => {
-            sim.ok(&stamp(wd(1), "10:00"), &p.specialist, supplement("Lần 1"));
-            let back = cal.add_working_days(wd(1), answered).unwrap();
-            sim.ok(&stamp(back, "09:00"), &testkit::citizen(), resubmit());
-            finish(&mut sim, cal.add_working_days(back, then).unwrap());
-        }
-        End::TwoSupplements => {
-            sim.ok(&stamp(wd(1), "10:00"), &p.specialist, supplement("Lần 1"))
-                .ok(&stamp(wd(1), "15:00"), &testkit::citizen(), resubmit())
-                .ok(&stamp(wd(2), "10:00"), &p.specialist, supplement("Lần 2"))
-                .ok(&stamp(wd(2), "15:00"), &testkit::citizen(), resubmit());
-            finish(&mut sim, wd(3));
-        }
-        End::WaitingSupplement => {
-            sim.ok(&stamp(wd(1), "10:00"), &p.specialist, supplement("Lần 1"));
-        }
-    }
-    sim.dossier.unwrap()
-}
+use domain::agency::AgencyTree;
+use domain::dossier::{Dossier, Fact};
+use domain::testkit::{self, Ending, agencies_with, drive};
 
 fn working_days(cal: &lich::WorkCalendar, from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
     let mut out = Vec::new();
@@ -215,20 +55,20 @@ fn quarter(tree: &AgencyTree) -> Vec<Dossier> {
     let mut out = Vec::new();
     for i in 0..3_951 {
         let end = match i {
-            0..3_900 => End::After(2),
-            3_900..3_940 => End::After(5),
-            _ => End::After(7),
+            0..3_900 => Ending::After(2),
+            3_900..3_940 => Ending::After(5),
+            _ => Ending::After(7),
         };
-        out.push(build(tree, "bao-thang", days[i % days.len()], end));
+        out.push(drive(tree, "bao-thang", days[i % days.len()], end));
     }
     for _ in 0..4 {
-        out.push(build(tree, "bao-thang", date("2026-07-01"), End::Open));
+        out.push(drive(tree, "bao-thang", date("2026-07-01"), Ending::Open));
     }
     for _ in 0..30 {
-        out.push(build(tree, "bao-thang", date("2026-09-30"), End::Open));
+        out.push(drive(tree, "bao-thang", date("2026-09-30"), Ending::Open));
     }
     for i in 0..3_600 {
-        out.push(build(tree, "sa-pa", days[i % days.len()], End::After(1)));
+        out.push(drive(tree, "sa-pa", days[i % days.len()], Ending::After(1)));
     }
     out
 }
@@ -237,7 +77,7 @@ fn quarter(tree: &AgencyTree) -> Vec<Dossier> {
 async fn a_quarter_known_by_construction_gives_every_report_cell_and_the_766_figures() {
     let f = seeded("qd766-quarter", "2026-11-23 10:00").await;
     let app = &f.app;
-    let tree = tree(&["sa-pa"]);
+    let tree = agencies_with(&["sa-pa"]);
     let dossiers = quarter(&tree);
     assert_eq!(dossiers.len(), 3_985 + 3_600);
     load(app, &dossiers).await;
@@ -403,33 +243,33 @@ async fn a_quarter_known_by_construction_gives_every_report_cell_and_the_766_fig
 async fn the_edge_rules_of_2_1_hold_in_the_counters() {
     let f = seeded("qd766-edges", "2026-11-23 10:00").await;
     let app = &f.app;
-    let tree = tree(&["cam-duong"]);
+    let tree = agencies_with(&["cam-duong"]);
     let oct = date("2026-10-05");
     let dossiers = vec![
         // Supplement time is subtracted: answered 4 working days later, finished 3 days after
         // that — past the first appointment, within it once the wait is added back.
-        build(
+        drive(
             &tree,
             "cam-duong",
             oct,
-            End::OneSupplement {
+            Ending::Supplemented {
                 answered: 4,
                 then: 3,
             },
         ),
         // More than one supplement request: late, however quick.
-        build(&tree, "cam-duong", oct, End::TwoSupplements),
+        drive(&tree, "cam-duong", oct, Ending::TwiceSupplemented),
         // Waiting for a supplement at the end of the month: ended at the request, on time.
-        build(
+        drive(
             &tree,
             "cam-duong",
             date("2026-10-28"),
-            End::WaitingSupplement,
+            Ending::WaitingSupplement,
         ),
         // Open at the end of the month within its limit.
-        build(&tree, "cam-duong", date("2026-10-30"), End::Open),
+        drive(&tree, "cam-duong", date("2026-10-30"), Ending::Open),
         // Open past its limit at the end of the month.
-        build(&tree, "cam-duong", oct, End::Open),
+        drive(&tree, "cam-duong", oct, Ending::Open),
     ];
     let cal = testkit::calendar();
     let rules = domain::dossier::LegalRules::default();

@@ -17,6 +17,7 @@ pub mod error;
 pub mod evaluation;
 pub mod ids;
 pub mod officer;
+pub mod period;
 pub mod policy;
 pub mod procedure;
 pub mod qd766;

@@ -465,3 +465,181 @@ impl Sim {
 pub fn rfc(t: Option<DateTime<Utc>>) -> String {
     lich::time::to_vn(&t.unwrap()).to_rfc3339()
 }
+
+/// Yêu cầu bổ sung at appraisal: the copy of the second component is unreadable.
+pub fn supplement(reason: &str) -> Command {
+    Command::RequestSupplement {
+        items: vec![SupplementItem {
+            component: Some("giay-to".into()),
+            text: "Bản sao không rõ số, ngày cấp".into(),
+        }],
+        reason: reason.into(),
+        legal_basis: "Nghị định 61/2018/NĐ-CP, Điều 19 khoản 4".into(),
+    }
+}
+
+/// The applicant sends the component asked for.
+pub fn resubmit() -> Command {
+    Command::SubmitSupplement {
+        components: vec![component("giay-to")],
+        note: "Nộp bản sao rõ nét".into(),
+    }
+}
+
+/// The testkit's province with copies of Bảo Thắng's units under each of `communes` (ids
+/// `lao-cai.{commune}…`), so dossiers can be driven at several communes.
+pub fn agencies_with(communes: &[&str]) -> AgencyTree {
+    let base = agencies();
+    let mut all: Vec<Agency> = base.all().cloned().collect();
+    let rename = |id: &AgencyId, commune: &str| {
+        AgencyId::parse(
+            &id.as_str()
+                .replace("lao-cai.bao-thang", &format!("lao-cai.{commune}")),
+        )
+        .expect("valid id")
+    };
+    for c in communes {
+        for a in base.all() {
+            if a.id.as_str().starts_with("lao-cai.bao-thang") {
+                let mut copy = a.clone();
+                copy.id = rename(&a.id, c);
+                copy.parent = a.parent.as_ref().map(|p| rename(p, c));
+                all.push(copy);
+            }
+        }
+    }
+    AgencyTree::new(all)
+}
+
+/// How a driven dossier ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Result issued, and returned, this many working days after the reception day.
+    After(u32),
+    /// Still in appraisal.
+    Open,
+    /// One supplement request the next working day, answered `answered` working days later,
+    /// result issued `then` working days after the answer.
+    Supplemented { answered: u32, then: u32 },
+    /// Two supplement requests, each answered the same day; result on the third working day.
+    TwiceSupplemented,
+    /// Waiting for the supplement asked for the next working day.
+    WaitingSupplement,
+    /// The applicant withdraws it the next working day.
+    Withdrawn,
+}
+
+/// A dossier of [`procedure`] received at `commune`'s counter on `received` at 09:00,
+/// transferred and assigned, then ended as `ending` says (every command through `decide`).
+/// Panics if a command is refused, as [`Sim::ok`] does.
+pub fn drive(tree: &AgencyTree, commune: &str, received: NaiveDate, ending: Ending) -> Dossier {
+    let at = |unit: &str| format!("lao-cai.{commune}{unit}");
+    let counter = officer("Lò Thị Mai", Role::CounterOfficer, &at(".mot-cua"));
+    let head = officer("Trần Thị Lan", Role::UnitHead, &at(".vhxh"));
+    let specialist = officer("Nguyễn Văn Hùng", Role::Specialist, &at(".vhxh"));
+    let leader = officer("Hoàng Văn Sơn", Role::Leader, &at(""));
+    let clerk = officer("Phạm Thị Hoa", Role::Clerk, &at(".vp"));
+    let mut sim = Sim::new();
+    sim.tree = tree.clone();
+    let cal = sim.cal.clone();
+    let wd = |from: NaiveDate, n: u32| cal.add_working_days(from, n).expect("in the calendar");
+    let stamp = |d: NaiveDate, hm: &str| format!("{} {hm}", d.format("%Y-%m-%d"));
+    let mut new = new_dossier(procedure(), &["to-khai", "giay-to"]);
+    new.receiving = id(&at(".mot-cua"));
+    new.competent = id(&at(""));
+    sim.ok(
+        &stamp(received, "09:00"),
+        &counter,
+        Command::ReceiveAtCounter { new },
+    )
+    .ok(
+        &stamp(received, "09:30"),
+        &counter,
+        Command::Transfer {
+            to_unit: id(&at(".vhxh")),
+        },
+    )
+    .ok(
+        &stamp(received, "10:00"),
+        &head,
+        Command::Assign {
+            officer: officer_of(&specialist),
+            reason: None,
+        },
+    );
+    let finish = |sim: &mut Sim, day: NaiveDate| {
+        sim.ok(
+            &stamp(day, "08:30"),
+            &specialist,
+            Command::Forward {
+                note: "Đủ điều kiện".into(),
+                to_unit: None,
+            },
+        )
+        .ok(
+            &stamp(day, "09:00"),
+            &leader,
+            Command::Decide {
+                outcome: Outcome::Approved,
+                reason: String::new(),
+                legal_basis: String::new(),
+            },
+        )
+        .ok(
+            &stamp(day, "10:00"),
+            &clerk,
+            Command::IssueResult {
+                number: "1/2026/TLKS".into(),
+            },
+        )
+        .ok(
+            &stamp(day, "15:00"),
+            &counter,
+            Command::Return {
+                received_by: "Lù Văn Páo".into(),
+                originals_returned: Vec::new(),
+                postal_bill: None,
+            },
+        );
+    };
+    let next = wd(received, 1);
+    match ending {
+        Ending::After(n) => finish(&mut sim, wd(received, n)),
+        Ending::Open => {}
+        Ending::Supplemented { answered, then } => {
+            sim.ok(&stamp(next, "10:00"), &specialist, supplement("Lần 1"));
+            let back = wd(next, answered);
+            sim.ok(&stamp(back, "09:00"), &citizen(), resubmit());
+            finish(&mut sim, wd(back, then));
+        }
+        Ending::TwiceSupplemented => {
+            let second = wd(received, 2);
+            sim.ok(&stamp(next, "10:00"), &specialist, supplement("Lần 1"))
+                .ok(&stamp(next, "15:00"), &citizen(), resubmit())
+                .ok(&stamp(second, "10:00"), &specialist, supplement("Lần 2"))
+                .ok(&stamp(second, "15:00"), &citizen(), resubmit());
+            finish(&mut sim, wd(received, 3));
+        }
+        Ending::WaitingSupplement => {
+            sim.ok(&stamp(next, "10:00"), &specialist, supplement("Lần 1"));
+        }
+        Ending::Withdrawn => {
+            sim.ok(
+                &stamp(next, "10:00"),
+                &citizen(),
+                Command::RequestWithdrawal {
+                    reason: "Người nộp xin rút hồ sơ".into(),
+                },
+            )
+            .ok(
+                &stamp(next, "14:00"),
+                &leader,
+                Command::Stop {
+                    reason: "Người nộp rút hồ sơ".into(),
+                    legal_basis: "Nghị định 61/2018/NĐ-CP, Điều 18".into(),
+                },
+            );
+        }
+    }
+    sim.dossier.expect("received")
+}

@@ -17,24 +17,6 @@ fn approve() -> Command {
     }
 }
 
-fn supplement(reason: &str) -> Command {
-    Command::RequestSupplement {
-        items: vec![SupplementItem {
-            component: Some("giay-to".into()),
-            text: "Bản sao không rõ số, ngày cấp".into(),
-        }],
-        reason: reason.into(),
-        legal_basis: "Nghị định 61/2018/NĐ-CP, Điều 19 khoản 4".into(),
-    }
-}
-
-fn resubmit() -> Command {
-    Command::SubmitSupplement {
-        components: vec![component("giay-to")],
-        note: "Nộp bản sao rõ nét".into(),
-    }
-}
-
 #[test]
 fn assignment_needs_the_steps_role_in_the_unit_and_reassignment_needs_a_reason() {
     let mut sim = Sim::received();

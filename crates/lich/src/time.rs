@@ -23,6 +23,11 @@ pub fn vn_instant(local: NaiveDateTime) -> DateTime<FixedOffset> {
         .expect("a fixed offset has exactly one mapping")
 }
 
+/// The instant a Vietnamese calendar day begins (00:00 +07:00), in UTC.
+pub fn vn_day_start(day: NaiveDate) -> DateTime<chrono::Utc> {
+    vn_instant(day.and_hms_opt(0, 0, 0).expect("midnight")).to_utc()
+}
+
 /// Parses a date written `YYYY-MM-DD` or, as Vietnamese forms write it, `DD/MM/YYYY`.
 pub fn parse_date(input: &str) -> Result<NaiveDate, CalendarError> {
     let s = input.trim();

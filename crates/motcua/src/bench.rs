@@ -60,6 +60,32 @@ pub(crate) struct Phase {
 }
 
 impl Phase {
+    /// A phase of in-process calls, from their durations.
+    pub(crate) fn of(name: &'static str, mut latencies: Vec<Duration>) -> Phase {
+        let elapsed = latencies.iter().sum();
+        latencies.sort_unstable();
+        Phase {
+            name,
+            ok: latencies.len(),
+            failed: 0,
+            first_failure: None,
+            elapsed,
+            latencies_us: latencies.iter().map(|d| d.as_micros() as u64).collect(),
+        }
+    }
+
+    /// Prints the latencies of in-process calls (no rate: they run one at a time).
+    pub(crate) fn print_latencies(&self) {
+        println!(
+            "  {:<42} p50 {:>7.2} ms   p99 {:>7.2} ms   tối đa {:>7.2} ms   ({} lần)",
+            self.name,
+            self.percentile(0.50),
+            self.percentile(0.99),
+            self.percentile(1.0),
+            self.ok
+        );
+    }
+
     pub(crate) fn percentile(&self, p: f64) -> f64 {
         if self.latencies_us.is_empty() {
             return 0.0;
@@ -353,4 +379,14 @@ async fn load(
     phase.elapsed = duration;
     phase.latencies_us.sort_unstable();
     phase
+}
+
+/// A demo officer as the actor (benchmarks run on demo databases).
+pub(crate) async fn demo_officer(app: &app::App, username: &str) -> Result<domain::officer::Actor> {
+    let (o, _) = app
+        .db()
+        .officer_by_username(username)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no demo officer {username}"))?;
+    Ok(domain::officer::Actor::Officer(o))
 }

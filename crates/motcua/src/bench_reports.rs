@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Result;
 use app::qd766::{Period, Scope};
@@ -22,9 +22,9 @@ use app::{App, Settings, SystemClock, demo};
 use chrono::{Datelike, NaiveDate};
 use clap::Args;
 use domain::agency::{Agency, AgencyId, AgencyKind};
-use domain::dossier::{Command, Fact, Measure, Outcome};
+use domain::dossier::{Fact, Measure};
 use domain::officer::Actor;
-use domain::testkit::{self, Sim};
+use domain::testkit::{self, Ending};
 use store::Db;
 
 use crate::BadInput;
@@ -73,184 +73,28 @@ impl Rng {
 type Pattern = Vec<(i64, Measure)>;
 
 /// How each pattern ends, with its weight in a thousand dossiers.
-const ENDINGS: [(End, u64); 7] = [
-    (End::After(1), 420),
-    (End::After(3), 380),
-    (End::After(5), 100),
-    (End::After(8), 40),
-    (End::Supplemented, 40),
-    (End::TwiceSupplemented, 10),
-    (End::Withdrawn, 10),
+const ENDINGS: [(Ending, u64); 7] = [
+    (Ending::After(1), 420),
+    (Ending::After(3), 380),
+    (Ending::After(5), 100),
+    (Ending::After(8), 40),
+    (
+        Ending::Supplemented {
+            answered: 2,
+            then: 3,
+        },
+        40,
+    ),
+    (Ending::TwiceSupplemented, 10),
+    (Ending::Withdrawn, 10),
 ];
 
-#[derive(Debug, Clone, Copy)]
-enum End {
-    After(u32),
-    Supplemented,
-    TwiceSupplemented,
-    Withdrawn,
-    Open,
-}
-
-fn at(d: NaiveDate, hm: &str) -> String {
-    format!("{} {hm}", d.format("%Y-%m-%d"))
-}
-
-/// Drives one dossier received on `day` through the domain and returns its facts as offsets.
-fn pattern(day: NaiveDate, end: End) -> Result<Pattern> {
-    let mut sim = Sim::new();
-    let cal = sim.cal.clone();
-    let wd = |n: u32| cal.add_working_days(day, n);
-    let supplement = |reason: &str| Command::RequestSupplement {
-        items: vec![domain::dossier::SupplementItem {
-            component: Some("giay-to".into()),
-            text: "Bản sao không rõ số, ngày cấp".into(),
-        }],
-        reason: reason.into(),
-        legal_basis: "Nghị định 61/2018/NĐ-CP, Điều 19 khoản 4".into(),
-    };
-    let resubmit = || Command::SubmitSupplement {
-        components: vec![testkit::component("giay-to")],
-        note: String::new(),
-    };
-    let run = |sim: &mut Sim, when: String, actor: &Actor, c: Command| {
-        sim.run(&when, actor, c)
-            .map_err(|e| anyhow::anyhow!("{}: {}", e.code, e.message))
-    };
-    run(
-        &mut sim,
-        at(day, "09:00"),
-        &testkit::counter(),
-        Command::ReceiveAtCounter {
-            new: testkit::new_dossier(testkit::procedure(), &["to-khai", "giay-to"]),
-        },
-    )?;
-    run(
-        &mut sim,
-        at(day, "09:30"),
-        &testkit::counter(),
-        Command::Transfer {
-            to_unit: testkit::id("lao-cai.bao-thang.vhxh"),
-        },
-    )?;
-    run(
-        &mut sim,
-        at(day, "10:00"),
-        &testkit::unit_head(),
-        Command::Assign {
-            officer: testkit::officer_of(&testkit::specialist()),
-            reason: None,
-        },
-    )?;
-    let finish = |sim: &mut Sim, d: NaiveDate| -> Result<()> {
-        run(
-            sim,
-            at(d, "08:30"),
-            &testkit::specialist(),
-            Command::Forward {
-                note: "Đủ điều kiện".into(),
-                to_unit: None,
-            },
-        )?;
-        run(
-            sim,
-            at(d, "09:00"),
-            &testkit::leader(),
-            Command::Decide {
-                outcome: Outcome::Approved,
-                reason: String::new(),
-                legal_basis: String::new(),
-            },
-        )?;
-        run(
-            sim,
-            at(d, "10:00"),
-            &testkit::clerk(),
-            Command::IssueResult {
-                number: "1/2026".into(),
-            },
-        )?;
-        run(
-            sim,
-            at(d, "15:00"),
-            &testkit::counter(),
-            Command::Return {
-                received_by: "Lù Văn Páo".into(),
-                originals_returned: Vec::new(),
-                postal_bill: None,
-            },
-        )
-    };
-    match end {
-        End::After(n) => finish(&mut sim, wd(n)?)?,
-        End::Supplemented => {
-            run(
-                &mut sim,
-                at(wd(1)?, "10:00"),
-                &testkit::specialist(),
-                supplement("Lần 1"),
-            )?;
-            run(
-                &mut sim,
-                at(wd(3)?, "09:00"),
-                &testkit::citizen(),
-                resubmit(),
-            )?;
-            finish(&mut sim, wd(6)?)?;
-        }
-        End::TwiceSupplemented => {
-            run(
-                &mut sim,
-                at(wd(1)?, "10:00"),
-                &testkit::specialist(),
-                supplement("Lần 1"),
-            )?;
-            run(
-                &mut sim,
-                at(wd(1)?, "15:00"),
-                &testkit::citizen(),
-                resubmit(),
-            )?;
-            run(
-                &mut sim,
-                at(wd(2)?, "10:00"),
-                &testkit::specialist(),
-                supplement("Lần 2"),
-            )?;
-            run(
-                &mut sim,
-                at(wd(2)?, "15:00"),
-                &testkit::citizen(),
-                resubmit(),
-            )?;
-            finish(&mut sim, wd(4)?)?;
-        }
-        End::Withdrawn => {
-            run(
-                &mut sim,
-                at(wd(1)?, "10:00"),
-                &testkit::citizen(),
-                Command::RequestWithdrawal {
-                    reason: "Người nộp xin rút hồ sơ".into(),
-                },
-            )?;
-            run(
-                &mut sim,
-                at(wd(1)?, "14:00"),
-                &testkit::leader(),
-                Command::Stop {
-                    reason: "Người nộp rút hồ sơ".into(),
-                    legal_basis: "Nghị định 61/2018/NĐ-CP, Điều 18".into(),
-                },
-            )?;
-        }
-        End::Open => {}
-    }
-    let d = sim
-        .dossier
-        .as_ref()
-        .ok_or_else(|| anyhow::anyhow!("no dossier"))?;
-    Ok(d.facts(&sim.cal, &sim.rules)?
+/// A dossier received on `day` driven through the domain, its facts as offsets from that day.
+fn pattern(day: NaiveDate, ending: Ending) -> Result<Pattern> {
+    let tree = testkit::agencies();
+    let d = testkit::drive(&tree, "bao-thang", day, ending);
+    let cal = testkit::calendar();
+    Ok(d.facts(&cal, &Default::default())?
         .into_iter()
         .filter(|f| {
             !matches!(
@@ -269,26 +113,13 @@ fn patterns() -> Result<Vec<Vec<(Pattern, u64)>>> {
     for w in 0..5 {
         let day = monday + chrono::Duration::days(w);
         let mut v = Vec::new();
-        for (end, weight) in ENDINGS {
-            v.push((pattern(day, end)?, weight));
+        for (ending, weight) in ENDINGS {
+            v.push((pattern(day, ending)?, weight));
         }
-        v.push((pattern(day, End::Open)?, 0));
+        v.push((pattern(day, Ending::Open)?, 0));
         out.push(v);
     }
     Ok(out)
-}
-
-fn officer(app: &App, username: &str) -> impl std::future::Future<Output = Result<Actor>> {
-    let app = app.clone();
-    let username = username.to_string();
-    async move {
-        let (o, _) = app
-            .db()
-            .officer_by_username(&username)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("no demo officer {username}"))?;
-        Ok(Actor::Officer(o))
-    }
 }
 
 /// The synthetic communes beyond the demo's six (named as such: a benchmark database only).
@@ -494,30 +325,15 @@ async fn generate(app: &App, args: &ReportsArgs) -> Result<()> {
     Ok(())
 }
 
-fn summary(name: &'static str, mut latencies: Vec<Duration>) -> Phase {
-    let elapsed = latencies.iter().sum();
-    latencies.sort_unstable();
-    Phase {
-        name,
-        ok: latencies.len(),
-        failed: 0,
-        first_failure: None,
-        elapsed,
-        latencies_us: latencies.iter().map(|d| d.as_micros() as u64).collect(),
-    }
-}
-
 async fn measure(app: &App, args: &ReportsArgs) -> Result<()> {
-    let leader = officer(app, "lanhdao.tinh").await?;
+    let leader = crate::bench::demo_officer(app, "lanhdao.tinh").await?;
     let today = lich::time::to_vn(&app.now()).date_naive();
     // The last full quarter.
-    let q = (today.month() - 1) / 3 + 1;
-    let this = Period::parse(&format!("{}-Q{q}", today.year()))?;
-    let quarter = this.previous();
+    let quarter = Period::quarter_of(today).previous();
     let scope = Scope::default();
 
     let report = app
-        .period_report(&leader, quarter.from, quarter.to, &scope)
+        .period_report(&leader, quarter.first_day(), quarter.last_day(), &scope)
         .await?;
     println!(
         "{}: {} cơ quan; tiếp nhận {}, giải quyết {}, đang giải quyết cuối kỳ {} (quá hạn {})",
@@ -541,7 +357,7 @@ async fn measure(app: &App, args: &ReportsArgs) -> Result<()> {
     let mut qd766 = Vec::new();
     for _ in 0..args.rounds {
         let t = Instant::now();
-        app.period_report(&leader, quarter.from, quarter.to, &scope)
+        app.period_report(&leader, quarter.first_day(), quarter.last_day(), &scope)
             .await?;
         periodic.push(t.elapsed());
         let t = Instant::now();
@@ -579,7 +395,7 @@ async fn measure(app: &App, args: &ReportsArgs) -> Result<()> {
         .as_str()
         .ok_or_else(|| anyhow::anyhow!("login refused: {body}"))?
         .to_string();
-    let url = format!("{base}/lanh-dao/bieu-do?ky={}", quarter.key());
+    let url = format!("{base}/lanh-dao/bieu-do?ky={quarter}");
     let mut page = Vec::new();
     let mut bytes = 0;
     for _ in 0..args.rounds {
@@ -603,21 +419,11 @@ async fn measure(app: &App, args: &ReportsArgs) -> Result<()> {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     for p in [
-        summary("báo cáo định kỳ quý, mọi cơ quan", periodic),
-        summary("chỉ số 766 quý, mọi đơn vị (+ kỳ trước)", qd766),
-        summary("trang biểu đồ qua HTTP", page),
+        Phase::of("báo cáo định kỳ quý, mọi cơ quan", periodic),
+        Phase::of("chỉ số 766 quý, mọi đơn vị (+ kỳ trước)", qd766),
+        Phase::of("trang biểu đồ qua HTTP", page),
     ] {
-        let pct = |q: f64| {
-            let i = ((p.latencies_us.len() as f64 - 1.0) * q).round() as usize;
-            p.latencies_us[i] as f64 / 1000.0
-        };
-        println!(
-            "  {:<42} p50 {:>7.1} ms   p99 {:>7.1} ms   tối đa {:>7.1} ms",
-            p.name,
-            pct(0.5),
-            pct(0.99),
-            pct(1.0)
-        );
+        p.print_latencies();
     }
     println!("  (trang biểu đồ: {} KB)", bytes / 1024);
     Ok(())

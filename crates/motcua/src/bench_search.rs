@@ -62,30 +62,6 @@ fn prefixes(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn phase(name: &'static str, mut latencies: Vec<Duration>) -> Phase {
-    let elapsed = latencies.iter().sum();
-    latencies.sort_unstable();
-    Phase {
-        name,
-        ok: latencies.len(),
-        failed: 0,
-        first_failure: None,
-        elapsed,
-        latencies_us: latencies.iter().map(|d| d.as_micros() as u64).collect(),
-    }
-}
-
-fn print(p: &Phase) {
-    println!(
-        "  {:<34} p50 {:>6.2} ms   p99 {:>6.2} ms   tối đa {:>6.2} ms   ({} truy vấn)",
-        p.name,
-        p.percentile(0.50),
-        p.percentile(0.99),
-        p.percentile(1.0),
-        p.ok
-    );
-}
-
 /// Latencies of every prefix, and of prefixes of 4 characters or more (what a search box that
 /// waits for a few letters sends).
 async fn catalog_phase(app: &App, name: &'static str, rounds: usize) -> Result<(Phase, Phase)> {
@@ -113,8 +89,8 @@ async fn catalog_phase(app: &App, name: &'static str, rounds: usize) -> Result<(
         }
     }
     Ok((
-        phase(name, latencies),
-        phase("  từ 4 ký tự trở lên", longer),
+        Phase::of(name, latencies),
+        Phase::of("  từ 4 ký tự trở lên", longer),
     ))
 }
 
@@ -153,7 +129,7 @@ async fn dossier_phase(
         .map(|(d, q)| format!("\"{q}\" {:.1} ms", d.as_secs_f64() * 1e3))
         .collect();
     println!("    chậm nhất: {}", slowest.join(", "));
-    Ok((phase(name, latencies), hits))
+    Ok((Phase::of(name, latencies), hits))
 }
 
 pub fn run(args: SearchArgs) -> Result<()> {
@@ -218,8 +194,8 @@ pub fn run(args: SearchArgs) -> Result<()> {
             let label: &'static str =
                 Box::leak(format!("danh mục thật ({size} thủ tục)").into_boxed_str());
             let (real, real4) = catalog_phase(&app, label, args.rounds).await?;
-            print(&real);
-            print(&real4);
+            Phase::print_latencies(&real);
+            Phase::print_latencies(&real4);
         }
         // Enlarge the catalogue to the national size with synthetic copies of the real entries.
         let base = demo::catalog()?;
@@ -240,8 +216,8 @@ pub fn run(args: SearchArgs) -> Result<()> {
         let label: &'static str =
             Box::leak(format!("danh mục mở rộng ({size} thủ tục, tổng hợp)").into_boxed_str());
         let (large, large4) = catalog_phase(&app, label, args.rounds.div_ceil(4)).await?;
-        print(&large);
-        print(&large4);
+        Phase::print_latencies(&large);
+        Phase::print_latencies(&large4);
 
         // Dossier search queries taken from the data: names as typed (folded, partial), id
         // numbers, code fragments.
@@ -271,18 +247,6 @@ pub fn run(args: SearchArgs) -> Result<()> {
                 }
             });
         }
-        let officer = |username: &str| {
-            let app = app.clone();
-            let username = username.to_string();
-            async move {
-                let (o, _) = app
-                    .db()
-                    .officer_by_username(&username)
-                    .await?
-                    .ok_or_else(|| anyhow::anyhow!("no demo officer {username}"))?;
-                anyhow::Ok(Actor::Officer(o))
-            }
-        };
         println!(
             "Tìm hồ sơ ({} truy vấn: tên đầy đủ hoặc đang gõ, mã; {} lượt):",
             queries.len(),
@@ -292,9 +256,9 @@ pub fn run(args: SearchArgs) -> Result<()> {
             ("motcua.baothang", "cán bộ một cửa xã Bảo Thắng"),
             ("thanhtra", "thanh tra tỉnh (toàn tỉnh)"),
         ] {
-            let actor = officer(username).await?;
+            let actor = crate::bench::demo_officer(&app, username).await?;
             let (p, hits) = dossier_phase(&app, label, &actor, &queries, args.rounds).await?;
-            print(&p);
+            Phase::print_latencies(&p);
             println!(
                 "    ({:.0}% truy vấn có kết quả trong phạm vi được xem)",
                 100.0 * hits as f64 / p.ok as f64

@@ -82,6 +82,12 @@ fn cover(from: NaiveDate, to: NaiveDate, years: bool) -> Vec<Piece> {
     out
 }
 
+/// The keys of the fewest whole months and days that cover `from..=to` (YYYY-MM, YYYY-MM-DD),
+/// as [`Db::count_by_period`] takes them.
+pub fn month_and_day_keys(from: NaiveDate, to: NaiveDate) -> Vec<String> {
+    cover(from, to, false).iter().map(Piece::key).collect()
+}
+
 /// Adds each fact's change to its counters at every grain.
 pub(crate) async fn apply_counts(
     conn: &mut SqliteConnection,

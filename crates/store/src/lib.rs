@@ -38,7 +38,7 @@ fn from_key<T: serde::de::DeserializeOwned>(name: String) -> Result<T> {
 pub use admin::{AdminLogLine, LogEntry, StoredClosure};
 pub use attachments::Attachment;
 pub use citizens::{CitizenAccount, StoredRating};
-pub use counts::{CountRow, CountSum};
+pub use counts::{CountRow, CountSum, month_and_day_keys};
 pub use dossiers::{
     Change, DossierFilter, DossierPage, DossierRow, Opening, Order, PublicView, SEARCH_COUNT_LIMIT,
     Totals, rebuild_all, verify_chain,

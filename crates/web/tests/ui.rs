@@ -561,20 +561,9 @@ async fn screenshots() {
         b.goto("/lanh-dao/danh-gia?ky=2026-Q4").await;
         b.wait_text("Kết quả đánh giá cơ quan, đơn vị").await;
         shots.push(b.screenshot(&dir, &format!("danh-gia-{suffix}")).await);
-        for (kind, magic) in [("csv", vec![239, 187, 191]), ("xlsx", vec![80, 75, 3, 4])] {
-            let first = b
-                .client
-                .execute(
-                    "return fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => Array.from(new Uint8Array(b).slice(0, arguments[1])));",
-                    vec![
-                        serde_json::json!(format!("/lanh-dao/bao-cao?tu=2026-12-01&den=2026-12-31&tai={kind}")),
-                        serde_json::json!(magic.len()),
-                    ],
-                )
-                .await
-                .unwrap();
-            assert_eq!(first, serde_json::json!(magic), "{kind} download");
-        }
+        b.check_downloads("/lanh-dao/danh-gia?ky=2026-Q4").await;
+        b.check_downloads("/lanh-dao/bao-cao?tu=2026-12-01&den=2026-12-31")
+            .await;
         b.goto("/lanh-dao/chi-so-766?ky=2026-Q4").await;
         b.wait_text("Chỉ số phục vụ người dân, doanh nghiệp (QĐ 766)")
             .await;
@@ -589,24 +578,13 @@ async fn screenshots() {
         b.wait_text("Tỷ lệ hồ sơ xử lý trước hạn, đúng hạn").await;
         b.wait_text("Hồ sơ làm giảm điểm chỉ số 2.1").await;
         shots.push(b.screenshot(&dir, &format!("chi-so-766-xa-{suffix}")).await);
+        b.check_downloads("/lanh-dao/chi-so-766/lao-cai.bao-thang?ky=2026-Q4&bang=giam-diem")
+            .await;
         b.goto("/lanh-dao/bieu-do?ky=2026-Q4").await;
         b.wait_text("Hồ sơ tiếp nhận theo kênh").await;
         b.wait_text("Tỷ lệ giải quyết đúng hạn theo cơ quan").await;
         shots.push(b.screenshot(&dir, &format!("bieu-do-{suffix}")).await);
-        for (kind, magic) in [("csv", vec![239, 187, 191]), ("xlsx", vec![80, 75, 3, 4])] {
-            let first = b
-                .client
-                .execute(
-                    "return fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => Array.from(new Uint8Array(b).slice(0, arguments[1])));",
-                    vec![
-                        serde_json::json!(format!("/lanh-dao/chi-so-766?ky=2026-Q4&tai={kind}")),
-                        serde_json::json!(magic.len()),
-                    ],
-                )
-                .await
-                .unwrap();
-            assert_eq!(first, serde_json::json!(magic), "766 {kind} download");
-        }
+        b.check_downloads("/lanh-dao/chi-so-766?ky=2026-Q4").await;
         b.logout().await;
     }
     for s in &shots {

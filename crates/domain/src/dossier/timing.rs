@@ -53,6 +53,17 @@ pub struct Timing {
     pub steps: Vec<StepTiming>,
 }
 
+impl Timing {
+    /// The step that held the dossier longest while it was past its due: where its lateness is
+    /// charged (none when it was never late).
+    pub fn most_charged_step(&self) -> Option<&StepTiming> {
+        self.steps
+            .iter()
+            .filter(|s| s.charged_overdue_seconds > 0)
+            .max_by_key(|s| s.charged_overdue_seconds)
+    }
+}
+
 impl Dossier {
     /// How the dossier stands at `as_of` (use the current instant for a live view).
     pub fn timing(

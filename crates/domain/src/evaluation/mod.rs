@@ -13,15 +13,14 @@
 //! * [`Period`]: a quarter or a year.
 
 mod evidence;
-mod period;
 mod scheme;
 mod scorecard;
 mod unit_indices;
 
 use std::fmt;
 
+pub use crate::period::Period;
 pub use evidence::{Evidence, UnitCatalogue};
-pub use period::Period;
 pub use scheme::{Band, Classification, IndexDef, Method, Scheme};
 pub use scorecard::{Evaluation, IndexScore, OfficialScore, Scorecard, UnitScore};
 

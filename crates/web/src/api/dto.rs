@@ -26,6 +26,16 @@ pub fn instant(field: &str, text: &str) -> Result<DateTime<Utc>, ApiError> {
         })
 }
 
+/// Parses a calendar day, YYYY-MM-DD.
+pub fn day(field: &str, text: &str) -> Result<chrono::NaiveDate, ApiError> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        ApiError::unprocessable(
+            "invalid_date",
+            format!("\"{field}\": ngày \"{text}\" không hợp lệ (YYYY-MM-DD)."),
+        )
+    })
+}
+
 fn limit(field: &str, text: &str) -> Result<Limit, ApiError> {
     text.parse::<Limit>()
         .map_err(|e| ApiError::unprocessable("invalid_limit", format!("\"{field}\": {e}")))

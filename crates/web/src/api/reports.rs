@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Authed;
+use super::dto::day;
 use super::error::{ApiError, ErrorBody};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -126,14 +127,6 @@ pub async fn period(
     Authed(actor): Authed,
     Query(q): Query<PeriodQuery>,
 ) -> Result<Json<PeriodReportView>, ApiError> {
-    let day = |field: &str, text: &str| {
-        chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-            ApiError::unprocessable(
-                "invalid_date",
-                format!("\"{field}\": ngày \"{text}\" không hợp lệ (YYYY-MM-DD)."),
-            )
-        })
-    };
     let scope = scope(
         q.agency.as_deref(),
         q.procedure.as_deref(),
@@ -251,19 +244,8 @@ pub async fn qd766(
     Authed(actor): Authed,
     Query(q): Query<IndexQuery>,
 ) -> Result<Json<Index766View>, ApiError> {
-    let period = app::qd766::Period::parse(&q.period)?;
-    let as_of = q
-        .as_of
-        .as_deref()
-        .map(|t| {
-            chrono::NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").map_err(|_| {
-                ApiError::unprocessable(
-                    "invalid_date",
-                    format!("\"as_of\": ngày \"{t}\" không hợp lệ (YYYY-MM-DD)."),
-                )
-            })
-        })
-        .transpose()?;
+    let period = domain::period::Period::parse(&q.period)?;
+    let as_of = q.as_of.as_deref().map(|t| day("as_of", t)).transpose()?;
     let scope = scope(
         q.agency.as_deref(),
         q.procedure.as_deref(),
@@ -273,11 +255,11 @@ pub async fn qd766(
     let x = app.index_766(&actor, period, as_of, &scope).await?;
     Ok(Json(Index766View {
         period: x.period.label(),
-        from: x.period.from.to_string(),
-        to: x.period.to.to_string(),
+        from: x.period.first_day().to_string(),
+        to: x.period.last_day().to_string(),
         as_of: x.as_of.to_string(),
-        previous_from: x.previous.from.to_string(),
-        previous_to: x.previous.to.to_string(),
+        previous_from: x.previous.first_day().to_string(),
+        previous_to: x.previous.last_day().to_string(),
         units: x.units.iter().map(UnitIndex766View::of).collect(),
         total: UnitIndex766View::of(&x.total),
     }))
@@ -413,21 +395,14 @@ pub async fn evaluation(
     Authed(actor): Authed,
     Query(q): Query<EvaluationQuery>,
 ) -> Result<Json<EvaluationView>, ApiError> {
-    let period = domain::evaluation::Period::parse(&q.period)?;
+    let period = domain::period::Period::parse(&q.period)?;
     let as_of = q
         .as_of
         .as_deref()
-        .map(|text| {
-            chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-                .map(|d| {
-                    lich::time::vn_instant(d.and_hms_opt(23, 59, 59).expect("valid time")).to_utc()
-                })
-                .map_err(|_| {
-                    ApiError::unprocessable(
-                        "invalid_date",
-                        format!("\"as_of\": ngày \"{text}\" không hợp lệ (YYYY-MM-DD)."),
-                    )
-                })
+        .map(|t| {
+            day("as_of", t).map(|d| {
+                lich::time::vn_instant(d.and_hms_opt(23, 59, 59).expect("valid time")).to_utc()
+            })
         })
         .transpose()?;
     let r = app.evaluation(&actor, period, as_of).await?;

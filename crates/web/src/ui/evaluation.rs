@@ -200,6 +200,10 @@ pub async fn page(
         (current, String::new())
     } else {
         match Period::parse(&p.ky) {
+            Ok(Period::Month { .. } | Period::Days { .. }) => (
+                current,
+                "Đánh giá tính theo quý hoặc năm: ghi như 2026-Q3 hoặc 2026.".into(),
+            ),
             Ok(k) if k.first_day() <= today => (k, String::new()),
             Ok(k) => (current, format!("{} chưa bắt đầu.", k.label())),
             Err(e) => (current, e.message),

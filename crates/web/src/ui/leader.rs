@@ -251,6 +251,26 @@ struct LeaderPage {
     error: String,
 }
 
+/// Received and resolved over `from..=to` as an SVG chart (the overview and the dashboard).
+pub async fn trend_chart(
+    app: &App,
+    actor: &domain::officer::Actor,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<String, UiError> {
+    let points: Vec<(String, i64, i64)> = app
+        .trend(actor, from, to)
+        .await?
+        .into_iter()
+        .map(|p| (p.label, p.received, p.resolved))
+        .collect();
+    Ok(super::chart::paired_bars(
+        "Hồ sơ tiếp nhận và giải quyết xong",
+        &points,
+        ("Tiếp nhận", "Giải quyết xong"),
+    ))
+}
+
 fn percent(r: Option<f64>) -> String {
     Cell::Percent(r).text()
 }
@@ -265,17 +285,7 @@ pub async fn overview(
     let first = today.with_day(1).unwrap_or(today);
     let (from, to, error) = period(&p.tu, &p.den, first, today);
     let o = app.overview(actor, from, to).await?;
-    let points: Vec<(String, i64, i64)> = app
-        .trend(actor, from, to)
-        .await?
-        .into_iter()
-        .map(|p| (p.label, p.received, p.resolved))
-        .collect();
-    let trend = super::chart::paired_bars(
-        "Hồ sơ tiếp nhận và giải quyết xong",
-        &points,
-        ("Tiếp nhận", "Giải quyết xong"),
-    );
+    let trend = trend_chart(&app, actor, from, to).await?;
     let page = LeaderPage {
         chrome: Chrome::new(&viewer, "Tổng quan", "/lanh-dao"),
         tu: o.from.to_string(),

@@ -10,7 +10,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use domain::procedure::ProcedureLevel;
 use serde::Deserialize;
 
@@ -56,10 +56,6 @@ pub struct Filters {
     pub error: String,
 }
 
-fn current_quarter(today: NaiveDate) -> String {
-    format!("{}-Q{}", today.year(), (today.month() - 1) / 3 + 1)
-}
-
 /// Reads the filters; a bad value falls back to the default with the reason shown.
 async fn filters(
     app: &App,
@@ -67,17 +63,12 @@ async fn filters(
 ) -> Result<(Period, Option<NaiveDate>, Scope, Filters), UiError> {
     let today = lich::time::to_vn(&app.now()).date_naive();
     let mut error = String::new();
-    let ky = if p.ky.trim().is_empty() {
-        current_quarter(today)
-    } else {
-        p.ky.trim().to_string()
-    };
-    let period = match Period::parse(&ky) {
-        Ok(x) => x,
-        Err(e) => {
-            error = e.message.to_string();
-            Period::parse(&current_quarter(today)).expect("valid quarter")
-        }
+    let period = match p.ky.trim() {
+        "" => Period::quarter_of(today),
+        ky => Period::parse(ky).unwrap_or_else(|e| {
+            error = e.message.clone();
+            Period::quarter_of(today)
+        }),
     };
     let as_of = match p.ngay.trim() {
         "" => None,
@@ -118,24 +109,25 @@ async fn filters(
         .map(|v| (v.code.to_string(), v.name.clone()))
         .collect();
     procedures.sort_by(|a, b| a.1.cmp(&b.1));
-    let mut query = format!("ky={}", enc(&period.key()));
-    for (k, v) in [
-        ("ngay", &p.ngay),
-        ("don_vi", &p.don_vi),
-        ("thu_tuc", &p.thu_tuc),
-        ("linh_vuc", &p.linh_vuc),
-        ("cap", &p.cap),
-    ] {
-        if !v.trim().is_empty() {
-            query += &format!("&{k}={}", enc(v.trim()));
-        }
-    }
+    let ky = period.to_string();
+    let pairs: Vec<(&str, &str)> = [
+        ("ky", ky.as_str()),
+        ("ngay", p.ngay.trim()),
+        ("don_vi", p.don_vi.trim()),
+        ("thu_tuc", p.thu_tuc.trim()),
+        ("linh_vuc", p.linh_vuc.trim()),
+        ("cap", p.cap.trim()),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.is_empty())
+    .collect();
+    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
     Ok((
         period,
         as_of,
         scope,
         Filters {
-            ky: period.key(),
+            ky,
             ngay: p.ngay.trim().to_string(),
             don_vi: p.don_vi.trim().to_string(),
             thu_tuc: p.thu_tuc.trim().to_string(),
@@ -147,20 +139,6 @@ async fn filters(
             error,
         },
     ))
-}
-
-/// Percent-encodes a query value.
-fn enc(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out += &format!("%{b:02X}"),
-        }
-    }
-    out
 }
 
 fn group_points(u: &UnitIndex, group: u8) -> Option<f64> {
@@ -349,7 +327,7 @@ pub async fn index(
     let x = app.index_766(actor, period, as_of, &scope).await?;
     let table = ranking_table(&x);
     if f.error.is_empty() && matches!(p.download.as_str(), "csv" | "xlsx") {
-        return Ok(table.download(&format!("chi-so-766-{}", period.key()), &p.download));
+        return Ok(table.download(&format!("chi-so-766-{period}"), &p.download));
     }
     let rows: Vec<(String, f64, String)> = x
         .units
@@ -422,15 +400,9 @@ pub async fn unit(
     );
     if f.error.is_empty() && matches!(p.download.as_str(), "csv" | "xlsx") {
         return Ok(if p.table == "giam-diem" {
-            costs.download(
-                &format!("ho-so-giam-diem-{agency}-{}", period.key()),
-                &p.download,
-            )
+            costs.download(&format!("ho-so-giam-diem-{agency}-{period}"), &p.download)
         } else {
-            table.download(
-                &format!("chi-so-766-{agency}-{}", period.key()),
-                &p.download,
-            )
+            table.download(&format!("chi-so-766-{agency}-{period}"), &p.download)
         });
     }
     let page = UnitPage {
@@ -470,19 +442,11 @@ pub async fn dashboard(
 ) -> Result<Response, UiError> {
     let (_, actor) = viewer.require_officer()?;
     let (period, as_of, scope, f) = filters(&app, &p).await?;
-    let to = as_of.unwrap_or(period.to).min(period.to);
-    let report = app.period_report(actor, period.from, to, &scope).await?;
-    let points: Vec<(String, i64, i64)> = app
-        .trend(actor, period.from, to)
-        .await?
-        .into_iter()
-        .map(|p| (p.label, p.received, p.resolved))
-        .collect();
-    let trend = super::chart::paired_bars(
-        "Hồ sơ tiếp nhận và giải quyết xong",
-        &points,
-        ("Tiếp nhận", "Giải quyết xong"),
-    );
+    let to = as_of.unwrap_or(period.last_day()).min(period.last_day());
+    let report = app
+        .period_report(actor, period.first_day(), to, &scope)
+        .await?;
+    let trend = super::leader::trend_chart(&app, actor, period.first_day(), to).await?;
     let on_time_rows: Vec<(String, f64, String)> = report
         .lines
         .iter()

@@ -238,6 +238,25 @@ impl Browser {
         shots
     }
 
+    /// Fetches `path` with `&tai=csv` and `&tai=xlsx` in the logged-in page and checks each file
+    /// starts as it must: the UTF-8 byte-order mark, and the ZIP signature of an XLSX.
+    pub async fn check_downloads(&self, path: &str) {
+        for (kind, magic) in [("csv", vec![239, 187, 191]), ("xlsx", vec![80, 75, 3, 4])] {
+            let first = self
+                .client
+                .execute(
+                    "return fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => Array.from(new Uint8Array(b).slice(0, arguments[1])));",
+                    vec![
+                        serde_json::json!(format!("{path}&tai={kind}")),
+                        serde_json::json!(magic.len()),
+                    ],
+                )
+                .await
+                .unwrap();
+            assert_eq!(first, serde_json::json!(magic), "{path}: {kind} download");
+        }
+    }
+
     pub async fn logout(&self) {
         self.find("header form button").await.click().await.unwrap();
         self.find("#q").await;
