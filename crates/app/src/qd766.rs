@@ -3,7 +3,7 @@
 //! the previous period beside it. The formulas are in `domain::qd766`; this module gathers their
 //! inputs: the counters (never the dossiers) and the catalogue.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use domain::agency::{AgencyId, AgencyKind, AgencyTree};
@@ -262,29 +262,31 @@ impl App {
                 .iter()
                 .filter(|p| p.online != OnlineKind::None)
                 .collect();
-            let used = online
-                .iter()
-                .filter(|p| {
-                    members.iter().any(|m| {
-                        g.online_by_procedure
-                            .contains(&(m.to_string(), p.code.to_string()))
-                    })
-                })
-                .count();
-            let full: HashSet<String> = mine
+            let full: HashSet<&str> = mine
                 .iter()
                 .filter(|p| p.online == OnlineKind::Full)
-                .map(|p| p.code.to_string())
+                .map(|p| p.code.as_str())
                 .collect();
+            // What the unit's members received, by procedure and channel.
+            let mut used_online: HashSet<&str> = HashSet::new();
             let (mut full_eligible, mut full_online) = (0, 0);
-            for ((a, p, channel), n) in &g.received_by_procedure {
-                if full.contains(p) && members.iter().any(|m| m.as_str() == a) {
-                    full_eligible += n;
+            for m in members {
+                for (procedure, channel, n) in g.received.get(m.as_str()).into_iter().flatten() {
                     if *channel == 2 {
-                        full_online += n;
+                        used_online.insert(procedure);
+                    }
+                    if full.contains(procedure.as_str()) {
+                        full_eligible += n;
+                        if *channel == 2 {
+                            full_online += n;
+                        }
                     }
                 }
             }
+            let used = online
+                .iter()
+                .filter(|p| used_online.contains(p.code.as_str()))
+                .count();
             // Received by the end, less what had ended before the period began.
             let ended_before = s.ended_to_end - s.on_time_in - s.late_in;
             let handled = s.received_to_end - ended_before;
@@ -398,41 +400,42 @@ impl App {
         for (agency, n) in past {
             g.sums.entry(agency).or_default().open_past += n;
         }
-        let within = [
+        // Only what is received needs the procedure (online services used, full-online
+        // dossiers); the rest is read without it, from far fewer rows.
+        const WITHIN: [M; 6] = [
             M::OnTime766,
             M::Late766,
-            M::Received,
             M::FeeBearing,
             M::Digitised,
             M::ReusedData,
             M::DislikedOnTime766,
         ];
-        let rows = self
-            .db
-            .count_sums_by_procedure(agencies, procedures, Some(from), to, &within)
-            .await?;
-        for c in rows {
-            let s = g.sums.entry(c.agency.clone()).or_default();
+        for c in sums(Some(from), to, &WITHIN).await? {
+            let s = g.sums.entry(c.agency).or_default();
             match c.measure {
                 M::OnTime766 => s.on_time_in += c.n,
                 M::Late766 => s.late_in += c.n,
-                M::Received => {
-                    s.received_in += c.n;
-                    if c.channel == 2 {
-                        s.online_in += c.n;
-                        g.online_by_procedure
-                            .insert((c.agency.clone(), c.procedure.clone()));
-                    }
-                    *g.received_by_procedure
-                        .entry((c.agency, c.procedure, c.channel))
-                        .or_default() += c.n;
-                }
                 M::FeeBearing => s.fee_bearing += c.n,
                 M::Digitised => s.digitised += c.n,
                 M::ReusedData => s.reused += c.n,
                 M::DislikedOnTime766 => s.disliked_on_time += c.n,
                 _ => {}
             }
+        }
+        let received = self
+            .db
+            .count_sums_by_procedure(agencies, procedures, Some(from), to, &[M::Received])
+            .await?;
+        for c in received {
+            let s = g.sums.entry(c.agency.clone()).or_default();
+            s.received_in += c.n;
+            if c.channel == 2 {
+                s.online_in += c.n;
+            }
+            g.received
+                .entry(c.agency)
+                .or_default()
+                .push((c.procedure, c.channel, c.n));
         }
         Ok(g)
     }
@@ -533,8 +536,8 @@ impl App {
 #[derive(Default)]
 struct Gathered {
     sums: HashMap<String, Sums>,
-    online_by_procedure: HashSet<(String, String)>,
-    received_by_procedure: BTreeMap<(String, String, i64), i64>,
+    /// Received in the period, by agency: (procedure, channel, count).
+    received: HashMap<String, Vec<(String, i64, i64)>>,
 }
 
 impl Sums {
