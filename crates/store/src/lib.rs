@@ -15,6 +15,7 @@ mod citizens;
 mod counts;
 mod dossiers;
 mod guidance;
+mod outbox;
 mod summary;
 mod writer;
 
@@ -43,6 +44,7 @@ pub use dossiers::{
     Totals, rebuild_all, verify_chain,
 };
 pub use guidance::GuidanceRecord;
+pub use outbox::{Channel, MessageState, NewMessage, OutboxCounts, StoredMessage};
 pub use summary::UnitSummary;
 
 /// Lỗi lưu trữ.
