@@ -8,10 +8,12 @@ pub mod auth;
 pub mod catalog;
 pub mod citizens;
 pub mod demo;
+pub mod digest;
 mod error;
 pub mod files;
 pub mod handling;
 pub mod intake;
+pub mod notices;
 pub mod overview;
 pub mod queries;
 pub mod reports;
@@ -72,6 +74,8 @@ pub struct Settings {
     pub password_memory_kib: u32,
     /// Largest scan accepted, in bytes (10 MiB).
     pub max_file_bytes: usize,
+    /// Channels and retries of the messages to the outside world.
+    pub notices: notices::NoticeSettings,
 }
 
 impl Default for Settings {
@@ -81,6 +85,7 @@ impl Default for Settings {
             session_hours: 10,
             password_memory_kib: 19 * 1024,
             max_file_bytes: 10 * 1024 * 1024,
+            notices: notices::NoticeSettings::default(),
         }
     }
 }
