@@ -7,6 +7,7 @@ pub mod dossiers;
 pub mod dto;
 pub mod error;
 pub mod files;
+pub mod outbox;
 pub mod public;
 pub mod reports;
 pub mod units;
@@ -53,6 +54,7 @@ impl Modify for BearerAuth {
         catalog::procedures, catalog::procedure, catalog::agencies, catalog::agency_procedures, catalog::officers,
         units::list, units::detail, units::convert,
         reports::period,
+        outbox::status, outbox::retry,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -64,6 +66,7 @@ impl Modify for BearerAuth {
         (name = "Công dân", description = "Tra cứu công khai, nộp trực tuyến, bổ sung, rút hồ sơ"),
         (name = "Danh mục", description = "Thủ tục, cơ quan, cán bộ, đơn vị hành chính"),
         (name = "Báo cáo", description = "Báo cáo tình hình giải quyết TTHC"),
+        (name = "Quản trị", description = "Hộp thư đi: thư gửi lỗi, gửi lại"),
     )
 )]
 pub struct ApiDoc;
@@ -157,6 +160,8 @@ pub fn routes() -> Router<App> {
             get(catalog::agency_procedures),
         )
         .route("/api/v1/reports/period", get(reports::period))
+        .route("/api/v1/admin/outbox", get(outbox::status))
+        .route("/api/v1/admin/outbox/{id}/retry", post(outbox::retry))
         .route("/api/v1/units", get(units::list))
         .route("/api/v1/units/convert", get(units::convert))
         .route("/api/v1/units/{regime}/{code}", get(units::detail))
