@@ -1,6 +1,7 @@
 //! Quản trị (`/quan-tri`) — accounts and roles, the agencies, the calendar's special days (the
 //! national holidays of a year, and agency closures), procedure versions (import of a catalogue
-//! file), and the administration log. Administrators only; each change is logged.
+//! file), the outbox's failed messages (hộp thư đi, with a retry), and the administration log.
+//! Administrators only; each change is logged.
 
 use app::App;
 use app::admin::{AccountChange, NewOfficer};
