@@ -30,10 +30,12 @@ pub enum AccountChange {
     Grant(Role, AgencyId),
     Revoke(Role, AgencyId),
     Password(String),
+    /// Sets the e-mail the daily digest goes to; empty clears it.
+    Email(String),
 }
 
 impl App {
-    fn admin_name(&self, actor: &Actor, action: Action) -> Result<String, AppError> {
+    pub(crate) fn admin_name(&self, actor: &Actor, action: Action) -> Result<String, AppError> {
         policy::authorize(actor, action, None, &self.agencies())?;
         Ok(actor.to_ref().name)
     }
@@ -144,6 +146,25 @@ impl App {
                 detail = o.username.clone();
                 self.db
                     .set_password(id, &hash, &self.entry(&admin, "đặt lại mật khẩu", &detail))
+                    .await?;
+                return Ok(o);
+            }
+            AccountChange::Email(text) => {
+                let email = match text.trim() {
+                    "" => None,
+                    t => Some(domain::ids::Email::parse(t)?),
+                };
+                detail = format!(
+                    "{}: thư điện tử {}",
+                    o.username,
+                    email.as_ref().map_or("(bỏ)", |e| e.as_str())
+                );
+                self.db
+                    .set_officer_email(
+                        id,
+                        email.as_ref().map(|e| e.as_str()),
+                        &self.entry(&admin, "sửa tài khoản", &detail),
+                    )
                     .await?;
                 return Ok(o);
             }

@@ -99,11 +99,19 @@ impl App {
         };
         let events = decide(Some(&dossier), command, &ctx)?;
         let before = dossier.version;
+        let status_before = dossier.stage.national_status();
         let facts_before = dossier.facts(&calendar, &self.settings.rules)?;
         let (after, recorded) = record(Some(dossier), events, now, actor);
         let counts = fact_delta(
             &facts_before,
             &after.facts(&calendar, &self.settings.rules)?,
+        );
+        let outbox = crate::notices::status_messages(
+            &self.settings.notices,
+            &tree,
+            Some(status_before),
+            &after,
+            &recorded,
         );
         self.db
             .change_dossier(
@@ -112,6 +120,7 @@ impl App {
                     expected_version: before,
                     events: recorded,
                     counts,
+                    outbox,
                 },
                 now,
             )

@@ -252,6 +252,7 @@ impl App {
             None => calendar.clone(),
         };
         let rules = self.settings.rules;
+        let notices = self.settings.notices.clone();
         let actor = actor.clone();
         let (format, centre_code) = (centre.code_format, centre.code.clone());
         let receiving_id = receiving.clone();
@@ -294,6 +295,8 @@ impl App {
             let events = decide(None, command, &ctx)?;
             let (dossier, recorded) = record(None, events, now, &actor);
             let counts = fact_delta(&[], &dossier.facts(&calendar, &rules)?);
+            let outbox =
+                crate::notices::status_messages(&notices, &tree, None, &dossier, &recorded);
             let also = match (correction, original) {
                 (Some(link), Some(original)) => {
                     let events = decide(
@@ -308,7 +311,15 @@ impl App {
                     let expected_version = original.version;
                     // The original's counters are those of its own receiving agency's calendar.
                     let facts_before = original.facts(&original_calendar, &rules)?;
+                    let status_before = original.stage.national_status();
                     let (updated, recorded) = record(Some(original), events, now, &actor);
+                    let outbox = crate::notices::status_messages(
+                        &notices,
+                        &tree,
+                        Some(status_before),
+                        &updated,
+                        &recorded,
+                    );
                     let counts =
                         fact_delta(&facts_before, &updated.facts(&original_calendar, &rules)?);
                     Some(store::Change {
@@ -316,6 +327,7 @@ impl App {
                         expected_version,
                         events: recorded,
                         counts,
+                        outbox,
                     })
                 }
                 _ => None,
@@ -324,6 +336,7 @@ impl App {
                 dossier,
                 events: recorded,
                 counts,
+                outbox,
                 also,
             })
         };

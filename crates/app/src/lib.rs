@@ -8,11 +8,13 @@ pub mod auth;
 pub mod catalog;
 pub mod citizens;
 pub mod demo;
+pub mod digest;
 mod error;
 pub mod evaluation;
 pub mod files;
 pub mod handling;
 pub mod intake;
+pub mod notices;
 pub mod overview;
 pub mod qd766;
 pub mod queries;
@@ -78,6 +80,8 @@ pub struct Settings {
     pub qd766: domain::qd766::Scheme,
     /// The evaluation scheme (TT 01/2018 unless a file replaces it).
     pub evaluation: Arc<domain::evaluation::Scheme>,
+    /// Channels and retries of the messages to the outside world.
+    pub notices: notices::NoticeSettings,
 }
 
 impl Default for Settings {
@@ -89,6 +93,7 @@ impl Default for Settings {
             max_file_bytes: 10 * 1024 * 1024,
             qd766: domain::qd766::Scheme::default(),
             evaluation: Arc::new(domain::evaluation::Scheme::tt01_2018()),
+            notices: notices::NoticeSettings::default(),
         }
     }
 }

@@ -104,7 +104,7 @@ fn main() -> ExitCode {
                 let config = args.load()?;
                 let db = server::open_db(&config).await?;
                 server::serve(
-                    server::services(db, &config).await?,
+                    server::services_with_channels(db, &config).await?,
                     &config,
                     web::UiOptions::default(),
                 )
@@ -125,6 +125,7 @@ fn main() -> ExitCode {
         Command::Demo(args) => runtime().and_then(|rt| rt.block_on(server::demo(args))),
         Command::Bench(args) => {
             init_tracing("warn");
+            notify::install_tls_provider();
             bench::run(args)
         }
     };
@@ -156,7 +157,8 @@ fn init_tracing(default: &str) {
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    init_tracing("warn,motcua=info,app=info");
+    init_tracing("warn,motcua=info,app=info,notify=info");
+    notify::install_tls_provider();
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)

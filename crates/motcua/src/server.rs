@@ -29,6 +29,9 @@ pub struct Config {
     pub session: SessionConfig,
     #[serde(default)]
     pub evaluation: EvaluationConfig,
+    /// E-mail, SMS, chat-group webhooks, the daily digest and retries (`[notify]`).
+    #[serde(default)]
+    pub notify: notify::NotifyConfig,
 }
 
 /// Đánh giá TTHC: the scheme file replacing TT 01/2018's (format: the shipped
@@ -66,6 +69,7 @@ impl Default for Config {
             rules: LegalRules::default(),
             session: SessionConfig { hours: 10 },
             evaluation: EvaluationConfig::default(),
+            notify: notify::NotifyConfig::default(),
         }
     }
 }
@@ -136,9 +140,19 @@ pub async fn open_db(config: &Config) -> Result<Db> {
 }
 
 pub async fn services(db: Db, config: &Config) -> Result<App> {
+    Ok(services_with_channels(db, config).await?.0)
+}
+
+/// The services and the configured outbox channels.
+pub async fn services_with_channels(db: Db, config: &Config) -> Result<(App, notify::Channels)> {
+    let (notices, channels) = config
+        .notify
+        .build(&format!("http://{}", config.server.listen))
+        .map_err(|e| BadInput(format!("cấu hình không hợp lệ: {e}")))?;
     let mut settings = Settings {
         rules: config.rules,
         session_hours: config.session.hours,
+        notices,
         ..Settings::default()
     };
     if let Some(path) = &config.evaluation.scheme {
@@ -152,24 +166,69 @@ pub async fn services(db: Db, config: &Config) -> Result<App> {
             .map_err(|e| BadInput(format!("{}: {}", path.display(), e.message)))?;
         settings.evaluation = Arc::new(scheme);
     }
-    Ok(App::new(
+    let app = App::new(
         db,
         Arc::new(SystemClock),
         Arc::new(Calendar::embedded()),
         settings,
     )
-    .await?)
+    .await?;
+    Ok((app, channels))
 }
 
-/// Serves until Ctrl-C or SIGTERM.
-pub async fn serve(app: App, config: &Config, ui: web::UiOptions) -> Result<()> {
+/// Says which channels are on; a channel left out enqueues nothing.
+fn log_channels(app: &App) {
+    let s = app.notice_settings();
+    let on_off = |on: bool| {
+        if on {
+            "bật"
+        } else {
+            "tắt (không cấu hình)"
+        }
+    };
+    tracing::info!(
+        email = on_off(s.email),
+        sms = on_off(s.sms),
+        webhooks = s.webhooks.len(),
+        digest_hour = s.digest_hour,
+        "thông báo: thư điện tử {}, SMS {}, {} nhóm trao đổi; tổng hợp hằng ngày lúc {}:00",
+        on_off(s.email),
+        on_off(s.sms),
+        s.webhooks.len(),
+        s.digest_hour
+    );
+}
+
+/// Serves until Ctrl-C or SIGTERM, with the outbox worker and the digest scheduler beside the
+/// HTTP server in the same process (DESIGN principle 6).
+pub async fn serve(
+    (app, channels): (App, notify::Channels),
+    config: &Config,
+    ui: web::UiOptions,
+) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
         .map_err(|e| BadInput(format!("không mở được cổng {}: {e}", config.server.listen)))?;
     let addr = listener.local_addr()?;
     println!("Một Cửa đang chạy tại http://{addr}/  (tài liệu API: http://{addr}/api/docs/)");
     println!("Dừng: Ctrl-C");
+    log_channels(&app);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let poll = std::time::Duration::from_secs(config.notify.poll_seconds);
+    let worker = tokio::spawn(
+        notify::Worker::new(app.clone(), channels).run(poll, stopped(stop_rx.clone())),
+    );
+    let scheduler = tokio::spawn(
+        notify::Scheduler::new(app.clone())
+            .run(std::time::Duration::from_secs(60), stopped(stop_rx)),
+    );
     web::serve(listener, app.clone(), ui, shutdown()).await?;
+    let _ = stop_tx.send(true);
+    // A message cut off mid-send stays leased and is tried again later (at least once).
+    let _ = tokio::join!(worker, scheduler);
     app.db().close().await;
     println!("Đã dừng.");
     Ok(())
@@ -221,7 +280,7 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
         ))
     })?;
     let db = open_db(&config).await?;
-    let app = services(db, &config).await?;
+    let (app, channels) = services_with_channels(db, &config).await?;
     if app.db().agencies().await?.is_empty() {
         println!(
             "Đang nạp dữ liệu trình diễn (tỉnh Lào Cai) vào {} …",
@@ -277,7 +336,7 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
         return Ok(());
     }
     serve(
-        app,
+        (app, channels),
         &config,
         web::UiOptions {
             demo_password: Some(args.password.clone()),

@@ -102,6 +102,40 @@ impl Db {
             .collect()
     }
 
+    /// The e-mail addresses officers have (for the daily digest), by officer.
+    pub async fn officer_emails(&self) -> Result<std::collections::HashMap<OfficerId, String>> {
+        let rows: Vec<(uuid::Uuid, String)> =
+            sqlx::query_as("SELECT id, email FROM officers WHERE email IS NOT NULL")
+                .fetch_all(self.reader())
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, email)| (OfficerId(id), email))
+            .collect())
+    }
+
+    /// Sets or clears an officer's e-mail (checked by the caller), with its log line. False when
+    /// there is no such officer.
+    pub async fn set_officer_email(
+        &self,
+        id: OfficerId,
+        email: Option<&str>,
+        entry: &crate::LogEntry<'_>,
+    ) -> Result<bool> {
+        let mut tx = self.writer().begin().await?;
+        let done = sqlx::query("UPDATE officers SET email = $2 WHERE id = $1")
+            .bind(id.0)
+            .bind(email)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        crate::admin::log(&mut tx, entry).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Opens a session for an officer until `expires_ms`.
     pub async fn open_session(
         &self,

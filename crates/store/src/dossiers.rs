@@ -438,6 +438,8 @@ pub struct Opening {
     pub events: Vec<Recorded>,
     /// The dossier's facts, added to the report counters.
     pub counts: Vec<(Fact, i64)>,
+    /// Messages telling the outside world (the applicant) about the opening.
+    pub outbox: Vec<crate::NewMessage>,
     pub also: Option<Change>,
 }
 
@@ -448,6 +450,9 @@ pub struct Change {
     pub events: Vec<Recorded>,
     /// What the change does to the report counters (`domain::dossier::fact_delta`).
     pub counts: Vec<(Fact, i64)>,
+    /// Messages telling the outside world about the change (DESIGN principle 6), written in
+    /// the same transaction as the events.
+    pub outbox: Vec<crate::NewMessage>,
 }
 
 /// Writes events and the projection. For an existing dossier the projection is updated first,
@@ -606,6 +611,7 @@ impl<E: Send + 'static> OpenJob<E> {
                 return_number(conn, agency, day, number).await?;
             }
             changed?;
+            crate::outbox::enqueue_on(conn, &c.outbox, recorded_at).await?;
         }
         append_on(
             conn,
@@ -616,6 +622,7 @@ impl<E: Send + 'static> OpenJob<E> {
             recorded_at,
         )
         .await?;
+        crate::outbox::enqueue_on(conn, &opening.outbox, recorded_at).await?;
         Ok(Written::Yes(Ok(opening.dossier)))
     }
 }
@@ -654,14 +661,19 @@ impl Job for ChangeJob {
                 recorded_at,
                 answer,
             } = *self;
-            let outcome = append_on(
-                conn,
-                &c.dossier,
-                c.expected_version,
-                &c.events,
-                &c.counts,
-                recorded_at,
-            )
+            let outcome = async {
+                append_on(
+                    conn,
+                    &c.dossier,
+                    c.expected_version,
+                    &c.events,
+                    &c.counts,
+                    recorded_at,
+                )
+                .await?;
+                crate::outbox::enqueue_on(conn, &c.outbox, recorded_at).await?;
+                Ok(())
+            }
             .await
             .map(Written::Yes);
             conclude(outcome, answer)

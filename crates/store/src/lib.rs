@@ -16,6 +16,7 @@ mod counts;
 mod dossiers;
 mod evaluation;
 mod guidance;
+mod outbox;
 mod summary;
 mod writer;
 
@@ -45,6 +46,7 @@ pub use dossiers::{
 };
 pub use evaluation::EndedDossier;
 pub use guidance::GuidanceRecord;
+pub use outbox::{Channel, MessageState, NewMessage, OutboxCounts, StoredMessage};
 pub use summary::UnitSummary;
 
 /// Lỗi lưu trữ.

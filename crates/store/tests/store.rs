@@ -388,6 +388,7 @@ fn opening_with(number: u32) -> store::Opening {
     let sim = with_code(&format!("000.22.22.H38-261207-{number:04}"));
     store::Opening {
         counts: Vec::new(),
+        outbox: Vec::new(),
         dossier: sim.d().clone(),
         events: sim.events.clone(),
         also: None,
@@ -492,6 +493,7 @@ async fn a_change_on_a_stale_version_is_a_conflict_that_writes_nothing() {
     );
     let change = |sim: &Sim| store::Change {
         counts: Vec::new(),
+        outbox: vec![message("status:transfer", store::Channel::Email)],
         dossier: sim.d().clone(),
         expected_version: v,
         events: sim
@@ -511,7 +513,111 @@ async fn a_change_on_a_stale_version_is_a_conflict_that_writes_nothing() {
             .unwrap_err();
     assert!(matches!(err, StoreError::Conflict { .. }), "{err}");
     assert_eq!(s.db.totals().await.unwrap(), before);
+    assert_eq!(
+        s.db.outbox_counts().await.unwrap().total(),
+        1,
+        "the message of the committed change only"
+    );
     store::verify_chain(&s.db, sim.d().id).await.unwrap();
+}
+
+fn message(key: &str, channel: store::Channel) -> store::NewMessage {
+    store::NewMessage {
+        kind: "status-change".into(),
+        channel,
+        recipient: "hang@example.vn".into(),
+        subject: "Hồ sơ đã được tiếp nhận".into(),
+        body: "Nội dung".into(),
+        idempotency_key: key.into(),
+        dossier: None,
+    }
+}
+
+#[tokio::test]
+async fn outbox_messages_are_enqueued_once_leased_retried_and_end_dead() {
+    let s = temp_db("outbox").await;
+    let now = t("2026-12-07 07:00");
+    let batch = [
+        message("a", store::Channel::Email),
+        message("b", store::Channel::Sms),
+    ];
+    assert_eq!(s.db.enqueue_messages(&batch, now).await.unwrap(), 2);
+    assert_eq!(
+        s.db.enqueue_messages(&batch, now).await.unwrap(),
+        0,
+        "the same keys are not enqueued twice"
+    );
+
+    let lease = t("2026-12-07 07:10");
+    let claimed = s.db.claim_messages(now, lease, 10).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    assert!(
+        s.db.claim_messages(now, lease, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a leased message is not claimed again before the lease ends"
+    );
+    s.db.message_sent(claimed[0].id, now).await.unwrap();
+    s.db.message_failed(
+        claimed[1].id,
+        "503 từ cổng SMS",
+        Some(t("2026-12-07 07:01")),
+    )
+    .await
+    .unwrap();
+    let failing = s.db.failed_messages(10).await.unwrap();
+    assert_eq!(failing.len(), 1);
+    assert_eq!(failing[0].attempts, 1);
+    assert_eq!(failing[0].last_error.as_deref(), Some("503 từ cổng SMS"));
+
+    let again =
+        s.db.claim_messages(t("2026-12-07 07:01"), lease, 10)
+            .await
+            .unwrap();
+    assert_eq!(again.len(), 1);
+    s.db.message_failed(again[0].id, "503 từ cổng SMS", None)
+        .await
+        .unwrap();
+    let dead = s.db.message(again[0].id).await.unwrap().unwrap();
+    assert_eq!(dead.state, store::MessageState::Dead);
+    assert_eq!(dead.attempts, 2);
+    assert!(
+        s.db.claim_messages(t("2026-12-08 07:00"), lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let entry = store::LogEntry {
+        at_ms: now.timestamp_millis(),
+        actor: "Quản trị",
+        action: "gửi lại thư",
+        detail: "b",
+    };
+    assert!(s.db.retry_message(dead.id, now, &entry).await.unwrap());
+    assert!(
+        !s.db
+            .retry_message(claimed[0].id, now, &entry)
+            .await
+            .unwrap(),
+        "a sent message is not sent again"
+    );
+    let back = s.db.message(dead.id).await.unwrap().unwrap();
+    assert_eq!(
+        (back.state, back.attempts),
+        (store::MessageState::Pending, 0)
+    );
+    assert_eq!(s.db.admin_log_lines(10).await.unwrap().len(), 1);
+    assert_eq!(
+        s.db.outbox_counts().await.unwrap(),
+        store::OutboxCounts {
+            pending: 1,
+            sent: 1,
+            dead: 0,
+            failing: 0
+        }
+    );
 }
 
 #[tokio::test]

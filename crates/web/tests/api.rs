@@ -969,3 +969,76 @@ async fn a_centre_can_issue_the_long_2025_code_format() {
         .await
         .expect(200);
 }
+
+#[tokio::test]
+async fn administrators_see_failed_messages_and_a_retry_needs_the_channel_configured() {
+    let t = spawn().await;
+    let now = vn("2026-12-07 09:00");
+    // A message for a channel this server has no configuration for, failed to the end.
+    let db = t.app.db();
+    db.enqueue_messages(
+        &[store::NewMessage {
+            kind: "status-change".into(),
+            channel: store::Channel::Sms,
+            recipient: "0912345678".into(),
+            subject: "Hồ sơ 000.01.61.H38-261207-0001: Được tiếp nhận".into(),
+            body: "Hồ sơ đã được tiếp nhận.".into(),
+            idempotency_key: "status:thu:1:sms".into(),
+            dossier: None,
+        }],
+        now,
+    )
+    .await
+    .unwrap();
+    let claimed = db.claim_messages(now, now, 10).await.unwrap();
+    db.message_failed(claimed[0].id, "kênh chưa được cấu hình: Tin nhắn SMS", None)
+        .await
+        .unwrap();
+    let id = claimed[0].id;
+
+    let counter = t.login("motcua.baothang").await;
+    t.get(Some(&counter), "/api/v1/admin/outbox")
+        .await
+        .error(403, "forbidden");
+    let admin = t.login("quantri").await;
+    let outbox = t
+        .get(Some(&admin), "/api/v1/admin/outbox")
+        .await
+        .expect(200);
+    assert_eq!(outbox["dead"], 1);
+    assert_eq!(outbox["sms_configured"], false);
+    let failed = &outbox["failed"][0];
+    assert_eq!(failed["id"], id);
+    assert_eq!(failed["state"], "dead");
+    assert_eq!(failed["attempts"], 1);
+    assert_eq!(failed["channel_configured"], false);
+    assert_eq!(
+        failed["last_error"],
+        "kênh chưa được cấu hình: Tin nhắn SMS"
+    );
+
+    let log_before = db.admin_log_lines(100).await.unwrap().len();
+    t.post(
+        Some(&admin),
+        &format!("/api/v1/admin/outbox/{id}/retry"),
+        json!({}),
+    )
+    .await
+    .error(409, "channel_not_configured");
+    t.post(Some(&admin), "/api/v1/admin/outbox/abc/retry", json!({}))
+        .await
+        .error(422, "invalid_id");
+    t.post(
+        Some(&counter),
+        &format!("/api/v1/admin/outbox/{id}/retry"),
+        json!({}),
+    )
+    .await
+    .error(403, "forbidden");
+    let still = db.message(id).await.unwrap().unwrap();
+    assert_eq!(
+        (still.state, still.attempts),
+        (store::MessageState::Dead, 1)
+    );
+    assert_eq!(db.admin_log_lines(100).await.unwrap().len(), log_before);
+}

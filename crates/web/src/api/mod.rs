@@ -7,6 +7,7 @@ pub mod dossiers;
 pub mod dto;
 pub mod error;
 pub mod files;
+pub mod outbox;
 pub mod public;
 pub mod reports;
 pub mod units;
@@ -55,6 +56,7 @@ impl Modify for BearerAuth {
         reports::period,
         reports::qd766,
         reports::evaluation,
+        outbox::status, outbox::retry,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -66,6 +68,7 @@ impl Modify for BearerAuth {
         (name = "Công dân", description = "Tra cứu công khai, nộp trực tuyến, bổ sung, rút hồ sơ"),
         (name = "Danh mục", description = "Thủ tục, cơ quan, cán bộ, đơn vị hành chính"),
         (name = "Báo cáo", description = "Báo cáo tình hình giải quyết TTHC, đánh giá theo Thông tư 01/2018"),
+        (name = "Quản trị", description = "Hộp thư đi: thư gửi lỗi, gửi lại"),
     )
 )]
 pub struct ApiDoc;
@@ -161,6 +164,8 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/reports/period", get(reports::period))
         .route("/api/v1/reports/qd766", get(reports::qd766))
         .route("/api/v1/reports/evaluation", get(reports::evaluation))
+        .route("/api/v1/admin/outbox", get(outbox::status))
+        .route("/api/v1/admin/outbox/{id}/retry", post(outbox::retry))
         .route("/api/v1/units", get(units::list))
         .route("/api/v1/units/convert", get(units::convert))
         .route("/api/v1/units/{regime}/{code}", get(units::detail))

@@ -1,6 +1,7 @@
 //! Quản trị (`/quan-tri`) — accounts and roles, the agencies, the calendar's special days (the
 //! national holidays of a year, and agency closures), procedure versions (import of a catalogue
-//! file), and the administration log. Administrators only; each change is logged.
+//! file), the outbox's failed messages (hộp thư đi, with a retry), and the administration log.
+//! Administrators only; each change is logged.
 
 use app::App;
 use app::admin::{AccountChange, NewOfficer};
@@ -68,6 +69,8 @@ pub struct AccountLine {
     pub username: String,
     pub name: String,
     pub title: String,
+    /// Where the daily digest goes (empty: none).
+    pub email: String,
     pub active: bool,
     /// (role key, agency id, "Vai trò — Cơ quan").
     pub grants: Vec<(String, String, String)>,
@@ -99,6 +102,11 @@ async fn users_page(
     error: String,
 ) -> Result<UsersPage, UiError> {
     let tree = app.agencies();
+    let emails = app
+        .db()
+        .officer_emails()
+        .await
+        .map_err(app::AppError::from)?;
     let accounts = app
         .db()
         .officers()
@@ -110,6 +118,7 @@ async fn users_page(
             username: o.username.clone(),
             name: o.full_name.to_string(),
             title: o.title.clone().unwrap_or_default(),
+            email: emails.get(&o.id).cloned().unwrap_or_default(),
             active: o.active,
             grants: o
                 .grants
@@ -207,6 +216,7 @@ pub async fn change_user(
         "them-vai-tro" => grant().map(|(r, a)| AccountChange::Grant(r, a)),
         "bo-vai-tro" => grant().map(|(r, a)| AccountChange::Revoke(r, a)),
         "mat-khau" => Ok(AccountChange::Password(f.get("password"))),
+        "thu-dien-tu" => Ok(AccountChange::Email(f.get("email"))),
         _ => Err(UiError::new(
             StatusCode::NOT_FOUND,
             "Không có thao tác này.",
@@ -618,4 +628,120 @@ pub async fn log(State(app): State<App>, viewer: Viewer) -> Result<Response, UiE
         lines,
     }
     .into_response())
+}
+
+pub struct MessageLine {
+    pub id: i64,
+    pub channel: &'static str,
+    pub recipient: String,
+    pub subject: String,
+    pub created: String,
+    pub state: &'static str,
+    pub next: String,
+    pub attempts: u32,
+    pub error: String,
+    pub configured: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_outbox.html")]
+struct OutboxPage {
+    chrome: Chrome,
+    email: bool,
+    sms: bool,
+    webhooks: Vec<String>,
+    digest_hour: u32,
+    max_attempts: u32,
+    pending: i64,
+    sent: i64,
+    dead: i64,
+    failing: i64,
+    lines: Vec<MessageLine>,
+    message: String,
+    error: String,
+}
+
+async fn outbox_page(
+    app: &App,
+    viewer: &Viewer,
+    message: String,
+    error: String,
+) -> Result<OutboxPage, UiError> {
+    let actor = admin(app, viewer)?;
+    let s = app.outbox_status(actor).await?;
+    let lines = app
+        .failed_messages(actor)
+        .await?
+        .into_iter()
+        .map(|f| {
+            let m = f.message;
+            MessageLine {
+                id: m.id,
+                channel: m.channel.label(),
+                recipient: m.recipient,
+                subject: m.subject,
+                created: when(m.created_at),
+                state: m.state.label(),
+                next: if m.state == store::MessageState::Pending {
+                    when(m.next_attempt_at)
+                } else {
+                    String::new()
+                },
+                attempts: m.attempts,
+                error: m.last_error.unwrap_or_default(),
+                configured: f.channel_configured,
+            }
+        })
+        .collect();
+    Ok(OutboxPage {
+        chrome: Chrome::new(viewer, "Quản trị: hộp thư đi", "/quan-tri"),
+        email: s.email,
+        sms: s.sms,
+        webhooks: s.webhooks,
+        digest_hour: s.digest_hour,
+        max_attempts: s.max_attempts,
+        pending: s.counts.pending,
+        sent: s.counts.sent,
+        dead: s.counts.dead,
+        failing: s.counts.failing,
+        lines,
+        message,
+        error,
+    })
+}
+
+/// Hộp thư đi: configured channels, counts, and the messages that failed.
+pub async fn outbox(
+    State(app): State<App>,
+    viewer: Viewer,
+    Query(done): Query<DoneParams>,
+) -> Result<Response, UiError> {
+    let message = if done.xong.is_empty() {
+        String::new()
+    } else {
+        "Đã đưa thư trở lại hàng đợi; thư sẽ được gửi trong ít giây.".into()
+    };
+    Ok(outbox_page(&app, &viewer, message, String::new())
+        .await?
+        .into_response())
+}
+
+/// Gửi lại a failed message (logged).
+pub async fn retry_message(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let actor = admin(&app, &posted.viewer)?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| UiError::new(StatusCode::NOT_FOUND, "Không có thư này."))?;
+    match app.retry_message(actor, id).await {
+        Ok(()) => Ok(Redirect::to("/quan-tri/thu-gui?xong=1").into_response()),
+        Err(e) => {
+            let e = UiError::from(e);
+            let page = outbox_page(&app, &posted.viewer, String::new(), e.message).await?;
+            Ok((e.status, page).into_response())
+        }
+    }
 }

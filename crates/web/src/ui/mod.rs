@@ -75,6 +75,8 @@ pub fn routes() -> Router<App> {
                 .layer(axum::extract::DefaultBodyLimit::max(11 * 1024 * 1024)),
         )
         .route("/quan-tri/nhat-ky", get(admin::log))
+        .route("/quan-tri/thu-gui", get(admin::outbox))
+        .route("/quan-tri/thu-gui/{id}/gui-lai", post(admin::retry_message))
         .route(
             "/can-bo/tiep-nhan",
             get(counter::intake_form).post(counter::intake),

@@ -111,6 +111,9 @@ pub async fn spawn() -> TestApp {
         .await
         .unwrap();
     });
+    // When the workspace is built together, reqwest has rustls without a provider (see
+    // crates/notify); ring is the one the binary installs too.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     TestApp {
         base,
         http: reqwest::Client::new(),

@@ -1,0 +1,210 @@
+//! Cấu hình thông báo — the `[notify]` section of `motcua.toml` (or `MOTCUA_NOTIFY__*`): SMTP,
+//! the SMS gateway, the webhooks of units' chat groups, the digest hour and the retries. A
+//! channel left out is off: its messages are not enqueued at all.
+
+use std::sync::Arc;
+
+use app::notices::NoticeSettings;
+use chrono::Duration;
+use domain::agency::AgencyId;
+use serde::{Deserialize, Serialize};
+
+use crate::{Channels, HttpSmsGateway, HttpWebhookSender, SmtpMailer};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NotifyConfig {
+    /// The address people open the system at, for links in messages
+    /// (`https://motcua.laocai.gov.vn`); by default the address the server listens on.
+    pub public_url: Option<String>,
+    /// Hour of the daily digest, Vietnamese time (0–23).
+    pub digest_hour: u32,
+    /// Attempts before a message is dead (shown to administrators).
+    pub max_attempts: u32,
+    /// Minutes to wait after the 1st, 2nd, … failed attempt; the last one repeats.
+    pub backoff_minutes: Vec<i64>,
+    /// How often the worker looks for due messages, in seconds.
+    pub poll_seconds: u64,
+    pub smtp: Option<SmtpConfig>,
+    pub sms: Option<SmsConfig>,
+    pub webhooks: Vec<WebhookConfig>,
+    /// Time limit of one webhook request, in seconds.
+    pub webhook_timeout_seconds: u64,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        Self {
+            public_url: None,
+            digest_hour: 7,
+            max_attempts: 6,
+            backoff_minutes: vec![1, 5, 30, 120, 720],
+            poll_seconds: 10,
+            smtp: None,
+            sms: None,
+            webhooks: Vec::new(),
+            webhook_timeout_seconds: 15,
+        }
+    }
+}
+
+/// How the SMTP connection is secured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TlsMode {
+    /// Plain text: only for a relay on the same machine or network.
+    None,
+    /// STARTTLS, required (port 587).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SmtpConfig {
+    pub host: String,
+    /// 25 (none), 587 (starttls) or 465 (tls) when not given.
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub tls: TlsMode,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// `Một Cửa Lào Cai <motcua@laocai.gov.vn>`.
+    pub from: String,
+    #[serde(default = "thirty")]
+    pub timeout_seconds: u64,
+}
+
+impl SmtpConfig {
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.tls {
+            TlsMode::None => 25,
+            TlsMode::Starttls => 587,
+            TlsMode::Tls => 465,
+        })
+    }
+}
+
+fn thirty() -> u64 {
+    30
+}
+
+fn fifteen() -> u64 {
+    15
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SmsConfig {
+    /// The gateway's JSON endpoint.
+    pub url: String,
+    pub token: Option<String>,
+    /// The registered brandname, if the gateway needs it.
+    pub sender: Option<String>,
+    #[serde(default = "fifteen")]
+    pub timeout_seconds: u64,
+}
+
+/// A unit's chat group: its daily digest is posted there.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WebhookConfig {
+    /// The agency id (`lao-cai.bao-thang.van-phong`); its digest covers it and its sub-units.
+    pub agency: String,
+    pub url: String,
+    /// The shared secret of the HMAC signature (at least 16 characters).
+    pub secret: String,
+}
+
+fn http_url(what: &str, url: &str) -> Result<(), String> {
+    if url.starts_with("http://") || url.starts_with("https://") {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what}: địa chỉ \"{url}\" phải bắt đầu bằng http:// hoặc https://."
+        ))
+    }
+}
+
+impl NotifyConfig {
+    /// Checks the section and builds the settings of the services and the channels. An error is
+    /// a Vietnamese sentence saying what to fix.
+    pub fn build(&self, default_public_url: &str) -> Result<(NoticeSettings, Channels), String> {
+        if self.digest_hour > 23 {
+            return Err(format!(
+                "notify.digest_hour = {}: giờ gửi tổng hợp phải từ 0 đến 23.",
+                self.digest_hour
+            ));
+        }
+        if self.max_attempts == 0 {
+            return Err("notify.max_attempts phải ít nhất là 1.".into());
+        }
+        if self.backoff_minutes.is_empty() || self.backoff_minutes.iter().any(|m| *m <= 0) {
+            return Err(
+                "notify.backoff_minutes: cần ít nhất một khoảng chờ, mỗi khoảng lớn hơn 0 phút."
+                    .into(),
+            );
+        }
+        if self.poll_seconds == 0 {
+            return Err("notify.poll_seconds phải lớn hơn 0.".into());
+        }
+        let public_url = self
+            .public_url
+            .clone()
+            .unwrap_or_else(|| default_public_url.to_string());
+        http_url("notify.public_url", &public_url)?;
+        let mut channels = Channels::default();
+        if let Some(smtp) = &self.smtp {
+            if smtp.host.trim().is_empty() {
+                return Err("notify.smtp.host: cần tên máy chủ thư.".into());
+            }
+            if smtp.username.is_some() != smtp.password.is_some() {
+                return Err("notify.smtp: cần cả username và password, hoặc bỏ cả hai.".into());
+            }
+            let mailer = SmtpMailer::new(smtp).map_err(|e| format!("notify.smtp: {e}"))?;
+            channels.mailer = Some(Arc::new(mailer));
+        }
+        if let Some(sms) = &self.sms {
+            http_url("notify.sms.url", &sms.url)?;
+            let gateway = HttpSmsGateway::new(sms).map_err(|e| format!("notify.sms: {e}"))?;
+            channels.sms = Some(Arc::new(gateway));
+        }
+        let mut agencies = Vec::new();
+        for h in &self.webhooks {
+            let agency = AgencyId::parse(&h.agency)
+                .map_err(|e| format!("notify.webhooks, đơn vị \"{}\": {e}", h.agency))?;
+            http_url(&format!("notify.webhooks ({})", h.agency), &h.url)?;
+            if h.secret.chars().count() < 16 {
+                return Err(format!(
+                    "notify.webhooks ({}): secret cần ít nhất 16 ký tự.",
+                    h.agency
+                ));
+            }
+            if agencies.contains(&agency) {
+                return Err(format!(
+                    "notify.webhooks: đơn vị \"{}\" được khai báo hai lần.",
+                    h.agency
+                ));
+            }
+            agencies.push(agency);
+        }
+        if !self.webhooks.is_empty() {
+            let sender = HttpWebhookSender::new(&self.webhooks, self.webhook_timeout_seconds)
+                .map_err(|e| format!("notify.webhooks: {e}"))?;
+            channels.webhooks = Some(Arc::new(sender));
+        }
+        let settings = NoticeSettings {
+            email: channels.mailer.is_some(),
+            sms: channels.sms.is_some(),
+            webhooks: agencies,
+            public_url: public_url.trim_end_matches('/').to_string(),
+            digest_hour: self.digest_hour,
+            max_attempts: self.max_attempts,
+            backoff: self
+                .backoff_minutes
+                .iter()
+                .map(|m| Duration::minutes(*m))
+                .collect(),
+        };
+        Ok((settings, channels))
+    }
+}

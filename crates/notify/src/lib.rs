@@ -1,0 +1,199 @@
+//! `notify` — delivery of the outbox (DESIGN principle 6): the channels to the outside world
+//! behind traits ([`Mailer`] over SMTP with lettre, [`SmsGateway`] and [`WebhookSender`] over
+//! HTTP with reqwest), the [`Worker`] that claims due messages and records each outcome (sent, or
+//! a retry after a backoff, or dead), and the [`Scheduler`] that enqueues the daily digest.
+//!
+//! What a message says and who gets it is decided in `app` (`app::notices`, `app::digest`),
+//! inside the transaction of the change it tells about; this crate only carries it. It is a leaf
+//! of the dependency graph so its TLS and SMTP code never slows the crates others build on.
+
+mod config;
+mod email;
+mod sms;
+mod webhook;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::{App, AppError};
+use chrono::{DateTime, Utc};
+use store::{Channel, StoredMessage};
+use thiserror::Error;
+
+pub use config::{NotifyConfig, SmsConfig, SmtpConfig, TlsMode, WebhookConfig};
+pub use email::SmtpMailer;
+pub use sms::HttpSmsGateway;
+pub use webhook::{HttpWebhookSender, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature};
+
+/// Header carrying a message's idempotency key, so a receiver can drop a second delivery.
+pub const DELIVERY_HEADER: &str = "X-MotCua-Delivery";
+
+/// Lỗi gửi — why one attempt failed (kept as the message's last error).
+#[derive(Debug, Error)]
+pub enum SendError {
+    #[error("địa chỉ không hợp lệ: {0}")]
+    Address(String),
+    #[error("máy chủ thư từ chối hoặc không kết nối được: {0}")]
+    Smtp(String),
+    #[error("không gửi được HTTP: {0}")]
+    Http(String),
+    #[error("bên nhận trả lời HTTP {status}: {body}")]
+    Status { status: u16, body: String },
+    #[error("kênh chưa được cấu hình: {0}")]
+    NotConfigured(String),
+}
+
+/// A future of one attempt.
+pub type Attempt<'a> = Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>>;
+
+/// Gửi thư điện tử.
+pub trait Mailer: Send + Sync {
+    fn send<'a>(&'a self, to: &'a str, subject: &'a str, body: &'a str) -> Attempt<'a>;
+}
+
+/// Gửi tin nhắn SMS qua cổng nhắn tin.
+pub trait SmsGateway: Send + Sync {
+    fn send<'a>(&'a self, to: &'a str, text: &'a str, key: &'a str) -> Attempt<'a>;
+}
+
+/// Gửi webhook đến nhóm trao đổi của một đơn vị.
+pub trait WebhookSender: Send + Sync {
+    /// Posts `body` (JSON) to the webhook of `agency`, signed at `at`.
+    fn send<'a>(
+        &'a self,
+        agency: &'a str,
+        body: &'a str,
+        key: &'a str,
+        at: DateTime<Utc>,
+    ) -> Attempt<'a>;
+}
+
+/// The configured channels; a missing one means that kind of message is not enqueued at all.
+#[derive(Clone, Default)]
+pub struct Channels {
+    pub mailer: Option<Arc<dyn Mailer>>,
+    pub sms: Option<Arc<dyn SmsGateway>>,
+    pub webhooks: Option<Arc<dyn WebhookSender>>,
+}
+
+/// Installs ring as rustls' process-wide crypto provider (reqwest is built without one, to keep
+/// aws-lc out of the build). Idempotent; call before building an HTTP client.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// What one pass of the worker did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivery {
+    pub sent: usize,
+    pub failed: usize,
+}
+
+/// Người gửi — takes due messages from the outbox and delivers them.
+#[derive(Clone)]
+pub struct Worker {
+    app: App,
+    channels: Channels,
+    batch: u32,
+}
+
+impl Worker {
+    pub fn new(app: App, channels: Channels) -> Self {
+        Self {
+            app,
+            channels,
+            batch: 50,
+        }
+    }
+
+    /// Delivers every message due now, batch after batch; returns what happened. Failures are
+    /// recorded on the messages (retry or dead), not returned; only a database error is.
+    pub async fn deliver_due(&self) -> Result<Delivery, AppError> {
+        let mut done = Delivery::default();
+        loop {
+            let batch = self.app.claim_messages(self.batch).await?;
+            if batch.is_empty() {
+                return Ok(done);
+            }
+            for m in &batch {
+                match self.attempt(m).await {
+                    Ok(()) => {
+                        self.app.message_delivered(m).await?;
+                        done.sent += 1;
+                    }
+                    Err(e) => {
+                        self.app.message_failed(m, &e.to_string()).await?;
+                        done.failed += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn attempt(&self, m: &StoredMessage) -> Result<(), SendError> {
+        let missing = || SendError::NotConfigured(m.channel.label().to_string());
+        match m.channel {
+            Channel::Email => {
+                let mailer = self.channels.mailer.as_ref().ok_or_else(missing)?;
+                mailer.send(&m.recipient, &m.subject, &m.body).await
+            }
+            Channel::Sms => {
+                let sms = self.channels.sms.as_ref().ok_or_else(missing)?;
+                sms.send(&m.recipient, &m.body, &m.idempotency_key).await
+            }
+            Channel::Webhook => {
+                let hooks = self.channels.webhooks.as_ref().ok_or_else(missing)?;
+                hooks
+                    .send(&m.recipient, &m.body, &m.idempotency_key, self.app.now())
+                    .await
+            }
+        }
+    }
+
+    /// Delivers every `poll`, until `stop` resolves.
+    pub async fn run(self, poll: Duration, stop: impl Future<Output = ()>) {
+        tokio::pin!(stop);
+        loop {
+            if let Err(e) = self.deliver_due().await {
+                tracing::error!(error = %e, "outbox delivery failed");
+            }
+            tokio::select! {
+                () = &mut stop => return,
+                () = tokio::time::sleep(poll) => {}
+            }
+        }
+    }
+}
+
+/// Lịch gửi tổng hợp — enqueues the daily digest once its hour has come.
+#[derive(Clone)]
+pub struct Scheduler {
+    app: App,
+}
+
+impl Scheduler {
+    pub fn new(app: App) -> Self {
+        Self { app }
+    }
+
+    /// One look at the clock: enqueues today's digests if due (idempotent).
+    pub async fn tick(&self) -> Result<app::digest::DigestRun, AppError> {
+        self.app.enqueue_digests().await
+    }
+
+    /// Looks every `every`, until `stop` resolves.
+    pub async fn run(self, every: Duration, stop: impl Future<Output = ()>) {
+        tokio::pin!(stop);
+        loop {
+            if let Err(e) = self.tick().await {
+                tracing::error!(error = %e, "daily digest failed");
+            }
+            tokio::select! {
+                () = &mut stop => return,
+                () = tokio::time::sleep(every) => {}
+            }
+        }
+    }
+}
