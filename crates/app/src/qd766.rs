@@ -167,6 +167,30 @@ impl App {
         as_of: Option<NaiveDate>,
         scope: &Scope,
     ) -> Result<Index766, AppError> {
+        self.index_766_with(actor, period, as_of, scope, true).await
+    }
+
+    /// [`App::index_766`] without the previous period (no `previous_*` figures): half the
+    /// reading, for pages that only show the points.
+    pub async fn index_766_points(
+        &self,
+        actor: &Actor,
+        period: Period,
+        as_of: Option<NaiveDate>,
+        scope: &Scope,
+    ) -> Result<Index766, AppError> {
+        self.index_766_with(actor, period, as_of, scope, false)
+            .await
+    }
+
+    async fn index_766_with(
+        &self,
+        actor: &Actor,
+        period: Period,
+        as_of: Option<NaiveDate>,
+        scope: &Scope,
+        compare: bool,
+    ) -> Result<Index766, AppError> {
         crate::overview::require_oversight(actor)?;
         let today = lich::time::to_vn(&self.now()).date_naive();
         let as_of = as_of
@@ -228,23 +252,36 @@ impl App {
             .filters_procedures()
             .then(|| procedures.iter().map(|p| p.code.to_string()).collect());
 
+        let full_online: Vec<String> = procedures
+            .iter()
+            .filter(|p| p.online == OnlineKind::Full)
+            .map(|p| p.code.to_string())
+            .collect();
+
         let previous = period.previous();
         let now = self
             .gather(
                 &all_members,
                 procedure_codes.as_deref(),
+                &full_online,
                 period.first_day(),
                 as_of,
             )
             .await?;
-        let before = self
-            .gather(
-                &all_members,
-                procedure_codes.as_deref(),
-                previous.first_day(),
-                previous.last_day(),
+        let before = if compare {
+            Some(
+                self.gather(
+                    &all_members,
+                    procedure_codes.as_deref(),
+                    &full_online,
+                    previous.first_day(),
+                    previous.last_day(),
+                )
+                .await?,
             )
-            .await?;
+        } else {
+            None
+        };
 
         let score = |agency: &AgencyId, members: &[&AgencyId], g: &Gathered| -> UnitIndex {
             let mut s = Sums::default();
@@ -271,10 +308,14 @@ impl App {
             let mut used_online: HashSet<&str> = HashSet::new();
             let (mut full_eligible, mut full_online) = (0, 0);
             for m in members {
-                for (procedure, channel, n) in g.received.get(m.as_str()).into_iter().flatten() {
-                    if *channel == 2 {
-                        used_online.insert(procedure);
-                    }
+                used_online.extend(
+                    g.used_online
+                        .get(m.as_str())
+                        .into_iter()
+                        .flatten()
+                        .map(String::as_str),
+                );
+                for (procedure, channel, n) in g.full_online.get(m.as_str()).into_iter().flatten() {
                     if full.contains(procedure.as_str()) {
                         full_eligible += n;
                         if *channel == 2 {
@@ -338,7 +379,9 @@ impl App {
             {
                 continue;
             }
-            prev.push(score(u, &members, &before));
+            if let Some(before) = &before {
+                prev.push(score(u, &members, before));
+            }
             lines.push(line);
         }
         rank(&mut prev);
@@ -365,7 +408,7 @@ impl App {
         } else {
             "Tổng cộng".into()
         };
-        total.previous_points = Some(score(&root_id, &everyone, &before).points);
+        total.previous_points = before.map(|b| score(&root_id, &everyone, &b).points);
         Ok(Index766 {
             period,
             as_of,
@@ -380,6 +423,7 @@ impl App {
         &self,
         agencies: &[String],
         procedures: Option<&[String]>,
+        full_online: &[String],
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Gathered, AppError> {
@@ -400,9 +444,8 @@ impl App {
         for (agency, n) in past {
             g.sums.entry(agency).or_default().open_past += n;
         }
-        // Only what is received needs the procedure (online services used, full-online
-        // dossiers); the rest is read without it, from far fewer rows.
-        const WITHIN: [M; 6] = [
+        const WITHIN: [M; 7] = [
+            M::Received,
             M::OnTime766,
             M::Late766,
             M::FeeBearing,
@@ -413,6 +456,12 @@ impl App {
         for c in sums(Some(from), to, &WITHIN).await? {
             let s = g.sums.entry(c.agency).or_default();
             match c.measure {
+                M::Received => {
+                    s.received_in += c.n;
+                    if c.channel == 2 {
+                        s.online_in += c.n;
+                    }
+                }
                 M::OnTime766 => s.on_time_in += c.n,
                 M::Late766 => s.late_in += c.n,
                 M::FeeBearing => s.fee_bearing += c.n,
@@ -422,17 +471,22 @@ impl App {
                 _ => {}
             }
         }
-        let received = self
+        // Only indicators 1.3 and 3.3 need the procedure: which online services were used, and
+        // what full-online services received. Both are read from narrow queries over the month
+        // rows, not from every (agency, procedure, channel) row of the period.
+        for (agency, procedure) in self
             .db
-            .count_sums_by_procedure(agencies, procedures, Some(from), to, &[M::Received])
-            .await?;
-        for c in received {
-            let s = g.sums.entry(c.agency.clone()).or_default();
-            s.received_in += c.n;
-            if c.channel == 2 {
-                s.online_in += c.n;
-            }
-            g.received
+            .procedures_counted(agencies, procedures, from, to, M::Received, 2)
+            .await?
+        {
+            g.used_online.entry(agency).or_default().insert(procedure);
+        }
+        for c in self
+            .db
+            .count_sums_by_procedure(agencies, Some(full_online), Some(from), to, &[M::Received])
+            .await?
+        {
+            g.full_online
                 .entry(c.agency)
                 .or_default()
                 .push((c.procedure, c.channel, c.n));
@@ -536,8 +590,10 @@ impl App {
 #[derive(Default)]
 struct Gathered {
     sums: HashMap<String, Sums>,
-    /// Received in the period, by agency: (procedure, channel, count).
-    received: HashMap<String, Vec<(String, i64, i64)>>,
+    /// The procedures each agency received online in the period.
+    used_online: HashMap<String, HashSet<String>>,
+    /// Received in the period by agency, of full-online procedures: (procedure, channel, count).
+    full_online: HashMap<String, Vec<(String, i64, i64)>>,
 }
 
 impl Sums {

@@ -6,7 +6,7 @@
 //! month and year without the procedure. A query over a span reads the fewest rows that cover
 //! it ([`cover`]): whole years, then whole months, then days.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
 use domain::dossier::{Fact, Measure};
@@ -316,9 +316,9 @@ impl Db {
             "SELECT agency, '' AS procedure, measure, channel, SUM(n) AS n FROM report_totals WHERE period IN (",
         );
         push_list(&mut q, pieces.iter().map(Piece::key));
-        push_filters(&mut q, agencies, None, measures);
+        let kept = push_filters(&mut q, agencies, None, measures, true);
         q.push(" GROUP BY agency, measure, channel");
-        self.fetch_sums(q).await
+        self.fetch_sums(q, kept).await
     }
 
     /// Sums per (agency, procedure, measure, channel) over days `from..=to` (no `from`: from the
@@ -335,40 +335,53 @@ impl Db {
         if agencies.is_empty() || to < from || procedures.is_some_and(<[String]>::is_empty) {
             return Ok(Vec::new());
         }
-        let pieces = cover(from, to, false);
-        let months: Vec<String> = pieces
-            .iter()
-            .filter(|p| matches!(p, Piece::Month(..)))
-            .map(Piece::key)
-            .collect();
-        let days: Vec<String> = pieces
-            .iter()
-            .filter(|p| matches!(p, Piece::Day(..)))
-            .map(Piece::key)
-            .collect();
         let mut q = QueryBuilder::<Sqlite>::new(
             "SELECT agency, procedure, measure, channel, SUM(n) AS n FROM (",
         );
-        let mut first = true;
-        for (table, column, list) in [
-            ("report_months", "month", &months),
-            ("report_counts", "day", &days),
-        ] {
-            if list.is_empty() {
-                continue;
-            }
-            if !first {
-                q.push(" UNION ALL ");
-            }
-            first = false;
-            q.push(format!(
-                "SELECT agency, procedure, measure, channel, n FROM {table} WHERE {column} IN ("
-            ));
-            push_list(&mut q, list.iter().cloned());
-            push_filters(&mut q, agencies, procedures, measures);
-        }
+        let kept = push_month_and_day_rows(
+            &mut q,
+            "agency, procedure, measure, channel, n",
+            from,
+            to,
+            |q| push_filters(q, agencies, procedures, measures, true),
+        );
         q.push(") GROUP BY agency, procedure, measure, channel");
-        self.fetch_sums(q).await
+        self.fetch_sums(q, kept.flatten()).await
+    }
+
+    /// The distinct (agency, procedure) pairs with a `measure` counted on `channel` over days
+    /// `from..=to`: e.g. which procedures each agency received online.
+    pub async fn procedures_counted(
+        &self,
+        agencies: &[String],
+        procedures: Option<&[String]>,
+        from: NaiveDate,
+        to: NaiveDate,
+        measure: Measure,
+        channel: i64,
+    ) -> Result<Vec<(String, String)>> {
+        if agencies.is_empty() || to < from || procedures.is_some_and(<[String]>::is_empty) {
+            return Ok(Vec::new());
+        }
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT DISTINCT agency, procedure FROM (");
+        let kept = push_month_and_day_rows(&mut q, "agency, procedure", from, to, |q| {
+            q.push(" AND channel = ");
+            q.push_bind(channel);
+            push_filters(q, agencies, procedures, &[measure], true)
+        });
+        q.push(")");
+        let kept = kept.flatten();
+        let rows = q.build().fetch_all(self.reader()).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                (
+                    r.get::<String, _>("agency"),
+                    r.get::<String, _>("procedure"),
+                )
+            })
+            .filter(|(a, _)| kept.as_ref().is_none_or(|k| k.contains(a)))
+            .collect())
     }
 
     /// Sums per (period, measure) for the agencies, where each period is a day (YYYY-MM-DD),
@@ -386,7 +399,7 @@ impl Db {
             "SELECT period, measure, SUM(n) AS n FROM report_totals WHERE period IN (",
         );
         push_list(&mut q, periods.iter().cloned());
-        push_filters(&mut q, agencies, None, measures);
+        push_filters(&mut q, agencies, None, measures, false);
         q.push(" GROUP BY period, measure ORDER BY period");
         let rows = q.build().fetch_all(self.reader()).await?;
         Ok(rows
@@ -398,14 +411,23 @@ impl Db {
             .collect())
     }
 
-    async fn fetch_sums(&self, mut q: QueryBuilder<Sqlite>) -> Result<Vec<CountSum>> {
+    /// Runs a query of sums; `kept`: the agencies to keep when the query did not filter them.
+    async fn fetch_sums(
+        &self,
+        mut q: QueryBuilder<Sqlite>,
+        kept: Option<HashSet<String>>,
+    ) -> Result<Vec<CountSum>> {
         let rows = q.build().fetch_all(self.reader()).await?;
         Ok(rows
             .into_iter()
             .filter_map(|r| {
+                let agency: String = r.get("agency");
+                if kept.as_ref().is_some_and(|k| !k.contains(&agency)) {
+                    return None;
+                }
                 let measure = domain::from_wire_name(&r.get::<String, _>("measure"))?;
                 Some(CountSum {
-                    agency: r.get("agency"),
+                    agency,
                     procedure: r.get("procedure"),
                     channel: r.get("channel"),
                     measure,
@@ -429,22 +451,75 @@ fn push_list(q: &mut QueryBuilder<Sqlite>, items: impl Iterator<Item = String>) 
     q.push(")");
 }
 
+/// Above this many agencies a query reads every agency's rows and the caller keeps the ones
+/// asked for: the keys lead with the period and measure, so one range per (period, measure)
+/// costs less than a seek per (period, measure, agency) — a province's whole tree is ~140.
+const AGENCY_SEEKS_MAX: usize = 48;
+
+/// Pushes the measure, agency and procedure conditions. A query whose rows name their agency
+/// may leave a long agency list out (see [`AGENCY_SEEKS_MAX`]) — `rows_name_agency` — and then
+/// gets back the agencies it must keep itself.
 fn push_filters(
     q: &mut QueryBuilder<Sqlite>,
     agencies: &[String],
     procedures: Option<&[String]>,
     measures: &[Measure],
-) {
+    rows_name_agency: bool,
+) -> Option<HashSet<String>> {
     if !measures.is_empty() {
         q.push(" AND measure IN (");
         push_list(q, measures.iter().map(key));
     }
-    q.push(" AND agency IN (");
-    push_list(q, agencies.iter().cloned());
+    let kept = if rows_name_agency && agencies.len() > AGENCY_SEEKS_MAX {
+        Some(agencies.iter().cloned().collect())
+    } else {
+        q.push(" AND agency IN (");
+        push_list(q, agencies.iter().cloned());
+        None
+    };
     if let Some(p) = procedures {
         q.push(" AND procedure IN (");
         push_list(q, p.iter().cloned());
     }
+    kept
+}
+
+/// Pushes `SELECT columns` over the month rows and the day rows that cover `from..=to`
+/// (joined by UNION ALL), each with the conditions `filters` pushes; returns what it returned.
+fn push_month_and_day_rows<T>(
+    q: &mut QueryBuilder<Sqlite>,
+    columns: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    mut filters: impl FnMut(&mut QueryBuilder<Sqlite>) -> T,
+) -> Option<T> {
+    let pieces = cover(from, to, false);
+    let months: Vec<String> = pieces
+        .iter()
+        .filter(|p| matches!(p, Piece::Month(..)))
+        .map(Piece::key)
+        .collect();
+    let days: Vec<String> = pieces
+        .iter()
+        .filter(|p| matches!(p, Piece::Day(..)))
+        .map(Piece::key)
+        .collect();
+    let mut out = None;
+    for (table, column, list) in [
+        ("report_months", "month", &months),
+        ("report_counts", "day", &days),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        if out.is_some() {
+            q.push(" UNION ALL ");
+        }
+        q.push(format!("SELECT {columns} FROM {table} WHERE {column} IN ("));
+        push_list(q, list.iter().cloned());
+        out = Some(filters(q));
+    }
+    out
 }
 
 #[cfg(test)]

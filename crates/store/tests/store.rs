@@ -666,3 +666,108 @@ async fn a_search_reads_newest_registrations_first_and_stops_counting_at_the_cap
     let after = s.db.list_dossiers(&search("\"pao\"")).await.unwrap();
     assert_eq!(codes(&before.rows), codes(&after.rows));
 }
+
+/// The counter queries give the same sums whether the agency list goes into the query (a few
+/// agencies) or is kept afterwards (a province's whole tree): both are checked against sums
+/// taken here over the facts, across whole months and loose days.
+#[tokio::test]
+async fn counter_sums_are_the_same_for_short_and_long_agency_lists() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let s = temp_db("count-lists").await;
+    let day = |m: u32, d: u32| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    let measures = [Measure::Received, Measure::ResolvedOnTime];
+    let mut facts = Vec::new();
+    for a in 0..80u32 {
+        for (i, (m, d)) in [(6, 30), (7, 1), (7, 15), (8, 31), (9, 1), (9, 2)]
+            .into_iter()
+            .enumerate()
+        {
+            let fact = |measure, channel, procedure: u32| Fact {
+                agency: format!("dv-{a:02}"),
+                procedure: format!("1.{procedure:06}"),
+                day: day(m, d),
+                channel,
+                measure,
+            };
+            let k = a as usize + i;
+            facts.push((
+                fact(measures[k % 2], 1 + (k % 3) as u8, (a + i as u32) % 7),
+                1 + (k % 5) as i64,
+            ));
+            facts.push((fact(Measure::Received, 2, a % 4), 2));
+        }
+    }
+    s.db.replace_counts(&facts).await.unwrap();
+    let (from, to) = (day(7, 1), day(9, 1));
+    let all: Vec<String> = (0..80).map(|a| format!("dv-{a:02}")).collect();
+    for agencies in [&all[..60], &all[10..15]] {
+        let asked: BTreeSet<&String> = agencies.iter().collect();
+        let within: Vec<&(Fact, i64)> = facts
+            .iter()
+            .filter(|(f, _)| asked.contains(&f.agency) && f.day >= from && f.day <= to)
+            .collect();
+        // Sums without the procedure.
+        let mut expected: BTreeMap<(String, String, i64), i64> = BTreeMap::new();
+        for (f, n) in &within {
+            *expected
+                .entry((
+                    f.agency.clone(),
+                    format!("{:?}", f.measure),
+                    f.channel as i64,
+                ))
+                .or_default() += n;
+        }
+        let got: BTreeMap<(String, String, i64), i64> =
+            s.db.count_sums(agencies, Some(from), to, &measures)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|c| ((c.agency, format!("{:?}", c.measure), c.channel), c.n))
+                .collect();
+        assert_eq!(got, expected, "{} agencies", agencies.len());
+        // Sums by procedure, for two procedures.
+        let procedures = ["1.000001".to_string(), "1.000003".to_string()];
+        let mut expected: BTreeMap<(String, String, i64), i64> = BTreeMap::new();
+        for (f, n) in within
+            .iter()
+            .filter(|(f, _)| f.measure == Measure::Received && procedures.contains(&f.procedure))
+        {
+            *expected
+                .entry((f.agency.clone(), f.procedure.clone(), f.channel as i64))
+                .or_default() += n;
+        }
+        let got: BTreeMap<(String, String, i64), i64> =
+            s.db.count_sums_by_procedure(
+                agencies,
+                Some(&procedures),
+                Some(from),
+                to,
+                &[Measure::Received],
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| ((c.agency, c.procedure, c.channel), c.n))
+            .collect();
+        assert_eq!(got, expected, "{} agencies, by procedure", agencies.len());
+        // Which procedures each agency received online.
+        let expected: BTreeSet<(String, String)> = within
+            .iter()
+            .filter(|(f, _)| f.measure == Measure::Received && f.channel == 2)
+            .map(|(f, _)| (f.agency.clone(), f.procedure.clone()))
+            .collect();
+        let got: BTreeSet<(String, String)> =
+            s.db.procedures_counted(agencies, None, from, to, Measure::Received, 2)
+                .await
+                .unwrap()
+                .into_iter()
+                .collect();
+        assert_eq!(
+            got,
+            expected,
+            "{} agencies, online procedures",
+            agencies.len()
+        );
+        assert!(!got.is_empty());
+    }
+}

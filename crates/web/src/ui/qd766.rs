@@ -474,7 +474,7 @@ pub async fn dashboard(
         &channel_rows,
         ["Trực tiếp", "Trực tuyến", "Bưu chính"],
     );
-    let x = app.index_766(actor, period, as_of, &scope).await?;
+    let x = app.index_766_points(actor, period, as_of, &scope).await?;
     let index_rows: Vec<(String, f64, String)> = x
         .units
         .iter()
