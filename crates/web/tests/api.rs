@@ -1012,6 +1012,10 @@ async fn administrators_see_failed_messages_and_a_retry_needs_the_channel_config
     assert_eq!(failed["state"], "dead");
     assert_eq!(failed["attempts"], 1);
     assert_eq!(failed["channel_configured"], false);
+    assert!(
+        failed["created_at"].as_str().unwrap().ends_with("+07:00"),
+        "instants are Vietnamese time: {failed}"
+    );
     assert_eq!(
         failed["last_error"],
         "kênh chưa được cấu hình: Tin nhắn SMS"

@@ -537,6 +537,7 @@ async fn screenshots() {
                     ("quan-tri-tai-khoan", "/quan-tri/nguoi-dung".to_string()),
                     ("quan-tri-lich", "/quan-tri/lich".to_string()),
                     ("quan-tri-thu-tuc", "/quan-tri/thu-tuc".to_string()),
+                    ("quan-tri-thu-gui", "/quan-tri/thu-gui".to_string()),
                 ],
             )
             .await,

@@ -76,8 +76,8 @@ pub async fn status(
                 attempts: m.attempts,
                 last_error: m.last_error,
                 next_attempt_at: (m.state == store::MessageState::Pending)
-                    .then(|| m.next_attempt_at.to_rfc3339()),
-                created_at: m.created_at.to_rfc3339(),
+                    .then(|| super::views::vn(m.next_attempt_at)),
+                created_at: super::views::vn(m.created_at),
                 channel_configured: f.channel_configured,
             }
         })
