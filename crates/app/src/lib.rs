@@ -14,6 +14,7 @@ pub mod evaluation;
 pub mod files;
 pub mod handling;
 pub mod intake;
+pub mod logbook;
 pub mod notices;
 pub mod overview;
 pub mod qd766;

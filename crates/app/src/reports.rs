@@ -22,8 +22,8 @@ impl App {
     pub async fn rebuild_counts(&self) -> Result<RebuildReport, AppError> {
         let mut sums: BTreeMap<Fact, i64> = BTreeMap::new();
         let ids = self.db.dossier_ids().await?;
-        let dissatisfied: std::collections::HashSet<uuid::Uuid> =
-            self.db.dissatisfied_dossiers().await?.into_iter().collect();
+        let ratings: std::collections::HashMap<uuid::Uuid, bool> =
+            self.db.ratings_by_dossier().await?.into_iter().collect();
         for id in &ids {
             let events = self.db.events(*id).await?;
             let Some(d) = Dossier::replay(&events) else {
@@ -31,8 +31,8 @@ impl App {
             };
             let cal = self.calendar_of(&d.receiving);
             let mut facts = d.facts(&cal, &self.settings.rules)?;
-            if dissatisfied.contains(&id.0) {
-                facts.extend(d.rating_facts(&cal, &self.settings.rules, false)?);
+            if let Some(satisfied) = ratings.get(&id.0) {
+                facts.extend(d.rating_facts(&cal, &self.settings.rules, *satisfied)?);
             }
             for f in facts {
                 *sums.entry(f).or_default() += 1;
@@ -108,6 +108,17 @@ pub struct PeriodLine {
     pub returned: i64,
     pub on_time_766: i64,
     pub late_766: i64,
+    /// Received in the period, of procedures offered fully online (dịch vụ công trực tuyến
+    /// toàn trình) in the catalogue in force: all of them, and those submitted online.
+    pub full_online_eligible: i64,
+    pub full_online: i64,
+    /// Received with fees or charges to pay (có nghĩa vụ tài chính).
+    pub fee_bearing: i64,
+    /// Received with every submitted component digitised (số hóa).
+    pub digitised: i64,
+    /// Ratings of dossiers that ended in the period, and of those the unsatisfied ones.
+    pub rated: i64,
+    pub disliked: i64,
 }
 
 impl PeriodLine {
@@ -121,14 +132,28 @@ impl PeriodLine {
 
     /// Tỷ lệ giải quyết đúng hạn: (early + on time) ÷ resolved.
     pub fn on_time_rate(&self) -> Option<f64> {
-        let r = self.resolved();
-        (r > 0).then(|| (self.resolved_early + self.resolved_on_time) as f64 / r as f64)
+        ratio(self.resolved_early + self.resolved_on_time, self.resolved())
     }
 
     /// Tỷ lệ hồ sơ trực tuyến: online ÷ received.
     pub fn online_rate(&self) -> Option<f64> {
-        let r = self.received_total();
-        (r > 0).then(|| self.received[1] as f64 / r as f64)
+        ratio(self.received[1], self.received_total())
+    }
+
+    /// Tỷ lệ hồ sơ trực tuyến toàn trình: of the dossiers of full-online procedures, the share
+    /// submitted online.
+    pub fn full_online_rate(&self) -> Option<f64> {
+        ratio(self.full_online, self.full_online_eligible)
+    }
+
+    /// Tỷ lệ số hóa hồ sơ: digitised ÷ received.
+    pub fn digitised_rate(&self) -> Option<f64> {
+        ratio(self.digitised, self.received_total())
+    }
+
+    /// Tỷ lệ hài lòng: satisfied ratings ÷ ratings.
+    pub fn satisfaction_rate(&self) -> Option<f64> {
+        ratio(self.rated - self.disliked, self.rated)
     }
 
     fn add(&mut self, o: &PeriodLine) {
@@ -148,7 +173,17 @@ impl PeriodLine {
         self.returned += o.returned;
         self.on_time_766 += o.on_time_766;
         self.late_766 += o.late_766;
+        self.full_online_eligible += o.full_online_eligible;
+        self.full_online += o.full_online;
+        self.fee_bearing += o.fee_bearing;
+        self.digitised += o.digitised;
+        self.rated += o.rated;
+        self.disliked += o.disliked;
     }
+}
+
+fn ratio(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
 }
 
 /// The report: a line per deciding agency, and the total.
@@ -314,7 +349,37 @@ impl App {
                 M::Returned => l.returned += n,
                 M::OnTime766 => l.on_time_766 += n,
                 M::Late766 => l.late_766 += n,
+                M::FeeBearing => l.fee_bearing += n,
+                M::Digitised => l.digitised += n,
+                M::Rated => l.rated += n,
+                M::Disliked => l.disliked += n,
                 _ => {}
+            }
+        }
+        // Full-online procedures are a property of the catalogue, so these are read by
+        // procedure — only the full-online ones, and only what was received.
+        let catalog = self.catalog_in_force().await?;
+        let full_online: Vec<String> = catalog
+            .versions
+            .values()
+            .filter(|p| p.online == domain::procedure::OnlineKind::Full && scope.admits(p))
+            .map(|p| p.code.to_string())
+            .collect();
+        for s in self
+            .db
+            .count_sums_by_procedure(
+                &agencies,
+                Some(&full_online),
+                Some(from),
+                to,
+                &[M::Received],
+            )
+            .await?
+        {
+            let l = lines.entry(s.agency.clone()).or_default();
+            l.full_online_eligible += s.n;
+            if s.channel == 2 {
+                l.full_online += s.n;
             }
         }
         let name = |id: &str| {

@@ -346,4 +346,26 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
         .await
         .unwrap_err();
     assert_eq!(e.code, "period_not_started");
+
+    // The two ratings are counted in the periodic report's satisfaction, as they were given and
+    // as a rebuild from the events and the ratings finds them.
+    let december = |app: &app::App, chairman| {
+        let app = app.clone();
+        async move {
+            app.period_report(
+                &chairman,
+                chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+                chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+                &app::qd766::Scope::default(),
+            )
+            .await
+            .unwrap()
+            .total
+        }
+    };
+    let live = december(app, chairman.clone()).await;
+    assert_eq!((live.rated, live.disliked), (2, 0));
+    assert_eq!(live.satisfaction_rate(), Some(1.0));
+    assert_eq!(app.rebuild_counts().await.unwrap().differing, 0);
+    assert_eq!(december(app, chairman).await, live);
 }

@@ -33,11 +33,21 @@ fn date(s: &str) -> NaiveDate {
 
 /// Sums the facts of the dossiers into the counters, as a rebuild does.
 async fn load(app: &app::App, dossiers: &[Dossier]) {
+    load_rated(app, dossiers, &[]).await;
+}
+
+/// [`load`], with the applicants' ratings: (index in `dossiers`, satisfied).
+async fn load_rated(app: &app::App, dossiers: &[Dossier], ratings: &[(usize, bool)]) {
     let cal = testkit::calendar();
     let rules = domain::dossier::LegalRules::default();
     let mut sums: BTreeMap<Fact, i64> = BTreeMap::new();
     for d in dossiers {
         for f in d.facts(&cal, &rules).unwrap() {
+            *sums.entry(f).or_default() += 1;
+        }
+    }
+    for (i, satisfied) in ratings {
+        for f in dossiers[*i].rating_facts(&cal, &rules, *satisfied).unwrap() {
             *sums.entry(f).or_default() += 1;
         }
     }
@@ -237,6 +247,66 @@ async fn a_quarter_known_by_construction_gives_every_report_cell_and_the_766_fig
     // The counters were loaded without dossier rows: the list reads the dossiers, so it is
     // empty here; it is checked against stored dossiers in `the_edge_rules...` below.
     assert!(costs.is_empty());
+
+    // The shares: 600 of Sa Pa's applicants rate the service, 100 of them not satisfied.
+    let sa_pa = 3_985..7_585;
+    let ratings: Vec<(usize, bool)> = sa_pa
+        .clone()
+        .take(600)
+        .map(|i| (i, i < 3_985 + 500))
+        .collect();
+    // And 250 of Bảo Thắng's dossiers had every component taken from data (digitised).
+    let mut dossiers = dossiers;
+    for d in &mut dossiers[..250] {
+        for c in &mut d.components {
+            c.by_data = true;
+        }
+    }
+    // 150 more were of a procedure offered fully online, 60 of them submitted online.
+    let full = app
+        .procedures()
+        .await
+        .unwrap()
+        .iter()
+        .find(|v| v.online == domain::procedure::OnlineKind::Full)
+        .expect("a full-online procedure in the catalogue")
+        .code
+        .clone();
+    for (i, d) in dossiers[250..400].iter_mut().enumerate() {
+        d.procedure.code = full.clone();
+        if i < 60 {
+            d.channel = domain::procedure::Channel::Online;
+        }
+    }
+    load_rated(app, &dossiers, &ratings).await;
+    let r = app
+        .period_report(
+            &inspector,
+            date("2026-07-01"),
+            date("2026-09-30"),
+            &Scope::default(),
+        )
+        .await
+        .unwrap();
+    let line = |id: &str| r.lines.iter().find(|l| l.agency == id).unwrap().clone();
+    let (bt, sp) = (line("lao-cai.bao-thang"), line("lao-cai.sa-pa"));
+    assert_eq!((sp.rated, sp.disliked), (600, 100));
+    assert_eq!(sp.satisfaction_rate(), Some(500.0 / 600.0));
+    assert_eq!((bt.rated, bt.satisfaction_rate()), (0, None));
+    assert_eq!((bt.full_online_eligible, bt.full_online), (150, 60));
+    assert_eq!(bt.full_online_rate(), Some(0.4));
+    assert_eq!(bt.received, [3_985 - 60, 60, 0]);
+    let digitised = dossiers[..3_985]
+        .iter()
+        .filter(|d| {
+            d.components
+                .iter()
+                .all(|c| c.by_data || !c.files.is_empty())
+        })
+        .count() as i64;
+    assert_eq!((bt.digitised, digitised), (250, 250));
+    assert_eq!(bt.digitised_rate(), Some(digitised as f64 / 3_985.0));
+    assert_eq!((r.total.rated, r.total.disliked), (600, 100));
 }
 
 #[tokio::test]

@@ -163,13 +163,12 @@ impl Db {
         Ok(())
     }
 
-    /// The dossiers whose rating was not satisfied (for a rebuild of the counters).
-    pub async fn dissatisfied_dossiers(&self) -> Result<Vec<uuid::Uuid>> {
-        Ok(
-            sqlx::query_scalar("SELECT dossier FROM ratings WHERE NOT satisfied")
-                .fetch_all(self.reader())
-                .await?,
-        )
+    /// Every rating: the dossier and whether the applicant was satisfied (for a rebuild of the
+    /// counters).
+    pub async fn ratings_by_dossier(&self) -> Result<Vec<(uuid::Uuid, bool)>> {
+        Ok(sqlx::query_as("SELECT dossier, satisfied FROM ratings")
+            .fetch_all(self.reader())
+            .await?)
     }
 
     /// Whether a dossier has been rated.

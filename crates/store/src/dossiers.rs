@@ -98,6 +98,8 @@ pub enum Order {
     DueFirst,
     /// Most recently registered first (the order in which the system opened the dossiers).
     LatestFirst,
+    /// In the order of reception (a log book).
+    ReceivedFirst,
 }
 
 /// Filters of a dossier list. Every condition given must hold.
@@ -370,6 +372,7 @@ impl Db {
         qb.push(match f.order {
             Order::DueFirst => " ORDER BY due_ms IS NULL, due_ms, code",
             Order::LatestFirst => latest,
+            Order::ReceivedFirst => " ORDER BY received_ms, code",
         });
         qb.push(" LIMIT ")
             .push_bind(i64::from(f.limit.clamp(1, 500)))

@@ -212,6 +212,56 @@ async fn a_counter_dossier_goes_through_every_step_to_its_return() {
         .await
         .expect(200);
     assert_eq!(public["national_status"], 10);
+
+    // The counter's log book (Mẫu 06): one line with each handover.
+    let book = t
+        .get(
+            Some(&tok.counter),
+            "/api/v1/reports/log-book?from=2026-12-01&to=2026-12-31&receiving=lao-cai.bao-thang.mot-cua",
+        )
+        .await
+        .expect(200);
+    assert_eq!(book["total"], 1, "{book}");
+    let line = &book["lines"][0];
+    assert_eq!(line["number"], 1);
+    assert_eq!(line["code"], code);
+    assert_eq!(line["applicant"], "Nguyễn Thị Hằng");
+    assert_eq!(line["phone"], "0912345678");
+    assert_eq!(line["competent"], "UBND xã Bảo Thắng");
+    assert_eq!(line["received_at"], "2026-12-07T09:00:00+07:00");
+    assert_eq!(line["appointment"], "2026-12-14T17:00:00+07:00");
+    assert_eq!(line["transferred_at"], "2026-12-07T10:00:00+07:00");
+    assert_eq!(line["result_at"], "2026-12-10T10:00:00+07:00");
+    assert_eq!(line["returned_at"], "2026-12-11T14:00:00+07:00");
+    assert_eq!(line["returned_to"], "Nguyễn Thị Hằng");
+    assert_eq!(line["note"], "");
+    // Nothing received in November; a bad period or unit is refused.
+    let empty = t
+        .get(
+            Some(&tok.counter),
+            "/api/v1/reports/log-book?from=2026-11-01&to=2026-11-30",
+        )
+        .await
+        .expect(200);
+    assert_eq!(empty["total"], 0);
+    t.get(
+        Some(&tok.counter),
+        "/api/v1/reports/log-book?from=2026-12-31&to=2026-12-01",
+    )
+    .await
+    .error(422, "invalid_period");
+    t.get(
+        Some(&tok.counter),
+        "/api/v1/reports/log-book?from=2026-12-01&to=2026-12-31&receiving=lao-cai.sa-pa.mot-cua",
+    )
+    .await
+    .error(403, "forbidden");
+    t.get(
+        None,
+        "/api/v1/reports/log-book?from=2026-12-01&to=2026-12-31",
+    )
+    .await
+    .error(401, "unauthenticated");
 }
 
 #[tokio::test]

@@ -510,6 +510,20 @@ async fn screenshots() {
             )
             .await,
         );
+        // The counter's log book (Mẫu 06) lists both dossiers, the first one first.
+        b.goto("/can-bo/so-theo-doi?tu=2026-12-01&den=2026-12-31")
+            .await;
+        b.wait_text("Sổ theo dõi hồ sơ — ").await;
+        let page = b.text().await;
+        assert!(
+            page.contains("2 hồ sơ tiếp nhận trong kỳ")
+                && page.contains(&code)
+                && page.contains("Chuyển hồ sơ đến cơ quan giải quyết"),
+            "{page}"
+        );
+        shots.push(b.screenshot(&dir, &format!("so-theo-doi-{suffix}")).await);
+        b.check_downloads("/can-bo/so-theo-doi?tu=2026-12-01&den=2026-12-31")
+            .await;
         b.logout().await;
         b.login_as_citizen("010190012345").await;
         shots.extend(
@@ -553,6 +567,8 @@ async fn screenshots() {
             .await;
         b.wait_text("Tình hình giải quyết thủ tục hành chính").await;
         b.wait_text("Danh sách hồ sơ quá hạn").await;
+        b.wait_text("Tỷ lệ trực tuyến toàn trình").await;
+        b.wait_text("Tỷ lệ hài lòng").await;
         let page = b.text().await;
         assert!(
             page.contains("Lò Thị Mai") && page.contains("Tiếp nhận hồ sơ"),
@@ -564,6 +580,8 @@ async fn screenshots() {
         shots.push(b.screenshot(&dir, &format!("danh-gia-{suffix}")).await);
         b.check_downloads("/lanh-dao/danh-gia?ky=2026-Q4").await;
         b.check_downloads("/lanh-dao/bao-cao?tu=2026-12-01&den=2026-12-31")
+            .await;
+        b.check_downloads("/lanh-dao/bao-cao?tu=2026-12-01&den=2026-12-31&bang=ty-le")
             .await;
         b.goto("/lanh-dao/chi-so-766?ky=2026-Q4").await;
         b.wait_text("Chỉ số phục vụ người dân, doanh nghiệp (QĐ 766)")

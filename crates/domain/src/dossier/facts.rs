@@ -70,6 +70,9 @@ pub enum Measure {
     /// Tái sử dụng dữ liệu số — received with at least one component taken from data instead of
     /// paper, on the reception day.
     ReusedData,
+    /// Được đánh giá — the applicant rated the service (satisfied or not), on the day handling
+    /// ended: the denominator of the satisfaction rate.
+    Rated,
     /// Không hài lòng — a rating that was not satisfied, on the day handling ended.
     Disliked,
     /// Of those, dossiers QĐ 766 counts as on time (indicator 5.4 takes them out of 2.1's
@@ -216,16 +219,16 @@ impl Dossier {
         }
     }
 
-    /// What the applicant's rating adds to the counters: nothing when satisfied; otherwise
-    /// [`Measure::Disliked`] on the day handling ended, and [`Measure::DislikedOnTime766`] when
-    /// QĐ 766 counts the dossier on time.
+    /// What the applicant's rating adds to the counters, on the day handling ended:
+    /// [`Measure::Rated`]; when not satisfied also [`Measure::Disliked`], and
+    /// [`Measure::DislikedOnTime766`] when QĐ 766 counts the dossier on time.
     pub fn rating_facts(
         &self,
         cal: &WorkCalendar,
         rules: &LegalRules,
         satisfied: bool,
     ) -> Result<Vec<Fact>, DomainError> {
-        let Some(ended) = self.finished_at().filter(|_| !satisfied) else {
+        let Some(ended) = self.finished_at() else {
             return Ok(Vec::new());
         };
         let fact = |measure| Fact {
@@ -235,7 +238,10 @@ impl Dossier {
             channel: self.channel.national_code(),
             measure,
         };
-        let mut out = vec![fact(Measure::Disliked)];
+        if satisfied {
+            return Ok(vec![fact(Measure::Rated)]);
+        }
+        let mut out = vec![fact(Measure::Rated), fact(Measure::Disliked)];
         if matches!(
             self.timing(cal, rules, ended)?.qd766,
             Some(Timeliness::Early | Timeliness::OnTime)

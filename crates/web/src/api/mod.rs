@@ -56,6 +56,7 @@ impl Modify for BearerAuth {
         reports::period,
         reports::qd766,
         reports::evaluation,
+        reports::log_book,
         outbox::status, outbox::retry,
     ),
     modifiers(&BearerAuth),
@@ -164,6 +165,7 @@ pub fn routes() -> Router<App> {
         .route("/api/v1/reports/period", get(reports::period))
         .route("/api/v1/reports/qd766", get(reports::qd766))
         .route("/api/v1/reports/evaluation", get(reports::evaluation))
+        .route("/api/v1/reports/log-book", get(reports::log_book))
         .route("/api/v1/admin/outbox", get(outbox::status))
         .route("/api/v1/admin/outbox/{id}/retry", post(outbox::retry))
         .route("/api/v1/units", get(units::list))

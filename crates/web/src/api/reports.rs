@@ -79,6 +79,20 @@ pub struct PeriodLineView {
     /// Tỷ lệ đúng hạn (0–1), null khi chưa giải quyết hồ sơ nào.
     pub on_time_rate: Option<f64>,
     pub online_rate: Option<f64>,
+    /// Hồ sơ của TTHC trực tuyến toàn trình, và số nộp trực tuyến trong đó.
+    pub full_online_eligible: i64,
+    pub full_online: i64,
+    pub full_online_rate: Option<f64>,
+    /// Hồ sơ có nghĩa vụ tài chính (mẫu số của tỷ lệ thanh toán trực tuyến, chưa tính được vì
+    /// hệ thống chưa kết nối cổng thanh toán).
+    pub fee_bearing: i64,
+    /// Hồ sơ số hóa đủ thành phần.
+    pub digitised: i64,
+    pub digitised_rate: Option<f64>,
+    /// Lượt đánh giá của hồ sơ kết thúc trong kỳ, số không hài lòng, tỷ lệ hài lòng.
+    pub rated: i64,
+    pub disliked: i64,
+    pub satisfaction_rate: Option<f64>,
 }
 
 impl PeriodLineView {
@@ -102,6 +116,15 @@ impl PeriodLineView {
             returned: l.returned,
             on_time_rate: l.on_time_rate(),
             online_rate: l.online_rate(),
+            full_online_eligible: l.full_online_eligible,
+            full_online: l.full_online,
+            full_online_rate: l.full_online_rate(),
+            fee_bearing: l.fee_bearing,
+            digitised: l.digitised,
+            digitised_rate: l.digitised_rate(),
+            rated: l.rated,
+            disliked: l.disliked,
+            satisfaction_rate: l.satisfaction_rate(),
         }
     }
 }
@@ -459,6 +482,122 @@ pub async fn evaluation(
                 total: o.score.card.total.as_f64(),
                 max: o.score.card.max.as_f64(),
                 classification: o.score.card.classification.clone(),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LogBookQuery {
+    /// Ngày đầu kỳ, YYYY-MM-DD.
+    pub from: String,
+    /// Ngày cuối kỳ, YYYY-MM-DD (kỳ dài tối đa 366 ngày).
+    pub to: String,
+    /// Bộ phận Một cửa tiếp nhận (mã cơ quan); mặc định mọi đơn vị được xem.
+    pub receiving: Option<String>,
+    /// Bỏ qua bao nhiêu dòng đầu (mặc định 0).
+    pub offset: Option<u32>,
+    /// Số dòng tối đa (1–500, mặc định 100).
+    pub limit: Option<u32>,
+}
+
+/// Một dòng sổ theo dõi hồ sơ (Mẫu 06).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LogBookLineView {
+    pub number: usize,
+    pub id: String,
+    pub code: String,
+    pub procedure: String,
+    pub sets: u32,
+    pub applicant: String,
+    pub address: String,
+    pub phone: String,
+    pub competent: String,
+    pub received_at: Option<String>,
+    pub appointment: Option<String>,
+    pub transferred_at: Option<String>,
+    pub result_at: Option<String>,
+    pub returned_at: Option<String>,
+    pub returned_to: String,
+    pub note: String,
+}
+
+/// Sổ theo dõi hồ sơ của kỳ.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LogBookView {
+    pub from: String,
+    pub to: String,
+    pub receiving: Option<String>,
+    /// Tổng số dòng của sổ trong kỳ.
+    pub total: i64,
+    pub lines: Vec<LogBookLineView>,
+}
+
+/// Sổ theo dõi hồ sơ (Mẫu 06, Thông tư 01/2018): hồ sơ tiếp nhận trong kỳ theo thứ tự tiếp nhận.
+#[utoipa::path(
+    get, path = "/api/v1/reports/log-book", tag = "Báo cáo",
+    params(LogBookQuery),
+    responses((status = 200, body = LogBookView), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn log_book(
+    State(app): State<App>,
+    Authed(actor): Authed,
+    Query(q): Query<LogBookQuery>,
+) -> Result<Json<LogBookView>, ApiError> {
+    let receiving = match q.receiving.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(r) => Some(domain::agency::AgencyId::parse(r).map_err(|_| {
+            ApiError::unprocessable(
+                "invalid_agency",
+                format!("\"receiving\": mã cơ quan \"{r}\" không hợp lệ."),
+            )
+        })?),
+    };
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::unprocessable(
+            "invalid_limit",
+            "\"limit\" phải từ 1 đến 500.",
+        ));
+    }
+    let b = app
+        .log_book(
+            &actor,
+            day("from", &q.from)?,
+            day("to", &q.to)?,
+            receiving.as_ref(),
+            q.offset.unwrap_or(0),
+            limit,
+        )
+        .await?;
+    let vn = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(super::views::vn);
+    Ok(Json(LogBookView {
+        from: b.from.to_string(),
+        to: b.to.to_string(),
+        receiving: b.receiving,
+        total: b.total,
+        lines: b
+            .lines
+            .into_iter()
+            .map(|l| LogBookLineView {
+                number: l.number,
+                id: l.id.0.to_string(),
+                code: l.code,
+                procedure: l.procedure,
+                sets: l.sets,
+                applicant: l.applicant,
+                address: l.address,
+                phone: l.phone,
+                competent: l.competent,
+                received_at: vn(l.received_at),
+                appointment: vn(l.appointment),
+                transferred_at: vn(l.transferred_at),
+                result_at: vn(l.result_at),
+                returned_at: vn(l.returned_at),
+                returned_to: l.returned_to,
+                note: l.note,
             })
             .collect(),
     }))

@@ -31,7 +31,8 @@ pub struct ReportParams {
     /// `csv` or `xlsx` for a download.
     #[serde(default, rename = "tai")]
     download: String,
-    /// Which table to download: the report (default) or `qua-han`, the late list.
+    /// Which table to download: the report (default), `ty-le` (the shares) or `qua-han` (the
+    /// late list).
     #[serde(default, rename = "bang")]
     table: String,
 }
@@ -134,6 +135,54 @@ pub fn period_table(r: &app::reports::PeriodReport) -> Table {
     }
 }
 
+/// The shares the news quote, per agency: on time, online, full-online, digitised, satisfied.
+pub fn shares_table(r: &app::reports::PeriodReport) -> Table {
+    let line = |l: &app::reports::PeriodLine| {
+        vec![
+            Cell::Text(l.name.clone()),
+            Cell::Int(l.received_total()),
+            Cell::Percent(l.on_time_rate()),
+            Cell::Percent(l.online_rate()),
+            Cell::Int(l.full_online_eligible),
+            Cell::Int(l.full_online),
+            Cell::Percent(l.full_online_rate()),
+            Cell::Int(l.fee_bearing),
+            Cell::Int(l.digitised),
+            Cell::Percent(l.digitised_rate()),
+            Cell::Int(l.rated),
+            Cell::Int(l.disliked),
+            Cell::Percent(l.satisfaction_rate()),
+        ]
+    };
+    let mut rows: Vec<Vec<Cell>> = r.lines.iter().map(line).collect();
+    rows.push(line(&r.total));
+    Table {
+        title: format!(
+            "Các tỷ lệ từ {} đến {}",
+            r.from.format("%d/%m/%Y"),
+            r.to.format("%d/%m/%Y")
+        ),
+        headers: [
+            "Cơ quan",
+            "Tổng tiếp nhận mới",
+            "Tỷ lệ đúng hạn",
+            "Tỷ lệ trực tuyến",
+            "Hồ sơ của TTHC trực tuyến toàn trình",
+            "Trong đó nộp trực tuyến",
+            "Tỷ lệ trực tuyến toàn trình",
+            "Hồ sơ có nghĩa vụ tài chính",
+            "Hồ sơ số hóa đủ thành phần",
+            "Tỷ lệ số hóa",
+            "Lượt đánh giá",
+            "Không hài lòng",
+            "Tỷ lệ hài lòng",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "report.html")]
 struct ReportPage {
@@ -141,6 +190,7 @@ struct ReportPage {
     tu: String,
     den: String,
     table: Table,
+    shares: Table,
     late: Table,
     error: String,
 }
@@ -159,12 +209,13 @@ pub async fn period_report(
         .period_report(actor, from, to, &app::qd766::Scope::default())
         .await?;
     let table = period_table(&report);
+    let shares = shares_table(&report);
     let late = late_table(from, to, &app.late_list(actor, from, to).await?);
     if error.is_empty() && matches!(p.download.as_str(), "csv" | "xlsx") {
-        return Ok(if p.table == "qua-han" {
-            late.download(&format!("ho-so-qua-han-{from}-{to}"), &p.download)
-        } else {
-            table.download(&format!("bao-cao-tthc-{from}-{to}"), &p.download)
+        return Ok(match p.table.as_str() {
+            "qua-han" => late.download(&format!("ho-so-qua-han-{from}-{to}"), &p.download),
+            "ty-le" => shares.download(&format!("ty-le-{from}-{to}"), &p.download),
+            _ => table.download(&format!("bao-cao-tthc-{from}-{to}"), &p.download),
         });
     }
     let status = if error.is_empty() {
@@ -179,6 +230,7 @@ pub async fn period_report(
             tu: from.to_string(),
             den: to.to_string(),
             table,
+            shares,
             late,
             error,
         },

@@ -8,6 +8,7 @@ pub mod citizen;
 pub mod counter;
 pub mod evaluation;
 pub mod leader;
+pub mod logbook;
 pub mod officer;
 pub mod portal;
 pub mod qd766;
@@ -46,6 +47,7 @@ pub fn routes() -> Router<App> {
         .route("/can-bo", get(officer::inbox))
         .route("/lanh-dao", get(leader::overview))
         .route("/lanh-dao/bao-cao", get(leader::period_report))
+        .route("/can-bo/so-theo-doi", get(logbook::log_book))
         .route("/lanh-dao/bieu-do", get(qd766::dashboard))
         .route("/lanh-dao/chi-so-766", get(qd766::index))
         .route("/lanh-dao/chi-so-766/{agency}", get(qd766::unit))
@@ -165,6 +167,7 @@ impl Chrome {
                 nav.push(("/can-bo", "Hồ sơ cần xử lý"));
                 if has_role(o, Role::CounterOfficer) {
                     nav.push(("/can-bo/tiep-nhan", "Tiếp nhận hồ sơ"));
+                    nav.push(("/can-bo/so-theo-doi", "Sổ theo dõi"));
                 }
                 if [Role::Leader, Role::UnitHead, Role::Auditor, Role::Admin]
                     .into_iter()

@@ -1,0 +1,188 @@
+//! Sổ theo dõi hồ sơ (TT 01/2018 Art. 9, Mẫu 06) — the log book a one-stop unit keeps: one line
+//! per dossier received in a period, in the order of reception, with when it went to the
+//! deciding agency, when the result came back and when it was handed to the applicant.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::agency::AgencyId;
+use domain::dossier::{Dossier, DossierId, Outcome, Stage};
+use domain::officer::Actor;
+use store::{DossierFilter, Order};
+
+use crate::{App, AppError, ErrorKind};
+
+/// The longest period a log book covers, in days (a year, so a download stays a file a
+/// spreadsheet opens).
+pub const MAX_DAYS: i64 = 366;
+
+/// One line of the log book.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogBookLine {
+    /// Số thứ tự in the book (1-based, in the order of reception).
+    pub number: usize,
+    pub id: DossierId,
+    pub code: String,
+    pub procedure: String,
+    /// Số lượng hồ sơ (bộ): one set per dossier code.
+    pub sets: u32,
+    pub applicant: String,
+    pub address: String,
+    pub phone: String,
+    /// Cơ quan chủ trì giải quyết.
+    pub competent: String,
+    pub received_at: Option<DateTime<Utc>>,
+    /// Ngày hẹn trả kết quả (the new date after an apology, with the first one in `note`).
+    pub appointment: Option<DateTime<Utc>>,
+    /// Chuyển hồ sơ đến cơ quan giải quyết: the first step held by another unit than the
+    /// receiving one.
+    pub transferred_at: Option<DateTime<Utc>>,
+    /// Nhận kết quả từ cơ quan giải quyết: the result ready at the counter.
+    pub result_at: Option<DateTime<Utc>>,
+    /// Trả kết quả cho tổ chức, cá nhân, and to whom.
+    pub returned_at: Option<DateTime<Utc>>,
+    pub returned_to: String,
+    /// Ghi chú: refused, withdrawn, stopped, supplements, a new appointment, returned late.
+    pub note: String,
+}
+
+/// A page of the log book.
+#[derive(Debug, Clone)]
+pub struct LogBook {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    /// The receiving unit (None: every unit the officer sees).
+    pub receiving: Option<String>,
+    pub lines: Vec<LogBookLine>,
+    /// Lines in the whole book for the period.
+    pub total: i64,
+}
+
+impl App {
+    /// The log book of `receiving` (or every unit the officer sees) for `[from, to]`: `limit`
+    /// lines from line `offset + 1`.
+    pub async fn log_book(
+        &self,
+        actor: &Actor,
+        from: NaiveDate,
+        to: NaiveDate,
+        receiving: Option<&AgencyId>,
+        offset: u32,
+        limit: u32,
+    ) -> Result<LogBook, AppError> {
+        if !matches!(actor, Actor::Officer(_)) {
+            return Err(AppError::new(
+                ErrorKind::Forbidden,
+                "forbidden",
+                "Chỉ cán bộ được xem sổ theo dõi hồ sơ.",
+            ));
+        }
+        if to < from || (to - from).num_days() >= MAX_DAYS {
+            return Err(AppError::invalid(
+                "invalid_period",
+                format!(
+                    "Kỳ của sổ theo dõi phải có ngày đầu không sau ngày cuối và dài tối đa {MAX_DAYS} ngày."
+                ),
+            ));
+        }
+        let visible = self.visible_agencies(actor);
+        if let Some(r) = receiving
+            && !visible.iter().any(|v| v == r.as_str())
+        {
+            return Err(AppError::new(
+                ErrorKind::Forbidden,
+                "forbidden",
+                "Đơn vị này ngoài phạm vi được xem.",
+            ));
+        }
+        let start = lich::time::vn_day_start;
+        let filter = DossierFilter {
+            visible: Some(visible),
+            receiving: receiving.map(ToString::to_string),
+            received_from: Some(start(from)),
+            received_to: Some(start(to + chrono::Duration::days(1))),
+            order: Order::ReceivedFirst,
+            limit,
+            offset,
+            ..DossierFilter::default()
+        };
+        let page = self.db.list_dossiers(&filter).await?;
+        let tree = self.agencies();
+        let name = |a: &AgencyId| {
+            tree.get(a)
+                .map_or_else(|| a.to_string(), |x| x.name.clone())
+        };
+        let mut lines = Vec::with_capacity(page.rows.len());
+        for (i, row) in page.rows.iter().enumerate() {
+            let Some(d) = self.db.dossier(DossierId(row.id)).await? else {
+                continue;
+            };
+            lines.push(line(&d, offset as usize + i + 1, &name));
+        }
+        Ok(LogBook {
+            from,
+            to,
+            receiving: receiving.map(name),
+            lines,
+            total: page.total,
+        })
+    }
+}
+
+fn line(d: &Dossier, number: usize, name: &dyn Fn(&AgencyId) -> String) -> LogBookLine {
+    let when = |t: DateTime<Utc>| lich::time::to_vn(&t).format("%d/%m/%Y").to_string();
+    let mut note = Vec::new();
+    if d.decision
+        .as_ref()
+        .is_some_and(|x| x.outcome == Outcome::Refused)
+    {
+        note.push("Từ chối giải quyết".to_string());
+    }
+    match (d.stage, d.withdrawal.is_some()) {
+        (Stage::WithdrawalRequested, _) => note.push("Người nộp xin rút hồ sơ".to_string()),
+        (Stage::Stopped, true) => note.push("Rút hồ sơ theo yêu cầu".to_string()),
+        (Stage::Stopped, false) => note.push("Dừng xử lý".to_string()),
+        _ => {}
+    }
+    if !d.supplements.is_empty() {
+        note.push(format!("Yêu cầu bổ sung {} lần", d.supplements.len()));
+    }
+    if let (Some(first), Some(now)) = (d.original_appointment, d.appointment)
+        && first != now
+    {
+        note.push(format!("Hẹn lại (hẹn đầu {})", when(first)));
+    }
+    if let (Some(r), Some(a)) = (&d.returned, d.appointment)
+        && r.at > a
+    {
+        note.push("Trả sau ngày hẹn".to_string());
+    }
+    LogBookLine {
+        number,
+        id: d.id,
+        code: d.code.to_string(),
+        procedure: d.procedure.name.clone(),
+        sets: 1,
+        applicant: d.applicant.display_name().to_string(),
+        address: d.applicant.address().text.clone(),
+        phone: d
+            .applicant
+            .phone()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default(),
+        competent: name(&d.competent),
+        received_at: d.received_at,
+        appointment: d.appointment,
+        transferred_at: d
+            .steps
+            .iter()
+            .find(|s| s.unit != d.receiving)
+            .map(|s| s.started_at),
+        result_at: d.result_ready_at,
+        returned_at: d.returned.as_ref().map(|r| r.at),
+        returned_to: d
+            .returned
+            .as_ref()
+            .map(|r| r.received_by.clone())
+            .unwrap_or_default(),
+        note: note.join("; "),
+    }
+}

@@ -1,0 +1,233 @@
+//! Sổ theo dõi hồ sơ (`/can-bo/so-theo-doi`) — the one-stop unit's log book (TT 01/2018 Mẫu 06)
+//! for a period, a page at a time, and as XLSX or CSV in full.
+
+use app::App;
+use app::logbook::{LogBook, LogBookLine};
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{Datelike, NaiveDate};
+use domain::agency::{AgencyId, AgencyKind};
+use domain::officer::Role;
+use serde::Deserialize;
+
+use super::table::{Cell, Table};
+use super::{Chrome, UiError, Viewer, day, when};
+
+/// Lines on one page of the book.
+const PAGE: u32 = 100;
+/// Lines read at a time for a download.
+const CHUNK: u32 = 500;
+
+#[derive(Debug, Deserialize)]
+pub struct LogBookParams {
+    #[serde(default)]
+    tu: String,
+    #[serde(default)]
+    den: String,
+    /// The receiving unit; empty: every unit the officer sees.
+    #[serde(default)]
+    don_vi: Option<String>,
+    #[serde(default)]
+    trang: Option<String>,
+    #[serde(default, rename = "tai")]
+    download: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "logbook.html")]
+struct LogBookPage {
+    chrome: Chrome,
+    tu: String,
+    den: String,
+    don_vi: String,
+    units: Vec<(String, String)>,
+    table: Table,
+    total: i64,
+    page: u32,
+    pages: u32,
+    first_line: i64,
+    error: String,
+}
+
+pub async fn log_book(
+    State(app): State<App>,
+    viewer: Viewer,
+    Query(p): Query<LogBookParams>,
+) -> Result<Response, UiError> {
+    let (officer, actor) = viewer.require_officer()?;
+    let today = lich::time::to_vn(&app.now()).date_naive();
+    let first = today.with_day(1).unwrap_or(today);
+    let mut error = String::new();
+    let mut date = |text: &str, default: NaiveDate| match text.trim() {
+        "" => default,
+        t => NaiveDate::parse_from_str(t, "%Y-%m-%d").unwrap_or_else(|_| {
+            error = format!("Ngày \"{t}\" không hợp lệ.");
+            default
+        }),
+    };
+    let (mut from, mut to) = (date(&p.tu, first), date(&p.den, today));
+    if to < from || (to - from).num_days() >= app::logbook::MAX_DAYS {
+        error = format!(
+            "Kỳ phải có ngày đầu không sau ngày cuối và dài tối đa {} ngày.",
+            app::logbook::MAX_DAYS
+        );
+        (from, to) = (first, today);
+    }
+    // The service centres the officer sees; a counter officer's own centre by default.
+    let tree = app.agencies();
+    let visible = app.visible_agencies(actor);
+    let units: Vec<(String, String)> = tree
+        .all()
+        .filter(|a| a.kind == AgencyKind::ServiceCenter)
+        .filter(|a| visible.iter().any(|v| v == a.id.as_str()))
+        .map(|a| (a.id.to_string(), a.name.clone()))
+        .collect();
+    let own = officer
+        .grants
+        .iter()
+        .find(|g| g.role == Role::CounterOfficer)
+        .map(|g| g.agency.to_string());
+    let don_vi = match &p.don_vi {
+        Some(d) => d.trim().to_string(),
+        None => own.unwrap_or_default(),
+    };
+    let receiving = match don_vi.as_str() {
+        "" => None,
+        d => match AgencyId::parse(d) {
+            Ok(a) => Some(a),
+            Err(_) => {
+                error = format!("Mã đơn vị \"{d}\" không hợp lệ.");
+                None
+            }
+        },
+    };
+    let page: u32 = match p.trang.as_deref().map(str::trim) {
+        None | Some("") => 1,
+        Some(t) => t.parse().ok().filter(|n| *n >= 1).unwrap_or_else(|| {
+            error = format!("Trang \"{t}\" không hợp lệ.");
+            1
+        }),
+    };
+    let file = format!("so-theo-doi-ho-so-{from}-{to}");
+    if error.is_empty() && matches!(p.download.as_str(), "csv" | "xlsx") {
+        let mut lines = Vec::new();
+        loop {
+            let chunk = app
+                .log_book(
+                    actor,
+                    from,
+                    to,
+                    receiving.as_ref(),
+                    lines.len() as u32,
+                    CHUNK,
+                )
+                .await?;
+            let done = chunk.lines.len() < CHUNK as usize;
+            lines.extend(chunk.lines);
+            if done {
+                let book = LogBook { lines, ..chunk };
+                return Ok(table(&book).download(&file, &p.download));
+            }
+        }
+    }
+    let book = app
+        .log_book(actor, from, to, receiving.as_ref(), (page - 1) * PAGE, PAGE)
+        .await?;
+    let pages = (book.total.max(1) as u32).div_ceil(PAGE);
+    let status = if error.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let view = LogBookPage {
+        chrome: Chrome::new(&viewer, "Sổ theo dõi hồ sơ", "/can-bo/so-theo-doi"),
+        tu: from.to_string(),
+        den: to.to_string(),
+        don_vi,
+        units,
+        table: table(&book),
+        total: book.total,
+        page,
+        pages,
+        first_line: i64::from((page - 1) * PAGE) + 1,
+        error,
+    };
+    Ok((status, view).into_response())
+}
+
+/// The book as a table (the page and the downloads).
+fn table(b: &LogBook) -> Table {
+    let row = |l: &LogBookLine| {
+        let opt =
+            |t: Option<chrono::DateTime<chrono::Utc>>| Cell::Text(t.map(when).unwrap_or_default());
+        let returned = match (l.returned_at, l.returned_to.as_str()) {
+            (Some(t), "") => when(t),
+            (Some(t), who) => format!("{} — {who}", when(t)),
+            (None, _) => String::new(),
+        };
+        let mut applicant = l.applicant.clone();
+        for extra in [&l.address, &l.phone] {
+            if !extra.is_empty() {
+                applicant.push_str("; ");
+                applicant.push_str(extra);
+            }
+        }
+        vec![
+            Cell::Int(l.number as i64),
+            Cell::Text(l.code.clone()),
+            Cell::Text(l.procedure.clone()),
+            Cell::Int(i64::from(l.sets)),
+            Cell::Text(applicant),
+            Cell::Text(l.competent.clone()),
+            opt(l.received_at),
+            Cell::Text(l.appointment.map(day).unwrap_or_default()),
+            opt(l.transferred_at),
+            opt(l.result_at),
+            Cell::Text(returned),
+            Cell::Text(l.note.clone()),
+        ]
+    };
+    Table {
+        title: format!(
+            "Sổ theo dõi hồ sơ{} từ {} đến {}",
+            b.receiving
+                .as_ref()
+                .map(|r| format!(" — {r}"))
+                .unwrap_or_default(),
+            b.from.format("%d/%m/%Y"),
+            b.to.format("%d/%m/%Y")
+        ),
+        headers: [
+            "STT",
+            "Mã hồ sơ",
+            "Tên thủ tục hành chính",
+            "Số lượng hồ sơ (bộ)",
+            "Tên tổ chức, cá nhân (địa chỉ, điện thoại)",
+            "Cơ quan chủ trì giải quyết",
+            "Ngày, giờ nhận hồ sơ",
+            "Ngày hẹn trả kết quả",
+            "Chuyển hồ sơ đến cơ quan giải quyết",
+            "Nhận kết quả từ cơ quan giải quyết",
+            "Trả kết quả cho tổ chức, cá nhân",
+            "Ghi chú",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: b.lines.iter().map(row).collect(),
+    }
+}
+
+impl LogBookPage {
+    /// The query of this book's filters, for the page links and the downloads.
+    fn query(&self) -> String {
+        serde_urlencoded::to_string([
+            ("tu", self.tu.as_str()),
+            ("den", self.den.as_str()),
+            ("don_vi", self.don_vi.as_str()),
+        ])
+        .unwrap_or_default()
+    }
+}
