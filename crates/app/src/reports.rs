@@ -215,6 +215,23 @@ impl App {
         ))
     }
 
+    /// The agencies the actor sees, within the scope's unit when it names one.
+    fn scoped_agencies(
+        &self,
+        actor: &domain::officer::Actor,
+        scope: &crate::qd766::Scope,
+    ) -> Vec<String> {
+        let tree = self.agencies();
+        self.visible_agencies(actor)
+            .into_iter()
+            .filter(|a| {
+                scope.under.as_ref().is_none_or(|u| {
+                    domain::agency::AgencyId::parse(a).is_ok_and(|a| tree.is_within(&a, u))
+                })
+            })
+            .collect()
+    }
+
     /// Per agency, the dossiers still open past their limit at the end of `to`: those due by
     /// then, less those due and ended by then. For a period not over yet, what is open now and
     /// was due by yesterday (what falls due today is still within its limit).
@@ -284,15 +301,7 @@ impl App {
             ));
         }
         let tree = self.agencies();
-        let agencies: Vec<String> = self
-            .visible_agencies(actor)
-            .into_iter()
-            .filter(|a| {
-                scope.under.as_ref().is_none_or(|u| {
-                    domain::agency::AgencyId::parse(a).is_ok_and(|a| tree.is_within(&a, u))
-                })
-            })
-            .collect();
+        let agencies = self.scoped_agencies(actor, scope);
         let procedures = self.scope_procedures(scope).await?;
         let procedures = procedures.as_deref();
         let before = from - chrono::Duration::days(1);
@@ -446,14 +455,16 @@ pub struct LateLine {
 impl App {
     /// Danh sách hồ sơ quá hạn: dossiers resolved late in `[from, to]`, and those still being
     /// handled past their limit at its end (or now, for a period not over), with the step, unit
-    /// and handler the lateness is charged to.
+    /// and handler the lateness is charged to; of the scope's agencies and procedures.
     pub async fn late_list(
         &self,
         actor: &domain::officer::Actor,
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
+        scope: &crate::qd766::Scope,
     ) -> Result<Vec<LateLine>, AppError> {
         crate::overview::require_oversight(actor)?;
+        let procedures = self.scope_procedures(scope).await?;
         let start = lich::time::vn_day_start;
         let now = self.now();
         let end = start(to + chrono::Duration::days(1));
@@ -461,7 +472,7 @@ impl App {
         let ids = self
             .db
             .late_dossier_ids(
-                &self.visible_agencies(actor),
+                &self.scoped_agencies(actor, scope),
                 start(from).timestamp_millis(),
                 end.timestamp_millis(),
                 cut.timestamp_millis(),
@@ -478,7 +489,11 @@ impl App {
             let Some(d) = self.db.dossier(domain::dossier::DossierId(id)).await? else {
                 continue;
             };
-            if d.stopped.is_some() {
+            if d.stopped.is_some()
+                || procedures
+                    .as_ref()
+                    .is_some_and(|p| !p.iter().any(|c| c == d.procedure.code.as_str()))
+            {
                 continue;
             }
             let cal = self.calendar_of(&d.receiving);

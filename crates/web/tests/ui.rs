@@ -575,6 +575,14 @@ async fn screenshots() {
             "the late list names who held them: {page}"
         );
         shots.push(b.screenshot(&dir, &format!("bao-cao-{suffix}")).await);
+        // Narrowed to province-level procedures, the commune's late dossier leaves the list.
+        b.goto("/lanh-dao/bao-cao?tu=2026-12-01&den=2026-12-31&cap=tinh")
+            .await;
+        b.wait_text("Không có hồ sơ quá hạn trong kỳ.").await;
+        b.goto("/lanh-dao/bao-cao?tu=2026-12-01&den=2026-12-31&don_vi=lao-cai.bao-thang")
+            .await;
+        b.wait_text("Danh sách hồ sơ quá hạn").await;
+        assert!(b.text().await.contains(&code));
         b.goto("/lanh-dao/danh-gia?ky=2026-Q4").await;
         b.wait_text("Kết quả đánh giá cơ quan, đơn vị").await;
         shots.push(b.screenshot(&dir, &format!("danh-gia-{suffix}")).await);

@@ -8,6 +8,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate};
+use domain::agency::AgencyKind;
 use serde::Deserialize;
 
 use super::session::Viewer;
@@ -35,6 +36,8 @@ pub struct ReportParams {
     /// late list).
     #[serde(default, rename = "bang")]
     table: String,
+    #[serde(flatten)]
+    scope: super::qd766::ScopeParams,
 }
 
 /// The late list as a table.
@@ -192,7 +195,9 @@ struct ReportPage {
     table: Table,
     shares: Table,
     late: Table,
-    error: String,
+    /// The units a leader can narrow the report to: (id, name).
+    units: Vec<(String, String)>,
+    f: super::qd766::Filters,
 }
 
 /// `/lanh-dao/bao-cao`: the periodic report for a chosen period, and its CSV and XLSX files.
@@ -205,34 +210,55 @@ pub async fn period_report(
     let today = lich::time::to_vn(&app.now()).date_naive();
     let first = today.with_day(1).unwrap_or(today);
     let (from, to, error) = period(&p.tu, &p.den, first, today);
-    let report = app
-        .period_report(actor, from, to, &app::qd766::Scope::default())
-        .await?;
+    let (tu, den) = (from.to_string(), to.to_string());
+    let (scope, f) = super::qd766::scope_filters(
+        &app,
+        &[("tu", tu.as_str()), ("den", den.as_str())],
+        &p.scope,
+        error,
+    )
+    .await?;
+    let report = app.period_report(actor, from, to, &scope).await?;
     let table = period_table(&report);
     let shares = shares_table(&report);
-    let late = late_table(from, to, &app.late_list(actor, from, to).await?);
-    if error.is_empty() && matches!(p.download.as_str(), "csv" | "xlsx") {
+    let late = late_table(from, to, &app.late_list(actor, from, to, &scope).await?);
+    if f.error.is_empty() && matches!(p.download.as_str(), "csv" | "xlsx") {
         return Ok(match p.table.as_str() {
             "qua-han" => late.download(&format!("ho-so-qua-han-{from}-{to}"), &p.download),
             "ty-le" => shares.download(&format!("ty-le-{from}-{to}"), &p.download),
             _ => table.download(&format!("bao-cao-tthc-{from}-{to}"), &p.download),
         });
     }
-    let status = if error.is_empty() {
+    let status = if f.error.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let tree = app.agencies();
+    let visible = app.visible_agencies(actor);
+    let units: Vec<(String, String)> = tree
+        .all()
+        .filter(|a| {
+            matches!(
+                a.kind,
+                AgencyKind::ProvincialCommittee
+                    | AgencyKind::CommuneCommittee
+                    | AgencyKind::Department
+            ) && visible.iter().any(|v| v == a.id.as_str())
+        })
+        .map(|a| (a.id.to_string(), a.name.clone()))
+        .collect();
     Ok((
         status,
         ReportPage {
             chrome: Chrome::new(&viewer, "Báo cáo tình hình giải quyết TTHC", "/lanh-dao"),
-            tu: from.to_string(),
-            den: to.to_string(),
+            tu,
+            den,
             table,
             shares,
             late,
-            error,
+            units,
+            f,
         },
     )
         .into_response())

@@ -26,19 +26,26 @@ pub struct IndexParams {
     /// Ngày chốt số liệu (YYYY-MM-DD).
     #[serde(default)]
     ngay: String,
-    #[serde(default)]
-    don_vi: String,
-    #[serde(default)]
-    thu_tuc: String,
-    #[serde(default)]
-    linh_vuc: String,
-    /// `tinh` or `xa`.
-    #[serde(default)]
-    cap: String,
+    #[serde(flatten)]
+    scope: ScopeParams,
     #[serde(default, rename = "tai")]
     download: String,
     #[serde(default, rename = "bang")]
     table: String,
+}
+
+/// The unit (with its sub-units), procedure, sector and level a report is narrowed to.
+#[derive(Debug, Default, Deserialize)]
+pub struct ScopeParams {
+    #[serde(default)]
+    pub don_vi: String,
+    #[serde(default)]
+    pub thu_tuc: String,
+    #[serde(default)]
+    pub linh_vuc: String,
+    /// `tinh` or `xa`.
+    #[serde(default)]
+    pub cap: String,
 }
 
 /// What the filter form shows and the links carry.
@@ -80,6 +87,26 @@ async fn filters(
             }
         },
     };
+    let ky = period.to_string();
+    let (scope, mut f) = scope_filters(
+        app,
+        &[("ky", ky.as_str()), ("ngay", p.ngay.trim())],
+        &p.scope,
+        error,
+    )
+    .await?;
+    (f.ky, f.ngay) = (ky, p.ngay.trim().to_string());
+    Ok((period, as_of, scope, f))
+}
+
+/// The scope a report is narrowed to and the filter form for it, whose links carry `lead`
+/// (the period's own pairs) then the scope; a bad unit id is left out with the reason shown.
+pub(super) async fn scope_filters(
+    app: &App,
+    lead: &[(&str, &str)],
+    p: &ScopeParams,
+    mut error: String,
+) -> Result<(Scope, Filters), UiError> {
     let level = match p.cap.as_str() {
         "tinh" => Some(ProcedureLevel::Province),
         "xa" => Some(ProcedureLevel::Commune),
@@ -109,36 +136,30 @@ async fn filters(
         .map(|v| (v.code.to_string(), v.name.clone()))
         .collect();
     procedures.sort_by(|a, b| a.1.cmp(&b.1));
-    let ky = period.to_string();
-    let pairs: Vec<(&str, &str)> = [
-        ("ky", ky.as_str()),
-        ("ngay", p.ngay.trim()),
-        ("don_vi", p.don_vi.trim()),
-        ("thu_tuc", p.thu_tuc.trim()),
-        ("linh_vuc", p.linh_vuc.trim()),
-        ("cap", p.cap.trim()),
-    ]
-    .into_iter()
-    .filter(|(_, v)| !v.is_empty())
-    .collect();
-    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-    Ok((
-        period,
-        as_of,
-        scope,
-        Filters {
-            ky,
-            ngay: p.ngay.trim().to_string(),
-            don_vi: p.don_vi.trim().to_string(),
-            thu_tuc: p.thu_tuc.trim().to_string(),
-            linh_vuc: p.linh_vuc.trim().to_string(),
-            cap: p.cap.clone(),
-            sectors,
-            procedures,
-            query,
-            error,
-        },
-    ))
+    let pairs: Vec<(&str, &str)> = lead
+        .iter()
+        .copied()
+        .chain([
+            ("don_vi", p.don_vi.trim()),
+            ("thu_tuc", p.thu_tuc.trim()),
+            ("linh_vuc", p.linh_vuc.trim()),
+            ("cap", p.cap.trim()),
+        ])
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let f = Filters {
+        ky: String::new(),
+        ngay: String::new(),
+        don_vi: p.don_vi.trim().to_string(),
+        thu_tuc: p.thu_tuc.trim().to_string(),
+        linh_vuc: p.linh_vuc.trim().to_string(),
+        cap: p.cap.clone(),
+        sectors,
+        procedures,
+        query: serde_urlencoded::to_string(&pairs).unwrap_or_default(),
+        error,
+    };
+    Ok((scope, f))
 }
 
 fn group_points(u: &UnitIndex, group: u8) -> Option<f64> {
