@@ -40,7 +40,7 @@ pub struct LogBookLine {
     /// Trả kết quả cho tổ chức, cá nhân, and to whom.
     pub returned_at: Option<DateTime<Utc>>,
     pub returned_to: String,
-    /// Ghi chú: refused, withdrawn, stopped, supplements, a new appointment, returned late.
+    /// Ghi chú: refused, withdrawn, stopped, supplements, a new appointment, resolved late.
     pub note: String,
 }
 
@@ -115,7 +115,15 @@ impl App {
             let Some(d) = self.db.dossier(DossierId(row.id)).await? else {
                 continue;
             };
-            lines.push(line(&d, offset as usize + i + 1, &name));
+            let late = d
+                .timing(
+                    &self.calendar_of(&d.receiving),
+                    &self.settings.rules,
+                    self.now(),
+                )?
+                .tt01
+                == Some(lich::Timeliness::Late);
+            lines.push(line(&d, offset as usize + i + 1, late, &name));
         }
         Ok(LogBook {
             from,
@@ -127,7 +135,8 @@ impl App {
     }
 }
 
-fn line(d: &Dossier, number: usize, name: &dyn Fn(&AgencyId) -> String) -> LogBookLine {
+/// One line; `late`: resolved after its legal due (TT 01/2018), which the note says.
+fn line(d: &Dossier, number: usize, late: bool, name: &dyn Fn(&AgencyId) -> String) -> LogBookLine {
     let when = |t: DateTime<Utc>| lich::time::to_vn(&t).format("%d/%m/%Y").to_string();
     let mut note = Vec::new();
     if d.decision
@@ -150,10 +159,8 @@ fn line(d: &Dossier, number: usize, name: &dyn Fn(&AgencyId) -> String) -> LogBo
     {
         note.push(format!("Hẹn lại (hẹn đầu {})", when(first)));
     }
-    if let (Some(r), Some(a)) = (&d.returned, d.appointment)
-        && r.at > a
-    {
-        note.push("Trả sau ngày hẹn".to_string());
+    if late {
+        note.push("Giải quyết quá hạn".to_string());
     }
     LogBookLine {
         number,

@@ -244,6 +244,7 @@ pub async fn period_report(
                 AgencyKind::ProvincialCommittee
                     | AgencyKind::CommuneCommittee
                     | AgencyKind::Department
+                    | AgencyKind::Police
             ) && visible.iter().any(|v| v == a.id.as_str())
         })
         .map(|a| (a.id.to_string(), a.name.clone()))
@@ -265,7 +266,7 @@ pub async fn period_report(
 }
 
 /// The period asked for, or the default with the reason it was not taken.
-fn period(
+pub(super) fn period(
     tu: &str,
     den: &str,
     first: NaiveDate,

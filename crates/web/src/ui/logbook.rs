@@ -8,7 +8,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use domain::agency::{AgencyId, AgencyKind};
 use domain::officer::Role;
 use serde::Deserialize;
@@ -60,20 +60,9 @@ pub async fn log_book(
     let (officer, actor) = viewer.require_officer()?;
     let today = lich::time::to_vn(&app.now()).date_naive();
     let first = today.with_day(1).unwrap_or(today);
-    let mut error = String::new();
-    let mut date = |text: &str, default: NaiveDate| match text.trim() {
-        "" => default,
-        t => NaiveDate::parse_from_str(t, "%Y-%m-%d").unwrap_or_else(|_| {
-            error = format!("Ngày \"{t}\" không hợp lệ.");
-            default
-        }),
-    };
-    let (mut from, mut to) = (date(&p.tu, first), date(&p.den, today));
-    if to < from || (to - from).num_days() >= app::logbook::MAX_DAYS {
-        error = format!(
-            "Kỳ phải có ngày đầu không sau ngày cuối và dài tối đa {} ngày.",
-            app::logbook::MAX_DAYS
-        );
+    let (mut from, mut to, mut error) = super::leader::period(&p.tu, &p.den, first, today);
+    if (to - from).num_days() >= app::logbook::MAX_DAYS {
+        error = format!("Kỳ dài tối đa {} ngày.", app::logbook::MAX_DAYS);
         (from, to) = (first, today);
     }
     // The service centres the officer sees; a counter officer's own centre by default.
