@@ -128,10 +128,7 @@ impl App {
             .db
             .procedures_in_force(to.min(to_vn(&as_of).date_naive()))
             .await?;
-        let name = |id: &AgencyId| {
-            tree.get(id)
-                .map_or_else(|| id.to_string(), |a| a.name.clone())
-        };
+        let name = |id: &AgencyId| tree.name_of(id);
         let visible: BTreeSet<String> = visible.into_iter().collect();
         let units: Vec<UnitScore> = ev
             .units(&|u| UnitCatalogue::of(&tree, u, &versions))

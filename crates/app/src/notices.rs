@@ -191,9 +191,7 @@ pub(crate) fn status_messages(
     let code = after.code.as_str();
     let link = settings.lookup_link(code);
     let status = after.stage.national_status().label();
-    let agency = tree
-        .get(&after.receiving)
-        .map_or_else(|| after.receiving.to_string(), |a| a.name.clone());
+    let agency = tree.name_of(&after.receiving);
     let version = events.last().map_or(after.version, |e| e.version);
     let key = |channel: Channel| format!("status:{}:{version}:{}", after.id, channel.as_str());
     let mut out = Vec::new();

@@ -353,9 +353,7 @@ impl App {
             let (points, max) = domain::qd766::total(&indicators);
             UnitIndex {
                 agency: agency.to_string(),
-                name: tree
-                    .get(agency)
-                    .map_or_else(|| agency.to_string(), |a| a.name.clone()),
+                name: tree.name_of(agency),
                 inputs,
                 indicators,
                 points,
@@ -534,53 +532,52 @@ impl App {
                 end.timestamp_millis(),
             )
             .await?;
-        let name = |a: &AgencyId| {
-            tree.get(a)
-                .map_or_else(|| a.to_string(), |x| x.name.clone())
-        };
+        let name = |a: &AgencyId| tree.name_of(a);
         let mut out = Vec::new();
-        for id in ids {
-            let Some(d) = self.db.dossier(domain::dossier::DossierId(id)).await? else {
-                continue;
-            };
-            let cal = self.calendar_of(&d.receiving);
-            let t = d.timing(&cal, &self.settings.rules, end)?;
-            let ended = d.ended_766().filter(|e| *e < end);
-            let reason = match (ended, t.qd766, t.qd766_due) {
-                (Some(e), Some(lich::Timeliness::Late), _) if e >= start(period.first_day()) => {
-                    if d.appraisal_supplements() > 1 {
-                        "Yêu cầu bổ sung hơn một lần".to_string()
-                    } else {
-                        "Kết thúc sau ngày hẹn".to_string()
-                    }
-                }
-                (None, _, Some(due))
-                    if lich::time::to_vn(&due).date_naive()
-                        < if as_of < today {
-                            as_of + chrono::Duration::days(1)
+        // Read a page of dossiers at a time: most lists stop at `limit` long before the end.
+        'pages: for page in ids.chunks(500) {
+            for d in self.db.dossiers(page).await? {
+                let cal = self.calendar_of(&d.receiving);
+                let t = d.timing(&cal, &self.settings.rules, end)?;
+                let ended = d.ended_766().filter(|e| *e < end);
+                let reason = match (ended, t.qd766, t.qd766_due) {
+                    (Some(e), Some(lich::Timeliness::Late), _)
+                        if e >= start(period.first_day()) =>
+                    {
+                        if d.appraisal_supplements() > 1 {
+                            "Yêu cầu bổ sung hơn một lần".to_string()
                         } else {
-                            today
-                        } =>
-                {
-                    "Đang xử lý, đã quá ngày hẹn".to_string()
+                            "Kết thúc sau ngày hẹn".to_string()
+                        }
+                    }
+                    (None, _, Some(due))
+                        if lich::time::to_vn(&due).date_naive()
+                            < if as_of < today {
+                                as_of + chrono::Duration::days(1)
+                            } else {
+                                today
+                            } =>
+                    {
+                        "Đang xử lý, đã quá ngày hẹn".to_string()
+                    }
+                    _ => continue,
+                };
+                let (step, unit, handler) = self.charged_to(&t);
+                out.push(CostLine {
+                    id: d.id,
+                    code: d.code.to_string(),
+                    procedure: d.procedure.name.clone(),
+                    agency: name(&d.competent),
+                    due: t.qd766_due,
+                    ended,
+                    reason,
+                    step,
+                    unit,
+                    handler,
+                });
+                if out.len() >= limit {
+                    break 'pages;
                 }
-                _ => continue,
-            };
-            let (step, unit, handler) = self.charged_to(&t);
-            out.push(CostLine {
-                id: d.id,
-                code: d.code.to_string(),
-                procedure: d.procedure.name.clone(),
-                agency: name(&d.competent),
-                due: t.qd766_due,
-                ended,
-                reason,
-                step,
-                unit,
-                handler,
-            });
-            if out.len() >= limit {
-                break;
             }
         }
         Ok(out)

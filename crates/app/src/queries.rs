@@ -61,10 +61,7 @@ impl App {
         let calendar = self.calendar_of(&dossier.receiving);
         let timing = dossier.timing(&calendar, &self.settings.rules, instant)?;
         let tree = self.agencies();
-        let name = |a: &AgencyId| {
-            tree.get(a)
-                .map_or_else(|| a.to_string(), |x| x.name.clone())
-        };
+        let name = |a: &AgencyId| tree.name_of(a);
         let control_slip = control_slip(&events, &dossier, &timing, &name);
         Ok(DossierDetail {
             dossier,

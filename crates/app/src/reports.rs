@@ -473,6 +473,7 @@ impl App {
             .db
             .late_dossier_ids(
                 &self.scoped_agencies(actor, scope),
+                procedures.as_deref(),
                 start(from).timestamp_millis(),
                 end.timestamp_millis(),
                 cut.timestamp_millis(),
@@ -480,20 +481,10 @@ impl App {
             )
             .await?;
         let tree = self.agencies();
-        let name = |a: &domain::agency::AgencyId| {
-            tree.get(a)
-                .map_or_else(|| a.to_string(), |x| x.name.clone())
-        };
+        let name = |a: &domain::agency::AgencyId| tree.name_of(a);
         let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            let Some(d) = self.db.dossier(domain::dossier::DossierId(id)).await? else {
-                continue;
-            };
-            if d.stopped.is_some()
-                || procedures
-                    .as_ref()
-                    .is_some_and(|p| !p.iter().any(|c| c == d.procedure.code.as_str()))
-            {
+        for d in self.db.dossiers(&ids).await? {
+            if d.stopped.is_some() {
                 continue;
             }
             let cal = self.calendar_of(&d.receiving);
@@ -529,10 +520,7 @@ impl App {
         let Some(s) = t.most_charged_step() else {
             return Default::default();
         };
-        let unit = self
-            .agencies()
-            .get(&s.unit)
-            .map_or_else(|| s.unit.to_string(), |a| a.name.clone());
+        let unit = self.agencies().name_of(&s.unit);
         let handler = s
             .handler
             .as_ref()

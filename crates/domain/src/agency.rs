@@ -122,6 +122,12 @@ impl AgencyTree {
         self.by_id.get(id)
     }
 
+    /// The agency's name, or its id when the tree does not know it (a unit since removed).
+    pub fn name_of(&self, id: &AgencyId) -> String {
+        self.get(id)
+            .map_or_else(|| id.to_string(), |a| a.name.clone())
+    }
+
     /// The agency, or a not-found error naming it.
     pub fn require(&self, id: &AgencyId) -> Result<&Agency, DomainError> {
         self.get(id).ok_or_else(|| {

@@ -12,7 +12,7 @@ use chrono::{Datelike, NaiveDate};
 use domain::dossier::{Fact, Measure};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 
-use crate::{Db, Result, key};
+use crate::{Db, Result, key, push_list};
 
 /// A sum of the counters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -440,15 +440,6 @@ impl Db {
 
 fn epoch() -> NaiveDate {
     NaiveDate::from_ymd_opt(EPOCH.0, EPOCH.1, EPOCH.2).expect("valid date")
-}
-
-/// Pushes `a, b, c)` — the rest of an `IN (` list.
-fn push_list(q: &mut QueryBuilder<Sqlite>, items: impl Iterator<Item = String>) {
-    let mut sep = q.separated(", ");
-    for i in items {
-        sep.push_bind(i);
-    }
-    q.push(")");
 }
 
 /// Above this many agencies a query reads every agency's rows and the caller keeps the ones

@@ -238,6 +238,34 @@ impl Db {
         state.map(|s| from_json(&s, "hồ sơ")).transpose()
     }
 
+    /// The current states of these dossiers (from their projections), in the order asked;
+    /// unknown ids are left out. Read a thousand at a time.
+    pub async fn dossiers(&self, ids: &[uuid::Uuid]) -> Result<Vec<Dossier>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(1_000) {
+            let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "SELECT id, state FROM dossier_states WHERE id IN (",
+            );
+            let mut sep = q.separated(", ");
+            for id in chunk {
+                sep.push_bind(*id);
+            }
+            q.push(")");
+            let mut found: std::collections::HashMap<uuid::Uuid, String> = q
+                .build_query_as::<(uuid::Uuid, String)>()
+                .fetch_all(self.reader())
+                .await?
+                .into_iter()
+                .collect();
+            for id in chunk {
+                if let Some(s) = found.remove(id) {
+                    out.push(from_json(&s, "hồ sơ")?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The id of the dossier with this code.
     pub async fn dossier_id_by_code(&self, code: &str) -> Result<Option<DossierId>> {
         let id: Option<uuid::Uuid> = sqlx::query_scalar("SELECT id FROM dossiers WHERE code = $1")

@@ -42,10 +42,10 @@ impl Db {
             .push(" AND d.id > ")
             .push_bind(after.unwrap_or(uuid::Uuid::nil()));
         q.push(" AND (d.competent IN (");
-        list(&mut q, agencies);
-        q.push(") OR d.receiving IN (");
-        list(&mut q, agencies);
-        q.push("))");
+        crate::push_list(&mut q, agencies.iter().cloned());
+        q.push(" OR d.receiving IN (");
+        crate::push_list(&mut q, agencies.iter().cloned());
+        q.push(")");
         q.push(" ORDER BY d.id LIMIT ").push_bind(limit);
         let rows = q.build().fetch_all(self.reader()).await?;
         rows.iter()
@@ -59,12 +59,5 @@ impl Db {
                 })
             })
             .collect()
-    }
-}
-
-fn list(q: &mut sqlx::QueryBuilder<sqlx::Sqlite>, items: &[String]) {
-    let mut sep = q.separated(", ");
-    for a in items {
-        sep.push_bind(a.clone());
     }
 }

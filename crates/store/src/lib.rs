@@ -253,3 +253,15 @@ fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T
 fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).expect("domain values serialise")
 }
+
+/// Pushes `a, b, c)` — the rest of an `IN (` list.
+pub(crate) fn push_list(
+    q: &mut sqlx::QueryBuilder<Sqlite>,
+    items: impl IntoIterator<Item = String>,
+) {
+    let mut sep = q.separated(", ");
+    for i in items {
+        sep.push_bind(i);
+    }
+    q.push(")");
+}

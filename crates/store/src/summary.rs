@@ -75,18 +75,19 @@ impl Db {
 }
 
 impl Db {
-    /// Dossiers late in a period, among those decided by `visible` agencies: ended in
-    /// `[from_ms, to_ms)` after their due instant, or still being handled at `cut_ms` past it.
-    /// At most `limit`, soonest due first.
+    /// Dossiers late in a period, among those decided by `visible` agencies (of `procedures`,
+    /// when given): ended in `[from_ms, to_ms)` after their due instant, or still being handled
+    /// at `cut_ms` past it. At most `limit`, soonest due first.
     pub async fn late_dossier_ids(
         &self,
         visible: &[String],
+        procedures: Option<&[String]>,
         from_ms: i64,
         to_ms: i64,
         cut_ms: i64,
         limit: i64,
     ) -> Result<Vec<uuid::Uuid>> {
-        if visible.is_empty() {
+        if visible.is_empty() || procedures.is_some_and(<[String]>::is_empty) {
             return Ok(Vec::new());
         }
         let mut q = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
@@ -98,11 +99,12 @@ impl Db {
             .push(" AND finished_ms > due_ms) OR (finished_ms IS NULL AND national_status IN (2, 4, 5, 6, 7) AND due_ms < ")
             .push_bind(cut_ms)
             .push(")) AND competent IN (");
-        let mut sep = q.separated(", ");
-        for a in visible {
-            sep.push_bind(a.clone());
+        crate::push_list(&mut q, visible.iter().cloned());
+        if let Some(p) = procedures {
+            q.push(" AND procedure_code IN (");
+            crate::push_list(&mut q, p.iter().cloned());
         }
-        q.push(") ORDER BY due_ms LIMIT ").push_bind(limit);
+        q.push(" ORDER BY due_ms LIMIT ").push_bind(limit);
         let ids: Vec<uuid::Uuid> = q.build_query_scalar().fetch_all(self.reader()).await?;
         Ok(ids)
     }
@@ -124,11 +126,8 @@ impl Db {
             .push(" AND (finished_ms IS NULL OR finished_ms >= ")
             .push_bind(from_ms)
             .push(") AND competent IN (");
-        let mut sep = q.separated(", ");
-        for a in competent {
-            sep.push_bind(a.clone());
-        }
-        q.push(") ORDER BY due_ms LIMIT 20000");
+        crate::push_list(&mut q, competent.iter().cloned());
+        q.push(" ORDER BY due_ms LIMIT 20000");
         Ok(q.build_query_scalar().fetch_all(self.reader()).await?)
     }
 }

@@ -112,15 +112,20 @@ fn vn_day(t: DateTime<Utc>) -> NaiveDate {
 }
 
 impl Dossier {
-    /// The facts of this dossier as it stands (`cal`: its receiving agency's calendar).
-    pub fn facts(&self, cal: &WorkCalendar, rules: &LegalRules) -> Result<Vec<Fact>, DomainError> {
-        let fact = |day: DateTime<Utc>, measure: Measure| Fact {
+    /// One fact of this dossier: `measure` on the Vietnamese day of `at`.
+    fn fact(&self, at: DateTime<Utc>, measure: Measure) -> Fact {
+        Fact {
             agency: self.competent.to_string(),
             procedure: self.procedure.code.to_string(),
-            day: vn_day(day),
+            day: vn_day(at),
             channel: self.channel.national_code(),
             measure,
-        };
+        }
+    }
+
+    /// The facts of this dossier as it stands (`cal`: its receiving agency's calendar).
+    pub fn facts(&self, cal: &WorkCalendar, rules: &LegalRules) -> Result<Vec<Fact>, DomainError> {
+        let fact = |day: DateTime<Utc>, measure: Measure| self.fact(day, measure);
         let mut out = Vec::new();
         if self.stage == Stage::RefusedAtIntake {
             out.push(fact(self.opened_at, Measure::RefusedAtIntake));
@@ -231,13 +236,7 @@ impl Dossier {
         let Some(ended) = self.finished_at() else {
             return Ok(Vec::new());
         };
-        let fact = |measure| Fact {
-            agency: self.competent.to_string(),
-            procedure: self.procedure.code.to_string(),
-            day: vn_day(ended),
-            channel: self.channel.national_code(),
-            measure,
-        };
+        let fact = |measure| self.fact(ended, measure);
         if satisfied {
             return Ok(vec![fact(Measure::Rated)]);
         }

@@ -154,43 +154,36 @@ impl Dossier {
         } else {
             self.original_appointment
         };
-        let finish = self.ended_766();
-        let Some(promised) = promised else {
+        let due = match promised {
+            None if self.received_at.is_none() => return Ok((None, None)),
             // No appointment date: (end − start − supplement time) against the legal maximum,
             // which is the legal due (restarts and lawful pauses already applied); a procedure
             // with no limit at all cannot be late.
-            if self.received_at.is_none() {
-                return Ok((None, None));
+            None => self.due,
+            Some(promised) => {
+                let windows: Vec<Pause> = self
+                    .pauses
+                    .iter()
+                    .filter(|p| p.kind == PauseKind::Supplement)
+                    .filter_map(|p| {
+                        p.to.map(|to| Pause {
+                            from: to_vn(&p.from),
+                            to: to_vn(&to),
+                        })
+                    })
+                    .collect();
+                Some(
+                    cal.due_excluding_pauses(to_vn(&promised), &windows)?
+                        .to_utc(),
+                )
             }
-            let verdict = finish.map(|f| match self.due {
-                _ if self.appraisal_supplements() > 1 => Timeliness::Late,
-                Some(due) => classify(to_vn(&f), to_vn(&due)),
-                None => Timeliness::OnTime,
-            });
-            return Ok((self.due, verdict));
         };
-        let windows: Vec<Pause> = self
-            .pauses
-            .iter()
-            .filter(|p| p.kind == PauseKind::Supplement)
-            .filter_map(|p| {
-                p.to.map(|to| Pause {
-                    from: to_vn(&p.from),
-                    to: to_vn(&to),
-                })
-            })
-            .collect();
-        let due = cal
-            .due_excluding_pauses(to_vn(&promised), &windows)?
-            .to_utc();
-        let verdict = finish.map(|f| {
-            if self.appraisal_supplements() > 1 {
-                Timeliness::Late
-            } else {
-                classify(to_vn(&f), to_vn(&due))
-            }
+        let verdict = self.ended_766().map(|f| match due {
+            _ if self.appraisal_supplements() > 1 => Timeliness::Late,
+            Some(due) => classify(to_vn(&f), to_vn(&due)),
+            None => Timeliness::OnTime,
         });
-        Ok((Some(due), verdict))
+        Ok((due, verdict))
     }
 
     /// Whether the decision was a refusal after appraisal.

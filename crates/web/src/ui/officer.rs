@@ -235,10 +235,7 @@ async fn dossier_page(
     let detail = app.dossier_detail(actor, id, None).await?;
     let d = &detail.dossier;
     let tree = app.agencies();
-    let name = |a: &AgencyId| {
-        tree.get(a)
-            .map_or_else(|| a.to_string(), |x| x.name.clone())
-    };
+    let name = |a: &AgencyId| tree.name_of(a);
     let t = &detail.timing;
     let steps = t
         .steps
