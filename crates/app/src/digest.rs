@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use domain::agency::AgencyId;
-use domain::dossier::{DossierId, NationalStatus};
+use domain::dossier::NationalStatus;
 use domain::officer::{Officer, Role};
 use domain::procedure::StepKind;
 use lich::time::to_vn;
@@ -73,14 +73,8 @@ struct Windows {
 
 impl Windows {
     fn new(now: DateTime<Utc>, today: NaiveDate, next: NaiveDate) -> Self {
-        let midnight = |day: NaiveDate| {
-            lich::time::vn_instant(
-                day.succ_opt()
-                    .expect("date in range")
-                    .and_time(NaiveTime::MIN),
-            )
-            .to_utc()
-        };
+        let midnight =
+            |day: NaiveDate| lich::time::vn_day_start(day.succ_opt().expect("date in range"));
         Self {
             now,
             tomorrow: midnight(today),
@@ -103,20 +97,10 @@ fn line(r: &DossierRow) -> DigestLine {
     }
 }
 
-const WEEKDAYS: [&str; 7] = [
-    "Thứ Hai",
-    "Thứ Ba",
-    "Thứ Tư",
-    "Thứ Năm",
-    "Thứ Sáu",
-    "Thứ Bảy",
-    "Chủ Nhật",
-];
-
 fn day_text(d: NaiveDate) -> String {
     format!(
         "{} {}",
-        WEEKDAYS[d.weekday().num_days_from_monday() as usize],
+        lich::time::weekday_vi(d.weekday()),
         d.format("%d/%m/%Y")
     )
 }
@@ -330,17 +314,23 @@ impl App {
                 _ => {}
             }
         }
-        for r in &in_progress {
-            let Some(dossier) = self.db.dossier(DossierId(r.id)).await? else {
-                continue;
-            };
-            if dossier
-                .current_step()
-                .is_some_and(|s| s.kind == StepKind::Approval)
-            {
-                d.awaiting_approval.push(line(r));
-            }
-        }
+        let ids: Vec<uuid::Uuid> = in_progress.iter().map(|r| r.id).collect();
+        let at_approval: std::collections::HashSet<uuid::Uuid> = self
+            .db
+            .dossiers(&ids)
+            .await?
+            .into_iter()
+            .filter(|x| {
+                x.current_step()
+                    .is_some_and(|s| s.kind == StepKind::Approval)
+            })
+            .map(|x| x.id.0)
+            .collect();
+        d.awaiting_approval = in_progress
+            .iter()
+            .filter(|r| at_approval.contains(&r.id))
+            .map(line)
+            .collect();
         Ok(d)
     }
 }

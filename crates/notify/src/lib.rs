@@ -171,16 +171,30 @@ impl Worker {
 #[derive(Clone)]
 pub struct Scheduler {
     app: App,
+    /// The Vietnamese day whose digests this process has enqueued: later looks that day build
+    /// nothing (a restart builds once more, and the idempotency keys drop the copies).
+    done_on: Arc<std::sync::Mutex<Option<chrono::NaiveDate>>>,
 }
 
 impl Scheduler {
     pub fn new(app: App) -> Self {
-        Self { app }
+        Self {
+            app,
+            done_on: Arc::default(),
+        }
     }
 
-    /// One look at the clock: enqueues today's digests if due (idempotent).
+    /// One look at the clock: enqueues today's digests if due and not done yet today.
     pub async fn tick(&self) -> Result<app::digest::DigestRun, AppError> {
-        self.app.enqueue_digests().await
+        let today = lich::time::to_vn(&self.app.now()).date_naive();
+        if *self.done_on.lock().expect("not poisoned") == Some(today) {
+            return Ok(app::digest::DigestRun::Done { enqueued: 0 });
+        }
+        let run = self.app.enqueue_digests().await?;
+        if matches!(run, app::digest::DigestRun::Done { .. }) {
+            *self.done_on.lock().expect("not poisoned") = Some(today);
+        }
+        Ok(run)
     }
 
     /// Looks every `every`, until `stop` resolves.
