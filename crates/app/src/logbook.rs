@@ -58,7 +58,7 @@ pub struct LogBook {
 
 impl App {
     /// The log book of `receiving` (or every unit the officer sees) for `[from, to]`: `limit`
-    /// lines from line `offset + 1`.
+    /// lines from line `offset + 1`, or (no `limit`) every line from there.
     pub async fn log_book(
         &self,
         actor: &Actor,
@@ -66,7 +66,7 @@ impl App {
         to: NaiveDate,
         receiving: Option<&AgencyId>,
         offset: u32,
-        limit: u32,
+        limit: Option<u32>,
     ) -> Result<LogBook, AppError> {
         if !matches!(actor, Actor::Officer(_)) {
             return Err(AppError::new(
@@ -94,43 +94,45 @@ impl App {
             ));
         }
         let start = lich::time::vn_day_start;
-        let filter = DossierFilter {
+        let page_size = limit.unwrap_or(500);
+        let mut filter = DossierFilter {
             visible: Some(visible),
             receiving: receiving.map(ToString::to_string),
             received_from: Some(start(from)),
             received_to: Some(start(to + chrono::Duration::days(1))),
             order: Order::ReceivedFirst,
-            limit,
+            limit: page_size,
             offset,
             ..DossierFilter::default()
         };
-        let page = self.db.list_dossiers(&filter).await?;
         let tree = self.agencies();
-        let name = |a: &AgencyId| {
-            tree.get(a)
-                .map_or_else(|| a.to_string(), |x| x.name.clone())
+        let name = |a: &AgencyId| tree.name_of(a);
+        let mut lines = Vec::new();
+        let total = loop {
+            let page = self.db.list_dossiers(&filter).await?;
+            let ids: Vec<uuid::Uuid> = page.rows.iter().map(|r| r.id).collect();
+            for d in self.db.dossiers(&ids).await? {
+                let late = d
+                    .timing(
+                        &self.calendar_of(&d.receiving),
+                        &self.settings.rules,
+                        self.now(),
+                    )?
+                    .tt01
+                    == Some(lich::Timeliness::Late);
+                lines.push(line(&d, offset as usize + lines.len() + 1, late, &name));
+            }
+            if limit.is_some() || ids.len() < page_size as usize {
+                break page.total;
+            }
+            filter.offset += page_size;
         };
-        let mut lines = Vec::with_capacity(page.rows.len());
-        for (i, row) in page.rows.iter().enumerate() {
-            let Some(d) = self.db.dossier(DossierId(row.id)).await? else {
-                continue;
-            };
-            let late = d
-                .timing(
-                    &self.calendar_of(&d.receiving),
-                    &self.settings.rules,
-                    self.now(),
-                )?
-                .tt01
-                == Some(lich::Timeliness::Late);
-            lines.push(line(&d, offset as usize + i + 1, late, &name));
-        }
         Ok(LogBook {
             from,
             to,
             receiving: receiving.map(name),
             lines,
-            total: page.total,
+            total,
         })
     }
 }

@@ -246,6 +246,12 @@ async fn a_counter_dossier_goes_through_every_step_to_its_return() {
     assert_eq!(empty["total"], 0);
     t.get(
         Some(&tok.counter),
+        "/api/v1/reports/log-book?from=2026-12-01",
+    )
+    .await
+    .error(422, "invalid_query");
+    t.get(
+        Some(&tok.counter),
         "/api/v1/reports/log-book?from=2026-12-31&to=2026-12-01",
     )
     .await

@@ -3,13 +3,13 @@
 
 use app::App;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Authed;
 use super::dto::day;
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ApiQuery, ErrorBody};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -148,7 +148,7 @@ pub struct PeriodReportView {
 pub async fn period(
     State(app): State<App>,
     Authed(actor): Authed,
-    Query(q): Query<PeriodQuery>,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> Result<Json<PeriodReportView>, ApiError> {
     let scope = scope(
         q.agency.as_deref(),
@@ -265,7 +265,7 @@ pub struct Index766View {
 pub async fn qd766(
     State(app): State<App>,
     Authed(actor): Authed,
-    Query(q): Query<IndexQuery>,
+    ApiQuery(q): ApiQuery<IndexQuery>,
 ) -> Result<Json<Index766View>, ApiError> {
     let period = domain::period::Period::parse(&q.period)?;
     let as_of = q.as_of.as_deref().map(|t| day("as_of", t)).transpose()?;
@@ -416,7 +416,7 @@ fn bands(c: &domain::evaluation::Classification) -> Vec<BandView> {
 pub async fn evaluation(
     State(app): State<App>,
     Authed(actor): Authed,
-    Query(q): Query<EvaluationQuery>,
+    ApiQuery(q): ApiQuery<EvaluationQuery>,
 ) -> Result<Json<EvaluationView>, ApiError> {
     let period = domain::period::Period::parse(&q.period)?;
     let as_of = q
@@ -544,7 +544,7 @@ pub struct LogBookView {
 pub async fn log_book(
     State(app): State<App>,
     Authed(actor): Authed,
-    Query(q): Query<LogBookQuery>,
+    ApiQuery(q): ApiQuery<LogBookQuery>,
 ) -> Result<Json<LogBookView>, ApiError> {
     let receiving = match q.receiving.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -569,7 +569,7 @@ pub async fn log_book(
             day("to", &q.to)?,
             receiving.as_ref(),
             q.offset.unwrap_or(0),
-            limit,
+            Some(limit),
         )
         .await?;
     let vn = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(super::views::vn);

@@ -7,7 +7,6 @@ use app::evaluation::EvaluationReport;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
 use domain::evaluation::{IndexScore, Method, Period, Scorecard};
@@ -268,10 +267,6 @@ pub async fn page(
         officials,
         error: error.clone(),
     };
-    let status = if error.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::status_for(&error);
     Ok((status, page).into_response())
 }

@@ -5,7 +5,6 @@ use app::App;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate};
 use domain::agency::AgencyKind;
@@ -218,22 +217,25 @@ pub async fn period_report(
         error,
     )
     .await?;
+    // A download builds only the table it asks for.
+    let download = f.error.is_empty() && matches!(p.download.as_str(), "csv" | "xlsx");
+    let late_list = || async { app.late_list(actor, from, to, &scope).await };
+    if download && p.table == "qua-han" {
+        let late = late_table(from, to, &late_list().await?);
+        return Ok(late.download(&format!("ho-so-qua-han-{from}-{to}"), &p.download));
+    }
     let report = app.period_report(actor, from, to, &scope).await?;
-    let table = period_table(&report);
-    let shares = shares_table(&report);
-    let late = late_table(from, to, &app.late_list(actor, from, to, &scope).await?);
-    if f.error.is_empty() && matches!(p.download.as_str(), "csv" | "xlsx") {
-        return Ok(match p.table.as_str() {
-            "qua-han" => late.download(&format!("ho-so-qua-han-{from}-{to}"), &p.download),
-            "ty-le" => shares.download(&format!("ty-le-{from}-{to}"), &p.download),
-            _ => table.download(&format!("bao-cao-tthc-{from}-{to}"), &p.download),
+    if download {
+        return Ok(if p.table == "ty-le" {
+            shares_table(&report).download(&format!("ty-le-{from}-{to}"), &p.download)
+        } else {
+            period_table(&report).download(&format!("bao-cao-tthc-{from}-{to}"), &p.download)
         });
     }
-    let status = if f.error.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let table = period_table(&report);
+    let shares = shares_table(&report);
+    let late = late_table(from, to, &late_list().await?);
+    let status = super::status_for(&f.error);
     let tree = app.agencies();
     let visible = app.visible_agencies(actor);
     let units: Vec<(String, String)> = tree
@@ -408,10 +410,6 @@ pub async fn overview(
         trend,
         error: error.clone(),
     };
-    let status = if error.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::status_for(&error);
     Ok((status, page).into_response())
 }

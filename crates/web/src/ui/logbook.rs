@@ -6,11 +6,9 @@ use app::logbook::{LogBook, LogBookLine};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
 use domain::agency::{AgencyId, AgencyKind};
-use domain::officer::Role;
 use serde::Deserialize;
 
 use super::table::{Cell, Table};
@@ -18,8 +16,6 @@ use super::{Chrome, UiError, Viewer, day, when};
 
 /// Lines on one page of the book.
 const PAGE: u32 = 100;
-/// Lines read at a time for a download.
-const CHUNK: u32 = 500;
 
 #[derive(Debug, Deserialize)]
 pub struct LogBookParams {
@@ -74,11 +70,7 @@ pub async fn log_book(
         .filter(|a| visible.iter().any(|v| v == a.id.as_str()))
         .map(|a| (a.id.to_string(), a.name.clone()))
         .collect();
-    let own = officer
-        .grants
-        .iter()
-        .find(|g| g.role == Role::CounterOfficer)
-        .map(|g| g.agency.to_string());
+    let own = app.service_centre_of(officer).map(|a| a.to_string());
     let don_vi = match &p.don_vi {
         Some(d) => d.trim().to_string(),
         None => own.unwrap_or_default(),
@@ -102,35 +94,23 @@ pub async fn log_book(
     };
     let file = format!("so-theo-doi-ho-so-{from}-{to}");
     if error.is_empty() && matches!(p.download.as_str(), "csv" | "xlsx") {
-        let mut lines = Vec::new();
-        loop {
-            let chunk = app
-                .log_book(
-                    actor,
-                    from,
-                    to,
-                    receiving.as_ref(),
-                    lines.len() as u32,
-                    CHUNK,
-                )
-                .await?;
-            let done = chunk.lines.len() < CHUNK as usize;
-            lines.extend(chunk.lines);
-            if done {
-                let book = LogBook { lines, ..chunk };
-                return Ok(table(&book).download(&file, &p.download));
-            }
-        }
+        let book = app
+            .log_book(actor, from, to, receiving.as_ref(), 0, None)
+            .await?;
+        return Ok(table(&book).download(&file, &p.download));
     }
     let book = app
-        .log_book(actor, from, to, receiving.as_ref(), (page - 1) * PAGE, PAGE)
+        .log_book(
+            actor,
+            from,
+            to,
+            receiving.as_ref(),
+            (page - 1) * PAGE,
+            Some(PAGE),
+        )
         .await?;
     let pages = (book.total.max(1) as u32).div_ceil(PAGE);
-    let status = if error.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = super::status_for(&error);
     let view = LogBookPage {
         chrome: Chrome::new(&viewer, "Sổ theo dõi hồ sơ", "/can-bo/so-theo-doi"),
         tu: from.to_string(),

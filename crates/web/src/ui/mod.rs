@@ -220,6 +220,15 @@ pub fn when(t: DateTime<Utc>) -> String {
     lich::time::to_vn(&t).format("%H:%M %d/%m/%Y").to_string()
 }
 
+/// The status of a page shown with its default after a bad filter: 422 when `error` says why.
+pub fn status_for(error: &str) -> StatusCode {
+    if error.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
 /// "23/11/2026".
 pub fn day(t: DateTime<Utc>) -> String {
     lich::time::to_vn(&t).format("%d/%m/%Y").to_string()

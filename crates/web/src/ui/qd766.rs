@@ -11,7 +11,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
-use domain::procedure::ProcedureLevel;
 use serde::Deserialize;
 
 use super::session::Viewer;
@@ -107,26 +106,16 @@ pub(super) async fn scope_filters(
     p: &ScopeParams,
     mut error: String,
 ) -> Result<(Scope, Filters), UiError> {
-    let level = match p.cap.as_str() {
-        "tinh" => Some(ProcedureLevel::Province),
-        "xa" => Some(ProcedureLevel::Commune),
-        _ => None,
-    };
-    let text = |t: &str| Some(t.trim().to_string()).filter(|t| !t.is_empty());
-    let under = match text(&p.don_vi).map(|a| domain::agency::AgencyId::parse(&a)) {
-        Some(Ok(a)) => Some(a),
-        Some(Err(_)) => {
-            error = format!("Mã đơn vị \"{}\" không hợp lệ.", p.don_vi);
-            None
-        }
-        None => None,
-    };
-    let scope = Scope {
-        under,
-        procedure: text(&p.thu_tuc),
-        sector: text(&p.linh_vuc),
-        level,
-    };
+    let scope = crate::api::reports::scope(
+        Some(&p.don_vi),
+        Some(&p.thu_tuc),
+        Some(&p.linh_vuc),
+        Some(&p.cap),
+    )
+    .unwrap_or_else(|e| {
+        error = e.body.message;
+        Scope::default()
+    });
     let catalog = app.procedures().await?;
     let mut sectors: Vec<String> = catalog.iter().map(|v| v.sector.clone()).collect();
     sectors.sort();
@@ -330,11 +319,7 @@ struct IndexPage {
 }
 
 fn status_of(f: &Filters) -> StatusCode {
-    if f.error.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    }
+    super::status_for(&f.error)
 }
 
 /// `/lanh-dao/chi-so-766`: the ranking of units.
@@ -409,22 +394,20 @@ pub async fn unit(
         .map_err(|e| UiError::new(StatusCode::NOT_FOUND, e.to_string()))?;
     let (period, as_of, mut scope, f) = filters(&app, &p).await?;
     scope.under = Some(id.clone());
-    let x = app.index_766(actor, period, as_of, &scope).await?;
+    // The unit's own figures: no ranking, no previous period.
+    let x = app.index_766_points(actor, period, as_of, &scope).await?;
     let table = indicators_table(&x.total, &x);
-    let name = app
-        .agencies()
-        .get(&id)
-        .map_or_else(|| agency.clone(), |a| a.name.clone());
+    let name = app.agencies().name_of(&id);
+    let download = f.error.is_empty() && matches!(p.download.as_str(), "csv" | "xlsx");
+    if download && p.table != "giam-diem" {
+        return Ok(table.download(&format!("chi-so-766-{agency}-{period}"), &p.download));
+    }
     let costs = costs_table(
         &name,
         &app.index_766_costs(actor, &id, period, as_of, 500).await?,
     );
-    if f.error.is_empty() && matches!(p.download.as_str(), "csv" | "xlsx") {
-        return Ok(if p.table == "giam-diem" {
-            costs.download(&format!("ho-so-giam-diem-{agency}-{period}"), &p.download)
-        } else {
-            table.download(&format!("chi-so-766-{agency}-{period}"), &p.download)
-        });
+    if download {
+        return Ok(costs.download(&format!("ho-so-giam-diem-{agency}-{period}"), &p.download));
     }
     let page = UnitPage {
         chrome: Chrome::new(&viewer, format!("Chỉ số 766 — {name}"), "/lanh-dao"),
