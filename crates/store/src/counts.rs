@@ -88,28 +88,20 @@ pub fn month_and_day_keys(from: NaiveDate, to: NaiveDate) -> Vec<String> {
     cover(from, to, false).iter().map(Piece::key).collect()
 }
 
-/// Adds each fact's change to its counters at every grain.
+/// Adds each fact's change to its counters at every grain: three statements per change, however
+/// many facts it moves.
 pub(crate) async fn apply_counts(
     conn: &mut SqliteConnection,
     deltas: &[(Fact, i64)],
 ) -> Result<()> {
+    if deltas.is_empty() {
+        return Ok(());
+    }
+    insert_daily(conn, deltas).await?;
     let mut months: BTreeMap<(String, String, &str, &str, u8), i64> = BTreeMap::new();
     let mut totals: BTreeMap<(String, String, &str, u8), i64> = BTreeMap::new();
     for (f, n) in deltas {
         let measure = key(&f.measure);
-        sqlx::query(
-            "INSERT INTO report_counts (agency, procedure, day, channel, measure, n) \
-             VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (agency, day, measure, procedure, channel) DO UPDATE SET n = report_counts.n + excluded.n",
-        )
-        .bind(&f.agency)
-        .bind(&f.procedure)
-        .bind(f.day.to_string())
-        .bind(i64::from(f.channel))
-        .bind(&measure)
-        .bind(n)
-        .execute(&mut *conn)
-        .await?;
         let (y, m) = (f.day.year(), f.day.month());
         *months
             .entry((
@@ -126,35 +118,40 @@ pub(crate) async fn apply_counts(
                 .or_default() += n;
         }
     }
-    for ((month, measure, agency, procedure, channel), n) in months {
-        sqlx::query(
-            "INSERT INTO report_months (month, measure, agency, procedure, channel, n) \
-             VALUES ($1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (month, measure, agency, procedure, channel) DO UPDATE SET n = report_months.n + excluded.n",
-        )
-        .bind(month)
-        .bind(measure)
-        .bind(agency)
-        .bind(procedure)
-        .bind(i64::from(channel))
-        .bind(n)
-        .execute(&mut *conn)
-        .await?;
-    }
-    for ((period, measure, agency, channel), n) in totals {
-        sqlx::query(
-            "INSERT INTO report_totals (period, measure, agency, channel, n) \
-             VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (period, measure, agency, channel) DO UPDATE SET n = report_totals.n + excluded.n",
-        )
-        .bind(period)
-        .bind(measure)
-        .bind(agency)
-        .bind(i64::from(channel))
-        .bind(n)
-        .execute(&mut *conn)
-        .await?;
-    }
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO report_months (month, measure, agency, procedure, channel, n) ",
+    );
+    q.push_values(
+        months,
+        |mut b, ((month, measure, agency, procedure, channel), n)| {
+            b.push_bind(month)
+                .push_bind(measure)
+                .push_bind(agency.to_string())
+                .push_bind(procedure.to_string())
+                .push_bind(i64::from(channel))
+                .push_bind(n);
+        },
+    );
+    q.push(
+        " ON CONFLICT (month, measure, agency, procedure, channel) \
+         DO UPDATE SET n = report_months.n + excluded.n",
+    );
+    q.build().execute(&mut *conn).await?;
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO report_totals (period, measure, agency, channel, n) ",
+    );
+    q.push_values(totals, |mut b, ((period, measure, agency, channel), n)| {
+        b.push_bind(period)
+            .push_bind(measure)
+            .push_bind(agency.to_string())
+            .push_bind(i64::from(channel))
+            .push_bind(n);
+    });
+    q.push(
+        " ON CONFLICT (period, measure, agency, channel) \
+         DO UPDATE SET n = report_totals.n + excluded.n",
+    );
+    q.build().execute(&mut *conn).await?;
     Ok(())
 }
 
