@@ -1,7 +1,7 @@
 //! Giải quyết — every command after a dossier is opened: the permission check, the decision, and
 //! one transaction that appends the events and updates the projection.
 
-use domain::dossier::{Command, Context, Dossier, DossierId, decide, fact_delta};
+use domain::dossier::{Command, Context, Dossier, DossierId, decide};
 use domain::officer::{Actor, OfficerId};
 use domain::policy::{self, Action, Scope};
 
@@ -99,28 +99,22 @@ impl App {
         };
         let events = decide(Some(&dossier), command, &ctx)?;
         let before = dossier.version;
-        let status_before = dossier.stage.national_status();
-        let facts_before = dossier.facts(&calendar, &self.settings.rules)?;
-        let (after, recorded) = record(Some(dossier), events, now, actor);
-        let counts = fact_delta(
-            &facts_before,
-            &after.facts(&calendar, &self.settings.rules)?,
-        );
-        let outbox = crate::notices::status_messages(
+        let r = record(
+            Some(dossier),
+            events,
+            &ctx,
+            &calendar,
             &self.settings.notices,
-            &tree,
-            Some(status_before),
-            &after,
-            &recorded,
-        );
+        )?;
+        let after = r.dossier.clone();
         self.db
             .change_dossier(
                 store::Change {
-                    dossier: after.clone(),
+                    dossier: r.dossier,
                     expected_version: before,
-                    events: recorded,
-                    counts,
-                    outbox,
+                    events: r.events,
+                    counts: r.counts,
+                    outbox: r.outbox,
                 },
                 now,
             )

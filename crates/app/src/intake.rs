@@ -293,50 +293,36 @@ impl App {
                 rules: &rules,
             };
             let events = decide(None, command, &ctx)?;
-            let (dossier, recorded) = record(None, events, now, &actor);
-            let counts = fact_delta(&[], &dossier.facts(&calendar, &rules)?);
-            let outbox =
-                crate::notices::status_messages(&notices, &tree, None, &dossier, &recorded);
+            let opened = record(None, events, &ctx, &calendar, &notices)?;
             let also = match (correction, original) {
                 (Some(link), Some(original)) => {
                     let events = decide(
                         Some(&original),
                         Command::RecordCorrection {
-                            correction: dossier.id,
-                            code: dossier.code.clone(),
+                            correction: opened.dossier.id,
+                            code: opened.dossier.code.clone(),
                             reason: link.reason,
                         },
                         &ctx,
                     )?;
                     let expected_version = original.version;
                     // The original's counters are those of its own receiving agency's calendar.
-                    let facts_before = original.facts(&original_calendar, &rules)?;
-                    let status_before = original.stage.national_status();
-                    let (updated, recorded) = record(Some(original), events, now, &actor);
-                    let outbox = crate::notices::status_messages(
-                        &notices,
-                        &tree,
-                        Some(status_before),
-                        &updated,
-                        &recorded,
-                    );
-                    let counts =
-                        fact_delta(&facts_before, &updated.facts(&original_calendar, &rules)?);
+                    let r = record(Some(original), events, &ctx, &original_calendar, &notices)?;
                     Some(store::Change {
-                        dossier: updated,
+                        dossier: r.dossier,
                         expected_version,
-                        events: recorded,
-                        counts,
-                        outbox,
+                        events: r.events,
+                        counts: r.counts,
+                        outbox: r.outbox,
                     })
                 }
                 _ => None,
             };
             Ok(store::Opening {
-                dossier,
-                events: recorded,
-                counts,
-                outbox,
+                dossier: opened.dossier,
+                events: opened.events,
+                counts: opened.counts,
+                outbox: opened.outbox,
                 also,
             })
         };
@@ -467,7 +453,7 @@ impl App {
 }
 
 /// Turns decided events into recorded ones and the resulting state.
-pub(crate) fn record(
+pub(crate) fn apply_events(
     before: Option<Dossier>,
     events: Vec<domain::dossier::Event>,
     at: DateTime<Utc>,
@@ -490,4 +476,42 @@ pub(crate) fn record(
         recorded.push(r);
     }
     (state.expect("events produce a dossier"), recorded)
+}
+
+/// A decided change made ready to store: the resulting state, its recorded events, and what is
+/// written in the same transaction — the counter changes and the notices to the applicant.
+pub(crate) struct Recording {
+    pub dossier: Dossier,
+    pub events: Vec<Recorded>,
+    pub counts: Vec<(domain::dossier::Fact, i64)>,
+    pub outbox: Vec<store::NewMessage>,
+}
+
+/// Records the events `ctx` decided on `before` (none: a new dossier). Its counters use
+/// `calendar`, its receiving agency's (for a new dossier, `ctx.calendar`).
+pub(crate) fn record(
+    before: Option<Dossier>,
+    events: Vec<domain::dossier::Event>,
+    ctx: &Context,
+    calendar: &lich::WorkCalendar,
+    notices: &crate::notices::NoticeSettings,
+) -> Result<Recording, AppError> {
+    let facts_before = match &before {
+        Some(d) => d.facts(calendar, ctx.rules)?,
+        None => Vec::new(),
+    };
+    let status_before = before.as_ref().map(|d| d.stage.national_status());
+    let (dossier, recorded) = apply_events(before, events, ctx.now, ctx.actor);
+    Ok(Recording {
+        counts: fact_delta(&facts_before, &dossier.facts(calendar, ctx.rules)?),
+        outbox: crate::notices::status_messages(
+            notices,
+            ctx.agencies,
+            status_before,
+            &dossier,
+            &recorded,
+        ),
+        dossier,
+        events: recorded,
+    })
 }

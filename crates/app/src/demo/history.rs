@@ -65,7 +65,7 @@ impl Run<'_> {
         let Ok(events) = decide(self.state.as_ref(), command, &ctx) else {
             return false;
         };
-        let (state, recorded) = crate::intake::record(self.state.take(), events, at, actor);
+        let (state, recorded) = crate::intake::apply_events(self.state.take(), events, at, actor);
         self.state = Some(state);
         self.events.extend(recorded);
         self.last = at;
