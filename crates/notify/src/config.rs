@@ -33,12 +33,14 @@ pub struct NotifyConfig {
 }
 
 impl Default for NotifyConfig {
+    /// The application's defaults (`NoticeSettings`), with every channel off.
     fn default() -> Self {
+        let app = NoticeSettings::default();
         Self {
             public_url: None,
-            digest_hour: 7,
-            max_attempts: 6,
-            backoff_minutes: vec![1, 5, 30, 120, 720],
+            digest_hour: app.digest_hour,
+            max_attempts: app.max_attempts,
+            backoff_minutes: app.backoff.iter().map(|b| b.num_minutes()).collect(),
             poll_seconds: 10,
             smtp: None,
             sms: None,
