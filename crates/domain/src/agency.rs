@@ -31,7 +31,10 @@ impl AgencyId {
         if !ok {
             return Err(DomainError::invalid(
                 "invalid_agency_id",
-                format!("Mã cơ quan nội bộ \"{s}\" không hợp lệ."),
+                format!(
+                    "Mã cơ quan nội bộ \"{}\" không hợp lệ.",
+                    crate::error::shorten(s)
+                ),
             ));
         }
         Ok(Self(s.to_string()))

@@ -32,7 +32,10 @@ impl Address {
         {
             return Err(DomainError::invalid(
                 "invalid_address",
-                format!("Mã xã \"{c}\" không hợp lệ (5 chữ số theo QĐ 19/2025/QĐ-TTg)."),
+                format!(
+                    "Mã xã \"{}\" không hợp lệ (5 chữ số theo QĐ 19/2025/QĐ-TTg).",
+                    crate::error::shorten(c)
+                ),
             ));
         }
         Ok(Self {
@@ -67,6 +70,14 @@ pub enum Applicant {
 }
 
 impl Applicant {
+    /// The person who acts: the citizen, or the organisation's representative.
+    pub fn person(&self) -> &PersonName {
+        match self {
+            Applicant::Citizen { name, .. } => name,
+            Applicant::Organisation { representative, .. } => representative,
+        }
+    }
+
     /// Name as printed on forms.
     pub fn display_name(&self) -> &str {
         match self {

@@ -6,7 +6,7 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::error::DomainError;
+use crate::error::{DomainError, shorten};
 
 macro_rules! string_newtype {
     ($(#[$doc:meta])* $name:ident) => {
@@ -75,7 +75,10 @@ impl Cccd {
         let bad = |why: &str| {
             DomainError::invalid(
                 "invalid_cccd",
-                format!("Số định danh cá nhân \"{input}\" không hợp lệ: {why}."),
+                format!(
+                    "Số định danh cá nhân \"{}\" không hợp lệ: {why}.",
+                    shorten(input)
+                ),
             )
         };
         if s.len() != 12 || !s.bytes().all(|b| b.is_ascii_digit()) {
@@ -129,7 +132,7 @@ impl TaxCode {
         let bad = |why: &str| {
             DomainError::invalid(
                 "invalid_tax_code",
-                format!("Mã số thuế \"{input}\" không hợp lệ: {why}."),
+                format!("Mã số thuế \"{}\" không hợp lệ: {why}.", shorten(input)),
             )
         };
         if !(s.len() == 10 || s.len() == 13) || !s.bytes().all(|b| b.is_ascii_digit()) {
@@ -182,7 +185,8 @@ impl PhoneNumber {
             return Err(DomainError::invalid(
                 "invalid_phone",
                 format!(
-                    "Số điện thoại \"{input}\" không hợp lệ: di động 10 số (ví dụ 0912345678), cố định 11 số bắt đầu bằng 02."
+                    "Số điện thoại \"{}\" không hợp lệ: di động 10 số (ví dụ 0912345678), cố định 11 số bắt đầu bằng 02.",
+                    shorten(input)
                 ),
             ));
         }
@@ -210,7 +214,7 @@ impl Email {
         if !ok {
             return Err(DomainError::invalid(
                 "invalid_email",
-                format!("Thư điện tử \"{}\" không hợp lệ.", input.trim()),
+                format!("Thư điện tử \"{}\" không hợp lệ.", shorten(input.trim())),
             ));
         }
         Ok(Self(s))
@@ -242,7 +246,8 @@ impl AgencyCode {
             return Err(DomainError::invalid(
                 "invalid_agency_code",
                 format!(
-                    "Mã định danh cơ quan \"{input}\" không đúng QĐ 20/2020/QĐ-TTg (ví dụ H38 hoặc H38.22)."
+                    "Mã định danh cơ quan \"{}\" không đúng QĐ 20/2020/QĐ-TTg (ví dụ H38 hoặc H38.22).",
+                    shorten(input)
                 ),
             ));
         }
@@ -299,7 +304,8 @@ impl ProcedureCode {
             return Err(DomainError::invalid(
                 "invalid_procedure_code",
                 format!(
-                    "Mã thủ tục \"{input}\" không hợp lệ (dạng d.dddddd như 1.001193, hoặc mã địa phương DP.H38.0001)."
+                    "Mã thủ tục \"{}\" không hợp lệ (dạng d.dddddd như 1.001193, hoặc mã địa phương DP.H38.0001).",
+                    shorten(input)
                 ),
             ));
         }
@@ -334,51 +340,87 @@ impl DossierCode {
         let s = input.trim().to_uppercase();
         let parts: Vec<&str> = s.rsplitn(3, '-').collect();
         let digits = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit());
+        let provisional = |p: &str| {
+            p.strip_prefix('T').is_some_and(|n| {
+                (6..=9).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit())
+            })
+        };
         let ok = parts.len() == 3
             && !parts[2].is_empty()
+            && parts[2].len() <= 40
             && parts[2]
                 .bytes()
                 .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || b == b'.')
-            && ((digits(parts[1], 6) && digits(parts[0], 4))
-                || (digits(parts[1], 8) && digits(parts[0], 7)));
+            && ((digits(parts[1], 6) && (digits(parts[0], 4) || provisional(parts[0])))
+                || (digits(parts[1], 8) && (digits(parts[0], 7) || provisional(parts[0]))));
         if !ok {
             return Err(DomainError::invalid(
                 "invalid_dossier_code",
                 format!(
                     "Mã hồ sơ \"{}\" không hợp lệ (ví dụ 000.00.22.H38-261123-0001).",
-                    input.trim()
+                    shorten(input.trim())
                 ),
             ));
         }
         Ok(Self(s))
     }
 
-    /// Builds the code of the `seq`-th dossier received by an agency on a day.
+    /// Builds the code of the `seq`-th dossier received by an agency on a day. A centre never
+    /// runs out of numbers: past the 9,999th dossier of a day in the TT 01/2018 layout, the code
+    /// is issued in the long layout (seven digits), which no TT 01 code can equal.
     pub fn issue(
         format: CodeFormat,
         agency: &AgencyCode,
         day: NaiveDate,
         seq: u32,
     ) -> Result<Self, DomainError> {
-        let (text, max) = match format {
-            CodeFormat::Tt01 => (
-                format!("{}-{}-{seq:04}", agency.legacy(), day.format("%y%m%d")),
-                9_999,
-            ),
-            CodeFormat::Long2025 => (
-                format!("{agency}-{}-{seq:07}", day.format("%Y%m%d")),
-                9_999_999,
-            ),
+        let format = match format {
+            CodeFormat::Tt01 if seq > 9_999 => CodeFormat::Long2025,
+            other => other,
         };
-        if seq == 0 || seq > max {
+        let text = match format {
+            CodeFormat::Tt01 => format!("{}-{}-{seq:04}", agency.legacy(), day.format("%y%m%d")),
+            CodeFormat::Long2025 => format!("{agency}-{}-{seq:07}", day.format("%Y%m%d")),
+        };
+        if seq == 0 || seq > 9_999_999 {
             return Err(DomainError::rule(
                 "code_sequence_exhausted",
                 format!(
-                    "Đã hết số thứ tự hồ sơ trong ngày của cơ quan {agency} (tối đa {max}); chuyển sang định dạng mã dài."
+                    "Đã hết số thứ tự hồ sơ trong ngày của cơ quan {agency} (tối đa 9.999.999)."
                 ),
             ));
         }
         Ok(Self(text))
+    }
+
+    /// Mã tạm — the reference of an online submission waiting to be checked. It names the
+    /// centre and the day of submission like a code, with `T` and its own sequence in place of
+    /// the number, so waiting submissions never use the numbers of received dossiers: a code is
+    /// issued only when the dossier is received (TT 01/2018 Art. 19: the date of reception).
+    pub fn provisional(
+        format: CodeFormat,
+        agency: &AgencyCode,
+        day: NaiveDate,
+        seq: u32,
+    ) -> Result<Self, DomainError> {
+        if seq == 0 || seq > 999_999_999 {
+            return Err(DomainError::rule(
+                "code_sequence_exhausted",
+                "Đã hết số tham chiếu tạm trong ngày.",
+            ));
+        }
+        Ok(Self(match format {
+            CodeFormat::Tt01 => format!("{}-{}-T{seq:06}", agency.legacy(), day.format("%y%m%d")),
+            CodeFormat::Long2025 => format!("{agency}-{}-T{seq:06}", day.format("%Y%m%d")),
+        }))
+    }
+
+    /// Whether this is the provisional reference of an online submission not yet received.
+    pub fn is_provisional(&self) -> bool {
+        self.0
+            .rsplit('-')
+            .next()
+            .is_some_and(|n| n.starts_with('T'))
     }
 }
 
@@ -400,7 +442,7 @@ impl PersonName {
                 "invalid_name",
                 format!(
                     "Họ tên \"{}\" không hợp lệ: chỉ gồm chữ cái và khoảng trắng, từ 2 đến 100 ký tự.",
-                    input.trim()
+                    shorten(input.trim())
                 ),
             ));
         }
@@ -511,7 +553,15 @@ mod tests {
             "G09.20-20260609-0092637"
         );
         assert_eq!(DossierCode::parse(short.as_str()).unwrap(), short);
-        assert!(DossierCode::issue(CodeFormat::Tt01, &agency, day, 10_000).is_err());
+        // Past 9,999 a day the long layout takes over instead of refusing.
+        let next = DossierCode::issue(CodeFormat::Tt01, &agency, day, 10_000).unwrap();
+        assert_eq!(next.as_str(), "H38.22-20261123-0010000");
+        assert!(!next.is_provisional());
+        assert!(DossierCode::issue(CodeFormat::Long2025, &agency, day, 10_000_000).is_err());
+        let tmp = DossierCode::provisional(CodeFormat::Tt01, &agency, day, 12).unwrap();
+        assert_eq!(tmp.as_str(), "000.00.22.H38-261123-T000012");
+        assert!(tmp.is_provisional());
+        assert_eq!(DossierCode::parse(tmp.as_str()).unwrap(), tmp);
         for bad in [
             "H38-2611-0001",
             "H38-261123-001",

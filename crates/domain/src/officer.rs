@@ -104,9 +104,25 @@ pub enum Actor {
     Citizen {
         name: PersonName,
         id_number: Option<Cccd>,
+        /// What shows they may act on a dossier: the number alone never does.
+        access: CitizenAccess,
     },
     /// The system itself (scheduled jobs, automatic transfer of online dossiers).
     System,
+}
+
+/// Quyền của công dân đối với hồ sơ — how a citizen proved which dossiers are theirs. Knowing
+/// someone's personal id number proves nothing; what the applicant was given does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CitizenAccess {
+    /// Logged in to a portal account: the dossiers the account submitted, and those it linked
+    /// with a receipt's code and access code (the application checks the link).
+    Account,
+    /// No account: the code and access code of this one dossier's receipt were given.
+    Receipt(crate::dossier::DossierId),
+    /// Acting for a dossier being opened (an online submission of the national portal, or the
+    /// demo's history): no existing dossier is theirs.
+    Submitting,
 }
 
 /// What an event records about its actor.
@@ -133,7 +149,9 @@ impl Actor {
                 id: Some(o.id.to_string()),
                 name: o.full_name.to_string(),
             },
-            Actor::Citizen { name, id_number } => ActorRef {
+            Actor::Citizen {
+                name, id_number, ..
+            } => ActorRef {
                 kind: ActorKind::Citizen,
                 id: id_number.as_ref().map(|c| c.masked()),
                 name: name.to_string(),

@@ -26,7 +26,7 @@ impl Period {
                 "invalid_period",
                 format!(
                     "Kỳ \"{}\" không hợp lệ: ghi tháng như 2026-07, quý như 2026-Q3, hoặc năm như 2026.",
-                    text.trim()
+                    crate::error::shorten(text.trim())
                 ),
             )
         };

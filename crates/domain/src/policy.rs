@@ -290,6 +290,7 @@ mod tests {
         let citizen = Actor::Citizen {
             name: PersonName::parse("Lò Văn A").unwrap(),
             id_number: None,
+            access: crate::officer::CitizenAccess::Account,
         };
         assert!(authorize(&citizen, Action::Read, None, &t).is_err());
     }

@@ -169,6 +169,7 @@ pub fn citizen() -> Actor {
     Actor::Citizen {
         name: PersonName::parse("Lù Văn Páo").unwrap(),
         id_number: Some(Cccd::parse("010090012345").unwrap()),
+        access: crate::officer::CitizenAccess::Submitting,
     }
 }
 
@@ -335,6 +336,7 @@ pub struct Sim {
     pub cal: WorkCalendar,
     pub tree: AgencyTree,
     pub rules: LegalRules,
+    issued_code: Option<DossierCode>,
 }
 
 impl Default for Sim {
@@ -351,7 +353,13 @@ impl Sim {
             cal: calendar(),
             tree: agencies(),
             rules: LegalRules::default(),
+            issued_code: None,
         }
+    }
+
+    /// The code the store will issue at the next command (an online submission's reception).
+    pub fn issue_code(&mut self, code: &str) {
+        self.issued_code = Some(DossierCode::parse(code).unwrap());
     }
 
     /// Decides and applies a command; on refusal nothing changes.
@@ -362,6 +370,7 @@ impl Sim {
             calendar: &self.cal,
             agencies: &self.tree,
             rules: &self.rules,
+            issued_code: self.issued_code.take(),
         };
         let events = decide(self.dossier.as_ref(), command, &ctx)?;
         for event in events {

@@ -141,6 +141,37 @@ fn accepting_an_online_dossier_starts_the_clock_at_acceptance() {
 }
 
 #[test]
+fn an_online_submission_waits_under_a_provisional_reference_and_gets_its_code_at_reception() {
+    let mut new = new_dossier(procedure(), &["to-khai", "giay-to"]);
+    new.code = domain::ids::DossierCode::parse("000.22.22.H38-261205-T000001").unwrap();
+    let mut sim = Sim::new();
+    sim.ok(
+        "2026-12-05 21:00",
+        &citizen(),
+        Command::SubmitOnline { new },
+    );
+    assert!(sim.d().code.is_provisional());
+    // Without a code issued by the store, reception is refused and nothing changes.
+    let err = sim
+        .run("2026-12-07 08:30", &counter(), Command::AcceptOnline)
+        .unwrap_err();
+    assert_eq!(err.code, "code_not_issued");
+    assert_eq!(sim.d().stage, Stage::Submitted);
+    // TT 01/2018 Art. 19: the code carries the date of reception, not of submission.
+    sim.issue_code("000.22.22.H38-261207-0003");
+    sim.ok("2026-12-07 08:30", &counter(), Command::AcceptOnline);
+    let d = sim.d();
+    assert_eq!(d.code.as_str(), "000.22.22.H38-261207-0003");
+    assert_eq!(
+        d.provisional_code.as_ref().map(|c| c.as_str()),
+        Some("000.22.22.H38-261205-T000001")
+    );
+    assert_eq!(d.stage.national_status().code(), 2);
+    // The replay gives the same state.
+    assert_eq!(Dossier::replay(&sim.events).as_ref(), Some(d));
+}
+
+#[test]
 fn a_procedure_without_online_service_refuses_online_submission() {
     let mut p = procedure();
     p.online = OnlineKind::None;

@@ -239,4 +239,8 @@ pub struct Context<'a> {
     pub calendar: &'a WorkCalendar,
     pub agencies: &'a AgencyTree,
     pub rules: &'a LegalRules,
+    /// The dossier code the store issued for this change: the next number of the receiving
+    /// centre's day, when an online submission is received (its provisional reference is
+    /// replaced). `None` for every other command.
+    pub issued_code: Option<DossierCode>,
 }

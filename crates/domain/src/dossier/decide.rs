@@ -75,13 +75,21 @@ fn decide_on(d: &Dossier, command: Command, ctx: &Context<'_>) -> Result<Vec<Eve
         )),
         AcceptOnline => {
             expect_stage(d, &[Stage::Submitted], "tiếp nhận hồ sơ trực tuyến")?;
-            Ok(vec![received_event(
-                d.channel,
-                &d.procedure,
-                &d.receiving,
-                ctx.now,
-                ctx,
-            )?])
+            let mut received = received_event(d.channel, &d.procedure, &d.receiving, ctx.now, ctx)?;
+            // TT 01/2018 Art. 19: the code carries the date of reception; a submission waiting
+            // in the queue had only its provisional reference.
+            if d.code.is_provisional() {
+                let issued = ctx.issued_code.clone().ok_or_else(|| {
+                    DomainError::rule(
+                        "code_not_issued",
+                        "Chưa cấp được mã hồ sơ khi tiếp nhận; hãy thử lại.",
+                    )
+                })?;
+                if let Event::Received { code, .. } = &mut received {
+                    *code = Some(issued);
+                }
+            }
+            Ok(vec![received])
         }
         RefuseOnline {
             reason,
@@ -540,7 +548,7 @@ fn open(
                     "unknown_component",
                     format!(
                         "Thành phần \"{}\" không có trong danh mục của thủ tục.",
-                        c.component
+                        crate::error::shorten(&c.component)
                     ),
                 )
             })?;
@@ -643,6 +651,7 @@ fn received_event(
             handler,
             due: Some(transfer_due(ctx, channel, received_at, procedure)?),
         },
+        code: None,
     })
 }
 
@@ -702,7 +711,7 @@ fn submit_supplement(
                     "unknown_component",
                     format!(
                         "Thành phần \"{}\" không có trong danh mục của thủ tục.",
-                        c.component
+                        crate::error::shorten(&c.component)
                     ),
                 )
             })?;
@@ -776,7 +785,10 @@ fn supplement_items(
             {
                 return Err(DomainError::invalid(
                     "unknown_component",
-                    format!("Thành phần \"{c}\" không có trong danh mục của thủ tục."),
+                    format!(
+                        "Thành phần \"{}\" không có trong danh mục của thủ tục.",
+                        crate::error::shorten(c)
+                    ),
                 ));
             }
             Ok(SupplementItem {

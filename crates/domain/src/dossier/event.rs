@@ -233,6 +233,10 @@ pub enum Event {
         received_at: DateTime<Utc>,
         due: DateTime<Utc>,
         step: StepEntry,
+        /// Mã hồ sơ issued at reception, for an online submission that had only its provisional
+        /// reference ([`DossierCode::is_provisional`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<DossierCode>,
     },
     /// Từ chối tiếp nhận.
     RefusedAtIntake {

@@ -146,6 +146,10 @@ pub struct Dossier {
     /// Number of events applied.
     pub version: u64,
     pub code: DossierCode,
+    /// Mã tạm — the reference an online submission had before it was received and given its
+    /// code; it still finds the dossier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provisional_code: Option<DossierCode>,
     pub procedure: ProcedurePin,
     pub channel: Channel,
     pub applicant: Applicant,
@@ -221,6 +225,7 @@ impl Dossier {
             id: o.id,
             version: r.version,
             code: o.code,
+            provisional_code: None,
             procedure: o.procedure,
             channel: o.channel,
             applicant: o.applicant,
@@ -297,7 +302,11 @@ impl Dossier {
                 received_at,
                 due,
                 step,
+                code,
             } => {
+                if let Some(code) = code {
+                    self.provisional_code = Some(std::mem::replace(&mut self.code, code.clone()));
+                }
                 self.stage = Stage::Received;
                 self.received_at = Some(*received_at);
                 self.clock_start = Some(*received_at);
