@@ -177,13 +177,4 @@ impl Db {
             .await?;
         Ok(done.rows_affected() > 0)
     }
-
-    /// Removes expired sessions.
-    pub async fn purge_sessions(&self, now_ms: i64) -> Result<u64> {
-        Ok(sqlx::query("DELETE FROM sessions WHERE expires_ms <= $1")
-            .bind(now_ms)
-            .execute(self.writer())
-            .await?
-            .rows_affected())
-    }
 }

@@ -179,4 +179,56 @@ impl Db {
             .await?;
         Ok(found.is_some())
     }
+
+    /// Gives a citizen's account a dossier to see and act on (`how`: `submitted`, `receipt`);
+    /// linking twice changes nothing.
+    pub async fn link_citizen_dossier(
+        &self,
+        id_number: &str,
+        dossier: uuid::Uuid,
+        how: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO citizen_dossiers (citizen, dossier, how, linked_ms) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (citizen, dossier) DO NOTHING",
+        )
+        .bind(id_number)
+        .bind(dossier)
+        .bind(how)
+        .bind(now_ms)
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
+    /// Whether a citizen's account has this dossier.
+    pub async fn citizen_has_dossier(&self, id_number: &str, dossier: uuid::Uuid) -> Result<bool> {
+        let found =
+            sqlx::query("SELECT 1 FROM citizen_dossiers WHERE citizen = $1 AND dossier = $2")
+                .bind(id_number)
+                .bind(dossier)
+                .fetch_optional(self.reader())
+                .await?;
+        Ok(found.is_some())
+    }
+
+    /// The dossiers of a citizen's account, most recently registered first.
+    pub async fn citizen_dossier_rows(
+        &self,
+        id_number: &str,
+        limit: i64,
+    ) -> Result<Vec<crate::DossierRow>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM dossiers WHERE id IN \
+             (SELECT dossier FROM citizen_dossiers WHERE citizen = $1) \
+             ORDER BY rowid DESC LIMIT $2",
+            crate::dossiers::ROW_COLUMNS
+        )))
+        .bind(id_number)
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(rows.iter().map(crate::dossiers::row).collect())
+    }
 }

@@ -10,6 +10,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::SqliteConnection;
 use tokio::sync::oneshot;
 
+use crate::access::{IdempotencyKey, IdempotentResult};
 use crate::writer::{Job, JobFuture, Written, conclude};
 use crate::{Db, Result, StoreError, Tx, from_json, key, to_json};
 
@@ -144,10 +145,10 @@ pub struct DossierPage {
 /// rather than an exact figure that costs a pass over every match.
 pub const SEARCH_COUNT_LIMIT: i64 = 1_000;
 
-const ROW_COLUMNS: &str = "id, code, version, procedure_code, procedure_name, channel, stage, national_status, \
+pub(crate) const ROW_COLUMNS: &str = "id, code, version, procedure_code, procedure_name, channel, stage, national_status, \
     receiving, competent, current_unit, assignee, applicant_name, received_ms, due_ms, appointment_ms, finished_ms, returned_ms";
 
-fn row(r: &SqliteRow) -> DossierRow {
+pub(crate) fn row(r: &SqliteRow) -> DossierRow {
     let opt = |name: &str| r.get::<Option<i64>, _>(name).map(from_ms);
     DossierRow {
         id: r.get("id"),
@@ -180,6 +181,22 @@ impl Db {
         next_number(tx, agency, day).await
     }
 
+    /// Raises an agency's sequence of a day to at least `last`, in the caller's transaction
+    /// (bulk loads that number their dossiers themselves).
+    pub async fn raise_code_number(tx: &mut Tx, agency: &str, day: &str, last: u32) -> Result<()> {
+        let Tx::Sqlite(tx) = tx;
+        sqlx::query(
+            "INSERT INTO dossier_code_seq (agency, day, last) VALUES ($1, $2, $3) \
+             ON CONFLICT (agency, day) DO UPDATE SET last = MAX(last, excluded.last)",
+        )
+        .bind(agency)
+        .bind(day)
+        .bind(i64::from(last))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
     /// Appends events to a dossier's log and writes its projection, in the caller's transaction
     /// (bulk loads). `dossier` is the state after the events. Fails with
     /// [`StoreError::Conflict`] when another writer appended since `expected_version` was read.
@@ -199,18 +216,23 @@ impl Db {
     /// lets `build` make the dossier, its events and (for a correction) the change to another
     /// dossier with that number, and writes them in one transaction. When `build` refuses, or
     /// the other dossier changed meanwhile, nothing is written and the number is not used.
+    ///
+    /// With an idempotency key, a key used before makes the job write nothing and answer what
+    /// the key first created; the key is recorded in the transaction that opens the dossier.
     pub async fn open_dossier<E: Send + 'static>(
         &self,
         agency: &str,
         day: &str,
         recorded_at: DateTime<Utc>,
+        idempotency: Option<IdempotencyKey>,
         build: impl FnOnce(u32) -> std::result::Result<Opening, E> + Send + 'static,
-    ) -> Result<std::result::Result<Dossier, E>> {
+    ) -> Result<std::result::Result<Dossier, NotOpened<E>>> {
         let (answer, rx) = oneshot::channel();
         let job = OpenJob {
             agency: agency.to_string(),
             day: day.to_string(),
             recorded_at,
+            idempotency,
             build: Box::new(build),
             answer,
         };
@@ -221,7 +243,32 @@ impl Db {
     pub async fn change_dossier(&self, change: Change, recorded_at: DateTime<Utc>) -> Result<()> {
         let (answer, rx) = oneshot::channel();
         let job = ChangeJob {
-            change,
+            number: None,
+            build: Box::new(move |_| Ok::<_, ()>((change, ()))),
+            recorded_at,
+            answer,
+        };
+        match self.group_writer().submit(Box::new(job), rx).await? {
+            Ok(()) => Ok(()),
+            Err(()) => unreachable!("a prepared change is not refused"),
+        }
+    }
+
+    /// Appends a change that needs the agency's next number of the day (the code given to an
+    /// online submission when it is received): `build` makes the change with that number, and
+    /// a value the caller gets once it is written. When `build` refuses, or the dossier changed
+    /// meanwhile, nothing is written and the number is given back.
+    pub async fn change_dossier_numbered<T: Send + 'static, E: Send + 'static>(
+        &self,
+        agency: &str,
+        day: &str,
+        recorded_at: DateTime<Utc>,
+        build: impl FnOnce(u32) -> std::result::Result<(Change, T), E> + Send + 'static,
+    ) -> Result<std::result::Result<T, E>> {
+        let (answer, rx) = oneshot::channel();
+        let job = ChangeJob {
+            number: Some((agency.to_string(), day.to_string())),
+            build: Box::new(move |n| build(n.unwrap_or_default())),
             recorded_at,
             answer,
         };
@@ -266,12 +313,15 @@ impl Db {
         Ok(out)
     }
 
-    /// The id of the dossier with this code.
+    /// The id of the dossier with this code (or this provisional reference).
     pub async fn dossier_id_by_code(&self, code: &str) -> Result<Option<DossierId>> {
-        let id: Option<uuid::Uuid> = sqlx::query_scalar("SELECT id FROM dossiers WHERE code = $1")
-            .bind(code)
-            .fetch_optional(self.reader())
-            .await?;
+        let id: Option<uuid::Uuid> = sqlx::query_scalar(
+            "SELECT id FROM dossiers WHERE code = $1 \
+             UNION ALL SELECT id FROM dossiers WHERE provisional_code = $1 LIMIT 1",
+        )
+        .bind(code)
+        .fetch_optional(self.reader())
+        .await?;
         Ok(id.map(DossierId))
     }
 
@@ -298,7 +348,9 @@ impl Db {
     /// The public view of a dossier by code.
     pub async fn public_view(&self, code: &str) -> Result<Option<PublicView>> {
         let row = sqlx::query(
-            "SELECT code, procedure_name, national_status, appointment_ms FROM dossiers WHERE code = $1",
+            "SELECT code, procedure_name, national_status, appointment_ms FROM dossiers WHERE code = $1 \
+             UNION ALL SELECT code, procedure_name, national_status, appointment_ms FROM dossiers \
+             WHERE provisional_code = $1 LIMIT 1",
         )
         .bind(code)
         .fetch_optional(self.reader())
@@ -472,6 +524,17 @@ pub struct Opening {
     /// Messages telling the outside world (the applicant) about the opening.
     pub outbox: Vec<crate::NewMessage>,
     pub also: Option<Change>,
+    /// The citizen's account that submitted it, which may then see and follow it.
+    pub submitted_by: Option<String>,
+}
+
+/// Why [`Db::open_dossier`] opened nothing.
+#[derive(Debug)]
+pub enum NotOpened<E> {
+    /// The caller's rules refused it (the number was given back).
+    Refused(E),
+    /// The idempotency key was used before: what it created then.
+    Replayed(IdempotentResult),
 }
 
 /// New events of an existing dossier, the version they were decided on, and the state after.
@@ -517,6 +580,20 @@ async fn append_on(
             },
             other => other,
         })?;
+    // An online submission received gets its code: it is found by it from now on.
+    let coded = events.iter().any(|e| {
+        matches!(
+            e.event,
+            domain::dossier::Event::Received { code: Some(_), .. }
+        )
+    });
+    if expected_version > 0 && coded {
+        sqlx::query("UPDATE dossiers SET search_text = $2 WHERE id = $1")
+            .bind(dossier.id.0)
+            .bind(search_text(dossier))
+            .execute(&mut *conn)
+            .await?;
+    }
     if expected_version == 0 {
         write_projection(conn, dossier, Some(0)).await?;
     }
@@ -608,24 +685,29 @@ struct OpenJob<E> {
     agency: String,
     day: String,
     recorded_at: DateTime<Utc>,
+    idempotency: Option<IdempotencyKey>,
     build: Build<E>,
-    answer: oneshot::Sender<Result<std::result::Result<Dossier, E>>>,
+    answer: oneshot::Sender<Result<std::result::Result<Dossier, NotOpened<E>>>>,
 }
 
 impl<E: Send + 'static> OpenJob<E> {
     async fn write(
-        agency: &str,
-        day: &str,
-        recorded_at: DateTime<Utc>,
+        &mut self,
         build: Build<E>,
         conn: &mut SqliteConnection,
-    ) -> Result<Written<std::result::Result<Dossier, E>>> {
+    ) -> Result<Written<std::result::Result<Dossier, NotOpened<E>>>> {
+        let (agency, day, recorded_at) = (&self.agency, &self.day, self.recorded_at);
+        if let Some(k) = &self.idempotency
+            && let Some(first) = crate::access::find_key(conn, &k.scope, &k.key).await?
+        {
+            return Ok(Written::No(Err(NotOpened::Replayed(first))));
+        }
         let number = next_number(conn, agency, day).await?;
         let opening = match build(number) {
             Ok(o) => o,
             Err(refusal) => {
                 return_number(conn, agency, day, number).await?;
-                return Ok(Written::No(Err(refusal)));
+                return Ok(Written::No(Err(NotOpened::Refused(refusal))));
             }
         };
         if let Some(c) = &opening.also {
@@ -654,6 +736,21 @@ impl<E: Send + 'static> OpenJob<E> {
         )
         .await?;
         crate::outbox::enqueue_on(conn, &opening.outbox, recorded_at).await?;
+        let now_ms = ms(recorded_at);
+        if let Some(citizen) = &opening.submitted_by {
+            sqlx::query(
+                "INSERT INTO citizen_dossiers (citizen, dossier, how, linked_ms) \
+                 VALUES ($1, $2, 'submitted', $3)",
+            )
+            .bind(citizen)
+            .bind(opening.dossier.id.0)
+            .bind(now_ms)
+            .execute(&mut *conn)
+            .await?;
+        }
+        if let Some(k) = &self.idempotency {
+            crate::access::insert_key(conn, k, Some(opening.dossier.id.0), None, now_ms).await?;
+        }
         Ok(Written::Yes(Ok(opening.dossier)))
     }
 }
@@ -661,15 +758,13 @@ impl<E: Send + 'static> OpenJob<E> {
 impl<E: Send + 'static> Job for OpenJob<E> {
     fn run(self: Box<Self>, conn: &mut SqliteConnection) -> JobFuture<'_> {
         Box::pin(async move {
-            let OpenJob {
-                agency,
-                day,
-                recorded_at,
-                build,
-                answer,
-            } = *self;
-            let outcome = Self::write(&agency, &day, recorded_at, build, conn).await;
-            conclude(outcome, answer)
+            let mut job = *self;
+            let build = std::mem::replace(
+                &mut job.build,
+                Box::new(|_| unreachable!("the build runs once")),
+            );
+            let outcome = job.write(build, conn).await;
+            conclude(outcome, job.answer)
         })
     }
 
@@ -678,35 +773,68 @@ impl<E: Send + 'static> Job for OpenJob<E> {
     }
 }
 
-struct ChangeJob {
-    change: Change,
+type BuildChange<T, E> = Box<dyn FnOnce(Option<u32>) -> std::result::Result<(Change, T), E> + Send>;
+
+/// A change of an existing dossier, possibly with a number of the day (`number`: agency, day).
+struct ChangeJob<T, E> {
+    number: Option<(String, String)>,
+    build: BuildChange<T, E>,
     recorded_at: DateTime<Utc>,
-    answer: oneshot::Sender<Result<()>>,
+    answer: oneshot::Sender<Result<std::result::Result<T, E>>>,
 }
 
-impl Job for ChangeJob {
+impl<T: Send + 'static, E: Send + 'static> ChangeJob<T, E> {
+    async fn write(
+        number: Option<(String, String)>,
+        build: BuildChange<T, E>,
+        recorded_at: DateTime<Utc>,
+        conn: &mut SqliteConnection,
+    ) -> Result<Written<std::result::Result<T, E>>> {
+        let taken = match &number {
+            Some((agency, day)) => Some(next_number(conn, agency, day).await?),
+            None => None,
+        };
+        let give_back = async |conn: &mut SqliteConnection| -> Result<()> {
+            if let (Some((agency, day)), Some(n)) = (&number, taken) {
+                return_number(conn, agency, day, n).await?;
+            }
+            Ok(())
+        };
+        let (c, value) = match build(taken) {
+            Ok(built) => built,
+            Err(refusal) => {
+                give_back(conn).await?;
+                return Ok(Written::No(Err(refusal)));
+            }
+        };
+        let changed = append_on(
+            conn,
+            &c.dossier,
+            c.expected_version,
+            &c.events,
+            &c.counts,
+            recorded_at,
+        )
+        .await;
+        if let Err(StoreError::Conflict { .. }) = changed {
+            give_back(conn).await?;
+        }
+        changed?;
+        crate::outbox::enqueue_on(conn, &c.outbox, recorded_at).await?;
+        Ok(Written::Yes(Ok(value)))
+    }
+}
+
+impl<T: Send + 'static, E: Send + 'static> Job for ChangeJob<T, E> {
     fn run(self: Box<Self>, conn: &mut SqliteConnection) -> JobFuture<'_> {
         Box::pin(async move {
             let ChangeJob {
-                change: c,
+                number,
+                build,
                 recorded_at,
                 answer,
             } = *self;
-            let outcome = async {
-                append_on(
-                    conn,
-                    &c.dossier,
-                    c.expected_version,
-                    &c.events,
-                    &c.counts,
-                    recorded_at,
-                )
-                .await?;
-                crate::outbox::enqueue_on(conn, &c.outbox, recorded_at).await?;
-                Ok(())
-            }
-            .await
-            .map(Written::Yes);
+            let outcome = Self::write(number, build, recorded_at, conn).await;
             conclude(outcome, answer)
         })
     }
@@ -720,8 +848,12 @@ impl Job for ChangeJob {
 /// folded, for `dossier_search` (see migration 0002).
 pub(crate) fn search_text(d: &Dossier) -> String {
     vntext::fold(&format!(
-        "{} {} {} {}",
+        "{} {}{} {} {}",
         d.code,
+        d.provisional_code
+            .as_ref()
+            .map(|c| format!("{c} "))
+            .unwrap_or_default(),
         d.applicant.display_name(),
         d.applicant.id_number(),
         d.procedure.name
@@ -763,13 +895,14 @@ async fn write_projection(
             .bind(d.appointment.map(ms))
             .bind(finished.map(ms))
             .bind(d.returned.as_ref().map(|r| ms(r.at)))
+            .bind(d.provisional_code.as_ref().map(|c| c.as_str().to_string()))
     };
     if expected_version == Some(0) {
         values(sqlx::query(
             "INSERT INTO dossiers (id, code, version, procedure_code, procedure_name, channel, stage, national_status, \
              receiving, competent, current_unit, assignee, applicant_name, applicant_id, opened_ms, received_ms, due_ms, \
-             appointment_ms, finished_ms, returned_ms, search_text) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+             appointment_ms, finished_ms, returned_ms, provisional_code, search_text) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
         ))
         .bind(search_text(d))
         .execute(&mut *conn)
@@ -786,8 +919,8 @@ async fn write_projection(
         "UPDATE dossiers SET code = $2, version = $3, procedure_code = $4, procedure_name = $5, channel = $6, \
          stage = $7, national_status = $8, receiving = $9, competent = $10, current_unit = $11, assignee = $12, \
          applicant_name = $13, applicant_id = $14, opened_ms = $15, received_ms = $16, due_ms = $17, \
-         appointment_ms = $18, finished_ms = $19, returned_ms = $20 \
-         WHERE id = $1 AND ($21 IS NULL OR version = $21)",
+         appointment_ms = $18, finished_ms = $19, returned_ms = $20, provisional_code = $21 \
+         WHERE id = $1 AND ($22 IS NULL OR version = $22)",
     ))
     .bind(expected_version.map(|v| v as i64))
     .execute(&mut *conn)

@@ -28,16 +28,31 @@ pub struct GuidanceRecord {
 }
 
 impl Db {
-    pub async fn add_guidance(&self, g: &GuidanceRecord) -> Result<()> {
+    /// Logs guidance given. With an idempotency key, a key used before logs nothing and
+    /// answers the record it first logged (or what else it was used for).
+    pub async fn add_guidance(
+        &self,
+        g: &GuidanceRecord,
+        idempotency: Option<&crate::IdempotencyKey>,
+    ) -> Result<std::result::Result<(), crate::IdempotentResult>> {
+        let mut tx = self.writer().begin().await?;
+        if let Some(k) = idempotency {
+            if let Some(first) = crate::access::find_key(&mut tx, &k.scope, &k.key).await? {
+                return Ok(Err(first));
+            }
+            crate::access::insert_key(&mut tx, k, None, Some(&to_json(g)), g.at.timestamp_millis())
+                .await?;
+        }
         sqlx::query("INSERT INTO guidance_log (id, agency, at_ms, officer, body) VALUES ($1, $2, $3, $4, $5)")
             .bind(g.id)
             .bind(&g.agency)
             .bind(g.at.timestamp_millis())
             .bind(g.officer)
             .bind(to_json(g))
-            .execute(self.writer())
+            .execute(&mut *tx)
             .await?;
-        Ok(())
+        tx.commit().await?;
+        Ok(Ok(()))
     }
 
     /// Guidance given by agencies in a period, newest first.

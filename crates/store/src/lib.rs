@@ -7,6 +7,7 @@
 //! subset PostgreSQL shares (`$n` placeholders, no dialect functions, times as integer
 //! milliseconds), so a `Postgres` variant adds migrations and a pool, not a new data model.
 
+mod access;
 mod accounts;
 mod admin;
 mod attachments;
@@ -36,13 +37,14 @@ fn from_key<T: serde::de::DeserializeOwned>(name: String) -> Result<T> {
     domain::from_wire_name(&name).ok_or_else(|| StoreError::Corrupt(format!("giá trị \"{name}\"")))
 }
 
+pub use access::{IdempotencyKey, IdempotentResult, LockedAccount};
 pub use admin::{AdminLogLine, LogEntry, StoredClosure};
-pub use attachments::Attachment;
+pub use attachments::{Attachment, StoredFile};
 pub use citizens::{CitizenAccount, StoredRating};
 pub use counts::{CountRow, CountSum, month_and_day_keys};
 pub use dossiers::{
-    Change, DossierFilter, DossierPage, DossierRow, Opening, Order, PublicView, SEARCH_COUNT_LIMIT,
-    Totals, rebuild_all, verify_chain,
+    Change, DossierFilter, DossierPage, DossierRow, NotOpened, Opening, Order, PublicView,
+    SEARCH_COUNT_LIMIT, Totals, rebuild_all, verify_chain,
 };
 pub use evaluation::EndedDossier;
 pub use guidance::GuidanceRecord;

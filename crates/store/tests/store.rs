@@ -392,6 +392,7 @@ fn opening_with(number: u32) -> store::Opening {
         dossier: sim.d().clone(),
         events: sim.events.clone(),
         also: None,
+        submitted_by: None,
     }
 }
 
@@ -406,6 +407,7 @@ async fn the_writer_gives_concurrent_openings_consecutive_numbers() {
                 "lao-cai.bao-thang.mot-cua",
                 "2026-12-07",
                 t("2026-12-07 09:00"),
+                None,
                 |n| Ok::<_, ()>(opening_with(n)),
             )
             .await
@@ -432,17 +434,22 @@ async fn a_refused_opening_writes_nothing_and_gives_its_number_back() {
             "lao-cai.bao-thang.mot-cua",
             "2026-12-07",
             t("2026-12-07 09:00"),
+            None,
             |n| Err::<store::Opening, _>(format!("refused number {n}")),
         )
         .await
         .unwrap();
-    assert_eq!(refused.unwrap_err(), "refused number 1");
+    assert!(
+        matches!(refused, Err(store::NotOpened::Refused(ref m)) if m == "refused number 1"),
+        "{refused:?}"
+    );
     assert_eq!(s.db.totals().await.unwrap().dossiers, 0);
     let d =
         s.db.open_dossier(
             "lao-cai.bao-thang.mot-cua",
             "2026-12-07",
             t("2026-12-07 09:00"),
+            None,
             |n| Ok::<_, ()>(opening_with(n)),
         )
         .await
@@ -465,6 +472,7 @@ async fn a_failed_write_is_rolled_back_whole() {
             "lao-cai.bao-thang.mot-cua",
             "2026-12-07",
             t("2026-12-07 09:00"),
+            None,
             |_| Ok::<_, ()>(opening_with(1)),
         )
         .await
