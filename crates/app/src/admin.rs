@@ -40,7 +40,12 @@ impl App {
         Ok(actor.to_ref().name)
     }
 
-    fn entry<'a>(&self, actor: &'a str, action: &'a str, detail: &'a str) -> LogEntry<'a> {
+    pub(crate) fn entry<'a>(
+        &self,
+        actor: &'a str,
+        action: &'a str,
+        detail: &'a str,
+    ) -> LogEntry<'a> {
         LogEntry {
             at_ms: self.now().timestamp_millis(),
             actor,
@@ -83,13 +88,7 @@ impl App {
             grants: vec![RoleGrant { role, agency }],
             active: true,
         };
-        let hash = {
-            let app = self.clone();
-            let password = n.password.clone();
-            tokio::task::spawn_blocking(move || app.hash_password(&password))
-                .await
-                .expect("hashing task")?
-        };
+        let hash = self.hash_password(&n.password).await?;
         let detail = format!("{username}: {} tại {}", role.label(), n.agency);
         self.db
             .add_officer(
@@ -137,12 +136,7 @@ impl App {
         let detail;
         match change {
             AccountChange::Password(p) => {
-                let hash = {
-                    let app = self.clone();
-                    tokio::task::spawn_blocking(move || app.hash_password(&p))
-                        .await
-                        .expect("hashing task")?
-                };
+                let hash = self.hash_password(&p).await?;
                 detail = o.username.clone();
                 self.db
                     .set_password(id, &hash, &self.entry(&admin, "đặt lại mật khẩu", &detail))

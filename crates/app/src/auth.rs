@@ -1,13 +1,11 @@
 //! Đăng nhập — officers log in with a password (Argon2id) and get a random session token; only the
 //! token's SHA-256 is stored.
 
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::{Algorithm, Argon2, Params, Version};
 use chrono::{DateTime, Duration, Utc};
 use domain::officer::{Actor, Officer};
 use sha2::{Digest, Sha256};
 
+use crate::throttle::Client;
 use crate::{App, AppError, ErrorKind};
 
 /// Phiên đăng nhập.
@@ -37,70 +35,117 @@ pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// The key of an account in the failed-login counters.
+pub(crate) fn account_key(kind: &str, name: &str) -> String {
+    format!("{kind}:{}", name.trim().to_lowercase())
+}
+
+/// What a log line may say of an account: an officer's user name, a citizen's id number masked.
+fn loggable(account: &str) -> String {
+    match account.strip_prefix("citizen:") {
+        Some(n) if n.len() > 4 => format!("citizen:{}…{}", &n[..2], &n[n.len() - 2..]),
+        _ => domain::error::shorten(account),
+    }
+}
+
 impl App {
-    fn argon2(&self) -> Argon2<'static> {
-        let params = Params::new(self.settings.password_memory_kib, 2, 1, None)
-            .expect("valid Argon2 parameters");
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+    /// Hashes a new password (Argon2id on the bounded hashing threads).
+    pub async fn hash_password(&self, password: &str) -> Result<String, AppError> {
+        self.passwords.hash(password).await
     }
 
-    /// Hashes a password (PHC string).
-    pub fn hash_password(&self, password: &str) -> Result<String, AppError> {
-        if password.chars().count() < 8 {
-            return Err(AppError::invalid(
-                "weak_password",
-                "Mật khẩu phải có ít nhất 8 ký tự.",
-            ));
+    /// Checks a login against the limits and the account's lock, verifies the password (or a
+    /// decoy, for an account that does not exist: both take the same time), and counts a
+    /// failure against the address and the account, locking it at the limit. `hash` is `None`
+    /// when there is no such (active) account.
+    pub(crate) async fn check_login(
+        &self,
+        account: &str,
+        hash: Option<&str>,
+        password: &str,
+        client: &Client,
+    ) -> Result<(), AppError> {
+        let limits = self.settings.limits;
+        let now = self.now();
+        self.throttle
+            .attempt("login", client, limits.login_per_address, now)?;
+        self.throttle.check_client_failures(
+            "login-failed",
+            client,
+            limits.login_failures_per_address,
+            now,
+        )?;
+        if let Some(until) = self.db.login_lock(account, now.timestamp_millis()).await? {
+            return Err(locked(until));
         }
-        self.argon2()
-            .hash_password(password.as_bytes())
-            .map(|h| h.to_string())
-            .map_err(|e| {
-                tracing::error!(error = %e, "password hashing failed");
-                AppError::new(ErrorKind::Internal, "internal", "Không tạo được mật khẩu.")
-            })
-    }
-
-    /// Whether a password matches its stored hash (on a blocking thread: Argon2 is slow).
-    pub(crate) async fn verify_password(&self, hash: &str, password: &str) -> bool {
-        let argon = self.argon2();
-        let (hash, password) = (hash.to_string(), password.to_string());
-        tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&hash)
-                .map(|parsed| argon.verify_password(password.as_bytes(), &parsed).is_ok())
-                .unwrap_or(false)
-        })
-        .await
-        .expect("verification task")
+        if self.passwords.verify(hash, password).await? {
+            if hash.is_some() {
+                self.db.login_succeeded(account).await?;
+            }
+            return Ok(());
+        }
+        self.throttle.client_failed(
+            "login-failed",
+            client,
+            limits.login_failures_per_address,
+            now,
+        );
+        let rate = limits.login_failures_per_account;
+        let lock = self
+            .db
+            .login_failed(
+                account,
+                now.timestamp_millis(),
+                (now - rate.window).timestamp_millis(),
+                i64::from(rate.max),
+                (now + limits.account_lock).timestamp_millis(),
+            )
+            .await?;
+        tracing::warn!(
+            account = %loggable(account),
+            client = ?client.ip,
+            locked = lock.is_some(),
+            "failed login"
+        );
+        match lock {
+            Some(until) => Err(locked(until)),
+            None => Err(AppError::new(
+                ErrorKind::Unauthenticated,
+                "bad_credentials",
+                if account.starts_with("citizen:") {
+                    "Sai số định danh hoặc mật khẩu."
+                } else {
+                    "Sai tên đăng nhập hoặc mật khẩu."
+                },
+            )),
+        }
     }
 
     /// Creates an officer account.
     pub async fn add_officer(&self, officer: &Officer, password: &str) -> Result<(), AppError> {
-        let app = self.clone();
-        let password = password.to_string();
-        let hash = tokio::task::spawn_blocking(move || app.hash_password(&password))
-            .await
-            .expect("hashing task")?;
+        let hash = self.hash_password(password).await?;
         self.db.add_officer(officer, &hash, None).await?;
         Ok(())
     }
 
-    /// Logs an officer in. The message does not say which of the two was wrong.
-    pub async fn login(&self, username: &str, password: &str) -> Result<Session, AppError> {
-        let refused = || {
-            AppError::new(
-                ErrorKind::Unauthenticated,
-                "bad_credentials",
-                "Sai tên đăng nhập hoặc mật khẩu.",
-            )
+    /// Logs an officer in. The message does not say which of the two was wrong, and an unknown
+    /// name takes as long as a wrong password.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        client: &Client,
+    ) -> Result<Session, AppError> {
+        let account = account_key("officer", username);
+        let found = self.db.officer_by_username(username.trim()).await?;
+        let hash = found
+            .as_ref()
+            .filter(|(o, _)| o.active)
+            .map(|(_, h)| h.as_str());
+        self.check_login(&account, hash, password, client).await?;
+        let Some((officer, _)) = found else {
+            return Err(AppError::unauthenticated());
         };
-        let Some((officer, hash)) = self.db.officer_by_username(username.trim()).await? else {
-            return Err(refused());
-        };
-        let ok = self.verify_password(&hash, password).await;
-        if !ok || !officer.active {
-            return Err(refused());
-        }
         let token = new_token()?;
         let now = self.now();
         let expires_at = now + Duration::hours(self.settings.session_hours);
@@ -117,6 +162,50 @@ impl App {
             officer,
             expires_at,
         })
+    }
+
+    /// Sweeps what has expired: sessions, idempotency keys past their time, finished throttle
+    /// windows. Returns the rows removed.
+    pub async fn housekeeping(&self) -> Result<u64, AppError> {
+        let now = self.now();
+        self.throttle.sweep(now);
+        let keys_before = now - Duration::hours(self.settings.idempotency_hours);
+        Ok(self
+            .db
+            .purge_expired(now.timestamp_millis(), keys_before.timestamp_millis())
+            .await?)
+    }
+
+    /// Accounts locked after failed logins (for the administrators).
+    pub async fn locked_accounts(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<store::LockedAccount>, AppError> {
+        domain::policy::authorize(
+            actor,
+            domain::policy::Action::ManageUsers,
+            None,
+            &self.agencies(),
+        )?;
+        Ok(self
+            .db
+            .locked_accounts(self.now().timestamp_millis())
+            .await?)
+    }
+
+    /// Lifts the lock of an account (`officer:<user name>` or `citizen:<id number>`), logged.
+    pub async fn unlock_account(&self, actor: &Actor, account: &str) -> Result<(), AppError> {
+        let admin = self.admin_name(actor, domain::policy::Action::ManageUsers)?;
+        let detail = loggable(account);
+        let entry = self.entry(&admin, "mở khóa đăng nhập", &detail);
+        if self.db.unlock_account(account, &entry).await? {
+            Ok(())
+        } else {
+            Err(AppError::not_found(
+                "not_locked",
+                "Tài khoản này không bị khóa đăng nhập.",
+            ))
+        }
     }
 
     /// The officer behind a session token.
@@ -144,4 +233,17 @@ impl App {
         }
         Ok(())
     }
+}
+
+/// The refusal of a locked account, saying until when.
+fn locked(until_ms: i64) -> AppError {
+    let until = DateTime::from_timestamp_millis(until_ms).unwrap_or_default();
+    AppError::new(
+        ErrorKind::TooMany,
+        "account_locked",
+        format!(
+            "Tài khoản tạm khóa do đăng nhập sai nhiều lần, đến {}. Thử lại sau thời điểm đó hoặc đề nghị quản trị viên mở khóa.",
+            lich::time::to_vn(&until).format("%H:%M %d/%m/%Y")
+        ),
+    )
 }

@@ -1,15 +1,17 @@
-//! Công dân — citizens' own accounts on the portal (keyed by the personal id number), their
-//! dossiers, and their rating of a dossier once its result is returned (kept without their
-//! identity, shown only in aggregate: ND 61/2018 Art. 27).
+//! Công dân — citizens' own accounts on the portal (keyed by the personal id number, which the
+//! account declares but does not prove: it sees only the dossiers it submitted or linked with a
+//! receipt's access code, see [`crate::access`]), and their rating of a dossier once its result
+//! is returned (kept without their identity, shown only in aggregate: ND 61/2018 Art. 27).
 
 use chrono::{DateTime, Duration, Utc};
 use domain::dossier::{DossierId, Stage};
 use domain::ids::{Cccd, Email, PersonName, PhoneNumber};
-use domain::officer::Actor;
+use domain::officer::{Actor, CitizenAccess};
 use domain::rating::Rating;
-use store::{CitizenAccount, DossierFilter, DossierRow, Order, StoredRating};
+use store::{CitizenAccount, DossierRow, StoredRating};
 
 use crate::auth::{new_token, token_hash};
+use crate::throttle::Client;
 use crate::{App, AppError, ErrorKind};
 
 /// What a citizen gives to open an account.
@@ -31,8 +33,12 @@ pub struct CitizenSession {
 }
 
 impl App {
-    /// Opens a citizen account, every field checked.
-    pub async fn register_citizen(&self, r: &Registration) -> Result<CitizenAccount, AppError> {
+    /// Opens a citizen account, every field checked; registrations are counted per address.
+    pub async fn register_citizen(
+        &self,
+        r: &Registration,
+        client: &Client,
+    ) -> Result<CitizenAccount, AppError> {
         let name = PersonName::parse(&r.name)?;
         let id_number = Cccd::parse(&r.id_number)?;
         let phone = Some(r.phone.trim())
@@ -43,13 +49,13 @@ impl App {
             .filter(|e| !e.is_empty())
             .map(Email::parse)
             .transpose()?;
-        let hash = {
-            let app = self.clone();
-            let password = r.password.clone();
-            tokio::task::spawn_blocking(move || app.hash_password(&password))
-                .await
-                .expect("hashing task")?
-        };
+        self.throttle.attempt(
+            "register",
+            client,
+            self.settings.limits.registrations_per_address,
+            self.now(),
+        )?;
+        let hash = self.hash_password(&r.password).await?;
         let account = CitizenAccount {
             id_number: id_number.as_str().to_string(),
             name: name.to_string(),
@@ -75,20 +81,20 @@ impl App {
         &self,
         id_number: &str,
         password: &str,
+        client: &Client,
     ) -> Result<CitizenSession, AppError> {
-        let refused = || {
-            AppError::new(
-                ErrorKind::Unauthenticated,
-                "bad_credentials",
-                "Sai số định danh hoặc mật khẩu.",
-            )
+        let account = crate::auth::account_key("citizen", id_number);
+        let found = self.db.citizen(id_number.trim()).await?;
+        self.check_login(
+            &account,
+            found.as_ref().map(|(_, h)| h.as_str()),
+            password,
+            client,
+        )
+        .await?;
+        let Some((citizen, _)) = found else {
+            return Err(AppError::unauthenticated());
         };
-        let Some((citizen, hash)) = self.db.citizen(id_number.trim()).await? else {
-            return Err(refused());
-        };
-        if !self.verify_password(&hash, password).await {
-            return Err(refused());
-        }
         let token = new_token()?;
         let now = self.now();
         let expires_at = now + Duration::hours(self.settings.session_hours);
@@ -108,7 +114,7 @@ impl App {
     }
 
     /// The citizen behind a session token.
-    pub(crate) async fn citizen_actor(&self, token: &str) -> Result<Actor, AppError> {
+    pub async fn citizen_actor(&self, token: &str) -> Result<Actor, AppError> {
         let c = self
             .db
             .session_citizen(&token_hash(token), self.now().timestamp_millis())
@@ -117,28 +123,15 @@ impl App {
         Ok(Actor::Citizen {
             name: PersonName::parse(&c.name)?,
             id_number: Some(Cccd::parse(&c.id_number)?),
+            access: CitizenAccess::Account,
         })
     }
 
-    /// Hồ sơ của tôi — the dossiers a citizen applied for, newest first.
+    /// Hồ sơ của tôi — the dossiers of a citizen's account (submitted by it, or linked with a
+    /// receipt's access code), newest first.
     pub async fn my_dossiers(&self, actor: &Actor) -> Result<Vec<DossierRow>, AppError> {
-        let Actor::Citizen {
-            id_number: Some(id),
-            ..
-        } = actor
-        else {
-            return Err(AppError::unauthenticated());
-        };
-        Ok(self
-            .db
-            .list_dossiers(&DossierFilter {
-                applicant_id: Some(id.as_str().to_string()),
-                order: Order::LatestFirst,
-                limit: 200,
-                ..Default::default()
-            })
-            .await?
-            .rows)
+        let account = crate::access::account_of(actor)?;
+        Ok(self.db.citizen_dossier_rows(account, 200).await?)
     }
 
     /// Whether the applicant has rated this dossier.
@@ -167,8 +160,7 @@ impl App {
             .dossier(id)
             .await?
             .ok_or_else(|| AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ."))?;
-        let own = matches!(actor, Actor::Citizen { id_number: Some(n), .. } if n.as_str() == d.applicant.id_number());
-        if !own {
+        if !self.citizen_owns(actor, &d).await? {
             return Err(AppError::new(
                 ErrorKind::Forbidden,
                 "forbidden",

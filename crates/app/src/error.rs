@@ -19,6 +19,10 @@ pub enum ErrorKind {
     /// Not logged in, or the session ended (401).
     Unauthenticated,
     NotFound,
+    /// Too many attempts from this address or on this account for now (429).
+    TooMany,
+    /// The service is saturated (a full queue); nothing was done, try again shortly (503).
+    Busy,
     /// Something broke inside (500); the message is generic.
     Internal,
 }

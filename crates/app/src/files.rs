@@ -1,8 +1,8 @@
 //! Tệp đính kèm — scans of the components: only PDF, JPEG and PNG (recognised by their content,
 //! not by the name), up to a size limit, stored once by SHA-256.
 
-use domain::dossier::{FileRef, SubmittedComponent};
-use domain::officer::Actor;
+use domain::dossier::{Dossier, FileRef, SubmittedComponent};
+use domain::officer::{Actor, CitizenAccess};
 use sha2::{Digest, Sha256};
 
 use crate::{App, AppError, ErrorKind};
@@ -20,29 +20,57 @@ pub fn sniff(content: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// Who uploaded a file, as the store keeps it: files are named in a dossier only by whoever
+/// uploaded them.
+pub(crate) fn uploader(actor: &Actor) -> Option<String> {
+    match actor {
+        Actor::Officer(o) => Some(format!("officer:{}", o.id)),
+        Actor::Citizen {
+            access: CitizenAccess::Account,
+            id_number: Some(n),
+            ..
+        } => Some(format!("citizen:{}", n.as_str())),
+        _ => None,
+    }
+}
+
 impl App {
-    /// Stores an uploaded scan and returns the reference a dossier component carries.
+    /// Stores an uploaded scan and returns the reference a dossier component carries. Only an
+    /// officer or a citizen's account may upload (the file is theirs to name in a dossier).
     pub async fn store_file(
         &self,
         actor: &Actor,
         name: &str,
         content: &[u8],
     ) -> Result<FileRef, AppError> {
-        if matches!(actor, Actor::System) {
+        let Some(owner) = uploader(actor) else {
             return Err(AppError::new(
                 ErrorKind::Forbidden,
                 "forbidden",
-                "Không được gửi tệp.",
+                "Cần đăng nhập tài khoản để gửi tệp.",
+            ));
+        };
+        if name.chars().any(char::is_control) {
+            return Err(AppError::invalid(
+                "invalid_file_name",
+                "Tên tệp có ký tự điều khiển không hợp lệ; hãy đổi tên tệp rồi gửi lại.",
             ));
         }
         let name = vntext::clean(name);
         if name.is_empty() {
             return Err(AppError::invalid("invalid_file", "Tệp cần có tên."));
         }
+        if name.chars().count() > 200 {
+            return Err(AppError::invalid(
+                "invalid_file_name",
+                "Tên tệp tối đa 200 ký tự; hãy đổi tên tệp ngắn hơn.",
+            ));
+        }
+        let shown = domain::error::shorten(&name);
         if content.is_empty() {
             return Err(AppError::invalid(
                 "empty_file",
-                format!("Tệp \"{name}\" rỗng."),
+                format!("Tệp \"{shown}\" rỗng."),
             ));
         }
         let max = self.settings.max_file_bytes;
@@ -50,7 +78,7 @@ impl App {
             return Err(AppError::invalid(
                 "file_too_large",
                 format!(
-                    "Tệp \"{name}\" có {:.1} MB, quá giới hạn {} MB; hãy quét với độ phân giải thấp hơn hoặc tách tệp.",
+                    "Tệp \"{shown}\" có {:.1} MB, quá giới hạn {} MB; hãy quét với độ phân giải thấp hơn hoặc tách tệp.",
                     content.len() as f64 / 1_048_576.0,
                     max / 1_048_576
                 ),
@@ -59,12 +87,18 @@ impl App {
         let media_type = sniff(content).ok_or_else(|| {
             AppError::invalid(
                 "file_type_not_allowed",
-                format!("Tệp \"{name}\" không phải PDF, JPEG hoặc PNG."),
+                format!("Tệp \"{shown}\" không phải PDF, JPEG hoặc PNG."),
             )
         })?;
         let sha256 = hex::encode(Sha256::digest(content));
         self.db
-            .put_attachment(&sha256, media_type, content, self.now().timestamp_millis())
+            .put_attachment(
+                &sha256,
+                media_type,
+                content,
+                &owner,
+                self.now().timestamp_millis(),
+            )
             .await?;
         Ok(FileRef {
             sha256,
@@ -74,26 +108,73 @@ impl App {
         })
     }
 
-    /// Refuses components naming files that were never uploaded.
+    /// Refuses components naming files the actor did not upload (or that do not match what was
+    /// uploaded), unless the dossier already holds them. A file's hash alone gives nothing: the
+    /// answer is the same whether the file exists elsewhere or not.
     pub(crate) async fn check_files(
         &self,
+        actor: &Actor,
         components: &[SubmittedComponent],
+        dossier: Option<&Dossier>,
     ) -> Result<(), AppError> {
         let wanted: Vec<&FileRef> = components.iter().flat_map(|c| &c.files).collect();
         if wanted.is_empty() {
             return Ok(());
         }
+        let held: Vec<&FileRef> = match dossier {
+            Some(d) => d.components.iter().flat_map(|c| &c.files).collect(),
+            None => Vec::new(),
+        };
         let hashes: Vec<String> = wanted.iter().map(|f| f.sha256.clone()).collect();
-        let present = self.db.attachments_present(&hashes).await?;
-        if let Some(missing) = wanted.iter().find(|f| !present.contains(&f.sha256)) {
+        let uploaded = match uploader(actor) {
+            Some(owner) => self.db.uploads_of(&owner, &hashes).await?,
+            None => Vec::new(),
+        };
+        let known = |f: &FileRef| {
+            uploaded
+                .iter()
+                .any(|u| u.sha256 == f.sha256 && u.size == f.size && u.media_type == f.media_type)
+                || held.iter().any(|h| {
+                    h.sha256 == f.sha256 && h.size == f.size && h.media_type == f.media_type
+                })
+        };
+        if let Some(missing) = wanted.iter().find(|f| !known(f)) {
             return Err(AppError::invalid(
                 "file_not_found",
                 format!(
                     "Tệp \"{}\" chưa được tải lên; hãy đính kèm lại.",
-                    missing.name
+                    domain::error::shorten(&missing.name)
                 ),
             ));
         }
         Ok(())
+    }
+
+    /// A file of a dossier, for someone who may read the dossier: only files the dossier names
+    /// (at opening or in a supplement) are given.
+    pub async fn dossier_file(
+        &self,
+        actor: &Actor,
+        id: domain::dossier::DossierId,
+        sha256: &str,
+    ) -> Result<(FileRef, store::Attachment), AppError> {
+        let not_found = || AppError::not_found("file_not_found", "Hồ sơ không có tệp này.");
+        let d = self
+            .db
+            .dossier(id)
+            .await?
+            .ok_or_else(|| AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ."))?;
+        self.may_read(actor, &d).await?;
+        let events = self.db.events(id).await?;
+        let named = d
+            .components
+            .iter()
+            .flat_map(|c| &c.files)
+            .chain(events.iter().flat_map(|e| e.event.files()))
+            .find(|f| f.sha256 == sha256)
+            .cloned()
+            .ok_or_else(not_found)?;
+        let stored = self.db.attachment(sha256).await?.ok_or_else(not_found)?;
+        Ok((named, stored))
     }
 }

@@ -2,8 +2,10 @@
 //! one transaction that appends the events and updates the projection.
 
 use domain::dossier::{Command, Context, Dossier, DossierId, decide};
+use domain::ids::DossierCode;
 use domain::officer::{Actor, OfficerId};
 use domain::policy::{self, Action, Scope};
+use lich::time::to_vn;
 
 use crate::intake::record;
 use crate::{App, AppError, ErrorKind};
@@ -57,7 +59,8 @@ fn permission(command: &Command) -> Result<Permission, AppError> {
 
 impl App {
     /// Runs a command on a dossier. `expected_version`, when given, must be the version the
-    /// caller last saw (otherwise the command is refused as a conflict).
+    /// caller last saw (otherwise the command is refused as a conflict). Who may give the
+    /// command is checked first: a refusal says nothing of the dossier's state.
     pub async fn act(
         &self,
         actor: &Actor,
@@ -65,11 +68,7 @@ impl App {
         expected_version: Option<u64>,
         command: Command,
     ) -> Result<Dossier, AppError> {
-        let dossier = self
-            .db
-            .dossier(id)
-            .await?
-            .ok_or_else(|| AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ."))?;
+        let dossier = self.dossier_for(actor, id, &command).await?;
         if let Some(v) = expected_version
             && v != dossier.version
         {
@@ -82,43 +81,68 @@ impl App {
                 ),
             ));
         }
-        self.check_permission(actor, &dossier, &command)?;
         if let Command::SubmitSupplement { components, .. } = &command {
-            self.check_files(components).await?;
+            self.check_files(actor, components, Some(&dossier)).await?;
         }
         let tree = self.agencies();
         let calendar = self.calendar_of(&dossier.receiving);
         let now = self.now();
         let name = command.name();
-        let ctx = Context {
-            now,
-            actor,
-            calendar: &calendar,
-            agencies: &tree,
-            rules: &self.settings.rules,
-        };
-        let events = decide(Some(&dossier), command, &ctx)?;
+        let rules = self.settings.rules;
+        let notices = self.teller();
         let before = dossier.version;
-        let r = record(
-            Some(dossier),
-            events,
-            &ctx,
-            &calendar,
-            &self.settings.notices,
-        )?;
-        let after = r.dossier.clone();
-        self.db
-            .change_dossier(
-                store::Change {
-                    dossier: r.dossier,
-                    expected_version: before,
-                    events: r.events,
-                    counts: r.counts,
-                    outbox: r.outbox,
-                },
-                now,
-            )
-            .await?;
+        // Receiving an online submission issues its code: the writer gives the centre's next
+        // number of the day to the decision, and takes it back if the decision refuses.
+        let numbered = matches!(command, Command::AcceptOnline) && dossier.code.is_provisional();
+        let decide_with = {
+            let actor = actor.clone();
+            let tree = tree.clone();
+            let calendar = calendar.clone();
+            let dossier = dossier.clone();
+            move |issued_code: Option<DossierCode>| -> Result<(store::Change, Dossier), AppError> {
+                let ctx = Context {
+                    now,
+                    actor: &actor,
+                    calendar: &calendar,
+                    agencies: &tree,
+                    rules: &rules,
+                    issued_code,
+                };
+                let events = decide(Some(&dossier), command, &ctx)?;
+                let r = record(Some(dossier), events, &ctx, &calendar, &notices)?;
+                let after = r.dossier.clone();
+                Ok((
+                    store::Change {
+                        dossier: r.dossier,
+                        expected_version: before,
+                        events: r.events,
+                        counts: r.counts,
+                        outbox: r.outbox,
+                    },
+                    after,
+                ))
+            }
+        };
+        let after = if numbered {
+            let centre = tree.require(&dossier.receiving)?;
+            let (format, centre_code) = (centre.code_format, centre.code.clone());
+            let day = to_vn(&now).date_naive();
+            self.db
+                .change_dossier_numbered(
+                    dossier.receiving.as_str(),
+                    &day.to_string(),
+                    now,
+                    move |number| {
+                        let code = DossierCode::issue(format, &centre_code, day, number)?;
+                        decide_with(Some(code))
+                    },
+                )
+                .await??
+        } else {
+            let (change, after) = decide_with(None)?;
+            self.db.change_dossier(change, now).await?;
+            after
+        };
         tracing::info!(code = %after.code, command = name, version = after.version, "dossier changed");
         Ok(after)
     }
@@ -132,6 +156,9 @@ impl App {
         officer: OfficerId,
         reason: Option<String>,
     ) -> Result<Dossier, AppError> {
+        // Who may assign is checked before the officer named is looked up.
+        self.authorize_command(actor, id, Permission::Officer(Action::Assign))
+            .await?;
         let officer = self.db.officer(officer).await?.ok_or_else(|| {
             AppError::not_found("officer_not_found", "Không có cán bộ được phân công.")
         })?;
@@ -147,21 +174,56 @@ impl App {
         .await
     }
 
-    fn check_permission(
+    /// The dossier, once the actor is known to be allowed to give this command on it.
+    async fn dossier_for(
+        &self,
+        actor: &Actor,
+        id: DossierId,
+        command: &Command,
+    ) -> Result<Dossier, AppError> {
+        let permission = permission(command)?;
+        let dossier = self
+            .db
+            .dossier(id)
+            .await?
+            .ok_or_else(|| AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ."))?;
+        self.check_permission(actor, &dossier, permission, Some(command))
+            .await?;
+        Ok(dossier)
+    }
+
+    /// Checks a permission on a dossier by id, before anything else is read or said of it.
+    async fn authorize_command(
+        &self,
+        actor: &Actor,
+        id: DossierId,
+        permission: Permission,
+    ) -> Result<(), AppError> {
+        let dossier = self
+            .db
+            .dossier(id)
+            .await?
+            .ok_or_else(|| AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ."))?;
+        self.check_permission(actor, &dossier, permission, None)
+            .await
+    }
+
+    async fn check_permission(
         &self,
         actor: &Actor,
         d: &Dossier,
-        command: &Command,
+        permission: Permission,
+        command: Option<&Command>,
     ) -> Result<(), AppError> {
         let tree = self.agencies();
         let involved = d.involved_units();
         let scope = Scope::of(d, &involved);
-        match (permission(command)?, actor) {
+        match (permission, actor) {
             (Permission::Officer(action), _) => {
                 let allowed = policy::authorize(actor, action, Some(&scope), &tree);
                 // Kết quả liên thông: an interconnected agency records its own part.
                 if allowed.is_err()
-                    && let Command::CompleteLeg { index, .. } = command
+                    && let Some(Command::CompleteLeg { index, .. }) = command
                     && let Some(leg) = d.interconnection.as_ref().and_then(|i| i.legs.get(*index))
                 {
                     let leg_scope = Scope {
@@ -172,11 +234,8 @@ impl App {
                 }
                 Ok(allowed?)
             }
-            (Permission::Applicant, Actor::Citizen { id_number, .. }) => {
-                if id_number
-                    .as_ref()
-                    .is_some_and(|n| n.as_str() == d.applicant.id_number())
-                {
+            (Permission::Applicant, Actor::Citizen { .. }) => {
+                if self.citizen_owns(actor, d).await? {
                     Ok(())
                 } else {
                     Err(AppError::new(

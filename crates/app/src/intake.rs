@@ -9,13 +9,14 @@ use domain::dossier::{
     ReturnMethod, SubmittedComponent, decide, fact_delta,
 };
 use domain::ids::{DossierCode, ProcedureCode};
-use domain::officer::{Actor, Officer, Role};
+use domain::officer::{Actor, CitizenAccess, Officer, Role};
 use domain::policy::{self, Action, Scope};
 use domain::procedure::{Competence, ProcedureLevel, ProcedureVersion};
 use lich::time::to_vn;
 use store::GuidanceRecord;
 use uuid::Uuid;
 
+use crate::throttle::Client;
 use crate::{App, AppError, ErrorKind};
 
 /// What is needed to open a dossier.
@@ -31,6 +32,47 @@ pub struct IntakeRequest {
     pub fee_exemption: Option<String>,
     /// Where the applicant was helped, when another centre (phi địa giới).
     pub helped_at: Option<AgencyId>,
+    /// The `Idempotency-Key` the request came with: a retry returns the dossier the first one
+    /// opened instead of opening another.
+    pub idempotency: Option<Idempotency>,
+}
+
+/// An idempotency key and the hash of the request it came with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Idempotency {
+    pub key: String,
+    /// SHA-256 of what the request asked (the same key with another request is refused).
+    pub request_hash: String,
+}
+
+impl Idempotency {
+    /// Checks a key as sent: 1–200 visible ASCII characters.
+    pub fn parse(key: &str, request_hash: String) -> Result<Self, AppError> {
+        let key = key.trim();
+        if key.is_empty() || key.len() > 200 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(AppError::invalid(
+                "invalid_idempotency_key",
+                "Idempotency-Key phải gồm 1 đến 200 ký tự ASCII in được (ví dụ một UUID).",
+            ));
+        }
+        Ok(Self {
+            key: key.to_string(),
+            request_hash,
+        })
+    }
+}
+
+/// The scope of an actor's idempotency keys: keys of different senders never meet.
+fn key_scope(actor: &Actor) -> Option<String> {
+    match actor {
+        Actor::Officer(o) => Some(format!("officer:{}", o.id)),
+        Actor::Citizen {
+            access: CitizenAccess::Account,
+            id_number: Some(n),
+            ..
+        } => Some(format!("citizen:{}", n.as_str())),
+        _ => None,
+    }
 }
 
 /// How a dossier opens.
@@ -52,6 +94,8 @@ pub struct GuidanceRequest {
     pub procedure: Option<ProcedureCode>,
     pub content: String,
     pub missing: Vec<String>,
+    /// The request's `Idempotency-Key`: a retry answers the record first logged.
+    pub idempotency: Option<Idempotency>,
 }
 
 impl App {
@@ -107,12 +151,36 @@ impl App {
         self.open(actor, req, Opening::Postal(postal)).await
     }
 
-    /// Nộp hồ sơ trực tuyến (by the applicant, or the system on the national portal's behalf).
+    /// Nộp hồ sơ trực tuyến: by a citizen's account for themself (the applicant is the
+    /// account's person), counted per account and per address; or by the system on the
+    /// national portal's behalf. The submission waits under a provisional reference and takes no
+    /// number of the centre's day until it is received.
     pub async fn submit_online(
         &self,
         actor: &Actor,
         req: IntakeRequest,
+        client: &Client,
     ) -> Result<Dossier, AppError> {
+        if let Actor::Citizen { .. } = actor {
+            let account = crate::access::account_of(actor)?;
+            if req.applicant.id_number() != account {
+                return Err(AppError::invalid(
+                    "not_own_dossier",
+                    "Tài khoản chỉ nộp hồ sơ trực tuyến cho chính người đứng tên tài khoản; người được ủy quyền nộp tại Bộ phận Một cửa hoặc qua Cổng Dịch vụ công quốc gia.",
+                ));
+            }
+            let limits = self.settings.limits;
+            let now = self.now();
+            self.throttle
+                .attempt("submit", client, limits.submissions_per_address, now)?;
+            if !self.throttle.count(
+                format!("submit-account:{account}"),
+                limits.submissions_per_account,
+                now,
+            ) {
+                return Err(crate::throttle::too_many(limits.submissions_per_account));
+            }
+        }
         self.open(actor, req, Opening::Online).await
     }
 
@@ -122,12 +190,31 @@ impl App {
         &self,
         actor: &Actor,
         original: DossierId,
-        req: IntakeRequest,
+        mut req: IntakeRequest,
         reason: String,
     ) -> Result<Dossier, AppError> {
         let orig = self.db.dossier(original).await?.ok_or_else(|| {
             AppError::not_found("dossier_not_found", "Không có hồ sơ gốc cần đính chính.")
         })?;
+        // ND 61 Art. 21: the correction is received by the centre that received the original;
+        // only its counter may open it, and this is checked before anything of the original is
+        // said (its stage, its code).
+        let involved = orig.involved_units();
+        policy::authorize(
+            actor,
+            Action::Receive,
+            Some(&Scope::of(&orig, &involved)),
+            &self.agencies(),
+        )?;
+        match &req.receiving {
+            Some(r) if r != &orig.receiving => {
+                return Err(AppError::invalid(
+                    "wrong_receiving",
+                    "Hồ sơ đính chính, cấp lại được tiếp nhận tại Bộ phận Một cửa đã tiếp nhận hồ sơ gốc.",
+                ));
+            }
+            _ => req.receiving = Some(orig.receiving.clone()),
+        }
         let link = CorrectionOf {
             dossier: orig.id,
             code: orig.code.clone(),
@@ -159,11 +246,30 @@ impl App {
     async fn prepare(
         &self,
         actor: &Actor,
-        req: IntakeRequest,
+        mut req: IntakeRequest,
         opening: Opening,
         preview: bool,
     ) -> Result<Dossier, AppError> {
-        self.check_files(&req.components).await?;
+        let idempotency = match req.idempotency.take() {
+            Some(k) if !preview => {
+                let scope = key_scope(actor).ok_or_else(|| {
+                    AppError::invalid(
+                        "invalid_idempotency_key",
+                        "Idempotency-Key chỉ dùng được khi đã đăng nhập.",
+                    )
+                })?;
+                let key = store::IdempotencyKey {
+                    scope,
+                    key: k.key,
+                    request_hash: k.request_hash,
+                };
+                if let Some(first) = self.db.idempotent_result(&key.scope, &key.key).await? {
+                    return self.replay(actor, &key, first).await;
+                }
+                Some(key)
+            }
+            _ => None,
+        };
         let tree = self.agencies();
         let now = self.now();
         let receiving = match (&req.receiving, actor) {
@@ -246,19 +352,37 @@ impl App {
                 })?),
                 None => None,
             };
+        // A correction may name the original's files again.
+        self.check_files(actor, &req.components, original.as_ref())
+            .await?;
         let calendar = self.calendar_of(&receiving);
         let original_calendar = match &original {
             Some(o) => self.calendar_of(&o.receiving),
             None => calendar.clone(),
         };
         let rules = self.settings.rules;
-        let notices = self.settings.notices.clone();
-        let actor = actor.clone();
+        let notices = self.teller();
+        let online = matches!(opening, Opening::Online);
+        // An account's own submission: it will see and follow the dossier.
+        let submitted_by = match actor {
+            Actor::Citizen {
+                access: CitizenAccess::Account,
+                id_number: Some(n),
+                ..
+            } if online => Some(n.as_str().to_string()),
+            _ => None,
+        };
+        let by = actor.clone();
         let (format, centre_code) = (centre.code_format, centre.code.clone());
         let receiving_id = receiving.clone();
-        // Runs in the writer with the day's next number; refusing gives the number back.
+        // Runs in the writer with the day's next number; refusing gives the number back. An
+        // online submission draws from its centre's sequence of provisional references instead.
         let build = move |number: u32| -> Result<store::Opening, AppError> {
-            let code = DossierCode::issue(format, &centre_code, code_day, number)?;
+            let code = if online {
+                DossierCode::provisional(format, &centre_code, code_day, number)?
+            } else {
+                DossierCode::issue(format, &centre_code, code_day, number)?
+            };
             let new = Box::new(NewDossier {
                 id: DossierId(Uuid::now_v7()),
                 code,
@@ -287,10 +411,11 @@ impl App {
             };
             let ctx = Context {
                 now,
-                actor: &actor,
+                actor: &by,
                 calendar: &calendar,
                 agencies: &tree,
                 rules: &rules,
+                issued_code: None,
             };
             let events = decide(None, command, &ctx)?;
             let opened = record(None, events, &ctx, &calendar, &notices)?;
@@ -324,17 +449,69 @@ impl App {
                 counts: opened.counts,
                 outbox: opened.outbox,
                 also,
+                submitted_by,
             })
         };
         if preview {
             return Ok(build(1)?.dossier);
         }
-        let dossier = self
+        let sequence = if online {
+            format!("T:{receiving}")
+        } else {
+            receiving.to_string()
+        };
+        let opened = self
             .db
-            .open_dossier(receiving.as_str(), &code_day.to_string(), now, build)
-            .await??;
+            .open_dossier(
+                &sequence,
+                &code_day.to_string(),
+                now,
+                idempotency.clone(),
+                build,
+            )
+            .await?;
+        let dossier = match opened {
+            Ok(d) => d,
+            Err(store::NotOpened::Refused(e)) => return Err(e),
+            Err(store::NotOpened::Replayed(first)) => {
+                let key = idempotency.expect("a replay has a key");
+                return self.replay(actor, &key, first).await;
+            }
+        };
         tracing::info!(code = %dossier.code, stage = ?dossier.stage, "dossier opened");
         Ok(dossier)
+    }
+
+    /// What a key used before gives back: the dossier the first request opened, as it is now
+    /// (for someone who may still read it), or a refusal when the key came with another request.
+    async fn replay(
+        &self,
+        actor: &Actor,
+        key: &store::IdempotencyKey,
+        first: store::IdempotentResult,
+    ) -> Result<Dossier, AppError> {
+        if first.request_hash != key.request_hash {
+            return Err(AppError::new(
+                ErrorKind::Rule,
+                "idempotency_key_reused",
+                "Khóa Idempotency-Key (hoặc biểu mẫu) này đã dùng cho một yêu cầu khác; hãy mở biểu mẫu mới hoặc dùng khóa mới.",
+            ));
+        }
+        let id = first.dossier.map(DossierId).ok_or_else(|| {
+            AppError::new(
+                ErrorKind::Rule,
+                "idempotency_key_reused",
+                "Idempotency-Key này đã dùng cho một yêu cầu khác.",
+            )
+        })?;
+        let d = self
+            .db
+            .dossier(id)
+            .await?
+            .ok_or_else(|| AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ."))?;
+        self.may_read(actor, &d).await?;
+        tracing::info!(code = %d.code, "idempotent retry answered with the first dossier");
+        Ok(d)
     }
 
     /// The version of a procedure in force, checked to be received at this service centre.
@@ -447,8 +624,30 @@ impl App {
                 .map(|m| text("Giấy tờ cần bổ sung", m, 500))
                 .collect::<Result<_, _>>()?,
         };
-        self.db.add_guidance(&record).await?;
-        Ok(record)
+        let key = match req.idempotency {
+            Some(k) => Some(store::IdempotencyKey {
+                scope: key_scope(actor).ok_or_else(AppError::unauthenticated)?,
+                key: k.key,
+                request_hash: k.request_hash,
+            }),
+            None => None,
+        };
+        match self.db.add_guidance(&record, key.as_ref()).await? {
+            Ok(()) => Ok(record),
+            Err(first) => {
+                let same = key.is_some_and(|k| k.request_hash == first.request_hash);
+                match first.result.filter(|_| same) {
+                    Some(json) => serde_json::from_str(&json).map_err(|_| {
+                        AppError::new(ErrorKind::Internal, "internal", "Không đọc được bản ghi.")
+                    }),
+                    None => Err(AppError::new(
+                        ErrorKind::Rule,
+                        "idempotency_key_reused",
+                        "Khóa Idempotency-Key (hoặc biểu mẫu) này đã dùng cho một yêu cầu khác; hãy mở biểu mẫu mới hoặc dùng khóa mới.",
+                    )),
+                }
+            }
+        }
     }
 }
 
@@ -494,7 +693,7 @@ pub(crate) fn record(
     events: Vec<domain::dossier::Event>,
     ctx: &Context,
     calendar: &lich::WorkCalendar,
-    notices: &crate::notices::NoticeSettings,
+    notices: &crate::notices::Teller,
 ) -> Result<Recording, AppError> {
     let facts_before = match &before {
         Some(d) => d.facts(calendar, ctx.rules)?,

@@ -3,6 +3,7 @@
 //! reception), [`queries`] (lists, detail, public lookup). Each opens the one transaction its
 //! change needs; the HTTP layer only parses, calls one of these, and renders.
 
+pub mod access;
 pub mod admin;
 pub mod auth;
 pub mod catalog;
@@ -17,10 +18,12 @@ pub mod intake;
 pub mod logbook;
 pub mod notices;
 pub mod overview;
+pub mod passwords;
 pub mod qd766;
 pub mod queries;
 pub mod reports;
 pub mod search;
+pub mod throttle;
 pub mod units;
 
 use std::sync::{Arc, RwLock};
@@ -32,6 +35,7 @@ use lich::{Calendar, WorkCalendar};
 use store::Db;
 
 pub use error::{AppError, ErrorKind, serde_message};
+pub use throttle::{Client, Limits, Rate};
 
 /// Where the current time comes from; tests and the demo generator pin it.
 pub trait Clock: Send + Sync {
@@ -75,6 +79,14 @@ pub struct Settings {
     pub session_hours: i64,
     /// Argon2 memory cost in KiB (19 MiB by default; tests lower it).
     pub password_memory_kib: u32,
+    /// Threads that hash passwords (each holds its Argon2 memory) and how many requests may wait
+    /// for them before a login is answered "busy".
+    pub password_threads: usize,
+    pub password_queue: usize,
+    /// How often one address or account may try what an attacker repeats.
+    pub limits: Limits,
+    /// How long an `Idempotency-Key` is remembered.
+    pub idempotency_hours: i64,
     /// Largest scan accepted, in bytes (10 MiB).
     pub max_file_bytes: usize,
     /// Maxima and targets of the QĐ 766 indicators.
@@ -91,6 +103,12 @@ impl Default for Settings {
             rules: LegalRules::default(),
             session_hours: 10,
             password_memory_kib: 19 * 1024,
+            // Half the cores (at least one): a login flood cannot take the whole machine.
+            password_threads: std::thread::available_parallelism()
+                .map_or(1, |n| (n.get() / 2).max(1)),
+            password_queue: 32,
+            limits: Limits::default(),
+            idempotency_hours: 24 * 7,
             max_file_bytes: 10 * 1024 * 1024,
             qd766: domain::qd766::Scheme::default(),
             evaluation: Arc::new(domain::evaluation::Scheme::tt01_2018()),
@@ -113,6 +131,18 @@ pub struct App {
     settings: Arc<Settings>,
     /// Active agency closures, in memory (see `admin`).
     closures: Arc<RwLock<Vec<store::StoredClosure>>>,
+    /// Server secrets read once at start.
+    keys: Arc<Keys>,
+    /// Attempts counted per address and per account.
+    throttle: Arc<throttle::Throttle>,
+    /// The password hashing threads.
+    passwords: Arc<passwords::PasswordPool>,
+}
+
+/// Server secrets, made once per database.
+struct Keys {
+    /// Derives each dossier's access code ([`access`]).
+    access: Arc<[u8]>,
 }
 
 type CatalogCache = (chrono::NaiveDate, Arc<search::Catalog>);
@@ -132,6 +162,26 @@ impl App {
             .into_iter()
             .filter(|c| c.active)
             .collect();
+        let mut candidate = [0u8; 32];
+        getrandom::fill(&mut candidate).map_err(|_| {
+            AppError::new(
+                ErrorKind::Internal,
+                "internal",
+                "Không tạo được khóa bí mật.",
+            )
+        })?;
+        let access = db
+            .server_key(
+                access::ACCESS_KEY,
+                &candidate,
+                clock.now().timestamp_millis(),
+            )
+            .await?;
+        let passwords = passwords::PasswordPool::start(
+            settings.password_memory_kib,
+            settings.password_threads,
+            settings.password_queue,
+        );
         Ok(Self {
             db,
             clock,
@@ -141,6 +191,11 @@ impl App {
             catalog: Arc::new(RwLock::new(None)),
             settings: Arc::new(settings),
             closures: Arc::new(RwLock::new(closures)),
+            keys: Arc::new(Keys {
+                access: access.into(),
+            }),
+            throttle: Arc::new(throttle::Throttle::default()),
+            passwords: Arc::new(passwords),
         })
     }
 

@@ -176,18 +176,42 @@ fn notice(before: Option<NationalStatus>, after: &Dossier, events: &[Recorded]) 
     })
 }
 
+/// What the notices of a change need: the settings, and the key of the access codes the
+/// first notice of a dossier carries.
+#[derive(Clone)]
+pub(crate) struct Teller {
+    pub settings: NoticeSettings,
+    pub access_key: std::sync::Arc<[u8]>,
+}
+
+impl App {
+    pub(crate) fn teller(&self) -> Teller {
+        Teller {
+            settings: self.settings.notices.clone(),
+            access_key: self.keys.access.clone(),
+        }
+    }
+}
+
 /// The messages telling the applicant of a change (none when the change means nothing to them,
-/// or they left no address, or the channel is not configured).
+/// or they left no address, or the channel is not configured). The notice of an opening or a
+/// reception carries the dossier's access code, as the receipt does.
 pub(crate) fn status_messages(
-    settings: &NoticeSettings,
+    teller: &Teller,
     tree: &AgencyTree,
     before: Option<NationalStatus>,
     after: &Dossier,
     events: &[Recorded],
 ) -> Vec<NewMessage> {
+    let settings = &teller.settings;
     let Some(n) = notice(before, after, events) else {
         return Vec::new();
     };
+    let access = (before.is_none()
+        || events
+            .iter()
+            .any(|r| matches!(r.event, Event::Received { .. })))
+    .then(|| crate::access::access_code_of(&teller.access_key, after.id));
     let code = after.code.as_str();
     let link = settings.lookup_link(code);
     let status = after.stage.national_status().label();
@@ -204,6 +228,11 @@ pub(crate) fn status_messages(
             n.headline,
             after.procedure.name,
         );
+        if let Some(a) = &access {
+            body.push_str(&format!(
+                "Mã bảo mật: {a} (cùng mã hồ sơ, dùng để theo dõi, nộp bổ sung hồ sơ trên Cổng; không cung cấp cho người khác)\n"
+            ));
+        }
         if let Some(r) = &n.reason {
             body.push_str(&format!("Lý do: {r}\n"));
         }
@@ -236,6 +265,9 @@ pub(crate) fn status_messages(
         let mut text = format!("Hồ sơ {code}: {status}.");
         if let Some(a) = n.appointment {
             text.push_str(&format!(" Hẹn trả: {}.", vn_time(a)));
+        }
+        if let Some(a) = &access {
+            text.push_str(&format!(" Mã bảo mật: {a}."));
         }
         text.push_str(&format!(" Tra cứu: {link}"));
         out.push(NewMessage {

@@ -40,7 +40,7 @@ impl App {
     ) -> Result<DossierDetail, AppError> {
         let not_found = || AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ.");
         let current = self.db.dossier(id).await?.ok_or_else(not_found)?;
-        self.may_read(actor, &current)?;
+        self.may_read(actor, &current).await?;
         let all = self.db.events(id).await?;
         let (dossier, events, instant) = match as_of {
             None => (current, all, self.now()),
@@ -87,7 +87,7 @@ impl App {
             .dossier(id)
             .await?
             .ok_or_else(|| AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ."))?;
-        self.may_read(actor, &d)?;
+        self.may_read(actor, &d).await?;
         Ok(id)
     }
 
@@ -99,20 +99,11 @@ impl App {
         policy::authorize(actor, action, Some(&scope), &self.agencies()).is_ok()
     }
 
-    fn may_read(&self, actor: &Actor, d: &Dossier) -> Result<(), AppError> {
-        if let Actor::Citizen { id_number, .. } = actor {
-            return if id_number
-                .as_ref()
-                .is_some_and(|n| n.as_str() == d.applicant.id_number())
-            {
-                Ok(())
-            } else {
-                Err(AppError::new(
-                    crate::ErrorKind::Forbidden,
-                    "forbidden",
-                    "Bạn chỉ xem được hồ sơ của mình.",
-                ))
-            };
+    /// Whether the actor may read the dossier: a citizen their own (by account or receipt), an
+    /// officer what the policy's read scope covers.
+    pub(crate) async fn may_read(&self, actor: &Actor, d: &Dossier) -> Result<(), AppError> {
+        if let Actor::Citizen { .. } = actor {
+            return self.require_owner(actor, d).await;
         }
         let involved = d.involved_units();
         let scope = Scope::of(d, &involved);

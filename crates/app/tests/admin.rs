@@ -32,9 +32,13 @@ async fn an_administrator_manages_accounts_closures_and_every_change_is_logged()
     );
     let o = app.create_officer(&admin, &n).await.unwrap();
     assert!(
-        app.login("giangsua.baothang", "mat-khau-moi-2026")
-            .await
-            .is_ok()
+        app.login(
+            "giangsua.baothang",
+            "mat-khau-moi-2026",
+            &app::Client::default()
+        )
+        .await
+        .is_ok()
     );
     assert_eq!(
         app.create_officer(&admin, &n).await.unwrap_err().code,
@@ -61,7 +65,11 @@ async fn an_administrator_manages_accounts_closures_and_every_change_is_logged()
         .unwrap();
     assert_eq!(o2.grants.len(), 2);
     let session = app
-        .login("giangsua.baothang", "mat-khau-moi-2026")
+        .login(
+            "giangsua.baothang",
+            "mat-khau-moi-2026",
+            &app::Client::default(),
+        )
         .await
         .unwrap();
     app.change_account(&admin, o.id, AccountChange::Activate(false))
@@ -72,9 +80,13 @@ async fn an_administrator_manages_accounts_closures_and_every_change_is_logged()
         "locking ends the sessions"
     );
     assert!(
-        app.login("giangsua.baothang", "mat-khau-moi-2026")
-            .await
-            .is_err()
+        app.login(
+            "giangsua.baothang",
+            "mat-khau-moi-2026",
+            &app::Client::default()
+        )
+        .await
+        .is_err()
     );
     app.change_account(&admin, o.id, AccountChange::Activate(true))
         .await
@@ -87,9 +99,13 @@ async fn an_administrator_manages_accounts_closures_and_every_change_is_logged()
     .await
     .unwrap();
     assert!(
-        app.login("giangsua.baothang", "mat-khau-khac-2026")
-            .await
-            .is_ok()
+        app.login(
+            "giangsua.baothang",
+            "mat-khau-khac-2026",
+            &app::Client::default()
+        )
+        .await
+        .is_ok()
     );
     let Actor::Officer(me) = &admin else {
         unreachable!()

@@ -115,11 +115,13 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
     // D1 — early. Reception on time (transferred the same day), handling early (Tue, due Thu),
     // approval early (Tue, due Wed), issuance on time (same day); returned and rated.
     set("2026-12-07 09:00");
-    let d1 = app
+    let received = app
         .receive_at_counter(&counter, reregister_birth())
         .await
-        .unwrap()
-        .id;
+        .unwrap();
+    // The applicant adds it to her portal account with its receipt's access code, to rate it.
+    own(app, &applicant, &received).await;
+    let d1 = received.id;
     // D2 — late. Handling late (Fri, due Thu), approval on time (Mon 14 08:45, due 09:00),
     // issuance late (Tue 15); not rated.
     set("2026-12-07 09:30");
@@ -153,7 +155,11 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
     // approval early; issuance late (Mon 14, due Thu 15:00); result on the due day: on time.
     let mut online = reregister_birth();
     online.receiving = Some(AgencyId::parse("lao-cai.bao-thang.mot-cua").unwrap());
-    let d3 = app.submit_online(&applicant, online).await.unwrap().id;
+    let d3 = app
+        .submit_online(&applicant, online, &app::Client::default())
+        .await
+        .unwrap()
+        .id;
     set("2026-12-07 14:00");
     act(&counter, d3, Command::AcceptOnline).await;
     set("2026-12-07 14:30");

@@ -1,6 +1,9 @@
 //! Who may do what: every officer of another commune, whatever their role, can neither read nor
-//! change a commune's dossier; a citizen sees and acts on only their own. The officers of the
-//! commune itself can (so the refusals are not a broken check refusing everyone).
+//! change a commune's dossier, its files, nor open a correction of it; a citizen sees and acts on
+//! only a dossier they proved is theirs (submitted from their account, or added with the code
+//! and access code of its receipt) — knowing the applicant's personal id number proves nothing.
+//! The officers of the commune itself can (so the refusals are not a broken check refusing
+//! everyone). A refusal says nothing of the dossier's state.
 
 mod common;
 
@@ -8,27 +11,87 @@ use app::ErrorKind;
 use common::*;
 use domain::agency::AgencyId;
 use domain::dossier::*;
-use domain::officer::Actor;
+use domain::officer::{Actor, CitizenAccess};
 use domain::rating::Rating;
 use store::DossierFilter;
 
-/// Every command an officer can give on a dossier being handled.
-fn commands() -> Vec<Command> {
+/// Every command that acts on an existing dossier (the openings have their own use cases).
+fn every_command() -> Vec<Command> {
     let later = at("2026-12-20 17:00");
-    vec![
+    let unit = AgencyId::parse("lao-cai.bao-thang.van-phong").unwrap();
+    let item = || SupplementItem {
+        component: None,
+        text: "x".into(),
+    };
+    let all = vec![
+        Command::AcceptOnline,
+        Command::RefuseOnline {
+            reason: "x".into(),
+            legal_basis: "x".into(),
+        },
+        Command::RequestIntakeSupplement {
+            items: vec![item()],
+            reason: "x".into(),
+        },
+        Command::SubmitSupplement {
+            components: vec![domain::testkit::component("to-khai")],
+            note: String::new(),
+        },
         Command::Transfer {
-            to_unit: AgencyId::parse("lao-cai.bao-thang.van-phong").unwrap(),
+            to_unit: unit.clone(),
         },
         Command::Assign {
             officer: Box::new(domain::testkit::specialist().officer().unwrap().clone()),
             reason: None,
         },
         Command::AddNote { text: "x".into() },
-        Command::RequestSupplement {
-            items: vec![SupplementItem {
-                component: None,
-                text: "x".into(),
+        Command::RecordVerification {
+            verification: Verification {
+                at: at("2026-12-07 08:00"),
+                place: "x".into(),
+                participants: "x".into(),
+                content: "x".into(),
+            },
+        },
+        Command::RequestConsultation {
+            unit: unit.clone(),
+            content: "x".into(),
+            limit: lich::Limit::new(1, lich::Unit::WorkingDays).unwrap(),
+        },
+        Command::AnswerConsultation {
+            id: 1,
+            answer: "x".into(),
+        },
+        Command::StartInterconnection {
+            mode: InterconnectionMode::Parallel,
+            legs: vec![LegPlan {
+                agency: unit.clone(),
+                task: "x".into(),
+                limit: lich::Limit::new(1, lich::Unit::WorkingDays).unwrap(),
+                upper_level: false,
             }],
+        },
+        Command::CompleteLeg {
+            index: 0,
+            result: "x".into(),
+        },
+        Command::RequestSupplement {
+            items: vec![item()],
+            reason: "x".into(),
+            legal_basis: "x".into(),
+        },
+        Command::RequestFinancialObligation {
+            description: "x".into(),
+            legal_basis: "x".into(),
+        },
+        Command::WaitForAgency {
+            reason: "x".into(),
+            legal_basis: "x".into(),
+            stops_clock: true,
+        },
+        Command::EndPause { note: "x".into() },
+        Command::Extend {
+            amount: lich::Limit::new(1, lich::Unit::WorkingDays).unwrap(),
             reason: "x".into(),
             legal_basis: "x".into(),
         },
@@ -46,6 +109,7 @@ fn commands() -> Vec<Command> {
             reason: "x".into(),
             new_appointment: later,
         },
+        Command::RequestWithdrawal { reason: "x".into() },
         Command::Stop {
             reason: "x".into(),
             legal_basis: "x".into(),
@@ -58,7 +122,70 @@ fn commands() -> Vec<Command> {
             originals_returned: vec![],
             postal_bill: None,
         },
-    ]
+        Command::RecordCorrection {
+            correction: DossierId(uuid::Uuid::nil()),
+            code: domain::ids::DossierCode::parse("000.00.22.H38-261207-0009").unwrap(),
+            reason: "x".into(),
+        },
+    ];
+    // Every command but the openings is here: a command added to the domain fails to compile
+    // here until it joins the matrix.
+    let mut seen = std::collections::BTreeSet::new();
+    for c in &all {
+        seen.insert(match c {
+            Command::ReceiveAtCounter { .. }
+            | Command::RefuseAtCounter { .. }
+            | Command::SubmitOnline { .. }
+            | Command::ReceiveByPost { .. } => unreachable!("openings are not in the matrix"),
+            Command::AcceptOnline
+            | Command::RefuseOnline { .. }
+            | Command::RequestIntakeSupplement { .. }
+            | Command::SubmitSupplement { .. }
+            | Command::Transfer { .. }
+            | Command::Assign { .. }
+            | Command::AddNote { .. }
+            | Command::RecordVerification { .. }
+            | Command::RequestConsultation { .. }
+            | Command::AnswerConsultation { .. }
+            | Command::StartInterconnection { .. }
+            | Command::CompleteLeg { .. }
+            | Command::RequestSupplement { .. }
+            | Command::RequestFinancialObligation { .. }
+            | Command::WaitForAgency { .. }
+            | Command::EndPause { .. }
+            | Command::Extend { .. }
+            | Command::Forward { .. }
+            | Command::Decide { .. }
+            | Command::IssueResult { .. }
+            | Command::Apologize { .. }
+            | Command::RequestWithdrawal { .. }
+            | Command::Stop { .. }
+            | Command::NotifyEarlyReturn { .. }
+            | Command::Return { .. }
+            | Command::RecordCorrection { .. } => c.name(),
+        });
+    }
+    assert_eq!(seen.len(), 26, "each command once: {seen:?}");
+    all
+}
+
+fn rating() -> Rating {
+    Rating {
+        contacts: 2,
+        agencies: 2,
+        publication: 2,
+        attitude: 2,
+        extra_costs: false,
+        satisfied: true,
+    }
+}
+
+/// A PDF uploaded by `who`, returned as the reference a component carries.
+async fn scan(app: &app::App, who: &Actor, text: &str) -> FileRef {
+    let content = format!("%PDF-1.4\n% {text}\n%%EOF\n");
+    app.store_file(who, "giay-to.pdf", content.as_bytes())
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -66,11 +193,11 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
     let f = seeded("policy", "2026-12-07 09:00").await;
     let app = &f.app;
     let counter = officer(app, "motcua.baothang").await;
-    let owner = citizen("Nguyễn Thị Hằng", "010190012345");
-    let d = app
-        .receive_at_counter(&counter, reregister_birth())
-        .await
-        .unwrap();
+    // The dossier carries a scan uploaded at Bảo Thắng's counter.
+    let file = scan(app, &counter, "Bao Thang").await;
+    let mut req = reregister_birth();
+    req.components[0].files = vec![file.clone()];
+    let d = app.receive_at_counter(&counter, req).await.unwrap();
 
     // Every officer of Xã Cam Đường, every role.
     let tree = app.agencies();
@@ -85,13 +212,15 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
     let mut refusals = 0;
     for o in outsiders {
         let who = Actor::Officer(o.clone());
+        let name = &o.username;
         let read = app.dossier_detail(&who, d.id, None).await;
         assert_eq!(
             read.unwrap_err().kind,
             ErrorKind::Forbidden,
-            "{} read it",
-            o.username
+            "{name} read it"
         );
+        let by_code = app.dossier_by_code(&who, d.code.as_str()).await;
+        assert_eq!(by_code.unwrap_err().kind, ErrorKind::Forbidden, "{name}");
         let listed = app
             .list_dossiers(
                 &who,
@@ -104,8 +233,7 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
             .unwrap();
         assert!(
             listed.rows.iter().all(|r| r.id != d.id.0),
-            "{} lists it",
-            o.username
+            "{name} lists it"
         );
         let found = app
             .search_dossiers(
@@ -118,7 +246,7 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
             )
             .await
             .unwrap();
-        assert!(found.rows.is_empty(), "{} finds it", o.username);
+        assert!(found.rows.is_empty(), "{name} finds it");
         assert!(
             app.inbox(&who)
                 .await
@@ -126,70 +254,150 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
                 .iter()
                 .all(|r| r.id != d.id.0)
         );
-        for c in commands() {
-            let name = c.name();
-            let e = app.act(&who, d.id, None, c).await.unwrap_err();
+        // Its file, by the dossier.
+        let e = app
+            .dossier_file(&who, d.id, &file.sha256)
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Forbidden, "{name} downloaded the scan");
+        // Every command, even with a stale version: refused for who they are, never with a
+        // word about the dossier's stage or version.
+        for c in every_command() {
+            let command = c.name();
+            let e = app.act(&who, d.id, Some(99), c).await.unwrap_err();
             assert_eq!(
-                e.kind,
-                ErrorKind::Forbidden,
-                "{} could {name}: {}",
-                o.username,
+                (e.kind, e.code),
+                (ErrorKind::Forbidden, "forbidden"),
+                "{name} could {command}: {}",
                 e.message
             );
             refusals += 1;
         }
+        let e = app
+            .assign(
+                &who,
+                d.id,
+                None,
+                domain::officer::OfficerId(uuid::Uuid::nil()),
+                None,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Forbidden, "{name} assign: {}", e.message);
+        // A correction of the dossier (ND 61 Art. 21), whatever its stage.
+        let e = app
+            .open_correction(&who, d.id, reregister_birth(), "Sai tên".into())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (e.kind, e.code),
+            (ErrorKind::Forbidden, "forbidden"),
+            "{name} opened a correction: {}",
+            e.message
+        );
     }
-    assert!(refusals > 50);
+    assert!(refusals > 100);
 
-    // Another citizen: no reading, no supplement, no rating, not in their list.
+    // The file's hash gives nothing: a Cam Đường counter officer naming it in an intake of
+    // their own is told it was never uploaded.
+    let theirs = officer(app, "motcua.camduong").await;
+    let mut req = reregister_birth();
+    req.receiving = None;
+    req.components[0].files = vec![file.clone()];
+    let e = app.receive_at_counter(&theirs, req).await.unwrap_err();
+    assert_eq!(e.code, "file_not_found", "{}", e.message);
+
+    // Citizens: one who registered an account under the applicant's own id number (which
+    // proves nothing), another person, and someone holding another dossier's receipt.
+    let squatter = citizen("Nguyễn Thị Hằng", "010190012345");
     let other = citizen("Vàng Thị Dợ", "010190054321");
-    assert_eq!(
-        app.dossier_detail(&other, d.id, None)
-            .await
-            .unwrap_err()
-            .kind,
-        ErrorKind::Forbidden
-    );
-    assert_eq!(
-        app.dossier_by_code(&other, d.code.as_str())
-            .await
-            .unwrap_err()
-            .kind,
-        ErrorKind::Forbidden
-    );
-    assert!(app.my_dossiers(&other).await.unwrap().is_empty());
+    let second = app
+        .receive_at_counter(&counter, reregister_birth())
+        .await
+        .unwrap();
+    let receipt_of_another = Actor::Citizen {
+        name: domain::ids::PersonName::parse("Nguyễn Thị Hằng").unwrap(),
+        id_number: None,
+        access: CitizenAccess::Receipt(second.id),
+    };
+    let events_before = app.db().totals().await.unwrap().events;
+    for who in [&squatter, &other, &receipt_of_another] {
+        assert_eq!(
+            app.dossier_detail(who, d.id, None).await.unwrap_err().kind,
+            ErrorKind::Forbidden
+        );
+        assert_eq!(
+            app.dossier_by_code(who, d.code.as_str())
+                .await
+                .unwrap_err()
+                .kind,
+            ErrorKind::Forbidden
+        );
+        assert_eq!(
+            app.dossier_file(who, d.id, &file.sha256)
+                .await
+                .unwrap_err()
+                .kind,
+            ErrorKind::Forbidden
+        );
+        for c in every_command() {
+            let command = c.name();
+            let e = app.act(who, d.id, None, c).await.unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Forbidden, "{command}: {}", e.message);
+        }
+        assert_eq!(
+            app.rate(who, d.id, rating(), "").await.unwrap_err().kind,
+            ErrorKind::Forbidden
+        );
+    }
+    for who in [&squatter, &other] {
+        let _ = app
+            .register_citizen(
+                &app::citizens::Registration {
+                    name: who.to_ref().name,
+                    id_number: match who {
+                        Actor::Citizen {
+                            id_number: Some(n), ..
+                        } => n.as_str().to_string(),
+                        _ => unreachable!(),
+                    },
+                    password: PASSWORD.into(),
+                    ..Default::default()
+                },
+                &app::Client::default(),
+            )
+            .await;
+        assert!(app.my_dossiers(who).await.unwrap().is_empty());
+    }
+    // A wrong access code links nothing.
     let e = app
-        .act(
-            &other,
-            d.id,
-            None,
-            Command::SubmitSupplement {
-                components: vec![domain::testkit::component("to-khai")],
-                note: String::new(),
-            },
+        .link_dossier(
+            &squatter,
+            d.code.as_str(),
+            "0000-0000",
+            &app::Client::default(),
         )
         .await
         .unwrap_err();
-    assert_eq!(e.kind, ErrorKind::Forbidden, "{}", e.message);
-    let rating = Rating {
-        contacts: 2,
-        agencies: 2,
-        publication: 2,
-        attitude: 2,
-        extra_costs: false,
-        satisfied: true,
-    };
-    assert_eq!(
-        app.rate(&other, d.id, rating, "").await.unwrap_err().kind,
-        ErrorKind::Forbidden
-    );
+    assert_eq!(e.code, "wrong_access_code");
 
-    // Nothing changed, and the owner and the commune's own officers do see it.
+    // Nothing changed.
     let now = app.db().dossier(d.id).await.unwrap().unwrap();
     assert_eq!(now.version, d.version);
-    assert!(app.dossier_detail(&owner, d.id, None).await.is_ok());
-    assert_eq!(app.my_dossiers(&owner).await.unwrap().len(), 1);
+    assert_eq!(app.db().totals().await.unwrap().events, events_before);
+
+    // The applicant, with the code and access code of her receipt, sees it; so do the
+    // commune's own officers.
+    own(app, &squatter, &d).await;
+    assert!(app.dossier_detail(&squatter, d.id, None).await.is_ok());
+    assert_eq!(app.my_dossiers(&squatter).await.unwrap().len(), 1);
+    assert!(
+        app.dossier_file(&squatter, d.id, &file.sha256)
+            .await
+            .is_ok()
+    );
     assert!(app.dossier_detail(&counter, d.id, None).await.is_ok());
+    assert!(app.dossier_file(&counter, d.id, &file.sha256).await.is_ok());
     assert!(
         app.inbox(&counter)
             .await
@@ -197,4 +405,49 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
             .iter()
             .any(|r| r.id == d.id.0)
     );
+    // And the commune's counter may open a correction (once the dossier is returned; here the
+    // rules refuse it for its stage — which only an officer who may act is told).
+    let e = app
+        .open_correction(&counter, d.id, reregister_birth(), "Sai tên".into())
+        .await
+        .unwrap_err();
+    assert_ne!(e.kind, ErrorKind::Forbidden, "{}", e.message);
+}
+
+#[tokio::test]
+async fn guessing_access_codes_is_throttled_per_dossier() {
+    let f = seeded("policy-guess", "2026-12-07 09:00").await;
+    let app = &f.app;
+    let counter = officer(app, "motcua.baothang").await;
+    let d = app
+        .receive_at_counter(&counter, reregister_birth())
+        .await
+        .unwrap();
+    let guesser = app::Client::at("203.0.113.9".parse().unwrap());
+    let mut refused = 0;
+    for i in 0..10 {
+        let e = app
+            .applicant_by_receipt(d.code.as_str(), &format!("0000-{i:04}"), &guesser)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code, "wrong_access_code");
+        refused += 1;
+    }
+    // The next guess — even the right code, from anywhere — waits for the window to end.
+    let right = app.access_code(d.id);
+    let elsewhere = app::Client::at("198.51.100.7".parse().unwrap());
+    let e = app
+        .applicant_by_receipt(d.code.as_str(), &right, &elsewhere)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::TooMany, "{}", e.message);
+    assert_eq!(refused, 10);
+    f.clock.set(at("2026-12-07 10:01"));
+    let (who, id) = app
+        .applicant_by_receipt(d.code.as_str(), &right, &elsewhere)
+        .await
+        .unwrap();
+    assert_eq!(id, d.id);
+    // That proof is for this dossier alone.
+    assert!(app.dossier_detail(&who, d.id, None).await.is_ok());
 }

@@ -37,6 +37,27 @@ struct Arrival {
     channel: Channel,
 }
 
+/// The numbers of each centre's days, given out as the store's sequence would (the history is
+/// written in bulk, then the sequences are raised to what was used).
+#[derive(Default)]
+struct Numbers(BTreeMap<(String, NaiveDate), u32>);
+
+impl Numbers {
+    fn next(&self, sequence: &str, day: NaiveDate) -> u32 {
+        self.0
+            .get(&(sequence.to_string(), day))
+            .copied()
+            .unwrap_or(0)
+            + 1
+    }
+
+    fn take(&mut self, sequence: &str, day: NaiveDate) -> u32 {
+        let n = self.next(sequence, day);
+        self.0.insert((sequence.to_string(), day), n);
+        n
+    }
+}
+
 /// A dossier being simulated.
 struct Run<'a> {
     state: Option<Dossier>,
@@ -46,6 +67,7 @@ struct Run<'a> {
     cal: &'a WorkCalendar,
     tree: &'a AgencyTree,
     rules: &'a LegalRules,
+    numbers: &'a mut Numbers,
 }
 
 impl Run<'_> {
@@ -55,16 +77,34 @@ impl Run<'_> {
         if at > self.now {
             return false;
         }
+        // Receiving an online submission issues its code for the day of reception.
+        let numbered = match (&command, &self.state) {
+            (Command::AcceptOnline, Some(d)) if d.code.is_provisional() => {
+                let Ok(centre) = self.tree.require(&d.receiving) else {
+                    return false;
+                };
+                let day = to_vn(&at).date_naive();
+                let n = self.numbers.next(d.receiving.as_str(), day);
+                DossierCode::issue(centre.code_format, &centre.code, day, n)
+                    .ok()
+                    .map(|code| (d.receiving.to_string(), day, code))
+            }
+            _ => None,
+        };
         let ctx = Context {
             now: at,
             actor,
             calendar: self.cal,
             agencies: self.tree,
             rules: self.rules,
+            issued_code: numbered.as_ref().map(|(_, _, code)| code.clone()),
         };
         let Ok(events) = decide(self.state.as_ref(), command, &ctx) else {
             return false;
         };
+        if let Some((sequence, day, _)) = numbered {
+            self.numbers.take(&sequence, day);
+        }
         let (state, recorded) = crate::intake::apply_events(self.state.take(), events, at, actor);
         self.state = Some(state);
         self.events.extend(recorded);
@@ -263,6 +303,7 @@ pub async fn generate(
     let mut rng = Rng::new(0x4d6f_7443_7561_2026);
     let arrivals = plan_arrivals(&mut rng, &agencies, catalog, &cal, from, now, scale);
     let mut summary = HistorySummary::default();
+    let mut numbers = Numbers::default();
     for batch in arrivals.chunks(400) {
         let mut tx = app.db().begin().await?;
         for a in batch {
@@ -271,8 +312,14 @@ pub async fn generate(
             let centre = tree.require(&a.centre)?;
             let (who, applicant) = applicant(&mut rng, committee);
             let day = to_vn(&a.at).date_naive();
-            let number = Db::next_code_number(&mut tx, a.centre.as_str(), &day.to_string()).await?;
-            let code = DossierCode::issue(centre.code_format, &centre.code, day, number)?;
+            // An online submission waits under a provisional reference of its own sequence.
+            let code = if a.channel == Channel::Online {
+                let n = numbers.take(&format!("T:{}", a.centre), day);
+                DossierCode::provisional(centre.code_format, &centre.code, day, n)?
+            } else {
+                let n = numbers.take(a.centre.as_str(), day);
+                DossierCode::issue(centre.code_format, &centre.code, day, n)?
+            };
             let return_method = match a.channel {
                 Channel::Online if p.result.electronic && rng.chance(0.5) => {
                     ReturnMethod::Electronic
@@ -298,6 +345,7 @@ pub async fn generate(
             let citizen = Actor::Citizen {
                 name: PersonName::parse(&who.name).expect("valid"),
                 id_number: Some(Cccd::parse(&who.id_number).expect("valid")),
+                access: domain::officer::CitizenAccess::Submitting,
             };
             let mut run = Run {
                 state: None,
@@ -307,6 +355,7 @@ pub async fn generate(
                 cal: &cal,
                 tree: &tree,
                 rules: &rules,
+                numbers: &mut numbers,
             };
             simulate(&mut run, &mut rng, a, new, &staff, &citizen, p);
             let Some(dossier) = run.state else { continue };
@@ -329,6 +378,11 @@ pub async fn generate(
         }
         tx.commit().await?;
     }
+    let mut tx = app.db().begin().await?;
+    for ((sequence, day), last) in &numbers.0 {
+        Db::raise_code_number(&mut tx, sequence, &day.to_string(), *last).await?;
+    }
+    tx.commit().await?;
     Ok(summary)
 }
 

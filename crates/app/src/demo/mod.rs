@@ -425,13 +425,37 @@ async fn demo_citizen(app: &App, password: &str) -> Result<Option<(String, Strin
         return Ok(None);
     };
     let account = app
-        .register_citizen(&crate::citizens::Registration {
-            name: d.applicant.display_name().to_string(),
-            id_number: d.applicant.id_number().to_string(),
-            password: password.to_string(),
+        .register_citizen(
+            &crate::citizens::Registration {
+                name: d.applicant.display_name().to_string(),
+                id_number: d.applicant.id_number().to_string(),
+                password: password.to_string(),
+                ..Default::default()
+            },
+            &crate::Client::default(),
+        )
+        .await?;
+    // As if they had typed the code and access code of their receipts: the account sees the
+    // dossiers they applied for (a portal account sees nothing on its id number alone).
+    let theirs = app
+        .db()
+        .list_dossiers(&store::DossierFilter {
+            applicant_id: Some(account.id_number.clone()),
+            limit: 200,
             ..Default::default()
         })
-        .await?;
+        .await?
+        .rows;
+    for row in theirs {
+        app.db()
+            .link_citizen_dossier(
+                &account.id_number,
+                row.id,
+                "receipt",
+                app.now().timestamp_millis(),
+            )
+            .await?;
+    }
     Ok(Some((account.id_number, account.name)))
 }
 
@@ -463,13 +487,7 @@ pub async fn seed_without_history(app: &App, password: &str) -> Result<DemoSumma
     let catalog = catalog()?;
     app.import_catalog(&catalog).await?;
     // Every demo account has the same, printed password: hash it once.
-    let hash = {
-        let app = app.clone();
-        let password = password.to_string();
-        tokio::task::spawn_blocking(move || app.hash_password(&password))
-            .await
-            .expect("hashing task")?
-    };
+    let hash = app.hash_password(password).await?;
     let officers = officers(&agencies);
     for o in &officers {
         app.db().add_officer(o, &hash, None).await?;

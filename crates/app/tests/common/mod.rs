@@ -88,12 +88,45 @@ pub fn applicant() -> Applicant {
     }
 }
 
-/// The same person acting on the portal.
+/// A citizen's portal account acting (its id number is what it declared: it proves nothing).
 pub fn citizen(name: &str, id_number: &str) -> Actor {
     Actor::Citizen {
         name: PersonName::parse(name).unwrap(),
         id_number: Some(Cccd::parse(id_number).unwrap()),
+        access: domain::officer::CitizenAccess::Account,
     }
+}
+
+/// Opens the portal account of `who` (if needed) and adds the dossier to it with the code and
+/// access code of its receipt, as the applicant would.
+pub async fn own(app: &App, who: &Actor, dossier: &domain::dossier::Dossier) {
+    let Actor::Citizen {
+        name,
+        id_number: Some(n),
+        ..
+    } = who
+    else {
+        panic!("not a citizen account");
+    };
+    let _ = app
+        .register_citizen(
+            &app::citizens::Registration {
+                name: name.to_string(),
+                id_number: n.as_str().to_string(),
+                password: PASSWORD.into(),
+                ..Default::default()
+            },
+            &app::Client::default(),
+        )
+        .await;
+    app.link_dossier(
+        who,
+        dossier.code.as_str(),
+        &app.access_code(dossier.id),
+        &app::Client::default(),
+    )
+    .await
+    .unwrap();
 }
 
 /// Đăng ký lại khai sinh (5 working days), complete, at the counter of Xã Bảo Thắng.
@@ -109,5 +142,6 @@ pub fn reregister_birth() -> IntakeRequest {
         return_method: ReturnMethod::Counter,
         fee_exemption: None,
         helped_at: None,
+        idempotency: None,
     }
 }
