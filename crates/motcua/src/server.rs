@@ -32,6 +32,9 @@ pub struct Config {
     /// E-mail, SMS, chat-group webhooks, the daily digest and retries (`[notify]`).
     #[serde(default)]
     pub notify: notify::NotifyConfig,
+    /// Limits per address and per account (`[limits]`).
+    #[serde(default)]
+    pub limits: LimitsConfig,
 }
 
 /// Đánh giá TTHC: the scheme file replacing TT 01/2018's (format: the shipped
@@ -44,6 +47,108 @@ pub struct EvaluationConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ServerConfig {
     pub listen: SocketAddr,
+    /// Seconds a client has to send a request's headers (and a new connection its first byte).
+    #[serde(default = "default_header_timeout")]
+    pub header_timeout_seconds: u64,
+    /// Seconds a keep-alive connection may stay idle.
+    #[serde(default = "default_idle_timeout")]
+    pub idle_timeout_seconds: u64,
+    /// Most connections at once (0: a quarter of the open-file limit, 256–4,096).
+    #[serde(default)]
+    pub max_connections: usize,
+    /// Reverse proxies or load balancers whose `X-Forwarded-For` gives the client's address.
+    #[serde(default)]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+fn default_header_timeout() -> u64 {
+    10
+}
+
+fn default_idle_timeout() -> u64 {
+    30
+}
+
+impl ServerConfig {
+    fn net(&self) -> web::NetOptions {
+        web::NetOptions {
+            header_timeout: std::time::Duration::from_secs(self.header_timeout_seconds.max(1)),
+            idle_timeout: std::time::Duration::from_secs(self.idle_timeout_seconds.max(1)),
+            max_connections: match self.max_connections {
+                0 => web::server::default_max_connections(),
+                n => n,
+            },
+            trusted_proxies: self.trusted_proxies.clone(),
+        }
+    }
+}
+
+/// Giới hạn tần suất (`[limits]`): how often one address or account may try what an attacker
+/// repeats. Each is a count per a number of minutes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LimitsConfig {
+    pub login_per_address_per_minute: u32,
+    pub login_failures_per_address_per_15_minutes: u32,
+    /// Consecutive failed logins of one account (within 15 minutes) that lock it.
+    pub login_failures_to_lock: u32,
+    pub lock_minutes: i64,
+    pub wrong_access_codes_per_dossier_per_hour: u32,
+    pub wrong_access_codes_per_address_per_hour: u32,
+    pub online_submissions_per_account_per_day: u32,
+    pub online_submissions_per_address_per_hour: u32,
+    pub registrations_per_address_per_hour: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        let d = app::Limits::default();
+        Self {
+            login_per_address_per_minute: d.login_per_address.max,
+            login_failures_per_address_per_15_minutes: d.login_failures_per_address.max,
+            login_failures_to_lock: d.login_failures_per_account.max,
+            lock_minutes: d.account_lock.num_minutes(),
+            wrong_access_codes_per_dossier_per_hour: d.access_failures_per_dossier.max,
+            wrong_access_codes_per_address_per_hour: d.access_failures_per_address.max,
+            online_submissions_per_account_per_day: d.submissions_per_account.max,
+            online_submissions_per_address_per_hour: d.submissions_per_address.max,
+            registrations_per_address_per_hour: d.registrations_per_address.max,
+        }
+    }
+}
+
+impl LimitsConfig {
+    fn limits(&self) -> app::Limits {
+        use app::Rate;
+        app::Limits {
+            login_per_address: Rate::per_minutes(self.login_per_address_per_minute, 1),
+            login_failures_per_address: Rate::per_minutes(
+                self.login_failures_per_address_per_15_minutes,
+                15,
+            ),
+            login_failures_per_account: Rate::per_minutes(self.login_failures_to_lock, 15),
+            account_lock: chrono::Duration::minutes(self.lock_minutes.max(1)),
+            access_failures_per_dossier: Rate::per_minutes(
+                self.wrong_access_codes_per_dossier_per_hour,
+                60,
+            ),
+            access_failures_per_address: Rate::per_minutes(
+                self.wrong_access_codes_per_address_per_hour,
+                60,
+            ),
+            submissions_per_account: Rate::per_minutes(
+                self.online_submissions_per_account_per_day,
+                24 * 60,
+            ),
+            submissions_per_address: Rate::per_minutes(
+                self.online_submissions_per_address_per_hour,
+                60,
+            ),
+            registrations_per_address: Rate::per_minutes(
+                self.registrations_per_address_per_hour,
+                60,
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -62,6 +167,10 @@ impl Default for Config {
         Self {
             server: ServerConfig {
                 listen: ([127, 0, 0, 1], 8080).into(),
+                header_timeout_seconds: default_header_timeout(),
+                idle_timeout_seconds: default_idle_timeout(),
+                max_connections: 0,
+                trusted_proxies: Vec::new(),
             },
             database: DatabaseConfig {
                 url: "sqlite:data/motcua.db".into(),
@@ -70,6 +179,7 @@ impl Default for Config {
             session: SessionConfig { hours: 10 },
             evaluation: EvaluationConfig::default(),
             notify: notify::NotifyConfig::default(),
+            limits: LimitsConfig::default(),
         }
     }
 }
@@ -153,6 +263,7 @@ pub async fn services_with_channels(db: Db, config: &Config) -> Result<(App, not
         rules: config.rules,
         session_hours: config.session.hours,
         notices,
+        limits: config.limits.limits(),
         ..Settings::default()
     };
     if let Some(path) = &config.evaluation.scheme {
@@ -223,15 +334,32 @@ pub async fn serve(
     );
     let scheduler = tokio::spawn(
         notify::Scheduler::new(app.clone())
-            .run(std::time::Duration::from_secs(60), stopped(stop_rx)),
+            .run(std::time::Duration::from_secs(60), stopped(stop_rx.clone())),
     );
-    web::serve(listener, app.clone(), ui, shutdown()).await?;
+    let sweeper = tokio::spawn(sweep(app.clone(), stopped(stop_rx)));
+    web::serve_with(listener, app.clone(), ui, config.server.net(), shutdown()).await?;
     let _ = stop_tx.send(true);
     // A message cut off mid-send stays leased and is tried again later (at least once).
-    let _ = tokio::join!(worker, scheduler);
+    let _ = tokio::join!(worker, scheduler, sweeper);
     app.db().close().await;
     println!("Đã dừng.");
     Ok(())
+}
+
+/// Sweeps expired sessions, idempotency keys and throttle windows every ten minutes.
+async fn sweep(app: App, stop: impl std::future::Future<Output = ()>) {
+    tokio::pin!(stop);
+    loop {
+        match app.housekeeping().await {
+            Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions and keys swept"),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "sweeping expired sessions failed"),
+        }
+        tokio::select! {
+            () = &mut stop => return,
+            () = tokio::time::sleep(std::time::Duration::from_secs(600)) => {}
+        }
+    }
 }
 
 async fn shutdown() {

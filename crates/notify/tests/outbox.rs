@@ -66,6 +66,7 @@ fn reregister_birth() -> IntakeRequest {
         return_method: ReturnMethod::Counter,
         fee_exemption: None,
         helped_at: None,
+        idempotency: None,
     }
 }
 
@@ -245,6 +246,14 @@ async fn the_applicant_is_told_of_each_status_change_by_email_and_sms() {
         assert!(m.body.contains(&link), "{}", m.body);
     }
     assert!(mails[0].body.contains("Hồ sơ đã được tiếp nhận."));
+    // The receipt notice carries the access code printed on the receipt; later ones do not.
+    let access = f.app.access_code(id);
+    assert!(
+        mails[0].body.contains(&format!("Mã bảo mật: {access} ")),
+        "{}",
+        mails[0].body
+    );
+    assert!(mails[1..].iter().all(|m| !m.body.contains(&access)));
     assert!(
         mails[0].body.contains("Hẹn trả kết quả: 17:00, 14/12/2026"),
         "{}",
@@ -286,7 +295,7 @@ async fn the_applicant_is_told_of_each_status_change_by_email_and_sms() {
     assert_eq!(
         texts[0].json()["text"],
         format!(
-            "Hồ sơ {code}: Được tiếp nhận. Hẹn trả: 17:00, 14/12/2026. Tra cứu: http://motcua.test/tra-cuu?ma={code}"
+            "Hồ sơ {code}: Được tiếp nhận. Hẹn trả: 17:00, 14/12/2026. Mã bảo mật: {access}. Tra cứu: http://motcua.test/tra-cuu?ma={code}"
         )
     );
     assert!(

@@ -3,13 +3,17 @@
 //! render; no rule lives here.
 
 pub mod api;
+pub mod server;
 pub mod ui;
 
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use app::App;
 use axum::Router;
-use axum::http::StatusCode;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -20,6 +24,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use api::error::ApiError;
 
+pub use server::NetOptions;
 pub use ui::UiOptions;
 
 /// The whole HTTP application.
@@ -32,7 +37,17 @@ pub fn router_with(app: App, ui: UiOptions) -> Router {
     Router::new()
         .merge(ui::routes())
         .merge(api::routes())
-        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", api::ApiDoc::openapi()))
+        .merge(
+            Router::from(
+                SwaggerUi::new("/api/docs").url("/api/openapi.json", api::ApiDoc::openapi()),
+            )
+            .layer(axum::middleware::map_response(
+                |mut r: axum::response::Response| async move {
+                    r.extensions_mut().insert(SwaggerPage);
+                    r
+                },
+            )),
+        )
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(12 * 1024 * 1024))
         .layer(TimeoutLayer::with_status_code(
@@ -49,7 +64,69 @@ pub fn router_with(app: App, ui: UiOptions) -> Router {
         }))
         .layer(TraceLayer::new_for_http())
         .layer(axum::Extension(ui))
+        .layer(axum::middleware::map_response(security_headers))
         .with_state(app)
+}
+
+/// Headers every answer carries: no framing by other sites (clickjacking), no script but our
+/// own files, no type sniffing, no referrer leaving the site. Swagger UI (`/api/docs`) runs an
+/// inline script of its own, so its pages allow that, and nothing else does.
+async fn security_headers(mut res: axum::response::Response) -> axum::response::Response {
+    let swagger = res.extensions().get::<SwaggerPage>().is_some();
+    let csp = if swagger {
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    } else {
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+         img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         frame-ancestors 'none'"
+    };
+    let h = res.headers_mut();
+    for (name, value) in [
+        ("content-security-policy", csp),
+        ("x-frame-options", "DENY"),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "same-origin"),
+    ] {
+        h.entry(HeaderName::from_static(name))
+            .or_insert(HeaderValue::from_static(value));
+    }
+    res
+}
+
+/// Marks the answers of the API documentation pages (see [`security_headers`]).
+#[derive(Clone, Copy)]
+struct SwaggerPage;
+
+/// Proxies whose `X-Forwarded-For` is believed (set by [`serve_with`]).
+#[derive(Clone, Default)]
+struct TrustedProxies(std::sync::Arc<Vec<IpAddr>>);
+
+/// The client of a request, for the limits per address: the peer, or the address a trusted
+/// proxy forwarded.
+pub struct Caller(pub app::Client);
+
+impl<S: Send + Sync> FromRequestParts<S> for Caller {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
+        let trusted = parts
+            .extensions
+            .get::<TrustedProxies>()
+            .cloned()
+            .unwrap_or_default();
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        Ok(Caller(app::Client {
+            ip: server::client_ip(peer, forwarded, &trusted.0),
+        }))
+    }
 }
 
 /// An unknown address: `{code, message}` under `/api`, a page elsewhere.
@@ -62,14 +139,26 @@ async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
     }
 }
 
-/// Serves until `shutdown` resolves.
+/// Serves until `shutdown` resolves, with the default connection limits.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: App,
     ui: UiOptions,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router_with(app, ui))
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_with(listener, app, ui, NetOptions::default(), shutdown).await
+}
+
+/// Serves until `shutdown` resolves (see [`server`] for the connection limits).
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    app: App,
+    ui: UiOptions,
+    net: NetOptions,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let router = router_with(app, ui).layer(axum::Extension(TrustedProxies(std::sync::Arc::new(
+        net.trusted_proxies.clone(),
+    ))));
+    server::serve(listener, router, net, shutdown).await
 }

@@ -321,11 +321,24 @@ async fn the_public_lookup_reveals_only_code_procedure_status_and_appointment() 
 async fn online_submissions_wait_in_the_queue_until_the_counter_checks_them() {
     let t = spawn().await;
     let tok = Tokens::of(&t).await;
-    // Submitted online on Saturday: status 1, no code time-limit running yet.
+    // Online submission needs an identified applicant: a citizen's account.
+    t.post(
+        None,
+        "/api/v1/public/submissions",
+        intake(
+            "1.001193",
+            &["to-khai", "giay-chung-sinh", "giay-to-tuy-than"],
+        ),
+    )
+    .await
+    .error(401, "unauthenticated");
+    let citizen = t.citizen_login().await;
+    // Submitted online on Saturday: status 1, no code time-limit running yet, and no number of
+    // the centre's day taken: it waits under a provisional reference.
     t.at("2026-12-05 21:00");
     let submitted = t
         .post(
-            None,
+            Some(&citizen),
             "/api/v1/public/submissions",
             intake(
                 "1.001193",
@@ -337,6 +350,8 @@ async fn online_submissions_wait_in_the_queue_until_the_counter_checks_them() {
     assert_eq!(submitted["national_status"], 1);
     assert_eq!(submitted["appointment"], Value::Null);
     let code = submitted["code"].as_str().unwrap().to_string();
+    assert_eq!(code, "000.01.61.H38-261205-T000001");
+    let access = submitted["access_code"].as_str().unwrap().to_string();
     let queue = t
         .get(Some(&tok.counter), "/api/v1/dossiers?status=1")
         .await
@@ -369,20 +384,42 @@ async fn online_submissions_wait_in_the_queue_until_the_counter_checks_them() {
     .await
     .error(409, "invalid_transition");
 
-    // The citizen proves ownership with the personal id number; a wrong one is refused.
-    let body = |id_number: &str| json!({"id_number": id_number, "components": [{"component": "giay-chung-sinh"}], "note": "Nộp lại bản rõ"});
+    // The applicant proves the dossier is hers with its access code (or her account's token);
+    // the personal id number proves nothing, and a wrong code is refused.
+    let body = |proof: Value| {
+        let mut b =
+            json!({"components": [{"component": "giay-chung-sinh"}], "note": "Nộp lại bản rõ"});
+        if let Value::Object(p) = proof {
+            b.as_object_mut().unwrap().extend(p);
+        }
+        b
+    };
     t.post(
         None,
         &format!("/api/v1/public/dossiers/{code}/supplement"),
-        body("010190099999"),
+        body(json!({"id_number": "010190012345"})),
     )
     .await
-    .error(403, "forbidden");
+    .error(422, "invalid_fields");
+    t.post(
+        None,
+        &format!("/api/v1/public/dossiers/{code}/supplement"),
+        body(json!({})),
+    )
+    .await
+    .error(401, "access_code_required");
+    t.post(
+        None,
+        &format!("/api/v1/public/dossiers/{code}/supplement"),
+        body(json!({"access_code": "0000-0000"})),
+    )
+    .await
+    .error(403, "wrong_access_code");
     t.at("2026-12-07 09:30");
     t.post(
         None,
         &format!("/api/v1/public/dossiers/{code}/supplement"),
-        body("010190012345"),
+        body(json!({"access_code": access})),
     )
     .await
     .expect(200);
@@ -390,6 +427,17 @@ async fn online_submissions_wait_in_the_queue_until_the_counter_checks_them() {
     t.at("2026-12-07 10:00");
     let d = t.act(&tok.counter, &id, "accept", json!({})).await;
     assert_eq!(d["national_status"], 2);
+    // Received: the code of the centre's day is issued now, dated the day of reception; the
+    // provisional reference still finds it.
+    assert_eq!(d["code"], "000.01.61.H38-261207-0001");
+    t.get(None, &format!("/api/v1/public/lookup/{code}"))
+        .await
+        .expect(200);
+    let mine = t
+        .get(Some(&citizen), "/api/v1/public/dossiers")
+        .await
+        .expect(200);
+    assert_eq!(mine[0]["code"], "000.01.61.H38-261207-0001");
     // Received at 10:00 on Monday; birth registration is same-day.
     assert_eq!(d["received_at"], "2026-12-07T10:00:00+07:00");
     assert!(d["appointment"].as_str().unwrap().starts_with("2026-12-07"));
@@ -398,7 +446,7 @@ async fn online_submissions_wait_in_the_queue_until_the_counter_checks_them() {
     t.at("2026-12-07 10:30");
     let other = t
         .post(
-            None,
+            Some(&citizen),
             "/api/v1/public/submissions",
             intake(
                 "1.001193",
@@ -746,12 +794,16 @@ async fn withdrawal_stop_refusal_and_correction() {
     let (d, tok) = in_appraisal(&t).await;
     let id = id_of(&d);
     let code = d["code"].as_str().unwrap().to_string();
-    // The applicant withdraws through the public endpoint; the leader stops handling.
+    // The applicant withdraws through the public endpoint, with the access code of her
+    // receipt; the leader stops handling.
     t.at("2026-12-08 09:00");
+    let access = t
+        .app
+        .access_code(domain::dossier::DossierId(id.parse().unwrap()));
     t.post(
         None,
         &format!("/api/v1/public/dossiers/{code}/withdrawal"),
-        json!({"id_number": "010190012345", "reason": "Không còn nhu cầu"}),
+        json!({"access_code": access, "reason": "Không còn nhu cầu"}),
     )
     .await
     .expect(200);

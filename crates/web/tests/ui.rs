@@ -234,19 +234,40 @@ async fn a_dossier_goes_from_counter_to_return_and_the_citizen_sees_it() {
         "the public lookup shows no personal data: {page}"
     );
 
-    // The applicant, with a citizen account, rates the service once.
+    // The applicant opens a citizen account: it shows nothing filed under her number until she
+    // adds the dossier with the code and the access code printed on her receipt.
     t.app
-        .register_citizen(&app::citizens::Registration {
-            name: "Nguyễn Thị Hằng".into(),
-            id_number: "010190012345".into(),
-            phone: "0912345678".into(),
-            email: String::new(),
-            password: PASSWORD.into(),
-        })
+        .register_citizen(
+            &app::citizens::Registration {
+                name: "Nguyễn Thị Hằng".into(),
+                id_number: "010190012345".into(),
+                phone: "0912345678".into(),
+                email: String::new(),
+                password: PASSWORD.into(),
+            },
+            &app::Client::default(),
+        )
         .await
         .unwrap();
     b.login_as_citizen("010190012345").await;
-    b.wait_text(&code).await;
+    assert!(
+        !b.text().await.contains(&code),
+        "an account sees no dossier by its id number alone"
+    );
+    let form = b.find("form[action='/ho-so-cua-toi/them']").await;
+    b.submit(&form, &[("code", &code), ("access_code", "0000-0000")])
+        .await;
+    b.wait_text("Mã hồ sơ hoặc mã bảo mật không đúng").await;
+    let form = b.find("form[action='/ho-so-cua-toi/them']").await;
+    b.submit(
+        &form,
+        &[
+            ("code", &code),
+            ("access_code", &t.app.access_code(stored_id).to_lowercase()),
+        ],
+    )
+    .await;
+    b.wait_text("Đã thêm hồ sơ vào tài khoản").await;
     b.goto(&format!("/ho-so-cua-toi/{code}")).await;
     b.wait_text("Đánh giá việc giải quyết hồ sơ").await;
     for (question, score) in [
@@ -468,13 +489,27 @@ async fn screenshots() {
     t.at("2026-12-16 09:00");
     let _ = late_id;
     t.app
-        .register_citizen(&app::citizens::Registration {
-            name: "Nguyễn Thị Hằng".into(),
-            id_number: "010190012345".into(),
-            phone: "0912345678".into(),
-            email: String::new(),
-            password: PASSWORD.into(),
-        })
+        .register_citizen(
+            &app::citizens::Registration {
+                name: "Nguyễn Thị Hằng".into(),
+                id_number: "010190012345".into(),
+                phone: "0912345678".into(),
+                email: String::new(),
+                password: PASSWORD.into(),
+            },
+            &app::Client::default(),
+        )
+        .await
+        .unwrap();
+    let holder = account("Nguyễn Thị Hằng", "010190012345");
+    t.app
+        .link_dossier(
+            &holder,
+            &code,
+            &t.app
+                .access_code(domain::dossier::DossierId(id.parse().unwrap())),
+            &app::Client::default(),
+        )
         .await
         .unwrap();
     let mut shots = Vec::new();

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use super::error::{ApiError, ApiJson, ErrorBody};
 use super::views::{OfficerView, vn};
+use crate::Caller;
 
 /// The actor behind the request's bearer token.
 pub struct Authed(pub Actor);
@@ -41,6 +42,57 @@ impl FromRequestParts<App> for Authed {
     }
 }
 
+/// The citizen behind the request's bearer token (a portal account's session), when the
+/// request has one; a token that is not a live citizen session is refused.
+pub struct MaybeCitizen(pub Option<Actor>);
+
+impl FromRequestParts<App> for MaybeCitizen {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
+        match bearer(&parts.headers) {
+            None => Ok(MaybeCitizen(None)),
+            Some(token) => Ok(MaybeCitizen(Some(app.citizen_actor(token).await?))),
+        }
+    }
+}
+
+/// The citizen behind the request's bearer token (POST /api/v1/public/sessions).
+pub struct CitizenAuthed(pub Actor);
+
+impl FromRequestParts<App> for CitizenAuthed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
+        match MaybeCitizen::from_request_parts(parts, app).await?.0 {
+            Some(actor) => Ok(CitizenAuthed(actor)),
+            None => Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Cần đăng nhập tài khoản công dân: gửi kèm Authorization: Bearer <token> (POST /api/v1/public/sessions).",
+            )),
+        }
+    }
+}
+
+/// An officer or a citizen's account (uploading a file).
+pub struct AnyAuthed(pub Actor);
+
+impl FromRequestParts<App> for AnyAuthed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
+        let token = bearer(&parts.headers).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Cần đăng nhập: gửi kèm Authorization: Bearer <token>.",
+            )
+        })?;
+        Ok(AnyAuthed(app.visitor(token).await?))
+    }
+}
+
 /// Đăng nhập.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -62,13 +114,14 @@ pub struct SessionView {
 #[utoipa::path(
     post, path = "/api/v1/sessions", tag = "Tài khoản",
     request_body = LoginInput,
-    responses((status = 201, body = SessionView), (status = 401, body = ErrorBody))
+    responses((status = 201, body = SessionView), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody))
 )]
 pub async fn login(
     State(app): State<App>,
+    Caller(client): Caller,
     ApiJson(input): ApiJson<LoginInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let session = app.login(&input.username, &input.password).await?;
+    let session = app.login(&input.username, &input.password, &client).await?;
     let view = SessionView {
         token: session.token,
         expires_at: vn(session.expires_at),

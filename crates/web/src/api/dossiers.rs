@@ -14,7 +14,7 @@ use utoipa::IntoParams;
 
 use super::auth::Authed;
 use super::dto::{self, build};
-use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody};
+use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody, Idempotent};
 use super::views::*;
 
 /// Reads `If-Match: "7"` (or `7`) as the version the client last saw.
@@ -59,6 +59,7 @@ fn created(d: &domain::dossier::Dossier) -> impl IntoResponse + use<> {
 /// Tiếp nhận hồ sơ tại quầy (hồ sơ đầy đủ): cấp mã hồ sơ và ngày hẹn trả.
 #[utoipa::path(
     post, path = "/api/v1/dossiers", tag = "Tiếp nhận",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Khóa của yêu cầu: gửi lại cùng khóa trả về hồ sơ đã tạo, không tạo hồ sơ thứ hai")),
     request_body = dto::IntakeInput,
     responses((status = 201, body = DossierView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []))
@@ -66,15 +67,28 @@ fn created(d: &domain::dossier::Dossier) -> impl IntoResponse + use<> {
 pub async fn receive(
     State(app): State<App>,
     Authed(actor): Authed,
-    ApiJson(input): ApiJson<dto::IntakeInput>,
+    input: Idempotent<dto::IntakeInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let d = app.receive_at_counter(&actor, input.parse()?).await?;
+    let d = app
+        .receive_at_counter(&actor, keyed(&input.body, input.key)?)
+        .await?;
     Ok(created(&d))
+}
+
+/// The intake of a body, with the request's idempotency key.
+fn keyed(
+    input: &dto::IntakeInput,
+    key: Option<app::intake::Idempotency>,
+) -> Result<app::intake::IntakeRequest, ApiError> {
+    let mut req = input.parse()?;
+    req.idempotency = key;
+    Ok(req)
 }
 
 /// Từ chối tiếp nhận tại quầy (Phiếu từ chối tiếp nhận).
 #[utoipa::path(
     post, path = "/api/v1/dossiers/refusals", tag = "Tiếp nhận",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Khóa của yêu cầu: gửi lại cùng khóa trả về hồ sơ đã tạo, không tạo hồ sơ thứ hai")),
     request_body = dto::RefusalInput,
     responses((status = 201, body = DossierView), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []))
@@ -82,15 +96,12 @@ pub async fn receive(
 pub async fn refuse(
     State(app): State<App>,
     Authed(actor): Authed,
-    ApiJson(input): ApiJson<dto::RefusalInput>,
+    input: Idempotent<dto::RefusalInput>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let req = keyed(&input.body.intake, input.key)?;
+    let input = input.body;
     let d = app
-        .refuse_at_counter(
-            &actor,
-            input.intake.parse()?,
-            input.reason,
-            input.legal_basis,
-        )
+        .refuse_at_counter(&actor, req, input.reason, input.legal_basis)
         .await?;
     Ok(created(&d))
 }
@@ -98,6 +109,7 @@ pub async fn refuse(
 /// Tiếp nhận hồ sơ qua bưu chính công ích (thời điểm nộp = ký biên bản giao nhận).
 #[utoipa::path(
     post, path = "/api/v1/dossiers/postal", tag = "Tiếp nhận",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Khóa của yêu cầu: gửi lại cùng khóa trả về hồ sơ đã tạo, không tạo hồ sơ thứ hai")),
     request_body = dto::PostalInput,
     responses((status = 201, body = DossierView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []))
@@ -105,19 +117,18 @@ pub async fn refuse(
 pub async fn receive_by_post(
     State(app): State<App>,
     Authed(actor): Authed,
-    ApiJson(input): ApiJson<dto::PostalInput>,
+    input: Idempotent<dto::PostalInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let postal = input.postal()?;
-    let d = app
-        .receive_by_post(&actor, input.intake.parse()?, postal)
-        .await?;
+    let postal = input.body.postal()?;
+    let req = keyed(&input.body.intake, input.key)?;
+    let d = app.receive_by_post(&actor, req, postal).await?;
     Ok(created(&d))
 }
 
 /// Mở hồ sơ đính chính, cấp lại kết quả của một hồ sơ đã giải quyết.
 #[utoipa::path(
     post, path = "/api/v1/dossiers/{id}/corrections", tag = "Tiếp nhận",
-    params(("id" = uuid::Uuid, Path, description = "Hồ sơ gốc")),
+    params(("id" = uuid::Uuid, Path, description = "Hồ sơ gốc"), ("Idempotency-Key" = Option<String>, Header, description = "Khóa của yêu cầu: gửi lại cùng khóa trả về hồ sơ đã tạo, không tạo hồ sơ thứ hai")),
     request_body = dto::CorrectionInput,
     responses((status = 201, body = DossierView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []))
@@ -126,10 +137,11 @@ pub async fn open_correction(
     State(app): State<App>,
     Authed(actor): Authed,
     ApiPath(id): ApiPath<uuid::Uuid>,
-    ApiJson(input): ApiJson<dto::CorrectionInput>,
+    input: Idempotent<dto::CorrectionInput>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let req = keyed(&input.body.intake, input.key)?;
     let d = app
-        .open_correction(&actor, DossierId(id), input.intake.parse()?, input.reason)
+        .open_correction(&actor, DossierId(id), req, input.body.reason)
         .await?;
     Ok(created(&d))
 }
@@ -138,15 +150,18 @@ pub async fn open_correction(
 #[utoipa::path(
     post, path = "/api/v1/guidance", tag = "Tiếp nhận",
     request_body = dto::GuidanceInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Khóa của yêu cầu: gửi lại cùng khóa trả về bản ghi đã tạo")),
     responses((status = 201, body = Object), (status = 422, body = ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn guidance(
     State(app): State<App>,
     Authed(actor): Authed,
-    ApiJson(input): ApiJson<dto::GuidanceInput>,
+    input: Idempotent<dto::GuidanceInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let record = app.log_guidance(&actor, input.parse()?).await?;
+    let mut req = input.body.parse()?;
+    req.idempotency = input.key;
+    let record = app.log_guidance(&actor, req).await?;
     Ok((StatusCode::CREATED, Json(record)))
 }
 

@@ -272,6 +272,7 @@ impl IntakeInput {
                 .map(vntext::clean)
                 .filter(|s| !s.is_empty()),
             helped_at: self.helped_at.as_deref().map(agency).transpose()?,
+            idempotency: None,
         })
     }
 }
@@ -348,6 +349,7 @@ impl GuidanceInput {
                 .transpose()?,
             content: self.content.clone(),
             missing: self.missing.clone(),
+            idempotency: None,
         })
     }
 }

@@ -49,7 +49,19 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(self.body)).into_response()
+        let retry = match self.status {
+            StatusCode::TOO_MANY_REQUESTS => Some("60"),
+            StatusCode::SERVICE_UNAVAILABLE => Some("5"),
+            _ => None,
+        };
+        let mut res = (self.status, axum::Json(self.body)).into_response();
+        if let Some(seconds) = retry {
+            res.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static(seconds),
+            );
+        }
+        res
     }
 }
 
@@ -61,6 +73,8 @@ impl From<AppError> for ApiError {
             ErrorKind::Forbidden => StatusCode::FORBIDDEN,
             ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
+            ErrorKind::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            ErrorKind::Busy => StatusCode::SERVICE_UNAVAILABLE,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };
         Self::new(status, e.code, e.message)
@@ -79,6 +93,9 @@ impl From<lich::CalendarError> for ApiError {
     }
 }
 
+/// Largest JSON body (files travel on their own endpoint).
+const JSON_LIMIT: usize = 2 * 1024 * 1024;
+
 /// JSON body extractor whose failures are [`ApiError`]s in Vietnamese.
 pub struct ApiJson<T>(pub T);
 
@@ -89,21 +106,125 @@ where
 {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => Err(json_rejection(rejection)),
+    async fn from_request(req: Request, _: &S) -> Result<Self, ApiError> {
+        let (parts, body) = req.into_parts();
+        let bytes = body_bytes(body).await?;
+        Ok(ApiJson(parse_json(&parts.headers, &bytes)?))
+    }
+}
+
+/// A JSON body with the request's `Idempotency-Key`, tied to a hash of the request (method,
+/// path and body), for the requests that create something.
+pub struct Idempotent<T> {
+    pub body: T,
+    pub key: Option<app::intake::Idempotency>,
+}
+
+impl<S, T> FromRequest<S> for Idempotent<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, ApiError> {
+        let (parts, body) = req.into_parts();
+        let bytes = body_bytes(body).await?;
+        let body = parse_json(&parts.headers, &bytes)?;
+        let key = match parts.headers.get("idempotency-key") {
+            None => None,
+            Some(v) => {
+                use sha2::Digest;
+                let mut h = sha2::Sha256::new();
+                h.update(parts.method.as_str().as_bytes());
+                h.update(b" ");
+                h.update(parts.uri.path().as_bytes());
+                h.update(b"\n");
+                h.update(&bytes);
+                let hash = hex::encode(h.finalize());
+                let text = v.to_str().map_err(|_| {
+                    ApiError::unprocessable(
+                        "invalid_idempotency_key",
+                        "Idempotency-Key phải gồm 1 đến 200 ký tự ASCII in được (ví dụ một UUID).",
+                    )
+                })?;
+                Some(app::intake::Idempotency::parse(text, hash)?)
+            }
+        };
+        Ok(Idempotent { body, key })
+    }
+}
+
+/// Reads a body of at most [`JSON_LIMIT`] bytes; more is 413.
+async fn body_bytes(body: axum::body::Body) -> Result<axum::body::Bytes, ApiError> {
+    axum::body::to_bytes(body, JSON_LIMIT).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "Dữ liệu gửi lên quá lớn (tối đa 2 MB); tệp đính kèm gửi qua POST /api/v1/files.",
+        )
+    })
+}
+
+/// Parses a JSON body: the media type, no control characters in any text (an escaped NUL
+/// would otherwise reach names, addresses and exports), then the fields.
+fn parse_json<T: DeserializeOwned>(
+    headers: &axum::http::HeaderMap,
+    bytes: &[u8],
+) -> Result<T, ApiError> {
+    let json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| {
+            let m = m.trim();
+            m.eq_ignore_ascii_case("application/json") || m.to_ascii_lowercase().ends_with("+json")
+        });
+    if !json {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "json_required",
+            "Dữ liệu gửi lên phải là JSON (Content-Type: application/json).",
+        ));
+    }
+    if has_escaped_control(bytes) {
+        return Err(ApiError::unprocessable(
+            "control_character",
+            "Dữ liệu gửi lên có ký tự điều khiển (như NUL) không được phép; hãy xóa ký tự đó rồi gửi lại.",
+        ));
+    }
+    axum::Json::<T>::from_bytes(bytes)
+        .map(|axum::Json(v)| v)
+        .map_err(json_rejection)
+}
+
+/// Whether a JSON text escapes a control character other than tab, line feed and carriage
+/// return (`\u0000`–`\u001f`, `\u007f`–`\u009f`). Raw control characters are not valid JSON
+/// and are refused by the parser anyway.
+fn has_escaped_control(bytes: &[u8]) -> bool {
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            if bytes.get(i + 1) == Some(&b'u')
+                && let Some(hex) = bytes.get(i + 2..i + 6)
+                && let Ok(text) = std::str::from_utf8(hex)
+                && let Ok(code) = u32::from_str_radix(text, 16)
+                && ((code < 0x20 && !matches!(code, 0x09 | 0x0a | 0x0d))
+                    || (0x7f..=0x9f).contains(&code))
+            {
+                return true;
+            }
+            // Skip the escaped character: `\\u0000` is a backslash, then text.
+            i += 2;
+        } else {
+            i += 1;
         }
     }
+    false
 }
 
 fn json_rejection(r: JsonRejection) -> ApiError {
     match r {
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "json_required",
-            "Dữ liệu gửi lên phải là JSON (Content-Type: application/json).",
-        ),
         JsonRejection::JsonSyntaxError(e) => ApiError::bad_request(
             "invalid_json",
             format!(
@@ -115,10 +236,7 @@ fn json_rejection(r: JsonRejection) -> ApiError {
             "invalid_fields",
             format!("Thiếu hoặc sai trường dữ liệu: {}", detail(&e.body_text())),
         ),
-        other => ApiError::bad_request(
-            "invalid_body",
-            format!("Không đọc được dữ liệu gửi lên: {other}"),
-        ),
+        _ => ApiError::bad_request("invalid_body", "Không đọc được dữ liệu gửi lên."),
     }
 }
 
@@ -172,5 +290,20 @@ where
                     format!("Tham số tìm kiếm không hợp lệ: {}", detail(&e.body_text())),
                 )
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_escaped_control;
+
+    #[test]
+    fn escaped_control_characters_are_found_and_line_breaks_allowed() {
+        assert!(has_escaped_control(br#"{"a":"x\u0000y"}"#));
+        assert!(has_escaped_control(br#"{"a":"\u001B"}"#));
+        assert!(has_escaped_control(br#"{"a":"\u0085"}"#));
+        assert!(!has_escaped_control(br#"{"a":"d\u00f2ng\nhai\tb\r"}"#));
+        assert!(!has_escaped_control(br#"{"a":"\\u0000"}"#));
+        assert!(!has_escaped_control("{\"a\":\"Nguyễn\"}".as_bytes()));
     }
 }

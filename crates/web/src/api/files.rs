@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::auth::Authed;
+use super::auth::AnyAuthed;
 use super::error::{ApiError, ErrorBody};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -38,7 +38,7 @@ pub struct FileView {
 )]
 pub async fn upload(
     State(app): State<App>,
-    Authed(actor): Authed,
+    AnyAuthed(actor): AnyAuthed,
     Query(q): Query<FileQuery>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<FileView>), ApiError> {

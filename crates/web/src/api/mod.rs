@@ -50,7 +50,8 @@ impl Modify for BearerAuth {
         dossiers::stop, dossiers::early_return, dossiers::return_result,
         dossiers::list, dossiers::detail, dossiers::by_code,
         files::upload,
-        public::lookup, public::submit, public::supplement, public::withdraw,
+        public::lookup, public::register, public::login, public::mine, public::link,
+        public::submit, public::supplement, public::withdraw,
         catalog::procedures, catalog::procedure, catalog::agencies, catalog::agency_procedures, catalog::officers,
         units::list, units::detail, units::convert,
         reports::period,
@@ -145,6 +146,10 @@ pub fn routes() -> Router<App> {
             post(files::upload).layer(axum::extract::DefaultBodyLimit::max(11 * 1024 * 1024)),
         )
         .route("/api/v1/public/lookup/{code}", get(public::lookup))
+        .route("/api/v1/public/accounts", post(public::register))
+        .route("/api/v1/public/sessions", post(public::login))
+        .route("/api/v1/public/dossiers", get(public::mine))
+        .route("/api/v1/public/dossiers/links", post(public::link))
         .route("/api/v1/public/submissions", post(public::submit))
         .route(
             "/api/v1/public/dossiers/{code}/supplement",

@@ -1,26 +1,29 @@
-//! Cổng công dân qua API — public lookup by code (no personal data), online submission, and the
-//! applicant's own follow-up (supplement, withdrawal), proven by the personal id number.
+//! Cổng công dân qua API — the public lookup by code (no personal data); citizens' accounts and
+//! sessions; online submission by a signed-in account; and the applicant's own follow-up
+//! (supplement, withdrawal), proved by the account that holds the dossier or by the dossier's
+//! code and the access code printed on its receipt — never by the personal id number alone.
 
 use app::App;
+use app::citizens::Registration;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use domain::applicant::Applicant;
-use domain::dossier::Command;
-use domain::ids::Cccd;
+use domain::dossier::{Command, Dossier, DossierId};
 use domain::officer::Actor;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::auth::{CitizenAuthed, MaybeCitizen};
 use super::dto::{self, build};
-use super::error::{ApiError, ApiJson, ApiPath, ErrorBody};
-use super::views::{DossierView, PublicLookupView};
+use super::error::{ApiError, ApiJson, ApiPath, ErrorBody, Idempotent};
+use super::views::{PublicLookupView, vn};
+use crate::Caller;
 
 /// Tra cứu hồ sơ theo mã: chỉ mã, tên thủ tục, trạng thái và ngày hẹn trả.
 #[utoipa::path(
     get, path = "/api/v1/public/lookup/{code}", tag = "Công dân",
-    params(("code" = String, Path, description = "Mã hồ sơ in trên Giấy tiếp nhận")),
+    params(("code" = String, Path, description = "Mã hồ sơ in trên Giấy tiếp nhận, hoặc mã tạm của hồ sơ nộp trực tuyến")),
     responses((status = 200, body = PublicLookupView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
 )]
 pub async fn lookup(
@@ -30,37 +33,179 @@ pub async fn lookup(
     Ok(Json(PublicLookupView::of(&app.public_lookup(&code).await?)))
 }
 
-/// Nộp hồ sơ trực tuyến (công dân): hồ sơ chờ Bộ phận Một cửa kiểm tra (trạng thái 1).
+/// Đăng ký tài khoản công dân.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountInput {
+    pub name: String,
+    /// Số định danh cá nhân (12 chữ số).
+    pub id_number: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    pub password: String,
+}
+
+/// Tài khoản công dân.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountView {
+    pub id_number: String,
+    pub name: String,
+}
+
+/// Mở tài khoản công dân. Tài khoản chỉ thấy hồ sơ mình nộp trực tuyến hoặc đã thêm bằng mã hồ sơ
+/// và mã bảo mật.
+#[utoipa::path(
+    post, path = "/api/v1/public/accounts", tag = "Công dân",
+    request_body = AccountInput,
+    responses((status = 201, body = AccountView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody))
+)]
+pub async fn register(
+    State(app): State<App>,
+    Caller(client): Caller,
+    ApiJson(input): ApiJson<AccountInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let account = app
+        .register_citizen(
+            &Registration {
+                name: input.name,
+                id_number: input.id_number,
+                phone: input.phone,
+                email: input.email,
+                password: input.password,
+            },
+            &client,
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AccountView {
+            id_number: account.id_number,
+            name: account.name,
+        }),
+    ))
+}
+
+/// Đăng nhập tài khoản công dân.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CitizenLoginInput {
+    pub id_number: String,
+    pub password: String,
+}
+
+/// Phiên đăng nhập của công dân.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CitizenSessionView {
+    /// Bearer token; shown once.
+    pub token: String,
+    pub expires_at: String,
+    pub name: String,
+}
+
+/// Đăng nhập tài khoản công dân, nhận token.
+#[utoipa::path(
+    post, path = "/api/v1/public/sessions", tag = "Công dân",
+    request_body = CitizenLoginInput,
+    responses((status = 201, body = CitizenSessionView), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody))
+)]
+pub async fn login(
+    State(app): State<App>,
+    Caller(client): Caller,
+    ApiJson(input): ApiJson<CitizenLoginInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let s = app
+        .login_citizen(&input.id_number, &input.password, &client)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CitizenSessionView {
+            token: s.token,
+            expires_at: vn(s.expires_at),
+            name: s.citizen.name,
+        }),
+    ))
+}
+
+/// Hồ sơ của tôi: hồ sơ tài khoản đã nộp hoặc đã thêm, mới nhất trước.
+#[utoipa::path(
+    get, path = "/api/v1/public/dossiers", tag = "Công dân",
+    responses((status = 200, body = Vec<PublicLookupView>), (status = 401, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn mine(
+    State(app): State<App>,
+    CitizenAuthed(actor): CitizenAuthed,
+) -> Result<Json<Vec<PublicLookupView>>, ApiError> {
+    let rows = app.my_dossiers(&actor).await?;
+    Ok(Json(rows.iter().map(PublicLookupView::of_row).collect()))
+}
+
+/// Thêm hồ sơ vào tài khoản: mã hồ sơ và mã bảo mật in trên Giấy tiếp nhận.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkInput {
+    pub code: String,
+    /// Mã bảo mật, e.g. `7K3Q-X9PA`.
+    pub access_code: String,
+}
+
+/// Thêm một hồ sơ đã nộp tại quầy hoặc qua bưu chính vào tài khoản.
+#[utoipa::path(
+    post, path = "/api/v1/public/dossiers/links", tag = "Công dân",
+    request_body = LinkInput,
+    responses((status = 200, body = PublicLookupView), (status = 403, body = ErrorBody), (status = 429, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn link(
+    State(app): State<App>,
+    Caller(client): Caller,
+    CitizenAuthed(actor): CitizenAuthed,
+    ApiJson(input): ApiJson<LinkInput>,
+) -> Result<Json<PublicLookupView>, ApiError> {
+    let d = app
+        .link_dossier(&actor, &input.code, &input.access_code, &client)
+        .await?;
+    Ok(Json(public_of(&d)))
+}
+
+/// Hồ sơ vừa nộp trực tuyến.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubmissionView {
+    /// Mã tạm: the dossier code is issued when the centre receives it.
+    pub code: String,
+    pub procedure_name: String,
+    pub national_status: i64,
+    pub status_label: String,
+    /// Mã bảo mật of the dossier.
+    pub access_code: String,
+}
+
+/// Nộp hồ sơ trực tuyến (tài khoản công dân, cho chính mình): hồ sơ chờ Bộ phận Một cửa kiểm
+/// tra (trạng thái 1) với mã tạm; gửi lại với cùng `Idempotency-Key` không tạo hồ sơ thứ hai.
 #[utoipa::path(
     post, path = "/api/v1/public/submissions", tag = "Công dân",
     request_body = dto::IntakeInput,
-    responses((status = 201, body = PublicLookupView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody))
+    params(("Idempotency-Key" = Option<String>, Header, description = "Khóa của yêu cầu (ví dụ một UUID)")),
+    responses((status = 201, body = SubmissionView), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)),
+    security(("bearer" = []))
 )]
 pub async fn submit(
     State(app): State<App>,
-    ApiJson(input): ApiJson<dto::IntakeInput>,
+    Caller(client): Caller,
+    CitizenAuthed(actor): CitizenAuthed,
+    input: Idempotent<dto::IntakeInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let req = input.parse()?;
-    let Applicant::Citizen {
-        name, id_number, ..
-    } = &req.applicant
-    else {
-        return Err(ApiError::unprocessable(
-            "citizen_only",
-            "Nộp trực tuyến qua cổng này dành cho công dân; tổ chức nộp qua Cổng Dịch vụ công quốc gia hoặc tại Bộ phận Một cửa.",
-        ));
-    };
-    let actor = Actor::Citizen {
-        name: name.clone(),
-        id_number: Some(id_number.clone()),
-    };
-    let d = app.submit_online(&actor, req).await?;
-    let view = PublicLookupView {
+    let mut req = input.body.parse()?;
+    req.idempotency = input.key;
+    let d = app.submit_online(&actor, req, &client).await?;
+    let view = SubmissionView {
         code: d.code.to_string(),
         procedure_name: d.procedure.name.clone(),
         national_status: i64::from(d.stage.national_status().code()),
         status_label: d.stage.national_status().label().into(),
-        appointment: None,
+        access_code: app.access_code(d.id),
     };
     Ok((
         StatusCode::CREATED,
@@ -72,11 +217,13 @@ pub async fn submit(
     ))
 }
 
-/// Người nộp chứng minh là chủ hồ sơ bằng số định danh cá nhân.
+/// Nộp bổ sung theo yêu cầu: với tài khoản giữ hồ sơ (Bearer), hoặc với mã bảo mật.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CitizenSupplementInput {
-    pub id_number: String,
+    /// Mã bảo mật in trên Giấy tiếp nhận (không cần khi gửi token của tài khoản giữ hồ sơ).
+    #[serde(default)]
+    pub access_code: Option<String>,
     pub components: Vec<dto::ComponentInput>,
     #[serde(default)]
     pub note: String,
@@ -85,46 +232,33 @@ pub struct CitizenSupplementInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CitizenWithdrawInput {
-    pub id_number: String,
+    /// Mã bảo mật in trên Giấy tiếp nhận (không cần khi gửi token của tài khoản giữ hồ sơ).
+    #[serde(default)]
+    pub access_code: Option<String>,
     pub reason: String,
 }
 
-async fn as_applicant(
+/// The applicant acting on the dossier named by `code`: the signed-in account that holds it,
+/// or whoever gives its access code.
+async fn applicant(
     app: &App,
+    account: Option<Actor>,
     code: &str,
-    id_number: &str,
-) -> Result<(Actor, domain::dossier::DossierId), ApiError> {
-    let cccd = Cccd::parse(id_number)?;
-    let code = domain::ids::DossierCode::parse(code)?;
-    let not_found = || {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "dossier_not_found",
-            "Không tìm thấy hồ sơ.",
-        )
-    };
-    let id = app
-        .db()
-        .dossier_id_by_code(code.as_str())
-        .await
-        .map_err(app::AppError::from)?
-        .ok_or_else(not_found)?;
-    let d = app
-        .db()
-        .dossier(id)
-        .await
-        .map_err(app::AppError::from)?
-        .ok_or_else(not_found)?;
-    let Applicant::Citizen { name, .. } = &d.applicant else {
-        return Err(not_found());
-    };
-    Ok((
-        Actor::Citizen {
-            name: name.clone(),
-            id_number: Some(cccd),
-        },
-        id,
-    ))
+    access_code: Option<&str>,
+    client: &app::Client,
+) -> Result<(Actor, DossierId), ApiError> {
+    match (account, access_code) {
+        (Some(actor), None) => {
+            let id = app.dossier_by_code(&actor, code).await?;
+            Ok((actor, id))
+        }
+        (_, Some(access)) => Ok(app.applicant_by_receipt(code, access, client).await?),
+        (None, None) => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "access_code_required",
+            "Cần mã bảo mật in trên Giấy tiếp nhận (trường access_code), hoặc đăng nhập tài khoản giữ hồ sơ.",
+        )),
+    }
 }
 
 /// Nộp bổ sung hồ sơ trực tuyến theo yêu cầu, không tạo hồ sơ mới.
@@ -132,20 +266,23 @@ async fn as_applicant(
     post, path = "/api/v1/public/dossiers/{code}/supplement", tag = "Công dân",
     params(("code" = String, Path)),
     request_body = CitizenSupplementInput,
-    responses((status = 200, body = PublicLookupView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody))
+    responses((status = 200, body = PublicLookupView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody))
 )]
 pub async fn supplement(
     State(app): State<App>,
+    Caller(client): Caller,
+    MaybeCitizen(account): MaybeCitizen,
     ApiPath(code): ApiPath<String>,
     ApiJson(input): ApiJson<CitizenSupplementInput>,
 ) -> Result<Json<PublicLookupView>, ApiError> {
-    let (actor, id) = as_applicant(&app, &code, &input.id_number).await?;
+    let (actor, id) =
+        applicant(&app, account, &code, input.access_code.as_deref(), &client).await?;
     let command = build::submit_supplement(dto::SubmitSupplementInput {
         components: input.components,
         note: input.note,
     })?;
     let d = app.act(&actor, id, None, command).await?;
-    Ok(Json(public_of(&DossierView::of(&d))))
+    Ok(Json(public_of(&d)))
 }
 
 /// Yêu cầu rút hồ sơ.
@@ -153,14 +290,17 @@ pub async fn supplement(
     post, path = "/api/v1/public/dossiers/{code}/withdrawal", tag = "Công dân",
     params(("code" = String, Path)),
     request_body = CitizenWithdrawInput,
-    responses((status = 200, body = PublicLookupView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody))
+    responses((status = 200, body = PublicLookupView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody))
 )]
 pub async fn withdraw(
     State(app): State<App>,
+    Caller(client): Caller,
+    MaybeCitizen(account): MaybeCitizen,
     ApiPath(code): ApiPath<String>,
     ApiJson(input): ApiJson<CitizenWithdrawInput>,
 ) -> Result<Json<PublicLookupView>, ApiError> {
-    let (actor, id) = as_applicant(&app, &code, &input.id_number).await?;
+    let (actor, id) =
+        applicant(&app, account, &code, input.access_code.as_deref(), &client).await?;
     let d = app
         .act(
             &actor,
@@ -171,15 +311,9 @@ pub async fn withdraw(
             },
         )
         .await?;
-    Ok(Json(public_of(&DossierView::of(&d))))
+    Ok(Json(public_of(&d)))
 }
 
-fn public_of(d: &DossierView) -> PublicLookupView {
-    PublicLookupView {
-        code: d.code.clone(),
-        procedure_name: d.procedure_name.clone(),
-        national_status: i64::from(d.national_status),
-        status_label: d.national_status_label.clone(),
-        appointment: d.appointment.clone(),
-    }
+fn public_of(d: &Dossier) -> PublicLookupView {
+    PublicLookupView::of_dossier(d)
 }

@@ -251,6 +251,29 @@ impl PublicLookupView {
             appointment: opt(v.appointment),
         }
     }
+
+    /// A line of a citizen's own list.
+    pub fn of_row(r: &DossierRow) -> Self {
+        Self {
+            code: r.code.clone(),
+            procedure_name: r.procedure_name.clone(),
+            national_status: r.national_status,
+            status_label: status_label(r.national_status),
+            appointment: opt(r.appointment),
+        }
+    }
+
+    /// A dossier as its applicant sees it after a follow-up.
+    pub fn of_dossier(d: &Dossier) -> Self {
+        let status = d.stage.national_status();
+        Self {
+            code: d.code.to_string(),
+            procedure_name: d.procedure.name.clone(),
+            national_status: i64::from(status.code()),
+            status_label: status.label().into(),
+            appointment: opt(d.appointment),
+        }
+    }
 }
 
 /// Thủ tục hành chính (phiên bản đang có hiệu lực).

@@ -81,6 +81,8 @@ pub struct AccountLine {
 struct UsersPage {
     chrome: Chrome,
     accounts: Vec<AccountLine>,
+    /// Accounts locked after failed logins: (account key, who, failures, until).
+    locked: Vec<(String, String, i64, String)>,
     agencies: Vec<Opt>,
     roles: Vec<Opt>,
     f: Fields,
@@ -138,9 +140,27 @@ async fn users_page(
                 .collect(),
         })
         .collect();
+    let actor = viewer.actor.as_ref().ok_or_else(UiError::login_required)?;
+    let locked = app
+        .locked_accounts(actor)
+        .await?
+        .into_iter()
+        .map(|l| {
+            let who = match l.account.split_once(':') {
+                Some(("officer", name)) => format!("Cán bộ {name}"),
+                Some(("citizen", n)) => format!("Công dân, số định danh {n}"),
+                _ => l.account.clone(),
+            };
+            let until = chrono::DateTime::from_timestamp_millis(l.locked_until_ms)
+                .map(super::when)
+                .unwrap_or_default();
+            (l.account, who, l.failures, until)
+        })
+        .collect();
     Ok(UsersPage {
         chrome: Chrome::new(viewer, "Quản trị: tài khoản", "/quan-tri"),
         accounts,
+        locked,
         agencies: agency_options(app),
         roles: role_options(),
         f,
@@ -190,6 +210,29 @@ pub async fn create_user(State(app): State<App>, posted: Posted) -> Result<Respo
             let e = UiError::from(e);
             let page =
                 users_page(&app, &posted.viewer, f.clone(), String::new(), e.message).await?;
+            Ok((e.status, page).into_response())
+        }
+    }
+}
+
+/// Mở khóa đăng nhập: lifts the lock that failed logins put on an account.
+pub async fn unlock_login(State(app): State<App>, posted: Posted) -> Result<Response, UiError> {
+    let actor = admin(&app, &posted.viewer)?;
+    match app
+        .unlock_account(actor, &posted.fields.get("account"))
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/quan-tri/nguoi-dung?xong=1").into_response()),
+        Err(e) => {
+            let e = UiError::from(e);
+            let page = users_page(
+                &app,
+                &posted.viewer,
+                Fields::default(),
+                String::new(),
+                e.message,
+            )
+            .await?;
             Ok((e.status, page).into_response())
         }
     }
@@ -548,10 +591,11 @@ pub async fn catalog(State(app): State<App>, viewer: Viewer) -> Result<Response,
 pub async fn import_catalog(
     State(app): State<App>,
     viewer: Viewer,
+    headers: axum::http::HeaderMap,
     multipart: Multipart,
 ) -> Result<Response, UiError> {
     let actor = admin(&app, &viewer)?;
-    let file = viewer.uploaded_file(multipart).await?;
+    let file = viewer.uploaded_file(&headers, multipart).await?;
     let outcome = match file {
         None => Err(UiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

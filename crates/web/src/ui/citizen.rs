@@ -18,6 +18,7 @@ use domain::rating::{QUESTIONS, Rating};
 use super::counter::{CheckLine, checklist, intake_input};
 use super::session::{Fields, Posted, Viewer, start_session};
 use super::{Chrome, UiError, appointment_of, day, when};
+use crate::Caller;
 use crate::api::dto::{self, build};
 use crate::api::error::ApiError;
 
@@ -52,7 +53,12 @@ pub async fn register_form(viewer: Viewer) -> Response {
     .into_response()
 }
 
-pub async fn register(State(app): State<App>, headers: HeaderMap, posted: Posted) -> Response {
+pub async fn register(
+    State(app): State<App>,
+    Caller(client): Caller,
+    headers: HeaderMap,
+    posted: Posted,
+) -> Response {
     let f = &posted.fields;
     let refuse = |status: StatusCode, error: String| {
         (
@@ -78,14 +84,17 @@ pub async fn register(State(app): State<App>, headers: HeaderMap, posted: Posted
         email: f.get("email"),
         password: f.get("password"),
     };
-    let account = match app.register_citizen(&r).await {
+    let account = match app.register_citizen(&r, &client).await {
         Ok(a) => a,
         Err(e) => {
             let e = UiError::from(e);
             return refuse(e.status, e.message);
         }
     };
-    match app.login_citizen(&account.id_number, &r.password).await {
+    match app
+        .login_citizen(&account.id_number, &r.password, &client)
+        .await
+    {
         Ok(s) => (
             start_session(s.token, &headers),
             Redirect::to("/ho-so-cua-toi"),
@@ -109,6 +118,10 @@ pub struct MyRow {
 struct MyDossiers {
     chrome: Chrome,
     rows: Vec<MyRow>,
+    /// The link form's code, kept when it is shown again.
+    code: String,
+    message: String,
+    error: String,
 }
 
 fn status_of(key: &str) -> Option<Stage> {
@@ -116,7 +129,21 @@ fn status_of(key: &str) -> Option<Stage> {
 }
 
 pub async fn my_dossiers(State(app): State<App>, viewer: Viewer) -> Result<Response, UiError> {
-    let actor = citizen(&viewer)?;
+    Ok(
+        my_dossiers_page(&app, &viewer, String::new(), String::new(), String::new())
+            .await?
+            .into_response(),
+    )
+}
+
+async fn my_dossiers_page(
+    app: &App,
+    viewer: &Viewer,
+    code: String,
+    message: String,
+    error: String,
+) -> Result<MyDossiers, UiError> {
+    let actor = citizen(viewer)?;
     let rows = app
         .my_dossiers(actor)
         .await?
@@ -137,10 +164,36 @@ pub async fn my_dossiers(State(app): State<App>, viewer: Viewer) -> Result<Respo
         })
         .collect();
     Ok(MyDossiers {
-        chrome: Chrome::new(&viewer, "Hồ sơ của tôi", "/ho-so-cua-toi"),
+        chrome: Chrome::new(viewer, "Hồ sơ của tôi", "/ho-so-cua-toi"),
         rows,
+        code,
+        message,
+        error,
+    })
+}
+
+/// Thêm hồ sơ vào tài khoản: the code and access code of a receipt.
+pub async fn link(
+    State(app): State<App>,
+    Caller(client): Caller,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let viewer = &posted.viewer;
+    let actor = citizen(viewer)?;
+    let f = &posted.fields;
+    match app
+        .link_dossier(actor, &f.get("code"), &f.get("access_code"), &client)
+        .await
+    {
+        // After a POST, a page to go to (a refresh does not post again).
+        Ok(d) => Ok(Redirect::to(&format!("/ho-so-cua-toi/{}?them=1", d.code)).into_response()),
+        Err(e) => {
+            let e = UiError::from(e);
+            let code = domain::error::shorten(&f.get("code"));
+            let page = my_dossiers_page(&app, viewer, code, String::new(), e.message).await?;
+            Ok((e.status, page).into_response())
+        }
     }
-    .into_response())
 }
 
 /// A rating question with its three answers.
@@ -233,12 +286,26 @@ async fn my_dossier_page(
     })
 }
 
+/// What the page was opened after.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct MyDossierParams {
+    /// Just added to the account with its access code.
+    #[serde(default)]
+    them: String,
+}
+
 pub async fn my_dossier(
     State(app): State<App>,
     viewer: Viewer,
     Path(code): Path<String>,
+    axum::extract::Query(params): axum::extract::Query<MyDossierParams>,
 ) -> Result<Response, UiError> {
-    let page = my_dossier_page(&app, &viewer, &code, String::new(), String::new()).await?;
+    let message = if params.them.is_empty() {
+        String::new()
+    } else {
+        "Đã thêm hồ sơ vào tài khoản của ông/bà.".to_string()
+    };
+    let page = my_dossier_page(&app, &viewer, &code, message, String::new()).await?;
     Ok(page.into_response())
 }
 
@@ -375,7 +442,10 @@ async fn submit_page(
     error: String,
 ) -> Result<SubmitPage, UiError> {
     let actor = citizen(viewer)?;
-    let Actor::Citizen { name, id_number } = actor else {
+    let Actor::Citizen {
+        name, id_number, ..
+    } = actor
+    else {
         return Err(UiError::login_required());
     };
     let p = app.procedure(code).await?;
@@ -411,7 +481,7 @@ async fn submit_page(
             .unwrap_or_default(),
         centres,
         checklist: checklist(&p.components, &f, fresh),
-        f,
+        f: f.with_form_key(),
         error,
     })
 }
@@ -433,12 +503,16 @@ pub async fn submit_form(
 
 pub async fn submit(
     State(app): State<App>,
+    Caller(client): Caller,
     Path(code): Path<String>,
     posted: Posted,
 ) -> Result<Response, UiError> {
     let viewer = &posted.viewer;
     let actor = citizen(viewer)?;
-    let Actor::Citizen { name, id_number } = actor else {
+    let Actor::Citizen {
+        name, id_number, ..
+    } = actor
+    else {
         return Err(UiError::login_required());
     };
     let mut fields = posted.fields.clone();
@@ -464,8 +538,9 @@ pub async fn submit(
     let done: Result<String, ApiError> = async {
         let mut input = intake_input(&fields, None);
         input.receiving = fields.opt("receiving");
-        let req = input.parse()?;
-        let d = app.submit_online(actor, req).await?;
+        let mut req = input.parse()?;
+        req.idempotency = posted.fields.form_key();
+        let d = app.submit_online(actor, req, &client).await?;
         Ok(d.code.to_string())
     }
     .await;

@@ -199,6 +199,7 @@ async fn page(
     f: Fields,
     fresh: bool,
 ) -> Result<IntakePage, UiError> {
+    let f = f.with_form_key();
     let tree = app.agencies();
     let centre_name = tree.get(centre).map(|a| a.name.clone()).unwrap_or_default();
     let committee = tree.committee_of(centre).map(|c| c.id.clone());
@@ -447,6 +448,7 @@ async fn run_intake(
                         content: "Hồ sơ chưa đầy đủ; đề nghị bổ sung, hoàn thiện các giấy tờ sau."
                             .into(),
                         missing,
+                        idempotency: f.form_key(),
                     },
                 )
                 .await?;
@@ -470,9 +472,9 @@ async fn run_intake(
                     "Từ chối tiếp nhận cần ghi lý do và căn cứ pháp lý.",
                 ));
             }
-            let d = app
-                .refuse_at_counter(actor, input.parse()?, reason, basis)
-                .await?;
+            let mut req = input.parse()?;
+            req.idempotency = f.form_key();
+            let d = app.refuse_at_counter(actor, req, reason, basis).await?;
             Ok(Some(
                 Redirect::to(&format!("/can-bo/ho-so/{}/phieu", d.id.0)).into_response(),
             ))
@@ -486,15 +488,17 @@ async fn run_intake(
                 postal_worker: f.get("postal_worker"),
                 fees_collected: f.get("fees_collected").parse().unwrap_or(0),
             };
-            let d = app
-                .receive_by_post(actor, postal.intake.parse()?, postal.postal()?)
-                .await?;
+            let mut req = postal.intake.parse()?;
+            req.idempotency = f.form_key();
+            let d = app.receive_by_post(actor, req, postal.postal()?).await?;
             Ok(Some(
                 Redirect::to(&format!("/can-bo/ho-so/{}/phieu", d.id.0)).into_response(),
             ))
         }
         "tiep-nhan" => {
-            let d = app.receive_at_counter(actor, input.parse()?).await?;
+            let mut req = input.parse()?;
+            req.idempotency = f.form_key();
+            let d = app.receive_at_counter(actor, req).await?;
             Ok(Some(
                 Redirect::to(&format!("/can-bo/ho-so/{}/phieu", d.id.0)).into_response(),
             ))
@@ -555,6 +559,8 @@ struct Receipt {
     reason: String,
     legal_basis: String,
     id: String,
+    /// Mã bảo mật: with the code, what proves the dossier is the holder's.
+    access_code: String,
 }
 
 pub async fn receipt(
@@ -582,6 +588,7 @@ pub async fn receipt(
         .map(|r| (r.reason.clone(), r.legal_basis.clone()))
         .unwrap_or_default();
     let page = Receipt {
+        access_code: app.access_code(d.id),
         chrome: Chrome::new(
             &viewer,
             if refused {
@@ -636,11 +643,12 @@ pub async fn receipt(
 pub async fn upload(
     State(app): State<App>,
     viewer: Viewer,
+    headers: HeaderMap,
     Query(params): Query<UploadParams>,
     multipart: Multipart,
 ) -> Result<Response, UiError> {
     let actor = viewer.actor.as_ref().ok_or_else(UiError::login_required)?;
-    let file = viewer.uploaded_file(multipart).await?;
+    let file = viewer.uploaded_file(&headers, multipart).await?;
     let Some((name, bytes)) = file else {
         return Err(UiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

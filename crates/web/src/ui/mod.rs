@@ -64,6 +64,7 @@ pub fn routes() -> Router<App> {
             "/quan-tri/nguoi-dung/{id}/{action}",
             post(admin::change_user),
         )
+        .route("/quan-tri/dang-nhap-sai/mo-khoa", post(admin::unlock_login))
         .route("/quan-tri/co-quan", get(admin::agencies))
         .route(
             "/quan-tri/lich",
@@ -92,6 +93,7 @@ pub fn routes() -> Router<App> {
             get(citizen::register_form).post(citizen::register),
         )
         .route("/ho-so-cua-toi", get(citizen::my_dossiers))
+        .route("/ho-so-cua-toi/them", post(citizen::link))
         .route("/ho-so-cua-toi/{code}", get(citizen::my_dossier))
         .route("/ho-so-cua-toi/{code}/bo-sung", post(citizen::supplement))
         .route("/ho-so-cua-toi/{code}/danh-gia", post(citizen::rate))

@@ -591,23 +591,7 @@ pub async fn file(
     Path((id, sha)): Path<(String, String)>,
 ) -> Result<Response, UiError> {
     let actor = viewer.actor.as_ref().ok_or_else(UiError::login_required)?;
-    let detail = app.dossier_detail(actor, parse_id(&id)?, None).await?;
-    let d = &detail.dossier;
-    let named = d
-        .components
-        .iter()
-        .flat_map(|c| &c.files)
-        .chain(detail.events.iter().flat_map(|e| e.event.files()))
-        .find(|f| f.sha256 == sha)
-        .cloned();
-    let not_found = || UiError::new(StatusCode::NOT_FOUND, "Hồ sơ không có tệp này.");
-    let named = named.ok_or_else(not_found)?;
-    let stored = app
-        .db()
-        .attachment(&sha)
-        .await
-        .map_err(app::AppError::from)?
-        .ok_or_else(not_found)?;
+    let (named, stored) = app.dossier_file(actor, parse_id(&id)?, &sha).await?;
     let disposition = format!(
         "inline; filename*=UTF-8''{}",
         named

@@ -15,6 +15,7 @@ use serde::Deserialize;
 
 use super::session::{Posted, Viewer, clear_session, start_session};
 use super::{Chrome, UiError, UiOptions, day, money};
+use crate::Caller;
 
 /// A procedure in a result list.
 pub struct ProcedureItem {
@@ -340,6 +341,7 @@ pub async fn login_form(
 pub async fn login(
     State(app): State<App>,
     Extension(ui): Extension<UiOptions>,
+    Caller(client): Caller,
     headers: HeaderMap,
     posted: Posted,
 ) -> Response {
@@ -359,11 +361,11 @@ pub async fn login(
     // Twelve digits are a citizen's personal id number; anything else an officer's user name.
     let citizen = username.len() == 12 && username.bytes().all(|b| b.is_ascii_digit());
     let logged_in = if citizen {
-        app.login_citizen(&username, &password)
+        app.login_citizen(&username, &password, &client)
             .await
             .map(|s| (s.token, "/ho-so-cua-toi"))
     } else {
-        app.login(&username, &password)
+        app.login(&username, &password, &client)
             .await
             .map(|s| (s.token, "/can-bo"))
     };

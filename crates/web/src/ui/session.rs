@@ -100,12 +100,16 @@ impl Viewer {
         Ok(())
     }
 
-    /// The file of a multipart form (field `file`, with its name), once the form's anti-forgery
-    /// field is checked; `None` when no file was chosen.
+    /// The file of a multipart form (field `file`, with its name), once the form's origin and
+    /// anti-forgery field are checked; `None` when no file was chosen.
     pub async fn uploaded_file(
         &self,
+        headers: &HeaderMap,
         mut multipart: axum::extract::Multipart,
     ) -> Result<Option<(String, Vec<u8>)>, UiError> {
+        if !same_origin(headers) {
+            return Err(forged());
+        }
         let mut csrf = String::new();
         let mut file = None;
         while let Some(field) = multipart.next_field().await.map_err(|_| broken_upload())? {
@@ -196,6 +200,34 @@ impl Fields {
     }
 }
 
+impl Fields {
+    /// Gives a form that creates something its key (hidden field `idem`), once: a form shown
+    /// again keeps the key it was sent with, so a second press sends the same key.
+    pub fn with_form_key(mut self) -> Self {
+        if self.get("idem").is_empty() {
+            self.0.retain(|(k, _)| k != "idem");
+            self.0.push(("idem".into(), random_hex()[..32].to_string()));
+        }
+        self
+    }
+
+    /// The idempotency key the form was sent with, tied to what it asks (every field but the
+    /// anti-forgery token): pressing twice gives what the first press created.
+    pub fn form_key(&self) -> Option<app::intake::Idempotency> {
+        let key = self.opt("idem")?;
+        let mut h = Sha256::new();
+        for (k, v) in &self.0 {
+            if k != "csrf" && k != "idem" {
+                h.update(k.as_bytes());
+                h.update(b"=");
+                h.update(v.as_bytes());
+                h.update(b"\n");
+            }
+        }
+        app::intake::Idempotency::parse(&key, hex::encode(h.finalize())).ok()
+    }
+}
+
 /// A form POST that passed the anti-forgery check, with who sent it.
 pub struct Posted {
     pub viewer: Viewer,
@@ -245,6 +277,18 @@ impl FromRequest<App> for Posted {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).map_err(|_| {
             UiError::new(StatusCode::BAD_REQUEST, "Biểu mẫu gửi lên không đọc được.")
         })?;
+        // Control characters (a NUL pasted into an address) are refused, not stored: tab and
+        // line breaks of multi-line fields are text.
+        if pairs.iter().any(|(k, v)| {
+            k.chars()
+                .chain(v.chars())
+                .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        }) {
+            return Err(UiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Biểu mẫu có ký tự điều khiển không hợp lệ (như ký tự NUL); hãy gõ lại nội dung rồi gửi.",
+            ));
+        }
         let fields = Fields(pairs);
         viewer.check_csrf(&fields.get("csrf"))?;
         Ok(Posted { viewer, fields })

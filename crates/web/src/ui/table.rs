@@ -38,6 +38,24 @@ impl Cell {
     }
 }
 
+/// Text without control characters (tab and line breaks kept).
+fn strip_controls(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+        .collect()
+}
+
+/// A text cell as a CSV export writes it: no control characters, and what a spreadsheet would
+/// take for a formula is prefixed with an apostrophe (OWASP "CSV injection").
+fn exported(text: &str) -> String {
+    let clean = strip_controls(text);
+    if clean.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{clean}")
+    } else {
+        clean
+    }
+}
+
 /// A titled table.
 #[derive(Debug, Clone, Default)]
 pub struct Table {
@@ -47,12 +65,16 @@ pub struct Table {
 }
 
 impl Table {
-    /// CSV, UTF-8 with a byte-order mark.
+    /// CSV, UTF-8 with a byte-order mark. Text is made safe for a spreadsheet: no control
+    /// characters, and a text starting like a formula (`=`, `+`, `-`, `@`) is kept as text.
     pub fn csv(&self) -> Vec<u8> {
         let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-        let _ = w.write_record(&self.headers);
+        let _ = w.write_record(self.headers.iter().map(|h| exported(h)));
         for r in &self.rows {
-            let _ = w.write_record(r.iter().map(Cell::text));
+            let _ = w.write_record(r.iter().map(|c| match c {
+                Cell::Text(t) => exported(t),
+                other => other.text(),
+            }));
         }
         w.into_inner().unwrap_or_default()
     }
@@ -66,7 +88,7 @@ impl Table {
         let percent = Format::new().set_num_format("0.0%");
         let points = Format::new().set_num_format("0.0");
         let score = Format::new().set_num_format("0.00");
-        sheet.write_string_with_format(0, 0, &self.title, &bold)?;
+        sheet.write_string_with_format(0, 0, strip_controls(&self.title), &bold)?;
         for (c, h) in self.headers.iter().enumerate() {
             sheet.write_string_with_format(2, c as u16, h, &bold)?;
             sheet.set_column_width(c as u16, if c == 0 { 40 } else { 14 })?;
@@ -77,7 +99,7 @@ impl Table {
                 let col = c as u16;
                 match cell {
                     Cell::Text(t) => {
-                        sheet.write_string(row, col, t)?;
+                        sheet.write_string(row, col, strip_controls(t))?;
                     }
                     Cell::Int(n) => {
                         sheet.write_number(row, col, *n as f64)?;
@@ -147,6 +169,24 @@ mod tests {
                 Cell::Percent(Some(0.875)),
             ]],
         }
+    }
+
+    #[test]
+    fn csv_cells_carry_no_control_characters_nor_formulas() {
+        let t = Table {
+            title: "x".into(),
+            headers: vec!["Người nộp".into()],
+            rows: vec![
+                vec![Cell::Text("Nguyễn\0 Văn A".into())],
+                vec![Cell::Text("=HYPERLINK(\"http://x\")".into())],
+                vec![Cell::Int(-5)],
+            ],
+        };
+        let csv = String::from_utf8(t.csv()).unwrap();
+        assert!(!csv.contains('\0'), "{csv:?}");
+        assert!(csv.contains("Nguyễn Văn A"));
+        assert!(csv.contains("\"'=HYPERLINK"), "{csv}");
+        assert!(csv.contains("\n-5"), "numbers stay numbers: {csv}");
     }
 
     #[test]

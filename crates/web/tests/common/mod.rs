@@ -73,7 +73,21 @@ impl Reply {
     }
 }
 
+/// A citizen's portal account acting (as a session of it would).
+pub fn account(name: &str, id_number: &str) -> domain::officer::Actor {
+    domain::officer::Actor::Citizen {
+        name: domain::ids::PersonName::parse(name).unwrap(),
+        id_number: Some(domain::ids::Cccd::parse(id_number).unwrap()),
+        access: domain::officer::CitizenAccess::Account,
+    }
+}
+
 pub async fn spawn() -> TestApp {
+    spawn_with(|_| {}, web::NetOptions::default()).await
+}
+
+/// A server whose settings `tune` changes, with these connection limits.
+pub async fn spawn_with(tune: impl FnOnce(&mut Settings), net: web::NetOptions) -> TestApp {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!("motcua-api-{}-{n}", std::process::id()));
@@ -85,12 +99,13 @@ pub async fn spawn() -> TestApp {
     db.migrate().await.unwrap();
     // Monday 7 December 2026, 09:00 in Lào Cai.
     let clock = Arc::new(FixedClock::new(vn("2026-12-07 09:00")));
-    let settings = Settings {
+    let mut settings = Settings {
         password_memory_kib: 1024,
         // Tests move the clock across days; a login lasts as long as the test.
         session_hours: 24 * 365,
         ..Settings::default()
     };
+    tune(&mut settings);
     let app = App::new(
         db,
         clock.clone(),
@@ -105,7 +120,7 @@ pub async fn spawn() -> TestApp {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let served = app.clone();
     tokio::spawn(async move {
-        web::serve(listener, served, web::UiOptions::default(), async {
+        web::serve_with(listener, served, web::UiOptions::default(), net, async {
             let _ = rx.await;
         })
         .await
@@ -189,6 +204,28 @@ impl TestApp {
                 None,
                 "/api/v1/sessions",
                 json!({"username": username, "password": PASSWORD}),
+            )
+            .await
+            .expect(201);
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    /// Opens the portal account of Nguyễn Thị Hằng (the tests' applicant) through the API and
+    /// logs it in; returns the bearer token.
+    pub async fn citizen_login(&self) -> String {
+        self.post(
+            None,
+            "/api/v1/public/accounts",
+            json!({"name": "Nguyễn Thị Hằng", "id_number": "010190012345",
+                   "phone": "0912345678", "password": PASSWORD}),
+        )
+        .await
+        .expect(201);
+        let body = self
+            .post(
+                None,
+                "/api/v1/public/sessions",
+                json!({"id_number": "010190012345", "password": PASSWORD}),
             )
             .await
             .expect(201);

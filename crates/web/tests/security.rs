@@ -1,0 +1,466 @@
+//! The probes of the security review (issue 19), as an attacker would run them over HTTP: each
+//! test reproduces one defect and fails if it comes back.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// The value of a cookie set by a response.
+fn set_cookie(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            let (pair, _) = v.split_once(';').unwrap_or((v, ""));
+            let (k, value) = pair.split_once('=')?;
+            (k.trim() == name && !value.is_empty()).then(|| value.to_string())
+        })
+}
+
+/// Registers a citizen account through the web form, as anyone can; returns its session
+/// cookie.
+async fn register_on_the_portal(t: &TestApp, name: &str, id_number: &str) -> String {
+    let page = t
+        .http
+        .get(format!("{}/dang-ky", t.base))
+        .send()
+        .await
+        .unwrap();
+    let csrf = set_cookie(page.headers(), "mc_csrf").expect("an anti-forgery cookie");
+    let done = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/dang-ky", t.base))
+        .header("Cookie", format!("mc_csrf={csrf}"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", name),
+            ("id_number", id_number),
+            ("phone", "0911111111"),
+            ("email", ""),
+            ("password", PASSWORD),
+            ("password2", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(done.status().is_redirection(), "{}", done.status());
+    set_cookie(done.headers(), "mc_phien").expect("a session")
+}
+
+/// A page fetched with a session cookie: status and text.
+async fn page(t: &TestApp, session: &str, path: &str) -> (u16, String) {
+    let r = t
+        .http
+        .get(format!("{}{path}", t.base))
+        .header("Cookie", format!("mc_phien={session}"))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap_or_default())
+}
+
+/// Uploads a scan as an officer; returns the reference to put in a component.
+async fn upload(t: &TestApp, token: &str, text: &str) -> Value {
+    let r = t
+        .http
+        .post(format!("{}/api/v1/files?name=giay-to.pdf", t.base))
+        .bearer_auth(token)
+        .body(format!("%PDF-1.4\n% {text}\n%%EOF\n"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 201);
+    r.json().await.unwrap()
+}
+
+// Defect 1: knowing a CCCD was enough to act as that citizen.
+#[tokio::test]
+async fn an_id_number_alone_shows_nothing_and_allows_nothing() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    let d = receive(&t, &counter).await;
+    let code = d["code"].as_str().unwrap().to_string();
+    let id = id_of(&d);
+
+    // Someone registers under the applicant's id number, with any name.
+    let session = register_on_the_portal(&t, "Kẻ Mạo Danh", "010190012345").await;
+    let (status, text) = page(&t, &session, "/ho-so-cua-toi").await;
+    assert_eq!(status, 200);
+    assert!(
+        !text.contains(&code),
+        "the account lists the victim's dossier by id number alone"
+    );
+    let (status, _) = page(&t, &session, &format!("/ho-so-cua-toi/{code}")).await;
+    assert_eq!(status, 403, "the account opens the victim's dossier");
+
+    // Without any login, the id number does not withdraw the dossier.
+    let r = t
+        .post(
+            None,
+            &format!("/api/v1/public/dossiers/{code}/withdrawal"),
+            json!({"id_number": "010190012345", "reason": "Không còn nhu cầu"}),
+        )
+        .await;
+    assert!(
+        matches!(r.status.as_u16(), 401 | 403 | 422),
+        "withdrawn with the id number alone: {} {}",
+        r.status,
+        r.body
+    );
+    let detail = t.detail(&counter, &id).await;
+    assert_eq!(
+        detail["dossier"]["national_status"], 2,
+        "the dossier is no longer as received"
+    );
+
+    // Guessing access codes is cut short.
+    let mut statuses = Vec::new();
+    for i in 0..40 {
+        let r = t
+            .post(
+                None,
+                &format!("/api/v1/public/dossiers/{code}/withdrawal"),
+                json!({"access_code": format!("{i:04}-0000"), "reason": "x"}),
+            )
+            .await;
+        statuses.push(r.status.as_u16());
+    }
+    assert!(statuses.iter().all(|s| *s != 200), "{statuses:?}");
+    assert!(
+        statuses.contains(&429),
+        "guesses are throttled: {statuses:?}"
+    );
+}
+
+// Defect 2: an officer of one commune could open a correction of another commune's dossier.
+#[tokio::test]
+async fn another_communes_officer_cannot_open_a_correction_nor_learn_its_stage() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    let d = receive(&t, &counter).await;
+    let id = id_of(&d);
+    let before = t.totals().await;
+    let outsider = t.login("motcua.camduong").await;
+    let mut body = intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS);
+    body["receiving"] = json!("lao-cai.cam-duong.mot-cua");
+    let r = t
+        .post(
+            Some(&outsider),
+            &format!("/api/v1/dossiers/{id}/corrections"),
+            json!({"intake": body, "reason": "Sai tên"}),
+        )
+        .await;
+    let message = r.error(403, "forbidden");
+    assert!(
+        !message.contains("trạng thái") && !message.contains(d["code"].as_str().unwrap()),
+        "the refusal tells the foreign dossier's stage or code: {message}"
+    );
+    assert_eq!(t.totals().await, before, "nothing written");
+    // The same with a stale version on a command: 403, not a version conflict.
+    t.post_if(
+        &outsider,
+        &format!("/api/v1/dossiers/{id}/notes"),
+        99,
+        json!({"text": "x"}),
+    )
+    .await
+    .error(403, "forbidden");
+}
+
+// Defect 3: a file of another commune was downloadable by naming its SHA-256.
+#[tokio::test]
+async fn a_file_is_read_only_through_a_dossier_the_reader_may_read() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    let file = upload(&t, &counter, "so ho khau Bao Thang").await;
+    let mut body = intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS);
+    body["components"][0]["files"] = json!([file]);
+    t.post(Some(&counter), "/api/v1/dossiers", body)
+        .await
+        .expect(201);
+
+    // Cam Đường's counter names that file in a dossier of its own.
+    let outsider = t.login("motcua.camduong").await;
+    let mut body = intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS);
+    body["receiving"] = json!("lao-cai.cam-duong.mot-cua");
+    body["components"][0]["files"] = json!([file]);
+    let r = t.post(Some(&outsider), "/api/v1/dossiers", body).await;
+    if r.status.as_u16() == 201 {
+        let theirs = id_of(&r.body);
+        let sha = file["sha256"].as_str().unwrap();
+        let (status, _) = page(&t, &outsider, &format!("/ho-so/{theirs}/tep/{sha}")).await;
+        panic!("another commune's scan was named in a dossier (download answered {status})");
+    }
+    r.error(422, "file_not_found");
+}
+
+// Defect 4: anonymous online submissions drew from the counter's daily codes.
+#[tokio::test]
+async fn online_submissions_need_an_account_and_never_stop_the_counter() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    // Anonymous: refused.
+    let r = t
+        .post(
+            None,
+            "/api/v1/public/submissions",
+            intake(
+                "1.001193",
+                &["to-khai", "giay-chung-sinh", "giay-to-tuy-than"],
+            ),
+        )
+        .await;
+    assert_eq!(
+        r.status.as_u16(),
+        401,
+        "an anonymous submission was accepted: {}",
+        r.body
+    );
+    // The counter's day at its last 4-digit number: the next code takes the long layout
+    // instead of refusing the intake.
+    let mut tx = t.app.db().begin().await.unwrap();
+    for _ in 0..9_999 {
+        store::Db::next_code_number(&mut tx, "lao-cai.bao-thang.mot-cua", "2026-12-07")
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let d = receive(&t, &counter).await;
+    assert_eq!(d["code"], "H38.61.01-20261207-0010000", "{}", d["code"]);
+}
+
+// Defect 5: a login flood took the memory, with no lockout and no limit.
+#[tokio::test]
+async fn failed_logins_lock_the_account_and_an_administrator_lifts_the_lock() {
+    let t = spawn().await;
+    let wrong = json!({"username": "motcua.baothang", "password": "sai-mat-khau"});
+    let mut codes = Vec::new();
+    for _ in 0..6 {
+        let r = t.post(None, "/api/v1/sessions", wrong.clone()).await;
+        codes.push((
+            r.status.as_u16(),
+            r.body["code"].as_str().unwrap_or("").to_string(),
+        ));
+    }
+    assert_eq!(codes[0], (401, "bad_credentials".to_string()));
+    assert_eq!(
+        codes[5],
+        (429, "account_locked".to_string()),
+        "no lockout after failed logins: {codes:?}"
+    );
+    // Locked: even the right password waits.
+    t.post(
+        None,
+        "/api/v1/sessions",
+        json!({"username": "motcua.baothang", "password": PASSWORD}),
+    )
+    .await
+    .error(429, "account_locked");
+    // An unknown name is answered like a known one, and locks the same way.
+    let mut unknown = Vec::new();
+    for _ in 0..6 {
+        let r = t
+            .post(
+                None,
+                "/api/v1/sessions",
+                json!({"username": "khong.co.ai", "password": "sai-mat-khau"}),
+            )
+            .await;
+        unknown.push((
+            r.status.as_u16(),
+            r.body["code"].as_str().unwrap_or("").to_string(),
+        ));
+    }
+    assert_eq!(codes, unknown, "an unknown name is told apart");
+    // The administrator sees the lock and lifts it; the officer logs in again.
+    let admin = t.login("quantri").await;
+    let admin_page = page(&t, &admin, "/quan-tri/nguoi-dung").await.1;
+    assert!(
+        admin_page.contains("Cán bộ motcua.baothang"),
+        "the lock is listed"
+    );
+    t.app
+        .unlock_account(
+            &t.app.actor(&admin).await.unwrap(),
+            "officer:motcua.baothang",
+        )
+        .await
+        .unwrap();
+    t.login("motcua.baothang").await;
+}
+
+#[tokio::test]
+async fn too_many_logins_from_one_address_are_refused_before_any_hashing() {
+    let t = spawn_with(
+        |s| {
+            s.limits.login_per_address = app::Rate::per_minutes(5, 1);
+        },
+        web::NetOptions::default(),
+    )
+    .await;
+    let mut statuses = Vec::new();
+    for i in 0..8 {
+        let r = t
+            .post(
+                None,
+                "/api/v1/sessions",
+                json!({"username": format!("nguoi{i}"), "password": "x"}),
+            )
+            .await;
+        statuses.push(r.status.as_u16());
+        if r.status.as_u16() == 429 {
+            assert!(r.headers.contains_key("retry-after"));
+        }
+    }
+    assert_eq!(statuses[..5], [401; 5]);
+    assert_eq!(statuses[5..], [429; 3], "{statuses:?}");
+}
+
+// Defect 6: idle connections were never closed.
+#[tokio::test]
+async fn silent_connections_are_closed_and_the_oldest_idle_makes_room() {
+    let t = spawn_with(
+        |_| {},
+        web::NetOptions {
+            header_timeout: Duration::from_secs(1),
+            idle_timeout: Duration::from_secs(1),
+            max_connections: 8,
+            ..Default::default()
+        },
+    )
+    .await;
+    let addr = t.base.trim_start_matches("http://").to_string();
+    // A socket that says nothing is closed by the server.
+    let mut silent = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let mut buf = [0u8; 16];
+    let closed = tokio::time::timeout(Duration::from_secs(20), silent.read(&mut buf)).await;
+    assert!(
+        matches!(closed, Ok(Ok(0)) | Ok(Err(_))),
+        "a silent connection is still open: {closed:?}"
+    );
+    // Past the cap, silent sockets are shed and real clients are served.
+    let mut held = Vec::new();
+    for _ in 0..20 {
+        held.push(tokio::net::TcpStream::connect(&addr).await.unwrap());
+    }
+    let r = t.get(None, "/api/v1/public/lookup/abc").await;
+    assert_eq!(r.status.as_u16(), 422);
+    // A half-sent request (headers never finished) is closed too.
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut rest = Vec::new();
+    let closed = tokio::time::timeout(Duration::from_secs(20), slow.read_to_end(&mut rest)).await;
+    assert!(closed.is_ok(), "a half-sent request is still open");
+}
+
+// Defect 7: a retried intake made a second dossier.
+#[tokio::test]
+async fn a_retried_intake_with_its_idempotency_key_returns_the_first_dossier() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    let send = |key: &'static str, body: Value| {
+        let req = t
+            .http
+            .post(format!("{}/api/v1/dossiers", t.base))
+            .bearer_auth(&counter)
+            .header("Idempotency-Key", key)
+            .json(&body);
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let body = intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS);
+    let (s1, first) = send("0f1d6c1e-retry", body.clone()).await;
+    let (s2, again) = send("0f1d6c1e-retry", body.clone()).await;
+    assert_eq!((s1, s2), (201, 201));
+    assert_eq!(first["code"], again["code"], "a retry made another dossier");
+    assert_eq!(t.totals().await.dossiers, 1);
+    // The same key for another request is refused, and writes nothing.
+    let mut other = body.clone();
+    other["applicant"]["name"] = json!("Lò Văn Páo");
+    let (s3, refused) = send("0f1d6c1e-retry", other).await;
+    assert_eq!(
+        (s3, refused["code"].as_str()),
+        (409, Some("idempotency_key_reused"))
+    );
+    assert_eq!(t.totals().await.dossiers, 1);
+    // Another key: another dossier.
+    let (s4, second) = send("another-key", body).await;
+    assert_eq!(s4, 201);
+    assert_ne!(second["code"], first["code"]);
+
+    // Guidance logged twice with one key is logged once.
+    let guidance = json!({"channel": "counter", "applicant_name": "Lò Văn Páo",
+                          "content": "Hướng dẫn chuẩn bị hồ sơ đăng ký khai sinh"});
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let r = t
+            .http
+            .post(format!("{}/api/v1/guidance", t.base))
+            .bearer_auth(&counter)
+            .header("Idempotency-Key", "guidance-1")
+            .json(&guidance)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+        ids.push(r.json::<Value>().await.unwrap()["id"].clone());
+    }
+    assert_eq!(ids[0], ids[1]);
+    assert_eq!(t.totals().await.guidance, 1);
+}
+
+// Defect 8: no framing protection, no CSP, an upload without an Origin check, NUL bytes kept.
+#[tokio::test]
+async fn pages_refuse_framing_foreign_uploads_and_control_characters() {
+    let t = spawn().await;
+    let home = t.http.get(format!("{}/", t.base)).send().await.unwrap();
+    let h = home.headers();
+    assert_eq!(
+        h.get("x-frame-options").map(|v| v.to_str().unwrap()),
+        Some("DENY")
+    );
+    let csp = h
+        .get("content-security-policy")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("script-src 'self' 'unsafe-inline'")
+    );
+
+    // An upload posted from another site is refused before it runs.
+    let counter = t.login("motcua.baothang").await;
+    let form = reqwest::multipart::Form::new().text("csrf", "x").part(
+        "file",
+        reqwest::multipart::Part::bytes(b"%PDF-1.4\n%%EOF\n".to_vec()).file_name("a.pdf"),
+    );
+    let r = t
+        .http
+        .post(format!("{}/tep?field=x", t.base))
+        .header("Cookie", format!("mc_phien={counter}"))
+        .header("Origin", "https://evil.example")
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403, "a foreign upload was taken");
+
+    // A NUL in an address is refused, and nothing is written.
+    let mut body = intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS);
+    body["applicant"]["address_line"] = json!("Tổ 3\u{0}; DROP");
+    t.post(Some(&counter), "/api/v1/dossiers", body)
+        .await
+        .error(422, "control_character");
+    assert_eq!(t.totals().await.dossiers, 0);
+}
