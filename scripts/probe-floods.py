@@ -77,9 +77,9 @@ async def sample_rss(pid, stop, samples):
         await asyncio.sleep(0.25)
 
 
-async def login_flooder(host, port, stop, statuses):
+async def login_flooder(host, port, username, stop, statuses):
     rw = None
-    body = {"username": "motcua.baothang", "password": "sai-mat-khau"}
+    body = {"username": username, "password": "sai-mat-khau"}
     while not stop.is_set():
         try:
             status, _, rw = await request(host, port, "POST", "/api/v1/sessions", body, rw)
@@ -124,6 +124,7 @@ async def main():
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--sockets", type=int, default=20000)
+    ap.add_argument("--username", default="motcua.baothang")
     ap.add_argument("--lookup", default="/api/v1/public/lookup/000.01.61.H38-260601-0001")
     a = ap.parse_args()
     u = urllib.parse.urlparse(a.url)
@@ -138,7 +139,7 @@ async def main():
     ]
     started = time.perf_counter()
     if a.kind == "login":
-        flood = [asyncio.create_task(login_flooder(host, port, stop, statuses)) for _ in range(a.connections)]
+        flood = [asyncio.create_task(login_flooder(host, port, a.username, stop, statuses)) for _ in range(a.connections)]
         await asyncio.sleep(a.seconds)
         stop.set()
         await asyncio.gather(*flood, return_exceptions=True)

@@ -243,14 +243,28 @@ async fn handle(
     epoch: Instant,
 ) {
     // Until its first byte a connection costs only this task: no buffers, no HTTP state.
+    // (`readable()` may wake spuriously; a peek waits for a byte, or the end.)
+    let mut first = [0u8; 1];
     tokio::select! {
-        ready = tokio::time::timeout(net.header_timeout, stream.readable()) => {
-            if !matches!(ready, Ok(Ok(()))) {
+        peeked = tokio::time::timeout(net.header_timeout, stream.peek(&mut first)) => {
+            if !matches!(peeked, Ok(Ok(1..))) {
                 return;
             }
         }
         () = conn.close.notified() => return,
     }
+    // The HTTP state lives on the heap from here on, so a connection still waiting for its
+    // first byte costs only the small future above.
+    Box::pin(serve_http(stream, service, conn, net, epoch)).await;
+}
+
+async fn serve_http(
+    stream: TcpStream,
+    service: Tracked,
+    conn: Arc<Conn>,
+    net: &NetOptions,
+    epoch: Instant,
+) {
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
