@@ -193,6 +193,21 @@ impl App {
     }
 }
 
+/// Who an actor is, as keys of what they own are scoped (`officer:<id>`,
+/// `citizen:<id number>` for a portal account): files they uploaded, idempotency keys they
+/// sent. `None` for anyone else (a receipt holder, the system).
+pub(crate) fn actor_key(actor: &Actor) -> Option<String> {
+    match actor {
+        Actor::Officer(o) => Some(format!("officer:{}", o.id)),
+        Actor::Citizen {
+            access: CitizenAccess::Account,
+            id_number: Some(n),
+            ..
+        } => Some(format!("citizen:{}", n.as_str())),
+        _ => None,
+    }
+}
+
 /// The portal account behind a citizen actor.
 pub(crate) fn account_of(actor: &Actor) -> Result<&str, AppError> {
     match actor {

@@ -2,7 +2,7 @@
 //! not by the name), up to a size limit, stored once by SHA-256.
 
 use domain::dossier::{Dossier, FileRef, SubmittedComponent};
-use domain::officer::{Actor, CitizenAccess};
+use domain::officer::Actor;
 use sha2::{Digest, Sha256};
 
 use crate::{App, AppError, ErrorKind};
@@ -20,20 +20,6 @@ pub fn sniff(content: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// Who uploaded a file, as the store keeps it: files are named in a dossier only by whoever
-/// uploaded them.
-pub(crate) fn uploader(actor: &Actor) -> Option<String> {
-    match actor {
-        Actor::Officer(o) => Some(format!("officer:{}", o.id)),
-        Actor::Citizen {
-            access: CitizenAccess::Account,
-            id_number: Some(n),
-            ..
-        } => Some(format!("citizen:{}", n.as_str())),
-        _ => None,
-    }
-}
-
 impl App {
     /// Stores an uploaded scan and returns the reference a dossier component carries. Only an
     /// officer or a citizen's account may upload (the file is theirs to name in a dossier).
@@ -43,7 +29,7 @@ impl App {
         name: &str,
         content: &[u8],
     ) -> Result<FileRef, AppError> {
-        let Some(owner) = uploader(actor) else {
+        let Some(owner) = crate::access::actor_key(actor) else {
             return Err(AppError::new(
                 ErrorKind::Forbidden,
                 "forbidden",
@@ -126,7 +112,7 @@ impl App {
             None => Vec::new(),
         };
         let hashes: Vec<String> = wanted.iter().map(|f| f.sha256.clone()).collect();
-        let uploaded = match uploader(actor) {
+        let uploaded = match crate::access::actor_key(actor) {
             Some(owner) => self.db.uploads_of(&owner, &hashes).await?,
             None => Vec::new(),
         };

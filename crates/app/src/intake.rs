@@ -62,19 +62,6 @@ impl Idempotency {
     }
 }
 
-/// The scope of an actor's idempotency keys: keys of different senders never meet.
-fn key_scope(actor: &Actor) -> Option<String> {
-    match actor {
-        Actor::Officer(o) => Some(format!("officer:{}", o.id)),
-        Actor::Citizen {
-            access: CitizenAccess::Account,
-            id_number: Some(n),
-            ..
-        } => Some(format!("citizen:{}", n.as_str())),
-        _ => None,
-    }
-}
-
 /// How a dossier opens.
 enum Opening {
     Counter,
@@ -252,7 +239,7 @@ impl App {
     ) -> Result<Dossier, AppError> {
         let idempotency = match req.idempotency.take() {
             Some(k) if !preview => {
-                let scope = key_scope(actor).ok_or_else(|| {
+                let scope = crate::access::actor_key(actor).ok_or_else(|| {
                     AppError::invalid(
                         "invalid_idempotency_key",
                         "Idempotency-Key chỉ dùng được khi đã đăng nhập.",
@@ -626,7 +613,7 @@ impl App {
         };
         let key = match req.idempotency {
             Some(k) => Some(store::IdempotencyKey {
-                scope: key_scope(actor).ok_or_else(AppError::unauthenticated)?,
+                scope: crate::access::actor_key(actor).ok_or_else(AppError::unauthenticated)?,
                 key: k.key,
                 request_hash: k.request_hash,
             }),

@@ -549,6 +549,26 @@ pub struct Change {
     pub outbox: Vec<crate::NewMessage>,
 }
 
+/// Writes a change of an existing dossier: its events, projection and counters, then its
+/// messages; a conflict is found before anything is written.
+async fn write_change(
+    conn: &mut SqliteConnection,
+    c: &Change,
+    recorded_at: DateTime<Utc>,
+) -> Result<()> {
+    append_on(
+        conn,
+        &c.dossier,
+        c.expected_version,
+        &c.events,
+        &c.counts,
+        recorded_at,
+    )
+    .await?;
+    crate::outbox::enqueue_on(conn, &c.outbox, recorded_at).await?;
+    Ok(())
+}
+
 /// Writes events and the projection. For an existing dossier the projection is updated first,
 /// on condition of the version read, so a conflict is found before anything is written.
 async fn append_on(
@@ -711,20 +731,11 @@ impl<E: Send + 'static> OpenJob<E> {
             }
         };
         if let Some(c) = &opening.also {
-            let changed = append_on(
-                conn,
-                &c.dossier,
-                c.expected_version,
-                &c.events,
-                &c.counts,
-                recorded_at,
-            )
-            .await;
+            let changed = write_change(conn, c, recorded_at).await;
             if let Err(StoreError::Conflict { .. }) = changed {
                 return_number(conn, agency, day, number).await?;
             }
             changed?;
-            crate::outbox::enqueue_on(conn, &c.outbox, recorded_at).await?;
         }
         append_on(
             conn,
@@ -807,20 +818,11 @@ impl<T: Send + 'static, E: Send + 'static> ChangeJob<T, E> {
                 return Ok(Written::No(Err(refusal)));
             }
         };
-        let changed = append_on(
-            conn,
-            &c.dossier,
-            c.expected_version,
-            &c.events,
-            &c.counts,
-            recorded_at,
-        )
-        .await;
+        let changed = write_change(conn, &c, recorded_at).await;
         if let Err(StoreError::Conflict { .. }) = changed {
             give_back(conn).await?;
         }
         changed?;
-        crate::outbox::enqueue_on(conn, &c.outbox, recorded_at).await?;
         Ok(Written::Yes(Ok(value)))
     }
 }

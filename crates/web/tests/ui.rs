@@ -577,7 +577,17 @@ async fn screenshots() {
             .await,
         );
         b.logout().await;
+        // Five wrong passwords lock an account; the administrators see it with its unlock.
+        for _ in 0..5 {
+            let _ = t
+                .app
+                .login("congan.baothang", "sai-mat-khau", &app::Client::default())
+                .await;
+        }
         b.login("quantri").await;
+        b.goto("/quan-tri/nguoi-dung").await;
+        b.wait_text("Tạm khóa do đăng nhập sai (1)").await;
+        assert!(b.text().await.contains("Cán bộ congan.baothang"));
         shots.extend(
             b.shoot(
                 &dir,
