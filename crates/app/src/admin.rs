@@ -6,8 +6,11 @@ use domain::agency::AgencyId;
 use domain::ids::PersonName;
 use domain::officer::{Actor, Officer, OfficerId, Role, RoleGrant};
 use domain::policy::{self, Action};
+use domain::procedure::ProcedureVersion;
 use lich::agency::{AgencySettings, Closure};
-use store::{LogEntry, StoredClosure};
+use store::LogEntry;
+
+pub use store::{AdminLogLine, StoredClosure};
 use uuid::Uuid;
 
 use crate::{App, AppError, ErrorKind};
@@ -270,6 +273,46 @@ impl App {
             ));
         }
         self.reload_closures().await
+    }
+
+    /// Every account with its e-mail for the digest, by user name (administrators).
+    pub async fn accounts(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<(Officer, Option<String>)>, AppError> {
+        policy::authorize(actor, Action::ManageUsers, None, &self.agencies())?;
+        let mut emails = self.db.officer_emails().await?;
+        Ok(self
+            .db
+            .officers()
+            .await?
+            .into_iter()
+            .map(|o| {
+                let email = emails.remove(&o.id);
+                (o, email)
+            })
+            .collect())
+    }
+
+    /// Every closure, newest first (administrators).
+    pub async fn closures_list(&self, actor: &Actor) -> Result<Vec<StoredClosure>, AppError> {
+        policy::authorize(actor, Action::ManageCatalog, None, &self.agencies())?;
+        Ok(self.db.closures().await?)
+    }
+
+    /// The latest lines of the administration log (administrators).
+    pub async fn admin_log_lines(
+        &self,
+        actor: &Actor,
+        limit: i64,
+    ) -> Result<Vec<store::AdminLogLine>, AppError> {
+        policy::authorize(actor, Action::ManageUsers, None, &self.agencies())?;
+        Ok(self.db.admin_log_lines(limit).await?)
+    }
+
+    /// Every version of every procedure, by code and version.
+    pub async fn procedure_versions_all(&self) -> Result<Vec<ProcedureVersion>, AppError> {
+        Ok(self.db.all_procedure_versions().await?)
     }
 
     /// Reads the closures into memory (done at start and after each change).

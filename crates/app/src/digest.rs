@@ -245,6 +245,8 @@ impl App {
     /// dossier of their units.
     async fn officer_digest(&self, o: &Officer, w: &Windows) -> Result<Digest, AppError> {
         let mut scopes = vec![DossierFilter {
+            // Their own dossiers, wherever they are.
+            visible: store::Visibility::All,
             assignee: Some(o.id.to_string()),
             ..Default::default()
         }];
@@ -263,13 +265,20 @@ impl App {
     /// The dossiers of an agency and every unit under it.
     fn unit_scope(&self, agency: &AgencyId) -> DossierFilter {
         let tree = self.agencies();
+        let agencies: Vec<String> = tree
+            .all()
+            .filter(|a| tree.is_within(&a.id, agency))
+            .map(|a| a.id.to_string())
+            .collect();
         DossierFilter {
-            visible: Some(
-                tree.all()
-                    .filter(|a| tree.is_within(&a.id, agency))
-                    .map(|a| a.id.to_string())
-                    .collect(),
-            ),
+            visible: if tree.is_top(agency) {
+                store::Visibility::All
+            } else {
+                store::Visibility::Within {
+                    agencies,
+                    branches: vec![tree.branch_of(agency).to_string()],
+                }
+            },
             ..Default::default()
         }
     }

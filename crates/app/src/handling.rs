@@ -111,16 +111,7 @@ impl App {
                 let events = decide(Some(&dossier), command, &ctx)?;
                 let r = record(Some(dossier), events, &ctx, &calendar, &notices)?;
                 let after = r.dossier.clone();
-                Ok((
-                    store::Change {
-                        dossier: r.dossier,
-                        expected_version: before,
-                        events: r.events,
-                        counts: r.counts,
-                        outbox: r.outbox,
-                    },
-                    after,
-                ))
+                Ok((r.change(before), after))
             }
         };
         let after = if numbered {

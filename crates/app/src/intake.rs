@@ -420,13 +420,7 @@ impl App {
                     let expected_version = original.version;
                     // The original's counters are those of its own receiving agency's calendar.
                     let r = record(Some(original), events, &ctx, &original_calendar, &notices)?;
-                    Some(store::Change {
-                        dossier: r.dossier,
-                        expected_version,
-                        events: r.events,
-                        counts: r.counts,
-                        outbox: r.outbox,
-                    })
+                    Some(r.change(expected_version))
                 }
                 _ => None,
             };
@@ -435,6 +429,7 @@ impl App {
                 events: opened.events,
                 counts: opened.counts,
                 outbox: opened.outbox,
+                readers: opened.readers,
                 also,
                 submitted_by,
             })
@@ -671,6 +666,22 @@ pub(crate) struct Recording {
     pub events: Vec<Recorded>,
     pub counts: Vec<(domain::dossier::Fact, i64)>,
     pub outbox: Vec<store::NewMessage>,
+    /// Who finds the dossier in their lists after the change.
+    pub readers: store::Readers,
+}
+
+impl Recording {
+    /// The change to store, decided on `expected_version`.
+    pub fn change(self, expected_version: u64) -> store::Change {
+        store::Change {
+            dossier: self.dossier,
+            expected_version,
+            events: self.events,
+            counts: self.counts,
+            outbox: self.outbox,
+            readers: self.readers,
+        }
+    }
 }
 
 /// Records the events `ctx` decided on `before` (none: a new dossier). Its counters use
@@ -689,6 +700,7 @@ pub(crate) fn record(
     let status_before = before.as_ref().map(|d| d.stage.national_status());
     let (dossier, recorded) = apply_events(before, events, ctx.now, ctx.actor);
     Ok(Recording {
+        readers: store::Readers::of(&dossier, ctx.agencies),
         counts: fact_delta(&facts_before, &dossier.facts(calendar, ctx.rules)?),
         outbox: crate::notices::status_messages(
             notices,

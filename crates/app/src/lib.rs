@@ -199,8 +199,18 @@ impl App {
         })
     }
 
-    pub fn db(&self) -> &Db {
+    pub(crate) fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// Finishes the writes queued and closes the database.
+    pub async fn close(&self) {
+        self.db.close().await;
+    }
+
+    /// Whether the database holds no agency yet (a new installation).
+    pub async fn is_empty(&self) -> Result<bool, AppError> {
+        Ok(self.db.agencies().await?.is_empty())
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use domain::agency::AgencyId;
 use domain::dossier::{Dossier, DossierId, Outcome, Stage};
 use domain::officer::Actor;
-use store::{DossierFilter, Order};
+use store::{Cursor, DossierFilter, Order};
 
 use crate::{App, AppError, ErrorKind};
 
@@ -54,18 +54,59 @@ pub struct LogBook {
     pub lines: Vec<LogBookLine>,
     /// Lines in the whole book for the period.
     pub total: i64,
+    /// Where the next page starts.
+    pub next: Option<LogBookPage>,
+}
+
+/// Where a page of the log book starts: after a line (none: the first page), with the number
+/// its first line takes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogBookPage {
+    pub after: Option<Cursor>,
+    pub first_line: u32,
+}
+
+impl LogBookPage {
+    /// As a link carries it: `<first line>_<cursor>`.
+    pub fn encode(&self) -> String {
+        match &self.after {
+            Some(c) => format!("{}_{}", self.first_line, c.encode()),
+            None => String::new(),
+        }
+    }
+
+    /// Reads what [`LogBookPage::encode`] wrote (empty: the first page).
+    pub fn parse(text: &str) -> Result<LogBookPage, AppError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(LogBookPage::default());
+        }
+        text.split_once('_')
+            .and_then(|(line, cursor)| {
+                Some(LogBookPage {
+                    first_line: line.parse().ok().filter(|n| *n >= 1)?,
+                    after: Some(Cursor::parse(cursor).filter(|c| c.order == Order::ReceivedFirst)?),
+                })
+            })
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "invalid_cursor",
+                    "Trang của sổ theo dõi không hợp lệ: dùng đường dẫn \"Trang sau\" của trang trước.",
+                )
+            })
+    }
 }
 
 impl App {
     /// The log book of `receiving` (or every unit the officer sees) for `[from, to]`: `limit`
-    /// lines from line `offset + 1`, or (no `limit`) every line from there.
+    /// lines from `page`, or (no `limit`) every line from there.
     pub async fn log_book(
         &self,
         actor: &Actor,
         from: NaiveDate,
         to: NaiveDate,
         receiving: Option<&AgencyId>,
-        offset: u32,
+        page: LogBookPage,
         limit: Option<u32>,
     ) -> Result<LogBook, AppError> {
         if !matches!(actor, Actor::Officer(_)) {
@@ -96,19 +137,21 @@ impl App {
         let start = lich::time::vn_day_start;
         let page_size = limit.unwrap_or(500);
         let mut filter = DossierFilter {
-            visible: Some(visible),
+            visible: self.visibility(actor),
             receiving: receiving.map(ToString::to_string),
             received_from: Some(start(from)),
             received_to: Some(start(to + chrono::Duration::days(1))),
             order: Order::ReceivedFirst,
             limit: page_size,
-            offset,
+            after: page.after,
             ..DossierFilter::default()
         };
+        let total = self.db.count_dossiers(&filter).await?;
         let tree = self.agencies();
         let name = |a: &AgencyId| tree.name_of(a);
         let mut lines = Vec::new();
-        let total = loop {
+        let first = page.first_line.max(1) as usize;
+        let next = loop {
             let page = self.db.list_dossiers(&filter).await?;
             let ids: Vec<uuid::Uuid> = page.rows.iter().map(|r| r.id).collect();
             for d in self.db.dossiers(&ids).await? {
@@ -120,12 +163,17 @@ impl App {
                     )?
                     .tt01
                     == Some(lich::Timeliness::Late);
-                lines.push(line(&d, offset as usize + lines.len() + 1, late, &name));
+                lines.push(line(&d, first + lines.len(), late, &name));
             }
-            if limit.is_some() || ids.len() < page_size as usize {
-                break page.total;
+            match page.next {
+                Some(cursor) if limit.is_none() => filter.after = Some(cursor),
+                next => {
+                    break next.map(|c| LogBookPage {
+                        after: Some(c),
+                        first_line: (first + lines.len()) as u32,
+                    });
+                }
             }
-            filter.offset += page_size;
         };
         Ok(LogBook {
             from,
@@ -133,6 +181,7 @@ impl App {
             receiving: receiving.map(name),
             lines,
             total,
+            next,
         })
     }
 }

@@ -9,7 +9,9 @@ use domain::dossier::{Dossier, Event, NationalStatus, Outcome, Recorded, Stage, 
 use domain::officer::Actor;
 use domain::policy::{self, Action};
 use lich::time::to_vn;
-use store::{Channel, LogEntry, NewMessage, OutboxCounts, StoredMessage};
+use store::{LogEntry, NewMessage};
+
+pub use store::{Channel, MessageState, OutboxCounts, StoredMessage};
 
 use crate::{App, AppError};
 

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use domain::officer::{Actor, Role};
 use lich::time::to_vn;
-use store::{DossierFilter, DossierRow, UnitSummary};
+use store::{DossierRow, UnitSummary};
 
 use crate::{App, AppError, ErrorKind};
 
@@ -142,7 +142,7 @@ impl App {
         let rows = self
             .list_dossiers(
                 actor,
-                DossierFilter {
+                crate::queries::DossierQuery {
                     national_status: vec![2, 4, 5, 6, 7],
                     due_to: Some(horizon),
                     limit: 200,

@@ -7,11 +7,59 @@ use domain::dossier::{
     Dossier, DossierId, NationalStatus, Recorded, SlipRow, Timing, control_slip,
 };
 use domain::ids::DossierCode;
-use domain::officer::{Actor, Role};
+use domain::officer::{Actor, Officer, Role};
 use domain::policy::{self, Action, Scope};
 use domain::procedure::ProcedureVersion;
 use lich::time::to_vn;
-use store::{DossierFilter, DossierPage, DossierRow, PublicView};
+use store::{DossierFilter, Visibility};
+
+pub use store::{Cursor, DossierPage, DossierRow, Order, PublicView};
+
+/// What an officer's list asks for (what they may see is added by the application).
+#[derive(Debug, Clone, Default)]
+pub struct DossierQuery {
+    pub national_status: Vec<u8>,
+    pub receiving: Option<String>,
+    pub competent: Option<String>,
+    pub current_unit: Option<String>,
+    pub assignee: Option<String>,
+    pub procedure_code: Option<String>,
+    pub due_from: Option<DateTime<Utc>>,
+    pub due_to: Option<DateTime<Utc>>,
+    pub received_from: Option<DateTime<Utc>>,
+    pub received_to: Option<DateTime<Utc>>,
+    /// Only dossiers still being handled.
+    pub open_only: bool,
+    pub order: Order,
+    pub limit: u32,
+    /// The page after this one's end.
+    pub after: Option<Cursor>,
+}
+
+impl DossierQuery {
+    /// The store's filter of this query, for a reader who may see `visible`.
+    pub(crate) fn filter(self, visible: Visibility) -> DossierFilter {
+        DossierFilter {
+            visible,
+            national_status: self.national_status,
+            receiving: self.receiving,
+            competent: self.competent,
+            current_unit: self.current_unit,
+            assignee: self.assignee,
+            procedure_code: self.procedure_code,
+            applicant_id: None,
+            due_from: self.due_from,
+            due_to: self.due_to,
+            received_from: self.received_from,
+            received_to: self.received_to,
+            open_only: self.open_only,
+            search: None,
+            order: self.order,
+            limit: self.limit,
+            after: self.after,
+        }
+    }
+}
 
 use crate::{App, AppError};
 
@@ -115,14 +163,25 @@ impl App {
         )?)
     }
 
-    /// A page of dossiers the officer may see, matching the filter.
+    /// A page of dossiers the officer may see, matching the query.
     pub async fn list_dossiers(
         &self,
         actor: &Actor,
-        mut filter: DossierFilter,
+        query: DossierQuery,
     ) -> Result<DossierPage, AppError> {
-        filter.visible = Some(self.visible_agencies(actor));
+        let filter = query.filter(self.visibility(actor));
         Ok(self.db.list_dossiers(&filter).await?)
+    }
+
+    /// What an actor's lists may show (everything for a reader of the whole tree).
+    pub(crate) fn visibility(&self, actor: &Actor) -> Visibility {
+        match policy::visible_scope(actor, &self.agencies()) {
+            None => Visibility::All,
+            Some((agencies, branches)) => Visibility::Within {
+                agencies: agencies.iter().map(ToString::to_string).collect(),
+                branches: branches.iter().map(ToString::to_string).collect(),
+            },
+        }
     }
 
     /// Hồ sơ cần xử lý — what waits for this officer, soonest due first: dossiers whose current
@@ -136,12 +195,12 @@ impl App {
                 "Chỉ cán bộ có danh sách hồ sơ cần xử lý.",
             ));
         };
-        let open = |f: DossierFilter| DossierFilter {
+        let open = |f: DossierQuery| DossierQuery {
             open_only: true,
             limit: INBOX_LIMIT,
             ..f
         };
-        let mut filters = vec![open(DossierFilter {
+        let mut filters = vec![open(DossierQuery {
             assignee: Some(o.id.to_string()),
             ..Default::default()
         })];
@@ -149,18 +208,18 @@ impl App {
             if matches!(g.role, Role::Admin | Role::Auditor | Role::Citizen) {
                 continue;
             }
-            filters.push(open(DossierFilter {
+            filters.push(open(DossierQuery {
                 current_unit: Some(g.agency.to_string()),
                 ..Default::default()
             }));
             if g.role == Role::CounterOfficer {
-                filters.push(open(DossierFilter {
+                filters.push(open(DossierQuery {
                     receiving: Some(g.agency.to_string()),
                     national_status: vec![NationalStatus::NewlyRegistered.code()],
                     ..Default::default()
                 }));
                 // Results waiting to be handed back are the counter's work too.
-                filters.push(DossierFilter {
+                filters.push(DossierQuery {
                     receiving: Some(g.agency.to_string()),
                     national_status: vec![NationalStatus::Done.code()],
                     limit: INBOX_LIMIT,
@@ -232,6 +291,28 @@ impl App {
                     format!("Không có thủ tục {code} đang có hiệu lực."),
                 )
             })
+    }
+
+    /// The active officers holding a role in the agency or under it, by user name (who may be
+    /// assigned, who works there).
+    pub async fn officers_under(&self, agency: &AgencyId) -> Result<Vec<Officer>, AppError> {
+        let tree = self.agencies();
+        let within: Vec<String> = tree
+            .all()
+            .filter(|a| tree.is_within(&a.id, agency))
+            .map(|a| a.id.to_string())
+            .collect();
+        Ok(self.db.officers_in(&within).await?)
+    }
+
+    /// The active officers holding a role at exactly this unit, by user name.
+    pub async fn officers_of_unit(&self, unit: &AgencyId) -> Result<Vec<Officer>, AppError> {
+        Ok(self.db.officers_in(&[unit.to_string()]).await?)
+    }
+
+    /// The agencies a procedure is offered at, by id.
+    pub async fn procedure_agencies(&self, code: &str) -> Result<Vec<String>, AppError> {
+        Ok(self.db.procedure_agencies(code).await?)
     }
 
     /// Every agency, sorted by id.

@@ -14,7 +14,7 @@ use domain::ids::ProcedureCode;
 use domain::officer::Actor;
 use domain::procedure::{Competence, OnlineKind, ProcedureLevel, ProcedureVersion};
 use lich::time::to_vn;
-use store::{DossierFilter, DossierPage};
+use store::DossierPage;
 
 use crate::{App, AppError};
 
@@ -308,7 +308,7 @@ impl App {
         &self,
         actor: &Actor,
         text: &str,
-        mut filter: DossierFilter,
+        query: crate::queries::DossierQuery,
     ) -> Result<DossierPage, AppError> {
         let fts = fts_query(text).ok_or_else(|| {
             AppError::invalid(
@@ -316,7 +316,8 @@ impl App {
                 "Nhập mã hồ sơ, tên hoặc số định danh của người nộp để tìm.",
             )
         })?;
+        let mut filter = query.filter(self.visibility(actor));
         filter.search = Some(fts);
-        self.list_dossiers(actor, filter).await
+        Ok(self.db.list_dossiers(&filter).await?)
     }
 }

@@ -14,8 +14,8 @@ use domain::officer::{Actor, Role};
 async fn an_administrator_manages_accounts_closures_and_every_change_is_logged() {
     let f = seeded("admin", "2026-12-07 09:00").await;
     let app = &f.app;
-    let admin = officer(app, "quantri").await;
-    let chairman = officer(app, "chutich.baothang").await;
+    let admin = officer(&f.db, "quantri").await;
+    let chairman = officer(&f.db, "chutich.baothang").await;
 
     // Only an administrator.
     let n = NewOfficer {
@@ -148,7 +148,7 @@ async fn an_administrator_manages_accounts_closures_and_every_change_is_logged()
             .code,
         "invalid_period"
     );
-    let id = app.db().closures().await.unwrap()[0].id;
+    let id = f.db.closures().await.unwrap()[0].id;
     app.withdraw_closure(&admin, id).await.unwrap();
     assert!(app.calendar_of(&centre).is_working_day(d(12, 9)).unwrap());
     assert_eq!(
@@ -157,7 +157,7 @@ async fn an_administrator_manages_accounts_closures_and_every_change_is_logged()
     );
 
     // Every change is in the log, newest first.
-    let log = app.db().admin_log_lines(50).await.unwrap();
+    let log = f.db.admin_log_lines(50).await.unwrap();
     let actions: Vec<&str> = log.iter().map(|l| l.action.as_str()).collect();
     assert_eq!(
         actions,

@@ -179,7 +179,7 @@ fn a_broken_csv_reports_every_bad_row_with_its_line() {
 #[tokio::test]
 async fn a_broken_file_imports_nothing() {
     let f = seeded_at_7_december("broken").await;
-    let before = f.app.db().all_procedure_versions().await.unwrap();
+    let before = f.db.all_procedure_versions().await.unwrap();
     let err = f
         .app
         .import_catalog_text(&broken_csv(), Format::Csv)
@@ -219,7 +219,7 @@ async fn a_broken_file_imports_nothing() {
         "{}",
         err.message
     );
-    assert_eq!(f.app.db().all_procedure_versions().await.unwrap(), before);
+    assert_eq!(f.db.all_procedure_versions().await.unwrap(), before);
 }
 
 #[tokio::test]

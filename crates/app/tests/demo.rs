@@ -78,7 +78,7 @@ async fn three_weeks_of_generated_history_obey_the_rules() {
     assert_eq!(summary.agencies, 43);
     assert_eq!(summary.procedures, demo::catalog().unwrap().len());
     assert!(summary.history.dossiers > 200, "{:?}", summary.history);
-    let totals = app.db().totals().await.unwrap();
+    let totals = f.db.totals().await.unwrap();
     assert_eq!(totals.dossiers as usize, summary.history.dossiers);
     assert_eq!(totals.events as usize, summary.history.events);
     // Realistic outcomes: some returned, some in progress, some still waiting.
@@ -91,15 +91,15 @@ async fn three_weeks_of_generated_history_obey_the_rules() {
     }
 
     let mut codes = HashSet::new();
-    for id in app.db().dossier_ids().await.unwrap() {
-        let d = app.db().dossier(id).await.unwrap().unwrap();
+    for id in f.db.dossier_ids().await.unwrap() {
+        let d = f.db.dossier(id).await.unwrap().unwrap();
         assert!(
             codes.insert(d.code.to_string()),
             "duplicate code {}",
             d.code
         );
-        store::verify_chain(app.db(), id).await.unwrap();
-        let events = app.db().events(id).await.unwrap();
+        f.db.verify_chain(id).await.unwrap();
+        let events = f.db.events(id).await.unwrap();
         assert_eq!(events.len() as u64, d.version);
         let replayed = domain::dossier::Dossier::replay(&events).unwrap();
         assert_eq!(
@@ -119,6 +119,6 @@ async fn three_weeks_of_generated_history_obey_the_rules() {
     // Seeding twice is refused and changes nothing.
     let err = demo::seed_without_history(app, "x").await.unwrap_err();
     assert_eq!(err.code, "already_seeded");
-    assert_eq!(app.db().totals().await.unwrap(), totals);
-    app.db().close().await;
+    assert_eq!(f.db.totals().await.unwrap(), totals);
+    f.db.close().await;
 }

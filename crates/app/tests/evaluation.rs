@@ -73,16 +73,16 @@ fn official_cells(r: &EvaluationReport) -> Vec<String> {
 async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
     let f = seeded("evaluation", "2026-12-07 08:30").await;
     let (app, clock) = (&f.app, &f.clock);
-    let counter = officer(app, "motcua.baothang").await;
-    let head = officer(app, "chanhvanphong.baothang").await;
-    let chairman = officer(app, "chutich.baothang").await;
-    let clerk = officer(app, "vanthu.baothang").await;
+    let counter = officer(&f.db, "motcua.baothang").await;
+    let head = officer(&f.db, "chanhvanphong.baothang").await;
+    let chairman = officer(&f.db, "chutich.baothang").await;
+    let clerk = officer(&f.db, "vanthu.baothang").await;
     let id_of = |a: &Actor| match a {
         Actor::Officer(o) => o.id,
         _ => unreachable!(),
     };
-    let hung = officer(app, "tuphap.baothang").await;
-    let thao = officer(app, "tuphap2.baothang").await;
+    let hung = officer(&f.db, "tuphap.baothang").await;
+    let thao = officer(&f.db, "tuphap2.baothang").await;
     let applicant = citizen("Nguyễn Thị Hằng", "010190012345");
     let office = AgencyId::parse("lao-cai.bao-thang.van-phong").unwrap();
     let set = |t: &str| clock.set(at(t));
@@ -214,7 +214,7 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
         (d2, "late", ["on-time", "late", "on-time", "late"]),
         (d3, "on-time", ["on-time", "on-time", "early", "late"]),
     ] {
-        let state = app.db().dossier(d).await.unwrap().unwrap();
+        let state = f.db.dossier(d).await.unwrap().unwrap();
         let t = state
             .timing(&cal, &app.settings().rules, app.now())
             .unwrap();
@@ -321,7 +321,7 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
     )
     .unwrap();
     let other_app = app::App::new(
-        app.db().clone(),
+        f.db.clone(),
         f.clock.clone(),
         app.national_calendar().clone(),
         app::Settings {
@@ -341,7 +341,7 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
     // Another commune's chairman sees none of it; a specialist has no evaluation; a quarter not
     // begun is refused.
     let other = app
-        .evaluation(&officer(app, "chutich.camduong").await, q4, None)
+        .evaluation(&officer(&f.db, "chutich.camduong").await, q4, None)
         .await
         .unwrap();
     assert_eq!((other.dossiers, other.units.len()), (0, 0));

@@ -14,11 +14,11 @@ async fn the_overview_counts_received_resolved_on_time_and_overdue() {
     let f = seeded("overview", "2026-12-07 09:00").await;
     let (app, clock) = (&f.app, &f.clock);
 
-    let counter = officer(app, "motcua.baothang").await;
-    let head = officer(app, "chanhvanphong.baothang").await;
-    let specialist = officer(app, "tuphap.baothang").await;
-    let chairman = officer(app, "chutich.baothang").await;
-    let clerk = officer(app, "vanthu.baothang").await;
+    let counter = officer(&f.db, "motcua.baothang").await;
+    let head = officer(&f.db, "chanhvanphong.baothang").await;
+    let specialist = officer(&f.db, "tuphap.baothang").await;
+    let chairman = officer(&f.db, "chutich.baothang").await;
+    let clerk = officer(&f.db, "vanthu.baothang").await;
     let mut ids = Vec::new();
     for _ in 0..3 {
         ids.push(
@@ -123,7 +123,7 @@ async fn the_overview_counts_received_resolved_on_time_and_overdue() {
     assert_eq!(o.on_time_rate, None);
 
     // Another commune's chairman sees none of it; a specialist has no overview.
-    let other = officer(app, "chutich.camduong").await;
+    let other = officer(&f.db, "chutich.camduong").await;
     let o = app
         .overview(&other, d(2026, 12, 1), d(2026, 12, 31))
         .await

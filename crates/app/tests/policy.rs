@@ -8,12 +8,12 @@
 mod common;
 
 use app::ErrorKind;
+use app::queries::DossierQuery;
 use common::*;
 use domain::agency::AgencyId;
 use domain::dossier::*;
 use domain::officer::{Actor, CitizenAccess};
 use domain::rating::Rating;
-use store::DossierFilter;
 
 /// Every command that acts on an existing dossier (the openings have their own use cases).
 fn every_command() -> Vec<Command> {
@@ -192,7 +192,7 @@ async fn scan(app: &app::App, who: &Actor, text: &str) -> FileRef {
 async fn another_communes_officers_and_other_citizens_are_refused_everything() {
     let f = seeded("policy", "2026-12-07 09:00").await;
     let app = &f.app;
-    let counter = officer(app, "motcua.baothang").await;
+    let counter = officer(&f.db, "motcua.baothang").await;
     // The dossier carries a scan uploaded at Bảo Thắng's counter.
     let file = scan(app, &counter, "Bao Thang").await;
     let mut req = reregister_birth();
@@ -207,7 +207,7 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
         .filter(|a| tree.is_within(&a.id, &cam_duong))
         .map(|a| a.id.to_string())
         .collect();
-    let outsiders = app.db().officers_in(&within).await.unwrap();
+    let outsiders = f.db.officers_in(&within).await.unwrap();
     assert!(outsiders.len() >= 5, "{} officers", outsiders.len());
     let mut refusals = 0;
     for o in outsiders {
@@ -224,7 +224,7 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
         let listed = app
             .list_dossiers(
                 &who,
-                DossierFilter {
+                DossierQuery {
                     limit: 50,
                     ..Default::default()
                 },
@@ -239,7 +239,7 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
             .search_dossiers(
                 &who,
                 d.code.as_str(),
-                DossierFilter {
+                DossierQuery {
                     limit: 10,
                     ..Default::default()
                 },
@@ -300,7 +300,7 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
 
     // The file's hash gives nothing: a Cam Đường counter officer naming it in an intake of
     // their own is told it was never uploaded.
-    let theirs = officer(app, "motcua.camduong").await;
+    let theirs = officer(&f.db, "motcua.camduong").await;
     let mut req = reregister_birth();
     req.receiving = None;
     req.components[0].files = vec![file.clone()];
@@ -320,7 +320,7 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
         id_number: None,
         access: CitizenAccess::Receipt(second.id),
     };
-    let events_before = app.db().totals().await.unwrap().events;
+    let events_before = f.db.totals().await.unwrap().events;
     for who in [&squatter, &other, &receipt_of_another] {
         assert_eq!(
             app.dossier_detail(who, d.id, None).await.unwrap_err().kind,
@@ -382,9 +382,9 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
     assert_eq!(e.code, "wrong_access_code");
 
     // Nothing changed.
-    let now = app.db().dossier(d.id).await.unwrap().unwrap();
+    let now = f.db.dossier(d.id).await.unwrap().unwrap();
     assert_eq!(now.version, d.version);
-    assert_eq!(app.db().totals().await.unwrap().events, events_before);
+    assert_eq!(f.db.totals().await.unwrap().events, events_before);
 
     // The applicant, with the code and access code of her receipt, sees it; so do the
     // commune's own officers.
@@ -418,7 +418,7 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
 async fn guessing_access_codes_is_throttled_per_dossier() {
     let f = seeded("policy-guess", "2026-12-07 09:00").await;
     let app = &f.app;
-    let counter = officer(app, "motcua.baothang").await;
+    let counter = officer(&f.db, "motcua.baothang").await;
     let d = app
         .receive_at_counter(&counter, reregister_birth())
         .await

@@ -32,12 +32,12 @@ fn date(s: &str) -> NaiveDate {
 }
 
 /// Sums the facts of the dossiers into the counters, as a rebuild does.
-async fn load(app: &app::App, dossiers: &[Dossier]) {
-    load_rated(app, dossiers, &[]).await;
+async fn load(db: &store::Db, dossiers: &[Dossier]) {
+    load_rated(db, dossiers, &[]).await;
 }
 
 /// [`load`], with the applicants' ratings: (index in `dossiers`, satisfied).
-async fn load_rated(app: &app::App, dossiers: &[Dossier], ratings: &[(usize, bool)]) {
+async fn load_rated(db: &store::Db, dossiers: &[Dossier], ratings: &[(usize, bool)]) {
     let cal = testkit::calendar();
     let rules = domain::dossier::LegalRules::default();
     let mut sums: BTreeMap<Fact, i64> = BTreeMap::new();
@@ -52,7 +52,7 @@ async fn load_rated(app: &app::App, dossiers: &[Dossier], ratings: &[(usize, boo
         }
     }
     let sums: Vec<(Fact, i64)> = sums.into_iter().collect();
-    app.db().replace_counts(&sums).await.unwrap();
+    db.replace_counts(&sums).await.unwrap();
 }
 
 /// Bảo Thắng, third quarter of 2026: 3,985 received, 3,951 resolved (3,900 early, 40 on the
@@ -90,8 +90,8 @@ async fn a_quarter_known_by_construction_gives_every_report_cell_and_the_766_fig
     let tree = agencies_with(&["sa-pa"]);
     let dossiers = quarter(&tree);
     assert_eq!(dossiers.len(), 3_985 + 3_600);
-    load(app, &dossiers).await;
-    let inspector = officer(app, "thanhtra").await;
+    load(&f.db, &dossiers).await;
+    let inspector = officer(&f.db, "thanhtra").await;
 
     // Periodic report for the quarter.
     let r = app
@@ -278,7 +278,7 @@ async fn a_quarter_known_by_construction_gives_every_report_cell_and_the_766_fig
             d.channel = domain::procedure::Channel::Online;
         }
     }
-    load_rated(app, &dossiers, &ratings).await;
+    load_rated(&f.db, &dossiers, &ratings).await;
     let r = app
         .period_report(
             &inspector,
@@ -351,8 +351,8 @@ async fn the_edge_rules_of_2_1_hold_in_the_counters() {
         "the first finishes after its first appointment"
     );
     assert_ne!(t0.qd766, Some(lich::Timeliness::Late));
-    load(app, &dossiers).await;
-    let inspector = officer(app, "thanhtra").await;
+    load(&f.db, &dossiers).await;
+    let inspector = officer(&f.db, "thanhtra").await;
     let x = app
         .index_766(
             &inspector,

@@ -234,7 +234,7 @@ async fn loading_units_into_the_database_is_idempotent() {
     db.migrate().await.unwrap();
     let clock = Arc::new(FixedClock::new(chrono::Utc::now()));
     let app = App::new(
-        db,
+        db.clone(),
         clock,
         Arc::new(lich::Calendar::embedded()),
         Settings::default(),
@@ -245,24 +245,18 @@ async fn loading_units_into_the_database_is_idempotent() {
     app.import_units(&set).await.unwrap();
     app.import_units(&set).await.unwrap();
     assert_eq!(
-        app.db()
-            .count_units(Regime::ThreeLevel, "commune")
-            .await
-            .unwrap(),
+        db.count_units(Regime::ThreeLevel, "commune").await.unwrap(),
         10_051
     );
     assert_eq!(
-        app.db()
-            .count_units(Regime::TwoLevel, "commune")
-            .await
-            .unwrap(),
+        db.count_units(Regime::TwoLevel, "commune").await.unwrap(),
         3_321
     );
-    let (units, successions) = app.db().units().await.unwrap();
+    let (units, successions) = db.units().await.unwrap();
     assert_eq!(units.len(), set.units.len());
     assert_eq!(successions.len(), set.successions.len());
     let from_db = app.unit_directory().await.unwrap();
     assert_eq!(from_db.successors("02938")[0].name, "Xã Bảo Thắng");
-    app.db().close().await;
+    db.close().await;
     let _ = std::fs::remove_dir_all(dir);
 }

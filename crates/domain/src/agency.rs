@@ -142,6 +142,27 @@ impl AgencyTree {
         self.by_id.values()
     }
 
+    /// Nhánh — the agency just under the top of the tree that contains `id` (a commune's
+    /// People's Committee, a department, the province's centre), or the top itself. Lists find
+    /// a dossier through the branches of its units.
+    pub fn branch_of(&self, id: &AgencyId) -> AgencyId {
+        let mut current = id;
+        for _ in 0..32 {
+            match self.get(current).and_then(|a| a.parent.as_ref()) {
+                Some(parent) if self.get(parent).is_some_and(|p| p.parent.is_some()) => {
+                    current = parent;
+                }
+                _ => break,
+            }
+        }
+        current.clone()
+    }
+
+    /// Whether the agency is a top of the tree (no parent).
+    pub fn is_top(&self, id: &AgencyId) -> bool {
+        self.get(id).is_some_and(|a| a.parent.is_none())
+    }
+
     /// Whether `inner` is `outer` or below it.
     pub fn is_within(&self, inner: &AgencyId, outer: &AgencyId) -> bool {
         let mut current = Some(inner);

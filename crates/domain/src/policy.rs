@@ -175,6 +175,49 @@ pub fn authorize(
     if allowed { Ok(()) } else { Err(refuse()) }
 }
 
+/// The agencies whose officers may read a dossier (with a read grant there or above): its
+/// receiving centre, its competent agency, and every unit it has been at or consulted — the
+/// agencies [`Action::Read`] is judged against, sorted, once each. Lists show a dossier to the
+/// same officers.
+pub fn read_agencies(d: &Dossier) -> Vec<AgencyId> {
+    let mut v: Vec<AgencyId> = [&d.receiving, &d.competent]
+        .into_iter()
+        .cloned()
+        .chain(d.involved_units())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// The branches a dossier is found under by lists: [`AgencyTree::branch_of`] each of its
+/// [`read_agencies`], sorted, once each.
+pub fn read_branches(d: &Dossier, tree: &AgencyTree) -> Vec<AgencyId> {
+    let mut v: Vec<AgencyId> = read_agencies(d).iter().map(|a| tree.branch_of(a)).collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// What an officer's lists may show: `None` for everything (a read grant at the top of the
+/// tree); else the agencies under their read grants and the branches those lie in.
+pub fn visible_scope(actor: &Actor, tree: &AgencyTree) -> Option<(Vec<AgencyId>, Vec<AgencyId>)> {
+    let roots = visible_roots(actor);
+    if roots.iter().any(|r| tree.is_top(r)) {
+        return None;
+    }
+    let mut agencies: Vec<AgencyId> = tree
+        .all()
+        .filter(|a| roots.iter().any(|r| tree.is_within(&a.id, r)))
+        .map(|a| a.id.clone())
+        .collect();
+    agencies.sort();
+    let mut branches: Vec<AgencyId> = roots.iter().map(|r| tree.branch_of(r)).collect();
+    branches.sort();
+    branches.dedup();
+    Some((agencies, branches))
+}
+
 /// Whether an officer may see dossiers of an agency at all (for list filters).
 pub fn visible_roots(actor: &Actor) -> Vec<AgencyId> {
     match actor {
@@ -277,6 +320,21 @@ mod tests {
         let auditor = officer(Role::Auditor, "lc");
         assert!(authorize(&auditor, Action::Read, Some(&scope), &t).is_ok());
         assert!(authorize(&auditor, Action::Handle, Some(&scope), &t).is_err());
+    }
+
+    #[test]
+    fn branches_are_the_agencies_under_the_top() {
+        let t = tree();
+        assert_eq!(t.branch_of(&id("lc.a.vhxh")), id("lc.a"));
+        assert_eq!(t.branch_of(&id("lc.a")), id("lc.a"));
+        assert_eq!(t.branch_of(&id("lc")), id("lc"));
+        // A commune officer sees their commune's agencies, found under its branch; a province
+        // grant sees everything.
+        let (agencies, branches) =
+            visible_scope(&officer(Role::CounterOfficer, "lc.a.mc"), &t).unwrap();
+        assert_eq!(agencies, vec![id("lc.a.mc")]);
+        assert_eq!(branches, vec![id("lc.a")]);
+        assert!(visible_scope(&officer(Role::Leader, "lc"), &t).is_none());
     }
 
     #[test]

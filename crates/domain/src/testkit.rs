@@ -542,6 +542,19 @@ pub enum Ending {
 /// transferred and assigned, then ended as `ending` says (every command through `decide`).
 /// Panics if a command is refused, as [`Sim::ok`] does.
 pub fn drive(tree: &AgencyTree, commune: &str, received: NaiveDate, ending: Ending) -> Dossier {
+    drive_coded(tree, commune, received, ending, "000.22.22.H38-261207-0001")
+        .dossier
+        .expect("received")
+}
+
+/// [`drive`] with the dossier's code, keeping the events (to store them).
+pub fn drive_coded(
+    tree: &AgencyTree,
+    commune: &str,
+    received: NaiveDate,
+    ending: Ending,
+    code: &str,
+) -> Sim {
     let at = |unit: &str| format!("lao-cai.{commune}{unit}");
     let counter = officer("Lò Thị Mai", Role::CounterOfficer, &at(".mot-cua"));
     let head = officer("Trần Thị Lan", Role::UnitHead, &at(".vhxh"));
@@ -554,6 +567,7 @@ pub fn drive(tree: &AgencyTree, commune: &str, received: NaiveDate, ending: Endi
     let wd = |from: NaiveDate, n: u32| cal.add_working_days(from, n).expect("in the calendar");
     let stamp = |d: NaiveDate, hm: &str| format!("{} {hm}", d.format("%Y-%m-%d"));
     let mut new = new_dossier(procedure(), &["to-khai", "giay-to"]);
+    new.code = DossierCode::parse(code).expect("a valid code");
     new.receiving = id(&at(".mot-cua"));
     new.competent = id(&at(""));
     sim.ok(
@@ -650,5 +664,5 @@ pub fn drive(tree: &AgencyTree, commune: &str, received: NaiveDate, ending: Endi
             );
         }
     }
-    sim.dossier.expect("received")
+    sim
 }

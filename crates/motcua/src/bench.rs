@@ -157,9 +157,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
         .thread_name("motcua-server")
         .enable_all()
         .build()?;
-    let (app, addr) = server.block_on(async {
+    let (app, db, addr) = server.block_on(async {
         let db = open_db(&config).await?;
-        let app = services(db, &config).await?;
+        let app = services(db.clone(), &config).await?;
         let started = Instant::now();
         let s = app::demo::seed(&app, PASSWORD, since).await?;
         println!(
@@ -181,9 +181,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
             )
             .await
         });
-        anyhow::Ok((app, addr))
+        anyhow::Ok((app, db, addr))
     })?;
-    let codes = server.block_on(sample_codes(&app, 5_000))?;
+    let codes = server.block_on(sample_codes(&db, 5_000))?;
 
     let client = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.client_threads)
@@ -241,7 +241,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     println!("Kết quả:");
     intake.print();
     lookup.print();
-    server.block_on(app.db().close());
+    server.block_on(app.close());
     drop(client);
     server.shutdown_timeout(Duration::from_secs(2));
     if args.keep {
@@ -253,10 +253,10 @@ pub fn run(args: BenchArgs) -> Result<()> {
 }
 
 /// Codes of up to `n` demo dossiers that were received (the ones a citizen can look up).
-async fn sample_codes(app: &app::App, n: usize) -> Result<Vec<String>> {
+async fn sample_codes(db: &store::Db, n: usize) -> Result<Vec<String>> {
     let mut codes = Vec::new();
-    for id in app.db().dossier_ids().await?.into_iter().take(n) {
-        if let Some(d) = app.db().dossier(id).await? {
+    for id in db.dossier_ids().await?.into_iter().take(n) {
+        if let Some(d) = db.dossier(id).await? {
             codes.push(d.code.to_string());
         }
     }
@@ -382,9 +382,8 @@ async fn load(
 }
 
 /// A demo officer as the actor (benchmarks run on demo databases).
-pub(crate) async fn demo_officer(app: &app::App, username: &str) -> Result<domain::officer::Actor> {
-    let (o, _) = app
-        .db()
+pub(crate) async fn demo_officer(db: &store::Db, username: &str) -> Result<domain::officer::Actor> {
+    let (o, _) = db
         .officer_by_username(username)
         .await?
         .ok_or_else(|| anyhow::anyhow!("no demo officer {username}"))?;

@@ -176,12 +176,12 @@ pub fn run(args: ReportsArgs) -> Result<()> {
         )
         .await?;
         if fresh {
-            generate(&app, &args).await?;
+            generate(&app, &db, &args).await?;
         } else {
             println!("Đo lại trên {}", file.display());
         }
-        measure(&app, &args).await?;
-        app.db().close().await;
+        measure(&app, &db, &args).await?;
+        app.close().await;
         if args.db.is_none() && !args.keep {
             std::fs::remove_dir_all(&dir)?;
         } else {
@@ -191,11 +191,10 @@ pub fn run(args: ReportsArgs) -> Result<()> {
     })
 }
 
-async fn generate(app: &App, args: &ReportsArgs) -> Result<()> {
+async fn generate(app: &App, db: &Db, args: &ReportsArgs) -> Result<()> {
     let started = Instant::now();
     demo::seed_without_history(app, PASSWORD).await?;
-    app.db()
-        .put_agencies(&more_communes(args.communes.saturating_sub(6))?)
+    db.put_agencies(&more_communes(args.communes.saturating_sub(6))?)
         .await?;
     app.reload_agencies().await?;
     let patterns = patterns()?;
@@ -310,9 +309,9 @@ async fn generate(app: &App, args: &ReportsArgs) -> Result<()> {
             })
             .collect();
         rows += facts.len();
-        app.db().add_daily_counts(&facts).await?;
+        db.add_daily_counts(&facts).await?;
     }
-    app.db().finish_bulk_counts().await?;
+    db.finish_bulk_counts().await?;
     println!(
         "Sinh {} hồ sơ ({} năm, {} đơn vị giải quyết, {} thủ tục) thành {} dòng bộ đếm theo ngày trong {:.0} s",
         args.dossiers,
@@ -325,8 +324,8 @@ async fn generate(app: &App, args: &ReportsArgs) -> Result<()> {
     Ok(())
 }
 
-async fn measure(app: &App, args: &ReportsArgs) -> Result<()> {
-    let leader = crate::bench::demo_officer(app, "lanhdao.tinh").await?;
+async fn measure(app: &App, db: &Db, args: &ReportsArgs) -> Result<()> {
+    let leader = crate::bench::demo_officer(db, "lanhdao.tinh").await?;
     let today = lich::time::to_vn(&app.now()).date_naive();
     // The last full quarter.
     let quarter = Period::quarter_of(today).previous();

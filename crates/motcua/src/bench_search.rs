@@ -8,13 +8,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
+use app::queries::{DossierQuery, Order};
 use app::search::ProcedureQuery;
 use app::{App, Settings, SystemClock, demo};
 use chrono::NaiveDate;
 use clap::Args;
 use domain::ids::ProcedureCode;
 use domain::officer::Actor;
-use store::{Db, DossierFilter};
+use store::Db;
 
 use crate::BadInput;
 use crate::bench::Phase;
@@ -106,13 +107,13 @@ async fn dossier_phase(
     let mut hits = 0usize;
     for _ in 0..rounds {
         for q in queries {
-            let filter = DossierFilter {
+            let query = DossierQuery {
                 limit: 20,
-                order: store::Order::LatestFirst,
-                ..DossierFilter::default()
+                order: Order::LatestFirst,
+                ..DossierQuery::default()
             };
             let started = Instant::now();
-            let page = app.search_dossiers(actor, q, filter).await?;
+            let page = app.search_dossiers(actor, q, query).await?;
             let took = started.elapsed();
             latencies.push(took);
             slowest.push((took, q));
@@ -158,14 +159,14 @@ pub fn run(args: SearchArgs) -> Result<()> {
         let db = Db::connect(&format!("sqlite:{}", file.display())).await?;
         db.migrate().await?;
         let app = App::new(
-            db,
+            db.clone(),
             Arc::new(SystemClock),
             Arc::new(lich::Calendar::embedded()),
             Settings::default(),
         )
         .await?;
         if reuse.is_some() {
-            let totals = app.db().totals().await?;
+            let totals = db.totals().await?;
             println!(
                 "Cơ sở dữ liệu đo (dùng lại {}): {} hồ sơ ({} sự kiện).",
                 file.display(),
@@ -221,12 +222,12 @@ pub fn run(args: SearchArgs) -> Result<()> {
 
         // Dossier search queries taken from the data: names as typed (folded, partial), id
         // numbers, code fragments.
-        let rows = app
-            .db()
-            .list_dossiers(&DossierFilter {
+        let rows = db
+            .list_dossiers(&store::DossierFilter {
+                visible: store::Visibility::All,
                 limit: 200,
                 order: store::Order::LatestFirst,
-                ..DossierFilter::default()
+                ..store::DossierFilter::default()
             })
             .await?
             .rows;
@@ -256,7 +257,7 @@ pub fn run(args: SearchArgs) -> Result<()> {
             ("motcua.baothang", "cán bộ một cửa xã Bảo Thắng"),
             ("thanhtra", "thanh tra tỉnh (toàn tỉnh)"),
         ] {
-            let actor = crate::bench::demo_officer(&app, username).await?;
+            let actor = crate::bench::demo_officer(&db, username).await?;
             let (p, hits) = dossier_phase(&app, label, &actor, &queries, args.rounds).await?;
             Phase::print_latencies(&p);
             println!(
@@ -264,7 +265,7 @@ pub fn run(args: SearchArgs) -> Result<()> {
                 100.0 * hits as f64 / p.ok as f64
             );
         }
-        app.db().close().await;
+        app.close().await;
         if args.keep || reuse.is_some() {
             println!("Giữ lại {}", dir.display());
         } else {

@@ -32,7 +32,7 @@ pub async fn run(cmd: ReportCommand) -> Result<()> {
                     " (đã sửa)"
                 }
             );
-            app.db().close().await;
+            app.close().await;
             Ok(())
         }
     }

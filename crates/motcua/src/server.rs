@@ -341,7 +341,7 @@ pub async fn serve(
     let _ = stop_tx.send(true);
     // A message cut off mid-send stays leased and is tried again later (at least once).
     let _ = tokio::join!(worker, scheduler, sweeper);
-    app.db().close().await;
+    app.close().await;
     println!("Đã dừng.");
     Ok(())
 }
@@ -409,7 +409,7 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
     })?;
     let db = open_db(&config).await?;
     let (app, channels) = services_with_channels(db, &config).await?;
-    if app.db().agencies().await?.is_empty() {
+    if app.is_empty().await? {
         println!(
             "Đang nạp dữ liệu trình diễn (tỉnh Lào Cai) vào {} …",
             config.database.url

@@ -80,7 +80,7 @@ pub async fn export(cmd: ExportCommand) -> Result<()> {
     let config = config.load()?;
     let app = services(open_db(&config).await?, &config).await?;
     let text = app.export_catalog(format.into()).await?;
-    app.db().close().await;
+    app.close().await;
     match out {
         Some(path) => {
             std::fs::write(&path, text).with_context(|| format!("ghi {}", path.display()))?;
@@ -101,7 +101,7 @@ pub async fn import(cmd: ImportCommand) -> Result<()> {
             let config = config.load()?;
             let app = services(open_db(&config).await?, &config).await?;
             app.import_units(&set).await?;
-            app.db().close().await;
+            app.close().await;
             println!(
                 "Đã nạp đơn vị hành chính vào {}: {}.",
                 config.database.url,
@@ -127,11 +127,11 @@ pub async fn import(cmd: ImportCommand) -> Result<()> {
             let config = config.load()?;
             let app = services(open_db(&config).await?, &config).await?;
             if let Err(e) = app.check_catalog_rows(&rows).await {
-                app.db().close().await;
+                app.close().await;
                 return Err(print_errors(&e));
             }
             let report = app.import_catalog_rows(rows).await?;
-            app.db().close().await;
+            app.close().await;
             println!(
                 "Đã nạp {}: {} phiên bản thủ tục, {} phiên bản mới (các phiên bản khác đã có, giống hệt).",
                 file.display(),

@@ -83,9 +83,9 @@ async fn act(f: &Fixture, who: &Actor, id: DossierId, command: Command) {
 
 /// Received, transferred and assigned to the specialist of the office.
 async fn received_and_assigned(f: &Fixture) -> DossierId {
-    let counter = officer(&f.app, "motcua.baothang").await;
-    let head = officer(&f.app, "chanhvanphong.baothang").await;
-    let specialist = officer(&f.app, "tuphap.baothang").await;
+    let counter = officer(&f.db, "motcua.baothang").await;
+    let head = officer(&f.db, "chanhvanphong.baothang").await;
+    let specialist = officer(&f.db, "tuphap.baothang").await;
     let d = f
         .app
         .receive_at_counter(&counter, reregister_birth())
@@ -121,21 +121,13 @@ async fn the_applicant_is_told_of_each_status_change_by_email_and_sms() {
         },
     )
     .await;
-    let app = &f.app;
-    let counter = officer(app, "motcua.baothang").await;
-    let specialist = officer(app, "tuphap.baothang").await;
-    let chairman = officer(app, "chutich.baothang").await;
-    let clerk = officer(app, "vanthu.baothang").await;
+    let counter = officer(&f.db, "motcua.baothang").await;
+    let specialist = officer(&f.db, "tuphap.baothang").await;
+    let chairman = officer(&f.db, "chutich.baothang").await;
+    let clerk = officer(&f.db, "vanthu.baothang").await;
 
     let id = received_and_assigned(&f).await;
-    let code = app
-        .db()
-        .dossier(id)
-        .await
-        .unwrap()
-        .unwrap()
-        .code
-        .to_string();
+    let code = f.db.dossier(id).await.unwrap().unwrap().code.to_string();
     f.clock.set(at("2026-12-08 09:00"));
     act(
         &f,
@@ -307,7 +299,7 @@ async fn the_applicant_is_told_of_each_status_change_by_email_and_sms() {
 
     // Delivered once: another pass sends nothing.
     assert_eq!(f.worker.deliver_due().await.unwrap().sent, 0);
-    let counts = app.db().outbox_counts().await.unwrap();
+    let counts = f.db.outbox_counts().await.unwrap();
     assert_eq!((counts.sent, counts.pending, counts.dead), (10, 0, 0));
 }
 
@@ -349,9 +341,9 @@ async fn the_daily_digest_goes_at_its_hour_to_handler_leader_and_the_units_chat_
     )
     .await;
     let app = &f.app;
-    let admin = officer(app, "quantri").await;
-    let specialist = officer(app, "tuphap.baothang").await;
-    let chairman = officer(app, "chutich.baothang").await;
+    let admin = officer(&f.db, "quantri").await;
+    let specialist = officer(&f.db, "tuphap.baothang").await;
+    let chairman = officer(&f.db, "chutich.baothang").await;
 
     // The administrator gives the two officers their e-mail; a wrong one changes nothing.
     let bad = app
@@ -363,7 +355,7 @@ async fn the_daily_digest_goes_at_its_hour_to_handler_leader_and_the_units_chat_
         .await
         .unwrap_err();
     assert_eq!((bad.kind, bad.code), (ErrorKind::Invalid, "invalid_email"));
-    assert!(app.db().officer_emails().await.unwrap().is_empty());
+    assert!(f.db.officer_emails().await.unwrap().is_empty());
     for (who, email) in [
         (&specialist, "hung.tuphap@baothang.test"),
         (&chairman, "son.chutich@baothang.test"),
@@ -405,7 +397,7 @@ async fn the_daily_digest_goes_at_its_hour_to_handler_leader_and_the_units_chat_
     .await;
     let (mut code, mut due) = (Vec::new(), Vec::new());
     for id in ids.iter().chain([&up]) {
-        let d = app.db().dossier(*id).await.unwrap().unwrap();
+        let d = f.db.dossier(*id).await.unwrap().unwrap();
         code.push(d.code.to_string());
         due.push(
             lich::time::to_vn(&d.due.unwrap())
@@ -422,8 +414,7 @@ async fn the_daily_digest_goes_at_its_hour_to_handler_leader_and_the_units_chat_
     f.clock.set(at("2026-12-15 06:59"));
     assert_eq!(f.scheduler.tick().await.unwrap(), DigestRun::NotYet);
     let digests = || async {
-        app.db()
-            .messages_of_kind(app::digest::DIGEST, 10)
+        f.db.messages_of_kind(app::digest::DIGEST, 10)
             .await
             .unwrap()
     };
@@ -555,8 +546,8 @@ async fn a_failed_message_is_retried_with_backoff_then_dead_until_an_administrat
     )
     .await;
     let app = &f.app;
-    let admin = officer(app, "quantri").await;
-    let counter = officer(app, "motcua.baothang").await;
+    let admin = officer(&f.db, "quantri").await;
+    let counter = officer(&f.db, "motcua.baothang").await;
 
     // 500, then 200: delivered on the second attempt, a minute later.
     gateway.answer(&[500]);
@@ -583,7 +574,7 @@ async fn a_failed_message_is_retried_with_backoff_then_dead_until_an_administrat
     f.clock.set(at("2026-12-07 09:01"));
     assert_eq!(f.worker.deliver_due().await.unwrap().sent, 1);
     assert_eq!(gateway.requests().len(), 2);
-    let sent = app.db().message(m.id).await.unwrap().unwrap();
+    let sent = f.db.message(m.id).await.unwrap().unwrap();
     assert_eq!((sent.state, sent.attempts), (MessageState::Sent, 2));
     assert!(app.failed_messages(&admin).await.unwrap().is_empty());
 
@@ -631,7 +622,7 @@ async fn a_failed_message_is_retried_with_backoff_then_dead_until_an_administrat
         "message_not_failed",
         "a message waiting for its attempt is not put back twice"
     );
-    let log = app.db().admin_log_lines(5).await.unwrap();
+    let log = f.db.admin_log_lines(5).await.unwrap();
     assert_eq!(log[0].action, "gửi lại thư");
     assert!(
         log[0].detail.contains(&format!("thư #{}", m.id)),
@@ -640,7 +631,7 @@ async fn a_failed_message_is_retried_with_backoff_then_dead_until_an_administrat
     );
     assert_eq!(f.worker.deliver_due().await.unwrap().sent, 1);
     assert_eq!(
-        app.db().message(m.id).await.unwrap().unwrap().state,
+        f.db.message(m.id).await.unwrap().unwrap().state,
         MessageState::Sent
     );
     assert!(app.failed_messages(&admin).await.unwrap().is_empty());
@@ -659,14 +650,14 @@ async fn a_refused_or_internal_change_and_an_unconfigured_channel_write_no_messa
     )
     .await;
     let app = &f.app;
-    let counter = officer(app, "motcua.baothang").await;
-    let specialist = officer(app, "tuphap.baothang").await;
+    let counter = officer(&f.db, "motcua.baothang").await;
+    let specialist = officer(&f.db, "tuphap.baothang").await;
     let d = app
         .receive_at_counter(&counter, reregister_birth())
         .await
         .unwrap();
     // E-mail only: SMTP is configured, the SMS gateway is not, so no SMS row piles up.
-    let after_intake = app.db().outbox_counts().await.unwrap();
+    let after_intake = f.db.outbox_counts().await.unwrap();
     assert_eq!(after_intake.total(), 1);
 
     // Refused by the rules (no result to return), by permission, and by a stale version.
@@ -709,7 +700,7 @@ async fn a_refused_or_internal_change_and_an_unconfigured_channel_write_no_messa
         refusals.iter().map(|e| e.kind).collect::<Vec<_>>(),
         [ErrorKind::Rule, ErrorKind::Forbidden, ErrorKind::Conflict]
     );
-    assert_eq!(app.db().outbox_counts().await.unwrap(), after_intake);
+    assert_eq!(f.db.outbox_counts().await.unwrap(), after_intake);
 
     // A transfer is internal: the applicant is not told.
     act(
@@ -721,12 +712,11 @@ async fn a_refused_or_internal_change_and_an_unconfigured_channel_write_no_messa
         },
     )
     .await;
-    assert_eq!(app.db().outbox_counts().await.unwrap(), after_intake);
-    let rows = app
-        .db()
-        .messages_of_kind(app::notices::STATUS_CHANGE, 10)
-        .await
-        .unwrap();
+    assert_eq!(f.db.outbox_counts().await.unwrap(), after_intake);
+    let rows =
+        f.db.messages_of_kind(app::notices::STATUS_CHANGE, 10)
+            .await
+            .unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].channel, Channel::Email);
     assert_eq!(rows[0].idempotency_key, format!("status:{}:2:email", d.id));

@@ -1,180 +1,187 @@
-//! Tài khoản — officers with their role grants, and login sessions (only a hash of each token is
-//! kept, so a stolen database does not give working tokens).
+//! Tài khoản — officers with their role grants, citizens' portal accounts and the dossiers each
+//! may see, login sessions (only a hash of each token is kept, so a stolen database gives no
+//! working token), ratings (kept without the rater's identity), failed logins and the locks
+//! they cause, and the server's secrets.
 
+use domain::dossier::Fact;
 use domain::officer::{Officer, OfficerId};
-use sqlx::Row;
 
-use crate::{Db, Result, StoreError, from_json, key, to_json};
+use crate::{DossierRow, LockedAccount, LogEntry, Result};
 
-/// Writes an officer's role grants (the rows `officers_in` and the policy read).
-pub(crate) async fn write_roles(conn: &mut sqlx::SqliteConnection, o: &Officer) -> Result<()> {
-    for g in &o.grants {
-        sqlx::query("INSERT INTO officer_roles (officer, role, agency) VALUES ($1, $2, $3)")
-            .bind(o.id.0)
-            .bind(key(&g.role))
-            .bind(g.agency.as_str())
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
+/// A citizen's account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CitizenAccount {
+    pub id_number: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
 }
 
-impl Db {
-    /// Creates an officer with a password hash (argon2, computed by the caller).
-    pub async fn add_officer(
+/// A rating as stored: which dossier and centre, when, satisfied or not, the answers (JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredRating {
+    pub dossier: uuid::Uuid,
+    pub receiving: String,
+    pub rated_ms: i64,
+    pub satisfied: bool,
+    pub answers: String,
+    pub comment: String,
+}
+
+/// Accounts and their sessions.
+#[async_trait::async_trait]
+pub trait AccountStore: Send + Sync {
+    // ---- officers ------------------------------------------------------------------------
+
+    /// Creates an officer with a password hash, and the log line when given; a second account
+    /// with the same user name is a [`crate::StoreError::Duplicate`].
+    async fn add_officer(
         &self,
         o: &Officer,
         password_hash: &str,
-        log: Option<&crate::LogEntry<'_>>,
-    ) -> Result<()> {
-        let mut tx = self.writer().begin().await?;
-        sqlx::query(
-            "INSERT INTO officers (id, username, password_hash, active, body) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(o.id.0)
-        .bind(&o.username)
-        .bind(password_hash)
-        .bind(o.active)
-        .bind(to_json(o))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| StoreError::from_insert(e, &format!("tên đăng nhập {}", o.username)))?;
-        write_roles(&mut tx, o).await?;
-        if let Some(entry) = log {
-            crate::admin::log(&mut tx, entry).await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
+        log: Option<&LogEntry<'_>>,
+    ) -> Result<()>;
 
     /// An officer and the password hash, by user name.
-    pub async fn officer_by_username(&self, username: &str) -> Result<Option<(Officer, String)>> {
-        let row = sqlx::query("SELECT body, password_hash FROM officers WHERE username = $1")
-            .bind(username)
-            .fetch_optional(self.reader())
-            .await?;
-        row.map(|r| {
-            Ok((
-                from_json(r.get::<&str, _>(0), "cán bộ")?,
-                r.get::<String, _>(1),
-            ))
-        })
-        .transpose()
-    }
+    async fn officer_by_username(&self, username: &str) -> Result<Option<(Officer, String)>>;
 
-    pub async fn officer(&self, id: OfficerId) -> Result<Option<Officer>> {
-        let body: Option<String> = sqlx::query_scalar("SELECT body FROM officers WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(self.reader())
-            .await?;
-        body.map(|b| from_json(&b, "cán bộ")).transpose()
-    }
+    async fn officer(&self, id: OfficerId) -> Result<Option<Officer>>;
 
-    /// Officers holding a role in one of the agencies, by name.
-    pub async fn officers_in(&self, agencies: &[String]) -> Result<Vec<Officer>> {
-        if agencies.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-            "SELECT DISTINCT o.body FROM officers o JOIN officer_roles r ON r.officer = o.id WHERE o.active AND r.agency IN (",
-        );
-        let mut sep = qb.separated(", ");
-        for a in agencies {
-            sep.push_bind(a.clone());
-        }
-        qb.push(")");
-        let rows = qb.build().fetch_all(self.reader()).await?;
-        let mut officers: Vec<Officer> = rows
-            .iter()
-            .map(|r| from_json(r.get::<&str, _>(0), "cán bộ"))
-            .collect::<Result<_>>()?;
-        officers.sort_by(|a, b| a.username.cmp(&b.username));
-        Ok(officers)
-    }
+    /// Active officers holding a role in one of the agencies, by user name.
+    async fn officers_in(&self, agencies: &[String]) -> Result<Vec<Officer>>;
 
     /// Every officer, by user name.
-    pub async fn officers(&self) -> Result<Vec<Officer>> {
-        let rows = sqlx::query("SELECT body FROM officers ORDER BY username")
-            .fetch_all(self.reader())
-            .await?;
-        rows.iter()
-            .map(|r| from_json(r.get::<&str, _>(0), "cán bộ"))
-            .collect()
-    }
+    async fn officers(&self) -> Result<Vec<Officer>>;
 
     /// The e-mail addresses officers have (for the daily digest), by officer.
-    pub async fn officer_emails(&self) -> Result<std::collections::HashMap<OfficerId, String>> {
-        let rows: Vec<(uuid::Uuid, String)> =
-            sqlx::query_as("SELECT id, email FROM officers WHERE email IS NOT NULL")
-                .fetch_all(self.reader())
-                .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, email)| (OfficerId(id), email))
-            .collect())
-    }
+    async fn officer_emails(&self) -> Result<std::collections::HashMap<OfficerId, String>>;
 
-    /// Sets or clears an officer's e-mail (checked by the caller), with its log line. False when
-    /// there is no such officer.
-    pub async fn set_officer_email(
+    /// Sets or clears an officer's e-mail, with its log line. False when there is no such
+    /// officer (nothing written).
+    async fn set_officer_email(
         &self,
         id: OfficerId,
         email: Option<&str>,
-        entry: &crate::LogEntry<'_>,
-    ) -> Result<bool> {
-        let mut tx = self.writer().begin().await?;
-        let done = sqlx::query("UPDATE officers SET email = $2 WHERE id = $1")
-            .bind(id.0)
-            .bind(email)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
-        }
-        crate::admin::log(&mut tx, entry).await?;
-        tx.commit().await?;
-        Ok(true)
-    }
+        entry: &LogEntry<'_>,
+    ) -> Result<bool>;
+
+    /// Replaces an officer's record (name, title, active, roles; the user name stays), ends the
+    /// sessions of an officer made inactive, with the log line.
+    async fn update_officer(&self, o: &Officer, entry: &LogEntry<'_>) -> Result<()>;
+
+    /// Sets a new password hash and ends the officer's sessions, with the log line.
+    async fn set_password(
+        &self,
+        id: OfficerId,
+        password_hash: &str,
+        entry: &LogEntry<'_>,
+    ) -> Result<()>;
 
     /// Opens a session for an officer until `expires_ms`.
-    pub async fn open_session(
+    async fn open_session(
         &self,
         token_hash: &str,
         officer: OfficerId,
         now_ms: i64,
         expires_ms: i64,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO sessions (token_hash, officer, created_ms, expires_ms) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(token_hash)
-        .bind(officer.0)
-        .bind(now_ms)
-        .bind(expires_ms)
-        .execute(self.writer())
-        .await?;
-        Ok(())
-    }
+    ) -> Result<()>;
 
-    /// The officer of a live session.
-    pub async fn session_officer(&self, token_hash: &str, now_ms: i64) -> Result<Option<Officer>> {
-        let body: Option<String> = sqlx::query_scalar(
-            "SELECT o.body FROM sessions s JOIN officers o ON o.id = s.officer \
-             WHERE s.token_hash = $1 AND s.expires_ms > $2 AND o.active",
-        )
-        .bind(token_hash)
-        .bind(now_ms)
-        .fetch_optional(self.reader())
-        .await?;
-        body.map(|b| from_json(&b, "cán bộ")).transpose()
-    }
+    /// The active officer of a live session.
+    async fn session_officer(&self, token_hash: &str, now_ms: i64) -> Result<Option<Officer>>;
 
     /// Ends a session; true if there was one.
-    pub async fn close_session(&self, token_hash: &str) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(self.writer())
-            .await?;
-        Ok(done.rows_affected() > 0)
-    }
+    async fn close_session(&self, token_hash: &str) -> Result<bool>;
+
+    // ---- citizens ------------------------------------------------------------------------
+
+    /// Creates a citizen account; a second account for the same id number is a duplicate.
+    async fn add_citizen(&self, c: &CitizenAccount, password_hash: &str, now_ms: i64)
+    -> Result<()>;
+
+    /// A citizen and the password hash, by id number.
+    async fn citizen(&self, id_number: &str) -> Result<Option<(CitizenAccount, String)>>;
+
+    /// The first few citizen accounts (the demo's, shown on its login page).
+    async fn some_citizens(&self, limit: i64) -> Result<Vec<CitizenAccount>>;
+
+    async fn open_citizen_session(
+        &self,
+        token_hash: &str,
+        id_number: &str,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> Result<()>;
+
+    /// The citizen of a live session.
+    async fn session_citizen(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<CitizenAccount>>;
+
+    async fn close_citizen_session(&self, token_hash: &str) -> Result<bool>;
+
+    /// Gives a citizen's account a dossier to see and act on (`how`: `submitted`, `receipt`);
+    /// linking twice changes nothing.
+    async fn link_citizen_dossier(
+        &self,
+        id_number: &str,
+        dossier: uuid::Uuid,
+        how: &str,
+        now_ms: i64,
+    ) -> Result<()>;
+
+    /// Whether a citizen's account has this dossier.
+    async fn citizen_has_dossier(&self, id_number: &str, dossier: uuid::Uuid) -> Result<bool>;
+
+    /// The dossiers of a citizen's account, most recently registered first.
+    async fn citizen_dossier_rows(&self, id_number: &str, limit: i64) -> Result<Vec<DossierRow>>;
+
+    // ---- ratings -------------------------------------------------------------------------
+
+    /// Keeps a rating with what it adds to the report counters, in one transaction; a dossier
+    /// is rated once (a second rating is a duplicate).
+    async fn put_rating(&self, r: &StoredRating, counts: &[(Fact, i64)]) -> Result<()>;
+
+    /// Every rating: the dossier and whether the applicant was satisfied (for a rebuild of the
+    /// counters).
+    async fn ratings_by_dossier(&self) -> Result<Vec<(uuid::Uuid, bool)>>;
+
+    /// Whether a dossier has been rated.
+    async fn rated(&self, dossier: uuid::Uuid) -> Result<bool>;
+
+    // ---- failed logins, secrets, sweeping --------------------------------------------------
+
+    /// Counts a failed login of `account` (failures before `window_start_ms` are forgotten);
+    /// at `threshold` consecutive failures the account is locked until `lock_until_ms`. Returns
+    /// the lock, if the account is locked now.
+    async fn login_failed(
+        &self,
+        account: &str,
+        now_ms: i64,
+        window_start_ms: i64,
+        threshold: i64,
+        lock_until_ms: i64,
+    ) -> Result<Option<i64>>;
+
+    /// Until when an account is locked (none when it is not locked now).
+    async fn login_lock(&self, account: &str, now_ms: i64) -> Result<Option<i64>>;
+
+    /// A successful login clears the failures counted against the account.
+    async fn login_succeeded(&self, account: &str) -> Result<()>;
+
+    /// Accounts locked now, the latest lock first.
+    async fn locked_accounts(&self, now_ms: i64) -> Result<Vec<LockedAccount>>;
+
+    /// Lifts an account's lock, with its log line; false when it was not locked.
+    async fn unlock_account(&self, account: &str, entry: &LogEntry<'_>) -> Result<bool>;
+
+    /// The secret named `name`, made from `candidate` the first time it is asked for (several
+    /// servers on one database agree on the first one written).
+    async fn server_key(&self, name: &str, candidate: &[u8], now_ms: i64) -> Result<Vec<u8>>;
+
+    /// Sweeps what has expired: sessions past their end, idempotency keys older than
+    /// `keys_before_ms`, failures of accounts neither locked nor failing since then. Returns the
+    /// number of rows removed.
+    async fn purge_expired(&self, now_ms: i64, keys_before_ms: i64) -> Result<u64>;
 }

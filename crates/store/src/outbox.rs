@@ -4,11 +4,8 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
-use sqlx::SqliteConnection;
-use sqlx::sqlite::SqliteRow;
 
-use crate::{Db, LogEntry, Result, StoreError};
+use crate::{LogEntry, Result, StoreError};
 
 /// Kênh gửi — how a message leaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -37,7 +34,7 @@ impl Channel {
         }
     }
 
-    fn parse(s: &str) -> Result<Self> {
+    pub fn parse(s: &str) -> Result<Self> {
         match s {
             "email" => Ok(Channel::Email),
             "sms" => Ok(Channel::Sms),
@@ -59,7 +56,7 @@ pub enum MessageState {
 }
 
 impl MessageState {
-    fn parse(s: &str) -> Result<Self> {
+    pub fn parse(s: &str) -> Result<Self> {
         match s {
             "pending" => Ok(MessageState::Pending),
             "sent" => Ok(MessageState::Sent),
@@ -128,211 +125,52 @@ impl OutboxCounts {
     }
 }
 
-const COLUMNS: &str = "id, kind, channel, recipient, subject, body, idempotency_key, dossier_id, attempts, \
-    next_attempt_ms, last_error, state, created_ms, sent_ms";
-
-fn instant(ms: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(ms).expect("stored instants are valid")
-}
-
-fn message(r: &SqliteRow) -> Result<StoredMessage> {
-    Ok(StoredMessage {
-        id: r.get("id"),
-        kind: r.get("kind"),
-        channel: Channel::parse(r.get::<&str, _>("channel"))?,
-        recipient: r.get("recipient"),
-        subject: r.get("subject"),
-        body: r.get("body"),
-        idempotency_key: r.get("idempotency_key"),
-        dossier: r.get("dossier_id"),
-        attempts: r.get::<i64, _>("attempts") as u32,
-        next_attempt_at: instant(r.get("next_attempt_ms")),
-        last_error: r.get("last_error"),
-        state: MessageState::parse(r.get::<&str, _>("state"))?,
-        created_at: instant(r.get("created_ms")),
-        sent_at: r.get::<Option<i64>, _>("sent_ms").map(instant),
-    })
-}
-
-/// Enqueues messages in the caller's transaction; a key already present is skipped. Returns how
-/// many were new.
-pub(crate) async fn enqueue_on(
-    conn: &mut SqliteConnection,
-    messages: &[NewMessage],
-    now: DateTime<Utc>,
-) -> Result<usize> {
-    let mut added = 0;
-    for m in messages {
-        let done = sqlx::query(
-            "INSERT INTO outbox (kind, channel, recipient, subject, body, idempotency_key, dossier_id, \
-             next_attempt_ms, created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
-             ON CONFLICT (idempotency_key) DO NOTHING",
-        )
-        .bind(&m.kind)
-        .bind(m.channel.as_str())
-        .bind(&m.recipient)
-        .bind(&m.subject)
-        .bind(&m.body)
-        .bind(&m.idempotency_key)
-        .bind(m.dossier)
-        .bind(now.timestamp_millis())
-        .execute(&mut *conn)
-        .await?;
-        added += done.rows_affected() as usize;
-    }
-    Ok(added)
-}
-
-impl Db {
+/// The outbox.
+#[async_trait::async_trait]
+pub trait OutboxStore: Send + Sync {
     /// Enqueues messages that are not part of a dossier change (the daily digest) in one
     /// transaction; a key already present is skipped. Returns how many were new.
-    pub async fn enqueue_messages(
-        &self,
-        messages: &[NewMessage],
-        now: DateTime<Utc>,
-    ) -> Result<usize> {
-        let mut tx = self.writer().begin().await?;
-        let added = enqueue_on(&mut tx, messages, now).await?;
-        tx.commit().await?;
-        Ok(added)
-    }
+    async fn enqueue_messages(&self, messages: &[NewMessage], now: DateTime<Utc>) -> Result<usize>;
 
-    /// Takes up to `limit` messages due at `now` for delivery. Each is leased until
-    /// `lease_until`: if the worker dies before recording the outcome, the message is tried again
-    /// then (delivery is at least once; receivers drop duplicates by the idempotency key).
-    pub async fn claim_messages(
+    /// Takes up to `limit` messages due at `now` for delivery, oldest due first. Each is leased
+    /// until `lease_until`: if the worker dies before recording the outcome, the message is
+    /// tried again then (at least once; receivers drop duplicates by the idempotency key).
+    async fn claim_messages(
         &self,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
         limit: u32,
-    ) -> Result<Vec<StoredMessage>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE outbox SET next_attempt_ms = $2 WHERE id IN \
-             (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_ms <= $1 \
-              ORDER BY next_attempt_ms, id LIMIT $3) \
-             RETURNING {COLUMNS}"
-        )))
-        .bind(now.timestamp_millis())
-        .bind(lease_until.timestamp_millis())
-        .bind(i64::from(limit))
-        .fetch_all(self.writer())
-        .await?;
-        let mut out: Vec<StoredMessage> = rows.iter().map(message).collect::<Result<_>>()?;
-        out.sort_by_key(|m| m.id);
-        Ok(out)
-    }
+    ) -> Result<Vec<StoredMessage>>;
 
     /// Records a delivered message.
-    pub async fn message_sent(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
-        sqlx::query(
-            "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_ms = $2, last_error = NULL \
-             WHERE id = $1 AND state = 'pending'",
-        )
-        .bind(id)
-        .bind(now.timestamp_millis())
-        .execute(self.writer())
-        .await?;
-        Ok(())
-    }
+    async fn message_sent(&self, id: i64, now: DateTime<Utc>) -> Result<()>;
 
     /// Records a failed attempt: tried again at `retry_at`, or dead when `None`.
-    pub async fn message_failed(
+    async fn message_failed(
         &self,
         id: i64,
         error: &str,
         retry_at: Option<DateTime<Utc>>,
-    ) -> Result<()> {
-        sqlx::query(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = $2, \
-             state = CASE WHEN $3 IS NULL THEN 'dead' ELSE 'pending' END, \
-             next_attempt_ms = COALESCE($3, next_attempt_ms) \
-             WHERE id = $1 AND state = 'pending'",
-        )
-        .bind(id)
-        .bind(error)
-        .bind(retry_at.map(|t| t.timestamp_millis()))
-        .execute(self.writer())
-        .await?;
-        Ok(())
-    }
+    ) -> Result<()>;
 
     /// Messages that failed: dead ones and those waiting for another attempt, newest first.
-    pub async fn failed_messages(&self, limit: u32) -> Result<Vec<StoredMessage>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM outbox WHERE state = 'dead' OR (state = 'pending' AND attempts > 0) \
-             ORDER BY id DESC LIMIT $1"
-        )))
-        .bind(i64::from(limit))
-        .fetch_all(self.reader())
-        .await?;
-        rows.iter().map(message).collect()
-    }
+    async fn failed_messages(&self, limit: u32) -> Result<Vec<StoredMessage>>;
 
     /// One message.
-    pub async fn message(&self, id: i64) -> Result<Option<StoredMessage>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM outbox WHERE id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(self.reader())
-        .await?;
-        row.as_ref().map(message).transpose()
-    }
+    async fn message(&self, id: i64) -> Result<Option<StoredMessage>>;
 
     /// Messages with this kind, oldest first (for tests and support).
-    pub async fn messages_of_kind(&self, kind: &str, limit: u32) -> Result<Vec<StoredMessage>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM outbox WHERE kind = $1 ORDER BY id LIMIT $2"
-        )))
-        .bind(kind)
-        .bind(i64::from(limit))
-        .fetch_all(self.reader())
-        .await?;
-        rows.iter().map(message).collect()
-    }
+    async fn messages_of_kind(&self, kind: &str, limit: u32) -> Result<Vec<StoredMessage>>;
 
     /// Puts a failed message back in the queue for an attempt at `now`, with a fresh count of
     /// attempts, and logs who did it. False when there is no such failed message.
-    pub async fn retry_message(
+    async fn retry_message(
         &self,
         id: i64,
         now: DateTime<Utc>,
         entry: &LogEntry<'_>,
-    ) -> Result<bool> {
-        let mut tx = self.writer().begin().await?;
-        let done = sqlx::query(
-            "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_ms = $2 \
-             WHERE id = $1 AND (state = 'dead' OR (state = 'pending' AND attempts > 0))",
-        )
-        .bind(id)
-        .bind(now.timestamp_millis())
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
-        }
-        crate::admin::log(&mut tx, entry).await?;
-        tx.commit().await?;
-        Ok(true)
-    }
+    ) -> Result<bool>;
 
     /// How many messages are in each state.
-    pub async fn outbox_counts(&self) -> Result<OutboxCounts> {
-        let (pending, sent, dead, failing): (i64, i64, i64, i64) = sqlx::query_as(
-            "SELECT \
-               COALESCE(SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0), \
-               COALESCE(SUM(CASE WHEN state = 'sent' THEN 1 ELSE 0 END), 0), \
-               COALESCE(SUM(CASE WHEN state = 'dead' THEN 1 ELSE 0 END), 0), \
-               COALESCE(SUM(CASE WHEN state = 'pending' AND attempts > 0 THEN 1 ELSE 0 END), 0) \
-             FROM outbox",
-        )
-        .fetch_one(self.reader())
-        .await?;
-        Ok(OutboxCounts {
-            pending,
-            sent,
-            dead,
-            failing,
-        })
-    }
+    async fn outbox_counts(&self) -> Result<OutboxCounts>;
 }

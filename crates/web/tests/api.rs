@@ -201,9 +201,10 @@ async fn a_counter_dossier_goes_through_every_step_to_its_return() {
     assert_eq!(detail["timing"]["qd766"], "early", "{}", detail["timing"]);
 
     // The event log's hash chain holds.
-    let n = store::verify_chain(t.app.db(), domain::dossier::DossierId(id.parse().unwrap()))
-        .await
-        .unwrap();
+    let n =
+        t.db.verify_chain(domain::dossier::DossierId(id.parse().unwrap()))
+            .await
+            .unwrap();
     assert_eq!(n, kinds.len());
 
     // The public lookup knows the dossier is returned.
@@ -1058,17 +1059,15 @@ async fn reassignment_needs_a_reason_and_a_postal_return_needs_the_bill() {
 async fn a_centre_can_issue_the_long_2025_code_format() {
     let t = spawn().await;
     let centre_id = domain::agency::AgencyId::parse("lao-cai.bao-thang.mot-cua").unwrap();
-    let mut centre = t
-        .app
-        .db()
-        .agencies()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|a| a.id == centre_id)
-        .unwrap();
+    let mut centre =
+        t.db.agencies()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|a| a.id == centre_id)
+            .unwrap();
     centre.code_format = domain::ids::CodeFormat::Long2025;
-    t.app.db().put_agencies(&[centre]).await.unwrap();
+    t.db.put_agencies(&[centre]).await.unwrap();
     t.app.reload_agencies().await.unwrap();
     let counter = t.login("motcua.baothang").await;
     let d = receive(&t, &counter).await;
@@ -1083,7 +1082,7 @@ async fn administrators_see_failed_messages_and_a_retry_needs_the_channel_config
     let t = spawn().await;
     let now = vn("2026-12-07 09:00");
     // A message for a channel this server has no configuration for, failed to the end.
-    let db = t.app.db();
+    let db = &t.db;
     db.enqueue_messages(
         &[store::NewMessage {
             kind: "status-change".into(),

@@ -117,8 +117,8 @@ async fn a_dossier_goes_from_counter_to_return_and_the_citizen_sees_it() {
     assert!(receipt.contains("ngày 14/12/2026"), "{receipt}");
     assert!(receipt.contains("000.01.61.H38-261207-0001"), "{receipt}");
     let code = "000.01.61.H38-261207-0001".to_string();
-    let stored_id = t.app.db().dossier_id_by_code(&code).await.unwrap().unwrap();
-    let stored = t.app.db().dossier(stored_id).await.unwrap().unwrap();
+    let stored_id = t.db.dossier_id_by_code(&code).await.unwrap().unwrap();
+    let stored = t.db.dossier(stored_id).await.unwrap().unwrap();
     let id = stored.id.0.to_string();
     let scans: Vec<_> = stored.components.iter().flat_map(|c| &c.files).collect();
     assert_eq!(scans.len(), 1, "the scan is part of the dossier");

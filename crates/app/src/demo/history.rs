@@ -14,7 +14,6 @@ use domain::officer::{Actor, Officer, Role};
 use domain::procedure::{Channel, OnlineKind, ProcedureVersion, StepKind};
 use lich::WorkCalendar;
 use lich::time::{to_vn, vn_instant};
-use store::Db;
 use uuid::Uuid;
 
 use super::people::{Person, Rng, person};
@@ -305,7 +304,7 @@ pub async fn generate(
     let mut summary = HistorySummary::default();
     let mut numbers = Numbers::default();
     for batch in arrivals.chunks(400) {
-        let mut tx = app.db().begin().await?;
+        let mut changes = Vec::with_capacity(batch.len());
         for a in batch {
             let p = &catalog[a.procedure];
             let committee = tree.require(&a.committee)?;
@@ -360,29 +359,28 @@ pub async fn generate(
             simulate(&mut run, &mut rng, a, new, &staff, &citizen, p);
             let Some(dossier) = run.state else { continue };
             let facts = dossier.facts(&app.calendar_of(&dossier.receiving), &rules)?;
-            Db::append(
-                &mut tx,
-                &dossier,
-                0,
-                &run.events,
-                &fact_delta(&[], &facts),
-                now,
-            )
-            .await?;
             summary.dossiers += 1;
             summary.events += run.events.len();
             *summary
                 .by_status
                 .entry(dossier.stage.national_status().code())
                 .or_default() += 1;
+            changes.push(store::Change {
+                readers: store::Readers::of(&dossier, &tree),
+                counts: fact_delta(&[], &facts),
+                dossier,
+                expected_version: 0,
+                events: run.events,
+                outbox: Vec::new(),
+            });
         }
-        tx.commit().await?;
+        app.db().write_dossiers(changes, now).await?;
     }
-    let mut tx = app.db().begin().await?;
     for ((sequence, day), last) in &numbers.0 {
-        Db::raise_code_number(&mut tx, sequence, &day.to_string(), *last).await?;
+        app.db()
+            .raise_code_number(sequence, &day.to_string(), *last)
+            .await?;
     }
-    tx.commit().await?;
     Ok(summary)
 }
 

@@ -404,12 +404,25 @@ pub async fn seed(
     Ok(summary)
 }
 
+/// The demo's citizen accounts (id number, name), the first `n` made: invented people, shown
+/// with the demo's logins.
+pub async fn citizen_logins(app: &App, n: i64) -> Result<Vec<(String, String)>, AppError> {
+    Ok(app
+        .db()
+        .some_citizens(n)
+        .await?
+        .into_iter()
+        .map(|c| (c.id_number, c.name))
+        .collect())
+}
+
 /// Gives the applicant of the latest returned dossier at Xã Bảo Thắng a portal account, so the
 /// demo can be tried as a citizen (their dossiers, the rating).
 async fn demo_citizen(app: &App, password: &str) -> Result<Option<(String, String)>, AppError> {
     let rows = app
         .db()
         .list_dossiers(&store::DossierFilter {
+            visible: store::Visibility::All,
             receiving: Some("lao-cai.bao-thang.mot-cua".into()),
             national_status: vec![10],
             order: store::Order::LatestFirst,
@@ -440,6 +453,7 @@ async fn demo_citizen(app: &App, password: &str) -> Result<Option<(String, Strin
     let theirs = app
         .db()
         .list_dossiers(&store::DossierFilter {
+            visible: store::Visibility::All,
             applicant_id: Some(account.id_number.clone()),
             limit: 200,
             ..Default::default()

@@ -23,6 +23,8 @@ pub fn at(text: &str) -> DateTime<Utc> {
 
 pub struct Fixture {
     pub app: App,
+    /// The same database, for what the tests check beneath the services.
+    pub db: Db,
     pub clock: Arc<FixedClock>,
     dir: std::path::PathBuf,
 }
@@ -48,14 +50,19 @@ pub async fn empty(name: &str, now: &str) -> Fixture {
         ..Settings::default()
     };
     let app = App::new(
-        db,
+        db.clone(),
         clock.clone(),
         Arc::new(lich::Calendar::embedded()),
         settings,
     )
     .await
     .unwrap();
-    Fixture { app, clock, dir }
+    Fixture {
+        app,
+        db,
+        clock,
+        dir,
+    }
 }
 
 /// The demo province, catalogue and officers (no dossiers) at `now`.
@@ -66,10 +73,9 @@ pub async fn seeded(name: &str, now: &str) -> Fixture {
 }
 
 /// A demo officer as the actor.
-pub async fn officer(app: &App, username: &str) -> Actor {
+pub async fn officer(db: &Db, username: &str) -> Actor {
     Actor::Officer(
-        app.db()
-            .officer_by_username(username)
+        db.officer_by_username(username)
             .await
             .unwrap()
             .unwrap_or_else(|| panic!("no officer {username}"))

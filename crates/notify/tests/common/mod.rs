@@ -29,6 +29,8 @@ pub fn at(text: &str) -> DateTime<Utc> {
 
 pub struct Fixture {
     pub app: App,
+    /// The same database, for what the tests check beneath the services.
+    pub db: Db,
     pub clock: Arc<FixedClock>,
     pub worker: Worker,
     pub scheduler: Scheduler,
@@ -58,7 +60,7 @@ pub async fn seeded(name: &str, now: &str, config: NotifyConfig) -> Fixture {
         ..Settings::default()
     };
     let app = App::new(
-        db,
+        db.clone(),
         clock.clone(),
         Arc::new(lich::Calendar::embedded()),
         settings,
@@ -70,16 +72,16 @@ pub async fn seeded(name: &str, now: &str, config: NotifyConfig) -> Fixture {
         worker: Worker::new(app.clone(), channels),
         scheduler: Scheduler::new(app.clone()),
         app,
+        db,
         clock,
         dir,
     }
 }
 
 /// A demo officer as the actor.
-pub async fn officer(app: &App, username: &str) -> Actor {
+pub async fn officer(db: &Db, username: &str) -> Actor {
     Actor::Officer(
-        app.db()
-            .officer_by_username(username)
+        db.officer_by_username(username)
             .await
             .unwrap()
             .unwrap_or_else(|| panic!("no officer {username}"))

@@ -106,11 +106,7 @@ pub async fn agency_procedures(
     app.agencies().require(&id)?;
     let mut out = Vec::new();
     for v in app.procedures().await? {
-        let offered = app
-            .db()
-            .procedure_agencies(v.code.as_str())
-            .await
-            .map_err(app::AppError::from)?;
+        let offered = app.procedure_agencies(v.code.as_str()).await?;
         let roles = app.roles_at(&v, &id, &offered);
         if roles.receives || roles.decides {
             out.push(AgencyProcedureView {
@@ -160,16 +156,7 @@ pub async fn officers(
     let id = AgencyId::parse(&id)?;
     let tree = app.agencies();
     tree.require(&id)?;
-    let within: Vec<String> = tree
-        .all()
-        .filter(|a| tree.is_within(&a.id, &id))
-        .map(|a| a.id.to_string())
-        .collect();
-    let officers = app
-        .db()
-        .officers_in(&within)
-        .await
-        .map_err(app::AppError::from)?;
+    let officers = app.officers_under(&id).await?;
     Ok(Json(
         officers.iter().map(|o| OfficerView::of(o, &tree)).collect(),
     ))

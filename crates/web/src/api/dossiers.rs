@@ -2,6 +2,7 @@
 //! the full dossier with its events and control slip.
 
 use app::App;
+use app::queries::{Cursor, DossierQuery, Order};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -9,7 +10,6 @@ use axum::response::IntoResponse;
 use domain::dossier::{Command, DossierId};
 use domain::officer::{Actor, OfficerId};
 use serde::Deserialize;
-use store::{DossierFilter, Order};
 use utoipa::IntoParams;
 
 use super::auth::Authed;
@@ -509,7 +509,8 @@ pub struct ListQuery {
     /// `due` (hạn gần nhất trước; mặc định) or `latest` (mới nhất trước; mặc định khi tìm `q`).
     pub order: Option<String>,
     pub limit: Option<u32>,
-    pub offset: Option<u32>,
+    /// Trang sau: giá trị `next` của trang trước.
+    pub cursor: Option<String>,
 }
 
 /// Danh sách hồ sơ cán bộ được xem, lọc theo trạng thái, đơn vị, người xử lý, khoảng hạn; tìm theo
@@ -566,36 +567,45 @@ pub async fn list(
         }
     };
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
-    let offset = q.offset.unwrap_or(0);
-    let filter = DossierFilter {
-        visible: None,
+    let after = match q.cursor.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(c) => Some(
+            Cursor::parse(c)
+                .filter(|c| c.order == order)
+                .ok_or_else(|| {
+                    ApiError::unprocessable(
+                        "invalid_cursor",
+                        "\"cursor\" không hợp lệ: dùng đúng giá trị `next` của trang trước, với cùng thứ tự.",
+                    )
+                })?,
+        ),
+    };
+    let query = DossierQuery {
         national_status,
         receiving: q.receiving,
         competent: q.competent,
         current_unit: q.unit,
         assignee,
         procedure_code: q.procedure,
-        applicant_id: None,
         due_from: when("due_from", &q.due_from)?,
         due_to: when("due_to", &q.due_to)?,
         received_from: when("received_from", &q.received_from)?,
         received_to: when("received_to", &q.received_to)?,
         open_only: q.open,
-        search: None,
         order,
         limit,
-        offset,
+        after,
     };
     let page = match q.q.as_deref() {
-        Some(text) if searching => app.search_dossiers(&actor, text, filter).await?,
-        _ => app.list_dossiers(&actor, filter).await?,
+        Some(text) if searching => app.search_dossiers(&actor, text, query).await?,
+        _ => app.list_dossiers(&actor, query).await?,
     };
     Ok(Json(DossierPage {
         items: page.rows.iter().map(DossierRowView::of).collect(),
         total: page.total,
         total_exact: page.total_exact,
         limit,
-        offset,
+        next: page.next.map(|c| c.encode()),
     }))
 }
 

@@ -75,7 +75,7 @@ pub async fn status(
                 state: domain::wire_name(&m.state),
                 attempts: m.attempts,
                 last_error: m.last_error,
-                next_attempt_at: (m.state == store::MessageState::Pending)
+                next_attempt_at: (m.state == app::notices::MessageState::Pending)
                     .then(|| super::views::vn(m.next_attempt_at)),
                 created_at: super::views::vn(m.created_at),
                 channel_configured: f.channel_configured,

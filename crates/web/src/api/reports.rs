@@ -496,8 +496,8 @@ pub struct LogBookQuery {
     pub to: String,
     /// Bộ phận Một cửa tiếp nhận (mã cơ quan); mặc định mọi đơn vị được xem.
     pub receiving: Option<String>,
-    /// Bỏ qua bao nhiêu dòng đầu (mặc định 0).
-    pub offset: Option<u32>,
+    /// Trang sau: giá trị `next` của trang trước (mặc định trang đầu).
+    pub cursor: Option<String>,
     /// Số dòng tối đa (1–500, mặc định 100).
     pub limit: Option<u32>,
 }
@@ -532,6 +532,8 @@ pub struct LogBookView {
     /// Tổng số dòng của sổ trong kỳ.
     pub total: i64,
     pub lines: Vec<LogBookLineView>,
+    /// Trang sau: gửi lại giá trị này trong `cursor` (không có: đây là trang cuối).
+    pub next: Option<String>,
 }
 
 /// Sổ theo dõi hồ sơ (Mẫu 06, Thông tư 01/2018): hồ sơ tiếp nhận trong kỳ theo thứ tự tiếp nhận.
@@ -568,7 +570,7 @@ pub async fn log_book(
             day("from", &q.from)?,
             day("to", &q.to)?,
             receiving.as_ref(),
-            q.offset.unwrap_or(0),
+            app::logbook::LogBookPage::parse(q.cursor.as_deref().unwrap_or_default())?,
             Some(limit),
         )
         .await?;
@@ -578,6 +580,7 @@ pub async fn log_book(
         to: b.to.to_string(),
         receiving: b.receiving,
         total: b.total,
+        next: b.next.map(|p| p.encode()),
         lines: b
             .lines
             .into_iter()

@@ -1,6 +1,7 @@
 //! Dữ liệu ra — response bodies. Instants are RFC 3339 in Vietnamese time (+07:00).
 
 use app::queries::DossierDetail;
+use app::queries::{DossierRow, PublicView};
 use chrono::{DateTime, Utc};
 use domain::agency::{Agency, AgencyTree};
 use domain::dossier::{Dossier, Recorded};
@@ -8,7 +9,6 @@ use domain::officer::Officer;
 use domain::procedure::ProcedureVersion;
 use lich::time::to_vn;
 use serde::Serialize;
-use store::{DossierRow, PublicView};
 use utoipa::ToSchema;
 
 use domain::dossier::NationalStatus;
@@ -222,12 +222,13 @@ fn status_label(code: i64) -> String {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DossierPage {
     pub items: Vec<DossierRowView>,
-    /// Số hồ sơ khớp; khi tìm kiếm, đếm tối đa đến giới hạn (xem `total_exact`).
+    /// Số hồ sơ khớp, đếm tối đa đến 1.000 (xem `total_exact`).
     pub total: i64,
-    /// `false`: có hơn `total` hồ sơ khớp, gõ thêm để thu hẹp.
+    /// `false`: có hơn `total` hồ sơ khớp; thu hẹp bộ lọc.
     pub total_exact: bool,
     pub limit: u32,
-    pub offset: u32,
+    /// Trang sau: gửi lại giá trị này trong `cursor` (không có: đây là trang cuối).
+    pub next: Option<String>,
 }
 
 /// Kết quả tra cứu công khai: no personal data (TT 01/2018 Art. 16(2)(d)).

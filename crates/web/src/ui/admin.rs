@@ -104,23 +104,17 @@ async fn users_page(
     error: String,
 ) -> Result<UsersPage, UiError> {
     let tree = app.agencies();
-    let emails = app
-        .db()
-        .officer_emails()
-        .await
-        .map_err(app::AppError::from)?;
+    let actor = viewer.actor.as_ref().ok_or_else(UiError::login_required)?;
     let accounts = app
-        .db()
-        .officers()
-        .await
-        .map_err(app::AppError::from)?
+        .accounts(actor)
+        .await?
         .into_iter()
-        .map(|o| AccountLine {
+        .map(|(o, email)| AccountLine {
             id: o.id.to_string(),
             username: o.username.clone(),
             name: o.full_name.to_string(),
             title: o.title.clone().unwrap_or_default(),
-            email: emails.get(&o.id).cloned().unwrap_or_default(),
+            email: email.unwrap_or_default(),
             active: o.active,
             grants: o
                 .grants
@@ -140,7 +134,6 @@ async fn users_page(
                 .collect(),
         })
         .collect();
-    let actor = viewer.actor.as_ref().ok_or_else(UiError::login_required)?;
     let locked = app
         .locked_accounts(actor)
         .await?
@@ -417,10 +410,8 @@ async fn calendar_page(
         .collect();
     let tree = app.agencies();
     let closures = app
-        .db()
-        .closures()
-        .await
-        .map_err(app::AppError::from)?
+        .closures_list(viewer.actor.as_ref().ok_or_else(UiError::login_required)?)
+        .await?
         .into_iter()
         .map(|c| ClosureLine {
             id: c.id.to_string(),
@@ -556,10 +547,8 @@ async fn catalog_page(
 ) -> Result<CatalogPage, UiError> {
     let in_force = app.procedures().await?;
     let mut versions: Vec<VersionLine> = app
-        .db()
-        .all_procedure_versions()
-        .await
-        .map_err(app::AppError::from)?
+        .procedure_versions_all()
+        .await?
         .into_iter()
         .map(|v| VersionLine {
             in_force: in_force
@@ -651,12 +640,10 @@ struct LogPage {
 }
 
 pub async fn log(State(app): State<App>, viewer: Viewer) -> Result<Response, UiError> {
-    admin(&app, &viewer)?;
+    let actor = admin(&app, &viewer)?;
     let lines = app
-        .db()
-        .admin_log_lines(500)
-        .await
-        .map_err(app::AppError::from)?
+        .admin_log_lines(actor, 500)
+        .await?
         .into_iter()
         .map(|l| LogLine {
             at: chrono::DateTime::from_timestamp_millis(l.at_ms)
@@ -726,7 +713,7 @@ async fn outbox_page(
                 subject: m.subject,
                 created: when(m.created_at),
                 state: m.state.label(),
-                next: if m.state == store::MessageState::Pending {
+                next: if m.state == app::notices::MessageState::Pending {
                     when(m.next_attempt_at)
                 } else {
                     String::new()

@@ -45,6 +45,8 @@ struct LogBookPage {
     page: u32,
     pages: u32,
     first_line: i64,
+    /// The next page's `trang` (empty on the last page).
+    next: String,
     error: String,
 }
 
@@ -85,31 +87,33 @@ pub async fn log_book(
             }
         },
     };
-    let page: u32 = match p.trang.as_deref().map(str::trim) {
-        None | Some("") => 1,
-        Some(t) => t.parse().ok().filter(|n| *n >= 1).unwrap_or_else(|| {
-            error = format!("Trang \"{t}\" không hợp lệ.");
-            1
-        }),
+    let start = match app::logbook::LogBookPage::parse(p.trang.as_deref().unwrap_or_default()) {
+        Ok(s) => s,
+        Err(e) => {
+            error = e.message;
+            app::logbook::LogBookPage::default()
+        }
     };
     let file = format!("so-theo-doi-ho-so-{from}-{to}");
     if error.is_empty() && matches!(p.download.as_str(), "csv" | "xlsx") {
         let book = app
-            .log_book(actor, from, to, receiving.as_ref(), 0, None)
+            .log_book(
+                actor,
+                from,
+                to,
+                receiving.as_ref(),
+                Default::default(),
+                None,
+            )
             .await?;
         return Ok(table(&book).download(&file, &p.download));
     }
     let book = app
-        .log_book(
-            actor,
-            from,
-            to,
-            receiving.as_ref(),
-            (page - 1) * PAGE,
-            Some(PAGE),
-        )
+        .log_book(actor, from, to, receiving.as_ref(), start, Some(PAGE))
         .await?;
     let pages = (book.total.max(1) as u32).div_ceil(PAGE);
+    let first_line = start.first_line.max(1);
+    let page = (first_line - 1) / PAGE + 1;
     let status = super::status_for(&error);
     let view = LogBookPage {
         chrome: Chrome::new(&viewer, "Sổ theo dõi hồ sơ", "/can-bo/so-theo-doi"),
@@ -121,7 +125,8 @@ pub async fn log_book(
         total: book.total,
         page,
         pages,
-        first_line: i64::from((page - 1) * PAGE) + 1,
+        first_line: i64::from(first_line),
+        next: book.next.map(|n| n.encode()).unwrap_or_default(),
         error,
     };
     Ok((status, view).into_response())

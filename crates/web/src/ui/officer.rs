@@ -432,11 +432,7 @@ async fn officers_at(app: &App, unit: Option<&AgencyId>) -> Result<Vec<Choice>, 
     let Some(unit) = unit else {
         return Ok(Vec::new());
     };
-    let officers = app
-        .db()
-        .officers_in(&[unit.to_string()])
-        .await
-        .map_err(app::AppError::from)?;
+    let officers = app.officers_of_unit(unit).await?;
     Ok(officers
         .into_iter()
         .filter(|o| o.active)

@@ -304,11 +304,11 @@ async fn login_page(
             })
             .collect();
         // Shown only in the demo: its citizen accounts are invented people.
-        if let Ok(citizens) = app.db().some_citizens(1).await {
-            demo.extend(citizens.into_iter().map(|c| DemoAccount {
-                username: c.id_number,
+        if let Ok(citizens) = app::demo::citizen_logins(app, 1).await {
+            demo.extend(citizens.into_iter().map(|(id_number, name)| DemoAccount {
+                username: id_number,
                 role: "Công dân",
-                who: c.name,
+                who: name,
             }));
         }
     }

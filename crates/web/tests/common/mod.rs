@@ -15,6 +15,8 @@ use store::{Db, Totals};
 pub const PASSWORD: &str = "thu-nghiem@2026";
 
 pub struct TestApp {
+    /// The database under the server, for what the tests check beneath it.
+    pub db: Db,
     pub base: String,
     pub http: reqwest::Client,
     pub clock: Arc<FixedClock>,
@@ -107,7 +109,7 @@ pub async fn spawn_with(tune: impl FnOnce(&mut Settings), net: web::NetOptions) 
     };
     tune(&mut settings);
     let app = App::new(
-        db,
+        db.clone(),
         clock.clone(),
         Arc::new(lich::Calendar::embedded()),
         settings,
@@ -130,6 +132,7 @@ pub async fn spawn_with(tune: impl FnOnce(&mut Settings), net: web::NetOptions) 
     // crates/notify); ring is the one the binary installs too.
     let _ = rustls::crypto::ring::default_provider().install_default();
     TestApp {
+        db,
         base,
         http: reqwest::Client::new(),
         clock,
@@ -235,8 +238,7 @@ impl TestApp {
     /// The id of a demo officer.
     pub async fn officer_id(&self, username: &str) -> String {
         let o = self
-            .app
-            .db()
+            .db
             .officer_by_username(username)
             .await
             .unwrap()
@@ -246,7 +248,7 @@ impl TestApp {
     }
 
     pub async fn totals(&self) -> Totals {
-        self.app.db().totals().await.unwrap()
+        self.db.totals().await.unwrap()
     }
 
     /// Runs a command on a dossier and returns the new dossier view.

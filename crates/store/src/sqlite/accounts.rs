@@ -1,0 +1,528 @@
+//! Tài khoản on SQLite: officers and their role rows, citizens and their dossiers, sessions,
+//! ratings, failed logins, server keys.
+
+use domain::dossier::Fact;
+use domain::officer::{Officer, OfficerId};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::admin::OwnedEntry;
+use super::dossiers::{ROW_COLUMNS, row};
+use super::{Sql, Sqlite, Written, insert_error, uuid};
+use crate::{
+    CitizenAccount, DossierRow, LockedAccount, LogEntry, Result, StoredRating, from_json, key,
+    to_json,
+};
+
+/// Writes an officer's role grants (the rows `officers_in` and the policy read).
+fn write_roles(conn: &Connection, o: &Officer) -> Result<()> {
+    let mut stmt = conn
+        .prepare_cached("INSERT INTO officer_roles (officer, role, agency) VALUES (?1, ?2, ?3)")?;
+    for g in &o.grants {
+        stmt.execute(params![uuid(o.id.0), key(&g.role), g.agency.as_str()])?;
+    }
+    Ok(())
+}
+
+fn citizen_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CitizenAccount> {
+    Ok(CitizenAccount {
+        id_number: r.get(0)?,
+        name: r.get(1)?,
+        phone: r.get(2)?,
+        email: r.get(3)?,
+    })
+}
+
+fn officers_of(conn: &Connection, q: &Sql) -> Result<Vec<Officer>> {
+    let bodies: Vec<String> = q.rows(conn, |r| Ok(r.get(0)?))?;
+    bodies.iter().map(|b| from_json(b, "cán bộ")).collect()
+}
+
+#[async_trait::async_trait]
+impl crate::AccountStore for Sqlite {
+    async fn add_officer(
+        &self,
+        o: &Officer,
+        password_hash: &str,
+        log: Option<&LogEntry<'_>>,
+    ) -> Result<()> {
+        let (o, hash, entry) = (
+            o.clone(),
+            password_hash.to_string(),
+            log.map(OwnedEntry::of),
+        );
+        self.write_all(move |c| {
+            c.prepare_cached(
+                "INSERT INTO officers (id, username, password_hash, active, body) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                uuid(o.id.0),
+                o.username,
+                hash,
+                o.active,
+                to_json(&o)
+            ])
+            .map_err(|e| insert_error(e, &format!("tên đăng nhập {}", o.username)))?;
+            write_roles(c, &o)?;
+            if let Some(e) = &entry {
+                e.write(c)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn officer_by_username(&self, username: &str) -> Result<Option<(Officer, String)>> {
+        self.read(|c| {
+            let found: Option<(String, String)> = c
+                .prepare_cached("SELECT body, password_hash FROM officers WHERE username = ?1")?
+                .query_row([username], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            found
+                .map(|(body, hash)| Ok((from_json(&body, "cán bộ")?, hash)))
+                .transpose()
+        })
+    }
+
+    async fn officer(&self, id: OfficerId) -> Result<Option<Officer>> {
+        self.read(|c| {
+            let body: Option<String> = c
+                .prepare_cached("SELECT body FROM officers WHERE id = ?1")?
+                .query_row([uuid(id.0)], |r| r.get(0))
+                .optional()?;
+            body.map(|b| from_json(&b, "cán bộ")).transpose()
+        })
+    }
+
+    async fn officers_in(&self, agencies: &[String]) -> Result<Vec<Officer>> {
+        if agencies.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = Sql::new(
+            "SELECT DISTINCT o.body, o.username FROM officers o JOIN officer_roles r ON r.officer = o.id \
+             WHERE o.active AND r.agency IN (",
+        );
+        q.list(agencies.iter().cloned())
+            .push(" ORDER BY o.username");
+        self.read(|c| officers_of(c, &q))
+    }
+
+    async fn officers(&self) -> Result<Vec<Officer>> {
+        self.read(|c| officers_of(c, &Sql::new("SELECT body FROM officers ORDER BY username")))
+    }
+
+    async fn officer_emails(&self) -> Result<std::collections::HashMap<OfficerId, String>> {
+        self.read(|c| {
+            let rows: Vec<(uuid::Uuid, String)> =
+                Sql::new("SELECT id, email FROM officers WHERE email IS NOT NULL")
+                    .rows(c, |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows
+                .into_iter()
+                .map(|(id, email)| (OfficerId(id), email))
+                .collect())
+        })
+    }
+
+    async fn set_officer_email(
+        &self,
+        id: OfficerId,
+        email: Option<&str>,
+        entry: &LogEntry<'_>,
+    ) -> Result<bool> {
+        let (email, entry) = (email.map(str::to_string), OwnedEntry::of(entry));
+        self.write(move |c| {
+            let done = c
+                .prepare_cached("UPDATE officers SET email = ?2 WHERE id = ?1")?
+                .execute(params![uuid(id.0), email])?;
+            if done == 0 {
+                return Ok(Written::No(false));
+            }
+            entry.write(c)?;
+            Ok(Written::Yes(true))
+        })
+        .await
+    }
+
+    async fn update_officer(&self, o: &Officer, entry: &LogEntry<'_>) -> Result<()> {
+        let (o, entry) = (o.clone(), OwnedEntry::of(entry));
+        self.write_all(move |c| {
+            c.prepare_cached("UPDATE officers SET active = ?2, body = ?3 WHERE id = ?1")?
+                .execute(params![uuid(o.id.0), o.active, to_json(&o)])?;
+            c.prepare_cached("DELETE FROM officer_roles WHERE officer = ?1")?
+                .execute([uuid(o.id.0)])?;
+            write_roles(c, &o)?;
+            if !o.active {
+                c.prepare_cached("DELETE FROM sessions WHERE officer = ?1")?
+                    .execute([uuid(o.id.0)])?;
+            }
+            entry.write(c)
+        })
+        .await
+    }
+
+    async fn set_password(
+        &self,
+        id: OfficerId,
+        password_hash: &str,
+        entry: &LogEntry<'_>,
+    ) -> Result<()> {
+        let (hash, entry) = (password_hash.to_string(), OwnedEntry::of(entry));
+        self.write_all(move |c| {
+            c.prepare_cached("UPDATE officers SET password_hash = ?2 WHERE id = ?1")?
+                .execute(params![uuid(id.0), hash])?;
+            c.prepare_cached("DELETE FROM sessions WHERE officer = ?1")?
+                .execute([uuid(id.0)])?;
+            entry.write(c)
+        })
+        .await
+    }
+
+    async fn open_session(
+        &self,
+        token_hash: &str,
+        officer: OfficerId,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> Result<()> {
+        let token_hash = token_hash.to_string();
+        self.write_all(move |c| {
+            c.prepare_cached(
+                "INSERT INTO sessions (token_hash, officer, created_ms, expires_ms) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![token_hash, uuid(officer.0), now_ms, expires_ms])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session_officer(&self, token_hash: &str, now_ms: i64) -> Result<Option<Officer>> {
+        self.read(|c| {
+            let body: Option<String> = c
+                .prepare_cached(
+                    "SELECT o.body FROM sessions s JOIN officers o ON o.id = s.officer \
+                     WHERE s.token_hash = ?1 AND s.expires_ms > ?2 AND o.active",
+                )?
+                .query_row(params![token_hash, now_ms], |r| r.get(0))
+                .optional()?;
+            body.map(|b| from_json(&b, "cán bộ")).transpose()
+        })
+    }
+
+    async fn close_session(&self, token_hash: &str) -> Result<bool> {
+        let token_hash = token_hash.to_string();
+        self.write_all(move |c| {
+            Ok(
+                c.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?
+                    .execute([token_hash])?
+                    > 0,
+            )
+        })
+        .await
+    }
+
+    async fn add_citizen(
+        &self,
+        a: &CitizenAccount,
+        password_hash: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        let (a, hash) = (a.clone(), password_hash.to_string());
+        self.write_all(move |c| {
+            c.prepare_cached(
+                "INSERT INTO citizens (id_number, name, phone, email, password_hash, created_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![a.id_number, a.name, a.phone, a.email, hash, now_ms])
+            .map_err(|e| insert_error(e, &format!("tài khoản số định danh {}", a.id_number)))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn citizen(&self, id_number: &str) -> Result<Option<(CitizenAccount, String)>> {
+        self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT id_number, name, phone, email, password_hash FROM citizens WHERE id_number = ?1",
+            )?
+            .query_row([id_number], |r| Ok((citizen_row(r)?, r.get(4)?)))
+            .optional()?)
+        })
+    }
+
+    async fn some_citizens(&self, limit: i64) -> Result<Vec<CitizenAccount>> {
+        self.read(|c| {
+            let mut q = Sql::new(
+                "SELECT id_number, name, phone, email FROM citizens ORDER BY created_ms LIMIT ",
+            );
+            q.bind(limit);
+            q.rows(c, |r| Ok(citizen_row(r)?))
+        })
+    }
+
+    async fn open_citizen_session(
+        &self,
+        token_hash: &str,
+        id_number: &str,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> Result<()> {
+        let (token_hash, id_number) = (token_hash.to_string(), id_number.to_string());
+        self.write_all(move |c| {
+            c.prepare_cached(
+                "INSERT INTO citizen_sessions (token_hash, citizen, created_ms, expires_ms) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![token_hash, id_number, now_ms, expires_ms])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session_citizen(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<CitizenAccount>> {
+        self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT c.id_number, c.name, c.phone, c.email FROM citizen_sessions s \
+                 JOIN citizens c ON c.id_number = s.citizen \
+                 WHERE s.token_hash = ?1 AND s.expires_ms > ?2",
+            )?
+            .query_row(params![token_hash, now_ms], citizen_row)
+            .optional()?)
+        })
+    }
+
+    async fn close_citizen_session(&self, token_hash: &str) -> Result<bool> {
+        let token_hash = token_hash.to_string();
+        self.write_all(move |c| {
+            Ok(
+                c.prepare_cached("DELETE FROM citizen_sessions WHERE token_hash = ?1")?
+                    .execute([token_hash])?
+                    > 0,
+            )
+        })
+        .await
+    }
+
+    async fn link_citizen_dossier(
+        &self,
+        id_number: &str,
+        dossier: uuid::Uuid,
+        how: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        let (id_number, how) = (id_number.to_string(), how.to_string());
+        self.write_all(move |c| {
+            c.prepare_cached(
+                "INSERT INTO citizen_dossiers (citizen, dossier, how, linked_ms) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT (citizen, dossier) DO NOTHING",
+            )?
+            .execute(params![id_number, uuid(dossier), how, now_ms])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn citizen_has_dossier(&self, id_number: &str, dossier: uuid::Uuid) -> Result<bool> {
+        self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT 1 FROM citizen_dossiers WHERE citizen = ?1 AND dossier = ?2",
+            )?
+            .query_row(params![id_number, uuid(dossier)], |_| Ok(()))
+            .optional()?
+            .is_some())
+        })
+    }
+
+    async fn citizen_dossier_rows(&self, id_number: &str, limit: i64) -> Result<Vec<DossierRow>> {
+        self.read(|c| {
+            let mut q = Sql::new(&format!(
+                "SELECT {ROW_COLUMNS} FROM citizen_dossiers l JOIN dossiers d ON d.id = l.dossier \
+                 WHERE l.citizen = "
+            ));
+            q.bind(id_number.to_string())
+                .push(" ORDER BY d.id DESC LIMIT ")
+                .bind(limit);
+            q.rows(c, |r| Ok(row(r)?))
+        })
+    }
+
+    async fn put_rating(&self, r: &StoredRating, counts: &[(Fact, i64)]) -> Result<()> {
+        let (r, counts) = (r.clone(), counts.to_vec());
+        self.write_all(move |c| {
+            c.prepare_cached(
+                "INSERT INTO ratings (dossier, receiving, rated_ms, satisfied, answers, comment) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                uuid(r.dossier),
+                r.receiving,
+                r.rated_ms,
+                r.satisfied,
+                r.answers,
+                r.comment
+            ])
+            .map_err(|e| insert_error(e, "đánh giá của hồ sơ này"))?;
+            super::counts::apply_counts(c, &counts)
+        })
+        .await
+    }
+
+    async fn ratings_by_dossier(&self) -> Result<Vec<(uuid::Uuid, bool)>> {
+        self.read_blocking(|c| {
+            Sql::new("SELECT dossier, satisfied FROM ratings")
+                .rows(c, |r| Ok((r.get(0)?, r.get(1)?)))
+        })
+        .await
+    }
+
+    async fn rated(&self, dossier: uuid::Uuid) -> Result<bool> {
+        self.read(|c| {
+            Ok(
+                c.prepare_cached("SELECT 1 FROM ratings WHERE dossier = ?1")?
+                    .query_row([uuid(dossier)], |_| Ok(()))
+                    .optional()?
+                    .is_some(),
+            )
+        })
+    }
+
+    async fn login_failed(
+        &self,
+        account: &str,
+        now_ms: i64,
+        window_start_ms: i64,
+        threshold: i64,
+        lock_until_ms: i64,
+    ) -> Result<Option<i64>> {
+        let account = account.to_string();
+        self.write_all(move |c| {
+            let locked: Option<i64> = c
+                .prepare_cached(
+                    "INSERT INTO login_failures (account, failures, last_ms, locked_until_ms) \
+                     VALUES (?1, 1, ?2, CASE WHEN 1 >= ?4 THEN ?5 END) \
+                     ON CONFLICT (account) DO UPDATE SET \
+                     failures = CASE WHEN last_ms < ?3 THEN 1 ELSE failures + 1 END, last_ms = ?2, \
+                     locked_until_ms = CASE WHEN (CASE WHEN last_ms < ?3 THEN 1 ELSE failures + 1 END) >= ?4 \
+                     THEN ?5 ELSE locked_until_ms END \
+                     RETURNING locked_until_ms",
+                )?
+                .query_row(
+                    params![account, now_ms, window_start_ms, threshold, lock_until_ms],
+                    |r| r.get(0),
+                )?;
+            Ok(locked.filter(|until| *until > now_ms))
+        })
+        .await
+    }
+
+    async fn login_lock(&self, account: &str, now_ms: i64) -> Result<Option<i64>> {
+        self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT locked_until_ms FROM login_failures WHERE account = ?1 AND locked_until_ms > ?2",
+            )?
+            .query_row(params![account, now_ms], |r| r.get(0))
+            .optional()?)
+        })
+    }
+
+    async fn login_succeeded(&self, account: &str) -> Result<()> {
+        // Nothing to clear (the usual case) costs no write.
+        let failed = self.read(|c| {
+            Ok(
+                c.prepare_cached("SELECT 1 FROM login_failures WHERE account = ?1")?
+                    .query_row([account], |_| Ok(()))
+                    .optional()?
+                    .is_some(),
+            )
+        })?;
+        if !failed {
+            return Ok(());
+        }
+        let account = account.to_string();
+        self.write_all(move |c| {
+            c.prepare_cached("DELETE FROM login_failures WHERE account = ?1")?
+                .execute([account])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn locked_accounts(&self, now_ms: i64) -> Result<Vec<LockedAccount>> {
+        self.read(|c| {
+            let mut q = Sql::new(
+                "SELECT account, failures, locked_until_ms FROM login_failures \
+                 WHERE locked_until_ms > ",
+            );
+            q.bind(now_ms)
+                .push(" ORDER BY locked_until_ms DESC LIMIT 500");
+            q.rows(c, |r| {
+                Ok(LockedAccount {
+                    account: r.get(0)?,
+                    failures: r.get(1)?,
+                    locked_until_ms: r.get(2)?,
+                })
+            })
+        })
+    }
+
+    async fn unlock_account(&self, account: &str, entry: &LogEntry<'_>) -> Result<bool> {
+        let (account, entry) = (account.to_string(), OwnedEntry::of(entry));
+        self.write(move |c| {
+            let done = c
+                .prepare_cached("DELETE FROM login_failures WHERE account = ?1")?
+                .execute([account])?;
+            if done == 0 {
+                return Ok(Written::No(false));
+            }
+            entry.write(c)?;
+            Ok(Written::Yes(true))
+        })
+        .await
+    }
+
+    async fn server_key(&self, name: &str, candidate: &[u8], now_ms: i64) -> Result<Vec<u8>> {
+        let (name, candidate) = (name.to_string(), candidate.to_vec());
+        self.write_all(move |c| {
+            c.prepare_cached(
+                "INSERT INTO server_keys (name, secret, created_ms) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (name) DO NOTHING",
+            )?
+            .execute(params![name, candidate, now_ms])?;
+            Ok(
+                c.prepare_cached("SELECT secret FROM server_keys WHERE name = ?1")?
+                    .query_row([name], |r| r.get(0))?,
+            )
+        })
+        .await
+    }
+
+    async fn purge_expired(&self, now_ms: i64, keys_before_ms: i64) -> Result<u64> {
+        self.write_all(move |c| {
+            let mut removed = 0;
+            for (sql, at) in [
+                ("DELETE FROM sessions WHERE expires_ms <= ?1", now_ms),
+                (
+                    "DELETE FROM citizen_sessions WHERE expires_ms <= ?1",
+                    now_ms,
+                ),
+                (
+                    "DELETE FROM idempotency_keys WHERE created_ms < ?1",
+                    keys_before_ms,
+                ),
+                (
+                    "DELETE FROM login_failures WHERE last_ms < ?1 \
+                     AND (locked_until_ms IS NULL OR locked_until_ms <= ?1)",
+                    keys_before_ms.min(now_ms),
+                ),
+            ] {
+                removed += c.prepare_cached(sql)?.execute([at])? as u64;
+            }
+            Ok(removed)
+        })
+        .await
+    }
+}

@@ -1,0 +1,313 @@
+//! Danh mục on SQLite: units, agencies, procedure versions (immutable once written) and their
+//! full-text index (FTS5 over folded text).
+
+use chrono::NaiveDate;
+use domain::agency::{Agency, AgencyTree};
+use domain::procedure::ProcedureVersion;
+use domain::unit::{AdminUnit, Regime, Succession};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{Sql, Sqlite, insert_error};
+use crate::{Result, StoreError, from_json, from_key, key, procedure_search_text, to_json};
+
+fn versions(conn: &Connection, q: &Sql) -> Result<Vec<ProcedureVersion>> {
+    let bodies: Vec<String> = q.rows(conn, |r| Ok(r.get(0)?))?;
+    bodies
+        .iter()
+        .map(|b| from_json(b, "phiên bản thủ tục"))
+        .collect()
+}
+
+#[async_trait::async_trait]
+impl crate::CatalogStore for Sqlite {
+    async fn replace_units(&self, units: &[AdminUnit], successions: &[Succession]) -> Result<()> {
+        let (units, successions) = (units.to_vec(), successions.to_vec());
+        self.write_all(move |c| {
+            c.execute_batch("DELETE FROM unit_successions; DELETE FROM admin_units;")?;
+            let mut unit = c.prepare_cached(
+                "INSERT INTO admin_units (regime, code, name, level, kind, parent_code) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?;
+            for u in &units {
+                unit.execute(params![
+                    key(&u.regime),
+                    u.code,
+                    u.name,
+                    key(&u.level),
+                    u.kind,
+                    u.parent
+                ])
+                .map_err(|e| insert_error(e, "mã đơn vị hành chính"))?;
+            }
+            let mut succession = c.prepare_cached(
+                "INSERT INTO unit_successions (old_code, new_code, effective, legal_basis) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for s in &successions {
+                succession
+                    .execute(params![
+                        s.old_code,
+                        s.new_code,
+                        s.effective.to_string(),
+                        s.legal_basis
+                    ])
+                    .map_err(|e| insert_error(e, "quan hệ kế thừa đơn vị"))?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn units(&self) -> Result<(Vec<AdminUnit>, Vec<Succession>)> {
+        self.read_blocking(|c| {
+            let units = Sql::new(
+                "SELECT regime, code, name, level, kind, parent_code FROM admin_units \
+                 ORDER BY regime, code",
+            )
+            .rows(c, |r| {
+                Ok(AdminUnit {
+                    regime: from_key(&r.get::<_, String>(0)?)?,
+                    code: r.get(1)?,
+                    name: r.get(2)?,
+                    level: from_key(&r.get::<_, String>(3)?)?,
+                    kind: r.get(4)?,
+                    parent: r.get(5)?,
+                })
+            })?;
+            let successions = Sql::new(
+                "SELECT old_code, new_code, effective, legal_basis FROM unit_successions \
+                 ORDER BY old_code, new_code",
+            )
+            .rows(c, |r| {
+                let effective: String = r.get(2)?;
+                Ok(Succession {
+                    old_code: r.get(0)?,
+                    new_code: r.get(1)?,
+                    effective: effective.parse().map_err(|_| {
+                        StoreError::Corrupt(format!("ngày kế thừa \"{effective}\""))
+                    })?,
+                    legal_basis: r.get(3)?,
+                })
+            })?;
+            Ok((units, successions))
+        })
+        .await
+    }
+
+    async fn count_units(&self, regime: Regime, level: &str) -> Result<i64> {
+        self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT COUNT(*) FROM admin_units WHERE regime = ?1 AND level = ?2",
+            )?
+            .query_row(params![key(&regime), level], |r| r.get(0))?)
+        })
+    }
+
+    async fn put_agencies(&self, agencies: &[Agency]) -> Result<()> {
+        let tree = AgencyTree::new(agencies.iter().cloned());
+        let depth = |a: &Agency| {
+            let mut n = 0;
+            let mut p = a.parent.as_ref();
+            while let Some(id) = p.filter(|_| n < 32) {
+                n += 1;
+                p = tree.get(id).and_then(|x| x.parent.as_ref());
+            }
+            n
+        };
+        let mut ordered: Vec<Agency> = agencies.to_vec();
+        ordered.sort_by_key(|a| (depth(a), a.id.clone()));
+        self.write_all(move |c| {
+            let mut parent = c.prepare_cached("SELECT parent FROM agencies WHERE id = ?1")?;
+            let mut moved = false;
+            for a in &ordered {
+                let before: Option<Option<String>> = parent
+                    .query_row([a.id.as_str()], |r| r.get(0))
+                    .optional()?;
+                moved |= before.is_some_and(|p| p.as_deref() != a.parent.as_ref().map(|p| p.as_str()));
+            }
+            let mut put = c.prepare_cached(
+                "INSERT INTO agencies (id, code, parent, kind, name, body) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                 ON CONFLICT (id) DO UPDATE SET code = ?2, parent = ?3, kind = ?4, name = ?5, body = ?6",
+            )?;
+            for a in &ordered {
+                put.execute(params![
+                    a.id.as_str(),
+                    a.code.as_str(),
+                    a.parent.as_ref().map(|p| p.as_str()),
+                    key(&a.kind),
+                    a.name,
+                    to_json(a)
+                ])?;
+            }
+            // A reorganised tree moves dossiers between branches.
+            if moved {
+                super::migrate::rescope(c)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn agencies(&self) -> Result<Vec<Agency>> {
+        self.read(|c| {
+            let bodies: Vec<String> =
+                Sql::new("SELECT body FROM agencies ORDER BY id").rows(c, |r| Ok(r.get(0)?))?;
+            bodies.iter().map(|b| from_json(b, "cơ quan")).collect()
+        })
+    }
+
+    async fn import_procedures(&self, versions: &[ProcedureVersion]) -> Result<usize> {
+        let versions = versions.to_vec();
+        self.write_all(move |c| {
+            let mut added = 0;
+            let mut touched = std::collections::BTreeSet::new();
+            for v in &versions {
+                c.prepare_cached(
+                    "INSERT INTO procedures (code, name, sector, level) VALUES (?1, ?2, ?3, ?4) \
+                     ON CONFLICT (code) DO NOTHING",
+                )?
+                .execute(params![v.code.as_str(), v.name, v.sector, key(&v.level)])?;
+                let body = to_json(v);
+                let existing: Option<String> = c
+                    .prepare_cached(
+                        "SELECT body FROM procedure_versions WHERE code = ?1 AND version = ?2",
+                    )?
+                    .query_row(params![v.code.as_str(), i64::from(v.version)], |r| {
+                        r.get(0)
+                    })
+                    .optional()?;
+                match existing {
+                    Some(old) if old == body => continue,
+                    Some(_) => {
+                        return Err(StoreError::Duplicate(format!(
+                            "thủ tục {} đã có phiên bản {} với nội dung khác; phiên bản đã ban hành không sửa được, hãy tạo phiên bản mới",
+                            v.code, v.version
+                        )));
+                    }
+                    None => {}
+                }
+                c.prepare_cached(
+                    "INSERT INTO procedure_versions (code, version, effective_from, body) \
+                     VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![
+                    v.code.as_str(),
+                    i64::from(v.version),
+                    v.effective_from.to_string(),
+                    body
+                ])
+                .map_err(|e| insert_error(e, "phiên bản thủ tục"))?;
+                let (name, text) = procedure_search_text(v);
+                c.prepare_cached(
+                    "INSERT INTO procedure_search (code, version, name, body) VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![v.code.as_str(), i64::from(v.version), name, text])?;
+                touched.insert(v.code.to_string());
+                added += 1;
+            }
+            for code in touched {
+                let newest: String = c
+                    .prepare_cached(
+                        "SELECT body FROM procedure_versions WHERE code = ?1 \
+                         ORDER BY effective_from DESC, version DESC LIMIT 1",
+                    )?
+                    .query_row([&code], |r| r.get(0))?;
+                let v: ProcedureVersion = from_json(&newest, "phiên bản thủ tục")?;
+                c.prepare_cached(
+                    "UPDATE procedures SET name = ?2, sector = ?3, level = ?4 WHERE code = ?1",
+                )?
+                .execute(params![code, v.name, v.sector, key(&v.level)])?;
+            }
+            Ok(added)
+        })
+        .await
+    }
+
+    async fn all_procedure_versions(&self) -> Result<Vec<ProcedureVersion>> {
+        self.read_blocking(|c| {
+            versions(
+                c,
+                &Sql::new("SELECT body FROM procedure_versions ORDER BY code, version"),
+            )
+        })
+        .await
+    }
+
+    async fn search_procedures(&self, query: &str, limit: u32) -> Result<Vec<(String, u32)>> {
+        self.read(|c| {
+            let mut q = Sql::new(
+                "SELECT code, version FROM procedure_search WHERE procedure_search MATCH ",
+            );
+            q.bind(query.to_string())
+                .push(" ORDER BY rank LIMIT ")
+                .bind(i64::from(limit));
+            q.rows(c, |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u32)))
+        })
+    }
+
+    async fn procedure_in_force(
+        &self,
+        code: &str,
+        on: NaiveDate,
+    ) -> Result<Option<ProcedureVersion>> {
+        self.read(|c| {
+            let body: Option<String> = c
+                .prepare_cached(
+                    "SELECT body FROM procedure_versions WHERE code = ?1 AND effective_from <= ?2 \
+                     ORDER BY effective_from DESC, version DESC LIMIT 1",
+                )?
+                .query_row(params![code, on.to_string()], |r| r.get(0))
+                .optional()?;
+            body.map(|b| from_json(&b, "phiên bản thủ tục")).transpose()
+        })
+    }
+
+    async fn procedures_in_force(&self, on: NaiveDate) -> Result<Vec<ProcedureVersion>> {
+        let on = on.to_string();
+        self.read_blocking(move |c| {
+            let mut q = Sql::new(
+                "SELECT v.body FROM procedure_versions v WHERE v.effective_from <= ?1 AND NOT EXISTS ( \
+                   SELECT 1 FROM procedure_versions w WHERE w.code = v.code AND w.effective_from <= ?1 \
+                   AND (w.effective_from > v.effective_from OR \
+                        (w.effective_from = v.effective_from AND w.version > v.version))) \
+                 ORDER BY v.code",
+            );
+            q.args.push(on.into());
+            versions(c, &q)
+        })
+        .await
+    }
+
+    async fn procedure_versions(&self, code: &str) -> Result<Vec<ProcedureVersion>> {
+        self.read(|c| {
+            let mut q = Sql::new("SELECT body FROM procedure_versions WHERE code = ");
+            q.bind(code.to_string())
+                .push(" ORDER BY effective_from, version");
+            versions(c, &q)
+        })
+    }
+
+    async fn set_procedure_agencies(&self, code: &str, agencies: &[String]) -> Result<()> {
+        let (code, agencies) = (code.to_string(), agencies.to_vec());
+        self.write_all(move |c| {
+            c.prepare_cached("DELETE FROM procedure_agencies WHERE code = ?1")?
+                .execute([&code])?;
+            let mut put =
+                c.prepare_cached("INSERT INTO procedure_agencies (code, agency) VALUES (?1, ?2)")?;
+            for a in &agencies {
+                put.execute(params![code, a])?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn procedure_agencies(&self, code: &str) -> Result<Vec<String>> {
+        self.read(|c| {
+            let mut q = Sql::new("SELECT agency FROM procedure_agencies WHERE code = ");
+            q.bind(code.to_string()).push(" ORDER BY agency");
+            q.rows(c, |r| Ok(r.get(0)?))
+        })
+    }
+}

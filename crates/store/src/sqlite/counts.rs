@@ -1,0 +1,384 @@
+//! Bộ đếm báo cáo on SQLite: `report_counts` by day with every key, `report_months` by month
+//! with every key, `report_totals` by day, month and year without the procedure.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{Datelike, NaiveDate};
+use domain::dossier::{Fact, Measure};
+use rusqlite::{Connection, params};
+
+use super::{Sql, Sqlite};
+use crate::counts::epoch;
+use crate::{CountRow, CountSum, Piece, Result, cover, key};
+
+/// Adds each fact's change to its counters at every grain, in the caller's transaction.
+pub(super) fn apply_counts(conn: &Connection, deltas: &[(Fact, i64)]) -> Result<()> {
+    if deltas.is_empty() {
+        return Ok(());
+    }
+    insert_daily(conn, deltas)?;
+    let mut months: BTreeMap<(String, String, &str, &str, u8), i64> = BTreeMap::new();
+    let mut totals: BTreeMap<(String, String, &str, u8), i64> = BTreeMap::new();
+    for (f, n) in deltas {
+        let measure = key(&f.measure);
+        let (y, m) = (f.day.year(), f.day.month());
+        *months
+            .entry((
+                Piece::Month(y, m).key(),
+                measure.clone(),
+                &f.agency,
+                &f.procedure,
+                f.channel,
+            ))
+            .or_default() += n;
+        for p in [Piece::Day(f.day), Piece::Month(y, m), Piece::Year(y)] {
+            *totals
+                .entry((p.key(), measure.clone(), &f.agency, f.channel))
+                .or_default() += n;
+        }
+    }
+    let mut month = conn.prepare_cached(
+        "INSERT INTO report_months (month, measure, agency, procedure, channel, n) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (month, measure, agency, procedure, channel) \
+         DO UPDATE SET n = n + excluded.n",
+    )?;
+    for ((m, measure, agency, procedure, channel), n) in months {
+        month.execute(params![
+            m,
+            measure,
+            agency,
+            procedure,
+            i64::from(channel),
+            n
+        ])?;
+    }
+    let mut total = conn.prepare_cached(
+        "INSERT INTO report_totals (period, measure, agency, channel, n) \
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (period, measure, agency, channel) \
+         DO UPDATE SET n = n + excluded.n",
+    )?;
+    for ((period, measure, agency, channel), n) in totals {
+        total.execute(params![period, measure, agency, i64::from(channel), n])?;
+    }
+    Ok(())
+}
+
+fn insert_daily(conn: &Connection, sums: &[(Fact, i64)]) -> Result<()> {
+    let mut day = conn.prepare_cached(
+        "INSERT INTO report_counts (agency, procedure, day, channel, measure, n) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (agency, day, measure, procedure, channel) \
+         DO UPDATE SET n = n + excluded.n",
+    )?;
+    for (f, n) in sums {
+        day.execute(params![
+            f.agency,
+            f.procedure,
+            f.day.to_string(),
+            i64::from(f.channel),
+            key(&f.measure),
+            n
+        ])?;
+    }
+    Ok(())
+}
+
+/// The coarser grains as sums of the daily rows.
+fn fill_rollups(conn: &Connection) -> Result<()> {
+    conn.execute_batch(
+        "INSERT INTO report_months (month, measure, agency, procedure, channel, n) \
+         SELECT substr(day, 1, 7), measure, agency, procedure, channel, SUM(n) \
+         FROM report_counts GROUP BY 1, 2, 3, 4, 5",
+    )?;
+    for len in [10, 7, 4] {
+        conn.execute(
+            "INSERT INTO report_totals (period, measure, agency, channel, n) \
+             SELECT substr(day, 1, ?1), measure, agency, channel, SUM(n) \
+             FROM report_counts GROUP BY 1, 2, 3, 4",
+            [len],
+        )?;
+    }
+    Ok(())
+}
+
+/// Above this many agencies a query reads every agency's rows and keeps the ones asked for: the
+/// keys lead with the period and measure, so one range per (period, measure) costs less than a
+/// seek per (period, measure, agency) — a province's whole tree is ~140.
+const AGENCY_SEEKS_MAX: usize = 48;
+
+/// Pushes the measure, agency and procedure conditions. A query whose rows name their agency
+/// may leave a long agency list out (see [`AGENCY_SEEKS_MAX`]) — `rows_name_agency` — and then
+/// gets back the agencies it must keep itself.
+fn push_filters(
+    q: &mut Sql,
+    agencies: &[String],
+    procedures: Option<&[String]>,
+    measures: &[Measure],
+    rows_name_agency: bool,
+) -> Option<HashSet<String>> {
+    if !measures.is_empty() {
+        q.push(" AND measure IN (").list(measures.iter().map(key));
+    }
+    let kept = if rows_name_agency && agencies.len() > AGENCY_SEEKS_MAX {
+        Some(agencies.iter().cloned().collect())
+    } else {
+        q.push(" AND agency IN (").list(agencies.iter().cloned());
+        None
+    };
+    if let Some(p) = procedures {
+        q.push(" AND procedure IN (").list(p.iter().cloned());
+    }
+    kept
+}
+
+/// Pushes `SELECT columns` over the month rows and the day rows that cover `from..=to` (joined
+/// by UNION ALL), each with the conditions `filters` pushes; returns what it returned.
+fn push_month_and_day_rows<T>(
+    q: &mut Sql,
+    columns: &str,
+    from: NaiveDate,
+    to: NaiveDate,
+    mut filters: impl FnMut(&mut Sql) -> T,
+) -> Option<T> {
+    let pieces = cover(from, to, false);
+    let months: Vec<String> = pieces
+        .iter()
+        .filter(|p| matches!(p, Piece::Month(..)))
+        .map(Piece::key)
+        .collect();
+    let days: Vec<String> = pieces
+        .iter()
+        .filter(|p| matches!(p, Piece::Day(..)))
+        .map(Piece::key)
+        .collect();
+    let mut out = None;
+    for (table, column, list) in [
+        ("report_months", "month", &months),
+        ("report_counts", "day", &days),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        if out.is_some() {
+            q.push(" UNION ALL ");
+        }
+        q.push(&format!(
+            "SELECT {columns} FROM {table} WHERE {column} IN ("
+        ))
+        .list(list.iter().cloned());
+        out = Some(filters(q));
+    }
+    out
+}
+
+/// Runs a query of sums; `kept`: the agencies to keep when the query did not filter them.
+fn sums(conn: &Connection, q: &Sql, kept: Option<&HashSet<String>>) -> Result<Vec<CountSum>> {
+    let rows = q.rows(conn, |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, i64>(3)?,
+            r.get::<_, i64>(4)?,
+        ))
+    })?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(agency, procedure, measure, channel, n)| {
+            if kept.is_some_and(|k| !k.contains(&agency)) {
+                return None;
+            }
+            Some(CountSum {
+                measure: domain::from_wire_name(&measure)?,
+                agency,
+                procedure,
+                channel,
+                n,
+            })
+        })
+        .collect())
+}
+
+#[async_trait::async_trait]
+impl crate::CountStore for Sqlite {
+    async fn replace_counts(&self, sums: &[(Fact, i64)]) -> Result<()> {
+        let sums = sums.to_vec();
+        self.write_all(move |c| {
+            c.execute_batch(
+                "DELETE FROM report_counts; DELETE FROM report_months; DELETE FROM report_totals;",
+            )?;
+            insert_daily(c, &sums)?;
+            fill_rollups(c)
+        })
+        .await
+    }
+
+    async fn add_daily_counts(&self, sums: &[(Fact, i64)]) -> Result<()> {
+        let sums = sums.to_vec();
+        self.write_all(move |c| insert_daily(c, &sums)).await
+    }
+
+    async fn finish_bulk_counts(&self) -> Result<()> {
+        self.write_all(|c| {
+            c.execute_batch("DELETE FROM report_months; DELETE FROM report_totals;")?;
+            fill_rollups(c)
+        })
+        .await
+    }
+
+    async fn all_counts(&self) -> Result<Vec<CountRow>> {
+        self.read_blocking(|c| {
+            Sql::new(
+                "SELECT agency, procedure, day, channel, measure, n FROM report_counts WHERE n <> 0 \
+                 ORDER BY agency, day, measure, procedure, channel",
+            )
+            .rows(c, |r| {
+                Ok(CountRow {
+                    agency: r.get(0)?,
+                    procedure: r.get(1)?,
+                    day: r.get(2)?,
+                    channel: r.get(3)?,
+                    measure: r.get(4)?,
+                    n: r.get(5)?,
+                })
+            })
+        })
+        .await
+    }
+
+    async fn rollup_mismatches(&self) -> Result<i64> {
+        self.read_blocking(|c| {
+            let months: i64 = c.query_row(
+                "SELECT COUNT(*) FROM ( \
+                   SELECT month, measure, agency, procedure, channel, SUM(n) AS n FROM ( \
+                     SELECT month, measure, agency, procedure, channel, n FROM report_months \
+                     UNION ALL \
+                     SELECT substr(day, 1, 7), measure, agency, procedure, channel, -n FROM report_counts) \
+                   GROUP BY 1, 2, 3, 4, 5 HAVING SUM(n) <> 0)",
+                [],
+                |r| r.get(0),
+            )?;
+            let mut totals = 0;
+            for len in [10, 7, 4] {
+                let n: i64 = c.query_row(
+                    "SELECT COUNT(*) FROM ( \
+                       SELECT period, measure, agency, channel FROM ( \
+                         SELECT period, measure, agency, channel, n FROM report_totals \
+                           WHERE length(period) = ?1 \
+                         UNION ALL \
+                         SELECT substr(day, 1, ?1), measure, agency, channel, -n FROM report_counts) \
+                       GROUP BY 1, 2, 3, 4 HAVING SUM(n) <> 0)",
+                    [len],
+                    |r| r.get(0),
+                )?;
+                totals += n;
+            }
+            Ok(months + totals)
+        })
+        .await
+    }
+
+    async fn count_sums(
+        &self,
+        agencies: &[String],
+        from: Option<NaiveDate>,
+        to: NaiveDate,
+        measures: &[Measure],
+    ) -> Result<Vec<CountSum>> {
+        let from = from.unwrap_or_else(epoch);
+        if agencies.is_empty() || to < from {
+            return Ok(Vec::new());
+        }
+        let pieces = cover(from, to, true);
+        let mut q = Sql::new(
+            "SELECT agency, '' AS procedure, measure, channel, SUM(n) AS n FROM report_totals \
+             WHERE period IN (",
+        );
+        q.list(pieces.iter().map(Piece::key));
+        let kept = push_filters(&mut q, agencies, None, measures, true);
+        q.push(" GROUP BY agency, measure, channel");
+        self.read_blocking(move |c| sums(c, &q, kept.as_ref()))
+            .await
+    }
+
+    async fn count_sums_by_procedure(
+        &self,
+        agencies: &[String],
+        procedures: Option<&[String]>,
+        from: Option<NaiveDate>,
+        to: NaiveDate,
+        measures: &[Measure],
+    ) -> Result<Vec<CountSum>> {
+        let from = from.unwrap_or_else(epoch);
+        if agencies.is_empty() || to < from || procedures.is_some_and(<[String]>::is_empty) {
+            return Ok(Vec::new());
+        }
+        let mut q = Sql::new("SELECT agency, procedure, measure, channel, SUM(n) AS n FROM (");
+        let kept = push_month_and_day_rows(
+            &mut q,
+            "agency, procedure, measure, channel, n",
+            from,
+            to,
+            |q| push_filters(q, agencies, procedures, measures, true),
+        )
+        .flatten();
+        q.push(") GROUP BY agency, procedure, measure, channel");
+        self.read_blocking(move |c| sums(c, &q, kept.as_ref()))
+            .await
+    }
+
+    async fn procedures_counted(
+        &self,
+        agencies: &[String],
+        procedures: Option<&[String]>,
+        from: NaiveDate,
+        to: NaiveDate,
+        measure: Measure,
+        channel: i64,
+    ) -> Result<Vec<(String, String)>> {
+        if agencies.is_empty() || to < from || procedures.is_some_and(<[String]>::is_empty) {
+            return Ok(Vec::new());
+        }
+        let mut q = Sql::new("SELECT DISTINCT agency, procedure FROM (");
+        let kept = push_month_and_day_rows(&mut q, "agency, procedure", from, to, |q| {
+            q.push(" AND channel = ").bind(channel);
+            push_filters(q, agencies, procedures, &[measure], true)
+        })
+        .flatten();
+        q.push(")");
+        self.read_blocking(move |c| {
+            let rows: Vec<(String, String)> = q.rows(c, |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows
+                .into_iter()
+                .filter(|(a, _)| kept.as_ref().is_none_or(|k| k.contains(a)))
+                .collect())
+        })
+        .await
+    }
+
+    async fn count_by_period(
+        &self,
+        agencies: &[String],
+        periods: &[String],
+        measures: &[Measure],
+    ) -> Result<Vec<(String, Measure, i64)>> {
+        if agencies.is_empty() || periods.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q =
+            Sql::new("SELECT period, measure, SUM(n) AS n FROM report_totals WHERE period IN (");
+        q.list(periods.iter().cloned());
+        push_filters(&mut q, agencies, None, measures, false);
+        q.push(" GROUP BY period, measure ORDER BY period");
+        self.read_blocking(move |c| {
+            let rows: Vec<(String, String, i64)> =
+                q.rows(c, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|(period, measure, n)| {
+                    Some((period, domain::from_wire_name(&measure)?, n))
+                })
+                .collect())
+        })
+        .await
+    }
+}

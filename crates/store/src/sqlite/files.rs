@@ -1,0 +1,83 @@
+//! Tệp đính kèm on SQLite.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Sql, Sqlite};
+use crate::{Attachment, Result, StoredFile};
+
+#[async_trait::async_trait]
+impl crate::FileStore for Sqlite {
+    async fn put_attachment(
+        &self,
+        sha256: &str,
+        media_type: &str,
+        content: &[u8],
+        owner: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        let (sha256, media_type, content, owner) = (
+            sha256.to_string(),
+            media_type.to_string(),
+            content.to_vec(),
+            owner.to_string(),
+        );
+        self.write_all(move |c| {
+            c.prepare_cached(
+                "INSERT INTO attachments (sha256, media_type, size, content, created_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sha256) DO NOTHING",
+            )?
+            .execute(params![
+                sha256,
+                media_type,
+                content.len() as i64,
+                content,
+                now_ms
+            ])?;
+            c.prepare_cached(
+                "INSERT INTO attachment_uploads (sha256, owner, created_ms) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (sha256, owner) DO NOTHING",
+            )?
+            .execute(params![sha256, owner, now_ms])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn attachment(&self, sha256: &str) -> Result<Option<Attachment>> {
+        self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT sha256, media_type, content FROM attachments WHERE sha256 = ?1",
+            )?
+            .query_row([sha256], |r| {
+                Ok(Attachment {
+                    sha256: r.get(0)?,
+                    media_type: r.get(1)?,
+                    content: r.get(2)?,
+                })
+            })
+            .optional()?)
+        })
+    }
+
+    async fn uploads_of(&self, owner: &str, hashes: &[String]) -> Result<Vec<StoredFile>> {
+        if hashes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = Sql::new(
+            "SELECT a.sha256, a.media_type, a.size FROM attachments a \
+             JOIN attachment_uploads u ON u.sha256 = a.sha256 WHERE u.owner = ",
+        );
+        q.bind(owner.to_string())
+            .push(" AND a.sha256 IN (")
+            .list(hashes.iter().cloned());
+        self.read(|c| {
+            q.rows(c, |r| {
+                Ok(StoredFile {
+                    sha256: r.get(0)?,
+                    media_type: r.get(1)?,
+                    size: r.get::<_, i64>(2)? as u64,
+                })
+            })
+        })
+    }
+}

@@ -1,0 +1,306 @@
+//! SQLite — the backend for one server: one file, in WAL mode.
+//!
+//! One thread writes (see [`writer`]): every write is a job to it, group-committed with the
+//! others waiting. Reads use their own read-only connections, taken from a small pool on the
+//! caller's thread: a lookup or a page costs tens of microseconds, less than a hand-off to
+//! another thread would; reads that scan (reports, rebuilds, searches over many matches) run
+//! on a blocking thread instead. Statements are prepared once per connection and cached.
+
+mod accounts;
+mod admin;
+mod catalog;
+mod counts;
+mod dossiers;
+mod files;
+mod list;
+mod migrate;
+mod outbox;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::types::Value;
+use rusqlite::{Connection, OpenFlags};
+
+use crate::{Result, StoreError};
+
+pub(crate) use writer::Written;
+
+/// Page cache of the writing connection (KiB).
+const WRITER_CACHE_KIB: i64 = 8 * 1024;
+/// Page cache of each reading connection (KiB): readers are several, the OS caches the file.
+const READER_CACHE_KIB: i64 = 2 * 1024;
+/// Reading connections kept open when idle.
+const READERS_KEPT: usize = 8;
+
+/// The SQLite backend.
+pub struct Sqlite {
+    path: PathBuf,
+    readers: Arc<Readers>,
+    writer: writer::Writer,
+}
+
+/// Read-only connections, taken and given back.
+pub(crate) struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+/// A reading connection, given back to the pool when dropped.
+pub(crate) struct Reader<'a> {
+    pool: &'a Readers,
+    conn: Option<Connection>,
+}
+
+impl std::ops::Deref for Reader<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        self.conn.as_ref().expect("a reader holds its connection")
+    }
+}
+
+impl Drop for Reader<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            let mut idle = self.pool.idle.lock().expect("reader pool");
+            if idle.len() < READERS_KEPT {
+                idle.push(conn);
+            }
+        }
+    }
+}
+
+impl Readers {
+    fn get(&self) -> Result<Reader<'_>> {
+        let kept = self.idle.lock().expect("reader pool").pop();
+        let conn = match kept {
+            Some(c) => c,
+            None => open_connection(&self.path, false)?,
+        };
+        Ok(Reader {
+            pool: self,
+            conn: Some(conn),
+        })
+    }
+}
+
+/// Opens a connection with the settings every connection has.
+fn open_connection(path: &Path, write: bool) -> Result<Connection> {
+    let flags = if write {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+    } | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags).map_err(db_error)?;
+    conn.busy_timeout(Duration::from_secs(10))
+        .map_err(db_error)?;
+    conn.set_prepared_statement_cache_capacity(256);
+    let cache = if write {
+        WRITER_CACHE_KIB
+    } else {
+        READER_CACHE_KIB
+    };
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; PRAGMA foreign_keys = ON; \
+         PRAGMA cache_size = -{cache};"
+    ))
+    .map_err(db_error)?;
+    if write {
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(db_error)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Config(format!(
+                "tệp {} không chuyển được sang chế độ WAL (đang là {mode})",
+                path.display()
+            )));
+        }
+    }
+    Ok(conn)
+}
+
+impl Sqlite {
+    /// Opens (creating if needed) the database file and starts its writer.
+    pub fn open(path: &Path) -> Result<Sqlite> {
+        let conn = open_connection(path, true)?;
+        Ok(Sqlite {
+            path: path.to_path_buf(),
+            readers: Arc::new(Readers {
+                path: path.to_path_buf(),
+                idle: Mutex::new(Vec::new()),
+            }),
+            writer: writer::Writer::start(conn),
+        })
+    }
+
+    /// Runs a short read on the caller's thread.
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.readers.get()?;
+        f(&conn)
+    }
+
+    /// Runs a read that may scan on a blocking thread.
+    pub(crate) async fn read_blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let readers = self.readers.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = readers.get()?;
+            f(&conn)
+        })
+        .await
+        .map_err(|_| StoreError::Unavailable("một lượt đọc bị ngắt".into()))?
+    }
+
+    /// Queues a write to the writer thread (see [`writer::Writer::write`]).
+    pub(crate) async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<Written<T>> + Send + 'static,
+    ) -> Result<T> {
+        self.writer.write(f).await
+    }
+
+    /// A write that always writes when it succeeds.
+    pub(crate) async fn write_all<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        self.writer.write(move |c| f(c).map(Written::Yes)).await
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::Backend for Sqlite {
+    async fn migrate(&self) -> Result<()> {
+        self.writer.alone(migrate::run).await
+    }
+
+    async fn backup(&self, to: &Path) -> Result<()> {
+        let target = to.to_string_lossy().to_string();
+        self.read_blocking(move |c| {
+            c.execute("VACUUM INTO ?1", [target]).map_err(db_error)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn close(&self) {
+        self.writer.close().await;
+        self.readers.idle.lock().expect("reader pool").clear();
+    }
+
+    fn kind(&self) -> &'static str {
+        "SQLite"
+    }
+}
+
+impl std::fmt::Debug for Sqlite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Sqlite({})", self.path.display())
+    }
+}
+
+/// A driver error, in the store's terms.
+pub(crate) fn db_error(e: rusqlite::Error) -> StoreError {
+    StoreError::Db(e.to_string())
+}
+
+/// An insert's error: a unique constraint is a duplicate of `what`.
+pub(crate) fn insert_error(e: rusqlite::Error, what: &str) -> StoreError {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation
+                && matches!(
+                    f.extended_code,
+                    rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                        | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                ) =>
+        {
+            StoreError::Duplicate(what.to_string())
+        }
+        _ => db_error(e),
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        db_error(e)
+    }
+}
+
+/// SQL text with its arguments, built piece by piece (lists of varying length, optional
+/// conditions); each bound value becomes `?N`.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Sql {
+    pub text: String,
+    pub args: Vec<Value>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Sql {
+            text: text.to_string(),
+            args: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    pub fn bind(&mut self, v: impl Into<Value>) -> &mut Self {
+        self.args.push(v.into());
+        self.text.push('?');
+        self.text.push_str(&self.args.len().to_string());
+        self
+    }
+
+    /// `?a, ?b, ?c)` — the rest of an `IN (` list.
+    pub fn list<V: Into<Value>>(&mut self, items: impl IntoIterator<Item = V>) -> &mut Self {
+        let mut first = true;
+        for v in items {
+            if !first {
+                self.text.push_str(", ");
+            }
+            first = false;
+            self.bind(v);
+        }
+        if first {
+            // An empty list matches nothing.
+            self.text.push_str("NULL");
+        }
+        self.text.push(')');
+        self
+    }
+
+    /// Runs the query, mapping each row.
+    pub fn rows<T>(
+        &self,
+        conn: &Connection,
+        mut map: impl FnMut(&rusqlite::Row<'_>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut stmt = conn.prepare_cached(&self.text)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(self.args.iter()))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(map(r)?);
+        }
+        Ok(out)
+    }
+}
+
+/// A UUID as stored (16 bytes).
+pub(crate) fn uuid(u: uuid::Uuid) -> Value {
+    Value::Blob(u.as_bytes().to_vec())
+}
+
+/// An instant stored as milliseconds.
+pub(crate) fn from_ms(v: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(v).expect("stored instants are valid")
+}

@@ -1,0 +1,528 @@
+//! The catalogue (procedure versions, units), files, closures and the administration log, the
+//! outbox, and the report counters.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use domain::dossier::*;
+use domain::testkit::*;
+use domain::unit::{AdminUnit, Regime, Succession, UnitLevel};
+use store::{Db, StoreError};
+
+use super::*;
+
+fn on(d: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap()
+}
+
+pub async fn procedure_versions_are_chosen_by_date_and_never_rewritten(db: &Db) {
+    let v1 = procedure();
+    let mut v2 = procedure();
+    v2.version = 2;
+    v2.effective_from = on("2027-01-01");
+    v2.limit = "3 ngày làm việc".parse().unwrap();
+    assert_eq!(
+        db.import_procedures(&[v1.clone(), v2.clone()])
+            .await
+            .unwrap(),
+        2
+    );
+    // The same content again: nothing new, no error.
+    assert_eq!(
+        db.import_procedures(std::slice::from_ref(&v1))
+            .await
+            .unwrap(),
+        0
+    );
+    let code = v1.code.as_str();
+    let in_force = |day: &'static str| async move {
+        db.procedure_in_force(code, on(day))
+            .await
+            .unwrap()
+            .map(|v| v.version)
+    };
+    assert_eq!(in_force("2026-12-31").await, Some(1));
+    assert_eq!(in_force("2027-01-01").await, Some(2));
+    assert_eq!(in_force("2025-06-30").await, None);
+    assert_eq!(
+        db.procedures_in_force(on("2027-02-01")).await.unwrap()[0].version,
+        2
+    );
+    assert_eq!(
+        db.procedure_versions(code)
+            .await
+            .unwrap()
+            .iter()
+            .map(|v| v.version)
+            .collect::<Vec<_>>(),
+        [1, 2]
+    );
+    // A changed version 1, even beside a valid new version 3, is refused and nothing is written.
+    let mut changed = v1.clone();
+    changed.limit = "10 ngày làm việc".parse().unwrap();
+    let mut v3 = v2.clone();
+    v3.version = 3;
+    v3.effective_from = on("2028-01-01");
+    assert!(matches!(
+        db.import_procedures(&[v3, changed]).await,
+        Err(StoreError::Duplicate(_))
+    ));
+    assert_eq!(db.all_procedure_versions().await.unwrap().len(), 2);
+    // Versions are found by folded full-text search, with or without diacritics.
+    let found = db.search_procedures("\"dang\" \"ky\"", 10).await.unwrap();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        db.search_procedures("\"ket\" \"hon\"", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Where a procedure is offered.
+    let places = ["lao-cai.bao-thang".to_string(), "lao-cai.sa-pa".to_string()];
+    db.set_procedure_agencies(code, &places).await.unwrap();
+    assert_eq!(db.procedure_agencies(code).await.unwrap(), places);
+    db.set_procedure_agencies(code, &places[1..]).await.unwrap();
+    assert_eq!(db.procedure_agencies(code).await.unwrap(), &places[1..]);
+}
+
+pub async fn units_are_replaced_whole(db: &Db) {
+    let unit = |regime, code: &str, name: &str, level, parent: Option<&str>| AdminUnit {
+        regime,
+        code: code.into(),
+        name: name.into(),
+        level,
+        kind: "xã".into(),
+        parent: parent.map(str::to_string),
+    };
+    let units = vec![
+        unit(
+            Regime::ThreeLevel,
+            "10",
+            "Tỉnh Lào Cai",
+            UnitLevel::Province,
+            None,
+        ),
+        unit(
+            Regime::ThreeLevel,
+            "085",
+            "Huyện Bảo Thắng",
+            UnitLevel::District,
+            Some("10"),
+        ),
+        unit(
+            Regime::ThreeLevel,
+            "02938",
+            "Thị trấn Phố Lu",
+            UnitLevel::Commune,
+            Some("085"),
+        ),
+        unit(
+            Regime::ThreeLevel,
+            "02941",
+            "Xã Sơn Hải",
+            UnitLevel::Commune,
+            Some("085"),
+        ),
+        unit(
+            Regime::TwoLevel,
+            "15",
+            "Tỉnh Lào Cai",
+            UnitLevel::Province,
+            None,
+        ),
+        unit(
+            Regime::TwoLevel,
+            "02938",
+            "Xã Bảo Thắng",
+            UnitLevel::Commune,
+            Some("15"),
+        ),
+    ];
+    let successions = vec![Succession {
+        old_code: "02941".into(),
+        new_code: "02938".into(),
+        effective: on("2025-07-01"),
+        legal_basis: "Nghị quyết 1673/NQ-UBTVQH15".into(),
+    }];
+    for _ in 0..2 {
+        db.replace_units(&units, &successions).await.unwrap();
+    }
+    assert_eq!(
+        db.count_units(Regime::ThreeLevel, "commune").await.unwrap(),
+        2
+    );
+    assert_eq!(
+        db.count_units(Regime::TwoLevel, "commune").await.unwrap(),
+        1
+    );
+    let (got, got_successions) = db.units().await.unwrap();
+    assert_eq!(got.len(), units.len());
+    assert!(got.contains(&units[3]));
+    assert_eq!(got_successions, successions);
+    // A set with a unit twice is refused whole: the units before stay.
+    let mut twice = units.clone();
+    twice.push(units[0].clone());
+    assert!(matches!(
+        db.replace_units(&twice, &[]).await,
+        Err(StoreError::Duplicate(_))
+    ));
+    assert_eq!(db.units().await.unwrap().1, successions);
+}
+
+pub async fn files_are_stored_once_and_owned_by_their_uploaders(db: &Db) {
+    let content = b"%PDF-1.7 to khai";
+    let hash = "a".repeat(64);
+    db.put_attachment(&hash, "application/pdf", content, "officer:mai", 1)
+        .await
+        .unwrap();
+    db.put_attachment(&hash, "application/pdf", content, "citizen:010090012345", 2)
+        .await
+        .unwrap();
+    let stored = db.attachment(&hash).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.media_type.as_str(), stored.content.as_slice()),
+        ("application/pdf", &content[..])
+    );
+    assert!(db.attachment(&"b".repeat(64)).await.unwrap().is_none());
+    let asked = vec![hash.clone(), "c".repeat(64)];
+    let mine = db.uploads_of("officer:mai", &asked).await.unwrap();
+    assert_eq!(
+        mine,
+        [store::StoredFile {
+            sha256: hash.clone(),
+            media_type: "application/pdf".into(),
+            size: content.len() as u64,
+        }]
+    );
+    assert!(
+        db.uploads_of("officer:lan", &asked)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        db.uploads_of("citizen:010090012345", &asked)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+pub async fn closures_and_the_administration_log(db: &Db) {
+    let closure = |day: &str| store::StoredClosure {
+        id: uuid::Uuid::now_v7(),
+        agency: "lao-cai.bao-thang".into(),
+        from_day: day.into(),
+        to_day: day.into(),
+        reason: "Bão số 3".into(),
+        basis: "Công văn 12/UBND".into(),
+        active: true,
+    };
+    let first = closure("2026-12-08");
+    let second = closure("2026-12-09");
+    db.add_closure(&first, &entry("đóng cửa", "08/12"))
+        .await
+        .unwrap();
+    db.add_closure(&second, &entry("đóng cửa", "09/12"))
+        .await
+        .unwrap();
+    assert_eq!(
+        db.closures().await.unwrap(),
+        [second.clone(), first.clone()]
+    );
+    assert!(
+        db.withdraw_closure(first.id, &entry("hủy đóng cửa", "08/12"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !db.withdraw_closure(first.id, &entry("hủy đóng cửa", "08/12"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !db.withdraw_closure(uuid::Uuid::nil(), &entry("hủy đóng cửa", "?"))
+            .await
+            .unwrap()
+    );
+    let kept = db.closures().await.unwrap();
+    assert_eq!(kept.len(), 2, "a withdrawn closure is kept");
+    assert!(!kept.iter().find(|c| c.id == first.id).unwrap().active);
+    db.admin_log(&entry("nhập thủ tục", "3 phiên bản"))
+        .await
+        .unwrap();
+    let lines = db.admin_log_lines(10).await.unwrap();
+    let details: Vec<&str> = lines.iter().map(|l| l.detail.as_str()).collect();
+    assert_eq!(details, ["3 phiên bản", "08/12", "09/12", "08/12"]);
+    assert_eq!(lines[0].actor, "Quản trị hệ thống");
+    assert_eq!(db.admin_log_lines(2).await.unwrap().len(), 2);
+}
+
+pub async fn outbox_messages_are_enqueued_once_leased_retried_and_end_dead(db: &Db) {
+    let now = t("2026-12-07 07:00");
+    let batch = [
+        message("a", store::Channel::Email),
+        message("b", store::Channel::Sms),
+    ];
+    assert_eq!(db.enqueue_messages(&batch, now).await.unwrap(), 2);
+    assert_eq!(
+        db.enqueue_messages(&batch, now).await.unwrap(),
+        0,
+        "the same keys are not enqueued twice"
+    );
+    let lease = t("2026-12-07 07:10");
+    let claimed = db.claim_messages(now, lease, 10).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    assert!(
+        db.claim_messages(now, lease, 10).await.unwrap().is_empty(),
+        "a leased message is not claimed again before the lease ends"
+    );
+    db.message_sent(claimed[0].id, now).await.unwrap();
+    db.message_failed(
+        claimed[1].id,
+        "503 từ cổng SMS",
+        Some(t("2026-12-07 07:01")),
+    )
+    .await
+    .unwrap();
+    let failing = db.failed_messages(10).await.unwrap();
+    assert_eq!(failing.len(), 1);
+    assert_eq!(failing[0].attempts, 1);
+    assert_eq!(failing[0].last_error.as_deref(), Some("503 từ cổng SMS"));
+
+    let again = db
+        .claim_messages(t("2026-12-07 07:01"), lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    db.message_failed(again[0].id, "503 từ cổng SMS", None)
+        .await
+        .unwrap();
+    let dead = db.message(again[0].id).await.unwrap().unwrap();
+    assert_eq!(dead.state, store::MessageState::Dead);
+    assert_eq!(dead.attempts, 2);
+    assert!(
+        db.claim_messages(t("2026-12-08 07:00"), lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let entry = entry("gửi lại thư", "b");
+    assert!(db.retry_message(dead.id, now, &entry).await.unwrap());
+    assert!(
+        !db.retry_message(claimed[0].id, now, &entry).await.unwrap(),
+        "a sent message is not sent again"
+    );
+    let back = db.message(dead.id).await.unwrap().unwrap();
+    assert_eq!(
+        (back.state, back.attempts),
+        (store::MessageState::Pending, 0)
+    );
+    assert_eq!(db.admin_log_lines(10).await.unwrap().len(), 1);
+    assert_eq!(
+        db.outbox_counts().await.unwrap(),
+        store::OutboxCounts {
+            pending: 1,
+            sent: 1,
+            dead: 0,
+            failing: 0
+        }
+    );
+    let of_kind = db.messages_of_kind("status-change", 10).await.unwrap();
+    assert_eq!(
+        of_kind
+            .iter()
+            .map(|m| m.idempotency_key.as_str())
+            .collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    assert!(db.messages_of_kind("digest", 10).await.unwrap().is_empty());
+}
+
+/// The counter queries give the same sums whether the agency list goes into the query (a few
+/// agencies) or is kept afterwards (a province's whole tree): both are checked against sums
+/// taken here over the facts, across whole months and loose days.
+pub async fn counter_sums_are_the_same_for_short_and_long_agency_lists(db: &Db) {
+    let day = |m: u32, d: u32| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    let measures = [Measure::Received, Measure::ResolvedOnTime];
+    let mut facts = Vec::new();
+    for a in 0..80u32 {
+        for (i, (m, d)) in [(6, 30), (7, 1), (7, 15), (8, 31), (9, 1), (9, 2)]
+            .into_iter()
+            .enumerate()
+        {
+            let fact = |measure, channel, procedure: u32| Fact {
+                agency: format!("dv-{a:02}"),
+                procedure: format!("1.{procedure:06}"),
+                day: day(m, d),
+                channel,
+                measure,
+            };
+            let k = a as usize + i;
+            facts.push((
+                fact(measures[k % 2], 1 + (k % 3) as u8, (a + i as u32) % 7),
+                1 + (k % 5) as i64,
+            ));
+            facts.push((fact(Measure::Received, 2, a % 4), 2));
+        }
+    }
+    db.replace_counts(&facts).await.unwrap();
+    assert_eq!(db.rollup_mismatches().await.unwrap(), 0);
+    let (from, to) = (day(7, 1), day(9, 1));
+    let all: Vec<String> = (0..80).map(|a| format!("dv-{a:02}")).collect();
+    for agencies in [&all[..60], &all[10..15]] {
+        let asked: BTreeSet<&String> = agencies.iter().collect();
+        let within: Vec<&(Fact, i64)> = facts
+            .iter()
+            .filter(|(f, _)| asked.contains(&f.agency) && f.day >= from && f.day <= to)
+            .collect();
+        // Sums without the procedure.
+        let mut expected: BTreeMap<(String, String, i64), i64> = BTreeMap::new();
+        for (f, n) in &within {
+            *expected
+                .entry((
+                    f.agency.clone(),
+                    format!("{:?}", f.measure),
+                    f.channel as i64,
+                ))
+                .or_default() += n;
+        }
+        let got: BTreeMap<(String, String, i64), i64> = db
+            .count_sums(agencies, Some(from), to, &measures)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| ((c.agency, format!("{:?}", c.measure), c.channel), c.n))
+            .collect();
+        assert_eq!(got, expected, "{} agencies", agencies.len());
+        // Sums by procedure, for two procedures.
+        let procedures = ["1.000001".to_string(), "1.000003".to_string()];
+        let mut expected: BTreeMap<(String, String, i64), i64> = BTreeMap::new();
+        for (f, n) in within
+            .iter()
+            .filter(|(f, _)| f.measure == Measure::Received && procedures.contains(&f.procedure))
+        {
+            *expected
+                .entry((f.agency.clone(), f.procedure.clone(), f.channel as i64))
+                .or_default() += n;
+        }
+        let got: BTreeMap<(String, String, i64), i64> = db
+            .count_sums_by_procedure(
+                agencies,
+                Some(&procedures),
+                Some(from),
+                to,
+                &[Measure::Received],
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| ((c.agency, c.procedure, c.channel), c.n))
+            .collect();
+        assert_eq!(got, expected, "{} agencies, by procedure", agencies.len());
+        // Which procedures each agency received online.
+        let expected: BTreeSet<(String, String)> = within
+            .iter()
+            .filter(|(f, _)| f.measure == Measure::Received && f.channel == 2)
+            .map(|(f, _)| (f.agency.clone(), f.procedure.clone()))
+            .collect();
+        let got: BTreeSet<(String, String)> = db
+            .procedures_counted(agencies, None, from, to, Measure::Received, 2)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+        assert_eq!(
+            got,
+            expected,
+            "{} agencies, online procedures",
+            agencies.len()
+        );
+        assert!(!got.is_empty());
+    }
+}
+
+pub async fn rollups_follow_the_daily_counts(db: &Db) {
+    let facts = vec![
+        (
+            fact("lao-cai.bao-thang", "2026-11-30", Measure::Received),
+            3,
+        ),
+        (
+            fact("lao-cai.bao-thang", "2026-12-01", Measure::Received),
+            2,
+        ),
+        (
+            fact("lao-cai.bao-thang", "2026-12-02", Measure::Received),
+            5,
+        ),
+        (
+            fact("lao-cai.bao-thang", "2026-12-02", Measure::ResolvedEarly),
+            4,
+        ),
+        (fact("lao-cai.sa-pa", "2026-12-02", Measure::Received), 7),
+    ];
+    db.add_daily_counts(&facts).await.unwrap();
+    db.finish_bulk_counts().await.unwrap();
+    assert_eq!(db.rollup_mismatches().await.unwrap(), 0);
+    assert_eq!(db.all_counts().await.unwrap().len(), facts.len());
+    let periods: Vec<String> = ["2026-11", "2026-12", "2026-12-02", "2026"]
+        .map(String::from)
+        .to_vec();
+    let got: BTreeSet<(String, Measure, i64)> = db
+        .count_by_period(
+            &["lao-cai.bao-thang".to_string()],
+            &periods,
+            &[Measure::Received],
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    let want: BTreeSet<(String, Measure, i64)> = [
+        ("2026-11", 3),
+        ("2026-12", 7),
+        ("2026-12-02", 5),
+        ("2026", 10),
+    ]
+    .into_iter()
+    .map(|(p, n)| (p.to_string(), Measure::Received, n))
+    .collect();
+    assert_eq!(got, want);
+    // A change's counts keep every grain in step; a rebuild replaces them all.
+    let mut sim = with_code(&code(1));
+    save(db, &sim).await.unwrap();
+    let v = sim.d().version;
+    transfer(&mut sim);
+    let mut c = change(&sim, v);
+    c.counts = vec![
+        (
+            fact("lao-cai.bao-thang", "2026-12-07", Measure::Received),
+            1,
+        ),
+        (
+            fact("lao-cai.bao-thang", "2026-12-02", Measure::Received),
+            -5,
+        ),
+    ];
+    db.change_dossier(c, t("2026-12-07 10:00")).await.unwrap();
+    assert_eq!(db.rollup_mismatches().await.unwrap(), 0);
+    let dec = db
+        .count_by_period(
+            &["lao-cai.bao-thang".to_string()],
+            &periods[1..2],
+            &[Measure::Received],
+        )
+        .await
+        .unwrap();
+    assert_eq!(dec, [("2026-12".to_string(), Measure::Received, 3)]);
+    assert_eq!(
+        db.all_counts().await.unwrap().len(),
+        facts.len(),
+        "a counter at zero is not listed; a new one is"
+    );
+    db.replace_counts(&facts[..1]).await.unwrap();
+    assert_eq!(db.all_counts().await.unwrap().len(), 1);
+    assert_eq!(db.rollup_mismatches().await.unwrap(), 0);
+}
