@@ -108,8 +108,8 @@ impl App {
                     rules: &rules,
                     issued_code,
                 };
-                let events = decide(Some(&dossier), command, &ctx)?;
-                let r = record(Some(dossier), events, &ctx, &calendar, &notices)?;
+                let events = decide(Some(&dossier), command.clone(), &ctx)?;
+                let r = record(Some(dossier.clone()), events, &ctx, &calendar, &notices)?;
                 let after = r.dossier.clone();
                 Ok((r.change(before), after))
             }

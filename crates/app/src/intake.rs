@@ -63,6 +63,7 @@ impl Idempotency {
 }
 
 /// How a dossier opens.
+#[derive(Clone)]
 enum Opening {
     Counter,
     Refusal { reason: String, legal_basis: String },
@@ -364,6 +365,7 @@ impl App {
         let receiving_id = receiving.clone();
         // Runs in the writer with the day's next number; refusing gives the number back. An
         // online submission draws from its centre's sequence of provisional references instead.
+        let id = DossierId(Uuid::now_v7());
         let build = move |number: u32| -> Result<store::Opening, AppError> {
             let code = if online {
                 DossierCode::provisional(format, &centre_code, code_day, number)?
@@ -371,19 +373,19 @@ impl App {
                 DossierCode::issue(format, &centre_code, code_day, number)?
             };
             let new = Box::new(NewDossier {
-                id: DossierId(Uuid::now_v7()),
+                id,
                 code,
-                procedure,
-                applicant: req.applicant,
-                components: req.components,
-                return_method: req.return_method,
-                receiving: receiving_id,
-                competent,
-                helped_at: req.helped_at,
-                fee_exemption: req.fee_exemption,
+                procedure: procedure.clone(),
+                applicant: req.applicant.clone(),
+                components: req.components.clone(),
+                return_method: req.return_method.clone(),
+                receiving: receiving_id.clone(),
+                competent: competent.clone(),
+                helped_at: req.helped_at.clone(),
+                fee_exemption: req.fee_exemption.clone(),
                 corrects: correction.clone(),
             });
-            let command = match opening {
+            let command = match opening.clone() {
                 Opening::Counter | Opening::Correction(_) => Command::ReceiveAtCounter { new },
                 Opening::Refusal {
                     reason,
@@ -406,7 +408,7 @@ impl App {
             };
             let events = decide(None, command, &ctx)?;
             let opened = record(None, events, &ctx, &calendar, &notices)?;
-            let also = match (correction, original) {
+            let also = match (correction.clone(), original.clone()) {
                 (Some(link), Some(original)) => {
                     let events = decide(
                         Some(&original),
@@ -431,7 +433,7 @@ impl App {
                 outbox: opened.outbox,
                 readers: opened.readers,
                 also,
-                submitted_by,
+                submitted_by: submitted_by.clone(),
             })
         };
         if preview {

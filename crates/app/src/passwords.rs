@@ -2,8 +2,10 @@
 //!
 //! Each hash takes 19 MiB of memory and ~10 ms of a core by design. Run on tokio's unbounded
 //! blocking threads, a login flood made hundreds of them allocate at once (13 GB resident, never
-//! given back) and starved every other request. Here a few long-lived threads each own their
-//! working memory, allocated once; a full queue answers "busy" at once instead of growing.
+//! given back) and starved every other request. Here a few long-lived threads hash one password
+//! at a time each, so no more than their number of working memories exist at once; each is
+//! given back after its hash, so an idle server holds none; a full queue answers "busy" at once
+//! instead of growing.
 
 use std::sync::mpsc::{self, SyncSender, TrySendError};
 
@@ -39,29 +41,24 @@ fn internal() -> AppError {
     )
 }
 
-/// One hashing thread's state: the engine parameters and its working memory.
+/// One hashing thread's state: the engine parameters.
 struct Worker {
     params: Params,
-    memory: Vec<Block>,
 }
 
 impl Worker {
     fn new(memory_kib: u32) -> Self {
-        let params = params(memory_kib);
         Self {
-            memory: vec![Block::default(); params.block_count()],
-            params,
+            params: params(memory_kib),
         }
     }
 
-    /// Runs Argon2id with `params` into `out`, in this thread's memory (grown once if a stored
-    /// hash asks for more than the configured cost).
+    /// Runs Argon2id with `params` into `out`, in working memory taken for this hash and given
+    /// back after it.
     fn compute(&mut self, params: &Params, password: &[u8], salt: &[u8], out: &mut [u8]) -> bool {
-        if self.memory.len() < params.block_count() {
-            self.memory.resize(params.block_count(), Block::default());
-        }
+        let mut memory = vec![Block::default(); params.block_count()];
         Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
-            .hash_password_into_with_memory(password, salt, out, &mut self.memory[..])
+            .hash_password_into_with_memory(password, salt, out, &mut memory[..])
             .is_ok()
     }
 

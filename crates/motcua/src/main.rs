@@ -76,6 +76,11 @@ impl From<lich::CalendarError> for BadInput {
     }
 }
 
+/// mimalloc rather than the C library's allocator: under the server's many threads glibc's
+/// arenas kept growing (RSS after a load) and its free lists cost the hot paths.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

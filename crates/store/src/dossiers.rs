@@ -222,6 +222,7 @@ pub const SEARCH_COUNT_LIMIT: i64 = 1_000;
 
 /// A dossier opened by [`crate::Db::open_dossier`]: its state, its events, and what is written
 /// with it in the same transaction.
+#[derive(Clone)]
 pub struct Opening {
     pub dossier: Dossier,
     pub events: Vec<Recorded>,
@@ -239,6 +240,7 @@ pub struct Opening {
 
 /// New events of an existing dossier (or of a new one, from version 0, in a bulk load), the
 /// version they were decided on, and the state after.
+#[derive(Clone)]
 pub struct Change {
     pub dossier: Dossier,
     pub expected_version: u64,
@@ -280,13 +282,15 @@ pub enum NotOpened<E> {
     Replayed(IdempotentResult),
 }
 
-/// Builds an opening with the number it was given; a refusal is the caller's own value.
+/// Builds an opening with the number it was given; a refusal is the caller's own value. It may
+/// be called more than once (a backend may run a write again), each time for the same result.
 pub type BuildOpening =
-    Box<dyn FnOnce(u32) -> std::result::Result<Opening, Box<dyn Any + Send>> + Send>;
+    Box<dyn FnMut(u32) -> std::result::Result<Opening, Box<dyn Any + Send>> + Send>;
 
-/// Builds a change with the number it was given, and the value its caller gets.
+/// Builds a change with the number it was given, and the value its caller gets (called as
+/// [`BuildOpening`] is).
 pub type BuildChange = Box<
-    dyn FnOnce(u32) -> std::result::Result<(Change, Box<dyn Any + Send>), Box<dyn Any + Send>>
+    dyn FnMut(u32) -> std::result::Result<(Change, Box<dyn Any + Send>), Box<dyn Any + Send>>
         + Send,
 >;
 

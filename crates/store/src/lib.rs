@@ -144,13 +144,15 @@ impl Db {
     /// number, and writes them in one transaction. When `build` refuses, or the other dossier
     /// changed meanwhile, nothing is written and the number is not used. With an idempotency
     /// key, a key used before makes it write nothing and answer what the key first created.
+    /// `build` may be called more than once (the backend may run the write again, with
+    /// another number): it decides from its arguments alone.
     pub async fn open_dossier<E: Send + 'static>(
         &self,
         sequence: &str,
         day: &str,
         recorded_at: chrono::DateTime<chrono::Utc>,
         idempotency: Option<IdempotencyKey>,
-        build: impl FnOnce(u32) -> std::result::Result<Opening, E> + Send + 'static,
+        mut build: impl FnMut(u32) -> std::result::Result<Opening, E> + Send + 'static,
     ) -> Result<std::result::Result<domain::dossier::Dossier, NotOpened<E>>> {
         let erased: BuildOpening = Box::new(move |n| build(n).map_err(erase));
         Ok(
@@ -169,13 +171,14 @@ impl Db {
     /// Appends a change that needs the next number of `sequence`'s day (the code given to an
     /// online submission when it is received): `build` makes the change with that number, and
     /// a value the caller gets once it is written. When `build` refuses, or the dossier changed
-    /// meanwhile, nothing is written and the number is not used.
+    /// meanwhile, nothing is written and the number is not used. `build` may be called more
+    /// than once, as in [`Db::open_dossier`].
     pub async fn change_dossier_numbered<T: Send + 'static, E: Send + 'static>(
         &self,
         sequence: &str,
         day: &str,
         recorded_at: chrono::DateTime<chrono::Utc>,
-        build: impl FnOnce(u32) -> std::result::Result<(Change, T), E> + Send + 'static,
+        mut build: impl FnMut(u32) -> std::result::Result<(Change, T), E> + Send + 'static,
     ) -> Result<std::result::Result<T, E>> {
         let erased: BuildChange = Box::new(move |n| {
             build(n)

@@ -214,7 +214,7 @@ impl crate::AccountStore for Sqlite {
         self.write_all(move |c| {
             Ok(
                 c.prepare_cached("DELETE FROM sessions WHERE token_hash = ?1")?
-                    .execute([token_hash])?
+                    .execute([&token_hash])?
                     > 0,
             )
         })
@@ -300,7 +300,7 @@ impl crate::AccountStore for Sqlite {
         self.write_all(move |c| {
             Ok(
                 c.prepare_cached("DELETE FROM citizen_sessions WHERE token_hash = ?1")?
-                    .execute([token_hash])?
+                    .execute([&token_hash])?
                     > 0,
             )
         })
@@ -366,7 +366,8 @@ impl crate::AccountStore for Sqlite {
                 r.comment
             ])
             .map_err(|e| insert_error(e, "đánh giá của hồ sơ này"))?;
-            super::counts::apply_counts(c, &counts)
+            super::counts::add_counts(&counts);
+            Ok(())
         })
         .await
     }
@@ -445,7 +446,7 @@ impl crate::AccountStore for Sqlite {
         let account = account.to_string();
         self.write_all(move |c| {
             c.prepare_cached("DELETE FROM login_failures WHERE account = ?1")?
-                .execute([account])?;
+                .execute([&account])?;
             Ok(())
         })
         .await
@@ -474,7 +475,7 @@ impl crate::AccountStore for Sqlite {
         self.write(move |c| {
             let done = c
                 .prepare_cached("DELETE FROM login_failures WHERE account = ?1")?
-                .execute([account])?;
+                .execute([&account])?;
             if done == 0 {
                 return Ok(Written::No(false));
             }
@@ -494,7 +495,7 @@ impl crate::AccountStore for Sqlite {
             .execute(params![name, candidate, now_ms])?;
             Ok(
                 c.prepare_cached("SELECT secret FROM server_keys WHERE name = ?1")?
-                    .query_row([name], |r| r.get(0))?,
+                    .query_row([&name], |r| r.get(0))?,
             )
         })
         .await

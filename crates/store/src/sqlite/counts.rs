@@ -1,6 +1,7 @@
 //! Bộ đếm báo cáo on SQLite: `report_counts` by day with every key, `report_months` by month
 //! with every key, `report_totals` by day, month and year without the procedure.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
@@ -11,8 +12,38 @@ use super::{Sql, Sqlite};
 use crate::counts::epoch;
 use crate::{CountRow, CountSum, Piece, Result, cover, key};
 
+thread_local! {
+    /// The counter changes of the writer's current batch (the writer thread's only), written
+    /// summed just before the batch commits: many dossiers of one commune and day change the
+    /// same few counters, once per batch instead of once per dossier.
+    static PENDING: RefCell<Vec<(Fact, i64)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Adds each fact's change to its counters, with the batch of the job that calls it (on the
+/// writer thread, after the job's other writes: a job that refuses after this has written
+/// something, so its whole batch is run again, from [`discard_pending`]).
+pub(super) fn add_counts(deltas: &[(Fact, i64)]) {
+    PENDING.with(|p| p.borrow_mut().extend_from_slice(deltas));
+}
+
+/// Forgets the batch's counter changes (a new batch, or one run again).
+pub(super) fn discard_pending() {
+    PENDING.with(|p| p.borrow_mut().clear());
+}
+
+/// Writes the batch's counter changes, summed, in its transaction.
+pub(super) fn write_pending(conn: &Connection) -> Result<()> {
+    let deltas = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
+    let mut summed: BTreeMap<Fact, i64> = BTreeMap::new();
+    for (f, n) in deltas {
+        *summed.entry(f).or_default() += n;
+    }
+    let summed: Vec<(Fact, i64)> = summed.into_iter().filter(|(_, n)| *n != 0).collect();
+    apply_counts(conn, &summed)
+}
+
 /// Adds each fact's change to its counters at every grain, in the caller's transaction.
-pub(super) fn apply_counts(conn: &Connection, deltas: &[(Fact, i64)]) -> Result<()> {
+fn apply_counts(conn: &Connection, deltas: &[(Fact, i64)]) -> Result<()> {
     if deltas.is_empty() {
         return Ok(());
     }

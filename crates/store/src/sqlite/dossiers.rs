@@ -129,7 +129,8 @@ fn append(
         .execute(params![uuid(dossier.id.0), key])?;
     }
     write_readers(conn, dossier.id, readers, key)?;
-    super::counts::apply_counts(conn, counts)
+    super::counts::add_counts(counts);
+    Ok(())
 }
 
 /// Adds the readers of a dossier (a reader once added stays: the units a dossier has been at
@@ -259,6 +260,33 @@ fn write_projection(
     Ok(())
 }
 
+/// Indexes the dossiers queued for search since the last commit (migration 0012), in the
+/// batch's transaction, just before the writer commits it: once per batch rather than at every
+/// savepoint.
+pub(super) fn index_queued(conn: &Connection) -> Result<()> {
+    let queued: bool = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM dossier_search_queue)")?
+        .query_row([], |r| r.get(0))?;
+    if !queued {
+        return Ok(());
+    }
+    conn.prepare_cached(
+        "INSERT INTO dossier_search (dossier_search, rowid, search_text) \
+         SELECT 'delete', dossier_rowid, indexed_text FROM dossier_search_queue \
+         WHERE indexed_text IS NOT NULL",
+    )?
+    .execute([])?;
+    conn.prepare_cached(
+        "INSERT INTO dossier_search (rowid, search_text) \
+         SELECT d.rowid, d.search_text FROM dossier_search_queue q \
+         JOIN dossiers d ON d.rowid = q.dossier_rowid",
+    )?
+    .execute([])?;
+    conn.prepare_cached("DELETE FROM dossier_search_queue")?
+        .execute([])?;
+    Ok(())
+}
+
 /// What an idempotency key was used for, in the caller's transaction.
 pub(super) fn find_key(
     conn: &Connection,
@@ -362,7 +390,7 @@ impl crate::DossierStore for Sqlite {
         day: &str,
         recorded_at: DateTime<Utc>,
         idempotency: Option<IdempotencyKey>,
-        build: BuildOpening,
+        mut build: BuildOpening,
     ) -> Result<std::result::Result<Dossier, NotOpened<Box<dyn Any + Send>>>> {
         let (sequence, day) = (sequence.to_string(), day.to_string());
         self.write(move |c| {
@@ -415,7 +443,7 @@ impl crate::DossierStore for Sqlite {
         sequence: &str,
         day: &str,
         recorded_at: DateTime<Utc>,
-        build: BuildChange,
+        mut build: BuildChange,
     ) -> Result<std::result::Result<Box<dyn Any + Send>, Box<dyn Any + Send>>> {
         let (sequence, day) = (sequence.to_string(), day.to_string());
         self.write(move |c| {
@@ -603,7 +631,7 @@ impl crate::DossierStore for Sqlite {
             differing += self
                 .write_all(move |c| {
                     let mut differing = 0;
-                    for id in chunk {
+                    for &id in &chunk {
                         let events = read_events(c, id)?;
                         let d = Dossier::replay(&events).ok_or_else(|| {
                             StoreError::Corrupt(format!("hồ sơ {id} không có sự kiện mở"))

@@ -326,24 +326,67 @@ pub(super) fn list(conn: &Connection, f: &DossierFilter) -> Result<DossierPage> 
         return search(conn, f, words, limit);
     }
     let driving = driving(f);
-    let rows = match (&driving, &f.visible) {
+    let rows = if f.national_status.len() > 1 && splits_by_status(&driving) {
+        // Several statuses: one walk of each status's own index, merged, rather than the
+        // centre's (or the province's) whole list filtered until a page is found.
+        let mut rows = Vec::new();
+        for s in &f.national_status {
+            let one = DossierFilter {
+                national_status: vec![*s],
+                ..f.clone()
+            };
+            rows.extend(rows_of(conn, &one, &self::driving(&one), limit)?);
+        }
+        merge(&mut rows, f.order);
+        rows
+    } else {
+        rows_of(conn, f, &driving, limit)?
+    };
+    let counted = count_matches(conn, matches(f, &driving), Some(SEARCH_COUNT_LIMIT))?;
+    Ok(page(rows, limit, f.order, counted))
+}
+
+/// Whether a list of several statuses is better walked status by status: when it would
+/// otherwise walk a receiving centre's or the whole province's rows.
+fn splits_by_status(driving: &Driving<'_>) -> bool {
+    matches!(
+        driving,
+        Driving::Everything
+            | Driving::Column {
+                column: "receiving",
+                ..
+            }
+    )
+}
+
+/// The first `limit` + 1 keyed rows of `f` after its cursor.
+fn rows_of(
+    conn: &Connection,
+    f: &DossierFilter,
+    driving: &Driving<'_>,
+    limit: i64,
+) -> Result<Vec<(i64, DossierRow)>> {
+    Ok(match (driving, &f.visible) {
         (Driving::Everything | Driving::Status(_), Visibility::Within { branches, .. }) => {
             // Walk each branch the reader may see, and merge.
             let mut rows: Vec<(i64, DossierRow)> = Vec::new();
             for b in branches {
-                rows.extend(page_of(conn, f, &driving, Some(b), limit)?);
+                rows.extend(page_of(conn, f, driving, Some(b), limit)?);
             }
-            rows.sort_by(|(ka, a), (kb, b)| match f.order {
-                Order::LatestFirst => b.id.cmp(&a.id),
-                _ => (ka, a.id).cmp(&(kb, b.id)),
-            });
-            rows.dedup_by(|a, b| a.1.id == b.1.id);
+            merge(&mut rows, f.order);
             rows
         }
-        _ => page_of(conn, f, &driving, None, limit)?,
-    };
-    let counted = count_matches(conn, matches(f, &driving), Some(SEARCH_COUNT_LIMIT))?;
-    Ok(page(rows, limit, f.order, counted))
+        _ => page_of(conn, f, driving, None, limit)?,
+    })
+}
+
+/// Puts walks' rows in the list's order, each dossier once.
+fn merge(rows: &mut Vec<(i64, DossierRow)>, order: Order) {
+    rows.sort_by(|(ka, a), (kb, b)| match order {
+        Order::LatestFirst => b.id.cmp(&a.id),
+        _ => (ka, a.id).cmp(&(kb, b.id)),
+    });
+    rows.dedup_by(|a, b| a.1.id == b.1.id);
 }
 
 /// The page of the first `limit` keyed rows (of `limit` + 1 read, the one past telling that

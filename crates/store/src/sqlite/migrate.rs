@@ -69,6 +69,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "keyset lists",
         include_str!("../../migrations/sqlite/0011_keyset_lists.sql"),
     ),
+    (
+        12,
+        "search queue",
+        include_str!("../../migrations/sqlite/0012_search_queue.sql"),
+    ),
 ];
 
 /// Applies what is not applied yet, with what Rust computes after them, in one transaction:
@@ -158,6 +163,8 @@ fn backfill_search(tx: &Connection) -> Result<()> {
         "INSERT INTO dossier_search (dossier_search) VALUES ('rebuild')",
         [],
     )?;
+    // The rebuild indexed every dossier: nothing is left for the writer's queue.
+    tx.execute("DELETE FROM dossier_search_queue", [])?;
     Ok(())
 }
 

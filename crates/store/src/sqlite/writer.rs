@@ -4,16 +4,32 @@
 //! SQLite has one writer at a time. A request's write is a job sent to this thread: the only
 //! hand-off between threads is the job and its answer, however many statements it runs (the
 //! statements themselves are prepared once and cached on the connection). The thread takes
-//! what is waiting (up to [`MAX_BATCH`] jobs), opens one transaction, runs each job in a
-//! savepoint, and commits once; a caller hears back only after that commit.
+//! what is waiting (up to [`MAX_BATCH`] jobs), runs them one after another in one transaction,
+//! and commits once; a caller hears back only after that commit.
 //!
 //! A job either writes (answered with the commit's outcome) or refuses — a version conflict, a
-//! refusal by the rules — and is rolled back to its savepoint, so a refused job writes nothing
-//! (a number it took goes back with it), whatever the batch does. A database error in a job is
-//! that job's failure alone; if the commit itself fails, every job of the batch is told that
-//! nothing was written.
+//! refusal by the rules, a database error — and must then have written nothing. A refusal that
+//! wrote nothing (the usual case: checks come before writes) is simply answered. One that had
+//! written something (a number taken before the rules refused) cannot be undone alone without
+//! a savepoint per job, which costs every job a copy of each page it shares with the jobs before
+//! it; instead the whole transaction is rolled back and the other jobs run again without it.
+//! Jobs are therefore closures that may run more than once, giving the same writes on the same
+//! database. If the commit itself fails, every job that wrote is told that nothing was written.
+//!
+//! What is cheaper once per batch than once per job runs just before the commit (the search
+//! index and the report counters, see [`Writer::start`]). Checkpoints — copying the write-ahead
+//! log into the database file, with its fsync — are not the writer's: a [`Checkpointer`] thread
+//! does them a moment after commits. The writer only finishes the copy, when the log has grown
+//! and little of it is left to copy, so that its next batch writes the log from its start again
+//! (see [`Checkpointer::after_commit`]).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc as std_mpsc;
+use std::time::Duration;
 
 use rusqlite::Connection;
+use rusqlite::wal::CheckpointMode;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{Result, StoreError};
@@ -26,58 +42,60 @@ pub(crate) const MAX_BATCH: usize = 64;
 pub(crate) enum Written<T> {
     /// Wrote; the value is given once the batch commits.
     Yes(T),
-    /// Wrote nothing (rolled back to its savepoint); the value is given at once.
+    /// Wrote nothing (or what it wrote is undone); the value is its caller's answer.
     No(T),
 }
 
-type Answer = Box<dyn FnOnce(Result<()>) + Send>;
-
-/// How a job ended before the commit.
-enum Ran {
-    Wrote(Answer),
-    /// Refused or failed: rolled back, answered now.
-    RolledBack(Box<dyn FnOnce() + Send>),
+/// How a job's run ended.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Wrote,
+    Refused,
 }
 
-/// A write run inside a batch's transaction, or told it could not run.
+/// A write run inside a batch's transaction (perhaps more than once), then answered.
 trait BatchJob: Send {
-    fn run(self: Box<Self>, conn: &Connection) -> Ran;
-    fn abandon(self: Box<Self>, e: StoreError);
+    /// Runs the job, keeping its result for the answer.
+    fn run(&mut self, conn: &Connection) -> Outcome;
+    /// Tells the caller the kept result — or `failed`, when the batch it wrote in did not commit.
+    fn answer(self: Box<Self>, failed: Option<StoreError>);
 }
 
 struct FnJob<T, F> {
     f: F,
+    kept: Option<Result<Written<T>>>,
     answer: oneshot::Sender<Result<T>>,
 }
 
 impl<T, F> BatchJob for FnJob<T, F>
 where
     T: Send + 'static,
-    F: FnOnce(&Connection) -> Result<Written<T>> + Send,
+    F: FnMut(&Connection) -> Result<Written<T>> + Send,
 {
-    fn run(self: Box<Self>, conn: &Connection) -> Ran {
-        let FnJob { f, answer } = *self;
-        match f(conn) {
-            Ok(Written::Yes(value)) => Ran::Wrote(Box::new(move |committed| {
-                let _ = answer.send(committed.map(|()| value));
-            })),
-            Ok(Written::No(value)) => Ran::RolledBack(Box::new(move || {
-                let _ = answer.send(Ok(value));
-            })),
-            Err(e) => Ran::RolledBack(Box::new(move || {
-                let _ = answer.send(Err(e));
-            })),
-        }
+    fn run(&mut self, conn: &Connection) -> Outcome {
+        let result = (self.f)(conn);
+        let outcome = match result {
+            Ok(Written::Yes(_)) => Outcome::Wrote,
+            _ => Outcome::Refused,
+        };
+        self.kept = Some(result);
+        outcome
     }
 
-    fn abandon(self: Box<Self>, e: StoreError) {
-        let _ = self.answer.send(Err(e));
+    fn answer(self: Box<Self>, failed: Option<StoreError>) {
+        let reply = match (self.kept, failed) {
+            (Some(Ok(Written::Yes(_))) | None, Some(e)) => Err(e),
+            (Some(Ok(Written::Yes(v) | Written::No(v))), _) => Ok(v),
+            (Some(Err(e)), _) => Err(e),
+            (None, None) => Err(closed()),
+        };
+        let _ = self.answer.send(reply);
     }
 }
 
 /// A unit of work for the writer.
 enum Job {
-    /// Runs inside the batch's transaction, in a savepoint.
+    /// Runs inside a batch's transaction.
     Batched(Box<dyn BatchJob>),
     /// Runs alone, outside any transaction (migrations, backups, bulk loads that manage their
     /// own transactions).
@@ -102,25 +120,59 @@ fn batch_failed(cause: &StoreError) -> StoreError {
     ))
 }
 
+/// What the writer does around each batch: `begin` when its transaction opens (and again when it
+/// is run again), `before_commit` in it just before the commit. Work a job leaves for the
+/// batch is kept in the writer thread between the two.
+#[derive(Clone, Copy)]
+pub(crate) struct Hooks {
+    pub begin: fn(),
+    pub before_commit: fn(&Connection) -> Result<()>,
+}
+
 impl Writer {
-    /// Starts the writer thread with its connection.
-    pub(crate) fn start(conn: Connection) -> Self {
+    /// Starts the writer thread with its connection; `checkpointer` copies the log as it goes.
+    pub(crate) fn start(
+        mut conn: Connection,
+        hooks: Hooks,
+        checkpointer: Checkpointer,
+    ) -> rusqlite::Result<Self> {
+        let progress = checkpointer.progress.clone();
+        let signal = checkpointer.signal.clone();
+        conn.wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, frames| {
+            let _ = signal.try_send(true);
+            if Checkpointer::writer_finishes(&progress, frames) {
+                // The commit is done whatever happens here: a failed copy is the checkpointer's
+                // to retry, not the batch's error.
+                match wal.checkpoint_v2(CheckpointMode::PASSIVE) {
+                    Err(e) if !checkpoint_busy(&e) => {
+                        tracing::warn!(error = %e, "checkpoint failed")
+                    }
+                    _ => {}
+                }
+            }
+            Ok(())
+        }))?;
         let (queue, rx) = mpsc::channel(4 * MAX_BATCH);
         std::thread::Builder::new()
             .name("motcua-writer".into())
-            .spawn(move || run(conn, rx))
+            .spawn(move || run(conn, rx, hooks, checkpointer))
             .expect("the writer thread starts");
-        Self { queue }
+        Ok(Self { queue })
     }
 
     /// Queues a job that writes in the batch's transaction: `f` returns what it did, or an
-    /// error (a conflict or a database error), after which its statements are rolled back.
+    /// error (a conflict or a database error), after which what it wrote is undone. `f` may run
+    /// more than once (see the module's documentation).
     pub(crate) async fn write<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Connection) -> Result<Written<T>> + Send + 'static,
+        f: impl FnMut(&Connection) -> Result<Written<T>> + Send + 'static,
     ) -> Result<T> {
         let (answer, rx) = oneshot::channel::<Result<T>>();
-        let job = Job::Batched(Box::new(FnJob { f, answer }));
+        let job = Job::Batched(Box::new(FnJob {
+            f,
+            kept: None,
+            answer,
+        }));
         self.queue.send(job).await.map_err(|_| closed())?;
         rx.await.unwrap_or_else(|_| Err(closed()))
     }
@@ -147,7 +199,12 @@ impl Writer {
     }
 }
 
-fn run(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
+fn run(
+    mut conn: Connection,
+    mut rx: mpsc::Receiver<Job>,
+    hooks: Hooks,
+    checkpointer: Checkpointer,
+) {
     let mut batch: Vec<Box<dyn BatchJob>> = Vec::with_capacity(MAX_BATCH);
     let mut pending: Option<Job> = None;
     loop {
@@ -164,6 +221,7 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
                 continue;
             }
             Job::Close(done) => {
+                checkpointer.stop();
                 if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {
                     tracing::warn!(error = %e, "checkpoint at close failed");
                 }
@@ -184,52 +242,161 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        commit_batch(&conn, &mut batch);
+        commit_batch(&conn, std::mem::take(&mut batch), hooks);
     }
 }
 
-fn commit_batch(conn: &Connection, batch: &mut Vec<Box<dyn BatchJob>>) {
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-        let e = batch_failed(&super::db_error(e));
-        tracing::error!(error = %e, "a batch could not begin");
-        for job in batch.drain(..) {
-            job.abandon(e.clone());
+/// Runs a statement of the writer's own (prepared once).
+fn exec(conn: &Connection, sql: &str) -> Result<()> {
+    conn.prepare_cached(sql)?.execute([])?;
+    Ok(())
+}
+
+/// Runs a batch in one transaction and answers every job.
+fn commit_batch(conn: &Connection, mut jobs: Vec<Box<dyn BatchJob>>, hooks: Hooks) {
+    'pass: loop {
+        if let Err(e) = exec(conn, "BEGIN IMMEDIATE") {
+            let e = batch_failed(&e);
+            tracing::error!(error = %e, "a batch could not begin");
+            for job in jobs {
+                job.answer(Some(e.clone()));
+            }
+            return;
+        }
+        (hooks.begin)();
+        let mut refused = Vec::new();
+        for (i, job) in jobs.iter_mut().enumerate() {
+            let before = conn.total_changes();
+            if job.run(conn) == Outcome::Refused {
+                if conn.total_changes() == before {
+                    refused.push(i);
+                    continue;
+                }
+                // It wrote before refusing: undo the whole transaction, answer it and the
+                // refusals before it (theirs did not depend on it), and run the rest again.
+                if let Err(e) = conn.execute_batch("ROLLBACK") {
+                    tracing::error!(error = %e, "rollback failed");
+                }
+                refused.push(i);
+                for i in refused.into_iter().rev() {
+                    jobs.remove(i).answer(None);
+                }
+                continue 'pass;
+            }
+        }
+        for i in refused.into_iter().rev() {
+            jobs.remove(i).answer(None);
+        }
+        let committed = (hooks.before_commit)(conn).and_then(|()| exec(conn, "COMMIT"));
+        match committed {
+            Ok(()) => jobs.into_iter().for_each(|job| job.answer(None)),
+            Err(e) => {
+                tracing::error!(error = %e, "a batch could not commit");
+                if let Err(r) = conn.execute_batch("ROLLBACK") {
+                    tracing::error!(error = %r, "rollback failed");
+                }
+                let e = batch_failed(&e);
+                jobs.into_iter().for_each(|job| job.answer(Some(e.clone())));
+            }
         }
         return;
     }
-    let mut wrote: Vec<Answer> = Vec::with_capacity(batch.len());
-    for job in batch.drain(..) {
-        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
-            job.abandon(batch_failed(&super::db_error(e)));
-            continue;
-        }
-        match job.run(conn) {
-            Ran::Wrote(answer) => match conn.execute_batch("RELEASE job") {
-                Ok(()) => wrote.push(answer),
-                Err(e) => {
-                    let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
-                    answer(Err(batch_failed(&super::db_error(e))));
+}
+
+/// Whether a checkpoint gave way to another one running (the writer's and the checkpointer's
+/// can meet): the next one copies what this one did not.
+fn checkpoint_busy(e: &rusqlite::Error) -> bool {
+    e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
+}
+
+/// Checkpoints the write-ahead log on its own thread and connection, a moment after the writer
+/// commits (several commits share one checkpoint, and a page written by many of them is copied
+/// once). Passive: it never blocks the writer or a reader, and copies what no reader still needs.
+pub(crate) struct Checkpointer {
+    signal: std_mpsc::SyncSender<bool>,
+    /// The last checkpoint's log size and pages copied, in frames (high and low 32 bits).
+    progress: Arc<AtomicU64>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// How long a checkpoint waits after a commit, for the commits that follow.
+const CHECKPOINT_DELAY: Duration = Duration::from_millis(100);
+
+/// A log this long (in pages, 4 KiB each) is worth writing from its start again.
+const RESTART_AT: i32 = 6_000;
+
+/// Pages the writer will copy itself, to finish a checkpoint and let the log restart.
+const WRITER_COPIES_AT_MOST: i32 = 1_500;
+
+/// A log this long is copied by the writer whatever is left (the checkpointer fell behind).
+const LOG_LIMIT: i32 = 50_000;
+
+impl Checkpointer {
+    pub(crate) fn start(conn: Connection) -> Self {
+        // `true`: something was written; `false`: stop.
+        let (signal, rx) = std_mpsc::sync_channel::<bool>(1);
+        let progress = Arc::new(AtomicU64::new(0));
+        let seen = progress.clone();
+        let thread = std::thread::Builder::new()
+            .name("motcua-checkpoint".into())
+            .spawn(move || {
+                while let Ok(true) = rx.recv() {
+                    std::thread::sleep(CHECKPOINT_DELAY);
+                    let stop = matches!(rx.try_recv(), Ok(false));
+                    let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                        Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+                    });
+                    match done {
+                        Ok((log, copied)) => {
+                            let frames = |n: i64| u64::try_from(n).unwrap_or(0) & 0xFFFF_FFFF;
+                            seen.store(frames(log) << 32 | frames(copied), Ordering::Release);
+                        }
+                        Err(e) if !checkpoint_busy(&e) => {
+                            tracing::warn!(error = %e, "checkpoint failed");
+                        }
+                        Err(_) => {}
+                    }
+                    if stop {
+                        break;
+                    }
                 }
-            },
-            Ran::RolledBack(answer) => {
-                if let Err(e) = conn.execute_batch("ROLLBACK TO job; RELEASE job") {
-                    tracing::error!(error = %e, "rollback to savepoint failed");
-                }
-                answer();
-            }
+            })
+            .expect("the checkpoint thread starts");
+        Checkpointer {
+            signal,
+            progress,
+            thread: Some(thread),
         }
     }
-    match conn.execute_batch("COMMIT") {
-        Ok(()) => wrote.into_iter().for_each(|answer| answer(Ok(()))),
-        Err(e) => {
-            let e = super::db_error(e);
-            tracing::error!(error = %e, "a batch could not commit");
-            if let Err(r) = conn.execute_batch("ROLLBACK") {
-                tracing::error!(error = %r, "rollback failed");
-            }
-            for answer in wrote {
-                answer(Err(batch_failed(&e)));
-            }
+
+    /// Whether the writer, having just committed with `frames` pages in the log, finishes the
+    /// checkpoint itself: when the log is long and the checkpointer has copied all but a little
+    /// of it (the next batch then starts the log again, short of a reader still in it), or when
+    /// the log is far too long. A log that only grows costs the kernel a new page for every
+    /// page written, and every reader a longer index to search.
+    fn writer_finishes(progress: &AtomicU64, frames: i32) -> bool {
+        if frames >= LOG_LIMIT {
+            return true;
+        }
+        if frames < RESTART_AT {
+            return false;
+        }
+        let seen = progress.load(Ordering::Acquire);
+        let (log, copied) = ((seen >> 32) as i64, (seen & 0xFFFF_FFFF) as i64);
+        // A checkpoint of a longer log was of the log before it restarted.
+        let left = if log <= i64::from(frames) {
+            i64::from(frames) - copied
+        } else {
+            i64::from(frames)
+        };
+        left <= i64::from(WRITER_COPIES_AT_MOST)
+    }
+
+    /// Stops the thread, after the checkpoint it may be doing.
+    fn stop(mut self) {
+        let _ = self.signal.send(false);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
         }
     }
 }

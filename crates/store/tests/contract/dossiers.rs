@@ -218,6 +218,60 @@ pub async fn concurrent_openings_get_consecutive_numbers(db: &Db) {
     assert_eq!(db.totals().await.unwrap().dossiers, 100);
 }
 
+/// Many openings at once, some refused by their rules after their number was taken and some
+/// failing on a code that exists: the others are written whole, with consecutive numbers, and
+/// the refused and failed ones leave nothing.
+pub async fn refusals_in_a_busy_batch_leave_the_others_whole(db: &Db) {
+    save(db, &with_code("000.22.22.H38-261207-9000"))
+        .await
+        .unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..60u32 {
+        let db = db.clone();
+        tasks.spawn(async move {
+            let result = db
+                .open_dossier(CENTRE, DAY, t("2026-12-07 09:00"), None, move |n| {
+                    match i % 6 {
+                        // Refused by the rules (after the number was taken).
+                        1 => Err(format!("từ chối {i}")),
+                        // A code that exists: the insert fails.
+                        4 => {
+                            let mut o = opening(&with_code("000.22.22.H38-261207-9000"));
+                            o.outbox = vec![message(&format!("dup:{i}"), store::Channel::Sms)];
+                            o.counts = vec![(fact("lao-cai.bao-thang", DAY, Measure::Received), 1)];
+                            Ok(o)
+                        }
+                        _ => {
+                            let mut o = opening(&with_code(&code(n)));
+                            o.outbox = vec![message(&format!("ok:{i}"), store::Channel::Sms)];
+                            o.counts = vec![(fact("lao-cai.bao-thang", DAY, Measure::Received), 1)];
+                            Ok(o)
+                        }
+                    }
+                })
+                .await;
+            (i, result)
+        });
+    }
+    let mut written = Vec::new();
+    for (i, result) in tasks.join_all().await {
+        match (i % 6, result) {
+            (1, Ok(Err(NotOpened::Refused(why)))) => assert_eq!(why, format!("từ chối {i}")),
+            (4, Err(StoreError::Duplicate(_))) => {}
+            (0 | 2 | 3 | 5, Ok(Ok(d))) => written.push(d.code.to_string()),
+            (_, other) => panic!("{i}: {:?}", other.map(|r| r.map(|d| d.code))),
+        }
+    }
+    written.sort();
+    assert_eq!(written, (1..=40).map(code).collect::<Vec<_>>());
+    assert_eq!(db.totals().await.unwrap().dossiers, 41);
+    assert_eq!(db.outbox_counts().await.unwrap().pending, 40);
+    let counted: i64 = db.all_counts().await.unwrap().iter().map(|c| c.n).sum();
+    assert_eq!(counted, 40);
+    assert_eq!(db.rollup_mismatches().await.unwrap(), 0);
+    assert_eq!(open_numbered(db).await, 41);
+}
+
 pub async fn a_refused_opening_writes_nothing_and_uses_no_number(db: &Db) {
     let refused = db
         .open_dossier(CENTRE, DAY, t("2026-12-07 09:00"), None, |n| {
@@ -353,7 +407,7 @@ pub async fn a_correction_changes_its_original_in_the_same_transaction(db: &Db) 
     let open_with = |also: store::Change| {
         db.open_dossier(CENTRE, DAY, t("2026-12-07 10:00"), None, move |n| {
             let mut o = opening(&with_code(&code(n + 100)));
-            o.also = Some(also);
+            o.also = Some(also.clone());
             Ok::<_, ()>(o)
         })
     };
@@ -382,7 +436,7 @@ pub async fn a_numbered_change_uses_its_number_only_when_written(db: &Db) {
             if refuse {
                 Err(format!("refused {n}"))
             } else {
-                Ok((c, n))
+                Ok((c.clone(), n))
             }
         })
     };

@@ -173,6 +173,15 @@ pub async fn every_page_continues_where_the_last_ended(db: &Db) {
                 ..Default::default()
             },
         ),
+        (
+            // Walked status by status and merged.
+            "quầy Bảo Thắng, ba trạng thái",
+            DossierFilter {
+                receiving: Some("lao-cai.bao-thang.mot-cua".into()),
+                national_status: vec![2, 4, 5],
+                ..Default::default()
+            },
+        ),
     ];
     let mut pages_read = 0;
     for (who, visible) in readers() {
@@ -476,4 +485,54 @@ pub async fn a_reorganised_tree_moves_dossiers_between_branches(db: &Db) {
         ..Default::default()
     };
     assert_eq!(seen(sa_pa).await, 1);
+}
+
+pub async fn a_code_given_at_reception_is_found_by_search_at_once(db: &Db) {
+    let mut new = new_dossier(procedure(), &["to-khai", "giay-to"]);
+    new.code = DossierCode::parse("000.22.22.H38-261205-T000001").unwrap();
+    let mut sim = Sim::new();
+    sim.tree = tree();
+    sim.ok(
+        "2026-12-05 21:00",
+        &citizen(),
+        Command::SubmitOnline { new },
+    );
+    save(db, &sim).await.unwrap();
+    let found = |words: &'static str| async move {
+        db.list_dossiers(&DossierFilter {
+            visible: Visibility::All,
+            search: Some(words.to_string()),
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .rows
+        .iter()
+        .map(|r| r.code.clone())
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(found("\"t000001\"").await, ["000.22.22.H38-261205-T000001"]);
+    assert!(found("\"0003\"").await.is_empty());
+    // Received on Monday with its code; several changes in the same batch of writes.
+    let v = sim.d().version;
+    sim.issue_code("000.22.22.H38-261207-0003");
+    sim.ok("2026-12-07 08:30", &counter(), Command::AcceptOnline);
+    let other = with_code(&code(9));
+    let (a, b) = tokio::join!(
+        db.change_dossier(change(&sim, v), t("2026-12-07 08:30")),
+        save(db, &other)
+    );
+    a.unwrap();
+    b.unwrap();
+    // Found by its code and still by its provisional reference; the index holds each once.
+    assert_eq!(found("\"0003\"").await, ["000.22.22.H38-261207-0003"]);
+    assert_eq!(found("\"t000001\"").await, ["000.22.22.H38-261207-0003"]);
+    assert_eq!(found("\"pao\"").await.len(), 2);
+    assert_eq!(
+        db.dossier_id_by_code("000.22.22.H38-261205-T000001")
+            .await
+            .unwrap(),
+        Some(sim.d().id)
+    );
 }
