@@ -1,8 +1,12 @@
 //! `motcua bench` — load over HTTP on loopback. Builds a fresh demo database in a temporary
 //! folder (never the one in use), serves it on its own runtime, and drives it from a second
 //! runtime with keep-alive connections: counter intakes (spread over the six communes' counters,
-//! as a province's morning rush would be), then public lookups of random demo codes. Prints
-//! requests per second and latency percentiles per phase.
+//! as a province's morning rush would be), public lookups of random demo codes, and the
+//! province leader's list, a page of 100 anywhere in it (one connection, then 16). Prints
+//! requests per second and latency percentiles per phase, the memory the process holds after,
+//! and the engine's own pace measured in the same run (SQLite inserting one row per transaction
+//! on the same disk), with each phase's ratio to it: ratios, unlike rates, hold from one machine
+//! to another, and `--check` compares them with the committed baseline.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,6 +34,10 @@ pub struct BenchArgs {
     /// Sinh lịch sử hồ sơ trình diễn từ ngày này (YYYY-MM-DD).
     #[arg(long, default_value = "2026-06-01")]
     since: String,
+    /// Mật độ lịch sử hồ sơ so với dữ liệu trình diễn (1 ≈ 5.500 hồ sơ từ 01/6/2026; từ
+    /// 01/7/2025, 66 ≈ 1 triệu hồ sơ).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=200))]
+    scale: u32,
     /// Số luồng của máy chủ (mặc định: số nhân CPU).
     #[arg(long)]
     server_threads: Option<usize>,
@@ -39,6 +47,29 @@ pub struct BenchArgs {
     /// Giữ lại thư mục cơ sở dữ liệu đo sau khi xong.
     #[arg(long)]
     keep: bool,
+    /// So các tỉ lệ với mức chuẩn; thoát với mã lỗi khi một tỉ lệ thấp hơn mức chuẩn quá 30 %.
+    #[arg(long)]
+    check: bool,
+    /// Tệp mức chuẩn (JSON) thay cho mức chuẩn đã ghi trong mã nguồn.
+    #[arg(long, value_name = "TỆP")]
+    baseline: Option<std::path::PathBuf>,
+    /// Ghi các tỉ lệ đo được vào tệp này (làm mức chuẩn mới).
+    #[arg(long, value_name = "TỆP")]
+    write_baseline: Option<std::path::PathBuf>,
+}
+
+/// The ratios of the committed baseline (`crates/motcua/bench-baseline.json`).
+const BASELINE: &str = include_str!("../bench-baseline.json");
+
+/// How far under its baseline a ratio may fall before `--check` fails.
+const TOLERANCE: f64 = 0.30;
+
+/// Each phase's rate divided by the engine's raw inserts per second, measured in the same run.
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+struct Ratios {
+    intake: f64,
+    lookup: f64,
+    list: f64,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -161,7 +192,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         let db = open_db(&config).await?;
         let app = services(db.clone(), &config).await?;
         let started = Instant::now();
-        let s = app::demo::seed(&app, PASSWORD, since).await?;
+        let s = app::demo::seed_at_scale(&app, PASSWORD, since, args.scale).await?;
         println!(
             "Cơ sở dữ liệu đo: {} ({} hồ sơ, {} sự kiện, nạp trong {:.1} s)",
             config.database.url,
@@ -184,6 +215,10 @@ pub fn run(args: BenchArgs) -> Result<()> {
         anyhow::Ok((app, db, addr))
     })?;
     let codes = server.block_on(sample_codes(&db, 5_000))?;
+    let raw = store::sqlite::raw_insert_rate(
+        &dir.join("raw.db"),
+        Duration::from_secs(args.seconds.clamp(1, 3)),
+    )?;
 
     let client = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(args.client_threads)
@@ -218,8 +253,8 @@ pub fn run(args: BenchArgs) -> Result<()> {
             201,
         )
         .await;
-        let base = format!("http://{addr}");
         let codes = Arc::new(codes);
+        let lookup_base = format!("http://{addr}");
         let lookup = load(
             "Tra cứu công khai",
             &http,
@@ -230,17 +265,79 @@ pub fn run(args: BenchArgs) -> Result<()> {
                     .wrapping_mul(7919)
                     .wrapping_add(worker * 104_729)
                     % codes.len();
-                http.get(format!("{base}/api/v1/public/lookup/{}", codes[i]))
+                http.get(format!("{lookup_base}/api/v1/public/lookup/{}", codes[i]))
             }),
             200,
         )
         .await;
-        anyhow::Ok((intake, lookup))
+        let base = format!("http://{addr}");
+        let leader = login(&http, &base, "lanhdao.tinh").await?;
+        let pages = Arc::new(list_cursors(&http, &base, &leader, "").await?);
+        if pages.len() < 2 {
+            bail!("danh sách của lãnh đạo tỉnh có ít hơn hai trang: không đo được");
+        }
+        let list_at = |connections| {
+            let (base, leader, pages) = (base.clone(), leader.clone(), pages.clone());
+            load(
+                if connections == 1 {
+                    "Danh sách 100 (1 kết nối)"
+                } else {
+                    "Danh sách 100 (16 kết nối)"
+                },
+                &http,
+                connections,
+                duration,
+                Arc::new(move |http: &reqwest::Client, worker: usize, n: u64| {
+                    let i = (n as usize + worker * 7) % pages.len();
+                    let cursor = pages[i]
+                        .as_deref()
+                        .map(|c| format!("&cursor={c}"))
+                        .unwrap_or_default();
+                    http.get(format!("{base}/api/v1/dossiers?limit=100{cursor}"))
+                        .bearer_auth(&leader)
+                }),
+                200,
+            )
+        };
+        let list_one = list_at(1).await;
+        let list_many = list_at(16).await;
+        let positions = page_positions(&http, &base, &leader, &pages).await?;
+        anyhow::Ok((intake, lookup, list_one, list_many, pages.len(), positions))
     });
-    let (intake, lookup) = result?;
+    let (intake, lookup, list_one, list_many, pages, positions) = result?;
+    let rss = memory();
     println!("Kết quả:");
+    println!(
+        "  {:<22} {:>9.0} dòng/s   (SQLite: mỗi giao dịch một dòng, cùng thiết lập, cùng ổ đĩa)",
+        "SQLite thô", raw
+    );
     intake.print();
     lookup.print();
+    list_one.print();
+    list_many.print();
+    println!("    ({pages} trang của danh sách lãnh đạo tỉnh, mỗi yêu cầu một trang bất kỳ)");
+    println!(
+        "  Trang 100 hồ sơ theo vị trí (1 kết nối, {POSITION_ROUNDS} lượt mỗi trang), p50 / p99:"
+    );
+    for line in &positions {
+        println!("{line}");
+    }
+    let rate = |p: &Phase| p.ok as f64 / p.elapsed.as_secs_f64();
+    let ratios = Ratios {
+        intake: rate(&intake) / raw,
+        lookup: rate(&lookup) / raw,
+        list: rate(&list_many) / raw,
+    };
+    println!(
+        "  Tỉ lệ so với SQLite thô: tiếp nhận {:.3}, tra cứu {:.2}, danh sách {:.3}",
+        ratios.intake, ratios.lookup, ratios.list
+    );
+    if let Some((rss, peak)) = rss {
+        println!("  Bộ nhớ tiến trình sau khi đo: {rss:.1} MB (cao nhất {peak:.1} MB)");
+    }
+    let failed = [&intake, &lookup, &list_one, &list_many]
+        .iter()
+        .any(|p| p.failed > 0 || p.ok == 0);
     server.block_on(app.close());
     drop(client);
     server.shutdown_timeout(Duration::from_secs(2));
@@ -249,7 +346,160 @@ pub fn run(args: BenchArgs) -> Result<()> {
     } else {
         let _ = std::fs::remove_dir_all(&dir);
     }
+    if let Some(path) = &args.write_baseline {
+        let text = serde_json::to_string_pretty(&ratios)? + "\n";
+        std::fs::write(path, text).with_context(|| format!("ghi {}", path.display()))?;
+        println!("Đã ghi mức chuẩn vào {}", path.display());
+    }
+    if failed {
+        bail!("có yêu cầu lỗi trong khi đo (xem \"lỗi đầu tiên\" ở trên)");
+    }
+    if args.check {
+        let text = match &args.baseline {
+            Some(path) => {
+                std::fs::read_to_string(path).with_context(|| format!("đọc {}", path.display()))?
+            }
+            None => BASELINE.to_string(),
+        };
+        let base: Ratios = serde_json::from_str(&text).context("tệp mức chuẩn không đọc được")?;
+        check(&ratios, &base)?;
+    }
     Ok(())
+}
+
+/// Compares the ratios of this run with the baseline's: each may fall at most [`TOLERANCE`]
+/// under it.
+fn check(got: &Ratios, base: &Ratios) -> Result<()> {
+    let mut slower = Vec::new();
+    for (name, got, base) in [
+        ("tiếp nhận", got.intake, base.intake),
+        ("tra cứu", got.lookup, base.lookup),
+        ("danh sách", got.list, base.list),
+    ] {
+        let floor = base * (1.0 - TOLERANCE);
+        let verdict = if got < floor { "CHẬM HƠN" } else { "đạt" };
+        println!(
+            "  Kiểm tra {name}: {got:.3} so với mức chuẩn {base:.3} (sàn {floor:.3}) — {verdict}"
+        );
+        if got < floor {
+            slower.push(name);
+        }
+    }
+    if slower.is_empty() {
+        Ok(())
+    } else {
+        bail!(
+            "chậm hơn mức chuẩn quá {:.0} %: {}",
+            TOLERANCE * 100.0,
+            slower.join(", ")
+        )
+    }
+}
+
+/// The process's resident memory now and at its peak (MB), where the system tells it.
+fn memory() -> Option<(f64, f64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb = |key: &str| -> Option<f64> {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        line.split_whitespace().nth(1)?.parse::<f64>().ok()
+    };
+    Some((kb("VmRSS:")? / 1024.0, kb("VmHWM:")? / 1024.0))
+}
+
+/// The cursors of every page of the leader's list (none for the first), walked once in order.
+async fn list_cursors(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    filter: &str,
+) -> Result<Vec<Option<String>>> {
+    let mut cursors = vec![None];
+    loop {
+        let cursor = cursors
+            .last()
+            .cloned()
+            .flatten()
+            .map(|c| format!("&cursor={c}"))
+            .unwrap_or_default();
+        let page: Value = http
+            .get(format!("{base}/api/v1/dossiers?limit=100{filter}{cursor}"))
+            .bearer_auth(token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        match page["next"].as_str() {
+            Some(next) => cursors.push(Some(next.to_string())),
+            None => break,
+        }
+    }
+    Ok(cursors)
+}
+
+/// Requests per page position in [`page_positions`].
+const POSITION_ROUNDS: usize = 30;
+
+/// The first, middle and last page of the leader's list, unfiltered and filtered as officers
+/// filter it, each fetched [`POSITION_ROUNDS`] times: a list that costs its page costs the same
+/// at its end as at its start, whatever the number of dossiers.
+async fn page_positions(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    unfiltered: &[Option<String>],
+) -> Result<Vec<String>> {
+    let commune = COMMUNES[0].1;
+    let filters = [
+        ("không lọc".to_string(), String::new()),
+        (
+            "đang giải quyết (trạng thái 4)".to_string(),
+            "&status=4".to_string(),
+        ),
+        (
+            format!("tiếp nhận tại {commune}.mot-cua"),
+            format!("&receiving={commune}.mot-cua"),
+        ),
+        (
+            format!("{commune}, trạng thái 4 và 5"),
+            format!("&receiving={commune}.mot-cua&status=4,5"),
+        ),
+        ("mới nhất trước".to_string(), "&order=latest".to_string()),
+    ];
+    let mut lines = Vec::new();
+    for (label, filter) in filters {
+        let cursors = if filter.is_empty() {
+            unfiltered.to_vec()
+        } else {
+            list_cursors(http, base, token, &filter).await?
+        };
+        let mut line = format!("    {label:<38} ({:>5} trang)", cursors.len());
+        let last = cursors.len() - 1;
+        for (name, i) in [("đầu", 0), ("giữa", last / 2), ("cuối", last)] {
+            let cursor = cursors[i]
+                .as_deref()
+                .map(|c| format!("&cursor={c}"))
+                .unwrap_or_default();
+            let url = format!("{base}/api/v1/dossiers?limit=100{filter}{cursor}");
+            let mut latencies = Vec::with_capacity(POSITION_ROUNDS);
+            for _ in 0..POSITION_ROUNDS {
+                let started = Instant::now();
+                let resp = http.get(&url).bearer_auth(token).send().await?;
+                if !resp.status().is_success() {
+                    bail!("trang {name} của \"{label}\": HTTP {}", resp.status());
+                }
+                resp.bytes().await?;
+                latencies.push(started.elapsed());
+            }
+            let p = Phase::of("trang", latencies);
+            line += &format!(
+                "   {name} {:>5.2} / {:>5.2} ms",
+                p.percentile(0.5),
+                p.percentile(0.99)
+            );
+        }
+        lines.push(line);
+    }
+    Ok(lines)
 }
 
 /// Codes of up to `n` demo dossiers that were received (the ones a citizen can look up).

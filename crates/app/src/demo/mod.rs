@@ -393,13 +393,30 @@ pub async fn seed(
     password: &str,
     history_from: NaiveDate,
 ) -> Result<DemoSummary, AppError> {
+    seed_at_scale(app, password, history_from, 1).await
+}
+
+/// [`seed`], with `scale` times the demo's density of dossiers (for measurements on a large
+/// database).
+pub async fn seed_at_scale(
+    app: &App,
+    password: &str,
+    history_from: NaiveDate,
+    scale: u32,
+) -> Result<DemoSummary, AppError> {
     let mut summary = seed_without_history(app, password).await?;
     app.import_units(&crate::units::UnitDataset::embedded())
         .await?;
     let catalog = catalog()?;
     let agencies = self::agencies()?;
-    summary.history =
-        history::generate(app, &catalog, &officers(&agencies), history_from, 1).await?;
+    summary.history = history::generate(
+        app,
+        &catalog,
+        &officers(&agencies),
+        history_from,
+        scale.max(1),
+    )
+    .await?;
     summary.citizen = demo_citizen(app, password).await?;
     Ok(summary)
 }
