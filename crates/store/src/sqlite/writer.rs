@@ -320,13 +320,13 @@ pub(crate) struct Checkpointer {
 }
 
 /// How long a checkpoint waits after a commit, for the commits that follow.
-const CHECKPOINT_DELAY: Duration = Duration::from_millis(100);
+const CHECKPOINT_DELAY: Duration = Duration::from_millis(10);
 
 /// A log this long (in pages, 4 KiB each) is worth writing from its start again.
-const RESTART_AT: i32 = 6_000;
+const RESTART_AT: i32 = 4_000;
 
 /// Pages the writer will copy itself, to finish a checkpoint and let the log restart.
-const WRITER_COPIES_AT_MOST: i32 = 1_500;
+const WRITER_COPIES_AT_MOST: i32 = 1_000;
 
 /// A log this long is copied by the writer whatever is left (the checkpointer fell behind).
 const LOG_LIMIT: i32 = 50_000;
