@@ -161,31 +161,24 @@ fn push_cursor(q: &mut Sql, order: Order, cursor: Option<&Cursor>, sort: &str, i
     let Some(c) = cursor.filter(|c| c.order == order) else {
         return;
     };
-    match order {
-        Order::DueFirst => {
-            q.push(" AND (")
-                .push(sort)
-                .push(", ")
-                .push(id)
-                .push(") > (")
-                .bind(c.key)
-                .push(", ")
-                .bind(super::uuid(c.id))
-                .push(")");
-        }
+    // Newest first is by id alone; the other orders by their key, then the id.
+    let key = match order {
         Order::LatestFirst => {
             q.push(" AND ").push(id).push(" < ").bind(super::uuid(c.id));
+            return;
         }
-        Order::ReceivedFirst => {
-            q.push(" AND (d.received_ms, ")
-                .push(id)
-                .push(") > (")
-                .bind(c.key)
-                .push(", ")
-                .bind(super::uuid(c.id))
-                .push(")");
-        }
-    }
+        Order::DueFirst => sort,
+        Order::ReceivedFirst => "d.received_ms",
+    };
+    q.push(" AND (")
+        .push(key)
+        .push(", ")
+        .push(id)
+        .push(") > (")
+        .bind(c.key)
+        .push(", ")
+        .bind(super::uuid(c.id))
+        .push(")");
 }
 
 /// A row with the key a cursor after it needs.

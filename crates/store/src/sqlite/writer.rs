@@ -21,7 +21,7 @@
 //! log into the database file, with its fsync — are not the writer's: a [`Checkpointer`] thread
 //! does them a moment after commits. The writer only finishes the copy, when the log has grown
 //! and little of it is left to copy, so that its next batch writes the log from its start again
-//! (see [`Checkpointer::after_commit`]).
+//! (see `Checkpointer::writer_finishes`).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
