@@ -1,61 +1,14 @@
 //! Giải quyết — every command after a dossier is opened: the permission check, the decision, and
 //! one transaction that appends the events and updates the projection.
 
-use domain::dossier::{Command, Context, Dossier, DossierId, decide};
+use domain::dossier::{Command, CommandKind, Context, Dossier, DossierId, decide};
 use domain::ids::DossierCode;
 use domain::officer::{Actor, OfficerId};
-use domain::policy::{self, Action, Scope};
+use domain::policy::{self, Who};
 use lich::time::to_vn;
 
 use crate::intake::record;
 use crate::{App, AppError, ErrorKind};
-
-/// Who may ask for a command: an officer action, or the applicant (or a counter officer on the
-/// applicant's behalf).
-enum Permission {
-    Officer(Action),
-    Applicant,
-    System,
-}
-
-fn permission(command: &Command) -> Result<Permission, AppError> {
-    use Command::*;
-    Ok(match command {
-        AcceptOnline | RefuseOnline { .. } | RequestIntakeSupplement { .. } => {
-            Permission::Officer(Action::Receive)
-        }
-        Transfer { .. } => Permission::Officer(Action::Transfer),
-        Assign { .. } => Permission::Officer(Action::Assign),
-        AddNote { .. }
-        | RecordVerification { .. }
-        | RequestConsultation { .. }
-        | StartInterconnection { .. }
-        | CompleteLeg { .. }
-        | RequestSupplement { .. }
-        | RequestFinancialObligation { .. }
-        | WaitForAgency { .. }
-        | EndPause { .. }
-        | Extend { .. }
-        | Forward { .. } => Permission::Officer(Action::Handle),
-        AnswerConsultation { .. } => Permission::Officer(Action::AnswerConsultation),
-        Decide { .. } => Permission::Officer(Action::Approve),
-        IssueResult { .. } => Permission::Officer(Action::Issue),
-        Apologize { .. } => Permission::Officer(Action::Apologize),
-        Stop { .. } => Permission::Officer(Action::Stop),
-        NotifyEarlyReturn { .. } | Return { .. } => Permission::Officer(Action::Return),
-        SubmitSupplement { .. } | RequestWithdrawal { .. } => Permission::Applicant,
-        RecordCorrection { .. } => Permission::System,
-        ReceiveAtCounter { .. }
-        | RefuseAtCounter { .. }
-        | SubmitOnline { .. }
-        | ReceiveByPost { .. } => {
-            return Err(AppError::invalid(
-                "wrong_endpoint",
-                "Hồ sơ mới được tiếp nhận qua chức năng tiếp nhận, không qua lệnh xử lý.",
-            ));
-        }
-    })
-}
 
 impl App {
     /// Runs a command on a dossier. `expected_version`, when given, must be the version the
@@ -148,7 +101,7 @@ impl App {
         reason: Option<String>,
     ) -> Result<Dossier, AppError> {
         // Who may assign is checked before the officer named is looked up.
-        self.authorize_command(actor, id, Permission::Officer(Action::Assign))
+        self.authorize_command(actor, id, CommandKind::Assign)
             .await?;
         let officer = self.db.officer(officer).await?.ok_or_else(|| {
             AppError::not_found("officer_not_found", "Không có cán bộ được phân công.")
@@ -172,14 +125,18 @@ impl App {
         id: DossierId,
         command: &Command,
     ) -> Result<Dossier, AppError> {
-        let permission = permission(command)?;
-        let dossier = self
-            .db
-            .dossier(id)
-            .await?
-            .ok_or_else(|| AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ."))?;
-        self.check_permission(actor, &dossier, permission, Some(command))
-            .await?;
+        let kind = command.kind().ok_or_else(|| {
+            AppError::invalid(
+                "wrong_endpoint",
+                "Hồ sơ mới được tiếp nhận qua chức năng tiếp nhận, không qua lệnh xử lý.",
+            )
+        })?;
+        let leg = match command {
+            Command::CompleteLeg { index, .. } => Some(*index),
+            _ => None,
+        };
+        let dossier = self.stored_dossier(id).await?;
+        self.check_permission(actor, &dossier, kind, leg).await?;
         Ok(dossier)
     }
 
@@ -188,67 +145,61 @@ impl App {
         &self,
         actor: &Actor,
         id: DossierId,
-        permission: Permission,
+        kind: CommandKind,
     ) -> Result<(), AppError> {
-        let dossier = self
-            .db
-            .dossier(id)
-            .await?
-            .ok_or_else(|| AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ."))?;
-        self.check_permission(actor, &dossier, permission, None)
-            .await
+        let dossier = self.stored_dossier(id).await?;
+        self.check_permission(actor, &dossier, kind, None).await
     }
 
+    async fn stored_dossier(&self, id: DossierId) -> Result<Dossier, AppError> {
+        self.db
+            .dossier(id)
+            .await?
+            .ok_or_else(|| AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ."))
+    }
+
+    /// Who may give the command: [`policy::may_command`], told whether a citizen is the
+    /// dossier's applicant (asked of the store only when it matters).
     async fn check_permission(
         &self,
         actor: &Actor,
         d: &Dossier,
-        permission: Permission,
-        command: Option<&Command>,
+        kind: CommandKind,
+        leg: Option<usize>,
     ) -> Result<(), AppError> {
+        let applicant = matches!(policy::command_permission(kind), Who::Applicant)
+            && matches!(actor, Actor::Citizen { .. })
+            && self.citizen_owns(actor, d).await?;
+        Ok(policy::may_command(
+            actor,
+            d,
+            kind,
+            leg,
+            applicant,
+            &self.agencies(),
+        )?)
+    }
+
+    /// Lệnh được phép — what the actor may do with the dossier now (the dossier page's buttons,
+    /// the API's `allowed_actions`).
+    pub async fn allowed_actions(
+        &self,
+        actor: &Actor,
+        d: &Dossier,
+    ) -> Result<Vec<CommandKind>, AppError> {
+        let applicant =
+            matches!(actor, Actor::Citizen { .. }) && self.citizen_owns(actor, d).await?;
         let tree = self.agencies();
-        let involved = d.involved_units();
-        let scope = Scope::of(d, &involved);
-        match (permission, actor) {
-            (Permission::Officer(action), _) => {
-                let allowed = policy::authorize(actor, action, Some(&scope), &tree);
-                // Kết quả liên thông: an interconnected agency records its own part.
-                if allowed.is_err()
-                    && let Some(Command::CompleteLeg { index, .. }) = command
-                    && let Some(leg) = d.interconnection.as_ref().and_then(|i| i.legs.get(*index))
-                {
-                    let leg_scope = Scope {
-                        current: Some(&leg.plan.agency),
-                        ..scope
-                    };
-                    return Ok(policy::authorize(actor, action, Some(&leg_scope), &tree)?);
-                }
-                Ok(allowed?)
-            }
-            (Permission::Applicant, Actor::Citizen { .. }) => {
-                if self.citizen_owns(actor, d).await? {
-                    Ok(())
-                } else {
-                    Err(AppError::new(
-                        ErrorKind::Forbidden,
-                        "forbidden",
-                        "Chỉ người nộp hồ sơ mới thực hiện được việc này.",
-                    ))
-                }
-            }
-            // A counter officer may record what the applicant brought to the counter.
-            (Permission::Applicant, _) => Ok(policy::authorize(
-                actor,
-                Action::Receive,
-                Some(&scope),
-                &tree,
-            )?),
-            (Permission::System, Actor::System) => Ok(()),
-            (Permission::System, _) => Err(AppError::new(
-                ErrorKind::Forbidden,
-                "forbidden",
-                "Việc này do hệ thống tự thực hiện.",
-            )),
-        }
+        let calendar = self.calendar_of(&d.receiving);
+        let rules = self.settings.rules;
+        let ctx = Context {
+            now: self.now(),
+            actor,
+            calendar: &calendar,
+            agencies: &tree,
+            rules: &rules,
+            issued_code: None,
+        };
+        Ok(domain::dossier::allowed(d, &ctx, &tree, applicant))
     }
 }

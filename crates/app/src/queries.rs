@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use domain::agency::{Agency, AgencyId};
 use domain::dossier::{
-    Dossier, DossierId, NationalStatus, Recorded, SlipRow, Timing, control_slip,
+    CommandKind, Dossier, DossierId, NationalStatus, Recorded, SlipRow, Timing, control_slip,
 };
 use domain::ids::DossierCode;
 use domain::officer::{Actor, Officer, Role};
@@ -75,6 +75,8 @@ pub struct DossierDetail {
     pub control_slip: Vec<SlipRow>,
     /// Set when the dossier is shown as it stood at a past instant.
     pub as_of: Option<DateTime<Utc>>,
+    /// What the reader may do with it now (nothing, for a past instant).
+    pub allowed: Vec<CommandKind>,
 }
 
 impl App {
@@ -111,12 +113,17 @@ impl App {
         let tree = self.agencies();
         let name = |a: &AgencyId| tree.name_of(a);
         let control_slip = control_slip(&events, &dossier, &timing, &name);
+        let allowed = match as_of {
+            None => self.allowed_actions(actor, &dossier).await?,
+            Some(_) => Vec::new(),
+        };
         Ok(DossierDetail {
             dossier,
             events,
             timing,
             control_slip,
             as_of,
+            allowed,
         })
     }
 
@@ -137,14 +144,6 @@ impl App {
             .ok_or_else(|| AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ."))?;
         self.may_read(actor, &d).await?;
         Ok(id)
-    }
-
-    /// Whether the actor may take this kind of action on the dossier (to offer it on screen; the
-    /// command itself is checked again when it runs).
-    pub fn may(&self, actor: &Actor, d: &Dossier, action: Action) -> bool {
-        let involved = d.involved_units();
-        let scope = Scope::of(d, &involved);
-        policy::authorize(actor, action, Some(&scope), &self.agencies()).is_ok()
     }
 
     /// Whether the actor may read the dossier: a citizen their own (by account or receipt), an

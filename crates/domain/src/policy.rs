@@ -3,7 +3,7 @@
 //! and the agency of the dossier that role must cover.
 
 use crate::agency::{AgencyId, AgencyTree};
-use crate::dossier::Dossier;
+use crate::dossier::{CommandKind, Dossier};
 use crate::error::DomainError;
 use crate::officer::{Actor, Role};
 
@@ -173,6 +173,99 @@ pub fn authorize(
             }
     });
     if allowed { Ok(()) } else { Err(refuse()) }
+}
+
+/// Who may give a command: an officer holding a role for an action, the applicant (or a counter
+/// officer on the applicant's behalf), or the system itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Who {
+    Officer(Action),
+    Applicant,
+    System,
+}
+
+/// Bảng phân quyền lệnh — the permission each kind of command needs.
+pub fn command_permission(kind: CommandKind) -> Who {
+    use CommandKind::*;
+    match kind {
+        AcceptOnline | RefuseOnline | RequestIntakeSupplement | RecallTransfer => {
+            Who::Officer(Action::Receive)
+        }
+        Transfer => Who::Officer(Action::Transfer),
+        Assign => Who::Officer(Action::Assign),
+        AddNote
+        | RecordVerification
+        | RequestConsultation
+        | StartInterconnection
+        | CompleteLeg
+        | RequestSupplement
+        | RequestFinancialObligation
+        | WaitForAgency
+        | EndPause
+        | Extend
+        | Forward => Who::Officer(Action::Handle),
+        AnswerConsultation => Who::Officer(Action::AnswerConsultation),
+        Decide => Who::Officer(Action::Approve),
+        IssueResult => Who::Officer(Action::Issue),
+        Apologize => Who::Officer(Action::Apologize),
+        Stop => Who::Officer(Action::Stop),
+        NotifyEarlyReturn | Return => Who::Officer(Action::Return),
+        SubmitSupplement | RequestWithdrawal => Who::Applicant,
+        RecordCorrection => Who::System,
+    }
+}
+
+/// Whether the actor may give a command of this kind on the dossier, judged on who they are
+/// only (whether the dossier allows it now is [`crate::dossier::check`]'s). `leg` is the
+/// interconnection leg a [`CommandKind::CompleteLeg`] names (`None`: any leg under way);
+/// `applicant` whether the actor is the dossier's applicant, which the app knows.
+pub fn may_command(
+    actor: &Actor,
+    d: &Dossier,
+    kind: CommandKind,
+    leg: Option<usize>,
+    applicant: bool,
+    tree: &AgencyTree,
+) -> Result<(), DomainError> {
+    let involved = d.involved_units();
+    let scope = Scope::of(d, &involved);
+    match (command_permission(kind), actor) {
+        (Who::Officer(action), _) => {
+            let allowed = authorize(actor, action, Some(&scope), tree);
+            // Kết quả liên thông: an interconnected agency records its own part.
+            let legs = d
+                .interconnection
+                .iter()
+                .flat_map(|i| i.legs.iter().enumerate());
+            if allowed.is_err() && kind == CommandKind::CompleteLeg {
+                for (_, leg) in legs.filter(|(i, l)| {
+                    leg.is_none_or(|n| n == *i) && (leg.is_some() || l.completed_at.is_none())
+                }) {
+                    let leg_scope = Scope {
+                        current: Some(&leg.plan.agency),
+                        ..scope
+                    };
+                    if authorize(actor, action, Some(&leg_scope), tree).is_ok() {
+                        return Ok(());
+                    }
+                }
+            }
+            allowed
+        }
+        (Who::Applicant, Actor::Citizen { .. }) => {
+            if applicant {
+                Ok(())
+            } else {
+                Err(DomainError::forbidden(
+                    "Chỉ người nộp hồ sơ mới thực hiện được việc này.",
+                ))
+            }
+        }
+        // A counter officer may record what the applicant brought to the counter.
+        (Who::Applicant, _) => authorize(actor, Action::Receive, Some(&scope), tree),
+        (Who::System, Actor::System) => Ok(()),
+        (Who::System, _) => Err(DomainError::forbidden("Việc này do hệ thống tự thực hiện.")),
+    }
 }
 
 /// The agencies whose officers may read a dossier (with a read grant there or above): its

@@ -19,7 +19,6 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use api::error::ApiError;
@@ -34,19 +33,17 @@ pub fn router(app: App) -> Router {
 
 /// The whole HTTP application, with options of the web pages.
 pub fn router_with(app: App, ui: UiOptions) -> Router {
+    let (api, openapi) = api::routes();
     Router::new()
         .merge(ui::routes())
-        .merge(api::routes())
+        .merge(api)
         .merge(
-            Router::from(
-                SwaggerUi::new("/api/docs").url("/api/openapi.json", api::ApiDoc::openapi()),
-            )
-            .layer(axum::middleware::map_response(
-                |mut r: axum::response::Response| async move {
+            Router::from(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi)).layer(
+                axum::middleware::map_response(|mut r: axum::response::Response| async move {
                     r.extensions_mut().insert(SwaggerPage);
                     r
-                },
-            )),
+                }),
+            ),
         )
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(12 * 1024 * 1024))

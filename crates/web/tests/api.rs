@@ -1153,3 +1153,128 @@ async fn administrators_see_failed_messages_and_a_retry_needs_the_channel_config
     );
     assert_eq!(db.admin_log_lines(100).await.unwrap().len(), log_before);
 }
+
+#[tokio::test]
+async fn a_dossier_sent_to_the_wrong_unit_is_recalled_and_the_view_says_what_may_follow() {
+    let t = spawn().await;
+    let tok = Tokens::of(&t).await;
+    let d = receive(&t, &tok.counter).await;
+    let id = id_of(&d);
+    let names = |d: &Value| -> Vec<String> {
+        d["allowed_actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["action"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // The counter may transfer a received dossier; the commune's chairman may stop it, not
+    // transfer it.
+    assert!(
+        names(&d).contains(&"transfer".to_string()),
+        "{:?}",
+        names(&d)
+    );
+    let seen = t.detail(&tok.leader, &id).await;
+    let for_leader = names(&seen["dossier"]);
+    assert!(for_leader.contains(&"stop".to_string()), "{for_leader:?}");
+    assert!(
+        !for_leader.contains(&"transfer".to_string()),
+        "{for_leader:?}"
+    );
+
+    t.at("2026-12-07 10:00");
+    let d = t
+        .act(
+            &tok.counter,
+            &id,
+            "transfer",
+            json!({"to_unit": "lao-cai.bao-thang.kinh-te"}),
+        )
+        .await;
+    assert_eq!(d["current_unit"], "lao-cai.bao-thang.kinh-te");
+    assert_eq!(names(&d), ["recall_transfer", "request_withdrawal"]);
+    let version = d["version"].as_u64().unwrap();
+
+    // Bad input changes nothing; the unit's head may not recall it.
+    let before = t.totals().await;
+    t.post(
+        Some(&tok.counter),
+        &format!("/api/v1/dossiers/{id}/recall"),
+        json!({"reason": "   "}),
+    )
+    .await
+    .error(422, "required");
+    t.post(
+        Some(&tok.head),
+        &format!("/api/v1/dossiers/{id}/recall"),
+        json!({"reason": "Nhầm"}),
+    )
+    .await
+    .error(403, "forbidden");
+    assert_eq!(t.totals().await, before);
+
+    t.at("2026-12-07 10:05");
+    let d = t
+        .post_if(
+            &tok.counter,
+            &format!("/api/v1/dossiers/{id}/recall"),
+            version,
+            json!({"reason": "Chuyển nhầm sang phòng Kinh tế"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(d["stage"], "received");
+    assert_eq!(d["national_status"], 2);
+    assert_eq!(d["current_unit"], "lao-cai.bao-thang.mot-cua");
+    assert_eq!(d["appointment"], "2026-12-14T17:00:00+07:00");
+    assert!(
+        names(&d).contains(&"transfer".to_string()),
+        "{:?}",
+        names(&d)
+    );
+    assert!(!names(&d).contains(&"recall_transfer".to_string()));
+    let detail = t.detail(&tok.counter, &id).await;
+    let kinds: Vec<&str> = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["opened", "received", "transferred", "transfer_recalled"]
+    );
+    let slip = detail["control_slip"].as_array().unwrap();
+    assert!(
+        slip.iter().any(|r| r["note"]
+            .as_str()
+            .unwrap()
+            .contains("Chuyển nhầm sang phòng Kinh tế")),
+        "{slip:?}"
+    );
+
+    // Sent again to the right unit; once that unit has acted, it can no longer be recalled.
+    t.act(
+        &tok.counter,
+        &id,
+        "transfer",
+        json!({"to_unit": "lao-cai.bao-thang.van-phong"}),
+    )
+    .await;
+    let specialist = t.officer_id("tuphap.baothang").await;
+    t.act(
+        &tok.head,
+        &id,
+        "assign",
+        json!({ "officer_id": specialist }),
+    )
+    .await;
+    t.post(
+        Some(&tok.counter),
+        &format!("/api/v1/dossiers/{id}/recall"),
+        json!({"reason": "Nhầm"}),
+    )
+    .await
+    .error(409, "recall_not_possible");
+}

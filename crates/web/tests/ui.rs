@@ -753,3 +753,40 @@ async fn a_dossier_sent_by_post_is_received_as_of_the_handover_record() {
     assert!(receipt.contains("Qua bưu chính công ích"), "{receipt}");
     b.close().await;
 }
+
+#[tokio::test]
+async fn a_dossier_sent_to_the_wrong_unit_is_recalled_from_its_page() {
+    let t = spawn().await;
+    let Some(b) = browser::open(&t).await else {
+        return;
+    };
+    let (id, _) = received(&t).await;
+    b.login("motcua.baothang").await;
+    b.goto(&format!("/can-bo/ho-so/{id}")).await;
+    let form = b.action("Chuyển xử lý").await;
+    b.submit(&form, &[("to_unit", "lao-cai.bao-thang.kinh-te")])
+        .await;
+    b.wait_text("Đã thực hiện: Chuyển xử lý.").await;
+    // Only what the dossier allows now is offered: no second transfer, a recall instead.
+    let offered = b
+        .client
+        .execute(
+            "return [...document.querySelectorAll('details.action summary')].map(s => s.textContent.trim());",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(offered, serde_json::json!(["Thu hồi hồ sơ chuyển nhầm"]));
+    let form = b.action("Thu hồi hồ sơ chuyển nhầm").await;
+    b.submit(&form, &[("reason", "Chuyển nhầm sang phòng Kinh tế")])
+        .await;
+    b.wait_text("Đã thực hiện: Thu hồi hồ sơ chuyển nhầm.")
+        .await;
+    b.wait_text("Thu hồi hồ sơ chuyển nhầm: Chuyển nhầm sang phòng Kinh tế")
+        .await;
+    let form = b.action("Chuyển xử lý").await;
+    b.submit(&form, &[("to_unit", "lao-cai.bao-thang.van-phong")])
+        .await;
+    b.wait_text("Đã thực hiện: Chuyển xử lý.").await;
+    b.close().await;
+}

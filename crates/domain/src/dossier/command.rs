@@ -71,6 +71,11 @@ pub enum Command {
     Transfer {
         to_unit: AgencyId,
     },
+    /// Thu hồi hồ sơ chuyển nhầm: the service centre takes back a dossier sent to the wrong
+    /// unit, before that unit did anything with it, to transfer it again.
+    RecallTransfer {
+        reason: String,
+    },
     /// Phân công (or phân công lại, with a reason) the current step.
     Assign {
         officer: Box<Officer>,
@@ -175,32 +180,7 @@ impl Command {
             Command::RefuseAtCounter { .. } => "refuse_at_counter",
             Command::SubmitOnline { .. } => "submit_online",
             Command::ReceiveByPost { .. } => "receive_by_post",
-            Command::AcceptOnline => "accept_online",
-            Command::RefuseOnline { .. } => "refuse_online",
-            Command::RequestIntakeSupplement { .. } => "request_intake_supplement",
-            Command::SubmitSupplement { .. } => "submit_supplement",
-            Command::Transfer { .. } => "transfer",
-            Command::Assign { .. } => "assign",
-            Command::AddNote { .. } => "add_note",
-            Command::RecordVerification { .. } => "record_verification",
-            Command::RequestConsultation { .. } => "request_consultation",
-            Command::AnswerConsultation { .. } => "answer_consultation",
-            Command::StartInterconnection { .. } => "start_interconnection",
-            Command::CompleteLeg { .. } => "complete_leg",
-            Command::RequestSupplement { .. } => "request_supplement",
-            Command::RequestFinancialObligation { .. } => "request_financial_obligation",
-            Command::WaitForAgency { .. } => "wait_for_agency",
-            Command::EndPause { .. } => "end_pause",
-            Command::Extend { .. } => "extend",
-            Command::Forward { .. } => "forward",
-            Command::Decide { .. } => "decide",
-            Command::IssueResult { .. } => "issue_result",
-            Command::Apologize { .. } => "apologize",
-            Command::RequestWithdrawal { .. } => "request_withdrawal",
-            Command::Stop { .. } => "stop",
-            Command::NotifyEarlyReturn { .. } => "notify_early_return",
-            Command::Return { .. } => "return",
-            Command::RecordCorrection { .. } => "record_correction",
+            other => other.kind().map_or("", |k| k.name()),
         }
     }
 }

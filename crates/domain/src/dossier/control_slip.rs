@@ -73,6 +73,15 @@ pub fn control_slip(
                 ));
                 step_pos += 1;
             }
+            Event::TransferRecalled { step, reason } => {
+                rows.push(row(
+                    holder(step_pos),
+                    name(&step.unit),
+                    None,
+                    format!("Thu hồi hồ sơ chuyển nhầm: {reason}"),
+                ));
+                step_pos += 1;
+            }
             Event::Decided { step, outcome, .. } => {
                 rows.push(row(
                     holder(step_pos),

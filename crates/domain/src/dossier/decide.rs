@@ -6,6 +6,7 @@ use chrono::{DateTime, FixedOffset, Timelike, Utc};
 use lich::time::to_vn;
 use lich::{CountMode, DeadlineRules, Limit, Pause, Unit};
 
+use super::allowed::check;
 use super::command::*;
 use super::event::*;
 use super::stage::Stage;
@@ -63,18 +64,23 @@ pub fn decide(
     }
 }
 
+/// A command on an existing dossier: first whether the dossier allows it now (one rule for the
+/// page, the API and this, see [`check`]), then what its parameters say.
 fn decide_on(d: &Dossier, command: Command, ctx: &Context<'_>) -> Result<Vec<Event>, DomainError> {
     use Command::*;
+    let Some(kind) = command.kind() else {
+        return Err(DomainError::rule(
+            "dossier_exists",
+            format!("Hồ sơ {} đã có trong hệ thống.", d.code),
+        ));
+    };
+    check(d, kind, ctx)?;
     match command {
         ReceiveAtCounter { .. }
         | RefuseAtCounter { .. }
         | SubmitOnline { .. }
-        | ReceiveByPost { .. } => Err(DomainError::rule(
-            "dossier_exists",
-            format!("Hồ sơ {} đã có trong hệ thống.", d.code),
-        )),
+        | ReceiveByPost { .. } => unreachable!("commands that open a dossier have no kind"),
         AcceptOnline => {
-            expect_stage(d, &[Stage::Submitted], "tiếp nhận hồ sơ trực tuyến")?;
             let mut received = received_event(d.channel, &d.procedure, &d.receiving, ctx.now, ctx)?;
             // TT 01/2018 Art. 19: the code carries the date of reception; a submission waiting
             // in the queue had only its provisional reference.
@@ -94,15 +100,11 @@ fn decide_on(d: &Dossier, command: Command, ctx: &Context<'_>) -> Result<Vec<Eve
         RefuseOnline {
             reason,
             legal_basis,
-        } => {
-            expect_stage(d, &[Stage::Submitted], "từ chối tiếp nhận")?;
-            Ok(vec![Event::RefusedAtIntake {
-                reason: text("Lý do từ chối", &reason, 2000)?,
-                legal_basis: text("Căn cứ pháp lý", &legal_basis, 500)?,
-            }])
-        }
+        } => Ok(vec![Event::RefusedAtIntake {
+            reason: text("Lý do từ chối", &reason, 2000)?,
+            legal_basis: text("Căn cứ pháp lý", &legal_basis, 500)?,
+        }]),
         RequestIntakeSupplement { items, reason } => {
-            expect_stage(d, &[Stage::Submitted], "hướng dẫn bổ sung")?;
             let items = supplement_items(items, d)?;
             one_time_guidance(d, &items)?;
             Ok(vec![Event::IntakeSupplementRequested {
@@ -112,12 +114,22 @@ fn decide_on(d: &Dossier, command: Command, ctx: &Context<'_>) -> Result<Vec<Eve
         }
         SubmitSupplement { components, note } => submit_supplement(d, components, note, ctx),
         Transfer { to_unit } => {
-            expect_stage(d, &[Stage::Received], "chuyển hồ sơ")?;
             let step = entry_to_next(d, Some(to_unit), ctx)?;
             Ok(vec![Event::Transferred { step }])
         }
+        RecallTransfer { reason } => {
+            let reception = &d.steps[d.steps.len() - 2];
+            Ok(vec![Event::TransferRecalled {
+                reason: text("Lý do thu hồi", &reason, 2000)?,
+                step: StepEntry {
+                    index: 0,
+                    unit: d.receiving.clone(),
+                    handler: reception.handler.clone(),
+                    due: reception.due,
+                },
+            }])
+        }
         Assign { officer, reason } => {
-            expect_stage(d, &[Stage::InProgress], "phân công xử lý")?;
             let step = current(d)?;
             let role = d.procedure.steps[step.index].role;
             let holds = officer.active
@@ -152,14 +164,10 @@ fn decide_on(d: &Dossier, command: Command, ctx: &Context<'_>) -> Result<Vec<Eve
                 reason,
             }])
         }
-        AddNote { text: t } => {
-            expect_handling(d, "ghi ý kiến thẩm định")?;
-            Ok(vec![Event::NoteAdded {
-                text: text("Ý kiến", &t, 4000)?,
-            }])
-        }
+        AddNote { text: t } => Ok(vec![Event::NoteAdded {
+            text: text("Ý kiến", &t, 4000)?,
+        }]),
         RecordVerification { verification } => {
-            expect_handling(d, "ghi kết quả xác minh")?;
             if verification.at > ctx.now {
                 return Err(DomainError::invalid(
                     "invalid_time",
@@ -180,7 +188,6 @@ fn decide_on(d: &Dossier, command: Command, ctx: &Context<'_>) -> Result<Vec<Eve
             content,
             limit,
         } => {
-            expect_handling(d, "lấy ý kiến")?;
             ctx.agencies.require(&unit)?;
             if Some(&unit) == d.current_unit() {
                 return Err(DomainError::invalid(
@@ -220,71 +227,36 @@ fn decide_on(d: &Dossier, command: Command, ctx: &Context<'_>) -> Result<Vec<Eve
             items,
             reason,
             legal_basis,
-        } => {
-            expect_handling(d, "yêu cầu bổ sung hồ sơ")?;
-            no_open_pause(d)?;
-            // ND 61/2018 Art. 19(4): no later than 3 working days after reception.
-            let received = d.received_at.expect("a dossier in progress was received");
-            let window_end =
-                due_after(ctx, received, d.procedure.supplement_window, whole_days(d))?;
-            if ctx.now > window_end {
-                return Err(DomainError::rule(
-                    "supplement_window_passed",
-                    format!(
-                        "Đã quá thời hạn yêu cầu bổ sung ({} kể từ ngày tiếp nhận, hết lúc {}; Điều 19 khoản 4 NĐ 61/2018/NĐ-CP). Hồ sơ phải được giải quyết hoặc từ chối giải quyết.",
-                        d.procedure.supplement_window,
-                        spoken(window_end)
-                    ),
-                ));
-            }
-            Ok(vec![Event::SupplementRequested {
-                items: supplement_items(items, d)?,
-                reason: text("Lý do", &reason, 2000)?,
-                legal_basis: text("Căn cứ pháp lý", &legal_basis, 500)?,
-            }])
-        }
+        } => Ok(vec![Event::SupplementRequested {
+            items: supplement_items(items, d)?,
+            reason: text("Lý do", &reason, 2000)?,
+            legal_basis: text("Căn cứ pháp lý", &legal_basis, 500)?,
+        }]),
         RequestFinancialObligation {
             description,
             legal_basis,
-        } => {
-            expect_handling(d, "thông báo nghĩa vụ tài chính")?;
-            no_open_pause(d)?;
-            Ok(vec![Event::PauseStarted {
-                kind: PauseKind::FinancialObligation,
-                reason: text("Nội dung nghĩa vụ tài chính", &description, 2000)?,
-                legal_basis: text("Căn cứ pháp lý", &legal_basis, 500)?,
-                stops_clock: true,
-            }])
-        }
+        } => Ok(vec![Event::PauseStarted {
+            kind: PauseKind::FinancialObligation,
+            reason: text("Nội dung nghĩa vụ tài chính", &description, 2000)?,
+            legal_basis: text("Căn cứ pháp lý", &legal_basis, 500)?,
+            stops_clock: true,
+        }]),
         WaitForAgency {
             reason,
             legal_basis,
             stops_clock,
-        } => {
-            expect_handling(d, "tạm dừng chờ cơ quan khác")?;
-            no_open_pause(d)?;
-            Ok(vec![Event::PauseStarted {
-                kind: PauseKind::OtherAgency,
-                reason: text("Lý do", &reason, 2000)?,
-                legal_basis: text("Căn cứ pháp lý", &legal_basis, 500)?,
-                stops_clock,
-            }])
-        }
+        } => Ok(vec![Event::PauseStarted {
+            kind: PauseKind::OtherAgency,
+            reason: text("Lý do", &reason, 2000)?,
+            legal_basis: text("Căn cứ pháp lý", &legal_basis, 500)?,
+            stops_clock,
+        }]),
         EndPause { note } => end_pause(d, note, ctx),
         Extend {
             amount,
             reason,
             legal_basis,
         } => {
-            expect_stage(
-                d,
-                &[
-                    Stage::InProgress,
-                    Stage::AwaitingFinancialObligation,
-                    Stage::SupplementRequested,
-                ],
-                "gia hạn",
-            )?;
             if amount.unit() == Unit::SameDay {
                 return Err(DomainError::invalid(
                     "invalid_limit",
@@ -307,8 +279,6 @@ fn decide_on(d: &Dossier, command: Command, ctx: &Context<'_>) -> Result<Vec<Eve
             legal_basis,
         } => decide_outcome(d, outcome, reason, legal_basis, ctx),
         IssueResult { number } => {
-            expect_stage(d, &[Stage::InProgress], "phát hành kết quả")?;
-            expect_step(d, StepKind::Issuance, "phát hành kết quả")?;
             let step = entry_to_next(d, None, ctx)?;
             Ok(vec![Event::ResultIssued {
                 number: text("Số kết quả", &number, 100)?,
@@ -319,68 +289,24 @@ fn decide_on(d: &Dossier, command: Command, ctx: &Context<'_>) -> Result<Vec<Eve
             reason,
             new_appointment,
         } => apologize(d, reason, new_appointment, ctx),
-        RequestWithdrawal { reason } => {
-            expect_stage(
-                d,
-                &[
-                    Stage::Submitted,
-                    Stage::IntakeSupplement,
-                    Stage::Received,
-                    Stage::InProgress,
-                    Stage::SupplementRequested,
-                    Stage::AwaitingFinancialObligation,
-                ],
-                "yêu cầu rút hồ sơ",
-            )?;
-            Ok(vec![Event::WithdrawalRequested {
-                reason: text("Lý do rút hồ sơ", &reason, 2000)?,
-            }])
-        }
+        RequestWithdrawal { reason } => Ok(vec![Event::WithdrawalRequested {
+            reason: text("Lý do rút hồ sơ", &reason, 2000)?,
+        }]),
         Stop {
             reason,
             legal_basis,
-        } => {
-            if d.stage.is_terminal() || d.stage == Stage::Returned {
-                return Err(transition(d, "dừng giải quyết"));
-            }
-            Ok(vec![Event::Stopped {
-                reason: text("Lý do dừng", &reason, 2000)?,
-                legal_basis: text("Căn cứ pháp lý", &legal_basis, 500)?,
-            }])
-        }
-        NotifyEarlyReturn { channel } => {
-            expect_stage(d, &[Stage::ResultReady], "thông báo trả kết quả sớm")?;
-            let appointment = d.appointment.expect("a decided dossier has an appointment");
-            if local_day(ctx.now) >= local_day(appointment) {
-                return Err(DomainError::rule(
-                    "not_early",
-                    "Đã đến ngày hẹn trả; không phải trả kết quả sớm.",
-                ));
-            }
-            if d.early_notice_at.is_some() {
-                return Err(DomainError::rule(
-                    "already_notified",
-                    "Đã thông báo trả kết quả sớm cho người nộp.",
-                ));
-            }
-            Ok(vec![Event::EarlyReturnNotified {
-                channel: text("Kênh thông báo", &channel, 100)?,
-            }])
-        }
+        } => Ok(vec![Event::Stopped {
+            reason: text("Lý do dừng", &reason, 2000)?,
+            legal_basis: text("Căn cứ pháp lý", &legal_basis, 500)?,
+        }]),
+        NotifyEarlyReturn { channel } => Ok(vec![Event::EarlyReturnNotified {
+            channel: text("Kênh thông báo", &channel, 100)?,
+        }]),
         Return {
             received_by,
             originals_returned,
             postal_bill,
         } => {
-            if d.stage != Stage::ResultReady {
-                return Err(DomainError::rule(
-                    "result_not_ready",
-                    format!(
-                        "Chưa thể trả kết quả: hồ sơ chưa được phê duyệt và phát hành (trạng thái hiện tại: {}).",
-                        d.stage.label()
-                    ),
-                ));
-            }
             if matches!(d.return_method, ReturnMethod::Post { .. }) && postal_bill.is_none() {
                 return Err(DomainError::invalid(
                     "postal_bill_required",
@@ -403,18 +329,11 @@ fn decide_on(d: &Dossier, command: Command, ctx: &Context<'_>) -> Result<Vec<Eve
             correction,
             code,
             reason,
-        } => {
-            expect_stage(
-                d,
-                &[Stage::ResultReady, Stage::Returned],
-                "mở hồ sơ đính chính",
-            )?;
-            Ok(vec![Event::CorrectionOpened {
-                correction,
-                code,
-                reason: text("Lý do đính chính", &reason, 2000)?,
-            }])
-        }
+        } => Ok(vec![Event::CorrectionOpened {
+            correction,
+            code,
+            reason: text("Lý do đính chính", &reason, 2000)?,
+        }]),
     }
 }
 
@@ -688,11 +607,6 @@ fn submit_supplement(
     note: String,
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, DomainError> {
-    expect_stage(
-        d,
-        &[Stage::IntakeSupplement, Stage::SupplementRequested],
-        "nộp bổ sung",
-    )?;
     if components.is_empty() {
         return Err(DomainError::invalid(
             "nothing_submitted",
@@ -805,14 +719,6 @@ fn start_interconnection(
     legs: Vec<LegPlan>,
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, DomainError> {
-    expect_handling(d, "chuyển liên thông")?;
-    no_open_pause(d)?;
-    if d.interconnection.as_ref().is_some_and(|i| !i.is_complete()) {
-        return Err(DomainError::rule(
-            "interconnection_open",
-            "Hồ sơ đang chờ các cơ quan liên thông.",
-        ));
-    }
     if legs.is_empty() {
         return Err(DomainError::invalid(
             "legs_required",
@@ -909,24 +815,7 @@ fn complete_leg(
 }
 
 fn end_pause(d: &Dossier, note: String, ctx: &Context<'_>) -> Result<Vec<Event>, DomainError> {
-    let pause = d
-        .open_pause()
-        .ok_or_else(|| DomainError::rule("no_open_pause", "Hồ sơ không đang tạm dừng."))?;
-    match pause.kind {
-        PauseKind::Supplement => {
-            return Err(DomainError::rule(
-                "supplement_pending",
-                "Hồ sơ đang chờ công dân bổ sung; thời gian chỉ tính lại khi nhận đủ hồ sơ bổ sung.",
-            ));
-        }
-        PauseKind::OtherAgency if d.interconnection.as_ref().is_some_and(|i| !i.is_complete()) => {
-            return Err(DomainError::rule(
-                "interconnection_open",
-                "Hồ sơ đang chờ các cơ quan liên thông; ghi nhận kết quả của từng cơ quan.",
-            ));
-        }
-        _ => {}
-    }
+    let pause = d.open_pause().expect("checked: a pause is open");
     let window = Pause {
         from: to_vn(&pause.from),
         to: to_vn(&ctx.now),
@@ -952,27 +841,6 @@ fn forward(
     to_unit: Option<AgencyId>,
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, DomainError> {
-    expect_stage(d, &[Stage::InProgress], "chuyển bước xử lý")?;
-    expect_step(d, StepKind::Handling, "chuyển bước xử lý")?;
-    no_open_pause(d)?;
-    let next = d.procedure.steps.get(current(d)?.index + 1);
-    if next.is_some_and(|s| s.kind == StepKind::Approval) {
-        if let Some(c) = d.consultations.iter().find(|c| c.answered_at.is_none()) {
-            return Err(DomainError::rule(
-                "consultation_pending",
-                format!(
-                    "Chưa nhận được ý kiến của {} (yêu cầu số {}).",
-                    c.unit, c.id
-                ),
-            ));
-        }
-        if d.interconnection.as_ref().is_some_and(|i| !i.is_complete()) {
-            return Err(DomainError::rule(
-                "interconnection_open",
-                "Chưa nhận đủ kết quả của các cơ quan liên thông.",
-            ));
-        }
-    }
     let step = entry_to_next(d, to_unit, ctx)?;
     Ok(vec![Event::Forwarded {
         note: optional_text("Ghi chú", &note, 2000)?,
@@ -987,9 +855,6 @@ fn decide_outcome(
     legal_basis: String,
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, DomainError> {
-    expect_stage(d, &[Stage::InProgress], "phê duyệt")?;
-    expect_step(d, StepKind::Approval, "phê duyệt")?;
-    no_open_pause(d)?;
     let (reason, legal_basis) = match outcome {
         Outcome::Approved => (
             optional_text("Ý kiến phê duyệt", &reason, 2000)?,
@@ -1032,38 +897,9 @@ fn apologize(
     new_appointment: DateTime<Utc>,
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, DomainError> {
-    expect_stage(
-        d,
-        &[
-            Stage::Received,
-            Stage::InProgress,
-            Stage::AwaitingFinancialObligation,
-            Stage::SupplementRequested,
-        ],
-        "xin lỗi và hẹn lại",
-    )?;
-    // ND 61/2018 Art. 19(9): once only, at the latest one day before the due date.
-    if d.apology.is_some() {
-        return Err(DomainError::rule(
-            "apology_once",
-            "Chỉ được hẹn lại ngày trả kết quả một lần (Điều 19 khoản 9 NĐ 61/2018/NĐ-CP); hồ sơ đã có phiếu xin lỗi.",
-        ));
-    }
     let due = d
         .appointment
         .expect("a received dossier has an appointment");
-    let latest = local_day(due) - chrono::Days::new(u64::from(ctx.rules.apology_lead_days));
-    if local_day(ctx.now) > latest {
-        return Err(DomainError::rule(
-            "apology_too_late",
-            format!(
-                "Phiếu xin lỗi và hẹn lại phải gửi chậm nhất {} ngày trước ngày hết hạn ({}), tức là trước hết ngày {} (Điều 19 khoản 9 NĐ 61/2018/NĐ-CP).",
-                ctx.rules.apology_lead_days,
-                local_day(due).format("%d/%m/%Y"),
-                latest.format("%d/%m/%Y")
-            ),
-        ));
-    }
     if new_appointment <= due {
         return Err(DomainError::invalid(
             "invalid_appointment",
@@ -1168,7 +1004,7 @@ fn extend_step_due(
         .transpose()
 }
 
-fn current(d: &Dossier) -> Result<&StepRecord, DomainError> {
+pub(super) fn current(d: &Dossier) -> Result<&StepRecord, DomainError> {
     d.current_step().ok_or_else(|| {
         DomainError::rule(
             "no_current_step",
@@ -1180,7 +1016,7 @@ fn current(d: &Dossier) -> Result<&StepRecord, DomainError> {
     })
 }
 
-fn expect_step(d: &Dossier, kind: StepKind, action: &str) -> Result<(), DomainError> {
+pub(super) fn expect_step(d: &Dossier, kind: StepKind, action: &str) -> Result<(), DomainError> {
     let step = current(d)?;
     if step.kind != kind {
         return Err(DomainError::rule(
@@ -1191,12 +1027,16 @@ fn expect_step(d: &Dossier, kind: StepKind, action: &str) -> Result<(), DomainEr
     Ok(())
 }
 
-fn expect_handling(d: &Dossier, action: &str) -> Result<(), DomainError> {
+pub(super) fn expect_handling(d: &Dossier, action: &str) -> Result<(), DomainError> {
     expect_stage(d, &[Stage::InProgress], action)?;
     expect_step(d, StepKind::Handling, action)
 }
 
-fn expect_stage(d: &Dossier, allowed: &[Stage], action: &str) -> Result<(), DomainError> {
+pub(super) fn expect_stage(
+    d: &Dossier,
+    allowed: &[Stage],
+    action: &str,
+) -> Result<(), DomainError> {
     if allowed.contains(&d.stage) {
         Ok(())
     } else {
@@ -1204,7 +1044,7 @@ fn expect_stage(d: &Dossier, allowed: &[Stage], action: &str) -> Result<(), Doma
     }
 }
 
-fn transition(d: &Dossier, action: &str) -> DomainError {
+pub(super) fn transition(d: &Dossier, action: &str) -> DomainError {
     DomainError::rule(
         "invalid_transition",
         format!(
@@ -1215,7 +1055,7 @@ fn transition(d: &Dossier, action: &str) -> DomainError {
     )
 }
 
-fn no_open_pause(d: &Dossier) -> Result<(), DomainError> {
+pub(super) fn no_open_pause(d: &Dossier) -> Result<(), DomainError> {
     match d.open_pause() {
         None => Ok(()),
         Some(p) => Err(DomainError::rule(
@@ -1227,14 +1067,14 @@ fn no_open_pause(d: &Dossier) -> Result<(), DomainError> {
 
 // ---- time and text -----------------------------------------------------------------------------
 
-fn whole_days(d: &Dossier) -> DeadlineRules {
+pub(super) fn whole_days(d: &Dossier) -> DeadlineRules {
     DeadlineRules {
         mode: CountMode::WholeDays,
         ..d.procedure.deadline_rules
     }
 }
 
-fn due_after(
+pub(super) fn due_after(
     ctx: &Context<'_>,
     start: DateTime<Utc>,
     limit: Limit,
@@ -1243,7 +1083,7 @@ fn due_after(
     Ok(ctx.calendar.due(to_vn(&start), limit, &rules)?.due.to_utc())
 }
 
-fn local_day(t: DateTime<Utc>) -> chrono::NaiveDate {
+pub(super) fn local_day(t: DateTime<Utc>) -> chrono::NaiveDate {
     to_vn(&t).date_naive()
 }
 

@@ -259,6 +259,12 @@ pub enum Event {
     Transferred {
         step: StepEntry,
     },
+    /// Thu hồi hồ sơ chuyển nhầm: back at the service centre's reception step (`step`), to be
+    /// transferred again.
+    TransferRecalled {
+        reason: String,
+        step: StepEntry,
+    },
     /// Phân công (or phân công lại) a handler for the current step.
     Assigned {
         handler: Handler,
@@ -392,6 +398,7 @@ impl Event {
             Event::IntakeSupplementRequested { .. } => "intake_supplement_requested",
             Event::SupplementSubmitted { .. } => "supplement_submitted",
             Event::Transferred { .. } => "transferred",
+            Event::TransferRecalled { .. } => "transfer_recalled",
             Event::Assigned { .. } => "assigned",
             Event::NoteAdded { .. } => "note_added",
             Event::VerificationRecorded { .. } => "verification_recorded",
@@ -435,6 +442,7 @@ impl Event {
             Event::IntakeSupplementRequested { .. } => "Hướng dẫn bổ sung trước khi tiếp nhận",
             Event::SupplementSubmitted { .. } => "Nộp bổ sung hồ sơ",
             Event::Transferred { .. } => "Chuyển hồ sơ đến đơn vị xử lý",
+            Event::TransferRecalled { .. } => "Thu hồi hồ sơ chuyển nhầm",
             Event::Assigned { .. } => "Phân công xử lý",
             Event::NoteAdded { .. } => "Ý kiến thẩm định",
             Event::VerificationRecorded { .. } => "Xác minh, thẩm tra",

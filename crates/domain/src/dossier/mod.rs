@@ -1,6 +1,7 @@
 //! Hồ sơ thủ tục hành chính — the dossier aggregate: commands are decided into events, events are
 //! applied to state, and everything else (status, deadlines, control slip) is derived.
 
+mod allowed;
 mod command;
 mod control_slip;
 mod decide;
@@ -10,6 +11,7 @@ mod stage;
 mod state;
 mod timing;
 
+pub use allowed::{CommandKind, allowed, available, check};
 pub use command::{Command, Context, LegalRules, NewDossier};
 pub use control_slip::{SlipRow, control_slip};
 pub use decide::decide;

@@ -381,6 +381,10 @@ impl Dossier {
                 self.stage = Stage::InProgress;
                 self.enter_step(step, at);
             }
+            Event::TransferRecalled { step, .. } => {
+                self.stage = Stage::Received;
+                self.enter_step(step, at);
+            }
             Event::Assigned { handler, .. } => {
                 if let Some(step) = self.steps.last_mut() {
                     step.handler = Some(handler.clone());

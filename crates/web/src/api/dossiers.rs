@@ -45,15 +45,29 @@ async fn run(
     let d = app
         .act(actor, DossierId(id), if_match(headers)?, command)
         .await?;
-    Ok(Json(DossierView::of(&d)))
+    view(app, actor, &d).await
 }
 
-fn created(d: &domain::dossier::Dossier) -> impl IntoResponse + use<> {
-    (
+/// The dossier after a change, with what the caller may do next.
+async fn view(
+    app: &App,
+    actor: &Actor,
+    d: &domain::dossier::Dossier,
+) -> Result<Json<DossierView>, ApiError> {
+    let allowed = app.allowed_actions(actor, d).await?;
+    Ok(Json(DossierView::of(d, &allowed)))
+}
+
+async fn created(
+    app: &App,
+    actor: &Actor,
+    d: &domain::dossier::Dossier,
+) -> Result<impl IntoResponse + use<>, ApiError> {
+    Ok((
         StatusCode::CREATED,
         [(header::LOCATION, format!("/api/v1/dossiers/{}", d.id))],
-        Json(DossierView::of(d)),
-    )
+        view(app, actor, d).await?,
+    ))
 }
 
 /// Tiếp nhận hồ sơ tại quầy (hồ sơ đầy đủ): cấp mã hồ sơ và ngày hẹn trả.
@@ -72,7 +86,7 @@ pub async fn receive(
     let d = app
         .receive_at_counter(&actor, keyed(&input.body, input.key)?)
         .await?;
-    Ok(created(&d))
+    created(&app, &actor, &d).await
 }
 
 /// The intake of a body, with the request's idempotency key.
@@ -103,7 +117,7 @@ pub async fn refuse(
     let d = app
         .refuse_at_counter(&actor, req, input.reason, input.legal_basis)
         .await?;
-    Ok(created(&d))
+    created(&app, &actor, &d).await
 }
 
 /// Tiếp nhận hồ sơ qua bưu chính công ích (thời điểm nộp = ký biên bản giao nhận).
@@ -122,7 +136,7 @@ pub async fn receive_by_post(
     let postal = input.body.postal()?;
     let req = keyed(&input.body.intake, input.key)?;
     let d = app.receive_by_post(&actor, req, postal).await?;
-    Ok(created(&d))
+    created(&app, &actor, &d).await
 }
 
 /// Mở hồ sơ đính chính, cấp lại kết quả của một hồ sơ đã giải quyết.
@@ -143,7 +157,7 @@ pub async fn open_correction(
     let d = app
         .open_correction(&actor, DossierId(id), req, input.body.reason)
         .await?;
-    Ok(created(&d))
+    created(&app, &actor, &d).await
 }
 
 /// Ghi nhận hướng dẫn (kể cả Phiếu yêu cầu bổ sung khi hồ sơ chưa được tiếp nhận).
@@ -205,7 +219,7 @@ pub async fn assign(
             input.reason,
         )
         .await?;
-    Ok(Json(DossierView::of(&d)))
+    view(&app, &actor, &d).await
 }
 
 /// One POST endpoint per command: parse the body, build the command, run it.
@@ -264,6 +278,14 @@ command!(
     "Chuyển hồ sơ đến đơn vị chuyên môn.",
     dto::TransferInput,
     |i| build::transfer(i)?
+);
+command!(
+    recall_transfer,
+    "/api/v1/dossiers/{id}/recall",
+    "Tiếp nhận",
+    "Thu hồi hồ sơ chuyển nhầm đơn vị (khi đơn vị nhận chưa phân công, chưa xử lý), để chuyển lại.",
+    dto::RecallInput,
+    |i| Command::RecallTransfer { reason: i.reason }
 );
 command!(
     note,

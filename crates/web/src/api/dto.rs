@@ -532,6 +532,14 @@ pub struct WithdrawInput {
     pub reason: String,
 }
 
+/// Thu hồi hồ sơ chuyển nhầm.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecallInput {
+    /// Lý do thu hồi, e.g. "chuyển nhầm đơn vị".
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EarlyReturnInput {

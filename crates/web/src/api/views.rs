@@ -4,7 +4,7 @@ use app::queries::DossierDetail;
 use app::queries::{DossierRow, PublicView};
 use chrono::{DateTime, Utc};
 use domain::agency::{Agency, AgencyTree};
-use domain::dossier::{Dossier, Recorded};
+use domain::dossier::{CommandKind, Dossier, Recorded};
 use domain::officer::Officer;
 use domain::procedure::ProcedureVersion;
 use lich::time::to_vn;
@@ -53,13 +53,26 @@ pub struct DossierView {
     /// Ngày hẹn trả on the first receipt.
     pub original_appointment: Option<String>,
     pub finished_at: Option<String>,
+    /// Lệnh được phép: what the caller may do with the dossier now, each the name of a command
+    /// (its endpoint is listed in this description under the same summary) with its label.
+    pub allowed_actions: Vec<AllowedAction>,
     /// The complete dossier state.
     #[schema(value_type = Object)]
     pub state: serde_json::Value,
 }
 
+/// Một lệnh được phép.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AllowedAction {
+    /// Tên lệnh, e.g. `transfer`, `recall_transfer`, `decide`.
+    pub action: String,
+    /// Nhãn tiếng Việt.
+    pub label: String,
+}
+
 impl DossierView {
-    pub fn of(d: &Dossier) -> Self {
+    /// The dossier with what the caller may do with it now (`allowed`).
+    pub fn of(d: &Dossier, allowed: &[CommandKind]) -> Self {
         let step = d.current_step();
         Self {
             id: d.id.0,
@@ -85,6 +98,13 @@ impl DossierView {
             appointment: opt(d.appointment),
             original_appointment: opt(d.original_appointment),
             finished_at: opt(d.finished_at()),
+            allowed_actions: allowed
+                .iter()
+                .map(|k| AllowedAction {
+                    action: k.name().into(),
+                    label: k.label().into(),
+                })
+                .collect(),
             state: serde_json::to_value(d).unwrap_or_default(),
         }
     }
@@ -142,7 +162,7 @@ pub struct DossierDetailView {
 impl DossierDetailView {
     pub fn of(d: &DossierDetail) -> Self {
         Self {
-            dossier: DossierView::of(&d.dossier),
+            dossier: DossierView::of(&d.dossier, &d.allowed),
             events: d.events.iter().map(EventView::of).collect(),
             control_slip: d
                 .control_slip

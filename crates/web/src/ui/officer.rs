@@ -10,10 +10,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use domain::agency::AgencyId;
-use domain::dossier::{Command, Dossier, DossierId, Stage};
+use domain::dossier::{Command, CommandKind, Dossier, DossierId, Stage};
 use domain::officer::{Actor, OfficerId};
-use domain::policy::Action;
-use domain::procedure::StepKind;
 use lich::Timeliness;
 
 use super::session::{Fields, Posted, Viewer};
@@ -315,71 +313,80 @@ async fn dossier_page(
     })
 }
 
-/// Every action of the dossier page: its address and its label.
-const ACTIONS: &[(&str, &str)] = &[
-    ("tiep-nhan", "Tiếp nhận hồ sơ trực tuyến"),
-    ("huong-dan-bo-sung", "Hướng dẫn bổ sung (một lần)"),
-    ("tu-choi-tiep-nhan", "Từ chối tiếp nhận"),
-    ("chuyen-xu-ly", "Chuyển xử lý"),
-    ("phan-cong", "Phân công xử lý"),
-    ("ghi-y-kien", "Ghi ý kiến thẩm định"),
-    ("xin-y-kien", "Xin ý kiến cơ quan, đơn vị"),
-    ("tra-loi-y-kien", "Trả lời xin ý kiến"),
-    ("yeu-cau-bo-sung", "Yêu cầu bổ sung hồ sơ"),
-    ("trinh", "Trình phê duyệt"),
-    ("phe-duyet", "Phê duyệt"),
-    ("tu-choi-giai-quyet", "Từ chối giải quyết"),
-    ("ban-hanh", "Vào số, phát hành kết quả"),
-    ("tra-ket-qua", "Trả kết quả"),
-    ("xin-loi", "Xin lỗi, hẹn lại ngày trả"),
+/// Every form of the dossier page: its address, its label and the command it gives. Which
+/// forms show is the domain's answer ([`App::allowed_actions`]); the page only lays them out.
+const ACTIONS: &[(&str, &str, CommandKind)] = &[
+    (
+        "tiep-nhan",
+        "Tiếp nhận hồ sơ trực tuyến",
+        CommandKind::AcceptOnline,
+    ),
+    (
+        "huong-dan-bo-sung",
+        "Hướng dẫn bổ sung (một lần)",
+        CommandKind::RequestIntakeSupplement,
+    ),
+    (
+        "tu-choi-tiep-nhan",
+        "Từ chối tiếp nhận",
+        CommandKind::RefuseOnline,
+    ),
+    ("chuyen-xu-ly", "Chuyển xử lý", CommandKind::Transfer),
+    (
+        "thu-hoi",
+        "Thu hồi hồ sơ chuyển nhầm",
+        CommandKind::RecallTransfer,
+    ),
+    ("phan-cong", "Phân công xử lý", CommandKind::Assign),
+    ("ghi-y-kien", "Ghi ý kiến thẩm định", CommandKind::AddNote),
+    (
+        "xin-y-kien",
+        "Xin ý kiến cơ quan, đơn vị",
+        CommandKind::RequestConsultation,
+    ),
+    (
+        "tra-loi-y-kien",
+        "Trả lời xin ý kiến",
+        CommandKind::AnswerConsultation,
+    ),
+    (
+        "yeu-cau-bo-sung",
+        "Yêu cầu bổ sung hồ sơ",
+        CommandKind::RequestSupplement,
+    ),
+    ("trinh", "Trình phê duyệt", CommandKind::Forward),
+    ("phe-duyet", "Phê duyệt", CommandKind::Decide),
+    (
+        "tu-choi-giai-quyet",
+        "Từ chối giải quyết",
+        CommandKind::Decide,
+    ),
+    (
+        "ban-hanh",
+        "Vào số, phát hành kết quả",
+        CommandKind::IssueResult,
+    ),
+    ("tra-ket-qua", "Trả kết quả", CommandKind::Return),
+    (
+        "xin-loi",
+        "Xin lỗi, hẹn lại ngày trả",
+        CommandKind::Apologize,
+    ),
 ];
 
 fn label_of(key: &str) -> &'static str {
     ACTIONS
         .iter()
-        .find(|(k, _)| *k == key)
-        .map_or("", |(_, l)| l)
+        .find(|(k, ..)| *k == key)
+        .map_or("", |(_, l, _)| l)
 }
 
-/// The actions this dossier's state allows and this officer may take.
+/// The forms for what this officer may do with this dossier now.
 async fn actions(app: &App, actor: &Actor, d: &Dossier) -> Result<Vec<ActionForm>, UiError> {
-    let step = d.current_step().map(|s| s.kind);
-    let mut wanted: Vec<(&'static str, Action)> = Vec::new();
-    match (d.stage, step) {
-        (Stage::Submitted, _) => {
-            wanted.push(("tiep-nhan", Action::Receive));
-            wanted.push(("huong-dan-bo-sung", Action::Receive));
-            wanted.push(("tu-choi-tiep-nhan", Action::Receive));
-        }
-        (Stage::Received, _) => wanted.push(("chuyen-xu-ly", Action::Transfer)),
-        (Stage::InProgress, Some(StepKind::Handling)) => {
-            wanted.push(("phan-cong", Action::Assign));
-            wanted.push(("ghi-y-kien", Action::Handle));
-            wanted.push(("xin-y-kien", Action::Handle));
-            wanted.push(("yeu-cau-bo-sung", Action::Handle));
-            wanted.push(("trinh", Action::Handle));
-        }
-        (Stage::InProgress, Some(StepKind::Approval)) => {
-            wanted.push(("phe-duyet", Action::Approve));
-            wanted.push(("tu-choi-giai-quyet", Action::Approve));
-        }
-        (Stage::InProgress, Some(StepKind::Issuance)) => {
-            wanted.push(("ban-hanh", Action::Issue));
-        }
-        (Stage::ResultReady, _) => {
-            wanted.push(("tra-ket-qua", Action::Return));
-        }
-        _ => {}
-    }
-    if d.consultations.iter().any(|c| c.answered_at.is_none()) {
-        wanted.push(("tra-loi-y-kien", Action::AnswerConsultation));
-    }
-    if !d.stage.is_terminal() && d.apology.is_none() && d.due.is_some() {
-        wanted.push(("xin-loi", Action::Apologize));
-    }
+    let allowed = app.allowed_actions(actor, d).await?;
     let mut out = Vec::new();
-    for (key, action) in wanted {
-        if !app.may(actor, d, action) {
+    for &(key, label, kind) in ACTIONS {
+        if !allowed.contains(&kind) {
             continue;
         }
         let choices = match key {
@@ -407,7 +414,7 @@ async fn actions(app: &App, actor: &Actor, d: &Dossier) -> Result<Vec<ActionForm
         };
         out.push(ActionForm {
             key,
-            label: label_of(key),
+            label,
             choices,
         });
     }
@@ -473,6 +480,9 @@ fn command_of(key: &str, f: &Fields) -> Result<Command, UiError> {
         "chuyen-xu-ly" => build::transfer(dto::TransferInput {
             to_unit: required("to_unit", "đơn vị xử lý")?,
         })?,
+        "thu-hoi" => Command::RecallTransfer {
+            reason: required("reason", "lý do thu hồi")?,
+        },
         "ghi-y-kien" => Command::AddNote {
             text: required("text", "ý kiến")?,
         },
