@@ -31,163 +31,187 @@ pub fn control_slip(
     timing: &Timing,
     name: &dyn Fn(&AgencyId) -> String,
 ) -> Vec<SlipRow> {
-    let applicant = format!("Tổ chức, cá nhân: {}", dossier.applicant.display_name());
-    let step_result = |step_index: usize| timing.steps.get(step_index).and_then(|s| s.timeliness);
-    let holder = |step_index: usize| -> String {
-        timing
-            .steps
-            .get(step_index)
-            .map(|s| match &s.handler {
-                Some(h) => format!("{} ({})", name(&s.unit), h.name),
-                None => name(&s.unit),
-            })
-            .unwrap_or_default()
+    let mut slip = Slip {
+        dossier,
+        timing,
+        name,
+        applicant: format!("Tổ chức, cá nhân: {}", dossier.applicant.display_name()),
+        step_pos: 0,
+        rows: Vec::new(),
     };
-    let mut rows = Vec::new();
-    // Position in the list of step records, advanced as steps change hands.
-    let mut step_pos = 0usize;
     for r in events {
-        let row = |from: String, to: String, result: Option<Timeliness>, note: String| SlipRow {
+        slip.add(r);
+    }
+    slip.rows
+}
+
+/// The slip being written, event by event.
+struct Slip<'a> {
+    dossier: &'a Dossier,
+    timing: &'a Timing,
+    name: &'a dyn Fn(&AgencyId) -> String,
+    /// "Tổ chức, cá nhân: …", the applicant's side of a hand-over.
+    applicant: String,
+    /// Position in the list of step records, advanced as steps change hands.
+    step_pos: usize,
+    rows: Vec<SlipRow>,
+}
+
+impl Slip<'_> {
+    fn row(
+        &mut self,
+        r: &Recorded,
+        from: String,
+        to: String,
+        result: Option<Timeliness>,
+        note: String,
+    ) {
+        self.rows.push(SlipRow {
             from,
             to,
             at: r.at,
             result,
             note,
+        });
+    }
+
+    /// The unit holding the current step, with its handler.
+    fn holder(&self) -> String {
+        let name = self.name;
+        self.timing
+            .steps
+            .get(self.step_pos)
+            .map(|s| match &s.handler {
+                Some(h) => format!("{} ({})", name(&s.unit), h.name),
+                None => name(&s.unit),
+            })
+            .unwrap_or_default()
+    }
+
+    fn step_result(&self) -> Option<Timeliness> {
+        self.timing
+            .steps
+            .get(self.step_pos)
+            .and_then(|s| s.timeliness)
+    }
+
+    /// The dossier changes hands to the next step's unit, with the result of the step left.
+    fn hand_over(&mut self, r: &Recorded, to: &AgencyId, result: Option<Timeliness>, note: String) {
+        let from = self.holder();
+        let to = (self.name)(to);
+        self.row(r, from, to, result, note);
+        self.step_pos += 1;
+    }
+
+    fn add(&mut self, r: &Recorded) {
+        let name = self.name;
+        match &r.event {
+            Event::Received { received_at, .. } => {
+                let (from, to) = (self.applicant.clone(), name(&self.dossier.receiving));
+                let note = format!("Kênh: {}", self.dossier.channel.label());
+                self.row(r, from, to, None, note);
+                if let Some(last) = self.rows.last_mut() {
+                    last.at = *received_at;
+                }
+            }
+            Event::Transferred { step } | Event::Forwarded { step, .. } => {
+                self.hand_over(r, &step.unit, self.step_result(), String::new())
+            }
+            Event::TransferRecalled { step, reason } => self.hand_over(
+                r,
+                &step.unit,
+                None,
+                format!("Thu hồi hồ sơ chuyển nhầm: {reason}"),
+            ),
+            Event::Decided { step, outcome, .. } => {
+                let note = match outcome {
+                    super::event::Outcome::Approved => "Phê duyệt",
+                    super::event::Outcome::Refused => "Từ chối giải quyết",
+                };
+                self.hand_over(r, &step.unit, self.step_result(), note.into())
+            }
+            Event::ResultIssued { step, number } => self.hand_over(
+                r,
+                &step.unit,
+                self.step_result(),
+                format!("Số kết quả: {number}"),
+            ),
+            Event::Assigned { handler, reason } => {
+                let from = self
+                    .timing
+                    .steps
+                    .get(self.step_pos)
+                    .map(|s| name(&s.unit))
+                    .unwrap_or_default();
+                let note = reason.clone().unwrap_or_else(|| "Phân công".into());
+                self.row(r, from, handler.name.clone(), None, note);
+            }
+            Event::ConsultationRequested { .. }
+            | Event::ConsultationAnswered { .. }
+            | Event::InterconnectionStarted { .. }
+            | Event::LegCompleted { .. } => self.add_exchange(r),
+            Event::SupplementRequested { reason, .. } => {
+                let (from, to) = (self.holder(), self.applicant.clone());
+                self.row(r, from, to, None, format!("Yêu cầu bổ sung: {reason}"));
+            }
+            Event::SupplementSubmitted {
+                restart: Some(_), ..
+            } => {
+                let (from, to) = (self.applicant.clone(), self.holder());
+                let note = "Nộp bổ sung; thời hạn tính lại từ đầu".into();
+                self.row(r, from, to, None, note);
+            }
+            Event::Returned { received_by, .. } => {
+                let from = name(&self.dossier.receiving);
+                let to = format!("{} (người nhận: {received_by})", self.applicant);
+                self.row(r, from, to, self.timing.tt01, "Trả kết quả".into());
+            }
+            _ => {}
+        }
+    }
+
+    /// Exchanges with other units that do not move the dossier's step: opinions asked and
+    /// given, interconnected agencies' parts.
+    fn add_exchange(&mut self, r: &Recorded) {
+        let name = self.name;
+        let on_time = |done: DateTime<Utc>, due: DateTime<Utc>| {
+            if done > due {
+                Timeliness::Late
+            } else {
+                Timeliness::OnTime
+            }
         };
         match &r.event {
-            Event::Received { received_at, .. } => rows.push(SlipRow {
-                at: *received_at,
-                ..row(
-                    applicant.clone(),
-                    name(&dossier.receiving),
-                    None,
-                    format!("Kênh: {}", dossier.channel.label()),
-                )
-            }),
-            Event::Transferred { step } | Event::Forwarded { step, .. } => {
-                rows.push(row(
-                    holder(step_pos),
-                    name(&step.unit),
-                    step_result(step_pos),
-                    String::new(),
-                ));
-                step_pos += 1;
+            Event::ConsultationRequested { unit, content, .. } => {
+                let from = self.holder();
+                self.row(r, from, name(unit), None, format!("Xin ý kiến: {content}"));
             }
-            Event::TransferRecalled { step, reason } => {
-                rows.push(row(
-                    holder(step_pos),
-                    name(&step.unit),
-                    None,
-                    format!("Thu hồi hồ sơ chuyển nhầm: {reason}"),
-                ));
-                step_pos += 1;
-            }
-            Event::Decided { step, outcome, .. } => {
-                rows.push(row(
-                    holder(step_pos),
-                    name(&step.unit),
-                    step_result(step_pos),
-                    match outcome {
-                        super::event::Outcome::Approved => "Phê duyệt".into(),
-                        super::event::Outcome::Refused => "Từ chối giải quyết".into(),
-                    },
-                ));
-                step_pos += 1;
-            }
-            Event::ResultIssued { step, number } => {
-                rows.push(row(
-                    holder(step_pos),
-                    name(&step.unit),
-                    step_result(step_pos),
-                    format!("Số kết quả: {number}"),
-                ));
-                step_pos += 1;
-            }
-            Event::Assigned { handler, reason } => rows.push(row(
-                timing
-                    .steps
-                    .get(step_pos)
-                    .map(|s| name(&s.unit))
-                    .unwrap_or_default(),
-                handler.name.clone(),
-                None,
-                reason.clone().unwrap_or_else(|| "Phân công".into()),
-            )),
-            Event::ConsultationRequested { unit, content, .. } => rows.push(row(
-                holder(step_pos),
-                name(unit),
-                None,
-                format!("Xin ý kiến: {content}"),
-            )),
             Event::ConsultationAnswered { id, .. } => {
-                if let Some(c) = dossier.consultations.iter().find(|c| c.id == *id) {
-                    let late = c.answered_at.is_some_and(|a| a > c.due);
-                    rows.push(row(
-                        name(&c.unit),
-                        holder(step_pos),
-                        Some(if late {
-                            Timeliness::Late
-                        } else {
-                            Timeliness::OnTime
-                        }),
-                        "Trả lời ý kiến".into(),
-                    ));
+                if let Some(c) = self.dossier.consultations.iter().find(|c| c.id == *id) {
+                    let result = c.answered_at.map(|a| on_time(a, c.due));
+                    let to = self.holder();
+                    self.row(r, name(&c.unit), to, result, "Trả lời ý kiến".into());
                 }
             }
             Event::InterconnectionStarted { legs, started, .. } => {
                 for (i, _) in started {
-                    rows.push(row(
-                        holder(step_pos),
-                        name(&legs[*i].agency),
-                        None,
-                        format!("Liên thông: {}", legs[*i].task),
-                    ));
+                    let from = self.holder();
+                    let note = format!("Liên thông: {}", legs[*i].task);
+                    self.row(r, from, name(&legs[*i].agency), None, note);
                 }
             }
             Event::LegCompleted { index, next, .. } => {
-                if let Some(ic) = &dossier.interconnection {
+                if let Some(ic) = &self.dossier.interconnection {
                     let leg = &ic.legs[*index];
-                    let late = match (leg.completed_at, leg.due) {
-                        (Some(c), Some(d)) => Some(if c > d {
-                            Timeliness::Late
-                        } else {
-                            Timeliness::OnTime
-                        }),
-                        _ => None,
-                    };
+                    let result = leg.completed_at.zip(leg.due).map(|(c, d)| on_time(c, d));
                     let to = next
                         .map(|(n, _)| name(&ic.legs[n].plan.agency))
-                        .unwrap_or_else(|| holder(step_pos));
-                    rows.push(row(
-                        name(&leg.plan.agency),
-                        to,
-                        late,
-                        "Kết quả liên thông".into(),
-                    ));
+                        .unwrap_or_else(|| self.holder());
+                    let from = name(&leg.plan.agency);
+                    self.row(r, from, to, result, "Kết quả liên thông".into());
                 }
             }
-            Event::SupplementRequested { reason, .. } => rows.push(row(
-                holder(step_pos),
-                applicant.clone(),
-                None,
-                format!("Yêu cầu bổ sung: {reason}"),
-            )),
-            Event::SupplementSubmitted {
-                restart: Some(_), ..
-            } => rows.push(row(
-                applicant.clone(),
-                holder(step_pos),
-                None,
-                "Nộp bổ sung; thời hạn tính lại từ đầu".into(),
-            )),
-            Event::Returned { received_by, .. } => rows.push(row(
-                name(&dossier.receiving),
-                format!("{applicant} (người nhận: {received_by})"),
-                timing.tt01,
-                "Trả kết quả".into(),
-            )),
             _ => {}
         }
     }
-    rows
 }

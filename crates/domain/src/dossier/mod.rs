@@ -2,11 +2,15 @@
 //! applied to state, and everything else (status, deadlines, control slip) is derived.
 
 mod allowed;
+mod closing;
 mod command;
 mod control_slip;
 mod decide;
 mod event;
 mod facts;
+mod handling;
+mod intake;
+mod pauses;
 mod stage;
 mod state;
 mod timing;

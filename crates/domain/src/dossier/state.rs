@@ -295,338 +295,40 @@ impl Dossier {
     /// Applies one event. Events come from `decide`, so they fit the state.
     pub fn apply(&mut self, r: &Recorded) {
         self.version = r.version;
-        let at = r.at;
         match &r.event {
             Event::Opened(_) => {}
-            Event::Received {
-                received_at,
-                due,
-                step,
-                code,
-            } => {
-                if let Some(code) = code {
-                    self.provisional_code = Some(std::mem::replace(&mut self.code, code.clone()));
-                }
-                self.stage = Stage::Received;
-                self.received_at = Some(*received_at);
-                self.clock_start = Some(*received_at);
-                self.due = Some(*due);
-                self.original_appointment = Some(*due);
-                self.appointment = Some(*due);
-                self.enter_step(step, *received_at);
+            Event::Received { .. }
+            | Event::RefusedAtIntake { .. }
+            | Event::IntakeSupplementRequested { .. }
+            | Event::Transferred { .. }
+            | Event::TransferRecalled { .. } => self.apply_intake(r),
+            Event::Assigned { .. }
+            | Event::NoteAdded { .. }
+            | Event::VerificationRecorded { .. }
+            | Event::ConsultationRequested { .. }
+            | Event::ConsultationAnswered { .. }
+            | Event::Forwarded { .. }
+            | Event::Decided { .. }
+            | Event::ResultIssued { .. } => self.apply_handling(r),
+            Event::InterconnectionStarted { .. } | Event::LegCompleted { .. } => {
+                self.apply_interconnection(r)
             }
-            Event::RefusedAtIntake {
-                reason,
-                legal_basis,
-            } => {
-                self.stage = Stage::RefusedAtIntake;
-                self.refusal = Some(Reasoned {
-                    reason: reason.clone(),
-                    legal_basis: legal_basis.clone(),
-                    at,
-                });
+            Event::SupplementRequested { .. } | Event::SupplementSubmitted { .. } => {
+                self.apply_supplement(r)
             }
-            Event::IntakeSupplementRequested { items, reason } => {
-                self.stage = Stage::IntakeSupplement;
-                self.supplements.push(SupplementRecord {
-                    at_intake: true,
-                    items: items.clone(),
-                    reason: reason.clone(),
-                    legal_basis: "Nghị định 61/2018/NĐ-CP, Điều 17 khoản 2".into(),
-                    actor: r.actor.clone(),
-                    requested_at: at,
-                    completed_at: None,
-                    resubmitted: Vec::new(),
-                });
-            }
-            Event::SupplementSubmitted {
-                components,
-                restart,
-                ..
-            } => {
-                for c in components {
-                    match self
-                        .components
-                        .iter_mut()
-                        .find(|x| x.component == c.component)
-                    {
-                        Some(existing) => *existing = c.clone(),
-                        None => self.components.push(c.clone()),
-                    }
-                }
-                if let Some(s) = self
-                    .supplements
-                    .iter_mut()
-                    .rev()
-                    .find(|s| s.completed_at.is_none())
-                {
-                    s.completed_at = Some(at);
-                    s.resubmitted = components.iter().map(|c| c.component.clone()).collect();
-                }
-                match restart {
-                    None => self.stage = Stage::Submitted,
-                    Some(restart) => {
-                        self.close_pause(at);
-                        self.stage = Stage::InProgress;
-                        self.clock_start = Some(restart.at);
-                        self.due = Some(restart.due);
-                        self.appointment = Some(restart.due);
-                        if let Some(step) = self.steps.last_mut() {
-                            step.due = restart.step_due;
-                        }
-                    }
-                }
-            }
-            Event::Transferred { step } => {
-                self.stage = Stage::InProgress;
-                self.enter_step(step, at);
-            }
-            Event::TransferRecalled { step, .. } => {
-                self.stage = Stage::Received;
-                self.enter_step(step, at);
-            }
-            Event::Assigned { handler, .. } => {
-                if let Some(step) = self.steps.last_mut() {
-                    step.handler = Some(handler.clone());
-                }
-            }
-            Event::NoteAdded { text } => self.notes.push((at, r.actor.clone(), text.clone())),
-            Event::VerificationRecorded { verification } => {
-                self.verifications.push(verification.clone())
-            }
-            Event::ConsultationRequested {
-                id,
-                unit,
-                content,
-                due,
-            } => self.consultations.push(Consultation {
-                id: *id,
-                unit: unit.clone(),
-                content: content.clone(),
-                requested_at: at,
-                due: *due,
-                answered_at: None,
-                answer: None,
-            }),
-            Event::ConsultationAnswered { id, answer } => {
-                if let Some(c) = self.consultations.iter_mut().find(|c| c.id == *id) {
-                    c.answered_at = Some(at);
-                    c.answer = Some(answer.clone());
-                }
-            }
-            Event::InterconnectionStarted {
-                mode,
-                legs,
-                started,
-            } => {
-                let mut legs: Vec<Leg> = legs
-                    .iter()
-                    .map(|plan| Leg {
-                        plan: plan.clone(),
-                        started_at: None,
-                        due: None,
-                        completed_at: None,
-                        result: None,
-                    })
-                    .collect();
-                for (i, due) in started {
-                    legs[*i].started_at = Some(at);
-                    legs[*i].due = Some(*due);
-                }
-                self.interconnection = Some(Interconnection {
-                    mode: *mode,
-                    started_at: at,
-                    legs,
-                });
-                self.open_pause_at(
-                    PauseKind::OtherAgency,
-                    "Chờ cơ quan liên thông".into(),
-                    "Nghị định 61/2018/NĐ-CP, Điều 19 khoản 6, 7".into(),
-                    false,
-                    r,
-                );
-            }
-            Event::LegCompleted {
-                index,
-                result,
-                next,
-                step_due,
-            } => {
-                if let Some(ic) = self.interconnection.as_mut() {
-                    ic.legs[*index].completed_at = Some(at);
-                    ic.legs[*index].result = Some(result.clone());
-                    if let Some((n, due)) = next {
-                        ic.legs[*n].started_at = Some(at);
-                        ic.legs[*n].due = Some(*due);
-                    }
-                    if ic.is_complete() {
-                        self.close_pause(at);
-                        if let Some(step) = self.steps.last_mut() {
-                            step.due = *step_due;
-                        }
-                    }
-                }
-            }
-            Event::SupplementRequested {
-                items,
-                reason,
-                legal_basis,
-            } => {
-                self.stage = Stage::SupplementRequested;
-                self.supplements.push(SupplementRecord {
-                    at_intake: false,
-                    items: items.clone(),
-                    reason: reason.clone(),
-                    legal_basis: legal_basis.clone(),
-                    actor: r.actor.clone(),
-                    requested_at: at,
-                    completed_at: None,
-                    resubmitted: Vec::new(),
-                });
-                self.open_pause_at(
-                    PauseKind::Supplement,
-                    reason.clone(),
-                    legal_basis.clone(),
-                    false,
-                    r,
-                );
-            }
-            Event::PauseStarted {
-                kind,
-                reason,
-                legal_basis,
-                stops_clock,
-            } => {
-                if *kind == PauseKind::FinancialObligation {
-                    self.stage = Stage::AwaitingFinancialObligation;
-                }
-                self.open_pause_at(*kind, reason.clone(), legal_basis.clone(), *stops_clock, r);
-            }
-            Event::PauseEnded { due, step_due, .. } => {
-                self.close_pause(at);
-                if self.stage == Stage::AwaitingFinancialObligation {
-                    self.stage = Stage::InProgress;
-                }
-                if let Some(due) = due {
-                    self.due = Some(*due);
-                    if self.apology.is_none() {
-                        self.appointment = Some(*due);
-                    }
-                }
-                if let Some(step) = self.steps.last_mut() {
-                    step.due = *step_due;
-                }
-            }
-            Event::Extended {
-                amount,
-                reason,
-                legal_basis,
-                due,
-            } => {
-                self.extensions.push(ExtensionRecord {
-                    amount: *amount,
-                    reason: reason.clone(),
-                    legal_basis: legal_basis.clone(),
-                    at,
-                });
-                self.due = Some(*due);
-                if self.apology.is_none() {
-                    self.appointment = Some(*due);
-                }
-            }
-            Event::Forwarded { step, .. } => self.enter_step(step, at),
-            Event::Decided {
-                outcome,
-                reason,
-                legal_basis,
-                step,
-                ready,
-            } => {
-                self.decision = Some(DecisionRecord {
-                    outcome: *outcome,
-                    reason: reason.clone(),
-                    legal_basis: legal_basis.clone(),
-                    at,
-                    actor: r.actor.clone(),
-                    number: None,
-                });
-                self.enter_step(step, at);
-                if *ready {
-                    self.stage = Stage::ResultReady;
-                    self.result_ready_at = Some(at);
-                }
-            }
-            Event::ResultIssued { number, step } => {
-                if let Some(d) = self.decision.as_mut() {
-                    d.number = Some(number.clone());
-                }
-                self.enter_step(step, at);
-                self.stage = Stage::ResultReady;
-                self.result_ready_at = Some(at);
-            }
-            Event::Apologized {
-                reason,
-                new_appointment,
-            } => {
-                self.apology = Some(Apology {
-                    reason: reason.clone(),
-                    issued_at: at,
-                    previous_appointment: self.appointment.unwrap_or(at),
-                    new_appointment: *new_appointment,
-                    actor: r.actor.clone(),
-                });
-                self.appointment = Some(*new_appointment);
-            }
-            Event::WithdrawalRequested { reason } => {
-                self.stage_before_withdrawal = Some(self.stage);
-                self.stage = Stage::WithdrawalRequested;
-                self.withdrawal = Some(Reasoned {
-                    reason: reason.clone(),
-                    legal_basis: String::new(),
-                    at,
-                });
-            }
-            Event::Stopped {
-                reason,
-                legal_basis,
-            } => {
-                self.stage = Stage::Stopped;
-                self.close_pause(at);
-                if let Some(step) = self.steps.last_mut() {
-                    step.ended_at.get_or_insert(at);
-                }
-                self.stopped = Some(Reasoned {
-                    reason: reason.clone(),
-                    legal_basis: legal_basis.clone(),
-                    at,
-                });
-            }
-            Event::EarlyReturnNotified { .. } => self.early_notice_at = Some(at),
-            Event::Returned {
-                method,
-                received_by,
-                originals_returned,
-                postal_bill,
-            } => {
-                self.stage = Stage::Returned;
-                if let Some(step) = self.steps.last_mut() {
-                    step.ended_at.get_or_insert(at);
-                }
-                self.returned = Some(ReturnRecord {
-                    at,
-                    method: method.clone(),
-                    received_by: received_by.clone(),
-                    originals_returned: originals_returned.clone(),
-                    postal_bill: postal_bill.clone(),
-                });
-            }
-            Event::CorrectionOpened {
-                correction, code, ..
-            } => self.corrections.push((*correction, code.clone())),
+            Event::PauseStarted { .. }
+            | Event::PauseEnded { .. }
+            | Event::Extended { .. }
+            | Event::Apologized { .. } => self.apply_pauses(r),
+            Event::WithdrawalRequested { .. }
+            | Event::Stopped { .. }
+            | Event::EarlyReturnNotified { .. }
+            | Event::Returned { .. }
+            | Event::CorrectionOpened { .. } => self.apply_closing(r),
         }
     }
 
-    fn enter_step(&mut self, entry: &StepEntry, at: DateTime<Utc>) {
+    pub(super) fn enter_step(&mut self, entry: &StepEntry, at: DateTime<Utc>) {
         if let Some(step) = self.steps.last_mut() {
             step.ended_at.get_or_insert(at);
         }
@@ -643,7 +345,7 @@ impl Dossier {
         });
     }
 
-    fn open_pause_at(
+    pub(super) fn open_pause_at(
         &mut self,
         kind: PauseKind,
         reason: String,
@@ -664,7 +366,7 @@ impl Dossier {
         });
     }
 
-    fn close_pause(&mut self, at: DateTime<Utc>) {
+    pub(super) fn close_pause(&mut self, at: DateTime<Utc>) {
         if let Some(p) = self.pauses.iter_mut().rev().find(|p| p.to.is_none()) {
             p.to = Some(at);
         }

@@ -1,0 +1,183 @@
+//! Kết thúc — how a dossier leaves handling: the result returned (early notice first, when it
+//! is ready before the appointment), withdrawn at the applicant's request, stopped, and later
+//! corrected by a new dossier: ND 61/2018 Art. 20–21.
+
+use super::allowed::CommandKind;
+use super::command::*;
+use super::decide::*;
+use super::event::*;
+use super::stage::Stage;
+use super::state::*;
+use crate::error::DomainError;
+
+/// Whether the dossier allows a command of this phase now (see [`super::check`]).
+pub(super) fn check(d: &Dossier, kind: CommandKind, ctx: &Context<'_>) -> Result<(), DomainError> {
+    use CommandKind::*;
+    let action = kind.label();
+    match kind {
+        RequestWithdrawal => expect_stage(
+            d,
+            &[
+                Stage::Submitted,
+                Stage::IntakeSupplement,
+                Stage::Received,
+                Stage::InProgress,
+                Stage::SupplementRequested,
+                Stage::AwaitingFinancialObligation,
+            ],
+            action,
+        ),
+        Stop => {
+            if d.stage.is_terminal() || d.stage == Stage::Returned {
+                Err(transition(d, action))
+            } else {
+                Ok(())
+            }
+        }
+        NotifyEarlyReturn => {
+            expect_stage(d, &[Stage::ResultReady], action)?;
+            let appointment = d.appointment.expect("a decided dossier has an appointment");
+            if local_day(ctx.now) >= local_day(appointment) {
+                return Err(DomainError::rule(
+                    "not_early",
+                    "Đã đến ngày hẹn trả; không phải trả kết quả sớm.",
+                ));
+            }
+            if d.early_notice_at.is_some() {
+                return Err(DomainError::rule(
+                    "already_notified",
+                    "Đã thông báo trả kết quả sớm cho người nộp.",
+                ));
+            }
+            Ok(())
+        }
+        Return => {
+            if d.stage == Stage::ResultReady {
+                Ok(())
+            } else {
+                Err(DomainError::rule(
+                    "result_not_ready",
+                    format!(
+                        "Chưa thể trả kết quả: hồ sơ chưa được phê duyệt và phát hành (trạng thái hiện tại: {}).",
+                        d.stage.label()
+                    ),
+                ))
+            }
+        }
+        RecordCorrection => expect_stage(d, &[Stage::ResultReady, Stage::Returned], action),
+        other => unreachable!("{} is not checked in this phase", other.name()),
+    }
+}
+
+/// Decides a command of this phase; `decide` checked first that the dossier allows it.
+pub(super) fn decide(
+    d: &Dossier,
+    command: Command,
+    _ctx: &Context<'_>,
+) -> Result<Vec<Event>, DomainError> {
+    use Command::*;
+    match command {
+        RequestWithdrawal { reason } => Ok(vec![Event::WithdrawalRequested {
+            reason: text("Lý do rút hồ sơ", &reason, 2000)?,
+        }]),
+        Stop {
+            reason,
+            legal_basis,
+        } => Ok(vec![Event::Stopped {
+            reason: text("Lý do dừng", &reason, 2000)?,
+            legal_basis: text("Căn cứ pháp lý", &legal_basis, 500)?,
+        }]),
+        NotifyEarlyReturn { channel } => Ok(vec![Event::EarlyReturnNotified {
+            channel: text("Kênh thông báo", &channel, 100)?,
+        }]),
+        Return {
+            received_by,
+            originals_returned,
+            postal_bill,
+        } => {
+            if matches!(d.return_method, ReturnMethod::Post { .. }) && postal_bill.is_none() {
+                return Err(DomainError::invalid(
+                    "postal_bill_required",
+                    "Trả kết quả qua bưu chính cần số hiệu bưu gửi.",
+                ));
+            }
+            Ok(vec![Event::Returned {
+                method: d.return_method.clone(),
+                received_by: text("Người nhận kết quả", &received_by, 200)?,
+                originals_returned: originals_returned
+                    .iter()
+                    .map(|o| text("Bản chính trả lại", o, 300))
+                    .collect::<Result<_, _>>()?,
+                postal_bill: postal_bill
+                    .map(|b| text("Số hiệu bưu gửi", &b, 50))
+                    .transpose()?,
+            }])
+        }
+        RecordCorrection {
+            correction,
+            code,
+            reason,
+        } => Ok(vec![Event::CorrectionOpened {
+            correction,
+            code,
+            reason: text("Lý do đính chính", &reason, 2000)?,
+        }]),
+        other => unreachable!("{} is not decided in this phase", other.name()),
+    }
+}
+
+impl Dossier {
+    /// Applies an event of this phase.
+    pub(super) fn apply_closing(&mut self, r: &Recorded) {
+        let at = r.at;
+        match &r.event {
+            Event::WithdrawalRequested { reason } => {
+                self.stage_before_withdrawal = Some(self.stage);
+                self.stage = Stage::WithdrawalRequested;
+                self.withdrawal = Some(Reasoned {
+                    reason: reason.clone(),
+                    legal_basis: String::new(),
+                    at,
+                });
+            }
+            Event::Stopped {
+                reason,
+                legal_basis,
+            } => {
+                self.stage = Stage::Stopped;
+                self.close_pause(at);
+                if let Some(step) = self.steps.last_mut() {
+                    step.ended_at.get_or_insert(at);
+                }
+                self.stopped = Some(Reasoned {
+                    reason: reason.clone(),
+                    legal_basis: legal_basis.clone(),
+                    at,
+                });
+            }
+            Event::EarlyReturnNotified { .. } => self.early_notice_at = Some(at),
+            Event::Returned {
+                method,
+                received_by,
+                originals_returned,
+                postal_bill,
+            } => {
+                self.stage = Stage::Returned;
+                if let Some(step) = self.steps.last_mut() {
+                    step.ended_at.get_or_insert(at);
+                }
+                self.returned = Some(ReturnRecord {
+                    at,
+                    method: method.clone(),
+                    received_by: received_by.clone(),
+                    originals_returned: originals_returned.clone(),
+                    postal_bill: postal_bill.clone(),
+                });
+            }
+            Event::CorrectionOpened {
+                correction, code, ..
+            } => self.corrections.push((*correction, code.clone())),
+            _ => {}
+        }
+    }
+}
