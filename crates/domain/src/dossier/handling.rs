@@ -109,7 +109,7 @@ fn forward_possible(d: &Dossier) -> Result<(), DomainError> {
 /// Phân công (or phân công lại, with a reason) an officer holding the step's role in its unit.
 fn assign(
     d: &Dossier,
-    officer: Box<Officer>,
+    officer: &Officer,
     reason: Option<String>,
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, DomainError> {
@@ -221,7 +221,7 @@ pub(super) fn decide(
 ) -> Result<Vec<Event>, DomainError> {
     use Command::*;
     match command {
-        Assign { officer, reason } => assign(d, officer, reason, ctx),
+        Assign { officer, reason } => assign(d, &officer, reason, ctx),
         AddNote { text: t } => Ok(vec![Event::NoteAdded {
             text: text("Ý kiến", &t, 4000)?,
         }]),
