@@ -11,6 +11,8 @@ use domain::dossier::{Command, DossierId};
 use domain::officer::{Actor, OfficerId};
 use serde::Deserialize;
 use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::auth::Authed;
 use super::dto::{self, build};
@@ -222,6 +224,18 @@ pub async fn assign(
     view(&app, &actor, &d).await
 }
 
+/// The command endpoints of [`command!`], declared once each, and the router serving them.
+macro_rules! commands {
+    ($($name:ident, $path:literal, $tag:literal, $summary:literal, $body:ty, |$i:ident| $make:expr;)*) => {
+        $(command!($name, $path, $tag, $summary, $body, |$i| $make);)*
+
+        /// The routes of the command endpoints, each with its OpenAPI description.
+        pub fn command_routes() -> OpenApiRouter<App> {
+            OpenApiRouter::new()$(.routes(routes!($name)))*
+        }
+    };
+}
+
 /// One POST endpoint per command: parse the body, build the command, run it.
 macro_rules! command {
     ($name:ident, $path:literal, $tag:literal, $summary:literal, $body:ty, |$i:ident| $make:expr) => {
@@ -252,199 +266,159 @@ macro_rules! command {
     };
 }
 
-command!(
+// Every command endpoint of the dossier lifecycle: one entry each, which makes its handler, its
+// OpenAPI description and its route (`command_routes`).
+commands! {
     refuse_online,
-    "/api/v1/dossiers/{id}/refuse",
-    "Tiếp nhận",
-    "Từ chối tiếp nhận hồ sơ trực tuyến.",
-    dto::ReasonInput,
-    |i| Command::RefuseOnline {
-        reason: i.reason,
-        legal_basis: i.legal_basis
-    }
-);
-command!(
+        "/api/v1/dossiers/{id}/refuse",
+        "Tiếp nhận",
+        "Từ chối tiếp nhận hồ sơ trực tuyến.",
+        dto::ReasonInput,
+        |i| Command::RefuseOnline {
+            reason: i.reason,
+            legal_basis: i.legal_basis
+        };
     intake_supplement,
-    "/api/v1/dossiers/{id}/intake-supplement",
-    "Tiếp nhận",
-    "Hướng dẫn bổ sung hồ sơ trực tuyến (một lần, đầy đủ); hồ sơ chưa được tiếp nhận.",
-    dto::SupplementInput,
-    |i| build::intake_supplement(i)
-);
-command!(
+        "/api/v1/dossiers/{id}/intake-supplement",
+        "Tiếp nhận",
+        "Hướng dẫn bổ sung hồ sơ trực tuyến (một lần, đầy đủ); hồ sơ chưa được tiếp nhận.",
+        dto::SupplementInput,
+        |i| build::intake_supplement(i);
     transfer,
-    "/api/v1/dossiers/{id}/transfer",
-    "Xử lý hồ sơ",
-    "Chuyển hồ sơ đến đơn vị chuyên môn.",
-    dto::TransferInput,
-    |i| build::transfer(i)?
-);
-command!(
+        "/api/v1/dossiers/{id}/transfer",
+        "Xử lý hồ sơ",
+        "Chuyển hồ sơ đến đơn vị chuyên môn.",
+        dto::TransferInput,
+        |i| build::transfer(i)?;
     recall_transfer,
-    "/api/v1/dossiers/{id}/recall",
-    "Tiếp nhận",
-    "Thu hồi hồ sơ chuyển nhầm đơn vị (khi đơn vị nhận chưa phân công, chưa xử lý), để chuyển lại.",
-    dto::RecallInput,
-    |i| Command::RecallTransfer { reason: i.reason }
-);
-command!(
+        "/api/v1/dossiers/{id}/recall",
+        "Tiếp nhận",
+        "Thu hồi hồ sơ chuyển nhầm đơn vị (khi đơn vị nhận chưa phân công, chưa xử lý), để chuyển lại.",
+        dto::RecallInput,
+        |i| Command::RecallTransfer { reason: i.reason };
     note,
-    "/api/v1/dossiers/{id}/notes",
-    "Xử lý hồ sơ",
-    "Ghi ý kiến thẩm định.",
-    dto::NoteInput,
-    |i| Command::AddNote { text: i.text }
-);
-command!(
+        "/api/v1/dossiers/{id}/notes",
+        "Xử lý hồ sơ",
+        "Ghi ý kiến thẩm định.",
+        dto::NoteInput,
+        |i| Command::AddNote { text: i.text };
     verification,
-    "/api/v1/dossiers/{id}/verifications",
-    "Xử lý hồ sơ",
-    "Ghi kết quả xác minh, thẩm tra (thời gian, địa điểm, thành phần, nội dung).",
-    dto::VerificationInput,
-    |i| build::verification(i)?
-);
-command!(
+        "/api/v1/dossiers/{id}/verifications",
+        "Xử lý hồ sơ",
+        "Ghi kết quả xác minh, thẩm tra (thời gian, địa điểm, thành phần, nội dung).",
+        dto::VerificationInput,
+        |i| build::verification(i)?;
     consultation,
-    "/api/v1/dossiers/{id}/consultations",
-    "Xử lý hồ sơ",
-    "Lấy ý kiến đơn vị khác, có thời hạn trả lời.",
-    dto::ConsultationInput,
-    |i| build::consultation(i)?
-);
-command!(
+        "/api/v1/dossiers/{id}/consultations",
+        "Xử lý hồ sơ",
+        "Lấy ý kiến đơn vị khác, có thời hạn trả lời.",
+        dto::ConsultationInput,
+        |i| build::consultation(i)?;
     interconnection,
-    "/api/v1/dossiers/{id}/interconnection",
-    "Xử lý hồ sơ",
-    "Chuyển liên thông (tuần tự hoặc đồng thời; cùng cấp hoặc khác cấp).",
-    dto::InterconnectionInput,
-    |i| build::interconnection(i)?
-);
-command!(
+        "/api/v1/dossiers/{id}/interconnection",
+        "Xử lý hồ sơ",
+        "Chuyển liên thông (tuần tự hoặc đồng thời; cùng cấp hoặc khác cấp).",
+        dto::InterconnectionInput,
+        |i| build::interconnection(i)?;
     supplement,
-    "/api/v1/dossiers/{id}/supplement-requests",
-    "Xử lý hồ sơ",
-    "Yêu cầu bổ sung, hoàn thiện hồ sơ khi thẩm định (trong 3 ngày làm việc; thời hạn tính lại khi nhận đủ).",
-    dto::SupplementInput,
-    |i| build::supplement(i)
-);
-command!(
+        "/api/v1/dossiers/{id}/supplement-requests",
+        "Xử lý hồ sơ",
+        "Yêu cầu bổ sung, hoàn thiện hồ sơ khi thẩm định (trong 3 ngày làm việc; thời hạn tính lại khi nhận đủ).",
+        dto::SupplementInput,
+        |i| build::supplement(i);
     submit_supplement,
-    "/api/v1/dossiers/{id}/supplements",
-    "Xử lý hồ sơ",
-    "Ghi nhận giấy tờ bổ sung công dân nộp tại quầy.",
-    dto::SubmitSupplementInput,
-    |i| build::submit_supplement(i)?
-);
-command!(
+        "/api/v1/dossiers/{id}/supplements",
+        "Xử lý hồ sơ",
+        "Ghi nhận giấy tờ bổ sung công dân nộp tại quầy.",
+        dto::SubmitSupplementInput,
+        |i| build::submit_supplement(i)?;
     financial,
-    "/api/v1/dossiers/{id}/financial-obligation",
-    "Xử lý hồ sơ",
-    "Thông báo nghĩa vụ tài chính (tạm dừng tính thời gian).",
-    dto::FinancialInput,
-    |i| Command::RequestFinancialObligation {
-        description: i.description,
-        legal_basis: i.legal_basis
-    }
-);
-command!(
+        "/api/v1/dossiers/{id}/financial-obligation",
+        "Xử lý hồ sơ",
+        "Thông báo nghĩa vụ tài chính (tạm dừng tính thời gian).",
+        dto::FinancialInput,
+        |i| Command::RequestFinancialObligation {
+            description: i.description,
+            legal_basis: i.legal_basis
+        };
     wait,
-    "/api/v1/dossiers/{id}/wait",
-    "Xử lý hồ sơ",
-    "Tạm dừng chờ cơ quan khác.",
-    dto::WaitInput,
-    |i| Command::WaitForAgency {
-        reason: i.reason,
-        legal_basis: i.legal_basis,
-        stops_clock: i.stops_clock
-    }
-);
-command!(
+        "/api/v1/dossiers/{id}/wait",
+        "Xử lý hồ sơ",
+        "Tạm dừng chờ cơ quan khác.",
+        dto::WaitInput,
+        |i| Command::WaitForAgency {
+            reason: i.reason,
+            legal_basis: i.legal_basis,
+            stops_clock: i.stops_clock
+        };
     resume,
-    "/api/v1/dossiers/{id}/resume",
-    "Xử lý hồ sơ",
-    "Kết thúc tạm dừng; hạn giải quyết được tính lại.",
-    dto::OptionalNoteInput,
-    |i| Command::EndPause { note: i.note }
-);
-command!(
+        "/api/v1/dossiers/{id}/resume",
+        "Xử lý hồ sơ",
+        "Kết thúc tạm dừng; hạn giải quyết được tính lại.",
+        dto::OptionalNoteInput,
+        |i| Command::EndPause { note: i.note };
     extend,
-    "/api/v1/dossiers/{id}/extensions",
-    "Xử lý hồ sơ",
-    "Gia hạn theo quy định của pháp luật chuyên ngành.",
-    dto::ExtendInput,
-    |i| build::extend(i)?
-);
-command!(
+        "/api/v1/dossiers/{id}/extensions",
+        "Xử lý hồ sơ",
+        "Gia hạn theo quy định của pháp luật chuyên ngành.",
+        dto::ExtendInput,
+        |i| build::extend(i)?;
     forward,
-    "/api/v1/dossiers/{id}/forward",
-    "Xử lý hồ sơ",
-    "Chuyển bước tiếp theo của quy trình (ví dụ trình ký).",
-    dto::ForwardInput,
-    |i| build::forward(i)?
-);
-command!(
+        "/api/v1/dossiers/{id}/forward",
+        "Xử lý hồ sơ",
+        "Chuyển bước tiếp theo của quy trình (ví dụ trình ký).",
+        dto::ForwardInput,
+        |i| build::forward(i)?;
     decide,
-    "/api/v1/dossiers/{id}/decision",
-    "Xử lý hồ sơ",
-    "Phê duyệt, hoặc từ chối giải quyết (trong thời hạn).",
-    dto::DecideInput,
-    |i| build::decide(i)?
-);
-command!(
+        "/api/v1/dossiers/{id}/decision",
+        "Xử lý hồ sơ",
+        "Phê duyệt, hoặc từ chối giải quyết (trong thời hạn).",
+        dto::DecideInput,
+        |i| build::decide(i)?;
     issue,
-    "/api/v1/dossiers/{id}/issue",
-    "Xử lý hồ sơ",
-    "Vào số, phát hành kết quả.",
-    dto::IssueInput,
-    |i| Command::IssueResult { number: i.number }
-);
-command!(
+        "/api/v1/dossiers/{id}/issue",
+        "Xử lý hồ sơ",
+        "Vào số, phát hành kết quả.",
+        dto::IssueInput,
+        |i| Command::IssueResult { number: i.number };
     apology,
-    "/api/v1/dossiers/{id}/apology",
-    "Xử lý hồ sơ",
-    "Phiếu xin lỗi và hẹn lại ngày trả (một lần, chậm nhất 01 ngày trước hạn).",
-    dto::ApologyInput,
-    |i| build::apology(i)?
-);
-command!(
+        "/api/v1/dossiers/{id}/apology",
+        "Xử lý hồ sơ",
+        "Phiếu xin lỗi và hẹn lại ngày trả (một lần, chậm nhất 01 ngày trước hạn).",
+        dto::ApologyInput,
+        |i| build::apology(i)?;
     withdraw,
-    "/api/v1/dossiers/{id}/withdrawal",
-    "Xử lý hồ sơ",
-    "Ghi nhận yêu cầu rút hồ sơ của công dân tại quầy.",
-    dto::WithdrawInput,
-    |i| Command::RequestWithdrawal { reason: i.reason }
-);
-command!(
+        "/api/v1/dossiers/{id}/withdrawal",
+        "Xử lý hồ sơ",
+        "Ghi nhận yêu cầu rút hồ sơ của công dân tại quầy.",
+        dto::WithdrawInput,
+        |i| Command::RequestWithdrawal { reason: i.reason };
     stop,
-    "/api/v1/dossiers/{id}/stop",
-    "Xử lý hồ sơ",
-    "Dừng giải quyết hồ sơ.",
-    dto::ReasonInput,
-    |i| Command::Stop {
-        reason: i.reason,
-        legal_basis: i.legal_basis
-    }
-);
-command!(
+        "/api/v1/dossiers/{id}/stop",
+        "Xử lý hồ sơ",
+        "Dừng giải quyết hồ sơ.",
+        dto::ReasonInput,
+        |i| Command::Stop {
+            reason: i.reason,
+            legal_basis: i.legal_basis
+        };
     early_return,
-    "/api/v1/dossiers/{id}/early-return-notice",
-    "Trả kết quả",
-    "Thông báo trả kết quả trước hẹn.",
-    dto::EarlyReturnInput,
-    |i| Command::NotifyEarlyReturn { channel: i.channel }
-);
-command!(
+        "/api/v1/dossiers/{id}/early-return-notice",
+        "Trả kết quả",
+        "Thông báo trả kết quả trước hẹn.",
+        dto::EarlyReturnInput,
+        |i| Command::NotifyEarlyReturn { channel: i.channel };
     return_result,
-    "/api/v1/dossiers/{id}/return",
-    "Trả kết quả",
-    "Trả kết quả (tại quầy, qua bưu chính, điện tử).",
-    dto::ReturnResultInput,
-    |i| Command::Return {
-        received_by: i.received_by,
-        originals_returned: i.originals_returned,
-        postal_bill: i.postal_bill
-    }
-);
+        "/api/v1/dossiers/{id}/return",
+        "Trả kết quả",
+        "Trả kết quả (tại quầy, qua bưu chính, điện tử).",
+        dto::ReturnResultInput,
+        |i| Command::Return {
+            received_by: i.received_by,
+            originals_returned: i.originals_returned,
+            postal_bill: i.postal_bill
+        };
+}
 
 /// Trả lời xin ý kiến.
 #[utoipa::path(
