@@ -18,6 +18,31 @@ use serde::de::DeserializeOwned;
 
 use crate::{App, AppError, ErrorKind};
 
+/// Danh mục thủ tục đi kèm — the procedure catalogue shipped with Một Cửa (commune and provincial
+/// procedures with their national codes, steps, limits and fees, each fact's certainty noted), a
+/// province's starting point: it loads it, then edits it to its own decisions. The demo loads it
+/// as it is.
+pub const SHIPPED: &str = include_str!("../data/catalog.toml");
+
+#[derive(serde::Deserialize)]
+struct CatalogFile {
+    procedure: Vec<ProcedureVersion>,
+}
+
+/// Reads the shipped catalogue, checking every version.
+pub fn shipped() -> Result<Vec<ProcedureVersion>, AppError> {
+    let file: CatalogFile = toml::from_str(SHIPPED).map_err(|e| {
+        AppError::invalid(
+            "invalid_catalog",
+            format!("Danh mục thủ tục không đọc được: {e}"),
+        )
+    })?;
+    for p in &file.procedure {
+        p.validate()?;
+    }
+    Ok(file.procedure)
+}
+
 /// Định dạng tệp danh mục.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

@@ -4,9 +4,9 @@
 
 mod common;
 
+use app::App;
 use app::catalog::{self, Format};
 use app::search::{ProcedureQuery, fts_query};
-use app::{App, demo};
 use common::*;
 use domain::procedure::{Competence, OnlineKind, ProcedureLevel};
 
@@ -17,7 +17,7 @@ async fn seeded_at_7_december(name: &str) -> Fixture {
 
 #[test]
 fn the_shipped_catalogue_is_complete() {
-    let all = demo::catalog().unwrap();
+    let all = app::catalog::shipped().unwrap();
     assert!(all.len() >= 30, "{}", all.len());
     assert!(all.iter().any(|v| v.level == ProcedureLevel::Province));
     for v in &all {
@@ -64,7 +64,7 @@ fn the_shipped_catalogue_is_complete() {
 
 #[test]
 fn the_catalogue_round_trips_through_json_and_csv() {
-    let all = demo::catalog().unwrap();
+    let all = app::catalog::shipped().unwrap();
     let from_json: Vec<_> = catalog::from_json(&catalog::to_json(&all))
         .unwrap()
         .into_iter()
@@ -86,7 +86,7 @@ fn the_catalogue_round_trips_through_json_and_csv() {
 
 /// A small CSV with one good version, then bad rows of several kinds.
 fn broken_csv() -> String {
-    let one = demo::catalog()
+    let one = app::catalog::shipped()
         .unwrap()
         .into_iter()
         .find(|v| v.code.as_str() == "1.004884")
@@ -194,7 +194,7 @@ async fn a_broken_file_imports_nothing() {
         .await
         .unwrap_err();
     assert!(err.message.contains("dòng 3"), "{}", err.message);
-    let mut versions = demo::catalog().unwrap();
+    let mut versions = app::catalog::shipped().unwrap();
     versions[1].version = 9;
     versions[1].effective_from = chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
     let mut json: serde_json::Value =
@@ -207,7 +207,7 @@ async fn a_broken_file_imports_nothing() {
         .unwrap_err();
     assert!(err.message.contains("thủ tục thứ 3"), "{}", err.message);
     // A changed issued version next to a valid new one: refused, and the new one not written.
-    let mut changed = demo::catalog().unwrap()[0].clone();
+    let mut changed = app::catalog::shipped().unwrap()[0].clone();
     changed.limit = "10 ngày làm việc".parse().unwrap();
     let err = f
         .app

@@ -14,7 +14,7 @@ use domain::officer::Role;
 
 #[test]
 fn the_shipped_catalogue_and_province_validate() {
-    let catalog = demo::catalog().unwrap();
+    let catalog = app::catalog::shipped().unwrap();
     assert!(catalog.len() >= 30, "{} procedures", catalog.len());
     let codes: HashSet<_> = catalog
         .iter()
@@ -76,7 +76,7 @@ async fn three_weeks_of_generated_history_obey_the_rules() {
     .await
     .unwrap();
     assert_eq!(summary.agencies, 43);
-    assert_eq!(summary.procedures, demo::catalog().unwrap().len());
+    assert_eq!(summary.procedures, app::catalog::shipped().unwrap().len());
     assert!(summary.history.dossiers > 200, "{:?}", summary.history);
     let totals = f.db.totals().await.unwrap();
     assert_eq!(totals.dossiers as usize, summary.history.dossiers);

@@ -199,7 +199,7 @@ pub fn run(args: SearchArgs) -> Result<()> {
             Phase::print_latencies(&real4);
         }
         // Enlarge the catalogue to the national size with synthetic copies of the real entries.
-        let base = demo::catalog()?;
+        let base = app::catalog::shipped()?;
         let extra = args.catalog_size.saturating_sub(base.len()).min(9_999);
         let synthetic: Vec<_> = (0..extra)
             .map(|i| {

@@ -331,7 +331,7 @@ async fn procedures_and_agencies_are_listed() {
     let t = spawn().await;
     let list = t.get(None, "/api/v1/procedures").await.expect(200);
     let list = list.as_array().unwrap();
-    assert_eq!(list.len(), app::demo::catalog().unwrap().len());
+    assert_eq!(list.len(), app::catalog::shipped().unwrap().len());
     let p = t
         .get(None, &format!("/api/v1/procedures/{REREGISTER_BIRTH}"))
         .await

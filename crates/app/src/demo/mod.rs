@@ -10,7 +10,6 @@ use chrono::NaiveDate;
 use domain::agency::{Agency, AgencyId, AgencyKind};
 use domain::ids::{AgencyCode, CodeFormat, PersonName};
 use domain::officer::{Officer, OfficerId, Role, RoleGrant};
-use domain::procedure::ProcedureVersion;
 use domain::unit::Regime;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -19,29 +18,8 @@ use crate::{App, AppError};
 
 pub use history::HistorySummary;
 
-/// The shipped procedure catalogue (commune level).
-pub const CATALOG: &str = include_str!("../../data/catalog.toml");
 /// The demo province's agencies.
 pub const PROVINCE: &str = include_str!("../../data/demo-province.toml");
-
-#[derive(Deserialize)]
-struct CatalogFile {
-    procedure: Vec<ProcedureVersion>,
-}
-
-/// Reads the procedure catalogue, checking every version.
-pub fn catalog() -> Result<Vec<ProcedureVersion>, AppError> {
-    let file: CatalogFile = toml::from_str(CATALOG).map_err(|e| {
-        AppError::invalid(
-            "invalid_catalog",
-            format!("Danh mục thủ tục không đọc được: {e}"),
-        )
-    })?;
-    for p in &file.procedure {
-        p.validate()?;
-    }
-    Ok(file.procedure)
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -407,7 +385,7 @@ pub async fn seed_at_scale(
     let mut summary = seed_without_history(app, password).await?;
     app.import_units(&crate::units::UnitDataset::embedded())
         .await?;
-    let catalog = catalog()?;
+    let catalog = crate::catalog::shipped()?;
     let agencies = self::agencies()?;
     summary.history = history::generate(
         app,
@@ -497,7 +475,7 @@ pub async fn add_history(
     from: NaiveDate,
     scale: u32,
 ) -> Result<HistorySummary, AppError> {
-    let catalog = catalog()?;
+    let catalog = crate::catalog::shipped()?;
     let agencies = self::agencies()?;
     history::generate(app, &catalog, &officers(&agencies), from, scale.max(1)).await
 }
@@ -515,7 +493,7 @@ pub async fn seed_without_history(app: &App, password: &str) -> Result<DemoSumma
     let agencies = agencies()?;
     app.db().put_agencies(&agencies).await?;
     app.reload_agencies().await?;
-    let catalog = catalog()?;
+    let catalog = crate::catalog::shipped()?;
     app.import_catalog(&catalog).await?;
     // Every demo account has the same, printed password: hash it once.
     let hash = app.hash_password(password).await?;
