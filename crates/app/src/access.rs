@@ -52,8 +52,8 @@ fn normalise(typed: &str) -> Option<String> {
         .then(|| format!("{}-{}", &s[..4], &s[4..]))
 }
 
-/// Compares without stopping at the first difference.
-fn same(a: &str, b: &str) -> bool {
+/// Compares secrets without stopping at the first difference.
+pub fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len()
         && a.bytes()
             .zip(b.bytes())
@@ -104,7 +104,7 @@ impl App {
             None => None,
         };
         let ok = match (&found, normalise(access_code)) {
-            (Some(d), Some(given)) => same(&self.access_code(d.id), &given),
+            (Some(d), Some(given)) => same_secret(&self.access_code(d.id), &given),
             _ => false,
         };
         match found {

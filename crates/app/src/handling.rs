@@ -6,6 +6,7 @@ use domain::ids::DossierCode;
 use domain::officer::{Actor, OfficerId};
 use domain::policy::{self, Who};
 use lich::time::to_vn;
+use tracing::Instrument;
 
 use crate::intake::record;
 use crate::{App, AppError, ErrorKind};
@@ -21,7 +22,25 @@ impl App {
         expected_version: Option<u64>,
         command: Command,
     ) -> Result<Dossier, AppError> {
+        let span = tracing::info_span!(
+            "use_case",
+            case = command.name(),
+            code = tracing::field::Empty
+        );
+        self.act_in_span(actor, id, expected_version, command)
+            .instrument(span)
+            .await
+    }
+
+    async fn act_in_span(
+        &self,
+        actor: &Actor,
+        id: DossierId,
+        expected_version: Option<u64>,
+        command: Command,
+    ) -> Result<Dossier, AppError> {
         let dossier = self.dossier_for(actor, id, &command).await?;
+        tracing::Span::current().record("code", dossier.code.as_str());
         if let Some(v) = expected_version
             && v != dossier.version
         {

@@ -14,6 +14,7 @@ use domain::policy::{self, Action, Scope};
 use domain::procedure::{Competence, ProcedureLevel, ProcedureVersion};
 use lich::time::to_vn;
 use store::GuidanceRecord;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::throttle::Client;
@@ -70,6 +71,19 @@ enum Opening {
     Postal(PostalIntake),
     Online,
     Correction(CorrectionOf),
+}
+
+impl Opening {
+    /// The use case's name, for logs.
+    fn name(&self) -> &'static str {
+        match self {
+            Opening::Counter => "receive_at_counter",
+            Opening::Refusal { .. } => "refuse_at_counter",
+            Opening::Postal(_) => "receive_by_post",
+            Opening::Online => "submit_online",
+            Opening::Correction(_) => "open_correction",
+        }
+    }
 }
 
 /// Guidance given, to be logged.
@@ -227,7 +241,17 @@ impl App {
         req: IntakeRequest,
         opening: Opening,
     ) -> Result<Dossier, AppError> {
-        self.prepare(actor, req, opening, false).await
+        let span = tracing::info_span!(
+            "use_case",
+            case = opening.name(),
+            code = tracing::field::Empty
+        );
+        let opened = self
+            .prepare(actor, req, opening, false)
+            .instrument(span.clone())
+            .await?;
+        span.record("code", opened.code.as_str());
+        Ok(opened)
     }
 
     /// Checks an opening and writes it, or only shows what it would be (`preview`).

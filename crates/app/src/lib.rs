@@ -3,6 +3,9 @@
 //! reception), [`queries`] (lists, detail, public lookup). Each opens the one transaction its
 //! change needs; the HTTP layer only parses, calls one of these, and renders.
 
+/// Counters `/metrics` shows.
+pub use store::{OutboxCounts, WriteStats};
+
 pub mod access;
 pub mod admin;
 pub mod auth;
@@ -95,6 +98,8 @@ pub struct Settings {
     pub evaluation: Arc<domain::evaluation::Scheme>,
     /// Channels and retries of the messages to the outside world.
     pub notices: notices::NoticeSettings,
+    /// The bearer token that opens `/metrics`; without one the endpoint does not exist.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Settings {
@@ -113,6 +118,7 @@ impl Default for Settings {
             qd766: domain::qd766::Scheme::default(),
             evaluation: Arc::new(domain::evaluation::Scheme::tt01_2018()),
             notices: notices::NoticeSettings::default(),
+            metrics_token: None,
         }
     }
 }

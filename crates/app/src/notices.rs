@@ -371,6 +371,16 @@ impl App {
             .collect())
     }
 
+    /// Outbox counts for the operator's metrics (`/metrics`, behind its own token).
+    pub async fn outbox_counts(&self) -> Result<store::OutboxCounts, AppError> {
+        Ok(self.db.outbox_counts().await?)
+    }
+
+    /// The write path's counters since the start (for `/metrics`).
+    pub fn write_stats(&self) -> store::WriteStats {
+        self.db.write_stats()
+    }
+
     /// Counts and configured channels (administrators).
     pub async fn outbox_status(&self, actor: &Actor) -> Result<OutboxStatus, AppError> {
         policy::authorize(actor, Action::ManageUsers, None, &self.agencies())?;

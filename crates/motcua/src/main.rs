@@ -149,16 +149,65 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs to stderr, filtered by `MOTCUA_LOG` (e.g. `MOTCUA_LOG=debug`) or `default`.
+/// Định dạng nhật ký.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Lines for a person to read.
+    #[default]
+    Text,
+    /// One JSON object per line, with the request's span (id, route, account) in each.
+    Json,
+}
+
+type FormatLayer =
+    Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync + 'static>;
+
+static LOG_FORMAT: std::sync::OnceLock<
+    tracing_subscriber::reload::Handle<FormatLayer, tracing_subscriber::Registry>,
+> = std::sync::OnceLock::new();
+
+fn format_layer(format: LogFormat) -> FormatLayer {
+    use tracing_subscriber::Layer;
+    match format {
+        LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_target(false)
+            .with_writer(std::io::stderr)
+            .boxed(),
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .with_current_span(false)
+            .with_span_list(true)
+            .with_writer(std::io::stderr)
+            .boxed(),
+    }
+}
+
+/// Logs to stderr as text, filtered by `MOTCUA_LOG` (e.g. `MOTCUA_LOG=debug`) or `default`;
+/// the configuration may switch to JSON once it is read ([`use_log_format`]).
 fn init_tracing(default: &str) {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MOTCUA_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default)),
-        )
-        .with_target(false)
-        .with_writer(std::io::stderr)
-        .init();
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let (layer, handle) = tracing_subscriber::reload::Layer::new(format_layer(LogFormat::Text));
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MOTCUA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    if tracing_subscriber::registry()
+        .with(layer)
+        .with(filter)
+        .try_init()
+        .is_ok()
+    {
+        let _ = LOG_FORMAT.set(handle);
+    }
+}
+
+/// Writes the log in `format` from now on.
+pub fn use_log_format(format: LogFormat) {
+    if format != LogFormat::Text
+        && let Some(handle) = LOG_FORMAT.get()
+    {
+        let _ = handle.reload(format_layer(format));
+    }
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -35,6 +35,19 @@ pub struct Config {
     /// Limits per address and per account (`[limits]`).
     #[serde(default)]
     pub limits: LimitsConfig,
+    /// How the log is written (`[logging]`; not `[log]`, whose variable would be `MOTCUA_LOG`,
+    /// the filter).
+    #[serde(default)]
+    pub logging: LogConfig,
+}
+
+/// Nhật ký (`[logging]`, or `MOTCUA_LOGGING__FORMAT`): `format = "json"` writes one JSON object per line (for a log collector);
+/// the default is text for a person. Which messages: `MOTCUA_LOG` (e.g. `info`, `debug`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    #[serde(default)]
+    pub format: crate::LogFormat,
 }
 
 /// Đánh giá TTHC: the scheme file replacing TT 01/2018's (format: the shipped
@@ -59,6 +72,10 @@ pub struct ServerConfig {
     /// Reverse proxies or load balancers whose `X-Forwarded-For` gives the client's address.
     #[serde(default)]
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The bearer token that opens `GET /metrics` (Prometheus); without one the endpoint does
+    /// not exist. Give it as `MOTCUA_SERVER__METRICS_TOKEN` rather than in a file others read.
+    #[serde(default)]
+    pub metrics_token: Option<String>,
 }
 
 fn default_header_timeout() -> u64 {
@@ -171,6 +188,7 @@ impl Default for Config {
                 idle_timeout_seconds: default_idle_timeout(),
                 max_connections: 0,
                 trusted_proxies: Vec::new(),
+                metrics_token: None,
             },
             database: DatabaseConfig {
                 url: "sqlite:data/motcua.db".into(),
@@ -180,6 +198,7 @@ impl Default for Config {
             evaluation: EvaluationConfig::default(),
             notify: notify::NotifyConfig::default(),
             limits: LimitsConfig::default(),
+            logging: LogConfig::default(),
         }
     }
 }
@@ -224,6 +243,7 @@ impl ConfigArgs {
         if let Some(db) = &self.database {
             config.database.url = db.clone();
         }
+        crate::use_log_format(config.logging.format);
         Ok(config)
     }
 }
@@ -264,8 +284,22 @@ pub async fn services_with_channels(db: Db, config: &Config) -> Result<(App, not
         session_hours: config.session.hours,
         notices,
         limits: config.limits.limits(),
+        metrics_token: config
+            .server
+            .metrics_token
+            .clone()
+            .filter(|t| !t.trim().is_empty()),
         ..Settings::default()
     };
+    if let Some(t) = &settings.metrics_token
+        && t.len() < 16
+    {
+        return Err(BadInput(
+            "server.metrics_token quá ngắn: cần ít nhất 16 ký tự ngẫu nhiên".into(),
+        )
+        .into());
+    }
+
     if let Some(path) = &config.evaluation.scheme {
         let text = std::fs::read_to_string(path).map_err(|e| {
             BadInput(format!(

@@ -83,6 +83,27 @@ pub trait Backend:
     async fn close(&self);
     /// The kind of database, for messages (`SQLite`, `PostgreSQL`).
     fn kind(&self) -> &'static str;
+    /// How the write path has gone since the start (for `/metrics`).
+    fn write_stats(&self) -> WriteStats;
+}
+
+/// Thống kê ghi — the write path's counters since the process started.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteStats {
+    /// Transactions committed by the writer (each a batch of jobs).
+    pub batches: u64,
+    /// Jobs written in them.
+    pub jobs: u64,
+    /// Batches of at most [`WriteStats::BATCH_BOUNDS`]`[i]` jobs (cumulative, as Prometheus
+    /// histograms count).
+    pub batches_at_most: [u64; 7],
+    /// Jobs waiting for the writer now.
+    pub queued: usize,
+}
+
+impl WriteStats {
+    /// Upper bounds of the batch-size buckets.
+    pub const BATCH_BOUNDS: [u64; 7] = [1, 2, 4, 8, 16, 32, 64];
 }
 
 /// The database, whichever backend: a cheap handle to clone. Every repository's operations are

@@ -3,6 +3,7 @@
 //! render; no rule lives here.
 
 pub mod api;
+pub mod observe;
 pub mod server;
 pub mod ui;
 
@@ -18,7 +19,6 @@ use axum::response::IntoResponse;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
 use api::error::ApiError;
@@ -34,6 +34,7 @@ pub fn router(app: App) -> Router {
 /// The whole HTTP application, with options of the web pages.
 pub fn router_with(app: App, ui: UiOptions) -> Router {
     let (api, openapi) = api::routes();
+    let metrics = std::sync::Arc::new(observe::Metrics::default());
     Router::new()
         .merge(ui::routes())
         .merge(api)
@@ -45,6 +46,7 @@ pub fn router_with(app: App, ui: UiOptions) -> Router {
                 }),
             ),
         )
+        .route("/metrics", axum::routing::get(observe::serve_metrics))
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(12 * 1024 * 1024))
         .layer(TimeoutLayer::with_status_code(
@@ -59,7 +61,11 @@ pub fn router_with(app: App, ui: UiOptions) -> Router {
             )
             .into_response()
         }))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn_with_state(
+            metrics.clone(),
+            observe::observe,
+        ))
+        .layer(axum::Extension(metrics))
         .layer(axum::Extension(ui))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(app)

@@ -719,3 +719,104 @@ fn the_openapi_document_matches_its_snapshot() {
         );
     }
 }
+
+#[tokio::test]
+async fn metrics_are_served_only_to_the_holder_of_the_token() {
+    // No token configured: the endpoint does not exist.
+    let t = spawn().await;
+    let r = t
+        .http
+        .get(format!("{}/metrics", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+
+    const TOKEN: &str = "bi-mat-cua-doi-van-hanh-2026";
+    let t = spawn_with(
+        |s| s.metrics_token = Some(TOKEN.into()),
+        web::NetOptions::default(),
+    )
+    .await;
+    let counter = t.login("motcua.baothang").await;
+    receive(&t, &counter).await;
+    for auth in [
+        None,
+        Some("Bearer sai"),
+        Some("bi-mat-cua-doi-van-hanh-2026"),
+    ] {
+        let mut req = t.http.get(format!("{}/metrics", t.base));
+        if let Some(a) = auth {
+            req = req.header("Authorization", a);
+        }
+        assert_eq!(req.send().await.unwrap().status().as_u16(), 404, "{auth:?}");
+    }
+    let r = t
+        .http
+        .get(format!("{}/metrics", t.base))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let text = r.text().await.unwrap();
+    for line in [
+        "motcua_http_requests_total{method=\"POST\",route=\"/api/v1/dossiers\",status=\"201\"} 1",
+        "motcua_http_requests_total{method=\"POST\",route=\"/api/v1/sessions\",status=\"201\"} 1",
+        "motcua_outbox_messages{state=\"pending\"}",
+        "motcua_write_queue_jobs 0",
+        "motcua_http_request_duration_seconds_bucket{le=\"+Inf\"}",
+    ] {
+        assert!(text.contains(line), "missing {line} in:\n{text}");
+    }
+    // The intake was written in a batch (with the seed's writes before it).
+    let batches: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("motcua_write_batch_jobs_count "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(batches >= 1, "{text}");
+    // Routes are templates: no dossier id or code appears.
+    assert!(!text.contains("H38-"), "{text}");
+}
+
+#[tokio::test]
+async fn every_answer_carries_a_request_id_and_a_sane_one_is_kept() {
+    let t = spawn().await;
+    let r = t
+        .http
+        .get(format!("{}/api/v1/procedures", t.base))
+        .send()
+        .await
+        .unwrap();
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_eq!(id.len(), 32, "{id}");
+    let r = t
+        .http
+        .get(format!("{}/api/v1/procedures", t.base))
+        .header("x-request-id", "cong-dich-vu-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["x-request-id"], "cong-dich-vu-42");
+    // A long or odd one is not echoed back.
+    let odd = "<script>".repeat(20);
+    let r = t
+        .http
+        .get(format!("{}/khong-co", t.base))
+        .header("x-request-id", odd.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+    let back = r.headers()["x-request-id"].to_str().unwrap();
+    assert_ne!(back, odd);
+    assert_eq!(back.len(), 32);
+}

@@ -217,6 +217,10 @@ impl crate::Backend for Sqlite {
     fn kind(&self) -> &'static str {
         "SQLite"
     }
+
+    fn write_stats(&self) -> crate::WriteStats {
+        self.writer.stats()
+    }
 }
 
 impl std::fmt::Debug for Sqlite {

@@ -108,6 +108,29 @@ enum Job {
 #[derive(Clone)]
 pub(crate) struct Writer {
     queue: mpsc::Sender<Job>,
+    stats: Arc<Stats>,
+}
+
+/// Counters of the committed batches, kept by the writer thread and read by `/metrics`.
+#[derive(Default)]
+struct Stats {
+    batches: AtomicU64,
+    jobs: AtomicU64,
+    /// Batches by size: `sizes[i]` counts those of at most `BATCH_BOUNDS[i]` jobs and more than
+    /// the bound before (made cumulative when read).
+    sizes: [AtomicU64; 7],
+}
+
+impl Stats {
+    fn committed(&self, jobs: usize) {
+        self.batches.fetch_add(1, Ordering::Relaxed);
+        self.jobs.fetch_add(jobs as u64, Ordering::Relaxed);
+        let bucket = crate::WriteStats::BATCH_BOUNDS
+            .iter()
+            .position(|b| jobs as u64 <= *b)
+            .unwrap_or(crate::WriteStats::BATCH_BOUNDS.len() - 1);
+        self.sizes[bucket].fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 fn closed() -> StoreError {
@@ -153,11 +176,13 @@ impl Writer {
             Ok(())
         }))?;
         let (queue, rx) = mpsc::channel(4 * MAX_BATCH);
+        let stats = Arc::new(Stats::default());
+        let kept = stats.clone();
         std::thread::Builder::new()
             .name("motcua-writer".into())
-            .spawn(move || run(conn, rx, hooks, checkpointer))
+            .spawn(move || run(conn, rx, hooks, checkpointer, &kept))
             .expect("the writer thread starts");
-        Ok(Self { queue })
+        Ok(Self { queue, stats })
     }
 
     /// Queues a job that writes in the batch's transaction: `f` returns what it did, or an
@@ -190,6 +215,22 @@ impl Writer {
         rx.await.unwrap_or_else(|_| Err(closed()))
     }
 
+    /// The batches committed so far and the jobs waiting now.
+    pub(crate) fn stats(&self) -> crate::WriteStats {
+        let mut at_most = [0u64; 7];
+        let mut sum = 0;
+        for (i, n) in self.stats.sizes.iter().enumerate() {
+            sum += n.load(Ordering::Relaxed);
+            at_most[i] = sum;
+        }
+        crate::WriteStats {
+            batches: self.stats.batches.load(Ordering::Relaxed),
+            jobs: self.stats.jobs.load(Ordering::Relaxed),
+            batches_at_most: at_most,
+            queued: self.queue.max_capacity() - self.queue.capacity(),
+        }
+    }
+
     /// Finishes the queued jobs and closes the connection.
     pub(crate) async fn close(&self) {
         let (done, rx) = oneshot::channel();
@@ -204,6 +245,7 @@ fn run(
     mut rx: mpsc::Receiver<Job>,
     hooks: Hooks,
     checkpointer: Checkpointer,
+    stats: &Stats,
 ) {
     let mut batch: Vec<Box<dyn BatchJob>> = Vec::with_capacity(MAX_BATCH);
     let mut pending: Option<Job> = None;
@@ -242,7 +284,9 @@ fn run(
                 Err(_) => break,
             }
         }
-        commit_batch(&conn, std::mem::take(&mut batch), hooks);
+        if let Some(written) = commit_batch(&conn, std::mem::take(&mut batch), hooks) {
+            stats.committed(written);
+        }
     }
 }
 
@@ -252,8 +296,12 @@ fn exec(conn: &Connection, sql: &str) -> Result<()> {
     Ok(())
 }
 
-/// Runs a batch in one transaction and answers every job.
-fn commit_batch(conn: &Connection, mut jobs: Vec<Box<dyn BatchJob>>, hooks: Hooks) {
+/// Runs a batch in one transaction and answers every job; says how many jobs it committed.
+fn commit_batch(
+    conn: &Connection,
+    mut jobs: Vec<Box<dyn BatchJob>>,
+    hooks: Hooks,
+) -> Option<usize> {
     'pass: loop {
         if let Err(e) = exec(conn, "BEGIN IMMEDIATE") {
             let e = batch_failed(&e);
@@ -261,7 +309,7 @@ fn commit_batch(conn: &Connection, mut jobs: Vec<Box<dyn BatchJob>>, hooks: Hook
             for job in jobs {
                 job.answer(Some(e.clone()));
             }
-            return;
+            return None;
         }
         (hooks.begin)();
         let mut refused = Vec::new();
@@ -289,7 +337,11 @@ fn commit_batch(conn: &Connection, mut jobs: Vec<Box<dyn BatchJob>>, hooks: Hook
         }
         let committed = (hooks.before_commit)(conn).and_then(|()| exec(conn, "COMMIT"));
         match committed {
-            Ok(()) => jobs.into_iter().for_each(|job| job.answer(None)),
+            Ok(()) => {
+                let written = jobs.len();
+                jobs.into_iter().for_each(|job| job.answer(None));
+                return Some(written);
+            }
             Err(e) => {
                 tracing::error!(error = %e, "a batch could not commit");
                 if let Err(r) = conn.execute_batch("ROLLBACK") {
@@ -299,7 +351,7 @@ fn commit_batch(conn: &Connection, mut jobs: Vec<Box<dyn BatchJob>>, hooks: Hook
                 jobs.into_iter().for_each(|job| job.answer(Some(e.clone())));
             }
         }
-        return;
+        return None;
     }
 }
 

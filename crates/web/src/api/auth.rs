@@ -38,7 +38,9 @@ impl FromRequestParts<App> for Authed {
                 "Cần đăng nhập: gửi kèm Authorization: Bearer <token> (POST /api/v1/sessions).",
             )
         })?;
-        Ok(Authed(app.actor(token).await?))
+        let actor = app.actor(token).await?;
+        crate::observe::record_actor(&actor);
+        Ok(Authed(actor))
     }
 }
 

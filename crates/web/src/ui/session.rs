@@ -148,6 +148,9 @@ impl FromRequestParts<App> for Viewer {
             Some(t) if !t.is_empty() => app.visitor(t).await.ok(),
             _ => None,
         };
+        if let Some(a) = &actor {
+            crate::observe::record_actor(a);
+        }
         let csrf = match (&actor, &token) {
             (Some(_), Some(t)) => derived(t),
             _ => jar

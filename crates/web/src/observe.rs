@@ -1,0 +1,235 @@
+//! Giám sát — what a province's IT team watches: every request runs in a `tracing` span with its
+//! request id, route and the account acting (an officer's id, never a name or an id number), and
+//! `/metrics` serves Prometheus counters (requests, latencies, write batches, the writer's queue,
+//! the outbox) to whoever holds the configured token; without a token configured it does not
+//! exist.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use app::App;
+use axum::Extension;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use domain::officer::Actor;
+use tracing::Instrument;
+
+/// The header carrying a request's id, in and out.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Upper bounds of the latency buckets, in seconds.
+const LATENCY_BOUNDS: [f64; 11] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+
+/// (count, total seconds) by (method, status), for one route.
+type RouteCounts = HashMap<(&'static str, u16), (u64, f64)>;
+
+/// Requests counted since the server started (one set per router).
+#[derive(Default)]
+pub struct Metrics {
+    /// By route template.
+    requests: Mutex<HashMap<String, RouteCounts>>,
+    /// Requests by latency bucket (not cumulative; the last one is "longer").
+    latency: [AtomicU64; LATENCY_BOUNDS.len() + 1],
+}
+
+/// A request id the client sent, when it is a plausible one (short, plain characters); else
+/// a new one. Never echoes anything long or strange back.
+fn request_id(headers: &HeaderMap) -> String {
+    headers
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            (8..=64).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map_or_else(|| uuid::Uuid::now_v7().simple().to_string(), str::to_string)
+}
+
+/// The route a request matched (its template, e.g. `/api/v1/dossiers/{id}`): never the path
+/// itself, which may hold a code or a query.
+fn route_of(req: &Request) -> Option<MatchedPath> {
+    req.extensions().get::<MatchedPath>().cloned()
+}
+
+/// The method's name, from the fixed set HTTP has (anything else is "OTHER").
+fn method_name(m: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *m {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
+}
+
+/// Runs a request in its span, counts it, and returns its id in `x-request-id`.
+pub async fn observe(State(m): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
+    let id = request_id(req.headers());
+    let matched = route_of(&req);
+    let route = matched.as_ref().map_or("(khác)", |m| m.as_str());
+    let method = method_name(req.method());
+    let span = tracing::info_span!(
+        "request",
+        id = %id,
+        method = method,
+        route = route,
+        user = tracing::field::Empty,
+        status = tracing::field::Empty,
+    );
+    let started = Instant::now();
+    let mut response = next.run(req).instrument(span.clone()).await;
+    let seconds = started.elapsed().as_secs_f64();
+    let status = response.status().as_u16();
+    span.record("status", status);
+    if status >= 500 {
+        span.in_scope(|| tracing::warn!(seconds, "request failed"));
+    } else {
+        span.in_scope(|| tracing::debug!(seconds, "request"));
+    }
+    let bucket = LATENCY_BOUNDS
+        .iter()
+        .position(|b| seconds <= *b)
+        .unwrap_or(LATENCY_BOUNDS.len());
+    m.latency[bucket].fetch_add(1, Ordering::Relaxed);
+    {
+        let mut requests = m.requests.lock().expect("metrics");
+        let counts = match requests.get_mut(route) {
+            Some(c) => c,
+            None => requests.entry(route.to_string()).or_default(),
+        };
+        let entry = counts.entry((method, status)).or_insert((0, 0.0));
+        entry.0 += 1;
+        entry.1 += seconds;
+    }
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID, v);
+    }
+    response
+}
+
+/// Records who is acting in the current request's span: an officer's id, "citizen" or
+/// "system" — nothing that names a person.
+pub fn record_actor(actor: &Actor) {
+    let who = match actor {
+        Actor::Officer(o) => format!("officer:{}", o.id),
+        Actor::Citizen { .. } => "citizen".to_string(),
+        Actor::System => "system".to_string(),
+    };
+    tracing::Span::current().record("user", who.as_str());
+}
+
+/// `GET /metrics`: Prometheus text, for the holder of `metrics_token`; a 404 to anyone else
+/// (and to everyone when no token is configured).
+pub async fn serve_metrics(
+    State(app): State<App>,
+    Extension(metrics): Extension<Arc<Metrics>>,
+    headers: HeaderMap,
+) -> Response {
+    let Some(token) = app.settings().metrics_token.as_deref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if !app::access::same_secret(given, token) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let outbox = app.outbox_counts().await.ok();
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        exposition(&metrics, &app.write_stats(), outbox.as_ref()),
+    )
+        .into_response()
+}
+
+/// The text exposition format, version 0.0.4.
+fn exposition(m: &Metrics, writes: &app::WriteStats, outbox: Option<&app::OutboxCounts>) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    out.push_str("# HELP motcua_http_requests_total Requests answered, by method, route and status.\n# TYPE motcua_http_requests_total counter\n");
+    let mut requests: Vec<(String, &'static str, u16, u64, f64)> = m
+        .requests
+        .lock()
+        .expect("metrics")
+        .iter()
+        .flat_map(|(route, counts)| {
+            counts
+                .iter()
+                .map(|((method, status), (n, s))| (route.clone(), *method, *status, *n, *s))
+        })
+        .collect();
+    requests.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
+    for (route, method, status, n, _) in &requests {
+        let _ = writeln!(
+            out,
+            "motcua_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}"
+        );
+    }
+    out.push_str("# HELP motcua_http_request_seconds_sum Time spent answering, by method, route and status.\n# TYPE motcua_http_request_seconds_sum counter\n");
+    for (route, method, status, _, s) in &requests {
+        let _ = writeln!(
+            out,
+            "motcua_http_request_seconds_sum{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {s:.6}"
+        );
+    }
+    out.push_str("# HELP motcua_http_request_duration_seconds Latency of every request.\n# TYPE motcua_http_request_duration_seconds histogram\n");
+    let mut cumulative = 0;
+    for (i, bound) in LATENCY_BOUNDS.iter().enumerate() {
+        cumulative += m.latency[i].load(Ordering::Relaxed);
+        let _ = writeln!(
+            out,
+            "motcua_http_request_duration_seconds_bucket{{le=\"{bound}\"}} {cumulative}"
+        );
+    }
+    cumulative += m.latency[LATENCY_BOUNDS.len()].load(Ordering::Relaxed);
+    let total_seconds: f64 = requests.iter().map(|r| r.4).sum();
+    let _ = writeln!(
+        out,
+        "motcua_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {cumulative}\nmotcua_http_request_duration_seconds_sum {total_seconds:.6}\nmotcua_http_request_duration_seconds_count {cumulative}"
+    );
+    out.push_str("# HELP motcua_write_batch_jobs Jobs per committed write transaction.\n# TYPE motcua_write_batch_jobs histogram\n");
+    for (bound, n) in app::WriteStats::BATCH_BOUNDS
+        .iter()
+        .zip(writes.batches_at_most)
+    {
+        let _ = writeln!(out, "motcua_write_batch_jobs_bucket{{le=\"{bound}\"}} {n}");
+    }
+    let _ = writeln!(
+        out,
+        "motcua_write_batch_jobs_bucket{{le=\"+Inf\"}} {}\nmotcua_write_batch_jobs_sum {}\nmotcua_write_batch_jobs_count {}",
+        writes.batches, writes.jobs, writes.batches
+    );
+    let _ = writeln!(
+        out,
+        "# HELP motcua_write_queue_jobs Writes waiting for the database writer.\n# TYPE motcua_write_queue_jobs gauge\nmotcua_write_queue_jobs {}",
+        writes.queued
+    );
+    if let Some(o) = outbox {
+        out.push_str("# HELP motcua_outbox_messages Messages in the outbox, by state.\n# TYPE motcua_outbox_messages gauge\n");
+        for (state, n) in [
+            ("pending", o.pending),
+            ("failing", o.failing),
+            ("dead", o.dead),
+            ("sent", o.sent),
+        ] {
+            let _ = writeln!(out, "motcua_outbox_messages{{state=\"{state}\"}} {n}");
+        }
+    }
+    out
+}
