@@ -4,13 +4,11 @@
 //! equal a rebuild is tested in `reports.rs`), and each report cell is compared with the count
 //! the construction fixes.
 
-mod common;
-
 use std::collections::BTreeMap;
 
+use crate::common::*;
 use app::qd766::{Period, Scope};
 use chrono::NaiveDate;
-use common::*;
 use domain::agency::AgencyTree;
 use domain::dossier::{Dossier, Fact};
 use domain::testkit::{self, Ending, agencies_with, drive};

@@ -1,9 +1,7 @@
 //! Search over HTTP: procedures for anyone (with filters), dossiers for officers within what
 //! they may see, and an agency's procedures.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 fn codes(list: &Value) -> Vec<&str> {

@@ -1,10 +1,8 @@
 //! The leaders' overview counts what happened: received, resolved on time, open, overdue, per
 //! deciding agency, and lists the dossiers late or about to be.
 
-mod common;
-
+use crate::common::*;
 use chrono::NaiveDate;
-use common::*;
 use domain::agency::AgencyId;
 use domain::dossier::*;
 use domain::officer::Actor;

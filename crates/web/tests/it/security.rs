@@ -1,11 +1,9 @@
 //! The probes of the security review (issue 19), as an attacker would run them over HTTP: each
 //! test reproduces one defect and fails if it comes back.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

@@ -2,13 +2,11 @@
 //! history obeys the same invariants as real use (hash chains hold, projections equal a replay,
 //! codes are unique, no dossier has two apologies or a due date before its reception).
 
-mod common;
-
 use std::collections::HashSet;
 
+use crate::common::empty;
 use app::demo;
 use chrono::NaiveDate;
-use common::empty;
 use domain::agency::AgencyKind;
 use domain::officer::Role;
 

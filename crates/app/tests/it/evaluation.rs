@@ -1,10 +1,8 @@
 //! The TT 01/2018 evaluation of a quarter: a history at Xã Bảo Thắng whose every score is worked
 //! out by hand below, checked cell by cell for the units and the officials.
 
-mod common;
-
+use crate::common::*;
 use app::evaluation::EvaluationReport;
-use common::*;
 use domain::agency::AgencyId;
 use domain::dossier::*;
 use domain::evaluation::Period;

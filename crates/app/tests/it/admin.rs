@@ -1,12 +1,10 @@
 //! Administration: accounts and roles, closures that stop the clock, catalogue import rights,
 //! and the log of every change.
 
-mod common;
-
+use crate::common::*;
 use app::ErrorKind;
 use app::admin::{AccountChange, NewOfficer};
 use chrono::NaiveDate;
-use common::*;
 use domain::agency::AgencyId;
 use domain::officer::{Actor, Role};
 

@@ -2,9 +2,7 @@
 //! command of the lifecycle, the public lookup's privacy, and bad input (which must answer 4xx
 //! with `{code, message}` and write nothing).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 #[tokio::test]

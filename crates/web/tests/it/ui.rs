@@ -2,10 +2,7 @@
 //! database: an officer's whole day with a dossier, a late dossier's apology seen by the citizen,
 //! and a refusal across communes.
 
-mod browser;
-mod common;
-
-use common::*;
+use crate::common::*;
 
 /// Received at Xã Bảo Thắng's counter through the API; returns (id, code).
 async fn received(t: &TestApp) -> (String, String) {
@@ -28,7 +25,7 @@ fn scan(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
 #[tokio::test]
 async fn a_dossier_goes_from_counter_to_return_and_the_citizen_sees_it() {
     let t = spawn().await;
-    let Some(b) = browser::open(&t).await else {
+    let Some(b) = crate::browser::open(&t).await else {
         return;
     };
     let files = std::env::temp_dir().join(format!("motcua-scans-{}", std::process::id()));
@@ -291,7 +288,7 @@ async fn a_dossier_goes_from_counter_to_return_and_the_citizen_sees_it() {
 #[tokio::test]
 async fn an_online_dossier_is_completed_by_the_citizen_and_then_received() {
     let t = spawn().await;
-    let Some(b) = browser::open(&t).await else {
+    let Some(b) = crate::browser::open(&t).await else {
         return;
     };
     let files = std::env::temp_dir().join(format!("motcua-online-{}", std::process::id()));
@@ -384,7 +381,7 @@ async fn an_online_dossier_is_completed_by_the_citizen_and_then_received() {
 #[tokio::test]
 async fn a_late_dossier_gets_an_apology_and_the_citizen_sees_the_new_date() {
     let t = spawn().await;
-    let Some(b) = browser::open(&t).await else {
+    let Some(b) = crate::browser::open(&t).await else {
         return;
     };
     let (id, code) = received(&t).await;
@@ -424,7 +421,7 @@ async fn a_late_dossier_gets_an_apology_and_the_citizen_sees_the_new_date() {
 #[tokio::test]
 async fn an_officer_of_another_commune_is_refused_and_a_forged_form_changes_nothing() {
     let t = spawn().await;
-    let Some(b) = browser::open(&t).await else {
+    let Some(b) = crate::browser::open(&t).await else {
         return;
     };
     let (id, code) = received(&t).await;
@@ -462,7 +459,7 @@ async fn an_officer_of_another_commune_is_refused_and_a_forged_form_changes_noth
 #[tokio::test]
 async fn the_login_page_refuses_a_wrong_password_and_keeps_the_name() {
     let t = spawn().await;
-    let Some(b) = browser::open(&t).await else {
+    let Some(b) = crate::browser::open(&t).await else {
         return;
     };
     b.goto("/dang-nhap").await;
@@ -475,12 +472,12 @@ async fn the_login_page_refuses_a_wrong_password_and_keeps_the_name() {
     b.close().await;
 }
 
-/// `cargo test -p web --test ui screenshots` — the main pages at desktop and phone widths, as PNG
+/// `cargo test -p web --test it ui::screenshots` — the main pages at desktop and phone widths, as PNG
 /// files in `target/screenshots/`, to look at after a change to the pages.
 #[tokio::test]
 async fn screenshots() {
     let t = spawn().await;
-    let Some(b) = browser::open(&t).await else {
+    let Some(b) = crate::browser::open(&t).await else {
         return;
     };
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
@@ -673,7 +670,7 @@ async fn screenshots() {
 #[tokio::test]
 async fn an_administrator_creates_an_account_that_then_logs_in_and_others_are_kept_out() {
     let t = spawn().await;
-    let Some(b) = browser::open(&t).await else {
+    let Some(b) = crate::browser::open(&t).await else {
         return;
     };
     b.login("motcua.baothang").await;
@@ -716,7 +713,7 @@ async fn an_administrator_creates_an_account_that_then_logs_in_and_others_are_ke
 #[tokio::test]
 async fn a_dossier_sent_by_post_is_received_as_of_the_handover_record() {
     let t = spawn().await;
-    let Some(b) = browser::open(&t).await else {
+    let Some(b) = crate::browser::open(&t).await else {
         return;
     };
     b.login("motcua.baothang").await;
@@ -757,7 +754,7 @@ async fn a_dossier_sent_by_post_is_received_as_of_the_handover_record() {
 #[tokio::test]
 async fn a_dossier_sent_to_the_wrong_unit_is_recalled_from_its_page() {
     let t = spawn().await;
-    let Some(b) = browser::open(&t).await else {
+    let Some(b) = crate::browser::open(&t).await else {
         return;
     };
     let (id, _) = received(&t).await;

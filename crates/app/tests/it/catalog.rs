@@ -2,12 +2,10 @@
 //! through JSON and CSV, a broken file reports its bad rows and imports nothing, a new version
 //! applies from its date, and search finds what people type, with or without diacritics.
 
-mod common;
-
+use crate::common::*;
 use app::App;
 use app::catalog::{self, Format};
 use app::search::{ProcedureQuery, fts_query};
-use common::*;
 use domain::procedure::{Competence, OnlineKind, ProcedureLevel};
 
 /// The demo catalogue and province at 09:00 on Monday 7 December 2026.

@@ -2,9 +2,7 @@
 //! `{code, message}` and leaves the database exactly as it was; concurrent intakes never share a
 //! code; the OpenAPI document is served offline.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 /// Runs `request`, asserting it is refused with `status`/`code` and that nothing was written.
@@ -696,7 +694,7 @@ async fn the_evaluation_page_renders_and_its_tables_download_as_xlsx_and_csv() {
 
 /// The API's description, checked in as `tests/openapi.json`: any change to an endpoint, a body
 /// or a schema shows in review as a change to that file. After a deliberate change, regenerate it
-/// with `UPDATE_OPENAPI=1 cargo test -p web --test api_guards openapi`.
+/// with `UPDATE_OPENAPI=1 cargo test -p web --test it openapi`.
 #[test]
 fn the_openapi_document_matches_its_snapshot() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/openapi.json");

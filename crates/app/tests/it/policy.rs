@@ -5,11 +5,9 @@
 //! The officers of the commune itself can (so the refusals are not a broken check refusing
 //! everyone). A refusal says nothing of the dossier's state.
 
-mod common;
-
+use crate::common::*;
 use app::ErrorKind;
 use app::queries::DossierQuery;
-use common::*;
 use domain::agency::AgencyId;
 use domain::dossier::*;
 use domain::officer::{Actor, CitizenAccess};

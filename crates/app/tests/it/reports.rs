@@ -1,11 +1,9 @@
 //! The report counters kept with each change equal a rebuild from the events, after a generated
 //! history and a long run of random commands through the real services (refused ones included).
 
-mod common;
-
+use crate::common::*;
 use app::demo;
 use chrono::{Duration, NaiveDate};
-use common::*;
 use domain::agency::AgencyId;
 use domain::dossier::*;
 use domain::officer::Actor;

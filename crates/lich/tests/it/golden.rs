@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use lich::lunar::{self, LunarDate};
 
-const GOLDEN: &str = include_str!("golden/lunar.csv");
+const GOLDEN: &str = include_str!("../golden/lunar.csv");
 
 struct Row {
     kind: String,

@@ -1,0 +1,13 @@
+//! The application services against a real SQLite database. One test binary for the crate (each file a module), linked once.
+
+mod common;
+
+mod admin;
+mod catalog;
+mod demo;
+mod evaluation;
+mod overview;
+mod policy;
+mod qd766;
+mod reports;
+mod units;

@@ -1,0 +1,6 @@
+//! The dossier lifecycle, its rules and its properties, without I/O. One test binary for the crate (each file a module), linked once.
+
+mod allowed;
+mod handling;
+mod intake;
+mod properties;

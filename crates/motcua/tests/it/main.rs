@@ -1,0 +1,4 @@
+//! The `motcua` command line as an operator runs it. One test binary for the crate (each file a module), linked once.
+
+mod calendar_cli;
+mod logging;

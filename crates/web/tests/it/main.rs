@@ -1,0 +1,10 @@
+//! The HTTP API and the web pages, on a real server (the pages in headless chromium). One test binary for the crate (each file a module), linked once.
+
+mod browser;
+mod common;
+
+mod api;
+mod api_guards;
+mod search;
+mod security;
+mod ui;
