@@ -9,84 +9,42 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use app::{App, FixedClock, Settings, demo};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use base64::Engine;
-use chrono::{DateTime, Utc};
-use domain::officer::Actor;
 use notify::{Channels, NotifyConfig, Scheduler, Worker};
-use store::Db;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-pub const PASSWORD: &str = "thu-nghiem@2026";
+pub use testsupport::{at, officer};
 
-/// Vietnamese local time "YYYY-MM-DD HH:MM" as an instant.
-pub fn at(text: &str) -> DateTime<Utc> {
-    lich::time::parse_instant(text).unwrap().to_utc()
-}
-
+/// The application with the outbox worker and the digest scheduler.
 pub struct Fixture {
-    pub app: App,
-    /// The same database, for what the tests check beneath the services.
-    pub db: Db,
-    pub clock: Arc<FixedClock>,
     pub worker: Worker,
     pub scheduler: Scheduler,
-    dir: std::path::PathBuf,
+    harness: testsupport::Harness,
 }
 
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+impl std::ops::Deref for Fixture {
+    type Target = testsupport::Harness;
+
+    fn deref(&self) -> &Self::Target {
+        &self.harness
     }
 }
 
 /// The demo province (no dossier history) at `now`, with the channels of `config`.
 pub async fn seeded(name: &str, now: &str, config: NotifyConfig) -> Fixture {
-    let dir = std::env::temp_dir().join(format!("motcua-notify-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = Db::connect(&format!("sqlite:{}", dir.join("app.db").display()))
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
-    let clock = Arc::new(FixedClock::new(at(now)));
     let (notices, channels): (_, Channels) = config.build("http://motcua.test").unwrap();
-    let settings = Settings {
-        password_memory_kib: 1024,
-        notices,
-        ..Settings::default()
-    };
-    let app = App::new(
-        db.clone(),
-        clock.clone(),
-        Arc::new(lich::Calendar::embedded()),
-        settings,
-    )
-    .await
-    .unwrap();
-    demo::seed_without_history(&app, PASSWORD).await.unwrap();
+    let harness = testsupport::harness("notify", name, now, |s| s.notices = notices)
+        .await
+        .seeded()
+        .await;
     Fixture {
-        worker: Worker::new(app.clone(), channels),
-        scheduler: Scheduler::new(app.clone()),
-        app,
-        db,
-        clock,
-        dir,
+        worker: Worker::new(harness.app.clone(), channels),
+        scheduler: Scheduler::new(harness.app.clone()),
+        harness,
     }
-}
-
-/// A demo officer as the actor.
-pub async fn officer(db: &Db, username: &str) -> Actor {
-    Actor::Officer(
-        db.officer_by_username(username)
-            .await
-            .unwrap()
-            .unwrap_or_else(|| panic!("no officer {username}"))
-            .0,
-    )
 }
 
 /// A message as the SMTP catcher received it, headers decoded.

@@ -3,84 +3,23 @@
 
 #![allow(dead_code)]
 
-use std::sync::Arc;
-
+use app::App;
 use app::intake::IntakeRequest;
-use app::{App, FixedClock, Settings, demo};
-use chrono::{DateTime, Utc};
 use domain::applicant::{Address, Applicant};
 use domain::dossier::ReturnMethod;
 use domain::ids::{Cccd, PersonName, ProcedureCode};
 use domain::officer::Actor;
-use store::Db;
 
-pub const PASSWORD: &str = "thu-nghiem@2026";
-
-/// Vietnamese local time "YYYY-MM-DD HH:MM" as an instant.
-pub fn at(text: &str) -> DateTime<Utc> {
-    lich::time::parse_instant(text).unwrap().to_utc()
-}
-
-pub struct Fixture {
-    pub app: App,
-    /// The same database, for what the tests check beneath the services.
-    pub db: Db,
-    pub clock: Arc<FixedClock>,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+pub use testsupport::{Harness as Fixture, PASSWORD, at, officer};
 
 /// A migrated, empty database at `now` (Vietnamese time).
 pub async fn empty(name: &str, now: &str) -> Fixture {
-    let dir = std::env::temp_dir().join(format!("motcua-app-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = Db::connect(&format!("sqlite:{}", dir.join("app.db").display()))
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
-    let clock = Arc::new(FixedClock::new(at(now)));
-    let settings = Settings {
-        password_memory_kib: 1024,
-        ..Settings::default()
-    };
-    let app = App::new(
-        db.clone(),
-        clock.clone(),
-        Arc::new(lich::Calendar::embedded()),
-        settings,
-    )
-    .await
-    .unwrap();
-    Fixture {
-        app,
-        db,
-        clock,
-        dir,
-    }
+    testsupport::harness("app", name, now, |_| {}).await
 }
 
 /// The demo province, catalogue and officers (no dossiers) at `now`.
 pub async fn seeded(name: &str, now: &str) -> Fixture {
-    let f = empty(name, now).await;
-    demo::seed_without_history(&f.app, PASSWORD).await.unwrap();
-    f
-}
-
-/// A demo officer as the actor.
-pub async fn officer(db: &Db, username: &str) -> Actor {
-    Actor::Officer(
-        db.officer_by_username(username)
-            .await
-            .unwrap()
-            .unwrap_or_else(|| panic!("no officer {username}"))
-            .0,
-    )
+    empty(name, now).await.seeded().await
 }
 
 /// Nguyễn Thị Hằng of Xã Bảo Thắng, the applicant of the tests.

@@ -3,16 +3,14 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use app::{App, FixedClock, Settings, demo};
-use chrono::{DateTime, Utc};
+use app::{App, FixedClock, Settings};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use store::{Db, Totals};
 
-pub const PASSWORD: &str = "thu-nghiem@2026";
+pub use testsupport::{PASSWORD, at as vn};
 
 pub struct TestApp {
     /// The database under the server, for what the tests check beneath it.
@@ -21,8 +19,9 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub clock: Arc<FixedClock>,
     pub app: App,
-    dir: PathBuf,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    /// Last: its folder goes after the server has been told to stop.
+    _harness: testsupport::Harness,
 }
 
 impl Drop for TestApp {
@@ -30,13 +29,7 @@ impl Drop for TestApp {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-/// Vietnamese local time "YYYY-MM-DD HH:MM" as an instant.
-pub fn vn(text: &str) -> DateTime<Utc> {
-    lich::time::parse_instant(text).unwrap().to_utc()
 }
 
 /// A response: status and JSON body (`Value::Null` when the body is not JSON).
@@ -92,31 +85,20 @@ pub async fn spawn() -> TestApp {
 pub async fn spawn_with(tune: impl FnOnce(&mut Settings), net: web::NetOptions) -> TestApp {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let dir = std::env::temp_dir().join(format!("motcua-api-{}-{n}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = Db::connect(&format!("sqlite:{}", dir.join("api.db").display()))
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
     // Monday 7 December 2026, 09:00 in Lào Cai.
-    let clock = Arc::new(FixedClock::new(vn("2026-12-07 09:00")));
-    let mut settings = Settings {
-        password_memory_kib: 1024,
+    let harness = testsupport::harness("api", &n.to_string(), "2026-12-07 09:00", |s| {
         // Tests move the clock across days; a login lasts as long as the test.
-        session_hours: 24 * 365,
-        ..Settings::default()
-    };
-    tune(&mut settings);
-    let app = App::new(
-        db.clone(),
-        clock.clone(),
-        Arc::new(lich::Calendar::embedded()),
-        settings,
-    )
+        s.session_hours = 24 * 365;
+        tune(s);
+    })
     .await
-    .unwrap();
-    demo::seed_without_history(&app, PASSWORD).await.unwrap();
+    .seeded()
+    .await;
+    let (app, db, clock) = (
+        harness.app.clone(),
+        harness.db.clone(),
+        harness.clock.clone(),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -137,8 +119,8 @@ pub async fn spawn_with(tune: impl FnOnce(&mut Settings), net: web::NetOptions) 
         http: reqwest::Client::new(),
         clock,
         app,
-        dir,
         shutdown: Some(tx),
+        _harness: harness,
     }
 }
 

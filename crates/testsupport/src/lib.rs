@@ -1,0 +1,98 @@
+//! Bộ dựng thử nghiệm — what the integration tests of `app`, `notify` and `web` share: the
+//! application on a database of its own in a temporary folder (removed afterwards), with a clock
+//! the test moves and settings it may tune, the demo province seeded on request, and its
+//! officers by user name. A dev-dependency only: nothing here reaches the product.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use app::{App, FixedClock, Settings, demo};
+use chrono::{DateTime, Utc};
+use domain::officer::Actor;
+use store::Db;
+
+/// The password of every demo account in the tests.
+pub const PASSWORD: &str = "thu-nghiem@2026";
+
+/// Vietnamese local time "YYYY-MM-DD HH:MM" as an instant.
+pub fn at(text: &str) -> DateTime<Utc> {
+    lich::time::parse_instant(text).unwrap().to_utc()
+}
+
+/// The application under test, its database and its clock.
+pub struct Harness {
+    pub app: App,
+    /// The same database, for what the tests check beneath the services.
+    pub db: Db,
+    pub clock: Arc<FixedClock>,
+    pub dir: PathBuf,
+}
+
+impl Drop for Harness {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A migrated, empty database named after the test (`kind-name`, unique per process) at `now`
+/// (Vietnamese time), with the settings `tune` changes (passwords hash with little memory).
+pub async fn harness(
+    kind: &str,
+    name: &str,
+    now: &str,
+    tune: impl FnOnce(&mut Settings),
+) -> Harness {
+    let dir = std::env::temp_dir().join(format!("motcua-{kind}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = Db::connect(&format!("sqlite:{}", dir.join("app.db").display()))
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    let clock = Arc::new(FixedClock::new(at(now)));
+    let mut settings = Settings {
+        password_memory_kib: 1024,
+        ..Settings::default()
+    };
+    tune(&mut settings);
+    let app = App::new(
+        db.clone(),
+        clock.clone(),
+        Arc::new(lich::Calendar::embedded()),
+        settings,
+    )
+    .await
+    .unwrap();
+    Harness {
+        app,
+        db,
+        clock,
+        dir,
+    }
+}
+
+impl Harness {
+    /// With the demo province, catalogue and officers (no dossiers), all with [`PASSWORD`].
+    pub async fn seeded(self) -> Self {
+        demo::seed_without_history(&self.app, PASSWORD)
+            .await
+            .unwrap();
+        self
+    }
+
+    /// A demo officer as the actor.
+    pub async fn officer(&self, username: &str) -> Actor {
+        officer(&self.db, username).await
+    }
+}
+
+/// A demo officer as the actor.
+pub async fn officer(db: &Db, username: &str) -> Actor {
+    Actor::Officer(
+        db.officer_by_username(username)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no officer {username}"))
+            .0,
+    )
+}
