@@ -22,7 +22,6 @@ pub mod policy;
 pub mod procedure;
 pub mod qd766;
 pub mod rating;
-pub mod testkit;
 pub mod unit;
 
 pub use error::{DomainError, ErrorKind};

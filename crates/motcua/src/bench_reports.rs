@@ -24,11 +24,11 @@ use clap::Args;
 use domain::agency::{Agency, AgencyId, AgencyKind};
 use domain::dossier::{Fact, Measure};
 use domain::officer::Actor;
-use domain::testkit::{self, Ending};
 use store::Db;
 
 use crate::BadInput;
 use crate::bench::Phase;
+use crate::bench_driver::{Driver, Ending};
 
 #[derive(Debug, Args)]
 pub struct ReportsArgs {
@@ -90,11 +90,9 @@ const ENDINGS: [(Ending, u64); 7] = [
 ];
 
 /// A dossier received on `day` driven through the domain, its facts as offsets from that day.
-fn pattern(day: NaiveDate, ending: Ending) -> Result<Pattern> {
-    let tree = testkit::agencies();
-    let d = testkit::drive(&tree, "bao-thang", day, ending);
-    let cal = testkit::calendar();
-    Ok(d.facts(&cal, &Default::default())?
+fn pattern(driver: &Driver, day: NaiveDate, ending: Ending) -> Result<Pattern> {
+    let d = driver.drive(day, ending)?;
+    Ok(d.facts(driver.calendar(), &Default::default())?
         .into_iter()
         .filter(|f| {
             !matches!(
@@ -108,15 +106,16 @@ fn pattern(day: NaiveDate, ending: Ending) -> Result<Pattern> {
 
 /// Patterns for each weekday (Monday = 0) and ending, from the week of 7/12/2026.
 fn patterns() -> Result<Vec<Vec<(Pattern, u64)>>> {
+    let driver = Driver::new()?;
     let monday = NaiveDate::from_ymd_opt(2026, 12, 7).expect("valid date");
     let mut out = Vec::new();
     for w in 0..5 {
         let day = monday + chrono::Duration::days(w);
         let mut v = Vec::new();
         for (ending, weight) in ENDINGS {
-            v.push((pattern(day, ending)?, weight));
+            v.push((pattern(&driver, day, ending)?, weight));
         }
-        v.push((pattern(day, Ending::Open)?, 0));
+        v.push((pattern(&driver, day, Ending::Open)?, 0));
         out.push(v);
     }
     Ok(out)

@@ -4,6 +4,7 @@
 //! 1 anything else.
 
 mod bench;
+mod bench_driver;
 mod bench_reports;
 mod bench_search;
 mod calendar;

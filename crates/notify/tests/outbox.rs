@@ -60,8 +60,8 @@ fn reregister_birth() -> IntakeRequest {
         receiving: None,
         applicant: reachable_applicant(),
         components: vec![
-            domain::testkit::component("to-khai"),
-            domain::testkit::component("giay-to-khai-sinh"),
+            testsupport::kit::component("to-khai"),
+            testsupport::kit::component("giay-to-khai-sinh"),
         ],
         return_method: ReturnMethod::Counter,
         fee_exemption: None,
@@ -149,7 +149,7 @@ async fn the_applicant_is_told_of_each_status_change_by_email_and_sms() {
         &counter,
         id,
         Command::SubmitSupplement {
-            components: vec![domain::testkit::component("to-khai")],
+            components: vec![testsupport::kit::component("to-khai")],
             note: String::new(),
         },
     )

@@ -6,8 +6,8 @@ mod contract;
 
 use std::path::PathBuf;
 
-use domain::testkit::*;
 use store::{Db, DossierFilter, Visibility};
+use testsupport::kit::*;
 
 /// A prepared database in its own directory, removed afterwards.
 struct TempDb {

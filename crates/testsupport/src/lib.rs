@@ -1,7 +1,11 @@
 //! Bộ dựng thử nghiệm — what the integration tests of `app`, `notify` and `web` share: the
 //! application on a database of its own in a temporary folder (removed afterwards), with a clock
 //! the test moves and settings it may tune, the demo province seeded on request, and its
-//! officers by user name. A dev-dependency only: nothing here reaches the product.
+//! officers by user name; and [`kit`], the domain's own fixtures (a commune, its officers, a
+//! procedure, dossiers driven through `decide`). A dev-dependency only: nothing here reaches the
+//! product.
+
+pub mod kit;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -32,14 +32,14 @@ fn every_command() -> Vec<Command> {
             reason: "x".into(),
         },
         Command::SubmitSupplement {
-            components: vec![domain::testkit::component("to-khai")],
+            components: vec![testsupport::kit::component("to-khai")],
             note: String::new(),
         },
         Command::Transfer {
             to_unit: unit.clone(),
         },
         Command::Assign {
-            officer: Box::new(domain::testkit::specialist().officer().unwrap().clone()),
+            officer: Box::new(testsupport::kit::specialist().officer().unwrap().clone()),
             reason: None,
         },
         Command::AddNote { text: "x".into() },

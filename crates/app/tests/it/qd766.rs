@@ -11,7 +11,7 @@ use app::qd766::{Period, Scope};
 use chrono::NaiveDate;
 use domain::agency::AgencyTree;
 use domain::dossier::{Dossier, Fact};
-use domain::testkit::{self, Ending, agencies_with, drive};
+use testsupport::kit::{self, Ending, agencies_with, drive};
 
 fn working_days(cal: &lich::WorkCalendar, from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
     let mut out = Vec::new();
@@ -36,7 +36,7 @@ async fn load(db: &store::Db, dossiers: &[Dossier]) {
 
 /// [`load`], with the applicants' ratings: (index in `dossiers`, satisfied).
 async fn load_rated(db: &store::Db, dossiers: &[Dossier], ratings: &[(usize, bool)]) {
-    let cal = testkit::calendar();
+    let cal = kit::calendar();
     let rules = domain::dossier::LegalRules::default();
     let mut sums: BTreeMap<Fact, i64> = BTreeMap::new();
     for d in dossiers {
@@ -58,7 +58,7 @@ async fn load_rated(db: &store::Db, dossiers: &[Dossier], ratings: &[(usize, boo
 /// their limit; 4 received on 1 July and never finished, past it). Sa Pa: 3,600 received and
 /// every one resolved early.
 fn quarter(tree: &AgencyTree) -> Vec<Dossier> {
-    let cal = testkit::calendar();
+    let cal = kit::calendar();
     let days = working_days(&cal, date("2026-07-01"), date("2026-09-16"));
     let mut out = Vec::new();
     for i in 0..3_951 {
@@ -200,7 +200,7 @@ async fn a_quarter_known_by_construction_gives_every_report_cell_and_the_766_fig
         .await
         .unwrap();
     let cut = date("2026-08-31");
-    let cal = testkit::calendar();
+    let cal = kit::calendar();
     let (mut handled, mut on_time) = (0, 0);
     for d in dossiers
         .iter()
@@ -339,7 +339,7 @@ async fn the_edge_rules_of_2_1_hold_in_the_counters() {
         // Open past its limit at the end of the month.
         drive(&tree, "cam-duong", oct, Ending::Open),
     ];
-    let cal = testkit::calendar();
+    let cal = kit::calendar();
     let rules = domain::dossier::LegalRules::default();
     let t0 = dossiers[0]
         .timing(&cal, &rules, dossiers[0].finished_at().unwrap())

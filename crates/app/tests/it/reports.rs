@@ -89,7 +89,7 @@ async fn counters_kept_with_each_change_equal_a_rebuild_from_the_events() {
                 legal_basis: "Luật Hộ tịch 2014".into(),
             },
             4 => Command::SubmitSupplement {
-                components: vec![domain::testkit::component("to-khai")],
+                components: vec![testsupport::kit::component("to-khai")],
                 note: String::new(),
             },
             5 => Command::Forward {

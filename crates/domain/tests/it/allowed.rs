@@ -6,7 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use domain::dossier::*;
 use domain::policy;
-use domain::testkit::*;
+use testsupport::kit::*;
 
 /// Named dossiers in the states the lifecycle reaches, each with the instant it is judged at.
 fn states() -> Vec<(&'static str, Sim, DateTime<Utc>)> {

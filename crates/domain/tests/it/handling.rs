@@ -2,8 +2,8 @@
 //! (classification), ND 61/2018 Art. 19–21.
 
 use domain::dossier::*;
-use domain::testkit::*;
 use lich::Timeliness;
+use testsupport::kit::*;
 
 fn note(text: &str) -> Command {
     Command::AddNote { text: text.into() }

@@ -3,7 +3,7 @@
 
 use domain::dossier::*;
 use domain::procedure::OnlineKind;
-use domain::testkit::*;
+use testsupport::kit::*;
 
 #[test]
 fn counter_intake_of_a_complete_dossier_issues_a_code_and_an_appointment() {

@@ -4,8 +4,8 @@
 
 use chrono::Duration;
 use domain::dossier::*;
-use domain::testkit::*;
 use proptest::prelude::*;
+use testsupport::kit::*;
 
 #[derive(Debug, Clone)]
 enum Intent {

@@ -4,8 +4,8 @@
 
 use domain::dossier::Measure;
 use domain::officer::{Officer, Role};
-use domain::testkit::*;
 use store::{CitizenAccount, Db, StoreError};
+use testsupport::kit::*;
 
 use super::*;
 

@@ -3,8 +3,8 @@
 //! reads the reports make.
 
 use domain::dossier::*;
-use domain::testkit::*;
 use store::{Db, IdempotencyKey, NotOpened, StoreError};
+use testsupport::kit::*;
 
 use super::*;
 

@@ -4,8 +4,8 @@
 use chrono::NaiveDate;
 use domain::dossier::*;
 use domain::ids::DossierCode;
-use domain::testkit::*;
 use store::{Db, DossierFilter, DossierRow, Order, Visibility};
+use testsupport::kit::*;
 
 use super::*;
 

@@ -11,8 +11,8 @@ use chrono::NaiveDate;
 use domain::agency::AgencyTree;
 use domain::dossier::*;
 use domain::ids::DossierCode;
-use domain::testkit::*;
 use store::{Change, Db, Opening, StoreError};
+use testsupport::kit::*;
 
 /// The province of the tests: Bảo Thắng and a copy of it, Sa Pa.
 pub fn tree() -> AgencyTree {
@@ -75,7 +75,7 @@ pub fn transfer(sim: &mut Sim) -> &mut Sim {
         "2026-12-07 10:00",
         &counter(),
         Command::Transfer {
-            to_unit: domain::testkit::id("lao-cai.bao-thang.vhxh"),
+            to_unit: testsupport::kit::id("lao-cai.bao-thang.vhxh"),
         },
     )
 }

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use domain::dossier::*;
-use domain::testkit::*;
 use domain::unit::{AdminUnit, Regime, Succession, UnitLevel};
 use store::{Db, StoreError};
+use testsupport::kit::*;
 
 use super::*;
 

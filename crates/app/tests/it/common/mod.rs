@@ -81,8 +81,8 @@ pub fn reregister_birth() -> IntakeRequest {
         receiving: None,
         applicant: applicant(),
         components: vec![
-            domain::testkit::component("to-khai"),
-            domain::testkit::component("giay-to-khai-sinh"),
+            testsupport::kit::component("to-khai"),
+            testsupport::kit::component("giay-to-khai-sinh"),
         ],
         return_method: ReturnMethod::Counter,
         fee_exemption: None,

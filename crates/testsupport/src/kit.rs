@@ -5,16 +5,16 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use crate::DomainError;
-use crate::agency::{Agency, AgencyId, AgencyKind, AgencyTree};
-use crate::applicant::{Address, Applicant};
-use crate::dossier::*;
-use crate::ids::{
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::DomainError;
+use domain::agency::{Agency, AgencyId, AgencyKind, AgencyTree};
+use domain::applicant::{Address, Applicant};
+use domain::dossier::*;
+use domain::ids::{
     AgencyCode, Cccd, CodeFormat, DossierCode, PersonName, PhoneNumber, ProcedureCode,
 };
-use crate::officer::{Actor, Officer, OfficerId, Role, RoleGrant};
-use crate::procedure::*;
-use chrono::{DateTime, NaiveDate, Utc};
+use domain::officer::{Actor, Officer, OfficerId, Role, RoleGrant};
+use domain::procedure::*;
 use lich::{Calendar, DeadlineRules, WorkCalendar};
 use uuid::Uuid;
 
@@ -169,7 +169,7 @@ pub fn citizen() -> Actor {
     Actor::Citizen {
         name: PersonName::parse("Lù Văn Páo").unwrap(),
         id_number: Some(Cccd::parse("010090012345").unwrap()),
-        access: crate::officer::CitizenAccess::Submitting,
+        access: domain::officer::CitizenAccess::Submitting,
     }
 }
 
