@@ -49,7 +49,17 @@ fn request_id(headers: &HeaderMap) -> String {
                 && v.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
-        .map_or_else(|| uuid::Uuid::now_v7().simple().to_string(), str::to_string)
+        .map_or_else(new_request_id, str::to_string)
+}
+
+/// A new request id: 32 hex digits, a random prefix drawn once per process and a counter (no
+/// clock or system call per request; unique within the process, unlikely to repeat across
+/// restarts).
+fn new_request_id() -> String {
+    static PREFIX: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let prefix = PREFIX.get_or_init(|| uuid::Uuid::now_v7().as_u64_pair().1);
+    format!("{prefix:016x}{:016x}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 /// The route a request matched (its template, e.g. `/api/v1/dossiers/{id}`): never the path
