@@ -283,85 +283,13 @@ impl App {
             None
         };
 
-        let score = |agency: &AgencyId, members: &[&AgencyId], g: &Gathered| -> UnitIndex {
-            let mut s = Sums::default();
-            for m in members {
-                if let Some(x) = g.sums.get(m.as_str()) {
-                    s.add(x);
-                }
-            }
-            let set: HashSet<&AgencyId> = members.iter().copied().collect();
-            let mine: Vec<&&ProcedureVersion> = procedures
-                .iter()
-                .filter(|p| under_authority(&tree, p, &set))
-                .collect();
-            let online: Vec<&&&ProcedureVersion> = mine
-                .iter()
-                .filter(|p| p.online != OnlineKind::None)
-                .collect();
-            let full: HashSet<&str> = mine
-                .iter()
-                .filter(|p| p.online == OnlineKind::Full)
-                .map(|p| p.code.as_str())
-                .collect();
-            // What the unit's members received, by procedure and channel.
-            let mut used_online: HashSet<&str> = HashSet::new();
-            let (mut full_eligible, mut full_online) = (0, 0);
-            for m in members {
-                used_online.extend(
-                    g.used_online
-                        .get(m.as_str())
-                        .into_iter()
-                        .flatten()
-                        .map(String::as_str),
-                );
-                for (procedure, channel, n) in g.full_online.get(m.as_str()).into_iter().flatten() {
-                    if full.contains(procedure.as_str()) {
-                        full_eligible += n;
-                        if *channel == 2 {
-                            full_online += n;
-                        }
-                    }
-                }
-            }
-            let used = online
-                .iter()
-                .filter(|p| used_online.contains(p.code.as_str()))
-                .count();
-            // Received by the end, less what had ended before the period began.
-            let ended_before = s.ended_to_end - s.on_time_in - s.late_in;
-            let handled = s.received_to_end - ended_before;
-            let open = s.received_to_end - s.ended_to_end;
-            let inputs = Inputs {
-                handled,
-                on_time: s.on_time_in + (open - s.open_past).max(0),
-                received: s.received_in,
-                received_online: s.online_in,
-                fee_bearing: s.fee_bearing,
-                paid_online: 0,
-                digitised: s.digitised,
-                reused_data: s.reused,
-                disliked_on_time: s.disliked_on_time,
-                procedures: mine.len() as i64,
-                complete_procedures: mine.iter().filter(|p| complete(p)).count() as i64,
-                online_procedures: online.len() as i64,
-                online_procedures_used: used as i64,
-                full_online_eligible: full_eligible,
-                full_online,
-            };
-            let indicators = domain::qd766::indicators(&self.settings.qd766, &inputs);
-            let (points, max) = domain::qd766::total(&indicators);
-            UnitIndex {
-                agency: agency.to_string(),
-                name: tree.name_of(agency),
-                inputs,
-                indicators,
-                points,
-                max,
-                rank: None,
-                previous_points: None,
-                previous_rank: None,
-            }
+        let scorer = Scorer {
+            tree: &tree,
+            procedures: &procedures,
+            scheme: &self.settings.qd766,
+        };
+        let score = |agency: &AgencyId, members: &[&AgencyId], g: &Gathered| {
+            scorer.score(agency, members, g)
         };
 
         let mut lines: Vec<UnitIndex> = Vec::new();
@@ -622,5 +550,103 @@ fn rank(lines: &mut [UnitIndex]) {
         };
         lines[i].rank = Some(r);
         last = Some((lines[i].points, r));
+    }
+}
+
+/// Scores units of one period's index: the counters of a unit's members against the procedures
+/// under their authority.
+struct Scorer<'a> {
+    tree: &'a AgencyTree,
+    procedures: &'a [&'a ProcedureVersion],
+    scheme: &'a domain::qd766::Scheme,
+}
+
+impl Scorer<'_> {
+    /// One line of the index: `agency` with the counters of `members` in `g`.
+    fn score(&self, agency: &AgencyId, members: &[&AgencyId], g: &Gathered) -> UnitIndex {
+        let inputs = self.inputs(members, g);
+        let indicators = domain::qd766::indicators(self.scheme, &inputs);
+        let (points, max) = domain::qd766::total(&indicators);
+        UnitIndex {
+            agency: agency.to_string(),
+            name: self.tree.name_of(agency),
+            inputs,
+            indicators,
+            points,
+            max,
+            rank: None,
+            previous_points: None,
+            previous_rank: None,
+        }
+    }
+
+    /// What the QĐ 766 formulas take for a unit made of `members`.
+    fn inputs(&self, members: &[&AgencyId], g: &Gathered) -> Inputs {
+        let mut s = Sums::default();
+        for m in members {
+            if let Some(x) = g.sums.get(m.as_str()) {
+                s.add(x);
+            }
+        }
+        let set: HashSet<&AgencyId> = members.iter().copied().collect();
+        let mine: Vec<&&ProcedureVersion> = self
+            .procedures
+            .iter()
+            .filter(|p| under_authority(self.tree, p, &set))
+            .collect();
+        let online: Vec<&&&ProcedureVersion> = mine
+            .iter()
+            .filter(|p| p.online != OnlineKind::None)
+            .collect();
+        let full: HashSet<&str> = mine
+            .iter()
+            .filter(|p| p.online == OnlineKind::Full)
+            .map(|p| p.code.as_str())
+            .collect();
+        // What the unit's members received, by procedure and channel.
+        let mut used_online: HashSet<&str> = HashSet::new();
+        let (mut full_eligible, mut full_online) = (0, 0);
+        for m in members {
+            used_online.extend(
+                g.used_online
+                    .get(m.as_str())
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str),
+            );
+            for (procedure, channel, n) in g.full_online.get(m.as_str()).into_iter().flatten() {
+                if full.contains(procedure.as_str()) {
+                    full_eligible += n;
+                    if *channel == 2 {
+                        full_online += n;
+                    }
+                }
+            }
+        }
+        let used = online
+            .iter()
+            .filter(|p| used_online.contains(p.code.as_str()))
+            .count();
+        // Received by the end, less what had ended before the period began.
+        let ended_before = s.ended_to_end - s.on_time_in - s.late_in;
+        let handled = s.received_to_end - ended_before;
+        let open = s.received_to_end - s.ended_to_end;
+        Inputs {
+            handled,
+            on_time: s.on_time_in + (open - s.open_past).max(0),
+            received: s.received_in,
+            received_online: s.online_in,
+            fee_bearing: s.fee_bearing,
+            paid_online: 0,
+            digitised: s.digitised,
+            reused_data: s.reused,
+            disliked_on_time: s.disliked_on_time,
+            procedures: mine.len() as i64,
+            complete_procedures: mine.iter().filter(|p| complete(p)).count() as i64,
+            online_procedures: online.len() as i64,
+            online_procedures_used: used as i64,
+            full_online_eligible: full_eligible,
+            full_online,
+        }
     }
 }
