@@ -183,6 +183,35 @@ impl App {
             .await
     }
 
+    /// The units an index ranks from: the one asked for (within what the actor may see), or the
+    /// highest agencies the actor oversees (none inside another).
+    fn index_roots(
+        &self,
+        actor: &Actor,
+        scope: &Scope,
+        tree: &AgencyTree,
+    ) -> Result<Vec<AgencyId>, AppError> {
+        let visible: HashSet<String> = self.visible_agencies(actor).into_iter().collect();
+        Ok(match &scope.under {
+            Some(u) if visible.contains(u.as_str()) => vec![u.clone()],
+            Some(_) => {
+                return Err(AppError::new(
+                    crate::ErrorKind::Forbidden,
+                    "forbidden",
+                    "Đơn vị này ngoài phạm vi được xem.",
+                ));
+            }
+            None => {
+                let mut roots = domain::policy::visible_roots(actor);
+                roots.sort();
+                roots.dedup();
+                let all = roots.clone();
+                roots.retain(|r| !all.iter().any(|o| o != r && tree.is_within(r, o)));
+                roots
+            }
+        })
+    }
+
     async fn index_766_with(
         &self,
         actor: &Actor,
@@ -204,25 +233,7 @@ impl App {
             ));
         }
         let tree = self.agencies();
-        let visible: HashSet<String> = self.visible_agencies(actor).into_iter().collect();
-        let roots: Vec<AgencyId> = match &scope.under {
-            Some(u) if visible.contains(u.as_str()) => vec![u.clone()],
-            Some(_) => {
-                return Err(AppError::new(
-                    crate::ErrorKind::Forbidden,
-                    "forbidden",
-                    "Đơn vị này ngoài phạm vi được xem.",
-                ));
-            }
-            None => {
-                let mut roots = domain::policy::visible_roots(actor);
-                roots.sort();
-                roots.dedup();
-                let all = roots.clone();
-                roots.retain(|r| !all.iter().any(|o| o != r && tree.is_within(r, o)));
-                roots
-            }
-        };
+        let roots = self.index_roots(actor, scope, &tree)?;
         let units = ranked_units(&tree, &roots);
         // Each unit's members: itself and everything under it, except that the root's line holds
         // the root alone (its children have lines of their own).
