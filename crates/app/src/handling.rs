@@ -11,6 +11,11 @@ use tracing::Instrument;
 use crate::intake::record;
 use crate::{App, AppError, ErrorKind};
 
+/// The span of one use case: its name, and the dossier's code once known (recorded on it).
+pub(crate) fn use_case_span(case: &'static str) -> tracing::Span {
+    tracing::info_span!("use_case", case, code = tracing::field::Empty)
+}
+
 impl App {
     /// Runs a command on a dossier. `expected_version`, when given, must be the version the
     /// caller last saw (otherwise the command is refused as a conflict). Who may give the
@@ -22,24 +27,23 @@ impl App {
         expected_version: Option<u64>,
         command: Command,
     ) -> Result<Dossier, AppError> {
-        let span = tracing::info_span!(
-            "use_case",
-            case = command.name(),
-            code = tracing::field::Empty
-        );
-        self.act_in_span(actor, id, expected_version, command)
-            .instrument(span)
-            .await
+        let span = use_case_span(command.name());
+        async {
+            let dossier = self.dossier_for(actor, id, &command).await?;
+            self.act_on(actor, dossier, expected_version, command).await
+        }
+        .instrument(span)
+        .await
     }
 
-    async fn act_in_span(
+    /// Runs a command on a dossier already loaded and the actor known to be allowed.
+    async fn act_on(
         &self,
         actor: &Actor,
-        id: DossierId,
+        dossier: Dossier,
         expected_version: Option<u64>,
         command: Command,
     ) -> Result<Dossier, AppError> {
-        let dossier = self.dossier_for(actor, id, &command).await?;
         tracing::Span::current().record("code", dossier.code.as_str());
         if let Some(v) = expected_version
             && v != dossier.version
@@ -119,21 +123,23 @@ impl App {
         officer: OfficerId,
         reason: Option<String>,
     ) -> Result<Dossier, AppError> {
-        // Who may assign is checked before the officer named is looked up.
-        self.authorize_command(actor, id, CommandKind::Assign)
-            .await?;
-        let officer = self.db.officer(officer).await?.ok_or_else(|| {
-            AppError::not_found("officer_not_found", "Không có cán bộ được phân công.")
-        })?;
-        self.act(
-            actor,
-            id,
-            expected_version,
-            Command::Assign {
+        let span = use_case_span(CommandKind::Assign.name());
+        async {
+            // Who may assign is checked before the officer named is looked up; the dossier is
+            // read once.
+            let dossier = self.stored_dossier(id).await?;
+            self.check_permission(actor, &dossier, CommandKind::Assign, None)
+                .await?;
+            let officer = self.db.officer(officer).await?.ok_or_else(|| {
+                AppError::not_found("officer_not_found", "Không có cán bộ được phân công.")
+            })?;
+            let command = Command::Assign {
                 officer: Box::new(officer),
                 reason,
-            },
-        )
+            };
+            self.act_on(actor, dossier, expected_version, command).await
+        }
+        .instrument(span)
         .await
     }
 
@@ -157,17 +163,6 @@ impl App {
         let dossier = self.stored_dossier(id).await?;
         self.check_permission(actor, &dossier, kind, leg).await?;
         Ok(dossier)
-    }
-
-    /// Checks a permission on a dossier by id, before anything else is read or said of it.
-    async fn authorize_command(
-        &self,
-        actor: &Actor,
-        id: DossierId,
-        kind: CommandKind,
-    ) -> Result<(), AppError> {
-        let dossier = self.stored_dossier(id).await?;
-        self.check_permission(actor, &dossier, kind, None).await
     }
 
     async fn stored_dossier(&self, id: DossierId) -> Result<Dossier, AppError> {
@@ -208,6 +203,16 @@ impl App {
     ) -> Result<Vec<CommandKind>, AppError> {
         let applicant =
             matches!(actor, Actor::Citizen { .. }) && self.citizen_owns(actor, d).await?;
+        Ok(self.allowed_for(actor, d, applicant))
+    }
+
+    /// [`App::allowed_actions`] when whether the actor is the applicant is already known.
+    pub(crate) fn allowed_for(
+        &self,
+        actor: &Actor,
+        d: &Dossier,
+        applicant: bool,
+    ) -> Vec<CommandKind> {
         let tree = self.agencies();
         let calendar = self.calendar_of(&d.receiving);
         let rules = self.settings.rules;
@@ -219,6 +224,6 @@ impl App {
             rules: &rules,
             issued_code: None,
         };
-        Ok(domain::dossier::allowed(d, &ctx, &tree, applicant))
+        domain::dossier::allowed(d, &ctx, &tree, applicant)
     }
 }

@@ -241,17 +241,10 @@ impl App {
         req: IntakeRequest,
         opening: Opening,
     ) -> Result<Dossier, AppError> {
-        let span = tracing::info_span!(
-            "use_case",
-            case = opening.name(),
-            code = tracing::field::Empty
-        );
-        let opened = self
-            .prepare(actor, req, opening, false)
-            .instrument(span.clone())
-            .await?;
-        span.record("code", opened.code.as_str());
-        Ok(opened)
+        let span = crate::handling::use_case_span(opening.name());
+        self.prepare(actor, req, opening, false)
+            .instrument(span)
+            .await
     }
 
     /// Checks an opening and writes it, or only shows what it would be (`preview`).

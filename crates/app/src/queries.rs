@@ -113,8 +113,9 @@ impl App {
         let tree = self.agencies();
         let name = |a: &AgencyId| tree.name_of(a);
         let control_slip = control_slip(&events, &dossier, &timing, &name);
+        // A citizen who got this far is the applicant (`may_read` checked it).
         let allowed = match as_of {
-            None => self.allowed_actions(actor, &dossier).await?,
+            None => self.allowed_for(actor, &dossier, matches!(actor, Actor::Citizen { .. })),
             Some(_) => Vec::new(),
         };
         Ok(DossierDetail {

@@ -232,17 +232,19 @@ pub fn may_command(
     match (command_permission(kind), actor) {
         (Who::Officer(action), _) => {
             let allowed = authorize(actor, action, Some(&scope), tree);
-            // Kết quả liên thông: an interconnected agency records its own part.
-            let legs = d
-                .interconnection
-                .iter()
-                .flat_map(|i| i.legs.iter().enumerate());
-            if allowed.is_err() && kind == CommandKind::CompleteLeg {
-                for (_, leg) in legs.filter(|(i, l)| {
-                    leg.is_none_or(|n| n == *i) && (leg.is_some() || l.completed_at.is_none())
-                }) {
+            // Kết quả liên thông: an interconnected agency records its own part — of the leg
+            // named, or (to offer it) of any leg under way.
+            if allowed.is_err()
+                && kind == CommandKind::CompleteLeg
+                && let Some(ic) = &d.interconnection
+            {
+                let legs = ic.legs.iter().enumerate().filter(|(i, l)| match leg {
+                    Some(n) => n == *i,
+                    None => l.completed_at.is_none(),
+                });
+                for (_, l) in legs {
                     let leg_scope = Scope {
-                        current: Some(&leg.plan.agency),
+                        current: Some(&l.plan.agency),
                         ..scope
                     };
                     if authorize(actor, action, Some(&leg_scope), tree).is_ok() {
