@@ -11,6 +11,7 @@ use domain::officer::{Actor, CitizenAccess};
 use hmac::{KeyInit, Mac};
 use sha2::Sha256;
 
+use crate::Citizens;
 use crate::throttle::Client;
 use crate::{App, AppError, ErrorKind};
 
@@ -70,11 +71,6 @@ fn wrong_code() -> AppError {
 }
 
 impl App {
-    /// Mã bảo mật of a dossier, as printed on its receipt.
-    pub fn access_code(&self, id: DossierId) -> String {
-        access_code_of(&self.keys.access, id)
-    }
-
     /// The dossier named by `code` when `access_code` is its access code. Guesses are counted:
     /// per dossier and per address, the limits of [`crate::throttle::Limits`].
     async fn prove(
@@ -104,7 +100,7 @@ impl App {
             None => None,
         };
         let ok = match (&found, normalise(access_code)) {
-            (Some(d), Some(given)) => same_secret(&self.access_code(d.id), &given),
+            (Some(d), Some(given)) => same_secret(&self.citizens().access_code(d.id), &given),
             _ => false,
         };
         match found {
@@ -126,41 +122,6 @@ impl App {
                 Err(wrong_code())
             }
         }
-    }
-
-    /// The applicant of a dossier, proved by its code and access code (no account): may follow
-    /// up on that dossier only (supplement, withdrawal).
-    pub async fn applicant_by_receipt(
-        &self,
-        code: &str,
-        access_code: &str,
-        client: &Client,
-    ) -> Result<(Actor, DossierId), AppError> {
-        let d = self.prove(code, access_code, client).await?;
-        let actor = Actor::Citizen {
-            name: d.applicant.person().clone(),
-            id_number: Cccd::parse(d.applicant.id_number()).ok(),
-            access: CitizenAccess::Receipt(d.id),
-        };
-        Ok((actor, d.id))
-    }
-
-    /// Thêm hồ sơ vào tài khoản: a citizen's account takes a dossier received at the counter or
-    /// by post, proved by the code and access code of its receipt.
-    pub async fn link_dossier(
-        &self,
-        actor: &Actor,
-        code: &str,
-        access_code: &str,
-        client: &Client,
-    ) -> Result<Dossier, AppError> {
-        let account = account_of(actor)?;
-        let d = self.prove(code, access_code, client).await?;
-        self.db
-            .link_citizen_dossier(account, d.id.0, "receipt", self.now().timestamp_millis())
-            .await?;
-        tracing::info!(code = %d.code, "dossier linked to a citizen account");
-        Ok(d)
     }
 
     /// Whether a citizen may see and act on this dossier: theirs by account or by receipt.
@@ -190,6 +151,54 @@ impl App {
                 "Bạn chỉ xem và thao tác được trên hồ sơ của mình.",
             ))
         }
+    }
+}
+
+impl Citizens<'_> {
+    /// Mã bảo mật of a dossier, as printed on its receipt.
+    pub fn access_code(self, id: DossierId) -> String {
+        access_code_of(&self.app.keys.access, id)
+    }
+
+    /// The applicant of a dossier, proved by its code and access code (no account): may follow
+    /// up on that dossier only (supplement, withdrawal).
+    pub async fn applicant_by_receipt(
+        self,
+        code: &str,
+        access_code: &str,
+        client: &Client,
+    ) -> Result<(Actor, DossierId), AppError> {
+        let d = self.app.prove(code, access_code, client).await?;
+        let actor = Actor::Citizen {
+            name: d.applicant.person().clone(),
+            id_number: Cccd::parse(d.applicant.id_number()).ok(),
+            access: CitizenAccess::Receipt(d.id),
+        };
+        Ok((actor, d.id))
+    }
+
+    /// Thêm hồ sơ vào tài khoản: a citizen's account takes a dossier received at the counter or
+    /// by post, proved by the code and access code of its receipt.
+    pub async fn link_dossier(
+        self,
+        actor: &Actor,
+        code: &str,
+        access_code: &str,
+        client: &Client,
+    ) -> Result<Dossier, AppError> {
+        let account = account_of(actor)?;
+        let d = self.app.prove(code, access_code, client).await?;
+        self.app
+            .db
+            .link_citizen_dossier(
+                account,
+                d.id.0,
+                "receipt",
+                self.app.now().timestamp_millis(),
+            )
+            .await?;
+        tracing::info!(code = %d.code, "dossier linked to a citizen account");
+        Ok(d)
     }
 }
 

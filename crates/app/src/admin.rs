@@ -13,6 +13,7 @@ use store::LogEntry;
 pub use store::{AdminLogLine, StoredClosure};
 use uuid::Uuid;
 
+use crate::Admin;
 use crate::{App, AppError, ErrorKind};
 
 /// A new officer account.
@@ -57,9 +58,36 @@ impl App {
         }
     }
 
+    /// The agency settings of the calendar: the closures of the agency and of those above it.
+    pub(crate) fn calendar_settings(&self, agency: &AgencyId) -> Option<AgencySettings> {
+        let closures = self.closures.read().expect("closures lock");
+        if closures.is_empty() {
+            return None;
+        }
+        let tree = self.agencies();
+        let mine: Vec<Closure> = closures
+            .iter()
+            .filter(|c| AgencyId::parse(&c.agency).is_ok_and(|a| tree.is_within(agency, &a)))
+            .filter_map(|c| {
+                Some(Closure {
+                    from: NaiveDate::parse_from_str(&c.from_day, "%Y-%m-%d").ok()?,
+                    to: NaiveDate::parse_from_str(&c.to_day, "%Y-%m-%d").ok()?,
+                    reason: c.reason.clone(),
+                    basis: c.basis.clone(),
+                })
+            })
+            .collect();
+        (!mine.is_empty()).then(|| AgencySettings {
+            closures: mine,
+            ..AgencySettings::default()
+        })
+    }
+}
+
+impl Admin<'_> {
     /// Creates an officer account with one role.
-    pub async fn create_officer(&self, actor: &Actor, n: &NewOfficer) -> Result<Officer, AppError> {
-        let admin = self.admin_name(actor, Action::ManageUsers)?;
+    pub async fn create_officer(self, actor: &Actor, n: &NewOfficer) -> Result<Officer, AppError> {
+        let admin = self.app.admin_name(actor, Action::ManageUsers)?;
         let username = n.username.trim().to_lowercase();
         let valid = username.len() >= 3
             && username.len() <= 64
@@ -82,7 +110,7 @@ impl App {
             .role
             .ok_or_else(|| AppError::invalid("invalid_role", "Chọn vai trò."))?;
         let agency = AgencyId::parse(&n.agency)?;
-        self.agencies().require(&agency)?;
+        self.app.agencies().require(&agency)?;
         let officer = Officer {
             id: OfficerId(Uuid::now_v7()),
             username: username.clone(),
@@ -91,13 +119,14 @@ impl App {
             grants: vec![RoleGrant { role, agency }],
             active: true,
         };
-        let hash = self.hash_password(&n.password).await?;
+        let hash = self.app.accounts().hash_password(&n.password).await?;
         let detail = format!("{username}: {} tại {}", role.label(), n.agency);
-        self.db
+        self.app
+            .db
             .add_officer(
                 &officer,
                 &hash,
-                Some(&self.entry(&admin, "tạo tài khoản", &detail)),
+                Some(&self.app.entry(&admin, "tạo tài khoản", &detail)),
             )
             .await
             .map_err(|e| match e {
@@ -113,14 +142,14 @@ impl App {
 
     /// Changes an account: lock or unlock, add or remove a role, set a new password.
     pub async fn change_account(
-        &self,
+        self,
         actor: &Actor,
         id: OfficerId,
         change: AccountChange,
     ) -> Result<Officer, AppError> {
-        let admin = self.admin_name(actor, Action::ManageUsers)?;
+        let admin = self.app.admin_name(actor, Action::ManageUsers)?;
         let mut o =
-            self.db.officer(id).await?.ok_or_else(|| {
+            self.app.db.officer(id).await?.ok_or_else(|| {
                 AppError::not_found("officer_not_found", "Không có tài khoản này.")
             })?;
         if let Actor::Officer(me) = actor
@@ -139,10 +168,15 @@ impl App {
         let detail;
         match change {
             AccountChange::Password(p) => {
-                let hash = self.hash_password(&p).await?;
+                let hash = self.app.accounts().hash_password(&p).await?;
                 detail = o.username.clone();
-                self.db
-                    .set_password(id, &hash, &self.entry(&admin, "đặt lại mật khẩu", &detail))
+                self.app
+                    .db
+                    .set_password(
+                        id,
+                        &hash,
+                        &self.app.entry(&admin, "đặt lại mật khẩu", &detail),
+                    )
                     .await?;
                 return Ok(o);
             }
@@ -156,11 +190,12 @@ impl App {
                     o.username,
                     email.as_ref().map_or("(bỏ)", |e| e.as_str())
                 );
-                self.db
+                self.app
+                    .db
                     .set_officer_email(
                         id,
                         email.as_ref().map(|e| e.as_str()),
-                        &self.entry(&admin, "sửa tài khoản", &detail),
+                        &self.app.entry(&admin, "sửa tài khoản", &detail),
                     )
                     .await?;
                 return Ok(o);
@@ -174,7 +209,7 @@ impl App {
                 );
             }
             AccountChange::Grant(role, agency) => {
-                self.agencies().require(&agency)?;
+                self.app.agencies().require(&agency)?;
                 if o.grants
                     .iter()
                     .any(|g| g.role == role && g.agency == agency)
@@ -207,8 +242,9 @@ impl App {
                 detail = format!("{}: bỏ {} tại {agency}", o.username, role.label());
             }
         }
-        self.db
-            .update_officer(&o, &self.entry(&admin, "sửa tài khoản", &detail))
+        self.app
+            .db
+            .update_officer(&o, &self.app.entry(&admin, "sửa tài khoản", &detail))
             .await?;
         Ok(o)
     }
@@ -216,7 +252,7 @@ impl App {
     /// Declares days an agency is closed (tạm ngừng làm việc): they stop counting as working
     /// days for its dossiers and those of every unit under it.
     pub async fn add_closure(
-        &self,
+        self,
         actor: &Actor,
         agency: &str,
         from: NaiveDate,
@@ -224,9 +260,9 @@ impl App {
         reason: &str,
         basis: &str,
     ) -> Result<(), AppError> {
-        let admin = self.admin_name(actor, Action::ManageCatalog)?;
+        let admin = self.app.admin_name(actor, Action::ManageCatalog)?;
         let agency = AgencyId::parse(agency)?;
-        self.agencies().require(&agency)?;
+        self.app.agencies().require(&agency)?;
         let (reason, basis) = (vntext::clean(reason), vntext::clean(basis));
         if reason.is_empty() || basis.is_empty() {
             return Err(AppError::invalid(
@@ -241,7 +277,8 @@ impl App {
             ));
         }
         let detail = format!("{agency}: {from} – {to}, {reason} ({basis})");
-        self.db
+        self.app
+            .db
             .add_closure(
                 &StoredClosure {
                     id: Uuid::now_v7(),
@@ -252,19 +289,23 @@ impl App {
                     basis,
                     active: true,
                 },
-                &self.entry(&admin, "tạm ngừng làm việc", &detail),
+                &self.app.entry(&admin, "tạm ngừng làm việc", &detail),
             )
             .await?;
         self.reload_closures().await
     }
 
     /// Withdraws a closure.
-    pub async fn withdraw_closure(&self, actor: &Actor, id: Uuid) -> Result<(), AppError> {
-        let admin = self.admin_name(actor, Action::ManageCatalog)?;
+    pub async fn withdraw_closure(self, actor: &Actor, id: Uuid) -> Result<(), AppError> {
+        let admin = self.app.admin_name(actor, Action::ManageCatalog)?;
         let detail = id.to_string();
         if !self
+            .app
             .db
-            .withdraw_closure(id, &self.entry(&admin, "hủy tạm ngừng làm việc", &detail))
+            .withdraw_closure(
+                id,
+                &self.app.entry(&admin, "hủy tạm ngừng làm việc", &detail),
+            )
             .await?
         {
             return Err(AppError::not_found(
@@ -276,13 +317,14 @@ impl App {
     }
 
     /// Every account with its e-mail for the digest, by user name (administrators).
-    pub async fn accounts(
-        &self,
+    pub async fn officer_accounts(
+        self,
         actor: &Actor,
     ) -> Result<Vec<(Officer, Option<String>)>, AppError> {
-        policy::authorize(actor, Action::ManageUsers, None, &self.agencies())?;
-        let mut emails = self.db.officer_emails().await?;
+        policy::authorize(actor, Action::ManageUsers, None, &self.app.agencies())?;
+        let mut emails = self.app.db.officer_emails().await?;
         Ok(self
+            .app
             .db
             .officers()
             .await?
@@ -295,75 +337,55 @@ impl App {
     }
 
     /// Every closure, newest first (administrators).
-    pub async fn closures_list(&self, actor: &Actor) -> Result<Vec<StoredClosure>, AppError> {
-        policy::authorize(actor, Action::ManageCatalog, None, &self.agencies())?;
-        Ok(self.db.closures().await?)
+    pub async fn closures_list(self, actor: &Actor) -> Result<Vec<StoredClosure>, AppError> {
+        policy::authorize(actor, Action::ManageCatalog, None, &self.app.agencies())?;
+        Ok(self.app.db.closures().await?)
     }
 
     /// The latest lines of the administration log (administrators).
     pub async fn admin_log_lines(
-        &self,
+        self,
         actor: &Actor,
         limit: i64,
     ) -> Result<Vec<store::AdminLogLine>, AppError> {
-        policy::authorize(actor, Action::ManageUsers, None, &self.agencies())?;
-        Ok(self.db.admin_log_lines(limit).await?)
+        policy::authorize(actor, Action::ManageUsers, None, &self.app.agencies())?;
+        Ok(self.app.db.admin_log_lines(limit).await?)
     }
 
     /// Every version of every procedure, by code and version.
-    pub async fn procedure_versions_all(&self) -> Result<Vec<ProcedureVersion>, AppError> {
-        Ok(self.db.all_procedure_versions().await?)
+    pub async fn procedure_versions_all(self) -> Result<Vec<ProcedureVersion>, AppError> {
+        Ok(self.app.db.all_procedure_versions().await?)
     }
 
     /// Reads the closures into memory (done at start and after each change).
-    pub async fn reload_closures(&self) -> Result<(), AppError> {
-        let all = self.db.closures().await?;
-        *self.closures.write().expect("closures lock") =
+    pub async fn reload_closures(self) -> Result<(), AppError> {
+        let all = self.app.db.closures().await?;
+        *self.app.closures.write().expect("closures lock") =
             all.into_iter().filter(|c| c.active).collect();
         Ok(())
     }
 
-    /// The agency settings of the calendar: the closures of the agency and of those above it.
-    pub(crate) fn calendar_settings(&self, agency: &AgencyId) -> Option<AgencySettings> {
-        let closures = self.closures.read().expect("closures lock");
-        if closures.is_empty() {
-            return None;
-        }
-        let tree = self.agencies();
-        let mine: Vec<Closure> = closures
-            .iter()
-            .filter(|c| AgencyId::parse(&c.agency).is_ok_and(|a| tree.is_within(agency, &a)))
-            .filter_map(|c| {
-                Some(Closure {
-                    from: NaiveDate::parse_from_str(&c.from_day, "%Y-%m-%d").ok()?,
-                    to: NaiveDate::parse_from_str(&c.to_day, "%Y-%m-%d").ok()?,
-                    reason: c.reason.clone(),
-                    basis: c.basis.clone(),
-                })
-            })
-            .collect();
-        (!mine.is_empty()).then(|| AgencySettings {
-            closures: mine,
-            ..AgencySettings::default()
-        })
-    }
-
     /// Logs a catalogue import done by an administrator (after checking the right to do it).
     pub async fn import_catalog_as(
-        &self,
+        self,
         actor: &Actor,
         text: &str,
         format: crate::catalog::Format,
         file_name: &str,
     ) -> Result<crate::catalog::ImportReport, AppError> {
-        let admin = self.admin_name(actor, Action::ManageCatalog)?;
-        let report = self.import_catalog_text(text, format).await?;
+        let admin = self.app.admin_name(actor, Action::ManageCatalog)?;
+        let report = self
+            .app
+            .catalogue()
+            .import_catalog_text(text, format)
+            .await?;
         let detail = format!(
             "{file_name}: {} phiên bản, {} mới",
             report.versions, report.added
         );
-        self.db
-            .admin_log(&self.entry(&admin, "nạp danh mục thủ tục", &detail))
+        self.app
+            .db
+            .admin_log(&self.app.entry(&admin, "nạp danh mục thủ tục", &detail))
             .await?;
         Ok(report)
     }

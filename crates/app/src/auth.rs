@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use domain::officer::{Actor, Officer};
 use sha2::{Digest, Sha256};
 
+use crate::Accounts;
 use crate::throttle::Client;
 use crate::{App, AppError, ErrorKind};
 
@@ -49,11 +50,6 @@ fn loggable(account: &str) -> String {
 }
 
 impl App {
-    /// Hashes a new password (Argon2id on the bounded hashing threads).
-    pub async fn hash_password(&self, password: &str) -> Result<String, AppError> {
-        self.passwords.hash(password).await
-    }
-
     /// Checks a login against the limits and the account's lock, verifies the password (or a
     /// decoy, for an account that does not exist: both take the same time), and counts a
     /// failure against the address and the account, locking it at the limit. `hash` is `None`
@@ -120,36 +116,46 @@ impl App {
             )),
         }
     }
+}
+
+impl Accounts<'_> {
+    /// Hashes a new password (Argon2id on the bounded hashing threads).
+    pub async fn hash_password(self, password: &str) -> Result<String, AppError> {
+        self.app.passwords.hash(password).await
+    }
 
     /// Creates an officer account.
-    pub async fn add_officer(&self, officer: &Officer, password: &str) -> Result<(), AppError> {
+    pub async fn add_officer(self, officer: &Officer, password: &str) -> Result<(), AppError> {
         let hash = self.hash_password(password).await?;
-        self.db.add_officer(officer, &hash, None).await?;
+        self.app.db.add_officer(officer, &hash, None).await?;
         Ok(())
     }
 
     /// Logs an officer in. The message does not say which of the two was wrong, and an unknown
     /// name takes as long as a wrong password.
     pub async fn login(
-        &self,
+        self,
         username: &str,
         password: &str,
         client: &Client,
     ) -> Result<Session, AppError> {
         let account = account_key("officer", username);
-        let found = self.db.officer_by_username(username.trim()).await?;
+        let found = self.app.db.officer_by_username(username.trim()).await?;
         let hash = found
             .as_ref()
             .filter(|(o, _)| o.active)
             .map(|(_, h)| h.as_str());
-        self.check_login(&account, hash, password, client).await?;
+        self.app
+            .check_login(&account, hash, password, client)
+            .await?;
         let Some((officer, _)) = found else {
             return Err(AppError::unauthenticated());
         };
         let token = new_token()?;
-        let now = self.now();
-        let expires_at = now + Duration::hours(self.settings.session_hours);
-        self.db
+        let now = self.app.now();
+        let expires_at = now + Duration::hours(self.app.settings.session_hours);
+        self.app
+            .db
             .open_session(
                 &token_hash(&token),
                 officer.id,
@@ -166,11 +172,12 @@ impl App {
 
     /// Sweeps what has expired: sessions, idempotency keys past their time, finished throttle
     /// windows. Returns the rows removed.
-    pub async fn housekeeping(&self) -> Result<u64, AppError> {
-        let now = self.now();
-        self.throttle.sweep(now);
-        let keys_before = now - Duration::hours(self.settings.idempotency_hours);
+    pub async fn housekeeping(self) -> Result<u64, AppError> {
+        let now = self.app.now();
+        self.app.throttle.sweep(now);
+        let keys_before = now - Duration::hours(self.app.settings.idempotency_hours);
         Ok(self
+            .app
             .db
             .purge_expired(now.timestamp_millis(), keys_before.timestamp_millis())
             .await?)
@@ -178,27 +185,30 @@ impl App {
 
     /// Accounts locked after failed logins (for the administrators).
     pub async fn locked_accounts(
-        &self,
+        self,
         actor: &Actor,
     ) -> Result<Vec<store::LockedAccount>, AppError> {
         domain::policy::authorize(
             actor,
             domain::policy::Action::ManageUsers,
             None,
-            &self.agencies(),
+            &self.app.agencies(),
         )?;
         Ok(self
+            .app
             .db
-            .locked_accounts(self.now().timestamp_millis())
+            .locked_accounts(self.app.now().timestamp_millis())
             .await?)
     }
 
     /// Lifts the lock of an account (`officer:<user name>` or `citizen:<id number>`), logged.
-    pub async fn unlock_account(&self, actor: &Actor, account: &str) -> Result<(), AppError> {
-        let admin = self.admin_name(actor, domain::policy::Action::ManageUsers)?;
+    pub async fn unlock_account(self, actor: &Actor, account: &str) -> Result<(), AppError> {
+        let admin = self
+            .app
+            .admin_name(actor, domain::policy::Action::ManageUsers)?;
         let detail = loggable(account);
-        let entry = self.entry(&admin, "mở khóa đăng nhập", &detail);
-        if self.db.unlock_account(account, &entry).await? {
+        let entry = self.app.entry(&admin, "mở khóa đăng nhập", &detail);
+        if self.app.db.unlock_account(account, &entry).await? {
             Ok(())
         } else {
             Err(AppError::not_found(
@@ -209,27 +219,30 @@ impl App {
     }
 
     /// The officer behind a session token.
-    pub async fn actor(&self, token: &str) -> Result<Actor, AppError> {
-        self.db
-            .session_officer(&token_hash(token), self.now().timestamp_millis())
+    pub async fn actor(self, token: &str) -> Result<Actor, AppError> {
+        self.app
+            .db
+            .session_officer(&token_hash(token), self.app.now().timestamp_millis())
             .await?
             .map(Actor::Officer)
             .ok_or_else(AppError::unauthenticated)
     }
 
     /// The officer or citizen behind a browser session.
-    pub async fn visitor(&self, token: &str) -> Result<Actor, AppError> {
+    pub async fn visitor(self, token: &str) -> Result<Actor, AppError> {
         match self.actor(token).await {
-            Err(e) if e.kind == ErrorKind::Unauthenticated => self.citizen_actor(token).await,
+            Err(e) if e.kind == ErrorKind::Unauthenticated => {
+                self.app.citizens().citizen_actor(token).await
+            }
             other => other,
         }
     }
 
     /// Ends a session (an officer's or a citizen's).
-    pub async fn logout(&self, token: &str) -> Result<(), AppError> {
+    pub async fn logout(self, token: &str) -> Result<(), AppError> {
         let hash = token_hash(token);
-        if !self.db.close_session(&hash).await? {
-            self.db.close_citizen_session(&hash).await?;
+        if !self.app.db.close_session(&hash).await? {
+            self.app.db.close_citizen_session(&hash).await?;
         }
         Ok(())
     }

@@ -16,7 +16,8 @@ use domain::procedure::{
 use lich::{DeadlineRules, Limit};
 use serde::de::DeserializeOwned;
 
-use crate::{App, AppError, ErrorKind};
+use crate::Catalogue;
+use crate::{AppError, ErrorKind};
 
 /// Danh mục thủ tục đi kèm — the procedure catalogue shipped with Một Cửa (commune and provincial
 /// procedures with their national codes, steps, limits and fees, each fact's certainty noted), a
@@ -794,21 +795,23 @@ fn version_row(row: &mut Row<'_>, code: ProcedureCode, version: u32) -> Procedur
 
 // ---- checking and writing ----------------------------------------------------------------------
 
-impl App {
+impl Catalogue<'_> {
     /// Checks versions read from a file (each with its line) against the rules of a version,
     /// the agencies, each other and the versions already issued; writes them all in one
     /// transaction, or nothing.
     pub async fn import_catalog_rows(
-        &self,
+        self,
         rows: Vec<(usize, ProcedureVersion)>,
     ) -> Result<ImportReport, AppError> {
         self.check_catalog_rows(&rows).await?;
         let versions: Vec<ProcedureVersion> = rows.into_iter().map(|(_, v)| v).collect();
-        let added =
-            self.db.import_procedures(&versions).await.map_err(|e| {
-                AppError::new(ErrorKind::Conflict, "catalog_conflict", e.to_string())
-            })?;
-        self.catalog_changed();
+        let added = self
+            .app
+            .db
+            .import_procedures(&versions)
+            .await
+            .map_err(|e| AppError::new(ErrorKind::Conflict, "catalog_conflict", e.to_string()))?;
+        self.app.catalog_changed();
         Ok(ImportReport {
             versions: versions.len(),
             added,
@@ -817,10 +820,10 @@ impl App {
 
     /// Every problem of versions read from a file, each at its line.
     pub async fn check_catalog_rows(
-        &self,
+        self,
         rows: &[(usize, ProcedureVersion)],
     ) -> Result<(), CatalogErrors> {
-        let tree = self.agencies();
+        let tree = self.app.agencies();
         let mut errors = Vec::new();
         let mut seen = HashSet::new();
         for (line, v) in rows {
@@ -850,7 +853,7 @@ impl App {
             if !seen.insert((v.code.to_string(), v.version)) {
                 fail("bị lặp trong tệp".into());
             }
-            let issued = match self.db.procedure_versions(v.code.as_str()).await {
+            let issued = match self.app.db.procedure_versions(v.code.as_str()).await {
                 Ok(list) => list,
                 Err(e) => {
                     fail(format!("không đọc được các phiên bản đã có ({e})"));
@@ -879,7 +882,7 @@ impl App {
 
     /// Imports versions that come from no file (the shipped catalogue).
     pub async fn import_catalog(
-        &self,
+        self,
         versions: &[ProcedureVersion],
     ) -> Result<ImportReport, AppError> {
         self.import_catalog_rows(versions.iter().cloned().map(|v| (0, v)).collect())
@@ -888,7 +891,7 @@ impl App {
 
     /// Imports a catalogue file's text.
     pub async fn import_catalog_text(
-        &self,
+        self,
         text: &str,
         format: Format,
     ) -> Result<ImportReport, AppError> {
@@ -906,8 +909,8 @@ impl App {
     }
 
     /// Every version of every procedure, as a file.
-    pub async fn export_catalog(&self, format: Format) -> Result<String, AppError> {
-        let versions = self.db.all_procedure_versions().await?;
+    pub async fn export_catalog(self, format: Format) -> Result<String, AppError> {
+        let versions = self.app.db.all_procedure_versions().await?;
         Ok(match format {
             Format::Json => to_json(&versions),
             Format::Csv => to_csv(&versions),

@@ -10,9 +10,10 @@ use domain::officer::{Actor, CitizenAccess};
 use domain::rating::Rating;
 use store::{CitizenAccount, DossierRow, StoredRating};
 
+use crate::Citizens;
 use crate::auth::{new_token, token_hash};
 use crate::throttle::Client;
-use crate::{App, AppError, ErrorKind};
+use crate::{AppError, ErrorKind};
 
 /// What a citizen gives to open an account.
 #[derive(Debug, Clone, Default)]
@@ -32,10 +33,10 @@ pub struct CitizenSession {
     pub expires_at: DateTime<Utc>,
 }
 
-impl App {
+impl Citizens<'_> {
     /// Opens a citizen account, every field checked; registrations are counted per address.
     pub async fn register_citizen(
-        &self,
+        self,
         r: &Registration,
         client: &Client,
     ) -> Result<CitizenAccount, AppError> {
@@ -49,21 +50,22 @@ impl App {
             .filter(|e| !e.is_empty())
             .map(Email::parse)
             .transpose()?;
-        self.throttle.attempt(
+        self.app.throttle.attempt(
             "register",
             client,
-            self.settings.limits.registrations_per_address,
-            self.now(),
+            self.app.settings.limits.registrations_per_address,
+            self.app.now(),
         )?;
-        let hash = self.hash_password(&r.password).await?;
+        let hash = self.app.accounts().hash_password(&r.password).await?;
         let account = CitizenAccount {
             id_number: id_number.as_str().to_string(),
             name: name.to_string(),
             phone: phone.map(|p| p.to_string()),
             email: email.map(|e| e.to_string()),
         };
-        self.db
-            .add_citizen(&account, &hash, self.now().timestamp_millis())
+        self.app
+            .db
+            .add_citizen(&account, &hash, self.app.now().timestamp_millis())
             .await
             .map_err(|e| match e {
                 store::StoreError::Duplicate(_) => AppError::new(
@@ -78,27 +80,29 @@ impl App {
 
     /// Logs a citizen in by id number and password.
     pub async fn login_citizen(
-        &self,
+        self,
         id_number: &str,
         password: &str,
         client: &Client,
     ) -> Result<CitizenSession, AppError> {
         let account = crate::auth::account_key("citizen", id_number);
-        let found = self.db.citizen(id_number.trim()).await?;
-        self.check_login(
-            &account,
-            found.as_ref().map(|(_, h)| h.as_str()),
-            password,
-            client,
-        )
-        .await?;
+        let found = self.app.db.citizen(id_number.trim()).await?;
+        self.app
+            .check_login(
+                &account,
+                found.as_ref().map(|(_, h)| h.as_str()),
+                password,
+                client,
+            )
+            .await?;
         let Some((citizen, _)) = found else {
             return Err(AppError::unauthenticated());
         };
         let token = new_token()?;
-        let now = self.now();
-        let expires_at = now + Duration::hours(self.settings.session_hours);
-        self.db
+        let now = self.app.now();
+        let expires_at = now + Duration::hours(self.app.settings.session_hours);
+        self.app
+            .db
             .open_citizen_session(
                 &token_hash(&token),
                 &citizen.id_number,
@@ -114,10 +118,11 @@ impl App {
     }
 
     /// The citizen behind a session token.
-    pub async fn citizen_actor(&self, token: &str) -> Result<Actor, AppError> {
+    pub async fn citizen_actor(self, token: &str) -> Result<Actor, AppError> {
         let c = self
+            .app
             .db
-            .session_citizen(&token_hash(token), self.now().timestamp_millis())
+            .session_citizen(&token_hash(token), self.app.now().timestamp_millis())
             .await?
             .ok_or_else(AppError::unauthenticated)?;
         Ok(Actor::Citizen {
@@ -129,19 +134,19 @@ impl App {
 
     /// Hồ sơ của tôi — the dossiers of a citizen's account (submitted by it, or linked with a
     /// receipt's access code), newest first.
-    pub async fn my_dossiers(&self, actor: &Actor) -> Result<Vec<DossierRow>, AppError> {
+    pub async fn my_dossiers(self, actor: &Actor) -> Result<Vec<DossierRow>, AppError> {
         let account = crate::access::account_of(actor)?;
-        Ok(self.db.citizen_dossier_rows(account, 200).await?)
+        Ok(self.app.db.citizen_dossier_rows(account, 200).await?)
     }
 
     /// Whether the applicant has rated this dossier.
-    pub async fn is_rated(&self, id: DossierId) -> Result<bool, AppError> {
-        Ok(self.db.rated(id.0).await?)
+    pub async fn is_rated(self, id: DossierId) -> Result<bool, AppError> {
+        Ok(self.app.db.rated(id.0).await?)
     }
 
     /// Đánh giá: the applicant rates a dossier once its result has been returned.
     pub async fn rate(
-        &self,
+        self,
         actor: &Actor,
         id: DossierId,
         rating: Rating,
@@ -156,11 +161,12 @@ impl App {
             ));
         }
         let d = self
+            .app
             .db
             .dossier(id)
             .await?
             .ok_or_else(|| AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ."))?;
-        if !self.citizen_owns(actor, &d).await? {
+        if !self.app.citizen_owns(actor, &d).await? {
             return Err(AppError::new(
                 ErrorKind::Forbidden,
                 "forbidden",
@@ -176,19 +182,20 @@ impl App {
         }
         let counts: Vec<_> = d
             .rating_facts(
-                &self.calendar_of(&d.receiving),
-                &self.settings.rules,
+                &self.app.calendar_of(&d.receiving),
+                &self.app.settings.rules,
                 rating.satisfied,
             )?
             .into_iter()
             .map(|f| (f, 1))
             .collect();
-        self.db
+        self.app
+            .db
             .put_rating(
                 &StoredRating {
                     dossier: id.0,
                     receiving: d.receiving.to_string(),
-                    rated_ms: self.now().timestamp_millis(),
+                    rated_ms: self.app.now().timestamp_millis(),
                     satisfied: rating.satisfied,
                     answers: serde_json::to_string(&rating).expect("rating serialises"),
                     comment,

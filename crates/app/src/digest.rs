@@ -13,6 +13,7 @@ use lich::time::to_vn;
 use serde::Serialize;
 use store::{Channel, DossierFilter, DossierRow, NewMessage};
 
+use crate::Notices;
 use crate::{App, AppError};
 
 /// Kind of the digest messages.
@@ -148,99 +149,6 @@ fn digest_text(
 }
 
 impl App {
-    /// Enqueues today's digests once the configured hour has come on a working day. Safe to call
-    /// as often as wanted: the idempotency keys keep it to one message per recipient and day.
-    pub async fn enqueue_digests(&self) -> Result<DigestRun, AppError> {
-        let s = &self.settings.notices;
-        let now = self.now();
-        let local = to_vn(&now);
-        if local.time() < NaiveTime::from_hms_opt(s.digest_hour.min(23), 0, 0).expect("valid hour")
-        {
-            return Ok(DigestRun::NotYet);
-        }
-        let today = local.date_naive();
-        let calendar = self.national_calendar();
-        if !calendar.is_working_day(today)? {
-            return Ok(DigestRun::DayOff);
-        }
-        let next = calendar.next_working_day(today)?;
-        let w = Windows::new(now, today, next);
-        let mut messages = Vec::new();
-        let inbox = format!("{}/can-bo", s.public_url.trim_end_matches('/'));
-        if s.email {
-            let emails = self.db.officer_emails().await?;
-            for o in self.db.officers().await? {
-                let Some(email) = emails.get(&o.id).filter(|_| o.active) else {
-                    continue;
-                };
-                let d = self.officer_digest(&o, &w).await?;
-                if d.is_empty() {
-                    continue;
-                }
-                let subject = format!(
-                    "Một Cửa: tổng hợp hồ sơ ngày {} — {} quá hạn, {} đến hạn hôm nay",
-                    today.format("%d/%m/%Y"),
-                    d.overdue.len(),
-                    d.due_today.len()
-                );
-                messages.push(NewMessage {
-                    kind: DIGEST.into(),
-                    channel: Channel::Email,
-                    recipient: email.clone(),
-                    subject,
-                    body: digest_text(
-                        &format!("Kính gửi: {}", o.full_name),
-                        &d,
-                        today,
-                        next,
-                        &inbox,
-                    ),
-                    idempotency_key: format!("digest:{}:{today}", o.id),
-                    dossier: None,
-                });
-            }
-        }
-        let tree = self.agencies();
-        for agency in &s.webhooks {
-            let Some(a) = tree.get(agency) else {
-                tracing::warn!(agency = %agency, "webhook configured for an unknown agency; no digest");
-                continue;
-            };
-            let d = self.unit_digest(agency, &w).await?;
-            if d.is_empty() {
-                continue;
-            }
-            let text = digest_text(&format!("{}:", a.name), &d, today, next, &inbox);
-            let body = serde_json::json!({
-                "type": DIGEST,
-                "agency": agency.as_str(),
-                "agency_name": a.name,
-                "date": today.to_string(),
-                "next_working_day": next.to_string(),
-                "text": text,
-                "sections": d,
-            });
-            messages.push(NewMessage {
-                kind: DIGEST.into(),
-                channel: Channel::Webhook,
-                recipient: agency.to_string(),
-                subject: format!(
-                    "Tổng hợp hồ sơ ngày {} — {}",
-                    today.format("%d/%m/%Y"),
-                    a.name
-                ),
-                body: body.to_string(),
-                idempotency_key: format!("digest:{agency}:{today}"),
-                dossier: None,
-            });
-        }
-        let enqueued = self.db.enqueue_messages(&messages, now).await?;
-        if enqueued > 0 {
-            tracing::info!(day = %today, enqueued, "daily digests enqueued");
-        }
-        Ok(DigestRun::Done { enqueued })
-    }
-
     /// An officer's digest: the dossiers assigned to them, and for a leader or unit head, every
     /// dossier of their units.
     async fn officer_digest(&self, o: &Officer, w: &Windows) -> Result<Digest, AppError> {
@@ -341,6 +249,101 @@ impl App {
             .map(line)
             .collect();
         Ok(d)
+    }
+}
+
+impl Notices<'_> {
+    /// Enqueues today's digests once the configured hour has come on a working day. Safe to call
+    /// as often as wanted: the idempotency keys keep it to one message per recipient and day.
+    pub async fn enqueue_digests(self) -> Result<DigestRun, AppError> {
+        let s = &self.app.settings.notices;
+        let now = self.app.now();
+        let local = to_vn(&now);
+        if local.time() < NaiveTime::from_hms_opt(s.digest_hour.min(23), 0, 0).expect("valid hour")
+        {
+            return Ok(DigestRun::NotYet);
+        }
+        let today = local.date_naive();
+        let calendar = self.app.national_calendar();
+        if !calendar.is_working_day(today)? {
+            return Ok(DigestRun::DayOff);
+        }
+        let next = calendar.next_working_day(today)?;
+        let w = Windows::new(now, today, next);
+        let mut messages = Vec::new();
+        let inbox = format!("{}/can-bo", s.public_url.trim_end_matches('/'));
+        if s.email {
+            let emails = self.app.db.officer_emails().await?;
+            for o in self.app.db.officers().await? {
+                let Some(email) = emails.get(&o.id).filter(|_| o.active) else {
+                    continue;
+                };
+                let d = self.app.officer_digest(&o, &w).await?;
+                if d.is_empty() {
+                    continue;
+                }
+                let subject = format!(
+                    "Một Cửa: tổng hợp hồ sơ ngày {} — {} quá hạn, {} đến hạn hôm nay",
+                    today.format("%d/%m/%Y"),
+                    d.overdue.len(),
+                    d.due_today.len()
+                );
+                messages.push(NewMessage {
+                    kind: DIGEST.into(),
+                    channel: Channel::Email,
+                    recipient: email.clone(),
+                    subject,
+                    body: digest_text(
+                        &format!("Kính gửi: {}", o.full_name),
+                        &d,
+                        today,
+                        next,
+                        &inbox,
+                    ),
+                    idempotency_key: format!("digest:{}:{today}", o.id),
+                    dossier: None,
+                });
+            }
+        }
+        let tree = self.app.agencies();
+        for agency in &s.webhooks {
+            let Some(a) = tree.get(agency) else {
+                tracing::warn!(agency = %agency, "webhook configured for an unknown agency; no digest");
+                continue;
+            };
+            let d = self.app.unit_digest(agency, &w).await?;
+            if d.is_empty() {
+                continue;
+            }
+            let text = digest_text(&format!("{}:", a.name), &d, today, next, &inbox);
+            let body = serde_json::json!({
+                "type": DIGEST,
+                "agency": agency.as_str(),
+                "agency_name": a.name,
+                "date": today.to_string(),
+                "next_working_day": next.to_string(),
+                "text": text,
+                "sections": d,
+            });
+            messages.push(NewMessage {
+                kind: DIGEST.into(),
+                channel: Channel::Webhook,
+                recipient: agency.to_string(),
+                subject: format!(
+                    "Tổng hợp hồ sơ ngày {} — {}",
+                    today.format("%d/%m/%Y"),
+                    a.name
+                ),
+                body: body.to_string(),
+                idempotency_key: format!("digest:{agency}:{today}"),
+                dossier: None,
+            });
+        }
+        let enqueued = self.app.db.enqueue_messages(&messages, now).await?;
+        if enqueued > 0 {
+            tracing::info!(day = %today, enqueued, "daily digests enqueued");
+        }
+        Ok(DigestRun::Done { enqueued })
     }
 }
 

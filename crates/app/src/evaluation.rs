@@ -15,8 +15,9 @@ use domain::evaluation::{
 use domain::officer::Actor;
 use lich::time::to_vn;
 
+use crate::AppError;
+use crate::Reports;
 use crate::overview::require_oversight;
-use crate::{App, AppError};
 
 /// Dossiers read per query.
 const PAGE: i64 = 500;
@@ -52,12 +53,12 @@ pub struct EvaluationReport {
     pub officials: Vec<OfficialLine>,
 }
 
-impl App {
+impl Reports<'_> {
     /// The TT 01/2018 evaluation of `period` over the agencies the actor oversees, as the
     /// figures stood at `as_of` (default: now). A past `as_of` replays each dossier's events up
     /// to it and takes only the ratings given by then.
     pub async fn evaluation(
-        &self,
+        self,
         actor: &Actor,
         period: Period,
         as_of: Option<DateTime<Utc>>,
@@ -69,7 +70,7 @@ impl App {
                 "Đánh giá theo Thông tư 01/2018 tính theo quý hoặc năm: ghi như 2026-Q3 hoặc 2026.",
             ));
         }
-        let now = self.now();
+        let now = self.app.now();
         let as_of = as_of.map_or(now, |a| a.min(now));
         let (from, to) = (period.first_day(), period.last_day());
         let start = lich::time::vn_day_start(from);
@@ -82,14 +83,15 @@ impl App {
         // Ended in the period and by `as_of` (inclusive).
         let until =
             lich::time::vn_day_start(to + Duration::days(1)).min(as_of + Duration::milliseconds(1));
-        let visible = self.visible_agencies(actor);
-        let scheme = self.settings.evaluation.clone();
-        let tree = self.agencies();
+        let visible = self.app.queries().visible_agencies(actor);
+        let scheme = self.app.settings.evaluation.clone();
+        let tree = self.app.agencies();
         let mut ev = Evaluation::new(&scheme, &tree);
         let replay = as_of < now;
         let mut after = None;
         loop {
             let page = self
+                .app
                 .db
                 .ended_dossiers(
                     &visible,
@@ -104,7 +106,7 @@ impl App {
             for ended in page {
                 after = Some(ended.dossier.id.0);
                 let d = if replay {
-                    let events = self.db.events(ended.dossier.id).await?;
+                    let events = self.app.db.events(ended.dossier.id).await?;
                     match Dossier::as_of(&events, as_of) {
                         Some(d) => d,
                         None => continue,
@@ -115,8 +117,11 @@ impl App {
                 if d.stopped.is_some() || d.finished_at().is_none() {
                     continue;
                 }
-                let timing =
-                    d.timing(&self.calendar_of(&d.receiving), &self.settings.rules, as_of)?;
+                let timing = d.timing(
+                    &self.app.calendar_of(&d.receiving),
+                    &self.app.settings.rules,
+                    as_of,
+                )?;
                 ev.add(&Evidence::of(&d, &timing, ended.rating));
             }
             if !full {
@@ -125,6 +130,7 @@ impl App {
         }
         // Indices 5 and 9 read the procedures in force at the end of the period.
         let versions = self
+            .app
             .db
             .procedures_in_force(to.min(to_vn(&as_of).date_naive()))
             .await?;

@@ -6,6 +6,7 @@ use domain::officer::Actor;
 use sha2::{Digest, Sha256};
 
 use crate::{App, AppError, ErrorKind};
+use crate::{Intake, Queries};
 
 /// The media type of a file from its first bytes, when it is one we accept.
 pub fn sniff(content: &[u8]) -> Option<&'static str> {
@@ -21,79 +22,6 @@ pub fn sniff(content: &[u8]) -> Option<&'static str> {
 }
 
 impl App {
-    /// Stores an uploaded scan and returns the reference a dossier component carries. Only an
-    /// officer or a citizen's account may upload (the file is theirs to name in a dossier).
-    pub async fn store_file(
-        &self,
-        actor: &Actor,
-        name: &str,
-        content: &[u8],
-    ) -> Result<FileRef, AppError> {
-        let Some(owner) = crate::access::actor_key(actor) else {
-            return Err(AppError::new(
-                ErrorKind::Forbidden,
-                "forbidden",
-                "Cần đăng nhập tài khoản để gửi tệp.",
-            ));
-        };
-        if name.chars().any(char::is_control) {
-            return Err(AppError::invalid(
-                "invalid_file_name",
-                "Tên tệp có ký tự điều khiển không hợp lệ; hãy đổi tên tệp rồi gửi lại.",
-            ));
-        }
-        let name = vntext::clean(name);
-        if name.is_empty() {
-            return Err(AppError::invalid("invalid_file", "Tệp cần có tên."));
-        }
-        if name.chars().count() > 200 {
-            return Err(AppError::invalid(
-                "invalid_file_name",
-                "Tên tệp tối đa 200 ký tự; hãy đổi tên tệp ngắn hơn.",
-            ));
-        }
-        let shown = domain::error::shorten(&name);
-        if content.is_empty() {
-            return Err(AppError::invalid(
-                "empty_file",
-                format!("Tệp \"{shown}\" rỗng."),
-            ));
-        }
-        let max = self.settings.max_file_bytes;
-        if content.len() > max {
-            return Err(AppError::invalid(
-                "file_too_large",
-                format!(
-                    "Tệp \"{shown}\" có {:.1} MB, quá giới hạn {} MB; hãy quét với độ phân giải thấp hơn hoặc tách tệp.",
-                    content.len() as f64 / 1_048_576.0,
-                    max / 1_048_576
-                ),
-            ));
-        }
-        let media_type = sniff(content).ok_or_else(|| {
-            AppError::invalid(
-                "file_type_not_allowed",
-                format!("Tệp \"{shown}\" không phải PDF, JPEG hoặc PNG."),
-            )
-        })?;
-        let sha256 = hex::encode(Sha256::digest(content));
-        self.db
-            .put_attachment(
-                &sha256,
-                media_type,
-                content,
-                &owner,
-                self.now().timestamp_millis(),
-            )
-            .await?;
-        Ok(FileRef {
-            sha256,
-            name,
-            size: content.len() as u64,
-            media_type: media_type.to_string(),
-        })
-    }
-
     /// Refuses components naming files the actor did not upload (or that do not match what was
     /// uploaded), unless the dossier already holds them. A file's hash alone gives nothing: the
     /// answer is the same whether the file exists elsewhere or not.
@@ -135,23 +63,102 @@ impl App {
         }
         Ok(())
     }
+}
 
+impl Intake<'_> {
+    /// Stores an uploaded scan and returns the reference a dossier component carries. Only an
+    /// officer or a citizen's account may upload (the file is theirs to name in a dossier).
+    pub async fn store_file(
+        self,
+        actor: &Actor,
+        name: &str,
+        content: &[u8],
+    ) -> Result<FileRef, AppError> {
+        let Some(owner) = crate::access::actor_key(actor) else {
+            return Err(AppError::new(
+                ErrorKind::Forbidden,
+                "forbidden",
+                "Cần đăng nhập tài khoản để gửi tệp.",
+            ));
+        };
+        if name.chars().any(char::is_control) {
+            return Err(AppError::invalid(
+                "invalid_file_name",
+                "Tên tệp có ký tự điều khiển không hợp lệ; hãy đổi tên tệp rồi gửi lại.",
+            ));
+        }
+        let name = vntext::clean(name);
+        if name.is_empty() {
+            return Err(AppError::invalid("invalid_file", "Tệp cần có tên."));
+        }
+        if name.chars().count() > 200 {
+            return Err(AppError::invalid(
+                "invalid_file_name",
+                "Tên tệp tối đa 200 ký tự; hãy đổi tên tệp ngắn hơn.",
+            ));
+        }
+        let shown = domain::error::shorten(&name);
+        if content.is_empty() {
+            return Err(AppError::invalid(
+                "empty_file",
+                format!("Tệp \"{shown}\" rỗng."),
+            ));
+        }
+        let max = self.app.settings.max_file_bytes;
+        if content.len() > max {
+            return Err(AppError::invalid(
+                "file_too_large",
+                format!(
+                    "Tệp \"{shown}\" có {:.1} MB, quá giới hạn {} MB; hãy quét với độ phân giải thấp hơn hoặc tách tệp.",
+                    content.len() as f64 / 1_048_576.0,
+                    max / 1_048_576
+                ),
+            ));
+        }
+        let media_type = sniff(content).ok_or_else(|| {
+            AppError::invalid(
+                "file_type_not_allowed",
+                format!("Tệp \"{shown}\" không phải PDF, JPEG hoặc PNG."),
+            )
+        })?;
+        let sha256 = hex::encode(Sha256::digest(content));
+        self.app
+            .db
+            .put_attachment(
+                &sha256,
+                media_type,
+                content,
+                &owner,
+                self.app.now().timestamp_millis(),
+            )
+            .await?;
+        Ok(FileRef {
+            sha256,
+            name,
+            size: content.len() as u64,
+            media_type: media_type.to_string(),
+        })
+    }
+}
+
+impl Queries<'_> {
     /// A file of a dossier, for someone who may read the dossier: only files the dossier names
     /// (at opening or in a supplement) are given.
     pub async fn dossier_file(
-        &self,
+        self,
         actor: &Actor,
         id: domain::dossier::DossierId,
         sha256: &str,
     ) -> Result<(FileRef, store::Attachment), AppError> {
         let not_found = || AppError::not_found("file_not_found", "Hồ sơ không có tệp này.");
         let d = self
+            .app
             .db
             .dossier(id)
             .await?
             .ok_or_else(|| AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ."))?;
-        self.may_read(actor, &d).await?;
-        let events = self.db.events(id).await?;
+        self.app.may_read(actor, &d).await?;
+        let events = self.app.db.events(id).await?;
         let named = d
             .components
             .iter()
@@ -160,7 +167,12 @@ impl App {
             .find(|f| f.sha256 == sha256)
             .cloned()
             .ok_or_else(not_found)?;
-        let stored = self.db.attachment(sha256).await?.ok_or_else(not_found)?;
+        let stored = self
+            .app
+            .db
+            .attachment(sha256)
+            .await?
+            .ok_or_else(not_found)?;
         Ok((named, stored))
     }
 }

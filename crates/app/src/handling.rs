@@ -8,6 +8,7 @@ use domain::policy::{self, Who};
 use lich::time::to_vn;
 use tracing::Instrument;
 
+use crate::Handling;
 use crate::intake::record;
 use crate::{App, AppError, ErrorKind};
 
@@ -17,25 +18,6 @@ pub(crate) fn use_case_span(case: &'static str) -> tracing::Span {
 }
 
 impl App {
-    /// Runs a command on a dossier. `expected_version`, when given, must be the version the
-    /// caller last saw (otherwise the command is refused as a conflict). Who may give the
-    /// command is checked first: a refusal says nothing of the dossier's state.
-    pub async fn act(
-        &self,
-        actor: &Actor,
-        id: DossierId,
-        expected_version: Option<u64>,
-        command: Command,
-    ) -> Result<Dossier, AppError> {
-        let span = use_case_span(command.name());
-        async {
-            let dossier = self.dossier_for(actor, id, &command).await?;
-            self.act_on(actor, dossier, expected_version, command).await
-        }
-        .instrument(span)
-        .await
-    }
-
     /// Runs a command on a dossier already loaded and the actor known to be allowed.
     async fn act_on(
         &self,
@@ -114,35 +96,6 @@ impl App {
         Ok(after)
     }
 
-    /// Phân công: assigns the current step to an officer by id.
-    pub async fn assign(
-        &self,
-        actor: &Actor,
-        id: DossierId,
-        expected_version: Option<u64>,
-        officer: OfficerId,
-        reason: Option<String>,
-    ) -> Result<Dossier, AppError> {
-        let span = use_case_span(CommandKind::Assign.name());
-        async {
-            // Who may assign is checked before the officer named is looked up; the dossier is
-            // read once.
-            let dossier = self.stored_dossier(id).await?;
-            self.check_permission(actor, &dossier, CommandKind::Assign, None)
-                .await?;
-            let officer = self.db.officer(officer).await?.ok_or_else(|| {
-                AppError::not_found("officer_not_found", "Không có cán bộ được phân công.")
-            })?;
-            let command = Command::Assign {
-                officer: Box::new(officer),
-                reason,
-            };
-            self.act_on(actor, dossier, expected_version, command).await
-        }
-        .instrument(span)
-        .await
-    }
-
     /// The dossier, once the actor is known to be allowed to give this command on it.
     async fn dossier_for(
         &self,
@@ -194,19 +147,7 @@ impl App {
         )?)
     }
 
-    /// Lệnh được phép — what the actor may do with the dossier now (the dossier page's buttons,
-    /// the API's `allowed_actions`).
-    pub async fn allowed_actions(
-        &self,
-        actor: &Actor,
-        d: &Dossier,
-    ) -> Result<Vec<CommandKind>, AppError> {
-        let applicant =
-            matches!(actor, Actor::Citizen { .. }) && self.citizen_owns(actor, d).await?;
-        Ok(self.allowed_for(actor, d, applicant))
-    }
-
-    /// [`App::allowed_actions`] when whether the actor is the applicant is already known.
+    /// [`Handling::allowed_actions`] when whether the actor is the applicant is already known.
     pub(crate) fn allowed_for(
         &self,
         actor: &Actor,
@@ -225,5 +166,72 @@ impl App {
             issued_code: None,
         };
         domain::dossier::allowed(d, &ctx, &tree, applicant)
+    }
+}
+
+impl Handling<'_> {
+    /// Runs a command on a dossier. `expected_version`, when given, must be the version the
+    /// caller last saw (otherwise the command is refused as a conflict). Who may give the
+    /// command is checked first: a refusal says nothing of the dossier's state.
+    pub async fn act(
+        self,
+        actor: &Actor,
+        id: DossierId,
+        expected_version: Option<u64>,
+        command: Command,
+    ) -> Result<Dossier, AppError> {
+        let span = use_case_span(command.name());
+        async {
+            let dossier = self.app.dossier_for(actor, id, &command).await?;
+            self.app
+                .act_on(actor, dossier, expected_version, command)
+                .await
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Phân công: assigns the current step to an officer by id.
+    pub async fn assign(
+        self,
+        actor: &Actor,
+        id: DossierId,
+        expected_version: Option<u64>,
+        officer: OfficerId,
+        reason: Option<String>,
+    ) -> Result<Dossier, AppError> {
+        let span = use_case_span(CommandKind::Assign.name());
+        async {
+            // Who may assign is checked before the officer named is looked up; the dossier is
+            // read once.
+            let dossier = self.app.stored_dossier(id).await?;
+            self.app
+                .check_permission(actor, &dossier, CommandKind::Assign, None)
+                .await?;
+            let officer = self.app.db.officer(officer).await?.ok_or_else(|| {
+                AppError::not_found("officer_not_found", "Không có cán bộ được phân công.")
+            })?;
+            let command = Command::Assign {
+                officer: Box::new(officer),
+                reason,
+            };
+            self.app
+                .act_on(actor, dossier, expected_version, command)
+                .await
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// Lệnh được phép — what the actor may do with the dossier now (the dossier page's buttons,
+    /// the API's `allowed_actions`).
+    pub async fn allowed_actions(
+        self,
+        actor: &Actor,
+        d: &Dossier,
+    ) -> Result<Vec<CommandKind>, AppError> {
+        let applicant =
+            matches!(actor, Actor::Citizen { .. }) && self.app.citizen_owns(actor, d).await?;
+        Ok(self.app.allowed_for(actor, d, applicant))
     }
 }

@@ -17,6 +17,7 @@ use store::GuidanceRecord;
 use tracing::Instrument;
 use uuid::Uuid;
 
+use crate::Intake;
 use crate::throttle::Client;
 use crate::{App, AppError, ErrorKind};
 
@@ -101,140 +102,6 @@ pub struct GuidanceRequest {
 }
 
 impl App {
-    /// The service centre where an officer receives dossiers (their counter-officer grant).
-    pub fn service_centre_of(&self, o: &Officer) -> Option<AgencyId> {
-        let tree = self.agencies();
-        o.grants
-            .iter()
-            .find(|g| {
-                g.role == Role::CounterOfficer
-                    && tree
-                        .get(&g.agency)
-                        .is_some_and(|a| a.kind == AgencyKind::ServiceCenter)
-            })
-            .map(|g| g.agency.clone())
-    }
-
-    /// Tiếp nhận tại quầy: a complete dossier gets a code and an appointment.
-    pub async fn receive_at_counter(
-        &self,
-        actor: &Actor,
-        req: IntakeRequest,
-    ) -> Result<Dossier, AppError> {
-        self.open(actor, req, Opening::Counter).await
-    }
-
-    /// Từ chối tiếp nhận tại quầy, with the reason (Phiếu từ chối).
-    pub async fn refuse_at_counter(
-        &self,
-        actor: &Actor,
-        req: IntakeRequest,
-        reason: String,
-        legal_basis: String,
-    ) -> Result<Dossier, AppError> {
-        self.open(
-            actor,
-            req,
-            Opening::Refusal {
-                reason,
-                legal_basis,
-            },
-        )
-        .await
-    }
-
-    /// Tiếp nhận qua bưu chính công ích.
-    pub async fn receive_by_post(
-        &self,
-        actor: &Actor,
-        req: IntakeRequest,
-        postal: PostalIntake,
-    ) -> Result<Dossier, AppError> {
-        self.open(actor, req, Opening::Postal(postal)).await
-    }
-
-    /// Nộp hồ sơ trực tuyến: by a citizen's account for themself (the applicant is the
-    /// account's person), counted per account and per address; or by the system on the
-    /// national portal's behalf. The submission waits under a provisional reference and takes no
-    /// number of the centre's day until it is received.
-    pub async fn submit_online(
-        &self,
-        actor: &Actor,
-        req: IntakeRequest,
-        client: &Client,
-    ) -> Result<Dossier, AppError> {
-        if let Actor::Citizen { .. } = actor {
-            let account = crate::access::account_of(actor)?;
-            if req.applicant.id_number() != account {
-                return Err(AppError::invalid(
-                    "not_own_dossier",
-                    "Tài khoản chỉ nộp hồ sơ trực tuyến cho chính người đứng tên tài khoản; người được ủy quyền nộp tại Bộ phận Một cửa hoặc qua Cổng Dịch vụ công quốc gia.",
-                ));
-            }
-            let limits = self.settings.limits;
-            let now = self.now();
-            self.throttle
-                .attempt("submit", client, limits.submissions_per_address, now)?;
-            if !self.throttle.count(
-                format!("submit-account:{account}"),
-                limits.submissions_per_account,
-                now,
-            ) {
-                return Err(crate::throttle::too_many(limits.submissions_per_account));
-            }
-        }
-        self.open(actor, req, Opening::Online).await
-    }
-
-    /// Opens a correction or re-issue of a returned result, linked to the original
-    /// (ND 61/2018 Art. 21), and records the link on the original in the same transaction.
-    pub async fn open_correction(
-        &self,
-        actor: &Actor,
-        original: DossierId,
-        mut req: IntakeRequest,
-        reason: String,
-    ) -> Result<Dossier, AppError> {
-        let orig = self.db.dossier(original).await?.ok_or_else(|| {
-            AppError::not_found("dossier_not_found", "Không có hồ sơ gốc cần đính chính.")
-        })?;
-        // ND 61 Art. 21: the correction is received by the centre that received the original;
-        // only its counter may open it, and this is checked before anything of the original is
-        // said (its stage, its code).
-        let involved = orig.involved_units();
-        policy::authorize(
-            actor,
-            Action::Receive,
-            Some(&Scope::of(&orig, &involved)),
-            &self.agencies(),
-        )?;
-        match &req.receiving {
-            Some(r) if r != &orig.receiving => {
-                return Err(AppError::invalid(
-                    "wrong_receiving",
-                    "Hồ sơ đính chính, cấp lại được tiếp nhận tại Bộ phận Một cửa đã tiếp nhận hồ sơ gốc.",
-                ));
-            }
-            _ => req.receiving = Some(orig.receiving.clone()),
-        }
-        let link = CorrectionOf {
-            dossier: orig.id,
-            code: orig.code.clone(),
-            reason,
-        };
-        self.open(actor, req, Opening::Correction(link)).await
-    }
-
-    /// What a counter intake would give — appointment, due instant, fees — without keeping
-    /// anything: the officer checks it with the applicant before confirming.
-    pub async fn preview_intake(
-        &self,
-        actor: &Actor,
-        req: IntakeRequest,
-    ) -> Result<Dossier, AppError> {
-        self.prepare(actor, req, Opening::Counter, true).await
-    }
-
     async fn open(
         &self,
         actor: &Actor,
@@ -279,7 +146,7 @@ impl App {
         let now = self.now();
         let receiving = match (&req.receiving, actor) {
             (Some(r), _) => r.clone(),
-            (None, Actor::Officer(o)) => self.service_centre_of(o).ok_or_else(|| {
+            (None, Actor::Officer(o)) => self.intake().service_centre_of(o).ok_or_else(|| {
                 AppError::invalid(
                     "receiving_required",
                     "Chọn Bộ phận Một cửa tiếp nhận hồ sơ.",
@@ -560,15 +427,153 @@ impl App {
         }
         Ok(procedure)
     }
+}
+
+impl Intake<'_> {
+    /// The service centre where an officer receives dossiers (their counter-officer grant).
+    pub fn service_centre_of(self, o: &Officer) -> Option<AgencyId> {
+        let tree = self.app.agencies();
+        o.grants
+            .iter()
+            .find(|g| {
+                g.role == Role::CounterOfficer
+                    && tree
+                        .get(&g.agency)
+                        .is_some_and(|a| a.kind == AgencyKind::ServiceCenter)
+            })
+            .map(|g| g.agency.clone())
+    }
+
+    /// Tiếp nhận tại quầy: a complete dossier gets a code and an appointment.
+    pub async fn receive_at_counter(
+        self,
+        actor: &Actor,
+        req: IntakeRequest,
+    ) -> Result<Dossier, AppError> {
+        self.app.open(actor, req, Opening::Counter).await
+    }
+
+    /// Từ chối tiếp nhận tại quầy, with the reason (Phiếu từ chối).
+    pub async fn refuse_at_counter(
+        self,
+        actor: &Actor,
+        req: IntakeRequest,
+        reason: String,
+        legal_basis: String,
+    ) -> Result<Dossier, AppError> {
+        self.app
+            .open(
+                actor,
+                req,
+                Opening::Refusal {
+                    reason,
+                    legal_basis,
+                },
+            )
+            .await
+    }
+
+    /// Tiếp nhận qua bưu chính công ích.
+    pub async fn receive_by_post(
+        self,
+        actor: &Actor,
+        req: IntakeRequest,
+        postal: PostalIntake,
+    ) -> Result<Dossier, AppError> {
+        self.app.open(actor, req, Opening::Postal(postal)).await
+    }
+
+    /// Nộp hồ sơ trực tuyến: by a citizen's account for themself (the applicant is the
+    /// account's person), counted per account and per address; or by the system on the
+    /// national portal's behalf. The submission waits under a provisional reference and takes no
+    /// number of the centre's day until it is received.
+    pub async fn submit_online(
+        self,
+        actor: &Actor,
+        req: IntakeRequest,
+        client: &Client,
+    ) -> Result<Dossier, AppError> {
+        if let Actor::Citizen { .. } = actor {
+            let account = crate::access::account_of(actor)?;
+            if req.applicant.id_number() != account {
+                return Err(AppError::invalid(
+                    "not_own_dossier",
+                    "Tài khoản chỉ nộp hồ sơ trực tuyến cho chính người đứng tên tài khoản; người được ủy quyền nộp tại Bộ phận Một cửa hoặc qua Cổng Dịch vụ công quốc gia.",
+                ));
+            }
+            let limits = self.app.settings.limits;
+            let now = self.app.now();
+            self.app
+                .throttle
+                .attempt("submit", client, limits.submissions_per_address, now)?;
+            if !self.app.throttle.count(
+                format!("submit-account:{account}"),
+                limits.submissions_per_account,
+                now,
+            ) {
+                return Err(crate::throttle::too_many(limits.submissions_per_account));
+            }
+        }
+        self.app.open(actor, req, Opening::Online).await
+    }
+
+    /// Opens a correction or re-issue of a returned result, linked to the original
+    /// (ND 61/2018 Art. 21), and records the link on the original in the same transaction.
+    pub async fn open_correction(
+        self,
+        actor: &Actor,
+        original: DossierId,
+        mut req: IntakeRequest,
+        reason: String,
+    ) -> Result<Dossier, AppError> {
+        let orig = self.app.db.dossier(original).await?.ok_or_else(|| {
+            AppError::not_found("dossier_not_found", "Không có hồ sơ gốc cần đính chính.")
+        })?;
+        // ND 61 Art. 21: the correction is received by the centre that received the original;
+        // only its counter may open it, and this is checked before anything of the original is
+        // said (its stage, its code).
+        let involved = orig.involved_units();
+        policy::authorize(
+            actor,
+            Action::Receive,
+            Some(&Scope::of(&orig, &involved)),
+            &self.app.agencies(),
+        )?;
+        match &req.receiving {
+            Some(r) if r != &orig.receiving => {
+                return Err(AppError::invalid(
+                    "wrong_receiving",
+                    "Hồ sơ đính chính, cấp lại được tiếp nhận tại Bộ phận Một cửa đã tiếp nhận hồ sơ gốc.",
+                ));
+            }
+            _ => req.receiving = Some(orig.receiving.clone()),
+        }
+        let link = CorrectionOf {
+            dossier: orig.id,
+            code: orig.code.clone(),
+            reason,
+        };
+        self.app.open(actor, req, Opening::Correction(link)).await
+    }
+
+    /// What a counter intake would give — appointment, due instant, fees — without keeping
+    /// anything: the officer checks it with the applicant before confirming.
+    pub async fn preview_intake(
+        self,
+        actor: &Actor,
+        req: IntakeRequest,
+    ) -> Result<Dossier, AppError> {
+        self.app.prepare(actor, req, Opening::Counter, true).await
+    }
 
     /// Records guidance given (ND 61/2018 Art. 15), including a supplement slip for a dossier
     /// that was not received.
     pub async fn log_guidance(
-        &self,
+        self,
         actor: &Actor,
         req: GuidanceRequest,
     ) -> Result<GuidanceRecord, AppError> {
-        let tree = self.agencies();
+        let tree = self.app.agencies();
         let officer = actor.officer().ok_or_else(AppError::unauthenticated)?;
         let agency = match req.agency {
             Some(a) => a,
@@ -592,8 +597,9 @@ impl App {
         };
         let procedure = match &req.procedure {
             Some(code) => Some(
-                self.db
-                    .procedure_in_force(code.as_str(), to_vn(&self.now()).date_naive())
+                self.app
+                    .db
+                    .procedure_in_force(code.as_str(), to_vn(&self.app.now()).date_naive())
                     .await?
                     .ok_or_else(|| {
                         AppError::not_found(
@@ -607,7 +613,7 @@ impl App {
         let record = GuidanceRecord {
             id: Uuid::now_v7(),
             agency: agency.to_string(),
-            at: self.now(),
+            at: self.app.now(),
             officer: Some(officer.id.0),
             officer_name: officer.full_name.to_string(),
             channel: text("Hình thức", &req.channel, 50)?,
@@ -633,7 +639,7 @@ impl App {
             }),
             None => None,
         };
-        match self.db.add_guidance(&record, key.as_ref()).await? {
+        match self.app.db.add_guidance(&record, key.as_ref()).await? {
             Ok(()) => Ok(record),
             Err(first) => {
                 let same = key.is_some_and(|k| k.request_hash == first.request_hash);

@@ -1,7 +1,9 @@
-//! `app` — the use cases of Một Cửa, named after what people do: [`auth`] (log in), [`intake`]
-//! (receive dossiers at the counter, by post, online), [`handling`] (everything after
-//! reception), [`queries`] (lists, detail, public lookup). Each opens the one transaction its
-//! change needs; the HTTP layer only parses, calls one of these, and renders.
+//! `app` — the use cases of Một Cửa, as a few services named after what people do, each reached
+//! from the [`App`]: `app.intake()` (receive dossiers at the counter, by post, online),
+//! `app.handling()` (everything after reception), `app.queries()` (lists, detail, public
+//! lookup), `app.catalogue()`, `app.accounts()`, `app.citizens()`, `app.reports()`,
+//! `app.notices()` and `app.admin()` — the list is the `services!` table in this file. Each use case opens the
+//! one transaction its change needs; the HTTP layer only parses, calls one of them, and renders.
 
 /// Counters `/metrics` shows.
 pub use store::{OutboxCounts, WriteStats};
@@ -153,6 +155,57 @@ struct Keys {
 
 type CatalogCache = (chrono::NaiveDate, Arc<search::Catalog>);
 
+/// Declares the use-case services: a small value borrowing the [`App`], reached by name
+/// (`app.intake().receive_at_counter(…)`), so that a reader finds a use case where its name says.
+macro_rules! services {
+    ($($(#[$doc:meta])* $method:ident -> $service:ident;)*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Clone, Copy)]
+            pub struct $service<'a> {
+                app: &'a App,
+            }
+        )*
+
+        impl App {
+            $(
+                $(#[$doc])*
+                pub fn $method(&self) -> $service<'_> {
+                    $service { app: self }
+                }
+            )*
+        }
+    };
+}
+
+services! {
+    /// Receiving dossiers (tiếp nhận hồ sơ): at the counter, by post, online, corrections,
+    /// the scans they carry, and the counter's log of guidance given ([`intake`], [`files`]).
+    intake -> Intake;
+    /// Everything after reception (giải quyết hồ sơ): the dossier commands, who may run
+    /// which, and assigning a handler ([`handling`]).
+    handling -> Handling;
+    /// Reading dossiers: detail, lists and inboxes, search, the public lookup ([`queries`]).
+    queries -> Queries;
+    /// The procedure catalogue (thủ tục hành chính): reading, searching, importing, exporting
+    /// ([`catalog`]).
+    catalogue -> Catalogue;
+    /// Officers' sessions and roles: log in and out, locks, who an officer is ([`auth`]).
+    accounts -> Accounts;
+    /// Citizens on the portal: registration, their dossiers, the access code, ratings
+    /// ([`citizens`], [`access`]).
+    citizens -> Citizens;
+    /// What leaders read: period reports, late lists, trends, the overview, the evaluation
+    /// (TT 01/2018), the QĐ 766 index and the log book (Mẫu 06) ([`reports`]).
+    reports -> Reports;
+    /// Messages to the outside world through the outbox, the daily digest and the write
+    /// counters ([`notices`], [`digest`]).
+    notices -> Notices;
+    /// Administration: agencies and units, closures, officers' accounts, catalogue imports by an
+    /// administrator, and the administration log ([`admin`]).
+    admin -> Admin;
+}
+
 impl App {
     /// Builds the services over an opened, migrated database.
     pub async fn new(
@@ -232,20 +285,6 @@ impl App {
         self.agencies.read().expect("agency lock").clone()
     }
 
-    /// Reloads the agency tree after agencies changed.
-    pub async fn reload_agencies(&self) -> Result<(), AppError> {
-        let tree = AgencyTree::new(self.db.agencies().await?);
-        *self.agencies.write().expect("agency lock") = Arc::new(tree);
-        Ok(())
-    }
-
-    /// Loads or refreshes the administrative units (idempotent).
-    pub async fn import_units(&self, set: &units::UnitDataset) -> Result<(), AppError> {
-        self.db.replace_units(&set.units, &set.successions).await?;
-        *self.units.write().expect("units lock") = None;
-        Ok(())
-    }
-
     /// The administrative units, for lookups and address conversion.
     pub async fn unit_directory(&self) -> Result<Arc<units::UnitDirectory>, AppError> {
         if let Some(dir) = self.units.read().expect("units lock").clone() {
@@ -271,5 +310,24 @@ impl App {
 
     pub fn national_calendar(&self) -> &Arc<Calendar> {
         &self.calendar
+    }
+}
+
+impl Admin<'_> {
+    /// Reloads the agency tree after agencies changed.
+    pub async fn reload_agencies(self) -> Result<(), AppError> {
+        let tree = AgencyTree::new(self.app.db.agencies().await?);
+        *self.app.agencies.write().expect("agency lock") = Arc::new(tree);
+        Ok(())
+    }
+
+    /// Loads or refreshes the administrative units (idempotent).
+    pub async fn import_units(self, set: &units::UnitDataset) -> Result<(), AppError> {
+        self.app
+            .db
+            .replace_units(&set.units, &set.successions)
+            .await?;
+        *self.app.units.write().expect("units lock") = None;
+        Ok(())
     }
 }

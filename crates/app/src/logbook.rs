@@ -8,7 +8,8 @@ use domain::dossier::{Dossier, DossierId, Outcome, Stage};
 use domain::officer::Actor;
 use store::{Cursor, DossierFilter, Order};
 
-use crate::{App, AppError, ErrorKind};
+use crate::Reports;
+use crate::{AppError, ErrorKind};
 
 /// The longest period a log book covers, in days (a year, so a download stays a file a
 /// spreadsheet opens).
@@ -97,11 +98,11 @@ impl LogBookPage {
     }
 }
 
-impl App {
+impl Reports<'_> {
     /// The log book of `receiving` (or every unit the officer sees) for `[from, to]`: `limit`
     /// lines from `page`, or (no `limit`) every line from there.
     pub async fn log_book(
-        &self,
+        self,
         actor: &Actor,
         from: NaiveDate,
         to: NaiveDate,
@@ -124,7 +125,7 @@ impl App {
                 ),
             ));
         }
-        let visible = self.visible_agencies(actor);
+        let visible = self.app.queries().visible_agencies(actor);
         if let Some(r) = receiving
             && !visible.iter().any(|v| v == r.as_str())
         {
@@ -137,7 +138,7 @@ impl App {
         let start = lich::time::vn_day_start;
         let page_size = limit.unwrap_or(500);
         let mut filter = DossierFilter {
-            visible: self.visibility(actor),
+            visible: self.app.visibility(actor),
             receiving: receiving.map(ToString::to_string),
             received_from: Some(start(from)),
             received_to: Some(start(to + chrono::Duration::days(1))),
@@ -146,20 +147,20 @@ impl App {
             after: page.after,
             ..DossierFilter::default()
         };
-        let total = self.db.count_dossiers(&filter).await?;
-        let tree = self.agencies();
+        let total = self.app.db.count_dossiers(&filter).await?;
+        let tree = self.app.agencies();
         let name = |a: &AgencyId| tree.name_of(a);
         let mut lines = Vec::new();
         let first = page.first_line.max(1) as usize;
         let next = loop {
-            let page = self.db.list_dossiers(&filter).await?;
+            let page = self.app.db.list_dossiers(&filter).await?;
             let ids: Vec<uuid::Uuid> = page.rows.iter().map(|r| r.id).collect();
-            for d in self.db.dossiers(&ids).await? {
+            for d in self.app.db.dossiers(&ids).await? {
                 let late = d
                     .timing(
-                        &self.calendar_of(&d.receiving),
-                        &self.settings.rules,
-                        self.now(),
+                        &self.app.calendar_of(&d.receiving),
+                        &self.app.settings.rules,
+                        self.app.now(),
                     )?
                     .tt01
                     == Some(lich::Timeliness::Late);

@@ -13,6 +13,7 @@ use store::{LogEntry, NewMessage};
 
 pub use store::{Channel, MessageState, OutboxCounts, StoredMessage};
 
+use crate::Notices;
 use crate::{App, AppError};
 
 /// Kind of the message telling an applicant about their dossier.
@@ -307,31 +308,44 @@ pub struct OutboxStatus {
 }
 
 impl App {
-    pub fn notice_settings(&self) -> &NoticeSettings {
-        &self.settings.notices
+    fn channel_configured(&self, m: &StoredMessage) -> bool {
+        let s = &self.settings.notices;
+        match m.channel {
+            Channel::Email => s.email,
+            Channel::Sms => s.sms,
+            Channel::Webhook => s.webhooks.iter().any(|a| a.as_str() == m.recipient),
+        }
+    }
+}
+
+impl<'a> Notices<'a> {
+    /// The channels and retries configured.
+    pub fn settings(self) -> &'a NoticeSettings {
+        &self.app.settings.notices
     }
 
     /// Takes the messages due now for delivery (see [`store::Db::claim_messages`]).
-    pub async fn claim_messages(&self, limit: u32) -> Result<Vec<StoredMessage>, AppError> {
-        let now = self.now();
+    pub async fn claim_messages(self, limit: u32) -> Result<Vec<StoredMessage>, AppError> {
+        let now = self.app.now();
         Ok(self
+            .app
             .db
             .claim_messages(now, now + Duration::minutes(LEASE_MINUTES), limit)
             .await?)
     }
 
-    pub async fn message_delivered(&self, m: &StoredMessage) -> Result<(), AppError> {
-        self.db.message_sent(m.id, self.now()).await?;
+    pub async fn message_delivered(self, m: &StoredMessage) -> Result<(), AppError> {
+        self.app.db.message_sent(m.id, self.app.now()).await?;
         tracing::info!(id = m.id, channel = m.channel.as_str(), kind = %m.kind, "message sent");
         Ok(())
     }
 
     /// Records a failed attempt: another after the backoff, or dead after the last one.
-    pub async fn message_failed(&self, m: &StoredMessage, error: &str) -> Result<(), AppError> {
+    pub async fn message_failed(self, m: &StoredMessage, error: &str) -> Result<(), AppError> {
         let failed = m.attempts + 1;
-        let s = &self.settings.notices;
-        let retry_at = (failed < s.max_attempts).then(|| self.now() + s.backoff_after(failed));
-        self.db.message_failed(m.id, error, retry_at).await?;
+        let s = &self.app.settings.notices;
+        let retry_at = (failed < s.max_attempts).then(|| self.app.now() + s.backoff_after(failed));
+        self.app.db.message_failed(m.id, error, retry_at).await?;
         match retry_at {
             Some(at) => {
                 tracing::warn!(id = m.id, channel = m.channel.as_str(), attempt = failed, error, retry_at = %at, "message not sent; will retry")
@@ -347,46 +361,38 @@ impl App {
         Ok(())
     }
 
-    fn channel_configured(&self, m: &StoredMessage) -> bool {
-        let s = &self.settings.notices;
-        match m.channel {
-            Channel::Email => s.email,
-            Channel::Sms => s.sms,
-            Channel::Webhook => s.webhooks.iter().any(|a| a.as_str() == m.recipient),
-        }
-    }
-
     /// Thư không gửi được — dead messages and those waiting for another attempt (administrators).
-    pub async fn failed_messages(&self, actor: &Actor) -> Result<Vec<FailedMessage>, AppError> {
-        policy::authorize(actor, Action::ManageUsers, None, &self.agencies())?;
+    pub async fn failed_messages(self, actor: &Actor) -> Result<Vec<FailedMessage>, AppError> {
+        policy::authorize(actor, Action::ManageUsers, None, &self.app.agencies())?;
         Ok(self
+            .app
             .db
             .failed_messages(500)
             .await?
             .into_iter()
             .map(|message| FailedMessage {
-                channel_configured: self.channel_configured(&message),
+                channel_configured: self.app.channel_configured(&message),
                 message,
             })
             .collect())
     }
 
     /// Outbox counts for the operator's metrics (`/metrics`, behind its own token).
-    pub async fn outbox_counts(&self) -> Result<store::OutboxCounts, AppError> {
-        Ok(self.db.outbox_counts().await?)
+    pub async fn outbox_counts(self) -> Result<store::OutboxCounts, AppError> {
+        Ok(self.app.db.outbox_counts().await?)
     }
 
     /// The write path's counters since the start (for `/metrics`).
-    pub fn write_stats(&self) -> store::WriteStats {
-        self.db.write_stats()
+    pub fn write_stats(self) -> store::WriteStats {
+        self.app.db.write_stats()
     }
 
     /// Counts and configured channels (administrators).
-    pub async fn outbox_status(&self, actor: &Actor) -> Result<OutboxStatus, AppError> {
-        policy::authorize(actor, Action::ManageUsers, None, &self.agencies())?;
-        let s = &self.settings.notices;
+    pub async fn outbox_status(self, actor: &Actor) -> Result<OutboxStatus, AppError> {
+        policy::authorize(actor, Action::ManageUsers, None, &self.app.agencies())?;
+        let s = &self.app.settings.notices;
         Ok(OutboxStatus {
-            counts: self.db.outbox_counts().await?,
+            counts: self.app.db.outbox_counts().await?,
             email: s.email,
             sms: s.sms,
             webhooks: s.webhooks.iter().map(|a| a.to_string()).collect(),
@@ -397,12 +403,12 @@ impl App {
 
     /// Gửi lại: puts a failed message back in the queue now, with a fresh count of attempts,
     /// and logs it.
-    pub async fn retry_message(&self, actor: &Actor, id: i64) -> Result<(), AppError> {
-        let admin = self.admin_name(actor, Action::ManageUsers)?;
-        let m = self.db.message(id).await?.ok_or_else(|| {
+    pub async fn retry_message(self, actor: &Actor, id: i64) -> Result<(), AppError> {
+        let admin = self.app.admin_name(actor, Action::ManageUsers)?;
+        let m = self.app.db.message(id).await?.ok_or_else(|| {
             AppError::not_found("message_not_found", "Không có thư này trong hộp thư đi.")
         })?;
-        if !self.channel_configured(&m) {
+        if !self.app.channel_configured(&m) {
             return Err(AppError::new(
                 crate::ErrorKind::Rule,
                 "channel_not_configured",
@@ -418,14 +424,14 @@ impl App {
             m.recipient,
             m.subject
         );
-        let now = self.now();
+        let now = self.app.now();
         let entry = LogEntry {
             at_ms: now.timestamp_millis(),
             actor: &admin,
             action: "gửi lại thư",
             detail: &detail,
         };
-        if !self.db.retry_message(id, now, &entry).await? {
+        if !self.app.db.retry_message(id, now, &entry).await? {
             return Err(AppError::new(
                 crate::ErrorKind::Rule,
                 "message_not_failed",

@@ -6,7 +6,8 @@ use domain::officer::{Actor, Role};
 use lich::time::to_vn;
 use store::{DossierRow, UnitSummary};
 
-use crate::{App, AppError, ErrorKind};
+use crate::Reports;
+use crate::{AppError, ErrorKind};
 
 /// One agency's line of the ranking.
 #[derive(Debug, Clone)]
@@ -65,11 +66,11 @@ pub(crate) fn require_oversight(actor: &Actor) -> Result<(), AppError> {
     }
 }
 
-impl App {
+impl Reports<'_> {
     /// The overview for a leader (or a unit head, an inspector), over the agencies they see,
     /// for the period `[from, to]` (whole days, Vietnamese time).
     pub async fn overview(
-        &self,
+        self,
         actor: &Actor,
         from: NaiveDate,
         to: NaiveDate,
@@ -81,11 +82,12 @@ impl App {
                 "Ngày cuối kỳ phải sau ngày đầu kỳ.",
             ));
         }
-        let visible = self.visible_agencies(actor);
-        let now = self.now();
+        let visible = self.app.queries().visible_agencies(actor);
+        let now = self.app.now();
         let today = to_vn(&now).date_naive();
         let end = lich::time::vn_day_start(to + chrono::Duration::days(1));
         let figures = self
+            .app
             .db
             .unit_summary(
                 &visible,
@@ -95,6 +97,7 @@ impl App {
             )
             .await?;
         let today_figures = self
+            .app
             .db
             .unit_summary(
                 &visible,
@@ -103,7 +106,7 @@ impl App {
                 now.timestamp_millis(),
             )
             .await?;
-        let tree = self.agencies();
+        let tree = self.app.agencies();
         let name = |id: &str| {
             domain::agency::AgencyId::parse(id)
                 .ok()
@@ -135,11 +138,14 @@ impl App {
         }
         // Late, or due by the end of the next working day.
         let horizon = self
+            .app
             .national_calendar()
             .next_working_day(today)
             .map(|d| lich::time::vn_day_start(d + chrono::Duration::days(1)))
             .unwrap_or(now);
         let rows = self
+            .app
+            .queries()
             .list_dossiers(
                 actor,
                 crate::queries::DossierQuery {
@@ -151,7 +157,7 @@ impl App {
             )
             .await?
             .rows;
-        let officers = self.db.officers_in(&visible).await?;
+        let officers = self.app.db.officers_in(&visible).await?;
         let watch = rows
             .into_iter()
             .map(|row| Watch {

@@ -12,6 +12,7 @@ use domain::officer::Actor;
 use domain::procedure::{Competence, OnlineKind, ProcedureLevel, ProcedureVersion};
 use domain::qd766::{Indicator, Inputs};
 
+use crate::Reports;
 use crate::{App, AppError};
 
 pub use domain::period::Period;
@@ -158,31 +159,6 @@ struct Sums {
 }
 
 impl App {
-    /// Chỉ số 766 for every unit in the scope, for `period` as of `as_of` (default: the
-    /// period's end, or today for a period not over), with the previous period's ranking.
-    pub async fn index_766(
-        &self,
-        actor: &Actor,
-        period: Period,
-        as_of: Option<NaiveDate>,
-        scope: &Scope,
-    ) -> Result<Index766, AppError> {
-        self.index_766_with(actor, period, as_of, scope, true).await
-    }
-
-    /// [`App::index_766`] without the previous period (no `previous_*` figures): half the
-    /// reading, for pages that only show the points.
-    pub async fn index_766_points(
-        &self,
-        actor: &Actor,
-        period: Period,
-        as_of: Option<NaiveDate>,
-        scope: &Scope,
-    ) -> Result<Index766, AppError> {
-        self.index_766_with(actor, period, as_of, scope, false)
-            .await
-    }
-
     /// The units an index ranks from: the one asked for (within what the actor may see), or the
     /// highest agencies the actor oversees (none inside another).
     fn index_roots(
@@ -191,7 +167,7 @@ impl App {
         scope: &Scope,
         tree: &AgencyTree,
     ) -> Result<Vec<AgencyId>, AppError> {
-        let visible: HashSet<String> = self.visible_agencies(actor).into_iter().collect();
+        let visible: HashSet<String> = self.queries().visible_agencies(actor).into_iter().collect();
         Ok(match &scope.under {
             Some(u) if visible.contains(u.as_str()) => vec![u.clone()],
             Some(_) => {
@@ -430,11 +406,41 @@ impl App {
         }
         Ok(g)
     }
+}
+
+impl Reports<'_> {
+    /// Chỉ số 766 for every unit in the scope, for `period` as of `as_of` (default: the
+    /// period's end, or today for a period not over), with the previous period's ranking.
+    pub async fn index_766(
+        self,
+        actor: &Actor,
+        period: Period,
+        as_of: Option<NaiveDate>,
+        scope: &Scope,
+    ) -> Result<Index766, AppError> {
+        self.app
+            .index_766_with(actor, period, as_of, scope, true)
+            .await
+    }
+
+    /// [`Reports::index_766`] without the previous period (no `previous_*` figures): half the
+    /// reading, for pages that only show the points.
+    pub async fn index_766_points(
+        self,
+        actor: &Actor,
+        period: Period,
+        as_of: Option<NaiveDate>,
+        scope: &Scope,
+    ) -> Result<Index766, AppError> {
+        self.app
+            .index_766_with(actor, period, as_of, scope, false)
+            .await
+    }
 
     /// The dossiers of one unit that cost points on indicator 2.1 in the period as of `as_of`:
     /// ended late, or still open past their date (at most `limit`).
     pub async fn index_766_costs(
-        &self,
+        self,
         actor: &Actor,
         unit: &AgencyId,
         period: Period,
@@ -442,7 +448,7 @@ impl App {
         limit: usize,
     ) -> Result<Vec<CostLine>, AppError> {
         crate::overview::require_oversight(actor)?;
-        let visible = self.visible_agencies(actor);
+        let visible = self.app.queries().visible_agencies(actor);
         if !visible.iter().any(|v| v == unit.as_str()) {
             return Err(AppError::new(
                 crate::ErrorKind::Forbidden,
@@ -450,20 +456,21 @@ impl App {
                 "Đơn vị này ngoài phạm vi được xem.",
             ));
         }
-        let tree = self.agencies();
+        let tree = self.app.agencies();
         let members: Vec<String> = tree
             .all()
             .filter(|a| tree.is_within(&a.id, unit))
             .map(|a| a.id.to_string())
             .collect();
-        let today = lich::time::to_vn(&self.now()).date_naive();
+        let today = lich::time::to_vn(&self.app.now()).date_naive();
         let as_of = as_of
             .unwrap_or(period.last_day())
             .min(period.last_day())
             .min(today);
         let start = lich::time::vn_day_start;
-        let end = start(as_of + chrono::Duration::days(1)).min(self.now());
+        let end = start(as_of + chrono::Duration::days(1)).min(self.app.now());
         let ids = self
+            .app
             .db
             .dossiers_handled_between(
                 &members,
@@ -475,9 +482,9 @@ impl App {
         let mut out = Vec::new();
         // Read a page of dossiers at a time: most lists stop at `limit` long before the end.
         'pages: for page in ids.chunks(500) {
-            for d in self.db.dossiers(page).await? {
-                let cal = self.calendar_of(&d.receiving);
-                let t = d.timing(&cal, &self.settings.rules, end)?;
+            for d in self.app.db.dossiers(page).await? {
+                let cal = self.app.calendar_of(&d.receiving);
+                let t = d.timing(&cal, &self.app.settings.rules, end)?;
                 let ended = d.ended_766().filter(|e| *e < end);
                 let reason = match (ended, t.qd766, t.qd766_due) {
                     (Some(e), Some(lich::Timeliness::Late), _)
@@ -501,7 +508,7 @@ impl App {
                     }
                     _ => continue,
                 };
-                let (step, unit, handler) = self.charged_to(&t);
+                let (step, unit, handler) = self.app.charged_to(&t);
                 out.push(CostLine {
                     id: d.id,
                     code: d.code.to_string(),

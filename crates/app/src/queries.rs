@@ -61,6 +61,7 @@ impl DossierQuery {
     }
 }
 
+use crate::{Accounts, Catalogue, Queries};
 use crate::{App, AppError};
 
 /// At most this many dossiers in an officer's inbox (the most urgent first).
@@ -80,73 +81,6 @@ pub struct DossierDetail {
 }
 
 impl App {
-    /// A dossier with its events, timing and control slip; `as_of` replays the events up to a
-    /// past instant (for complaints and inspections).
-    pub async fn dossier_detail(
-        &self,
-        actor: &Actor,
-        id: DossierId,
-        as_of: Option<DateTime<Utc>>,
-    ) -> Result<DossierDetail, AppError> {
-        let not_found = || AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ.");
-        let current = self.db.dossier(id).await?.ok_or_else(not_found)?;
-        self.may_read(actor, &current).await?;
-        let all = self.db.events(id).await?;
-        let (dossier, events, instant) = match as_of {
-            None => (current, all, self.now()),
-            Some(t) => {
-                let then = Dossier::as_of(&all, t).ok_or_else(|| {
-                    AppError::not_found(
-                        "dossier_not_yet",
-                        format!(
-                            "Hồ sơ chưa có trong hệ thống vào thời điểm {}.",
-                            to_vn(&t).format("%H:%M %d/%m/%Y")
-                        ),
-                    )
-                })?;
-                let events = all.into_iter().filter(|e| e.at <= t).collect();
-                (then, events, t)
-            }
-        };
-        let calendar = self.calendar_of(&dossier.receiving);
-        let timing = dossier.timing(&calendar, &self.settings.rules, instant)?;
-        let tree = self.agencies();
-        let name = |a: &AgencyId| tree.name_of(a);
-        let control_slip = control_slip(&events, &dossier, &timing, &name);
-        // A citizen who got this far is the applicant (`may_read` checked it).
-        let allowed = match as_of {
-            None => self.allowed_for(actor, &dossier, matches!(actor, Actor::Citizen { .. })),
-            Some(_) => Vec::new(),
-        };
-        Ok(DossierDetail {
-            dossier,
-            events,
-            timing,
-            control_slip,
-            as_of,
-            allowed,
-        })
-    }
-
-    /// The id of a dossier by code, for an officer who may read it.
-    pub async fn dossier_by_code(&self, actor: &Actor, code: &str) -> Result<DossierId, AppError> {
-        let code = DossierCode::parse(code)?;
-        let id = self
-            .db
-            .dossier_id_by_code(code.as_str())
-            .await?
-            .ok_or_else(|| {
-                AppError::not_found("dossier_not_found", format!("Không có hồ sơ mã {code}."))
-            })?;
-        let d = self
-            .db
-            .dossier(id)
-            .await?
-            .ok_or_else(|| AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ."))?;
-        self.may_read(actor, &d).await?;
-        Ok(id)
-    }
-
     /// Whether the actor may read the dossier: a citizen their own (by account or receipt), an
     /// officer what the policy's read scope covers.
     pub(crate) async fn may_read(&self, actor: &Actor, d: &Dossier) -> Result<(), AppError> {
@@ -163,16 +97,6 @@ impl App {
         )?)
     }
 
-    /// A page of dossiers the officer may see, matching the query.
-    pub async fn list_dossiers(
-        &self,
-        actor: &Actor,
-        query: DossierQuery,
-    ) -> Result<DossierPage, AppError> {
-        let filter = query.filter(self.visibility(actor));
-        Ok(self.db.list_dossiers(&filter).await?)
-    }
-
     /// What an actor's lists may show (everything for a reader of the whole tree).
     pub(crate) fn visibility(&self, actor: &Actor) -> Visibility {
         match policy::visible_scope(actor, &self.agencies()) {
@@ -183,11 +107,94 @@ impl App {
             },
         }
     }
+}
+
+impl Queries<'_> {
+    /// A dossier with its events, timing and control slip; `as_of` replays the events up to a
+    /// past instant (for complaints and inspections).
+    pub async fn dossier_detail(
+        self,
+        actor: &Actor,
+        id: DossierId,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<DossierDetail, AppError> {
+        let not_found = || AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ.");
+        let current = self.app.db.dossier(id).await?.ok_or_else(not_found)?;
+        self.app.may_read(actor, &current).await?;
+        let all = self.app.db.events(id).await?;
+        let (dossier, events, instant) = match as_of {
+            None => (current, all, self.app.now()),
+            Some(t) => {
+                let then = Dossier::as_of(&all, t).ok_or_else(|| {
+                    AppError::not_found(
+                        "dossier_not_yet",
+                        format!(
+                            "Hồ sơ chưa có trong hệ thống vào thời điểm {}.",
+                            to_vn(&t).format("%H:%M %d/%m/%Y")
+                        ),
+                    )
+                })?;
+                let events = all.into_iter().filter(|e| e.at <= t).collect();
+                (then, events, t)
+            }
+        };
+        let calendar = self.app.calendar_of(&dossier.receiving);
+        let timing = dossier.timing(&calendar, &self.app.settings.rules, instant)?;
+        let tree = self.app.agencies();
+        let name = |a: &AgencyId| tree.name_of(a);
+        let control_slip = control_slip(&events, &dossier, &timing, &name);
+        // A citizen who got this far is the applicant (`may_read` checked it).
+        let allowed = match as_of {
+            None => self
+                .app
+                .allowed_for(actor, &dossier, matches!(actor, Actor::Citizen { .. })),
+            Some(_) => Vec::new(),
+        };
+        Ok(DossierDetail {
+            dossier,
+            events,
+            timing,
+            control_slip,
+            as_of,
+            allowed,
+        })
+    }
+
+    /// The id of a dossier by code, for an officer who may read it.
+    pub async fn dossier_by_code(self, actor: &Actor, code: &str) -> Result<DossierId, AppError> {
+        let code = DossierCode::parse(code)?;
+        let id = self
+            .app
+            .db
+            .dossier_id_by_code(code.as_str())
+            .await?
+            .ok_or_else(|| {
+                AppError::not_found("dossier_not_found", format!("Không có hồ sơ mã {code}."))
+            })?;
+        let d = self
+            .app
+            .db
+            .dossier(id)
+            .await?
+            .ok_or_else(|| AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ."))?;
+        self.app.may_read(actor, &d).await?;
+        Ok(id)
+    }
+
+    /// A page of dossiers the officer may see, matching the query.
+    pub async fn list_dossiers(
+        self,
+        actor: &Actor,
+        query: DossierQuery,
+    ) -> Result<DossierPage, AppError> {
+        let filter = query.filter(self.app.visibility(actor));
+        Ok(self.app.db.list_dossiers(&filter).await?)
+    }
 
     /// Hồ sơ cần xử lý — what waits for this officer, soonest due first: dossiers whose current
     /// step is assigned to them, those held by a unit where they hold a handling role, and, for a
     /// service centre's officers, the online submissions waiting to be checked.
-    pub async fn inbox(&self, actor: &Actor) -> Result<Vec<DossierRow>, AppError> {
+    pub async fn inbox(self, actor: &Actor) -> Result<Vec<DossierRow>, AppError> {
         let Actor::Officer(o) = actor else {
             return Err(AppError::new(
                 crate::ErrorKind::Forbidden,
@@ -241,8 +248,8 @@ impl App {
     }
 
     /// Every agency inside the officer's read grants.
-    pub fn visible_agencies(&self, actor: &Actor) -> Vec<String> {
-        let tree = self.agencies();
+    pub fn visible_agencies(self, actor: &Actor) -> Vec<String> {
+        let tree = self.app.agencies();
         let roots = policy::visible_roots(actor);
         let mut out: Vec<String> = tree
             .all()
@@ -255,19 +262,36 @@ impl App {
 
     /// Tra cứu công khai: only the code, the procedure name, the status and the appointment
     /// (TT 01/2018 Art. 16(2)(d)).
-    pub async fn public_lookup(&self, code: &str) -> Result<PublicView, AppError> {
+    pub async fn public_lookup(self, code: &str) -> Result<PublicView, AppError> {
         let code = DossierCode::parse(code)?;
-        self.db.public_view(code.as_str()).await?.ok_or_else(|| {
-            AppError::not_found(
-                "dossier_not_found",
-                format!("Không tìm thấy hồ sơ có mã {code}. Kiểm tra lại mã trên Giấy tiếp nhận."),
-            )
-        })
+        self.app
+            .db
+            .public_view(code.as_str())
+            .await?
+            .ok_or_else(|| {
+                AppError::not_found(
+                    "dossier_not_found",
+                    format!(
+                        "Không tìm thấy hồ sơ có mã {code}. Kiểm tra lại mã trên Giấy tiếp nhận."
+                    ),
+                )
+            })
     }
 
+    /// Every agency, sorted by id.
+    pub fn agency_list(self) -> Vec<Agency> {
+        let tree = self.app.agencies();
+        let mut v: Vec<Agency> = tree.all().cloned().collect();
+        v.sort_by(|a, b| a.id.cmp(&b.id));
+        v
+    }
+}
+
+impl Catalogue<'_> {
     /// Procedures in force today, by code.
-    pub async fn procedures(&self) -> Result<Vec<ProcedureVersion>, AppError> {
+    pub async fn procedures(self) -> Result<Vec<ProcedureVersion>, AppError> {
         let mut all: Vec<ProcedureVersion> = self
+            .app
             .catalog_in_force()
             .await?
             .versions
@@ -279,8 +303,9 @@ impl App {
     }
 
     /// A procedure as in force today.
-    pub async fn procedure(&self, code: &str) -> Result<ProcedureVersion, AppError> {
-        self.catalog_in_force()
+    pub async fn procedure(self, code: &str) -> Result<ProcedureVersion, AppError> {
+        self.app
+            .catalog_in_force()
             .await?
             .versions
             .get(code.trim())
@@ -293,33 +318,27 @@ impl App {
             })
     }
 
+    /// The agencies a procedure is offered at, by id.
+    pub async fn procedure_agencies(self, code: &str) -> Result<Vec<String>, AppError> {
+        Ok(self.app.db.procedure_agencies(code).await?)
+    }
+}
+
+impl Accounts<'_> {
     /// The active officers holding a role in the agency or under it, by user name (who may be
     /// assigned, who works there).
-    pub async fn officers_under(&self, agency: &AgencyId) -> Result<Vec<Officer>, AppError> {
-        let tree = self.agencies();
+    pub async fn officers_under(self, agency: &AgencyId) -> Result<Vec<Officer>, AppError> {
+        let tree = self.app.agencies();
         let within: Vec<String> = tree
             .all()
             .filter(|a| tree.is_within(&a.id, agency))
             .map(|a| a.id.to_string())
             .collect();
-        Ok(self.db.officers_in(&within).await?)
+        Ok(self.app.db.officers_in(&within).await?)
     }
 
     /// The active officers holding a role at exactly this unit, by user name.
-    pub async fn officers_of_unit(&self, unit: &AgencyId) -> Result<Vec<Officer>, AppError> {
-        Ok(self.db.officers_in(&[unit.to_string()]).await?)
-    }
-
-    /// The agencies a procedure is offered at, by id.
-    pub async fn procedure_agencies(&self, code: &str) -> Result<Vec<String>, AppError> {
-        Ok(self.db.procedure_agencies(code).await?)
-    }
-
-    /// Every agency, sorted by id.
-    pub fn agency_list(&self) -> Vec<Agency> {
-        let tree = self.agencies();
-        let mut v: Vec<Agency> = tree.all().cloned().collect();
-        v.sort_by(|a, b| a.id.cmp(&b.id));
-        v
+    pub async fn officers_of_unit(self, unit: &AgencyId) -> Result<Vec<Officer>, AppError> {
+        Ok(self.app.db.officers_in(&[unit.to_string()]).await?)
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use domain::dossier::{Dossier, Fact};
 
+use crate::Reports;
 use crate::{App, AppError};
 
 /// What a rebuild did.
@@ -16,32 +17,37 @@ pub struct RebuildReport {
     pub differing: usize,
 }
 
-impl App {
+impl Reports<'_> {
     /// Recomputes every counter from the events: each dossier replayed, its facts summed with
     /// its receiving agency's calendar as it is now; the kept counters are replaced.
-    pub async fn rebuild_counts(&self) -> Result<RebuildReport, AppError> {
+    pub async fn rebuild_counts(self) -> Result<RebuildReport, AppError> {
         let mut sums: BTreeMap<Fact, i64> = BTreeMap::new();
-        let ids = self.db.dossier_ids().await?;
-        let ratings: std::collections::HashMap<uuid::Uuid, bool> =
-            self.db.ratings_by_dossier().await?.into_iter().collect();
+        let ids = self.app.db.dossier_ids().await?;
+        let ratings: std::collections::HashMap<uuid::Uuid, bool> = self
+            .app
+            .db
+            .ratings_by_dossier()
+            .await?
+            .into_iter()
+            .collect();
         for id in &ids {
-            let events = self.db.events(*id).await?;
+            let events = self.app.db.events(*id).await?;
             let Some(d) = Dossier::replay(&events) else {
                 continue;
             };
-            let cal = self.calendar_of(&d.receiving);
-            let mut facts = d.facts(&cal, &self.settings.rules)?;
+            let cal = self.app.calendar_of(&d.receiving);
+            let mut facts = d.facts(&cal, &self.app.settings.rules)?;
             if let Some(satisfied) = ratings.get(&id.0) {
-                facts.extend(d.rating_facts(&cal, &self.settings.rules, *satisfied)?);
+                facts.extend(d.rating_facts(&cal, &self.app.settings.rules, *satisfied)?);
             }
             for f in facts {
                 *sums.entry(f).or_default() += 1;
             }
         }
         let sums: Vec<(Fact, i64)> = sums.into_iter().collect();
-        let kept = self.db.all_counts().await?;
+        let kept = self.app.db.all_counts().await?;
         let differing = differing(&kept, &sums);
-        self.db.replace_counts(&sums).await?;
+        self.app.db.replace_counts(&sums).await?;
         Ok(RebuildReport {
             dossiers: ids.len(),
             counters: sums.len(),
@@ -222,7 +228,8 @@ impl App {
         scope: &crate::qd766::Scope,
     ) -> Vec<String> {
         let tree = self.agencies();
-        self.visible_agencies(actor)
+        self.queries()
+            .visible_agencies(actor)
             .into_iter()
             .filter(|a| {
                 scope.under.as_ref().is_none_or(|u| {
@@ -282,11 +289,13 @@ impl App {
             None => self.db.count_sums(agencies, from, to, measures).await?,
         })
     }
+}
 
+impl Reports<'_> {
     /// The periodic report on TTHC handling for `[from, to]` over the agencies the actor sees
     /// (within `under`, when given), read from the counters only.
     pub async fn period_report(
-        &self,
+        self,
         actor: &domain::officer::Actor,
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
@@ -300,12 +309,13 @@ impl App {
                 "Ngày cuối kỳ phải sau ngày đầu kỳ.",
             ));
         }
-        let tree = self.agencies();
-        let agencies = self.scoped_agencies(actor, scope);
-        let procedures = self.scope_procedures(scope).await?;
+        let tree = self.app.agencies();
+        let agencies = self.app.scoped_agencies(actor, scope);
+        let procedures = self.app.scope_procedures(scope).await?;
         let procedures = procedures.as_deref();
         let before = from - chrono::Duration::days(1);
         let earlier = self
+            .app
             .counter_sums(
                 procedures,
                 &agencies,
@@ -322,9 +332,11 @@ impl App {
             )
             .await?;
         let within = self
+            .app
             .counter_sums(procedures, &agencies, Some(from), to, &[])
             .await?;
         let due_by_end = self
+            .app
             .open_past(procedures, &agencies, to, DueStock::Tt01)
             .await?;
         let mut lines: BTreeMap<String, PeriodLine> = BTreeMap::new();
@@ -367,7 +379,7 @@ impl App {
         }
         // Full-online procedures are a property of the catalogue, so these are read by
         // procedure — only the full-online ones, and only what was received.
-        let catalog = self.catalog_in_force().await?;
+        let catalog = self.app.catalog_in_force().await?;
         let full_online: Vec<String> = catalog
             .versions
             .values()
@@ -375,6 +387,7 @@ impl App {
             .map(|p| p.code.to_string())
             .collect();
         for s in self
+            .app
             .db
             .count_sums_by_procedure(
                 &agencies,
@@ -452,27 +465,28 @@ pub struct LateLine {
     pub reason: String,
 }
 
-impl App {
+impl Reports<'_> {
     /// Danh sách hồ sơ quá hạn: dossiers resolved late in `[from, to]`, and those still being
     /// handled past their limit at its end (or now, for a period not over), with the step, unit
     /// and handler the lateness is charged to; of the scope's agencies and procedures.
     pub async fn late_list(
-        &self,
+        self,
         actor: &domain::officer::Actor,
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
         scope: &crate::qd766::Scope,
     ) -> Result<Vec<LateLine>, AppError> {
         crate::overview::require_oversight(actor)?;
-        let procedures = self.scope_procedures(scope).await?;
+        let procedures = self.app.scope_procedures(scope).await?;
         let start = lich::time::vn_day_start;
-        let now = self.now();
+        let now = self.app.now();
         let end = start(to + chrono::Duration::days(1));
         let cut = end.min(now);
         let ids = self
+            .app
             .db
             .late_dossier_ids(
-                &self.scoped_agencies(actor, scope),
+                &self.app.scoped_agencies(actor, scope),
                 procedures.as_deref(),
                 start(from).timestamp_millis(),
                 end.timestamp_millis(),
@@ -480,16 +494,16 @@ impl App {
                 2_000,
             )
             .await?;
-        let tree = self.agencies();
+        let tree = self.app.agencies();
         let name = |a: &domain::agency::AgencyId| tree.name_of(a);
         let mut out = Vec::with_capacity(ids.len());
-        for d in self.db.dossiers(&ids).await? {
+        for d in self.app.db.dossiers(&ids).await? {
             if d.stopped.is_some() {
                 continue;
             }
-            let cal = self.calendar_of(&d.receiving);
-            let t = d.timing(&cal, &self.settings.rules, cut)?;
-            let (step, unit, handler) = self.charged_to(&t);
+            let cal = self.app.calendar_of(&d.receiving);
+            let t = d.timing(&cal, &self.app.settings.rules, cut)?;
+            let (step, unit, handler) = self.app.charged_to(&t);
             let day = f64::from(cal.office_hours().day_length().max(1));
             out.push(LateLine {
                 id: d.id,
@@ -538,10 +552,10 @@ pub struct TrendPoint {
     pub resolved: i64,
 }
 
-impl App {
+impl Reports<'_> {
     /// Received and resolved per day (periods up to two months) or per month, from the counters.
     pub async fn trend(
-        &self,
+        self,
         actor: &domain::officer::Actor,
         from: chrono::NaiveDate,
         to: chrono::NaiveDate,
@@ -579,8 +593,9 @@ impl App {
             store::month_and_day_keys(from, to)
         };
         let rows = self
+            .app
             .db
-            .count_by_period(&self.visible_agencies(actor), &periods, &[])
+            .count_by_period(&self.app.queries().visible_agencies(actor), &periods, &[])
             .await?;
         for (day, m, n) in rows {
             let day = if day.len() == 7 {

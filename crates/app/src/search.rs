@@ -16,6 +16,7 @@ use domain::procedure::{Competence, OnlineKind, ProcedureLevel, ProcedureVersion
 use lich::time::to_vn;
 use store::DossierPage;
 
+use crate::{Accounts, Catalogue, Queries};
 use crate::{App, AppError};
 
 /// Abbreviations officers and citizens type, folded, and what they stand for.
@@ -192,16 +193,13 @@ impl App {
     pub(crate) fn catalog_changed(&self) {
         *self.catalog.write().expect("catalog lock") = None;
     }
+}
 
+impl Accounts<'_> {
     /// Whether an agency receives and/or decides a procedure. A committee and its service centre
     /// receive what the centre receives.
-    pub fn roles_at(
-        &self,
-        v: &ProcedureVersion,
-        agency: &AgencyId,
-        offered_at: &[String],
-    ) -> Roles {
-        let tree = self.agencies();
+    pub fn roles_at(self, v: &ProcedureVersion, agency: &AgencyId, offered_at: &[String]) -> Roles {
+        let tree = self.app.agencies();
         let Some(a) = tree.get(agency) else {
             return Roles::default();
         };
@@ -239,13 +237,15 @@ impl App {
         };
         Roles { receives, decides }
     }
+}
 
+impl Catalogue<'_> {
     /// Tìm thủ tục: best match first (an exact code, then names before descriptions).
     pub async fn search_procedures(
-        &self,
+        self,
         q: &ProcedureQuery,
     ) -> Result<Vec<ProcedureVersion>, AppError> {
-        let catalog = self.catalog_in_force().await?;
+        let catalog = self.app.catalog_in_force().await?;
         let limit = q.limit.clamp(1, 200);
         let mut hits: Vec<&ProcedureVersion> = match fts_query(&q.text) {
             None => {
@@ -255,7 +255,7 @@ impl App {
             }
             Some(fts) => {
                 let mut found = Vec::new();
-                for (code, version) in self.db.search_procedures(&fts, 300).await? {
+                for (code, version) in self.app.db.search_procedures(&fts, 300).await? {
                     if let Some(v) = catalog.versions.get(&code)
                         && v.version == version
                     {
@@ -291,8 +291,8 @@ impl App {
         if let Some(agency) = &q.agency {
             let mut kept = Vec::new();
             for v in hits {
-                let offered = self.db.procedure_agencies(v.code.as_str()).await?;
-                let r = self.roles_at(v, agency, &offered);
+                let offered = self.app.db.procedure_agencies(v.code.as_str()).await?;
+                let r = self.app.accounts().roles_at(v, agency, &offered);
                 if r.receives || r.decides {
                     kept.push(v);
                 }
@@ -301,11 +301,13 @@ impl App {
         }
         Ok(hits.into_iter().take(limit).cloned().collect())
     }
+}
 
+impl Queries<'_> {
     /// Tìm hồ sơ (officers): by code, the applicant's name or id number, or the procedure, among
     /// the dossiers the officer may see, newest first.
     pub async fn search_dossiers(
-        &self,
+        self,
         actor: &Actor,
         text: &str,
         query: crate::queries::DossierQuery,
@@ -316,8 +318,8 @@ impl App {
                 "Nhập mã hồ sơ, tên hoặc số định danh của người nộp để tìm.",
             )
         })?;
-        let mut filter = query.filter(self.visibility(actor));
+        let mut filter = query.filter(self.app.visibility(actor));
         filter.search = Some(fts);
-        Ok(self.db.list_dossiers(&filter).await?)
+        Ok(self.app.db.list_dossiers(&filter).await?)
     }
 }

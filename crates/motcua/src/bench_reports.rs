@@ -195,7 +195,7 @@ async fn generate(app: &App, db: &Db, args: &ReportsArgs) -> Result<()> {
     demo::seed_without_history(app, PASSWORD).await?;
     db.put_agencies(&more_communes(args.communes.saturating_sub(6))?)
         .await?;
-    app.reload_agencies().await?;
+    app.admin().reload_agencies().await?;
     let patterns = patterns()?;
     let tree = app.agencies();
     // Units that decide dossiers: every commune and its police, the departments.
@@ -214,6 +214,7 @@ async fn generate(app: &App, db: &Db, args: &ReportsArgs) -> Result<()> {
     units.sort();
     let weight_sum: u64 = units.iter().map(|u| u.1).sum();
     let procedures: Vec<String> = app
+        .catalogue()
         .procedures()
         .await?
         .into_iter()
@@ -331,6 +332,7 @@ async fn measure(app: &App, db: &Db, args: &ReportsArgs) -> Result<()> {
     let scope = Scope::default();
 
     let report = app
+        .reports()
         .period_report(&leader, quarter.first_day(), quarter.last_day(), &scope)
         .await?;
     println!(
@@ -342,7 +344,10 @@ async fn measure(app: &App, db: &Db, args: &ReportsArgs) -> Result<()> {
         report.total.open_within + report.total.open_past,
         report.total.open_past
     );
-    let index = app.index_766(&leader, quarter, None, &scope).await?;
+    let index = app
+        .reports()
+        .index_766(&leader, quarter, None, &scope)
+        .await?;
     println!(
         "Chỉ số 766 {}: {} đơn vị xếp hạng; toàn tỉnh 2.1 = {}/{}",
         quarter.label(),
@@ -355,11 +360,14 @@ async fn measure(app: &App, db: &Db, args: &ReportsArgs) -> Result<()> {
     let mut qd766 = Vec::new();
     for _ in 0..args.rounds {
         let t = Instant::now();
-        app.period_report(&leader, quarter.first_day(), quarter.last_day(), &scope)
+        app.reports()
+            .period_report(&leader, quarter.first_day(), quarter.last_day(), &scope)
             .await?;
         periodic.push(t.elapsed());
         let t = Instant::now();
-        app.index_766(&leader, quarter, None, &scope).await?;
+        app.reports()
+            .index_766(&leader, quarter, None, &scope)
+            .await?;
         qd766.push(t.elapsed());
     }
 

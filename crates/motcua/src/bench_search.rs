@@ -74,6 +74,7 @@ async fn catalog_phase(app: &App, name: &'static str, rounds: usize) -> Result<(
                 let typed_chars = text.chars().count();
                 let started = Instant::now();
                 let found = app
+                    .catalogue()
                     .search_procedures(&ProcedureQuery {
                         text,
                         limit: 20,
@@ -113,7 +114,7 @@ async fn dossier_phase(
                 ..DossierQuery::default()
             };
             let started = Instant::now();
-            let page = app.search_dossiers(actor, q, query).await?;
+            let page = app.queries().search_dossiers(actor, q, query).await?;
             let took = started.elapsed();
             latencies.push(took);
             slowest.push((took, q));
@@ -191,7 +192,7 @@ pub fn run(args: SearchArgs) -> Result<()> {
         );
         // A reused database already holds the enlarged catalogue: only that one can be measured.
         if reuse.is_none() {
-            let size = app.procedures().await?.len();
+            let size = app.catalogue().procedures().await?.len();
             let label: &'static str =
                 Box::leak(format!("danh mục thật ({size} thủ tục)").into_boxed_str());
             let (real, real4) = catalog_phase(&app, label, args.rounds).await?;
@@ -211,9 +212,9 @@ pub fn run(args: SearchArgs) -> Result<()> {
             .filter(|v| !base.iter().any(|b| b.code == v.code))
             .collect();
         if reuse.is_none() {
-            app.import_catalog(&synthetic).await?;
+            app.catalogue().import_catalog(&synthetic).await?;
         }
-        let size = app.procedures().await?.len();
+        let size = app.catalogue().procedures().await?.len();
         let label: &'static str =
             Box::leak(format!("danh mục mở rộng ({size} thủ tục, tổng hợp)").into_boxed_str());
         let (large, large4) = catalog_phase(&app, label, args.rounds.div_ceil(4)).await?;

@@ -19,7 +19,7 @@ pub async fn run(cmd: ReportCommand) -> Result<()> {
             let db = server::open_db(&config).await?;
             let app = server::services(db, &config).await?;
             let started = std::time::Instant::now();
-            let r = app.rebuild_counts().await?;
+            let r = app.reports().rebuild_counts().await?;
             println!(
                 "Đã tính lại {} bộ đếm từ {} hồ sơ trong {:.1} s; {} bộ đếm khác với số đang lưu{}.",
                 r.counters,

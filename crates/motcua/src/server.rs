@@ -323,7 +323,7 @@ pub async fn services_with_channels(db: Db, config: &Config) -> Result<(App, not
 
 /// Says which channels are on; a channel left out enqueues nothing.
 fn log_channels(app: &App) {
-    let s = app.notice_settings();
+    let s = app.notices().settings();
     let on_off = |on: bool| {
         if on {
             "bật"
@@ -384,7 +384,7 @@ pub async fn serve(
 async fn sweep(app: App, stop: impl std::future::Future<Output = ()>) {
     tokio::pin!(stop);
     loop {
-        match app.housekeeping().await {
+        match app.accounts().housekeeping().await {
             Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions and keys swept"),
             Ok(_) => {}
             Err(e) => tracing::error!(error = %e, "sweeping expired sessions failed"),

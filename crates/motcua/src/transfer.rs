@@ -79,7 +79,7 @@ pub async fn export(cmd: ExportCommand) -> Result<()> {
     } = cmd;
     let config = config.load()?;
     let app = services(open_db(&config).await?, &config).await?;
-    let text = app.export_catalog(format.into()).await?;
+    let text = app.catalogue().export_catalog(format.into()).await?;
     app.close().await;
     match out {
         Some(path) => {
@@ -100,7 +100,7 @@ pub async fn import(cmd: ImportCommand) -> Result<()> {
             };
             let config = config.load()?;
             let app = services(open_db(&config).await?, &config).await?;
-            app.import_units(&set).await?;
+            app.admin().import_units(&set).await?;
             app.close().await;
             println!(
                 "Đã nạp đơn vị hành chính vào {}: {}.",
@@ -126,11 +126,11 @@ pub async fn import(cmd: ImportCommand) -> Result<()> {
             .map_err(|e| print_errors(&e))?;
             let config = config.load()?;
             let app = services(open_db(&config).await?, &config).await?;
-            if let Err(e) = app.check_catalog_rows(&rows).await {
+            if let Err(e) = app.catalogue().check_catalog_rows(&rows).await {
                 app.close().await;
                 return Err(print_errors(&e));
             }
-            let report = app.import_catalog_rows(rows).await?;
+            let report = app.catalogue().import_catalog_rows(rows).await?;
             app.close().await;
             println!(
                 "Đã nạp {}: {} phiên bản thủ tục, {} phiên bản mới (các phiên bản khác đã có, giống hệt).",

@@ -113,18 +113,18 @@ impl Worker {
     pub async fn deliver_due(&self) -> Result<Delivery, AppError> {
         let mut done = Delivery::default();
         loop {
-            let batch = self.app.claim_messages(self.batch).await?;
+            let batch = self.app.notices().claim_messages(self.batch).await?;
             if batch.is_empty() {
                 return Ok(done);
             }
             for m in &batch {
                 match self.attempt(m).await {
                     Ok(()) => {
-                        self.app.message_delivered(m).await?;
+                        self.app.notices().message_delivered(m).await?;
                         done.sent += 1;
                     }
                     Err(e) => {
-                        self.app.message_failed(m, &e.to_string()).await?;
+                        self.app.notices().message_failed(m, &e.to_string()).await?;
                         done.failed += 1;
                     }
                 }
@@ -190,7 +190,7 @@ impl Scheduler {
         if *self.done_on.lock().expect("not poisoned") == Some(today) {
             return Ok(app::digest::DigestRun::Done { enqueued: 0 });
         }
-        let run = self.app.enqueue_digests().await?;
+        let run = self.app.notices().enqueue_digests().await?;
         if matches!(run, app::digest::DigestRun::Done { .. }) {
             *self.done_on.lock().expect("not poisoned") = Some(today);
         }

@@ -78,7 +78,7 @@ fn officer_id(a: &Actor) -> domain::officer::OfficerId {
 }
 
 async fn act(f: &Fixture, who: &Actor, id: DossierId, command: Command) {
-    f.app.act(who, id, None, command).await.unwrap();
+    f.app.handling().act(who, id, None, command).await.unwrap();
 }
 
 /// Received, transferred and assigned to the specialist of the office.
@@ -88,6 +88,7 @@ async fn received_and_assigned(f: &Fixture) -> DossierId {
     let specialist = officer(&f.db, "tuphap.baothang").await;
     let d = f
         .app
+        .intake()
         .receive_at_counter(&counter, reregister_birth())
         .await
         .unwrap();
@@ -101,6 +102,7 @@ async fn received_and_assigned(f: &Fixture) -> DossierId {
     )
     .await;
     f.app
+        .handling()
         .assign(&head, d.id, None, officer_id(&specialist), None)
         .await
         .unwrap();
@@ -239,7 +241,7 @@ async fn the_applicant_is_told_of_each_status_change_by_email_and_sms() {
     }
     assert!(mails[0].body.contains("Hồ sơ đã được tiếp nhận."));
     // The receipt notice carries the access code printed on the receipt; later ones do not.
-    let access = f.app.access_code(id);
+    let access = f.app.citizens().access_code(id);
     assert!(
         mails[0].body.contains(&format!("Mã bảo mật: {access} ")),
         "{}",
@@ -347,6 +349,7 @@ async fn the_daily_digest_goes_at_its_hour_to_handler_leader_and_the_units_chat_
 
     // The administrator gives the two officers their e-mail; a wrong one changes nothing.
     let bad = app
+        .admin()
         .change_account(
             &admin,
             officer_id(&specialist),
@@ -360,19 +363,21 @@ async fn the_daily_digest_goes_at_its_hour_to_handler_leader_and_the_units_chat_
         (&specialist, "hung.tuphap@baothang.test"),
         (&chairman, "son.chutich@baothang.test"),
     ] {
-        app.change_account(&admin, officer_id(who), AccountChange::Email(email.into()))
+        app.admin()
+            .change_account(&admin, officer_id(who), AccountChange::Email(email.into()))
             .await
             .unwrap();
     }
     assert_eq!(
-        app.change_account(
-            &chairman,
-            officer_id(&specialist),
-            AccountChange::Email("x@y.vn".into())
-        )
-        .await
-        .unwrap_err()
-        .kind,
+        app.admin()
+            .change_account(
+                &chairman,
+                officer_id(&specialist),
+                AccountChange::Email("x@y.vn".into())
+            )
+            .await
+            .unwrap_err()
+            .kind,
         ErrorKind::Forbidden
     );
 
@@ -551,12 +556,13 @@ async fn a_failed_message_is_retried_with_backoff_then_dead_until_an_administrat
 
     // 500, then 200: delivered on the second attempt, a minute later.
     gateway.answer(&[500]);
-    app.receive_at_counter(&counter, reregister_birth())
+    app.intake()
+        .receive_at_counter(&counter, reregister_birth())
         .await
         .unwrap();
     let first = f.worker.deliver_due().await.unwrap();
     assert_eq!((first.sent, first.failed), (0, 1));
-    let failing = app.failed_messages(&admin).await.unwrap();
+    let failing = app.notices().failed_messages(&admin).await.unwrap();
     assert_eq!(failing.len(), 1);
     let m = &failing[0].message;
     assert_eq!((m.state, m.attempts), (MessageState::Pending, 1));
@@ -576,14 +582,24 @@ async fn a_failed_message_is_retried_with_backoff_then_dead_until_an_administrat
     assert_eq!(gateway.requests().len(), 2);
     let sent = f.db.message(m.id).await.unwrap().unwrap();
     assert_eq!((sent.state, sent.attempts), (MessageState::Sent, 2));
-    assert!(app.failed_messages(&admin).await.unwrap().is_empty());
+    assert!(
+        app.notices()
+            .failed_messages(&admin)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Always 500: attempts at 09:10, 09:11 and 09:16, then dead.
     gateway.always(Some(500));
     f.clock.set(at("2026-12-07 09:10"));
     let mut counter_req = reregister_birth();
     counter_req.applicant = reachable_applicant();
-    let d = app.receive_at_counter(&counter, counter_req).await.unwrap();
+    let d = app
+        .intake()
+        .receive_at_counter(&counter, counter_req)
+        .await
+        .unwrap();
     f.worker.deliver_due().await.unwrap();
     f.clock.set(at("2026-12-07 09:11"));
     f.worker.deliver_due().await.unwrap();
@@ -597,7 +613,7 @@ async fn a_failed_message_is_retried_with_backoff_then_dead_until_an_administrat
         0,
         "a dead message is not tried again"
     );
-    let dead = app.failed_messages(&admin).await.unwrap();
+    let dead = app.notices().failed_messages(&admin).await.unwrap();
     assert_eq!(dead.len(), 1);
     let m = &dead[0].message;
     assert_eq!((m.state, m.attempts), (MessageState::Dead, 3));
@@ -608,17 +624,29 @@ async fn a_failed_message_is_retried_with_backoff_then_dead_until_an_administrat
 
     // Only an administrator retries; the retry is logged and goes at the next pass.
     assert_eq!(
-        app.retry_message(&counter, m.id).await.unwrap_err().kind,
+        app.notices()
+            .retry_message(&counter, m.id)
+            .await
+            .unwrap_err()
+            .kind,
         ErrorKind::Forbidden
     );
     assert_eq!(
-        app.retry_message(&admin, 999_999).await.unwrap_err().code,
+        app.notices()
+            .retry_message(&admin, 999_999)
+            .await
+            .unwrap_err()
+            .code,
         "message_not_found"
     );
     gateway.always(None);
-    app.retry_message(&admin, m.id).await.unwrap();
+    app.notices().retry_message(&admin, m.id).await.unwrap();
     assert_eq!(
-        app.retry_message(&admin, m.id).await.unwrap_err().code,
+        app.notices()
+            .retry_message(&admin, m.id)
+            .await
+            .unwrap_err()
+            .code,
         "message_not_failed",
         "a message waiting for its attempt is not put back twice"
     );
@@ -634,7 +662,13 @@ async fn a_failed_message_is_retried_with_backoff_then_dead_until_an_administrat
         f.db.message(m.id).await.unwrap().unwrap().state,
         MessageState::Sent
     );
-    assert!(app.failed_messages(&admin).await.unwrap().is_empty());
+    assert!(
+        app.notices()
+            .failed_messages(&admin)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -653,6 +687,7 @@ async fn a_refused_or_internal_change_and_an_unconfigured_channel_write_no_messa
     let counter = officer(&f.db, "motcua.baothang").await;
     let specialist = officer(&f.db, "tuphap.baothang").await;
     let d = app
+        .intake()
         .receive_at_counter(&counter, reregister_birth())
         .await
         .unwrap();
@@ -662,39 +697,42 @@ async fn a_refused_or_internal_change_and_an_unconfigured_channel_write_no_messa
 
     // Refused by the rules (no result to return), by permission, and by a stale version.
     let refusals = [
-        app.act(
-            &counter,
-            d.id,
-            None,
-            Command::Return {
-                received_by: "Nguyễn Thị Hằng".into(),
-                originals_returned: vec![],
-                postal_bill: None,
-            },
-        )
-        .await
-        .unwrap_err(),
-        app.act(
-            &specialist,
-            d.id,
-            None,
-            Command::Stop {
-                reason: "Thử".into(),
-                legal_basis: "Thử".into(),
-            },
-        )
-        .await
-        .unwrap_err(),
-        app.act(
-            &counter,
-            d.id,
-            Some(d.version + 5),
-            Command::Transfer {
-                to_unit: AgencyId::parse("lao-cai.bao-thang.van-phong").unwrap(),
-            },
-        )
-        .await
-        .unwrap_err(),
+        app.handling()
+            .act(
+                &counter,
+                d.id,
+                None,
+                Command::Return {
+                    received_by: "Nguyễn Thị Hằng".into(),
+                    originals_returned: vec![],
+                    postal_bill: None,
+                },
+            )
+            .await
+            .unwrap_err(),
+        app.handling()
+            .act(
+                &specialist,
+                d.id,
+                None,
+                Command::Stop {
+                    reason: "Thử".into(),
+                    legal_basis: "Thử".into(),
+                },
+            )
+            .await
+            .unwrap_err(),
+        app.handling()
+            .act(
+                &counter,
+                d.id,
+                Some(d.version + 5),
+                Command::Transfer {
+                    to_unit: AgencyId::parse("lao-cai.bao-thang.van-phong").unwrap(),
+                },
+            )
+            .await
+            .unwrap_err(),
     ];
     assert_eq!(
         refusals.iter().map(|e| e.kind).collect::<Vec<_>>(),

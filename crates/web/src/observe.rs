@@ -157,13 +157,13 @@ pub async fn serve_metrics(
     if !app::access::same_secret(given, token) {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let outbox = app.outbox_counts().await.ok();
+    let outbox = app.notices().outbox_counts().await.ok();
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        exposition(&metrics, &app.write_stats(), outbox.as_ref()),
+        exposition(&metrics, &app.notices().write_stats(), outbox.as_ref()),
     )
         .into_response()
 }

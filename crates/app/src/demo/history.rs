@@ -295,7 +295,7 @@ pub async fn generate(
 ) -> Result<HistorySummary, AppError> {
     let now = app.now();
     let tree = app.agencies();
-    let agencies: Vec<Agency> = app.agency_list();
+    let agencies: Vec<Agency> = app.queries().agency_list();
     let cal = WorkCalendar::national(app.national_calendar().clone());
     let rules = app.settings().rules;
     let staff = Staff { officers };
@@ -404,7 +404,8 @@ fn competent_of(p: &ProcedureVersion, committee: &AgencyId, tree: &AgencyTree) -
     }
 }
 
-/// Drives one dossier through its planned life.
+/// Drives one dossier through its planned life, phase by phase; a phase the rules refuse (or
+/// that lies in the future) ends the life where it stands.
 fn simulate(
     run: &mut Run<'_>,
     rng: &mut Rng,
@@ -414,109 +415,175 @@ fn simulate(
     citizen: &Actor,
     p: &ProcedureVersion,
 ) {
-    let committee = a.committee.clone();
     let counter = staff
         .with(Role::CounterOfficer, &a.centre)
         .expect("every demo centre has a counter officer");
-    let leader_at = |unit: &AgencyId| {
-        staff
-            .with(Role::Leader, unit)
-            .or_else(|| staff.with(Role::Leader, &committee))
+    let mut life = Life {
+        run,
+        rng,
+        staff,
+        citizen,
+        p,
+        committee: a.committee.clone(),
+        counter,
     };
-    // 1. Arrival and reception.
-    let received = match a.channel {
-        Channel::InPerson if rng.chance(0.015) => {
-            run.take(
-                a.at,
-                &counter,
-                Command::RefuseAtCounter {
-                    new,
-                    reason:
-                        "Yêu cầu không thuộc thẩm quyền giải quyết của UBND cấp xã nơi nộp hồ sơ"
-                            .into(),
-                    legal_basis: "Nghị định 61/2018/NĐ-CP, Điều 17 khoản 1".into(),
-                },
-            );
-            return;
-        }
-        Channel::InPerson => run.take(a.at, &counter, Command::ReceiveAtCounter { new }),
-        Channel::Postal => {
-            let postal = PostalIntake {
-                bill_number: format!("EB{:09}VN", rng.below(1_000_000_000)),
-                handover_record: format!("BB-{}", rng.below(100_000)),
-                handover_signed_at: a.at,
-                postal_worker: "Nhân viên Bưu điện Văn hóa xã".into(),
-                fees_collected: 0,
-            };
-            let at = a.at + Duration::minutes(5 + rng.below(40) as i64);
-            run.take(at, &counter, Command::ReceiveByPost { new, postal })
-        }
-        Channel::Online => {
-            if !run.take(a.at, citizen, Command::SubmitOnline { new }) {
-                return;
-            }
-            let mut check = run.later(a.at, rng.between(0.2, 3.0));
-            if rng.chance(0.01) {
-                run.take(
-                    check,
-                    &counter,
-                    Command::RefuseOnline {
-                        reason: "Hồ sơ nộp không đúng cơ quan có thẩm quyền".into(),
-                        legal_basis: "Nghị định 61/2018/NĐ-CP, Điều 17 khoản 2".into(),
-                    },
-                );
-                return;
-            }
-            if rng.chance(0.05) {
-                let component = p.components.first().map(|c| c.id.clone());
-                run.take(
-                    check,
-                    &counter,
-                    Command::RequestIntakeSupplement {
-                        items: vec![SupplementItem {
-                            component: component.clone(),
-                            text: "Tờ khai chưa ghi đủ thông tin, chưa có chữ ký của người yêu cầu"
-                                .into(),
-                        }],
-                        reason: "Hồ sơ chưa đầy đủ, hợp lệ".into(),
-                    },
-                );
-                let back = check + Duration::hours(4 + rng.below(44) as i64);
-                let resubmitted = run.take(
-                    back,
-                    citizen,
-                    Command::SubmitSupplement {
-                        components: component
-                            .map(|c| vec![first_component(p, &c)])
-                            .unwrap_or_default(),
-                        note: "Đã bổ sung theo hướng dẫn".into(),
-                    },
-                );
-                if !resubmitted {
-                    return;
-                }
-                check = run.later(back, rng.between(0.2, 2.0));
-            }
-            run.take(check, &counter, Command::AcceptOnline)
-        }
-    };
-    if !received {
+    if !life.receive(a, new) || life.withdrawn() {
         return;
     }
-    let received_at = run.last;
-    // 2. Withdrawal soon after reception, now and then.
-    if rng.chance(0.006) {
-        let t = run.later(received_at, rng.between(2.0, 8.0));
-        if run.take(
+    let Some((unit, specialist)) = life.transfer_and_assign() else {
+        return;
+    };
+    let handling_start = life.run.last;
+    life.consult(&specialist);
+    if !life.supplement(&specialist) {
+        return;
+    }
+    life.interconnect(&specialist);
+    let Some(slow) = life.forward(&unit, &specialist, handling_start) else {
+        return;
+    };
+    if life.decide(slow) && life.issue() {
+        life.give_back();
+    }
+}
+
+/// One dossier's life: the run it is written into and the people it meets.
+struct Life<'l, 'r> {
+    run: &'l mut Run<'r>,
+    rng: &'l mut Rng,
+    staff: &'l Staff<'l>,
+    citizen: &'l Actor,
+    p: &'l ProcedureVersion,
+    committee: AgencyId,
+    counter: Actor,
+}
+
+impl Life<'_, '_> {
+    /// The leader of a unit, or of the commune when the unit has none.
+    fn leader_at(&self, unit: &AgencyId) -> Option<Actor> {
+        self.staff
+            .with(Role::Leader, unit)
+            .or_else(|| self.staff.with(Role::Leader, &self.committee))
+    }
+
+    /// The working hours a procedure allots to a step (two when it names none).
+    fn allotted_hours(&self, kind: StepKind) -> f64 {
+        let limit = self
+            .p
+            .steps
+            .iter()
+            .find(|s| s.kind == kind)
+            .and_then(|s| s.allotted);
+        limit.map_or(2.0, |l| match l.unit() {
+            lich::Unit::WorkingHours | lich::Unit::Hours => f64::from(l.hundredths()) / 100.0,
+            _ => f64::from(l.hundredths()) / 100.0 * 8.0,
+        })
+    }
+
+    /// Phase 1: arrival and reception (or refusal) by the channel planned.
+    fn receive(&mut self, a: &Arrival, new: Box<NewDossier>) -> bool {
+        let (run, rng, counter) = (&mut *self.run, &mut *self.rng, &self.counter);
+        match a.channel {
+            Channel::InPerson if rng.chance(0.015) => {
+                run.take(
+                    a.at,
+                    counter,
+                    Command::RefuseAtCounter {
+                        new,
+                        reason:
+                            "Yêu cầu không thuộc thẩm quyền giải quyết của UBND cấp xã nơi nộp hồ sơ"
+                                .into(),
+                        legal_basis: "Nghị định 61/2018/NĐ-CP, Điều 17 khoản 1".into(),
+                    },
+                );
+                false
+            }
+            Channel::InPerson => run.take(a.at, counter, Command::ReceiveAtCounter { new }),
+            Channel::Postal => {
+                let postal = PostalIntake {
+                    bill_number: format!("EB{:09}VN", rng.below(1_000_000_000)),
+                    handover_record: format!("BB-{}", rng.below(100_000)),
+                    handover_signed_at: a.at,
+                    postal_worker: "Nhân viên Bưu điện Văn hóa xã".into(),
+                    fees_collected: 0,
+                };
+                let at = a.at + Duration::minutes(5 + rng.below(40) as i64);
+                run.take(at, counter, Command::ReceiveByPost { new, postal })
+            }
+            Channel::Online => self.receive_online(a, new),
+        }
+    }
+
+    /// An online submission: checked at the counter, refused now and then, sometimes sent back
+    /// once for a supplement (hướng dẫn bổ sung) before it is accepted.
+    fn receive_online(&mut self, a: &Arrival, new: Box<NewDossier>) -> bool {
+        let (run, rng, counter, citizen) =
+            (&mut *self.run, &mut *self.rng, &self.counter, self.citizen);
+        if !run.take(a.at, citizen, Command::SubmitOnline { new }) {
+            return false;
+        }
+        let mut check = run.later(a.at, rng.between(0.2, 3.0));
+        if rng.chance(0.01) {
+            run.take(
+                check,
+                counter,
+                Command::RefuseOnline {
+                    reason: "Hồ sơ nộp không đúng cơ quan có thẩm quyền".into(),
+                    legal_basis: "Nghị định 61/2018/NĐ-CP, Điều 17 khoản 2".into(),
+                },
+            );
+            return false;
+        }
+        if rng.chance(0.05) {
+            let component = self.p.components.first().map(|c| c.id.clone());
+            run.take(
+                check,
+                counter,
+                Command::RequestIntakeSupplement {
+                    items: vec![SupplementItem {
+                        component: component.clone(),
+                        text: "Tờ khai chưa ghi đủ thông tin, chưa có chữ ký của người yêu cầu"
+                            .into(),
+                    }],
+                    reason: "Hồ sơ chưa đầy đủ, hợp lệ".into(),
+                },
+            );
+            let back = check + Duration::hours(4 + rng.below(44) as i64);
+            let resubmitted = run.take(
+                back,
+                citizen,
+                Command::SubmitSupplement {
+                    components: component
+                        .map(|c| vec![first_component(self.p, &c)])
+                        .unwrap_or_default(),
+                    note: "Đã bổ sung theo hướng dẫn".into(),
+                },
+            );
+            if !resubmitted {
+                return false;
+            }
+            check = run.later(back, rng.between(0.2, 2.0));
+        }
+        run.take(check, counter, Command::AcceptOnline)
+    }
+
+    /// Phase 2: withdrawal soon after reception, now and then: whether the dossier was withdrawn.
+    fn withdrawn(&mut self) -> bool {
+        if !self.rng.chance(0.006) {
+            return false;
+        }
+        let t = self.run.later(self.run.last, self.rng.between(2.0, 8.0));
+        let asked = self.run.take(
             t,
-            citizen,
+            self.citizen,
             Command::RequestWithdrawal {
                 reason: "Không còn nhu cầu giải quyết".into(),
             },
-        ) {
-            let t = run.later(t, rng.between(1.0, 4.0));
-            if let Some(leader) = leader_at(&committee) {
-                run.take(
+        );
+        if asked {
+            let t = self.run.later(t, self.rng.between(1.0, 4.0));
+            if let Some(leader) = self.leader_at(&self.committee) {
+                self.run.take(
                     t,
                     &leader,
                     Command::Stop {
@@ -526,68 +593,64 @@ fn simulate(
                 );
             }
         }
-        return;
+        true
     }
-    // 3. Transfer and assignment.
-    let unit = handling_unit(p, &committee);
-    let t = run.later(received_at, rng.between(0.1, 1.5));
-    if !run.take(
-        t,
-        &counter,
-        Command::Transfer {
-            to_unit: unit.clone(),
-        },
-    ) {
-        return;
+
+    /// Phase 3: transfer to the handling unit and assignment: the unit and its specialist.
+    fn transfer_and_assign(&mut self) -> Option<(AgencyId, Actor)> {
+        let unit = handling_unit(self.p, &self.committee);
+        let t = self.run.later(self.run.last, self.rng.between(0.1, 1.5));
+        let to_unit = unit.clone();
+        if !self
+            .run
+            .take(t, &self.counter, Command::Transfer { to_unit })
+        {
+            return None;
+        }
+        let specialist = self.staff.with(Role::Specialist, &unit);
+        let assigner = self
+            .staff
+            .with(Role::UnitHead, &unit)
+            .or_else(|| self.leader_at(&unit));
+        if let (Some(s), Some(h)) = (&specialist, &assigner) {
+            let t = self.run.later(self.run.last, self.rng.between(0.05, 0.5));
+            let officer = s.officer().expect("officer").clone();
+            self.run.take(
+                t,
+                h,
+                Command::Assign {
+                    officer: Box::new(officer),
+                    reason: None,
+                },
+            );
+        }
+        Some((unit, specialist?))
     }
-    let specialist = staff.with(Role::Specialist, &unit);
-    let assigner = staff
-        .with(Role::UnitHead, &unit)
-        .or_else(|| leader_at(&unit));
-    if let (Some(s), Some(h)) = (&specialist, &assigner) {
-        let t = run.later(run.last, rng.between(0.05, 0.5));
-        let officer = s.officer().expect("officer").clone();
-        run.take(
+
+    fn multi_day(&self) -> bool {
+        self.p.limit.unit() != lich::Unit::SameDay
+    }
+
+    /// Phase 4a: appraisal asks another unit's opinion, now and then.
+    fn consult(&mut self, specialist: &Actor) {
+        if !(self.multi_day() && self.rng.chance(0.05)) {
+            return;
+        }
+        let other = AgencyId::parse(&format!("{}.van-hoa-xa-hoi", self.committee)).expect("valid");
+        let t = self.run.later(self.run.last, self.rng.between(0.5, 3.0));
+        let asked = self.run.take(
             t,
-            h,
-            Command::Assign {
-                officer: Box::new(officer),
-                reason: None,
-            },
-        );
-    }
-    let Some(specialist) = specialist else { return };
-    let handling_start = run.last;
-    let step = |kind: StepKind| {
-        p.steps
-            .iter()
-            .find(|s| s.kind == kind)
-            .and_then(|s| s.allotted)
-    };
-    let hours = |l: Option<lich::Limit>| {
-        l.map_or(2.0, |l| match l.unit() {
-            lich::Unit::WorkingHours | lich::Unit::Hours => f64::from(l.hundredths()) / 100.0,
-            _ => f64::from(l.hundredths()) / 100.0 * 8.0,
-        })
-    };
-    // 4. Appraisal: consultation, supplement, interconnection.
-    let multi_day = p.limit.unit() != lich::Unit::SameDay;
-    if multi_day && rng.chance(0.05) {
-        let other = AgencyId::parse(&format!("{committee}.van-hoa-xa-hoi")).expect("valid");
-        let t = run.later(run.last, rng.between(0.5, 3.0));
-        let asked = run.take(
-            t,
-            &specialist,
+            specialist,
             Command::RequestConsultation {
                 unit: other.clone(),
                 content: "Đề nghị cho ý kiến về hoàn cảnh gia đình người yêu cầu".into(),
                 limit: "1 ngày làm việc".parse().expect("valid"),
             },
         );
-        if let (true, Some(answerer)) = (asked, staff.with(Role::Specialist, &other)) {
-            let t = run.later(t, rng.between(1.0, 9.0));
-            let id = run.d().map_or(1, |d| d.consultations.len() as u32);
-            run.take(
+        if let (true, Some(answerer)) = (asked, self.staff.with(Role::Specialist, &other)) {
+            let t = self.run.later(t, self.rng.between(1.0, 9.0));
+            let id = self.run.d().map_or(1, |d| d.consultations.len() as u32);
+            self.run.take(
                 t,
                 &answerer,
                 Command::AnswerConsultation {
@@ -597,16 +660,23 @@ fn simulate(
             );
         }
     }
-    if multi_day && rng.chance(0.03) {
-        let component = p
+
+    /// Phase 4b: appraisal asks for a supplement, now and then: false when the applicant never
+    /// brings it.
+    fn supplement(&mut self, specialist: &Actor) -> bool {
+        if !(self.multi_day() && self.rng.chance(0.03)) {
+            return true;
+        }
+        let component = self
+            .p
             .components
             .iter()
             .find(|c| c.required)
             .map(|c| c.id.clone());
-        let t = run.later(run.last, rng.between(0.5, 6.0));
-        if run.take(
+        let t = self.run.later(self.run.last, self.rng.between(0.5, 6.0));
+        let asked = self.run.take(
             t,
-            &specialist,
+            specialist,
             Command::RequestSupplement {
                 items: vec![SupplementItem {
                     component: component.clone(),
@@ -615,33 +685,39 @@ fn simulate(
                 reason: "Hồ sơ chưa đủ điều kiện thẩm định".into(),
                 legal_basis: "Nghị định 61/2018/NĐ-CP, Điều 19 khoản 4".into(),
             },
-        ) {
-            let wait = Duration::days(1 + rng.below(5) as i64);
-            let back = at_office(run, rng, t + wait);
-            let components = component
-                .map(|c| vec![first_component(p, &c)])
-                .unwrap_or_default();
-            if !run.take(
-                back,
-                citizen,
-                Command::SubmitSupplement {
-                    components,
-                    note: "Nộp bổ sung".into(),
-                },
-            ) {
-                return;
-            }
+        );
+        if !asked {
+            return true;
         }
+        let wait = Duration::days(1 + self.rng.below(5) as i64);
+        let back = at_office(self.run, self.rng, t + wait);
+        let components = component
+            .map(|c| vec![first_component(self.p, &c)])
+            .unwrap_or_default();
+        self.run.take(
+            back,
+            self.citizen,
+            Command::SubmitSupplement {
+                components,
+                note: "Nộp bổ sung".into(),
+            },
+        )
     }
-    if !p.interconnected.is_empty() {
-        let police = AgencyId::parse(&format!("{committee}.cong-an")).expect("valid");
+
+    /// Phase 4c: interconnected procedures (liên thông): the police and the agencies the
+    /// procedure names, in parallel.
+    fn interconnect(&mut self, specialist: &Actor) {
+        if self.p.interconnected.is_empty() {
+            return;
+        }
+        let police = AgencyId::parse(&format!("{}.cong-an", self.committee)).expect("valid");
         let mut legs = vec![LegPlan {
             agency: police,
             task: "Xóa đăng ký thường trú".into(),
             limit: "2 ngày làm việc".parse().expect("valid"),
             upper_level: false,
         }];
-        for agency in &p.interconnected {
+        for agency in &self.p.interconnected {
             legs.push(LegPlan {
                 agency: agency.clone(),
                 task: "Giải quyết trợ cấp mai táng".into(),
@@ -650,161 +726,153 @@ fn simulate(
             });
         }
         let n = legs.len();
-        let t = run.later(run.last, rng.between(0.5, 2.0));
-        if run.take(
-            t,
-            &specialist,
-            Command::StartInterconnection {
-                mode: InterconnectionMode::Parallel,
-                legs,
-            },
-        ) {
-            for i in 0..n {
-                let t = run.later(run.last, rng.between(2.0, 14.0));
-                run.take(
-                    t,
-                    &specialist,
-                    Command::CompleteLeg {
-                        index: i,
-                        result: "Đã giải quyết phần việc liên thông".into(),
-                    },
-                );
+        let t = self.run.later(self.run.last, self.rng.between(0.5, 2.0));
+        let mode = InterconnectionMode::Parallel;
+        if self
+            .run
+            .take(t, specialist, Command::StartInterconnection { mode, legs })
+        {
+            for index in 0..n {
+                let t = self.run.later(self.run.last, self.rng.between(2.0, 14.0));
+                let result = "Đã giải quyết phần việc liên thông".into();
+                self.run
+                    .take(t, specialist, Command::CompleteLeg { index, result });
             }
         }
     }
-    // 5. Forward to the leader: usually well within the allotted time, sometimes slow.
-    let slow = rng.chance(0.07);
-    let factor = if slow {
-        rng.between(1.3, 3.5)
-    } else {
-        rng.between(0.1, 0.85)
-    };
-    let elapsed = run
-        .cal
-        .working_seconds_between(to_vn(&handling_start), to_vn(&run.last))
-        .unwrap_or(0) as f64
-        / 3600.0;
-    let planned = run.later(
-        handling_start,
-        (hours(step(StepKind::Handling)) * factor).max(elapsed + 0.1),
-    );
-    // A dossier going to be late gets an apology at least a day before the due date.
-    if slow {
-        apologise(run, rng, staff, &unit, planned);
-    }
-    if !run.take(
-        planned,
-        &specialist,
-        Command::Forward {
-            note: "Hồ sơ đủ điều kiện, đề nghị phê duyệt".into(),
-            to_unit: None,
-        },
-    ) {
-        return;
-    }
-    // 6. Decision.
-    let competent = run.d().map(|d| d.competent.clone()).expect("state");
-    let Some(leader) = leader_at(&competent) else {
-        return;
-    };
-    let t = run.later(
-        run.last,
-        hours(step(StepKind::Approval)) * rng.between(0.05, if slow { 1.5 } else { 0.9 }),
-    );
-    let refuse = rng.chance(0.01);
-    let decided = run.take(
-        t,
-        &leader,
-        Command::Decide {
-            outcome: if refuse {
-                Outcome::Refused
-            } else {
-                Outcome::Approved
-            },
-            reason: if refuse {
-                "Người yêu cầu không đáp ứng điều kiện theo quy định".into()
-            } else {
-                String::new()
-            },
-            legal_basis: if refuse {
-                "Luật Hộ tịch 2014".into()
-            } else {
-                String::new()
-            },
-        },
-    ) || (refuse
-        && run.take(
-            t,
-            &leader,
-            Command::Decide {
-                outcome: Outcome::Approved,
-                reason: String::new(),
-                legal_basis: String::new(),
-            },
-        ));
-    if !decided {
-        return;
-    }
-    // 7. Issuance.
-    if run
-        .d()
-        .and_then(|d| d.current_step())
-        .is_some_and(|s| s.kind == StepKind::Issuance)
-    {
-        let clerk = staff.with(
-            Role::Clerk,
-            run.d().and_then(|d| d.current_unit()).expect("unit"),
+
+    /// Phase 5: forward to the leader: usually well within the allotted time, sometimes slow (and
+    /// then apologised for at least a day before the due date). Whether it was slow.
+    fn forward(
+        &mut self,
+        unit: &AgencyId,
+        specialist: &Actor,
+        handling_start: DateTime<Utc>,
+    ) -> Option<bool> {
+        let slow = self.rng.chance(0.07);
+        let factor = if slow {
+            self.rng.between(1.3, 3.5)
+        } else {
+            self.rng.between(0.1, 0.85)
+        };
+        let elapsed = self
+            .run
+            .cal
+            .working_seconds_between(to_vn(&handling_start), to_vn(&self.run.last))
+            .unwrap_or(0) as f64
+            / 3600.0;
+        let planned = self.run.later(
+            handling_start,
+            (self.allotted_hours(StepKind::Handling) * factor).max(elapsed + 0.1),
         );
-        let Some(clerk) = clerk else { return };
-        let t = run.later(run.last, rng.between(0.1, 2.5));
-        let number = format!("{}/{}", 1 + rng.below(900), to_vn(&t).year());
-        if !run.take(t, &clerk, Command::IssueResult { number }) {
-            return;
+        if slow {
+            apologise(self.run, self.rng, self.staff, unit, planned);
         }
-    }
-    // 8. Early notice and return.
-    let ready = run.last;
-    let appointment = run.d().and_then(|d| d.appointment).unwrap_or(ready);
-    let notified = to_vn(&ready).date_naive() < to_vn(&appointment).date_naive()
-        && rng.chance(0.6)
-        && run.take(
-            run.later(ready, rng.between(0.05, 1.0)),
-            &counter,
-            Command::NotifyEarlyReturn {
-                channel: "SMS".into(),
+        let forwarded = self.run.take(
+            planned,
+            specialist,
+            Command::Forward {
+                note: "Hồ sơ đủ điều kiện, đề nghị phê duyệt".into(),
+                to_unit: None,
             },
         );
-    if rng.chance(0.03) {
-        return; // never collected
+        forwarded.then_some(slow)
     }
-    let method = run.d().map(|d| d.return_method.clone()).expect("state");
-    let (at, who, bill) = match method {
-        ReturnMethod::Electronic => (run.later(run.last, 0.1), applicant_name(run), None),
-        ReturnMethod::Post { .. } => (
-            run.later(run.last, rng.between(0.5, 4.0)),
-            "Bưu điện Văn hóa xã".to_string(),
-            Some(format!("RR{:09}VN", rng.below(1_000_000_000))),
-        ),
-        ReturnMethod::Counter => {
-            let base = if notified {
-                run.last
-            } else {
-                appointment.max(run.last)
-            };
-            let day_offset = if notified { rng.below(2) } else { rng.below(3) };
-            let at = at_office(run, rng, base + Duration::days(day_offset as i64));
-            (at.max(run.last), applicant_name(run), None)
+
+    /// Phase 6: the leader's decision: approval, rarely a refusal (approved after all when the
+    /// refusal is not allowed).
+    fn decide(&mut self, slow: bool) -> bool {
+        let competent = self.run.d().map(|d| d.competent.clone()).expect("state");
+        let Some(leader) = self.leader_at(&competent) else {
+            return false;
+        };
+        let share = self.rng.between(0.05, if slow { 1.5 } else { 0.9 });
+        let t = self.run.later(
+            self.run.last,
+            self.allotted_hours(StepKind::Approval) * share,
+        );
+        let approve = Command::Decide {
+            outcome: Outcome::Approved,
+            reason: String::new(),
+            legal_basis: String::new(),
+        };
+        if !self.rng.chance(0.01) {
+            return self.run.take(t, &leader, approve);
         }
-    };
-    run.take(
-        at,
-        &counter,
-        Command::Return {
-            received_by: who,
-            originals_returned: Vec::new(),
-            postal_bill: bill,
-        },
-    );
+        let refuse = Command::Decide {
+            outcome: Outcome::Refused,
+            reason: "Người yêu cầu không đáp ứng điều kiện theo quy định".into(),
+            legal_basis: "Luật Hộ tịch 2014".into(),
+        };
+        self.run.take(t, &leader, refuse) || self.run.take(t, &leader, approve)
+    }
+
+    /// Phase 7: issuance (vào số, phát hành) when the procedure has that step.
+    fn issue(&mut self) -> bool {
+        let at_issuance = self
+            .run
+            .d()
+            .and_then(|d| d.current_step())
+            .is_some_and(|s| s.kind == StepKind::Issuance);
+        if !at_issuance {
+            return true;
+        }
+        let unit = self.run.d().and_then(|d| d.current_unit()).expect("unit");
+        let Some(clerk) = self.staff.with(Role::Clerk, unit) else {
+            return false;
+        };
+        let t = self.run.later(self.run.last, self.rng.between(0.1, 2.5));
+        let number = format!("{}/{}", 1 + self.rng.below(900), to_vn(&t).year());
+        self.run.take(t, &clerk, Command::IssueResult { number })
+    }
+
+    /// Phase 8: early notice and return: at the counter, by post or electronically; now and
+    /// then the result is never collected.
+    fn give_back(&mut self) {
+        let (run, rng, counter) = (&mut *self.run, &mut *self.rng, &self.counter);
+        let ready = run.last;
+        let appointment = run.d().and_then(|d| d.appointment).unwrap_or(ready);
+        let notified = to_vn(&ready).date_naive() < to_vn(&appointment).date_naive()
+            && rng.chance(0.6)
+            && run.take(
+                run.later(ready, rng.between(0.05, 1.0)),
+                counter,
+                Command::NotifyEarlyReturn {
+                    channel: "SMS".into(),
+                },
+            );
+        if rng.chance(0.03) {
+            return; // never collected
+        }
+        let method = run.d().map(|d| d.return_method.clone()).expect("state");
+        let (at, who, bill) = match method {
+            ReturnMethod::Electronic => (run.later(run.last, 0.1), applicant_name(run), None),
+            ReturnMethod::Post { .. } => (
+                run.later(run.last, rng.between(0.5, 4.0)),
+                "Bưu điện Văn hóa xã".to_string(),
+                Some(format!("RR{:09}VN", rng.below(1_000_000_000))),
+            ),
+            ReturnMethod::Counter => {
+                let base = if notified {
+                    run.last
+                } else {
+                    appointment.max(run.last)
+                };
+                let day_offset = if notified { rng.below(2) } else { rng.below(3) };
+                let at = at_office(run, rng, base + Duration::days(day_offset as i64));
+                (at.max(run.last), applicant_name(run), None)
+            }
+        };
+        run.take(
+            at,
+            counter,
+            Command::Return {
+                received_by: who,
+                originals_returned: Vec::new(),
+                postal_bill: bill,
+            },
+        );
+    }
 }
 
 /// Phiếu xin lỗi: the unit head apologises the working day before the due date.

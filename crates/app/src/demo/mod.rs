@@ -383,7 +383,8 @@ pub async fn seed_at_scale(
     scale: u32,
 ) -> Result<DemoSummary, AppError> {
     let mut summary = seed_without_history(app, password).await?;
-    app.import_units(&crate::units::UnitDataset::embedded())
+    app.admin()
+        .import_units(&crate::units::UnitDataset::embedded())
         .await?;
     let catalog = crate::catalog::shipped()?;
     let agencies = self::agencies()?;
@@ -433,6 +434,7 @@ async fn demo_citizen(app: &App, password: &str) -> Result<Option<(String, Strin
         return Ok(None);
     };
     let account = app
+        .citizens()
         .register_citizen(
             &crate::citizens::Registration {
                 name: d.applicant.display_name().to_string(),
@@ -492,11 +494,11 @@ pub async fn seed_without_history(app: &App, password: &str) -> Result<DemoSumma
     }
     let agencies = agencies()?;
     app.db().put_agencies(&agencies).await?;
-    app.reload_agencies().await?;
+    app.admin().reload_agencies().await?;
     let catalog = crate::catalog::shipped()?;
-    app.import_catalog(&catalog).await?;
+    app.catalogue().import_catalog(&catalog).await?;
     // Every demo account has the same, printed password: hash it once.
-    let hash = app.hash_password(password).await?;
+    let hash = app.accounts().hash_password(password).await?;
     let officers = officers(&agencies);
     for o in &officers {
         app.db().add_officer(o, &hash, None).await?;

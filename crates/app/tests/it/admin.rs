@@ -25,21 +25,30 @@ async fn an_administrator_manages_accounts_closures_and_every_change_is_logged()
         agency: "lao-cai.bao-thang.mot-cua".into(),
     };
     assert_eq!(
-        app.create_officer(&chairman, &n).await.unwrap_err().kind,
+        app.admin()
+            .create_officer(&chairman, &n)
+            .await
+            .unwrap_err()
+            .kind,
         ErrorKind::Forbidden
     );
-    let o = app.create_officer(&admin, &n).await.unwrap();
+    let o = app.admin().create_officer(&admin, &n).await.unwrap();
     assert!(
-        app.login(
-            "giangsua.baothang",
-            "mat-khau-moi-2026",
-            &app::Client::default()
-        )
-        .await
-        .is_ok()
+        app.accounts()
+            .login(
+                "giangsua.baothang",
+                "mat-khau-moi-2026",
+                &app::Client::default()
+            )
+            .await
+            .is_ok()
     );
     assert_eq!(
-        app.create_officer(&admin, &n).await.unwrap_err().code,
+        app.admin()
+            .create_officer(&admin, &n)
+            .await
+            .unwrap_err()
+            .code,
         "username_taken"
     );
     let bad = NewOfficer {
@@ -47,13 +56,18 @@ async fn an_administrator_manages_accounts_closures_and_every_change_is_logged()
         ..n.clone()
     };
     assert_eq!(
-        app.create_officer(&admin, &bad).await.unwrap_err().code,
+        app.admin()
+            .create_officer(&admin, &bad)
+            .await
+            .unwrap_err()
+            .code,
         "invalid_username"
     );
 
     // Roles, lock, password.
     let head = AgencyId::parse("lao-cai.bao-thang.van-phong").unwrap();
     let o2 = app
+        .admin()
         .change_account(
             &admin,
             o.id,
@@ -63,6 +77,7 @@ async fn an_administrator_manages_accounts_closures_and_every_change_is_logged()
         .unwrap();
     assert_eq!(o2.grants.len(), 2);
     let session = app
+        .accounts()
         .login(
             "giangsua.baothang",
             "mat-khau-moi-2026",
@@ -70,46 +85,52 @@ async fn an_administrator_manages_accounts_closures_and_every_change_is_logged()
         )
         .await
         .unwrap();
-    app.change_account(&admin, o.id, AccountChange::Activate(false))
+    app.admin()
+        .change_account(&admin, o.id, AccountChange::Activate(false))
         .await
         .unwrap();
     assert!(
-        app.actor(&session.token).await.is_err(),
+        app.accounts().actor(&session.token).await.is_err(),
         "locking ends the sessions"
     );
     assert!(
-        app.login(
-            "giangsua.baothang",
-            "mat-khau-moi-2026",
-            &app::Client::default()
-        )
-        .await
-        .is_err()
+        app.accounts()
+            .login(
+                "giangsua.baothang",
+                "mat-khau-moi-2026",
+                &app::Client::default()
+            )
+            .await
+            .is_err()
     );
-    app.change_account(&admin, o.id, AccountChange::Activate(true))
+    app.admin()
+        .change_account(&admin, o.id, AccountChange::Activate(true))
         .await
         .unwrap();
-    app.change_account(
-        &admin,
-        o.id,
-        AccountChange::Password("mat-khau-khac-2026".into()),
-    )
-    .await
-    .unwrap();
-    assert!(
-        app.login(
-            "giangsua.baothang",
-            "mat-khau-khac-2026",
-            &app::Client::default()
+    app.admin()
+        .change_account(
+            &admin,
+            o.id,
+            AccountChange::Password("mat-khau-khac-2026".into()),
         )
         .await
-        .is_ok()
+        .unwrap();
+    assert!(
+        app.accounts()
+            .login(
+                "giangsua.baothang",
+                "mat-khau-khac-2026",
+                &app::Client::default()
+            )
+            .await
+            .is_ok()
     );
     let Actor::Officer(me) = &admin else {
         unreachable!()
     };
     assert_eq!(
-        app.change_account(&admin, me.id, AccountChange::Activate(false))
+        app.admin()
+            .change_account(&admin, me.id, AccountChange::Activate(false))
             .await
             .unwrap_err()
             .code,
@@ -121,16 +142,17 @@ async fn an_administrator_manages_accounts_closures_and_every_change_is_logged()
     let centre = AgencyId::parse("lao-cai.bao-thang.mot-cua").unwrap();
     let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
     assert!(app.calendar_of(&centre).is_working_day(d(12, 9)).unwrap());
-    app.add_closure(
-        &admin,
-        "lao-cai.bao-thang",
-        d(12, 9),
-        d(12, 10),
-        "Bão số 12",
-        "Công điện 05/CĐ-UBND",
-    )
-    .await
-    .unwrap();
+    app.admin()
+        .add_closure(
+            &admin,
+            "lao-cai.bao-thang",
+            d(12, 9),
+            d(12, 10),
+            "Bão số 12",
+            "Công điện 05/CĐ-UBND",
+        )
+        .await
+        .unwrap();
     assert!(!app.calendar_of(&centre).is_working_day(d(12, 9)).unwrap());
     assert!(!app.calendar_of(&centre).is_working_day(d(12, 10)).unwrap());
     let province_centre = AgencyId::parse("lao-cai.ttpvhcc").unwrap();
@@ -140,17 +162,22 @@ async fn an_administrator_manages_accounts_closures_and_every_change_is_logged()
             .unwrap()
     );
     assert_eq!(
-        app.add_closure(&admin, "lao-cai.bao-thang", d(12, 10), d(12, 9), "x", "y")
+        app.admin()
+            .add_closure(&admin, "lao-cai.bao-thang", d(12, 10), d(12, 9), "x", "y")
             .await
             .unwrap_err()
             .code,
         "invalid_period"
     );
     let id = f.db.closures().await.unwrap()[0].id;
-    app.withdraw_closure(&admin, id).await.unwrap();
+    app.admin().withdraw_closure(&admin, id).await.unwrap();
     assert!(app.calendar_of(&centre).is_working_day(d(12, 9)).unwrap());
     assert_eq!(
-        app.withdraw_closure(&admin, id).await.unwrap_err().kind,
+        app.admin()
+            .withdraw_closure(&admin, id)
+            .await
+            .unwrap_err()
+            .kind,
         ErrorKind::NotFound
     );
 

@@ -180,6 +180,7 @@ async fn a_broken_file_imports_nothing() {
     let before = f.db.all_procedure_versions().await.unwrap();
     let err = f
         .app
+        .catalogue()
         .import_catalog_text(&broken_csv(), Format::Csv)
         .await
         .unwrap_err();
@@ -188,6 +189,7 @@ async fn a_broken_file_imports_nothing() {
     // JSON: a syntax error has its line; a bad item says which one.
     let err = f
         .app
+        .catalogue()
         .import_catalog_text("[\n{\"code\": \"1.001193\",\n}", Format::Json)
         .await
         .unwrap_err();
@@ -200,6 +202,7 @@ async fn a_broken_file_imports_nothing() {
     json[2]["limit"] = serde_json::json!("mười ngày");
     let err = f
         .app
+        .catalogue()
         .import_catalog_text(&serde_json::to_string_pretty(&json).unwrap(), Format::Json)
         .await
         .unwrap_err();
@@ -209,6 +212,7 @@ async fn a_broken_file_imports_nothing() {
     changed.limit = "10 ngày làm việc".parse().unwrap();
     let err = f
         .app
+        .catalogue()
         .import_catalog(&[versions[1].clone(), changed])
         .await
         .unwrap_err();
@@ -223,43 +227,75 @@ async fn a_broken_file_imports_nothing() {
 #[tokio::test]
 async fn a_new_version_applies_from_its_date_and_leaves_earlier_dossiers_on_the_old_one() {
     let f = seeded_at_7_december("versions").await;
-    let mut v2 = f.app.procedure("1.004884").await.unwrap();
+    let mut v2 = f.app.catalogue().procedure("1.004884").await.unwrap();
     v2.version = 2;
     v2.effective_from = chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
     v2.limit = "3 ngày làm việc".parse().unwrap();
     v2.steps[1].allotted = Some("1,5 ngày làm việc".parse().unwrap());
     let csv = catalog::to_csv(&[v2.clone()]);
-    let report = f.app.import_catalog_text(&csv, Format::Csv).await.unwrap();
+    let report = f
+        .app
+        .catalogue()
+        .import_catalog_text(&csv, Format::Csv)
+        .await
+        .unwrap();
     assert_eq!((report.versions, report.added), (1, 1));
-    assert_eq!(f.app.procedure("1.004884").await.unwrap().version, 1);
+    assert_eq!(
+        f.app
+            .catalogue()
+            .procedure("1.004884")
+            .await
+            .unwrap()
+            .version,
+        1
+    );
     f.clock.set(
         lich::time::parse_instant("2027-01-04 09:00")
             .unwrap()
             .to_utc(),
     );
-    assert_eq!(f.app.procedure("1.004884").await.unwrap().version, 2);
+    assert_eq!(
+        f.app
+            .catalogue()
+            .procedure("1.004884")
+            .await
+            .unwrap()
+            .version,
+        2
+    );
     // Importing it again changes nothing.
-    let again = f.app.import_catalog_text(&csv, Format::Csv).await.unwrap();
+    let again = f
+        .app
+        .catalogue()
+        .import_catalog_text(&csv, Format::Csv)
+        .await
+        .unwrap();
     assert_eq!(again.added, 0);
     // A version that would apply before the one it follows is refused.
     let mut early = v2.clone();
     early.version = 3;
     early.effective_from = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
-    let err = f.app.import_catalog(&[early]).await.unwrap_err();
+    let err = f
+        .app
+        .catalogue()
+        .import_catalog(&[early])
+        .await
+        .unwrap_err();
     assert!(err.message.contains("sớm hơn phiên bản"), "{}", err.message);
 }
 
 async fn top(app: &App, text: &str) -> Vec<String> {
-    app.search_procedures(&ProcedureQuery {
-        text: text.into(),
-        limit: 5,
-        ..Default::default()
-    })
-    .await
-    .unwrap()
-    .iter()
-    .map(|v| v.code.to_string())
-    .collect()
+    app.catalogue()
+        .search_procedures(&ProcedureQuery {
+            text: text.into(),
+            limit: 5,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .iter()
+        .map(|v| v.code.to_string())
+        .collect()
 }
 
 #[tokio::test]
@@ -312,12 +348,13 @@ async fn search_filters_by_sector_level_agency_and_online_kind() {
     let q = |query: ProcedureQuery| {
         let app = f.app.clone();
         async move {
-            app.search_procedures(&ProcedureQuery {
-                limit: 100,
-                ..query
-            })
-            .await
-            .unwrap()
+            app.catalogue()
+                .search_procedures(&ProcedureQuery {
+                    limit: 100,
+                    ..query
+                })
+                .await
+                .unwrap()
         }
     };
     let civil = q(ProcedureQuery {

@@ -86,7 +86,7 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
     let set = |t: &str| clock.set(at(t));
     let act = |who: &Actor, id: DossierId, c: Command| {
         let (who, app) = (who.clone(), app.clone());
-        async move { app.act(&who, id, None, c).await.unwrap() }
+        async move { app.handling().act(&who, id, None, c).await.unwrap() }
     };
     let transfer = || Command::Transfer {
         to_unit: office.clone(),
@@ -114,6 +114,7 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
     // approval early (Tue, due Wed), issuance on time (same day); returned and rated.
     set("2026-12-07 09:00");
     let received = app
+        .intake()
         .receive_at_counter(&counter, reregister_birth())
         .await
         .unwrap();
@@ -124,28 +125,33 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
     // issuance late (Tue 15); not rated.
     set("2026-12-07 09:30");
     let d2 = app
+        .intake()
         .receive_at_counter(&counter, reregister_birth())
         .await
         .unwrap()
         .id;
     // D4 — stopped: ended, but with no result to score.
     let d4 = app
+        .intake()
         .receive_at_counter(&counter, reregister_birth())
         .await
         .unwrap()
         .id;
     // D5 — still being handled at the end: not counted.
-    app.receive_at_counter(&counter, reregister_birth())
+    app.intake()
+        .receive_at_counter(&counter, reregister_birth())
         .await
         .unwrap();
     set("2026-12-07 10:00");
     for d in [d1, d2] {
         act(&counter, d, transfer()).await;
     }
-    app.assign(&head, d1, None, id_of(&hung), None)
+    app.handling()
+        .assign(&head, d1, None, id_of(&hung), None)
         .await
         .unwrap();
-    app.assign(&head, d2, None, id_of(&thao), None)
+    app.handling()
+        .assign(&head, d2, None, id_of(&thao), None)
         .await
         .unwrap();
     // D3 — online, on time overall. Submitted by the applicant, received at 14:00 (transfer due
@@ -154,6 +160,7 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
     let mut online = reregister_birth();
     online.receiving = Some(AgencyId::parse("lao-cai.bao-thang.mot-cua").unwrap());
     let d3 = app
+        .intake()
         .submit_online(&applicant, online, &app::Client::default())
         .await
         .unwrap()
@@ -162,7 +169,8 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
     act(&counter, d3, Command::AcceptOnline).await;
     set("2026-12-07 14:30");
     act(&counter, d3, transfer()).await;
-    app.assign(&head, d3, None, id_of(&hung), None)
+    app.handling()
+        .assign(&head, d3, None, id_of(&hung), None)
         .await
         .unwrap();
 
@@ -183,7 +191,8 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
     act(&clerk, d1, issue("1/GKS")).await;
     set("2026-12-09 09:00");
     act(&counter, d1, give_back()).await;
-    app.rate(&applicant, d1, rating(2, 2, 1, 2), "")
+    app.citizens()
+        .rate(&applicant, d1, rating(2, 2, 1, 2), "")
         .await
         .unwrap();
 
@@ -199,7 +208,8 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
     act(&clerk, d3, issue("2/GKS")).await;
     set("2026-12-14 10:00");
     act(&counter, d3, give_back()).await;
-    app.rate(&applicant, d3, rating(1, 0, 2, 1), "")
+    app.citizens()
+        .rate(&applicant, d3, rating(1, 0, 2, 1), "")
         .await
         .unwrap();
     set("2026-12-15 09:00");
@@ -230,7 +240,7 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
 
     set("2026-12-16 09:00");
     let q4 = Period::parse("2026-Q4").unwrap();
-    let r = app.evaluation(&chairman, q4, None).await.unwrap();
+    let r = app.reports().evaluation(&chairman, q4, None).await.unwrap();
     assert_eq!(r.dossiers, 3, "D1–D3; D4 stopped, D5 open");
     assert_eq!(
         (r.from.to_string(), r.to.to_string()),
@@ -273,11 +283,13 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
 
     // The year gives the same; the quarter before has nothing.
     let year = app
+        .reports()
         .evaluation(&chairman, Period::parse("2026").unwrap(), None)
         .await
         .unwrap();
     assert_eq!(unit_cells(&year), unit_cells(&r));
     let q3 = app
+        .reports()
         .evaluation(&chairman, Period::parse("2026-Q3").unwrap(), None)
         .await
         .unwrap();
@@ -285,6 +297,7 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
 
     // As the figures stood on 8/12 evening: only D1 had ended, not yet returned nor rated.
     let then = app
+        .reports()
         .evaluation(&chairman, q4, Some(at("2026-12-08 23:00")))
         .await
         .unwrap();
@@ -329,7 +342,11 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
     )
     .await
     .unwrap();
-    let r = other_app.evaluation(&chairman, q4, None).await.unwrap();
+    let r = other_app
+        .reports()
+        .evaluation(&chairman, q4, None)
+        .await
+        .unwrap();
     // 1: (3 + 0 + 2) / 3 = 1.7; 7: (3 + 1) / 2 = 2.0.
     assert_eq!(
         unit_cells(&r)[0],
@@ -339,13 +356,15 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
     // Another commune's chairman sees none of it; a specialist has no evaluation; a quarter not
     // begun is refused.
     let other = app
+        .reports()
         .evaluation(&officer(&f.db, "chutich.camduong").await, q4, None)
         .await
         .unwrap();
     assert_eq!((other.dossiers, other.units.len()), (0, 0));
-    let e = app.evaluation(&hung, q4, None).await.unwrap_err();
+    let e = app.reports().evaluation(&hung, q4, None).await.unwrap_err();
     assert_eq!(e.code, "forbidden");
     let e = app
+        .reports()
         .evaluation(&chairman, Period::parse("2027-Q1").unwrap(), None)
         .await
         .unwrap_err();
@@ -356,20 +375,21 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
     let december = |app: &app::App, chairman| {
         let app = app.clone();
         async move {
-            app.period_report(
-                &chairman,
-                chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
-                chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
-                &app::qd766::Scope::default(),
-            )
-            .await
-            .unwrap()
-            .total
+            app.reports()
+                .period_report(
+                    &chairman,
+                    chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+                    chrono::NaiveDate::from_ymd_opt(2026, 12, 31).unwrap(),
+                    &app::qd766::Scope::default(),
+                )
+                .await
+                .unwrap()
+                .total
         }
     };
     let live = december(app, chairman.clone()).await;
     assert_eq!((live.rated, live.disliked), (2, 0));
     assert_eq!(live.satisfaction_rate(), Some(1.0));
-    assert_eq!(app.rebuild_counts().await.unwrap().differing, 0);
+    assert_eq!(app.reports().rebuild_counts().await.unwrap().differing, 0);
     assert_eq!(december(app, chairman).await, live);
 }

@@ -20,7 +20,8 @@ async fn the_overview_counts_received_resolved_on_time_and_overdue() {
     let mut ids = Vec::new();
     for _ in 0..3 {
         ids.push(
-            app.receive_at_counter(&counter, reregister_birth())
+            app.intake()
+                .receive_at_counter(&counter, reregister_birth())
                 .await
                 .unwrap()
                 .id,
@@ -29,60 +30,68 @@ async fn the_overview_counts_received_resolved_on_time_and_overdue() {
     // The first goes through to its result on 9 December, well before the 14th.
     let first = ids[0];
     let office = AgencyId::parse("lao-cai.bao-thang.van-phong").unwrap();
-    app.act(
-        &counter,
-        first,
-        None,
-        Command::Transfer {
-            to_unit: office.clone(),
-        },
-    )
-    .await
-    .unwrap();
+    app.handling()
+        .act(
+            &counter,
+            first,
+            None,
+            Command::Transfer {
+                to_unit: office.clone(),
+            },
+        )
+        .await
+        .unwrap();
     let Actor::Officer(s) = &specialist else {
         unreachable!()
     };
-    app.assign(&head, first, None, s.id, None).await.unwrap();
+    app.handling()
+        .assign(&head, first, None, s.id, None)
+        .await
+        .unwrap();
     clock.set(at("2026-12-08 09:00"));
-    app.act(
-        &specialist,
-        first,
-        None,
-        Command::Forward {
-            note: String::new(),
-            to_unit: None,
-        },
-    )
-    .await
-    .unwrap();
-    app.act(
-        &chairman,
-        first,
-        None,
-        Command::Decide {
-            outcome: Outcome::Approved,
-            reason: String::new(),
-            legal_basis: String::new(),
-        },
-    )
-    .await
-    .unwrap();
+    app.handling()
+        .act(
+            &specialist,
+            first,
+            None,
+            Command::Forward {
+                note: String::new(),
+                to_unit: None,
+            },
+        )
+        .await
+        .unwrap();
+    app.handling()
+        .act(
+            &chairman,
+            first,
+            None,
+            Command::Decide {
+                outcome: Outcome::Approved,
+                reason: String::new(),
+                legal_basis: String::new(),
+            },
+        )
+        .await
+        .unwrap();
     clock.set(at("2026-12-09 10:00"));
-    app.act(
-        &clerk,
-        first,
-        None,
-        Command::IssueResult {
-            number: "15/GKS".into(),
-        },
-    )
-    .await
-    .unwrap();
+    app.handling()
+        .act(
+            &clerk,
+            first,
+            None,
+            Command::IssueResult {
+                number: "15/GKS".into(),
+            },
+        )
+        .await
+        .unwrap();
 
     // On 15 December the other two are a day late.
     clock.set(at("2026-12-15 10:00"));
     let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
     let o = app
+        .reports()
         .overview(&chairman, d(2026, 12, 1), d(2026, 12, 31))
         .await
         .unwrap();
@@ -114,6 +123,7 @@ async fn the_overview_counts_received_resolved_on_time_and_overdue() {
     assert_eq!((o.today.received, o.today.resolved), (0, 0));
     // A period before any of it counts nothing resolved.
     let o = app
+        .reports()
         .overview(&chairman, d(2026, 11, 1), d(2026, 11, 30))
         .await
         .unwrap();
@@ -123,13 +133,15 @@ async fn the_overview_counts_received_resolved_on_time_and_overdue() {
     // Another commune's chairman sees none of it; a specialist has no overview.
     let other = officer(&f.db, "chutich.camduong").await;
     let o = app
+        .reports()
         .overview(&other, d(2026, 12, 1), d(2026, 12, 31))
         .await
         .unwrap();
     assert_eq!(o.period.received, 0);
     assert!(o.watch.is_empty());
     assert!(
-        app.overview(&specialist, d(2026, 12, 1), d(2026, 12, 31))
+        app.reports()
+            .overview(&specialist, d(2026, 12, 1), d(2026, 12, 31))
             .await
             .is_err()
     );

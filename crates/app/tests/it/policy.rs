@@ -155,7 +155,8 @@ fn rating() -> Rating {
 /// A PDF uploaded by `who`, returned as the reference a component carries.
 async fn scan(app: &app::App, who: &Actor, text: &str) -> FileRef {
     let content = format!("%PDF-1.4\n% {text}\n%%EOF\n");
-    app.store_file(who, "giay-to.pdf", content.as_bytes())
+    app.intake()
+        .store_file(who, "giay-to.pdf", content.as_bytes())
         .await
         .unwrap()
 }
@@ -169,7 +170,11 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
     let file = scan(app, &counter, "Bao Thang").await;
     let mut req = reregister_birth();
     req.components[0].files = vec![file.clone()];
-    let d = app.receive_at_counter(&counter, req).await.unwrap();
+    let d = app
+        .intake()
+        .receive_at_counter(&counter, req)
+        .await
+        .unwrap();
 
     // Every officer of Xã Cam Đường, every role.
     let tree = app.agencies();
@@ -185,15 +190,16 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
     for o in outsiders {
         let who = Actor::Officer(o.clone());
         let name = &o.username;
-        let read = app.dossier_detail(&who, d.id, None).await;
+        let read = app.queries().dossier_detail(&who, d.id, None).await;
         assert_eq!(
             read.unwrap_err().kind,
             ErrorKind::Forbidden,
             "{name} read it"
         );
-        let by_code = app.dossier_by_code(&who, d.code.as_str()).await;
+        let by_code = app.queries().dossier_by_code(&who, d.code.as_str()).await;
         assert_eq!(by_code.unwrap_err().kind, ErrorKind::Forbidden, "{name}");
         let listed = app
+            .queries()
             .list_dossiers(
                 &who,
                 DossierQuery {
@@ -208,6 +214,7 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
             "{name} lists it"
         );
         let found = app
+            .queries()
             .search_dossiers(
                 &who,
                 d.code.as_str(),
@@ -220,7 +227,8 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
             .unwrap();
         assert!(found.rows.is_empty(), "{name} finds it");
         assert!(
-            app.inbox(&who)
+            app.queries()
+                .inbox(&who)
                 .await
                 .unwrap()
                 .iter()
@@ -228,6 +236,7 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
         );
         // Its file, by the dossier.
         let e = app
+            .queries()
             .dossier_file(&who, d.id, &file.sha256)
             .await
             .unwrap_err();
@@ -236,7 +245,11 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
         // word about the dossier's stage or version.
         for c in every_command() {
             let command = c.name();
-            let e = app.act(&who, d.id, Some(99), c).await.unwrap_err();
+            let e = app
+                .handling()
+                .act(&who, d.id, Some(99), c)
+                .await
+                .unwrap_err();
             assert_eq!(
                 (e.kind, e.code),
                 (ErrorKind::Forbidden, "forbidden"),
@@ -246,6 +259,7 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
             refusals += 1;
         }
         let e = app
+            .handling()
             .assign(
                 &who,
                 d.id,
@@ -258,6 +272,7 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
         assert_eq!(e.kind, ErrorKind::Forbidden, "{name} assign: {}", e.message);
         // A correction of the dossier (ND 61 Art. 21), whatever its stage.
         let e = app
+            .intake()
             .open_correction(&who, d.id, reregister_birth(), "Sai tên".into())
             .await
             .unwrap_err();
@@ -276,7 +291,11 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
     let mut req = reregister_birth();
     req.receiving = None;
     req.components[0].files = vec![file.clone()];
-    let e = app.receive_at_counter(&theirs, req).await.unwrap_err();
+    let e = app
+        .intake()
+        .receive_at_counter(&theirs, req)
+        .await
+        .unwrap_err();
     assert_eq!(e.code, "file_not_found", "{}", e.message);
 
     // Citizens: one who registered an account under the applicant's own id number (which
@@ -284,6 +303,7 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
     let squatter = citizen("Nguyễn Thị Hằng", "010190012345");
     let other = citizen("Vàng Thị Dợ", "010190054321");
     let second = app
+        .intake()
         .receive_at_counter(&counter, reregister_birth())
         .await
         .unwrap();
@@ -295,18 +315,24 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
     let events_before = f.db.totals().await.unwrap().events;
     for who in [&squatter, &other, &receipt_of_another] {
         assert_eq!(
-            app.dossier_detail(who, d.id, None).await.unwrap_err().kind,
-            ErrorKind::Forbidden
-        );
-        assert_eq!(
-            app.dossier_by_code(who, d.code.as_str())
+            app.queries()
+                .dossier_detail(who, d.id, None)
                 .await
                 .unwrap_err()
                 .kind,
             ErrorKind::Forbidden
         );
         assert_eq!(
-            app.dossier_file(who, d.id, &file.sha256)
+            app.queries()
+                .dossier_by_code(who, d.code.as_str())
+                .await
+                .unwrap_err()
+                .kind,
+            ErrorKind::Forbidden
+        );
+        assert_eq!(
+            app.queries()
+                .dossier_file(who, d.id, &file.sha256)
                 .await
                 .unwrap_err()
                 .kind,
@@ -314,16 +340,21 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
         );
         for c in every_command() {
             let command = c.name();
-            let e = app.act(who, d.id, None, c).await.unwrap_err();
+            let e = app.handling().act(who, d.id, None, c).await.unwrap_err();
             assert_eq!(e.kind, ErrorKind::Forbidden, "{command}: {}", e.message);
         }
         assert_eq!(
-            app.rate(who, d.id, rating(), "").await.unwrap_err().kind,
+            app.citizens()
+                .rate(who, d.id, rating(), "")
+                .await
+                .unwrap_err()
+                .kind,
             ErrorKind::Forbidden
         );
     }
     for who in [&squatter, &other] {
         let _ = app
+            .citizens()
             .register_citizen(
                 &app::citizens::Registration {
                     name: who.to_ref().name,
@@ -339,10 +370,11 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
                 &app::Client::default(),
             )
             .await;
-        assert!(app.my_dossiers(who).await.unwrap().is_empty());
+        assert!(app.citizens().my_dossiers(who).await.unwrap().is_empty());
     }
     // A wrong access code links nothing.
     let e = app
+        .citizens()
         .link_dossier(
             &squatter,
             d.code.as_str(),
@@ -361,17 +393,37 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
     // The applicant, with the code and access code of her receipt, sees it; so do the
     // commune's own officers.
     own(app, &squatter, &d).await;
-    assert!(app.dossier_detail(&squatter, d.id, None).await.is_ok());
-    assert_eq!(app.my_dossiers(&squatter).await.unwrap().len(), 1);
     assert!(
-        app.dossier_file(&squatter, d.id, &file.sha256)
+        app.queries()
+            .dossier_detail(&squatter, d.id, None)
             .await
             .is_ok()
     );
-    assert!(app.dossier_detail(&counter, d.id, None).await.is_ok());
-    assert!(app.dossier_file(&counter, d.id, &file.sha256).await.is_ok());
+    assert_eq!(
+        app.citizens().my_dossiers(&squatter).await.unwrap().len(),
+        1
+    );
     assert!(
-        app.inbox(&counter)
+        app.queries()
+            .dossier_file(&squatter, d.id, &file.sha256)
+            .await
+            .is_ok()
+    );
+    assert!(
+        app.queries()
+            .dossier_detail(&counter, d.id, None)
+            .await
+            .is_ok()
+    );
+    assert!(
+        app.queries()
+            .dossier_file(&counter, d.id, &file.sha256)
+            .await
+            .is_ok()
+    );
+    assert!(
+        app.queries()
+            .inbox(&counter)
             .await
             .unwrap()
             .iter()
@@ -380,6 +432,7 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
     // And the commune's counter may open a correction (once the dossier is returned; here the
     // rules refuse it for its stage — which only an officer who may act is told).
     let e = app
+        .intake()
         .open_correction(&counter, d.id, reregister_birth(), "Sai tên".into())
         .await
         .unwrap_err();
@@ -392,6 +445,7 @@ async fn guessing_access_codes_is_throttled_per_dossier() {
     let app = &f.app;
     let counter = officer(&f.db, "motcua.baothang").await;
     let d = app
+        .intake()
         .receive_at_counter(&counter, reregister_birth())
         .await
         .unwrap();
@@ -399,6 +453,7 @@ async fn guessing_access_codes_is_throttled_per_dossier() {
     let mut refused = 0;
     for i in 0..10 {
         let e = app
+            .citizens()
             .applicant_by_receipt(d.code.as_str(), &format!("0000-{i:04}"), &guesser)
             .await
             .unwrap_err();
@@ -406,9 +461,10 @@ async fn guessing_access_codes_is_throttled_per_dossier() {
         refused += 1;
     }
     // The next guess — even the right code, from anywhere — waits for the window to end.
-    let right = app.access_code(d.id);
+    let right = app.citizens().access_code(d.id);
     let elsewhere = app::Client::at("198.51.100.7".parse().unwrap());
     let e = app
+        .citizens()
         .applicant_by_receipt(d.code.as_str(), &right, &elsewhere)
         .await
         .unwrap_err();
@@ -416,10 +472,11 @@ async fn guessing_access_codes_is_throttled_per_dossier() {
     assert_eq!(refused, 10);
     f.clock.set(at("2026-12-07 10:01"));
     let (who, id) = app
+        .citizens()
         .applicant_by_receipt(d.code.as_str(), &right, &elsewhere)
         .await
         .unwrap();
     assert_eq!(id, d.id);
     // That proof is for this dossier alone.
-    assert!(app.dossier_detail(&who, d.id, None).await.is_ok());
+    assert!(app.queries().dossier_detail(&who, d.id, None).await.is_ok());
 }

@@ -93,6 +93,7 @@ async fn a_quarter_known_by_construction_gives_every_report_cell_and_the_766_fig
 
     // Periodic report for the quarter.
     let r = app
+        .reports()
         .period_report(
             &inspector,
             date("2026-07-01"),
@@ -123,6 +124,7 @@ async fn a_quarter_known_by_construction_gives_every_report_cell_and_the_766_fig
 
     // The next quarter carries the 34 over.
     let q4 = app
+        .reports()
         .period_report(
             &inspector,
             date("2026-10-01"),
@@ -143,6 +145,7 @@ async fn a_quarter_known_by_construction_gives_every_report_cell_and_the_766_fig
 
     // QĐ 766 for the quarter, every commune ranked.
     let x = app
+        .reports()
         .index_766(
             &inspector,
             Period::parse("2026-Q3").unwrap(),
@@ -191,6 +194,7 @@ async fn a_quarter_known_by_construction_gives_every_report_cell_and_the_766_fig
 
     // As of 31/08 — what the index showed then: received by then, and open at its end.
     let asof = app
+        .reports()
         .index_766(
             &inspector,
             Period::parse("2026-Q3").unwrap(),
@@ -233,6 +237,7 @@ async fn a_quarter_known_by_construction_gives_every_report_cell_and_the_766_fig
 
     // The dossiers that cost Bảo Thắng points: the 11 late and the 4 open past their date.
     let costs = app
+        .reports()
         .index_766_costs(
             &inspector,
             &domain::agency::AgencyId::parse("lao-cai.bao-thang").unwrap(),
@@ -262,6 +267,7 @@ async fn a_quarter_known_by_construction_gives_every_report_cell_and_the_766_fig
     }
     // 150 more were of a procedure offered fully online, 60 of them submitted online.
     let full = app
+        .catalogue()
         .procedures()
         .await
         .unwrap()
@@ -278,6 +284,7 @@ async fn a_quarter_known_by_construction_gives_every_report_cell_and_the_766_fig
     }
     load_rated(&f.db, &dossiers, &ratings).await;
     let r = app
+        .reports()
         .period_report(
             &inspector,
             date("2026-07-01"),
@@ -352,6 +359,7 @@ async fn the_edge_rules_of_2_1_hold_in_the_counters() {
     load(&f.db, &dossiers).await;
     let inspector = officer(&f.db, "thanhtra").await;
     let x = app
+        .reports()
         .index_766(
             &inspector,
             Period::parse("2026-10").unwrap(),
@@ -370,6 +378,7 @@ async fn the_edge_rules_of_2_1_hold_in_the_counters() {
     assert_eq!((two_one.numerator, two_one.denominator), (Some(3), Some(5)));
     assert!((two_one.points.unwrap() - 12.0).abs() < 1e-9);
     let r = app
+        .reports()
         .period_report(
             &inspector,
             date("2026-10-01"),
@@ -390,6 +399,7 @@ async fn the_edge_rules_of_2_1_hold_in_the_counters() {
     assert_eq!(l.open_past, 1);
     // A sector filter that matches none of these procedures empties the line.
     let none = app
+        .reports()
         .period_report(
             &inspector,
             date("2026-10-01"),

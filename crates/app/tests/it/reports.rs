@@ -52,7 +52,10 @@ async fn counters_kept_with_each_change_equal_a_rebuild_from_the_events() {
         clock.set(now);
         if step % 7 == 0 {
             let req = reregister_birth();
-            app.receive_at_counter(&staff[0], req).await.unwrap();
+            app.intake()
+                .receive_at_counter(&staff[0], req)
+                .await
+                .unwrap();
         }
         let open =
             f.db.list_dossiers(&DossierFilter {
@@ -125,7 +128,12 @@ async fn counters_kept_with_each_change_equal_a_rebuild_from_the_events() {
         let actors: Vec<&Actor> = staff.iter().chain(std::iter::once(&applicant)).collect();
         let mut ok = false;
         for a in actors {
-            if app.act(a, id, None, command.clone()).await.is_ok() {
+            if app
+                .handling()
+                .act(a, id, None, command.clone())
+                .await
+                .is_ok()
+            {
                 ok = true;
                 break;
             }
@@ -155,7 +163,7 @@ async fn counters_kept_with_each_change_equal_a_rebuild_from_the_events() {
         0,
         "the month and total rows are the sums of the daily rows"
     );
-    let report = app.rebuild_counts().await.unwrap();
+    let report = app.reports().rebuild_counts().await.unwrap();
     assert_eq!(report.differing, 0, "{report:?}");
     assert_eq!(f.db.rollup_mismatches().await.unwrap(), 0);
     assert_eq!(
@@ -181,6 +189,7 @@ async fn counters_kept_with_each_change_equal_a_rebuild_from_the_events() {
     ] {
         assert!(to < today, "periods already over");
         let r = app
+            .reports()
             .period_report(&inspector, from, to, &app::qd766::Scope::default())
             .await
             .unwrap();
@@ -240,6 +249,7 @@ async fn counters_kept_with_each_change_equal_a_rebuild_from_the_events() {
             });
         }
         let x = app
+            .reports()
             .index_766(
                 &inspector,
                 app::qd766::Period::days(from, to).unwrap(),
@@ -254,6 +264,7 @@ async fn counters_kept_with_each_change_equal_a_rebuild_from_the_events() {
             "766 {from}–{to}"
         );
         let costs = app
+            .reports()
             .index_766_costs(
                 &inspector,
                 &domain::agency::AgencyId::parse("lao-cai").unwrap(),

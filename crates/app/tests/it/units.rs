@@ -242,8 +242,8 @@ async fn loading_units_into_the_database_is_idempotent() {
     .await
     .unwrap();
     let set = UnitDataset::embedded();
-    app.import_units(&set).await.unwrap();
-    app.import_units(&set).await.unwrap();
+    app.admin().import_units(&set).await.unwrap();
+    app.admin().import_units(&set).await.unwrap();
     assert_eq!(
         db.count_units(Regime::ThreeLevel, "commune").await.unwrap(),
         10_051

@@ -38,7 +38,7 @@ impl FromRequestParts<App> for Authed {
                 "Cần đăng nhập: gửi kèm Authorization: Bearer <token> (POST /api/v1/sessions).",
             )
         })?;
-        let actor = app.actor(token).await?;
+        let actor = app.accounts().actor(token).await?;
         crate::observe::record_actor(&actor);
         Ok(Authed(actor))
     }
@@ -54,7 +54,9 @@ impl FromRequestParts<App> for MaybeCitizen {
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
         match bearer(&parts.headers) {
             None => Ok(MaybeCitizen(None)),
-            Some(token) => Ok(MaybeCitizen(Some(app.citizen_actor(token).await?))),
+            Some(token) => Ok(MaybeCitizen(Some(
+                app.citizens().citizen_actor(token).await?,
+            ))),
         }
     }
 }
@@ -91,7 +93,7 @@ impl FromRequestParts<App> for AnyAuthed {
                 "Cần đăng nhập: gửi kèm Authorization: Bearer <token>.",
             )
         })?;
-        Ok(AnyAuthed(app.visitor(token).await?))
+        Ok(AnyAuthed(app.accounts().visitor(token).await?))
     }
 }
 
@@ -123,7 +125,10 @@ pub async fn login(
     Caller(client): Caller,
     ApiJson(input): ApiJson<LoginInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let session = app.login(&input.username, &input.password, &client).await?;
+    let session = app
+        .accounts()
+        .login(&input.username, &input.password, &client)
+        .await?;
     let view = SessionView {
         token: session.token,
         expires_at: vn(session.expires_at),
@@ -146,8 +151,8 @@ pub async fn logout(State(app): State<App>, headers: HeaderMap) -> Result<Status
             "Chưa đăng nhập.",
         )
     })?;
-    app.actor(token).await?;
-    app.logout(token).await?;
+    app.accounts().actor(token).await?;
+    app.accounts().logout(token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -74,7 +74,8 @@ pub async fn procedures(
         limit: p.limit.unwrap_or(50),
     };
     Ok(Json(
-        app.search_procedures(&query)
+        app.catalogue()
+            .search_procedures(&query)
             .await?
             .iter()
             .map(ProcedureView::of)
@@ -105,9 +106,9 @@ pub async fn agency_procedures(
     let id = AgencyId::parse(&id)?;
     app.agencies().require(&id)?;
     let mut out = Vec::new();
-    for v in app.procedures().await? {
-        let offered = app.procedure_agencies(v.code.as_str()).await?;
-        let roles = app.roles_at(&v, &id, &offered);
+    for v in app.catalogue().procedures().await? {
+        let offered = app.catalogue().procedure_agencies(v.code.as_str()).await?;
+        let roles = app.accounts().roles_at(&v, &id, &offered);
         if roles.receives || roles.decides {
             out.push(AgencyProcedureView {
                 procedure: ProcedureView::of(&v),
@@ -129,7 +130,9 @@ pub async fn procedure(
     State(app): State<App>,
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<ProcedureView>, ApiError> {
-    Ok(Json(ProcedureView::of(&app.procedure(&code).await?)))
+    Ok(Json(ProcedureView::of(
+        &app.catalogue().procedure(&code).await?,
+    )))
 }
 
 /// Cơ quan, đơn vị.
@@ -138,7 +141,13 @@ pub async fn procedure(
     responses((status = 200, body = Vec<AgencyView>))
 )]
 pub async fn agencies(State(app): State<App>) -> Json<Vec<AgencyView>> {
-    Json(app.agency_list().iter().map(AgencyView::of).collect())
+    Json(
+        app.queries()
+            .agency_list()
+            .iter()
+            .map(AgencyView::of)
+            .collect(),
+    )
 }
 
 /// Cán bộ của một đơn vị (và các đơn vị trực thuộc), để phân công.
@@ -156,7 +165,7 @@ pub async fn officers(
     let id = AgencyId::parse(&id)?;
     let tree = app.agencies();
     tree.require(&id)?;
-    let officers = app.officers_under(&id).await?;
+    let officers = app.accounts().officers_under(&id).await?;
     Ok(Json(
         officers.iter().map(|o| OfficerView::of(o, &tree)).collect(),
     ))

@@ -45,6 +45,7 @@ async fn run(
     command: Command,
 ) -> Result<Json<DossierView>, ApiError> {
     let d = app
+        .handling()
         .act(actor, DossierId(id), if_match(headers)?, command)
         .await?;
     view(app, actor, &d).await
@@ -56,7 +57,7 @@ async fn view(
     actor: &Actor,
     d: &domain::dossier::Dossier,
 ) -> Result<Json<DossierView>, ApiError> {
-    let allowed = app.allowed_actions(actor, d).await?;
+    let allowed = app.handling().allowed_actions(actor, d).await?;
     Ok(Json(DossierView::of(d, &allowed)))
 }
 
@@ -86,6 +87,7 @@ pub async fn receive(
     input: Idempotent<dto::IntakeInput>,
 ) -> Result<impl IntoResponse, ApiError> {
     let d = app
+        .intake()
         .receive_at_counter(&actor, keyed(&input.body, input.key)?)
         .await?;
     created(&app, &actor, &d).await
@@ -117,6 +119,7 @@ pub async fn refuse(
     let req = keyed(&input.body.intake, input.key)?;
     let input = input.body;
     let d = app
+        .intake()
         .refuse_at_counter(&actor, req, input.reason, input.legal_basis)
         .await?;
     created(&app, &actor, &d).await
@@ -137,7 +140,7 @@ pub async fn receive_by_post(
 ) -> Result<impl IntoResponse, ApiError> {
     let postal = input.body.postal()?;
     let req = keyed(&input.body.intake, input.key)?;
-    let d = app.receive_by_post(&actor, req, postal).await?;
+    let d = app.intake().receive_by_post(&actor, req, postal).await?;
     created(&app, &actor, &d).await
 }
 
@@ -157,6 +160,7 @@ pub async fn open_correction(
 ) -> Result<impl IntoResponse, ApiError> {
     let req = keyed(&input.body.intake, input.key)?;
     let d = app
+        .intake()
         .open_correction(&actor, DossierId(id), req, input.body.reason)
         .await?;
     created(&app, &actor, &d).await
@@ -177,7 +181,7 @@ pub async fn guidance(
 ) -> Result<impl IntoResponse, ApiError> {
     let mut req = input.body.parse()?;
     req.idempotency = input.key;
-    let record = app.log_guidance(&actor, req).await?;
+    let record = app.intake().log_guidance(&actor, req).await?;
     Ok((StatusCode::CREATED, Json(record)))
 }
 
@@ -213,6 +217,7 @@ pub async fn assign(
     ApiJson(input): ApiJson<dto::AssignInput>,
 ) -> Result<Json<DossierView>, ApiError> {
     let d = app
+        .handling()
         .assign(
             &actor,
             DossierId(id),
@@ -593,8 +598,8 @@ pub async fn list(
         after,
     };
     let page = match q.q.as_deref() {
-        Some(text) if searching => app.search_dossiers(&actor, text, query).await?,
-        _ => app.list_dossiers(&actor, query).await?,
+        Some(text) if searching => app.queries().search_dossiers(&actor, text, query).await?,
+        _ => app.queries().list_dossiers(&actor, query).await?,
     };
     Ok(Json(DossierPage {
         items: page.rows.iter().map(DossierRowView::of).collect(),
@@ -630,7 +635,10 @@ pub async fn detail(
         .as_deref()
         .map(|s| dto::instant("as_of", s))
         .transpose()?;
-    let d = app.dossier_detail(&actor, DossierId(id), as_of).await?;
+    let d = app
+        .queries()
+        .dossier_detail(&actor, DossierId(id), as_of)
+        .await?;
     let etag = format!("\"{}\"", d.dossier.version);
     Ok(([(header::ETAG, etag)], Json(DossierDetailView::of(&d))))
 }
@@ -647,7 +655,7 @@ pub async fn by_code(
     Authed(actor): Authed,
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<DossierDetailView>, ApiError> {
-    let id = app.dossier_by_code(&actor, &code).await?;
-    let d = app.dossier_detail(&actor, id, None).await?;
+    let id = app.queries().dossier_by_code(&actor, &code).await?;
+    let d = app.queries().dossier_detail(&actor, id, None).await?;
     Ok(Json(DossierDetailView::of(&d)))
 }

@@ -42,7 +42,7 @@ pub async fn upload(
     Query(q): Query<FileQuery>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<FileView>), ApiError> {
-    let r = app.store_file(&actor, &q.name, &body).await?;
+    let r = app.intake().store_file(&actor, &q.name, &body).await?;
     Ok((
         StatusCode::CREATED,
         Json(FileView {

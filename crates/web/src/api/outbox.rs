@@ -59,8 +59,9 @@ pub async fn status(
     State(app): State<App>,
     Authed(actor): Authed,
 ) -> Result<Json<OutboxView>, ApiError> {
-    let s = app.outbox_status(&actor).await?;
+    let s = app.notices().outbox_status(&actor).await?;
     let failed = app
+        .notices()
         .failed_messages(&actor)
         .await?
         .into_iter()
@@ -114,6 +115,6 @@ pub async fn retry(
     let id: i64 = id.trim().parse().map_err(|_| {
         ApiError::unprocessable("invalid_id", format!("Số thư \"{id}\" không hợp lệ."))
     })?;
-    app.retry_message(&actor, id).await?;
+    app.notices().retry_message(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -30,7 +30,9 @@ pub async fn lookup(
     State(app): State<App>,
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<PublicLookupView>, ApiError> {
-    Ok(Json(PublicLookupView::of(&app.public_lookup(&code).await?)))
+    Ok(Json(PublicLookupView::of(
+        &app.queries().public_lookup(&code).await?,
+    )))
 }
 
 /// Đăng ký tài khoản công dân.
@@ -67,6 +69,7 @@ pub async fn register(
     ApiJson(input): ApiJson<AccountInput>,
 ) -> Result<impl IntoResponse, ApiError> {
     let account = app
+        .citizens()
         .register_citizen(
             &Registration {
                 name: input.name,
@@ -116,6 +119,7 @@ pub async fn login(
     ApiJson(input): ApiJson<CitizenLoginInput>,
 ) -> Result<impl IntoResponse, ApiError> {
     let s = app
+        .citizens()
         .login_citizen(&input.id_number, &input.password, &client)
         .await?;
     Ok((
@@ -138,7 +142,7 @@ pub async fn mine(
     State(app): State<App>,
     CitizenAuthed(actor): CitizenAuthed,
 ) -> Result<Json<Vec<PublicLookupView>>, ApiError> {
-    let rows = app.my_dossiers(&actor).await?;
+    let rows = app.citizens().my_dossiers(&actor).await?;
     Ok(Json(rows.iter().map(PublicLookupView::of_row).collect()))
 }
 
@@ -165,6 +169,7 @@ pub async fn link(
     ApiJson(input): ApiJson<LinkInput>,
 ) -> Result<Json<PublicLookupView>, ApiError> {
     let d = app
+        .citizens()
         .link_dossier(&actor, &input.code, &input.access_code, &client)
         .await?;
     Ok(Json(public_of(&d)))
@@ -199,13 +204,13 @@ pub async fn submit(
 ) -> Result<impl IntoResponse, ApiError> {
     let mut req = input.body.parse()?;
     req.idempotency = input.key;
-    let d = app.submit_online(&actor, req, &client).await?;
+    let d = app.intake().submit_online(&actor, req, &client).await?;
     let view = SubmissionView {
         code: d.code.to_string(),
         procedure_name: d.procedure.name.clone(),
         national_status: i64::from(d.stage.national_status().code()),
         status_label: d.stage.national_status().label().into(),
-        access_code: app.access_code(d.id),
+        access_code: app.citizens().access_code(d.id),
     };
     Ok((
         StatusCode::CREATED,
@@ -249,10 +254,13 @@ async fn applicant(
 ) -> Result<(Actor, DossierId), ApiError> {
     match (account, access_code) {
         (Some(actor), None) => {
-            let id = app.dossier_by_code(&actor, code).await?;
+            let id = app.queries().dossier_by_code(&actor, code).await?;
             Ok((actor, id))
         }
-        (_, Some(access)) => Ok(app.applicant_by_receipt(code, access, client).await?),
+        (_, Some(access)) => Ok(app
+            .citizens()
+            .applicant_by_receipt(code, access, client)
+            .await?),
         (None, None) => Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "access_code_required",
@@ -281,7 +289,7 @@ pub async fn supplement(
         components: input.components,
         note: input.note,
     })?;
-    let d = app.act(&actor, id, None, command).await?;
+    let d = app.handling().act(&actor, id, None, command).await?;
     Ok(Json(public_of(&d)))
 }
 
@@ -302,6 +310,7 @@ pub async fn withdraw(
     let (actor, id) =
         applicant(&app, account, &code, input.access_code.as_deref(), &client).await?;
     let d = app
+        .handling()
         .act(
             &actor,
             id,

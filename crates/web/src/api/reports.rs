@@ -157,6 +157,7 @@ pub async fn period(
         q.level.as_deref(),
     )?;
     let r = app
+        .reports()
         .period_report(&actor, day("from", &q.from)?, day("to", &q.to)?, &scope)
         .await?;
     Ok(Json(PeriodReportView {
@@ -275,7 +276,10 @@ pub async fn qd766(
         q.sector.as_deref(),
         q.level.as_deref(),
     )?;
-    let x = app.index_766(&actor, period, as_of, &scope).await?;
+    let x = app
+        .reports()
+        .index_766(&actor, period, as_of, &scope)
+        .await?;
     Ok(Json(Index766View {
         period: x.period.label(),
         from: x.period.first_day().to_string(),
@@ -428,7 +432,7 @@ pub async fn evaluation(
             })
         })
         .transpose()?;
-    let r = app.evaluation(&actor, period, as_of).await?;
+    let r = app.reports().evaluation(&actor, period, as_of).await?;
     let s = &r.scheme;
     Ok(Json(EvaluationView {
         period: r.period.to_string(),
@@ -565,6 +569,7 @@ pub async fn log_book(
         ));
     }
     let b = app
+        .reports()
         .log_book(
             &actor,
             day("from", &q.from)?,

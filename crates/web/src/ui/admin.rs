@@ -45,7 +45,8 @@ pub struct Opt {
 }
 
 fn agency_options(app: &App) -> Vec<Opt> {
-    app.agency_list()
+    app.queries()
+        .agency_list()
         .into_iter()
         .map(|a| Opt {
             value: a.id.to_string(),
@@ -106,7 +107,8 @@ async fn users_page(
     let tree = app.agencies();
     let actor = viewer.actor.as_ref().ok_or_else(UiError::login_required)?;
     let accounts = app
-        .accounts(actor)
+        .admin()
+        .officer_accounts(actor)
         .await?
         .into_iter()
         .map(|(o, email)| AccountLine {
@@ -135,6 +137,7 @@ async fn users_page(
         })
         .collect();
     let locked = app
+        .accounts()
         .locked_accounts(actor)
         .await?
         .into_iter()
@@ -197,7 +200,7 @@ pub async fn create_user(State(app): State<App>, posted: Posted) -> Result<Respo
         role: role_of(&f.get("role")),
         agency: f.get("agency"),
     };
-    match app.create_officer(actor, &n).await {
+    match app.admin().create_officer(actor, &n).await {
         Ok(_) => Ok(Redirect::to("/quan-tri/nguoi-dung?xong=1").into_response()),
         Err(e) => {
             let e = UiError::from(e);
@@ -212,6 +215,7 @@ pub async fn create_user(State(app): State<App>, posted: Posted) -> Result<Respo
 pub async fn unlock_login(State(app): State<App>, posted: Posted) -> Result<Response, UiError> {
     let actor = admin(&app, &posted.viewer)?;
     match app
+        .accounts()
         .unlock_account(actor, &posted.fields.get("account"))
         .await
     {
@@ -260,6 +264,7 @@ pub async fn change_user(
     };
     let done = match change {
         Ok(c) => app
+            .admin()
             .change_account(actor, id, c)
             .await
             .map(|_| ())
@@ -302,6 +307,7 @@ pub async fn agencies(State(app): State<App>, viewer: Viewer) -> Result<Response
     admin(&app, &viewer)?;
     let tree = app.agencies();
     let agencies = app
+        .queries()
         .agency_list()
         .into_iter()
         .map(|a| AgencyLine {
@@ -410,6 +416,7 @@ async fn calendar_page(
         .collect();
     let tree = app.agencies();
     let closures = app
+        .admin()
         .closures_list(viewer.actor.as_ref().ok_or_else(UiError::login_required)?)
         .await?
         .into_iter()
@@ -477,6 +484,7 @@ pub async fn add_closure(State(app): State<App>, posted: Posted) -> Result<Respo
     let date = |name: &str| NaiveDate::parse_from_str(&f.get(name), "%Y-%m-%d");
     let done = match (date("from"), date("to").or_else(|_| date("from"))) {
         (Ok(from), Ok(to)) => app
+            .admin()
             .add_closure(
                 actor,
                 &f.get("agency"),
@@ -518,7 +526,7 @@ pub async fn withdraw_closure(
     let actor = admin(&app, &posted.viewer)?;
     let id = uuid::Uuid::parse_str(&id)
         .map_err(|_| UiError::new(StatusCode::NOT_FOUND, "Không có ngày tạm ngừng này."))?;
-    app.withdraw_closure(actor, id).await?;
+    app.admin().withdraw_closure(actor, id).await?;
     Ok(Redirect::to("/quan-tri/lich?xong=1").into_response())
 }
 
@@ -545,8 +553,9 @@ async fn catalog_page(
     message: String,
     error: String,
 ) -> Result<CatalogPage, UiError> {
-    let in_force = app.procedures().await?;
+    let in_force = app.catalogue().procedures().await?;
     let mut versions: Vec<VersionLine> = app
+        .admin()
         .procedure_versions_all()
         .await?
         .into_iter()
@@ -595,6 +604,7 @@ pub async fn import_catalog(
             String::from_utf8(bytes),
         ) {
             (Some(format), Ok(text)) => app
+                .admin()
                 .import_catalog_as(actor, &text, format, &name)
                 .await
                 .map(|r| {
@@ -642,6 +652,7 @@ struct LogPage {
 pub async fn log(State(app): State<App>, viewer: Viewer) -> Result<Response, UiError> {
     let actor = admin(&app, &viewer)?;
     let lines = app
+        .admin()
         .admin_log_lines(actor, 500)
         .await?
         .into_iter()
@@ -699,8 +710,9 @@ async fn outbox_page(
     error: String,
 ) -> Result<OutboxPage, UiError> {
     let actor = admin(app, viewer)?;
-    let s = app.outbox_status(actor).await?;
+    let s = app.notices().outbox_status(actor).await?;
     let lines = app
+        .notices()
         .failed_messages(actor)
         .await?
         .into_iter()
@@ -767,7 +779,7 @@ pub async fn retry_message(
     let id: i64 = id
         .parse()
         .map_err(|_| UiError::new(StatusCode::NOT_FOUND, "Không có thư này."))?;
-    match app.retry_message(actor, id).await {
+    match app.notices().retry_message(actor, id).await {
         Ok(()) => Ok(Redirect::to("/quan-tri/thu-gui?xong=1").into_response()),
         Err(e) => {
             let e = UiError::from(e);

@@ -84,7 +84,7 @@ pub async fn register(
         email: f.get("email"),
         password: f.get("password"),
     };
-    let account = match app.register_citizen(&r, &client).await {
+    let account = match app.citizens().register_citizen(&r, &client).await {
         Ok(a) => a,
         Err(e) => {
             let e = UiError::from(e);
@@ -92,6 +92,7 @@ pub async fn register(
         }
     };
     match app
+        .citizens()
         .login_citizen(&account.id_number, &r.password, &client)
         .await
     {
@@ -145,6 +146,7 @@ async fn my_dossiers_page(
 ) -> Result<MyDossiers, UiError> {
     let actor = citizen(viewer)?;
     let rows = app
+        .citizens()
         .my_dossiers(actor)
         .await?
         .into_iter()
@@ -182,6 +184,7 @@ pub async fn link(
     let actor = citizen(viewer)?;
     let f = &posted.fields;
     match app
+        .citizens()
         .link_dossier(actor, &f.get("code"), &f.get("access_code"), &client)
         .await
     {
@@ -232,8 +235,8 @@ async fn my_dossier_page(
     error: String,
 ) -> Result<MyDossier, UiError> {
     let actor = citizen(viewer)?;
-    let id = app.dossier_by_code(actor, code).await?;
-    let detail = app.dossier_detail(actor, id, None).await?;
+    let id = app.queries().dossier_by_code(actor, code).await?;
+    let detail = app.queries().dossier_detail(actor, id, None).await?;
     let d = &detail.dossier;
     let open_supplement = matches!(
         d.stage,
@@ -246,7 +249,7 @@ async fn my_dossier_page(
             .find(|s| s.completed_at.is_none())
     })
     .flatten();
-    let rated = app.is_rated(id).await?;
+    let rated = app.citizens().is_rated(id).await?;
     let (appointment, original_appointment, apology) = appointment_of(d);
     Ok(MyDossier {
         chrome: Chrome::new(viewer, format!("Hồ sơ {}", d.code), "/ho-so-cua-toi"),
@@ -317,7 +320,7 @@ pub async fn supplement(
 ) -> Result<Response, UiError> {
     let viewer = &posted.viewer;
     let actor = citizen(viewer)?;
-    let id = app.dossier_by_code(actor, &code).await?;
+    let id = app.queries().dossier_by_code(actor, &code).await?;
     let input = intake_input(&posted.fields, None);
     let outcome = build::submit_supplement(dto::SubmitSupplementInput {
         components: input.components,
@@ -326,6 +329,7 @@ pub async fn supplement(
     .map_err(UiError::from);
     let done = match outcome {
         Ok(command) => app
+            .handling()
             .act(actor, id, None, command)
             .await
             .map(|_| ())
@@ -399,8 +403,10 @@ pub async fn rate(
                 }
             },
         };
-        let id = app.dossier_by_code(actor, &code).await?;
-        app.rate(actor, id, rating, &f.get("comment")).await?;
+        let id = app.queries().dossier_by_code(actor, &code).await?;
+        app.citizens()
+            .rate(actor, id, rating, &f.get("comment"))
+            .await?;
         Ok(())
     }
     .await;
@@ -448,7 +454,7 @@ async fn submit_page(
     else {
         return Err(UiError::login_required());
     };
-    let p = app.procedure(code).await?;
+    let p = app.catalogue().procedure(code).await?;
     if p.online == OnlineKind::None {
         return Err(UiError::new(
             StatusCode::CONFLICT,
@@ -540,7 +546,7 @@ pub async fn submit(
         input.receiving = fields.opt("receiving");
         let mut req = input.parse()?;
         req.idempotency = posted.fields.form_key();
-        let d = app.submit_online(actor, req, &client).await?;
+        let d = app.intake().submit_online(actor, req, &client).await?;
         Ok(d.code.to_string())
     }
     .await;

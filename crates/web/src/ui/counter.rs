@@ -26,7 +26,7 @@ use crate::api::error::ApiError;
 
 fn counter_officer<'a>(app: &App, viewer: &'a Viewer) -> Result<(&'a Actor, AgencyId), UiError> {
     let (o, actor) = viewer.require_officer()?;
-    let centre = app.service_centre_of(o).ok_or_else(|| {
+    let centre = app.intake().service_centre_of(o).ok_or_else(|| {
         UiError::new(
             StatusCode::FORBIDDEN,
             "Chỉ cán bộ Bộ phận Một cửa được tiếp nhận hồ sơ.",
@@ -206,23 +206,24 @@ async fn page(
     let chosen = if code.is_empty() {
         None
     } else {
-        Some(app.procedure(code).await?)
+        Some(app.catalogue().procedure(code).await?)
     };
     let picks = if chosen.is_none() {
-        app.search_procedures(&ProcedureQuery {
-            text: q.clone(),
-            agency: committee,
-            limit: 30,
-            ..Default::default()
-        })
-        .await?
-        .iter()
-        .map(|p| Pick {
-            code: p.code.to_string(),
-            name: p.name.clone(),
-            limit: p.limit.to_string(),
-        })
-        .collect()
+        app.catalogue()
+            .search_procedures(&ProcedureQuery {
+                text: q.clone(),
+                agency: committee,
+                limit: 30,
+                ..Default::default()
+            })
+            .await?
+            .iter()
+            .map(|p| Pick {
+                code: p.code.to_string(),
+                name: p.name.clone(),
+                limit: p.limit.to_string(),
+            })
+            .collect()
     } else {
         Vec::new()
     };
@@ -435,6 +436,7 @@ async fn run_intake(
                 ));
             }
             let record = app
+                .intake()
                 .log_guidance(
                     actor,
                     GuidanceRequest {
@@ -474,7 +476,10 @@ async fn run_intake(
             }
             let mut req = input.parse()?;
             req.idempotency = f.form_key();
-            let d = app.refuse_at_counter(actor, req, reason, basis).await?;
+            let d = app
+                .intake()
+                .refuse_at_counter(actor, req, reason, basis)
+                .await?;
             Ok(Some(
                 Redirect::to(&format!("/can-bo/ho-so/{}/phieu", d.id.0)).into_response(),
             ))
@@ -490,7 +495,10 @@ async fn run_intake(
             };
             let mut req = postal.intake.parse()?;
             req.idempotency = f.form_key();
-            let d = app.receive_by_post(actor, req, postal.postal()?).await?;
+            let d = app
+                .intake()
+                .receive_by_post(actor, req, postal.postal()?)
+                .await?;
             Ok(Some(
                 Redirect::to(&format!("/can-bo/ho-so/{}/phieu", d.id.0)).into_response(),
             ))
@@ -498,13 +506,13 @@ async fn run_intake(
         "tiep-nhan" => {
             let mut req = input.parse()?;
             req.idempotency = f.form_key();
-            let d = app.receive_at_counter(actor, req).await?;
+            let d = app.intake().receive_at_counter(actor, req).await?;
             Ok(Some(
                 Redirect::to(&format!("/can-bo/ho-so/{}/phieu", d.id.0)).into_response(),
             ))
         }
         _ => {
-            let d = app.preview_intake(actor, input.parse()?).await?;
+            let d = app.intake().preview_intake(actor, input.parse()?).await?;
             p.preview = Some(preview_of(&d));
             Ok(None)
         }
@@ -572,6 +580,7 @@ pub async fn receipt(
     let id = uuid::Uuid::parse_str(&id)
         .map_err(|_| UiError::new(StatusCode::NOT_FOUND, "Không tìm thấy hồ sơ."))?;
     let detail = app
+        .queries()
         .dossier_detail(actor, domain::dossier::DossierId(id), None)
         .await?;
     let d = &detail.dossier;
@@ -588,7 +597,7 @@ pub async fn receipt(
         .map(|r| (r.reason.clone(), r.legal_basis.clone()))
         .unwrap_or_default();
     let page = Receipt {
-        access_code: app.access_code(d.id),
+        access_code: app.citizens().access_code(d.id),
         chrome: Chrome::new(
             &viewer,
             if refused {
@@ -656,7 +665,7 @@ pub async fn upload(
         ));
     };
     let component = params.thanh_phan;
-    match app.store_file(actor, &name, &bytes).await {
+    match app.intake().store_file(actor, &name, &bytes).await {
         Ok(r) => Ok(UploadedLine {
             field: format!("f_{component}"),
             value: format!("{}|{}|{}|{}", r.sha256, r.size, r.media_type, r.name),

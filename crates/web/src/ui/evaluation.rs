@@ -208,7 +208,7 @@ pub async fn page(
             Err(e) => (current, e.message),
         }
     };
-    let r = app.evaluation(actor, period, None).await?;
+    let r = app.reports().evaluation(actor, period, None).await?;
     let (units, officials) = (unit_table(&r), official_table(&r));
     if error.is_empty() && matches!(p.download.as_str(), "csv" | "xlsx") {
         return Ok(if p.table == "can-bo" {

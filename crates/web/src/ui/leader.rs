@@ -219,12 +219,12 @@ pub async fn period_report(
     .await?;
     // A download builds only the table it asks for.
     let download = f.error.is_empty() && matches!(p.download.as_str(), "csv" | "xlsx");
-    let late_list = || async { app.late_list(actor, from, to, &scope).await };
+    let late_list = || async { app.reports().late_list(actor, from, to, &scope).await };
     if download && p.table == "qua-han" {
         let late = late_table(from, to, &late_list().await?);
         return Ok(late.download(&format!("ho-so-qua-han-{from}-{to}"), &p.download));
     }
-    let report = app.period_report(actor, from, to, &scope).await?;
+    let report = app.reports().period_report(actor, from, to, &scope).await?;
     if download {
         return Ok(if p.table == "ty-le" {
             shares_table(&report).download(&format!("ty-le-{from}-{to}"), &p.download)
@@ -237,7 +237,7 @@ pub async fn period_report(
     let late = late_table(from, to, &late_list().await?);
     let status = super::status_for(&f.error);
     let tree = app.agencies();
-    let visible = app.visible_agencies(actor);
+    let visible = app.queries().visible_agencies(actor);
     let units: Vec<(String, String)> = tree
         .all()
         .filter(|a| {
@@ -340,6 +340,7 @@ pub async fn trend_chart(
     to: NaiveDate,
 ) -> Result<String, UiError> {
     let points: Vec<(String, i64, i64)> = app
+        .reports()
         .trend(actor, from, to)
         .await?
         .into_iter()
@@ -365,7 +366,7 @@ pub async fn overview(
     let today = lich::time::to_vn(&app.now()).date_naive();
     let first = today.with_day(1).unwrap_or(today);
     let (from, to, error) = period(&p.tu, &p.den, first, today);
-    let o = app.overview(actor, from, to).await?;
+    let o = app.reports().overview(actor, from, to).await?;
     let trend = trend_chart(&app, actor, from, to).await?;
     let page = LeaderPage {
         chrome: Chrome::new(&viewer, "Tổng quan", "/lanh-dao"),

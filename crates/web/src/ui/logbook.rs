@@ -65,14 +65,17 @@ pub async fn log_book(
     }
     // The service centres the officer sees; a counter officer's own centre by default.
     let tree = app.agencies();
-    let visible = app.visible_agencies(actor);
+    let visible = app.queries().visible_agencies(actor);
     let units: Vec<(String, String)> = tree
         .all()
         .filter(|a| a.kind == AgencyKind::ServiceCenter)
         .filter(|a| visible.iter().any(|v| v == a.id.as_str()))
         .map(|a| (a.id.to_string(), a.name.clone()))
         .collect();
-    let own = app.service_centre_of(officer).map(|a| a.to_string());
+    let own = app
+        .intake()
+        .service_centre_of(officer)
+        .map(|a| a.to_string());
     let don_vi = match &p.don_vi {
         Some(d) => d.trim().to_string(),
         None => own.unwrap_or_default(),
@@ -97,6 +100,7 @@ pub async fn log_book(
     let file = format!("so-theo-doi-ho-so-{from}-{to}");
     if error.is_empty() && matches!(p.download.as_str(), "csv" | "xlsx") {
         let book = app
+            .reports()
             .log_book(
                 actor,
                 from,
@@ -109,6 +113,7 @@ pub async fn log_book(
         return Ok(table(&book).download(&file, &p.download));
     }
     let book = app
+        .reports()
         .log_book(actor, from, to, receiving.as_ref(), start, Some(PAGE))
         .await?;
     let pages = (book.total.max(1) as u32).div_ceil(PAGE);

@@ -89,6 +89,7 @@ pub async fn inbox(State(app): State<App>, viewer: Viewer) -> Result<Response, U
     let now = app.now();
     let me = officer.id.to_string();
     let rows: Vec<InboxRow> = app
+        .queries()
         .inbox(actor)
         .await?
         .into_iter()
@@ -230,7 +231,7 @@ async fn dossier_page(
     message: String,
     error: String,
 ) -> Result<DossierPage, UiError> {
-    let detail = app.dossier_detail(actor, id, None).await?;
+    let detail = app.queries().dossier_detail(actor, id, None).await?;
     let d = &detail.dossier;
     let tree = app.agencies();
     let name = |a: &AgencyId| tree.name_of(a);
@@ -314,7 +315,8 @@ async fn dossier_page(
 }
 
 /// Every form of the dossier page: its address, its label and the command it gives. Which
-/// forms show is the domain's answer ([`App::allowed_actions`]); the page only lays them out.
+/// forms show is the domain's answer ([`app::Handling::allowed_actions`]); the page only lays
+/// them out.
 const ACTIONS: &[(&str, &str, CommandKind)] = &[
     (
         "tiep-nhan",
@@ -383,7 +385,7 @@ fn label_of(key: &str) -> &'static str {
 
 /// The forms for what this officer may do with this dossier now.
 async fn actions(app: &App, actor: &Actor, d: &Dossier) -> Result<Vec<ActionForm>, UiError> {
-    let allowed = app.allowed_actions(actor, d).await?;
+    let allowed = app.handling().allowed_actions(actor, d).await?;
     let mut out = Vec::new();
     for &(key, label, kind) in ACTIONS {
         if !allowed.contains(&kind) {
@@ -392,6 +394,7 @@ async fn actions(app: &App, actor: &Actor, d: &Dossier) -> Result<Vec<ActionForm
         let choices = match key {
             "chuyen-xu-ly" | "trinh" => units_under(app, &d.competent),
             "xin-y-kien" => app
+                .queries()
                 .agency_list()
                 .into_iter()
                 .filter(|a| a.id != d.competent)
@@ -439,7 +442,7 @@ async fn officers_at(app: &App, unit: Option<&AgencyId>) -> Result<Vec<Choice>, 
     let Some(unit) = unit else {
         return Ok(Vec::new());
     };
-    let officers = app.officers_of_unit(unit).await?;
+    let officers = app.accounts().officers_of_unit(unit).await?;
     Ok(officers
         .into_iter()
         .filter(|o| o.active)
@@ -556,6 +559,7 @@ pub async fn act(
     let outcome = match key.as_str() {
         "phan-cong" => match posted.fields.get("officer").parse::<uuid::Uuid>() {
             Ok(o) => app
+                .handling()
                 .assign(
                     actor,
                     id,
@@ -572,6 +576,7 @@ pub async fn act(
         },
         _ => match command_of(&key, &posted.fields) {
             Ok(command) => app
+                .handling()
                 .act(actor, id, version, command)
                 .await
                 .map_err(UiError::from),
@@ -597,7 +602,10 @@ pub async fn file(
     Path((id, sha)): Path<(String, String)>,
 ) -> Result<Response, UiError> {
     let actor = viewer.actor.as_ref().ok_or_else(UiError::login_required)?;
-    let (named, stored) = app.dossier_file(actor, parse_id(&id)?, &sha).await?;
+    let (named, stored) = app
+        .queries()
+        .dossier_file(actor, parse_id(&id)?, &sha)
+        .await?;
     let disposition = format!(
         "inline; filename*=UTF-8''{}",
         named

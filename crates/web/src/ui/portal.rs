@@ -75,6 +75,7 @@ async fn find(app: &App, params: &SearchParams) -> Result<Vec<ProcedureItem>, Ui
         _ => None,
     };
     let found = app
+        .catalogue()
         .search_procedures(&ProcedureQuery {
             text: params.q.clone(),
             level,
@@ -160,7 +161,7 @@ pub async fn procedure(
     viewer: Viewer,
     Path(code): Path<String>,
 ) -> Result<Response, UiError> {
-    let v = app.procedure(&code).await?;
+    let v = app.catalogue().procedure(&code).await?;
     let mut channels = vec![Channel::InPerson.label()];
     if v.postal {
         channels.push(Channel::Postal.label());
@@ -248,7 +249,7 @@ pub async fn lookup(
     if ma.is_empty() {
         return Ok(page.into_response());
     }
-    match app.public_lookup(&ma).await {
+    match app.queries().public_lookup(&ma).await {
         Ok(v) => {
             page.found = Some(LookupResult {
                 code: v.code,
@@ -295,7 +296,7 @@ async fn login_page(
 ) -> LoginPage {
     let mut demo: Vec<DemoAccount> = Vec::new();
     if ui.demo_password.is_some() {
-        demo = app::demo::demo_logins(&app.agency_list())
+        demo = app::demo::demo_logins(&app.queries().agency_list())
             .into_iter()
             .map(|l| DemoAccount {
                 username: l.username,
@@ -361,11 +362,13 @@ pub async fn login(
     // Twelve digits are a citizen's personal id number; anything else an officer's user name.
     let citizen = username.len() == 12 && username.bytes().all(|b| b.is_ascii_digit());
     let logged_in = if citizen {
-        app.login_citizen(&username, &password, &client)
+        app.citizens()
+            .login_citizen(&username, &password, &client)
             .await
             .map(|s| (s.token, "/ho-so-cua-toi"))
     } else {
-        app.login(&username, &password, &client)
+        app.accounts()
+            .login(&username, &password, &client)
             .await
             .map(|s| (s.token, "/can-bo"))
     };
@@ -387,7 +390,7 @@ pub async fn login(
 pub async fn logout(State(app): State<App>, headers: HeaderMap, posted: Posted) -> Response {
     if let Some(token) = &posted.viewer.token {
         // The cookie is cleared whatever happens; a session already gone is not an error here.
-        let _ = app.logout(token).await;
+        let _ = app.accounts().logout(token).await;
     }
     (clear_session(&headers), Redirect::to("/")).into_response()
 }

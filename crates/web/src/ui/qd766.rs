@@ -116,7 +116,7 @@ pub(super) async fn scope_filters(
         error = e.body.message;
         Scope::default()
     });
-    let catalog = app.procedures().await?;
+    let catalog = app.catalogue().procedures().await?;
     let mut sectors: Vec<String> = catalog.iter().map(|v| v.sector.clone()).collect();
     sectors.sort();
     sectors.dedup();
@@ -330,7 +330,10 @@ pub async fn index(
 ) -> Result<Response, UiError> {
     let (_, actor) = viewer.require_officer()?;
     let (period, as_of, scope, f) = filters(&app, &p).await?;
-    let x = app.index_766(actor, period, as_of, &scope).await?;
+    let x = app
+        .reports()
+        .index_766(actor, period, as_of, &scope)
+        .await?;
     let table = ranking_table(&x);
     if f.error.is_empty() && matches!(p.download.as_str(), "csv" | "xlsx") {
         return Ok(table.download(&format!("chi-so-766-{period}"), &p.download));
@@ -395,7 +398,10 @@ pub async fn unit(
     let (period, as_of, mut scope, f) = filters(&app, &p).await?;
     scope.under = Some(id.clone());
     // The unit's own figures: no ranking, no previous period.
-    let x = app.index_766_points(actor, period, as_of, &scope).await?;
+    let x = app
+        .reports()
+        .index_766_points(actor, period, as_of, &scope)
+        .await?;
     let table = indicators_table(&x.total, &x);
     let name = app.agencies().name_of(&id);
     let download = f.error.is_empty() && matches!(p.download.as_str(), "csv" | "xlsx");
@@ -404,7 +410,9 @@ pub async fn unit(
     }
     let costs = costs_table(
         &name,
-        &app.index_766_costs(actor, &id, period, as_of, 500).await?,
+        &app.reports()
+            .index_766_costs(actor, &id, period, as_of, 500)
+            .await?,
     );
     if download {
         return Ok(costs.download(&format!("ho-so-giam-diem-{agency}-{period}"), &p.download));
@@ -448,6 +456,7 @@ pub async fn dashboard(
     let (period, as_of, scope, f) = filters(&app, &p).await?;
     let to = as_of.unwrap_or(period.last_day()).min(period.last_day());
     let report = app
+        .reports()
         .period_report(actor, period.first_day(), to, &scope)
         .await?;
     let trend = super::leader::trend_chart(&app, actor, period.first_day(), to).await?;
@@ -478,7 +487,10 @@ pub async fn dashboard(
         &channel_rows,
         ["Trực tiếp", "Trực tuyến", "Bưu chính"],
     );
-    let x = app.index_766_points(actor, period, as_of, &scope).await?;
+    let x = app
+        .reports()
+        .index_766_points(actor, period, as_of, &scope)
+        .await?;
     let index_rows: Vec<(String, f64, String)> = x
         .units
         .iter()

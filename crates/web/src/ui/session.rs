@@ -145,7 +145,7 @@ impl FromRequestParts<App> for Viewer {
         let jar = CookieJar::from_headers(&parts.headers);
         let token = jar.get(SESSION_COOKIE).map(|c| c.value().to_string());
         let actor = match &token {
-            Some(t) if !t.is_empty() => app.visitor(t).await.ok(),
+            Some(t) if !t.is_empty() => app.accounts().visitor(t).await.ok(),
             _ => None,
         };
         if let Some(a) = &actor {

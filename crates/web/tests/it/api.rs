@@ -798,6 +798,7 @@ async fn withdrawal_stop_refusal_and_correction() {
     t.at("2026-12-08 09:00");
     let access = t
         .app
+        .citizens()
         .access_code(domain::dossier::DossierId(id.parse().unwrap()));
     t.post(
         None,
@@ -1066,7 +1067,7 @@ async fn a_centre_can_issue_the_long_2025_code_format() {
             .unwrap();
     centre.code_format = domain::ids::CodeFormat::Long2025;
     t.db.put_agencies(&[centre]).await.unwrap();
-    t.app.reload_agencies().await.unwrap();
+    t.app.admin().reload_agencies().await.unwrap();
     let counter = t.login("motcua.baothang").await;
     let d = receive(&t, &counter).await;
     assert_eq!(d["code"], "H38.61.01-20261207-0000001");

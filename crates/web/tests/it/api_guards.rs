@@ -347,6 +347,7 @@ async fn procedures_and_agencies_are_listed() {
 async fn units_are_listed_looked_up_and_old_addresses_converted() {
     let t = spawn().await;
     t.app
+        .admin()
         .import_units(&app::units::UnitDataset::embedded())
         .await
         .unwrap();

@@ -135,11 +135,11 @@ async fn a_dossier_keeps_the_procedure_version_it_was_received_under() {
     let t = spawn().await;
     let counter = t.login("motcua.baothang").await;
     let before = receive(&t, &counter).await;
-    let mut v2 = t.app.procedure(REREGISTER_BIRTH).await.unwrap();
+    let mut v2 = t.app.catalogue().procedure(REREGISTER_BIRTH).await.unwrap();
     v2.version = 2;
     v2.effective_from = chrono::NaiveDate::from_ymd_opt(2026, 12, 8).unwrap();
     v2.limit = "3 ngày làm việc".parse().unwrap();
-    t.app.import_catalog(&[v2]).await.unwrap();
+    t.app.catalogue().import_catalog(&[v2]).await.unwrap();
     t.at("2026-12-08 09:00");
     let after = receive(&t, &counter).await;
     let detail = |d: &Value| {

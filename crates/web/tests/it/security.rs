@@ -281,8 +281,9 @@ async fn failed_logins_lock_the_account_and_an_administrator_lifts_the_lock() {
         "the lock is listed"
     );
     t.app
+        .accounts()
         .unlock_account(
-            &t.app.actor(&admin).await.unwrap(),
+            &t.app.accounts().actor(&admin).await.unwrap(),
             "officer:motcua.baothang",
         )
         .await

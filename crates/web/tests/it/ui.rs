@@ -234,6 +234,7 @@ async fn a_dossier_goes_from_counter_to_return_and_the_citizen_sees_it() {
     // The applicant opens a citizen account: it shows nothing filed under her number until she
     // adds the dossier with the code and the access code printed on her receipt.
     t.app
+        .citizens()
         .register_citizen(
             &app::citizens::Registration {
                 name: "Nguyễn Thị Hằng".into(),
@@ -260,7 +261,10 @@ async fn a_dossier_goes_from_counter_to_return_and_the_citizen_sees_it() {
         &form,
         &[
             ("code", &code),
-            ("access_code", &t.app.access_code(stored_id).to_lowercase()),
+            (
+                "access_code",
+                &t.app.citizens().access_code(stored_id).to_lowercase(),
+            ),
         ],
     )
     .await;
@@ -281,7 +285,7 @@ async fn a_dossier_goes_from_counter_to_return_and_the_citizen_sees_it() {
     b.click("form[action$='/danh-gia'] button").await;
     b.wait_text("Cảm ơn ông/bà đã đánh giá.").await;
     assert!(!b.text().await.contains("Gửi đánh giá"), "rated once only");
-    assert!(t.app.is_rated(stored_id).await.unwrap());
+    assert!(t.app.citizens().is_rated(stored_id).await.unwrap());
     b.close().await;
 }
 
@@ -486,6 +490,7 @@ async fn screenshots() {
     t.at("2026-12-16 09:00");
     let _ = late_id;
     t.app
+        .citizens()
         .register_citizen(
             &app::citizens::Registration {
                 name: "Nguyễn Thị Hằng".into(),
@@ -500,10 +505,12 @@ async fn screenshots() {
         .unwrap();
     let holder = account("Nguyễn Thị Hằng", "010190012345");
     t.app
+        .citizens()
         .link_dossier(
             &holder,
             &code,
             &t.app
+                .citizens()
                 .access_code(domain::dossier::DossierId(id.parse().unwrap())),
             &app::Client::default(),
         )
@@ -578,6 +585,7 @@ async fn screenshots() {
         for _ in 0..5 {
             let _ = t
                 .app
+                .accounts()
                 .login("congan.baothang", "sai-mat-khau", &app::Client::default())
                 .await;
         }

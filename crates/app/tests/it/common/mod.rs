@@ -54,6 +54,7 @@ pub async fn own(app: &App, who: &Actor, dossier: &domain::dossier::Dossier) {
         panic!("not a citizen account");
     };
     let _ = app
+        .citizens()
         .register_citizen(
             &app::citizens::Registration {
                 name: name.to_string(),
@@ -64,14 +65,15 @@ pub async fn own(app: &App, who: &Actor, dossier: &domain::dossier::Dossier) {
             &app::Client::default(),
         )
         .await;
-    app.link_dossier(
-        who,
-        dossier.code.as_str(),
-        &app.access_code(dossier.id),
-        &app::Client::default(),
-    )
-    .await
-    .unwrap();
+    app.citizens()
+        .link_dossier(
+            who,
+            dossier.code.as_str(),
+            &app.citizens().access_code(dossier.id),
+            &app::Client::default(),
+        )
+        .await
+        .unwrap();
 }
 
 /// Đăng ký lại khai sinh (5 working days), complete, at the counter of Xã Bảo Thắng.
