@@ -88,24 +88,7 @@ impl Admin<'_> {
     /// Creates an officer account with one role.
     pub async fn create_officer(self, actor: &Actor, n: &NewOfficer) -> Result<Officer, AppError> {
         let admin = self.app.admin_name(actor, Action::ManageUsers)?;
-        let username = n.username.trim().to_lowercase();
-        let valid = username.len() >= 3
-            && username.len() <= 64
-            && username
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_');
-        if !valid {
-            return Err(AppError::invalid(
-                "invalid_username",
-                "Tên đăng nhập gồm 3–64 chữ cái không dấu, chữ số, dấu chấm hoặc gạch dưới.",
-            ));
-        }
-        if username.len() == 12 && username.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(AppError::invalid(
-                "invalid_username",
-                "Tên đăng nhập của cán bộ không được là 12 chữ số (dành cho số định danh công dân).",
-            ));
-        }
+        let username = crate::province::username(&n.username)?;
         let role = n
             .role
             .ok_or_else(|| AppError::invalid("invalid_role", "Chọn vai trò."))?;

@@ -24,6 +24,7 @@ pub mod logbook;
 pub mod notices;
 pub mod overview;
 pub mod passwords;
+pub mod province;
 pub mod qd766;
 pub mod queries;
 pub mod reports;
@@ -278,6 +279,11 @@ impl App {
 
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// Whether no province has been set up yet (no agency): the first-run page is offered.
+    pub fn needs_setup(&self) -> bool {
+        self.agencies().all().next().is_none()
     }
 
     /// The agency tree as last loaded.

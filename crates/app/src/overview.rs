@@ -52,9 +52,10 @@ fn add(total: &mut UnitSummary, s: &UnitSummary) {
     total.overdue += s.overdue;
 }
 
-/// Figures across units are for leaders, unit heads, inspectors and administrators.
+/// Figures across units are for leaders, unit heads and inspectors (they name dossiers: not for
+/// the technical administrator, who reads none).
 pub(crate) fn require_oversight(actor: &Actor) -> Result<(), AppError> {
-    let allowed = matches!(actor, Actor::Officer(o) if o.grants.iter().any(|g| matches!(g.role, Role::Leader | Role::UnitHead | Role::Auditor | Role::Admin)));
+    let allowed = matches!(actor, Actor::Officer(o) if o.grants.iter().any(|g| matches!(g.role, Role::Leader | Role::UnitHead | Role::Auditor)));
     if allowed {
         Ok(())
     } else {

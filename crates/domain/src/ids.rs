@@ -254,6 +254,14 @@ impl AgencyCode {
         Ok(Self(s))
     }
 
+    /// Whether the code fits the older QCVN 102:2016 layout unchanged: at most four levels, and
+    /// levels 2, 3 and 4 of at most 2, 2 and 3 characters (a longer group would widen the TT
+    /// 01/2018 dossier code beyond its layout; such a centre issues codes in the long layout).
+    pub fn fits_legacy(&self) -> bool {
+        let groups: Vec<&str> = self.0.split('.').collect();
+        groups.len() <= 4 && groups.iter().zip([3, 2, 2, 3]).all(|(g, w)| g.len() <= w)
+    }
+
     /// The same agency in the older QCVN 102:2016 layout used by TT 01/2018 dossier codes: four
     /// groups from level 4 down to level 1, `V1V2V3.Z1Z2.Y1Y2.MX1X2` (`H38.22` → `000.00.22.H38`).
     pub fn legacy(&self) -> String {
@@ -521,6 +529,16 @@ mod tests {
         for bad in ["a@b", "@b.vn", "a b@c.vn", "a@@b.vn", "a@.vn"] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_agency_code_fits_the_legacy_layout_only_with_short_groups() {
+        assert!(AgencyCode::parse("H38").unwrap().fits_legacy());
+        assert!(AgencyCode::parse("H38.61.01").unwrap().fits_legacy());
+        assert!(AgencyCode::parse("H38.61.01.001").unwrap().fits_legacy());
+        assert!(!AgencyCode::parse("H38.101").unwrap().fits_legacy());
+        assert!(!AgencyCode::parse("H38.61.101").unwrap().fits_legacy());
+        assert!(!AgencyCode::parse("H38.61.01.001.1").unwrap().fits_legacy());
     }
 
     #[test]

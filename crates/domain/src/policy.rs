@@ -44,15 +44,9 @@ impl Action {
     fn roles(self) -> &'static [Role] {
         use Role::*;
         match self {
-            Action::Read => &[
-                CounterOfficer,
-                Specialist,
-                UnitHead,
-                Leader,
-                Clerk,
-                Admin,
-                Auditor,
-            ],
+            // The technical administrator (quản trị hệ thống) manages accounts and settings and
+            // reads no dossier unless also granted an officer role: separation of duties.
+            Action::Read => &[CounterOfficer, Specialist, UnitHead, Leader, Clerk, Auditor],
             Action::Receive | Action::Transfer | Action::Return => &[CounterOfficer],
             Action::Assign => &[UnitHead, Leader],
             Action::Handle => &[Specialist, UnitHead],

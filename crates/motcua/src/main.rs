@@ -8,6 +8,7 @@ mod bench_driver;
 mod bench_reports;
 mod bench_search;
 mod calendar;
+mod init;
 mod report;
 mod server;
 mod transfer;
@@ -32,6 +33,9 @@ enum Command {
     Serve(server::ConfigArgs),
     /// Tạo hoặc cập nhật cấu trúc cơ sở dữ liệu rồi thoát.
     Migrate(server::ConfigArgs),
+    /// Khởi tạo một tỉnh thật trên cơ sở dữ liệu trống: cơ quan từ danh mục đơn vị hành chính
+    /// 2025, danh mục thủ tục, quản trị viên đầu tiên.
+    Init(init::InitArgs),
     /// Tạo cơ sở dữ liệu trình diễn (tỉnh Lào Cai, dữ liệu mẫu) nếu chưa có, rồi chạy máy chủ.
     Demo(server::DemoArgs),
     /// Đo tải qua HTTP (tiếp nhận, tra cứu) trên một bản cơ sở dữ liệu trình diễn tạm.
@@ -128,6 +132,7 @@ fn main() -> ExitCode {
                 Ok(())
             })
         }),
+        Command::Init(args) => runtime().and_then(|rt| rt.block_on(init::run(args))),
         Command::Demo(args) => runtime().and_then(|rt| rt.block_on(server::demo(args))),
         Command::Bench(args) => {
             init_tracing("warn");

@@ -349,13 +349,22 @@ fn log_channels(app: &App) {
 pub async fn serve(
     (app, channels): (App, notify::Channels),
     config: &Config,
-    ui: web::UiOptions,
+    mut ui: web::UiOptions,
 ) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
         .map_err(|e| BadInput(format!("không mở được cổng {}: {e}", config.server.listen)))?;
     let addr = listener.local_addr()?;
     println!("Một Cửa đang chạy tại http://{addr}/  (tài liệu API: http://{addr}/api/docs/)");
+    if app.needs_setup() {
+        // Only whoever sees this console may use the first-run page.
+        let code = app::province::one_time_password()?;
+        println!(
+            "Cơ sở dữ liệu chưa có tỉnh nào: mở http://{addr}/khoi-tao và nhập mã khởi tạo {code} \
+             (hoặc dùng `motcua init`)."
+        );
+        ui.setup_code = Some(code);
+    }
     println!("Dừng: Ctrl-C");
     log_channels(&app);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -502,6 +511,7 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
         &config,
         web::UiOptions {
             demo_password: Some(args.password.clone()),
+            ..Default::default()
         },
     )
     .await

@@ -2,10 +2,25 @@
 
 use chrono::NaiveDate;
 use domain::agency::Agency;
+use domain::officer::Officer;
 use domain::procedure::ProcedureVersion;
 use domain::unit::{AdminUnit, Regime, Succession};
 
-use crate::Result;
+use crate::{LogEntry, Result};
+
+/// Everything a new province starts with, written together by
+/// [`CatalogStore::create_province`].
+pub struct NewProvince<'a> {
+    pub units: &'a [AdminUnit],
+    pub successions: &'a [Succession],
+    pub agencies: &'a [Agency],
+    pub procedures: &'a [ProcedureVersion],
+    /// The first administrator and their password hash.
+    pub admin: &'a Officer,
+    pub admin_password_hash: &'a str,
+    /// The administration log's line for the creation.
+    pub log: LogEntry<'a>,
+}
 
 /// The catalogue.
 #[async_trait::async_trait]
@@ -58,6 +73,11 @@ pub trait CatalogStore: Send + Sync {
 
     /// Agencies a procedure is offered at, by id.
     async fn procedure_agencies(&self, code: &str) -> Result<Vec<String>>;
+
+    /// Creates a province on an empty database in one transaction: its administrative units,
+    /// agencies, catalogue and first administrator, and the log line. Refused as a duplicate,
+    /// with nothing written, when the database has an agency already.
+    async fn create_province(&self, p: &NewProvince<'_>) -> Result<()>;
 }
 
 /// The folded text a procedure version is searched by: its name, and the rest (sector,

@@ -32,7 +32,7 @@ pub use access::{IdempotencyKey, IdempotentResult, LockedAccount};
 pub use accounts::{AccountStore, CitizenAccount, StoredRating};
 pub use admin::{AdminLogLine, AdminStore, LogEntry, StoredClosure};
 pub use attachments::{Attachment, FileStore, StoredFile};
-pub use catalog::{CatalogStore, procedure_search_text};
+pub use catalog::{CatalogStore, NewProvince, procedure_search_text};
 pub use counts::{CountRow, CountStore, CountSum, Piece, cover, month_and_day_keys};
 pub use dossiers::{
     BuildChange, BuildOpening, Change, Cursor, DossierFilter, DossierPage, DossierRow,

@@ -8,6 +8,7 @@ mod demo;
 mod evaluation;
 mod overview;
 mod policy;
+mod province;
 mod qd766;
 mod reports;
 mod units;

@@ -480,3 +480,104 @@ async fn guessing_access_codes_is_throttled_per_dossier() {
     // That proof is for this dossier alone.
     assert!(app.queries().dossier_detail(&who, d.id, None).await.is_ok());
 }
+
+#[tokio::test]
+async fn the_technical_administrator_manages_accounts_but_reads_no_dossier() {
+    let f = seeded("policy-admin", "2026-12-07 09:00").await;
+    let app = &f.app;
+    let counter = officer(&f.db, "motcua.baothang").await;
+    let file = scan(app, &counter, "Bao Thang").await;
+    let mut req = reregister_birth();
+    req.components[0].files = vec![file.clone()];
+    let d = app
+        .intake()
+        .receive_at_counter(&counter, req)
+        .await
+        .unwrap();
+    // Quản trị hệ thống of the whole province: accounts and settings, yes.
+    let admin = officer(&f.db, "quantri").await;
+    assert!(app.admin().officer_accounts(&admin).await.is_ok());
+    assert!(app.admin().admin_log_lines(&admin, 5).await.is_ok());
+    // Dossiers, their files, lists, search, inbox, reports that name dossiers: no.
+    let e = app
+        .queries()
+        .dossier_detail(&admin, d.id, None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Forbidden, "{}", e.message);
+    let e = app
+        .queries()
+        .dossier_by_code(&admin, d.code.as_str())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Forbidden);
+    let e = app
+        .queries()
+        .dossier_file(&admin, d.id, &file.sha256)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Forbidden);
+    let listed = app
+        .queries()
+        .list_dossiers(
+            &admin,
+            DossierQuery {
+                limit: 50,
+                ..Default::default()
+            },
+        )
+        .await
+        .map(|p| p.rows.len());
+    assert!(matches!(listed, Ok(0) | Err(_)), "{listed:?}");
+    let found = app
+        .queries()
+        .search_dossiers(
+            &admin,
+            d.code.as_str(),
+            DossierQuery {
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .map(|p| p.rows.len());
+    assert!(matches!(found, Ok(0) | Err(_)), "{found:?}");
+    assert!(app.queries().inbox(&admin).await.unwrap().is_empty());
+    let period = domain::period::Period::parse("2026-12").unwrap();
+    let e = app
+        .reports()
+        .index_766_costs(
+            &admin,
+            &AgencyId::parse("lao-cai.bao-thang").unwrap(),
+            period,
+            None,
+            10,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Forbidden);
+    for c in every_command() {
+        let command = c.name();
+        let e = app.handling().act(&admin, d.id, None, c).await.unwrap_err();
+        assert_eq!(
+            e.kind,
+            ErrorKind::Forbidden,
+            "the administrator could {command}"
+        );
+    }
+    // The same person with an officer role as well reads what that role covers.
+    let mut both = match &admin {
+        Actor::Officer(o) => o.clone(),
+        _ => unreachable!(),
+    };
+    both.grants.push(domain::officer::RoleGrant {
+        role: domain::officer::Role::Leader,
+        agency: AgencyId::parse("lao-cai.bao-thang").unwrap(),
+    });
+    assert!(
+        app.queries()
+            .dossier_detail(&Actor::Officer(both), d.id, None)
+            .await
+            .is_ok()
+    );
+}

@@ -23,6 +23,23 @@ fn write_roles(conn: &Connection, o: &Officer) -> Result<()> {
     Ok(())
 }
 
+/// Inserts an officer and their roles in the caller's transaction.
+pub(super) fn insert_officer(conn: &Connection, o: &Officer, password_hash: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO officers (id, username, password_hash, active, body) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        uuid(o.id.0),
+        o.username,
+        password_hash,
+        o.active,
+        to_json(o)
+    ])
+    .map_err(|e| insert_error(e, &format!("tên đăng nhập {}", o.username)))?;
+    write_roles(conn, o)
+}
+
 fn citizen_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CitizenAccount> {
     Ok(CitizenAccount {
         id_number: r.get(0)?,
@@ -51,19 +68,7 @@ impl crate::AccountStore for Sqlite {
             log.map(OwnedEntry::of),
         );
         self.write_all(move |c| {
-            c.prepare_cached(
-                "INSERT INTO officers (id, username, password_hash, active, body) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?
-            .execute(params![
-                uuid(o.id.0),
-                o.username,
-                hash,
-                o.active,
-                to_json(&o)
-            ])
-            .map_err(|e| insert_error(e, &format!("tên đăng nhập {}", o.username)))?;
-            write_roles(c, &o)?;
+            insert_officer(c, &o, &hash)?;
             if let Some(e) = &entry {
                 e.write(c)?;
             }

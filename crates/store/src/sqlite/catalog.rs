@@ -7,8 +7,12 @@ use domain::procedure::ProcedureVersion;
 use domain::unit::{AdminUnit, Regime, Succession};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::accounts::insert_officer;
+use super::admin::OwnedEntry;
 use super::{Sql, Sqlite, insert_error};
-use crate::{Result, StoreError, from_json, from_key, key, procedure_search_text, to_json};
+use crate::{
+    NewProvince, Result, StoreError, from_json, from_key, key, procedure_search_text, to_json,
+};
 
 fn versions(conn: &Connection, q: &Sql) -> Result<Vec<ProcedureVersion>> {
     let bodies: Vec<String> = q.rows(conn, |r| Ok(r.get(0)?))?;
@@ -18,44 +22,155 @@ fn versions(conn: &Connection, q: &Sql) -> Result<Vec<ProcedureVersion>> {
         .collect()
 }
 
+/// Replaces the stored units and successions in the caller's transaction.
+fn replace_units_in(c: &Connection, units: &[AdminUnit], successions: &[Succession]) -> Result<()> {
+    c.execute_batch("DELETE FROM unit_successions; DELETE FROM admin_units;")?;
+    let mut unit = c.prepare_cached(
+        "INSERT INTO admin_units (regime, code, name, level, kind, parent_code) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for u in units {
+        unit.execute(params![
+            key(&u.regime),
+            u.code,
+            u.name,
+            key(&u.level),
+            u.kind,
+            u.parent
+        ])
+        .map_err(|e| insert_error(e, "mã đơn vị hành chính"))?;
+    }
+    let mut succession = c.prepare_cached(
+        "INSERT INTO unit_successions (old_code, new_code, effective, legal_basis) \
+         VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for s in successions {
+        succession
+            .execute(params![
+                s.old_code,
+                s.new_code,
+                s.effective.to_string(),
+                s.legal_basis
+            ])
+            .map_err(|e| insert_error(e, "quan hệ kế thừa đơn vị"))?;
+    }
+    Ok(())
+}
+
+/// Agencies parents first, so that each row's parent is written before it.
+fn by_depth(agencies: &[Agency]) -> Vec<Agency> {
+    let tree = AgencyTree::new(agencies.iter().cloned());
+    let depth = |a: &Agency| {
+        let mut n = 0;
+        let mut p = a.parent.as_ref();
+        while let Some(id) = p.filter(|_| n < 32) {
+            n += 1;
+            p = tree.get(id).and_then(|x| x.parent.as_ref());
+        }
+        n
+    };
+    let mut ordered: Vec<Agency> = agencies.to_vec();
+    ordered.sort_by_key(|a| (depth(a), a.id.clone()));
+    ordered
+}
+
+/// Inserts or updates agencies (parents first) in the caller's transaction.
+fn put_agencies_in(c: &Connection, ordered: &[Agency]) -> Result<()> {
+    let mut parent = c.prepare_cached("SELECT parent FROM agencies WHERE id = ?1")?;
+    let mut moved = false;
+    for a in ordered {
+        let before: Option<Option<String>> =
+            parent.query_row([a.id.as_str()], |r| r.get(0)).optional()?;
+        moved |= before.is_some_and(|p| p.as_deref() != a.parent.as_ref().map(|p| p.as_str()));
+    }
+    let mut put = c.prepare_cached(
+        "INSERT INTO agencies (id, code, parent, kind, name, body) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+         ON CONFLICT (id) DO UPDATE SET code = ?2, parent = ?3, kind = ?4, name = ?5, body = ?6",
+    )?;
+    for a in ordered {
+        put.execute(params![
+            a.id.as_str(),
+            a.code.as_str(),
+            a.parent.as_ref().map(|p| p.as_str()),
+            key(&a.kind),
+            a.name,
+            to_json(a)
+        ])?;
+    }
+    // A reorganised tree moves dossiers between branches.
+    if moved {
+        super::migrate::rescope(c)?;
+    }
+    Ok(())
+}
+
+/// Adds procedure versions in the caller's transaction (see `import_procedures`).
+fn import_procedures_in(c: &Connection, versions: &[ProcedureVersion]) -> Result<usize> {
+    let mut added = 0;
+    let mut touched = std::collections::BTreeSet::new();
+    for v in versions {
+        c.prepare_cached(
+            "INSERT INTO procedures (code, name, sector, level) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (code) DO NOTHING",
+        )?
+        .execute(params![v.code.as_str(), v.name, v.sector, key(&v.level)])?;
+        let body = to_json(v);
+        let existing: Option<String> = c
+            .prepare_cached("SELECT body FROM procedure_versions WHERE code = ?1 AND version = ?2")?
+            .query_row(params![v.code.as_str(), i64::from(v.version)], |r| r.get(0))
+            .optional()?;
+        match existing {
+            Some(old) if old == body => continue,
+            Some(_) => {
+                return Err(StoreError::Duplicate(format!(
+                    "thủ tục {} đã có phiên bản {} với nội dung khác; phiên bản đã ban hành không sửa được, hãy tạo phiên bản mới",
+                    v.code, v.version
+                )));
+            }
+            None => {}
+        }
+        c.prepare_cached(
+            "INSERT INTO procedure_versions (code, version, effective_from, body) \
+             VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
+            v.code.as_str(),
+            i64::from(v.version),
+            v.effective_from.to_string(),
+            body
+        ])
+        .map_err(|e| insert_error(e, "phiên bản thủ tục"))?;
+        let (name, text) = procedure_search_text(v);
+        c.prepare_cached(
+            "INSERT INTO procedure_search (code, version, name, body) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![v.code.as_str(), i64::from(v.version), name, text])?;
+        touched.insert(v.code.to_string());
+        added += 1;
+    }
+    for code in touched {
+        let newest: String = c
+            .prepare_cached(
+                "SELECT body FROM procedure_versions WHERE code = ?1 \
+                 ORDER BY effective_from DESC, version DESC LIMIT 1",
+            )?
+            .query_row([&code], |r| r.get(0))?;
+        let v: ProcedureVersion = from_json(&newest, "phiên bản thủ tục")?;
+        c.prepare_cached(
+            "UPDATE procedures SET name = ?2, sector = ?3, level = ?4 WHERE code = ?1",
+        )?
+        .execute(params![code, v.name, v.sector, key(&v.level)])?;
+    }
+    Ok(added)
+}
+
 #[async_trait::async_trait]
 impl crate::CatalogStore for Sqlite {
     async fn replace_units(&self, units: &[AdminUnit], successions: &[Succession]) -> Result<()> {
         let (units, successions) = (units.to_vec(), successions.to_vec());
-        self.write_all(move |c| {
-            c.execute_batch("DELETE FROM unit_successions; DELETE FROM admin_units;")?;
-            let mut unit = c.prepare_cached(
-                "INSERT INTO admin_units (regime, code, name, level, kind, parent_code) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?;
-            for u in &units {
-                unit.execute(params![
-                    key(&u.regime),
-                    u.code,
-                    u.name,
-                    key(&u.level),
-                    u.kind,
-                    u.parent
-                ])
-                .map_err(|e| insert_error(e, "mã đơn vị hành chính"))?;
-            }
-            let mut succession = c.prepare_cached(
-                "INSERT INTO unit_successions (old_code, new_code, effective, legal_basis) \
-                 VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for s in &successions {
-                succession
-                    .execute(params![
-                        s.old_code,
-                        s.new_code,
-                        s.effective.to_string(),
-                        s.legal_basis
-                    ])
-                    .map_err(|e| insert_error(e, "quan hệ kế thừa đơn vị"))?;
-            }
-            Ok(())
-        })
-        .await
+        self.write_all(move |c| replace_units_in(c, &units, &successions))
+            .await
     }
 
     async fn units(&self) -> Result<(Vec<AdminUnit>, Vec<Succession>)> {
@@ -104,49 +219,8 @@ impl crate::CatalogStore for Sqlite {
     }
 
     async fn put_agencies(&self, agencies: &[Agency]) -> Result<()> {
-        let tree = AgencyTree::new(agencies.iter().cloned());
-        let depth = |a: &Agency| {
-            let mut n = 0;
-            let mut p = a.parent.as_ref();
-            while let Some(id) = p.filter(|_| n < 32) {
-                n += 1;
-                p = tree.get(id).and_then(|x| x.parent.as_ref());
-            }
-            n
-        };
-        let mut ordered: Vec<Agency> = agencies.to_vec();
-        ordered.sort_by_key(|a| (depth(a), a.id.clone()));
-        self.write_all(move |c| {
-            let mut parent = c.prepare_cached("SELECT parent FROM agencies WHERE id = ?1")?;
-            let mut moved = false;
-            for a in &ordered {
-                let before: Option<Option<String>> = parent
-                    .query_row([a.id.as_str()], |r| r.get(0))
-                    .optional()?;
-                moved |= before.is_some_and(|p| p.as_deref() != a.parent.as_ref().map(|p| p.as_str()));
-            }
-            let mut put = c.prepare_cached(
-                "INSERT INTO agencies (id, code, parent, kind, name, body) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
-                 ON CONFLICT (id) DO UPDATE SET code = ?2, parent = ?3, kind = ?4, name = ?5, body = ?6",
-            )?;
-            for a in &ordered {
-                put.execute(params![
-                    a.id.as_str(),
-                    a.code.as_str(),
-                    a.parent.as_ref().map(|p| p.as_str()),
-                    key(&a.kind),
-                    a.name,
-                    to_json(a)
-                ])?;
-            }
-            // A reorganised tree moves dossiers between branches.
-            if moved {
-                super::migrate::rescope(c)?;
-            }
-            Ok(())
-        })
-        .await
+        let ordered = by_depth(agencies);
+        self.write_all(move |c| put_agencies_in(c, &ordered)).await
     }
 
     async fn agencies(&self) -> Result<Vec<Agency>> {
@@ -159,69 +233,8 @@ impl crate::CatalogStore for Sqlite {
 
     async fn import_procedures(&self, versions: &[ProcedureVersion]) -> Result<usize> {
         let versions = versions.to_vec();
-        self.write_all(move |c| {
-            let mut added = 0;
-            let mut touched = std::collections::BTreeSet::new();
-            for v in &versions {
-                c.prepare_cached(
-                    "INSERT INTO procedures (code, name, sector, level) VALUES (?1, ?2, ?3, ?4) \
-                     ON CONFLICT (code) DO NOTHING",
-                )?
-                .execute(params![v.code.as_str(), v.name, v.sector, key(&v.level)])?;
-                let body = to_json(v);
-                let existing: Option<String> = c
-                    .prepare_cached(
-                        "SELECT body FROM procedure_versions WHERE code = ?1 AND version = ?2",
-                    )?
-                    .query_row(params![v.code.as_str(), i64::from(v.version)], |r| {
-                        r.get(0)
-                    })
-                    .optional()?;
-                match existing {
-                    Some(old) if old == body => continue,
-                    Some(_) => {
-                        return Err(StoreError::Duplicate(format!(
-                            "thủ tục {} đã có phiên bản {} với nội dung khác; phiên bản đã ban hành không sửa được, hãy tạo phiên bản mới",
-                            v.code, v.version
-                        )));
-                    }
-                    None => {}
-                }
-                c.prepare_cached(
-                    "INSERT INTO procedure_versions (code, version, effective_from, body) \
-                     VALUES (?1, ?2, ?3, ?4)",
-                )?
-                .execute(params![
-                    v.code.as_str(),
-                    i64::from(v.version),
-                    v.effective_from.to_string(),
-                    body
-                ])
-                .map_err(|e| insert_error(e, "phiên bản thủ tục"))?;
-                let (name, text) = procedure_search_text(v);
-                c.prepare_cached(
-                    "INSERT INTO procedure_search (code, version, name, body) VALUES (?1, ?2, ?3, ?4)",
-                )?
-                .execute(params![v.code.as_str(), i64::from(v.version), name, text])?;
-                touched.insert(v.code.to_string());
-                added += 1;
-            }
-            for code in touched {
-                let newest: String = c
-                    .prepare_cached(
-                        "SELECT body FROM procedure_versions WHERE code = ?1 \
-                         ORDER BY effective_from DESC, version DESC LIMIT 1",
-                    )?
-                    .query_row([&code], |r| r.get(0))?;
-                let v: ProcedureVersion = from_json(&newest, "phiên bản thủ tục")?;
-                c.prepare_cached(
-                    "UPDATE procedures SET name = ?2, sector = ?3, level = ?4 WHERE code = ?1",
-                )?
-                .execute(params![code, v.name, v.sector, key(&v.level)])?;
-            }
-            Ok(added)
-        })
-        .await
+        self.write_all(move |c| import_procedures_in(c, &versions))
+            .await
     }
 
     async fn all_procedure_versions(&self) -> Result<Vec<ProcedureVersion>> {
@@ -309,5 +322,29 @@ impl crate::CatalogStore for Sqlite {
             q.bind(code.to_string()).push(" ORDER BY agency");
             q.rows(c, |r| Ok(r.get(0)?))
         })
+    }
+
+    async fn create_province(&self, p: &NewProvince<'_>) -> Result<()> {
+        let (units, successions) = (p.units.to_vec(), p.successions.to_vec());
+        let agencies = by_depth(p.agencies);
+        let procedures = p.procedures.to_vec();
+        let (admin, hash) = (p.admin.clone(), p.admin_password_hash.to_string());
+        let log = OwnedEntry::of(&p.log);
+        self.write_all(move |c| {
+            let existing: i64 = c
+                .prepare_cached("SELECT COUNT(*) FROM agencies")?
+                .query_row([], |r| r.get(0))?;
+            if existing > 0 {
+                return Err(StoreError::Duplicate(format!(
+                    "cơ sở dữ liệu đã có {existing} cơ quan; chỉ khởi tạo được trên cơ sở dữ liệu trống"
+                )));
+            }
+            replace_units_in(c, &units, &successions)?;
+            put_agencies_in(c, &agencies)?;
+            import_procedures_in(c, &procedures)?;
+            insert_officer(c, &admin, &hash)?;
+            log.write(c)
+        })
+        .await
     }
 }

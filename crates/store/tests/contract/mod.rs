@@ -183,6 +183,7 @@ macro_rules! contract_tests {
             records::outbox_messages_are_enqueued_once_leased_retried_and_end_dead,
             records::counter_sums_are_the_same_for_short_and_long_agency_lists,
             records::rollups_follow_the_daily_counts,
+            records::a_province_is_created_only_on_an_empty_database,
         );
     };
     (@each $fresh:path; $($module:ident :: $name:ident),* $(,)?) => {

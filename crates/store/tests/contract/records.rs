@@ -526,3 +526,39 @@ pub async fn rollups_follow_the_daily_counts(db: &Db) {
     assert_eq!(db.all_counts().await.unwrap().len(), 1);
     assert_eq!(db.rollup_mismatches().await.unwrap(), 0);
 }
+
+pub async fn a_province_is_created_only_on_an_empty_database(db: &Db) {
+    let units = vec![AdminUnit {
+        regime: Regime::TwoLevel,
+        code: "15".into(),
+        name: "Tỉnh Lào Cai".into(),
+        level: UnitLevel::Province,
+        kind: "tỉnh".into(),
+        parent: None,
+    }];
+    let agencies: Vec<_> = tree().all().cloned().collect();
+    let admin = officer_of(&officer("Quan Tri", domain::officer::Role::Admin, "lc"));
+    let before = db.admin_log_lines(100).await.unwrap().len();
+    // The database already holds the agencies of the tests: refused, nothing written.
+    let e = db
+        .create_province(&store::NewProvince {
+            units: &units,
+            successions: &[],
+            agencies: &agencies,
+            procedures: &[],
+            admin: &admin,
+            admin_password_hash: "x",
+            log: entry("khởi tạo tỉnh", "Lào Cai"),
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Duplicate(_)), "{e}");
+    assert!(db.units().await.unwrap().0.is_empty());
+    assert!(
+        db.officer_by_username(&admin.username)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(db.admin_log_lines(100).await.unwrap().len(), before);
+}

@@ -13,6 +13,7 @@ pub mod officer;
 pub mod portal;
 pub mod qd766;
 pub mod session;
+pub mod setup;
 pub mod table;
 
 use app::{App, AppError};
@@ -28,11 +29,15 @@ use domain::officer::{Actor, Officer, Role};
 use crate::api::error::ApiError;
 use session::Viewer;
 
-/// What the demo shows on the login page (only `motcua demo` sets it).
+/// Options of the web pages set by the command that serves them.
 #[derive(Debug, Clone, Default)]
 pub struct UiOptions {
-    /// The shared password of the demo accounts, shown with them on the login page.
+    /// The shared password of the demo accounts, shown with them on the login page (only
+    /// `motcua demo` sets it).
     pub demo_password: Option<String>,
+    /// Mã khởi tạo — the code the first-run page asks for, printed on the server's console when
+    /// it starts on an empty database: whoever reaches the page first must also see the console.
+    pub setup_code: Option<String>,
 }
 
 /// The browser routes.
@@ -44,6 +49,7 @@ pub fn routes() -> Router<App> {
         .route("/tra-cuu", get(portal::lookup))
         .route("/dang-nhap", get(portal::login_form).post(portal::login))
         .route("/dang-xuat", post(portal::logout))
+        .route("/khoi-tao", get(setup::form).post(setup::create))
         .route("/can-bo", get(officer::inbox))
         .route("/lanh-dao", get(leader::overview))
         .route("/lanh-dao/bao-cao", get(leader::period_report))
@@ -171,7 +177,7 @@ impl Chrome {
                     nav.push(("/can-bo/tiep-nhan", "Tiếp nhận hồ sơ"));
                     nav.push(("/can-bo/so-theo-doi", "Sổ theo dõi"));
                 }
-                if [Role::Leader, Role::UnitHead, Role::Auditor, Role::Admin]
+                if [Role::Leader, Role::UnitHead, Role::Auditor]
                     .into_iter()
                     .any(|r| has_role(o, r))
                 {

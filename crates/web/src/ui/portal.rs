@@ -91,6 +91,9 @@ pub async fn home(
     viewer: Viewer,
     Query(params): Query<SearchParams>,
 ) -> Result<Response, UiError> {
+    if app.needs_setup() {
+        return Ok(Redirect::to("/khoi-tao").into_response());
+    }
     let results = find(&app, &params).await?;
     Ok(HomePage {
         chrome: Chrome::new(&viewer, "Dịch vụ công một cửa", "/"),
@@ -327,6 +330,9 @@ pub async fn login_form(
     Extension(ui): Extension<UiOptions>,
     viewer: Viewer,
 ) -> Response {
+    if app.needs_setup() {
+        return Redirect::to("/khoi-tao").into_response();
+    }
     match &viewer.actor {
         Some(domain::officer::Actor::Officer(_)) => return Redirect::to("/can-bo").into_response(),
         Some(domain::officer::Actor::Citizen { .. }) => {

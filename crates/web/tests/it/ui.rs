@@ -795,3 +795,89 @@ async fn a_dossier_sent_to_the_wrong_unit_is_recalled_from_its_page() {
     b.wait_text("Đã thực hiện: Chuyển xử lý.").await;
     b.close().await;
 }
+
+#[tokio::test]
+async fn a_province_is_set_up_on_the_first_run_page_and_its_counter_receives() {
+    let t = spawn_empty("abcd-efgh-jkmn-pqrs").await;
+    let Some(b) = crate::browser::open(&t).await else {
+        return;
+    };
+    // An empty database sends every visitor to the first-run page.
+    b.goto("/").await;
+    b.wait_text("Khởi tạo hệ thống").await;
+    assert_eq!(b.path().await, "/khoi-tao");
+    let fields = [
+        ("province", "15"),
+        ("agency_code", "H38"),
+        ("admin_name", "Nguyễn Văn Quản"),
+        ("admin_username", "quantri.tinh"),
+        ("password", PASSWORD),
+        ("password2", PASSWORD),
+    ];
+    // Without the code printed on the console nothing happens.
+    let form = b.find("form[action='/khoi-tao']").await;
+    let mut wrong = fields.to_vec();
+    wrong.push(("setup_code", "sai-ma"));
+    b.submit(&form, &wrong).await;
+    b.wait_text("Mã khởi tạo không đúng").await;
+    assert!(t.app.needs_setup());
+
+    let form = b.find("form[action='/khoi-tao']").await;
+    let mut right = fields.to_vec();
+    right.push(("setup_code", "abcd-efgh-jkmn-pqrs"));
+    b.submit(&form, &right).await;
+    b.wait_text("Đã khởi tạo UBND tỉnh Lào Cai").await;
+    let communes = t
+        .app
+        .agencies()
+        .all()
+        .filter(|a| a.kind == domain::agency::AgencyKind::CommuneCommittee)
+        .count();
+    assert_eq!(communes, 99);
+
+    // The administrator signs in and opens an account for a commune's counter officer.
+    b.login("quantri.tinh").await;
+    b.goto("/quan-tri/co-quan").await;
+    b.wait_text("Trung tâm Phục vụ hành chính công xã Bảo Thắng")
+        .await;
+    b.goto("/quan-tri/nguoi-dung").await;
+    b.click("details.action summary").await;
+    let form = b.find("form[action='/quan-tri/nguoi-dung']").await;
+    b.submit(
+        &form,
+        &[
+            ("username", "motcua.baothang"),
+            ("full_name", "Lò Thị Mai"),
+            ("title", "Công chức Một cửa"),
+            ("password", PASSWORD),
+            ("role", "counter-officer"),
+            ("agency", "lao-cai.bao-thang.mot-cua"),
+        ],
+    )
+    .await;
+    b.wait_text("Đã lưu thay đổi.").await;
+    b.logout().await;
+
+    // The counter officer receives a dossier of the shipped catalogue.
+    let counter = t.login("motcua.baothang").await;
+    let d = receive(&t, &counter).await;
+    // Its provisional identifier has a three-digit group (99 communes and 16 provincial
+    // units at level 2): the centre issues codes in the long layout.
+    let centre = t
+        .app
+        .agencies()
+        .require(&domain::agency::AgencyId::parse("lao-cai.bao-thang.mot-cua").unwrap())
+        .unwrap()
+        .code
+        .clone();
+    let code = d["code"].as_str().unwrap();
+    assert!(
+        code.starts_with(&format!("{centre}-2026")) && code.ends_with("-0000001"),
+        "{code}"
+    );
+    // The first-run page is gone.
+    b.goto("/khoi-tao").await;
+    b.wait_text("Đăng nhập").await;
+    assert_eq!(b.path().await, "/dang-nhap");
+    b.close().await;
+}

@@ -83,17 +83,33 @@ pub async fn spawn() -> TestApp {
 
 /// A server whose settings `tune` changes, with these connection limits.
 pub async fn spawn_with(tune: impl FnOnce(&mut Settings), net: web::NetOptions) -> TestApp {
+    let harness = harness(tune).await.seeded().await;
+    serve(harness, web::UiOptions::default(), net).await
+}
+
+/// A server on an empty database (no province yet) that asks for `setup_code` on its
+/// first-run page.
+pub async fn spawn_empty(setup_code: &str) -> TestApp {
+    let ui = web::UiOptions {
+        setup_code: Some(setup_code.to_string()),
+        ..Default::default()
+    };
+    serve(harness(|_| {}).await, ui, web::NetOptions::default()).await
+}
+
+async fn harness(tune: impl FnOnce(&mut Settings)) -> testsupport::Harness {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     // Monday 7 December 2026, 09:00 in Lào Cai.
-    let harness = testsupport::harness("api", &n.to_string(), "2026-12-07 09:00", |s| {
+    testsupport::harness("api", &n.to_string(), "2026-12-07 09:00", |s| {
         // Tests move the clock across days; a login lasts as long as the test.
         s.session_hours = 24 * 365;
         tune(s);
     })
     .await
-    .seeded()
-    .await;
+}
+
+async fn serve(harness: testsupport::Harness, ui: web::UiOptions, net: web::NetOptions) -> TestApp {
     let (app, db, clock) = (
         harness.app.clone(),
         harness.db.clone(),
@@ -104,7 +120,7 @@ pub async fn spawn_with(tune: impl FnOnce(&mut Settings), net: web::NetOptions) 
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let served = app.clone();
     tokio::spawn(async move {
-        web::serve_with(listener, served, web::UiOptions::default(), net, async {
+        web::serve_with(listener, served, ui, net, async {
             let _ = rx.await;
         })
         .await
