@@ -85,21 +85,26 @@ pub struct CatalogErrors(pub Vec<RowError>);
 
 impl From<CatalogErrors> for AppError {
     fn from(e: CatalogErrors) -> Self {
-        const SHOWN: usize = 30;
-        let mut message = format!(
-            "Tệp danh mục có {} lỗi, chưa nạp gì: {}",
-            e.0.len(),
-            e.0.iter()
-                .take(SHOWN)
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-        );
-        if e.0.len() > SHOWN {
-            message.push_str(&format!("; … và {} lỗi khác", e.0.len() - SHOWN));
-        }
-        AppError::invalid("invalid_catalog", message)
+        AppError::invalid("invalid_catalog", rows_message("Tệp danh mục", &e.0))
     }
+}
+
+/// "<file> có N lỗi, chưa nạp gì: dòng 3: …; dòng 7: …" — the first 30 problems of an import.
+pub(crate) fn rows_message(file: &str, rows: &[RowError]) -> String {
+    const SHOWN: usize = 30;
+    let mut message = format!(
+        "{file} có {} lỗi, chưa nạp gì: {}",
+        rows.len(),
+        rows.iter()
+            .take(SHOWN)
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    );
+    if rows.len() > SHOWN {
+        message.push_str(&format!("; … và {} lỗi khác", rows.len() - SHOWN));
+    }
+    message
 }
 
 /// What an import did.

@@ -28,6 +28,7 @@ pub mod province;
 pub mod qd766;
 pub mod queries;
 pub mod reports;
+pub mod roster;
 pub mod search;
 pub mod throttle;
 pub mod units;

@@ -246,34 +246,59 @@ pub fn plan(
         taken.insert(word.clone());
         let id = AgencyId::parse(&format!("{root}.{word}"))?;
         let code = next(&level1)?;
-        let xa = in_sentence(&c.name);
-        let mut committee = agency(
-            id.clone(),
-            code.clone(),
-            template.commune.committee.replace("{xa}", &xa),
-            AgencyKind::CommuneCommittee,
-            Some(root.clone()),
-            Some((Regime::TwoLevel, c.code.clone())),
-        );
-        committee.note = formed_from(dir, c);
-        out.push(committee);
-        for (i, u) in template.commune.unit.iter().enumerate() {
-            let name = match (&u.ward_name, is_ward(c)) {
-                (Some(w), true) => w,
-                _ => &u.name,
-            };
-            out.push(agency(
-                AgencyId::parse(&format!("{id}.{}", u.id))?,
-                AgencyCode::parse(&format!("{code}.{:02}", i + 1))?,
-                name.replace("{xa}", &xa),
-                u.kind,
-                Some(id.clone()),
-                None,
-            ));
-        }
+        out.extend(commune(dir, template, c, id, code, &root)?);
     }
     apply_codes(&mut out, &request.codes)?;
-    // A provisional identifier follows its parent's, official or not (`H38.61` → `H38.61.01`).
+    follow_parents(&mut out)?;
+    unique_codes(&out)?;
+    for a in &mut out {
+        if a.kind == AgencyKind::ServiceCenter && !a.code.fits_legacy() {
+            a.code_format = CodeFormat::Long2025;
+        }
+    }
+    Ok(out)
+}
+
+/// A commune's committee (with the units of 2024 it was formed from) and its units.
+fn commune(
+    dir: &UnitDirectory,
+    template: &Template,
+    c: &AdminUnit,
+    id: AgencyId,
+    code: AgencyCode,
+    root: &AgencyId,
+) -> Result<Vec<Agency>, AppError> {
+    let xa = in_sentence(&c.name);
+    let mut committee = agency(
+        id.clone(),
+        code.clone(),
+        template.commune.committee.replace("{xa}", &xa),
+        AgencyKind::CommuneCommittee,
+        Some(root.clone()),
+        Some((Regime::TwoLevel, c.code.clone())),
+    );
+    committee.note = formed_from(dir, c);
+    let mut out = vec![committee];
+    for (i, u) in template.commune.unit.iter().enumerate() {
+        let name = match (&u.ward_name, is_ward(c)) {
+            (Some(w), true) => w,
+            _ => &u.name,
+        };
+        out.push(agency(
+            AgencyId::parse(&format!("{id}.{}", u.id))?,
+            AgencyCode::parse(&format!("{code}.{:02}", i + 1))?,
+            name.replace("{xa}", &xa),
+            u.kind,
+            Some(id.clone()),
+            None,
+        ));
+    }
+    Ok(out)
+}
+
+/// A provisional identifier follows its parent's, official or not (`H38.61` → `H38.61.01`).
+/// Parents come before their children.
+fn follow_parents(out: &mut [Agency]) -> Result<(), AppError> {
     for i in 0..out.len() {
         let Some(parent) = out[i].parent.clone().filter(|_| !out[i].code_verified) else {
             continue;
@@ -292,13 +317,7 @@ pub fn plan(
             .to_string();
         out[i].code = AgencyCode::parse(&format!("{parent_code}.{own}"))?;
     }
-    unique_codes(&out)?;
-    for a in &mut out {
-        if a.kind == AgencyKind::ServiceCenter && !a.code.fits_legacy() {
-            a.code_format = CodeFormat::Long2025;
-        }
-    }
-    Ok(out)
+    Ok(())
 }
 
 fn agency(

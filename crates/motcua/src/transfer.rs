@@ -31,6 +31,15 @@ pub enum ImportCommand {
         #[command(flatten)]
         config: ConfigArgs,
     },
+    /// Tạo tài khoản cán bộ từ tệp CSV (ten_dang_nhap, ho_ten, chuc_danh, vai_tro, co_quan,
+    /// thu_dien_tu, mat_khau); có lỗi thì không tạo tài khoản nào. Mật khẩu một lần (dòng bỏ
+    /// trống mật khẩu) được in một lần.
+    Officers {
+        /// Tệp CSV UTF-8.
+        file: PathBuf,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -108,6 +117,36 @@ pub async fn import(cmd: ImportCommand) -> Result<()> {
                 summary(&set)
             );
             print_unmatched(&unmatched);
+            Ok(())
+        }
+        ImportCommand::Officers { file, config } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| BadInput(format!("không đọc được {}: {e}", file.display())))?;
+            let config = config.load()?;
+            let app = services(open_db(&config).await?, &config).await?;
+            let created = app
+                .admin()
+                .import_officers(&domain::officer::Actor::System, &text)
+                .await;
+            app.close().await;
+            let created = created.map_err(BadInput::from)?;
+            println!(
+                "Đã tạo {} tài khoản cán bộ từ {}.",
+                created.len(),
+                file.display()
+            );
+            let fresh: Vec<_> = created.iter().filter(|c| c.password.is_some()).collect();
+            if !fresh.is_empty() {
+                println!("Mật khẩu một lần (chỉ in lần này; mỗi người đổi khi nhận):");
+                for c in fresh {
+                    println!(
+                        "  {:<28} {}  {}",
+                        c.username,
+                        c.password.as_deref().unwrap_or(""),
+                        c.full_name
+                    );
+                }
+            }
             Ok(())
         }
         ImportCommand::Catalog { file, config } => {

@@ -28,6 +28,14 @@ pub struct StoredRating {
     pub comment: String,
 }
 
+/// An officer account to create: the officer, the password hash and the e-mail.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub officer: Officer,
+    pub password_hash: String,
+    pub email: Option<String>,
+}
+
 /// Accounts and their sessions.
 #[async_trait::async_trait]
 pub trait AccountStore: Send + Sync {
@@ -41,6 +49,10 @@ pub trait AccountStore: Send + Sync {
         password_hash: &str,
         log: Option<&LogEntry<'_>>,
     ) -> Result<()>;
+
+    /// Creates many officers at once, each with a password hash and an optional e-mail, and one
+    /// log line, in one transaction: a duplicate user name writes none of them.
+    async fn add_officers(&self, officers: &[NewAccount], log: &LogEntry<'_>) -> Result<()>;
 
     /// An officer and the password hash, by user name.
     async fn officer_by_username(&self, username: &str) -> Result<Option<(Officer, String)>>;

@@ -100,3 +100,45 @@ pub async fn officer(db: &Db, username: &str) -> Actor {
             .0,
     )
 }
+
+/// The `i`-th of 384 different Vietnamese names.
+fn name(i: usize) -> String {
+    let family = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Lò"];
+    let middle = ["Văn", "Thị", "Đức", "Minh"];
+    let given = [
+        "An", "Bình", "Cường", "Dũng", "Giang", "Hà", "Hùng", "Lan", "Mai", "Nam", "Quân", "Sơn",
+    ];
+    format!(
+        "{} {} {}",
+        family[i % 8],
+        middle[(i / 8) % 4],
+        given[(i / 32) % 12]
+    )
+}
+
+/// A table of `n` officer accounts (`canbo000`…, no passwords: one-time ones are made), for
+/// `Admin::import_officers`: counter officers and specialists, alternately, at Bảo Thắng, Cam
+/// Đường, Lào Cai and Sa Pa (in the demo and in a province made by `motcua init` alike).
+pub fn roster(n: usize) -> String {
+    let places = [
+        "lao-cai.bao-thang",
+        "lao-cai.cam-duong",
+        "lao-cai.lao-cai",
+        "lao-cai.sa-pa",
+    ];
+    let mut text =
+        String::from("ten_dang_nhap,ho_ten,chuc_danh,vai_tro,co_quan,thu_dien_tu,mat_khau\n");
+    for i in 0..n {
+        let place = places[i % places.len()];
+        let (role, unit) = if i % 2 == 0 {
+            ("Cán bộ một cửa", format!("{place}.mot-cua"))
+        } else {
+            ("chuyen vien", format!("{place}.van-phong"))
+        };
+        text.push_str(&format!(
+            "canbo{i:03},{},\"Công chức, {role}\",{role},{unit},canbo{i}@example.vn,\n",
+            name(i)
+        ));
+    }
+    text
+}

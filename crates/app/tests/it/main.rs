@@ -11,4 +11,5 @@ mod policy;
 mod province;
 mod qd766;
 mod reports;
+mod roster;
 mod units;

@@ -9,8 +9,8 @@ use super::admin::OwnedEntry;
 use super::dossiers::{ROW_COLUMNS, row};
 use super::{Sql, Sqlite, Written, insert_error, uuid};
 use crate::{
-    CitizenAccount, DossierRow, LockedAccount, LogEntry, Result, StoredRating, from_json, key,
-    to_json,
+    CitizenAccount, DossierRow, LockedAccount, LogEntry, NewAccount, Result, StoredRating,
+    from_json, key, to_json,
 };
 
 /// Writes an officer's role grants (the rows `officers_in` and the policy read).
@@ -73,6 +73,21 @@ impl crate::AccountStore for Sqlite {
                 e.write(c)?;
             }
             Ok(())
+        })
+        .await
+    }
+
+    async fn add_officers(&self, officers: &[NewAccount], log: &LogEntry<'_>) -> Result<()> {
+        let (officers, entry) = (officers.to_vec(), OwnedEntry::of(log));
+        self.write_all(move |c| {
+            for a in &officers {
+                insert_officer(c, &a.officer, &a.password_hash)?;
+                if let Some(email) = &a.email {
+                    c.prepare_cached("UPDATE officers SET email = ?2 WHERE id = ?1")?
+                        .execute(params![uuid(a.officer.id.0), email])?;
+                }
+            }
+            entry.write(c)
         })
         .await
     }

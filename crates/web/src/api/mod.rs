@@ -1,6 +1,7 @@
 //! The JSON API, `/api/v1`, described by OpenAPI at `/api/openapi.json` and browsable at
 //! `/api/docs` (Swagger UI, served from the binary; no CDN).
 
+pub mod accounts;
 pub mod auth;
 pub mod catalog;
 pub mod dossiers;
@@ -109,6 +110,7 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(reports::evaluation))
         .routes(routes!(reports::log_book))
         // Quản trị
+        .routes(routes!(accounts::import))
         .routes(routes!(outbox::status))
         .routes(routes!(outbox::retry))
         .split_for_parts()

@@ -89,6 +89,16 @@ struct UsersPage {
     f: Fields,
     message: String,
     error: String,
+    /// Accounts just imported, with the one-time passwords made for them (shown once).
+    created: Vec<CreatedLine>,
+}
+
+/// An imported account as the page lists it once.
+pub struct CreatedLine {
+    pub username: String,
+    pub name: String,
+    pub roles: String,
+    pub password: String,
 }
 
 impl UsersPage {
@@ -162,7 +172,102 @@ async fn users_page(
         f,
         message,
         error,
+        created: Vec::new(),
     })
+}
+
+/// `POST /quan-tri/nguoi-dung/nhap`: creates the accounts of a CSV table, all or none; the page
+/// lists them once with the one-time passwords made for them.
+pub async fn import_users(
+    State(app): State<App>,
+    viewer: Viewer,
+    headers: axum::http::HeaderMap,
+    multipart: Multipart,
+) -> Result<Response, UiError> {
+    let actor = admin(&app, &viewer)?;
+    let text = match viewer.uploaded_file(&headers, multipart).await? {
+        None => Err(UiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Chọn tệp danh sách cán bộ (CSV).",
+        )),
+        Some((_, bytes)) => String::from_utf8(bytes).map_err(|_| {
+            UiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Tệp không phải văn bản UTF-8 (lưu từ Excel bằng \"CSV UTF-8\").",
+            )
+        }),
+    };
+    let created = match text {
+        Ok(text) => app
+            .admin()
+            .import_officers(actor, &text)
+            .await
+            .map_err(UiError::from),
+        Err(e) => Err(e),
+    };
+    match created {
+        Ok(created) => {
+            let tree = app.agencies();
+            let message = format!("Đã tạo {} tài khoản từ tệp.", created.len());
+            let mut page =
+                users_page(&app, &viewer, Fields::default(), message, String::new()).await?;
+            page.created = created
+                .into_iter()
+                .map(|c| CreatedLine {
+                    username: c.username,
+                    name: c.full_name,
+                    roles: c
+                        .grants
+                        .iter()
+                        .map(|g| {
+                            format!(
+                                "{} — {}",
+                                g.role.label(),
+                                tree.get(&g.agency)
+                                    .map_or(g.agency.as_str(), |a| a.name.as_str())
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    password: c.password.unwrap_or_default(),
+                })
+                .collect();
+            Ok(page.into_response())
+        }
+        Err(e) => {
+            let page =
+                users_page(&app, &viewer, Fields::default(), String::new(), e.message).await?;
+            Ok((e.status, page).into_response())
+        }
+    }
+}
+
+/// `GET /quan-tri/nguoi-dung/mau.csv`: the table to fill, with its columns and two example rows.
+pub async fn users_template(State(app): State<App>, viewer: Viewer) -> Result<Response, UiError> {
+    admin(&app, &viewer)?;
+    let centre = app
+        .agencies()
+        .all()
+        .filter(|a| a.kind == domain::agency::AgencyKind::ServiceCenter)
+        .map(|a| a.id.to_string())
+        .min()
+        .unwrap_or_default();
+    let text = format!(
+        "\u{feff}{}\nnguyenvana.motcua,Nguyễn Văn A,Công chức Một cửa,Cán bộ một cửa,{centre},a@example.vn,\n\
+         nguyenvana.motcua,Nguyễn Văn A,Công chức Một cửa,Chuyên viên,{centre},,\n",
+        app::roster::COLUMNS.join(",")
+    );
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"danh-sach-can-bo.csv\"",
+            ),
+        ],
+        text,
+    )
+        .into_response())
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -67,6 +67,11 @@ pub fn routes() -> Router<App> {
             get(admin::users).post(admin::create_user),
         )
         .route(
+            "/quan-tri/nguoi-dung/nhap",
+            post(admin::import_users).layer(axum::extract::DefaultBodyLimit::max(11 * 1024 * 1024)),
+        )
+        .route("/quan-tri/nguoi-dung/mau.csv", get(admin::users_template))
+        .route(
             "/quan-tri/nguoi-dung/{id}/{action}",
             post(admin::change_user),
         )

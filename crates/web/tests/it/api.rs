@@ -1277,3 +1277,51 @@ async fn a_dossier_sent_to_the_wrong_unit_is_recalled_and_the_view_says_what_may
     .await
     .error(409, "recall_not_possible");
 }
+
+#[tokio::test]
+async fn an_administrator_creates_officers_from_a_csv_table_all_or_none() {
+    let t = spawn().await;
+    let admin = t.login("quantri").await;
+    let counter = t.login("motcua.baothang").await;
+    let csv = |token: &str, body: String| {
+        t.http
+            .post(format!("{}/api/v1/admin/officers", t.base))
+            .header("Content-Type", "text/csv")
+            .bearer_auth(token.to_string())
+            .body(body)
+    };
+    let before = t.db.officers().await.unwrap().len();
+    // Not an administrator.
+    let r = t.send(csv(&counter, testsupport::roster(2))).await;
+    r.error(403, "forbidden");
+    // A bad line: nothing created, the line named.
+    let bad = format!(
+        "{}sai.coquan,Lê Thị Sai,,Chuyên viên,lao-cai.khong-co,,\n",
+        testsupport::roster(3)
+    );
+    let message = t.send(csv(&admin, bad)).await.error(422, "invalid_roster");
+    assert!(message.contains("dòng 5: không có cơ quan"), "{message}");
+    assert_eq!(t.db.officers().await.unwrap().len(), before);
+    // A good table.
+    let created = t
+        .send(csv(&admin, testsupport::roster(20)))
+        .await
+        .expect(201);
+    let created = created.as_array().unwrap();
+    assert_eq!(created.len(), 20);
+    assert_eq!(created[0]["username"], "canbo000");
+    assert_eq!(created[0]["grants"][0]["role"], "counter-officer");
+    assert_eq!(
+        created[0]["grants"][0]["agency"],
+        "lao-cai.bao-thang.mot-cua"
+    );
+    let password = created[0]["one_time_password"].as_str().unwrap();
+    t.post(
+        None,
+        "/api/v1/sessions",
+        json!({"username": "canbo000", "password": password}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(t.db.officers().await.unwrap().len(), before + 20);
+}

@@ -835,31 +835,65 @@ async fn a_province_is_set_up_on_the_first_run_page_and_its_counter_receives() {
         .count();
     assert_eq!(communes, 99);
 
-    // The administrator signs in and opens an account for a commune's counter officer.
+    // The administrator signs in and brings 300 officers from a table; a bad table first.
     b.login("quantri.tinh").await;
     b.goto("/quan-tri/co-quan").await;
     b.wait_text("Trung tâm Phục vụ hành chính công xã Bảo Thắng")
         .await;
-    b.goto("/quan-tri/nguoi-dung").await;
-    b.click("details.action summary").await;
-    let form = b.find("form[action='/quan-tri/nguoi-dung']").await;
-    b.submit(
-        &form,
-        &[
-            ("username", "motcua.baothang"),
-            ("full_name", "Lò Thị Mai"),
-            ("title", "Công chức Một cửa"),
-            ("password", PASSWORD),
-            ("role", "counter-officer"),
-            ("agency", "lao-cai.bao-thang.mot-cua"),
-        ],
+    let dir = std::env::temp_dir().join(format!("motcua-roster-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("sai.csv");
+    std::fs::write(
+        &bad,
+        format!(
+            "{}sai.vaitro,Lê Thị Sai,,Giám đốc,lao-cai.bao-thang.mot-cua,,\n",
+            testsupport::roster(5)
+        ),
     )
-    .await;
-    b.wait_text("Đã lưu thay đổi.").await;
+    .unwrap();
+    let good = dir.join("can-bo.csv");
+    std::fs::write(&good, testsupport::roster(300)).unwrap();
+    let before = t.db.officers().await.unwrap().len();
+    for (file, expect) in [
+        (&bad, "dòng 7: vai trò \"Giám đốc\" không có"),
+        (&good, "Đã tạo 300 tài khoản từ tệp."),
+    ] {
+        b.goto("/quan-tri/nguoi-dung").await;
+        b.click("details.action:nth-of-type(2) summary").await;
+        b.find("#roster")
+            .await
+            .send_keys(&file.display().to_string())
+            .await
+            .unwrap();
+        b.click("form[action='/quan-tri/nguoi-dung/nhap'] button[type=submit]")
+            .await;
+        b.wait_text(expect).await;
+    }
+    assert_eq!(t.db.officers().await.unwrap().len(), before + 300);
+    // The one-time password shown once for canbo000, a counter officer at Bảo Thắng.
+    let row = b
+        .find("#created tbody tr:first-child")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(row.starts_with("canbo000"), "{row}");
+    let password = row.split_whitespace().last().unwrap().to_string();
     b.logout().await;
+    let _ = std::fs::remove_dir_all(&dir);
 
-    // The counter officer receives a dossier of the shipped catalogue.
-    let counter = t.login("motcua.baothang").await;
+    // That counter officer receives a dossier of the shipped catalogue.
+    let counter = t
+        .post(
+            None,
+            "/api/v1/sessions",
+            serde_json::json!({"username": "canbo000", "password": password}),
+        )
+        .await
+        .expect(201)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let d = receive(&t, &counter).await;
     // Its provisional identifier has a three-digit group (99 communes and 16 provincial
     // units at level 2): the centre issues codes in the long layout.

@@ -145,7 +145,7 @@ impl TestApp {
         self.clock.set(vn(text));
     }
 
-    async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Reply {
         let resp = req.send().await.unwrap();
         let status = resp.status();
         let headers = resp.headers().clone();
