@@ -400,6 +400,23 @@ impl App {
                 )
             })?;
         let tree = self.agencies();
+        if let Some(closed) = tree.closed_on(receiving, today) {
+            return Err(AppError::new(
+                ErrorKind::Rule,
+                "agency_closed",
+                format!(
+                    "{} đã sáp nhập vào {} từ {}: hồ sơ mới tiếp nhận tại cơ quan đó.",
+                    closed.name,
+                    closed
+                        .successor
+                        .as_ref()
+                        .map_or("cơ quan khác".into(), |s| tree.name_of(s)),
+                    closed
+                        .valid_to
+                        .map_or(String::new(), |d| d.format("%d/%m/%Y").to_string())
+                ),
+            ));
+        }
         let committee = tree.committee_of(receiving);
         let level_ok = matches!(
             (procedure.level, committee.map(|c| c.kind)),

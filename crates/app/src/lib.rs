@@ -10,6 +10,7 @@ pub use store::{OutboxCounts, WriteStats};
 
 pub mod access;
 pub mod admin;
+pub mod agencies;
 pub mod auth;
 pub mod catalog;
 pub mod citizens;

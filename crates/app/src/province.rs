@@ -298,7 +298,7 @@ fn commune(
 
 /// A provisional identifier follows its parent's, official or not (`H38.61` → `H38.61.01`).
 /// Parents come before their children.
-fn follow_parents(out: &mut [Agency]) -> Result<(), AppError> {
+pub(crate) fn follow_parents(out: &mut [Agency]) -> Result<(), AppError> {
     for i in 0..out.len() {
         let Some(parent) = out[i].parent.clone().filter(|_| !out[i].code_verified) else {
             continue;
@@ -369,7 +369,10 @@ fn formed_from(dir: &UnitDirectory, commune: &AdminUnit) -> Option<String> {
 
 /// Puts the official identifiers given in place of the provisional ones. Every id must name an
 /// agency of the plan and no identifier may be used twice.
-fn apply_codes(agencies: &mut [Agency], codes: &BTreeMap<String, String>) -> Result<(), AppError> {
+pub(crate) fn apply_codes(
+    agencies: &mut [Agency],
+    codes: &BTreeMap<String, String>,
+) -> Result<(), AppError> {
     let mut bad = Vec::new();
     for (id, code) in codes {
         let Some(a) = agencies.iter_mut().find(|a| a.id.as_str() == id.trim()) else {
@@ -391,7 +394,7 @@ fn apply_codes(agencies: &mut [Agency], codes: &BTreeMap<String, String>) -> Res
 }
 
 /// Refuses a plan in which two agencies share an identifier.
-fn unique_codes(agencies: &[Agency]) -> Result<(), AppError> {
+pub(crate) fn unique_codes(agencies: &[Agency]) -> Result<(), AppError> {
     let mut seen = BTreeMap::new();
     let mut bad = Vec::new();
     for a in agencies {
@@ -405,7 +408,7 @@ fn unique_codes(agencies: &[Agency]) -> Result<(), AppError> {
     bad_codes(bad)
 }
 
-fn bad_codes(mut bad: Vec<String>) -> Result<(), AppError> {
+pub(crate) fn bad_codes(mut bad: Vec<String>) -> Result<(), AppError> {
     if bad.is_empty() {
         return Ok(());
     }

@@ -195,6 +195,20 @@ impl AgencyTree {
         None
     }
 
+    /// The agency, from `id` up, closed on `day` (dissolved or merged into its successor), if
+    /// any: nothing is received there any more.
+    pub fn closed_on(&self, id: &AgencyId, day: NaiveDate) -> Option<&Agency> {
+        let mut current = self.get(id);
+        for _ in 0..32 {
+            let a = current?;
+            if a.valid_to.is_some_and(|to| to <= day) {
+                return Some(a);
+            }
+            current = a.parent.as_ref().and_then(|p| self.get(p));
+        }
+        None
+    }
+
     /// The service centre (Bộ phận Một cửa) of a committee.
     pub fn counter_of(&self, committee: &AgencyId) -> Option<&Agency> {
         self.by_id

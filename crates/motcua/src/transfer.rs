@@ -40,6 +40,14 @@ pub enum ImportCommand {
         #[command(flatten)]
         config: ConfigArgs,
     },
+    /// Đặt mã định danh chính thức (QĐ 20/2020) cho các cơ quan từ tệp CSV hai cột: mã nội bộ,
+    /// mã định danh; mã tạm của đơn vị trực thuộc đổi theo; có lỗi thì không đổi gì.
+    AgencyCodes {
+        /// Tệp CSV UTF-8.
+        file: PathBuf,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,6 +125,23 @@ pub async fn import(cmd: ImportCommand) -> Result<()> {
                 summary(&set)
             );
             print_unmatched(&unmatched);
+            Ok(())
+        }
+        ImportCommand::AgencyCodes { file, config } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| BadInput(format!("không đọc được {}: {e}", file.display())))?;
+            let config = config.load()?;
+            let app = services(open_db(&config).await?, &config).await?;
+            let changed = app
+                .admin()
+                .import_agency_codes(&domain::officer::Actor::System, &text)
+                .await;
+            app.close().await;
+            let changed = changed.map_err(BadInput::from)?;
+            println!(
+                "Đã cập nhật mã định danh của {changed} cơ quan từ {}.",
+                file.display()
+            );
             Ok(())
         }
         ImportCommand::Officers { file, config } => {

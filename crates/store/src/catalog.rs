@@ -38,6 +38,10 @@ pub trait CatalogStore: Send + Sync {
     /// Inserts or updates agencies, parents before children, in one transaction.
     async fn put_agencies(&self, agencies: &[Agency]) -> Result<()>;
 
+    /// Inserts or updates agencies as [`CatalogStore::put_agencies`] does, with the
+    /// administration log's line, in one transaction.
+    async fn change_agencies(&self, agencies: &[Agency], log: &LogEntry<'_>) -> Result<()>;
+
     /// Every agency, by id.
     async fn agencies(&self) -> Result<Vec<Agency>>;
 

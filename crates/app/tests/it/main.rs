@@ -3,6 +3,7 @@
 mod common;
 
 mod admin;
+mod agencies;
 mod catalog;
 mod demo;
 mod evaluation;

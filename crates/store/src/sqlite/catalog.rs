@@ -11,7 +11,8 @@ use super::accounts::insert_officer;
 use super::admin::OwnedEntry;
 use super::{Sql, Sqlite, insert_error};
 use crate::{
-    NewProvince, Result, StoreError, from_json, from_key, key, procedure_search_text, to_json,
+    LogEntry, NewProvince, Result, StoreError, from_json, from_key, key, procedure_search_text,
+    to_json,
 };
 
 fn versions(conn: &Connection, q: &Sql) -> Result<Vec<ProcedureVersion>> {
@@ -221,6 +222,16 @@ impl crate::CatalogStore for Sqlite {
     async fn put_agencies(&self, agencies: &[Agency]) -> Result<()> {
         let ordered = by_depth(agencies);
         self.write_all(move |c| put_agencies_in(c, &ordered)).await
+    }
+
+    async fn change_agencies(&self, agencies: &[Agency], log: &LogEntry<'_>) -> Result<()> {
+        let ordered = by_depth(agencies);
+        let log = OwnedEntry::of(log);
+        self.write_all(move |c| {
+            put_agencies_in(c, &ordered)?;
+            log.write(c)
+        })
+        .await
     }
 
     async fn agencies(&self) -> Result<Vec<Agency>> {

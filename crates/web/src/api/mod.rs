@@ -2,6 +2,7 @@
 //! `/api/docs` (Swagger UI, served from the binary; no CDN).
 
 pub mod accounts;
+pub mod agencies;
 pub mod auth;
 pub mod catalog;
 pub mod dossiers;
@@ -111,6 +112,10 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(reports::log_book))
         // Quản trị
         .routes(routes!(accounts::import))
+        .routes(routes!(agencies::create))
+        .routes(routes!(agencies::rename))
+        .routes(routes!(agencies::merge))
+        .routes(routes!(agencies::codes))
         .routes(routes!(outbox::status))
         .routes(routes!(outbox::retry))
         .split_for_parts()

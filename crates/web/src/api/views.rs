@@ -342,6 +342,10 @@ pub struct AgencyView {
     pub name: String,
     pub kind: String,
     pub parent: Option<String>,
+    /// Ngày thôi hoạt động (giải thể, sáp nhập), YYYY-MM-DD.
+    pub valid_to: Option<String>,
+    /// Cơ quan tiếp nhận khi sáp nhập.
+    pub successor: Option<String>,
 }
 
 impl AgencyView {
@@ -353,6 +357,8 @@ impl AgencyView {
             name: a.name.clone(),
             kind: wire_name(&a.kind),
             parent: a.parent.as_ref().map(|p| p.to_string()),
+            valid_to: a.valid_to.map(|d| d.to_string()),
+            successor: a.successor.as_ref().map(|s| s.to_string()),
         }
     }
 }

@@ -399,6 +399,8 @@ pub struct AgencyLine {
     pub verified: bool,
     pub parent: String,
     pub depth: usize,
+    /// "sáp nhập vào … từ …" for a closed agency.
+    pub closed: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -406,10 +408,35 @@ pub struct AgencyLine {
 struct AgenciesPage {
     chrome: Chrome,
     agencies: Vec<AgencyLine>,
+    /// Every agency for the pickers (a datalist).
+    options: Vec<Opt>,
+    kinds: Vec<Opt>,
+    message: String,
+    error: String,
 }
 
-pub async fn agencies(State(app): State<App>, viewer: Viewer) -> Result<Response, UiError> {
-    admin(&app, &viewer)?;
+/// The kinds of agency an administrator may add.
+fn kind_options() -> Vec<Opt> {
+    use domain::agency::AgencyKind as K;
+    [
+        (K::Department, "Phòng, sở, đơn vị chuyên môn"),
+        (
+            K::ServiceCenter,
+            "Trung tâm Phục vụ hành chính công (Bộ phận Một cửa)",
+        ),
+        (K::Office, "Văn phòng (văn thư)"),
+        (K::Police, "Công an"),
+        (K::CommuneCommittee, "UBND xã, phường, đặc khu"),
+    ]
+    .into_iter()
+    .map(|(k, label)| Opt {
+        value: domain::wire_name(&k),
+        label: label.to_string(),
+    })
+    .collect()
+}
+
+fn agencies_page(app: &App, viewer: &Viewer, message: String, error: String) -> AgenciesPage {
     let tree = app.agencies();
     let agencies = app
         .queries()
@@ -434,14 +461,133 @@ pub async fn agencies(State(app): State<App>, viewer: Viewer) -> Result<Response
                 .and_then(|p| tree.get(p))
                 .map(|p| p.name.clone())
                 .unwrap_or_default(),
+            closed: match (&a.valid_to, &a.successor) {
+                (Some(to), Some(s)) => format!(
+                    "sáp nhập vào {} từ {}",
+                    tree.name_of(s),
+                    to.format("%d/%m/%Y")
+                ),
+                (Some(to), None) => format!("giải thể từ {}", to.format("%d/%m/%Y")),
+                _ => String::new(),
+            },
             name: a.name,
         })
         .collect();
-    Ok(AgenciesPage {
-        chrome: Chrome::new(&viewer, "Quản trị: cơ quan", "/quan-tri"),
+    AgenciesPage {
+        chrome: Chrome::new(viewer, "Quản trị: cơ quan", "/quan-tri"),
         agencies,
+        options: agency_options(app),
+        kinds: kind_options(),
+        message,
+        error,
     }
-    .into_response())
+}
+
+pub async fn agencies(State(app): State<App>, viewer: Viewer) -> Result<Response, UiError> {
+    admin(&app, &viewer)?;
+    Ok(agencies_page(&app, &viewer, String::new(), String::new()).into_response())
+}
+
+/// The agencies page after a change: what was done, or what to fix (nothing changed).
+fn agencies_after(app: &App, viewer: &Viewer, outcome: Result<String, UiError>) -> Response {
+    match outcome {
+        Ok(message) => agencies_page(app, viewer, message, String::new()).into_response(),
+        Err(e) => (
+            e.status,
+            agencies_page(app, viewer, String::new(), e.message),
+        )
+            .into_response(),
+    }
+}
+
+/// `POST /quan-tri/co-quan/ma-dinh-danh`: official identifiers from a CSV table.
+pub async fn import_agency_codes(
+    State(app): State<App>,
+    viewer: Viewer,
+    headers: axum::http::HeaderMap,
+    multipart: Multipart,
+) -> Result<Response, UiError> {
+    let actor = admin(&app, &viewer)?;
+    let outcome = match viewer.uploaded_file(&headers, multipart).await? {
+        None => Err(UiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Chọn tệp bảng mã định danh (CSV).",
+        )),
+        Some((_, bytes)) => match String::from_utf8(bytes) {
+            Ok(text) => app
+                .admin()
+                .import_agency_codes(actor, &text)
+                .await
+                .map(|n| format!("Đã cập nhật mã định danh của {n} cơ quan."))
+                .map_err(UiError::from),
+            Err(_) => Err(UiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Tệp không phải văn bản UTF-8.",
+            )),
+        },
+    };
+    Ok(agencies_after(&app, &viewer, outcome))
+}
+
+/// `POST /quan-tri/co-quan`: a new unit under an agency.
+pub async fn create_agency(State(app): State<App>, posted: Posted) -> Result<Response, UiError> {
+    let actor = admin(&app, &posted.viewer)?;
+    let f = &posted.fields;
+    let n = app::agencies::NewAgency {
+        parent: f.get("parent"),
+        word: f.get("word"),
+        name: f.get("name"),
+        kind: domain::from_wire_name(&f.get("kind")),
+        code: f.get("code"),
+    };
+    let outcome = app
+        .admin()
+        .create_agency(actor, &n)
+        .await
+        .map(|a| format!("Đã thêm {} ({}, mã {}).", a.name, a.id, a.code))
+        .map_err(UiError::from);
+    Ok(agencies_after(&app, &posted.viewer, outcome))
+}
+
+/// `POST /quan-tri/co-quan/{id}/{action}`: `doi-ten` (a new name) or `sap-nhap` (closed into a
+/// successor from a day).
+pub async fn change_agency(
+    State(app): State<App>,
+    Path((id, action)): Path<(String, String)>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let actor = admin(&app, &posted.viewer)?;
+    let f = &posted.fields;
+    let outcome = match action.as_str() {
+        "doi-ten" => app
+            .admin()
+            .rename_agency(actor, &id, &f.get("name"))
+            .await
+            .map(|a| format!("Đã đổi tên: {}.", a.name))
+            .map_err(UiError::from),
+        "sap-nhap" => match chrono::NaiveDate::parse_from_str(&f.get("on"), "%Y-%m-%d") {
+            Ok(on) => app
+                .admin()
+                .close_agency(actor, &id, &f.get("successor"), on)
+                .await
+                .map(|a| {
+                    format!(
+                        "{} đã sáp nhập; hồ sơ của cơ quan này do cơ quan tiếp nhận xử lý tiếp.",
+                        a.name
+                    )
+                })
+                .map_err(UiError::from),
+            Err(_) => Err(UiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Nhập ngày sáp nhập.",
+            )),
+        },
+        _ => Err(UiError::new(
+            StatusCode::NOT_FOUND,
+            "Không có thao tác này.",
+        )),
+    };
+    Ok(agencies_after(&app, &posted.viewer, outcome))
 }
 
 pub struct DayLine {

@@ -76,7 +76,19 @@ pub fn routes() -> Router<App> {
             post(admin::change_user),
         )
         .route("/quan-tri/dang-nhap-sai/mo-khoa", post(admin::unlock_login))
-        .route("/quan-tri/co-quan", get(admin::agencies))
+        .route(
+            "/quan-tri/co-quan",
+            get(admin::agencies).post(admin::create_agency),
+        )
+        .route(
+            "/quan-tri/co-quan/ma-dinh-danh",
+            post(admin::import_agency_codes)
+                .layer(axum::extract::DefaultBodyLimit::max(11 * 1024 * 1024)),
+        )
+        .route(
+            "/quan-tri/co-quan/{id}/{action}",
+            post(admin::change_agency),
+        )
         .route(
             "/quan-tri/lich",
             get(admin::calendar).post(admin::add_closure),

@@ -1325,3 +1325,87 @@ async fn an_administrator_creates_officers_from_a_csv_table_all_or_none() {
     .expect(201);
     assert_eq!(t.db.officers().await.unwrap().len(), before + 20);
 }
+
+#[tokio::test]
+async fn an_administrator_adds_renames_merges_agencies_and_sets_their_codes() {
+    let t = spawn().await;
+    let admin = t.login("quantri").await;
+    let counter = t.login("motcua.baothang").await;
+    // Not an administrator; bad input says what to fix and changes nothing.
+    t.post(
+        Some(&counter),
+        "/api/v1/admin/agencies",
+        json!({"parent": "lao-cai.bao-thang", "word": "tu-phap", "name": "Tổ Tư pháp", "kind": "department"}),
+    )
+    .await
+    .error(403, "forbidden");
+    t.post(
+        Some(&admin),
+        "/api/v1/admin/agencies",
+        json!({"parent": "lao-cai.bao-thang", "word": "tu-phap", "name": "Tổ Tư pháp", "kind": "so"}),
+    )
+    .await
+    .error(422, "invalid_kind");
+    t.post(
+        Some(&admin),
+        "/api/v1/admin/agencies",
+        json!({"parent": "lao-cai.khong-co", "word": "tu-phap", "name": "Tổ Tư pháp", "kind": "department"}),
+    )
+    .await
+    .error(404, "agency_not_found");
+    let a = t
+        .post(
+            Some(&admin),
+            "/api/v1/admin/agencies",
+            json!({"parent": "lao-cai.bao-thang", "word": "tu-phap", "name": "Tổ Tư pháp", "kind": "department"}),
+        )
+        .await
+        .expect(201);
+    assert_eq!(a["id"], "lao-cai.bao-thang.tu-phap");
+    assert_eq!(a["code_verified"], false);
+    let a = t
+        .post(
+            Some(&admin),
+            "/api/v1/admin/agencies/lao-cai.bao-thang.tu-phap/rename",
+            json!({"name": "Tổ Tư pháp - Hộ tịch xã Bảo Thắng"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(a["name"], "Tổ Tư pháp - Hộ tịch xã Bảo Thắng");
+    // Official identifiers from a table.
+    let reply = t
+        .send(
+            t.http
+                .post(format!("{}/api/v1/admin/agency-codes", t.base))
+                .header("Content-Type", "text/csv")
+                .bearer_auth(&admin)
+                .body("lao-cai.cam-duong,H38.77\n"),
+        )
+        .await
+        .expect(200);
+    assert!(reply["changed"].as_u64().unwrap() >= 6, "{reply}");
+    // Cam Đường merged into Bảo Thắng.
+    t.post(
+        Some(&admin),
+        "/api/v1/admin/agencies/lao-cai.cam-duong/merge",
+        json!({"successor": "lao-cai.bao-thang", "on": "7/12/2026"}),
+    )
+    .await
+    .error(422, "invalid_date");
+    let a = t
+        .post(
+            Some(&admin),
+            "/api/v1/admin/agencies/lao-cai.cam-duong/merge",
+            json!({"successor": "lao-cai.bao-thang", "on": "2026-12-07"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(a["successor"], "lao-cai.bao-thang");
+    assert_eq!(a["valid_to"], "2026-12-07");
+    let cam_duong = t.login("motcua.camduong").await;
+    let mut body = intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS);
+    body["receiving"] = json!("lao-cai.cam-duong.mot-cua");
+    t.post(Some(&cam_duong), "/api/v1/dossiers", body)
+        .await
+        .error(409, "agency_closed");
+}
