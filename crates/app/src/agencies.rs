@@ -97,25 +97,7 @@ impl Admin<'_> {
         let codes = crate::province::parse_codes(text)?;
         let tree = self.app.agencies();
         let mut all: Vec<Agency> = tree.all().cloned().collect();
-        let mut bad = Vec::new();
-        for (id, code) in &codes {
-            let Some(a) = all.iter_mut().find(|a| a.id.as_str() == id.trim()) else {
-                bad.push(format!(
-                    "không có cơ quan mã nội bộ \"{}\"",
-                    domain::error::shorten(id)
-                ));
-                continue;
-            };
-            match AgencyCode::parse(code) {
-                Ok(c) => {
-                    a.code = c;
-                    a.code_verified = true;
-                    fit_format(a);
-                }
-                Err(e) => bad.push(e.message),
-            }
-        }
-        crate::province::bad_codes(bad)?;
+        crate::province::apply_codes(&mut all, &codes)?;
         let before: std::collections::HashMap<AgencyId, AgencyCode> =
             tree.all().map(|a| (a.id.clone(), a.code.clone())).collect();
         let mut ordered = by_depth(&tree, all);

@@ -176,6 +176,28 @@ async fn users_page(
     })
 }
 
+/// The text of an uploaded CSV table: the outer error refuses the request (a forged form), the
+/// inner one is shown on the page (no file, not UTF-8).
+async fn uploaded_csv(
+    viewer: &Viewer,
+    headers: &axum::http::HeaderMap,
+    multipart: Multipart,
+    what: &str,
+) -> Result<Result<String, UiError>, UiError> {
+    Ok(match viewer.uploaded_file(headers, multipart).await? {
+        None => Err(UiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("Chọn tệp {what} (CSV)."),
+        )),
+        Some((_, bytes)) => String::from_utf8(bytes).map_err(|_| {
+            UiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Tệp không phải văn bản UTF-8 (lưu từ Excel bằng \"CSV UTF-8\").",
+            )
+        }),
+    })
+}
+
 /// `POST /quan-tri/nguoi-dung/nhap`: creates the accounts of a CSV table, all or none; the page
 /// lists them once with the one-time passwords made for them.
 pub async fn import_users(
@@ -185,18 +207,7 @@ pub async fn import_users(
     multipart: Multipart,
 ) -> Result<Response, UiError> {
     let actor = admin(&app, &viewer)?;
-    let text = match viewer.uploaded_file(&headers, multipart).await? {
-        None => Err(UiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Chọn tệp danh sách cán bộ (CSV).",
-        )),
-        Some((_, bytes)) => String::from_utf8(bytes).map_err(|_| {
-            UiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Tệp không phải văn bản UTF-8 (lưu từ Excel bằng \"CSV UTF-8\").",
-            )
-        }),
-    };
+    let text = uploaded_csv(&viewer, &headers, multipart, "danh sách cán bộ").await?;
     let created = match text {
         Ok(text) => app
             .admin()
@@ -508,23 +519,15 @@ pub async fn import_agency_codes(
     multipart: Multipart,
 ) -> Result<Response, UiError> {
     let actor = admin(&app, &viewer)?;
-    let outcome = match viewer.uploaded_file(&headers, multipart).await? {
-        None => Err(UiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Chọn tệp bảng mã định danh (CSV).",
-        )),
-        Some((_, bytes)) => match String::from_utf8(bytes) {
-            Ok(text) => app
-                .admin()
-                .import_agency_codes(actor, &text)
-                .await
-                .map(|n| format!("Đã cập nhật mã định danh của {n} cơ quan."))
-                .map_err(UiError::from),
-            Err(_) => Err(UiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Tệp không phải văn bản UTF-8.",
-            )),
-        },
+    let outcome = match uploaded_csv(&viewer, &headers, multipart, "bảng mã định danh").await?
+    {
+        Ok(text) => app
+            .admin()
+            .import_agency_codes(actor, &text)
+            .await
+            .map(|n| format!("Đã cập nhật mã định danh của {n} cơ quan."))
+            .map_err(UiError::from),
+        Err(e) => Err(e),
     };
     Ok(agencies_after(&app, &viewer, outcome))
 }
