@@ -59,12 +59,21 @@ impl App {
     }
 
     /// The agency settings of the calendar: the closures of the agency and of those above it.
+    /// The agency settings of the calendar: the office hours of the agency or the nearest one
+    /// above it that sets them, and the closures of the agency and of those above it. None when
+    /// everything is standard.
     pub(crate) fn calendar_settings(&self, agency: &AgencyId) -> Option<AgencySettings> {
-        let closures = self.closures.read().expect("closures lock");
-        if closures.is_empty() {
-            return None;
-        }
         let tree = self.agencies();
+        let mut hours = None;
+        let mut saturday = None;
+        let mut current = tree.get(agency);
+        for _ in 0..32 {
+            let Some(a) = current else { break };
+            hours = hours.or(a.office_hours.as_deref());
+            saturday = saturday.or(a.saturday_reception.as_deref());
+            current = a.parent.as_ref().and_then(|p| tree.get(p));
+        }
+        let closures = self.closures.read().expect("closures lock");
         let mine: Vec<Closure> = closures
             .iter()
             .filter(|c| AgencyId::parse(&c.agency).is_ok_and(|a| tree.is_within(agency, &a)))
@@ -77,8 +86,16 @@ impl App {
                 })
             })
             .collect();
-        (!mine.is_empty()).then(|| AgencySettings {
+        if mine.is_empty() && hours.is_none() && saturday.is_none() {
+            return None;
+        }
+        // Stored hours were checked when set; a value that no longer reads keeps the standard.
+        Some(AgencySettings {
             closures: mine,
+            office_hours: hours
+                .and_then(|h| lich::OfficeHours::parse(h).ok())
+                .unwrap_or_default(),
+            saturday_reception: saturday.and_then(|h| lich::OfficeHours::parse(h).ok()),
             ..AgencySettings::default()
         })
     }

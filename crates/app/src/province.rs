@@ -341,6 +341,8 @@ fn agency(
         valid_to: None,
         successor: None,
         note: None,
+        office_hours: None,
+        saturday_reception: None,
     }
 }
 

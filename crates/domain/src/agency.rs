@@ -105,6 +105,14 @@ pub struct Agency {
     /// Free text for officers (e.g. which former units a 2025 commune was formed from).
     #[serde(default)]
     pub note: Option<String>,
+    /// Giờ làm việc — its office sessions when they differ from the standard ones, as
+    /// `lich::OfficeHours` reads them ("07:30-11:30, 13:30-17:00"); the agencies below it
+    /// keep them unless they set their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office_hours: Option<String>,
+    /// Tiếp nhận sáng thứ Bảy — hours a centre receives on Saturdays ("07:30-11:30").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saturday_reception: Option<String>,
 }
 
 /// All agencies, for questions about the hierarchy (which committee an office belongs to,
@@ -246,6 +254,8 @@ pub(crate) mod tests {
             valid_to: None,
             successor: None,
             note: None,
+            office_hours: None,
+            saturday_reception: None,
         }
     }
 

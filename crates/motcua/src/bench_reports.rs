@@ -138,6 +138,8 @@ fn more_communes(n: usize) -> Result<Vec<Agency>> {
             valid_to: None,
             successor: None,
             note: Some("Đơn vị giả lập của cơ sở dữ liệu đo hiệu năng.".into()),
+            office_hours: None,
+            saturday_reception: None,
         });
     }
     Ok(out)

@@ -57,6 +57,8 @@ fn agency(aid: &str, code: &str, name: &str, kind: AgencyKind, parent: Option<&s
         valid_to: None,
         successor: None,
         note: None,
+        office_hours: None,
+        saturday_reception: None,
     }
 }
 

@@ -66,6 +66,8 @@ pub fn agencies() -> Result<Vec<Agency>, AppError> {
             valid_to: None,
             successor: None,
             note: a.note,
+            office_hours: None,
+            saturday_reception: None,
         })
         .collect())
 }

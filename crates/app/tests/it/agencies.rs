@@ -97,6 +97,35 @@ async fn an_administrator_sets_codes_adds_renames_and_merges_agencies() {
         .unwrap_err();
     assert_eq!(e.code, "agency_not_found");
 
+    // Bảo Thắng's centre keeps shorter hours: a deadline ends when its office day ends.
+    let e = app
+        .admin()
+        .set_office_hours(&admin, "lao-cai.bao-thang.mot-cua", "11:00-07:00", "")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Invalid, "{}", e.message);
+    app.admin()
+        .set_office_hours(
+            &admin,
+            "lao-cai.bao-thang.mot-cua",
+            "07:00-11:00, 13:00-16:00",
+            "07:30-11:30",
+        )
+        .await
+        .unwrap();
+    let bao_thang = officer(&f.db, "motcua.baothang").await;
+    let received = app
+        .intake()
+        .receive_at_counter(&bao_thang, reregister_birth())
+        .await
+        .unwrap();
+    assert_eq!(
+        lich::time::to_vn(&received.due.unwrap())
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
+        "2026-12-14 16:00"
+    );
+
     // Cam Đường has a dossier in hand when it is merged into Bảo Thắng.
     let counter = officer(&f.db, "motcua.camduong").await;
     let mut req = reregister_birth();

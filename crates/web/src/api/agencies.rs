@@ -46,6 +46,18 @@ pub struct MergeInput {
     pub on: String,
 }
 
+/// Giờ làm việc.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfficeHoursInput {
+    /// Ví dụ "07:30-11:30, 13:30-17:00"; bỏ trống: theo chuẩn hoặc cơ quan cấp trên.
+    #[serde(default)]
+    pub office_hours: String,
+    /// Tiếp nhận sáng thứ Bảy, ví dụ "07:30-11:30"; bỏ trống: không.
+    #[serde(default)]
+    pub saturday_reception: String,
+}
+
 /// Kết quả nhập mã định danh.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CodesResult {
@@ -122,6 +134,28 @@ pub async fn merge(
     let a = app
         .admin()
         .close_agency(&actor, &id, &input.successor, on)
+        .await?;
+    Ok(Json(AgencyView::of(&a)))
+}
+
+/// Đặt giờ làm việc và giờ tiếp nhận sáng thứ Bảy của cơ quan (hạn giải quyết của hồ sơ tiếp
+/// nhận sau đó tính theo giờ này).
+#[utoipa::path(
+    post, path = "/api/v1/admin/agencies/{id}/office-hours", tag = "Quản trị",
+    params(("id" = String, Path, description = "Mã nội bộ")),
+    request_body = OfficeHoursInput,
+    responses((status = 200, body = AgencyView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn office_hours(
+    State(app): State<App>,
+    Authed(actor): Authed,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<OfficeHoursInput>,
+) -> Result<Json<AgencyView>, ApiError> {
+    let a = app
+        .admin()
+        .set_office_hours(&actor, &id, &input.office_hours, &input.saturday_reception)
         .await?;
     Ok(Json(AgencyView::of(&a)))
 }

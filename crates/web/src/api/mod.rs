@@ -115,6 +115,7 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(agencies::create))
         .routes(routes!(agencies::rename))
         .routes(routes!(agencies::merge))
+        .routes(routes!(agencies::office_hours))
         .routes(routes!(agencies::codes))
         .routes(routes!(outbox::status))
         .routes(routes!(outbox::retry))

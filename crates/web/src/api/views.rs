@@ -346,6 +346,10 @@ pub struct AgencyView {
     pub valid_to: Option<String>,
     /// Cơ quan tiếp nhận khi sáp nhập.
     pub successor: Option<String>,
+    /// Giờ làm việc riêng, ví dụ "07:30-11:30, 13:30-17:00".
+    pub office_hours: Option<String>,
+    /// Giờ tiếp nhận sáng thứ Bảy.
+    pub saturday_reception: Option<String>,
 }
 
 impl AgencyView {
@@ -359,6 +363,8 @@ impl AgencyView {
             parent: a.parent.as_ref().map(|p| p.to_string()),
             valid_to: a.valid_to.map(|d| d.to_string()),
             successor: a.successor.as_ref().map(|s| s.to_string()),
+            office_hours: a.office_hours.clone(),
+            saturday_reception: a.saturday_reception.clone(),
         }
     }
 }

@@ -412,6 +412,9 @@ pub struct AgencyLine {
     pub depth: usize,
     /// "sáp nhập vào … từ …" for a closed agency.
     pub closed: String,
+    /// Office hours and Saturday reception hours set on it (empty: standard or inherited).
+    pub hours: String,
+    pub saturday: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -481,6 +484,8 @@ fn agencies_page(app: &App, viewer: &Viewer, message: String, error: String) -> 
                 (Some(to), None) => format!("giải thể từ {}", to.format("%d/%m/%Y")),
                 _ => String::new(),
             },
+            hours: a.office_hours.clone().unwrap_or_default(),
+            saturday: a.saturday_reception.clone().unwrap_or_default(),
             name: a.name,
         })
         .collect();
@@ -567,6 +572,17 @@ pub async fn change_agency(
             .rename_agency(actor, &id, &f.get("name"))
             .await
             .map(|a| format!("Đã đổi tên: {}.", a.name))
+            .map_err(UiError::from),
+        "gio-lam-viec" => app
+            .admin()
+            .set_office_hours(
+                actor,
+                &id,
+                &f.get("office_hours"),
+                &f.get("saturday_reception"),
+            )
+            .await
+            .map(|a| format!("Đã lưu giờ làm việc của {}.", a.name))
             .map_err(UiError::from),
         "sap-nhap" => match chrono::NaiveDate::parse_from_str(&f.get("on"), "%Y-%m-%d") {
             Ok(on) => app

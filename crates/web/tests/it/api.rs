@@ -1372,6 +1372,23 @@ async fn an_administrator_adds_renames_merges_agencies_and_sets_their_codes() {
         .await
         .expect(200);
     assert_eq!(a["name"], "Tổ Tư pháp - Hộ tịch xã Bảo Thắng");
+    // Office hours: a bad value says what to fix.
+    t.post(
+        Some(&admin),
+        "/api/v1/admin/agencies/lao-cai.bao-thang.mot-cua/office-hours",
+        json!({"office_hours": "17:00-08:00"}),
+    )
+    .await
+    .error(422, "invalid_office_hours");
+    let a = t
+        .post(
+            Some(&admin),
+            "/api/v1/admin/agencies/lao-cai.bao-thang.mot-cua/office-hours",
+            json!({"office_hours": "07:30-11:30, 13:30-17:00", "saturday_reception": "07:30-11:30"}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(a["saturday_reception"], "07:30-11:30");
     // Official identifiers from a table.
     let reply = t
         .send(
