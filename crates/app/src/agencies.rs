@@ -277,6 +277,80 @@ impl Admin<'_> {
     }
 }
 
+impl Admin<'_> {
+    /// Nơi tiếp nhận — the People's Committees of the procedure's level that receive and decide
+    /// it (through their centres); an empty list: every one of them. A procedure marked
+    /// "anywhere" (phi địa giới) is received at any of them whatever the applicant's address.
+    pub async fn set_procedure_agencies(
+        self,
+        actor: &Actor,
+        code: &str,
+        agencies: &[String],
+    ) -> Result<Vec<String>, AppError> {
+        let admin = self.app.admin_name(actor, Action::ManageCatalog)?;
+        let today = lich::time::to_vn(&self.app.now()).date_naive();
+        let procedure = self
+            .app
+            .db
+            .procedure_in_force(code.trim(), today)
+            .await?
+            .ok_or_else(|| {
+                AppError::not_found(
+                    "procedure_not_found",
+                    format!(
+                        "Không có thủ tục \"{}\" đang có hiệu lực.",
+                        domain::error::shorten(code)
+                    ),
+                )
+            })?;
+        let level = match procedure.level {
+            domain::procedure::ProcedureLevel::Commune => AgencyKind::CommuneCommittee,
+            domain::procedure::ProcedureLevel::Province => AgencyKind::ProvincialCommittee,
+        };
+        let tree = self.app.agencies();
+        let mut chosen = Vec::new();
+        for id in agencies.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
+            let a = require(&tree, id)?;
+            if a.kind != level || a.valid_to.is_some() {
+                return Err(AppError::invalid(
+                    "invalid_agency",
+                    format!(
+                        "{} không giải quyết thủ tục cấp này (chọn UBND cấp {} đang hoạt động).",
+                        a.name,
+                        if level == AgencyKind::CommuneCommittee {
+                            "xã"
+                        } else {
+                            "tỉnh"
+                        }
+                    ),
+                ));
+            }
+            chosen.push(a.id.to_string());
+        }
+        chosen.sort();
+        chosen.dedup();
+        let detail = format!(
+            "{} {}: {}",
+            procedure.code,
+            procedure.name,
+            if chosen.is_empty() {
+                "mọi UBND cùng cấp".to_string()
+            } else {
+                format!("{} cơ quan", chosen.len())
+            }
+        );
+        self.app
+            .db
+            .set_procedure_agencies(
+                procedure.code.as_str(),
+                &chosen,
+                Some(&self.app.entry(&admin, "đặt nơi tiếp nhận thủ tục", &detail)),
+            )
+            .await?;
+        Ok(chosen)
+    }
+}
+
 /// Agencies parents first.
 fn by_depth(tree: &AgencyTree, mut all: Vec<Agency>) -> Vec<Agency> {
     let depth = |a: &Agency| {

@@ -72,8 +72,14 @@ pub trait CatalogStore: Send + Sync {
     /// Every version of a procedure, oldest first.
     async fn procedure_versions(&self, code: &str) -> Result<Vec<ProcedureVersion>>;
 
-    /// Records which agencies receive and decide a procedure (replacing what was recorded).
-    async fn set_procedure_agencies(&self, code: &str, agencies: &[String]) -> Result<()>;
+    /// Records which agencies receive and decide a procedure (replacing what was recorded),
+    /// with the administration log's line when given, in one transaction.
+    async fn set_procedure_agencies(
+        &self,
+        code: &str,
+        agencies: &[String],
+        log: Option<&LogEntry<'_>>,
+    ) -> Result<()>;
 
     /// Agencies a procedure is offered at, by id.
     async fn procedure_agencies(&self, code: &str) -> Result<Vec<String>>;

@@ -126,6 +126,35 @@ async fn an_administrator_sets_codes_adds_renames_and_merges_agencies() {
         "2026-12-14 16:00"
     );
 
+    // Where a procedure is received: only the committees chosen (none: all of its level).
+    let e = app
+        .admin()
+        .set_procedure_agencies(&admin, "1.004884", &["lao-cai.bao-thang.van-phong".into()])
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "invalid_agency", "{}", e.message);
+    app.admin()
+        .set_procedure_agencies(&admin, "1.004884", &["lao-cai.cam-duong".into()])
+        .await
+        .unwrap();
+    let e = app
+        .intake()
+        .receive_at_counter(&bao_thang, reregister_birth())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, "procedure_not_offered", "{}", e.message);
+    assert!(
+        app.admin()
+            .set_procedure_agencies(&admin, "1.004884", &[])
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    app.intake()
+        .receive_at_counter(&bao_thang, reregister_birth())
+        .await
+        .unwrap();
+
     // Cam Đường has a dossier in hand when it is merged into Bảo Thắng.
     let counter = officer(&f.db, "motcua.camduong").await;
     let mut req = reregister_birth();

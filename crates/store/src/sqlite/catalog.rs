@@ -312,9 +312,18 @@ impl crate::CatalogStore for Sqlite {
         })
     }
 
-    async fn set_procedure_agencies(&self, code: &str, agencies: &[String]) -> Result<()> {
+    async fn set_procedure_agencies(
+        &self,
+        code: &str,
+        agencies: &[String],
+        log: Option<&LogEntry<'_>>,
+    ) -> Result<()> {
         let (code, agencies) = (code.to_string(), agencies.to_vec());
+        let log = log.map(OwnedEntry::of);
         self.write_all(move |c| {
+            if let Some(log) = &log {
+                log.write(c)?;
+            }
             c.prepare_cached("DELETE FROM procedure_agencies WHERE code = ?1")?
                 .execute([&code])?;
             let mut put =

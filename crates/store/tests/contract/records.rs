@@ -79,9 +79,13 @@ pub async fn procedure_versions_are_chosen_by_date_and_never_rewritten(db: &Db) 
     );
     // Where a procedure is offered.
     let places = ["lao-cai.bao-thang".to_string(), "lao-cai.sa-pa".to_string()];
-    db.set_procedure_agencies(code, &places).await.unwrap();
+    db.set_procedure_agencies(code, &places, None)
+        .await
+        .unwrap();
     assert_eq!(db.procedure_agencies(code).await.unwrap(), places);
-    db.set_procedure_agencies(code, &places[1..]).await.unwrap();
+    db.set_procedure_agencies(code, &places[1..], None)
+        .await
+        .unwrap();
     assert_eq!(db.procedure_agencies(code).await.unwrap(), &places[1..]);
 }
 

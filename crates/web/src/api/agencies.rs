@@ -58,6 +58,14 @@ pub struct OfficeHoursInput {
     pub saturday_reception: String,
 }
 
+/// Nơi tiếp nhận thủ tục.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProcedurePlaces {
+    /// Mã nội bộ các UBND cùng cấp tiếp nhận và giải quyết; rỗng: mọi UBND cùng cấp.
+    pub agencies: Vec<String>,
+}
+
 /// Kết quả nhập mã định danh.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CodesResult {
@@ -178,4 +186,26 @@ pub async fn codes(
     })?;
     let changed = app.admin().import_agency_codes(&actor, text).await?;
     Ok(Json(CodesResult { changed }))
+}
+
+/// Đặt nơi tiếp nhận một thủ tục: các UBND cùng cấp giải quyết thủ tục (rỗng: mọi UBND cùng
+/// cấp); quản trị viên.
+#[utoipa::path(
+    post, path = "/api/v1/admin/procedures/{code}/agencies", tag = "Quản trị",
+    params(("code" = String, Path, description = "Mã thủ tục")),
+    request_body = ProcedurePlaces,
+    responses((status = 200, body = ProcedurePlaces), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn procedure_places(
+    State(app): State<App>,
+    Authed(actor): Authed,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(input): ApiJson<ProcedurePlaces>,
+) -> Result<Json<ProcedurePlaces>, ApiError> {
+    let agencies = app
+        .admin()
+        .set_procedure_agencies(&actor, &code, &input.agencies)
+        .await?;
+    Ok(Json(ProcedurePlaces { agencies }))
 }

@@ -117,6 +117,7 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(agencies::merge))
         .routes(routes!(agencies::office_hours))
         .routes(routes!(agencies::codes))
+        .routes(routes!(agencies::procedure_places))
         .routes(routes!(outbox::status))
         .routes(routes!(outbox::retry))
         .split_for_parts()

@@ -808,6 +808,118 @@ pub struct VersionLine {
     pub in_force: bool,
 }
 
+/// A committee to tick on the page of a procedure's places.
+pub struct Place {
+    pub value: String,
+    pub label: String,
+    pub checked: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_procedure_agencies.html")]
+struct PlacesPage {
+    chrome: Chrome,
+    code: String,
+    name: String,
+    level: &'static str,
+    anywhere: bool,
+    places: Vec<Place>,
+    message: String,
+    error: String,
+}
+
+async fn places_page(
+    app: &App,
+    viewer: &Viewer,
+    code: &str,
+    message: String,
+    error: String,
+) -> Result<PlacesPage, UiError> {
+    let p = app.catalogue().procedure(code).await?;
+    let kind = match p.level {
+        domain::procedure::ProcedureLevel::Commune => domain::agency::AgencyKind::CommuneCommittee,
+        domain::procedure::ProcedureLevel::Province => {
+            domain::agency::AgencyKind::ProvincialCommittee
+        }
+    };
+    let chosen = app.catalogue().procedure_agencies(p.code.as_str()).await?;
+    let mut places: Vec<Place> = app
+        .agencies()
+        .all()
+        .filter(|a| a.kind == kind && a.valid_to.is_none())
+        .map(|a| Place {
+            checked: chosen.iter().any(|c| c == a.id.as_str()),
+            value: a.id.to_string(),
+            label: a.name.clone(),
+        })
+        .collect();
+    places.sort_by(|a, b| a.label.cmp(&b.label));
+    Ok(PlacesPage {
+        chrome: Chrome::new(viewer, "Quản trị: nơi tiếp nhận thủ tục", "/quan-tri"),
+        code: p.code.to_string(),
+        name: p.name.clone(),
+        level: if kind == domain::agency::AgencyKind::CommuneCommittee {
+            "cấp xã"
+        } else {
+            "cấp tỉnh"
+        },
+        anywhere: p.anywhere,
+        places,
+        message,
+        error,
+    })
+}
+
+/// `GET /quan-tri/thu-tuc/{code}/noi-tiep-nhan`: which committees receive a procedure.
+pub async fn procedure_places(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(code): Path<String>,
+) -> Result<Response, UiError> {
+    admin(&app, &viewer)?;
+    Ok(
+        places_page(&app, &viewer, &code, String::new(), String::new())
+            .await?
+            .into_response(),
+    )
+}
+
+/// `POST /quan-tri/thu-tuc/{code}/noi-tiep-nhan`: the committees ticked (none: all).
+pub async fn set_procedure_places(
+    State(app): State<App>,
+    Path(code): Path<String>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let actor = admin(&app, &posted.viewer)?;
+    let chosen: Vec<String> = posted
+        .fields
+        .0
+        .iter()
+        .filter(|(k, _)| k == "agency")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let page = match app
+        .admin()
+        .set_procedure_agencies(actor, &code, &chosen)
+        .await
+    {
+        Ok(set) => {
+            let message = if set.is_empty() {
+                "Đã lưu: mọi UBND cùng cấp tiếp nhận thủ tục này.".to_string()
+            } else {
+                format!("Đã lưu: {} nơi tiếp nhận.", set.len())
+            };
+            places_page(&app, &posted.viewer, &code, message, String::new()).await?
+        }
+        Err(e) => {
+            let e = UiError::from(e);
+            let page = places_page(&app, &posted.viewer, &code, String::new(), e.message).await?;
+            return Ok((e.status, page).into_response());
+        }
+    };
+    Ok(page.into_response())
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "admin_catalog.html")]
 struct CatalogPage {

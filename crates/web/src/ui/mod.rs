@@ -100,6 +100,10 @@ pub fn routes() -> Router<App> {
                 .post(admin::import_catalog)
                 .layer(axum::extract::DefaultBodyLimit::max(11 * 1024 * 1024)),
         )
+        .route(
+            "/quan-tri/thu-tuc/{code}/noi-tiep-nhan",
+            get(admin::procedure_places).post(admin::set_procedure_places),
+        )
         .route("/quan-tri/nhat-ky", get(admin::log))
         .route("/quan-tri/thu-gui", get(admin::outbox))
         .route("/quan-tri/thu-gui/{id}/gui-lai", post(admin::retry_message))

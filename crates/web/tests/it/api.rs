@@ -1389,6 +1389,23 @@ async fn an_administrator_adds_renames_merges_agencies_and_sets_their_codes() {
         .await
         .expect(200);
     assert_eq!(a["saturday_reception"], "07:30-11:30");
+    // Where a procedure is received.
+    t.post(
+        Some(&admin),
+        "/api/v1/admin/procedures/1.004884/agencies",
+        json!({"agencies": ["lao-cai"]}),
+    )
+    .await
+    .error(422, "invalid_agency");
+    let places = t
+        .post(
+            Some(&admin),
+            "/api/v1/admin/procedures/1.004884/agencies",
+            json!({"agencies": ["lao-cai.bao-thang", "lao-cai.bao-thang"]}),
+        )
+        .await
+        .expect(200);
+    assert_eq!(places, json!({"agencies": ["lao-cai.bao-thang"]}));
     // Official identifiers from a table.
     let reply = t
         .send(
