@@ -17,6 +17,7 @@ use crate::{AppError, ErrorKind};
 
 enum Work {
     Hash(String, oneshot::Sender<Result<String, AppError>>),
+    HashGenerated(String, oneshot::Sender<Result<String, AppError>>),
     Verify(String, String, oneshot::Sender<bool>),
 }
 
@@ -28,6 +29,12 @@ pub struct PasswordPool {
     /// unknown name takes as long as a wrong password.
     decoy: String,
 }
+
+/// Argon2 memory for a password the system made (a one-time password of about 79 random bits):
+/// its strength is its randomness, which no guessing rate can get through, so hundreds of them
+/// (an officers' table) hash in a moment rather than half a minute. Verification reads the
+/// parameters from each stored hash.
+const GENERATED_MEMORY_KIB: u32 = 1024;
 
 fn params(memory_kib: u32) -> Params {
     Params::new(memory_kib, 2, 1, None).expect("valid Argon2 parameters")
@@ -63,10 +70,14 @@ impl Worker {
     }
 
     fn hash(&mut self, password: &str) -> Result<String, AppError> {
+        let params = self.params.clone();
+        self.hash_with(params, password)
+    }
+
+    fn hash_with(&mut self, params: Params, password: &str) -> Result<String, AppError> {
         let mut salt = [0u8; 16];
         getrandom::fill(&mut salt).map_err(|_| internal())?;
         let mut out = [0u8; 32];
-        let params = self.params.clone();
         if !self.compute(&params, password.as_bytes(), &salt, &mut out) {
             return Err(internal());
         }
@@ -121,6 +132,11 @@ impl PasswordPool {
                             Ok(Work::Hash(password, reply)) => {
                                 let _ = reply.send(worker.hash(&password));
                             }
+                            Ok(Work::HashGenerated(password, reply)) => {
+                                let _ = reply.send(
+                                    worker.hash_with(params(GENERATED_MEMORY_KIB), &password),
+                                );
+                            }
                             Ok(Work::Verify(hash, password, reply)) => {
                                 let _ = reply.send(worker.verify(&hash, &password));
                             }
@@ -171,6 +187,14 @@ impl PasswordPool {
         rx.await.map_err(|_| internal())?
     }
 
+    /// Hashes a password the system generated ([`crate::province::one_time_password`]) with
+    /// light parameters (see `GENERATED_MEMORY_KIB`).
+    pub async fn hash_generated(&self, password: &str) -> Result<String, AppError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Work::HashGenerated(password.to_string(), reply))?;
+        rx.await.map_err(|_| internal())?
+    }
+
     /// Whether `password` matches `hash`; with no hash (no such account) it is checked against a
     /// decoy, so both take the same time. Refused at once when the queue is full.
     pub async fn verify(&self, hash: Option<&str>, password: &str) -> Result<bool, AppError> {
@@ -189,6 +213,15 @@ impl PasswordPool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_generated_password_is_hashed_lightly_and_verifies() {
+        let pool = PasswordPool::start(4096, 1, 4);
+        let h = pool.hash_generated("abcd-efgh-jkmn-pqrs").await.unwrap();
+        assert!(h.starts_with("$argon2id$v=19$m=1024,t=2,p=1$"), "{h}");
+        assert!(pool.verify(Some(&h), "abcd-efgh-jkmn-pqrs").await.unwrap());
+        assert!(!pool.verify(Some(&h), "abcd-efgh-jkmn-pqrt").await.unwrap());
+    }
 
     #[tokio::test]
     async fn a_hash_verifies_its_password_only() {

@@ -237,7 +237,13 @@ pub fn plan(
             None,
         ));
     }
-    let mut taken = BTreeSet::new();
+    // A commune's id word never equals a provincial unit's.
+    let mut taken: BTreeSet<String> = template
+        .province
+        .unit
+        .iter()
+        .map(|u| u.id.clone())
+        .collect();
     for c in &communes {
         let word = match slug(&c.name) {
             w if taken.contains(&w) || w.is_empty() => format!("{}-{}", slug(&c.kind), c.code),

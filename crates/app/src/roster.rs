@@ -308,12 +308,15 @@ impl Admin<'_> {
         })?;
         let mut accounts = Vec::with_capacity(planned.len());
         for p in &mut planned {
-            if p.generated {
+            let password_hash = if p.generated {
                 p.password = crate::province::one_time_password()?;
-            }
+                self.app.passwords.hash_generated(&p.password).await?
+            } else {
+                self.app.accounts().hash_password(&p.password).await?
+            };
             accounts.push(store::NewAccount {
                 officer: p.officer.clone(),
-                password_hash: self.app.accounts().hash_password(&p.password).await?,
+                password_hash,
                 email: p.email.clone(),
             });
         }
