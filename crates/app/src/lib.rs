@@ -21,6 +21,7 @@ pub mod evaluation;
 pub mod files;
 pub mod handling;
 pub mod intake;
+pub mod legacy;
 pub mod logbook;
 pub mod notices;
 pub mod overview;

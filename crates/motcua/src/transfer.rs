@@ -40,6 +40,20 @@ pub enum ImportCommand {
         #[command(flatten)]
         config: ConfigArgs,
     },
+    /// Chuyển hồ sơ từ hệ thống một cửa cũ: tệp JSON theo khuôn dữ liệu đồng bộ với Cổng Dịch vụ
+    /// công quốc gia ({"NguonDuLieu": "...", "HoSo": [{MaHoSo, MaTTHC, KenhThucHien,
+    /// MaDonViTiepNhan, NgayNop, NgayTiepNhan, NgayHenTra, NgayKetThucXuLy, NgayTraKetQua,
+    /// TrangThai, ThongTinNguoiNop, ThanhPhanHoSo, TienTrinh}]}). Giữ mã hồ sơ; có lỗi thì không
+    /// chuyển gì; hồ sơ đã có thì bỏ qua.
+    Dossiers {
+        /// Tệp JSON UTF-8.
+        file: PathBuf,
+        /// Chỉ kiểm tra và báo cáo từng hồ sơ, không ghi gì.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
     /// Đặt mã định danh chính thức (QĐ 20/2020) cho các cơ quan từ tệp CSV hai cột: mã nội bộ,
     /// mã định danh; mã tạm của đơn vị trực thuộc đổi theo; có lỗi thì không đổi gì.
     AgencyCodes {
@@ -125,6 +139,50 @@ pub async fn import(cmd: ImportCommand) -> Result<()> {
                 summary(&set)
             );
             print_unmatched(&unmatched);
+            Ok(())
+        }
+        ImportCommand::Dossiers {
+            file,
+            dry_run,
+            config,
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| BadInput(format!("không đọc được {}: {e}", file.display())))?;
+            let config = config.load()?;
+            let app = services(open_db(&config).await?, &config).await?;
+            let started = std::time::Instant::now();
+            let done = app
+                .admin()
+                .import_dossiers(&domain::officer::Actor::System, &text, dry_run)
+                .await;
+            app.close().await;
+            let done = done.map_err(BadInput::from)?;
+            for r in done
+                .rows
+                .iter()
+                .filter(|r| r.difference.is_some() || r.skipped.is_some())
+            {
+                println!(
+                    "  hồ sơ thứ {} {}: {}",
+                    r.row,
+                    r.code,
+                    r.skipped
+                        .as_deref()
+                        .or(r.difference.as_deref())
+                        .unwrap_or("")
+                );
+            }
+            println!(
+                "{} {} hồ sơ, bỏ qua {} hồ sơ đã có — {:.1} s.",
+                if dry_run {
+                    "Kiểm tra xong (không ghi gì): sẽ chuyển"
+                } else {
+                    "Đã chuyển"
+                },
+                done.imported,
+                done.skipped,
+                started.elapsed().as_secs_f64()
+            );
             Ok(())
         }
         ImportCommand::AgencyCodes { file, config } => {

@@ -7,6 +7,7 @@ mod agencies;
 mod catalog;
 mod demo;
 mod evaluation;
+mod legacy;
 mod overview;
 mod policy;
 mod province;

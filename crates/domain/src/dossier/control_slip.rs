@@ -161,6 +161,15 @@ impl Slip<'_> {
                 let note = "Nộp bổ sung; thời hạn tính lại từ đầu".into();
                 self.row(r, from, to, None, note);
             }
+            Event::Imported(imp) => {
+                let (from, to) = (imp.source.clone(), self.holder());
+                let note = format!(
+                    "Chuyển từ hệ thống cũ ({} bước xử lý trước đó, trạng thái {})",
+                    imp.history.len(),
+                    imp.status
+                );
+                self.row(r, from, to, None, note);
+            }
             Event::Returned { received_by, .. } => {
                 let from = name(&self.dossier.receiving);
                 let to = format!("{} (người nhận: {received_by})", self.applicant);

@@ -378,6 +378,9 @@ pub enum Event {
         code: DossierCode,
         reason: String,
     },
+    /// Chuyển từ hệ thống cũ: the dossier as the incumbent system had it (right after its
+    /// opening; see [`super::Imported`]).
+    Imported(Box<super::Imported>),
 }
 
 /// New due instants after the limit restarts.
@@ -419,6 +422,7 @@ impl Event {
             Event::EarlyReturnNotified { .. } => "early_return_notified",
             Event::Returned { .. } => "returned",
             Event::CorrectionOpened { .. } => "correction_opened",
+            Event::Imported(_) => "imported",
         }
     }
 
@@ -463,6 +467,7 @@ impl Event {
             Event::EarlyReturnNotified { .. } => "Thông báo trả kết quả sớm",
             Event::Returned { .. } => "Trả kết quả",
             Event::CorrectionOpened { .. } => "Mở hồ sơ đính chính, cấp lại",
+            Event::Imported(_) => "Chuyển từ hệ thống cũ",
         }
     }
 }

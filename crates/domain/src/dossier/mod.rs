@@ -9,6 +9,7 @@ mod decide;
 mod event;
 mod facts;
 mod handling;
+mod imported;
 mod intake;
 mod pauses;
 mod stage;
@@ -21,6 +22,7 @@ pub use control_slip::{SlipRow, control_slip};
 pub use decide::decide;
 pub use event::*;
 pub use facts::{Fact, Measure, fact_delta};
+pub use imported::{Imported, LegacyStep, LegacySupplement, import};
 pub use stage::{NationalStatus, Stage};
 pub use state::{
     Apology, Consultation, DecisionRecord, Dossier, ExtensionRecord, Interconnection, Leg,

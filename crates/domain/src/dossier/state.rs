@@ -325,6 +325,7 @@ impl Dossier {
             | Event::EarlyReturnNotified { .. }
             | Event::Returned { .. }
             | Event::CorrectionOpened { .. } => self.apply_closing(r),
+            Event::Imported(imp) => self.apply_imported(imp, r),
         }
     }
 

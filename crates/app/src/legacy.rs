@@ -1,0 +1,581 @@
+//! Chuyển hồ sơ từ hệ thống cũ — `motcua import dossiers`: the open and recent dossiers of the
+//! province's incumbent system, in the national synchronisation payload every vendor system
+//! already produces (vn-framework §3.3: MaHoSo, MaTTHC, KenhThucHien, MaDonViTiepNhan, NgayNop,
+//! NgayTiepNhan, NgayHenTra, NgayKetThucXuLy, TrangThai, ThongTinNguoiNop, ThanhPhanHoSo,
+//! TienTrinh), plus `NgayTraKetQua` for the return. Every record is checked and every problem
+//! reported with its position; only a clean bundle is written, in one transaction. Codes are
+//! kept (the centre's daily sequence continues after them), a code already here is skipped (a
+//! second run imports nothing twice), and the history becomes the dossier's imported event (see
+//! `domain::dossier::Imported`). An open dossier continues here with its limit counted again by
+//! this calendar; where that differs from the incumbent's promised date, the report says so.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::agency::{AgencyId, AgencyKind, AgencyTree};
+use domain::applicant::{Address, Applicant};
+use domain::dossier::{
+    Context, DossierId, Imported, LegacyStep, LegacySupplement, NewDossier, Recorded, ReturnMethod,
+    StepEntry, SubmittedComponent, fact_delta, import,
+};
+use domain::ids::{Cccd, DossierCode, Email, PersonName, PhoneNumber};
+use domain::officer::{Actor, ActorKind, ActorRef};
+use domain::policy::Action;
+use domain::procedure::{Channel, ProcedureVersion, StepKind};
+use lich::time::to_vn;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::catalog::{RowError, rows_message};
+use crate::{Admin, AppError};
+
+/// A bundle: the records, and the incumbent system's name.
+#[derive(Debug, Deserialize)]
+struct Bundle {
+    #[serde(rename = "NguonDuLieu", default)]
+    source: Option<String>,
+    #[serde(rename = "HoSo")]
+    records: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Record {
+    #[serde(rename = "MaHoSo")]
+    code: String,
+    #[serde(rename = "MaTTHC")]
+    procedure: String,
+    #[serde(rename = "KenhThucHien", default = "in_person")]
+    channel: u8,
+    #[serde(rename = "MaDonViTiepNhan")]
+    receiving: String,
+    #[serde(rename = "NgayNop")]
+    submitted: String,
+    #[serde(rename = "NgayTiepNhan")]
+    received: String,
+    #[serde(rename = "NgayHenTra")]
+    appointment: String,
+    #[serde(rename = "NgayKetThucXuLy", default)]
+    ended: Option<String>,
+    #[serde(rename = "NgayTraKetQua", default)]
+    returned: Option<String>,
+    #[serde(rename = "TrangThai")]
+    status: u8,
+    #[serde(rename = "ThongTinNguoiNop")]
+    submitter: Submitter,
+    #[serde(rename = "ThanhPhanHoSo", default)]
+    components: Vec<Component>,
+    #[serde(rename = "TienTrinh", default)]
+    history: Vec<Step>,
+}
+
+fn in_person() -> u8 {
+    1
+}
+
+#[derive(Debug, Deserialize)]
+struct Submitter {
+    #[serde(rename = "ThongTinChiTiet")]
+    detail: Detail,
+}
+
+#[derive(Debug, Deserialize)]
+struct Detail {
+    #[serde(rename = "TenNguoiNop")]
+    name: String,
+    #[serde(rename = "SoDinhDanh")]
+    id_number: String,
+    #[serde(rename = "SoDienThoai", default)]
+    phone: Option<String>,
+    #[serde(rename = "Email", default)]
+    email: Option<String>,
+    #[serde(rename = "MaXa", default)]
+    commune: Option<String>,
+    #[serde(rename = "DiaChiChiTiet", default)]
+    address: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Component {
+    #[serde(rename = "TenThanhPhanHoSo")]
+    name: String,
+    #[serde(rename = "SoLuong", default = "one")]
+    copies: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+#[derive(Debug, Deserialize)]
+struct Step {
+    #[serde(rename = "NguoiXuLy", default)]
+    officer: String,
+    #[serde(rename = "ThoiDiemXuLy")]
+    at: String,
+    #[serde(rename = "PhongBanXuLy", default)]
+    unit: String,
+    #[serde(rename = "NoiDungXuLy", default)]
+    content: String,
+    #[serde(rename = "TrangThai")]
+    status: u8,
+}
+
+/// What happened to one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowOutcome {
+    /// Its position in the bundle (1 for the first record).
+    pub row: usize,
+    pub code: String,
+    /// Imported (or, in a dry run, would be).
+    pub imported: bool,
+    /// Why it was left out (already here).
+    pub skipped: Option<String>,
+    /// The due counted here against the incumbent's promised date, for an open dossier whose
+    /// two differ.
+    pub difference: Option<String>,
+}
+
+/// What an import did, or would do.
+#[derive(Debug, Clone, Default)]
+pub struct DossierImport {
+    pub rows: Vec<RowOutcome>,
+    pub imported: usize,
+    pub skipped: usize,
+    pub dry_run: bool,
+}
+
+fn instant(text: &str, what: &str) -> Result<DateTime<Utc>, String> {
+    lich::time::parse_instant(text)
+        .map(|t| t.to_utc())
+        .map_err(|_| {
+            format!(
+                "{what} \"{}\" không đúng dạng yyyy-MM-dd HH:mm:ss",
+                domain::error::shorten(text)
+            )
+        })
+}
+
+/// The receiving centre named by its QĐ 20/2020 identifier or its internal id.
+fn centre(tree: &AgencyTree, text: &str) -> Option<AgencyId> {
+    let code = text.trim().to_uppercase();
+    tree.all()
+        .find(|a| a.kind == AgencyKind::ServiceCenter && a.code.as_str() == code)
+        .map(|a| a.id.clone())
+        .or_else(|| {
+            AgencyId::parse(text).ok().filter(|id| {
+                tree.get(id)
+                    .is_some_and(|a| a.kind == AgencyKind::ServiceCenter)
+            })
+        })
+}
+
+/// The unit an open dossier continues at: the one its last step names, when the competent
+/// agency has a unit of that name; else the competent agency's office.
+fn continuing_unit(tree: &AgencyTree, competent: &AgencyId, last_unit: &str) -> AgencyId {
+    let wanted = vntext::fold(last_unit);
+    let under: Vec<_> = tree
+        .all()
+        .filter(|a| a.parent.as_ref() == Some(competent) && a.valid_to.is_none())
+        .collect();
+    under
+        .iter()
+        .find(|a| !wanted.is_empty() && vntext::fold(&a.name).contains(&wanted))
+        .or_else(|| under.iter().find(|a| a.kind == AgencyKind::Office))
+        .map_or_else(|| competent.clone(), |a| a.id.clone())
+}
+
+/// The submitted components the procedure lists, matched by name; the others stay in the
+/// imported history's words.
+fn components(p: &ProcedureVersion, given: &[Component]) -> Vec<SubmittedComponent> {
+    given
+        .iter()
+        .filter_map(|c| {
+            let key = vntext::fold(&c.name);
+            let def = p.components.iter().find(|d| vntext::fold(&d.name) == key)?;
+            Some(SubmittedComponent {
+                component: def.id.clone(),
+                name: def.name.clone(),
+                form: def.form,
+                copies: u8::try_from(c.copies.clamp(1, 255)).unwrap_or(1),
+                by_data: false,
+                files: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+/// (sequence, day, number) of a code in this centre's own layout, to continue its sequence.
+fn numbering(code: &DossierCode, centre: &domain::agency::Agency) -> Option<(NaiveDate, u32)> {
+    let text = code.as_str();
+    let (prefix, rest) = text.split_once('-')?;
+    let (day, number) = rest.split_once('-')?;
+    let ours = prefix == centre.code.legacy() || prefix == centre.code.as_str();
+    let day = match day.len() {
+        6 => NaiveDate::parse_from_str(&format!("20{day}"), "%Y%m%d").ok()?,
+        8 => NaiveDate::parse_from_str(day, "%Y%m%d").ok()?,
+        _ => return None,
+    };
+    ours.then_some(())?;
+    Some((day, number.parse().ok()?))
+}
+
+impl Admin<'_> {
+    /// Imports a bundle (see the module): all or nothing; `dry_run` checks and reports only.
+    pub async fn import_dossiers(
+        self,
+        actor: &Actor,
+        text: &str,
+        dry_run: bool,
+    ) -> Result<DossierImport, AppError> {
+        self.app.admin_name(actor, Action::ManageCatalog)?;
+        let bundle: Bundle = serde_json::from_str(text.trim_start_matches('\u{feff}'))
+            .map_err(|e| {
+                AppError::invalid(
+                    "invalid_bundle",
+                    format!(
+                        "Gói hồ sơ không đọc được (dòng {}, cột {}): cần một đối tượng JSON có mảng \"HoSo\".",
+                        e.line(),
+                        e.column()
+                    ),
+                )
+            })?;
+        let source = bundle
+            .source
+            .clone()
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| "hệ thống một cửa cũ".into());
+        let tree = self.app.agencies();
+        let rules = self.app.settings.rules;
+        let now = self.app.now();
+        let mut errors = Vec::new();
+        let mut report = DossierImport {
+            dry_run,
+            ..Default::default()
+        };
+        let mut changes = Vec::new();
+        let mut numbers: BTreeMap<(String, NaiveDate), u32> = BTreeMap::new();
+        let mut seen = std::collections::HashSet::new();
+        for (i, value) in bundle.records.into_iter().enumerate() {
+            let row = i + 1;
+            let record: Record = match serde_json::from_value(value) {
+                Ok(r) => r,
+                Err(e) => {
+                    errors.push(RowError {
+                        line: row,
+                        message: format!(
+                            "hồ sơ thứ {row}: {}",
+                            crate::serde_message(&e.to_string())
+                        ),
+                    });
+                    continue;
+                }
+            };
+            let code_text = record.code.clone();
+            let fail = |message: String| RowError {
+                line: row,
+                message: format!(
+                    "hồ sơ {} (thứ {row}): {message}",
+                    domain::error::shorten(&code_text)
+                ),
+            };
+            let code = match DossierCode::parse(&record.code) {
+                Ok(c) => c,
+                Err(e) => {
+                    errors.push(fail(e.message));
+                    continue;
+                }
+            };
+            if !seen.insert(code.clone()) {
+                errors.push(fail("mã hồ sơ lặp lại trong gói".into()));
+                continue;
+            }
+            if self
+                .app
+                .db
+                .dossier_id_by_code(code.as_str())
+                .await?
+                .is_some()
+            {
+                report.skipped += 1;
+                report.rows.push(RowOutcome {
+                    row,
+                    code: code.to_string(),
+                    imported: false,
+                    skipped: Some("đã có, không chuyển lại".into()),
+                    difference: None,
+                });
+                continue;
+            }
+            match self.plan(&record, code, &source, &tree, &rules).await {
+                Ok((change, outcome, number)) => {
+                    if let Some((sequence, day, n)) = number {
+                        let last = numbers.entry((sequence, day)).or_default();
+                        *last = (*last).max(n);
+                    }
+                    report.rows.push(RowOutcome { row, ..outcome });
+                    changes.push(change);
+                }
+                Err(message) => errors.push(fail(message)),
+            }
+        }
+        if !errors.is_empty() {
+            errors.sort_by_key(|e| e.line);
+            return Err(AppError::invalid(
+                "invalid_bundle",
+                rows_message("Gói hồ sơ", &errors),
+            ));
+        }
+        report.imported = changes.len();
+        if dry_run || changes.is_empty() {
+            return Ok(report);
+        }
+        self.app.db.write_dossiers(changes, now).await?;
+        for ((sequence, day), last) in numbers {
+            self.app
+                .db
+                .raise_code_number(&sequence, &day.to_string(), last)
+                .await?;
+        }
+        Ok(report)
+    }
+
+    /// One record as the change that writes it, its outcome, and the number its code takes in
+    /// its centre's sequence; or what is wrong with it.
+    async fn plan(
+        self,
+        r: &Record,
+        code: DossierCode,
+        source: &str,
+        tree: &AgencyTree,
+        rules: &domain::dossier::LegalRules,
+    ) -> Result<(store::Change, RowOutcome, Option<(String, NaiveDate, u32)>), String> {
+        let submitted = instant(&r.submitted, "NgayNop")?;
+        let received = instant(&r.received, "NgayTiepNhan")?;
+        let appointment = instant(&r.appointment, "NgayHenTra")?;
+        let ended = r
+            .ended
+            .as_deref()
+            .map(|t| instant(t, "NgayKetThucXuLy"))
+            .transpose()?;
+        let returned = r
+            .returned
+            .as_deref()
+            .map(|t| instant(t, "NgayTraKetQua"))
+            .transpose()?;
+        if received < submitted || appointment < received || ended.is_some_and(|e| e < received) {
+            return Err(
+                "các ngày không theo thứ tự (nộp ≤ tiếp nhận ≤ hẹn trả, kết thúc sau tiếp nhận)"
+                    .into(),
+            );
+        }
+        let receiving = centre(tree, &r.receiving).ok_or_else(|| {
+            format!(
+                "không có Bộ phận Một cửa mã \"{}\"",
+                domain::error::shorten(&r.receiving)
+            )
+        })?;
+        let competent = tree
+            .committee_of(&receiving)
+            .map(|c| c.id.clone())
+            .ok_or("nơi tiếp nhận không thuộc UBND nào")?;
+        let day = to_vn(&received).date_naive();
+        let procedure = self
+            .app
+            .db
+            .procedure_in_force(r.procedure.trim(), day)
+            .await
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| {
+                format!(
+                    "không có thủ tục {} có hiệu lực ngày {}",
+                    domain::error::shorten(&r.procedure),
+                    day.format("%d/%m/%Y")
+                )
+            })?;
+        let channel = match r.channel {
+            1 => Channel::InPerson,
+            2 => Channel::Online,
+            3 => Channel::Postal,
+            other => return Err(format!("kênh thực hiện {other} không có (1, 2 hoặc 3)")),
+        };
+        let d = &r.submitter.detail;
+        let address_text = d.address.clone().unwrap_or_default();
+        let applicant = Applicant::Citizen {
+            name: PersonName::parse(&d.name).map_err(|e| e.message)?,
+            id_number: Cccd::parse(&d.id_number).map_err(|e| e.message)?,
+            phone: d
+                .phone
+                .as_deref()
+                .filter(|p| !p.trim().is_empty())
+                .map(PhoneNumber::parse)
+                .transpose()
+                .map_err(|e| e.message)?,
+            email: d
+                .email
+                .as_deref()
+                .filter(|p| !p.trim().is_empty())
+                .map(Email::parse)
+                .transpose()
+                .map_err(|e| e.message)?,
+            address: Address::new(
+                &address_text,
+                d.commune.as_deref().filter(|c| !c.is_empty()),
+                if address_text.trim().is_empty() {
+                    "(không ghi)"
+                } else {
+                    &address_text
+                },
+            )
+            .map_err(|e| e.message)?,
+        };
+        let history: Vec<LegacyStep> = r
+            .history
+            .iter()
+            .map(|s| {
+                Ok(LegacyStep {
+                    at: instant(&s.at, "ThoiDiemXuLy")?,
+                    officer: vntext::clean(&s.officer),
+                    unit: vntext::clean(&s.unit),
+                    content: vntext::clean(&s.content),
+                    status: s.status,
+                })
+            })
+            .collect::<Result<_, String>>()?;
+        // A supplement: a step that left the dossier at status 5, completed by the next step
+        // that took it back into handling.
+        let mut supplements = Vec::new();
+        for (i, h) in history.iter().enumerate() {
+            if h.status == 5 {
+                let completed = history[i + 1..]
+                    .iter()
+                    .find(|n| n.status != 5)
+                    .map(|n| n.at);
+                supplements.push(LegacySupplement {
+                    requested_at: h.at,
+                    completed_at: completed,
+                });
+            }
+        }
+        let open = matches!(r.status, 2 | 4..=7);
+        let step = open.then(|| {
+            if r.status == 2 {
+                StepEntry {
+                    index: 0,
+                    unit: receiving.clone(),
+                    handler: None,
+                    due: None,
+                }
+            } else {
+                let index = procedure
+                    .steps
+                    .iter()
+                    .position(|s| s.kind == StepKind::Handling)
+                    .unwrap_or(0);
+                let last = history.last().map_or("", |h| h.unit.as_str());
+                StepEntry {
+                    index,
+                    unit: continuing_unit(tree, &competent, last),
+                    handler: None,
+                    due: None,
+                }
+            }
+        });
+        let at = [
+            Some(received),
+            ended,
+            returned,
+            history.last().map(|h| h.at),
+        ]
+        .into_iter()
+        .flatten()
+        .max()
+        .unwrap_or(received);
+        let new = NewDossier {
+            id: DossierId(Uuid::now_v7()),
+            code: code.clone(),
+            components: components(&procedure, &r.components),
+            procedure,
+            applicant,
+            return_method: ReturnMethod::Counter,
+            receiving: receiving.clone(),
+            competent,
+            helped_at: None,
+            fee_exemption: None,
+            corrects: None,
+        };
+        let actor = Actor::System;
+        let cal = self.app.calendar_of(&receiving);
+        let ctx = Context {
+            now: received,
+            actor: &actor,
+            calendar: &cal,
+            agencies: tree,
+            rules,
+            issued_code: None,
+        };
+        let imported = Imported {
+            source: source.to_string(),
+            status: r.status,
+            received_at: received,
+            appointment,
+            due: appointment,
+            supplements,
+            ended_at: ended,
+            returned_at: returned,
+            step,
+            history,
+        };
+        let (opened, imported) = import(&new, channel, imported, &ctx).map_err(|e| e.message)?;
+        let by = ActorRef {
+            kind: ActorKind::System,
+            id: None,
+            name: format!("Chuyển từ {source}"),
+        };
+        let events = vec![
+            Recorded {
+                version: 1,
+                at: submitted,
+                actor: by.clone(),
+                event: opened,
+            },
+            Recorded {
+                version: 2,
+                at,
+                actor: by,
+                event: imported,
+            },
+        ];
+        let dossier = domain::dossier::Dossier::replay(&events).ok_or("không dựng được hồ sơ")?;
+        let facts = dossier.facts(&cal, rules).map_err(|e| e.message)?;
+        let difference = match (open, dossier.due) {
+            (true, Some(due)) if due != appointment => Some(format!(
+                "hạn tính lại {} (hệ thống cũ hẹn {})",
+                to_vn(&due).format("%d/%m/%Y %H:%M"),
+                to_vn(&appointment).format("%d/%m/%Y %H:%M")
+            )),
+            _ => None,
+        };
+        let number = tree
+            .get(&receiving)
+            .and_then(|c| numbering(&code, c))
+            .map(|(day, n)| (receiving.to_string(), day, n));
+        Ok((
+            store::Change {
+                readers: store::Readers::of(&dossier, tree),
+                counts: fact_delta(&[], &facts),
+                dossier,
+                expected_version: 0,
+                events,
+                outbox: Vec::new(),
+            },
+            RowOutcome {
+                row: 0,
+                code: code.to_string(),
+                imported: true,
+                skipped: None,
+                difference,
+            },
+            number,
+        ))
+    }
+}
