@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 2 bad input (with a Vietnamese message saying what to fix),
 //! 1 anything else.
 
+mod agencies;
 mod bench;
 mod bench_driver;
 mod bench_reports;
@@ -40,7 +41,11 @@ enum Command {
     Demo(server::DemoArgs),
     /// Đo tải qua HTTP (tiếp nhận, tra cứu) trên một bản cơ sở dữ liệu trình diễn tạm.
     Bench(bench::BenchArgs),
-    /// Nạp dữ liệu vào cơ sở dữ liệu: đơn vị hành chính, danh mục thủ tục.
+    /// Cơ quan: danh sách, thêm, đổi tên, sáp nhập, giờ làm việc, nơi tiếp nhận thủ tục.
+    #[command(subcommand)]
+    Agencies(agencies::AgenciesCommand),
+    /// Nạp dữ liệu vào cơ sở dữ liệu: đơn vị hành chính, danh mục thủ tục, cán bộ, mã định danh,
+    /// hồ sơ từ hệ thống cũ.
     #[command(subcommand)]
     Import(transfer::ImportCommand),
     /// Xuất dữ liệu: danh mục thủ tục.
@@ -107,6 +112,7 @@ fn main() -> ExitCode {
         Command::Calendar(cmd) => calendar::run(cmd),
         Command::Units(cmd) => units::run(cmd),
         Command::Report(cmd) => runtime().and_then(|rt| rt.block_on(report::run(cmd))),
+        Command::Agencies(cmd) => runtime().and_then(|rt| rt.block_on(agencies::run(cmd))),
         Command::Import(cmd) => runtime().and_then(|rt| rt.block_on(transfer::import(cmd))),
         Command::Export(cmd) => runtime().and_then(|rt| rt.block_on(transfer::export(cmd))),
         Command::Serve(args) => runtime().and_then(|rt| {

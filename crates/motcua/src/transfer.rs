@@ -2,6 +2,7 @@
 //! administrative units and the procedure catalogue. Every import is validated whole and written
 //! in one transaction, or not at all.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -157,21 +158,24 @@ pub async fn import(cmd: ImportCommand) -> Result<()> {
                 .await;
             app.close().await;
             let done = done.map_err(BadInput::from)?;
+            // A dry run reports every record; a real run what needs a look. A reader that
+            // stops reading (`| head`) ends the listing, not the program.
+            let mut out = std::io::stdout().lock();
             for r in done
                 .rows
                 .iter()
-                .filter(|r| r.difference.is_some() || r.skipped.is_some())
+                .filter(|r| dry_run || r.difference.is_some() || r.skipped.is_some())
             {
-                println!(
-                    "  hồ sơ thứ {} {}: {}",
-                    r.row,
-                    r.code,
-                    r.skipped
-                        .as_deref()
-                        .or(r.difference.as_deref())
-                        .unwrap_or("")
-                );
+                let what = match (&r.skipped, &r.difference) {
+                    (Some(why), _) => why.clone(),
+                    (None, Some(d)) => format!("chuyển; {d}"),
+                    (None, None) => "chuyển".into(),
+                };
+                if writeln!(out, "  hồ sơ thứ {} {}: {what}", r.row, r.code).is_err() {
+                    return Ok(());
+                }
             }
+            drop(out);
             println!(
                 "{} {} hồ sơ, bỏ qua {} hồ sơ đã có — {:.1} s.",
                 if dry_run {

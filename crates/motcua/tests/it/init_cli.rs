@@ -99,6 +99,51 @@ fn a_province_is_initialised_once_and_bad_requests_change_nothing() {
     assert_eq!(again.status.code(), Some(2));
     assert!(text(&again.stderr).contains("không khởi tạo lại"));
 
+    // The agencies of that province from the command line: a merger, and a refusal.
+    let merged = motcua(
+        &[
+            "agencies",
+            "merge",
+            "lao-cai.phong-hai",
+            "--into",
+            "lao-cai.bao-thang",
+            "--on",
+            "2026-12-10",
+            "--database",
+            &db,
+        ],
+        None,
+    );
+    assert!(merged.status.success(), "{}", text(&merged.stderr));
+    assert!(
+        text(&merged.stdout)
+            .contains("UBND xã Phong Hải sáp nhập vào lao-cai.bao-thang từ 10/12/2026.")
+    );
+    let listed = text(&motcua(&["agencies", "list", "--database", &db], None).stdout);
+    assert!(
+        listed.contains("UBND xã Phong Hải  (thôi hoạt động từ 10/12/2026)"),
+        "{listed}"
+    );
+    let refused = motcua(
+        &[
+            "agencies",
+            "add",
+            "--parent",
+            "lao-cai.bao-thang",
+            "--word",
+            "tu-phap",
+            "--name",
+            "Tổ Tư pháp",
+            "--kind",
+            "so",
+            "--database",
+            &db,
+        ],
+        None,
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(text(&refused.stderr).contains("Loại cơ quan là department"));
+
     // Another database, with the password given on standard input.
     let db2 = format!("sqlite:{}", dir.join("tinh2.db").display());
     let out = motcua(
