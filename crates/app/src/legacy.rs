@@ -100,6 +100,28 @@ struct Component {
     name: String,
     #[serde(rename = "SoLuong", default = "one")]
     copies: u32,
+    #[serde(rename = "GiayToDinhKem", default)]
+    attachments: Vec<Attached>,
+}
+
+/// A file of a component, named by its SHA-256 (HashTepTin).
+#[derive(Debug, Deserialize)]
+struct Attached {
+    #[serde(rename = "TenGiayTo", default)]
+    name: String,
+    #[serde(rename = "HashTepTin")]
+    sha256: String,
+}
+
+/// Where the bundle's files are: the bytes of a file by its SHA-256 (hex, lower case), when the
+/// bundle carries it.
+pub type Files<'a> = &'a (dyn Fn(&str) -> Option<Vec<u8>> + Sync);
+
+/// A file to store before the dossiers are written.
+struct Keep {
+    sha256: String,
+    media_type: &'static str,
+    content: Vec<u8>,
 }
 
 fn one() -> u32 {
@@ -120,6 +142,15 @@ struct Step {
     status: u8,
 }
 
+/// A record ready to write: the change, its outcome, its number in its centre's sequence, and
+/// the files to store.
+type Planned = (
+    store::Change,
+    RowOutcome,
+    Option<(String, NaiveDate, u32)>,
+    Vec<Keep>,
+);
+
 /// What happened to one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RowOutcome {
@@ -133,6 +164,8 @@ pub struct RowOutcome {
     /// The due counted here against the incumbent's promised date, for an open dossier whose
     /// two differ.
     pub difference: Option<String>,
+    /// Components and files not taken over (kept in the incumbent's words only).
+    pub left_out: Vec<String>,
 }
 
 /// What an import did, or would do.
@@ -184,24 +217,68 @@ fn continuing_unit(tree: &AgencyTree, competent: &AgencyId, last_unit: &str) -> 
         .map_or_else(|| competent.clone(), |a| a.id.clone())
 }
 
-/// The submitted components the procedure lists, matched by name; the others stay in the
-/// imported history's words.
-fn components(p: &ProcedureVersion, given: &[Component]) -> Vec<SubmittedComponent> {
-    given
-        .iter()
-        .filter_map(|c| {
-            let key = vntext::fold(&c.name);
-            let def = p.components.iter().find(|d| vntext::fold(&d.name) == key)?;
-            Some(SubmittedComponent {
-                component: def.id.clone(),
-                name: def.name.clone(),
-                form: def.form,
-                copies: u8::try_from(c.copies.clamp(1, 255)).unwrap_or(1),
-                by_data: false,
-                files: Vec::new(),
-            })
-        })
-        .collect()
+/// Components taken over, files to store, and what was left out.
+type Taken = (Vec<SubmittedComponent>, Vec<Keep>, Vec<String>);
+
+/// The submitted components the procedure lists, matched by name, with the files the bundle
+/// carries (checked against their hash, PDF, JPEG or PNG); the files to store; and the names of
+/// the components and files left out, for the report (the incumbent's history keeps them).
+fn components(
+    p: &ProcedureVersion,
+    given: &[Component],
+    files: Files<'_>,
+) -> Result<Taken, String> {
+    use sha2::Digest;
+    let mut out = Vec::new();
+    let mut keep = Vec::new();
+    let mut left = Vec::new();
+    for c in given {
+        let key = vntext::fold(&c.name);
+        let Some(def) = p.components.iter().find(|d| vntext::fold(&d.name) == key) else {
+            left.push(format!(
+                "thành phần \"{}\"",
+                domain::error::shorten(&c.name)
+            ));
+            continue;
+        };
+        let mut refs = Vec::new();
+        for a in &c.attachments {
+            let sha = a.sha256.trim().to_lowercase();
+            let shown = domain::error::shorten(&a.name);
+            let Some(content) = files(&sha) else {
+                left.push(format!("tệp {shown} (không có trong gói)"));
+                continue;
+            };
+            if hex::encode(sha2::Sha256::digest(&content)) != sha {
+                return Err(format!(
+                    "tệp {shown} không khớp mã băm {}",
+                    domain::error::shorten(&sha)
+                ));
+            }
+            let media_type = crate::files::sniff(&content)
+                .ok_or_else(|| format!("tệp {shown} không phải PDF, JPEG hoặc PNG"))?;
+            refs.push(domain::dossier::FileRef {
+                sha256: sha.clone(),
+                name: vntext::clean(&a.name),
+                size: content.len() as u64,
+                media_type: media_type.to_string(),
+            });
+            keep.push(Keep {
+                sha256: sha,
+                media_type,
+                content,
+            });
+        }
+        out.push(SubmittedComponent {
+            component: def.id.clone(),
+            name: def.name.clone(),
+            form: def.form,
+            copies: u8::try_from(c.copies.clamp(1, 255)).unwrap_or(1),
+            by_data: false,
+            files: refs,
+        });
+    }
+    Ok((out, keep, left))
 }
 
 /// (sequence, day, number) of a code in this centre's own layout, to continue its sequence.
@@ -225,6 +302,7 @@ impl Admin<'_> {
         self,
         actor: &Actor,
         text: &str,
+        files: Files<'_>,
         dry_run: bool,
     ) -> Result<DossierImport, AppError> {
         self.app.admin_name(actor, Action::ManageCatalog)?;
@@ -255,6 +333,7 @@ impl Admin<'_> {
         let mut changes = Vec::new();
         let mut numbers: BTreeMap<(String, NaiveDate), u32> = BTreeMap::new();
         let mut seen = std::collections::HashSet::new();
+        let mut keep: Vec<Keep> = Vec::new();
         for (i, value) in bundle.records.into_iter().enumerate() {
             let row = i + 1;
             let record: Record = match serde_json::from_value(value) {
@@ -303,11 +382,16 @@ impl Admin<'_> {
                     imported: false,
                     skipped: Some("đã có, không chuyển lại".into()),
                     difference: None,
+                    left_out: Vec::new(),
                 });
                 continue;
             }
-            match self.plan(&record, code, &source, &tree, &rules).await {
-                Ok((change, outcome, number)) => {
+            match self
+                .plan(&record, code, &source, &tree, &rules, files)
+                .await
+            {
+                Ok((change, outcome, number, kept)) => {
+                    keep.extend(kept);
                     if let Some((sequence, day, n)) = number {
                         let last = numbers.entry((sequence, day)).or_default();
                         *last = (*last).max(n);
@@ -329,6 +413,20 @@ impl Admin<'_> {
         if dry_run || changes.is_empty() {
             return Ok(report);
         }
+        // The files first (stored once by hash; a file no dossier names is never served), then
+        // every dossier in one transaction.
+        for k in &keep {
+            self.app
+                .db
+                .put_attachment(
+                    &k.sha256,
+                    k.media_type,
+                    &k.content,
+                    "import",
+                    now.timestamp_millis(),
+                )
+                .await?;
+        }
         self.app.db.write_dossiers(changes, now).await?;
         for ((sequence, day), last) in numbers {
             self.app
@@ -348,7 +446,8 @@ impl Admin<'_> {
         source: &str,
         tree: &AgencyTree,
         rules: &domain::dossier::LegalRules,
-    ) -> Result<(store::Change, RowOutcome, Option<(String, NaiveDate, u32)>), String> {
+        files: Files<'_>,
+    ) -> Result<Planned, String> {
         let submitted = instant(&r.submitted, "NgayNop")?;
         let received = instant(&r.received, "NgayTiepNhan")?;
         let appointment = instant(&r.appointment, "NgayHenTra")?;
@@ -490,10 +589,11 @@ impl Admin<'_> {
         .flatten()
         .max()
         .unwrap_or(received);
+        let (components, kept, left_out) = components(&procedure, &r.components, files)?;
         let new = NewDossier {
             id: DossierId(Uuid::now_v7()),
             code: code.clone(),
-            components: components(&procedure, &r.components),
+            components,
             procedure,
             applicant,
             return_method: ReturnMethod::Counter,
@@ -574,8 +674,10 @@ impl Admin<'_> {
                 imported: true,
                 skipped: None,
                 difference,
+                left_out,
             },
             number,
+            kept,
         ))
     }
 }

@@ -47,7 +47,8 @@ pub enum ImportCommand {
     /// TrangThai, ThongTinNguoiNop, ThanhPhanHoSo, TienTrinh}]}). Giữ mã hồ sơ; có lỗi thì không
     /// chuyển gì; hồ sơ đã có thì bỏ qua.
     Dossiers {
-        /// Tệp JSON UTF-8.
+        /// Tệp JSON UTF-8, hoặc thư mục có ho-so.json và thư mục tep/ chứa các tệp đính kèm đặt
+        /// tên theo mã băm SHA-256 (HashTepTin).
         file: PathBuf,
         /// Chỉ kiểm tra và báo cáo từng hồ sơ, không ghi gì.
         #[arg(long)]
@@ -147,30 +148,43 @@ pub async fn import(cmd: ImportCommand) -> Result<()> {
             dry_run,
             config,
         } => {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| BadInput(format!("không đọc được {}: {e}", file.display())))?;
+            // A file, or a folder with ho-so.json and the files under tep/ named by SHA-256.
+            let (json, dir) = if file.is_dir() {
+                (file.join("ho-so.json"), Some(file.join("tep")))
+            } else {
+                (file.clone(), None)
+            };
+            let text = std::fs::read_to_string(&json)
+                .map_err(|e| BadInput(format!("không đọc được {}: {e}", json.display())))?;
+            let files = move |sha: &str| -> Option<Vec<u8>> {
+                let dir = dir.as_ref()?;
+                ["", ".pdf", ".jpg", ".jpeg", ".png"]
+                    .iter()
+                    .find_map(|ext| std::fs::read(dir.join(format!("{sha}{ext}"))).ok())
+            };
             let config = config.load()?;
             let app = services(open_db(&config).await?, &config).await?;
             let started = std::time::Instant::now();
             let done = app
                 .admin()
-                .import_dossiers(&domain::officer::Actor::System, &text, dry_run)
+                .import_dossiers(&domain::officer::Actor::System, &text, &files, dry_run)
                 .await;
             app.close().await;
             let done = done.map_err(BadInput::from)?;
             // A dry run reports every record; a real run what needs a look. A reader that
             // stops reading (`| head`) ends the listing, not the program.
             let mut out = std::io::stdout().lock();
-            for r in done
-                .rows
-                .iter()
-                .filter(|r| dry_run || r.difference.is_some() || r.skipped.is_some())
-            {
-                let what = match (&r.skipped, &r.difference) {
+            for r in done.rows.iter().filter(|r| {
+                dry_run || r.difference.is_some() || r.skipped.is_some() || !r.left_out.is_empty()
+            }) {
+                let mut what = match (&r.skipped, &r.difference) {
                     (Some(why), _) => why.clone(),
                     (None, Some(d)) => format!("chuyển; {d}"),
                     (None, None) => "chuyển".into(),
                 };
+                if !r.left_out.is_empty() {
+                    what.push_str(&format!("; không chuyển: {}", r.left_out.join(", ")));
+                }
                 if writeln!(out, "  hồ sơ thứ {} {}: {what}", r.row, r.code).is_err() {
                     return Ok(());
                 }

@@ -211,14 +211,25 @@ async fn ten_thousand_dossiers_switch_in_with_their_codes_and_their_766_figure()
     let f = seeded("legacy", "2026-12-07 09:00").await;
     let app = &f.app;
     let admin = officer(&f.db, "quantri").await;
-    let (bundle, expected) = bundle(10_000);
+    let (mut bundle, expected) = bundle(10_000);
+    // The first dossier carries its scan: stored by hash and served from the dossier.
+    let scan =
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".to_vec();
+    let sha = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&scan))
+    };
+    bundle["HoSo"][0]["ThanhPhanHoSo"][0]["GiayToDinhKem"] =
+        json!([{"TenGiayTo": "to-khai.pdf", "HashTepTin": sha}]);
     let text = bundle.to_string();
+    let no_files = |_: &str| None;
+    let files = |h: &str| (h == sha).then(|| scan.clone());
 
     // Not an administrator's officer of a commune.
     let counter = officer(&f.db, "motcua.baothang").await;
     let e = app
         .admin()
-        .import_dossiers(&counter, &text, true)
+        .import_dossiers(&counter, &text, &no_files, true)
         .await
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Forbidden);
@@ -230,7 +241,7 @@ async fn ten_thousand_dossiers_switch_in_with_their_codes_and_their_766_figure()
     broken["HoSo"][12]["MaDonViTiepNhan"] = json!("H99.01");
     let e = app
         .admin()
-        .import_dossiers(&admin, &broken.to_string(), false)
+        .import_dossiers(&admin, &broken.to_string(), &no_files, false)
         .await
         .unwrap_err();
     assert_eq!(e.code, "invalid_bundle", "{}", e.message);
@@ -242,7 +253,7 @@ async fn ten_thousand_dossiers_switch_in_with_their_codes_and_their_766_figure()
     // A dry run says what would happen and writes nothing.
     let dry = app
         .admin()
-        .import_dossiers(&admin, &text, true)
+        .import_dossiers(&admin, &text, &no_files, true)
         .await
         .unwrap();
     assert_eq!((dry.imported, dry.skipped), (10_003, 0));
@@ -250,7 +261,7 @@ async fn ten_thousand_dossiers_switch_in_with_their_codes_and_their_766_figure()
 
     let done = app
         .admin()
-        .import_dossiers(&admin, &text, false)
+        .import_dossiers(&admin, &text, &files, false)
         .await
         .unwrap();
     assert_eq!(done.imported, 10_003);
@@ -292,7 +303,7 @@ async fn ten_thousand_dossiers_switch_in_with_their_codes_and_their_766_figure()
     // A second run imports nothing twice.
     let again = app
         .admin()
-        .import_dossiers(&admin, &text, false)
+        .import_dossiers(&admin, &text, &files, false)
         .await
         .unwrap();
     assert_eq!((again.imported, again.skipped), (0, 10_003));
