@@ -162,7 +162,11 @@ impl Slip<'_> {
                 self.row(r, from, to, None, note);
             }
             Event::Imported(imp) => {
-                let (from, to) = (imp.source.clone(), self.holder());
+                let to = match self.holder() {
+                    h if h.is_empty() => name(&self.dossier.receiving),
+                    h => h,
+                };
+                let from = imp.source.clone();
                 let note = format!(
                     "Chuyển từ hệ thống cũ ({} bước xử lý trước đó, trạng thái {})",
                     imp.history.len(),

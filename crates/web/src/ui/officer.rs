@@ -186,9 +186,21 @@ struct DossierPage {
     components: Vec<ComponentLine>,
     steps: Vec<StepLine>,
     slip: Vec<SlipLine>,
+    /// The incumbent system's name and its steps, for a dossier brought from it.
+    legacy_source: String,
+    legacy: Vec<LegacyLine>,
     actions: Vec<ActionForm>,
     message: String,
     error: String,
+}
+
+/// A step the dossier went through on the incumbent system (TienTrinh).
+pub struct LegacyLine {
+    pub at: String,
+    pub unit: String,
+    pub officer: String,
+    pub content: String,
+    pub status: &'static str,
 }
 
 fn result_label(t: Option<Timeliness>) -> &'static str {
@@ -234,6 +246,27 @@ async fn dossier_page(
     let detail = app.queries().dossier_detail(actor, id, None).await?;
     let d = &detail.dossier;
     let tree = app.agencies();
+    let (legacy_source, legacy) = detail
+        .events
+        .iter()
+        .find_map(|e| match &e.event {
+            domain::dossier::Event::Imported(imp) => Some((
+                imp.source.clone(),
+                imp.history
+                    .iter()
+                    .map(|h| LegacyLine {
+                        at: super::when(h.at),
+                        unit: h.unit.clone(),
+                        officer: h.officer.clone(),
+                        content: h.content.clone(),
+                        status: domain::dossier::NationalStatus::from_code(h.status)
+                            .map_or("", |s| s.label()),
+                    })
+                    .collect(),
+            )),
+            _ => None,
+        })
+        .unwrap_or_default();
     let name = |a: &AgencyId| tree.name_of(a);
     let t = &detail.timing;
     let steps = t
@@ -308,6 +341,8 @@ async fn dossier_page(
             .collect(),
         steps,
         slip,
+        legacy_source,
+        legacy,
         actions: actions(app, actor, d).await?,
         message,
         error,
