@@ -125,6 +125,8 @@ pub struct PeriodLine {
     /// Ratings of dossiers that ended in the period, and of those the unsatisfied ones.
     pub rated: i64,
     pub disliked: i64,
+    /// Of those received, brought from the incumbent system (chuyển từ hệ thống cũ).
+    pub imported: i64,
 }
 
 impl PeriodLine {
@@ -185,6 +187,7 @@ impl PeriodLine {
         self.digitised += o.digitised;
         self.rated += o.rated;
         self.disliked += o.disliked;
+        self.imported += o.imported;
     }
 }
 
@@ -374,6 +377,7 @@ impl Reports<'_> {
                 M::Digitised => l.digitised += n,
                 M::Rated => l.rated += n,
                 M::Disliked => l.disliked += n,
+                M::Imported => l.imported += n,
                 _ => {}
             }
         }

@@ -300,6 +300,22 @@ async fn ten_thousand_dossiers_switch_in_with_their_codes_and_their_766_figure()
         "{i21:?}"
     );
 
+    // The periodic report says how much of September to November came from the old system.
+    let report = app
+        .reports()
+        .period_report(
+            &officer(&f.db, "lanhdao.tinh").await,
+            NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.total.imported, report.total.received_total()),
+        (10_000, 10_000)
+    );
+
     // A second run imports nothing twice.
     let again = app
         .admin()

@@ -78,6 +78,9 @@ pub enum Measure {
     /// Of those, dossiers QĐ 766 counts as on time (indicator 5.4 takes them out of 2.1's
     /// on-time count).
     DislikedOnTime766,
+    /// Chuyển từ hệ thống cũ — received on the incumbent system and brought here, on the
+    /// reception day (reports say how much of a period's work came that way).
+    Imported,
 }
 
 impl Measure {
@@ -135,6 +138,9 @@ impl Dossier {
             return Ok(out);
         };
         out.push(fact(received, Measure::Received));
+        if self.imported_from.is_some() {
+            out.push(fact(received, Measure::Imported));
+        }
         if self.fees.iter().map(|f| f.amount).sum::<i64>() > 0 {
             out.push(fact(received, Measure::FeeBearing));
         }

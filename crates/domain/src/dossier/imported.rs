@@ -136,6 +136,7 @@ impl Dossier {
             legal_basis: format!("Theo dữ liệu của {}", imp.source),
             at,
         };
+        self.imported_from = Some(imp.source.clone());
         self.stage = imp.stage();
         self.received_at = Some(imp.received_at);
         self.clock_start = Some(

@@ -196,6 +196,9 @@ pub struct Dossier {
     pub corrections: Vec<(DossierId, DossierCode)>,
     /// Stage before a withdrawal request, to know where the dossier was.
     pub stage_before_withdrawal: Option<Stage>,
+    /// The incumbent system a dossier was brought from (see `Imported`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported_from: Option<String>,
 }
 
 impl Dossier {
@@ -262,6 +265,7 @@ impl Dossier {
             corrects: o.corrects,
             corrections: Vec::new(),
             stage_before_withdrawal: None,
+            imported_from: None,
         })
     }
 

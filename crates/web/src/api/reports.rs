@@ -93,6 +93,8 @@ pub struct PeriodLineView {
     pub rated: i64,
     pub disliked: i64,
     pub satisfaction_rate: Option<f64>,
+    /// Trong số tiếp nhận mới: hồ sơ chuyển từ hệ thống cũ.
+    pub imported: i64,
 }
 
 impl PeriodLineView {
@@ -125,6 +127,7 @@ impl PeriodLineView {
             rated: l.rated,
             disliked: l.disliked,
             satisfaction_rate: l.satisfaction_rate(),
+            imported: l.imported,
         }
     }
 }

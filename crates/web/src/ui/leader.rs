@@ -154,6 +154,7 @@ pub fn shares_table(r: &app::reports::PeriodReport) -> Table {
             Cell::Int(l.rated),
             Cell::Int(l.disliked),
             Cell::Percent(l.satisfaction_rate()),
+            Cell::Int(l.imported),
         ]
     };
     let mut rows: Vec<Vec<Cell>> = r.lines.iter().map(line).collect();
@@ -178,6 +179,7 @@ pub fn shares_table(r: &app::reports::PeriodReport) -> Table {
             "Lượt đánh giá",
             "Không hài lòng",
             "Tỷ lệ hài lòng",
+            "Chuyển từ hệ thống cũ",
         ]
         .map(String::from)
         .to_vec(),
