@@ -681,3 +681,158 @@ impl Admin<'_> {
         ))
     }
 }
+
+/// The columns of `ho-so.csv`, the CSV form of a bundle (one row per dossier; `ThanhPhanHoSo`
+/// lists the components' names separated by `|`).
+pub const CSV_DOSSIER_COLUMNS: [&str; 17] = [
+    "MaHoSo",
+    "MaTTHC",
+    "KenhThucHien",
+    "MaDonViTiepNhan",
+    "NgayNop",
+    "NgayTiepNhan",
+    "NgayHenTra",
+    "NgayKetThucXuLy",
+    "NgayTraKetQua",
+    "TrangThai",
+    "TenNguoiNop",
+    "SoDinhDanh",
+    "SoDienThoai",
+    "Email",
+    "MaXa",
+    "DiaChiChiTiet",
+    "ThanhPhanHoSo",
+];
+
+/// The columns of `tien-trinh.csv`: the steps of each dossier, by its code, in order.
+pub const CSV_STEP_COLUMNS: [&str; 6] = [
+    "MaHoSo",
+    "ThoiDiemXuLy",
+    "NguoiXuLy",
+    "PhongBanXuLy",
+    "NoiDungXuLy",
+    "TrangThai",
+];
+
+/// A row of a CSV table: its line, and its cells by column name.
+type CsvRow = (usize, BTreeMap<String, String>);
+
+/// Reads a CSV table whose first line names `columns` (in any order): its rows as maps, with
+/// their line numbers, or what is wrong.
+fn csv_rows(text: &str, file: &str, columns: &[&str]) -> Result<Vec<CsvRow>, AppError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let bad = |message: String| AppError::invalid("invalid_bundle", format!("{file}: {message}"));
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| bad(format!("không đọc được dòng tiêu đề ({e})")))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let missing: Vec<&str> = columns
+        .iter()
+        .filter(|c| !header.iter().any(|h| h == *c))
+        .copied()
+        .collect();
+    if !missing.is_empty() {
+        return Err(bad(format!("thiếu cột {}", missing.join(", "))));
+    }
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| bad(format!("dòng {}: không đọc được ({e})", i + 2)))?;
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let row = header
+            .iter()
+            .zip(record.iter())
+            .map(|(h, v)| (h.clone(), v.trim().to_string()))
+            .collect();
+        rows.push((i + 2, row));
+    }
+    Ok(rows)
+}
+
+/// The CSV form of a bundle (`ho-so.csv`, and `tien-trinh.csv` when the incumbent gives steps)
+/// as the JSON national payload [`Admin::import_dossiers`] reads. A number column that does not
+/// read is named with its line here; everything else is checked by the import.
+pub fn bundle_from_csv(
+    dossiers: &str,
+    steps: Option<&str>,
+    source: &str,
+) -> Result<String, AppError> {
+    let number = |file: &str, line: usize, name: &str, text: &str| -> Result<u8, AppError> {
+        text.parse().map_err(|_| {
+            AppError::invalid(
+                "invalid_bundle",
+                format!(
+                    "{file}, dòng {line}: {name} \"{}\" phải là một số",
+                    domain::error::shorten(text)
+                ),
+            )
+        })
+    };
+    let mut history: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+    if let Some(steps) = steps {
+        for (line, r) in csv_rows(steps, "tien-trinh.csv", &CSV_STEP_COLUMNS)? {
+            let status = number("tien-trinh.csv", line, "TrangThai", &r["TrangThai"])?;
+            history
+                .entry(r["MaHoSo"].clone())
+                .or_default()
+                .push(serde_json::json!({
+                    "ThoiDiemXuLy": r["ThoiDiemXuLy"],
+                    "NguoiXuLy": r["NguoiXuLy"],
+                    "PhongBanXuLy": r["PhongBanXuLy"],
+                    "NoiDungXuLy": r["NoiDungXuLy"],
+                    "TrangThai": status,
+                }));
+        }
+    }
+    let mut records = Vec::new();
+    for (line, r) in csv_rows(dossiers, "ho-so.csv", &CSV_DOSSIER_COLUMNS)? {
+        let optional = |name: &str| {
+            Some(r[name].clone())
+                .filter(|v| !v.is_empty())
+                .map_or(serde_json::Value::Null, serde_json::Value::String)
+        };
+        let components: Vec<serde_json::Value> = r["ThanhPhanHoSo"]
+            .split('|')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|c| serde_json::json!({"TenThanhPhanHoSo": c, "SoLuong": 1}))
+            .collect();
+        records.push(serde_json::json!({
+            "MaHoSo": r["MaHoSo"],
+            "MaTTHC": r["MaTTHC"],
+            "KenhThucHien": number("ho-so.csv", line, "KenhThucHien", &r["KenhThucHien"])?,
+            "MaDonViTiepNhan": r["MaDonViTiepNhan"],
+            "NgayNop": r["NgayNop"],
+            "NgayTiepNhan": r["NgayTiepNhan"],
+            "NgayHenTra": r["NgayHenTra"],
+            "NgayKetThucXuLy": optional("NgayKetThucXuLy"),
+            "NgayTraKetQua": optional("NgayTraKetQua"),
+            "TrangThai": number("ho-so.csv", line, "TrangThai", &r["TrangThai"])?,
+            "ThongTinNguoiNop": {"ThongTinChiTiet": {
+                "TenNguoiNop": r["TenNguoiNop"],
+                "SoDinhDanh": r["SoDinhDanh"],
+                "SoDienThoai": optional("SoDienThoai"),
+                "Email": optional("Email"),
+                "MaXa": optional("MaXa"),
+                "DiaChiChiTiet": optional("DiaChiChiTiet"),
+            }},
+            "ThanhPhanHoSo": components,
+            "TienTrinh": history.remove(&r["MaHoSo"]).unwrap_or_default(),
+        }));
+    }
+    if let Some(code) = history.keys().next() {
+        return Err(AppError::invalid(
+            "invalid_bundle",
+            format!(
+                "tien-trinh.csv: có bước của hồ sơ {} mà ho-so.csv không có.",
+                domain::error::shorten(code)
+            ),
+        ));
+    }
+    Ok(serde_json::json!({"NguonDuLieu": source, "HoSo": records}).to_string())
+}

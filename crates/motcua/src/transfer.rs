@@ -47,12 +47,15 @@ pub enum ImportCommand {
     /// TrangThai, ThongTinNguoiNop, ThanhPhanHoSo, TienTrinh}]}). Giữ mã hồ sơ; có lỗi thì không
     /// chuyển gì; hồ sơ đã có thì bỏ qua.
     Dossiers {
-        /// Tệp JSON UTF-8, hoặc thư mục có ho-so.json và thư mục tep/ chứa các tệp đính kèm đặt
-        /// tên theo mã băm SHA-256 (HashTepTin).
+        /// Tệp JSON UTF-8, hoặc thư mục có ho-so.json (hoặc ho-so.csv và tien-trinh.csv) và thư
+        /// mục tep/ chứa các tệp đính kèm đặt tên theo mã băm SHA-256 (HashTepTin).
         file: PathBuf,
         /// Chỉ kiểm tra và báo cáo từng hồ sơ, không ghi gì.
         #[arg(long)]
         dry_run: bool,
+        /// Tên hệ thống cũ, cho gói dạng CSV (gói JSON ghi ở NguonDuLieu).
+        #[arg(long)]
+        source: Option<String>,
         #[command(flatten)]
         config: ConfigArgs,
     },
@@ -146,16 +149,37 @@ pub async fn import(cmd: ImportCommand) -> Result<()> {
         ImportCommand::Dossiers {
             file,
             dry_run,
+            source,
             config,
         } => {
-            // A file, or a folder with ho-so.json and the files under tep/ named by SHA-256.
-            let (json, dir) = if file.is_dir() {
-                (file.join("ho-so.json"), Some(file.join("tep")))
-            } else {
-                (file.clone(), None)
+            // A file, or a folder with ho-so.json (or ho-so.csv and tien-trinh.csv) and the
+            // files under tep/ named by SHA-256.
+            let read = |path: &std::path::Path| {
+                std::fs::read_to_string(path)
+                    .map_err(|e| BadInput(format!("không đọc được {}: {e}", path.display())))
             };
-            let text = std::fs::read_to_string(&json)
-                .map_err(|e| BadInput(format!("không đọc được {}: {e}", json.display())))?;
+            let (text, dir) = if file.is_dir() && file.join("ho-so.csv").exists() {
+                let steps = file.join("tien-trinh.csv");
+                let steps = if steps.exists() {
+                    Some(read(&steps)?)
+                } else {
+                    None
+                };
+                let source = source
+                    .clone()
+                    .unwrap_or_else(|| "hệ thống một cửa cũ".into());
+                let json = app::legacy::bundle_from_csv(
+                    &read(&file.join("ho-so.csv"))?,
+                    steps.as_deref(),
+                    &source,
+                )
+                .map_err(BadInput::from)?;
+                (json, Some(file.join("tep")))
+            } else if file.is_dir() {
+                (read(&file.join("ho-so.json"))?, Some(file.join("tep")))
+            } else {
+                (read(&file)?, None)
+            };
             let files = move |sha: &str| -> Option<Vec<u8>> {
                 let dir = dir.as_ref()?;
                 ["", ".pdf", ".jpg", ".jpeg", ".png"]

@@ -397,3 +397,64 @@ async fn ten_thousand_dossiers_switch_in_with_their_codes_and_their_766_figure()
     assert_eq!(returned.dossier.stage, Stage::Returned);
     assert_eq!(returned.events[1].event.kind(), "imported");
 }
+
+#[tokio::test]
+async fn a_csv_bundle_with_its_steps_switches_in_like_the_json_one() {
+    let f = seeded("legacy-csv", "2026-12-07 09:00").await;
+    let app = &f.app;
+    let admin = officer(&f.db, "quantri").await;
+    let head = app::legacy::CSV_DOSSIER_COLUMNS.join(",");
+    let dossiers = format!(
+        "{head}\n\
+         000.01.61.H38-261103-0001,1.004884,1,H38.61.01,2026-11-03 08:00:00,2026-11-03 08:05:00,2026-11-10 17:00:00,2026-11-09 10:00:00,2026-11-09 15:00:00,10,Nguyễn Thị Hằng,010190012345,0912345678,,02905,\"Tổ dân phố 3, xã Bảo Thắng\",Tờ khai đăng ký lại khai sinh theo mẫu\n\
+         000.01.61.H38-261103-0002,1.004884,2,H38.61.01,2026-11-03 09:00:00,2026-11-03 09:00:00,2026-11-10 17:00:00,,,5,Lò Văn Sáng,010190054321,,,02905,Bản Phố Lu,Tờ khai đăng ký lại khai sinh theo mẫu | Giấy tờ khác\n"
+    );
+    let steps = "MaHoSo,ThoiDiemXuLy,NguoiXuLy,PhongBanXuLy,NoiDungXuLy,TrangThai\n\
+                 000.01.61.H38-261103-0002,2026-11-04 09:00:00,Nguyễn Văn Hùng,Văn phòng,Yêu cầu bổ sung,5\n";
+    let json = app::legacy::bundle_from_csv(&dossiers, Some(steps), "Hệ thống cũ").unwrap();
+    let done = app
+        .admin()
+        .import_dossiers(&admin, &json, &|_: &str| None, false)
+        .await
+        .unwrap();
+    assert_eq!(done.imported, 2);
+    assert!(
+        done.rows[1]
+            .left_out
+            .iter()
+            .any(|l| l.contains("Giấy tờ khác"))
+    );
+    let id =
+        f.db.dossier_id_by_code("000.01.61.H38-261103-0002")
+            .await
+            .unwrap()
+            .unwrap();
+    let d = app
+        .queries()
+        .dossier_detail(&admin_reader(&f).await, id, None)
+        .await
+        .unwrap();
+    assert_eq!(d.dossier.stage, Stage::SupplementRequested);
+    assert_eq!(d.dossier.supplements.len(), 1);
+
+    // Steps of a dossier the table does not have, and a status that is not a number.
+    let orphan = format!("{steps}000.01.61.H38-261103-0009,2026-11-04 09:00:00,A,B,C,4\n");
+    let e = app::legacy::bundle_from_csv(&dossiers, Some(&orphan), "x").unwrap_err();
+    assert!(
+        e.message.contains("000.01.61.H38-261103-0009"),
+        "{}",
+        e.message
+    );
+    let bad = dossiers.replace(",10,Nguyễn", ",mười,Nguyễn");
+    let e = app::legacy::bundle_from_csv(&bad, None, "x").unwrap_err();
+    assert!(
+        e.message.contains("ho-so.csv, dòng 2: TrangThai"),
+        "{}",
+        e.message
+    );
+}
+
+/// Bảo Thắng's chairman, who reads its dossiers.
+async fn admin_reader(f: &crate::common::Fixture) -> domain::officer::Actor {
+    officer(&f.db, "chutich.baothang").await
+}
