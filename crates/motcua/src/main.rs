@@ -4,6 +4,7 @@
 //! 1 anything else.
 
 mod agencies;
+mod backup;
 mod bench;
 mod bench_driver;
 mod bench_reports;
@@ -32,6 +33,8 @@ struct Cli {
 enum Command {
     /// Chạy máy chủ (API, tài liệu API) với cơ sở dữ liệu đã cấu hình.
     Serve(server::ConfigArgs),
+    /// Sao lưu cơ sở dữ liệu đang chạy vào một tệp mới, rồi đọc lại bản sao để kiểm tra.
+    Backup(backup::BackupArgs),
     /// Tạo hoặc cập nhật cấu trúc cơ sở dữ liệu rồi thoát.
     Migrate(server::ConfigArgs),
     /// Khởi tạo một tỉnh thật trên cơ sở dữ liệu trống: cơ quan từ danh mục đơn vị hành chính
@@ -138,6 +141,7 @@ fn main() -> ExitCode {
                 Ok(())
             })
         }),
+        Command::Backup(args) => runtime().and_then(|rt| rt.block_on(backup::run(args))),
         Command::Init(args) => runtime().and_then(|rt| rt.block_on(init::run(args))),
         Command::Demo(args) => runtime().and_then(|rt| rt.block_on(server::demo(args))),
         Command::Bench(args) => {

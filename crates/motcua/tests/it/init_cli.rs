@@ -144,6 +144,26 @@ fn a_province_is_initialised_once_and_bad_requests_change_nothing() {
     assert_eq!(refused.status.code(), Some(2));
     assert!(text(&refused.stderr).contains("Loại cơ quan là department"));
 
+    // A backup of it, read back; never over an existing file.
+    let copy = dir.join("sao-luu").join("tinh.db");
+    let saved = motcua(
+        &["backup", "--to", copy.to_str().unwrap(), "--database", &db],
+        None,
+    );
+    assert!(saved.status.success(), "{}", text(&saved.stderr));
+    assert!(
+        text(&saved.stdout).contains("Đã sao lưu"),
+        "{}",
+        text(&saved.stdout)
+    );
+    assert!(copy.exists());
+    let again = motcua(
+        &["backup", "--to", copy.to_str().unwrap(), "--database", &db],
+        None,
+    );
+    assert_eq!(again.status.code(), Some(2));
+    assert!(text(&again.stderr).contains("đã có"));
+
     // Another database, with the password given on standard input.
     let db2 = format!("sqlite:{}", dir.join("tinh2.db").display());
     let out = motcua(
