@@ -42,6 +42,14 @@ pub async fn run(args: BackupArgs) -> Result<()> {
     let copy = Db::connect(&format!("sqlite:{}", args.to.display())).await?;
     let totals = copy.totals().await;
     copy.close().await;
+    // Reading it back opened its log; closed and checkpointed, the log is empty: the backup is
+    // the one file.
+    for side in ["-wal", "-shm"] {
+        let path = PathBuf::from(format!("{}{side}", args.to.display()));
+        if std::fs::metadata(&path).is_ok_and(|m| side == "-shm" || m.len() == 0) {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
     let totals = totals.map_err(|e| BadInput(format!("bản sao lưu không đọc được: {e}")))?;
     let size = std::fs::metadata(&args.to).map(|m| m.len()).unwrap_or(0);
     println!(

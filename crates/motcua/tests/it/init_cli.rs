@@ -157,6 +157,7 @@ fn a_province_is_initialised_once_and_bad_requests_change_nothing() {
         text(&saved.stdout)
     );
     assert!(copy.exists());
+    assert!(!dir.join("sao-luu").join("tinh.db-wal").exists());
     let again = motcua(
         &["backup", "--to", copy.to_str().unwrap(), "--database", &db],
         None,
