@@ -111,25 +111,6 @@ impl NationalStatus {
         self as u8
     }
 
-    /// The status of a national code (1–10).
-    pub fn from_code(code: u8) -> Option<Self> {
-        use NationalStatus::*;
-        [
-            NewlyRegistered,
-            Received,
-            NotReceived,
-            InProgress,
-            SupplementRequested,
-            FinancialObligation,
-            WithdrawalRequested,
-            Stopped,
-            Done,
-            Returned,
-        ]
-        .into_iter()
-        .find(|s| s.code() == code)
-    }
-
     /// The national name of the status.
     pub fn label(self) -> &'static str {
         match self {

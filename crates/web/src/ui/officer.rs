@@ -259,7 +259,8 @@ async fn dossier_page(
                         unit: h.unit.clone(),
                         officer: h.officer.clone(),
                         content: h.content.clone(),
-                        status: domain::dossier::NationalStatus::from_code(h.status)
+                        status: domain::dossier::NationalStatus::try_from(h.status)
+                            .ok()
                             .map_or("", |s| s.label()),
                     })
                     .collect(),
