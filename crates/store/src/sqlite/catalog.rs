@@ -1,6 +1,8 @@
 //! Danh mục on SQLite: units, agencies, procedure versions (immutable once written) and their
 //! full-text index (FTS5 over folded text).
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use domain::agency::{Agency, AgencyTree};
 use domain::procedure::ProcedureVersion;
@@ -166,6 +168,31 @@ fn import_procedures_in(c: &Connection, versions: &[ProcedureVersion]) -> Result
     Ok(added)
 }
 
+/// Phiên bản thủ tục đã đọc — the procedure versions read lately, parsed. A version never changes
+/// once stored (`insert_versions` refuses a different body under the same number), so a kept
+/// copy stays true whoever else writes to the database; only which version is in force on a
+/// day is asked of the database each time. Bounded: emptied when it is full.
+#[derive(Default)]
+pub(super) struct VersionCache(std::sync::Mutex<HashMap<(String, i64), ProcedureVersion>>);
+
+impl VersionCache {
+    /// Most versions kept (a province's catalogue in force is ~2,000 procedures, a few KB each).
+    const MAX: usize = 1024;
+
+    fn get(&self, code: &str, version: i64) -> Option<ProcedureVersion> {
+        let kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        kept.get(&(code.to_string(), version)).cloned()
+    }
+
+    fn keep(&self, code: &str, version: i64, v: &ProcedureVersion) {
+        let mut kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if kept.len() >= Self::MAX {
+            kept.clear();
+        }
+        kept.insert((code.to_string(), version), v.clone());
+    }
+}
+
 #[async_trait::async_trait]
 impl crate::CatalogStore for Sqlite {
     async fn replace_units(&self, units: &[AdminUnit], successions: &[Succession]) -> Result<()> {
@@ -276,14 +303,27 @@ impl crate::CatalogStore for Sqlite {
         on: NaiveDate,
     ) -> Result<Option<ProcedureVersion>> {
         self.read(|c| {
-            let body: Option<String> = c
+            let version: Option<i64> = c
                 .prepare_cached(
-                    "SELECT body FROM procedure_versions WHERE code = ?1 AND effective_from <= ?2 \
+                    "SELECT version FROM procedure_versions WHERE code = ?1 AND effective_from <= ?2 \
                      ORDER BY effective_from DESC, version DESC LIMIT 1",
                 )?
                 .query_row(params![code, on.to_string()], |r| r.get(0))
                 .optional()?;
-            body.map(|b| from_json(&b, "phiên bản thủ tục")).transpose()
+            let Some(version) = version else {
+                return Ok(None);
+            };
+            if let Some(v) = self.versions.get(code, version) {
+                return Ok(Some(v));
+            }
+            let body: String = c
+                .prepare_cached(
+                    "SELECT body FROM procedure_versions WHERE code = ?1 AND version = ?2",
+                )?
+                .query_row(params![code, version], |r| r.get(0))?;
+            let v: ProcedureVersion = from_json(&body, "phiên bản thủ tục")?;
+            self.versions.keep(code, version, &v);
+            Ok(Some(v))
         })
     }
 

@@ -40,6 +40,8 @@ pub struct Sqlite {
     path: PathBuf,
     readers: Arc<Readers>,
     writer: writer::Writer,
+    /// Procedure versions already read, by code and version (see [`catalog::VersionCache`]).
+    versions: catalog::VersionCache,
 }
 
 /// Read-only connections, taken and given back.
@@ -154,6 +156,7 @@ impl Sqlite {
                 checkpointer,
             )
             .map_err(db_error)?,
+            versions: catalog::VersionCache::default(),
         })
     }
 

@@ -68,6 +68,17 @@ pub async fn procedure_versions_are_chosen_by_date_and_never_rewritten(db: &Db) 
         Err(StoreError::Duplicate(_))
     ));
     assert_eq!(db.all_procedure_versions().await.unwrap().len(), 2);
+    // Read again (a backend may keep what it read), each version is still the one stored.
+    for _ in 0..2 {
+        assert_eq!(
+            db.procedure_in_force(code, on("2026-12-31")).await.unwrap(),
+            Some(v1.clone())
+        );
+        assert_eq!(
+            db.procedure_in_force(code, on("2027-06-01")).await.unwrap(),
+            Some(v2.clone())
+        );
+    }
     // Versions are found by folded full-text search, with or without diacritics.
     let found = db.search_procedures("\"dang\" \"ky\"", 10).await.unwrap();
     assert_eq!(found.len(), 2, "{found:?}");
