@@ -57,8 +57,9 @@ pub struct DossierView {
     /// (its endpoint is listed in this description under the same summary) with its label.
     pub allowed_actions: Vec<AllowedAction>,
     /// The complete dossier state.
+    // Serialised once, as text: a `Value` tree cost a quarter of an intake's response.
     #[schema(value_type = Object)]
-    pub state: serde_json::Value,
+    pub state: Box<serde_json::value::RawValue>,
 }
 
 /// Một lệnh được phép.
@@ -105,7 +106,7 @@ impl DossierView {
                     label: k.label().into(),
                 })
                 .collect(),
-            state: serde_json::to_value(d).unwrap_or_default(),
+            state: serde_json::value::to_raw_value(d).expect("a dossier serialises to JSON"),
         }
     }
 }
