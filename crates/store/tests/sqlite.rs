@@ -242,7 +242,19 @@ async fn a_database_of_the_previous_build_is_upgraded_in_place() {
     let versions: i64 = raw
         .query_row("SELECT COUNT(*) FROM motcua_migrations", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(versions, 12);
+    assert_eq!(versions, 13);
+    let plan: String = raw
+        .query_row(
+            "EXPLAIN QUERY PLAN SELECT version FROM procedure_versions WHERE code = 'x' \
+             AND effective_from <= '2026-01-01' ORDER BY effective_from DESC, version DESC LIMIT 1",
+            [],
+            |r| r.get(3),
+        )
+        .unwrap();
+    assert!(
+        plan.contains("COVERING INDEX procedure_versions_in_force"),
+        "the version in force is read from its index: {plan}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 

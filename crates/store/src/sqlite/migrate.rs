@@ -74,6 +74,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "search queue",
         include_str!("../../migrations/sqlite/0012_search_queue.sql"),
     ),
+    (
+        13,
+        "versions in force",
+        include_str!("../../migrations/sqlite/0013_versions_in_force.sql"),
+    ),
 ];
 
 /// Applies what is not applied yet, with what Rust computes after them, in one transaction:
