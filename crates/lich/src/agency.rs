@@ -73,7 +73,21 @@ impl Default for OfficeHours {
     /// 08:00–12:00 and 13:00–17:00: eight hours a day, the 40-hour week of state agencies
     /// (QĐ 188/1999/QĐ-TTg). Many provinces publish other hours; set them per agency.
     fn default() -> Self {
-        Self::parse("08:00-12:00, 13:00-17:00").expect("valid default hours")
+        // Built, not parsed: every deadline computed for an agency without its own hours asks.
+        const H: u32 = 3_600;
+        Self {
+            sessions: vec![
+                Session {
+                    start: 8 * H,
+                    end: 12 * H,
+                },
+                Session {
+                    start: 13 * H,
+                    end: 17 * H,
+                },
+            ],
+            length: 8 * H,
+        }
     }
 }
 

@@ -479,3 +479,15 @@ fn deadlines_beyond_the_covered_years_are_errors_not_guesses() {
         .unwrap_err();
     assert_eq!(err.code(), "year_out_of_range");
 }
+
+#[test]
+fn the_default_office_hours_are_the_forty_hour_week_as_written() {
+    assert_eq!(
+        lich::OfficeHours::default(),
+        lich::OfficeHours::parse("08:00-12:00, 13:00-17:00").unwrap()
+    );
+    assert_ne!(
+        lich::OfficeHours::default(),
+        lich::OfficeHours::parse("07:30-11:30, 13:30-17:30").unwrap()
+    );
+}
