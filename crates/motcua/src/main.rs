@@ -60,9 +60,48 @@ enum Command {
     /// Lịch làm việc: ngày nghỉ lễ, hạn giải quyết, âm lịch.
     #[command(subcommand)]
     Calendar(calendar::CalendarCommand),
+    /// Mẫu giấy tờ (PDF): danh sách mẫu có sẵn, in một mẫu để tỉnh sửa, kiểm tra mẫu đã sửa.
+    Forms(FormsArgs),
     /// Báo cáo: tính lại bộ đếm từ nhật ký sự kiện.
     #[command(subcommand)]
     Report(report::ReportCommand),
+}
+
+/// `motcua forms`: the built-in form templates.
+#[derive(clap::Args, Debug)]
+pub struct FormsArgs {
+    /// In nội dung mẫu (TOML) có sẵn, ví dụ mau-01, để sao vào thư mục mẫu của tỉnh rồi sửa.
+    #[arg(long, value_name = "MẪU")]
+    print: Option<String>,
+    /// Kiểm tra một tệp mẫu đã sửa (báo dòng sai, nếu có).
+    #[arg(long, value_name = "TỆP")]
+    check: Option<std::path::PathBuf>,
+}
+
+fn forms(args: FormsArgs) -> anyhow::Result<()> {
+    if let Some(name) = args.print {
+        let (_, text) = giayto::BUILT_IN
+            .iter()
+            .find(|(n, _)| *n == name)
+            .ok_or_else(|| BadInput(format!("không có mẫu \"{name}\"; xem `motcua forms`")))?;
+        print!("{text}");
+        return Ok(());
+    }
+    if let Some(path) = args.check {
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| BadInput(format!("không đọc được {}: {e}", path.display())))?;
+        giayto::Template::parse(&text).map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
+        println!("{}: mẫu hợp lệ.", path.display());
+        return Ok(());
+    }
+    for (name, text) in giayto::BUILT_IN {
+        let t = giayto::Template::parse(text).expect("the built-in templates are valid");
+        println!("{name}  {}", t.name);
+    }
+    println!(
+        "Sửa mẫu: motcua forms --print mau-01 > mau/mau-01.toml, sửa tệp, rồi đặt [documents] templates = \"mau\" trong motcua.toml."
+    );
+    Ok(())
 }
 
 /// An error the user can fix: printed in Vietnamese, exit code 2.
@@ -141,6 +180,7 @@ fn main() -> ExitCode {
                 Ok(())
             })
         }),
+        Command::Forms(args) => forms(args),
         Command::Backup(args) => runtime().and_then(|rt| rt.block_on(backup::run(args))),
         Command::Init(args) => runtime().and_then(|rt| rt.block_on(init::run(args))),
         Command::Demo(args) => runtime().and_then(|rt| rt.block_on(server::demo(args))),

@@ -39,6 +39,19 @@ pub struct Config {
     /// the filter).
     #[serde(default)]
     pub logging: LogConfig,
+    /// Official forms as PDF (`[documents]`).
+    #[serde(default)]
+    pub documents: DocumentsConfig,
+}
+
+/// Giấy tờ (`[documents]`): `public_url`, the portal's address printed on receipts and in their
+/// QR code (default: the address the server listens on); `templates`, a folder of the
+/// province's own form templates (`mau-01.toml`, …; copy them with `motcua forms --print NAME`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentsConfig {
+    pub public_url: Option<String>,
+    pub templates: Option<PathBuf>,
 }
 
 /// Nhật ký (`[logging]`, or `MOTCUA_LOGGING__FORMAT`): `format = "json"` writes one JSON object per line (for a log collector);
@@ -199,6 +212,7 @@ impl Default for Config {
             notify: notify::NotifyConfig::default(),
             limits: LimitsConfig::default(),
             logging: LogConfig::default(),
+            documents: DocumentsConfig::default(),
         }
     }
 }
@@ -355,6 +369,14 @@ pub async fn serve(
         .await
         .map_err(|e| BadInput(format!("không mở được cổng {}: {e}", config.server.listen)))?;
     let addr = listener.local_addr()?;
+    let public_url = config
+        .documents
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    ui.documents =
+        web::ui::documents::Documents::load(&public_url, config.documents.templates.as_deref())
+            .map_err(BadInput)?;
     println!("Một Cửa đang chạy tại http://{addr}/  (tài liệu API: http://{addr}/api/docs/)");
     if app.needs_setup() {
         // Only whoever sees this console may use the first-run page.

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod chart;
 pub mod citizen;
 pub mod counter;
+pub mod documents;
 pub mod evaluation;
 pub mod leader;
 pub mod logbook;
@@ -38,6 +39,8 @@ pub struct UiOptions {
     /// Mã khởi tạo — the code the first-run page asks for, printed on the server's console when
     /// it starts on an empty database: whoever reaches the page first must also see the console.
     pub setup_code: Option<String>,
+    /// The official forms as PDF: templates and the public address printed on them.
+    pub documents: documents::Documents,
 }
 
 /// The browser routes.
@@ -129,6 +132,7 @@ pub fn routes() -> Router<App> {
             get(citizen::submit_form).post(citizen::submit),
         )
         .route("/can-bo/ho-so/{id}/phieu", get(counter::receipt))
+        .route("/can-bo/ho-so/{id}/phieu.pdf", get(counter::receipt_pdf))
         .route("/ho-so/{id}/tep/{sha}", get(officer::file))
         .route("/can-bo/ho-so/{id}", get(officer::dossier))
         .route("/can-bo/ho-so/{id}/{action}", post(officer::act))

@@ -5,6 +5,7 @@ mod common;
 
 mod api;
 mod api_guards;
+mod documents;
 mod search;
 mod security;
 mod ui;

@@ -1,0 +1,218 @@
+//! Forms rendered to PDF and read back with poppler (`pdftotext`, `pdffonts`), as a reader's
+//! software would: the words, names and diacritics are there, the fonts are embedded.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use giayto::{Data, Error, Template, built_in, render};
+
+/// Runs a poppler tool on a PDF; outside CI, a missing tool skips with a printed reason.
+fn poppler(tool: &str, pdf: &[u8], args: &[&str]) -> Option<String> {
+    // GIAYTO_OUT=DIR keeps each PDF read, to look at.
+    if let Ok(out) = std::env::var("GIAYTO_OUT") {
+        let n = std::fs::read_dir(&out).map(|d| d.count()).unwrap_or(0);
+        std::fs::write(PathBuf::from(out).join(format!("{n}.pdf")), pdf).unwrap();
+    }
+    let dir = std::env::temp_dir().join(format!("giayto-{}-{tool}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path: PathBuf = dir.join(format!("{}.pdf", args.len()));
+    std::fs::write(&path, pdf).unwrap();
+    let out = match Command::new(tool).args(args).arg(&path).arg("-").output() {
+        Ok(o) => o,
+        Err(e) => {
+            if std::env::var("CI").as_deref() == Ok("true") {
+                panic!("{tool} is needed in CI (Debian poppler-utils): {e}");
+            }
+            eprintln!("SKIPPED: {tool} not found ({e}); install poppler-utils");
+            return None;
+        }
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "{tool}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8(out.stdout).unwrap())
+}
+
+fn fonts(pdf: &[u8]) -> Option<String> {
+    let dir = std::env::temp_dir().join(format!("giayto-{}-fonts", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("f.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = match Command::new("pdffonts").arg(&path).output() {
+        Ok(o) => o,
+        Err(e) => {
+            if std::env::var("CI").as_deref() == Ok("true") {
+                panic!("pdffonts is needed in CI (Debian poppler-utils): {e}");
+            }
+            eprintln!("SKIPPED: pdffonts not found ({e})");
+            return None;
+        }
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    Some(String::from_utf8(out.stdout).unwrap())
+}
+
+fn receipt(components: usize) -> Data {
+    let mut d = Data::new();
+    d.set("co_quan_cap_tren", "UBND XÃ BẢO THẮNG")
+        .set("bo_phan", "Trung tâm Phục vụ hành chính công xã Bảo Thắng")
+        .set("ma_ho_so", "000.00.15.H38-261203-0042")
+        .set("dia_danh", "Bảo Thắng")
+        .set("ngay", "03")
+        .set("thang", "12")
+        .set("nam", "2026")
+        .set("nguoi_nop", "Nguyễn Văn Đức")
+        .set("so_dinh_danh", "010090012345")
+        .set("dia_chi", "Thôn Phú Hà, xã Bảo Thắng, tỉnh Lào Cai")
+        .set("lien_he", "Điện thoại: 0912 345 678")
+        .set("thu_tuc", "Đăng ký khai sinh")
+        .set("so_bo", "01")
+        .set("thoi_han", "01 ngày làm việc")
+        .set(
+            "thoi_gian_nhan",
+            "09 giờ 15 phút, ngày 03 tháng 12 năm 2026",
+        )
+        .set("thoi_gian_tra", "09 giờ 15 phút, ngày 04 tháng 12 năm 2026")
+        .set("nhan_ket_qua", "Bộ phận Một cửa")
+        .set("phi_le_phi", "")
+        .set("so_theo_doi", "")
+        .set("can_bo", "Trần Thị Hằng")
+        .set(
+            "duong_dan_tra_cuu",
+            "https://dichvucong.laocai.gov.vn/tra-cuu?ma=000.00.15.H38-261203-0042",
+        )
+        .set("dia_chi_tra_cuu", "dichvucong.laocai.gov.vn/tra-cuu")
+        .set("ma_bao_mat", "7KQ2-M9XD");
+    d.list("thanh_phan");
+    for i in 1..=components {
+        d.push_row(
+            "thanh_phan",
+            [
+                ("stt", i.to_string()),
+                (
+                    "ten",
+                    format!("Tờ khai đăng ký khai sinh theo mẫu số {i} (ghi đủ họ, chữ đệm, tên; ngày, tháng, năm sinh)"),
+                ),
+                ("hinh_thuc", "Bản chính".to_string()),
+                ("so_luong", "01".to_string()),
+            ],
+        );
+    }
+    d
+}
+
+#[test]
+fn the_receipt_reads_back_with_its_code_names_dates_and_diacritics() {
+    let pdf = render(&built_in("mau-01").unwrap(), &receipt(3)).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let Some(text) = poppler("pdftotext", &pdf, &["-layout"]) else {
+        return;
+    };
+    for expected in [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+        "000.00.15.H38-261203-0042",
+        "Nguyễn Văn Đức",
+        "Đăng ký khai sinh",
+        "ngày 04 tháng 12 năm 2026",
+        "NGƯỜI TIẾP NHẬN HỒ SƠ",
+        "Trần Thị Hằng",
+        "dichvucong.laocai.gov.vn/tra-cuu",
+        "7KQ2-M9XD",
+        "Bản chính",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    // An empty optional field leaves its line out.
+    assert!(!text.contains("Phí, lệ phí"), "{text}");
+    assert!(text.contains("Điện thoại: 0912 345 678"));
+    let Some(fonts) = fonts(&pdf) else { return };
+    assert!(fonts.contains("LiberationSerif"), "{fonts}");
+    for line in fonts.lines().skip(2) {
+        // name type encoding emb sub uni …: every font embedded, with a Unicode map.
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        let n = cols.len();
+        assert_eq!(cols[n - 5], "yes", "not embedded: {line}");
+        assert_eq!(cols[n - 3], "yes", "no ToUnicode map: {line}");
+    }
+}
+
+#[test]
+fn a_long_table_continues_on_numbered_pages_under_its_header() {
+    let pdf = render(&built_in("mau-01").unwrap(), &receipt(40)).unwrap();
+    let Some(text) = poppler("pdftotext", &pdf, &[]) else {
+        return;
+    };
+    let pages: Vec<&str> = text
+        .split('\u{c}')
+        .filter(|p| !p.trim().is_empty())
+        .collect();
+    assert!(pages.len() >= 3, "{} pages", pages.len());
+    let n = pages.len();
+    for (i, page) in pages.iter().enumerate() {
+        assert!(
+            page.contains(&format!("Trang {}/{n}", i + 1)),
+            "page {i}: {page}"
+        );
+    }
+    // The header row is repeated where the table continues.
+    assert!(pages[1].contains("Tên giấy tờ"), "{}", pages[1]);
+    assert!(text.contains("mẫu số 40"));
+}
+
+#[test]
+fn the_refusal_slip_reads_back() {
+    let mut d = receipt(0);
+    d.set("ly_do", "Thiếu Giấy chứng sinh")
+        .set("can_cu", "Điều 16 Luật Hộ tịch 2014");
+    let pdf = render(&built_in("mau-03").unwrap(), &d).unwrap();
+    let Some(text) = poppler("pdftotext", &pdf, &[]) else {
+        return;
+    };
+    // A line may break inside a name: read the words as a reader would.
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in [
+        "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ",
+        "Thiếu Giấy chứng sinh",
+        "Điều 16 Luật Hộ tịch 2014",
+        "Nguyễn Văn Đức",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn template_mistakes_are_named_and_nothing_is_rendered() {
+    let base = r#"name = "x"
+paper = "A5"
+[[block]]
+kind = "paragraph"
+text = "Xin chào {ten}"
+"#;
+    let t = Template::parse(base).unwrap();
+    assert_eq!(
+        render(&t, &Data::new()).unwrap_err(),
+        Error::UnknownField("ten".into())
+    );
+    let bad_paper = Template::parse(&base.replace("A5", "A3")).unwrap_err();
+    assert!(bad_paper.to_string().contains("dòng 2"), "{bad_paper}");
+    assert!(bad_paper.to_string().contains("A3"), "{bad_paper}");
+    let unknown = Template::parse(&base.replace("text =", "txt =")).unwrap_err();
+    assert!(unknown.to_string().contains("txt"), "{unknown}");
+    let unclosed = Template::parse(&base.replace("{ten}", "{ten")).unwrap();
+    let mut d = Data::new();
+    d.set("ten", "An");
+    assert!(matches!(render(&unclosed, &d), Err(Error::Template(_))));
+    // Data is data: braces and stars in a value are printed as they are.
+    let t = Template::parse(base).unwrap();
+    let mut d = Data::new();
+    d.set("ten", "{ông} *Bình*");
+    let pdf = render(&t, &d).unwrap();
+    if let Some(text) = poppler("pdftotext", &pdf, &[]) {
+        assert!(text.contains("Xin chào {ông} *Bình*"), "{text}");
+    }
+}
