@@ -143,6 +143,7 @@ pub fn render(template: &Template, data: &Data) -> Result<Vec<u8>, Error> {
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("mau-01", include_str!("../templates/mau-01.toml")),
     ("mau-03", include_str!("../templates/mau-03.toml")),
+    ("mau-06", include_str!("../templates/mau-06.toml")),
 ];
 
 /// A built-in template by name.

@@ -78,6 +78,8 @@ enum BenchKind {
     Search(crate::bench_search::SearchArgs),
     /// Đo báo cáo, chỉ số 766 và trang biểu đồ trên bộ đếm của 5 triệu hồ sơ trong 3 năm.
     Reports(crate::bench_reports::ReportsArgs),
+    /// Đo thời gian tạo giấy tờ PDF: giấy tiếp nhận (Mẫu 01) và sổ theo dõi hồ sơ (Mẫu 06).
+    Documents(crate::bench_documents::DocumentsArgs),
 }
 
 /// Latencies of one phase.
@@ -159,6 +161,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     match args.what {
         Some(BenchKind::Search(search)) => return crate::bench_search::run(search),
         Some(BenchKind::Reports(reports)) => return crate::bench_reports::run(reports),
+        Some(BenchKind::Documents(docs)) => return crate::bench_documents::run(docs),
         None => {}
     }
     if args.seconds == 0 || args.connections == 0 || args.client_threads == 0 {

@@ -6,6 +6,7 @@
 mod agencies;
 mod backup;
 mod bench;
+mod bench_documents;
 mod bench_driver;
 mod bench_reports;
 mod bench_search;

@@ -5,6 +5,7 @@ use app::App;
 use app::logbook::{LogBook, LogBookLine};
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Extension;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use chrono::Datelike;
@@ -53,6 +54,7 @@ struct LogBookPage {
 pub async fn log_book(
     State(app): State<App>,
     viewer: Viewer,
+    Extension(ui): Extension<super::UiOptions>,
     Query(p): Query<LogBookParams>,
 ) -> Result<Response, UiError> {
     let (officer, actor) = viewer.require_officer()?;
@@ -98,7 +100,7 @@ pub async fn log_book(
         }
     };
     let file = format!("so-theo-doi-ho-so-{from}-{to}");
-    if error.is_empty() && matches!(p.download.as_str(), "csv" | "xlsx") {
+    if error.is_empty() && matches!(p.download.as_str(), "csv" | "xlsx" | "pdf") {
         let book = app
             .reports()
             .log_book(
@@ -110,6 +112,13 @@ pub async fn log_book(
                 None,
             )
             .await?;
+        if p.download == "pdf" {
+            let data = pdf_data(&app, &book, receiving.as_ref());
+            return ui
+                .documents
+                .pdf("mau-06", data, format!("{file}.pdf"))
+                .await;
+        }
         return Ok(table(&book).download(&file, &p.download));
     }
     let book = app
@@ -137,23 +146,77 @@ pub async fn log_book(
     Ok((status, view).into_response())
 }
 
+/// Tên tổ chức, cá nhân with the address and phone, as the book writes them.
+fn applicant(l: &LogBookLine) -> String {
+    let mut text = l.applicant.clone();
+    for extra in [&l.address, &l.phone] {
+        if !extra.is_empty() {
+            text.push_str("; ");
+            text.push_str(extra);
+        }
+    }
+    text
+}
+
+/// Trả kết quả: when, and to whom when it was not the applicant.
+fn returned(l: &LogBookLine) -> String {
+    match (l.returned_at, l.returned_to.as_str()) {
+        (Some(t), "") => when(t),
+        (Some(t), who) => format!("{} — {who}", when(t)),
+        (None, _) => String::new(),
+    }
+}
+
+/// The book as Mẫu 06's data (the PDF download).
+fn pdf_data(app: &App, b: &LogBook, receiving: Option<&AgencyId>) -> giayto::Data {
+    let tree = app.agencies();
+    let centre = receiving.and_then(|r| tree.get(r));
+    let parent = receiving
+        .and_then(|r| tree.committee_of(r))
+        .map(|c| c.name.to_uppercase())
+        .unwrap_or_default();
+    let mut data = giayto::Data::new();
+    data.set("co_quan_cap_tren", parent)
+        .set(
+            "bo_phan",
+            centre
+                .map(|c| c.name.clone())
+                .unwrap_or_else(|| "Các Bộ phận Một cửa".into()),
+        )
+        .set("tu", b.from.format("%d/%m/%Y").to_string())
+        .set("den", b.to.format("%d/%m/%Y").to_string())
+        .set("so_dong", b.total.to_string());
+    data.list("dong");
+    let opt = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(when).unwrap_or_default();
+    for l in &b.lines {
+        let (applicant, returned) = (applicant(l), returned(l));
+        data.push_row(
+            "dong",
+            [
+                ("stt", l.number.to_string()),
+                ("ma", l.code.clone()),
+                ("thu_tuc", l.procedure.clone()),
+                ("so_bo", l.sets.to_string()),
+                ("nguoi_nop", applicant),
+                ("co_quan", l.competent.clone()),
+                ("nhan", opt(l.received_at)),
+                ("hen", l.appointment.map(day).unwrap_or_default()),
+                ("chuyen", opt(l.transferred_at)),
+                ("nhan_kq", opt(l.result_at)),
+                ("tra", returned),
+                ("ghi_chu", l.note.clone()),
+            ],
+        );
+    }
+    data
+}
+
 /// The book as a table (the page and the downloads).
 fn table(b: &LogBook) -> Table {
     let row = |l: &LogBookLine| {
         let opt =
             |t: Option<chrono::DateTime<chrono::Utc>>| Cell::Text(t.map(when).unwrap_or_default());
-        let returned = match (l.returned_at, l.returned_to.as_str()) {
-            (Some(t), "") => when(t),
-            (Some(t), who) => format!("{} — {who}", when(t)),
-            (None, _) => String::new(),
-        };
-        let mut applicant = l.applicant.clone();
-        for extra in [&l.address, &l.phone] {
-            if !extra.is_empty() {
-                applicant.push_str("; ");
-                applicant.push_str(extra);
-            }
-        }
+        let (applicant, returned) = (applicant(l), returned(l));
         vec![
             Cell::Int(l.number as i64),
             Cell::Text(l.code.clone()),

@@ -73,3 +73,48 @@ async fn the_counter_prints_the_receipt_as_a_pdf_with_its_code_and_qr_address() 
     let (status, _, _) = fetch(&t, &counter, "/can-bo/ho-so/khong-co/phieu.pdf").await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_book_prints_on_landscape_a4_pages() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    let mut codes = Vec::new();
+    for _ in 0..3 {
+        let d = receive(&t, &counter).await;
+        codes.push(d["code"].as_str().unwrap().to_string());
+    }
+    let (status, kind, pdf) = fetch(
+        &t,
+        &counter,
+        "/can-bo/so-theo-doi?tu=2026-12-01&den=2026-12-31&tai=pdf",
+    )
+    .await;
+    assert_eq!((status, kind.as_str()), (200, "application/pdf"));
+    let Some(text) = pdf_text(&pdf) else { return };
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("SỔ THEO DÕI HỒ SƠ"), "{text}");
+    assert!(
+        words.contains("Từ ngày 01/12/2026 đến ngày 31/12/2026 — 3 hồ sơ"),
+        "{text}"
+    );
+    for code in &codes {
+        assert!(words.contains(code.as_str()), "missing {code}:\n{text}");
+    }
+    let path = std::env::temp_dir().join(format!("motcua-book-{}.pdf", std::process::id()));
+    std::fs::write(&path, &pdf).unwrap();
+    let info = Command::new("pdfinfo").arg(&path).output().unwrap();
+    let _ = std::fs::remove_file(&path);
+    let info = String::from_utf8(info.stdout).unwrap();
+    assert!(
+        info.contains("841.89 x 595.276"),
+        "not landscape A4:\n{info}"
+    );
+    // A bad period is said on the page, not printed.
+    let (status, kind, _) = fetch(
+        &t,
+        &counter,
+        "/can-bo/so-theo-doi?tu=2026-13-01&den=2026-12-31&tai=pdf",
+    )
+    .await;
+    assert_ne!(kind.as_str(), "application/pdf", "{status}");
+}

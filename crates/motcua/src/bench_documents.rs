@@ -1,0 +1,160 @@
+//! `motcua bench documents` — how long the official forms take to render as PDF: a receipt
+//! (Mẫu 01) and a log book (Mẫu 06) of many lines, with the built-in templates. The data is
+//! generated for the measurement and said so on the page it fills ("dữ liệu đo").
+
+use std::time::Instant;
+
+use anyhow::Result;
+use clap::Args;
+
+#[derive(Debug, Args)]
+pub struct DocumentsArgs {
+    /// Số lần tạo giấy tiếp nhận để đo.
+    #[arg(long, default_value_t = 200)]
+    receipts: u32,
+    /// Số dòng của sổ theo dõi hồ sơ.
+    #[arg(long, default_value_t = 1000)]
+    lines: u32,
+}
+
+pub fn run(args: DocumentsArgs) -> Result<()> {
+    let receipt = giayto::built_in("mau-01").expect("built in");
+    let book = giayto::built_in("mau-06").expect("built in");
+    let data = receipt_data();
+    // The first render loads and parses the fonts.
+    let started = Instant::now();
+    let first = giayto::render(&receipt, &data)?;
+    let cold = started.elapsed();
+    let mut times = Vec::new();
+    for _ in 0..args.receipts.max(1) {
+        let t = Instant::now();
+        giayto::render(&receipt, &data)?;
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    times.sort_by(f64::total_cmp);
+    let q = |f: f64| times[((times.len() - 1) as f64 * f) as usize];
+    println!(
+        "Giấy tiếp nhận (Mẫu 01, {} byte): lần đầu {:.1} ms; {} lần: p50 {:.2} ms, p99 {:.2} ms",
+        first.len(),
+        cold.as_secs_f64() * 1e3,
+        times.len(),
+        q(0.5),
+        q(0.99)
+    );
+    let t = Instant::now();
+    let pdf = giayto::render(&book, &book_data(args.lines))?;
+    let pages = page_count(&pdf);
+    println!(
+        "Sổ theo dõi hồ sơ (Mẫu 06, {} dòng): {:.0} ms, {} byte, {} trang",
+        args.lines,
+        t.elapsed().as_secs_f64() * 1e3,
+        pdf.len(),
+        pages
+    );
+    Ok(())
+}
+
+/// Page objects ("/Type /Page", not "/Pages") as the PDF writes them.
+fn page_count(pdf: &[u8]) -> usize {
+    [&b"/Type /Page"[..], b"/Type/Page"]
+        .iter()
+        .map(|pat| {
+            pdf.windows(pat.len() + 1)
+                .filter(|w| w.starts_with(pat) && w[pat.len()] != b's')
+                .count()
+        })
+        .sum()
+}
+
+fn receipt_data() -> giayto::Data {
+    let mut d = giayto::Data::new();
+    for (k, v) in [
+        ("co_quan_cap_tren", "UBND XÃ BẢO THẮNG (dữ liệu đo)"),
+        ("bo_phan", "Trung tâm Phục vụ hành chính công xã Bảo Thắng"),
+        ("ma_ho_so", "000.01.61.H38-261204-0001"),
+        ("dia_danh", "Bảo Thắng"),
+        ("ngay", "04"),
+        ("thang", "12"),
+        ("nam", "2026"),
+        ("nguoi_nop", "Nguyễn Văn Đức"),
+        ("so_dinh_danh", "010090012345"),
+        ("dia_chi", "Thôn Phú Hà, xã Bảo Thắng, tỉnh Lào Cai"),
+        ("lien_he", "Điện thoại: 0912 345 678"),
+        ("thu_tuc", "Đăng ký khai sinh"),
+        ("so_bo", "01"),
+        ("thoi_han", "01 ngày làm việc"),
+        (
+            "thoi_gian_nhan",
+            "09 giờ 15 phút, ngày 04 tháng 12 năm 2026",
+        ),
+        ("thoi_gian_tra", "09 giờ 15 phút, ngày 07 tháng 12 năm 2026"),
+        ("nhan_ket_qua", "Nhận tại Bộ phận Một cửa"),
+        ("phi_le_phi", "Lệ phí: 8.000 đồng"),
+        ("so_theo_doi", ""),
+        ("can_bo", "Trần Thị Hằng"),
+        (
+            "duong_dan_tra_cuu",
+            "http://127.0.0.1:8080/tra-cuu?ma=000.01.61.H38-261204-0001",
+        ),
+        ("dia_chi_tra_cuu", "http://127.0.0.1:8080/tra-cuu"),
+        ("ma_bao_mat", "7KQ2M9XD"),
+    ] {
+        d.set(k, v);
+    }
+    for i in 1..=3 {
+        d.push_row(
+            "thanh_phan",
+            [
+                ("stt", i.to_string()),
+                ("ten", format!("Giấy tờ thứ {i} theo quy định của thủ tục")),
+                ("hinh_thuc", "Bản chính".into()),
+                ("so_luong", "01".into()),
+            ],
+        );
+    }
+    d
+}
+
+fn book_data(lines: u32) -> giayto::Data {
+    let mut d = giayto::Data::new();
+    d.set("co_quan_cap_tren", "UBND XÃ BẢO THẮNG")
+        .set(
+            "bo_phan",
+            "Trung tâm Phục vụ hành chính công xã Bảo Thắng (dữ liệu đo)",
+        )
+        .set("tu", "01/12/2026")
+        .set("den", "31/12/2026")
+        .set("so_dong", lines.to_string());
+    d.list("dong");
+    for n in 1..=lines {
+        d.push_row(
+            "dong",
+            [
+                ("stt", n.to_string()),
+                ("ma", format!("000.01.61.H38-2612{:02}-{n:04}", n % 28 + 1)),
+                ("thu_tuc", "Đăng ký khai sinh".into()),
+                ("so_bo", "1".into()),
+                (
+                    "nguoi_nop",
+                    "Nguyễn Văn Đức; Thôn Phú Hà, xã Bảo Thắng; 0912345678".into(),
+                ),
+                ("co_quan", "UBND xã Bảo Thắng".into()),
+                ("nhan", "09:15 04/12/2026".into()),
+                ("hen", "07/12/2026".into()),
+                ("chuyen", "10:00 04/12/2026".into()),
+                ("nhan_kq", "15:30 05/12/2026".into()),
+                ("tra", "08:30 07/12/2026".into()),
+                (
+                    "ghi_chu",
+                    if n % 7 == 0 {
+                        "Trả trước hạn"
+                    } else {
+                        ""
+                    }
+                    .into(),
+                ),
+            ],
+        );
+    }
+    d
+}
