@@ -52,15 +52,16 @@ impl Data {
     }
 
     /// Adds a row to the list `name` (the rows of a table).
-    pub fn push_row<'a>(
+    pub fn push_row<'a, V: Into<String>>(
         &mut self,
         name: &str,
-        row: impl IntoIterator<Item = (&'a str, String)>,
+        row: impl IntoIterator<Item = (&'a str, V)>,
     ) -> &mut Self {
-        self.lists
-            .entry(name.to_string())
-            .or_default()
-            .push(row.into_iter().map(|(k, v)| (k.to_string(), v)).collect());
+        self.lists.entry(name.to_string()).or_default().push(
+            row.into_iter()
+                .map(|(k, v)| (k.to_string(), v.into()))
+                .collect(),
+        );
         self
     }
 
@@ -142,8 +143,14 @@ pub fn render(template: &Template, data: &Data) -> Result<Vec<u8>, Error> {
 /// The templates that ship with Một Cửa, by file name (without `.toml`).
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("mau-01", include_str!("../templates/mau-01.toml")),
+    ("mau-02", include_str!("../templates/mau-02.toml")),
     ("mau-03", include_str!("../templates/mau-03.toml")),
+    ("mau-04", include_str!("../templates/mau-04.toml")),
+    ("mau-05", include_str!("../templates/mau-05.toml")),
     ("mau-06", include_str!("../templates/mau-06.toml")),
+    ("giao-nhan", include_str!("../templates/giao-nhan.toml")),
+    ("tra-ket-qua", include_str!("../templates/tra-ket-qua.toml")),
+    ("buu-chinh", include_str!("../templates/buu-chinh.toml")),
 ];
 
 /// A built-in template by name.

@@ -3,6 +3,10 @@
 
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Tests run in parallel: each poppler call reads its own file.
+static N: AtomicUsize = AtomicUsize::new(0);
 
 use giayto::{Data, Error, Template, built_in, render};
 
@@ -10,12 +14,13 @@ use giayto::{Data, Error, Template, built_in, render};
 fn poppler(tool: &str, pdf: &[u8], args: &[&str]) -> Option<String> {
     // GIAYTO_OUT=DIR keeps each PDF read, to look at.
     if let Ok(out) = std::env::var("GIAYTO_OUT") {
-        let n = std::fs::read_dir(&out).map(|d| d.count()).unwrap_or(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
         std::fs::write(PathBuf::from(out).join(format!("{n}.pdf")), pdf).unwrap();
     }
-    let dir = std::env::temp_dir().join(format!("giayto-{}-{tool}", std::process::id()));
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("giayto-{}-{tool}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let path: PathBuf = dir.join(format!("{}.pdf", args.len()));
+    let path: PathBuf = dir.join("doc.pdf");
     std::fs::write(&path, pdf).unwrap();
     let out = match Command::new(tool).args(args).arg(&path).arg("-").output() {
         Ok(o) => o,
@@ -37,7 +42,8 @@ fn poppler(tool: &str, pdf: &[u8], args: &[&str]) -> Option<String> {
 }
 
 fn fonts(pdf: &[u8]) -> Option<String> {
-    let dir = std::env::temp_dir().join(format!("giayto-{}-fonts", std::process::id()));
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("giayto-{}-fonts-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("f.pdf");
     std::fs::write(&path, pdf).unwrap();
@@ -215,4 +221,194 @@ text = "Xin chào {ten}"
     if let Some(text) = poppler("pdftotext", &pdf, &[]) {
         assert!(text.contains("Xin chào {ông} *Bình*"), "{text}");
     }
+}
+
+/// Reads a PDF's words as one line (a name may break across lines).
+fn words(pdf: &[u8]) -> Option<String> {
+    let text = poppler("pdftotext", pdf, &[])?;
+    Some(text.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+#[test]
+fn the_supplement_apology_and_control_slips_read_back() {
+    // Mẫu 02: what to add, listed, with the reason and who guides.
+    let mut d = receipt(0);
+    d.set("noi_yeu_cau", "Bộ phận Một cửa")
+        .set("ly_do", "Giấy chứng sinh bị mờ, không đọc được")
+        .set("can_cu", "Điều 16 Luật Hộ tịch 2014")
+        .set("duong_dan_tra_cuu", "");
+    d.list("noi_dung");
+    for (i, item) in ["Giấy chứng sinh (bản chính)", "Văn bản ủy quyền"]
+        .iter()
+        .enumerate()
+    {
+        d.push_row(
+            "noi_dung",
+            [("stt", (i + 1).to_string()), ("noi_dung", item.to_string())],
+        );
+    }
+    let pdf = render(&built_in("mau-02").unwrap(), &d).unwrap();
+    if let Some(text) = words(&pdf) {
+        for expected in [
+            "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ",
+            "000.00.15.H38-261203-0042",
+            "Giấy chứng sinh (bản chính)",
+            "Văn bản ủy quyền",
+            "Lý do: Giấy chứng sinh bị mờ, không đọc được",
+            "NGƯỜI HƯỚNG DẪN",
+            "Trần Thị Hằng",
+        ] {
+            assert!(
+                text.contains(expected),
+                "Mẫu 02 lacks {expected:?}:\n{text}"
+            );
+        }
+        // No lookup address was given: the QR block is left out.
+        assert!(!text.contains("theo dõi hồ sơ tại"), "{text}");
+    }
+
+    // Mẫu 04: the old and the new date, the reason, the head of the agency.
+    let mut d = receipt(0);
+    d.set("co_quan", "Phòng Kinh tế xã Bảo Thắng")
+        .set("ngay_nhan", "03/12/2026")
+        .set("ngay_hen_cu", "10/12/2026")
+        .set("ngay_hen_moi", "ngày 15 tháng 12 năm 2026")
+        .set("ly_do", "Chờ ý kiến của Sở Xây dựng")
+        .set("nguoi_ky", "Lê Văn Minh");
+    let pdf = render(&built_in("mau-04").unwrap(), &d).unwrap();
+    if let Some(text) = words(&pdf) {
+        for expected in [
+            "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ",
+            "Kính gửi: Nguyễn Văn Đức",
+            "Ngày hẹn trả kết quả: 10/12/2026",
+            "Chờ ý kiến của Sở Xây dựng",
+            "Thời gian hẹn trả kết quả lại: ngày 15 tháng 12 năm 2026",
+            "THỦ TRƯỞNG CƠ QUAN",
+            "Lê Văn Minh",
+        ] {
+            assert!(
+                text.contains(expected),
+                "Mẫu 04 lacks {expected:?}:\n{text}"
+            );
+        }
+    }
+
+    // Mẫu 05: one row per hand-over.
+    let mut d = receipt(0);
+    d.list("giao_nhan");
+    for (from, to, result) in [
+        ("Tổ chức, cá nhân: Nguyễn Văn Đức", "Bộ phận Một cửa", ""),
+        ("Bộ phận Một cửa", "Phòng Văn hóa - Xã hội", "Đúng hạn"),
+        ("Phòng Văn hóa - Xã hội", "Lãnh đạo UBND xã", "Trước hạn"),
+    ] {
+        d.push_row(
+            "giao_nhan",
+            [
+                ("co_quan", format!("1. Giao: {from} 2. Nhận: {to}")),
+                ("thoi_gian", "09 giờ 15 phút, ngày 03/12/2026".into()),
+                ("ket_qua", result.into()),
+                ("ghi_chu", String::new()),
+            ],
+        );
+    }
+    let pdf = render(&built_in("mau-05").unwrap(), &d).unwrap();
+    if let Some(text) = words(&pdf) {
+        for expected in [
+            "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ",
+            "(Kèm theo hồ sơ của: Nguyễn Văn Đức)",
+            "Phòng Văn hóa - Xã hội",
+            "Trước hạn",
+        ] {
+            assert!(
+                text.contains(expected),
+                "Mẫu 05 lacks {expected:?}:\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_transfer_return_and_postal_records_read_back() {
+    let mut d = receipt(2);
+    d.set("ben_giao", "Bộ phận Một cửa xã Bảo Thắng")
+        .set("ben_nhan", "Phòng Văn hóa - Xã hội")
+        .set("thoi_gian", "10 giờ 00 phút, ngày 03 tháng 12 năm 2026")
+        .set("tep_dien_tu", "2 tệp đã số hóa")
+        .set("nguoi_giao", "Trần Thị Hằng")
+        .set("nguoi_nhan", "Phạm Quốc Bảo");
+    let pdf = render(&built_in("giao-nhan").unwrap(), &d).unwrap();
+    if let Some(text) = words(&pdf) {
+        for expected in [
+            "PHIẾU GIAO NHẬN HỒ SƠ",
+            "Phòng Văn hóa - Xã hội",
+            "Phạm Quốc Bảo",
+        ] {
+            assert!(text.contains(expected), "lacks {expected:?}:\n{text}");
+        }
+    }
+
+    let mut d = receipt(0);
+    d.set("ket_qua", "Trích lục khai sinh")
+        .set("so_ket_qua", "125/TLKS")
+        .set(
+            "thoi_gian_tra_thuc_te",
+            "08 giờ 30 phút, ngày 04 tháng 12 năm 2026",
+        )
+        .set("dung_han", "Trả đúng hạn")
+        .set("hinh_thuc", "Trực tiếp tại Bộ phận Một cửa")
+        .set("so_buu_gui", "")
+        .set("co_ban_chinh", "có")
+        .set("nguoi_nhan", "Nguyễn Thị Lan");
+    d.push_row("ban_chinh", [("stt", "1"), ("ten", "Giấy chứng sinh")]);
+    let pdf = render(&built_in("tra-ket-qua").unwrap(), &d).unwrap();
+    if let Some(text) = words(&pdf) {
+        for expected in [
+            "PHIẾU TRẢ KẾT QUẢ GIẢI QUYẾT HỒ SƠ",
+            "Số, ký hiệu văn bản kết quả: 125/TLKS",
+            "Giấy chứng sinh",
+            "NGƯỜI NHẬN KẾT QUẢ",
+            "Nguyễn Thị Lan",
+        ] {
+            assert!(text.contains(expected), "lacks {expected:?}:\n{text}");
+        }
+        assert!(!text.contains("Số hiệu bưu gửi"), "{text}");
+    }
+
+    let mut d = receipt(0);
+    d.set("so_bien_ban", "BB-0042/2026")
+        .set("thoi_gian_ky", "14 giờ 05 phút, ngày 03 tháng 12 năm 2026")
+        .set("nhan_vien_buu_chinh", "Hoàng Văn Tú")
+        .set("tong_phi", "8.000 đồng");
+    d.push_row(
+        "ho_so",
+        [
+            ("stt", "1"),
+            ("so_buu_gui", "EB123456789VN"),
+            ("nguoi_gui", "Nguyễn Văn Đức"),
+            ("thu_tuc", "Đăng ký khai sinh"),
+            ("ma_ho_so", "000.00.15.H38-261203-0042"),
+            ("phi", "8.000"),
+        ],
+    );
+    let pdf = render(&built_in("buu-chinh").unwrap(), &d).unwrap();
+    if let Some(text) = words(&pdf) {
+        for expected in [
+            "BIÊN BẢN GIAO NHẬN HỒ SƠ",
+            "Số: BB-0042/2026",
+            "EB123456789VN",
+            "Hoàng Văn Tú",
+            "thời điểm nộp hồ sơ",
+        ] {
+            assert!(text.contains(expected), "lacks {expected:?}:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn every_built_in_template_parses() {
+    for (name, _) in giayto::BUILT_IN {
+        let t = built_in(name).unwrap();
+        assert!(!t.name.is_empty(), "{name}");
+    }
+    assert_eq!(giayto::BUILT_IN.len(), 9);
 }

@@ -13,7 +13,6 @@ use axum::Extension;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Datelike, Timelike};
 use domain::agency::{AgencyId, AgencyKind};
 use domain::dossier::{Dossier, Stage};
 use domain::officer::Actor;
@@ -590,99 +589,21 @@ pub async fn receipt_pdf(
     Extension(ui): Extension<super::UiOptions>,
     Path(id): Path<String>,
 ) -> Result<Response, UiError> {
-    let (r, d) = load_receipt(&app, &viewer, &id).await?;
-    let tree = app.agencies();
-    let mut data = giayto::Data::new();
-    let received = lich::time::to_vn(&d.received_at.unwrap_or(d.opened_at));
-    let parent = tree
-        .committee_of(&d.receiving)
-        .map(|c| c.name.to_uppercase())
-        .unwrap_or_default();
+    let detail = super::forms::load(&app, &viewer, &id).await?;
+    let form = if detail.dossier.stage == Stage::RefusedAtIntake {
+        "mau-03"
+    } else {
+        "mau-01"
+    };
     let lookup = format!("{}/tra-cuu", ui.documents.public_url);
-    data.set("co_quan_cap_tren", parent)
-        .set("bo_phan", r.centre.clone())
-        .set("ma_ho_so", r.code.clone())
-        .set("dia_danh", place_of(&r.centre))
-        .set("ngay", format!("{:02}", received.day()))
-        .set("thang", format!("{:02}", received.month()))
-        .set("nam", received.year().to_string())
-        .set("nguoi_nop", r.applicant.clone())
-        .set("so_dinh_danh", r.id_number.clone())
-        .set("dia_chi", r.address.clone())
-        .set(
-            "lien_he",
-            if r.phone.is_empty() {
-                String::new()
-            } else {
-                format!("Điện thoại: {}", r.phone)
-            },
+    let (template, data) = super::forms::fill(&app, &detail, form, &lookup).ok_or_else(|| {
+        UiError::new(
+            StatusCode::NOT_FOUND,
+            "Hồ sơ chưa được tiếp nhận nên chưa có giấy tiếp nhận.",
         )
-        .set("thu_tuc", r.procedure.clone())
-        .set("so_bo", "01")
-        .set("thoi_han", d.procedure.limit.to_string())
-        .set(
-            "thoi_gian_nhan",
-            long_time(d.received_at.unwrap_or(d.opened_at)),
-        )
-        .set(
-            "thoi_gian_tra",
-            d.appointment.map(long_time).unwrap_or_default(),
-        )
-        .set("nhan_ket_qua", r.return_method.clone())
-        .set(
-            "phi_le_phi",
-            r.fees
-                .iter()
-                .map(|(n, a)| format!("{n}: {a}"))
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
-        .set("so_theo_doi", "")
-        .set("can_bo", r.officer.clone())
-        .set("duong_dan_tra_cuu", format!("{lookup}?ma={}", r.code))
-        .set("dia_chi_tra_cuu", lookup.clone())
-        .set("ma_bao_mat", r.access_code.clone())
-        .set("ly_do", r.reason.clone())
-        .set("can_cu", r.legal_basis.clone());
-    data.list("thanh_phan");
-    for (i, (name, form, copies)) in r.components.iter().enumerate() {
-        data.push_row(
-            "thanh_phan",
-            [
-                ("stt", (i + 1).to_string()),
-                ("ten", name.clone()),
-                ("hinh_thuc", form.to_string()),
-                ("so_luong", format!("{copies:02}")),
-            ],
-        );
-    }
-    let form = if r.refused { "mau-03" } else { "mau-01" };
-    ui.documents
-        .pdf(form, data, format!("{}-{}.pdf", form, r.code))
-        .await
-}
-
-/// "09 giờ 15 phút, ngày 03 tháng 12 năm 2026", as Mẫu 01 writes a time.
-fn long_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    let t = lich::time::to_vn(&t);
-    format!(
-        "{:02} giờ {:02} phút, ngày {:02} tháng {:02} năm {}",
-        t.hour(),
-        t.minute(),
-        t.day(),
-        t.month(),
-        t.year()
-    )
-}
-
-/// Địa danh: the place in a centre's name ("… xã Bảo Thắng" → "Bảo Thắng").
-fn place_of(centre: &str) -> String {
-    for level in ["xã ", "phường ", "đặc khu ", "tỉnh ", "thành phố "] {
-        if let Some(i) = centre.rfind(level) {
-            return centre[i + level.len()..].trim().to_string();
-        }
-    }
-    String::new()
+    })?;
+    let file = format!("{form}-{}.pdf", detail.dossier.code);
+    ui.documents.pdf(template, data, file, false).await
 }
 
 /// The receipt (or refusal) of a dossier the officer may read, with the dossier.

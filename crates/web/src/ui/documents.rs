@@ -66,12 +66,13 @@ impl Documents {
     }
 
     /// Renders a form on a blocking thread (layout is CPU work) and answers with the PDF,
-    /// named for download.
+    /// named for saving; `download` asks the browser to save it rather than show it.
     pub async fn pdf(
         &self,
         form: &str,
         data: giayto::Data,
         file_name: String,
+        download: bool,
     ) -> Result<Response, UiError> {
         let template = self.template(form);
         let bytes = tokio::task::spawn_blocking(move || giayto::render(&template, &data))
@@ -94,7 +95,10 @@ impl Documents {
                 (header::CONTENT_TYPE, "application/pdf".to_string()),
                 (
                     header::CONTENT_DISPOSITION,
-                    format!("inline; filename=\"{file_name}\""),
+                    format!(
+                        "{}; filename=\"{file_name}\"",
+                        if download { "attachment" } else { "inline" }
+                    ),
                 ),
             ],
             bytes,

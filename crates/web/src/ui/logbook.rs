@@ -116,7 +116,7 @@ pub async fn log_book(
             let data = pdf_data(&app, &book, receiving.as_ref());
             return ui
                 .documents
-                .pdf("mau-06", data, format!("{file}.pdf"))
+                .pdf("mau-06", data, format!("{file}.pdf"), false)
                 .await;
         }
         return Ok(table(&book).download(&file, &p.download));

@@ -8,6 +8,7 @@ pub mod citizen;
 pub mod counter;
 pub mod documents;
 pub mod evaluation;
+pub mod forms;
 pub mod leader;
 pub mod logbook;
 pub mod officer;
@@ -133,6 +134,7 @@ pub fn routes() -> Router<App> {
         )
         .route("/can-bo/ho-so/{id}/phieu", get(counter::receipt))
         .route("/can-bo/ho-so/{id}/phieu.pdf", get(counter::receipt_pdf))
+        .route("/can-bo/ho-so/{id}/giay-to/{form}", get(forms::form))
         .route("/ho-so/{id}/tep/{sha}", get(officer::file))
         .route("/can-bo/ho-so/{id}", get(officer::dossier))
         .route("/can-bo/ho-so/{id}/{action}", post(officer::act))

@@ -186,6 +186,8 @@ struct DossierPage {
     components: Vec<ComponentLine>,
     steps: Vec<StepLine>,
     slip: Vec<SlipLine>,
+    /// Giấy tờ: the dossier's forms, as PDF.
+    forms: Vec<super::forms::FormLink>,
     /// The incumbent system's name and its steps, for a dossier brought from it.
     legacy_source: String,
     legacy: Vec<LegacyLine>,
@@ -342,6 +344,7 @@ async fn dossier_page(
             .collect(),
         steps,
         slip,
+        forms: super::forms::available(&detail),
         legacy_source,
         legacy,
         actions: actions(app, actor, d).await?,

@@ -1,12 +1,18 @@
 //! Official forms as PDF files, read back with poppler as a reader's software would.
 
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::json;
 
 use crate::common::*;
 
 /// The text of a PDF (`pdftotext -layout`), or `None` outside CI when poppler is missing.
 fn pdf_text(pdf: &[u8]) -> Option<String> {
-    let path = std::env::temp_dir().join(format!("motcua-web-{}.pdf", std::process::id()));
+    // Tests run in parallel: each read has its own file.
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("motcua-web-{}-{n}.pdf", std::process::id()));
     std::fs::write(&path, pdf).unwrap();
     let out = Command::new("pdftotext")
         .arg("-layout")
@@ -117,4 +123,208 @@ async fn the_log_book_prints_on_landscape_a4_pages() {
     )
     .await;
     assert_ne!(kind.as_str(), "application/pdf", "{status}");
+}
+
+/// The words of a form of the dossier, fetched as the officer would from the dossier page.
+async fn form_words(t: &TestApp, session: &str, id: &str, form: &str) -> Option<String> {
+    let (status, kind, pdf) =
+        fetch(t, session, &format!("/can-bo/ho-so/{id}/giay-to/{form}")).await;
+    assert_eq!(
+        (status, kind.as_str()),
+        (200, "application/pdf"),
+        "{form}: {}",
+        String::from_utf8_lossy(&pdf)
+    );
+    pdf_text(&pdf).map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_form_of_a_dossier_prints_from_its_events() {
+    let t = spawn().await;
+    let (d, tok) = in_appraisal(&t).await;
+    let id = id_of(&d);
+    let code = d["code"].as_str().unwrap().to_string();
+    // Before anything happened, only the receipt, the transfer and the control slip exist.
+    let (status, _, _) = fetch(
+        &t,
+        &tok.counter,
+        &format!("/can-bo/ho-so/{id}/giay-to/mau-04"),
+    )
+    .await;
+    assert_eq!(status, 404, "no apology yet");
+    let (status, _, _) = fetch(
+        &t,
+        &tok.counter,
+        &format!("/can-bo/ho-so/{id}/giay-to/mau-02"),
+    )
+    .await;
+    assert_eq!(status, 404, "no supplement request yet");
+    let (status, _, _) = fetch(
+        &t,
+        &tok.counter,
+        &format!("/can-bo/ho-so/{id}/giay-to/mau-99"),
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    t.at("2026-12-08 09:00");
+    t.act(
+        &tok.specialist,
+        &id,
+        "supplement-requests",
+        json!({"items": [{"component": "giay-to-khai-sinh", "text": "Bản sao không rõ năm sinh"}],
+               "reason": "Giấy tờ không đủ thông tin", "legal_basis": "Khoản 3 Điều 9 Nghị định 61/2018/NĐ-CP"}),
+    )
+    .await;
+    t.at("2026-12-09 09:00");
+    t.act(
+        &tok.counter,
+        &id,
+        "supplements",
+        json!({"components": [{"component": "giay-to-khai-sinh", "form": "copy"}], "note": "Đã nộp bản sao rõ"}),
+    )
+    .await;
+    t.at("2026-12-14 09:00");
+    t.act(
+        &tok.leader,
+        &id,
+        "apology",
+        json!({"reason": "Cần xác minh thêm tại nơi sinh", "new_appointment": "2026-12-21 09:00"}),
+    )
+    .await;
+    t.at("2026-12-15 09:00");
+    t.act(
+        &tok.specialist,
+        &id,
+        "forward",
+        json!({"note": "Đủ điều kiện, trình ký"}),
+    )
+    .await;
+    t.act(&tok.leader, &id, "decision", json!({"outcome": "approved"}))
+        .await;
+    t.act(&tok.clerk, &id, "issue", json!({"number": "125/2026/TLKS"}))
+        .await;
+    t.at("2026-12-16 14:00");
+    t.act(
+        &tok.counter,
+        &id,
+        "return",
+        json!({"received_by": "Nguyễn Thị Hằng", "originals_returned": ["Giấy chứng sinh"]}),
+    )
+    .await;
+
+    // The dossier page lists each form that now exists.
+    let (_, _, page) = fetch(&t, &tok.counter, &format!("/can-bo/ho-so/{id}")).await;
+    let page = String::from_utf8(page).unwrap();
+    for slug in [
+        "mau-01",
+        "giao-nhan",
+        "mau-02",
+        "mau-04",
+        "mau-05",
+        "tra-ket-qua",
+    ] {
+        assert!(
+            page.contains(&format!("/can-bo/ho-so/{id}/giay-to/{slug}\"")),
+            "the dossier page lacks {slug}"
+        );
+    }
+    assert!(!page.contains("giay-to/buu-chinh"), "not a postal dossier");
+
+    let expect = [
+        (
+            "mau-01",
+            vec!["GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", code.as_str()],
+        ),
+        (
+            "giao-nhan",
+            vec![
+                "PHIẾU GIAO NHẬN HỒ SƠ",
+                "Văn phòng",
+                "Đăng ký lại khai sinh",
+            ],
+        ),
+        (
+            "mau-02",
+            vec![
+                "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ",
+                "Bản sao không rõ năm sinh",
+                "Lý do: Giấy tờ không đủ thông tin",
+                "Khoản 3 Điều 9 Nghị định 61/2018/NĐ-CP",
+            ],
+        ),
+        (
+            "mau-04",
+            vec![
+                "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ",
+                "Cần xác minh thêm tại nơi sinh",
+                "ngày 21 tháng 12 năm 2026",
+                code.as_str(),
+            ],
+        ),
+        (
+            "mau-05",
+            vec![
+                "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ",
+                "1. Giao:",
+                "2. Nhận:",
+                "Số kết quả:",
+                "125/2026/TLKS",
+            ],
+        ),
+        (
+            "tra-ket-qua",
+            vec![
+                "PHIẾU TRẢ KẾT QUẢ GIẢI QUYẾT HỒ SƠ",
+                "125/2026/TLKS",
+                "Nguyễn Thị Hằng",
+                "Giấy chứng sinh",
+                "16 tháng 12 năm 2026",
+            ],
+        ),
+    ];
+    for (form, words) in expect {
+        let Some(text) = form_words(&t, &tok.counter, &id, form).await else {
+            return;
+        };
+        for w in words {
+            assert!(text.contains(w), "{form} lacks {w:?}:\n{text}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postal_dossier_prints_its_handover_record() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    t.at("2026-12-04 10:00");
+    let d = t
+        .post(
+            Some(&counter),
+            "/api/v1/dossiers/postal",
+            json!({
+                "intake": intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS),
+                "bill_number": "EB123456789VN",
+                "handover_record": "BB-0042/2026",
+                "handover_signed_at": "2026-12-03 14:05",
+                "postal_worker": "Hoàng Văn Tú",
+                "fees_collected": 8000
+            }),
+        )
+        .await
+        .expect(201);
+    let id = id_of(&d);
+    let Some(text) = form_words(&t, &counter, &id, "buu-chinh").await else {
+        return;
+    };
+    for w in [
+        "BIÊN BẢN GIAO NHẬN HỒ SƠ",
+        "Số: BB-0042/2026",
+        "14 giờ 05 phút, ngày 03 tháng 12 năm 2026",
+        "EB123456789VN",
+        "Hoàng Văn Tú",
+        "8.000 đồng",
+    ] {
+        assert!(text.contains(w), "lacks {w:?}:\n{text}");
+    }
 }
