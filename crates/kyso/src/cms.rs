@@ -1,0 +1,155 @@
+//! CMS SignedData (RFC 5652) as PAdES baseline B-B asks (ETSI EN 319 142-1): detached, SHA-256,
+//! signed attributes content-type, message-digest and signing-certificate-v2, and no signing
+//! time among them (the PDF's /M carries it).
+
+use sha2::{Digest, Sha256};
+
+use crate::cert::Cert;
+use crate::der::{self, algorithm, octets, oid, seq, set_of, small_int, tlv};
+use crate::{Error, KeyKind};
+
+const SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
+const DATA: &str = "1.2.840.113549.1.7.1";
+const SHA256: &str = "2.16.840.1.101.3.4.2.1";
+const CONTENT_TYPE: &str = "1.2.840.113549.1.9.3";
+const MESSAGE_DIGEST: &str = "1.2.840.113549.1.9.4";
+const SIGNING_CERTIFICATE_V2: &str = "1.2.840.113549.1.9.16.2.47";
+const SHA256_WITH_RSA: &str = "1.2.840.113549.1.1.11";
+const ECDSA_WITH_SHA256: &str = "1.2.840.10045.4.3.2";
+
+fn attribute(kind: &str, value: &[u8]) -> Vec<u8> {
+    seq(&[&oid(kind), &set_of(vec![value.to_vec()])])
+}
+
+/// The signed attributes for a document digest, as the SET that is signed.
+pub fn signed_attributes(digest: &[u8], signer: &Cert) -> Vec<u8> {
+    let cert_hash = Sha256::digest(&signer.der);
+    // ESSCertIDv2 { certHash, issuerSerial { GeneralNames { directoryName [4] issuer }, serial } }
+    let issuer_serial = seq(&[&seq(&[&tlv(0xa4, &signer.issuer_raw)]), &signer.serial_raw]);
+    let ess = seq(&[&seq(&[&seq(&[&octets(&cert_hash), &issuer_serial])])]);
+    set_of(vec![
+        attribute(CONTENT_TYPE, &oid(DATA)),
+        attribute(MESSAGE_DIGEST, &octets(digest)),
+        attribute(SIGNING_CERTIFICATE_V2, &ess),
+    ])
+}
+
+/// The ContentInfo holding the SignedData: certificates (signer first), one SignerInfo.
+pub fn signed_data(
+    signed_attrs: &[u8],
+    signature: &[u8],
+    kind: KeyKind,
+    chain: &[Cert],
+) -> Vec<u8> {
+    let signer = &chain[0];
+    let sid = seq(&[&signer.issuer_raw, &signer.serial_raw]);
+    // [0] IMPLICIT: the SET's content under the context tag.
+    let (attrs, _) = der::read(signed_attrs).expect("attributes we encoded");
+    let signature_algorithm = match kind {
+        KeyKind::Rsa => algorithm(SHA256_WITH_RSA, true),
+        KeyKind::EcP256 => algorithm(ECDSA_WITH_SHA256, false),
+    };
+    let signer_info = seq(&[
+        &small_int(1),
+        &sid,
+        &algorithm(SHA256, false),
+        &tlv(0xa0, attrs.content),
+        &signature_algorithm,
+        &octets(signature),
+    ]);
+    let certs: Vec<u8> = chain.iter().flat_map(|c| c.der.clone()).collect();
+    let body = seq(&[
+        &small_int(1),
+        &set_of(vec![algorithm(SHA256, false)]),
+        &seq(&[&oid(DATA)]),
+        &tlv(0xa0, &certs),
+        &set_of(vec![signer_info]),
+    ]);
+    seq(&[&oid(SIGNED_DATA), &tlv(0xa0, &body)])
+}
+
+/// A SignedData read back: what a verifier needs.
+#[derive(Debug)]
+pub struct Parsed {
+    pub certificates: Vec<Cert>,
+    /// Serial number INTEGER of the signer, as encoded.
+    pub signer_serial: Vec<u8>,
+    /// The signed attributes re-tagged as the SET that was signed.
+    pub signed_attrs: Vec<u8>,
+    pub message_digest: Vec<u8>,
+    pub signature_algorithm: String,
+    pub signature: Vec<u8>,
+}
+
+pub fn parse(bytes: &[u8]) -> Result<Parsed, Error> {
+    let bad = |what: &str| Error::Malformed(format!("chữ ký CMS không hợp lệ ({what})"));
+    let (info, _) = der::read(bytes)?;
+    let parts = der::items(info.content)?;
+    let [kind, explicit] = parts.as_slice() else {
+        return Err(bad("ContentInfo"));
+    };
+    if der::oid_text(kind.content) != SIGNED_DATA {
+        return Err(bad("không phải SignedData"));
+    }
+    let (sd, _) = der::read(explicit.content)?;
+    let fields = der::items(sd.content)?;
+    let mut certificates = Vec::new();
+    let mut signer_infos = None;
+    for f in &fields[1..] {
+        match f.tag {
+            0xa0 => {
+                for c in der::items(f.content)? {
+                    certificates.push(Cert::parse(c.raw)?);
+                }
+            }
+            0x31 => signer_infos = Some(f),
+            _ => {}
+        }
+    }
+    let infos = der::items(signer_infos.ok_or_else(|| bad("thiếu SignerInfo"))?.content)?;
+    let info = infos.first().ok_or_else(|| bad("thiếu SignerInfo"))?;
+    let fields = der::items(info.content)?;
+    let sid = fields.get(1).ok_or_else(|| bad("thiếu người ký"))?;
+    let sid_parts = der::items(sid.content)?;
+    let signer_serial = sid_parts
+        .get(1)
+        .ok_or_else(|| bad("thiếu số hiệu chứng thư"))?
+        .raw
+        .to_vec();
+    let attrs = fields
+        .iter()
+        .find(|f| f.tag == 0xa0)
+        .ok_or_else(|| bad("thiếu thuộc tính ký"))?;
+    let mut message_digest = Vec::new();
+    for a in der::items(attrs.content)? {
+        let p = der::items(a.content)?;
+        if let [kind, values] = p.as_slice()
+            && der::oid_text(kind.content) == MESSAGE_DIGEST
+        {
+            let (v, _) = der::read(values.content)?;
+            message_digest = v.content.to_vec();
+        }
+    }
+    let after: Vec<_> = fields
+        .iter()
+        .skip_while(|f| f.tag != 0xa0)
+        .skip(1)
+        .collect();
+    let alg = after.first().ok_or_else(|| bad("thiếu thuật toán ký"))?;
+    let alg_oid = der::items(alg.content)?;
+    let signature = after
+        .get(1)
+        .filter(|s| s.tag == 0x04)
+        .ok_or_else(|| bad("thiếu chữ ký"))?;
+    Ok(Parsed {
+        certificates,
+        signer_serial,
+        signed_attrs: tlv(0x31, attrs.content),
+        message_digest,
+        signature_algorithm: alg_oid
+            .first()
+            .map(|o| der::oid_text(o.content))
+            .unwrap_or_default(),
+        signature: signature.content.to_vec(),
+    })
+}

@@ -1,0 +1,104 @@
+//! Ký số — digital signatures on PDF documents.
+//!
+//! [`sign_pdf`] adds a PAdES baseline B-B signature (ETSI EN 319 142-1: CMS with SHA-256,
+//! signing-certificate-v2, /SubFilter ETSI.CAdES.detached) as an incremental update, made by a
+//! [`Signer`]: a PKCS#12 file ([`Pkcs12Signer`]) or a PKCS#11 token ([`Pkcs11Signer`], the USB
+//! tokens officials sign with). [`verify_pdf`] reads every signature of a PDF back: who signed,
+//! whether the bytes signed are unchanged, whether the signature covers the whole file.
+//! This crate is a leaf: only what signs or checks documents depends on it.
+
+mod cert;
+mod cms;
+mod der;
+mod pdf;
+mod pkcs11;
+mod pkcs12;
+mod verify;
+
+pub use cert::Cert;
+pub use pkcs11::Pkcs11Signer;
+pub use pkcs12::Pkcs12Signer;
+pub use verify::{SignatureReport, verify_pdf};
+
+use sha2::{Digest, Sha256};
+
+/// Why a document could not be signed or read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The file or a structure in it is not what it should be.
+    #[error("dữ liệu không hợp lệ: {0}")]
+    Malformed(String),
+    /// A PDF feature this signer does not write into.
+    #[error("tệp PDF dùng {0}, chưa hỗ trợ ký vào")]
+    Unsupported(String),
+    /// The key store could not be opened (wrong password, no key, unreadable).
+    #[error("không mở được khóa ký: {0}")]
+    Key(String),
+    /// The token or the key refused to sign.
+    #[error("ký không thành công: {0}")]
+    Signing(String),
+    /// The CMS does not fit the room reserved in the PDF.
+    #[error("chữ ký quá lớn so với chỗ dành trong tệp PDF")]
+    TooLarge,
+}
+
+/// Loại khóa.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    /// RSA with PKCS#1 v1.5 padding and SHA-256.
+    Rsa,
+    /// ECDSA on P-256 with SHA-256.
+    EcP256,
+}
+
+/// A holder of a private key and its certificate chain (the signer's first).
+pub trait Signer {
+    fn chain(&self) -> &[Cert];
+    fn kind(&self) -> KeyKind;
+    /// Signs `message` (the DER of the signed attributes) with SHA-256: PKCS#1 v1.5 for RSA, a
+    /// DER-encoded ECDSA signature for EC.
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error>;
+}
+
+/// What the signature says besides the signature itself.
+#[derive(Debug, Clone)]
+pub struct SignOptions {
+    /// Người ký, as shown by readers.
+    pub name: String,
+    /// Lý do (e.g. "Phê duyệt kết quả giải quyết hồ sơ").
+    pub reason: String,
+    /// Nơi ký.
+    pub location: String,
+    /// Thời điểm ký, PDF date form: D:YYYYMMDDHHmmSS+07'00'.
+    pub when: String,
+}
+
+/// Signs a PDF: the original bytes, then an incremental update with the signature.
+pub fn sign_pdf(pdf: &[u8], signer: &dyn Signer, options: &SignOptions) -> Result<Vec<u8>, Error> {
+    let chain = signer.chain();
+    let leaf = chain
+        .first()
+        .ok_or_else(|| Error::Key("không có chứng thư số đi kèm khóa".into()))?;
+    let prepared = pdf::prepare(
+        pdf,
+        &pdf::SigInfo {
+            name: &options.name,
+            reason: &options.reason,
+            location: &options.location,
+            when: &options.when,
+        },
+    )?;
+    let mut hash = Sha256::new();
+    for part in prepared.signed_bytes() {
+        hash.update(part);
+    }
+    let attrs = cms::signed_attributes(&hash.finalize(), leaf);
+    let signature = signer.sign(&attrs)?;
+    let cms = cms::signed_data(&attrs, &signature, signer.kind(), chain);
+    prepared.finish(&cms)
+}
+
+/// "D:20261204093000+07'00'" from a Vietnamese local time's parts.
+pub fn pdf_date(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> String {
+    format!("D:{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}+07'00'")
+}

@@ -1,0 +1,97 @@
+//! Reading the signatures of a PDF back: who signed, and whether the signed bytes are unchanged.
+
+use p256::pkcs8::DecodePublicKey as _;
+use rsa::signature::Verifier as _;
+use sha2::{Digest, Sha256};
+
+use crate::{Error, cert, cms, pdf};
+
+/// Kết quả kiểm tra một chữ ký.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureReport {
+    /// Người ký: the signer certificate's common name.
+    pub signer: String,
+    /// Cơ quan cấp chứng thư.
+    pub issuer: String,
+    /// Hiệu lực of the certificate, as written in it.
+    pub not_before: String,
+    pub not_after: String,
+    /// /M of the signature (D:…).
+    pub signed_at: String,
+    pub reason: String,
+    /// The bytes signed hash to the digest signed, and the signature verifies with the
+    /// certificate's key.
+    pub intact: bool,
+    /// The signature covers the file to its end (nothing was added after it).
+    pub covers_whole_file: bool,
+    /// Why `intact` is false, in Vietnamese.
+    pub problem: Option<String>,
+}
+
+/// Every signature of a PDF, in the order they were made. An empty list: not signed.
+pub fn verify_pdf(pdf_bytes: &[u8]) -> Result<Vec<SignatureReport>, Error> {
+    let mut out = Vec::new();
+    for found in pdf::signatures(pdf_bytes)? {
+        let [_, b, c, d] = found.byte_range;
+        let parsed = cms::parse(&found.cms)?;
+        let signer = parsed
+            .certificates
+            .iter()
+            .find(|c| c.serial_raw == parsed.signer_serial)
+            .ok_or_else(|| Error::Malformed("không có chứng thư của người ký".into()))?;
+        let mut hash = Sha256::new();
+        hash.update(&pdf_bytes[..b]);
+        hash.update(&pdf_bytes[c..c + d]);
+        let digest = hash.finalize();
+        let problem = if digest.as_slice() != parsed.message_digest.as_slice() {
+            Some("Tệp đã bị thay đổi sau khi ký (giá trị băm không khớp).".to_string())
+        } else {
+            check_signature(signer, &parsed).err()
+        };
+        out.push(SignatureReport {
+            signer: signer.subject.clone(),
+            issuer: signer.issuer.clone(),
+            not_before: signer.not_before.clone(),
+            not_after: signer.not_after.clone(),
+            signed_at: found.when,
+            reason: found.reason,
+            intact: problem.is_none(),
+            covers_whole_file: c + d == pdf_bytes.len(),
+            problem,
+        });
+    }
+    Ok(out)
+}
+
+const RSA_SHA256: &str = "1.2.840.113549.1.1.11";
+const ECDSA_SHA256: &str = "1.2.840.10045.4.3.2";
+
+fn check_signature(signer: &cert::Cert, parsed: &cms::Parsed) -> Result<(), String> {
+    let bad = || "Chữ ký không khớp với chứng thư số của người ký.".to_string();
+    let algorithm = parsed.signature_algorithm.as_str();
+    match signer.key_algorithm().map_err(|e| e.to_string())?.as_str() {
+        cert::RSA if !matches!(algorithm, RSA_SHA256 | cert::RSA) => {
+            Err(format!("Thuật toán ký {algorithm} chưa hỗ trợ."))
+        }
+        cert::EC if algorithm != ECDSA_SHA256 => {
+            Err(format!("Thuật toán ký {algorithm} chưa hỗ trợ."))
+        }
+        cert::RSA => {
+            let key = rsa::PublicKey::from_public_key_der(&signer.spki).map_err(|_| bad())?;
+            let verifier = rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key);
+            let sig = rsa::pkcs1v15::Signature::try_from(parsed.signature.as_slice())
+                .map_err(|_| bad())?;
+            verifier
+                .verify(&parsed.signed_attrs, &sig)
+                .map_err(|_| bad())
+        }
+        cert::EC => {
+            let key =
+                p256::ecdsa::VerifyingKey::from_public_key_der(&signer.spki).map_err(|_| bad())?;
+            let sig = p256::ecdsa::DerSignature::try_from(parsed.signature.as_slice())
+                .map_err(|_| bad())?;
+            key.verify(&parsed.signed_attrs, &sig).map_err(|_| bad())
+        }
+        other => Err(format!("Thuật toán khóa {other} chưa hỗ trợ.")),
+    }
+}

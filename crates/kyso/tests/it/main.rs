@@ -1,0 +1,159 @@
+//! Signing real PDFs with keys the tests make (their own CA, an officer's RSA certificate and an
+//! organisation's EC certificate, with openssl), through a PKCS#12 file and a PKCS#11 token
+//! (SoftHSM2), then checking the signatures with our reader, with poppler's `pdfsig` and with
+//! pyHanko's validator. Outside CI a missing tool skips with a printed reason; in CI it fails.
+
+mod tools;
+
+use kyso::{Pkcs11Signer, Pkcs12Signer, SignOptions, sign_pdf, verify_pdf};
+use tools::{Pki, pdfsig, pyhanko};
+
+fn document() -> Vec<u8> {
+    let t = giayto::built_in("mau-03").unwrap();
+    let mut d = giayto::Data::new();
+    for (k, v) in [
+        ("co_quan_cap_tren", "UBND XÃ BẢO THẮNG"),
+        ("bo_phan", "Trung tâm Phục vụ hành chính công xã Bảo Thắng"),
+        ("ma_ho_so", "000.01.61.H38-261204-0007"),
+        ("dia_danh", "Bảo Thắng"),
+        ("ngay", "04"),
+        ("thang", "12"),
+        ("nam", "2026"),
+        ("nguoi_nop", "Nguyễn Văn Đức"),
+        ("dia_chi", "Thôn Phú Hà"),
+        ("thu_tuc", "Đăng ký khai sinh"),
+        ("ly_do", "Thiếu giấy chứng sinh"),
+        ("can_cu", "Điều 16 Luật Hộ tịch"),
+        ("can_bo", "Trần Thị Hằng"),
+    ] {
+        d.set(k, v);
+    }
+    giayto::render(&t, &d).unwrap()
+}
+
+fn options(name: &str) -> SignOptions {
+    SignOptions {
+        name: name.into(),
+        reason: "Phê duyệt kết quả giải quyết hồ sơ".into(),
+        location: "Bảo Thắng, Lào Cai".into(),
+        when: kyso::pdf_date(2026, 12, 4, 9, 30, 0),
+    }
+}
+
+#[test]
+fn a_pkcs12_signature_verifies_and_a_changed_byte_is_caught() {
+    let Some(pki) = Pki::make() else { return };
+    let signer = Pkcs12Signer::open(&pki.officer_p12, "mat-khau").unwrap();
+    let original = document();
+    let signed = sign_pdf(&original, &signer, &options("Lê Văn Minh")).unwrap();
+    // An incremental update: the original bytes are kept as they were.
+    assert!(signed.starts_with(&original));
+
+    let reports = verify_pdf(&signed).unwrap();
+    assert_eq!(reports.len(), 1);
+    let r = &reports[0];
+    assert!(r.intact, "{r:?}");
+    assert!(r.covers_whole_file);
+    assert_eq!(r.signer, "Lê Văn Minh");
+    assert_eq!(r.issuer, "Motcua Test CA");
+    assert_eq!(r.reason, "Phê duyệt kết quả giải quyết hồ sơ");
+    assert!(verify_pdf(&original).unwrap().is_empty(), "unsigned");
+
+    // The organisation signs after the approver (ECDSA P-256): both signatures stand, the
+    // first now covering only its own revision.
+    let org = Pkcs12Signer::open(&pki.org_p12, "mat-khau").unwrap();
+    let twice = sign_pdf(&signed, &org, &options("UBND xã Bảo Thắng")).unwrap();
+    let reports = verify_pdf(&twice).unwrap();
+    assert_eq!(reports.len(), 2);
+    assert!(reports.iter().all(|r| r.intact), "{reports:?}");
+    assert!(!reports[0].covers_whole_file && reports[1].covers_whole_file);
+    assert_eq!(reports[1].signer, "UBND xã Bảo Thắng");
+
+    // One byte changed inside the signed range: reported as modified.
+    let mut tampered = signed.clone();
+    let at = original.len() / 2;
+    tampered[at] ^= 0x01;
+    let r = &verify_pdf(&tampered).unwrap()[0];
+    assert!(!r.intact);
+    assert!(r.problem.as_deref().unwrap().contains("thay đổi"), "{r:?}");
+
+    if let Some(out) = pdfsig(&twice) {
+        assert_eq!(out.matches("Signature is Valid").count(), 2, "{out}");
+        assert!(out.contains("Lê Văn Minh"), "{out}");
+        assert!(out.contains("ETSI.CAdES.detached"), "{out}");
+    }
+    if let Some(out) = pdfsig(&tampered) {
+        assert!(out.contains("Digest Mismatch"), "{out}");
+    }
+    if let Some(out) = pyhanko(&twice, &pki.ca_pem) {
+        // One line per signature: both intact, valid and trusted to the test CA.
+        let lines: Vec<&str> = out.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 2, "{out}");
+        assert!(
+            lines.iter().all(|l| l.contains("INTACT VALID TRUSTED")),
+            "{out}"
+        );
+    }
+    if let Some(out) = pyhanko(&tampered, &pki.ca_pem) {
+        assert!(out.contains("MODIFIED") || out.contains("INVALID"), "{out}");
+    }
+
+    // A wrong password is named, not a crash.
+    let e = Pkcs12Signer::open(&pki.officer_p12, "sai").err().unwrap();
+    assert!(e.to_string().contains("sai mật khẩu"), "{e}");
+}
+
+#[test]
+fn a_pkcs11_token_signs_without_the_key_leaving_it() {
+    // SoftHSM2 reads its configuration from SOFTHSM2_CONF when the module loads; the signing
+    // runs in a child process that has it set.
+    if std::env::var("KYSO_TOKEN_CHILD").is_ok() {
+        return token_child();
+    }
+    let Some(pki) = Pki::make() else { return };
+    let Some(token) = pki.softhsm_token() else {
+        return;
+    };
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "a_pkcs11_token_signs_without_the_key_leaving_it",
+            "--exact",
+            "--nocapture",
+        ])
+        .env("KYSO_TOKEN_CHILD", &pki.dir)
+        .env("SOFTHSM2_CONF", &token)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("TOKEN-SIGNED"), "{text}");
+    let signed = std::fs::read(pki.dir.join("token-signed.pdf")).unwrap();
+    let r = &verify_pdf(&signed).unwrap()[0];
+    assert!(r.intact && r.covers_whole_file, "{r:?}");
+    assert_eq!(r.signer, "Lê Văn Minh");
+    if let Some(out) = pdfsig(&signed) {
+        assert!(out.contains("Signature is Valid"), "{out}");
+    }
+    if let Some(out) = pyhanko(&signed, &pki.ca_pem) {
+        assert!(out.contains("INTACT VALID TRUSTED ENTIRE_FILE"), "{out}");
+    }
+}
+
+fn token_child() {
+    let dir = std::path::PathBuf::from(std::env::var("KYSO_TOKEN_CHILD").unwrap());
+    tools::store_certificate_on_token(&dir);
+    let ca = std::fs::read(dir.join("ca.der")).unwrap();
+    let signer = Pkcs11Signer::open(tools::SOFTHSM, "motcua-test", "1234", "ky-so", &[ca]).unwrap();
+    let signed = sign_pdf(&document(), &signer, &options("Lê Văn Minh")).unwrap();
+    std::fs::write(dir.join("token-signed.pdf"), signed).unwrap();
+    // A wrong PIN is refused with a message that says so.
+    let e = Pkcs11Signer::open(tools::SOFTHSM, "motcua-test", "0000", "ky-so", &[])
+        .err()
+        .unwrap();
+    assert!(e.to_string().contains("mã PIN"), "{e}");
+    println!("TOKEN-SIGNED");
+}

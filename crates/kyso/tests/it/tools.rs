@@ -1,0 +1,354 @@
+//! The outside tools the signature tests use: openssl to make a test PKI, SoftHSM2 as a token,
+//! poppler's pdfsig and pyHanko (in a venv under the target directory) to check signatures.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// SoftHSM2's PKCS#11 module as Debian installs it.
+pub const SOFTHSM: &str = "/usr/lib/softhsm/libsofthsm2.so";
+
+fn in_ci() -> bool {
+    std::env::var("CI").as_deref() == Ok("true")
+}
+
+/// Runs a tool; `None` (skip, with the reason printed) when it is missing outside CI.
+pub fn tool_or_skip(cmd: &mut Command, package: &str) -> Option<Output> {
+    match cmd.output() {
+        Ok(o) => Some(o),
+        Err(e) if in_ci() => panic!("{cmd:?} is needed in CI (Debian {package}): {e}"),
+        Err(e) => {
+            eprintln!("SKIPPED: {cmd:?} not found ({e}); install {package}");
+            None
+        }
+    }
+}
+
+fn run(cmd: &mut Command) {
+    let o = cmd.output().unwrap();
+    assert!(
+        o.status.success(),
+        "{cmd:?}: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// A test PKI: a CA, an officer (RSA-2048) and an organisation (ECDSA P-256), each with a
+/// PKCS#12 file holding the key, the certificate and the CA.
+pub struct Pki {
+    pub dir: PathBuf,
+    pub ca_pem: PathBuf,
+    pub officer_p12: Vec<u8>,
+    pub org_p12: Vec<u8>,
+}
+
+impl Pki {
+    pub fn make() -> Option<Pki> {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "kyso-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let ossl = |args: &[&str]| {
+            let mut c = Command::new("openssl");
+            c.current_dir(&dir).args(args);
+            c
+        };
+        let probe = tool_or_skip(&mut ossl(&["version"]), "openssl")?;
+        assert!(probe.status.success());
+        run(&mut ossl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "3650",
+            "-subj",
+            "/CN=Motcua Test CA/O=Motcua",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ]));
+        std::fs::write(
+            dir.join("leaf.cnf"),
+            "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n",
+        )
+        .unwrap();
+        for (name, key, subject) in [
+            (
+                "officer",
+                &["-newkey", "rsa:2048"][..],
+                "/CN=Lê Văn Minh/O=UBND xã Bảo Thắng",
+            ),
+            (
+                "org",
+                &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"][..],
+                "/CN=UBND xã Bảo Thắng/O=UBND xã Bảo Thắng",
+            ),
+        ] {
+            let (keyf, csr, pem) = (
+                format!("{name}.key"),
+                format!("{name}.csr"),
+                format!("{name}.pem"),
+            );
+            let mut args = vec!["req", "-utf8", "-nodes"];
+            args.extend_from_slice(key);
+            args.extend(["-keyout", &keyf, "-out", &csr, "-subj", subject]);
+            run(&mut ossl(&args));
+            run(&mut ossl(&[
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                "ca.pem",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                &pem,
+                "-days",
+                "825",
+                "-extfile",
+                "leaf.cnf",
+            ]));
+            run(&mut ossl(&[
+                "pkcs12",
+                "-export",
+                "-inkey",
+                &keyf,
+                "-in",
+                &pem,
+                "-certfile",
+                "ca.pem",
+                "-out",
+                &format!("{name}.p12"),
+                "-passout",
+                "pass:mat-khau",
+            ]));
+            run(&mut ossl(&[
+                "x509",
+                "-in",
+                &pem,
+                "-outform",
+                "der",
+                "-out",
+                &format!("{name}.der"),
+            ]));
+        }
+        run(&mut ossl(&[
+            "x509", "-in", "ca.pem", "-outform", "der", "-out", "ca.der",
+        ]));
+        run(&mut ossl(&[
+            "pkcs8",
+            "-topk8",
+            "-nocrypt",
+            "-in",
+            "officer.key",
+            "-out",
+            "officer.pk8.pem",
+        ]));
+        Some(Pki {
+            ca_pem: dir.join("ca.pem"),
+            officer_p12: std::fs::read(dir.join("officer.p12")).unwrap(),
+            org_p12: std::fs::read(dir.join("org.p12")).unwrap(),
+            dir,
+        })
+    }
+
+    /// A SoftHSM2 token "motcua-test" (PIN 1234) holding the officer's key; returns the
+    /// configuration file to give as SOFTHSM2_CONF.
+    pub fn softhsm_token(&self) -> Option<PathBuf> {
+        let tokens = self.dir.join("tokens");
+        std::fs::create_dir_all(&tokens).unwrap();
+        let conf = self.dir.join("softhsm2.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+                tokens.display()
+            ),
+        )
+        .unwrap();
+        let util = |args: &[&str]| {
+            let mut c = Command::new("softhsm2-util");
+            c.env("SOFTHSM2_CONF", &conf)
+                .current_dir(&self.dir)
+                .args(args);
+            c
+        };
+        let init = tool_or_skip(
+            &mut util(&[
+                "--init-token",
+                "--free",
+                "--label",
+                "motcua-test",
+                "--pin",
+                "1234",
+                "--so-pin",
+                "5678",
+            ]),
+            "softhsm2",
+        )?;
+        assert!(
+            init.status.success(),
+            "{}",
+            String::from_utf8_lossy(&init.stderr)
+        );
+        run(&mut util(&[
+            "--import",
+            "officer.pk8.pem",
+            "--token",
+            "motcua-test",
+            "--label",
+            "ky-so",
+            "--id",
+            "01",
+            "--pin",
+            "1234",
+        ]));
+        Some(conf)
+    }
+}
+
+/// Puts the officer's certificate beside its key on the token (as a CA's token tool does).
+pub fn store_certificate_on_token(dir: &Path) {
+    use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
+    use cryptoki::object::{Attribute, CertificateType, ObjectClass};
+    use cryptoki::session::UserType;
+    use cryptoki::types::AuthPin;
+    let m = Pkcs11::new(SOFTHSM).unwrap();
+    m.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK))
+        .unwrap();
+    let slot = m
+        .get_slots_with_token()
+        .unwrap()
+        .into_iter()
+        .find(|s| m.get_token_info(*s).unwrap().label().trim() == "motcua-test")
+        .unwrap();
+    let session = m.open_rw_session(slot).unwrap();
+    session
+        .login(UserType::User, Some(&AuthPin::new("1234".into())))
+        .unwrap();
+    let der = std::fs::read(dir.join("officer.der")).unwrap();
+    let cert = kyso::Cert::parse(&der).unwrap();
+    session
+        .create_object(&[
+            Attribute::Class(ObjectClass::CERTIFICATE),
+            Attribute::CertificateType(CertificateType::X_509),
+            Attribute::Token(true),
+            Attribute::Id(vec![1]),
+            Attribute::Label(b"ky-so".to_vec()),
+            Attribute::Subject(cert.subject_raw.clone()),
+            Attribute::Issuer(cert.issuer_raw.clone()),
+            Attribute::SerialNumber(cert.serial_raw.clone()),
+            Attribute::Value(der),
+        ])
+        .unwrap();
+    session.logout().unwrap();
+}
+
+fn temp_pdf(pdf: &[u8]) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "kyso-check-{}-{}.pdf",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::write(&path, pdf).unwrap();
+    path
+}
+
+/// `pdfsig` (poppler) on a PDF: its report.
+pub fn pdfsig(pdf: &[u8]) -> Option<String> {
+    let path = temp_pdf(pdf);
+    let out = tool_or_skip(Command::new("pdfsig").arg(&path), "poppler-utils");
+    let _ = std::fs::remove_file(&path);
+    let out = out?;
+    Some(format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    ))
+}
+
+const PYHANKO: &str = "0.38.0";
+const PYHANKO_CHECK: &str = r#"
+import sys
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko_certvalidator import ValidationContext
+vc = ValidationContext(trust_roots=[load_cert_from_pemder(sys.argv[2])])
+with open(sys.argv[1], "rb") as f:
+    for sig in PdfFileReader(f).embedded_signatures:
+        s = validate_pdf_signature(sig, vc)
+        print(sig.field_name, "INTACT" if s.intact else "MODIFIED",
+              "VALID" if s.valid else "INVALID", "TRUSTED" if s.trusted else "UNTRUSTED",
+              s.coverage.name)
+"#;
+
+/// pyHanko's validator on a PDF, trusting `ca`: one line per signature. The venv is made once
+/// under the target directory (pip needs PyPI the first time).
+pub fn pyhanko(pdf: &[u8], ca: &Path) -> Option<String> {
+    static VENV: Mutex<Option<bool>> = Mutex::new(None);
+    let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("pyhanko-venv");
+    let python = venv.join("bin/python");
+    {
+        let mut ready = VENV.lock().unwrap();
+        if ready.is_none() {
+            let ok = python.exists()
+                && Command::new(&python)
+                    .args(["-c", "import pyhanko"])
+                    .status()
+                    .is_ok_and(|s| s.success());
+            if !ok {
+                tool_or_skip(
+                    Command::new("python3").args(["-m", "venv"]).arg(&venv),
+                    "python3-venv",
+                )?;
+                let pip = Command::new(venv.join("bin/pip"))
+                    .args(["install", "-q", &format!("pyhanko=={PYHANKO}")])
+                    .output();
+                match pip {
+                    Ok(o) if o.status.success() => {}
+                    other if in_ci() => panic!("pip install pyhanko failed: {other:?}"),
+                    other => {
+                        eprintln!("SKIPPED: pyHanko could not be installed: {other:?}");
+                        *ready = Some(false);
+                    }
+                }
+            }
+            ready.get_or_insert(true);
+        }
+        if *ready == Some(false) {
+            return None;
+        }
+    }
+    let path = temp_pdf(pdf);
+    let out = Command::new(&python)
+        .args(["-c", PYHANKO_CHECK])
+        .arg(&path)
+        .arg(ca)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "pyHanko: {text}");
+    Some(text)
+}
