@@ -42,6 +42,23 @@ impl App {
         if let Command::SubmitSupplement { components, .. } = &command {
             self.check_files(actor, components, Some(&dossier)).await?;
         }
+        // Issuing a result signs its document first, once the command is known to be accepted
+        // (decided on a copy): a refused command signs and stores nothing.
+        let command = match command {
+            Command::IssueResult {
+                number,
+                document: None,
+            } if self.settings.signing.is_some() => {
+                let probe = Command::IssueResult {
+                    number: number.clone(),
+                    document: None,
+                };
+                self.check_decision(actor, &dossier, probe)?;
+                let document = self.sign_result(actor, &dossier, &number).await?;
+                Command::IssueResult { number, document }
+            }
+            other => other,
+        };
         let tree = self.agencies();
         let calendar = self.calendar_of(&dossier.receiving);
         let now = self.now();
@@ -94,6 +111,28 @@ impl App {
         };
         tracing::info!(code = %after.code, command = name, version = after.version, "dossier changed");
         Ok(after)
+    }
+
+    /// Decides a command without recording it: whether it would be accepted now.
+    fn check_decision(
+        &self,
+        actor: &Actor,
+        dossier: &Dossier,
+        command: Command,
+    ) -> Result<(), AppError> {
+        let tree = self.agencies();
+        let calendar = self.calendar_of(&dossier.receiving);
+        let rules = self.settings.rules;
+        let ctx = Context {
+            now: self.now(),
+            actor,
+            calendar: &calendar,
+            agencies: &tree,
+            rules: &rules,
+            issued_code: None,
+        };
+        decide(Some(dossier), command, &ctx)?;
+        Ok(())
     }
 
     /// The dossier, once the actor is known to be allowed to give this command on it.

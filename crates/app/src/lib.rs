@@ -32,6 +32,7 @@ pub mod queries;
 pub mod reports;
 pub mod roster;
 pub mod search;
+pub mod signing;
 pub mod throttle;
 pub mod units;
 
@@ -106,6 +107,9 @@ pub struct Settings {
     pub notices: notices::NoticeSettings,
     /// The bearer token that opens `/metrics`; without one the endpoint does not exist.
     pub metrics_token: Option<String>,
+    /// Electronic results: how they are signed (`[signing]`); without it results are issued
+    /// on paper only.
+    pub signing: Option<Arc<signing::Signing>>,
 }
 
 impl Default for Settings {
@@ -125,6 +129,7 @@ impl Default for Settings {
             evaluation: Arc::new(domain::evaluation::Scheme::tt01_2018()),
             notices: notices::NoticeSettings::default(),
             metrics_token: None,
+            signing: None,
         }
     }
 }

@@ -155,6 +155,7 @@ struct Sums {
     fee_bearing: i64,
     digitised: i64,
     reused: i64,
+    electronic: i64,
     disliked_on_time: i64,
 }
 
@@ -357,7 +358,7 @@ impl App {
         for (agency, n) in past {
             g.sums.entry(agency).or_default().open_past += n;
         }
-        const WITHIN: [M; 7] = [
+        const WITHIN: [M; 8] = [
             M::Received,
             M::OnTime766,
             M::Late766,
@@ -365,6 +366,7 @@ impl App {
             M::Digitised,
             M::ReusedData,
             M::DislikedOnTime766,
+            M::ElectronicResult,
         ];
         for c in sums(Some(from), to, &WITHIN).await? {
             let s = g.sums.entry(c.agency).or_default();
@@ -380,6 +382,7 @@ impl App {
                 M::FeeBearing => s.fee_bearing += c.n,
                 M::Digitised => s.digitised += c.n,
                 M::ReusedData => s.reused += c.n,
+                M::ElectronicResult => s.electronic += c.n,
                 M::DislikedOnTime766 => s.disliked_on_time += c.n,
                 _ => {}
             }
@@ -551,6 +554,7 @@ impl Sums {
         self.fee_bearing += o.fee_bearing;
         self.digitised += o.digitised;
         self.reused += o.reused;
+        self.electronic += o.electronic;
         self.disliked_on_time += o.disliked_on_time;
     }
 }
@@ -658,6 +662,7 @@ impl Scorer<'_> {
             paid_online: 0,
             digitised: s.digitised,
             reused_data: s.reused,
+            electronic_results: s.electronic,
             disliked_on_time: s.disliked_on_time,
             procedures: mine.len() as i64,
             complete_procedures: mine.iter().filter(|p| complete(p)).count() as i64,

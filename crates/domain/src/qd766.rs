@@ -54,6 +54,8 @@ pub struct Scheme {
     pub digitised: Weight,
     /// 4.3 dossiers reusing digitised data (full from 80 %, 2).
     pub reused_data: Weight,
+    /// 4.1 dossiers with an electronic result (linear, 6).
+    pub electronic_results: Weight,
 }
 
 impl Default for Scheme {
@@ -68,6 +70,7 @@ impl Default for Scheme {
             satisfaction: Weight::new(6.0, 0.9),
             digitised: Weight::new(4.0, 1.0),
             reused_data: Weight::new(2.0, 0.8),
+            electronic_results: Weight::new(6.0, 1.0),
         }
     }
 }
@@ -88,6 +91,8 @@ pub struct Inputs {
     /// Received in the period with every component digitised; with a component taken from data.
     pub digitised: i64,
     pub reused_data: i64,
+    /// Signed electronic results issued in the period.
+    pub electronic_results: i64,
     /// Of the on-time dossiers, those the applicant rated "not satisfied".
     pub disliked_on_time: i64,
     /// Procedures under the unit's authority; with every constituent part published; offered
@@ -256,12 +261,14 @@ pub fn indicators(s: &Scheme, i: &Inputs) -> Vec<Indicator> {
             i.handled,
             "Hồ sơ đúng hạn trừ hồ sơ bị đánh giá không hài lòng, trên mẫu số của 2.1. Đạt tối đa từ 90%.",
         ),
-        missing(
+        computed(
             "4.1",
             6,
             "Tỷ lệ hồ sơ có kết quả giải quyết điện tử",
-            6.0,
-            "Chưa có dữ liệu: hệ thống chưa lưu tệp kết quả điện tử có ký số.",
+            s.electronic_results,
+            i.electronic_results.min(i.handled),
+            i.handled,
+            "Kết quả điện tử có ký số phát hành trong kỳ, trên mẫu số của 2.1 (như Cổng Dịch vụ công quốc gia tính).",
         ),
         computed(
             "4.2",

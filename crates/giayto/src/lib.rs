@@ -151,6 +151,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("giao-nhan", include_str!("../templates/giao-nhan.toml")),
     ("tra-ket-qua", include_str!("../templates/tra-ket-qua.toml")),
     ("buu-chinh", include_str!("../templates/buu-chinh.toml")),
+    ("ket-qua", include_str!("../templates/ket-qua.toml")),
 ];
 
 /// A built-in template by name.

@@ -257,6 +257,7 @@ impl Run<'_> {
             &d.clerk,
             Command::IssueResult {
                 number: "1/2026/TLKS".into(),
+                document: None,
             },
         )?;
         self.step(

@@ -42,6 +42,140 @@ pub struct Config {
     /// Official forms as PDF (`[documents]`).
     #[serde(default)]
     pub documents: DocumentsConfig,
+    /// Signing electronic results (`[signing]`).
+    #[serde(default)]
+    pub signing: SigningConfig,
+}
+
+/// Ký số kết quả (`[signing]`): the organisation's certificate that signs each result when the
+/// clerk issues it — a PKCS#12 file (`p12`, its password in the environment variable named by
+/// `password_env`) or a PKCS#11 token (`pkcs11_module`, `token` label, PIN in `pin_env`,
+/// `key_label`, and `chain`, the issuing CA certificates as PEM or DER files). Without it,
+/// results are issued on paper only.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigningConfig {
+    pub p12: Option<PathBuf>,
+    pub password_env: Option<String>,
+    pub pkcs11_module: Option<String>,
+    pub token: Option<String>,
+    pub pin_env: Option<String>,
+    pub key_label: Option<String>,
+    #[serde(default)]
+    pub chain: Vec<PathBuf>,
+    /// Nơi ký, written in the signature (e.g. "Lào Cai").
+    pub location: Option<String>,
+}
+
+impl SigningConfig {
+    /// The signing set-up, or `None` when no certificate is configured. A certificate that
+    /// cannot be opened stops the server with the reason.
+    pub fn build(
+        &self,
+        public_url: &str,
+        templates: Option<&std::path::Path>,
+    ) -> Result<Option<Arc<app::signing::Signing>>, String> {
+        let secret = |var: &Option<String>, what: &str| -> Result<String, String> {
+            let var = var
+                .as_deref()
+                .ok_or_else(|| format!("[signing] cần {what}: tên biến môi trường chứa nó"))?;
+            std::env::var(var).map_err(|_| format!("biến môi trường {var} ({what}) chưa đặt"))
+        };
+        let signer: Arc<dyn kyso::Signer + Send + Sync> = match (&self.p12, &self.pkcs11_module) {
+            (None, None) => return Ok(None),
+            (Some(_), Some(_)) => {
+                return Err("[signing]: chọn một trong p12 hoặc pkcs11_module".into());
+            }
+            (Some(path), None) => {
+                let bytes = std::fs::read(path)
+                    .map_err(|e| format!("không đọc được {}: {e}", path.display()))?;
+                let password = secret(&self.password_env, "password_env")?;
+                Arc::new(
+                    kyso::Pkcs12Signer::open(&bytes, &password)
+                        .map_err(|e| format!("{}: {e}", path.display()))?,
+                )
+            }
+            (None, Some(module)) => {
+                let mut chain = Vec::new();
+                for path in &self.chain {
+                    let bytes = std::fs::read(path)
+                        .map_err(|e| format!("không đọc được {}: {e}", path.display()))?;
+                    chain.extend(
+                        der_certificates(&bytes).map_err(|e| format!("{}: {e}", path.display()))?,
+                    );
+                }
+                let token = self
+                    .token
+                    .as_deref()
+                    .ok_or("[signing] cần token: nhãn của thiết bị ký")?;
+                Arc::new(
+                    kyso::Pkcs11Signer::open(
+                        module,
+                        token,
+                        &secret(&self.pin_env, "pin_env")?,
+                        self.key_label.as_deref().unwrap_or(""),
+                        &chain,
+                    )
+                    .map_err(|e| e.to_string())?,
+                )
+            }
+        };
+        let mut list = vec![(
+            "ket-qua".to_string(),
+            giayto::built_in("ket-qua").expect("built in"),
+        )];
+        if let Some(dir) = templates {
+            let entries = std::fs::read_dir(dir)
+                .map_err(|e| format!("không đọc được thư mục mẫu {}: {e}", dir.display()))?;
+            for path in entries.flatten().map(|e| e.path()) {
+                let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
+                    continue;
+                };
+                if !name.starts_with("ket-qua")
+                    || path.extension().and_then(|e| e.to_str()) != Some("toml")
+                {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("không đọc được {}: {e}", path.display()))?;
+                let t = giayto::Template::parse(&text)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                list.retain(|(n, _)| n != name);
+                list.push((name.to_string(), t));
+            }
+        }
+        Ok(Some(Arc::new(app::signing::Signing {
+            signer,
+            templates: list,
+            public_url: public_url.trim_end_matches('/').to_string(),
+            location: self.location.clone().unwrap_or_default(),
+        })))
+    }
+}
+
+/// Certificates from a PEM file (one or more blocks) or a single DER certificate.
+fn der_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    use base64::Engine as _;
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Ok(vec![bytes.to_vec()]);
+    };
+    if !text.contains("-----BEGIN CERTIFICATE-----") {
+        return Ok(vec![bytes.to_vec()]);
+    }
+    text.split("-----BEGIN CERTIFICATE-----")
+        .skip(1)
+        .map(|block| {
+            let body: String = block
+                .split("-----END CERTIFICATE-----")
+                .next()
+                .unwrap_or("")
+                .split_whitespace()
+                .collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(body)
+                .map_err(|_| "tệp PEM hỏng".to_string())
+        })
+        .collect()
 }
 
 /// Giấy tờ (`[documents]`): `public_url`, the portal's address printed on receipts and in their
@@ -213,6 +347,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             logging: LogConfig::default(),
             documents: DocumentsConfig::default(),
+            signing: SigningConfig::default(),
         }
     }
 }
@@ -325,6 +460,15 @@ pub async fn services_with_channels(db: Db, config: &Config) -> Result<(App, not
             .map_err(|e| BadInput(format!("{}: {}", path.display(), e.message)))?;
         settings.evaluation = Arc::new(scheme);
     }
+    let public_url = config
+        .documents
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.server.listen));
+    settings.signing = config
+        .signing
+        .build(&public_url, config.documents.templates.as_deref())
+        .map_err(|e| BadInput(format!("ký số: {e}")))?;
     let app = App::new(
         db,
         Arc::new(SystemClock),

@@ -183,6 +183,7 @@ async fn the_applicant_is_told_of_each_status_change_by_email_and_sms() {
         id,
         Command::IssueResult {
             number: "15/GKS".into(),
+            document: None,
         },
     )
     .await;

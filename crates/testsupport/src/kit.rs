@@ -467,6 +467,7 @@ impl Sim {
             &clerk(),
             Command::IssueResult {
                 number: "125/2026/TLKS".into(),
+                document: None,
             },
         );
         sim
@@ -615,6 +616,7 @@ pub fn drive_coded(
             &clerk,
             Command::IssueResult {
                 number: "1/2026/TLKS".into(),
+                document: None,
             },
         )
         .ok(

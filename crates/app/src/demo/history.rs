@@ -823,7 +823,14 @@ impl Life<'_, '_> {
         };
         let t = self.run.later(self.run.last, self.rng.between(0.1, 2.5));
         let number = format!("{}/{}", 1 + self.rng.below(900), to_vn(&t).year());
-        self.run.take(t, &clerk, Command::IssueResult { number })
+        self.run.take(
+            t,
+            &clerk,
+            Command::IssueResult {
+                number,
+                document: None,
+            },
+        )
     }
 
     /// Phase 8: early notice and return: at the counter, by post or electronically; now and

@@ -100,7 +100,10 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
         reason: String::new(),
         legal_basis: String::new(),
     };
-    let issue = |n: &str| Command::IssueResult { number: n.into() };
+    let issue = |n: &str| Command::IssueResult {
+        number: n.into(),
+        document: None,
+    };
     let give_back = || Command::Return {
         received_by: "Nguyễn Thị Hằng".into(),
         originals_returned: vec![],

@@ -371,6 +371,7 @@ async fn ten_thousand_dossiers_switch_in_with_their_codes_and_their_766_figure()
             &clerk,
             Command::IssueResult {
                 number: "15/2026".into(),
+                document: None,
             },
         ),
         (

@@ -82,6 +82,7 @@ async fn the_overview_counts_received_resolved_on_time_and_overdue() {
             None,
             Command::IssueResult {
                 number: "15/GKS".into(),
+                document: None,
             },
         )
         .await

@@ -102,7 +102,10 @@ fn every_command() -> Vec<Command> {
             reason: String::new(),
             legal_basis: String::new(),
         },
-        Command::IssueResult { number: "1".into() },
+        Command::IssueResult {
+            number: "1".into(),
+            document: None,
+        },
         Command::Apologize {
             reason: "x".into(),
             new_appointment: later,

@@ -110,6 +110,7 @@ async fn counters_kept_with_each_change_equal_a_rebuild_from_the_events() {
             },
             7 => Command::IssueResult {
                 number: format!("{step}/GKS"),
+                document: None,
             },
             8 => Command::Return {
                 received_by: "Nguyễn Thị Hằng".into(),

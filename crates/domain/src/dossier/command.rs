@@ -144,6 +144,8 @@ pub enum Command {
     },
     IssueResult {
         number: String,
+        /// The signed result document, rendered and signed before the command is given.
+        document: Option<super::event::ElectronicResult>,
     },
     Apologize {
         reason: String,

@@ -130,7 +130,7 @@ impl Slip<'_> {
                 };
                 self.hand_over(r, &step.unit, self.step_result(), note.into())
             }
-            Event::ResultIssued { step, number } => self.hand_over(
+            Event::ResultIssued { step, number, .. } => self.hand_over(
                 r,
                 &step.unit,
                 self.step_result(),

@@ -49,6 +49,18 @@ pub struct FileRef {
     pub media_type: String,
 }
 
+/// Kết quả giải quyết điện tử — the signed result document issued with the dossier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ElectronicResult {
+    pub file: FileRef,
+    /// Mã kết quả (MaKetQua): "{dossier code}.{n}", printed on the document with its QR code
+    /// and the key of its public verification page (`/xac-thuc/{code}`).
+    pub code: String,
+    /// Who signed it (the certificate's common name) and when.
+    pub signer: String,
+    pub signed_at: DateTime<Utc>,
+}
+
 /// Thành phần hồ sơ đã nộp.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubmittedComponent {
@@ -347,6 +359,9 @@ pub enum Event {
     ResultIssued {
         number: String,
         step: StepEntry,
+        /// The signed electronic result, when the province signs results.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        document: Option<ElectronicResult>,
     },
     /// Phiếu xin lỗi và hẹn lại ngày trả kết quả (once only).
     Apologized {
@@ -433,6 +448,10 @@ impl Event {
             Event::SupplementSubmitted { components, .. } => {
                 components.iter().flat_map(|c| &c.files).collect()
             }
+            Event::ResultIssued {
+                document: Some(doc),
+                ..
+            } => vec![&doc.file],
             _ => Vec::new(),
         }
     }

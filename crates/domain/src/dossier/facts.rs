@@ -78,6 +78,9 @@ pub enum Measure {
     /// Of those, dossiers QĐ 766 counts as on time (indicator 5.4 takes them out of 2.1's
     /// on-time count).
     DislikedOnTime766,
+    /// Kết quả điện tử — a signed electronic result was issued, on the day it was signed
+    /// (QĐ 766 indicator 4.1).
+    ElectronicResult,
     /// Chuyển từ hệ thống cũ — received on the incumbent system and brought here, on the
     /// reception day (reports say how much of a period's work came that way).
     Imported,
@@ -181,6 +184,9 @@ impl Dossier {
         }
         if let Some(r) = &self.returned {
             out.push(fact(r.at, Measure::Returned));
+        }
+        if let Some(e) = &self.electronic_result {
+            out.push(fact(e.signed_at, Measure::ElectronicResult));
         }
         let ended766 = self.ended_766();
         if let (Some(t), Some(ended)) = (timing.qd766, ended766) {

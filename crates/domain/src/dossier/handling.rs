@@ -240,11 +240,12 @@ pub(super) fn decide(
             reason,
             legal_basis,
         } => decide_outcome(d, outcome, reason, legal_basis, ctx),
-        IssueResult { number } => {
+        IssueResult { number, document } => {
             let step = entry_to_next(d, None, ctx)?;
             Ok(vec![Event::ResultIssued {
                 number: text("Số kết quả", &number, 100)?,
                 step,
+                document,
             }])
         }
         other => unreachable!("{} is not decided in this phase", other.name()),
@@ -464,9 +465,16 @@ impl Dossier {
                     self.result_ready_at = Some(at);
                 }
             }
-            Event::ResultIssued { number, step } => {
+            Event::ResultIssued {
+                number,
+                step,
+                document,
+            } => {
                 if let Some(d) = self.decision.as_mut() {
                     d.number = Some(number.clone());
+                }
+                if document.is_some() {
+                    self.electronic_result = document.clone();
                 }
                 self.enter_step(step, at);
                 self.stage = Stage::ResultReady;

@@ -185,6 +185,9 @@ pub struct Dossier {
     pub interconnection: Option<Interconnection>,
     pub apology: Option<Apology>,
     pub decision: Option<DecisionRecord>,
+    /// Kết quả điện tử: the signed result document, when one was issued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub electronic_result: Option<super::event::ElectronicResult>,
     /// Đã xử lý xong: the result is ready (national status 9).
     pub result_ready_at: Option<DateTime<Utc>>,
     pub early_notice_at: Option<DateTime<Utc>>,
@@ -256,6 +259,7 @@ impl Dossier {
             interconnection: None,
             apology: None,
             decision: None,
+            electronic_result: None,
             result_ready_at: None,
             early_notice_at: None,
             returned: None,

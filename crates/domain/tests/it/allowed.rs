@@ -364,6 +364,7 @@ fn sample(kind: CommandKind, d: &Dossier, now: DateTime<Utc>) -> Command {
         },
         K::IssueResult => Command::IssueResult {
             number: "1/2026".into(),
+            document: None,
         },
         K::Apologize => Command::Apologize {
             reason: reason(),

@@ -344,6 +344,7 @@ fn every_supplement_request_is_kept_and_more_than_one_makes_the_dossier_late_for
             &clerk(),
             Command::IssueResult {
                 number: "7/2026".into(),
+                document: None,
             },
         );
     let d = sim.d();
@@ -382,6 +383,7 @@ fn tt01_and_qd766_classify_a_supplemented_dossier_differently() {
             &clerk(),
             Command::IssueResult {
                 number: "8/2026".into(),
+                document: None,
             },
         );
     let timing = sim
@@ -692,6 +694,7 @@ fn return_by_post_needs_a_postal_bill() {
         &clerk(),
         Command::IssueResult {
             number: "9/2026".into(),
+            document: None,
         },
     );
     let ret = |bill: Option<&str>| Command::Return {
@@ -762,6 +765,7 @@ fn each_step_has_its_own_due_and_is_classified() {
         &clerk(),
         Command::IssueResult {
             number: "1/2026".into(),
+            document: None,
         },
     );
     let timing = sim
@@ -796,6 +800,7 @@ fn late_working_hours_are_charged_to_the_step_and_unit_that_held_the_dossier() {
         &clerk(),
         Command::IssueResult {
             number: "2/2026".into(),
+            document: None,
         },
     );
     let timing = sim

@@ -229,6 +229,7 @@ fn command(
             clerk(),
             Command::IssueResult {
                 number: "1/2026".into(),
+                document: None,
             },
         ),
         Apologize(days) => (

@@ -410,5 +410,5 @@ fn every_built_in_template_parses() {
         let t = built_in(name).unwrap();
         assert!(!t.name.is_empty(), "{name}");
     }
-    assert_eq!(giayto::BUILT_IN.len(), 9);
+    assert_eq!(giayto::BUILT_IN.len(), 10);
 }

@@ -385,7 +385,7 @@ commands! {
         "Xử lý hồ sơ",
         "Vào số, phát hành kết quả.",
         dto::IssueInput,
-        |i| Command::IssueResult { number: i.number };
+        |i| Command::IssueResult { number: i.number, document: None };
     apology,
         "/api/v1/dossiers/{id}/apology",
         "Xử lý hồ sơ",

@@ -223,6 +223,8 @@ struct MyDossier {
     can_rate: bool,
     rated: bool,
     questions: Vec<Question>,
+    /// The signed electronic result, to download.
+    electronic: Option<super::ElectronicLine>,
     message: String,
     error: String,
 }
@@ -252,6 +254,7 @@ async fn my_dossier_page(
     let rated = app.citizens().is_rated(id).await?;
     let (appointment, original_appointment, apology) = appointment_of(d);
     Ok(MyDossier {
+        electronic: super::ElectronicLine::of(d),
         chrome: Chrome::new(viewer, format!("Hồ sơ {}", d.code), "/ho-so-cua-toi"),
         code: d.code.to_string(),
         procedure: d.procedure.name.clone(),

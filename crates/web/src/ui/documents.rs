@@ -33,7 +33,10 @@ impl Documents {
                 let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
                     continue;
                 };
-                if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+                // Result templates (`ket-qua-…`) are read by the signing set-up.
+                if path.extension().and_then(|e| e.to_str()) != Some("toml")
+                    || name.starts_with("ket-qua")
+                {
                     continue;
                 }
                 if giayto::built_in(name).is_none() {

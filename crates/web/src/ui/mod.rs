@@ -17,6 +17,7 @@ pub mod qd766;
 pub mod session;
 pub mod setup;
 pub mod table;
+pub mod verify;
 
 use app::{App, AppError};
 use askama::Template;
@@ -51,6 +52,8 @@ pub fn routes() -> Router<App> {
         .route("/thu-tuc", get(portal::procedures))
         .route("/thu-tuc/{code}", get(portal::procedure))
         .route("/tra-cuu", get(portal::lookup))
+        .route("/xac-thuc", get(verify::form))
+        .route("/xac-thuc/{code}", get(verify::page).post(verify::upload))
         .route("/dang-nhap", get(portal::login_form).post(portal::login))
         .route("/dang-xuat", post(portal::logout))
         .route("/khoi-tao", get(setup::form).post(setup::create))
@@ -283,6 +286,26 @@ pub fn appointment_of(d: &domain::dossier::Dossier) -> (String, String, String) 
             .map(|a| a.reason.clone())
             .unwrap_or_default(),
     )
+}
+
+/// Kết quả điện tử of a dossier, as its pages show it: where to download it, who signed it
+/// and when, and its result code (the key of its public verification page).
+pub struct ElectronicLine {
+    pub url: String,
+    pub signer: String,
+    pub signed_at: String,
+    pub code: String,
+}
+
+impl ElectronicLine {
+    pub fn of(d: &domain::dossier::Dossier) -> Option<ElectronicLine> {
+        d.electronic_result.as_ref().map(|e| ElectronicLine {
+            url: format!("/ho-so/{}/tep/{}", d.id.0, e.file.sha256),
+            signer: e.signer.clone(),
+            signed_at: when(e.signed_at),
+            code: e.code.clone(),
+        })
+    }
 }
 
 /// "1.200.000 đồng" — amounts as Vietnamese write them.

@@ -188,6 +188,8 @@ struct DossierPage {
     slip: Vec<SlipLine>,
     /// Giấy tờ: the dossier's forms, as PDF.
     forms: Vec<super::forms::FormLink>,
+    /// The signed electronic result.
+    electronic: Option<super::ElectronicLine>,
     /// The incumbent system's name and its steps, for a dossier brought from it.
     legacy_source: String,
     legacy: Vec<LegacyLine>,
@@ -345,6 +347,7 @@ async fn dossier_page(
         steps,
         slip,
         forms: super::forms::available(&detail),
+        electronic: super::ElectronicLine::of(&detail.dossier),
         legacy_source,
         legacy,
         actions: actions(app, actor, d).await?,
@@ -565,6 +568,7 @@ fn command_of(key: &str, f: &Fields) -> Result<Command, UiError> {
         })?,
         "ban-hanh" => Command::IssueResult {
             number: required("number", "số, ký hiệu văn bản kết quả")?,
+            document: None,
         },
         "xin-loi" => build::apology(dto::ApologyInput {
             reason: required("reason", "lý do chậm")?,

@@ -6,6 +6,7 @@ mod common;
 mod api;
 mod api_guards;
 mod documents;
+mod results;
 mod search;
 mod security;
 mod ui;

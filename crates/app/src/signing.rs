@@ -1,0 +1,279 @@
+//! Kết quả điện tử — when the clerk (văn thư) numbers and issues a result, the result document
+//! is rendered from the dossier, signed with the organisation's certificate (PAdES, a PKCS#12
+//! file or a PKCS#11 token) and stored with the dossier. A failed signature changes nothing:
+//! the dossier stays at the issuing step, awaiting signature.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, Utc};
+use domain::agency::AgencyTree;
+use domain::dossier::{Dossier, ElectronicResult, FileRef};
+use sha2::{Digest, Sha256};
+
+use crate::{App, AppError, ErrorKind};
+
+/// How results are signed: the signer, the result templates, the public address printed on them.
+pub struct Signing {
+    pub signer: Arc<dyn kyso::Signer + Send + Sync>,
+    /// The default result template (`ket-qua`) and the province's per-procedure ones
+    /// (`ket-qua-{procedure code}`).
+    pub templates: Vec<(String, giayto::Template)>,
+    /// The portal's public address; the verification page is `{public_url}/xac-thuc/{code}`.
+    pub public_url: String,
+    /// Where results are signed (printed in the signature), e.g. "Lào Cai".
+    pub location: String,
+}
+
+impl std::fmt::Debug for Signing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signing")
+            .field("signer", &self.signer.chain().first().map(|c| &c.subject))
+            .field("public_url", &self.public_url)
+            .finish()
+    }
+}
+
+impl Signing {
+    fn template(&self, procedure: &str) -> Option<&giayto::Template> {
+        let own = format!("ket-qua-{procedure}");
+        self.templates
+            .iter()
+            .find(|(n, _)| *n == own)
+            .or_else(|| self.templates.iter().find(|(n, _)| n == "ket-qua"))
+            .map(|(_, t)| t)
+    }
+}
+
+/// The result code (MaKetQua) of the result a dossier issues at its next version.
+pub fn result_code(d: &Dossier) -> String {
+    format!("{}.{}", d.code, d.version + 1)
+}
+
+fn failed(e: impl std::fmt::Display) -> AppError {
+    AppError::new(
+        ErrorKind::Rule,
+        "signing_failed",
+        format!("Ký số kết quả không thành công: {e}. Hồ sơ vẫn chờ ký, chưa phát hành."),
+    )
+}
+
+impl App {
+    /// Renders, signs and stores the result document of `d` numbered `number`; the reference
+    /// goes into the issuing event.
+    pub(crate) async fn sign_result(
+        &self,
+        actor: &domain::officer::Actor,
+        d: &Dossier,
+        number: &str,
+    ) -> Result<Option<ElectronicResult>, AppError> {
+        let Some(signing) = self.settings.signing.clone() else {
+            return Ok(None);
+        };
+        let now = self.now();
+        let code = result_code(d);
+        let template = signing
+            .template(d.procedure.code.as_str())
+            .cloned()
+            .ok_or_else(|| failed("chưa có mẫu kết quả"))?;
+        let data = result_data(d, &self.agencies(), number, &code, &signing.public_url, now);
+        let signer_name = signing
+            .signer
+            .chain()
+            .first()
+            .map(|c| c.subject.clone())
+            .unwrap_or_default();
+        let vn = lich::time::to_vn(&now);
+        let options = kyso::SignOptions {
+            name: signer_name.clone(),
+            reason: format!("Phát hành kết quả giải quyết hồ sơ {}", d.code),
+            location: signing.location.clone(),
+            when: kyso::pdf_date(
+                vn.year(),
+                vn.month(),
+                vn.day(),
+                chrono::Timelike::hour(&vn),
+                chrono::Timelike::minute(&vn),
+                chrono::Timelike::second(&vn),
+            ),
+        };
+        let signer = signing.signer.clone();
+        let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
+            let pdf = giayto::render(&template, &data).map_err(|e| e.to_string())?;
+            kyso::sign_pdf(&pdf, signer.as_ref(), &options).map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|_| failed("máy chủ bận"))?
+        .map_err(failed)?;
+        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let owner = crate::access::actor_key(actor).unwrap_or_default();
+        self.db
+            .put_attachment(
+                &sha256,
+                "application/pdf",
+                &bytes,
+                &owner,
+                now.timestamp_millis(),
+            )
+            .await?;
+        tracing::info!(code = %d.code, result = %code, signer = %signer_name, "result signed");
+        Ok(Some(ElectronicResult {
+            file: FileRef {
+                sha256,
+                name: format!("ket-qua-{}.pdf", d.code),
+                size: bytes.len() as u64,
+                media_type: "application/pdf".into(),
+            },
+            code,
+            signer: signer_name,
+            signed_at: now,
+        }))
+    }
+}
+
+fn result_data(
+    d: &Dossier,
+    tree: &AgencyTree,
+    number: &str,
+    code: &str,
+    public_url: &str,
+    now: DateTime<Utc>,
+) -> giayto::Data {
+    let vn = lich::time::to_vn(&now);
+    let competent = tree.name_of(&d.competent);
+    let committee = tree
+        .committee_of(&d.competent)
+        .map(|c| c.name.clone())
+        .unwrap_or_else(|| competent.clone());
+    let signer_title = format!("TM. {}", committee.to_uppercase());
+    let approver = d
+        .decision
+        .as_ref()
+        .map(|x| x.actor.name.clone())
+        .unwrap_or_default();
+    let place = competent
+        .rsplit_once(" xã ")
+        .or_else(|| competent.rsplit_once(" phường "))
+        .or_else(|| competent.rsplit_once(" tỉnh "))
+        .map(|(_, p)| p.to_string())
+        .unwrap_or_default();
+    let mut data = giayto::Data::new();
+    data.set("co_quan", committee.to_uppercase())
+        .set("so", number)
+        .set("dia_danh", place)
+        .set("ngay", format!("{:02}", vn.day()))
+        .set("thang", format!("{:02}", vn.month()))
+        .set("nam", vn.year().to_string())
+        .set("ten_ket_qua", d.procedure.result_name.to_uppercase())
+        .set("thu_tuc", d.procedure.name.clone())
+        .set("ma_ho_so", d.code.to_string())
+        .set(
+            "ngay_nhan",
+            d.received_at
+                .map(|t| lich::time::to_vn(&t).format("%d/%m/%Y").to_string())
+                .unwrap_or_default(),
+        )
+        .set("nguoi_nop", d.applicant.display_name())
+        .set("so_dinh_danh", d.applicant.id_number())
+        .set("dia_chi", d.applicant.address().text.clone())
+        .set(
+            "noi_dung",
+            d.decision
+                .as_ref()
+                .map(|x| x.reason.clone())
+                .unwrap_or_default(),
+        )
+        .set("chuc_vu_ky", signer_title)
+        .set("nguoi_ky", approver)
+        .set("ma_ket_qua", code)
+        .set(
+            "duong_dan_xac_thuc",
+            format!("{}/xac-thuc/{code}", public_url.trim_end_matches('/')),
+        );
+    data
+}
+
+/// Tình trạng của một văn bản kết quả.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocumentStatus {
+    /// Còn hiệu lực.
+    Valid,
+    /// Đã được thay thế bởi kết quả của hồ sơ đính chính (its code).
+    Superseded { by: String },
+}
+
+/// What the public verification page says of a result code.
+#[derive(Debug, Clone)]
+pub struct ResultCheck {
+    pub code: String,
+    /// Cơ quan ban hành, loại văn bản, số.
+    pub issuer: String,
+    pub kind: String,
+    pub number: String,
+    pub dossier_code: String,
+    pub procedure: String,
+    pub signer: String,
+    pub signed_at: DateTime<Utc>,
+    pub sha256: String,
+    pub size: u64,
+    pub status: DocumentStatus,
+}
+
+impl crate::Queries<'_> {
+    /// Xác thực văn bản: a result by its code (`{dossier code}.{n}`), for anyone. An unknown
+    /// or malformed code is "not found" — nothing about the dossier is told.
+    pub async fn check_result(self, code: &str) -> Result<ResultCheck, AppError> {
+        let not_found = || {
+            AppError::not_found(
+                "document_not_found",
+                "Không có văn bản kết quả nào mang mã này.",
+            )
+        };
+        let (dossier_code, _) = code.trim().rsplit_once('.').ok_or_else(not_found)?;
+        let dossier_code =
+            domain::ids::DossierCode::parse(dossier_code).map_err(|_| not_found())?;
+        let id = self
+            .app
+            .db
+            .dossier_id_by_code(dossier_code.as_str())
+            .await?
+            .ok_or_else(not_found)?;
+        let d = self.app.db.dossier(id).await?.ok_or_else(not_found)?;
+        let doc = d
+            .electronic_result
+            .as_ref()
+            .filter(|e| e.code == code.trim())
+            .ok_or_else(not_found)?;
+        // A correction (ND 61 Art. 21) that issued its own electronic result supersedes it.
+        let mut status = DocumentStatus::Valid;
+        for (cid, _) in &d.corrections {
+            if let Some(c) = self.app.db.dossier(*cid).await?
+                && let Some(newer) = &c.electronic_result
+            {
+                status = DocumentStatus::Superseded {
+                    by: newer.code.clone(),
+                };
+            }
+        }
+        let tree = self.app.agencies();
+        Ok(ResultCheck {
+            code: doc.code.clone(),
+            issuer: tree
+                .committee_of(&d.competent)
+                .map(|c| c.name.clone())
+                .unwrap_or_else(|| tree.name_of(&d.competent)),
+            kind: d.procedure.result_name.clone(),
+            number: d
+                .decision
+                .as_ref()
+                .and_then(|x| x.number.clone())
+                .unwrap_or_default(),
+            dossier_code: d.code.to_string(),
+            procedure: d.procedure.name.clone(),
+            signer: doc.signer.clone(),
+            signed_at: doc.signed_at,
+            sha256: doc.file.sha256.clone(),
+            size: doc.file.size,
+            status,
+        })
+    }
+}

@@ -1,0 +1,305 @@
+//! Electronic results: issuing a result signs its document with the organisation's certificate
+//! (a PKCS#12 file the test makes with openssl), stores it with the dossier, lets the officer and
+//! the citizen download it, and the public page verifies it; a failed signature issues nothing.
+
+use std::process::Command;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+/// An organisation certificate (RSA, self-signed, CN "UBND xã Bảo Thắng") as a PKCS#12 file;
+/// `None` outside CI when openssl is missing.
+fn organisation_p12() -> Option<Vec<u8>> {
+    let dir = std::env::temp_dir().join(format!(
+        "motcua-ky-{}-{}",
+        std::process::id(),
+        uuid::Uuid::now_v7()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str]| {
+        Command::new("openssl")
+            .current_dir(&dir)
+            .args(args)
+            .output()
+    };
+    let made = run(&[
+        "req",
+        "-x509",
+        "-utf8",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "k.pem",
+        "-out",
+        "c.pem",
+        "-days",
+        "30",
+        "-subj",
+        "/CN=UBND xã Bảo Thắng/O=UBND xã Bảo Thắng",
+    ]);
+    match made {
+        Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("openssl is needed in CI: {e}")
+        }
+        Err(e) => {
+            eprintln!("SKIPPED: openssl not found ({e})");
+            return None;
+        }
+        Ok(o) => assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr)),
+    }
+    let o = run(&[
+        "pkcs12",
+        "-export",
+        "-inkey",
+        "k.pem",
+        "-in",
+        "c.pem",
+        "-out",
+        "o.p12",
+        "-passout",
+        "pass:mat-khau",
+    ])
+    .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bytes = std::fs::read(dir.join("o.p12")).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    Some(bytes)
+}
+
+fn signing(signer: Arc<dyn kyso::Signer + Send + Sync>) -> Arc<app::signing::Signing> {
+    Arc::new(app::signing::Signing {
+        signer,
+        templates: vec![("ket-qua".into(), giayto::built_in("ket-qua").unwrap())],
+        public_url: "https://dichvucong.laocai.gov.vn".into(),
+        location: "Lào Cai".into(),
+    })
+}
+
+/// A token that refuses to sign (a pulled-out USB key, a wrong PIN after opening).
+struct Refusing(Vec<kyso::Cert>);
+
+impl kyso::Signer for Refusing {
+    fn chain(&self) -> &[kyso::Cert] {
+        &self.0
+    }
+    fn kind(&self) -> kyso::KeyKind {
+        kyso::KeyKind::Rsa
+    }
+    fn sign(&self, _: &[u8]) -> Result<Vec<u8>, kyso::Error> {
+        Err(kyso::Error::Signing("thiết bị ký đã bị rút ra".into()))
+    }
+}
+
+/// Walks a dossier of Bảo Thắng from appraisal to the clerk's issuing step.
+async fn to_issuing(t: &TestApp) -> (String, Tokens) {
+    let (d, tok) = in_appraisal(t).await;
+    let id = id_of(&d);
+    t.at("2026-12-08 09:00");
+    t.act(
+        &tok.specialist,
+        &id,
+        "forward",
+        json!({"note": "Đủ điều kiện"}),
+    )
+    .await;
+    t.act(&tok.leader, &id, "decision", json!({"outcome": "approved"}))
+        .await;
+    (id, tok)
+}
+
+async fn get_bytes(t: &TestApp, session: &str, path: &str, accept: &str) -> (u16, Vec<u8>) {
+    let r = t
+        .http
+        .get(format!("{}{path}", t.base))
+        .header("Cookie", format!("mc_phien={session}"))
+        .header("Accept", accept)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
+}
+
+/// Posts a file to the verification page, as its form does (CSRF from the page).
+async fn compare(t: &TestApp, code: &str, file: Vec<u8>) -> String {
+    let page = t
+        .http
+        .get(format!("{}/xac-thuc/{code}", t.base))
+        .send()
+        .await
+        .unwrap();
+    let cookie = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.split(';').next().map(str::to_string))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let html = page.text().await.unwrap();
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
+        "file",
+        reqwest::multipart::Part::bytes(file).file_name("ket-qua.pdf"),
+    );
+    let r = t
+        .http
+        .post(format!("{}/xac-thuc/{code}", t.base))
+        .header("Cookie", cookie)
+        .header("Origin", &t.base)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.text().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_issued_result_is_signed_downloaded_and_verified() {
+    let Some(p12) = organisation_p12() else {
+        return;
+    };
+    let signer = Arc::new(kyso::Pkcs12Signer::open(&p12, "mat-khau").unwrap());
+    let t = spawn_with(
+        |s| s.signing = Some(signing(signer)),
+        web::NetOptions::default(),
+    )
+    .await;
+    let (id, tok) = to_issuing(&t).await;
+    t.at("2026-12-08 10:00");
+    let d = t
+        .act(&tok.clerk, &id, "issue", json!({"number": "125/2026/TLKS"}))
+        .await;
+    let e = d["state"]["electronic_result"].clone();
+    assert_eq!(e["signer"], "UBND xã Bảo Thắng", "{d}");
+    let code = e["code"].as_str().unwrap().to_string();
+    assert!(code.starts_with(d["code"].as_str().unwrap()), "{code}");
+    let sha = e["file"]["sha256"].as_str().unwrap().to_string();
+
+    // The officer downloads the signed PDF; its signature verifies and covers the whole file.
+    let (status, pdf) = get_bytes(
+        &t,
+        &tok.counter,
+        &format!("/ho-so/{id}/tep/{sha}"),
+        "application/pdf",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let reports = kyso::verify_pdf(&pdf).unwrap();
+    assert_eq!(reports.len(), 1);
+    assert!(
+        reports[0].intact && reports[0].covers_whole_file,
+        "{reports:?}"
+    );
+    assert_eq!(reports[0].signer, "UBND xã Bảo Thắng");
+
+    // The dossier page offers it.
+    let (_, page) = get_bytes(
+        &t,
+        &tok.counter,
+        &format!("/can-bo/ho-so/{id}"),
+        "text/html",
+    )
+    .await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains(&format!("/ho-so/{id}/tep/{sha}")),
+        "no download link"
+    );
+    assert!(page.contains(&format!("/xac-thuc/{code}")));
+
+    // Anyone can check it: as a page and as JSON.
+    let (status, html) = get_bytes(&t, "", &format!("/xac-thuc/{code}"), "text/html").await;
+    let html = String::from_utf8(html).unwrap();
+    assert_eq!(status, 200);
+    assert!(html.contains("còn hiệu lực"), "{html}");
+    assert!(html.contains("125/2026/TLKS") && html.contains(&sha));
+    let (status, body) = get_bytes(&t, "", &format!("/xac-thuc/{code}"), "application/json").await;
+    assert_eq!(status, 200);
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (v["status"].as_str(), v["sha256"].as_str()),
+        (Some("valid"), Some(sha.as_str()))
+    );
+    assert_eq!(v["number"], "125/2026/TLKS");
+
+    // Uploading the file issued says so; a file changed by one byte is not it, and the
+    // signature check says the file was changed after signing.
+    let same = compare(&t, &code, pdf.clone()).await;
+    assert!(same.contains("đúng là văn bản đã phát hành"), "{same}");
+    assert!(same.contains("Chữ ký hợp lệ"), "{same}");
+    let mut changed = pdf.clone();
+    changed[pdf.len() / 3] ^= 1;
+    let other = compare(&t, &code, changed).await;
+    assert!(other.contains("không phải văn bản đã phát hành"), "{other}");
+    assert!(other.contains("bị thay đổi sau khi ký"), "{other}");
+
+    // An unknown code is not found, as a page and as JSON.
+    let (status, _) = get_bytes(&t, "", "/xac-thuc/000.01.61.H38-261207-9999.3", "text/html").await;
+    assert_eq!(status, 404);
+    let (status, body) = get_bytes(&t, "", "/xac-thuc/khong-co", "application/json").await;
+    assert_eq!(status, 404);
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["code"], "document_not_found");
+
+    // QĐ 766 4.1 counts it: one electronic result over the dossiers handled.
+    let chairman = t.login("chutich.baothang").await;
+    let x = t
+        .get(Some(&chairman), "/api/v1/reports/qd766?period=2026-Q4")
+        .await
+        .expect(200);
+    let unit = x["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["agency"] == "lao-cai.bao-thang")
+        .unwrap()
+        .clone();
+    let four_one = unit["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "4.1")
+        .unwrap()
+        .clone();
+    assert_eq!(four_one["numerator"], 1, "{four_one}");
+    assert!(four_one["points"].as_f64().unwrap() > 0.0, "{four_one}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_signature_leaves_the_dossier_awaiting_signature() {
+    let Some(p12) = organisation_p12() else {
+        return;
+    };
+    let chain = kyso::Signer::chain(&kyso::Pkcs12Signer::open(&p12, "mat-khau").unwrap()).to_vec();
+    let t = spawn_with(
+        |s| s.signing = Some(signing(Arc::new(Refusing(chain)))),
+        web::NetOptions::default(),
+    )
+    .await;
+    let (id, tok) = to_issuing(&t).await;
+    let before = t.detail(&tok.counter, &id).await;
+    let message = t
+        .post(
+            Some(&tok.clerk),
+            &format!("/api/v1/dossiers/{id}/issue"),
+            json!({"number": "125/2026/TLKS"}),
+        )
+        .await
+        .error(409, "signing_failed");
+    assert!(message.contains("thiết bị ký đã bị rút ra"), "{message}");
+    assert!(message.contains("chưa phát hành"), "{message}");
+    let after = t.detail(&tok.counter, &id).await;
+    assert_eq!(
+        before["dossier"]["version"], after["dossier"]["version"],
+        "nothing recorded"
+    );
+    assert_eq!(after["dossier"]["current_step"], "Vào số, phát hành");
+}
