@@ -25,8 +25,18 @@ pub struct Pkcs11Signer {
     chain: Vec<Cert>,
 }
 
-fn token_error(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::Key(format!("{what} ({e})"))
+/// A token's refusal in Vietnamese, with the PKCS#11 return code for the IT team (the library's
+/// English sentence is left out).
+fn token_error(what: &str, e: cryptoki::error::Error) -> Error {
+    Error::Key(format!("{what} (mã lỗi PKCS#11: {})", code_of(&e)))
+}
+
+fn code_of(e: &cryptoki::error::Error) -> String {
+    match e {
+        cryptoki::error::Error::Pkcs11(rv, _) => format!("{rv:?}"),
+        cryptoki::error::Error::LibraryLoading(_) => "không nạp được thư viện".into(),
+        other => format!("{other:?}").chars().take(60).collect(),
+    }
 }
 
 impl Pkcs11Signer {
@@ -150,12 +160,22 @@ impl Signer for Pkcs11Signer {
         match self.kind {
             KeyKind::Rsa => session
                 .sign(&Mechanism::Sha256RsaPkcs, self.key, message)
-                .map_err(|e| Error::Signing(e.to_string())),
+                .map_err(|e| {
+                    Error::Signing(format!(
+                        "thiết bị từ chối ký (mã lỗi PKCS#11: {})",
+                        code_of(&e)
+                    ))
+                }),
             KeyKind::EcP256 => {
                 let digest = Sha256::digest(message);
                 let raw = session
                     .sign(&Mechanism::Ecdsa, self.key, &digest)
-                    .map_err(|e| Error::Signing(e.to_string()))?;
+                    .map_err(|e| {
+                        Error::Signing(format!(
+                            "thiết bị từ chối ký (mã lỗi PKCS#11: {})",
+                            code_of(&e)
+                        ))
+                    })?;
                 if raw.len() != 64 {
                     return Err(Error::Signing("chữ ký ECDSA có độ dài lạ".into()));
                 }

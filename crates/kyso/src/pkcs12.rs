@@ -25,11 +25,7 @@ impl Pkcs12Signer {
             password,
             p12_keystore::Pkcs12ImportPolicy::Strict,
         )
-        .map_err(|e| {
-            Error::Key(format!(
-                "tệp PKCS#12 không đọc được hoặc sai mật khẩu ({e})"
-            ))
-        })?;
+        .map_err(|_| Error::Key("tệp PKCS#12 không đọc được hoặc sai mật khẩu".into()))?;
         let (_, chain) = store
             .private_key_chain()
             .ok_or_else(|| Error::Key("tệp PKCS#12 không có khóa bí mật".into()))?;
@@ -45,11 +41,11 @@ impl Pkcs12Signer {
         let key = match first.key_algorithm()?.as_str() {
             cert::RSA => Key::Rsa(Box::new(rsa::pkcs1v15::SigningKey::new(
                 rsa::PrivateKey::from_pkcs8_der(der)
-                    .map_err(|e| Error::Key(format!("khóa RSA không hợp lệ ({e})")))?,
+                    .map_err(|_| Error::Key("khóa RSA không hợp lệ".into()))?,
             ))),
             cert::EC => Key::Ec(Box::new(
                 p256::ecdsa::SigningKey::from_pkcs8_der(der)
-                    .map_err(|e| Error::Key(format!("khóa EC không phải P-256 ({e})")))?,
+                    .map_err(|_| Error::Key("khóa EC không hợp lệ hoặc không phải P-256".into()))?,
             )),
             other => return Err(Error::Key(format!("thuật toán khóa {other} chưa hỗ trợ"))),
         };

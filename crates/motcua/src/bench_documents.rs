@@ -15,6 +15,23 @@ pub struct DocumentsArgs {
     /// Số dòng của sổ theo dõi hồ sơ.
     #[arg(long, default_value_t = 1000)]
     lines: u32,
+    /// Đo cả thời gian ký số: tệp PKCS#12 (mật khẩu trong biến môi trường --password-env).
+    #[arg(long)]
+    p12: Option<std::path::PathBuf>,
+    #[arg(long, default_value = "MOTCUA_KY_MAT_KHAU")]
+    password_env: String,
+    /// Hoặc thiết bị PKCS#11: mô-đun, nhãn thiết bị, biến môi trường chứa PIN, nhãn khóa.
+    #[arg(long)]
+    pkcs11_module: Option<String>,
+    #[arg(long, default_value = "")]
+    token: String,
+    #[arg(long, default_value = "MOTCUA_KY_PIN")]
+    pin_env: String,
+    #[arg(long, default_value = "")]
+    key_label: String,
+    /// Số lần ký để đo.
+    #[arg(long, default_value_t = 50)]
+    signatures: u32,
 }
 
 pub fn run(args: DocumentsArgs) -> Result<()> {
@@ -51,6 +68,57 @@ pub fn run(args: DocumentsArgs) -> Result<()> {
         pdf.len(),
         pages
     );
+    let env = |var: &str| {
+        std::env::var(var).map_err(|_| anyhow::anyhow!("biến môi trường {var} chưa đặt"))
+    };
+    let signer: Option<(&str, Box<dyn kyso::Signer>)> = match (&args.p12, &args.pkcs11_module) {
+        (Some(path), _) => Some((
+            "PKCS#12",
+            Box::new(kyso::Pkcs12Signer::open(
+                &std::fs::read(path)?,
+                &env(&args.password_env)?,
+            )?),
+        )),
+        (None, Some(module)) => Some((
+            "PKCS#11",
+            Box::new(kyso::Pkcs11Signer::open(
+                module,
+                &args.token,
+                &env(&args.pin_env)?,
+                &args.key_label,
+                &[],
+            )?),
+        )),
+        (None, None) => None,
+    };
+    if let Some((how, signer)) = signer {
+        let options = kyso::SignOptions {
+            name: "Đo hiệu năng".into(),
+            reason: "Đo thời gian ký".into(),
+            location: String::new(),
+            when: kyso::pdf_date(2026, 12, 4, 9, 0, 0),
+        };
+        let mut times = Vec::new();
+        for _ in 0..args.signatures.max(1) {
+            let t = Instant::now();
+            let signed = kyso::sign_pdf(&first, signer.as_ref(), &options)?;
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+            assert!(kyso::verify_pdf(&signed)?.first().is_some_and(|r| r.intact));
+        }
+        times.sort_by(f64::total_cmp);
+        let q = |f: f64| times[((times.len() - 1) as f64 * f) as usize];
+        println!(
+            "Ký số giấy tiếp nhận ({how}, {}): {} lần: p50 {:.2} ms, p99 {:.2} ms",
+            signer
+                .chain()
+                .first()
+                .map(|c| c.subject.as_str())
+                .unwrap_or(""),
+            times.len(),
+            q(0.5),
+            q(0.99)
+        );
+    }
     Ok(())
 }
 

@@ -2,81 +2,11 @@
 //! (a PKCS#12 file the test makes with openssl), stores it with the dossier, lets the officer and
 //! the citizen download it, and the public page verifies it; a failed signature issues nothing.
 
-use std::process::Command;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
 
 use crate::common::*;
-
-/// An organisation certificate (RSA, self-signed, CN "UBND xã Bảo Thắng") as a PKCS#12 file;
-/// `None` outside CI when openssl is missing.
-fn organisation_p12() -> Option<Vec<u8>> {
-    let dir = std::env::temp_dir().join(format!(
-        "motcua-ky-{}-{}",
-        std::process::id(),
-        uuid::Uuid::now_v7()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    let run = |args: &[&str]| {
-        Command::new("openssl")
-            .current_dir(&dir)
-            .args(args)
-            .output()
-    };
-    let made = run(&[
-        "req",
-        "-x509",
-        "-utf8",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "k.pem",
-        "-out",
-        "c.pem",
-        "-days",
-        "30",
-        "-subj",
-        "/CN=UBND xã Bảo Thắng/O=UBND xã Bảo Thắng",
-    ]);
-    match made {
-        Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("openssl is needed in CI: {e}")
-        }
-        Err(e) => {
-            eprintln!("SKIPPED: openssl not found ({e})");
-            return None;
-        }
-        Ok(o) => assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr)),
-    }
-    let o = run(&[
-        "pkcs12",
-        "-export",
-        "-inkey",
-        "k.pem",
-        "-in",
-        "c.pem",
-        "-out",
-        "o.p12",
-        "-passout",
-        "pass:mat-khau",
-    ])
-    .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let bytes = std::fs::read(dir.join("o.p12")).unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
-    Some(bytes)
-}
-
-fn signing(signer: Arc<dyn kyso::Signer + Send + Sync>) -> Arc<app::signing::Signing> {
-    Arc::new(app::signing::Signing {
-        signer,
-        templates: vec![("ket-qua".into(), giayto::built_in("ket-qua").unwrap())],
-        public_url: "https://dichvucong.laocai.gov.vn".into(),
-        location: "Lào Cai".into(),
-    })
-}
 
 /// A token that refuses to sign (a pulled-out USB key, a wrong PIN after opening).
 struct Refusing(Vec<kyso::Cert>);
@@ -192,6 +122,10 @@ async fn an_issued_result_is_signed_downloaded_and_verified() {
     )
     .await;
     assert_eq!(status, 200);
+    // GIAYTO_OUT=DIR keeps the signed result, to look at.
+    if let Ok(dir) = std::env::var("GIAYTO_OUT") {
+        std::fs::write(std::path::Path::new(&dir).join("ket-qua.pdf"), &pdf).unwrap();
+    }
     let reports = kyso::verify_pdf(&pdf).unwrap();
     assert_eq!(reports.len(), 1);
     assert!(

@@ -24,7 +24,16 @@ fn scan(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
 
 #[tokio::test]
 async fn a_dossier_goes_from_counter_to_return_and_the_citizen_sees_it() {
-    let t = spawn().await;
+    // Results are signed with an organisation certificate the test makes (openssl).
+    let Some(p12) = organisation_p12() else {
+        return;
+    };
+    let signer = std::sync::Arc::new(kyso::Pkcs12Signer::open(&p12, "mat-khau").unwrap());
+    let t = spawn_with(
+        |s| s.signing = Some(signing(signer)),
+        web::NetOptions::default(),
+    )
+    .await;
     let Some(b) = crate::browser::open(&t).await else {
         return;
     };
@@ -202,6 +211,10 @@ async fn a_dossier_goes_from_counter_to_return_and_the_citizen_sees_it() {
     b.submit(&form, &[("number", "15/GKS")]).await;
     b.wait_text("Đã thực hiện: Vào số, phát hành kết quả.")
         .await;
+    // The result was signed on issuing: the page offers the signed PDF and its code.
+    b.wait_text("Kết quả điện tử").await;
+    let page = b.text().await;
+    assert!(page.contains("ký số bởi UBND xã Bảo Thắng"), "{page}");
     b.logout().await;
     t.at("2026-12-10 14:00");
     b.login("motcua.baothang").await;
@@ -269,6 +282,39 @@ async fn a_dossier_goes_from_counter_to_return_and_the_citizen_sees_it() {
     )
     .await;
     b.wait_text("Đã thêm hồ sơ vào tài khoản").await;
+    b.goto(&format!("/ho-so-cua-toi/{code}")).await;
+    b.wait_text("Đánh giá việc giải quyết hồ sơ").await;
+    // Her page offers the signed result: the link downloads a PDF whose signature verifies,
+    // and its code opens the public verification page.
+    b.wait_text("Tải kết quả (PDF có ký số)").await;
+    let href = b
+        .find("a[href*='/tep/']")
+        .await
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let bytes = b
+        .client
+        .execute(
+            "return fetch(arguments[0]).then(r => r.arrayBuffer()).then(b => Array.from(new Uint8Array(b)));",
+            vec![serde_json::json!(href)],
+        )
+        .await
+        .unwrap();
+    let pdf: Vec<u8> = serde_json::from_value(bytes).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let reports = kyso::verify_pdf(&pdf).unwrap();
+    assert!(reports.len() == 1 && reports[0].intact, "{reports:?}");
+    b.click("a[href^='/xac-thuc/']").await;
+    b.wait_text("còn hiệu lực").await;
+    b.screenshot(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots"),
+        "xac-thuc-van-ban",
+    )
+    .await;
+    let page = b.text().await;
+    assert!(page.contains("15/GKS") && page.contains(&code), "{page}");
     b.goto(&format!("/ho-so-cua-toi/{code}")).await;
     b.wait_text("Đánh giá việc giải quyết hồ sơ").await;
     for (question, score) in [

@@ -354,3 +354,74 @@ impl Tokens {
 pub fn id_of(d: &Value) -> String {
     d["id"].as_str().unwrap().to_string()
 }
+
+/// An organisation certificate (RSA, self-signed, CN "UBND xã Bảo Thắng") as a PKCS#12 file;
+/// `None` outside CI when openssl is missing.
+pub fn organisation_p12() -> Option<Vec<u8>> {
+    let dir = std::env::temp_dir().join(format!(
+        "motcua-ky-{}-{}",
+        std::process::id(),
+        uuid::Uuid::now_v7()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new("openssl")
+            .current_dir(&dir)
+            .args(args)
+            .output()
+    };
+    let made = run(&[
+        "req",
+        "-x509",
+        "-utf8",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "k.pem",
+        "-out",
+        "c.pem",
+        "-days",
+        "30",
+        "-subj",
+        "/CN=UBND xã Bảo Thắng/O=UBND xã Bảo Thắng",
+    ]);
+    match made {
+        Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("openssl is needed in CI: {e}")
+        }
+        Err(e) => {
+            eprintln!("SKIPPED: openssl not found ({e})");
+            return None;
+        }
+        Ok(o) => assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr)),
+    }
+    let o = run(&[
+        "pkcs12",
+        "-export",
+        "-inkey",
+        "k.pem",
+        "-in",
+        "c.pem",
+        "-out",
+        "o.p12",
+        "-passout",
+        "pass:mat-khau",
+    ])
+    .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bytes = std::fs::read(dir.join("o.p12")).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    Some(bytes)
+}
+
+pub fn signing(
+    signer: std::sync::Arc<dyn kyso::Signer + Send + Sync>,
+) -> std::sync::Arc<app::signing::Signing> {
+    std::sync::Arc::new(app::signing::Signing {
+        signer,
+        templates: vec![("ket-qua".into(), giayto::built_in("ket-qua").unwrap())],
+        public_url: "https://dichvucong.laocai.gov.vn".into(),
+        location: "Lào Cai".into(),
+    })
+}
