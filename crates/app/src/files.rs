@@ -28,7 +28,7 @@ impl App {
     pub(crate) async fn check_files(
         &self,
         actor: &Actor,
-        components: &[SubmittedComponent],
+        components: &mut [SubmittedComponent],
         dossier: Option<&Dossier>,
     ) -> Result<(), AppError> {
         let wanted: Vec<&FileRef> = components.iter().flat_map(|c| &c.files).collect();
@@ -60,6 +60,32 @@ impl App {
                     domain::error::shorten(&missing.name)
                 ),
             ));
+        }
+        self.read_signatures(components).await
+    }
+
+    /// Reads the digital signatures of the PDFs a dossier names, from the stored bytes: what a
+    /// client says of a file's signature is replaced by what the file holds.
+    async fn read_signatures(&self, components: &mut [SubmittedComponent]) -> Result<(), AppError> {
+        for file in components.iter_mut().flat_map(|c| c.files.iter_mut()) {
+            file.signature = None;
+            if file.media_type != "application/pdf" {
+                continue;
+            }
+            let Some(stored) = self.db.attachment(&file.sha256).await? else {
+                continue;
+            };
+            file.signature = tokio::task::spawn_blocking(move || {
+                let reports = kyso::verify_pdf(&stored.content).ok()?;
+                let last = reports.last()?;
+                Some(domain::dossier::FileSignature {
+                    signer: last.signer.clone(),
+                    intact: reports.iter().all(|r| r.intact),
+                    covers_whole_file: last.covers_whole_file,
+                })
+            })
+            .await
+            .unwrap_or(None);
         }
         Ok(())
     }
@@ -137,6 +163,7 @@ impl Intake<'_> {
             name,
             size: content.len() as u64,
             media_type: media_type.to_string(),
+            signature: None,
         })
     }
 }

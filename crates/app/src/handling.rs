@@ -39,7 +39,8 @@ impl App {
                 ),
             ));
         }
-        if let Command::SubmitSupplement { components, .. } = &command {
+        let mut command = command;
+        if let Command::SubmitSupplement { components, .. } = &mut command {
             self.check_files(actor, components, Some(&dossier)).await?;
         }
         // Issuing a result signs its document first, once the command is known to be accepted

@@ -225,7 +225,7 @@ impl App {
                 None => None,
             };
         // A correction may name the original's files again.
-        self.check_files(actor, &req.components, original.as_ref())
+        self.check_files(actor, &mut req.components, original.as_ref())
             .await?;
         let calendar = self.calendar_of(&receiving);
         let original_calendar = match &original {

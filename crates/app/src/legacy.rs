@@ -262,6 +262,7 @@ fn components(
                 name: vntext::clean(&a.name),
                 size: content.len() as u64,
                 media_type: media_type.to_string(),
+                signature: None,
             });
             keep.push(Keep {
                 sha256: sha,

@@ -122,6 +122,10 @@ pub struct PeriodLine {
     pub fee_bearing: i64,
     /// Received with every submitted component digitised (số hóa).
     pub digitised: i64,
+    /// Received with a digitally signed component (thành phần hồ sơ có ký số).
+    pub signed_components: i64,
+    /// Results issued electronically, signed (kết quả điện tử).
+    pub electronic_results: i64,
     /// Ratings of dossiers that ended in the period, and of those the unsatisfied ones.
     pub rated: i64,
     pub disliked: i64,
@@ -159,6 +163,11 @@ impl PeriodLine {
         ratio(self.digitised, self.received_total())
     }
 
+    /// Tỷ lệ hồ sơ có thành phần ký số: signed ÷ received.
+    pub fn signed_rate(&self) -> Option<f64> {
+        ratio(self.signed_components, self.received_total())
+    }
+
     /// Tỷ lệ hài lòng: satisfied ratings ÷ ratings.
     pub fn satisfaction_rate(&self) -> Option<f64> {
         ratio(self.rated - self.disliked, self.rated)
@@ -185,6 +194,8 @@ impl PeriodLine {
         self.full_online += o.full_online;
         self.fee_bearing += o.fee_bearing;
         self.digitised += o.digitised;
+        self.signed_components += o.signed_components;
+        self.electronic_results += o.electronic_results;
         self.rated += o.rated;
         self.disliked += o.disliked;
         self.imported += o.imported;
@@ -375,6 +386,8 @@ impl Reports<'_> {
                 M::Late766 => l.late_766 += n,
                 M::FeeBearing => l.fee_bearing += n,
                 M::Digitised => l.digitised += n,
+                M::SignedComponents => l.signed_components += n,
+                M::ElectronicResult => l.electronic_results += n,
                 M::Rated => l.rated += n,
                 M::Disliked => l.disliked += n,
                 M::Imported => l.imported += n,

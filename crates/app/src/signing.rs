@@ -122,6 +122,7 @@ impl App {
                 name: format!("ket-qua-{}.pdf", d.code),
                 size: bytes.len() as u64,
                 media_type: "application/pdf".into(),
+                signature: None,
             },
             code,
             signer: signer_name,

@@ -47,6 +47,21 @@ pub struct FileRef {
     pub name: String,
     pub size: u64,
     pub media_type: String,
+    /// Chữ ký số found in the file when it was named in the dossier (a signed PDF), read by the
+    /// server from the stored bytes — never taken from what a client says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<FileSignature>,
+}
+
+/// The digital signature of an uploaded file, as read when the dossier named it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileSignature {
+    /// The signer certificate's common name (of the last signature).
+    pub signer: String,
+    /// Every signature's signed bytes are unchanged and each verifies with its certificate.
+    pub intact: bool,
+    /// Nothing was added after the last signature.
+    pub covers_whole_file: bool,
 }
 
 /// Kết quả giải quyết điện tử — the signed result document issued with the dossier.

@@ -78,6 +78,9 @@ pub enum Measure {
     /// Of those, dossiers QĐ 766 counts as on time (indicator 5.4 takes them out of 2.1's
     /// on-time count).
     DislikedOnTime766,
+    /// Thành phần ký số — received with at least one component file carrying an intact digital
+    /// signature, on the reception day.
+    SignedComponents,
     /// Kết quả điện tử — a signed electronic result was issued, on the day it was signed
     /// (QĐ 766 indicator 4.1).
     ElectronicResult,
@@ -157,6 +160,14 @@ impl Dossier {
         }
         if self.components.iter().any(|c| c.by_data) {
             out.push(fact(received, Measure::ReusedData));
+        }
+        if self
+            .components
+            .iter()
+            .flat_map(|c| &c.files)
+            .any(|f| f.signature.as_ref().is_some_and(|s| s.intact))
+        {
+            out.push(fact(received, Measure::SignedComponents));
         }
         let timing = self.timing(cal, rules, self.finished_at().unwrap_or(received))?;
         if let (Some(finished), Some(decision)) = (self.finished_at(), &self.decision)

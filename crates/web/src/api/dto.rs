@@ -188,6 +188,7 @@ impl ComponentInput {
                     name: vntext::clean(&f.name),
                     size: f.size,
                     media_type: f.media_type.clone(),
+                    signature: None,
                 })
             })
             .collect::<Result<_, _>>()?;

@@ -89,6 +89,11 @@ pub struct PeriodLineView {
     /// Hồ sơ số hóa đủ thành phần.
     pub digitised: i64,
     pub digitised_rate: Option<f64>,
+    /// Received with a digitally signed component, and the share of those received.
+    pub signed_components: i64,
+    pub signed_rate: Option<f64>,
+    /// Results issued electronically with a digital signature.
+    pub electronic_results: i64,
     /// Lượt đánh giá của hồ sơ kết thúc trong kỳ, số không hài lòng, tỷ lệ hài lòng.
     pub rated: i64,
     pub disliked: i64,
@@ -124,6 +129,9 @@ impl PeriodLineView {
             fee_bearing: l.fee_bearing,
             digitised: l.digitised,
             digitised_rate: l.digitised_rate(),
+            signed_components: l.signed_components,
+            signed_rate: l.signed_rate(),
+            electronic_results: l.electronic_results,
             rated: l.rated,
             disliked: l.disliked,
             satisfaction_rate: l.satisfaction_rate(),

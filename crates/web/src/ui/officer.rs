@@ -146,7 +146,24 @@ pub struct ComponentLine {
     pub name: String,
     pub form: &'static str,
     pub copies: u8,
-    pub files: Vec<(String, String)>,
+    /// Name, SHA-256, and what its digital signature says (empty when unsigned).
+    pub files: Vec<(String, String, String)>,
+}
+
+/// What an uploaded file's digital signature says, for the dossier page.
+fn signature_note(s: Option<&domain::dossier::FileSignature>) -> String {
+    match s {
+        None => String::new(),
+        Some(s) if !s.intact => format!(
+            "có chữ ký số của {} nhưng tệp đã bị thay đổi sau khi ký",
+            s.signer
+        ),
+        Some(s) if !s.covers_whole_file => format!(
+            "ký số bởi {} (hợp lệ; tệp có thêm nội dung sau khi ký)",
+            s.signer
+        ),
+        Some(s) => format!("ký số bởi {} (hợp lệ)", s.signer),
+    }
 }
 
 /// A choice in a select.
@@ -340,7 +357,13 @@ async fn dossier_page(
                 files: c
                     .files
                     .iter()
-                    .map(|f| (f.name.clone(), f.sha256.clone()))
+                    .map(|f| {
+                        (
+                            f.name.clone(),
+                            f.sha256.clone(),
+                            signature_note(f.signature.as_ref()),
+                        )
+                    })
                     .collect(),
             })
             .collect(),

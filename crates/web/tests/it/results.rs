@@ -237,3 +237,107 @@ async fn a_failed_signature_leaves_the_dossier_awaiting_signature() {
     );
     assert_eq!(after["dossier"]["current_step"], "Vào số, phát hành");
 }
+
+/// Uploads a file through the API as the counter would; returns the reference.
+async fn upload(t: &TestApp, token: &str, name: &str, bytes: Vec<u8>) -> Value {
+    let r = t
+        .http
+        .post(format!("{}/api/v1/files?name={name}", t.base))
+        .header("Authorization", format!("Bearer {token}"))
+        .header("Content-Type", "application/pdf")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    r.json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_uploads_are_read_shown_and_counted() {
+    let Some(p12) = organisation_p12() else {
+        return;
+    };
+    let signer = kyso::Pkcs12Signer::open(&p12, "mat-khau").unwrap();
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    // A birth certificate copy signed by the issuing committee, and one altered after signing.
+    let doc = giayto::render(&giayto::built_in("mau-05").unwrap(), &{
+        let mut d = giayto::Data::new();
+        for k in [
+            "co_quan_cap_tren",
+            "bo_phan",
+            "ma_ho_so",
+            "nguoi_nop",
+            "thu_tuc",
+            "thoi_gian_nhan",
+            "thoi_gian_tra",
+        ] {
+            d.set(k, "Bảo Thắng");
+        }
+        d.list("giao_nhan");
+        d
+    })
+    .unwrap();
+    let options = kyso::SignOptions {
+        name: "UBND xã Bảo Thắng".into(),
+        reason: "Chứng thực".into(),
+        location: "Lào Cai".into(),
+        when: kyso::pdf_date(2026, 12, 1, 8, 0, 0),
+    };
+    let signed = kyso::sign_pdf(&doc, &signer, &options).unwrap();
+    let mut altered = signed.clone();
+    altered[doc.len() / 2] ^= 1;
+    let good = upload(&t, &counter, "ban-sao-giay-khai-sinh.pdf", signed).await;
+    let bad = upload(&t, &counter, "to-khai.pdf", altered).await;
+    let mut body = intake(REREGISTER_BIRTH, &[]);
+    // A client cannot say a file is signed: the field is refused; the server reads the file.
+    let mut claimed = bad.clone();
+    claimed["signature"] = json!({"signer": "Giả mạo", "intact": true, "covers_whole_file": true});
+    body["components"] = json!([{"component": "to-khai", "files": [claimed]}]);
+    t.post(Some(&counter), "/api/v1/dossiers", body.clone())
+        .await
+        .error(422, "invalid_fields");
+    body["components"] = json!([
+        {"component": "to-khai", "files": [bad]},
+        {"component": "giay-to-khai-sinh", "form": "copy", "files": [good]}
+    ]);
+    let d = t
+        .post(Some(&counter), "/api/v1/dossiers", body)
+        .await
+        .expect(201);
+    let files: Vec<Value> = d["state"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["files"][0].clone())
+        .collect();
+    assert_eq!(files[1]["signature"]["signer"], "UBND xã Bảo Thắng", "{d}");
+    assert_eq!(files[1]["signature"]["intact"], true);
+    assert_eq!(
+        files[0]["signature"]["intact"], false,
+        "altered after signing"
+    );
+
+    // The dossier page says who signed each file and which was changed.
+    let id = id_of(&d);
+    let (_, page) = get_bytes(&t, &counter, &format!("/can-bo/ho-so/{id}"), "text/html").await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains("ký số bởi UBND xã Bảo Thắng (hợp lệ)"),
+        "{page}"
+    );
+    assert!(page.contains("bị thay đổi sau khi ký"), "{page}");
+
+    // The periodic report counts the dossier as having a signed component.
+    let chairman = t.login("chutich.baothang").await;
+    let r = t
+        .get(
+            Some(&chairman),
+            "/api/v1/reports/period?from=2026-12-01&to=2026-12-31",
+        )
+        .await
+        .expect(200);
+    assert_eq!(r["total"]["signed_components"], 1, "{}", r["total"]);
+    assert_eq!(r["total"]["electronic_results"], 0);
+}
