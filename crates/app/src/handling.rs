@@ -43,13 +43,19 @@ impl App {
         if let Command::SubmitSupplement { components, .. } = &mut command {
             self.check_files(actor, components, Some(&dossier)).await?;
         }
-        // Issuing a result signs its document first, once the command is known to be accepted
-        // (decided on a copy): a refused command signs and stores nothing.
+        // Issuing an approved result signs its document first, once the command is known to be
+        // accepted (decided on a copy): a refused command signs and stores nothing. A refusal
+        // to resolve (Outcome::Refused) goes out as a letter on paper.
         let command = match command {
             Command::IssueResult {
                 number,
                 document: None,
-            } if self.settings.signing.is_some() => {
+            } if self.settings.signing.is_some()
+                && dossier
+                    .decision
+                    .as_ref()
+                    .is_some_and(|x| x.outcome == domain::dossier::Outcome::Approved) =>
+            {
                 let probe = Command::IssueResult {
                     number: number.clone(),
                     document: None,

@@ -236,6 +236,29 @@ async fn a_failed_signature_leaves_the_dossier_awaiting_signature() {
         "nothing recorded"
     );
     assert_eq!(after["dossier"]["current_step"], "Vào số, phát hành");
+
+    // A refusal to resolve goes out as a letter: issuing it signs nothing, so it succeeds.
+    let (d, _) = in_appraisal(&t).await;
+    let other = id_of(&d);
+    t.act(
+        &tok.specialist,
+        &other,
+        "forward",
+        json!({"note": "Không đủ điều kiện"}),
+    )
+    .await;
+    t.act(
+        &tok.leader,
+        &other,
+        "decision",
+        json!({"outcome": "refused", "reason": "Đã có giấy khai sinh bản gốc", "legal_basis": "Điều 24 Nghị định 123/2015/NĐ-CP"}),
+    )
+    .await;
+    let d = t
+        .act(&tok.clerk, &other, "issue", json!({"number": "12/UBND-TP"}))
+        .await;
+    assert_eq!(d["national_status"], 9);
+    assert!(d["state"].get("electronic_result").is_none(), "{d}");
 }
 
 /// Uploads a file through the API as the counter would; returns the reference.
@@ -340,4 +363,103 @@ async fn signed_uploads_are_read_shown_and_counted() {
         .expect(200);
     assert_eq!(r["total"]["signed_components"], 1, "{}", r["total"]);
     assert_eq!(r["total"]["electronic_results"], 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_correction_supersedes_the_result_it_corrects() {
+    let Some(p12) = organisation_p12() else {
+        return;
+    };
+    let signer = Arc::new(kyso::Pkcs12Signer::open(&p12, "mat-khau").unwrap());
+    let t = spawn_with(
+        |s| s.signing = Some(signing(signer)),
+        web::NetOptions::default(),
+    )
+    .await;
+    let (id, tok) = to_issuing(&t).await;
+    t.at("2026-12-08 10:00");
+    let d = t
+        .act(&tok.clerk, &id, "issue", json!({"number": "125/2026/TLKS"}))
+        .await;
+    let first = d["state"]["electronic_result"]["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    t.act(
+        &tok.counter,
+        &id,
+        "return",
+        json!({"received_by": "Nguyễn Thị Hằng"}),
+    )
+    .await;
+    // The applicant finds a wrong date: a correction is opened and handled to a new result.
+    t.at("2026-12-09 09:00");
+    let c = t
+        .post(
+            Some(&tok.counter),
+            &format!("/api/v1/dossiers/{id}/corrections"),
+            json!({"intake": intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS), "reason": "Sai ngày sinh trong văn bản"}),
+        )
+        .await
+        .expect(201);
+    let cid = id_of(&c);
+    let (_, before) = get_bytes(&t, "", &format!("/xac-thuc/{first}"), "application/json").await;
+    let before: Value = serde_json::from_slice(&before).unwrap();
+    assert_eq!(
+        before["status"], "valid",
+        "a correction under way supersedes nothing yet"
+    );
+    t.act(
+        &tok.counter,
+        &cid,
+        "transfer",
+        json!({"to_unit": "lao-cai.bao-thang.van-phong"}),
+    )
+    .await;
+    let specialist = t.officer_id("tuphap.baothang").await;
+    t.act(
+        &tok.head,
+        &cid,
+        "assign",
+        json!({ "officer_id": specialist }),
+    )
+    .await;
+    t.act(
+        &tok.specialist,
+        &cid,
+        "forward",
+        json!({"note": "Đính chính"}),
+    )
+    .await;
+    t.act(
+        &tok.leader,
+        &cid,
+        "decision",
+        json!({"outcome": "approved"}),
+    )
+    .await;
+    let c = t
+        .act(
+            &tok.clerk,
+            &cid,
+            "issue",
+            json!({"number": "126/2026/TLKS"}),
+        )
+        .await;
+    let second = c["state"]["electronic_result"]["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let (_, after) = get_bytes(&t, "", &format!("/xac-thuc/{first}"), "application/json").await;
+    let after: Value = serde_json::from_slice(&after).unwrap();
+    assert_eq!(after["status"], "superseded", "{after}");
+    assert_eq!(after["superseded_by"], second.as_str());
+    let (status, html) = get_bytes(&t, "", &format!("/xac-thuc/{first}"), "text/html").await;
+    let html = String::from_utf8(html).unwrap();
+    assert_eq!(status, 200);
+    assert!(html.contains("Văn bản đã được thay thế"), "{html}");
+    assert!(html.contains(&format!("/xac-thuc/{second}")), "{html}");
+    let (_, newer) = get_bytes(&t, "", &format!("/xac-thuc/{second}"), "text/html").await;
+    assert!(String::from_utf8(newer).unwrap().contains("còn hiệu lực"));
 }
