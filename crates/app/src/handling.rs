@@ -127,18 +127,7 @@ impl App {
         dossier: &Dossier,
         command: Command,
     ) -> Result<(), AppError> {
-        let tree = self.agencies();
-        let calendar = self.calendar_of(&dossier.receiving);
-        let rules = self.settings.rules;
-        let ctx = Context {
-            now: self.now(),
-            actor,
-            calendar: &calendar,
-            agencies: &tree,
-            rules: &rules,
-            issued_code: None,
-        };
-        decide(Some(dossier), command, &ctx)?;
+        self.with_context(actor, dossier, |ctx, _| decide(Some(dossier), command, ctx))?;
         Ok(())
     }
 
@@ -200,6 +189,19 @@ impl App {
         d: &Dossier,
         applicant: bool,
     ) -> Vec<CommandKind> {
+        self.with_context(actor, d, |ctx, tree| {
+            domain::dossier::allowed(d, ctx, tree, applicant)
+        })
+    }
+
+    /// Runs `f` with the decision context of `d` now (no code to issue): the agencies, the
+    /// receiving centre's calendar and the legal rules.
+    fn with_context<T>(
+        &self,
+        actor: &Actor,
+        d: &Dossier,
+        f: impl FnOnce(&Context, &domain::agency::AgencyTree) -> T,
+    ) -> T {
         let tree = self.agencies();
         let calendar = self.calendar_of(&d.receiving);
         let rules = self.settings.rules;
@@ -211,7 +213,7 @@ impl App {
             rules: &rules,
             issued_code: None,
         };
-        domain::dossier::allowed(d, &ctx, &tree, applicant)
+        f(&ctx, &tree)
     }
 }
 

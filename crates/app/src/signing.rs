@@ -151,12 +151,7 @@ fn result_data(
         .as_ref()
         .map(|x| x.actor.name.clone())
         .unwrap_or_default();
-    let place = competent
-        .rsplit_once(" xã ")
-        .or_else(|| competent.rsplit_once(" phường "))
-        .or_else(|| competent.rsplit_once(" tỉnh "))
-        .map(|(_, p)| p.to_string())
-        .unwrap_or_default();
+    let place = domain::agency::place_name(&competent);
     let mut data = giayto::Data::new();
     data.set("co_quan", committee.to_uppercase())
         .set("so", number)

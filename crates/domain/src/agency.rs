@@ -236,6 +236,17 @@ impl AgencyTree {
     }
 }
 
+/// Địa danh: the place in an agency's name, as a document's "…, ngày … tháng …" line writes it
+/// ("Trung tâm Phục vụ hành chính công xã Bảo Thắng" → "Bảo Thắng"); empty when none is named.
+pub fn place_name(name: &str) -> String {
+    for level in ["xã ", "phường ", "đặc khu ", "tỉnh ", "thành phố "] {
+        if let Some(i) = name.rfind(level) {
+            return name[i + level.len()..].trim().to_string();
+        }
+    }
+    String::new()
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

@@ -15,7 +15,7 @@ use super::UiError;
 pub struct Documents {
     /// The public address of the portal (`https://dichvucong.…`), printed on receipts.
     pub public_url: String,
-    /// The province's own templates, by name (`mau-01`), replacing the built-in ones.
+    /// The templates in use, by name (`mau-01`): the built-in ones, or the province's instead.
     own: Arc<BTreeMap<String, giayto::Template>>,
 }
 
@@ -24,7 +24,11 @@ impl Documents {
     /// template of a form Một Cửa knows, or the server does not start (the message says which
     /// file and line).
     pub fn load(public_url: &str, dir: Option<&Path>) -> Result<Documents, String> {
-        let mut own = BTreeMap::new();
+        // Every form's template, parsed once: the built-in ones, replaced by the province's.
+        let mut own: BTreeMap<String, giayto::Template> = giayto::BUILT_IN
+            .iter()
+            .filter_map(|(n, _)| Some((n.to_string(), giayto::built_in(n)?)))
+            .collect();
         if let Some(dir) = dir {
             let entries = std::fs::read_dir(dir)
                 .map_err(|e| format!("không đọc được thư mục mẫu {}: {e}", dir.display()))?;

@@ -353,7 +353,7 @@ fn common(d: &Dossier, tree: &AgencyTree, lookup: &str, on: DateTime<Utc>) -> gi
             .map(|c| c.name.to_uppercase())
             .unwrap_or_default(),
     )
-    .set("dia_danh", place_of(&centre))
+    .set("dia_danh", domain::agency::place_name(&centre))
     .set("bo_phan", centre)
     .set("ma_ho_so", d.code.to_string())
     .set("ngay", format!("{:02}", on.day()))
@@ -449,14 +449,4 @@ fn thousands(amount: i64) -> String {
         return "0".into();
     }
     money(amount).trim_end_matches(" đồng").to_string()
-}
-
-/// Địa danh: the place in a centre's name ("… xã Bảo Thắng" → "Bảo Thắng").
-fn place_of(centre: &str) -> String {
-    for level in ["xã ", "phường ", "đặc khu ", "tỉnh ", "thành phố "] {
-        if let Some(i) = centre.rfind(level) {
-            return centre[i + level.len()..].trim().to_string();
-        }
-    }
-    String::new()
 }
