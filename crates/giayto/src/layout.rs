@@ -286,8 +286,25 @@ impl Flow {
     }
 }
 
-/// Lays the template out with the data.
+/// Lays the template out with the data, numbering the pages when the template asks.
 pub(crate) fn lay_out(t: &Template, data: &Data) -> Result<Vec<Vec<Op>>, Error> {
+    let mut pages = lay_out_unnumbered(t, data)?;
+    if t.page_numbers && pages.len() > 1 {
+        let n = pages.len();
+        for (i, page) in pages.iter_mut().enumerate() {
+            page.push(foot_line(
+                t,
+                &format!("Trang {}/{}", i + 1, n),
+                Style::Regular,
+            ));
+        }
+    }
+    Ok(pages)
+}
+
+/// Lays the template out without page numbers (the caller numbers the pages of a longer
+/// document it is part of).
+pub(crate) fn lay_out_unnumbered(t: &Template, data: &Data) -> Result<Vec<Vec<Op>>, Error> {
     let mut flow = Flow::new(t);
     let size = t.font_size;
     for block in &t.blocks {
@@ -353,23 +370,42 @@ pub(crate) fn lay_out(t: &Template, data: &Data) -> Result<Vec<Vec<Op>>, Error> 
             Block::Space { mm: gap } => flow.y += mm(*gap),
         }
     }
-    if t.page_numbers && flow.pages.len() > 1 {
-        let n = flow.pages.len();
-        let (w, h) = t.paper.size();
-        let s = size - 2.0;
-        for (i, page) in flow.pages.iter_mut().enumerate() {
-            let text = format!("Trang {}/{}", i + 1, n);
-            let tw = width(&text, Style::Regular, s);
-            page.push(Op::Text {
-                x: (w - tw) / 2.0,
-                y: h - mm(t.margins_mm[2]) / 2.0,
-                style: Style::Regular,
-                size: s,
-                text,
-            });
-        }
-    }
     Ok(flow.pages)
+}
+
+/// One line of text centred in the bottom margin of a page of `t`'s paper, shrunk to fit the
+/// width between the side margins.
+pub(crate) fn foot_line(t: &Template, text: &str, style: Style) -> Op {
+    let h = t.paper.size().1;
+    foot_line_at(t, text, style, h - mm(t.margins_mm[2]) / 2.0)
+}
+
+/// The width of the text of a foot line, at the size foot lines are set in.
+pub(crate) fn foot_width(t: &Template, text: &str, style: Style) -> (f32, f32) {
+    let (w, _) = t.paper.size();
+    (
+        width(text, style, t.font_size - 2.0),
+        w - mm(t.margins_mm[1]) - mm(t.margins_mm[3]),
+    )
+}
+
+/// A foot line with its baseline at `y`.
+pub(crate) fn foot_line_at(t: &Template, text: &str, style: Style, y: f32) -> Op {
+    let (w, _) = t.paper.size();
+    let room = w - mm(t.margins_mm[1]) - mm(t.margins_mm[3]);
+    let mut s = t.font_size - 2.0;
+    let mut tw = width(text, style, s);
+    if tw > room {
+        s *= room / tw;
+        tw = room;
+    }
+    Op::Text {
+        x: (w - tw) / 2.0,
+        y,
+        style,
+        size: s,
+        text: text.to_string(),
+    }
 }
 
 /// The agency and motto block: two columns, each line centred, a short rule under each column.

@@ -5,12 +5,14 @@
 //! Times New Roman, SIL OFL 1.1, embedded and subset), with page numbers and, where the template
 //! asks, a QR code. This crate is a leaf: only what renders documents depends on it.
 
+mod copy;
 mod layout;
 mod pdf;
 pub mod template;
 
 use std::collections::BTreeMap;
 
+pub use copy::{Original, certified_copy};
 pub use template::{Paper, Template};
 
 /// Why a document could not be made.
@@ -28,6 +30,9 @@ pub enum Error {
     /// Không tạo được mã QR (nội dung quá dài).
     #[error("không tạo được mã QR: nội dung quá dài")]
     Qr,
+    /// Bản chính không dùng được để làm bản sao.
+    #[error("{0}")]
+    Original(String),
     /// Lỗi khi ghi tệp PDF.
     #[error("không ghi được tệp PDF: {0}")]
     Pdf(String),
@@ -137,7 +142,7 @@ fn short(text: &str) -> String {
 /// Renders a template with a document's data into a PDF file.
 pub fn render(template: &Template, data: &Data) -> Result<Vec<u8>, Error> {
     let pages = layout::lay_out(template, data)?;
-    pdf::write(template, &pages)
+    pdf::write(template, pages)
 }
 
 /// The templates that ship with Một Cửa, by file name (without `.toml`).
@@ -152,6 +157,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("tra-ket-qua", include_str!("../templates/tra-ket-qua.toml")),
     ("buu-chinh", include_str!("../templates/buu-chinh.toml")),
     ("ket-qua", include_str!("../templates/ket-qua.toml")),
+    ("chung-thuc", include_str!("../templates/chung-thuc.toml")),
 ];
 
 /// A built-in template by name.

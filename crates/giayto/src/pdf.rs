@@ -2,33 +2,74 @@
 //! so the text can be searched and copied with its diacritics.
 
 use krilla::Document;
-use krilla::geom::{PathBuilder, Point, Rect};
+use krilla::geom::{PathBuilder, Point, Rect, Size, Transform};
+use krilla::image::Image;
 use krilla::metadata::Metadata;
 use krilla::page::PageSettings;
 use krilla::paint::{Fill, Stroke};
+use krilla::pdf::PdfDocument;
 use krilla::text::{Font, TextDirection};
 
 use crate::layout::{FONTS, Op};
 use crate::{Error, Template};
 
-pub(crate) fn write(t: &Template, pages: &[Vec<Op>]) -> Result<Vec<u8>, Error> {
+/// What lies under a page's text: a page of another PDF or a picture, drawn in a box.
+pub(crate) enum Underlay {
+    Page(PdfDocument, usize),
+    Picture(Image),
+}
+
+/// One page to write: its size, what lies under it and where, and what is drawn on it.
+pub(crate) struct Sheet {
+    pub size: (f32, f32),
+    /// The underlay and its box (x, y from the top left, width, height), in points.
+    pub under: Option<(Underlay, [f32; 4])>,
+    pub ops: Vec<Op>,
+}
+
+/// Writes the template's laid-out pages.
+pub(crate) fn write(t: &Template, pages: Vec<Vec<Op>>) -> Result<Vec<u8>, Error> {
+    let size = t.paper.size();
+    let sheets: Vec<Sheet> = pages
+        .into_iter()
+        .map(|ops| Sheet {
+            size,
+            under: None,
+            ops,
+        })
+        .collect();
+    write_sheets(&t.name, &sheets)
+}
+
+/// Writes pages of any size, each with an optional underlay, as one PDF titled `title`.
+pub(crate) fn write_sheets(title: &str, sheets: &[Sheet]) -> Result<Vec<u8>, Error> {
     let fonts: Vec<Font> = FONTS
         .iter()
         .map(|f| Font::new((*f).into(), 0).expect("the embedded fonts parse"))
         .collect();
-    let (w, h) = t.paper.size();
     let mut doc = Document::new();
     doc.set_metadata(
         Metadata::new()
-            .title(t.name.clone())
+            .title(title.to_string())
             .language("vi".into())
             .creator("Một Cửa".into()),
     );
-    for ops in pages {
+    for sheet in sheets {
+        let (w, h) = sheet.size;
         let settings = PageSettings::from_wh(w, h).ok_or_else(|| Error::Pdf("khổ giấy".into()))?;
         let mut page = doc.start_page_with(settings);
         let mut surface = page.surface();
-        for op in ops {
+        if let Some((under, [x, y, bw, bh])) = &sheet.under {
+            let size =
+                Size::from_wh(*bw, *bh).ok_or_else(|| Error::Pdf("khung bản quét".into()))?;
+            surface.push_transform(&Transform::from_translate(*x, *y));
+            match under {
+                Underlay::Page(pdf, index) => surface.draw_pdf_page(pdf, size, *index),
+                Underlay::Picture(image) => surface.draw_image(image.clone(), size),
+            }
+            surface.pop();
+        }
+        for op in &sheet.ops {
             match op {
                 Op::Text {
                     x,

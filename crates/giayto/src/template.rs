@@ -63,6 +63,11 @@ pub struct Template {
     /// Page numbers ("Trang 1/3") at the foot of each page when the document has several.
     #[serde(default = "yes")]
     pub page_numbers: bool,
+    /// Dòng đóng trên từng trang bản sao: for a certification statement (lời chứng), the line
+    /// printed at the foot of every page of the scanned original; `{trang}` and `{tong_trang}`
+    /// number the pages of the whole copy.
+    #[serde(default)]
+    pub copy_stamp: Option<String>,
     #[serde(rename = "block")]
     pub blocks: Vec<Block>,
 }

@@ -410,5 +410,213 @@ fn every_built_in_template_parses() {
         let t = built_in(name).unwrap();
         assert!(!t.name.is_empty(), "{name}");
     }
-    assert_eq!(giayto::BUILT_IN.len(), 10);
+    assert_eq!(giayto::BUILT_IN.len(), 11);
+}
+
+/// A picture of the first page of `pdf` (`jpeg` or `png`), as a scanner or a phone would give,
+/// made with poppler's `pdftoppm`.
+fn picture(pdf: &[u8], format: &str) -> Option<Vec<u8>> {
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("giayto-{}-ppm-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("in.pdf"), pdf).unwrap();
+    let out = match Command::new("pdftoppm")
+        .args([&format!("-{format}"), "-r", "40", "-singlefile"])
+        .arg(dir.join("in.pdf"))
+        .arg(dir.join("out"))
+        .output()
+    {
+        Ok(o) => o,
+        Err(e) => {
+            if std::env::var("CI").as_deref() == Ok("true") {
+                panic!("pdftoppm is needed in CI (Debian poppler-utils): {e}");
+            }
+            eprintln!("SKIPPED: pdftoppm not found ({e})");
+            return None;
+        }
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ext = if format == "jpeg" { "jpg" } else { "png" };
+    let bytes = std::fs::read(dir.join(format!("out.{ext}"))).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    Some(bytes)
+}
+
+/// A one-page "original" with a line of its own.
+fn original(line: &str) -> Vec<u8> {
+    let t = Template::parse(&format!(
+        "name = \"Bản chính\"\npaper = \"A4\"\n[[block]]\nkind = \"title\"\ntext = \"{line}\"\n"
+    ))
+    .unwrap();
+    render(&t, &Data::new()).unwrap()
+}
+
+fn certification() -> Data {
+    let mut d = Data::new();
+    d.set("co_quan", "ỦY BAN NHÂN DÂN XÃ BẢO THẮNG")
+        .set("co_quan_ten", "Ủy ban nhân dân xã Bảo Thắng")
+        .set("so", "125")
+        .set("dia_danh", "Bảo Thắng")
+        .set("ngay", "04")
+        .set("thang", "12")
+        .set("nam", "2026")
+        .set("noi_dung", "Bằng tốt nghiệp trung học phổ thông số 0123456")
+        .set("nguoi_nop", "Nguyễn Thị Ánh")
+        .set("ma_ho_so", "000.00.20.H33-261204-0001")
+        .set("nguoi_ky", "Hoàng Văn Đức")
+        .set("ma_ket_qua", "000.00.20.H33-261204-0001.7")
+        .set(
+            "duong_dan_xac_thuc",
+            "https://motcua.laocai.gov.vn/xac-thuc/000.00.20.H33-261204-0001.7",
+        );
+    d
+}
+
+#[test]
+fn a_certified_copy_carries_every_scanned_page_stamped_then_the_statement() {
+    let first = original("BẰNG TỐT NGHIỆP TRUNG HỌC PHỔ THÔNG");
+    let second = original("SỔ HỘ KHẨU TRANG HAI");
+    let Some(jpeg) = picture(&original("ẢNH CHỤP"), "jpeg") else {
+        return;
+    };
+    let Some(png) = picture(&original("ẢNH QUÉT"), "png") else {
+        return;
+    };
+    let statement = built_in("chung-thuc").unwrap();
+    let originals = [
+        giayto::Original {
+            name: "bang.pdf",
+            media_type: "application/pdf",
+            bytes: &first,
+        },
+        giayto::Original {
+            name: "so.pdf",
+            media_type: "application/pdf",
+            bytes: &second,
+        },
+        giayto::Original {
+            name: "anh.jpg",
+            media_type: "image/jpeg",
+            bytes: &jpeg,
+        },
+        giayto::Original {
+            name: "quet.png",
+            media_type: "image/png",
+            bytes: &png,
+        },
+    ];
+    let pdf = giayto::certified_copy(&statement, &certification(), &originals).unwrap();
+    let Some(text) = poppler("pdftotext", &pdf, &[]) else {
+        return;
+    };
+    // The scanned PDF pages keep their own text; pictures carry none.
+    for expected in [
+        "BẰNG TỐT NGHIỆP TRUNG HỌC PHỔ THÔNG",
+        "SỔ HỘ KHẨU TRANG HAI",
+        "LỜI CHỨNG",
+        "Chứng thực bản sao đúng với bản chính.",
+        "Giấy tờ, văn bản được chứng thực: Bằng tốt nghiệp trung học phổ thông số",
+        "Bản sao gồm 4 trang bản chính",
+        "Nguyễn Thị Ánh",
+        "Số chứng thực: 125, quyển số 01/2026-SCT/BS.",
+        "Hoàng Văn Đức",
+        "Trang 5/5",
+    ] {
+        assert!(text.contains(expected), "lacks {expected:?}:\n{text}");
+    }
+    for page in 1..=4 {
+        let stamp = format!(
+            "Số chứng thực 125, quyển số 01/2026-SCT/BS — Mã 000.00.20.H33-261204-0001.7 — Trang {page}/5"
+        );
+        assert!(
+            text.contains(&stamp),
+            "page {page} lacks its stamp:\n{text}"
+        );
+    }
+    // Five pages, the pictures embedded as images.
+    assert_eq!(text.matches('\u{c}').count(), 5, "{text}");
+    let Some(images) = poppler_list("pdfimages", &pdf) else {
+        return;
+    };
+    assert!(
+        images.lines().filter(|l| l.contains("image")).count() >= 2,
+        "{images}"
+    );
+}
+
+/// A poppler tool that prints a listing of the file (`pdfimages -list`).
+fn poppler_list(tool: &str, pdf: &[u8]) -> Option<String> {
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("giayto-{}-list-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("f.pdf"), pdf).unwrap();
+    let out = match Command::new(tool)
+        .arg("-list")
+        .arg(dir.join("f.pdf"))
+        .output()
+    {
+        Ok(o) => o,
+        Err(e) => {
+            if std::env::var("CI").as_deref() == Ok("true") {
+                panic!("{tool} is needed in CI (Debian poppler-utils): {e}");
+            }
+            eprintln!("SKIPPED: {tool} not found ({e})");
+            return None;
+        }
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    Some(String::from_utf8(out.stdout).unwrap())
+}
+
+#[test]
+fn a_certified_copy_refuses_what_it_cannot_copy() {
+    let statement = built_in("chung-thuc").unwrap();
+    let data = certification();
+    assert!(matches!(
+        giayto::certified_copy(&statement, &data, &[]),
+        Err(Error::Original(m)) if m.contains("chưa có bản quét")
+    ));
+    let text = b"not a scan".to_vec();
+    for (media_type, why) in [
+        ("application/pdf", "không đọc được tệp PDF"),
+        ("image/jpeg", "không đọc được ảnh"),
+        ("image/png", "không đọc được ảnh"),
+        (
+            "text/plain",
+            "chỉ chứng thực được bản quét PDF, JPEG hoặc PNG",
+        ),
+    ] {
+        let got = giayto::certified_copy(
+            &statement,
+            &data,
+            &[giayto::Original {
+                name: "hong.bin",
+                media_type,
+                bytes: &text,
+            }],
+        );
+        assert!(
+            matches!(&got, Err(Error::Original(m)) if m.contains(why) && m.contains("hong.bin")),
+            "{media_type}: {got:?}"
+        );
+    }
+    // A statement template without the per-page line is not one.
+    let plain = built_in("ket-qua").unwrap();
+    let first = original("X");
+    assert!(matches!(
+        giayto::certified_copy(
+            &plain,
+            &data,
+            &[giayto::Original {
+                name: "a.pdf",
+                media_type: "application/pdf",
+                bytes: &first
+            }]
+        ),
+        Err(Error::Template(m)) if m.contains("copy_stamp")
+    ));
 }
