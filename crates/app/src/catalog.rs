@@ -11,7 +11,7 @@ use chrono::{NaiveDate, NaiveTime};
 use domain::ids::ProcedureCode;
 use domain::procedure::{
     Channel, Competence, Component, DocForm, Fee, OnlineKind, ProcedureLevel, ProcedureVersion,
-    ProcessStep, ResultSpec, StepKind, StepUnit,
+    ProcessStep, ResultKind, ResultSpec, StepKind, StepUnit,
 };
 use lich::{DeadlineRules, Limit};
 use serde::de::DeserializeOwned;
@@ -195,7 +195,7 @@ pub fn from_json(text: &str) -> Result<Vec<(usize, ProcedureVersion)>, CatalogEr
 /// Columns of the CSV sheet. `loai` says what a row is: `thu-tuc` (a version), then its
 /// `thanh-phan` (component), `phi` (fee) and `buoc` (process step) rows. Lists inside a cell are
 /// separated by `|`.
-pub const CSV_COLUMNS: [&str; 39] = [
+pub const CSV_COLUMNS: [&str; 41] = [
     "loai",
     "ma",
     "phien_ban",
@@ -239,7 +239,13 @@ pub const CSV_COLUMNS: [&str; 39] = [
     "don_vi",
     "vai_tro",
     "thoi_gian",
+    // thu-tuc, added later (a sheet written before them may leave both out)
+    "loai_ket_qua",
+    "mau_ket_qua",
 ];
+
+/// The columns of a sheet written before the result kind and template were added.
+const EARLIER_COLUMNS: usize = 39;
 
 fn col(name: &str) -> usize {
     CSV_COLUMNS
@@ -284,6 +290,8 @@ pub fn to_csv(versions: &[ProcedureVersion]) -> String {
         set("buu_chinh", yes_no(v.postal));
         set("phi_dia_gioi", yes_no(v.anywhere));
         set("ket_qua_dien_tu", yes_no(v.result.electronic));
+        set("loai_ket_qua", domain::wire_name(&v.result.kind));
+        set("mau_ket_qua", v.result.template.clone().unwrap_or_default());
         set(
             "tham_quyen",
             match &v.competence {
@@ -352,7 +360,7 @@ pub fn to_csv(versions: &[ProcedureVersion]) -> String {
 }
 
 /// Accepted spellings of enumerated cells besides their wire names, folded (no diacritics).
-const ALIASES: [(&str, &str); 33] = [
+const ALIASES: [(&str, &str); 36] = [
     ("xa", "commune"),
     ("cap xa", "commune"),
     ("tinh", "province"),
@@ -363,6 +371,9 @@ const ALIASES: [(&str, &str); 33] = [
     ("ban chinh", "original"),
     ("ban sao", "copy"),
     ("ban sao co chung thuc", "certified-copy"),
+    ("ban sao dien tu co chung thuc", "certified-copy"),
+    ("chung thuc ban sao", "certified-copy"),
+    ("van ban", "document"),
     ("ban chinh de doi chieu", "original-to-check"),
     ("tiep nhan", "reception"),
     ("tham dinh", "handling"),
@@ -501,7 +512,7 @@ pub fn from_csv(text: &str) -> Result<Vec<(usize, ProcedureVersion)>, CatalogErr
         }])
     })?;
     let header: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
-    if header != CSV_COLUMNS {
+    if header != CSV_COLUMNS && header != CSV_COLUMNS[..EARLIER_COLUMNS] {
         let missing: Vec<&str> = CSV_COLUMNS
             .iter()
             .filter(|c| !header.iter().any(|h| h == *c))
@@ -534,10 +545,10 @@ pub fn from_csv(text: &str) -> Result<Vec<(usize, ProcedureVersion)>, CatalogErr
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        if record.len() != CSV_COLUMNS.len() {
+        if record.len() != header.len() {
             errors.push(RowError {
                 line,
-                message: format!("có {} cột thay vì {}", record.len(), CSV_COLUMNS.len()),
+                message: format!("có {} cột thay vì {}", record.len(), header.len()),
             });
             continue;
         }
@@ -729,6 +740,22 @@ fn version_row(row: &mut Row<'_>, code: ProcedureCode, version: u32) -> Procedur
     let anywhere = row.flag("phi_dia_gioi", false);
     let electronic = row.flag("ket_qua_dien_tu", false);
     let result_name = row.required("ket_qua", "tên kết quả");
+    let result_kind = row
+        .enumerated("loai_ket_qua", "loại kết quả", Some(ResultKind::Document))
+        .unwrap_or_default();
+    let result_template = row
+        .parsed("mau_ket_qua", "tên mẫu kết quả", |t| {
+            if t.is_empty() {
+                Ok(None)
+            } else if domain::procedure::is_result_template(t)
+                && t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
+                Ok(Some(t.to_string()))
+            } else {
+                Err(" (tên tệp mẫu bắt đầu bằng ket-qua hoặc chung-thuc, chữ thường không dấu, chữ số và dấu gạch ngang, như ket-qua-khai-sinh)".into())
+            }
+        })
+        .flatten();
     let competence = row
         .parsed("tham_quyen", "thẩm quyền", |t| {
             let bad = || {
@@ -786,6 +813,8 @@ fn version_row(row: &mut Row<'_>, code: ProcedureCode, version: u32) -> Procedur
         result: ResultSpec {
             name: result_name,
             electronic,
+            kind: result_kind,
+            template: result_template,
         },
         competence,
         interconnected,

@@ -19,6 +19,8 @@ pub enum ErrorKind {
     /// Not logged in, or the session ended (401).
     Unauthenticated,
     NotFound,
+    /// It existed but is no longer there to take (a one-time link used or expired) (410).
+    Gone,
     /// Too many attempts from this address or on this account for now (429).
     TooMany,
     /// The service is saturated (a full queue); nothing was done, try again shortly (503).

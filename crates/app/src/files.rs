@@ -1,6 +1,7 @@
 //! Tệp đính kèm — scans of the components: only PDF, JPEG and PNG (recognised by their content,
 //! not by the name), up to a size limit, stored once by SHA-256.
 
+use chrono::{DateTime, Utc};
 use domain::dossier::{Dossier, FileRef, SubmittedComponent};
 use domain::officer::Actor;
 use sha2::{Digest, Sha256};
@@ -178,13 +179,7 @@ impl Queries<'_> {
         sha256: &str,
     ) -> Result<(FileRef, store::Attachment), AppError> {
         let not_found = || AppError::not_found("file_not_found", "Hồ sơ không có tệp này.");
-        let d = self
-            .app
-            .db
-            .dossier(id)
-            .await?
-            .ok_or_else(|| AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ."))?;
-        self.app.may_read(actor, &d).await?;
+        let d = self.app.readable_dossier(actor, id).await?;
         let events = self.app.db.events(id).await?;
         let named = d
             .components
@@ -201,5 +196,161 @@ impl Queries<'_> {
             .await?
             .ok_or_else(not_found)?;
         Ok((named, stored))
+    }
+}
+
+/// How long a one-time link to a result works.
+pub const LINK_DAYS: i64 = 7;
+
+/// Đường dẫn tải một lần, as given to its maker (the secret is not kept).
+#[derive(Debug, Clone)]
+pub struct OneTimeLink {
+    /// The address: the portal's public address (from `[signing]`) and `/tai/{secret}`.
+    pub url: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What a link gives, shown before it is used.
+#[derive(Debug, Clone)]
+pub struct LinkOffer {
+    pub dossier_code: String,
+    pub file: FileRef,
+    pub expires_at: DateTime<Utc>,
+}
+
+fn link_unknown() -> AppError {
+    AppError::not_found(
+        "link_not_found",
+        "Đường dẫn tải không đúng. Kiểm tra lại đường dẫn trong tin nhắn hoặc thư điện tử.",
+    )
+}
+
+fn link_gone() -> AppError {
+    AppError::new(
+        ErrorKind::Gone,
+        "link_used_or_expired",
+        "Đường dẫn tải đã được dùng hoặc đã hết hạn. Đề nghị cơ quan giải quyết (hoặc đăng nhập) để tải lại kết quả.",
+    )
+}
+
+impl Queries<'_> {
+    /// Makes a one-time link to the dossier's signed electronic result, for whoever may read
+    /// the dossier: it downloads the result once, within [`LINK_DAYS`] days, without a login.
+    pub async fn result_link(
+        self,
+        actor: &Actor,
+        id: domain::dossier::DossierId,
+    ) -> Result<OneTimeLink, AppError> {
+        let d = self.app.readable_dossier(actor, id).await?;
+        let e = d.electronic_result.as_ref().ok_or_else(|| {
+            AppError::new(
+                ErrorKind::Rule,
+                "no_electronic_result",
+                "Hồ sơ không có kết quả điện tử để gửi đường dẫn tải.",
+            )
+        })?;
+        if d.result_revoked.is_some() {
+            return Err(AppError::new(
+                ErrorKind::Rule,
+                "result_revoked",
+                "Kết quả điện tử của hồ sơ đã bị thu hồi; không tạo đường dẫn tải.",
+            ));
+        }
+        let token = crate::auth::new_token()?;
+        let now = self.app.now();
+        let expires_at = now + chrono::Duration::days(LINK_DAYS);
+        self.app
+            .db
+            .put_download_link(&store::DownloadLink {
+                token_hash: crate::auth::token_hash(&token),
+                dossier_id: d.id.0.to_string(),
+                sha256: e.file.sha256.clone(),
+                created_by: crate::access::actor_key(actor).unwrap_or_default(),
+                created_ms: now.timestamp_millis(),
+                expires_ms: expires_at.timestamp_millis(),
+                used_ms: None,
+            })
+            .await?;
+        let portal = self
+            .app
+            .settings
+            .signing
+            .as_ref()
+            .map_or("", |s| s.public_url.as_str());
+        Ok(OneTimeLink {
+            url: format!("{portal}/tai/{token}"),
+            expires_at,
+        })
+    }
+
+    /// What a link would give, without using it: the page a mail client's preview may open
+    /// leaves the link working.
+    pub async fn link_offer(self, token: &str) -> Result<LinkOffer, AppError> {
+        let link = self
+            .app
+            .db
+            .download_link(&crate::auth::token_hash(token))
+            .await?
+            .ok_or_else(link_unknown)?;
+        if link.used_ms.is_some() || link.expires_ms <= self.app.now().timestamp_millis() {
+            return Err(link_gone());
+        }
+        let (d, file) = self.linked(&link).await?;
+        Ok(LinkOffer {
+            dossier_code: d.code.to_string(),
+            file,
+            expires_at: DateTime::from_timestamp_millis(link.expires_ms).unwrap_or_default(),
+        })
+    }
+
+    /// Uses a link: the result's file, once. A revoked result is not given.
+    pub async fn take_link(self, token: &str) -> Result<(FileRef, store::Attachment), AppError> {
+        let hash = crate::auth::token_hash(token);
+        let link = match self
+            .app
+            .db
+            .use_download_link(&hash, self.app.now().timestamp_millis())
+            .await?
+        {
+            Some(l) => l,
+            None if self.app.db.download_link(&hash).await?.is_some() => return Err(link_gone()),
+            None => return Err(link_unknown()),
+        };
+        let (_, file) = self.linked(&link).await?;
+        let stored = self
+            .app
+            .db
+            .attachment(&file.sha256)
+            .await?
+            .ok_or_else(link_unknown)?;
+        tracing::info!(dossier = %link.dossier_id, "result downloaded by a one-time link");
+        Ok((file, stored))
+    }
+
+    /// The dossier and result file a link names, while the result stands.
+    async fn linked(
+        self,
+        link: &store::DownloadLink,
+    ) -> Result<(domain::dossier::Dossier, FileRef), AppError> {
+        let id = link
+            .dossier_id
+            .parse::<uuid::Uuid>()
+            .map(domain::dossier::DossierId)
+            .map_err(|_| link_unknown())?;
+        let d = self.app.db.dossier(id).await?.ok_or_else(link_unknown)?;
+        if d.result_revoked.is_some() {
+            return Err(AppError::new(
+                ErrorKind::Gone,
+                "result_revoked",
+                "Kết quả điện tử của hồ sơ đã bị thu hồi, không còn giá trị.",
+            ));
+        }
+        let file = d
+            .electronic_result
+            .as_ref()
+            .map(|e| e.file.clone())
+            .filter(|f| f.sha256 == link.sha256)
+            .ok_or_else(link_unknown)?;
+        Ok((d, file))
     }
 }

@@ -153,7 +153,18 @@ impl App {
         Ok(dossier)
     }
 
-    async fn stored_dossier(&self, id: DossierId) -> Result<Dossier, AppError> {
+    /// The dossier, once the actor is known to be allowed to read it.
+    pub(crate) async fn readable_dossier(
+        &self,
+        actor: &Actor,
+        id: DossierId,
+    ) -> Result<Dossier, AppError> {
+        let d = self.stored_dossier(id).await?;
+        self.may_read(actor, &d).await?;
+        Ok(d)
+    }
+
+    pub(crate) async fn stored_dossier(&self, id: DossierId) -> Result<Dossier, AppError> {
         self.db
             .dossier(id)
             .await?

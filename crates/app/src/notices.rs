@@ -100,6 +100,7 @@ fn reason_of(events: &[Recorded]) -> (Option<String>, Vec<String>) {
             Event::RefusedAtIntake { reason, .. }
             | Event::PauseStarted { reason, .. }
             | Event::Stopped { reason, .. }
+            | Event::ResultRevoked { reason, .. }
             | Event::WithdrawalRequested { reason }
             | Event::Apologized { reason, .. } => return (Some(reason.clone()), Vec::new()),
             Event::Decided {
@@ -128,6 +129,19 @@ fn notice(before: Option<NationalStatus>, after: &Dossier, events: &[Recorded]) 
         .iter()
         .any(|r| matches!(r.event, Event::Apologized { .. }));
     let code = after.code.as_str();
+    // A revoked electronic result changes no status, but its holder must know it is void.
+    if events
+        .iter()
+        .any(|r| matches!(r.event, Event::ResultRevoked { .. }))
+    {
+        return Some(Notice {
+            subject: format!("Hồ sơ {code}: kết quả điện tử bị thu hồi"),
+            headline: "Cơ quan giải quyết đã thu hồi kết quả điện tử của hồ sơ; văn bản điện tử đã nhận không còn giá trị.".into(),
+            reason,
+            items,
+            appointment: None,
+        });
+    }
     if apologized {
         return Some(Notice {
             subject: format!("Hồ sơ {code}: hẹn lại ngày trả kết quả"),

@@ -156,6 +156,8 @@ struct Sums {
     digitised: i64,
     reused: i64,
     electronic: i64,
+    certifications: i64,
+    electronic_copies: i64,
     disliked_on_time: i64,
 }
 
@@ -358,7 +360,7 @@ impl App {
         for (agency, n) in past {
             g.sums.entry(agency).or_default().open_past += n;
         }
-        const WITHIN: [M; 8] = [
+        const WITHIN: [M; 10] = [
             M::Received,
             M::OnTime766,
             M::Late766,
@@ -367,6 +369,8 @@ impl App {
             M::ReusedData,
             M::DislikedOnTime766,
             M::ElectronicResult,
+            M::Certification,
+            M::ElectronicCertifiedCopy,
         ];
         for c in sums(Some(from), to, &WITHIN).await? {
             let s = g.sums.entry(c.agency).or_default();
@@ -383,6 +387,8 @@ impl App {
                 M::Digitised => s.digitised += c.n,
                 M::ReusedData => s.reused += c.n,
                 M::ElectronicResult => s.electronic += c.n,
+                M::Certification => s.certifications += c.n,
+                M::ElectronicCertifiedCopy => s.electronic_copies += c.n,
                 M::DislikedOnTime766 => s.disliked_on_time += c.n,
                 _ => {}
             }
@@ -555,6 +561,8 @@ impl Sums {
         self.digitised += o.digitised;
         self.reused += o.reused;
         self.electronic += o.electronic;
+        self.certifications += o.certifications;
+        self.electronic_copies += o.electronic_copies;
         self.disliked_on_time += o.disliked_on_time;
     }
 }
@@ -663,6 +671,8 @@ impl Scorer<'_> {
             digitised: s.digitised,
             reused_data: s.reused,
             electronic_results: s.electronic,
+            certifications: s.certifications,
+            electronic_copies: s.electronic_copies,
             disliked_on_time: s.disliked_on_time,
             procedures: mine.len() as i64,
             complete_procedures: mine.iter().filter(|p| complete(p)).count() as i64,

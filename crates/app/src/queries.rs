@@ -171,13 +171,7 @@ impl Queries<'_> {
             .ok_or_else(|| {
                 AppError::not_found("dossier_not_found", format!("Không có hồ sơ mã {code}."))
             })?;
-        let d = self
-            .app
-            .db
-            .dossier(id)
-            .await?
-            .ok_or_else(|| AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ."))?;
-        self.app.may_read(actor, &d).await?;
+        self.app.readable_dossier(actor, id).await?;
         Ok(id)
     }
 

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Utc};
 use domain::agency::AgencyTree;
-use domain::dossier::{Dossier, ElectronicResult, FileRef};
+use domain::dossier::{Dossier, ElectronicResult, FileRef, ProcedurePin};
+use domain::procedure::{DocForm, ResultKind};
 use sha2::{Digest, Sha256};
 
 use crate::{App, AppError, ErrorKind};
@@ -15,8 +16,9 @@ use crate::{App, AppError, ErrorKind};
 /// How results are signed: the signer, the result templates, the public address printed on them.
 pub struct Signing {
     pub signer: Arc<dyn kyso::Signer + Send + Sync>,
-    /// The default result template (`ket-qua`) and the province's per-procedure ones
-    /// (`ket-qua-{procedure code}`).
+    /// The result templates by name: the built-in `ket-qua` and `chung-thuc`, and the
+    /// province's (`ket-qua-{procedure code}`, or any `ket-qua…`/`chung-thuc…` a procedure
+    /// version names).
     pub templates: Vec<(String, giayto::Template)>,
     /// The portal's public address; the verification page is `{public_url}/xac-thuc/{code}`.
     pub public_url: String,
@@ -34,13 +36,29 @@ impl std::fmt::Debug for Signing {
 }
 
 impl Signing {
-    fn template(&self, procedure: &str) -> Option<&giayto::Template> {
-        let own = format!("ket-qua-{procedure}");
-        self.templates
-            .iter()
-            .find(|(n, _)| *n == own)
-            .or_else(|| self.templates.iter().find(|(n, _)| n == "ket-qua"))
-            .map(|(_, t)| t)
+    /// The template a dossier's result is laid out from: the one its procedure version names,
+    /// else the province's `ket-qua-{procedure code}`, else the kind's default.
+    fn template(&self, pin: &ProcedurePin) -> Result<&giayto::Template, AppError> {
+        let find = |name: &str| {
+            self.templates
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, t)| t)
+        };
+        let found = match &pin.result_template {
+            Some(name) => find(name),
+            None if pin.result_kind == ResultKind::Document => {
+                find(&format!("ket-qua-{}", pin.code)).or_else(|| find("ket-qua"))
+            }
+            None => find(pin.result_kind.default_template()),
+        };
+        found.ok_or_else(|| {
+            let name = pin
+                .result_template
+                .as_deref()
+                .unwrap_or(pin.result_kind.default_template());
+            failed(format!("chưa có mẫu kết quả \"{name}\" trong thư mục mẫu"))
+        })
     }
 }
 
@@ -71,10 +89,11 @@ impl App {
         };
         let now = self.now();
         let code = result_code(d);
-        let template = signing
-            .template(d.procedure.code.as_str())
-            .cloned()
-            .ok_or_else(|| failed("chưa có mẫu kết quả"))?;
+        let template = signing.template(&d.procedure)?.clone();
+        let originals = match d.procedure.result_kind {
+            ResultKind::CertifiedCopy => Some(self.originals(d).await?),
+            ResultKind::Document => None,
+        };
         let data = result_data(d, &self.agencies(), number, &code, &signing.public_url, now);
         let signer_name = signing
             .signer
@@ -98,7 +117,21 @@ impl App {
         };
         let signer = signing.signer.clone();
         let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
-            let pdf = giayto::render(&template, &data).map_err(|e| e.to_string())?;
+            let pdf = match &originals {
+                Some(files) => {
+                    let originals: Vec<giayto::Original<'_>> = files
+                        .iter()
+                        .map(|(name, media_type, bytes)| giayto::Original {
+                            name,
+                            media_type,
+                            bytes,
+                        })
+                        .collect();
+                    giayto::certified_copy(&template, &data, &originals)
+                }
+                None => giayto::render(&template, &data),
+            }
+            .map_err(|e| e.to_string())?;
             kyso::sign_pdf(&pdf, signer.as_ref(), &options).map_err(|e| e.to_string())
         })
         .await
@@ -119,7 +152,10 @@ impl App {
         Ok(Some(ElectronicResult {
             file: FileRef {
                 sha256,
-                name: format!("ket-qua-{}.pdf", d.code),
+                name: match d.procedure.result_kind {
+                    ResultKind::Document => format!("ket-qua-{}.pdf", d.code),
+                    ResultKind::CertifiedCopy => format!("ban-sao-chung-thuc-{}.pdf", d.code),
+                },
                 size: bytes.len() as u64,
                 media_type: "application/pdf".into(),
                 signature: None,
@@ -128,6 +164,41 @@ impl App {
             signer: signer_name,
             signed_at: now,
         }))
+    }
+}
+
+impl App {
+    /// The scanned originals a certified copy is made from: the files of the components the
+    /// procedure's checklist names as originals to check, in the order they were given.
+    async fn originals(&self, d: &Dossier) -> Result<Vec<(String, String, Vec<u8>)>, AppError> {
+        let original = |id: &str| {
+            d.procedure
+                .components
+                .iter()
+                .any(|c| c.id == id && c.form == DocForm::OriginalToCheck)
+        };
+        let files: Vec<&FileRef> = d
+            .components
+            .iter()
+            .filter(|c| original(&c.component) && !c.by_data)
+            .flat_map(|c| &c.files)
+            .collect();
+        if files.is_empty() {
+            return Err(failed(
+                "hồ sơ chưa có bản quét của bản chính (thành phần \"Bản chính để đối chiếu\") để làm bản sao chứng thực",
+            ));
+        }
+        let mut out = Vec::with_capacity(files.len());
+        for f in files {
+            let stored = self.db.attachment(&f.sha256).await?.ok_or_else(|| {
+                failed(format!(
+                    "không tìm thấy tệp {} trong kho",
+                    domain::error::shorten(&f.name)
+                ))
+            })?;
+            out.push((f.name.clone(), stored.media_type, stored.content));
+        }
+        Ok(out)
     }
 }
 
@@ -154,6 +225,7 @@ fn result_data(
     let place = domain::agency::place_name(&competent);
     let mut data = giayto::Data::new();
     data.set("co_quan", committee.to_uppercase())
+        .set("co_quan_ten", committee.clone())
         .set("so", number)
         .set("dia_danh", place)
         .set("ngay", format!("{:02}", vn.day()))
@@ -195,6 +267,23 @@ pub enum DocumentStatus {
     Valid,
     /// Đã được thay thế bởi kết quả của hồ sơ đính chính (its code).
     Superseded { by: String },
+    /// Đã bị thu hồi: why, on what legal basis, when.
+    Revoked {
+        reason: String,
+        legal_basis: String,
+        at: DateTime<Utc>,
+    },
+}
+
+impl DocumentStatus {
+    /// The status's machine name in the JSON answer.
+    pub fn name(&self) -> &'static str {
+        match self {
+            DocumentStatus::Valid => "valid",
+            DocumentStatus::Superseded { .. } => "superseded",
+            DocumentStatus::Revoked { .. } => "revoked",
+        }
+    }
 }
 
 /// What the public verification page says of a result code.
@@ -249,6 +338,14 @@ impl crate::Queries<'_> {
                     by: newer.code.clone(),
                 };
             }
+        }
+        // A revocation outweighs a correction: the document no longer stands at all.
+        if let Some(r) = &d.result_revoked {
+            status = DocumentStatus::Revoked {
+                reason: r.reason.clone(),
+                legal_basis: r.legal_basis.clone(),
+                at: r.at,
+            };
         }
         let tree = self.app.agencies();
         Ok(ResultCheck {

@@ -203,6 +203,7 @@ pub fn command_permission(kind: CommandKind) -> Who {
         IssueResult => Who::Officer(Action::Issue),
         Apologize => Who::Officer(Action::Apologize),
         Stop => Who::Officer(Action::Stop),
+        RevokeResult => Who::Officer(Action::Approve),
         NotifyEarlyReturn | Return => Who::Officer(Action::Return),
         SubmitSupplement | RequestWithdrawal => Who::Applicant,
         RecordCorrection => Who::System,

@@ -194,6 +194,43 @@ pub struct ResultSpec {
     pub name: String,
     /// Whether an electronic result (bản điện tử) is issued.
     pub electronic: bool,
+    /// What the result document is.
+    #[serde(default)]
+    pub kind: ResultKind,
+    /// Mẫu kết quả: the name of the template the result document is laid out from (a file in
+    /// the province's template folder, without `.toml`); none: the kind's default (`ket-qua`,
+    /// or `ket-qua-{procedure code}` when the province has one; `chung-thuc` for copies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+}
+
+/// Loại văn bản kết quả.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResultKind {
+    /// Văn bản do cơ quan ban hành (a certificate, an extract, a permit…), laid out from the
+    /// dossier and the handler's entries.
+    #[default]
+    Document,
+    /// Bản sao điện tử chứng thực từ bản chính: the scanned original, stamped and followed by
+    /// the certification statement (ND 23/2015 Art. 20; QĐ 766 indicator 4.5).
+    CertifiedCopy,
+}
+
+/// Whether `name` names a result template (`ket-qua…`, `chung-thuc…`) rather than a form of
+/// the dossier: the province's template folder holds both.
+pub fn is_result_template(name: &str) -> bool {
+    name.starts_with("ket-qua") || name.starts_with("chung-thuc")
+}
+
+impl ResultKind {
+    /// The template a result of this kind is laid out from when its procedure names none.
+    pub fn default_template(self) -> &'static str {
+        match self {
+            ResultKind::Document => "ket-qua",
+            ResultKind::CertifiedCopy => "chung-thuc",
+        }
+    }
 }
 
 /// Thủ tục — the stable identity of a procedure.
@@ -398,6 +435,8 @@ pub(crate) mod tests {
             result: ResultSpec {
                 name: "Giấy khai sinh (bản chính)".into(),
                 electronic: true,
+                kind: ResultKind::Document,
+                template: None,
             },
             competence: Competence::ReceivingCommittee,
             interconnected: vec![],

@@ -56,6 +56,9 @@ pub struct Scheme {
     pub reused_data: Weight,
     /// 4.1 dossiers with an electronic result (linear, 6).
     pub electronic_results: Weight,
+    /// 4.5, the certified-copy part: resolved certification dossiers whose copy was issued
+    /// electronically (linear, 2; the formula document gives the 2 points without a formula).
+    pub electronic_copies: Weight,
 }
 
 impl Default for Scheme {
@@ -71,6 +74,7 @@ impl Default for Scheme {
             digitised: Weight::new(4.0, 1.0),
             reused_data: Weight::new(2.0, 0.8),
             electronic_results: Weight::new(6.0, 1.0),
+            electronic_copies: Weight::new(2.0, 1.0),
         }
     }
 }
@@ -93,6 +97,10 @@ pub struct Inputs {
     pub reused_data: i64,
     /// Signed electronic results issued in the period.
     pub electronic_results: i64,
+    /// Dossiers of certified-copy procedures resolved in the period; of them, copies issued
+    /// as signed electronic documents.
+    pub certifications: i64,
+    pub electronic_copies: i64,
     /// Of the on-time dossiers, those the applicant rated "not satisfied".
     pub disliked_on_time: i64,
     /// Procedures under the unit's authority; with every constituent part published; offered
@@ -295,12 +303,28 @@ pub fn indicators(s: &Scheme, i: &Inputs) -> Vec<Indicator> {
             4.0,
             "Chưa có dữ liệu: hệ thống chưa kết nối Kho quản lý dữ liệu điện tử của tổ chức, cá nhân.",
         ),
-        missing(
+        computed(
             "4.5",
             6,
-            "Sử dụng dữ liệu dân cư; chứng thực bản sao điện tử",
-            6.0,
-            "Chưa có dữ liệu: hệ thống chưa xác thực VNeID, chưa cung cấp chứng thực điện tử.",
+            "Chứng thực bản sao điện tử từ bản chính",
+            s.electronic_copies,
+            i.electronic_copies.min(i.certifications),
+            i.certifications,
+            "Bản sao điện tử có ký số trên hồ sơ chứng thực bản sao từ bản chính đã giải quyết trong kỳ.",
+        ),
+        missing(
+            "4.5(a)",
+            6,
+            "Tỷ lệ TTHC kết nối dữ liệu dân cư",
+            2.0,
+            "Chưa có dữ liệu: hệ thống chưa kết nối Cơ sở dữ liệu quốc gia về dân cư.",
+        ),
+        missing(
+            "4.5(b)",
+            6,
+            "Tỷ lệ hồ sơ sử dụng dữ liệu dân cư",
+            2.0,
+            "Chưa có dữ liệu: hệ thống chưa xác thực tài khoản VNeID.",
         ),
     ]
 }

@@ -120,10 +120,10 @@ impl SigningConfig {
                 )
             }
         };
-        let mut list = vec![(
-            "ket-qua".to_string(),
-            giayto::built_in("ket-qua").expect("built in"),
-        )];
+        let mut list: Vec<(String, giayto::Template)> = ["ket-qua", "chung-thuc"]
+            .into_iter()
+            .map(|n| (n.to_string(), giayto::built_in(n).expect("built in")))
+            .collect();
         if let Some(dir) = templates {
             let entries = std::fs::read_dir(dir)
                 .map_err(|e| format!("không đọc được thư mục mẫu {}: {e}", dir.display()))?;
@@ -131,7 +131,7 @@ impl SigningConfig {
                 let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
                     continue;
                 };
-                if !name.starts_with("ket-qua")
+                if !domain::procedure::is_result_template(name)
                     || path.extension().and_then(|e| e.to_str()) != Some("toml")
                 {
                     continue;

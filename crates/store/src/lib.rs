@@ -31,7 +31,7 @@ use thiserror::Error;
 pub use access::{IdempotencyKey, IdempotentResult, LockedAccount};
 pub use accounts::{AccountStore, CitizenAccount, NewAccount, StoredRating};
 pub use admin::{AdminLogLine, AdminStore, LogEntry, StoredClosure};
-pub use attachments::{Attachment, FileStore, StoredFile};
+pub use attachments::{Attachment, DownloadLink, FileStore, StoredFile};
 pub use catalog::{CatalogStore, NewProvince, procedure_search_text};
 pub use counts::{CountRow, CountStore, CountSum, Piece, cover, month_and_day_keys};
 pub use dossiers::{

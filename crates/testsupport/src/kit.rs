@@ -275,6 +275,8 @@ pub fn procedure() -> ProcedureVersion {
         result: ResultSpec {
             name: "Giấy khai sinh (bản chính)".into(),
             electronic: true,
+            kind: ResultKind::Document,
+            template: None,
         },
         competence: Competence::ReceivingCommittee,
         interconnected: vec![],
@@ -451,7 +453,29 @@ impl Sim {
     }
 
     /// Approved on 10/12 and issued by the office; waiting at the counter.
+    /// Approved and issued with a signed electronic result.
+    pub fn electronic_result() -> Self {
+        let code = Self::in_approval().d().code.to_string();
+        Self::issued(Some(domain::dossier::ElectronicResult {
+            file: domain::dossier::FileRef {
+                sha256: "ab".repeat(32),
+                name: "ket-qua.pdf".into(),
+                size: 1000,
+                media_type: "application/pdf".into(),
+                signature: None,
+            },
+            code: format!("{code}.9"),
+            signer: "UBND xã Bảo Thắng".into(),
+            signed_at: t("2026-12-10 10:00"),
+        }))
+    }
+
     pub fn result_ready() -> Self {
+        Self::issued(None)
+    }
+
+    /// Approved by the chairman, then numbered and issued by the clerk with `document`.
+    fn issued(document: Option<domain::dossier::ElectronicResult>) -> Self {
         let mut sim = Self::in_approval();
         sim.ok(
             "2026-12-10 09:00",
@@ -467,7 +491,7 @@ impl Sim {
             &clerk(),
             Command::IssueResult {
                 number: "125/2026/TLKS".into(),
-                document: None,
+                document,
             },
         );
         sim

@@ -129,6 +129,10 @@ fn every_command() -> Vec<Command> {
             code: domain::ids::DossierCode::parse("000.00.22.H38-261207-0009").unwrap(),
             reason: "x".into(),
         },
+        Command::RevokeResult {
+            reason: "x".into(),
+            legal_basis: "x".into(),
+        },
     ];
     // Every kind of command on a dossier is here: one added to the domain fails here until it
     // joins the matrix.

@@ -93,6 +93,7 @@ command_kinds! {
     NotifyEarlyReturn => "notify_early_return", "thông báo trả kết quả sớm", Closing;
     Return => "return", "trả kết quả", Closing;
     RecordCorrection => "record_correction", "mở hồ sơ đính chính", Closing;
+    RevokeResult => "revoke_result", "thu hồi kết quả điện tử", Closing;
 }
 
 /// Whether the dossier allows a command of this kind now; the refusal names the rule. Each
@@ -164,6 +165,7 @@ impl Command {
             Command::Apologize { .. } => K::Apologize,
             Command::RequestWithdrawal { .. } => K::RequestWithdrawal,
             Command::Stop { .. } => K::Stop,
+            Command::RevokeResult { .. } => K::RevokeResult,
             Command::NotifyEarlyReturn { .. } => K::NotifyEarlyReturn,
             Command::Return { .. } => K::Return,
             Command::RecordCorrection { .. } => K::RecordCorrection,

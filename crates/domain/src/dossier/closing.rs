@@ -65,6 +65,21 @@ pub(super) fn check(d: &Dossier, kind: CommandKind, ctx: &Context<'_>) -> Result
             }
         }
         RecordCorrection => expect_stage(d, &[Stage::ResultReady, Stage::Returned], action),
+        RevokeResult => {
+            if d.electronic_result.is_none() {
+                Err(DomainError::rule(
+                    "no_electronic_result",
+                    "Hồ sơ không có kết quả điện tử để thu hồi.",
+                ))
+            } else if d.result_revoked.is_some() {
+                Err(DomainError::rule(
+                    "already_revoked",
+                    "Kết quả điện tử của hồ sơ đã bị thu hồi.",
+                ))
+            } else {
+                Ok(())
+            }
+        }
         other => unreachable!("{} is not checked in this phase", other.name()),
     }
 }
@@ -122,6 +137,13 @@ pub(super) fn decide(
             code,
             reason: text("Lý do đính chính", &reason, 2000)?,
         }]),
+        RevokeResult {
+            reason,
+            legal_basis,
+        } => Ok(vec![Event::ResultRevoked {
+            reason: text("Lý do thu hồi", &reason, 2000)?,
+            legal_basis: text("Căn cứ pháp lý", &legal_basis, 500)?,
+        }]),
         other => unreachable!("{} is not decided in this phase", other.name()),
     }
 }
@@ -150,6 +172,16 @@ impl Dossier {
                     step.ended_at.get_or_insert(at);
                 }
                 self.stopped = Some(Reasoned {
+                    reason: reason.clone(),
+                    legal_basis: legal_basis.clone(),
+                    at,
+                });
+            }
+            Event::ResultRevoked {
+                reason,
+                legal_basis,
+            } => {
+                self.result_revoked = Some(Reasoned {
                     reason: reason.clone(),
                     legal_basis: legal_basis.clone(),
                     at,

@@ -166,6 +166,12 @@ pub enum Command {
         originals_returned: Vec<String>,
         postal_bill: Option<String>,
     },
+    /// Thu hồi kết quả điện tử: the competent leader withdraws the signed electronic result
+    /// (issued wrongly, or annulled); the public verification then says it is revoked.
+    RevokeResult {
+        reason: String,
+        legal_basis: String,
+    },
     /// Records on the original that a correction dossier was opened.
     RecordCorrection {
         correction: DossierId,

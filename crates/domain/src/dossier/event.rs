@@ -36,6 +36,11 @@ pub struct ProcedurePin {
     pub steps: Vec<ProcessStep>,
     pub supplement_window: Limit,
     pub result_name: String,
+    #[serde(default)]
+    pub result_kind: crate::procedure::ResultKind,
+    /// Mẫu kết quả the version names, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_template: Option<String>,
     /// The component checklist, to check supplements against.
     pub components: Vec<Component>,
 }
@@ -391,6 +396,11 @@ pub enum Event {
         reason: String,
         legal_basis: String,
     },
+    /// Thu hồi kết quả điện tử: the signed electronic result no longer stands.
+    ResultRevoked {
+        reason: String,
+        legal_basis: String,
+    },
     /// The applicant was told the result is ready before the appointment.
     EarlyReturnNotified {
         channel: String,
@@ -449,6 +459,7 @@ impl Event {
             Event::Apologized { .. } => "apologized",
             Event::WithdrawalRequested { .. } => "withdrawal_requested",
             Event::Stopped { .. } => "stopped",
+            Event::ResultRevoked { .. } => "result_revoked",
             Event::EarlyReturnNotified { .. } => "early_return_notified",
             Event::Returned { .. } => "returned",
             Event::CorrectionOpened { .. } => "correction_opened",
@@ -498,6 +509,7 @@ impl Event {
             Event::Apologized { .. } => "Xin lỗi và hẹn lại ngày trả kết quả",
             Event::WithdrawalRequested { .. } => "Công dân yêu cầu rút hồ sơ",
             Event::Stopped { .. } => "Dừng giải quyết",
+            Event::ResultRevoked { .. } => "Thu hồi kết quả điện tử",
             Event::EarlyReturnNotified { .. } => "Thông báo trả kết quả sớm",
             Event::Returned { .. } => "Trả kết quả",
             Event::CorrectionOpened { .. } => "Mở hồ sơ đính chính, cấp lại",

@@ -15,6 +15,7 @@ use super::event::Outcome;
 use super::stage::Stage;
 use super::state::Dossier;
 use crate::error::DomainError;
+use crate::procedure::ResultKind;
 
 /// Chỉ tiêu — what is counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -84,6 +85,13 @@ pub enum Measure {
     /// Kết quả điện tử — a signed electronic result was issued, on the day it was signed
     /// (QĐ 766 indicator 4.1).
     ElectronicResult,
+    /// Chứng thực bản sao từ bản chính — the result of a dossier of a procedure whose result is
+    /// a certified copy was approved and made ready (issued), on that day (QĐ 766 4.5's
+    /// denominator).
+    Certification,
+    /// Bản sao điện tử có chứng thực — of those, a signed electronic certified copy was issued,
+    /// on the day it was signed.
+    ElectronicCertifiedCopy,
     /// Chuyển từ hệ thống cũ — received on the incumbent system and brought here, on the
     /// reception day (reports say how much of a period's work came that way).
     Imported,
@@ -196,8 +204,17 @@ impl Dossier {
         if let Some(r) = &self.returned {
             out.push(fact(r.at, Measure::Returned));
         }
+        if let (Some(ready), Some(decision)) = (self.result_ready_at, &self.decision)
+            && decision.outcome == Outcome::Approved
+            && self.procedure.result_kind == ResultKind::CertifiedCopy
+        {
+            out.push(fact(ready, Measure::Certification));
+        }
         if let Some(e) = &self.electronic_result {
             out.push(fact(e.signed_at, Measure::ElectronicResult));
+            if self.procedure.result_kind == ResultKind::CertifiedCopy {
+                out.push(fact(e.signed_at, Measure::ElectronicCertifiedCopy));
+            }
         }
         let ended766 = self.ended_766();
         if let (Some(t), Some(ended)) = (timing.qd766, ended766) {

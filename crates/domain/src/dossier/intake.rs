@@ -297,6 +297,8 @@ pub(super) fn open(
             steps: p.steps.clone(),
             supplement_window: p.supplement_window,
             result_name: p.result.name.clone(),
+            result_kind: p.result.kind,
+            result_template: p.result.template.clone(),
             components: p.components.clone(),
         },
         channel,

@@ -188,6 +188,9 @@ pub struct Dossier {
     /// Kết quả điện tử: the signed result document, when one was issued.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub electronic_result: Option<super::event::ElectronicResult>,
+    /// Thu hồi: the electronic result was revoked, why and when.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_revoked: Option<Reasoned>,
     /// Đã xử lý xong: the result is ready (national status 9).
     pub result_ready_at: Option<DateTime<Utc>>,
     pub early_notice_at: Option<DateTime<Utc>>,
@@ -260,6 +263,7 @@ impl Dossier {
             apology: None,
             decision: None,
             electronic_result: None,
+            result_revoked: None,
             result_ready_at: None,
             early_notice_at: None,
             returned: None,
@@ -330,6 +334,7 @@ impl Dossier {
             | Event::Apologized { .. } => self.apply_pauses(r),
             Event::WithdrawalRequested { .. }
             | Event::Stopped { .. }
+            | Event::ResultRevoked { .. }
             | Event::EarlyReturnNotified { .. }
             | Event::Returned { .. }
             | Event::CorrectionOpened { .. } => self.apply_closing(r),

@@ -194,6 +194,17 @@ fn states() -> Vec<(&'static str, Sim, DateTime<Utc>)> {
     );
     push("approved, to issue", s);
     push("result ready", Sim::result_ready());
+    push("electronic result issued", Sim::electronic_result());
+    let mut s = Sim::electronic_result();
+    s.ok(
+        "2026-12-10 11:00",
+        &leader(),
+        Command::RevokeResult {
+            reason: "Cấp sai đối tượng".into(),
+            legal_basis: "Điều 21 Nghị định 61/2018/NĐ-CP".into(),
+        },
+    );
+    push("electronic result revoked", s);
     let mut s = Sim::result_ready();
     s.ok(
         "2026-12-10 11:00",
@@ -387,6 +398,10 @@ fn sample(kind: CommandKind, d: &Dossier, now: DateTime<Utc>) -> Command {
             correction: DossierId(uuid::Uuid::from_u128(99)),
             code: domain::ids::DossierCode::parse("000.22.22.H38-261215-0002").unwrap(),
             reason: reason(),
+        },
+        K::RevokeResult => Command::RevokeResult {
+            reason: reason(),
+            legal_basis: "Điều 21 Nghị định 61/2018/NĐ-CP".into(),
         },
     }
 }

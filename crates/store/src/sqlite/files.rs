@@ -3,7 +3,22 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::{Sql, Sqlite};
-use crate::{Attachment, Result, StoredFile};
+use crate::{Attachment, DownloadLink, Result, StoredFile};
+
+fn link_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<DownloadLink> {
+    Ok(DownloadLink {
+        token_hash: r.get(0)?,
+        dossier_id: r.get(1)?,
+        sha256: r.get(2)?,
+        created_by: r.get(3)?,
+        created_ms: r.get(4)?,
+        expires_ms: r.get(5)?,
+        used_ms: r.get(6)?,
+    })
+}
+
+const LINK_COLUMNS: &str =
+    "token_hash, dossier_id, sha256, created_by, created_ms, expires_ms, used_ms";
 
 #[async_trait::async_trait]
 impl crate::FileStore for Sqlite {
@@ -79,5 +94,52 @@ impl crate::FileStore for Sqlite {
                 })
             })
         })
+    }
+
+    async fn put_download_link(&self, link: &DownloadLink) -> Result<()> {
+        let link = link.clone();
+        self.write_all(move |c| {
+            c.prepare_cached(&format!(
+                "INSERT INTO download_links ({LINK_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL)"
+            ))?
+            .execute(params![
+                link.token_hash,
+                link.dossier_id,
+                link.sha256,
+                link.created_by,
+                link.created_ms,
+                link.expires_ms
+            ])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn download_link(&self, token_hash: &str) -> Result<Option<DownloadLink>> {
+        self.read(|c| {
+            Ok(c.prepare_cached(&format!(
+                "SELECT {LINK_COLUMNS} FROM download_links WHERE token_hash = ?1"
+            ))?
+            .query_row([token_hash], link_of)
+            .optional()?)
+        })
+    }
+
+    async fn use_download_link(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<DownloadLink>> {
+        let token_hash = token_hash.to_string();
+        self.write_all(move |c| {
+            Ok(c.prepare_cached(&format!(
+                "UPDATE download_links SET used_ms = ?2 \
+                 WHERE token_hash = ?1 AND used_ms IS NULL AND expires_ms > ?2 \
+                 RETURNING {LINK_COLUMNS}"
+            ))?
+            .query_row(params![token_hash, now_ms], link_of)
+            .optional()?)
+        })
+        .await
     }
 }

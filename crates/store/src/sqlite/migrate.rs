@@ -79,6 +79,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "versions in force",
         include_str!("../../migrations/sqlite/0013_versions_in_force.sql"),
     ),
+    (
+        14,
+        "download links",
+        include_str!("../../migrations/sqlite/0014_download_links.sql"),
+    ),
 ];
 
 /// Applies what is not applied yet, with what Rust computes after them, in one transaction:

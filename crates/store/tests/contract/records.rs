@@ -577,3 +577,47 @@ pub async fn a_province_is_created_only_on_an_empty_database(db: &Db) {
     );
     assert_eq!(db.admin_log_lines(100).await.unwrap().len(), before);
 }
+
+pub async fn a_one_time_link_is_used_once_and_expires(db: &Db) {
+    let link = |hash: &str, expires_ms| store::DownloadLink {
+        token_hash: hash.to_string(),
+        dossier_id: "0190f7a8-0000-7000-8000-000000000001".into(),
+        sha256: "d".repeat(64),
+        created_by: "officer:mai".into(),
+        created_ms: 1_000,
+        expires_ms,
+        used_ms: None,
+    };
+    db.put_download_link(&link("h1", 10_000)).await.unwrap();
+    db.put_download_link(&link("h2", 10_000)).await.unwrap();
+    assert!(
+        db.use_download_link("khong-co", 2_000)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Used once: the second use gets nothing; the link is still known, marked used.
+    let used = db.use_download_link("h1", 2_000).await.unwrap().unwrap();
+    assert_eq!(used.used_ms, Some(2_000));
+    assert!(db.use_download_link("h1", 2_001).await.unwrap().is_none());
+    assert_eq!(
+        db.download_link("h1").await.unwrap().unwrap().used_ms,
+        Some(2_000)
+    );
+    // Expired: not used, however asked.
+    assert!(db.use_download_link("h2", 10_000).await.unwrap().is_none());
+    assert_eq!(db.download_link("h2").await.unwrap().unwrap().used_ms, None);
+    // Racing for one link: exactly one wins.
+    db.put_download_link(&link("h3", 10_000)).await.unwrap();
+    let (a, b) = tokio::join!(
+        db.use_download_link("h3", 3_000),
+        db.use_download_link("h3", 3_000)
+    );
+    assert_eq!(
+        [a.unwrap().is_some(), b.unwrap().is_some()]
+            .iter()
+            .filter(|x| **x)
+            .count(),
+        1
+    );
+}

@@ -407,6 +407,15 @@ commands! {
             reason: i.reason,
             legal_basis: i.legal_basis
         };
+    revoke_result,
+        "/api/v1/dossiers/{id}/result-revocation",
+        "Trả kết quả",
+        "Thu hồi kết quả điện tử đã phát hành (lãnh đạo cơ quan có thẩm quyền); trang xác thực sẽ báo văn bản đã bị thu hồi.",
+        dto::ReasonInput,
+        |i| Command::RevokeResult {
+            reason: i.reason,
+            legal_basis: i.legal_basis
+        };
     early_return,
         "/api/v1/dossiers/{id}/early-return-notice",
         "Trả kết quả",

@@ -83,6 +83,7 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(d::complete_leg))
         .routes(routes!(d::open_correction))
         // Trả kết quả
+        .routes(routes!(files::result_link))
         // Tra cứu
         .routes(routes!(d::by_code))
         .routes(routes!(d::detail))

@@ -37,9 +37,9 @@ impl Documents {
                 let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
                     continue;
                 };
-                // Result templates (`ket-qua-…`) are read by the signing set-up.
+                // Result templates (`ket-qua-…`, `chung-thuc…`) are read by the signing set-up.
                 if path.extension().and_then(|e| e.to_str()) != Some("toml")
-                    || name.starts_with("ket-qua")
+                    || domain::procedure::is_result_template(name)
                 {
                     continue;
                 }

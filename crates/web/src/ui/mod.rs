@@ -10,6 +10,7 @@ pub mod documents;
 pub mod evaluation;
 pub mod forms;
 pub mod leader;
+pub mod links;
 pub mod logbook;
 pub mod officer;
 pub mod portal;
@@ -54,6 +55,7 @@ pub fn routes() -> Router<App> {
         .route("/tra-cuu", get(portal::lookup))
         .route("/xac-thuc", get(verify::form))
         .route("/xac-thuc/{code}", get(verify::page).post(verify::upload))
+        .route("/tai/{token}", get(links::offer).post(links::take))
         .route("/dang-nhap", get(portal::login_form).post(portal::login))
         .route("/dang-xuat", post(portal::logout))
         .route("/khoi-tao", get(setup::form).post(setup::create))
@@ -139,6 +141,7 @@ pub fn routes() -> Router<App> {
         .route("/can-bo/ho-so/{id}/phieu.pdf", get(counter::receipt_pdf))
         .route("/can-bo/ho-so/{id}/giay-to/{form}", get(forms::form))
         .route("/ho-so/{id}/tep/{sha}", get(officer::file))
+        .route("/ho-so/{id}/duong-dan-tai", post(links::make))
         .route("/can-bo/ho-so/{id}", get(officer::dossier))
         .route("/can-bo/ho-so/{id}/{action}", post(officer::act))
         .route("/assets/motcua.css", get(css))
@@ -295,6 +298,11 @@ pub struct ElectronicLine {
     pub signer: String,
     pub signed_at: String,
     pub code: String,
+    /// Đã thu hồi: when and why, or empty.
+    pub revoked: String,
+    /// Where the form that makes a one-time link posts, and how long such a link works.
+    pub link_action: String,
+    pub link_days: i64,
 }
 
 impl ElectronicLine {
@@ -304,6 +312,13 @@ impl ElectronicLine {
             signer: e.signer.clone(),
             signed_at: when(e.signed_at),
             code: e.code.clone(),
+            revoked: d
+                .result_revoked
+                .as_ref()
+                .map(|r| format!("{}: {}", when(r.at), r.reason))
+                .unwrap_or_default(),
+            link_action: format!("/ho-so/{}/duong-dan-tai", d.id.0),
+            link_days: app::files::LINK_DAYS,
         })
     }
 }

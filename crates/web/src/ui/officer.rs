@@ -228,7 +228,7 @@ fn result_label(t: Option<Timeliness>) -> &'static str {
     t.map_or("", |t| t.label())
 }
 
-fn parse_id(id: &str) -> Result<DossierId, UiError> {
+pub(super) fn parse_id(id: &str) -> Result<DossierId, UiError> {
     uuid::Uuid::parse_str(id)
         .map(DossierId)
         .map_err(|_| UiError::new(StatusCode::NOT_FOUND, "Không tìm thấy hồ sơ."))
@@ -435,6 +435,11 @@ const ACTIONS: &[(&str, &str, CommandKind)] = &[
     ),
     ("tra-ket-qua", "Trả kết quả", CommandKind::Return),
     (
+        "thu-hoi-ket-qua",
+        "Thu hồi kết quả điện tử",
+        CommandKind::RevokeResult,
+    ),
+    (
         "xin-loi",
         "Xin lỗi, hẹn lại ngày trả",
         CommandKind::Apologize,
@@ -597,6 +602,10 @@ fn command_of(key: &str, f: &Fields) -> Result<Command, UiError> {
             reason: required("reason", "lý do chậm")?,
             new_appointment: format!("{} 17:00", required("new_appointment", "ngày hẹn mới")?),
         })?,
+        "thu-hoi-ket-qua" => Command::RevokeResult {
+            reason: required("reason", "lý do thu hồi")?,
+            legal_basis: required("legal_basis", "căn cứ pháp lý")?,
+        },
         "tra-ket-qua" => Command::Return {
             received_by: required("received_by", "người nhận kết quả")?,
             originals_returned: Vec::new(),
@@ -660,6 +669,20 @@ pub async fn act(
     }
 }
 
+/// A Content-Disposition with the file's name (RFC 5987, UTF-8 percent-encoded).
+pub(super) fn disposition(kind: &str, name: &str) -> String {
+    format!(
+        "{kind}; filename*=UTF-8''{}",
+        name.bytes()
+            .map(|b| if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            })
+            .collect::<String>()
+    )
+}
+
 /// `GET /ho-so/{id}/tep/{sha256}`: a scan of a dossier, for whoever may read the dossier (its
 /// officers, or the applicant).
 pub async fn file(
@@ -672,22 +695,13 @@ pub async fn file(
         .queries()
         .dossier_file(actor, parse_id(&id)?, &sha)
         .await?;
-    let disposition = format!(
-        "inline; filename*=UTF-8''{}",
-        named
-            .name
-            .bytes()
-            .map(|b| if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            })
-            .collect::<String>()
-    );
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, stored.media_type),
-            (axum::http::header::CONTENT_DISPOSITION, disposition),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                disposition("inline", &named.name),
+            ),
             (
                 axum::http::header::CACHE_CONTROL,
                 "private, no-store".to_string(),

@@ -56,8 +56,11 @@ pub struct Found {
     pub signed_at: String,
     pub sha256: String,
     pub size: String,
-    pub valid: bool,
+    /// "valid", "superseded" or "revoked".
+    pub status: &'static str,
     pub superseded_by: String,
+    /// For a revoked document: why, on what basis, when.
+    pub revoked: String,
 }
 
 /// The JSON answer.
@@ -73,10 +76,20 @@ struct CheckJson {
     signed_at: String,
     sha256: String,
     size: u64,
-    /// "valid" or "superseded".
+    /// "valid", "superseded" or "revoked".
     status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     superseded_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revoked: Option<Revoked>,
+}
+
+/// Why and when a document was revoked (JSON).
+#[derive(Serialize)]
+struct Revoked {
+    reason: String,
+    legal_basis: String,
+    at: String,
 }
 
 fn found(c: &ResultCheck) -> Found {
@@ -91,10 +104,18 @@ fn found(c: &ResultCheck) -> Found {
         signed_at: when(c.signed_at),
         sha256: c.sha256.clone(),
         size: format!("{} byte", c.size),
-        valid: c.status == DocumentStatus::Valid,
+        status: c.status.name(),
         superseded_by: match &c.status {
             DocumentStatus::Superseded { by } => by.clone(),
-            DocumentStatus::Valid => String::new(),
+            _ => String::new(),
+        },
+        revoked: match &c.status {
+            DocumentStatus::Revoked {
+                reason,
+                legal_basis,
+                at,
+            } => format!("ngày {}: {reason} (căn cứ: {legal_basis})", when(*at)),
+            _ => String::new(),
         },
     }
 }
@@ -200,9 +221,21 @@ async fn show(
     match app.queries().check_result(code).await {
         Ok(c) => {
             if wants_json {
-                let (status, superseded_by) = match &c.status {
-                    DocumentStatus::Valid => ("valid", None),
-                    DocumentStatus::Superseded { by } => ("superseded", Some(by.clone())),
+                let (superseded_by, revoked) = match &c.status {
+                    DocumentStatus::Valid => (None, None),
+                    DocumentStatus::Superseded { by } => (Some(by.clone()), None),
+                    DocumentStatus::Revoked {
+                        reason,
+                        legal_basis,
+                        at,
+                    } => (
+                        None,
+                        Some(Revoked {
+                            reason: reason.clone(),
+                            legal_basis: legal_basis.clone(),
+                            at: lich::time::to_vn(at).to_rfc3339(),
+                        }),
+                    ),
                 };
                 return Ok(Json(CheckJson {
                     code: c.code.clone(),
@@ -215,8 +248,9 @@ async fn show(
                     signed_at: lich::time::to_vn(&c.signed_at).to_rfc3339(),
                     sha256: c.sha256.clone(),
                     size: c.size,
-                    status,
+                    status: c.status.name(),
                     superseded_by,
+                    revoked,
                 })
                 .into_response());
             }

@@ -1,37 +1,8 @@
 //! Official forms as PDF files, read back with poppler as a reader's software would.
 
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use serde_json::json;
 
 use crate::common::*;
-
-/// The text of a PDF (`pdftotext -layout`), or `None` outside CI when poppler is missing.
-fn pdf_text(pdf: &[u8]) -> Option<String> {
-    // Tests run in parallel: each read has its own file.
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let n = N.fetch_add(1, Ordering::Relaxed);
-    let path = std::env::temp_dir().join(format!("motcua-web-{}-{n}.pdf", std::process::id()));
-    std::fs::write(&path, pdf).unwrap();
-    let out = Command::new("pdftotext")
-        .arg("-layout")
-        .arg(&path)
-        .arg("-")
-        .output();
-    let _ = std::fs::remove_file(&path);
-    match out {
-        Ok(o) if o.status.success() => Some(String::from_utf8(o.stdout).unwrap()),
-        Ok(o) => panic!("pdftotext: {}", String::from_utf8_lossy(&o.stderr)),
-        Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("pdftotext is needed in CI (Debian poppler-utils): {e}")
-        }
-        Err(e) => {
-            eprintln!("SKIPPED: pdftotext not found ({e}); install poppler-utils");
-            None
-        }
-    }
-}
 
 async fn fetch(t: &TestApp, session: &str, path: &str) -> (u16, String, Vec<u8>) {
     let r = t
@@ -41,13 +12,7 @@ async fn fetch(t: &TestApp, session: &str, path: &str) -> (u16, String, Vec<u8>)
         .send()
         .await
         .unwrap();
-    let status = r.status().as_u16();
-    let kind = r
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    (status, kind, r.bytes().await.unwrap().to_vec())
+    answer(r).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -108,7 +73,10 @@ async fn the_log_book_prints_on_landscape_a4_pages() {
     }
     let path = std::env::temp_dir().join(format!("motcua-book-{}.pdf", std::process::id()));
     std::fs::write(&path, &pdf).unwrap();
-    let info = Command::new("pdfinfo").arg(&path).output().unwrap();
+    let info = std::process::Command::new("pdfinfo")
+        .arg(&path)
+        .output()
+        .unwrap();
     let _ = std::fs::remove_file(&path);
     let info = String::from_utf8(info.stdout).unwrap();
     assert!(

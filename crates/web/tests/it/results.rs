@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use sha2::Digest as _;
+
 use serde_json::{Value, json};
 
 use crate::common::*;
@@ -23,6 +25,20 @@ impl kyso::Signer for Refusing {
     }
 }
 
+/// The test server signing results with an organisation certificate made with openssl, or
+/// `None` (outside CI) when openssl is missing.
+async fn signing_app() -> Option<TestApp> {
+    let p12 = organisation_p12()?;
+    let signer = Arc::new(kyso::Pkcs12Signer::open(&p12, "mat-khau").unwrap());
+    Some(
+        spawn_with(
+            |s| s.signing = Some(signing(signer)),
+            web::NetOptions::default(),
+        )
+        .await,
+    )
+}
+
 /// Walks a dossier of Bảo Thắng from appraisal to the clerk's issuing step.
 async fn to_issuing(t: &TestApp) -> (String, Tokens) {
     let (d, tok) = in_appraisal(t).await;
@@ -40,6 +56,52 @@ async fn to_issuing(t: &TestApp) -> (String, Tokens) {
     (id, tok)
 }
 
+/// Takes a received dossier of Bảo Thắng through the commune office and the civil-status
+/// officer to the chairman's approval (with `reason` as the approval's content).
+async fn approve(t: &TestApp, tok: &Tokens, id: &str, reason: &str) {
+    t.act(
+        &tok.counter,
+        id,
+        "transfer",
+        json!({"to_unit": "lao-cai.bao-thang.van-phong"}),
+    )
+    .await;
+    let specialist = t.officer_id("tuphap.baothang").await;
+    t.act(&tok.head, id, "assign", json!({ "officer_id": specialist }))
+        .await;
+    t.act(
+        &tok.specialist,
+        id,
+        "forward",
+        json!({"note": "Đủ điều kiện"}),
+    )
+    .await;
+    t.act(
+        &tok.leader,
+        id,
+        "decision",
+        json!({"outcome": "approved", "reason": reason}),
+    )
+    .await;
+}
+
+/// One indicator of a unit in the QĐ 766 index of 2026-Q4, as the commune's chairman reads it.
+async fn indicator_766(t: &TestApp, agency: &str, id: &str) -> Value {
+    let chairman = t.login("chutich.baothang").await;
+    let x = t
+        .get(Some(&chairman), "/api/v1/reports/qd766?period=2026-Q4")
+        .await
+        .expect(200);
+    x["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["agency"] == agency)
+        .and_then(|u| u["indicators"].as_array()?.iter().find(|i| i["id"] == id))
+        .unwrap_or_else(|| panic!("no indicator {id} of {agency}: {x}"))
+        .clone()
+}
+
 async fn get_bytes(t: &TestApp, session: &str, path: &str, accept: &str) -> (u16, Vec<u8>) {
     let r = t
         .http
@@ -52,14 +114,15 @@ async fn get_bytes(t: &TestApp, session: &str, path: &str, accept: &str) -> (u16
     (r.status().as_u16(), r.bytes().await.unwrap().to_vec())
 }
 
-/// Posts a file to the verification page, as its form does (CSRF from the page).
-async fn compare(t: &TestApp, code: &str, file: Vec<u8>) -> String {
+/// Opens a public page with a form, as a visitor: its cookies and its anti-forgery token.
+async fn page_form(t: &TestApp, path: &str) -> (String, String) {
     let page = t
         .http
-        .get(format!("{}/xac-thuc/{code}", t.base))
+        .get(format!("{}{path}", t.base))
         .send()
         .await
         .unwrap();
+    assert_eq!(page.status(), 200, "{path}");
     let cookie = page
         .headers()
         .get_all("set-cookie")
@@ -74,6 +137,12 @@ async fn compare(t: &TestApp, code: &str, file: Vec<u8>) -> String {
         .and_then(|s| s.split('"').next())
         .unwrap()
         .to_string();
+    (cookie, csrf)
+}
+
+/// Posts a file to the verification page, as its form does (CSRF from the page).
+async fn compare(t: &TestApp, code: &str, file: Vec<u8>) -> String {
+    let (cookie, csrf) = page_form(t, &format!("/xac-thuc/{code}")).await;
     let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
         "file",
         reqwest::multipart::Part::bytes(file).file_name("ket-qua.pdf"),
@@ -93,15 +162,9 @@ async fn compare(t: &TestApp, code: &str, file: Vec<u8>) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_issued_result_is_signed_downloaded_and_verified() {
-    let Some(p12) = organisation_p12() else {
+    let Some(t) = signing_app().await else {
         return;
     };
-    let signer = Arc::new(kyso::Pkcs12Signer::open(&p12, "mat-khau").unwrap());
-    let t = spawn_with(
-        |s| s.signing = Some(signing(signer)),
-        web::NetOptions::default(),
-    )
-    .await;
     let (id, tok) = to_issuing(&t).await;
     t.at("2026-12-08 10:00");
     let d = t
@@ -184,25 +247,7 @@ async fn an_issued_result_is_signed_downloaded_and_verified() {
     assert_eq!(v["code"], "document_not_found");
 
     // QĐ 766 4.1 counts it: one electronic result over the dossiers handled.
-    let chairman = t.login("chutich.baothang").await;
-    let x = t
-        .get(Some(&chairman), "/api/v1/reports/qd766?period=2026-Q4")
-        .await
-        .expect(200);
-    let unit = x["units"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["agency"] == "lao-cai.bao-thang")
-        .unwrap()
-        .clone();
-    let four_one = unit["indicators"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["id"] == "4.1")
-        .unwrap()
-        .clone();
+    let four_one = indicator_766(&t, "lao-cai.bao-thang", "4.1").await;
     assert_eq!(four_one["numerator"], 1, "{four_one}");
     assert!(four_one["points"].as_f64().unwrap() > 0.0, "{four_one}");
 }
@@ -367,15 +412,9 @@ async fn signed_uploads_are_read_shown_and_counted() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_correction_supersedes_the_result_it_corrects() {
-    let Some(p12) = organisation_p12() else {
+    let Some(t) = signing_app().await else {
         return;
     };
-    let signer = Arc::new(kyso::Pkcs12Signer::open(&p12, "mat-khau").unwrap());
-    let t = spawn_with(
-        |s| s.signing = Some(signing(signer)),
-        web::NetOptions::default(),
-    )
-    .await;
     let (id, tok) = to_issuing(&t).await;
     t.at("2026-12-08 10:00");
     let d = t
@@ -409,35 +448,7 @@ async fn a_correction_supersedes_the_result_it_corrects() {
         before["status"], "valid",
         "a correction under way supersedes nothing yet"
     );
-    t.act(
-        &tok.counter,
-        &cid,
-        "transfer",
-        json!({"to_unit": "lao-cai.bao-thang.van-phong"}),
-    )
-    .await;
-    let specialist = t.officer_id("tuphap.baothang").await;
-    t.act(
-        &tok.head,
-        &cid,
-        "assign",
-        json!({ "officer_id": specialist }),
-    )
-    .await;
-    t.act(
-        &tok.specialist,
-        &cid,
-        "forward",
-        json!({"note": "Đính chính"}),
-    )
-    .await;
-    t.act(
-        &tok.leader,
-        &cid,
-        "decision",
-        json!({"outcome": "approved"}),
-    )
-    .await;
+    approve(&t, &tok, &cid, "").await;
     let c = t
         .act(
             &tok.clerk,
@@ -462,4 +473,316 @@ async fn a_correction_supersedes_the_result_it_corrects() {
     assert!(html.contains(&format!("/xac-thuc/{second}")), "{html}");
     let (_, newer) = get_bytes(&t, "", &format!("/xac-thuc/{second}"), "text/html").await;
     assert!(String::from_utf8(newer).unwrap().contains("còn hiệu lực"));
+}
+
+/// Chứng thực bản sao từ bản chính: the counter scans the original, the commune certifies it.
+const CERTIFY_COPY: &str = "2.000815";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certified_copy_is_made_from_the_scanned_original_signed_and_counted() {
+    let Some(t) = signing_app().await else {
+        return;
+    };
+    let tok = Tokens::of(&t).await;
+    t.at("2026-12-08 08:00");
+    // The scanned original: a two-page PDF as the counter's scanner gives it.
+    let scan = giayto::render(
+        &giayto::Template::parse(
+            "name = \"Bằng tốt nghiệp\"\npaper = \"A4\"\n[[block]]\nkind = \"title\"\ntext = \"BẰNG TỐT NGHIỆP TRUNG HỌC PHỔ THÔNG\"\n",
+        )
+        .unwrap(),
+        &giayto::Data::new(),
+    )
+    .unwrap();
+    let original = upload(&t, &tok.counter, "bang-tot-nghiep.pdf", scan).await;
+    let walk = |files: Value| {
+        let mut body = intake(CERTIFY_COPY, &[]);
+        body["components"] = json!([
+            {"component": "ban-chinh", "files": files},
+            {"component": "ban-sao"}
+        ]);
+        body
+    };
+    let mut ids = Vec::new();
+    for files in [json!([original]), json!([])] {
+        let d = t
+            .post(Some(&tok.counter), "/api/v1/dossiers", walk(files))
+            .await
+            .expect(201);
+        let id = id_of(&d);
+        approve(
+            &t,
+            &tok,
+            &id,
+            "Bằng tốt nghiệp trung học phổ thông số B0123456",
+        )
+        .await;
+        ids.push(id);
+    }
+
+    // Without a scan of the original there is nothing to certify: nothing is issued.
+    let message = t
+        .post(
+            Some(&tok.clerk),
+            &format!("/api/v1/dossiers/{}/issue", ids[1]),
+            json!({"number": "126"}),
+        )
+        .await
+        .error(409, "signing_failed");
+    assert!(
+        message.contains("chưa có bản quét của bản chính"),
+        "{message}"
+    );
+
+    // With it, the copy is the scan stamped page by page, then the statement, signed.
+    t.at("2026-12-08 10:00");
+    let d = t
+        .act(&tok.clerk, &ids[0], "issue", json!({"number": "125"}))
+        .await;
+    let e = d["state"]["electronic_result"].clone();
+    let sha = e["file"]["sha256"].as_str().unwrap().to_string();
+    assert!(
+        e["file"]["name"]
+            .as_str()
+            .unwrap()
+            .starts_with("ban-sao-chung-thuc-"),
+        "{e}"
+    );
+    let (status, pdf) = get_bytes(
+        &t,
+        &tok.counter,
+        &format!("/ho-so/{}/tep/{sha}", ids[0]),
+        "application/pdf",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let reports = kyso::verify_pdf(&pdf).unwrap();
+    assert!(
+        reports[0].intact && reports[0].covers_whole_file,
+        "{reports:?}"
+    );
+    if let Some(text) = pdf_text(&pdf) {
+        for expected in [
+            "BẰNG TỐT NGHIỆP TRUNG HỌC PHỔ THÔNG",
+            "Số chứng thực 125, quyển số 01/2026-SCT/BS",
+            "Trang 1/2",
+            "LỜI CHỨNG",
+            "Chứng thực bản sao đúng với bản chính.",
+            "B0123456",
+            "Trang 2/2",
+        ] {
+            assert!(text.contains(expected), "lacks {expected:?}:\n{text}");
+        }
+    }
+
+    // QĐ 766 4.5 (the certified-copy part): one electronic copy of one certification resolved.
+    let line = indicator_766(&t, "lao-cai.bao-thang", "4.5").await;
+    assert_eq!(
+        (line["numerator"].as_i64(), line["denominator"].as_i64()),
+        (Some(1), Some(1)),
+        "{line}"
+    );
+    assert_eq!(line["points"].as_f64(), Some(2.0), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_result_is_reported_revoked_and_cannot_be_revoked_twice() {
+    let Some(t) = signing_app().await else {
+        return;
+    };
+    let (id, tok) = to_issuing(&t).await;
+    let path = format!("/api/v1/dossiers/{id}/result-revocation");
+    let body = json!({"reason": "Cấp sai họ tên người được đăng ký", "legal_basis": "Điều 21 Nghị định 61/2018/NĐ-CP"});
+    // Nothing to revoke before the result is issued.
+    t.post(Some(&tok.leader), &path, body.clone())
+        .await
+        .error(409, "no_electronic_result");
+    t.at("2026-12-08 10:00");
+    let d = t
+        .act(&tok.clerk, &id, "issue", json!({"number": "125/2026/TLKS"}))
+        .await;
+    let code = d["state"]["electronic_result"]["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The leader is offered the revocation (the result of the issue carries the view).
+    let offered = |d: &Value| {
+        d["allowed_actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["action"] == "revoke_result")
+    };
+    let leader_view = t.detail(&tok.leader, &id).await["dossier"].clone();
+    assert!(offered(&leader_view), "{}", leader_view["allowed_actions"]);
+    assert!(!offered(&d), "the clerk is not offered it");
+    // Only the competent leader revokes; a reason and a legal basis are required.
+    t.post(Some(&tok.clerk), &path, body.clone())
+        .await
+        .expect(403);
+    t.post(
+        Some(&tok.leader),
+        &path,
+        json!({"reason": " ", "legal_basis": "Điều 21"}),
+    )
+    .await
+    .expect(422);
+    let before = t.detail(&tok.leader, &id).await["dossier"]["version"].clone();
+    assert_eq!(
+        t.detail(&tok.leader, &id).await["dossier"]["version"],
+        before,
+        "a refused revocation records nothing"
+    );
+    t.at("2026-12-09 09:00");
+    let d = t
+        .post(Some(&tok.leader), &path, body.clone())
+        .await
+        .expect(200);
+    assert_eq!(
+        d["state"]["result_revoked"]["reason"], "Cấp sai họ tên người được đăng ký",
+        "{d}"
+    );
+    t.post(Some(&tok.leader), &path, body)
+        .await
+        .error(409, "already_revoked");
+
+    // The public check says so, as JSON and as a page; the applicant's page too.
+    let (status, json_body) =
+        get_bytes(&t, "", &format!("/xac-thuc/{code}"), "application/json").await;
+    assert_eq!(status, 200);
+    let v: Value = serde_json::from_slice(&json_body).unwrap();
+    assert_eq!(v["status"], "revoked", "{v}");
+    assert_eq!(v["revoked"]["reason"], "Cấp sai họ tên người được đăng ký");
+    assert!(
+        v["revoked"]["at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-12-09"),
+        "{v}"
+    );
+    let (_, html) = get_bytes(&t, "", &format!("/xac-thuc/{code}"), "text/html").await;
+    let html = String::from_utf8(html).unwrap();
+    assert!(
+        html.contains("Văn bản đã bị thu hồi, không còn giá trị"),
+        "{html}"
+    );
+    assert!(!html.contains("còn hiệu lực"), "{html}");
+    let (_, page) = get_bytes(
+        &t,
+        &tok.counter,
+        &format!("/can-bo/ho-so/{id}"),
+        "text/html",
+    )
+    .await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("Kết quả điện tử đã bị thu hồi"), "{page}");
+}
+
+/// Opens a one-time link's page (no login) and presses its button; returns the answer's
+/// status, content type and body.
+async fn take_link(t: &TestApp, path: &str) -> (u16, String, Vec<u8>) {
+    let (cookie, csrf) = page_form(t, path).await;
+    let r = t
+        .http
+        .post(format!("{}{path}", t.base))
+        .header("Cookie", cookie)
+        .header("Origin", &t.base)
+        .form(&[("csrf", csrf)])
+        .send()
+        .await
+        .unwrap();
+    answer(r).await
+}
+
+/// Makes a one-time link through the API; its path on the portal.
+async fn link_path(t: &TestApp, token: &str, make: &str) -> String {
+    let link = t.post(Some(token), make, json!({})).await.expect(201);
+    link["url"]
+        .as_str()
+        .and_then(|u| u.strip_prefix("https://dichvucong.laocai.gov.vn"))
+        .unwrap_or_else(|| panic!("{link}"))
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_one_time_link_downloads_the_result_once_then_is_gone() {
+    let Some(t) = signing_app().await else {
+        return;
+    };
+    let (id, tok) = to_issuing(&t).await;
+    let make = format!("/api/v1/dossiers/{id}/result-link");
+    t.post(Some(&tok.counter), &make, json!({}))
+        .await
+        .error(409, "no_electronic_result");
+    t.at("2026-12-08 10:00");
+    let d = t
+        .act(&tok.clerk, &id, "issue", json!({"number": "125/2026/TLKS"}))
+        .await;
+    let sha = d["state"]["electronic_result"]["file"]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let link = t
+        .post(Some(&tok.counter), &make, json!({}))
+        .await
+        .expect(201);
+    let url = link["url"].as_str().unwrap();
+    let path = url
+        .strip_prefix("https://dichvucong.laocai.gov.vn")
+        .unwrap_or_else(|| panic!("{link}"))
+        .to_string();
+    assert!(path.starts_with("/tai/"), "{path}");
+    assert!(
+        link["expires_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-12-15T10:00"),
+        "{link}"
+    );
+
+    // Opening shows what it gives and leaves it working (a mail preview opens links).
+    let (status, html) = get_bytes(&t, "", &path, "text/html").await;
+    assert_eq!(status, 200);
+    let html = String::from_utf8(html).unwrap();
+    assert!(
+        html.contains(d["code"].as_str().unwrap()) && html.contains("một lần"),
+        "{html}"
+    );
+    let (status, kind, pdf) = take_link(&t, &path).await;
+    assert_eq!((status, kind.as_str()), (200, "application/pdf"));
+    assert_eq!(hex::encode(sha2::Sha256::digest(&pdf)), sha);
+
+    // Used: gone, on the page and on the button.
+    let (status, html) = get_bytes(&t, "", &path, "text/html").await;
+    assert_eq!(status, 410);
+    assert!(
+        String::from_utf8(html)
+            .unwrap()
+            .contains("đã được dùng hoặc đã hết hạn"),
+        "says why"
+    );
+    let (status, _) = get_bytes(&t, "", "/tai/khong-co-duong-dan-nay", "text/html").await;
+    assert_eq!(status, 404);
+
+    // A link not used within seven days expires.
+    let late_path = link_path(&t, &tok.counter, &make).await;
+    t.at("2026-12-15 10:01");
+    let (status, _) = get_bytes(&t, "", &late_path, "text/html").await;
+    assert_eq!(status, 410);
+    let spare_path = link_path(&t, &tok.counter, &make).await;
+
+    // After a revocation no link is made, and one made before gives nothing.
+    t.post(
+        Some(&tok.leader),
+        &format!("/api/v1/dossiers/{id}/result-revocation"),
+        json!({"reason": "Cấp sai", "legal_basis": "Điều 21 Nghị định 61/2018/NĐ-CP"}),
+    )
+    .await
+    .expect(200);
+    t.post(Some(&tok.counter), &make, json!({}))
+        .await
+        .error(409, "result_revoked");
+    let (status, html) = get_bytes(&t, "", &spare_path, "text/html").await;
+    assert_eq!(status, 410);
+    assert!(String::from_utf8(html).unwrap().contains("đã bị thu hồi"));
 }

@@ -420,8 +420,48 @@ pub fn signing(
 ) -> std::sync::Arc<app::signing::Signing> {
     std::sync::Arc::new(app::signing::Signing {
         signer,
-        templates: vec![("ket-qua".into(), giayto::built_in("ket-qua").unwrap())],
+        templates: ["ket-qua", "chung-thuc"]
+            .into_iter()
+            .map(|n| (n.to_string(), giayto::built_in(n).unwrap()))
+            .collect(),
         public_url: "https://dichvucong.laocai.gov.vn".into(),
         location: "Lào Cai".into(),
     })
+}
+
+/// The text of a PDF (`pdftotext -layout`), or `None` outside CI when poppler is missing.
+pub fn pdf_text(pdf: &[u8]) -> Option<String> {
+    // Tests run in parallel: each read has its own file.
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("motcua-web-{}-{n}.pdf", std::process::id()));
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&path)
+        .arg("-")
+        .output();
+    let _ = std::fs::remove_file(&path);
+    match out {
+        Ok(o) if o.status.success() => Some(String::from_utf8(o.stdout).unwrap()),
+        Ok(o) => panic!("pdftotext: {}", String::from_utf8_lossy(&o.stderr)),
+        Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("pdftotext is needed in CI (Debian poppler-utils): {e}")
+        }
+        Err(e) => {
+            eprintln!("SKIPPED: pdftotext not found ({e}); install poppler-utils");
+            None
+        }
+    }
+}
+
+/// A response's status, content type and body.
+pub async fn answer(r: reqwest::Response) -> (u16, String, Vec<u8>) {
+    let status = r.status().as_u16();
+    let kind = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, kind, r.bytes().await.unwrap().to_vec())
 }
