@@ -16,6 +16,8 @@ use crate::{App, AppError, ErrorKind};
 /// How results are signed: the signer, the result templates, the public address printed on them.
 pub struct Signing {
     pub signer: Arc<dyn kyso::Signer + Send + Sync>,
+    /// Máy chủ dấu thời gian: with one, signatures are PAdES B-T.
+    pub timestamper: Option<Arc<dyn kyso::Timestamper + Send + Sync>>,
     /// The result templates by name: the built-in `ket-qua` and `chung-thuc`, and the
     /// province's (`ket-qua-{procedure code}`, or any `ket-qua…`/`chung-thuc…` a procedure
     /// version names).
@@ -116,6 +118,7 @@ impl App {
             ),
         };
         let signer = signing.signer.clone();
+        let timestamper = signing.timestamper.clone();
         let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
             let pdf = match &originals {
                 Some(files) => {
@@ -132,7 +135,17 @@ impl App {
                 None => giayto::render(&template, &data),
             }
             .map_err(|e| e.to_string())?;
-            kyso::sign_pdf(&pdf, signer.as_ref(), &options).map_err(|e| e.to_string())
+            let signed = kyso::sign_pdf_stamped(
+                &pdf,
+                signer.as_ref(),
+                &options,
+                timestamper.as_deref().map(|t| t as &dyn kyso::Timestamper),
+            )
+            .map_err(|e| e.to_string())?;
+            if let Err(e) = &signed.timestamp {
+                tracing::warn!(error = %e, "result signed without a time-stamp (PAdES B-B)");
+            }
+            Ok(signed.pdf)
         })
         .await
         .map_err(|_| failed("máy chủ bận"))?

@@ -14,6 +14,8 @@ const SHA256: &str = "2.16.840.1.101.3.4.2.1";
 const CONTENT_TYPE: &str = "1.2.840.113549.1.9.3";
 const MESSAGE_DIGEST: &str = "1.2.840.113549.1.9.4";
 const SIGNING_CERTIFICATE_V2: &str = "1.2.840.113549.1.9.16.2.47";
+/// id-aa-signatureTimeStampToken (RFC 3161 Appendix A), an unsigned attribute.
+const SIGNATURE_TIME_STAMP: &str = "1.2.840.113549.1.9.16.2.14";
 const SHA256_WITH_RSA: &str = "1.2.840.113549.1.1.11";
 const ECDSA_WITH_SHA256: &str = "1.2.840.10045.4.3.2";
 
@@ -34,12 +36,14 @@ pub fn signed_attributes(digest: &[u8], signer: &Cert) -> Vec<u8> {
     ])
 }
 
-/// The ContentInfo holding the SignedData: certificates (signer first), one SignerInfo.
+/// The ContentInfo holding the SignedData: certificates (signer first), one SignerInfo, and
+/// the signature's time-stamp token when there is one (PAdES B-T).
 pub fn signed_data(
     signed_attrs: &[u8],
     signature: &[u8],
     kind: KeyKind,
     chain: &[Cert],
+    timestamp: Option<&[u8]>,
 ) -> Vec<u8> {
     let signer = &chain[0];
     let sid = seq(&[&signer.issuer_raw, &signer.serial_raw]);
@@ -49,6 +53,10 @@ pub fn signed_data(
         KeyKind::Rsa => algorithm(SHA256_WITH_RSA, true),
         KeyKind::EcP256 => algorithm(ECDSA_WITH_SHA256, false),
     };
+    // unsignedAttrs [1] IMPLICIT SET OF Attribute.
+    let unsigned = timestamp
+        .map(|token| tlv(0xa1, &attribute(SIGNATURE_TIME_STAMP, token)))
+        .unwrap_or_default();
     let signer_info = seq(&[
         &small_int(1),
         &sid,
@@ -56,6 +64,7 @@ pub fn signed_data(
         &tlv(0xa0, attrs.content),
         &signature_algorithm,
         &octets(signature),
+        &unsigned,
     ]);
     let certs: Vec<u8> = chain.iter().flat_map(|c| c.der.clone()).collect();
     let body = seq(&[
@@ -79,6 +88,8 @@ pub struct Parsed {
     pub message_digest: Vec<u8>,
     pub signature_algorithm: String,
     pub signature: Vec<u8>,
+    /// The signature's time-stamp token (PAdES B-T), if it has one.
+    pub timestamp: Option<Vec<u8>>,
 }
 
 pub fn parse(bytes: &[u8]) -> Result<Parsed, Error> {
@@ -141,6 +152,18 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, Error> {
         .get(1)
         .filter(|s| s.tag == 0x04)
         .ok_or_else(|| bad("thiếu chữ ký"))?;
+    let mut timestamp = None;
+    if let Some(unsigned) = after.get(2).filter(|u| u.tag == 0xa1) {
+        for a in der::items(unsigned.content)? {
+            let p = der::items(a.content)?;
+            if let [kind, values] = p.as_slice()
+                && der::oid_text(kind.content) == SIGNATURE_TIME_STAMP
+            {
+                let (token, _) = der::read(values.content)?;
+                timestamp = Some(token.raw.to_vec());
+            }
+        }
+    }
     Ok(Parsed {
         certificates,
         signer_serial,
@@ -151,5 +174,6 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, Error> {
             .map(|o| der::oid_text(o.content))
             .unwrap_or_default(),
         signature: signature.content.to_vec(),
+        timestamp,
     })
 }

@@ -5,6 +5,8 @@
 //! [`Signer`]: a PKCS#12 file ([`Pkcs12Signer`]) or a PKCS#11 token ([`Pkcs11Signer`], the USB
 //! tokens officials sign with). [`verify_pdf`] reads every signature of a PDF back: who signed,
 //! whether the bytes signed are unchanged, whether the signature covers the whole file.
+//! With a [`Timestamper`] (a TSA, [`HttpTimestamper`]) the signature is PAdES B-T: a time-stamp
+//! token over the signature value travels in it.
 //! This crate is a leaf: only what signs or checks documents depends on it.
 
 mod cert;
@@ -13,11 +15,13 @@ mod der;
 mod pdf;
 mod pkcs11;
 mod pkcs12;
+mod tsa;
 mod verify;
 
 pub use cert::Cert;
 pub use pkcs11::Pkcs11Signer;
 pub use pkcs12::Pkcs12Signer;
+pub use tsa::{HttpTimestamper, Timestamper, TokenInfo, parse_token};
 pub use verify::{SignatureReport, verify_pdf};
 
 use sha2::{Digest, Sha256};
@@ -37,6 +41,9 @@ pub enum Error {
     /// The token or the key refused to sign.
     #[error("ký không thành công: {0}")]
     Signing(String),
+    /// The time-stamping authority gave no usable token.
+    #[error("không lấy được dấu thời gian: {0}")]
+    Timestamp(String),
     /// The CMS does not fit the room reserved in the PDF.
     #[error("chữ ký quá lớn so với chỗ dành trong tệp PDF")]
     TooLarge,
@@ -75,6 +82,26 @@ pub struct SignOptions {
 
 /// Signs a PDF: the original bytes, then an incremental update with the signature.
 pub fn sign_pdf(pdf: &[u8], signer: &dyn Signer, options: &SignOptions) -> Result<Vec<u8>, Error> {
+    sign_pdf_stamped(pdf, signer, options, None).map(|s| s.pdf)
+}
+
+/// A signed PDF, and what became of its time-stamp.
+#[derive(Debug)]
+pub struct Signed {
+    pub pdf: Vec<u8>,
+    /// The TSA's time (genTime) when the signature was stamped; `Ok(None)` when no TSA was
+    /// asked; the TSA's failure when it gave none (the signature is then B-B).
+    pub timestamp: Result<Option<String>, Error>,
+}
+
+/// Signs a PDF and, with `tsa`, stamps the signature (PAdES B-T). A TSA that fails does not
+/// fail the signature: it is made without the stamp, and [`Signed::timestamp`] says why.
+pub fn sign_pdf_stamped(
+    pdf: &[u8],
+    signer: &dyn Signer,
+    options: &SignOptions,
+    tsa: Option<&dyn Timestamper>,
+) -> Result<Signed, Error> {
     let chain = signer.chain();
     let leaf = chain
         .first()
@@ -94,8 +121,23 @@ pub fn sign_pdf(pdf: &[u8], signer: &dyn Signer, options: &SignOptions) -> Resul
     }
     let attrs = cms::signed_attributes(&hash.finalize(), leaf);
     let signature = signer.sign(&attrs)?;
-    let cms = cms::signed_data(&attrs, &signature, signer.kind(), chain);
-    prepared.finish(&cms)
+    let stamped = tsa
+        .map(|t| {
+            let token = t.stamp(&Sha256::digest(&signature))?;
+            let when = tsa::parse_token(&token)?.gen_time;
+            Ok::<_, Error>((token, when))
+        })
+        .transpose();
+    let (token, timestamp) = match stamped {
+        Ok(Some((token, when))) => (Some(token), Ok(Some(when))),
+        Ok(None) => (None, Ok(None)),
+        Err(e) => (None, Err(e)),
+    };
+    let cms = cms::signed_data(&attrs, &signature, signer.kind(), chain, token.as_deref());
+    Ok(Signed {
+        pdf: prepared.finish(&cms)?,
+        timestamp,
+    })
 }
 
 /// "D:20261204093000+07'00'" from a Vietnamese local time's parts.

@@ -24,6 +24,9 @@ pub struct SignatureReport {
     pub intact: bool,
     /// The signature covers the file to its end (nothing was added after it).
     pub covers_whole_file: bool,
+    /// Dấu thời gian: the TSA's time (UTC, as written in the token) when the signature carries
+    /// a time-stamp whose imprint and signature check.
+    pub timestamp: Option<String>,
     /// Why `intact` is false, in Vietnamese.
     pub problem: Option<String>,
 }
@@ -43,11 +46,18 @@ pub fn verify_pdf(pdf_bytes: &[u8]) -> Result<Vec<SignatureReport>, Error> {
         hash.update(&pdf_bytes[..b]);
         hash.update(&pdf_bytes[c..c + d]);
         let digest = hash.finalize();
-        let problem = if digest.as_slice() != parsed.message_digest.as_slice() {
+        let mut problem = if digest.as_slice() != parsed.message_digest.as_slice() {
             Some("Tệp đã bị thay đổi sau khi ký (giá trị băm không khớp).".to_string())
         } else {
             check_signature(signer, &parsed).err()
         };
+        let mut timestamp = None;
+        if let Some(token) = &parsed.timestamp {
+            match check_timestamp(token, &parsed.signature) {
+                Ok(when) => timestamp = Some(when),
+                Err(why) => problem = problem.or(Some(why)),
+            }
+        }
         out.push(SignatureReport {
             signer: signer.subject.clone(),
             issuer: signer.issuer.clone(),
@@ -57,10 +67,45 @@ pub fn verify_pdf(pdf_bytes: &[u8]) -> Result<Vec<SignatureReport>, Error> {
             reason: found.reason,
             intact: problem.is_none(),
             covers_whole_file: c + d == pdf_bytes.len(),
+            timestamp,
             problem,
         });
     }
     Ok(out)
+}
+
+/// A signature's time-stamp: it stamps this signature value, the TSA's signature over it holds.
+/// Its time, "YYYY-MM-DD HH:MM:SS UTC".
+fn check_timestamp(token: &[u8], signature: &[u8]) -> Result<String, String> {
+    let bad = |why: &str| format!("Dấu thời gian không hợp lệ: {why}.");
+    let info = crate::tsa::parse_token(token).map_err(|e| bad(&e.to_string()))?;
+    if info.imprint != Sha256::digest(signature).as_slice() {
+        return Err(bad("không đóng cho chữ ký này"));
+    }
+    let cms = cms::parse(token).map_err(|e| bad(&e.to_string()))?;
+    if cms.message_digest != Sha256::digest(&info.tst_info).as_slice() {
+        return Err(bad("nội dung đã bị thay đổi"));
+    }
+    let tsa = cms
+        .certificates
+        .iter()
+        .find(|c| c.serial_raw == cms.signer_serial)
+        .ok_or_else(|| bad("thiếu chứng thư của máy chủ dấu thời gian"))?;
+    check_signature(tsa, &cms).map_err(|e| bad(&e))?;
+    let t = &info.gen_time;
+    Ok(if t.len() >= 14 && t.is_char_boundary(14) {
+        format!(
+            "{}-{}-{} {}:{}:{} UTC",
+            &t[0..4],
+            &t[4..6],
+            &t[6..8],
+            &t[8..10],
+            &t[10..12],
+            &t[12..14]
+        )
+    } else {
+        t.clone()
+    })
 }
 
 const RSA_SHA256: &str = "1.2.840.113549.1.1.11";

@@ -65,6 +65,16 @@ pub struct SigningConfig {
     pub chain: Vec<PathBuf>,
     /// Nơi ký, written in the signature (e.g. "Lào Cai").
     pub location: Option<String>,
+    /// Máy chủ dấu thời gian (RFC 3161 over HTTP, e.g. the Government CA's): with it results
+    /// are signed PAdES B-T; when it cannot be reached they are signed B-B and a warning logged.
+    pub tsa_url: Option<String>,
+    /// How long to wait for the TSA (seconds).
+    #[serde(default = "tsa_timeout")]
+    pub tsa_timeout_seconds: u64,
+}
+
+fn tsa_timeout() -> u64 {
+    10
 }
 
 impl SigningConfig {
@@ -144,8 +154,19 @@ impl SigningConfig {
                 list.push((name.to_string(), t));
             }
         }
+        let timestamper = match &self.tsa_url {
+            Some(url) => Some(Arc::new(
+                kyso::HttpTimestamper::new(
+                    url,
+                    std::time::Duration::from_secs(self.tsa_timeout_seconds.clamp(1, 120)),
+                )
+                .map_err(|e| format!("[signing] tsa_url: {e}"))?,
+            ) as Arc<dyn kyso::Timestamper + Send + Sync>),
+            None => None,
+        };
         Ok(Some(Arc::new(app::signing::Signing {
             signer,
+            timestamper,
             templates: list,
             public_url: public_url.trim_end_matches('/').to_string(),
             location: self.location.clone().unwrap_or_default(),

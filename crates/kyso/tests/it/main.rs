@@ -5,7 +5,10 @@
 
 mod tools;
 
-use kyso::{Pkcs11Signer, Pkcs12Signer, SignOptions, sign_pdf, verify_pdf};
+use kyso::{
+    HttpTimestamper, Pkcs11Signer, Pkcs12Signer, SignOptions, sign_pdf, sign_pdf_stamped,
+    verify_pdf,
+};
 use tools::{Pki, pdfsig, pyhanko};
 
 fn document() -> Vec<u8> {
@@ -156,4 +159,59 @@ fn token_child() {
         .unwrap();
     assert!(e.to_string().contains("mã PIN"), "{e}");
     println!("TOKEN-SIGNED");
+}
+
+#[test]
+fn a_time_stamp_from_a_tsa_makes_the_signature_b_t() {
+    let Some(pki) = Pki::make() else { return };
+    let url = pki.tsa_server();
+    let org = Pkcs12Signer::open(&pki.org_p12, "mat-khau").unwrap();
+    let original = document();
+    let tsa = HttpTimestamper::new(&url, std::time::Duration::from_secs(10)).unwrap();
+    let signed =
+        sign_pdf_stamped(&original, &org, &options("UBND xã Bảo Thắng"), Some(&tsa)).unwrap();
+    let when = signed.timestamp.unwrap().expect("stamped");
+    assert!(when.starts_with("20"), "{when}");
+    let r = &verify_pdf(&signed.pdf).unwrap()[0];
+    assert!(r.intact && r.covers_whole_file, "{r:?}");
+    let ts = r.timestamp.as_deref().expect("a time-stamp is reported");
+    assert!(ts.ends_with("UTC") && ts.starts_with(&when[..4]), "{ts}");
+    if let Some(out) = pdfsig(&signed.pdf) {
+        assert!(out.contains("Signature is Valid"), "{out}");
+    }
+    if let Some(out) = pyhanko(&signed.pdf, &pki.ca_pem) {
+        assert!(
+            out.contains("INTACT VALID TRUSTED ENTIRE_FILE TS-VALID-TRUSTED"),
+            "{out}"
+        );
+    }
+
+    // A changed digit in the token's time (hex inside /Contents) is caught.
+    let mut forged = signed.pdf.clone();
+    let lower = hex::encode(when.as_bytes());
+    let i = [lower.clone(), lower.to_uppercase()]
+        .iter()
+        .find_map(|h| forged.windows(h.len()).position(|w| w == h.as_bytes()))
+        .expect("the time is in the token");
+    // The low hex digit of the year's first character ('2' = 0x32): now '3'.
+    forged[i + 1] = b'3';
+    let r = &verify_pdf(&forged).unwrap()[0];
+    assert!(!r.intact && r.timestamp.is_none(), "{r:?}");
+    assert!(
+        r.problem.as_deref().unwrap().contains("Dấu thời gian"),
+        "{r:?}"
+    );
+
+    // A TSA that cannot be reached: the signature is made all the same (B-B), saying why.
+    let dead =
+        HttpTimestamper::new("http://127.0.0.1:9/", std::time::Duration::from_secs(2)).unwrap();
+    let plain =
+        sign_pdf_stamped(&original, &org, &options("UBND xã Bảo Thắng"), Some(&dead)).unwrap();
+    let why = plain.timestamp.unwrap_err().to_string();
+    assert!(why.contains("không kết nối được"), "{why}");
+    let r = &verify_pdf(&plain.pdf).unwrap()[0];
+    assert!(r.intact && r.timestamp.is_none(), "{r:?}");
+    if let Some(out) = pyhanko(&plain.pdf, &pki.ca_pem) {
+        assert!(out.contains("NO-TS"), "{out}");
+    }
 }

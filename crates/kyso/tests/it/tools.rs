@@ -25,6 +25,58 @@ pub fn tool_or_skip(cmd: &mut Command, package: &str) -> Option<Output> {
     }
 }
 
+/// Reads one HTTP request (headers, then Content-Length bytes) and answers it with
+/// `openssl ts -reply` on its body.
+fn answer_ts(dir: &Path, n: usize, stream: &mut std::net::TcpStream) {
+    use std::io::{Read, Write};
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let body_at = loop {
+        let got = stream.read(&mut chunk).unwrap_or(0);
+        if got == 0 {
+            return;
+        }
+        buf.extend_from_slice(&chunk[..got]);
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..body_at]).to_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    while buf.len() < body_at + length {
+        let got = stream.read(&mut chunk).unwrap_or(0);
+        if got == 0 {
+            return;
+        }
+        buf.extend_from_slice(&chunk[..got]);
+    }
+    let (query, reply) = (format!("q{n}.tsq"), format!("r{n}.tsr"));
+    std::fs::write(dir.join(&query), &buf[body_at..body_at + length]).unwrap();
+    run(Command::new("openssl").current_dir(dir).args([
+        "ts",
+        "-reply",
+        "-config",
+        "ts.cnf",
+        "-queryfile",
+        &query,
+        "-out",
+        &reply,
+    ]));
+    let answer = std::fs::read(dir.join(&reply)).unwrap();
+    let _ = stream.write_all(
+        format!(
+            "HTTP/1.0 200 OK\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\n\r\n",
+            answer.len()
+        )
+        .as_bytes(),
+    );
+    let _ = stream.write_all(&answer);
+}
+
 fn run(cmd: &mut Command) {
     let o = cmd.output().unwrap();
     assert!(
@@ -167,6 +219,71 @@ impl Pki {
         })
     }
 
+    /// A time-stamping authority for the tests: a TSA certificate from the test CA
+    /// (extendedKeyUsage timeStamping) and a local HTTP server answering RFC 3161 requests with
+    /// `openssl ts -reply`, the fake of a CA's TSA. Returns its address.
+    pub fn tsa_server(&self) -> String {
+        let dir = self.dir.clone();
+        let ossl = |args: &[&str]| {
+            let mut c = Command::new("openssl");
+            c.current_dir(&dir).args(args);
+            c
+        };
+        std::fs::write(
+            dir.join("tsa-ext.cnf"),
+            "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n",
+        )
+        .unwrap();
+        run(&mut ossl(&[
+            "req",
+            "-nodes",
+            "-newkey",
+            "rsa:2048",
+            "-keyout",
+            "tsa.key",
+            "-out",
+            "tsa.csr",
+            "-subj",
+            "/CN=Motcua Test TSA/O=Motcua",
+        ]));
+        run(&mut ossl(&[
+            "x509",
+            "-req",
+            "-in",
+            "tsa.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "tsa.pem",
+            "-days",
+            "825",
+            "-extfile",
+            "tsa-ext.cnf",
+        ]));
+        std::fs::write(dir.join("tsaserial"), "01\n").unwrap();
+        std::fs::write(
+            dir.join("ts.cnf"),
+            "[ tsa ]\ndefault_tsa = tsa1\n[ tsa1 ]\ndir = .\nserial = ./tsaserial\n\
+             crypto_device = builtin\nsigner_cert = ./tsa.pem\ncerts = ./ca.pem\n\
+             signer_key = ./tsa.key\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\n\
+             digests = sha256, sha384, sha512\naccuracy = secs:1\nordering = no\n\
+             tsa_name = no\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n",
+        )
+        .unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for (n, stream) in listener.incoming().enumerate() {
+                let Ok(mut stream) = stream else { continue };
+                answer_ts(&dir, n, &mut stream);
+            }
+        });
+        format!("http://{addr}/tsa")
+    }
+
     /// A SoftHSM2 token "motcua-test" (PIN 1234) holding the officer's key; returns the
     /// configuration file to give as SOFTHSM2_CONF.
     pub fn softhsm_token(&self) -> Option<PathBuf> {
@@ -294,9 +411,12 @@ vc = ValidationContext(trust_roots=[load_cert_from_pemder(sys.argv[2])])
 with open(sys.argv[1], "rb") as f:
     for sig in PdfFileReader(f).embedded_signatures:
         s = validate_pdf_signature(sig, vc)
+        ts = s.timestamp_validity
         print(sig.field_name, "INTACT" if s.intact else "MODIFIED",
               "VALID" if s.valid else "INVALID", "TRUSTED" if s.trusted else "UNTRUSTED",
-              s.coverage.name)
+              s.coverage.name,
+              "NO-TS" if ts is None else "TS-" + ("VALID" if ts.intact and ts.valid else "INVALID")
+              + ("-TRUSTED" if ts.trusted else "-UNTRUSTED"))
 "#;
 
 /// pyHanko's validator on a PDF, trusting `ca`: one line per signature. The venv is made once

@@ -24,6 +24,8 @@ pub struct SignatureLine {
     pub signed_at: String,
     pub intact: bool,
     pub whole: bool,
+    /// Dấu thời gian of a B-T signature, or empty.
+    pub timestamp: String,
     pub problem: String,
 }
 
@@ -171,6 +173,7 @@ pub async fn upload(
                     signed_at: r.signed_at,
                     intact: r.intact,
                     whole: r.covers_whole_file,
+                    timestamp: r.timestamp.unwrap_or_default(),
                     problem: r.problem.unwrap_or_default(),
                 })
                 .collect(),

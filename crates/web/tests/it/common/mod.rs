@@ -420,6 +420,7 @@ pub fn signing(
 ) -> std::sync::Arc<app::signing::Signing> {
     std::sync::Arc::new(app::signing::Signing {
         signer,
+        timestamper: None,
         templates: ["ket-qua", "chung-thuc"]
             .into_iter()
             .map(|n| (n.to_string(), giayto::built_in(n).unwrap()))
