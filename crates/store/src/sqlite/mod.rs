@@ -269,6 +269,49 @@ pub fn raw_insert_rate(path: &Path, duration: Duration) -> Result<f64> {
     Ok(rows as f64 / started.elapsed().as_secs_f64())
 }
 
+/// The engine's own pace at reading, for `motcua bench` to set its read phases against: pages
+/// of 100 dossier rows (the columns a list shows) read per second on one connection to the
+/// database at `path`, each page walking the primary key from a random dossier, for `duration`.
+pub fn raw_page_rate(path: &Path, duration: Duration) -> Result<f64> {
+    let conn = open_connection(path, false)?;
+    let ids: Vec<Vec<u8>> = conn
+        .prepare("SELECT id FROM dossiers")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .map_err(db_error)?;
+    if ids.is_empty() {
+        return Err(StoreError::Db("không có hồ sơ nào để đọc".into()));
+    }
+    let mut page = conn
+        .prepare(
+            "SELECT id, code, version, procedure_code, procedure_name, channel, stage, \
+             national_status, receiving, competent, current_unit, assignee, applicant_name, \
+             opened_ms, received_ms, due_ms, appointment_ms, finished_ms \
+             FROM dossiers WHERE id >= ?1 ORDER BY id LIMIT 100",
+        )
+        .map_err(db_error)?;
+    let mut state = 0x2545_F491_4F6C_DD1D_u64 ^ u64::from(std::process::id());
+    let started = std::time::Instant::now();
+    let mut pages = 0u64;
+    while started.elapsed() < duration {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let start = &ids[(state % ids.len() as u64) as usize];
+        let mut rows = page.query([start]).map_err(db_error)?;
+        let mut width = 0usize;
+        while let Some(row) = rows.next().map_err(db_error)? {
+            width += row
+                .get_ref(1)
+                .map_err(db_error)?
+                .as_bytes()
+                .map_or(0, <[u8]>::len);
+        }
+        std::hint::black_box(width);
+        pages += 1;
+    }
+    Ok(pages as f64 / started.elapsed().as_secs_f64())
+}
+
 /// A driver error, in the store's terms.
 pub(crate) fn db_error(e: rusqlite::Error) -> StoreError {
     StoreError::Db(e.to_string())
