@@ -100,6 +100,47 @@ impl From<lich::CalendarError> for AppError {
     }
 }
 
+/// A kind of value as serde names it ("a string", "map", "integer `1`", "struct Applicant"),
+/// in Vietnamese; a value it quotes is kept.
+fn kind_name(text: &str) -> String {
+    let text = text.trim();
+    let quoted = |rest: &str| rest.trim().replace('`', "\"");
+    let word = text
+        .trim_start_matches("a ")
+        .trim_start_matches("an ")
+        .split_whitespace()
+        .next()
+        .unwrap_or("");
+    let rest = text
+        .trim_start_matches("a ")
+        .trim_start_matches("an ")
+        .get(word.len()..)
+        .unwrap_or("");
+    let name = match word {
+        "string" => "chuỗi ký tự",
+        "map" | "struct" => "đối tượng",
+        "sequence" | "tuple" => "danh sách",
+        "integer" | "u8" | "u16" | "u32" | "u64" | "i8" | "i16" | "i32" | "i64" | "usize" => {
+            "số nguyên"
+        }
+        "floating" => {
+            return format!("số thực {}", quoted(rest.trim_start_matches(" point")))
+                .trim_end()
+                .to_string();
+        }
+        "boolean" => "giá trị true/false",
+        "null" | "unit" => "null",
+        "enum" | "variant" => "một giá trị trong danh sách cho phép",
+        "character" | "char" => "một ký tự",
+        _ => return quoted(text),
+    };
+    // "struct Applicant": the type's name means nothing to a caller.
+    if matches!(word, "struct" | "enum") {
+        return name.to_string();
+    }
+    format!("{name} {}", quoted(rest)).trim_end().to_string()
+}
+
 /// Turns serde's English explanation ("applicant.id_number: invalid type: integer `1`,
 /// expected a string at line 1 column 80") into Vietnamese, keeping the field path.
 pub fn serde_message(text: &str) -> String {
@@ -142,15 +183,15 @@ pub fn serde_message(text: &str) -> String {
         let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "?"));
         format!(
             "sai kiểu dữ liệu: nhận {}, cần {}",
-            names(found),
-            names(expected)
+            kind_name(found),
+            kind_name(expected)
         )
     } else if let Some(rest) = message.strip_prefix("invalid value: ") {
         let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "?"));
         format!(
             "giá trị không hợp lệ: nhận {}, cần {}",
-            names(found),
-            names(expected)
+            kind_name(found),
+            kind_name(expected)
         )
     } else if let Some(rest) = message.strip_prefix("invalid length ") {
         format!("độ dài không hợp lệ: {}", names(rest))
@@ -170,5 +211,32 @@ pub fn serde_message(text: &str) -> String {
     match path {
         Some(p) if p != "." => format!("{p}: {message}{position}"),
         _ => format!("{message}{position}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_kinds_are_said_in_vietnamese() {
+        assert_eq!(
+            serde_message(
+                "applicant.address: invalid type: map, expected a string at line 1 column 211"
+            ),
+            "applicant.address: sai kiểu dữ liệu: nhận đối tượng, cần chuỗi ký tự (dòng 1, cột 211)"
+        );
+        assert_eq!(
+            serde_message("copies: invalid type: string \"hai\", expected u8 at line 1 column 9"),
+            "copies: sai kiểu dữ liệu: nhận chuỗi ký tự \"hai\", cần số nguyên (dòng 1, cột 9)"
+        );
+        assert_eq!(
+            serde_message("applicant: invalid type: integer `1`, expected struct Applicant"),
+            "applicant: sai kiểu dữ liệu: nhận số nguyên \"1\", cần đối tượng"
+        );
+        assert_eq!(
+            serde_message("x: invalid type: floating point `1.5`, expected a boolean"),
+            "x: sai kiểu dữ liệu: nhận số thực \"1.5\", cần giá trị true/false"
+        );
     }
 }

@@ -47,7 +47,9 @@ async fn bad_intake_input_is_refused_with_a_reason_and_writes_nothing() {
         t.post(Some(&counter), "/api/v1/dossiers", wrong_type)
     );
     assert!(
-        msg.contains("components[0].copies: sai kiểu dữ liệu"),
+        msg.contains(
+            "components[0].copies: sai kiểu dữ liệu: nhận chuỗi ký tự \"hai\", cần số nguyên"
+        ),
         "{msg}"
     );
     let mut missing = intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS);
