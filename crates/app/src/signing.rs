@@ -297,6 +297,26 @@ impl DocumentStatus {
             DocumentStatus::Revoked { .. } => "revoked",
         }
     }
+
+    /// The code of the correction's result that replaced this one, if any.
+    pub fn superseded_by(&self) -> Option<&str> {
+        match self {
+            DocumentStatus::Superseded { by } => Some(by),
+            _ => None,
+        }
+    }
+
+    /// Why, on what legal basis and when the document was revoked, if it was.
+    pub fn revocation(&self) -> Option<(&str, &str, DateTime<Utc>)> {
+        match self {
+            DocumentStatus::Revoked {
+                reason,
+                legal_basis,
+                at,
+            } => Some((reason, legal_basis, *at)),
+            _ => None,
+        }
+    }
 }
 
 /// What the public verification page says of a result code.

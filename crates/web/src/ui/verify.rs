@@ -4,7 +4,7 @@
 //! that it is byte for byte the one issued, and reads its digital signatures.
 
 use app::App;
-use app::signing::{DocumentStatus, ResultCheck};
+use app::signing::ResultCheck;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Json;
@@ -107,18 +107,12 @@ fn found(c: &ResultCheck) -> Found {
         sha256: c.sha256.clone(),
         size: format!("{} byte", c.size),
         status: c.status.name(),
-        superseded_by: match &c.status {
-            DocumentStatus::Superseded { by } => by.clone(),
-            _ => String::new(),
-        },
-        revoked: match &c.status {
-            DocumentStatus::Revoked {
-                reason,
-                legal_basis,
-                at,
-            } => format!("ngày {}: {reason} (căn cứ: {legal_basis})", when(*at)),
-            _ => String::new(),
-        },
+        superseded_by: c.status.superseded_by().unwrap_or_default().to_string(),
+        revoked: c
+            .status
+            .revocation()
+            .map(|(reason, basis, at)| format!("ngày {}: {reason} (căn cứ: {basis})", when(at)))
+            .unwrap_or_default(),
     }
 }
 
@@ -224,22 +218,6 @@ async fn show(
     match app.queries().check_result(code).await {
         Ok(c) => {
             if wants_json {
-                let (superseded_by, revoked) = match &c.status {
-                    DocumentStatus::Valid => (None, None),
-                    DocumentStatus::Superseded { by } => (Some(by.clone()), None),
-                    DocumentStatus::Revoked {
-                        reason,
-                        legal_basis,
-                        at,
-                    } => (
-                        None,
-                        Some(Revoked {
-                            reason: reason.clone(),
-                            legal_basis: legal_basis.clone(),
-                            at: lich::time::to_vn(at).to_rfc3339(),
-                        }),
-                    ),
-                };
                 return Ok(Json(CheckJson {
                     code: c.code.clone(),
                     issuer: c.issuer.clone(),
@@ -252,8 +230,12 @@ async fn show(
                     sha256: c.sha256.clone(),
                     size: c.size,
                     status: c.status.name(),
-                    superseded_by,
-                    revoked,
+                    superseded_by: c.status.superseded_by().map(str::to_string),
+                    revoked: c.status.revocation().map(|(reason, basis, at)| Revoked {
+                        reason: reason.to_string(),
+                        legal_basis: basis.to_string(),
+                        at: lich::time::to_vn(&at).to_rfc3339(),
+                    }),
                 })
                 .into_response());
             }

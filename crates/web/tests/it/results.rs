@@ -102,6 +102,17 @@ async fn indicator_766(t: &TestApp, agency: &str, id: &str) -> Value {
         .clone()
 }
 
+/// Walks a dossier to the clerk and issues its result, numbered 125/2026/TLKS, on 8 December
+/// at 10:00; the dossier view the issue answered.
+async fn issued(t: &TestApp) -> (String, Tokens, Value) {
+    let (id, tok) = to_issuing(t).await;
+    t.at("2026-12-08 10:00");
+    let d = t
+        .act(&tok.clerk, &id, "issue", json!({"number": "125/2026/TLKS"}))
+        .await;
+    (id, tok, d)
+}
+
 async fn get_bytes(t: &TestApp, session: &str, path: &str, accept: &str) -> (u16, Vec<u8>) {
     let r = t
         .http
@@ -165,11 +176,7 @@ async fn an_issued_result_is_signed_downloaded_and_verified() {
     let Some(t) = signing_app().await else {
         return;
     };
-    let (id, tok) = to_issuing(&t).await;
-    t.at("2026-12-08 10:00");
-    let d = t
-        .act(&tok.clerk, &id, "issue", json!({"number": "125/2026/TLKS"}))
-        .await;
+    let (id, tok, d) = issued(&t).await;
     let e = d["state"]["electronic_result"].clone();
     assert_eq!(e["signer"], "UBND xã Bảo Thắng", "{d}");
     let code = e["code"].as_str().unwrap().to_string();
@@ -415,11 +422,7 @@ async fn a_correction_supersedes_the_result_it_corrects() {
     let Some(t) = signing_app().await else {
         return;
     };
-    let (id, tok) = to_issuing(&t).await;
-    t.at("2026-12-08 10:00");
-    let d = t
-        .act(&tok.clerk, &id, "issue", json!({"number": "125/2026/TLKS"}))
-        .await;
+    let (id, tok, d) = issued(&t).await;
     let first = d["state"]["electronic_result"]["code"]
         .as_str()
         .unwrap()
