@@ -271,12 +271,7 @@ impl Queries<'_> {
                 used_ms: None,
             })
             .await?;
-        let portal = self
-            .app
-            .settings
-            .signing
-            .as_ref()
-            .map_or("", |s| s.public_url.as_str());
+        let portal = &self.app.settings.results.public_url;
         Ok(OneTimeLink {
             url: format!("{portal}/tai/{token}"),
             expires_at,

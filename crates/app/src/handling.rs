@@ -43,6 +43,10 @@ impl App {
         if let Command::SubmitSupplement { components, .. } = &mut command {
             self.check_files(actor, components, Some(&dossier)).await?;
         }
+        if let Command::DraftResult { fields } = &mut command {
+            *fields = self.complete_draft(&dossier, std::mem::take(fields))?;
+        }
+        self.check_draft_complete(&dossier, &command)?;
         // Issuing an approved result signs its document first, once the command is known to be
         // accepted (decided on a copy): a refused command signs and stores nothing. A refusal
         // to resolve (Outcome::Refused) goes out as a letter on paper.

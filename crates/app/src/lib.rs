@@ -30,6 +30,7 @@ pub mod province;
 pub mod qd766;
 pub mod queries;
 pub mod reports;
+pub mod results;
 pub mod roster;
 pub mod search;
 pub mod signing;
@@ -110,6 +111,8 @@ pub struct Settings {
     /// Electronic results: how they are signed (`[signing]`); without it results are issued
     /// on paper only.
     pub signing: Option<Arc<signing::Signing>>,
+    /// The result templates and the public address printed on results.
+    pub results: Arc<results::ResultTemplates>,
 }
 
 impl Default for Settings {
@@ -130,6 +133,7 @@ impl Default for Settings {
             notices: notices::NoticeSettings::default(),
             metrics_token: None,
             signing: None,
+            results: Arc::new(results::ResultTemplates::built_in("http://127.0.0.1:8080")),
         }
     }
 }

@@ -6,24 +6,17 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Utc};
-use domain::agency::AgencyTree;
-use domain::dossier::{Dossier, ElectronicResult, FileRef, ProcedurePin};
+use domain::dossier::{Dossier, ElectronicResult, FileRef};
 use domain::procedure::{DocForm, ResultKind};
 use sha2::{Digest, Sha256};
 
 use crate::{App, AppError, ErrorKind};
 
-/// How results are signed: the signer, the result templates, the public address printed on them.
+/// How results are signed: the signer, the time-stamp server, where they are signed.
 pub struct Signing {
     pub signer: Arc<dyn kyso::Signer + Send + Sync>,
     /// Máy chủ dấu thời gian: with one, signatures are PAdES B-T.
     pub timestamper: Option<Arc<dyn kyso::Timestamper + Send + Sync>>,
-    /// The result templates by name: the built-in `ket-qua` and `chung-thuc`, and the
-    /// province's (`ket-qua-{procedure code}`, or any `ket-qua…`/`chung-thuc…` a procedure
-    /// version names).
-    pub templates: Vec<(String, giayto::Template)>,
-    /// The portal's public address; the verification page is `{public_url}/xac-thuc/{code}`.
-    pub public_url: String,
     /// Where results are signed (printed in the signature), e.g. "Lào Cai".
     pub location: String,
 }
@@ -32,42 +25,12 @@ impl std::fmt::Debug for Signing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Signing")
             .field("signer", &self.signer.chain().first().map(|c| &c.subject))
-            .field("public_url", &self.public_url)
+            .field("location", &self.location)
             .finish()
     }
 }
 
-impl Signing {
-    /// The template a dossier's result is laid out from: the one its procedure version names,
-    /// else the province's `ket-qua-{procedure code}`, else the kind's default.
-    fn template(&self, pin: &ProcedurePin) -> Result<&giayto::Template, AppError> {
-        let find = |name: &str| {
-            self.templates
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, t)| t)
-        };
-        let found = match &pin.result_template {
-            Some(name) => find(name),
-            None if pin.result_kind == ResultKind::Document => {
-                find(&format!("ket-qua-{}", pin.code)).or_else(|| find("ket-qua"))
-            }
-            None => find(pin.result_kind.default_template()),
-        };
-        found.ok_or_else(|| {
-            let name = pin
-                .result_template
-                .as_deref()
-                .unwrap_or(pin.result_kind.default_template());
-            failed(format!("chưa có mẫu kết quả \"{name}\" trong thư mục mẫu"))
-        })
-    }
-}
-
-/// The result code (MaKetQua) of the result a dossier issues at its next version.
-pub fn result_code(d: &Dossier) -> String {
-    format!("{}.{}", d.code, d.version + 1)
-}
+pub use crate::results::result_code;
 
 fn failed(e: impl std::fmt::Display) -> AppError {
     AppError::new(
@@ -91,12 +54,12 @@ impl App {
         };
         let now = self.now();
         let code = result_code(d);
-        let template = signing.template(&d.procedure)?.clone();
+        let template = self.settings.results.template(&d.procedure)?.clone();
         let originals = match d.procedure.result_kind {
             ResultKind::CertifiedCopy => Some(self.originals(d).await?),
             ResultKind::Document => None,
         };
-        let data = result_data(d, &self.agencies(), number, &code, &signing.public_url, now);
+        let data = crate::results::result_data(self, d, &template, number, &code, now, false);
         let signer_name = signing
             .signer
             .chain()
@@ -122,15 +85,7 @@ impl App {
         let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
             let pdf = match &originals {
                 Some(files) => {
-                    let originals: Vec<giayto::Original<'_>> = files
-                        .iter()
-                        .map(|(name, media_type, bytes)| giayto::Original {
-                            name,
-                            media_type,
-                            bytes,
-                        })
-                        .collect();
-                    giayto::certified_copy(&template, &data, &originals)
+                    giayto::certified_copy(&template, &data, &crate::results::as_originals(files))
                 }
                 None => giayto::render(&template, &data),
             }
@@ -183,7 +138,10 @@ impl App {
 impl App {
     /// The scanned originals a certified copy is made from: the files of the components the
     /// procedure's checklist names as originals to check, in the order they were given.
-    async fn originals(&self, d: &Dossier) -> Result<Vec<(String, String, Vec<u8>)>, AppError> {
+    pub(crate) async fn originals(
+        &self,
+        d: &Dossier,
+    ) -> Result<Vec<(String, String, Vec<u8>)>, AppError> {
         let original = |id: &str| {
             d.procedure
                 .components
@@ -213,64 +171,6 @@ impl App {
         }
         Ok(out)
     }
-}
-
-fn result_data(
-    d: &Dossier,
-    tree: &AgencyTree,
-    number: &str,
-    code: &str,
-    public_url: &str,
-    now: DateTime<Utc>,
-) -> giayto::Data {
-    let vn = lich::time::to_vn(&now);
-    let competent = tree.name_of(&d.competent);
-    let committee = tree
-        .committee_of(&d.competent)
-        .map(|c| c.name.clone())
-        .unwrap_or_else(|| competent.clone());
-    let signer_title = format!("TM. {}", committee.to_uppercase());
-    let approver = d
-        .decision
-        .as_ref()
-        .map(|x| x.actor.name.clone())
-        .unwrap_or_default();
-    let place = domain::agency::place_name(&competent);
-    let mut data = giayto::Data::new();
-    data.set("co_quan", committee.to_uppercase())
-        .set("co_quan_ten", committee.clone())
-        .set("so", number)
-        .set("dia_danh", place)
-        .set("ngay", format!("{:02}", vn.day()))
-        .set("thang", format!("{:02}", vn.month()))
-        .set("nam", vn.year().to_string())
-        .set("ten_ket_qua", d.procedure.result_name.to_uppercase())
-        .set("thu_tuc", d.procedure.name.clone())
-        .set("ma_ho_so", d.code.to_string())
-        .set(
-            "ngay_nhan",
-            d.received_at
-                .map(|t| lich::time::to_vn(&t).format("%d/%m/%Y").to_string())
-                .unwrap_or_default(),
-        )
-        .set("nguoi_nop", d.applicant.display_name())
-        .set("so_dinh_danh", d.applicant.id_number())
-        .set("dia_chi", d.applicant.address().text.clone())
-        .set(
-            "noi_dung",
-            d.decision
-                .as_ref()
-                .map(|x| x.reason.clone())
-                .unwrap_or_default(),
-        )
-        .set("chuc_vu_ky", signer_title)
-        .set("nguoi_ky", approver)
-        .set("ma_ket_qua", code)
-        .set(
-            "duong_dan_xac_thuc",
-            format!("{}/xac-thuc/{code}", public_url.trim_end_matches('/')),
-        );
-    data
 }
 
 /// Tình trạng của một văn bản kết quả.

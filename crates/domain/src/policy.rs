@@ -189,6 +189,7 @@ pub fn command_permission(kind: CommandKind) -> Who {
         Assign => Who::Officer(Action::Assign),
         AddNote
         | RecordVerification
+        | DraftResult
         | RequestConsultation
         | StartInterconnection
         | CompleteLeg

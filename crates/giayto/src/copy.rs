@@ -87,6 +87,25 @@ pub fn certified_copy(
     data: &Data,
     originals: &[Original<'_>],
 ) -> Result<Vec<u8>, Error> {
+    make(statement, data, originals, None)
+}
+
+/// The certified copy as [`certified_copy`] makes it, with [`crate::DRAFT_MARK`] across
+/// every page, for review before it is signed.
+pub fn certified_copy_draft(
+    statement: &Template,
+    data: &Data,
+    originals: &[Original<'_>],
+) -> Result<Vec<u8>, Error> {
+    make(statement, data, originals, Some(crate::DRAFT_MARK))
+}
+
+fn make(
+    statement: &Template,
+    data: &Data,
+    originals: &[Original<'_>],
+    mark: Option<&str>,
+) -> Result<Vec<u8>, Error> {
     let stamp = statement.copy_stamp.as_deref().ok_or_else(|| {
         Error::Template("mẫu lời chứng thiếu dòng đóng trên từng trang (copy_stamp)".into())
     })?;
@@ -131,7 +150,7 @@ pub fn certified_copy(
             ops,
         });
     }
-    pdf::write_sheets(&statement.name, &sheets)
+    pdf::write_sheets(&statement.name, &sheets, mark)
 }
 
 /// A thin frame around the scan, so that where the original ends shows on a white page.

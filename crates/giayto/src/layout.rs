@@ -28,7 +28,7 @@ static FACES: LazyLock<Vec<rustybuzz::Face<'static>>> = LazyLock::new(|| {
 });
 
 /// Width of `text` in `style` at `size` points, as shaped.
-fn width(text: &str, style: Style, size: f32) -> f32 {
+pub(crate) fn width(text: &str, style: Style, size: f32) -> f32 {
     if text.is_empty() {
         return 0.0;
     }
@@ -142,15 +142,21 @@ struct Line {
     width: f32,
     /// Breaks between words, where justification adds space.
     gaps: Vec<usize>,
+    /// The line opens the text or follows an explicit line break: it takes the indent.
+    opens: bool,
 }
 
-/// Breaks pieces into lines of at most `max` points (the first `first_indent` narrower).
+/// Breaks pieces into lines of at most `max` points; the first line of the text and each line
+/// after an explicit break (a list of trades, one per line) are `first_indent` narrower.
 fn break_lines(source: &[Vec<Piece>], size: f32, max: f32, first_indent: f32) -> Vec<Line> {
     let space = width(" ", Style::Regular, size);
     let mut out = Vec::new();
     for pieces in source {
-        let mut line = Line::default();
-        let mut limit = max - if out.is_empty() { first_indent } else { 0.0 };
+        let mut line = Line {
+            opens: true,
+            ..Line::default()
+        };
+        let mut limit = max - first_indent;
         // Words: a piece and those glued to it (no space between).
         let mut i = 0;
         while i < pieces.len() {
@@ -245,7 +251,7 @@ impl Flow {
         let leading = size * 1.3;
         for (n, line) in lines.iter().enumerate() {
             self.room(leading);
-            let first = if n == 0 { indent } else { 0.0 };
+            let first = if line.opens { indent } else { 0.0 };
             let free = w - first - line.width;
             let last = n + 1 == lines.len();
             let (start, extra) = match align {

@@ -12,8 +12,11 @@ pub mod template;
 
 use std::collections::BTreeMap;
 
-pub use copy::{Original, certified_copy};
-pub use template::{Paper, Template};
+pub use copy::{Original, certified_copy, certified_copy_draft};
+pub use template::{Field, Paper, Template};
+
+/// Dấu dự thảo: the word drawn across every page of a draft.
+pub const DRAFT_MARK: &str = "DỰ THẢO";
 
 /// Why a document could not be made.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -142,7 +145,14 @@ fn short(text: &str) -> String {
 /// Renders a template with a document's data into a PDF file.
 pub fn render(template: &Template, data: &Data) -> Result<Vec<u8>, Error> {
     let pages = layout::lay_out(template, data)?;
-    pdf::write(template, pages)
+    pdf::write(template, pages, None)
+}
+
+/// Renders a draft: the document as [`render`] makes it, with [`DRAFT_MARK`] across every
+/// page, for review before it is approved and signed.
+pub fn render_draft(template: &Template, data: &Data) -> Result<Vec<u8>, Error> {
+    let pages = layout::lay_out(template, data)?;
+    pdf::write(template, pages, Some(DRAFT_MARK))
 }
 
 /// The templates that ship with Một Cửa, by file name (without `.toml`).
@@ -157,6 +167,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("tra-ket-qua", include_str!("../templates/tra-ket-qua.toml")),
     ("buu-chinh", include_str!("../templates/buu-chinh.toml")),
     ("ket-qua", include_str!("../templates/ket-qua.toml")),
+    (
+        "ket-qua-1.001612",
+        include_str!("../templates/ket-qua-1.001612.toml"),
+    ),
     ("chung-thuc", include_str!("../templates/chung-thuc.toml")),
 ];
 

@@ -10,7 +10,7 @@ use krilla::paint::{Fill, Stroke};
 use krilla::pdf::PdfDocument;
 use krilla::text::{Font, TextDirection};
 
-use crate::layout::{FONTS, Op};
+use crate::layout::{FONTS, Op, Style, width};
 use crate::{Error, Template};
 
 /// What lies under a page's text: a page of another PDF or a picture, drawn in a box.
@@ -28,7 +28,11 @@ pub(crate) struct Sheet {
 }
 
 /// Writes the template's laid-out pages.
-pub(crate) fn write(t: &Template, pages: Vec<Vec<Op>>) -> Result<Vec<u8>, Error> {
+pub(crate) fn write(
+    t: &Template,
+    pages: Vec<Vec<Op>>,
+    mark: Option<&str>,
+) -> Result<Vec<u8>, Error> {
     let size = t.paper.size();
     let sheets: Vec<Sheet> = pages
         .into_iter()
@@ -38,11 +42,16 @@ pub(crate) fn write(t: &Template, pages: Vec<Vec<Op>>) -> Result<Vec<u8>, Error>
             ops,
         })
         .collect();
-    write_sheets(&t.name, &sheets)
+    write_sheets(&t.name, &sheets, mark)
 }
 
-/// Writes pages of any size, each with an optional underlay, as one PDF titled `title`.
-pub(crate) fn write_sheets(title: &str, sheets: &[Sheet]) -> Result<Vec<u8>, Error> {
+/// Writes pages of any size, each with an optional underlay, as one PDF titled `title`; a
+/// `mark` (a draft's) is drawn large and pale across every page.
+pub(crate) fn write_sheets(
+    title: &str,
+    sheets: &[Sheet],
+    mark: Option<&str>,
+) -> Result<Vec<u8>, Error> {
     let fonts: Vec<Font> = FONTS
         .iter()
         .map(|f| Font::new((*f).into(), 0).expect("the embedded fonts parse"))
@@ -123,8 +132,57 @@ pub(crate) fn write_sheets(title: &str, sheets: &[Sheet]) -> Result<Vec<u8>, Err
                 }
             }
         }
+        if let Some(mark) = mark {
+            draw_mark(&mut surface, &fonts[Style::Bold as usize], sheet.size, mark);
+        }
         surface.finish();
         page.finish();
     }
     doc.finish().map_err(|e| Error::Pdf(format!("{e:?}")))
+}
+
+/// Draws `mark` in pale red along the page's diagonal, over what is on the page, so that a
+/// draft cannot be taken for the signed document.
+fn draw_mark(
+    surface: &mut krilla::surface::Surface<'_>,
+    font: &Font,
+    (w, h): (f32, f32),
+    mark: &str,
+) {
+    let angle = -(h.atan2(w).to_degrees());
+    let diagonal = (w * w + h * h).sqrt();
+    let mut size = 96.0;
+    let span = width(mark, Style::Bold, size);
+    if span > diagonal * 0.7 {
+        size *= diagonal * 0.7 / span;
+    }
+    let span = width(mark, Style::Bold, size);
+    surface.push_transform(&Transform::from_rotate_at(angle, w / 2.0, h / 2.0));
+    surface.set_stroke(None);
+    surface.set_fill(Some(Fill {
+        paint: krilla::color::rgb::Color::new(200, 30, 30).into(),
+        opacity: krilla::num::NormalizedF32::new(0.22).expect("in 0..1"),
+        ..Fill::default()
+    }));
+    surface.draw_text(
+        Point::from_xy((w - span) / 2.0, h / 2.0 + size * 0.35),
+        font.clone(),
+        size,
+        mark,
+        false,
+        TextDirection::Auto,
+    );
+    surface.pop();
+    // And in words across the top margin, for whoever reads the text rather than the page.
+    let note = format!("{mark} — chưa ký số, không có giá trị pháp lý");
+    let size = 10.0;
+    let span = width(&note, Style::Bold, size);
+    surface.draw_text(
+        Point::from_xy((w - span) / 2.0, crate::template::mm(11.0)),
+        font.clone(),
+        size,
+        &note,
+        false,
+        TextDirection::Auto,
+    );
 }

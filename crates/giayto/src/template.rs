@@ -68,8 +68,54 @@ pub struct Template {
     /// number the pages of the whole copy.
     #[serde(default)]
     pub copy_stamp: Option<String>,
+    /// Trường do cán bộ nhập: what the handler enters for a result document (the child's name
+    /// on a birth certificate, a business's trade lines), named in the blocks as `{key}` like
+    /// the fields the dossier fills.
+    #[serde(default, rename = "field")]
+    pub fields: Vec<Field>,
     #[serde(rename = "block")]
     pub blocks: Vec<Block>,
+}
+
+/// Một trường do cán bộ xử lý nhập vào dự thảo kết quả.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    /// The name used in the blocks: lower-case ASCII letters, digits and `_`.
+    pub key: String,
+    /// What the form asks, e.g. "Tên hộ kinh doanh".
+    pub label: String,
+    /// Bắt buộc: the result cannot be approved while it is empty.
+    #[serde(default)]
+    pub required: bool,
+    /// Several lines (a text area) rather than one.
+    #[serde(default)]
+    pub multiline: bool,
+    /// Longest value accepted, in characters.
+    #[serde(default = "default_max_chars")]
+    pub max_chars: usize,
+    /// A hint under the box, e.g. "ghi bằng số và bằng chữ".
+    #[serde(default)]
+    pub hint: String,
+    /// Điền sẵn: the document field whose value the box starts with (`dia_chi`, the
+    /// applicant's address), so that nothing the citizen already gave is typed again.
+    #[serde(default)]
+    pub prefill: Option<String>,
+}
+
+fn default_max_chars() -> usize {
+    500
+}
+
+impl Field {
+    /// Whether `key` may name a field: 1–40 of `a-z`, `0-9`, `_`, starting with a letter.
+    pub fn valid_key(key: &str) -> bool {
+        (1..=40).contains(&key.len())
+            && key.starts_with(|c: char| c.is_ascii_lowercase())
+            && key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+    }
 }
 
 fn default_margins() -> [f32; 4] {
@@ -213,6 +259,26 @@ impl Template {
             || top + bottom > h * 0.6
         {
             return Err(Error::Template("lề giấy không hợp lệ".into()));
+        }
+        for (i, f) in t.fields.iter().enumerate() {
+            if !Field::valid_key(&f.key) {
+                return Err(Error::Template(format!(
+                    "tên trường \"{}\" không hợp lệ (chữ thường không dấu, số, dấu _; tối đa 40 ký tự)",
+                    crate::short(&f.key)
+                )));
+            }
+            if t.fields[..i].iter().any(|g| g.key == f.key) {
+                return Err(Error::Template(format!(
+                    "trường \"{}\" khai báo hai lần",
+                    f.key
+                )));
+            }
+            if f.label.trim().is_empty() || !(1..=20_000).contains(&f.max_chars) {
+                return Err(Error::Template(format!(
+                    "trường \"{}\" cần nhãn (label) và độ dài tối đa (max_chars) từ 1 đến 20000",
+                    f.key
+                )));
+            }
         }
         for b in &t.blocks {
             if let Block::Table { columns, .. } = b

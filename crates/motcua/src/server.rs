@@ -80,11 +80,7 @@ fn tsa_timeout() -> u64 {
 impl SigningConfig {
     /// The signing set-up, or `None` when no certificate is configured. A certificate that
     /// cannot be opened stops the server with the reason.
-    pub fn build(
-        &self,
-        public_url: &str,
-        templates: Option<&std::path::Path>,
-    ) -> Result<Option<Arc<app::signing::Signing>>, String> {
+    pub fn build(&self) -> Result<Option<Arc<app::signing::Signing>>, String> {
         let secret = |var: &Option<String>, what: &str| -> Result<String, String> {
             let var = var
                 .as_deref()
@@ -130,30 +126,6 @@ impl SigningConfig {
                 )
             }
         };
-        let mut list: Vec<(String, giayto::Template)> = ["ket-qua", "chung-thuc"]
-            .into_iter()
-            .map(|n| (n.to_string(), giayto::built_in(n).expect("built in")))
-            .collect();
-        if let Some(dir) = templates {
-            let entries = std::fs::read_dir(dir)
-                .map_err(|e| format!("không đọc được thư mục mẫu {}: {e}", dir.display()))?;
-            for path in entries.flatten().map(|e| e.path()) {
-                let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
-                    continue;
-                };
-                if !domain::procedure::is_result_template(name)
-                    || path.extension().and_then(|e| e.to_str()) != Some("toml")
-                {
-                    continue;
-                }
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| format!("không đọc được {}: {e}", path.display()))?;
-                let t = giayto::Template::parse(&text)
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
-                list.retain(|(n, _)| n != name);
-                list.push((name.to_string(), t));
-            }
-        }
         let timestamper = match &self.tsa_url {
             Some(url) => Some(Arc::new(
                 kyso::HttpTimestamper::new(
@@ -167,8 +139,6 @@ impl SigningConfig {
         Ok(Some(Arc::new(app::signing::Signing {
             signer,
             timestamper,
-            templates: list,
-            public_url: public_url.trim_end_matches('/').to_string(),
             location: self.location.clone().unwrap_or_default(),
         })))
     }
@@ -488,8 +458,12 @@ pub async fn services_with_channels(db: Db, config: &Config) -> Result<(App, not
         .unwrap_or_else(|| format!("http://{}", config.server.listen));
     settings.signing = config
         .signing
-        .build(&public_url, config.documents.templates.as_deref())
+        .build()
         .map_err(|e| BadInput(format!("ký số: {e}")))?;
+    settings.results = Arc::new(
+        app::results::ResultTemplates::load(&public_url, config.documents.templates.as_deref())
+            .map_err(|e| BadInput(format!("mẫu kết quả: {e}")))?,
+    );
     let app = App::new(
         db,
         Arc::new(SystemClock),

@@ -25,6 +25,20 @@ pub fn clean(text: &str) -> String {
     out
 }
 
+/// [`clean`] line by line, for text that keeps its line breaks (a list of trades): blank
+/// lines are dropped, lines joined with `\n`.
+///
+/// ```
+/// assert_eq!(vntext::clean_lines(" Bán lẻ  \r\n\r\n  đồ uống \n"), "Bán lẻ\nđồ uống");
+/// ```
+pub fn clean_lines(text: &str) -> String {
+    text.lines()
+        .map(clean)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Folds Vietnamese text for matching: lower case, no diacritics, `đ` → `d`, single spaces.
 ///
 /// ```

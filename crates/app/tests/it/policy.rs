@@ -133,6 +133,9 @@ fn every_command() -> Vec<Command> {
             reason: "x".into(),
             legal_basis: "x".into(),
         },
+        Command::DraftResult {
+            fields: [("noi_dung".to_string(), "x".to_string())].into(),
+        },
     ];
     // Every kind of command on a dossier is here: one added to the domain fails here until it
     // joins the matrix.

@@ -75,6 +75,7 @@ command_kinds! {
     Assign => "assign", "phân công xử lý", Handling;
     AddNote => "add_note", "ghi ý kiến thẩm định", Handling;
     RecordVerification => "record_verification", "ghi kết quả xác minh", Handling;
+    DraftResult => "draft_result", "soạn dự thảo kết quả", Handling;
     RequestConsultation => "request_consultation", "lấy ý kiến", Handling;
     AnswerConsultation => "answer_consultation", "trả lời xin ý kiến", Handling;
     StartInterconnection => "start_interconnection", "chuyển liên thông", Handling;
@@ -150,6 +151,7 @@ impl Command {
             Command::Assign { .. } => K::Assign,
             Command::AddNote { .. } => K::AddNote,
             Command::RecordVerification { .. } => K::RecordVerification,
+            Command::DraftResult { .. } => K::DraftResult,
             Command::RequestConsultation { .. } => K::RequestConsultation,
             Command::AnswerConsultation { .. } => K::AnswerConsultation,
             Command::StartInterconnection { .. } => K::StartInterconnection,

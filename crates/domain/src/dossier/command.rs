@@ -87,6 +87,11 @@ pub enum Command {
     RecordVerification {
         verification: Verification,
     },
+    /// Soạn dự thảo kết quả: what the handler enters in the result template's fields (each
+    /// saving is a new revision; an empty value clears a field).
+    DraftResult {
+        fields: std::collections::BTreeMap<String, String>,
+    },
     RequestConsultation {
         unit: AgencyId,
         content: String,

@@ -309,6 +309,12 @@ pub enum Event {
     VerificationRecorded {
         verification: Verification,
     },
+    /// Dự thảo kết quả: the handler's entries for the result template (the whole set, each
+    /// time: a new revision replaces the last as the current draft; every revision stays in
+    /// the history).
+    ResultDrafted {
+        fields: std::collections::BTreeMap<String, String>,
+    },
     /// Lấy ý kiến an agency, with a deadline.
     ConsultationRequested {
         id: u32,
@@ -445,6 +451,7 @@ impl Event {
             Event::Assigned { .. } => "assigned",
             Event::NoteAdded { .. } => "note_added",
             Event::VerificationRecorded { .. } => "verification_recorded",
+            Event::ResultDrafted { .. } => "result_drafted",
             Event::ConsultationRequested { .. } => "consultation_requested",
             Event::ConsultationAnswered { .. } => "consultation_answered",
             Event::InterconnectionStarted { .. } => "interconnection_started",
@@ -495,6 +502,7 @@ impl Event {
             Event::Assigned { .. } => "Phân công xử lý",
             Event::NoteAdded { .. } => "Ý kiến thẩm định",
             Event::VerificationRecorded { .. } => "Xác minh, thẩm tra",
+            Event::ResultDrafted { .. } => "Soạn dự thảo kết quả",
             Event::ConsultationRequested { .. } => "Lấy ý kiến",
             Event::ConsultationAnswered { .. } => "Trả lời ý kiến",
             Event::InterconnectionStarted { .. } => "Chuyển liên thông",

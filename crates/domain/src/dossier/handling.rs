@@ -24,7 +24,9 @@ pub(super) fn check(d: &Dossier, kind: CommandKind, _ctx: &Context<'_>) -> Resul
             expect_stage(d, &[Stage::InProgress], action)?;
             super::decide::current(d).map(|_| ())
         }
-        AddNote | RecordVerification | RequestConsultation => expect_handling(d, action),
+        AddNote | RecordVerification | RequestConsultation | DraftResult => {
+            expect_handling(d, action)
+        }
         AnswerConsultation => {
             if d.consultations.iter().any(|c| c.answered_at.is_none()) {
                 Ok(())
@@ -226,6 +228,7 @@ pub(super) fn decide(
             text: text("Ý kiến", &t, 4000)?,
         }]),
         RecordVerification { verification } => record_verification(verification, ctx),
+        DraftResult { fields } => draft_result(fields),
         RequestConsultation {
             unit,
             content,
@@ -250,6 +253,49 @@ pub(super) fn decide(
         }
         other => unreachable!("{} is not decided in this phase", other.name()),
     }
+}
+
+/// Most fields a result draft may have, and the longest value.
+const DRAFT_FIELDS: usize = 60;
+const DRAFT_VALUE_CHARS: usize = 20_000;
+
+/// Soạn dự thảo: the field names are the template's (checked by whoever knows it); here only
+/// their shape and size.
+fn draft_result(
+    fields: std::collections::BTreeMap<String, String>,
+) -> Result<Vec<Event>, DomainError> {
+    if fields.is_empty() || fields.len() > DRAFT_FIELDS {
+        return Err(DomainError::invalid(
+            "draft_fields",
+            format!("Dự thảo cần từ 1 đến {DRAFT_FIELDS} trường."),
+        ));
+    }
+    let mut clean = std::collections::BTreeMap::new();
+    for (key, value) in fields {
+        let good_key = (1..=40).contains(&key.len())
+            && key.starts_with(|c: char| c.is_ascii_lowercase())
+            && key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !good_key {
+            return Err(DomainError::invalid(
+                "draft_field_name",
+                format!(
+                    "Tên trường \"{}\" không hợp lệ.",
+                    crate::error::shorten(&key)
+                ),
+            ));
+        }
+        let value = vntext::clean_lines(&value);
+        if value.chars().count() > DRAFT_VALUE_CHARS {
+            return Err(DomainError::invalid(
+                "too_long",
+                format!("Trường \"{key}\" dài quá {DRAFT_VALUE_CHARS} ký tự."),
+            ));
+        }
+        clean.insert(key, value);
+    }
+    Ok(vec![Event::ResultDrafted { fields: clean }])
 }
 
 fn start_interconnection(
@@ -420,6 +466,14 @@ impl Dossier {
                 }
             }
             Event::NoteAdded { text } => self.notes.push((at, r.actor.clone(), text.clone())),
+            Event::ResultDrafted { fields } => {
+                self.result_draft = Some(ResultDraft {
+                    fields: fields.clone(),
+                    revision: self.result_draft.as_ref().map_or(0, |d| d.revision) + 1,
+                    at,
+                    actor: r.actor.clone(),
+                });
+            }
             Event::VerificationRecorded { verification } => {
                 self.verifications.push(verification.clone())
             }

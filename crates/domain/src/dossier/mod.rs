@@ -26,6 +26,6 @@ pub use imported::{Imported, LegacyStep, LegacySupplement, import};
 pub use stage::{NationalStatus, Stage};
 pub use state::{
     Apology, Consultation, DecisionRecord, Dossier, ExtensionRecord, Interconnection, Leg,
-    PauseRecord, Reasoned, ReturnRecord, StepRecord, SupplementRecord,
+    PauseRecord, Reasoned, ResultDraft, ReturnRecord, StepRecord, SupplementRecord,
 };
 pub use timing::{StepTiming, Timing};

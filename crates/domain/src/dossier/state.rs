@@ -121,6 +121,16 @@ pub struct DecisionRecord {
     pub number: Option<String>,
 }
 
+/// Dự thảo kết quả: the handler's entries, which revision, by whom and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultDraft {
+    pub fields: std::collections::BTreeMap<String, String>,
+    /// 1 for the first saving, then one more for each.
+    pub revision: u32,
+    pub at: DateTime<Utc>,
+    pub actor: ActorRef,
+}
+
 /// Trả kết quả.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReturnRecord {
@@ -185,6 +195,9 @@ pub struct Dossier {
     pub interconnection: Option<Interconnection>,
     pub apology: Option<Apology>,
     pub decision: Option<DecisionRecord>,
+    /// Dự thảo kết quả: the handler's latest entries for the result template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_draft: Option<ResultDraft>,
     /// Kết quả điện tử: the signed result document, when one was issued.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub electronic_result: Option<super::event::ElectronicResult>,
@@ -262,6 +275,7 @@ impl Dossier {
             interconnection: None,
             apology: None,
             decision: None,
+            result_draft: None,
             electronic_result: None,
             result_revoked: None,
             result_ready_at: None,
@@ -317,6 +331,7 @@ impl Dossier {
             Event::Assigned { .. }
             | Event::NoteAdded { .. }
             | Event::VerificationRecorded { .. }
+            | Event::ResultDrafted { .. }
             | Event::ConsultationRequested { .. }
             | Event::ConsultationAnswered { .. }
             | Event::Forwarded { .. }

@@ -309,6 +309,9 @@ fn sample(kind: CommandKind, d: &Dossier, now: DateTime<Utc>) -> Command {
         K::AddNote => Command::AddNote {
             text: "Ý kiến".into(),
         },
+        K::DraftResult => Command::DraftResult {
+            fields: [("noi_dung".to_string(), "Cấp giấy chứng nhận".to_string())].into(),
+        },
         K::RecordVerification => Command::RecordVerification {
             verification: Verification {
                 at: now - Duration::minutes(10),

@@ -892,3 +892,61 @@ fn the_control_slip_has_a_row_per_handover_with_the_step_result() {
     assert_eq!(slip[1].result, Some(Timeliness::OnTime));
     assert_eq!(slip[6].result, Some(Timeliness::Early));
 }
+
+fn draft(fields: &[(&str, &str)]) -> Command {
+    Command::DraftResult {
+        fields: fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+    }
+}
+
+#[test]
+fn the_result_draft_is_saved_in_revisions_during_appraisal_only() {
+    let mut sim = Sim::in_appraisal();
+    sim.ok(
+        "2026-12-08 09:00",
+        &specialist(),
+        draft(&[("ten_ho_kinh_doanh", " Hộ  kinh doanh A\u{0323}n Phú ")]),
+    );
+    let d = sim.d();
+    let saved = d.result_draft.as_ref().unwrap();
+    assert_eq!(saved.revision, 1);
+    // Cleaned and NFC: one space between words, "ạ" as one character.
+    assert_eq!(
+        saved.fields["ten_ho_kinh_doanh"],
+        "Hộ kinh doanh \u{1EA0}n Phú"
+    );
+    assert_eq!(saved.actor.name, "Nguyễn Văn Hùng");
+    sim.ok(
+        "2026-12-08 09:30",
+        &specialist(),
+        draft(&[("nganh_nghe", "Bán lẻ\r\n\r\n  đồ uống ")]),
+    );
+    let saved = sim.d().result_draft.clone().unwrap();
+    assert_eq!(saved.revision, 2);
+    assert_eq!(saved.fields["nganh_nghe"], "Bán lẻ\nđồ uống");
+    for (fields, code) in [
+        (vec![], "draft_fields"),
+        (vec![("Tên", "x")], "draft_field_name"),
+        (vec![("a b", "x")], "draft_field_name"),
+    ] {
+        let err = sim
+            .run("2026-12-08 10:00", &specialist(), draft(&fields))
+            .unwrap_err();
+        assert_eq!(err.code, code);
+    }
+    let long = "x".repeat(20_001);
+    let err = sim
+        .run("2026-12-08 10:00", &specialist(), draft(&[("a", &long)]))
+        .unwrap_err();
+    assert_eq!(err.code, "too_long");
+    assert_eq!(sim.d().result_draft.as_ref().unwrap().revision, 2);
+    // Once submitted for approval, the draft is the leader's to judge, not to rewrite.
+    let mut sim = Sim::in_approval();
+    let err = sim
+        .run("2026-12-10 08:00", &specialist(), draft(&[("a", "b")]))
+        .unwrap_err();
+    assert_eq!(err.code, "wrong_step");
+}

@@ -410,7 +410,87 @@ fn every_built_in_template_parses() {
         let t = built_in(name).unwrap();
         assert!(!t.name.is_empty(), "{name}");
     }
-    assert_eq!(giayto::BUILT_IN.len(), 11);
+    assert_eq!(giayto::BUILT_IN.len(), 12);
+}
+
+#[test]
+fn a_result_template_declares_what_the_handler_enters_and_its_draft_is_marked() {
+    let t = built_in("ket-qua-1.001612").unwrap();
+    let keys: Vec<&str> = t.fields.iter().map(|f| f.key.as_str()).collect();
+    assert!(keys.contains(&"ten_ho_kinh_doanh") && keys.contains(&"nganh_nghe"));
+    let owner = t.fields.iter().find(|f| f.key == "chu_ho").unwrap();
+    assert!(owner.required);
+    assert_eq!(owner.prefill.as_deref(), Some("nguoi_nop"));
+    let mut d = Data::new();
+    for (k, v) in [
+        ("co_quan", "ỦY BAN NHÂN DÂN XÃ BẢO THẮNG"),
+        ("so", "12/GCN-HKD"),
+        ("dia_danh", "Bảo Thắng"),
+        ("ngay", "04"),
+        ("thang", "12"),
+        ("nam", "2026"),
+        ("ma_ho_so", "G22.39.05-261204-0001"),
+        ("thu_tuc", "Đăng ký thành lập hộ kinh doanh"),
+        ("ngay_nhan", "01/12/2026"),
+        ("chuc_vu_ky", "TM. ỦY BAN NHÂN DÂN"),
+        ("nguoi_ky", "Nguyễn Văn Chủ"),
+        ("ma_ket_qua", "G22.39.05-261204-0001.7"),
+        (
+            "duong_dan_xac_thuc",
+            "https://dichvucong.example/xac-thuc/x",
+        ),
+    ] {
+        d.set(k, v);
+    }
+    for f in &t.fields {
+        d.set(&f.key, "");
+    }
+    d.set("ten_ho_kinh_doanh", "HỘ KINH DOANH TẠP HÓA ĐỨC THỊNH")
+        .set("ma_so_ho_kinh_doanh", "10A8012345")
+        .set("nganh_nghe", "Bán lẻ thực phẩm\nBán lẻ đồ uống")
+        .set("von_kinh_doanh", "50.000.000 đồng")
+        .set("chu_ho", "Phạm Thị Hường")
+        .set("so_dinh_danh_chu_ho", "010190001234")
+        .set("dia_diem_kinh_doanh", "Thôn Phú Thịnh, xã Bảo Thắng");
+    let draft = giayto::render_draft(&t, &d).unwrap();
+    let signed = render(&t, &d).unwrap();
+    if let (Some(draft), Some(final_)) = (words(&draft), words(&signed)) {
+        for expected in [
+            "GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH",
+            "HỘ KINH DOANH TẠP HÓA ĐỨC THỊNH",
+            "Bán lẻ thực phẩm Bán lẻ đồ uống",
+            "Phạm Thị Hường",
+        ] {
+            assert!(draft.contains(expected), "{expected:?} in {draft}");
+            assert!(final_.contains(expected), "{expected:?} in {final_}");
+        }
+        assert!(
+            draft.contains("DỰ THẢO — chưa ký số, không có giá trị pháp lý"),
+            "{draft}"
+        );
+        assert!(!final_.contains(giayto::DRAFT_MARK), "{final_}");
+        // An empty optional field leaves its line out.
+        assert!(!final_.contains("Số lượng lao động"), "{final_}");
+    }
+}
+
+#[test]
+fn field_declarations_are_checked() {
+    let with = |field: &str| {
+        format!("name = \"x\"\npaper = \"A4\"\n{field}\n[[block]]\nkind = \"space\"\nmm = 1\n")
+    };
+    let ok = "[[field]]\nkey = \"ten_cho\"\nlabel = \"Tên\"";
+    assert_eq!(Template::parse(&with(ok)).unwrap().fields.len(), 1);
+    for bad in [
+        "[[field]]\nkey = \"Tên\"\nlabel = \"Tên\"",
+        "[[field]]\nkey = \"9a\"\nlabel = \"Tên\"",
+        "[[field]]\nkey = \"a\"\nlabel = \" \"",
+        "[[field]]\nkey = \"a\"\nlabel = \"A\"\nmax_chars = 0",
+        &format!("{ok}\n{ok}"),
+    ] {
+        let e = Template::parse(&with(bad)).unwrap_err();
+        assert!(matches!(e, Error::Template(_)), "{bad}: {e}");
+    }
 }
 
 /// A picture of the first page of `pdf` (`jpeg` or `png`), as a scanner or a phone would give,

@@ -307,6 +307,12 @@ commands! {
         "Ghi ý kiến thẩm định.",
         dto::NoteInput,
         |i| Command::AddNote { text: i.text };
+    draft_result,
+        "/api/v1/dossiers/{id}/result-draft",
+        "Xử lý hồ sơ",
+        "Soạn (hoặc sửa) dự thảo kết quả: nhập các trường của mẫu kết quả; mỗi lần lưu là một phiên bản dự thảo. Hồ sơ chỉ trình phê duyệt được khi đã nhập đủ các trường bắt buộc.",
+        dto::DraftInput,
+        |i| Command::DraftResult { fields: i.fields };
     verification,
         "/api/v1/dossiers/{id}/verifications",
         "Xử lý hồ sơ",
@@ -650,6 +656,57 @@ pub async fn detail(
         .await?;
     let etag = format!("\"{}\"", d.dossier.version);
     Ok(([(header::ETAG, etag)], Json(DossierDetailView::of(&d))))
+}
+
+/// Dự thảo kết quả: các trường của mẫu kết quả và giá trị kết quả sẽ ghi (khi hồ sơ đang giải
+/// quyết, chưa phê duyệt).
+#[utoipa::path(
+    get, path = "/api/v1/dossiers/{id}/result-draft", tag = "Xử lý hồ sơ",
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = super::views::DraftView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn draft(
+    State(app): State<App>,
+    Authed(actor): Authed,
+    ApiPath(id): ApiPath<uuid::Uuid>,
+) -> Result<Json<super::views::DraftView>, ApiError> {
+    let v = app.result_draft_of(&actor, DossierId(id)).await?;
+    Ok(Json(super::views::DraftView::of(
+        v,
+        &format!("/api/v1/dossiers/{id}/result-draft.pdf"),
+    )))
+}
+
+/// Dự thảo kết quả dạng PDF, có dấu "DỰ THẢO" trên mọi trang (chưa ký số).
+#[utoipa::path(
+    get, path = "/api/v1/dossiers/{id}/result-draft.pdf", tag = "Xử lý hồ sơ",
+    params(("id" = uuid::Uuid, Path)),
+    responses(
+        (status = 200, content_type = "application/pdf", body = Vec<u8>),
+        (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody),
+        (status = 403, body = ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+pub async fn draft_pdf(
+    State(app): State<App>,
+    Authed(actor): Authed,
+    ApiPath(id): ApiPath<uuid::Uuid>,
+) -> Result<impl IntoResponse, ApiError> {
+    let pdf = app.result_draft_pdf(&actor, DossierId(id)).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                "inline; filename=\"du-thao-ket-qua.pdf\"".to_string(),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        pdf,
+    ))
 }
 
 /// Hồ sơ theo mã hồ sơ.

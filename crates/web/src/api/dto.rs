@@ -386,6 +386,14 @@ pub struct NoteInput {
     pub text: String,
 }
 
+/// Dự thảo kết quả: giá trị các trường của mẫu kết quả (tên trường → nội dung); trường không
+/// gửi giữ giá trị lần lưu trước, chuỗi rỗng xóa giá trị.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DraftInput {
+    pub fields: std::collections::BTreeMap<String, String>,
+}
+
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerificationInput {

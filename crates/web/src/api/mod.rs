@@ -82,6 +82,8 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(d::answer))
         .routes(routes!(d::complete_leg))
         .routes(routes!(d::open_correction))
+        .routes(routes!(d::draft))
+        .routes(routes!(d::draft_pdf))
         // Trả kết quả
         .routes(routes!(files::result_link))
         // Tra cứu

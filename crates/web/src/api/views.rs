@@ -412,3 +412,55 @@ impl OfficerView {
         }
     }
 }
+
+/// Một trường của dự thảo kết quả.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DraftFieldView {
+    pub key: String,
+    pub label: String,
+    pub required: bool,
+    pub multiline: bool,
+    pub max_chars: usize,
+    /// Nội dung kết quả sẽ ghi: giá trị cán bộ nhập, hoặc lấy từ hồ sơ.
+    pub value: String,
+    /// Giá trị do cán bộ nhập (không phải lấy từ hồ sơ).
+    pub entered: bool,
+}
+
+/// Dự thảo kết quả của hồ sơ.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DraftView {
+    /// Tên mẫu kết quả.
+    pub template: String,
+    pub fields: Vec<DraftFieldView>,
+    /// Phiên bản dự thảo (0: chưa lưu lần nào).
+    pub revision: u32,
+    /// Các trường bắt buộc còn trống.
+    pub missing: Vec<String>,
+    /// Tệp PDF của dự thảo (có dấu "DỰ THẢO").
+    pub pdf: String,
+}
+
+impl DraftView {
+    pub fn of(v: app::results::DraftView, pdf: &str) -> Self {
+        Self {
+            template: v.template,
+            fields: v
+                .fields
+                .into_iter()
+                .map(|f| DraftFieldView {
+                    key: f.field.key,
+                    label: f.field.label,
+                    required: f.field.required,
+                    multiline: f.field.multiline,
+                    max_chars: f.field.max_chars,
+                    value: f.value,
+                    entered: f.entered,
+                })
+                .collect(),
+            revision: v.revision,
+            missing: v.missing,
+            pdf: pdf.to_string(),
+        }
+    }
+}

@@ -143,6 +143,10 @@ pub fn routes() -> Router<App> {
         .route("/ho-so/{id}/tep/{sha}", get(officer::file))
         .route("/ho-so/{id}/duong-dan-tai", post(links::make))
         .route("/can-bo/ho-so/{id}", get(officer::dossier))
+        .route(
+            "/can-bo/ho-so/{id}/du-thao-ket-qua.pdf",
+            get(officer::draft_pdf),
+        )
         .route("/can-bo/ho-so/{id}/{action}", post(officer::act))
         .route("/assets/motcua.css", get(css))
         .route("/assets/htmx.min.js", get(htmx))

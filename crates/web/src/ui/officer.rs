@@ -211,8 +211,61 @@ struct DossierPage {
     legacy_source: String,
     legacy: Vec<LegacyLine>,
     actions: Vec<ActionForm>,
+    /// Dự thảo kết quả, while the result is being prepared.
+    draft: Option<DraftSection>,
     message: String,
     error: String,
+}
+
+/// Dự thảo kết quả on the dossier page: what the result will say, a form for the handler.
+pub struct DraftSection {
+    pub template: String,
+    /// "Phiên bản 2, lưu 14:05 04/12/2026 bởi …", or that nothing was saved yet.
+    pub saved: String,
+    /// The required fields still empty, in words.
+    pub missing: String,
+    pub fields: Vec<DraftFieldLine>,
+    /// Whether this officer may save it (holds the handling step).
+    pub editable: bool,
+}
+
+pub struct DraftFieldLine {
+    pub key: String,
+    pub label: String,
+    pub value: String,
+    pub hint: String,
+    pub required: bool,
+    pub multiline: bool,
+    pub max: usize,
+}
+
+impl DraftSection {
+    fn of(v: app::results::DraftView, editable: bool) -> Self {
+        Self {
+            saved: match &v.saved {
+                Some((at, who)) => {
+                    format!("Phiên bản {}, lưu lúc {} bởi {who}.", v.revision, when(*at))
+                }
+                None => "Chưa lưu lần nào: các ô dưới đây lấy sẵn từ hồ sơ.".into(),
+            },
+            template: v.template,
+            missing: v.missing.join(", "),
+            fields: v
+                .fields
+                .into_iter()
+                .map(|f| DraftFieldLine {
+                    key: f.field.key,
+                    label: f.field.label,
+                    value: f.value,
+                    hint: f.field.hint,
+                    required: f.field.required,
+                    multiline: f.field.multiline,
+                    max: f.field.max_chars,
+                })
+                .collect(),
+            editable,
+        }
+    }
 }
 
 /// A step the dossier went through on the incumbent system (TienTrinh).
@@ -322,6 +375,7 @@ async fn dossier_page(
         })
         .collect();
     let (appointment, original_appointment, apology) = appointment_of(d);
+    let (actions, editable) = actions(app, actor, d).await?;
     Ok(DossierPage {
         chrome: Chrome::new(viewer, format!("Hồ sơ {}", d.code), ""),
         id: d.id.0.to_string(),
@@ -373,7 +427,8 @@ async fn dossier_page(
         electronic: super::ElectronicLine::of(&detail.dossier),
         legacy_source,
         legacy,
-        actions: actions(app, actor, d).await?,
+        draft: app.result_draft(d)?.map(|v| DraftSection::of(v, editable)),
+        actions,
         message,
         error,
     })
@@ -444,6 +499,12 @@ const ACTIONS: &[(&str, &str, CommandKind)] = &[
         "Xin lỗi, hẹn lại ngày trả",
         CommandKind::Apologize,
     ),
+    // Laid out in its own section (the result template's fields), not with the others.
+    (
+        "soan-du-thao",
+        "Lưu dự thảo kết quả",
+        CommandKind::DraftResult,
+    ),
 ];
 
 fn label_of(key: &str) -> &'static str {
@@ -453,12 +514,17 @@ fn label_of(key: &str) -> &'static str {
         .map_or("", |(_, l, _)| l)
 }
 
-/// The forms for what this officer may do with this dossier now.
-async fn actions(app: &App, actor: &Actor, d: &Dossier) -> Result<Vec<ActionForm>, UiError> {
+/// The forms for what this officer may do with this dossier now, and whether they may save
+/// the result draft (its form is the draft section's).
+async fn actions(
+    app: &App,
+    actor: &Actor,
+    d: &Dossier,
+) -> Result<(Vec<ActionForm>, bool), UiError> {
     let allowed = app.handling().allowed_actions(actor, d).await?;
     let mut out = Vec::new();
     for &(key, label, kind) in ACTIONS {
-        if !allowed.contains(&kind) {
+        if !allowed.contains(&kind) || kind == CommandKind::DraftResult {
             continue;
         }
         let choices = match key {
@@ -491,7 +557,7 @@ async fn actions(app: &App, actor: &Actor, d: &Dossier) -> Result<Vec<ActionForm
             choices,
         });
     }
-    Ok(out)
+    Ok((out, allowed.contains(&CommandKind::DraftResult)))
 }
 
 fn units_under(app: &App, competent: &AgencyId) -> Vec<Choice> {
@@ -558,6 +624,14 @@ fn command_of(key: &str, f: &Fields) -> Result<Command, UiError> {
         },
         "ghi-y-kien" => Command::AddNote {
             text: required("text", "ý kiến")?,
+        },
+        // Each box of the draft section is `truong.{key}`.
+        "soan-du-thao" => Command::DraftResult {
+            fields: f
+                .0
+                .iter()
+                .filter_map(|(k, v)| Some((k.strip_prefix("truong.")?.to_string(), v.clone())))
+                .collect(),
         },
         "xin-y-kien" => build::consultation(dto::ConsultationInput {
             unit: required("unit", "cơ quan được xin ý kiến")?,
@@ -685,6 +759,34 @@ pub(super) fn disposition(kind: &str, name: &str) -> String {
 
 /// `GET /ho-so/{id}/tep/{sha256}`: a scan of a dossier, for whoever may read the dossier (its
 /// officers, or the applicant).
+/// Dự thảo kết quả as a PDF marked "DỰ THẢO", to review before approval.
+pub async fn draft_pdf(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let actor = viewer.actor.as_ref().ok_or_else(UiError::login_required)?;
+    let pdf = app.result_draft_pdf(actor, parse_id(&id)?).await?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                disposition("inline", "du-thao-ket-qua.pdf"),
+            ),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, no-store".to_string(),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
 pub async fn file(
     State(app): State<App>,
     viewer: Viewer,

@@ -30,13 +30,7 @@ impl kyso::Signer for Refusing {
 async fn signing_app() -> Option<TestApp> {
     let p12 = organisation_p12()?;
     let signer = Arc::new(kyso::Pkcs12Signer::open(&p12, "mat-khau").unwrap());
-    Some(
-        spawn_with(
-            |s| s.signing = Some(signing(signer)),
-            web::NetOptions::default(),
-        )
-        .await,
-    )
+    Some(spawn_with(|s| sign_with(s, signer), web::NetOptions::default()).await)
 }
 
 /// Walks a dossier of Bảo Thắng from appraisal to the clerk's issuing step.
@@ -266,7 +260,7 @@ async fn a_failed_signature_leaves_the_dossier_awaiting_signature() {
     };
     let chain = kyso::Signer::chain(&kyso::Pkcs12Signer::open(&p12, "mat-khau").unwrap()).to_vec();
     let t = spawn_with(
-        |s| s.signing = Some(signing(Arc::new(Refusing(chain)))),
+        |s| sign_with(s, Arc::new(Refusing(chain))),
         web::NetOptions::default(),
     )
     .await;
@@ -788,4 +782,319 @@ async fn a_one_time_link_downloads_the_result_once_then_is_gone() {
     let (status, html) = get_bytes(&t, "", &spare_path, "text/html").await;
     assert_eq!(status, 410);
     assert!(String::from_utf8(html).unwrap().contains("đã bị thu hồi"));
+}
+
+/// A household-business registration (1.001612) received at Bảo Thắng's counter, transferred to
+/// the commune office and assigned to its specialist.
+async fn business_in_appraisal(t: &TestApp) -> (String, Tokens) {
+    let tok = Tokens::of(t).await;
+    let d = t
+        .post(
+            Some(&tok.counter),
+            "/api/v1/dossiers",
+            intake("1.001612", &["giay-de-nghi"]),
+        )
+        .await
+        .expect(201);
+    let id = id_of(&d);
+    to_appraisal(t, &tok, &id).await;
+    (id, tok)
+}
+
+#[tokio::test]
+async fn the_handler_drafts_the_certificate_the_leader_approves_it_and_the_clerk_signs_what_was_drafted()
+ {
+    let Some(t) = signing_app().await else { return };
+    let (id, tok) = business_in_appraisal(&t).await;
+    let draft_path = format!("/api/v1/dossiers/{id}/result-draft");
+
+    // Before any saving: the template's fields, the owner's particulars taken from the dossier.
+    let v = t.get(Some(&tok.specialist), &draft_path).await.expect(200);
+    assert_eq!(v["template"], "Giấy chứng nhận đăng ký hộ kinh doanh");
+    assert_eq!(v["revision"], 0);
+    let field = |v: &Value, key: &str| {
+        v["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["key"] == key)
+            .unwrap_or_else(|| panic!("no field {key}: {v}"))
+            .clone()
+    };
+    assert_eq!(field(&v, "chu_ho")["value"], "Nguyễn Thị Hằng");
+    assert_eq!(field(&v, "chu_ho")["entered"], false);
+    assert_eq!(field(&v, "so_dinh_danh_chu_ho")["value"], "010190012345");
+    let missing: Vec<&str> = v["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap())
+        .collect();
+    assert!(
+        missing.contains(&"Tên hộ kinh doanh") && !missing.contains(&"Họ và tên chủ hộ kinh doanh"),
+        "{v}"
+    );
+
+    // An incomplete draft cannot go to the leader; nothing changes.
+    let before = t.detail(&tok.specialist, &id).await["dossier"]["version"].clone();
+    let msg = t
+        .post(
+            Some(&tok.specialist),
+            &format!("/api/v1/dossiers/{id}/forward"),
+            json!({"note": "Đủ điều kiện"}),
+        )
+        .await
+        .error(409, "draft_incomplete");
+    assert!(msg.contains("Tên hộ kinh doanh"), "{msg}");
+    assert_eq!(
+        t.detail(&tok.specialist, &id).await["dossier"]["version"],
+        before
+    );
+
+    // Bad drafts are refused and change nothing.
+    t.post(
+        Some(&tok.specialist),
+        &draft_path,
+        json!({"fields": {"ten_cho": "x"}}),
+    )
+    .await
+    .error(422, "unknown_draft_field");
+    t.post(
+        Some(&tok.specialist),
+        &draft_path,
+        json!({"fields": {"so_lao_dong": "1".repeat(21)}}),
+    )
+    .await
+    .error(422, "too_long");
+    t.post(
+        Some(&tok.leader),
+        &draft_path,
+        json!({"fields": {"ten_ho_kinh_doanh": "X"}}),
+    )
+    .await
+    .error(403, "forbidden");
+    assert_eq!(
+        t.detail(&tok.specialist, &id).await["dossier"]["version"],
+        before
+    );
+
+    // The handler's entries; a list of trades keeps its lines.
+    t.act(
+        &tok.specialist,
+        &id,
+        "result-draft",
+        json!({"fields": {
+            "ten_ho_kinh_doanh": "  HỘ KINH DOANH TẠP HÓA ĐỨC THỊNH ",
+            "ma_so_ho_kinh_doanh": "10A8012345",
+            "dia_diem_kinh_doanh": "Thôn Phú Thịnh, xã Bảo Thắng, tỉnh Lào Cai",
+            "nganh_nghe": "Bán lẻ lương thực, thực phẩm\r\n\r\nBán lẻ đồ uống",
+            "von_kinh_doanh": "50.000.000 đồng (năm mươi triệu đồng)"
+        }}),
+    )
+    .await;
+    // A second saving changes one field and keeps the others.
+    t.act(
+        &tok.specialist,
+        &id,
+        "result-draft",
+        json!({"fields": {"von_kinh_doanh": "80.000.000 đồng (tám mươi triệu đồng)"}}),
+    )
+    .await;
+    let v = t.get(Some(&tok.leader), &draft_path).await.expect(200);
+    assert_eq!(v["revision"], 2);
+    assert_eq!(v["missing"], json!([]));
+    assert_eq!(
+        field(&v, "ten_ho_kinh_doanh")["value"],
+        "HỘ KINH DOANH TẠP HÓA ĐỨC THỊNH"
+    );
+    assert_eq!(
+        field(&v, "nganh_nghe")["value"],
+        "Bán lẻ lương thực, thực phẩm\nBán lẻ đồ uống"
+    );
+
+    // The draft as the leader reviews it: marked, unsigned, with what was entered.
+    let (status, pdf) = get_bytes(
+        &t,
+        &tok.leader,
+        &format!("/can-bo/ho-so/{id}/du-thao-ket-qua.pdf"),
+        "*/*",
+    )
+    .await;
+    assert_eq!(status, 200);
+    // The same file through the API.
+    let api = t
+        .http
+        .get(format!("{}{draft_path}.pdf", t.base))
+        .bearer_auth(&tok.leader)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api.status(), 200);
+    assert_eq!(api.headers()["content-type"], "application/pdf");
+    assert!(
+        kyso::verify_pdf(&pdf).unwrap().is_empty(),
+        "a draft is not signed"
+    );
+    says(
+        &pdf,
+        &[
+            "DỰ THẢO — chưa ký số",
+            "HỘ KINH DOANH TẠP HÓA ĐỨC THỊNH",
+            "80.000.000 đồng",
+            "Nguyễn Thị Hằng",
+            "Bán lẻ đồ uống",
+        ],
+        &["50.000.000"],
+    );
+
+    // Forwarded, approved, numbered and signed: the result says what the draft said.
+    t.at("2026-12-08 09:00");
+    t.act(
+        &tok.specialist,
+        &id,
+        "forward",
+        json!({"note": "Đủ điều kiện"}),
+    )
+    .await;
+    t.act(&tok.leader, &id, "decision", json!({"outcome": "approved"}))
+        .await;
+    t.get(Some(&tok.leader), &draft_path)
+        .await
+        .error(409, "no_draft");
+    let d = t
+        .act(&tok.clerk, &id, "issue", json!({"number": "12/GCN-HKD"}))
+        .await;
+    let sha = d["state"]["electronic_result"]["file"]["sha256"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no electronic result: {d}"))
+        .to_string();
+    let (status, signed) = get_bytes(
+        &t,
+        &tok.clerk,
+        &format!("/ho-so/{id}/tep/{sha}"),
+        "application/pdf",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(kyso::verify_pdf(&signed).unwrap().len(), 1);
+    says(
+        &signed,
+        &[
+            "GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH",
+            "Số: 12/GCN-HKD",
+            "HỘ KINH DOANH TẠP HÓA ĐỨC THỊNH",
+            "80.000.000 đồng (tám mươi triệu đồng)",
+            "Nguyễn Thị Hằng",
+        ],
+        &["DỰ THẢO"],
+    );
+    // Both savings are in the history.
+    let events = t.detail(&tok.clerk, &id).await["events"].clone();
+    let drafted = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "result_drafted" || e["type"] == "result_drafted")
+        .count();
+    assert_eq!(drafted, 2, "{events}");
+}
+
+#[tokio::test]
+async fn the_dossier_page_shows_the_draft_and_saves_its_form() {
+    let t = spawn().await;
+    let (id, tok) = business_in_appraisal(&t).await;
+    let page_path = format!("/can-bo/ho-so/{id}");
+    let (status, page) = get_bytes(&t, &tok.specialist, &page_path, "text/html").await;
+    assert_eq!(status, 200);
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("Dự thảo kết quả"), "{page}");
+    assert!(page.contains("name=\"truong.ten_ho_kinh_doanh\""), "{page}");
+    assert!(page.contains("value=\"Nguyễn Thị Hằng\""), "{page}");
+    assert!(
+        page.contains("Còn thiếu trước khi trình phê duyệt"),
+        "{page}"
+    );
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let version = t.detail(&tok.specialist, &id).await["dossier"]["version"]
+        .as_u64()
+        .unwrap()
+        .to_string();
+    let path = format!("/can-bo/ho-so/{id}/soan-du-thao");
+    let post = |fields: Vec<(&'static str, String)>| {
+        let mut form = vec![("csrf", csrf.clone()), ("version", version.clone())];
+        form.extend(fields);
+        post_form(&t, &tok.specialist, &csrf, &path, form)
+    };
+    // A value longer than the template allows: the page says so and nothing is saved.
+    let (status, body) = post(vec![("truong.so_lao_dong", "9".repeat(30))]).await;
+    assert!(status >= 400, "{status}: {body}");
+    assert!(body.contains("dài quá 20 ký tự"), "{status}: {body}");
+    let v = t
+        .get(
+            Some(&tok.specialist),
+            &format!("/api/v1/dossiers/{id}/result-draft"),
+        )
+        .await
+        .expect(200);
+    assert_eq!(v["revision"], 0);
+    let (status, body) = post(vec![
+        ("truong.ten_ho_kinh_doanh", "HỘ KINH DOANH AN PHÚ".into()),
+        ("truong.ma_so_ho_kinh_doanh", "10A8000001".into()),
+    ])
+    .await;
+    assert!(status == 303 || status == 200, "{status}: {body}");
+    let v = t
+        .get(
+            Some(&tok.specialist),
+            &format!("/api/v1/dossiers/{id}/result-draft"),
+        )
+        .await
+        .expect(200);
+    assert_eq!(v["revision"], 1);
+    let (_, page) = get_bytes(&t, &tok.specialist, &page_path, "text/html").await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("value=\"HỘ KINH DOANH AN PHÚ\""), "{page}");
+    assert!(page.contains("Phiên bản 1"), "{page}");
+}
+
+/// Posts a form of an officer's page with the session and the anti-forgery cookie, as the
+/// browser does; the status and the page answered.
+async fn post_form(
+    t: &TestApp,
+    session: &str,
+    csrf: &str,
+    path: &str,
+    form: Vec<(&'static str, String)>,
+) -> (u16, String) {
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}{path}", t.base))
+        .header("Cookie", format!("mc_phien={session}; mc_csrf={csrf}"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.text().await.unwrap())
+}
+
+/// The PDF's words (read with pdftotext, one space between) contain each of `present` and none
+/// of `absent`; outside CI without poppler, nothing is checked.
+#[track_caller]
+fn says(pdf: &[u8], present: &[&str], absent: &[&str]) {
+    let Some(text) = pdf_text(pdf) else { return };
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in present {
+        assert!(words.contains(expected), "{expected:?} in {words}");
+    }
+    for unexpected in absent {
+        assert!(!words.contains(unexpected), "{unexpected:?} in {words}");
+    }
 }

@@ -29,11 +29,7 @@ async fn a_dossier_goes_from_counter_to_return_and_the_citizen_sees_it() {
         return;
     };
     let signer = std::sync::Arc::new(kyso::Pkcs12Signer::open(&p12, "mat-khau").unwrap());
-    let t = spawn_with(
-        |s| s.signing = Some(signing(signer)),
-        web::NetOptions::default(),
-    )
-    .await;
+    let t = spawn_with(|s| sign_with(s, signer), web::NetOptions::default()).await;
     let Some(b) = crate::browser::open(&t).await else {
         return;
     };

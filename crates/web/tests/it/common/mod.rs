@@ -310,24 +310,23 @@ pub async fn receive(t: &TestApp, counter: &str) -> Value {
 pub async fn in_appraisal(t: &TestApp) -> (Value, Tokens) {
     let tok = Tokens::of(t).await;
     let d = receive(t, &tok.counter).await;
-    let id = d["id"].as_str().unwrap().to_string();
+    let d = to_appraisal(t, &tok, &id_of(&d)).await;
+    (d, tok)
+}
+
+/// Transfers a dossier received at Bảo Thắng's counter to the commune office and assigns it to
+/// the civil-status officer; the dossier view.
+pub async fn to_appraisal(t: &TestApp, tok: &Tokens, id: &str) -> Value {
     t.act(
         &tok.counter,
-        &id,
+        id,
         "transfer",
         json!({"to_unit": "lao-cai.bao-thang.van-phong"}),
     )
     .await;
     let specialist = t.officer_id("tuphap.baothang").await;
-    let d = t
-        .act(
-            &tok.head,
-            &id,
-            "assign",
-            json!({ "officer_id": specialist }),
-        )
-        .await;
-    (d, tok)
+    t.act(&tok.head, id, "assign", json!({ "officer_id": specialist }))
+        .await
 }
 
 /// Tokens of Xã Bảo Thắng's officers.
@@ -415,19 +414,16 @@ pub fn organisation_p12() -> Option<Vec<u8>> {
     Some(bytes)
 }
 
-pub fn signing(
-    signer: std::sync::Arc<dyn kyso::Signer + Send + Sync>,
-) -> std::sync::Arc<app::signing::Signing> {
-    std::sync::Arc::new(app::signing::Signing {
+/// Settings that sign results with `signer`, for a portal at https://dichvucong.laocai.gov.vn.
+pub fn sign_with(s: &mut app::Settings, signer: std::sync::Arc<dyn kyso::Signer + Send + Sync>) {
+    s.signing = Some(std::sync::Arc::new(app::signing::Signing {
         signer,
         timestamper: None,
-        templates: ["ket-qua", "chung-thuc"]
-            .into_iter()
-            .map(|n| (n.to_string(), giayto::built_in(n).unwrap()))
-            .collect(),
-        public_url: "https://dichvucong.laocai.gov.vn".into(),
         location: "Lào Cai".into(),
-    })
+    }));
+    s.results = std::sync::Arc::new(app::results::ResultTemplates::built_in(
+        "https://dichvucong.laocai.gov.vn",
+    ));
 }
 
 /// The text of a PDF (`pdftotext -layout`), or `None` outside CI when poppler is missing.
