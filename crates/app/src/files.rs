@@ -2,7 +2,7 @@
 //! not by the name), up to a size limit, stored once by SHA-256.
 
 use chrono::{DateTime, Utc};
-use domain::dossier::{Dossier, FileRef, SubmittedComponent};
+use domain::dossier::{ChainTrust, Dossier, FileRef, SubmittedComponent};
 use domain::officer::Actor;
 use sha2::{Digest, Sha256};
 
@@ -76,17 +76,23 @@ impl App {
             let Some(stored) = self.db.attachment(&file.sha256).await? else {
                 continue;
             };
-            file.signature = tokio::task::spawn_blocking(move || {
-                let reports = kyso::verify_pdf(&stored.content).ok()?;
-                let last = reports.last()?;
-                Some(domain::dossier::FileSignature {
-                    signer: last.signer.clone(),
-                    intact: reports.iter().all(|r| r.intact),
-                    covers_whole_file: last.covers_whole_file,
-                })
-            })
-            .await
-            .unwrap_or(None);
+            let Ok(reports) = self.signatures_of(stored.content).await else {
+                continue;
+            };
+            file.signature = reports.last().map(|last| domain::dossier::FileSignature {
+                signer: last.signer.clone(),
+                intact: reports.iter().all(|r| r.intact),
+                covers_whole_file: last.covers_whole_file,
+                chain: match &last.trust {
+                    kyso::Trust::Trusted { root } => {
+                        Some(ChainTrust::Trusted { root: root.clone() })
+                    }
+                    kyso::Trust::Untrusted { why } => {
+                        Some(ChainTrust::Untrusted { why: why.clone() })
+                    }
+                    kyso::Trust::NotChecked => None,
+                },
+            });
         }
         Ok(())
     }

@@ -113,6 +113,9 @@ pub struct Settings {
     pub signing: Option<Arc<signing::Signing>>,
     /// The result templates and the public address printed on results.
     pub results: Arc<results::ResultTemplates>,
+    /// Chứng thư gốc tin cậy (`[signing] trust_roots`): signatures read from files are checked
+    /// to chain to one of them; empty, chains are not checked.
+    pub trust_roots: Arc<Vec<kyso::Cert>>,
 }
 
 impl Default for Settings {
@@ -134,6 +137,7 @@ impl Default for Settings {
             metrics_token: None,
             signing: None,
             results: Arc::new(results::ResultTemplates::built_in("http://127.0.0.1:8080")),
+            trust_roots: Arc::new(Vec::new()),
         }
     }
 }

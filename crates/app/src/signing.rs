@@ -32,6 +32,20 @@ impl std::fmt::Debug for Signing {
 
 pub use crate::results::result_code;
 
+impl App {
+    /// The digital signatures of a PDF, each signer's chain checked against the configured
+    /// roots (`[signing] trust_roots`).
+    pub async fn signatures_of(
+        &self,
+        pdf: Vec<u8>,
+    ) -> Result<Vec<kyso::SignatureReport>, kyso::Error> {
+        let roots = self.settings.trust_roots.clone();
+        tokio::task::spawn_blocking(move || kyso::verify_pdf_trusted(&pdf, &roots))
+            .await
+            .unwrap_or_else(|_| Err(kyso::Error::Malformed("máy chủ bận".into())))
+    }
+}
+
 fn failed(e: impl std::fmt::Display) -> AppError {
     AppError::new(
         ErrorKind::Rule,

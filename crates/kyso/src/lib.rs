@@ -15,14 +15,16 @@ mod der;
 mod pdf;
 mod pkcs11;
 mod pkcs12;
+mod trust;
 mod tsa;
 mod verify;
 
 pub use cert::Cert;
 pub use pkcs11::Pkcs11Signer;
 pub use pkcs12::Pkcs12Signer;
+pub use trust::{Trust, evaluate as check_chain, read_certificates};
 pub use tsa::{HttpTimestamper, Timestamper, TokenInfo, parse_token};
-pub use verify::{SignatureReport, verify_pdf};
+pub use verify::{SignatureReport, verify_pdf, verify_pdf_trusted};
 
 use sha2::{Digest, Sha256};
 

@@ -29,10 +29,22 @@ pub struct SignatureReport {
     pub timestamp: Option<String>,
     /// Why `intact` is false, in Vietnamese.
     pub problem: Option<String>,
+    /// Whether the signer's certificate chains to a trusted root (at the time-stamp's time, or
+    /// the time the signature claims).
+    pub trust: crate::Trust,
 }
 
-/// Every signature of a PDF, in the order they were made. An empty list: not signed.
+/// Every signature of a PDF, in the order they were made. An empty list: not signed. The
+/// chains are not checked ([`crate::Trust::NotChecked`]); see [`verify_pdf_trusted`].
 pub fn verify_pdf(pdf_bytes: &[u8]) -> Result<Vec<SignatureReport>, Error> {
+    verify_pdf_trusted(pdf_bytes, &[])
+}
+
+/// Every signature of a PDF, each signer's certificate chain checked against `roots`.
+pub fn verify_pdf_trusted(
+    pdf_bytes: &[u8],
+    roots: &[cert::Cert],
+) -> Result<Vec<SignatureReport>, Error> {
     let mut out = Vec::new();
     for found in pdf::signatures(pdf_bytes)? {
         let [_, b, c, d] = found.byte_range;
@@ -58,7 +70,13 @@ pub fn verify_pdf(pdf_bytes: &[u8]) -> Result<Vec<SignatureReport>, Error> {
                 Err(why) => problem = problem.or(Some(why)),
             }
         }
+        let at = timestamp
+            .as_deref()
+            .and_then(crate::trust::stamp_time)
+            .or_else(|| crate::trust::pdf_time(&found.when));
+        let trust = crate::trust::evaluate(signer, &parsed.certificates, roots, at);
         out.push(SignatureReport {
+            trust,
             signer: signer.subject.clone(),
             issuer: signer.issuer.clone(),
             not_before: signer.not_before.clone(),
@@ -109,34 +127,58 @@ fn check_timestamp(token: &[u8], signature: &[u8]) -> Result<String, String> {
 }
 
 const RSA_SHA256: &str = "1.2.840.113549.1.1.11";
+const RSA_SHA384: &str = "1.2.840.113549.1.1.12";
+const RSA_SHA512: &str = "1.2.840.113549.1.1.13";
 const ECDSA_SHA256: &str = "1.2.840.10045.4.3.2";
 
 fn check_signature(signer: &cert::Cert, parsed: &cms::Parsed) -> Result<(), String> {
-    let bad = || "Chữ ký không khớp với chứng thư số của người ký.".to_string();
     let algorithm = parsed.signature_algorithm.as_str();
-    match signer.key_algorithm().map_err(|e| e.to_string())?.as_str() {
-        cert::RSA if !matches!(algorithm, RSA_SHA256 | cert::RSA) => {
-            Err(format!("Thuật toán ký {algorithm} chưa hỗ trợ."))
-        }
-        cert::EC if algorithm != ECDSA_SHA256 => {
-            Err(format!("Thuật toán ký {algorithm} chưa hỗ trợ."))
-        }
+    // In CMS an RSA signature may name the key's algorithm and SHA-256 digest apart.
+    let algorithm = if algorithm == cert::RSA {
+        RSA_SHA256
+    } else {
+        algorithm
+    };
+    signed_by(signer, algorithm, &parsed.signed_attrs, &parsed.signature)
+        .map_err(|e| e.unwrap_or_else(|| "Chữ ký không khớp với chứng thư số của người ký.".into()))
+}
+
+/// Whether `signature` over `message` by `algorithm` verifies with `key`'s public key. The
+/// error: `Some(why)` for an algorithm not supported, `None` for a signature that does not hold.
+pub(crate) fn signed_by(
+    key: &cert::Cert,
+    algorithm: &str,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), Option<String>> {
+    let unsupported = || Some(format!("Thuật toán ký {algorithm} chưa hỗ trợ."));
+    match key
+        .key_algorithm()
+        .map_err(|e| Some(e.to_string()))?
+        .as_str()
+    {
         cert::RSA => {
-            let key = rsa::PublicKey::from_public_key_der(&signer.spki).map_err(|_| bad())?;
-            let verifier = rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key);
-            let sig = rsa::pkcs1v15::Signature::try_from(parsed.signature.as_slice())
-                .map_err(|_| bad())?;
-            verifier
-                .verify(&parsed.signed_attrs, &sig)
-                .map_err(|_| bad())
+            let key = rsa::PublicKey::from_public_key_der(&key.spki).map_err(|_| None)?;
+            let sig = rsa::pkcs1v15::Signature::try_from(signature).map_err(|_| None)?;
+            match algorithm {
+                RSA_SHA256 => rsa::pkcs1v15::VerifyingKey::<Sha256>::new(key).verify(message, &sig),
+                RSA_SHA384 => {
+                    rsa::pkcs1v15::VerifyingKey::<sha2::Sha384>::new(key).verify(message, &sig)
+                }
+                RSA_SHA512 => {
+                    rsa::pkcs1v15::VerifyingKey::<sha2::Sha512>::new(key).verify(message, &sig)
+                }
+                _ => return Err(unsupported()),
+            }
+            .map_err(|_| None)
         }
-        cert::EC => {
+        cert::EC if algorithm == ECDSA_SHA256 => {
             let key =
-                p256::ecdsa::VerifyingKey::from_public_key_der(&signer.spki).map_err(|_| bad())?;
-            let sig = p256::ecdsa::DerSignature::try_from(parsed.signature.as_slice())
-                .map_err(|_| bad())?;
-            key.verify(&parsed.signed_attrs, &sig).map_err(|_| bad())
+                p256::ecdsa::VerifyingKey::from_public_key_der(&key.spki).map_err(|_| None)?;
+            let sig = p256::ecdsa::DerSignature::try_from(signature).map_err(|_| None)?;
+            key.verify(message, &sig).map_err(|_| None)
         }
-        other => Err(format!("Thuật toán khóa {other} chưa hỗ trợ.")),
+        cert::EC => Err(unsupported()),
+        other => Err(Some(format!("Thuật toán khóa {other} chưa hỗ trợ."))),
     }
 }

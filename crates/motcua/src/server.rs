@@ -71,6 +71,11 @@ pub struct SigningConfig {
     /// How long to wait for the TSA (seconds).
     #[serde(default = "tsa_timeout")]
     pub tsa_timeout_seconds: u64,
+    /// Chứng thư gốc tin cậy (PEM or DER files; a PEM file may hold several): the national root
+    /// for public CAs and the Government CA's root. Signatures read from uploaded files and on
+    /// the verification page are checked to chain to one of them.
+    #[serde(default)]
+    pub trust_roots: Vec<PathBuf>,
 }
 
 fn tsa_timeout() -> u64 {
@@ -78,6 +83,19 @@ fn tsa_timeout() -> u64 {
 }
 
 impl SigningConfig {
+    /// The configured trust roots; a file that cannot be read stops the server with the reason.
+    pub fn roots(&self) -> Result<Vec<kyso::Cert>, String> {
+        let mut out = Vec::new();
+        for path in &self.trust_roots {
+            let bytes = std::fs::read(path)
+                .map_err(|e| format!("không đọc được {}: {e}", path.display()))?;
+            out.extend(
+                kyso::read_certificates(&bytes).map_err(|e| format!("{}: {e}", path.display()))?,
+            );
+        }
+        Ok(out)
+    }
+
     /// The signing set-up, or `None` when no certificate is configured. A certificate that
     /// cannot be opened stops the server with the reason.
     pub fn build(&self) -> Result<Option<Arc<app::signing::Signing>>, String> {
@@ -107,7 +125,10 @@ impl SigningConfig {
                     let bytes = std::fs::read(path)
                         .map_err(|e| format!("không đọc được {}: {e}", path.display()))?;
                     chain.extend(
-                        der_certificates(&bytes).map_err(|e| format!("{}: {e}", path.display()))?,
+                        kyso::read_certificates(&bytes)
+                            .map_err(|e| format!("{}: {e}", path.display()))?
+                            .into_iter()
+                            .map(|c| c.der),
                     );
                 }
                 let token = self
@@ -142,31 +163,6 @@ impl SigningConfig {
             location: self.location.clone().unwrap_or_default(),
         })))
     }
-}
-
-/// Certificates from a PEM file (one or more blocks) or a single DER certificate.
-fn der_certificates(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
-    use base64::Engine as _;
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return Ok(vec![bytes.to_vec()]);
-    };
-    if !text.contains("-----BEGIN CERTIFICATE-----") {
-        return Ok(vec![bytes.to_vec()]);
-    }
-    text.split("-----BEGIN CERTIFICATE-----")
-        .skip(1)
-        .map(|block| {
-            let body: String = block
-                .split("-----END CERTIFICATE-----")
-                .next()
-                .unwrap_or("")
-                .split_whitespace()
-                .collect();
-            base64::engine::general_purpose::STANDARD
-                .decode(body)
-                .map_err(|_| "tệp PEM hỏng".to_string())
-        })
-        .collect()
 }
 
 /// Giấy tờ (`[documents]`): `public_url`, the portal's address printed on receipts and in their
@@ -460,6 +456,12 @@ pub async fn services_with_channels(db: Db, config: &Config) -> Result<(App, not
         .signing
         .build()
         .map_err(|e| BadInput(format!("ký số: {e}")))?;
+    settings.trust_roots = Arc::new(
+        config
+            .signing
+            .roots()
+            .map_err(|e| BadInput(format!("chứng thư gốc: {e}")))?,
+    );
     settings.results = Arc::new(
         app::results::ResultTemplates::load(&public_url, config.documents.templates.as_deref())
             .map_err(|e| BadInput(format!("mẫu kết quả: {e}")))?,

@@ -67,6 +67,20 @@ pub struct FileSignature {
     pub intact: bool,
     /// Nothing was added after the last signature.
     pub covers_whole_file: bool,
+    /// Chuỗi chứng thư of the last signature, checked against the configured roots; `None`
+    /// when no root was configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<ChainTrust>,
+}
+
+/// Whether a signer's certificate leads to a trusted root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "result")]
+pub enum ChainTrust {
+    /// Dẫn đến chứng thư gốc được tin cậy.
+    Trusted { root: String },
+    /// Không dẫn được đến gốc tin cậy, and why.
+    Untrusted { why: String },
 }
 
 /// Kết quả giải quyết điện tử — the signed result document issued with the dossier.

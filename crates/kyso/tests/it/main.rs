@@ -6,8 +6,8 @@
 mod tools;
 
 use kyso::{
-    HttpTimestamper, Pkcs11Signer, Pkcs12Signer, SignOptions, sign_pdf, sign_pdf_stamped,
-    verify_pdf,
+    HttpTimestamper, Pkcs11Signer, Pkcs12Signer, SignOptions, Trust, sign_pdf, sign_pdf_stamped,
+    verify_pdf, verify_pdf_trusted,
 };
 use tools::{Pki, pdfsig, pyhanko};
 
@@ -214,4 +214,113 @@ fn a_time_stamp_from_a_tsa_makes_the_signature_b_t() {
     if let Some(out) = pyhanko(&plain.pdf, &pki.ca_pem) {
         assert!(out.contains("NO-TS"), "{out}");
     }
+}
+
+#[test]
+fn a_signers_chain_is_followed_to_a_configured_root_through_an_intermediate_ca() {
+    let Some(pki) = Pki::make() else { return };
+    // Root → "CA cấp 2" (an intermediate, as a public CA issues under the national root) →
+    // the organisation; its PKCS#12 file carries the intermediate, not the root.
+    let ca = "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n";
+    let leaf = "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n";
+    pki.issue("sub", "/CN=Motcua Sub CA/O=Motcua", "ca", ca, &[]);
+    pki.issue(
+        "unit",
+        "/CN=UBND phường Cam Đường/O=UBND phường Cam Đường",
+        "sub",
+        leaf,
+        &["sub.pem"],
+    );
+    let roots = kyso::read_certificates(&pki.read("ca.pem")).unwrap();
+    assert_eq!(roots.len(), 1);
+    let signer = Pkcs12Signer::open(&pki.read("unit.p12"), "mat-khau").unwrap();
+    // Signed now, while the certificates just made are in force.
+    let mut now = options("UBND phường Cam Đường");
+    now.when = pdf_now();
+    let signed = sign_pdf(&document(), &signer, &now).unwrap();
+
+    let r = &verify_pdf_trusted(&signed, &roots).unwrap()[0];
+    assert!(r.intact, "{r:?}");
+    assert_eq!(
+        r.trust,
+        Trust::Trusted {
+            root: "Motcua Test CA".into()
+        }
+    );
+    assert_eq!(verify_pdf(&signed).unwrap()[0].trust, Trust::NotChecked);
+
+    // Another root: the chain ends at a CA nobody configured.
+    pki.openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "other.key",
+        "-out",
+        "other.pem",
+        "-days",
+        "30",
+        "-subj",
+        "/CN=Other Root",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+    ]);
+    let other = kyso::read_certificates(&pki.read("other.pem")).unwrap();
+    match &verify_pdf_trusted(&signed, &other).unwrap()[0].trust {
+        Trust::Untrusted { why } => assert!(why.contains("Motcua Test CA"), "{why}"),
+        t => panic!("{t:?}"),
+    }
+
+    // Signed (as the signature claims) long after the certificate ended.
+    let mut late = options("UBND phường Cam Đường");
+    late.when = kyso::pdf_date(2040, 1, 2, 9, 0, 0);
+    let signed_late = sign_pdf(&document(), &signer, &late).unwrap();
+    match &verify_pdf_trusted(&signed_late, &roots).unwrap()[0].trust {
+        Trust::Untrusted { why } => assert!(why.contains("không có hiệu lực"), "{why}"),
+        t => panic!("{t:?}"),
+    }
+
+    // A certificate "issued" by an officer's own (non-CA) certificate is not trusted, even
+    // when that officer chains to the root.
+    pki.issue("forged", "/CN=Giả mạo", "officer", leaf, &[]);
+    let forged = kyso::read_certificates(&pki.read("forged.pem")).unwrap();
+    let officer = kyso::read_certificates(&pki.read("officer.pem")).unwrap();
+    match kyso::check_chain(&forged[0], &officer, &roots, None) {
+        Trust::Untrusted { why } => assert!(why.contains("không phải chứng thư"), "{why}"),
+        t => panic!("{t:?}"),
+    }
+    // A root read from DER works as from PEM.
+    let der_roots =
+        kyso::read_certificates(&std::fs::read(pki.dir.join("ca.der")).unwrap()).unwrap();
+    assert!(matches!(
+        kyso::check_chain(&officer[0], &[], &der_roots, None),
+        Trust::Trusted { .. }
+    ));
+}
+
+/// The current time as a PDF date (UTC).
+fn pdf_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    // Civil from days (H. Hinnant).
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "D:{y:04}{m:02}{d:02}{:02}{:02}{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }

@@ -219,6 +219,62 @@ impl Pki {
         })
     }
 
+    /// Runs openssl in the PKI's folder.
+    pub fn openssl(&self, args: &[&str]) {
+        run(Command::new("openssl").current_dir(&self.dir).args(args));
+    }
+
+    /// A certificate `name` for `subject`, issued by the certificate and key `issuer`
+    /// (`ca`, `officer`, …) with the extensions `ext` (a line of an openssl extension file);
+    /// its PEM file and, with its key and `chain` (PEM files), a PKCS#12 file `name.p12`.
+    pub fn issue(&self, name: &str, subject: &str, issuer: &str, ext: &str, chain: &[&str]) {
+        let ext_file = format!("{name}.ext");
+        std::fs::write(self.dir.join(&ext_file), ext).unwrap();
+        let (key, csr, pem) = (
+            format!("{name}.key"),
+            format!("{name}.csr"),
+            format!("{name}.pem"),
+        );
+        self.openssl(&[
+            "req", "-utf8", "-nodes", "-newkey", "rsa:2048", "-keyout", &key, "-out", &csr,
+            "-subj", subject,
+        ]);
+        self.openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            &format!("{issuer}.pem"),
+            "-CAkey",
+            &format!("{issuer}.key"),
+            "-CAcreateserial",
+            "-out",
+            &pem,
+            "-days",
+            "365",
+            "-extfile",
+            &ext_file,
+        ]);
+        let chain_file = format!("{name}.chain.pem");
+        let mut args = vec!["pkcs12", "-export", "-inkey", &key, "-in", &pem];
+        if !chain.is_empty() {
+            let bundle: Vec<u8> = chain
+                .iter()
+                .flat_map(|c| std::fs::read(self.dir.join(c)).unwrap())
+                .collect();
+            std::fs::write(self.dir.join(&chain_file), bundle).unwrap();
+            args.extend(["-certfile", &chain_file]);
+        }
+        let p12 = format!("{name}.p12");
+        args.extend(["-out", &p12, "-passout", "pass:mat-khau"]);
+        self.openssl(&args);
+    }
+
+    pub fn read(&self, file: &str) -> Vec<u8> {
+        std::fs::read(self.dir.join(file)).unwrap()
+    }
+
     /// A time-stamping authority for the tests: a TSA certificate from the test CA
     /// (extendedKeyUsage timeStamping) and a local HTTP server answering RFC 3161 requests with
     /// `openssl ts -reply`, the fake of a CA's TSA. Returns its address.

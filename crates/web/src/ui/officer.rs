@@ -152,7 +152,16 @@ pub struct ComponentLine {
 
 /// What an uploaded file's digital signature says, for the dossier page.
 fn signature_note(s: Option<&domain::dossier::FileSignature>) -> String {
-    match s {
+    let chain = match s.and_then(|s| s.chain.as_ref()) {
+        Some(domain::dossier::ChainTrust::Trusted { root }) => {
+            format!("; chuỗi chứng thư tin cậy (gốc: {root})")
+        }
+        Some(domain::dossier::ChainTrust::Untrusted { why }) => {
+            format!("; chuỗi chứng thư không tin cậy: {why}")
+        }
+        None => String::new(),
+    };
+    let note = match s {
         None => String::new(),
         Some(s) if !s.intact => format!(
             "có chữ ký số của {} nhưng tệp đã bị thay đổi sau khi ký",
@@ -163,7 +172,8 @@ fn signature_note(s: Option<&domain::dossier::FileSignature>) -> String {
             s.signer
         ),
         Some(s) => format!("ký số bởi {} (hợp lệ)", s.signer),
-    }
+    };
+    note + &chain
 }
 
 /// A choice in a select.

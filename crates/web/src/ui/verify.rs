@@ -27,6 +27,9 @@ pub struct SignatureLine {
     /// Dấu thời gian of a B-T signature, or empty.
     pub timestamp: String,
     pub problem: String,
+    /// Chuỗi chứng thư: trusted to which root, or why not; empty when no root is configured.
+    pub chain: String,
+    pub trusted: bool,
 }
 
 /// What the check of an uploaded file found.
@@ -158,10 +161,15 @@ pub async fn upload(
         ));
     };
     let sha = hex::encode(Sha256::digest(&bytes));
-    let (signatures, unreadable) = match kyso::verify_pdf(&bytes) {
+    let (signatures, unreadable) = match app.signatures_of(bytes.to_vec()).await {
         Ok(list) => (
             list.into_iter()
                 .map(|r| SignatureLine {
+                    chain: match &r.trust {
+                        kyso::Trust::NotChecked => String::new(),
+                        t => t.describe(),
+                    },
+                    trusted: matches!(r.trust, kyso::Trust::Trusted { .. }),
                     signer: r.signer,
                     issuer: r.issuer,
                     signed_at: r.signed_at,

@@ -375,12 +375,7 @@ async fn signed_uploads_are_read_shown_and_counted() {
         .post(Some(&counter), "/api/v1/dossiers", body)
         .await
         .expect(201);
-    let files: Vec<Value> = d["state"]["components"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["files"][0].clone())
-        .collect();
+    let files = first_files(&d);
     assert_eq!(files[1]["signature"]["signer"], "UBND xã Bảo Thắng", "{d}");
     assert_eq!(files[1]["signature"]["intact"], true);
     assert_eq!(
@@ -1097,4 +1092,101 @@ fn says(pdf: &[u8], present: &[&str], absent: &[&str]) {
     for unexpected in absent {
         assert!(!words.contains(unexpected), "{unexpected:?} in {words}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signatures_are_checked_against_the_configured_trust_roots() {
+    let (Some(ours), Some(stranger)) = (organisation_p12(), organisation_p12()) else {
+        return;
+    };
+    let ours = Arc::new(kyso::Pkcs12Signer::open(&ours, "mat-khau").unwrap());
+    // A certificate with the same name from another key: what a forger would make.
+    let stranger = kyso::Pkcs12Signer::open(&stranger, "mat-khau").unwrap();
+    let root = kyso::Signer::chain(ours.as_ref())[0].clone();
+    let signer = ours.clone();
+    let t = spawn_with(
+        move |s| {
+            sign_with(s, signer);
+            s.trust_roots = Arc::new(vec![root]);
+        },
+        web::NetOptions::default(),
+    )
+    .await;
+    let (_, tok, d) = issued(&t).await;
+    let code = d["state"]["electronic_result"]["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sha = d["state"]["electronic_result"]["file"]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let id = id_of(&d);
+    let (_, issued_pdf) = get_bytes(
+        &t,
+        &tok.clerk,
+        &format!("/ho-so/{id}/tep/{sha}"),
+        "application/pdf",
+    )
+    .await;
+
+    // The verification page: our own result chains to the configured root; the same document
+    // re-signed by the look-alike certificate does not.
+    let page = compare(&t, &code, issued_pdf.clone()).await;
+    assert!(
+        page.contains("chuỗi chứng thư tin cậy (gốc: UBND xã Bảo Thắng)"),
+        "{page}"
+    );
+    let options = kyso::SignOptions {
+        name: "UBND xã Bảo Thắng".into(),
+        reason: "Phát hành".into(),
+        location: "Lào Cai".into(),
+        when: kyso::pdf_date(2026, 12, 8, 10, 0, 0),
+    };
+    let forged = kyso::sign_pdf(&issued_pdf, &stranger, &options).unwrap();
+    let page = compare(&t, &code, forged.clone()).await;
+    assert!(page.contains("chuỗi chứng thư không tin cậy"), "{page}");
+
+    // An upload: the dossier records whether its signer chains to a trusted root.
+    let good = upload(&t, &tok.counter, "ban-sao.pdf", issued_pdf).await;
+    let bad = upload(&t, &tok.counter, "gia-mao.pdf", forged).await;
+    let mut body = intake(REREGISTER_BIRTH, &[]);
+    body["components"] = json!([
+        {"component": "to-khai", "files": [bad]},
+        {"component": "giay-to-khai-sinh", "form": "copy", "files": [good]}
+    ]);
+    let d = t
+        .post(Some(&tok.counter), "/api/v1/dossiers", body)
+        .await
+        .expect(201);
+    let files = first_files(&d);
+    assert_eq!(
+        files[1]["signature"]["chain"],
+        json!({"result": "trusted", "root": "UBND xã Bảo Thắng"}),
+        "{d}"
+    );
+    assert_eq!(files[0]["signature"]["chain"]["result"], "untrusted", "{d}");
+    let (_, page) = get_bytes(
+        &t,
+        &tok.counter,
+        &format!("/can-bo/ho-so/{}", id_of(&d)),
+        "text/html",
+    )
+    .await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains("chuỗi chứng thư tin cậy (gốc: UBND xã Bảo Thắng)"),
+        "{page}"
+    );
+    assert!(page.contains("chuỗi chứng thư không tin cậy"), "{page}");
+}
+
+/// The first file of each component of a dossier view.
+fn first_files(d: &Value) -> Vec<Value> {
+    d["state"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["files"][0].clone())
+        .collect()
 }
