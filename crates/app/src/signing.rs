@@ -17,6 +17,9 @@ pub struct Signing {
     pub signer: Arc<dyn kyso::Signer + Send + Sync>,
     /// Máy chủ dấu thời gian: with one, signatures are PAdES B-T.
     pub timestamper: Option<Arc<dyn kyso::Timestamper + Send + Sync>>,
+    /// Where the chain's revocation lists are fetched at signing (the CAs' CRL addresses); with
+    /// one, they travel in the signature and a revoked certificate signs nothing.
+    pub revocation: Option<Arc<dyn kyso::RevocationSource + Send + Sync>>,
     /// Where results are signed (printed in the signature), e.g. "Lào Cai".
     pub location: String,
 }
@@ -96,6 +99,7 @@ impl App {
         };
         let signer = signing.signer.clone();
         let timestamper = signing.timestamper.clone();
+        let revocation = signing.revocation.clone();
         let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
             let pdf = match &originals {
                 Some(files) => {
@@ -104,15 +108,19 @@ impl App {
                 None => giayto::render(&template, &data),
             }
             .map_err(|e| e.to_string())?;
-            let signed = kyso::sign_pdf_stamped(
-                &pdf,
-                signer.as_ref(),
-                &options,
-                timestamper.as_deref().map(|t| t as &dyn kyso::Timestamper),
-            )
-            .map_err(|e| e.to_string())?;
+            let services = kyso::Services {
+                tsa: timestamper.as_deref().map(|t| t as &dyn kyso::Timestamper),
+                revocation: revocation
+                    .as_deref()
+                    .map(|r| r as &dyn kyso::RevocationSource),
+            };
+            let signed = kyso::sign_pdf_with(&pdf, signer.as_ref(), &options, &services)
+                .map_err(|e| e.to_string())?;
             if let Err(e) = &signed.timestamp {
                 tracing::warn!(error = %e, "result signed without a time-stamp (PAdES B-B)");
+            }
+            for why in &signed.revocation.missing {
+                tracing::warn!(why = %why, "result signed without this revocation list");
             }
             Ok(signed.pdf)
         })

@@ -218,6 +218,19 @@ pub(crate) fn unix(y: i64, m: i64, d: i64, hh: i64, mm: i64, ss: i64) -> i64 {
     days * 86_400 + hh * 3600 + mm * 60 + ss
 }
 
+/// The date (year, month, day) of a day number since 1970-01-01 (H. Hinnant).
+pub(crate) fn civil(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
 /// The CN of a Name (2.5.4.3), else every attribute value joined.
 fn common_name(name: &Tlv<'_>) -> Result<String, Error> {
     let mut values = Vec::new();

@@ -43,6 +43,7 @@ pub fn signed_data(
     signature: &[u8],
     kind: KeyKind,
     chain: &[Cert],
+    crls: &[&[u8]],
     timestamp: Option<&[u8]>,
 ) -> Vec<u8> {
     let signer = &chain[0];
@@ -67,11 +68,18 @@ pub fn signed_data(
         &unsigned,
     ]);
     let certs: Vec<u8> = chain.iter().flat_map(|c| c.der.clone()).collect();
+    // crls [1] IMPLICIT RevocationInfoChoices: the CRLs as they were fetched.
+    let revocation = if crls.is_empty() {
+        Vec::new()
+    } else {
+        tlv(0xa1, &crls.concat())
+    };
     let body = seq(&[
         &small_int(1),
         &set_of(vec![algorithm(SHA256, false)]),
         &seq(&[&oid(DATA)]),
         &tlv(0xa0, &certs),
+        &revocation,
         &set_of(vec![signer_info]),
     ]);
     seq(&[&oid(SIGNED_DATA), &tlv(0xa0, &body)])
@@ -90,6 +98,8 @@ pub struct Parsed {
     pub signature: Vec<u8>,
     /// The signature's time-stamp token (PAdES B-T), if it has one.
     pub timestamp: Option<Vec<u8>>,
+    /// The CRLs the SignedData carries (DER).
+    pub crls: Vec<Vec<u8>>,
 }
 
 pub fn parse(bytes: &[u8]) -> Result<Parsed, Error> {
@@ -106,11 +116,17 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, Error> {
     let fields = der::items(sd.content)?;
     let mut certificates = Vec::new();
     let mut signer_infos = None;
+    let mut crls = Vec::new();
     for f in &fields[1..] {
         match f.tag {
             0xa0 => {
                 for c in der::items(f.content)? {
                     certificates.push(Cert::parse(c.raw)?);
+                }
+            }
+            0xa1 => {
+                for c in der::items(f.content)? {
+                    crls.push(c.raw.to_vec());
                 }
             }
             0x31 => signer_infos = Some(f),
@@ -175,5 +191,6 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, Error> {
             .unwrap_or_default(),
         signature: signature.content.to_vec(),
         timestamp,
+        crls,
     })
 }

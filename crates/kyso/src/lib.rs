@@ -12,9 +12,11 @@
 mod cert;
 mod cms;
 mod der;
+mod http;
 mod pdf;
 mod pkcs11;
 mod pkcs12;
+mod revocation;
 mod trust;
 mod tsa;
 mod verify;
@@ -22,7 +24,8 @@ mod verify;
 pub use cert::Cert;
 pub use pkcs11::Pkcs11Signer;
 pub use pkcs12::Pkcs12Signer;
-pub use trust::{Trust, evaluate as check_chain, read_certificates};
+pub use revocation::{Crl, Evidence, HttpRevocation, RevocationSource};
+pub use trust::{Trust, describe_pdf_date, evaluate as check_chain, read_certificates};
 pub use tsa::{HttpTimestamper, Timestamper, TokenInfo, parse_token};
 pub use verify::{SignatureReport, verify_pdf, verify_pdf_trusted};
 
@@ -46,6 +49,9 @@ pub enum Error {
     /// The time-stamping authority gave no usable token.
     #[error("không lấy được dấu thời gian: {0}")]
     Timestamp(String),
+    /// A certificate of the signer's chain is revoked: nothing is signed with it.
+    #[error("chứng thư số đã bị thu hồi: {0}")]
+    Revoked(String),
     /// The CMS does not fit the room reserved in the PDF.
     #[error("chữ ký quá lớn so với chỗ dành trong tệp PDF")]
     TooLarge,
@@ -84,7 +90,16 @@ pub struct SignOptions {
 
 /// Signs a PDF: the original bytes, then an incremental update with the signature.
 pub fn sign_pdf(pdf: &[u8], signer: &dyn Signer, options: &SignOptions) -> Result<Vec<u8>, Error> {
-    sign_pdf_stamped(pdf, signer, options, None).map(|s| s.pdf)
+    sign_pdf_with(pdf, signer, options, &Services::default()).map(|s| s.pdf)
+}
+
+/// The outside services a signature may use.
+#[derive(Default, Clone, Copy)]
+pub struct Services<'a> {
+    /// Máy chủ dấu thời gian: the signature is stamped (PAdES B-T).
+    pub tsa: Option<&'a dyn Timestamper>,
+    /// Where the chain's revocation lists are fetched, to be carried in the signature.
+    pub revocation: Option<&'a dyn RevocationSource>,
 }
 
 /// A signed PDF, and what became of its time-stamp.
@@ -94,20 +109,29 @@ pub struct Signed {
     /// The TSA's time (genTime) when the signature was stamped; `Ok(None)` when no TSA was
     /// asked; the TSA's failure when it gave none (the signature is then B-B).
     pub timestamp: Result<Option<String>, Error>,
+    /// The revocation lists carried in the signature, and why any could not be had.
+    pub revocation: Evidence,
 }
 
-/// Signs a PDF and, with `tsa`, stamps the signature (PAdES B-T). A TSA that fails does not
-/// fail the signature: it is made without the stamp, and [`Signed::timestamp`] says why.
-pub fn sign_pdf_stamped(
+/// Signs a PDF with what `services` offer: with a TSA the signature is stamped (PAdES B-T),
+/// with a revocation source the chain's CRLs are fetched, checked and carried in it. A TSA or
+/// a CRL that cannot be had does not fail the signature ([`Signed`] says what is missing); a
+/// certificate found revoked does ([`Error::Revoked`]).
+pub fn sign_pdf_with(
     pdf: &[u8],
     signer: &dyn Signer,
     options: &SignOptions,
-    tsa: Option<&dyn Timestamper>,
+    services: &Services<'_>,
 ) -> Result<Signed, Error> {
     let chain = signer.chain();
     let leaf = chain
         .first()
         .ok_or_else(|| Error::Key("không có chứng thư số đi kèm khóa".into()))?;
+    let revocation = match services.revocation {
+        Some(source) => revocation::gather(chain, source)?,
+        None => Evidence::default(),
+    };
+    let crls: Vec<&[u8]> = revocation.crls.iter().map(|c| c.der.as_slice()).collect();
     let prepared = pdf::prepare(
         pdf,
         &pdf::SigInfo {
@@ -116,6 +140,7 @@ pub fn sign_pdf_stamped(
             location: &options.location,
             when: &options.when,
         },
+        crls.iter().map(|c| c.len()).sum(),
     )?;
     let mut hash = Sha256::new();
     for part in prepared.signed_bytes() {
@@ -123,7 +148,8 @@ pub fn sign_pdf_stamped(
     }
     let attrs = cms::signed_attributes(&hash.finalize(), leaf);
     let signature = signer.sign(&attrs)?;
-    let stamped = tsa
+    let stamped = services
+        .tsa
         .map(|t| {
             let token = t.stamp(&Sha256::digest(&signature))?;
             let when = tsa::parse_token(&token)?.gen_time;
@@ -135,11 +161,31 @@ pub fn sign_pdf_stamped(
         Ok(None) => (None, Ok(None)),
         Err(e) => (None, Err(e)),
     };
-    let cms = cms::signed_data(&attrs, &signature, signer.kind(), chain, token.as_deref());
+    let cms = cms::signed_data(
+        &attrs,
+        &signature,
+        signer.kind(),
+        chain,
+        &crls,
+        token.as_deref(),
+    );
     Ok(Signed {
         pdf: prepared.finish(&cms)?,
         timestamp,
+        revocation,
     })
+}
+
+/// "D:20261204023000Z" from Unix seconds (UTC).
+pub fn pdf_date_utc(unix: i64) -> String {
+    let (days, rem) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
+    let (y, m, d) = cert::civil(days);
+    format!(
+        "D:{y:04}{m:02}{d:02}{:02}{:02}{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 /// "D:20261204093000+07'00'" from a Vietnamese local time's parts.

@@ -8,6 +8,7 @@ use crate::Error;
 /// Room for the CMS (bytes; written as twice as many hex digits): a chain of three RSA-4096
 /// certificates with revocation data fits.
 pub const CONTENTS_BYTES: usize = 16 * 1024;
+
 const BYTE_RANGE_PLACEHOLDER: &str = "/ByteRange [0 9999999999 9999999999 9999999999]";
 
 /// What the signature dictionary says besides the signature.
@@ -22,6 +23,8 @@ pub struct SigInfo<'a> {
 /// A prepared document: the bytes with the placeholder, and where the placeholder is.
 pub struct Prepared {
     pub bytes: Vec<u8>,
+    /// Bytes reserved for the CMS.
+    room: usize,
     /// Offsets of '<' and after '>' of /Contents.
     contents: (usize, usize),
 }
@@ -39,7 +42,7 @@ impl Prepared {
     /// Writes the CMS into the placeholder.
     pub fn finish(mut self, cms: &[u8]) -> Result<Vec<u8>, Error> {
         let hex = hex::encode_upper(cms);
-        if hex.len() > CONTENTS_BYTES * 2 {
+        if hex.len() > self.room * 2 {
             return Err(Error::TooLarge);
         }
         let start = self.contents.0 + 1;
@@ -48,8 +51,10 @@ impl Prepared {
     }
 }
 
-/// Appends a signature field and its empty /Sig dictionary.
-pub fn prepare(pdf: &[u8], info: &SigInfo<'_>) -> Result<Prepared, Error> {
+/// Appends a signature field and its empty /Sig dictionary, with room for a CMS of
+/// [`CONTENTS_BYTES`] plus `extra` bytes (revocation data carried in it).
+pub fn prepare(pdf: &[u8], info: &SigInfo<'_>, extra: usize) -> Result<Prepared, Error> {
+    let room = CONTENTS_BYTES + extra;
     let doc = Doc::read(pdf)?;
     let root = doc.trailer_ref("/Root")?;
     let catalog = doc.object(root)?;
@@ -64,7 +69,7 @@ pub fn prepare(pdf: &[u8], info: &SigInfo<'_>) -> Result<Prepared, Error> {
         out.push(b'\n');
     }
     let mut offsets: Vec<(u32, usize)> = Vec::new();
-    let placeholder = "0".repeat(CONTENTS_BYTES * 2);
+    let placeholder = "0".repeat(room * 2);
     offsets.push((sig, out.len()));
     out.extend_from_slice(
         format!(
@@ -126,12 +131,13 @@ pub fn prepare(pdf: &[u8], info: &SigInfo<'_>) -> Result<Prepared, Error> {
     .ok_or_else(|| Error::Malformed("không tìm thấy /ByteRange".into()))?;
     let lt = br + BYTE_RANGE_PLACEHOLDER.len() + "/Contents ".len();
     debug_assert_eq!(out[lt], b'<');
-    let gt = lt + 1 + CONTENTS_BYTES * 2 + 1;
+    let gt = lt + 1 + room * 2 + 1;
     let ranges = format!("/ByteRange [0 {lt} {gt} {}]", out.len() - gt);
     let padded = format!("{ranges:<width$}", width = BYTE_RANGE_PLACEHOLDER.len());
     out[br..br + padded.len()].copy_from_slice(padded.as_bytes());
     Ok(Prepared {
         bytes: out,
+        room,
         contents: (lt, gt),
     })
 }

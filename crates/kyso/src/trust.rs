@@ -21,10 +21,10 @@ impl Trust {
     /// What a reader is told.
     pub fn describe(&self) -> String {
         match self {
-            Trust::Trusted { root } => format!("chuỗi chứng thư tin cậy (gốc: {root})"),
-            Trust::Untrusted { why } => format!("chuỗi chứng thư không tin cậy: {why}"),
+            Trust::Trusted { root } => format!("Chuỗi chứng thư tin cậy (gốc: {root})."),
+            Trust::Untrusted { why } => format!("Chuỗi chứng thư không tin cậy: {why}."),
             Trust::NotChecked => {
-                "chưa đối chiếu chuỗi chứng thư (chưa cấu hình chứng thư gốc)".into()
+                "Chưa đối chiếu chuỗi chứng thư (chưa cấu hình chứng thư gốc).".into()
             }
         }
     }
@@ -138,6 +138,48 @@ pub(crate) fn pdf_time(m: &str) -> Option<i64> {
     Some(local - offset)
 }
 
+/// A certificate or CRL time as a reader reads it: "04/12/2026 10:30 UTC".
+pub(crate) fn describe_time(t: &str) -> String {
+    let Some(secs) = cert::cert_time(t) else {
+        return t.to_string();
+    };
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (y, m, d) = cert::civil(days);
+    format!(
+        "{d:02}/{m:02}/{y:04} {:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+/// A PDF date (`D:YYYYMMDDHHmmSS+07'00'`) as a reader reads it: "01:30:21 05/12/2026
+/// (UTC+07:00)"; what cannot be read is given back as it is.
+pub fn describe_pdf_date(m: &str) -> String {
+    let d = m.strip_prefix("D:").unwrap_or(m);
+    let part = |a: usize, b: usize| {
+        d.get(a..b)
+            .filter(|x| x.bytes().all(|c| c.is_ascii_digit()))
+    };
+    let (Some(y), Some(mo), Some(day), Some(h), Some(mi), Some(s)) = (
+        part(0, 4),
+        part(4, 6),
+        part(6, 8),
+        part(8, 10),
+        part(10, 12),
+        part(12, 14),
+    ) else {
+        return m.to_string();
+    };
+    let zone = match (d.get(14..15), part(15, 17), part(18, 20)) {
+        (Some(sign @ ("+" | "-")), Some(zh), zm) => {
+            format!(" (UTC{sign}{zh}:{})", zm.unwrap_or("00"))
+        }
+        (Some("Z"), ..) => " (UTC)".into(),
+        _ => String::new(),
+    };
+    format!("{h}:{mi}:{s} {day}/{mo}/{y}{zone}")
+}
+
 /// A time-stamp's time as the reader reports it (`YYYY-MM-DD HH:MM:SS UTC`), as Unix seconds.
 pub(crate) fn stamp_time(t: &str) -> Option<i64> {
     let d: String = t.chars().filter(char::is_ascii_digit).collect();
@@ -157,5 +199,10 @@ mod tests {
         assert_eq!(pdf_time("D:20261204173000+07'00'"), Some(1_796_380_200));
         assert_eq!(pdf_time("D:20261204103000Z"), Some(1_796_380_200));
         assert_eq!(stamp_time("2026-12-04 10:30:00 UTC"), Some(1_796_380_200));
+        assert_eq!(
+            describe_pdf_date("D:20261205013021+07'00'"),
+            "01:30:21 05/12/2026 (UTC+07:00)"
+        );
+        assert_eq!(describe_pdf_date("hôm qua"), "hôm qua");
     }
 }

@@ -3,8 +3,6 @@
 //! the signature's unsigned attributes. [`HttpTimestamper`] asks a TSA over HTTP (RFC 3161 §3.4),
 //! as the Government CA's and the public CAs' TSAs answer; [`parse_token`] reads a token back.
 
-use std::io::{Read as _, Write as _};
-use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
@@ -149,93 +147,20 @@ pub fn parse_token(token: &[u8]) -> Result<TokenInfo, Error> {
 /// is signed, the channel needs no TLS.
 #[derive(Debug, Clone)]
 pub struct HttpTimestamper {
-    host: String,
-    port: u16,
-    path: String,
+    endpoint: crate::http::Endpoint,
     timeout: Duration,
 }
 
 impl HttpTimestamper {
     pub fn new(url: &str, timeout: Duration) -> Result<Self, Error> {
-        let rest = url.trim().strip_prefix("http://").ok_or_else(|| {
-            failed("địa chỉ máy chủ dấu thời gian phải bắt đầu bằng http:// (RFC 3161 qua HTTP)")
-        })?;
-        let (authority, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, "/"),
-        };
-        let (host, port) = match authority.rsplit_once(':') {
-            Some((h, p)) => (
-                h,
-                p.parse()
-                    .map_err(|_| failed(format!("cổng \"{p}\" không hợp lệ")))?,
-            ),
-            None => (authority, 80),
-        };
-        if host.is_empty() {
-            return Err(failed("thiếu tên máy chủ dấu thời gian"));
-        }
         Ok(Self {
-            host: host.to_string(),
-            port,
-            path: path.to_string(),
+            endpoint: crate::http::Endpoint::parse(url).map_err(|e| {
+                failed(format!(
+                    "địa chỉ máy chủ dấu thời gian: {e} (RFC 3161 qua HTTP)"
+                ))
+            })?,
             timeout,
         })
-    }
-
-    /// One HTTP/1.0 POST (the answer ends when the connection closes: no chunks to read).
-    fn post(&self, body: &[u8]) -> Result<Vec<u8>, Error> {
-        let addr = (self.host.as_str(), self.port)
-            .to_socket_addrs()
-            .map_err(|e| failed(format!("không tìm thấy máy chủ {}: {e}", self.host)))?
-            .next()
-            .ok_or_else(|| failed(format!("không tìm thấy máy chủ {}", self.host)))?;
-        let unreachable = |e: std::io::Error| failed(format!("không kết nối được {addr}: {e}"));
-        let mut stream = TcpStream::connect_timeout(&addr, self.timeout).map_err(unreachable)?;
-        stream
-            .set_read_timeout(Some(self.timeout))
-            .and_then(|_| stream.set_write_timeout(Some(self.timeout)))
-            .map_err(unreachable)?;
-        let head = format!(
-            "POST {} HTTP/1.0\r\nHost: {}\r\nContent-Type: application/timestamp-query\r\nAccept: application/timestamp-reply\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            self.path,
-            self.host,
-            body.len()
-        );
-        stream
-            .write_all(head.as_bytes())
-            .and_then(|_| stream.write_all(body))
-            .map_err(unreachable)?;
-        let mut answer = Vec::new();
-        stream
-            .take(MAX_ANSWER)
-            .read_to_end(&mut answer)
-            .map_err(unreachable)?;
-        let split = answer
-            .windows(4)
-            .position(|w| w == b"\r\n\r\n")
-            .ok_or_else(|| failed("câu trả lời HTTP không hợp lệ"))?;
-        let head = String::from_utf8_lossy(&answer[..split]).into_owned();
-        let status = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse::<u16>().ok())
-            .ok_or_else(|| failed("câu trả lời HTTP không hợp lệ"))?;
-        if status != 200 {
-            return Err(failed(format!(
-                "máy chủ dấu thời gian trả lời HTTP {status}"
-            )));
-        }
-        let mut body = answer[split + 4..].to_vec();
-        if let Some(n) = head.lines().find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case("content-length")
-                .then(|| v.trim().parse::<usize>().ok())?
-        }) {
-            body.truncate(n);
-        }
-        Ok(body)
     }
 }
 
@@ -250,7 +175,15 @@ impl Timestamper for HttpTimestamper {
             .chain_update(now.to_be_bytes())
             .chain_update(imprint)
             .finalize()[..8];
-        let answer = self.post(&request(imprint, nonce))?;
+        let answer = self
+            .endpoint
+            .exchange(
+                Some(("application/timestamp-query", &request(imprint, nonce))),
+                "application/timestamp-reply",
+                self.timeout,
+                MAX_ANSWER,
+            )
+            .map_err(failed)?;
         token_of(&answer, imprint, nonce)
     }
 }
@@ -270,11 +203,15 @@ mod tests {
     fn addresses_are_read_or_refused() {
         let t = HttpTimestamper::new("http://tsa.ca.gov.vn", Duration::from_secs(5)).unwrap();
         assert_eq!(
-            (t.host.as_str(), t.port, t.path.as_str()),
+            (
+                t.endpoint.host.as_str(),
+                t.endpoint.port,
+                t.endpoint.path.as_str()
+            ),
             ("tsa.ca.gov.vn", 80, "/")
         );
         let t = HttpTimestamper::new("http://127.0.0.1:3161/tsa", Duration::from_secs(5)).unwrap();
-        assert_eq!((t.port, t.path.as_str()), (3161, "/tsa"));
+        assert_eq!((t.endpoint.port, t.endpoint.path.as_str()), (3161, "/tsa"));
         assert!(HttpTimestamper::new("https://tsa.example", Duration::from_secs(5)).is_err());
         assert!(HttpTimestamper::new("http://:80/", Duration::from_secs(5)).is_err());
     }

@@ -32,6 +32,9 @@ pub struct SignatureReport {
     /// Whether the signer's certificate chains to a trusted root (at the time-stamp's time, or
     /// the time the signature claims).
     pub trust: crate::Trust,
+    /// What the revocation list carried in the signature says of the signer's certificate, in
+    /// Vietnamese; `None` when the signature carries none for it.
+    pub revocation: Option<String>,
 }
 
 /// Every signature of a PDF, in the order they were made. An empty list: not signed. The
@@ -75,8 +78,16 @@ pub fn verify_pdf_trusted(
             .and_then(crate::trust::stamp_time)
             .or_else(|| crate::trust::pdf_time(&found.when));
         let trust = crate::trust::evaluate(signer, &parsed.certificates, roots, at);
+        let revocation = revocation_note(signer, &parsed, roots);
+        if revocation
+            .as_deref()
+            .is_some_and(|r| r.contains("đã bị thu hồi"))
+        {
+            problem = problem.or_else(|| revocation.clone());
+        }
         out.push(SignatureReport {
             trust,
+            revocation,
             signer: signer.subject.clone(),
             issuer: signer.issuer.clone(),
             not_before: signer.not_before.clone(),
@@ -90,6 +101,36 @@ pub fn verify_pdf_trusted(
         });
     }
     Ok(out)
+}
+
+/// What a CRL carried in the signature, published by the signer's issuer, says of the signer.
+fn revocation_note(
+    signer: &cert::Cert,
+    parsed: &cms::Parsed,
+    roots: &[cert::Cert],
+) -> Option<String> {
+    let issuer = parsed
+        .certificates
+        .iter()
+        .chain(roots)
+        .find(|c| c.der != signer.der && c.subject_raw == signer.issuer_raw)?;
+    let crl = parsed
+        .crls
+        .iter()
+        .filter_map(|d| crate::Crl::parse(d).ok())
+        .find(|c| c.issued_by(issuer))?;
+    let when = crate::trust::describe_time(&crl.this_update);
+    Some(if crl.revokes(signer) {
+        format!(
+            "Chứng thư của người ký đã bị thu hồi (danh sách thu hồi của {}, cập nhật {when}).",
+            issuer.subject
+        )
+    } else {
+        format!(
+            "Danh sách thu hồi của {} (cập nhật {when}) kèm theo chữ ký: chứng thư chưa bị thu hồi khi ký.",
+            issuer.subject
+        )
+    })
 }
 
 /// A signature's time-stamp: it stamps this signature value, the TSA's signature over it holds.

@@ -76,6 +76,11 @@ pub struct SigningConfig {
     /// the verification page are checked to chain to one of them.
     #[serde(default)]
     pub trust_roots: Vec<PathBuf>,
+    /// Lấy danh sách thu hồi khi ký: each CRL the chain's certificates name is fetched (waiting
+    /// at most `tsa_timeout_seconds`), checked and carried in the signature; a revoked
+    /// certificate signs nothing. On unless set to false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fetch_revocation: Option<bool>,
 }
 
 fn tsa_timeout() -> u64 {
@@ -157,9 +162,15 @@ impl SigningConfig {
             ) as Arc<dyn kyso::Timestamper + Send + Sync>),
             None => None,
         };
+        let revocation = self.fetch_revocation.unwrap_or(true).then(|| {
+            Arc::new(kyso::HttpRevocation {
+                timeout: std::time::Duration::from_secs(self.tsa_timeout_seconds.clamp(1, 120)),
+            }) as Arc<dyn kyso::RevocationSource + Send + Sync>
+        });
         Ok(Some(Arc::new(app::signing::Signing {
             signer,
             timestamper,
+            revocation,
             location: self.location.clone().unwrap_or_default(),
         })))
     }

@@ -6,7 +6,7 @@
 mod tools;
 
 use kyso::{
-    HttpTimestamper, Pkcs11Signer, Pkcs12Signer, SignOptions, Trust, sign_pdf, sign_pdf_stamped,
+    HttpTimestamper, Pkcs11Signer, Pkcs12Signer, SignOptions, Trust, sign_pdf, sign_pdf_with,
     verify_pdf, verify_pdf_trusted,
 };
 use tools::{Pki, pdfsig, pyhanko};
@@ -168,8 +168,16 @@ fn a_time_stamp_from_a_tsa_makes_the_signature_b_t() {
     let org = Pkcs12Signer::open(&pki.org_p12, "mat-khau").unwrap();
     let original = document();
     let tsa = HttpTimestamper::new(&url, std::time::Duration::from_secs(10)).unwrap();
-    let signed =
-        sign_pdf_stamped(&original, &org, &options("UBND xã Bảo Thắng"), Some(&tsa)).unwrap();
+    let signed = sign_pdf_with(
+        &original,
+        &org,
+        &options("UBND xã Bảo Thắng"),
+        &kyso::Services {
+            tsa: Some(&tsa),
+            revocation: None,
+        },
+    )
+    .unwrap();
     let when = signed.timestamp.unwrap().expect("stamped");
     assert!(when.starts_with("20"), "{when}");
     let r = &verify_pdf(&signed.pdf).unwrap()[0];
@@ -205,8 +213,16 @@ fn a_time_stamp_from_a_tsa_makes_the_signature_b_t() {
     // A TSA that cannot be reached: the signature is made all the same (B-B), saying why.
     let dead =
         HttpTimestamper::new("http://127.0.0.1:9/", std::time::Duration::from_secs(2)).unwrap();
-    let plain =
-        sign_pdf_stamped(&original, &org, &options("UBND xã Bảo Thắng"), Some(&dead)).unwrap();
+    let plain = sign_pdf_with(
+        &original,
+        &org,
+        &options("UBND xã Bảo Thắng"),
+        &kyso::Services {
+            tsa: Some(&dead),
+            revocation: None,
+        },
+    )
+    .unwrap();
     let why = plain.timestamp.unwrap_err().to_string();
     assert!(why.contains("không kết nối được"), "{why}");
     let r = &verify_pdf(&plain.pdf).unwrap()[0];
@@ -306,21 +322,88 @@ fn pdf_now() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64;
-    // Civil from days (H. Hinnant).
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "D:{y:04}{m:02}{d:02}{:02}{:02}{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    kyso::pdf_date_utc(secs)
+}
+
+#[test]
+fn the_chains_revocation_list_is_fetched_checked_and_carried_and_a_revoked_certificate_signs_nothing()
+ {
+    let Some(pki) = Pki::make() else { return };
+    let url = pki.crl_server();
+    let leaf = format!(
+        "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\ncrlDistributionPoints=URI:{url}\n"
+    );
+    pki.issue(
+        "ward",
+        "/CN=UBND phường Lào Cai/O=UBND phường Lào Cai",
+        "ca",
+        &leaf,
+        &["ca.pem"],
+    );
+    let signer = Pkcs12Signer::open(&pki.read("ward.p12"), "mat-khau").unwrap();
+    assert_eq!(
+        kyso::Signer::chain(&signer)[0].crl_urls,
+        std::slice::from_ref(&url)
+    );
+    let source = kyso::HttpRevocation {
+        timeout: std::time::Duration::from_secs(5),
+    };
+    let services = kyso::Services {
+        tsa: None,
+        revocation: Some(&source),
+    };
+    let mut now = options("UBND phường Lào Cai");
+    now.when = pdf_now();
+    let signed = sign_pdf_with(&document(), &signer, &now, &services).unwrap();
+    assert_eq!(signed.revocation.crls.len(), 1);
+    assert!(
+        signed.revocation.missing.is_empty(),
+        "{:?}",
+        signed.revocation
+    );
+    let roots = kyso::read_certificates(&pki.read("ca.pem")).unwrap();
+    let r = &verify_pdf_trusted(&signed.pdf, &roots).unwrap()[0];
+    assert!(r.intact && r.covers_whole_file, "{r:?}");
+    assert!(matches!(r.trust, Trust::Trusted { .. }), "{r:?}");
+    let note = r.revocation.as_deref().unwrap_or_default();
+    assert!(
+        note.contains("Motcua Test CA") && note.contains("chưa bị thu hồi"),
+        "{note}"
+    );
+    if let Some(out) = pdfsig(&signed.pdf) {
+        assert!(out.contains("Signature is Valid"), "{out}");
+    }
+    if let Some(out) = pyhanko(&signed.pdf, &pki.ca_pem) {
+        assert!(out.contains("INTACT VALID TRUSTED"), "{out}");
+    }
+
+    // Without the source nothing is fetched or carried.
+    let plain = sign_pdf(&document(), &signer, &now).unwrap();
+    assert_eq!(verify_pdf(&plain).unwrap()[0].revocation, None);
+
+    // The CA revokes the certificate: the next signature is refused, nothing is made.
+    pki.openssl(&["ca", "-config", "ca.cnf", "-revoke", "ward.pem"]);
+    pki.publish_crl();
+    let e = sign_pdf_with(&document(), &signer, &now, &services).unwrap_err();
+    assert!(matches!(e, kyso::Error::Revoked(_)), "{e}");
+    assert!(e.to_string().contains("UBND phường Lào Cai"), "{e}");
+
+    // A distribution point that does not answer costs only the list.
+    pki.issue(
+        "far",
+        "/CN=UBND xã Xa",
+        "ca",
+        "basicConstraints=CA:FALSE\ncrlDistributionPoints=URI:http://127.0.0.1:9/ca.crl\n",
+        &["ca.pem"],
+    );
+    let far = Pkcs12Signer::open(&pki.read("far.p12"), "mat-khau").unwrap();
+    let signed = sign_pdf_with(&document(), &far, &now, &services).unwrap();
+    assert!(signed.revocation.crls.is_empty());
+    assert_eq!(
+        signed.revocation.missing.len(),
+        1,
+        "{:?}",
+        signed.revocation
+    );
+    assert!(verify_pdf(&signed.pdf).unwrap()[0].intact);
 }

@@ -271,6 +271,55 @@ impl Pki {
         self.openssl(&args);
     }
 
+    /// A CRL distribution point for the test CA: an `openssl ca` database in the PKI's folder
+    /// and a local HTTP server answering every GET with the CRL last made (`publish_crl`).
+    /// Returns the CRL's address.
+    pub fn crl_server(&self) -> String {
+        std::fs::write(
+            self.dir.join("ca.cnf"),
+            "[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\nnew_certs_dir = .\ncertificate = ca.pem\nprivate_key = ca.key\ndefault_md = sha256\ndefault_crl_days = 7\ncrlnumber = crlnumber\npolicy = p\n[p]\ncommonName = supplied\n",
+        )
+        .unwrap();
+        std::fs::write(self.dir.join("index.txt"), "").unwrap();
+        std::fs::write(self.dir.join("crlnumber"), "01\n").unwrap();
+        self.publish_crl();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let dir = self.dir.clone();
+        std::thread::spawn(move || {
+            use std::io::{Read, Write};
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut head = [0u8; 2048];
+                let _ = stream.read(&mut head);
+                let crl = std::fs::read(dir.join("ca.crl")).unwrap_or_default();
+                let _ = stream.write_all(
+                    format!(
+                        "HTTP/1.0 200 OK\r\nContent-Type: application/pkix-crl\r\nContent-Length: {}\r\n\r\n",
+                        crl.len()
+                    )
+                    .as_bytes(),
+                );
+                let _ = stream.write_all(&crl);
+            }
+        });
+        format!("http://{addr}/ca.crl")
+    }
+
+    /// Makes the test CA's CRL anew (DER), from its database.
+    pub fn publish_crl(&self) {
+        self.openssl(&["ca", "-config", "ca.cnf", "-gencrl", "-out", "ca.crl.pem"]);
+        self.openssl(&[
+            "crl",
+            "-in",
+            "ca.crl.pem",
+            "-outform",
+            "der",
+            "-out",
+            "ca.crl",
+        ]);
+    }
+
     pub fn read(&self, file: &str) -> Vec<u8> {
         std::fs::read(self.dir.join(file)).unwrap()
     }

@@ -30,6 +30,8 @@ pub struct SignatureLine {
     /// Chuỗi chứng thư: trusted to which root, or why not; empty when no root is configured.
     pub chain: String,
     pub trusted: bool,
+    /// What the revocation list carried in the signature says, or empty.
+    pub revocation: String,
 }
 
 /// What the check of an uploaded file found.
@@ -170,9 +172,10 @@ pub async fn upload(
                         t => t.describe(),
                     },
                     trusted: matches!(r.trust, kyso::Trust::Trusted { .. }),
+                    revocation: r.revocation.clone().unwrap_or_default(),
                     signer: r.signer,
                     issuer: r.issuer,
-                    signed_at: r.signed_at,
+                    signed_at: kyso::describe_pdf_date(&r.signed_at),
                     intact: r.intact,
                     whole: r.covers_whole_file,
                     timestamp: r.timestamp.unwrap_or_default(),

@@ -1134,7 +1134,7 @@ async fn signatures_are_checked_against_the_configured_trust_roots() {
     // re-signed by the look-alike certificate does not.
     let page = compare(&t, &code, issued_pdf.clone()).await;
     assert!(
-        page.contains("chuỗi chứng thư tin cậy (gốc: UBND xã Bảo Thắng)"),
+        page.contains("Chuỗi chứng thư tin cậy (gốc: UBND xã Bảo Thắng)."),
         "{page}"
     );
     let options = kyso::SignOptions {
@@ -1145,7 +1145,7 @@ async fn signatures_are_checked_against_the_configured_trust_roots() {
     };
     let forged = kyso::sign_pdf(&issued_pdf, &stranger, &options).unwrap();
     let page = compare(&t, &code, forged.clone()).await;
-    assert!(page.contains("chuỗi chứng thư không tin cậy"), "{page}");
+    assert!(page.contains("Chuỗi chứng thư không tin cậy"), "{page}");
 
     // An upload: the dossier records whether its signer chains to a trusted root.
     let good = upload(&t, &tok.counter, "ban-sao.pdf", issued_pdf).await;

@@ -419,6 +419,9 @@ pub fn sign_with(s: &mut app::Settings, signer: std::sync::Arc<dyn kyso::Signer 
     s.signing = Some(std::sync::Arc::new(app::signing::Signing {
         signer,
         timestamper: None,
+        revocation: Some(std::sync::Arc::new(kyso::HttpRevocation {
+            timeout: std::time::Duration::from_secs(5),
+        })),
         location: "Lào Cai".into(),
     }));
     s.results = std::sync::Arc::new(app::results::ResultTemplates::built_in(
