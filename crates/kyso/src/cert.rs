@@ -34,6 +34,8 @@ pub struct Cert {
     pub crl_urls: Vec<String>,
     /// The issuer's OCSP responders (authority information access, http only).
     pub ocsp_urls: Vec<String>,
+    /// extendedKeyUsage id-kp-OCSPSigning: a responder its issuer delegated OCSP answers to.
+    pub ocsp_signing: bool,
 }
 
 pub const RSA: &str = "1.2.840.113549.1.1.1";
@@ -63,6 +65,7 @@ impl Cert {
             }
         }
         let mut is_ca = false;
+        let mut ocsp_signing = false;
         let (mut crl_urls, mut ocsp_urls) = (Vec::new(), Vec::new());
         if let Some(ext) = extensions {
             let (list, _) = der::read(ext.content)?;
@@ -79,6 +82,12 @@ impl Cert {
                             .is_some_and(|b| b.tag == 0x01 && b.content.first() == Some(&0xff));
                     }
                     CRL_DISTRIBUTION_POINTS => crl_urls = http_names(value.content),
+                    EXTENDED_KEY_USAGE => {
+                        let (eku, _) = der::read(value.content)?;
+                        ocsp_signing = der::items(eku.content)?
+                            .iter()
+                            .any(|p| der::oid_text(p.content) == OCSP_SIGNING);
+                    }
                     AUTHORITY_INFO_ACCESS => {
                         let (aia, _) = der::read(value.content)?;
                         for access in der::items(aia.content)? {
@@ -128,7 +137,19 @@ impl Cert {
             is_ca,
             crl_urls,
             ocsp_urls,
+            ocsp_signing,
         })
+    }
+
+    /// The subjectPublicKey's bits (what an OCSP CertID hashes as the issuer's key).
+    pub fn public_key_bits(&self) -> Result<Vec<u8>, Error> {
+        let (spki, _) = der::read(&self.spki)?;
+        let items = der::items(spki.content)?;
+        items
+            .get(1)
+            .and_then(|b| b.content.get(1..))
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| Error::Malformed("khóa công khai không hợp lệ".into()))
     }
 
     /// Whether the certificate was in force at `unix` seconds (UTC).
@@ -158,6 +179,8 @@ const BASIC_CONSTRAINTS: &str = "2.5.29.19";
 const CRL_DISTRIBUTION_POINTS: &str = "2.5.29.31";
 const AUTHORITY_INFO_ACCESS: &str = "1.3.6.1.5.5.7.1.1";
 const OCSP: &str = "1.3.6.1.5.5.7.48.1";
+const EXTENDED_KEY_USAGE: &str = "2.5.29.37";
+const OCSP_SIGNING: &str = "1.3.6.1.5.5.7.3.9";
 
 /// Every `http://` uniformResourceIdentifier ([6] IA5String) nested anywhere in `der`.
 fn http_names(der: &[u8]) -> Vec<String> {

@@ -16,6 +16,8 @@ const MESSAGE_DIGEST: &str = "1.2.840.113549.1.9.4";
 const SIGNING_CERTIFICATE_V2: &str = "1.2.840.113549.1.9.16.2.47";
 /// id-aa-signatureTimeStampToken (RFC 3161 Appendix A), an unsigned attribute.
 const SIGNATURE_TIME_STAMP: &str = "1.2.840.113549.1.9.16.2.14";
+/// adbe-revocationInfoArchival: the OCSP answers a signature carries.
+const ADBE_REVOCATION: &str = "1.2.840.113583.1.1.8";
 const SHA256_WITH_RSA: &str = "1.2.840.113549.1.1.11";
 const ECDSA_WITH_SHA256: &str = "1.2.840.10045.4.3.2";
 
@@ -23,17 +25,25 @@ fn attribute(kind: &str, value: &[u8]) -> Vec<u8> {
     seq(&[&oid(kind), &set_of(vec![value.to_vec()])])
 }
 
-/// The signed attributes for a document digest, as the SET that is signed.
-pub fn signed_attributes(digest: &[u8], signer: &Cert) -> Vec<u8> {
+/// The signed attributes for a document digest, as the SET that is signed; OCSP answers about
+/// the chain travel in adbe-revocationInfoArchival (ISO 32000-1 §12.8.3.3.2), which readers
+/// that do not know it (NSS, pdfsig) pass over.
+pub fn signed_attributes(digest: &[u8], signer: &Cert, ocsps: &[&[u8]]) -> Vec<u8> {
     let cert_hash = Sha256::digest(&signer.der);
     // ESSCertIDv2 { certHash, issuerSerial { GeneralNames { directoryName [4] issuer }, serial } }
     let issuer_serial = seq(&[&seq(&[&tlv(0xa4, &signer.issuer_raw)]), &signer.serial_raw]);
     let ess = seq(&[&seq(&[&seq(&[&octets(&cert_hash), &issuer_serial])])]);
-    set_of(vec![
+    let mut attrs = vec![
         attribute(CONTENT_TYPE, &oid(DATA)),
         attribute(MESSAGE_DIGEST, &octets(digest)),
         attribute(SIGNING_CERTIFICATE_V2, &ess),
-    ])
+    ];
+    if !ocsps.is_empty() {
+        // RevocationInfoArchival { ocsp [1] EXPLICIT SEQUENCE OF OCSPResponse }
+        let list = seq(ocsps);
+        attrs.push(attribute(ADBE_REVOCATION, &seq(&[&tlv(0xa1, &list)])));
+    }
+    set_of(attrs)
 }
 
 /// The ContentInfo holding the SignedData: certificates (signer first), one SignerInfo, and
@@ -100,6 +110,8 @@ pub struct Parsed {
     pub timestamp: Option<Vec<u8>>,
     /// The CRLs the SignedData carries (DER).
     pub crls: Vec<Vec<u8>>,
+    /// The OCSP answers it carries (OCSPResponse, DER).
+    pub ocsps: Vec<Vec<u8>>,
 }
 
 pub fn parse(bytes: &[u8]) -> Result<Parsed, Error> {
@@ -117,6 +129,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, Error> {
     let mut certificates = Vec::new();
     let mut signer_infos = None;
     let mut crls = Vec::new();
+    let mut ocsps = Vec::new();
     for f in &fields[1..] {
         match f.tag {
             0xa0 => {
@@ -126,7 +139,9 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, Error> {
             }
             0xa1 => {
                 for c in der::items(f.content)? {
-                    crls.push(c.raw.to_vec());
+                    if c.tag == 0x30 {
+                        crls.push(c.raw.to_vec());
+                    }
                 }
             }
             0x31 => signer_infos = Some(f),
@@ -150,11 +165,25 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, Error> {
     let mut message_digest = Vec::new();
     for a in der::items(attrs.content)? {
         let p = der::items(a.content)?;
-        if let [kind, values] = p.as_slice()
-            && der::oid_text(kind.content) == MESSAGE_DIGEST
-        {
-            let (v, _) = der::read(values.content)?;
-            message_digest = v.content.to_vec();
+        if let [kind, values] = p.as_slice() {
+            match der::oid_text(kind.content).as_str() {
+                MESSAGE_DIGEST => {
+                    let (v, _) = der::read(values.content)?;
+                    message_digest = v.content.to_vec();
+                }
+                ADBE_REVOCATION => {
+                    let (archive, _) = der::read(values.content)?;
+                    for part in der::items(archive.content)? {
+                        if part.tag == 0xa1 {
+                            let (list, _) = der::read(part.content)?;
+                            for answer in der::items(list.content)? {
+                                ocsps.push(answer.raw.to_vec());
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
         }
     }
     let after: Vec<_> = fields
@@ -192,5 +221,6 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, Error> {
         signature: signature.content.to_vec(),
         timestamp,
         crls,
+        ocsps,
     })
 }

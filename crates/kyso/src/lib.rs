@@ -24,7 +24,7 @@ mod verify;
 pub use cert::Cert;
 pub use pkcs11::Pkcs11Signer;
 pub use pkcs12::Pkcs12Signer;
-pub use revocation::{Crl, Evidence, HttpRevocation, RevocationSource};
+pub use revocation::{CertStatus, Crl, Evidence, HttpRevocation, OcspAnswer, RevocationSource};
 pub use trust::{Trust, describe_pdf_date, evaluate as check_chain, read_certificates};
 pub use tsa::{HttpTimestamper, Timestamper, TokenInfo, parse_token};
 pub use verify::{SignatureReport, verify_pdf, verify_pdf_trusted};
@@ -132,6 +132,7 @@ pub fn sign_pdf_with(
         None => Evidence::default(),
     };
     let crls: Vec<&[u8]> = revocation.crls.iter().map(|c| c.der.as_slice()).collect();
+    let ocsps: Vec<&[u8]> = revocation.ocsps.iter().map(|o| o.der.as_slice()).collect();
     let prepared = pdf::prepare(
         pdf,
         &pdf::SigInfo {
@@ -140,13 +141,13 @@ pub fn sign_pdf_with(
             location: &options.location,
             when: &options.when,
         },
-        crls.iter().map(|c| c.len()).sum(),
+        crls.iter().chain(&ocsps).map(|c| c.len() + 32).sum(),
     )?;
     let mut hash = Sha256::new();
     for part in prepared.signed_bytes() {
         hash.update(part);
     }
-    let attrs = cms::signed_attributes(&hash.finalize(), leaf);
+    let attrs = cms::signed_attributes(&hash.finalize(), leaf, &ocsps);
     let signature = signer.sign(&attrs)?;
     let stamped = services
         .tsa

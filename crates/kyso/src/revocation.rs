@@ -1,8 +1,10 @@
-//! Thông tin thu hồi — at signing time, the certificate revocation list (CRL, RFC 5280 §5) of each
-//! certificate of the signer's chain is fetched from the address the certificate names, checked
-//! (signed by the issuer, the certificate not listed) and carried in the signature's SignedData
-//! (`crls`, RFC 5652 §5.1), so that the signature can be validated later, when the CA's service
-//! is gone or the certificate has expired. A certificate found revoked is not signed with.
+//! Thông tin thu hồi — at signing time, the status of each certificate of the signer's chain is
+//! asked of its CA: an OCSP answer (RFC 6960) from the responder the certificate names, else the
+//! revocation list (CRL, RFC 5280 §5) from its distribution point. What comes back is checked
+//! (signed by the issuer or its delegated responder; the certificate good, not listed) and
+//! carried in the signature's SignedData (`crls`: CRLs, and OCSP answers as RFC 5940 other
+//! revocation info), so that the signature can be validated later, when the CA's service is gone
+//! or the certificate has expired. A certificate found revoked is not signed with.
 
 use std::time::Duration;
 
@@ -18,6 +20,8 @@ const MAX_CRL: u64 = 4 * 1024 * 1024;
 pub trait RevocationSource {
     /// The body at `url` (a CRL distribution point).
     fn fetch(&self, url: &str) -> Result<Vec<u8>, String>;
+    /// The answer of the OCSP responder at `url` to `request` (an OCSPRequest, DER).
+    fn ask(&self, url: &str, request: &[u8]) -> Result<Vec<u8>, String>;
 }
 
 /// Fetches CRLs over HTTP, as CAs publish them.
@@ -35,10 +39,22 @@ impl RevocationSource for HttpRevocation {
             MAX_CRL,
         )
     }
+
+    fn ask(&self, url: &str, request: &[u8]) -> Result<Vec<u8>, String> {
+        crate::http::Endpoint::parse(url)?.exchange(
+            Some(("application/ocsp-request", request)),
+            "application/ocsp-response",
+            self.timeout,
+            MAX_OCSP,
+        )
+    }
 }
 
+/// The largest OCSP answer read.
+const MAX_OCSP: u64 = 64 * 1024;
+
 /// A CRL, read.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Crl {
     pub der: Vec<u8>,
     issuer_raw: Vec<u8>,
@@ -49,6 +65,16 @@ pub struct Crl {
     tbs_raw: Vec<u8>,
     signature_algorithm: String,
     signature: Vec<u8>,
+}
+
+impl std::fmt::Debug for Crl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Crl")
+            .field("this_update", &self.this_update)
+            .field("revoked", &self.revoked.len())
+            .field("bytes", &self.der.len())
+            .finish()
+    }
 }
 
 impl Crl {
@@ -125,21 +151,22 @@ fn pem_body(bytes: &[u8], label: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::STANDARD.decode(body).ok()
 }
 
-/// What was gathered for a chain: the CRLs to carry, and what could not be had.
+/// What was gathered for a chain: the OCSP answers and CRLs to carry, and what could not be had.
 #[derive(Debug, Clone, Default)]
 pub struct Evidence {
+    pub ocsps: Vec<OcspAnswer>,
     pub crls: Vec<Crl>,
     /// Why a certificate's revocation could not be captured (unreachable, unreadable), in
     /// Vietnamese; the signature is made without it.
     pub missing: Vec<String>,
 }
 
-/// Fetches and checks a CRL for each certificate of `chain` that names a distribution point and
-/// whose issuer is in the chain. A certificate listed as revoked is an error: nothing is signed.
+/// Asks, for each certificate of `chain` whose issuer is in the chain, its OCSP responder, else
+/// its revocation list. A certificate found revoked is an error: nothing is signed.
 pub fn gather(chain: &[Cert], source: &dyn RevocationSource) -> Result<Evidence, Error> {
     let mut out = Evidence::default();
     for cert in chain {
-        if cert.crl_urls.is_empty() {
+        if cert.crl_urls.is_empty() && cert.ocsp_urls.is_empty() {
             continue;
         }
         let Some(issuer) = chain
@@ -152,7 +179,33 @@ pub fn gather(chain: &[Cert], source: &dyn RevocationSource) -> Result<Evidence,
             ));
             continue;
         };
+        let revoked = || {
+            Error::Revoked(format!(
+                "chứng thư \"{}\" đã bị \"{}\" thu hồi",
+                cert.subject, issuer.subject
+            ))
+        };
         let mut why = Vec::new();
+        let mut answered = None;
+        for url in &cert.ocsp_urls {
+            let asked = ocsp_request(cert, issuer)
+                .map_err(|e| e.to_string())
+                .and_then(|q| source.ask(url, &q))
+                .and_then(|a| OcspAnswer::parse(&a, cert, issuer));
+            match asked {
+                Ok(a) if a.status == CertStatus::Revoked => return Err(revoked()),
+                Ok(a) if a.status == CertStatus::Good => {
+                    answered = Some(a);
+                    break;
+                }
+                Ok(_) => why.push(format!("{url}: máy chủ OCSP không biết chứng thư này")),
+                Err(e) => why.push(format!("{url}: {e}")),
+            }
+        }
+        if let Some(a) = answered {
+            out.ocsps.push(a);
+            continue;
+        }
         let mut found = None;
         for url in &cert.crl_urls {
             match source
@@ -168,19 +221,149 @@ pub fn gather(chain: &[Cert], source: &dyn RevocationSource) -> Result<Evidence,
             }
         }
         match found {
-            Some(crl) if crl.revokes(cert) => {
-                return Err(Error::Revoked(format!(
-                    "chứng thư \"{}\" có trong danh sách thu hồi của \"{}\"",
-                    cert.subject, issuer.subject
-                )));
-            }
+            Some(crl) if crl.revokes(cert) => return Err(revoked()),
             Some(crl) => out.crls.push(crl),
             None => out.missing.push(format!(
-                "không lấy được danh sách thu hồi cho \"{}\" ({})",
+                "không lấy được tình trạng thu hồi của \"{}\" ({})",
                 cert.subject,
                 why.join("; ")
             )),
         }
     }
     Ok(out)
+}
+
+const OCSP_BASIC: &str = "1.3.6.1.5.5.7.48.1.1";
+const SHA256: &str = "2.16.840.1.101.3.4.2.1";
+
+/// Tình trạng chứng thư theo trả lời OCSP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertStatus {
+    Good,
+    Revoked,
+    Unknown,
+}
+
+/// An OCSP answer (RFC 6960) about one certificate, checked.
+#[derive(Clone)]
+pub struct OcspAnswer {
+    /// The whole OCSPResponse, as the responder sent it.
+    pub der: Vec<u8>,
+    pub status: CertStatus,
+    /// producedAt, as written.
+    pub produced_at: String,
+}
+
+fn read(b: &[u8]) -> Result<der::Tlv<'_>, String> {
+    der::read(b).map(|(t, _)| t).map_err(|e| e.to_string())
+}
+
+fn items(b: &[u8]) -> Result<Vec<der::Tlv<'_>>, String> {
+    der::items(b).map_err(|e| e.to_string())
+}
+
+/// OCSPRequest for `cert` issued by `issuer`: one CertID with SHA-256 hashes.
+pub(crate) fn ocsp_request(cert: &Cert, issuer: &Cert) -> Result<Vec<u8>, Error> {
+    use sha2::{Digest, Sha256};
+    let id = der::seq(&[
+        &der::algorithm(SHA256, false),
+        &der::octets(&Sha256::digest(&cert.issuer_raw)),
+        &der::octets(&Sha256::digest(issuer.public_key_bits()?)),
+        &cert.serial_raw,
+    ]);
+    Ok(der::seq(&[&der::seq(&[&der::seq(&[&der::seq(&[&id])])])]))
+}
+
+impl std::fmt::Debug for OcspAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OcspAnswer")
+            .field("status", &self.status)
+            .field("produced_at", &self.produced_at)
+            .field("bytes", &self.der.len())
+            .finish()
+    }
+}
+
+impl OcspAnswer {
+    /// Reads an OCSPResponse about `cert`: successful, signed by `issuer` or by a responder
+    /// `issuer` delegated to (its certificate in the answer, extendedKeyUsage OCSPSigning),
+    /// with a single response for `cert`'s serial number.
+    pub fn parse(bytes: &[u8], cert: &Cert, issuer: &Cert) -> Result<OcspAnswer, String> {
+        let bad = |what: &str| format!("trả lời OCSP không hợp lệ ({what})");
+        let outer = read(bytes)?;
+        let parts = items(outer.content)?;
+        let status = parts.first().ok_or_else(|| bad("trạng thái"))?;
+        if status.content != [0] {
+            return Err(format!(
+                "máy chủ OCSP từ chối trả lời (mã {})",
+                status.content.first().copied().unwrap_or(255)
+            ));
+        }
+        let rb = parts.get(1).ok_or_else(|| bad("thiếu nội dung"))?;
+        let rb = items(read(rb.content)?.content)?;
+        let [kind, body] = rb.as_slice() else {
+            return Err(bad("nội dung"));
+        };
+        if der::oid_text(kind.content) != OCSP_BASIC {
+            return Err(bad("không phải BasicOCSPResponse"));
+        }
+        let basic = items(read(body.content)?.content)?;
+        let (tbs, alg, sig) = match basic.as_slice() {
+            [tbs, alg, sig, ..] => (tbs, alg, sig),
+            _ => return Err(bad("cấu trúc")),
+        };
+        let alg = items(alg.content)?
+            .first()
+            .map(|o| der::oid_text(o.content))
+            .unwrap_or_default();
+        let signature = sig.content.get(1..).unwrap_or_default();
+        let mut signers = vec![issuer.clone()];
+        if let Some(certs) = basic.get(3).filter(|c| c.tag == 0xa0) {
+            for c in items(read(certs.content)?.content)? {
+                let c = Cert::parse(c.raw).map_err(|e| e.to_string())?;
+                let delegated = c.ocsp_signing
+                    && c.issuer_raw == issuer.subject_raw
+                    && signed_by(issuer, &c.signature_algorithm, &c.tbs_raw, &c.signature).is_ok();
+                if delegated {
+                    signers.push(c);
+                }
+            }
+        }
+        if !signers
+            .iter()
+            .any(|s| signed_by(s, &alg, tbs.raw, signature).is_ok())
+        {
+            return Err(format!(
+                "trả lời OCSP không do \"{}\" hay máy chủ được ủy quyền ký",
+                issuer.subject
+            ));
+        }
+        let mut fields = items(tbs.content)?.into_iter().peekable();
+        if fields.peek().is_some_and(|f| f.tag == 0xa0) {
+            fields.next();
+        }
+        let _responder = fields.next().ok_or_else(|| bad("bên trả lời"))?;
+        let produced = fields.next().ok_or_else(|| bad("thời điểm"))?;
+        let responses = fields.next().ok_or_else(|| bad("danh sách trả lời"))?;
+        for single in items(responses.content)? {
+            let s = items(single.content)?;
+            let (Some(id), Some(status)) = (s.first(), s.get(1)) else {
+                continue;
+            };
+            let id = items(id.content)?;
+            if id.get(3).map(|x| x.raw) != Some(cert.serial_raw.as_slice()) {
+                continue;
+            }
+            return Ok(OcspAnswer {
+                der: outer.raw.to_vec(),
+                status: match status.tag {
+                    0x80 => CertStatus::Good,
+                    0xa1 => CertStatus::Revoked,
+                    _ => CertStatus::Unknown,
+                },
+                produced_at: String::from_utf8_lossy(produced.content).into_owned(),
+            });
+        }
+        Err(bad("không có trả lời cho chứng thư này"))
+    }
 }

@@ -78,13 +78,12 @@ pub fn verify_pdf_trusted(
             .and_then(crate::trust::stamp_time)
             .or_else(|| crate::trust::pdf_time(&found.when));
         let trust = crate::trust::evaluate(signer, &parsed.certificates, roots, at);
-        let revocation = revocation_note(signer, &parsed, roots);
-        if revocation
-            .as_deref()
-            .is_some_and(|r| r.contains("đã bị thu hồi"))
-        {
-            problem = problem.or_else(|| revocation.clone());
-        }
+        let revocation = revocation_note(signer, &parsed, roots).map(|(note, revoked)| {
+            if revoked {
+                problem = problem.take().or_else(|| Some(note.clone()));
+            }
+            note
+        });
         out.push(SignatureReport {
             trust,
             revocation,
@@ -103,17 +102,49 @@ pub fn verify_pdf_trusted(
     Ok(out)
 }
 
-/// What a CRL carried in the signature, published by the signer's issuer, says of the signer.
+/// What the revocation data carried in the signature says of the signer — an OCSP answer
+/// from its issuer (or the issuer's responder), else the issuer's CRL — and whether it says
+/// revoked.
 fn revocation_note(
     signer: &cert::Cert,
     parsed: &cms::Parsed,
     roots: &[cert::Cert],
-) -> Option<String> {
+) -> Option<(String, bool)> {
     let issuer = parsed
         .certificates
         .iter()
         .chain(roots)
         .find(|c| c.der != signer.der && c.subject_raw == signer.issuer_raw)?;
+    let answer = parsed
+        .ocsps
+        .iter()
+        .find_map(|d| crate::OcspAnswer::parse(d, signer, issuer).ok());
+    if let Some(a) = answer {
+        let when = crate::trust::describe_time(&a.produced_at);
+        return Some(match a.status {
+            crate::CertStatus::Good => (
+                format!(
+                    "Trả lời OCSP của {} (lúc {when}) kèm theo chữ ký: chứng thư còn hiệu lực khi ký.",
+                    issuer.subject
+                ),
+                false,
+            ),
+            crate::CertStatus::Revoked => (
+                format!(
+                    "Chứng thư của người ký đã bị thu hồi (trả lời OCSP của {}, lúc {when}).",
+                    issuer.subject
+                ),
+                true,
+            ),
+            crate::CertStatus::Unknown => (
+                format!(
+                    "Máy chủ OCSP của {} không biết chứng thư của người ký (lúc {when}).",
+                    issuer.subject
+                ),
+                false,
+            ),
+        });
+    }
     let crl = parsed
         .crls
         .iter()
@@ -121,14 +152,20 @@ fn revocation_note(
         .find(|c| c.issued_by(issuer))?;
     let when = crate::trust::describe_time(&crl.this_update);
     Some(if crl.revokes(signer) {
-        format!(
-            "Chứng thư của người ký đã bị thu hồi (danh sách thu hồi của {}, cập nhật {when}).",
-            issuer.subject
+        (
+            format!(
+                "Chứng thư của người ký đã bị thu hồi (danh sách thu hồi của {}, cập nhật {when}).",
+                issuer.subject
+            ),
+            true,
         )
     } else {
-        format!(
-            "Danh sách thu hồi của {} (cập nhật {when}) kèm theo chữ ký: chứng thư chưa bị thu hồi khi ký.",
-            issuer.subject
+        (
+            format!(
+                "Danh sách thu hồi của {} (cập nhật {when}) kèm theo chữ ký: chứng thư chưa bị thu hồi khi ký.",
+                issuer.subject
+            ),
+            false,
         )
     })
 }

@@ -407,3 +407,54 @@ fn the_chains_revocation_list_is_fetched_checked_and_carried_and_a_revoked_certi
     );
     assert!(verify_pdf(&signed.pdf).unwrap()[0].intact);
 }
+
+#[test]
+fn an_ocsp_answer_is_preferred_carried_and_read_back_and_a_revoked_answer_signs_nothing() {
+    let Some(pki) = Pki::make() else { return };
+    let crl = pki.crl_server();
+    let port = tools::free_port();
+    pki.issue(
+        "town",
+        "/CN=UBND xã Gia Phú/O=UBND xã Gia Phú",
+        "ca",
+        &format!(
+            "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=OCSP;URI:http://127.0.0.1:{port}/\ncrlDistributionPoints=URI:{crl}\n"
+        ),
+        &["ca.pem"],
+    );
+    pki.openssl(&["ca", "-config", "ca.cnf", "-valid", "town.pem"]);
+    let signer = Pkcs12Signer::open(&pki.read("town.p12"), "mat-khau").unwrap();
+    let source = kyso::HttpRevocation {
+        timeout: std::time::Duration::from_secs(5),
+    };
+    let services = kyso::Services {
+        tsa: None,
+        revocation: Some(&source),
+    };
+    let mut now = options("UBND xã Gia Phú");
+    now.when = pdf_now();
+    {
+        let _responder = pki.ocsp_responder(port);
+        let signed = sign_pdf_with(&document(), &signer, &now, &services).unwrap();
+        assert_eq!(signed.revocation.ocsps.len(), 1, "{:?}", signed.revocation);
+        assert!(signed.revocation.crls.is_empty(), "OCSP first");
+        let r = &verify_pdf(&signed.pdf).unwrap()[0];
+        assert!(r.intact && r.covers_whole_file, "{r:?}");
+        let note = r.revocation.as_deref().unwrap_or_default();
+        assert!(
+            note.contains("Trả lời OCSP") && note.contains("còn hiệu lực"),
+            "{note}"
+        );
+        if let Some(out) = pdfsig(&signed.pdf) {
+            assert!(out.contains("Signature is Valid"), "{out}");
+        }
+        if let Some(out) = pyhanko(&signed.pdf, &pki.ca_pem) {
+            assert!(out.contains("INTACT VALID TRUSTED"), "{out}");
+        }
+    }
+    // Revoked in the CA's database: the responder says so and nothing is signed.
+    pki.openssl(&["ca", "-config", "ca.cnf", "-revoke", "town.pem"]);
+    let _responder = pki.ocsp_responder(port);
+    let e = sign_pdf_with(&document(), &signer, &now, &services).unwrap_err();
+    assert!(matches!(e, kyso::Error::Revoked(_)), "{e}");
+}

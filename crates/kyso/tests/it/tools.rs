@@ -306,6 +306,51 @@ impl Pki {
         format!("http://{addr}/ca.crl")
     }
 
+    /// An OCSP responder for the test CA (`openssl ocsp`, the CA's database made by
+    /// [`Pki::crl_server`]) on `port`, answering with a delegated responder certificate
+    /// (extendedKeyUsage OCSPSigning); stopped when the guard is dropped.
+    pub fn ocsp_responder(&self, port: u16) -> Responder {
+        if !self.dir.join("responder.pem").exists() {
+            self.issue(
+                "responder",
+                "/CN=Motcua Test OCSP",
+                "ca",
+                "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,OCSPSigning\n",
+                &[],
+            );
+        }
+        let mut child = Command::new("openssl")
+            .current_dir(&self.dir)
+            .args([
+                "ocsp",
+                "-index",
+                "index.txt",
+                "-port",
+                &port.to_string(),
+                "-rsigner",
+                "responder.pem",
+                "-rkey",
+                "responder.key",
+                "-CA",
+                "ca.pem",
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("openssl ocsp");
+        // Ready when it says it waits for clients (a probing connection would hold the
+        // single-threaded responder); what it says afterwards is drained.
+        use std::io::BufRead as _;
+        let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        for line in lines.by_ref() {
+            if line.unwrap_or_default().contains("waiting for OCSP client") {
+                break;
+            }
+        }
+        std::thread::spawn(move || lines.for_each(drop));
+        Responder(child)
+    }
+
     /// Makes the test CA's CRL anew (DER), from its database.
     pub fn publish_crl(&self) {
         self.openssl(&["ca", "-config", "ca.cnf", "-gencrl", "-out", "ca.crl.pem"]);
@@ -576,4 +621,23 @@ pub fn pyhanko(pdf: &[u8], ca: &Path) -> Option<String> {
     );
     assert!(out.status.success(), "pyHanko: {text}");
     Some(text)
+}
+
+/// A running OCSP responder, stopped on drop.
+pub struct Responder(std::process::Child);
+
+impl Drop for Responder {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A TCP port nobody listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
