@@ -13,7 +13,7 @@ use domain::officer::{Actor, CitizenAccess, Officer, Role};
 use domain::policy::{self, Action, Scope};
 use domain::procedure::{Competence, ProcedureLevel, ProcedureVersion};
 use lich::time::to_vn;
-use store::GuidanceRecord;
+pub use store::GuidanceRecord;
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -585,6 +585,35 @@ impl Intake<'_> {
 
     /// Records guidance given (ND 61/2018 Art. 15), including a supplement slip for a dossier
     /// that was not received.
+    /// A guidance record (a supplement slip given at the counter), for an officer of the unit
+    /// that gave it or of a unit above it; anyone else is told it does not exist.
+    pub async fn guidance_record(
+        self,
+        actor: &Actor,
+        id: Uuid,
+    ) -> Result<GuidanceRecord, AppError> {
+        let officer = actor.officer().ok_or_else(AppError::unauthenticated)?;
+        let not_found =
+            || AppError::not_found("guidance_not_found", "Không có phiếu hướng dẫn này.");
+        let record = self
+            .app
+            .db
+            .guidance_record(id)
+            .await?
+            .ok_or_else(not_found)?;
+        let tree = self.app.agencies();
+        let agency = domain::agency::AgencyId::parse(&record.agency).map_err(|_| not_found())?;
+        if officer
+            .grants
+            .iter()
+            .any(|g| tree.is_within(&agency, &g.agency))
+        {
+            Ok(record)
+        } else {
+            Err(not_found())
+        }
+    }
+
     pub async fn log_guidance(
         self,
         actor: &Actor,

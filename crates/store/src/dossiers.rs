@@ -476,6 +476,9 @@ pub trait DossierStore: Send + Sync {
         idempotency: Option<&IdempotencyKey>,
     ) -> Result<std::result::Result<(), IdempotentResult>>;
 
+    /// One guidance record by its id.
+    async fn guidance_record(&self, id: uuid::Uuid) -> Result<Option<GuidanceRecord>>;
+
     /// Guidance given by agencies in `[from, to)`, newest first.
     async fn guidance(
         &self,

@@ -826,6 +826,16 @@ impl crate::DossierStore for Sqlite {
         .await
     }
 
+    async fn guidance_record(&self, id: uuid::Uuid) -> Result<Option<GuidanceRecord>> {
+        self.read(move |c| {
+            let body: Option<String> = c
+                .prepare_cached("SELECT body FROM guidance_log WHERE id = ?1")?
+                .query_row(params![uuid(id)], |r| r.get(0))
+                .optional()?;
+            body.map(|b| from_json(&b, "hướng dẫn")).transpose()
+        })
+    }
+
     async fn guidance(
         &self,
         agencies: &[String],

@@ -558,6 +558,12 @@ pub async fn guidance_is_logged_once_per_key(db: &Db) {
         .is_empty()
     );
     assert_eq!(db.totals().await.unwrap().guidance, 2);
+    // One record by its id; a replayed key's record was never written.
+    assert_eq!(db.guidance_record(first.id).await.unwrap(), Some(first));
+    assert_eq!(
+        db.guidance_record(uuid::Uuid::now_v7()).await.unwrap(),
+        None
+    );
 }
 
 pub async fn report_reads_find_ended_late_and_handled_dossiers(db: &Db) {

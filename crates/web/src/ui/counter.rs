@@ -457,6 +457,7 @@ async fn run_intake(
                 .await?;
             let slip = SupplementSlip {
                 chrome: Chrome::new(viewer, "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ", ""),
+                id: record.id.to_string(),
                 centre: p.centre.clone(),
                 at: when(record.at),
                 officer: record.officer_name,
@@ -538,12 +539,32 @@ fn preview_of(d: &Dossier) -> Preview {
 #[template(path = "supplement_slip.html")]
 struct SupplementSlip {
     chrome: Chrome,
+    /// The guidance record, for its PDF (Mẫu 02).
+    id: String,
     centre: String,
     at: String,
     officer: String,
     applicant: String,
     procedure: String,
     missing: Vec<String>,
+}
+
+/// `GET /can-bo/huong-dan/{id}/mau-02.pdf`: the supplement slip given at the counter (a dossier
+/// not received), as Mẫu 02.
+pub async fn guidance_pdf(
+    State(app): State<App>,
+    viewer: Viewer,
+    Extension(ui): Extension<super::UiOptions>,
+    Path(id): Path<String>,
+) -> Result<Response, UiError> {
+    let (_, actor) = viewer.require_officer()?;
+    let not_found = || UiError::new(StatusCode::NOT_FOUND, "Không có phiếu hướng dẫn này.");
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| not_found())?;
+    let record = app.intake().guidance_record(actor, id).await?;
+    let data = super::forms::guidance_slip(&app.agencies(), &record);
+    ui.documents
+        .pdf("mau-02", data, "mau-02-huong-dan.pdf".into(), false)
+        .await
 }
 
 /// Giấy tiếp nhận hồ sơ và hẹn trả kết quả, or Phiếu từ chối tiếp nhận — printable.

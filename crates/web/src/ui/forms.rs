@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, Datelike, Timelike, Utc};
-use domain::agency::AgencyTree;
+use domain::agency::{AgencyId, AgencyTree};
 use domain::dossier::{Dossier, Event, Outcome, Stage};
 use serde::Deserialize;
 
@@ -290,20 +290,67 @@ pub(super) fn fill(
             .set("ly_do", s.reason.clone())
             .set("can_cu", s.legal_basis.clone())
             .set("can_bo", s.actor.name.clone());
-            data.list("noi_dung");
-            for (i, item) in s.items.iter().enumerate() {
-                let text = match &item.component {
+            numbered(
+                &mut data,
+                s.items.iter().map(|item| match &item.component {
                     Some(c) if !item.text.contains(c.as_str()) => format!("{c}: {}", item.text),
                     _ => item.text.clone(),
-                };
-                data.push_row(
-                    "noi_dung",
-                    [("stt", (i + 1).to_string()), ("noi_dung", text)],
-                );
-            }
+                }),
+            );
             Some(("mau-02", data))
         }
     }
+}
+
+/// The numbered rows of Mẫu 02's table of what to supplement.
+fn numbered(data: &mut giayto::Data, items: impl Iterator<Item = String>) {
+    data.list("noi_dung");
+    for (i, text) in items.enumerate() {
+        data.push_row(
+            "noi_dung",
+            [("stt", (i + 1).to_string()), ("noi_dung", text)],
+        );
+    }
+}
+
+/// Mẫu 02 of guidance at the counter (Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ for a dossier
+/// that was not received): no dossier code, nothing to follow on the lookup.
+pub(super) fn guidance_slip(tree: &AgencyTree, g: &app::intake::GuidanceRecord) -> giayto::Data {
+    let centre = AgencyId::parse(&g.agency)
+        .map(|a| {
+            (
+                tree.name_of(&a),
+                tree.committee_of(&a).map(|c| c.name.to_uppercase()),
+            )
+        })
+        .unwrap_or_else(|_| (g.agency.clone(), None));
+    let on = lich::time::to_vn(&g.at);
+    let mut data = giayto::Data::new();
+    data.set("co_quan_cap_tren", centre.1.unwrap_or_default())
+        .set("dia_danh", domain::agency::place_name(&centre.0))
+        .set("bo_phan", centre.0.clone())
+        .set("noi_yeu_cau", centre.0)
+        .set("ma_ho_so", "chưa tiếp nhận")
+        .set("ngay", format!("{:02}", on.day()))
+        .set("thang", format!("{:02}", on.month()))
+        .set("nam", on.year().to_string())
+        .set("nguoi_nop", g.applicant_name.clone())
+        .set("dia_chi", "")
+        .set(
+            "lien_he",
+            g.contact
+                .as_deref()
+                .map(|c| format!("Điện thoại: {c}"))
+                .unwrap_or_default(),
+        )
+        .set("thu_tuc", g.procedure_name.clone().unwrap_or_default())
+        .set("ly_do", g.content.clone())
+        .set("can_cu", "")
+        .set("can_bo", g.officer_name.clone())
+        .set("duong_dan_tra_cuu", "")
+        .set("dia_chi_tra_cuu", "");
+    numbered(&mut data, g.missing.iter().cloned());
+    data
 }
 
 /// Mẫu 01 or 03: the receipt's own fields.

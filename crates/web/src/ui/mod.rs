@@ -139,6 +139,10 @@ pub fn routes() -> Router<App> {
         )
         .route("/can-bo/ho-so/{id}/phieu", get(counter::receipt))
         .route("/can-bo/ho-so/{id}/phieu.pdf", get(counter::receipt_pdf))
+        .route(
+            "/can-bo/huong-dan/{id}/mau-02.pdf",
+            get(counter::guidance_pdf),
+        )
         .route("/can-bo/ho-so/{id}/giay-to/{form}", get(forms::form))
         .route("/ho-so/{id}/tep/{sha}", get(officer::file))
         .route("/ho-so/{id}/duong-dan-tai", post(links::make))

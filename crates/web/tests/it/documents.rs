@@ -296,3 +296,63 @@ async fn a_postal_dossier_prints_its_handover_record() {
         assert!(text.contains(w), "lacks {w:?}:\n{text}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guidance_at_the_counter_prints_mau_02_without_a_dossier_code() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    let (_, _, page) = fetch(&t, &counter, "/can-bo/tiep-nhan?thu_tuc=1.004884").await;
+    let page = String::from_utf8(page).unwrap();
+    let csrf = csrf_of(&page);
+    // Nothing ticked: the officer gives the supplement slip instead of receiving.
+    let (status, slip) = post_form(
+        &t,
+        &counter,
+        &csrf,
+        "/can-bo/tiep-nhan",
+        vec![
+            ("csrf", csrf.clone()),
+            ("do", "bo-sung".into()),
+            ("procedure_code", "1.004884".into()),
+            ("kind", "citizen".into()),
+            ("name", "Vàng Văn Sử".into()),
+            ("phone", "0912000111".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{slip}");
+    let link = slip
+        .split("href=\"/can-bo/huong-dan/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("no PDF link: {slip}"))
+        .to_string();
+    let path = format!("/can-bo/huong-dan/{link}");
+    let (status, kind, pdf) = fetch(&t, &counter, &path).await;
+    assert_eq!((status, kind.as_str()), (200, "application/pdf"));
+    if let Some(text) = pdf_text(&pdf) {
+        let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for expected in [
+            "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ",
+            "Mã hồ sơ: chưa tiếp nhận",
+            "Vàng Văn Sử",
+            "Điện thoại: 0912000111",
+            // The counter officer who gave it signs it.
+            "Lò Thị Mai",
+            "Đăng ký lại khai sinh",
+        ] {
+            assert!(words.contains(expected), "{expected:?} in {words}");
+        }
+    }
+    // Another commune's counter, and a made-up record, get nothing.
+    let other = t.login("motcua.tinh").await;
+    assert_eq!(fetch(&t, &other, &path).await.0, 404);
+    let made_up = format!("/can-bo/huong-dan/{}/mau-02.pdf", uuid::Uuid::now_v7());
+    assert_eq!(fetch(&t, &counter, &made_up).await.0, 404);
+    assert_eq!(
+        fetch(&t, &counter, "/can-bo/huong-dan/khong-co/mau-02.pdf")
+            .await
+            .0,
+        404
+    );
+}

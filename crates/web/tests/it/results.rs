@@ -136,12 +136,7 @@ async fn page_form(t: &TestApp, path: &str) -> (String, String) {
         .collect::<Vec<_>>()
         .join("; ");
     let html = page.text().await.unwrap();
-    let csrf = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap()
-        .to_string();
+    let csrf = csrf_of(&html);
     (cookie, csrf)
 }
 
@@ -1009,12 +1004,7 @@ async fn the_dossier_page_shows_the_draft_and_saves_its_form() {
         page.contains("Còn thiếu trước khi trình phê duyệt"),
         "{page}"
     );
-    let csrf = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap()
-        .to_string();
+    let csrf = csrf_of(&page);
     let version = t.detail(&tok.specialist, &id).await["dossier"]["version"]
         .as_u64()
         .unwrap()
@@ -1055,29 +1045,6 @@ async fn the_dossier_page_shows_the_draft_and_saves_its_form() {
     let page = String::from_utf8(page).unwrap();
     assert!(page.contains("value=\"HỘ KINH DOANH AN PHÚ\""), "{page}");
     assert!(page.contains("Phiên bản 1"), "{page}");
-}
-
-/// Posts a form of an officer's page with the session and the anti-forgery cookie, as the
-/// browser does; the status and the page answered.
-async fn post_form(
-    t: &TestApp,
-    session: &str,
-    csrf: &str,
-    path: &str,
-    form: Vec<(&'static str, String)>,
-) -> (u16, String) {
-    let r = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .post(format!("{}{path}", t.base))
-        .header("Cookie", format!("mc_phien={session}; mc_csrf={csrf}"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.text().await.unwrap())
 }
 
 /// The PDF's words (read with pdftotext, one space between) contain each of `present` and none

@@ -465,3 +465,35 @@ pub async fn answer(r: reqwest::Response) -> (u16, String, Vec<u8>) {
         .unwrap_or_default();
     (status, kind, r.bytes().await.unwrap().to_vec())
 }
+
+/// Posts a form of an officer's page with the session and the anti-forgery cookie, as the
+/// browser does; the status and the page answered.
+pub async fn post_form(
+    t: &TestApp,
+    session: &str,
+    csrf: &str,
+    path: &str,
+    form: Vec<(&'static str, String)>,
+) -> (u16, String) {
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}{path}", t.base))
+        .header("Cookie", format!("mc_phien={session}; mc_csrf={csrf}"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (status, r.text().await.unwrap())
+}
+
+/// The anti-forgery token of the first form of a page.
+pub fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a form with its anti-forgery token")
+        .to_string()
+}
