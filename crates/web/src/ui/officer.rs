@@ -251,6 +251,8 @@ pub struct DraftFieldLine {
 
 impl DraftSection {
     fn of(v: app::results::DraftView, editable: bool) -> Self {
+        // A template without fields (a certified copy's) has nothing to save, only to review.
+        let editable = editable && !v.fields.is_empty();
         Self {
             saved: match &v.saved {
                 Some((at, who)) => {

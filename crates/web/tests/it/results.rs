@@ -507,6 +507,44 @@ async fn a_certified_copy_is_made_from_the_scanned_original_signed_and_counted()
         ids.push(id);
     }
 
+    // In appraisal the draft is the copy itself, marked: nothing to type, only to review.
+    let d = t
+        .post(
+            Some(&tok.counter),
+            "/api/v1/dossiers",
+            walk(json!([original])),
+        )
+        .await
+        .expect(201);
+    let draft_id = id_of(&d);
+    to_appraisal(&t, &tok, &draft_id).await;
+    let (_, page) = get_bytes(
+        &t,
+        &tok.specialist,
+        &format!("/can-bo/ho-so/{draft_id}"),
+        "text/html",
+    )
+    .await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("Xem dự thảo (PDF)"), "{page}");
+    assert!(!page.contains("Lưu dự thảo kết quả"), "{page}");
+    let (status, pdf) = get_bytes(
+        &t,
+        &tok.specialist,
+        &format!("/can-bo/ho-so/{draft_id}/du-thao-ket-qua.pdf"),
+        "*/*",
+    )
+    .await;
+    assert_eq!(status, 200);
+    says(
+        &pdf,
+        &[
+            "BẰNG TỐT NGHIỆP TRUNG HỌC PHỔ THÔNG",
+            "DỰ THẢO — chưa ký số",
+        ],
+        &[],
+    );
+
     // Without a scan of the original there is nothing to certify: nothing is issued.
     let message = t
         .post(
