@@ -217,7 +217,12 @@ pub(crate) fn cert_time(t: &str) -> Option<i64> {
         14 => digits.to_string(),
         _ => return None,
     };
-    let n = |a: usize, b: usize| full.get(a..b)?.parse::<i64>().ok();
+    stamp(&full)
+}
+
+/// `YYYYMMDDHHMMSS` at the start of `digits` as Unix seconds (the time zone is the caller's).
+pub(crate) fn stamp(digits: &str) -> Option<i64> {
+    let n = |a: usize, b: usize| digits.get(a..b)?.parse::<i64>().ok();
     Some(unix(
         n(0, 4)?,
         n(4, 6)?,

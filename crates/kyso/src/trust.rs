@@ -115,14 +115,7 @@ pub fn read_certificates(bytes: &[u8]) -> Result<Vec<Cert>, crate::Error> {
 pub(crate) fn pdf_time(m: &str) -> Option<i64> {
     let d = m.strip_prefix("D:").unwrap_or(m);
     let n = |a: usize, b: usize| d.get(a..b)?.parse::<i64>().ok();
-    let local = cert::unix(
-        n(0, 4)?,
-        n(4, 6)?,
-        n(6, 8)?,
-        n(8, 10)?,
-        n(10, 12)?,
-        n(12, 14)?,
-    );
+    let local = cert::stamp(d)?;
     let offset = match d.get(14..15) {
         Some(sign @ ("+" | "-")) => {
             let h = n(15, 17)?;
