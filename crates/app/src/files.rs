@@ -186,6 +186,12 @@ impl Queries<'_> {
     ) -> Result<(FileRef, store::Attachment), AppError> {
         let not_found = || AppError::not_found("file_not_found", "Hồ sơ không có tệp này.");
         let d = self.app.readable_dossier(actor, id).await?;
+        // The approver's signed copy is the office's until the clerk issues the result.
+        let internal = d.decision.as_ref().and_then(|x| x.signed.as_ref());
+        if !matches!(actor, Actor::Officer(_)) && internal.is_some_and(|x| x.file.sha256 == sha256)
+        {
+            return Err(not_found());
+        }
         let events = self.app.db.events(id).await?;
         let named = d
             .components

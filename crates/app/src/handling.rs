@@ -1,7 +1,9 @@
 //! Giải quyết — every command after a dossier is opened: the permission check, the decision, and
 //! one transaction that appends the events and updates the projection.
 
-use domain::dossier::{Command, CommandKind, Context, Dossier, DossierId, decide};
+use domain::dossier::{
+    ApprovalSignature, Command, CommandKind, Context, Dossier, DossierId, Outcome, decide,
+};
 use domain::ids::DossierCode;
 use domain::officer::{Actor, OfficerId};
 use domain::policy::{self, Who};
@@ -50,6 +52,59 @@ impl App {
         // Issuing an approved result signs its document first, once the command is known to be
         // accepted (decided on a copy): a refused command signs and stores nothing. A refusal
         // to resolve (Outcome::Refused) goes out as a letter on paper.
+        // An approver with a personal key signs the result with the approval (the PIN comes
+        // with the command and goes no further); refused commands sign nothing.
+        let command = match command {
+            Command::Decide {
+                outcome: Outcome::Approved,
+                reason,
+                legal_basis,
+                signature,
+            } if self.approver_key(actor).is_some() => {
+                let ApprovalSignature::Pin(secret) = signature else {
+                    return Err(AppError::new(
+                        ErrorKind::Invalid,
+                        "pin_required",
+                        "Nhập mã PIN (hoặc mật khẩu) khóa ký số cá nhân để ký phê duyệt kết quả.",
+                    ));
+                };
+                let unsigned = Command::Decide {
+                    outcome: Outcome::Approved,
+                    reason: reason.clone(),
+                    legal_basis: legal_basis.clone(),
+                    signature: ApprovalSignature::None,
+                };
+                self.check_decision(actor, &dossier, unsigned)?;
+                let mut decided = dossier.clone();
+                decided.decision = Some(domain::dossier::DecisionRecord {
+                    outcome: Outcome::Approved,
+                    reason: reason.clone(),
+                    legal_basis: legal_basis.clone(),
+                    at: self.now(),
+                    actor: actor.to_ref(),
+                    number: None,
+                    signed: None,
+                });
+                let doc = self.sign_approval(actor, &decided, &secret).await?;
+                Command::Decide {
+                    outcome: Outcome::Approved,
+                    reason,
+                    legal_basis,
+                    signature: ApprovalSignature::Signed(doc),
+                }
+            }
+            Command::Decide {
+                signature: ApprovalSignature::Pin(_),
+                ..
+            } if self.approver_key(actor).is_none() => {
+                return Err(AppError::new(
+                    ErrorKind::Invalid,
+                    "no_personal_key",
+                    "Tài khoản này chưa được cấu hình khóa ký số cá nhân; phê duyệt không cần mã PIN.",
+                ));
+            }
+            other => other,
+        };
         let command = match command {
             Command::IssueResult {
                 number,

@@ -1,11 +1,15 @@
-//! Kết quả điện tử — when the clerk (văn thư) numbers and issues a result, the result document
-//! is rendered from the dossier, signed with the organisation's certificate (PAdES, a PKCS#12
-//! file or a PKCS#11 token) and stored with the dossier. A failed signature changes nothing:
-//! the dossier stays at the issuing step, awaiting signature.
+//! Kết quả điện tử — the result document signed as ND 30/2020 has it: an approver with a
+//! personal key signs it with the approval (their signature seen in the signer's column, the
+//! number and date left blank); the clerk (văn thư) then fills in the number and date and adds
+//! the organisation's signature with the seal over the left third of the approver's. Without
+//! a personal key the clerk's step renders the document and signs it alone. Keys are PKCS#12
+//! files or PKCS#11 tokens; every signature is PAdES. A failed signature changes nothing: the
+//! dossier stays where it was, awaiting signature.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use domain::dossier::{Dossier, ElectronicResult, FileRef};
 use domain::procedure::{DocForm, ResultKind};
 use sha2::{Digest, Sha256};
@@ -22,6 +26,52 @@ pub struct Signing {
     pub revocation: Option<Arc<dyn kyso::RevocationSource + Send + Sync>>,
     /// Where results are signed (printed in the signature), e.g. "Lào Cai".
     pub location: String,
+    /// Khóa ký cá nhân của người phê duyệt, by username: their approvals are signed.
+    pub approvers: BTreeMap<String, ApproverKey>,
+    /// Hình con dấu: the organisation's seal (PNG, red on a transparent ground), shown with its
+    /// signature over the left third of the approver's (ND 30/2020 Phụ lục I).
+    pub seal: Option<Vec<u8>>,
+    /// The seal's real diameter in millimetres.
+    pub seal_mm: f32,
+}
+
+/// An approver's personal key and how their signature looks.
+#[derive(Clone)]
+pub struct ApproverKey {
+    pub key: KeySource,
+    /// Chữ ký tay: their handwritten signature (PNG, blue on a transparent ground).
+    pub image: Option<Vec<u8>>,
+}
+
+/// Where a personal key is: a PKCS#12 file (opened with its password) or a token or HSM slot
+/// through PKCS#11 (opened with its PIN). The secret is given at each signing, never kept.
+#[derive(Clone)]
+pub enum KeySource {
+    Pkcs12(Vec<u8>),
+    Pkcs11 {
+        module: String,
+        token: String,
+        key_label: String,
+        /// The issuing CA certificates (DER), for the signature to carry.
+        chain: Vec<Vec<u8>>,
+    },
+}
+
+impl KeySource {
+    /// Opens the key with its PIN or password.
+    pub fn open(&self, secret: &str) -> Result<Box<dyn kyso::Signer + Send + Sync>, kyso::Error> {
+        Ok(match self {
+            KeySource::Pkcs12(bytes) => Box::new(kyso::Pkcs12Signer::open(bytes, secret)?),
+            KeySource::Pkcs11 {
+                module,
+                token,
+                key_label,
+                chain,
+            } => Box::new(kyso::Pkcs11Signer::open(
+                module, token, secret, key_label, chain,
+            )?),
+        })
+    }
 }
 
 impl std::fmt::Debug for Signing {
@@ -57,9 +107,110 @@ fn failed(e: impl std::fmt::Display) -> AppError {
     )
 }
 
+fn approval_failed(e: impl std::fmt::Display) -> AppError {
+    AppError::new(
+        ErrorKind::Rule,
+        "signing_failed",
+        format!("Ký số phê duyệt không thành công: {e}. Hồ sơ chưa được phê duyệt."),
+    )
+}
+
+fn no_key() -> AppError {
+    AppError::new(
+        ErrorKind::Rule,
+        "no_personal_key",
+        "Tài khoản này chưa được cấu hình khóa ký số cá nhân ([[signing.approvers]]).",
+    )
+}
+
 impl App {
-    /// Renders, signs and stores the result document of `d` numbered `number`; the reference
-    /// goes into the issuing event.
+    /// The approver's personal signing key, when one is configured for this officer: their
+    /// approvals are then signed (the PIN asked for with each).
+    pub fn approver_key(&self, actor: &domain::officer::Actor) -> Option<&ApproverKey> {
+        let domain::officer::Actor::Officer(o) = actor else {
+            return None;
+        };
+        self.settings.signing.as_ref()?.approvers.get(&o.username)
+    }
+
+    /// Renders the result document of `d` (decided as it will be) with the number and the
+    /// date left blank, and has the approver sign it with their personal key opened by
+    /// `secret`: the signature shows in the signer's column, the blanks wait for the clerk.
+    pub(crate) async fn sign_approval(
+        &self,
+        actor: &domain::officer::Actor,
+        d: &Dossier,
+        secret: &domain::dossier::Secret,
+    ) -> Result<ElectronicResult, AppError> {
+        let signing = self.settings.signing.clone().ok_or_else(no_key)?;
+        let key = self.approver_key(actor).ok_or_else(no_key)?.clone();
+        let now = self.now();
+        let code = result_code(d);
+        let template = self.settings.results.template(&d.procedure)?.clone();
+        let originals = self.originals_for(d).await?;
+        let mut data = crate::results::result_data(self, d, &template, "", &code, now, false);
+        for (field, mm) in BLANKS {
+            data.blank(field, mm);
+        }
+        let secret = secret.expose().to_string();
+        let reason = format!("Phê duyệt kết quả giải quyết hồ sơ {}", d.code);
+        let location = signing.location.clone();
+        let (bytes, name) =
+            tokio::task::spawn_blocking(move || -> Result<(Vec<u8>, String), String> {
+                let (pdf, blanks) = render(&template, &data, originals.as_deref())?;
+                let signer = key.key.open(&secret).map_err(|e| e.to_string())?;
+                // The certificate's holder, as readers will show it.
+                let name = signer
+                    .chain()
+                    .first()
+                    .map(|c| c.subject.clone())
+                    .unwrap_or_default();
+                let spot = signer_blank(&blanks)?;
+                let when = iso_time(now);
+                let appearance = approver_appearance(spot, key.image.as_deref(), &name, &when)?;
+                let options = kyso::SignOptions {
+                    name: name.clone(),
+                    reason,
+                    location,
+                    when: pdf_time(now),
+                    visible: Some(kyso::Visible {
+                        page: spot.page,
+                        rect: spot.rect,
+                        appearance,
+                    }),
+                    blanks: blanks
+                        .iter()
+                        .filter(|b| BLANKS.iter().any(|(n, _)| *n == b.name))
+                        .map(|b| kyso::Blank {
+                            name: b.name.clone(),
+                            page: b.page,
+                            rect: b.rect,
+                            size: b.size,
+                            bold: b.bold,
+                            italic: b.italic,
+                        })
+                        .collect(),
+                    fills: Vec::new(),
+                };
+                Ok((sign(&pdf, signer.as_ref(), &options, &signing)?, name))
+            })
+            .await
+            .map_err(|_| approval_failed("máy chủ bận"))?
+            .map_err(approval_failed)?;
+        let file = self
+            .store_signed(actor, &bytes, format!("phe-duyet-{}.pdf", d.code), now)
+            .await?;
+        tracing::info!(code = %d.code, result = %code, signer = %name, "approval signed");
+        Ok(ElectronicResult {
+            file,
+            code,
+            signer: name,
+            signed_at: now,
+        })
+    }
+
+    /// Renders (or takes the approver's signed copy of), numbers, seals and signs the result
+    /// document of `d` numbered `number`; the reference goes into the issuing event.
     pub(crate) async fn sign_result(
         &self,
         actor: &domain::officer::Actor,
@@ -71,90 +222,364 @@ impl App {
         };
         let now = self.now();
         let code = result_code(d);
-        let template = self.settings.results.template(&d.procedure)?.clone();
-        let originals = match d.procedure.result_kind {
-            ResultKind::CertifiedCopy => Some(self.originals(d).await?),
-            ResultKind::Document => None,
+        let approved = d.decision.as_ref().and_then(|x| x.signed.clone());
+        // The approver's signed copy, when they signed one: its blanks are filled, not redrawn.
+        let (source, template, originals, data) = match &approved {
+            Some(doc) => {
+                let stored = self.db.attachment(&doc.file.sha256).await?.ok_or_else(|| {
+                    failed("không tìm thấy văn bản người phê duyệt đã ký trong kho")
+                })?;
+                (Some(stored.content), None, None, None)
+            }
+            None => {
+                let template = self.settings.results.template(&d.procedure)?.clone();
+                let data =
+                    crate::results::result_data(self, d, &template, number, &code, now, false);
+                (
+                    None,
+                    Some(template),
+                    self.originals_for(d).await?,
+                    Some(data),
+                )
+            }
         };
-        let data = crate::results::result_data(self, d, &template, number, &code, now, false);
         let signer_name = signing
             .signer
             .chain()
             .first()
             .map(|c| c.subject.clone())
             .unwrap_or_default();
+        let organisation = self
+            .agencies()
+            .committee_of(&d.competent)
+            .map(|c| c.name.clone())
+            .unwrap_or_else(|| self.agencies().name_of(&d.competent));
         let vn = lich::time::to_vn(&now);
-        let options = kyso::SignOptions {
-            name: signer_name.clone(),
-            reason: format!("Phát hành kết quả giải quyết hồ sơ {}", d.code),
-            location: signing.location.clone(),
-            when: kyso::pdf_date(
-                vn.year(),
-                vn.month(),
-                vn.day(),
-                chrono::Timelike::hour(&vn),
-                chrono::Timelike::minute(&vn),
-                chrono::Timelike::second(&vn),
-            ),
-        };
+        let values = [
+            ("so", number.to_string()),
+            ("ngay", format!("{:02}", vn.day())),
+            ("thang", format!("{:02}", vn.month())),
+            ("nam", vn.year().to_string()),
+        ];
+        let reason = format!("Phát hành kết quả giải quyết hồ sơ {}", d.code);
         let signer = signing.signer.clone();
-        let timestamper = signing.timestamper.clone();
-        let revocation = signing.revocation.clone();
+        let signed_by = signer_name.clone();
         let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
-            let pdf = match &originals {
-                Some(files) => {
-                    giayto::certified_copy(&template, &data, &crate::results::as_originals(files))
+            // Where the signer's column is, and what is left to fill.
+            let (pdf, spot, fills) = match (source, template, data) {
+                (Some(pdf), _, _) => {
+                    let fields = kyso::form_fields(&pdf).map_err(|e| e.to_string())?;
+                    let spot = fields
+                        .iter()
+                        .find(|f| f.signature && f.rect[2] > f.rect[0])
+                        .map(|f| Spot {
+                            page: f.page,
+                            rect: f.rect,
+                        })
+                        .ok_or("văn bản đã phê duyệt không có chữ ký hiển thị của người ký")?;
+                    let mut fills = Vec::new();
+                    for f in fields.iter().filter(|f| !f.signature) {
+                        let Some((_, value)) = values.iter().find(|(n, _)| *n == f.name) else {
+                            continue;
+                        };
+                        fills.push(kyso::Filled {
+                            name: f.name.clone(),
+                            value: value.clone(),
+                            appearance: filled_appearance(f, value)?,
+                        });
+                    }
+                    (pdf, spot, fills)
                 }
-                None => giayto::render(&template, &data),
-            }
-            .map_err(|e| e.to_string())?;
-            let services = kyso::Services {
-                tsa: timestamper.as_deref().map(|t| t as &dyn kyso::Timestamper),
-                revocation: revocation
-                    .as_deref()
-                    .map(|r| r as &dyn kyso::RevocationSource),
+                (None, Some(template), Some(data)) => {
+                    let (pdf, blanks) = render(&template, &data, originals.as_deref())?;
+                    (pdf, signer_blank(&blanks)?, Vec::new())
+                }
+                _ => unreachable!("a document is rendered when none was signed"),
             };
-            let signed = kyso::sign_pdf_with(&pdf, signer.as_ref(), &options, &services)
-                .map_err(|e| e.to_string())?;
-            if let Err(e) = &signed.timestamp {
-                tracing::warn!(error = %e, "result signed without a time-stamp (PAdES B-B)");
-            }
-            for why in &signed.revocation.missing {
-                tracing::warn!(why = %why, "result signed without this revocation list");
-            }
-            Ok(signed.pdf)
+            let (rect, appearance) = seal_appearance(
+                &spot,
+                signing.seal.as_deref(),
+                signing.seal_mm,
+                &organisation,
+                &iso_time(now),
+            )?;
+            let options = kyso::SignOptions {
+                name: signer_name.clone(),
+                reason,
+                location: signing.location.clone(),
+                when: pdf_time(now),
+                visible: Some(kyso::Visible {
+                    page: spot.page,
+                    rect,
+                    appearance,
+                }),
+                blanks: Vec::new(),
+                fills,
+            };
+            sign(&pdf, signer.as_ref(), &options, &signing)
         })
         .await
         .map_err(|_| failed("máy chủ bận"))?
         .map_err(failed)?;
-        let sha256 = hex::encode(Sha256::digest(&bytes));
+        let name = match d.procedure.result_kind {
+            ResultKind::Document => format!("ket-qua-{}.pdf", d.code),
+            ResultKind::CertifiedCopy => format!("ban-sao-chung-thuc-{}.pdf", d.code),
+        };
+        let file = self.store_signed(actor, &bytes, name, now).await?;
+        tracing::info!(code = %d.code, result = %code, signer = %signed_by, "result signed");
+        Ok(Some(ElectronicResult {
+            file,
+            code,
+            signer: signed_by,
+            signed_at: now,
+        }))
+    }
+
+    /// The scanned originals of a certified copy; none for a document.
+    async fn originals_for(
+        &self,
+        d: &Dossier,
+    ) -> Result<Option<Vec<(String, String, Vec<u8>)>>, AppError> {
+        Ok(match d.procedure.result_kind {
+            ResultKind::CertifiedCopy => Some(self.originals(d).await?),
+            ResultKind::Document => None,
+        })
+    }
+
+    /// Stores a signed PDF with the dossier's files.
+    async fn store_signed(
+        &self,
+        actor: &domain::officer::Actor,
+        bytes: &[u8],
+        name: String,
+        now: DateTime<Utc>,
+    ) -> Result<FileRef, AppError> {
+        let sha256 = hex::encode(Sha256::digest(bytes));
         let owner = crate::access::actor_key(actor).unwrap_or_default();
         self.db
             .put_attachment(
                 &sha256,
                 "application/pdf",
-                &bytes,
+                bytes,
                 &owner,
                 now.timestamp_millis(),
             )
             .await?;
-        tracing::info!(code = %d.code, result = %code, signer = %signer_name, "result signed");
-        Ok(Some(ElectronicResult {
-            file: FileRef {
-                sha256,
-                name: match d.procedure.result_kind {
-                    ResultKind::Document => format!("ket-qua-{}.pdf", d.code),
-                    ResultKind::CertifiedCopy => format!("ban-sao-chung-thuc-{}.pdf", d.code),
-                },
-                size: bytes.len() as u64,
-                media_type: "application/pdf".into(),
-                signature: None,
-            },
-            code,
-            signer: signer_name,
-            signed_at: now,
-        }))
+        Ok(FileRef {
+            sha256,
+            name,
+            size: bytes.len() as u64,
+            media_type: "application/pdf".into(),
+            signature: None,
+        })
     }
+}
+
+/// The blanks an approved document leaves for the clerk, and how wide (mm): the number and
+/// the date of issue (ND 30/2020: the clerk numbers and dates what the approver signed).
+const BLANKS: [(&str, f32); 4] = [("so", 38.0), ("ngay", 7.0), ("thang", 7.0), ("nam", 11.0)];
+
+/// A place on a page: page index and box in PDF points.
+#[derive(Debug, Clone, Copy)]
+struct Spot {
+    page: usize,
+    rect: [f32; 4],
+}
+
+/// Renders a result document (or a certified copy of `originals`) and where its blanks are.
+fn render(
+    template: &giayto::Template,
+    data: &giayto::Data,
+    originals: Option<&[(String, String, Vec<u8>)]>,
+) -> Result<(Vec<u8>, Vec<giayto::Blank>), String> {
+    match originals {
+        Some(files) => {
+            giayto::certified_copy_with_blanks(template, data, &crate::results::as_originals(files))
+        }
+        None => giayto::render_with_blanks(template, data),
+    }
+    .map_err(|e| e.to_string())
+}
+
+/// The signing space of the signer's column: the last signature column's.
+fn signer_blank(blanks: &[giayto::Blank]) -> Result<Spot, String> {
+    blanks
+        .iter()
+        .rev()
+        .find(|b| b.name.starts_with("chu_ky_"))
+        .map(|b| Spot {
+            page: b.page,
+            rect: b.rect,
+        })
+        .ok_or_else(|| "mẫu kết quả không có khối chữ ký (signatures)".to_string())
+}
+
+/// Signs with what the set-up offers (time-stamp, revocation data); what could not be had is
+/// logged, a revoked certificate fails.
+fn sign(
+    pdf: &[u8],
+    signer: &(dyn kyso::Signer + Send + Sync),
+    options: &kyso::SignOptions,
+    signing: &Signing,
+) -> Result<Vec<u8>, String> {
+    let services = kyso::Services {
+        tsa: signing
+            .timestamper
+            .as_deref()
+            .map(|t| t as &dyn kyso::Timestamper),
+        revocation: signing
+            .revocation
+            .as_deref()
+            .map(|r| r as &dyn kyso::RevocationSource),
+    };
+    let signed = kyso::sign_pdf_with(pdf, signer, options, &services).map_err(|e| e.to_string())?;
+    if let Err(e) = &signed.timestamp {
+        tracing::warn!(error = %e, "signed without a time-stamp (PAdES B-B)");
+    }
+    for why in &signed.revocation.missing {
+        tracing::warn!(why = %why, "signed without this revocation data");
+    }
+    Ok(signed.pdf)
+}
+
+/// The signing time as a PDF date, in Vietnam's time.
+fn pdf_time(now: DateTime<Utc>) -> String {
+    let vn = lich::time::to_vn(&now);
+    kyso::pdf_date(
+        vn.year(),
+        vn.month(),
+        vn.day(),
+        vn.hour(),
+        vn.minute(),
+        vn.second(),
+    )
+}
+
+/// The signing time as ND 30/2020 shows it: ISO 8601 with Vietnam's offset.
+fn iso_time(now: DateTime<Utc>) -> String {
+    lich::time::to_vn(&now)
+        .format("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
+const BLUE: [u8; 3] = [20, 50, 160];
+const RED: [u8; 3] = [200, 20, 20];
+
+/// Where the approver's signature picture sits in the signing space: its middle three fifths
+/// (the seal then covers its left third, ND 30/2020 Phụ lục I).
+fn picture_box(w: f32, h: f32) -> [f32; 4] {
+    [w * 0.2, 0.0, w * 0.6, h]
+}
+
+/// The approver's signature as seen: their handwritten signature (blue PNG) when configured,
+/// otherwise their name and the signing time in blue.
+fn approver_appearance(
+    spot: Spot,
+    image: Option<&[u8]>,
+    name: &str,
+    when: &str,
+) -> Result<Vec<u8>, String> {
+    let (w, h) = (spot.rect[2] - spot.rect[0], spot.rect[3] - spot.rect[1]);
+    let marks = match image {
+        Some(png) => vec![giayto::Mark::Picture {
+            png,
+            at: picture_box(w, h),
+        }],
+        None => centred(
+            w,
+            h,
+            &[format!("Ký số bởi: {name}"), when.to_string()],
+            BLUE,
+        ),
+    };
+    giayto::appearance(w, h, &marks).map_err(|e| e.to_string())
+}
+
+/// The organisation's signature as seen, and where: the seal at its real size over the left
+/// third of the approver's signature; without a seal picture, the organisation's name and
+/// the signing time in red.
+fn seal_appearance(
+    spot: &Spot,
+    seal: Option<&[u8]>,
+    seal_mm: f32,
+    organisation: &str,
+    when: &str,
+) -> Result<([f32; 4], Vec<u8>), String> {
+    let [x0, y0, x1, y1] = spot.rect;
+    let side = seal_mm * 72.0 / 25.4;
+    let [px, _, pw, _] = picture_box(x1 - x0, y1 - y0);
+    let right = x0 + px + pw / 3.0;
+    let cy = (y0 + y1) / 2.0;
+    let rect = [right - side, cy - side / 2.0, right, cy + side / 2.0];
+    let marks = match seal {
+        Some(png) => vec![giayto::Mark::Picture {
+            png,
+            at: [0.0, 0.0, side, side],
+        }],
+        None => centred(
+            side,
+            side,
+            &[organisation.to_uppercase(), when.to_string()],
+            RED,
+        ),
+    };
+    Ok((
+        rect,
+        giayto::appearance(side, side, &marks).map_err(|e| e.to_string())?,
+    ))
+}
+
+/// Lines centred in a box, shrunk to fit its width.
+fn centred(w: f32, h: f32, lines: &[String], rgb: [u8; 3]) -> Vec<giayto::Mark<'static>> {
+    let mut size: f32 = 9.0;
+    for l in lines {
+        let lw = giayto::text_width(l, false, true, size);
+        if lw > w * 0.95 {
+            size *= w * 0.95 / lw;
+        }
+    }
+    let lead = size * 1.3;
+    let top = (h - lead * lines.len() as f32) / 2.0;
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| giayto::Mark::Text {
+            text: l.clone(),
+            x: (w - giayto::text_width(l, false, true, size)) / 2.0,
+            y: top + lead * i as f32 + size,
+            size,
+            bold: false,
+            italic: true,
+            rgb,
+        })
+        .collect()
+}
+
+/// The appearance of a blank filled with `value`, in the style it was left with: a short
+/// blank (a day, a month) takes it centred, a longer one (the number) from its left.
+fn filled_appearance(f: &kyso::FormField, value: &str) -> Result<Vec<u8>, String> {
+    let (w, h) = (f.rect[2] - f.rect[0], f.rect[3] - f.rect[1]);
+    let size = if f.size > 0.0 { f.size } else { h / 1.3 };
+    let text_w = giayto::text_width(value, f.bold, f.italic, size);
+    let short = w < 15.0 * 72.0 / 25.4;
+    giayto::appearance(
+        w.max(text_w),
+        h,
+        &[giayto::Mark::Text {
+            text: value.to_string(),
+            x: if short {
+                ((w - text_w) / 2.0).max(0.0)
+            } else {
+                0.0
+            },
+            y: size * 0.95,
+            size,
+            bold: f.bold,
+            italic: f.italic,
+            rgb: [0, 0, 0],
+        }],
+    )
+    .map_err(|e| e.to_string())
 }
 
 impl App {

@@ -87,6 +87,16 @@ pub fn certified_copy(
     data: &Data,
     originals: &[Original<'_>],
 ) -> Result<Vec<u8>, Error> {
+    make(statement, data, originals, None).map(|(pdf, _)| pdf)
+}
+
+/// The certified copy as [`certified_copy`] makes it, and where the blanks and signing
+/// spaces of its statement are (see [`crate::render_with_blanks`]).
+pub fn certified_copy_with_blanks(
+    statement: &Template,
+    data: &Data,
+    originals: &[Original<'_>],
+) -> Result<(Vec<u8>, Vec<crate::Blank>), Error> {
     make(statement, data, originals, None)
 }
 
@@ -97,7 +107,7 @@ pub fn certified_copy_draft(
     data: &Data,
     originals: &[Original<'_>],
 ) -> Result<Vec<u8>, Error> {
-    make(statement, data, originals, Some(crate::DRAFT_MARK))
+    make(statement, data, originals, Some(crate::DRAFT_MARK)).map(|(pdf, _)| pdf)
 }
 
 fn make(
@@ -105,7 +115,7 @@ fn make(
     data: &Data,
     originals: &[Original<'_>],
     mark: Option<&str>,
-) -> Result<Vec<u8>, Error> {
+) -> Result<(Vec<u8>, Vec<crate::Blank>), Error> {
     let stamp = statement.copy_stamp.as_deref().ok_or_else(|| {
         Error::Template("mẫu lời chứng thiếu dòng đóng trên từng trang (copy_stamp)".into())
     })?;
@@ -150,7 +160,8 @@ fn make(
             ops,
         });
     }
-    pdf::write_sheets(&statement.name, &sheets, mark)
+    let blanks = crate::blanks_of(&sheets);
+    Ok((pdf::write_sheets(&statement.name, &sheets, mark)?, blanks))
 }
 
 /// A thin frame around the scan, so that where the original ends shows on a white page.

@@ -14,6 +14,15 @@ pub(crate) enum Style {
     Italic = 2,
 }
 
+/// The style of a text that is bold, italic, or neither (bold wins).
+pub(crate) fn style(bold: bool, italic: bool) -> Style {
+    match (bold, italic) {
+        (true, _) => Style::Bold,
+        (false, true) => Style::Italic,
+        _ => Style::Regular,
+    }
+}
+
 pub(crate) const FONTS: [&[u8]; 3] = [
     include_bytes!("../fonts/LiberationSerif-Regular.ttf"),
     include_bytes!("../fonts/LiberationSerif-Bold.ttf"),
@@ -27,10 +36,14 @@ static FACES: LazyLock<Vec<rustybuzz::Face<'static>>> = LazyLock::new(|| {
         .collect()
 });
 
-/// Width of `text` in `style` at `size` points, as shaped.
+/// Width of `text` in `style` at `size` points, as shaped; a blank left for a later layer
+/// ([`Data::blank`]) counts its own width.
 pub(crate) fn width(text: &str, style: Style, size: f32) -> f32 {
     if text.is_empty() {
         return 0.0;
+    }
+    if let Some((before, blank, after)) = crate::split_blank(text) {
+        return width(before, style, size) + blank.1 + width(after, style, size);
     }
     let face = &FACES[style as usize];
     let mut buf = rustybuzz::UnicodeBuffer::new();
@@ -61,6 +74,17 @@ pub(crate) enum Op {
     },
     /// Filled squares (a QR code's dark modules).
     Squares { cells: Vec<(f32, f32)>, side: f32 },
+    /// A blank left for a later layer (not drawn): its name, its box from the top left, and
+    /// the text style that belongs in it.
+    Blank {
+        name: String,
+        x: f32,
+        y: f32,
+        w: f32,
+        h: f32,
+        style: Style,
+        size: f32,
+    },
 }
 
 /// A piece of text in one style; `space` says a space comes before it (a line may break there).
@@ -269,15 +293,38 @@ impl Flow {
                 if line.gaps.contains(&i) {
                     shift += extra;
                 }
-                self.op(Op::Text {
-                    x: x + first + start + dx + shift,
-                    y: baseline,
-                    style: *style,
-                    size,
-                    text: text.clone(),
-                });
+                let x = x + first + start + dx + shift;
+                match crate::split_blank(text) {
+                    Some((before, (name, w), after)) => {
+                        let at = x + width(before, *style, size);
+                        self.text(x, baseline, *style, size, before);
+                        self.op(Op::Blank {
+                            name: name.to_string(),
+                            x: at,
+                            y: self.y,
+                            w,
+                            h: size * 1.3,
+                            style: *style,
+                            size,
+                        });
+                        self.text(at + w, baseline, *style, size, after);
+                    }
+                    None => self.text(x, baseline, *style, size, text),
+                }
             }
             self.y += leading;
+        }
+    }
+
+    fn text(&mut self, x: f32, y: f32, style: Style, size: f32, text: &str) {
+        if !text.is_empty() {
+            self.op(Op::Text {
+                x,
+                y,
+                style,
+                size,
+                text: text.to_string(),
+            });
         }
     }
 
@@ -545,6 +592,10 @@ fn table(
     Ok(())
 }
 
+/// The blank between a signature column's title and its name, numbered from 1 by column:
+/// where the signer's signature image goes.
+pub(crate) const SIGNATURE_BLANK: &str = "chu_ky_";
+
 /// Signature columns, kept together on one page.
 fn signatures(
     flow: &mut Flow,
@@ -567,6 +618,15 @@ fn signatures(
             let note = break_lines(&pieces(&c.note, data, Style::Italic)?, size - 1.0, w, 0.0);
             flow.lines(&note, x, w, size - 1.0, Align::Center, 0.0);
         }
+        flow.op(Op::Blank {
+            name: format!("{SIGNATURE_BLANK}{}", i + 1),
+            x,
+            y: flow.y,
+            w,
+            h: gap,
+            style: Style::Regular,
+            size,
+        });
         flow.y += gap;
         if !c.name.is_empty() {
             let name = break_lines(&pieces(&c.name, data, Style::Bold)?, size, w, 0.0);

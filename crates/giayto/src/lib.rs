@@ -12,7 +12,7 @@ pub mod template;
 
 use std::collections::BTreeMap;
 
-pub use copy::{Original, certified_copy, certified_copy_draft};
+pub use copy::{Original, certified_copy, certified_copy_draft, certified_copy_with_blanks};
 pub use template::{Field, Paper, Template};
 
 /// Dấu dự thảo: the word drawn across every page of a draft.
@@ -73,6 +73,22 @@ impl Data {
         self
     }
 
+    /// Leaves the field `name` blank, `width_mm` wide, for a later layer: the clerk's number
+    /// and date written after the approver has signed. [`render_with_blanks`] says where it
+    /// went.
+    pub fn blank(&mut self, name: &str, width_mm: f32) -> &mut Self {
+        let name: String = name.chars().filter(|c| !BLANK_MARKS.contains(c)).collect();
+        let w = template::mm(width_mm.max(1.0));
+        self.fields.insert(
+            name.clone(),
+            format!(
+                "{}{name}{}{w}{}",
+                BLANK_MARKS[0], BLANK_MARKS[1], BLANK_MARKS[2]
+            ),
+        );
+        self
+    }
+
     /// Declares a list, even when it has no rows.
     pub fn list(&mut self, name: &str) -> &mut Self {
         self.lists.entry(name.to_string()).or_default();
@@ -103,6 +119,40 @@ impl Data {
         }
         Err(Error::UnknownField(name.to_string()))
     }
+}
+
+/// The characters that wrap a blank in a laid-out text (private use: never in a document's
+/// own text).
+const BLANK_MARKS: [char; 3] = ['\u{E000}', '\u{E001}', '\u{E002}'];
+
+/// A text with a blank in it: the text before, the blank's name and width, the text after.
+fn split_blank(text: &str) -> Option<(&str, (&str, f32), &str)> {
+    let open = text.find(BLANK_MARKS[0])?;
+    let rest = &text[open + BLANK_MARKS[0].len_utf8()..];
+    let mid = rest.find(BLANK_MARKS[1])?;
+    let after = &rest[mid + BLANK_MARKS[1].len_utf8()..];
+    let close = after.find(BLANK_MARKS[2])?;
+    let w = after[..close].parse().ok()?;
+    Some((
+        &text[..open],
+        (&rest[..mid], w),
+        &after[close + BLANK_MARKS[2].len_utf8()..],
+    ))
+}
+
+/// Chỗ để trống — where a blank ([`Data::blank`]) or a signature column's signing space
+/// (named `chu_ky_1`, `chu_ky_2`, … by column) was laid out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Blank {
+    pub name: String,
+    /// Page index, from 0.
+    pub page: usize,
+    /// The box in PDF points from the page's bottom left: x0, y0, x1, y1.
+    pub rect: [f32; 4],
+    /// The text style that belongs in it.
+    pub size: f32,
+    pub bold: bool,
+    pub italic: bool,
 }
 
 /// Fills `{field}` in `text` from `lookup`; `{{` and `}}` stand for braces.
@@ -146,6 +196,75 @@ fn short(text: &str) -> String {
 pub fn render(template: &Template, data: &Data) -> Result<Vec<u8>, Error> {
     let pages = layout::lay_out(template, data)?;
     pdf::write(template, pages, None)
+}
+
+/// Renders a document as [`render`] does, and says where its blanks and signing spaces are.
+pub fn render_with_blanks(
+    template: &Template,
+    data: &Data,
+) -> Result<(Vec<u8>, Vec<Blank>), Error> {
+    let sheets = pdf::sheets(template, layout::lay_out(template, data)?);
+    let blanks = blanks_of(&sheets);
+    Ok((pdf::write_sheets(&template.name, &sheets, None)?, blanks))
+}
+
+/// Where the blanks of laid-out sheets are, in PDF coordinates.
+fn blanks_of(sheets: &[pdf::Sheet]) -> Vec<Blank> {
+    let mut out = Vec::new();
+    for (page, sheet) in sheets.iter().enumerate() {
+        let h = sheet.size.1;
+        for op in &sheet.ops {
+            if let layout::Op::Blank {
+                name,
+                x,
+                y,
+                w,
+                h: bh,
+                style,
+                size,
+            } = op
+            {
+                out.push(Blank {
+                    name: name.clone(),
+                    page,
+                    rect: [*x, h - y - bh, x + w, h - y],
+                    size: *size,
+                    bold: *style == layout::Style::Bold,
+                    italic: *style == layout::Style::Italic,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// One thing an appearance shows, placed from the top left of its box (points).
+#[derive(Debug, Clone)]
+pub enum Mark<'a> {
+    /// A PNG picture (a handwritten signature, a seal) fitted in x, y, w, h keeping its
+    /// proportions, centred.
+    Picture { png: &'a [u8], at: [f32; 4] },
+    /// A line of text with its baseline at y, in an RGB colour.
+    Text {
+        text: String,
+        x: f32,
+        y: f32,
+        size: f32,
+        bold: bool,
+        italic: bool,
+        rgb: [u8; 3],
+    },
+}
+
+/// The width of a line of text in the documents' typeface.
+pub fn text_width(text: &str, bold: bool, italic: bool, size: f32) -> f32 {
+    layout::width(text, layout::style(bold, italic), size)
+}
+
+/// A one-page PDF of `w`×`h` points showing `marks`: the appearance of a signature or of a
+/// blank filled in later, which a signer places on the document.
+pub fn appearance(w: f32, h: f32, marks: &[Mark<'_>]) -> Result<Vec<u8>, Error> {
+    pdf::write_appearance((w, h), marks)
 }
 
 /// Renders a draft: the document as [`render`] makes it, with [`DRAFT_MARK`] across every

@@ -33,16 +33,20 @@ pub(crate) fn write(
     pages: Vec<Vec<Op>>,
     mark: Option<&str>,
 ) -> Result<Vec<u8>, Error> {
+    write_sheets(&t.name, &sheets(t, pages), mark)
+}
+
+/// Laid-out pages as sheets of the template's paper.
+pub(crate) fn sheets(t: &Template, pages: Vec<Vec<Op>>) -> Vec<Sheet> {
     let size = t.paper.size();
-    let sheets: Vec<Sheet> = pages
+    pages
         .into_iter()
         .map(|ops| Sheet {
             size,
             under: None,
             ops,
         })
-        .collect();
-    write_sheets(&t.name, &sheets, mark)
+        .collect()
 }
 
 /// Writes pages of any size, each with an optional underlay, as one PDF titled `title`; a
@@ -117,6 +121,7 @@ pub(crate) fn write_sheets(
                         surface.draw_path(&path);
                     }
                 }
+                Op::Blank { .. } => {}
                 Op::Squares { cells, side } => {
                     let mut p = PathBuilder::new();
                     for (x, y) in cells {
@@ -138,6 +143,70 @@ pub(crate) fn write_sheets(
         surface.finish();
         page.finish();
     }
+    doc.finish().map_err(|e| Error::Pdf(format!("{e:?}")))
+}
+
+/// Writes one page of `w`×`h` points with `marks` on it: an appearance (see
+/// [`crate::appearance`]).
+pub(crate) fn write_appearance(
+    (w, h): (f32, f32),
+    marks: &[crate::Mark<'_>],
+) -> Result<Vec<u8>, Error> {
+    let mut doc = Document::new();
+    let settings = PageSettings::from_wh(w, h).ok_or_else(|| Error::Pdf("khung hình".into()))?;
+    let mut page = doc.start_page_with(settings);
+    let mut surface = page.surface();
+    for mark in marks {
+        match mark {
+            crate::Mark::Picture {
+                png,
+                at: [x, y, bw, bh],
+            } => {
+                let image = Image::from_png((*png).to_vec().into(), true)
+                    .map_err(|_| Error::Pdf("ảnh PNG không đọc được".into()))?;
+                let (iw, ih) = image.size();
+                let scale = (bw / iw as f32).min(bh / ih as f32);
+                let (dw, dh) = (iw as f32 * scale, ih as f32 * scale);
+                let size = Size::from_wh(dw, dh).ok_or_else(|| Error::Pdf("khung ảnh".into()))?;
+                surface.push_transform(&Transform::from_translate(
+                    x + (bw - dw) / 2.0,
+                    y + (bh - dh) / 2.0,
+                ));
+                surface.draw_image(image, size);
+                surface.pop();
+            }
+            crate::Mark::Text {
+                text,
+                x,
+                y,
+                size,
+                bold,
+                italic,
+                rgb,
+            } => {
+                let font = Font::new(
+                    FONTS[crate::layout::style(*bold, *italic) as usize].into(),
+                    0,
+                )
+                .expect("the embedded fonts parse");
+                surface.set_stroke(None);
+                surface.set_fill(Some(Fill {
+                    paint: krilla::color::rgb::Color::new(rgb[0], rgb[1], rgb[2]).into(),
+                    ..Fill::default()
+                }));
+                surface.draw_text(
+                    Point::from_xy(*x, *y),
+                    font,
+                    *size,
+                    text,
+                    false,
+                    TextDirection::Auto,
+                );
+            }
+        }
+    }
+    surface.finish();
+    page.finish();
     doc.finish().map_err(|e| Error::Pdf(format!("{e:?}")))
 }
 

@@ -13,6 +13,7 @@ mod cert;
 mod cms;
 mod der;
 mod http;
+mod import;
 mod pdf;
 mod pkcs11;
 mod pkcs12;
@@ -22,6 +23,7 @@ mod tsa;
 mod verify;
 
 pub use cert::Cert;
+pub use pdf::{Blank, Filled, FormField, Visible, form_fields};
 pub use pkcs11::Pkcs11Signer;
 pub use pkcs12::Pkcs12Signer;
 pub use revocation::{CertStatus, Crl, Evidence, HttpRevocation, OcspAnswer, RevocationSource};
@@ -75,8 +77,8 @@ pub trait Signer {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, Error>;
 }
 
-/// What the signature says besides the signature itself.
-#[derive(Debug, Clone)]
+/// What the signature says besides the signature itself, and what it shows on the page.
+#[derive(Debug, Clone, Default)]
 pub struct SignOptions {
     /// Người ký, as shown by readers.
     pub name: String,
@@ -86,6 +88,14 @@ pub struct SignOptions {
     pub location: String,
     /// Thời điểm ký, PDF date form: D:YYYYMMDDHHmmSS+07'00'.
     pub when: String,
+    /// Hình ảnh chữ ký: where the signature is seen and how; `None` signs invisibly.
+    pub visible: Option<Visible>,
+    /// Ô để trống: empty read-only text fields this signature creates (and covers empty), for
+    /// a later signer to fill: the clerk's number and date on a document the approver signs
+    /// before it has them.
+    pub blanks: Vec<Blank>,
+    /// Values for blanks an earlier signature created, written with this one.
+    pub fills: Vec<Filled>,
 }
 
 /// Signs a PDF: the original bytes, then an incremental update with the signature.
@@ -140,6 +150,9 @@ pub fn sign_pdf_with(
             reason: &options.reason,
             location: &options.location,
             when: &options.when,
+            visible: options.visible.as_ref(),
+            blanks: &options.blanks,
+            fills: &options.fills,
         },
         crls.iter().chain(&ocsps).map(|c| c.len() + 32).sum(),
     )?;

@@ -9,15 +9,140 @@ use crate::Error;
 /// certificates with revocation data fits.
 pub const CONTENTS_BYTES: usize = 16 * 1024;
 
+/// The fonts text fields name in /DA (the appearance a value gets is drawn by the signer, in
+/// the document's own typeface; these are for readers that insist, and say the style).
+const TIMES: &str = "/DR <</Font <<\
+/TiRo <</Type/Font/Subtype/Type1/BaseFont/Times-Roman/Encoding/WinAnsiEncoding>>\
+/TiBo <</Type/Font/Subtype/Type1/BaseFont/Times-Bold/Encoding/WinAnsiEncoding>>\
+/TiIt <</Type/Font/Subtype/Type1/BaseFont/Times-Italic/Encoding/WinAnsiEncoding>>>>>>";
+
 const BYTE_RANGE_PLACEHOLDER: &str = "/ByteRange [0 9999999999 9999999999 9999999999]";
 
-/// What the signature dictionary says besides the signature.
+/// What the signature dictionary says besides the signature, and what it shows.
 pub struct SigInfo<'a> {
     pub name: &'a str,
     pub reason: &'a str,
     pub location: &'a str,
     /// D:YYYYMMDDHHmmSS+07'00'.
     pub when: &'a str,
+    /// Where the signature is seen, and how; `None`: an invisible signature.
+    pub visible: Option<&'a Visible>,
+    /// Empty read-only text fields created with this signature, to be filled by a later one
+    /// (the number and date the clerk gives a document the approver signed without them).
+    pub blanks: &'a [Blank],
+    /// Fields created by an earlier signature, filled in this one.
+    pub fills: &'a [Filled],
+}
+
+/// Ô để trống: an empty read-only text field, filled by a later signer.
+#[derive(Debug, Clone)]
+pub struct Blank {
+    /// The field's name: ASCII letters, digits and "_".
+    pub name: String,
+    /// Page index, from 0.
+    pub page: usize,
+    /// The box in PDF points from the page's bottom left: x0, y0, x1, y1.
+    pub rect: [f32; 4],
+    /// The text that belongs in it: size in points, bold, italic (kept in the field's /DA as
+    /// a standard Times font, for whoever fills it).
+    pub size: f32,
+    pub bold: bool,
+    pub italic: bool,
+}
+
+impl Blank {
+    fn font(&self) -> &'static str {
+        match (self.bold, self.italic) {
+            (true, _) => "TiBo",
+            (false, true) => "TiIt",
+            _ => "TiRo",
+        }
+    }
+}
+
+/// A form field found in a PDF: a blank to fill, or a signature's widget.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormField {
+    pub name: String,
+    pub signature: bool,
+    /// Page index, from 0 (of the first page when the widget names none).
+    pub page: usize,
+    pub rect: [f32; 4],
+    pub size: f32,
+    pub bold: bool,
+    pub italic: bool,
+}
+
+/// The form fields of a PDF's latest revision, in the order /AcroForm lists them.
+pub fn form_fields(pdf: &[u8]) -> Result<Vec<FormField>, Error> {
+    let doc = Doc::read(pdf)?;
+    let catalog = doc.object(doc.trailer_ref("/Root")?)?;
+    let pages = doc.pages(&catalog)?;
+    let Some(form) = value_of(&catalog, "/AcroForm") else {
+        return Ok(Vec::new());
+    };
+    let fields = value_of(&form, "/Fields").unwrap_or_default();
+    let words: Vec<&str> = fields.trim_matches(['[', ']']).split_whitespace().collect();
+    let mut out = Vec::new();
+    for num in words
+        .chunks(3)
+        .filter_map(|c| c.first()?.parse::<u32>().ok())
+    {
+        let dict = doc.object(num)?;
+        let name = match value_of(&dict, "/T") {
+            Some(t) if t.starts_with('(') => t.trim_matches(['(', ')']).to_string(),
+            Some(t) => decoded(&format!("/T {t}"), "/T"),
+            None => continue,
+        };
+        let rect: Vec<f32> = value_of(&dict, "/Rect")
+            .unwrap_or_default()
+            .trim_matches(['[', ']'])
+            .split_whitespace()
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        let [x0, y0, x1, y1] = rect[..] else { continue };
+        let page = value_of(&dict, "/P")
+            .and_then(|p| p.split_whitespace().next()?.parse::<u32>().ok())
+            .and_then(|p| pages.iter().position(|n| *n == p))
+            .unwrap_or(0);
+        let da = value_of(&dict, "/DA").unwrap_or_default();
+        let size = da
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0.0);
+        out.push(FormField {
+            name,
+            signature: dict.contains("/FT/Sig") || dict.contains("/FT /Sig"),
+            page,
+            rect: [x0, y0, x1, y1],
+            size,
+            bold: da.contains("/TiBo"),
+            italic: da.contains("/TiIt"),
+        });
+    }
+    Ok(out)
+}
+
+/// A value for a [`Blank`] made by an earlier signature, with how it looks.
+#[derive(Debug, Clone)]
+pub struct Filled {
+    pub name: String,
+    pub value: String,
+    /// A PDF whose first page, the size of the blank, shows the value.
+    pub appearance: Vec<u8>,
+}
+
+/// Something drawn on a page in a box: a one-page PDF (its appearance, rendered at the box's
+/// size) placed as a form XObject.
+#[derive(Debug, Clone)]
+pub struct Visible {
+    /// Page index, from 0.
+    pub page: usize,
+    /// The box in PDF points from the page's bottom left: x0, y0, x1, y1.
+    pub rect: [f32; 4],
+    /// A PDF whose first page is drawn in the box.
+    pub appearance: Vec<u8>,
 }
 
 /// A prepared document: the bytes with the placeholder, and where the placeholder is.
@@ -58,17 +183,105 @@ pub fn prepare(pdf: &[u8], info: &SigInfo<'_>, extra: usize) -> Result<Prepared,
     let doc = Doc::read(pdf)?;
     let root = doc.trailer_ref("/Root")?;
     let catalog = doc.object(root)?;
-    let page = doc.first_page(&catalog)?;
-    let page_dict = doc.object(page)?;
+    let pages = doc.pages(&catalog)?;
+    let page_of = |i: usize| {
+        pages.get(i).copied().ok_or_else(|| {
+            Error::Malformed(format!("tài liệu không có trang {} để đặt chữ ký", i + 1))
+        })
+    };
     let existing = count(pdf, b"/FT/Sig") + count(pdf, b"/FT /Sig");
     let sig = doc.size;
     let field = doc.size + 1;
+    let mut next = doc.size + 2;
 
     let mut out = pdf.to_vec();
     if !out.ends_with(b"\n") {
         out.push(b'\n');
     }
     let mut offsets: Vec<(u32, usize)> = Vec::new();
+    // Annotations each page gains: the blanks, then the signature's widget.
+    let mut annots: Vec<(u32, u32)> = Vec::new();
+    let mut new_fields: Vec<u32> = Vec::new();
+    for blank in info.blanks {
+        if blank.name.is_empty()
+            || !blank
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Err(Error::Malformed(format!(
+                "tên ô để trống không hợp lệ: {}",
+                blank.name
+            )));
+        }
+        let page = page_of(blank.page)?;
+        let [x0, y0, x1, y1] = blank.rect;
+        let empty = next;
+        let num = next + 1;
+        next += 2;
+        write_object(
+            &mut out,
+            &mut offsets,
+            empty,
+            format!(
+                "<</Type/XObject/Subtype/Form/BBox [0 0 {:.2} {:.2}]/Length 0>>\nstream\n\nendstream",
+                x1 - x0,
+                y1 - y0
+            )
+            .as_bytes(),
+        );
+        write_object(
+            &mut out,
+            &mut offsets,
+            num,
+            format!(
+                "<</Type/Annot/Subtype/Widget/FT/Tx/Ff 1/T ({})/V ()/DA (/{} {:.1} Tf 0 g)/Rect [{x0:.2} {y0:.2} {x1:.2} {y1:.2}]/F 132/AP <</N {empty} 0 R>>/P {page} 0 R>>",
+                blank.name,
+                blank.font(),
+                blank.size,
+            )
+            .as_bytes(),
+        );
+        annots.push((page, num));
+        new_fields.push(num);
+    }
+    for fill in info.fills {
+        let num = doc.field(&catalog, &fill.name)?;
+        let old = doc.object(num)?;
+        let form = crate::import::page_as_form(&fill.appearance, &mut next)?;
+        for (n, body) in &form.objects {
+            write_object(&mut out, &mut offsets, *n, body);
+        }
+        let keep: String = [
+            "/Type", "/Subtype", "/FT", "/Ff", "/T", "/DA", "/Rect", "/F", "/P",
+        ]
+        .iter()
+        .filter_map(|k| value_of(&old, k).map(|v| format!("{k} {v}")))
+        .collect();
+        write_object(
+            &mut out,
+            &mut offsets,
+            num,
+            format!(
+                "<<{keep}/V {}/AP <</N {} 0 R>>>>",
+                text_string(&fill.value),
+                form.form
+            )
+            .as_bytes(),
+        );
+    }
+    let widget = match info.visible {
+        Some(v) => {
+            let (page, placement) = place(&mut out, &mut offsets, v, page_of(v.page)?, &mut next)?;
+            annots.push((page, field));
+            placement
+        }
+        None => {
+            let page = page_of(0)?;
+            annots.push((page, field));
+            format!("/Rect [0 0 0 0]/F 132/P {page} 0 R")
+        }
+    };
     let placeholder = "0".repeat(room * 2);
     offsets.push((sig, out.len()));
     out.extend_from_slice(
@@ -84,25 +297,45 @@ pub fn prepare(pdf: &[u8], info: &SigInfo<'_>, extra: usize) -> Result<Prepared,
     offsets.push((field, out.len()));
     out.extend_from_slice(
         format!(
-            "{field} 0 obj\n<</Type/Annot/Subtype/Widget/FT/Sig/Rect [0 0 0 0]/F 132/T {}/V {sig} 0 R/P {page} 0 R>>\nendobj\n",
+            "{field} 0 obj\n<</Type/Annot/Subtype/Widget/FT/Sig{widget}/T {}/V {sig} 0 R>>\nendobj\n",
             text_string(&format!("Chữ ký số {}", existing + 1)),
         )
         .as_bytes(),
     );
-    offsets.push((page, out.len()));
-    let page_dict = add_to_array(&page_dict, "/Annots", &format!("{field} 0 R"));
-    out.extend_from_slice(format!("{page} 0 obj\n<<{page_dict}>>\nendobj\n").as_bytes());
+    let mut touched: Vec<u32> = annots.iter().map(|(p, _)| *p).collect();
+    touched.sort();
+    touched.dedup();
+    for page in touched {
+        let mut dict = doc.object(page)?;
+        for (_, annot) in annots.iter().filter(|(p, _)| *p == page) {
+            dict = add_to_array(&dict, "/Annots", &format!("{annot} 0 R"));
+        }
+        offsets.push((page, out.len()));
+        out.extend_from_slice(format!("{page} 0 obj\n<<{dict}>>\nendobj\n").as_bytes());
+    }
     offsets.push((root, out.len()));
+    new_fields.push(field);
+    let listed: Vec<String> = new_fields.iter().map(|n| format!("{n} 0 R")).collect();
     let catalog = match catalog.find("/AcroForm") {
         Some(at) if catalog[at + 9..].trim_start().starts_with("<<") => {
-            let mut form = add_to_array(&catalog[at..], "/Fields", &format!("{field} 0 R"));
+            let mut form = catalog[at..].to_string();
+            for f in &listed {
+                form = add_to_array(&form, "/Fields", f);
+            }
             if !form.contains("/SigFlags") {
                 form = form.replacen("<<", "<</SigFlags 3", 1);
+            }
+            if !info.blanks.is_empty() && !form.contains("/DR") {
+                form = form.replacen("<<", &format!("<<{TIMES}"), 1);
             }
             format!("{}{form}", &catalog[..at])
         }
         Some(_) => return Err(Error::Unsupported("biểu mẫu /AcroForm gián tiếp".into())),
-        None => format!("{catalog}/AcroForm <</Fields [{field} 0 R]/SigFlags 3>>"),
+        None => format!(
+            "{catalog}/AcroForm <</Fields [{}]/SigFlags 3{}>>",
+            listed.join(" "),
+            if info.blanks.is_empty() { "" } else { TIMES }
+        ),
     };
     out.extend_from_slice(format!("{root} 0 obj\n<<{catalog}>>\nendobj\n").as_bytes());
 
@@ -112,7 +345,7 @@ pub fn prepare(pdf: &[u8], info: &SigInfo<'_>, extra: usize) -> Result<Prepared,
     for (num, at) in &offsets {
         table.push_str(&format!("{num} 1\n{at:010} 00000 n\r\n"));
     }
-    let mut trailer = format!("/Size {}/Root {root} 0 R/Prev {}", field + 1, doc.startxref);
+    let mut trailer = format!("/Size {next}/Root {root} 0 R/Prev {}", doc.startxref);
     for key in ["/Info", "/ID"] {
         if let Some(v) = doc.trailer_value(key) {
             trailer.push_str(&format!("{key} {v}"));
@@ -140,6 +373,37 @@ pub fn prepare(pdf: &[u8], info: &SigInfo<'_>, extra: usize) -> Result<Prepared,
         room,
         contents: (lt, gt),
     })
+}
+
+/// Writes object `num` at the end of `out`, noting where it starts.
+fn write_object(out: &mut Vec<u8>, offsets: &mut Vec<(u32, usize)>, num: u32, body: &[u8]) {
+    offsets.push((num, out.len()));
+    out.extend_from_slice(format!("{num} 0 obj\n").as_bytes());
+    out.extend_from_slice(body);
+    out.extend_from_slice(b"\nendobj\n");
+}
+
+/// Writes the appearance of `v` (its objects, numbered from `*next`) and returns the page and
+/// the annotation entries that place it there.
+fn place(
+    out: &mut Vec<u8>,
+    offsets: &mut Vec<(u32, usize)>,
+    v: &Visible,
+    page: u32,
+    next: &mut u32,
+) -> Result<(u32, String), Error> {
+    let form = crate::import::page_as_form(&v.appearance, next)?;
+    for (num, body) in &form.objects {
+        write_object(out, offsets, *num, body);
+    }
+    let [x0, y0, x1, y1] = v.rect;
+    Ok((
+        page,
+        format!(
+            "/Rect [{x0:.2} {y0:.2} {x1:.2} {y1:.2}]/F 132/AP <</N {} 0 R>>/P {page} 0 R",
+            form.form
+        ),
+    ))
 }
 
 fn offsets_of(offsets: &[(u32, usize)], num: u32) -> usize {
@@ -200,7 +464,7 @@ fn count(hay: &[u8], needle: &[u8]) -> usize {
     hay.windows(needle.len()).filter(|w| *w == needle).count()
 }
 
-fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+pub(crate) fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     hay[from..]
         .windows(needle.len())
         .position(|w| w == needle)
@@ -212,7 +476,7 @@ fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// The parts of a PDF an incremental update needs.
-struct Doc<'a> {
+pub(crate) struct Doc<'a> {
     bytes: &'a [u8],
     startxref: usize,
     trailer: String,
@@ -220,7 +484,7 @@ struct Doc<'a> {
 }
 
 impl<'a> Doc<'a> {
-    fn read(bytes: &'a [u8]) -> Result<Doc<'a>, Error> {
+    pub(crate) fn read(bytes: &'a [u8]) -> Result<Doc<'a>, Error> {
         if !bytes.starts_with(b"%PDF-") {
             return Err(Error::Malformed("không phải tệp PDF".into()));
         }
@@ -251,14 +515,14 @@ impl<'a> Doc<'a> {
         value_of(&self.trailer, key)
     }
 
-    fn trailer_ref(&self, key: &str) -> Result<u32, Error> {
+    pub(crate) fn trailer_ref(&self, key: &str) -> Result<u32, Error> {
         self.trailer_value(key)
             .and_then(|v| v.split_whitespace().next()?.parse().ok())
             .ok_or_else(|| Error::Malformed(format!("trailer thiếu {key}")))
     }
 
     /// The dictionary of object `num` (its latest definition), without the outer << >>.
-    fn object(&self, num: u32) -> Result<String, Error> {
+    pub(crate) fn object(&self, num: u32) -> Result<String, Error> {
         let head = format!("{num} 0 obj");
         let mut at = None;
         let mut from = 0;
@@ -274,7 +538,55 @@ impl<'a> Doc<'a> {
         dict_at(self.bytes, open)
     }
 
-    fn first_page(&self, catalog: &str) -> Result<u32, Error> {
+    /// The form field named `name` (a top-level field of /AcroForm /Fields).
+    fn field(&self, catalog: &str, name: &str) -> Result<u32, Error> {
+        let missing = || Error::Malformed(format!("tài liệu không có ô \"{name}\" để điền"));
+        let form = value_of(catalog, "/AcroForm").ok_or_else(missing)?;
+        let fields = value_of(&form, "/Fields").ok_or_else(missing)?;
+        let words: Vec<&str> = fields.trim_matches(['[', ']']).split_whitespace().collect();
+        for num in words
+            .chunks(3)
+            .filter_map(|c| c.first()?.parse::<u32>().ok())
+        {
+            let dict = self.object(num)?;
+            if value_of(&dict, "/T").is_some_and(|t| t == format!("({name})")) {
+                return Ok(num);
+            }
+        }
+        Err(missing())
+    }
+
+    /// Every page, in order.
+    fn pages(&self, catalog: &str) -> Result<Vec<u32>, Error> {
+        let root = value_of(catalog, "/Pages")
+            .and_then(|v| v.split_whitespace().next()?.parse::<u32>().ok())
+            .ok_or_else(|| Error::Malformed("mục lục thiếu /Pages".into()))?;
+        let mut out = Vec::new();
+        // Depth-first, children in order; a bound on the walk guards against cycles.
+        let mut stack = vec![root];
+        let mut steps = 0;
+        while let Some(node) = stack.pop() {
+            steps += 1;
+            if steps > 100_000 {
+                return Err(Error::Malformed("cây trang quá lớn".into()));
+            }
+            let dict = self.object(node)?;
+            if dict.contains("/Type/Pages") || dict.contains("/Type /Pages") {
+                let kids = value_of(&dict, "/Kids").unwrap_or_default();
+                let words: Vec<&str> = kids.trim_matches(['[', ']']).split_whitespace().collect();
+                let nums: Vec<u32> = words
+                    .chunks(3)
+                    .filter_map(|c| c.first()?.parse().ok())
+                    .collect();
+                stack.extend(nums.into_iter().rev());
+            } else {
+                out.push(node);
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) fn first_page(&self, catalog: &str) -> Result<u32, Error> {
         let mut node = value_of(catalog, "/Pages")
             .and_then(|v| v.split_whitespace().next()?.parse::<u32>().ok())
             .ok_or_else(|| Error::Malformed("mục lục thiếu /Pages".into()))?;
@@ -296,20 +608,31 @@ impl<'a> Doc<'a> {
     }
 }
 
+/// Inside a literal string (`*paren` open parentheses deep), steps over the byte at `*i`:
+/// an escape takes the next byte with it, parentheses nest. Whether it was inside one.
+pub(crate) fn in_string(bytes: &[u8], i: &mut usize, paren: &mut i32) -> bool {
+    if *paren == 0 {
+        return false;
+    }
+    match bytes[*i] {
+        b'\\' => *i += 1,
+        b'(' => *paren += 1,
+        b')' => *paren -= 1,
+        _ => {}
+    }
+    *i += 1;
+    true
+}
+
 /// The dictionary starting at `open` ("<<"), balanced, without its outer brackets.
-fn dict_at(bytes: &[u8], open: usize) -> Result<String, Error> {
+pub(crate) fn dict_at(bytes: &[u8], open: usize) -> Result<String, Error> {
     let mut depth = 0i32;
     let mut i = open;
     let mut paren = 0i32;
     while i + 1 < bytes.len() {
         let (c, n) = (bytes[i], bytes[i + 1]);
-        if paren > 0 {
-            match c {
-                b'\\' => i += 1,
-                b'(' => paren += 1,
-                b')' => paren -= 1,
-                _ => {}
-            }
+        if in_string(bytes, &mut i, &mut paren) {
+            continue;
         } else if c == b'(' {
             paren = 1;
         } else if c == b'<' && n == b'<' {
@@ -329,7 +652,7 @@ fn dict_at(bytes: &[u8], open: usize) -> Result<String, Error> {
 
 /// The value of `key` in a dictionary's text: a reference "12 0 R", a number, a name, an
 /// array or a nested dictionary.
-fn value_of(dict: &str, key: &str) -> Option<String> {
+pub(crate) fn value_of(dict: &str, key: &str) -> Option<String> {
     let mut from = 0;
     while let Some(p) = dict[from..].find(key) {
         let at = from + p + key.len();
@@ -349,6 +672,25 @@ fn value_of(dict: &str, key: &str) -> Option<String> {
         }
         if rest.starts_with("<<") {
             return dict_at(rest.as_bytes(), 0).ok().map(|d| format!("<<{d}>>"));
+        }
+        if rest.starts_with('(') {
+            // A literal string, balanced parentheses and escapes kept.
+            let (mut depth, mut escaped) = (0, false);
+            for (i, c) in rest.char_indices() {
+                match c {
+                    _ if escaped => escaped = false,
+                    '\\' => escaped = true,
+                    '(' => depth += 1,
+                    ')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(rest[..=i].to_string());
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            return None;
         }
         let words: Vec<&str> = rest.split(['/', '>']).next()?.split_whitespace().collect();
         if words.len() >= 3 && words[2] == "R" {

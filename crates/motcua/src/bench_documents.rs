@@ -124,6 +124,7 @@ pub fn run(args: DocumentsArgs) -> Result<()> {
             reason: "Đo thời gian ký".into(),
             location: String::new(),
             when: kyso::pdf_date(2026, 12, 4, 9, 0, 0),
+            ..Default::default()
         };
         let mut times = Vec::new();
         for _ in 0..args.signatures.max(1) {

@@ -249,6 +249,7 @@ impl Run<'_> {
                 outcome: Outcome::Approved,
                 reason: String::new(),
                 legal_basis: String::new(),
+                signature: Default::default(),
             },
         )?;
         self.step(

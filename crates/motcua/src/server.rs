@@ -81,6 +81,93 @@ pub struct SigningConfig {
     /// certificate signs nothing. On unless set to false.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fetch_revocation: Option<bool>,
+    /// Hình con dấu: the organisation's seal as a PNG (red on a transparent ground), shown at
+    /// its real size (`seal_mm`, default 36) with the organisation's signature, over the left
+    /// third of the approver's (ND 30/2020 Phụ lục I). Without it the organisation's signature
+    /// shows its name and the signing time in red.
+    pub seal_image: Option<PathBuf>,
+    pub seal_mm: Option<f32>,
+    /// Khóa ký cá nhân của người phê duyệt (`[[signing.approvers]]`): an approver listed here
+    /// signs the result with each approval, giving the key's PIN or password then (never
+    /// stored): a PKCS#12 file, or a PKCS#11 token or HSM slot.
+    #[serde(default)]
+    pub approvers: Vec<ApproverConfig>,
+}
+
+/// One approver's personal key (`[[signing.approvers]]`): `username`; `p12`, or
+/// `pkcs11_module` with `token`, `key_label` and `chain`; `signature_image`, their handwritten
+/// signature as a PNG (blue on a transparent ground), shown where they sign.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApproverConfig {
+    pub username: String,
+    pub p12: Option<PathBuf>,
+    pub pkcs11_module: Option<String>,
+    pub token: Option<String>,
+    pub key_label: Option<String>,
+    #[serde(default)]
+    pub chain: Vec<PathBuf>,
+    pub signature_image: Option<PathBuf>,
+}
+
+fn read_file(path: &PathBuf) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("không đọc được {}: {e}", path.display()))
+}
+
+/// The certificates of PEM or DER files, as DER.
+fn read_chain(paths: &[PathBuf]) -> Result<Vec<Vec<u8>>, String> {
+    let mut chain = Vec::new();
+    for path in paths {
+        chain.extend(
+            kyso::read_certificates(&read_file(path)?)
+                .map_err(|e| format!("{}: {e}", path.display()))?
+                .into_iter()
+                .map(|c| c.der),
+        );
+    }
+    Ok(chain)
+}
+
+/// A PNG picture for a signature's appearance, checked to be one.
+fn read_png(path: &PathBuf, what: &str) -> Result<Vec<u8>, String> {
+    let bytes = read_file(path)?;
+    if !bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Err(format!("{what} {} phải là ảnh PNG", path.display()));
+    }
+    Ok(bytes)
+}
+
+impl ApproverConfig {
+    fn key(&self) -> Result<app::signing::ApproverKey, String> {
+        let who = &self.username;
+        let key = match (&self.p12, &self.pkcs11_module) {
+            (Some(path), None) => {
+                let bytes = read_file(path)?;
+                // Opening needs the password the approver gives; the file is checked to read.
+                app::signing::KeySource::Pkcs12(bytes)
+            }
+            (None, Some(module)) => app::signing::KeySource::Pkcs11 {
+                module: module.clone(),
+                token: self
+                    .token
+                    .clone()
+                    .ok_or_else(|| format!("[[signing.approvers]] {who}: cần token"))?,
+                key_label: self.key_label.clone().unwrap_or_default(),
+                chain: read_chain(&self.chain)?,
+            },
+            _ => {
+                return Err(format!(
+                    "[[signing.approvers]] {who}: chọn một trong p12 hoặc pkcs11_module"
+                ));
+            }
+        };
+        let image = self
+            .signature_image
+            .as_ref()
+            .map(|p| read_png(p, "chữ ký"))
+            .transpose()?;
+        Ok(app::signing::ApproverKey { key, image })
+    }
 }
 
 fn tsa_timeout() -> u64 {
@@ -92,8 +179,7 @@ impl SigningConfig {
     pub fn roots(&self) -> Result<Vec<kyso::Cert>, String> {
         let mut out = Vec::new();
         for path in &self.trust_roots {
-            let bytes = std::fs::read(path)
-                .map_err(|e| format!("không đọc được {}: {e}", path.display()))?;
+            let bytes = read_file(path)?;
             out.extend(
                 kyso::read_certificates(&bytes).map_err(|e| format!("{}: {e}", path.display()))?,
             );
@@ -111,13 +197,18 @@ impl SigningConfig {
             std::env::var(var).map_err(|_| format!("biến môi trường {var} ({what}) chưa đặt"))
         };
         let signer: Arc<dyn kyso::Signer + Send + Sync> = match (&self.p12, &self.pkcs11_module) {
-            (None, None) => return Ok(None),
+            (None, None) if self.approvers.is_empty() => return Ok(None),
+            (None, None) => {
+                return Err(
+                    "[[signing.approvers]] cần khóa ký của cơ quan ([signing] p12 hoặc pkcs11_module) để văn thư phát hành"
+                        .into(),
+                );
+            }
             (Some(_), Some(_)) => {
                 return Err("[signing]: chọn một trong p12 hoặc pkcs11_module".into());
             }
             (Some(path), None) => {
-                let bytes = std::fs::read(path)
-                    .map_err(|e| format!("không đọc được {}: {e}", path.display()))?;
+                let bytes = read_file(path)?;
                 let password = secret(&self.password_env, "password_env")?;
                 Arc::new(
                     kyso::Pkcs12Signer::open(&bytes, &password)
@@ -125,17 +216,7 @@ impl SigningConfig {
                 )
             }
             (None, Some(module)) => {
-                let mut chain = Vec::new();
-                for path in &self.chain {
-                    let bytes = std::fs::read(path)
-                        .map_err(|e| format!("không đọc được {}: {e}", path.display()))?;
-                    chain.extend(
-                        kyso::read_certificates(&bytes)
-                            .map_err(|e| format!("{}: {e}", path.display()))?
-                            .into_iter()
-                            .map(|c| c.der),
-                    );
-                }
+                let chain = read_chain(&self.chain)?;
                 let token = self
                     .token
                     .as_deref()
@@ -172,6 +253,21 @@ impl SigningConfig {
             timestamper,
             revocation,
             location: self.location.clone().unwrap_or_default(),
+            approvers: self
+                .approvers
+                .iter()
+                .map(|a| Ok((a.username.clone(), a.key()?)))
+                .collect::<Result<_, String>>()?,
+            seal: self
+                .seal_image
+                .as_ref()
+                .map(|p| read_png(p, "con dấu"))
+                .transpose()?,
+            seal_mm: match self.seal_mm {
+                None => 36.0,
+                Some(mm) if (20.0..=60.0).contains(&mm) => mm,
+                Some(mm) => return Err(format!("[signing] seal_mm = {mm}: từ 20 đến 60 mm")),
+            },
         })))
     }
 }
@@ -689,4 +785,53 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
         },
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn approvers_need_the_organisations_key_and_pictures_must_be_png() {
+        let dir = std::env::temp_dir().join(format!("motcua-ky-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p12 = dir.join("ca-nhan.p12");
+        std::fs::write(&p12, b"not opened until the approver signs").unwrap();
+        let jpeg = dir.join("chu-ky.jpg");
+        std::fs::write(&jpeg, b"\xff\xd8\xff\xe0 a jpeg").unwrap();
+
+        let alone = SigningConfig {
+            approvers: vec![ApproverConfig {
+                username: "chutich.baothang".into(),
+                p12: Some(p12.clone()),
+                ..ApproverConfig::default()
+            }],
+            ..SigningConfig::default()
+        };
+        let e = alone.build().err().unwrap();
+        assert!(e.contains("khóa ký của cơ quan"), "{e}");
+
+        let approver = ApproverConfig {
+            username: "chutich.baothang".into(),
+            p12: Some(p12.clone()),
+            signature_image: Some(jpeg.clone()),
+            ..ApproverConfig::default()
+        };
+        let e = approver.key().err().unwrap();
+        assert!(e.contains("phải là ảnh PNG"), "{e}");
+        let neither = ApproverConfig {
+            username: "chutich.baothang".into(),
+            ..ApproverConfig::default()
+        };
+        let e = neither.key().err().unwrap();
+        assert!(e.contains("chọn một trong p12 hoặc pkcs11_module"), "{e}");
+        let key = ApproverConfig {
+            signature_image: None,
+            ..approver
+        }
+        .key()
+        .unwrap();
+        assert!(matches!(key.key, app::signing::KeySource::Pkcs12(_)) && key.image.is_none());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -174,6 +174,7 @@ async fn the_applicant_is_told_of_each_status_change_by_email_and_sms() {
             outcome: Outcome::Approved,
             reason: String::new(),
             legal_basis: String::new(),
+            signature: Default::default(),
         },
     )
     .await;

@@ -484,6 +484,7 @@ impl Sim {
                 outcome: Outcome::Approved,
                 reason: String::new(),
                 legal_basis: String::new(),
+                signature: Default::default(),
             },
         )
         .ok(
@@ -633,6 +634,7 @@ pub fn drive_coded(
                 outcome: Outcome::Approved,
                 reason: String::new(),
                 legal_basis: String::new(),
+                signature: Default::default(),
             },
         )
         .ok(

@@ -6,6 +6,9 @@
 //! product.
 
 pub mod kit;
+mod picture;
+
+pub use picture::png;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -795,6 +795,7 @@ impl Life<'_, '_> {
             outcome: Outcome::Approved,
             reason: String::new(),
             legal_basis: String::new(),
+            signature: Default::default(),
         };
         if !self.rng.chance(0.01) {
             return self.run.take(t, &leader, approve);
@@ -803,6 +804,7 @@ impl Life<'_, '_> {
             outcome: Outcome::Refused,
             reason: "Người yêu cầu không đáp ứng điều kiện theo quy định".into(),
             legal_basis: "Luật Hộ tịch 2014".into(),
+            signature: Default::default(),
         };
         self.run.take(t, &leader, refuse) || self.run.take(t, &leader, approve)
     }

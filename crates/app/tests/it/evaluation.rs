@@ -99,6 +99,7 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
         outcome: Outcome::Approved,
         reason: String::new(),
         legal_basis: String::new(),
+        signature: Default::default(),
     };
     let issue = |n: &str| Command::IssueResult {
         number: n.into(),

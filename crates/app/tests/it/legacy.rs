@@ -365,6 +365,7 @@ async fn ten_thousand_dossiers_switch_in_with_their_codes_and_their_766_figure()
                 outcome: Outcome::Approved,
                 reason: String::new(),
                 legal_basis: String::new(),
+                signature: Default::default(),
             },
         ),
         (

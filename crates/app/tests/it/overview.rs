@@ -70,6 +70,7 @@ async fn the_overview_counts_received_resolved_on_time_and_overdue() {
                 outcome: Outcome::Approved,
                 reason: String::new(),
                 legal_basis: String::new(),
+                signature: Default::default(),
             },
         )
         .await

@@ -101,6 +101,7 @@ fn every_command() -> Vec<Command> {
             outcome: Outcome::Approved,
             reason: String::new(),
             legal_basis: String::new(),
+            signature: Default::default(),
         },
         Command::IssueResult {
             number: "1".into(),

@@ -107,6 +107,7 @@ async fn counters_kept_with_each_change_equal_a_rebuild_from_the_events() {
                 },
                 reason: "Không đủ điều kiện theo quy định".into(),
                 legal_basis: "Luật Hộ tịch 2014".into(),
+                signature: Default::default(),
             },
             7 => Command::IssueResult {
                 number: format!("{step}/GKS"),

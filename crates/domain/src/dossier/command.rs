@@ -12,6 +12,39 @@ use crate::ids::DossierCode;
 use crate::officer::{Actor, Officer};
 use crate::procedure::ProcedureVersion;
 
+/// Chữ ký số cá nhân của người phê duyệt — how an approval is signed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ApprovalSignature {
+    /// Not signed with the approval: the approver has no personal signing key configured, or
+    /// the outcome is a refusal.
+    #[default]
+    None,
+    /// To be signed, with this PIN (or key password), before the approval is decided.
+    Pin(Secret),
+    /// Signed: the result document as the approver signed it.
+    Signed(ElectronicResult),
+}
+
+/// Mã PIN, mật khẩu khóa — used once to sign and never recorded, logged or shown.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
 /// A new dossier as the app assembled it: identifiers issued, procedure version resolved.
 #[derive(Debug, Clone)]
 pub struct NewDossier {
@@ -146,6 +179,8 @@ pub enum Command {
         outcome: Outcome,
         reason: String,
         legal_basis: String,
+        /// The approver's personal signature on the result document, when they sign one.
+        signature: ApprovalSignature,
     },
     IssueResult {
         number: String,

@@ -394,6 +394,10 @@ pub enum Event {
         legal_basis: String,
         step: StepEntry,
         ready: bool,
+        /// The result document as the approver signed it with the approval (their personal
+        /// signature); the clerk numbers it and adds the organisation's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signed: Option<ElectronicResult>,
     },
     /// Văn thư vào số, phát hành kết quả; the result is ready to return.
     ResultIssued {
@@ -498,6 +502,9 @@ impl Event {
             Event::ResultIssued {
                 document: Some(doc),
                 ..
+            }
+            | Event::Decided {
+                signed: Some(doc), ..
             } => vec![&doc.file],
             _ => Vec::new(),
         }

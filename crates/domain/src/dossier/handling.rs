@@ -242,7 +242,8 @@ pub(super) fn decide(
             outcome,
             reason,
             legal_basis,
-        } => decide_outcome(d, outcome, reason, legal_basis, ctx),
+            signature,
+        } => decide_outcome(d, outcome, reason, legal_basis, signature, ctx),
         IssueResult { number, document } => {
             let step = entry_to_next(d, None, ctx)?;
             Ok(vec![Event::ResultIssued {
@@ -417,6 +418,7 @@ fn decide_outcome(
     outcome: Outcome,
     reason: String,
     legal_basis: String,
+    signature: ApprovalSignature,
     ctx: &Context<'_>,
 ) -> Result<Vec<Event>, DomainError> {
     let (reason, legal_basis) = match outcome {
@@ -446,12 +448,29 @@ fn decide_outcome(
     };
     let step = entry_to_next(d, None, ctx)?;
     let ready = d.procedure.steps[step.index].kind == StepKind::Return;
+    let signed = match (signature, outcome) {
+        (ApprovalSignature::None, _) => None,
+        (ApprovalSignature::Signed(doc), Outcome::Approved) => Some(doc),
+        (ApprovalSignature::Signed(_), Outcome::Refused) => {
+            return Err(DomainError::invalid(
+                "signed_refusal",
+                "Chữ ký phê duyệt chỉ đi kèm quyết định phê duyệt.",
+            ));
+        }
+        (ApprovalSignature::Pin(_), _) => {
+            return Err(DomainError::rule(
+                "approval_not_signed",
+                "Văn bản kết quả chưa được ký số; phê duyệt chưa được ghi nhận.",
+            ));
+        }
+    };
     Ok(vec![Event::Decided {
         outcome,
         reason,
         legal_basis,
         step,
         ready,
+        signed,
     }])
 }
 
@@ -504,6 +523,7 @@ impl Dossier {
                 legal_basis,
                 step,
                 ready,
+                signed,
             } => {
                 self.decision = Some(DecisionRecord {
                     outcome: *outcome,
@@ -512,6 +532,7 @@ impl Dossier {
                     at,
                     actor: r.actor.clone(),
                     number: None,
+                    signed: signed.clone(),
                 });
                 self.enter_step(step, at);
                 if *ready {

@@ -179,6 +179,7 @@ impl Dossier {
                 at: ended,
                 actor: by.clone(),
                 number: None,
+                signed: None,
             });
             self.result_ready_at = Some(ended);
         }

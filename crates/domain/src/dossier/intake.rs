@@ -186,6 +186,7 @@ pub(super) fn receive_at_counter(
                 due: None,
             },
             ready: true,
+            signed: None,
         });
         events.push(Event::Returned {
             method: ReturnMethod::Counter,

@@ -17,7 +17,7 @@ mod state;
 mod timing;
 
 pub use allowed::{CommandKind, allowed, available, check};
-pub use command::{Command, Context, LegalRules, NewDossier};
+pub use command::{ApprovalSignature, Command, Context, LegalRules, NewDossier, Secret};
 pub use control_slip::{SlipRow, control_slip};
 pub use decide::decide;
 pub use event::*;

@@ -119,6 +119,10 @@ pub struct DecisionRecord {
     pub actor: ActorRef,
     /// Số kết quả, once issued.
     pub number: Option<String>,
+    /// The result document as the approver signed it, waiting for the clerk's number and the
+    /// organisation's signature.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed: Option<super::event::ElectronicResult>,
 }
 
 /// Dự thảo kết quả: the handler's entries, which revision, by whom and when.

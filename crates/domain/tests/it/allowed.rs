@@ -190,6 +190,7 @@ fn states() -> Vec<(&'static str, Sim, DateTime<Utc>)> {
             outcome: Outcome::Approved,
             reason: String::new(),
             legal_basis: String::new(),
+            signature: Default::default(),
         },
     );
     push("approved, to issue", s);
@@ -375,6 +376,7 @@ fn sample(kind: CommandKind, d: &Dossier, now: DateTime<Utc>) -> Command {
             outcome: Outcome::Approved,
             reason: String::new(),
             legal_basis: String::new(),
+            signature: Default::default(),
         },
         K::IssueResult => Command::IssueResult {
             number: "1/2026".into(),

@@ -14,6 +14,7 @@ fn approve() -> Command {
         outcome: Outcome::Approved,
         reason: String::new(),
         legal_basis: String::new(),
+        signature: Default::default(),
     }
 }
 
@@ -511,6 +512,7 @@ fn refusal_after_appraisal_must_come_within_the_limit() {
         outcome: Outcome::Refused,
         reason: "Người yêu cầu không thuộc trường hợp đăng ký lại".into(),
         legal_basis: "Luật Hộ tịch 2014, Điều 24".into(),
+        signature: Default::default(),
     };
     let mut sim = Sim::in_approval();
     let err = sim
@@ -529,6 +531,7 @@ fn refusal_after_appraisal_must_come_within_the_limit() {
                 outcome: Outcome::Refused,
                 reason: String::new(),
                 legal_basis: "x".into(),
+                signature: Default::default(),
             },
         )
         .unwrap_err();

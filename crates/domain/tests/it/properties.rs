@@ -215,6 +215,7 @@ fn command(
                 outcome: Outcome::Approved,
                 reason: String::new(),
                 legal_basis: String::new(),
+                signature: Default::default(),
             },
         ),
         Refuse => (
@@ -223,6 +224,7 @@ fn command(
                 outcome: Outcome::Refused,
                 reason: "Không đủ điều kiện".into(),
                 legal_basis: "Luật".into(),
+                signature: Default::default(),
             },
         ),
         Issue => (

@@ -9,6 +9,7 @@ use kyso::{
     HttpTimestamper, Pkcs11Signer, Pkcs12Signer, SignOptions, Trust, sign_pdf, sign_pdf_with,
     verify_pdf, verify_pdf_trusted,
 };
+use testsupport::png;
 use tools::{Pki, pdfsig, pyhanko};
 
 fn document() -> Vec<u8> {
@@ -40,6 +41,7 @@ fn options(name: &str) -> SignOptions {
         reason: "Phê duyệt kết quả giải quyết hồ sơ".into(),
         location: "Bảo Thắng, Lào Cai".into(),
         when: kyso::pdf_date(2026, 12, 4, 9, 30, 0),
+        ..Default::default()
     }
 }
 
@@ -457,4 +459,143 @@ fn an_ocsp_answer_is_preferred_carried_and_read_back_and_a_revoked_answer_signs_
     let _responder = pki.ocsp_responder(port);
     let e = sign_pdf_with(&document(), &signer, &now, &services).unwrap_err();
     assert!(matches!(e, kyso::Error::Revoked(_)), "{e}");
+}
+
+/// A red ring on a transparent ground: a seal as the tests draw it.
+fn seal() -> Vec<u8> {
+    png(120, 120, |x, y| {
+        let (dx, dy) = (x as f32 - 59.5, y as f32 - 59.5);
+        let r = (dx * dx + dy * dy).sqrt();
+        if (44.0..58.0).contains(&r) || r < 8.0 {
+            [210, 20, 20, 255]
+        } else {
+            [0, 0, 0, 0]
+        }
+    })
+}
+
+fn text_appearance(w: f32, h: f32, lines: &[&str], rgb: [u8; 3]) -> Vec<u8> {
+    let marks: Vec<giayto::Mark> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| giayto::Mark::Text {
+            text: l.to_string(),
+            x: 2.0,
+            y: 12.0 + 12.0 * i as f32,
+            size: 10.0,
+            bold: i == 0,
+            italic: false,
+            rgb,
+        })
+        .collect();
+    giayto::appearance(w, h, &marks).unwrap()
+}
+
+#[test]
+fn the_approver_signs_visibly_then_the_clerk_adds_the_number_and_the_seal_and_both_stand() {
+    let Some(pki) = Pki::make() else { return };
+    // The approver's signature, seen where the signer signs on paper.
+    let approver = Pkcs12Signer::open(&pki.officer_p12, "mat-khau").unwrap();
+    let original = document();
+    let signed = sign_pdf(
+        &original,
+        &approver,
+        &SignOptions {
+            visible: Some(kyso::Visible {
+                page: 0,
+                rect: [330.0, 300.0, 530.0, 350.0],
+                appearance: text_appearance(
+                    200.0,
+                    50.0,
+                    &["Đã ký số", "Lê Văn Minh"],
+                    [20, 40, 160],
+                ),
+            }),
+            blanks: vec![kyso::Blank {
+                name: "so".into(),
+                page: 0,
+                rect: [90.0, 700.0, 230.0, 716.0],
+                size: 12.0,
+                bold: true,
+                italic: false,
+            }],
+            ..options("Lê Văn Minh")
+        },
+    )
+    .unwrap();
+    assert!(signed.starts_with(&original));
+
+    // The blank and the approver's widget are found again, where they were put.
+    let fields = kyso::form_fields(&signed).unwrap();
+    assert_eq!(fields.len(), 2, "{fields:?}");
+    let blank = fields.iter().find(|f| f.name == "so").unwrap();
+    assert!(
+        !blank.signature && blank.bold && !blank.italic && blank.size == 12.0,
+        "{blank:?}"
+    );
+    assert_eq!(blank.rect, [90.0, 700.0, 230.0, 716.0]);
+    assert!(
+        fields
+            .iter()
+            .any(|f| f.signature && f.rect == [330.0, 300.0, 530.0, 350.0])
+    );
+
+    // The clerk fills in the number and adds the organisation's signature with the seal over
+    // the left third of the approver's.
+    let org = Pkcs12Signer::open(&pki.org_p12, "mat-khau").unwrap();
+    let seal = giayto::appearance(
+        100.0,
+        100.0,
+        &[giayto::Mark::Picture {
+            png: &seal(),
+            at: [0.0, 0.0, 100.0, 100.0],
+        }],
+    )
+    .unwrap();
+    let twice = sign_pdf(
+        &signed,
+        &org,
+        &SignOptions {
+            visible: Some(kyso::Visible {
+                page: 0,
+                rect: [290.0, 275.0, 390.0, 375.0],
+                appearance: seal,
+            }),
+            fills: vec![kyso::Filled {
+                name: "so".into(),
+                value: "125/QĐ-UBND".into(),
+                appearance: text_appearance(140.0, 16.0, &["125/QĐ-UBND"], [0, 0, 0]),
+            }],
+            ..options("UBND xã Bảo Thắng")
+        },
+    )
+    .unwrap();
+    // Kept for a look (pdftoppm): target/tmp/approved-and-issued.pdf.
+    std::fs::write(
+        std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("approved-and-issued.pdf"),
+        &twice,
+    )
+    .unwrap();
+    let reports = verify_pdf(&twice).unwrap();
+    assert_eq!(reports.len(), 2);
+    assert!(reports.iter().all(|r| r.intact), "{reports:?}");
+
+    // The number and the signatures are on the page for whoever reads it.
+    if let Some(text) = tools::pdftotext(&twice) {
+        assert!(text.contains("125/QĐ-UBND"), "{text}");
+        assert!(text.contains("Lê Văn Minh"), "{text}");
+    }
+    if let Some(out) = pdfsig(&twice) {
+        assert_eq!(out.matches("Signature is Valid").count(), 2, "{out}");
+    }
+    if let Some(out) = pyhanko(&twice, &pki.ca_pem) {
+        let lines: Vec<&str> = out.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 2, "{out}");
+        assert!(
+            lines.iter().all(|l| l.contains("INTACT VALID TRUSTED")),
+            "{out}"
+        );
+        // What came after the approver's signature is form filling and a signature: allowed.
+        assert!(lines.iter().all(|l| l.contains("DOCMDP-OK")), "{out}");
+    }
 }

@@ -566,7 +566,9 @@ with open(sys.argv[1], "rb") as f:
               "VALID" if s.valid else "INVALID", "TRUSTED" if s.trusted else "UNTRUSTED",
               s.coverage.name,
               "NO-TS" if ts is None else "TS-" + ("VALID" if ts.intact and ts.valid else "INVALID")
-              + ("-TRUSTED" if ts.trusted else "-UNTRUSTED"))
+              + ("-TRUSTED" if ts.trusted else "-UNTRUSTED"),
+              "MOD-" + (s.modification_level.name if s.modification_level is not None else "UNKNOWN"),
+              "DOCMDP-" + ("OK" if s.docmdp_ok else "NOT-OK"))
 "#;
 
 /// pyHanko's validator on a PDF, trusting `ca`: one line per signature. The venv is made once
@@ -640,4 +642,18 @@ pub fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// `pdftotext -layout` (poppler) on a PDF: its text.
+pub fn pdftotext(pdf: &[u8]) -> Option<String> {
+    let path = temp_pdf(pdf);
+    let out = tool_or_skip(
+        Command::new("pdftotext")
+            .args(["-layout"])
+            .arg(&path)
+            .arg("-"),
+        "poppler-utils",
+    );
+    let _ = std::fs::remove_file(&path);
+    out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
 }

@@ -518,6 +518,10 @@ pub struct DecideInput {
     pub reason: String,
     #[serde(default)]
     pub legal_basis: String,
+    /// Mã PIN (hoặc mật khẩu) khóa ký số cá nhân, for an approver who signs the result with
+    /// the approval; used once, never stored.
+    #[serde(default)]
+    pub pin: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -677,10 +681,23 @@ pub mod build {
                 ));
             }
         };
+        let signature = match i.pin {
+            Some(pin) if !pin.is_empty() => {
+                if pin.chars().count() > 128 {
+                    return Err(ApiError::unprocessable(
+                        "invalid_pin",
+                        "Mã PIN dài quá 128 ký tự.",
+                    ));
+                }
+                ApprovalSignature::Pin(Secret::new(pin))
+            }
+            _ => ApprovalSignature::None,
+        };
         Ok(Command::Decide {
             outcome,
             reason: i.reason,
             legal_basis: i.legal_basis,
+            signature,
         })
     }
 

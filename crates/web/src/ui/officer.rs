@@ -188,6 +188,8 @@ pub struct ActionForm {
     pub label: &'static str,
     /// Units or officers to choose from, for transfer, assignment and forwarding.
     pub choices: Vec<Choice>,
+    /// The approval is signed with the officer's personal key: its PIN is asked for.
+    pub signs: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -563,10 +565,16 @@ async fn actions(
             "phan-cong" => officers_at(app, d.current_unit()).await?,
             _ => Vec::new(),
         };
+        let signs = key == "phe-duyet" && app.approver_key(actor).is_some();
         out.push(ActionForm {
             key,
-            label,
+            label: if signs {
+                "Phê duyệt và ký số"
+            } else {
+                label
+            },
             choices,
+            signs,
         });
     }
     Ok((out, allowed.contains(&CommandKind::DraftResult)))
@@ -674,11 +682,13 @@ fn command_of(key: &str, f: &Fields) -> Result<Command, UiError> {
             outcome: "approved".into(),
             reason: f.get("reason"),
             legal_basis: f.get("legal_basis"),
+            pin: f.opt("pin"),
         })?,
         "tu-choi-giai-quyet" => build::decide(dto::DecideInput {
             outcome: "refused".into(),
             reason: required("reason", "lý do từ chối")?,
             legal_basis: required("legal_basis", "căn cứ pháp lý")?,
+            pin: None,
         })?,
         "ban-hanh" => Command::IssueResult {
             number: required("number", "số, ký hiệu văn bản kết quả")?,

@@ -33,8 +33,8 @@ async fn signing_app() -> Option<TestApp> {
     Some(spawn_with(|s| sign_with(s, signer), web::NetOptions::default()).await)
 }
 
-/// Walks a dossier of Bảo Thắng from appraisal to the clerk's issuing step.
-async fn to_issuing(t: &TestApp) -> (String, Tokens) {
+/// Walks a dossier of Bảo Thắng from appraisal to the leader's approval, on 8 December.
+async fn to_approval(t: &TestApp) -> (String, Tokens) {
     let (d, tok) = in_appraisal(t).await;
     let id = id_of(&d);
     t.at("2026-12-08 09:00");
@@ -45,6 +45,12 @@ async fn to_issuing(t: &TestApp) -> (String, Tokens) {
         json!({"note": "Đủ điều kiện"}),
     )
     .await;
+    (id, tok)
+}
+
+/// Walks a dossier of Bảo Thắng from appraisal to the clerk's issuing step.
+async fn to_issuing(t: &TestApp) -> (String, Tokens) {
+    let (id, tok) = to_approval(t).await;
     t.act(&tok.leader, &id, "decision", json!({"outcome": "approved"}))
         .await;
     (id, tok)
@@ -348,6 +354,7 @@ async fn signed_uploads_are_read_shown_and_counted() {
         reason: "Chứng thực".into(),
         location: "Lào Cai".into(),
         when: kyso::pdf_date(2026, 12, 1, 8, 0, 0),
+        ..Default::default()
     };
     let signed = kyso::sign_pdf(&doc, &signer, &options).unwrap();
     let mut altered = signed.clone();
@@ -1147,6 +1154,7 @@ async fn signatures_are_checked_against_the_configured_trust_roots() {
         reason: "Phát hành".into(),
         location: "Lào Cai".into(),
         when: kyso::pdf_date(2026, 12, 8, 10, 0, 0),
+        ..Default::default()
     };
     let forged = kyso::sign_pdf(&issued_pdf, &stranger, &options).unwrap();
     let page = compare(&t, &code, forged.clone()).await;
@@ -1194,4 +1202,181 @@ fn first_files(d: &Value) -> Vec<Value> {
         .iter()
         .map(|c| c["files"][0].clone())
         .collect()
+}
+
+/// A blue scribble on a transparent ground: a handwritten signature as the tests draw it.
+fn scribble() -> Vec<u8> {
+    testsupport::png(160, 60, |x, y| {
+        let wave = 30.0 + 18.0 * ((x as f32) / 12.0).sin();
+        if (y as f32 - wave).abs() < 2.5 {
+            [20, 50, 160, 255]
+        } else {
+            [0, 0, 0, 0]
+        }
+    })
+}
+
+/// A red ring: a seal.
+fn ring() -> Vec<u8> {
+    testsupport::png(100, 100, |x, y| {
+        let (dx, dy) = (x as f32 - 49.5, y as f32 - 49.5);
+        if (38.0..48.0).contains(&(dx * dx + dy * dy).sqrt()) {
+            [200, 20, 20, 255]
+        } else {
+            [0, 0, 0, 0]
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chairman_signs_with_the_approval_and_the_clerk_numbers_dates_and_seals_it() {
+    let (Some(org), Some(personal)) = (
+        organisation_p12(),
+        self_signed_p12("/CN=Hoàng Văn Sơn/O=UBND xã Bảo Thắng"),
+    ) else {
+        return;
+    };
+    let signer = Arc::new(kyso::Pkcs12Signer::open(&org, "mat-khau").unwrap());
+    let t = spawn_with(
+        |s| {
+            sign_with(s, signer);
+            let signing = Arc::get_mut(s.signing.as_mut().unwrap()).unwrap();
+            signing.approvers.insert(
+                "chutich.baothang".into(),
+                app::signing::ApproverKey {
+                    key: app::signing::KeySource::Pkcs12(personal),
+                    image: Some(scribble()),
+                },
+            );
+            signing.seal = Some(ring());
+        },
+        web::NetOptions::default(),
+    )
+    .await;
+    let (id, tok) = to_approval(&t).await;
+
+    // The chairman's approval form asks for the PIN; the API refuses an approval without it,
+    // and a wrong one records nothing.
+    let (_, page) = get_bytes(&t, &tok.leader, &format!("/can-bo/ho-so/{id}"), "text/html").await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains("Phê duyệt và ký số") && page.contains("name=\"pin\""),
+        "{page}"
+    );
+    let path = format!("/api/v1/dossiers/{id}/decision");
+    let before = t.detail(&tok.counter, &id).await["dossier"]["version"].clone();
+    t.post(Some(&tok.leader), &path, json!({"outcome": "approved"}))
+        .await
+        .error(422, "pin_required");
+    let wrong = t
+        .post(
+            Some(&tok.leader),
+            &path,
+            json!({"outcome": "approved", "pin": "sai-ma"}),
+        )
+        .await
+        .error(409, "signing_failed");
+    assert!(
+        wrong.contains("sai mật khẩu") && wrong.contains("chưa được phê duyệt"),
+        "{wrong}"
+    );
+    assert!(!wrong.contains("sai-ma"), "the PIN is not echoed: {wrong}");
+    assert_eq!(
+        t.detail(&tok.counter, &id).await["dossier"]["version"],
+        before
+    );
+    let d = t
+        .act(
+            &tok.leader,
+            &id,
+            "decision",
+            json!({"outcome": "approved", "reason": "Đồng ý", "pin": "mat-khau"}),
+        )
+        .await;
+    let approved = d["state"]["decision"]["signed"].clone();
+    assert_eq!(approved["signer"], "Hoàng Văn Sơn", "{d}");
+    let sha = approved["file"]["sha256"].as_str().unwrap();
+    let (status, signed) = get_bytes(
+        &t,
+        &tok.clerk,
+        &format!("/ho-so/{id}/tep/{sha}"),
+        "application/pdf",
+    )
+    .await;
+    assert_eq!(status, 200);
+    let reports = kyso::verify_pdf(&signed).unwrap();
+    assert_eq!(reports.len(), 1);
+    assert_eq!(reports[0].signer, "Hoàng Văn Sơn");
+    // The number and the date are left blank for the clerk: four empty fields.
+    let blanks: Vec<String> = kyso::form_fields(&signed)
+        .unwrap()
+        .into_iter()
+        .filter(|f| !f.signature)
+        .map(|f| f.name)
+        .collect();
+    assert_eq!(blanks, ["so", "ngay", "thang", "nam"]);
+
+    // The clerk numbers it: the number and the date are written into the blanks and the
+    // organisation signs with its seal; the chairman's signature still stands.
+    t.at("2026-12-08 10:00");
+    let d = t
+        .act(&tok.clerk, &id, "issue", json!({"number": "125/2026/TLKS"}))
+        .await;
+    let e = d["state"]["electronic_result"].clone();
+    let sha = e["file"]["sha256"].as_str().unwrap();
+    let (_, pdf) = get_bytes(
+        &t,
+        &tok.counter,
+        &format!("/ho-so/{id}/tep/{sha}"),
+        "application/pdf",
+    )
+    .await;
+    assert!(
+        pdf.starts_with(&signed),
+        "the approver's revision is kept as signed"
+    );
+    if let Ok(dir) = std::env::var("GIAYTO_OUT") {
+        std::fs::write(
+            std::path::Path::new(&dir).join("ket-qua-hai-chu-ky.pdf"),
+            &pdf,
+        )
+        .unwrap();
+    }
+    let reports = kyso::verify_pdf(&pdf).unwrap();
+    assert_eq!(reports.len(), 2);
+    assert!(reports.iter().all(|r| r.intact), "{reports:?}");
+    assert_eq!(
+        (reports[0].signer.as_str(), reports[1].signer.as_str()),
+        ("Hoàng Văn Sơn", "UBND xã Bảo Thắng")
+    );
+    if let Some(text) = pdf_text(&pdf) {
+        assert!(text.contains("125/2026/TLKS"), "{text}");
+        assert!(text.contains("08") && text.contains("2026"), "{text}");
+    }
+    let out = std::process::Command::new("pdfsig")
+        .arg(write_temp(&pdf))
+        .output();
+    match out {
+        Ok(o) => {
+            let s = String::from_utf8_lossy(&o.stdout);
+            assert_eq!(s.matches("Signature is Valid").count(), 2, "{s}");
+        }
+        Err(e) if std::env::var("CI").as_deref() == Ok("true") => panic!("pdfsig: {e}"),
+        Err(e) => eprintln!("SKIPPED: pdfsig not found ({e})"),
+    }
+    // The public page shows both signatures of the file uploaded to it.
+    let code = e["code"].as_str().unwrap();
+    let html = compare(&t, code, pdf.clone()).await;
+    assert!(html.contains("đúng là văn bản đã phát hành"), "{html}");
+    assert!(
+        html.contains("Hoàng Văn Sơn") && html.contains("UBND xã Bảo Thắng"),
+        "{html}"
+    );
+}
+
+fn write_temp(pdf: &[u8]) -> std::path::PathBuf {
+    let path =
+        std::env::temp_dir().join(format!("motcua-two-signatures-{}.pdf", std::process::id()));
+    std::fs::write(&path, pdf).unwrap();
+    path
 }

@@ -357,6 +357,12 @@ pub fn id_of(d: &Value) -> String {
 /// An organisation certificate (RSA, self-signed, CN "UBND xã Bảo Thắng") as a PKCS#12 file;
 /// `None` outside CI when openssl is missing.
 pub fn organisation_p12() -> Option<Vec<u8>> {
+    self_signed_p12("/CN=UBND xã Bảo Thắng/O=UBND xã Bảo Thắng")
+}
+
+/// A self-signed RSA certificate with `subject` and its key as a PKCS#12 file (password
+/// "mat-khau"); `None` outside CI when openssl is missing.
+pub fn self_signed_p12(subject: &str) -> Option<Vec<u8>> {
     let dir = std::env::temp_dir().join(format!(
         "motcua-ky-{}-{}",
         std::process::id(),
@@ -370,20 +376,8 @@ pub fn organisation_p12() -> Option<Vec<u8>> {
             .output()
     };
     let made = run(&[
-        "req",
-        "-x509",
-        "-utf8",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "k.pem",
-        "-out",
-        "c.pem",
-        "-days",
-        "30",
-        "-subj",
-        "/CN=UBND xã Bảo Thắng/O=UBND xã Bảo Thắng",
+        "req", "-x509", "-utf8", "-newkey", "rsa:2048", "-nodes", "-keyout", "k.pem", "-out",
+        "c.pem", "-days", "30", "-subj", subject,
     ]);
     match made {
         Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
@@ -423,6 +417,9 @@ pub fn sign_with(s: &mut app::Settings, signer: std::sync::Arc<dyn kyso::Signer 
             timeout: std::time::Duration::from_secs(5),
         })),
         location: "Lào Cai".into(),
+        approvers: Default::default(),
+        seal: None,
+        seal_mm: 36.0,
     }));
     s.results = std::sync::Arc::new(app::results::ResultTemplates::built_in(
         "https://dichvucong.laocai.gov.vn",
