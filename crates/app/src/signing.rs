@@ -221,8 +221,11 @@ impl App {
             return Ok(None);
         };
         let now = self.now();
-        let code = result_code(d);
         let approved = d.decision.as_ref().and_then(|x| x.signed.clone());
+        // The code is printed on the document (beside its QR code): the approver signed it.
+        let code = approved
+            .as_ref()
+            .map_or_else(|| result_code(d), |a| a.code.clone());
         // The approver's signed copy, when they signed one: its blanks are filled, not redrawn.
         let (source, template, originals, data) = match &approved {
             Some(doc) => {

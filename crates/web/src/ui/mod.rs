@@ -317,7 +317,11 @@ impl ElectronicLine {
     pub fn of(d: &domain::dossier::Dossier) -> Option<ElectronicLine> {
         d.electronic_result.as_ref().map(|e| ElectronicLine {
             url: format!("/ho-so/{}/tep/{}", d.id.0, e.file.sha256),
-            signer: e.signer.clone(),
+            // The approver's personal signature, when they signed, then the organisation's.
+            signer: match d.decision.as_ref().and_then(|x| x.signed.as_ref()) {
+                Some(a) => format!("{} (phê duyệt) và {}", a.signer, e.signer),
+                None => e.signer.clone(),
+            },
             signed_at: when(e.signed_at),
             code: e.code.clone(),
             revoked: d

@@ -219,6 +219,8 @@ struct DossierPage {
     forms: Vec<super::forms::FormLink>,
     /// The signed electronic result.
     electronic: Option<super::ElectronicLine>,
+    /// The approver's signed copy, waiting for the clerk: where to open it, who signed, when.
+    approved: Option<(String, String, String)>,
     /// The incumbent system's name and its steps, for a dossier brought from it.
     legacy_source: String,
     legacy: Vec<LegacyLine>,
@@ -439,6 +441,19 @@ async fn dossier_page(
         slip,
         forms: super::forms::available(&detail),
         electronic: super::ElectronicLine::of(&detail.dossier),
+        approved: detail
+            .dossier
+            .decision
+            .as_ref()
+            .and_then(|x| x.signed.as_ref())
+            .filter(|_| detail.dossier.electronic_result.is_none())
+            .map(|doc| {
+                (
+                    format!("/ho-so/{}/tep/{}", detail.dossier.id.0, doc.file.sha256),
+                    doc.signer.clone(),
+                    super::when(doc.signed_at),
+                )
+            }),
         legacy_source,
         legacy,
         draft: app.result_draft(d)?.map(|v| DraftSection::of(v, editable)),

@@ -1316,6 +1316,14 @@ async fn the_chairman_signs_with_the_approval_and_the_clerk_numbers_dates_and_se
         .collect();
     assert_eq!(blanks, ["so", "ngay", "thang", "nam"]);
 
+    // The clerk's page offers it, waiting for the number.
+    let (_, page) = get_bytes(&t, &tok.clerk, &format!("/can-bo/ho-so/{id}"), "text/html").await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains("Văn bản đã ký phê duyệt") && page.contains(sha),
+        "{page}"
+    );
+
     // The clerk numbers it: the number and the date are written into the blanks and the
     // organisation signs with its seal; the chairman's signature still stands.
     t.at("2026-12-08 10:00");
@@ -1323,6 +1331,8 @@ async fn the_chairman_signs_with_the_approval_and_the_clerk_numbers_dates_and_se
         .act(&tok.clerk, &id, "issue", json!({"number": "125/2026/TLKS"}))
         .await;
     let e = d["state"]["electronic_result"].clone();
+    // The code printed beside the QR code when the chairman signed is the result's code.
+    assert_eq!(e["code"], approved["code"], "{d}");
     let sha = e["file"]["sha256"].as_str().unwrap();
     let (_, pdf) = get_bytes(
         &t,
@@ -1352,6 +1362,7 @@ async fn the_chairman_signs_with_the_approval_and_the_clerk_numbers_dates_and_se
     if let Some(text) = pdf_text(&pdf) {
         assert!(text.contains("125/2026/TLKS"), "{text}");
         assert!(text.contains("08") && text.contains("2026"), "{text}");
+        assert!(text.contains(e["code"].as_str().unwrap()), "{text}");
     }
     let out = std::process::Command::new("pdfsig")
         .arg(write_temp(&pdf))
