@@ -60,7 +60,7 @@ impl App {
                 reason,
                 legal_basis,
                 signature,
-            } if self.approver_key(actor).is_some() => {
+            } if self.signs_approval(actor, &dossier) => {
                 let ApprovalSignature::Pin(secret) = signature else {
                     return Err(AppError::new(
                         ErrorKind::Invalid,
@@ -96,11 +96,11 @@ impl App {
             Command::Decide {
                 signature: ApprovalSignature::Pin(_),
                 ..
-            } if self.approver_key(actor).is_none() => {
+            } if !self.signs_approval(actor, &dossier) => {
                 return Err(AppError::new(
                     ErrorKind::Invalid,
                     "no_personal_key",
-                    "Tài khoản này chưa được cấu hình khóa ký số cá nhân; phê duyệt không cần mã PIN.",
+                    "Phê duyệt này không ký bằng khóa cá nhân (tài khoản chưa có khóa ký, hoặc kết quả là bản sao chứng thực, do cơ quan ký khi phát hành): không cần mã PIN.",
                 ));
             }
             other => other,

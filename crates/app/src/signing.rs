@@ -126,11 +126,19 @@ fn no_key() -> AppError {
 impl App {
     /// The approver's personal signing key, when one is configured for this officer: their
     /// approvals are then signed (the PIN asked for with each).
-    pub fn approver_key(&self, actor: &domain::officer::Actor) -> Option<&ApproverKey> {
+    fn approver_key(&self, actor: &domain::officer::Actor) -> Option<&ApproverKey> {
         let domain::officer::Actor::Officer(o) = actor else {
             return None;
         };
         self.settings.signing.as_ref()?.approvers.get(&o.username)
+    }
+
+    /// Whether `actor`'s approval of `d` is signed with their personal key: they have one, and
+    /// the result is a document. A certified copy's statement carries its certification number
+    /// on every page, which is not known before the clerk's step: it is signed there, by the
+    /// organisation.
+    pub fn signs_approval(&self, actor: &domain::officer::Actor, d: &Dossier) -> bool {
+        d.procedure.result_kind == ResultKind::Document && self.approver_key(actor).is_some()
     }
 
     /// Renders the result document of `d` (decided as it will be) with the number and the

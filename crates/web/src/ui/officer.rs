@@ -580,7 +580,7 @@ async fn actions(
             "phan-cong" => officers_at(app, d.current_unit()).await?,
             _ => Vec::new(),
         };
-        let signs = key == "phe-duyet" && app.approver_key(actor).is_some();
+        let signs = key == "phe-duyet" && app.signs_approval(actor, d);
         out.push(ActionForm {
             key,
             label: if signs {

@@ -24,12 +24,32 @@ fn scan(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
 
 #[tokio::test]
 async fn a_dossier_goes_from_counter_to_return_and_the_citizen_sees_it() {
-    // Results are signed with an organisation certificate the test makes (openssl).
-    let Some(p12) = organisation_p12() else {
+    // Results are signed with certificates the test makes (openssl): the chairman's own, with
+    // the approval, and the organisation's, when the clerk issues.
+    let (Some(p12), Some(chairman)) = (
+        organisation_p12(),
+        self_signed_p12("/CN=Hoàng Văn Sơn/O=UBND xã Bảo Thắng"),
+    ) else {
         return;
     };
     let signer = std::sync::Arc::new(kyso::Pkcs12Signer::open(&p12, "mat-khau").unwrap());
-    let t = spawn_with(|s| sign_with(s, signer), web::NetOptions::default()).await;
+    let t = spawn_with(
+        |s| {
+            sign_with(s, signer);
+            std::sync::Arc::get_mut(s.signing.as_mut().unwrap())
+                .unwrap()
+                .approvers
+                .insert(
+                    "chutich.baothang".into(),
+                    app::signing::ApproverKey {
+                        key: app::signing::KeySource::Pkcs12(chairman),
+                        image: None,
+                    },
+                );
+        },
+        web::NetOptions::default(),
+    )
+    .await;
     let Some(b) = crate::browser::open(&t).await else {
         return;
     };
@@ -197,12 +217,14 @@ async fn a_dossier_goes_from_counter_to_return_and_the_citizen_sees_it() {
     t.at("2026-12-09 09:00");
     b.login("chutich.baothang").await;
     b.goto(&format!("/can-bo/ho-so/{id}")).await;
-    let form = b.action("Phê duyệt").await;
-    b.submit(&form, &[]).await;
+    // He signs with the approval: the PIN of his key.
+    let form = b.action("Phê duyệt và ký số").await;
+    b.submit(&form, &[("pin", "mat-khau")]).await;
     b.wait_text("Đã thực hiện: Phê duyệt.").await;
     b.logout().await;
     b.login("vanthu.baothang").await;
     b.goto(&format!("/can-bo/ho-so/{id}")).await;
+    b.wait_text("Văn bản đã ký phê duyệt").await;
     let form = b.action("Vào số, phát hành kết quả").await;
     b.submit(&form, &[("number", "15/GKS")]).await;
     b.wait_text("Đã thực hiện: Vào số, phát hành kết quả.")
@@ -210,7 +232,10 @@ async fn a_dossier_goes_from_counter_to_return_and_the_citizen_sees_it() {
     // The result was signed on issuing: the page offers the signed PDF and its code.
     b.wait_text("Kết quả điện tử").await;
     let page = b.text().await;
-    assert!(page.contains("ký số bởi UBND xã Bảo Thắng"), "{page}");
+    assert!(
+        page.contains("ký số bởi Hoàng Văn Sơn (phê duyệt) và UBND xã Bảo Thắng"),
+        "{page}"
+    );
     b.logout().await;
     t.at("2026-12-10 14:00");
     b.login("motcua.baothang").await;
@@ -301,7 +326,10 @@ async fn a_dossier_goes_from_counter_to_return_and_the_citizen_sees_it() {
     let pdf: Vec<u8> = serde_json::from_value(bytes).unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
     let reports = kyso::verify_pdf(&pdf).unwrap();
-    assert!(reports.len() == 1 && reports[0].intact, "{reports:?}");
+    assert!(
+        reports.len() == 2 && reports.iter().all(|r| r.intact),
+        "{reports:?}"
+    );
     b.click("a[href^='/xac-thuc/']").await;
     b.wait_text("còn hiệu lực").await;
     b.screenshot(
