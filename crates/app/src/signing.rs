@@ -155,7 +155,6 @@ impl App {
         let now = self.now();
         let code = result_code(d);
         let template = self.settings.results.template(&d.procedure)?.clone();
-        let originals = self.originals_for(d).await?;
         let mut data = crate::results::result_data(self, d, &template, "", &code, now, false);
         for (field, mm) in BLANKS {
             data.blank(field, mm);
@@ -165,7 +164,7 @@ impl App {
         let location = signing.location.clone();
         let (bytes, name) =
             tokio::task::spawn_blocking(move || -> Result<(Vec<u8>, String), String> {
-                let (pdf, blanks) = render(&template, &data, originals.as_deref())?;
+                let (pdf, blanks) = render(&template, &data, None)?;
                 let signer = key.key.open(&secret).map_err(|e| e.to_string())?;
                 // The certificate's holder, as readers will show it.
                 let name = signer
@@ -186,18 +185,7 @@ impl App {
                         rect: spot.rect,
                         appearance,
                     }),
-                    blanks: blanks
-                        .iter()
-                        .filter(|b| BLANKS.iter().any(|(n, _)| *n == b.name))
-                        .map(|b| kyso::Blank {
-                            name: b.name.clone(),
-                            page: b.page,
-                            rect: b.rect,
-                            size: b.size,
-                            bold: b.bold,
-                            italic: b.italic,
-                        })
-                        .collect(),
+                    blanks: text_blanks(&blanks),
                     fills: Vec::new(),
                 };
                 Ok((sign(&pdf, signer.as_ref(), &options, &signing)?, name))
@@ -290,7 +278,8 @@ impl App {
                         .ok_or("văn bản đã phê duyệt không có chữ ký hiển thị của người ký")?;
                     let mut fills = Vec::new();
                     for f in fields.iter().filter(|f| !f.signature) {
-                        let Some((_, value)) = values.iter().find(|(n, _)| *n == f.name) else {
+                        let Some((_, value)) = values.iter().find(|(n, _)| *n == blank_of(&f.name))
+                        else {
                             continue;
                         };
                         fills.push(kyso::Filled {
@@ -389,6 +378,36 @@ impl App {
 /// The blanks an approved document leaves for the clerk, and how wide (mm): the number and
 /// the date of issue (ND 30/2020: the clerk numbers and dates what the approver signed).
 const BLANKS: [(&str, f32); 4] = [("so", 38.0), ("ngay", 7.0), ("thang", 7.0), ("nam", 11.0)];
+
+/// The number and date blanks of a rendered document as empty fields to sign with; a blank
+/// a template uses twice is named `nam`, `nam__2`, … (a field name is unique in a PDF).
+fn text_blanks(blanks: &[giayto::Blank]) -> Vec<kyso::Blank> {
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    blanks
+        .iter()
+        .filter(|b| BLANKS.iter().any(|(n, _)| *n == b.name))
+        .map(|b| {
+            let n = seen.entry(&b.name).or_default();
+            *n += 1;
+            kyso::Blank {
+                name: match *n {
+                    1 => b.name.clone(),
+                    n => format!("{}__{n}", b.name),
+                },
+                page: b.page,
+                rect: b.rect,
+                size: b.size,
+                bold: b.bold,
+                italic: b.italic,
+            }
+        })
+        .collect()
+}
+
+/// The blank a field stands for (`nam__2` is the second `nam`).
+fn blank_of(field: &str) -> &str {
+    field.split_once("__").map_or(field, |(name, _)| name)
+}
 
 /// A place on a page: page index and box in PDF points.
 #[derive(Debug, Clone, Copy)]
