@@ -780,3 +780,36 @@ impl crate::Queries<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blank(name: &str, x: f32) -> giayto::Blank {
+        giayto::Blank {
+            name: name.into(),
+            page: 0,
+            rect: [x, 0.0, x + 10.0, 16.0],
+            size: 12.0,
+            bold: false,
+            italic: true,
+        }
+    }
+
+    #[test]
+    fn a_blank_used_twice_gets_a_field_each_and_both_are_filled_with_its_value() {
+        let fields = text_blanks(&[
+            blank("nam", 0.0),
+            blank("chu_ky_2", 20.0),
+            blank("so", 40.0),
+            blank("nam", 60.0),
+        ]);
+        let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["nam", "so", "nam__2"]);
+        assert_eq!(fields[2].rect[0], 60.0);
+        assert_eq!(
+            names.iter().map(|n| blank_of(n)).collect::<Vec<_>>(),
+            ["nam", "so", "nam"]
+        );
+    }
+}
