@@ -708,6 +708,8 @@ pub struct ResultCheck {
     pub procedure: String,
     pub signer: String,
     pub signed_at: DateTime<Utc>,
+    /// Người phê duyệt who signed it with their personal key before it was numbered.
+    pub approved_by: Option<String>,
     pub sha256: String,
     pub size: u64,
     pub status: DocumentStatus,
@@ -774,6 +776,11 @@ impl crate::Queries<'_> {
             procedure: d.procedure.name.clone(),
             signer: doc.signer.clone(),
             signed_at: doc.signed_at,
+            approved_by: d
+                .decision
+                .as_ref()
+                .and_then(|x| x.signed.as_ref())
+                .map(|a| a.signer.clone()),
             sha256: doc.file.sha256.clone(),
             size: doc.file.size,
             status,

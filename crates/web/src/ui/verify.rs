@@ -61,6 +61,8 @@ pub struct Found {
     pub procedure: String,
     pub signer: String,
     pub signed_at: String,
+    /// The approver who signed with their personal key, or empty.
+    pub approved_by: String,
     pub sha256: String,
     pub size: String,
     /// "valid", "superseded" or "revoked".
@@ -81,6 +83,8 @@ struct CheckJson {
     procedure: String,
     signer: String,
     signed_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    approved_by: Option<String>,
     sha256: String,
     size: u64,
     /// "valid", "superseded" or "revoked".
@@ -109,6 +113,7 @@ fn found(c: &ResultCheck) -> Found {
         procedure: c.procedure.clone(),
         signer: c.signer.clone(),
         signed_at: when(c.signed_at),
+        approved_by: c.approved_by.clone().unwrap_or_default(),
         sha256: c.sha256.clone(),
         size: format!("{} byte", c.size),
         status: c.status.name(),
@@ -238,6 +243,7 @@ async fn show(
                     procedure: c.procedure.clone(),
                     signer: c.signer.clone(),
                     signed_at: lich::time::to_vn(&c.signed_at).to_rfc3339(),
+                    approved_by: c.approved_by.clone(),
                     sha256: c.sha256.clone(),
                     size: c.size,
                     status: c.status.name(),

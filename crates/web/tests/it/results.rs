@@ -1375,6 +1375,32 @@ async fn the_chairman_signs_with_the_approval_and_the_clerk_numbers_dates_and_se
         Err(e) if std::env::var("CI").as_deref() == Ok("true") => panic!("pdfsig: {e}"),
         Err(e) => eprintln!("SKIPPED: pdfsig not found ({e})"),
     }
+    // The public page names the approver and the organisation, as page and as JSON.
+    let (_, page) = get_bytes(
+        &t,
+        "",
+        &format!("/xac-thuc/{}", e["code"].as_str().unwrap()),
+        "text/html",
+    )
+    .await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains("Người phê duyệt (ký số cá nhân)") && page.contains("Hoàng Văn Sơn"),
+        "{page}"
+    );
+    let (_, body) = get_bytes(
+        &t,
+        "",
+        &format!("/xac-thuc/{}", e["code"].as_str().unwrap()),
+        "application/json",
+    )
+    .await;
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (v["approved_by"].as_str(), v["signer"].as_str()),
+        (Some("Hoàng Văn Sơn"), Some("UBND xã Bảo Thắng")),
+        "{v}"
+    );
     // The public page shows both signatures of the file uploaded to it.
     let code = e["code"].as_str().unwrap();
     let html = compare(&t, code, pdf.clone()).await;
