@@ -1,9 +1,7 @@
 //! Giải quyết — every command after a dossier is opened: the permission check, the decision, and
 //! one transaction that appends the events and updates the projection.
 
-use domain::dossier::{
-    ApprovalSignature, Command, CommandKind, Context, Dossier, DossierId, Outcome, decide,
-};
+use domain::dossier::{Command, CommandKind, Context, Dossier, DossierId, decide};
 use domain::ids::DossierCode;
 use domain::officer::{Actor, OfficerId};
 use domain::policy::{self, Who};
@@ -49,82 +47,8 @@ impl App {
             *fields = self.complete_draft(&dossier, std::mem::take(fields))?;
         }
         self.check_draft_complete(&dossier, &command)?;
-        // Issuing an approved result signs its document first, once the command is known to be
-        // accepted (decided on a copy): a refused command signs and stores nothing. A refusal
-        // to resolve (Outcome::Refused) goes out as a letter on paper.
-        // An approver with a personal key signs the result with the approval (the PIN comes
-        // with the command and goes no further); refused commands sign nothing.
-        let command = match command {
-            Command::Decide {
-                outcome: Outcome::Approved,
-                reason,
-                legal_basis,
-                signature,
-            } if self.signs_approval(actor, &dossier) => {
-                let ApprovalSignature::Pin(secret) = signature else {
-                    return Err(AppError::new(
-                        ErrorKind::Invalid,
-                        "pin_required",
-                        "Nhập mã PIN (hoặc mật khẩu) khóa ký số cá nhân để ký phê duyệt kết quả.",
-                    ));
-                };
-                let unsigned = Command::Decide {
-                    outcome: Outcome::Approved,
-                    reason: reason.clone(),
-                    legal_basis: legal_basis.clone(),
-                    signature: ApprovalSignature::None,
-                };
-                self.check_decision(actor, &dossier, unsigned)?;
-                let mut decided = dossier.clone();
-                decided.decision = Some(domain::dossier::DecisionRecord {
-                    outcome: Outcome::Approved,
-                    reason: reason.clone(),
-                    legal_basis: legal_basis.clone(),
-                    at: self.now(),
-                    actor: actor.to_ref(),
-                    number: None,
-                    signed: None,
-                });
-                let doc = self.sign_approval(actor, &decided, &secret).await?;
-                Command::Decide {
-                    outcome: Outcome::Approved,
-                    reason,
-                    legal_basis,
-                    signature: ApprovalSignature::Signed(doc),
-                }
-            }
-            Command::Decide {
-                signature: ApprovalSignature::Pin(_),
-                ..
-            } if !self.signs_approval(actor, &dossier) => {
-                return Err(AppError::new(
-                    ErrorKind::Invalid,
-                    "no_personal_key",
-                    "Phê duyệt này không ký bằng khóa cá nhân (tài khoản chưa có khóa ký, hoặc kết quả là bản sao chứng thực, do cơ quan ký khi phát hành): không cần mã PIN.",
-                ));
-            }
-            other => other,
-        };
-        let command = match command {
-            Command::IssueResult {
-                number,
-                document: None,
-            } if self.settings.signing.is_some()
-                && dossier
-                    .decision
-                    .as_ref()
-                    .is_some_and(|x| x.outcome == domain::dossier::Outcome::Approved) =>
-            {
-                let probe = Command::IssueResult {
-                    number: number.clone(),
-                    document: None,
-                };
-                self.check_decision(actor, &dossier, probe)?;
-                let document = self.sign_result(actor, &dossier, &number).await?;
-                Command::IssueResult { number, document }
-            }
-            other => other,
-        };
+        // Approving or issuing a result signs its document first (see `signing`).
+        let command = self.with_signatures(actor, &dossier, command).await?;
         let tree = self.agencies();
         let calendar = self.calendar_of(&dossier.receiving);
         let now = self.now();
@@ -180,7 +104,7 @@ impl App {
     }
 
     /// Decides a command without recording it: whether it would be accepted now.
-    fn check_decision(
+    pub(crate) fn check_decision(
         &self,
         actor: &Actor,
         dossier: &Dossier,

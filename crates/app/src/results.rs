@@ -172,6 +172,13 @@ fn effective(
         .collect()
 }
 
+/// Cơ quan ban hành: the people's committee the competent agency belongs to, else the agency.
+pub(crate) fn issuer_of(tree: &domain::agency::AgencyTree, d: &Dossier) -> String {
+    tree.committee_of(&d.competent)
+        .map(|c| c.name.clone())
+        .unwrap_or_else(|| tree.name_of(&d.competent))
+}
+
 /// What the dossier itself gives a result document, by field name.
 fn dossier_fields(
     app: &App,
@@ -183,10 +190,7 @@ fn dossier_fields(
     let tree = app.agencies();
     let vn = lich::time::to_vn(&now);
     let competent = tree.name_of(&d.competent);
-    let committee = tree
-        .committee_of(&d.competent)
-        .map(|c| c.name.clone())
-        .unwrap_or_else(|| competent.clone());
+    let committee = issuer_of(&tree, d);
     let public_url = &app.settings.results.public_url;
     BTreeMap::from([
         ("co_quan", committee.to_uppercase()),

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
-use domain::dossier::{Dossier, ElectronicResult, FileRef};
+use domain::dossier::{ApprovalSignature, Command, Dossier, ElectronicResult, FileRef, Outcome};
 use domain::procedure::{DocForm, ResultKind};
 use sha2::{Digest, Sha256};
 
@@ -141,6 +141,95 @@ impl App {
         d.procedure.result_kind == ResultKind::Document && self.approver_key(actor).is_some()
     }
 
+    /// A command as it is recorded once the documents it issues are signed: an approval by an
+    /// approver with a personal key carries the document they signed (with the PIN it came
+    /// with, used here and dropped), and the clerk's issuing of an approved result carries the
+    /// organisation's signed document. Each is decided on the dossier first, so a command that
+    /// would be refused signs and stores nothing.
+    pub(crate) async fn with_signatures(
+        &self,
+        actor: &domain::officer::Actor,
+        dossier: &Dossier,
+        command: Command,
+    ) -> Result<Command, AppError> {
+        // Issuing an approved result signs its document first, once the command is known to be
+        // accepted (decided on a copy): a refused command signs and stores nothing. A refusal
+        // to resolve (Outcome::Refused) goes out as a letter on paper.
+        // An approver with a personal key signs the result with the approval (the PIN comes
+        // with the command and goes no further); refused commands sign nothing.
+        let command = match command {
+            Command::Decide {
+                outcome: Outcome::Approved,
+                reason,
+                legal_basis,
+                signature,
+            } if self.signs_approval(actor, dossier) => {
+                let ApprovalSignature::Pin(secret) = signature else {
+                    return Err(AppError::new(
+                        ErrorKind::Invalid,
+                        "pin_required",
+                        "Nhập mã PIN (hoặc mật khẩu) khóa ký số cá nhân để ký phê duyệt kết quả.",
+                    ));
+                };
+                let unsigned = Command::Decide {
+                    outcome: Outcome::Approved,
+                    reason: reason.clone(),
+                    legal_basis: legal_basis.clone(),
+                    signature: ApprovalSignature::None,
+                };
+                self.check_decision(actor, dossier, unsigned)?;
+                let mut decided = dossier.clone();
+                decided.decision = Some(domain::dossier::DecisionRecord {
+                    outcome: Outcome::Approved,
+                    reason: reason.clone(),
+                    legal_basis: legal_basis.clone(),
+                    at: self.now(),
+                    actor: actor.to_ref(),
+                    number: None,
+                    signed: None,
+                });
+                let doc = self.sign_approval(actor, &decided, &secret).await?;
+                Command::Decide {
+                    outcome: Outcome::Approved,
+                    reason,
+                    legal_basis,
+                    signature: ApprovalSignature::Signed(doc),
+                }
+            }
+            Command::Decide {
+                signature: ApprovalSignature::Pin(_),
+                ..
+            } if !self.signs_approval(actor, dossier) => {
+                return Err(AppError::new(
+                    ErrorKind::Invalid,
+                    "no_personal_key",
+                    "Phê duyệt này không ký bằng khóa cá nhân (tài khoản chưa có khóa ký, hoặc kết quả là bản sao chứng thực, do cơ quan ký khi phát hành): không cần mã PIN.",
+                ));
+            }
+            other => other,
+        };
+        Ok(match command {
+            Command::IssueResult {
+                number,
+                document: None,
+            } if self.settings.signing.is_some()
+                && dossier
+                    .decision
+                    .as_ref()
+                    .is_some_and(|x| x.outcome == Outcome::Approved) =>
+            {
+                let probe = Command::IssueResult {
+                    number: number.clone(),
+                    document: None,
+                };
+                self.check_decision(actor, dossier, probe)?;
+                let document = self.sign_result(actor, dossier, &number).await?;
+                Command::IssueResult { number, document }
+            }
+            other => other,
+        })
+    }
+
     /// Renders the result document of `d` (decided as it will be) with the number and the
     /// date left blank, and has the approver sign it with their personal key opened by
     /// `secret`: the signature shows in the signer's column, the blanks wait for the clerk.
@@ -223,23 +312,18 @@ impl App {
             .as_ref()
             .map_or_else(|| result_code(d), |a| a.code.clone());
         // The approver's signed copy, when they signed one: its blanks are filled, not redrawn.
-        let (source, template, originals, data) = match &approved {
+        let source = match &approved {
             Some(doc) => {
                 let stored = self.db.attachment(&doc.file.sha256).await?.ok_or_else(|| {
                     failed("không tìm thấy văn bản người phê duyệt đã ký trong kho")
                 })?;
-                (Some(stored.content), None, None, None)
+                Source::Approved(stored.content)
             }
             None => {
                 let template = self.settings.results.template(&d.procedure)?.clone();
                 let data =
                     crate::results::result_data(self, d, &template, number, &code, now, false);
-                (
-                    None,
-                    Some(template),
-                    self.originals_for(d).await?,
-                    Some(data),
-                )
+                Source::Render(template, data, self.originals_for(d).await?)
             }
         };
         let signer_name = signing
@@ -248,11 +332,7 @@ impl App {
             .first()
             .map(|c| c.subject.clone())
             .unwrap_or_default();
-        let organisation = self
-            .agencies()
-            .committee_of(&d.competent)
-            .map(|c| c.name.clone())
-            .unwrap_or_else(|| self.agencies().name_of(&d.competent));
+        let organisation = crate::results::issuer_of(&self.agencies(), d);
         let vn = lich::time::to_vn(&now);
         let values = [
             ("so", number.to_string()),
@@ -265,8 +345,8 @@ impl App {
         let signed_by = signer_name.clone();
         let bytes = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, String> {
             // Where the signer's column is, and what is left to fill.
-            let (pdf, spot, fills) = match (source, template, data) {
-                (Some(pdf), _, _) => {
+            let (pdf, spot, fills) = match source {
+                Source::Approved(pdf) => {
                     let fields = kyso::form_fields(&pdf).map_err(|e| e.to_string())?;
                     let spot = fields
                         .iter()
@@ -290,11 +370,10 @@ impl App {
                     }
                     (pdf, spot, fills)
                 }
-                (None, Some(template), Some(data)) => {
+                Source::Render(template, data, originals) => {
                     let (pdf, blanks) = render(&template, &data, originals.as_deref())?;
                     (pdf, signer_blank(&blanks)?, Vec::new())
                 }
-                _ => unreachable!("a document is rendered when none was signed"),
             };
             let (rect, appearance) = seal_appearance(
                 &spot,
@@ -407,6 +486,17 @@ fn text_blanks(blanks: &[giayto::Blank]) -> Vec<kyso::Blank> {
 /// The blank a field stands for (`nam__2` is the second `nam`).
 fn blank_of(field: &str) -> &str {
     field.split_once("__").map_or(field, |(name, _)| name)
+}
+
+/// What the clerk's step signs: the approver's signed copy, or the document rendered now
+/// (template, data, and the scanned originals of a certified copy).
+enum Source {
+    Approved(Vec<u8>),
+    Render(
+        giayto::Template,
+        giayto::Data,
+        Option<Vec<(String, String, Vec<u8>)>>,
+    ),
 }
 
 /// A place on a page: page index and box in PDF points.
@@ -762,10 +852,7 @@ impl crate::Queries<'_> {
         let tree = self.app.agencies();
         Ok(ResultCheck {
             code: doc.code.clone(),
-            issuer: tree
-                .committee_of(&d.competent)
-                .map(|c| c.name.clone())
-                .unwrap_or_else(|| tree.name_of(&d.competent)),
+            issuer: crate::results::issuer_of(&tree, &d),
             kind: d.procedure.result_name.clone(),
             number: d
                 .decision
