@@ -510,4 +510,27 @@ mod tests {
             assert_eq!(Cursor::parse(bad), None, "{bad}");
         }
     }
+
+    /// The hash of an event is that of its parts in text, a line each: stored chains depend on
+    /// it never changing.
+    #[test]
+    fn an_events_hash_is_that_of_its_parts_a_line_each() {
+        let id = DossierId(uuid::Uuid::from_u128(
+            0x0193_0000_0000_7000_8000_0000_0000_00ff,
+        ));
+        let hash = chain_hash(
+            GENESIS,
+            id,
+            12,
+            -1_765_000_000_123,
+            "opened",
+            "{}",
+            "{\"a\":1}",
+        );
+        let text = format!(
+            "{GENESIS}\n01930000-0000-7000-8000-0000000000ff\n12\n-1765000000123\nopened\n{{}}\n{{\"a\":1}}\n"
+        );
+        assert_eq!(hash, hex::encode(Sha256::digest(text.as_bytes())));
+        assert_eq!(hash.len(), 64);
+    }
 }
