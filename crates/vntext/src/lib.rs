@@ -8,6 +8,8 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+pub mod money;
+
 /// Canonical stored form of user text: Unicode NFC (precomposed letters, as Vietnamese
 /// keyboards and fonts expect), trimmed, inner whitespace collapsed to single spaces.
 ///

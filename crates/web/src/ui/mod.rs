@@ -340,15 +340,7 @@ pub fn money(amount: i64) -> String {
     if amount == 0 {
         return "Miễn phí".into();
     }
-    let digits = amount.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    format!("{}{out} đồng", if amount < 0 { "-" } else { "" })
+    format!("{} đồng", vntext::money::figures(amount))
 }
 
 /// A page that says what went wrong and what to do.
