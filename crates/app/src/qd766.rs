@@ -153,6 +153,7 @@ struct Sums {
     received_in: i64,
     online_in: i64,
     fee_bearing: i64,
+    paid_online: i64,
     digitised: i64,
     reused: i64,
     electronic: i64,
@@ -360,11 +361,12 @@ impl App {
         for (agency, n) in past {
             g.sums.entry(agency).or_default().open_past += n;
         }
-        const WITHIN: [M; 10] = [
+        const WITHIN: [M; 11] = [
             M::Received,
             M::OnTime766,
             M::Late766,
             M::FeeBearing,
+            M::PaidOnline,
             M::Digitised,
             M::ReusedData,
             M::DislikedOnTime766,
@@ -384,6 +386,7 @@ impl App {
                 M::OnTime766 => s.on_time_in += c.n,
                 M::Late766 => s.late_in += c.n,
                 M::FeeBearing => s.fee_bearing += c.n,
+                M::PaidOnline => s.paid_online += c.n,
                 M::Digitised => s.digitised += c.n,
                 M::ReusedData => s.reused += c.n,
                 M::ElectronicResult => s.electronic += c.n,
@@ -667,7 +670,7 @@ impl Scorer<'_> {
             received: s.received_in,
             received_online: s.online_in,
             fee_bearing: s.fee_bearing,
-            paid_online: 0,
+            paid_online: s.paid_online,
             digitised: s.digitised,
             reused_data: s.reused,
             electronic_results: s.electronic,

@@ -206,6 +206,11 @@ pub fn command_permission(kind: CommandKind) -> Who {
         Stop => Who::Officer(Action::Stop),
         RevokeResult => Who::Officer(Action::Approve),
         NotifyEarlyReturn | Return => Who::Officer(Action::Return),
+        // The counter collects and pays back; the handler records what another agency notified;
+        // a leader waives.
+        RecordPayment | RefundFee => Who::Officer(Action::Receive),
+        AddFee => Who::Officer(Action::Handle),
+        WaiveFee => Who::Officer(Action::Approve),
         SubmitSupplement | RequestWithdrawal => Who::Applicant,
         RecordCorrection => Who::System,
     }

@@ -92,6 +92,7 @@ async fn received_and_assigned(f: &Fixture) -> DossierId {
         .receive_at_counter(&counter, reregister_birth())
         .await
         .unwrap();
+    act(f, &counter, d.id, testsupport::kit::pay_cash(5_000)).await;
     act(
         f,
         &counter,

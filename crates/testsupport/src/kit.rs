@@ -406,6 +406,13 @@ impl Sim {
 
     /// Received at the counter on Monday 7/12/2026 at 09:00 and transferred at once.
     pub fn received() -> Self {
+        let mut sim = Self::received_unpaid();
+        sim.ok("2026-12-07 09:00", &counter(), pay_cash(5_000));
+        sim
+    }
+
+    /// Received at the counter on Monday 7/12 at 09:00, its 5.000 đồng fee not collected yet.
+    pub fn received_unpaid() -> Self {
         let mut sim = Self::new();
         sim.ok(
             "2026-12-07 09:00",
@@ -496,6 +503,26 @@ impl Sim {
             },
         );
         sim
+    }
+}
+
+/// Từ chối giải quyết: the leader refuses, the applicant not being eligible.
+pub fn refusal() -> Command {
+    Command::Decide {
+        outcome: Outcome::Refused,
+        reason: "Không đủ điều kiện".into(),
+        legal_basis: "Điều 16".into(),
+        signature: Default::default(),
+    }
+}
+
+/// Thu phí bằng tiền mặt tại quầy, from the applicant.
+pub fn pay_cash(amount: i64) -> Command {
+    Command::RecordPayment {
+        amount,
+        method: domain::dossier::PaymentMethod::Cash,
+        reference: None,
+        payer: None,
     }
 }
 
@@ -645,6 +672,7 @@ pub fn drive_coded(
                 document: None,
             },
         )
+        .ok(&stamp(day, "15:00"), &counter, pay_cash(5_000))
         .ok(
             &stamp(day, "15:00"),
             &counter,

@@ -872,6 +872,32 @@ impl Life<'_, '_> {
                 (at.max(run.last), applicant_name(run), None)
             }
         };
+        // ND 61/2018 Art. 22: what is still owed is collected as the result is handed over —
+        // in cash at the counter, with the postal operator's bill, or by a transfer for an
+        // electronic result. (A refusal is not charged: the domain takes no payment then.)
+        let owed = run.d().map_or(0, |d| d.fees_outstanding());
+        if owed > 0 {
+            let (method, reference) = match (&method, &bill) {
+                (ReturnMethod::Counter, _) => (PaymentMethod::Cash, None),
+                (ReturnMethod::Post { .. }, Some(bill)) => {
+                    (PaymentMethod::Postal, Some(bill.clone()))
+                }
+                _ => (
+                    PaymentMethod::BankTransfer,
+                    Some(format!("FT{:011}", rng.below(100_000_000_000))),
+                ),
+            };
+            run.take(
+                at,
+                counter,
+                Command::RecordPayment {
+                    amount: owed,
+                    method,
+                    reference,
+                    payer: None,
+                },
+            );
+        }
         run.take(
             at,
             counter,

@@ -194,6 +194,7 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
     set("2026-12-08 11:00");
     act(&clerk, d1, issue("1/GKS")).await;
     set("2026-12-09 09:00");
+    act(&counter, d1, testsupport::kit::pay_cash(5_000)).await;
     act(&counter, d1, give_back()).await;
     app.citizens()
         .rate(&applicant, d1, rating(2, 2, 1, 2), "")
@@ -211,6 +212,7 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
     set("2026-12-14 09:00");
     act(&clerk, d3, issue("2/GKS")).await;
     set("2026-12-14 10:00");
+    act(&counter, d3, testsupport::kit::pay_cash(5_000)).await;
     act(&counter, d3, give_back()).await;
     app.citizens()
         .rate(&applicant, d3, rating(1, 0, 2, 1), "")

@@ -351,7 +351,7 @@ async fn ten_thousand_dossiers_switch_in_with_their_codes_and_their_766_figure()
     let specialist = officer(&f.db, "tuphap.baothang").await;
     let leader = officer(&f.db, "chutich.baothang").await;
     let clerk = officer(&f.db, "vanthu.baothang").await;
-    let steps: [(&domain::officer::Actor, Command); 4] = [
+    let steps: [(&domain::officer::Actor, Command); 5] = [
         (
             &specialist,
             Command::Forward {
@@ -375,6 +375,7 @@ async fn ten_thousand_dossiers_switch_in_with_their_codes_and_their_766_figure()
                 document: None,
             },
         ),
+        (&counter, testsupport::kit::pay_cash(5_000)),
         (
             &counter,
             Command::Return {

@@ -137,6 +137,20 @@ fn every_command() -> Vec<Command> {
         Command::DraftResult {
             fields: [("noi_dung".to_string(), "x".to_string())].into(),
         },
+        testsupport::kit::pay_cash(1),
+        Command::AddFee {
+            name: "x".into(),
+            amount: 1,
+            legal_basis: "x".into(),
+        },
+        Command::WaiveFee {
+            amount: 1,
+            reason: "x".into(),
+        },
+        Command::RefundFee {
+            amount: 1,
+            reason: "x".into(),
+        },
     ];
     // Every kind of command on a dossier is here: one added to the domain fails here until it
     // joins the matrix.

@@ -72,7 +72,7 @@ async fn counters_kept_with_each_change_equal_a_rebuild_from_the_events() {
             continue;
         }
         let id = DossierId(open[rng.next(open.len())].id);
-        let command = match rng.next(11) {
+        let command = match rng.next(12) {
             0 => Command::Transfer {
                 to_unit: AgencyId::parse("lao-cai.bao-thang.van-phong").unwrap(),
             },
@@ -122,6 +122,7 @@ async fn counters_kept_with_each_change_equal_a_rebuild_from_the_events() {
                 reason: "Cần xác minh thêm".into(),
                 new_appointment: now + Duration::days(10),
             },
+            10 => testsupport::kit::pay_cash(5_000),
             _ => Command::Stop {
                 reason: "Người nộp đề nghị dừng".into(),
                 legal_basis: "NĐ 61/2018".into(),

@@ -24,6 +24,8 @@ pub(super) enum Phase {
     Pauses,
     /// `closing.rs`: return, withdrawal, stop, correction.
     Closing,
+    /// `fees.rs`: payments, fees added later, waivers, refunds.
+    Fees,
 }
 
 /// Declares [`CommandKind`] from one table: each kind, its machine name and its label.
@@ -89,6 +91,10 @@ command_kinds! {
     Decide => "decide", "phê duyệt", Handling;
     IssueResult => "issue_result", "phát hành kết quả", Handling;
     Apologize => "apologize", "xin lỗi và hẹn lại", Pauses;
+    AddFee => "add_fee", "thêm nghĩa vụ tài chính", Fees;
+    WaiveFee => "waive_fee", "miễn, giảm phí, lệ phí", Fees;
+    RecordPayment => "record_payment", "thu phí, lệ phí", Fees;
+    RefundFee => "refund_fee", "hoàn trả phí, lệ phí", Fees;
     RequestWithdrawal => "request_withdrawal", "yêu cầu rút hồ sơ", Closing;
     Stop => "stop", "dừng giải quyết", Closing;
     NotifyEarlyReturn => "notify_early_return", "thông báo trả kết quả sớm", Closing;
@@ -105,6 +111,7 @@ pub fn check(d: &Dossier, kind: CommandKind, ctx: &Context<'_>) -> Result<(), Do
         Phase::Handling => super::handling::check(d, kind, ctx),
         Phase::Pauses => super::pauses::check(d, kind, ctx),
         Phase::Closing => super::closing::check(d, kind, ctx),
+        Phase::Fees => super::fees::check(d, kind, ctx),
     }
 }
 
@@ -171,6 +178,10 @@ impl Command {
             Command::NotifyEarlyReturn { .. } => K::NotifyEarlyReturn,
             Command::Return { .. } => K::Return,
             Command::RecordCorrection { .. } => K::RecordCorrection,
+            Command::RecordPayment { .. } => K::RecordPayment,
+            Command::AddFee { .. } => K::AddFee,
+            Command::WaiveFee { .. } => K::WaiveFee,
+            Command::RefundFee { .. } => K::RefundFee,
         })
     }
 }

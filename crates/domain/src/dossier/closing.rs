@@ -10,6 +10,26 @@ use super::stage::Stage;
 use super::state::*;
 use crate::error::DomainError;
 
+/// ND 61/2018 Art. 22: a result is handed over once its fees are paid (or waived). A refusal is
+/// not held back, and dossiers opened before fees were collected here are not either.
+fn fees_settled(d: &Dossier) -> Result<(), DomainError> {
+    let approved = d
+        .decision
+        .as_ref()
+        .is_some_and(|x| x.outcome == Outcome::Approved);
+    let owed = d.fees_outstanding();
+    if d.fees_tracked && approved && owed > 0 {
+        return Err(DomainError::rule(
+            "fees_unpaid",
+            format!(
+                "Hồ sơ còn {} đồng phí, lệ phí chưa nộp. Thu đủ (hoặc ghi miễn, giảm có lý do) trước khi trả kết quả (Điều 22 NĐ 61/2018/NĐ-CP).",
+                vntext::money::figures(owed)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Whether the dossier allows a command of this phase now (see [`super::check`]).
 pub(super) fn check(d: &Dossier, kind: CommandKind, ctx: &Context<'_>) -> Result<(), DomainError> {
     use CommandKind::*;
@@ -53,7 +73,7 @@ pub(super) fn check(d: &Dossier, kind: CommandKind, ctx: &Context<'_>) -> Result
         }
         Return => {
             if d.stage == Stage::ResultReady {
-                Ok(())
+                fees_settled(d)
             } else {
                 Err(DomainError::rule(
                     "result_not_ready",

@@ -153,6 +153,31 @@ pub enum Command {
         description: String,
         legal_basis: String,
     },
+    /// Thu phí, lệ phí: money received against the dossier's fees (partial payments allowed).
+    RecordPayment {
+        amount: i64,
+        method: super::fees::PaymentMethod,
+        /// The transaction's reference; required but for cash.
+        reference: Option<String>,
+        /// Người nộp tiền, when not the applicant.
+        payer: Option<String>,
+    },
+    /// Thêm nghĩa vụ tài chính: an amount another agency notified (e.g. a tax notice for land).
+    AddFee {
+        name: String,
+        amount: i64,
+        legal_basis: String,
+    },
+    /// Miễn, giảm phí, lệ phí, with its reason.
+    WaiveFee {
+        amount: i64,
+        reason: String,
+    },
+    /// Hoàn trả phí, lệ phí đã nộp, when the dossier ends without a result.
+    RefundFee {
+        amount: i64,
+        reason: String,
+    },
     /// Chờ cơ quan khác.
     WaitForAgency {
         reason: String,

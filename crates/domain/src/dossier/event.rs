@@ -266,6 +266,10 @@ pub struct Opened {
     pub postal: Option<PostalIntake>,
     pub fees: Vec<FeeLine>,
     pub corrects: Option<CorrectionOf>,
+    /// Whether the fees are collected through this system (payments recorded as events, the
+    /// result returned only once they are paid). False for dossiers opened before it was.
+    #[serde(default)]
+    pub fees_tracked: bool,
 }
 
 /// Sự kiện.
@@ -283,6 +287,28 @@ pub enum Event {
         /// reference ([`DossierCode::is_provisional`]).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         code: Option<DossierCode>,
+    },
+    /// Thêm nghĩa vụ tài chính.
+    FeeAdded {
+        line: FeeLine,
+        legal_basis: String,
+    },
+    /// Đã nộp phí, lệ phí.
+    FeePaid {
+        amount: i64,
+        method: super::fees::PaymentMethod,
+        reference: Option<String>,
+        payer: String,
+    },
+    /// Miễn, giảm phí, lệ phí.
+    FeeWaived {
+        amount: i64,
+        reason: String,
+    },
+    /// Hoàn trả phí, lệ phí đã nộp.
+    FeeRefunded {
+        amount: i64,
+        reason: String,
     },
     /// Từ chối tiếp nhận.
     RefusedAtIntake {
@@ -488,6 +514,10 @@ impl Event {
             Event::EarlyReturnNotified { .. } => "early_return_notified",
             Event::Returned { .. } => "returned",
             Event::CorrectionOpened { .. } => "correction_opened",
+            Event::FeeAdded { .. } => "fee_added",
+            Event::FeePaid { .. } => "fee_paid",
+            Event::FeeWaived { .. } => "fee_waived",
+            Event::FeeRefunded { .. } => "fee_refunded",
             Event::Imported(_) => "imported",
         }
     }
@@ -542,6 +572,10 @@ impl Event {
             Event::EarlyReturnNotified { .. } => "Thông báo trả kết quả sớm",
             Event::Returned { .. } => "Trả kết quả",
             Event::CorrectionOpened { .. } => "Mở hồ sơ đính chính, cấp lại",
+            Event::FeeAdded { .. } => "Thêm nghĩa vụ tài chính",
+            Event::FeePaid { .. } => "Nộp phí, lệ phí",
+            Event::FeeWaived { .. } => "Miễn, giảm phí, lệ phí",
+            Event::FeeRefunded { .. } => "Hoàn trả phí, lệ phí",
             Event::Imported(_) => "Chuyển từ hệ thống cũ",
         }
     }

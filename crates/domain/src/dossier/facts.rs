@@ -65,6 +65,9 @@ pub enum Measure {
     Open766Due,
     /// Có nghĩa vụ tài chính — received with fees or charges to pay, on the reception day.
     FeeBearing,
+    /// Thanh toán trực tuyến — of those, paid online (QĐ 766 indicator 3.6), on the reception
+    /// day.
+    PaidOnline,
     /// Số hóa thành phần hồ sơ — received with every submitted component scanned, uploaded or
     /// taken from data, on the reception day.
     Digitised,
@@ -155,8 +158,11 @@ impl Dossier {
         if self.imported_from.is_some() {
             out.push(fact(received, Measure::Imported));
         }
-        if self.fees.iter().map(|f| f.amount).sum::<i64>() > 0 {
+        if self.fees_due() > 0 {
             out.push(fact(received, Measure::FeeBearing));
+            if self.paid_online() {
+                out.push(fact(received, Measure::PaidOnline));
+            }
         }
         if !self.components.is_empty()
             && self

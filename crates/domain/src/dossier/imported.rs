@@ -137,6 +137,9 @@ impl Dossier {
             at,
         };
         self.imported_from = Some(imp.source.clone());
+        // The incumbent system collected its fees; what was paid there is not in the bundle, so
+        // the result is not held back for them here (payments may still be recorded).
+        self.fees_tracked = false;
         self.stage = imp.stage();
         self.received_at = Some(imp.received_at);
         self.clock_start = Some(

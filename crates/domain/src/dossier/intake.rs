@@ -312,6 +312,7 @@ pub(super) fn open(
         postal,
         fees,
         corrects: new.corrects.clone(),
+        fees_tracked: true,
     })))
 }
 

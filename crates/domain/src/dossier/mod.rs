@@ -8,6 +8,7 @@ mod control_slip;
 mod decide;
 mod event;
 mod facts;
+mod fees;
 mod handling;
 mod imported;
 mod intake;
@@ -22,6 +23,7 @@ pub use control_slip::{SlipRow, control_slip};
 pub use decide::decide;
 pub use event::*;
 pub use facts::{Fact, Measure, fact_delta};
+pub use fees::{FeeAdjustment, MAX_AMOUNT, PaymentMethod, PaymentRecord};
 pub use imported::{Imported, LegacyStep, LegacySupplement, import};
 pub use stage::{NationalStatus, Stage};
 pub use state::{

@@ -177,6 +177,18 @@ pub struct Dossier {
     pub helped_at: Option<AgencyId>,
     pub postal: Option<PostalIntake>,
     pub fees: Vec<FeeLine>,
+    /// See [`Opened::fees_tracked`].
+    #[serde(default)]
+    pub fees_tracked: bool,
+    /// Các lần nộp phí, lệ phí.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub payments: Vec<super::fees::PaymentRecord>,
+    /// Miễn, giảm.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<super::fees::FeeAdjustment>,
+    /// Hoàn trả.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refunds: Vec<super::fees::FeeAdjustment>,
     pub stage: Stage,
     pub opened_at: DateTime<Utc>,
     /// Ngày tiếp nhận: the legal reception instant.
@@ -247,6 +259,21 @@ impl Dossier {
             return None;
         };
         let o = o.as_ref().clone();
+        // Fees the postal operator collected with the dossier (QĐ 45/2016) are paid.
+        let payments = o
+            .postal
+            .as_ref()
+            .filter(|p| o.fees_tracked && p.fees_collected > 0)
+            .map(|p| super::fees::PaymentRecord {
+                at: r.at,
+                by: r.actor.clone(),
+                amount: p.fees_collected,
+                method: super::fees::PaymentMethod::Postal,
+                reference: Some(p.bill_number.clone()),
+                payer: o.applicant.display_name().to_string(),
+            })
+            .into_iter()
+            .collect();
         Some(Dossier {
             id: o.id,
             version: r.version,
@@ -262,6 +289,10 @@ impl Dossier {
             helped_at: o.helped_at,
             postal: o.postal,
             fees: o.fees,
+            fees_tracked: o.fees_tracked,
+            payments,
+            waivers: Vec::new(),
+            refunds: Vec::new(),
             stage: Stage::Submitted,
             opened_at: r.at,
             received_at: None,
@@ -357,6 +388,10 @@ impl Dossier {
             | Event::EarlyReturnNotified { .. }
             | Event::Returned { .. }
             | Event::CorrectionOpened { .. } => self.apply_closing(r),
+            Event::FeeAdded { .. }
+            | Event::FeePaid { .. }
+            | Event::FeeWaived { .. }
+            | Event::FeeRefunded { .. } => self.apply_fees(r),
             Event::Imported(imp) => self.apply_imported(imp, r),
         }
     }

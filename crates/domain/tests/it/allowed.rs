@@ -245,6 +245,14 @@ fn states() -> Vec<(&'static str, Sim, DateTime<Utc>)> {
         },
     );
     push("stopped", s);
+    // Fees: unpaid, paid in part, and a dossier refused after its fee was paid.
+    push("received, fees unpaid", Sim::received_unpaid());
+    let mut s = Sim::received_unpaid();
+    s.ok("2026-12-07 09:05", &counter(), pay_cash(2_000));
+    push("fees paid in part", s);
+    let mut s = Sim::in_approval();
+    s.ok("2026-12-10 09:00", &leader(), refusal());
+    push("refused after paying", s);
     // The same dossiers later on: past the supplement window, past the apology's deadline, on
     // the appointment day.
     let later: Vec<(&'static str, Sim, DateTime<Utc>)> = vec![
@@ -407,6 +415,25 @@ fn sample(kind: CommandKind, d: &Dossier, now: DateTime<Utc>) -> Command {
         K::RevokeResult => Command::RevokeResult {
             reason: reason(),
             legal_basis: "Điều 21 Nghị định 61/2018/NĐ-CP".into(),
+        },
+        K::RecordPayment => Command::RecordPayment {
+            amount: d.fees_outstanding().max(1),
+            method: PaymentMethod::Cash,
+            reference: None,
+            payer: None,
+        },
+        K::AddFee => Command::AddFee {
+            name: "Lệ phí trước bạ".into(),
+            amount: 120_000,
+            legal_basis: "Thông báo nộp lệ phí số 12/TB-CCT".into(),
+        },
+        K::WaiveFee => Command::WaiveFee {
+            amount: 1,
+            reason: reason(),
+        },
+        K::RefundFee => Command::RefundFee {
+            amount: d.fees_held().max(1),
+            reason: reason(),
         },
     }
 }

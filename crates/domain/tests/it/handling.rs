@@ -676,30 +676,31 @@ fn return_by_post_needs_a_postal_bill() {
         &counter(),
         Command::ReceiveAtCounter { new },
     );
-    sim.ok(
-        "2026-12-07 10:00",
-        &counter(),
-        Command::Transfer {
-            to_unit: id("lao-cai.bao-thang.vhxh"),
-        },
-    )
-    .ok(
-        "2026-12-08 10:00",
-        &specialist(),
-        Command::Forward {
-            note: String::new(),
-            to_unit: None,
-        },
-    )
-    .ok("2026-12-09 10:00", &leader(), approve())
-    .ok(
-        "2026-12-09 11:00",
-        &clerk(),
-        Command::IssueResult {
-            number: "9/2026".into(),
-            document: None,
-        },
-    );
+    sim.ok("2026-12-07 09:00", &counter(), pay_cash(5_000))
+        .ok(
+            "2026-12-07 10:00",
+            &counter(),
+            Command::Transfer {
+                to_unit: id("lao-cai.bao-thang.vhxh"),
+            },
+        )
+        .ok(
+            "2026-12-08 10:00",
+            &specialist(),
+            Command::Forward {
+                note: String::new(),
+                to_unit: None,
+            },
+        )
+        .ok("2026-12-09 10:00", &leader(), approve())
+        .ok(
+            "2026-12-09 11:00",
+            &clerk(),
+            Command::IssueResult {
+                number: "9/2026".into(),
+                document: None,
+            },
+        );
     let ret = |bill: Option<&str>| Command::Return {
         received_by: "Bưu điện xã".into(),
         originals_returned: vec![],

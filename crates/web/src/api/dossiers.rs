@@ -301,6 +301,40 @@ commands! {
         "Thu hồi hồ sơ chuyển nhầm đơn vị (khi đơn vị nhận chưa phân công, chưa xử lý), để chuyển lại.",
         dto::RecallInput,
         |i| Command::RecallTransfer { reason: i.reason };
+    record_payment,
+        "/api/v1/dossiers/{id}/payments",
+        "Phí, lệ phí",
+        "Ghi khoản tiền đã thu (tiền mặt tại quầy, chuyển khoản, qua bưu chính); nộp một phần được, không quá số còn phải nộp.",
+        dto::PaymentInput,
+        |i| build::payment(i)?;
+    add_fee,
+        "/api/v1/dossiers/{id}/fees",
+        "Phí, lệ phí",
+        "Thêm nghĩa vụ tài chính do cơ quan khác thông báo (ví dụ thông báo nộp thuế, lệ phí trước bạ).",
+        dto::FeeInput,
+        |i| Command::AddFee {
+            name: i.name,
+            amount: i.amount,
+            legal_basis: i.legal_basis
+        };
+    waive_fee,
+        "/api/v1/dossiers/{id}/fee-waivers",
+        "Phí, lệ phí",
+        "Miễn, giảm phí, lệ phí còn phải nộp, có lý do (lãnh đạo).",
+        dto::AmountReasonInput,
+        |i| Command::WaiveFee {
+            amount: i.amount,
+            reason: i.reason
+        };
+    refund_fee,
+        "/api/v1/dossiers/{id}/refunds",
+        "Phí, lệ phí",
+        "Hoàn trả phí, lệ phí đã nộp khi hồ sơ bị từ chối, được rút hoặc dừng giải quyết.",
+        dto::AmountReasonInput,
+        |i| Command::RefundFee {
+            amount: i.amount,
+            reason: i.reason
+        };
     note,
         "/api/v1/dossiers/{id}/notes",
         "Xử lý hồ sơ",

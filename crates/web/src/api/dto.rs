@@ -545,6 +545,42 @@ pub struct WithdrawInput {
     pub reason: String,
 }
 
+/// Thu phí, lệ phí.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentInput {
+    /// Số tiền (đồng), at most what is left to pay.
+    pub amount: i64,
+    /// `cash` (tiền mặt), `bank-transfer` (chuyển khoản) or `postal` (qua bưu chính). Online
+    /// payments are recorded by the payment gateway's confirmation, not by hand.
+    pub method: String,
+    /// Mã giao dịch, số chứng từ — required but for cash.
+    pub reference: Option<String>,
+    /// Người nộp tiền, when not the applicant.
+    pub payer: Option<String>,
+}
+
+/// Thêm nghĩa vụ tài chính.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeeInput {
+    /// Tên khoản phải nộp, e.g. "Lệ phí trước bạ".
+    pub name: String,
+    /// Số tiền (đồng).
+    pub amount: i64,
+    /// Căn cứ: the notice of the agency that set the amount.
+    pub legal_basis: String,
+}
+
+/// Miễn, giảm or hoàn trả: an amount and why.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AmountReasonInput {
+    /// Số tiền (đồng).
+    pub amount: i64,
+    pub reason: String,
+}
+
 /// Thu hồi hồ sơ chuyển nhầm.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -667,6 +703,32 @@ pub mod build {
         Ok(Command::Forward {
             note: i.note,
             to_unit: i.to_unit.as_deref().map(agency).transpose()?,
+        })
+    }
+
+    pub fn payment(i: PaymentInput) -> Result<Command, ApiError> {
+        let method = match i.method.as_str() {
+            "cash" => PaymentMethod::Cash,
+            "bank-transfer" => PaymentMethod::BankTransfer,
+            "postal" => PaymentMethod::Postal,
+            "online" => {
+                return Err(ApiError::unprocessable(
+                    "online_by_gateway",
+                    "Khoản thanh toán trực tuyến do cổng thanh toán xác nhận, không ghi tay.",
+                ));
+            }
+            _ => {
+                return Err(ApiError::unprocessable(
+                    "invalid_method",
+                    "Hình thức nộp không hợp lệ: cash, bank-transfer hoặc postal.",
+                ));
+            }
+        };
+        Ok(Command::RecordPayment {
+            amount: i.amount,
+            method,
+            reference: i.reference,
+            payer: i.payer,
         })
     }
 

@@ -53,6 +53,8 @@ pub struct DossierView {
     /// Ngày hẹn trả on the first receipt.
     pub original_appointment: Option<String>,
     pub finished_at: Option<String>,
+    /// Phí, lệ phí: what is due, paid, waived, refunded and still to pay (đồng).
+    pub fees: FeesView,
     /// Lệnh được phép: what the caller may do with the dossier now, each the name of a command
     /// (its endpoint is listed in this description under the same summary) with its label.
     pub allowed_actions: Vec<AllowedAction>,
@@ -60,6 +62,33 @@ pub struct DossierView {
     // Serialised once, as text: a `Value` tree cost a quarter of an intake's response.
     #[schema(value_type = Object)]
     pub state: Box<serde_json::value::RawValue>,
+}
+
+/// Phí, lệ phí của hồ sơ (đồng).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeesView {
+    /// Tổng phải nộp.
+    pub due: i64,
+    pub paid: i64,
+    pub waived: i64,
+    pub refunded: i64,
+    /// Còn phải nộp.
+    pub outstanding: i64,
+    /// Còn phải nộp, bằng chữ.
+    pub outstanding_in_words: String,
+}
+
+impl FeesView {
+    fn of(d: &Dossier) -> Self {
+        Self {
+            due: d.fees_due(),
+            paid: d.fees_paid(),
+            waived: d.fees_waived(),
+            refunded: d.fees_refunded(),
+            outstanding: d.fees_outstanding(),
+            outstanding_in_words: vntext::money::words(d.fees_outstanding()),
+        }
+    }
 }
 
 /// Một lệnh được phép.
@@ -99,6 +128,7 @@ impl DossierView {
             appointment: opt(d.appointment),
             original_appointment: opt(d.original_appointment),
             finished_at: opt(d.finished_at()),
+            fees: FeesView::of(d),
             allowed_actions: allowed
                 .iter()
                 .map(|k| AllowedAction {

@@ -225,10 +225,77 @@ struct DossierPage {
     legacy_source: String,
     legacy: Vec<LegacyLine>,
     actions: Vec<ActionForm>,
+    /// Phí, lệ phí: shown when the dossier has any.
+    fees: Option<FeesSection>,
     /// Dự thảo kết quả, while the result is being prepared.
     draft: Option<DraftSection>,
     message: String,
     error: String,
+}
+
+/// Phí, lệ phí on the dossier page: the lines due, the money recorded against them, the balance.
+pub struct FeesSection {
+    pub lines: Vec<(String, String)>,
+    /// Each payment, waiver and refund: when, what, how much, who recorded it.
+    pub entries: Vec<[String; 4]>,
+    pub due: String,
+    pub outstanding: String,
+    pub outstanding_words: String,
+    pub settled: bool,
+}
+
+impl FeesSection {
+    fn of(d: &Dossier) -> Option<Self> {
+        if d.fees.is_empty() && d.payments.is_empty() {
+            return None;
+        }
+        let mut entries: Vec<(chrono::DateTime<chrono::Utc>, [String; 4])> = Vec::new();
+        for p in &d.payments {
+            let what = match &p.reference {
+                Some(r) => format!(
+                    "{} (mã giao dịch {r}), người nộp {}",
+                    p.method.label(),
+                    p.payer
+                ),
+                None => format!("{}, người nộp {}", p.method.label(), p.payer),
+            };
+            entries.push((
+                p.at,
+                [
+                    super::when(p.at),
+                    what,
+                    super::money(p.amount),
+                    p.by.name.clone(),
+                ],
+            ));
+        }
+        for (list, label) in [(&d.waivers, "Miễn, giảm"), (&d.refunds, "Hoàn trả")] {
+            for w in list {
+                entries.push((
+                    w.at,
+                    [
+                        super::when(w.at),
+                        format!("{label}: {}", w.reason),
+                        super::money(w.amount),
+                        w.by.name.clone(),
+                    ],
+                ));
+            }
+        }
+        entries.sort_by_key(|(at, _)| *at);
+        Some(Self {
+            lines: d
+                .fees
+                .iter()
+                .map(|f| (f.name.clone(), super::money(f.amount)))
+                .collect(),
+            entries: entries.into_iter().map(|(_, e)| e).collect(),
+            due: super::money(d.fees_due()),
+            outstanding: vntext::money::figures(d.fees_outstanding()),
+            outstanding_words: vntext::money::words(d.fees_outstanding()),
+            settled: d.fees_outstanding() == 0,
+        })
+    }
 }
 
 /// Dự thảo kết quả on the dossier page: what the result will say, a form for the handler.
@@ -456,6 +523,7 @@ async fn dossier_page(
             }),
         legacy_source,
         legacy,
+        fees: FeesSection::of(&detail.dossier),
         draft: app.result_draft(d)?.map(|v| DraftSection::of(v, editable)),
         actions,
         message,
@@ -517,6 +585,14 @@ const ACTIONS: &[(&str, &str, CommandKind)] = &[
         "Vào số, phát hành kết quả",
         CommandKind::IssueResult,
     ),
+    ("thu-phi", "Thu phí, lệ phí", CommandKind::RecordPayment),
+    (
+        "them-nghia-vu",
+        "Thêm nghĩa vụ tài chính",
+        CommandKind::AddFee,
+    ),
+    ("mien-giam", "Miễn, giảm phí, lệ phí", CommandKind::WaiveFee),
+    ("hoan-tra", "Hoàn trả phí, lệ phí", CommandKind::RefundFee),
     ("tra-ket-qua", "Trả kết quả", CommandKind::Return),
     (
         "thu-hoi-ket-qua",
@@ -627,6 +703,24 @@ async fn officers_at(app: &App, unit: Option<&AgencyId>) -> Result<Vec<Choice>, 
         .collect())
 }
 
+/// An amount in đồng as people type it: "5000", "5.000", "5 000" or "5.000 đồng".
+fn amount(text: &str) -> Result<i64, UiError> {
+    let digits: String = text
+        .trim()
+        .trim_end_matches("đồng")
+        .trim_end_matches('đ')
+        .chars()
+        .filter(|c| !matches!(c, '.' | ' ' | ','))
+        .collect();
+    match digits.parse::<i64>() {
+        Ok(n) if !digits.is_empty() && digits.len() <= 15 => Ok(n),
+        _ => Err(UiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Số tiền phải là một số đồng, ví dụ 5.000.",
+        )),
+    }
+}
+
 /// The command a form asks for, parsed by the same code as the JSON API's bodies.
 fn command_of(key: &str, f: &Fields) -> Result<Command, UiError> {
     let required = |name: &str, what: &str| -> Result<String, UiError> {
@@ -656,6 +750,25 @@ fn command_of(key: &str, f: &Fields) -> Result<Command, UiError> {
         })?,
         "thu-hoi" => Command::RecallTransfer {
             reason: required("reason", "lý do thu hồi")?,
+        },
+        "thu-phi" => build::payment(dto::PaymentInput {
+            amount: amount(&required("amount", "số tiền")?)?,
+            method: f.opt("method").unwrap_or_else(|| "cash".into()),
+            reference: f.opt("reference"),
+            payer: f.opt("payer"),
+        })?,
+        "them-nghia-vu" => Command::AddFee {
+            name: required("name", "tên khoản phải nộp")?,
+            amount: amount(&required("amount", "số tiền")?)?,
+            legal_basis: required("legal_basis", "căn cứ (thông báo nộp)")?,
+        },
+        "mien-giam" => Command::WaiveFee {
+            amount: amount(&required("amount", "số tiền")?)?,
+            reason: required("reason", "lý do miễn, giảm")?,
+        },
+        "hoan-tra" => Command::RefundFee {
+            amount: amount(&required("amount", "số tiền")?)?,
+            reason: required("reason", "lý do hoàn trả")?,
         },
         "ghi-y-kien" => Command::AddNote {
             text: required("text", "ý kiến")?,

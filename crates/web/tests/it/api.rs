@@ -981,6 +981,13 @@ async fn reassignment_needs_a_reason_and_a_postal_return_needs_the_bill() {
     t.act(
         &tok.counter,
         &id,
+        "payments",
+        json!({"amount": 5000, "method": "cash"}),
+    )
+    .await;
+    t.act(
+        &tok.counter,
+        &id,
         "transfer",
         json!({"to_unit": "lao-cai.bao-thang.van-phong"}),
     )
@@ -1242,7 +1249,13 @@ async fn a_dossier_sent_to_the_wrong_unit_is_recalled_and_the_view_says_what_may
         .collect();
     assert_eq!(
         kinds,
-        ["opened", "received", "transferred", "transfer_recalled"]
+        [
+            "opened",
+            "received",
+            "fee_paid",
+            "transferred",
+            "transfer_recalled"
+        ]
     );
     let slip = detail["control_slip"].as_array().unwrap();
     assert!(
@@ -1442,4 +1455,130 @@ async fn an_administrator_adds_renames_merges_agencies_and_sets_their_codes() {
     t.post(Some(&cam_duong), "/api/v1/dossiers", body)
         .await
         .error(409, "agency_closed");
+}
+
+/// Phí, lệ phí through the API: bad amounts and methods are refused with a reason and record
+/// nothing; a part paid leaves the rest owed (in figures and in words); only a leader waives;
+/// what is settled takes no more money.
+#[tokio::test]
+async fn fees_are_collected_in_parts_and_waived_by_a_leader_through_the_api() {
+    let t = spawn().await;
+    let tok = Tokens::of(&t).await;
+    let d = receive_unpaid(&t, &tok.counter).await;
+    let id = id_of(&d);
+    assert_eq!(d["fees"]["due"], 5000);
+    assert_eq!(d["fees"]["outstanding"], 5000);
+    assert_eq!(d["fees"]["outstanding_in_words"], "Năm nghìn đồng");
+    let actions: Vec<&str> = d["allowed_actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"record_payment"), "{actions:?}");
+    let pay = format!("/api/v1/dossiers/{id}/payments");
+    for (body, status, code) in [
+        (
+            json!({"amount": 0, "method": "cash"}),
+            422,
+            "invalid_amount",
+        ),
+        (
+            json!({"amount": 5001, "method": "cash"}),
+            422,
+            "amount_too_large",
+        ),
+        (
+            json!({"amount": 5000, "method": "online", "reference": "x"}),
+            422,
+            "online_by_gateway",
+        ),
+        (
+            json!({"amount": 5000, "method": "séc"}),
+            422,
+            "invalid_method",
+        ),
+        (
+            json!({"amount": 5000, "method": "bank-transfer"}),
+            422,
+            "reference_required",
+        ),
+        (
+            json!({"amount": "năm nghìn", "method": "cash"}),
+            422,
+            "invalid_fields",
+        ),
+    ] {
+        t.post(Some(&tok.counter), &pay, body.clone())
+            .await
+            .error(status, code);
+    }
+    // A specialist does not collect money.
+    t.post(
+        Some(&t.login("tuphap.baothang").await),
+        &pay,
+        json!({"amount": 5000, "method": "cash"}),
+    )
+    .await
+    .error(403, "forbidden");
+    let events = |d: &Value| d["events"].as_array().unwrap().len();
+    assert_eq!(
+        events(&t.detail(&tok.counter, &id).await),
+        2,
+        "nothing recorded"
+    );
+
+    let d = t
+        .act(
+            &tok.counter,
+            &id,
+            "payments",
+            json!({"amount": 2000, "method": "bank-transfer", "reference": "FT26341000123", "payer": "Lò Văn Páo"}),
+        )
+        .await;
+    assert_eq!(d["fees"]["paid"], 2000);
+    assert_eq!(d["fees"]["outstanding"], 3000);
+    assert_eq!(d["fees"]["outstanding_in_words"], "Ba nghìn đồng");
+    assert_eq!(d["state"]["payments"][0]["payer"], "Lò Văn Páo");
+    assert_eq!(d["state"]["payments"][0]["reference"], "FT26341000123");
+
+    let waive = format!("/api/v1/dossiers/{id}/fee-waivers");
+    t.post(
+        Some(&tok.counter),
+        &waive,
+        json!({"amount": 3000, "reason": "Hộ nghèo"}),
+    )
+    .await
+    .error(403, "forbidden");
+    t.post(
+        Some(&tok.leader),
+        &waive,
+        json!({"amount": 3000, "reason": " "}),
+    )
+    .await
+    .error(422, "required");
+    let d = t
+        .act(
+            &tok.leader,
+            &id,
+            "fee-waivers",
+            json!({"amount": 3000, "reason": "Hộ nghèo (Điều 11 Luật Hộ tịch)"}),
+        )
+        .await;
+    assert_eq!(d["fees"]["waived"], 3000);
+    assert_eq!(d["fees"]["outstanding"], 0);
+    t.post(
+        Some(&tok.counter),
+        &pay,
+        json!({"amount": 1, "method": "cash"}),
+    )
+    .await
+    .error(409, "nothing_to_pay");
+    let kinds: Vec<String> = t.detail(&tok.counter, &id).await["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kinds, ["opened", "received", "fee_paid", "fee_waived"]);
 }

@@ -241,6 +241,19 @@ async fn a_dossier_goes_from_counter_to_return_and_the_citizen_sees_it() {
     b.login("motcua.baothang").await;
     b.wait_text(&code).await;
     b.goto(&format!("/can-bo/ho-so/{id}")).await;
+    // The fee is still owed: the result waits until the counter collects it.
+    let page = b.text().await;
+    assert!(page.contains("5.000 đồng (Năm nghìn đồng)"), "{page}");
+    assert!(!page.contains("Phiếu trả kết quả"), "{page}");
+    let form = b.action("Thu phí, lệ phí").await;
+    b.submit(&form, &[("method", "cash")]).await;
+    b.wait_text("Đã thực hiện: Thu phí, lệ phí.").await;
+    let page = b.text().await;
+    assert!(page.contains("Đã nộp đủ"), "{page}");
+    assert!(
+        page.contains("Tiền mặt tại Bộ phận Một cửa, người nộp"),
+        "{page}"
+    );
     let form = b.action("Trả kết quả").await;
     b.submit(&form, &[]).await;
     b.wait_text("Đã thực hiện: Trả kết quả.").await;

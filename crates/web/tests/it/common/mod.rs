@@ -295,8 +295,21 @@ pub fn intake(procedure: &str, components: &[&str]) -> Value {
 pub const REREGISTER_BIRTH: &str = "1.004884";
 pub const REREGISTER_BIRTH_PARTS: [&str; 2] = ["to-khai", "giay-to-khai-sinh"];
 
-/// Receives a re-registration of birth at Xã Bảo Thắng's counter; returns the dossier view.
+/// Receives a re-registration of birth at Xã Bảo Thắng's counter and collects its 5.000 đồng
+/// fee in cash, as the counter does; returns the dossier view.
 pub async fn receive(t: &TestApp, counter: &str) -> Value {
+    let d = receive_unpaid(t, counter).await;
+    t.post(
+        Some(counter),
+        &format!("/api/v1/dossiers/{}/payments", id_of(&d)),
+        json!({"amount": 5000, "method": "cash"}),
+    )
+    .await
+    .expect(200)
+}
+
+/// Receives a re-registration of birth at Xã Bảo Thắng's counter, its fee not collected yet.
+pub async fn receive_unpaid(t: &TestApp, counter: &str) -> Value {
     t.post(
         Some(counter),
         "/api/v1/dossiers",
