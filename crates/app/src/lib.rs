@@ -26,6 +26,7 @@ pub mod logbook;
 pub mod notices;
 pub mod overview;
 pub mod passwords;
+pub mod payments;
 pub mod province;
 pub mod qd766;
 pub mod queries;
@@ -116,6 +117,8 @@ pub struct Settings {
     /// Chứng thư gốc tin cậy (`[signing] trust_roots`): signatures read from files are checked
     /// to chain to one of them; empty, chains are not checked.
     pub trust_roots: Arc<Vec<kyso::Cert>>,
+    /// Tài khoản thu phí (`[[payments.accounts]]`): where fees are paid by transfer.
+    pub collecting_accounts: Arc<Vec<payments::CollectingAccount>>,
 }
 
 impl Default for Settings {
@@ -138,6 +141,7 @@ impl Default for Settings {
             signing: None,
             results: Arc::new(results::ResultTemplates::built_in("http://127.0.0.1:8080")),
             trust_roots: Arc::new(Vec::new()),
+            collecting_accounts: Arc::new(Vec::new()),
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod procedure;
 pub mod qd766;
 pub mod rating;
 pub mod unit;
+pub mod vietqr;
 
 pub use error::{DomainError, ErrorKind};
 

@@ -45,6 +45,60 @@ pub struct Config {
     /// Signing electronic results (`[signing]`).
     #[serde(default)]
     pub signing: SigningConfig,
+    /// Fees paid by transfer (`[payments]`).
+    #[serde(default)]
+    pub payments: PaymentsConfig,
+}
+
+/// Thu phí qua chuyển khoản (`[payments]`): the collecting accounts, one per agency that
+/// collects (`[[payments.accounts]]` with `agency`, `bin` — the bank's 6-digit NAPAS BIN —,
+/// `account`, `holder` and `bank`). A dossier owing fees shows a VietQR code for the account of
+/// the nearest agency at or above its receiving centre. Without any, no code is shown.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentsConfig {
+    #[serde(default)]
+    pub accounts: Vec<AccountConfig>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    pub agency: String,
+    pub bin: String,
+    pub account: String,
+    pub holder: String,
+    pub bank: String,
+}
+
+impl PaymentsConfig {
+    fn build(&self) -> Result<Vec<app::payments::CollectingAccount>, String> {
+        self.accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let at = |e: String| format!("tài khoản thứ {}: {e}", i + 1);
+                let agency = domain::agency::AgencyId::parse(&a.agency)
+                    .map_err(|_| at(format!("mã cơ quan \"{}\" không hợp lệ", a.agency)))?;
+                let account = domain::vietqr::Account::new(&a.bin, &a.account)
+                    .map_err(|e| at(e.message.to_string()))?;
+                let text = |name: &str, v: &str| {
+                    let v = vntext::clean(v);
+                    if v.is_empty() || v.chars().count() > 200 {
+                        Err(at(format!("cần ghi {name} (tối đa 200 ký tự)")))
+                    } else {
+                        Ok(v)
+                    }
+                };
+                Ok(app::payments::CollectingAccount {
+                    agency,
+                    account,
+                    holder: text("tên chủ tài khoản (holder)", &a.holder)?,
+                    bank: text("tên ngân hàng (bank)", &a.bank)?,
+                })
+            })
+            .collect()
+    }
 }
 
 /// Ký số kết quả (`[signing]`): the organisation's certificate that signs each result when the
@@ -442,6 +496,7 @@ impl Default for Config {
             logging: LogConfig::default(),
             documents: DocumentsConfig::default(),
             signing: SigningConfig::default(),
+            payments: PaymentsConfig::default(),
         }
     }
 }
@@ -569,6 +624,12 @@ pub async fn services_with_channels(db: Db, config: &Config) -> Result<(App, not
             .roots()
             .map_err(|e| BadInput(format!("chứng thư gốc: {e}")))?,
     );
+    settings.collecting_accounts = Arc::new(
+        config
+            .payments
+            .build()
+            .map_err(|e| BadInput(format!("payments: {e}")))?,
+    );
     settings.results = Arc::new(
         app::results::ResultTemplates::load(&public_url, config.documents.templates.as_deref())
             .map_err(|e| BadInput(format!("mẫu kết quả: {e}")))?,
@@ -580,6 +641,19 @@ pub async fn services_with_channels(db: Db, config: &Config) -> Result<(App, not
         settings,
     )
     .await?;
+    let tree = app.agencies();
+    if let Some(a) = app
+        .settings()
+        .collecting_accounts
+        .iter()
+        .find(|a| tree.all().next().is_some() && tree.get(&a.agency).is_none())
+    {
+        return Err(BadInput(format!(
+            "payments: không có cơ quan mã \"{}\" cho tài khoản thu phí",
+            a.agency
+        ))
+        .into());
+    }
     Ok((app, channels))
 }
 
@@ -790,6 +864,38 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn collecting_accounts_are_checked_at_start() {
+        let account = |agency: &str, bin: &str, number: &str, holder: &str| AccountConfig {
+            agency: agency.into(),
+            bin: bin.into(),
+            account: number.into(),
+            holder: holder.into(),
+            bank: "VietinBank".into(),
+        };
+        let build = |a: AccountConfig| PaymentsConfig { accounts: vec![a] }.build();
+        let ok = build(account(
+            "lao-cai.bao-thang",
+            "970415",
+            "113000123456",
+            " UBND XA  BAO THANG ",
+        ))
+        .unwrap();
+        assert_eq!(ok[0].holder, "UBND XA BAO THANG");
+        for (bad, says) in [
+            (account("lao-cai.bao-thang", "97041", "1", "X"), "BIN"),
+            (
+                account("lao-cai.bao-thang", "970415", "11 30", "X"),
+                "Số tài khoản",
+            ),
+            (account("lao-cai.bao-thang", "970415", "1", " "), "holder"),
+            (account("Lào Cai", "970415", "1", "X"), "mã cơ quan"),
+        ] {
+            let e = build(bad).unwrap_err();
+            assert!(e.starts_with("tài khoản thứ 1") && e.contains(says), "{e}");
+        }
+    }
 
     #[test]
     fn approvers_need_the_organisations_key_and_pictures_must_be_png() {

@@ -335,6 +335,41 @@ impl ElectronicLine {
     }
 }
 
+/// Chuyển khoản bằng VietQR: the code to scan and what it says, for a dossier owing fees.
+pub struct TransferLine {
+    /// The QR code as inline SVG (built here from the payload: no user text in it).
+    pub svg: String,
+    pub bank: String,
+    pub account: String,
+    pub holder: String,
+    pub amount: String,
+    pub purpose: String,
+    /// The code's text, for a reader that wants it without scanning.
+    pub payload: String,
+}
+
+impl TransferLine {
+    pub fn of(app: &App, d: &domain::dossier::Dossier) -> Option<Self> {
+        let t = app.transfer_code(d)?;
+        let svg = match giayto::qr_svg(&t.payload) {
+            Ok(svg) => svg,
+            Err(e) => {
+                tracing::warn!(error = %e, "the VietQR code could not be drawn");
+                return None;
+            }
+        };
+        Some(Self {
+            svg,
+            bank: t.account.bank,
+            account: t.account.account.number,
+            holder: t.account.holder,
+            amount: money(t.amount),
+            purpose: t.purpose,
+            payload: t.payload,
+        })
+    }
+}
+
 /// "1.200.000 đồng" — amounts as Vietnamese write them.
 pub fn money(amount: i64) -> String {
     if amount == 0 {

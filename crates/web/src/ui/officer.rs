@@ -242,10 +242,12 @@ pub struct FeesSection {
     pub outstanding: String,
     pub outstanding_words: String,
     pub settled: bool,
+    /// The VietQR code for what is owed, when the agency has a collecting account.
+    pub transfer: Option<super::TransferLine>,
 }
 
 impl FeesSection {
-    fn of(d: &Dossier) -> Option<Self> {
+    fn of(app: &App, d: &Dossier) -> Option<Self> {
         if d.fees.is_empty() && d.payments.is_empty() {
             return None;
         }
@@ -294,6 +296,7 @@ impl FeesSection {
             outstanding: vntext::money::figures(d.fees_outstanding()),
             outstanding_words: vntext::money::words(d.fees_outstanding()),
             settled: d.fees_outstanding() == 0,
+            transfer: super::TransferLine::of(app, d),
         })
     }
 }
@@ -523,7 +526,7 @@ async fn dossier_page(
             }),
         legacy_source,
         legacy,
-        fees: FeesSection::of(&detail.dossier),
+        fees: FeesSection::of(app, &detail.dossier),
         draft: app.result_draft(d)?.map(|v| DraftSection::of(v, editable)),
         actions,
         message,

@@ -4,17 +4,6 @@ use serde_json::json;
 
 use crate::common::*;
 
-async fn fetch(t: &TestApp, session: &str, path: &str) -> (u16, String, Vec<u8>) {
-    let r = t
-        .http
-        .get(format!("{}{path}", t.base))
-        .header("Cookie", format!("mc_phien={session}"))
-        .send()
-        .await
-        .unwrap();
-    answer(r).await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_counter_prints_the_receipt_as_a_pdf_with_its_code_and_qr_address() {
     let t = spawn().await;

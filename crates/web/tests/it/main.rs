@@ -6,6 +6,7 @@ mod common;
 mod api;
 mod api_guards;
 mod documents;
+mod fees;
 mod results;
 mod search;
 mod security;

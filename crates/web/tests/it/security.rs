@@ -54,14 +54,8 @@ async fn register_on_the_portal(t: &TestApp, name: &str, id_number: &str) -> Str
 
 /// A page fetched with a session cookie: status and text.
 async fn page(t: &TestApp, session: &str, path: &str) -> (u16, String) {
-    let r = t
-        .http
-        .get(format!("{}{path}", t.base))
-        .header("Cookie", format!("mc_phien={session}"))
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.text().await.unwrap_or_default())
+    let (status, _, body) = fetch(t, session, path).await;
+    (status, String::from_utf8_lossy(&body).into_owned())
 }
 
 /// Uploads a scan as an officer; returns the reference to put in a component.

@@ -465,6 +465,18 @@ pub fn pdf_text(pdf: &[u8]) -> Option<String> {
     }
 }
 
+/// A page or file fetched with a session cookie: status, content type and body.
+pub async fn fetch(t: &TestApp, session: &str, path: &str) -> (u16, String, Vec<u8>) {
+    let r = t
+        .http
+        .get(format!("{}{path}", t.base))
+        .header("Cookie", format!("mc_phien={session}"))
+        .send()
+        .await
+        .unwrap();
+    answer(r).await
+}
+
 /// A response's status, content type and body.
 pub async fn answer(r: reqwest::Response) -> (u16, String, Vec<u8>) {
     let status = r.status().as_u16();

@@ -1,0 +1,105 @@
+//! Phí, lệ phí on the dossier page: while a fee is owed and the receiving agency has a
+//! collecting account, the page shows the VietQR code that pays exactly what is owed into that
+//! account with the dossier's code as the transfer's description.
+
+use std::sync::Arc;
+
+use app::payments::CollectingAccount;
+use domain::agency::AgencyId;
+use domain::vietqr;
+use serde_json::json;
+
+use crate::common::*;
+
+async fn page(t: &TestApp, session: &str, path: &str) -> String {
+    let (status, _, body) = fetch(t, session, path).await;
+    assert_eq!(status, 200);
+    String::from_utf8(body).unwrap()
+}
+
+fn field(objects: &[(String, String)], id: &str) -> String {
+    objects
+        .iter()
+        .find(|(i, _)| i == id)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| panic!("no field {id} in {objects:?}"))
+}
+
+#[tokio::test]
+async fn a_dossier_owing_fees_shows_the_vietqr_code_of_its_agencys_account() {
+    let t = spawn_with(
+        |s| {
+            s.collecting_accounts = Arc::new(vec![CollectingAccount {
+                agency: AgencyId::parse("lao-cai.bao-thang").unwrap(),
+                account: vietqr::Account::new("970415", "113000123456").unwrap(),
+                holder: "UBND XA BAO THANG".into(),
+                bank: "VietinBank".into(),
+            }]);
+        },
+        web::NetOptions::default(),
+    )
+    .await;
+    let counter = t.login("motcua.baothang").await;
+    let d = receive_unpaid(&t, &counter).await;
+    let (id, code) = (id_of(&d), d["code"].as_str().unwrap().to_string());
+    let path = format!("/can-bo/ho-so/{id}");
+    let html = page(&t, &counter, &path).await;
+    assert!(html.contains("Chuyển khoản bằng VietQR"), "{html}");
+    assert!(
+        html.contains("<svg") && html.contains("113000123456"),
+        "{html}"
+    );
+    let payload = html
+        .split("data-payload=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the code's text on the page");
+    let top = vietqr::parse(payload).expect("a valid VietQR payload (CRC checked)");
+    assert_eq!(field(&top, "54"), "5000");
+    assert_eq!(field(&top, "53"), "704");
+    let extra = vietqr::objects(&field(&top, "62")).unwrap();
+    assert_eq!(field(&extra, "08"), code);
+    let merchant = vietqr::objects(&field(&top, "38")).unwrap();
+    assert_eq!(field(&merchant, "02"), "QRIBFTTA");
+    let bank = vietqr::objects(&field(&merchant, "01")).unwrap();
+    assert_eq!(field(&bank, "00"), "970415");
+    assert_eq!(field(&bank, "01"), "113000123456");
+
+    // Part paid: the code asks for the rest; all paid: no code.
+    t.post(
+        Some(&counter),
+        &format!("/api/v1/dossiers/{id}/payments"),
+        json!({"amount": 2000, "method": "cash"}),
+    )
+    .await
+    .expect(200);
+    let html = page(&t, &counter, &path).await;
+    let payload = html
+        .split("data-payload=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    assert_eq!(field(&vietqr::parse(payload).unwrap(), "54"), "3000");
+    t.post(
+        Some(&counter),
+        &format!("/api/v1/dossiers/{id}/payments"),
+        json!({"amount": 3000, "method": "cash"}),
+    )
+    .await
+    .expect(200);
+    let html = page(&t, &counter, &path).await;
+    assert!(!html.contains("Chuyển khoản bằng VietQR"), "{html}");
+    assert!(html.contains("Đã nộp đủ"), "{html}");
+}
+
+#[tokio::test]
+async fn without_a_collecting_account_no_code_is_shown() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    let d = receive_unpaid(&t, &counter).await;
+    let html = page(&t, &counter, &format!("/can-bo/ho-so/{}", id_of(&d))).await;
+    assert!(html.contains("Còn phải nộp"), "{html}");
+    assert!(!html.contains("VietQR"), "{html}");
+}
