@@ -268,6 +268,8 @@ pub fn qr_svg(text: &str) -> Result<String, Error> {
         .map_err(|_| Error::Qr)?;
     let n = code.width();
     let side = n + 8;
+    // Four pixels a module where no style sizes it.
+    let px = side * 4;
     let mut path = String::new();
     for (i, c) in code.to_colors().iter().enumerate() {
         if *c == qrcode::Color::Dark {
@@ -276,7 +278,7 @@ pub fn qr_svg(text: &str) -> Result<String, Error> {
         }
     }
     Ok(format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {side} {side}\" shape-rendering=\"crispEdges\" role=\"img\"><rect width=\"{side}\" height=\"{side}\" fill=\"#fff\"/><path d=\"{path}\" fill=\"#000\"/></svg>"
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{px}\" height=\"{px}\" viewBox=\"0 0 {side} {side}\" shape-rendering=\"crispEdges\" role=\"img\"><rect width=\"{side}\" height=\"{side}\" fill=\"#fff\"/><path d=\"{path}\" fill=\"#000\"/></svg>"
     ))
 }
 

@@ -25,9 +25,9 @@ fn field(objects: &[(String, String)], id: &str) -> String {
         .unwrap_or_else(|| panic!("no field {id} in {objects:?}"))
 }
 
-#[tokio::test]
-async fn a_dossier_owing_fees_shows_the_vietqr_code_of_its_agencys_account() {
-    let t = spawn_with(
+/// Xã Bảo Thắng's fees are paid into one VietinBank account.
+async fn with_account() -> TestApp {
+    spawn_with(
         |s| {
             s.collecting_accounts = Arc::new(vec![CollectingAccount {
                 agency: AgencyId::parse("lao-cai.bao-thang").unwrap(),
@@ -38,7 +38,20 @@ async fn a_dossier_owing_fees_shows_the_vietqr_code_of_its_agencys_account() {
         },
         web::NetOptions::default(),
     )
-    .await;
+    .await
+}
+
+fn payload_of(html: &str) -> String {
+    html.split("data-payload=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the code's text on the page")
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_dossier_owing_fees_shows_the_vietqr_code_of_its_agencys_account() {
+    let t = with_account().await;
     let counter = t.login("motcua.baothang").await;
     let d = receive_unpaid(&t, &counter).await;
     let (id, code) = (id_of(&d), d["code"].as_str().unwrap().to_string());
@@ -49,12 +62,8 @@ async fn a_dossier_owing_fees_shows_the_vietqr_code_of_its_agencys_account() {
         html.contains("<svg") && html.contains("113000123456"),
         "{html}"
     );
-    let payload = html
-        .split("data-payload=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("the code's text on the page");
-    let top = vietqr::parse(payload).expect("a valid VietQR payload (CRC checked)");
+    let payload = payload_of(&html);
+    let top = vietqr::parse(&payload).expect("a valid VietQR payload (CRC checked)");
     assert_eq!(field(&top, "54"), "5000");
     assert_eq!(field(&top, "53"), "704");
     let extra = vietqr::objects(&field(&top, "62")).unwrap();
@@ -102,4 +111,50 @@ async fn without_a_collecting_account_no_code_is_shown() {
     let html = page(&t, &counter, &format!("/can-bo/ho-so/{}", id_of(&d))).await;
     assert!(html.contains("Còn phải nộp"), "{html}");
     assert!(!html.contains("VietQR"), "{html}");
+}
+
+/// The code drawn in a real browser is read back from a screenshot by a QR reader (zbarimg, as
+/// a banking app's scanner would) and says exactly what the page says it says.
+#[tokio::test]
+async fn the_drawn_code_scans_to_the_transfer() {
+    let t = with_account().await;
+    let Some(b) = crate::browser::open(&t).await else {
+        return;
+    };
+    let counter = t.login("motcua.baothang").await;
+    let d = receive_unpaid(&t, &counter).await;
+    let path = format!("/can-bo/ho-so/{}", id_of(&d));
+    let expected = payload_of(&page(&t, &counter, &path).await);
+    b.login("motcua.baothang").await;
+    b.goto(&path).await;
+    b.wait_text("Chuyển khoản bằng VietQR").await;
+    b.client
+        .execute(
+            "document.querySelector('.vietqr').scrollIntoView({block: 'center'})",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let png = b.find(".vietqr .qr").await.screenshot().await.unwrap();
+    let dir = std::env::temp_dir().join(format!("motcua-vietqr-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("vietqr.png");
+    std::fs::write(&file, &png).unwrap();
+    let read = std::process::Command::new("zbarimg")
+        .args(["--quiet", "--raw"])
+        .arg(&file)
+        .output();
+    b.close().await;
+    let out = match read {
+        Ok(o) => o,
+        Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("zbarimg is needed in CI (Debian zbar-tools): {e}")
+        }
+        Err(e) => {
+            eprintln!("SKIPPED: zbarimg not found ({e}); install zbar-tools");
+            return;
+        }
+    };
+    assert!(out.status.success(), "zbarimg read no code: {:?}", out);
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim_end(), expected);
 }
