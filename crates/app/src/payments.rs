@@ -28,7 +28,8 @@ pub struct TransferCode {
     pub account: CollectingAccount,
     /// Số tiền (đồng): what is still owed.
     pub amount: i64,
-    /// Nội dung chuyển khoản: the dossier's code, which reconciliation matches on.
+    /// Nội dung chuyển khoản: the dossier's code (without its dots when it would not fit),
+    /// which reconciliation matches on.
     pub purpose: String,
     /// The VietQR payload (EMVCo, with its CRC).
     pub payload: String,
@@ -55,7 +56,14 @@ impl App {
             return None;
         }
         let account = self.collecting_account(&d.receiving)?;
-        let purpose = d.code.to_string();
+        // The description holds 25 characters: a dossier code does; a provisional one
+        // ("…-T000001", 28) does without its dots, and reconciliation ignores punctuation.
+        let code = d.code.to_string();
+        let purpose = if code.len() <= 25 {
+            code
+        } else {
+            code.replace('.', "")
+        };
         Some(TransferCode {
             payload: vietqr::payload(&account.account, amount, &purpose),
             account,

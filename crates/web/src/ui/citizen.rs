@@ -225,6 +225,10 @@ struct MyDossier {
     questions: Vec<Question>,
     /// The signed electronic result, to download.
     electronic: Option<super::ElectronicLine>,
+    /// Phí, lệ phí còn phải nộp, in figures and words, when something is owed.
+    owed: Option<(String, String)>,
+    /// The VietQR code that pays it, when the agency has a collecting account.
+    transfer: Option<super::TransferLine>,
     message: String,
     error: String,
 }
@@ -253,8 +257,11 @@ async fn my_dossier_page(
     .flatten();
     let rated = app.citizens().is_rated(id).await?;
     let (appointment, original_appointment, apology) = appointment_of(d);
+    let owed = d.fees_outstanding();
     Ok(MyDossier {
         electronic: super::ElectronicLine::of(d),
+        owed: (owed > 0).then(|| (super::money(owed), vntext::money::words(owed))),
+        transfer: super::TransferLine::of(app, d),
         chrome: Chrome::new(viewer, format!("Hồ sơ {}", d.code), "/ho-so-cua-toi"),
         code: d.code.to_string(),
         procedure: d.procedure.name.clone(),

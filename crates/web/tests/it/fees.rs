@@ -158,3 +158,32 @@ async fn the_drawn_code_scans_to_the_transfer() {
     assert!(out.status.success(), "zbarimg read no code: {:?}", out);
     assert_eq!(String::from_utf8(out.stdout).unwrap().trim_end(), expected);
 }
+
+/// The citizen's own page says what is still owed, in figures and words, with the code to pay
+/// it by transfer.
+#[tokio::test]
+async fn the_citizen_sees_what_is_owed_and_the_code_to_pay_it() {
+    let t = with_account().await;
+    let citizen = t.citizen_login().await;
+    let submitted = t
+        .post(
+            Some(&citizen),
+            "/api/v1/public/submissions",
+            intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS),
+        )
+        .await
+        .expect(201);
+    let code = submitted["code"].as_str().unwrap().to_string();
+    let html = page(&t, &citizen, &format!("/ho-so-cua-toi/{code}")).await;
+    assert!(html.contains("Phí, lệ phí còn phải nộp"), "{html}");
+    assert!(
+        html.contains("5.000 đồng</strong> (Năm nghìn đồng)"),
+        "{html}"
+    );
+    let top = vietqr::parse(&payload_of(&html)).unwrap();
+    assert_eq!(field(&top, "54"), "5000");
+    // A provisional reference is 28 characters; the description holds 25, so its dots go.
+    assert_eq!(code, "000.01.61.H38-261207-T000001");
+    let extra = vietqr::objects(&field(&top, "62")).unwrap();
+    assert_eq!(field(&extra, "08"), "0000161H38-261207-T000001");
+}
