@@ -40,11 +40,9 @@ impl App {
     /// at or above it that has one.
     pub fn collecting_account(&self, receiving: &AgencyId) -> Option<CollectingAccount> {
         let tree = self.agencies();
-        self.settings()
-            .collecting_accounts
-            .iter()
-            .filter(|a| tree.is_within(receiving, &a.agency))
-            .max_by_key(|a| a.agency.as_str().len())
+        let accounts = &self.settings().collecting_accounts;
+        tree.upward(receiving)
+            .find_map(|id| accounts.iter().find(|a| &a.agency == id))
             .cloned()
     }
 

@@ -173,19 +173,13 @@ impl AgencyTree {
 
     /// Whether `inner` is `outer` or below it.
     pub fn is_within(&self, inner: &AgencyId, outer: &AgencyId) -> bool {
-        let mut current = Some(inner);
-        let mut hops = 0;
-        while let Some(id) = current {
-            if id == outer {
-                return true;
-            }
-            current = self.get(id).and_then(|a| a.parent.as_ref());
-            hops += 1;
-            if hops > 32 {
-                break;
-            }
-        }
-        false
+        self.upward(inner).any(|id| id == outer)
+    }
+
+    /// An agency, then its parent, and so on to the top (at most 32 steps, should the data
+    /// ever hold a cycle).
+    pub fn upward<'a>(&'a self, id: &'a AgencyId) -> impl Iterator<Item = &'a AgencyId> + 'a {
+        std::iter::successors(Some(id), |id| self.get(id).and_then(|a| a.parent.as_ref())).take(33)
     }
 
     /// The People's Committee an agency belongs to (itself if it is one).

@@ -188,7 +188,12 @@ pub(super) fn decide(
             payer,
         } => {
             within("Số tiền nộp", amount, d.fees_outstanding(), "còn phải nộp")?;
-            let reference = optional_text("Mã giao dịch", reference, 100)?;
+            let reference = Some(optional_text(
+                "Mã giao dịch",
+                reference.as_deref().unwrap_or_default(),
+                100,
+            )?)
+            .filter(|r| !r.is_empty());
             if method != PaymentMethod::Cash && reference.is_none() {
                 return Err(DomainError::invalid(
                     "reference_required",
@@ -198,10 +203,12 @@ pub(super) fn decide(
                     ),
                 ));
             }
-            let payer = match payer {
-                Some(p) if !vntext::clean(&p).is_empty() => text("Người nộp tiền", &p, 200)?,
-                _ => d.applicant.display_name().to_string(),
-            };
+            let payer =
+                match optional_text("Người nộp tiền", payer.as_deref().unwrap_or_default(), 200)?
+                {
+                    p if p.is_empty() => d.applicant.display_name().to_string(),
+                    p => p,
+                };
             Ok(vec![Event::FeePaid {
                 amount,
                 method,
@@ -270,18 +277,6 @@ fn within(field: &str, amount: i64, limit: i64, what: &str) -> Result<(), Domain
         ));
     }
     Ok(())
-}
-
-/// An optional free-text field: absent or blank is `None`.
-fn optional_text(
-    field: &str,
-    value: Option<String>,
-    max: usize,
-) -> Result<Option<String>, DomainError> {
-    match value {
-        Some(v) if !vntext::clean(&v).is_empty() => text(field, &v, max).map(Some),
-        _ => Ok(None),
-    }
 }
 
 impl Dossier {

@@ -493,7 +493,11 @@ async fn run_intake(
                 handover_record: f.get("handover_record"),
                 handover_signed_at: f.get("handover_signed_at").replace('T', " "),
                 postal_worker: f.get("postal_worker"),
-                fees_collected: f.get("fees_collected").parse().unwrap_or(0),
+                // "5.000" was read as nothing collected; blank is none.
+                fees_collected: match f.opt("fees_collected") {
+                    Some(typed) => super::amount(&typed)?,
+                    None => 0,
+                },
             };
             let mut req = postal.intake.parse()?;
             req.idempotency = f.form_key();

@@ -370,6 +370,24 @@ impl TransferLine {
     }
 }
 
+/// An amount in đồng as people type it: "5000", "5.000", "5 000" or "5.000 đồng".
+pub(crate) fn amount(text: &str) -> Result<i64, ApiError> {
+    let digits: String = text
+        .trim()
+        .trim_end_matches("đồng")
+        .trim_end_matches('đ')
+        .chars()
+        .filter(|c| !matches!(c, '.' | ' ' | ','))
+        .collect();
+    match digits.parse::<i64>() {
+        Ok(n) if !digits.is_empty() && digits.len() <= 15 => Ok(n),
+        _ => Err(ApiError::unprocessable(
+            "invalid_amount",
+            "Số tiền phải là một số đồng, ví dụ 5.000.",
+        )),
+    }
+}
+
 /// "1.200.000 đồng" — amounts as Vietnamese write them.
 pub fn money(amount: i64) -> String {
     if amount == 0 {
@@ -459,7 +477,17 @@ impl IntoResponse for UiError {
 
 #[cfg(test)]
 mod tests {
-    use super::money;
+    use super::{amount, money};
+
+    #[test]
+    fn amounts_are_read_as_people_type_them() {
+        for typed in ["5000", "5.000", "5 000", "5.000 đồng", " 5,000đ "] {
+            assert_eq!(amount(typed).ok(), Some(5_000), "{typed}");
+        }
+        for bad in ["", "năm nghìn", "5.000 USD", "1234567890123456"] {
+            assert!(amount(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn amounts_are_written_the_vietnamese_way() {

@@ -706,24 +706,6 @@ async fn officers_at(app: &App, unit: Option<&AgencyId>) -> Result<Vec<Choice>, 
         .collect())
 }
 
-/// An amount in đồng as people type it: "5000", "5.000", "5 000" or "5.000 đồng".
-fn amount(text: &str) -> Result<i64, UiError> {
-    let digits: String = text
-        .trim()
-        .trim_end_matches("đồng")
-        .trim_end_matches('đ')
-        .chars()
-        .filter(|c| !matches!(c, '.' | ' ' | ','))
-        .collect();
-    match digits.parse::<i64>() {
-        Ok(n) if !digits.is_empty() && digits.len() <= 15 => Ok(n),
-        _ => Err(UiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Số tiền phải là một số đồng, ví dụ 5.000.",
-        )),
-    }
-}
-
 /// The command a form asks for, parsed by the same code as the JSON API's bodies.
 fn command_of(key: &str, f: &Fields) -> Result<Command, UiError> {
     let required = |name: &str, what: &str| -> Result<String, UiError> {
@@ -755,22 +737,22 @@ fn command_of(key: &str, f: &Fields) -> Result<Command, UiError> {
             reason: required("reason", "lý do thu hồi")?,
         },
         "thu-phi" => build::payment(dto::PaymentInput {
-            amount: amount(&required("amount", "số tiền")?)?,
+            amount: super::amount(&required("amount", "số tiền")?)?,
             method: f.opt("method").unwrap_or_else(|| "cash".into()),
             reference: f.opt("reference"),
             payer: f.opt("payer"),
         })?,
         "them-nghia-vu" => Command::AddFee {
             name: required("name", "tên khoản phải nộp")?,
-            amount: amount(&required("amount", "số tiền")?)?,
+            amount: super::amount(&required("amount", "số tiền")?)?,
             legal_basis: required("legal_basis", "căn cứ (thông báo nộp)")?,
         },
         "mien-giam" => Command::WaiveFee {
-            amount: amount(&required("amount", "số tiền")?)?,
+            amount: super::amount(&required("amount", "số tiền")?)?,
             reason: required("reason", "lý do miễn, giảm")?,
         },
         "hoan-tra" => Command::RefundFee {
-            amount: amount(&required("amount", "số tiền")?)?,
+            amount: super::amount(&required("amount", "số tiền")?)?,
             reason: required("reason", "lý do hoàn trả")?,
         },
         "ghi-y-kien" => Command::AddNote {

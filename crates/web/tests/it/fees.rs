@@ -187,3 +187,52 @@ async fn the_citizen_sees_what_is_owed_and_the_code_to_pay_it() {
     let extra = vietqr::objects(&field(&top, "62")).unwrap();
     assert_eq!(field(&extra, "08"), "0000161H38-261207-T000001");
 }
+
+/// The postal intake form reads the fees the post office collected as people type them
+/// ("5.000" was once read as nothing collected), and refuses words with a reason.
+#[tokio::test]
+async fn the_fees_the_post_office_collected_are_read_as_typed() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    let (_, _, page) = fetch(&t, &counter, "/can-bo/tiep-nhan?thu_tuc=1.004884").await;
+    let csrf = csrf_of(&String::from_utf8(page).unwrap());
+    let form = |fees: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("do", "buu-chinh".into()),
+            ("procedure_code", "1.004884".into()),
+            ("kind", "citizen".into()),
+            ("name", "Vàng Văn Sử".into()),
+            ("id_number", "010190012345".into()),
+            ("phone", "0912000111".into()),
+            ("address_line", "Thôn Cốc Sâm".into()),
+            ("commune_code", "02905".into()),
+            ("c", "to-khai".into()),
+            ("c", "giay-to-khai-sinh".into()),
+            ("return_kind", "counter".into()),
+            ("bill_number", "EB123456789VN".into()),
+            ("handover_record", "BB-01".into()),
+            ("handover_signed_at", "2026-12-07T08:00".into()),
+            ("postal_worker", "Bùi Văn Nam".into()),
+            ("fees_collected", fees.into()),
+        ]
+    };
+    let (status, page) =
+        post_form(&t, &counter, &csrf, "/can-bo/tiep-nhan", form("năm nghìn")).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(
+        page.contains("Số tiền phải là một số đồng, ví dụ 5.000."),
+        "{page}"
+    );
+    let none = t.get(Some(&counter), "/api/v1/dossiers").await.expect(200);
+    assert_eq!(none["total"], 0, "nothing received");
+
+    let (status, page) = post_form(&t, &counter, &csrf, "/can-bo/tiep-nhan", form("5.000")).await;
+    assert_eq!(status, 303, "{page}");
+    let list = t.get(Some(&counter), "/api/v1/dossiers").await.expect(200);
+    let id = list["items"][0]["id"].as_str().unwrap().to_string();
+    let d = t.detail(&counter, &id).await;
+    assert_eq!(d["dossier"]["state"]["postal"]["fees_collected"], 5000);
+    assert_eq!(d["dossier"]["fees"]["outstanding"], 0);
+    assert_eq!(d["dossier"]["state"]["payments"][0]["method"], "postal");
+}
