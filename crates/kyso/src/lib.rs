@@ -21,6 +21,7 @@ mod revocation;
 mod trust;
 mod tsa;
 mod verify;
+pub mod xml;
 
 pub use cert::Cert;
 pub use pdf::{Blank, Filled, FormField, Visible, form_fields};

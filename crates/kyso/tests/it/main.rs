@@ -599,3 +599,36 @@ fn the_approver_signs_visibly_then_the_clerk_adds_the_number_and_the_seal_and_bo
         assert!(lines.iter().all(|l| l.contains("DOCMDP-OK")), "{out}");
     }
 }
+
+/// A receipt-like document with Vietnamese text and characters XML must escape.
+fn receipt_xml() -> kyso::xml::Element {
+    use kyso::xml::Element;
+    Element::new("BienLai")
+        .attribute("phienBan", "1")
+        .child(Element::leaf("KHMSBLai", "01BLP0-001"))
+        .child(Element::leaf("SBLai", "1"))
+        .child(Element::leaf("TenNguoiNop", "Nguyễn Văn Đức & con <trai>"))
+        .child(Element::leaf("SoTienBangChu", "Năm nghìn đồng"))
+}
+
+#[test]
+fn an_xml_signature_with_an_rsa_or_an_ec_key_verifies_with_xmlsec1_and_a_changed_byte_is_caught() {
+    let Some(pki) = Pki::make() else { return };
+    for p12 in [&pki.officer_p12, &pki.org_p12] {
+        let signer = Pkcs12Signer::open(p12, "mat-khau").unwrap();
+        let signed = kyso::xml::sign_xml(&receipt_xml(), &signer).unwrap();
+        let text = String::from_utf8(signed.clone()).unwrap();
+        assert!(
+            text.contains("Nguyễn Văn Đức &amp; con &lt;trai&gt;"),
+            "{text}"
+        );
+        assert!(text.ends_with("</Signature></BienLai>"), "{text}");
+        let Some((ok, said)) = tools::xmlsec_verify(&pki, &signed) else {
+            return;
+        };
+        assert!(ok, "xmlsec1 refused a good signature: {said}\n{text}");
+        let tampered = text.replace("Năm nghìn đồng", "Năm triệu đồng");
+        let (ok, said) = tools::xmlsec_verify(&pki, tampered.as_bytes()).unwrap();
+        assert!(!ok, "xmlsec1 accepted a changed amount: {said}");
+    }
+}

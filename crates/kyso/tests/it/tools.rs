@@ -657,3 +657,27 @@ pub fn pdftotext(pdf: &[u8]) -> Option<String> {
     let _ = std::fs::remove_file(&path);
     out.map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
 }
+
+/// `xmlsec1 --verify` of a signed XML file against the PKI's CA: whether it verified, and what
+/// it said. `None` (skip, reason printed) when xmlsec1 is missing outside CI.
+pub fn xmlsec_verify(pki: &Pki, xml: &[u8]) -> Option<(bool, String)> {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let file = pki
+        .dir
+        .join(format!("signed-{}.xml", N.fetch_add(1, Ordering::Relaxed)));
+    std::fs::write(&file, xml).unwrap();
+    let o = tool_or_skip(
+        Command::new("xmlsec1")
+            .arg("--verify")
+            .arg("--trusted-pem")
+            .arg(&pki.ca_pem)
+            .arg(&file),
+        "xmlsec1",
+    )?;
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    Some((o.status.success(), said))
+}
