@@ -72,6 +72,7 @@ impl App {
                     agencies: &tree,
                     rules: &rules,
                     issued_code,
+                    receipt: None,
                 };
                 let events = decide(Some(&dossier), command.clone(), &ctx)?;
                 let r = record(Some(dossier.clone()), events, &ctx, &calendar, &notices)?;
@@ -206,6 +207,7 @@ impl App {
             agencies: &tree,
             rules: &rules,
             issued_code: None,
+            receipt: None,
         };
         f(&ctx, &tree)
     }

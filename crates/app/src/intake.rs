@@ -289,6 +289,7 @@ impl App {
                 agencies: &tree,
                 rules: &rules,
                 issued_code: None,
+                receipt: None,
             };
             let events = decide(None, command, &ctx)?;
             let opened = record(None, events, &ctx, &calendar, &notices)?;

@@ -613,6 +613,7 @@ impl Admin<'_> {
             agencies: tree,
             rules,
             issued_code: None,
+            receipt: None,
         };
         let imported = Imported {
             source: source.to_string(),

@@ -211,6 +211,10 @@ pub fn command_permission(kind: CommandKind) -> Who {
         RecordPayment | RefundFee => Who::Officer(Action::Receive),
         AddFee => Who::Officer(Action::Handle),
         WaiveFee => Who::Officer(Action::Approve),
+        // The counter corrects a receipt by replacing it; cancelling one alone is a leader's.
+        ReplaceReceipt => Who::Officer(Action::Receive),
+        CancelReceipt => Who::Officer(Action::Approve),
+        SignReceipt => Who::System,
         SubmitSupplement | RequestWithdrawal => Who::Applicant,
         RecordCorrection => Who::System,
     }

@@ -210,6 +210,7 @@ impl Run<'_> {
             agencies: &self.driver.tree,
             rules: &self.driver.rules,
             issued_code: None,
+            receipt: None,
         };
         let events = decide(self.dossier.as_ref(), command, &ctx)
             .map_err(|e| anyhow!("lệnh {name} bị từ chối: {}", e.message))?;

@@ -333,7 +333,18 @@ pub fn new_dossier(p: ProcedureVersion, components: &[&str]) -> Box<NewDossier> 
     })
 }
 
+/// A receipt series of UBND xã Bảo Thắng.
+pub fn receipt_book(series: &str) -> domain::dossier::ReceiptBook {
+    domain::dossier::ReceiptBook {
+        template: "01BLP0-001".into(),
+        series: series.into(),
+        organisation: "UBND xã Bảo Thắng".into(),
+        tax_code: "5300236214".into(),
+    }
+}
+
 /// A dossier being driven through commands at chosen instants.
+#[derive(Clone)]
 pub struct Sim {
     pub events: Vec<Recorded>,
     pub dossier: Option<Dossier>,
@@ -341,6 +352,7 @@ pub struct Sim {
     pub tree: AgencyTree,
     pub rules: LegalRules,
     issued_code: Option<DossierCode>,
+    receipt: Option<domain::dossier::ReceiptNumber>,
 }
 
 impl Default for Sim {
@@ -358,12 +370,22 @@ impl Sim {
             tree: agencies(),
             rules: LegalRules::default(),
             issued_code: None,
+            receipt: None,
         }
     }
 
     /// The code the store will issue at the next command (an online submission's reception).
     pub fn issue_code(&mut self, code: &str) {
         self.issued_code = Some(DossierCode::parse(code).unwrap());
+    }
+
+    /// The receipt number the store will issue at the next command, from a book of Bảo
+    /// Thắng's (series "BT-26E").
+    pub fn issue_receipt(&mut self, number: u32) {
+        self.receipt = Some(domain::dossier::ReceiptNumber {
+            book: receipt_book("BT-26E"),
+            number,
+        });
     }
 
     /// Decides and applies a command; on refusal nothing changes.
@@ -375,6 +397,7 @@ impl Sim {
             agencies: &self.tree,
             rules: &self.rules,
             issued_code: self.issued_code.take(),
+            receipt: self.receipt.take(),
         };
         let events = decide(self.dossier.as_ref(), command, &ctx)?;
         for event in events {

@@ -97,6 +97,7 @@ impl Run<'_> {
             agencies: self.tree,
             rules: self.rules,
             issued_code: numbered.as_ref().map(|(_, _, code)| code.clone()),
+            receipt: None,
         };
         let Ok(events) = decide(self.state.as_ref(), command, &ctx) else {
             return false;

@@ -26,6 +26,8 @@ pub(super) enum Phase {
     Closing,
     /// `fees.rs`: payments, fees added later, waivers, refunds.
     Fees,
+    /// `receipts.rs`: electronic receipts' signing, cancellation and replacement.
+    Receipts,
 }
 
 /// Declares [`CommandKind`] from one table: each kind, its machine name and its label.
@@ -95,6 +97,9 @@ command_kinds! {
     WaiveFee => "waive_fee", "miễn, giảm phí, lệ phí", Fees;
     RecordPayment => "record_payment", "thu phí, lệ phí", Fees;
     RefundFee => "refund_fee", "hoàn trả phí, lệ phí", Fees;
+    SignReceipt => "sign_receipt", "ký số biên lai điện tử", Receipts;
+    ReplaceReceipt => "replace_receipt", "thay thế biên lai", Receipts;
+    CancelReceipt => "cancel_receipt", "hủy biên lai", Receipts;
     RequestWithdrawal => "request_withdrawal", "yêu cầu rút hồ sơ", Closing;
     Stop => "stop", "dừng giải quyết", Closing;
     NotifyEarlyReturn => "notify_early_return", "thông báo trả kết quả sớm", Closing;
@@ -112,6 +117,7 @@ pub fn check(d: &Dossier, kind: CommandKind, ctx: &Context<'_>) -> Result<(), Do
         Phase::Pauses => super::pauses::check(d, kind, ctx),
         Phase::Closing => super::closing::check(d, kind, ctx),
         Phase::Fees => super::fees::check(d, kind, ctx),
+        Phase::Receipts => super::receipts::check(d, kind, ctx),
     }
 }
 
@@ -182,6 +188,9 @@ impl Command {
             Command::AddFee { .. } => K::AddFee,
             Command::WaiveFee { .. } => K::WaiveFee,
             Command::RefundFee { .. } => K::RefundFee,
+            Command::SignReceipt { .. } => K::SignReceipt,
+            Command::ReplaceReceipt { .. } => K::ReplaceReceipt,
+            Command::CancelReceipt { .. } => K::CancelReceipt,
         })
     }
 }

@@ -178,6 +178,23 @@ pub enum Command {
         amount: i64,
         reason: String,
     },
+    /// The system's signed documents of an issued receipt (its XML and PDF).
+    SignReceipt {
+        receipt: super::receipts::ReceiptKey,
+        files: super::receipts::ReceiptFiles,
+    },
+    /// Thay thế biên lai: cancels a receipt and issues a new one (a new number) for the same
+    /// payment, the payer's name corrected if given.
+    ReplaceReceipt {
+        receipt: super::receipts::ReceiptKey,
+        payer: Option<String>,
+        reason: String,
+    },
+    /// Hủy biên lai, with its reason.
+    CancelReceipt {
+        receipt: super::receipts::ReceiptKey,
+        reason: String,
+    },
     /// Chờ cơ quan khác.
     WaitForAgency {
         reason: String,
@@ -296,4 +313,8 @@ pub struct Context<'a> {
     /// centre's day, when an online submission is received (its provisional reference is
     /// replaced). `None` for every other command.
     pub issued_code: Option<DossierCode>,
+    /// The receipt number the store issued for this change, from the collecting organisation's
+    /// series: a payment then issues its electronic receipt, a replacement takes it. `None`
+    /// when no series is kept (receipts on paper) and for every other command.
+    pub receipt: Option<super::receipts::ReceiptNumber>,
 }

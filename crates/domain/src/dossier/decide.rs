@@ -63,6 +63,7 @@ fn decide_on(d: &Dossier, command: Command, ctx: &Context<'_>) -> Result<Vec<Eve
         Phase::Pauses => super::pauses::decide(d, command, ctx),
         Phase::Closing => super::closing::decide(d, command, ctx),
         Phase::Fees => super::fees::decide(d, command, ctx),
+        Phase::Receipts => super::receipts::decide(d, command, ctx),
     }
 }
 

@@ -310,6 +310,19 @@ pub enum Event {
         amount: i64,
         reason: String,
     },
+    /// Lập biên lai điện tử (with a payment, or replacing a cancelled one).
+    ReceiptIssued(Box<super::receipts::Receipt>),
+    /// Ký số biên lai: its signed XML and PDF.
+    ReceiptSigned {
+        receipt: super::receipts::ReceiptKey,
+        files: Box<super::receipts::ReceiptFiles>,
+    },
+    /// Hủy biên lai (replaced, or cancelled alone).
+    ReceiptCancelled {
+        receipt: super::receipts::ReceiptKey,
+        reason: String,
+        replaced_by: Option<super::receipts::ReceiptKey>,
+    },
     /// Từ chối tiếp nhận.
     RefusedAtIntake {
         reason: String,
@@ -518,6 +531,9 @@ impl Event {
             Event::FeePaid { .. } => "fee_paid",
             Event::FeeWaived { .. } => "fee_waived",
             Event::FeeRefunded { .. } => "fee_refunded",
+            Event::ReceiptIssued(_) => "receipt_issued",
+            Event::ReceiptSigned { .. } => "receipt_signed",
+            Event::ReceiptCancelled { .. } => "receipt_cancelled",
             Event::Imported(_) => "imported",
         }
     }
@@ -576,6 +592,9 @@ impl Event {
             Event::FeePaid { .. } => "Nộp phí, lệ phí",
             Event::FeeWaived { .. } => "Miễn, giảm phí, lệ phí",
             Event::FeeRefunded { .. } => "Hoàn trả phí, lệ phí",
+            Event::ReceiptIssued(_) => "Lập biên lai điện tử",
+            Event::ReceiptSigned { .. } => "Ký số biên lai điện tử",
+            Event::ReceiptCancelled { .. } => "Hủy biên lai điện tử",
             Event::Imported(_) => "Chuyển từ hệ thống cũ",
         }
     }

@@ -177,7 +177,7 @@ pub(super) fn check(d: &Dossier, kind: CommandKind, _ctx: &Context<'_>) -> Resul
 pub(super) fn decide(
     d: &Dossier,
     command: Command,
-    _ctx: &Context<'_>,
+    ctx: &Context<'_>,
 ) -> Result<Vec<Event>, DomainError> {
     use Command::*;
     match command {
@@ -209,12 +209,17 @@ pub(super) fn decide(
                     p if p.is_empty() => d.applicant.display_name().to_string(),
                     p => p,
                 };
-            Ok(vec![Event::FeePaid {
+            let paid = Event::FeePaid {
                 amount,
                 method,
                 reference,
                 payer,
-            }])
+            };
+            let receipt = ctx
+                .receipt
+                .as_ref()
+                .and_then(|n| super::receipts::for_payment(d, n, &paid, ctx.now));
+            Ok(std::iter::once(paid).chain(receipt).collect())
         }
         AddFee {
             name,

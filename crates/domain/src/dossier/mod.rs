@@ -13,6 +13,7 @@ mod handling;
 mod imported;
 mod intake;
 mod pauses;
+mod receipts;
 mod stage;
 mod state;
 mod timing;
@@ -25,6 +26,10 @@ pub use event::*;
 pub use facts::{Fact, Measure, fact_delta};
 pub use fees::{FeeAdjustment, MAX_AMOUNT, PaymentMethod, PaymentRecord};
 pub use imported::{Imported, LegacyStep, LegacySupplement, import};
+pub use receipts::{
+    MAX_RECEIPT_NUMBER, Receipt, ReceiptBook, ReceiptCancellation, ReceiptFiles, ReceiptKey,
+    ReceiptNumber, no_book,
+};
 pub use stage::{NationalStatus, Stage};
 pub use state::{
     Apology, Consultation, DecisionRecord, Dossier, ExtensionRecord, Interconnection, Leg,

@@ -189,6 +189,9 @@ pub struct Dossier {
     /// Hoàn trả.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refunds: Vec<super::fees::FeeAdjustment>,
+    /// Biên lai điện tử, cancelled ones included.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub receipts: Vec<super::receipts::Receipt>,
     pub stage: Stage,
     pub opened_at: DateTime<Utc>,
     /// Ngày tiếp nhận: the legal reception instant.
@@ -293,6 +296,7 @@ impl Dossier {
             payments,
             waivers: Vec::new(),
             refunds: Vec::new(),
+            receipts: Vec::new(),
             stage: Stage::Submitted,
             opened_at: r.at,
             received_at: None,
@@ -392,6 +396,9 @@ impl Dossier {
             | Event::FeePaid { .. }
             | Event::FeeWaived { .. }
             | Event::FeeRefunded { .. } => self.apply_fees(r),
+            Event::ReceiptIssued(_)
+            | Event::ReceiptSigned { .. }
+            | Event::ReceiptCancelled { .. } => self.apply_receipts(r),
             Event::Imported(imp) => self.apply_imported(imp, r),
         }
     }

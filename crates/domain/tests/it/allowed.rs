@@ -250,6 +250,44 @@ fn states() -> Vec<(&'static str, Sim, DateTime<Utc>)> {
     let mut s = Sim::received_unpaid();
     s.ok("2026-12-07 09:05", &counter(), pay_cash(2_000));
     push("fees paid in part", s);
+    // Receipts: issued and unsigned, signed, replaced (the new one unsigned), cancelled.
+    let mut s = Sim::received_unpaid();
+    s.issue_receipt(1);
+    s.ok("2026-12-07 09:05", &counter(), pay_cash(5_000));
+    push("receipt issued", s.clone());
+    s.ok(
+        "2026-12-07 09:06",
+        &domain::officer::Actor::System,
+        Command::SignReceipt {
+            receipt: receipt_key(1),
+            files: ReceiptFiles {
+                xml: signed_file("bien-lai.xml"),
+                pdf: signed_file("bien-lai.pdf"),
+            },
+        },
+    );
+    push("receipt signed", s.clone());
+    let mut replaced = s.clone();
+    replaced.issue_receipt(2);
+    replaced.ok(
+        "2026-12-07 09:10",
+        &counter(),
+        Command::ReplaceReceipt {
+            receipt: receipt_key(1),
+            payer: None,
+            reason: "Sai tên".into(),
+        },
+    );
+    push("receipt replaced", replaced);
+    s.ok(
+        "2026-12-07 09:10",
+        &leader(),
+        Command::CancelReceipt {
+            receipt: receipt_key(1),
+            reason: "Lập nhầm".into(),
+        },
+    );
+    push("receipt cancelled", s);
     let mut s = Sim::in_approval();
     s.ok("2026-12-10 09:00", &leader(), refusal());
     push("refused after paying", s);
@@ -435,6 +473,50 @@ fn sample(kind: CommandKind, d: &Dossier, now: DateTime<Utc>) -> Command {
             amount: d.fees_held().max(1),
             reason: reason(),
         },
+        K::SignReceipt => Command::SignReceipt {
+            receipt: d
+                .unsigned_receipts()
+                .next()
+                .or(d.receipts.first())
+                .map_or_else(|| receipt_key(1), Receipt::key),
+            files: ReceiptFiles {
+                xml: signed_file("bien-lai.xml"),
+                pdf: signed_file("bien-lai.pdf"),
+            },
+        },
+        K::ReplaceReceipt => Command::ReplaceReceipt {
+            receipt: valid_receipt(d),
+            payer: None,
+            reason: reason(),
+        },
+        K::CancelReceipt => Command::CancelReceipt {
+            receipt: valid_receipt(d),
+            reason: reason(),
+        },
+    }
+}
+
+fn receipt_key(number: u32) -> ReceiptKey {
+    ReceiptKey {
+        series: "BT-26E".into(),
+        number,
+    }
+}
+
+fn valid_receipt(d: &Dossier) -> ReceiptKey {
+    d.receipts
+        .iter()
+        .find(|r| r.valid())
+        .map_or_else(|| receipt_key(1), Receipt::key)
+}
+
+fn signed_file(name: &str) -> FileRef {
+    FileRef {
+        sha256: "0".repeat(64),
+        name: name.into(),
+        size: 1,
+        media_type: "application/octet-stream".into(),
+        signature: None,
     }
 }
 
@@ -460,6 +542,10 @@ fn what_is_offered_is_exactly_what_decide_accepts() {
             agencies: &sim.tree,
             rules: &sim.rules,
             issued_code: domain::ids::DossierCode::parse("000.22.22.H38-261207-0009").ok(),
+            receipt: Some(ReceiptNumber {
+                book: receipt_book("BT-26E"),
+                number: 99,
+            }),
         };
         let offered = available(&d, &ctx);
         offered_total += offered.len();
@@ -494,6 +580,7 @@ fn a_person_is_offered_what_the_dossier_allows_and_their_roles_cover() {
             agencies: &sim.tree,
             rules: &sim.rules,
             issued_code: None,
+            receipt: None,
         }
     }
     let sim = Sim::received();

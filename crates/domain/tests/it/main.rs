@@ -5,3 +5,4 @@ mod fees;
 mod handling;
 mod intake;
 mod properties;
+mod receipts;
