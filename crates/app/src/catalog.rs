@@ -747,7 +747,8 @@ fn version_row(row: &mut Row<'_>, code: ProcedureCode, version: u32) -> Procedur
         .parsed("mau_ket_qua", "tên mẫu kết quả", |t| {
             if t.is_empty() {
                 Ok(None)
-            } else if domain::procedure::is_result_template(t)
+            } else if domain::procedure::is_signed_template(t)
+                && t != "bien-lai"
                 && t.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             {
                 Ok(Some(t.to_string()))

@@ -1,7 +1,9 @@
 //! Giải quyết — every command after a dossier is opened: the permission check, the decision, and
 //! one transaction that appends the events and updates the projection.
 
-use domain::dossier::{Command, CommandKind, Context, Dossier, DossierId, decide};
+use domain::dossier::{
+    Command, CommandKind, Context, Dossier, DossierId, MAX_RECEIPT_NUMBER, ReceiptNumber, decide,
+};
 use domain::ids::DossierCode;
 use domain::officer::{Actor, OfficerId};
 use domain::policy::{self, Who};
@@ -19,7 +21,7 @@ pub(crate) fn use_case_span(case: &'static str) -> tracing::Span {
 
 impl App {
     /// Runs a command on a dossier already loaded and the actor known to be allowed.
-    async fn act_on(
+    pub(crate) async fn act_on(
         &self,
         actor: &Actor,
         dossier: Dossier,
@@ -59,12 +61,22 @@ impl App {
         // Receiving an online submission issues its code: the writer gives the centre's next
         // number of the day to the decision, and takes it back if the decision refuses.
         let numbered = matches!(command, Command::AcceptOnline) && dossier.code.is_provisional();
+        // A payment issues its receipt, a replacement a new one: the writer gives the series'
+        // next number of the year, taken back if the decision refuses.
+        let receipt_numbering = match command {
+            Command::RecordPayment { .. } | Command::ReplaceReceipt { .. } => {
+                self.receipt_numbering(&dossier, now)
+            }
+            _ => None,
+        };
         let decide_with = {
             let actor = actor.clone();
             let tree = tree.clone();
             let calendar = calendar.clone();
             let dossier = dossier.clone();
-            move |issued_code: Option<DossierCode>| -> Result<(store::Change, Dossier), AppError> {
+            move |issued_code: Option<DossierCode>,
+                  receipt: Option<ReceiptNumber>|
+                  -> Result<(store::Change, Dossier), AppError> {
                 let ctx = Context {
                     now,
                     actor: &actor,
@@ -72,7 +84,7 @@ impl App {
                     agencies: &tree,
                     rules: &rules,
                     issued_code,
-                    receipt: None,
+                    receipt,
                 };
                 let events = decide(Some(&dossier), command.clone(), &ctx)?;
                 let r = record(Some(dossier.clone()), events, &ctx, &calendar, &notices)?;
@@ -91,12 +103,33 @@ impl App {
                     now,
                     move |number| {
                         let code = DossierCode::issue(format, &centre_code, day, number)?;
-                        decide_with(Some(code))
+                        decide_with(Some(code), None)
                     },
                 )
                 .await??
+        } else if let Some(n) = receipt_numbering {
+            let book = n.book;
+            self.db
+                .change_dossier_numbered(&n.sequence, &n.year, now, move |number| {
+                    if number > MAX_RECEIPT_NUMBER {
+                        return Err(AppError::new(
+                            ErrorKind::Rule,
+                            "receipt_numbers_exhausted",
+                            format!(
+                                "Ký hiệu biên lai {} đã dùng hết số (tối đa 8 chữ số) trong năm.",
+                                book.series
+                            ),
+                        ));
+                    }
+                    let receipt = ReceiptNumber {
+                        book: book.clone(),
+                        number,
+                    };
+                    decide_with(None, Some(receipt))
+                })
+                .await??
         } else {
-            let (change, after) = decide_with(None)?;
+            let (change, after) = decide_with(None, None)?;
             self.db.change_dossier(change, now).await?;
             after
         };
@@ -227,9 +260,16 @@ impl Handling<'_> {
         let span = use_case_span(command.name());
         async {
             let dossier = self.app.dossier_for(actor, id, &command).await?;
-            self.app
+            let after = self
+                .app
                 .act_on(actor, dossier, expected_version, command)
-                .await
+                .await?;
+            // A payment's or a replacement's receipt is signed once the money is recorded.
+            Ok(if after.unsigned_receipts().next().is_some() {
+                self.app.sign_receipts(after).await
+            } else {
+                after
+            })
         }
         .instrument(span)
         .await

@@ -30,6 +30,7 @@ pub mod payments;
 pub mod province;
 pub mod qd766;
 pub mod queries;
+pub mod receipts;
 pub mod reports;
 pub mod results;
 pub mod roster;
@@ -119,6 +120,8 @@ pub struct Settings {
     pub trust_roots: Arc<Vec<kyso::Cert>>,
     /// Tài khoản thu phí (`[[payments.accounts]]`): where fees are paid by transfer.
     pub collecting_accounts: Arc<Vec<payments::CollectingAccount>>,
+    /// Ký hiệu biên lai điện tử (`[[payments.receipts]]`): who issues electronic receipts.
+    pub receipt_series: Arc<Vec<receipts::ReceiptSeries>>,
 }
 
 impl Default for Settings {
@@ -142,6 +145,7 @@ impl Default for Settings {
             results: Arc::new(results::ResultTemplates::built_in("http://127.0.0.1:8080")),
             trust_roots: Arc::new(Vec::new()),
             collecting_accounts: Arc::new(Vec::new()),
+            receipt_series: Arc::new(Vec::new()),
         }
     }
 }

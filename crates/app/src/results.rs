@@ -29,7 +29,7 @@ impl ResultTemplates {
         Self {
             templates: giayto::BUILT_IN
                 .iter()
-                .filter(|(n, _)| domain::procedure::is_result_template(n))
+                .filter(|(n, _)| domain::procedure::is_signed_template(n))
                 .map(|(n, _)| (n.to_string(), giayto::built_in(n).expect("built in")))
                 .collect(),
             public_url: public_url.trim_end_matches('/').to_string(),
@@ -49,7 +49,7 @@ impl ResultTemplates {
             let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
                 continue;
             };
-            if !domain::procedure::is_result_template(name)
+            if !domain::procedure::is_signed_template(name)
                 || path.extension().and_then(|e| e.to_str()) != Some("toml")
             {
                 continue;
@@ -62,6 +62,15 @@ impl ResultTemplates {
             out.templates.push((name.to_string(), t));
         }
         Ok(out)
+    }
+
+    /// Mẫu biên lai điện tử: the built-in `bien-lai`, or the province's.
+    pub fn receipt(&self) -> &giayto::Template {
+        self.templates
+            .iter()
+            .find(|(n, _)| n == "bien-lai")
+            .map(|(_, t)| t)
+            .expect("the receipt template is built in")
     }
 
     /// The template a dossier's result is laid out from: the one its procedure version names,

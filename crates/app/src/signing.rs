@@ -426,29 +426,36 @@ impl App {
     }
 
     /// Stores a signed PDF with the dossier's files.
-    async fn store_signed(
+    pub(crate) async fn store_signed(
         &self,
         actor: &domain::officer::Actor,
         bytes: &[u8],
         name: String,
         now: DateTime<Utc>,
     ) -> Result<FileRef, AppError> {
+        self.store_made(actor, bytes, name, "application/pdf", now)
+            .await
+    }
+
+    /// Stores a document the system made (a signed PDF or XML) with the dossier's files.
+    pub(crate) async fn store_made(
+        &self,
+        actor: &domain::officer::Actor,
+        bytes: &[u8],
+        name: String,
+        media_type: &str,
+        now: DateTime<Utc>,
+    ) -> Result<FileRef, AppError> {
         let sha256 = hex::encode(Sha256::digest(bytes));
         let owner = crate::access::actor_key(actor).unwrap_or_default();
         self.db
-            .put_attachment(
-                &sha256,
-                "application/pdf",
-                bytes,
-                &owner,
-                now.timestamp_millis(),
-            )
+            .put_attachment(&sha256, media_type, bytes, &owner, now.timestamp_millis())
             .await?;
         Ok(FileRef {
             sha256,
             name,
             size: bytes.len() as u64,
-            media_type: "application/pdf".into(),
+            media_type: media_type.into(),
             signature: None,
         })
     }
@@ -501,13 +508,13 @@ enum Source {
 
 /// A place on a page: page index and box in PDF points.
 #[derive(Debug, Clone, Copy)]
-struct Spot {
-    page: usize,
-    rect: [f32; 4],
+pub(crate) struct Spot {
+    pub(crate) page: usize,
+    pub(crate) rect: [f32; 4],
 }
 
 /// Renders a result document (or a certified copy of `originals`) and where its blanks are.
-fn render(
+pub(crate) fn render(
     template: &giayto::Template,
     data: &giayto::Data,
     originals: Option<&[(String, String, Vec<u8>)]>,
@@ -522,7 +529,7 @@ fn render(
 }
 
 /// The signing space of the signer's column: the last signature column's.
-fn signer_blank(blanks: &[giayto::Blank]) -> Result<Spot, String> {
+pub(crate) fn signer_blank(blanks: &[giayto::Blank]) -> Result<Spot, String> {
     blanks
         .iter()
         .rev()
@@ -536,7 +543,7 @@ fn signer_blank(blanks: &[giayto::Blank]) -> Result<Spot, String> {
 
 /// Signs with what the set-up offers (time-stamp, revocation data); what could not be had is
 /// logged, a revoked certificate fails.
-fn sign(
+pub(crate) fn sign(
     pdf: &[u8],
     signer: &(dyn kyso::Signer + Send + Sync),
     options: &kyso::SignOptions,
@@ -563,7 +570,7 @@ fn sign(
 }
 
 /// The signing time as a PDF date, in Vietnam's time.
-fn pdf_time(now: DateTime<Utc>) -> String {
+pub(crate) fn pdf_time(now: DateTime<Utc>) -> String {
     let vn = lich::time::to_vn(&now);
     kyso::pdf_date(
         vn.year(),
@@ -576,7 +583,7 @@ fn pdf_time(now: DateTime<Utc>) -> String {
 }
 
 /// The signing time as ND 30/2020 shows it: ISO 8601 with Vietnam's offset.
-fn iso_time(now: DateTime<Utc>) -> String {
+pub(crate) fn iso_time(now: DateTime<Utc>) -> String {
     lich::time::to_vn(&now)
         .format("%Y-%m-%dT%H:%M:%S%:z")
         .to_string()
@@ -618,7 +625,7 @@ fn approver_appearance(
 /// The organisation's signature as seen, and where: the seal at its real size over the left
 /// third of the approver's signature; without a seal picture, the organisation's name and
 /// the signing time in red.
-fn seal_appearance(
+pub(crate) fn seal_appearance(
     spot: &Spot,
     seal: Option<&[u8]>,
     seal_mm: f32,

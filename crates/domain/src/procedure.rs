@@ -217,10 +217,11 @@ pub enum ResultKind {
     CertifiedCopy,
 }
 
-/// Whether `name` names a result template (`ket-qua…`, `chung-thuc…`) rather than a form of
+/// Whether `name` names the template of a document the organisation signs — a result
+/// (`ket-qua…`, `chung-thuc…`) or the electronic receipt (`bien-lai`) — rather than a form of
 /// the dossier: the province's template folder holds both.
-pub fn is_result_template(name: &str) -> bool {
-    name.starts_with("ket-qua") || name.starts_with("chung-thuc")
+pub fn is_signed_template(name: &str) -> bool {
+    name.starts_with("ket-qua") || name.starts_with("chung-thuc") || name == "bien-lai"
 }
 
 impl ResultKind {

@@ -312,6 +312,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../templates/ket-qua-1.001612.toml"),
     ),
     ("chung-thuc", include_str!("../templates/chung-thuc.toml")),
+    ("bien-lai", include_str!("../templates/bien-lai.toml")),
 ];
 
 /// A built-in template by name.

@@ -59,6 +59,19 @@ pub struct Config {
 pub struct PaymentsConfig {
     #[serde(default)]
     pub accounts: Vec<AccountConfig>,
+    /// Ký hiệu biên lai điện tử of the collecting organisations (they need `[signing]`).
+    #[serde(default)]
+    pub receipts: Vec<ReceiptConfig>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptConfig {
+    pub agency: String,
+    pub template: String,
+    pub series: String,
+    pub organisation: String,
+    pub tax_code: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -72,6 +85,23 @@ pub struct AccountConfig {
 }
 
 impl PaymentsConfig {
+    fn receipt_series(&self) -> Result<Vec<app::receipts::ReceiptSeries>, String> {
+        self.receipts
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                app::receipts::ReceiptSeries::new(
+                    &r.agency,
+                    &r.template,
+                    &r.series,
+                    &r.organisation,
+                    &r.tax_code,
+                )
+                .map_err(|e| format!("ký hiệu biên lai thứ {}: {e}", i + 1))
+            })
+            .collect()
+    }
+
     fn build(&self) -> Result<Vec<app::payments::CollectingAccount>, String> {
         self.accounts
             .iter()
@@ -630,6 +660,18 @@ pub async fn services_with_channels(db: Db, config: &Config) -> Result<(App, not
             .build()
             .map_err(|e| BadInput(format!("payments: {e}")))?,
     );
+    settings.receipt_series = Arc::new(
+        config
+            .payments
+            .receipt_series()
+            .map_err(|e| BadInput(format!("payments: {e}")))?,
+    );
+    if !settings.receipt_series.is_empty() && settings.signing.is_none() {
+        return Err(BadInput(
+            "payments: biên lai điện tử ([[payments.receipts]]) được ký bằng chứng thư số của tổ chức thu: cần cấu hình [signing]".into(),
+        )
+        .into());
+    }
     settings.results = Arc::new(
         app::results::ResultTemplates::load(&public_url, config.documents.templates.as_deref())
             .map_err(|e| BadInput(format!("mẫu kết quả: {e}")))?,
@@ -651,6 +693,18 @@ pub async fn services_with_channels(db: Db, config: &Config) -> Result<(App, not
         return Err(BadInput(format!(
             "payments: không có cơ quan mã \"{}\" cho tài khoản thu phí",
             a.agency
+        ))
+        .into());
+    }
+    if let Some(r) = app
+        .settings()
+        .receipt_series
+        .iter()
+        .find(|r| tree.all().next().is_some() && tree.get(&r.agency).is_none())
+    {
+        return Err(BadInput(format!(
+            "payments: không có cơ quan mã \"{}\" cho ký hiệu biên lai {}",
+            r.agency, r.series
         ))
         .into());
     }
@@ -874,7 +928,13 @@ mod tests {
             holder: holder.into(),
             bank: "VietinBank".into(),
         };
-        let build = |a: AccountConfig| PaymentsConfig { accounts: vec![a] }.build();
+        let build = |a: AccountConfig| {
+            PaymentsConfig {
+                accounts: vec![a],
+                receipts: Vec::new(),
+            }
+            .build()
+        };
         let ok = build(account(
             "lao-cai.bao-thang",
             "970415",

@@ -747,3 +747,14 @@ pub fn drive_coded(
     }
     sim
 }
+
+/// A reference to a stored file named `name` (its hash made up), for commands that carry one.
+pub fn file_ref(name: &str) -> domain::dossier::FileRef {
+    domain::dossier::FileRef {
+        sha256: "0".repeat(64),
+        name: name.into(),
+        size: 1,
+        media_type: "application/octet-stream".into(),
+        signature: None,
+    }
+}

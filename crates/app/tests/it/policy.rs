@@ -151,6 +151,31 @@ fn every_command() -> Vec<Command> {
             amount: 1,
             reason: "x".into(),
         },
+        Command::ReplaceReceipt {
+            receipt: domain::dossier::ReceiptKey {
+                series: "BT-26E".into(),
+                number: 1,
+            },
+            payer: None,
+            reason: "x".into(),
+        },
+        Command::CancelReceipt {
+            receipt: domain::dossier::ReceiptKey {
+                series: "BT-26E".into(),
+                number: 1,
+            },
+            reason: "x".into(),
+        },
+        Command::SignReceipt {
+            receipt: domain::dossier::ReceiptKey {
+                series: "BT-26E".into(),
+                number: 1,
+            },
+            files: domain::dossier::ReceiptFiles {
+                xml: testsupport::kit::file_ref("bien-lai.xml"),
+                pdf: testsupport::kit::file_ref("bien-lai.pdf"),
+            },
+        },
     ];
     // Every kind of command on a dossier is here: one added to the domain fails here until it
     // joins the matrix.

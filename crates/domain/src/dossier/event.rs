@@ -538,7 +538,8 @@ impl Event {
         }
     }
 
-    /// The files this event brought in (scans at opening, or sent with a supplement).
+    /// The files this event brought in (scans at opening, or sent with a supplement), or made
+    /// (a signed result, a signed receipt).
     pub fn files(&self) -> Vec<&FileRef> {
         match self {
             Event::Opened(o) => o.components.iter().flat_map(|c| &c.files).collect(),
@@ -552,6 +553,7 @@ impl Event {
             | Event::Decided {
                 signed: Some(doc), ..
             } => vec![&doc.file],
+            Event::ReceiptSigned { files, .. } => vec![&files.xml, &files.pdf],
             _ => Vec::new(),
         }
     }

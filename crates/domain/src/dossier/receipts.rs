@@ -308,10 +308,15 @@ fn valid_receipt<'a>(d: &'a Dossier, key: &ReceiptKey) -> Result<&'a Receipt, Do
     Ok(r)
 }
 
+/// The series named may be anything a client sent: it is shortened, never echoed whole.
 fn unknown(key: &ReceiptKey) -> DomainError {
     DomainError::not_found(
         "receipt_not_found",
-        format!("Hồ sơ không có biên lai {key}."),
+        format!(
+            "Hồ sơ không có biên lai ký hiệu \"{}\" số {}.",
+            crate::error::shorten(&key.series),
+            key.number
+        ),
     )
 }
 

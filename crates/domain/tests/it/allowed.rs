@@ -261,8 +261,8 @@ fn states() -> Vec<(&'static str, Sim, DateTime<Utc>)> {
         Command::SignReceipt {
             receipt: receipt_key(1),
             files: ReceiptFiles {
-                xml: signed_file("bien-lai.xml"),
-                pdf: signed_file("bien-lai.pdf"),
+                xml: file_ref("bien-lai.xml"),
+                pdf: file_ref("bien-lai.pdf"),
             },
         },
     );
@@ -480,8 +480,8 @@ fn sample(kind: CommandKind, d: &Dossier, now: DateTime<Utc>) -> Command {
                 .or(d.receipts.first())
                 .map_or_else(|| receipt_key(1), Receipt::key),
             files: ReceiptFiles {
-                xml: signed_file("bien-lai.xml"),
-                pdf: signed_file("bien-lai.pdf"),
+                xml: file_ref("bien-lai.xml"),
+                pdf: file_ref("bien-lai.pdf"),
             },
         },
         K::ReplaceReceipt => Command::ReplaceReceipt {
@@ -508,16 +508,6 @@ fn valid_receipt(d: &Dossier) -> ReceiptKey {
         .iter()
         .find(|r| r.valid())
         .map_or_else(|| receipt_key(1), Receipt::key)
-}
-
-fn signed_file(name: &str) -> FileRef {
-    FileRef {
-        sha256: "0".repeat(64),
-        name: name.into(),
-        size: 1,
-        media_type: "application/octet-stream".into(),
-        signature: None,
-    }
 }
 
 fn officer_assign(actor: domain::officer::Actor) -> Command {

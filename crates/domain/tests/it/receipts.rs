@@ -18,16 +18,6 @@ fn key(number: u32) -> ReceiptKey {
     }
 }
 
-fn file(name: &str) -> FileRef {
-    FileRef {
-        sha256: format!("{:0>64}", name.len()),
-        name: name.into(),
-        size: 100,
-        media_type: "application/pdf".into(),
-        signature: None,
-    }
-}
-
 #[test]
 fn a_payment_issues_a_receipt_only_with_a_number_and_spreads_over_the_fee_lines() {
     // No series (receipts on paper): the payment alone.
@@ -185,8 +175,8 @@ fn only_the_system_records_a_receipts_signed_documents_and_only_once() {
     let sign = Command::SignReceipt {
         receipt: key(1),
         files: ReceiptFiles {
-            xml: file("bien-lai.xml"),
-            pdf: file("bien-lai.pdf"),
+            xml: file_ref("bien-lai.xml"),
+            pdf: file_ref("bien-lai.pdf"),
         },
     };
     sim.ok("2026-12-07 09:06", &Actor::System, sign.clone());

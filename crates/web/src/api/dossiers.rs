@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use domain::dossier::{Command, DossierId};
+use domain::dossier::{Command, DossierId, ReceiptKey};
 use domain::officer::{Actor, OfficerId};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -333,6 +333,31 @@ commands! {
         dto::AmountReasonInput,
         |i| Command::RefundFee {
             amount: i.amount,
+            reason: i.reason
+        };
+    replace_receipt,
+        "/api/v1/dossiers/{id}/receipt-replacements",
+        "Phí, lệ phí",
+        "Thay thế biên lai điện tử ghi sai: hủy biên lai cũ và lập biên lai mới (số mới) cho cùng khoản tiền, có lý do.",
+        dto::ReceiptReplaceInput,
+        |i| Command::ReplaceReceipt {
+            receipt: ReceiptKey {
+                series: i.series,
+                number: i.number
+            },
+            payer: i.payer,
+            reason: i.reason
+        };
+    cancel_receipt,
+        "/api/v1/dossiers/{id}/receipt-cancellations",
+        "Phí, lệ phí",
+        "Hủy biên lai điện tử lập nhầm, có lý do (lãnh đạo).",
+        dto::ReceiptCancelInput,
+        |i| Command::CancelReceipt {
+            receipt: ReceiptKey {
+                series: i.series,
+                number: i.number
+            },
             reason: i.reason
         };
     note,
@@ -740,6 +765,56 @@ pub async fn draft_pdf(
             (header::CACHE_CONTROL, "no-store".to_string()),
         ],
         pdf,
+    ))
+}
+
+/// Biên lai điện tử đã ký số: `pdf` (bản thể hiện) hoặc `xml` (dữ liệu, chữ ký XML-DSig).
+#[utoipa::path(
+    get, path = "/api/v1/dossiers/{id}/receipts/{series}/{number}/{format}", tag = "Phí, lệ phí",
+    params(
+        ("id" = uuid::Uuid, Path),
+        ("series" = String, Path, description = "Ký hiệu biên lai"),
+        ("number" = u32, Path, description = "Số biên lai"),
+        ("format" = String, Path, description = "pdf hoặc xml")
+    ),
+    responses(
+        (status = 200, content_type = "application/pdf", body = Vec<u8>),
+        (status = 404, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 503, body = ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+pub async fn receipt_document(
+    State(app): State<App>,
+    Authed(actor): Authed,
+    ApiPath((id, series, number, format)): ApiPath<(uuid::Uuid, String, u32, String)>,
+) -> Result<impl IntoResponse, ApiError> {
+    let xml = match format.as_str() {
+        "xml" => true,
+        "pdf" => false,
+        _ => {
+            return Err(app::AppError::not_found(
+                "format_not_found",
+                "Biên lai có hai dạng: pdf và xml.",
+            )
+            .into());
+        }
+    };
+    let key = ReceiptKey { series, number };
+    let (file, stored) = app
+        .receipt_document(&actor, DossierId(id), &key, xml)
+        .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, file.media_type.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}\"", file.name),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        stored.content,
     ))
 }
 

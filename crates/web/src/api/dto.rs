@@ -581,6 +581,29 @@ pub struct AmountReasonInput {
     pub reason: String,
 }
 
+/// Thay thế biên lai: the receipt, the corrected payer (if any) and why.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptReplaceInput {
+    /// Ký hiệu biên lai, e.g. "BT-26E".
+    pub series: String,
+    /// Số biên lai.
+    pub number: u32,
+    /// Tên người nộp đúng, when that is what was wrong.
+    #[serde(default)]
+    pub payer: Option<String>,
+    pub reason: String,
+}
+
+/// Hủy biên lai: the receipt and why.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptCancelInput {
+    pub series: String,
+    pub number: u32,
+    pub reason: String,
+}
+
 /// Thu hồi hồ sơ chuyển nhầm.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

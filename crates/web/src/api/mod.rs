@@ -84,6 +84,7 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(d::open_correction))
         .routes(routes!(d::draft))
         .routes(routes!(d::draft_pdf))
+        .routes(routes!(d::receipt_document))
         // Trả kết quả
         .routes(routes!(files::result_link))
         // Tra cứu

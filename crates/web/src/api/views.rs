@@ -76,6 +76,32 @@ pub struct FeesView {
     pub outstanding: i64,
     /// Còn phải nộp, bằng chữ.
     pub outstanding_in_words: String,
+    /// Biên lai điện tử, cancelled ones included.
+    pub receipts: Vec<ReceiptView>,
+}
+
+/// Một biên lai điện tử.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReceiptView {
+    /// Ký hiệu mẫu biên lai.
+    pub template: String,
+    /// Ký hiệu biên lai.
+    pub series: String,
+    /// Số biên lai (from 1 each year).
+    pub number: u32,
+    pub amount: i64,
+    pub payer: String,
+    /// Ngày lập, in Vietnam's time (RFC 3339).
+    pub issued_at: String,
+    /// Neither cancelled nor replaced.
+    pub valid: bool,
+    /// Signed (its PDF and XML ready).
+    pub signed: bool,
+    /// The receipt it replaces (series/number).
+    pub replaces: Option<String>,
+    /// Signed PDF and XML of the receipt.
+    pub pdf_url: String,
+    pub xml_url: String,
 }
 
 impl FeesView {
@@ -87,6 +113,32 @@ impl FeesView {
             refunded: d.fees_refunded(),
             outstanding: d.fees_outstanding(),
             outstanding_in_words: vntext::money::words(d.fees_outstanding()),
+            receipts: d
+                .receipts
+                .iter()
+                .map(|r| {
+                    let base = format!(
+                        "/api/v1/dossiers/{}/receipts/{}/{}",
+                        d.id.0, r.series, r.number
+                    );
+                    ReceiptView {
+                        template: r.template.clone(),
+                        series: r.series.clone(),
+                        number: r.number,
+                        amount: r.amount,
+                        payer: r.payer.clone(),
+                        issued_at: vn(r.issued_at),
+                        valid: r.valid(),
+                        signed: r.files.is_some(),
+                        replaces: r
+                            .replaces
+                            .as_ref()
+                            .map(|k| format!("{}/{}", k.series, k.number)),
+                        pdf_url: format!("{base}/pdf"),
+                        xml_url: format!("{base}/xml"),
+                    }
+                })
+                .collect(),
         }
     }
 }

@@ -229,6 +229,8 @@ struct MyDossier {
     owed: Option<(String, String)>,
     /// The VietQR code that pays it, when the agency has a collecting account.
     transfer: Option<super::TransferLine>,
+    /// Biên lai điện tử in force: what it says, and its PDF and XML.
+    receipts: Vec<super::officer::ReceiptLine>,
     message: String,
     error: String,
 }
@@ -262,6 +264,7 @@ async fn my_dossier_page(
         electronic: super::ElectronicLine::of(d),
         owed: (owed > 0).then(|| (super::money(owed), vntext::money::words(owed))),
         transfer: super::TransferLine::of(app, d),
+        receipts: super::officer::ReceiptLine::valid_of(d),
         chrome: Chrome::new(viewer, format!("Hồ sơ {}", d.code), "/ho-so-cua-toi"),
         code: d.code.to_string(),
         procedure: d.procedure.name.clone(),

@@ -39,7 +39,7 @@ impl Documents {
                 };
                 // Result templates (`ket-qua-…`, `chung-thuc…`) are read by the signing set-up.
                 if path.extension().and_then(|e| e.to_str()) != Some("toml")
-                    || domain::procedure::is_result_template(name)
+                    || domain::procedure::is_signed_template(name)
                 {
                     continue;
                 }

@@ -145,6 +145,10 @@ pub fn routes() -> Router<App> {
         )
         .route("/can-bo/ho-so/{id}/giay-to/{form}", get(forms::form))
         .route("/ho-so/{id}/tep/{sha}", get(officer::file))
+        .route(
+            "/ho-so/{id}/bien-lai/{series}/{number}/{format}",
+            get(officer::receipt),
+        )
         .route("/ho-so/{id}/duong-dan-tai", post(links::make))
         .route("/can-bo/ho-so/{id}", get(officer::dossier))
         .route(

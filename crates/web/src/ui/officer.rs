@@ -233,8 +233,79 @@ struct DossierPage {
     error: String,
 }
 
+/// A receipt chosen in a form: "BT-26E|12" (series, number).
+fn receipt_key(value: &str) -> Result<domain::dossier::ReceiptKey, UiError> {
+    value
+        .split_once('|')
+        .and_then(|(series, n)| {
+            Some(domain::dossier::ReceiptKey {
+                series: series.to_string(),
+                number: n.parse().ok()?,
+            })
+        })
+        .ok_or_else(|| {
+            UiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "Chọn một biên lai trong danh sách.",
+            )
+        })
+}
+
+/// Một biên lai on the dossier page.
+pub struct ReceiptLine {
+    /// "BT-26E số 0000012".
+    pub label: String,
+    /// "BT-26E|12", for the forms.
+    pub value: String,
+    pub issued: String,
+    pub amount: String,
+    pub payer: String,
+    /// Còn hiệu lực, or why not.
+    pub status: String,
+    pub valid: bool,
+    /// Where its signed PDF and XML are downloaded.
+    pub pdf: String,
+    pub xml: String,
+}
+
+impl ReceiptLine {
+    /// The receipts of `d` in force.
+    pub fn valid_of(d: &Dossier) -> Vec<Self> {
+        d.receipts
+            .iter()
+            .filter(|r| r.valid())
+            .map(|r| Self::of(d, r))
+            .collect()
+    }
+
+    fn of(d: &Dossier, r: &domain::dossier::Receipt) -> Self {
+        let base = format!("/ho-so/{}/bien-lai/{}/{}", d.id.0, r.series, r.number);
+        let status = match &r.cancelled {
+            Some(c) => match &c.replaced_by {
+                Some(by) => format!("Đã thay thế bằng biên lai {by} ({})", c.reason),
+                None => format!("Đã hủy ({})", c.reason),
+            },
+            None if r.files.is_none() => "Còn hiệu lực, chưa ký số (ký khi tải về)".into(),
+            None => "Còn hiệu lực, đã ký số".into(),
+        };
+        Self {
+            label: r.key().to_string(),
+            value: format!("{}|{}", r.series, r.number),
+            issued: super::when(r.issued_at),
+            amount: super::money(r.amount),
+            payer: r.payer.clone(),
+            status,
+            valid: r.valid(),
+            pdf: format!("{base}/pdf"),
+            xml: format!("{base}/xml"),
+        }
+    }
+}
+
 /// Phí, lệ phí on the dossier page: the lines due, the money recorded against them, the balance.
 pub struct FeesSection {
+    /// Biên lai điện tử.
+    pub receipts: Vec<ReceiptLine>,
     pub lines: Vec<(String, String)>,
     /// Each payment, waiver and refund: when, what, how much, who recorded it.
     pub entries: Vec<[String; 4]>,
@@ -297,6 +368,7 @@ impl FeesSection {
             outstanding_words: vntext::money::words(d.fees_outstanding()),
             settled: d.fees_outstanding() == 0,
             transfer: super::TransferLine::of(app, d),
+            receipts: d.receipts.iter().map(|r| ReceiptLine::of(d, r)).collect(),
         })
     }
 }
@@ -596,6 +668,12 @@ const ACTIONS: &[(&str, &str, CommandKind)] = &[
     ),
     ("mien-giam", "Miễn, giảm phí, lệ phí", CommandKind::WaiveFee),
     ("hoan-tra", "Hoàn trả phí, lệ phí", CommandKind::RefundFee),
+    (
+        "thay-bien-lai",
+        "Thay thế biên lai",
+        CommandKind::ReplaceReceipt,
+    ),
+    ("huy-bien-lai", "Hủy biên lai", CommandKind::CancelReceipt),
     ("tra-ket-qua", "Trả kết quả", CommandKind::Return),
     (
         "thu-hoi-ket-qua",
@@ -754,6 +832,15 @@ fn command_of(key: &str, f: &Fields) -> Result<Command, UiError> {
         "hoan-tra" => Command::RefundFee {
             amount: super::amount(&required("amount", "số tiền")?)?,
             reason: required("reason", "lý do hoàn trả")?,
+        },
+        "thay-bien-lai" => Command::ReplaceReceipt {
+            receipt: receipt_key(&required("receipt", "biên lai")?)?,
+            payer: f.opt("payer"),
+            reason: required("reason", "lý do thay thế")?,
+        },
+        "huy-bien-lai" => Command::CancelReceipt {
+            receipt: receipt_key(&required("receipt", "biên lai")?)?,
+            reason: required("reason", "lý do hủy")?,
         },
         "ghi-y-kien" => Command::AddNote {
             text: required("text", "ý kiến")?,
@@ -918,6 +1005,47 @@ pub async fn draft_pdf(
             ),
         ],
         pdf,
+    )
+        .into_response())
+}
+
+/// A receipt's signed PDF or XML (`/ho-so/{id}/bien-lai/{series}/{number}/{pdf|xml}`).
+pub async fn receipt(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path((id, series, number, format)): Path<(String, String, String, String)>,
+) -> Result<Response, UiError> {
+    let actor = viewer.actor.as_ref().ok_or_else(UiError::login_required)?;
+    let xml = match format.as_str() {
+        "xml" => true,
+        "pdf" => false,
+        _ => {
+            return Err(UiError::new(
+                axum::http::StatusCode::NOT_FOUND,
+                "Không có biên lai này.",
+            ));
+        }
+    };
+    let number = number
+        .parse()
+        .map_err(|_| UiError::new(axum::http::StatusCode::NOT_FOUND, "Không có biên lai này."))?;
+    let key = domain::dossier::ReceiptKey { series, number };
+    let (file, stored) = app
+        .receipt_document(actor, parse_id(&id)?, &key, xml)
+        .await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, stored.media_type),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                disposition(if xml { "attachment" } else { "inline" }, &file.name),
+            ),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, no-store".to_string(),
+            ),
+        ],
+        stored.content,
     )
         .into_response())
 }

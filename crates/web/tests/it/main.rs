@@ -7,6 +7,7 @@ mod api;
 mod api_guards;
 mod documents;
 mod fees;
+mod receipts;
 mod results;
 mod search;
 mod security;
