@@ -19,6 +19,7 @@ pub mod digest;
 mod error;
 pub mod evaluation;
 pub mod files;
+pub mod gateway;
 pub mod handling;
 pub mod intake;
 pub mod legacy;
@@ -122,6 +123,8 @@ pub struct Settings {
     pub collecting_accounts: Arc<Vec<payments::CollectingAccount>>,
     /// Ký hiệu biên lai điện tử (`[[payments.receipts]]`): who issues electronic receipts.
     pub receipt_series: Arc<Vec<receipts::ReceiptSeries>>,
+    /// Cổng thanh toán trực tuyến (`[payments.gateway]`), when fees are paid online.
+    pub gateway: Option<Arc<gateway::Gateway>>,
 }
 
 impl Default for Settings {
@@ -146,6 +149,7 @@ impl Default for Settings {
             trust_roots: Arc::new(Vec::new()),
             collecting_accounts: Arc::new(Vec::new()),
             receipt_series: Arc::new(Vec::new()),
+            gateway: None,
         }
     }
 }

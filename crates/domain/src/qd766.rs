@@ -237,7 +237,7 @@ pub fn indicators(s: &Scheme, i: &Inputs) -> Vec<Indicator> {
             s.paid_online,
             i.paid_online,
             i.fee_bearing,
-            "Hệ thống chưa có cổng thanh toán trực tuyến: mọi khoản thu đang ngoài hệ thống.",
+            "Hồ sơ có khoản thanh toán qua cổng thanh toán trực tuyến kết nối với hệ thống ([payments.gateway]), trên hồ sơ có phí, lệ phí. Chưa đồng bộ với Cổng quốc gia.",
         ),
         missing(
             "3.5",

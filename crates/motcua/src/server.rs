@@ -62,6 +62,98 @@ pub struct PaymentsConfig {
     /// Ký hiệu biên lai điện tử of the collecting organisations (they need `[signing]`).
     #[serde(default)]
     pub receipts: Vec<ReceiptConfig>,
+    /// Cổng thanh toán trực tuyến; without it fees are not paid online.
+    #[serde(default)]
+    pub gateway: Option<GatewayConfig>,
+}
+
+/// `[payments.gateway]`: the payment gateway (VNPAY API 2.1.0 wire format) the collecting
+/// organisation has a merchant account with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GatewayConfig {
+    /// The payment page, e.g. "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html".
+    pub pay_url: String,
+    /// The status-query API, e.g. "https://sandbox.vnpayment.vn/merchant_webapi/api/transaction".
+    pub query_url: String,
+    /// Mã website (vnp_TmnCode).
+    pub merchant: String,
+    /// The environment variable holding the shared secret (vnp_HashSecret).
+    pub secret_env: String,
+    /// How long one payment request is open (minutes, 5 to 60; default 15).
+    #[serde(default)]
+    pub expiry_minutes: Option<i64>,
+    /// "province" (a ministry's or province's gateway, QĐ 766 value 2; default) or "national"
+    /// (the national payment platform, value 1).
+    #[serde(default)]
+    pub platform: Option<String>,
+    /// Seconds a status query may take (default 10).
+    #[serde(default)]
+    pub timeout_seconds: Option<u64>,
+}
+
+impl GatewayConfig {
+    fn build(&self, public_url: &str) -> Result<app::gateway::Gateway, String> {
+        let url = |name: &str, v: &str| {
+            let v = v.trim();
+            if v.starts_with("https://") || v.starts_with("http://") {
+                Ok(v.to_string())
+            } else {
+                Err(format!(
+                    "{name} = \"{}\": cần địa chỉ http(s)://",
+                    domain::error::shorten(v)
+                ))
+            }
+        };
+        let merchant = self.merchant.trim();
+        if merchant.is_empty()
+            || merchant.len() > 20
+            || !merchant.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            return Err(
+                "merchant: mã website (vnp_TmnCode) gồm chữ cái không dấu và chữ số".into(),
+            );
+        }
+        let secret = std::env::var(&self.secret_env)
+            .ok()
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| {
+                format!(
+                    "secret_env: biến môi trường {} chưa có khóa bí mật của cổng thanh toán",
+                    self.secret_env
+                )
+            })?;
+        let expiry = self.expiry_minutes.unwrap_or(15);
+        if !(5..=60).contains(&expiry) {
+            return Err(format!("expiry_minutes = {expiry}: từ 5 đến 60 phút"));
+        }
+        let platform = match self.platform.as_deref().unwrap_or("province") {
+            "province" => app::gateway::Platform::Province,
+            "national" => app::gateway::Platform::National,
+            other => {
+                return Err(format!(
+                    "platform = \"{}\": \"province\" hoặc \"national\"",
+                    domain::error::shorten(other)
+                ));
+            }
+        };
+        let query_url = url("query_url", &self.query_url)?;
+        let query = notify::gateway::HttpStatusQuery::new(
+            &query_url,
+            merchant,
+            &secret,
+            std::time::Duration::from_secs(self.timeout_seconds.unwrap_or(10).clamp(1, 120)),
+        )?;
+        Ok(app::gateway::Gateway {
+            pay_url: url("pay_url", &self.pay_url)?,
+            merchant: merchant.to_string(),
+            secret,
+            public_url: public_url.trim_end_matches('/').to_string(),
+            expiry: chrono::Duration::minutes(expiry),
+            platform,
+            query: Arc::new(query),
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -666,6 +758,13 @@ pub async fn services_with_channels(db: Db, config: &Config) -> Result<(App, not
             .receipt_series()
             .map_err(|e| BadInput(format!("payments: {e}")))?,
     );
+    settings.gateway = match &config.payments.gateway {
+        Some(g) => Some(Arc::new(
+            g.build(&public_url)
+                .map_err(|e| BadInput(format!("payments.gateway: {e}")))?,
+        )),
+        None => None,
+    };
     if !settings.receipt_series.is_empty() && settings.signing.is_none() {
         return Err(BadInput(
             "payments: biên lai điện tử ([[payments.receipts]]) được ký bằng chứng thư số của tổ chức thu: cần cấu hình [signing]".into(),
@@ -932,6 +1031,7 @@ mod tests {
             PaymentsConfig {
                 accounts: vec![a],
                 receipts: Vec::new(),
+                gateway: None,
             }
             .build()
         };

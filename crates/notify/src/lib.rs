@@ -9,6 +9,7 @@
 
 mod config;
 mod email;
+pub mod gateway;
 mod sms;
 mod webhook;
 
@@ -203,6 +204,12 @@ impl Scheduler {
         loop {
             if let Err(e) = self.tick().await {
                 tracing::error!(error = %e, "daily digest failed");
+            }
+            // Online payments whose callbacks were lost: the gateway is asked how they stand.
+            match self.app.reconcile_online_payments().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(settled = n, "online payments settled by status query"),
+                Err(e) => tracing::error!(error = %e, "online payment status queries failed"),
             }
             tokio::select! {
                 () = &mut stop => return,

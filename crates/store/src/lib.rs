@@ -21,6 +21,7 @@ mod catalog;
 mod counts;
 mod dossiers;
 mod outbox;
+mod payments;
 pub mod sqlite;
 
 use std::any::Any;
@@ -40,6 +41,7 @@ pub use dossiers::{
     SEARCH_COUNT_LIMIT, Totals, UnitSummary, Visibility, due_sort,
 };
 pub use outbox::{Channel, MessageState, NewMessage, OutboxCounts, OutboxStore, StoredMessage};
+pub use payments::{AttemptState, PaymentAttempt, PaymentStore};
 
 pub(crate) use domain::wire_name as key;
 
@@ -73,7 +75,14 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 /// Lifecycle of a backend: its schema, backups, shutdown.
 #[async_trait::async_trait]
 pub trait Backend:
-    DossierStore + CatalogStore + AccountStore + CountStore + OutboxStore + FileStore + AdminStore
+    DossierStore
+    + CatalogStore
+    + AccountStore
+    + CountStore
+    + OutboxStore
+    + FileStore
+    + AdminStore
+    + PaymentStore
 {
     /// Applies the migrations not yet applied.
     async fn migrate(&self) -> Result<()>;

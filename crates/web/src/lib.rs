@@ -80,9 +80,7 @@ async fn security_headers(mut res: axum::response::Response) -> axum::response::
         "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; \
          img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
     } else {
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-         img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; \
-         frame-ancestors 'none'"
+        PAGE_CSP
     };
     let h = res.headers_mut();
     for (name, value) in [
@@ -95,6 +93,21 @@ async fn security_headers(mut res: axum::response::Response) -> axum::response::
             .or_insert(HeaderValue::from_static(value));
     }
     res
+}
+
+/// The pages' content security policy: forms post only to this site.
+const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; \
+     frame-ancestors 'none'";
+
+/// [`PAGE_CSP`] for a page whose form leads on to `origin` (the payment gateway: the form posts
+/// here, and the answer redirects there, which `form-action` governs too).
+pub(crate) fn page_csp_with_form_target(origin: &str) -> Option<HeaderValue> {
+    HeaderValue::from_str(&PAGE_CSP.replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {origin}"),
+    ))
+    .ok()
 }
 
 /// Marks the answers of the API documentation pages (see [`security_headers`]).

@@ -194,6 +194,23 @@ pub(super) fn decide(
                 100,
             )?)
             .filter(|r| !r.is_empty());
+            if method == PaymentMethod::Online
+                && !matches!(ctx.actor, crate::officer::Actor::System)
+            {
+                return Err(DomainError::forbidden(
+                    "Khoản thanh toán trực tuyến do cổng thanh toán xác nhận, không ghi bằng tay.",
+                ));
+            }
+            if let Some(r) = &reference
+                && d.payments
+                    .iter()
+                    .any(|p| p.method == method && p.reference.as_ref() == Some(r))
+            {
+                return Err(DomainError::rule(
+                    "payment_recorded",
+                    format!("Khoản nộp có mã giao dịch {r} đã được ghi nhận."),
+                ));
+            }
             if method != PaymentMethod::Cash && reference.is_none() {
                 return Err(DomainError::invalid(
                     "reference_required",

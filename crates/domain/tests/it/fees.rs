@@ -224,3 +224,48 @@ fn fees_the_postal_operator_collected_are_paid() {
     assert_eq!(d.payments[0].method, PaymentMethod::Postal);
     assert_eq!(d.payments[0].reference.as_deref(), Some("EB123456789VN"));
 }
+
+#[test]
+fn a_transaction_is_recorded_once_and_online_money_only_by_the_gateways_confirmation() {
+    let mut sim = Sim::received_unpaid();
+    let transfer = |amount: i64, reference: &str| Command::RecordPayment {
+        amount,
+        method: PaymentMethod::BankTransfer,
+        reference: Some(reference.into()),
+        payer: None,
+    };
+    sim.ok("2026-12-07 09:05", &counter(), transfer(2_000, "FT001"));
+    // The same bank transaction again (a statement imported twice, a double click).
+    assert_eq!(
+        code(
+            &mut sim,
+            "2026-12-07 09:06",
+            &counter(),
+            transfer(3_000, "FT001")
+        ),
+        "payment_recorded"
+    );
+    sim.ok("2026-12-07 09:07", &counter(), transfer(1_000, "FT002"));
+    let online = |reference: &str| Command::RecordPayment {
+        amount: 2_000,
+        method: PaymentMethod::Online,
+        reference: Some(reference.into()),
+        payer: None,
+    };
+    // An officer cannot say money came online; the gateway's confirmation (the system) does.
+    assert_eq!(
+        code(&mut sim, "2026-12-07 09:08", &counter(), online("a1")),
+        "forbidden"
+    );
+    sim.ok(
+        "2026-12-07 09:09",
+        &domain::officer::Actor::System,
+        online("a1"),
+    );
+    let d = sim.dossier.as_ref().unwrap();
+    assert_eq!(
+        (d.fees_paid(), d.fees_outstanding(), d.payments.len()),
+        (5_000, 0, 3)
+    );
+    assert!(d.paid_online());
+}

@@ -84,6 +84,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "download links",
         include_str!("../../migrations/sqlite/0014_download_links.sql"),
     ),
+    (
+        15,
+        "payment attempts",
+        include_str!("../../migrations/sqlite/0015_payment_attempts.sql"),
+    ),
 ];
 
 /// Applies what is not applied yet, with what Rust computes after them, in one transaction:

@@ -15,6 +15,7 @@ mod files;
 mod list;
 mod migrate;
 mod outbox;
+mod payments;
 mod writer;
 
 use std::path::{Path, PathBuf};

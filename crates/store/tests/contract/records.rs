@@ -621,3 +621,52 @@ pub async fn a_one_time_link_is_used_once_and_expires(db: &Db) {
         1
     );
 }
+
+pub async fn payment_attempts_are_kept_once_settled_and_listed_while_pending(db: &Db) {
+    use store::{AttemptState, PaymentAttempt};
+    let attempt = |txn: &str, created_ms: i64| PaymentAttempt {
+        txn_ref: txn.into(),
+        dossier_id: uuid::Uuid::from_u128(7),
+        amount: 5_000,
+        created_ms,
+        expires_ms: created_ms + 900_000,
+        state: AttemptState::Pending,
+        detail: "Chờ thanh toán".into(),
+        updated_ms: created_ms,
+    };
+    db.put_payment_attempt(&attempt("a", 1_000)).await.unwrap();
+    db.put_payment_attempt(&attempt("b", 2_000)).await.unwrap();
+    db.put_payment_attempt(&attempt("c", 3_000)).await.unwrap();
+    // A reference is used once.
+    assert!(matches!(
+        db.put_payment_attempt(&attempt("a", 9_000)).await,
+        Err(StoreError::Duplicate(_))
+    ));
+    assert_eq!(
+        db.payment_attempt("a").await.unwrap(),
+        Some(attempt("a", 1_000))
+    );
+    assert_eq!(db.payment_attempt("z").await.unwrap(), None);
+    db.settle_payment_attempt("b", AttemptState::Paid, "00", 5_000)
+        .await
+        .unwrap();
+    let b = db.payment_attempt("b").await.unwrap().unwrap();
+    assert_eq!(
+        (b.state, b.detail.as_str(), b.updated_ms),
+        (AttemptState::Paid, "00", 5_000)
+    );
+    // Pending ones started before the instant, oldest first, as many as asked.
+    let refs = |v: Vec<PaymentAttempt>| v.into_iter().map(|a| a.txn_ref).collect::<Vec<_>>();
+    assert_eq!(
+        refs(db.pending_payment_attempts(10_000, 10).await.unwrap()),
+        ["a", "c"]
+    );
+    assert_eq!(
+        refs(db.pending_payment_attempts(2_500, 10).await.unwrap()),
+        ["a"]
+    );
+    assert_eq!(
+        refs(db.pending_payment_attempts(10_000, 1).await.unwrap()),
+        ["a"]
+    );
+}

@@ -93,6 +93,7 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .merge(uploads)
         // Công dân
         .routes(routes!(public::lookup))
+        .routes(routes!(public::payment_ipn))
         .routes(routes!(public::register))
         .routes(routes!(public::login))
         .routes(routes!(public::mine))

@@ -35,6 +35,45 @@ pub async fn lookup(
     )))
 }
 
+/// The IPN answer the payment gateway expects.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IpnAnswer {
+    /// "00" taken, "01" unknown transaction, "02" already confirmed, "04" wrong amount, "97"
+    /// wrong signature, "99" other.
+    #[serde(rename = "RspCode")]
+    pub rsp_code: String,
+    #[serde(rename = "Message")]
+    pub message: String,
+}
+
+/// IPN của cổng thanh toán: the gateway's server tells the result of a payment (query
+/// parameters signed with HMAC-SHA512). Money is recorded once, only when the signature, the
+/// transaction and the amount check out; a repeated notice changes nothing. Always HTTP 200,
+/// the outcome in `RspCode`, as gateways expect.
+#[utoipa::path(
+    get, path = "/api/v1/payments/ipn", tag = "Phí, lệ phí",
+    params(("vnp_TxnRef" = String, Query, description = "Mã giao dịch; cùng các tham số vnp_* khác và vnp_SecureHash")),
+    responses((status = 200, body = IpnAnswer))
+)]
+pub async fn payment_ipn(
+    State(app): State<App>,
+    super::error::ApiQuery(params): super::error::ApiQuery<Vec<(String, String)>>,
+) -> Json<IpnAnswer> {
+    let (code, message) = match app.gateway_callback(&params).await {
+        Ok(Ok(app::gateway::Settled::AlreadyPaid(_))) => ("02", "Order already confirmed"),
+        Ok(Ok(_)) => ("00", "Confirm Success"),
+        Ok(Err(refusal)) => refusal.ipn(),
+        Err(e) => {
+            tracing::warn!(code = e.code, message = %e.message, "payment notice not taken");
+            ("99", "Unknown error")
+        }
+    };
+    Json(IpnAnswer {
+        rsp_code: code.into(),
+        message: message.into(),
+    })
+}
+
 /// Đăng ký tài khoản công dân.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -231,6 +231,8 @@ struct MyDossier {
     transfer: Option<super::TransferLine>,
     /// Biên lai điện tử in force: what it says, and its PDF and XML.
     receipts: Vec<super::officer::ReceiptLine>,
+    /// Whether the fee can be paid online now (a gateway is connected and something is owed).
+    pay_online: bool,
     message: String,
     error: String,
 }
@@ -265,6 +267,7 @@ async fn my_dossier_page(
         owed: (owed > 0).then(|| (super::money(owed), vntext::money::words(owed))),
         transfer: super::TransferLine::of(app, d),
         receipts: super::officer::ReceiptLine::valid_of(d),
+        pay_online: owed > 0 && app.pays_online(),
         chrome: Chrome::new(viewer, format!("Hồ sơ {}", d.code), "/ho-so-cua-toi"),
         code: d.code.to_string(),
         procedure: d.procedure.name.clone(),
@@ -322,7 +325,19 @@ pub async fn my_dossier(
         "Đã thêm hồ sơ vào tài khoản của ông/bà.".to_string()
     };
     let page = my_dossier_page(&app, &viewer, &code, message, String::new()).await?;
-    Ok(page.into_response())
+    Ok(gateway_may_follow(&app, page.into_response()))
+}
+
+/// A dossier page whose payment form leads on to the gateway: its policy lets the form go there.
+fn gateway_may_follow(app: &App, mut page: Response) -> Response {
+    if let Some(csp) = app
+        .gateway_origin()
+        .and_then(|o| crate::page_csp_with_form_target(&o))
+    {
+        page.headers_mut()
+            .insert(axum::http::header::CONTENT_SECURITY_POLICY, csp);
+    }
+    page
 }
 
 /// Nộp bổ sung: the components sent, on the same dossier.
@@ -369,13 +384,13 @@ async fn finish(
     match done {
         Ok(()) => {
             let page = my_dossier_page(app, viewer, code, message.into(), String::new()).await?;
-            Ok(page.into_response())
+            Ok(gateway_may_follow(app, page.into_response()))
         }
         Err(e) if e.is_login() => Err(e),
         Err(e) => {
             let status = e.status;
             let page = my_dossier_page(app, viewer, code, String::new(), e.message).await?;
-            Ok((status, page).into_response())
+            Ok(gateway_may_follow(app, (status, page).into_response()))
         }
     }
 }
@@ -579,4 +594,105 @@ pub async fn submit(
             Ok((status, page).into_response())
         }
     }
+}
+
+/// Thanh toán trực tuyến: the applicant is sent to the payment gateway to pay what the dossier
+/// still owes.
+pub async fn pay(
+    State(app): State<App>,
+    Path(code): Path<String>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let viewer = &posted.viewer;
+    let actor = citizen(viewer)?;
+    let id = app.queries().dossier_by_code(actor, &code).await?;
+    match app
+        .start_online_payment(actor, id, &peer.ip().to_string())
+        .await
+    {
+        Ok(url) => Ok(Redirect::to(&url).into_response()),
+        Err(e) => finish(&app, viewer, &code, Err(e.into()), "").await,
+    }
+}
+
+/// Kết quả thanh toán: where the payment gateway sends the payer back.
+#[derive(Template, WebTemplate)]
+#[template(path = "payment_result.html")]
+struct PaymentResult {
+    chrome: Chrome,
+    paid: bool,
+    message: String,
+    /// The dossier's code, for the way back to it.
+    code: String,
+    receipt: Option<super::officer::ReceiptLine>,
+}
+
+pub async fn payment_returned(
+    State(app): State<App>,
+    viewer: Viewer,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Result<Response, UiError> {
+    let params: Vec<(String, String)> =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or_default()).map_err(|_| {
+            UiError::new(
+                StatusCode::BAD_REQUEST,
+                "Địa chỉ trả về từ cổng thanh toán không đọc được: kết quả không được ghi nhận.",
+            )
+        })?;
+    let chrome = Chrome::new(&viewer, "Kết quả thanh toán", "/ho-so-cua-toi");
+    let (status, page) = match app.gateway_callback(&params).await? {
+        Ok(settled) => {
+            let d = settled.dossier();
+            let txn = params
+                .iter()
+                .find(|(k, _)| k == "vnp_TxnRef")
+                .map(|(_, v)| v.as_str());
+            let receipt = d
+                .receipts
+                .iter()
+                .find(|r| r.valid() && r.reference.as_deref() == txn)
+                .map(|r| super::officer::ReceiptLine::valid_of_one(d, r));
+            let (paid, message) = match &settled {
+                app::gateway::Settled::Failed(_, why) => (
+                    false,
+                    format!(
+                        "Chưa nộp được phí, lệ phí của hồ sơ: {why}. Ông/bà có thể thanh toán lại."
+                    ),
+                ),
+                _ => (
+                    true,
+                    match d.fees_outstanding() {
+                        0 => format!("Đã thanh toán phí, lệ phí của hồ sơ {}: đã nộp đủ.", d.code),
+                        left => format!(
+                            "Đã thanh toán phí, lệ phí của hồ sơ {}. Còn phải nộp: {}.",
+                            d.code,
+                            super::money(left)
+                        ),
+                    },
+                ),
+            };
+            (
+                StatusCode::OK,
+                PaymentResult {
+                    chrome,
+                    paid,
+                    message,
+                    code: d.code.to_string(),
+                    receipt,
+                },
+            )
+        }
+        Err(refusal) => (
+            StatusCode::BAD_REQUEST,
+            PaymentResult {
+                chrome,
+                paid: false,
+                message: refusal.message(),
+                code: String::new(),
+                receipt: None,
+            },
+        ),
+    };
+    Ok((status, page).into_response())
 }

@@ -132,6 +132,8 @@ pub fn routes() -> Router<App> {
         .route("/ho-so-cua-toi/them", post(citizen::link))
         .route("/ho-so-cua-toi/{code}", get(citizen::my_dossier))
         .route("/ho-so-cua-toi/{code}/bo-sung", post(citizen::supplement))
+        .route("/ho-so-cua-toi/{code}/thanh-toan", post(citizen::pay))
+        .route("/thanh-toan/ket-qua", get(citizen::payment_returned))
         .route("/ho-so-cua-toi/{code}/danh-gia", post(citizen::rate))
         .route(
             "/thu-tuc/{code}/nop",

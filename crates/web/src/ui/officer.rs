@@ -269,6 +269,11 @@ pub struct ReceiptLine {
 }
 
 impl ReceiptLine {
+    /// One receipt of `d`.
+    pub fn valid_of_one(d: &Dossier, r: &domain::dossier::Receipt) -> Self {
+        Self::of(d, r)
+    }
+
     /// The receipts of `d` in force.
     pub fn valid_of(d: &Dossier) -> Vec<Self> {
         d.receipts

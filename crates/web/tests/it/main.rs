@@ -7,6 +7,7 @@ mod api;
 mod api_guards;
 mod documents;
 mod fees;
+mod gateway;
 mod receipts;
 mod results;
 mod search;

@@ -21,14 +21,7 @@ async fn with_receipts() -> Option<(TestApp, Vec<u8>)> {
         |s| {
             sign_with(s, signer);
             s.receipt_series = Arc::new(vec![
-                ReceiptSeries::new(
-                    "lao-cai.bao-thang",
-                    "01BLP0-001",
-                    "BT-{yy}E",
-                    "UBND xã Bảo Thắng",
-                    "5300236214",
-                )
-                .unwrap(),
+                bao_thang_series(),
                 ReceiptSeries::new(
                     "lao-cai.cam-duong",
                     "01BLP0-001",
@@ -46,20 +39,15 @@ async fn with_receipts() -> Option<(TestApp, Vec<u8>)> {
 }
 
 async fn download(t: &TestApp, token: &str, path: &str) -> (u16, String, Vec<u8>) {
-    let r = t
-        .http
-        .get(format!("{}{path}", t.base))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    let media = r
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    (status, media, r.bytes().await.unwrap().to_vec())
+    answer(
+        t.http
+            .get(format!("{}{path}", t.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
 }
 
 fn receipts(d: &Value) -> Vec<Value> {

@@ -519,3 +519,15 @@ pub fn csrf_of(html: &str) -> String {
         .expect("a form with its anti-forgery token")
         .to_string()
 }
+
+/// Xã Bảo Thắng's receipt series ("BT-26E" in 2026).
+pub fn bao_thang_series() -> app::receipts::ReceiptSeries {
+    app::receipts::ReceiptSeries::new(
+        "lao-cai.bao-thang",
+        "01BLP0-001",
+        "BT-{yy}E",
+        "UBND xã Bảo Thắng",
+        "5300236214",
+    )
+    .unwrap()
+}
