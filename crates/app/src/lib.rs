@@ -37,6 +37,7 @@ pub mod results;
 pub mod roster;
 pub mod search;
 pub mod signing;
+pub mod statement;
 pub mod throttle;
 pub mod units;
 
@@ -125,6 +126,8 @@ pub struct Settings {
     pub receipt_series: Arc<Vec<receipts::ReceiptSeries>>,
     /// Cổng thanh toán trực tuyến (`[payments.gateway]`), when fees are paid online.
     pub gateway: Option<Arc<gateway::Gateway>>,
+    /// Các cột của tệp sao kê tài khoản thu (`[payments.statement]`).
+    pub statement_columns: statement::StatementColumns,
 }
 
 impl Default for Settings {
@@ -150,6 +153,7 @@ impl Default for Settings {
             collecting_accounts: Arc::new(Vec::new()),
             receipt_series: Arc::new(Vec::new()),
             gateway: None,
+            statement_columns: statement::StatementColumns::default(),
         }
     }
 }

@@ -65,6 +65,52 @@ pub struct PaymentsConfig {
     /// Cổng thanh toán trực tuyến; without it fees are not paid online.
     #[serde(default)]
     pub gateway: Option<GatewayConfig>,
+    /// The columns of the collecting account's statement (CSV) as the bank names them.
+    #[serde(default)]
+    pub statement: Option<StatementConfig>,
+}
+
+/// `[payments.statement]`: the header names of the bank's CSV export, each optional (the
+/// defaults are "Ngày giao dịch", "Số tiền ghi có", "Nội dung", "Mã giao dịch", and `,`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatementConfig {
+    pub date: Option<String>,
+    pub amount: Option<String>,
+    pub description: Option<String>,
+    pub reference: Option<String>,
+    pub delimiter: Option<String>,
+}
+
+impl StatementConfig {
+    fn build(&self) -> Result<app::statement::StatementColumns, String> {
+        let d = app::statement::StatementColumns::default();
+        let name = |key: &str, v: &Option<String>, default: String| match v {
+            None => Ok(default),
+            Some(v) if !vntext::clean(v).is_empty() && v.chars().count() <= 100 => {
+                Ok(vntext::clean(v))
+            }
+            Some(_) => Err(format!("{key}: tên cột từ 1 đến 100 ký tự")),
+        };
+        let delimiter = match self.delimiter.as_deref() {
+            None | Some(",") => b',',
+            Some(";") => b';',
+            Some("\t") | Some("\\t") => b'\t',
+            Some(other) => {
+                return Err(format!(
+                    "delimiter = \"{}\": \",\", \";\" hoặc \"\\t\"",
+                    domain::error::shorten(other)
+                ));
+            }
+        };
+        Ok(app::statement::StatementColumns {
+            date: name("date", &self.date, d.date)?,
+            amount: name("amount", &self.amount, d.amount)?,
+            description: name("description", &self.description, d.description)?,
+            reference: name("reference", &self.reference, d.reference)?,
+            delimiter,
+        })
+    }
 }
 
 /// `[payments.gateway]`: the payment gateway (VNPAY API 2.1.0 wire format) the collecting
@@ -758,6 +804,13 @@ pub async fn services_with_channels(db: Db, config: &Config) -> Result<(App, not
             .receipt_series()
             .map_err(|e| BadInput(format!("payments: {e}")))?,
     );
+    settings.statement_columns = config
+        .payments
+        .statement
+        .clone()
+        .unwrap_or_default()
+        .build()
+        .map_err(|e| BadInput(format!("payments.statement: {e}")))?;
     settings.gateway = match &config.payments.gateway {
         Some(g) => Some(Arc::new(
             g.build(&public_url)
@@ -1032,6 +1085,7 @@ mod tests {
                 accounts: vec![a],
                 receipts: Vec::new(),
                 gateway: None,
+                statement: None,
             }
             .build()
         };

@@ -27,6 +27,38 @@ pub fn figures(amount: i64) -> String {
     out
 }
 
+/// An amount in đồng as people and banks write it: "5000", "5.000", "5 000", "5,000",
+/// "5.000 đồng", "5.000đ", or with two decimals as statements print it ("5000.00", "5.000,00").
+/// `None` when it is not a whole number of đồng that fits (at most 15 digits).
+pub fn parse(text: &str) -> Option<i64> {
+    let t = text
+        .trim()
+        .trim_end_matches("đồng")
+        .trim_end_matches("VND")
+        .trim_end_matches('đ')
+        .trim();
+    // Two digits after the last separator are hundredths, which must be zero.
+    let whole = match t.len().checked_sub(3).map(|i| t.split_at(i)) {
+        Some((head, tail))
+            if tail.starts_with(['.', ',']) && tail[1..].bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            if &tail[1..] != "00" {
+                return None;
+            }
+            head
+        }
+        _ => t,
+    };
+    let digits: String = whole
+        .chars()
+        .filter(|c| !matches!(c, '.' | ' ' | ','))
+        .collect();
+    if digits.is_empty() || digits.len() > 15 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
 const DIGITS: [&str; 10] = [
     "không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín",
 ];
@@ -101,6 +133,35 @@ fn group_words(g: u16, full: bool) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn amounts_are_read_as_people_and_statements_write_them() {
+        for (text, n) in [
+            ("5000", 5_000),
+            ("5.000", 5_000),
+            ("5 000", 5_000),
+            ("5,000", 5_000),
+            ("5.000 đồng", 5_000),
+            ("5.000đ", 5_000),
+            ("1.200.000 VND", 1_200_000),
+            ("5000.00", 5_000),
+            ("5.000,00", 5_000),
+            ("120,000.00", 120_000),
+        ] {
+            assert_eq!(parse(text), Some(n), "{text}");
+        }
+        for bad in [
+            "",
+            "năm nghìn",
+            "5000.50",
+            "-5000",
+            "1234567890123456",
+            "5.0.0x",
+        ] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

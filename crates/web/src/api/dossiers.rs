@@ -818,6 +818,90 @@ pub async fn receipt_document(
     ))
 }
 
+/// Một dòng sao kê đã đối soát.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct StatementLineView {
+    /// Its line in the file (the header is line 1).
+    pub line: usize,
+    pub date: String,
+    pub amount: i64,
+    pub reference: String,
+    pub description: String,
+    /// `recorded`, `already_recorded` or `exception`.
+    pub outcome: String,
+    /// The dossier it pays, when one was found.
+    pub code: Option<String>,
+    /// Why an exception is one.
+    pub why: Option<String>,
+}
+
+/// Kết quả đối soát sao kê.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ReconciliationView {
+    pub recorded: usize,
+    pub already_recorded: usize,
+    pub exceptions: usize,
+    /// Lines that were not credits.
+    pub skipped: usize,
+    pub lines: Vec<StatementLineView>,
+}
+
+/// Đối soát sao kê tài khoản thu: the body is the bank's CSV export (UTF-8, the columns named
+/// in `[payments.statement]`). A credit whose description names exactly one dossier the caller
+/// collects for, for exactly what it still owes, is recorded as a transfer with the bank's
+/// reference (a second import records nothing twice); the other lines come back as exceptions.
+#[utoipa::path(
+    post, path = "/api/v1/payments/statement", tag = "Phí, lệ phí",
+    request_body(content = String, content_type = "text/csv"),
+    responses(
+        (status = 200, body = ReconciliationView),
+        (status = 422, body = ErrorBody),
+        (status = 401, body = ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+pub async fn reconcile_statement(
+    State(app): State<App>,
+    Authed(actor): Authed,
+    body: axum::body::Bytes,
+) -> Result<Json<ReconciliationView>, ApiError> {
+    let text = std::str::from_utf8(&body).map_err(|_| {
+        ApiError::unprocessable(
+            "invalid_statement",
+            "Tệp sao kê phải là văn bản UTF-8 (lưu từ Excel bằng \"CSV UTF-8\").",
+        )
+    })?;
+    let r = app.reconcile_statement(&actor, text).await?;
+    Ok(Json(ReconciliationView {
+        recorded: r.recorded(),
+        already_recorded: r.already(),
+        exceptions: r.exceptions(),
+        skipped: r.skipped,
+        lines: r
+            .lines
+            .into_iter()
+            .map(|l| {
+                use app::statement::LineOutcome as O;
+                let (outcome, code, why) = match l.outcome {
+                    O::Recorded { code } => ("recorded", Some(code), None),
+                    O::AlreadyRecorded { code } => ("already_recorded", Some(code), None),
+                    O::Exception { code, why } => ("exception", code, Some(why)),
+                };
+                StatementLineView {
+                    line: l.line.line,
+                    date: l.line.date,
+                    amount: l.line.amount,
+                    reference: l.line.reference,
+                    description: l.line.description,
+                    outcome: outcome.into(),
+                    code,
+                    why,
+                }
+            })
+            .collect(),
+    }))
+}
+
 /// Hồ sơ theo mã hồ sơ.
 #[utoipa::path(
     get, path = "/api/v1/dossiers/by-code/{code}", tag = "Tra cứu",

@@ -85,6 +85,7 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(d::draft))
         .routes(routes!(d::draft_pdf))
         .routes(routes!(d::receipt_document))
+        .routes(routes!(d::reconcile_statement))
         // Trả kết quả
         .routes(routes!(files::result_link))
         // Tra cứu

@@ -178,7 +178,7 @@ async fn users_page(
 
 /// The text of an uploaded CSV table: the outer error refuses the request (a forged form), the
 /// inner one is shown on the page (no file, not UTF-8).
-async fn uploaded_csv(
+pub(crate) async fn uploaded_csv(
     viewer: &Viewer,
     headers: &axum::http::HeaderMap,
     multipart: Multipart,

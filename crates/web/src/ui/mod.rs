@@ -15,6 +15,7 @@ pub mod logbook;
 pub mod officer;
 pub mod portal;
 pub mod qd766;
+pub mod reconcile;
 pub mod session;
 pub mod setup;
 pub mod table;
@@ -63,6 +64,10 @@ pub fn routes() -> Router<App> {
         .route("/lanh-dao", get(leader::overview))
         .route("/lanh-dao/bao-cao", get(leader::period_report))
         .route("/can-bo/so-theo-doi", get(logbook::log_book))
+        .route(
+            "/can-bo/doi-soat",
+            get(reconcile::form).post(reconcile::import),
+        )
         .route("/lanh-dao/bieu-do", get(qd766::dashboard))
         .route("/lanh-dao/chi-so-766", get(qd766::index))
         .route("/lanh-dao/chi-so-766/{agency}", get(qd766::unit))
@@ -223,6 +228,7 @@ impl Chrome {
                 if has_role(o, Role::CounterOfficer) {
                     nav.push(("/can-bo/tiep-nhan", "Tiếp nhận hồ sơ"));
                     nav.push(("/can-bo/so-theo-doi", "Sổ theo dõi"));
+                    nav.push(("/can-bo/doi-soat", "Đối soát"));
                 }
                 if [Role::Leader, Role::UnitHead, Role::Auditor]
                     .into_iter()
@@ -378,20 +384,12 @@ impl TransferLine {
 
 /// An amount in đồng as people type it: "5000", "5.000", "5 000" or "5.000 đồng".
 pub(crate) fn amount(text: &str) -> Result<i64, ApiError> {
-    let digits: String = text
-        .trim()
-        .trim_end_matches("đồng")
-        .trim_end_matches('đ')
-        .chars()
-        .filter(|c| !matches!(c, '.' | ' ' | ','))
-        .collect();
-    match digits.parse::<i64>() {
-        Ok(n) if !digits.is_empty() && digits.len() <= 15 => Ok(n),
-        _ => Err(ApiError::unprocessable(
+    vntext::money::parse(text).ok_or_else(|| {
+        ApiError::unprocessable(
             "invalid_amount",
             "Số tiền phải là một số đồng, ví dụ 5.000.",
-        )),
-    }
+        )
+    })
 }
 
 /// "1.200.000 đồng" — amounts as Vietnamese write them.

@@ -164,15 +164,7 @@ async fn the_drawn_code_scans_to_the_transfer() {
 #[tokio::test]
 async fn the_citizen_sees_what_is_owed_and_the_code_to_pay_it() {
     let t = with_account().await;
-    let citizen = t.citizen_login().await;
-    let submitted = t
-        .post(
-            Some(&citizen),
-            "/api/v1/public/submissions",
-            intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS),
-        )
-        .await
-        .expect(201);
+    let (citizen, submitted) = submit_online(&t).await;
     let code = submitted["code"].as_str().unwrap().to_string();
     let html = page(&t, &citizen, &format!("/ho-so-cua-toi/{code}")).await;
     assert!(html.contains("Phí, lệ phí còn phải nộp"), "{html}");

@@ -263,15 +263,7 @@ fn no_redirects() -> reqwest::Client {
 
 /// A citizen's online submission; their session and the dossier's code.
 async fn submitted(t: &TestApp) -> (String, String) {
-    let citizen = t.citizen_login().await;
-    let d = t
-        .post(
-            Some(&citizen),
-            "/api/v1/public/submissions",
-            intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS),
-        )
-        .await
-        .expect(201);
+    let (citizen, d) = submit_online(t).await;
     (citizen, d["code"].as_str().unwrap().to_string())
 }
 

@@ -12,4 +12,5 @@ mod receipts;
 mod results;
 mod search;
 mod security;
+mod statement;
 mod ui;

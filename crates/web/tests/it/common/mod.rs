@@ -531,3 +531,18 @@ pub fn bao_thang_series() -> app::receipts::ReceiptSeries {
     )
     .unwrap()
 }
+
+/// Nguyễn Thị Hằng opens her portal account and submits a re-registration of birth online;
+/// her session and the dossier (its provisional reference as code).
+pub async fn submit_online(t: &TestApp) -> (String, Value) {
+    let citizen = t.citizen_login().await;
+    let d = t
+        .post(
+            Some(&citizen),
+            "/api/v1/public/submissions",
+            intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS),
+        )
+        .await
+        .expect(201);
+    (citizen, d)
+}
