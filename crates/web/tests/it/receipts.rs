@@ -316,3 +316,39 @@ async fn two_hundred_parallel_payments_number_two_series_from_one_without_gaps()
         assert_eq!(got, (1..=100).collect::<Vec<u64>>(), "series {series}");
     }
 }
+
+/// In a real browser: the counter collects the fee in cash on the dossier's page, the receipt
+/// is listed at once, and its link gives the signed PDF.
+#[tokio::test]
+async fn in_a_browser_the_counter_collects_cash_and_opens_the_receipt() {
+    let Some((t, _)) = with_receipts().await else {
+        return;
+    };
+    let Some(b) = crate::browser::open(&t).await else {
+        return;
+    };
+    let counter = t.login("motcua.baothang").await;
+    let d = receive_unpaid(&t, &counter).await;
+    b.login("motcua.baothang").await;
+    b.goto(&format!("/can-bo/ho-so/{}", id_of(&d))).await;
+    let form = b.action("Thu phí, lệ phí").await;
+    b.submit(&form, &[("method", "cash")]).await;
+    b.wait_text("Đã thực hiện: Thu phí, lệ phí.").await;
+    b.wait_text("BT-26E số 0000001").await;
+    let page = b.text().await;
+    assert!(page.contains("Còn hiệu lực, đã ký số"), "{page}");
+    let dir = std::env::temp_dir().join(format!("motcua-bien-lai-{}", std::process::id()));
+    let shot = b.screenshot(&dir, "quay-thu-phi").await;
+    eprintln!("screenshot: {}", shot.display());
+    let first = b
+        .client
+        .execute(
+            "const a = [...document.querySelectorAll('table.receipts a')].find(a => a.textContent === 'PDF'); \
+             return fetch(a.href).then(r => r.arrayBuffer()).then(b => Array.from(new Uint8Array(b).slice(0, 5)));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(first, json!(b"%PDF-".to_vec()));
+    b.close().await;
+}
