@@ -320,7 +320,7 @@ impl App {
             &Actor::System,
             &d,
             Command::RecordPayment {
-                amount: amount.max(1),
+                amount,
                 method: PaymentMethod::Online,
                 reference: Some(txn_ref.clone()),
                 payer: None,

@@ -241,15 +241,25 @@ impl App {
         Ok(after)
     }
 
-    /// A receipt's signed document (`xml` or `pdf`) for someone who may read the dossier,
-    /// signed now if its signing failed before.
+    /// A receipt's signed document in `format` (`pdf` or `xml`) for someone who may read the
+    /// dossier, signed now if its signing failed before.
     pub async fn receipt_document(
         &self,
         actor: &Actor,
         id: domain::dossier::DossierId,
         key: &ReceiptKey,
-        xml: bool,
+        format: &str,
     ) -> Result<(domain::dossier::FileRef, store::Attachment), AppError> {
+        let xml = match format {
+            "xml" => true,
+            "pdf" => false,
+            _ => {
+                return Err(AppError::not_found(
+                    "format_not_found",
+                    "Biên lai có hai dạng: pdf và xml.",
+                ));
+            }
+        };
         let d = self.readable_dossier(actor, id).await?;
         let unknown = || {
             AppError::not_found(

@@ -220,12 +220,7 @@ pub(super) fn decide(
                     ),
                 ));
             }
-            let payer =
-                match optional_text("Người nộp tiền", payer.as_deref().unwrap_or_default(), 200)?
-                {
-                    p if p.is_empty() => d.applicant.display_name().to_string(),
-                    p => p,
-                };
+            let payer = payer_or(payer.as_deref(), d.applicant.display_name())?;
             let paid = Event::FeePaid {
                 amount,
                 method,
@@ -278,6 +273,16 @@ pub(super) fn decide(
         }
         other => unreachable!("{:?} is not decided in this phase", other.kind()),
     }
+}
+
+/// Người nộp tiền as given, or `default` (the applicant, the receipt's payer) when left empty.
+pub(super) fn payer_or(given: Option<&str>, default: &str) -> Result<String, DomainError> {
+    Ok(
+        match optional_text("Người nộp tiền", given.unwrap_or_default(), 200)? {
+            p if p.is_empty() => default.to_string(),
+            p => p,
+        },
+    )
 }
 
 /// An amount of at least 1 đồng and at most `limit` (what is left to pay, or held).

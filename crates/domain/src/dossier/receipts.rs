@@ -252,11 +252,7 @@ pub(super) fn decide(
         } => {
             let old = valid_receipt(d, &receipt)?;
             let reason = text("Lý do thay thế biên lai", &reason, 1000)?;
-            let payer = match optional_text("Người nộp tiền", payer.as_deref().unwrap_or(""), 200)?
-            {
-                p if p.is_empty() => old.payer.clone(),
-                p => p,
-            };
+            let payer = super::fees::payer_or(payer.as_deref(), &old.payer)?;
             let issued = ctx.receipt.as_ref().ok_or_else(no_book)?;
             let new = new_receipt(
                 issued,

@@ -790,20 +790,9 @@ pub async fn receipt_document(
     Authed(actor): Authed,
     ApiPath((id, series, number, format)): ApiPath<(uuid::Uuid, String, u32, String)>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let xml = match format.as_str() {
-        "xml" => true,
-        "pdf" => false,
-        _ => {
-            return Err(app::AppError::not_found(
-                "format_not_found",
-                "Biên lai có hai dạng: pdf và xml.",
-            )
-            .into());
-        }
-    };
     let key = ReceiptKey { series, number };
     let (file, stored) = app
-        .receipt_document(&actor, DossierId(id), &key, xml)
+        .receipt_document(&actor, DossierId(id), &key, &format)
         .await?;
     Ok((
         [

@@ -652,7 +652,7 @@ pub async fn payment_returned(
                 .receipts
                 .iter()
                 .find(|r| r.valid() && r.reference.as_deref() == txn)
-                .map(|r| super::officer::ReceiptLine::valid_of_one(d, r));
+                .map(|r| super::officer::ReceiptLine::of(d, r));
             let (paid, message) = match &settled {
                 app::gateway::Settled::Failed(_, why) => (
                     false,

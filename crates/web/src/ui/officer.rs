@@ -269,11 +269,6 @@ pub struct ReceiptLine {
 }
 
 impl ReceiptLine {
-    /// One receipt of `d`.
-    pub fn valid_of_one(d: &Dossier, r: &domain::dossier::Receipt) -> Self {
-        Self::of(d, r)
-    }
-
     /// The receipts of `d` in force.
     pub fn valid_of(d: &Dossier) -> Vec<Self> {
         d.receipts
@@ -283,7 +278,7 @@ impl ReceiptLine {
             .collect()
     }
 
-    fn of(d: &Dossier, r: &domain::dossier::Receipt) -> Self {
+    pub fn of(d: &Dossier, r: &domain::dossier::Receipt) -> Self {
         let base = format!("/ho-so/{}/bien-lai/{}/{}", d.id.0, r.series, r.number);
         let status = match &r.cancelled {
             Some(c) => match &c.replaced_by {
@@ -1021,29 +1016,26 @@ pub async fn receipt(
     Path((id, series, number, format)): Path<(String, String, String, String)>,
 ) -> Result<Response, UiError> {
     let actor = viewer.actor.as_ref().ok_or_else(UiError::login_required)?;
-    let xml = match format.as_str() {
-        "xml" => true,
-        "pdf" => false,
-        _ => {
-            return Err(UiError::new(
-                axum::http::StatusCode::NOT_FOUND,
-                "Không có biên lai này.",
-            ));
-        }
-    };
     let number = number
         .parse()
         .map_err(|_| UiError::new(axum::http::StatusCode::NOT_FOUND, "Không có biên lai này."))?;
     let key = domain::dossier::ReceiptKey { series, number };
     let (file, stored) = app
-        .receipt_document(actor, parse_id(&id)?, &key, xml)
+        .receipt_document(actor, parse_id(&id)?, &key, &format)
         .await?;
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, stored.media_type),
             (
                 axum::http::header::CONTENT_DISPOSITION,
-                disposition(if xml { "attachment" } else { "inline" }, &file.name),
+                disposition(
+                    if format == "xml" {
+                        "attachment"
+                    } else {
+                        "inline"
+                    },
+                    &file.name,
+                ),
             ),
             (
                 axum::http::header::CACHE_CONTROL,
