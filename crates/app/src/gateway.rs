@@ -397,7 +397,11 @@ impl App {
         let now = self.now();
         let before = (now - Duration::minutes(1)).timestamp_millis();
         let mut settled = 0;
-        for attempt in self.db.pending_payment_attempts(before, 100).await? {
+        for attempt in self
+            .db
+            .payment_attempts_in(AttemptState::Pending, before, 100)
+            .await?
+        {
             let created = DateTime::from_timestamp_millis(attempt.created_ms).unwrap_or(now);
             match gateway.query.query(&attempt.txn_ref, created).await {
                 Ok(answer) if answer.txn_ref == attempt.txn_ref => {
@@ -502,9 +506,9 @@ impl App {
                     self.db
                         .settle_payment_attempt(
                             &attempt.txn_ref,
-                            AttemptState::Failed,
+                            AttemptState::Unapplied,
                             &format!(
-                                "Đã thanh toán tại cổng nhưng không ghi nhận được: {}",
+                                "Đã thanh toán tại cổng nhưng không ghi vào hồ sơ được: {}",
                                 e.message
                             ),
                             now,
@@ -519,5 +523,137 @@ impl App {
             "version_conflict",
             "Hồ sơ đang được cập nhật; cổng thanh toán sẽ báo lại.",
         ))
+    }
+}
+
+/// Thanh toán trực tuyến chưa ghi vào hồ sơ — money the gateway took for a dossier that refused
+/// it (it no longer owed that much, or had ended): an officer gives it back and says how.
+#[derive(Debug, Clone)]
+pub struct UnappliedPayment {
+    pub attempt: PaymentAttempt,
+    pub dossier: DossierId,
+    pub code: String,
+    pub applicant: String,
+}
+
+/// The most unapplied payments listed at once (they are exceptions; a longer list means the
+/// gateway or the fees are misconfigured, which the log says).
+const UNAPPLIED_LISTED: u32 = 200;
+
+impl App {
+    /// Whether the officer collects money for `d` (the counter of its one-stop unit).
+    fn collects_for(&self, actor: &Actor, d: &Dossier) -> bool {
+        domain::policy::may_command(
+            actor,
+            d,
+            domain::dossier::CommandKind::RecordPayment,
+            None,
+            false,
+            &self.agencies(),
+        )
+        .is_ok()
+    }
+
+    /// The online payments taken but not recorded, of the dossiers the officer collects for,
+    /// oldest first.
+    pub async fn unapplied_payments(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<UnappliedPayment>, AppError> {
+        if !matches!(actor, Actor::Officer(_)) {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        let attempts = self
+            .db
+            .payment_attempts_in(AttemptState::Unapplied, i64::MAX, UNAPPLIED_LISTED)
+            .await?;
+        for attempt in attempts {
+            let Some(d) = self.db.dossier(DossierId(attempt.dossier_id)).await? else {
+                continue;
+            };
+            if self.collects_for(actor, &d) {
+                out.push(UnappliedPayment {
+                    dossier: d.id,
+                    code: d.code.to_string(),
+                    applicant: d.applicant.display_name().to_string(),
+                    attempt,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records that an unapplied online payment was given back to the payer (`how`: the
+    /// transfer's reference, or the gateway's refund), in the administration log too.
+    pub async fn refund_unapplied(
+        &self,
+        actor: &Actor,
+        txn_ref: &str,
+        how: &str,
+    ) -> Result<(), AppError> {
+        let how = how.trim();
+        if how.is_empty() || how.chars().count() > 500 {
+            return Err(AppError::invalid(
+                "invalid_refund_note",
+                "Ghi cách hoàn trả (số giao dịch chuyển trả hoặc hoàn tiền qua cổng), tối đa 500 ký tự.",
+            ));
+        }
+        let unknown = || {
+            AppError::not_found(
+                "payment_not_found",
+                "Không có giao dịch trực tuyến chờ hoàn trả với mã này.",
+            )
+        };
+        let attempt = self
+            .db
+            .payment_attempt(txn_ref)
+            .await?
+            .filter(|a| a.state == AttemptState::Unapplied)
+            .ok_or_else(unknown)?;
+        let d = self
+            .db
+            .dossier(DossierId(attempt.dossier_id))
+            .await?
+            .ok_or_else(unknown)?;
+        let Actor::Officer(officer) = actor else {
+            return Err(unknown());
+        };
+        if !self.collects_for(actor, &d) {
+            return Err(AppError::new(
+                ErrorKind::Forbidden,
+                "forbidden",
+                "Chỉ cán bộ thu phí của hồ sơ được ghi hoàn trả.",
+            ));
+        }
+        let now = self.now();
+        let detail = format!(
+            "Đã hoàn trả {} đồng: {how} ({}, {})",
+            vntext::money::figures(attempt.amount),
+            officer.full_name,
+            crate::notices::vn_time(now)
+        );
+        let log = format!(
+            "Hoàn trả giao dịch trực tuyến {} của hồ sơ {}: {how}",
+            attempt.txn_ref, d.code
+        );
+        let done = self
+            .db
+            .refund_payment_attempt(
+                &attempt.txn_ref,
+                &detail,
+                now.timestamp_millis(),
+                &store::LogEntry {
+                    at_ms: now.timestamp_millis(),
+                    actor: &officer.username,
+                    action: "payment_refunded",
+                    detail: &log,
+                },
+            )
+            .await?;
+        if !done {
+            return Err(unknown());
+        }
+        Ok(())
     }
 }

@@ -771,16 +771,18 @@ pub(crate) fn record(
     };
     let status_before = before.as_ref().map(|d| d.stage.national_status());
     let (dossier, recorded) = apply_events(before, events, ctx.now, ctx.actor);
+    let mut outbox =
+        crate::notices::status_messages(notices, ctx.agencies, status_before, &dossier, &recorded);
+    outbox.extend(crate::notices::receipt_messages(
+        notices,
+        ctx.agencies,
+        &dossier,
+        &recorded,
+    ));
     Ok(Recording {
         readers: store::Readers::of(&dossier, ctx.agencies),
         counts: fact_delta(&facts_before, &dossier.facts(calendar, ctx.rules)?),
-        outbox: crate::notices::status_messages(
-            notices,
-            ctx.agencies,
-            status_before,
-            &dossier,
-            &recorded,
-        ),
+        outbox,
         dossier,
         events: recorded,
     })

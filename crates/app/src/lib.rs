@@ -18,6 +18,7 @@ pub mod demo;
 pub mod digest;
 mod error;
 pub mod evaluation;
+pub mod fee_book;
 pub mod files;
 pub mod gateway;
 pub mod handling;

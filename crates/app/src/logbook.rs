@@ -99,6 +99,45 @@ impl LogBookPage {
 }
 
 impl Reports<'_> {
+    /// What every book an officer keeps checks: asked by an officer, for a period of at most
+    /// `max_days` that does not end before it starts, of a unit they see (`book`: its name).
+    pub(crate) fn check_book(
+        &self,
+        actor: &Actor,
+        book: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+        max_days: i64,
+        unit: Option<&AgencyId>,
+    ) -> Result<(), AppError> {
+        if !matches!(actor, Actor::Officer(_)) {
+            return Err(AppError::new(
+                ErrorKind::Forbidden,
+                "forbidden",
+                format!("Chỉ cán bộ được xem {book}."),
+            ));
+        }
+        if to < from || (to - from).num_days() >= max_days {
+            return Err(AppError::invalid(
+                "invalid_period",
+                format!(
+                    "Kỳ của {book} phải có ngày đầu không sau ngày cuối và dài tối đa {max_days} ngày."
+                ),
+            ));
+        }
+        let visible = self.app.queries().visible_agencies(actor);
+        if let Some(r) = unit
+            && !visible.iter().any(|v| v == r.as_str())
+        {
+            return Err(AppError::new(
+                ErrorKind::Forbidden,
+                "forbidden",
+                "Đơn vị này ngoài phạm vi được xem.",
+            ));
+        }
+        Ok(())
+    }
+
     /// The log book of `receiving` (or every unit the officer sees) for `[from, to]`: `limit`
     /// lines from `page`, or (no `limit`) every line from there.
     pub async fn log_book(
@@ -110,31 +149,7 @@ impl Reports<'_> {
         page: LogBookPage,
         limit: Option<u32>,
     ) -> Result<LogBook, AppError> {
-        if !matches!(actor, Actor::Officer(_)) {
-            return Err(AppError::new(
-                ErrorKind::Forbidden,
-                "forbidden",
-                "Chỉ cán bộ được xem sổ theo dõi hồ sơ.",
-            ));
-        }
-        if to < from || (to - from).num_days() >= MAX_DAYS {
-            return Err(AppError::invalid(
-                "invalid_period",
-                format!(
-                    "Kỳ của sổ theo dõi phải có ngày đầu không sau ngày cuối và dài tối đa {MAX_DAYS} ngày."
-                ),
-            ));
-        }
-        let visible = self.app.queries().visible_agencies(actor);
-        if let Some(r) = receiving
-            && !visible.iter().any(|v| v == r.as_str())
-        {
-            return Err(AppError::new(
-                ErrorKind::Forbidden,
-                "forbidden",
-                "Đơn vị này ngoài phạm vi được xem.",
-            ));
-        }
+        self.check_book(actor, "sổ theo dõi hồ sơ", from, to, MAX_DAYS, receiving)?;
         let start = lich::time::vn_day_start;
         let page_size = limit.unwrap_or(500);
         let mut filter = DossierFilter {

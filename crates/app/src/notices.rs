@@ -28,6 +28,9 @@ pub struct NoticeSettings {
     pub sms: bool,
     /// Agencies whose chat group has a webhook (the unit's daily digest goes there).
     pub webhooks: Vec<AgencyId>,
+    /// The tax authority's receiving endpoint is configured: signed and cancelled electronic
+    /// receipts are sent to it.
+    pub tax: bool,
     /// The address people open the system at, for links in messages (no trailing slash).
     pub public_url: String,
     /// Hour (Vietnamese time, 0–23) of the daily digest.
@@ -44,6 +47,7 @@ impl Default for NoticeSettings {
             email: false,
             sms: false,
             webhooks: Vec::new(),
+            tax: false,
             public_url: "http://127.0.0.1:8080".into(),
             digest_hour: 7,
             max_attempts: 6,
@@ -64,6 +68,14 @@ impl NoticeSettings {
             .or(self.backoff.last())
             .copied()
             .unwrap_or_else(|| Duration::minutes(1))
+    }
+
+    /// The applicant's own page of a dossier (its receipts, its payment), after signing in.
+    pub fn my_dossier_link(&self, code: &str) -> String {
+        format!(
+            "{}/ho-so-cua-toi/{code}",
+            self.public_url.trim_end_matches('/')
+        )
     }
 
     /// The public lookup page of a dossier.
@@ -300,6 +312,88 @@ pub(crate) fn status_messages(
     out
 }
 
+/// Kind of the message giving the payer their electronic receipt.
+pub const RECEIPT: &str = "receipt";
+
+/// The messages of a change's receipts: to the payer, the link to each receipt signed (by e-mail
+/// and SMS, where the applicant left an address and the channel is configured); to the tax
+/// authority, each receipt signed or withdrawn (when it is configured).
+pub(crate) fn receipt_messages(
+    teller: &Teller,
+    tree: &AgencyTree,
+    after: &Dossier,
+    events: &[Recorded],
+) -> Vec<NewMessage> {
+    let settings = &teller.settings;
+    let mut out = Vec::new();
+    if settings.tax {
+        out.extend(crate::receipts::tax_messages(after, events));
+    }
+    let code = after.code.as_str();
+    let link = settings.my_dossier_link(code);
+    for e in events {
+        let Event::ReceiptSigned { receipt, .. } = &e.event else {
+            continue;
+        };
+        let Some(r) = after.receipt(receipt).filter(|r| r.cancelled.is_none()) else {
+            continue;
+        };
+        let amount = format!("{} đồng", vntext::money::figures(r.amount));
+        let key = |channel: Channel| {
+            format!(
+                "receipt:{}:{}:{}:{}",
+                after.id,
+                r.series,
+                r.number,
+                channel.as_str()
+            )
+        };
+        let subject = format!("Hồ sơ {code}: biên lai điện tử {receipt}");
+        if settings.email
+            && let Some(email) = after.applicant.email()
+        {
+            out.push(NewMessage {
+                kind: RECEIPT.into(),
+                channel: Channel::Email,
+                recipient: email.as_str().to_string(),
+                subject: subject.clone(),
+                body: format!(
+                    "Kính gửi: {}\n\n{} đã lập biên lai điện tử thu phí, lệ phí của hồ sơ.\n\n\
+                     Mã hồ sơ: {code}\nBiên lai: ký hiệu mẫu {}, ký hiệu {}, số {:07}\n\
+                     Số tiền: {amount} ({})\nNgười nộp: {}\n\n\
+                     Xem và tải biên lai (PDF, XML có chữ ký số) trên trang hồ sơ của ông/bà: {link}\n\
+                     (đăng nhập Cổng; hồ sơ nộp tại quầy: thêm hồ sơ vào tài khoản bằng mã hồ sơ và mã bảo mật trên Giấy tiếp nhận).\n\n{}\n\
+                     (Thư được gửi tự động từ hệ thống Một Cửa, xin ông/bà không trả lời thư này.)\n",
+                    after.applicant.display_name(),
+                    r.organisation,
+                    r.template,
+                    r.series,
+                    r.number,
+                    vntext::money::words(r.amount),
+                    r.payer,
+                    tree.name_of(&after.receiving),
+                ),
+                idempotency_key: key(Channel::Email),
+                dossier: Some(after.id.0),
+            });
+        }
+        if settings.sms
+            && let Some(phone) = after.applicant.phone()
+        {
+            out.push(NewMessage {
+                kind: RECEIPT.into(),
+                channel: Channel::Sms,
+                recipient: phone.as_str().to_string(),
+                subject,
+                body: format!("Hồ sơ {code}: biên lai điện tử {receipt}, {amount}. Xem: {link}"),
+                idempotency_key: key(Channel::Sms),
+                dossier: Some(after.id.0),
+            });
+        }
+    }
+    out
+}
+
 /// A failed message as the administrator sees it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FailedMessage {
@@ -328,6 +422,7 @@ impl App {
             Channel::Email => s.email,
             Channel::Sms => s.sms,
             Channel::Webhook => s.webhooks.iter().any(|a| a.as_str() == m.recipient),
+            Channel::Tax => s.tax,
         }
     }
 }

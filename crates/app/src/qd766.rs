@@ -401,10 +401,17 @@ impl App {
         // rows, not from every (agency, procedure, channel) row of the period.
         for (agency, procedure) in self
             .db
-            .procedures_counted(agencies, procedures, from, to, M::Received, 2)
+            .procedures_counted(agencies, procedures, from, to, M::Received, Some(2))
             .await?
         {
             g.used_online.entry(agency).or_default().insert(procedure);
+        }
+        for (agency, procedure) in self
+            .db
+            .procedures_counted(agencies, procedures, from, to, M::PaidOnline, None)
+            .await?
+        {
+            g.paid_online.entry(agency).or_default().insert(procedure);
         }
         for c in self
             .db
@@ -547,6 +554,8 @@ struct Gathered {
     sums: HashMap<String, Sums>,
     /// The procedures each agency received online in the period.
     used_online: HashMap<String, HashSet<String>>,
+    /// The procedures of which each agency had a dossier paid online in the period.
+    paid_online: HashMap<String, HashSet<String>>,
     /// Received in the period by agency, of full-online procedures: (procedure, channel, count).
     full_online: HashMap<String, Vec<(String, i64, i64)>>,
 }
@@ -561,6 +570,7 @@ impl Sums {
         self.received_in += o.received_in;
         self.online_in += o.online_in;
         self.fee_bearing += o.fee_bearing;
+        self.paid_online += o.paid_online;
         self.digitised += o.digitised;
         self.reused += o.reused;
         self.electronic += o.electronic;
@@ -568,6 +578,17 @@ impl Sums {
         self.electronic_copies += o.electronic_copies;
         self.disliked_on_time += o.disliked_on_time;
     }
+}
+
+/// The procedures `by` holds for `agency`.
+fn procedures_of<'g>(
+    by: &'g HashMap<String, HashSet<String>>,
+    agency: &AgencyId,
+) -> impl Iterator<Item = &'g str> {
+    by.get(agency.as_str())
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
 }
 
 /// Ranks by points, highest first; equal points share a rank; units with nothing computed are
@@ -638,15 +659,11 @@ impl Scorer<'_> {
             .collect();
         // What the unit's members received, by procedure and channel.
         let mut used_online: HashSet<&str> = HashSet::new();
+        let mut paid_online: HashSet<&str> = HashSet::new();
         let (mut full_eligible, mut full_online) = (0, 0);
         for m in members {
-            used_online.extend(
-                g.used_online
-                    .get(m.as_str())
-                    .into_iter()
-                    .flatten()
-                    .map(String::as_str),
-            );
+            used_online.extend(procedures_of(&g.used_online, m));
+            paid_online.extend(procedures_of(&g.paid_online, m));
             for (procedure, channel, n) in g.full_online.get(m.as_str()).into_iter().flatten() {
                 if full.contains(procedure.as_str()) {
                     full_eligible += n;
@@ -659,6 +676,15 @@ impl Scorer<'_> {
         let used = online
             .iter()
             .filter(|p| used_online.contains(p.code.as_str()))
+            .count();
+        // Thủ tục có nghĩa vụ tài chính: procedures whose current version charges a fee.
+        let with_fees: Vec<&&&ProcedureVersion> = mine
+            .iter()
+            .filter(|p| p.fees.iter().any(|f| f.amount > 0))
+            .collect();
+        let with_fees_paid_online = with_fees
+            .iter()
+            .filter(|p| paid_online.contains(p.code.as_str()))
             .count();
         // Received by the end, less what had ended before the period began.
         let ended_before = s.ended_to_end - s.on_time_in - s.late_in;
@@ -681,6 +707,8 @@ impl Scorer<'_> {
             complete_procedures: mine.iter().filter(|p| complete(p)).count() as i64,
             online_procedures: online.len() as i64,
             online_procedures_used: used as i64,
+            fee_procedures: with_fees.len() as i64,
+            fee_procedures_paid_online: with_fees_paid_online as i64,
             full_online_eligible: full_eligible,
             full_online,
         }

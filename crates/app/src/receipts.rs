@@ -9,7 +9,9 @@
 
 use chrono::{DateTime, Datelike, Utc};
 use domain::agency::AgencyId;
-use domain::dossier::{Command, Dossier, Receipt, ReceiptBook, ReceiptFiles, ReceiptKey};
+use domain::dossier::{
+    Command, Dossier, Event, Receipt, ReceiptBook, ReceiptFiles, ReceiptKey, Recorded,
+};
 use domain::officer::Actor;
 use kyso::xml::Element;
 
@@ -411,6 +413,199 @@ pub fn receipt_xml(d: &Dossier, r: &Receipt) -> Element {
                 .child(payment),
         ),
     )
+}
+
+/// Kind of the outbox messages carrying receipts to the tax authority (gửi dữ liệu biên lai
+/// đến cơ quan thuế, ND 254/2026): one when a receipt is signed, one when it is cancelled.
+pub const TAX_RECEIPT: &str = "tax-receipt";
+
+/// What a tax message is about; the documents are read from the dossier when it is delivered.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TaxNotice {
+    pub action: TaxAction,
+    pub dossier: uuid::Uuid,
+    pub series: String,
+    pub number: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TaxAction {
+    /// Lập biên lai: the signed receipt XML.
+    Issue,
+    /// Hủy biên lai: a signed notice of cancellation.
+    Cancel,
+}
+
+impl TaxAction {
+    /// Where the tax authority's (or its service provider's) endpoint takes it, under its base
+    /// address.
+    pub fn path(self) -> &'static str {
+        match self {
+            TaxAction::Issue => "bien-lai",
+            TaxAction::Cancel => "bien-lai/huy",
+        }
+    }
+}
+
+/// One delivery to the tax authority: where, for which organisation, and the signed XML.
+#[derive(Debug, Clone)]
+pub struct TaxDocument {
+    pub action: TaxAction,
+    pub tax_code: String,
+    pub xml: Vec<u8>,
+}
+
+impl TaxNotice {
+    fn message(self, tax_code: &str) -> store::NewMessage {
+        let key = ReceiptKey {
+            series: self.series.clone(),
+            number: self.number,
+        };
+        let (verb, subject) = match self.action {
+            TaxAction::Issue => ("issue", format!("Biên lai {key}")),
+            TaxAction::Cancel => ("cancel", format!("Hủy biên lai {key}")),
+        };
+        store::NewMessage {
+            kind: TAX_RECEIPT.into(),
+            channel: store::Channel::Tax,
+            recipient: tax_code.to_string(),
+            subject,
+            idempotency_key: format!("tax:{verb}:{}:{}:{}", self.dossier, key.series, key.number),
+            dossier: Some(self.dossier),
+            body: serde_json::to_string(&self).expect("a notice serialises"),
+        }
+    }
+}
+
+/// The tax messages of a change: a signed receipt is sent (and its cancellation too, if it was
+/// cancelled before it could be signed); a cancelled receipt that had been sent is withdrawn.
+pub(crate) fn tax_messages(after: &Dossier, events: &[Recorded]) -> Vec<store::NewMessage> {
+    let mut out = Vec::new();
+    let notice = |action, r: &Receipt| TaxNotice {
+        action,
+        dossier: after.id.0,
+        series: r.series.clone(),
+        number: r.number,
+    };
+    for e in events {
+        match &e.event {
+            Event::ReceiptSigned { receipt, .. } => {
+                if let Some(r) = after.receipt(receipt) {
+                    out.push(notice(TaxAction::Issue, r).message(&r.tax_code));
+                    if r.cancelled.is_some() {
+                        out.push(notice(TaxAction::Cancel, r).message(&r.tax_code));
+                    }
+                }
+            }
+            Event::ReceiptCancelled { receipt, .. } => {
+                if let Some(r) = after.receipt(receipt).filter(|r| r.files.is_some()) {
+                    out.push(notice(TaxAction::Cancel, r).message(&r.tax_code));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+impl App {
+    /// The document a tax message carries: the receipt's signed XML as stored, or a notice of
+    /// its cancellation signed now by the organisation.
+    pub async fn tax_document(&self, body: &str) -> Result<TaxDocument, AppError> {
+        let notice: TaxNotice = serde_json::from_str(body).map_err(|_| {
+            AppError::invalid(
+                "invalid_message",
+                "Nội dung thư gửi cơ quan thuế không đọc được.",
+            )
+        })?;
+        let d = self
+            .db
+            .dossier(domain::dossier::DossierId(notice.dossier))
+            .await?
+            .ok_or_else(|| AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ."))?;
+        let key = ReceiptKey {
+            series: notice.series.clone(),
+            number: notice.number,
+        };
+        let receipt = d
+            .receipt(&key)
+            .ok_or_else(|| AppError::not_found("receipt_not_found", "Không có biên lai này."))?;
+        let xml = match notice.action {
+            TaxAction::Issue => {
+                let files = receipt.files.as_ref().ok_or_else(|| {
+                    AppError::not_found("receipt_not_signed", "Biên lai chưa được ký số.")
+                })?;
+                self.db
+                    .attachment(&files.xml.sha256)
+                    .await?
+                    .ok_or_else(|| {
+                        AppError::not_found("file_not_found", "Không tìm thấy tệp biên lai.")
+                    })?
+                    .content
+            }
+            TaxAction::Cancel => {
+                let signing = self.settings().signing.clone().ok_or_else(|| {
+                    AppError::new(
+                        ErrorKind::Rule,
+                        "signing_not_configured",
+                        "Chưa cấu hình chứng thư số của tổ chức thu ([signing]).",
+                    )
+                })?;
+                let document = cancellation_xml(&d, receipt)?;
+                tokio::task::spawn_blocking(move || {
+                    kyso::xml::sign_xml(&document, signing.signer.as_ref())
+                        .map_err(|e| e.to_string())
+                })
+                .await
+                .map_err(|_| sign_failed("máy chủ bận"))?
+                .map_err(sign_failed)?
+            }
+        };
+        Ok(TaxDocument {
+            action: notice.action,
+            tax_code: receipt.tax_code.clone(),
+            xml,
+        })
+    }
+}
+
+/// Thông báo hủy biên lai — what a cancelled receipt's withdrawal says (schema version 1, the
+/// receipt's own layout: the receipt identified as in its TTChung, then why and what replaces
+/// it).
+pub fn cancellation_xml(d: &Dossier, r: &Receipt) -> Result<Element, AppError> {
+    let c = r
+        .cancelled
+        .as_ref()
+        .ok_or_else(|| AppError::invalid("receipt_not_cancelled", "Biên lai này chưa bị hủy."))?;
+    let vn = lich::time::to_vn(&c.at);
+    let mut content = Element::new("NDHuy")
+        .child(Element::leaf("LDo", &c.reason))
+        .child(Element::leaf("MHSo", d.code.to_string()));
+    if let Some(new) = &c.replaced_by {
+        content = content.child(
+            Element::new("BLThayThe")
+                .child(Element::leaf("KHBLai", &new.series))
+                .child(Element::leaf("SBLai", new.number.to_string())),
+        );
+    }
+    Ok(Element::new("TBHuyBLai").attribute("phienBan", "1").child(
+        Element::new("DLTBao")
+            .child(
+                Element::new("TTChung")
+                    .child(Element::leaf("THBLai", "Biên lai thu phí, lệ phí"))
+                    .child(Element::leaf("KHMSBLai", &r.template))
+                    .child(Element::leaf("KHBLai", &r.series))
+                    .child(Element::leaf("SBLai", r.number.to_string()))
+                    .child(Element::leaf("MST", &r.tax_code))
+                    .child(Element::leaf("TCThu", &r.organisation))
+                    .child(Element::leaf(
+                        "TGHuy",
+                        vn.format("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+                    )),
+            )
+            .child(content),
+    ))
 }
 
 #[cfg(test)]

@@ -46,6 +46,9 @@ pub struct Scheme {
     pub online_services_used: Weight,
     /// 3.3 dossiers received online (full from 50 %; 6 per the fit).
     pub online_dossiers: Weight,
+    /// 3.5(b) fee-charging procedures with a dossier paid online (2, full from 80 %: the
+    /// observed min(2, 2.5 × ratio) of §5.2a).
+    pub procedures_paid_online: Weight,
     /// 3.6 dossiers paid online (linear, 6).
     pub paid_online: Weight,
     /// 5.4 satisfaction with TTHC handling (full from 90 %, 6).
@@ -69,6 +72,7 @@ impl Default for Scheme {
             online_procedures: Weight::new(2.0, 0.8),
             online_services_used: Weight::new(4.0, 1.0),
             online_dossiers: Weight::new(6.0, 0.5),
+            procedures_paid_online: Weight::new(2.0, 0.8),
             paid_online: Weight::new(6.0, 1.0),
             satisfaction: Weight::new(6.0, 0.9),
             digitised: Weight::new(4.0, 1.0),
@@ -109,6 +113,10 @@ pub struct Inputs {
     pub complete_procedures: i64,
     pub online_procedures: i64,
     pub online_procedures_used: i64,
+    /// Procedures under the unit's authority that charge a fee; of them, those with a dossier
+    /// paid online in the period (3.5(b)).
+    pub fee_procedures: i64,
+    pub fee_procedures_paid_online: i64,
     /// Dossiers of procedures offered fully online, and of them submitted online (the METRICS
     /// sheet's "toàn trình" line, shown for reference).
     pub full_online_eligible: i64,
@@ -239,12 +247,21 @@ pub fn indicators(s: &Scheme, i: &Inputs) -> Vec<Indicator> {
             i.fee_bearing,
             "Hồ sơ có khoản thanh toán qua cổng thanh toán trực tuyến kết nối với hệ thống ([payments.gateway]), trên hồ sơ có phí, lệ phí. Chưa đồng bộ với Cổng quốc gia.",
         ),
-        missing(
-            "3.5",
+        computed(
+            "3.5b",
             4,
-            "TTHC có nghĩa vụ tài chính được tích hợp, có giao dịch thanh toán trực tuyến",
-            4.0,
-            "Chưa có dữ liệu: cần kết nối thanh toán trên Cổng Dịch vụ công quốc gia.",
+            "TTHC có nghĩa vụ tài chính có giao dịch thanh toán trực tuyến",
+            s.procedures_paid_online,
+            i.fee_procedures_paid_online,
+            i.fee_procedures,
+            "Thủ tục thuộc thẩm quyền có thu phí, lệ phí và có hồ sơ thanh toán trực tuyến thành công trong kỳ. Đạt tối đa từ 80%.",
+        ),
+        missing(
+            "3.5a",
+            4,
+            "TTHC có nghĩa vụ tài chính được cung cấp thanh toán trên Cổng Dịch vụ công quốc gia",
+            2.0,
+            "Chưa có dữ liệu: tính từ dữ liệu phí đồng bộ lên Cổng Dịch vụ công quốc gia (chưa đồng bộ).",
         ),
         missing(
             "5.2",

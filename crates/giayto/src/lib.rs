@@ -313,6 +313,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ),
     ("chung-thuc", include_str!("../templates/chung-thuc.toml")),
     ("bien-lai", include_str!("../templates/bien-lai.toml")),
+    (
+        "bang-ke-thu-phi",
+        include_str!("../templates/bang-ke-thu-phi.toml"),
+    ),
 ];
 
 /// A built-in template by name.

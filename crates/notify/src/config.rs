@@ -30,6 +30,8 @@ pub struct NotifyConfig {
     pub webhooks: Vec<WebhookConfig>,
     /// Time limit of one webhook request, in seconds.
     pub webhook_timeout_seconds: u64,
+    /// `[notify.tax]`: where signed electronic receipts go to the tax authority.
+    pub tax: Option<TaxConfig>,
 }
 
 impl Default for NotifyConfig {
@@ -46,6 +48,7 @@ impl Default for NotifyConfig {
             sms: None,
             webhooks: Vec::new(),
             webhook_timeout_seconds: 15,
+            tax: None,
         }
     }
 }
@@ -104,6 +107,18 @@ pub struct SmsConfig {
     /// The registered brandname, if the gateway needs it.
     pub sender: Option<String>,
     #[serde(default = "fifteen")]
+    pub timeout_seconds: u64,
+}
+
+/// Gửi biên lai đến cơ quan thuế: the receiving endpoint (the tax authority's, or its service
+/// provider's) and, when it asks for one, the environment variable holding its access token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TaxConfig {
+    /// Base address; receipts go to `{url}/bien-lai`, cancellations to `{url}/bien-lai/huy`.
+    pub url: String,
+    /// Name of the environment variable with the bearer token (kept out of the file).
+    pub token_env: Option<String>,
+    #[serde(default = "thirty")]
     pub timeout_seconds: u64,
 }
 
@@ -194,9 +209,22 @@ impl NotifyConfig {
                 .map_err(|e| format!("notify.webhooks: {e}"))?;
             channels.webhooks = Some(Arc::new(sender));
         }
+        if let Some(tax) = &self.tax {
+            http_url("notify.tax.url", &tax.url)?;
+            let token = match &tax.token_env {
+                None => None,
+                Some(var) => Some(std::env::var(var).map_err(|_| {
+                    format!("notify.tax.token_env: biến môi trường {var} chưa có mã truy cập của cơ quan thuế.")
+                })?),
+            };
+            let sender =
+                crate::HttpTaxAuthority::new(tax, token).map_err(|e| format!("notify.tax: {e}"))?;
+            channels.tax = Some(Arc::new(sender));
+        }
         let settings = NoticeSettings {
             email: channels.mailer.is_some(),
             sms: channels.sms.is_some(),
+            tax: channels.tax.is_some(),
             webhooks: agencies,
             public_url: public_url.trim_end_matches('/').to_string(),
             digest_hour: self.digest_hour,
@@ -208,5 +236,44 @@ impl NotifyConfig {
                 .collect(),
         };
         Ok((settings, channels))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_tax(url: &str, token_env: Option<&str>) -> NotifyConfig {
+        NotifyConfig {
+            tax: Some(TaxConfig {
+                url: url.into(),
+                token_env: token_env.map(String::from),
+                timeout_seconds: 30,
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_tax_endpoint_turns_the_tax_channel_on_and_is_checked() {
+        let (settings, channels) = NotifyConfig::default().build("http://x").unwrap();
+        assert!(!settings.tax && channels.tax.is_none());
+        let (settings, channels) = with_tax("https://thue.example.vn/api", None)
+            .build("http://x")
+            .unwrap();
+        assert!(settings.tax && channels.tax.is_some());
+        let err = with_tax("thue.example.vn", None)
+            .build("http://x")
+            .err()
+            .unwrap();
+        assert!(err.starts_with("notify.tax.url"), "{err}");
+        let err = with_tax("https://thue.example.vn", Some("MOTCUA_KHONG_CO_BIEN_NAY"))
+            .build("http://x")
+            .err()
+            .unwrap();
+        assert!(
+            err.contains("MOTCUA_KHONG_CO_BIEN_NAY chưa có mã truy cập"),
+            "{err}"
+        );
     }
 }

@@ -11,6 +11,7 @@ mod config;
 mod email;
 pub mod gateway;
 mod sms;
+mod tax;
 mod webhook;
 
 use std::future::Future;
@@ -23,9 +24,10 @@ use chrono::{DateTime, Utc};
 use store::{Channel, StoredMessage};
 use thiserror::Error;
 
-pub use config::{NotifyConfig, SmsConfig, SmtpConfig, TlsMode, WebhookConfig};
+pub use config::{NotifyConfig, SmsConfig, SmtpConfig, TaxConfig, TlsMode, WebhookConfig};
 pub use email::SmtpMailer;
 pub use sms::HttpSmsGateway;
+pub use tax::{HttpTaxAuthority, TAX_CODE_HEADER};
 pub use webhook::{HttpWebhookSender, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature};
 
 /// Header carrying a message's idempotency key, so a receiver can drop a second delivery.
@@ -44,6 +46,8 @@ pub enum SendError {
     Status { status: u16, body: String },
     #[error("kênh chưa được cấu hình: {0}")]
     NotConfigured(String),
+    #[error("không lập được nội dung gửi: {0}")]
+    Content(String),
 }
 
 /// A future of one attempt.
@@ -71,18 +75,41 @@ pub trait WebhookSender: Send + Sync {
     ) -> Attempt<'a>;
 }
 
+/// Gửi dữ liệu biên lai đến cơ quan thuế.
+pub trait TaxAuthority: Send + Sync {
+    /// Posts the signed `xml` of `tax_code`'s receipt to the endpoint's `path`
+    /// (`bien-lai`, `bien-lai/huy`).
+    fn send<'a>(
+        &'a self,
+        path: &'a str,
+        tax_code: &'a str,
+        xml: Vec<u8>,
+        key: &'a str,
+    ) -> Attempt<'a>;
+}
+
 /// The configured channels; a missing one means that kind of message is not enqueued at all.
 #[derive(Clone, Default)]
 pub struct Channels {
     pub mailer: Option<Arc<dyn Mailer>>,
     pub sms: Option<Arc<dyn SmsGateway>>,
     pub webhooks: Option<Arc<dyn WebhookSender>>,
+    pub tax: Option<Arc<dyn TaxAuthority>>,
 }
 
 /// Installs ring as rustls' process-wide crypto provider (reqwest is built without one, to keep
 /// aws-lc out of the build). Idempotent; call before building an HTTP client.
 pub fn install_tls_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// An HTTP client for one adapter, with its time limit.
+pub(crate) fn http_client(timeout_seconds: u64) -> Result<reqwest::Client, SendError> {
+    install_tls_provider();
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(timeout_seconds))
+        .build()
+        .map_err(|e| SendError::Http(e.to_string()))
 }
 
 /// What one pass of the worker did.
@@ -149,6 +176,22 @@ impl Worker {
                 hooks
                     .send(&m.recipient, &m.body, &m.idempotency_key, self.app.now())
                     .await
+            }
+            Channel::Tax => {
+                let tax = self.channels.tax.as_ref().ok_or_else(missing)?;
+                // The document is read (a cancellation signed) at delivery, from the dossier.
+                let doc = self
+                    .app
+                    .tax_document(&m.body)
+                    .await
+                    .map_err(|e| SendError::Content(e.message))?;
+                tax.send(
+                    doc.action.path(),
+                    &doc.tax_code,
+                    doc.xml,
+                    &m.idempotency_key,
+                )
+                .await
             }
         }
     }

@@ -7,8 +7,6 @@
 //! `Authorization: Bearer <token>` when a token is set, and the `X-MotCua-Delivery` header; any
 //! 2xx answer means accepted.
 
-use std::time::Duration;
-
 use crate::config::SmsConfig;
 use crate::{Attempt, DELIVERY_HEADER, SendError, SmsGateway};
 
@@ -21,11 +19,7 @@ pub struct HttpSmsGateway {
 
 impl HttpSmsGateway {
     pub fn new(c: &SmsConfig) -> Result<Self, SendError> {
-        crate::install_tls_provider();
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(c.timeout_seconds))
-            .build()
-            .map_err(|e| SendError::Http(e.to_string()))?;
+        let client = crate::http_client(c.timeout_seconds)?;
         Ok(Self {
             client,
             url: c.url.clone(),

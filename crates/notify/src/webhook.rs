@@ -6,7 +6,6 @@
 //! request cannot be replayed as new. The bridge recomputes it over the raw bytes it received.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
@@ -40,11 +39,7 @@ pub struct HttpWebhookSender {
 
 impl HttpWebhookSender {
     pub fn new(hooks: &[WebhookConfig], timeout_seconds: u64) -> Result<Self, SendError> {
-        crate::install_tls_provider();
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(timeout_seconds))
-            .build()
-            .map_err(|e| SendError::Http(e.to_string()))?;
+        let client = crate::http_client(timeout_seconds)?;
         Ok(Self {
             client,
             targets: hooks

@@ -130,8 +130,8 @@ pub trait CountStore: Send + Sync {
         measures: &[Measure],
     ) -> Result<Vec<CountSum>>;
 
-    /// The distinct (agency, procedure) pairs with a `measure` counted on `channel` over days
-    /// `from..=to`: e.g. which procedures each agency received online.
+    /// The distinct (agency, procedure) pairs with a `measure` counted on `channel` (any channel
+    /// when `None`) over days `from..=to`: e.g. which procedures each agency received online.
     async fn procedures_counted(
         &self,
         agencies: &[String],
@@ -139,7 +139,7 @@ pub trait CountStore: Send + Sync {
         from: NaiveDate,
         to: NaiveDate,
         measure: Measure,
-        channel: i64,
+        channel: Option<i64>,
     ) -> Result<Vec<(String, String)>>;
 
     /// Sums per (period, measure) for the agencies, where each period is a day (YYYY-MM-DD),

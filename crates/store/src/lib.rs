@@ -41,7 +41,7 @@ pub use dossiers::{
     SEARCH_COUNT_LIMIT, Totals, UnitSummary, Visibility, due_sort,
 };
 pub use outbox::{Channel, MessageState, NewMessage, OutboxCounts, OutboxStore, StoredMessage};
-pub use payments::{AttemptState, PaymentAttempt, PaymentStore};
+pub use payments::{AttemptState, MONEY_EVENT_KINDS, MoneyEvent, PaymentAttempt, PaymentStore};
 
 pub(crate) use domain::wire_name as key;
 

@@ -15,6 +15,8 @@ pub enum Channel {
     Sms,
     /// A signed JSON POST to a unit's chat-group bridge.
     Webhook,
+    /// Biên lai điện tử sent to the tax authority (or its service provider).
+    Tax,
 }
 
 impl Channel {
@@ -23,6 +25,7 @@ impl Channel {
             Channel::Email => "email",
             Channel::Sms => "sms",
             Channel::Webhook => "webhook",
+            Channel::Tax => "tax",
         }
     }
 
@@ -31,6 +34,7 @@ impl Channel {
             Channel::Email => "Thư điện tử",
             Channel::Sms => "Tin nhắn SMS",
             Channel::Webhook => "Nhóm trao đổi (webhook)",
+            Channel::Tax => "Cơ quan thuế (biên lai điện tử)",
         }
     }
 
@@ -39,6 +43,7 @@ impl Channel {
             "email" => Ok(Channel::Email),
             "sms" => Ok(Channel::Sms),
             "webhook" => Ok(Channel::Webhook),
+            "tax" => Ok(Channel::Tax),
             other => Err(StoreError::Corrupt(format!("kênh gửi \"{other}\""))),
         }
     }

@@ -2,7 +2,10 @@
 //! gateway: what was asked, until when, and what the gateway last said. Recording the money is
 //! the dossier's own event; an attempt is only followed here.
 
-use crate::{Result, StoreError};
+use chrono::{DateTime, Utc};
+use domain::dossier::{DossierId, Recorded};
+
+use crate::{Result, StoreError, Visibility};
 
 /// Trạng thái giao dịch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +16,11 @@ pub enum AttemptState {
     Paid,
     /// Cancelled by the payer, refused by the bank, or expired unpaid.
     Failed,
+    /// Paid at the gateway but not recorded on the dossier (it no longer owed that much, or had
+    /// ended): the money is to be given back by an officer.
+    Unapplied,
+    /// Unapplied, then given back outside the system (an officer recorded how).
+    Refunded,
 }
 
 impl AttemptState {
@@ -21,6 +29,8 @@ impl AttemptState {
             AttemptState::Pending => "pending",
             AttemptState::Paid => "paid",
             AttemptState::Failed => "failed",
+            AttemptState::Unapplied => "unapplied",
+            AttemptState::Refunded => "refunded",
         }
     }
 
@@ -29,6 +39,8 @@ impl AttemptState {
             "pending" => Ok(AttemptState::Pending),
             "paid" => Ok(AttemptState::Paid),
             "failed" => Ok(AttemptState::Failed),
+            "unapplied" => Ok(AttemptState::Unapplied),
+            "refunded" => Ok(AttemptState::Refunded),
             other => Err(StoreError::Corrupt(format!(
                 "trạng thái giao dịch \"{other}\""
             ))),
@@ -53,7 +65,30 @@ pub struct PaymentAttempt {
     pub updated_ms: i64,
 }
 
-/// Online payment attempts.
+/// The kinds of the money events ([`PaymentStore::money_events`]).
+pub const MONEY_EVENT_KINDS: [&str; 5] = [
+    "fee_paid",
+    "fee_refunded",
+    "fee_waived",
+    "receipt_issued",
+    "receipt_cancelled",
+];
+
+/// A money event of a dossier — paid, refunded, waived, receipt issued or cancelled — with what
+/// the fee reports group it by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MoneyEvent {
+    pub dossier: DossierId,
+    pub code: String,
+    pub procedure_code: String,
+    pub procedure_name: String,
+    /// The receiving (collecting) unit and the deciding agency.
+    pub receiving: String,
+    pub competent: String,
+    pub recorded: Recorded,
+}
+
+/// Online payment attempts, and the money events the fee reports read.
 #[async_trait::async_trait]
 pub trait PaymentStore: Send + Sync {
     /// Keeps a new attempt ([`StoreError::Duplicate`] if its reference exists).
@@ -71,11 +106,35 @@ pub trait PaymentStore: Send + Sync {
         now_ms: i64,
     ) -> Result<()>;
 
-    /// Attempts still pending that were started before `before_ms`, oldest first (for the
-    /// status queries that recover lost callbacks).
-    async fn pending_payment_attempts(
+    /// Attempts in `state` that were started before `before_ms`, oldest first (the pending ones
+    /// for the status queries that recover lost callbacks; the unapplied ones for officers).
+    async fn payment_attempts_in(
         &self,
+        state: AttemptState,
         before_ms: i64,
         limit: u32,
     ) -> Result<Vec<PaymentAttempt>>;
+
+    /// Records that an unapplied attempt's money was given back, with the log line, in one
+    /// transaction; false (nothing written) when it is not unapplied.
+    async fn refund_payment_attempt(
+        &self,
+        txn_ref: &str,
+        detail: &str,
+        now_ms: i64,
+        entry: &crate::LogEntry<'_>,
+    ) -> Result<bool>;
+
+    /// The money events recorded between `from` (inclusive) and `to` (exclusive), by the
+    /// event's time, of dossiers `visible` allows (and received by `receiving`, when given),
+    /// oldest first; at most `limit` ([`StoreError::Invalid`]-free: the caller bounds the
+    /// period and says how many it can show).
+    async fn money_events(
+        &self,
+        visible: &Visibility,
+        receiving: Option<&str>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<MoneyEvent>>;
 }

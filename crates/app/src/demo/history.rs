@@ -565,7 +565,27 @@ impl Life<'_, '_> {
             }
             check = run.later(back, rng.between(0.2, 2.0));
         }
-        run.take(check, counter, Command::AcceptOnline)
+        if !run.take(check, counter, Command::AcceptOnline) {
+            return false;
+        }
+        // Most applicants who submit online pay the fee online too, through the payment
+        // gateway, soon after the dossier is accepted (the gateway's confirmation is recorded by
+        // the system); the others pay when the result is handed over.
+        let owed = run.d().map_or(0, |d| d.fees_outstanding());
+        if owed > 0 && rng.chance(0.7) {
+            let at = check + Duration::minutes(10 + rng.below(600) as i64);
+            run.take(
+                at,
+                &Actor::System,
+                Command::RecordPayment {
+                    amount: owed,
+                    method: PaymentMethod::Online,
+                    reference: Some(format!("{:014}", rng.below(100_000_000_000_000))),
+                    payer: None,
+                },
+            );
+        }
+        true
     }
 
     /// Phase 2: withdrawal soon after reception, now and then: whether the dossier was withdrawn.

@@ -413,3 +413,96 @@ async fn the_edge_rules_of_2_1_hold_in_the_counters() {
         .unwrap();
     assert!(none.lines.iter().all(|l| l.received_total() == 0));
 }
+
+/// Group 4 (online payment): 3.6 counts the fee-bearing dossiers received in the period and,
+/// of them, those paid online; 3.5(b) the fee-charging procedures under the unit's authority
+/// and, of them, those with a dossier paid online. Both add up over a unit's members.
+#[tokio::test]
+async fn group_4_counts_dossiers_and_procedures_paid_online() {
+    use domain::dossier::{FeeLine, PaymentMethod, PaymentRecord};
+    use domain::officer::{ActorKind, ActorRef};
+    let f = seeded("qd766-group-4", "2026-11-23 10:00").await;
+    let app = &f.app;
+    let tree = agencies_with(&["sa-pa"]);
+    let cal = kit::calendar();
+    let days = working_days(&cal, date("2026-07-01"), date("2026-09-16"));
+    let catalogue = app.catalogue().procedures().await.unwrap();
+    let charging: Vec<String> = catalogue
+        .iter()
+        .filter(|p| p.fees.iter().any(|f| f.amount > 0))
+        .map(|p| p.code.to_string())
+        .collect();
+    assert!(charging.len() >= 2, "the catalogue charges fees");
+    // 40 dossiers of Bảo Thắng and 20 of Sa Pa with a 5.000 đ fee, of two charging
+    // procedures; 12 of Bảo Thắng's and 5 of Sa Pa's paid online (all of the first
+    // procedure), the others in cash; and 10 more without a fee.
+    let mut dossiers = Vec::new();
+    for (commune, n, online) in [("bao-thang", 40, 12), ("sa-pa", 20, 5)] {
+        for i in 0..n {
+            let mut d = drive(&tree, commune, days[i % days.len()], Ending::After(2));
+            d.procedure.code = charging[usize::from(i >= online)].parse().unwrap();
+            d.fees = vec![FeeLine {
+                name: "Lệ phí".into(),
+                amount: 5_000,
+            }];
+            d.payments.push(PaymentRecord {
+                at: d.received_at.unwrap(),
+                by: ActorRef {
+                    kind: ActorKind::System,
+                    id: None,
+                    name: "Hệ thống".into(),
+                },
+                amount: 5_000,
+                method: if i < online {
+                    PaymentMethod::Online
+                } else {
+                    PaymentMethod::Cash
+                },
+                reference: Some(format!("GD{commune}{i}")),
+                payer: "Nguyễn Thị Hằng".into(),
+            });
+            dossiers.push(d);
+        }
+    }
+    for day in &days[..10] {
+        let mut d = drive(&tree, "bao-thang", *day, Ending::After(2));
+        d.fees.clear();
+        dossiers.push(d);
+    }
+    load(&f.db, &dossiers).await;
+    let inspector = officer(&f.db, "thanhtra").await;
+    let x = app
+        .reports()
+        .index_766(
+            &inspector,
+            Period::parse("2026-Q3").unwrap(),
+            None,
+            &Scope::default(),
+        )
+        .await
+        .unwrap();
+    let ind = |u: &app::qd766::UnitIndex, id: &str| {
+        let i = u.indicators.iter().find(|i| i.id == id).unwrap().clone();
+        (i.numerator, i.denominator, i.points)
+    };
+    let b = x
+        .units
+        .iter()
+        .find(|u| u.agency == "lao-cai.bao-thang")
+        .unwrap();
+    let (paid, fee_bearing, points) = ind(b, "3.6");
+    assert_eq!((paid, fee_bearing), (Some(12), Some(40)));
+    assert!((points.unwrap() - 6.0 * 12.0 / 40.0).abs() < 1e-9);
+    let (paid, fee_procedures, points) = ind(b, "3.5b");
+    assert_eq!(paid, Some(1));
+    let fee_procedures = fee_procedures.unwrap();
+    assert!(fee_procedures >= 2);
+    let expected = (2.0 * (1.0 / fee_procedures as f64) / 0.8).min(2.0);
+    assert!((points.unwrap() - expected).abs() < 1e-9);
+    // 3.5(a) needs what was synchronised to the national portal: not computed.
+    assert_eq!(ind(b, "3.5a").2, None);
+    // The whole province: both communes' dossiers, one procedure paid online.
+    assert_eq!(ind(&x.total, "3.6").0, Some(17));
+    assert_eq!(ind(&x.total, "3.6").1, Some(60));
+    assert_eq!(ind(&x.total, "3.5b").0, Some(1));
+}

@@ -42,6 +42,22 @@ impl PaymentMethod {
         PaymentMethod::Postal,
     ];
 
+    /// The name APIs and files use (its serde name): "cash", "bank-transfer", "online",
+    /// "postal".
+    pub fn code(self) -> &'static str {
+        match self {
+            PaymentMethod::Cash => "cash",
+            PaymentMethod::BankTransfer => "bank-transfer",
+            PaymentMethod::Online => "online",
+            PaymentMethod::Postal => "postal",
+        }
+    }
+
+    /// The method of a [`PaymentMethod::code`].
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.code() == code)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             PaymentMethod::Cash => "Tiền mặt tại Bộ phận Một cửa",

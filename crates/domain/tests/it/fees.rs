@@ -269,3 +269,13 @@ fn a_transaction_is_recorded_once_and_online_money_only_by_the_gateways_confirma
     );
     assert!(d.paid_online());
 }
+
+#[test]
+fn a_payment_method_code_is_its_serde_name_and_parses_back() {
+    for m in PaymentMethod::ALL {
+        assert_eq!(serde_json::to_value(m).unwrap(), m.code());
+        assert_eq!(PaymentMethod::parse(m.code()), Some(m));
+    }
+    assert_eq!(PaymentMethod::parse("Cash"), None);
+    assert_eq!(PaymentMethod::parse(""), None);
+}

@@ -410,7 +410,7 @@ fn every_built_in_template_parses() {
         let t = built_in(name).unwrap();
         assert!(!t.name.is_empty(), "{name}");
     }
-    assert_eq!(giayto::BUILT_IN.len(), 13);
+    assert_eq!(giayto::BUILT_IN.len(), 14);
 }
 
 #[test]

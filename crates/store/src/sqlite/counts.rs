@@ -364,14 +364,16 @@ impl crate::CountStore for Sqlite {
         from: NaiveDate,
         to: NaiveDate,
         measure: Measure,
-        channel: i64,
+        channel: Option<i64>,
     ) -> Result<Vec<(String, String)>> {
         if agencies.is_empty() || to < from || procedures.is_some_and(<[String]>::is_empty) {
             return Ok(Vec::new());
         }
         let mut q = Sql::new("SELECT DISTINCT agency, procedure FROM (");
         let kept = push_month_and_day_rows(&mut q, "agency, procedure", from, to, |q| {
-            q.push(" AND channel = ").bind(channel);
+            if let Some(channel) = channel {
+                q.push(" AND channel = ").bind(channel);
+            }
             push_filters(q, agencies, procedures, &[measure], true)
         })
         .flatten();

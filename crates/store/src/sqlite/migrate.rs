@@ -89,6 +89,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "payment attempts",
         include_str!("../../migrations/sqlite/0015_payment_attempts.sql"),
     ),
+    (
+        16,
+        "money events by time",
+        include_str!("../../migrations/sqlite/0016_money_events.sql"),
+    ),
 ];
 
 /// Applies what is not applied yet, with what Rust computes after them, in one transaction:

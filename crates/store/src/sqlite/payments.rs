@@ -2,8 +2,14 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::Sqlite;
-use crate::{AttemptState, PaymentAttempt, Result, StoreError};
+use chrono::{DateTime, Utc};
+use domain::dossier::{DossierId, Recorded};
+
+use super::{Sql, Sqlite, from_ms};
+use crate::{
+    AttemptState, MONEY_EVENT_KINDS, MoneyEvent, PaymentAttempt, Result, StoreError, Visibility,
+    from_json,
+};
 
 const COLUMNS: &str =
     "txn_ref, dossier_id, amount, created_ms, expires_ms, state, detail, updated_ms";
@@ -91,8 +97,9 @@ impl crate::PaymentStore for Sqlite {
         .await
     }
 
-    async fn pending_payment_attempts(
+    async fn payment_attempts_in(
         &self,
+        state: AttemptState,
         before_ms: i64,
         limit: u32,
     ) -> Result<Vec<PaymentAttempt>> {
@@ -100,11 +107,93 @@ impl crate::PaymentStore for Sqlite {
             let rows = c
                 .prepare_cached(&format!(
                     "SELECT {COLUMNS} FROM payment_attempts \
-                     WHERE state = 'pending' AND created_ms < ?1 ORDER BY created_ms LIMIT ?2"
+                     WHERE state = ?1 AND created_ms < ?2 ORDER BY created_ms LIMIT ?3"
                 ))?
-                .query_map(params![before_ms, limit], attempt_of)?
+                .query_map(params![state.as_str(), before_ms, limit], attempt_of)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             rows.into_iter().map(finish).collect()
         })
+    }
+
+    async fn refund_payment_attempt(
+        &self,
+        txn_ref: &str,
+        detail: &str,
+        now_ms: i64,
+        entry: &crate::LogEntry<'_>,
+    ) -> Result<bool> {
+        let (txn_ref, detail) = (txn_ref.to_string(), detail.to_string());
+        let entry = super::admin::OwnedEntry::of(entry);
+        self.write(move |c| {
+            let done = c
+                .prepare_cached(
+                    "UPDATE payment_attempts SET state = 'refunded', detail = ?2, updated_ms = ?3 \
+                     WHERE txn_ref = ?1 AND state = 'unapplied'",
+                )?
+                .execute(params![txn_ref, detail, now_ms])?;
+            if done == 0 {
+                return Ok(super::Written::No(false));
+            }
+            entry.write(c)?;
+            Ok(super::Written::Yes(true))
+        })
+        .await
+    }
+
+    async fn money_events(
+        &self,
+        visible: &Visibility,
+        receiving: Option<&str>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<MoneyEvent>> {
+        let mut q = Sql::new(
+            "SELECT d.id, d.code, d.procedure_code, d.procedure_name, d.receiving, d.competent, \
+             e.version, e.at_ms, e.actor, e.payload \
+             FROM dossier_events e INDEXED BY dossier_events_money \
+             JOIN dossiers d ON d.id = e.dossier_id WHERE e.kind IN (",
+        );
+        // Walked by time on the partial index (its list of kinds repeated here), whatever the
+        // other filters: a unit's dossiers are many, a period's money events few.
+        q.push(&MONEY_EVENT_KINDS.map(|k| format!("'{k}'")).join(", "))
+            .push(") AND e.at_ms >= ")
+            .bind(from.timestamp_millis())
+            .push(" AND e.at_ms < ")
+            .bind(to.timestamp_millis());
+        if let Some(r) = receiving {
+            q.push(" AND d.receiving = ").bind(r.to_string());
+        }
+        if let Visibility::Within { agencies, .. } = visible {
+            q.push(" AND EXISTS (SELECT 1 FROM dossier_readers r WHERE r.dossier = d.id AND r.agency IN (")
+                .list(agencies.iter().cloned())
+                .push(")");
+        }
+        q.push(" ORDER BY e.at_ms, d.id, e.version LIMIT ")
+            .bind(i64::from(limit));
+        self.read_blocking(move |c| {
+            q.rows(c, |r| {
+                let id: Vec<u8> = r.get(0)?;
+                let id = uuid::Uuid::from_slice(&id)
+                    .map_err(|_| StoreError::Corrupt("mã hồ sơ của sự kiện".into()))?;
+                let actor: String = r.get(8)?;
+                let payload: String = r.get(9)?;
+                Ok(MoneyEvent {
+                    dossier: DossierId(id),
+                    code: r.get(1)?,
+                    procedure_code: r.get(2)?,
+                    procedure_name: r.get(3)?,
+                    receiving: r.get(4)?,
+                    competent: r.get(5)?,
+                    recorded: Recorded {
+                        version: r.get::<_, i64>(6)? as u64,
+                        at: from_ms(r.get(7)?),
+                        actor: from_json(&actor, "người thực hiện")?,
+                        event: from_json(&payload, "sự kiện")?,
+                    },
+                })
+            })
+        })
+        .await
     }
 }

@@ -181,6 +181,7 @@ macro_rules! contract_tests {
             records::files_are_stored_once_and_owned_by_their_uploaders,
             records::a_one_time_link_is_used_once_and_expires,
             records::payment_attempts_are_kept_once_settled_and_listed_while_pending,
+            records::money_events_are_read_by_time_receiver_and_visibility,
             records::closures_and_the_administration_log,
             records::outbox_messages_are_enqueued_once_leased_retried_and_end_dead,
             records::counter_sums_are_the_same_for_short_and_long_agency_lists,

@@ -443,7 +443,7 @@ pub async fn counter_sums_are_the_same_for_short_and_long_agency_lists(db: &Db) 
             .map(|(f, _)| (f.agency.clone(), f.procedure.clone()))
             .collect();
         let got: BTreeSet<(String, String)> = db
-            .procedures_counted(agencies, None, from, to, Measure::Received, 2)
+            .procedures_counted(agencies, None, from, to, Measure::Received, Some(2))
             .await
             .unwrap()
             .into_iter()
@@ -455,6 +455,21 @@ pub async fn counter_sums_are_the_same_for_short_and_long_agency_lists(db: &Db) 
             agencies.len()
         );
         assert!(!got.is_empty());
+        let online = got;
+        // Which procedures each agency received at all, on any channel.
+        let expected: BTreeSet<(String, String)> = within
+            .iter()
+            .filter(|(f, _)| f.measure == Measure::Received)
+            .map(|(f, _)| (f.agency.clone(), f.procedure.clone()))
+            .collect();
+        let got: BTreeSet<(String, String)> = db
+            .procedures_counted(agencies, None, from, to, Measure::Received, None)
+            .await
+            .unwrap()
+            .into_iter()
+            .collect();
+        assert_eq!(got, expected, "{} agencies, procedures", agencies.len());
+        assert!(got.is_superset(&online) && got.len() > online.len());
     }
 }
 
@@ -658,15 +673,186 @@ pub async fn payment_attempts_are_kept_once_settled_and_listed_while_pending(db:
     // Pending ones started before the instant, oldest first, as many as asked.
     let refs = |v: Vec<PaymentAttempt>| v.into_iter().map(|a| a.txn_ref).collect::<Vec<_>>();
     assert_eq!(
-        refs(db.pending_payment_attempts(10_000, 10).await.unwrap()),
+        refs(
+            db.payment_attempts_in(AttemptState::Pending, 10_000, 10)
+                .await
+                .unwrap()
+        ),
         ["a", "c"]
     );
     assert_eq!(
-        refs(db.pending_payment_attempts(2_500, 10).await.unwrap()),
+        refs(
+            db.payment_attempts_in(AttemptState::Pending, 2_500, 10)
+                .await
+                .unwrap()
+        ),
         ["a"]
     );
     assert_eq!(
-        refs(db.pending_payment_attempts(10_000, 1).await.unwrap()),
+        refs(
+            db.payment_attempts_in(AttemptState::Pending, 10_000, 1)
+                .await
+                .unwrap()
+        ),
         ["a"]
+    );
+    // Paid at the gateway but not applied: listed for officers, then marked given back once,
+    // with its log line.
+    db.settle_payment_attempt("c", AttemptState::Unapplied, "Hồ sơ đã nộp đủ", 6_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        refs(
+            db.payment_attempts_in(AttemptState::Unapplied, 10_000, 10)
+                .await
+                .unwrap()
+        ),
+        ["c"]
+    );
+    let entry = store::LogEntry {
+        at_ms: 7_000,
+        actor: "motcua.baothang",
+        action: "payment_refunded",
+        detail: "Hoàn trả giao dịch c",
+    };
+    assert!(
+        !db.refund_payment_attempt("a", "x", 7_000, &entry)
+            .await
+            .unwrap()
+    );
+    assert!(
+        db.refund_payment_attempt("c", "Đã chuyển trả", 7_000, &entry)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !db.refund_payment_attempt("c", "Lần nữa", 8_000, &entry)
+            .await
+            .unwrap()
+    );
+    let c = db.payment_attempt("c").await.unwrap().unwrap();
+    assert_eq!(
+        (c.state, c.detail.as_str()),
+        (AttemptState::Refunded, "Đã chuyển trả")
+    );
+    let logged = db.admin_log_lines(10).await.unwrap();
+    assert_eq!(
+        logged
+            .iter()
+            .filter(|l| l.action == "payment_refunded")
+            .count(),
+        1
+    );
+}
+
+/// Fee reports read the money events of a period: only those kinds, by the event's time, of the
+/// receiving unit asked for and of dossiers the reader may see, oldest first.
+pub async fn money_events_are_read_by_time_receiver_and_visibility(db: &Db) {
+    use domain::dossier::{Command, Event, PaymentMethod};
+    use domain::officer::Role;
+    let tree = super::tree();
+    let mut paid = Vec::new();
+    for (n, commune, at) in [
+        (1, "bao-thang", "2026-12-07 11:00"),
+        (2, "sa-pa", "2026-12-07 10:00"),
+        (3, "bao-thang", "2026-12-08 09:30"),
+    ] {
+        let mut sim = testsupport::kit::drive_coded(
+            &tree,
+            commune,
+            NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
+            testsupport::kit::Ending::Open,
+            &super::code(n),
+        );
+        let counter = testsupport::kit::officer(
+            "Lò Thị Mai",
+            Role::CounterOfficer,
+            &format!("lao-cai.{commune}.mot-cua"),
+        );
+        let owed = sim.d().fees_outstanding();
+        assert!(owed > 0, "the test procedure charges a fee");
+        sim.ok(
+            at,
+            &counter,
+            Command::RecordPayment {
+                amount: owed,
+                method: PaymentMethod::Cash,
+                reference: None,
+                payer: None,
+            },
+        );
+        super::save(db, &sim).await.unwrap();
+        paid.push(sim.d().code.to_string());
+    }
+    let day = |d: u32| t(&format!("2026-12-{d:02} 00:00"));
+    let codes = |events: Vec<store::MoneyEvent>| -> Vec<String> {
+        assert!(
+            events
+                .iter()
+                .all(|e| matches!(e.recorded.event, Event::FeePaid { .. })),
+            "only money events"
+        );
+        events.into_iter().map(|e| e.code).collect()
+    };
+    let all = store::Visibility::All;
+    // Oldest first: Sa Pa's at 10:00 before Bảo Thắng's at 11:00; the 8th is outside.
+    let got = db
+        .money_events(&all, None, day(7), day(8), 100)
+        .await
+        .unwrap();
+    assert_eq!(codes(got.clone()), [paid[1].clone(), paid[0].clone()]);
+    assert_eq!(got[1].receiving, "lao-cai.bao-thang.mot-cua");
+    assert_eq!(got[1].procedure_code, got[0].procedure_code);
+    assert_eq!(
+        codes(
+            db.money_events(&all, None, day(7), day(9), 100)
+                .await
+                .unwrap()
+        ),
+        [paid[1].clone(), paid[0].clone(), paid[2].clone()]
+    );
+    assert_eq!(
+        codes(
+            db.money_events(&all, None, day(7), day(9), 1)
+                .await
+                .unwrap()
+        ),
+        [paid[1].clone()]
+    );
+    assert_eq!(
+        codes(
+            db.money_events(&all, Some("lao-cai.sa-pa.mot-cua"), day(7), day(9), 100)
+                .await
+                .unwrap()
+        ),
+        [paid[1].clone()]
+    );
+    let bao_thang = store::Visibility::Within {
+        agencies: vec!["lao-cai.bao-thang.mot-cua".into()],
+        branches: vec!["lao-cai.bao-thang".into()],
+    };
+    assert_eq!(
+        codes(
+            db.money_events(&bao_thang, None, day(7), day(9), 100)
+                .await
+                .unwrap()
+        ),
+        [paid[0].clone(), paid[2].clone()]
+    );
+    let nobody = store::Visibility::Within {
+        agencies: Vec::new(),
+        branches: Vec::new(),
+    };
+    assert!(
+        db.money_events(&nobody, None, day(7), day(9), 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        db.money_events(&all, None, day(9), day(10), 100)
+            .await
+            .unwrap()
+            .is_empty()
     );
 }

@@ -730,17 +730,15 @@ pub mod build {
     }
 
     pub fn payment(i: PaymentInput) -> Result<Command, ApiError> {
-        let method = match i.method.as_str() {
-            "cash" => PaymentMethod::Cash,
-            "bank-transfer" => PaymentMethod::BankTransfer,
-            "postal" => PaymentMethod::Postal,
-            "online" => {
+        let method = match PaymentMethod::parse(&i.method) {
+            Some(PaymentMethod::Online) => {
                 return Err(ApiError::unprocessable(
                     "online_by_gateway",
                     "Khoản thanh toán trực tuyến do cổng thanh toán xác nhận, không ghi tay.",
                 ));
             }
-            _ => {
+            Some(m) => m,
+            None => {
                 return Err(ApiError::unprocessable(
                     "invalid_method",
                     "Hình thức nộp không hợp lệ: cash, bank-transfer hoặc postal.",

@@ -116,6 +116,7 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(reports::qd766))
         .routes(routes!(reports::evaluation))
         .routes(routes!(reports::log_book))
+        .routes(routes!(reports::fee_book))
         // Quản trị
         .routes(routes!(accounts::import))
         .routes(routes!(agencies::create))

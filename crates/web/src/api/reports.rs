@@ -563,15 +563,7 @@ pub async fn log_book(
     Authed(actor): Authed,
     ApiQuery(q): ApiQuery<LogBookQuery>,
 ) -> Result<Json<LogBookView>, ApiError> {
-    let receiving = match q.receiving.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(r) => Some(domain::agency::AgencyId::parse(r).map_err(|_| {
-            ApiError::unprocessable(
-                "invalid_agency",
-                format!("\"receiving\": mã cơ quan \"{r}\" không hợp lệ."),
-            )
-        })?),
-    };
+    let receiving = receiving_param(q.receiving.as_deref())?;
     let limit = q.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::unprocessable(
@@ -620,4 +612,201 @@ pub async fn log_book(
             })
             .collect(),
     }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FeeBookQuery {
+    /// Ngày đầu kỳ, YYYY-MM-DD.
+    pub from: String,
+    /// Ngày cuối kỳ, YYYY-MM-DD (kỳ dài tối đa 366 ngày).
+    pub to: String,
+    /// Đơn vị thu (mã Bộ phận Một cửa); mặc định mọi đơn vị được xem.
+    pub receiving: Option<String>,
+    /// Hình thức nộp: cash, bank-transfer, online hoặc postal (hoàn trả, miễn giảm luôn kèm).
+    pub method: Option<String>,
+    /// Chỉ các giao dịch do cán bộ này ghi (mã cán bộ): bảng kê nộp tiền của một người.
+    pub officer: Option<String>,
+}
+
+/// Tổng hợp thu phí, lệ phí (đồng).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeeTotalsView {
+    pub paid: i64,
+    pub cash: i64,
+    pub bank_transfer: i64,
+    pub online: i64,
+    pub postal: i64,
+    /// Số lần nộp.
+    pub payments: i64,
+    pub online_payments: i64,
+    pub refunded: i64,
+    pub waived: i64,
+    /// Đã thu trừ hoàn trả.
+    pub net: i64,
+    /// Số hồ sơ có nộp tiền trong kỳ.
+    pub dossiers: i64,
+    pub receipts_issued: i64,
+    pub receipts_cancelled: i64,
+}
+
+impl From<&app::fee_book::FeeTotals> for FeeTotalsView {
+    fn from(t: &app::fee_book::FeeTotals) -> Self {
+        use domain::dossier::PaymentMethod as M;
+        FeeTotalsView {
+            paid: t.paid(),
+            cash: t.paid_with(M::Cash),
+            bank_transfer: t.paid_with(M::BankTransfer),
+            online: t.paid_with(M::Online),
+            postal: t.paid_with(M::Postal),
+            payments: t.payments(),
+            online_payments: t.payments_with(M::Online),
+            refunded: t.refunded,
+            waived: t.waived,
+            net: t.net(),
+            dossiers: t.dossiers,
+            receipts_issued: t.receipts_issued,
+            receipts_cancelled: t.receipts_cancelled,
+        }
+    }
+}
+
+/// Tổng hợp của một nhóm (đơn vị thu, hoặc thủ tục — loại phí, lệ phí).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeeGroupView {
+    pub name: String,
+    pub totals: FeeTotalsView,
+}
+
+/// Một giao dịch của sổ thu phí.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeeBookLineView {
+    pub at: String,
+    pub dossier_id: String,
+    pub code: String,
+    pub procedure: String,
+    pub receiving: String,
+    /// paid, refunded hoặc waived.
+    pub movement: String,
+    /// Hình thức nộp (chỉ với paid).
+    pub method: Option<String>,
+    pub amount: i64,
+    pub reference: String,
+    /// Ký hiệu và số biên lai điện tử lập kèm.
+    pub receipt: String,
+    /// Người nộp tiền, hoặc lý do hoàn trả, miễn giảm.
+    pub payer_or_reason: String,
+    pub recorded_by: String,
+}
+
+/// Sổ thu phí, lệ phí của kỳ.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeeBookView {
+    pub from: String,
+    pub to: String,
+    pub receiving: Option<String>,
+    pub method: Option<String>,
+    pub officer: Option<String>,
+    pub total: FeeTotalsView,
+    pub by_unit: Vec<FeeGroupView>,
+    pub by_procedure: Vec<FeeGroupView>,
+    pub lines: Vec<FeeBookLineView>,
+}
+
+/// Sổ thu phí, lệ phí: các khoản nộp, hoàn trả, miễn giảm và biên lai của kỳ, tổng hợp theo đơn
+/// vị thu, thủ tục và hình thức nộp; lọc một ngày, một cán bộ, tiền mặt là bảng kê nộp tiền.
+#[utoipa::path(
+    get, path = "/api/v1/reports/fees", tag = "Báo cáo",
+    params(FeeBookQuery),
+    responses((status = 200, body = FeeBookView), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn fee_book(
+    State(app): State<App>,
+    Authed(actor): Authed,
+    ApiQuery(q): ApiQuery<FeeBookQuery>,
+) -> Result<Json<FeeBookView>, ApiError> {
+    let receiving = receiving_param(q.receiving.as_deref())?;
+    let method = match q.method.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(m) => Some(domain::dossier::PaymentMethod::parse(m).ok_or_else(|| {
+            ApiError::unprocessable(
+                "invalid_method",
+                "\"method\": cash, bank-transfer, online hoặc postal.",
+            )
+        })?),
+    };
+    let officer = match q.officer.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(o) => Some(
+            uuid::Uuid::try_parse(o)
+                .map_err(|_| {
+                    ApiError::unprocessable(
+                        "invalid_officer",
+                        "\"officer\": mã cán bộ không hợp lệ.",
+                    )
+                })?
+                .to_string(),
+        ),
+    };
+    let b = app
+        .reports()
+        .fee_book(
+            &actor,
+            &app::fee_book::FeeBookQuery {
+                from: day("from", &q.from)?,
+                to: day("to", &q.to)?,
+                receiving,
+                method,
+                officer,
+            },
+        )
+        .await?;
+    let group = |(name, t): &(String, app::fee_book::FeeTotals)| FeeGroupView {
+        name: name.clone(),
+        totals: t.into(),
+    };
+    Ok(Json(FeeBookView {
+        from: b.from.to_string(),
+        to: b.to.to_string(),
+        receiving: b.receiving.clone(),
+        method: b.method.map(|m| m.code().to_string()),
+        officer: b.officer.clone(),
+        total: (&b.total).into(),
+        by_unit: b.by_unit.iter().map(group).collect(),
+        by_procedure: b.by_procedure.iter().map(group).collect(),
+        lines: b
+            .lines
+            .into_iter()
+            .map(|l| FeeBookLineView {
+                at: super::views::vn(l.at),
+                dossier_id: l.dossier.0.to_string(),
+                code: l.code,
+                procedure: l.procedure,
+                receiving: l.receiving,
+                movement: match l.movement {
+                    app::fee_book::Movement::Paid => "paid",
+                    app::fee_book::Movement::Refunded => "refunded",
+                    app::fee_book::Movement::Waived => "waived",
+                }
+                .into(),
+                method: l.method.map(|m| m.code().to_string()),
+                amount: l.amount,
+                reference: l.reference,
+                receipt: l.receipt,
+                payer_or_reason: l.payer_or_reason,
+                recorded_by: l.recorded_by,
+            })
+            .collect(),
+    }))
+}
+
+/// The `receiving` parameter of a book: a one-stop unit's id, or none (every unit seen).
+fn receiving_param(text: Option<&str>) -> Result<Option<domain::agency::AgencyId>, ApiError> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(r) => domain::agency::AgencyId::parse(r).map(Some).map_err(|_| {
+            ApiError::unprocessable("invalid_agency", "\"receiving\": mã cơ quan không hợp lệ.")
+        }),
+    }
 }

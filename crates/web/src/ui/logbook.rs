@@ -65,33 +65,15 @@ pub async fn log_book(
         error = format!("Kỳ dài tối đa {} ngày.", app::logbook::MAX_DAYS);
         (from, to) = (first, today);
     }
-    // The service centres the officer sees; a counter officer's own centre by default.
-    let tree = app.agencies();
-    let visible = app.queries().visible_agencies(actor);
-    let units: Vec<(String, String)> = tree
-        .all()
-        .filter(|a| a.kind == AgencyKind::ServiceCenter)
-        .filter(|a| visible.iter().any(|v| v == a.id.as_str()))
-        .map(|a| (a.id.to_string(), a.name.clone()))
-        .collect();
-    let own = app
-        .intake()
-        .service_centre_of(officer)
-        .map(|a| a.to_string());
-    let don_vi = match &p.don_vi {
-        Some(d) => d.trim().to_string(),
-        None => own.unwrap_or_default(),
-    };
-    let receiving = match don_vi.as_str() {
-        "" => None,
-        d => match AgencyId::parse(d) {
-            Ok(a) => Some(a),
-            Err(_) => {
-                error = format!("Mã đơn vị \"{d}\" không hợp lệ.");
-                None
-            }
-        },
-    };
+    let CentreChoice {
+        units,
+        chosen: don_vi,
+        receiving,
+        error: bad_unit,
+    } = choose_centre(&app, officer, actor, p.don_vi.as_deref());
+    if let Some(e) = bad_unit {
+        error = e;
+    }
     let start = match app::logbook::LogBookPage::parse(p.trang.as_deref().unwrap_or_default()) {
         Ok(s) => s,
         Err(e) => {
@@ -144,6 +126,56 @@ pub async fn log_book(
         error,
     };
     Ok((status, view).into_response())
+}
+
+/// The one-stop centres an officer may keep a book for, and the one asked for.
+pub(super) struct CentreChoice {
+    /// (id, name) of every centre the officer sees.
+    pub units: Vec<(String, String)>,
+    /// The id asked for as the form shows it (empty: every centre).
+    pub chosen: String,
+    pub receiving: Option<AgencyId>,
+    /// What is wrong with the id asked for.
+    pub error: Option<String>,
+}
+
+/// The centres the officer sees, and the one asked for: `asked` (empty: all of them), or, when
+/// the form did not say, a counter officer's own centre.
+pub(super) fn choose_centre(
+    app: &App,
+    officer: &domain::officer::Officer,
+    actor: &domain::officer::Actor,
+    asked: Option<&str>,
+) -> CentreChoice {
+    let tree = app.agencies();
+    let visible = app.queries().visible_agencies(actor);
+    let units = tree
+        .all()
+        .filter(|a| a.kind == AgencyKind::ServiceCenter)
+        .filter(|a| visible.iter().any(|v| v == a.id.as_str()))
+        .map(|a| (a.id.to_string(), a.name.clone()))
+        .collect();
+    let chosen = match asked {
+        Some(d) => d.trim().to_string(),
+        None => app
+            .intake()
+            .service_centre_of(officer)
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
+    };
+    let (receiving, error) = match chosen.as_str() {
+        "" => (None, None),
+        d => match AgencyId::parse(d) {
+            Ok(a) => (Some(a), None),
+            Err(_) => (None, Some("Mã đơn vị không hợp lệ.".to_string())),
+        },
+    };
+    CentreChoice {
+        units,
+        chosen,
+        receiving,
+        error,
+    }
 }
 
 /// Tên tổ chức, cá nhân with the address and phone, as the book writes them.

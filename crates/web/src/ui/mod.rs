@@ -8,6 +8,7 @@ pub mod citizen;
 pub mod counter;
 pub mod documents;
 pub mod evaluation;
+pub mod fees;
 pub mod forms;
 pub mod leader;
 pub mod links;
@@ -64,10 +65,12 @@ pub fn routes() -> Router<App> {
         .route("/lanh-dao", get(leader::overview))
         .route("/lanh-dao/bao-cao", get(leader::period_report))
         .route("/can-bo/so-theo-doi", get(logbook::log_book))
+        .route("/can-bo/thu-phi", get(fees::fee_book))
         .route(
             "/can-bo/doi-soat",
             get(reconcile::form).post(reconcile::import),
         )
+        .route("/can-bo/doi-soat/hoan-tra", post(reconcile::refund))
         .route("/lanh-dao/bieu-do", get(qd766::dashboard))
         .route("/lanh-dao/chi-so-766", get(qd766::index))
         .route("/lanh-dao/chi-so-766/{agency}", get(qd766::unit))
@@ -228,6 +231,7 @@ impl Chrome {
                 if has_role(o, Role::CounterOfficer) {
                     nav.push(("/can-bo/tiep-nhan", "Tiếp nhận hồ sơ"));
                     nav.push(("/can-bo/so-theo-doi", "Sổ theo dõi"));
+                    nav.push(("/can-bo/thu-phi", "Thu phí"));
                     nav.push(("/can-bo/doi-soat", "Đối soát"));
                 }
                 if [Role::Leader, Role::UnitHead, Role::Auditor]

@@ -26,6 +26,17 @@ pub struct ResultLine {
     pub exception: bool,
 }
 
+/// An online payment taken by the gateway and refused by its dossier, to give back.
+pub struct UnappliedLine {
+    pub txn_ref: String,
+    pub dossier: String,
+    pub code: String,
+    pub applicant: String,
+    pub amount: String,
+    pub at: String,
+    pub why: String,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "reconcile.html")]
 struct ReconcilePage {
@@ -34,6 +45,7 @@ struct ReconcilePage {
     columns: String,
     summary: String,
     lines: Vec<ResultLine>,
+    unapplied: Vec<UnappliedLine>,
     error: String,
 }
 
@@ -44,9 +56,26 @@ fn officer(viewer: &Viewer) -> Result<&Actor, UiError> {
     }
 }
 
-fn page(app: &App, viewer: &Viewer) -> ReconcilePage {
+async fn page(app: &App, viewer: &Viewer) -> Result<ReconcilePage, UiError> {
     let c = &app.settings().statement_columns;
-    ReconcilePage {
+    let actor = officer(viewer)?;
+    let unapplied = app
+        .unapplied_payments(actor)
+        .await?
+        .into_iter()
+        .map(|u| UnappliedLine {
+            txn_ref: u.attempt.txn_ref,
+            dossier: u.dossier.0.to_string(),
+            code: u.code,
+            applicant: u.applicant,
+            amount: super::money(u.attempt.amount),
+            at: chrono::DateTime::from_timestamp_millis(u.attempt.updated_ms)
+                .map(super::when)
+                .unwrap_or_default(),
+            why: u.attempt.detail,
+        })
+        .collect();
+    Ok(ReconcilePage {
         chrome: Chrome::new(viewer, "Đối soát sao kê tài khoản thu", "/can-bo/doi-soat"),
         columns: format!(
             "\"{}\", \"{}\", \"{}\", \"{}\"",
@@ -54,14 +83,52 @@ fn page(app: &App, viewer: &Viewer) -> ReconcilePage {
         ),
         summary: String::new(),
         lines: Vec::new(),
+        unapplied,
         error: String::new(),
-    }
+    })
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct FormParams {
+    /// Set after a refund was recorded.
+    #[serde(default)]
+    xong: String,
 }
 
 /// `GET /can-bo/doi-soat`.
-pub async fn form(State(app): State<App>, viewer: Viewer) -> Result<Response, UiError> {
-    officer(&viewer)?;
-    Ok(page(&app, &viewer).into_response())
+pub async fn form(
+    State(app): State<App>,
+    viewer: Viewer,
+    axum::extract::Query(q): axum::extract::Query<FormParams>,
+) -> Result<Response, UiError> {
+    let mut p = page(&app, &viewer).await?;
+    if q.xong == "hoan-tra" {
+        p.summary = "Đã ghi nhận việc hoàn trả khoản thanh toán trực tuyến.".into();
+    }
+    Ok(p.into_response())
+}
+
+/// `POST /can-bo/doi-soat/hoan-tra`: an unapplied online payment was given back.
+pub async fn refund(
+    State(app): State<App>,
+    posted: super::session::Posted,
+) -> Result<Response, UiError> {
+    let actor = officer(&posted.viewer)?.clone();
+    let f = &posted.fields;
+    match app
+        .refund_unapplied(&actor, &f.get("ma"), &f.get("cach"))
+        .await
+    {
+        Ok(()) => {
+            Ok(axum::response::Redirect::to("/can-bo/doi-soat?xong=hoan-tra").into_response())
+        }
+        Err(e) => {
+            let e = UiError::from(e);
+            let mut p = page(&app, &posted.viewer).await?;
+            p.error = e.message;
+            Ok((e.status, p).into_response())
+        }
+    }
 }
 
 /// `POST /can-bo/doi-soat`: the statement uploaded.
@@ -73,7 +140,7 @@ pub async fn import(
 ) -> Result<Response, UiError> {
     let actor = officer(&viewer)?.clone();
     let text = super::admin::uploaded_csv(&viewer, &headers, multipart, "sao kê").await?;
-    let mut p = page(&app, &viewer);
+    let mut p = page(&app, &viewer).await?;
     let done = match text {
         Ok(text) => app
             .reconcile_statement(&actor, &text)

@@ -10,6 +10,9 @@ use rust_xlsxwriter::{Format, Workbook};
 pub enum Cell {
     Text(String),
     Int(i64),
+    /// An amount in đồng: "1.268.000" on a page, a number with thousands separators in XLSX,
+    /// plain digits in CSV.
+    Money(i64),
     /// A share in [0, 1]; `None` when there is nothing to divide.
     Percent(Option<f64>),
     /// A score with one decimal (TT 01/2018); `None`: no data.
@@ -24,6 +27,7 @@ impl Cell {
         match self {
             Cell::Text(t) => t.clone(),
             Cell::Int(n) => n.to_string(),
+            Cell::Money(n) => vntext::money::figures(*n),
             Cell::Percent(None) => "—".into(),
             Cell::Percent(Some(r)) => format!("{:.1}%", r * 100.0).replace('.', ","),
             Cell::Points(None) => "—".into(),
@@ -73,6 +77,7 @@ impl Table {
         for r in &self.rows {
             let _ = w.write_record(r.iter().map(|c| match c {
                 Cell::Text(t) => exported(t),
+                Cell::Money(n) => n.to_string(),
                 other => other.text(),
             }));
         }
@@ -88,6 +93,7 @@ impl Table {
         let percent = Format::new().set_num_format("0.0%");
         let points = Format::new().set_num_format("0.0");
         let score = Format::new().set_num_format("0.00");
+        let money = Format::new().set_num_format("#,##0");
         sheet.write_string_with_format(0, 0, strip_controls(&self.title), &bold)?;
         for (c, h) in self.headers.iter().enumerate() {
             sheet.write_string_with_format(2, c as u16, h, &bold)?;
@@ -103,6 +109,9 @@ impl Table {
                     }
                     Cell::Int(n) => {
                         sheet.write_number(row, col, *n as f64)?;
+                    }
+                    Cell::Money(n) => {
+                        sheet.write_number_with_format(row, col, *n as f64, &money)?;
                     }
                     Cell::Percent(Some(p)) => {
                         sheet.write_number_with_format(row, col, *p, &percent)?;
@@ -207,6 +216,20 @@ mod tests {
         assert_eq!(Cell::Points(Some(Points::whole(6))).text(), "6,0");
         assert_eq!(Cell::Points(None).text(), "—");
         assert!(Cell::Points(None).numeric());
+    }
+
+    #[test]
+    fn amounts_show_dots_on_a_page_and_plain_digits_in_csv() {
+        assert_eq!(Cell::Money(1_268_000).text(), "1.268.000");
+        assert!(Cell::Money(0).numeric());
+        let t = Table {
+            title: "x".into(),
+            headers: vec!["Số tiền".into()],
+            rows: vec![vec![Cell::Money(1_268_000)]],
+        };
+        let csv = String::from_utf8(t.csv()).unwrap();
+        assert!(csv.ends_with("\n1268000\n"), "{csv:?}");
+        assert!(t.xlsx().unwrap().starts_with(b"PK\x03\x04"));
     }
 
     #[test]

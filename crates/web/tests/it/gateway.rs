@@ -568,3 +568,118 @@ async fn in_a_browser_the_citizen_pays_through_the_gateway_and_downloads_the_rec
     assert_eq!((d.fees_paid(), d.payments.len()), (5_000, 1));
     b.close().await;
 }
+
+/// Money the gateway took for a dossier that no longer owed it (paid twice, in two tabs) is not
+/// recorded on the dossier: it is listed for the counter on the reconciliation page until an
+/// officer records how it was given back — once, with a log line; bad notes change nothing.
+#[tokio::test]
+async fn a_payment_the_dossier_refuses_is_listed_until_it_is_given_back() {
+    let Some((t, _fake, fake_base)) = with_gateway(None).await else {
+        return;
+    };
+    let (citizen, code) = submitted(&t).await;
+    let first = press_pay(&t, &citizen, &code).await;
+    let second = press_pay(&t, &citizen, &code).await;
+    at_gateway(&fake_base, &first, true).await.unwrap();
+    at_gateway(&fake_base, &second, true).await.unwrap();
+    let d = dossier(&t, &code).await;
+    assert_eq!(
+        (d.fees_paid(), d.payments.len()),
+        (5_000, 1),
+        "recorded once"
+    );
+    let txn = second
+        .split("vnp_TxnRef=")
+        .nth(1)
+        .and_then(|s| s.split('&').next())
+        .unwrap()
+        .to_string();
+    let attempt = t.app.payment_attempt(&txn).await.unwrap().unwrap();
+    assert_eq!(attempt.state, store::AttemptState::Unapplied);
+
+    let counter = t.login("motcua.baothang").await;
+    let (status, _, page) = fetch(&t, &counter, "/can-bo/doi-soat").await;
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Thanh toán trực tuyến cần hoàn trả (1)") && page.contains(&txn),
+        "{page}"
+    );
+    // Someone who does not collect for the dossier neither sees it nor records it.
+    let specialist = t.login("tuphap.baothang").await;
+    let (_, _, other) = fetch(&t, &specialist, "/can-bo/doi-soat").await;
+    assert!(!String::from_utf8(other).unwrap().contains(&txn));
+    let csrf = csrf_of(&page);
+    let form = |how: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("ma", txn.clone()),
+            ("cach", how.to_string()),
+        ]
+    };
+    let (status, html) =
+        post_form(&t, &counter, &csrf, "/can-bo/doi-soat/hoan-tra", form(" ")).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Ghi cách hoàn trả"), "{html}");
+    let (_, spec_page) = {
+        let (_, _, p) = fetch(&t, &specialist, "/can-bo/doi-soat").await;
+        ((), String::from_utf8(p).unwrap())
+    };
+    let spec_csrf = csrf_of(&spec_page);
+    let (status, _) = post_form(
+        &t,
+        &specialist,
+        &spec_csrf,
+        "/can-bo/doi-soat/hoan-tra",
+        vec![
+            ("csrf", spec_csrf.clone()),
+            ("ma", txn.clone()),
+            ("cach", "FT1".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 403);
+    assert_eq!(
+        t.app.payment_attempt(&txn).await.unwrap().unwrap().state,
+        store::AttemptState::Unapplied,
+        "nothing changed"
+    );
+    let (status, _) = post_form(
+        &t,
+        &counter,
+        &csrf,
+        "/can-bo/doi-soat/hoan-tra",
+        form("Hoàn tiền qua cổng, mã hoàn 99887766"),
+    )
+    .await;
+    assert_eq!(status, 303);
+    let refunded = t.app.payment_attempt(&txn).await.unwrap().unwrap();
+    assert_eq!(refunded.state, store::AttemptState::Refunded);
+    assert!(
+        refunded
+            .detail
+            .contains("Hoàn tiền qua cổng, mã hoàn 99887766")
+    );
+    assert!(refunded.detail.contains("5.000"));
+    let (_, _, page) = fetch(&t, &counter, "/can-bo/doi-soat?xong=hoan-tra").await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(!page.contains(&txn) && page.contains("Đã ghi nhận việc hoàn trả"));
+    // Once only.
+    let (status, html) = post_form(
+        &t,
+        &counter,
+        &csrf,
+        "/can-bo/doi-soat/hoan-tra",
+        form("Lần nữa"),
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert!(html.contains("Không có giao dịch trực tuyến chờ hoàn trả"));
+    let log = t.db.admin_log_lines(20).await.unwrap();
+    assert_eq!(
+        log.iter()
+            .filter(|l| l.action == "payment_refunded")
+            .count(),
+        1
+    );
+}

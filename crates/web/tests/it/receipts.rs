@@ -14,6 +14,11 @@ use crate::common::*;
 /// Bảo Thắng and Cam Đường each keep a series; receipts are signed with an organisation
 /// certificate made with openssl. `None` outside CI when openssl is missing.
 async fn with_receipts() -> Option<(TestApp, Vec<u8>)> {
+    with_receipts_and(|_| {}).await
+}
+
+/// [`with_receipts`], with more settings.
+async fn with_receipts_and(more: impl FnOnce(&mut app::Settings)) -> Option<(TestApp, Vec<u8>)> {
     let p12 = organisation_p12()?;
     let signer = Arc::new(kyso::Pkcs12Signer::open(&p12, "mat-khau").unwrap());
     let cert = kyso::Signer::chain(signer.as_ref())[0].der.clone();
@@ -31,6 +36,7 @@ async fn with_receipts() -> Option<(TestApp, Vec<u8>)> {
                 )
                 .unwrap(),
             ]);
+            more(s);
         },
         web::NetOptions::default(),
     )
@@ -351,4 +357,400 @@ async fn in_a_browser_the_counter_collects_cash_and_opens_the_receipt() {
         .unwrap();
     assert_eq!(first, json!(b"%PDF-".to_vec()));
     b.close().await;
+}
+
+/// Sổ thu phí: the day's payments, waivers and receipts summed per unit, procedure and way of
+/// paying; narrowed to one way and one officer (the cash hand-over, as a PDF with the total in
+/// words); a unit out of sight and bad filters refused with what to fix.
+#[tokio::test]
+async fn the_fee_book_sums_what_was_collected_and_prints_the_hand_over() {
+    let Some((t, _)) = with_receipts().await else {
+        return;
+    };
+    let tok = Tokens::of(&t).await;
+    let mut ids = Vec::new();
+    for _ in 0..4 {
+        ids.push(id_of(&receive_unpaid(&t, &tok.counter).await));
+    }
+    let pay = |id: &str, body: Value| {
+        let (t, tok) = (&t, &tok);
+        let path = format!("/api/v1/dossiers/{id}/payments");
+        async move { t.post(Some(&tok.counter), &path, body).await.expect(200) }
+    };
+    let first = pay(
+        &ids[0],
+        json!({"amount": 5000, "method": "cash", "payer": "Lò Văn Páo"}),
+    )
+    .await;
+    pay(&ids[1], json!({"amount": 5000, "method": "cash"})).await;
+    pay(
+        &ids[2],
+        json!({"amount": 5000, "method": "bank-transfer", "reference": "FT26341000999"}),
+    )
+    .await;
+    t.act(
+        &tok.leader,
+        &ids[3],
+        "fee-waivers",
+        json!({"amount": 5000, "reason": "Hộ nghèo (Điều 11 Luật Hộ tịch)"}),
+    )
+    .await;
+    // A receipt written wrongly is replaced: one more issued, one cancelled, no more money.
+    t.post(
+        Some(&tok.counter),
+        &format!("/api/v1/dossiers/{}/receipt-replacements", ids[0]),
+        json!({"series": "BT-26E", "number": 1, "payer": "Lò Văn Pao", "reason": "Ghi sai tên người nộp"}),
+    )
+    .await
+    .expect(200);
+    let today = &first["received_at"].as_str().unwrap()[..10];
+    let book = |query: String| {
+        let t = &t;
+        let token = tok.counter.clone();
+        async move {
+            t.get(
+                Some(&token),
+                &format!("/api/v1/reports/fees?from={today}&to={today}{query}"),
+            )
+            .await
+        }
+    };
+    let b = book(String::new()).await.expect(200);
+    let total = &b["total"];
+    assert_eq!(
+        (
+            total["paid"].as_i64(),
+            total["cash"].as_i64(),
+            total["bank_transfer"].as_i64(),
+            total["waived"].as_i64(),
+            total["net"].as_i64()
+        ),
+        (
+            Some(15_000),
+            Some(10_000),
+            Some(5_000),
+            Some(5_000),
+            Some(15_000)
+        ),
+        "{b}"
+    );
+    assert_eq!(
+        (
+            total["payments"].as_i64(),
+            total["dossiers"].as_i64(),
+            total["receipts_issued"].as_i64(),
+            total["receipts_cancelled"].as_i64()
+        ),
+        (Some(3), Some(3), Some(4), Some(1))
+    );
+    let lines = b["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 4, "three payments and a waiver: {b}");
+    assert_eq!(lines[0]["receipt"], "BT-26E 0000001");
+    assert_eq!(lines[2]["reference"], "FT26341000999");
+    assert_eq!(lines[3]["movement"], "waived");
+    assert_eq!(b["by_unit"].as_array().unwrap().len(), 1);
+    assert_eq!(b["by_unit"][0]["totals"]["paid"], 15_000);
+
+    // Cash only, and only what this counter officer recorded: the hand-over.
+    let me = t.officer_id("motcua.baothang").await;
+    let cash = book(format!("&method=cash&officer={me}")).await.expect(200);
+    assert_eq!(cash["total"]["paid"], 10_000);
+    assert_eq!(cash["total"]["bank_transfer"], 0);
+    assert_eq!(cash["officer"], "Lò Thị Mai");
+    let nobody = uuid::Uuid::now_v7();
+    let none = book(format!("&officer={nobody}")).await.expect(200);
+    assert_eq!(none["lines"].as_array().unwrap().len(), 0);
+    // Another day holds nothing.
+    let other = t
+        .get(
+            Some(&tok.counter),
+            "/api/v1/reports/fees?from=2026-01-01&to=2026-01-31",
+        )
+        .await
+        .expect(200);
+    assert_eq!(other["total"]["paid"], 0);
+
+    // What is refused, and why.
+    book("&receiving=lao-cai.sa-pa.mot-cua".into())
+        .await
+        .error(403, "forbidden");
+    book("&method=tien-mat".into())
+        .await
+        .error(422, "invalid_method");
+    book("&officer=ai-do".into())
+        .await
+        .error(422, "invalid_officer");
+    t.get(
+        Some(&tok.counter),
+        "/api/v1/reports/fees?from=2025-01-01&to=2026-12-31",
+    )
+    .await
+    .error(422, "invalid_period");
+    t.get(
+        None,
+        &format!("/api/v1/reports/fees?from={today}&to={today}"),
+    )
+    .await
+    .expect(401);
+
+    // The page, its downloads, and the hand-over as a PDF to print.
+    let q = format!("tu={today}&den={today}");
+    let (status, _, page) = fetch(&t, &tok.counter, &format!("/can-bo/thu-phi?{q}")).await;
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(status, 200);
+    for expected in [
+        "Sổ thu phí",
+        "Tổng hợp theo đơn vị thu",
+        "BT-26E 0000001",
+        "15.000",
+    ] {
+        assert!(page.contains(expected), "lacks {expected}");
+    }
+    let (status, media, csv) =
+        fetch(&t, &tok.counter, &format!("/can-bo/thu-phi?{q}&tai=csv")).await;
+    assert_eq!((status, media.as_str()), (200, "text/csv; charset=utf-8"));
+    assert!(String::from_utf8_lossy(&csv).contains("FT26341000999"));
+    let (status, _, _) = fetch(
+        &t,
+        &tok.counter,
+        &format!("/can-bo/thu-phi?{q}&tai=tong-hop"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, media, pdf) = fetch(
+        &t,
+        &tok.counter,
+        &format!("/can-bo/thu-phi?{q}&hinh_thuc=cash&cua_toi=1&tai=pdf"),
+    )
+    .await;
+    assert_eq!((status, media.as_str()), (200, "application/pdf"));
+    if let Some(text) = pdf_text(&pdf) {
+        for expected in [
+            "BẢNG KÊ THU PHÍ, LỆ PHÍ",
+            "Tiền mặt",
+            "10.000",
+            "Mười nghìn đồng",
+            "KẾ TOÁN",
+            "Lò Thị Mai",
+        ] {
+            assert!(text.contains(expected), "lacks {expected:?}:\n{text}");
+        }
+        assert!(!text.contains("FT26341000999"), "a transfer is not cash");
+    }
+    let (status, _, page) = fetch(&t, &tok.counter, "/can-bo/thu-phi?hinh_thuc=vang").await;
+    assert_eq!(status, 422);
+    assert!(String::from_utf8_lossy(&page).contains("Hình thức nộp không hợp lệ."));
+}
+
+/// What the fake tax authority received: (path, tax code, delivery key, body).
+type Received = Arc<std::sync::Mutex<Vec<(String, String, String, String)>>>;
+
+/// A local stand-in for the tax authority's receiving endpoint: it wants the bearer token,
+/// answers 503 to the first `fail_first` requests, keeps one copy per delivery key, and refuses
+/// (409) the cancellation of a receipt it never received.
+async fn fake_tax_authority(fail_first: usize) -> (String, Received) {
+    use axum::extract::{Path, State};
+    use axum::http::{HeaderMap, StatusCode};
+    #[derive(Clone)]
+    struct Fake {
+        got: Received,
+        failures: Arc<std::sync::atomic::AtomicUsize>,
+    }
+    async fn take(
+        State(f): State<Fake>,
+        Path(path): Path<String>,
+        headers: HeaderMap,
+        body: String,
+    ) -> StatusCode {
+        let header = |n: &str| {
+            headers
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        if header("authorization") != "Bearer thue-bi-mat" {
+            return StatusCode::UNAUTHORIZED;
+        }
+        if f.failures
+            .fetch_update(
+                std::sync::atomic::Ordering::SeqCst,
+                std::sync::atomic::Ordering::SeqCst,
+                |n| n.checked_sub(1),
+            )
+            .is_ok()
+        {
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
+        let key = header("x-motcua-delivery");
+        let mut got = f.got.lock().unwrap();
+        if got.iter().any(|(_, _, k, _)| *k == key) {
+            return StatusCode::OK;
+        }
+        let number = |xml: &str| {
+            let between = |tag: &str| {
+                xml.split(&format!("<{tag}>"))
+                    .nth(1)
+                    .and_then(|r| r.split(&format!("</{tag}>")).next())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            (between("KHBLai"), between("SBLai"))
+        };
+        if path == "bien-lai/huy"
+            && !got
+                .iter()
+                .any(|(p, _, _, b)| p == "bien-lai" && number(b) == number(&body))
+        {
+            return StatusCode::CONFLICT;
+        }
+        got.push((path, header("x-ma-so-thue"), key, body));
+        StatusCode::OK
+    }
+    let fake = Fake {
+        got: Received::default(),
+        failures: Arc::new(std::sync::atomic::AtomicUsize::new(fail_first)),
+    };
+    let got = fake.got.clone();
+    let router = axum::Router::new()
+        .route("/thue/{*path}", axum::routing::post(take))
+        .with_state(fake);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/thue", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (url, got)
+}
+
+/// Each signed receipt goes to the tax authority through the outbox, once, as the signed XML
+/// xmlsec1 verifies; a replaced receipt's cancellation follows, signed too; a refusal of the
+/// receiver is retried after the backoff.
+#[tokio::test]
+async fn receipts_reach_the_tax_authority_once_and_their_cancellation_after() {
+    let (url, got) = fake_tax_authority(1).await;
+    let Some((t, cert)) = with_receipts_and(|s| s.notices.tax = true).await else {
+        return;
+    };
+    let tax = notify::HttpTaxAuthority::new(
+        &notify::TaxConfig {
+            url,
+            token_env: None,
+            timeout_seconds: 5,
+        },
+        Some("thue-bi-mat".into()),
+    )
+    .unwrap();
+    let worker = notify::Worker::new(
+        t.app.clone(),
+        notify::Channels {
+            tax: Some(Arc::new(tax)),
+            ..Default::default()
+        },
+    );
+    let tok = Tokens::of(&t).await;
+    let d = receive_unpaid(&t, &tok.counter).await;
+    let id = id_of(&d);
+    t.post(
+        Some(&tok.counter),
+        &format!("/api/v1/dossiers/{id}/payments"),
+        json!({"amount": 5000, "method": "cash", "payer": "Lò Văn Páo"}),
+    )
+    .await
+    .expect(200);
+    // The receiver is down at first: the attempt fails and waits for its backoff.
+    let first = worker.deliver_due().await.unwrap();
+    assert_eq!((first.sent, first.failed), (0, 1));
+    assert!(got.lock().unwrap().is_empty());
+    t.at("2026-12-07 09:10");
+    let again = worker.deliver_due().await.unwrap();
+    assert_eq!((again.sent, again.failed), (1, 0));
+    {
+        let got = got.lock().unwrap();
+        assert_eq!(got.len(), 1);
+        let (path, tax_code, _, xml) = &got[0];
+        assert_eq!(
+            (path.as_str(), tax_code.as_str()),
+            ("bien-lai", "5300236214")
+        );
+        assert!(
+            xml.contains("<SBLai>1</SBLai>") && xml.contains("Lò Văn Páo"),
+            "{xml}"
+        );
+        if let Some(ok) = xmlsec_verifies(xml.as_bytes(), &cert) {
+            assert!(ok, "the receipt sent is the signed one");
+        }
+    }
+    // Replaced: the new receipt is sent, and the old one withdrawn with a signed notice.
+    t.post(
+        Some(&tok.counter),
+        &format!("/api/v1/dossiers/{id}/receipt-replacements"),
+        json!({"series": "BT-26E", "number": 1, "payer": "Lò Văn Pao", "reason": "Ghi sai tên người nộp"}),
+    )
+    .await
+    .expect(200);
+    let more = worker.deliver_due().await.unwrap();
+    assert_eq!((more.sent, more.failed), (2, 0));
+    let got = got.lock().unwrap().clone();
+    assert_eq!(got.len(), 3);
+    let paths: Vec<&str> = got.iter().map(|(p, ..)| p.as_str()).collect();
+    assert!(paths.contains(&"bien-lai/huy"), "{paths:?}");
+    let (_, _, _, notice) = got.iter().find(|(p, ..)| p == "bien-lai/huy").unwrap();
+    assert!(
+        notice.contains("<TBHuyBLai") && notice.contains("<SBLai>1</SBLai>"),
+        "{notice}"
+    );
+    assert!(notice.contains("Ghi sai tên người nộp") && notice.contains("<SBLai>2</SBLai>"));
+    if let Some(ok) = xmlsec_verifies(notice.as_bytes(), &cert) {
+        assert!(ok, "the cancellation is signed by the organisation");
+    }
+    // Nothing is sent twice.
+    assert_eq!(worker.deliver_due().await.unwrap().sent, 0);
+    let counts = t.app.notices().outbox_counts().await.unwrap();
+    assert_eq!((counts.sent, counts.pending, counts.dead), (3, 0, 0));
+}
+
+/// The payer is sent the link to their signed receipt by SMS (and by e-mail when they left an
+/// address), in the payment's own transaction; a cancelled receipt is not announced.
+#[tokio::test]
+async fn the_payer_is_sent_the_link_to_the_signed_receipt() {
+    let Some((t, _)) = with_receipts_and(|s| {
+        s.notices.sms = true;
+        s.notices.public_url = "https://dichvucong.laocai.gov.vn".into();
+    })
+    .await
+    else {
+        return;
+    };
+    let tok = Tokens::of(&t).await;
+    let d = receive_unpaid(&t, &tok.counter).await;
+    let (id, code) = (id_of(&d), d["code"].as_str().unwrap().to_string());
+    t.post(
+        Some(&tok.counter),
+        &format!("/api/v1/dossiers/{id}/payments"),
+        json!({"amount": 5000, "method": "cash"}),
+    )
+    .await
+    .expect(200);
+    let now = t.app.now();
+    let messages =
+        t.db.claim_messages(now, now + chrono::Duration::minutes(5), 100)
+            .await
+            .unwrap();
+    let receipts: Vec<&store::StoredMessage> =
+        messages.iter().filter(|m| m.kind == "receipt").collect();
+    assert_eq!(receipts.len(), 1, "{messages:?}");
+    let sms = receipts[0];
+    assert_eq!(
+        (sms.channel, sms.recipient.as_str()),
+        (store::Channel::Sms, "0912345678")
+    );
+    assert_eq!(
+        sms.body,
+        format!(
+            "Hồ sơ {code}: biên lai điện tử BT-26E số 0000001, 5.000 đồng. Xem: https://dichvucong.laocai.gov.vn/ho-so-cua-toi/{code}"
+        )
+    );
+    assert!(
+        !messages.iter().any(|m| m.channel == store::Channel::Tax),
+        "no tax messages where the tax authority is not configured"
+    );
 }
