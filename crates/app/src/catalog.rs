@@ -195,7 +195,7 @@ pub fn from_json(text: &str) -> Result<Vec<(usize, ProcedureVersion)>, CatalogEr
 /// Columns of the CSV sheet. `loai` says what a row is: `thu-tuc` (a version), then its
 /// `thanh-phan` (component), `phi` (fee) and `buoc` (process step) rows. Lists inside a cell are
 /// separated by `|`.
-pub const CSV_COLUMNS: [&str; 41] = [
+pub const CSV_COLUMNS: [&str; 42] = [
     "loai",
     "ma",
     "phien_ban",
@@ -242,10 +242,12 @@ pub const CSV_COLUMNS: [&str; 41] = [
     // thu-tuc, added later (a sheet written before them may leave both out)
     "loai_ket_qua",
     "mau_ket_qua",
+    "nop_phi_khi_tra",
 ];
 
-/// The columns of a sheet written before the result kind and template were added.
-const EARLIER_COLUMNS: usize = 39;
+/// How many of the columns sheets written by earlier versions have: before the result kind and
+/// template were added, and before the moment of paying was.
+const EARLIER_COLUMNS: [usize; 2] = [39, 41];
 
 fn col(name: &str) -> usize {
     CSV_COLUMNS
@@ -289,6 +291,7 @@ pub fn to_csv(versions: &[ProcedureVersion]) -> String {
         set("truc_tuyen", domain::wire_name(&v.online));
         set("buu_chinh", yes_no(v.postal));
         set("phi_dia_gioi", yes_no(v.anywhere));
+        set("nop_phi_khi_tra", yes_no(v.fees_at_return));
         set("ket_qua_dien_tu", yes_no(v.result.electronic));
         set("loai_ket_qua", domain::wire_name(&v.result.kind));
         set("mau_ket_qua", v.result.template.clone().unwrap_or_default());
@@ -512,7 +515,11 @@ pub fn from_csv(text: &str) -> Result<Vec<(usize, ProcedureVersion)>, CatalogErr
         }])
     })?;
     let header: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
-    if header != CSV_COLUMNS && header != CSV_COLUMNS[..EARLIER_COLUMNS] {
+    if header != CSV_COLUMNS
+        && !EARLIER_COLUMNS
+            .iter()
+            .any(|n| header.as_slice() == &CSV_COLUMNS[..*n])
+    {
         let missing: Vec<&str> = CSV_COLUMNS
             .iter()
             .filter(|c| !header.iter().any(|h| h == *c))
@@ -738,6 +745,7 @@ fn version_row(row: &mut Row<'_>, code: ProcedureCode, version: u32) -> Procedur
         .unwrap_or(OnlineKind::None);
     let postal = row.flag("buu_chinh", false);
     let anywhere = row.flag("phi_dia_gioi", false);
+    let fees_at_return = row.flag("nop_phi_khi_tra", false);
     let electronic = row.flag("ket_qua_dien_tu", false);
     let result_name = row.required("ket_qua", "tên kết quả");
     let result_kind = row
@@ -808,6 +816,7 @@ fn version_row(row: &mut Row<'_>, code: ProcedureCode, version: u32) -> Procedur
         deadline_rules,
         immediate,
         fees: vec![],
+        fees_at_return,
         online,
         postal,
         steps: vec![],

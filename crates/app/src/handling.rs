@@ -61,12 +61,15 @@ impl App {
         // Receiving an online submission issues its code: the writer gives the centre's next
         // number of the day to the decision, and takes it back if the decision refuses.
         let numbered = matches!(command, Command::AcceptOnline) && dossier.code.is_provisional();
-        // A payment issues its receipt, a replacement a new one: the writer gives the series'
-        // next number of the year, taken back if the decision refuses.
+        // A payment (also one collected at return) issues its receipt, a replacement a new one:
+        // the writer gives the series' next number of the year, taken back if the decision
+        // refuses.
         let receipt_numbering = match command {
-            Command::RecordPayment { .. } | Command::ReplaceReceipt { .. } => {
-                self.receipt_numbering(&dossier, now)
-            }
+            Command::RecordPayment { .. }
+            | Command::ReplaceReceipt { .. }
+            | Command::Return {
+                collected: Some(_), ..
+            } => self.receipt_numbering(&dossier, now),
             _ => None,
         };
         let decide_with = {

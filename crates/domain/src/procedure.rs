@@ -264,6 +264,11 @@ pub struct ProcedureVersion {
     pub immediate: bool,
     #[serde(default)]
     pub fees: Vec<Fee>,
+    /// Nộp phí, lệ phí khi nhận kết quả: the fees are collected as the result is handed over,
+    /// in the same step (ND 61/2018 Art. 22 leaves the moment to the sector's rules; the
+    /// default is on submission).
+    #[serde(default)]
+    pub fees_at_return: bool,
     pub online: OnlineKind,
     /// Available through the public postal service (QĐ 45/2016).
     pub postal: bool,
@@ -401,6 +406,7 @@ pub(crate) mod tests {
                 exemption: None,
                 legal_basis: None,
             }],
+            fees_at_return: false,
             online: OnlineKind::Partial,
             postal: true,
             steps: vec![

@@ -270,6 +270,7 @@ impl Run<'_> {
                 received_by: "Lù Văn Páo".into(),
                 originals_returned: Vec::new(),
                 postal_bill: None,
+                collected: None,
             },
         )
     }

@@ -198,6 +198,7 @@ async fn the_applicant_is_told_of_each_status_change_by_email_and_sms() {
             received_by: "Nguyễn Thị Hằng".into(),
             originals_returned: vec![],
             postal_bill: None,
+            collected: None,
         },
     )
     .await;
@@ -709,6 +710,7 @@ async fn a_refused_or_internal_change_and_an_unconfigured_channel_write_no_messa
                     received_by: "Nguyễn Thị Hằng".into(),
                     originals_returned: vec![],
                     postal_bill: None,
+                    collected: None,
                 },
             )
             .await

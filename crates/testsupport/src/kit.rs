@@ -233,6 +233,7 @@ pub fn procedure() -> ProcedureVersion {
             exemption: None,
             legal_basis: None,
         }],
+        fees_at_return: false,
         online: OnlineKind::Partial,
         postal: true,
         steps: vec![
@@ -444,6 +445,36 @@ impl Sim {
                 new: new_dossier(procedure(), &["to-khai", "giay-to"]),
             },
         );
+        sim
+    }
+
+    /// The result of [`Sim::result_ready`] with its fee never collected; `at_return`: of a
+    /// procedure that collects its fees as the result is handed over.
+    pub fn result_ready_unpaid(at_return: bool) -> Self {
+        let paid = Self::result_ready();
+        let mut sim = Self::new();
+        let mut p = procedure();
+        p.fees_at_return = at_return;
+        sim.ok(
+            "2026-12-07 09:00",
+            &counter(),
+            Command::ReceiveAtCounter {
+                new: new_dossier(p, &["to-khai", "giay-to"]),
+            },
+        );
+        // Replay the rest of the ready dossier's life without its payment.
+        let rest: Vec<_> = paid
+            .events
+            .iter()
+            .skip(2)
+            .filter(|e| !matches!(e.event, Event::FeePaid { .. }))
+            .cloned()
+            .collect();
+        for mut e in rest {
+            e.version = sim.events.len() as u64 + 1;
+            sim.dossier.as_mut().expect("received").apply(&e);
+            sim.events.push(e);
+        }
         sim
     }
 
@@ -703,6 +734,7 @@ pub fn drive_coded(
                 received_by: "Lù Văn Páo".into(),
                 originals_returned: Vec::new(),
                 postal_bill: None,
+                collected: None,
             },
         );
     };

@@ -897,6 +897,8 @@ impl Life<'_, '_> {
         // in cash at the counter, with the postal operator's bill, or by a transfer for an
         // electronic result. (A refusal is not charged: the domain takes no payment then.)
         let owed = run.d().map_or(0, |d| d.fees_outstanding());
+        let at_return = run.d().is_some_and(Dossier::collects_at_return);
+        let mut collected = None;
         if owed > 0 {
             let (method, reference) = match (&method, &bill) {
                 (ReturnMethod::Counter, _) => (PaymentMethod::Cash, None),
@@ -908,16 +910,25 @@ impl Life<'_, '_> {
                     Some(format!("FT{:011}", rng.below(100_000_000_000))),
                 ),
             };
-            run.take(
-                at,
-                counter,
-                Command::RecordPayment {
-                    amount: owed,
+            if at_return {
+                // Paid at the hand-over, in the return itself.
+                collected = Some(Collection {
                     method,
                     reference,
                     payer: None,
-                },
-            );
+                });
+            } else {
+                run.take(
+                    at,
+                    counter,
+                    Command::RecordPayment {
+                        amount: owed,
+                        method,
+                        reference,
+                        payer: None,
+                    },
+                );
+            }
         }
         run.take(
             at,
@@ -926,6 +937,7 @@ impl Life<'_, '_> {
                 received_by: who,
                 originals_returned: Vec::new(),
                 postal_bill: bill,
+                collected,
             },
         );
     }

@@ -80,6 +80,49 @@ fn the_catalogue_round_trips_through_json_and_csv() {
     assert!(csv.lines().nth(line - 1).unwrap().starts_with("thu-tuc,"));
     let from_csv: Vec<_> = rows.into_iter().map(|(_, v)| v).collect();
     assert_eq!(from_csv, all);
+    assert!(
+        all.iter().any(|v| v.fees_at_return),
+        "the moment of paying is carried"
+    );
+}
+
+/// A sheet written before the moment of paying was a column (41 columns) still reads: its
+/// procedures are paid on submission.
+#[test]
+fn a_sheet_without_the_moment_of_paying_still_reads() {
+    let all: Vec<_> = app::catalog::shipped()
+        .unwrap()
+        .into_iter()
+        .filter(|v| v.fees_at_return)
+        .collect();
+    let csv = catalog::to_csv(&all);
+    let older: String = csv
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .map(|l| {
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(l.as_bytes());
+            let cells: Vec<String> = r
+                .records()
+                .next()
+                .unwrap()
+                .unwrap()
+                .iter()
+                .take(41)
+                .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
+                .collect();
+            cells.join(",")
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let read: Vec<_> = catalog::from_csv(&older)
+        .unwrap()
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(read.len(), all.len());
+    assert!(read.iter().all(|v| !v.fees_at_return));
 }
 
 /// A small CSV with one good version, then bad rows of several kinds.

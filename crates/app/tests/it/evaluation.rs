@@ -109,6 +109,7 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
         received_by: "Nguyễn Thị Hằng".into(),
         originals_returned: vec![],
         postal_bill: None,
+        collected: None,
     };
 
     // The dossier is due Monday 14/12 17:00 (5 working days). Step dues: reception the same day

@@ -382,6 +382,7 @@ async fn ten_thousand_dossiers_switch_in_with_their_codes_and_their_766_figure()
                 received_by: "Nguyễn Thị Hằng".into(),
                 originals_returned: Vec::new(),
                 postal_bill: None,
+                collected: None,
             },
         ),
     ];

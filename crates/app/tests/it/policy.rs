@@ -123,6 +123,7 @@ fn every_command() -> Vec<Command> {
             received_by: "x".into(),
             originals_returned: vec![],
             postal_bill: None,
+            collected: None,
         },
         Command::RecallTransfer { reason: "x".into() },
         Command::RecordCorrection {

@@ -117,6 +117,7 @@ async fn counters_kept_with_each_change_equal_a_rebuild_from_the_events() {
                 received_by: "Nguyễn Thị Hằng".into(),
                 originals_returned: vec![],
                 postal_bill: None,
+                collected: None,
             },
             9 => Command::Apologize {
                 reason: "Cần xác minh thêm".into(),

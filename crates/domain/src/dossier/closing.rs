@@ -21,10 +21,17 @@ fn fees_settled(d: &Dossier) -> Result<(), DomainError> {
     if d.fees_tracked && approved && owed > 0 {
         return Err(DomainError::rule(
             "fees_unpaid",
-            format!(
-                "Hồ sơ còn {} đồng phí, lệ phí chưa nộp. Thu đủ (hoặc ghi miễn, giảm có lý do) trước khi trả kết quả (Điều 22 NĐ 61/2018/NĐ-CP).",
-                vntext::money::figures(owed)
-            ),
+            if d.procedure.fees_at_return {
+                format!(
+                    "Hồ sơ còn {} đồng phí, lệ phí nộp khi nhận kết quả: ghi khoản thu cùng lúc trả kết quả (Điều 22 NĐ 61/2018/NĐ-CP).",
+                    vntext::money::figures(owed)
+                )
+            } else {
+                format!(
+                    "Hồ sơ còn {} đồng phí, lệ phí chưa nộp. Thu đủ (hoặc ghi miễn, giảm có lý do) trước khi trả kết quả (Điều 22 NĐ 61/2018/NĐ-CP).",
+                    vntext::money::figures(owed)
+                )
+            },
         ));
     }
     Ok(())
@@ -73,6 +80,10 @@ pub(super) fn check(d: &Dossier, kind: CommandKind, ctx: &Context<'_>) -> Result
         }
         Return => {
             if d.stage == Stage::ResultReady {
+                // Paying at return: the return itself collects what is owed.
+                if d.collects_at_return() {
+                    return Ok(());
+                }
                 fees_settled(d)
             } else {
                 Err(DomainError::rule(
@@ -108,7 +119,7 @@ pub(super) fn check(d: &Dossier, kind: CommandKind, ctx: &Context<'_>) -> Result
 pub(super) fn decide(
     d: &Dossier,
     command: Command,
-    _ctx: &Context<'_>,
+    ctx: &Context<'_>,
 ) -> Result<Vec<Event>, DomainError> {
     use Command::*;
     match command {
@@ -129,6 +140,7 @@ pub(super) fn decide(
             received_by,
             originals_returned,
             postal_bill,
+            collected,
         } => {
             if matches!(d.return_method, ReturnMethod::Post { .. }) && postal_bill.is_none() {
                 return Err(DomainError::invalid(
@@ -136,7 +148,32 @@ pub(super) fn decide(
                     "Trả kết quả qua bưu chính cần số hiệu bưu gửi.",
                 ));
             }
-            Ok(vec![Event::Returned {
+            // What is owed is paid first, in the same change: both or neither.
+            let mut events = match (collected, d.collects_at_return()) {
+                (None, false) => Vec::new(),
+                // Refused: the message asks for the collection.
+                (None, true) => {
+                    fees_settled(d)?;
+                    Vec::new()
+                }
+                (Some(_), false) => {
+                    return Err(DomainError::rule(
+                        "nothing_to_collect",
+                        "Thủ tục này không thu phí, lệ phí khi trả kết quả, hoặc hồ sơ không còn khoản phải nộp.",
+                    ));
+                }
+                (Some(c), true) => super::fees::decide(
+                    d,
+                    Command::RecordPayment {
+                        amount: d.fees_outstanding(),
+                        method: c.method,
+                        reference: c.reference,
+                        payer: c.payer,
+                    },
+                    ctx,
+                )?,
+            };
+            events.push(Event::Returned {
                 method: d.return_method.clone(),
                 received_by: text("Người nhận kết quả", &received_by, 200)?,
                 originals_returned: originals_returned
@@ -146,7 +183,8 @@ pub(super) fn decide(
                 postal_bill: postal_bill
                     .map(|b| text("Số hiệu bưu gửi", &b, 50))
                     .transpose()?,
-            }])
+            });
+            Ok(events)
         }
         RecordCorrection {
             correction,

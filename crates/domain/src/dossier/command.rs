@@ -62,6 +62,17 @@ pub struct NewDossier {
     pub corrects: Option<CorrectionOf>,
 }
 
+/// Khoản thu khi trả kết quả: how the applicant paid what was still owed at the hand-over (the
+/// amount is all of it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Collection {
+    pub method: super::fees::PaymentMethod,
+    /// The transaction's reference (required unless cash).
+    pub reference: Option<String>,
+    /// Người nộp tiền (default: the applicant).
+    pub payer: Option<String>,
+}
+
 /// Lệnh.
 #[derive(Debug, Clone)]
 pub enum Command {
@@ -247,6 +258,9 @@ pub enum Command {
         received_by: String,
         originals_returned: Vec<String>,
         postal_bill: Option<String>,
+        /// Thu phí khi trả kết quả: what is still owed, paid as the result is handed over — only
+        /// for a procedure that pays at return (see [`Dossier::collects_at_return`]).
+        collected: Option<Collection>,
     },
     /// Thu hồi kết quả điện tử: the competent leader withdraws the signed electronic result
     /// (issued wrongly, or annulled); the public verification then says it is revoked.

@@ -43,6 +43,9 @@ pub struct ProcedurePin {
     pub result_template: Option<String>,
     /// The component checklist, to check supplements against.
     pub components: Vec<Component>,
+    /// Nộp phí, lệ phí khi nhận kết quả (see [`crate::procedure::ProcedureVersion`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub fees_at_return: bool,
 }
 
 /// Tệp đính kèm — a stored file (scan or upload), addressed by its SHA-256.

@@ -120,6 +120,15 @@ impl Dossier {
         self.fees_paid() - self.fees_refunded()
     }
 
+    /// Whether what is still owed is collected as the result is handed over, in the same step
+    /// (the procedure pays at return, something is owed, and the dossier still takes money).
+    pub fn collects_at_return(&self) -> bool {
+        self.fees_tracked
+            && self.procedure.fees_at_return
+            && self.fees_outstanding() > 0
+            && self.takes_payments()
+    }
+
     /// Whether some of the money was paid online (QĐ 766 indicator 3.6).
     pub fn paid_online(&self) -> bool {
         self.payments

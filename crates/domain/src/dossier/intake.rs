@@ -301,6 +301,7 @@ pub(super) fn open(
             result_kind: p.result.kind,
             result_template: p.result.template.clone(),
             components: p.components.clone(),
+            fees_at_return: p.fees_at_return,
         },
         channel,
         applicant: new.applicant.clone(),

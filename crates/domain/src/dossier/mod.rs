@@ -19,7 +19,9 @@ mod state;
 mod timing;
 
 pub use allowed::{CommandKind, allowed, available, check};
-pub use command::{ApprovalSignature, Command, Context, LegalRules, NewDossier, Secret};
+pub use command::{
+    ApprovalSignature, Collection, Command, Context, LegalRules, NewDossier, Secret,
+};
 pub use control_slip::{SlipRow, control_slip};
 pub use decide::decide;
 pub use event::*;

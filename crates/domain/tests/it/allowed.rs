@@ -195,6 +195,11 @@ fn states() -> Vec<(&'static str, Sim, DateTime<Utc>)> {
     );
     push("approved, to issue", s);
     push("result ready", Sim::result_ready());
+    push(
+        "result ready, fees collected at return",
+        Sim::result_ready_unpaid(true),
+    );
+    push("result ready, fees unpaid", Sim::result_ready_unpaid(false));
     push("electronic result issued", Sim::electronic_result());
     let mut s = Sim::electronic_result();
     s.ok(
@@ -223,6 +228,7 @@ fn states() -> Vec<(&'static str, Sim, DateTime<Utc>)> {
             received_by: "Lù Văn Páo".into(),
             originals_returned: vec![],
             postal_bill: None,
+            collected: None,
         },
     );
     push("returned", s);
@@ -444,6 +450,11 @@ fn sample(kind: CommandKind, d: &Dossier, now: DateTime<Utc>) -> Command {
             received_by: "Lù Văn Páo".into(),
             originals_returned: vec![],
             postal_bill: None,
+            collected: d.collects_at_return().then_some(Collection {
+                method: PaymentMethod::Cash,
+                reference: None,
+                payer: None,
+            }),
         },
         K::RecordCorrection => Command::RecordCorrection {
             correction: DossierId(uuid::Uuid::from_u128(99)),

@@ -14,27 +14,13 @@ fn ret() -> Command {
         received_by: "Lù Văn Páo".into(),
         originals_returned: vec![],
         postal_bill: None,
+        collected: None,
     }
 }
 
 /// The result of `Sim::result_ready`, but with its fee never collected.
 fn ready_unpaid() -> Sim {
-    let paid = Sim::result_ready();
-    let mut sim = Sim::received_unpaid();
-    // Replay the rest of the ready dossier's life without its payment.
-    let rest: Vec<_> = paid
-        .events
-        .iter()
-        .skip(2)
-        .filter(|e| !matches!(e.event, Event::FeePaid { .. }))
-        .cloned()
-        .collect();
-    for mut e in rest {
-        e.version = sim.events.len() as u64 + 1;
-        sim.dossier.as_mut().unwrap().apply(&e);
-        sim.events.push(e);
-    }
-    sim
+    Sim::result_ready_unpaid(false)
 }
 
 #[test]
@@ -278,4 +264,100 @@ fn a_payment_method_code_is_its_serde_name_and_parses_back() {
     }
     assert_eq!(PaymentMethod::parse("Cash"), None);
     assert_eq!(PaymentMethod::parse(""), None);
+}
+
+/// A procedure that collects its fees at return: the return itself records the payment (and its
+/// receipt) in the same decision, or is refused saying so; nothing is collected for a procedure
+/// paid on submission, or once a dossier owes nothing.
+#[test]
+fn fees_paid_at_return_are_collected_by_the_return_itself() {
+    let mut sim = Sim::result_ready_unpaid(true);
+    assert!(sim.d().collects_at_return());
+    let refused = sim.run("2026-12-11 09:00", &counter(), ret()).unwrap_err();
+    assert_eq!(refused.code, "fees_unpaid");
+    assert!(
+        refused.message.contains("nộp khi nhận kết quả"),
+        "{}",
+        refused.message
+    );
+    let collecting = |method: PaymentMethod, reference: Option<&str>| Command::Return {
+        received_by: "Lù Văn Páo".into(),
+        originals_returned: vec![],
+        postal_bill: None,
+        collected: Some(Collection {
+            method,
+            reference: reference.map(String::from),
+            payer: None,
+        }),
+    };
+    // A transfer needs its reference: nothing is written.
+    let before = sim.events.len();
+    assert_eq!(
+        code(
+            &mut sim,
+            "2026-12-11 09:01",
+            &counter(),
+            collecting(PaymentMethod::BankTransfer, None)
+        ),
+        "reference_required"
+    );
+    assert_eq!(sim.events.len(), before);
+    // Only the gateway records an online payment.
+    assert_eq!(
+        code(
+            &mut sim,
+            "2026-12-11 09:01",
+            &counter(),
+            collecting(PaymentMethod::Online, Some("1234"))
+        ),
+        "forbidden"
+    );
+    sim.issue_receipt(7);
+    sim.ok(
+        "2026-12-11 09:02",
+        &counter(),
+        collecting(PaymentMethod::Cash, None),
+    );
+    let kinds: Vec<&str> = sim.events[before..]
+        .iter()
+        .map(|e| e.event.kind())
+        .collect();
+    assert_eq!(kinds, ["fee_paid", "receipt_issued", "returned"]);
+    let d = sim.d();
+    assert_eq!((d.fees_paid(), d.fees_outstanding()), (5_000, 0));
+    assert_eq!(d.stage, Stage::Returned);
+    assert_eq!(d.receipts[0].number, 7);
+    assert_eq!(d.payments[0].payer, d.applicant.display_name());
+    assert!(!d.collects_at_return());
+    assert_eq!(
+        Dossier::replay(&sim.events).as_ref(),
+        Some(d),
+        "the events say it all"
+    );
+
+    // Paid on submission: the return collects nothing, and is refused while fees are owed.
+    let mut sim = ready_unpaid();
+    assert!(!sim.d().collects_at_return());
+    assert_eq!(
+        code(
+            &mut sim,
+            "2026-12-11 09:00",
+            &counter(),
+            collecting(PaymentMethod::Cash, None)
+        ),
+        "fees_unpaid"
+    );
+    // Paid at return but already paid: nothing to collect.
+    let mut sim = Sim::result_ready_unpaid(true);
+    sim.ok("2026-12-11 08:00", &counter(), pay_cash(5_000));
+    assert_eq!(
+        code(
+            &mut sim,
+            "2026-12-11 09:00",
+            &counter(),
+            collecting(PaymentMethod::Cash, None)
+        ),
+        "nothing_to_collect"
+    );
+    sim.ok("2026-12-11 09:00", &counter(), ret());
 }

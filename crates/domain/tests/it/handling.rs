@@ -484,6 +484,7 @@ fn approval_happens_only_in_the_approval_step_and_return_only_after_it() {
                 received_by: "Lù Văn Páo".into(),
                 originals_returned: vec![],
                 postal_bill: None,
+                collected: None,
             },
         )
         .unwrap_err();
@@ -497,6 +498,7 @@ fn approval_happens_only_in_the_approval_step_and_return_only_after_it() {
             received_by: "Lù Văn Páo".into(),
             originals_returned: vec!["Giấy chứng sinh".into()],
             postal_bill: None,
+            collected: None,
         },
     );
     assert_eq!(sim.d().stage.national_status().code(), 10);
@@ -705,6 +707,7 @@ fn return_by_post_needs_a_postal_bill() {
         received_by: "Bưu điện xã".into(),
         originals_returned: vec![],
         postal_bill: bill.map(str::to_string),
+        collected: None,
     };
     assert_eq!(
         sim.run("2026-12-09 14:00", &counter(), ret(None))
@@ -729,6 +732,7 @@ fn a_correction_is_recorded_on_the_original_and_links_the_new_dossier() {
             received_by: "Lù Văn Páo".into(),
             originals_returned: vec![],
             postal_bill: None,
+            collected: None,
         },
     );
     let mut correction = Sim::new();
@@ -838,6 +842,7 @@ fn a_dossier_can_be_shown_as_it_stood_at_a_past_instant() {
             received_by: "Lù Văn Páo".into(),
             originals_returned: vec![],
             postal_bill: None,
+            collected: None,
         },
     );
     let then = Dossier::as_of(&sim.events, t("2026-12-08 12:00")).unwrap();
@@ -859,6 +864,7 @@ fn the_control_slip_has_a_row_per_handover_with_the_step_result() {
             received_by: "Lù Văn Páo".into(),
             originals_returned: vec![],
             postal_bill: None,
+            collected: None,
         },
     );
     let d = sim.d();

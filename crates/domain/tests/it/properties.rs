@@ -266,6 +266,7 @@ fn command(
                 received_by: "Lù Văn Páo".into(),
                 originals_returned: vec![],
                 postal_bill: None,
+                collected: None,
             },
         ),
     }

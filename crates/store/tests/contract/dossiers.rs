@@ -54,6 +54,7 @@ pub async fn the_projection_is_the_replay_of_the_events(db: &Db) {
             received_by: "Lù Văn Páo".into(),
             originals_returned: vec![],
             postal_bill: None,
+            collected: None,
         },
     );
     db.change_dossier(change(&sim, before), t("2026-12-11 08:30"))

@@ -495,7 +495,8 @@ commands! {
         |i| Command::Return {
             received_by: i.received_by,
             originals_returned: i.originals_returned,
-            postal_bill: i.postal_bill
+            postal_bill: i.postal_bill,
+            collected: i.collected.map(dto::build::collection).transpose()?
         };
 }
 

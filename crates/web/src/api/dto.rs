@@ -626,6 +626,20 @@ pub struct ReturnResultInput {
     #[serde(default)]
     pub originals_returned: Vec<String>,
     pub postal_bill: Option<String>,
+    /// Thu phí khi trả kết quả: what is still owed, paid now (procedures that collect their fees
+    /// at return only; the amount is all that is owed).
+    pub collected: Option<CollectionInput>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CollectionInput {
+    /// `cash`, `bank-transfer` hoặc `postal`.
+    pub method: String,
+    /// Mã giao dịch, số chứng từ (bắt buộc trừ tiền mặt).
+    pub reference: Option<String>,
+    /// Người nộp tiền (mặc định người nộp hồ sơ).
+    pub payer: Option<String>,
 }
 
 /// Builds domain commands from bodies.
@@ -730,27 +744,36 @@ pub mod build {
     }
 
     pub fn payment(i: PaymentInput) -> Result<Command, ApiError> {
-        let method = match PaymentMethod::parse(&i.method) {
-            Some(PaymentMethod::Online) => {
-                return Err(ApiError::unprocessable(
-                    "online_by_gateway",
-                    "Khoản thanh toán trực tuyến do cổng thanh toán xác nhận, không ghi tay.",
-                ));
-            }
-            Some(m) => m,
-            None => {
-                return Err(ApiError::unprocessable(
-                    "invalid_method",
-                    "Hình thức nộp không hợp lệ: cash, bank-transfer hoặc postal.",
-                ));
-            }
-        };
         Ok(Command::RecordPayment {
             amount: i.amount,
-            method,
+            method: manual_method(&i.method)?,
             reference: i.reference,
             payer: i.payer,
         })
+    }
+
+    pub fn collection(i: CollectionInput) -> Result<domain::dossier::Collection, ApiError> {
+        Ok(domain::dossier::Collection {
+            method: manual_method(&i.method)?,
+            reference: i.reference,
+            payer: i.payer,
+        })
+    }
+
+    /// A way of paying an officer records by hand (an online payment is the gateway's to
+    /// confirm).
+    fn manual_method(text: &str) -> Result<PaymentMethod, ApiError> {
+        match PaymentMethod::parse(text) {
+            Some(PaymentMethod::Online) => Err(ApiError::unprocessable(
+                "online_by_gateway",
+                "Khoản thanh toán trực tuyến do cổng thanh toán xác nhận, không ghi tay.",
+            )),
+            Some(m) => Ok(m),
+            None => Err(ApiError::unprocessable(
+                "invalid_method",
+                "Hình thức nộp không hợp lệ: cash, bank-transfer hoặc postal.",
+            )),
+        }
     }
 
     pub fn decide(i: DecideInput) -> Result<Command, ApiError> {

@@ -366,14 +366,7 @@ fn receipt(app: &App, detail: &DossierDetail, tree: &AgencyTree, lookup: &str) -
     data.set("so_bo", "01")
         .set("thoi_han", d.procedure.limit.to_string())
         .set("nhan_ket_qua", d.return_method.label())
-        .set(
-            "phi_le_phi",
-            d.fees
-                .iter()
-                .map(|l| format!("{}: {}", l.name, money(l.amount)))
-                .collect::<Vec<_>>()
-                .join("; "),
-        )
+        .set("phi_le_phi", fee_text(d))
         .set("so_theo_doi", "")
         .set("can_bo", receiving_officer(detail))
         .set("ma_bao_mat", app.citizens().access_code(d.id))
@@ -488,6 +481,20 @@ fn long_day(t: DateTime<Utc>) -> String {
         t.month(),
         t.year()
     )
+}
+
+/// Phí, lệ phí as the receipt writes them: each line, and when it is paid if on return.
+fn fee_text(d: &Dossier) -> String {
+    let mut text = d
+        .fees
+        .iter()
+        .map(|l| format!("{}: {}", l.name, money(l.amount)))
+        .collect::<Vec<_>>()
+        .join("; ");
+    if !text.is_empty() && d.procedure.fees_at_return {
+        text.push_str(" (nộp khi nhận kết quả)");
+    }
+    text
 }
 
 /// "8.000": an amount in đồng without the unit, for a table column that names it.

@@ -315,6 +315,8 @@ pub struct FeesSection {
     pub settled: bool,
     /// The VietQR code for what is owed, when the agency has a collecting account.
     pub transfer: Option<super::TransferLine>,
+    /// What is owed is collected as the result is handed over (the procedure pays at return).
+    pub at_return: bool,
 }
 
 impl FeesSection {
@@ -369,6 +371,7 @@ impl FeesSection {
             settled: d.fees_outstanding() == 0,
             transfer: super::TransferLine::of(app, d),
             receipts: d.receipts.iter().map(|r| ReceiptLine::of(d, r)).collect(),
+            at_return: d.collects_at_return(),
         })
     }
 }
@@ -906,6 +909,16 @@ fn command_of(key: &str, f: &Fields) -> Result<Command, UiError> {
             received_by: required("received_by", "người nhận kết quả")?,
             originals_returned: Vec::new(),
             postal_bill: f.opt("postal_bill"),
+            collected: f
+                .opt("collect_method")
+                .map(|method| {
+                    build::collection(dto::CollectionInput {
+                        method,
+                        reference: f.opt("reference"),
+                        payer: f.opt("payer"),
+                    })
+                })
+                .transpose()?,
         },
         _ => {
             return Err(UiError::new(

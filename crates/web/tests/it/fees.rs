@@ -7,7 +7,7 @@ use std::sync::Arc;
 use app::payments::CollectingAccount;
 use domain::agency::AgencyId;
 use domain::vietqr;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::common::*;
 
@@ -227,4 +227,116 @@ async fn the_fees_the_post_office_collected_are_read_as_typed() {
     assert_eq!(d["dossier"]["state"]["postal"]["fees_collected"], 5000);
     assert_eq!(d["dossier"]["fees"]["outstanding"], 0);
     assert_eq!(d["dossier"]["state"]["payments"][0]["method"], "postal");
+}
+
+/// A procedure whose fees are paid at return: the dossier page's return form asks for the
+/// payment, the return records it in the same change, and a return without it is refused
+/// with nothing written; the receipt of reception says when the fee is paid.
+#[tokio::test]
+async fn fees_paid_at_return_are_collected_by_the_return() {
+    let t = spawn().await;
+    // A new version of the procedure, in force from 1/12, collecting its fee at return.
+    let mut v =
+        t.db.procedure_in_force(
+            REREGISTER_BIRTH,
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    v.version += 1;
+    v.effective_from = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    v.fees_at_return = true;
+    t.db.import_procedures(&[v]).await.unwrap();
+    let tok = Tokens::of(&t).await;
+    let d = receive_unpaid(&t, &tok.counter).await;
+    let id = id_of(&d);
+    let (status, _, pdf) = fetch(&t, &tok.counter, &format!("/can-bo/ho-so/{id}/phieu.pdf")).await;
+    assert_eq!(status, 200);
+    if let Some(text) = pdf_text(&pdf) {
+        assert!(text.contains("(nộp khi nhận kết quả)"), "{text}");
+    }
+    to_appraisal(&t, &tok, &id).await;
+    t.at("2026-12-09 10:00");
+    t.act(
+        &tok.specialist,
+        &id,
+        "forward",
+        json!({"note": "Đủ điều kiện"}),
+    )
+    .await;
+    t.at("2026-12-10 09:00");
+    t.act(&tok.leader, &id, "decision", json!({"outcome": "approved"}))
+        .await;
+    t.at("2026-12-10 10:00");
+    let d = t
+        .act(&tok.clerk, &id, "issue", json!({"number": "126/2026/TLKS"}))
+        .await;
+    assert_eq!(d["national_status"], 9, "{d}");
+    assert_eq!(d["fees"]["outstanding"], 5000);
+
+    // The page's return form asks for the fee.
+    let (_, _, page) = fetch(&t, &tok.counter, &format!("/can-bo/ho-so/{id}")).await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains("Thu phí, lệ phí khi trả kết quả: <strong>5.000 đồng</strong>"),
+        "{page}"
+    );
+    t.at("2026-12-11 14:00");
+    let events = |d: &Value| d["events"].as_array().unwrap().len();
+    let before = events(&t.detail(&tok.counter, &id).await);
+    let path = format!("/api/v1/dossiers/{id}/return");
+    let message = t
+        .post(
+            Some(&tok.counter),
+            &path,
+            json!({"received_by": "Nguyễn Thị Hằng"}),
+        )
+        .await
+        .error(409, "fees_unpaid");
+    assert!(message.contains("nộp khi nhận kết quả"), "{message}");
+    t.post(
+        Some(&tok.counter),
+        &path,
+        json!({"received_by": "Nguyễn Thị Hằng", "collected": {"method": "bank-transfer"}}),
+    )
+    .await
+    .error(422, "reference_required");
+    t.post(
+        Some(&tok.counter),
+        &path,
+        json!({"received_by": "Nguyễn Thị Hằng", "collected": {"method": "online", "reference": "1"}}),
+    )
+    .await
+    .error(422, "online_by_gateway");
+    assert_eq!(
+        events(&t.detail(&tok.counter, &id).await),
+        before,
+        "nothing written"
+    );
+    let d = t
+        .act(
+            &tok.counter,
+            &id,
+            "return",
+            json!({"received_by": "Nguyễn Thị Hằng", "collected": {"method": "cash", "payer": "Lò Văn Páo"}}),
+        )
+        .await;
+    assert_eq!(d["stage"], "returned");
+    assert_eq!(
+        (
+            d["fees"]["paid"].as_i64(),
+            d["fees"]["outstanding"].as_i64()
+        ),
+        (Some(5000), Some(0))
+    );
+    assert_eq!(d["state"]["payments"][0]["payer"], "Lò Văn Páo");
+    let kinds: Vec<String> = t.detail(&tok.counter, &id).await["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .skip(before)
+        .map(|e| e["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kinds, ["fee_paid", "returned"]);
 }

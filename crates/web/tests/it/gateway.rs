@@ -605,6 +605,10 @@ async fn a_payment_the_dossier_refuses_is_listed_until_it_is_given_back() {
         page.contains("Thanh toán trực tuyến cần hoàn trả (1)") && page.contains(&txn),
         "{page}"
     );
+    assert!(
+        page.contains(&format!("href=\"/can-bo/ho-so/{}\"", d.id.0)),
+        "links the dossier"
+    );
     // Someone who does not collect for the dossier neither sees it nor records it.
     let specialist = t.login("tuphap.baothang").await;
     let (_, _, other) = fetch(&t, &specialist, "/can-bo/doi-soat").await;
