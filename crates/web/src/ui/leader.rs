@@ -286,8 +286,12 @@ pub(super) fn period(
         if text.trim().is_empty() {
             Ok(default)
         } else {
-            NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-                .map_err(|_| format!("Ngày \"{text}\" không hợp lệ."))
+            NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+                format!(
+                    "Ngày \"{}\" không hợp lệ.",
+                    domain::error::shorten(text.trim())
+                )
+            })
         }
     };
     match (parse(tu, first), parse(den, today)) {

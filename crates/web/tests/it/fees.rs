@@ -279,7 +279,8 @@ async fn fees_paid_at_return_are_collected_by_the_return() {
     let (_, _, page) = fetch(&t, &tok.counter, &format!("/can-bo/ho-so/{id}")).await;
     let page = String::from_utf8(page).unwrap();
     assert!(
-        page.contains("Thu phí, lệ phí khi trả kết quả: <strong>5.000 đồng</strong>"),
+        page.contains("Thu phí, lệ phí khi trả kết quả: <strong>5.000 đồng</strong>")
+            && page.contains("name=\"collect_method\""),
         "{page}"
     );
     t.at("2026-12-11 14:00");
@@ -314,14 +315,22 @@ async fn fees_paid_at_return_are_collected_by_the_return() {
         before,
         "nothing written"
     );
-    let d = t
-        .act(
-            &tok.counter,
-            &id,
-            "return",
-            json!({"received_by": "Nguyễn Thị Hằng", "collected": {"method": "cash", "payer": "Lò Văn Páo"}}),
-        )
-        .await;
+    // From the page's form, as the counter does it.
+    let (status, _) = post_form(
+        &t,
+        &tok.counter,
+        &csrf_of(&page),
+        &format!("/can-bo/ho-so/{id}/tra-ket-qua"),
+        vec![
+            ("csrf", csrf_of(&page)),
+            ("received_by", "Nguyễn Thị Hằng".into()),
+            ("collect_method", "cash".into()),
+            ("payer", "Lò Văn Páo".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let d = t.detail(&tok.counter, &id).await["dossier"].clone();
     assert_eq!(d["stage"], "returned");
     assert_eq!(
         (
