@@ -185,12 +185,20 @@ impl Reports<'_> {
                 && q.method.is_none_or(|m| l.method.is_none_or(|lm| lm == m))
         });
         loose.retain(|r| by_officer(&r.recorded_by_id));
-        let officer = q.officer.as_ref().map(|o| {
-            book.iter()
-                .find(|(l, _)| l.recorded_by_id.as_ref() == Some(o))
-                .map(|(l, _)| l.recorded_by.clone())
-                .unwrap_or_else(|| "Cán bộ không có giao dịch trong kỳ".into())
-        });
+        let officer = match &q.officer {
+            None => None,
+            Some(o) => {
+                let unknown = || AppError::not_found("officer_not_found", "Không có cán bộ này.");
+                let id = uuid::Uuid::try_parse(o).map_err(|_| unknown())?;
+                let found = self
+                    .app
+                    .db
+                    .officer(domain::officer::OfficerId(id))
+                    .await?
+                    .ok_or_else(unknown)?;
+                Some(found.full_name.to_string())
+            }
+        };
         let mut by_unit: BTreeMap<String, Tally> = BTreeMap::new();
         let mut by_procedure: BTreeMap<String, Tally> = BTreeMap::new();
         let mut total = Tally::default();

@@ -718,7 +718,7 @@ pub struct FeeBookView {
 #[utoipa::path(
     get, path = "/api/v1/reports/fees", tag = "Báo cáo",
     params(FeeBookQuery),
-    responses((status = 200, body = FeeBookView), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)),
+    responses((status = 200, body = FeeBookView), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, description = "Không có cán bộ này", body = ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn fee_book(
