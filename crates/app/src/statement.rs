@@ -6,10 +6,10 @@
 //! statement again records nothing twice. Every other line is an exception, listed with why,
 //! for the officer to settle by hand.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::Duration;
-use domain::dossier::{Command, Dossier, DossierId, PaymentMethod};
+use domain::dossier::{Command, DossierId, PaymentMethod};
 use domain::officer::Actor;
 use store::DossierFilter;
 
@@ -194,22 +194,13 @@ impl App {
         text: &str,
     ) -> Result<Reconciliation, AppError> {
         let (lines, skipped) = read_statement(text, &self.settings().statement_columns)?;
-        let references: BTreeSet<&str> = lines.iter().map(|l| l.reference.as_str()).collect();
-        let candidates = self.payable_dossiers(actor, &references).await?;
-        // Each dossier by its code squeezed, and by its provisional reference.
-        let mut by_key: BTreeMap<String, DossierId> = BTreeMap::new();
-        for d in &candidates {
-            by_key.insert(squeeze(d.code.as_str()), d.id);
-            if let Some(p) = &d.provisional_code {
-                by_key.insert(squeeze(p.as_str()), d.id);
-            }
-        }
+        let payable = self.payable_dossiers(actor).await?;
         let mut out = Reconciliation {
             lines: Vec::with_capacity(lines.len()),
             skipped,
         };
         for line in lines {
-            let outcome = self.match_line(actor, &line, &by_key).await?;
+            let outcome = self.match_line(actor, &line, &payable).await?;
             out.lines.push(LineResult { line, outcome });
         }
         tracing::info!(
@@ -225,15 +216,10 @@ impl App {
         &self,
         actor: &Actor,
         line: &StatementLine,
-        by_key: &BTreeMap<String, DossierId>,
+        payable: &Payable,
     ) -> Result<LineOutcome, AppError> {
         let exception = |code: Option<String>, why: String| LineOutcome::Exception { code, why };
-        let text = squeeze(&line.description);
-        let found: BTreeSet<DossierId> = by_key
-            .iter()
-            .filter(|(k, _)| text.contains(k.as_str()))
-            .map(|(_, id)| *id)
-            .collect();
+        let found = payable.named_in(&line.description);
         let id = match found.len() {
             0 => {
                 return Ok(exception(
@@ -288,14 +274,12 @@ impl App {
         })
     }
 
-    /// The dossiers `actor` may see that a statement line could pay: those being handled or
-    /// finished and not yet returned, and those returned in the last 120 days that carry one
-    /// of the statement's references (so that a second import finds what the first recorded).
-    async fn payable_dossiers(
-        &self,
-        actor: &Actor,
-        references: &BTreeSet<&str>,
-    ) -> Result<Vec<Dossier>, AppError> {
+    /// The dossiers a statement line may name, among those `actor` sees: being handled or
+    /// finished and not yet returned, or returned in the last 120 days (so that a second import
+    /// finds what the first recorded). Only their list rows are read — a line's dossier is
+    /// loaded when a line names it — and, for online submissions, their provisional reference
+    /// (the VietQR code of a submission not yet received carries it).
+    async fn payable_dossiers(&self, actor: &Actor) -> Result<Payable, AppError> {
         let visible = self.visibility(actor);
         let now = self.now();
         let lists = [
@@ -313,38 +297,94 @@ impl App {
                 ..Default::default()
             },
         ];
-        let mut out = Vec::new();
-        for (n, mut filter) in lists.into_iter().enumerate() {
+        let mut payable = Payable::default();
+        let mut online = Vec::new();
+        for mut filter in lists {
             loop {
                 let page = self.db.list_dossiers(&filter).await?;
-                let ids: Vec<uuid::Uuid> = page.rows.iter().map(|r| r.id).collect();
-                for d in self.db.dossiers(&ids).await? {
-                    let keep = if n == 0 {
-                        d.fees_outstanding() > 0 || !d.payments.is_empty()
-                    } else {
-                        d.payments.iter().any(|p| {
-                            p.reference
-                                .as_deref()
-                                .is_some_and(|r| references.contains(r))
-                        })
-                    };
-                    if keep {
-                        out.push(d);
+                for r in &page.rows {
+                    payable.add(&r.code, DossierId(r.id));
+                    if r.channel == 2 {
+                        online.push(r.id);
                     }
                 }
                 match page.next {
-                    Some(next) if out.len() < 50_000 => filter.after = Some(next),
+                    Some(next) if payable.by_key.len() < MAX_PAYABLE => filter.after = Some(next),
                     _ => break,
                 }
             }
         }
-        Ok(out)
+        for chunk in online.chunks(500) {
+            for d in self.db.dossiers(chunk).await? {
+                if let Some(p) = &d.provisional_code {
+                    payable.add(p.as_str(), d.id);
+                }
+            }
+        }
+        Ok(payable)
+    }
+}
+
+/// The most dossiers a statement is matched against (their codes only: a few megabytes).
+const MAX_PAYABLE: usize = 200_000;
+
+/// Dossiers by their code (or provisional reference) squeezed, and the lengths of those keys.
+#[derive(Default)]
+struct Payable {
+    by_key: HashMap<String, DossierId>,
+    lengths: BTreeSet<usize>,
+}
+
+impl Payable {
+    fn add(&mut self, code: &str, id: DossierId) {
+        let key = squeeze(code);
+        self.lengths.insert(key.len());
+        self.by_key.insert(key, id);
+    }
+
+    /// The dossiers whose code a description contains (punctuation aside): each window of each
+    /// key length looked up, so the cost is the description's, not the number of dossiers.
+    fn named_in(&self, description: &str) -> BTreeSet<DossierId> {
+        let text = squeeze(description);
+        let mut found = BTreeSet::new();
+        for &n in &self.lengths {
+            for start in 0..(text.len() + 1).saturating_sub(n) {
+                if let Some(id) = self.by_key.get(&text[start..start + n]) {
+                    found.insert(*id);
+                }
+            }
+        }
+        found
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_description_names_the_dossiers_whose_code_it_contains_whatever_the_punctuation() {
+        let id = |n: u128| DossierId(uuid::Uuid::from_u128(n));
+        let mut p = Payable::default();
+        p.add("000.01.61.H38-261014-0003", id(1));
+        p.add("000.01.61.H38-261014-0030", id(2));
+        p.add("000.00.22.H38-20261207-T000123", id(3));
+        p.add("G09.20-20260609-0092637", id(4));
+        let named = |text: &str| p.named_in(text).into_iter().collect::<Vec<_>>();
+        assert_eq!(named("CK 000 01 61 H38 261014 0003 NOP PHI"), [id(1)]);
+        assert_eq!(named("0000161h382610140030"), [id(2)]);
+        assert_eq!(named("nop phi 0000022H3820261207T000123."), [id(3)]);
+        assert_eq!(named("G09.20-20260609-0092637"), [id(4)]);
+        assert_eq!(
+            named("000.01.61.H38-261014-0003 va 000.01.61.H38-261014-0030"),
+            [id(1), id(2)]
+        );
+        assert!(
+            named("000.01.61.H38-261014-000").is_empty(),
+            "a code cut short"
+        );
+        assert!(named("").is_empty() && named("Đ").is_empty());
+    }
 
     #[test]
     fn a_statement_is_read_by_its_columns_and_debits_are_skipped() {

@@ -2,7 +2,7 @@
 //! naming one dossier that owes exactly their amount are recorded once with the bank's
 //! reference, everything else is listed for the officer, and a second import records nothing.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::common::*;
 
@@ -49,7 +49,7 @@ async fn transfers_naming_one_owing_dossier_are_recorded_once_and_the_rest_liste
     let counter = t.login("motcua.baothang").await;
     let first = receive_unpaid(&t, &counter).await;
     let second = receive_unpaid(&t, &counter).await;
-    let (_, online) = submit_online(&t).await;
+    let (citizen, online) = submit_online(&t).await;
     let code = |d: &Value| d["code"].as_str().unwrap().to_string();
     let (c1, c2, c3) = (code(&first), code(&second), code(&online));
     // The bank writes the provisional reference without its dots, as the VietQR code asked.
@@ -138,6 +138,36 @@ async fn transfers_naming_one_owing_dossier_are_recorded_once_and_the_rest_liste
             .len(),
         1
     );
+
+    // A submission received since its VietQR code was shown: the transfer quoting its
+    // provisional reference still finds it (by the reference it keeps), under its new code.
+    let late = submit_as(&t, &citizen).await;
+    let provisional = code(&late);
+    let late_id =
+        t.db.dossier_id_by_code(&provisional)
+            .await
+            .unwrap()
+            .unwrap();
+    let accepted = t
+        .post(
+            Some(&counter),
+            &format!("/api/v1/dossiers/{}/accept", late_id.0),
+            json!({}),
+        )
+        .await
+        .expect(200);
+    assert_ne!(code(&accepted), provisional);
+    let r = import(
+        &t,
+        &counter,
+        &format!(
+            "Ngày giao dịch,Mã giao dịch,Nội dung,Số tiền ghi có\n08/12/2026,FT300,{},5000\n",
+            provisional.replace('.', "")
+        ),
+    )
+    .await;
+    assert_eq!(r["recorded"].as_u64(), Some(1), "{r}");
+    assert_eq!(view(&t, &counter, &accepted).await["fees"]["paid"], 5000);
 
     // Another commune's counter collects nothing of Bảo Thắng's.
     let stranger = t.login("motcua.camduong").await;

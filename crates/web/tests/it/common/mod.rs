@@ -536,13 +536,17 @@ pub fn bao_thang_series() -> app::receipts::ReceiptSeries {
 /// her session and the dossier (its provisional reference as code).
 pub async fn submit_online(t: &TestApp) -> (String, Value) {
     let citizen = t.citizen_login().await;
-    let d = t
-        .post(
-            Some(&citizen),
-            "/api/v1/public/submissions",
-            intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS),
-        )
-        .await
-        .expect(201);
+    let d = submit_as(t, &citizen).await;
     (citizen, d)
+}
+
+/// A re-registration of birth submitted online by a signed-in citizen.
+pub async fn submit_as(t: &TestApp, citizen: &str) -> Value {
+    t.post(
+        Some(citizen),
+        "/api/v1/public/submissions",
+        intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS),
+    )
+    .await
+    .expect(201)
 }
