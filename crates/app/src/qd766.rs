@@ -561,22 +561,41 @@ struct Gathered {
 }
 
 impl Sums {
+    /// Adds another unit's sums. Every field is named here, so a field added to `Sums` and
+    /// left out of the addition does not compile (3.6 once read 0 on every unit that way).
     fn add(&mut self, o: &Sums) {
-        self.received_to_end += o.received_to_end;
-        self.ended_to_end += o.ended_to_end;
-        self.open_past += o.open_past;
-        self.on_time_in += o.on_time_in;
-        self.late_in += o.late_in;
-        self.received_in += o.received_in;
-        self.online_in += o.online_in;
-        self.fee_bearing += o.fee_bearing;
-        self.paid_online += o.paid_online;
-        self.digitised += o.digitised;
-        self.reused += o.reused;
-        self.electronic += o.electronic;
-        self.certifications += o.certifications;
-        self.electronic_copies += o.electronic_copies;
-        self.disliked_on_time += o.disliked_on_time;
+        let Sums {
+            received_to_end,
+            ended_to_end,
+            open_past,
+            on_time_in,
+            late_in,
+            received_in,
+            online_in,
+            fee_bearing,
+            paid_online,
+            digitised,
+            reused,
+            electronic,
+            certifications,
+            electronic_copies,
+            disliked_on_time,
+        } = o;
+        self.received_to_end += received_to_end;
+        self.ended_to_end += ended_to_end;
+        self.open_past += open_past;
+        self.on_time_in += on_time_in;
+        self.late_in += late_in;
+        self.received_in += received_in;
+        self.online_in += online_in;
+        self.fee_bearing += fee_bearing;
+        self.paid_online += paid_online;
+        self.digitised += digitised;
+        self.reused += reused;
+        self.electronic += electronic;
+        self.certifications += certifications;
+        self.electronic_copies += electronic_copies;
+        self.disliked_on_time += disliked_on_time;
     }
 }
 

@@ -72,13 +72,8 @@ pub async fn fee_book(
     Query(p): Query<FeeBookParams>,
 ) -> Result<Response, UiError> {
     let (officer, actor) = viewer.require_officer()?;
-    let today = lich::time::to_vn(&app.now()).date_naive();
-    let first = today.with_day(1).unwrap_or(today);
-    let (mut from, mut to, mut error) = super::leader::period(&p.tu, &p.den, first, today);
-    if (to - from).num_days() >= app::fee_book::MAX_DAYS {
-        error = format!("Kỳ dài tối đa {} ngày.", app::fee_book::MAX_DAYS);
-        (from, to) = (first, today);
-    }
+    let (from, to, mut error) =
+        super::logbook::book_period(&app, &p.tu, &p.den, app::fee_book::MAX_DAYS);
     let super::logbook::CentreChoice {
         units,
         chosen: don_vi,
@@ -151,7 +146,7 @@ pub async fn fee_book(
         by_procedure: book.by_procedure.iter().map(group).collect(),
         total: total_cells(&book.total),
         lines: lines_table(&book),
-        today: today.to_string(),
+        today: lich::time::to_vn(&app.now()).date_naive().to_string(),
         error,
     };
     Ok((status, view).into_response())

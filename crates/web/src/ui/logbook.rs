@@ -58,13 +58,7 @@ pub async fn log_book(
     Query(p): Query<LogBookParams>,
 ) -> Result<Response, UiError> {
     let (officer, actor) = viewer.require_officer()?;
-    let today = lich::time::to_vn(&app.now()).date_naive();
-    let first = today.with_day(1).unwrap_or(today);
-    let (mut from, mut to, mut error) = super::leader::period(&p.tu, &p.den, first, today);
-    if (to - from).num_days() >= app::logbook::MAX_DAYS {
-        error = format!("Kỳ dài tối đa {} ngày.", app::logbook::MAX_DAYS);
-        (from, to) = (first, today);
-    }
+    let (from, to, mut error) = book_period(&app, &p.tu, &p.den, app::logbook::MAX_DAYS);
     let CentreChoice {
         units,
         chosen: don_vi,
@@ -126,6 +120,23 @@ pub async fn log_book(
         error,
     };
     Ok((status, view).into_response())
+}
+
+/// The period a book page asks for (this month so far by default), at most `max_days` long;
+/// a bad one falls back to the default with the message saying why.
+pub(super) fn book_period(
+    app: &App,
+    tu: &str,
+    den: &str,
+    max_days: i64,
+) -> (chrono::NaiveDate, chrono::NaiveDate, String) {
+    let today = lich::time::to_vn(&app.now()).date_naive();
+    let first = today.with_day(1).unwrap_or(today);
+    let (from, to, error) = super::leader::period(tu, den, first, today);
+    if (to - from).num_days() >= max_days {
+        return (first, today, format!("Kỳ dài tối đa {max_days} ngày."));
+    }
+    (from, to, error)
 }
 
 /// The one-stop centres an officer may keep a book for, and the one asked for.

@@ -321,6 +321,16 @@ async fn come_back(t: &TestApp, citizen: &str, back: &str) -> (u16, String) {
     (status, String::from_utf8(html).unwrap())
 }
 
+/// The transaction reference our server sent the gateway, read from the payer's redirect.
+fn txn_of(pay_url: &str) -> String {
+    pay_url
+        .split("vnp_TxnRef=")
+        .nth(1)
+        .and_then(|s| s.split('&').next())
+        .expect("a transaction reference")
+        .to_string()
+}
+
 async fn dossier(t: &TestApp, code: &str) -> domain::dossier::Dossier {
     let id = t.db.dossier_id_by_code(code).await.unwrap().unwrap();
     t.db.dossier(id).await.unwrap().unwrap()
@@ -461,13 +471,7 @@ async fn a_cancelled_payment_records_nothing_and_can_be_tried_again() {
         "{html}"
     );
     assert_eq!(dossier(&t, &code).await.fees_paid(), 0);
-    let txn = pay_url
-        .split("vnp_TxnRef=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap();
+    let txn = &txn_of(&pay_url);
     let attempt = t.app.payment_attempt(txn).await.unwrap().unwrap();
     assert_eq!(attempt.state, store::AttemptState::Failed);
     // A second try goes through.
@@ -516,13 +520,7 @@ async fn a_gateway_that_never_answers_the_query_leaves_the_payment_pending() {
     at_gateway(&fake_base, &pay_url, true).await;
     t.at("2026-12-07 09:05");
     assert_eq!(t.app.reconcile_online_payments().await.unwrap(), 0);
-    let txn = pay_url
-        .split("vnp_TxnRef=")
-        .nth(1)
-        .unwrap()
-        .split('&')
-        .next()
-        .unwrap();
+    let txn = &txn_of(&pay_url);
     let attempt = t.app.payment_attempt(txn).await.unwrap().unwrap();
     assert_eq!(attempt.state, store::AttemptState::Pending);
     assert_eq!(dossier(&t, &code).await.fees_paid(), 0);
@@ -588,12 +586,7 @@ async fn a_payment_the_dossier_refuses_is_listed_until_it_is_given_back() {
         (5_000, 1),
         "recorded once"
     );
-    let txn = second
-        .split("vnp_TxnRef=")
-        .nth(1)
-        .and_then(|s| s.split('&').next())
-        .unwrap()
-        .to_string();
+    let txn = txn_of(&second);
     let attempt = t.app.payment_attempt(&txn).await.unwrap().unwrap();
     assert_eq!(attempt.state, store::AttemptState::Unapplied);
 
