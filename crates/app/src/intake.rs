@@ -779,6 +779,7 @@ pub(crate) fn record(
         &dossier,
         &recorded,
     ));
+    outbox.extend(crate::national::sync_messages(notices, &dossier, &recorded));
     Ok(Recording {
         readers: store::Readers::of(&dossier, ctx.agencies),
         counts: fact_delta(&facts_before, &dossier.facts(calendar, ctx.rules)?),

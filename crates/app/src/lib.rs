@@ -25,6 +25,7 @@ pub mod handling;
 pub mod intake;
 pub mod legacy;
 pub mod logbook;
+pub mod national;
 pub mod notices;
 pub mod overview;
 pub mod passwords;

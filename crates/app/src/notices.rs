@@ -31,6 +31,9 @@ pub struct NoticeSettings {
     /// The tax authority's receiving endpoint is configured: signed and cancelled electronic
     /// receipts are sent to it.
     pub tax: bool,
+    /// The national public-service portal is configured: every dossier change is synchronised
+    /// to it (`crate::national`).
+    pub national: bool,
     /// The address people open the system at, for links in messages (no trailing slash).
     pub public_url: String,
     /// Hour (Vietnamese time, 0–23) of the daily digest.
@@ -48,6 +51,7 @@ impl Default for NoticeSettings {
             sms: false,
             webhooks: Vec::new(),
             tax: false,
+            national: false,
             public_url: "http://127.0.0.1:8080".into(),
             digest_hour: 7,
             max_attempts: 6,
@@ -423,6 +427,7 @@ impl App {
             Channel::Sms => s.sms,
             Channel::Webhook => s.webhooks.iter().any(|a| a.as_str() == m.recipient),
             Channel::Tax => s.tax,
+            Channel::National => s.national,
         }
     }
 }
@@ -446,6 +451,19 @@ impl<'a> Notices<'a> {
     pub async fn message_delivered(self, m: &StoredMessage) -> Result<(), AppError> {
         self.app.db.message_sent(m.id, self.app.now()).await?;
         tracing::info!(id = m.id, channel = m.channel.as_str(), kind = %m.kind, "message sent");
+        Ok(())
+    }
+
+    /// Records an attempt the receiver refused for good (a payload it will never take): the
+    /// message is dead at once, with the receiver's words, for an administrator to see.
+    pub async fn message_rejected(self, m: &StoredMessage, error: &str) -> Result<(), AppError> {
+        self.app.db.message_failed(m.id, error, None).await?;
+        tracing::error!(
+            id = m.id,
+            channel = m.channel.as_str(),
+            error,
+            "message refused by its receiver"
+        );
         Ok(())
     }
 

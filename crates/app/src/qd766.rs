@@ -423,6 +423,18 @@ impl App {
                 .or_default()
                 .push((c.procedure, c.channel, c.n));
         }
+        g.sync_on = self.settings.notices.national;
+        if g.sync_on {
+            let day = |d: NaiveDate| lich::time::vn_day_start(d);
+            let end = to.succ_opt().unwrap_or(to);
+            for a in self.db.national_acks(day(from), day(end)).await? {
+                if agencies.contains(&a.agency)
+                    && procedures.is_none_or(|p| p.contains(&a.procedure))
+                {
+                    *g.synced.entry(a.agency).or_default() += 1;
+                }
+            }
+        }
         Ok(g)
     }
 }
@@ -558,6 +570,10 @@ struct Gathered {
     paid_online: HashMap<String, HashSet<String>>,
     /// Received in the period by agency, of full-online procedures: (procedure, channel, count).
     full_online: HashMap<String, Vec<(String, i64, i64)>>,
+    /// Received in the period by agency and acknowledged by the national portal (1.4).
+    synced: HashMap<String, i64>,
+    /// The national sync is configured.
+    sync_on: bool,
 }
 
 impl Sums {
@@ -713,6 +729,11 @@ impl Scorer<'_> {
             handled,
             on_time: s.on_time_in + (open - s.open_past).max(0),
             received: s.received_in,
+            synced: members
+                .iter()
+                .filter_map(|m| g.synced.get(m.as_str()))
+                .sum(),
+            sync_on: g.sync_on,
             received_online: s.online_in,
             fee_bearing: s.fee_bearing,
             paid_online: s.paid_online,

@@ -38,6 +38,8 @@ impl Weight {
 pub struct Scheme {
     /// 1.3 procedures published with every constituent part (linear, 2).
     pub complete_procedures: Weight,
+    /// 1.4 dossiers synchronised to the national portal (linear, 6).
+    pub synchronised: Weight,
     /// 2.1 handled early or on time (linear, 20).
     pub on_time: Weight,
     /// 3.1 procedures offering online services (full from 80 %; 2 per the §5.2a fit).
@@ -68,6 +70,7 @@ impl Default for Scheme {
     fn default() -> Self {
         Self {
             complete_procedures: Weight::new(2.0, 1.0),
+            synchronised: Weight::new(6.0, 1.0),
             on_time: Weight::new(20.0, 1.0),
             online_procedures: Weight::new(2.0, 0.8),
             online_services_used: Weight::new(4.0, 1.0),
@@ -92,6 +95,11 @@ pub struct Inputs {
     pub on_time: i64,
     /// Received in the period, and of them online.
     pub received: i64,
+    /// Of those received in the period, the ones the national portal acknowledged (1.4); only
+    /// meaningful when `sync_on`.
+    pub synced: i64,
+    /// The national sync is configured: 1.4 is computed (otherwise it has no data).
+    pub sync_on: bool,
     pub received_online: i64,
     /// Received in the period with fees to pay, and of them paid online.
     pub fee_bearing: i64,
@@ -195,13 +203,25 @@ pub fn indicators(s: &Scheme, i: &Inputs) -> Vec<Indicator> {
             i.procedures,
             "Đủ: tên, trình tự (các bước), cách thức, thành phần hồ sơ, thời hạn, đối tượng, cơ quan thực hiện.",
         ),
-        missing(
-            "1.4",
-            1,
-            "Tỷ lệ hồ sơ đồng bộ lên Cổng DVCQG",
-            6.0,
-            "Chưa có dữ liệu: hệ thống chưa kết nối đồng bộ hồ sơ với Cổng Dịch vụ công quốc gia.",
-        ),
+        if i.sync_on {
+            computed(
+                "1.4",
+                1,
+                "Tỷ lệ hồ sơ đồng bộ lên Cổng DVCQG",
+                s.synchronised,
+                i.synced.min(i.received),
+                i.received,
+                "Tử số: hồ sơ tiếp nhận trong kỳ mà Cổng Dịch vụ công quốc gia đã xác nhận; mẫu số: hồ sơ tiếp nhận trong kỳ.",
+            )
+        } else {
+            missing(
+                "1.4",
+                1,
+                "Tỷ lệ hồ sơ đồng bộ lên Cổng DVCQG",
+                6.0,
+                "Chưa có dữ liệu: chưa cấu hình đồng bộ hồ sơ với Cổng Dịch vụ công quốc gia ([notify.national]).",
+            )
+        },
         computed(
             "2.1",
             2,

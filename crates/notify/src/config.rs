@@ -32,6 +32,8 @@ pub struct NotifyConfig {
     pub webhook_timeout_seconds: u64,
     /// `[notify.tax]`: where signed electronic receipts go to the tax authority.
     pub tax: Option<TaxConfig>,
+    /// `[notify.national]`: the national public-service portal every dossier is synchronised to.
+    pub national: Option<NationalConfig>,
 }
 
 impl Default for NotifyConfig {
@@ -49,6 +51,7 @@ impl Default for NotifyConfig {
             webhooks: Vec::new(),
             webhook_timeout_seconds: 15,
             tax: None,
+            national: None,
         }
     }
 }
@@ -118,6 +121,19 @@ pub struct TaxConfig {
     pub url: String,
     /// Name of the environment variable with the bearer token (kept out of the file).
     pub token_env: Option<String>,
+    #[serde(default = "thirty")]
+    pub timeout_seconds: u64,
+}
+
+/// Đồng bộ Cổng Dịch vụ công quốc gia: the synchronisation interface and the account the portal
+/// gave the province.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NationalConfig {
+    /// Base address of the interface (`{url}/GetToken`, `{url}/CreateDossier`, …).
+    pub url: String,
+    pub client_id: String,
+    /// Name of the environment variable holding the client secret (kept out of the file).
+    pub secret_env: String,
     #[serde(default = "thirty")]
     pub timeout_seconds: u64,
 }
@@ -221,10 +237,26 @@ impl NotifyConfig {
                 crate::HttpTaxAuthority::new(tax, token).map_err(|e| format!("notify.tax: {e}"))?;
             channels.tax = Some(Arc::new(sender));
         }
+        if let Some(n) = &self.national {
+            http_url("notify.national.url", &n.url)?;
+            if n.client_id.trim().is_empty() {
+                return Err("notify.national.client_id: cần mã ứng dụng Cổng cấp.".into());
+            }
+            let secret = std::env::var(&n.secret_env).map_err(|_| {
+                format!(
+                    "notify.national.secret_env: biến môi trường {} chưa có mật khẩu ứng dụng (client_secret) Cổng cấp.",
+                    n.secret_env
+                )
+            })?;
+            let portal = crate::HttpNationalPortal::new(n, secret)
+                .map_err(|e| format!("notify.national: {e}"))?;
+            channels.national = Some(Arc::new(portal));
+        }
         let settings = NoticeSettings {
             email: channels.mailer.is_some(),
             sms: channels.sms.is_some(),
             tax: channels.tax.is_some(),
+            national: channels.national.is_some(),
             webhooks: agencies,
             public_url: public_url.trim_end_matches('/').to_string(),
             digest_hour: self.digest_hour,

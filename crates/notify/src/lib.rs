@@ -10,6 +10,7 @@
 mod config;
 mod email;
 pub mod gateway;
+pub mod national;
 mod sms;
 mod tax;
 mod webhook;
@@ -24,8 +25,11 @@ use chrono::{DateTime, Utc};
 use store::{Channel, StoredMessage};
 use thiserror::Error;
 
-pub use config::{NotifyConfig, SmsConfig, SmtpConfig, TaxConfig, TlsMode, WebhookConfig};
+pub use config::{
+    NationalConfig, NotifyConfig, SmsConfig, SmtpConfig, TaxConfig, TlsMode, WebhookConfig,
+};
 pub use email::SmtpMailer;
+pub use national::{HttpNationalPortal, NationalPortal};
 pub use sms::HttpSmsGateway;
 pub use tax::{HttpTaxAuthority, TAX_CODE_HEADER};
 pub use webhook::{HttpWebhookSender, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature};
@@ -48,6 +52,9 @@ pub enum SendError {
     NotConfigured(String),
     #[error("không lập được nội dung gửi: {0}")]
     Content(String),
+    /// The receiver refused the content for good (it will never take it as it is).
+    #[error("bên nhận từ chối nội dung: {0}")]
+    Rejected(String),
 }
 
 /// A future of one attempt.
@@ -95,6 +102,7 @@ pub struct Channels {
     pub sms: Option<Arc<dyn SmsGateway>>,
     pub webhooks: Option<Arc<dyn WebhookSender>>,
     pub tax: Option<Arc<dyn TaxAuthority>>,
+    pub national: Option<Arc<dyn NationalPortal>>,
 }
 
 /// Installs ring as rustls' process-wide crypto provider (reqwest is built without one, to keep
@@ -151,6 +159,13 @@ impl Worker {
                         self.app.notices().message_delivered(m).await?;
                         done.sent += 1;
                     }
+                    Err(e @ SendError::Rejected(_)) => {
+                        self.app
+                            .notices()
+                            .message_rejected(m, &e.to_string())
+                            .await?;
+                        done.failed += 1;
+                    }
                     Err(e) => {
                         self.app.notices().message_failed(m, &e.to_string()).await?;
                         done.failed += 1;
@@ -193,7 +208,47 @@ impl Worker {
                 )
                 .await
             }
+            Channel::National => {
+                let portal = self.channels.national.as_ref().ok_or_else(missing)?;
+                self.synchronise(portal.as_ref(), m).await
+            }
         }
+    }
+
+    /// Delivers one national message: the files, then each call in order (see `app::national`).
+    async fn synchronise(
+        &self,
+        portal: &dyn NationalPortal,
+        m: &StoredMessage,
+    ) -> Result<(), SendError> {
+        let mut batch = self.app.national_batch(&m.body).await.map_err(|e| {
+            if e.kind == app::ErrorKind::Rule {
+                SendError::Rejected(e.message)
+            } else {
+                SendError::Content(e.message)
+            }
+        })?;
+        let mut ids = std::collections::HashMap::new();
+        for (i, f) in batch.files.iter().enumerate() {
+            let id = portal
+                .upload(f, &format!("{}:tep{i}", m.idempotency_key))
+                .await?;
+            ids.insert(f.sha256.clone(), id);
+        }
+        for (i, call) in batch.calls.iter_mut().enumerate() {
+            call.set_file_ids(&ids);
+            portal
+                .post(
+                    call.path(),
+                    call.body(),
+                    &format!("{}:{i}", m.idempotency_key),
+                )
+                .await?;
+        }
+        self.app
+            .national_acknowledged(&batch)
+            .await
+            .map_err(|e| SendError::Content(e.message))
     }
 
     /// Delivers every `poll`, until `stop` resolves.

@@ -40,7 +40,9 @@ pub use dossiers::{
     DossierStore, EndedDossier, GuidanceRecord, NotOpened, Opening, Order, PublicView, Readers,
     SEARCH_COUNT_LIMIT, Totals, UnitSummary, Visibility, due_sort,
 };
-pub use outbox::{Channel, MessageState, NewMessage, OutboxCounts, OutboxStore, StoredMessage};
+pub use outbox::{
+    Channel, MessageState, NationalAck, NewMessage, OutboxCounts, OutboxStore, StoredMessage,
+};
 pub use payments::{AttemptState, MONEY_EVENT_KINDS, MoneyEvent, PaymentAttempt, PaymentStore};
 
 pub(crate) use domain::wire_name as key;

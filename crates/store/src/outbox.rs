@@ -17,6 +17,9 @@ pub enum Channel {
     Webhook,
     /// Biên lai điện tử sent to the tax authority (or its service provider).
     Tax,
+    /// Đồng bộ lên Cổng Dịch vụ công quốc gia: a dossier's changes, delivered in order per
+    /// dossier (a message waits while an earlier one of its dossier is undelivered).
+    National,
 }
 
 impl Channel {
@@ -26,6 +29,7 @@ impl Channel {
             Channel::Sms => "sms",
             Channel::Webhook => "webhook",
             Channel::Tax => "tax",
+            Channel::National => "national",
         }
     }
 
@@ -35,6 +39,7 @@ impl Channel {
             Channel::Sms => "Tin nhắn SMS",
             Channel::Webhook => "Nhóm trao đổi (webhook)",
             Channel::Tax => "Cơ quan thuế (biên lai điện tử)",
+            Channel::National => "Cổng Dịch vụ công quốc gia",
         }
     }
 
@@ -44,6 +49,7 @@ impl Channel {
             "sms" => Ok(Channel::Sms),
             "webhook" => Ok(Channel::Webhook),
             "tax" => Ok(Channel::Tax),
+            "national" => Ok(Channel::National),
             other => Err(StoreError::Corrupt(format!("kênh gửi \"{other}\""))),
         }
     }
@@ -140,6 +146,8 @@ pub trait OutboxStore: Send + Sync {
     /// Takes up to `limit` messages due at `now` for delivery, oldest due first. Each is leased
     /// until `lease_until`: if the worker dies before recording the outcome, the message is
     /// tried again then (at least once; receivers drop duplicates by the idempotency key).
+    /// A [`Channel::National`] message is only taken when every earlier one of its dossier was
+    /// sent: a dossier's changes reach the portal in order, and a dead one holds the rest.
     async fn claim_messages(
         &self,
         now: DateTime<Utc>,
@@ -178,4 +186,37 @@ pub trait OutboxStore: Send + Sync {
 
     /// How many messages are in each state.
     async fn outbox_counts(&self) -> Result<OutboxCounts>;
+
+    /// Records what the national portal acknowledged of a dossier (the newest version wins).
+    async fn national_acknowledged(&self, ack: &NationalAck) -> Result<()>;
+
+    /// What the portal acknowledged of the dossiers received in `[from, to)`, oldest first.
+    async fn national_acks(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<NationalAck>>;
+
+    /// What the portal acknowledged of one dossier.
+    async fn national_ack(&self, dossier: uuid::Uuid) -> Result<Option<NationalAck>>;
+}
+
+/// Đã đồng bộ — what the national portal acknowledged of one dossier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NationalAck {
+    pub dossier: uuid::Uuid,
+    pub code: String,
+    /// The receiving agency's id (the centre).
+    pub receiving: String,
+    /// The deciding agency's id, as the report counters key a dossier.
+    pub agency: String,
+    pub procedure: String,
+    pub received_at: Option<DateTime<Utc>>,
+    /// The last event version the portal holds.
+    pub version: u64,
+    /// The national status (1–10) it shows.
+    pub status: u8,
+    /// When it first acknowledged the dossier, and when it last acknowledged a change.
+    pub first_at: DateTime<Utc>,
+    pub last_at: DateTime<Utc>,
 }

@@ -35,7 +35,19 @@ impl std::ops::Deref for Fixture {
 
 /// The demo province (no dossier history) at `now`, with the channels of `config`.
 pub async fn seeded(name: &str, now: &str, config: NotifyConfig) -> Fixture {
-    let (notices, channels): (_, Channels) = config.build("http://motcua.test").unwrap();
+    seeded_with(name, now, config, |_, _| {}).await
+}
+
+/// As [`seeded`], with channels `add` sets beside the configured ones (an adapter whose secret
+/// the configuration would read from the environment).
+pub async fn seeded_with(
+    name: &str,
+    now: &str,
+    config: NotifyConfig,
+    add: impl FnOnce(&mut app::notices::NoticeSettings, &mut Channels),
+) -> Fixture {
+    let (mut notices, mut channels): (_, Channels) = config.build("http://motcua.test").unwrap();
+    add(&mut notices, &mut channels);
     let harness = testsupport::harness("notify", name, now, |s| s.notices = notices)
         .await
         .seeded()

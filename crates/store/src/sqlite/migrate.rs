@@ -94,6 +94,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "money events by time",
         include_str!("../../migrations/sqlite/0016_money_events.sql"),
     ),
+    (
+        17,
+        "national portal sync",
+        include_str!("../../migrations/sqlite/0017_national_sync.sql"),
+    ),
 ];
 
 /// Applies what is not applied yet, with what Rust computes after them, in one transaction:

@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{Sql, Sqlite, Written, from_ms, uuid};
-use crate::{Channel, LogEntry, MessageState, NewMessage, OutboxCounts, Result, StoredMessage};
+use crate::{
+    Channel, LogEntry, MessageState, NationalAck, NewMessage, OutboxCounts, Result, StoredMessage,
+};
 
 const COLUMNS: &str = "id, kind, channel, recipient, subject, body, idempotency_key, dossier_id, \
     attempts, next_attempt_ms, last_error, state, created_ms, sent_ms";
@@ -25,6 +27,23 @@ fn message(r: &rusqlite::Row<'_>) -> Result<StoredMessage> {
         state: MessageState::parse(&r.get::<_, String>(11)?)?,
         created_at: from_ms(r.get(12)?),
         sent_at: r.get::<_, Option<i64>>(13)?.map(from_ms),
+    })
+}
+
+const ACK_COLUMNS: &str = "dossier_id, code, receiving, agency, procedure, received_ms, version, status, first_ms, last_ms";
+
+fn national_ack(r: &rusqlite::Row<'_>) -> Result<NationalAck> {
+    Ok(NationalAck {
+        dossier: r.get(0)?,
+        code: r.get(1)?,
+        receiving: r.get(2)?,
+        agency: r.get(3)?,
+        procedure: r.get(4)?,
+        received_at: r.get::<_, Option<i64>>(5)?.map(from_ms),
+        version: r.get::<_, i64>(6)? as u64,
+        status: r.get::<_, i64>(7)? as u8,
+        first_at: from_ms(r.get(8)?),
+        last_at: from_ms(r.get(9)?),
     })
 }
 
@@ -75,7 +94,10 @@ impl crate::OutboxStore for Sqlite {
         self.write_all(move |c| {
             let mut out = Sql::new(&format!(
                 "UPDATE outbox SET next_attempt_ms = ?2 WHERE id IN \
-                 (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_ms <= ?1 \
+                 (SELECT id FROM outbox o WHERE state = 'pending' AND next_attempt_ms <= ?1 \
+                  AND NOT (channel = 'national' AND EXISTS (SELECT 1 FROM outbox p \
+                    INDEXED BY outbox_national_open WHERE p.dossier_id = o.dossier_id \
+                    AND p.id < o.id AND p.channel = 'national' AND p.state <> 'sent')) \
                   ORDER BY next_attempt_ms, id LIMIT ?3) RETURNING {COLUMNS}"
             ));
             out.args = vec![
@@ -174,6 +196,65 @@ impl crate::OutboxStore for Sqlite {
             Ok(Written::Yes(true))
         })
         .await
+    }
+
+    async fn national_acknowledged(&self, ack: &NationalAck) -> Result<()> {
+        let a = ack.clone();
+        self.write_all(move |c| {
+            c.prepare_cached(
+                "INSERT INTO national_sync (dossier_id, code, receiving, agency, procedure, \
+                 received_ms, version, status, first_ms, last_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+                 ON CONFLICT (dossier_id) DO UPDATE SET code = excluded.code, \
+                 receiving = excluded.receiving, agency = excluded.agency, \
+                 procedure = excluded.procedure, received_ms = excluded.received_ms, \
+                 version = excluded.version, status = excluded.status, last_ms = excluded.last_ms \
+                 WHERE excluded.version >= national_sync.version",
+            )?
+            .execute(params![
+                uuid(a.dossier),
+                a.code,
+                a.receiving,
+                a.agency,
+                a.procedure,
+                a.received_at.map(|t| t.timestamp_millis()),
+                a.version as i64,
+                i64::from(a.status),
+                a.first_at.timestamp_millis(),
+                a.last_at.timestamp_millis()
+            ])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn national_acks(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<NationalAck>> {
+        self.read(move |c| {
+            let mut q = Sql::new(&format!(
+                "SELECT {ACK_COLUMNS} FROM national_sync WHERE received_ms >= "
+            ));
+            q.bind(from.timestamp_millis())
+                .push(" AND received_ms < ")
+                .bind(to.timestamp_millis())
+                .push(" ORDER BY received_ms");
+            q.rows(c, national_ack)
+        })
+    }
+
+    async fn national_ack(&self, dossier: uuid::Uuid) -> Result<Option<NationalAck>> {
+        self.read(move |c| {
+            let found = c
+                .prepare_cached(&format!(
+                    "SELECT {ACK_COLUMNS} FROM national_sync WHERE dossier_id = ?1"
+                ))?
+                .query_row([uuid(dossier)], |r| Ok(national_ack(r)))
+                .optional()?;
+            found.transpose()
+        })
     }
 
     async fn outbox_counts(&self) -> Result<OutboxCounts> {

@@ -184,6 +184,7 @@ macro_rules! contract_tests {
             records::money_events_are_read_by_time_receiver_and_visibility,
             records::closures_and_the_administration_log,
             records::outbox_messages_are_enqueued_once_leased_retried_and_end_dead,
+            records::national_messages_of_a_dossier_are_claimed_in_order_and_acks_kept,
             records::counter_sums_are_the_same_for_short_and_long_agency_lists,
             records::rollups_follow_the_daily_counts,
             records::a_province_is_created_only_on_an_empty_database,

@@ -274,6 +274,100 @@ pub async fn closures_and_the_administration_log(db: &Db) {
     assert_eq!(db.admin_log_lines(2).await.unwrap().len(), 2);
 }
 
+pub async fn national_messages_of_a_dossier_are_claimed_in_order_and_acks_kept(db: &Db) {
+    let now = t("2026-12-07 07:00");
+    let lease = t("2026-12-07 07:10");
+    let (x, y) = (uuid::Uuid::from_u128(1), uuid::Uuid::from_u128(2));
+    let national = |key: &str, dossier| store::NewMessage {
+        dossier: Some(dossier),
+        ..message(key, store::Channel::National)
+    };
+    let batch = [
+        national("x1", x),
+        national("y1", y),
+        national("x2", x),
+        national("x3", x),
+        message("mail", store::Channel::Email),
+    ];
+    assert_eq!(db.enqueue_messages(&batch, now).await.unwrap(), 5);
+    let keys = |ms: &[store::StoredMessage]| {
+        ms.iter()
+            .map(|m| m.idempotency_key.clone())
+            .collect::<Vec<_>>()
+    };
+    let first = db.claim_messages(now, lease, 10).await.unwrap();
+    assert_eq!(
+        keys(&first),
+        ["x1", "y1", "mail"],
+        "one message per dossier at a time; other channels are not held"
+    );
+    // x1 fails: x2 waits behind it, even once x1's retry is due and it is claimed again.
+    db.message_failed(first[0].id, "503", Some(t("2026-12-07 07:01")))
+        .await
+        .unwrap();
+    db.message_sent(first[1].id, now).await.unwrap();
+    db.message_sent(first[2].id, now).await.unwrap();
+    let at = t("2026-12-07 07:20");
+    let second = db
+        .claim_messages(at, t("2026-12-07 07:30"), 10)
+        .await
+        .unwrap();
+    assert_eq!(keys(&second), ["x1"]);
+    db.message_sent(second[0].id, at).await.unwrap();
+    let third = db
+        .claim_messages(at, t("2026-12-07 07:30"), 10)
+        .await
+        .unwrap();
+    assert_eq!(keys(&third), ["x2"]);
+    // A dead message holds the rest of its dossier.
+    db.message_failed(third[0].id, "400", None).await.unwrap();
+    assert!(
+        db.claim_messages(at, t("2026-12-07 07:30"), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let ack = |version, status, received: &str| store::NationalAck {
+        dossier: x,
+        code: "000.00.04.H38-261207-0001".into(),
+        receiving: "lao-cai.bao-thang.mot-cua".into(),
+        agency: "lao-cai.bao-thang".into(),
+        procedure: "1.004884".into(),
+        received_at: Some(t(received)),
+        version,
+        status,
+        first_at: at,
+        last_at: at,
+    };
+    db.national_acknowledged(&ack(3, 4, "2026-12-07 07:00"))
+        .await
+        .unwrap();
+    db.national_acknowledged(&ack(2, 2, "2026-12-07 07:00"))
+        .await
+        .unwrap();
+    let kept = db.national_ack(x).await.unwrap().unwrap();
+    assert_eq!(
+        (kept.version, kept.status),
+        (3, 4),
+        "an older acknowledgement does not win"
+    );
+    assert_eq!(
+        db.national_acks(t("2026-12-07 00:00"), t("2026-12-08 00:00"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        db.national_acks(t("2026-12-08 00:00"), t("2026-12-09 00:00"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(db.national_ack(y).await.unwrap().is_none());
+}
+
 pub async fn outbox_messages_are_enqueued_once_leased_retried_and_end_dead(db: &Db) {
     let now = t("2026-12-07 07:00");
     let batch = [

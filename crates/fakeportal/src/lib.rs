@@ -1,0 +1,461 @@
+//! `fakeportal` — a local stand-in for the national public-service portal (Cổng Dịch vụ công
+//! quốc gia), for tests and, when asked, for the demo. It is a real HTTP server on loopback that
+//! speaks the synchronisation interface `notify`'s adapter speaks (`GetToken`, `UploadFile`,
+//! `CreateDossier`, `CapNhatTienTrinh`, `CapNhatTrangThai`, `DanhSachHoSo`):
+//!
+//! - it checks every payload with the field rules of `app::national::wire` and answers 400 with
+//!   the portal's kind of message when one is broken, and refuses a step or a status of a dossier
+//!   it was never given, or an attachment whose file was never uploaded;
+//! - it keeps one copy of a call delivered twice (the `X-MotCua-Delivery` key);
+//! - it fails on purpose when told to ([`FakePortal::set_outage`], [`FakePortal::reject_next`]),
+//!   and forgets a dossier when told to ([`FakePortal::forget`]), for reconciliation;
+//! - it records every call it accepted, in order ([`FakePortal::calls`]).
+//!
+//! The product never relies on it: it only talks to whatever `[notify.national] url` names.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use app::national::wire::{
+    self, Answer, CreateDossier, Listed, ProgressStep, StatusUpdate, Uploaded,
+};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use sha2::Digest;
+
+/// One call the portal accepted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Received {
+    /// `CreateDossier`, `CapNhatTienTrinh`, `CapNhatTrangThai`, `UploadFile`.
+    pub path: String,
+    /// The delivery key.
+    pub key: String,
+    /// The JSON body (for `UploadFile`: the file's name and hash).
+    pub body: serde_json::Value,
+}
+
+/// A dossier as the portal holds it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Held {
+    pub create: Option<CreateDossier>,
+    /// The steps by their number.
+    pub steps: BTreeMap<u64, ProgressStep>,
+    /// The newest status update.
+    pub status: Option<StatusUpdate>,
+}
+
+#[derive(Default)]
+struct Portal {
+    client_id: String,
+    secret: String,
+    tokens: HashSet<String>,
+    files: HashMap<String, (String, Vec<u8>)>,
+    dossiers: HashMap<String, Held>,
+    keys: HashSet<String>,
+    calls: Vec<Received>,
+    outage: bool,
+    reject_next: u32,
+    duplicates: usize,
+    issued: u64,
+}
+
+/// The running fake portal; dropped, it keeps running until the process ends.
+#[derive(Clone)]
+pub struct FakePortal {
+    pub addr: SocketAddr,
+    state: Arc<Mutex<Portal>>,
+}
+
+type Shared = Arc<Mutex<Portal>>;
+
+fn answer(status: StatusCode, error_code: i32, message: impl Into<String>) -> Response {
+    (
+        status,
+        Json(Answer {
+            error_code,
+            message: message.into(),
+        }),
+    )
+        .into_response()
+}
+
+fn ok() -> Response {
+    answer(StatusCode::OK, 0, "Thành công")
+}
+
+impl FakePortal {
+    /// Starts on `listen` (`127.0.0.1:0` for any free port) with the account it accepts.
+    pub async fn start(listen: &str, client_id: &str, secret: &str) -> std::io::Result<Self> {
+        let state: Shared = Arc::new(Mutex::new(Portal {
+            client_id: client_id.into(),
+            secret: secret.into(),
+            ..Portal::default()
+        }));
+        let router = axum::Router::new()
+            .route("/GetToken", post(token))
+            .route("/UploadFile", post(upload))
+            .route("/CreateDossier", post(create))
+            .route("/CapNhatTienTrinh", post(progress))
+            .route("/CapNhatTrangThai", post(status))
+            .route("/DanhSachHoSo", get(list))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        let addr = listener.local_addr()?;
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Ok(Self { addr, state })
+    }
+
+    /// The base address to configure (`[notify.national] url`).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Portal) -> T) -> T {
+        f(&mut self.state.lock().expect("not poisoned"))
+    }
+
+    /// While on, every call is answered 503, as when the portal is down.
+    pub fn set_outage(&self, on: bool) {
+        self.with(|p| p.outage = on);
+    }
+
+    /// Refuses the next `n` dossier calls with a 400, as for a payload the portal will not take.
+    pub fn reject_next(&self, n: u32) {
+        self.with(|p| p.reject_next = n);
+    }
+
+    /// Forgets a dossier, as a portal that lost it.
+    pub fn forget(&self, id: &str) {
+        self.with(|p| p.dossiers.remove(id));
+    }
+
+    /// Every call accepted, in order.
+    pub fn calls(&self) -> Vec<Received> {
+        self.with(|p| p.calls.clone())
+    }
+
+    /// What the portal holds of a dossier (by our id).
+    pub fn dossier(&self, id: &str) -> Option<Held> {
+        self.with(|p| p.dossiers.get(id).cloned())
+    }
+
+    /// How many dossiers it holds.
+    pub fn dossier_count(&self) -> usize {
+        self.with(|p| p.dossiers.len())
+    }
+
+    /// Calls delivered a second time (dropped by their key).
+    pub fn duplicates(&self) -> usize {
+        self.with(|p| p.duplicates)
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenRequest {
+    client_id: String,
+    client_secret: String,
+}
+
+async fn token(State(s): State<Shared>, body: Bytes) -> Response {
+    let mut p = s.lock().expect("not poisoned");
+    if p.outage {
+        return answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            503,
+            "Hệ thống đang bảo trì.",
+        );
+    }
+    let Ok(t) = serde_json::from_slice::<TokenRequest>(&body) else {
+        return answer(
+            StatusCode::BAD_REQUEST,
+            400,
+            "Yêu cầu cấp mã truy cập không hợp lệ.",
+        );
+    };
+    if t.client_id != p.client_id || t.client_secret != p.secret {
+        return answer(
+            StatusCode::UNAUTHORIZED,
+            401,
+            "Sai client_id hoặc client_secret.",
+        );
+    }
+    p.issued += 1;
+    let token = format!("tk-{}-{}", p.issued, uuid::Uuid::now_v7().simple());
+    p.tokens.insert(token.clone());
+    Json(serde_json::json!({ "access_token": token, "expires_in": 3600 })).into_response()
+}
+
+/// Checks the outage, the token and the delivery key; `Err` is the answer to give.
+fn admit(p: &mut Portal, headers: &HeaderMap) -> Result<Option<String>, Box<Response>> {
+    if p.outage {
+        return Err(Box::new(answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            503,
+            "Hệ thống đang bảo trì.",
+        )));
+    }
+    let bearer = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if !bearer.is_some_and(|t| p.tokens.contains(t)) {
+        return Err(Box::new(answer(
+            StatusCode::UNAUTHORIZED,
+            401,
+            "Mã truy cập không hợp lệ hoặc đã hết hạn.",
+        )));
+    }
+    let key = headers
+        .get("x-motcua-delivery")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    Ok(key)
+}
+
+/// Whether the call is a second delivery (already applied).
+fn seen(p: &mut Portal, key: &Option<String>) -> bool {
+    if let Some(k) = key
+        && p.keys.contains(k)
+    {
+        p.duplicates += 1;
+        return true;
+    }
+    false
+}
+
+fn accept(p: &mut Portal, path: &str, key: Option<String>, body: serde_json::Value) {
+    let key = key.unwrap_or_default();
+    if !key.is_empty() {
+        p.keys.insert(key.clone());
+    }
+    p.calls.push(Received {
+        path: path.into(),
+        key,
+        body,
+    });
+}
+
+fn refuse(problems: Vec<String>) -> Response {
+    answer(
+        StatusCode::BAD_REQUEST,
+        400,
+        format!("Dữ liệu không hợp lệ: {}", problems.join(" ")),
+    )
+}
+
+#[derive(Deserialize)]
+struct UploadQuery {
+    #[serde(rename = "TenTep")]
+    name: Option<String>,
+}
+
+async fn upload(
+    State(s): State<Shared>,
+    Query(q): Query<UploadQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let mut p = s.lock().expect("not poisoned");
+    let key = match admit(&mut p, &headers) {
+        Ok(k) => k,
+        Err(r) => return *r,
+    };
+    let Some(name) = q.name.filter(|n| !n.trim().is_empty()) else {
+        return refuse(vec!["Thiếu TenTep.".into()]);
+    };
+    if body.is_empty() {
+        return refuse(vec!["Tệp rỗng.".into()]);
+    }
+    let hash = hex::encode(sha2::Sha256::digest(&body));
+    let id = format!("TT-{}", &hash[..16]);
+    if !seen(&mut p, &key) {
+        p.files.insert(hash.clone(), (name.clone(), body.to_vec()));
+        accept(
+            &mut p,
+            "UploadFile",
+            key,
+            serde_json::json!({ "TenTep": name, "HashTepTin": hash }),
+        );
+    }
+    Json(serde_json::json!({
+        "error_code": 0,
+        "message": "Thành công",
+        "IdTepTin": Uploaded { id, hash: hash.clone() }.id,
+        "HashTepTin": hash,
+    }))
+    .into_response()
+}
+
+/// Parses a dossier call; `Err` is the answer to give.
+fn parse<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+) -> Result<(T, serde_json::Value), Box<Response>> {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|_| Box::new(refuse(vec!["Nội dung không phải JSON.".into()])))?;
+    let parsed = serde_json::from_value(value.clone()).map_err(|e| {
+        Box::new(refuse(vec![format!(
+            "Thiếu trường hoặc sai kiểu dữ liệu ({e})."
+        )]))
+    })?;
+    Ok((parsed, value))
+}
+
+/// Takes one of the rejections asked for.
+fn rejecting(p: &mut Portal) -> Option<Response> {
+    if p.reject_next > 0 {
+        p.reject_next -= 1;
+        return Some(refuse(vec![
+            "MaTTHC chưa được công khai trên Cơ sở dữ liệu quốc gia về TTHC (từ chối thử).".into(),
+        ]));
+    }
+    None
+}
+
+async fn create(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let mut p = s.lock().expect("not poisoned");
+    let key = match admit(&mut p, &headers) {
+        Ok(k) => k,
+        Err(r) => return *r,
+    };
+    if seen(&mut p, &key) {
+        return ok();
+    }
+    let (d, value): (CreateDossier, _) = match parse(&body) {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    if let Some(r) = rejecting(&mut p) {
+        return r;
+    }
+    let mut problems = wire::check_create(&d);
+    for f in d.components.iter().flat_map(|c| c.files.iter()) {
+        if !p.files.contains_key(&f.hash) {
+            problems.push(format!(
+                "Tệp \"{}\" chưa được tải lên (HashTepTin không khớp).",
+                f.name
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return refuse(problems);
+    }
+    let id = d.id.clone();
+    p.dossiers.entry(id).or_default().create = Some(d);
+    accept(&mut p, "CreateDossier", key, value);
+    ok()
+}
+
+async fn progress(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let mut p = s.lock().expect("not poisoned");
+    let key = match admit(&mut p, &headers) {
+        Ok(k) => k,
+        Err(r) => return *r,
+    };
+    if seen(&mut p, &key) {
+        return ok();
+    }
+    let (step, value): (ProgressStep, _) = match parse(&body) {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    if let Some(r) = rejecting(&mut p) {
+        return r;
+    }
+    let problems = wire::check_progress(&step);
+    if !problems.is_empty() {
+        return refuse(problems);
+    }
+    let Some(held) = p.dossiers.get_mut(&step.id).filter(|h| h.create.is_some()) else {
+        return refuse(vec![format!(
+            "Hồ sơ {} chưa được tạo trên Cổng.",
+            step.code
+        )]);
+    };
+    held.steps.insert(step.seq, step);
+    accept(&mut p, "CapNhatTienTrinh", key, value);
+    ok()
+}
+
+async fn status(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let mut p = s.lock().expect("not poisoned");
+    let key = match admit(&mut p, &headers) {
+        Ok(k) => k,
+        Err(r) => return *r,
+    };
+    if seen(&mut p, &key) {
+        return ok();
+    }
+    let (update, value): (StatusUpdate, _) = match parse(&body) {
+        Ok(x) => x,
+        Err(r) => return *r,
+    };
+    if let Some(r) = rejecting(&mut p) {
+        return r;
+    }
+    let problems = wire::check_status(&update);
+    if !problems.is_empty() {
+        return refuse(problems);
+    }
+    let Some(held) = p
+        .dossiers
+        .get_mut(&update.id)
+        .filter(|h| h.create.is_some())
+    else {
+        return refuse(vec![format!(
+            "Hồ sơ {} chưa được tạo trên Cổng.",
+            update.code
+        )]);
+    };
+    if held
+        .status
+        .as_ref()
+        .is_none_or(|s| s.version <= update.version)
+    {
+        held.status = Some(update);
+    }
+    accept(&mut p, "CapNhatTrangThai", key, value);
+    ok()
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    /// yyyy-MM-dd: dossiers received (or, not received, submitted) that day.
+    #[serde(rename = "Ngay")]
+    day: String,
+}
+
+async fn list(State(s): State<Shared>, headers: HeaderMap, Query(q): Query<ListQuery>) -> Response {
+    let mut p = s.lock().expect("not poisoned");
+    if let Err(r) = admit(&mut p, &headers) {
+        return *r;
+    }
+    let mut out: Vec<Listed> = p
+        .dossiers
+        .values()
+        .filter_map(|h| {
+            let c = h.create.as_ref()?;
+            let s = h.status.as_ref();
+            let day = s
+                .and_then(|s| s.received.clone())
+                .or_else(|| c.received.clone())
+                .unwrap_or_else(|| c.submitted.clone());
+            day.starts_with(&q.day).then(|| Listed {
+                id: c.id.clone(),
+                code: s.map_or_else(|| c.code.clone(), |s| s.code.clone()),
+                status: s.map_or(0, |s| s.status),
+                version: s.map_or(0, |s| s.version),
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.code.cmp(&b.code));
+    Json(serde_json::json!({ "error_code": 0, "message": "Thành công", "data": out }))
+        .into_response()
+}

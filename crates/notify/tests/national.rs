@@ -1,0 +1,530 @@
+//! Đồng bộ Cổng Dịch vụ công quốc gia end to end: each change of a dossier goes through the
+//! outbox and the real HTTP adapter to the local fake portal (`fakeportal`), which checks every
+//! payload against the interface's field rules. A dossier's whole life arrives in order; an
+//! outage delays but loses nothing; a payload the portal refuses is dead at once with the
+//! portal's words, holds the dossier's later changes, and goes again when an administrator says.
+
+mod common;
+
+use std::sync::Arc;
+
+use app::intake::IntakeRequest;
+use common::*;
+use domain::agency::AgencyId;
+use domain::applicant::{Address, Applicant};
+use domain::dossier::{Command, DossierId, Outcome, ReturnMethod, SupplementItem};
+use domain::ids::{Cccd, Email, PersonName, PhoneNumber, ProcedureCode};
+use domain::officer::Actor;
+use fakeportal::FakePortal;
+use notify::{HttpNationalPortal, NationalConfig, NotifyConfig};
+use store::{Channel, MessageState};
+
+const CLIENT: &str = "motcua-lao-cai";
+const SECRET: &str = "bi-mat-ung-dung-cong-quoc-gia";
+
+/// The demo province whose dossiers are synchronised to `portal`, with the Bảo Thắng centre's
+/// identifier confirmed (unconfirmed identifiers are not sent).
+async fn synchronised(name: &str, portal: &FakePortal, confirm: bool) -> Fixture {
+    let config = NationalConfig {
+        url: portal.url(),
+        client_id: CLIENT.into(),
+        secret_env: "KHONG_DUNG".into(),
+        timeout_seconds: 10,
+    };
+    let f = seeded_with(
+        name,
+        "2026-12-07 09:00",
+        NotifyConfig {
+            max_attempts: 4,
+            backoff_minutes: vec![1, 5, 30],
+            ..NotifyConfig::default()
+        },
+        |settings, channels| {
+            settings.national = true;
+            channels.national = Some(Arc::new(
+                HttpNationalPortal::new(&config, SECRET.into()).unwrap(),
+            ));
+        },
+    )
+    .await;
+    if confirm {
+        confirm_centre(&f).await;
+    }
+    f
+}
+
+/// An administrator confirms the identifier of Bảo Thắng's centre (as the shared e-catalogue
+/// has it).
+async fn confirm_centre(f: &Fixture) {
+    let admin = officer(&f.db, "quantri").await;
+    let centre = centre(f);
+    let code = f.app.agencies().get(&centre).unwrap().code.to_string();
+    f.app
+        .admin()
+        .import_agency_codes(&admin, &format!("{centre},{code}\n"))
+        .await
+        .unwrap();
+}
+
+fn centre(f: &Fixture) -> AgencyId {
+    let id = AgencyId::parse("lao-cai.bao-thang.mot-cua").unwrap();
+    assert!(
+        f.app.agencies().get(&id).is_some(),
+        "Bảo Thắng has a one-stop centre"
+    );
+    id
+}
+
+fn applicant() -> Applicant {
+    Applicant::Citizen {
+        name: PersonName::parse("Nguyễn Thị Hằng").unwrap(),
+        id_number: Cccd::parse("010190012345").unwrap(),
+        phone: Some(PhoneNumber::parse("0912345678").unwrap()),
+        email: Some(Email::parse("hang.nguyen@example.vn").unwrap()),
+        address: Address::new("Tổ dân phố 3", Some("02905"), "Tổ dân phố 3, xã Bảo Thắng").unwrap(),
+    }
+}
+
+fn reregister_birth() -> IntakeRequest {
+    IntakeRequest {
+        procedure: ProcedureCode::parse("1.004884").unwrap(),
+        receiving: None,
+        applicant: applicant(),
+        components: vec![
+            testsupport::kit::component("to-khai"),
+            testsupport::kit::component("giay-to-khai-sinh"),
+        ],
+        return_method: ReturnMethod::Counter,
+        fee_exemption: None,
+        helped_at: None,
+        idempotency: None,
+    }
+}
+
+async fn act(f: &Fixture, who: &Actor, id: DossierId, command: Command) {
+    f.app.handling().act(who, id, None, command).await.unwrap();
+}
+
+async fn receive(f: &Fixture) -> DossierId {
+    let counter = officer(&f.db, "motcua.baothang").await;
+    f.app
+        .intake()
+        .receive_at_counter(&counter, reregister_birth())
+        .await
+        .unwrap()
+        .id
+}
+
+/// From reception to the return of the result, with a supplement on the way.
+async fn whole_life(f: &Fixture, id: DossierId) {
+    let counter = officer(&f.db, "motcua.baothang").await;
+    let head = officer(&f.db, "chanhvanphong.baothang").await;
+    let specialist = officer(&f.db, "tuphap.baothang").await;
+    let chairman = officer(&f.db, "chutich.baothang").await;
+    let clerk = officer(&f.db, "vanthu.baothang").await;
+    act(f, &counter, id, testsupport::kit::pay_cash(5_000)).await;
+    act(
+        f,
+        &counter,
+        id,
+        Command::Transfer {
+            to_unit: AgencyId::parse("lao-cai.bao-thang.van-phong").unwrap(),
+        },
+    )
+    .await;
+    let specialist_id = match &specialist {
+        Actor::Officer(o) => o.id,
+        _ => unreachable!(),
+    };
+    f.app
+        .handling()
+        .assign(&head, id, None, specialist_id, None)
+        .await
+        .unwrap();
+    f.clock.set(at("2026-12-08 09:00"));
+    act(
+        f,
+        &specialist,
+        id,
+        Command::RequestSupplement {
+            items: vec![SupplementItem {
+                component: Some("to-khai".into()),
+                text: "Ký lại tờ khai".into(),
+            }],
+            reason: "Tờ khai chưa có chữ ký của người yêu cầu".into(),
+            legal_basis: "Luật Hộ tịch 2014".into(),
+        },
+    )
+    .await;
+    f.clock.set(at("2026-12-09 09:00"));
+    act(
+        f,
+        &counter,
+        id,
+        Command::SubmitSupplement {
+            components: vec![testsupport::kit::component("to-khai")],
+            note: String::new(),
+        },
+    )
+    .await;
+    act(
+        f,
+        &specialist,
+        id,
+        Command::Forward {
+            note: String::new(),
+            to_unit: None,
+        },
+    )
+    .await;
+    act(
+        f,
+        &chairman,
+        id,
+        Command::Decide {
+            outcome: Outcome::Approved,
+            reason: String::new(),
+            legal_basis: String::new(),
+            signature: Default::default(),
+        },
+    )
+    .await;
+    act(
+        f,
+        &clerk,
+        id,
+        Command::IssueResult {
+            number: "15/GKS".into(),
+            document: None,
+        },
+    )
+    .await;
+    f.clock.set(at("2026-12-10 14:00"));
+    act(
+        f,
+        &counter,
+        id,
+        Command::Return {
+            received_by: "Nguyễn Thị Hằng".into(),
+            originals_returned: vec![],
+            postal_bill: None,
+            collected: None,
+        },
+    )
+    .await;
+}
+
+async fn national_messages(f: &Fixture) -> Vec<store::StoredMessage> {
+    f.db.messages_of_kind(app::national::NATIONAL_SYNC, 1000)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_dossiers_whole_life_reaches_the_portal_in_order_with_valid_payloads() {
+    let portal = FakePortal::start("127.0.0.1:0", CLIENT, SECRET)
+        .await
+        .unwrap();
+    let f = synchronised("life", &portal, true).await;
+    let id = receive(&f).await;
+    whole_life(&f, id).await;
+    let d = f.db.dossier(id).await.unwrap().unwrap();
+
+    let messages = national_messages(&f).await;
+    assert!(
+        messages.len() >= 10,
+        "one message per change: {}",
+        messages.len()
+    );
+    assert!(messages.iter().all(|m| m.channel == Channel::National));
+    // A dossier's messages are handed over one at a time: each pass of the worker takes the
+    // next, and all of them are delivered by the end.
+    let mut passes = 0;
+    loop {
+        let done = f.worker.deliver_due().await.unwrap();
+        assert_eq!(done.failed, 0);
+        if done.sent == 0 {
+            break;
+        }
+        passes += 1;
+    }
+    assert_eq!(
+        passes, 1,
+        "the worker's loop claims again until nothing is due"
+    );
+    assert!(
+        national_messages(&f)
+            .await
+            .iter()
+            .all(|m| m.state == MessageState::Sent)
+    );
+
+    // What the portal received, in order: the dossier before anything about it, its steps in
+    // the order they happened, and its state after each change.
+    let calls = portal.calls();
+    let dossier_calls: Vec<&fakeportal::Received> =
+        calls.iter().filter(|c| c.path != "UploadFile").collect();
+    assert_eq!(dossier_calls[0].path, "CreateDossier");
+    let create = &dossier_calls[0].body;
+    assert_eq!(create["MaHoSo"], d.code.as_str());
+    assert_eq!(create["MaTTHC"], "1.004884");
+    assert_eq!(create["KenhThucHien"], 1);
+    assert_eq!(create["ThongTinNguoiNop"]["IdDoiTuong"], "010190012345");
+    assert_eq!(
+        create["ThongTinNguoiNop"]["ThongTinChiTiet"]["MaXa"],
+        "02905"
+    );
+    assert!(
+        create["NgayTiepNhan"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-12-07 09:00"),
+        "{create}"
+    );
+    let steps: Vec<u64> = dossier_calls
+        .iter()
+        .filter(|c| c.path == "CapNhatTienTrinh")
+        .map(|c| c.body["SoThuTu"].as_u64().unwrap())
+        .collect();
+    assert!(steps.windows(2).all(|w| w[0] < w[1]), "{steps:?}");
+    let actions: Vec<&str> = dossier_calls
+        .iter()
+        .filter(|c| c.path == "CapNhatTienTrinh")
+        .map(|c| c.body["NoiDungXuLy"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "Tiếp nhận hồ sơ",
+        "Chuyển hồ sơ đến đơn vị xử lý",
+        "Phân công xử lý",
+        "Yêu cầu bổ sung, hoàn thiện hồ sơ",
+        "Nộp bổ sung hồ sơ",
+        "Phê duyệt",
+        "Phát hành kết quả",
+        "Trả kết quả",
+    ] {
+        assert!(actions.contains(&expected), "{expected} in {actions:?}");
+    }
+    assert!(
+        !actions.contains(&"Nộp phí, lệ phí"),
+        "money is told by the state's fee fields"
+    );
+    let statuses: Vec<u64> = dossier_calls
+        .iter()
+        .filter(|c| c.path == "CapNhatTrangThai")
+        .map(|c| c.body["TrangThai"].as_u64().unwrap())
+        .collect();
+    assert_eq!(statuses.first(), Some(&2), "received");
+    assert!(statuses.contains(&5), "supplement requested: {statuses:?}");
+    assert_eq!(statuses.last(), Some(&10), "returned");
+
+    let held = portal.dossier(&id.0.to_string()).unwrap();
+    let last = held.status.unwrap();
+    assert_eq!((last.status, last.version), (10, d.version));
+    assert!(
+        last.ended.as_deref().unwrap().starts_with("2026-12-09"),
+        "{:?}",
+        last.ended
+    );
+    assert_eq!(last.fees.iter().map(|f| f.amount).sum::<i64>(), 5_000);
+    assert_eq!(last.paid_online, 0, "paid in cash");
+
+    let ack = f.db.national_ack(id.0).await.unwrap().unwrap();
+    assert_eq!((ack.version, ack.status), (d.version, 10));
+    assert_eq!(ack.code, d.code.as_str());
+
+    // A call delivered a second time (a worker that died before recording it) changes nothing
+    // on the portal: it keeps one copy by the delivery key.
+    let adapter = HttpNationalPortal::new(
+        &NationalConfig {
+            url: portal.url(),
+            client_id: CLIENT.into(),
+            secret_env: String::new(),
+            timeout_seconds: 10,
+        },
+        SECRET.into(),
+    )
+    .unwrap();
+    let again = calls.iter().find(|c| c.path == "CapNhatTrangThai").unwrap();
+    use notify::NationalPortal;
+    adapter
+        .post(
+            "CapNhatTrangThai",
+            serde_json::to_vec(&again.body).unwrap(),
+            &again.key,
+        )
+        .await
+        .unwrap();
+    assert_eq!(portal.calls().len(), calls.len());
+    assert_eq!(portal.duplicates(), 1);
+    assert_eq!(
+        portal
+            .dossier(&id.0.to_string())
+            .unwrap()
+            .status
+            .unwrap()
+            .status,
+        10,
+        "the newest state stays"
+    );
+}
+
+#[tokio::test]
+async fn an_outage_delays_the_sync_but_loses_nothing() {
+    let portal = FakePortal::start("127.0.0.1:0", CLIENT, SECRET)
+        .await
+        .unwrap();
+    let f = synchronised("outage", &portal, true).await;
+    portal.set_outage(true);
+    let ids = [receive(&f).await, receive(&f).await, receive(&f).await];
+    let counter = officer(&f.db, "motcua.baothang").await;
+    for id in ids {
+        act(&f, &counter, id, testsupport::kit::pay_cash(5_000)).await;
+    }
+    let done = f.worker.deliver_due().await.unwrap();
+    assert_eq!(
+        (done.sent, done.failed),
+        (0, 3),
+        "only the first message of each dossier is tried: the payments wait behind the receptions"
+    );
+    // Thirty minutes of outage: every retry fails, nothing is lost, nothing is out of order.
+    for minute in ["09:01", "09:06", "09:36"] {
+        f.clock.set(at(&format!("2026-12-07 {minute}")));
+        let done = f.worker.deliver_due().await.unwrap();
+        assert_eq!(done.sent, 0);
+    }
+    assert_eq!(portal.dossier_count(), 0);
+    assert_eq!(
+        synced_766(&f).await,
+        (Some(0), Some(3)),
+        "QĐ 766 1.4: none of the three received is on the portal yet"
+    );
+    portal.set_outage(false);
+    // The dead ones (four attempts) go again when the administrator says so.
+    let admin = officer(&f.db, "quantri").await;
+    let failed = f.app.notices().failed_messages(&admin).await.unwrap();
+    for m in failed
+        .iter()
+        .filter(|m| m.message.state == MessageState::Dead)
+    {
+        f.app
+            .notices()
+            .retry_message(&admin, m.message.id)
+            .await
+            .unwrap();
+    }
+    f.clock.set(at("2026-12-07 12:00"));
+    f.worker.deliver_due().await.unwrap();
+    assert_eq!(portal.dossier_count(), 3, "every dossier is on the portal");
+    for id in ids {
+        let d = f.db.dossier(id).await.unwrap().unwrap();
+        let held = portal.dossier(&id.0.to_string()).unwrap();
+        assert_eq!(held.status.unwrap().version, d.version);
+        assert_eq!(
+            f.db.national_ack(id.0).await.unwrap().unwrap().version,
+            d.version
+        );
+    }
+    assert!(
+        national_messages(&f)
+            .await
+            .iter()
+            .all(|m| m.state == MessageState::Sent)
+    );
+    let (num, den) = synced_766(&f).await;
+    assert_eq!((num, den), (Some(3), Some(3)), "1.4 after the recovery");
+}
+
+/// Indicator 1.4 of Xã Bảo Thắng for December 2026: (numerator, denominator).
+async fn synced_766(f: &Fixture) -> (Option<i64>, Option<i64>) {
+    let inspector = officer(&f.db, "thanhtra").await;
+    let x = f
+        .app
+        .reports()
+        .index_766(
+            &inspector,
+            app::qd766::Period::parse("2026-12").unwrap(),
+            None,
+            &app::qd766::Scope::default(),
+        )
+        .await
+        .unwrap();
+    let unit = x
+        .units
+        .iter()
+        .find(|u| u.agency == "lao-cai.bao-thang")
+        .expect("Bảo Thắng is ranked");
+    let i = unit.indicators.iter().find(|i| i.id == "1.4").unwrap();
+    assert!(i.points.is_some(), "computed when the sync is configured");
+    (i.numerator, i.denominator)
+}
+
+#[tokio::test]
+async fn a_refused_payload_is_dead_with_the_portals_words_and_holds_the_dossier_until_retried() {
+    let portal = FakePortal::start("127.0.0.1:0", CLIENT, SECRET)
+        .await
+        .unwrap();
+    let f = synchronised("refused", &portal, false).await;
+    let admin = officer(&f.db, "quantri").await;
+    let counter = officer(&f.db, "motcua.baothang").await;
+
+    // An identifier not confirmed against the shared e-catalogue is not sent at all.
+    let id = receive(&f).await;
+    act(&f, &counter, id, testsupport::kit::pay_cash(5_000)).await;
+    let done = f.worker.deliver_due().await.unwrap();
+    assert_eq!((done.sent, done.failed), (0, 1));
+    let failed = f.app.notices().failed_messages(&admin).await.unwrap();
+    assert_eq!(failed.len(), 1, "the payment waits behind the reception");
+    let m = &failed[0].message;
+    assert_eq!(
+        (m.state, m.attempts),
+        (MessageState::Dead, 1),
+        "dead at once"
+    );
+    assert!(
+        m.last_error
+            .as_deref()
+            .unwrap()
+            .contains("chưa được xác nhận"),
+        "{:?}",
+        m.last_error
+    );
+    assert!(portal.calls().is_empty());
+
+    // Confirmed, and retried: now the portal refuses the payload itself.
+    confirm_centre(&f).await;
+    portal.reject_next(1);
+    f.app.notices().retry_message(&admin, m.id).await.unwrap();
+    let done = f.worker.deliver_due().await.unwrap();
+    assert_eq!((done.sent, done.failed), (0, 1));
+    let m = f.db.message(m.id).await.unwrap().unwrap();
+    assert_eq!(m.state, MessageState::Dead);
+    let error = m.last_error.unwrap();
+    assert!(
+        error.contains("MaTTHC chưa được công khai"),
+        "the portal's own words: {error}"
+    );
+    assert_eq!(
+        national_messages(&f)
+            .await
+            .iter()
+            .filter(|m| m.state == MessageState::Pending)
+            .count(),
+        1,
+        "the payment is held, not sent before the dossier exists"
+    );
+
+    // Retried once more: the dossier and then its payment arrive.
+    f.app.notices().retry_message(&admin, m.id).await.unwrap();
+    let done = f.worker.deliver_due().await.unwrap();
+    assert_eq!((done.sent, done.failed), (2, 0));
+    let d = f.db.dossier(id).await.unwrap().unwrap();
+    assert_eq!(
+        portal
+            .dossier(&id.0.to_string())
+            .unwrap()
+            .status
+            .unwrap()
+            .version,
+        d.version
+    );
+}
