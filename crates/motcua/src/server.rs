@@ -884,6 +884,11 @@ fn log_channels(app: &App) {
         s.webhooks.len(),
         s.digest_hour
     );
+    tracing::info!(
+        national = on_off(s.national),
+        "đồng bộ Cổng Dịch vụ công quốc gia: {}",
+        on_off(s.national)
+    );
 }
 
 /// Serves until Ctrl-C or SIGTERM, with the outbox worker and the digest scheduler beside the
@@ -922,11 +927,13 @@ pub async fn serve(
         let _ = rx.wait_for(|stop| *stop).await;
     };
     let poll = std::time::Duration::from_secs(config.notify.poll_seconds);
+    let national = channels.national.clone();
     let worker = tokio::spawn(
         notify::Worker::new(app.clone(), channels).run(poll, stopped(stop_rx.clone())),
     );
     let scheduler = tokio::spawn(
         notify::Scheduler::new(app.clone())
+            .with_national(national)
             .run(std::time::Duration::from_secs(60), stopped(stop_rx.clone())),
     );
     let sweeper = tokio::spawn(sweep(app.clone(), stopped(stop_rx)));

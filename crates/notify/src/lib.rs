@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::{App, AppError};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use store::{Channel, StoredMessage};
 use thiserror::Error;
 
@@ -266,13 +266,17 @@ impl Worker {
     }
 }
 
-/// Lịch gửi tổng hợp — enqueues the daily digest once its hour has come.
+/// Lịch gửi tổng hợp — enqueues the daily digest once its hour has come, and, when the national
+/// portal is configured, compares the day before with what the portal lists.
 #[derive(Clone)]
 pub struct Scheduler {
     app: App,
     /// The Vietnamese day whose digests this process has enqueued: later looks that day build
     /// nothing (a restart builds once more, and the idempotency keys drop the copies).
     done_on: Arc<std::sync::Mutex<Option<chrono::NaiveDate>>>,
+    national: Option<Arc<dyn NationalPortal>>,
+    /// The Vietnamese day on which yesterday was reconciled.
+    reconciled_on: Arc<std::sync::Mutex<Option<chrono::NaiveDate>>>,
 }
 
 impl Scheduler {
@@ -280,6 +284,57 @@ impl Scheduler {
         Self {
             app,
             done_on: Arc::default(),
+            national: None,
+            reconciled_on: Arc::default(),
+        }
+    }
+
+    /// Reconciles with the national portal daily, at the digest's hour.
+    pub fn with_national(mut self, portal: Option<Arc<dyn NationalPortal>>) -> Self {
+        self.national = portal;
+        self
+    }
+
+    /// Đối soát: compares `day` with what the portal lists, and queues what it lost (see
+    /// [`App::national_reconcile`]).
+    pub async fn reconcile(
+        &self,
+        day: chrono::NaiveDate,
+    ) -> Result<app::national::Reconciliation, String> {
+        let portal = self
+            .national
+            .as_ref()
+            .ok_or("Chưa cấu hình Cổng Dịch vụ công quốc gia ([notify.national]).")?;
+        let listed = portal.list(day).await.map_err(|e| e.to_string())?;
+        self.app
+            .national_reconcile(day, &listed)
+            .await
+            .map_err(|e| e.message)
+    }
+
+    /// Reconciles yesterday once a day, from the digest's hour.
+    async fn reconcile_yesterday(&self) {
+        if self.national.is_none() {
+            return;
+        }
+        let now = lich::time::to_vn(&self.app.now());
+        let today = now.date_naive();
+        if now.hour() < self.app.notices().settings().digest_hour
+            || *self.reconciled_on.lock().expect("not poisoned") == Some(today)
+        {
+            return;
+        }
+        let Some(yesterday) = today.pred_opt() else {
+            return;
+        };
+        match self.reconcile(yesterday).await {
+            Ok(r) => {
+                *self.reconciled_on.lock().expect("not poisoned") = Some(today);
+                tracing::info!(day = %yesterday, differences = r.differences.len(), "national portal reconciled");
+            }
+            Err(e) => {
+                tracing::warn!(day = %yesterday, error = %e, "national portal reconciliation failed; will try again")
+            }
         }
     }
 
@@ -303,6 +358,7 @@ impl Scheduler {
             if let Err(e) = self.tick().await {
                 tracing::error!(error = %e, "daily digest failed");
             }
+            self.reconcile_yesterday().await;
             // Online payments whose callbacks were lost: the gateway is asked how they stand.
             match self.app.reconcile_online_payments().await {
                 Ok(0) => {}

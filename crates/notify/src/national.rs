@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use app::national::FileUpload;
-use app::national::wire::{Answer, Uploaded};
+use app::national::wire::{Answer, Listed, Uploaded};
 use serde::Deserialize;
 
 use crate::config::NationalConfig;
@@ -30,6 +30,18 @@ pub trait NationalPortal: Send + Sync {
     fn upload<'a>(&'a self, file: &'a FileUpload, key: &'a str) -> Call<'a, String>;
     /// Posts a JSON payload to `path` (`CreateDossier`, `CapNhatTienTrinh`, `CapNhatTrangThai`).
     fn post<'a>(&'a self, path: &'a str, body: Vec<u8>, key: &'a str) -> Call<'a, ()>;
+    /// The dossiers the portal holds as received on `day` (`DanhSachHoSo`), for reconciliation.
+    fn list(&self, day: chrono::NaiveDate) -> Call<'_, Vec<Listed>>;
+}
+
+#[derive(Deserialize)]
+struct ListAnswer {
+    #[serde(default)]
+    error_code: i32,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    data: Vec<Listed>,
 }
 
 #[derive(Deserialize)]
@@ -162,6 +174,24 @@ fn accepted(body: &[u8]) -> Result<(), SendError> {
 }
 
 impl NationalPortal for HttpNationalPortal {
+    fn list(&self, day: chrono::NaiveDate) -> Call<'_, Vec<Listed>> {
+        Box::pin(async move {
+            let body = self
+                .send(|token| {
+                    self.client
+                        .get(format!("{}/DanhSachHoSo?Ngay={day}", self.url))
+                        .bearer_auth(token)
+                })
+                .await?;
+            let answer: ListAnswer = serde_json::from_slice(&body)
+                .map_err(|_| SendError::Http("Cổng trả danh sách hồ sơ không đọc được.".into()))?;
+            if answer.error_code != 0 {
+                return Err(SendError::Rejected(answer.message));
+            }
+            Ok(answer.data)
+        })
+    }
+
     fn upload<'a>(&'a self, file: &'a FileUpload, key: &'a str) -> Call<'a, String> {
         Box::pin(async move {
             let body = self

@@ -25,12 +25,7 @@ const SECRET: &str = "bi-mat-ung-dung-cong-quoc-gia";
 /// The demo province whose dossiers are synchronised to `portal`, with the Bảo Thắng centre's
 /// identifier confirmed (unconfirmed identifiers are not sent).
 async fn synchronised(name: &str, portal: &FakePortal, confirm: bool) -> Fixture {
-    let config = NationalConfig {
-        url: portal.url(),
-        client_id: CLIENT.into(),
-        secret_env: "KHONG_DUNG".into(),
-        timeout_seconds: 10,
-    };
+    let adapter = adapter(portal);
     let f = seeded_with(
         name,
         "2026-12-07 09:00",
@@ -41,9 +36,7 @@ async fn synchronised(name: &str, portal: &FakePortal, confirm: bool) -> Fixture
         },
         |settings, channels| {
             settings.national = true;
-            channels.national = Some(Arc::new(
-                HttpNationalPortal::new(&config, SECRET.into()).unwrap(),
-            ));
+            channels.national = Some(Arc::new(adapter));
         },
     )
     .await;
@@ -51,6 +44,17 @@ async fn synchronised(name: &str, portal: &FakePortal, confirm: bool) -> Fixture
         confirm_centre(&f).await;
     }
     f
+}
+
+/// The real adapter, with the account the fake portal accepts.
+fn adapter(portal: &FakePortal) -> HttpNationalPortal {
+    let config = NationalConfig {
+        url: portal.url(),
+        client_id: CLIENT.into(),
+        secret_env: String::new(),
+        timeout_seconds: 10,
+    };
+    HttpNationalPortal::new(&config, SECRET.into()).unwrap()
 }
 
 /// An administrator confirms the identifier of Bảo Thắng's centre (as the shared e-catalogue
@@ -334,16 +338,7 @@ async fn a_dossiers_whole_life_reaches_the_portal_in_order_with_valid_payloads()
 
     // A call delivered a second time (a worker that died before recording it) changes nothing
     // on the portal: it keeps one copy by the delivery key.
-    let adapter = HttpNationalPortal::new(
-        &NationalConfig {
-            url: portal.url(),
-            client_id: CLIENT.into(),
-            secret_env: String::new(),
-            timeout_seconds: 10,
-        },
-        SECRET.into(),
-    )
-    .unwrap();
+    let adapter = adapter(&portal);
     let again = calls.iter().find(|c| c.path == "CapNhatTrangThai").unwrap();
     use notify::NationalPortal;
     adapter
@@ -526,5 +521,55 @@ async fn a_refused_payload_is_dead_with_the_portals_words_and_holds_the_dossier_
             .unwrap()
             .version,
         d.version
+    );
+}
+
+#[tokio::test]
+async fn reconciliation_finds_a_dossier_the_portal_lost_and_sends_it_again() {
+    let portal = FakePortal::start("127.0.0.1:0", CLIENT, SECRET)
+        .await
+        .unwrap();
+    let f = synchronised("reconcile", &portal, true).await;
+    let scheduler = f
+        .scheduler
+        .clone()
+        .with_national(Some(Arc::new(adapter(&portal))));
+    let (kept, lost) = (receive(&f).await, receive(&f).await);
+    f.worker.deliver_due().await.unwrap();
+    assert_eq!(portal.dossier_count(), 2);
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+    let clean = scheduler.reconcile(day).await.unwrap();
+    assert_eq!((clean.acknowledged, clean.listed), (2, 2));
+    assert!(clean.differences.is_empty());
+
+    portal.forget(&lost.0.to_string());
+    f.clock.set(at("2026-12-08 07:30"));
+    let r = scheduler.reconcile(day).await.unwrap();
+    assert_eq!((r.acknowledged, r.listed), (2, 1));
+    assert_eq!(r.differences.len(), 1);
+    let d = &r.differences[0];
+    assert_eq!((d.dossier, d.listed), (lost.0, None));
+    let log = f.db.admin_log_lines(5).await.unwrap();
+    assert!(
+        log[0].detail.contains("1 hồ sơ lệch") && log[0].detail.contains("Cổng không còn hồ sơ"),
+        "{}",
+        log[0].detail
+    );
+    // The lost dossier is sent again in full, and the portal holds it as we do.
+    let done = f.worker.deliver_due().await.unwrap();
+    assert_eq!((done.sent, done.failed), (1, 0));
+    let held = portal.dossier(&lost.0.to_string()).unwrap();
+    assert!(held.create.is_some());
+    let ours = f.db.dossier(lost).await.unwrap().unwrap();
+    assert_eq!(held.status.unwrap().version, ours.version);
+    assert!(portal.dossier(&kept.0.to_string()).is_some());
+    assert!(
+        scheduler
+            .reconcile(day)
+            .await
+            .unwrap()
+            .differences
+            .is_empty(),
+        "nothing left to fix"
     );
 }

@@ -523,3 +523,125 @@ mod tests {
         assert_eq!(limit_text(0), "0");
     }
 }
+
+/// Một chênh lệch đối soát — a dossier the portal does not hold as we last saw it acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Difference {
+    pub dossier: uuid::Uuid,
+    pub code: String,
+    /// The version and status the portal acknowledged to us.
+    pub acknowledged: (u64, u8),
+    /// What the portal lists now (none: it lost the dossier).
+    pub listed: Option<(u64, u8)>,
+}
+
+impl Difference {
+    /// What is wrong, for the administration log.
+    pub fn label(&self) -> String {
+        match self.listed {
+            None => format!("{}: Cổng không còn hồ sơ", self.code),
+            Some((v, s)) => format!(
+                "{}: Cổng ghi phiên bản {v}, trạng thái {s}; đã xác nhận phiên bản {}, trạng thái {}",
+                self.code, self.acknowledged.0, self.acknowledged.1
+            ),
+        }
+    }
+}
+
+/// Kết quả đối soát của một ngày.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reconciliation {
+    pub day: chrono::NaiveDate,
+    /// Dossiers received that day that the portal acknowledged.
+    pub acknowledged: usize,
+    /// Dossiers the portal lists for that day.
+    pub listed: usize,
+    /// Those it lost or holds behind what it acknowledged; each is sent again in full.
+    pub differences: Vec<Difference>,
+}
+
+impl App {
+    /// Đối soát với Cổng: compares what the portal lists for `day` (dossiers received that day)
+    /// with what it acknowledged to us; each dossier it lost, or holds at an older state, is
+    /// queued to be sent again in full, and the comparison is written to the administration log.
+    pub async fn national_reconcile(
+        &self,
+        day: chrono::NaiveDate,
+        listed: &[wire::Listed],
+    ) -> Result<Reconciliation, AppError> {
+        let from = lich::time::vn_day_start(day);
+        let to = lich::time::vn_day_start(day.succ_opt().unwrap_or(day));
+        let acks = self.db.national_acks(from, to).await?;
+        let by_id: std::collections::HashMap<&str, &wire::Listed> =
+            listed.iter().map(|l| (l.id.as_str(), l)).collect();
+        let mut differences = Vec::new();
+        for a in &acks {
+            let id = a.dossier.to_string();
+            let portal = by_id.get(id.as_str()).map(|l| (l.version, l.status));
+            if portal.is_none_or(|(v, s)| v < a.version || (v == a.version && s != a.status)) {
+                differences.push(Difference {
+                    dossier: a.dossier,
+                    code: a.code.clone(),
+                    acknowledged: (a.version, a.status),
+                    listed: portal,
+                });
+            }
+        }
+        let now = self.now();
+        let messages: Vec<NewMessage> = differences
+            .iter()
+            .map(|d| {
+                let notice = SyncNotice {
+                    dossier: d.dossier,
+                    from: 1,
+                    to: d.acknowledged.0,
+                };
+                NewMessage {
+                    kind: NATIONAL_SYNC.into(),
+                    channel: Channel::National,
+                    recipient: d.code.clone(),
+                    subject: format!(
+                        "Hồ sơ {}: gửi lại sau đối soát ngày {}",
+                        d.code,
+                        day.format("%d/%m/%Y")
+                    ),
+                    body: serde_json::to_string(&notice).expect("a notice serialises"),
+                    idempotency_key: format!(
+                        "national:{}:{}:doi-soat:{}:{}",
+                        d.dossier,
+                        d.acknowledged.0,
+                        day,
+                        now.timestamp_millis()
+                    ),
+                    dossier: Some(d.dossier),
+                }
+            })
+            .collect();
+        self.db.enqueue_messages(&messages, now).await?;
+        let mut detail = format!(
+            "ngày {}: Cổng liệt kê {} hồ sơ, đã xác nhận {}; {} hồ sơ lệch",
+            day.format("%d/%m/%Y"),
+            listed.len(),
+            acks.len(),
+            differences.len()
+        );
+        for d in differences.iter().take(50) {
+            detail.push_str("; ");
+            detail.push_str(&d.label());
+        }
+        self.db
+            .admin_log(&store::LogEntry {
+                at_ms: now.timestamp_millis(),
+                actor: "Hệ thống (đối soát tự động)",
+                action: "đối soát Cổng DVCQG",
+                detail: &detail,
+            })
+            .await?;
+        Ok(Reconciliation {
+            day,
+            acknowledged: acks.len(),
+            listed: listed.len(),
+            differences,
+        })
+    }
+}
