@@ -213,6 +213,8 @@ pub(crate) fn actor_key(actor: &Actor) -> Option<String> {
             id_number: Some(n),
             ..
         } => Some(format!("citizen:{}", n.as_str())),
+        // The system opens the submissions pulled from the national portal and keeps their files.
+        Actor::System => Some("system".into()),
         _ => None,
     }
 }

@@ -63,6 +63,10 @@ struct Portal {
     reject_next: u32,
     duplicates: usize,
     issued: u64,
+    /// Submissions waiting for their centre, by its identifier.
+    waiting: Vec<CreateDossier>,
+    /// What each submission became: (portal id, our dossier, our reference).
+    taken: Vec<(String, String, String)>,
 }
 
 /// The running fake portal; dropped, it keeps running until the process ends.
@@ -104,6 +108,9 @@ impl FakePortal {
             .route("/CapNhatTienTrinh", post(progress))
             .route("/CapNhatTrangThai", post(status))
             .route("/DanhSachHoSo", get(list))
+            .route("/HoSoChoTiepNhan", get(waiting))
+            .route("/TaiTep", get(download))
+            .route("/XacNhanTiepNhan", post(confirm))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
@@ -150,6 +157,45 @@ impl FakePortal {
     /// How many dossiers it holds.
     pub fn dossier_count(&self) -> usize {
         self.with(|p| p.dossiers.len())
+    }
+
+    /// A citizen submits a dossier on the portal for the centre `d.MaDonViTiepNhan` names, with
+    /// its files (name, bytes); the attachments of `d` are given the files' ids and hashes.
+    pub fn submit(&self, mut d: CreateDossier, files: &[(&str, &[u8])]) {
+        self.with(|p| {
+            for (c, (name, bytes)) in d
+                .components
+                .iter_mut()
+                .zip(
+                    files
+                        .iter()
+                        .map(|f| Some(*f))
+                        .chain(std::iter::repeat(None)),
+                )
+                .filter_map(|(c, f)| f.map(|f| (c, f)))
+            {
+                let hash = hex::encode(sha2::Sha256::digest(bytes));
+                p.files
+                    .insert(hash.clone(), ((*name).into(), bytes.to_vec()));
+                c.files = vec![wire::Attached {
+                    id: format!("TT-{}", &hash[..16]),
+                    result_code: None,
+                    name: (*name).into(),
+                    hash,
+                }];
+            }
+            p.waiting.push(d);
+        });
+    }
+
+    /// What the submissions became: (portal id, our dossier id, our reference).
+    pub fn taken(&self) -> Vec<(String, String, String)> {
+        self.with(|p| p.taken.clone())
+    }
+
+    /// Submissions not yet taken.
+    pub fn waiting_count(&self) -> usize {
+        self.with(|p| p.waiting.len())
     }
 
     /// Calls delivered a second time (dropped by their key).
@@ -458,4 +504,91 @@ async fn list(State(s): State<Shared>, headers: HeaderMap, Query(q): Query<ListQ
     out.sort_by(|a, b| a.code.cmp(&b.code));
     Json(serde_json::json!({ "error_code": 0, "message": "Thành công", "data": out }))
         .into_response()
+}
+
+#[derive(Deserialize)]
+struct CentreQuery {
+    #[serde(rename = "MaDonVi")]
+    centre: String,
+}
+
+async fn waiting(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<CentreQuery>,
+) -> Response {
+    let mut p = s.lock().expect("not poisoned");
+    if let Err(r) = admit(&mut p, &headers) {
+        return *r;
+    }
+    let out: Vec<&CreateDossier> = p
+        .waiting
+        .iter()
+        .filter(|d| d.receiving == q.centre)
+        .collect();
+    Json(serde_json::json!({ "error_code": 0, "message": "Thành công", "data": out }))
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct FileQuery {
+    #[serde(rename = "IdTepTin")]
+    id: String,
+}
+
+async fn download(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<FileQuery>,
+) -> Response {
+    let mut p = s.lock().expect("not poisoned");
+    if let Err(r) = admit(&mut p, &headers) {
+        return *r;
+    }
+    let found = p
+        .files
+        .iter()
+        .find(|(hash, _)| q.id == format!("TT-{}", &hash[..16]))
+        .map(|(_, (_, bytes))| bytes.clone());
+    match found {
+        Some(bytes) => bytes.into_response(),
+        None => answer(StatusCode::NOT_FOUND, 404, "Không có tệp này."),
+    }
+}
+
+#[derive(Deserialize)]
+struct Confirmation {
+    #[serde(rename = "IdHoSo")]
+    portal_id: String,
+    #[serde(rename = "IdHoSoDiaPhuong")]
+    dossier: String,
+    #[serde(rename = "MaHoSoTam")]
+    reference: String,
+}
+
+async fn confirm(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let mut p = s.lock().expect("not poisoned");
+    if let Err(r) = admit(&mut p, &headers) {
+        return *r;
+    }
+    let Ok(c) = serde_json::from_slice::<Confirmation>(&body) else {
+        return refuse(vec!["Cần IdHoSo, IdHoSoDiaPhuong, MaHoSoTam.".into()]);
+    };
+    if uuid::Uuid::parse_str(&c.dossier).is_err() || !wire::code_ok(&c.reference) {
+        return refuse(vec![
+            "IdHoSoDiaPhuong phải là UUID và MaHoSoTam là mã hồ sơ.".into(),
+        ]);
+    }
+    let before = p.waiting.len();
+    p.waiting.retain(|d| d.id != c.portal_id);
+    if p.waiting.len() == before && !p.taken.iter().any(|t| t.0 == c.portal_id) {
+        return refuse(vec![format!(
+            "Không có hồ sơ chờ tiếp nhận {}.",
+            c.portal_id
+        )]);
+    }
+    if !p.taken.iter().any(|t| t.0 == c.portal_id) {
+        p.taken.push((c.portal_id, c.dossier, c.reference));
+    }
+    ok()
 }

@@ -312,6 +312,58 @@ impl Scheduler {
             .map_err(|e| e.message)
     }
 
+    /// Nhận hồ sơ từ Cổng: pulls what citizens submitted on the national portal for each
+    /// centre with a confirmed identifier into its online queue, and tells the portal. Returns
+    /// how many dossiers were opened; a submission that cannot be opened is left on the portal
+    /// (and logged), to be pulled again.
+    pub async fn pull_submissions(&self) -> Result<usize, String> {
+        let portal = self
+            .national
+            .as_ref()
+            .ok_or("Chưa cấu hình Cổng Dịch vụ công quốc gia ([notify.national]).")?;
+        let mut opened = 0;
+        for (centre, code) in self.app.national_centres() {
+            let list = portal.submissions(&code).await.map_err(|e| e.to_string())?;
+            for s in list {
+                match self.take(portal.as_ref(), &centre, &s).await {
+                    Ok(()) => opened += 1,
+                    Err(e) => {
+                        tracing::warn!(portal_id = %s.id, code = %s.code, error = %e, "a submission from the national portal was not taken")
+                    }
+                }
+            }
+        }
+        Ok(opened)
+    }
+
+    async fn take(
+        &self,
+        portal: &dyn NationalPortal,
+        centre: &domain::agency::AgencyId,
+        s: &app::national::wire::CreateDossier,
+    ) -> Result<(), String> {
+        let mut files = Vec::new();
+        for a in s.components.iter().flat_map(|c| c.files.iter()) {
+            let content = portal.download(&a.id).await.map_err(|e| e.to_string())?;
+            files.push(app::national::PortalFile {
+                hash: a.hash.clone(),
+                name: a.name.clone(),
+                content,
+            });
+        }
+        let d = self
+            .app
+            .take_portal_submission(centre, s, files)
+            .await
+            .map_err(|e| e.message)?;
+        let taken = national::Taken {
+            portal_id: s.id.clone(),
+            dossier: d.id.0.to_string(),
+            reference: d.code.to_string(),
+        };
+        portal.confirm(&taken).await.map_err(|e| e.to_string())
+    }
+
     /// Reconciles yesterday once a day, from the digest's hour.
     async fn reconcile_yesterday(&self) {
         if self.national.is_none() {
@@ -359,6 +411,17 @@ impl Scheduler {
                 tracing::error!(error = %e, "daily digest failed");
             }
             self.reconcile_yesterday().await;
+            if self.national.is_some() {
+                match self.pull_submissions().await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::info!(opened = n, "submissions taken from the national portal")
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "submissions could not be read from the national portal")
+                    }
+                }
+            }
             // Online payments whose callbacks were lost: the gateway is asked how they stand.
             match self.app.reconcile_online_payments().await {
                 Ok(0) => {}

@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use app::national::FileUpload;
-use app::national::wire::{Answer, Listed, Uploaded};
+use app::national::wire::{Answer, CreateDossier, Listed, Uploaded};
 use serde::Deserialize;
 
 use crate::config::NationalConfig;
@@ -32,6 +32,34 @@ pub trait NationalPortal: Send + Sync {
     fn post<'a>(&'a self, path: &'a str, body: Vec<u8>, key: &'a str) -> Call<'a, ()>;
     /// The dossiers the portal holds as received on `day` (`DanhSachHoSo`), for reconciliation.
     fn list(&self, day: chrono::NaiveDate) -> Call<'_, Vec<Listed>>;
+    /// Dossiers submitted on the portal for the centre with identifier `centre`
+    /// (`HoSoChoTiepNhan`).
+    fn submissions<'a>(&'a self, centre: &'a str) -> Call<'a, Vec<CreateDossier>>;
+    /// A submitted file's bytes (`TaiTep`).
+    fn download<'a>(&'a self, id: &'a str) -> Call<'a, Vec<u8>>;
+    /// Tells the portal which dossier a submission became (`XacNhanTiepNhan`).
+    fn confirm<'a>(&'a self, taken: &'a Taken) -> Call<'a, ()>;
+}
+
+/// Đã nhận hồ sơ từ Cổng: the portal's id of a submission, and our dossier and reference.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Taken {
+    #[serde(rename = "IdHoSo")]
+    pub portal_id: String,
+    #[serde(rename = "IdHoSoDiaPhuong")]
+    pub dossier: String,
+    #[serde(rename = "MaHoSoTam")]
+    pub reference: String,
+}
+
+#[derive(Deserialize)]
+struct Submissions {
+    #[serde(default)]
+    error_code: i32,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    data: Vec<CreateDossier>,
 }
 
 #[derive(Deserialize)]
@@ -174,6 +202,56 @@ fn accepted(body: &[u8]) -> Result<(), SendError> {
 }
 
 impl NationalPortal for HttpNationalPortal {
+    fn submissions<'a>(&'a self, centre: &'a str) -> Call<'a, Vec<CreateDossier>> {
+        Box::pin(async move {
+            let body = self
+                .send(|token| {
+                    self.client
+                        .get(format!(
+                            "{}/HoSoChoTiepNhan?MaDonVi={}",
+                            self.url,
+                            encode(centre)
+                        ))
+                        .bearer_auth(token)
+                })
+                .await?;
+            let answer: Submissions = serde_json::from_slice(&body).map_err(|_| {
+                SendError::Http("Cổng trả danh sách hồ sơ chờ tiếp nhận không đọc được.".into())
+            })?;
+            if answer.error_code != 0 {
+                return Err(SendError::Rejected(answer.message));
+            }
+            Ok(answer.data)
+        })
+    }
+
+    fn download<'a>(&'a self, id: &'a str) -> Call<'a, Vec<u8>> {
+        Box::pin(async move {
+            self.send(|token| {
+                self.client
+                    .get(format!("{}/TaiTep?IdTepTin={}", self.url, encode(id)))
+                    .bearer_auth(token)
+            })
+            .await
+        })
+    }
+
+    fn confirm<'a>(&'a self, taken: &'a Taken) -> Call<'a, ()> {
+        Box::pin(async move {
+            let body = serde_json::to_vec(taken).expect("serialises");
+            let answer = self
+                .send(|token| {
+                    self.client
+                        .post(format!("{}/XacNhanTiepNhan", self.url))
+                        .bearer_auth(token)
+                        .header(reqwest::header::CONTENT_TYPE, "application/json")
+                        .body(body.clone())
+                })
+                .await?;
+            accepted(&answer)
+        })
+    }
+
     fn list(&self, day: chrono::NaiveDate) -> Call<'_, Vec<Listed>> {
         Box::pin(async move {
             let body = self

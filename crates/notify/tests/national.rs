@@ -573,3 +573,137 @@ async fn reconciliation_finds_a_dossier_the_portal_lost_and_sends_it_again() {
         "nothing left to fix"
     );
 }
+
+/// Submitted on the national portal for Bảo Thắng's centre: re-registration of a birth, with a
+/// scan of each component.
+fn portal_submission(f: &Fixture) -> app::national::wire::CreateDossier {
+    use app::national::wire;
+    let centre = f.app.agencies().get(&centre(f)).unwrap().code.to_string();
+    let component = |code: &str, name: &str| wire::Component {
+        code: code.into(),
+        name: name.into(),
+        copies: 1,
+        form: 2,
+        digitised: 1,
+        from_data_store: 0,
+        files: Vec::new(),
+    };
+    wire::CreateDossier {
+        id: "0193a1b2-0000-7000-8000-00000000c0de".into(),
+        code: format!("{centre}-20261207-T000001"),
+        procedure: "1.004884".into(),
+        service: "1.004884".into(),
+        procedure_name: "Đăng ký lại khai sinh".into(),
+        owner: "Lò Văn Pao".into(),
+        subject_kind: 1,
+        receiving: centre,
+        submitted: "2026-12-07 08:15:00".into(),
+        received: None,
+        appointment: None,
+        channel: 2,
+        limit: "5".into(),
+        limit_unit: "ngày làm việc".into(),
+        components: vec![
+            component("to-khai", "Tờ khai đăng ký lại khai sinh"),
+            component("giay-to-khai-sinh", "Bản sao giấy tờ khai sinh"),
+        ],
+        submitter: wire::Submitter {
+            kind: 1,
+            id: "010190054321".into(),
+            detail: wire::SubmitterDetail {
+                name: "Lò Văn Pao".into(),
+                id_number: "010190054321".into(),
+                phone: Some("0987654321".into()),
+                email: None,
+                province: None,
+                district: None,
+                commune: Some("02905".into()),
+                address: "Thôn Cốc Sâm, xã Bảo Thắng".into(),
+                owner_name: "Lò Văn Pao".into(),
+                owner_id: "010190054321".into(),
+                owner_province: None,
+                owner_commune: Some("02905".into()),
+                owner_address: "Thôn Cốc Sâm, xã Bảo Thắng".into(),
+            },
+        },
+        fees: Vec::new(),
+        digitised: 1,
+        vneid: 1,
+        population_record: None,
+    }
+}
+
+#[tokio::test]
+async fn a_dossier_submitted_on_the_portal_arrives_in_the_centres_online_queue_once() {
+    let portal = FakePortal::start("127.0.0.1:0", CLIENT, SECRET)
+        .await
+        .unwrap();
+    let f = synchronised("inbox", &portal, true).await;
+    let scheduler = f
+        .scheduler
+        .clone()
+        .with_national(Some(Arc::new(adapter(&portal))));
+    let submission = portal_submission(&f);
+    let scan = testsupport::png(4, 4, |x, y| [x as u8 * 60, y as u8 * 60, 90, 255]);
+    portal.submit(
+        submission.clone(),
+        &[
+            ("to-khai.png", scan.as_slice()),
+            ("khai-sinh.png", b"%PDF-1.4 ban sao"),
+        ],
+    );
+    assert_eq!(scheduler.pull_submissions().await.unwrap(), 1);
+    assert_eq!(portal.waiting_count(), 0, "the portal was told");
+    let taken = portal.taken();
+    assert_eq!(taken.len(), 1);
+    let id = national_messages(&f)
+        .await
+        .iter()
+        .find_map(|m| m.dossier)
+        .map(DossierId)
+        .expect("the opening is queued for the sync");
+    assert_eq!(id.0.to_string(), taken[0].1);
+    let d = f.db.dossier(id).await.unwrap().unwrap();
+    assert_eq!(d.channel, domain::procedure::Channel::Online);
+    assert_eq!(
+        d.stage.national_status().code(),
+        1,
+        "waiting in the online queue"
+    );
+    assert_eq!(d.code.as_str(), taken[0].2);
+    assert_eq!(d.applicant.id_number(), "010190054321");
+    assert_eq!(d.receiving, centre(&f));
+    let files: Vec<&str> = d
+        .components
+        .iter()
+        .flat_map(|c| c.files.iter().map(|f| f.name.as_str()))
+        .collect();
+    assert_eq!(files, ["to-khai.png", "khai-sinh.png"]);
+
+    // Pulled again (an acknowledgement the portal lost): the same dossier, not a second one.
+    let again = f
+        .app
+        .take_portal_submission(&centre(&f), &portal_submission(&f), Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(again.id, id);
+    let opened: std::collections::HashSet<_> = national_messages(&f)
+        .await
+        .iter()
+        .filter_map(|m| m.dossier)
+        .collect();
+    assert_eq!(opened.len(), 1);
+    assert_eq!(
+        scheduler.pull_submissions().await.unwrap(),
+        0,
+        "nothing waits"
+    );
+
+    // Answered in our queue, the dossier's life reaches the portal like any other.
+    let counter = officer(&f.db, "motcua.baothang").await;
+    act(&f, &counter, id, Command::AcceptOnline).await;
+    f.worker.deliver_due().await.unwrap();
+    let held = portal.dossier(&id.0.to_string()).unwrap();
+    assert_eq!(held.status.unwrap().status, 2, "received");
+    assert_eq!(held.create.unwrap().channel, 2);
+}

@@ -10,7 +10,10 @@
 //! The outbox hands a dossier's messages over in order, one at a time; after the portal took
 //! every call, [`App::national_acknowledged`] records what it holds.
 
+mod inbox;
 pub mod wire;
+
+pub use inbox::PortalFile;
 
 use std::collections::HashSet;
 
