@@ -136,6 +136,15 @@ impl App {
                 id_number: Some(n),
                 ..
             } => self.db.citizen_has_dossier(n.as_str(), d.id.0).await?,
+            // The national identity proved the number: the dossiers filed under it are theirs.
+            Actor::Citizen {
+                access: CitizenAccess::Identity,
+                id_number: Some(n),
+                ..
+            } => {
+                d.applicant.id_number() == n.as_str()
+                    || self.db.citizen_has_dossier(n.as_str(), d.id.0).await?
+            }
             _ => false,
         })
     }
@@ -209,7 +218,7 @@ pub(crate) fn actor_key(actor: &Actor) -> Option<String> {
     match actor {
         Actor::Officer(o) => Some(format!("officer:{}", o.id)),
         Actor::Citizen {
-            access: CitizenAccess::Account,
+            access: CitizenAccess::Account | CitizenAccess::Identity,
             id_number: Some(n),
             ..
         } => Some(format!("citizen:{}", n.as_str())),
@@ -223,7 +232,7 @@ pub(crate) fn actor_key(actor: &Actor) -> Option<String> {
 pub(crate) fn account_of(actor: &Actor) -> Result<&str, AppError> {
     match actor {
         Actor::Citizen {
-            access: CitizenAccess::Account,
+            access: CitizenAccess::Account | CitizenAccess::Identity,
             id_number: Some(n),
             ..
         } => Ok(n.as_str()),

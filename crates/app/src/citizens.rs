@@ -108,6 +108,7 @@ impl Citizens<'_> {
                 &citizen.id_number,
                 now.timestamp_millis(),
                 expires_at.timestamp_millis(),
+                None,
             )
             .await?;
         Ok(CitizenSession {
@@ -119,7 +120,7 @@ impl Citizens<'_> {
 
     /// The citizen behind a session token.
     pub async fn citizen_actor(self, token: &str) -> Result<Actor, AppError> {
-        let c = self
+        let (c, identity) = self
             .app
             .db
             .session_citizen(&token_hash(token), self.app.now().timestamp_millis())
@@ -128,15 +129,42 @@ impl Citizens<'_> {
         Ok(Actor::Citizen {
             name: PersonName::parse(&c.name)?,
             id_number: Some(Cccd::parse(&c.id_number)?),
-            access: CitizenAccess::Account,
+            access: if identity.is_some() {
+                CitizenAccess::Identity
+            } else {
+                CitizenAccess::Account
+            },
         })
     }
 
     /// Hồ sơ của tôi — the dossiers of a citizen's account (submitted by it, or linked with a
     /// receipt's access code), newest first.
+    /// Signed in with the national identity, also every dossier filed under their number (those
+    /// received at a counter or by post included).
     pub async fn my_dossiers(self, actor: &Actor) -> Result<Vec<DossierRow>, AppError> {
         let account = crate::access::account_of(actor)?;
-        Ok(self.app.db.citizen_dossier_rows(account, 200).await?)
+        let mut rows = self.app.db.citizen_dossier_rows(account, 200).await?;
+        if let Actor::Citizen {
+            access: CitizenAccess::Identity,
+            ..
+        } = actor
+        {
+            let filed = self
+                .app
+                .db
+                .list_dossiers(&store::DossierFilter {
+                    visible: store::Visibility::All,
+                    applicant_id: Some(account.to_string()),
+                    limit: 200,
+                    ..Default::default()
+                })
+                .await?;
+            let known: std::collections::HashSet<uuid::Uuid> = rows.iter().map(|r| r.id).collect();
+            rows.extend(filed.rows.into_iter().filter(|r| !known.contains(&r.id)));
+            rows.sort_by_key(|r| std::cmp::Reverse(r.id));
+            rows.truncate(200);
+        }
+        Ok(rows)
     }
 
     /// Whether the applicant has rated this dossier.

@@ -238,7 +238,7 @@ impl App {
         // An account's own submission: it will see and follow the dossier.
         let submitted_by = match actor {
             Actor::Citizen {
-                access: CitizenAccess::Account,
+                access: CitizenAccess::Account | CitizenAccess::Identity,
                 id_number: Some(n),
                 ..
             } if online => Some(n.as_str().to_string()),

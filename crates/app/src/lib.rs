@@ -22,6 +22,7 @@ pub mod fee_book;
 pub mod files;
 pub mod gateway;
 pub mod handling;
+pub mod identity;
 pub mod intake;
 pub mod legacy;
 pub mod logbook;
@@ -122,6 +123,8 @@ pub struct Settings {
     /// Chứng thư gốc tin cậy (`[signing] trust_roots`): signatures read from files are checked
     /// to chain to one of them; empty, chains are not checked.
     pub trust_roots: Arc<Vec<kyso::Cert>>,
+    /// Đăng nhập bằng định danh quốc gia (`[identity]`), when configured.
+    pub identity: Option<Arc<identity::IdentityProvider>>,
     /// Tài khoản thu phí (`[[payments.accounts]]`): where fees are paid by transfer.
     pub collecting_accounts: Arc<Vec<payments::CollectingAccount>>,
     /// Ký hiệu biên lai điện tử (`[[payments.receipts]]`): who issues electronic receipts.
@@ -152,6 +155,7 @@ impl Default for Settings {
             signing: None,
             results: Arc::new(results::ResultTemplates::built_in("http://127.0.0.1:8080")),
             trust_roots: Arc::new(Vec::new()),
+            identity: None,
             collecting_accounts: Arc::new(Vec::new()),
             receipt_series: Arc::new(Vec::new()),
             gateway: None,

@@ -118,6 +118,9 @@ pub enum CitizenAccess {
     /// Logged in to a portal account: the dossiers the account submitted, and those it linked
     /// with a receipt's code and access code (the application checks the link).
     Account,
+    /// Signed in with the national identity (VNeID): the personal id number is proved, so every
+    /// dossier filed under it is theirs, as well as the account's own.
+    Identity,
     /// No account: the code and access code of this one dossier's receipt were given.
     Receipt(crate::dossier::DossierId),
     /// Acting for a dossier being opened (an online submission of the national portal, or the

@@ -11,7 +11,11 @@
 //!   and forgets a dossier when told to ([`FakePortal::forget`]), for reconciliation;
 //! - it records every call it accepted, in order ([`FakePortal::calls`]).
 //!
+//! [`oidc`] is the portal's single sign-on (VNeID) stood in for the same way.
+//!
 //! The product never relies on it: it only talks to whatever `[notify.national] url` names.
+
+pub mod oidc;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;

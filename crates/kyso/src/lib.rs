@@ -14,6 +14,7 @@ mod cms;
 mod der;
 mod http;
 mod import;
+pub mod jws;
 mod pdf;
 mod pkcs11;
 mod pkcs12;

@@ -48,6 +48,86 @@ pub struct Config {
     /// Fees paid by transfer (`[payments]`).
     #[serde(default)]
     pub payments: PaymentsConfig,
+    /// Citizens' sign-in with the national identity (`[identity]`, OpenID Connect).
+    #[serde(default)]
+    pub identity: Option<IdentityConfig>,
+}
+
+/// Đăng nhập bằng định danh điện tử (`[identity]`): the OpenID Connect provider this system is
+/// registered with (the national portal's single sign-on, VNeID). Its secret is read from the
+/// environment variable `secret_env` names.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentityConfig {
+    pub issuer: String,
+    pub client_id: String,
+    pub secret_env: String,
+    #[serde(default = "identity_label")]
+    pub label: String,
+    #[serde(default = "identity_scopes")]
+    pub scopes: String,
+    /// The ID token's claim with the 12-digit personal id number.
+    #[serde(default = "identity_id_claim")]
+    pub id_claim: String,
+    #[serde(default = "identity_name_claim")]
+    pub name_claim: String,
+    #[serde(default = "identity_timeout")]
+    pub timeout_seconds: u64,
+}
+
+fn identity_label() -> String {
+    "VNeID".into()
+}
+fn identity_scopes() -> String {
+    "openid profile".into()
+}
+fn identity_id_claim() -> String {
+    "so_dinh_danh".into()
+}
+fn identity_name_claim() -> String {
+    "name".into()
+}
+fn identity_timeout() -> u64 {
+    10
+}
+
+impl IdentityConfig {
+    fn build(&self, public_url: &str) -> Result<app::identity::IdentityProvider, String> {
+        if !(self.issuer.starts_with("https://") || self.issuer.starts_with("http://")) {
+            return Err(format!(
+                "issuer = \"{}\": địa chỉ phải bắt đầu bằng https://",
+                domain::error::shorten(&self.issuer)
+            ));
+        }
+        if self.client_id.trim().is_empty() {
+            return Err("client_id: cần mã ứng dụng nhà cung cấp cấp".into());
+        }
+        let secret = std::env::var(&self.secret_env)
+            .ok()
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| {
+                format!(
+                    "secret_env: biến môi trường {} chưa có client_secret của dịch vụ định danh",
+                    self.secret_env
+                )
+            })?;
+        let http = notify::identity::HttpProvider::new(self.timeout_seconds.clamp(1, 60))
+            .map_err(|e| e.to_string())?;
+        let public_url = public_url.trim_end_matches('/');
+        Ok(app::identity::IdentityProvider {
+            issuer: self.issuer.trim_end_matches('/').to_string(),
+            client_id: self.client_id.trim().to_string(),
+            client_secret: secret,
+            redirect_uri: format!("{public_url}/dang-nhap/dinh-danh/ve"),
+            after_logout_uri: format!("{public_url}/"),
+            scopes: self.scopes.clone(),
+            id_claim: self.id_claim.clone(),
+            name_claim: self.name_claim.clone(),
+            label: self.label.clone(),
+            max_minutes: 10,
+            http: Arc::new(http),
+        })
+    }
 }
 
 /// Thu phí qua chuyển khoản (`[payments]`): the collecting accounts, one per agency that
@@ -665,6 +745,7 @@ impl Default for Config {
             documents: DocumentsConfig::default(),
             signing: SigningConfig::default(),
             payments: PaymentsConfig::default(),
+            identity: None,
         }
     }
 }
@@ -811,6 +892,13 @@ pub async fn services_with_channels(db: Db, config: &Config) -> Result<(App, not
         .unwrap_or_default()
         .build()
         .map_err(|e| BadInput(format!("payments.statement: {e}")))?;
+    settings.identity = match &config.identity {
+        Some(i) => Some(Arc::new(
+            i.build(&public_url)
+                .map_err(|e| BadInput(format!("identity: {e}")))?,
+        )),
+        None => None,
+    };
     settings.gateway = match &config.payments.gateway {
         Some(g) => Some(Arc::new(
             g.build(&public_url)

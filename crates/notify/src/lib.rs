@@ -10,6 +10,7 @@
 mod config;
 mod email;
 pub mod gateway;
+pub mod identity;
 pub mod national;
 mod sms;
 mod tax;

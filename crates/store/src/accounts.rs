@@ -17,6 +17,15 @@ pub struct CitizenAccount {
     pub email: Option<String>,
 }
 
+/// A sign-in with an identity provider under way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInState {
+    pub state_hash: String,
+    pub nonce: String,
+    pub verifier: String,
+    pub created_ms: i64,
+}
+
 /// A rating as stored: which dossier and centre, when, satisfied or not, the answers (JSON).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredRating {
@@ -116,20 +125,34 @@ pub trait AccountStore: Send + Sync {
     /// The first few citizen accounts (the demo's, shown on its login page).
     async fn some_citizens(&self, limit: i64) -> Result<Vec<CitizenAccount>>;
 
+    /// Opens a session; `identity` names the provider that proved the citizen's id number
+    /// (none: a password).
     async fn open_citizen_session(
         &self,
         token_hash: &str,
         id_number: &str,
         now_ms: i64,
         expires_ms: i64,
+        identity: Option<&str>,
     ) -> Result<()>;
 
-    /// The citizen of a live session.
+    /// The citizen of a live session, and the provider that proved their identity.
     async fn session_citizen(
         &self,
         token_hash: &str,
         now_ms: i64,
-    ) -> Result<Option<CitizenAccount>>;
+    ) -> Result<Option<(CitizenAccount, Option<String>)>>;
+
+    /// Keeps a sign-in under way (its state hashed).
+    async fn put_sign_in_state(&self, s: &SignInState) -> Result<()>;
+
+    /// Takes a sign-in under way, once: it is gone afterwards. None when unknown, used, or made
+    /// before `not_before_ms`.
+    async fn take_sign_in_state(
+        &self,
+        state_hash: &str,
+        not_before_ms: i64,
+    ) -> Result<Option<SignInState>>;
 
     async fn close_citizen_session(&self, token_hash: &str) -> Result<bool>;
 

@@ -9,8 +9,8 @@ use super::admin::OwnedEntry;
 use super::dossiers::{ROW_COLUMNS, row};
 use super::{Sql, Sqlite, Written, insert_error, uuid};
 use crate::{
-    CitizenAccount, DossierRow, LockedAccount, LogEntry, NewAccount, Result, StoredRating,
-    from_json, key, to_json,
+    CitizenAccount, DossierRow, LockedAccount, LogEntry, NewAccount, Result, SignInState,
+    StoredRating, from_json, key, to_json,
 };
 
 /// Writes an officer's role grants (the rows `officers_in` and the policy read).
@@ -286,14 +286,16 @@ impl crate::AccountStore for Sqlite {
         id_number: &str,
         now_ms: i64,
         expires_ms: i64,
+        identity: Option<&str>,
     ) -> Result<()> {
         let (token_hash, id_number) = (token_hash.to_string(), id_number.to_string());
+        let identity = identity.map(str::to_string);
         self.write_all(move |c| {
             c.prepare_cached(
-                "INSERT INTO citizen_sessions (token_hash, citizen, created_ms, expires_ms) \
-                 VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO citizen_sessions (token_hash, citizen, created_ms, expires_ms, \
+                 identity) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
-            .execute(params![token_hash, id_number, now_ms, expires_ms])?;
+            .execute(params![token_hash, id_number, now_ms, expires_ms, identity])?;
             Ok(())
         })
         .await
@@ -303,16 +305,58 @@ impl crate::AccountStore for Sqlite {
         &self,
         token_hash: &str,
         now_ms: i64,
-    ) -> Result<Option<CitizenAccount>> {
+    ) -> Result<Option<(CitizenAccount, Option<String>)>> {
         self.read(|c| {
             Ok(c.prepare_cached(
-                "SELECT c.id_number, c.name, c.phone, c.email FROM citizen_sessions s \
-                 JOIN citizens c ON c.id_number = s.citizen \
+                "SELECT c.id_number, c.name, c.phone, c.email, s.identity \
+                 FROM citizen_sessions s JOIN citizens c ON c.id_number = s.citizen \
                  WHERE s.token_hash = ?1 AND s.expires_ms > ?2",
             )?
-            .query_row(params![token_hash, now_ms], citizen_row)
+            .query_row(params![token_hash, now_ms], |r| {
+                Ok((citizen_row(r)?, r.get::<_, Option<String>>(4)?))
+            })
             .optional()?)
         })
+    }
+
+    async fn put_sign_in_state(&self, s: &SignInState) -> Result<()> {
+        let s = s.clone();
+        self.write_all(move |c| {
+            // Sign-ins left unfinished for a day are dropped as new ones come.
+            c.prepare_cached("DELETE FROM sign_in_states WHERE created_ms < ?1")?
+                .execute([s.created_ms - 86_400_000])?;
+            c.prepare_cached(
+                "INSERT INTO sign_in_states (state_hash, nonce, verifier, created_ms) \
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![s.state_hash, s.nonce, s.verifier, s.created_ms])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn take_sign_in_state(
+        &self,
+        state_hash: &str,
+        not_before_ms: i64,
+    ) -> Result<Option<SignInState>> {
+        let state_hash = state_hash.to_string();
+        self.write_all(move |c| {
+            Ok(c.prepare_cached(
+                "DELETE FROM sign_in_states WHERE state_hash = ?1 AND created_ms >= ?2 \
+                 RETURNING state_hash, nonce, verifier, created_ms",
+            )?
+            .query_row(params![state_hash, not_before_ms], |r| {
+                Ok(SignInState {
+                    state_hash: r.get(0)?,
+                    nonce: r.get(1)?,
+                    verifier: r.get(2)?,
+                    created_ms: r.get(3)?,
+                })
+            })
+            .optional()?)
+        })
+        .await
     }
 
     async fn close_citizen_session(&self, token_hash: &str) -> Result<bool> {

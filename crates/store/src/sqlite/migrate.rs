@@ -99,6 +99,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "national portal sync",
         include_str!("../../migrations/sqlite/0017_national_sync.sql"),
     ),
+    (
+        18,
+        "national identity sign-in",
+        include_str!("../../migrations/sqlite/0018_national_identity.sql"),
+    ),
 ];
 
 /// Applies what is not applied yet, with what Rust computes after them, in one transaction:

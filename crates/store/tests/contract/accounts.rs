@@ -174,12 +174,46 @@ pub async fn citizens_their_sessions_and_dossiers(db: &Db) {
     );
 
     let now = t("2026-12-07 08:00").timestamp_millis();
-    db.open_citizen_session("c-tok", &pao.id_number, now, now + DAY_MS)
+    db.open_citizen_session("c-tok", &pao.id_number, now, now + DAY_MS, None)
         .await
         .unwrap();
     assert_eq!(
         db.session_citizen("c-tok", now + 1).await.unwrap(),
-        Some(pao.clone())
+        Some((pao.clone(), None))
+    );
+    db.open_citizen_session("v-tok", &pao.id_number, now, now + DAY_MS, Some("VNeID"))
+        .await
+        .unwrap();
+    assert_eq!(
+        db.session_citizen("v-tok", now + 1).await.unwrap(),
+        Some((pao.clone(), Some("VNeID".into()))),
+        "a session says which provider proved the citizen's identity"
+    );
+
+    // A sign-in under way is taken once, and not when too old.
+    let state = store::SignInState {
+        state_hash: "s1".into(),
+        nonce: "n1".into(),
+        verifier: "v1".into(),
+        created_ms: now,
+    };
+    db.put_sign_in_state(&state).await.unwrap();
+    assert!(
+        db.take_sign_in_state("s1", now + 1)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        db.take_sign_in_state("s1", now - 1).await.unwrap(),
+        Some(state.clone())
+    );
+    assert!(
+        db.take_sign_in_state("s1", now - 1)
+            .await
+            .unwrap()
+            .is_none(),
+        "used once"
     );
     assert!(
         db.session_citizen("c-tok", now + DAY_MS)

@@ -59,6 +59,8 @@ pub fn routes() -> Router<App> {
         .route("/xac-thuc/{code}", get(verify::page).post(verify::upload))
         .route("/tai/{token}", get(links::offer).post(links::take))
         .route("/dang-nhap", get(portal::login_form).post(portal::login))
+        .route("/dang-nhap/dinh-danh", get(portal::identity_start))
+        .route("/dang-nhap/dinh-danh/ve", get(portal::identity_return))
         .route("/dang-xuat", post(portal::logout))
         .route("/khoi-tao", get(setup::form).post(setup::create))
         .route("/can-bo", get(officer::inbox))

@@ -286,6 +286,8 @@ struct LoginPage {
     chrome: Chrome,
     username: String,
     error: String,
+    /// The national identity provider citizens may sign in with (its name), when configured.
+    identity: Option<String>,
     demo_password: String,
     demo: Vec<DemoAccount>,
 }
@@ -320,6 +322,7 @@ async fn login_page(
         chrome: Chrome::new(viewer, "Đăng nhập", "/dang-nhap"),
         username,
         error,
+        identity: app.identity_label().map(str::to_string),
         demo_password: ui.demo_password.clone().unwrap_or_default(),
         demo,
     }
@@ -394,9 +397,78 @@ pub async fn login(
 }
 
 pub async fn logout(State(app): State<App>, headers: HeaderMap, posted: Posted) -> Response {
+    let mut to = "/".to_string();
     if let Some(token) = &posted.viewer.token {
+        // Signed in with the national identity: signed out of the provider too.
+        if let Ok(domain::officer::Actor::Citizen {
+            access: domain::officer::CitizenAccess::Identity,
+            ..
+        }) = app.citizens().citizen_actor(token).await
+            && let Some(url) = app.sign_out_url().await
+        {
+            to = url;
+        }
         // The cookie is cleared whatever happens; a session already gone is not an error here.
         let _ = app.accounts().logout(token).await;
     }
-    (clear_session(&headers), Redirect::to("/")).into_response()
+    (clear_session(&headers), Redirect::to(&to)).into_response()
+}
+
+/// Đăng nhập bằng định danh điện tử: off to the provider (VNeID through the national portal).
+pub async fn identity_start(
+    State(app): State<App>,
+    Extension(ui): Extension<UiOptions>,
+    viewer: Viewer,
+) -> Response {
+    match app.begin_sign_in().await {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(e) => identity_failed(&app, &viewer, &ui, e).await,
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct IdentityReturn {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    state: String,
+    /// What the provider says when the citizen declined or it failed.
+    #[serde(default)]
+    error: String,
+}
+
+/// The provider sends the citizen back here: the code is exchanged and the session opened.
+pub async fn identity_return(
+    State(app): State<App>,
+    Extension(ui): Extension<UiOptions>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<IdentityReturn>,
+) -> Response {
+    if !q.error.is_empty() {
+        let e = app::AppError::new(
+            app::ErrorKind::Unauthenticated,
+            "sign_in_cancelled",
+            "Chưa đăng nhập: dịch vụ định danh không xác nhận (có thể ông/bà đã hủy). Vui lòng thử lại.",
+        );
+        return identity_failed(&app, &viewer, &ui, e).await;
+    }
+    match app.finish_sign_in(&q.code, &q.state).await {
+        Ok(s) => (
+            start_session(s.token, &headers),
+            Redirect::to("/ho-so-cua-toi"),
+        )
+            .into_response(),
+        Err(e) => identity_failed(&app, &viewer, &ui, e).await,
+    }
+}
+
+/// The login page saying why the sign-in did not happen.
+async fn identity_failed(app: &App, viewer: &Viewer, ui: &UiOptions, e: app::AppError) -> Response {
+    let status = match e.kind {
+        app::ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+        _ => crate::api::error::ApiError::from(e.clone()).status,
+    };
+    let page = login_page(app, viewer, ui, String::new(), e.message).await;
+    (status, page).into_response()
 }

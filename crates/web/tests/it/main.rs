@@ -8,6 +8,7 @@ mod api_guards;
 mod documents;
 mod fees;
 mod gateway;
+mod identity;
 mod receipts;
 mod results;
 mod search;
