@@ -25,6 +25,82 @@ pub struct Registration {
     pub password: String,
 }
 
+/// Kind of the message carrying a registration's code.
+pub const REGISTRATION_CODE: &str = "registration-code";
+/// How long a registration's code is valid.
+pub const REGISTRATION_MINUTES: i64 = 15;
+/// Wrong codes before a registration is dropped.
+pub const REGISTRATION_ATTEMPTS: u32 = 5;
+
+/// A registration waiting for its code: where the code went (masked) and until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingView {
+    pub id_number: String,
+    /// "09•••••678", "h•••@example.vn".
+    pub sent_to: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The fields of a registration, checked.
+fn checked(r: &Registration) -> Result<CitizenAccount, AppError> {
+    let name = PersonName::parse(&r.name)?;
+    let id_number = Cccd::parse(&r.id_number)?;
+    let phone = Some(r.phone.trim())
+        .filter(|p| !p.is_empty())
+        .map(PhoneNumber::parse)
+        .transpose()?;
+    let email = Some(r.email.trim())
+        .filter(|e| !e.is_empty())
+        .map(Email::parse)
+        .transpose()?;
+    Ok(CitizenAccount {
+        id_number: id_number.as_str().to_string(),
+        name: name.to_string(),
+        phone: phone.map(|p| p.to_string()),
+        email: email.map(|e| e.to_string()),
+    })
+}
+
+fn account_exists(e: store::StoreError) -> AppError {
+    match e {
+        store::StoreError::Duplicate(_) => AppError::new(
+            ErrorKind::Conflict,
+            "account_exists",
+            "Số định danh này đã có tài khoản; hãy đăng nhập.",
+        ),
+        other => other.into(),
+    }
+}
+
+/// Six random digits.
+fn one_time_code() -> Result<String, AppError> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_err(|_| {
+        AppError::new(
+            ErrorKind::Internal,
+            "internal",
+            "Không tạo được mã xác nhận.",
+        )
+    })?;
+    Ok(format!("{:06}", u64::from_le_bytes(bytes) % 1_000_000))
+}
+
+/// A phone number or an address with most of it hidden.
+fn masked(to: &str) -> String {
+    match to.split_once('@') {
+        Some((user, domain)) => {
+            let first: String = user.chars().take(1).collect();
+            format!("{first}•••@{domain}")
+        }
+        None => {
+            let n = to.chars().count();
+            let head: String = to.chars().take(2).collect();
+            let tail: String = to.chars().skip(n.saturating_sub(3)).collect();
+            format!("{head}•••••{tail}")
+        }
+    }
+}
+
 /// A citizen's login.
 #[derive(Debug, Clone)]
 pub struct CitizenSession {
@@ -34,22 +110,34 @@ pub struct CitizenSession {
 }
 
 impl Citizens<'_> {
-    /// Opens a citizen account, every field checked; registrations are counted per address.
+    /// Đăng ký tài khoản: checks every field, then sends a one-time code to the phone (by SMS)
+    /// or, without one, to the e-mail address, through the outbox, and keeps the registration
+    /// until the code is typed ([`Citizens::confirm_registration`]). Registrations are counted
+    /// per address; registering the same number again sends a new code.
     pub async fn register_citizen(
         self,
         r: &Registration,
         client: &Client,
-    ) -> Result<CitizenAccount, AppError> {
-        let name = PersonName::parse(&r.name)?;
-        let id_number = Cccd::parse(&r.id_number)?;
-        let phone = Some(r.phone.trim())
-            .filter(|p| !p.is_empty())
-            .map(PhoneNumber::parse)
-            .transpose()?;
-        let email = Some(r.email.trim())
-            .filter(|e| !e.is_empty())
-            .map(Email::parse)
-            .transpose()?;
+    ) -> Result<PendingView, AppError> {
+        let account = checked(r)?;
+        let settings = &self.app.settings.notices;
+        let (channel, to) = match (&account.phone, &account.email) {
+            (Some(p), _) if settings.sms => (store::Channel::Sms, p.clone()),
+            (_, Some(e)) if settings.email => (store::Channel::Email, e.clone()),
+            (None, None) => {
+                return Err(AppError::invalid(
+                    "contact_required",
+                    "Cần số điện thoại hoặc thư điện tử để nhận mã xác nhận đăng ký.",
+                ));
+            }
+            _ => {
+                return Err(AppError::new(
+                    ErrorKind::Rule,
+                    "verification_unavailable",
+                    "Hệ thống chưa gửi được mã xác nhận đến số điện thoại hoặc thư điện tử đã khai (chưa cấu hình SMS hoặc thư điện tử). Ông/bà có thể đăng nhập bằng tài khoản định danh điện tử, hoặc đề nghị Bộ phận Một cửa hỗ trợ.",
+                ));
+            }
+        };
         self.app.throttle.attempt(
             "register",
             client,
@@ -57,25 +145,149 @@ impl Citizens<'_> {
             self.app.now(),
         )?;
         let hash = self.app.accounts().hash_password(&r.password).await?;
-        let account = CitizenAccount {
-            id_number: id_number.as_str().to_string(),
-            name: name.to_string(),
-            phone: phone.map(|p| p.to_string()),
-            email: email.map(|e| e.to_string()),
+        let code = one_time_code()?;
+        let now = self.app.now();
+        let expires = now + Duration::minutes(REGISTRATION_MINUTES);
+        let text = format!(
+            "Ma xac nhan dang ky tai khoan Mot Cua: {code}. Het han sau {REGISTRATION_MINUTES} phut. Khong cung cap ma nay cho nguoi khac."
+        );
+        let message = store::NewMessage {
+            kind: REGISTRATION_CODE.into(),
+            channel,
+            recipient: to.clone(),
+            subject: "Mã xác nhận đăng ký tài khoản Một Cửa".into(),
+            body: text,
+            idempotency_key: format!(
+                "registration:{}:{}",
+                account.id_number,
+                now.timestamp_millis()
+            ),
+            dossier: None,
         };
+        let pending = store::PendingRegistration {
+            code_hash: self.code_hash(&account.id_number, &code),
+            account: account.clone(),
+            password_hash: hash,
+            channel: channel.as_str().into(),
+            created_ms: now.timestamp_millis(),
+            expires_ms: expires.timestamp_millis(),
+            attempts: 0,
+        };
+        self.app
+            .db
+            .start_registration(&pending, &message)
+            .await
+            .map_err(account_exists)?;
+        Ok(PendingView {
+            id_number: account.id_number,
+            sent_to: masked(&to),
+            expires_at: expires,
+        })
+    }
+
+    /// Xác nhận đăng ký: the code sent at registration opens the account. A wrong code is
+    /// counted; after [`REGISTRATION_ATTEMPTS`] the registration is dropped and must start again.
+    pub async fn confirm_registration(
+        self,
+        id_number: &str,
+        code: &str,
+        client: &Client,
+    ) -> Result<CitizenAccount, AppError> {
+        let id_number = id_number.trim();
+        let now = self.app.now();
+        self.app.throttle.attempt(
+            "register-confirm",
+            client,
+            {
+                let r = self.app.settings.limits.registrations_per_address;
+                crate::throttle::Rate {
+                    max: r.max.saturating_mul(3),
+                    ..r
+                }
+            },
+            now,
+        )?;
+        let Some(p) = self.app.db.registration(id_number).await? else {
+            return Err(AppError::not_found(
+                "registration_not_found",
+                "Không có đăng ký nào đang chờ xác nhận cho số định danh này; hãy đăng ký lại.",
+            ));
+        };
+        if p.expires_ms <= now.timestamp_millis() {
+            self.app.db.drop_registration(id_number).await?;
+            return Err(AppError::new(
+                ErrorKind::Gone,
+                "registration_expired",
+                "Mã xác nhận đã hết hạn; hãy đăng ký lại để nhận mã mới.",
+            ));
+        }
+        let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        if self.code_hash(id_number, &code) != p.code_hash {
+            let attempts = self.app.db.registration_failed(id_number).await?;
+            if attempts >= REGISTRATION_ATTEMPTS {
+                self.app.db.drop_registration(id_number).await?;
+                return Err(AppError::invalid(
+                    "registration_code_wrong",
+                    "Mã xác nhận không đúng quá nhiều lần; đăng ký đã bị hủy, hãy đăng ký lại.",
+                ));
+            }
+            return Err(AppError::invalid(
+                "registration_code_wrong",
+                format!(
+                    "Mã xác nhận không đúng (còn {} lần thử).",
+                    REGISTRATION_ATTEMPTS - attempts
+                ),
+            ));
+        }
+        self.app
+            .db
+            .finish_registration(id_number, now.timestamp_millis())
+            .await
+            .map_err(account_exists)
+    }
+
+    /// Tài khoản tạo sẵn — an account opened without a code: the demo's invented citizens (and
+    /// tests' fixtures). No request reaches it.
+    pub async fn seed_account(self, r: &Registration) -> Result<CitizenAccount, AppError> {
+        let account = checked(r)?;
+        let hash = self.app.accounts().hash_password(&r.password).await?;
         self.app
             .db
             .add_citizen(&account, &hash, self.app.now().timestamp_millis())
             .await
-            .map_err(|e| match e {
-                store::StoreError::Duplicate(_) => AppError::new(
-                    ErrorKind::Conflict,
-                    "account_exists",
-                    "Số định danh này đã có tài khoản; hãy đăng nhập.",
-                ),
-                other => other.into(),
-            })?;
+            .map_err(account_exists)?;
         Ok(account)
+    }
+
+    /// Opens a session for an account just proved (a confirmed registration).
+    pub async fn open_session(self, citizen: CitizenAccount) -> Result<CitizenSession, AppError> {
+        let token = new_token()?;
+        let now = self.app.now();
+        let expires_at = now + Duration::hours(self.app.settings.session_hours);
+        self.app
+            .db
+            .open_citizen_session(
+                &token_hash(&token),
+                &citizen.id_number,
+                now.timestamp_millis(),
+                expires_at.timestamp_millis(),
+                None,
+            )
+            .await?;
+        Ok(CitizenSession {
+            token,
+            citizen,
+            expires_at,
+        })
+    }
+
+    /// The stored form of a registration's code (keyed, so the table alone does not give it).
+    fn code_hash(self, id_number: &str, code: &str) -> String {
+        use hmac::{KeyInit, Mac};
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.app.keys.access)
+            .expect("any key length");
+        mac.update(format!("registration|{id_number}|{code}").as_bytes());
+        hex::encode(mac.finalize().into_bytes())
     }
 
     /// Logs a citizen in by id number and password.

@@ -17,6 +17,19 @@ pub struct CitizenAccount {
     pub email: Option<String>,
 }
 
+/// Đăng ký chờ xác nhận — a registration waiting for the code sent to the citizen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRegistration {
+    pub account: CitizenAccount,
+    pub password_hash: String,
+    pub code_hash: String,
+    /// `sms` or `email`: where the code went.
+    pub channel: String,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+    pub attempts: u32,
+}
+
 /// A sign-in with an identity provider under way.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignInState {
@@ -142,6 +155,27 @@ pub trait AccountStore: Send + Sync {
         token_hash: &str,
         now_ms: i64,
     ) -> Result<Option<(CitizenAccount, Option<String>)>>;
+
+    /// Starts (or starts again) a registration waiting for its code, and enqueues the message
+    /// carrying the code, in one transaction. A number that has an account already is a
+    /// duplicate.
+    async fn start_registration(
+        &self,
+        r: &PendingRegistration,
+        message: &crate::NewMessage,
+    ) -> Result<()>;
+
+    /// The registration waiting for a number's code.
+    async fn registration(&self, id_number: &str) -> Result<Option<PendingRegistration>>;
+
+    /// Counts a wrong code; returns the attempts so far.
+    async fn registration_failed(&self, id_number: &str) -> Result<u32>;
+
+    /// Drops a registration (expired, or too many wrong codes).
+    async fn drop_registration(&self, id_number: &str) -> Result<()>;
+
+    /// Turns a confirmed registration into the account, in one transaction.
+    async fn finish_registration(&self, id_number: &str, now_ms: i64) -> Result<CitizenAccount>;
 
     /// Keeps a sign-in under way (its state hashed).
     async fn put_sign_in_state(&self, s: &SignInState) -> Result<()>;

@@ -30,7 +30,9 @@ use std::sync::Arc;
 use thiserror::Error;
 
 pub use access::{IdempotencyKey, IdempotentResult, LockedAccount};
-pub use accounts::{AccountStore, CitizenAccount, NewAccount, SignInState, StoredRating};
+pub use accounts::{
+    AccountStore, CitizenAccount, NewAccount, PendingRegistration, SignInState, StoredRating,
+};
 pub use admin::{AdminLogLine, AdminStore, LogEntry, StoredClosure};
 pub use attachments::{Attachment, DownloadLink, FileStore, StoredFile};
 pub use catalog::{CatalogStore, NewProvince, procedure_search_text};

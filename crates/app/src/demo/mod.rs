@@ -437,15 +437,12 @@ async fn demo_citizen(app: &App, password: &str) -> Result<Option<(String, Strin
     };
     let account = app
         .citizens()
-        .register_citizen(
-            &crate::citizens::Registration {
-                name: d.applicant.display_name().to_string(),
-                id_number: d.applicant.id_number().to_string(),
-                password: password.to_string(),
-                ..Default::default()
-            },
-            &crate::Client::default(),
-        )
+        .seed_account(&crate::citizens::Registration {
+            name: d.applicant.display_name().to_string(),
+            id_number: d.applicant.id_number().to_string(),
+            password: password.to_string(),
+            ..Default::default()
+        })
         .await?;
     // As if they had typed the code and access code of their receipts: the account sees the
     // dossiers they applied for (a portal account sees nothing on its id number alone).

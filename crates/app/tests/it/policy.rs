@@ -406,20 +406,17 @@ async fn another_communes_officers_and_other_citizens_are_refused_everything() {
     for who in [&squatter, &other] {
         let _ = app
             .citizens()
-            .register_citizen(
-                &app::citizens::Registration {
-                    name: who.to_ref().name,
-                    id_number: match who {
-                        Actor::Citizen {
-                            id_number: Some(n), ..
-                        } => n.as_str().to_string(),
-                        _ => unreachable!(),
-                    },
-                    password: PASSWORD.into(),
-                    ..Default::default()
+            .seed_account(&app::citizens::Registration {
+                name: who.to_ref().name,
+                id_number: match who {
+                    Actor::Citizen {
+                        id_number: Some(n), ..
+                    } => n.as_str().to_string(),
+                    _ => unreachable!(),
                 },
-                &app::Client::default(),
-            )
+                password: PASSWORD.into(),
+                ..Default::default()
+            })
             .await;
         assert!(app.citizens().my_dossiers(who).await.unwrap().is_empty());
     }

@@ -11,3 +11,18 @@ CREATE TABLE sign_in_states (
     verifier    TEXT NOT NULL,
     created_ms  INTEGER NOT NULL
 ) WITHOUT ROWID;
+
+-- Đăng ký tài khoản đang chờ xác nhận: a citizen's registration waits here until they type the
+-- one-time code sent to their phone or e-mail (through the outbox); then it becomes an account.
+CREATE TABLE citizen_registrations (
+    id_number      TEXT PRIMARY KEY,
+    name           TEXT NOT NULL,
+    phone          TEXT,
+    email          TEXT,
+    password_hash  TEXT NOT NULL,
+    code_hash      TEXT NOT NULL,
+    channel        TEXT NOT NULL,      -- sms | email: where the code went
+    created_ms     INTEGER NOT NULL,
+    expires_ms     INTEGER NOT NULL,
+    attempts       INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;

@@ -9,8 +9,8 @@ use super::admin::OwnedEntry;
 use super::dossiers::{ROW_COLUMNS, row};
 use super::{Sql, Sqlite, Written, insert_error, uuid};
 use crate::{
-    CitizenAccount, DossierRow, LockedAccount, LogEntry, NewAccount, Result, SignInState,
-    StoredRating, from_json, key, to_json,
+    CitizenAccount, DossierRow, LockedAccount, LogEntry, NewAccount, PendingRegistration, Result,
+    SignInState, StoredRating, from_json, key, to_json,
 };
 
 /// Writes an officer's role grants (the rows `officers_in` and the policy read).
@@ -317,6 +317,122 @@ impl crate::AccountStore for Sqlite {
             })
             .optional()?)
         })
+    }
+
+    async fn start_registration(
+        &self,
+        r: &PendingRegistration,
+        message: &crate::NewMessage,
+    ) -> Result<()> {
+        let (r, m) = (r.clone(), message.clone());
+        self.write_all(move |c| {
+            let exists: bool = c
+                .prepare_cached("SELECT EXISTS (SELECT 1 FROM citizens WHERE id_number = ?1)")?
+                .query_row([&r.account.id_number], |row| row.get(0))?;
+            if exists {
+                return Err(crate::StoreError::Duplicate(format!(
+                    "tài khoản số định danh {}",
+                    r.account.id_number
+                )));
+            }
+            c.prepare_cached(
+                "INSERT INTO citizen_registrations (id_number, name, phone, email, password_hash, \
+                 code_hash, channel, created_ms, expires_ms, attempts) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0) \
+                 ON CONFLICT (id_number) DO UPDATE SET name = excluded.name, \
+                 phone = excluded.phone, email = excluded.email, \
+                 password_hash = excluded.password_hash, code_hash = excluded.code_hash, \
+                 channel = excluded.channel, created_ms = excluded.created_ms, \
+                 expires_ms = excluded.expires_ms, attempts = 0",
+            )?
+            .execute(params![
+                r.account.id_number,
+                r.account.name,
+                r.account.phone,
+                r.account.email,
+                r.password_hash,
+                r.code_hash,
+                r.channel,
+                r.created_ms,
+                r.expires_ms
+            ])?;
+            super::outbox::enqueue_on(c, std::slice::from_ref(&m), super::from_ms(r.created_ms))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn registration(&self, id_number: &str) -> Result<Option<PendingRegistration>> {
+        self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT id_number, name, phone, email, password_hash, code_hash, channel, \
+                 created_ms, expires_ms, attempts FROM citizen_registrations WHERE id_number = ?1",
+            )?
+            .query_row([id_number], |r| {
+                Ok(PendingRegistration {
+                    account: citizen_row(r)?,
+                    password_hash: r.get(4)?,
+                    code_hash: r.get(5)?,
+                    channel: r.get(6)?,
+                    created_ms: r.get(7)?,
+                    expires_ms: r.get(8)?,
+                    attempts: r.get::<_, i64>(9)? as u32,
+                })
+            })
+            .optional()?)
+        })
+    }
+
+    async fn registration_failed(&self, id_number: &str) -> Result<u32> {
+        let id_number = id_number.to_string();
+        self.write_all(move |c| {
+            Ok(c.prepare_cached(
+                "UPDATE citizen_registrations SET attempts = attempts + 1 WHERE id_number = ?1 \
+                 RETURNING attempts",
+            )?
+            .query_row([&id_number], |r| r.get::<_, i64>(0))
+            .optional()?
+            .unwrap_or(0) as u32)
+        })
+        .await
+    }
+
+    async fn drop_registration(&self, id_number: &str) -> Result<()> {
+        let id_number = id_number.to_string();
+        self.write_all(move |c| {
+            c.prepare_cached("DELETE FROM citizen_registrations WHERE id_number = ?1")?
+                .execute([&id_number])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn finish_registration(&self, id_number: &str, now_ms: i64) -> Result<CitizenAccount> {
+        let id_number = id_number.to_string();
+        self.write(move |c| {
+            let moved = c
+                .prepare_cached(
+                    "INSERT INTO citizens (id_number, name, phone, email, password_hash, created_ms) \
+                     SELECT id_number, name, phone, email, password_hash, ?2 \
+                     FROM citizen_registrations WHERE id_number = ?1",
+                )?
+                .execute(params![id_number, now_ms])
+                .map_err(|e| insert_error(e, &format!("tài khoản số định danh {id_number}")))?;
+            if moved == 0 {
+                return Err(crate::StoreError::Corrupt(format!(
+                    "không có đăng ký chờ xác nhận của {id_number}"
+                )));
+            }
+            c.prepare_cached("DELETE FROM citizen_registrations WHERE id_number = ?1")?
+                .execute([&id_number])?;
+            let account = c
+                .prepare_cached(
+                    "SELECT id_number, name, phone, email FROM citizens WHERE id_number = ?1",
+                )?
+                .query_row([&id_number], citizen_row)?;
+            Ok(Written::Yes(account))
+        })
+        .await
     }
 
     async fn put_sign_in_state(&self, s: &SignInState) -> Result<()> {

@@ -101,7 +101,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         18,
-        "national identity sign-in",
+        "national identity sign-in, registrations confirmed by a code",
         include_str!("../../migrations/sqlite/0018_national_identity.sql"),
     ),
 ];

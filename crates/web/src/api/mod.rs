@@ -96,6 +96,7 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(public::lookup))
         .routes(routes!(public::payment_ipn))
         .routes(routes!(public::register))
+        .routes(routes!(public::confirm))
         .routes(routes!(public::login))
         .routes(routes!(public::mine))
         .routes(routes!(public::link))

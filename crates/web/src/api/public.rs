@@ -95,19 +95,29 @@ pub struct AccountView {
     pub name: String,
 }
 
-/// Mở tài khoản công dân. Tài khoản chỉ thấy hồ sơ mình nộp trực tuyến hoặc đã thêm bằng mã hồ sơ
-/// và mã bảo mật.
+/// Đăng ký chờ xác nhận: mã xác nhận đã gửi đến đâu và hết hạn lúc nào.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PendingRegistrationView {
+    pub id_number: String,
+    /// Số điện thoại hoặc thư điện tử nhận mã, đã che bớt.
+    pub sent_to: String,
+    pub expires_at: String,
+}
+
+/// Đăng ký tài khoản công dân: gửi mã xác nhận một lần đến số điện thoại (SMS) hoặc thư điện tử
+/// đã khai; tài khoản được mở khi nhập đúng mã (`/api/v1/public/accounts/confirm`). Tài khoản chỉ
+/// thấy hồ sơ mình nộp trực tuyến hoặc đã thêm bằng mã hồ sơ và mã bảo mật.
 #[utoipa::path(
     post, path = "/api/v1/public/accounts", tag = "Công dân",
     request_body = AccountInput,
-    responses((status = 201, body = AccountView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody))
+    responses((status = 202, body = PendingRegistrationView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody))
 )]
 pub async fn register(
     State(app): State<App>,
     Caller(client): Caller,
     ApiJson(input): ApiJson<AccountInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let account = app
+    let pending = app
         .citizens()
         .register_citizen(
             &Registration {
@@ -119,6 +129,40 @@ pub async fn register(
             },
             &client,
         )
+        .await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(PendingRegistrationView {
+            id_number: pending.id_number,
+            sent_to: pending.sent_to,
+            expires_at: vn(pending.expires_at),
+        }),
+    ))
+}
+
+/// Mã xác nhận đăng ký.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmInput {
+    pub id_number: String,
+    /// Mã 6 chữ số nhận qua SMS hoặc thư điện tử.
+    pub code: String,
+}
+
+/// Xác nhận đăng ký: mở tài khoản khi mã đúng (sai quá 5 lần thì đăng ký bị hủy).
+#[utoipa::path(
+    post, path = "/api/v1/public/accounts/confirm", tag = "Công dân",
+    request_body = ConfirmInput,
+    responses((status = 201, body = AccountView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody))
+)]
+pub async fn confirm(
+    State(app): State<App>,
+    Caller(client): Caller,
+    ApiJson(input): ApiJson<ConfirmInput>,
+) -> Result<impl IntoResponse, ApiError> {
+    let account = app
+        .citizens()
+        .confirm_registration(&input.id_number, &input.code, &client)
         .await?;
     Ok((
         StatusCode::CREATED,

@@ -84,24 +84,71 @@ pub async fn register(
         email: f.get("email"),
         password: f.get("password"),
     };
-    let account = match app.citizens().register_citizen(&r, &client).await {
-        Ok(a) => a,
+    let _ = &headers;
+    match app.citizens().register_citizen(&r, &client).await {
+        Ok(p) => ConfirmPage {
+            chrome: Chrome::new(&posted.viewer, "Xác nhận đăng ký", ""),
+            id_number: p.id_number,
+            sent_to: p.sent_to,
+            expires: when(p.expires_at),
+            error: String::new(),
+        }
+        .into_response(),
         Err(e) => {
             let e = UiError::from(e);
-            return refuse(e.status, e.message);
+            refuse(e.status, e.message)
         }
-    };
-    match app
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "register_confirm.html")]
+struct ConfirmPage {
+    chrome: Chrome,
+    id_number: String,
+    sent_to: String,
+    expires: String,
+    error: String,
+}
+
+/// Xác nhận đăng ký: the right code opens the account and signs the citizen in.
+pub async fn confirm(
+    State(app): State<App>,
+    Caller(client): Caller,
+    headers: HeaderMap,
+    posted: Posted,
+) -> Response {
+    let f = &posted.fields;
+    let id_number = f.get("id_number");
+    let confirmed = match app
         .citizens()
-        .login_citizen(&account.id_number, &r.password, &client)
+        .confirm_registration(&id_number, &f.get("code"), &client)
         .await
     {
+        Ok(account) => app.citizens().open_session(account).await,
+        Err(e) => Err(e),
+    };
+    match confirmed {
         Ok(s) => (
             start_session(s.token, &headers),
             Redirect::to("/ho-so-cua-toi"),
         )
             .into_response(),
-        Err(e) => UiError::from(e).into_response(),
+        Err(e) => {
+            let e = UiError::from(e);
+            let page = ConfirmPage {
+                chrome: Chrome::new(&posted.viewer, "Xác nhận đăng ký", ""),
+                id_number: id_number
+                    .chars()
+                    .filter(char::is_ascii_digit)
+                    .take(12)
+                    .collect(),
+                sent_to: "số điện thoại hoặc thư điện tử đã khai".into(),
+                expires: String::new(),
+                error: e.message,
+            };
+            (e.status, page).into_response()
+        }
     }
 }
 

@@ -138,6 +138,7 @@ pub fn routes() -> Router<App> {
             "/dang-ky",
             get(citizen::register_form).post(citizen::register),
         )
+        .route("/dang-ky/xac-nhan", post(citizen::confirm))
         .route("/ho-so-cua-toi", get(citizen::my_dossiers))
         .route("/ho-so-cua-toi/them", post(citizen::link))
         .route("/ho-so-cua-toi/{code}", get(citizen::my_dossier))

@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 use fakeportal::oidc::{FakeIdentity, Fault};
 
+use serde_json::json;
+
 use crate::common::*;
 
 const CLIENT: &str = "motcua-lao-cai";
@@ -241,4 +243,123 @@ async fn a_token_signed_by_another_key_altered_or_made_for_another_sign_in_is_re
     idp.set_fault(Fault::None);
     assert!(come_back(&to_provider_and_back(&t).await).await.is_ok());
     assert!(t.db.citizen("010190012345").await.unwrap().is_some());
+}
+
+/// The code of the newest registration sent to `to`, as the SMS gateway would deliver it.
+async fn code_sent_to(t: &TestApp, to: &str) -> String {
+    let sent =
+        t.db.messages_of_kind(app::citizens::REGISTRATION_CODE, 100)
+            .await
+            .unwrap();
+    let m = sent
+        .iter()
+        .rev()
+        .find(|m| m.recipient == to)
+        .expect("a code was sent");
+    m.body.split(": ").nth(1).unwrap().chars().take(6).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_account_opens_only_with_the_code_sent_to_the_phone() {
+    let t = spawn_with(|s| s.notices.sms = true, web::NetOptions::default()).await;
+    let account = json!({"name": "Lò Văn Pao", "id_number": "001089000123",
+                         "phone": "0987654321", "password": PASSWORD});
+    let pending = t
+        .post(None, "/api/v1/public/accounts", account.clone())
+        .await
+        .expect(202);
+    assert_eq!(pending["sent_to"], "09•••••321");
+    let login = json!({"id_number": "001089000123", "password": PASSWORD});
+    t.post(None, "/api/v1/public/sessions", login.clone())
+        .await
+        .error(401, "bad_credentials");
+
+    let code = code_sent_to(&t, "0987654321").await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let confirm = |code: &str| json!({"id_number": "001089000123", "code": code});
+    let said = t
+        .post(None, "/api/v1/public/accounts/confirm", confirm(wrong))
+        .await
+        .error(422, "registration_code_wrong");
+    assert!(said.contains("còn 4 lần thử"), "{said}");
+    let opened = t
+        .post(None, "/api/v1/public/accounts/confirm", confirm(&code))
+        .await
+        .expect(201);
+    assert_eq!(opened["name"], "Lò Văn Pao");
+    t.post(None, "/api/v1/public/sessions", login)
+        .await
+        .expect(201);
+    t.post(None, "/api/v1/public/accounts/confirm", confirm(&code))
+        .await
+        .error(404, "registration_not_found");
+    t.post(None, "/api/v1/public/accounts", account)
+        .await
+        .error(409, "account_exists");
+
+    // A code typed too late, or wrong five times, opens nothing.
+    let other = json!({"name": "Lò Thị Mai", "id_number": "001189000456",
+                       "phone": "0911222333", "password": PASSWORD});
+    t.post(None, "/api/v1/public/accounts", other.clone())
+        .await
+        .expect(202);
+    let late = code_sent_to(&t, "0911222333").await;
+    t.at("2026-12-07 09:16");
+    t.post(
+        None,
+        "/api/v1/public/accounts/confirm",
+        json!({"id_number": "001189000456", "code": late}),
+    )
+    .await
+    .error(410, "registration_expired");
+    t.post(None, "/api/v1/public/accounts", other)
+        .await
+        .expect(202);
+    let fresh = code_sent_to(&t, "0911222333").await;
+    let wrong = if fresh == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    for _ in 0..5 {
+        t.post(
+            None,
+            "/api/v1/public/accounts/confirm",
+            json!({"id_number": "001189000456", "code": wrong}),
+        )
+        .await
+        .error(422, "registration_code_wrong");
+    }
+    t.post(
+        None,
+        "/api/v1/public/accounts/confirm",
+        json!({"id_number": "001189000456", "code": fresh}),
+    )
+    .await
+    .error(404, "registration_not_found");
+    assert!(t.db.citizen("001189000456").await.unwrap().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_channel_for_the_code_a_registration_is_refused_and_says_what_to_do() {
+    let t = spawn().await;
+    let said = t
+        .post(
+            None,
+            "/api/v1/public/accounts",
+            json!({"name": "Lò Văn Pao", "id_number": "001089000123",
+                   "phone": "0987654321", "password": PASSWORD}),
+        )
+        .await
+        .error(409, "verification_unavailable");
+    assert!(said.contains("định danh điện tử"), "{said}");
+    let t = spawn_with(|s| s.notices.sms = true, web::NetOptions::default()).await;
+    t.post(
+        None,
+        "/api/v1/public/accounts",
+        json!({"name": "Lò Văn Pao", "id_number": "001089000123", "password": PASSWORD}),
+    )
+    .await
+    .error(422, "contact_required");
+    assert!(t.db.citizen("001089000123").await.unwrap().is_none());
 }

@@ -48,8 +48,46 @@ async fn register_on_the_portal(t: &TestApp, name: &str, id_number: &str) -> Str
         .send()
         .await
         .unwrap();
-    assert!(done.status().is_redirection(), "{}", done.status());
-    set_cookie(done.headers(), "mc_phien").expect("a session")
+    assert_eq!(done.status(), 200, "the page asking for the code");
+    assert!(done.text().await.unwrap().contains("09•••••111"));
+    // The code, as the SMS gateway would deliver it.
+    let sms =
+        t.db.messages_of_kind(app::citizens::REGISTRATION_CODE, 100)
+            .await
+            .unwrap();
+    let sent = sms
+        .iter()
+        .rev()
+        .find(|m| m.recipient == "0911111111")
+        .expect("the code is sent by SMS");
+    let code: String = sent
+        .body
+        .split(": ")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take(6)
+        .collect();
+    let confirmed = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/dang-ky/xac-nhan", t.base))
+        .header("Cookie", format!("mc_csrf={csrf}"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("id_number", id_number),
+            ("code", code.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        confirmed.status().is_redirection(),
+        "{}",
+        confirmed.status()
+    );
+    set_cookie(confirmed.headers(), "mc_phien").expect("a session")
 }
 
 /// A page fetched with a session cookie: status and text.
@@ -75,7 +113,8 @@ async fn upload(t: &TestApp, token: &str, text: &str) -> Value {
 // Defect 1: knowing a CCCD was enough to act as that citizen.
 #[tokio::test]
 async fn an_id_number_alone_shows_nothing_and_allows_nothing() {
-    let t = spawn().await;
+    // The registration's code goes by SMS.
+    let t = spawn_with(|s| s.notices.sms = true, web::NetOptions::default()).await;
     let counter = t.login("motcua.baothang").await;
     let d = receive(&t, &counter).await;
     let code = d["code"].as_str().unwrap().to_string();

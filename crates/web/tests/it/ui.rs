@@ -282,16 +282,13 @@ async fn a_dossier_goes_from_counter_to_return_and_the_citizen_sees_it() {
     // adds the dossier with the code and the access code printed on her receipt.
     t.app
         .citizens()
-        .register_citizen(
-            &app::citizens::Registration {
-                name: "Nguyễn Thị Hằng".into(),
-                id_number: "010190012345".into(),
-                phone: "0912345678".into(),
-                email: String::new(),
-                password: PASSWORD.into(),
-            },
-            &app::Client::default(),
-        )
+        .seed_account(&app::citizens::Registration {
+            name: "Nguyễn Thị Hằng".into(),
+            id_number: "010190012345".into(),
+            phone: "0912345678".into(),
+            email: String::new(),
+            password: PASSWORD.into(),
+        })
         .await
         .unwrap();
     b.login_as_citizen("010190012345").await;
@@ -374,7 +371,8 @@ async fn a_dossier_goes_from_counter_to_return_and_the_citizen_sees_it() {
 
 #[tokio::test]
 async fn an_online_dossier_is_completed_by_the_citizen_and_then_received() {
-    let t = spawn().await;
+    // The registration's code goes by SMS.
+    let t = spawn_with(|s| s.notices.sms = true, web::NetOptions::default()).await;
     let Some(b) = crate::browser::open(&t).await else {
         return;
     };
@@ -388,6 +386,21 @@ async fn an_online_dossier_is_completed_by_the_citizen_and_then_received() {
     b.fill("#phone", "0987654321").await;
     b.fill("#password", PASSWORD).await;
     b.fill("#password2", PASSWORD).await;
+    b.click("main form button").await;
+    b.wait_text("Xác nhận đăng ký").await;
+    let sms =
+        t.db.messages_of_kind(app::citizens::REGISTRATION_CODE, 10)
+            .await
+            .unwrap();
+    let code: String = sms[0]
+        .body
+        .split(": ")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take(6)
+        .collect();
+    b.fill("#code", &code).await;
     b.click("main form button").await;
     b.wait_text("Hồ sơ của tôi").await;
     b.goto("/thu-tuc/1.001193").await;
@@ -574,16 +587,13 @@ async fn screenshots() {
     let _ = late_id;
     t.app
         .citizens()
-        .register_citizen(
-            &app::citizens::Registration {
-                name: "Nguyễn Thị Hằng".into(),
-                id_number: "010190012345".into(),
-                phone: "0912345678".into(),
-                email: String::new(),
-                password: PASSWORD.into(),
-            },
-            &app::Client::default(),
-        )
+        .seed_account(&app::citizens::Registration {
+            name: "Nguyễn Thị Hằng".into(),
+            id_number: "010190012345".into(),
+            phone: "0912345678".into(),
+            email: String::new(),
+            password: PASSWORD.into(),
+        })
         .await
         .unwrap();
     let holder = account("Nguyễn Thị Hằng", "010190012345");

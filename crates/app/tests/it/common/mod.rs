@@ -55,15 +55,12 @@ pub async fn own(app: &App, who: &Actor, dossier: &domain::dossier::Dossier) {
     };
     let _ = app
         .citizens()
-        .register_citizen(
-            &app::citizens::Registration {
-                name: name.to_string(),
-                id_number: n.as_str().to_string(),
-                password: PASSWORD.into(),
-                ..Default::default()
-            },
-            &app::Client::default(),
-        )
+        .seed_account(&app::citizens::Registration {
+            name: name.to_string(),
+            id_number: n.as_str().to_string(),
+            password: PASSWORD.into(),
+            ..Default::default()
+        })
         .await;
     app.citizens()
         .link_dossier(

@@ -214,14 +214,17 @@ impl TestApp {
     /// Opens the portal account of Nguyễn Thị Hằng (the tests' applicant) through the API and
     /// logs it in; returns the bearer token.
     pub async fn citizen_login(&self) -> String {
-        self.post(
-            None,
-            "/api/v1/public/accounts",
-            json!({"name": "Nguyễn Thị Hằng", "id_number": "010190012345",
-                   "phone": "0912345678", "password": PASSWORD}),
-        )
-        .await
-        .expect(201);
+        self.app
+            .citizens()
+            .seed_account(&app::citizens::Registration {
+                name: "Nguyễn Thị Hằng".into(),
+                id_number: "010190012345".into(),
+                phone: "0912345678".into(),
+                email: String::new(),
+                password: PASSWORD.into(),
+            })
+            .await
+            .unwrap();
         let body = self
             .post(
                 None,
