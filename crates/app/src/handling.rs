@@ -97,6 +97,7 @@ impl App {
         };
         let after = if numbered {
             let centre = tree.require(&dossier.receiving)?;
+            let portal_code = self.portal_code(centre).await;
             let (format, centre_code) = (centre.code_format, centre.code.clone());
             let day = to_vn(&now).date_naive();
             self.db
@@ -105,7 +106,10 @@ impl App {
                     &day.to_string(),
                     now,
                     move |number| {
-                        let code = DossierCode::issue(format, &centre_code, day, number)?;
+                        let code = match &portal_code {
+                            Some(issued) => issued.clone(),
+                            None => DossierCode::issue(format, &centre_code, day, number)?,
+                        };
                         decide_with(Some(code), None)
                     },
                 )

@@ -245,16 +245,22 @@ impl App {
             _ => None,
         };
         let by = actor.clone();
+        // A centre whose codes the national portal issues asks for one before writing.
+        let portal_code = if online || preview {
+            None
+        } else {
+            self.portal_code(centre).await
+        };
         let (format, centre_code) = (centre.code_format, centre.code.clone());
         let receiving_id = receiving.clone();
         // Runs in the writer with the day's next number; refusing gives the number back. An
         // online submission draws from its centre's sequence of provisional references instead.
         let id = DossierId(Uuid::now_v7());
         let build = move |number: u32| -> Result<store::Opening, AppError> {
-            let code = if online {
-                DossierCode::provisional(format, &centre_code, code_day, number)?
-            } else {
-                DossierCode::issue(format, &centre_code, code_day, number)?
+            let code = match &portal_code {
+                _ if online => DossierCode::provisional(format, &centre_code, code_day, number)?,
+                Some(issued) => issued.clone(),
+                None => DossierCode::issue(format, &centre_code, code_day, number)?,
             };
             let new = Box::new(NewDossier {
                 id,

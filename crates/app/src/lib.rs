@@ -123,6 +123,8 @@ pub struct Settings {
     /// Chứng thư gốc tin cậy (`[signing] trust_roots`): signatures read from files are checked
     /// to chain to one of them; empty, chains are not checked.
     pub trust_roots: Arc<Vec<kyso::Cert>>,
+    /// Centres whose dossier codes the national portal issues (`[notify.national]`).
+    pub national_codes: Option<national::NationalCodes>,
     /// Đăng nhập bằng định danh quốc gia (`[identity]`), when configured.
     pub identity: Option<Arc<identity::IdentityProvider>>,
     /// Tài khoản thu phí (`[[payments.accounts]]`): where fees are paid by transfer.
@@ -156,6 +158,7 @@ impl Default for Settings {
             results: Arc::new(results::ResultTemplates::built_in("http://127.0.0.1:8080")),
             trust_roots: Arc::new(Vec::new()),
             identity: None,
+            national_codes: None,
             collecting_accounts: Arc::new(Vec::new()),
             receipt_series: Arc::new(Vec::new()),
             gateway: None,

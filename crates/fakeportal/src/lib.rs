@@ -67,6 +67,8 @@ struct Portal {
     reject_next: u32,
     duplicates: usize,
     issued: u64,
+    /// Dossier codes issued, per agency identifier.
+    codes_issued: HashMap<String, u32>,
     /// Submissions waiting for their centre, by its identifier.
     waiting: Vec<CreateDossier>,
     /// What each submission became: (portal id, our dossier, our reference).
@@ -113,6 +115,7 @@ impl FakePortal {
             .route("/CapNhatTrangThai", post(status))
             .route("/DanhSachHoSo", get(list))
             .route("/HoSoChoTiepNhan", get(waiting))
+            .route("/GetNextValue", get(next_value))
             .route("/TaiTep", get(download))
             .route("/XacNhanTiepNhan", post(confirm))
             .with_state(state.clone());
@@ -595,4 +598,40 @@ async fn confirm(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Re
         p.taken.push((c.portal_id, c.dossier, c.reference));
     }
     ok()
+}
+
+#[derive(Deserialize)]
+struct CodeQuery {
+    code: String,
+}
+
+/// `GetNextValue`: the next dossier code of an agency, in the 2025 layout
+/// (`{agency}-{YYYYMMDD}-{seven digits}`), dated by the portal's clock.
+async fn next_value(
+    State(s): State<Shared>,
+    headers: HeaderMap,
+    Query(q): Query<CodeQuery>,
+) -> Response {
+    let mut p = s.lock().expect("not poisoned");
+    if let Err(r) = admit(&mut p, &headers) {
+        return *r;
+    }
+    if q.code.is_empty()
+        || !q
+            .code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.')
+    {
+        return refuse(vec!["code phải là mã định danh của cơ quan.".into()]);
+    }
+    let n = p.codes_issued.entry(q.code.clone()).or_default();
+    *n += 1;
+    let value = format!(
+        "{}-{}-{:07}",
+        q.code,
+        chrono::Utc::now().format("%Y%m%d"),
+        n
+    );
+    Json(serde_json::json!({ "error_code": 0, "message": "Thành công", "value": value }))
+        .into_response()
 }

@@ -838,6 +838,10 @@ pub async fn services_with_channels(db: Db, config: &Config) -> Result<(App, not
             .filter(|t| !t.trim().is_empty()),
         ..Settings::default()
     };
+    settings.national_codes = config
+        .notify
+        .national_codes(&channels)
+        .map_err(|e| BadInput(format!("cấu hình không hợp lệ: {e}")))?;
     if let Some(t) = &settings.metrics_token
         && t.len() < 16
     {

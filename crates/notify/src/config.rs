@@ -136,6 +136,10 @@ pub struct NationalConfig {
     pub secret_env: String,
     #[serde(default = "thirty")]
     pub timeout_seconds: u64,
+    /// Centres whose dossier codes the portal issues (`GetNextValue`): their ids, or `"*"` for
+    /// every centre; empty (the default), every centre numbers its own.
+    #[serde(default)]
+    pub codes_from_portal: Vec<String>,
 }
 
 /// A unit's chat group: its daily digest is posted there.
@@ -159,6 +163,33 @@ fn http_url(what: &str, url: &str) -> Result<(), String> {
 }
 
 impl NotifyConfig {
+    /// The centres whose dossier codes the national portal issues, with the portal (`channels`
+    /// as [`NotifyConfig::build`] made them).
+    pub fn national_codes(
+        &self,
+        channels: &Channels,
+    ) -> Result<Option<app::national::NationalCodes>, String> {
+        let (Some(n), Some(portal)) = (&self.national, &channels.national) else {
+            return Ok(None);
+        };
+        if n.codes_from_portal.is_empty() {
+            return Ok(None);
+        }
+        let centres = if n.codes_from_portal.iter().any(|c| c == "*") {
+            Vec::new()
+        } else {
+            n.codes_from_portal
+                .iter()
+                .map(|c| {
+                    AgencyId::parse(c)
+                        .map_err(|e| format!("notify.national.codes_from_portal, \"{c}\": {e}"))
+                })
+                .collect::<Result<_, _>>()?
+        };
+        let source: Arc<dyn app::national::CodeSource> = portal.clone();
+        Ok(Some(app::national::NationalCodes { source, centres }))
+    }
+
     /// Checks the section and builds the settings of the services and the channels. An error is
     /// a Vietnamese sentence saying what to fix.
     pub fn build(&self, default_public_url: &str) -> Result<(NoticeSettings, Channels), String> {

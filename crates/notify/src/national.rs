@@ -24,8 +24,8 @@ use crate::{DELIVERY_HEADER, SendError};
 pub type Call<'a, T> =
     std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, SendError>> + Send + 'a>>;
 
-/// Đồng bộ lên Cổng Dịch vụ công quốc gia.
-pub trait NationalPortal: Send + Sync {
+/// Đồng bộ lên Cổng Dịch vụ công quốc gia; it also issues dossier codes.
+pub trait NationalPortal: app::national::CodeSource + Send + Sync {
     /// Uploads a file; returns the portal's id of it.
     fn upload<'a>(&'a self, file: &'a FileUpload, key: &'a str) -> Call<'a, String>;
     /// Posts a JSON payload to `path` (`CreateDossier`, `CapNhatTienTrinh`, `CapNhatTrangThai`).
@@ -198,6 +198,42 @@ fn accepted(body: &[u8]) -> Result<(), SendError> {
             Err(SendError::Rejected(a.message.chars().take(500).collect()))
         }
         _ => Ok(()),
+    }
+}
+
+/// How long an intake waits for the portal's dossier code.
+const CODE_WAIT: Duration = Duration::from_secs(3);
+
+#[derive(Deserialize)]
+struct NextValue {
+    #[serde(default)]
+    error_code: i32,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    value: String,
+}
+
+impl app::national::CodeSource for HttpNationalPortal {
+    fn next_code<'a>(&'a self, agency: &'a str) -> app::national::codes::NextCode<'a> {
+        Box::pin(async move {
+            // A counter waits for this answer: past a few seconds it numbers the dossier itself.
+            let asked = self.send(|token| {
+                self.client
+                    .get(format!("{}/GetNextValue?code={}", self.url, encode(agency)))
+                    .bearer_auth(token)
+            });
+            let body = tokio::time::timeout(CODE_WAIT, asked)
+                .await
+                .map_err(|_| "Cổng không trả mã hồ sơ kịp.".to_string())?
+                .map_err(|e| e.to_string())?;
+            let answer: NextValue = serde_json::from_slice(&body)
+                .map_err(|_| "Cổng trả mã hồ sơ không đọc được.".to_string())?;
+            if answer.error_code != 0 || answer.value.is_empty() {
+                return Err(format!("Cổng không cấp mã hồ sơ: {}", answer.message));
+            }
+            Ok(answer.value)
+        })
     }
 }
 

@@ -25,7 +25,12 @@ const SECRET: &str = "bi-mat-ung-dung-cong-quoc-gia";
 /// The demo province whose dossiers are synchronised to `portal`, with the Bảo Thắng centre's
 /// identifier confirmed (unconfirmed identifiers are not sent).
 async fn synchronised(name: &str, portal: &FakePortal, confirm: bool) -> Fixture {
-    let adapter = adapter(portal);
+    synchronised_with(name, portal, confirm, false).await
+}
+
+/// As [`synchronised`]; with `codes`, Bảo Thắng's centre takes its dossier codes from the portal.
+async fn synchronised_with(name: &str, portal: &FakePortal, confirm: bool, codes: bool) -> Fixture {
+    let adapter = Arc::new(adapter(portal));
     let f = seeded_with(
         name,
         "2026-12-07 09:00",
@@ -35,8 +40,14 @@ async fn synchronised(name: &str, portal: &FakePortal, confirm: bool) -> Fixture
             ..NotifyConfig::default()
         },
         |settings, channels| {
-            settings.national = true;
-            channels.national = Some(Arc::new(adapter));
+            settings.notices.national = true;
+            channels.national = Some(adapter.clone());
+            if codes {
+                settings.national_codes = Some(app::national::NationalCodes {
+                    source: adapter,
+                    centres: vec![AgencyId::parse("lao-cai.bao-thang.mot-cua").unwrap()],
+                });
+            }
         },
     )
     .await;
@@ -53,6 +64,7 @@ fn adapter(portal: &FakePortal) -> HttpNationalPortal {
         client_id: CLIENT.into(),
         secret_env: String::new(),
         timeout_seconds: 10,
+        codes_from_portal: Vec::new(),
     };
     HttpNationalPortal::new(&config, SECRET.into()).unwrap()
 }
@@ -77,6 +89,11 @@ fn centre(f: &Fixture) -> AgencyId {
         "Bảo Thắng has a one-stop centre"
     );
     id
+}
+
+/// The centre's identifier as TT 01/2018 codes write it.
+fn centre_legacy(f: &Fixture) -> String {
+    f.app.agencies().get(&centre(f)).unwrap().code.legacy()
 }
 
 fn applicant() -> Applicant {
@@ -706,4 +723,31 @@ async fn a_dossier_submitted_on_the_portal_arrives_in_the_centres_online_queue_o
     let held = portal.dossier(&id.0.to_string()).unwrap();
     assert_eq!(held.status.unwrap().status, 2, "received");
     assert_eq!(held.create.unwrap().channel, 2);
+}
+
+#[tokio::test]
+async fn a_centre_taking_codes_from_the_portal_gets_them_and_keeps_receiving_when_it_is_down() {
+    let portal = FakePortal::start("127.0.0.1:0", CLIENT, SECRET)
+        .await
+        .unwrap();
+    let f = synchronised_with("codes", &portal, true, true).await;
+    let centre = f.app.agencies().get(&centre(&f)).unwrap().code.to_string();
+    let today = chrono::Utc::now().format("%Y%m%d");
+    let first = f.db.dossier(receive(&f).await).await.unwrap().unwrap();
+    assert_eq!(first.code.as_str(), format!("{centre}-{today}-0000001"));
+    let second = f.db.dossier(receive(&f).await).await.unwrap().unwrap();
+    assert_eq!(second.code.as_str(), format!("{centre}-{today}-0000002"));
+    // The portal holds the dossier under the code it issued.
+    f.worker.deliver_due().await.unwrap();
+    let held = portal.dossier(&first.id.0.to_string()).unwrap();
+    assert_eq!(held.create.unwrap().code, first.code.as_str());
+
+    // The portal is down: the counter receives with its own sequence and is not stopped. The
+    // sequence counts every reception of the day, so the code says it was the day's third.
+    portal.set_outage(true);
+    let third = f.db.dossier(receive(&f).await).await.unwrap().unwrap();
+    assert_eq!(
+        third.code.as_str(),
+        format!("{}-261207-0003", centre_legacy(&f))
+    );
 }

@@ -10,9 +10,11 @@
 //! The outbox hands a dossier's messages over in order, one at a time; after the portal took
 //! every call, [`App::national_acknowledged`] records what it holds.
 
+pub mod codes;
 mod inbox;
 pub mod wire;
 
+pub use codes::{CodeSource, NationalCodes};
 pub use inbox::PortalFile;
 
 use std::collections::HashSet;

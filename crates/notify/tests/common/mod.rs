@@ -38,20 +38,27 @@ pub async fn seeded(name: &str, now: &str, config: NotifyConfig) -> Fixture {
     seeded_with(name, now, config, |_, _| {}).await
 }
 
-/// As [`seeded`], with channels `add` sets beside the configured ones (an adapter whose secret
-/// the configuration would read from the environment).
+/// As [`seeded`], with channels and settings `add` sets beside the configured ones (an adapter
+/// whose secret the configuration would read from the environment).
 pub async fn seeded_with(
     name: &str,
     now: &str,
     config: NotifyConfig,
-    add: impl FnOnce(&mut app::notices::NoticeSettings, &mut Channels),
+    add: impl FnOnce(&mut app::Settings, &mut Channels),
 ) -> Fixture {
-    let (mut notices, mut channels): (_, Channels) = config.build("http://motcua.test").unwrap();
-    add(&mut notices, &mut channels);
-    let harness = testsupport::harness("notify", name, now, |s| s.notices = notices)
-        .await
-        .seeded()
-        .await;
+    let (notices, mut channels): (_, Channels) = config.build("http://motcua.test").unwrap();
+    let mut settings = app::Settings {
+        notices,
+        ..app::Settings::default()
+    };
+    add(&mut settings, &mut channels);
+    let harness = testsupport::harness("notify", name, now, |s| {
+        s.notices = settings.notices;
+        s.national_codes = settings.national_codes;
+    })
+    .await
+    .seeded()
+    .await;
     Fixture {
         worker: Worker::new(harness.app.clone(), channels),
         scheduler: Scheduler::new(harness.app.clone()),
