@@ -632,3 +632,44 @@ fn an_xml_signature_with_an_rsa_or_an_ec_key_verifies_with_xmlsec1_and_a_changed
         assert!(!ok, "xmlsec1 accepted a changed amount: {said}");
     }
 }
+
+/// An RS256 token as a provider signs it (openssl, the CA's RSA-2048 key), checked with the key
+/// as a JWKS publishes it (modulus and exponent): it verifies, and a changed one does not.
+#[test]
+fn an_rs256_signature_checks_against_the_published_modulus_and_exponent() {
+    let Some(pki) = Pki::make() else {
+        return;
+    };
+    let input = "eyJhbGciOiJSUzI1NiJ9.eyJzb19kaW5oX2RhbmgiOiIwMTAxOTAwMTIzNDUifQ";
+    std::fs::write(pki.dir.join("jws-input"), input).unwrap();
+    pki.openssl(&[
+        "dgst",
+        "-sha256",
+        "-sign",
+        "ca.key",
+        "-out",
+        "jws-sig",
+        "jws-input",
+    ]);
+    let signature = pki.read("jws-sig");
+    let out = std::process::Command::new("openssl")
+        .current_dir(&pki.dir)
+        .args(["rsa", "-in", "ca.key", "-noout", "-modulus"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let n = hex::decode(text.trim().strip_prefix("Modulus=").unwrap()).unwrap();
+    let key = kyso::jws::Jwk::from_json(
+        &kyso::jws::Jwk::Rsa {
+            n,
+            e: vec![1, 0, 1],
+        }
+        .to_json("k1"),
+    )
+    .unwrap();
+    kyso::jws::verify("RS256", &key, input.as_bytes(), &signature).unwrap();
+    let mut changed = input.as_bytes().to_vec();
+    changed[3] ^= 1;
+    assert!(kyso::jws::verify("RS256", &key, &changed, &signature).is_err());
+    assert!(kyso::jws::verify("ES256", &key, input.as_bytes(), &signature).is_err());
+}
