@@ -38,6 +38,10 @@ enum Command {
     Backup(backup::BackupArgs),
     /// Tạo hoặc cập nhật cấu trúc cơ sở dữ liệu rồi thoát.
     Migrate(server::ConfigArgs),
+    /// Đồng bộ toàn bộ lên Cổng Dịch vụ công quốc gia: xếp vào hộp thư đi mọi hồ sơ Cổng chưa
+    /// xác nhận ở phiên bản hiện tại (khi bật đồng bộ trên cơ sở dữ liệu đã có hồ sơ); máy chủ
+    /// đang chạy sẽ gửi đi.
+    NationalBackfill(server::ConfigArgs),
     /// Khởi tạo một tỉnh thật trên cơ sở dữ liệu trống: cơ quan từ danh mục đơn vị hành chính
     /// 2025, danh mục thủ tục, quản trị viên đầu tiên.
     Init(init::InitArgs),
@@ -177,6 +181,21 @@ fn main() -> ExitCode {
                 println!(
                     "Cơ sở dữ liệu {} đã ở phiên bản mới nhất.",
                     config.database.url
+                );
+                Ok(())
+            })
+        }),
+        Command::NationalBackfill(args) => runtime().and_then(|rt| {
+            rt.block_on(async {
+                let config = args.load()?;
+                let app = server::services(server::open_db(&config).await?, &config).await?;
+                let queued = app
+                    .national_backfill()
+                    .await
+                    .map_err(|e| BadInput(e.message))?;
+                app.close().await;
+                println!(
+                    "Đã xếp {queued} hồ sơ vào hộp thư đi để đồng bộ lên Cổng Dịch vụ công quốc gia."
                 );
                 Ok(())
             })

@@ -822,9 +822,18 @@ pub async fn services(db: Db, config: &Config) -> Result<App> {
 
 /// The services and the configured outbox channels.
 pub async fn services_with_channels(db: Db, config: &Config) -> Result<(App, notify::Channels)> {
+    services_with_secrets(db, config, &|var| std::env::var(var).ok()).await
+}
+
+/// As [`services_with_channels`], with the outbox's secrets from `secret` (by variable name).
+async fn services_with_secrets(
+    db: Db,
+    config: &Config,
+    secret: &dyn Fn(&str) -> Option<String>,
+) -> Result<(App, notify::Channels)> {
     let (notices, channels) = config
         .notify
-        .build(&format!("http://{}", config.server.listen))
+        .build_with(&format!("http://{}", config.server.listen), secret)
         .map_err(|e| BadInput(format!("cấu hình không hợp lệ: {e}")))?;
     let mut settings = Settings {
         rules: config.rules,
@@ -1087,6 +1096,10 @@ pub struct DemoArgs {
     /// Chỉ nạp dữ liệu, không chạy máy chủ.
     #[arg(long)]
     no_serve: bool,
+    /// Chạy kèm một Cổng Dịch vụ công quốc gia giả lập (fakeportal) trên 127.0.0.1 và đồng bộ
+    /// mọi hồ sơ lên đó, để xem đồng bộ và chỉ số 766 mục 1.4 trên dữ liệu trình diễn.
+    #[arg(long)]
+    fake_national_portal: bool,
 }
 
 /// `motcua demo`: creates the database if needed, seeds the demo province once, prints the demo
@@ -1099,8 +1112,33 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
             args.since
         ))
     })?;
+    let mut config = config;
+    // The demo's own fake portal: a real HTTP server in this process, with a secret of its own.
+    let fake_secret = hex::encode(uuid::Uuid::now_v7().as_bytes());
+    let fake = if args.fake_national_portal {
+        let fake = fakeportal::FakePortal::start("127.0.0.1:0", "motcua-demo", &fake_secret)
+            .await
+            .map_err(|e| BadInput(format!("không chạy được Cổng giả lập: {e}")))?;
+        config.notify.national = Some(notify::NationalConfig {
+            url: fake.url(),
+            client_id: "motcua-demo".into(),
+            secret_env: "MOTCUA_DEMO_PORTAL_SECRET".into(),
+            timeout_seconds: 10,
+            codes_from_portal: Vec::new(),
+        });
+        Some(fake)
+    } else {
+        None
+    };
     let db = open_db(&config).await?;
-    let (app, channels) = services_with_channels(db, &config).await?;
+    let secret = |var: &str| {
+        if var == "MOTCUA_DEMO_PORTAL_SECRET" {
+            Some(fake_secret.clone())
+        } else {
+            std::env::var(var).ok()
+        }
+    };
+    let (app, channels) = services_with_secrets(db, &config, &secret).await?;
     if app.is_empty().await? {
         println!(
             "Đang nạp dữ liệu trình diễn (tỉnh Lào Cai) vào {} …",
@@ -1150,6 +1188,14 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
         println!(
             "Cơ sở dữ liệu {} đã có dữ liệu; dùng lại.",
             config.database.url
+        );
+    }
+    if let Some(fake) = &fake {
+        let confirmed = app::demo::confirm_codes_for_fake_portal(&app).await?;
+        let queued = app.national_backfill().await?;
+        println!(
+            "Cổng Dịch vụ công quốc gia GIẢ LẬP (chỉ để trình diễn) tại {}: coi {confirmed} mã định danh là đã xác nhận; đang đồng bộ {queued} hồ sơ (Quản trị › Hộp thư đi; Lãnh đạo › Chỉ số 766, mục 1.4).",
+            fake.url()
         );
     }
     if args.no_serve {

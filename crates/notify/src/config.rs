@@ -190,9 +190,19 @@ impl NotifyConfig {
         Ok(Some(app::national::NationalCodes { source, centres }))
     }
 
-    /// Checks the section and builds the settings of the services and the channels. An error is
-    /// a Vietnamese sentence saying what to fix.
+    /// Checks the section and builds the settings of the services and the channels, secrets
+    /// read from the environment. An error is a Vietnamese sentence saying what to fix.
     pub fn build(&self, default_public_url: &str) -> Result<(NoticeSettings, Channels), String> {
+        self.build_with(default_public_url, &|var| std::env::var(var).ok())
+    }
+
+    /// As [`NotifyConfig::build`], with the secrets `secret` gives for a variable's name (the
+    /// demo's own fake portal).
+    pub fn build_with(
+        &self,
+        default_public_url: &str,
+        secret: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(NoticeSettings, Channels), String> {
         if self.digest_hour > 23 {
             return Err(format!(
                 "notify.digest_hour = {}: giờ gửi tổng hợp phải từ 0 đến 23.",
@@ -260,7 +270,7 @@ impl NotifyConfig {
             http_url("notify.tax.url", &tax.url)?;
             let token = match &tax.token_env {
                 None => None,
-                Some(var) => Some(std::env::var(var).map_err(|_| {
+                Some(var) => Some(secret(var).ok_or_else(|| {
                     format!("notify.tax.token_env: biến môi trường {var} chưa có mã truy cập của cơ quan thuế.")
                 })?),
             };
@@ -273,7 +283,7 @@ impl NotifyConfig {
             if n.client_id.trim().is_empty() {
                 return Err("notify.national.client_id: cần mã ứng dụng Cổng cấp.".into());
             }
-            let secret = std::env::var(&n.secret_env).map_err(|_| {
+            let secret = secret(&n.secret_env).ok_or_else(|| {
                 format!(
                     "notify.national.secret_env: biến môi trường {} chưa có mật khẩu ứng dụng (client_secret) Cổng cấp.",
                     n.secret_env

@@ -751,3 +751,31 @@ async fn a_centre_taking_codes_from_the_portal_gets_them_and_keeps_receiving_whe
         format!("{}-261207-0003", centre_legacy(&f))
     );
 }
+
+#[tokio::test]
+async fn a_backfill_queues_what_the_portal_has_not_acknowledged_and_nothing_twice() {
+    let portal = FakePortal::start("127.0.0.1:0", CLIENT, SECRET)
+        .await
+        .unwrap();
+    let f = synchronised("backfill", &portal, true).await;
+    let (a, b) = (receive(&f).await, receive(&f).await);
+    assert_eq!(
+        f.app.national_backfill().await.unwrap(),
+        2,
+        "neither is acknowledged yet"
+    );
+    f.worker.deliver_due().await.unwrap();
+    for id in [a, b] {
+        let d = f.db.dossier(id).await.unwrap().unwrap();
+        assert_eq!(
+            f.db.national_ack(id.0).await.unwrap().unwrap().version,
+            d.version
+        );
+    }
+    assert_eq!(portal.dossier_count(), 2);
+    assert_eq!(
+        f.app.national_backfill().await.unwrap(),
+        0,
+        "all acknowledged"
+    );
+}

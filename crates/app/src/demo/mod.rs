@@ -511,3 +511,27 @@ pub async fn seed_without_history(app: &App, password: &str) -> Result<DemoSumma
         citizen: None,
     })
 }
+
+/// For the demo with its fake national portal only: the demo's invented agency identifiers are
+/// confirmed by the demo administrator (logged as such), so its dossiers may be synchronised.
+/// Returns how many agencies changed.
+pub async fn confirm_codes_for_fake_portal(app: &App) -> Result<usize, AppError> {
+    let Some((admin, _)) = app.db().officer_by_username("quantri").await? else {
+        return Err(AppError::not_found(
+            "officer_not_found",
+            "Không có tài khoản quản trị trình diễn (quantri).",
+        ));
+    };
+    let table: String = app
+        .agencies()
+        .all()
+        .filter(|a| !a.code_verified)
+        .map(|a| format!("{},{}\n", a.id, a.code))
+        .collect();
+    if table.is_empty() {
+        return Ok(0);
+    }
+    app.admin()
+        .import_agency_codes(&domain::officer::Actor::Officer(admin), &table)
+        .await
+}

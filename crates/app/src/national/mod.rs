@@ -650,3 +650,47 @@ impl App {
         })
     }
 }
+
+impl App {
+    /// Đồng bộ toàn bộ: queues a full sync of every dossier the portal has not acknowledged at
+    /// its current version — for a province turning the sync on over an existing database, or
+    /// the demo with its own fake portal. Returns how many were queued.
+    pub async fn national_backfill(&self) -> Result<usize, AppError> {
+        if !self.settings.notices.national {
+            return Err(AppError::new(
+                ErrorKind::Rule,
+                "national_not_configured",
+                "Chưa cấu hình đồng bộ Cổng Dịch vụ công quốc gia ([notify.national]).",
+            ));
+        }
+        let ids = self.db.dossier_ids().await?;
+        let now = self.now();
+        let mut queued = 0;
+        for chunk in ids.chunks(500) {
+            let wanted: Vec<uuid::Uuid> = chunk.iter().map(|i| i.0).collect();
+            let mut batch = Vec::with_capacity(wanted.len());
+            for d in self.db.dossiers(&wanted).await? {
+                let acked = self.db.national_ack(d.id.0).await?.map(|a| a.version);
+                if acked.is_some_and(|v| v >= d.version) {
+                    continue;
+                }
+                let notice = SyncNotice {
+                    dossier: d.id.0,
+                    from: 1,
+                    to: d.version,
+                };
+                batch.push(NewMessage {
+                    kind: NATIONAL_SYNC.into(),
+                    channel: Channel::National,
+                    recipient: d.receiving.to_string(),
+                    subject: format!("Hồ sơ {}: đồng bộ toàn bộ", d.code),
+                    body: serde_json::to_string(&notice).expect("a notice serialises"),
+                    idempotency_key: format!("national:{}:{}:toan-bo", d.id, d.version),
+                    dossier: Some(d.id.0),
+                });
+            }
+            queued += self.db.enqueue_messages(&batch, now).await?;
+        }
+        Ok(queued)
+    }
+}
