@@ -32,7 +32,12 @@ impl App {
         components: &mut [SubmittedComponent],
         dossier: Option<&Dossier>,
     ) -> Result<(), AppError> {
-        let wanted: Vec<&FileRef> = components.iter().flat_map(|c| &c.files).collect();
+        // Files taken from the data store were checked against their source (`check_reused`).
+        let wanted: Vec<&FileRef> = components
+            .iter()
+            .filter(|c| c.reused.is_none())
+            .flat_map(|c| &c.files)
+            .collect();
         if wanted.is_empty() {
             return Ok(());
         }

@@ -224,6 +224,9 @@ impl App {
                 })?),
                 None => None,
             };
+        // Components taken from the applicant's data store name files of their earlier dossiers.
+        self.check_reused(&req.applicant, &mut req.components)
+            .await?;
         // A correction may name the original's files again.
         self.check_files(actor, &mut req.components, original.as_ref())
             .await?;

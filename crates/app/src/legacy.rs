@@ -277,6 +277,7 @@ fn components(
             copies: u8::try_from(c.copies.clamp(1, 255)).unwrap_or(1),
             by_data: false,
             files: refs,
+            reused: None,
         });
     }
     Ok((out, keep, left))

@@ -14,6 +14,7 @@ pub mod agencies;
 pub mod auth;
 pub mod catalog;
 pub mod citizens;
+pub mod data_store;
 pub mod demo;
 pub mod digest;
 mod error;

@@ -284,6 +284,7 @@ fn component(id: &str) -> SubmittedComponent {
         copies: 1,
         by_data: false,
         files: Vec::new(),
+        reused: None,
     }
 }
 

@@ -448,6 +448,11 @@ async fn an_outage_delays_the_sync_but_loses_nothing() {
 
 /// Indicator 1.4 of Xã Bảo Thắng for December 2026: (numerator, denominator).
 async fn synced_766(f: &Fixture) -> (Option<i64>, Option<i64>) {
+    indicator_766(f, "1.4").await
+}
+
+/// An indicator of Xã Bảo Thắng for December 2026: (numerator, denominator).
+async fn indicator_766(f: &Fixture, id: &str) -> (Option<i64>, Option<i64>) {
     let inspector = officer(&f.db, "thanhtra").await;
     let x = f
         .app
@@ -465,8 +470,8 @@ async fn synced_766(f: &Fixture) -> (Option<i64>, Option<i64>) {
         .iter()
         .find(|u| u.agency == "lao-cai.bao-thang")
         .expect("Bảo Thắng is ranked");
-    let i = unit.indicators.iter().find(|i| i.id == "1.4").unwrap();
-    assert!(i.points.is_some(), "computed when the sync is configured");
+    let i = unit.indicators.iter().find(|i| i.id == id).unwrap();
+    assert!(i.points.is_some(), "{id} is computed");
     (i.numerator, i.denominator)
 }
 
@@ -778,4 +783,122 @@ async fn a_backfill_queues_what_the_portal_has_not_acknowledged_and_nothing_twic
         0,
         "all acknowledged"
     );
+}
+
+#[tokio::test]
+async fn a_component_taken_from_the_data_store_is_checked_flagged_for_the_portal_and_counted() {
+    let portal = FakePortal::start("127.0.0.1:0", CLIENT, SECRET)
+        .await
+        .unwrap();
+    let f = synchronised("reuse", &portal, true).await;
+    let counter = officer(&f.db, "motcua.baothang").await;
+    // A first dossier, with a scan of the birth papers.
+    let scan = testsupport::png(6, 6, |x, y| [x as u8 * 40, 20, y as u8 * 40, 255]);
+    let file = f
+        .app
+        .intake()
+        .store_file(&counter, "giay-khai-sinh.png", &scan)
+        .await
+        .unwrap();
+    let mut first = reregister_birth();
+    first.components[1].files = vec![file.clone()];
+    let first = f
+        .app
+        .intake()
+        .receive_at_counter(&counter, first)
+        .await
+        .unwrap();
+
+    // The counter sees it in the applicant's data store…
+    let held = f
+        .app
+        .queries()
+        .data_store(&counter, "010190012345")
+        .await
+        .unwrap();
+    let h = held
+        .iter()
+        .find(|h| h.file.sha256 == file.sha256)
+        .expect("the scan is in her data store");
+    assert_eq!(h.dossier, first.id);
+    assert!(h.fits("giay-to-khai-sinh", "Giấy tờ khai sinh"));
+    // …and attaches it to her next dossier instead of a new scan.
+    let mut second = reregister_birth();
+    second.components[1].files = vec![h.file.clone()];
+    second.components[1].reused = Some(domain::dossier::Reused {
+        dossier: h.dossier,
+        code: "do not trust".into(),
+        result_code: None,
+    });
+    let second = f
+        .app
+        .intake()
+        .receive_at_counter(&counter, second.clone())
+        .await
+        .unwrap();
+    let reused = second.components[1].reused.clone().unwrap();
+    assert_eq!(
+        reused.code,
+        first.code.as_str(),
+        "the source's code, from the source"
+    );
+
+    // Someone else cannot take her file by naming her dossier.
+    let mut other = reregister_birth();
+    other.applicant = Applicant::Citizen {
+        name: PersonName::parse("Lò Văn Pao").unwrap(),
+        id_number: Cccd::parse("001089000123").unwrap(),
+        phone: None,
+        email: None,
+        address: Address::new("Thôn Cốc Sâm", Some("02905"), "Thôn Cốc Sâm, xã Bảo Thắng").unwrap(),
+    };
+    other.components[1].files = vec![h.file.clone()];
+    other.components[1].reused = second.components[1].reused.clone();
+    let refused = f
+        .app
+        .intake()
+        .receive_at_counter(&counter, other)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "reused_not_held");
+    assert!(
+        f.app
+            .queries()
+            .data_store(&counter, "001089000123")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A citizen without a proved identity sees no data store.
+    let password = domain::officer::Actor::Citizen {
+        name: PersonName::parse("Nguyễn Thị Hằng").unwrap(),
+        id_number: Some(Cccd::parse("010190012345").unwrap()),
+        access: domain::officer::CitizenAccess::Account,
+    };
+    assert!(
+        f.app
+            .queries()
+            .data_store(&password, "010190012345")
+            .await
+            .is_err()
+    );
+
+    // The portal is told the component was taken from the data store.
+    f.worker.deliver_due().await.unwrap();
+    let create = portal
+        .dossier(&second.id.0.to_string())
+        .unwrap()
+        .create
+        .unwrap();
+    assert_eq!(create.components[1].from_data_store, 1);
+    assert_eq!(create.components[0].from_data_store, 0);
+    let first_create = portal
+        .dossier(&first.id.0.to_string())
+        .unwrap()
+        .create
+        .unwrap();
+    assert_eq!(first_create.components[1].from_data_store, 0);
+    // QĐ 766 4.3: of the two dossiers received, one reused data.
+    let (num, den) = indicator_766(&f, "4.3").await;
+    assert_eq!((num, den), (Some(1), Some(2)));
 }

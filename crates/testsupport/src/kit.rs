@@ -313,6 +313,7 @@ pub fn component(cid: &str) -> SubmittedComponent {
         copies: 1,
         by_data: false,
         files: vec![],
+        reused: None,
     }
 }
 

@@ -281,6 +281,7 @@ fn components(rng: &mut Rng, p: &ProcedureVersion) -> Vec<SubmittedComponent> {
             copies: if by_data { 0 } else { c.copies },
             by_data,
             files: Vec::new(),
+            reused: None,
         });
     }
     out
@@ -1016,5 +1017,6 @@ fn first_component(p: &ProcedureVersion, id: &str) -> SubmittedComponent {
         copies: c.copies,
         by_data: false,
         files: Vec::new(),
+        reused: None,
     }
 }

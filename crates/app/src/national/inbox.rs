@@ -168,6 +168,7 @@ impl App {
                 copies: c.copies.max(1),
                 by_data: false,
                 files: refs,
+                reused: None,
             });
         }
         let request = IntakeRequest {

@@ -209,13 +209,13 @@ impl Context<'_> {
                 copies: c.copies.max(1),
                 form: form_code(c.form),
                 digitised: u8::from(c.by_data || !c.files.is_empty()),
-                from_data_store: 0,
+                from_data_store: u8::from(c.reused.is_some()),
                 files: c
                     .files
                     .iter()
                     .map(|f| wire::Attached {
                         id: String::new(),
-                        result_code: None,
+                        result_code: c.reused.as_ref().and_then(|r| r.result_code.clone()),
                         name: f.name.clone(),
                         hash: f.sha256.clone(),
                     })

@@ -111,6 +111,22 @@ pub struct SubmittedComponent {
     pub by_data: bool,
     #[serde(default)]
     pub files: Vec<FileRef>,
+    /// Lấy từ kho dữ liệu — the file is one the applicant already gave or was issued in an
+    /// earlier dossier, attached from their data store instead of a new scan (DuocLayTuKhoDMQG).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reused: Option<Reused>,
+}
+
+/// Where a component taken from the applicant's data store comes from (checked by the server:
+/// the earlier dossier is the same applicant's and holds the file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reused {
+    pub dossier: DossierId,
+    /// The earlier dossier's code.
+    pub code: String,
+    /// Mã kết quả, when the file is that dossier's electronic result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_code: Option<String>,
 }
 
 /// Hình thức nhận kết quả.

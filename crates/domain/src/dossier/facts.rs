@@ -172,7 +172,13 @@ impl Dossier {
         {
             out.push(fact(received, Measure::Digitised));
         }
-        if self.components.iter().any(|c| c.by_data) {
+        // Khai thác, sử dụng lại dữ liệu số hóa: replaced by a database lookup, or taken from the
+        // applicant's data store.
+        if self
+            .components
+            .iter()
+            .any(|c| c.by_data || c.reused.is_some())
+        {
             out.push(fact(received, Measure::ReusedData));
         }
         if self

@@ -342,6 +342,15 @@ fn checked_components(new: &NewDossier) -> Result<Vec<SubmittedComponent>, Domai
                 format!("\"{}\" không được thay bằng khai thác dữ liệu.", def.name),
             ));
         }
+        if c.reused.is_some() && (c.by_data || c.files.is_empty()) {
+            return Err(DomainError::invalid(
+                "invalid_reuse",
+                format!(
+                    "\"{}\" lấy từ kho dữ liệu cần có tệp đã lưu của hồ sơ trước.",
+                    def.name
+                ),
+            ));
+        }
         if !c.by_data && c.copies == 0 {
             return Err(DomainError::invalid(
                 "invalid_copies",

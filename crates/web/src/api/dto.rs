@@ -152,6 +152,10 @@ pub struct ComponentInput {
     pub by_data: bool,
     #[serde(default)]
     pub files: Vec<FileInput>,
+    /// Lấy từ kho dữ liệu: id of the applicant's earlier dossier holding `files` (see GET
+    /// /api/v1/applicants/{id_number}/data-store); checked by the server.
+    #[serde(default)]
+    pub reused_from: Option<uuid::Uuid>,
 }
 
 fn one() -> u8 {
@@ -199,6 +203,11 @@ impl ComponentInput {
             copies: self.copies,
             by_data: self.by_data,
             files,
+            reused: self.reused_from.map(|id| domain::dossier::Reused {
+                dossier: domain::dossier::DossierId(id),
+                code: String::new(),
+                result_code: None,
+            }),
         })
     }
 }

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod agencies;
 pub mod auth;
 pub mod catalog;
+pub mod data_store;
 pub mod dossiers;
 pub mod dto;
 pub mod error;
@@ -104,6 +105,7 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(public::supplement))
         .routes(routes!(public::withdraw))
         // Danh mục
+        .routes(routes!(data_store::list))
         .routes(routes!(catalog::procedures))
         .routes(routes!(catalog::procedure))
         .routes(routes!(catalog::agencies))

@@ -340,6 +340,10 @@ pub(super) fn intake_input(f: &Fields, commune_name: Option<&str>) -> dto::Intak
                 .iter()
                 .filter_map(|v| file_of(v))
                 .collect(),
+            // Taken from the applicant's data store: the earlier dossier holding the file.
+            reused_from: f
+                .opt(&format!("r_{id}"))
+                .and_then(|v| uuid::Uuid::parse_str(v.trim()).ok()),
             component: id,
             copies: 1,
             form: None,

@@ -492,3 +492,60 @@ async fn pages_refuse_framing_foreign_uploads_and_control_characters() {
         .error(422, "control_character");
     assert_eq!(t.totals().await.dossiers, 0);
 }
+
+// The data store: a file of the applicant's earlier dossier is attached again by naming that
+// dossier; naming someone else's dossier gives nothing.
+#[tokio::test]
+async fn a_file_is_reused_only_from_the_same_applicants_earlier_dossier() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    let file = upload(&t, &counter, "giay khai sinh").await;
+    let mut first = intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS);
+    first["components"][1]["files"] = json!([file]);
+    let first = t
+        .post(Some(&counter), "/api/v1/dossiers", first)
+        .await
+        .expect(201);
+    let held = t
+        .get(Some(&counter), "/api/v1/applicants/010190012345/data-store")
+        .await
+        .expect(200);
+    let h = held
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["sha256"] == file["sha256"])
+        .expect("the scan is in her data store")
+        .clone();
+    assert_eq!(h["dossier_code"], first["code"]);
+    assert_eq!(h["kind"], "component");
+
+    let mut second = intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS);
+    second["components"][1]["files"] = json!([file]);
+    second["components"][1]["reused_from"] = h["dossier_id"].clone();
+    let second = t
+        .post(Some(&counter), "/api/v1/dossiers", second)
+        .await
+        .expect(201);
+    assert_eq!(
+        second["state"]["components"][1]["reused"]["code"],
+        first["code"]
+    );
+
+    let mut other = intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS);
+    other["applicant"]["id_number"] = json!("001089000123");
+    other["applicant"]["name"] = json!("Lò Văn Pao");
+    other["components"][1]["files"] = json!([file]);
+    other["components"][1]["reused_from"] = h["dossier_id"].clone();
+    t.post(Some(&counter), "/api/v1/dossiers", other)
+        .await
+        .error(422, "reused_not_held");
+    // The data store is for the counter receiving her dossier: a specialist does not read it.
+    let specialist = t.login("tuphap.baothang").await;
+    t.get(
+        Some(&specialist),
+        "/api/v1/applicants/010190012345/data-store",
+    )
+    .await
+    .error(403, "forbidden");
+}
