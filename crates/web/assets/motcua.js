@@ -15,4 +15,28 @@ document.addEventListener('click', function (e) {
   if (e.target.matches('[data-print]')) { window.print(); }
   // "Bỏ tệp": no inline handlers, so the pages' Content-Security-Policy can forbid them.
   if (e.target.matches('[data-remove-line]')) { e.target.closest('li').remove(); }
+  // "Dùng cho …" (kho dữ liệu): attaches a document the applicant already holds to its
+  // component, with the earlier dossier it comes from, in one click.
+  if (e.target.matches('[data-reuse]')) {
+    var d = e.target.dataset;
+    var list = document.getElementById('tep-ds-' + d.component);
+    var box = document.querySelector('input[name=c][value="' + d.component + '"]');
+    if (!list) { return; }
+    if (box) { box.checked = true; }
+    var li = document.createElement('li');
+    li.className = 'file-line';
+    li.appendChild(document.createTextNode(d.name + ' (kho dữ liệu, hồ sơ ' + d.code + ') '));
+    [['f_' + d.component, d.value], ['r_' + d.component, d.dossier]].forEach(function (p) {
+      var input = document.createElement('input');
+      input.type = 'hidden'; input.name = p[0]; input.value = p[1];
+      li.appendChild(input);
+    });
+    var remove = document.createElement('button');
+    remove.type = 'button'; remove.className = 'link-dark'; remove.textContent = 'Bỏ tệp';
+    remove.setAttribute('data-remove-line', '');
+    li.appendChild(remove);
+    list.appendChild(li);
+    e.target.disabled = true;
+    e.target.textContent = 'Đã đính kèm';
+  }
 });

@@ -53,6 +53,8 @@ pub struct CheckLine {
     pub ticked: bool,
     /// Uploaded files: (hidden value, file name, size text).
     pub files: Vec<(String, String, String)>,
+    /// The earlier dossier its file was taken from (the applicant's data store), if any.
+    pub reused: String,
 }
 
 /// A commune to choose in the address.
@@ -164,6 +166,7 @@ pub(super) fn checklist(components: &[Component], f: &Fields, fresh: bool) -> Ve
                     Some((v, r.name, size_text(r.size)))
                 })
                 .collect(),
+            reused: f.get(&format!("r_{}", c.id)),
         })
         .collect()
 }
@@ -767,4 +770,75 @@ struct UploadedLine {
 )]
 struct UploadRefused {
     message: String,
+}
+
+/// A document of the applicant's data store that fits a component of the chosen procedure.
+pub struct StoreLine {
+    pub component: String,
+    pub component_name: String,
+    pub name: String,
+    pub dossier: String,
+    pub dossier_code: String,
+    pub issuer: String,
+    pub day: String,
+    /// The file as the form carries it ("sha256|size|media type|name").
+    pub value: String,
+    pub file_name: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "intake_store.html")]
+struct StorePanel {
+    lines: Vec<StoreLine>,
+    /// Something was typed and the store was read (an empty one then says so).
+    asked: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct StoreParams {
+    #[serde(default)]
+    thu_tuc: String,
+    #[serde(default)]
+    id_number: String,
+}
+
+/// Kho dữ liệu on the intake form: once the applicant's number is typed, what they already hold
+/// that fits the procedure's components, each attached with one click.
+pub async fn data_store(
+    State(app): State<App>,
+    viewer: Viewer,
+    Query(params): Query<StoreParams>,
+) -> Result<Response, UiError> {
+    let (actor, _) = counter_officer(&app, &viewer)?;
+    let id_number = params.id_number.trim();
+    let valid = id_number.len() == 12 && id_number.bytes().all(|b| b.is_ascii_digit());
+    if !valid || params.thu_tuc.is_empty() {
+        return Ok(StorePanel {
+            lines: Vec::new(),
+            asked: false,
+        }
+        .into_response());
+    }
+    let procedure = app.catalogue().procedure(&params.thu_tuc).await?;
+    let held = app.queries().data_store(actor, id_number).await?;
+    let mut lines = Vec::new();
+    for c in &procedure.components {
+        for h in held.iter().filter(|h| h.fits(&c.id, &c.name)) {
+            lines.push(StoreLine {
+                component: c.id.clone(),
+                component_name: c.name.clone(),
+                name: h.name.clone(),
+                dossier: h.dossier.0.to_string(),
+                dossier_code: h.dossier_code.clone(),
+                issuer: h.issuer.clone(),
+                day: day(h.at),
+                value: format!(
+                    "{}|{}|{}|{}",
+                    h.file.sha256, h.file.size, h.file.media_type, h.file.name
+                ),
+                file_name: h.file.name.clone(),
+            });
+        }
+    }
+    Ok(StorePanel { lines, asked: true }.into_response())
 }

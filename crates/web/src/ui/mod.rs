@@ -130,6 +130,7 @@ pub fn routes() -> Router<App> {
             "/can-bo/tiep-nhan",
             get(counter::intake_form).post(counter::intake),
         )
+        .route("/can-bo/tiep-nhan/kho", get(counter::data_store))
         .route(
             "/tep",
             post(counter::upload).layer(axum::extract::DefaultBodyLimit::max(11 * 1024 * 1024)),

@@ -1008,3 +1008,72 @@ async fn a_province_is_set_up_on_the_first_run_page_and_its_counter_receives() {
     assert_eq!(b.path().await, "/dang-nhap");
     b.close().await;
 }
+
+/// The citizen's second dossier takes the scan of her first from her data store: the counter
+/// sees it once her number is typed, and one click attaches it.
+#[tokio::test]
+async fn a_second_dossier_takes_a_document_from_the_data_store_in_one_click() {
+    let t = spawn().await;
+    let Some(b) = crate::browser::open(&t).await else {
+        return;
+    };
+    let counter = t.login("motcua.baothang").await;
+    let uploaded = t
+        .http
+        .post(format!("{}/api/v1/files?name=giay-khai-sinh.pdf", t.base))
+        .bearer_auth(&counter)
+        .body("%PDF-1.4\n% ban sao giay khai sinh\n%%EOF\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status().as_u16(), 201);
+    let file: serde_json::Value = uploaded.json().await.unwrap();
+    let mut first = intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS);
+    first["components"][1]["files"] = serde_json::json!([file]);
+    let first = t
+        .post(Some(&counter), "/api/v1/dossiers", first)
+        .await
+        .expect(201);
+
+    b.login("motcua.baothang").await;
+    b.goto("/can-bo/tiep-nhan?thu_tuc=1.004884").await;
+    b.wait_text("Thành phần hồ sơ").await;
+    b.fill("#name", "Nguyễn Thị Hằng").await;
+    b.fill("#id_number", "010190012345").await;
+    b.fill("#phone", "0912345678").await;
+    b.wait_text("Kho dữ liệu của người nộp").await;
+    assert!(b.text().await.contains(first["code"].as_str().unwrap()));
+    // One click.
+    b.click("button[data-reuse][data-component='giay-to-khai-sinh']")
+        .await;
+    b.wait_text("(kho dữ liệu, hồ sơ").await;
+    b.screenshot(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots"),
+        "kho-du-lieu-tiep-nhan",
+    )
+    .await;
+    b.fill("#address_line", "Tổ dân phố 3").await;
+    b.fill("#commune_code", "02905").await;
+    b.click("input[name=c][value='to-khai']").await;
+    b.find("button[value=tiep-nhan]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.wait_text("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ").await;
+    let id =
+        t.db.dossier_id_by_code("000.01.61.H38-261207-0002")
+            .await
+            .unwrap()
+            .expect("the second dossier is received");
+    let second = t.db.dossier(id).await.unwrap().unwrap();
+    let c = &second.components[1];
+    assert_eq!(c.component, "giay-to-khai-sinh");
+    assert_eq!(c.files[0].sha256, file["sha256"].as_str().unwrap());
+    assert_eq!(
+        c.reused.as_ref().map(|r| r.code.as_str()),
+        first["code"].as_str(),
+        "taken from the data store, from the first dossier"
+    );
+    b.close().await;
+}
