@@ -195,6 +195,15 @@ impl Queries<'_> {
         actor: &Actor,
         id_number: &str,
     ) -> Result<Vec<HeldDocument>, AppError> {
+        self.data_store_allowed(actor, id_number)?;
+        let tree = self.app.agencies();
+        let dossiers = self.app.dossiers_of(id_number.trim()).await?;
+        Ok(held_in(&dossiers, &tree))
+    }
+
+    /// Who reads a person's data store: the counter receiving their dossier, or the citizen
+    /// signed in with their national identity, for their own number.
+    fn data_store_allowed(self, actor: &Actor, id_number: &str) -> Result<(), AppError> {
         let tree = self.app.agencies();
         match actor {
             Actor::Officer(o) => {
@@ -220,7 +229,23 @@ impl Queries<'_> {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// Thông tin người nộp đã khai — the applicant as their newest earlier dossier names them
+    /// (name, phone, e-mail, address), to fill a new dossier's form; the same readers as
+    /// [`Queries::data_store`].
+    pub async fn applicant_profile(
+        self,
+        actor: &Actor,
+        id_number: &str,
+    ) -> Result<Option<Applicant>, AppError> {
+        // The same permission as the data store: a counter officer, or the citizen themself.
+        self.data_store_allowed(actor, id_number)?;
         let dossiers = self.app.dossiers_of(id_number.trim()).await?;
-        Ok(held_in(&dossiers, &tree))
+        Ok(dossiers
+            .into_iter()
+            .max_by_key(|d| d.opened_at)
+            .map(|d| d.applicant))
     }
 }

@@ -15,6 +15,16 @@ document.addEventListener('click', function (e) {
   if (e.target.matches('[data-print]')) { window.print(); }
   // "Bỏ tệp": no inline handlers, so the pages' Content-Security-Policy can forbid them.
   if (e.target.matches('[data-remove-line]')) { e.target.closest('li').remove(); }
+  // "Điền thông tin người nộp từ hồ sơ trước": fills the applicant's fields left empty.
+  if (e.target.matches('[data-fill-applicant]')) {
+    var p = e.target.dataset;
+    [['name', p.name], ['phone', p.phone], ['email', p.email], ['address_line', p.line],
+     ['commune_code', p.commune]].forEach(function (f) {
+      var input = document.getElementById(f[0]);
+      if (input && !input.value && f[1]) { input.value = f[1]; }
+    });
+    e.target.disabled = true;
+  }
   // "Dùng cho …" (kho dữ liệu): attaches a document the applicant already holds to its
   // component, with the earlier dossier it comes from, in one click.
   if (e.target.matches('[data-reuse]')) {

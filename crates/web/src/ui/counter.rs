@@ -786,9 +786,19 @@ pub struct StoreLine {
     pub file_name: String,
 }
 
+/// The applicant as their newest earlier dossier names them, to fill the form.
+pub struct Profile {
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+    pub line: String,
+    pub commune: String,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "intake_store.html")]
 struct StorePanel {
+    profile: Option<Profile>,
     lines: Vec<StoreLine>,
     /// Something was typed and the store was read (an empty one then says so).
     asked: bool,
@@ -814,6 +824,7 @@ pub async fn data_store(
     let valid = id_number.len() == 12 && id_number.bytes().all(|b| b.is_ascii_digit());
     if !valid || params.thu_tuc.is_empty() {
         return Ok(StorePanel {
+            profile: None,
             lines: Vec::new(),
             asked: false,
         }
@@ -840,5 +851,21 @@ pub async fn data_store(
             });
         }
     }
-    Ok(StorePanel { lines, asked: true }.into_response())
+    let profile = app
+        .queries()
+        .applicant_profile(actor, id_number)
+        .await?
+        .map(|a| Profile {
+            name: a.display_name().to_string(),
+            phone: a.phone().map(|p| p.to_string()).unwrap_or_default(),
+            email: a.email().map(|e| e.to_string()).unwrap_or_default(),
+            line: a.address().line.clone(),
+            commune: a.address().commune_code.clone().unwrap_or_default(),
+        });
+    Ok(StorePanel {
+        profile,
+        lines,
+        asked: true,
+    }
+    .into_response())
 }
