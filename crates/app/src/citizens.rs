@@ -261,6 +261,16 @@ impl Citizens<'_> {
 
     /// Opens a session for an account just proved (a confirmed registration).
     pub async fn open_session(self, citizen: CitizenAccount) -> Result<CitizenSession, AppError> {
+        self.session_for(citizen, None).await
+    }
+
+    /// Opens a session; `identity` names the provider that proved the number (none: a
+    /// password or a registration's code).
+    pub(crate) async fn session_for(
+        self,
+        citizen: CitizenAccount,
+        identity: Option<&str>,
+    ) -> Result<CitizenSession, AppError> {
         let token = new_token()?;
         let now = self.app.now();
         let expires_at = now + Duration::hours(self.app.settings.session_hours);
@@ -271,7 +281,7 @@ impl Citizens<'_> {
                 &citizen.id_number,
                 now.timestamp_millis(),
                 expires_at.timestamp_millis(),
-                None,
+                identity,
             )
             .await?;
         Ok(CitizenSession {
@@ -310,24 +320,7 @@ impl Citizens<'_> {
         let Some((citizen, _)) = found else {
             return Err(AppError::unauthenticated());
         };
-        let token = new_token()?;
-        let now = self.app.now();
-        let expires_at = now + Duration::hours(self.app.settings.session_hours);
-        self.app
-            .db
-            .open_citizen_session(
-                &token_hash(&token),
-                &citizen.id_number,
-                now.timestamp_millis(),
-                expires_at.timestamp_millis(),
-                None,
-            )
-            .await?;
-        Ok(CitizenSession {
-            token,
-            citizen,
-            expires_at,
-        })
+        self.session_for(citizen, None).await
     }
 
     /// The citizen behind a session token.

@@ -310,23 +310,9 @@ impl App {
         let keys = p.http.get_json(&d.jwks_uri).await.map_err(unreachable)?;
         let claims = check_id_token(p, &d.issuer, &keys, token, &kept.nonce, now)?;
         let account = self.identity_account(&claims).await?;
-        let session = new_token()?;
-        let expires_at = now + Duration::hours(self.settings.session_hours);
-        self.db
-            .open_citizen_session(
-                &token_hash(&session),
-                &account.id_number,
-                now.timestamp_millis(),
-                expires_at.timestamp_millis(),
-                Some(&p.label),
-            )
-            .await?;
+        let session = self.citizens().session_for(account, Some(&p.label)).await?;
         tracing::info!(provider = %p.label, "citizen signed in with a national identity");
-        Ok(CitizenSession {
-            token: session,
-            citizen: account,
-            expires_at,
-        })
+        Ok(session)
     }
 
     /// The account of a proved id number: the existing one (a password account opened with

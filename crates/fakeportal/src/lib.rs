@@ -372,110 +372,121 @@ fn rejecting(p: &mut Portal) -> Option<Response> {
     None
 }
 
-async fn create(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+/// One dossier call: the token and the delivery key, the payload parsed and checked by `check`
+/// (the field rules and what the portal holds), then kept by `apply` and recorded.
+fn dossier_call<T: serde::de::DeserializeOwned>(
+    s: &Shared,
+    headers: &HeaderMap,
+    body: &[u8],
+    path: &str,
+    check: impl FnOnce(&Portal, &T) -> Vec<String>,
+    apply: impl FnOnce(&mut Portal, T),
+) -> Response {
     let mut p = s.lock().expect("not poisoned");
-    let key = match admit(&mut p, &headers) {
+    let key = match admit(&mut p, headers) {
         Ok(k) => k,
         Err(r) => return *r,
     };
     if seen(&mut p, &key) {
         return ok();
     }
-    let (d, value): (CreateDossier, _) = match parse(&body) {
+    let (payload, value): (T, _) = match parse(body) {
         Ok(x) => x,
         Err(r) => return *r,
     };
     if let Some(r) = rejecting(&mut p) {
         return r;
     }
-    let mut problems = wire::check_create(&d);
-    for f in d.components.iter().flat_map(|c| c.files.iter()) {
-        if !p.files.contains_key(&f.hash) {
-            problems.push(format!(
-                "Tệp \"{}\" chưa được tải lên (HashTepTin không khớp).",
-                f.name
-            ));
-        }
-    }
+    let problems = check(&p, &payload);
     if !problems.is_empty() {
         return refuse(problems);
     }
-    let id = d.id.clone();
-    p.dossiers.entry(id).or_default().create = Some(d);
-    accept(&mut p, "CreateDossier", key, value);
+    apply(&mut p, payload);
+    accept(&mut p, path, key, value);
     ok()
+}
+
+/// The dossier `id` must have been created before a step or a status names it.
+fn created(p: &Portal, id: &str, code: &str) -> Vec<String> {
+    if p.dossiers.get(id).is_some_and(|h| h.create.is_some()) {
+        Vec::new()
+    } else {
+        vec![format!("Hồ sơ {code} chưa được tạo trên Cổng.")]
+    }
+}
+
+async fn create(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    dossier_call(
+        &s,
+        &headers,
+        &body,
+        "CreateDossier",
+        |p, d: &CreateDossier| {
+            let mut problems = wire::check_create(d);
+            for f in d.components.iter().flat_map(|c| c.files.iter()) {
+                if !p.files.contains_key(&f.hash) {
+                    problems.push(format!(
+                        "Tệp \"{}\" chưa được tải lên (HashTepTin không khớp).",
+                        f.name
+                    ));
+                }
+            }
+            problems
+        },
+        |p, d| {
+            let id = d.id.clone();
+            p.dossiers.entry(id).or_default().create = Some(d);
+        },
+    )
 }
 
 async fn progress(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
-    let mut p = s.lock().expect("not poisoned");
-    let key = match admit(&mut p, &headers) {
-        Ok(k) => k,
-        Err(r) => return *r,
-    };
-    if seen(&mut p, &key) {
-        return ok();
-    }
-    let (step, value): (ProgressStep, _) = match parse(&body) {
-        Ok(x) => x,
-        Err(r) => return *r,
-    };
-    if let Some(r) = rejecting(&mut p) {
-        return r;
-    }
-    let problems = wire::check_progress(&step);
-    if !problems.is_empty() {
-        return refuse(problems);
-    }
-    let Some(held) = p.dossiers.get_mut(&step.id).filter(|h| h.create.is_some()) else {
-        return refuse(vec![format!(
-            "Hồ sơ {} chưa được tạo trên Cổng.",
-            step.code
-        )]);
-    };
-    held.steps.insert(step.seq, step);
-    accept(&mut p, "CapNhatTienTrinh", key, value);
-    ok()
+    dossier_call(
+        &s,
+        &headers,
+        &body,
+        "CapNhatTienTrinh",
+        |p, step: &ProgressStep| {
+            let problems = wire::check_progress(step);
+            if problems.is_empty() {
+                created(p, &step.id, &step.code)
+            } else {
+                problems
+            }
+        },
+        |p, step| {
+            if let Some(held) = p.dossiers.get_mut(&step.id) {
+                held.steps.insert(step.seq, step);
+            }
+        },
+    )
 }
 
 async fn status(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
-    let mut p = s.lock().expect("not poisoned");
-    let key = match admit(&mut p, &headers) {
-        Ok(k) => k,
-        Err(r) => return *r,
-    };
-    if seen(&mut p, &key) {
-        return ok();
-    }
-    let (update, value): (StatusUpdate, _) = match parse(&body) {
-        Ok(x) => x,
-        Err(r) => return *r,
-    };
-    if let Some(r) = rejecting(&mut p) {
-        return r;
-    }
-    let problems = wire::check_status(&update);
-    if !problems.is_empty() {
-        return refuse(problems);
-    }
-    let Some(held) = p
-        .dossiers
-        .get_mut(&update.id)
-        .filter(|h| h.create.is_some())
-    else {
-        return refuse(vec![format!(
-            "Hồ sơ {} chưa được tạo trên Cổng.",
-            update.code
-        )]);
-    };
-    if held
-        .status
-        .as_ref()
-        .is_none_or(|s| s.version <= update.version)
-    {
-        held.status = Some(update);
-    }
-    accept(&mut p, "CapNhatTrangThai", key, value);
-    ok()
+    dossier_call(
+        &s,
+        &headers,
+        &body,
+        "CapNhatTrangThai",
+        |p, update: &StatusUpdate| {
+            let problems = wire::check_status(update);
+            if problems.is_empty() {
+                created(p, &update.id, &update.code)
+            } else {
+                problems
+            }
+        },
+        |p, update| {
+            if let Some(held) = p.dossiers.get_mut(&update.id)
+                && held
+                    .status
+                    .as_ref()
+                    .is_none_or(|s| s.version <= update.version)
+            {
+                held.status = Some(update);
+            }
+        },
+    )
 }
 
 #[derive(Deserialize)]
