@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, HashSet};
 use chrono::{NaiveDate, NaiveTime};
 use domain::ids::ProcedureCode;
 use domain::procedure::{
-    Channel, Competence, Component, DocForm, Fee, OnlineKind, ProcedureLevel, ProcedureVersion,
-    ProcessStep, ResultKind, ResultSpec, StepKind, StepUnit,
+    Audience, Channel, Competence, Component, DocForm, Fee, OnlineKind, ProcedureLevel,
+    ProcedureVersion, ProcessStep, ResultKind, ResultSpec, StepKind, StepUnit,
 };
 use lich::{DeadlineRules, Limit};
 use serde::de::DeserializeOwned;
@@ -195,7 +195,7 @@ pub fn from_json(text: &str) -> Result<Vec<(usize, ProcedureVersion)>, CatalogEr
 /// Columns of the CSV sheet. `loai` says what a row is: `thu-tuc` (a version), then its
 /// `thanh-phan` (component), `phi` (fee) and `buoc` (process step) rows. Lists inside a cell are
 /// separated by `|`.
-pub const CSV_COLUMNS: [&str; 42] = [
+pub const CSV_COLUMNS: [&str; 43] = [
     "loai",
     "ma",
     "phien_ban",
@@ -243,11 +243,12 @@ pub const CSV_COLUMNS: [&str; 42] = [
     "loai_ket_qua",
     "mau_ket_qua",
     "nop_phi_khi_tra",
+    "doi_tuong",
 ];
 
 /// How many of the columns sheets written by earlier versions have: before the result kind and
-/// template were added, and before the moment of paying was.
-const EARLIER_COLUMNS: [usize; 2] = [39, 41];
+/// template were added, before the moment of paying was, and before the target group was.
+const EARLIER_COLUMNS: [usize; 3] = [39, 41, 42];
 
 fn col(name: &str) -> usize {
     CSV_COLUMNS
@@ -317,6 +318,10 @@ pub fn to_csv(versions: &[ProcedureVersion]) -> String {
         set("mo_ta", v.description.clone());
         set("han_bo_sung", v.supplement_window.to_string());
         set("chua_chac_chan", list(&v.uncertain));
+        set(
+            "doi_tuong",
+            list(&v.audience.iter().map(domain::wire_name).collect::<Vec<_>>()),
+        );
         row[col("ket_qua")] = v.result.name.clone();
         w.write_record(&row).expect("write to memory");
         let child = |kind: &str| {
@@ -363,7 +368,7 @@ pub fn to_csv(versions: &[ProcedureVersion]) -> String {
 }
 
 /// Accepted spellings of enumerated cells besides their wire names, folded (no diacritics).
-const ALIASES: [(&str, &str); 36] = [
+const ALIASES: [(&str, &str); 41] = [
     ("xa", "commune"),
     ("cap xa", "commune"),
     ("tinh", "province"),
@@ -400,6 +405,11 @@ const ALIASES: [(&str, &str); 36] = [
     ("gio lam viec", "working-hours"),
     ("het gio hanh chinh", "end-of-office"),
     ("het ngay", "end-of-day"),
+    ("cong dan viet nam", "citizen"),
+    ("nguoi viet nam dinh cu o nuoc ngoai", "overseas-vietnamese"),
+    ("nguoi nuoc ngoai", "foreigner"),
+    ("to chuc", "organisation"),
+    ("doanh nghiep", "enterprise"),
 ];
 
 /// A CSV row being read, with the line it came from.
@@ -792,6 +802,27 @@ fn version_row(row: &mut Row<'_>, code: ProcedureCode, version: u32) -> Procedur
             Err(_) => row.fail("lien_thong", format!("mã cơ quan \"{a}\" không hợp lệ")),
         }
     }
+    let mut audience = Vec::new();
+    for a in row.items("doi_tuong") {
+        let wire = ALIASES
+            .iter()
+            .find(|(alias, _)| *alias == vntext::fold(&a))
+            .map_or(a.as_str(), |(_, w)| *w);
+        match domain::from_wire_name::<Audience>(wire) {
+            Some(v) if !audience.contains(&v) => audience.push(v),
+            Some(_) => {}
+            None => row.fail(
+                "doi_tuong",
+                format!(
+                    "đối tượng \"{}\" không hợp lệ (công dân Việt Nam, người Việt Nam định cư ở nước ngoài, người nước ngoài, tổ chức, doanh nghiệp)",
+                    domain::error::shorten(&a)
+                ),
+            ),
+        }
+    }
+    if audience.is_empty() {
+        audience = domain::procedure::default_audience();
+    }
     let supplement_window = row
         .parsed("han_bo_sung", "thời hạn yêu cầu bổ sung", |t| {
             if t.is_empty() {
@@ -834,6 +865,7 @@ fn version_row(row: &mut Row<'_>, code: ProcedureCode, version: u32) -> Procedur
         anywhere,
         supplement_window,
         uncertain: row.items("chua_chac_chan"),
+        audience,
     }
 }
 

@@ -116,7 +116,7 @@ fn held_in(dossiers: &[Dossier], tree: &domain::agency::AgencyTree) -> Vec<HeldD
 
 impl App {
     /// The dossiers filed under a personal id number or tax code, newest first.
-    async fn dossiers_of(&self, id_number: &str) -> Result<Vec<Dossier>, AppError> {
+    pub(crate) async fn dossiers_of(&self, id_number: &str) -> Result<Vec<Dossier>, AppError> {
         let page = self
             .db
             .list_dossiers(&store::DossierFilter {

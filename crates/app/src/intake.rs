@@ -37,6 +37,8 @@ pub struct IntakeRequest {
     /// The `Idempotency-Key` the request came with: a retry returns the dossier the first one
     /// opened instead of opening another.
     pub idempotency: Option<Idempotency>,
+    /// Where the form says the applicant's details came from (checked before it is kept).
+    pub provenance: crate::provenance::ProvenanceClaim,
 }
 
 /// An idempotency key and the hash of the request it came with.
@@ -230,6 +232,14 @@ impl App {
         // A correction may name the original's files again.
         self.check_files(actor, &mut req.components, original.as_ref())
             .await?;
+        let provenance = self
+            .check_provenance(
+                actor,
+                matches!(opening, Opening::Online),
+                &req.applicant,
+                &req.provenance,
+            )
+            .await?;
         let calendar = self.calendar_of(&receiving);
         let original_calendar = match &original {
             Some(o) => self.calendar_of(&o.receiving),
@@ -277,6 +287,7 @@ impl App {
                 helped_at: req.helped_at.clone(),
                 fee_exemption: req.fee_exemption.clone(),
                 corrects: correction.clone(),
+                provenance: provenance.clone(),
             });
             let command = match opening.clone() {
                 Opening::Counter | Opening::Correction(_) => Command::ReceiveAtCounter { new },

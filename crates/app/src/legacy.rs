@@ -604,6 +604,7 @@ impl Admin<'_> {
             helped_at: None,
             fee_exemption: None,
             corrects: None,
+            provenance: Default::default(),
         };
         let actor = Actor::System;
         let cal = self.app.calendar_of(&receiving);

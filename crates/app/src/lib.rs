@@ -32,6 +32,8 @@ pub mod notices;
 pub mod overview;
 pub mod passwords;
 pub mod payments;
+pub mod population;
+pub mod provenance;
 pub mod province;
 pub mod qd766;
 pub mod queries;
@@ -128,6 +130,8 @@ pub struct Settings {
     pub national_codes: Option<national::NationalCodes>,
     /// Đăng nhập bằng định danh quốc gia (`[identity]`), when configured.
     pub identity: Option<Arc<identity::IdentityProvider>>,
+    /// Tra cứu CSDL quốc gia về dân cư (`[population]`), when connected.
+    pub population: Option<Arc<dyn population::PopulationRegistry>>,
     /// Tài khoản thu phí (`[[payments.accounts]]`): where fees are paid by transfer.
     pub collecting_accounts: Arc<Vec<payments::CollectingAccount>>,
     /// Ký hiệu biên lai điện tử (`[[payments.receipts]]`): who issues electronic receipts.
@@ -159,6 +163,7 @@ impl Default for Settings {
             results: Arc::new(results::ResultTemplates::built_in("http://127.0.0.1:8080")),
             trust_roots: Arc::new(Vec::new()),
             identity: None,
+            population: None,
             national_codes: None,
             collecting_accounts: Arc::new(Vec::new()),
             receipt_series: Arc::new(Vec::new()),

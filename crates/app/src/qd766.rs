@@ -156,6 +156,8 @@ struct Sums {
     paid_online: i64,
     digitised: i64,
     reused: i64,
+    data_store_linked: i64,
+    population_data: i64,
     electronic: i64,
     certifications: i64,
     electronic_copies: i64,
@@ -361,7 +363,7 @@ impl App {
         for (agency, n) in past {
             g.sums.entry(agency).or_default().open_past += n;
         }
-        const WITHIN: [M; 11] = [
+        const WITHIN: [M; 13] = [
             M::Received,
             M::OnTime766,
             M::Late766,
@@ -369,6 +371,8 @@ impl App {
             M::PaidOnline,
             M::Digitised,
             M::ReusedData,
+            M::DataStoreLinked,
+            M::PopulationData,
             M::DislikedOnTime766,
             M::ElectronicResult,
             M::Certification,
@@ -389,6 +393,8 @@ impl App {
                 M::PaidOnline => s.paid_online += c.n,
                 M::Digitised => s.digitised += c.n,
                 M::ReusedData => s.reused += c.n,
+                M::DataStoreLinked => s.data_store_linked += c.n,
+                M::PopulationData => s.population_data += c.n,
                 M::ElectronicResult => s.electronic += c.n,
                 M::Certification => s.certifications += c.n,
                 M::ElectronicCertifiedCopy => s.electronic_copies += c.n,
@@ -412,6 +418,13 @@ impl App {
             .await?
         {
             g.paid_online.entry(agency).or_default().insert(procedure);
+        }
+        for (agency, procedure) in self
+            .db
+            .procedures_counted(agencies, procedures, from, to, M::PopulationData, None)
+            .await?
+        {
+            g.population.entry(agency).or_default().insert(procedure);
         }
         for c in self
             .db
@@ -568,6 +581,8 @@ struct Gathered {
     used_online: HashMap<String, HashSet<String>>,
     /// The procedures of which each agency had a dossier paid online in the period.
     paid_online: HashMap<String, HashSet<String>>,
+    /// The procedures of which each agency had a dossier using population data (4.5(a)).
+    population: HashMap<String, HashSet<String>>,
     /// Received in the period by agency, of full-online procedures: (procedure, channel, count).
     full_online: HashMap<String, Vec<(String, i64, i64)>>,
     /// Received in the period by agency and acknowledged by the national portal (1.4).
@@ -592,6 +607,8 @@ impl Sums {
             paid_online,
             digitised,
             reused,
+            data_store_linked,
+            population_data,
             electronic,
             certifications,
             electronic_copies,
@@ -608,6 +625,8 @@ impl Sums {
         self.paid_online += paid_online;
         self.digitised += digitised;
         self.reused += reused;
+        self.data_store_linked += data_store_linked;
+        self.population_data += population_data;
         self.electronic += electronic;
         self.certifications += certifications;
         self.electronic_copies += electronic_copies;
@@ -695,10 +714,12 @@ impl Scorer<'_> {
         // What the unit's members received, by procedure and channel.
         let mut used_online: HashSet<&str> = HashSet::new();
         let mut paid_online: HashSet<&str> = HashSet::new();
+        let mut population: HashSet<&str> = HashSet::new();
         let (mut full_eligible, mut full_online) = (0, 0);
         for m in members {
             used_online.extend(procedures_of(&g.used_online, m));
             paid_online.extend(procedures_of(&g.paid_online, m));
+            population.extend(procedures_of(&g.population, m));
             for (procedure, channel, n) in g.full_online.get(m.as_str()).into_iter().flatten() {
                 if full.contains(procedure.as_str()) {
                     full_eligible += n;
@@ -721,6 +742,16 @@ impl Scorer<'_> {
             .iter()
             .filter(|p| paid_online.contains(p.code.as_str()))
             .count();
+        // Thủ tục có đối tượng là cá nhân (4.5(a)'s denominator), and of them those with a
+        // dossier using population data in the period.
+        let for_people: Vec<&&&ProcedureVersion> = mine
+            .iter()
+            .filter(|p| p.audience.iter().any(|a| a.is_person()))
+            .collect();
+        let for_people_linked = for_people
+            .iter()
+            .filter(|p| population.contains(p.code.as_str()))
+            .count();
         // Received by the end, less what had ended before the period began.
         let ended_before = s.ended_to_end - s.on_time_in - s.late_in;
         let handled = s.received_to_end - ended_before;
@@ -739,6 +770,10 @@ impl Scorer<'_> {
             paid_online: s.paid_online,
             digitised: s.digitised,
             reused_data: s.reused,
+            data_store_linked: s.data_store_linked,
+            population_data: s.population_data,
+            person_procedures: for_people.len() as i64,
+            person_procedures_linked: for_people_linked as i64,
             electronic_results: s.electronic,
             certifications: s.certifications,
             electronic_copies: s.electronic_copies,

@@ -116,6 +116,24 @@ impl Applicant {
         }
     }
 
+    /// Thông tin đã khai: the items this applicant declared (the optional ones when given).
+    pub fn fields(&self) -> Vec<crate::dossier::ApplicantField> {
+        use crate::dossier::ApplicantField as F;
+        let mut out = match self {
+            Applicant::Citizen { .. } => vec![F::Name, F::IdNumber, F::Address],
+            Applicant::Organisation { .. } => {
+                vec![F::OrganisationName, F::TaxCode, F::Name, F::Address]
+            }
+        };
+        if self.phone().is_some() {
+            out.push(F::Phone);
+        }
+        if self.email().is_some() {
+            out.push(F::Email);
+        }
+        out
+    }
+
     /// Organisation names are checked here (people's names are checked by [`PersonName`]).
     pub fn validate(&self) -> Result<(), DomainError> {
         if let Applicant::Organisation { name, .. } = self {

@@ -297,6 +297,50 @@ pub struct ProcedureVersion {
     /// Fields whose value the reference marks as unconfirmed ([M]), listed for the officer.
     #[serde(default)]
     pub uncertain: Vec<String>,
+    /// Đối tượng thực hiện — who may apply (QĐ 766 4.5(a) counts the procedures open to
+    /// people). A catalogue entry that does not say is taken as open to Vietnamese citizens.
+    #[serde(default = "default_audience")]
+    pub audience: Vec<Audience>,
+}
+
+/// Đối tượng thực hiện TTHC (the national procedure database's values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Audience {
+    /// Công dân Việt Nam.
+    Citizen,
+    /// Người Việt Nam định cư ở nước ngoài.
+    OverseasVietnamese,
+    /// Người nước ngoài.
+    Foreigner,
+    /// Tổ chức (cơ quan, tổ chức sự nghiệp, hợp tác xã…).
+    Organisation,
+    /// Doanh nghiệp.
+    Enterprise,
+}
+
+impl Audience {
+    /// A person, whose data the national population database holds (QĐ 766 4.5(a)).
+    pub fn is_person(self) -> bool {
+        matches!(
+            self,
+            Audience::Citizen | Audience::OverseasVietnamese | Audience::Foreigner
+        )
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Audience::Citizen => "Công dân Việt Nam",
+            Audience::OverseasVietnamese => "Người Việt Nam định cư ở nước ngoài",
+            Audience::Foreigner => "Người nước ngoài",
+            Audience::Organisation => "Tổ chức",
+            Audience::Enterprise => "Doanh nghiệp",
+        }
+    }
+}
+
+pub fn default_audience() -> Vec<Audience> {
+    vec![Audience::Citizen]
 }
 
 fn default_supplement_window() -> Limit {
@@ -453,6 +497,7 @@ pub(crate) mod tests {
             anywhere: false,
             supplement_window: default_supplement_window(),
             uncertain: vec![],
+            audience: default_audience(),
         }
     }
 

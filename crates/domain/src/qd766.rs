@@ -59,6 +59,12 @@ pub struct Scheme {
     pub digitised: Weight,
     /// 4.3 dossiers reusing digitised data (full from 80 %, 2).
     pub reused_data: Weight,
+    /// 4.4 dossiers linked to the personal data store (linear, 4).
+    pub data_store_linked: Weight,
+    /// 4.5(a) procedures for people linked to the population database (linear, 2).
+    pub population_procedures: Weight,
+    /// 4.5(b) dossiers using population data (linear, 2).
+    pub population_dossiers: Weight,
     /// 4.1 dossiers with an electronic result (linear, 6).
     pub electronic_results: Weight,
     /// 4.5, the certified-copy part: resolved certification dossiers whose copy was issued
@@ -80,6 +86,9 @@ impl Default for Scheme {
             satisfaction: Weight::new(6.0, 0.9),
             digitised: Weight::new(4.0, 1.0),
             reused_data: Weight::new(2.0, 0.8),
+            data_store_linked: Weight::new(4.0, 1.0),
+            population_procedures: Weight::new(2.0, 1.0),
+            population_dossiers: Weight::new(2.0, 1.0),
             electronic_results: Weight::new(6.0, 1.0),
             electronic_copies: Weight::new(2.0, 1.0),
         }
@@ -107,6 +116,15 @@ pub struct Inputs {
     /// Received in the period with every component digitised; with a component taken from data.
     pub digitised: i64,
     pub reused_data: i64,
+    /// Received in the period with a component from the data store or an electronic result
+    /// kept there (4.4); using population data: VNeID, a population lookup or the data store
+    /// (4.5(b)).
+    pub data_store_linked: i64,
+    pub population_data: i64,
+    /// Procedures under the unit's authority open to people (citizens, overseas Vietnamese,
+    /// foreigners); of them, those with a dossier using population data in the period (4.5(a)).
+    pub person_procedures: i64,
+    pub person_procedures_linked: i64,
     /// Signed electronic results issued in the period.
     pub electronic_results: i64,
     /// Dossiers of certified-copy procedures resolved in the period; of them, copies issued
@@ -333,12 +351,14 @@ pub fn indicators(s: &Scheme, i: &Inputs) -> Vec<Indicator> {
             i.received,
             "Đạt tối đa từ 80%.",
         ),
-        missing(
+        computed(
             "4.4",
             6,
-            "Hồ sơ số hóa kết nối, chia sẻ với kho dữ liệu",
-            4.0,
-            "Chưa có dữ liệu: hệ thống chưa kết nối Kho quản lý dữ liệu điện tử của tổ chức, cá nhân.",
+            "Tỷ lệ hồ sơ số hóa có kết nối, chia sẻ dữ liệu phục vụ tái sử dụng",
+            s.data_store_linked,
+            i.data_store_linked.min(i.received),
+            i.received,
+            "Hồ sơ tiếp nhận trong kỳ có thành phần lấy từ kho dữ liệu của người nộp (DuocLayTuKhoDMQG), hoặc có kết quả điện tử đưa vào kho dữ liệu; trên hồ sơ tiếp nhận trong kỳ.",
         ),
         computed(
             "4.5",
@@ -349,19 +369,23 @@ pub fn indicators(s: &Scheme, i: &Inputs) -> Vec<Indicator> {
             i.certifications,
             "Bản sao điện tử có ký số trên hồ sơ chứng thực bản sao từ bản chính đã giải quyết trong kỳ.",
         ),
-        missing(
+        computed(
             "4.5(a)",
             6,
             "Tỷ lệ TTHC kết nối dữ liệu dân cư",
-            2.0,
-            "Chưa có dữ liệu: hệ thống chưa kết nối Cơ sở dữ liệu quốc gia về dân cư.",
+            s.population_procedures,
+            i.person_procedures_linked.min(i.person_procedures),
+            i.person_procedures,
+            "Thủ tục có hồ sơ sử dụng dữ liệu dân cư trong kỳ, trên thủ tục thuộc thẩm quyền có đối tượng là công dân Việt Nam, người Việt Nam định cư ở nước ngoài hoặc người nước ngoài.",
         ),
-        missing(
+        computed(
             "4.5(b)",
             6,
             "Tỷ lệ hồ sơ sử dụng dữ liệu dân cư",
-            2.0,
-            "Chưa có dữ liệu: hệ thống chưa xác thực tài khoản VNeID.",
+            s.population_dossiers,
+            i.population_data.min(i.received),
+            i.received,
+            "Hồ sơ tiếp nhận trong kỳ do tài khoản xác thực VNeID nộp, có thông tin tra cứu từ Cơ sở dữ liệu quốc gia về dân cư (MaCSDL) hoặc có thành phần lấy từ kho dữ liệu; trên hồ sơ tiếp nhận trong kỳ.",
         ),
     ]
 }

@@ -16,6 +16,7 @@
 //! The product never relies on it: it only talks to whatever `[notify.national] url` names.
 
 pub mod oidc;
+pub mod population;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;

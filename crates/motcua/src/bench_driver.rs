@@ -184,6 +184,7 @@ impl Driver {
                 helped_at: None,
                 fee_exemption: None,
                 corrects: None,
+                provenance: Default::default(),
             }),
         }
     }

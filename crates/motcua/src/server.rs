@@ -51,6 +51,48 @@ pub struct Config {
     /// Citizens' sign-in with the national identity (`[identity]`, OpenID Connect).
     #[serde(default)]
     pub identity: Option<IdentityConfig>,
+    /// Lookups in the national population database (`[population]`).
+    #[serde(default)]
+    pub population: Option<PopulationConfig>,
+}
+
+/// Tra cứu CSDL quốc gia về dân cư (`[population]`): the lookup service's address (through the
+/// province's data-sharing platform) and the environment variable holding its access key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationConfig {
+    pub url: String,
+    pub secret_env: String,
+    #[serde(default = "identity_timeout")]
+    pub timeout_seconds: u64,
+}
+
+impl PopulationConfig {
+    fn build(
+        &self,
+        secret: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<notify::population::HttpPopulationRegistry, String> {
+        if !(self.url.starts_with("https://") || self.url.starts_with("http://")) {
+            return Err(format!(
+                "url = \"{}\": địa chỉ phải bắt đầu bằng https://",
+                domain::error::shorten(&self.url)
+            ));
+        }
+        let key = secret(&self.secret_env)
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| {
+                format!(
+                    "secret_env: biến môi trường {} chưa có khóa truy cập dịch vụ tra cứu",
+                    self.secret_env
+                )
+            })?;
+        notify::population::HttpPopulationRegistry::new(
+            &self.url,
+            key,
+            self.timeout_seconds.clamp(1, 60),
+        )
+        .map_err(|e| e.to_string())
+    }
 }
 
 /// Đăng nhập bằng định danh điện tử (`[identity]`): the OpenID Connect provider this system is
@@ -746,6 +788,7 @@ impl Default for Config {
             signing: SigningConfig::default(),
             payments: PaymentsConfig::default(),
             identity: None,
+            population: None,
         }
     }
 }
@@ -910,6 +953,13 @@ async fn services_with_secrets(
             i.build(&public_url)
                 .map_err(|e| BadInput(format!("identity: {e}")))?,
         )),
+        None => None,
+    };
+    settings.population = match &config.population {
+        Some(p) => Some(Arc::new(
+            p.build(secret)
+                .map_err(|e| BadInput(format!("population: {e}")))?,
+        ) as Arc<dyn app::population::PopulationRegistry>),
         None => None,
     };
     settings.gateway = match &config.payments.gateway {
@@ -1097,7 +1147,8 @@ pub struct DemoArgs {
     #[arg(long)]
     no_serve: bool,
     /// Chạy kèm một Cổng Dịch vụ công quốc gia giả lập (fakeportal) trên 127.0.0.1 và đồng bộ
-    /// mọi hồ sơ lên đó, để xem đồng bộ và chỉ số 766 mục 1.4 trên dữ liệu trình diễn.
+    /// mọi hồ sơ lên đó, để xem đồng bộ và chỉ số 766 mục 1.4 trên dữ liệu trình diễn; kèm một
+    /// dịch vụ tra cứu CSDL dân cư giả lập chứa người dân trình diễn.
     #[arg(long)]
     fake_national_portal: bool,
 }
@@ -1125,6 +1176,19 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
             secret_env: "MOTCUA_DEMO_PORTAL_SECRET".into(),
             timeout_seconds: 10,
             codes_from_portal: Vec::new(),
+        });
+        Some(fake)
+    } else {
+        None
+    };
+    let population = if args.fake_national_portal {
+        let fake = fakeportal::population::FakePopulation::start(&fake_secret)
+            .await
+            .map_err(|e| BadInput(format!("không chạy được CSDL dân cư giả lập: {e}")))?;
+        config.population = Some(PopulationConfig {
+            url: fake.url(),
+            secret_env: "MOTCUA_DEMO_PORTAL_SECRET".into(),
+            timeout_seconds: 10,
         });
         Some(fake)
     } else {
@@ -1198,6 +1262,17 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
             fake.url()
         );
     }
+    if let Some(fake) = &population {
+        let residents = app::demo::demo_residents(&app, 2_000).await?;
+        let n = residents.len();
+        for (id_number, name, address) in residents {
+            fake.add(demo_resident(id_number, name, address));
+        }
+        println!(
+            "CSDL quốc gia về dân cư GIẢ LẬP (chỉ để trình diễn) tại {}: {n} người dân trình diễn; tra cứu ở màn hình tiếp nhận.",
+            fake.url()
+        );
+    }
     if args.no_serve {
         return Ok(());
     }
@@ -1210,6 +1285,33 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
         },
     )
     .await
+}
+
+/// A demo person as the stand-in population database holds them: birth year and gender read
+/// from the personal id number (its 4th digit gives century and gender, the next two the year;
+/// ND 137/2015 Art. 7), day and month from its last digits.
+fn demo_resident(
+    id_number: String,
+    name: String,
+    address: domain::applicant::Address,
+) -> fakeportal::population::Resident {
+    let digit = |i: usize| u32::from(id_number.as_bytes()[i] - b'0');
+    let century = match digit(3) {
+        0 | 1 => 1900,
+        2 | 3 => 2000,
+        _ => 2100,
+    };
+    let year = century + digit(4) * 10 + digit(5);
+    let day = 1 + (digit(10) * 10 + digit(11)) % 28;
+    let month = 1 + (digit(8) * 10 + digit(9)) % 12;
+    fakeportal::population::Resident {
+        gender: if digit(3) % 2 == 0 { "Nam" } else { "Nữ" }.into(),
+        birth_date: format!("{day:02}/{month:02}/{year}"),
+        id_number,
+        name,
+        residence: address.text,
+        commune_code: address.commune_code.unwrap_or_default(),
+    }
 }
 
 #[cfg(test)]

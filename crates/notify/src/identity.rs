@@ -27,14 +27,7 @@ async fn json(
         .await
         .map_err(|e| e.without_url().to_string())?;
     if !status.is_success() {
-        return Err(format!(
-            "HTTP {}: {}",
-            status.as_u16(),
-            String::from_utf8_lossy(&body)
-                .chars()
-                .take(200)
-                .collect::<String>()
-        ));
+        return Err(crate::refusal(status.as_u16(), &body));
     }
     serde_json::from_slice(&body).map_err(|_| "câu trả lời không phải JSON".to_string())
 }

@@ -12,6 +12,7 @@ mod email;
 pub mod gateway;
 pub mod identity;
 pub mod national;
+pub mod population;
 mod sms;
 mod tax;
 mod webhook;
@@ -113,6 +114,17 @@ pub fn install_tls_provider() {
 }
 
 /// An HTTP client for one adapter, with its time limit.
+/// A refusal as the log and the admin see it: the status and the start of what was answered.
+pub(crate) fn refusal(status: u16, body: &[u8]) -> String {
+    format!(
+        "HTTP {status}: {}",
+        String::from_utf8_lossy(body)
+            .chars()
+            .take(200)
+            .collect::<String>()
+    )
+}
+
 pub(crate) fn http_client(timeout_seconds: u64) -> Result<reqwest::Client, SendError> {
     install_tls_provider();
     reqwest::Client::builder()

@@ -119,6 +119,7 @@ fn reregister_birth() -> IntakeRequest {
         fee_exemption: None,
         helped_at: None,
         idempotency: None,
+        provenance: Default::default(),
     }
 }
 
@@ -694,6 +695,10 @@ async fn a_dossier_submitted_on_the_portal_arrives_in_the_centres_online_queue_o
     );
     assert_eq!(d.code.as_str(), taken[0].2);
     assert_eq!(d.applicant.id_number(), "010190054321");
+    assert!(
+        d.provenance.vneid,
+        "the portal says its citizen signed in with VNeID"
+    );
     assert_eq!(d.receiving, centre(&f));
     let files: Vec<&str> = d
         .components
@@ -901,4 +906,65 @@ async fn a_component_taken_from_the_data_store_is_checked_flagged_for_the_portal
     // QĐ 766 4.3: of the two dossiers received, one reused data.
     let (num, den) = indicator_766(&f, "4.3").await;
     assert_eq!((num, den), (Some(1), Some(2)));
+}
+
+#[tokio::test]
+async fn a_population_lookup_is_checked_and_named_to_the_portal() {
+    let portal = FakePortal::start("127.0.0.1:0", CLIENT, SECRET)
+        .await
+        .unwrap();
+    let f = synchronised("population", &portal, true).await;
+    let counter = officer(&f.db, "motcua.baothang").await;
+    let digest = app::population::digest;
+    f.db.record_population_lookup(&store::PopulationLookupRow {
+        reference: "CSDLDC-00000042".into(),
+        id_number: "010190012345".into(),
+        officer: "motcua.baothang".into(),
+        at_ms: f.app.now().timestamp_millis(),
+        name_digest: digest("NGUYỄN THỊ HẰNG"),
+        address_digest: digest(&app::population::address_key(
+            "Tổ dân phố 3",
+            Some("02905"),
+            "",
+        )),
+    })
+    .await
+    .unwrap();
+    let mut req = reregister_birth();
+    req.provenance = app::provenance::ProvenanceClaim {
+        population_ref: Some("CSDLDC-00000042".into()),
+        filled: [
+            domain::dossier::ApplicantField::Name,
+            domain::dossier::ApplicantField::Address,
+            domain::dossier::ApplicantField::Phone,
+        ]
+        .into_iter()
+        .map(|field| domain::dossier::Filled {
+            field,
+            source: domain::dossier::DataSource::Population,
+        })
+        .collect(),
+        portal_vneid: true,
+    };
+    let d = f
+        .app
+        .intake()
+        .receive_at_counter(&counter, req)
+        .await
+        .unwrap();
+    // The phone is not in the population database; at the counter the portal's word means
+    // nothing.
+    assert_eq!(d.provenance.filled.len(), 2, "{:?}", d.provenance);
+    assert!(!d.provenance.vneid);
+    f.worker.deliver_due().await.unwrap();
+    let create = portal
+        .calls()
+        .into_iter()
+        .find(|c| c.path == "CreateDossier")
+        .unwrap()
+        .body;
+    assert_eq!(create["MaCSDL"], "CSDLDC-00000042");
+    assert_eq!(create["TaiKhoanDuocXacThucVoiVNeID"], 0);
+    let (num, den) = indicator_766(&f, "4.5(b)").await;
+    assert_eq!((num, den), (Some(1), Some(1)));
 }

@@ -67,6 +67,7 @@ fn reregister_birth() -> IntakeRequest {
         fee_exemption: None,
         helped_at: None,
         idempotency: None,
+        provenance: Default::default(),
     }
 }
 

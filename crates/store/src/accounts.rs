@@ -17,6 +17,20 @@ pub struct CitizenAccount {
     pub email: Option<String>,
 }
 
+/// Một lần tra cứu CSDL quốc gia về dân cư: who looked up which number when, and digests of
+/// the name and address it returned (the record itself is not kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PopulationLookupRow {
+    /// The database's reference (MaCSDL).
+    pub reference: String,
+    pub id_number: String,
+    /// The officer's username.
+    pub officer: String,
+    pub at_ms: i64,
+    pub name_digest: String,
+    pub address_digest: String,
+}
+
 /// Đăng ký chờ xác nhận — a registration waiting for the code sent to the citizen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingRegistration {
@@ -176,6 +190,12 @@ pub trait AccountStore: Send + Sync {
 
     /// Turns a confirmed registration into the account, in one transaction.
     async fn finish_registration(&self, id_number: &str, now_ms: i64) -> Result<CitizenAccount>;
+
+    /// Records a population-database lookup; the same reference twice is a duplicate.
+    async fn record_population_lookup(&self, l: &PopulationLookupRow) -> Result<()>;
+
+    /// A lookup by its reference.
+    async fn population_lookup(&self, reference: &str) -> Result<Option<PopulationLookupRow>>;
 
     /// Keeps a sign-in under way (its state hashed).
     async fn put_sign_in_state(&self, s: &SignInState) -> Result<()>;

@@ -287,6 +287,7 @@ pub fn procedure() -> ProcedureVersion {
         anywhere: false,
         supplement_window: "3 ngày làm việc".parse().unwrap(),
         uncertain: vec![],
+        audience: domain::procedure::default_audience(),
     }
 }
 
@@ -332,6 +333,7 @@ pub fn new_dossier(p: ProcedureVersion, components: &[&str]) -> Box<NewDossier> 
         helped_at: None,
         fee_exemption: None,
         corrects: None,
+        provenance: Default::default(),
     })
 }
 

@@ -18,10 +18,21 @@ document.addEventListener('click', function (e) {
   // "Điền thông tin người nộp từ hồ sơ trước": fills the applicant's fields left empty.
   if (e.target.matches('[data-fill-applicant]')) {
     var p = e.target.dataset;
+    var sources = document.getElementById('nguon-du-lieu');
+    var overwrite = p.overwrite !== undefined;
+    if (p.ref && sources) {
+      var old = sources.querySelector('input[name=population_ref]');
+      if (old) { old.remove(); }
+      var ref = document.createElement('input');
+      ref.type = 'hidden'; ref.name = 'population_ref'; ref.value = p.ref;
+      sources.appendChild(ref);
+    }
     [['name', p.name], ['phone', p.phone], ['email', p.email], ['address_line', p.line],
-     ['commune_code', p.commune]].forEach(function (f) {
+     ['commune_code', p.commune], ['id_number', p.id]].forEach(function (f) {
       var input = document.getElementById(f[0]);
-      if (input && !input.value && f[1]) { input.value = f[1]; }
+      if (!input || !f[1] || (input.value && !overwrite)) { return; }
+      input.value = f[1];
+      markFilled(sources, f[0], p.source);
     });
     e.target.disabled = true;
   }
@@ -50,3 +61,28 @@ document.addEventListener('click', function (e) {
     e.target.textContent = 'Đã đính kèm';
   }
 });
+
+// Thông tin lấy từ dữ liệu: each field filled from data is named in a hidden `filled` input
+// ("field:source"), which the server checks against the source; typing in the field takes
+// it away again (the value is then the officer's).
+var FILLED_FIELD = { name: 'name', id_number: 'id-number', address_line: 'address',
+  commune_code: 'address', phone: 'phone', email: 'email' };
+function markFilled(sources, id, source) {
+  var field = FILLED_FIELD[id];
+  if (!sources || !field || !source) { return; }
+  sources.querySelectorAll('input[name=filled]').forEach(function (i) {
+    if (i.value.split(':')[0] === field) { i.remove(); }
+  });
+  var input = document.createElement('input');
+  input.type = 'hidden'; input.name = 'filled'; input.value = field + ':' + source;
+  sources.appendChild(input);
+}
+document.addEventListener('input', function (e) {
+  var field = FILLED_FIELD[e.target.id];
+  var sources = document.getElementById('nguon-du-lieu');
+  if (!field || !sources) { return; }
+  sources.querySelectorAll('input[name=filled]').forEach(function (i) {
+    if (i.value.split(':')[0] === field) { i.remove(); }
+  });
+});
+

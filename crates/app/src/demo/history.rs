@@ -267,6 +267,35 @@ fn applicant(rng: &mut Rng, committee: &Agency) -> (Person, Applicant) {
     (who, applicant)
 }
 
+/// Where a simulated applicant's details came from: online, most citizens sign in with VNeID
+/// (name and number from the identity); at the counter, a third are looked up in the population
+/// database (name, number, address from the lookup).
+fn provenance(rng: &mut Rng, channel: Channel, at: chrono::DateTime<chrono::Utc>) -> Provenance {
+    use domain::dossier::{ApplicantField as F, DataSource, Filled, PopulationLookup};
+    let filled = |source, fields: &[F]| {
+        fields
+            .iter()
+            .map(|&field| Filled { field, source })
+            .collect::<Vec<_>>()
+    };
+    match channel {
+        Channel::Online if rng.chance(0.6) => Provenance {
+            vneid: true,
+            population: None,
+            filled: filled(DataSource::Identity, &[F::IdNumber, F::Name]),
+        },
+        Channel::InPerson if rng.chance(0.35) => Provenance {
+            vneid: false,
+            population: Some(PopulationLookup {
+                reference: format!("CSDLDC-{:012}", rng.below(1_000_000_000_000)),
+                at,
+            }),
+            filled: filled(DataSource::Population, &[F::Address, F::IdNumber, F::Name]),
+        },
+        _ => Provenance::default(),
+    }
+}
+
 fn components(rng: &mut Rng, p: &ProcedureVersion) -> Vec<SubmittedComponent> {
     let mut out = Vec::new();
     for c in &p.components {
@@ -342,6 +371,7 @@ pub async fn generate(
                 helped_at: None,
                 fee_exemption: None,
                 corrects: None,
+                provenance: provenance(&mut rng, a.channel, a.at),
             });
             let citizen = Actor::Citizen {
                 name: PersonName::parse(&who.name).expect("valid"),

@@ -535,3 +535,36 @@ pub async fn confirm_codes_for_fake_portal(app: &App) -> Result<usize, AppError>
         .import_agency_codes(&domain::officer::Actor::Officer(admin), &table)
         .await
 }
+
+/// Người dân trình diễn — for the demo's stand-in population database only: the citizens named
+/// in the demo's newest dossiers (all invented by the demo), each once, with their number, name
+/// and address.
+pub async fn demo_residents(
+    app: &App,
+    limit: u32,
+) -> Result<Vec<(String, String, domain::applicant::Address)>, AppError> {
+    let page = app
+        .db()
+        .list_dossiers(&store::DossierFilter {
+            visible: store::Visibility::All,
+            limit,
+            ..Default::default()
+        })
+        .await?;
+    let ids: Vec<uuid::Uuid> = page.rows.iter().map(|r| r.id).collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for d in app.db().dossiers(&ids).await? {
+        if let domain::applicant::Applicant::Citizen {
+            name,
+            id_number,
+            address,
+            ..
+        } = d.applicant
+            && seen.insert(id_number.as_str().to_string())
+        {
+            out.push((id_number.as_str().to_string(), name.to_string(), address));
+        }
+    }
+    Ok(out)
+}

@@ -183,6 +183,10 @@ impl App {
                 key: format!("cong-dvcqg:{}", s.id),
                 request_hash: hex::encode(sha2::Sha256::digest(s.id.as_bytes())),
             }),
+            provenance: crate::provenance::ProvenanceClaim {
+                portal_vneid: s.vneid == 1,
+                ..Default::default()
+            },
         };
         let client = crate::throttle::Client { ip: None };
         self.intake().submit_online(&actor, request, &client).await

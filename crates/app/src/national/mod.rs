@@ -259,8 +259,12 @@ impl Context<'_> {
                 },
             },
             fees: fees(d),
-            vneid: 0,
-            population_record: None,
+            vneid: u8::from(d.provenance.vneid),
+            population_record: d
+                .provenance
+                .population
+                .as_ref()
+                .map(|l| l.reference.clone()),
         }
     }
 

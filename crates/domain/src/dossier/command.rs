@@ -60,6 +60,8 @@ pub struct NewDossier {
     /// Miễn phí, lệ phí — the reason, when the applicant is exempt.
     pub fee_exemption: Option<String>,
     pub corrects: Option<CorrectionOf>,
+    /// Where the applicant's details came from, as the server checked it.
+    pub provenance: super::event::Provenance,
 }
 
 /// Khoản thu khi trả kết quả: how the applicant paid what was still owed at the hand-over (the

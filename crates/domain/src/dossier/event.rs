@@ -129,6 +129,82 @@ pub struct Reused {
     pub result_code: Option<String>,
 }
 
+/// Nguồn thông tin người nộp — where the applicant's details came from: the national identity
+/// they signed in with, a lookup in the national population database, or an earlier dossier of
+/// theirs. Checked by the server before it is recorded (QĐ 766 4.5, and the share of
+/// information reused).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// Tài khoản được xác thực với VNeID: submitted by a citizen signed in with the national
+    /// identity (`TaiKhoanDuocXacThucVoiVNeID`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub vneid: bool,
+    /// Tra cứu CSDL quốc gia về dân cư: the lookup the details came from (`MaCSDL`); its id and
+    /// time, not the record (ND 61/2018 Art. 25(7)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub population: Option<PopulationLookup>,
+    /// The applicant's details filled from data instead of typed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filled: Vec<Filled>,
+}
+
+impl Provenance {
+    pub fn is_empty(&self) -> bool {
+        !self.vneid && self.population.is_none() && self.filled.is_empty()
+    }
+}
+
+/// One lookup in the national population database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PopulationLookup {
+    /// The database's reference of the lookup.
+    pub reference: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Một thông tin được điền từ dữ liệu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Filled {
+    pub field: ApplicantField,
+    pub source: DataSource,
+}
+
+/// Thông tin người nộp — one item of what the applicant declares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApplicantField {
+    /// Họ và tên (of the citizen, or of the organisation's representative).
+    Name,
+    /// Số định danh cá nhân.
+    IdNumber,
+    /// Tên tổ chức.
+    OrganisationName,
+    /// Mã số thuế.
+    TaxCode,
+    /// Địa chỉ.
+    Address,
+    Phone,
+    Email,
+}
+
+impl ApplicantField {
+    pub fn parse(s: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
+    }
+}
+
+/// Nguồn dữ liệu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DataSource {
+    /// The national identity the citizen signed in with (VNeID).
+    Identity,
+    /// CSDL quốc gia về dân cư.
+    Population,
+    /// An earlier dossier of the same applicant (their data store).
+    EarlierDossier,
+}
+
 /// Hình thức nhận kết quả.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -289,6 +365,9 @@ pub struct Opened {
     /// result returned only once they are paid). False for dossiers opened before it was.
     #[serde(default)]
     pub fees_tracked: bool,
+    /// Where the applicant's details came from.
+    #[serde(default, skip_serializing_if = "Provenance::is_empty")]
+    pub provenance: Provenance,
 }
 
 /// Sự kiện.

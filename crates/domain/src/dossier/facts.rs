@@ -74,6 +74,20 @@ pub enum Measure {
     /// Tái sử dụng dữ liệu số — received with at least one component taken from data instead of
     /// paper, on the reception day.
     ReusedData,
+    /// Thông tin phải cung cấp — each item the dossier asked of the applicant (a detail of the
+    /// applicant, a component), on the reception day: the denominator of the share of
+    /// information reused ("cắt giảm ít nhất 20% thông tin").
+    InformationAsked,
+    /// Thông tin lấy từ dữ liệu — of those, each filled or attached from data (the national
+    /// identity, the population database, an earlier dossier, a database lookup).
+    InformationFromData,
+    /// Kết nối kho dữ liệu — received with a component taken from the applicant's data store,
+    /// or whose electronic result went into it (QĐ 766 4.4), on the reception day.
+    DataStoreLinked,
+    /// Sử dụng dữ liệu dân cư — received from a citizen signed in with VNeID, with details from
+    /// the population database, or with a component taken from the data store (QĐ 766 4.5(b)),
+    /// on the reception day.
+    PopulationData,
     /// Được đánh giá — the applicant rated the service (satisfied or not), on the day handling
     /// ended: the denominator of the satisfaction rate.
     Rated,
@@ -131,7 +145,37 @@ fn vn_day(t: DateTime<Utc>) -> NaiveDate {
     to_vn(&t).date_naive()
 }
 
+/// Thông tin của một hồ sơ: how many items it asked of the applicant, and how many of them came
+/// from data instead of being typed or brought on paper.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Information {
+    pub asked: u32,
+    pub from_data: u32,
+}
+
 impl Dossier {
+    /// The items this dossier asked: the applicant's declared details and the submitted
+    /// components; from data: the details the server checked against a source, and the
+    /// components replaced by a database lookup or taken from the data store.
+    pub fn information(&self) -> Information {
+        let fields = self.applicant.fields();
+        let filled = self
+            .provenance
+            .filled
+            .iter()
+            .filter(|f| fields.contains(&f.field))
+            .count();
+        let reused = self
+            .components
+            .iter()
+            .filter(|c| c.by_data || c.reused.is_some())
+            .count();
+        Information {
+            asked: (fields.len() + self.components.len()) as u32,
+            from_data: (filled + reused) as u32,
+        }
+    }
+
     /// One fact of this dossier: `measure` on the Vietnamese day of `at`.
     fn fact(&self, at: DateTime<Utc>, measure: Measure) -> Fact {
         Fact {
@@ -180,6 +224,24 @@ impl Dossier {
             .any(|c| c.by_data || c.reused.is_some())
         {
             out.push(fact(received, Measure::ReusedData));
+        }
+        let info = self.information();
+        for _ in 0..info.asked {
+            out.push(fact(received, Measure::InformationAsked));
+        }
+        for _ in 0..info.from_data {
+            out.push(fact(received, Measure::InformationFromData));
+        }
+        let from_store = self.components.iter().any(|c| c.reused.is_some());
+        let result_kept = self
+            .electronic_result
+            .as_ref()
+            .is_some_and(|_| self.result_revoked.is_none());
+        if from_store || result_kept {
+            out.push(fact(received, Measure::DataStoreLinked));
+        }
+        if from_store || self.provenance.vneid || self.provenance.population.is_some() {
+            out.push(fact(received, Measure::PopulationData));
         }
         if self
             .components

@@ -314,7 +314,47 @@ pub(super) fn open(
         fees,
         corrects: new.corrects.clone(),
         fees_tracked: true,
+        provenance: checked_provenance(new)?,
     })))
+}
+
+/// The provenance as recorded: each filled field is one the applicant has, named once, and its
+/// source is one the dossier shows (a population-database field needs the lookup, an identity
+/// field the signed-in identity).
+fn checked_provenance(new: &NewDossier) -> Result<Provenance, DomainError> {
+    let p = &new.provenance;
+    let present = new.applicant.fields();
+    let mut filled: Vec<Filled> = Vec::with_capacity(p.filled.len());
+    for f in &p.filled {
+        let backed = match f.source {
+            DataSource::Identity => p.vneid,
+            DataSource::Population => p.population.is_some(),
+            DataSource::EarlierDossier => true,
+        };
+        if !backed || !present.contains(&f.field) {
+            return Err(DomainError::invalid(
+                "invalid_provenance",
+                "Thông tin ghi là lấy từ dữ liệu không khớp với nguồn dữ liệu của hồ sơ.",
+            ));
+        }
+        if !filled.iter().any(|g| g.field == f.field) {
+            filled.push(*f);
+        }
+    }
+    filled.sort();
+    if let Some(l) = &p.population
+        && (l.reference.trim().is_empty() || l.reference.len() > 100)
+    {
+        return Err(DomainError::invalid(
+            "invalid_provenance",
+            "Mã tra cứu Cơ sở dữ liệu quốc gia về dân cư không hợp lệ.",
+        ));
+    }
+    Ok(Provenance {
+        vneid: p.vneid,
+        population: p.population.clone(),
+        filled,
+    })
 }
 
 /// The submitted components, each one of the procedure's, named as the procedure names it;

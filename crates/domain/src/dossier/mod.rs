@@ -25,7 +25,7 @@ pub use command::{
 pub use control_slip::{SlipRow, control_slip};
 pub use decide::decide;
 pub use event::*;
-pub use facts::{Fact, Measure, fact_delta};
+pub use facts::{Fact, Information, Measure, fact_delta};
 pub use fees::{FeeAdjustment, MAX_AMOUNT, PaymentMethod, PaymentRecord};
 pub use imported::{Imported, LegacyStep, LegacySupplement, import};
 pub use receipts::{

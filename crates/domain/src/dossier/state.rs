@@ -237,6 +237,9 @@ pub struct Dossier {
     /// The incumbent system a dossier was brought from (see `Imported`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imported_from: Option<String>,
+    /// See [`Opened::provenance`](super::event::Opened::provenance).
+    #[serde(default, skip_serializing_if = "super::event::Provenance::is_empty")]
+    pub provenance: super::event::Provenance,
 }
 
 impl Dossier {
@@ -327,6 +330,7 @@ impl Dossier {
             corrections: Vec::new(),
             stage_before_withdrawal: None,
             imported_from: None,
+            provenance: o.provenance,
         })
     }
 

@@ -402,3 +402,84 @@ fn a_dossier_cannot_be_opened_twice() {
         .unwrap_err();
     assert_eq!(err.code, "dossier_exists");
 }
+
+#[test]
+fn details_from_data_need_their_source_and_count_in_the_information_reused() {
+    use domain::dossier::{ApplicantField as F, DataSource as S};
+    let filled = |fields: &[(F, S)]| -> Vec<Filled> {
+        fields
+            .iter()
+            .map(|&(field, source)| Filled { field, source })
+            .collect()
+    };
+    // A population field without the lookup, an identity field without VNeID: refused.
+    for (vneid, source) in [(false, S::Population), (false, S::Identity)] {
+        let mut new = new_dossier(procedure(), &["to-khai", "giay-to"]);
+        new.provenance = Provenance {
+            vneid,
+            population: None,
+            filled: filled(&[(F::Name, source)]),
+        };
+        let err = Sim::new()
+            .run(
+                "2026-12-07 09:00",
+                &counter(),
+                Command::ReceiveAtCounter { new },
+            )
+            .unwrap_err();
+        assert_eq!(err.code, "invalid_provenance", "{source:?}");
+    }
+    // A field the applicant does not have (an organisation's tax code): refused.
+    let mut new = new_dossier(procedure(), &["to-khai", "giay-to"]);
+    new.provenance.filled = filled(&[(F::TaxCode, S::EarlierDossier)]);
+    assert!(
+        Sim::new()
+            .run(
+                "2026-12-07 09:00",
+                &counter(),
+                Command::ReceiveAtCounter { new },
+            )
+            .is_err()
+    );
+
+    // Name, number and address from the lookup (named twice, counted once), a component
+    // replaced by data.
+    let mut new = new_dossier(procedure(), &["to-khai", "giay-to"]);
+    new.components[1].by_data = true;
+    new.components[1].copies = 0;
+    new.provenance = Provenance {
+        vneid: false,
+        population: Some(PopulationLookup {
+            reference: "CSDLDC-00000001".into(),
+            at: t("2026-12-07 08:55"),
+        }),
+        filled: filled(&[
+            (F::Address, S::Population),
+            (F::Name, S::Population),
+            (F::IdNumber, S::Population),
+            (F::Name, S::Population),
+        ]),
+    };
+    let mut sim = Sim::new();
+    sim.ok(
+        "2026-12-07 09:00",
+        &counter(),
+        Command::ReceiveAtCounter { new },
+    );
+    let d = sim.d();
+    assert_eq!(d.provenance.filled.len(), 3);
+    let fields = d.applicant.fields().len() as u32;
+    assert_eq!(
+        d.information(),
+        Information {
+            asked: fields + 2,
+            from_data: 4
+        }
+    );
+    let facts = d.facts(&calendar(), &Default::default()).unwrap();
+    let count = |m: Measure| facts.iter().filter(|f| f.measure == m).count() as u32;
+    assert_eq!(count(Measure::InformationAsked), fields + 2);
+    assert_eq!(count(Measure::InformationFromData), 4);
+    assert_eq!(count(Measure::PopulationData), 1);
+    assert_eq!(count(Measure::DataStoreLinked), 0);
+}

@@ -397,6 +397,50 @@ impl crate::AccountStore for Sqlite {
         .await
     }
 
+    async fn record_population_lookup(&self, l: &crate::PopulationLookupRow) -> Result<()> {
+        let l = l.clone();
+        self.write_all(move |c| {
+            c.prepare_cached(
+                "INSERT INTO population_lookups \
+                 (reference, id_number, officer, at_ms, name_digest, address_digest) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(rusqlite::params![
+                l.reference,
+                l.id_number,
+                l.officer,
+                l.at_ms,
+                l.name_digest,
+                l.address_digest
+            ])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn population_lookup(
+        &self,
+        reference: &str,
+    ) -> Result<Option<crate::PopulationLookupRow>> {
+        self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT reference, id_number, officer, at_ms, name_digest, address_digest \
+                 FROM population_lookups WHERE reference = ?1",
+            )?
+            .query_row([reference], |r| {
+                Ok(crate::PopulationLookupRow {
+                    reference: r.get(0)?,
+                    id_number: r.get(1)?,
+                    officer: r.get(2)?,
+                    at_ms: r.get(3)?,
+                    name_digest: r.get(4)?,
+                    address_digest: r.get(5)?,
+                })
+            })
+            .optional()?)
+        })
+    }
+
     async fn drop_registration(&self, id_number: &str) -> Result<()> {
         let id_number = id_number.to_string();
         self.write_all(move |c| {

@@ -104,6 +104,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "national identity sign-in, registrations confirmed by a code",
         include_str!("../../migrations/sqlite/0018_national_identity.sql"),
     ),
+    (
+        19,
+        "population database lookups",
+        include_str!("../../migrations/sqlite/0019_population_lookups.sql"),
+    ),
 ];
 
 /// Applies what is not applied yet, with what Rust computes after them, in one transaction:

@@ -266,6 +266,64 @@ pub struct IntakeInput {
     pub fee_exemption: Option<String>,
     /// Where the applicant was helped, when elsewhere.
     pub helped_at: Option<String>,
+    /// Where the applicant's details came from; the server keeps what it can confirm.
+    #[serde(default)]
+    pub provenance: Option<ProvenanceInput>,
+}
+
+/// Nguồn thông tin người nộp.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProvenanceInput {
+    /// Mã tra cứu (MaCSDL) of a lookup made through GET /api/v1/population/{id_number}.
+    pub population_ref: Option<String>,
+    /// The fields filled from data.
+    #[serde(default)]
+    pub filled: Vec<FilledInput>,
+}
+
+/// Một thông tin điền từ dữ liệu.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FilledInput {
+    /// `name`, `id-number`, `organisation-name`, `tax-code`, `address`, `phone` or `email`.
+    pub field: String,
+    /// `identity` (VNeID), `population` (the lookup) or `earlier-dossier`.
+    pub source: String,
+}
+
+impl ProvenanceInput {
+    pub fn parse(&self) -> Result<app::provenance::ProvenanceClaim, ApiError> {
+        let bad = || {
+            ApiError::unprocessable(
+                "invalid_provenance",
+                "Nguồn thông tin không hợp lệ: field là name, id-number, organisation-name, tax-code, address, phone hoặc email; source là identity, population hoặc earlier-dossier.",
+            )
+        };
+        if self.filled.len() > 16 {
+            return Err(bad());
+        }
+        let filled = self
+            .filled
+            .iter()
+            .map(|f| {
+                Ok(domain::dossier::Filled {
+                    field: domain::dossier::ApplicantField::parse(&f.field).ok_or_else(bad)?,
+                    source: domain::from_wire_name(&f.source).ok_or_else(bad)?,
+                })
+            })
+            .collect::<Result<_, ApiError>>()?;
+        Ok(app::provenance::ProvenanceClaim {
+            population_ref: self
+                .population_ref
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+            filled,
+            portal_vneid: false,
+        })
+    }
 }
 
 impl IntakeInput {
@@ -283,6 +341,12 @@ impl IntakeInput {
                 .filter(|s| !s.is_empty()),
             helped_at: self.helped_at.as_deref().map(agency).transpose()?,
             idempotency: None,
+            provenance: self
+                .provenance
+                .as_ref()
+                .map(ProvenanceInput::parse)
+                .transpose()?
+                .unwrap_or_default(),
         })
     }
 }

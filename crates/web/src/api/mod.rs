@@ -11,6 +11,7 @@ pub mod dto;
 pub mod error;
 pub mod files;
 pub mod outbox;
+pub mod population;
 pub mod public;
 pub mod reports;
 pub mod units;
@@ -106,6 +107,7 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(public::withdraw))
         // Danh mục
         .routes(routes!(data_store::list))
+        .routes(routes!(population::look_up))
         .routes(routes!(catalog::procedures))
         .routes(routes!(catalog::procedure))
         .routes(routes!(catalog::agencies))

@@ -100,6 +100,22 @@ pub struct PeriodLineView {
     pub satisfaction_rate: Option<f64>,
     /// Trong số tiếp nhận mới: hồ sơ chuyển từ hệ thống cũ.
     pub imported: i64,
+    /// Thông tin phải cung cấp (thông tin người nộp đã khai và thành phần hồ sơ), số lấy từ dữ
+    /// liệu, và tỷ lệ (mục tiêu cắt giảm ít nhất 20%).
+    pub information_asked: i64,
+    pub information_from_data: i64,
+    pub reuse_rate: Option<f64>,
+}
+
+/// Tái sử dụng thông tin của một thủ tục.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReuseLineView {
+    pub procedure: String,
+    pub name: String,
+    pub received: i64,
+    pub information_asked: i64,
+    pub information_from_data: i64,
+    pub reuse_rate: Option<f64>,
 }
 
 impl PeriodLineView {
@@ -136,6 +152,9 @@ impl PeriodLineView {
             disliked: l.disliked,
             satisfaction_rate: l.satisfaction_rate(),
             imported: l.imported,
+            information_asked: l.information_asked,
+            information_from_data: l.information_from_data,
+            reuse_rate: l.reuse_rate(),
         }
     }
 }
@@ -147,6 +166,8 @@ pub struct PeriodReportView {
     pub to: String,
     pub lines: Vec<PeriodLineView>,
     pub total: PeriodLineView,
+    /// Theo thủ tục, nhiều thông tin phải cung cấp nhất trước.
+    pub reuse: Vec<ReuseLineView>,
 }
 
 /// Báo cáo tình hình giải quyết TTHC trong kỳ (đọc từ bộ đếm).
@@ -176,6 +197,18 @@ pub async fn period(
         to: r.to.to_string(),
         lines: r.lines.iter().map(PeriodLineView::of).collect(),
         total: PeriodLineView::of(&r.total),
+        reuse: r
+            .reuse
+            .iter()
+            .map(|l| ReuseLineView {
+                procedure: l.procedure.clone(),
+                name: l.name.clone(),
+                received: l.received,
+                information_asked: l.asked,
+                information_from_data: l.from_data,
+                reuse_rate: l.rate(),
+            })
+            .collect(),
     }))
 }
 

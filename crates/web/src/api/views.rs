@@ -58,10 +58,21 @@ pub struct DossierView {
     /// Lệnh được phép: what the caller may do with the dossier now, each the name of a command
     /// (its endpoint is listed in this description under the same summary) with its label.
     pub allowed_actions: Vec<AllowedAction>,
+    /// Thông tin phải cung cấp, và số lấy từ dữ liệu (định danh VNeID, CSDL dân cư, hồ sơ
+    /// trước, kho dữ liệu), as the server checked them.
+    pub information: InformationView,
     /// The complete dossier state.
     // Serialised once, as text: a `Value` tree cost a quarter of an intake's response.
     #[schema(value_type = Object)]
     pub state: Box<serde_json::value::RawValue>,
+}
+
+/// Thông tin của hồ sơ: how many items it asked of the applicant (their details and the
+/// components), and how many came from data.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InformationView {
+    pub asked: u32,
+    pub from_data: u32,
 }
 
 /// Phí, lệ phí của hồ sơ (đồng).
@@ -188,6 +199,13 @@ impl DossierView {
                     label: k.label().into(),
                 })
                 .collect(),
+            information: {
+                let i = d.information();
+                InformationView {
+                    asked: i.asked,
+                    from_data: i.from_data,
+                }
+            },
             state: serde_json::value::to_raw_value(d).expect("a dossier serialises to JSON"),
         }
     }

@@ -506,11 +506,18 @@ struct SubmitPage {
     checklist: Vec<CheckLine>,
     f: Fields,
     error: String,
+    /// Signed in with the national identity: their data store is offered.
+    store: bool,
 }
 
 impl SubmitPage {
     fn value(&self, field: &str) -> String {
         self.f.get(field)
+    }
+
+    /// The fields filled from data (see `counter::provenance_of`).
+    fn filled(&self) -> Vec<String> {
+        self.f.all("filled")
     }
 }
 
@@ -524,12 +531,30 @@ async fn submit_page(
 ) -> Result<SubmitPage, UiError> {
     let actor = citizen(viewer)?;
     let Actor::Citizen {
-        name, id_number, ..
+        name,
+        id_number,
+        access,
     } = actor
     else {
         return Err(UiError::login_required());
     };
     let p = app.catalogue().procedure(code).await?;
+    let identity = *access == domain::officer::CitizenAccess::Identity;
+    let mut f = f;
+    // Signed in with the national identity, a new form starts from their newest dossier:
+    // address and phone filled, and said to be (the citizen may change them).
+    if fresh
+        && identity
+        && let Some(n) = id_number
+        && let Some(earlier) = app.queries().applicant_profile(actor, n.as_str()).await?
+    {
+        f.0.push(("address_line".into(), earlier.address().text.clone()));
+        f.0.push(("filled".into(), "address:earlier-dossier".into()));
+        if let Some(phone) = earlier.phone() {
+            f.0.push(("phone".into(), phone.to_string()));
+            f.0.push(("filled".into(), "phone:earlier-dossier".into()));
+        }
+    }
     if p.online == OnlineKind::None {
         return Err(UiError::new(
             StatusCode::CONFLICT,
@@ -564,6 +589,7 @@ async fn submit_page(
         checklist: checklist(&p.components, &f, fresh),
         f: f.with_form_key(),
         error,
+        store: identity,
     })
 }
 
@@ -577,6 +603,27 @@ pub async fn submit_form(
     }
     Ok(
         submit_page(&app, &viewer, &code, Fields::default(), true, String::new())
+            .await?
+            .into_response(),
+    )
+}
+
+/// Kho dữ liệu on the online form of a citizen signed in with the national identity: what they
+/// hold that fits the procedure, attached with one click.
+pub async fn data_store(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(code): Path<String>,
+) -> Result<Response, UiError> {
+    let actor = citizen(&viewer)?;
+    let Actor::Citizen {
+        id_number: Some(n), ..
+    } = actor
+    else {
+        return Err(UiError::login_required());
+    };
+    Ok(
+        super::counter::store_panel(&app, actor, &code, n.as_str(), false)
             .await?
             .into_response(),
     )
@@ -616,6 +663,19 @@ pub async fn submit(
         ("procedure_code".to_string(), code.clone()),
         ("return_kind".to_string(), "electronic".to_string()),
     ]);
+    // Name and number are the session's: from the national identity when signed in with it.
+    if matches!(
+        actor,
+        Actor::Citizen {
+            access: domain::officer::CitizenAccess::Identity,
+            ..
+        }
+    ) {
+        fields.0.extend([
+            ("filled".to_string(), "name:identity".to_string()),
+            ("filled".to_string(), "id-number:identity".to_string()),
+        ]);
+    }
     let done: Result<String, ApiError> = async {
         let mut input = intake_input(&fields, None);
         input.receiving = fields.opt("receiving");

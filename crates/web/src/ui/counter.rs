@@ -88,6 +88,8 @@ struct IntakePage {
     preview: Option<Preview>,
     /// Hồ sơ nhận qua bưu chính công ích: the handover record's fields are asked for.
     postal: bool,
+    /// The population database is connected: the lookup button is shown.
+    population: bool,
 }
 
 impl IntakePage {
@@ -106,6 +108,11 @@ impl IntakePage {
 
     fn is(&self, field: &str, value: &str) -> bool {
         self.f.get(field) == value
+    }
+
+    /// The fields the form said it filled from data (kept when the page is shown again).
+    fn filled(&self) -> Vec<String> {
+        self.f.all("filled")
     }
 }
 
@@ -247,6 +254,7 @@ async fn page(
         }),
         communes: communes(app, centre).await,
         postal: f.get("kenh") == "buu-chinh",
+        population: app.population_connected(),
         f,
         errors: Vec::new(),
         preview: None,
@@ -375,7 +383,27 @@ pub(super) fn intake_input(f: &Fields, commune_name: Option<&str>) -> dto::Intak
         },
         fee_exemption: f.opt("fee_exemption"),
         helped_at: None,
+        provenance: provenance_of(f),
     }
+}
+
+/// What the form filled from data: `population_ref`, and `filled` values `field:source` (the
+/// script adds one when it fills a field and takes it away when the officer edits the field).
+fn provenance_of(f: &Fields) -> Option<dto::ProvenanceInput> {
+    let filled: Vec<dto::FilledInput> = f
+        .all("filled")
+        .iter()
+        .filter_map(|v| v.split_once(':'))
+        .map(|(field, source)| dto::FilledInput {
+            field: field.trim().to_string(),
+            source: source.trim().to_string(),
+        })
+        .collect();
+    let population_ref = f.opt("population_ref");
+    (population_ref.is_some() || !filled.is_empty()).then_some(dto::ProvenanceInput {
+        population_ref,
+        filled,
+    })
 }
 
 pub async fn intake(State(app): State<App>, posted: Posted) -> Result<Response, UiError> {
@@ -812,6 +840,53 @@ pub struct StoreParams {
     id_number: String,
 }
 
+/// What a lookup in the population database shows.
+#[derive(Template, WebTemplate)]
+#[template(path = "intake_population.html")]
+struct PopulationPanel {
+    resident: Option<app::population::ResidentView>,
+    birth: String,
+    at: String,
+    message: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PopulationParams {
+    #[serde(default)]
+    id_number: String,
+}
+
+/// Tra cứu CSDL quốc gia về dân cư on the intake form: the applicant's name, date of birth and
+/// residence, and a button filling the form from them. What went wrong is said in the panel.
+pub async fn population(
+    State(app): State<App>,
+    viewer: Viewer,
+    Query(params): Query<PopulationParams>,
+) -> Result<Response, UiError> {
+    let (actor, _) = counter_officer(&app, &viewer)?;
+    let panel = match app.look_up_resident(actor, &params.id_number).await {
+        Ok(r) => PopulationPanel {
+            birth: r
+                .resident
+                .birth_date
+                .map(|d| d.format("%d/%m/%Y").to_string())
+                .unwrap_or_else(|| "—".into()),
+            at: lich::time::to_vn(&r.looked_up_at)
+                .format("%H:%M %d/%m/%Y")
+                .to_string(),
+            resident: Some(r),
+            message: String::new(),
+        },
+        Err(e) => PopulationPanel {
+            resident: None,
+            birth: String::new(),
+            at: String::new(),
+            message: e.message,
+        },
+    };
+    Ok(panel.into_response())
+}
+
 /// Kho dữ liệu on the intake form: once the applicant's number is typed, what they already hold
 /// that fits the procedure's components, each attached with one click.
 pub async fn data_store(
@@ -820,17 +895,32 @@ pub async fn data_store(
     Query(params): Query<StoreParams>,
 ) -> Result<Response, UiError> {
     let (actor, _) = counter_officer(&app, &viewer)?;
-    let id_number = params.id_number.trim();
+    Ok(
+        store_panel(&app, actor, &params.thu_tuc, &params.id_number, true)
+            .await?
+            .into_response(),
+    )
+}
+
+/// The data-store panel of a form: what `id_number` holds that fits procedure `code`'s
+/// components, and (`with_profile`) the button filling the applicant from their newest dossier.
+pub(super) async fn store_panel(
+    app: &App,
+    actor: &Actor,
+    code: &str,
+    id_number: &str,
+    with_profile: bool,
+) -> Result<impl IntoResponse, UiError> {
+    let id_number = id_number.trim();
     let valid = id_number.len() == 12 && id_number.bytes().all(|b| b.is_ascii_digit());
-    if !valid || params.thu_tuc.is_empty() {
+    if !valid || code.is_empty() {
         return Ok(StorePanel {
             profile: None,
             lines: Vec::new(),
             asked: false,
-        }
-        .into_response());
+        });
     }
-    let procedure = app.catalogue().procedure(&params.thu_tuc).await?;
+    let procedure = app.catalogue().procedure(code).await?;
     let held = app.queries().data_store(actor, id_number).await?;
     let mut lines = Vec::new();
     for c in &procedure.components {
@@ -851,21 +941,21 @@ pub async fn data_store(
             });
         }
     }
-    let profile = app
-        .queries()
-        .applicant_profile(actor, id_number)
-        .await?
-        .map(|a| Profile {
-            name: a.display_name().to_string(),
-            phone: a.phone().map(|p| p.to_string()).unwrap_or_default(),
-            email: a.email().map(|e| e.to_string()).unwrap_or_default(),
-            line: a.address().line.clone(),
-            commune: a.address().commune_code.clone().unwrap_or_default(),
-        });
+    let profile = if with_profile {
+        app.queries().applicant_profile(actor, id_number).await?
+    } else {
+        None
+    }
+    .map(|a| Profile {
+        name: a.display_name().to_string(),
+        phone: a.phone().map(|p| p.to_string()).unwrap_or_default(),
+        email: a.email().map(|e| e.to_string()).unwrap_or_default(),
+        line: a.address().line.clone(),
+        commune: a.address().commune_code.clone().unwrap_or_default(),
+    });
     Ok(StorePanel {
         profile,
         lines,
         asked: true,
-    }
-    .into_response())
+    })
 }

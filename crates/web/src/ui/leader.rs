@@ -158,6 +158,9 @@ pub fn shares_table(r: &app::reports::PeriodReport) -> Table {
             Cell::Int(l.disliked),
             Cell::Percent(l.satisfaction_rate()),
             Cell::Int(l.imported),
+            Cell::Int(l.information_asked),
+            Cell::Int(l.information_from_data),
+            Cell::Percent(l.reuse_rate()),
         ]
     };
     let mut rows: Vec<Vec<Cell>> = r.lines.iter().map(line).collect();
@@ -186,6 +189,46 @@ pub fn shares_table(r: &app::reports::PeriodReport) -> Table {
             "Không hài lòng",
             "Tỷ lệ hài lòng",
             "Chuyển từ hệ thống cũ",
+            "Thông tin phải cung cấp",
+            "Trong đó lấy từ dữ liệu",
+            "Tỷ lệ tái sử dụng thông tin",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows,
+    }
+}
+
+/// Tái sử dụng thông tin per procedure: what its dossiers asked of applicants and how much came
+/// from data (the "cắt giảm ít nhất 20% thông tin" target).
+pub fn reuse_table(r: &app::reports::PeriodReport) -> Table {
+    let rows = r
+        .reuse
+        .iter()
+        .map(|l| {
+            vec![
+                Cell::Text(l.procedure.clone()),
+                Cell::Text(l.name.clone()),
+                Cell::Int(l.received),
+                Cell::Int(l.asked),
+                Cell::Int(l.from_data),
+                Cell::Percent(l.rate()),
+            ]
+        })
+        .collect();
+    Table {
+        title: format!(
+            "Tái sử dụng thông tin theo thủ tục từ {} đến {} (mục tiêu: cắt giảm ít nhất 20% thông tin phải cung cấp)",
+            r.from.format("%d/%m/%Y"),
+            r.to.format("%d/%m/%Y")
+        ),
+        headers: [
+            "Mã thủ tục",
+            "Thủ tục",
+            "Hồ sơ tiếp nhận",
+            "Thông tin phải cung cấp",
+            "Trong đó lấy từ dữ liệu",
+            "Tỷ lệ tái sử dụng",
         ]
         .map(String::from)
         .to_vec(),
@@ -201,6 +244,7 @@ struct ReportPage {
     den: String,
     table: Table,
     shares: Table,
+    reuse: Table,
     late: Table,
     /// The units a leader can narrow the report to: (id, name).
     units: Vec<(String, String)>,
@@ -236,12 +280,15 @@ pub async fn period_report(
     if download {
         return Ok(if p.table == "ty-le" {
             shares_table(&report).download(&format!("ty-le-{from}-{to}"), &p.download)
+        } else if p.table == "tai-su-dung" {
+            reuse_table(&report).download(&format!("tai-su-dung-{from}-{to}"), &p.download)
         } else {
             period_table(&report).download(&format!("bao-cao-tthc-{from}-{to}"), &p.download)
         });
     }
     let table = period_table(&report);
     let shares = shares_table(&report);
+    let reuse = reuse_table(&report);
     let late = late_table(from, to, &late_list().await?);
     let status = super::status_for(&f.error);
     let tree = app.agencies();
@@ -267,6 +314,7 @@ pub async fn period_report(
             den,
             table,
             shares,
+            reuse,
             late,
             units,
             f,

@@ -131,6 +131,7 @@ pub fn routes() -> Router<App> {
             get(counter::intake_form).post(counter::intake),
         )
         .route("/can-bo/tiep-nhan/kho", get(counter::data_store))
+        .route("/can-bo/tiep-nhan/dan-cu", get(counter::population))
         .route(
             "/tep",
             post(counter::upload).layer(axum::extract::DefaultBodyLimit::max(11 * 1024 * 1024)),
@@ -151,6 +152,7 @@ pub fn routes() -> Router<App> {
             "/thu-tuc/{code}/nop",
             get(citizen::submit_form).post(citizen::submit),
         )
+        .route("/thu-tuc/{code}/kho", get(citizen::data_store))
         .route("/can-bo/ho-so/{id}/phieu", get(counter::receipt))
         .route("/can-bo/ho-so/{id}/phieu.pdf", get(counter::receipt_pdf))
         .route(

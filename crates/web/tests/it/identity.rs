@@ -363,3 +363,97 @@ async fn without_a_channel_for_the_code_a_registration_is_refused_and_says_what_
     .error(422, "contact_required");
     assert!(t.db.citizen("001089000123").await.unwrap().is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_citizen_signed_in_with_vneid_submits_a_form_filled_from_their_identity_and_earlier_dossier()
+ {
+    let (t, _idp) = with_identity().await;
+    let counter = t.login("motcua.baothang").await;
+    // Her earlier dossier, received at the counter: phone 0912345678, Tổ dân phố 3.
+    receive(&t, &counter).await;
+    let cookie = come_back(&to_provider_and_back(&t).await)
+        .await
+        .expect("signed in");
+    let path = format!("/thu-tuc/{REREGISTER_BIRTH}/nop");
+    let page = t
+        .http
+        .get(format!("{}{path}", t.base))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("value=\"Tổ dân phố 3, xã Bảo Thắng, tỉnh Lào Cai\""),
+        "{page}"
+    );
+    assert!(page.contains("value=\"0912345678\""), "{page}");
+    assert!(page.contains("value=\"address:earlier-dossier\""), "{page}");
+    assert!(page.contains(&format!("hx-get=\"/thu-tuc/{REREGISTER_BIRTH}/kho\"")));
+    let store = t
+        .http
+        .get(format!("{}/thu-tuc/{REREGISTER_BIRTH}/kho", t.base))
+        .header("Cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(store.status(), 200);
+    let idem = page
+        .split("name=\"idem\" value=\"")
+        .nth(1)
+        .and_then(|v| v.split('"').next())
+        .unwrap()
+        .to_string();
+    let form = [
+        ("csrf", csrf_of(&page)),
+        ("idem", idem),
+        ("receiving", "lao-cai.bao-thang.mot-cua".to_string()),
+        (
+            "address_line",
+            "Tổ dân phố 3, xã Bảo Thắng, tỉnh Lào Cai".into(),
+        ),
+        // She changed her phone: the script took the phone's claim away.
+        ("phone", "0987654321".into()),
+        ("filled", "address:earlier-dossier".into()),
+        ("c", "to-khai".into()),
+        ("c", "giay-to-khai-sinh".into()),
+    ];
+    let r = browser()
+        .post(format!("{}{path}", t.base))
+        .header("Cookie", &cookie)
+        .header("Origin", &t.base)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+    let code = location(&r)
+        .trim_start_matches("/ho-so-cua-toi/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let id = t.db.dossier_id_by_code(&code).await.unwrap().unwrap();
+    let d = t.db.dossier(id).await.unwrap().unwrap();
+    assert!(d.provenance.vneid, "{:?}", d.provenance);
+    use domain::dossier::{ApplicantField as F, DataSource as S};
+    let filled: Vec<(F, S)> = d
+        .provenance
+        .filled
+        .iter()
+        .map(|f| (f.field, f.source))
+        .collect();
+    assert_eq!(
+        filled,
+        [
+            (F::Name, S::Identity),
+            (F::IdNumber, S::Identity),
+            (F::Address, S::EarlierDossier)
+        ]
+    );
+    // Name, number, address, phone and two components asked; three from data.
+    let i = d.information();
+    assert_eq!((i.asked, i.from_data), (6, 3));
+}

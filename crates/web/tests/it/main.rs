@@ -9,6 +9,7 @@ mod documents;
 mod fees;
 mod gateway;
 mod identity;
+mod population;
 mod receipts;
 mod results;
 mod search;

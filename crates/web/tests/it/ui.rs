@@ -1088,5 +1088,22 @@ async fn a_second_dossier_takes_a_document_from_the_data_store_in_one_click() {
         first["code"].as_str(),
         "taken from the data store, from the first dossier"
     );
+    // The details filled from her first dossier are said to be, and counted as reused.
+    use domain::dossier::{ApplicantField as F, DataSource as S};
+    let filled: Vec<(F, S)> = second
+        .provenance
+        .filled
+        .iter()
+        .map(|f| (f.field, f.source))
+        .collect();
+    assert_eq!(
+        filled,
+        [
+            (F::Name, S::EarlierDossier),
+            (F::Address, S::EarlierDossier),
+            (F::Phone, S::EarlierDossier)
+        ]
+    );
+    assert_eq!(second.information().from_data, 4);
     b.close().await;
 }

@@ -87,5 +87,6 @@ pub fn reregister_birth() -> IntakeRequest {
         fee_exemption: None,
         helped_at: None,
         idempotency: None,
+        provenance: Default::default(),
     }
 }
