@@ -49,13 +49,14 @@ pub struct HeldDocument {
 
 impl HeldDocument {
     /// Whether it may stand for the component `key` named `name` of another procedure: the same
-    /// component, or a result whose name the component's name contains ("Bản sao Giấy khai
-    /// sinh" takes a "Giấy khai sinh").
+    /// component, or a result whose name, without what its brackets add, the component's name
+    /// contains ("Bản sao giấy khai sinh" takes a "Giấy khai sinh (bản chính)").
     pub fn fits(&self, key: &str, name: &str) -> bool {
         match self.kind {
             HeldKind::Component => self.component.as_deref() == Some(key),
             HeldKind::Result => {
-                let held = vntext::fold(&self.name);
+                let bare = self.name.split('(').next().unwrap_or_default();
+                let held = vntext::fold(bare);
                 !held.is_empty() && vntext::fold(name).contains(&held)
             }
         }

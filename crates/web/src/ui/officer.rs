@@ -148,6 +148,59 @@ pub struct ComponentLine {
     pub copies: u8,
     /// Name, SHA-256, and what its digital signature says (empty when unsigned).
     pub files: Vec<(String, String, String)>,
+    /// Where it came from when not from the applicant's hands: replaced by data, or taken
+    /// from their data store (empty otherwise).
+    pub source: String,
+}
+
+/// Thông tin lấy từ dữ liệu, as the dossier page says it ("Họ tên, số định danh: tài khoản
+/// định danh VNeID · Địa chỉ: CSDL quốc gia về dân cư (mã CSDLDC-…)"); empty when none.
+fn provenance_note(p: &domain::dossier::Provenance) -> String {
+    use domain::dossier::{ApplicantField as F, DataSource as S};
+    let field = |f: F| match f {
+        F::Name => "họ tên",
+        F::IdNumber => "số định danh",
+        F::OrganisationName => "tên tổ chức",
+        F::TaxCode => "mã số thuế",
+        F::Address => "địa chỉ",
+        F::Phone => "điện thoại",
+        F::Email => "thư điện tử",
+    };
+    let mut parts = Vec::new();
+    for (source, label) in [
+        (S::Identity, "tài khoản định danh điện tử VNeID".to_string()),
+        (
+            S::Population,
+            match &p.population {
+                Some(l) => format!("CSDL quốc gia về dân cư (mã tra cứu {})", l.reference),
+                None => "CSDL quốc gia về dân cư".into(),
+            },
+        ),
+        (S::EarlierDossier, "hồ sơ trước của người nộp".into()),
+    ] {
+        let fields: Vec<&str> = p
+            .filled
+            .iter()
+            .filter(|f| f.source == source)
+            .map(|f| field(f.field))
+            .collect();
+        if !fields.is_empty() {
+            parts.push(format!("{}: {label}", fields.join(", ")));
+        }
+    }
+    if p.vneid && !p.filled.iter().any(|f| f.source == S::Identity) {
+        parts.push("nộp bằng tài khoản định danh điện tử VNeID".into());
+    }
+    if let (Some(l), false) = (
+        &p.population,
+        p.filled.iter().any(|f| f.source == S::Population),
+    ) {
+        parts.push(format!(
+            "đã tra cứu CSDL quốc gia về dân cư (mã {})",
+            l.reference
+        ));
+    }
+    parts.join(" · ")
 }
 
 /// What an uploaded file's digital signature says, for the dossier page.
@@ -213,6 +266,8 @@ struct DossierPage {
     tt01: &'static str,
     qd766: &'static str,
     components: Vec<ComponentLine>,
+    /// Thông tin người nộp lấy từ dữ liệu (empty when none).
+    provenance: String,
     steps: Vec<StepLine>,
     slip: Vec<SlipLine>,
     /// Giấy tờ: the dossier's forms, as PDF.
@@ -569,6 +624,11 @@ async fn dossier_page(
                 name: c.name.clone(),
                 form: c.form.label(),
                 copies: c.copies,
+                source: match (&c.reused, c.by_data) {
+                    (Some(r), _) => format!("lấy từ kho dữ liệu, hồ sơ {}", r.code),
+                    (None, true) => "thay bằng dữ liệu".into(),
+                    _ => String::new(),
+                },
                 files: c
                     .files
                     .iter()
@@ -582,6 +642,7 @@ async fn dossier_page(
                     .collect(),
             })
             .collect(),
+        provenance: provenance_note(&d.provenance),
         steps,
         slip,
         forms: super::forms::available(&detail),

@@ -288,6 +288,8 @@ struct LoginPage {
     error: String,
     /// The national identity provider citizens may sign in with (its name), when configured.
     identity: Option<String>,
+    /// A registration code can be sent (SMS or e-mail is configured): registering is offered.
+    registration: bool,
     demo_password: String,
     demo: Vec<DemoAccount>,
 }
@@ -323,6 +325,7 @@ async fn login_page(
         username,
         error,
         identity: app.identity_label().map(str::to_string),
+        registration: app.settings().notices.sms || app.settings().notices.email,
         demo_password: ui.demo_password.clone().unwrap_or_default(),
         demo,
     }

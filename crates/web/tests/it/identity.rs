@@ -133,6 +133,8 @@ async fn a_citizen_signs_in_with_the_national_identity_and_sees_their_counter_do
         page.contains("đăng nhập bằng tài khoản định danh điện tử VNeID"),
         "{page}"
     );
+    // No code can be sent (neither SMS nor e-mail here): registering is not offered.
+    assert!(!page.contains("href=\"/dang-ky\""), "{page}");
 
     // A password account of the same number proves nothing: the counter dossier is not shown.
     let password = t.citizen_login().await;
@@ -262,6 +264,10 @@ async fn code_sent_to(t: &TestApp, to: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_password_account_opens_only_with_the_code_sent_to_the_phone() {
     let t = spawn_with(|s| s.notices.sms = true, web::NetOptions::default()).await;
+    // With SMS, the login page offers registering.
+    let (_, _, body) = fetch(&t, "", "/dang-nhap").await;
+    let login_page = String::from_utf8(body).unwrap();
+    assert!(login_page.contains("href=\"/dang-ky\""), "{login_page}");
     let account = json!({"name": "Lò Văn Pao", "id_number": "001089000123",
                          "phone": "0987654321", "password": PASSWORD});
     let pending = t

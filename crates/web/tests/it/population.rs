@@ -249,13 +249,15 @@ async fn without_the_population_database_the_lookup_says_so() {
         .await
         .error(409, "population_unavailable");
     // The intake page offers no lookup.
-    let (status, page, _) = fetch(
+    let (status, _, page) = fetch(
         &t,
         &counter,
         &format!("/can-bo/tiep-nhan?thu_tuc={REREGISTER_BIRTH}"),
     )
     .await;
     assert_eq!(status, 200);
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("Thành phần hồ sơ"), "{page}");
     assert!(!page.contains("Tra cứu Cơ sở dữ liệu quốc gia về dân cư"));
 }
 
@@ -317,5 +319,9 @@ async fn the_counter_looks_the_applicant_up_and_fills_the_form_in_one_click() {
         d.provenance
     );
     assert_eq!(d.provenance.filled.len(), 3, "{:?}", d.provenance);
+    // The dossier's page says where its details came from.
+    b.goto(&format!("/can-bo/ho-so/{}", d.id.0)).await;
+    b.wait_text("Thông tin lấy từ dữ liệu — họ tên, số định danh, địa chỉ: CSDL quốc gia về dân cư (mã tra cứu CSDLDC-")
+        .await;
     b.close().await;
 }

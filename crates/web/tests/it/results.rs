@@ -1417,3 +1417,88 @@ fn write_temp(pdf: &[u8]) -> std::path::PathBuf {
     std::fs::write(&path, pdf).unwrap();
     path
 }
+
+/// The citizen's next dossier takes the signed result of her first from her data store in one
+/// click: the component names the result's code, and the share reused and QĐ 766 4.4 count it.
+#[tokio::test]
+async fn a_result_issued_electronically_is_attached_to_the_next_dossier_in_one_click() {
+    let Some(t) = signing_app().await else {
+        return;
+    };
+    let (_, _, first) = issued(&t).await;
+    let result_code = first["state"]["electronic_result"]["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let Some(b) = crate::browser::open(&t).await else {
+        return;
+    };
+    b.login("motcua.baothang").await;
+    b.goto(&format!("/can-bo/tiep-nhan?thu_tuc={REREGISTER_BIRTH}"))
+        .await;
+    b.wait_text("Thành phần hồ sơ").await;
+    b.fill("#id_number", "010190012345").await;
+    // Leaving the field (the number "changes") reads the store.
+    b.fill("#email", "").await;
+    b.wait_text("Kho dữ liệu của người nộp").await;
+    assert!(b.text().await.contains("Giấy khai sinh (bản chính)"));
+    b.click("button[data-fill-applicant]").await;
+    b.click("button[data-reuse][data-component='giay-to-khai-sinh']")
+        .await;
+    b.wait_text("(kho dữ liệu, hồ sơ").await;
+    b.screenshot(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots"),
+        "kho-du-lieu-ket-qua",
+    )
+    .await;
+    b.click("input[name=c][value='to-khai']").await;
+    b.find("button[value=tiep-nhan]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.wait_text("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ").await;
+    b.close().await;
+    let second =
+        t.db.list_dossiers(&store::DossierFilter {
+            visible: store::Visibility::All,
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .rows
+        .into_iter()
+        .find(|r| r.code != first["code"].as_str().unwrap())
+        .expect("the second dossier");
+    let second =
+        t.db.dossier(domain::dossier::DossierId(second.id))
+            .await
+            .unwrap()
+            .unwrap();
+    let reused = second.components[1].reused.clone().expect("from the store");
+    assert_eq!(reused.result_code.as_deref(), Some(result_code.as_str()));
+    assert_eq!(reused.code, first["code"].as_str().unwrap());
+    assert!(second.information().from_data >= 1);
+
+    // Both dossiers are linked to her data store: the first's result went into it, the second
+    // took it from there.
+    let four = indicator_766(&t, "lao-cai.bao-thang", "4.4").await;
+    assert_eq!(
+        (four["numerator"].clone(), four["denominator"].clone()),
+        (json!(2), json!(2)),
+        "{four}"
+    );
+    let chairman = t.login("chutich.baothang").await;
+    let report = t
+        .get(
+            Some(&chairman),
+            "/api/v1/reports/period?from=2026-12-01&to=2026-12-31",
+        )
+        .await
+        .expect(200);
+    assert!(
+        report["total"]["information_from_data"].as_i64().unwrap() >= 1,
+        "{report}"
+    );
+}
