@@ -15,6 +15,7 @@ pub mod applicant;
 pub mod dossier;
 pub mod error;
 pub mod evaluation;
+pub mod feedback;
 pub mod ids;
 pub mod officer;
 pub mod period;
