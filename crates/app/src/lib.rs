@@ -20,6 +20,7 @@ pub mod digest;
 mod error;
 pub mod evaluation;
 pub mod fee_book;
+pub mod feedback;
 pub mod files;
 pub mod gateway;
 pub mod handling;

@@ -527,3 +527,90 @@ pub fn index_8(c: &FeedbackCounts) -> u8 {
         0
     }
 }
+
+/// Phản ánh về — what the feedback is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum About {
+    /// A procedure's rules (its code).
+    Procedure { code: String },
+    /// A dossier (its code).
+    Dossier { code: String },
+    /// An officer's or agency's conduct (who, as the petitioner names them).
+    Officer { name: String },
+    /// Anything else about the administration's work.
+    Other,
+}
+
+/// Kênh tiếp nhận PAKN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FeedbackChannel {
+    /// Cổng dịch vụ công của tỉnh (this system's portal).
+    Portal,
+    /// Tại Bộ phận Một cửa (an officer writes it down).
+    Counter,
+    /// Hệ thống tiếp nhận PAKN quốc gia.
+    National,
+}
+
+/// Nội dung phản ánh, kiến nghị, as received.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Petition {
+    pub title: String,
+    pub content: String,
+    pub about: About,
+    /// Người phản ánh: name and a way to answer them (shown to officers only).
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// Số định danh, when the petitioner was signed in (their account sees it).
+    pub id_number: Option<String>,
+    pub channel: FeedbackChannel,
+    #[serde(default)]
+    pub attachments: Vec<crate::dossier::FileRef>,
+}
+
+impl Petition {
+    /// Checks and cleans what the petitioner wrote.
+    pub fn checked(mut self) -> Result<Self, DomainError> {
+        let short = |what: &str, v: &str, max: usize| -> Result<String, DomainError> {
+            let v = vntext::clean(v);
+            if v.is_empty() || v.chars().count() > max {
+                return Err(DomainError::invalid(
+                    "invalid_feedback",
+                    format!("{what}: cần nội dung, tối đa {max} ký tự."),
+                ));
+            }
+            Ok(v)
+        };
+        self.title = short("Tiêu đề", &self.title, 200)?;
+        self.content = text("Nội dung phản ánh", &self.content)?;
+        self.name = short("Họ tên người phản ánh", &self.name, 100)?;
+        if self.phone.is_none() && self.email.is_none() && self.id_number.is_none() {
+            return Err(DomainError::invalid(
+                "contact_required",
+                "Cần số điện thoại hoặc thư điện tử để cơ quan trả lời.",
+            ));
+        }
+        self.about = match self.about {
+            About::Officer { name } => About::Officer {
+                name: short("Cán bộ bị phản ánh", &name, 100)?,
+            },
+            About::Procedure { code } => About::Procedure {
+                code: short("Mã thủ tục", &code, 30)?,
+            },
+            About::Dossier { code } => About::Dossier {
+                code: short("Mã hồ sơ", &code, 40)?,
+            },
+            About::Other => About::Other,
+        };
+        if self.attachments.len() > 5 {
+            return Err(DomainError::invalid(
+                "invalid_feedback",
+                "Đính kèm tối đa 5 tệp.",
+            ));
+        }
+        Ok(self)
+    }
+}

@@ -20,6 +20,7 @@ mod attachments;
 mod catalog;
 mod counts;
 mod dossiers;
+mod feedback;
 mod outbox;
 mod payments;
 pub mod sqlite;
@@ -42,6 +43,9 @@ pub use dossiers::{
     BuildChange, BuildOpening, Change, Cursor, DossierFilter, DossierPage, DossierRow,
     DossierStore, EndedDossier, GuidanceRecord, NotOpened, Opening, Order, PublicView, Readers,
     SEARCH_COUNT_LIMIT, Totals, UnitSummary, Visibility, due_sort,
+};
+pub use feedback::{
+    FeedbackFilter, FeedbackRecord, FeedbackStore, StoredFeedback, feedback_search_text,
 };
 pub use outbox::{
     Channel, MessageState, NationalAck, NewMessage, OutboxCounts, OutboxStore, StoredMessage,
@@ -88,6 +92,7 @@ pub trait Backend:
     + FileStore
     + AdminStore
     + PaymentStore
+    + FeedbackStore
 {
     /// Applies the migrations not yet applied.
     async fn migrate(&self) -> Result<()>;

@@ -109,6 +109,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "population database lookups",
         include_str!("../../migrations/sqlite/0019_population_lookups.sql"),
     ),
+    (
+        20,
+        "feedback and petitions",
+        include_str!("../../migrations/sqlite/0020_feedback.sql"),
+    ),
 ];
 
 /// Applies what is not applied yet, with what Rust computes after them, in one transaction:

@@ -11,6 +11,7 @@ mod admin;
 mod catalog;
 mod counts;
 mod dossiers;
+mod feedback;
 mod files;
 mod list;
 mod migrate;

@@ -9,6 +9,7 @@ pub mod data_store;
 pub mod dossiers;
 pub mod dto;
 pub mod error;
+pub mod feedback;
 pub mod files;
 pub mod outbox;
 pub mod population;
@@ -108,6 +109,12 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         // Danh mục
         .routes(routes!(data_store::list))
         .routes(routes!(population::look_up))
+        .routes(routes!(feedback::submit))
+        .routes(routes!(feedback::act))
+        .routes(routes!(feedback::one))
+        .routes(routes!(feedback::published))
+        .routes(routes!(feedback::public_one))
+        .routes(routes!(feedback::rate))
         .routes(routes!(catalog::procedures))
         .routes(routes!(catalog::procedure))
         .routes(routes!(catalog::agencies))

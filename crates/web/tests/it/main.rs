@@ -6,6 +6,7 @@ mod common;
 mod api;
 mod api_guards;
 mod documents;
+mod feedback;
 mod fees;
 mod gateway;
 mod identity;

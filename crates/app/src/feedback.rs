@@ -1,0 +1,398 @@
+//! Phản ánh, kiến nghị — receiving feedback from signed-in citizens and at the counter, handling
+//! it (classify, refuse, ask for information, transfer, draft, approve, publish) by the agency it
+//! concerns, publishing the answers for everyone to search, and the petitioner's rating of the
+//! answer. The rules and limits are `domain::feedback`'s; this is who may do what, and storage.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use domain::agency::AgencyId;
+use domain::feedback::{
+    About, Feedback, FeedbackChannel, FeedbackCounts, FeedbackEvent, FeedbackRules, Petition,
+};
+use domain::officer::{Actor, Role};
+use store::FeedbackFilter;
+pub use store::{FeedbackRecord, StoredFeedback};
+
+use crate::{App, AppError, ErrorKind};
+
+/// Phản ánh của cùng người về cùng việc within this many days is a repeat complaint.
+const REPEAT_DAYS: i64 = 90;
+
+/// The feedback part of the application.
+pub struct Feedbacks<'a> {
+    app: &'a App,
+}
+
+impl App {
+    pub fn feedback(&self) -> Feedbacks<'_> {
+        Feedbacks { app: self }
+    }
+}
+
+fn not_found() -> AppError {
+    AppError::not_found(
+        "feedback_not_found",
+        "Không có phản ánh, kiến nghị mang mã này.",
+    )
+}
+
+/// Someone changed it since it was read.
+fn changed() -> AppError {
+    AppError::new(
+        ErrorKind::Conflict,
+        "version_conflict",
+        "Phản ánh vừa được người khác cập nhật; tải lại rồi thao tác lại.",
+    )
+}
+
+/// A store error, with a conflict said of a feedback.
+fn stored(e: store::StoreError) -> AppError {
+    match e {
+        store::StoreError::Conflict { .. } => changed(),
+        e => e.into(),
+    }
+}
+
+fn forbidden(what: &str) -> AppError {
+    AppError::new(
+        ErrorKind::Forbidden,
+        "forbidden",
+        format!("Tài khoản không có quyền {what} đối với phản ánh này."),
+    )
+}
+
+/// Who may record an event on a feedback of `agency`: an officer of that agency (a grant on it,
+/// on a unit under it, or above it) holding one of the event's roles.
+fn roles_for(event: &FeedbackEvent) -> &'static [Role] {
+    use Role::*;
+    match event {
+        FeedbackEvent::Approved => &[Leader],
+        FeedbackEvent::Published => &[Leader, CounterOfficer, UnitHead],
+        FeedbackEvent::Rated { .. } | FeedbackEvent::Received { .. } => &[],
+        _ => &[CounterOfficer, Specialist, UnitHead, Leader],
+    }
+}
+
+impl Feedbacks<'_> {
+    /// Receives a petition: from a signed-in citizen (the portal), or written down by a counter
+    /// officer. Its agency is the dossier's competent agency when it names a dossier, else the
+    /// one chosen. A petition of the same person about the same matter within 90 days is linked
+    /// to the earlier one as a repeat complaint.
+    pub async fn submit(
+        self,
+        actor: &Actor,
+        petition: Petition,
+        agency: Option<AgencyId>,
+    ) -> Result<StoredFeedback, AppError> {
+        let tree = self.app.agencies();
+        let mut petition = petition;
+        match actor {
+            Actor::Citizen {
+                id_number: Some(n), ..
+            } => {
+                petition.channel = FeedbackChannel::Portal;
+                petition.id_number = Some(n.as_str().to_string());
+            }
+            Actor::Officer(o) if self.app.intake().service_centre_of(o).is_some() => {
+                petition.channel = FeedbackChannel::Counter;
+            }
+            Actor::System => petition.channel = FeedbackChannel::National,
+            _ => {
+                return Err(AppError::new(
+                    ErrorKind::Unauthenticated,
+                    "login_required",
+                    "Hãy đăng nhập để gửi phản ánh, kiến nghị (hoặc gửi tại Bộ phận Một cửa).",
+                ));
+            }
+        }
+        let petition = petition.checked()?;
+        let agency = match &petition.about {
+            About::Dossier { code } => {
+                let id = self.app.db.dossier_id_by_code(code).await?.ok_or_else(|| {
+                    AppError::invalid(
+                        "dossier_not_found",
+                        "Không có hồ sơ mang mã này; kiểm tra lại mã hồ sơ trên giấy hẹn.",
+                    )
+                })?;
+                let d = self.app.db.dossier(id).await?.ok_or_else(not_found)?;
+                d.competent
+            }
+            _ => agency.ok_or_else(|| {
+                AppError::invalid("agency_required", "Chọn cơ quan nhận phản ánh, kiến nghị.")
+            })?,
+        };
+        tree.require(&agency)?;
+        let now = self.app.now();
+        let repeat_of = self.earlier_of(&petition, &agency, now).await?;
+        let (mut state, first) = Feedback::receive(agency, now, repeat_of);
+        state.apply(&first, now);
+        let day = lich::time::to_vn(&now).format("%y%m%d").to_string();
+        let prefix = format!("PAKN-{day}-");
+        // Two receptions at once may take the same number: the second takes the next.
+        for _ in 0..5 {
+            let n = self.app.db.feedback_count_with_prefix(&prefix).await? + 1;
+            let stored = StoredFeedback {
+                id: uuid::Uuid::now_v7(),
+                code: format!("{prefix}{n:04}"),
+                petition: petition.clone(),
+                state: state.clone(),
+                version: 1,
+            };
+            let record = FeedbackRecord {
+                seq: 1,
+                at_ms: now.timestamp_millis(),
+                actor: actor.to_ref().name,
+                event: first.clone(),
+            };
+            match self.app.db.create_feedback(&stored, &record).await {
+                Ok(()) => return Ok(stored),
+                Err(store::StoreError::Duplicate(_)) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppError::new(
+            ErrorKind::Busy,
+            "busy",
+            "Máy chủ bận, thử lại sau.",
+        ))
+    }
+
+    /// The earlier feedback of the same person about the same matter, received within
+    /// [`REPEAT_DAYS`] at the same agency.
+    async fn earlier_of(
+        &self,
+        p: &Petition,
+        agency: &AgencyId,
+        now: DateTime<Utc>,
+    ) -> Result<Option<uuid::Uuid>, AppError> {
+        if matches!(p.about, About::Other) {
+            return Ok(None);
+        }
+        let recent = self
+            .app
+            .db
+            .feedback_list(&FeedbackFilter {
+                agencies: vec![agency.to_string()],
+                limit: 500,
+                ..Default::default()
+            })
+            .await?;
+        let same_person = |o: &Petition| {
+            (p.id_number.is_some() && o.id_number == p.id_number)
+                || (p.phone.is_some() && o.phone == p.phone)
+                || (p.email.is_some() && o.email == p.email)
+        };
+        Ok(recent
+            .into_iter()
+            .filter(|f| (now - f.state.received_at).num_days() <= REPEAT_DAYS)
+            .find(|f| f.petition.about == p.about && same_person(&f.petition))
+            .map(|f| f.id))
+    }
+
+    /// Records what an officer did with a feedback (`expected_version`: the version they saw).
+    pub async fn act(
+        self,
+        actor: &Actor,
+        code: &str,
+        event: FeedbackEvent,
+        expected_version: Option<u64>,
+    ) -> Result<StoredFeedback, AppError> {
+        let f = self
+            .app
+            .db
+            .feedback_by_code(code.trim())
+            .await?
+            .ok_or_else(not_found)?;
+        let tree = self.app.agencies();
+        let Actor::Officer(o) = actor else {
+            return Err(forbidden(event.label()));
+        };
+        let roles = roles_for(&event);
+        let agency = &f.state.agency;
+        let allowed = o.active
+            && o.grants.iter().any(|g| {
+                roles.contains(&g.role)
+                    && (tree.is_within(&g.agency, agency) || tree.is_within(agency, &g.agency))
+            });
+        if !allowed {
+            return Err(forbidden(event.label()));
+        }
+        if let FeedbackEvent::Transferred { to, .. } = &event {
+            tree.require(to)?;
+        }
+        let event = f.state.decide(event)?;
+        if let Some(v) = expected_version
+            && v != f.version
+        {
+            return Err(changed());
+        }
+        self.record(f, actor, event).await
+    }
+
+    /// Records a decided event on `f` (at the version it was read), and returns it as it now is.
+    async fn record(
+        &self,
+        f: StoredFeedback,
+        actor: &Actor,
+        event: FeedbackEvent,
+    ) -> Result<StoredFeedback, AppError> {
+        let now = self.app.now();
+        let mut state = f.state.clone();
+        state.apply(&event, now);
+        let record = FeedbackRecord {
+            seq: f.version + 1,
+            at_ms: now.timestamp_millis(),
+            actor: actor.to_ref().name,
+            event,
+        };
+        self.app
+            .db
+            .append_feedback(f.id, f.version, &record, &state)
+            .await
+            .map_err(stored)?;
+        Ok(StoredFeedback {
+            state,
+            version: f.version + 1,
+            ..f
+        })
+    }
+
+    /// Đánh giá câu trả lời: the petitioner, signed in, rates the published answer once.
+    pub async fn rate(
+        self,
+        actor: &Actor,
+        code: &str,
+        satisfied: bool,
+    ) -> Result<StoredFeedback, AppError> {
+        let f = self
+            .app
+            .db
+            .feedback_by_code(code.trim())
+            .await?
+            .ok_or_else(not_found)?;
+        let mine = matches!(actor, Actor::Citizen { id_number: Some(n), .. }
+            if f.petition.id_number.as_deref() == Some(n.as_str()));
+        if !mine {
+            return Err(AppError::new(
+                ErrorKind::Forbidden,
+                "forbidden",
+                "Chỉ người gửi phản ánh (đã đăng nhập) đánh giá được câu trả lời.",
+            ));
+        }
+        let events = self.app.db.feedback_events(f.id).await?;
+        if events
+            .iter()
+            .any(|r| matches!(r.event, FeedbackEvent::Rated { .. }))
+        {
+            return Err(AppError::new(
+                ErrorKind::Rule,
+                "already_rated",
+                "Ông/bà đã đánh giá câu trả lời này.",
+            ));
+        }
+        let event = f.state.decide(FeedbackEvent::Rated { satisfied })?;
+        self.record(f, actor, event).await
+    }
+
+    /// A feedback by its code: anyone sees a published one; officers of its agency and the
+    /// petitioner see it at any stage.
+    pub async fn by_code(
+        self,
+        actor: Option<&Actor>,
+        code: &str,
+    ) -> Result<StoredFeedback, AppError> {
+        let f = self
+            .app
+            .db
+            .feedback_by_code(code.trim())
+            .await?
+            .ok_or_else(not_found)?;
+        if f.state.published_at.is_some() {
+            return Ok(f);
+        }
+        let tree = self.app.agencies();
+        let allowed = match actor {
+            Some(Actor::Citizen {
+                id_number: Some(n), ..
+            }) => f.petition.id_number.as_deref() == Some(n.as_str()),
+            Some(Actor::Officer(o)) => o.grants.iter().any(|g| {
+                tree.is_within(&g.agency, &f.state.agency)
+                    || tree.is_within(&f.state.agency, &g.agency)
+            }),
+            _ => false,
+        };
+        if allowed { Ok(f) } else { Err(not_found()) }
+    }
+
+    /// Câu hỏi, trả lời đã công khai: the published answers whose text holds every word of `q`
+    /// (with or without diacritics), newest first.
+    pub async fn published(self, q: &str, limit: u32) -> Result<Vec<StoredFeedback>, AppError> {
+        let words: Vec<String> = vntext::fold(q)
+            .split_whitespace()
+            .take(10)
+            .map(str::to_string)
+            .collect();
+        Ok(self
+            .app
+            .db
+            .feedback_list(&FeedbackFilter {
+                published: true,
+                words,
+                limit,
+                ..Default::default()
+            })
+            .await?)
+    }
+
+    /// The events of a feedback, for its page (officers of its agency and the petitioner).
+    pub async fn history(
+        self,
+        actor: Option<&Actor>,
+        code: &str,
+    ) -> Result<Vec<FeedbackRecord>, AppError> {
+        let app = self.app;
+        let f = self.by_code(actor, code).await?;
+        Ok(app.db.feedback_events(f.id).await?)
+    }
+
+    /// The period's figures per agency (QĐ 766 5.1–5.3, TT 01/2018 index 8): every feedback
+    /// received up to `to`, counted against the limits.
+    pub async fn counts(
+        self,
+        agencies: &[String],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<HashMap<String, FeedbackCounts>, AppError> {
+        let all = self
+            .app
+            .db
+            .feedback_list(&FeedbackFilter {
+                agencies: agencies.to_vec(),
+                until_ms: Some(to.timestamp_millis()),
+                limit: 10_000,
+                ..Default::default()
+            })
+            .await?;
+        let repeated: std::collections::HashSet<uuid::Uuid> =
+            all.iter().filter_map(|f| f.state.repeat_of).collect();
+        let rules = FeedbackRules::default();
+        let mut by_agency: HashMap<String, Vec<(&Feedback, bool)>> = HashMap::new();
+        for f in &all {
+            by_agency
+                .entry(f.state.agency.to_string())
+                .or_default()
+                .push((&f.state, repeated.contains(&f.id)));
+        }
+        let mut out = HashMap::new();
+        for (agency, items) in by_agency {
+            let id = AgencyId::parse(&agency).map_err(AppError::from)?;
+            let cal = self.app.calendar_of(&id);
+            out.insert(
+                agency,
+                domain::feedback::count(&items, &cal, &rules, from, to)?,
+            );
+        }
+        Ok(out)
+    }
+}
