@@ -436,10 +436,20 @@ impl App {
                 .or_default()
                 .push((c.procedure, c.channel, c.n));
         }
+        // Phản ánh, kiến nghị of the agencies (not narrowed to procedures: feedback may be about
+        // an officer or no procedure at all), as they stood at the period's end.
+        let day = |d: NaiveDate| lich::time::vn_day_start(d);
+        let end = to.succ_opt().unwrap_or(to);
+        g.feedback = self
+            .feedback()
+            .counts(
+                agencies,
+                day(from),
+                day(end) - chrono::Duration::milliseconds(1),
+            )
+            .await?;
         g.sync_on = self.settings.notices.national;
         if g.sync_on {
-            let day = |d: NaiveDate| lich::time::vn_day_start(d);
-            let end = to.succ_opt().unwrap_or(to);
             for a in self.db.national_acks(day(from), day(end)).await? {
                 if agencies.contains(&a.agency)
                     && procedures.is_none_or(|p| p.contains(&a.procedure))
@@ -589,6 +599,8 @@ struct Gathered {
     synced: HashMap<String, i64>,
     /// The national sync is configured.
     sync_on: bool,
+    /// Phản ánh, kiến nghị by the agency handling them.
+    feedback: HashMap<String, domain::feedback::FeedbackCounts>,
 }
 
 impl Sums {
@@ -715,11 +727,15 @@ impl Scorer<'_> {
         let mut used_online: HashSet<&str> = HashSet::new();
         let mut paid_online: HashSet<&str> = HashSet::new();
         let mut population: HashSet<&str> = HashSet::new();
+        let mut feedback = domain::feedback::FeedbackCounts::default();
         let (mut full_eligible, mut full_online) = (0, 0);
         for m in members {
             used_online.extend(procedures_of(&g.used_online, m));
             paid_online.extend(procedures_of(&g.paid_online, m));
             population.extend(procedures_of(&g.population, m));
+            if let Some(c) = g.feedback.get(m.as_str()) {
+                feedback.add(c);
+            }
             for (procedure, channel, n) in g.full_online.get(m.as_str()).into_iter().flatten() {
                 if full.contains(procedure.as_str()) {
                     full_eligible += n;
@@ -786,6 +802,13 @@ impl Scorer<'_> {
             fee_procedures_paid_online: with_fees_paid_online as i64,
             full_online_eligible: full_eligible,
             full_online,
+            feedback_rules: feedback.rules,
+            feedback_conduct: feedback.conduct,
+            feedback_received: feedback.rules + feedback.conduct + feedback.unclassified,
+            feedback_handled: feedback.handled,
+            feedback_on_time: feedback.on_time,
+            feedback_first: feedback.first_received,
+            feedback_satisfied: feedback.satisfied,
         }
     }
 }

@@ -465,6 +465,20 @@ pub struct FeedbackCounts {
     pub prolonged: i64,
 }
 
+impl FeedbackCounts {
+    /// Adds another unit's counts.
+    pub fn add(&mut self, o: &FeedbackCounts) {
+        self.rules += o.rules;
+        self.conduct += o.conduct;
+        self.unclassified += o.unclassified;
+        self.handled += o.handled;
+        self.on_time += o.on_time;
+        self.first_received += o.first_received;
+        self.satisfied += o.satisfied;
+        self.prolonged += o.prolonged;
+    }
+}
+
 /// Counts `items` (each with whether a repeat complaint followed it) for a period.
 pub fn count(
     items: &[(&Feedback, bool)],

@@ -53,6 +53,10 @@ pub struct Scheme {
     pub procedures_paid_online: Weight,
     /// 3.6 dossiers paid online (linear, 6).
     pub paid_online: Weight,
+    /// 5.2 feedback handled on time (linear, 6; full with no feedback).
+    pub feedback_on_time: Weight,
+    /// 5.3 satisfaction with feedback handling (linear, 6; full with no feedback).
+    pub feedback_satisfied: Weight,
     /// 5.4 satisfaction with TTHC handling (full from 90 %, 6).
     pub satisfaction: Weight,
     /// 4.2 digitised dossiers (observed linear, 4).
@@ -83,6 +87,8 @@ impl Default for Scheme {
             online_dossiers: Weight::new(6.0, 0.5),
             procedures_paid_online: Weight::new(2.0, 0.8),
             paid_online: Weight::new(6.0, 1.0),
+            feedback_on_time: Weight::new(6.0, 1.0),
+            feedback_satisfied: Weight::new(6.0, 1.0),
             satisfaction: Weight::new(6.0, 0.9),
             digitised: Weight::new(4.0, 1.0),
             reused_data: Weight::new(2.0, 0.8),
@@ -143,6 +149,15 @@ pub struct Inputs {
     /// paid online in the period (3.5(b)).
     pub fee_procedures: i64,
     pub fee_procedures_paid_online: i64,
+    /// Phản ánh, kiến nghị: received in the period by category (5.1); received or handled in
+    /// the period and of them on time (5.2); first received and of them satisfied (5.3).
+    pub feedback_rules: i64,
+    pub feedback_conduct: i64,
+    pub feedback_received: i64,
+    pub feedback_handled: i64,
+    pub feedback_on_time: i64,
+    pub feedback_first: i64,
+    pub feedback_satisfied: i64,
     /// Dossiers of procedures offered fully online, and of them submitted online (the METRICS
     /// sheet's "toàn trình" line, shown for reference).
     pub full_online_eligible: i64,
@@ -301,20 +316,36 @@ pub fn indicators(s: &Scheme, i: &Inputs) -> Vec<Indicator> {
             2.0,
             "Chưa có dữ liệu: tính từ dữ liệu phí đồng bộ lên Cổng Dịch vụ công quốc gia (chưa đồng bộ).",
         ),
-        missing(
+        Indicator {
+            points: Some(0.0),
+            ..computed(
+                "5.1",
+                5,
+                "Tỷ lệ PAKN về hành vi hành chính",
+                Weight::new(0.0, 1.0),
+                i.feedback_conduct,
+                i.feedback_received,
+                "Chỉ theo dõi, không tính điểm. Mẫu số: phản ánh, kiến nghị tiếp nhận trong kỳ (về quy định hành chính, hành vi hành chính và chưa phân loại).",
+            )
+        },
+        no_feedback_full(computed(
             "5.2",
             5,
             "Tiến độ xử lý phản ánh, kiến nghị",
-            6.0,
-            "Chưa có dữ liệu: hệ thống chưa có phân hệ tiếp nhận phản ánh, kiến nghị.",
-        ),
-        missing(
+            s.feedback_on_time,
+            i.feedback_on_time.min(i.feedback_handled),
+            i.feedback_handled,
+            "Xử lý đúng hạn trong kỳ và đang xử lý còn hạn cuối kỳ, trên phản ánh tiếp nhận hoặc xử lý trong kỳ (từ chối ≤ 2, đề nghị bổ sung ≤ 5, xử lý ≤ 15, công khai ≤ 2 ngày làm việc). Không có phản ánh: đủ điểm.",
+        )),
+        no_feedback_full(computed(
             "5.3",
             5,
             "Tỷ lệ hài lòng trong xử lý phản ánh, kiến nghị",
-            6.0,
-            "Chưa có dữ liệu: hệ thống chưa có phân hệ tiếp nhận phản ánh, kiến nghị.",
-        ),
+            s.feedback_satisfied,
+            i.feedback_satisfied.min(i.feedback_first),
+            i.feedback_first,
+            "Phản ánh tiếp nhận lần đầu trong kỳ, trừ phản ánh bị đánh giá không hài lòng (nhiều không hài lòng hơn hài lòng), trễ hạn hoặc bị phản ánh lại. Không có phản ánh: đủ điểm.",
+        )),
         computed(
             "5.4",
             5,
@@ -388,6 +419,15 @@ pub fn indicators(s: &Scheme, i: &Inputs) -> Vec<Indicator> {
             "Hồ sơ tiếp nhận trong kỳ do tài khoản xác thực VNeID nộp, có thông tin tra cứu từ Cơ sở dữ liệu quốc gia về dân cư (MaCSDL) hoặc có thành phần lấy từ kho dữ liệu; trên hồ sơ tiếp nhận trong kỳ.",
         ),
     ]
+}
+
+/// An indicator the formula document gives full points when there is nothing to count (no
+/// feedback in the period).
+fn no_feedback_full(mut line: Indicator) -> Indicator {
+    if line.denominator == Some(0) {
+        line.points = Some(line.max);
+    }
+    line
 }
 
 /// The points of the computed indicators, and the most they could give.

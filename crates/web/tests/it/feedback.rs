@@ -197,6 +197,63 @@ async fn a_complaint_is_handled_published_found_without_diacritics_and_rated_onc
     assert_eq!((c.handled, c.on_time), (2, 2));
     assert_eq!((c.first_received, c.satisfied), (1, 0));
     assert_eq!(domain::feedback::index_8(&c), 2);
+
+    // QĐ 766 as the chairman reads it today: 5.2 full, 5.3 none of one; 5.1 counts both.
+    let x = t
+        .get(Some(&chairman), "/api/v1/reports/qd766?period=2026-Q4")
+        .await
+        .expect(200);
+    let line = |id: &str| {
+        x["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["agency"] == "lao-cai.bao-thang")
+            .and_then(|u| u["indicators"].as_array()?.iter().find(|i| i["id"] == id))
+            .unwrap_or_else(|| panic!("no {id}: {x}"))
+            .clone()
+    };
+    let pair = |l: &Value| {
+        (
+            l["numerator"].clone(),
+            l["denominator"].clone(),
+            l["points"].clone(),
+        )
+    };
+    assert_eq!(pair(&line("5.1")), (json!(1), json!(2), json!(0.0)));
+    assert_eq!(pair(&line("5.2")), (json!(2), json!(2), json!(6.0)));
+    assert_eq!(pair(&line("5.3")), (json!(0), json!(1), json!(0.0)));
+}
+
+#[tokio::test]
+async fn a_unit_without_feedback_has_full_points_for_its_handling() {
+    let t = spawn().await;
+    let chairman = t.login("chutich.baothang").await;
+    let x = t
+        .get(Some(&chairman), "/api/v1/reports/qd766?period=2026-Q4")
+        .await
+        .expect(200);
+    let unit = x["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["agency"] == "lao-cai.bao-thang")
+        .cloned();
+    // Bảo Thắng decides nothing yet: its line is the total's.
+    let lines = unit.unwrap_or_else(|| x["total"].clone());
+    for id in ["5.2", "5.3"] {
+        let l = lines["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .unwrap();
+        assert_eq!(
+            (l["denominator"].clone(), l["points"].clone()),
+            (json!(0), json!(6.0)),
+            "{id}: {l}"
+        );
+    }
 }
 
 fn urlencode(s: &str) -> String {
