@@ -134,10 +134,23 @@ impl Reports<'_> {
             .db
             .procedures_in_force(to.min(to_vn(&as_of).date_naive()))
             .await?;
+        // Index 8: each unit's feedback, as it stood at the end of the period (or now).
+        let feedback = self
+            .app
+            .feedback()
+            .counts(
+                &visible,
+                start,
+                until.min(as_of + Duration::milliseconds(1)) - Duration::milliseconds(1),
+            )
+            .await?;
         let name = |id: &AgencyId| tree.name_of(id);
         let visible: BTreeSet<String> = visible.into_iter().collect();
         let units: Vec<UnitScore> = ev
-            .units(&|u| UnitCatalogue::of(&tree, u, &versions))
+            .units(&|u| UnitCatalogue {
+                feedback: Some(feedback.get(u.as_str()).copied().unwrap_or_default()),
+                ..UnitCatalogue::of(&tree, u, &versions)
+            })
             .into_iter()
             .filter(|u| visible.contains(u.unit.as_str()))
             .collect();

@@ -258,18 +258,18 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
     // (issuance on time; handling and issuance late; issuance late) = 1/3. Ratings of D1 and D3: contacts
     // (2+1)/2, agencies (2+0)/2, publication (1+2)/2, attitude (2+1)/2. Index 5 (commune): of 33
     // commune procedures 1 is handled entirely at the counter, all 33 are received and returned
-    // there → 1. Index 8: no data. Index 9: 28 of 33 procedures online, 1 of 3 dossiers online
+    // there → 1. Index 8: no feedback in the quarter → 2. Index 9: 28 of 33 procedures online, 1 of 3 dossiers online
     // (≥ 30%), none late → 2. The counter and the office decide no procedure: no 5 or 9.
     assert_eq!(
         unit_cells(&r),
         [
-            "UBND xã Bảo Thắng | 3 | 1.0 0.3 1.5 1.0 1.0 1.5 1.5 - 2.0 | 9.8 | Khá",
-            "  Trung tâm Phục vụ hành chính công xã Bảo Thắng | 3 | 1.0 1.0 1.5 1.0 - 1.5 1.5 - - | 7.5 | Trung bình",
-            "  Văn phòng HĐND và UBND xã Bảo Thắng | 3 | 1.0 0.3 1.5 1.0 - 1.5 1.5 - - | 6.8 | Trung bình",
+            "UBND xã Bảo Thắng | 3 | 1.0 0.3 1.5 1.0 1.0 1.5 1.5 2.0 2.0 | 11.8 | Khá",
+            "  Trung tâm Phục vụ hành chính công xã Bảo Thắng | 3 | 1.0 1.0 1.5 1.0 - 1.5 1.5 2.0 - | 9.5 | Khá",
+            "  Văn phòng HĐND và UBND xã Bảo Thắng | 3 | 1.0 0.3 1.5 1.0 - 1.5 1.5 2.0 - | 8.8 | Trung bình",
         ]
     );
     let commune = &r.units[0].score.card;
-    assert_eq!(commune.max.to_string(), "16.0", "index 8 left out of 18");
+    assert_eq!(commune.max.to_string(), "18.0", "every index counted");
     assert!(
         commune.scores[4].note.contains("1/33"),
         "{}",
@@ -311,7 +311,7 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
     assert_eq!(then.dossiers, 1);
     assert_eq!(
         unit_cells(&then)[0],
-        "UBND xã Bảo Thắng | 1 | 2.0 1.0 - - 1.0 - - - 0.0 | 4.0 | Yếu"
+        "UBND xã Bảo Thắng | 1 | 2.0 1.0 - - 1.0 - - 2.0 0.0 | 6.0 | Trung bình"
     );
 
     // Another scheme, loaded from its file with no code change: three points, two indices.

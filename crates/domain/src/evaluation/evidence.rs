@@ -122,6 +122,8 @@ pub struct UnitCatalogue {
     pub received_and_returned_at_counter: u32,
     /// Of those, offered online (partly or fully: "mức độ 3, 4").
     pub online: u32,
+    /// Phản ánh, kiến nghị of the unit in the period (index 8); none: not known.
+    pub feedback: Option<crate::feedback::FeedbackCounts>,
 }
 
 fn committee_level(a: &Agency) -> Option<ProcedureLevel> {
@@ -234,6 +236,7 @@ mod tests {
                 fully_at_counter: 1,
                 received_and_returned_at_counter: 2,
                 online: 1,
+                feedback: None,
             }
         );
         assert_eq!(of("lao-cai.xa.cong-an").listed, 1);

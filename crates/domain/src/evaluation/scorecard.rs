@@ -280,19 +280,17 @@ impl<'a> Evaluation<'a> {
     /// `catalogue` gives what index 5 and 9 read about a unit.
     pub fn units(&self, catalogue: &dyn Fn(&AgencyId) -> UnitCatalogue) -> Vec<UnitScore> {
         let scheme = self.scheme;
-        let mut out: Vec<UnitScore> =
-            self.units
-                .iter()
-                .map(|(unit, tally)| {
-                    let cat = catalogue(unit);
-                    let scores =
-                        scheme
-                            .unit
-                            .indices
-                            .iter()
-                            .filter_map(|n| scheme.index(*n))
-                            .map(|def| {
-                                match def.method {
+        let mut out: Vec<UnitScore> = self
+            .units
+            .iter()
+            .map(|(unit, tally)| {
+                let cat = catalogue(unit);
+                let scores = scheme
+                    .unit
+                    .indices
+                    .iter()
+                    .filter_map(|n| scheme.index(*n))
+                    .map(|def| match def.method {
                         Method::AtCounter {
                             province_percent,
                             commune_percent,
@@ -309,26 +307,23 @@ impl<'a> Evaluation<'a> {
                                 online: tally.online,
                                 late: tally.late_online,
                             },
-                            [procedures_percent, dossiers_percent, partial_dossiers_percent],
+                            [
+                                procedures_percent,
+                                dossiers_percent,
+                                partial_dossiers_percent,
+                            ],
                         ),
-                        Method::Feedback => IndexScore {
-                            number: def.number,
-                            score: None,
-                            dossiers: 0,
-                            note: "Không có dữ liệu: hệ thống chưa tiếp nhận phản ánh, kiến nghị"
-                                .into(),
-                        },
+                        Method::Feedback => feedback(def, cat.feedback.as_ref()),
                         _ => Self::per_dossier(def, tally.by_index.get(&def.number)),
-                    }
-                            })
-                            .collect();
-                    UnitScore {
-                        unit: unit.clone(),
-                        dossiers: tally.dossiers,
-                        card: Scorecard::new(scores, scheme, &scheme.unit),
-                    }
-                })
-                .collect();
+                    })
+                    .collect();
+                UnitScore {
+                    unit: unit.clone(),
+                    dossiers: tally.dossiers,
+                    card: Scorecard::new(scores, scheme, &scheme.unit),
+                }
+            })
+            .collect();
         out.sort_by(|a, b| a.unit.as_str().split('.').cmp(b.unit.as_str().split('.')));
         out
     }
@@ -368,6 +363,38 @@ impl<'a> Evaluation<'a> {
                 .then(a.officer.cmp(&b.officer))
         });
         out
+    }
+}
+
+/// Index 8 (per unit): the unit's feedback in the period against its limits (see
+/// [`crate::feedback::index_8`]): 2, 1 or 0 as the scheme weighs the best, middle and worst.
+fn feedback(def: &IndexDef, counts: Option<&crate::feedback::FeedbackCounts>) -> IndexScore {
+    let Some(c) = counts else {
+        return IndexScore {
+            number: def.number,
+            score: None,
+            dossiers: 0,
+            note: "Không có dữ liệu phản ánh, kiến nghị".into(),
+        };
+    };
+    let level = crate::feedback::index_8(c);
+    let points = match level {
+        2 => def.points[0],
+        1 => def.points[1],
+        _ => def.points[2],
+    };
+    IndexScore {
+        number: def.number,
+        score: Some(Points::whole(points)),
+        dossiers: 0,
+        note: if c.handled == 0 {
+            "Không có phản ánh, kiến nghị trong kỳ".into()
+        } else {
+            format!(
+                "{} phản ánh, kiến nghị: {} đúng hạn, {} kéo dài",
+                c.handled, c.on_time, c.prolonged
+            )
+        },
     }
 }
 
@@ -482,6 +509,7 @@ mod tests {
             fully_at_counter: 0,
             received_and_returned_at_counter: 4,
             online: 3,
+            feedback: None,
         }
     }
 

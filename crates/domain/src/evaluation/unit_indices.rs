@@ -113,6 +113,7 @@ mod tests {
             fully_at_counter: full,
             received_and_returned_at_counter: rr,
             online: offered,
+            feedback: None,
         }
     }
 

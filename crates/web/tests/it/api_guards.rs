@@ -611,10 +611,11 @@ async fn the_evaluation_page_renders_and_its_tables_download_as_xlsx_and_csv() {
         "{}",
         lines[0]
     );
-    // 1: early; 2: its worst part (reception, issuance) on time; 5: 1; 9: no online dossier.
+    // 1: early; 2: its worst part (reception, issuance) on time; 5: 1; 8: no feedback; 9: no
+    // online dossier.
     assert!(
         lines[1].starts_with(
-            "UBND xã Bảo Thắng,1,\"2,0\",\"1,0\",—,—,\"1,0\",—,—,—,\"0,0\",\"4,0\",\"8,0\",Yếu,"
+            "UBND xã Bảo Thắng,1,\"2,0\",\"1,0\",—,—,\"1,0\",—,—,\"2,0\",\"0,0\",\"6,0\",\"10,0\",Trung bình,"
         ),
         "{}",
         lines[1]
@@ -664,14 +665,10 @@ async fn the_evaluation_page_renders_and_its_tables_download_as_xlsx_and_csv() {
     let unit = &r["units"][0];
     assert_eq!(unit["name"], "UBND xã Bảo Thắng");
     assert_eq!(unit["scores"][0]["score"], 2.0);
-    assert_eq!(
-        unit["scores"][7]["score"],
-        serde_json::Value::Null,
-        "index 8: no data"
-    );
+    assert_eq!(unit["scores"][7]["score"], 2.0, "index 8: no feedback");
     assert_eq!(
         (unit["total"].clone(), unit["classification"].clone()),
-        (json!(4.0), json!("Yếu"))
+        (json!(6.0), json!("Trung bình"))
     );
     let year = t
         .get(
