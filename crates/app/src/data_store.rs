@@ -131,6 +131,31 @@ impl App {
         Ok(self.db.dossiers(&ids).await?)
     }
 
+    /// The applicant as their newest dossier names them (one row read, latest first).
+    pub(crate) async fn newest_applicant(
+        &self,
+        id_number: &str,
+    ) -> Result<Option<Applicant>, AppError> {
+        let page = self
+            .db
+            .list_dossiers(&store::DossierFilter {
+                visible: store::Visibility::All,
+                applicant_id: Some(id_number.trim().to_string()),
+                order: store::Order::LatestFirst,
+                limit: 1,
+                ..Default::default()
+            })
+            .await?;
+        let ids: Vec<uuid::Uuid> = page.rows.iter().map(|r| r.id).collect();
+        Ok(self
+            .db
+            .dossiers(&ids)
+            .await?
+            .into_iter()
+            .next()
+            .map(|d| d.applicant))
+    }
+
     /// Checks the components a new dossier takes from the data store: each names an earlier
     /// dossier of the same applicant that holds its files (a component's file, or the dossier's
     /// electronic result). The source's code and result code are written from the source, not
@@ -243,10 +268,6 @@ impl Queries<'_> {
     ) -> Result<Option<Applicant>, AppError> {
         // The same permission as the data store: a counter officer, or the citizen themself.
         self.data_store_allowed(actor, id_number)?;
-        let dossiers = self.app.dossiers_of(id_number.trim()).await?;
-        Ok(dossiers
-            .into_iter()
-            .max_by_key(|d| d.opened_at)
-            .map(|d| d.applicant))
+        self.app.newest_applicant(id_number).await
     }
 }

@@ -198,12 +198,7 @@ impl Feedbacks<'_> {
         event: FeedbackEvent,
         expected_version: Option<u64>,
     ) -> Result<StoredFeedback, AppError> {
-        let f = self
-            .app
-            .db
-            .feedback_by_code(code.trim())
-            .await?
-            .ok_or_else(not_found)?;
+        let f = self.find(code).await?;
         let tree = self.app.agencies();
         let Actor::Officer(o) = actor else {
             return Err(forbidden(event.label()));
@@ -228,6 +223,15 @@ impl Feedbacks<'_> {
             return Err(changed());
         }
         self.record(f, actor, event).await
+    }
+
+    /// A feedback by its code, whoever asks.
+    async fn find(&self, code: &str) -> Result<StoredFeedback, AppError> {
+        self.app
+            .db
+            .feedback_by_code(code.trim())
+            .await?
+            .ok_or_else(not_found)
     }
 
     /// Records a decided event on `f` (at the version it was read), and returns it as it now is.
@@ -265,12 +269,7 @@ impl Feedbacks<'_> {
         code: &str,
         satisfied: bool,
     ) -> Result<StoredFeedback, AppError> {
-        let f = self
-            .app
-            .db
-            .feedback_by_code(code.trim())
-            .await?
-            .ok_or_else(not_found)?;
+        let f = self.find(code).await?;
         let mine = matches!(actor, Actor::Citizen { id_number: Some(n), .. }
             if f.petition.id_number.as_deref() == Some(n.as_str()));
         if !mine {
@@ -302,12 +301,7 @@ impl Feedbacks<'_> {
         actor: Option<&Actor>,
         code: &str,
     ) -> Result<StoredFeedback, AppError> {
-        let f = self
-            .app
-            .db
-            .feedback_by_code(code.trim())
-            .await?
-            .ok_or_else(not_found)?;
+        let f = self.find(code).await?;
         if f.state.published_at.is_some() {
             return Ok(f);
         }

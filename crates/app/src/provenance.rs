@@ -112,11 +112,7 @@ impl App {
             .iter()
             .any(|f| f.source == DataSource::EarlierDossier)
         {
-            self.dossiers_of(applicant.id_number())
-                .await?
-                .into_iter()
-                .max_by_key(|d| d.opened_at)
-                .map(|d| d.applicant)
+            self.newest_applicant(applicant.id_number()).await?
         } else {
             None
         };
