@@ -374,7 +374,7 @@ impl Citizens<'_> {
 
     /// Whether the applicant has rated this dossier.
     pub async fn is_rated(self, id: DossierId) -> Result<bool, AppError> {
-        Ok(self.app.db.rated(id.0).await?)
+        Ok(self.app.db.rating_of(id.0).await?.is_some())
     }
 
     /// Đánh giá: the applicant rates a dossier once its result has been returned.

@@ -8,7 +8,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use domain::agency::AgencyId;
 use domain::feedback::{
-    About, Feedback, FeedbackChannel, FeedbackCounts, FeedbackEvent, FeedbackRules, Petition,
+    About, Feedback, FeedbackChannel, FeedbackCounts, FeedbackEvent, FeedbackRules, FeedbackStage,
+    Petition,
 };
 use domain::officer::{Actor, Role};
 use store::FeedbackFilter;
@@ -62,6 +63,12 @@ fn forbidden(what: &str) -> AppError {
     )
 }
 
+/// Whether `actor` is the signed-in citizen who sent `f`.
+pub fn is_petitioner(actor: &Actor, f: &StoredFeedback) -> bool {
+    matches!(actor, Actor::Citizen { id_number: Some(n), .. }
+        if f.petition.id_number.as_deref() == Some(n.as_str()))
+}
+
 /// Who may record an event on a feedback of `agency`: an officer of that agency (a grant on it,
 /// on a unit under it, or above it) holding one of the event's roles.
 fn roles_for(event: &FeedbackEvent) -> &'static [Role] {
@@ -93,11 +100,27 @@ impl Feedbacks<'_> {
             } => {
                 petition.channel = FeedbackChannel::Portal;
                 petition.id_number = Some(n.as_str().to_string());
+                // The answer reaches them at their account's phone or e-mail unless they gave
+                // another.
+                if petition.phone.is_none()
+                    && petition.email.is_none()
+                    && let Some((account, _)) = self.app.db.citizen(n.as_str()).await?
+                {
+                    petition.phone = account.phone;
+                    petition.email = account.email;
+                }
             }
             Actor::Officer(o) if self.app.intake().service_centre_of(o).is_some() => {
                 petition.channel = FeedbackChannel::Counter;
             }
             Actor::System => petition.channel = FeedbackChannel::National,
+            Actor::Officer(_) => {
+                return Err(AppError::new(
+                    ErrorKind::Forbidden,
+                    "forbidden",
+                    "Chỉ cán bộ Bộ phận Một cửa ghi nhận phản ánh, kiến nghị tại quầy.",
+                ));
+            }
             _ => {
                 return Err(AppError::new(
                     ErrorKind::Unauthenticated,
@@ -199,22 +222,11 @@ impl Feedbacks<'_> {
         expected_version: Option<u64>,
     ) -> Result<StoredFeedback, AppError> {
         let f = self.find(code).await?;
-        let tree = self.app.agencies();
-        let Actor::Officer(o) = actor else {
-            return Err(forbidden(event.label()));
-        };
-        let roles = roles_for(&event);
-        let agency = &f.state.agency;
-        let allowed = o.active
-            && o.grants.iter().any(|g| {
-                roles.contains(&g.role)
-                    && (tree.is_within(&g.agency, agency) || tree.is_within(agency, &g.agency))
-            });
-        if !allowed {
+        if !self.may(actor, &f, &event) {
             return Err(forbidden(event.label()));
         }
         if let FeedbackEvent::Transferred { to, .. } = &event {
-            tree.require(to)?;
+            self.app.agencies().require(to)?;
         }
         let event = f.state.decide(event)?;
         if let Some(v) = expected_version
@@ -222,6 +234,178 @@ impl Feedbacks<'_> {
         {
             return Err(changed());
         }
+        self.record(f, actor, event).await
+    }
+
+    /// Whether `actor` may record `event` on `f`: an active officer of its agency (a grant on it,
+    /// on a unit under it, or above it) holding one of the event's roles.
+    fn may(&self, actor: &Actor, f: &StoredFeedback, event: &FeedbackEvent) -> bool {
+        let Actor::Officer(o) = actor else {
+            return false;
+        };
+        let tree = self.app.agencies();
+        let roles = roles_for(event);
+        let agency = &f.state.agency;
+        o.active
+            && o.grants.iter().any(|g| {
+                roles.contains(&g.role)
+                    && (tree.is_within(&g.agency, agency) || tree.is_within(agency, &g.agency))
+            })
+    }
+
+    /// What `actor` can do with `f` now, as the API names the actions (`classify`, `refuse`,
+    /// `ask`, `transfer`, `draft`, `approve`, `publish`): each one its stage allows and their
+    /// roles permit.
+    pub fn actions(&self, actor: &Actor, f: &StoredFeedback) -> Vec<&'static str> {
+        let some = || "-".to_string();
+        let candidates = [
+            (
+                "classify",
+                FeedbackEvent::Classified {
+                    category: domain::feedback::Category::Rules,
+                },
+            ),
+            ("refuse", FeedbackEvent::Refused { reason: some() }),
+            (
+                "ask",
+                FeedbackEvent::InformationRequested { question: some() },
+            ),
+            (
+                "transfer",
+                FeedbackEvent::Transferred {
+                    // Any other agency: only the stage and the roles are asked here.
+                    to: AgencyId::parse("khac").expect("a valid id"),
+                    reason: some(),
+                },
+            ),
+            ("draft", FeedbackEvent::AnswerDrafted { answer: some() }),
+            ("approve", FeedbackEvent::Approved),
+            ("publish", FeedbackEvent::Published),
+        ];
+        candidates
+            .into_iter()
+            .filter(|(_, e)| self.may(actor, f, e) && f.state.decide(e.clone()).is_ok())
+            .map(|(k, _)| k)
+            .collect()
+    }
+
+    /// Hạn of a feedback now (see [`Feedback::due`]), on its agency's calendar.
+    pub fn due(&self, f: &Feedback) -> Result<Option<DateTime<Utc>>, AppError> {
+        let cal = self.app.calendar_of(&f.agency);
+        Ok(f.due(&cal, &FeedbackRules::default(), self.app.now())?)
+    }
+
+    /// Phản ánh cần xử lý: the feedback of the agencies the officer works in (and of the
+    /// committee they serve), open ones first by their limit, then the ended ones, newest first.
+    pub async fn inbox(
+        &self,
+        actor: &Actor,
+        open_only: bool,
+    ) -> Result<Vec<(StoredFeedback, Option<DateTime<Utc>>)>, AppError> {
+        let agencies = self.agencies_of(actor)?;
+        let list = self
+            .app
+            .db
+            .feedback_list(&FeedbackFilter {
+                agencies,
+                limit: 500,
+                ..Default::default()
+            })
+            .await?;
+        let mut out = Vec::new();
+        for f in list {
+            let ended = matches!(
+                f.state.stage,
+                FeedbackStage::Published | FeedbackStage::Refused
+            );
+            if open_only && ended {
+                continue;
+            }
+            let due = self.due(&f.state)?;
+            out.push((f, due));
+        }
+        out.sort_by_key(|(f, due)| (due.is_none(), *due, std::cmp::Reverse(f.state.received_at)));
+        Ok(out)
+    }
+
+    /// The agencies whose feedback an officer sees: those within their grants and the
+    /// committee each grant serves.
+    fn agencies_of(&self, actor: &Actor) -> Result<Vec<String>, AppError> {
+        let Actor::Officer(o) = actor else {
+            return Err(forbidden("xem"));
+        };
+        let tree = self.app.agencies();
+        let mut agencies = self.app.queries().visible_agencies(actor);
+        for g in &o.grants {
+            if let Some(c) = tree.committee_of(&g.agency) {
+                agencies.push(c.id.to_string());
+            }
+        }
+        agencies.sort();
+        agencies.dedup();
+        Ok(agencies)
+    }
+
+    /// The feedback figures of the days `from`–`to` (Vietnamese dates) for the agencies the
+    /// officer sees: each agency with feedback, and the total.
+    pub async fn figures(
+        self,
+        actor: &Actor,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<(Vec<(AgencyId, FeedbackCounts)>, FeedbackCounts), AppError> {
+        let agencies = self.agencies_of(actor)?;
+        let start = lich::time::vn_day_start(from);
+        let end = lich::time::vn_day_start(to.succ_opt().unwrap_or(to))
+            - chrono::Duration::milliseconds(1);
+        let counts = self.counts(&agencies, start, end).await?;
+        let mut total = FeedbackCounts::default();
+        let mut lines = Vec::new();
+        for (agency, c) in counts {
+            total.add(&c);
+            lines.push((AgencyId::parse(&agency)?, c));
+        }
+        lines.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok((lines, total))
+    }
+
+    /// Phản ánh của tôi: what the signed-in citizen sent, newest first.
+    pub async fn mine(&self, actor: &Actor) -> Result<Vec<StoredFeedback>, AppError> {
+        let Actor::Citizen {
+            id_number: Some(n), ..
+        } = actor
+        else {
+            return Ok(Vec::new());
+        };
+        Ok(self
+            .app
+            .db
+            .feedback_list(&FeedbackFilter {
+                petitioner: Some(n.as_str().to_string()),
+                limit: 200,
+                ..Default::default()
+            })
+            .await?)
+    }
+
+    /// Bổ sung thông tin: the petitioner, signed in, answers the agency's question.
+    pub async fn give_information(
+        self,
+        actor: &Actor,
+        code: &str,
+        answer: &str,
+    ) -> Result<StoredFeedback, AppError> {
+        let f = self.find(code).await?;
+        if !is_petitioner(actor, &f) {
+            return Err(AppError::new(
+                ErrorKind::Forbidden,
+                "forbidden",
+                "Chỉ người gửi phản ánh (đã đăng nhập) bổ sung được thông tin.",
+            ));
+        }
+        let event = f.state.decide(FeedbackEvent::InformationGiven {
+            answer: answer.to_string(),
+        })?;
         self.record(f, actor, event).await
     }
 
@@ -270,9 +454,7 @@ impl Feedbacks<'_> {
         satisfied: bool,
     ) -> Result<StoredFeedback, AppError> {
         let f = self.find(code).await?;
-        let mine = matches!(actor, Actor::Citizen { id_number: Some(n), .. }
-            if f.petition.id_number.as_deref() == Some(n.as_str()));
-        if !mine {
+        if !is_petitioner(actor, &f) {
             return Err(AppError::new(
                 ErrorKind::Forbidden,
                 "forbidden",
@@ -307,9 +489,7 @@ impl Feedbacks<'_> {
         }
         let tree = self.app.agencies();
         let allowed = match actor {
-            Some(Actor::Citizen {
-                id_number: Some(n), ..
-            }) => f.petition.id_number.as_deref() == Some(n.as_str()),
+            Some(a @ Actor::Citizen { .. }) => is_petitioner(a, &f),
             Some(Actor::Officer(o)) => o.grants.iter().any(|g| {
                 tree.is_within(&g.agency, &f.state.agency)
                     || tree.is_within(&f.state.agency, &g.agency)
@@ -348,6 +528,40 @@ impl Feedbacks<'_> {
         let app = self.app;
         let f = self.by_code(actor, code).await?;
         Ok(app.db.feedback_events(f.id).await?)
+    }
+
+    /// The dossiers that drew a phản ánh, kiến nghị received up to `until` (each once).
+    pub async fn complained_dossiers(
+        self,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<domain::dossier::Dossier>, AppError> {
+        let all = self
+            .app
+            .db
+            .feedback_list(&FeedbackFilter {
+                until_ms: Some(until.timestamp_millis()),
+                limit: 10_000,
+                ..Default::default()
+            })
+            .await?;
+        let mut codes: Vec<&str> = all
+            .iter()
+            .filter_map(|f| match &f.petition.about {
+                About::Dossier { code } => Some(code.as_str()),
+                _ => None,
+            })
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let mut out = Vec::new();
+        for code in codes {
+            if let Some(id) = self.app.db.dossier_id_by_code(code).await?
+                && let Some(d) = self.app.db.dossier(id).await?
+            {
+                out.push(d);
+            }
+        }
+        Ok(out)
     }
 
     /// The period's figures per agency (QĐ 766 5.1–5.3, TT 01/2018 index 8): every feedback

@@ -162,6 +162,8 @@ struct Sums {
     certifications: i64,
     electronic_copies: i64,
     disliked_on_time: i64,
+    /// On time in the period, drew a phản ánh, kiến nghị, not rated "not satisfied" (5.4).
+    complained_on_time: i64,
 }
 
 impl App {
@@ -448,6 +450,30 @@ impl App {
                 day(end) - chrono::Duration::milliseconds(1),
             )
             .await?;
+        // 5.4: the dossiers on time in the period that drew a complaint by its end.
+        for d in self
+            .feedback()
+            .complained_dossiers(day(end) - chrono::Duration::milliseconds(1))
+            .await?
+        {
+            let agency = d.competent.to_string();
+            if !agencies.contains(&agency)
+                || procedures.is_some_and(|p| !p.iter().any(|c| c == d.procedure.code.as_str()))
+            {
+                continue;
+            }
+            let Some(ended) = d.ended_766().filter(|e| *e >= day(from) && *e < day(end)) else {
+                continue;
+            };
+            let cal = self.calendar_of(&d.receiving);
+            let on_time = matches!(
+                d.timing(&cal, &self.settings.rules, ended)?.qd766,
+                Some(lich::Timeliness::Early | lich::Timeliness::OnTime)
+            );
+            if on_time && self.db.rating_of(d.id.0).await? != Some(false) {
+                g.sums.entry(agency).or_default().complained_on_time += 1;
+            }
+        }
         g.sync_on = self.settings.notices.national;
         if g.sync_on {
             for a in self.db.national_acks(day(from), day(end)).await? {
@@ -625,6 +651,7 @@ impl Sums {
             certifications,
             electronic_copies,
             disliked_on_time,
+            complained_on_time,
         } = o;
         self.received_to_end += received_to_end;
         self.ended_to_end += ended_to_end;
@@ -643,6 +670,7 @@ impl Sums {
         self.certifications += certifications;
         self.electronic_copies += electronic_copies;
         self.disliked_on_time += disliked_on_time;
+        self.complained_on_time += complained_on_time;
     }
 }
 
@@ -794,6 +822,7 @@ impl Scorer<'_> {
             certifications: s.certifications,
             electronic_copies: s.electronic_copies,
             disliked_on_time: s.disliked_on_time,
+            complained_on_time: s.complained_on_time,
             procedures: mine.len() as i64,
             complete_procedures: mine.iter().filter(|p| complete(p)).count() as i64,
             online_procedures: online.len() as i64,

@@ -389,6 +389,30 @@ impl Feedback {
             .with_timezone(&Utc))
     }
 
+    /// Hạn — the limit the agency works to next at `now`: publication within `publish` days of
+    /// the approval once approved, else the answer within `handle` days of the receipt or last
+    /// transfer (waits added back); none once published, refused, or while waiting for the
+    /// petitioner.
+    pub fn due(
+        &self,
+        cal: &WorkCalendar,
+        rules: &FeedbackRules,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, DomainError> {
+        use FeedbackStage as S;
+        Ok(match self.stage {
+            S::Published | S::Refused | S::WaitingInformation => None,
+            S::AwaitingPublication => match self.approved_at {
+                Some(a) => Some(self.limit_from(cal, a, rules.publish, now)?),
+                None => None,
+            },
+            _ => {
+                let start = self.starts.last().copied().unwrap_or(self.received_at);
+                Some(self.limit_from(cal, start, rules.handle, now)?)
+            }
+        })
+    }
+
     /// Where it stands at `now` against the limits of `rules`: refused within `refuse` days of
     /// its receipt; information asked within `ask` days of receipt or transfer; the answer
     /// approved within `handle` days of receipt or the last transfer (waits excluded) and

@@ -139,6 +139,9 @@ pub struct Inputs {
     pub electronic_copies: i64,
     /// Of the on-time dossiers, those the applicant rated "not satisfied".
     pub disliked_on_time: i64,
+    /// Of the on-time dossiers, those that drew a phản ánh, kiến nghị (by the period's end) and
+    /// were not also rated "not satisfied".
+    pub complained_on_time: i64,
     /// Procedures under the unit's authority; with every constituent part published; offered
     /// online; offered online and used online in the period.
     pub procedures: i64,
@@ -351,9 +354,9 @@ pub fn indicators(s: &Scheme, i: &Inputs) -> Vec<Indicator> {
             5,
             "Tỷ lệ hài lòng trong tiếp nhận, giải quyết TTHC",
             s.satisfaction,
-            (i.on_time - i.disliked_on_time).max(0),
+            (i.on_time - i.disliked_on_time - i.complained_on_time).max(0),
             i.handled,
-            "Hồ sơ đúng hạn trừ hồ sơ bị đánh giá không hài lòng, trên mẫu số của 2.1. Đạt tối đa từ 90%.",
+            "Hồ sơ đúng hạn trừ hồ sơ bị đánh giá không hài lòng hoặc bị phản ánh, kiến nghị, trên mẫu số của 2.1. Đạt tối đa từ 90%.",
         ),
         computed(
             "4.1",
@@ -482,13 +485,14 @@ mod tests {
             handled: 100,
             on_time: 80,
             disliked_on_time: 10,
+            complained_on_time: 5,
             ..Default::default()
         };
         let five_four = indicators(&Scheme::default(), &i)
             .into_iter()
             .find(|l| l.id == "5.4")
             .unwrap();
-        assert_eq!(five_four.numerator, Some(70));
-        assert!((five_four.points.unwrap() - 6.0 * 0.7 / 0.9).abs() < 1e-9);
+        assert_eq!(five_four.numerator, Some(65));
+        assert!((five_four.points.unwrap() - 6.0 * 0.65 / 0.9).abs() < 1e-9);
     }
 }

@@ -236,8 +236,8 @@ pub trait AccountStore: Send + Sync {
     /// counters).
     async fn ratings_by_dossier(&self) -> Result<Vec<(uuid::Uuid, bool)>>;
 
-    /// Whether a dossier has been rated.
-    async fn rated(&self, dossier: uuid::Uuid) -> Result<bool>;
+    /// Whether a dossier has been rated: `Some(satisfied)`, or `None` when not rated.
+    async fn rating_of(&self, dossier: uuid::Uuid) -> Result<Option<bool>>;
 
     // ---- failed logins, secrets, sweeping --------------------------------------------------
 

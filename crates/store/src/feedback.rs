@@ -36,6 +36,8 @@ pub struct FeedbackFilter {
     pub published: bool,
     /// Words every match holds, folded (no diacritics).
     pub words: Vec<String>,
+    /// Only this petitioner's (their số định danh).
+    pub petitioner: Option<String>,
     /// Received up to this instant.
     pub until_ms: Option<i64>,
     pub limit: u32,

@@ -604,13 +604,12 @@ impl crate::AccountStore for Sqlite {
         .await
     }
 
-    async fn rated(&self, dossier: uuid::Uuid) -> Result<bool> {
+    async fn rating_of(&self, dossier: uuid::Uuid) -> Result<Option<bool>> {
         self.read(|c| {
             Ok(
-                c.prepare_cached("SELECT 1 FROM ratings WHERE dossier = ?1")?
-                    .query_row([uuid(dossier)], |_| Ok(()))
-                    .optional()?
-                    .is_some(),
+                c.prepare_cached("SELECT satisfied FROM ratings WHERE dossier = ?1")?
+                    .query_row([uuid(dossier)], |r| r.get::<_, bool>(0))
+                    .optional()?,
             )
         })
     }

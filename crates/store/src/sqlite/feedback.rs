@@ -54,7 +54,7 @@ impl FeedbackStore for Sqlite {
         self.write_all(move |c| {
             c.prepare_cached(
                 "INSERT INTO feedback (id, code, agency, received_ms, published, petition, state, \
-                 version, search_text) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8)",
+                 version, search_text, petitioner) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 f.id.as_bytes().to_vec(),
@@ -65,6 +65,7 @@ impl FeedbackStore for Sqlite {
                 json(&f.state)?,
                 f.version as i64,
                 feedback_search_text(&f.code, &f.petition),
+                f.petition.id_number,
             ])
             .map_err(|e| insert_error(e, &format!("mã phản ánh {}", f.code)))?;
             insert_event(c, f.id, &first)
@@ -146,6 +147,9 @@ impl FeedbackStore for Sqlite {
             if !filter.agencies.is_empty() {
                 sql.push(" AND agency IN (")
                     .list(filter.agencies.iter().cloned());
+            }
+            if let Some(p) = &filter.petitioner {
+                sql.push(" AND petitioner = ").bind(p.clone());
             }
             if let Some(until) = filter.until_ms {
                 sql.push(" AND received_ms <= ").bind(until);

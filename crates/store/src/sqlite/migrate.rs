@@ -114,6 +114,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "feedback and petitions",
         include_str!("../../migrations/sqlite/0020_feedback.sql"),
     ),
+    (
+        21,
+        "feedback listed by its petitioner",
+        include_str!("../../migrations/sqlite/0021_feedback_petitioner.sql"),
+    ),
 ];
 
 /// Applies what is not applied yet, with what Rust computes after them, in one transaction:

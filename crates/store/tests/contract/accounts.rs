@@ -324,11 +324,11 @@ pub async fn ratings_are_kept_once_with_their_counts(db: &Db) {
         fact("lao-cai.bao-thang", "2026-12-12", Measure::Received),
         1,
     )];
-    assert!(!db.rated(id).await.unwrap());
+    assert_eq!(db.rating_of(id).await.unwrap(), None);
     db.put_rating(&rating, &counts).await.unwrap();
     let err = db.put_rating(&rating, &counts).await.unwrap_err();
     assert!(matches!(err, StoreError::Duplicate(_)), "{err}");
-    assert!(db.rated(id).await.unwrap());
+    assert_eq!(db.rating_of(id).await.unwrap(), Some(false));
     assert_eq!(db.ratings_by_dossier().await.unwrap(), [(id, false)]);
     let counted: i64 = db.all_counts().await.unwrap().iter().map(|c| c.n).sum();
     assert_eq!(counted, 1, "the refused second rating added nothing");

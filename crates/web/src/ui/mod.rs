@@ -8,6 +8,7 @@ pub mod citizen;
 pub mod counter;
 pub mod documents;
 pub mod evaluation;
+pub mod feedback;
 pub mod fees;
 pub mod forms;
 pub mod leader;
@@ -55,6 +56,18 @@ pub fn routes() -> Router<App> {
         .route("/thu-tuc", get(portal::procedures))
         .route("/thu-tuc/{code}", get(portal::procedure))
         .route("/tra-cuu", get(portal::lookup))
+        .route("/phan-anh", get(feedback::list))
+        .route(
+            "/phan-anh/gui",
+            get(feedback::new_form).post(feedback::submit),
+        )
+        .route("/phan-anh/{code}", get(feedback::page))
+        .route("/phan-anh/{code}/danh-gia", post(feedback::rate))
+        .route("/phan-anh/{code}/bo-sung", post(feedback::give_information))
+        .route("/can-bo/phan-anh", get(feedback::inbox))
+        .route("/can-bo/phan-anh/{code}", get(feedback::handle_page))
+        .route("/can-bo/phan-anh/{code}/{action}", post(feedback::act))
+        .route("/lanh-dao/phan-anh", get(feedback::figures))
         .route("/xac-thuc", get(verify::form))
         .route("/xac-thuc/{code}", get(verify::page).post(verify::upload))
         .route("/tai/{token}", get(links::offer).post(links::take))
@@ -230,10 +243,15 @@ pub struct Chrome {
 
 impl Chrome {
     pub fn new(viewer: &Viewer, title: impl Into<String>, here: &str) -> Self {
-        let mut nav = vec![("/", "Thủ tục"), ("/tra-cuu", "Tra cứu hồ sơ")];
+        let mut nav = vec![
+            ("/", "Thủ tục"),
+            ("/tra-cuu", "Tra cứu hồ sơ"),
+            ("/phan-anh", "Phản ánh, kiến nghị"),
+        ];
         let user = match &viewer.actor {
             Some(Actor::Officer(o)) => {
                 nav.push(("/can-bo", "Hồ sơ cần xử lý"));
+                nav.push(("/can-bo/phan-anh", "Xử lý phản ánh"));
                 if has_role(o, Role::CounterOfficer) {
                     nav.push(("/can-bo/tiep-nhan", "Tiếp nhận hồ sơ"));
                     nav.push(("/can-bo/so-theo-doi", "Sổ theo dõi"));

@@ -256,6 +256,140 @@ async fn a_unit_without_feedback_has_full_points_for_its_handling() {
     }
 }
 
+/// The browser test of the issue: a citizen sends feedback about a dossier from the portal, the
+/// commune's counter officer classifies it and drafts the answer, the chairman approves and
+/// publishes it, anyone finds it by a search without diacritics, the citizen rates it, and the
+/// leaders' page counts it (with its CSV and XLSX). Screenshots in target/screenshots.
+#[tokio::test]
+async fn in_the_browser_a_complaint_is_sent_answered_published_found_and_rated() {
+    let t = spawn().await;
+    let Some(b) = crate::browser::open(&t).await else {
+        return;
+    };
+    let shots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    let counter = t.login("motcua.baothang").await;
+    let dossier = receive(&t, &counter).await;
+    let dossier_code = dossier["code"].as_str().unwrap().to_string();
+    t.citizen_login().await;
+
+    // The citizen writes from the portal; the form names the dossier already.
+    b.login_as_citizen("010190012345").await;
+    b.goto(&format!("/phan-anh/gui?ho-so={dossier_code}")).await;
+    let form = b.find("form[action='/phan-anh/gui']").await;
+    // A blank title is refused with the reason, and nothing is sent.
+    b.submit(&form, &[("title", " "), ("content", "Nội dung")])
+        .await;
+    b.wait_text("Tiêu đề: cần nội dung").await;
+    let form = b.find("form[action='/phan-anh/gui']").await;
+    b.submit(
+        &form,
+        &[
+            ("title", "Hồ sơ đăng ký lại khai sinh chậm trả"),
+            (
+                "content",
+                "Tôi nộp hồ sơ tại Bộ phận Một cửa xã, đến hẹn chưa nhận được kết quả.",
+            ),
+        ],
+    )
+    .await;
+    b.wait_text("Đã gửi phản ánh, kiến nghị").await;
+    let code = b.find("dd.code").await.text().await.unwrap();
+    assert!(code.starts_with("PAKN-"), "{code}");
+    assert!(b.text().await.contains(&format!("Hồ sơ {dossier_code}")));
+    b.screenshot(&shots, "phan-anh-da-gui").await;
+    b.logout().await;
+
+    // The counter officer finds it in the list, classifies it and drafts the answer.
+    b.login("motcua.baothang").await;
+    b.goto("/can-bo/phan-anh").await;
+    b.wait_text(&code).await;
+    b.click(&format!("a[href='/can-bo/phan-anh/{code}']")).await;
+    b.wait_text("Nội dung phản ánh").await;
+    assert!(b.text().await.contains("Nguyễn Thị Hằng (0912345678)"));
+    let form = b.action("Phân loại").await;
+    form.find(fantoccini::Locator::Css("input[value=conduct]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.submit(&form, &[]).await;
+    b.wait_text("Đã ghi nhận").await;
+    let answer =
+        "Hồ sơ đã được giải quyết và trả kết quả; Bộ phận Một cửa xin lỗi vì thông báo chậm.";
+    let form = b.action("Dự thảo trả lời").await;
+    b.submit(&form, &[("text", answer)]).await;
+    b.wait_text("Đã dự thảo trả lời").await;
+    // Approving is the chairman's: not offered to her.
+    assert!(!b.text().await.contains("Duyệt câu trả lời"));
+    b.screenshot(&shots, "phan-anh-xu-ly").await;
+    b.logout().await;
+
+    // The chairman approves and publishes.
+    b.login("chutich.baothang").await;
+    b.goto(&format!("/can-bo/phan-anh/{code}")).await;
+    let form = b.action("Duyệt câu trả lời").await;
+    b.submit(&form, &[]).await;
+    b.wait_text("Chờ công khai").await;
+    let form = b.action("Công khai câu trả lời").await;
+    b.submit(&form, &[]).await;
+    b.wait_text("Đã công khai").await;
+    b.logout().await;
+
+    // Anyone finds it without diacritics; the petitioner's name is not on it.
+    b.goto("/phan-anh?q=cham+tra+khai+sinh").await;
+    b.wait_text("Hồ sơ đăng ký lại khai sinh chậm trả").await;
+    b.screenshot(&shots, "phan-anh-cong-khai").await;
+    b.goto("/phan-anh?q=giay+phep+xay+dung").await;
+    b.wait_text("Không có câu trả lời nào khớp").await;
+    b.goto(&format!("/phan-anh/{code}")).await;
+    b.wait_text(answer).await;
+    let public = b.text().await;
+    assert!(!public.contains("Nguyễn Thị Hằng") && !public.contains("0912345678"));
+    assert!(
+        !public.contains("Ông/bà có hài lòng"),
+        "only the petitioner rates"
+    );
+
+    // She rates the answer, once.
+    b.login_as_citizen("010190012345").await;
+    b.goto(&format!("/phan-anh/{code}")).await;
+    b.click("button[name=satisfied][value=co]").await;
+    b.wait_text("Đã ghi nhận").await;
+    b.wait_text("1 hài lòng").await;
+    assert!(!b.text().await.contains("Ông/bà có hài lòng"));
+    b.screenshot(&shots, "phan-anh-danh-gia").await;
+    b.goto("/phan-anh").await;
+    b.wait_text("Phản ánh của tôi").await;
+    assert!(b.text().await.contains(&code));
+    b.logout().await;
+
+    // The leaders' page counts it: received, about conduct, on time, satisfied.
+    b.login("chutich.baothang").await;
+    b.goto("/lanh-dao/phan-anh?tu=2026-12-01&den=2026-12-31")
+        .await;
+    b.wait_text("Phản ánh, kiến nghị từ 01/12/2026 đến 31/12/2026")
+        .await;
+    let total: Vec<String> = {
+        let row = b.find("table.report tr.total").await;
+        let mut cells = Vec::new();
+        for c in row.find_all(fantoccini::Locator::Css("td")).await.unwrap() {
+            cells.push(c.text().await.unwrap());
+        }
+        cells
+    };
+    assert_eq!(
+        total[..7],
+        ["Tổng cộng", "1", "0", "1", "1", "1", "100,0%"].map(String::from),
+        "{total:?}"
+    );
+    assert_eq!(total[8], "1", "satisfied: {total:?}");
+    b.screenshot(&shots, "phan-anh-lanh-dao").await;
+    b.check_downloads("/lanh-dao/phan-anh?tu=2026-12-01&den=2026-12-31")
+        .await;
+    b.close().await;
+}
+
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
