@@ -256,6 +256,76 @@ async fn a_unit_without_feedback_has_full_points_for_its_handling() {
     }
 }
 
+/// A dossier received at Bảo Thắng and returned, on time, the same day.
+async fn returned(t: &TestApp, tok: &Tokens) -> Value {
+    let d = receive(t, &tok.counter).await;
+    let id = id_of(&d);
+    to_appraisal(t, tok, &id).await;
+    t.act(
+        &tok.specialist,
+        &id,
+        "forward",
+        json!({"note": "Đủ điều kiện"}),
+    )
+    .await;
+    t.act(&tok.leader, &id, "decision", json!({"outcome": "approved"}))
+        .await;
+    t.act(&tok.clerk, &id, "issue", json!({"number": "1/2026/TLKS"}))
+        .await;
+    t.act(
+        &tok.counter,
+        &id,
+        "return",
+        json!({"received_by": "Nguyễn Thị Hằng", "originals_returned": []}),
+    )
+    .await
+}
+
+/// QĐ 766 5.4 takes out of 2.1's on-time dossiers those that drew a complaint: of two
+/// dossiers returned on time, one complained about, 5.4 counts one of two.
+#[tokio::test]
+async fn a_dossier_that_drew_a_complaint_is_not_counted_satisfied_in_5_4() {
+    let t = spawn().await;
+    let tok = Tokens::of(&t).await;
+    let clean = returned(&t, &tok).await;
+    let complained = returned(&t, &tok).await;
+    assert_eq!(
+        (clean["stage"].as_str(), complained["stage"].as_str()),
+        (Some("returned"), Some("returned"))
+    );
+    let citizen = t.citizen_login().await;
+    t.post(
+        Some(&citizen),
+        "/api/v1/feedback",
+        complaint(complained["code"].as_str().unwrap()),
+    )
+    .await
+    .expect(201);
+    let x = t
+        .get(Some(&tok.leader), "/api/v1/reports/qd766?period=2026-Q4")
+        .await
+        .expect(200);
+    let unit = x["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["agency"] == "lao-cai.bao-thang")
+        .cloned()
+        .unwrap_or_else(|| x["total"].clone());
+    let line = |id: &str| {
+        let l = unit["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == id)
+            .unwrap()
+            .clone();
+        (l["numerator"].clone(), l["denominator"].clone())
+    };
+    assert_eq!(line("2.1"), (json!(2), json!(2)));
+    assert_eq!(line("5.4"), (json!(1), json!(2)));
+}
+
 /// The browser test of the issue: a citizen sends feedback about a dossier from the portal, the
 /// commune's counter officer classifies it and drafts the answer, the chairman approves and
 /// publishes it, anyone finds it by a search without diacritics, the citizen rates it, and the
