@@ -45,6 +45,7 @@ pub mod roster;
 pub mod search;
 pub mod signing;
 pub mod statement;
+pub mod surveys;
 pub mod throttle;
 pub mod units;
 

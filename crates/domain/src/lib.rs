@@ -23,6 +23,7 @@ pub mod policy;
 pub mod procedure;
 pub mod qd766;
 pub mod rating;
+pub mod survey;
 pub mod unit;
 pub mod vietqr;
 

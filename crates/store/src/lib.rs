@@ -24,6 +24,7 @@ mod feedback;
 mod outbox;
 mod payments;
 pub mod sqlite;
+mod surveys;
 
 use std::any::Any;
 use std::sync::Arc;
@@ -51,6 +52,9 @@ pub use outbox::{
     Channel, MessageState, NationalAck, NewMessage, OutboxCounts, OutboxStore, StoredMessage,
 };
 pub use payments::{AttemptState, MONEY_EVENT_KINDS, MoneyEvent, PaymentAttempt, PaymentStore};
+pub use surveys::{
+    StoredSurvey, StoredSurveyAnswer, Stratum, StratumSize, SurveyInvite, SurveyStore,
+};
 
 pub(crate) use domain::wire_name as key;
 
@@ -93,6 +97,7 @@ pub trait Backend:
     + AdminStore
     + PaymentStore
     + FeedbackStore
+    + SurveyStore
 {
     /// Applies the migrations not yet applied.
     async fn migrate(&self) -> Result<()>;

@@ -14,4 +14,5 @@ mod province;
 mod qd766;
 mod reports;
 mod roster;
+mod surveys;
 mod units;

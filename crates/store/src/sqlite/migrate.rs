@@ -119,6 +119,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "feedback listed by its petitioner",
         include_str!("../../migrations/sqlite/0021_feedback_petitioner.sql"),
     ),
+    (
+        22,
+        "satisfaction surveys",
+        include_str!("../../migrations/sqlite/0022_surveys.sql"),
+    ),
 ];
 
 /// Applies what is not applied yet, with what Rust computes after them, in one transaction:

@@ -17,6 +17,7 @@ mod list;
 mod migrate;
 mod outbox;
 mod payments;
+mod surveys;
 mod writer;
 
 use std::path::{Path, PathBuf};
