@@ -20,6 +20,7 @@ pub mod qd766;
 pub mod reconcile;
 pub mod session;
 pub mod setup;
+pub mod surveys;
 pub mod table;
 pub mod verify;
 
@@ -68,6 +69,19 @@ pub fn routes() -> Router<App> {
         .route("/can-bo/phan-anh/{code}", get(feedback::handle_page))
         .route("/can-bo/phan-anh/{code}/{action}", post(feedback::act))
         .route("/lanh-dao/phan-anh", get(feedback::figures))
+        .route(
+            "/lanh-dao/khao-sat",
+            get(surveys::rounds).post(surveys::create),
+        )
+        .route("/lanh-dao/khao-sat/{id}", get(surveys::round))
+        .route(
+            "/khao-sat/{token}",
+            get(surveys::by_link).post(surveys::answer_by_link),
+        )
+        .route(
+            "/can-bo/khao-sat/{id}",
+            get(surveys::tablet).post(surveys::answer_at_counter),
+        )
         .route("/xac-thuc", get(verify::form))
         .route("/xac-thuc/{code}", get(verify::page).post(verify::upload))
         .route("/tai/{token}", get(links::offer).post(links::take))

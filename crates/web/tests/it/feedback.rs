@@ -256,31 +256,6 @@ async fn a_unit_without_feedback_has_full_points_for_its_handling() {
     }
 }
 
-/// A dossier received at Bảo Thắng and returned, on time, the same day.
-async fn returned(t: &TestApp, tok: &Tokens) -> Value {
-    let d = receive(t, &tok.counter).await;
-    let id = id_of(&d);
-    to_appraisal(t, tok, &id).await;
-    t.act(
-        &tok.specialist,
-        &id,
-        "forward",
-        json!({"note": "Đủ điều kiện"}),
-    )
-    .await;
-    t.act(&tok.leader, &id, "decision", json!({"outcome": "approved"}))
-        .await;
-    t.act(&tok.clerk, &id, "issue", json!({"number": "1/2026/TLKS"}))
-        .await;
-    t.act(
-        &tok.counter,
-        &id,
-        "return",
-        json!({"received_by": "Nguyễn Thị Hằng", "originals_returned": []}),
-    )
-    .await
-}
-
 /// QĐ 766 5.4 takes out of 2.1's on-time dossiers those that drew a complaint: of two
 /// dossiers returned on time, one complained about, 5.4 counts one of two.
 #[tokio::test]

@@ -16,4 +16,5 @@ mod results;
 mod search;
 mod security;
 mod statement;
+mod surveys;
 mod ui;

@@ -345,6 +345,31 @@ pub async fn to_appraisal(t: &TestApp, tok: &Tokens, id: &str) -> Value {
         .await
 }
 
+/// A dossier received at Bảo Thắng and returned, on time, the same day.
+pub async fn returned(t: &TestApp, tok: &Tokens) -> Value {
+    let d = receive(t, &tok.counter).await;
+    let id = id_of(&d);
+    to_appraisal(t, tok, &id).await;
+    t.act(
+        &tok.specialist,
+        &id,
+        "forward",
+        json!({"note": "Đủ điều kiện"}),
+    )
+    .await;
+    t.act(&tok.leader, &id, "decision", json!({"outcome": "approved"}))
+        .await;
+    t.act(&tok.clerk, &id, "issue", json!({"number": "1/2026/TLKS"}))
+        .await;
+    t.act(
+        &tok.counter,
+        &id,
+        "return",
+        json!({"received_by": "Nguyễn Thị Hằng", "originals_returned": []}),
+    )
+    .await
+}
+
 /// Tokens of Xã Bảo Thắng's officers.
 pub struct Tokens {
     pub counter: String,
