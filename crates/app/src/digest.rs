@@ -41,6 +41,9 @@ pub struct Digest {
     pub due_today: Vec<DigestLine>,
     pub due_next_working_day: Vec<DigestLine>,
     pub awaiting_approval: Vec<DigestLine>,
+    /// Phản ánh, kiến nghị past their limit or due by the end of the next working day (code,
+    /// title, agency, limit).
+    pub feedback: Vec<DigestLine>,
 }
 
 impl Digest {
@@ -49,6 +52,7 @@ impl Digest {
             && self.due_today.is_empty()
             && self.due_next_working_day.is_empty()
             && self.awaiting_approval.is_empty()
+            && self.feedback.is_empty()
     }
 }
 
@@ -119,16 +123,22 @@ fn digest_text(
         day_text(today)
     );
     let sections = [
-        ("QUÁ HẠN".to_string(), &d.overdue),
-        ("ĐẾN HẠN HÔM NAY".to_string(), &d.due_today),
+        ("QUÁ HẠN".to_string(), &d.overdue, "hồ sơ"),
+        ("ĐẾN HẠN HÔM NAY".to_string(), &d.due_today, "hồ sơ"),
         (
             format!("ĐẾN HẠN NGÀY LÀM VIỆC TIẾP THEO ({})", day_text(next)),
             &d.due_next_working_day,
+            "hồ sơ",
         ),
-        ("CHỜ PHÊ DUYỆT".to_string(), &d.awaiting_approval),
+        ("CHỜ PHÊ DUYỆT".to_string(), &d.awaiting_approval, "hồ sơ"),
+        (
+            "PHẢN ÁNH, KIẾN NGHỊ QUÁ HẠN HOẶC ĐẾN HẠN ĐẾN HẾT NGÀY LÀM VIỆC TIẾP THEO".to_string(),
+            &d.feedback,
+            "phản ánh",
+        ),
     ];
-    for (title, lines) in sections {
-        out.push_str(&format!("\n{title}: {} hồ sơ\n", lines.len()));
+    for (title, lines, unit) in sections {
+        out.push_str(&format!("\n{title}: {} {unit}\n", lines.len()));
         for l in lines.iter().take(LINES_PER_SECTION) {
             out.push_str(&format!(
                 "- {} — {} — {} — hạn {}\n",
@@ -137,7 +147,7 @@ fn digest_text(
         }
         if lines.len() > LINES_PER_SECTION {
             out.push_str(&format!(
-                "- … và {} hồ sơ khác\n",
+                "- … và {} {unit} khác\n",
                 lines.len() - LINES_PER_SECTION
             ));
         }
@@ -163,11 +173,48 @@ impl App {
                 scopes.push(self.unit_scope(&g.agency));
             }
         }
-        self.digest_of(scopes, w).await
+        let mut d = self.digest_of(scopes, w).await?;
+        let actor = domain::officer::Actor::Officer(o.clone());
+        let agencies = self.feedback().agencies_of(&actor)?;
+        d.feedback = self.feedback_due(agencies, w).await?;
+        Ok(d)
     }
 
     async fn unit_digest(&self, agency: &AgencyId, w: &Windows) -> Result<Digest, AppError> {
-        self.digest_of(vec![self.unit_scope(agency)], w).await
+        let mut d = self.digest_of(vec![self.unit_scope(agency)], w).await?;
+        let tree = self.agencies();
+        let agencies = tree
+            .all()
+            .filter(|a| tree.is_within(&a.id, agency))
+            .map(|a| a.id.to_string())
+            .collect();
+        d.feedback = self.feedback_due(agencies, w).await?;
+        Ok(d)
+    }
+
+    /// The open feedback of `agencies` past its limit or due before the end of the next working
+    /// day, soonest first.
+    async fn feedback_due(
+        &self,
+        agencies: Vec<String>,
+        w: &Windows,
+    ) -> Result<Vec<DigestLine>, AppError> {
+        let tree = self.agencies();
+        Ok(self
+            .feedback()
+            .open_of(agencies)
+            .await?
+            .into_iter()
+            .filter_map(|(f, due)| {
+                let due = due.filter(|d| *d < w.after_next)?;
+                Some(DigestLine {
+                    code: f.code,
+                    procedure: f.petition.title,
+                    applicant: tree.name_of(&f.state.agency),
+                    due: due_text(Some(due)),
+                })
+            })
+            .collect())
     }
 
     /// The dossiers of an agency and every unit under it.

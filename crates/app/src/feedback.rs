@@ -303,6 +303,22 @@ impl Feedbacks<'_> {
         open_only: bool,
     ) -> Result<Vec<(StoredFeedback, Option<DateTime<Utc>>)>, AppError> {
         let agencies = self.agencies_of(actor)?;
+        self.listed(agencies, open_only).await
+    }
+
+    /// The open feedback of `agencies`, each with its limit, soonest first.
+    pub async fn open_of(
+        &self,
+        agencies: Vec<String>,
+    ) -> Result<Vec<(StoredFeedback, Option<DateTime<Utc>>)>, AppError> {
+        self.listed(agencies, true).await
+    }
+
+    async fn listed(
+        &self,
+        agencies: Vec<String>,
+        open_only: bool,
+    ) -> Result<Vec<(StoredFeedback, Option<DateTime<Utc>>)>, AppError> {
         let list = self
             .app
             .db
@@ -330,7 +346,7 @@ impl Feedbacks<'_> {
 
     /// The agencies whose feedback an officer sees: those within their grants and the
     /// committee each grant serves.
-    fn agencies_of(&self, actor: &Actor) -> Result<Vec<String>, AppError> {
+    pub fn agencies_of(&self, actor: &Actor) -> Result<Vec<String>, AppError> {
         let Actor::Officer(o) = actor else {
             return Err(forbidden("xem"));
         };

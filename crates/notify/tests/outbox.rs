@@ -386,6 +386,30 @@ async fn the_daily_digest_goes_at_its_hour_to_handler_leader_and_the_units_chat_
         ErrorKind::Forbidden
     );
 
+    // A complaint written down at the counter on 24 November: its answer is due in 15 working
+    // days, on 15 December at 17:00.
+    f.clock.set(at("2026-11-24 09:00"));
+    let counter = officer(&f.db, "motcua.baothang").await;
+    let complaint = app
+        .feedback()
+        .submit(
+            &counter,
+            domain::feedback::Petition {
+                title: "Bãi đỗ xe trước trụ sở xã chật".into(),
+                content: "Đề nghị bố trí thêm chỗ để xe cho người đến làm thủ tục.".into(),
+                about: domain::feedback::About::Other,
+                name: "Vũ Văn Nam".into(),
+                phone: Some("0912000111".into()),
+                email: None,
+                id_number: None,
+                channel: domain::feedback::FeedbackChannel::Counter,
+                attachments: Vec::new(),
+            },
+            Some(domain::agency::AgencyId::parse("lao-cai.bao-thang").unwrap()),
+        )
+        .await
+        .unwrap();
+
     // Received on three days: due 14, 15 and 16 December at 17:00. A fourth, received on the
     // 10th, goes up for approval.
     let mut ids = Vec::new();
@@ -498,6 +522,17 @@ async fn the_daily_digest_goes_at_its_hour_to_handler_leader_and_the_units_chat_
     assert!(b.contains("Xem và xử lý: http://motcua.test/can-bo"));
 
     let leader = to("son.chutich@baothang.test");
+    let feedback = section(
+        &leader.body,
+        "PHẢN ÁNH, KIẾN NGHỊ QUÁ HẠN HOẶC ĐẾN HẠN ĐẾN HẾT NGÀY LÀM VIỆC TIẾP THEO: 1 phản ánh",
+    );
+    assert!(
+        feedback.contains(&format!(
+            "- {} — Bãi đỗ xe trước trụ sở xã chật — UBND xã Bảo Thắng — hạn 15/12/2026 17:00",
+            complaint.code
+        )),
+        "{feedback}"
+    );
     let approval = section(&leader.body, "CHỜ PHÊ DUYỆT: 1 hồ sơ");
     assert!(approval.contains(&code[3]), "{approval}");
     assert!(leader.body.contains("QUÁ HẠN: 1 hồ sơ"), "{}", leader.body);
@@ -532,6 +567,7 @@ async fn the_daily_digest_goes_at_its_hour_to_handler_leader_and_the_units_chat_
     assert_eq!(codes(&s["due_today"]), [code[1].clone()]);
     assert_eq!(codes(&s["due_next_working_day"]), [code[2].clone()]);
     assert_eq!(codes(&s["awaiting_approval"]), [code[3].clone()]);
+    assert_eq!(codes(&s["feedback"]), [complaint.code.clone()]);
     assert_eq!(s["overdue"][0]["applicant"], "Nguyễn Thị Hằng");
     assert_eq!(s["overdue"][0]["due"], "14/12/2026 17:00");
     assert!(json["text"].as_str().unwrap().contains("QUÁ HẠN: 1 hồ sơ"));
