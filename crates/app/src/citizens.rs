@@ -73,7 +73,7 @@ fn account_exists(e: store::StoreError) -> AppError {
 }
 
 /// Six random digits.
-fn one_time_code() -> Result<String, AppError> {
+pub(crate) fn one_time_code() -> Result<String, AppError> {
     let mut bytes = [0u8; 8];
     getrandom::fill(&mut bytes).map_err(|_| {
         AppError::new(
@@ -86,7 +86,7 @@ fn one_time_code() -> Result<String, AppError> {
 }
 
 /// A phone number or an address with most of it hidden.
-fn masked(to: &str) -> String {
+pub(crate) fn masked(to: &str) -> String {
     match to.split_once('@') {
         Some((user, domain)) => {
             let first: String = user.chars().take(1).collect();

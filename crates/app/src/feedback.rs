@@ -20,6 +20,25 @@ use crate::{App, AppError, ErrorKind};
 /// Phản ánh của cùng người về cùng việc within this many days is a repeat complaint.
 const REPEAT_DAYS: i64 = 90;
 
+/// How long the code of an anonymous feedback works, and how many wrong codes it takes.
+const PENDING_MINUTES: i64 = 15;
+const PENDING_ATTEMPTS: u32 = 5;
+
+/// An anonymous feedback waiting for its code: the form's secret, where the code went.
+#[derive(Debug, Clone)]
+pub struct PendingFeedbackView {
+    pub token: String,
+    pub sent_to: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+fn pending_gone() -> AppError {
+    AppError::not_found(
+        "feedback_pending_not_found",
+        "Không có phản ánh nào đang chờ xác nhận với biểu mẫu này (có thể đã gửi hoặc đã hết hạn); hãy gửi lại.",
+    )
+}
+
 /// The feedback part of the application.
 pub struct Feedbacks<'a> {
     app: &'a App,
@@ -92,7 +111,6 @@ impl Feedbacks<'_> {
         petition: Petition,
         agency: Option<AgencyId>,
     ) -> Result<StoredFeedback, AppError> {
-        let tree = self.app.agencies();
         let mut petition = petition;
         match actor {
             Actor::Citizen {
@@ -130,6 +148,17 @@ impl Feedbacks<'_> {
             }
         }
         let petition = petition.checked()?;
+        self.receive(&actor.to_ref().name, petition, agency, None)
+            .await
+    }
+
+    /// The agency a checked petition goes to: the dossier's competent agency when it names a
+    /// dossier, else the one chosen.
+    async fn agency_for(
+        &self,
+        petition: &Petition,
+        agency: Option<AgencyId>,
+    ) -> Result<AgencyId, AppError> {
         let agency = match &petition.about {
             About::Dossier { code } => {
                 let id = self.app.db.dossier_id_by_code(code).await?.ok_or_else(|| {
@@ -145,7 +174,20 @@ impl Feedbacks<'_> {
                 AppError::invalid("agency_required", "Chọn cơ quan nhận phản ánh, kiến nghị.")
             })?,
         };
-        tree.require(&agency)?;
+        self.app.agencies().require(&agency)?;
+        Ok(agency)
+    }
+
+    /// Receives a checked petition under a new code (by `who`); `pending`: the waiting
+    /// anonymous feedback it confirms, dropped in the same write.
+    async fn receive(
+        &self,
+        who: &str,
+        petition: Petition,
+        agency: Option<AgencyId>,
+        pending: Option<&str>,
+    ) -> Result<StoredFeedback, AppError> {
+        let agency = self.agency_for(&petition, agency).await?;
         let now = self.app.now();
         let repeat_of = self.earlier_of(&petition, &agency, now).await?;
         let (mut state, first) = Feedback::receive(agency, now, repeat_of);
@@ -165,12 +207,22 @@ impl Feedbacks<'_> {
             let record = FeedbackRecord {
                 seq: 1,
                 at_ms: now.timestamp_millis(),
-                actor: actor.to_ref().name,
+                actor: who.to_string(),
                 event: first.clone(),
             };
-            match self.app.db.create_feedback(&stored, &record).await {
+            let written = match pending {
+                Some(token) => {
+                    self.app
+                        .db
+                        .confirm_pending_feedback(token, &stored, &record)
+                        .await
+                }
+                None => self.app.db.create_feedback(&stored, &record).await,
+            };
+            match written {
                 Ok(()) => return Ok(stored),
                 Err(store::StoreError::Duplicate(_)) => continue,
+                Err(store::StoreError::Conflict { .. }) => return Err(pending_gone()),
                 Err(e) => return Err(e.into()),
             }
         }
@@ -179,6 +231,158 @@ impl Feedbacks<'_> {
             "busy",
             "Máy chủ bận, thử lại sau.",
         ))
+    }
+
+    /// Gửi phản ánh không cần tài khoản: the petition waits while a code goes to the phone (by
+    /// SMS) or, without one, the e-mail given; [`Feedbacks::confirm`] receives it.
+    pub async fn submit_anonymous(
+        &self,
+        petition: Petition,
+        agency: Option<AgencyId>,
+        client: &crate::throttle::Client,
+    ) -> Result<PendingFeedbackView, AppError> {
+        let mut petition = petition;
+        petition.channel = FeedbackChannel::Portal;
+        petition.id_number = None;
+        petition.phone = match petition.phone.as_deref().map(str::trim) {
+            Some(p) if !p.is_empty() => {
+                Some(domain::ids::PhoneNumber::parse(p)?.as_str().to_string())
+            }
+            _ => None,
+        };
+        petition.email = match petition.email.as_deref().map(str::trim) {
+            Some(e) if !e.is_empty() => Some(domain::ids::Email::parse(e)?.as_str().to_string()),
+            _ => None,
+        };
+        let petition = petition.checked()?;
+        // Checked now, so the code is not sent for a petition that cannot be received.
+        let agency = Some(self.agency_for(&petition, agency).await?);
+        let settings = &self.app.settings.notices;
+        let (channel, to) = match (&petition.phone, &petition.email) {
+            (Some(p), _) if settings.sms => (store::Channel::Sms, p.clone()),
+            (_, Some(e)) if settings.email => (store::Channel::Email, e.clone()),
+            _ => {
+                return Err(AppError::new(
+                    ErrorKind::Rule,
+                    "verification_unavailable",
+                    "Hệ thống chưa gửi được mã xác nhận đến số điện thoại hoặc thư điện tử đã khai. Ông/bà hãy đăng nhập (tài khoản định danh điện tử) để gửi, hoặc gửi tại Bộ phận Một cửa.",
+                ));
+            }
+        };
+        let now = self.app.now();
+        self.app.throttle.attempt(
+            "feedback-anonymous",
+            client,
+            self.app.settings.limits.registrations_per_address,
+            now,
+        )?;
+        let code = crate::citizens::one_time_code()?;
+        let token = crate::auth::new_token()?;
+        let expires = now + chrono::Duration::minutes(PENDING_MINUTES);
+        self.app
+            .db
+            .start_pending_feedback(
+                &store::PendingFeedback {
+                    token: token.clone(),
+                    petition,
+                    agency: agency.map(|a| a.to_string()),
+                    code_hash: self.code_hash(&token, &code),
+                    created_ms: now.timestamp_millis(),
+                    expires_ms: expires.timestamp_millis(),
+                    attempts: 0,
+                },
+                &store::NewMessage {
+                    kind: "feedback-code".into(),
+                    channel,
+                    recipient: to.clone(),
+                    subject: "Mã xác nhận gửi phản ánh, kiến nghị".into(),
+                    body: format!(
+                        "Ma xac nhan gui phan anh, kien nghi: {code}. Het han sau {PENDING_MINUTES} phut. Khong cung cap ma nay cho nguoi khac."
+                    ),
+                    idempotency_key: format!("feedback-code:{token}"),
+                    dossier: None,
+                },
+            )
+            .await?;
+        Ok(PendingFeedbackView {
+            token,
+            sent_to: crate::citizens::masked(&to),
+            expires_at: expires,
+        })
+    }
+
+    /// Xác nhận: the code sent receives the waiting feedback. A wrong code is counted; after
+    /// five the waiting feedback is dropped.
+    pub async fn confirm(
+        &self,
+        token: &str,
+        code: &str,
+        client: &crate::throttle::Client,
+    ) -> Result<StoredFeedback, AppError> {
+        let now = self.app.now();
+        self.app.throttle.attempt(
+            "feedback-confirm",
+            client,
+            {
+                let r = self.app.settings.limits.registrations_per_address;
+                crate::throttle::Rate {
+                    max: r.max.saturating_mul(3),
+                    ..r
+                }
+            },
+            now,
+        )?;
+        let token = token.trim();
+        let p = self
+            .app
+            .db
+            .pending_feedback(token)
+            .await?
+            .ok_or_else(pending_gone)?;
+        if p.expires_ms <= now.timestamp_millis() {
+            self.app.db.drop_pending_feedback(token).await?;
+            return Err(AppError::new(
+                ErrorKind::Gone,
+                "feedback_code_expired",
+                "Mã xác nhận đã hết hạn; hãy gửi lại phản ánh để nhận mã mới.",
+            ));
+        }
+        let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        if self.code_hash(token, &code) != p.code_hash {
+            let attempts = self.app.db.pending_feedback_failed(token).await?;
+            if attempts >= PENDING_ATTEMPTS {
+                self.app.db.drop_pending_feedback(token).await?;
+                return Err(AppError::invalid(
+                    "feedback_code_wrong",
+                    "Mã xác nhận không đúng quá nhiều lần; phản ánh chưa được gửi, hãy gửi lại.",
+                ));
+            }
+            return Err(AppError::invalid(
+                "feedback_code_wrong",
+                format!(
+                    "Mã xác nhận không đúng (còn {} lần thử).",
+                    PENDING_ATTEMPTS - attempts
+                ),
+            ));
+        }
+        let agency = p.agency.as_deref().map(AgencyId::parse).transpose()?;
+        let who = p.petition.name.clone();
+        self.receive(&who, p.petition, agency, Some(token)).await
+    }
+
+    /// The stored form of a confirmation code (keyed).
+    fn code_hash(&self, token: &str, code: &str) -> String {
+        use hmac::{KeyInit, Mac};
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&self.app.keys.access)
+            .expect("any key length");
+        mac.update(format!("feedback|{token}|{code}").as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// Theo dõi: where any feedback stands, by its code, for whoever holds the code (no
+    /// content, no petitioner): its stage, agency, receipt and limit.
+    pub async fn tracking(&self, code: &str) -> Result<StoredFeedback, AppError> {
+        self.find(code).await
     }
 
     /// The earlier feedback of the same person about the same matter, received within

@@ -43,8 +43,46 @@ pub struct FeedbackFilter {
     pub limit: u32,
 }
 
+/// Phản ánh chờ xác nhận: sent without an account, waiting for the code sent to the petitioner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingFeedback {
+    /// The secret the confirmation form carries.
+    pub token: String,
+    pub petition: Petition,
+    pub agency: Option<String>,
+    /// The code, keyed (the table alone does not give it).
+    pub code_hash: String,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+    pub attempts: u32,
+}
+
 #[async_trait::async_trait]
 pub trait FeedbackStore: Send + Sync {
+    /// Keeps a feedback waiting for its code, with the message carrying the code.
+    async fn start_pending_feedback(
+        &self,
+        p: &PendingFeedback,
+        message: &crate::NewMessage,
+    ) -> Result<()>;
+
+    async fn pending_feedback(&self, token: &str) -> Result<Option<PendingFeedback>>;
+
+    /// Counts a wrong code; the attempts so far.
+    async fn pending_feedback_failed(&self, token: &str) -> Result<u32>;
+
+    /// Drops a waiting feedback (confirmed, expired, or too many wrong codes).
+    async fn drop_pending_feedback(&self, token: &str) -> Result<()>;
+
+    /// Receives a confirmed feedback: writes it and its first event, and drops the waiting
+    /// one, together; a waiting one gone already (confirmed twice) keeps nothing.
+    async fn confirm_pending_feedback(
+        &self,
+        token: &str,
+        f: &StoredFeedback,
+        first: &FeedbackRecord,
+    ) -> Result<()>;
+
     /// Writes a new feedback and its first event; a code taken already is a duplicate.
     async fn create_feedback(&self, f: &StoredFeedback, first: &FeedbackRecord) -> Result<()>;
 

@@ -46,7 +46,8 @@ pub use dossiers::{
     SEARCH_COUNT_LIMIT, Totals, UnitSummary, Visibility, due_sort,
 };
 pub use feedback::{
-    FeedbackFilter, FeedbackRecord, FeedbackStore, StoredFeedback, feedback_search_text,
+    FeedbackFilter, FeedbackRecord, FeedbackStore, PendingFeedback, StoredFeedback,
+    feedback_search_text,
 };
 pub use outbox::{
     Channel, MessageState, NationalAck, NewMessage, OutboxCounts, OutboxStore, StoredMessage,

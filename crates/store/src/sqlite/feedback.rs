@@ -5,7 +5,8 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{Sql, Sqlite, insert_error};
 use crate::feedback::{
-    FeedbackFilter, FeedbackRecord, FeedbackStore, StoredFeedback, feedback_search_text,
+    FeedbackFilter, FeedbackRecord, FeedbackStore, PendingFeedback, StoredFeedback,
+    feedback_search_text,
 };
 use crate::{Result, StoreError};
 
@@ -47,28 +48,128 @@ fn insert_event(c: &rusqlite::Connection, id: uuid::Uuid, r: &FeedbackRecord) ->
     Ok(())
 }
 
+fn insert_feedback(
+    c: &rusqlite::Connection,
+    f: &StoredFeedback,
+    first: &FeedbackRecord,
+) -> Result<()> {
+    c.prepare_cached(
+        "INSERT INTO feedback (id, code, agency, received_ms, published, petition, state, \
+         version, search_text, petitioner) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        f.id.as_bytes().to_vec(),
+        f.code,
+        f.state.agency.as_str(),
+        f.state.received_at.timestamp_millis(),
+        json(&f.petition)?,
+        json(&f.state)?,
+        f.version as i64,
+        feedback_search_text(&f.code, &f.petition),
+        f.petition.id_number,
+    ])
+    .map_err(|e| insert_error(e, &format!("mã phản ánh {}", f.code)))?;
+    insert_event(c, f.id, first)
+}
+
 #[async_trait::async_trait]
 impl FeedbackStore for Sqlite {
     async fn create_feedback(&self, f: &StoredFeedback, first: &FeedbackRecord) -> Result<()> {
         let (f, first) = (f.clone(), first.clone());
+        self.write_all(move |c| insert_feedback(c, &f, &first))
+            .await
+    }
+
+    async fn start_pending_feedback(
+        &self,
+        p: &PendingFeedback,
+        message: &crate::NewMessage,
+    ) -> Result<()> {
+        let (p, m) = (p.clone(), message.clone());
         self.write_all(move |c| {
             c.prepare_cached(
-                "INSERT INTO feedback (id, code, agency, received_ms, published, petition, state, \
-                 version, search_text, petitioner) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO feedback_pending (token, petition, agency, code_hash, created_ms, \
+                 expires_ms, attempts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0)",
             )?
             .execute(params![
-                f.id.as_bytes().to_vec(),
-                f.code,
-                f.state.agency.as_str(),
-                f.state.received_at.timestamp_millis(),
-                json(&f.petition)?,
-                json(&f.state)?,
-                f.version as i64,
-                feedback_search_text(&f.code, &f.petition),
-                f.petition.id_number,
+                p.token,
+                json(&p.petition)?,
+                p.agency,
+                p.code_hash,
+                p.created_ms,
+                p.expires_ms
             ])
-            .map_err(|e| insert_error(e, &format!("mã phản ánh {}", f.code)))?;
-            insert_event(c, f.id, &first)
+            .map_err(|e| insert_error(e, "phản ánh chờ xác nhận"))?;
+            super::outbox::enqueue_on(c, std::slice::from_ref(&m), super::from_ms(p.created_ms))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn pending_feedback(&self, token: &str) -> Result<Option<PendingFeedback>> {
+        self.read(|c| {
+            c.prepare_cached(
+                "SELECT token, petition, agency, code_hash, created_ms, expires_ms, attempts \
+                 FROM feedback_pending WHERE token = ?1",
+            )?
+            .query_row([token], |r| {
+                Ok((|| {
+                    Ok(PendingFeedback {
+                        token: r.get(0)?,
+                        petition: parse(&r.get::<_, String>(1)?, "phản ánh chờ xác nhận")?,
+                        agency: r.get(2)?,
+                        code_hash: r.get(3)?,
+                        created_ms: r.get(4)?,
+                        expires_ms: r.get(5)?,
+                        attempts: r.get::<_, i64>(6)? as u32,
+                    })
+                })())
+            })
+            .optional()?
+            .transpose()
+        })
+    }
+
+    async fn pending_feedback_failed(&self, token: &str) -> Result<u32> {
+        let token = token.to_string();
+        self.write_all(move |c| {
+            let n: Option<i64> = c
+                .prepare_cached(
+                    "UPDATE feedback_pending SET attempts = attempts + 1 WHERE token = ?1 \
+                     RETURNING attempts",
+                )?
+                .query_row([&token], |r| r.get(0))
+                .optional()?;
+            Ok(n.unwrap_or(0) as u32)
+        })
+        .await
+    }
+
+    async fn drop_pending_feedback(&self, token: &str) -> Result<()> {
+        let token = token.to_string();
+        self.write_all(move |c| {
+            c.prepare_cached("DELETE FROM feedback_pending WHERE token = ?1")?
+                .execute([&token])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn confirm_pending_feedback(
+        &self,
+        token: &str,
+        f: &StoredFeedback,
+        first: &FeedbackRecord,
+    ) -> Result<()> {
+        let (token, f, first) = (token.to_string(), f.clone(), first.clone());
+        self.write_all(move |c| {
+            let gone = c
+                .prepare_cached("DELETE FROM feedback_pending WHERE token = ?1")?
+                .execute([&token])?;
+            if gone == 0 {
+                return Err(StoreError::Conflict { expected: 0 });
+            }
+            insert_feedback(c, &f, &first)
         })
         .await
     }

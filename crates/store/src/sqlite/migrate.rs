@@ -124,6 +124,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "satisfaction surveys",
         include_str!("../../migrations/sqlite/0022_surveys.sql"),
     ),
+    (
+        23,
+        "anonymous feedback confirmed by a code",
+        include_str!("../../migrations/sqlite/0023_feedback_pending.sql"),
+    ),
 ];
 
 /// Applies what is not applied yet, with what Rust computes after them, in one transaction:

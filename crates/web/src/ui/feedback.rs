@@ -19,6 +19,7 @@ use serde::Deserialize;
 use super::session::{Fields, Posted, Viewer};
 use super::table::{Cell, Table};
 use super::{Chrome, UiError, day, when};
+use crate::Caller;
 
 /// One feedback as a list shows it.
 pub struct Line {
@@ -178,8 +179,10 @@ struct NewPage {
     agencies: Vec<AgencyChoice>,
     /// A counter officer writes it down for a visitor (name and contact asked).
     counter: bool,
-    /// Who may send from here: nobody signed in is told how to.
+    /// Who may send from here: nobody signed in sends with a code sent to them, where the
+    /// system can send one, and is told how else to.
     signed_in: bool,
+    anonymous: bool,
 }
 
 impl NewPage {
@@ -210,6 +213,8 @@ fn new_page(app: &App, viewer: &Viewer, f: Fields, error: String) -> NewPage {
         agencies: receiving_agencies(app),
         counter: viewer.officer().is_some(),
         signed_in: viewer.actor.is_some(),
+        anonymous: viewer.actor.is_none()
+            && (app.settings().notices.sms || app.settings().notices.email),
     }
 }
 
@@ -264,13 +269,57 @@ fn petition_of(f: &Fields, actor: &Actor) -> Result<Petition, UiError> {
     })
 }
 
-/// Sends the form: a signed-in citizen for themself, or a counter officer for a visitor.
-pub async fn submit(State(app): State<App>, posted: Posted) -> Result<Response, UiError> {
+#[derive(Template, WebTemplate)]
+#[template(path = "feedback_confirm.html")]
+struct ConfirmPage {
+    chrome: Chrome,
+    token: String,
+    sent_to: String,
+    expires: String,
+    error: String,
+}
+
+/// Sends the form: a signed-in citizen for themself, a counter officer for a visitor, or
+/// someone without an account (a code goes to their phone or e-mail first).
+pub async fn submit(
+    State(app): State<App>,
+    Caller(client): Caller,
+    posted: Posted,
+) -> Result<Response, UiError> {
     let viewer = &posted.viewer;
-    let Some(actor) = &viewer.actor else {
-        return Err(UiError::login_required());
-    };
     let f = &posted.fields;
+    let Some(actor) = &viewer.actor else {
+        let done = async {
+            let petition = petition_of(f, &Actor::System)?;
+            let agency = match f.opt("agency") {
+                Some(a) if !matches!(petition.about, About::Dossier { .. }) => {
+                    Some(AgencyId::parse(&a)?)
+                }
+                _ => None,
+            };
+            Ok::<_, UiError>(
+                app.feedback()
+                    .submit_anonymous(petition, agency, &client)
+                    .await?,
+            )
+        }
+        .await;
+        return Ok(match done {
+            Ok(p) => ConfirmPage {
+                chrome: Chrome::new(viewer, "Xác nhận gửi phản ánh", "/phan-anh"),
+                token: p.token,
+                sent_to: p.sent_to,
+                expires: when(p.expires_at),
+                error: String::new(),
+            }
+            .into_response(),
+            Err(e) => (
+                e.status,
+                new_page(&app, viewer, posted.fields.clone(), e.message),
+            )
+                .into_response(),
+        });
+    };
     let done = async {
         let petition = petition_of(f, actor)?;
         let agency = match f.opt("agency") {
@@ -297,6 +346,35 @@ pub async fn submit(State(app): State<App>, posted: Posted) -> Result<Response, 
             new_page(&app, viewer, posted.fields.clone(), e.message),
         )
             .into_response()),
+    }
+}
+
+/// Xác nhận: the code received sends the waiting feedback.
+pub async fn confirm(
+    State(app): State<App>,
+    Caller(client): Caller,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let f = &posted.fields;
+    let token = f.get("token");
+    match app
+        .feedback()
+        .confirm(&token, &f.get("code"), &client)
+        .await
+    {
+        Ok(fb) => Ok(Redirect::to(&format!("/phan-anh/{}?da-gui=1", fb.code)).into_response()),
+        Err(e) if e.code == "feedback_code_wrong" && e.message.contains("còn") => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ConfirmPage {
+                chrome: Chrome::new(&posted.viewer, "Xác nhận gửi phản ánh", "/phan-anh"),
+                token: token.chars().take(64).collect(),
+                sent_to: String::new(),
+                expires: String::new(),
+                error: e.message,
+            },
+        )
+            .into_response()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -472,6 +550,8 @@ struct FeedbackPage {
     history: Vec<HistoryLine>,
     /// An officer who may handle it is offered their page.
     handle_link: bool,
+    /// Not published, seen by someone holding its code only: where it stands, nothing more.
+    tracking_only: bool,
 }
 
 /// `/phan-anh/{code}`: a published answer (anyone), or the petitioner's own feedback.
@@ -499,7 +579,12 @@ async fn feedback_page(
     error: String,
     status: StatusCode,
 ) -> Result<Response, UiError> {
-    let f = app.feedback().by_code(viewer.actor.as_ref(), code).await?;
+    let (f, tracking_only) = match app.feedback().by_code(viewer.actor.as_ref(), code).await {
+        Ok(f) => (f, false),
+        // Whoever holds the code follows where it stands, without what it says.
+        Err(e) if e.code == "feedback_not_found" => (app.feedback().tracking(code).await?, true),
+        Err(e) => return Err(e.into()),
+    };
     let mine = viewer.actor.as_ref().is_some_and(|a| is_petitioner(a, &f));
     let records = if mine || viewer.officer().is_some() {
         app.feedback().history(viewer.actor.as_ref(), code).await?
@@ -521,11 +606,20 @@ async fn feedback_page(
         } else {
             Vec::new()
         },
-        f: shown(app, &f, &records),
+        f: {
+            let mut shown = shown(app, &f, &records);
+            if tracking_only {
+                shown.title = format!("Phản ánh, kiến nghị {}", f.code);
+                shown.content = String::new();
+                shown.about = String::new();
+            }
+            shown
+        },
         message: message.into(),
         error,
         mine,
         handle_link,
+        tracking_only,
     };
     Ok((status, page).into_response())
 }

@@ -62,6 +62,7 @@ pub fn routes() -> Router<App> {
             "/phan-anh/gui",
             get(feedback::new_form).post(feedback::submit),
         )
+        .route("/phan-anh/xac-nhan", post(feedback::confirm))
         .route("/phan-anh/{code}", get(feedback::page))
         .route("/phan-anh/{code}/danh-gia", post(feedback::rate))
         .route("/phan-anh/{code}/bo-sung", post(feedback::give_information))

@@ -443,3 +443,114 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// Someone without an account sends feedback from the portal: a code goes to their phone, the
+/// feedback is received when they type it (a wrong code is counted), and its code lets them
+/// follow where it stands without showing what it says. Without SMS or e-mail the form asks
+/// them to sign in instead.
+#[tokio::test]
+async fn anonymous_feedback_is_received_once_its_code_is_typed() {
+    let t = spawn_with(|s| s.notices.sms = true, web::NetOptions::default()).await;
+    let (_, _, page) = fetch(&t, "", "/phan-anh/gui").await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("gửi không cần tài khoản"), "{page}");
+    let csrf = csrf_of(&page);
+    let form = |phone: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("about", "other".to_string()),
+            ("agency", "lao-cai.bao-thang".to_string()),
+            ("title", "Đèn đường trước Bộ phận Một cửa hỏng".to_string()),
+            (
+                "content",
+                "Buổi chiều tối khu vực cổng trụ sở không có đèn.".to_string(),
+            ),
+            ("name", "Vũ Văn Nam".to_string()),
+            ("phone", phone.to_string()),
+        ]
+    };
+    // A phone number that is not one is refused; nothing is sent.
+    let (status, page) = post_form(&t, "", &csrf, "/phan-anh/gui", form("12345")).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(
+        t.db.messages_of_kind("feedback-code", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let (status, page) = post_form(&t, "", &csrf, "/phan-anh/gui", form("0912 000 111")).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("Mã xác nhận đã được gửi đến 09•••••111"),
+        "{page}"
+    );
+    let token = page
+        .split("name=\"token\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let sent = t.db.messages_of_kind("feedback-code", 10).await.unwrap();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].recipient, "0912000111");
+    let code: String = sent[0]
+        .body
+        .split(": ")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take(6)
+        .collect();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let confirm = |code: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("token", token.clone()),
+            ("code", code.to_string()),
+        ]
+    };
+    let (status, page) = post_form(&t, "", &csrf, "/phan-anh/xac-nhan", confirm(wrong)).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("còn 4 lần thử"), "{page}");
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/phan-anh/xac-nhan", t.base))
+        .header("Cookie", format!("mc_csrf={csrf}"))
+        .form(&confirm(&code))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let feedback = location
+        .trim_start_matches("/phan-anh/")
+        .trim_end_matches("?da-gui=1")
+        .to_string();
+    assert!(feedback.starts_with("PAKN-"), "{location}");
+    // Received at the commune, by the name given; the same code again receives nothing.
+    let f = t.app.feedback().tracking(&feedback).await.unwrap();
+    assert_eq!(f.state.agency.as_str(), "lao-cai.bao-thang");
+    assert_eq!(f.petition.phone.as_deref(), Some("0912000111"));
+    let (status, _) = post_form(&t, "", &csrf, "/phan-anh/xac-nhan", confirm(&code)).await;
+    assert_eq!(status, 404);
+    // Whoever holds the code sees where it stands, not what it says.
+    let (status, _, page) = fetch(&t, "", &format!("/phan-anh/{feedback}")).await;
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(status, 200);
+    assert!(page.contains("Mới tiếp nhận") && page.contains("UBND xã Bảo Thắng"));
+    assert!(!page.contains("không có đèn") && !page.contains("Vũ Văn Nam"));
+
+    // Without SMS or e-mail there is no code to send: sign in, or the counter.
+    let t = spawn().await;
+    let (_, _, page) = fetch(&t, "", "/phan-anh/gui").await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains("Hãy <a href=\"/dang-nhap\">đăng nhập</a>"),
+        "{page}"
+    );
+    let (status, page) = post_form(&t, "", &csrf, "/phan-anh/gui", form("0912000111")).await;
+    assert_eq!(status, 409, "{page}");
+    assert!(page.contains("chưa gửi được mã xác nhận"));
+}
