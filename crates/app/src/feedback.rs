@@ -32,6 +32,36 @@ pub struct PendingFeedbackView {
     pub expires_at: DateTime<Utc>,
 }
 
+/// Một phản ánh chờ tiếp nhận trên Hệ thống tiếp nhận PAKN quốc gia, as its interface sends
+/// it (the national portal's naming).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NationalPetition {
+    #[serde(rename = "IdPhanAnh")]
+    pub id: String,
+    /// Mã định danh of the agency it is addressed to.
+    #[serde(rename = "MaDonVi")]
+    pub agency_code: String,
+    #[serde(rename = "TieuDe")]
+    pub title: String,
+    #[serde(rename = "NoiDung")]
+    pub content: String,
+    #[serde(rename = "HoTen")]
+    pub name: String,
+    #[serde(rename = "SoDienThoai", default)]
+    pub phone: Option<String>,
+    #[serde(rename = "Email", default)]
+    pub email: Option<String>,
+    /// Mã hồ sơ, when it is about a dossier.
+    #[serde(rename = "MaHoSo", default)]
+    pub dossier_code: Option<String>,
+    /// Mã thủ tục, when it is about a procedure's rules.
+    #[serde(rename = "MaTTHC", default)]
+    pub procedure_code: Option<String>,
+}
+
+/// Who receives what comes from the national system, as its history names them.
+pub const NATIONAL_RECEIVER: &str = "Hệ thống tiếp nhận PAKN quốc gia";
+
 fn pending_gone() -> AppError {
     AppError::not_found(
         "feedback_pending_not_found",
@@ -377,6 +407,70 @@ impl Feedbacks<'_> {
             .expect("any key length");
         mac.update(format!("feedback|{token}|{code}").as_bytes());
         hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// Tiếp nhận từ Hệ thống PAKN quốc gia: one petition pulled from the national system, for
+    /// the agency its identifier names. Once only: the same petition again returns the feedback
+    /// it became.
+    pub async fn take_national(&self, n: &NationalPetition) -> Result<StoredFeedback, AppError> {
+        if let Some(f) = self.app.db.feedback_by_national_id(&n.id).await? {
+            return Ok(f);
+        }
+        let tree = self.app.agencies();
+        let agency = tree
+            .all()
+            .find(|a| a.code.to_string() == n.agency_code.trim() && a.valid_to.is_none())
+            .map(|a| a.id.clone())
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "unknown_agency_code",
+                    format!(
+                        "Không có cơ quan mang mã định danh \"{}\".",
+                        domain::error::shorten(&n.agency_code)
+                    ),
+                )
+            })?;
+        fn clean(v: &Option<String>) -> Option<&str> {
+            v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+        }
+        let about = match (clean(&n.dossier_code), clean(&n.procedure_code)) {
+            (Some(code), _) => About::Dossier { code: code.into() },
+            (None, Some(code)) => About::Procedure { code: code.into() },
+            _ => About::Other,
+        };
+        let petition = Petition {
+            title: n.title.clone(),
+            content: n.content.clone(),
+            about,
+            name: n.name.clone(),
+            phone: clean(&n.phone).map(str::to_string),
+            email: clean(&n.email).map(str::to_string),
+            id_number: None,
+            channel: FeedbackChannel::National,
+            attachments: Vec::new(),
+            national_id: Some(n.id.clone()),
+        }
+        .checked()?;
+        // A dossier unknown here is still received, by the agency addressed.
+        let agency = match &petition.about {
+            About::Dossier { code } if self.app.db.dossier_id_by_code(code).await?.is_none() => {
+                return self
+                    .receive(
+                        NATIONAL_RECEIVER,
+                        Petition {
+                            about: About::Other,
+                            content: format!("{} (Hồ sơ {code})", petition.content),
+                            ..petition
+                        },
+                        Some(agency),
+                        None,
+                    )
+                    .await;
+            }
+            _ => Some(agency),
+        };
+        self.receive(NATIONAL_RECEIVER, petition, agency, None)
+            .await
     }
 
     /// Theo dõi: where any feedback stands, by its code, for whoever holds the code (no

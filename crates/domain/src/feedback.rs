@@ -607,6 +607,9 @@ pub struct Petition {
     pub channel: FeedbackChannel,
     #[serde(default)]
     pub attachments: Vec<crate::dossier::FileRef>,
+    /// Mã phản ánh trên Hệ thống tiếp nhận PAKN quốc gia, when it came from there.
+    #[serde(default)]
+    pub national_id: Option<String>,
 }
 
 impl Petition {

@@ -74,6 +74,10 @@ struct Portal {
     waiting: Vec<CreateDossier>,
     /// What each submission became: (portal id, our dossier, our reference).
     taken: Vec<(String, String, String)>,
+    /// Phản ánh waiting on the national feedback system, and what each became (its id, our
+    /// code).
+    petitions: Vec<app::feedback::NationalPetition>,
+    petitions_taken: Vec<(String, String)>,
 }
 
 /// The running fake portal; dropped, it keeps running until the process ends.
@@ -119,6 +123,8 @@ impl FakePortal {
             .route("/GetNextValue", get(next_value))
             .route("/TaiTep", get(download))
             .route("/XacNhanTiepNhan", post(confirm))
+            .route("/PhanAnhChoTiepNhan", get(petitions))
+            .route("/XacNhanPhanAnh", post(petition_taken))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
@@ -194,6 +200,21 @@ impl FakePortal {
             }
             p.waiting.push(d);
         });
+    }
+
+    /// A citizen sends a petition on the national feedback system.
+    pub fn submit_petition(&self, p: app::feedback::NationalPetition) {
+        self.with(|s| s.petitions.push(p));
+    }
+
+    /// What the petitions became: (their id, our code).
+    pub fn petitions_taken(&self) -> Vec<(String, String)> {
+        self.with(|p| p.petitions_taken.clone())
+    }
+
+    /// Petitions not yet taken.
+    pub fn petitions_waiting(&self) -> usize {
+        self.with(|p| p.petitions.len())
     }
 
     /// What the submissions became: (portal id, our dossier id, our reference).
@@ -583,6 +604,43 @@ struct Confirmation {
     dossier: String,
     #[serde(rename = "MaHoSoTam")]
     reference: String,
+}
+
+async fn petitions(State(s): State<Shared>, headers: HeaderMap) -> Response {
+    let mut p = s.lock().expect("not poisoned");
+    if let Err(r) = admit(&mut p, &headers) {
+        return *r;
+    }
+    Json(serde_json::json!({ "error_code": 0, "message": "Thành công", "data": p.petitions }))
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct PetitionTaken {
+    #[serde(rename = "IdPhanAnh")]
+    id: String,
+    #[serde(rename = "MaPhanAnh")]
+    code: String,
+}
+
+async fn petition_taken(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let mut p = s.lock().expect("not poisoned");
+    if let Err(r) = admit(&mut p, &headers) {
+        return *r;
+    }
+    let Ok(t) = serde_json::from_slice::<PetitionTaken>(&body) else {
+        return refuse(vec!["Cần IdPhanAnh, MaPhanAnh.".into()]);
+    };
+    let before = p.petitions.len();
+    p.petitions.retain(|x| x.id != t.id);
+    let known = p.petitions_taken.iter().any(|x| x.0 == t.id);
+    if p.petitions.len() == before && !known {
+        return refuse(vec![format!("Không có phản ánh chờ tiếp nhận {}.", t.id)]);
+    }
+    if !known {
+        p.petitions_taken.push((t.id, t.code));
+    }
+    ok()
 }
 
 async fn confirm(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {

@@ -349,6 +349,32 @@ impl Scheduler {
         Ok(opened)
     }
 
+    /// Phản ánh, kiến nghị waiting on the national system: each received here once (its id kept),
+    /// then confirmed there with our code; one for an agency not known here stays waiting.
+    /// Returns how many were received.
+    pub async fn pull_feedback(&self) -> Result<usize, String> {
+        let portal = self
+            .national
+            .as_ref()
+            .ok_or("Chưa cấu hình Cổng Dịch vụ công quốc gia ([notify.national]).")?;
+        let mut received = 0;
+        for p in portal.feedback().await.map_err(|e| e.to_string())? {
+            match self.app.feedback().take_national(&p).await {
+                Ok(f) => {
+                    portal
+                        .feedback_taken(&p.id, &f.code)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    received += 1;
+                }
+                Err(e) => {
+                    tracing::warn!(national_id = %p.id, error = %e.message, "a petition from the national feedback system was not received")
+                }
+            }
+        }
+        Ok(received)
+    }
+
     async fn take(
         &self,
         portal: &dyn NationalPortal,
@@ -432,6 +458,17 @@ impl Scheduler {
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "submissions could not be read from the national portal")
+                    }
+                }
+            }
+            if self.national.is_some() {
+                match self.pull_feedback().await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::info!(received = n, "feedback taken from the national system")
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "feedback could not be read from the national system")
                     }
                 }
             }

@@ -13,6 +13,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use app::feedback::NationalPetition;
 use app::national::FileUpload;
 use app::national::wire::{Answer, CreateDossier, Listed, Uploaded};
 use serde::Deserialize;
@@ -39,6 +40,12 @@ pub trait NationalPortal: app::national::CodeSource + Send + Sync {
     fn download<'a>(&'a self, id: &'a str) -> Call<'a, Vec<u8>>;
     /// Tells the portal which dossier a submission became (`XacNhanTiepNhan`).
     fn confirm<'a>(&'a self, taken: &'a Taken) -> Call<'a, ()>;
+    /// Phản ánh, kiến nghị waiting on the national feedback system for the province's agencies
+    /// (`PhanAnhChoTiepNhan`).
+    fn feedback(&self) -> Call<'_, Vec<NationalPetition>>;
+    /// Tells the national system a petition was received here, under our code
+    /// (`XacNhanPhanAnh`).
+    fn feedback_taken<'a>(&'a self, id: &'a str, code: &'a str) -> Call<'a, ()>;
 }
 
 /// Đã nhận hồ sơ từ Cổng: the portal's id of a submission, and our dossier and reference.
@@ -60,6 +67,16 @@ struct Submissions {
     message: String,
     #[serde(default)]
     data: Vec<CreateDossier>,
+}
+
+#[derive(Deserialize)]
+struct Petitions {
+    #[serde(default)]
+    error_code: i32,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    data: Vec<NationalPetition>,
 }
 
 #[derive(Deserialize)]
@@ -238,6 +255,42 @@ impl app::national::CodeSource for HttpNationalPortal {
 }
 
 impl NationalPortal for HttpNationalPortal {
+    fn feedback(&self) -> Call<'_, Vec<NationalPetition>> {
+        Box::pin(async move {
+            let body = self
+                .send(|token| {
+                    self.client
+                        .get(format!("{}/PhanAnhChoTiepNhan", self.url))
+                        .bearer_auth(token)
+                })
+                .await?;
+            let answer: Petitions = serde_json::from_slice(&body).map_err(|_| {
+                SendError::Http("Hệ thống PAKN trả danh sách phản ánh không đọc được.".into())
+            })?;
+            if answer.error_code != 0 {
+                return Err(SendError::Rejected(answer.message));
+            }
+            Ok(answer.data)
+        })
+    }
+
+    fn feedback_taken<'a>(&'a self, id: &'a str, code: &'a str) -> Call<'a, ()> {
+        Box::pin(async move {
+            let body = serde_json::to_vec(&serde_json::json!({"IdPhanAnh": id, "MaPhanAnh": code}))
+                .expect("serialises");
+            let answer = self
+                .send(|token| {
+                    self.client
+                        .post(format!("{}/XacNhanPhanAnh", self.url))
+                        .bearer_auth(token)
+                        .header(reqwest::header::CONTENT_TYPE, "application/json")
+                        .body(body.clone())
+                })
+                .await?;
+            accepted(&answer)
+        })
+    }
+
     fn submissions<'a>(&'a self, centre: &'a str) -> Call<'a, Vec<CreateDossier>> {
         Box::pin(async move {
             let body = self

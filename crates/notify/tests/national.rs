@@ -968,3 +968,74 @@ async fn a_population_lookup_is_checked_and_named_to_the_portal() {
     let (num, den) = indicator_766(&f, "4.5(b)").await;
     assert_eq!((num, den), (Some(1), Some(1)));
 }
+
+#[tokio::test]
+async fn a_petition_sent_to_the_national_feedback_system_is_received_here_once() {
+    let portal = FakePortal::start("127.0.0.1:0", CLIENT, SECRET)
+        .await
+        .unwrap();
+    let f = synchronised("pakn", &portal, true).await;
+    let scheduler = f
+        .scheduler
+        .clone()
+        .with_national(Some(Arc::new(adapter(&portal))));
+    let commune = domain::agency::AgencyId::parse("lao-cai.bao-thang").unwrap();
+    let code = f.app.agencies().get(&commune).unwrap().code.to_string();
+    let petition = |id: &str, agency: &str| app::feedback::NationalPetition {
+        id: id.into(),
+        agency_code: agency.into(),
+        title: "Thủ tục chứng thực yêu cầu thêm giấy tờ".into(),
+        content: "Cán bộ yêu cầu nộp thêm bản sao sổ hộ khẩu, không có trong quy định.".into(),
+        name: "Hà Thị Lan".into(),
+        phone: Some("0977000222".into()),
+        email: None,
+        dossier_code: None,
+        procedure_code: Some("2.000815".into()),
+    };
+    portal.submit_petition(petition("PAKN-QG-0001", &code));
+    portal.submit_petition(petition("PAKN-QG-0002", "000.00.00.X99"));
+    assert_eq!(scheduler.pull_feedback().await.unwrap(), 1);
+    // The one for an agency not known here stays waiting there.
+    assert_eq!(portal.petitions_waiting(), 1);
+    let taken = portal.petitions_taken();
+    assert_eq!(taken.len(), 1);
+    assert_eq!(taken[0].0, "PAKN-QG-0001");
+    let f1 = f.app.feedback().tracking(&taken[0].1).await.unwrap();
+    assert_eq!(f1.state.agency, commune);
+    assert_eq!(
+        f1.petition.channel,
+        domain::feedback::FeedbackChannel::National
+    );
+    assert_eq!(
+        f1.petition.about,
+        domain::feedback::About::Procedure {
+            code: "2.000815".into()
+        }
+    );
+    assert_eq!(f1.petition.national_id.as_deref(), Some("PAKN-QG-0001"));
+    // Pulled again (the national system lost our confirmation): the same feedback, not a second.
+    portal.submit_petition(petition("PAKN-QG-0001", &code));
+    assert_eq!(scheduler.pull_feedback().await.unwrap(), 1);
+    let again = f
+        .app
+        .feedback()
+        .take_national(&petition("PAKN-QG-0001", &code))
+        .await
+        .unwrap();
+    assert_eq!(again.code, f1.code);
+    let all = f
+        .app
+        .feedback()
+        .counts(
+            &["lao-cai.bao-thang".to_string()],
+            lich::time::parse_instant("2026-01-01 00:00")
+                .unwrap()
+                .to_utc(),
+            lich::time::parse_instant("2027-12-31 00:00")
+                .unwrap()
+                .to_utc(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(all["lao-cai.bao-thang"].unclassified, 1);
+}

@@ -404,6 +404,7 @@ async fn the_daily_digest_goes_at_its_hour_to_handler_leader_and_the_units_chat_
                 id_number: None,
                 channel: domain::feedback::FeedbackChannel::Counter,
                 attachments: Vec::new(),
+                national_id: None,
             },
             Some(domain::agency::AgencyId::parse("lao-cai.bao-thang").unwrap()),
         )

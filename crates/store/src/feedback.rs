@@ -68,6 +68,9 @@ pub trait FeedbackStore: Send + Sync {
 
     async fn pending_feedback(&self, token: &str) -> Result<Option<PendingFeedback>>;
 
+    /// The feedback received from the national system under its id there.
+    async fn feedback_by_national_id(&self, id: &str) -> Result<Option<StoredFeedback>>;
+
     /// Counts a wrong code; the attempts so far.
     async fn pending_feedback_failed(&self, token: &str) -> Result<u32>;
 

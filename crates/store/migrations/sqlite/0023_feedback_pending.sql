@@ -9,3 +9,7 @@ CREATE TABLE feedback_pending (
     expires_ms  INTEGER NOT NULL,
     attempts    INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
+
+-- Phản ánh nhận từ Hệ thống tiếp nhận PAKN quốc gia: its id there, once.
+ALTER TABLE feedback ADD COLUMN national_id TEXT;
+CREATE UNIQUE INDEX feedback_national ON feedback (national_id) WHERE national_id IS NOT NULL;

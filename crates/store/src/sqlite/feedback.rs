@@ -55,7 +55,8 @@ fn insert_feedback(
 ) -> Result<()> {
     c.prepare_cached(
         "INSERT INTO feedback (id, code, agency, received_ms, published, petition, state, \
-         version, search_text, petitioner) VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9)",
+         version, search_text, petitioner, national_id) \
+         VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         f.id.as_bytes().to_vec(),
@@ -67,6 +68,7 @@ fn insert_feedback(
         f.version as i64,
         feedback_search_text(&f.code, &f.petition),
         f.petition.id_number,
+        f.petition.national_id,
     ])
     .map_err(|e| insert_error(e, &format!("mã phản ánh {}", f.code)))?;
     insert_event(c, f.id, first)
@@ -125,6 +127,17 @@ impl FeedbackStore for Sqlite {
                     })
                 })())
             })
+            .optional()?
+            .transpose()
+        })
+    }
+
+    async fn feedback_by_national_id(&self, id: &str) -> Result<Option<StoredFeedback>> {
+        self.read(|c| {
+            c.prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM feedback WHERE national_id = ?1"
+            ))?
+            .query_row([id], |r| Ok(row(r)))
             .optional()?
             .transpose()
         })

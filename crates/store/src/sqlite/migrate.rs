@@ -126,7 +126,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         23,
-        "anonymous feedback confirmed by a code",
+        "anonymous feedback confirmed by a code, feedback from the national system",
         include_str!("../../migrations/sqlite/0023_feedback_pending.sql"),
     ),
 ];

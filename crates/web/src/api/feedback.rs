@@ -120,6 +120,7 @@ fn petition(input: &FeedbackInput, actor: &domain::officer::Actor) -> Result<Pet
         id_number: None,
         channel: FeedbackChannel::Portal,
         attachments: Vec::new(),
+        national_id: None,
     })
 }
 

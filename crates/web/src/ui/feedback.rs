@@ -266,6 +266,7 @@ fn petition_of(f: &Fields, actor: &Actor) -> Result<Petition, UiError> {
         id_number: None,
         channel: domain::feedback::FeedbackChannel::Portal,
         attachments: Vec::new(),
+        national_id: None,
     })
 }
 
