@@ -178,8 +178,75 @@ impl Feedbacks<'_> {
             }
         }
         let petition = petition.checked()?;
+        self.check_attachments(actor, &petition).await?;
         self.receive(&actor.to_ref().name, petition, agency, None)
             .await
+    }
+
+    /// Every file a petition names was uploaded by whoever sends it (as is, same size and
+    /// type).
+    async fn check_attachments(&self, actor: &Actor, p: &Petition) -> Result<(), AppError> {
+        if p.attachments.is_empty() {
+            return Ok(());
+        }
+        let hashes: Vec<String> = p.attachments.iter().map(|f| f.sha256.clone()).collect();
+        let uploaded = match crate::access::actor_key(actor) {
+            Some(owner) => self.app.db.uploads_of(&owner, &hashes).await?,
+            None => Vec::new(),
+        };
+        for f in &p.attachments {
+            let known = uploaded
+                .iter()
+                .any(|u| u.sha256 == f.sha256 && u.size == f.size && u.media_type == f.media_type);
+            if !known {
+                return Err(AppError::invalid(
+                    "file_not_found",
+                    format!(
+                        "Tệp \"{}\" chưa được tải lên; hãy đính kèm lại.",
+                        domain::error::shorten(&f.name)
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Tệp đính kèm of a feedback, for the petitioner and the officers of its agency only
+    /// (never published): its name and the stored bytes.
+    pub async fn attachment(
+        &self,
+        actor: &Actor,
+        code: &str,
+        sha256: &str,
+    ) -> Result<(domain::dossier::FileRef, store::Attachment), AppError> {
+        let f = self.by_code_private(actor, code).await?;
+        let named = f
+            .petition
+            .attachments
+            .iter()
+            .find(|a| a.sha256 == sha256)
+            .cloned()
+            .ok_or_else(|| AppError::not_found("file_not_found", "Phản ánh không có tệp này."))?;
+        let stored =
+            self.app.db.attachment(sha256).await?.ok_or_else(|| {
+                AppError::not_found("file_not_found", "Phản ánh không có tệp này.")
+            })?;
+        Ok((named, stored))
+    }
+
+    /// A feedback seen by its petitioner or an officer of its agency, whatever its stage.
+    async fn by_code_private(&self, actor: &Actor, code: &str) -> Result<StoredFeedback, AppError> {
+        let f = self.find(code).await?;
+        let tree = self.app.agencies();
+        let allowed = match actor {
+            a @ Actor::Citizen { .. } => is_petitioner(a, &f),
+            Actor::Officer(o) => o.grants.iter().any(|g| {
+                tree.is_within(&g.agency, &f.state.agency)
+                    || tree.is_within(&f.state.agency, &g.agency)
+            }),
+            Actor::System => false,
+        };
+        if allowed { Ok(f) } else { Err(not_found()) }
     }
 
     /// The agency a checked petition goes to: the dossier's competent agency when it names a
@@ -801,16 +868,10 @@ impl Feedbacks<'_> {
         if f.state.published_at.is_some() {
             return Ok(f);
         }
-        let tree = self.app.agencies();
-        let allowed = match actor {
-            Some(a @ Actor::Citizen { .. }) => is_petitioner(a, &f),
-            Some(Actor::Officer(o)) => o.grants.iter().any(|g| {
-                tree.is_within(&g.agency, &f.state.agency)
-                    || tree.is_within(&f.state.agency, &g.agency)
-            }),
-            _ => false,
-        };
-        if allowed { Ok(f) } else { Err(not_found()) }
+        match actor {
+            Some(a) => self.by_code_private(a, code).await,
+            None => Err(not_found()),
+        }
     }
 
     /// Câu hỏi, trả lời đã công khai: the published answers whose text holds every word of `q`

@@ -31,6 +31,9 @@ pub struct FeedbackInput {
     pub name: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
+    /// Tệp đính kèm, each uploaded first (POST /api/v1/files) by the same account.
+    #[serde(default)]
+    pub files: Vec<super::dto::FileInput>,
 }
 
 /// Một phản ánh, kiến nghị.
@@ -119,7 +122,17 @@ fn petition(input: &FeedbackInput, actor: &domain::officer::Actor) -> Result<Pet
         email: input.email.clone().filter(|e| !e.trim().is_empty()),
         id_number: None,
         channel: FeedbackChannel::Portal,
-        attachments: Vec::new(),
+        attachments: input
+            .files
+            .iter()
+            .map(|f| domain::dossier::FileRef {
+                sha256: f.sha256.clone(),
+                name: f.name.clone(),
+                size: f.size,
+                media_type: f.media_type.clone(),
+                signature: None,
+            })
+            .collect(),
         national_id: None,
     })
 }

@@ -178,7 +178,7 @@ pub(super) fn checklist(components: &[Component], f: &Fields, fresh: bool) -> Ve
         .collect()
 }
 
-fn size_text(bytes: u64) -> String {
+pub(super) fn size_text(bytes: u64) -> String {
     if bytes >= 1_048_576 {
         format!("{:.1} MB", bytes as f64 / 1_048_576.0)
     } else {
@@ -187,7 +187,7 @@ fn size_text(bytes: u64) -> String {
 }
 
 /// An uploaded file as the form carries it: "sha256|size|media type|name".
-fn file_of(value: &str) -> Option<dto::FileInput> {
+pub(super) fn file_of(value: &str) -> Option<dto::FileInput> {
     let mut parts = value.splitn(4, '|');
     let sha256 = parts.next()?.to_string();
     let size = parts.next()?.parse().ok()?;

@@ -190,6 +190,18 @@ impl NewPage {
         self.f.get(field)
     }
 
+    /// The files attached so far: (value, name, size).
+    fn files(&self) -> Vec<(String, String, String)> {
+        self.f
+            .all("f_pa")
+            .into_iter()
+            .filter_map(|v| {
+                let r = super::counter::file_of(&v)?;
+                Some((v, r.name, super::counter::size_text(r.size)))
+            })
+            .collect()
+    }
+
     fn chosen(&self, field: &str, value: &str) -> bool {
         self.f.get(field) == value
     }
@@ -256,6 +268,22 @@ fn petition_of(f: &Fields, actor: &Actor) -> Result<Petition, UiError> {
         (None, Actor::Citizen { name, .. }) => name.to_string(),
         (None, _) => String::new(),
     };
+    let mut attachments = Vec::new();
+    for v in f.all("f_pa") {
+        let file = super::counter::file_of(&v).ok_or_else(|| {
+            UiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Tệp đính kèm không đọc được; hãy đính kèm lại.",
+            )
+        })?;
+        attachments.push(domain::dossier::FileRef {
+            sha256: file.sha256,
+            name: file.name,
+            size: file.size,
+            media_type: file.media_type,
+            signature: None,
+        });
+    }
     Ok(Petition {
         title: f.get("title"),
         content: f.get("content"),
@@ -265,7 +293,7 @@ fn petition_of(f: &Fields, actor: &Actor) -> Result<Petition, UiError> {
         email: f.opt("email"),
         id_number: None,
         channel: domain::feedback::FeedbackChannel::Portal,
-        attachments: Vec::new(),
+        attachments,
         national_id: None,
     })
 }
@@ -473,6 +501,8 @@ pub struct Shown {
     pub petitioner: String,
     pub channel: String,
     pub version: u64,
+    /// Tệp đính kèm: (address, name) — for the petitioner and officers only.
+    pub files: Vec<(String, String)>,
 }
 
 fn shown(app: &App, f: &StoredFeedback, records: &[app::feedback::FeedbackRecord]) -> Shown {
@@ -527,6 +557,16 @@ fn shown(app: &App, f: &StoredFeedback, records: &[app::feedback::FeedbackRecord
         }
         .into(),
         version: f.version,
+        files: p
+            .attachments
+            .iter()
+            .map(|a| {
+                (
+                    format!("/phan-anh/{}/tep/{}", f.code, a.sha256),
+                    a.name.clone(),
+                )
+            })
+            .collect(),
     }
 }
 
@@ -609,6 +649,9 @@ async fn feedback_page(
         },
         f: {
             let mut shown = shown(app, &f, &records);
+            if !mine {
+                shown.files.clear();
+            }
             if tracking_only {
                 shown.title = format!("Phản ánh, kiến nghị {}", f.code);
                 shown.content = String::new();
@@ -623,6 +666,31 @@ async fn feedback_page(
         tracking_only,
     };
     Ok((status, page).into_response())
+}
+
+/// A feedback's attached file, for its petitioner and the officers of its agency.
+pub async fn file(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path((code, sha)): Path<(String, String)>,
+) -> Result<Response, UiError> {
+    let actor = viewer.actor.as_ref().ok_or_else(UiError::login_required)?;
+    let (named, stored) = app.feedback().attachment(actor, &code, &sha).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, stored.media_type),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                super::officer::disposition("inline", &named.name),
+            ),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "private, no-store".to_string(),
+            ),
+        ],
+        stored.content,
+    )
+        .into_response())
 }
 
 /// Đánh giá câu trả lời: hài lòng or không hài lòng, once, by the petitioner.

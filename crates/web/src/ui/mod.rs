@@ -65,6 +65,7 @@ pub fn routes() -> Router<App> {
         .route("/phan-anh/xac-nhan", post(feedback::confirm))
         .route("/phan-anh/{code}", get(feedback::page))
         .route("/phan-anh/{code}/danh-gia", post(feedback::rate))
+        .route("/phan-anh/{code}/tep/{sha}", get(feedback::file))
         .route("/phan-anh/{code}/bo-sung", post(feedback::give_information))
         .route("/can-bo/phan-anh", get(feedback::inbox))
         .route("/can-bo/phan-anh/{code}", get(feedback::handle_page))

@@ -554,3 +554,68 @@ async fn anonymous_feedback_is_received_once_its_code_is_typed() {
     assert_eq!(status, 409, "{page}");
     assert!(page.contains("chưa gửi được mã xác nhận"));
 }
+
+/// A petition carries files its sender uploaded (not anyone else's); the petitioner and the
+/// agency's officers open them, nobody else does, not even once the answer is published.
+#[tokio::test]
+async fn attached_files_go_with_the_petition_and_stay_private() {
+    let t = spawn().await;
+    let citizen = t.citizen_login().await;
+    let counter = t.login("motcua.baothang").await;
+    let upload = |token: String, bytes: &'static [u8]| {
+        let t = &t;
+        async move {
+            let r = t
+                .http
+                .post(format!("{}/api/v1/files?name=anh-chup.png", t.base))
+                .header("Authorization", format!("Bearer {token}"))
+                .header("Content-Type", "image/png")
+                .body(bytes.to_vec())
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success(), "{}", r.status());
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let png = testsupport::png(3, 3, |_, _| [200, 10, 10, 255]);
+    let png: &'static [u8] = Box::leak(png.into_boxed_slice());
+    let mine = upload(citizen.clone(), png).await;
+    let file = json!({"sha256": mine["sha256"], "name": "anh-chup.png",
+                      "size": mine["size"], "media_type": mine["media_type"]});
+    let petition = |files: Value| {
+        json!({"title": "Bảng niêm yết thủ tục bị che", "content": "Ảnh chụp kèm theo.",
+               "about": "other", "agency": "lao-cai.bao-thang", "files": files})
+    };
+    // A file nobody uploaded is refused, and nothing is received.
+    let mut forged = file.clone();
+    forged["sha256"] = json!("0".repeat(64));
+    t.post(
+        Some(&citizen),
+        "/api/v1/feedback",
+        petition(json!([forged])),
+    )
+    .await
+    .error(422, "file_not_found");
+    let f = t
+        .post(Some(&citizen), "/api/v1/feedback", petition(json!([file])))
+        .await
+        .expect(201);
+    let code = f["code"].as_str().unwrap();
+    let sha = mine["sha256"].as_str().unwrap();
+    let path = format!("/phan-anh/{code}/tep/{sha}");
+    let (status, kind, body) = fetch(&t, &citizen, &path).await;
+    assert_eq!((status, kind.as_str()), (200, "image/png"));
+    assert_eq!(body, png);
+    assert_eq!(fetch(&t, &counter, &path).await.0, 200);
+    let (_, _, page) = fetch(&t, &counter, &format!("/can-bo/phan-anh/{code}")).await;
+    assert!(String::from_utf8(page).unwrap().contains(&path));
+    // Another commune's officer and someone signed out do not.
+    let other = t.login("motcua.sapa").await;
+    assert_eq!(fetch(&t, &other, &path).await.0, 404);
+    let (_, kind, _) = fetch(&t, "", &path).await;
+    assert!(
+        kind.starts_with("text/html"),
+        "sent to the login page: {kind}"
+    );
+}
