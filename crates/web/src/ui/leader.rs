@@ -246,6 +246,7 @@ struct ReportPage {
     shares: Table,
     reuse: Table,
     late: Table,
+    feedback: Table,
     /// The units a leader can narrow the report to: (id, name).
     units: Vec<(String, String)>,
     f: super::qd766::Filters,
@@ -276,6 +277,28 @@ pub async fn period_report(
         let late = late_table(from, to, &late_list().await?);
         return Ok(late.download(&format!("ho-so-qua-han-{from}-{to}"), &p.download));
     }
+    let feedback_table = || async {
+        let (lines, total) = app.feedback().figures(actor, from, to).await?;
+        let tree = app.agencies();
+        let named: Vec<(String, domain::feedback::FeedbackCounts)> = lines
+            .into_iter()
+            .map(|(a, c)| (tree.name_of(&a), c))
+            .collect();
+        Ok::<_, UiError>(super::feedback::figures_table(
+            format!(
+                "Phản ánh, kiến nghị từ {} đến {}",
+                from.format("%d/%m/%Y"),
+                to.format("%d/%m/%Y")
+            ),
+            &named,
+            &total,
+        ))
+    };
+    if download && p.table == "phan-anh" {
+        return Ok(feedback_table()
+            .await?
+            .download(&format!("phan-anh-{from}-{to}"), &p.download));
+    }
     let report = app.reports().period_report(actor, from, to, &scope).await?;
     if download {
         return Ok(if p.table == "ty-le" {
@@ -290,6 +313,7 @@ pub async fn period_report(
     let shares = shares_table(&report);
     let reuse = reuse_table(&report);
     let late = late_table(from, to, &late_list().await?);
+    let feedback = feedback_table().await?;
     let status = super::status_for(&f.error);
     let tree = app.agencies();
     let visible = app.queries().visible_agencies(actor);
@@ -316,6 +340,7 @@ pub async fn period_report(
             shares,
             reuse,
             late,
+            feedback,
             units,
             f,
         },
@@ -390,6 +415,13 @@ struct LeaderPage {
     /// Received and resolved over the period (SVG).
     trend: String,
     error: String,
+    /// Phản ánh, kiến nghị: received in the period, on-time and satisfied shares, open now and
+    /// of them past their limit.
+    fb_received: i64,
+    fb_on_time: String,
+    fb_satisfied: String,
+    fb_open: usize,
+    fb_late: usize,
 }
 
 /// Received and resolved over `from..=to` as an SVG chart (the overview and the dashboard).
@@ -428,7 +460,19 @@ pub async fn overview(
     let (from, to, error) = period(&p.tu, &p.den, first, today);
     let o = app.reports().overview(actor, from, to).await?;
     let trend = trend_chart(&app, actor, from, to).await?;
+    let (_, fb) = app.feedback().figures(actor, from, to).await?;
+    let open = app.feedback().inbox(actor, true).await?;
+    let now = app.now();
+    let share = |n: i64, d: i64| percent((d > 0).then(|| n as f64 / d as f64));
     let page = LeaderPage {
+        fb_received: fb.rules + fb.conduct + fb.unclassified,
+        fb_on_time: share(fb.on_time, fb.handled),
+        fb_satisfied: share(fb.satisfied, fb.first_received),
+        fb_open: open.len(),
+        fb_late: open
+            .iter()
+            .filter(|(_, due)| due.is_some_and(|d| d < now))
+            .count(),
         chrome: Chrome::new(&viewer, "Tổng quan", "/lanh-dao"),
         tu: o.from.to_string(),
         den: o.to.to_string(),

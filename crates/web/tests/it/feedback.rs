@@ -432,6 +432,16 @@ async fn in_the_browser_a_complaint_is_sent_answered_published_found_and_rated()
     b.screenshot(&shots, "phan-anh-lanh-dao").await;
     b.check_downloads("/lanh-dao/phan-anh?tu=2026-12-01&den=2026-12-31")
         .await;
+    // The overview says it in a line; the periodic report has the table and its files.
+    b.goto("/lanh-dao?tu=2026-12-01&den=2026-12-31").await;
+    b.wait_text("Phản ánh, kiến nghị: 1 tiếp nhận trong kỳ, xử lý đúng hạn 100,0%, hài lòng 100,0%; đang xử lý 0.")
+        .await;
+    b.goto("/lanh-dao/bao-cao?tu=2026-12-01&den=2026-12-31")
+        .await;
+    b.wait_text("Phản ánh, kiến nghị từ 01/12/2026 đến 31/12/2026")
+        .await;
+    b.check_downloads("/lanh-dao/bao-cao?tu=2026-12-01&den=2026-12-31&bang=phan-anh")
+        .await;
     b.close().await;
 }
 
