@@ -8,8 +8,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use domain::agency::AgencyId;
 use domain::feedback::{
-    About, Feedback, FeedbackChannel, FeedbackCounts, FeedbackEvent, FeedbackRules, FeedbackStage,
-    Petition,
+    About, Feedback, FeedbackChannel, FeedbackCounts, FeedbackEvent, FeedbackStage, Petition,
 };
 use domain::officer::{Actor, Role};
 use store::FeedbackFilter;
@@ -657,7 +656,7 @@ impl Feedbacks<'_> {
     /// Hạn of a feedback now (see [`Feedback::due`]), on its agency's calendar.
     pub fn due(&self, f: &Feedback) -> Result<Option<DateTime<Utc>>, AppError> {
         let cal = self.app.calendar_of(&f.agency);
-        Ok(f.due(&cal, &FeedbackRules::default(), self.app.now())?)
+        Ok(f.due(&cal, &self.app.settings.feedback, self.app.now())?)
     }
 
     /// Phản ánh cần xử lý: the feedback of the agencies the officer works in (and of the
@@ -959,7 +958,7 @@ impl Feedbacks<'_> {
             .await?;
         let repeated: std::collections::HashSet<uuid::Uuid> =
             all.iter().filter_map(|f| f.state.repeat_of).collect();
-        let rules = FeedbackRules::default();
+        let rules = self.app.settings.feedback;
         let mut by_agency: HashMap<String, Vec<(&Feedback, bool)>> = HashMap::new();
         for f in &all {
             by_agency

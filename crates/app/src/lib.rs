@@ -142,6 +142,8 @@ pub struct Settings {
     pub gateway: Option<Arc<gateway::Gateway>>,
     /// Các cột của tệp sao kê tài khoản thu (`[payments.statement]`).
     pub statement_columns: statement::StatementColumns,
+    /// Thời hạn xử lý phản ánh, kiến nghị (`[feedback]`).
+    pub feedback: domain::feedback::FeedbackRules,
 }
 
 impl Default for Settings {
@@ -171,6 +173,7 @@ impl Default for Settings {
             receipt_series: Arc::new(Vec::new()),
             gateway: None,
             statement_columns: statement::StatementColumns::default(),
+            feedback: domain::feedback::FeedbackRules::default(),
         }
     }
 }

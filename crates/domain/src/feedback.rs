@@ -35,9 +35,10 @@ impl Category {
     }
 }
 
-/// Thời hạn xử lý PAKN, in working days (the formula document's; a province may set others).
+/// Thời hạn xử lý PAKN, in working days (the formula document's; a province may set others in
+/// `[feedback]`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct FeedbackRules {
     /// Từ chối tiếp nhận: within this many working days of its receipt (2).
     pub refuse: u32,
@@ -48,6 +49,26 @@ pub struct FeedbackRules {
     pub handle: u32,
     /// Công khai: within this many of the answer's approval (2).
     pub publish: u32,
+}
+
+impl FeedbackRules {
+    /// Each limit between 1 and 60 working days.
+    pub fn checked(self) -> Result<Self, DomainError> {
+        for (name, v) in [
+            ("refuse", self.refuse),
+            ("ask", self.ask),
+            ("handle", self.handle),
+            ("publish", self.publish),
+        ] {
+            if !(1..=60).contains(&v) {
+                return Err(DomainError::invalid(
+                    "invalid_feedback_rules",
+                    format!("feedback.{name} = {v}: thời hạn từ 1 đến 60 ngày làm việc."),
+                ));
+            }
+        }
+        Ok(self)
+    }
 }
 
 impl Default for FeedbackRules {

@@ -26,6 +26,10 @@ pub struct Config {
     pub database: DatabaseConfig,
     #[serde(default)]
     pub rules: LegalRules,
+    /// Thời hạn xử lý phản ánh, kiến nghị in working days (`[feedback]`: refuse, ask, handle,
+    /// publish; default 2, 5, 15, 2 as the QĐ 766 formula document says).
+    #[serde(default)]
+    pub feedback: domain::feedback::FeedbackRules,
     pub session: SessionConfig,
     #[serde(default)]
     pub evaluation: EvaluationConfig,
@@ -778,6 +782,7 @@ impl Default for Config {
             database: DatabaseConfig {
                 url: "sqlite:data/motcua.db".into(),
             },
+            feedback: domain::feedback::FeedbackRules::default(),
             rules: LegalRules::default(),
             session: SessionConfig { hours: 10 },
             evaluation: EvaluationConfig::default(),
@@ -880,6 +885,7 @@ async fn services_with_secrets(
         .map_err(|e| BadInput(format!("cấu hình không hợp lệ: {e}")))?;
     let mut settings = Settings {
         rules: config.rules,
+        feedback: config.feedback.checked().map_err(|e| BadInput(e.message))?,
         session_hours: config.session.hours,
         notices,
         limits: config.limits.limits(),

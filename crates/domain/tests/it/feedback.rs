@@ -348,3 +348,61 @@ fn a_periods_figures_are_counted_cell_by_cell() {
     .unwrap();
     assert_eq!((nov.handled, nov.on_time, nov.prolonged), (1, 0, 1));
 }
+
+#[test]
+fn the_limits_are_data_a_province_may_set_within_bounds() {
+    let rules = FeedbackRules::default();
+    assert_eq!(
+        (rules.refuse, rules.ask, rules.handle, rules.publish),
+        (2, 5, 15, 2)
+    );
+    assert!(rules.checked().is_ok());
+    let set: FeedbackRules = serde_json::from_str(r#"{"handle": 10}"#).unwrap();
+    assert_eq!(
+        (set.handle, set.refuse),
+        (10, 2),
+        "the rest keep the default"
+    );
+    assert!(serde_json::from_str::<FeedbackRules>(r#"{"hanlde": 10}"#).is_err());
+    let zero = FeedbackRules {
+        publish: 0,
+        ..FeedbackRules::default()
+    };
+    let e = zero.checked().unwrap_err();
+    assert!(e.message.contains("feedback.publish = 0"), "{}", e.message);
+    // A shorter limit makes the same history late: handled on the 12th working day.
+    let f = life(
+        "2026-12-07 09:00",
+        None,
+        &[
+            (
+                "2026-12-07 10:00",
+                E::Classified {
+                    category: Category::Rules,
+                },
+            ),
+            (
+                "2026-12-22 09:00",
+                E::AnswerDrafted {
+                    answer: "Trả lời".into(),
+                },
+            ),
+            ("2026-12-22 10:00", E::Approved),
+            ("2026-12-22 11:00", E::Published),
+        ],
+    );
+    let cal = calendar();
+    let at = t("2026-12-31 00:00");
+    assert!(matches!(
+        f.standing(&cal, &FeedbackRules::default(), at).unwrap(),
+        Standing::Ended { on_time: true, .. }
+    ));
+    let ten = FeedbackRules {
+        handle: 10,
+        ..FeedbackRules::default()
+    };
+    assert!(matches!(
+        f.standing(&cal, &ten, at).unwrap(),
+        Standing::Ended { on_time: false, .. }
+    ));
+}
