@@ -123,6 +123,7 @@ fn roles_for(event: &FeedbackEvent) -> &'static [Role] {
     use Role::*;
     match event {
         FeedbackEvent::Approved => &[Leader],
+        FeedbackEvent::Assigned { .. } => &[Leader, UnitHead, CounterOfficer],
         FeedbackEvent::Published => &[Leader, CounterOfficer, UnitHead],
         FeedbackEvent::Rated { .. } | FeedbackEvent::Received { .. } => &[],
         _ => &[CounterOfficer, Specialist, UnitHead, Leader],
@@ -589,9 +590,31 @@ impl Feedbacks<'_> {
         if !self.may(actor, &f, &event) {
             return Err(forbidden(event.label()));
         }
-        if let FeedbackEvent::Transferred { to, .. } = &event {
-            self.app.agencies().require(to)?;
-        }
+        let event = match event {
+            FeedbackEvent::Transferred { to, reason } => {
+                self.app.agencies().require(&to)?;
+                FeedbackEvent::Transferred { to, reason }
+            }
+            // The officer assigned works in its agency; their name is the account's.
+            FeedbackEvent::Assigned { officer, .. } => {
+                let o = self
+                    .assignable(&f)
+                    .await?
+                    .into_iter()
+                    .find(|o| o.id.to_string() == officer.trim())
+                    .ok_or_else(|| {
+                        AppError::invalid(
+                            "officer_not_assignable",
+                            "Cán bộ được chọn không thuộc cơ quan xử lý phản ánh này.",
+                        )
+                    })?;
+                FeedbackEvent::Assigned {
+                    officer: o.id.to_string(),
+                    name: o.full_name.to_string(),
+                }
+            }
+            e => e,
+        };
         let event = f.state.decide(event)?;
         if let Some(v) = expected_version
             && v != f.version
@@ -617,6 +640,29 @@ impl Feedbacks<'_> {
             })
     }
 
+    /// The active officers who may be assigned a feedback: those with a grant within its agency.
+    pub async fn assignable(
+        &self,
+        f: &StoredFeedback,
+    ) -> Result<Vec<domain::officer::Officer>, AppError> {
+        let tree = self.app.agencies();
+        let mut out: Vec<domain::officer::Officer> = self
+            .app
+            .db
+            .officers()
+            .await?
+            .into_iter()
+            .filter(|o| {
+                o.active
+                    && o.grants
+                        .iter()
+                        .any(|g| tree.is_within(&g.agency, &f.state.agency))
+            })
+            .collect();
+        out.sort_by(|a, b| a.full_name.to_string().cmp(&b.full_name.to_string()));
+        Ok(out)
+    }
+
     /// What `actor` can do with `f` now, as the API names the actions (`classify`, `refuse`,
     /// `ask`, `transfer`, `draft`, `approve`, `publish`): each one its stage allows and their
     /// roles permit.
@@ -627,6 +673,13 @@ impl Feedbacks<'_> {
                 "classify",
                 FeedbackEvent::Classified {
                     category: domain::feedback::Category::Rules,
+                },
+            ),
+            (
+                "assign",
+                FeedbackEvent::Assigned {
+                    officer: "-".into(),
+                    name: some(),
                 },
             ),
             ("refuse", FeedbackEvent::Refused { reason: some() }),

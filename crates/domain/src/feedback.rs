@@ -129,6 +129,11 @@ pub enum FeedbackEvent {
     Classified {
         category: Category,
     },
+    /// Phân công: the officer who prepares the answer (their id and name).
+    Assigned {
+        officer: String,
+        name: String,
+    },
     Refused {
         reason: String,
     },
@@ -160,6 +165,7 @@ impl FeedbackEvent {
         match self {
             FeedbackEvent::Received { .. } => "tiếp nhận",
             FeedbackEvent::Classified { .. } => "phân loại",
+            FeedbackEvent::Assigned { .. } => "phân công",
             FeedbackEvent::Refused { .. } => "từ chối tiếp nhận",
             FeedbackEvent::InformationRequested { .. } => "đề nghị bổ sung thông tin",
             FeedbackEvent::InformationGiven { .. } => "bổ sung thông tin",
@@ -192,6 +198,9 @@ pub struct Feedback {
     pub dislikes: u32,
     pub repeat_of: Option<uuid::Uuid>,
     pub transfers: u32,
+    /// Người được phân công: id and name.
+    #[serde(default)]
+    pub assignee: Option<(String, String)>,
 }
 
 /// How a feedback stands against its limits at an instant.
@@ -241,6 +250,7 @@ impl Feedback {
             dislikes: 0,
             repeat_of,
             transfers: 0,
+            assignee: None,
         };
         (f, FeedbackEvent::Received { agency, repeat_of })
     }
@@ -255,6 +265,23 @@ impl Feedback {
             }
             FeedbackEvent::Classified { category } if open => {
                 FeedbackEvent::Classified { category }
+            }
+            FeedbackEvent::Assigned { officer, name }
+                if matches!(
+                    self.stage,
+                    S::Received | S::Handling | S::WaitingInformation | S::Drafted
+                ) =>
+            {
+                if officer.trim().is_empty() {
+                    return Err(DomainError::invalid(
+                        "officer_required",
+                        "Chọn cán bộ được phân công.",
+                    ));
+                }
+                FeedbackEvent::Assigned {
+                    officer,
+                    name: vntext::clean(&name),
+                }
             }
             FeedbackEvent::Refused { reason }
                 if matches!(self.stage, S::Received | S::Handling) =>
@@ -327,6 +354,9 @@ impl Feedback {
                     self.stage = S::Handling;
                 }
             }
+            FeedbackEvent::Assigned { officer, name } => {
+                self.assignee = Some((officer.clone(), name.clone()));
+            }
             FeedbackEvent::Refused { .. } => {
                 self.stage = S::Refused;
                 self.refused_at = Some(at);
@@ -348,6 +378,7 @@ impl Feedback {
             }
             FeedbackEvent::Transferred { to, .. } => {
                 self.agency = to.clone();
+                self.assignee = None;
                 self.starts.push(at);
                 self.transfers += 1;
                 self.stage = S::Received;

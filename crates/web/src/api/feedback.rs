@@ -59,6 +59,8 @@ pub struct FeedbackView {
     pub dislikes: u32,
     /// A repeat of an earlier feedback of the same person on the same matter.
     pub repeat: bool,
+    /// Cán bộ được phân công (officers and the petitioner only).
+    pub assignee: Option<String>,
     /// Pass back as `version` to guard against concurrent changes.
     pub version: u64,
 }
@@ -89,6 +91,12 @@ impl FeedbackView {
             likes: f.state.likes,
             dislikes: f.state.dislikes,
             repeat: f.state.repeat_of.is_some(),
+            assignee: f
+                .state
+                .assignee
+                .as_ref()
+                .filter(|_| !published)
+                .map(|a| a.1.clone()),
             version: f.version,
         }
     }
@@ -165,9 +173,11 @@ pub async fn submit(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeedbackActionInput {
-    /// `classify`, `refuse`, `ask`, `answer-information`, `transfer`, `draft`, `approve` or
-    /// `publish`.
+    /// `classify`, `assign`, `refuse`, `ask`, `answer-information`, `transfer`, `draft`,
+    /// `approve` or `publish`.
     pub action: String,
+    /// Cán bộ được phân công (assign): their account id.
+    pub officer: Option<String>,
     /// `rules` or `conduct` (classify).
     pub category: Option<String>,
     /// The reason (refuse, transfer), the question (ask), the information (answer-information)
@@ -195,6 +205,10 @@ impl FeedbackActionInput {
                     }
                 },
             },
+            "assign" => FeedbackEvent::Assigned {
+                officer: self.officer.clone().unwrap_or_default(),
+                name: String::new(),
+            },
             "refuse" => FeedbackEvent::Refused { reason: text() },
             "ask" => FeedbackEvent::InformationRequested { question: text() },
             "answer-information" => FeedbackEvent::InformationGiven { answer: text() },
@@ -208,7 +222,7 @@ impl FeedbackActionInput {
             _ => {
                 return Err(ApiError::unprocessable(
                     "invalid_action",
-                    "Thao tác: classify, refuse, ask, answer-information, transfer, draft, approve hoặc publish.",
+                    "Thao tác: classify, assign, refuse, ask, answer-information, transfer, draft, approve hoặc publish.",
                 ));
             }
         })

@@ -30,6 +30,8 @@ pub struct Line {
     pub stage: String,
     pub due: String,
     pub late: bool,
+    /// Người được phân công.
+    pub assignee: String,
     /// The answer's first words (published ones).
     pub excerpt: String,
 }
@@ -51,6 +53,12 @@ impl Line {
             stage: f.state.stage.label().into(),
             due: due.map(when).unwrap_or_default(),
             late: due.is_some_and(|d| d < app.now()),
+            assignee: f
+                .state
+                .assignee
+                .as_ref()
+                .map(|a| a.1.clone())
+                .unwrap_or_default(),
             excerpt,
         }
     }
@@ -437,6 +445,7 @@ fn history_lines(
                 FeedbackEvent::Classified { category } => {
                     ("Phân loại".into(), category.label().to_string())
                 }
+                FeedbackEvent::Assigned { name, .. } => ("Phân công".into(), name.clone()),
                 FeedbackEvent::Refused { reason } => ("Từ chối tiếp nhận".into(), reason.clone()),
                 FeedbackEvent::InformationRequested { question } => {
                     ("Đề nghị bổ sung thông tin".into(), question.clone())
@@ -499,6 +508,8 @@ pub struct Shown {
     pub question: String,
     /// Người phản ánh and how to reach them (officers only).
     pub petitioner: String,
+    /// Người được phân công.
+    pub assignee: String,
     pub channel: String,
     pub version: u64,
     /// Tệp đính kèm: (address, name) — for the petitioner and officers only.
@@ -550,6 +561,12 @@ fn shown(app: &App, f: &StoredFeedback, records: &[app::feedback::FeedbackRecord
         } else {
             format!("{} ({})", p.name, contact.join(", "))
         },
+        assignee: f
+            .state
+            .assignee
+            .as_ref()
+            .map(|a| a.1.clone())
+            .unwrap_or_default(),
         channel: match p.channel {
             domain::feedback::FeedbackChannel::Portal => "Cổng dịch vụ công",
             domain::feedback::FeedbackChannel::Counter => "Tại Bộ phận Một cửa",
@@ -802,6 +819,8 @@ struct HandlePage {
     agencies: Vec<AgencyChoice>,
     /// The draft being approved.
     draft: String,
+    /// Who may be assigned: (id, name).
+    officers: Vec<(String, String)>,
 }
 
 impl HandlePage {
@@ -839,7 +858,24 @@ async fn handle(
     let f = app.feedback().by_code(Some(actor), code).await?;
     let records = app.feedback().history(Some(actor), code).await?;
     let actions = app.feedback().actions(actor, &f);
+    let officers = if actions.contains(&"assign") {
+        app.feedback()
+            .assignable(&f)
+            .await?
+            .into_iter()
+            .map(|o| {
+                let name = match &o.title {
+                    Some(t) => format!("{} — {t}", o.full_name),
+                    None => o.full_name.to_string(),
+                };
+                (o.id.to_string(), name)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let page = HandlePage {
+        officers,
         chrome: Chrome::new(viewer, format!("Phản ánh {}", f.code), "/can-bo/phan-anh"),
         draft: f.state.answer.clone().unwrap_or_default(),
         f: shown(app, &f, &records),
@@ -870,6 +906,10 @@ fn event_of(action: &str, f: &Fields) -> Result<FeedbackEvent, UiError> {
                     ));
                 }
             },
+        },
+        "phan-cong" => FeedbackEvent::Assigned {
+            officer: f.get("officer"),
+            name: String::new(),
         },
         "tu-choi" => FeedbackEvent::Refused { reason: text() },
         "de-nghi-bo-sung" => FeedbackEvent::InformationRequested { question: text() },

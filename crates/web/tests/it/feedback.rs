@@ -88,6 +88,26 @@ async fn a_complaint_is_handled_published_found_without_diacritics_and_rated_onc
     .await
     .expect(200);
     assert_eq!(classified["stage"], "handling");
+    // Assigned to the commune's civil-status officer; not to someone of another commune.
+    let other = t.officer_id("motcua.sapa").await;
+    act(
+        &t,
+        &counter,
+        &code,
+        json!({"action": "assign", "officer": other}),
+    )
+    .await
+    .error(422, "officer_not_assignable");
+    let specialist = t.officer_id("tuphap.baothang").await;
+    let assigned = act(
+        &t,
+        &counter,
+        &code,
+        json!({"action": "assign", "officer": specialist}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(assigned["assignee"], "Nguyễn Văn Hùng");
     act(&t, &counter, &code, json!({"action": "approve"}))
         .await
         .error(403, "forbidden");
@@ -360,6 +380,10 @@ async fn in_the_browser_a_complaint_is_sent_answered_published_found_and_rated()
         .unwrap();
     b.submit(&form, &[]).await;
     b.wait_text("Đã ghi nhận").await;
+    let form = b.action("Phân công").await;
+    let hung = t.officer_id("tuphap.baothang").await;
+    b.submit(&form, &[("officer", hung.as_str())]).await;
+    b.wait_text("Nguyễn Văn Hùng").await;
     let answer =
         "Hồ sơ đã được giải quyết và trả kết quả; Bộ phận Một cửa xin lỗi vì thông báo chậm.";
     let form = b.action("Dự thảo trả lời").await;
