@@ -659,7 +659,7 @@ impl Feedbacks<'_> {
                         .any(|g| tree.is_within(&g.agency, &f.state.agency))
             })
             .collect();
-        out.sort_by(|a, b| a.full_name.to_string().cmp(&b.full_name.to_string()));
+        out.sort_by_key(|o| o.full_name.to_string());
         Ok(out)
     }
 
@@ -828,18 +828,31 @@ impl Feedbacks<'_> {
         code: &str,
         answer: &str,
     ) -> Result<StoredFeedback, AppError> {
+        let f = self
+            .petitioners(actor, code, "bổ sung được thông tin")
+            .await?;
+        let event = f.state.decide(FeedbackEvent::InformationGiven {
+            answer: answer.to_string(),
+        })?;
+        self.record(f, actor, event).await
+    }
+
+    /// A feedback its signed-in petitioner acts on (`what`: what only they can do).
+    async fn petitioners(
+        &self,
+        actor: &Actor,
+        code: &str,
+        what: &str,
+    ) -> Result<StoredFeedback, AppError> {
         let f = self.find(code).await?;
         if !is_petitioner(actor, &f) {
             return Err(AppError::new(
                 ErrorKind::Forbidden,
                 "forbidden",
-                "Chỉ người gửi phản ánh (đã đăng nhập) bổ sung được thông tin.",
+                format!("Chỉ người gửi phản ánh (đã đăng nhập) {what}."),
             ));
         }
-        let event = f.state.decide(FeedbackEvent::InformationGiven {
-            answer: answer.to_string(),
-        })?;
-        self.record(f, actor, event).await
+        Ok(f)
     }
 
     /// A feedback by its code, whoever asks.
@@ -886,14 +899,9 @@ impl Feedbacks<'_> {
         code: &str,
         satisfied: bool,
     ) -> Result<StoredFeedback, AppError> {
-        let f = self.find(code).await?;
-        if !is_petitioner(actor, &f) {
-            return Err(AppError::new(
-                ErrorKind::Forbidden,
-                "forbidden",
-                "Chỉ người gửi phản ánh (đã đăng nhập) đánh giá được câu trả lời.",
-            ));
-        }
+        let f = self
+            .petitioners(actor, code, "đánh giá được câu trả lời")
+            .await?;
         let events = self.app.db.feedback_events(f.id).await?;
         if events
             .iter()

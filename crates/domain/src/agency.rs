@@ -81,6 +81,20 @@ pub enum AgencyKind {
     Police,
 }
 
+impl AgencyKind {
+    /// An agency that decides matters in its own name (cơ quan có thẩm quyền): a People's
+    /// Committee, a department, the police — the units reports line up and feedback goes to.
+    pub fn decides(self) -> bool {
+        matches!(
+            self,
+            AgencyKind::ProvincialCommittee
+                | AgencyKind::CommuneCommittee
+                | AgencyKind::Department
+                | AgencyKind::Police
+        )
+    }
+}
+
 /// Cơ quan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Agency {

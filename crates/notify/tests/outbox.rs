@@ -568,7 +568,7 @@ async fn the_daily_digest_goes_at_its_hour_to_handler_leader_and_the_units_chat_
     assert_eq!(codes(&s["due_today"]), [code[1].clone()]);
     assert_eq!(codes(&s["due_next_working_day"]), [code[2].clone()]);
     assert_eq!(codes(&s["awaiting_approval"]), [code[3].clone()]);
-    assert_eq!(codes(&s["feedback"]), [complaint.code.clone()]);
+    assert_eq!(codes(&s["feedback"]), std::slice::from_ref(&complaint.code));
     assert_eq!(s["overdue"][0]["applicant"], "Nguyễn Thị Hằng");
     assert_eq!(s["overdue"][0]["due"], "14/12/2026 17:00");
     assert!(json["text"].as_str().unwrap().contains("QUÁ HẠN: 1 hồ sơ"));

@@ -5,8 +5,7 @@
 
 use chrono::NaiveDate;
 use domain::survey::{FACTORS, FactorAnswer, SurveyAnswer};
-use store::prelude::*;
-use store::{DossierFilter, SurveyStore, Visibility};
+use store::{DossierFilter, Visibility};
 
 fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -22,12 +21,14 @@ fn respondent(i: usize) -> SurveyAnswer {
             .enumerate()
             .map(|(k, f)| FactorAnswer {
                 factor: *f,
-                agrees: (0..f.criteria().len()).map(|j| i % (j + 2) == 0).collect(),
+                agrees: (0..f.criteria().len())
+                    .map(|j| i.is_multiple_of(j + 2))
+                    .collect(),
                 satisfaction: if i < 10 * (k + 1) { 5 } else { 2 },
                 expectation: f.expectations()[i % 3].0.into(),
             })
             .collect(),
-        overall: if i % 2 == 0 { 5 } else { 1 },
+        overall: if i.is_multiple_of(2) { 5 } else { 1 },
         comment: format!("Ý kiến số {i}"),
     }
 }

@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
-use domain::agency::{AgencyId, AgencyKind};
+use domain::agency::AgencyId;
 use domain::feedback::{About, Category, FeedbackCounts, FeedbackEvent, FeedbackStage, Petition};
 use domain::officer::Actor;
 use serde::Deserialize;
@@ -160,15 +160,7 @@ fn receiving_agencies(app: &App) -> Vec<AgencyChoice> {
     let today = lich::time::to_vn(&app.now()).date_naive();
     let mut out: Vec<AgencyChoice> = tree
         .all()
-        .filter(|a| {
-            matches!(
-                a.kind,
-                AgencyKind::ProvincialCommittee
-                    | AgencyKind::CommuneCommittee
-                    | AgencyKind::Department
-                    | AgencyKind::Police
-            ) && tree.closed_on(&a.id, today).is_none()
-        })
+        .filter(|a| a.kind.decides() && tree.closed_on(&a.id, today).is_none())
         .map(|a| AgencyChoice {
             id: a.id.to_string(),
             name: a.name.clone(),
@@ -595,6 +587,19 @@ pub struct PageParams {
     done: String,
 }
 
+impl PageParams {
+    /// What the page says after a redirect: `sent` after sending, `done` after an action.
+    fn message(&self, sent: &'static str, done: &'static str) -> &'static str {
+        if self.sent == "1" {
+            sent
+        } else if !self.done.is_empty() {
+            done
+        } else {
+            ""
+        }
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "feedback.html")]
 struct FeedbackPage {
@@ -619,13 +624,10 @@ pub async fn page(
     Path(code): Path<String>,
     Query(p): Query<PageParams>,
 ) -> Result<Response, UiError> {
-    let message = if p.sent == "1" {
-        "Đã gửi phản ánh, kiến nghị. Ghi lại mã để theo dõi; câu trả lời sẽ được công khai tại trang này."
-    } else if !p.done.is_empty() {
-        "Đã ghi nhận. Cảm ơn ông/bà."
-    } else {
-        ""
-    };
+    let message = p.message(
+        "Đã gửi phản ánh, kiến nghị. Ghi lại mã để theo dõi; câu trả lời sẽ được công khai tại trang này.",
+        "Đã ghi nhận. Cảm ơn ông/bà.",
+    );
     feedback_page(&app, &viewer, &code, message, String::new(), StatusCode::OK).await
 }
 
@@ -836,13 +838,10 @@ pub async fn handle_page(
     Path(code): Path<String>,
     Query(p): Query<PageParams>,
 ) -> Result<Response, UiError> {
-    let message = if p.sent == "1" {
-        "Đã ghi nhận phản ánh, kiến nghị. Đưa mã cho người phản ánh để theo dõi."
-    } else if !p.done.is_empty() {
-        "Đã ghi nhận."
-    } else {
-        ""
-    };
+    let message = p.message(
+        "Đã ghi nhận phản ánh, kiến nghị. Đưa mã cho người phản ánh để theo dõi.",
+        "Đã ghi nhận.",
+    );
     handle(&app, &viewer, &code, message, String::new(), StatusCode::OK).await
 }
 

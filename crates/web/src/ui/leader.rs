@@ -7,7 +7,6 @@ use askama_web::WebTemplate;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use chrono::{Datelike, NaiveDate};
-use domain::agency::AgencyKind;
 use serde::Deserialize;
 
 use super::session::Viewer;
@@ -319,15 +318,7 @@ pub async fn period_report(
     let visible = app.queries().visible_agencies(actor);
     let units: Vec<(String, String)> = tree
         .all()
-        .filter(|a| {
-            matches!(
-                a.kind,
-                AgencyKind::ProvincialCommittee
-                    | AgencyKind::CommuneCommittee
-                    | AgencyKind::Department
-                    | AgencyKind::Police
-            ) && visible.iter().any(|v| v == a.id.as_str())
-        })
+        .filter(|a| a.kind.decides() && visible.iter().any(|v| v == a.id.as_str()))
         .map(|a| (a.id.to_string(), a.name.clone()))
         .collect();
     Ok((

@@ -4,7 +4,6 @@
 //! shows the index per factor, with its CSV and XLSX.
 
 use serde_json::Value;
-use store::prelude::*;
 
 use crate::common::*;
 
