@@ -58,6 +58,9 @@ pub struct NationalPetition {
     pub procedure_code: Option<String>,
 }
 
+/// The outbox kind of a published answer sent back to the national feedback system.
+pub const NATIONAL_ANSWER: &str = "national-feedback-answer";
+
 /// Who receives what comes from the national system, as its history names them.
 pub const NATIONAL_RECEIVER: &str = "Hệ thống tiếp nhận PAKN quốc gia";
 
@@ -874,6 +877,29 @@ impl Feedbacks<'_> {
         let now = self.app.now();
         let mut state = f.state.clone();
         state.apply(&event, now);
+        // A petition from the national system gets its published answer back there, written
+        // with the event (the outbox delivers it).
+        let mut messages = Vec::new();
+        if let (FeedbackEvent::Published, Some(national)) = (&event, &f.petition.national_id)
+            && self.app.settings.notices.national
+        {
+            messages.push(store::NewMessage {
+                kind: NATIONAL_ANSWER.into(),
+                channel: store::Channel::National,
+                recipient: "national".into(),
+                subject: format!("Trả lời phản ánh {national}"),
+                body: serde_json::json!({
+                    "IdPhanAnh": national,
+                    "MaPhanAnh": f.code,
+                    "CoQuanTraLoi": self.app.agencies().name_of(&state.agency),
+                    "NoiDungTraLoi": state.answer.clone().unwrap_or_default(),
+                    "NgayCongKhai": lich::time::to_vn(&now).format("%d/%m/%Y %H:%M").to_string(),
+                })
+                .to_string(),
+                idempotency_key: format!("feedback-answer:{}", f.id),
+                dossier: None,
+            });
+        }
         let record = FeedbackRecord {
             seq: f.version + 1,
             at_ms: now.timestamp_millis(),
@@ -882,7 +908,7 @@ impl Feedbacks<'_> {
         };
         self.app
             .db
-            .append_feedback(f.id, f.version, &record, &state)
+            .append_feedback(f.id, f.version, &record, &state, &messages)
             .await
             .map_err(stored)?;
         Ok(StoredFeedback {

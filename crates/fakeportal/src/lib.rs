@@ -78,6 +78,8 @@ struct Portal {
     /// code).
     petitions: Vec<app::feedback::NationalPetition>,
     petitions_taken: Vec<(String, String)>,
+    /// The answers published here to petitions of the national system, as sent.
+    answers: Vec<serde_json::Value>,
 }
 
 /// The running fake portal; dropped, it keeps running until the process ends.
@@ -125,6 +127,7 @@ impl FakePortal {
             .route("/XacNhanTiepNhan", post(confirm))
             .route("/PhanAnhChoTiepNhan", get(petitions))
             .route("/XacNhanPhanAnh", post(petition_taken))
+            .route("/TraLoiPhanAnh", post(petition_answered))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
@@ -210,6 +213,11 @@ impl FakePortal {
     /// What the petitions became: (their id, our code).
     pub fn petitions_taken(&self) -> Vec<(String, String)> {
         self.with(|p| p.petitions_taken.clone())
+    }
+
+    /// The answers sent back to petitions, as received.
+    pub fn petition_answers(&self) -> Vec<serde_json::Value> {
+        self.with(|p| p.answers.clone())
     }
 
     /// Petitions not yet taken.
@@ -639,6 +647,31 @@ async fn petition_taken(State(s): State<Shared>, headers: HeaderMap, body: Bytes
     }
     if !known {
         p.petitions_taken.push((t.id, t.code));
+    }
+    ok()
+}
+
+async fn petition_answered(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let mut p = s.lock().expect("not poisoned");
+    if let Err(r) = admit(&mut p, &headers) {
+        return *r;
+    }
+    let Ok(a) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return refuse(vec!["Nội dung trả lời không phải JSON.".into()]);
+    };
+    let id = a["IdPhanAnh"].as_str().unwrap_or_default().to_string();
+    if !p.petitions_taken.iter().any(|t| t.0 == id) {
+        return refuse(vec![format!("Không có phản ánh {id} đã tiếp nhận.")]);
+    }
+    if a["NoiDungTraLoi"]
+        .as_str()
+        .is_none_or(|t| t.trim().is_empty())
+    {
+        return refuse(vec!["Cần NoiDungTraLoi.".into()]);
+    }
+    // The same answer delivered twice is kept once.
+    if !p.answers.iter().any(|x| x["IdPhanAnh"] == a["IdPhanAnh"]) {
+        p.answers.push(a);
     }
     ok()
 }

@@ -221,6 +221,16 @@ impl Worker {
                 )
                 .await
             }
+            Channel::National if m.kind == app::feedback::NATIONAL_ANSWER => {
+                let portal = self.channels.national.as_ref().ok_or_else(missing)?;
+                portal
+                    .post(
+                        "TraLoiPhanAnh",
+                        m.body.clone().into_bytes(),
+                        &m.idempotency_key,
+                    )
+                    .await
+            }
             Channel::National => {
                 let portal = self.channels.national.as_ref().ok_or_else(missing)?;
                 self.synchronise(portal.as_ref(), m).await

@@ -1038,4 +1038,42 @@ async fn a_petition_sent_to_the_national_feedback_system_is_received_here_once()
         .await
         .unwrap();
     assert_eq!(all["lao-cai.bao-thang"].unclassified, 1);
+
+    // Answered and published here: the answer goes back to the national system, once.
+    let counter = testsupport::officer(&f.db, "motcua.baothang").await;
+    let chairman = testsupport::officer(&f.db, "chutich.baothang").await;
+    use domain::feedback::FeedbackEvent as E;
+    for (who, event) in [
+        (
+            &counter,
+            E::Classified {
+                category: domain::feedback::Category::Conduct,
+            },
+        ),
+        (
+            &counter,
+            E::AnswerDrafted {
+                answer: "Thành phần hồ sơ không gồm sổ hộ khẩu; xã đã nhắc cán bộ.".into(),
+            },
+        ),
+        (&chairman, E::Approved),
+        (&counter, E::Published),
+    ] {
+        f.app
+            .feedback()
+            .act(who, &f1.code, event, None)
+            .await
+            .unwrap();
+    }
+    let done = f.worker.deliver_due().await.unwrap();
+    assert_eq!(done.failed, 0, "{done:?}");
+    let answers = portal.petition_answers();
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    assert_eq!(answers[0]["IdPhanAnh"], "PAKN-QG-0001");
+    assert_eq!(answers[0]["MaPhanAnh"], f1.code.as_str());
+    assert_eq!(
+        answers[0]["NoiDungTraLoi"],
+        "Thành phần hồ sơ không gồm sổ hộ khẩu; xã đã nhắc cán bộ."
+    );
+    assert_eq!(answers[0]["CoQuanTraLoi"], "UBND xã Bảo Thắng");
 }

@@ -89,14 +89,15 @@ pub trait FeedbackStore: Send + Sync {
     /// Writes a new feedback and its first event; a code taken already is a duplicate.
     async fn create_feedback(&self, f: &StoredFeedback, first: &FeedbackRecord) -> Result<()>;
 
-    /// Appends an event and writes the state it leaves, if the feedback is still at
-    /// `expected_version` (else a conflict).
+    /// Appends an event and writes the state it leaves, with the messages it sends, if the
+    /// feedback is still at `expected_version` (else a conflict, and nothing is written).
     async fn append_feedback(
         &self,
         id: uuid::Uuid,
         expected_version: u64,
         record: &FeedbackRecord,
         state: &Feedback,
+        messages: &[crate::NewMessage],
     ) -> Result<()>;
 
     async fn feedback(&self, id: uuid::Uuid) -> Result<Option<StoredFeedback>>;

@@ -193,8 +193,9 @@ impl FeedbackStore for Sqlite {
         expected_version: u64,
         record: &FeedbackRecord,
         state: &domain::feedback::Feedback,
+        messages: &[crate::NewMessage],
     ) -> Result<()> {
-        let (record, state) = (record.clone(), state.clone());
+        let (record, state, messages) = (record.clone(), state.clone(), messages.to_vec());
         self.write_all(move |c| {
             let changed = c
                 .prepare_cached(
@@ -213,7 +214,9 @@ impl FeedbackStore for Sqlite {
                     expected: expected_version,
                 });
             }
-            insert_event(c, id, &record)
+            insert_event(c, id, &record)?;
+            super::outbox::enqueue_on(c, &messages, super::from_ms(record.at_ms))?;
+            Ok(())
         })
         .await
     }
