@@ -1267,6 +1267,22 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
             "Cổng Dịch vụ công quốc gia GIẢ LẬP (chỉ để trình diễn) tại {}: coi {confirmed} mã định danh là đã xác nhận; đang đồng bộ {queued} hồ sơ (Quản trị › Hộp thư đi; Lãnh đạo › Chỉ số 766, mục 1.4).",
             fake.url()
         );
+        // One invented petition waiting on the stand-in national feedback system, so that the
+        // demo shows it arriving (Xử lý phản ánh, kênh "Hệ thống tiếp nhận PAKN quốc gia").
+        let commune = domain::agency::AgencyId::parse("lao-cai.bao-thang").expect("valid id");
+        if let Some(a) = app.agencies().get(&commune) {
+            fake.submit_petition(app::feedback::NationalPetition {
+                id: format!("PAKN-QG-DEMO-{}", since.format("%Y%m%d")),
+                agency_code: a.code.to_string(),
+                title: "Đề nghị niêm yết rõ lệ phí chứng thực".into(),
+                content: "Bảng niêm yết tại Bộ phận Một cửa chưa ghi lệ phí chứng thực bản sao theo trang. (Phản ánh trình diễn, không phải của người thật.)".into(),
+                name: "Người dân trình diễn".into(),
+                phone: None,
+                email: Some("nguoi-dan@example.invalid".into()),
+                dossier_code: None,
+                procedure_code: None,
+            });
+        }
     }
     if let Some(fake) = &population {
         let residents = app::demo::demo_residents(&app, 2_000).await?;

@@ -98,6 +98,8 @@ struct ListPage {
     mine: Vec<Line>,
     citizen: bool,
     officer: bool,
+    /// Thời hạn xử lý (`[feedback]`).
+    rules: domain::feedback::FeedbackRules,
 }
 
 /// `/phan-anh`: câu hỏi, trả lời đã công khai, searched with or without diacritics, and the
@@ -136,6 +138,7 @@ pub async fn list(
     Ok((
         status,
         ListPage {
+            rules: app.settings().feedback,
             chrome: Chrome::new(&viewer, "Phản ánh, kiến nghị", "/phan-anh"),
             citizen: matches!(viewer.actor, Some(Actor::Citizen { .. })),
             officer: viewer.officer().is_some(),
@@ -786,6 +789,8 @@ struct InboxPage {
     chrome: Chrome,
     lines: Vec<Line>,
     all: bool,
+    /// Thời hạn xử lý (`[feedback]`).
+    rules: domain::feedback::FeedbackRules,
 }
 
 /// `/can-bo/phan-anh`: the feedback of the officer's agencies, open ones by their limit.
@@ -802,6 +807,7 @@ pub async fn inbox(
         .map(|(f, due)| Line::of(&app, f, *due))
         .collect();
     Ok(InboxPage {
+        rules: app.settings().feedback,
         chrome: Chrome::new(&viewer, "Phản ánh, kiến nghị cần xử lý", "/can-bo/phan-anh"),
         lines,
         all,
@@ -823,6 +829,8 @@ struct HandlePage {
     draft: String,
     /// Who may be assigned: (id, name).
     officers: Vec<(String, String)>,
+    /// Thời hạn xử lý (`[feedback]`).
+    rules: domain::feedback::FeedbackRules,
 }
 
 impl HandlePage {
@@ -874,6 +882,7 @@ async fn handle(
         Vec::new()
     };
     let page = HandlePage {
+        rules: app.settings().feedback,
         officers,
         chrome: Chrome::new(viewer, format!("Phản ánh {}", f.code), "/can-bo/phan-anh"),
         draft: f.state.answer.clone().unwrap_or_default(),
@@ -1031,6 +1040,8 @@ struct FiguresPage {
     error: String,
     table: Table,
     open: Vec<Line>,
+    /// Thời hạn xử lý (`[feedback]`).
+    rules: domain::feedback::FeedbackRules,
 }
 
 /// `/lanh-dao/phan-anh`: the feedback of the period per agency, the ones open now, and the
@@ -1073,6 +1084,7 @@ pub async fn figures(
     Ok((
         status,
         FiguresPage {
+            rules: app.settings().feedback,
             chrome: Chrome::new(&viewer, "Phản ánh, kiến nghị — số liệu", "/lanh-dao"),
             tu: from.to_string(),
             den: to.to_string(),
