@@ -79,6 +79,16 @@ pub(super) fn check(d: &Dossier, kind: CommandKind, ctx: &Context<'_>) -> Result
             Ok(())
         }
         Return => {
+            if let (Stage::Returned, Some(r)) = (d.stage, &d.returned) {
+                return Err(DomainError::rule(
+                    "already_returned",
+                    format!(
+                        "Hồ sơ đã được trả kết quả lúc {} cho {}; không trả lại lần nữa.",
+                        lich::time::to_vn(&r.at).format("%H:%M %d/%m/%Y"),
+                        r.received_by
+                    ),
+                ));
+            }
             if d.stage == Stage::ResultReady {
                 // Paying at return: the return itself collects what is owed.
                 if d.collects_at_return() {

@@ -171,6 +171,19 @@ async fn a_counter_dossier_goes_through_every_step_to_its_return() {
         .await;
     assert_eq!(d["national_status"], 10);
     assert_eq!(d["stage"], "returned");
+    // Returning it again says it was returned, and when, to whom.
+    let again = t
+        .post(
+            Some(&tok.counter),
+            &format!("/api/v1/dossiers/{id}/return"),
+            json!({"received_by": "Nguyễn Thị Hằng", "originals_returned": []}),
+        )
+        .await
+        .error(409, "already_returned");
+    assert!(
+        again.contains("đã được trả kết quả lúc 14:00 11/12/2026 cho Nguyễn Thị Hằng"),
+        "{again}"
+    );
 
     let detail = t.detail(&tok.counter, &id).await;
     let kinds: Vec<&str> = detail["events"]
