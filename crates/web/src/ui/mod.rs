@@ -315,6 +315,26 @@ fn roles_text(o: &Officer) -> String {
     labels.join(", ")
 }
 
+/// Where an officer lands after logging in: a leader or an inspector who does not also work
+/// dossiers at the counter, in appraisal or at the registry lands on the overview; everyone
+/// else on their inbox.
+pub fn officer_home(o: &Officer) -> &'static str {
+    let oversees = has_role(o, Role::Leader) || has_role(o, Role::Auditor);
+    let works = [
+        Role::CounterOfficer,
+        Role::Specialist,
+        Role::Clerk,
+        Role::UnitHead,
+    ]
+    .into_iter()
+    .any(|r| has_role(o, r));
+    if oversees && !works {
+        "/lanh-dao"
+    } else {
+        "/can-bo"
+    }
+}
+
 /// Whether the officer holds a role anywhere.
 pub fn has_role(o: &Officer, role: Role) -> bool {
     o.grants.iter().any(|g| g.role == role)

@@ -340,7 +340,9 @@ pub async fn login_form(
         return Redirect::to("/khoi-tao").into_response();
     }
     match &viewer.actor {
-        Some(domain::officer::Actor::Officer(_)) => return Redirect::to("/can-bo").into_response(),
+        Some(domain::officer::Actor::Officer(o)) => {
+            return Redirect::to(super::officer_home(o)).into_response();
+        }
         Some(domain::officer::Actor::Citizen { .. }) => {
             return Redirect::to("/ho-so-cua-toi").into_response();
         }
@@ -382,7 +384,7 @@ pub async fn login(
         app.accounts()
             .login(&username, &password, &client)
             .await
-            .map(|s| (s.token, "/can-bo"))
+            .map(|s| (s.token, super::officer_home(&s.officer)))
     };
     match logged_in {
         Ok((token, home)) => (start_session(token, &headers), Redirect::to(home)).into_response(),

@@ -1107,3 +1107,36 @@ async fn a_second_dossier_takes_a_document_from_the_data_store_in_one_click() {
     assert_eq!(second.information().from_data, 4);
     b.close().await;
 }
+
+/// Leaders and inspectors land on the overview after logging in; officers who work dossiers
+/// on their inbox (issue 17, fault 9: leaders used to land on the inbox).
+#[tokio::test]
+async fn each_officer_lands_where_their_work_is() {
+    let t = spawn().await;
+    let (_, _, page) = fetch(&t, "", "/dang-nhap").await;
+    let csrf = csrf_of(&String::from_utf8(page).unwrap());
+    for (username, home) in [
+        ("chutich.baothang", "/lanh-dao"),
+        ("lanhdao.tinh", "/lanh-dao"),
+        ("thanhtra", "/lanh-dao"),
+        ("motcua.baothang", "/can-bo"),
+        ("tuphap.baothang", "/can-bo"),
+    ] {
+        let r = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .post(format!("{}/dang-nhap", t.base))
+            .header("Cookie", format!("mc_csrf={csrf}"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("username", username),
+                ("password", PASSWORD),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 303, "{username}");
+        assert_eq!(r.headers()["location"], home, "{username}");
+    }
+}
