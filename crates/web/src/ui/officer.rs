@@ -255,6 +255,9 @@ struct DossierPage {
     procedure: String,
     applicant: String,
     id_number: String,
+    /// Địa chỉ and how to reach the applicant, as they gave them.
+    address: String,
+    contact: String,
     channel: &'static str,
     stage: &'static str,
     received: String,
@@ -600,6 +603,15 @@ async fn dossier_page(
         procedure: d.procedure.name.clone(),
         applicant: d.applicant.display_name().to_string(),
         id_number: d.applicant.id_number().to_string(),
+        address: d.applicant.address().text.clone(),
+        contact: [
+            d.applicant.phone().map(|p| p.as_str().to_string()),
+            d.applicant.email().map(|e| e.as_str().to_string()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(", "),
         channel: d.channel.label(),
         stage: d.stage.label(),
         received: d

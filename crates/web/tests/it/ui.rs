@@ -1140,3 +1140,22 @@ async fn each_officer_lands_where_their_work_is() {
         assert_eq!(r.headers()["location"], home, "{username}");
     }
 }
+
+/// The dossier page shows the address and contact the applicant gave online (issue 17,
+/// fault 6: the officer could not see them).
+#[tokio::test]
+async fn the_dossier_page_shows_the_applicants_address_and_contact() {
+    let t = spawn().await;
+    let (_, d) = submit_online(&t).await;
+    let id =
+        t.db.dossier_id_by_code(d["code"].as_str().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+    let counter = t.login("motcua.baothang").await;
+    let (status, _, page) = fetch(&t, &counter, &format!("/can-bo/ho-so/{}", id.0)).await;
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(status, 200);
+    assert!(page.contains("<dt>Địa chỉ</dt><dd>Tổ dân phố 3"), "{page}");
+    assert!(page.contains("<dt>Liên hệ</dt><dd>0912345678"), "{page}");
+}
