@@ -969,7 +969,7 @@ pub async fn act(
 
 /// The feedback figures of a period per agency, with their total (QĐ 766 5.1–5.3, TT 01/2018
 /// index 8).
-pub fn figures_table(
+fn counts_table(
     title: String,
     lines: &[(String, FeedbackCounts)],
     total: &FeedbackCounts,
@@ -1021,6 +1021,31 @@ pub fn figures_table(
     }
 }
 
+/// The period's feedback table for what the officer sees (the feedback page and the periodic
+/// report).
+pub async fn figures_table(
+    app: &App,
+    actor: &domain::officer::Actor,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<Table, UiError> {
+    let (lines, total) = app.feedback().figures(actor, from, to).await?;
+    let tree = app.agencies();
+    let named: Vec<(String, FeedbackCounts)> = lines
+        .into_iter()
+        .map(|(a, c)| (tree.name_of(&a), c))
+        .collect();
+    Ok(counts_table(
+        format!(
+            "Phản ánh, kiến nghị từ {} đến {}",
+            from.format("%d/%m/%Y"),
+            to.format("%d/%m/%Y")
+        ),
+        &named,
+        &total,
+    ))
+}
+
 #[derive(Debug, Default, Deserialize)]
 pub struct FiguresParams {
     #[serde(default)]
@@ -1055,21 +1080,7 @@ pub async fn figures(
     let today = lich::time::to_vn(&app.now()).date_naive();
     let first = chrono::Datelike::with_day(&today, 1).unwrap_or(today);
     let (from, to, error) = super::leader::period(&p.tu, &p.den, first, today);
-    let (lines, total) = app.feedback().figures(actor, from, to).await?;
-    let tree = app.agencies();
-    let named: Vec<(String, FeedbackCounts)> = lines
-        .into_iter()
-        .map(|(a, c)| (tree.name_of(&a), c))
-        .collect();
-    let table = figures_table(
-        format!(
-            "Phản ánh, kiến nghị từ {} đến {}",
-            from.format("%d/%m/%Y"),
-            to.format("%d/%m/%Y")
-        ),
-        &named,
-        &total,
-    );
+    let table = figures_table(&app, actor, from, to).await?;
     if error.is_empty() && matches!(p.download.as_str(), "csv" | "xlsx") {
         return Ok(table.download(&format!("phan-anh-{from}-{to}"), &p.download));
     }

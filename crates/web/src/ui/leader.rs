@@ -276,23 +276,7 @@ pub async fn period_report(
         let late = late_table(from, to, &late_list().await?);
         return Ok(late.download(&format!("ho-so-qua-han-{from}-{to}"), &p.download));
     }
-    let feedback_table = || async {
-        let (lines, total) = app.feedback().figures(actor, from, to).await?;
-        let tree = app.agencies();
-        let named: Vec<(String, domain::feedback::FeedbackCounts)> = lines
-            .into_iter()
-            .map(|(a, c)| (tree.name_of(&a), c))
-            .collect();
-        Ok::<_, UiError>(super::feedback::figures_table(
-            format!(
-                "Phản ánh, kiến nghị từ {} đến {}",
-                from.format("%d/%m/%Y"),
-                to.format("%d/%m/%Y")
-            ),
-            &named,
-            &total,
-        ))
-    };
+    let feedback_table = || super::feedback::figures_table(&app, actor, from, to);
     if download && p.table == "phan-anh" {
         return Ok(feedback_table()
             .await?
