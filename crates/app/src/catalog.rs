@@ -195,7 +195,7 @@ pub fn from_json(text: &str) -> Result<Vec<(usize, ProcedureVersion)>, CatalogEr
 /// Columns of the CSV sheet. `loai` says what a row is: `thu-tuc` (a version), then its
 /// `thanh-phan` (component), `phi` (fee) and `buoc` (process step) rows. Lists inside a cell are
 /// separated by `|`.
-pub const CSV_COLUMNS: [&str; 43] = [
+pub const CSV_COLUMNS: [&str; 44] = [
     "loai",
     "ma",
     "phien_ban",
@@ -244,11 +244,14 @@ pub const CSV_COLUMNS: [&str; 43] = [
     "mau_ket_qua",
     "nop_phi_khi_tra",
     "doi_tuong",
+    // phi, added later: "thành phần|số trang đầu|mức từ trang sau|tối đa mỗi bản"
+    "theo_trang",
 ];
 
 /// How many of the columns sheets written by earlier versions have: before the result kind and
-/// template were added, before the moment of paying was, and before the target group was.
-const EARLIER_COLUMNS: [usize; 3] = [39, 41, 42];
+/// template were added, before the moment of paying was, before the target group was, and
+/// before fees counted pages.
+const EARLIER_COLUMNS: [usize; 4] = [39, 41, 42, 43];
 
 fn col(name: &str) -> usize {
     CSV_COLUMNS
@@ -348,6 +351,10 @@ pub fn to_csv(versions: &[ProcedureVersion]) -> String {
             r[col("kenh")] = list(&f.channels.iter().map(domain::wire_name).collect::<Vec<_>>());
             r[col("mien_giam")] = f.exemption.clone().unwrap_or_default();
             r[col("can_cu")] = f.legal_basis.clone().unwrap_or_default();
+            if let Some(p) = &f.per_page {
+                r[col("theo_trang")] =
+                    format!("{}|{}|{}|{}", p.component, p.first_pages, p.then, p.cap);
+            }
             w.write_record(&r).expect("write to memory");
         }
         for s in &v.steps {
@@ -662,13 +669,42 @@ pub fn from_csv(text: &str) -> Result<Vec<(usize, ProcedureVersion)>, CatalogErr
                 }
                 let exemption = Some(row.text("mien_giam")).filter(|s| !s.is_empty());
                 let legal_basis = Some(row.text("can_cu")).filter(|s| !s.is_empty());
-                if let Some(amount) = amount {
+                let per_page = row.parsed("theo_trang", "cách tính theo trang", |t| {
+                    if t.is_empty() {
+                        return Ok(None);
+                    }
+                    let parts: Vec<&str> = t.split('|').map(str::trim).collect();
+                    let number = |i: usize| {
+                        parts
+                            .get(i)
+                            .and_then(|p| p.replace('.', "").parse::<i64>().ok())
+                            .filter(|n| *n >= 0)
+                    };
+                    match (parts.first(), number(1), number(2), number(3)) {
+                        (Some(component), Some(first), Some(then), Some(cap))
+                            if parts.len() == 4 && !component.is_empty() =>
+                        {
+                            Ok(Some(domain::procedure::PageScale {
+                                component: component.to_string(),
+                                first_pages: u16::try_from(first).map_err(|_| String::new())?,
+                                then,
+                                cap,
+                            }))
+                        }
+                        _ => Err(
+                            " (ghi: khóa thành phần|số trang đầu|mức từ trang sau|tối đa mỗi bản)"
+                                .to_string(),
+                        ),
+                    }
+                });
+                if let (Some(amount), Some(per_page)) = (amount, per_page) {
                     versions[at].1.fees.push(Fee {
                         name,
                         amount,
                         channels,
                         exemption,
                         legal_basis,
+                        per_page,
                     });
                 }
             }

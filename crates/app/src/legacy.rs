@@ -275,6 +275,7 @@ fn components(
             name: def.name.clone(),
             form: def.form,
             copies: u8::try_from(c.copies.clamp(1, 255)).unwrap_or(1),
+            pages: None,
             by_data: false,
             files: refs,
             reused: None,

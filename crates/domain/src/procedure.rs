@@ -96,6 +96,16 @@ pub enum DocForm {
 }
 
 impl DocForm {
+    /// The wire name (`original`, `copy`, `certified-copy`, `original-to-check`).
+    pub fn key(self) -> &'static str {
+        match self {
+            DocForm::Original => "original",
+            DocForm::Copy => "copy",
+            DocForm::CertifiedCopy => "certified-copy",
+            DocForm::OriginalToCheck => "original-to-check",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             DocForm::Original => "Bản chính",
@@ -131,6 +141,34 @@ pub struct Fee {
     /// Miễn, giảm — who is exempt ("đăng ký khai sinh đúng hạn").
     pub exemption: Option<String>,
     pub legal_basis: Option<String>,
+    /// Thu theo số trang — the amount is per page of one component's copies (certification of
+    /// copies, TT 226/2016/TT-BTC): `amount` for each of the first pages, less after them, at
+    /// most a cap per copy. None: `amount` once per dossier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<PageScale>,
+}
+
+/// Biểu phí theo trang: how a per-page fee counts the pages of a component.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageScale {
+    /// The component whose pages and copies are counted ("ban-sao").
+    pub component: String,
+    /// How many pages are charged the fee's `amount` each (2 in TT 226/2016).
+    pub first_pages: u16,
+    /// The amount for each further page.
+    pub then: i64,
+    /// At most this much per copy.
+    pub cap: i64,
+}
+
+impl PageScale {
+    /// The charge for `copies` copies of `pages` pages each, `first` being the first pages' rate.
+    pub fn charge(&self, first: i64, pages: u16, copies: u8) -> i64 {
+        let pages = i64::from(pages);
+        let head = pages.min(i64::from(self.first_pages));
+        let per_copy = (head * first + (pages - head) * self.then).min(self.cap);
+        per_copy * i64::from(copies)
+    }
 }
 
 /// Loại bước xử lý trong quy trình nội bộ.
@@ -355,6 +393,14 @@ impl ProcedureVersion {
             .filter(move |f| f.channels.is_empty() || f.channels.contains(&channel))
     }
 
+    /// The components whose pages a fee counts (the officer enters their pages at intake).
+    pub fn paged_components(&self) -> Vec<String> {
+        self.fees
+            .iter()
+            .filter_map(|f| f.per_page.as_ref().map(|s| s.component.clone()))
+            .collect()
+    }
+
     /// Checks the version is coherent: components, steps in order, fees, limits.
     pub fn validate(&self) -> Result<(), DomainError> {
         let bad = |msg: String| {
@@ -376,6 +422,19 @@ impl ProcedureVersion {
             }
             if c.copies == 0 || c.name.trim().is_empty() {
                 return bad(format!("thành phần \"{}\" thiếu tên hoặc số lượng.", c.id));
+            }
+        }
+        for f in &self.fees {
+            if let Some(scale) = &f.per_page
+                && !self.components.iter().any(|c| c.id == scale.component)
+            {
+                return bad(format!(
+                    "phí \"{}\" tính theo trang của thành phần \"{}\" không có trong thủ tục.",
+                    f.name, scale.component
+                ));
+            }
+            if f.per_page.as_ref().is_some_and(|s| s.then < 0 || s.cap < 0) {
+                return bad(format!("phí \"{}\" có mức thu âm.", f.name));
             }
         }
         if self.fees.iter().any(|f| f.amount < 0) {
@@ -449,6 +508,7 @@ pub(crate) mod tests {
                 channels: vec![],
                 exemption: None,
                 legal_basis: None,
+                per_page: None,
             }],
             fees_at_return: false,
             online: OnlineKind::Partial,

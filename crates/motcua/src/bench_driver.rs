@@ -283,6 +283,7 @@ fn component(id: &str) -> SubmittedComponent {
         name: String::new(),
         form: DocForm::Original,
         copies: 1,
+        pages: None,
         by_data: false,
         files: Vec::new(),
         reused: None,

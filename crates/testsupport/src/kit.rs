@@ -232,6 +232,7 @@ pub fn procedure() -> ProcedureVersion {
             channels: vec![],
             exemption: None,
             legal_basis: None,
+            per_page: None,
         }],
         fees_at_return: false,
         online: OnlineKind::Partial,
@@ -312,9 +313,34 @@ pub fn component(cid: &str) -> SubmittedComponent {
         name: String::new(),
         form: DocForm::Original,
         copies: 1,
+        pages: None,
         by_data: false,
         files: vec![],
         reused: None,
+    }
+}
+
+/// A dossier as submitted online: each component with the scan the citizen attached.
+pub fn online_dossier(p: ProcedureVersion, components: &[&str]) -> Box<NewDossier> {
+    let mut new = new_dossier(p, components);
+    for c in &mut new.components {
+        c.files = vec![scan(&c.component)];
+    }
+    new
+}
+
+/// A scanned file's reference (as the store would give it for an uploaded PDF).
+pub fn scan(name: &str) -> FileRef {
+    let mut sha256 = String::new();
+    for b in name.bytes().cycle().take(32) {
+        sha256.push_str(&format!("{b:02x}"));
+    }
+    FileRef {
+        sha256,
+        name: format!("{name}.pdf"),
+        size: 1_024,
+        media_type: "application/pdf".into(),
+        signature: None,
     }
 }
 

@@ -296,8 +296,14 @@ fn provenance(rng: &mut Rng, channel: Channel, at: chrono::DateTime<chrono::Utc>
     }
 }
 
-fn components(rng: &mut Rng, p: &ProcedureVersion) -> Vec<SubmittedComponent> {
+/// The components an applicant gives; online each travels as a file (`scan`).
+fn components(
+    rng: &mut Rng,
+    p: &ProcedureVersion,
+    scan: Option<&FileRef>,
+) -> Vec<SubmittedComponent> {
     let mut out = Vec::new();
+    let paged = p.paged_components();
     for c in &p.components {
         if !c.required && !rng.chance(0.3) {
             continue;
@@ -308,12 +314,36 @@ fn components(rng: &mut Rng, p: &ProcedureVersion) -> Vec<SubmittedComponent> {
             name: c.name.clone(),
             form: c.form,
             copies: if by_data { 0 } else { c.copies },
+            pages: (paged.contains(&c.id) && !by_data).then(|| 1 + rng.below(6) as u16),
             by_data,
-            files: Vec::new(),
+            files: scan.filter(|_| !by_data).cloned().into_iter().collect(),
             reused: None,
         });
     }
     out
+}
+
+/// The file the invented online submissions attach: one page saying it stands for the
+/// applicant's scans (the demo invents people, not their papers).
+async fn demo_scan(app: &App) -> Result<FileRef, AppError> {
+    let template = giayto::Template::parse(
+        "name = \"Bản quét minh họa\"\npaper = \"A4\"\n\
+         [[block]]\nkind = \"title\"\ntext = \"BẢN QUÉT THÀNH PHẦN HỒ SƠ\"\n\
+         [[block]]\nkind = \"paragraph\"\ntext = \"Tệp minh họa của dữ liệu trình diễn. \
+         Trong hồ sơ thật, đây là bản quét giấy tờ người nộp đính kèm khi nộp trực tuyến.\"\n",
+    )
+    .and_then(|t| giayto::render(&t, &giayto::Data::new()));
+    let pdf = template.map_err(|e| {
+        tracing::error!(error = %e, "the demo's scan could not be drawn");
+        AppError::new(
+            crate::ErrorKind::Internal,
+            "internal",
+            "Không tạo được tệp minh họa của dữ liệu trình diễn.",
+        )
+    })?;
+    app.intake()
+        .store_file(&Actor::System, "ban-quet-minh-hoa.pdf", &pdf)
+        .await
 }
 
 /// Generates and stores the history from `from` until now.
@@ -331,6 +361,7 @@ pub async fn generate(
     let rules = app.settings().rules;
     let staff = Staff { officers };
     let mut rng = Rng::new(0x4d6f_7443_7561_2026);
+    let scan = demo_scan(app).await?;
     let arrivals = plan_arrivals(&mut rng, &agencies, catalog, &cal, from, now, scale);
     let mut summary = HistorySummary::default();
     let mut numbers = Numbers::default();
@@ -364,7 +395,11 @@ pub async fn generate(
                 code,
                 procedure: p.clone(),
                 applicant: applicant.clone(),
-                components: components(&mut rng, p),
+                components: components(
+                    &mut rng,
+                    p,
+                    Some(&scan).filter(|_| a.channel == Channel::Online),
+                ),
                 return_method,
                 receiving: a.centre.clone(),
                 competent: competent_of(p, &a.committee, &tree),
@@ -1045,6 +1080,7 @@ fn first_component(p: &ProcedureVersion, id: &str) -> SubmittedComponent {
         name: c.name.clone(),
         form: c.form,
         copies: c.copies,
+        pages: None,
         by_data: false,
         files: Vec::new(),
         reused: None,

@@ -166,6 +166,7 @@ impl App {
                 name: def.name.clone(),
                 form: form_of(c.form),
                 copies: c.copies.max(1),
+                pages: None,
                 by_data: false,
                 files: refs,
                 reused: None,

@@ -164,6 +164,16 @@ async fn a_quarter_is_scored_per_unit_and_per_official_as_tt01_says() {
     // approval early; issuance late (Mon 14, due Thu 15:00); result on the due day: on time.
     let mut online = reregister_birth();
     online.receiving = Some(AgencyId::parse("lao-cai.bao-thang.mot-cua").unwrap());
+    // Online, each component travels as the applicant's scan.
+    for c in &mut online.components {
+        let scan = format!("%PDF-1.4\n% {}\n%%EOF\n", c.component);
+        c.files = vec![
+            app.intake()
+                .store_file(&applicant, "ban-quet.pdf", scan.as_bytes())
+                .await
+                .unwrap(),
+        ];
+    }
     let d3 = app
         .intake()
         .submit_online(&applicant, online, &app::Client::default())

@@ -106,6 +106,9 @@ pub struct SubmittedComponent {
     pub name: String,
     pub form: DocForm,
     pub copies: u8,
+    /// Số trang of each copy, when a fee counts pages (certification of copies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages: Option<u16>,
     /// Thay bằng dữ liệu — not submitted on paper, looked up in a national database instead.
     #[serde(default)]
     pub by_data: bool,

@@ -150,7 +150,63 @@ pub(super) fn submit_online(
             ),
         ));
     }
-    Ok(vec![open(new, Channel::Online, None, ctx)?])
+    let opened = open(new, Channel::Online, None, ctx)?;
+    check_attached(new)?;
+    Ok(vec![opened])
+}
+
+/// Online, each component travels as a file (or is looked up from data instead): a submission
+/// with nothing attached, a component without its file, or a required component missing is
+/// not accepted, and takes no code.
+fn check_attached(new: &NewDossier) -> Result<(), DomainError> {
+    let name = |id: &str| {
+        new.procedure
+            .components
+            .iter()
+            .find(|d| d.id == id)
+            .map_or_else(|| id.to_string(), |d| d.name.clone())
+    };
+    if let Some(c) = new
+        .components
+        .iter()
+        .find(|c| !c.by_data && c.files.is_empty())
+    {
+        return Err(DomainError::invalid(
+            "missing_file",
+            format!(
+                "Thành phần \"{}\" chưa đính kèm bản điện tử; hãy đính kèm tệp rồi gửi lại.",
+                name(&c.component)
+            ),
+        ));
+    }
+    if new.components.is_empty() {
+        return Err(DomainError::rule(
+            "incomplete_dossier",
+            "Hồ sơ chưa đính kèm thành phần nào; hãy đính kèm bản điện tử các thành phần hồ sơ rồi gửi lại.",
+        ));
+    }
+    let missing = missing_required(new);
+    if !missing.is_empty() {
+        return Err(DomainError::rule(
+            "incomplete_dossier",
+            format!(
+                "Hồ sơ chưa đủ thành phần bắt buộc: {}. Hãy đính kèm rồi gửi lại.",
+                missing.join("; ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The procedure's required components the dossier lacks, by name.
+fn missing_required(new: &NewDossier) -> Vec<&str> {
+    new.procedure
+        .components
+        .iter()
+        .filter(|def| def.required)
+        .filter(|def| !new.components.iter().any(|c| c.component == def.id))
+        .map(|def| def.name.as_str())
+        .collect()
 }
 
 pub(super) fn receive_at_counter(
@@ -279,11 +335,8 @@ pub(super) fn open(
         Some(_) => Vec::new(),
         None => p
             .fees_for(channel)
-            .map(|f| FeeLine {
-                name: f.name.clone(),
-                amount: f.amount,
-            })
-            .collect(),
+            .filter_map(|f| fee_line(f, &components).transpose())
+            .collect::<Result<_, _>>()?,
     };
     Ok(Event::Opened(Box::new(Opened {
         id: new.id,
@@ -357,6 +410,48 @@ fn checked_provenance(new: &NewDossier) -> Result<Provenance, DomainError> {
     })
 }
 
+/// What a fee charges this dossier: its amount, or for a per-page fee the pages and copies of
+/// the component it counts (none when that component was not given on paper).
+fn fee_line(
+    fee: &crate::procedure::Fee,
+    components: &[SubmittedComponent],
+) -> Result<Option<FeeLine>, DomainError> {
+    let Some(scale) = &fee.per_page else {
+        return Ok(Some(FeeLine {
+            name: fee.name.clone(),
+            amount: fee.amount,
+        }));
+    };
+    let Some(c) = components
+        .iter()
+        .find(|c| c.component == scale.component && !c.by_data)
+    else {
+        return Ok(None);
+    };
+    let pages = c.pages.ok_or_else(|| {
+        DomainError::invalid(
+            "missing_pages",
+            format!(
+                "Cần ghi số trang của \"{}\" để tính {}.",
+                c.name,
+                fee.name
+                    .split(':')
+                    .next()
+                    .unwrap_or(&fee.name)
+                    .to_lowercase()
+            ),
+        )
+    })?;
+    Ok(Some(FeeLine {
+        name: format!(
+            "{} — {pages} trang × {} bản",
+            fee.name.split(':').next().unwrap_or(&fee.name),
+            c.copies
+        ),
+        amount: scale.charge(fee.amount, pages, c.copies),
+    }))
+}
+
 /// The submitted components, each one of the procedure's, named as the procedure names it;
 /// one taken from data only when the procedure allows it, one on paper in at least one copy.
 fn checked_components(new: &NewDossier) -> Result<Vec<SubmittedComponent>, DomainError> {
@@ -391,6 +486,12 @@ fn checked_components(new: &NewDossier) -> Result<Vec<SubmittedComponent>, Domai
                 ),
             ));
         }
+        if c.pages.is_some_and(|n| n == 0 || n > 10_000) {
+            return Err(DomainError::invalid(
+                "invalid_pages",
+                format!("Số trang của \"{}\" phải từ 1 đến 10.000.", def.name),
+            ));
+        }
         if !c.by_data && c.copies == 0 {
             return Err(DomainError::invalid(
                 "invalid_copies",
@@ -408,14 +509,7 @@ fn checked_components(new: &NewDossier) -> Result<Vec<SubmittedComponent>, Domai
 /// ND 61 Art. 17(1): a dossier is received only when complete; otherwise the officer gives
 /// one-time guidance with a supplement slip.
 fn check_complete(new: &NewDossier) -> Result<(), DomainError> {
-    let missing: Vec<&str> = new
-        .procedure
-        .components
-        .iter()
-        .filter(|def| def.required)
-        .filter(|def| !new.components.iter().any(|c| c.component == def.id))
-        .map(|def| def.name.as_str())
-        .collect();
+    let missing = missing_required(new);
     if missing.is_empty() {
         return Ok(());
     }

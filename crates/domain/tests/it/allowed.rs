@@ -21,7 +21,7 @@ fn states() -> Vec<(&'static str, Sim, DateTime<Utc>)> {
             "2026-12-05 21:00",
             &citizen(),
             Command::SubmitOnline {
-                new: new_dossier(procedure(), &["to-khai", "giay-to"]),
+                new: online_dossier(procedure(), &["to-khai", "giay-to"]),
             },
         );
         sim

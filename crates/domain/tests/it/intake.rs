@@ -111,7 +111,7 @@ fn online_submission_waits_in_the_queue_with_status_1_and_no_clock() {
         "2026-12-05 21:00",
         &citizen(),
         Command::SubmitOnline {
-            new: new_dossier(procedure(), &["to-khai", "giay-to"]),
+            new: online_dossier(procedure(), &["to-khai", "giay-to"]),
         },
     );
     assert_eq!(sim.d().stage.national_status().code(), 1);
@@ -126,7 +126,7 @@ fn accepting_an_online_dossier_starts_the_clock_at_acceptance() {
         "2026-12-05 21:00",
         &citizen(),
         Command::SubmitOnline {
-            new: new_dossier(procedure(), &["to-khai", "giay-to"]),
+            new: online_dossier(procedure(), &["to-khai", "giay-to"]),
         },
     )
     .ok("2026-12-07 08:30", &counter(), Command::AcceptOnline);
@@ -142,7 +142,7 @@ fn accepting_an_online_dossier_starts_the_clock_at_acceptance() {
 
 #[test]
 fn an_online_submission_waits_under_a_provisional_reference_and_gets_its_code_at_reception() {
-    let mut new = new_dossier(procedure(), &["to-khai", "giay-to"]);
+    let mut new = online_dossier(procedure(), &["to-khai", "giay-to"]);
     new.code = domain::ids::DossierCode::parse("000.22.22.H38-261205-T000001").unwrap();
     let mut sim = Sim::new();
     sim.ok(
@@ -180,7 +180,7 @@ fn a_procedure_without_online_service_refuses_online_submission() {
             "2026-12-05 21:00",
             &citizen(),
             Command::SubmitOnline {
-                new: new_dossier(p, &["to-khai"]),
+                new: online_dossier(p, &["to-khai"]),
             },
         )
         .unwrap_err();
@@ -194,7 +194,7 @@ fn online_guidance_is_given_once_and_completely() {
         "2026-12-05 21:00",
         &citizen(),
         Command::SubmitOnline {
-            new: new_dossier(procedure(), &["to-khai", "giay-to"]),
+            new: online_dossier(procedure(), &["to-khai", "giay-to"]),
         },
     )
     .ok(
@@ -482,4 +482,47 @@ fn details_from_data_need_their_source_and_count_in_the_information_reused() {
     assert_eq!(count(Measure::InformationFromData), 4);
     assert_eq!(count(Measure::PopulationData), 1);
     assert_eq!(count(Measure::DataStoreLinked), 0);
+}
+
+/// Walk-through fault 3: an online dossier with nothing attached, a component without its
+/// file, or a required component missing was accepted and given a code.
+#[test]
+fn an_online_dossier_needs_its_required_components_each_with_its_file() {
+    let refused = |new| {
+        Sim::new()
+            .run(
+                "2026-12-05 21:00",
+                &citizen(),
+                Command::SubmitOnline { new },
+            )
+            .unwrap_err()
+    };
+    let err = refused(new_dossier(procedure(), &[]));
+    assert_eq!(err.code, "incomplete_dossier");
+    assert!(
+        err.message.contains("chưa đính kèm thành phần nào"),
+        "{}",
+        err.message
+    );
+    let err = refused(new_dossier(procedure(), &["to-khai", "giay-to"]));
+    assert_eq!(err.code, "missing_file");
+    assert!(
+        err.message.contains("chưa đính kèm bản điện tử"),
+        "{}",
+        err.message
+    );
+    let err = refused(online_dossier(procedure(), &["to-khai"]));
+    assert_eq!(err.code, "incomplete_dossier");
+    // Looked up from data instead of a file: accepted where the procedure allows it.
+    let mut p = procedure();
+    p.components[1].replaceable_by_data = true;
+    let mut new = online_dossier(p, &["to-khai", "giay-to"]);
+    new.components[1].files.clear();
+    new.components[1].by_data = true;
+    new.components[1].copies = 0;
+    Sim::new().ok(
+        "2026-12-05 21:00",
+        &citizen(),
+        Command::SubmitOnline { new },
+    );
 }

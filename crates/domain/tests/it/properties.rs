@@ -283,7 +283,7 @@ proptest! {
         let mut sim = Sim::new();
         let mut now = t("2026-12-07 08:15");
         let opening = if online {
-            (citizen(), Command::SubmitOnline { new: new_dossier(procedure(), &["to-khai", "giay-to"]) })
+            (citizen(), Command::SubmitOnline { new: online_dossier(procedure(), &["to-khai", "giay-to"]) })
         } else {
             (counter(), Command::ReceiveAtCounter { new: new_dossier(procedure(), &["to-khai", "giay-to"]) })
         };

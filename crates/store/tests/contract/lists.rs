@@ -32,7 +32,7 @@ async fn a_month_of_dossiers(db: &Db) -> Vec<Dossier> {
     for i in 0..4u32 {
         let mut sim = Sim::new();
         sim.tree = tree.clone();
-        let mut new = new_dossier(procedure(), &["to-khai", "giay-to"]);
+        let mut new = online_dossier(procedure(), &["to-khai", "giay-to"]);
         new.code = DossierCode::parse(&format!("000.22.22.H38-261202-{:04}", i + 1)).unwrap();
         sim.ok(
             &format!("2026-12-0{} 20:00", 2 + i),
@@ -488,7 +488,7 @@ pub async fn a_reorganised_tree_moves_dossiers_between_branches(db: &Db) {
 }
 
 pub async fn a_code_given_at_reception_is_found_by_search_at_once(db: &Db) {
-    let mut new = new_dossier(procedure(), &["to-khai", "giay-to"]);
+    let mut new = online_dossier(procedure(), &["to-khai", "giay-to"]);
     new.code = DossierCode::parse("000.22.22.H38-261205-T000001").unwrap();
     let mut sim = Sim::new();
     sim.tree = tree();

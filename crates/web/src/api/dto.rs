@@ -145,6 +145,9 @@ pub struct ComponentInput {
     pub component: String,
     #[serde(default = "one")]
     pub copies: u8,
+    /// Số trang of each copy: needed where a fee counts pages (certification of copies).
+    #[serde(default)]
+    pub pages: Option<u16>,
     /// `original`, `copy`, `certified-copy`, `original-to-check`.
     pub form: Option<String>,
     /// Replaced by a lookup in a national database instead of paper.
@@ -165,16 +168,13 @@ fn one() -> u8 {
 impl ComponentInput {
     fn parse(&self) -> Result<SubmittedComponent, ApiError> {
         let form = match self.form.as_deref() {
-            None | Some("original") => DocForm::Original,
-            Some("copy") => DocForm::Copy,
-            Some("certified-copy") => DocForm::CertifiedCopy,
-            Some("original-to-check") => DocForm::OriginalToCheck,
-            Some(other) => {
-                return Err(ApiError::unprocessable(
+            None => DocForm::Original,
+            Some(key) => domain::from_wire_name::<DocForm>(key).ok_or_else(|| {
+                ApiError::unprocessable(
                     "invalid_form",
-                    format!("Loại bản \"{other}\" không hợp lệ."),
-                ));
-            }
+                    format!("Loại bản \"{}\" không hợp lệ.", domain::error::shorten(key)),
+                )
+            })?,
         };
         let files = self
             .files
@@ -201,6 +201,7 @@ impl ComponentInput {
             name: String::new(),
             form,
             copies: self.copies,
+            pages: self.pages,
             by_data: self.by_data,
             files,
             reused: self.reused_from.map(|id| domain::dossier::Reused {

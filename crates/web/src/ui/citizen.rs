@@ -280,6 +280,8 @@ struct MyDossier {
     receipts: Vec<super::officer::ReceiptLine>,
     /// Whether the fee can be paid online now (a gateway is connected and something is owed).
     pay_online: bool,
+    /// The confirmation of an online submission not yet received (shown after submitting).
+    sent: Option<Sent>,
     message: String,
     error: String,
 }
@@ -333,7 +335,7 @@ async fn my_dossier_page(
             )
         }),
         checklist: if open_supplement.is_some() {
-            checklist(&d.procedure.components, &Fields::default(), true)
+            checklist(&d.procedure.components, &[], &Fields::default(), true)
         } else {
             Vec::new()
         },
@@ -347,6 +349,34 @@ async fn my_dossier_page(
                 answers: *answers,
             })
             .collect(),
+        sent: (d.received_at.is_none() && d.stage == Stage::Submitted).then(|| Sent {
+            at: when(d.opened_at),
+            centre: app.agencies().name_of(&d.receiving),
+            parts: d
+                .components
+                .iter()
+                .map(|c| {
+                    let files = if c.by_data {
+                        "khai thác từ cơ sở dữ liệu".to_string()
+                    } else {
+                        c.files
+                            .iter()
+                            .map(|f| f.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    (c.name.clone(), files)
+                })
+                .collect(),
+            contact: [
+                d.applicant.phone().map(|p| p.to_string()),
+                d.applicant.email().map(|e| e.to_string()),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(", "),
+        }),
         message,
         error,
     })
@@ -358,6 +388,19 @@ pub struct MyDossierParams {
     /// Just added to the account with its access code.
     #[serde(default)]
     them: String,
+    /// Just submitted online: the confirmation is shown.
+    #[serde(default)]
+    moi: String,
+}
+
+/// Xác nhận đã gửi: what the citizen sees right after submitting online.
+struct Sent {
+    at: String,
+    centre: String,
+    /// Each component with the names of its attached files (or how it was given instead).
+    parts: Vec<(String, String)>,
+    /// Where the notices go (phone, e-mail), or empty.
+    contact: String,
 }
 
 pub async fn my_dossier(
@@ -371,7 +414,10 @@ pub async fn my_dossier(
     } else {
         "Đã thêm hồ sơ vào tài khoản của ông/bà.".to_string()
     };
-    let page = my_dossier_page(&app, &viewer, &code, message, String::new()).await?;
+    let mut page = my_dossier_page(&app, &viewer, &code, message, String::new()).await?;
+    if params.moi.is_empty() {
+        page.sent = None;
+    }
     Ok(gateway_may_follow(&app, page.into_response()))
 }
 
@@ -586,7 +632,7 @@ async fn submit_page(
             .map(|n| n.as_str().to_string())
             .unwrap_or_default(),
         centres,
-        checklist: checklist(&p.components, &f, fresh),
+        checklist: checklist(&p.components, &p.paged_components(), &f, fresh),
         f: f.with_form_key(),
         error,
         store: identity,

@@ -48,7 +48,14 @@ pub struct CheckLine {
     pub id: String,
     pub name: String,
     pub form: &'static str,
-    pub copies: u8,
+    /// Hình thức as the form sends it (`original`, `copy`…), preset to the procedure's.
+    pub form_key: String,
+    /// Số lượng bản, as typed (preset to the procedure's).
+    pub copies: String,
+    /// Số trang, as typed.
+    pub pages: String,
+    /// A fee counts this component's pages: the officer enters them.
+    pub counts_pages: bool,
     pub required: bool,
     pub ticked: bool,
     /// Uploaded files: (hidden value, file name, size text).
@@ -90,6 +97,8 @@ struct IntakePage {
     postal: bool,
     /// The population database is connected: the lookup button is shown.
     population: bool,
+    /// Hình thức giấy tờ to choose from: (form value, label).
+    forms: [(&'static str, &'static str); 4],
 }
 
 impl IntakePage {
@@ -154,7 +163,14 @@ async fn communes(app: &App, centre: &AgencyId) -> Vec<CommuneChoice> {
 }
 
 /// The checklist of components, ticked and with files as the form sent them (none when `fresh`).
-pub(super) fn checklist(components: &[Component], f: &Fields, fresh: bool) -> Vec<CheckLine> {
+/// Each line offers the component's form and copies (preset to what the procedure asks) and,
+/// where a fee counts pages (`paged`), the pages.
+pub(super) fn checklist(
+    components: &[Component],
+    paged: &[String],
+    f: &Fields,
+    fresh: bool,
+) -> Vec<CheckLine> {
     let ticked = f.all("c");
     components
         .iter()
@@ -162,7 +178,19 @@ pub(super) fn checklist(components: &[Component], f: &Fields, fresh: bool) -> Ve
             id: c.id.clone(),
             name: c.name.clone(),
             form: c.form.label(),
-            copies: c.copies,
+            form_key: f
+                .opt(&format!("form_{}", c.id))
+                .filter(|_| !fresh)
+                .unwrap_or_else(|| c.form.key().to_string()),
+            copies: f
+                .opt(&format!("copies_{}", c.id))
+                .filter(|_| !fresh)
+                .unwrap_or_else(|| c.copies.to_string()),
+            pages: f
+                .opt(&format!("pages_{}", c.id))
+                .filter(|_| !fresh)
+                .unwrap_or_default(),
+            counts_pages: paged.contains(&c.id),
             required: c.required,
             ticked: !fresh && ticked.contains(&c.id),
             files: f
@@ -245,7 +273,7 @@ async fn page(
         picks,
         checklist: chosen
             .as_ref()
-            .map(|p| checklist(&p.components, &f, fresh))
+            .map(|p| checklist(&p.components, &p.paged_components(), &f, fresh))
             .unwrap_or_default(),
         procedure: chosen.map(|p| Pick {
             code: p.code.to_string(),
@@ -255,6 +283,13 @@ async fn page(
         communes: communes(app, centre).await,
         postal: f.get("kenh") == "buu-chinh",
         population: app.population_connected(),
+        forms: [
+            domain::procedure::DocForm::Original,
+            domain::procedure::DocForm::Copy,
+            domain::procedure::DocForm::CertifiedCopy,
+            domain::procedure::DocForm::OriginalToCheck,
+        ]
+        .map(|f| (f.key(), f.label())),
         f,
         errors: Vec::new(),
         preview: None,
@@ -355,9 +390,16 @@ pub(super) fn intake_input(f: &Fields, commune_name: Option<&str>) -> dto::Intak
             reused_from: f
                 .opt(&format!("r_{id}"))
                 .and_then(|v| uuid::Uuid::parse_str(v.trim()).ok()),
+            // As the procedure asks unless the officer changed it; what is not a number is
+            // refused by the domain (0 copies, 0 pages).
+            copies: f
+                .opt(&format!("copies_{id}"))
+                .map_or(1, |v| v.trim().parse().unwrap_or(0)),
+            pages: f
+                .opt(&format!("pages_{id}"))
+                .map(|v| v.trim().parse().unwrap_or(0)),
+            form: f.opt(&format!("form_{id}")),
             component: id,
-            copies: 1,
-            form: None,
             by_data: false,
         })
         .collect();
@@ -621,7 +663,11 @@ struct Receipt {
     procedure: String,
     received: String,
     appointment: String,
-    components: Vec<(String, &'static str, u8)>,
+    components: Vec<ReceiptLine>,
+    /// Where the applicant follows the dossier, and its QR code (inline SVG; the payload is
+    /// the lookup address and the dossier's code, no user text).
+    lookup: String,
+    lookup_qr: String,
     return_method: String,
     fees: Vec<(String, String)>,
     officer: String,
@@ -632,12 +678,23 @@ struct Receipt {
     access_code: String,
 }
 
+/// A component as the receipt lists it (TT 01/2018 Mẫu 01, mục 1).
+struct ReceiptLine {
+    name: String,
+    /// Bản chính, bản sao, …; or "Khai thác dữ liệu".
+    form: &'static str,
+    copies: String,
+    pages: String,
+}
+
 pub async fn receipt(
     State(app): State<App>,
     viewer: Viewer,
+    Extension(ui): Extension<super::UiOptions>,
     Path(id): Path<String>,
 ) -> Result<Response, UiError> {
-    let (page, _) = load_receipt(&app, &viewer, &id).await?;
+    let lookup = format!("{}/tra-cuu", ui.documents.public_url);
+    let (page, _) = load_receipt(&app, &viewer, &id, &lookup).await?;
     Ok(page.into_response())
 }
 
@@ -671,6 +728,7 @@ async fn load_receipt(
     app: &App,
     viewer: &Viewer,
     id: &str,
+    lookup: &str,
 ) -> Result<(Receipt, domain::dossier::Dossier), UiError> {
     let (_, actor) = viewer.require_officer()?;
     let id = uuid::Uuid::parse_str(id)
@@ -723,12 +781,33 @@ async fn load_receipt(
             .or(Some(d.opened_at))
             .map(when)
             .unwrap_or_default(),
-        appointment: d.appointment.map(day).unwrap_or_default(),
+        appointment: d
+            .appointment
+            .map(super::forms::long_time)
+            .unwrap_or_default(),
         components: d
             .components
             .iter()
-            .map(|c| (c.name.clone(), c.form.label(), c.copies))
+            .map(|c| ReceiptLine {
+                name: c.name.clone(),
+                form: if c.by_data {
+                    "Khai thác dữ liệu"
+                } else {
+                    c.form.label()
+                },
+                copies: if c.by_data {
+                    String::new()
+                } else {
+                    format!("{:02}", c.copies)
+                },
+                pages: c.pages.map(|n| n.to_string()).unwrap_or_default(),
+            })
             .collect(),
+        lookup: lookup.to_string(),
+        lookup_qr: giayto::qr_svg(&format!("{lookup}?ma={}", d.code)).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "the lookup QR code could not be drawn");
+            String::new()
+        }),
         return_method: d.return_method.label().to_string(),
         fees: d
             .fees

@@ -426,7 +426,13 @@ fn components(data: &mut giayto::Data, d: &Dossier) {
                 ("stt", (i + 1).to_string()),
                 ("ten", c.name.clone()),
                 ("hinh_thuc", c.form.label().to_string()),
-                ("so_luong", format!("{:02}", c.copies)),
+                (
+                    "so_luong",
+                    match c.pages {
+                        Some(n) => format!("{:02} bản, {n} trang/bản", c.copies),
+                        None => format!("{:02}", c.copies),
+                    },
+                ),
             ],
         );
     }

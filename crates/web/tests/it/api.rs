@@ -352,10 +352,13 @@ async fn online_submissions_wait_in_the_queue_until_the_counter_checks_them() {
         .post(
             Some(&citizen),
             "/api/v1/public/submissions",
-            intake(
+            online_intake(
+                &t,
+                &citizen,
                 "1.001193",
                 &["to-khai", "giay-chung-sinh", "giay-to-tuy-than"],
-            ),
+            )
+            .await,
         )
         .await
         .expect(201);
@@ -460,10 +463,13 @@ async fn online_submissions_wait_in_the_queue_until_the_counter_checks_them() {
         .post(
             Some(&citizen),
             "/api/v1/public/submissions",
-            intake(
+            online_intake(
+                &t,
+                &citizen,
                 "1.001193",
                 &["to-khai", "giay-chung-sinh", "giay-to-tuy-than"],
-            ),
+            )
+            .await,
         )
         .await
         .expect(201);

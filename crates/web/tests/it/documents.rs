@@ -345,3 +345,80 @@ async fn guidance_at_the_counter_prints_mau_02_without_a_dossier_code() {
         404
     );
 }
+
+/// Chứng thực bản sao at the counter: the officer states each component's form, copies and
+/// pages (preset to what the procedure asks). The receipt lists them as given, not as "Bản
+/// chính, 1 bản"; the certification fee counts the pages and copies (TT 226/2016: 2.000 đồng
+/// for each of the first two pages, 1.000 đồng after); and the receipt gives the appointment's
+/// hour, the lookup address with its QR code and a place for the applicant to sign (Mẫu 01).
+#[tokio::test]
+async fn the_receipt_states_the_form_copies_and_pages_the_counter_entered() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    let (_, _, page) = fetch(&t, &counter, "/can-bo/tiep-nhan?thu_tuc=2.000815").await;
+    let page = String::from_utf8(page).unwrap();
+    let csrf = csrf_of(&page);
+    // The copy's pages are asked for (its fee counts them), the original's are not.
+    assert!(page.contains("name=\"pages_ban-sao\""), "{page}");
+    assert!(!page.contains("name=\"pages_ban-chinh\""), "{page}");
+    let preset = page.split("name=\"form_ban-sao\"").nth(1).unwrap();
+    let preset = &preset[..preset.find("</select>").unwrap()];
+    assert!(
+        preset.contains("<option value=\"copy\" selected>"),
+        "{preset}"
+    );
+    let form = |pages: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("do", "tiep-nhan".into()),
+            ("procedure_code", "2.000815".into()),
+            ("kind", "citizen".into()),
+            ("name", "Vàng Văn Sử".into()),
+            ("id_number", "010190012345".into()),
+            ("address_line", "Thôn Cốc Sâm".into()),
+            ("commune_code", "02905".into()),
+            ("c", "ban-chinh".into()),
+            ("form_ban-chinh", "original-to-check".into()),
+            ("copies_ban-chinh", "1".into()),
+            ("c", "ban-sao".into()),
+            ("form_ban-sao", "copy".into()),
+            ("copies_ban-sao", "2".into()),
+            ("pages_ban-sao", pages.into()),
+            ("return_kind", "counter".into()),
+        ]
+    };
+    // Without the pages the fee cannot be counted: said, and nothing received.
+    let (status, page) = post_form(&t, &counter, &csrf, "/can-bo/tiep-nhan", form("")).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(
+        page.contains("Cần ghi số trang của &#34;Bản sao cần chứng thực&#34;")
+            || page.contains("Cần ghi số trang của &quot;Bản sao cần chứng thực&quot;"),
+        "{page}"
+    );
+    let none = t.get(Some(&counter), "/api/v1/dossiers").await.expect(200);
+    assert_eq!(none["total"], 0, "nothing received");
+
+    let (status, page) = post_form(&t, &counter, &csrf, "/can-bo/tiep-nhan", form("5")).await;
+    assert_eq!(status, 303, "{page}");
+    let list = t.get(Some(&counter), "/api/v1/dossiers").await.expect(200);
+    let id = list["items"][0]["id"].as_str().unwrap().to_string();
+    let d = t.detail(&counter, &id).await;
+    // 2 copies × (2 × 2.000 + 3 × 1.000).
+    assert_eq!(d["dossier"]["fees"]["due"], 14_000, "{d}");
+    let (status, _, receipt) = fetch(&t, &counter, &format!("/can-bo/ho-so/{id}/phieu")).await;
+    assert_eq!(status, 200);
+    let receipt = String::from_utf8(receipt).unwrap();
+    for expected in [
+        "<td>Bản sao cần chứng thực</td><td>Bản sao</td><td>02 bản, 5 trang/bản</td>",
+        "<td>Bản chính để đối chiếu</td><td>01 bản</td>",
+        "NGƯỜI NỘP HỒ SƠ",
+        "<svg",
+        "/tra-cuu</strong>",
+        " giờ ",
+    ] {
+        assert!(receipt.contains(expected), "{expected:?} in {receipt}");
+    }
+    if let Some(text) = form_words(&t, &counter, &id, "mau-01").await {
+        assert!(text.contains("02 bản, 5 trang/bản"), "{text}");
+    }
+}

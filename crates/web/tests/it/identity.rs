@@ -426,6 +426,45 @@ async fn a_citizen_signed_in_with_vneid_submits_a_form_filled_from_their_identit
         ("c", "to-khai".into()),
         ("c", "giay-to-khai-sinh".into()),
     ];
+    // Each component with its scan, uploaded from the page as the script does.
+    let mut form = form.to_vec();
+    for part in ["to-khai", "giay-to-khai-sinh"] {
+        let upload = reqwest::multipart::Form::new()
+            .text("csrf", csrf_of(&page))
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(
+                    format!("%PDF-1.4\n% {part}\n%%EOF\n").into_bytes(),
+                )
+                .file_name(format!("{part}.pdf")),
+            );
+        let line = t
+            .http
+            .post(format!("{}/tep?thanh_phan={part}", t.base))
+            .header("Cookie", &cookie)
+            .header("Origin", &t.base)
+            .multipart(upload)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let value = line
+            .split("value=\"")
+            .nth(1)
+            .and_then(|v| v.split('"').next())
+            .unwrap_or_else(|| panic!("no file line: {line}"))
+            .replace("&#124;", "|");
+        form.push((
+            if part == "to-khai" {
+                "f_to-khai"
+            } else {
+                "f_giay-to-khai-sinh"
+            },
+            value,
+        ));
+    }
     let r = browser()
         .post(format!("{}{path}", t.base))
         .header("Cookie", &cookie)

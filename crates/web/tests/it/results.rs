@@ -309,19 +309,6 @@ async fn a_failed_signature_leaves_the_dossier_awaiting_signature() {
 }
 
 /// Uploads a file through the API as the counter would; returns the reference.
-async fn upload(t: &TestApp, token: &str, name: &str, bytes: Vec<u8>) -> Value {
-    let r = t
-        .http
-        .post(format!("{}/api/v1/files?name={name}", t.base))
-        .header("Authorization", format!("Bearer {token}"))
-        .header("Content-Type", "application/pdf")
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    assert!(r.status().is_success(), "{}", r.status());
-    r.json().await.unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_uploads_are_read_shown_and_counted() {
@@ -493,7 +480,7 @@ async fn a_certified_copy_is_made_from_the_scanned_original_signed_and_counted()
         let mut body = intake(CERTIFY_COPY, &[]);
         body["components"] = json!([
             {"component": "ban-chinh", "files": files},
-            {"component": "ban-sao"}
+            {"component": "ban-sao", "pages": 2}
         ]);
         body
     };

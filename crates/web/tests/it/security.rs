@@ -97,17 +97,14 @@ async fn page(t: &TestApp, session: &str, path: &str) -> (u16, String) {
 }
 
 /// Uploads a scan as an officer; returns the reference to put in a component.
-async fn upload(t: &TestApp, token: &str, text: &str) -> Value {
-    let r = t
-        .http
-        .post(format!("{}/api/v1/files?name=giay-to.pdf", t.base))
-        .bearer_auth(token)
-        .body(format!("%PDF-1.4\n% {text}\n%%EOF\n"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 201);
-    r.json().await.unwrap()
+async fn upload_text(t: &TestApp, token: &str, text: &str) -> Value {
+    upload(
+        t,
+        token,
+        "giay-to.pdf",
+        format!("%PDF-1.4\n% {text}\n%%EOF\n").into_bytes(),
+    )
+    .await
 }
 
 // Defect 1: knowing a CCCD was enough to act as that citizen.
@@ -210,7 +207,7 @@ async fn another_communes_officer_cannot_open_a_correction_nor_learn_its_stage()
 async fn a_file_is_read_only_through_a_dossier_the_reader_may_read() {
     let t = spawn().await;
     let counter = t.login("motcua.baothang").await;
-    let file = upload(&t, &counter, "so ho khau Bao Thang").await;
+    let file = upload_text(&t, &counter, "so ho khau Bao Thang").await;
     let mut body = intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS);
     body["components"][0]["files"] = json!([file]);
     t.post(Some(&counter), "/api/v1/dossiers", body)
@@ -499,7 +496,7 @@ async fn pages_refuse_framing_foreign_uploads_and_control_characters() {
 async fn a_file_is_reused_only_from_the_same_applicants_earlier_dossier() {
     let t = spawn().await;
     let counter = t.login("motcua.baothang").await;
-    let file = upload(&t, &counter, "giay khai sinh").await;
+    let file = upload_text(&t, &counter, "giay khai sinh").await;
     let mut first = intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS);
     first["components"][1]["files"] = json!([file]);
     let first = t

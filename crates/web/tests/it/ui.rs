@@ -136,7 +136,7 @@ async fn a_dossier_goes_from_counter_to_return_and_the_citizen_sees_it() {
         .unwrap();
     b.wait_text("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ").await;
     let receipt = b.text().await;
-    assert!(receipt.contains("ngày 14/12/2026"), "{receipt}");
+    assert!(receipt.contains("ngày 14 tháng 12 năm 2026"), "{receipt}");
     assert!(receipt.contains("000.01.61.H38-261207-0001"), "{receipt}");
     let code = "000.01.61.H38-261207-0001".to_string();
     let stored_id = t.db.dossier_id_by_code(&code).await.unwrap().unwrap();
@@ -415,18 +415,31 @@ async fn an_online_dossier_is_completed_by_the_citizen_and_then_received() {
         ],
     )
     .await;
-    for part in ["to-khai", "giay-to-tuy-than"] {
+    // Every required component travels with its scan (an online dossier without them is
+    // not accepted); the birth certificate's is unreadable.
+    for part in ["to-khai", "giay-chung-sinh", "giay-to-tuy-than"] {
         b.click(&format!("input[name=c][value='{part}']")).await;
+        b.find(&format!("#tep-{part}"))
+            .await
+            .send_keys(&scan(&files, &format!("{part}.pdf")).display().to_string())
+            .await
+            .unwrap();
+        b.wait_text(&format!("{part}.pdf")).await;
     }
-    b.find("#tep-to-khai")
-        .await
-        .send_keys(&scan(&files, "to-khai.pdf").display().to_string())
-        .await
-        .unwrap();
-    b.wait_text("to-khai.pdf").await;
     b.click("main form button[type=submit]").await;
     b.wait_text("Hồ sơ của tôi ›").await;
     let code = b.find("dd.code").await.text().await.unwrap();
+    // Walk-through fault 4: the page confirms what was sent and says what comes next.
+    b.wait_text("Đã gửi hồ sơ").await;
+    let sent = b.find("section.sent").await.text().await.unwrap();
+    for expected in [
+        "giay-chung-sinh.pdf",
+        "giay-to-tuy-than.pdf",
+        "Các bước tiếp theo",
+        "hướng dẫn một lần, đầy đủ",
+    ] {
+        assert!(sent.contains(expected), "{expected:?} in {sent}");
+    }
 
     // The counter finds the birth certificate missing and asks for it, once and completely.
     b.logout().await;
@@ -438,7 +451,7 @@ async fn an_online_dossier_is_completed_by_the_citizen_and_then_received() {
         &form,
         &[
             ("items", "Giấy chứng sinh do cơ sở y tế cấp"),
-            ("reason", "Hồ sơ thiếu giấy chứng sinh."),
+            ("reason", "Bản quét giấy chứng sinh không đọc được."),
         ],
     )
     .await;
@@ -454,10 +467,14 @@ async fn an_online_dossier_is_completed_by_the_citizen_and_then_received() {
     b.click("input[name=c][value='giay-chung-sinh']").await;
     b.find("#tep-giay-chung-sinh")
         .await
-        .send_keys(&scan(&files, "giay-chung-sinh.pdf").display().to_string())
+        .send_keys(
+            &scan(&files, "giay-chung-sinh-quet-lai.pdf")
+                .display()
+                .to_string(),
+        )
         .await
         .unwrap();
-    b.wait_text("giay-chung-sinh.pdf").await;
+    b.wait_text("giay-chung-sinh-quet-lai.pdf").await;
     b.click("form[action$='/bo-sung'] button[type=submit]")
         .await;
     b.wait_text("Đã nộp bổ sung.").await;

@@ -294,6 +294,33 @@ pub fn intake(procedure: &str, components: &[&str]) -> Value {
     })
 }
 
+/// Uploads a PDF through the API as `token`'s holder; the file's reference.
+pub async fn upload(t: &TestApp, token: &str, name: &str, bytes: Vec<u8>) -> Value {
+    let r = t
+        .http
+        .post(format!("{}/api/v1/files?name={name}", t.base))
+        .header("Authorization", format!("Bearer {token}"))
+        .header("Content-Type", "application/pdf")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    r.json().await.unwrap()
+}
+
+/// An online submission's body: each component with a scan the citizen uploaded (an online
+/// dossier travels as files).
+pub async fn online_intake(t: &TestApp, citizen: &str, procedure: &str, parts: &[&str]) -> Value {
+    let mut body = intake(procedure, parts);
+    for (i, part) in parts.iter().enumerate() {
+        let scan = format!("%PDF-1.4\n% {part}\n%%EOF\n").into_bytes();
+        body["components"][i]["files"] =
+            json!([upload(t, citizen, &format!("{part}.pdf"), scan).await]);
+    }
+    body
+}
+
 /// Đăng ký lại khai sinh: 5 working days through specialist, leader and office.
 pub const REREGISTER_BIRTH: &str = "1.004884";
 pub const REREGISTER_BIRTH_PARTS: [&str; 2] = ["to-khai", "giay-to-khai-sinh"];
@@ -573,7 +600,7 @@ pub async fn submit_as(t: &TestApp, citizen: &str) -> Value {
     t.post(
         Some(citizen),
         "/api/v1/public/submissions",
-        intake(REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS),
+        online_intake(t, citizen, REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS).await,
     )
     .await
     .expect(201)
