@@ -38,6 +38,7 @@ pub mod provenance;
 pub mod province;
 pub mod qd766;
 pub mod queries;
+pub mod queue;
 pub mod receipts;
 pub mod reports;
 pub mod results;
@@ -212,6 +213,8 @@ pub struct AppParts {
     throttle: Arc<throttle::Throttle>,
     /// The password hashing threads.
     passwords: Arc<passwords::PasswordPool>,
+    /// The display boards' channel of calls (in this process).
+    boards: Arc<queue::Boards>,
 }
 
 /// Server secrets, made once per database.
@@ -271,6 +274,9 @@ services! {
     /// Administration: agencies and units, closures, officers' accounts, catalogue imports by an
     /// administrator, and the administration log ([`admin`]).
     admin -> Admin;
+    /// The queue at a centre (hàng đợi): tickets from the kiosk, counters calling them, the
+    /// display boards ([`queue`]).
+    queue -> Queue;
 }
 
 impl App {
@@ -322,6 +328,7 @@ impl App {
             }),
             throttle: Arc::new(throttle::Throttle::default()),
             passwords: Arc::new(passwords),
+            boards: Arc::new(queue::Boards::default()),
         })))
     }
 

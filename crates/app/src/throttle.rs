@@ -73,6 +73,8 @@ pub struct Limits {
     pub submissions_per_address: Rate,
     /// Accounts registered from one address.
     pub registrations_per_address: Rate,
+    /// Queue tickets taken from one address (a kiosk issues hundreds a day).
+    pub tickets_per_address: Rate,
 }
 
 impl Default for Limits {
@@ -87,6 +89,7 @@ impl Default for Limits {
             submissions_per_account: Rate::per_minutes(20, 24 * 60),
             submissions_per_address: Rate::per_minutes(60, 60),
             registrations_per_address: Rate::per_minutes(10, 60),
+            tickets_per_address: Rate::per_minutes(120, 10),
         }
     }
 }

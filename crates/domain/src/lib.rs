@@ -22,6 +22,7 @@ pub mod period;
 pub mod policy;
 pub mod procedure;
 pub mod qd766;
+pub mod queue;
 pub mod rating;
 pub mod survey;
 pub mod unit;

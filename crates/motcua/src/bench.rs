@@ -82,6 +82,8 @@ enum BenchKind {
     Reports(crate::bench_reports::ReportsArgs),
     /// Đo thời gian tạo giấy tờ PDF: giấy tiếp nhận (Mẫu 01) và sổ theo dõi hồ sơ (Mẫu 06).
     Documents(crate::bench_documents::DocumentsArgs),
+    /// Đo hàng đợi: bảng hiển thị nhận số được gọi tại quầy sau bao lâu, khi nhiều bảng và quầy.
+    Queue(crate::bench_queue::QueueArgs),
 }
 
 /// Latencies of one phase.
@@ -157,13 +159,14 @@ const COMMUNES: [(&str, &str); 6] = [
     ("batxat", "lao-cai.bat-xat"),
 ];
 
-const PASSWORD: &str = "do-tai@2026";
+pub(crate) const PASSWORD: &str = "do-tai@2026";
 
 pub fn run(args: BenchArgs) -> Result<()> {
     match args.what {
         Some(BenchKind::Search(search)) => return crate::bench_search::run(search),
         Some(BenchKind::Reports(reports)) => return crate::bench_reports::run(reports),
         Some(BenchKind::Documents(docs)) => return crate::bench_documents::run(docs),
+        Some(BenchKind::Queue(queue)) => return crate::bench_queue::run(queue),
         None => {}
     }
     if args.seconds == 0 || args.connections == 0 || args.client_threads == 0 {
@@ -441,7 +444,7 @@ fn check(got: &Ratios, base: &Ratios) -> Result<()> {
 }
 
 /// The process's resident memory now and at its peak (MB), where the system tells it.
-fn memory() -> Option<(f64, f64)> {
+pub(crate) fn memory() -> Option<(f64, f64)> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let kb = |key: &str| -> Option<f64> {
         let line = status.lines().find(|l| l.starts_with(key))?;
@@ -560,7 +563,7 @@ async fn sample_codes(db: &store::Db, n: usize) -> Result<Vec<String>> {
     Ok(codes)
 }
 
-async fn login(http: &reqwest::Client, base: &str, username: &str) -> Result<String> {
+pub(crate) async fn login(http: &reqwest::Client, base: &str, username: &str) -> Result<String> {
     let resp = http
         .post(format!("{base}/api/v1/sessions"))
         .json(&json!({"username": username, "password": PASSWORD}))

@@ -8,6 +8,7 @@ mod backup;
 mod bench;
 mod bench_documents;
 mod bench_driver;
+mod bench_queue;
 mod bench_reports;
 mod bench_search;
 mod calendar;

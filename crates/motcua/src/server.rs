@@ -703,6 +703,13 @@ pub struct LimitsConfig {
     pub online_submissions_per_account_per_day: u32,
     pub online_submissions_per_address_per_hour: u32,
     pub registrations_per_address_per_hour: u32,
+    /// Queue tickets one kiosk (address) may take in 10 minutes.
+    #[serde(default = "tickets_per_address")]
+    pub tickets_per_address_per_10_minutes: u32,
+}
+
+fn tickets_per_address() -> u32 {
+    app::Limits::default().tickets_per_address.max
 }
 
 impl Default for LimitsConfig {
@@ -718,6 +725,7 @@ impl Default for LimitsConfig {
             online_submissions_per_account_per_day: d.submissions_per_account.max,
             online_submissions_per_address_per_hour: d.submissions_per_address.max,
             registrations_per_address_per_hour: d.registrations_per_address.max,
+            tickets_per_address_per_10_minutes: d.tickets_per_address.max,
         }
     }
 }
@@ -753,6 +761,7 @@ impl LimitsConfig {
                 self.registrations_per_address_per_hour,
                 60,
             ),
+            tickets_per_address: Rate::per_minutes(self.tickets_per_address_per_10_minutes, 10),
         }
     }
 }

@@ -23,6 +23,7 @@ mod dossiers;
 mod feedback;
 mod outbox;
 mod payments;
+pub mod queue;
 pub mod sqlite;
 mod surveys;
 
@@ -53,6 +54,7 @@ pub use outbox::{
     Channel, MessageState, NationalAck, NewMessage, OutboxCounts, OutboxStore, StoredMessage,
 };
 pub use payments::{AttemptState, MONEY_EVENT_KINDS, MoneyEvent, PaymentAttempt, PaymentStore};
+pub use queue::{OpenCounter, QueueStore, TicketEvent};
 pub use surveys::{
     StoredSurvey, StoredSurveyAnswer, Stratum, StratumSize, SurveyInvite, SurveyStore,
 };
@@ -99,6 +101,7 @@ pub trait Backend:
     + PaymentStore
     + FeedbackStore
     + SurveyStore
+    + QueueStore
 {
     /// Applies the migrations not yet applied.
     async fn migrate(&self) -> Result<()>;
@@ -154,7 +157,7 @@ impl std::ops::Deref for Db {
 pub mod prelude {
     pub use crate::{
         AccountStore, AdminStore, Backend, CatalogStore, CountStore, DossierStore, FileStore,
-        OutboxStore,
+        OutboxStore, QueueStore,
     };
 }
 

@@ -86,3 +86,13 @@ document.addEventListener('input', function (e) {
   });
 });
 
+
+// The kiosk's ticket: printed as soon as it shows, then the kiosk is ready for the next person.
+(function () {
+  var back = document.body && document.body.getAttribute('data-autoprint');
+  if (!back) { return; }
+  window.addEventListener('load', function () {
+    window.print();
+    setTimeout(function () { window.location.href = back; }, 8000);
+  });
+}());

@@ -502,6 +502,15 @@ pub async fn seed_without_history(app: &App, password: &str) -> Result<DemoSumma
     for o in &officers {
         app.db().add_officer(o, &hash, None).await?;
     }
+    // Each centre's queue serves three areas from its counters.
+    for centre in agencies
+        .iter()
+        .filter(|a| a.kind == AgencyKind::ServiceCenter)
+    {
+        app.db()
+            .set_queue_areas(centre.id.as_str(), &queue_areas())
+            .await?;
+    }
     Ok(DemoSummary {
         agencies: agencies.len(),
         procedures: catalog.len(),
@@ -510,6 +519,37 @@ pub async fn seed_without_history(app: &App, password: &str) -> Result<DemoSumma
         history: HistorySummary::default(),
         citizen: None,
     })
+}
+
+/// Khu vực dịch vụ of the demo's centres, by the catalogue's sectors.
+fn queue_areas() -> Vec<domain::queue::ServiceArea> {
+    let area = |key: &str, name: &str, sectors: &[&str]| domain::queue::ServiceArea {
+        key: key.into(),
+        name: name.into(),
+        sectors: sectors.iter().map(|s| s.to_string()).collect(),
+    };
+    vec![
+        area(
+            "ho-tich",
+            "Hộ tịch, chứng thực",
+            &["Hộ tịch", "Chứng thực", "Nuôi con nuôi"],
+        ),
+        area(
+            "dat-dai",
+            "Đất đai, xây dựng",
+            &["Đất đai", "Hoạt động xây dựng"],
+        ),
+        area(
+            "khac",
+            "Cư trú, kinh doanh, xã hội",
+            &[
+                "Đăng ký, quản lý cư trú",
+                "Thành lập và hoạt động của hộ kinh doanh",
+                "Bảo trợ xã hội",
+                "Lý lịch tư pháp",
+            ],
+        ),
+    ]
 }
 
 /// For the demo with its fake national portal only: the demo's invented agency identifiers are

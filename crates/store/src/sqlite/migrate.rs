@@ -129,6 +129,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "anonymous feedback confirmed by a code, feedback from the national system",
         include_str!("../../migrations/sqlite/0023_feedback_pending.sql"),
     ),
+    (
+        24,
+        "the queue: service areas, tickets and their changes, open counters",
+        include_str!("../../migrations/sqlite/0024_queue.sql"),
+    ),
 ];
 
 /// Applies what is not applied yet, with what Rust computes after them, in one transaction:

@@ -17,6 +17,7 @@ mod list;
 mod migrate;
 mod outbox;
 mod payments;
+mod queue;
 mod surveys;
 mod writer;
 

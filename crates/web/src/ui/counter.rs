@@ -99,6 +99,8 @@ struct IntakePage {
     population: bool,
     /// Hình thức giấy tờ to choose from: (form value, label).
     forms: [(&'static str, &'static str); 4],
+    /// The queue ticket being served (its id), carried to the dossier received.
+    ticket: String,
 }
 
 impl IntakePage {
@@ -134,6 +136,9 @@ pub struct IntakeParams {
     /// `buu-chinh` for a dossier that came by post.
     #[serde(default)]
     kenh: String,
+    /// The queue ticket being served (số thứ tự), to tie to the dossier received.
+    #[serde(default)]
+    ve: String,
 }
 
 async fn communes(app: &App, centre: &AgencyId) -> Vec<CommuneChoice> {
@@ -290,6 +295,11 @@ async fn page(
             domain::procedure::DocForm::OriginalToCheck,
         ]
         .map(|f| (f.key(), f.label())),
+        ticket: f
+            .opt("ve")
+            .and_then(|v| uuid::Uuid::parse_str(&v).ok())
+            .map(|u| u.to_string())
+            .unwrap_or_default(),
         f,
         errors: Vec::new(),
         preview: None,
@@ -316,6 +326,13 @@ pub async fn intake_form(
             .into(),
         ),
         ("kenh".into(), params.kenh.clone()),
+        // Only a ticket's id is carried (never other text from the address bar).
+        (
+            "ve".into(),
+            uuid::Uuid::parse_str(&params.ve)
+                .map(|u| u.to_string())
+                .unwrap_or_default(),
+        ),
     ]);
     let p = page(
         &app,
@@ -329,6 +346,7 @@ pub async fn intake_form(
     .await?;
     if headers.contains_key("hx-request") {
         return Ok(PicksPartial {
+            ticket: p.value("ve"),
             picks: p.picks,
             postal: p.postal,
         }
@@ -343,6 +361,8 @@ pub async fn intake_form(
 struct PicksPartial {
     picks: Vec<Pick>,
     postal: bool,
+    /// The queue ticket being served, carried to the procedure chosen.
+    ticket: String,
 }
 
 /// Which field an error belongs to, from its code.
@@ -589,7 +609,17 @@ async fn run_intake(
         "tiep-nhan" => {
             let mut req = input.parse()?;
             req.idempotency = f.form_key();
+            // The ticket being served at this counter: checked before anything is written.
+            let ticket = match f.opt("ve").and_then(|v| uuid::Uuid::parse_str(&v).ok()) {
+                Some(t) => Some(app.queue().check_serving(actor, t).await?),
+                None => None,
+            };
             let d = app.intake().receive_at_counter(actor, req).await?;
+            if let Some(t) = ticket
+                && let Err(e) = app.queue().served_with(actor, t, d.id.0).await
+            {
+                tracing::warn!(error = %e.message, ticket = %t, "the ticket was not tied to the dossier");
+            }
             Ok(Some(
                 Redirect::to(&format!("/can-bo/ho-so/{}/phieu", d.id.0)).into_response(),
             ))

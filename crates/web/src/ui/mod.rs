@@ -17,6 +17,7 @@ pub mod logbook;
 pub mod officer;
 pub mod portal;
 pub mod qd766;
+pub mod queue;
 pub mod reconcile;
 pub mod session;
 pub mod setup;
@@ -204,6 +205,12 @@ pub fn routes() -> Router<App> {
         .route("/assets/motcua.css", get(css))
         .route("/assets/htmx.min.js", get(htmx))
         .route("/assets/motcua.js", get(js))
+        .route("/assets/bang.js", get(board_js))
+        .route("/xep-hang/{centre}", get(queue::kiosk).post(queue::take))
+        .route("/xep-hang/so/{id}", get(queue::ticket))
+        .route("/bang/{centre}", get(queue::board))
+        .route("/bang/{centre}/su-kien", get(queue::board_events))
+        .route("/can-bo/quay", get(queue::desk).post(queue::desk_act))
         .layer(axum::middleware::from_fn(session::ensure_csrf_cookie))
 }
 
@@ -225,6 +232,13 @@ async fn js() -> Response {
     asset(
         "text/javascript; charset=utf-8",
         include_str!("../../assets/motcua.js"),
+    )
+}
+
+async fn board_js() -> Response {
+    asset(
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/bang.js"),
     )
 }
 
@@ -269,6 +283,7 @@ impl Chrome {
                 nav.push(("/can-bo", "Hồ sơ cần xử lý"));
                 nav.push(("/can-bo/phan-anh", "Xử lý phản ánh"));
                 if has_role(o, Role::CounterOfficer) {
+                    nav.push(("/can-bo/quay", "Gọi số"));
                     nav.push(("/can-bo/tiep-nhan", "Tiếp nhận hồ sơ"));
                     nav.push(("/can-bo/so-theo-doi", "Sổ theo dõi"));
                     nav.push(("/can-bo/thu-phi", "Thu phí"));

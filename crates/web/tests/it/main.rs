@@ -11,6 +11,7 @@ mod fees;
 mod gateway;
 mod identity;
 mod population;
+mod queue;
 mod receipts;
 mod results;
 mod search;

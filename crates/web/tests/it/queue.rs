@@ -1,0 +1,240 @@
+//! Hàng đợi: the kiosk, the counter desk, the display board and the ticket tied to the dossier.
+
+use crate::common::*;
+
+const CENTRE: &str = "lao-cai.bao-thang.mot-cua";
+
+/// Takes a number at the kiosk (no account); the ticket page's path.
+async fn take(t: &TestApp, area: &str, priority: &str) -> (u16, String) {
+    let (_, _, page) = fetch(t, "", &format!("/xep-hang/{CENTRE}")).await;
+    let csrf = csrf_of(&String::from_utf8(page).unwrap());
+    let (status, body) = post_form(
+        t,
+        "",
+        &csrf,
+        &format!("/xep-hang/{CENTRE}"),
+        vec![
+            ("csrf", csrf.clone()),
+            ("khu_vuc", area.into()),
+            ("uu_tien", priority.into()),
+        ],
+    )
+    .await;
+    (status, body)
+}
+
+/// The counter officer's desk: posts an action, returns status and the desk page after it.
+async fn desk(t: &TestApp, session: &str, form: Vec<(&'static str, String)>) -> (u16, String) {
+    let (_, _, page) = fetch(t, session, "/can-bo/quay").await;
+    let csrf = csrf_of(&String::from_utf8(page).unwrap());
+    let mut fields = vec![("csrf", csrf.clone())];
+    fields.extend(form);
+    let (status, body) = post_form(t, session, &csrf, "/can-bo/quay", fields).await;
+    if status == 303 {
+        let (_, _, page) = fetch(t, session, "/can-bo/quay").await;
+        return (status, String::from_utf8(page).unwrap());
+    }
+    (status, body)
+}
+
+fn ticket_id(desk_page: &str) -> String {
+    desk_page
+        .split("name=\"ve\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("no ticket being served: {desk_page}"))
+        .to_string()
+}
+
+/// Priority tickets are called first, then in the order taken; a missed number and one sent to
+/// another area are recorded; bad input is refused with nothing written.
+#[tokio::test]
+async fn counters_call_numbers_in_order_and_refuse_what_does_not_fit() {
+    let t = spawn().await;
+    assert_eq!(take(&t, "ho-tich", "").await.0, 303);
+    assert_eq!(take(&t, "ho-tich", "").await.0, 303);
+    assert_eq!(take(&t, "ho-tich", "elderly").await.0, 303);
+    // An area the centre does not have, a priority that does not exist: said, nothing taken.
+    let (status, page) = take(&t, "khong-co", "").await;
+    assert_eq!(status, 422, "{page}");
+    assert!(
+        page.contains("Khu vực này không có ở Bộ phận Một cửa"),
+        "{page}"
+    );
+    let (status, page) = take(&t, "ho-tich", "vip").await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("Đối tượng ưu tiên không hợp lệ"), "{page}");
+
+    let counter = t.login("motcua.baothang").await;
+    // Calling before opening a counter, or opening counter 0: refused.
+    let (status, page) = desk(&t, &counter, vec![("do", "goi".into())]).await;
+    assert_eq!(status, 409, "{page}");
+    assert!(page.contains("Hãy mở quầy"), "{page}");
+    let (status, page) = desk(
+        &t,
+        &counter,
+        vec![
+            ("do", "mo-quay".into()),
+            ("quay", "0".into()),
+            ("khu_vuc", "ho-tich".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("Số quầy phải từ 1 đến 99"), "{page}");
+    let (status, page) = desk(
+        &t,
+        &counter,
+        vec![
+            ("do", "mo-quay".into()),
+            ("quay", "3".into()),
+            ("khu_vuc", "ho-tich".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{page}");
+    assert!(page.contains("Quầy số 3"), "{page}");
+    assert!(page.contains("Đang chờ (3)"), "{page}");
+
+    // The elderly person's number (0003) comes first, then 0001.
+    let (_, page) = desk(&t, &counter, vec![("do", "goi".into())]).await;
+    assert!(
+        page.contains("Đang phục vụ số <strong class=\"ticket-no\">0003</strong>"),
+        "{page}"
+    );
+    let third = ticket_id(&page);
+    let (_, page) = desk(
+        &t,
+        &counter,
+        vec![("do", "vang".into()), ("ve", third.clone())],
+    )
+    .await;
+    assert!(page.contains("Chưa gọi số nào"), "{page}");
+    let (_, page) = desk(&t, &counter, vec![("do", "goi".into())]).await;
+    assert!(page.contains("0001</strong>"), "{page}");
+    let first = ticket_id(&page);
+    // Sent to land and construction: waiting again there, not at this counter.
+    let (_, page) = desk(
+        &t,
+        &counter,
+        vec![
+            ("do", "chuyen".into()),
+            ("ve", first.clone()),
+            ("den", "dat-dai".into()),
+        ],
+    )
+    .await;
+    assert!(page.contains("Đang chờ (1)"), "{page}");
+    // A missed number cannot be served any more.
+    let (status, page) = desk(
+        &t,
+        &counter,
+        vec![("do", "xong".into()), ("ve", third.clone())],
+    )
+    .await;
+    assert_eq!(status, 409, "{page}");
+    assert!(
+        page.contains("Số 0003 chưa được gọi tại quầy (vắng mặt)"),
+        "{page}"
+    );
+
+    // The holder of 0001 follows it on the phone: waiting in the new area.
+    let (_, _, follow) = fetch(&t, "", &format!("/xep-hang/so/{first}")).await;
+    let follow = String::from_utf8(follow).unwrap();
+    assert!(follow.contains("Đất đai, xây dựng"), "{follow}");
+    assert!(follow.contains("Đang chờ — 0 người chờ trước"), "{follow}");
+    // Every change is recorded.
+    let events =
+        t.db.ticket_events(uuid::Uuid::parse_str(&first).unwrap())
+            .await
+            .unwrap();
+    assert_eq!(events.len(), 3, "{events:?}");
+}
+
+/// A number from the kiosk, called at counter 3, appears on the display board while it is
+/// open (live, without reloading), and the dossier received from it is tied to the ticket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kiosk_ticket_is_called_to_the_board_and_becomes_a_dossier() {
+    let t = spawn().await;
+    let Some(b) = crate::browser::open(&t).await else {
+        return;
+    };
+    b.goto(&format!("/xep-hang/{CENTRE}")).await;
+    b.wait_text("Chạm vào lĩnh vực").await;
+    b.click("button[value='ho-tich']").await;
+    b.wait_text("SỐ THỨ TỰ").await;
+    let ticket = b.text().await;
+    assert!(ticket.contains("0001"), "{ticket}");
+    assert!(ticket.contains("Hộ tịch, chứng thực"), "{ticket}");
+    assert!(ticket.contains("0 người chờ trước"), "{ticket}");
+
+    // The board, as the centre's TV shows it, connected to the live feed.
+    b.goto(&format!("/bang/{CENTRE}")).await;
+    b.wait_text("Đang cập nhật trực tiếp").await;
+    b.wait_text("Hộ tịch, chứng thực: 1 người chờ").await;
+
+    let counter = t.login("motcua.baothang").await;
+    desk(
+        &t,
+        &counter,
+        vec![
+            ("do", "mo-quay".into()),
+            ("quay", "3".into()),
+            ("khu_vuc", "ho-tich".into()),
+        ],
+    )
+    .await;
+    let (_, page) = desk(&t, &counter, vec![("do", "goi".into())]).await;
+    let id = ticket_id(&page);
+    // Shown on the open board without a reload.
+    b.wait_text("Hộ tịch, chứng thực: 0 người chờ").await;
+    let call = b.find("#call-number").await.text().await.unwrap();
+    let at = b.find("#call-counter").await.text().await.unwrap();
+    assert_eq!((call.as_str(), at.as_str()), ("0001", "3"));
+
+    // The officer receives the dossier from the ticket: the ticket is served and names it.
+    let path = format!("/can-bo/tiep-nhan?thu_tuc={REREGISTER_BIRTH}&ve={id}");
+    let (_, _, form) = fetch(&t, &counter, &path).await;
+    let form = String::from_utf8(form).unwrap();
+    assert!(
+        form.contains(&format!("name=\"ve\" value=\"{id}\"")),
+        "{form}"
+    );
+    let csrf = csrf_of(&form);
+    let fields = vec![
+        ("csrf", csrf.clone()),
+        ("do", "tiep-nhan".into()),
+        ("procedure_code", REREGISTER_BIRTH.into()),
+        ("ve", id.clone()),
+        ("kind", "citizen".into()),
+        ("name", "Vàng Văn Sử".into()),
+        ("id_number", "010190012345".into()),
+        ("address_line", "Thôn Cốc Sâm".into()),
+        ("commune_code", "02905".into()),
+        ("c", "to-khai".into()),
+        ("c", "giay-to-khai-sinh".into()),
+        ("return_kind", "counter".into()),
+    ];
+    let (status, page) = post_form(&t, &counter, &csrf, "/can-bo/tiep-nhan", fields.clone()).await;
+    assert_eq!(status, 303, "{page}");
+    let stored =
+        t.db.ticket(uuid::Uuid::parse_str(&id).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(stored.state, domain::queue::TicketState::Served);
+    let list = t.get(Some(&counter), "/api/v1/dossiers").await.expect(200);
+    assert_eq!(
+        stored.dossier.map(|d| d.to_string()),
+        list["items"][0]["id"].as_str().map(str::to_string)
+    );
+    // The same ticket cannot start a second dossier: refused before anything is written.
+    let mut again = fields;
+    again.retain(|(k, _)| *k != "idem");
+    let (status, page) = post_form(&t, &counter, &csrf, "/can-bo/tiep-nhan", again).await;
+    assert_eq!(status, 409, "{page}");
+    assert!(page.contains("không còn được phục vụ tại quầy"), "{page}");
+    let list = t.get(Some(&counter), "/api/v1/dossiers").await.expect(200);
+    assert_eq!(list["total"], 1);
+    b.close().await;
+}
