@@ -769,11 +769,7 @@ async fn load_receipt(
         .await?;
     let d = &detail.dossier;
     let tree = app.agencies();
-    let officer = detail
-        .events
-        .first()
-        .map(|e| e.actor.name.clone())
-        .unwrap_or_default();
+    let officer = super::forms::receiving_officer(&detail);
     let refused = d.stage == Stage::RefusedAtIntake;
     let (reason, legal_basis) = d
         .refusal

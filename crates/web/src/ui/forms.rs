@@ -438,11 +438,14 @@ fn components(data: &mut giayto::Data, d: &Dossier) {
     }
 }
 
-/// Người tiếp nhận: whoever recorded the dossier's first event.
-fn receiving_officer(detail: &DossierDetail) -> String {
+/// Người tiếp nhận: the officer who received the dossier (an online one was opened by the
+/// applicant and received later by the counter); before reception, whoever opened it.
+pub(super) fn receiving_officer(detail: &DossierDetail) -> String {
     detail
         .events
-        .first()
+        .iter()
+        .find(|e| matches!(e.event, Event::Received { .. }))
+        .or(detail.events.first())
         .map(|e| e.actor.name.clone())
         .unwrap_or_default()
 }

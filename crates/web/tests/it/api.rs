@@ -445,6 +445,13 @@ async fn online_submissions_wait_in_the_queue_until_the_counter_checks_them() {
     // Received: the code of the centre's day is issued now, dated the day of reception; the
     // provisional reference still finds it.
     assert_eq!(d["code"], "000.01.61.H38-261207-0001");
+    // The receipt is signed by the counter officer who received it, not by the applicant who
+    // submitted it.
+    let (_, _, receipt) = fetch(&t, &tok.counter, &format!("/can-bo/ho-so/{id}/phieu")).await;
+    let receipt = String::from_utf8(receipt).unwrap();
+    let signatures = receipt.split("class=\"signatures\"").nth(1).unwrap();
+    let receiver = signatures.split("NGƯỜI TIẾP NHẬN HỒ SƠ").nth(1).unwrap();
+    assert!(receiver.contains("Lò Thị Mai"), "{receiver}");
     t.get(None, &format!("/api/v1/public/lookup/{code}"))
         .await
         .expect(200);
