@@ -366,6 +366,61 @@ impl Admin<'_> {
     }
 
     /// Logs a catalogue import done by an administrator (after checking the right to do it).
+    /// Đính kèm mẫu đơn, tờ khai: the official file (PDF, DOCX or DOC) of one of a procedure's
+    /// named forms, kept and logged; it replaces the form's earlier file.
+    pub async fn attach_form(
+        self,
+        actor: &Actor,
+        code: &str,
+        form: &str,
+        file_name: &str,
+        content: &[u8],
+    ) -> Result<store::ProcedureForm, AppError> {
+        let admin = self.app.admin_name(actor, Action::ManageCatalog)?;
+        let v = self.app.catalogue().procedure(code).await?;
+        let name = v.forms.iter().find(|f| *f == form).ok_or_else(|| {
+            AppError::invalid(
+                "unknown_form",
+                "Thủ tục không có mẫu đơn, tờ khai này; hãy chọn trong danh sách.",
+            )
+        })?;
+        let file_name =
+            crate::files::checked_upload(file_name, content, self.app.settings.max_file_bytes)?;
+        let shown = domain::error::shorten(&file_name);
+        let media_type = crate::files::sniff_form(content).ok_or_else(|| {
+            AppError::invalid(
+                "file_type_not_allowed",
+                format!("Tệp \"{shown}\" không phải PDF, DOCX hoặc DOC."),
+            )
+        })?;
+        let now = self.app.now().timestamp_millis();
+        let sha256 = {
+            use sha2::Digest as _;
+            hex::encode(sha2::Sha256::digest(content))
+        };
+        self.app
+            .db
+            .put_attachment(&sha256, media_type, content, "catalog", now)
+            .await?;
+        let f = store::ProcedureForm {
+            code: v.code.to_string(),
+            name: name.clone(),
+            sha256,
+            file_name,
+            media_type: media_type.to_string(),
+            size: content.len() as i64,
+            at_ms: now,
+            by: admin.clone(),
+        };
+        self.app.db.set_procedure_form(&f).await?;
+        let detail = format!("{} — {}: {}", v.code, f.name, f.file_name);
+        self.app
+            .db
+            .admin_log(&self.app.entry(&admin, "đính kèm mẫu đơn, tờ khai", &detail))
+            .await?;
+        Ok(f)
+    }
+
     pub async fn import_catalog_as(
         self,
         actor: &Actor,

@@ -195,7 +195,7 @@ pub fn from_json(text: &str) -> Result<Vec<(usize, ProcedureVersion)>, CatalogEr
 /// Columns of the CSV sheet. `loai` says what a row is: `thu-tuc` (a version), then its
 /// `thanh-phan` (component), `phi` (fee) and `buoc` (process step) rows. Lists inside a cell are
 /// separated by `|`.
-pub const CSV_COLUMNS: [&str; 44] = [
+pub const CSV_COLUMNS: [&str; 45] = [
     "loai",
     "ma",
     "phien_ban",
@@ -246,12 +246,14 @@ pub const CSV_COLUMNS: [&str; 44] = [
     "doi_tuong",
     // phi, added later: "thành phần|số trang đầu|mức từ trang sau|tối đa mỗi bản"
     "theo_trang",
+    // thu-tuc, added later: the steps for the applicant, one per item ("Bước 1…|Bước 2…")
+    "trinh_tu",
 ];
 
 /// How many of the columns sheets written by earlier versions have: before the result kind and
-/// template were added, before the moment of paying was, before the target group was, and
-/// before fees counted pages.
-const EARLIER_COLUMNS: [usize; 4] = [39, 41, 42, 43];
+/// template were added, before the moment of paying was, before the target group was, before
+/// fees counted pages, and before the steps for the applicant.
+const EARLIER_COLUMNS: [usize; 5] = [39, 41, 42, 43, 44];
 
 fn col(name: &str) -> usize {
     CSV_COLUMNS
@@ -318,6 +320,7 @@ pub fn to_csv(versions: &[ProcedureVersion]) -> String {
         );
         set("can_cu", list(&v.legal_basis));
         set("mau_don", list(&v.forms));
+        set("trinh_tu", list(&v.sequence));
         set("mo_ta", v.description.clone());
         set("han_bo_sung", v.supplement_window.to_string());
         set("chua_chac_chan", list(&v.uncertain));
@@ -897,6 +900,7 @@ fn version_row(row: &mut Row<'_>, code: ProcedureCode, version: u32) -> Procedur
         interconnected,
         legal_basis: row.items("can_cu"),
         forms: row.items("mau_don"),
+        sequence: row.items("trinh_tu"),
         description: row.text("mo_ta"),
         anywhere,
         supplement_window,

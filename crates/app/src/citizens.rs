@@ -346,6 +346,12 @@ impl Citizens<'_> {
     /// receipt's access code), newest first.
     /// Signed in with the national identity, also every dossier filed under their number (those
     /// received at a counter or by post included).
+    /// The signed-in citizen's own account (its phone and e-mail prefill their forms).
+    pub async fn my_account(self, actor: &Actor) -> Result<Option<CitizenAccount>, AppError> {
+        let account = crate::access::account_of(actor)?;
+        Ok(self.app.db.citizen(account).await?.map(|(a, _)| a))
+    }
+
     pub async fn my_dossiers(self, actor: &Actor) -> Result<Vec<DossierRow>, AppError> {
         let account = crate::access::account_of(actor)?;
         let mut rows = self.app.db.citizen_dossier_rows(account, 200).await?;

@@ -22,6 +22,60 @@ pub fn sniff(content: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// The media type of an official form file (PDF, DOCX, or the older DOC), from its first bytes.
+pub fn sniff_form(content: &[u8]) -> Option<&'static str> {
+    if content.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if content.starts_with(b"PK\x03\x04")
+        && content.windows(5).take(4096).any(|w| w == b"word/")
+    {
+        Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    } else if content.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        Some("application/msword")
+    } else {
+        None
+    }
+}
+
+/// An uploaded file's name, cleaned, once the name and size are found acceptable: a name
+/// without control characters, of 1–200 characters; a content neither empty nor over `max`.
+pub(crate) fn checked_upload(name: &str, content: &[u8], max: usize) -> Result<String, AppError> {
+    if name.chars().any(char::is_control) {
+        return Err(AppError::invalid(
+            "invalid_file_name",
+            "Tên tệp có ký tự điều khiển không hợp lệ; hãy đổi tên tệp rồi gửi lại.",
+        ));
+    }
+    let name = vntext::clean(name);
+    if name.is_empty() {
+        return Err(AppError::invalid("invalid_file", "Tệp cần có tên."));
+    }
+    if name.chars().count() > 200 {
+        return Err(AppError::invalid(
+            "invalid_file_name",
+            "Tên tệp tối đa 200 ký tự; hãy đổi tên tệp ngắn hơn.",
+        ));
+    }
+    let shown = domain::error::shorten(&name);
+    if content.is_empty() {
+        return Err(AppError::invalid(
+            "empty_file",
+            format!("Tệp \"{shown}\" rỗng."),
+        ));
+    }
+    if content.len() > max {
+        return Err(AppError::invalid(
+            "file_too_large",
+            format!(
+                "Tệp \"{shown}\" có {:.1} MB, quá giới hạn {} MB; hãy quét với độ phân giải thấp hơn hoặc tách tệp.",
+                content.len() as f64 / 1_048_576.0,
+                max / 1_048_576
+            ),
+        ));
+    }
+    Ok(name)
+}
+
 impl App {
     /// Refuses components naming files the actor did not upload (or that do not match what was
     /// uploaded), unless the dossier already holds them. A file's hash alone gives nothing: the
@@ -119,40 +173,8 @@ impl Intake<'_> {
                 "Cần đăng nhập tài khoản để gửi tệp.",
             ));
         };
-        if name.chars().any(char::is_control) {
-            return Err(AppError::invalid(
-                "invalid_file_name",
-                "Tên tệp có ký tự điều khiển không hợp lệ; hãy đổi tên tệp rồi gửi lại.",
-            ));
-        }
-        let name = vntext::clean(name);
-        if name.is_empty() {
-            return Err(AppError::invalid("invalid_file", "Tệp cần có tên."));
-        }
-        if name.chars().count() > 200 {
-            return Err(AppError::invalid(
-                "invalid_file_name",
-                "Tên tệp tối đa 200 ký tự; hãy đổi tên tệp ngắn hơn.",
-            ));
-        }
+        let name = checked_upload(name, content, self.app.settings.max_file_bytes)?;
         let shown = domain::error::shorten(&name);
-        if content.is_empty() {
-            return Err(AppError::invalid(
-                "empty_file",
-                format!("Tệp \"{shown}\" rỗng."),
-            ));
-        }
-        let max = self.app.settings.max_file_bytes;
-        if content.len() > max {
-            return Err(AppError::invalid(
-                "file_too_large",
-                format!(
-                    "Tệp \"{shown}\" có {:.1} MB, quá giới hạn {} MB; hãy quét với độ phân giải thấp hơn hoặc tách tệp.",
-                    content.len() as f64 / 1_048_576.0,
-                    max / 1_048_576
-                ),
-            ));
-        }
         let media_type = sniff(content).ok_or_else(|| {
             AppError::invalid(
                 "file_type_not_allowed",

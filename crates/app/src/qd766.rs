@@ -685,10 +685,12 @@ fn procedures_of<'g>(
         .map(String::as_str)
 }
 
-/// Ranks by points, highest first; equal points share a rank; units with nothing computed are
-/// not ranked.
+/// Ranks by points, highest first; equal points share a rank; units with nothing computed, or
+/// that received and handled no dossier in the period, are not ranked (no data to rank on).
 fn rank(lines: &mut [UnitIndex]) {
-    let mut order: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].max > 0.0).collect();
+    let mut order: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].max > 0.0 && has_dossiers(&lines[i]))
+        .collect();
     order.sort_by(|&a, &b| lines[b].points.total_cmp(&lines[a].points));
     let mut last: Option<(f64, usize)> = None;
     for (pos, &i) in order.iter().enumerate() {
@@ -699,6 +701,11 @@ fn rank(lines: &mut [UnitIndex]) {
         lines[i].rank = Some(r);
         last = Some((lines[i].points, r));
     }
+}
+
+/// Whether a unit had dossiers in the period: received or handled any.
+pub fn has_dossiers(u: &UnitIndex) -> bool {
+    u.inputs.received > 0 || u.inputs.handled > 0
 }
 
 /// Scores units of one period's index: the counters of a unit's members against the procedures

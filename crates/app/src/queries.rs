@@ -236,7 +236,15 @@ impl Queries<'_> {
                 }
             }
         }
-        rows.sort_by_key(|r| (r.due.is_none(), r.due, r.received_at));
+        // New online submissions to check first (they have no deadline yet, and the counter
+        // owes them an answer); then the work by deadline; results waiting for the applicant
+        // to collect them last.
+        let rank = |r: &DossierRow| match r.stage.as_str() {
+            "submitted" => 0,
+            "result-ready" => 2,
+            _ => 1,
+        };
+        rows.sort_by_key(|r| (rank(r), r.due.is_none(), r.due, r.received_at));
         rows.truncate(INBOX_LIMIT as usize);
         Ok(rows)
     }
@@ -297,6 +305,39 @@ impl Catalogue<'_> {
     }
 
     /// A procedure as in force today.
+    /// The official form files attached to a procedure's forms.
+    pub async fn form_files(self, code: &str) -> Result<Vec<store::ProcedureForm>, AppError> {
+        Ok(self.app.db.procedure_forms(code).await?)
+    }
+
+    /// The file of a procedure's `n`-th form (from 1), with its bytes: for anyone.
+    pub async fn form_file(
+        self,
+        code: &str,
+        n: usize,
+    ) -> Result<(store::ProcedureForm, store::Attachment), AppError> {
+        let not_found =
+            || AppError::not_found("file_not_found", "Mẫu đơn, tờ khai này chưa có tệp để tải.");
+        let v = self.procedure(code).await?;
+        let name = n
+            .checked_sub(1)
+            .and_then(|i| v.forms.get(i))
+            .ok_or_else(not_found)?;
+        let form = self
+            .form_files(v.code.as_str())
+            .await?
+            .into_iter()
+            .find(|f| &f.name == name)
+            .ok_or_else(not_found)?;
+        let bytes = self
+            .app
+            .db
+            .attachment(&form.sha256)
+            .await?
+            .ok_or_else(not_found)?;
+        Ok((form, bytes))
+    }
+
     pub async fn procedure(self, code: &str) -> Result<ProcedureVersion, AppError> {
         self.app
             .catalog_in_force()

@@ -5,8 +5,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::agency::{AgencyId, AgencyKind};
 use domain::officer::{Actor, Role};
-use domain::queue::{self as q, Priority, ServiceArea, Ticket, TicketChange, TicketState};
-use store::{OpenCounter, TicketEvent};
+use domain::queue::{
+    self as q, Booking, BookingRules, BookingState, Priority, ServiceArea, Ticket, TicketChange,
+    TicketState,
+};
+use store::{NewMessage, OpenCounter, TicketEvent};
 use tokio::sync::broadcast;
 
 use crate::throttle::Client;
@@ -170,7 +173,7 @@ impl Queue<'_> {
             .tickets_of_day(&ticket.centre, ticket.day)
             .await?;
         Ok(TicketView {
-            ahead: q::ahead_of(&day, &ticket),
+            ahead: q::ahead_of(&day, &ticket, self.app.now()),
             area: areas
                 .iter()
                 .find(|a| a.key == ticket.area)
@@ -281,13 +284,7 @@ impl Queue<'_> {
                     .filter(|t| t.state == TicketState::Called && t.counter == Some(c.number))
                     .max_by_key(|t| t.called_at)
                     .cloned();
-                let mut waiting: Vec<Ticket> = day
-                    .iter()
-                    .filter(|t| t.state == TicketState::Waiting && c.areas.contains(&t.area))
-                    .cloned()
-                    .collect();
-                waiting.sort_by_key(|t| (t.priority.is_none(), t.issued_at, t.number));
-                (current, waiting)
+                (current, q::in_order(&day, &c.areas, self.app.now()))
             }
             None => (None, Vec::new()),
         };
@@ -311,7 +308,7 @@ impl Queue<'_> {
                 .db
                 .tickets_of_day(centre.as_str(), self.today())
                 .await?;
-            let Some(next) = q::next_for(&day, &counter.areas) else {
+            let Some(next) = q::next_for(&day, &counter.areas, self.app.now()) else {
                 return Ok(None);
             };
             let change = TicketChange::Called {
@@ -441,7 +438,11 @@ impl Queue<'_> {
         change: TicketChange,
     ) -> Result<Ticket, AppError> {
         let now = self.app.now();
-        let changed = q::apply(t, &change, &officer_key(actor), now)?;
+        let name = match actor {
+            Actor::Officer(o) => o.full_name.to_string(),
+            _ => String::new(),
+        };
+        let changed = q::apply(t, &change, &name, now)?;
         let event = TicketEvent {
             at_ms: now.timestamp_millis(),
             by: officer_key(actor),
@@ -536,6 +537,43 @@ impl Queue<'_> {
         })
     }
 
+    /// The queue's figures of the days `from..=to` at the centres the officer reads.
+    pub async fn figures(
+        self,
+        actor: &Actor,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<QueueFigures, AppError> {
+        let tickets = self.tickets_between(actor, from, to).await?;
+        let tree = self.app.agencies();
+        let mut names: std::collections::HashMap<String, Vec<ServiceArea>> = Default::default();
+        for t in &tickets {
+            if !names.contains_key(&t.centre)
+                && let Ok(c) = AgencyId::parse(&t.centre)
+            {
+                names.insert(t.centre.clone(), self.areas(&c).await?);
+            }
+        }
+        let several = names.len() > 1;
+        Ok(QueueFigures::of(&tickets, |centre, area| {
+            let centre_name = AgencyId::parse(centre)
+                .map(|c| tree.name_of(&c))
+                .unwrap_or_else(|_| centre.to_string());
+            if area.is_empty() {
+                return centre_name;
+            }
+            let area = names
+                .get(centre)
+                .and_then(|list| list.iter().find(|a| a.key == area))
+                .map_or_else(|| area.to_string(), |a| a.name.clone());
+            if several {
+                format!("{centre_name} — {area}")
+            } else {
+                area
+            }
+        }))
+    }
+
     /// Every ticket of these days at the centres an officer reads (for the figures).
     pub async fn tickets_between(
         self,
@@ -543,6 +581,13 @@ impl Queue<'_> {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<Ticket>, AppError> {
+        let centres = self.readable_centres(actor)?;
+        Ok(self.app.db.tickets_between(&centres, from, to).await?)
+    }
+
+    /// The centres whose queue an officer reads: those within their leader's, counter, audit or
+    /// administration grants.
+    fn readable_centres(self, actor: &Actor) -> Result<Vec<String>, AppError> {
         let Actor::Officer(o) = actor else {
             return Err(AppError::new(
                 ErrorKind::Forbidden,
@@ -551,7 +596,7 @@ impl Queue<'_> {
             ));
         };
         let tree = self.app.agencies();
-        let centres: Vec<String> = tree
+        Ok(tree
             .all()
             .filter(|a| a.kind == AgencyKind::ServiceCenter)
             .filter(|a| {
@@ -563,12 +608,458 @@ impl Queue<'_> {
                 })
             })
             .map(|a| a.id.as_str().to_string())
-            .collect();
-        Ok(self.app.db.tickets_between(&centres, from, to).await?)
+            .collect())
     }
 }
 
-/// Minutes between two instants, for the figures.
-pub fn minutes(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
-    (to - from).num_seconds().max(0) as f64 / 60.0
+/// Một khung giờ đặt lịch: when, and how many places are left for the area.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slot {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub left: u16,
+}
+
+impl Queue<'_> {
+    /// A centre's booking rules (the defaults unless it set its own).
+    pub async fn booking_rules(self, centre: &AgencyId) -> Result<BookingRules, AppError> {
+        Ok(self
+            .app
+            .db
+            .booking_rules(centre.as_str())
+            .await?
+            .unwrap_or_default())
+    }
+
+    /// The area serving a sector at a centre: the first whose sectors name it, else one for
+    /// every sector, else the first.
+    pub async fn area_for(self, centre: &AgencyId, sector: &str) -> Result<ServiceArea, AppError> {
+        let areas = self.areas(centre).await?;
+        let folded = vntext::fold(sector);
+        Ok(areas
+            .iter()
+            .find(|a| a.sectors.iter().any(|s| vntext::fold(s) == folded))
+            .or_else(|| areas.iter().find(|a| a.sectors.is_empty()))
+            .unwrap_or(&areas[0])
+            .clone())
+    }
+
+    /// The slots a citizen may book at a centre for an area: from half an hour from now to the
+    /// rules' days ahead, on working days in office hours, on Saturdays in the reception hours,
+    /// and in the centre's extra sessions (a Sunday morning); with the places left.
+    pub async fn slots(
+        self,
+        centre: &AgencyId,
+        area: &str,
+    ) -> Result<Vec<(NaiveDate, Vec<Slot>)>, AppError> {
+        let rules = self.booking_rules(centre).await?;
+        let cal = self.app.calendar_of(centre);
+        let now = self.app.now();
+        let today = lich::time::to_vn(&now).date_naive();
+        let last = today + chrono::Days::new(u64::from(rules.days_ahead));
+        let after_last = last.succ_opt().unwrap_or(last);
+        let booked = self
+            .app
+            .db
+            .bookings_between(
+                centre.as_str(),
+                now.timestamp_millis(),
+                lich::time::vn_day_start(after_last).timestamp_millis(),
+            )
+            .await?;
+        let step = chrono::Duration::minutes(i64::from(rules.slot_minutes.max(5)));
+        let mut days = Vec::new();
+        let mut day = today;
+        while day <= last {
+            let mut sessions: Vec<(chrono::NaiveTime, chrono::NaiveTime)> = Vec::new();
+            if cal.is_working_day(day)? {
+                sessions.extend(cal.office_hours().sessions());
+            } else if chrono::Datelike::weekday(&day) == chrono::Weekday::Sat
+                && let Some(sat) = cal.saturday_reception()
+                && cal.day(day)?.kind == lich::DayKind::WeeklyRest
+            {
+                sessions.extend(sat.sessions());
+            }
+            for extra in rules.extra_sessions.iter().filter(|e| e.day == day) {
+                if let Ok(h) = lich::OfficeHours::parse(&extra.hours) {
+                    sessions.extend(h.sessions());
+                }
+            }
+            let mut slots = Vec::new();
+            for (open, close) in sessions {
+                let mut start = lich::time::vn_instant(day.and_time(open)).to_utc();
+                let close = lich::time::vn_instant(day.and_time(close)).to_utc();
+                while start + step <= close {
+                    if start >= now + chrono::Duration::minutes(30) {
+                        let taken = booked
+                            .iter()
+                            .filter(|b| {
+                                b.area == area
+                                    && b.slot_start == start
+                                    && b.state != BookingState::Cancelled
+                            })
+                            .count();
+                        slots.push(Slot {
+                            start,
+                            end: start + step,
+                            left: rules
+                                .per_slot
+                                .saturating_sub(u16::try_from(taken).unwrap_or(u16::MAX)),
+                        });
+                    }
+                    start += step;
+                }
+            }
+            if !slots.is_empty() {
+                days.push((day, slots));
+            }
+            day = after(day);
+        }
+        Ok(days)
+    }
+
+    /// Đặt lịch hẹn: a signed-in citizen books a slot at a centre for a procedure.
+    pub async fn book(
+        self,
+        actor: &Actor,
+        centre: &AgencyId,
+        procedure: &str,
+        start: DateTime<Utc>,
+    ) -> Result<Booking, AppError> {
+        let account = crate::access::account_of(actor)?;
+        let citizen = self
+            .app
+            .db
+            .citizen(account)
+            .await?
+            .map(|(a, _)| a)
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorKind::Forbidden,
+                    "forbidden",
+                    "Cần đăng nhập tài khoản công dân để đặt lịch hẹn.",
+                )
+            })?;
+        let p = self.app.catalogue().procedure(procedure).await?;
+        let area = self.area_for(centre, &p.sector).await?;
+        let rules = self.booking_rules(centre).await?;
+        let slot = self
+            .slots(centre, &area.key)
+            .await?
+            .into_iter()
+            .flat_map(|(_, s)| s)
+            .find(|s| s.start == start)
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "slot_not_offered",
+                    "Khung giờ này không nhận đặt lịch; hãy chọn một khung giờ trong danh sách.",
+                )
+            })?;
+        if slot.left == 0 {
+            return Err(full());
+        }
+        let mut random = [0u8; 6];
+        getrandom::fill(&mut random).map_err(|_| {
+            AppError::new(
+                ErrorKind::Internal,
+                "internal",
+                "Không tạo được mã lịch hẹn.",
+            )
+        })?;
+        let b = Booking {
+            id: uuid::Uuid::now_v7(),
+            code: q::booking_code(random),
+            centre: centre.as_str().to_string(),
+            area: area.key.clone(),
+            procedure: p.code.to_string(),
+            procedure_name: p.name.clone(),
+            slot_start: slot.start,
+            slot_end: slot.end,
+            citizen: citizen.id_number.clone(),
+            name: citizen.name.clone(),
+            phone: citizen.phone.clone(),
+            email: citizen.email.clone(),
+            booked_at: self.app.now(),
+            state: BookingState::Booked,
+            ticket: None,
+            reminded: false,
+            version: 0,
+        };
+        match self.app.db.add_booking(&b, rules.per_slot).await {
+            Ok(()) => Ok(b),
+            Err(store::StoreError::Duplicate(_)) => Err(full()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A booking by its code, for its citizen.
+    pub async fn my_booking(self, actor: &Actor, code: &str) -> Result<Booking, AppError> {
+        let account = crate::access::account_of(actor)?;
+        self.app
+            .db
+            .booking_by_code(code.trim())
+            .await?
+            .filter(|b| b.citizen == account)
+            .ok_or_else(|| AppError::not_found("booking_not_found", "Không có lịch hẹn này."))
+    }
+
+    /// The citizen's bookings, newest slot first.
+    pub async fn my_bookings(self, actor: &Actor) -> Result<Vec<Booking>, AppError> {
+        let account = crate::access::account_of(actor)?;
+        Ok(self.app.db.bookings_of(account).await?)
+    }
+
+    /// Hủy lịch hẹn: the citizen frees the slot (before it begins).
+    pub async fn cancel_booking(self, actor: &Actor, code: &str) -> Result<Booking, AppError> {
+        let mut b = self.my_booking(actor, code).await?;
+        let now = self.app.now();
+        if b.state != BookingState::Booked || b.slot_start <= now {
+            return Err(AppError::new(
+                ErrorKind::Rule,
+                "booking_not_open",
+                "Lịch hẹn này không còn hủy được (đã đến, đã hủy hoặc đã qua giờ hẹn).",
+            ));
+        }
+        b.state = BookingState::Cancelled;
+        b.version += 1;
+        self.app
+            .db
+            .update_booking(&b, &[], now.timestamp_millis())
+            .await?;
+        Ok(b)
+    }
+
+    /// Đến theo lịch hẹn: the code typed at the kiosk gives a ticket that goes first from its
+    /// slot's start; it is taken from half an hour before the slot until the slot ends.
+    pub async fn arrive(
+        self,
+        centre: &AgencyId,
+        code: &str,
+        client: &Client,
+    ) -> Result<TicketView, AppError> {
+        let now = self.app.now();
+        self.app.throttle.attempt(
+            "ticket",
+            client,
+            self.app.settings.limits.tickets_per_address,
+            now,
+        )?;
+        let code = code.trim().to_uppercase();
+        let mut b = self
+            .app
+            .db
+            .booking_by_code(&code)
+            .await?
+            .filter(|b| b.centre == centre.as_str())
+            .ok_or_else(|| {
+                AppError::not_found(
+                    "booking_not_found",
+                    "Không có lịch hẹn này tại Bộ phận Một cửa; hãy kiểm tra mã hoặc lấy số thường.",
+                )
+            })?;
+        let vn = |t: DateTime<Utc>| lich::time::to_vn(&t);
+        let early = b.slot_start - chrono::Duration::minutes(q::ARRIVE_EARLY_MINUTES);
+        let refused = |message: String| AppError::new(ErrorKind::Rule, "booking_not_now", message);
+        match b.state {
+            BookingState::Arrived => {
+                return Err(refused(format!("Lịch hẹn {code} đã được lấy số.")));
+            }
+            BookingState::Cancelled => {
+                return Err(refused(format!(
+                    "Lịch hẹn {code} đã hủy; hãy lấy số thường."
+                )));
+            }
+            BookingState::Booked if now < early => {
+                return Err(refused(format!(
+                    "Lịch hẹn lúc {} ngày {}; mời quay lại từ {}.",
+                    vn(b.slot_start).format("%H:%M"),
+                    vn(b.slot_start).format("%d/%m/%Y"),
+                    vn(early).format("%H:%M")
+                )));
+            }
+            BookingState::Booked if now > b.slot_end => {
+                return Err(refused(format!(
+                    "Lịch hẹn {code} đã qua giờ ({}–{}); hãy lấy số thường.",
+                    vn(b.slot_start).format("%H:%M"),
+                    vn(b.slot_end).format("%H:%M")
+                )));
+            }
+            BookingState::Booked => {}
+        }
+        let mut ticket = Ticket::waiting(centre.as_str(), self.today(), &b.area, None, now);
+        ticket.booked_from = Some(b.slot_start);
+        b.state = BookingState::Arrived;
+        b.ticket = Some(ticket.id);
+        b.version += 1;
+        // The booking first: the same code typed twice is refused, not given a second ticket.
+        self.app
+            .db
+            .update_booking(&b, &[], now.timestamp_millis())
+            .await?;
+        let event = TicketEvent {
+            at_ms: now.timestamp_millis(),
+            by: format!("lich-hen:{}", b.code),
+            change: TicketChange::Issued,
+        };
+        let stored = self.app.db.issue_ticket(&ticket, &event).await?;
+        self.publish(centre, None).await;
+        self.view(stored).await
+    }
+
+    /// Nhắc lịch hẹn: bookings of the next 24 hours not reminded yet get an SMS (or else an
+    /// e-mail) through the outbox, written with the booking's mark: once each. How many
+    /// messages were enqueued.
+    pub async fn send_reminders(self) -> Result<usize, AppError> {
+        let now = self.app.now();
+        let due = self
+            .app
+            .db
+            .bookings_to_remind(
+                now.timestamp_millis(),
+                (now + chrono::Duration::hours(24)).timestamp_millis(),
+            )
+            .await?;
+        let settings = self.app.notices().settings();
+        let tree = self.app.agencies();
+        let mut reminded = 0;
+        for mut b in due {
+            let at = lich::time::to_vn(&b.slot_start);
+            let centre = AgencyId::parse(&b.centre)
+                .map(|c| tree.name_of(&c))
+                .unwrap_or_else(|_| b.centre.clone());
+            let when = format!("{} ngày {}", at.format("%H:%M"), at.format("%d/%m/%Y"));
+            let message = |channel, recipient: &str, body: String| NewMessage {
+                kind: BOOKING_REMINDER.into(),
+                channel,
+                recipient: recipient.to_string(),
+                subject: format!("Nhắc lịch hẹn {} tại Bộ phận Một cửa", b.code),
+                body,
+                idempotency_key: format!("{BOOKING_REMINDER}:{}", b.id),
+                dossier: None,
+            };
+            let mut messages = Vec::new();
+            if settings.sms
+                && let Some(phone) = &b.phone
+            {
+                let text = format!(
+                    "Lịch hẹn {}: {} tại {} lúc {when}. Khi đến, nhập mã lịch hẹn tại máy lấy số.",
+                    b.code, b.procedure_name, centre
+                );
+                messages.push(message(store::Channel::Sms, phone, text));
+            } else if settings.email
+                && let Some(email) = &b.email
+            {
+                let text = format!(
+                    "Kính gửi {},\n\nÔng/bà có lịch hẹn {} — {} tại {} lúc {when}. Khi đến, nhập mã lịch hẹn tại máy lấy số thứ tự để được phục vụ trước trong khung giờ đã hẹn.\n",
+                    b.name, b.code, b.procedure_name, centre
+                );
+                messages.push(message(store::Channel::Email, email, text));
+            }
+            b.reminded = true;
+            b.version += 1;
+            match self
+                .app
+                .db
+                .update_booking(&b, &messages, now.timestamp_millis())
+                .await
+            {
+                Ok(()) => reminded += messages.len(),
+                // Cancelled or taken meanwhile: nothing to remind.
+                Err(store::StoreError::Conflict { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(reminded)
+    }
+
+    /// The bookings of these days at the centres the officer reads (for the figures).
+    pub async fn bookings_between(
+        self,
+        actor: &Actor,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Booking>, AppError> {
+        let start = lich::time::vn_day_start(from).timestamp_millis();
+        let end = lich::time::vn_day_start(after(to)).timestamp_millis();
+        let mut out = Vec::new();
+        for centre in self.readable_centres(actor)? {
+            out.extend(self.app.db.bookings_between(&centre, start, end).await?);
+        }
+        Ok(out)
+    }
+}
+
+/// Kind of the message reminding a citizen of their booking.
+pub const BOOKING_REMINDER: &str = "booking-reminder";
+
+/// The next day (the last date stays itself).
+fn after(day: NaiveDate) -> NaiveDate {
+    day.succ_opt().unwrap_or(day)
+}
+
+fn full() -> AppError {
+    AppError::new(
+        ErrorKind::Rule,
+        "slot_full",
+        "Khung giờ này vừa đủ lịch hẹn; hãy chọn khung giờ khác.",
+    )
+}
+
+/// Thống kê hàng đợi of a period: the whole, and by area, counter, officer, hour of the day
+/// and day.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFigures {
+    pub total: q::QueueLine,
+    pub by_area: Vec<q::QueueLine>,
+    pub by_counter: Vec<q::QueueLine>,
+    pub by_officer: Vec<q::QueueLine>,
+    pub by_hour: Vec<q::QueueLine>,
+    pub by_day: Vec<q::QueueLine>,
+}
+
+impl QueueFigures {
+    /// The figures of these tickets; `area_name` names an area by its key.
+    pub fn of(tickets: &[Ticket], area_name: impl Fn(&str, &str) -> String) -> Self {
+        fn group<K: Ord + Clone>(
+            tickets: &[Ticket],
+            key: impl Fn(&Ticket) -> Option<K>,
+            name: impl Fn(&K) -> String,
+        ) -> Vec<q::QueueLine> {
+            let mut groups: std::collections::BTreeMap<K, Vec<&Ticket>> = Default::default();
+            for t in tickets {
+                if let Some(k) = key(t) {
+                    groups.entry(k).or_default().push(t);
+                }
+            }
+            groups
+                .into_iter()
+                .map(|(k, ts)| q::QueueLine::of(name(&k), ts))
+                .collect()
+        }
+        let vn = |t: DateTime<Utc>| lich::time::to_vn(&t);
+        Self {
+            total: q::QueueLine::of("Tổng cộng".into(), tickets),
+            by_area: group(
+                tickets,
+                |t| Some((t.centre.clone(), t.area.clone())),
+                |(c, a)| area_name(c, a),
+            ),
+            by_counter: group(
+                tickets,
+                |t| t.counter.map(|n| (t.centre.clone(), n)),
+                |(c, n)| format!("{} — quầy {n}", area_name(c, "")),
+            ),
+            by_officer: group(tickets, |t| t.officer.clone(), String::clone),
+            by_hour: group(
+                tickets,
+                |t| Some(chrono::Timelike::hour(&vn(t.issued_at))),
+                |h| format!("{h:02}:00–{h:02}:59"),
+            ),
+            by_day: group(
+                tickets,
+                |t| Some(t.day),
+                |d| d.format("%d/%m/%Y").to_string(),
+            ),
+        }
+    }
 }

@@ -3,8 +3,9 @@
 //! ("dk khai sinh", "gcn qsdd"), and while typing (the last word is a prefix). Text is folded in
 //! Rust ([`vntext::fold`]) and matched by the database's full-text index. Procedures rank by
 //! name before description: the exact code; then the whole name, a name starting with the words,
-//! the words together in the name, all the words in the name, the description; shorter names
-//! first; then the full-text score.
+//! the words together in the name, all the words in the name, the description; among equal
+//! names the procedure received most in the last year, then the shorter name; then the
+//! full-text score.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -115,10 +116,13 @@ fn folded_words(text: &str) -> Vec<String> {
 pub struct Catalog {
     pub versions: HashMap<String, ProcedureVersion>,
     name_words: HashMap<String, Vec<String>>,
+    /// Dossiers received per procedure in the last year: among names that match as well,
+    /// the procedure people use most comes first ("chứng thực" → certified copies).
+    usage: HashMap<String, i64>,
 }
 
 impl Catalog {
-    fn new(versions: Vec<ProcedureVersion>) -> Self {
+    fn new(versions: Vec<ProcedureVersion>, usage: HashMap<String, i64>) -> Self {
         let name_words = versions
             .iter()
             .map(|v| (v.code.to_string(), folded_words(&v.name)))
@@ -129,6 +133,7 @@ impl Catalog {
                 .map(|v| (v.code.to_string(), v))
                 .collect(),
             name_words,
+            usage,
         }
     }
 }
@@ -184,7 +189,26 @@ impl App {
         {
             return Ok(map);
         }
-        let map = Arc::new(Catalog::new(self.db.procedures_in_force(today).await?));
+        let tree = self.agencies();
+        let agencies: Vec<String> = tree.all().map(|a| a.id.to_string()).collect();
+        let mut usage: HashMap<String, i64> = HashMap::new();
+        for sum in self
+            .db
+            .count_sums_by_procedure(
+                &agencies,
+                None,
+                today.checked_sub_days(chrono::Days::new(365)),
+                today,
+                &[domain::dossier::Measure::Received],
+            )
+            .await?
+        {
+            *usage.entry(sum.procedure).or_default() += sum.n;
+        }
+        let map = Arc::new(Catalog::new(
+            self.db.procedures_in_force(today).await?,
+            usage,
+        ));
         *self.catalog.write().expect("catalog lock") = Some((today, map.clone()));
         Ok(map)
     }
@@ -262,12 +286,22 @@ impl Catalogue<'_> {
                         found.push(v);
                     }
                 }
-                // The name decides first, shorter names before longer ones; the full-text score
-                // (which already weighs the name above the rest) orders what is left.
+                // The name decides first; among names that match as well, the procedure used
+                // most, then the shorter name; the full-text score (which already weighs the
+                // name above the rest) orders what is left. When some names hold the words
+                // together, procedures that merely contain them somewhere ("khai" … "tuổi"
+                // for "khai tu") are left out.
                 let (words, prefix) = query_words(&q.text);
+                let tier = |v: &ProcedureVersion| {
+                    name_tier(&catalog.name_words[v.code.as_str()], &words, prefix)
+                };
+                if words.len() >= 2 && found.iter().any(|v| tier(v) <= 2) {
+                    found.retain(|v| tier(v) <= 2);
+                }
                 found.sort_by_cached_key(|v| {
                     let name = &catalog.name_words[v.code.as_str()];
-                    (name_tier(name, &words, prefix), name.len())
+                    let used = catalog.usage.get(v.code.as_str()).copied().unwrap_or(0);
+                    (tier(v), std::cmp::Reverse(used), name.len())
                 });
                 if let Ok(code) = ProcedureCode::parse(&q.text)
                     && let Some(v) = catalog.versions.get(code.as_str())

@@ -320,6 +320,11 @@ pub struct ProcedureVersion {
     pub legal_basis: Vec<String>,
     #[serde(default)]
     pub forms: Vec<String>,
+    /// Trình tự thực hiện — the steps as the national procedure database states them for the
+    /// applicant; when the catalogue has none, [`ProcedureVersion::sequence_for_applicants`]
+    /// says them from the version's own rules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sequence: Vec<String>,
     /// Mô tả: who may apply, requirements and conditions, as the catalogue explains them (searched
     /// after the name).
     #[serde(default)]
@@ -391,6 +396,67 @@ impl ProcedureVersion {
         self.fees
             .iter()
             .filter(move |f| f.channels.is_empty() || f.channels.contains(&channel))
+    }
+
+    /// Trình tự thực hiện for the applicant: the catalogue's, or else said from this version —
+    /// how to submit, how the counter checks, who decides in how long, how the result comes.
+    pub fn sequence_for_applicants(&self) -> Vec<String> {
+        if !self.sequence.is_empty() {
+            return self.sequence.clone();
+        }
+        let mut ways = vec!["tại Bộ phận Một cửa".to_string()];
+        if self.postal {
+            ways.push("qua dịch vụ bưu chính công ích".into());
+        }
+        if self.online != OnlineKind::None {
+            ways.push("trực tuyến trên Cổng Dịch vụ công".into());
+        }
+        let handling: Vec<&str> = self
+            .steps
+            .iter()
+            .filter(|s| !matches!(s.kind, StepKind::Reception | StepKind::Return))
+            .map(|s| s.name.as_str())
+            .collect();
+        let mut out = vec![
+            "Bước 1. Chuẩn bị hồ sơ theo thành phần hồ sơ nêu dưới đây.".to_string(),
+            format!(
+                "Bước 2. Nộp hồ sơ {}{}. Có thể đặt lịch hẹn trước để được phục vụ đúng giờ.",
+                ways.join(", "),
+                if self.anywhere {
+                    " (tại bất kỳ Bộ phận Một cửa cùng cấp, không phụ thuộc nơi cư trú)"
+                } else {
+                    ""
+                }
+            ),
+            "Bước 3. Bộ phận Một cửa kiểm tra hồ sơ: hồ sơ đầy đủ được tiếp nhận, cấp Giấy tiếp nhận hồ sơ và hẹn trả kết quả; hồ sơ chưa đầy đủ được hướng dẫn bổ sung một lần, đầy đủ; hồ sơ không thuộc thẩm quyền hoặc không đủ điều kiện được trả lời bằng Phiếu từ chối tiếp nhận, nêu rõ lý do.".to_string(),
+        ];
+        if self.immediate {
+            out.push("Bước 4. Giải quyết và trả kết quả ngay sau khi tiếp nhận.".into());
+        } else {
+            out.push(format!(
+                "Bước 4. Cơ quan có thẩm quyền giải quyết trong {}{}.",
+                self.limit,
+                if handling.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", handling.join("; ").to_lowercase())
+                }
+            ));
+            out.push(format!(
+                "Bước 5. Nhận kết quả tại Bộ phận Một cửa theo ngày hẹn{}{}.",
+                if self.postal {
+                    ", hoặc qua dịch vụ bưu chính công ích"
+                } else {
+                    ""
+                },
+                if self.result.electronic {
+                    ", hoặc bản điện tử có chữ ký số"
+                } else {
+                    ""
+                }
+            ));
+        }
+        out
     }
 
     /// The components whose pages a fee counts (the officer enters their pages at intake).
@@ -553,6 +619,7 @@ pub(crate) mod tests {
             interconnected: vec![],
             legal_basis: vec!["Luật Hộ tịch 2014".into()],
             forms: vec![],
+            sequence: vec![],
             description: String::new(),
             anywhere: false,
             supplement_window: default_supplement_window(),

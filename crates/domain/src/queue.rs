@@ -105,7 +105,10 @@ pub struct Ticket {
     /// The counter that called it last, and when.
     pub counter: Option<u16>,
     pub called_at: Option<DateTime<Utc>>,
-    /// The officer serving it.
+    /// When it was first called: the end of the wait.
+    #[serde(default)]
+    pub first_called_at: Option<DateTime<Utc>>,
+    /// The officer serving it, by name.
     pub officer: Option<String>,
     /// How many times it was called (a recall counts).
     pub calls: u16,
@@ -113,6 +116,10 @@ pub struct Ticket {
     pub ended_at: Option<DateTime<Utc>>,
     /// The dossier received from it.
     pub dossier: Option<uuid::Uuid>,
+    /// Lịch hẹn: taken on arrival for a booking; from this instant (its slot's start) it is
+    /// called before those without priority.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booked_from: Option<DateTime<Utc>>,
     /// Changes so far (optimistic concurrency).
     pub version: u32,
 }
@@ -137,12 +144,29 @@ impl Ticket {
             state: TicketState::Waiting,
             counter: None,
             called_at: None,
+            first_called_at: None,
             officer: None,
             calls: 0,
             ended_at: None,
             dossier: None,
+            booked_from: None,
             version: 0,
         }
+    }
+
+    /// Whether it goes before tickets without priority at `now`: a priority ticket, or a
+    /// booking whose slot has begun.
+    pub fn ahead_at(&self, now: DateTime<Utc>) -> bool {
+        self.priority.is_some() || self.booked_from.is_some_and(|b| b <= now)
+    }
+
+    /// Its place in the order at `now` (smaller first).
+    fn order_key(&self, now: DateTime<Utc>) -> (bool, DateTime<Utc>, u32) {
+        let at = match self.booked_from {
+            Some(b) if b <= now => b,
+            _ => self.issued_at,
+        };
+        (!self.ahead_at(now), at, self.number)
     }
 
     /// The number as printed and announced: four digits ("0123").
@@ -173,35 +197,145 @@ pub enum TicketChange {
     },
 }
 
-/// The next ticket a counter serving `areas` calls: priority tickets first, then by the time
-/// they were taken.
-pub fn next_for<'a>(waiting: &'a [Ticket], areas: &[String]) -> Option<&'a Ticket> {
+/// The next ticket a counter serving `areas` calls at `now`: priority tickets and bookings
+/// whose slot has begun first, then by the time they were taken.
+pub fn next_for<'a>(
+    waiting: &'a [Ticket],
+    areas: &[String],
+    now: DateTime<Utc>,
+) -> Option<&'a Ticket> {
     waiting
         .iter()
         .filter(|t| t.state == TicketState::Waiting && areas.contains(&t.area))
-        .min_by_key(|t| (t.priority.is_none(), t.issued_at, t.number))
+        .min_by_key(|t| t.order_key(now))
 }
 
-/// How many wait before a ticket in its area (priority tickets taken later count when they
-/// are ahead of it).
-pub fn ahead_of(tickets: &[Ticket], ticket: &Ticket) -> usize {
-    let key = |t: &Ticket| (t.priority.is_none(), t.issued_at, t.number);
+/// The waiting tickets of `areas` in the order they will be called at `now`.
+pub fn in_order(tickets: &[Ticket], areas: &[String], now: DateTime<Utc>) -> Vec<Ticket> {
+    let mut waiting: Vec<Ticket> = tickets
+        .iter()
+        .filter(|t| t.state == TicketState::Waiting && areas.contains(&t.area))
+        .cloned()
+        .collect();
+    waiting.sort_by_key(|t| t.order_key(now));
+    waiting
+}
+
+/// How many wait before a ticket in its area at `now` (priority tickets taken later count
+/// when they are ahead of it).
+pub fn ahead_of(tickets: &[Ticket], ticket: &Ticket, now: DateTime<Utc>) -> usize {
     tickets
         .iter()
         .filter(|t| {
             t.state == TicketState::Waiting
                 && t.area == ticket.area
                 && t.id != ticket.id
-                && key(t) < key(ticket)
+                && t.order_key(now) < ticket.order_key(now)
         })
         .count()
+}
+
+/// Lịch hẹn — a time slot a citizen booked at a centre for a procedure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Booking {
+    pub id: uuid::Uuid,
+    /// Mã lịch hẹn, typed at the kiosk ("LH-7K2Q9M").
+    pub code: String,
+    pub centre: String,
+    pub area: String,
+    pub procedure: String,
+    pub procedure_name: String,
+    pub slot_start: DateTime<Utc>,
+    pub slot_end: DateTime<Utc>,
+    /// The citizen's account (số định danh), name and where reminders go.
+    pub citizen: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub booked_at: DateTime<Utc>,
+    pub state: BookingState,
+    /// The ticket taken on arrival.
+    pub ticket: Option<uuid::Uuid>,
+    /// The reminder was sent.
+    pub reminded: bool,
+    pub version: u32,
+}
+
+/// Where a booking is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BookingState {
+    Booked,
+    /// Đã đến: a ticket was taken for it.
+    Arrived,
+    Cancelled,
+}
+
+impl Booking {
+    /// Không đến: its slot is over and nobody came.
+    pub fn missed(&self, now: DateTime<Utc>) -> bool {
+        self.state == BookingState::Booked && self.slot_end < now
+    }
+
+    pub fn state_label(&self, now: DateTime<Utc>) -> &'static str {
+        match self.state {
+            _ if self.missed(now) => "Không đến",
+            BookingState::Booked => "Đã đặt",
+            BookingState::Arrived => "Đã đến",
+            BookingState::Cancelled => "Đã hủy",
+        }
+    }
+}
+
+/// How early before its slot a booked citizen may take their ticket.
+pub const ARRIVE_EARLY_MINUTES: i64 = 30;
+
+/// Quy tắc đặt lịch of a centre: slot length, bookings per slot and area, how far ahead, and
+/// sessions besides the office hours (a Sunday morning).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingRules {
+    pub slot_minutes: u16,
+    pub per_slot: u16,
+    pub days_ahead: u16,
+    #[serde(default)]
+    pub extra_sessions: Vec<ExtraSession>,
+}
+
+impl Default for BookingRules {
+    fn default() -> Self {
+        Self {
+            slot_minutes: 30,
+            per_slot: 2,
+            days_ahead: 14,
+            extra_sessions: Vec::new(),
+        }
+    }
+}
+
+/// Buổi làm việc bổ sung — a day the centre receives outside its usual days, and its hours.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtraSession {
+    pub day: chrono::NaiveDate,
+    /// As `lich::OfficeHours` reads them ("07:30-11:30").
+    pub hours: String,
+}
+
+/// The code of a booking from its random bytes: "LH-" and six letters or digits people do not
+/// confuse (no 0/O, 1/I).
+pub fn booking_code(random: [u8; 6]) -> String {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    let tail: String = random
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect();
+    format!("LH-{tail}")
 }
 
 fn refused(code: &'static str, message: String) -> DomainError {
     DomainError::rule(code, message)
 }
 
-/// Applies a change someone asks for at `now`, checking the ticket allows it.
+/// Applies a change `officer` (by name) asks for at `now`, checking the ticket allows it.
 pub fn apply(
     ticket: &Ticket,
     change: &TicketChange,
@@ -236,6 +370,7 @@ pub fn apply(
             t.state = TicketState::Called;
             t.counter = Some(*counter);
             t.called_at = Some(now);
+            t.first_called_at = t.first_called_at.or(Some(now));
             t.officer = Some(officer.to_string());
             t.calls += 1;
         }
@@ -312,12 +447,19 @@ mod tests {
             ticket(4, "ho-tich", None),
         ];
         let areas = vec!["ho-tich".to_string()];
-        assert_eq!(next_for(&all, &areas).unwrap().number, 3);
-        assert_eq!(ahead_of(&all, &all[3]), 2);
-        assert_eq!(ahead_of(&all, &all[2]), 0);
+        let now = at(100);
+        assert_eq!(next_for(&all, &areas, now).unwrap().number, 3);
+        assert_eq!(ahead_of(&all, &all[3], now), 2);
+        assert_eq!(ahead_of(&all, &all[2], now), 0);
         let rest: Vec<Ticket> = all.iter().filter(|t| t.number != 3).cloned().collect();
-        assert_eq!(next_for(&rest, &areas).unwrap().number, 1);
-        assert!(next_for(&rest, &["thue".to_string()]).is_none());
+        assert_eq!(next_for(&rest, &areas, now).unwrap().number, 1);
+        assert!(next_for(&rest, &["thue".to_string()], now).is_none());
+        // A booking taken early waits like anyone until its slot begins, then goes first.
+        let mut booked = ticket(5, "ho-tich", None);
+        booked.booked_from = Some(at(50));
+        let with_booking = vec![rest[0].clone(), booked];
+        assert_eq!(next_for(&with_booking, &areas, at(20)).unwrap().number, 1);
+        assert_eq!(next_for(&with_booking, &areas, at(50)).unwrap().number, 5);
     }
 
     #[test]
@@ -369,5 +511,52 @@ mod tests {
         assert_eq!(served.state, TicketState::Served);
         assert_eq!(served.version, 5);
         assert!(apply(&served, &call(1, false), "c", at(21)).is_err());
+    }
+}
+
+/// Thống kê hàng đợi — one line of the queue's figures: tickets, how many were served or missed,
+/// the wait (taken → first called) and the service (last called → done), in minutes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct QueueLine {
+    pub name: String,
+    pub tickets: usize,
+    pub served: usize,
+    pub no_show: usize,
+    pub wait_avg: Option<f64>,
+    pub wait_max: Option<f64>,
+    pub service_avg: Option<f64>,
+}
+
+impl QueueLine {
+    /// The figures of some tickets under a name.
+    pub fn of<'a>(name: String, tickets: impl IntoIterator<Item = &'a Ticket>) -> Self {
+        let minutes =
+            |a: DateTime<Utc>, b: DateTime<Utc>| (b - a).num_seconds().max(0) as f64 / 60.0;
+        let mut line = QueueLine {
+            name,
+            ..Default::default()
+        };
+        let (mut waits, mut services) = (Vec::new(), Vec::new());
+        for t in tickets {
+            line.tickets += 1;
+            match t.state {
+                TicketState::Served => line.served += 1,
+                TicketState::NoShow => line.no_show += 1,
+                _ => {}
+            }
+            if let Some(first) = t.first_called_at {
+                waits.push(minutes(t.issued_at, first));
+            }
+            if let (TicketState::Served, Some(called), Some(ended)) =
+                (t.state, t.called_at, t.ended_at)
+            {
+                services.push(minutes(called, ended));
+            }
+        }
+        let avg = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+        line.wait_avg = avg(&waits);
+        line.wait_max = waits.iter().copied().reduce(f64::max);
+        line.service_avg = avg(&services);
+        line
     }
 }

@@ -161,6 +161,14 @@ impl OfficeHours {
         self.sessions[self.sessions.len() - 1].end
     }
 
+    /// The sessions, in order: (opens, closes).
+    pub fn sessions(&self) -> Vec<(NaiveTime, NaiveTime)> {
+        self.sessions
+            .iter()
+            .map(|s| (time_of(s.start), time_of(s.end)))
+            .collect()
+    }
+
     /// Text form, `08:00-12:00, 13:00-17:00`.
     pub fn describe(&self) -> String {
         self.sessions
@@ -356,6 +364,11 @@ impl WorkCalendar {
     /// The agency's office hours.
     pub fn office_hours(&self) -> &OfficeHours {
         &self.hours
+    }
+
+    /// Tiếp nhận sáng thứ Bảy — the Saturday reception hours, when the agency keeps them.
+    pub fn saturday_reception(&self) -> Option<&OfficeHours> {
+        self.saturday_reception.as_ref()
     }
 
     /// Digest of the holiday data used (see [`Calendar::version`]).

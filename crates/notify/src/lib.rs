@@ -482,6 +482,12 @@ impl Scheduler {
                     }
                 }
             }
+            // Bookings of the next 24 hours are reminded (once each).
+            match self.app.queue().send_reminders().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(reminders = n, "booking reminders enqueued"),
+                Err(e) => tracing::error!(error = %e, "booking reminders failed"),
+            }
             // Online payments whose callbacks were lost: the gateway is asked how they stand.
             match self.app.reconcile_online_payments().await {
                 Ok(0) => {}

@@ -23,8 +23,28 @@ pub struct NewProvince<'a> {
 }
 
 /// The catalogue.
+/// Tệp mẫu đơn, tờ khai: the file of one of a procedure's forms.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcedureForm {
+    pub code: String,
+    /// The form's name as the catalogue lists it.
+    pub name: String,
+    pub sha256: String,
+    pub file_name: String,
+    pub media_type: String,
+    pub size: i64,
+    pub at_ms: i64,
+    pub by: String,
+}
+
 #[async_trait::async_trait]
 pub trait CatalogStore: Send + Sync {
+    /// Attaches (or replaces) the file of a procedure's named form.
+    async fn set_procedure_form(&self, form: &ProcedureForm) -> Result<()>;
+
+    /// The form files of a procedure.
+    async fn procedure_forms(&self, code: &str) -> Result<Vec<ProcedureForm>>;
+
     /// Loads or refreshes the administrative units and their succession: the lists given
     /// replace the stored ones, in one transaction (so running it twice changes nothing).
     async fn replace_units(&self, units: &[AdminUnit], successions: &[Succession]) -> Result<()>;

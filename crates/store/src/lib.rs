@@ -39,7 +39,7 @@ pub use accounts::{
 };
 pub use admin::{AdminLogLine, AdminStore, LogEntry, StoredClosure};
 pub use attachments::{Attachment, DownloadLink, FileStore, StoredFile};
-pub use catalog::{CatalogStore, NewProvince, procedure_search_text};
+pub use catalog::{CatalogStore, NewProvince, ProcedureForm, procedure_search_text};
 pub use counts::{CountRow, CountStore, CountSum, Piece, cover, month_and_day_keys};
 pub use dossiers::{
     BuildChange, BuildOpening, Change, Cursor, DossierFilter, DossierPage, DossierRow,

@@ -1,8 +1,8 @@
 //! Hàng đợi — service areas, tickets and their changes, open counters.
 
-use domain::queue::{ServiceArea, Ticket, TicketChange};
+use domain::queue::{Booking, BookingRules, ServiceArea, Ticket, TicketChange};
 
-use crate::Result;
+use crate::{NewMessage, Result};
 
 /// Một quầy đang mở: who serves at it, for which areas, since when.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -59,4 +59,38 @@ pub trait QueueStore: Send + Sync {
     async fn close_counter(&self, centre: &str, number: u16) -> Result<()>;
 
     async fn open_counters(&self, centre: &str) -> Result<Vec<OpenCounter>>;
+
+    /// A centre's booking rules (none when it kept the defaults).
+    async fn booking_rules(&self, centre: &str) -> Result<Option<BookingRules>>;
+
+    async fn set_booking_rules(&self, centre: &str, rules: &BookingRules) -> Result<()>;
+
+    /// Keeps a booking when its slot still has room for its area (fewer than `per_slot`
+    /// bookings not cancelled); `Duplicate` when it is full (or the code is taken).
+    async fn add_booking(&self, booking: &Booking, per_slot: u16) -> Result<()>;
+
+    /// Writes a changed booking (its `version` one more than the stored one), with messages
+    /// to enqueue (at `now_ms`) in the same transaction; a conflict when it changed meanwhile.
+    async fn update_booking(
+        &self,
+        booking: &Booking,
+        messages: &[NewMessage],
+        now_ms: i64,
+    ) -> Result<()>;
+
+    async fn booking_by_code(&self, code: &str) -> Result<Option<Booking>>;
+
+    /// The bookings of a centre whose slots start in `from_ms..to_ms`.
+    async fn bookings_between(
+        &self,
+        centre: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<Booking>>;
+
+    /// A citizen's bookings, newest slot first.
+    async fn bookings_of(&self, citizen: &str) -> Result<Vec<Booking>>;
+
+    /// Bookings still to come in `from_ms..to_ms`, not reminded yet (of every centre).
+    async fn bookings_to_remind(&self, from_ms: i64, to_ms: i64) -> Result<Vec<Booking>>;
 }

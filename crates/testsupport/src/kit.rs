@@ -284,6 +284,7 @@ pub fn procedure() -> ProcedureVersion {
         interconnected: vec![],
         legal_basis: vec!["Luật Hộ tịch 2014, Điều 26".into()],
         forms: vec![],
+        sequence: vec![],
         description: String::new(),
         anywhere: false,
         supplement_window: "3 ngày làm việc".parse().unwrap(),

@@ -9,7 +9,13 @@ document.addEventListener('htmx:xhr:progress', function (e) {
 document.addEventListener('htmx:afterRequest', function (e) {
   var bar = e.target.parentElement && e.target.parentElement.querySelector('progress');
   if (bar) { bar.hidden = true; bar.value = 0; }
-  if (e.target.type === 'file') { e.target.value = ''; }
+  if (e.target.type === 'file') {
+    e.target.value = '';
+    // A scan attached to a component means the component is given: tick it.
+    var tick = e.detail.successful && e.target.closest('li') &&
+      e.target.closest('li').querySelector('input[type=checkbox][name=c]');
+    if (tick) { tick.checked = true; }
+  }
 });
 document.addEventListener('click', function (e) {
   if (e.target.matches('[data-print]')) { window.print(); }

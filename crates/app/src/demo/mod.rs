@@ -6,7 +6,7 @@
 mod history;
 mod people;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use domain::agency::{Agency, AgencyId, AgencyKind};
 use domain::ids::{AgencyCode, CodeFormat, PersonName};
 use domain::officer::{Officer, OfficerId, Role, RoleGrant};
@@ -502,7 +502,8 @@ pub async fn seed_without_history(app: &App, password: &str) -> Result<DemoSumma
     for o in &officers {
         app.db().add_officer(o, &hash, None).await?;
     }
-    // Each centre's queue serves three areas from its counters.
+    // Each centre's queue serves three areas from its counters; Bảo Thắng also opens on the
+    // coming Sunday morning for bookings.
     for centre in agencies
         .iter()
         .filter(|a| a.kind == AgencyKind::ServiceCenter)
@@ -511,6 +512,20 @@ pub async fn seed_without_history(app: &App, password: &str) -> Result<DemoSumma
             .set_queue_areas(centre.id.as_str(), &queue_areas())
             .await?;
     }
+    let today = lich::time::to_vn(&app.now()).date_naive();
+    let sunday = today + chrono::Days::new(u64::from(7 - today.weekday().num_days_from_sunday()));
+    app.db()
+        .set_booking_rules(
+            "lao-cai.bao-thang.mot-cua",
+            &domain::queue::BookingRules {
+                extra_sessions: vec![domain::queue::ExtraSession {
+                    day: sunday,
+                    hours: "07:30-11:30".into(),
+                }],
+                ..Default::default()
+            },
+        )
+        .await?;
     Ok(DemoSummary {
         agencies: agencies.len(),
         procedures: catalog.len(),

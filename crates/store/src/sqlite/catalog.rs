@@ -195,6 +195,53 @@ impl VersionCache {
 
 #[async_trait::async_trait]
 impl crate::CatalogStore for Sqlite {
+    async fn set_procedure_form(&self, f: &crate::ProcedureForm) -> Result<()> {
+        let f = f.clone();
+        self.write_all(move |c| {
+            c.prepare_cached(
+                "INSERT INTO procedure_forms (code, name, sha256, file_name, media_type, size, \
+                 at_ms, by_whom) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+                 ON CONFLICT (code, name) DO UPDATE SET sha256 = excluded.sha256, \
+                 file_name = excluded.file_name, media_type = excluded.media_type, \
+                 size = excluded.size, at_ms = excluded.at_ms, by_whom = excluded.by_whom",
+            )?
+            .execute(params![
+                f.code,
+                f.name,
+                f.sha256,
+                f.file_name,
+                f.media_type,
+                f.size,
+                f.at_ms,
+                f.by
+            ])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn procedure_forms(&self, code: &str) -> Result<Vec<crate::ProcedureForm>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT code, name, sha256, file_name, media_type, size, at_ms, by_whom \
+                 FROM procedure_forms WHERE code = ?1 ORDER BY name",
+            )?;
+            let rows = st.query_map([code], |r| {
+                Ok(crate::ProcedureForm {
+                    code: r.get(0)?,
+                    name: r.get(1)?,
+                    sha256: r.get(2)?,
+                    file_name: r.get(3)?,
+                    media_type: r.get(4)?,
+                    size: r.get(5)?,
+                    at_ms: r.get(6)?,
+                    by: r.get(7)?,
+                })
+            })?;
+            Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+        })
+    }
+
     async fn replace_units(&self, units: &[AdminUnit], successions: &[Succession]) -> Result<()> {
         let (units, successions) = (units.to_vec(), successions.to_vec());
         self.write_all(move |c| replace_units_in(c, &units, &successions))

@@ -134,6 +134,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "the queue: service areas, tickets and their changes, open counters",
         include_str!("../../migrations/sqlite/0024_queue.sql"),
     ),
+    (
+        25,
+        "bookings of time slots at the counter, and each centre's booking rules",
+        include_str!("../../migrations/sqlite/0025_bookings.sql"),
+    ),
+    (
+        26,
+        "the official form files attached to procedures",
+        include_str!("../../migrations/sqlite/0026_procedure_forms.sql"),
+    ),
 ];
 
 /// Applies what is not applied yet, with what Rust computes after them, in one transaction:

@@ -1,11 +1,11 @@
 //! Hàng đợi on SQLite.
 
-use domain::queue::{ServiceArea, Ticket};
+use domain::queue::{Booking, BookingRules, BookingState, ServiceArea, Ticket};
 use rusqlite::{OptionalExtension, params};
 
 use super::{Sqlite, insert_error};
 use crate::queue::{OpenCounter, QueueStore, TicketEvent};
-use crate::{Result, StoreError};
+use crate::{NewMessage, Result, StoreError};
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
@@ -198,6 +198,149 @@ impl QueueStore for Sqlite {
             Ok(())
         })
         .await
+    }
+
+    async fn booking_rules(&self, centre: &str) -> Result<Option<BookingRules>> {
+        self.read(|c| {
+            let text: Option<String> = c
+                .prepare_cached("SELECT rules FROM booking_rules WHERE centre = ?1")?
+                .query_row([centre], |r| r.get(0))
+                .optional()?;
+            text.map(|t| parse(&t, "quy tắc đặt lịch")).transpose()
+        })
+    }
+
+    async fn set_booking_rules(&self, centre: &str, rules: &BookingRules) -> Result<()> {
+        let (centre, text) = (centre.to_string(), json(rules)?);
+        self.write_all(move |c| {
+            c.prepare_cached(
+                "INSERT INTO booking_rules (centre, rules) VALUES (?1, ?2) \
+                 ON CONFLICT (centre) DO UPDATE SET rules = excluded.rules",
+            )?
+            .execute(params![centre, text])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn add_booking(&self, booking: &Booking, per_slot: u16) -> Result<()> {
+        let b = booking.clone();
+        self.write_all(move |c| {
+            let taken: i64 = c
+                .prepare_cached(
+                    "SELECT COUNT(*) FROM bookings WHERE centre = ?1 AND area = ?2 \
+                     AND slot_start = ?3 AND state != 'cancelled'",
+                )?
+                .query_row(
+                    params![b.centre, b.area, b.slot_start.timestamp_millis()],
+                    |r| r.get(0),
+                )?;
+            if taken >= i64::from(per_slot) {
+                return Err(StoreError::Duplicate("khung giờ đã đủ lịch hẹn".into()));
+            }
+            c.prepare_cached(
+                "INSERT INTO bookings (id, code, centre, area, slot_start, citizen, state, \
+                 reminded, version, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                b.id.as_bytes().to_vec(),
+                b.code,
+                b.centre,
+                b.area,
+                b.slot_start.timestamp_millis(),
+                b.citizen,
+                crate::key(&b.state),
+                b.reminded,
+                b.version,
+                json(&b)?
+            ])
+            .map_err(|e| insert_error(e, "mã lịch hẹn"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn update_booking(
+        &self,
+        booking: &Booking,
+        messages: &[NewMessage],
+        now_ms: i64,
+    ) -> Result<()> {
+        let (b, messages) = (booking.clone(), messages.to_vec());
+        self.write_all(move |c| {
+            let expected = b.version.saturating_sub(1);
+            let n = c
+                .prepare_cached(
+                    "UPDATE bookings SET state = ?1, reminded = ?2, version = ?3, body = ?4 \
+                     WHERE id = ?5 AND version = ?6",
+                )?
+                .execute(params![
+                    crate::key(&b.state),
+                    b.reminded,
+                    b.version,
+                    json(&b)?,
+                    b.id.as_bytes().to_vec(),
+                    expected
+                ])?;
+            if n != 1 {
+                return Err(StoreError::Conflict {
+                    expected: u64::from(expected),
+                });
+            }
+            super::outbox::enqueue_on(c, &messages, super::from_ms(now_ms))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn booking_by_code(&self, code: &str) -> Result<Option<Booking>> {
+        self.read(|c| {
+            let body: Option<String> = c
+                .prepare_cached("SELECT body FROM bookings WHERE code = ?1")?
+                .query_row([code], |r| r.get(0))
+                .optional()?;
+            body.map(|b| parse(&b, "lịch hẹn")).transpose()
+        })
+    }
+
+    async fn bookings_between(
+        &self,
+        centre: &str,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<Booking>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT body FROM bookings WHERE centre = ?1 AND slot_start >= ?2 \
+                 AND slot_start < ?3 ORDER BY slot_start",
+            )?;
+            let rows = st.query_map(params![centre, from_ms, to_ms], |r| r.get::<_, String>(0))?;
+            rows.map(|b| parse(&b?, "lịch hẹn")).collect()
+        })
+    }
+
+    async fn bookings_of(&self, citizen: &str) -> Result<Vec<Booking>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT body FROM bookings WHERE citizen = ?1 ORDER BY slot_start DESC LIMIT 50",
+            )?;
+            let rows = st.query_map([citizen], |r| r.get::<_, String>(0))?;
+            rows.map(|b| parse(&b?, "lịch hẹn")).collect()
+        })
+    }
+
+    async fn bookings_to_remind(&self, from_ms: i64, to_ms: i64) -> Result<Vec<Booking>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT body FROM bookings WHERE slot_start >= ?1 AND slot_start < ?2 \
+                 AND state = ?3 AND reminded = 0 ORDER BY slot_start LIMIT 500",
+            )?;
+            let rows = st.query_map(
+                params![from_ms, to_ms, crate::key(&BookingState::Booked)],
+                |r| r.get::<_, String>(0),
+            )?;
+            rows.map(|b| parse(&b?, "lịch hẹn")).collect()
+        })
     }
 
     async fn open_counters(&self, centre: &str) -> Result<Vec<OpenCounter>> {

@@ -1170,3 +1170,99 @@ pub async fn retry_message(
         }
     }
 }
+
+/// `/quan-tri/thu-tuc/{code}/mau-don`: the official files of a procedure's forms, attached by
+/// an administrator and downloaded from the procedure's public page.
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_procedure_forms.html")]
+struct FormsPage {
+    chrome: Chrome,
+    code: String,
+    name: String,
+    /// Each form: its number (from 1), name, and the file attached ("" when none).
+    forms: Vec<(usize, String, String)>,
+    message: String,
+    error: String,
+}
+
+async fn forms_page(
+    app: &App,
+    viewer: &Viewer,
+    code: &str,
+    message: String,
+    error: String,
+) -> Result<FormsPage, UiError> {
+    let v = app.catalogue().procedure(code).await?;
+    let files = app.catalogue().form_files(v.code.as_str()).await?;
+    Ok(FormsPage {
+        chrome: Chrome::new(viewer, "Mẫu đơn, tờ khai của thủ tục", "/quan-tri"),
+        code: v.code.to_string(),
+        name: v.name.clone(),
+        forms: v
+            .forms
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let file = files
+                    .iter()
+                    .find(|x| &x.name == f)
+                    .map(|x| format!("{} ({} KB)", x.file_name, (x.size as u64).div_ceil(1024)))
+                    .unwrap_or_default();
+                (i + 1, f.clone(), file)
+            })
+            .collect(),
+        message,
+        error,
+    })
+}
+
+pub async fn procedure_forms(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(code): Path<String>,
+) -> Result<Response, UiError> {
+    admin(&app, &viewer)?;
+    Ok(
+        forms_page(&app, &viewer, &code, String::new(), String::new())
+            .await?
+            .into_response(),
+    )
+}
+
+/// `POST /quan-tri/thu-tuc/{code}/mau-don/{n}`: attaches the file of the `n`-th form.
+pub async fn attach_procedure_form(
+    State(app): State<App>,
+    viewer: Viewer,
+    headers: axum::http::HeaderMap,
+    Path((code, n)): Path<(String, usize)>,
+    multipart: Multipart,
+) -> Result<Response, UiError> {
+    let actor = admin(&app, &viewer)?;
+    let file = viewer.uploaded_file(&headers, multipart).await?;
+    let v = app.catalogue().procedure(&code).await?;
+    let outcome = match (file, n.checked_sub(1).and_then(|i| v.forms.get(i))) {
+        (None, _) => Err(UiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Chọn tệp mẫu (PDF, DOCX hoặc DOC).",
+        )),
+        (_, None) => Err(UiError::new(
+            StatusCode::NOT_FOUND,
+            "Thủ tục không có mẫu đơn, tờ khai này.",
+        )),
+        (Some((name, bytes)), Some(form)) => app
+            .admin()
+            .attach_form(actor, &code, form, &name, &bytes)
+            .await
+            .map(|f| format!("Đã đính kèm {} cho \"{}\".", f.file_name, f.name))
+            .map_err(UiError::from),
+    };
+    match outcome {
+        Ok(message) => Ok(forms_page(&app, &viewer, &code, message, String::new())
+            .await?
+            .into_response()),
+        Err(e) => {
+            let page = forms_page(&app, &viewer, &code, String::new(), e.message).await?;
+            Ok((e.status, page).into_response())
+        }
+    }
+}

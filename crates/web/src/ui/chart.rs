@@ -11,12 +11,15 @@ fn esc(t: &str) -> String {
 /// Paired bars (e.g. received and resolved) per bucket, with a legend and a y scale.
 pub fn paired_bars(title: &str, points: &[(String, i64, i64)], names: (&str, &str)) -> String {
     let (w, h, left, bottom, top) = (760.0_f64, 260.0_f64, 44.0, 40.0, 28.0);
-    let max = points
+    let largest = points
         .iter()
         .map(|p| p.1.max(p.2))
         .max()
         .unwrap_or(0)
         .max(1) as f64;
+    // The axis ends on a round number with round steps (0, 50, 100, 150 — not 37, 73, 110).
+    let (max, step) = nice_axis(largest);
+    let ticks = (max / step).round() as u32;
     let plot_w = w - left - 10.0;
     let plot_h = h - bottom - top;
     let slot = plot_w / points.len().max(1) as f64;
@@ -35,9 +38,9 @@ pub fn paired_bars(title: &str, points: &[(String, i64, i64)], names: (&str, &st
         w - 106.0,
         esc(names.1)
     );
-    for i in 0..=4 {
-        let v = max * f64::from(i) / 4.0;
-        let y = top + plot_h - plot_h * f64::from(i) / 4.0;
+    for i in 0..=ticks {
+        let v = step * f64::from(i);
+        let y = top + plot_h - plot_h * v / max;
         svg += &format!(
             r##"<line x1="{left}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="#ddd"/><text x="{}" y="{:.1}" font-size="10" text-anchor="end">{}</text>"##,
             w - 10.0,
@@ -168,9 +171,38 @@ pub fn stacked_shares(title: &str, rows: &[(String, [i64; 3])], names: [&str; 3]
     svg + "</svg>"
 }
 
+/// The top of an axis and its step for values up to `largest`: a step of 1, 2 or 5 times a
+/// power of ten, giving at most five steps, and the top the first step at or above `largest`.
+pub fn nice_axis(largest: f64) -> (f64, f64) {
+    let largest = largest.max(1.0);
+    let raw = largest / 5.0;
+    let power = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .into_iter()
+        .map(|m| (m * power).max(1.0))
+        .find(|s| (largest / s).ceil() <= 5.0)
+        .unwrap_or(10.0 * power);
+    ((largest / step).ceil() * step, step)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Walk-through fault 9: the axis read 37, 73, 110, 146.
+    #[test]
+    fn axes_end_on_round_numbers_with_round_steps() {
+        assert_eq!(nice_axis(146.0), (150.0, 50.0));
+        assert_eq!(nice_axis(3.0), (3.0, 1.0));
+        assert_eq!(nice_axis(1.0), (1.0, 1.0));
+        assert_eq!(nice_axis(37.0), (40.0, 10.0));
+        assert_eq!(nice_axis(1234.0), (1500.0, 500.0));
+        let svg = paired_bars("x", &[("a".into(), 146, 90)], ("A", "B"));
+        for tick in [">0<", ">50<", ">100<", ">150<"] {
+            assert!(svg.contains(tick), "{tick} in {svg}");
+        }
+        assert!(!svg.contains(">37<") && !svg.contains(">146<"), "{svg}");
+    }
 
     #[test]
     fn a_chart_is_well_formed_svg_with_one_bar_per_value() {

@@ -86,14 +86,12 @@ pub async fn register(
     };
     let _ = &headers;
     match app.citizens().register_citizen(&r, &client).await {
-        Ok(p) => ConfirmPage {
-            chrome: Chrome::new(&posted.viewer, "Xác nhận đăng ký", ""),
-            id_number: p.id_number,
-            sent_to: p.sent_to,
-            expires: when(p.expires_at),
-            error: String::new(),
+        // Redirected: refreshing the page does not register (and send a code) again.
+        Ok(p) => {
+            let query = serde_urlencoded::to_string([("so", &p.id_number), ("den", &p.sent_to)])
+                .unwrap_or_default();
+            Redirect::to(&format!("/dang-ky/xac-nhan?{query}")).into_response()
         }
-        .into_response(),
         Err(e) => {
             let e = UiError::from(e);
             refuse(e.status, e.message)
@@ -109,6 +107,38 @@ struct ConfirmPage {
     sent_to: String,
     expires: String,
     error: String,
+}
+
+/// Where the confirmation code goes (`?so=` the id number, digits only).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ConfirmParams {
+    #[serde(default)]
+    so: String,
+    /// The masked phone or e-mail the code went to ("09•••••111"); only such characters shown.
+    #[serde(default)]
+    den: String,
+}
+
+/// `GET /dang-ky/xac-nhan`: the form for the code just sent.
+pub async fn confirm_form(
+    viewer: Viewer,
+    axum::extract::Query(p): axum::extract::Query<ConfirmParams>,
+) -> Response {
+    ConfirmPage {
+        chrome: Chrome::new(&viewer, "Xác nhận đăng ký", ""),
+        id_number: p.so.chars().filter(char::is_ascii_digit).take(12).collect(),
+        sent_to: Some(p.den)
+            .filter(|d| {
+                !d.is_empty()
+                    && d.chars().count() <= 60
+                    && d.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "•@.-_+".contains(c))
+            })
+            .unwrap_or_else(|| "số điện thoại hoặc thư điện tử đã khai".into()),
+        expires: String::new(),
+        error: String::new(),
+    }
+    .into_response()
 }
 
 /// Xác nhận đăng ký: the right code opens the account and signs the citizen in.
@@ -540,6 +570,26 @@ pub struct CentreChoice {
     pub name: String,
 }
 
+/// The centres that receive procedures of a level (a commune's, or the province's), by name.
+pub(super) fn centres_for(app: &App, level: ProcedureLevel) -> Vec<CentreChoice> {
+    let tree = app.agencies();
+    let wanted = match level {
+        ProcedureLevel::Commune => AgencyKind::CommuneCommittee,
+        ProcedureLevel::Province => AgencyKind::ProvincialCommittee,
+    };
+    let mut centres: Vec<CentreChoice> = tree
+        .all()
+        .filter(|a| a.kind == AgencyKind::ServiceCenter)
+        .filter(|a| tree.committee_of(&a.id).is_some_and(|c| c.kind == wanted))
+        .map(|a| CentreChoice {
+            id: a.id.to_string(),
+            name: a.name.clone(),
+        })
+        .collect();
+    centres.sort_by(|a, b| a.name.cmp(&b.name));
+    centres
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "submit.html")]
 struct SubmitPage {
@@ -601,27 +651,26 @@ async fn submit_page(
             f.0.push(("filled".into(), "phone:earlier-dossier".into()));
         }
     }
+    // The account's phone, when the form has none yet (walk-through fault 7).
+    if fresh
+        && f.get("phone").is_empty()
+        && let Some(phone) = app
+            .citizens()
+            .my_account(actor)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|a| a.phone)
+    {
+        f.0.push(("phone".into(), phone));
+    }
     if p.online == OnlineKind::None {
         return Err(UiError::new(
             StatusCode::CONFLICT,
             "Thủ tục này chưa nhận hồ sơ trực tuyến; hãy nộp tại Bộ phận Một cửa hoặc qua bưu chính.",
         ));
     }
-    let tree = app.agencies();
-    let wanted = match p.level {
-        ProcedureLevel::Commune => AgencyKind::CommuneCommittee,
-        ProcedureLevel::Province => AgencyKind::ProvincialCommittee,
-    };
-    let mut centres: Vec<CentreChoice> = tree
-        .all()
-        .filter(|a| a.kind == AgencyKind::ServiceCenter)
-        .filter(|a| tree.committee_of(&a.id).is_some_and(|c| c.kind == wanted))
-        .map(|a| CentreChoice {
-            id: a.id.to_string(),
-            name: a.name.clone(),
-        })
-        .collect();
-    centres.sort_by(|a, b| a.name.cmp(&b.name));
+    let centres = centres_for(app, p.level);
     Ok(SubmitPage {
         chrome: Chrome::new(viewer, format!("Nộp trực tuyến: {}", p.name), ""),
         code: p.code.to_string(),

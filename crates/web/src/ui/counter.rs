@@ -101,6 +101,8 @@ struct IntakePage {
     forms: [(&'static str, &'static str); 4],
     /// The queue ticket being served (its id), carried to the dossier received.
     ticket: String,
+    /// Said when the counter is outside its reception hours now (a dossier is still taken).
+    after_hours: String,
 }
 
 impl IntakePage {
@@ -165,6 +167,31 @@ async fn communes(app: &App, centre: &AgencyId) -> Vec<CommuneChoice> {
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out
+}
+
+/// The administrative unit (today's regime) of the commune whose centre this is, if any.
+fn own_commune(app: &App, centre: &AgencyId) -> String {
+    app.agencies()
+        .committee_of(centre)
+        .and_then(|c| c.unit.clone())
+        .filter(|(regime, _)| *regime == Regime::TwoLevel)
+        .map(|(_, code)| code)
+        .unwrap_or_default()
+}
+
+/// The warning for an intake outside the centre's reception hours (at night, on a holiday):
+/// the dossier is still recorded, and its deadline counts from the next working time.
+fn after_hours(app: &App, centre: &AgencyId) -> String {
+    let cal = app.calendar_of(centre);
+    match cal.is_reception_open(app.now().fixed_offset()) {
+        Ok(false) => format!(
+            "Đang ngoài giờ tiếp nhận của Bộ phận Một cửa (giờ làm việc {}). Hồ sơ vẫn được ghi \
+             nhận nếu tiếp nhận lúc này; thời hạn giải quyết tính từ giờ làm việc tiếp theo. Hãy \
+             kiểm tra đồng hồ của máy nếu đang trong giờ làm việc.",
+            cal.office_hours().describe()
+        ),
+        _ => String::new(),
+    }
 }
 
 /// The checklist of components, ticked and with files as the form sent them (none when `fresh`).
@@ -295,6 +322,7 @@ async fn page(
             domain::procedure::DocForm::OriginalToCheck,
         ]
         .map(|f| (f.key(), f.label())),
+        after_hours: after_hours(app, centre),
         ticket: f
             .opt("ve")
             .and_then(|v| uuid::Uuid::parse_str(&v).ok())
@@ -333,6 +361,8 @@ pub async fn intake_form(
                 .map(|u| u.to_string())
                 .unwrap_or_default(),
         ),
+        // Most applicants live in the centre's own commune: it is chosen to start with.
+        ("commune_code".into(), own_commune(&app, &centre)),
     ]);
     let p = page(
         &app,

@@ -161,6 +161,48 @@ pub struct PeriodChoice {
     pub selected: bool,
 }
 
+/// The periods a leader picks from, newest first: the last twelve months (when `months`), the
+/// quarters and years of this year and the last that have begun; the selected one is added when
+/// it is none of these (an older or custom period typed in the address).
+pub fn period_choices(
+    today: chrono::NaiveDate,
+    selected: &Period,
+    months: bool,
+) -> Vec<PeriodChoice> {
+    let mut periods = Vec::new();
+    if months {
+        let (mut year, mut month) = (today.year(), today.month());
+        for _ in 0..12 {
+            periods.push(Period::Month { year, month });
+            (year, month) = if month == 1 {
+                (year - 1, 12)
+            } else {
+                (year, month - 1)
+            };
+        }
+    }
+    for year in [today.year(), today.year() - 1] {
+        for quarter in (1..=4).rev() {
+            let q = Period::Quarter { year, quarter };
+            if q.first_day() <= today {
+                periods.push(q);
+            }
+        }
+        periods.push(Period::Year(year));
+    }
+    if !periods.contains(selected) {
+        periods.insert(0, *selected);
+    }
+    periods
+        .into_iter()
+        .map(|p| PeriodChoice {
+            key: p.to_string(),
+            label: p.label(),
+            selected: &p == selected,
+        })
+        .collect()
+}
+
 /// An index of the scheme, explained under the tables.
 pub struct IndexLine {
     pub number: u8,
@@ -217,17 +259,6 @@ pub async fn page(
             units.download(&format!("danh-gia-don-vi-{period}"), &p.download)
         });
     }
-    // The quarters and years of this year and the last, newest first.
-    let mut choices = Vec::new();
-    for year in [today.year(), today.year() - 1] {
-        for quarter in (1..=4).rev() {
-            let q = Period::Quarter { year, quarter };
-            if q.first_day() <= today {
-                choices.push(q);
-            }
-        }
-        choices.push(Period::Year(year));
-    }
     let scheme = &r.scheme;
     let page = EvaluationPage {
         chrome: Chrome::new(&viewer, "Đánh giá giải quyết TTHC", "/lanh-dao/danh-gia"),
@@ -236,14 +267,7 @@ pub async fn page(
         as_of: when(r.as_of),
         dossiers: r.dossiers,
         scheme: scheme.legal_basis.clone(),
-        choices: choices
-            .into_iter()
-            .map(|c| PeriodChoice {
-                key: c.to_string(),
-                label: c.label(),
-                selected: c == period,
-            })
-            .collect(),
+        choices: period_choices(today, &period, false),
         indices: scheme
             .indices
             .iter()

@@ -246,6 +246,8 @@ struct ReportPage {
     reuse: Table,
     late: Table,
     feedback: Table,
+    /// Hàng đợi: tickets, waiting and service time by area.
+    queue: Table,
     /// The units a leader can narrow the report to: (id, name).
     units: Vec<(String, String)>,
     f: super::qd766::Filters,
@@ -276,6 +278,20 @@ pub async fn period_report(
         let late = late_table(from, to, &late_list().await?);
         return Ok(late.download(&format!("ho-so-qua-han-{from}-{to}"), &p.download));
     }
+    let queue_table = || async {
+        let x = app.queue().figures(actor, from, to).await?;
+        Ok::<_, UiError>(super::queue::figures_table(
+            "Hàng đợi tại Bộ phận Một cửa",
+            "Khu vực",
+            &x.by_area,
+            Some(&x.total),
+        ))
+    };
+    if download && p.table == "hang-doi" {
+        return Ok(queue_table()
+            .await?
+            .download(&format!("hang-doi-{from}-{to}"), &p.download));
+    }
     let feedback_table = || super::feedback::figures_table(&app, actor, from, to);
     if download && p.table == "phan-anh" {
         return Ok(feedback_table()
@@ -297,6 +313,7 @@ pub async fn period_report(
     let reuse = reuse_table(&report);
     let late = late_table(from, to, &late_list().await?);
     let feedback = feedback_table().await?;
+    let queue = queue_table().await?;
     let status = super::status_for(&f.error);
     let tree = app.agencies();
     let visible = app.queries().visible_agencies(actor);
@@ -316,6 +333,7 @@ pub async fn period_report(
             reuse,
             late,
             feedback,
+            queue,
             units,
             f,
         },
@@ -376,6 +394,8 @@ pub struct WatchLine {
 #[template(path = "leader.html")]
 struct LeaderPage {
     chrome: Chrome,
+    /// Hàng đợi hôm nay, in a sentence (none when no ticket was taken).
+    queue_today: Option<String>,
     tu: String,
     den: String,
     today_received: i64,
@@ -436,10 +456,20 @@ pub async fn overview(
     let o = app.reports().overview(actor, from, to).await?;
     let trend = trend_chart(&app, actor, from, to).await?;
     let (_, fb) = app.feedback().figures(actor, from, to).await?;
+    let q = app.queue().figures(actor, today, today).await?.total;
     let open = app.feedback().inbox(actor, true).await?;
     let now = app.now();
     let share = |n: i64, d: i64| percent((d > 0).then(|| n as f64 / d as f64));
     let page = LeaderPage {
+        queue_today: (q.tickets > 0).then(|| {
+            format!(
+                "{} số đã phát, {} đã phục vụ, chờ trung bình {} phút",
+                q.tickets,
+                q.served,
+                q.wait_avg
+                    .map_or_else(|| "—".into(), |m| format!("{m:.1}").replace('.', ","))
+            )
+        }),
         fb_received: fb.rules + fb.conduct + fb.unclassified,
         fb_on_time: share(fb.on_time, fb.handled),
         fb_satisfied: share(fb.satisfied, fb.first_received),

@@ -150,6 +150,16 @@ pub fn routes() -> Router<App> {
                 .layer(axum::extract::DefaultBodyLimit::max(11 * 1024 * 1024)),
         )
         .route(
+            "/quan-tri/thu-tuc/{code}/mau-don",
+            get(admin::procedure_forms),
+        )
+        .route(
+            "/quan-tri/thu-tuc/{code}/mau-don/{n}",
+            post(admin::attach_procedure_form)
+                .layer(axum::extract::DefaultBodyLimit::max(11 * 1024 * 1024)),
+        )
+        .route("/thu-tuc/{code}/mau-don/{n}", get(portal::form_file))
+        .route(
             "/quan-tri/thu-tuc/{code}/noi-tiep-nhan",
             get(admin::procedure_places).post(admin::set_procedure_places),
         )
@@ -170,7 +180,10 @@ pub fn routes() -> Router<App> {
             "/dang-ky",
             get(citizen::register_form).post(citizen::register),
         )
-        .route("/dang-ky/xac-nhan", post(citizen::confirm))
+        .route(
+            "/dang-ky/xac-nhan",
+            get(citizen::confirm_form).post(citizen::confirm),
+        )
         .route("/ho-so-cua-toi", get(citizen::my_dossiers))
         .route("/ho-so-cua-toi/them", post(citizen::link))
         .route("/ho-so-cua-toi/{code}", get(citizen::my_dossier))
@@ -208,9 +221,17 @@ pub fn routes() -> Router<App> {
         .route("/assets/bang.js", get(board_js))
         .route("/xep-hang/{centre}", get(queue::kiosk).post(queue::take))
         .route("/xep-hang/so/{id}", get(queue::ticket))
+        .route("/xep-hang/{centre}/lich-hen", post(queue::arrive))
+        .route(
+            "/thu-tuc/{code}/dat-lich",
+            get(queue::booking).post(queue::book),
+        )
+        .route("/lich-hen/{code}", get(queue::booking_view))
+        .route("/lich-hen/{code}/huy", post(queue::cancel_booking))
         .route("/bang/{centre}", get(queue::board))
         .route("/bang/{centre}/su-kien", get(queue::board_events))
         .route("/can-bo/quay", get(queue::desk).post(queue::desk_act))
+        .route("/lanh-dao/hang-doi", get(queue::figures))
         .layer(axum::middleware::from_fn(session::ensure_csrf_cookie))
 }
 

@@ -67,6 +67,8 @@ pub struct InboxRow {
     pub stage: String,
     pub due: String,
     pub urgency: Urgency,
+    /// Kết quả chờ trả: the result waits for its applicant.
+    pub pickup: bool,
     pub mine: bool,
 }
 
@@ -77,6 +79,8 @@ struct InboxPage {
     rows: Vec<InboxRow>,
     overdue: usize,
     due_today: usize,
+    /// Results waiting for their applicants.
+    pickups: usize,
 }
 
 fn stage_label(key: &str) -> String {
@@ -95,13 +99,25 @@ pub async fn inbox(State(app): State<App>, viewer: Viewer) -> Result<Response, U
         .into_iter()
         .map(|r| InboxRow {
             id: r.id.to_string(),
-            urgency: Urgency::of(r.due, now),
+            // A result waiting for its applicant is done work: not overdue work.
+            urgency: match r.stage.as_str() {
+                "result-ready" | "submitted" => Urgency::None,
+                _ => Urgency::of(r.due, now),
+            },
+            pickup: r.stage == "result-ready",
             mine: r.assignee.as_deref() == Some(me.as_str()),
             code: r.code,
             procedure: r.procedure_name,
             applicant: r.applicant_name,
+            due: match r.stage.as_str() {
+                "submitted" => "Chờ kiểm tra, tiếp nhận".into(),
+                "result-ready" => r
+                    .appointment
+                    .map(|a| format!("Chờ người dân nhận · hẹn {}", when(a)))
+                    .unwrap_or_else(|| "Chờ người dân nhận".into()),
+                _ => r.due.map(when).unwrap_or_else(|| "—".into()),
+            },
             stage: stage_label(&r.stage),
-            due: r.due.map(when).unwrap_or_else(|| "—".into()),
         })
         .collect();
     let page = InboxPage {
@@ -114,6 +130,7 @@ pub async fn inbox(State(app): State<App>, viewer: Viewer) -> Result<Response, U
             .iter()
             .filter(|r| r.urgency == Urgency::DueToday)
             .count(),
+        pickups: rows.iter().filter(|r| r.pickup).count(),
         rows,
     };
     Ok(page.into_response())

@@ -153,7 +153,10 @@ struct ProcedurePage {
     channels: Vec<&'static str>,
     result: String,
     legal_basis: Vec<String>,
-    forms: Vec<String>,
+    /// Mẫu đơn, tờ khai: name, and the download link when the official file is attached.
+    forms: Vec<(String, String)>,
+    /// Trình tự thực hiện.
+    sequence: Vec<String>,
     uncertain: Vec<String>,
     anywhere: bool,
     online: bool,
@@ -206,7 +209,22 @@ pub async fn procedure(
         channels,
         result: v.result.name.clone(),
         legal_basis: v.legal_basis.clone(),
-        forms: v.forms.clone(),
+        forms: {
+            let files = app.catalogue().form_files(v.code.as_str()).await?;
+            v.forms
+                .iter()
+                .enumerate()
+                .map(|(i, name)| {
+                    let link = if files.iter().any(|f| &f.name == name) {
+                        format!("/thu-tuc/{}/mau-don/{}", v.code, i + 1)
+                    } else {
+                        String::new()
+                    };
+                    (name.clone(), link)
+                })
+                .collect()
+        },
+        sequence: v.sequence_for_applicants(),
         uncertain: v.uncertain.clone(),
         anywhere: v.anywhere,
         online: v.online != domain::procedure::OnlineKind::None,
@@ -476,4 +494,27 @@ async fn identity_failed(app: &App, viewer: &Viewer, ui: &UiOptions, e: app::App
     };
     let page = login_page(app, viewer, ui, String::new(), e.message).await;
     (status, page).into_response()
+}
+
+/// `GET /thu-tuc/{code}/mau-don/{n}`: the official file of a procedure's form, for anyone.
+pub async fn form_file(
+    State(app): State<App>,
+    Path((code, n)): Path<(String, usize)>,
+) -> Result<Response, UiError> {
+    let (form, stored) = app.catalogue().form_file(&code, n).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, stored.media_type),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                super::officer::disposition("attachment", &form.file_name),
+            ),
+            (
+                axum::http::header::CACHE_CONTROL,
+                "public, max-age=3600".to_string(),
+            ),
+        ],
+        stored.content,
+    )
+        .into_response())
 }

@@ -60,6 +60,8 @@ pub struct Filters {
     /// The query string of these filters (without `tai`/`bang`), escaped for a link.
     pub query: String,
     pub error: String,
+    /// The period picker's choices (months, quarters, years).
+    pub periods: Vec<super::evaluation::PeriodChoice>,
 }
 
 /// Reads the filters; a bad value falls back to the default with the reason shown.
@@ -95,6 +97,7 @@ async fn filters(
     )
     .await?;
     (f.ky, f.ngay) = (ky, p.ngay.trim().to_string());
+    f.periods = super::evaluation::period_choices(today, &period, true);
     Ok((period, as_of, scope, f))
 }
 
@@ -147,6 +150,7 @@ pub(super) async fn scope_filters(
         procedures,
         query: serde_urlencoded::to_string(&pairs).unwrap_or_default(),
         error,
+        periods: Vec::new(),
     };
     Ok((scope, f))
 }
@@ -187,7 +191,12 @@ pub fn ranking_table(x: &Index766) -> Table {
             Cell::Text(u.rank.map(|r| r.to_string()).unwrap_or_else(|| "—".into())),
             Cell::Text(change(u)),
             Cell::Text(u.name.clone()),
-            Cell::Score(Some(u.points)),
+            // No dossier in the period: nothing to score, said so instead of "0,00".
+            if app::qd766::has_dossiers(u) {
+                Cell::Score(Some(u.points))
+            } else {
+                Cell::Text("không có dữ liệu".into())
+            },
             Cell::Score(Some(u.max)),
         ];
         r.extend(
@@ -341,7 +350,8 @@ pub async fn index(
     let rows: Vec<(String, f64, String)> = x
         .units
         .iter()
-        .filter(|u| u.max > 0.0)
+        // Units without a dossier in the period have nothing to draw.
+        .filter(|u| u.max > 0.0 && app::qd766::has_dossiers(u))
         .map(|u| {
             (
                 u.name.clone(),
@@ -494,7 +504,8 @@ pub async fn dashboard(
     let index_rows: Vec<(String, f64, String)> = x
         .units
         .iter()
-        .filter(|u| u.max > 0.0)
+        // Units without a dossier in the period have nothing to draw.
+        .filter(|u| u.max > 0.0 && app::qd766::has_dossiers(u))
         .map(|u| {
             (
                 u.name.clone(),

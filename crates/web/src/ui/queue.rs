@@ -83,6 +83,18 @@ pub async fn kiosk(
         .into_response())
 }
 
+/// The kiosk again, saying why no ticket was given.
+async fn kiosk_refused(
+    app: &App,
+    viewer: &Viewer,
+    id: &str,
+    e: app::AppError,
+) -> Result<Response, UiError> {
+    let status = crate::api::error::ApiError::from(e.clone()).status;
+    let page = kiosk_page(app, viewer, id, e.message).await?;
+    Ok((status, page).into_response())
+}
+
 /// `POST /xep-hang/{centre}`: takes the number and shows the ticket to print.
 pub async fn take(
     State(app): State<App>,
@@ -114,11 +126,7 @@ pub async fn take(
         .await
     {
         Ok(v) => Ok(Redirect::to(&format!("/xep-hang/so/{}?in=1", v.ticket.id)).into_response()),
-        Err(e) => {
-            let status = crate::api::error::ApiError::from(e.clone()).status;
-            let page = kiosk_page(&app, &posted.viewer, &id, e.message).await?;
-            Ok((status, page).into_response())
-        }
+        Err(e) => kiosk_refused(&app, &posted.viewer, &id, e).await,
     }
 }
 
@@ -405,5 +413,405 @@ pub async fn desk_act(State(app): State<App>, posted: Posted) -> Result<Response
             let page = desk_page(&app, viewer, String::new(), e.message).await?;
             Ok((status, page).into_response())
         }
+    }
+}
+
+/// A table of the queue's figures: one line per group, the total last when given.
+pub fn figures_table(
+    title: &str,
+    group: &str,
+    lines: &[domain::queue::QueueLine],
+    total: Option<&domain::queue::QueueLine>,
+) -> super::table::Table {
+    use super::table::Cell;
+    let minutes = |m: Option<f64>| {
+        Cell::Text(m.map_or_else(|| "—".into(), |m| format!("{m:.1}").replace('.', ",")))
+    };
+    let row = |l: &domain::queue::QueueLine| {
+        vec![
+            Cell::Text(l.name.clone()),
+            Cell::Int(l.tickets as i64),
+            Cell::Int(l.served as i64),
+            Cell::Int(l.no_show as i64),
+            minutes(l.wait_avg),
+            minutes(l.wait_max),
+            minutes(l.service_avg),
+        ]
+    };
+    super::table::Table {
+        title: title.to_string(),
+        headers: [
+            group,
+            "Số đã phát",
+            "Đã phục vụ",
+            "Vắng mặt",
+            "Chờ trung bình (phút)",
+            "Chờ lâu nhất (phút)",
+            "Phục vụ trung bình (phút)",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: lines.iter().chain(total).map(row).collect(),
+    }
+}
+
+/// `/lanh-dao/hang-doi`: the queue's figures of a period — by area, counter, officer, hour of
+/// the day and day — each table downloadable as XLSX or CSV.
+#[derive(Template, WebTemplate)]
+#[template(path = "queue_figures.html")]
+struct FiguresPage {
+    chrome: Chrome,
+    tu: String,
+    den: String,
+    tables: Vec<(&'static str, super::table::Table)>,
+    error: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct FiguresParams {
+    #[serde(default)]
+    tu: String,
+    #[serde(default)]
+    den: String,
+    #[serde(default, rename = "tai")]
+    download: String,
+    #[serde(default, rename = "bang")]
+    table: String,
+}
+
+pub async fn figures(
+    State(app): State<App>,
+    viewer: Viewer,
+    Query(p): Query<FiguresParams>,
+) -> Result<Response, UiError> {
+    let (_, actor) = viewer.require_officer()?;
+    let today = lich::time::to_vn(&app.now()).date_naive();
+    let first = chrono::Datelike::with_day(&today, 1).unwrap_or(today);
+    let (from, to, error) = super::leader::period(&p.tu, &p.den, first, today);
+    let x = app.queue().figures(actor, from, to).await?;
+    let bookings = bookings_table(&app, &app.queue().bookings_between(actor, from, to).await?);
+    let tables = vec![
+        (
+            "khu-vuc",
+            figures_table(
+                "Theo khu vực dịch vụ",
+                "Khu vực",
+                &x.by_area,
+                Some(&x.total),
+            ),
+        ),
+        (
+            "quay",
+            figures_table("Theo quầy", "Quầy", &x.by_counter, None),
+        ),
+        (
+            "can-bo",
+            figures_table("Theo cán bộ", "Cán bộ", &x.by_officer, None),
+        ),
+        (
+            "gio",
+            figures_table("Theo giờ lấy số trong ngày", "Giờ", &x.by_hour, None),
+        ),
+        ("ngay", figures_table("Theo ngày", "Ngày", &x.by_day, None)),
+        ("lich-hen", bookings),
+    ];
+    if error.is_empty() && matches!(p.download.as_str(), "csv" | "xlsx") {
+        let (key, table) = tables
+            .iter()
+            .find(|(k, _)| *k == p.table)
+            .unwrap_or(&tables[0]);
+        return Ok(table.download(&format!("hang-doi-{key}-{from}-{to}"), &p.download));
+    }
+    let status = super::status_for(&error);
+    Ok((
+        status,
+        FiguresPage {
+            chrome: Chrome::new(&viewer, "Hàng đợi — thống kê", "/lanh-dao"),
+            tu: from.to_string(),
+            den: to.to_string(),
+            tables,
+            error,
+        },
+    )
+        .into_response())
+}
+
+/// `/thu-tuc/{code}/dat-lich`: đặt lịch hẹn — a citizen picks a centre and a free slot.
+#[derive(Template, WebTemplate)]
+#[template(path = "booking.html")]
+struct BookingPage {
+    chrome: Chrome,
+    code: String,
+    name: String,
+    centres: Vec<super::citizen::CentreChoice>,
+    centre: String,
+    area: String,
+    /// Each day with its slots.
+    days: Vec<(String, Vec<SlotLine>)>,
+    error: String,
+}
+
+/// A slot as the booking page offers it: its start (ms, the value sent back), its hours, and
+/// the places left.
+type SlotLine = (i64, String, u16);
+
+#[derive(Debug, Default, Deserialize)]
+pub struct BookingParams {
+    #[serde(default)]
+    noi: String,
+}
+
+async fn booking_page(
+    app: &App,
+    viewer: &Viewer,
+    code: &str,
+    centre: &str,
+    error: String,
+) -> Result<BookingPage, UiError> {
+    if !matches!(viewer.actor, Some(domain::officer::Actor::Citizen { .. })) {
+        return Err(UiError::login_required());
+    }
+    let p = app.catalogue().procedure(code).await?;
+    let centres = super::citizen::centres_for(app, p.level);
+    let chosen = centres
+        .iter()
+        .find(|c| c.id == centre)
+        .or(centres.first())
+        .map(|c| c.id.clone())
+        .unwrap_or_default();
+    let (area, days) = match AgencyId::parse(&chosen) {
+        Ok(c) => {
+            let area = app.queue().area_for(&c, &p.sector).await?;
+            let days = app.queue().slots(&c, &area.key).await?;
+            (area.name, days)
+        }
+        Err(_) => (String::new(), Vec::new()),
+    };
+    Ok(BookingPage {
+        chrome: Chrome::new(viewer, format!("Đặt lịch hẹn: {}", p.name), ""),
+        code: p.code.to_string(),
+        name: p.name.clone(),
+        centres,
+        centre: chosen,
+        area,
+        days: days
+            .into_iter()
+            .map(|(day, slots)| {
+                let label = format!(
+                    "{} {}",
+                    lich::time::weekday_vi(chrono::Datelike::weekday(&day)),
+                    day.format("%d/%m/%Y")
+                );
+                let slots = slots
+                    .into_iter()
+                    .map(|s| {
+                        let vn = |t| lich::time::to_vn(&t).format("%H:%M").to_string();
+                        (
+                            s.start.timestamp_millis(),
+                            format!("{}–{}", vn(s.start), vn(s.end)),
+                            s.left,
+                        )
+                    })
+                    .collect();
+                (label, slots)
+            })
+            .collect(),
+        error,
+    })
+}
+
+pub async fn booking(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(code): Path<String>,
+    Query(p): Query<BookingParams>,
+) -> Result<Response, UiError> {
+    Ok(booking_page(&app, &viewer, &code, &p.noi, String::new())
+        .await?
+        .into_response())
+}
+
+/// `POST /thu-tuc/{code}/dat-lich`: books the slot chosen; to the booking's page.
+pub async fn book(
+    State(app): State<App>,
+    Path(code): Path<String>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let viewer = &posted.viewer;
+    let Some(actor) = viewer.actor.as_ref() else {
+        return Err(UiError::login_required());
+    };
+    let f = &posted.fields;
+    let centre = f.get("noi");
+    let done: Result<domain::queue::Booking, app::AppError> = async {
+        let c = AgencyId::parse(&centre)
+            .map_err(|_| app::AppError::invalid("centre_not_found", "Hãy chọn Bộ phận Một cửa."))?;
+        let start = f
+            .get("gio")
+            .parse::<i64>()
+            .ok()
+            .and_then(chrono::DateTime::from_timestamp_millis)
+            .ok_or_else(|| {
+                app::AppError::invalid(
+                    "slot_not_offered",
+                    "Hãy chọn một khung giờ trong danh sách.",
+                )
+            })?;
+        app.queue().book(actor, &c, &code, start).await
+    }
+    .await;
+    match done {
+        Ok(b) => Ok(Redirect::to(&format!("/lich-hen/{}", b.code)).into_response()),
+        Err(e) => {
+            let status = crate::api::error::ApiError::from(e.clone()).status;
+            let page = booking_page(&app, viewer, &code, &centre, e.message).await?;
+            Ok((status, page).into_response())
+        }
+    }
+}
+
+/// `/lich-hen/{code}`: the citizen's booking, to show at the kiosk, or to cancel.
+#[derive(Template, WebTemplate)]
+#[template(path = "booking_done.html")]
+struct BookingDone {
+    chrome: Chrome,
+    code: String,
+    procedure: String,
+    centre: String,
+    when: String,
+    state: &'static str,
+    can_cancel: bool,
+    reminder: String,
+    qr: String,
+    message: String,
+}
+
+async fn booking_done(
+    app: &App,
+    viewer: &Viewer,
+    code: &str,
+    message: String,
+) -> Result<BookingDone, UiError> {
+    let Some(actor) = viewer.actor.as_ref() else {
+        return Err(UiError::login_required());
+    };
+    let b = app.queue().my_booking(actor, code).await?;
+    let now = app.now();
+    let vn = |t| lich::time::to_vn(&t);
+    let centre = AgencyId::parse(&b.centre)
+        .map(|c| app.agencies().name_of(&c))
+        .unwrap_or_default();
+    Ok(BookingDone {
+        chrome: Chrome::new(viewer, format!("Lịch hẹn {}", b.code), ""),
+        qr: giayto::qr_svg(&b.code).unwrap_or_default(),
+        code: b.code.clone(),
+        procedure: b.procedure_name.clone(),
+        centre,
+        when: format!(
+            "{}–{} {} {}",
+            vn(b.slot_start).format("%H:%M"),
+            vn(b.slot_end).format("%H:%M"),
+            lich::time::weekday_vi(chrono::Datelike::weekday(&vn(b.slot_start))),
+            vn(b.slot_start).format("%d/%m/%Y")
+        ),
+        state: b.state_label(now),
+        can_cancel: b.state == domain::queue::BookingState::Booked && b.slot_start > now,
+        reminder: match (&b.phone, &b.email) {
+            (Some(p), _) => format!("tin nhắn đến {p}"),
+            (None, Some(e)) => format!("thư điện tử đến {e}"),
+            _ => String::new(),
+        },
+        message,
+    })
+}
+
+pub async fn booking_view(
+    State(app): State<App>,
+    viewer: Viewer,
+    Path(code): Path<String>,
+) -> Result<Response, UiError> {
+    Ok(booking_done(&app, &viewer, &code, String::new())
+        .await?
+        .into_response())
+}
+
+/// `POST /lich-hen/{code}/huy`: frees the slot.
+pub async fn cancel_booking(
+    State(app): State<App>,
+    Path(code): Path<String>,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let viewer = &posted.viewer;
+    let Some(actor) = viewer.actor.as_ref() else {
+        return Err(UiError::login_required());
+    };
+    app.queue().cancel_booking(actor, &code).await?;
+    Ok(booking_done(&app, viewer, &code, "Đã hủy lịch hẹn.".into())
+        .await?
+        .into_response())
+}
+
+/// `POST /xep-hang/{centre}/lich-hen`: the booking's code typed at the kiosk gives its ticket.
+pub async fn arrive(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Caller(client): Caller,
+    posted: Posted,
+) -> Result<Response, UiError> {
+    let (centre, _) = app.queue().centre(&id)?;
+    match app
+        .queue()
+        .arrive(&centre, &posted.fields.get("ma"), &client)
+        .await
+    {
+        Ok(v) => Ok(Redirect::to(&format!("/xep-hang/so/{}?in=1", v.ticket.id)).into_response()),
+        Err(e) => kiosk_refused(&app, &posted.viewer, &id, e).await,
+    }
+}
+
+/// Lịch hẹn by centre: booked, kept, missed, cancelled, and the share kept.
+fn bookings_table(app: &App, bookings: &[domain::queue::Booking]) -> super::table::Table {
+    use super::table::Cell;
+    use domain::queue::BookingState;
+    let now = app.now();
+    let tree = app.agencies();
+    let mut by: std::collections::BTreeMap<String, [i64; 4]> = Default::default();
+    for b in bookings {
+        let name = AgencyId::parse(&b.centre)
+            .map(|c| tree.name_of(&c))
+            .unwrap_or_else(|_| b.centre.clone());
+        let line = by.entry(name).or_default();
+        line[0] += 1;
+        match b.state {
+            BookingState::Arrived => line[1] += 1,
+            BookingState::Cancelled => line[3] += 1,
+            BookingState::Booked if b.missed(now) => line[2] += 1,
+            BookingState::Booked => {}
+        }
+    }
+    let row = |name: String, n: [i64; 4]| {
+        let due = n[1] + n[2];
+        vec![
+            Cell::Text(name),
+            Cell::Int(n[0]),
+            Cell::Int(n[1]),
+            Cell::Int(n[2]),
+            Cell::Int(n[3]),
+            Cell::Percent((due > 0).then(|| n[1] as f64 / due as f64)),
+        ]
+    };
+    super::table::Table {
+        title: "Lịch hẹn".into(),
+        headers: [
+            "Bộ phận Một cửa",
+            "Đã đặt",
+            "Đến đúng hẹn",
+            "Không đến",
+            "Đã hủy",
+            "Tỷ lệ giữ hẹn",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: by.into_iter().map(|(name, n)| row(name, n)).collect(),
     }
 }

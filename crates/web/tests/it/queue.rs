@@ -149,6 +149,31 @@ async fn counters_call_numbers_in_order_and_refuse_what_does_not_fit() {
             .await
             .unwrap();
     assert_eq!(events.len(), 3, "{events:?}");
+
+    // The chairman reads the day's figures: tickets, no-shows, waits by area and by counter,
+    // on the page, in the periodic report and as XLSX.
+    t.at("2026-12-07 10:00");
+    let leader = t.login("chutich.baothang").await;
+    let (status, _, page) = fetch(&t, &leader, "/lanh-dao/hang-doi").await;
+    assert_eq!(status, 200);
+    let page = String::from_utf8(page).unwrap();
+    let area = page
+        .split("<tr>")
+        .find(|r| r.contains("<td>Hộ tịch, chứng thực</td>"))
+        .unwrap_or_else(|| panic!("{page}"));
+    // Two still there (one was sent on to land), one missed.
+    assert!(area.contains("<td class=\"num\">2</td>"), "{area}");
+    assert!(page.contains("quầy 3"), "{page}");
+    assert!(page.contains("Lò Thị Mai"), "{page}");
+    let (status, kind, _) = fetch(&t, &leader, "/lanh-dao/hang-doi?bang=quay&tai=xlsx").await;
+    assert_eq!(status, 200);
+    assert!(kind.contains("spreadsheetml"), "{kind}");
+    let (_, _, report) = fetch(&t, &leader, "/lanh-dao/bao-cao").await;
+    assert!(
+        String::from_utf8(report)
+            .unwrap()
+            .contains("Hàng đợi tại Bộ phận Một cửa")
+    );
 }
 
 /// A number from the kiosk, called at counter 3, appears on the display board while it is
@@ -237,4 +262,161 @@ async fn a_kiosk_ticket_is_called_to_the_board_and_becomes_a_dossier() {
     let list = t.get(Some(&counter), "/api/v1/dossiers").await.expect(200);
     assert_eq!(list["total"], 1);
     b.close().await;
+}
+
+/// A citizen books a slot online; at the kiosk the booking's code gives a ticket, which the
+/// counter calls before a walk-in who came earlier, once the slot has begun.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_becomes_a_ticket_called_first_in_its_slot() {
+    let t = spawn().await;
+    t.citizen_login().await;
+    let Some(b) = crate::browser::open(&t).await else {
+        return;
+    };
+    b.login_as_citizen("010190012345").await;
+    b.goto(&format!(
+        "/thu-tuc/{REREGISTER_BIRTH}/dat-lich?noi={CENTRE}"
+    ))
+    .await;
+    b.wait_text("Đặt lịch hẹn tại Bộ phận Một cửa").await;
+    // The first free slot: half an hour from now at the earliest (09:30–10:00).
+    b.click("button.slot:not([disabled])").await;
+    b.wait_text("Lịch hẹn LH-").await;
+    let page = b.text().await;
+    assert!(page.contains("09:30–10:00"), "{page}");
+    assert!(page.contains("Bảo Thắng"), "{page}");
+    let code = b.find("dd.code").await.text().await.unwrap();
+    assert!(code.starts_with("LH-"), "{code}");
+
+    // A walk-in takes a number first.
+    assert_eq!(take(&t, "ho-tich", "").await.0, 303);
+    t.at("2026-12-07 09:25");
+    b.goto(&format!("/xep-hang/{CENTRE}")).await;
+    b.wait_text("Đã đặt lịch hẹn?").await;
+    b.fill("#ma", &code.to_lowercase()).await;
+    b.click("form.booked button").await;
+    b.wait_text("SỐ THỨ TỰ").await;
+    assert!(b.text().await.contains("0002"), "{}", b.text().await);
+
+    // Once the slot begins, the booked number goes first.
+    t.at("2026-12-07 09:31");
+    let counter = t.login("motcua.baothang").await;
+    desk(
+        &t,
+        &counter,
+        vec![
+            ("do", "mo-quay".into()),
+            ("quay", "2".into()),
+            ("khu_vuc", "ho-tich".into()),
+        ],
+    )
+    .await;
+    let (_, page) = desk(&t, &counter, vec![("do", "goi".into())]).await;
+    assert!(page.contains("0002</strong>"), "{page}");
+    b.close().await;
+}
+
+/// A slot takes as many bookings as the centre allows; a booking is taken at the kiosk once,
+/// only around its slot; its reminder goes once by SMS; a booking nobody came for counts as
+/// missed in the figures.
+#[tokio::test]
+async fn bookings_keep_their_rules_and_are_reminded_once() {
+    let t = spawn_with(|s| s.notices.sms = true, web::NetOptions::default()).await;
+    let centre = domain::agency::AgencyId::parse(CENTRE).unwrap();
+    let mut citizens = Vec::new();
+    for (name, id) in [
+        ("Nguyễn Thị Hằng", "010190012345"),
+        ("Vàng Văn Sử", "010190054321"),
+        ("Lò Văn Pả", "010190011111"),
+    ] {
+        citizens.push(account(name, id));
+        t.app
+            .citizens()
+            .seed_account(&app::citizens::Registration {
+                name: name.into(),
+                id_number: id.into(),
+                phone: format!("09{}", &id[4..12]),
+                email: String::new(),
+                password: PASSWORD.into(),
+            })
+            .await
+            .unwrap();
+    }
+    let area = t.app.queue().area_for(&centre, "Hộ tịch").await.unwrap();
+    // 10:30–11:00 today (it is 09:00).
+    let slot = t.app.queue().slots(&centre, &area.key).await.unwrap()[0].1[2].clone();
+    let book = |who: usize| {
+        t.app
+            .queue()
+            .book(&citizens[who], &centre, REREGISTER_BIRTH, slot.start)
+    };
+    let first = book(0).await.unwrap();
+    book(1).await.unwrap();
+    let full = book(2).await.unwrap_err();
+    assert_eq!(full.code, "slot_full");
+    // A time that is not a slot is refused.
+    let odd = t
+        .app
+        .queue()
+        .book(
+            &citizens[2],
+            &centre,
+            REREGISTER_BIRTH,
+            slot.start + chrono::Duration::minutes(7),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(odd.code, "slot_not_offered");
+
+    // Reminded once, by SMS, through the outbox.
+    assert_eq!(t.app.queue().send_reminders().await.unwrap(), 2);
+    assert_eq!(t.app.queue().send_reminders().await.unwrap(), 0);
+    let sms =
+        t.db.messages_of_kind(app::queue::BOOKING_REMINDER, 10)
+            .await
+            .unwrap();
+    assert_eq!(sms.len(), 2);
+    assert!(sms[0].body.contains(&first.code) || sms[1].body.contains(&first.code));
+
+    // Too early at the kiosk: said when to come back; then once only.
+    let client = app::Client::default();
+    let early = t
+        .app
+        .queue()
+        .arrive(&centre, &first.code, &client)
+        .await
+        .unwrap_err();
+    assert_eq!(early.code, "booking_not_now");
+    assert!(early.message.contains("mời quay lại"), "{}", early.message);
+    t.at("2026-12-07 10:05");
+    t.app
+        .queue()
+        .arrive(&centre, &first.code, &client)
+        .await
+        .unwrap();
+    let again = t
+        .app
+        .queue()
+        .arrive(&centre, &first.code, &client)
+        .await
+        .unwrap_err();
+    assert!(
+        again.message.contains("đã được lấy số"),
+        "{}",
+        again.message
+    );
+
+    // After the slot, the other booking counts as missed.
+    t.at("2026-12-07 16:00");
+    let leader = t.login("chutich.baothang").await;
+    let (_, _, page) = fetch(&t, &leader, "/lanh-dao/hang-doi").await;
+    let page = String::from_utf8(page).unwrap();
+    let row = page
+        .split("<tr>")
+        .find(|r| r.contains("Bảo Thắng") && r.contains("%"))
+        .unwrap_or_else(|| panic!("{page}"));
+    assert!(
+        row.contains("<td class=\"num\">2</td><td class=\"num\">1</td><td class=\"num\">1</td>"),
+        "{row}"
+    );
 }

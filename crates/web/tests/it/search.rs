@@ -160,3 +160,64 @@ async fn a_dossier_keeps_the_procedure_version_it_was_received_under() {
     assert_eq!(before["appointment"], "2026-12-14T17:00:00+07:00");
     assert_eq!(after["appointment"], "2026-12-11T17:00:00+07:00");
 }
+
+/// Walk-through fault 8: "tam tru" ranked the extension of temporary residence above its
+/// registration, "chung thuc" put wills first, and "khai tu" matched 18 of 35 procedures.
+/// Among names that match as well, the procedure used most comes first; procedures that only
+/// contain the words apart are left out when names hold them together.
+#[tokio::test]
+async fn procedures_people_use_most_come_first_and_loose_matches_drop_out() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    let receive = |procedure: &'static str, parts: serde_json::Value| {
+        let mut body = intake(procedure, &[]);
+        body["components"] = parts;
+        t.post(Some(&counter), "/api/v1/dossiers", body)
+    };
+    for _ in 0..2 {
+        receive(
+            "2.000815",
+            json!([{"component": "ban-chinh"}, {"component": "ban-sao", "pages": 1}]),
+        )
+        .await
+        .expect(201);
+    }
+    receive(
+        "1.004194",
+        json!([{"component": "to-khai"}, {"component": "cho-o-hop-phap"}]),
+    )
+    .await
+    .expect(201);
+    // The next day, the catalogue counts them.
+    t.at("2026-12-08 09:00");
+    let first = |q: &'static str| {
+        let t = &t;
+        async move {
+            let found = t
+                .get(None, &format!("/api/v1/procedures?q={q}"))
+                .await
+                .expect(200);
+            found[0]["name"].as_str().unwrap().to_string()
+        }
+    };
+    assert_eq!(
+        first("chung%20thuc").await,
+        "Chứng thực bản sao từ bản chính giấy tờ, văn bản"
+    );
+    assert_eq!(first("tam%20tru").await, "Đăng ký tạm trú");
+    let found = t
+        .get(None, "/api/v1/procedures?q=khai%20tu")
+        .await
+        .expect(200);
+    let names: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert!(!names.is_empty() && names.len() <= 4, "{names:?}");
+    assert!(
+        names.iter().all(|n| n.to_lowercase().contains("khai tử")),
+        "{names:?}"
+    );
+}

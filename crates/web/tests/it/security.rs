@@ -48,8 +48,23 @@ async fn register_on_the_portal(t: &TestApp, name: &str, id_number: &str) -> Str
         .send()
         .await
         .unwrap();
-    assert_eq!(done.status(), 200, "the page asking for the code");
-    assert!(done.text().await.unwrap().contains("09•••••111"));
+    // Walk-through fault 7: redirected, so a refresh does not register again.
+    assert_eq!(
+        done.status(),
+        303,
+        "redirected to the page asking for the code"
+    );
+    let asking = done.headers()["location"].to_str().unwrap().to_string();
+    let page = t
+        .http
+        .get(format!("{}{asking}", t.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("09•••••111"), "{page}");
     // The code, as the SMS gateway would deliver it.
     let sms =
         t.db.messages_of_kind(app::citizens::REGISTRATION_CODE, 100)

@@ -417,8 +417,12 @@ async fn an_online_dossier_is_completed_by_the_citizen_and_then_received() {
     .await;
     // Every required component travels with its scan (an online dossier without them is
     // not accepted); the birth certificate's is unreadable.
+    // Walk-through fault 7: attaching a scan ticks its component (the identity paper is not
+    // ticked by hand, and the dossier is complete).
     for part in ["to-khai", "giay-chung-sinh", "giay-to-tuy-than"] {
-        b.click(&format!("input[name=c][value='{part}']")).await;
+        if part != "giay-to-tuy-than" {
+            b.click(&format!("input[name=c][value='{part}']")).await;
+        }
         b.find(&format!("#tep-{part}"))
             .await
             .send_keys(&scan(&files, &format!("{part}.pdf")).display().to_string())
@@ -1175,4 +1179,191 @@ async fn the_dossier_page_shows_the_applicants_address_and_contact() {
     assert_eq!(status, 200);
     assert!(page.contains("<dt>Địa chỉ</dt><dd>Tổ dân phố 3"), "{page}");
     assert!(page.contains("<dt>Liên hệ</dt><dd>0912345678"), "{page}");
+}
+
+/// Walk-through fault 6: the counter's inbox counted results waiting for their applicants as
+/// overdue work, and put a new online dossier, which has no deadline yet, at the bottom.
+#[tokio::test]
+async fn the_inbox_puts_new_online_dossiers_first_and_does_not_count_pickups_as_overdue() {
+    let t = spawn().await;
+    let tok = Tokens::of(&t).await;
+    let ready = result_ready(&t, &tok).await;
+    let (_, online) = submit_online(&t).await;
+    // Long after the appointment, the result is still not collected.
+    t.at("2026-12-30 10:00");
+    let (status, _, page) = fetch(&t, &tok.counter, "/can-bo").await;
+    assert_eq!(status, 200);
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("0 quá hạn"), "{page}");
+    assert!(page.contains("1 kết quả chờ người dân nhận"), "{page}");
+    assert!(page.contains("Chờ kiểm tra, tiếp nhận"), "{page}");
+    let online_at = page.find(online["code"].as_str().unwrap()).unwrap();
+    let ready_at = page.find(&format!("/can-bo/ho-so/{ready}")).unwrap();
+    assert!(
+        online_at < ready_at,
+        "the new online dossier comes first: {page}"
+    );
+}
+
+/// Walk-through fault 10: a counter intake at 01:28 at night was taken without a word; the
+/// intake page now says the centre is outside its reception hours (and not in them).
+#[tokio::test]
+async fn the_intake_page_warns_outside_the_centres_reception_hours() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    let path = "/can-bo/tiep-nhan?thu_tuc=1.004884";
+    t.at("2026-12-08 01:28");
+    let (_, _, page) = fetch(&t, &counter, path).await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains("Đang ngoài giờ tiếp nhận của Bộ phận Một cửa"),
+        "{page}"
+    );
+    t.at("2026-12-08 09:00");
+    let (_, _, page) = fetch(&t, &counter, path).await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(!page.contains("ngoài giờ tiếp nhận"), "{page}");
+}
+
+/// Walk-through fault 9: the QĐ 766 table ranked units that had no dossier (3rd, "0,00");
+/// such a unit now says "không có dữ liệu" and takes no rank.
+#[tokio::test]
+async fn units_without_dossiers_are_not_ranked_in_the_qd766_index() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    receive(&t, &counter).await;
+    let leader = t.login("lanhdao.tinh").await;
+    let (status, _, page) = fetch(&t, &leader, "/lanh-dao/chi-so-766?ky=2026-12").await;
+    assert_eq!(status, 200);
+    let page = String::from_utf8(page).unwrap();
+    let table = page
+        .split("<table class=\"grid report\"")
+        .nth(1)
+        .unwrap_or(&page);
+    let row = |unit: &str| {
+        table
+            .split("<tr")
+            .find(|r| r.contains(unit))
+            .unwrap_or_else(|| panic!("no row for {unit}: {page}"))
+            .to_string()
+    };
+    let idle = row("Cam Đường");
+    assert!(idle.contains("không có dữ liệu"), "{idle}");
+    assert!(idle.contains("<td>—</td>"), "{idle}");
+    let busy = row("Bảo Thắng");
+    assert!(!busy.contains("không có dữ liệu"), "{busy}");
+    assert!(busy.contains("<td>1</td>"), "{busy}");
+}
+
+/// Walk-through fault 7: the online form did not prefill the account's phone, and the counter's
+/// commune list did not start at the centre's own commune.
+#[tokio::test]
+async fn forms_start_from_what_is_known() {
+    let t = spawn().await;
+    let citizen = t.citizen_login().await;
+    let (status, _, page) = fetch(&t, &citizen, "/thu-tuc/1.004884/nop").await;
+    assert_eq!(status, 200);
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains("id=\"phone\" name=\"phone\" value=\"0912345678\""),
+        "{page}"
+    );
+    let counter = t.login("motcua.baothang").await;
+    let (_, _, page) = fetch(&t, &counter, "/can-bo/tiep-nhan?thu_tuc=1.004884").await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains("<option value=\"02905\" selected>")
+            || page.contains("name=\"commune_code\" value=\"02905\""),
+        "{page}"
+    );
+}
+
+/// Walk-through fault 7: on a 360 px phone the header's "Đăng nhập" was a 22 px tap target.
+#[tokio::test]
+async fn the_login_link_is_a_finger_sized_target_on_a_phone() {
+    let t = spawn().await;
+    let Some(b) = crate::browser::open(&t).await else {
+        return;
+    };
+    b.resize(360, 780).await;
+    b.goto("/").await;
+    b.wait_text("Tìm thủ tục").await;
+    let height = b
+        .client
+        .execute(
+            "return document.querySelector('header .who a').getBoundingClientRect().height",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(height.as_f64().unwrap() >= 44.0, "{height}");
+    b.close().await;
+}
+
+/// Walk-through fault 5: a procedure page listed form names none could download, and had no
+/// "Trình tự thực hiện". An administrator attaches the official file; anyone downloads it.
+#[tokio::test]
+async fn procedure_pages_give_their_steps_and_the_official_form_files() {
+    let t = spawn().await;
+    let code = "DP.H38.0001";
+    let (status, _, page) = fetch(&t, "", &format!("/thu-tuc/{code}")).await;
+    assert_eq!(status, 200);
+    let page = String::from_utf8(page).unwrap();
+    assert!(page.contains("Trình tự thực hiện"), "{page}");
+    assert!(
+        page.contains("Bước 2. Nộp hồ sơ tại Bộ phận Một cửa"),
+        "{page}"
+    );
+    assert!(page.contains("cơ quan chưa đăng tệp mẫu"), "{page}");
+    let upload = |session: String, name: &'static str, bytes: Vec<u8>| {
+        let t = &t;
+        async move {
+            // Any page of a signed-in officer carries the anti-forgery token (its logout form).
+            let (_, _, page) = fetch(t, &session, "/").await;
+            let csrf = csrf_of(&String::from_utf8(page).unwrap());
+            let form = reqwest::multipart::Form::new()
+                .text("csrf", csrf.clone())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(bytes).file_name(name),
+                );
+            let r = t
+                .http
+                .post(format!("{}/quan-tri/thu-tuc/{code}/mau-don/1", t.base))
+                .header("Cookie", format!("mc_phien={session}; mc_csrf={csrf}"))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.text().await.unwrap())
+        }
+    };
+    // A DOCX (a zip holding word/document.xml), as the national database publishes it.
+    let mut docx = b"PK\x03\x04\x14\x00\x00\x00\x08\x00".to_vec();
+    docx.extend_from_slice(b"word/document.xml -- mau so 01");
+    // Not an administrator: refused. Not a document: refused, nothing attached.
+    let counter = t.login("motcua.baothang").await;
+    assert_eq!(upload(counter, "mau-01.docx", docx.clone()).await.0, 403);
+    let admin = t.login("quantri").await;
+    let (status, page) = upload(admin.clone(), "mau-01.exe", b"MZ\x90\x00".to_vec()).await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("không phải PDF, DOCX hoặc DOC"), "{page}");
+    let (status, page) = upload(admin, "Mẫu 01 - Đơn đề nghị.docx", docx.clone()).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Đã đính kèm"), "{page}");
+    let (_, _, page) = fetch(&t, "", &format!("/thu-tuc/{code}")).await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains(&format!("href=\"/thu-tuc/{code}/mau-don/1\"")),
+        "{page}"
+    );
+    let (status, kind, bytes) = fetch(&t, "", &format!("/thu-tuc/{code}/mau-don/1")).await;
+    assert_eq!(status, 200);
+    assert!(kind.contains("wordprocessingml"), "{kind}");
+    assert_eq!(bytes, docx);
+    assert_eq!(
+        fetch(&t, "", &format!("/thu-tuc/{code}/mau-don/2")).await.0,
+        404
+    );
 }

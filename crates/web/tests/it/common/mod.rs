@@ -374,6 +374,19 @@ pub async fn to_appraisal(t: &TestApp, tok: &Tokens, id: &str) -> Value {
 
 /// A dossier received at Bảo Thắng and returned, on time, the same day.
 pub async fn returned(t: &TestApp, tok: &Tokens) -> Value {
+    let id = result_ready(t, tok).await;
+    t.act(
+        &tok.counter,
+        &id,
+        "return",
+        json!({"received_by": "Nguyễn Thị Hằng", "originals_returned": []}),
+    )
+    .await
+}
+
+/// A re-registration of birth received, approved and issued: its result waits at the counter
+/// for the applicant; its id.
+pub async fn result_ready(t: &TestApp, tok: &Tokens) -> String {
     let d = receive(t, &tok.counter).await;
     let id = id_of(&d);
     to_appraisal(t, tok, &id).await;
@@ -388,13 +401,7 @@ pub async fn returned(t: &TestApp, tok: &Tokens) -> Value {
         .await;
     t.act(&tok.clerk, &id, "issue", json!({"number": "1/2026/TLKS"}))
         .await;
-    t.act(
-        &tok.counter,
-        &id,
-        "return",
-        json!({"received_by": "Nguyễn Thị Hằng", "originals_returned": []}),
-    )
-    .await
+    id
 }
 
 /// Tokens of Xã Bảo Thắng's officers.
