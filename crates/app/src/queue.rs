@@ -1063,3 +1063,86 @@ impl QueueFigures {
         }
     }
 }
+
+impl crate::Admin<'_> {
+    /// Thiết lập hàng đợi of a centre: its service areas and booking rules, checked whole and
+    /// logged; an administrator's.
+    pub async fn set_queue_setup(
+        self,
+        actor: &Actor,
+        centre: &AgencyId,
+        areas: &[ServiceArea],
+        rules: &BookingRules,
+    ) -> Result<(), AppError> {
+        let admin = self
+            .app
+            .admin_name(actor, domain::policy::Action::ManageUsers)?;
+        let tree = self.app.agencies();
+        let c = tree
+            .get(centre)
+            .filter(|a| a.kind == AgencyKind::ServiceCenter)
+            .ok_or_else(|| {
+                AppError::not_found("centre_not_found", "Không có Bộ phận Một cửa này.")
+            })?;
+        let bad = |m: String| AppError::invalid("invalid_queue_setup", m);
+        if areas.is_empty() || areas.len() > 12 {
+            return Err(bad("Cần từ 1 đến 12 khu vực dịch vụ.".into()));
+        }
+        for (i, a) in areas.iter().enumerate() {
+            let key_ok = !a.key.is_empty()
+                && a.key.len() <= 30
+                && a.key
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !key_ok {
+                return Err(bad(format!(
+                    "Khu vực {}: khóa chỉ gồm chữ thường không dấu, số và dấu gạch (tối đa 30 ký tự).",
+                    i + 1
+                )));
+            }
+            if a.name.trim().is_empty() || a.name.chars().count() > 80 {
+                return Err(bad(format!("Khu vực {}: tên từ 1 đến 80 ký tự.", i + 1)));
+            }
+            if areas[..i].iter().any(|b| b.key == a.key) {
+                return Err(bad(format!("Khóa khu vực \"{}\" bị trùng.", a.key)));
+            }
+        }
+        if !(10..=240).contains(&rules.slot_minutes)
+            || !(1..=50).contains(&rules.per_slot)
+            || !(1..=60).contains(&rules.days_ahead)
+        {
+            return Err(bad(
+                "Khung giờ từ 10 đến 240 phút, mỗi khung từ 1 đến 50 chỗ, đặt trước từ 1 đến 60 ngày."
+                    .into(),
+            ));
+        }
+        for e in &rules.extra_sessions {
+            if lich::OfficeHours::parse(&e.hours).is_err() {
+                return Err(bad(format!(
+                    "Buổi làm việc bổ sung ngày {}: giờ \"{}\" không hợp lệ (ví dụ 07:30-11:30).",
+                    e.day.format("%d/%m/%Y"),
+                    domain::error::shorten(&e.hours)
+                )));
+            }
+        }
+        self.app.db.set_queue_areas(centre.as_str(), areas).await?;
+        self.app
+            .db
+            .set_booking_rules(centre.as_str(), rules)
+            .await?;
+        let detail = format!(
+            "{}: {} khu vực; khung {} phút, {} chỗ, {} ngày; {} buổi bổ sung",
+            c.name,
+            areas.len(),
+            rules.slot_minutes,
+            rules.per_slot,
+            rules.days_ahead,
+            rules.extra_sessions.len()
+        );
+        self.app
+            .db
+            .admin_log(&self.app.entry(&admin, "thiết lập hàng đợi", &detail))
+            .await?;
+        Ok(())
+    }
+}

@@ -1266,3 +1266,188 @@ pub async fn attach_procedure_form(
         }
     }
 }
+
+/// `/quan-tri/hang-doi`: a centre's queue — its service areas (one per line: key | name |
+/// sectors separated by ";") and its booking rules (slot length, places, days ahead, extra
+/// sessions one per line: date and hours).
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_queue.html")]
+struct QueueSetupPage {
+    chrome: Chrome,
+    centres: Vec<(String, String)>,
+    centre: String,
+    areas: String,
+    slot_minutes: String,
+    per_slot: String,
+    days_ahead: String,
+    extra: String,
+    message: String,
+    error: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct QueueSetupParams {
+    #[serde(default)]
+    noi: String,
+}
+
+async fn queue_setup_page(
+    app: &App,
+    viewer: &Viewer,
+    centre: &str,
+    message: String,
+    error: String,
+) -> Result<QueueSetupPage, UiError> {
+    let tree = app.agencies();
+    let mut centres: Vec<(String, String)> = tree
+        .all()
+        .filter(|a| a.kind == domain::agency::AgencyKind::ServiceCenter)
+        .map(|a| (a.id.to_string(), a.name.clone()))
+        .collect();
+    centres.sort_by(|a, b| a.1.cmp(&b.1));
+    let chosen = centres
+        .iter()
+        .find(|(id, _)| id == centre)
+        .or(centres.first())
+        .map(|(id, _)| id.clone())
+        .unwrap_or_default();
+    let id = domain::agency::AgencyId::parse(&chosen)
+        .map_err(|_| UiError::new(StatusCode::NOT_FOUND, "Không có Bộ phận Một cửa nào."))?;
+    let areas = app.queue().areas(&id).await?;
+    let rules = app.queue().booking_rules(&id).await?;
+    Ok(QueueSetupPage {
+        chrome: Chrome::new(viewer, "Thiết lập hàng đợi", "/quan-tri"),
+        centres,
+        centre: chosen,
+        areas: areas
+            .iter()
+            .map(|a| format!("{} | {} | {}", a.key, a.name, a.sectors.join("; ")))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        slot_minutes: rules.slot_minutes.to_string(),
+        per_slot: rules.per_slot.to_string(),
+        days_ahead: rules.days_ahead.to_string(),
+        extra: rules
+            .extra_sessions
+            .iter()
+            .map(|e| format!("{} {}", e.day.format("%d/%m/%Y"), e.hours))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        message,
+        error,
+    })
+}
+
+pub async fn queue_setup(
+    State(app): State<App>,
+    viewer: Viewer,
+    Query(p): Query<QueueSetupParams>,
+) -> Result<Response, UiError> {
+    admin(&app, &viewer)?;
+    Ok(
+        queue_setup_page(&app, &viewer, &p.noi, String::new(), String::new())
+            .await?
+            .into_response(),
+    )
+}
+
+/// `POST /quan-tri/hang-doi`: checks the whole setup; a bad line changes nothing.
+pub async fn save_queue_setup(State(app): State<App>, posted: Posted) -> Result<Response, UiError> {
+    let actor = admin(&app, &posted.viewer)?;
+    let f = &posted.fields;
+    let centre = f.get("noi");
+    let parsed: Result<(Vec<domain::queue::ServiceArea>, domain::queue::BookingRules), String> =
+        (|| {
+            let mut areas = Vec::new();
+            for (i, line) in f.get("khu_vuc").lines().enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let parts: Vec<&str> = line.split('|').map(str::trim).collect();
+                if parts.len() < 2 {
+                    return Err(format!(
+                        "Dòng {} của khu vực: ghi \"khóa | tên | lĩnh vực; lĩnh vực\".",
+                        i + 1
+                    ));
+                }
+                areas.push(domain::queue::ServiceArea {
+                    key: parts[0].to_string(),
+                    name: parts[1].to_string(),
+                    sectors: parts
+                        .get(2)
+                        .map(|s| {
+                            s.split(';')
+                                .map(str::trim)
+                                .filter(|s| !s.is_empty())
+                                .map(String::from)
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                });
+            }
+            let number = |name: &str, what: &str| {
+                f.get(name)
+                    .trim()
+                    .parse::<u16>()
+                    .map_err(|_| format!("{what} phải là một số."))
+            };
+            let mut extra = Vec::new();
+            for (i, line) in f.get("buoi").lines().enumerate() {
+                let line = line.trim();
+                if line.is_empty() {
+                    continue;
+                }
+                let (day, hours) = line.split_once(' ').ok_or_else(|| {
+                    format!(
+                        "Dòng {} của buổi bổ sung: ghi \"ngày giờ\", ví dụ 13/12/2026 07:30-11:30.",
+                        i + 1
+                    )
+                })?;
+                let day = lich::time::parse_date(day)
+                    .map_err(|_| format!("Dòng {} của buổi bổ sung: ngày không hợp lệ.", i + 1))?;
+                extra.push(domain::queue::ExtraSession {
+                    day,
+                    hours: hours.trim().to_string(),
+                });
+            }
+            Ok((
+                areas,
+                domain::queue::BookingRules {
+                    slot_minutes: number("khung", "Độ dài khung giờ")?,
+                    per_slot: number("cho", "Số chỗ mỗi khung")?,
+                    days_ahead: number("ngay", "Số ngày đặt trước")?,
+                    extra_sessions: extra,
+                },
+            ))
+        })();
+    let outcome = match parsed {
+        Err(e) => Err(UiError::new(StatusCode::UNPROCESSABLE_ENTITY, e)),
+        Ok((areas, rules)) => match domain::agency::AgencyId::parse(&centre) {
+            Err(_) => Err(UiError::new(
+                StatusCode::NOT_FOUND,
+                "Không có Bộ phận Một cửa này.",
+            )),
+            Ok(id) => app
+                .admin()
+                .set_queue_setup(actor, &id, &areas, &rules)
+                .await
+                .map_err(UiError::from),
+        },
+    };
+    match outcome {
+        Ok(()) => Ok(queue_setup_page(
+            &app,
+            &posted.viewer,
+            &centre,
+            "Đã lưu thiết lập hàng đợi.".into(),
+            String::new(),
+        )
+        .await?
+        .into_response()),
+        Err(e) => {
+            let page =
+                queue_setup_page(&app, &posted.viewer, &centre, String::new(), e.message).await?;
+            Ok((e.status, page).into_response())
+        }
+    }
+}

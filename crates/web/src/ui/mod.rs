@@ -163,6 +163,10 @@ pub fn routes() -> Router<App> {
             "/quan-tri/thu-tuc/{code}/noi-tiep-nhan",
             get(admin::procedure_places).post(admin::set_procedure_places),
         )
+        .route(
+            "/quan-tri/hang-doi",
+            get(admin::queue_setup).post(admin::save_queue_setup),
+        )
         .route("/quan-tri/nhat-ky", get(admin::log))
         .route("/quan-tri/thu-gui", get(admin::outbox))
         .route("/quan-tri/thu-gui/{id}/gui-lai", post(admin::retry_message))

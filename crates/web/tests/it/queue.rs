@@ -420,3 +420,65 @@ async fn bookings_keep_their_rules_and_are_reminded_once() {
         "{row}"
     );
 }
+
+/// An administrator sets a centre's areas and booking rules on a page; a bad line changes
+/// nothing and says which; the kiosk then offers the areas set.
+#[tokio::test]
+async fn an_administrator_sets_the_areas_and_booking_rules_of_a_centre() {
+    let t = spawn().await;
+    let admin = t.login("quantri").await;
+    let (status, _, page) = fetch(&t, &admin, &format!("/quan-tri/hang-doi?noi={CENTRE}")).await;
+    assert_eq!(status, 200);
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains("ho-tich | Hộ tịch, chứng thực | Hộ tịch; Chứng thực"),
+        "{page}"
+    );
+    let csrf = csrf_of(&page);
+    let form = |areas: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("noi", CENTRE.to_string()),
+            ("khu_vuc", areas.to_string()),
+            ("khung", "20".into()),
+            ("cho", "3".into()),
+            ("ngay", "7".into()),
+            ("buoi", "13/12/2026 07:30-11:30".into()),
+        ]
+    };
+    let (status, page) = post_form(
+        &t,
+        &admin,
+        &csrf,
+        "/quan-tri/hang-doi",
+        form("Hộ Tịch | Hộ tịch"),
+    )
+    .await;
+    assert_eq!(status, 422, "{page}");
+    assert!(page.contains("khóa chỉ gồm chữ thường không dấu"), "{page}");
+    let (status, page) = post_form(
+        &t,
+        &admin,
+        &csrf,
+        "/quan-tri/hang-doi",
+        form("chung | Tất cả thủ tục |\nuu-tien | Quầy ưu tiên |"),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Đã lưu thiết lập hàng đợi."), "{page}");
+    let (_, _, kiosk) = fetch(&t, "", &format!("/xep-hang/{CENTRE}")).await;
+    let kiosk = String::from_utf8(kiosk).unwrap();
+    assert!(
+        kiosk.contains("Quầy ưu tiên") && !kiosk.contains("Đất đai, xây dựng"),
+        "{kiosk}"
+    );
+    let centre = domain::agency::AgencyId::parse(CENTRE).unwrap();
+    let rules = t.app.queue().booking_rules(&centre).await.unwrap();
+    assert_eq!(
+        (rules.slot_minutes, rules.per_slot, rules.days_ahead),
+        (20, 3, 7)
+    );
+    // A counter officer cannot.
+    let counter = t.login("motcua.baothang").await;
+    assert_eq!(fetch(&t, &counter, "/quan-tri/hang-doi").await.0, 403);
+}
