@@ -85,6 +85,14 @@ pub struct CounterDesk {
     pub waiting: Vec<Ticket>,
 }
 
+/// The officer's full name (empty for anyone else).
+fn officer_name(actor: &Actor) -> String {
+    match actor {
+        Actor::Officer(o) => o.full_name.to_string(),
+        _ => String::new(),
+    }
+}
+
 fn officer_key(actor: &Actor) -> String {
     match actor {
         Actor::Officer(o) => o.id.to_string(),
@@ -219,9 +227,6 @@ impl Queue<'_> {
                 "Hãy chọn ít nhất một khu vực dịch vụ của Bộ phận Một cửa cho quầy.",
             ));
         }
-        let Actor::Officer(o) = actor else {
-            unreachable!("counter_centre admits officers only")
-        };
         let mine = officer_key(actor);
         // One counter per officer: the one they had is closed.
         for c in self.app.db.open_counters(centre.as_str()).await? {
@@ -235,7 +240,7 @@ impl Queue<'_> {
                 centre: centre.as_str().to_string(),
                 number,
                 officer: mine,
-                officer_name: o.full_name.to_string(),
+                officer_name: officer_name(actor),
                 areas: areas.to_vec(),
                 opened_ms: self.app.now().timestamp_millis(),
             })
@@ -438,11 +443,7 @@ impl Queue<'_> {
         change: TicketChange,
     ) -> Result<Ticket, AppError> {
         let now = self.app.now();
-        let name = match actor {
-            Actor::Officer(o) => o.full_name.to_string(),
-            _ => String::new(),
-        };
-        let changed = q::apply(t, &change, &name, now)?;
+        let changed = q::apply(t, &change, &officer_name(actor), now)?;
         let event = TicketEvent {
             at_ms: now.timestamp_millis(),
             by: officer_key(actor),
