@@ -123,6 +123,23 @@ impl Queue<'_> {
         Ok((id, a.name.clone()))
     }
 
+    /// Counts a ticket taken from this address (a kiosk, a booking's arrival) against the limit.
+    fn count_ticket(self, client: &Client, now: DateTime<Utc>) -> Result<(), AppError> {
+        self.app.throttle.attempt(
+            "ticket",
+            client,
+            self.app.settings.limits.tickets_per_address,
+            now,
+        )
+    }
+
+    /// A centre's name from the id a ticket or booking keeps (the id itself if unknown).
+    pub fn centre_name(self, centre: &str) -> String {
+        AgencyId::parse(centre)
+            .map(|c| self.app.agencies().name_of(&c))
+            .unwrap_or_else(|_| centre.to_string())
+    }
+
     /// The centre's day now (Vietnamese date).
     fn today(self) -> NaiveDate {
         lich::time::to_vn(&self.app.now()).date_naive()
@@ -144,12 +161,7 @@ impl Queue<'_> {
             )
         })?;
         let now = self.app.now();
-        self.app.throttle.attempt(
-            "ticket",
-            client,
-            self.app.settings.limits.tickets_per_address,
-            now,
-        )?;
+        self.count_ticket(client, now)?;
         let ticket = Ticket::waiting(centre.as_str(), self.today(), &chosen.key, priority, now);
         let event = TicketEvent {
             at_ms: now.timestamp_millis(),
@@ -175,11 +187,7 @@ impl Queue<'_> {
             AppError::not_found("centre_not_found", "Không có Bộ phận Một cửa này.")
         })?;
         let areas = self.areas(&centre).await?;
-        let day = self
-            .app
-            .db
-            .tickets_of_day(&ticket.centre, ticket.day)
-            .await?;
+        let day = self.app.db.open_tickets(&ticket.centre, ticket.day).await?;
         Ok(TicketView {
             ahead: q::ahead_of(&day, &ticket, self.app.now()),
             area: areas
@@ -280,7 +288,7 @@ impl Queue<'_> {
         let day = self
             .app
             .db
-            .tickets_of_day(centre.as_str(), self.today())
+            .open_tickets(centre.as_str(), self.today())
             .await?;
         let (current, waiting) = match &open {
             Some(c) => {
@@ -311,7 +319,7 @@ impl Queue<'_> {
             let day = self
                 .app
                 .db
-                .tickets_of_day(centre.as_str(), self.today())
+                .open_tickets(centre.as_str(), self.today())
                 .await?;
             let Some(next) = q::next_for(&day, &counter.areas, self.app.now()) else {
                 return Ok(None);
@@ -501,7 +509,7 @@ impl Queue<'_> {
         let day = self
             .app
             .db
-            .tickets_of_day(centre.as_str(), self.today())
+            .open_tickets(centre.as_str(), self.today())
             .await?;
         let name = |key: &str| {
             areas
@@ -546,7 +554,6 @@ impl Queue<'_> {
         to: NaiveDate,
     ) -> Result<QueueFigures, AppError> {
         let tickets = self.tickets_between(actor, from, to).await?;
-        let tree = self.app.agencies();
         let mut names: std::collections::HashMap<String, Vec<ServiceArea>> = Default::default();
         for t in &tickets {
             if !names.contains_key(&t.centre)
@@ -557,9 +564,7 @@ impl Queue<'_> {
         }
         let several = names.len() > 1;
         Ok(QueueFigures::of(&tickets, |centre, area| {
-            let centre_name = AgencyId::parse(centre)
-                .map(|c| tree.name_of(&c))
-                .unwrap_or_else(|_| centre.to_string());
+            let centre_name = self.centre_name(centre);
             if area.is_empty() {
                 return centre_name;
             }
@@ -839,12 +844,7 @@ impl Queue<'_> {
         client: &Client,
     ) -> Result<TicketView, AppError> {
         let now = self.app.now();
-        self.app.throttle.attempt(
-            "ticket",
-            client,
-            self.app.settings.limits.tickets_per_address,
-            now,
-        )?;
+        self.count_ticket(client, now)?;
         let code = code.trim().to_uppercase();
         let mut b = self
             .app
@@ -921,13 +921,10 @@ impl Queue<'_> {
             )
             .await?;
         let settings = self.app.notices().settings();
-        let tree = self.app.agencies();
         let mut reminded = 0;
         for mut b in due {
             let at = lich::time::to_vn(&b.slot_start);
-            let centre = AgencyId::parse(&b.centre)
-                .map(|c| tree.name_of(&c))
-                .unwrap_or_else(|_| b.centre.clone());
+            let centre = self.centre_name(&b.centre);
             let when = format!("{} ngày {}", at.format("%H:%M"), at.format("%d/%m/%Y"));
             let message = |channel, recipient: &str, body: String| NewMessage {
                 kind: BOOKING_REMINDER.into(),

@@ -116,13 +116,14 @@ fn folded_words(text: &str) -> Vec<String> {
 pub struct Catalog {
     pub versions: HashMap<String, ProcedureVersion>,
     name_words: HashMap<String, Vec<String>>,
-    /// Dossiers received per procedure in the last year: among names that match as well,
-    /// the procedure people use most comes first ("chứng thực" → certified copies).
-    usage: HashMap<String, i64>,
+    /// Dossiers received per procedure in the year before the catalogue's day: among names
+    /// that match as well, the procedure people use most comes first ("chứng thực" → certified
+    /// copies). Read on the first search of the day, not by the intakes that use the catalogue.
+    usage: tokio::sync::OnceCell<HashMap<String, i64>>,
 }
 
 impl Catalog {
-    fn new(versions: Vec<ProcedureVersion>, usage: HashMap<String, i64>) -> Self {
+    fn new(versions: Vec<ProcedureVersion>) -> Self {
         let name_words = versions
             .iter()
             .map(|v| (v.code.to_string(), folded_words(&v.name)))
@@ -133,7 +134,7 @@ impl Catalog {
                 .map(|v| (v.code.to_string(), v))
                 .collect(),
             name_words,
-            usage,
+            usage: tokio::sync::OnceCell::new(),
         }
     }
 }
@@ -189,28 +190,40 @@ impl App {
         {
             return Ok(map);
         }
-        let tree = self.agencies();
-        let agencies: Vec<String> = tree.all().map(|a| a.id.to_string()).collect();
-        let mut usage: HashMap<String, i64> = HashMap::new();
-        for sum in self
-            .db
-            .count_sums_by_procedure(
-                &agencies,
-                None,
-                today.checked_sub_days(chrono::Days::new(365)),
-                today,
-                &[domain::dossier::Measure::Received],
-            )
-            .await?
-        {
-            *usage.entry(sum.procedure).or_default() += sum.n;
-        }
-        let map = Arc::new(Catalog::new(
-            self.db.procedures_in_force(today).await?,
-            usage,
-        ));
+        let map = Arc::new(Catalog::new(self.db.procedures_in_force(today).await?));
         *self.catalog.write().expect("catalog lock") = Some((today, map.clone()));
         Ok(map)
+    }
+
+    /// Dossiers received per procedure in the last year, as the report counters hold them
+    /// (read once per cached catalogue).
+    async fn procedure_usage<'c>(
+        &self,
+        catalog: &'c Catalog,
+    ) -> Result<&'c HashMap<String, i64>, AppError> {
+        catalog
+            .usage
+            .get_or_try_init(|| async {
+                let today = to_vn(&self.now()).date_naive();
+                let agencies: Vec<String> =
+                    self.agencies().all().map(|a| a.id.to_string()).collect();
+                let mut usage: HashMap<String, i64> = HashMap::new();
+                for sum in self
+                    .db
+                    .count_sums_by_procedure(
+                        &agencies,
+                        None,
+                        today.checked_sub_days(chrono::Days::new(365)),
+                        today,
+                        &[domain::dossier::Measure::Received],
+                    )
+                    .await?
+                {
+                    *usage.entry(sum.procedure).or_default() += sum.n;
+                }
+                Ok::<_, AppError>(usage)
+            })
+            .await
     }
 
     /// Forgets the cached catalogue (after an import).
@@ -298,9 +311,10 @@ impl Catalogue<'_> {
                 if words.len() >= 2 && found.iter().any(|v| tier(v) <= 2) {
                     found.retain(|v| tier(v) <= 2);
                 }
+                let usage = self.app.procedure_usage(&catalog).await?;
                 found.sort_by_cached_key(|v| {
                     let name = &catalog.name_words[v.code.as_str()];
-                    let used = catalog.usage.get(v.code.as_str()).copied().unwrap_or(0);
+                    let used = usage.get(v.code.as_str()).copied().unwrap_or(0);
                     (tier(v), std::cmp::Reverse(used), name.len())
                 });
                 if let Ok(code) = ProcedureCode::parse(&q.text)

@@ -182,14 +182,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
     })?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let server_threads = args.server_threads.unwrap_or(cores).max(1);
-    let dir = std::env::temp_dir().join(format!("motcua-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("tạo thư mục {}", dir.display()))?;
-    let config = Config {
-        database: DatabaseConfig {
-            url: format!("sqlite:{}", dir.join("bench.db").display()),
-        },
-        ..Config::default()
-    };
+    let (dir, config) = scratch("motcua-bench")?;
 
     let server = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(server_threads)
@@ -441,6 +434,20 @@ fn check(got: &Ratios, base: &Ratios) -> Result<()> {
             slower.join(", ")
         )
     }
+}
+
+/// A fresh folder under the system's temporary one (never the database in use) and the
+/// configuration of a SQLite database in it.
+pub(crate) fn scratch(name: &str) -> Result<(std::path::PathBuf, Config)> {
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("tạo thư mục {}", dir.display()))?;
+    let config = Config {
+        database: DatabaseConfig {
+            url: format!("sqlite:{}", dir.join("bench.db").display()),
+        },
+        ..Config::default()
+    };
+    Ok((dir, config))
 }
 
 /// The process's resident memory now and at its peak (MB), where the system tells it.

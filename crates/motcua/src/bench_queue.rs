@@ -14,7 +14,7 @@ use domain::officer::{Officer, OfficerId, Role, RoleGrant};
 
 use crate::BadInput;
 use crate::bench::{PASSWORD, Phase, login, memory};
-use crate::server::{Config, DatabaseConfig, open_db, services};
+use crate::server::{open_db, services};
 
 /// Options of `motcua bench queue`.
 #[derive(Debug, Args)]
@@ -41,14 +41,7 @@ pub fn run(args: QueueArgs) -> Result<()> {
             "số bảng, số quầy (1–99) và số giây phải lớn hơn 0.".into()
         ));
     }
-    let dir = std::env::temp_dir().join(format!("motcua-bench-queue-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("tạo thư mục {}", dir.display()))?;
-    let config = Config {
-        database: DatabaseConfig {
-            url: format!("sqlite:{}", dir.join("bench.db").display()),
-        },
-        ..Config::default()
-    };
+    let (dir, config) = crate::bench::scratch("motcua-bench-queue")?;
     let server = tokio::runtime::Builder::new_multi_thread()
         .thread_name("motcua-server")
         .enable_all()

@@ -40,8 +40,9 @@ pub trait QueueStore: Send + Sync {
 
     async fn ticket(&self, id: uuid::Uuid) -> Result<Option<Ticket>>;
 
-    /// Every ticket of a centre's day, by number.
-    async fn tickets_of_day(&self, centre: &str, day: chrono::NaiveDate) -> Result<Vec<Ticket>>;
+    /// The tickets of a centre's day still in the queue (waiting, or called to a counter), by
+    /// number: what a call, a desk and a board need, without the day's finished tickets.
+    async fn open_tickets(&self, centre: &str, day: chrono::NaiveDate) -> Result<Vec<Ticket>>;
 
     /// Every ticket of the days from `from` to `to` of these centres (for the figures).
     async fn tickets_between(

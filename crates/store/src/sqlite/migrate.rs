@@ -144,6 +144,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "the official form files attached to procedures",
         include_str!("../../migrations/sqlite/0026_procedure_forms.sql"),
     ),
+    (
+        27,
+        "the state of a ticket as a column, to read only the tickets still in the queue",
+        include_str!("../../migrations/sqlite/0027_ticket_state.sql"),
+    ),
 ];
 
 /// Applies what is not applied yet, with what Rust computes after them, in one transaction:

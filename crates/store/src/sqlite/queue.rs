@@ -71,8 +71,8 @@ impl QueueStore for Sqlite {
             let mut t = ticket.clone();
             t.number = last.unwrap_or(0) + 1;
             c.prepare_cached(
-                "INSERT INTO tickets (id, centre, day, number, version, body) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO tickets (id, centre, day, number, version, state, body) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
             .execute(params![
                 t.id.as_bytes().to_vec(),
@@ -80,6 +80,7 @@ impl QueueStore for Sqlite {
                 day,
                 t.number,
                 t.version,
+                crate::key(&t.state),
                 json(&t)?
             ])
             .map_err(|e| insert_error(e, "số thứ tự"))?;
@@ -95,10 +96,12 @@ impl QueueStore for Sqlite {
             let expected = ticket.version.saturating_sub(1);
             let n = c
                 .prepare_cached(
-                    "UPDATE tickets SET version = ?1, body = ?2 WHERE id = ?3 AND version = ?4",
+                    "UPDATE tickets SET version = ?1, state = ?2, body = ?3 \
+                     WHERE id = ?4 AND version = ?5",
                 )?
                 .execute(params![
                     ticket.version,
+                    crate::key(&ticket.state),
                     json(&ticket)?,
                     ticket.id.as_bytes().to_vec(),
                     expected
@@ -123,10 +126,11 @@ impl QueueStore for Sqlite {
         })
     }
 
-    async fn tickets_of_day(&self, centre: &str, day: chrono::NaiveDate) -> Result<Vec<Ticket>> {
+    async fn open_tickets(&self, centre: &str, day: chrono::NaiveDate) -> Result<Vec<Ticket>> {
         self.read(|c| {
             let mut st = c.prepare_cached(
-                "SELECT body FROM tickets WHERE centre = ?1 AND day = ?2 ORDER BY number",
+                "SELECT body FROM tickets WHERE centre = ?1 AND day = ?2 \
+                 AND state IN ('waiting', 'called') ORDER BY number",
             )?;
             tickets(st.query(params![centre, day.to_string()])?)
         })

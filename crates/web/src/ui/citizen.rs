@@ -23,7 +23,7 @@ use crate::api::dto::{self, build};
 use crate::api::error::ApiError;
 
 /// The citizen, or the login page.
-fn citizen(viewer: &Viewer) -> Result<&Actor, UiError> {
+pub(super) fn citizen(viewer: &Viewer) -> Result<&Actor, UiError> {
     match &viewer.actor {
         Some(a @ Actor::Citizen { .. }) => Ok(a),
         _ => Err(UiError::login_required()),

@@ -568,9 +568,7 @@ async fn booking_page(
     centre: &str,
     error: String,
 ) -> Result<BookingPage, UiError> {
-    if !matches!(viewer.actor, Some(domain::officer::Actor::Citizen { .. })) {
-        return Err(UiError::login_required());
-    }
+    super::citizen::citizen(viewer)?;
     let p = app.catalogue().procedure(code).await?;
     let centres = super::citizen::centres_for(app, p.level);
     let chosen = centres
@@ -638,9 +636,7 @@ pub async fn book(
     posted: Posted,
 ) -> Result<Response, UiError> {
     let viewer = &posted.viewer;
-    let Some(actor) = viewer.actor.as_ref() else {
-        return Err(UiError::login_required());
-    };
+    let actor = super::citizen::citizen(viewer)?;
     let f = &posted.fields;
     let centre = f.get("noi");
     let done: Result<domain::queue::Booking, app::AppError> = async {
@@ -692,15 +688,11 @@ async fn booking_done(
     code: &str,
     message: String,
 ) -> Result<BookingDone, UiError> {
-    let Some(actor) = viewer.actor.as_ref() else {
-        return Err(UiError::login_required());
-    };
+    let actor = super::citizen::citizen(viewer)?;
     let b = app.queue().my_booking(actor, code).await?;
     let now = app.now();
     let vn = |t| lich::time::to_vn(&t);
-    let centre = AgencyId::parse(&b.centre)
-        .map(|c| app.agencies().name_of(&c))
-        .unwrap_or_default();
+    let centre = app.queue().centre_name(&b.centre);
     Ok(BookingDone {
         chrome: Chrome::new(viewer, format!("Lịch hẹn {}", b.code), ""),
         qr: giayto::qr_svg(&b.code).unwrap_or_default(),
@@ -742,9 +734,7 @@ pub async fn cancel_booking(
     posted: Posted,
 ) -> Result<Response, UiError> {
     let viewer = &posted.viewer;
-    let Some(actor) = viewer.actor.as_ref() else {
-        return Err(UiError::login_required());
-    };
+    let actor = super::citizen::citizen(viewer)?;
     app.queue().cancel_booking(actor, &code).await?;
     Ok(booking_done(&app, viewer, &code, "Đã hủy lịch hẹn.".into())
         .await?
@@ -774,12 +764,9 @@ fn bookings_table(app: &App, bookings: &[domain::queue::Booking]) -> super::tabl
     use super::table::Cell;
     use domain::queue::BookingState;
     let now = app.now();
-    let tree = app.agencies();
     let mut by: std::collections::BTreeMap<String, [i64; 4]> = Default::default();
     for b in bookings {
-        let name = AgencyId::parse(&b.centre)
-            .map(|c| tree.name_of(&c))
-            .unwrap_or_else(|_| b.centre.clone());
+        let name = app.queue().centre_name(&b.centre);
         let line = by.entry(name).or_default();
         line[0] += 1;
         match b.state {
