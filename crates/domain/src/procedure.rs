@@ -433,9 +433,14 @@ impl ProcedureVersion {
         if self.immediate {
             out.push("Bước 4. Giải quyết và trả kết quả ngay sau khi tiếp nhận.".into());
         } else {
+            // "trong ngày" is said as it is; "5 ngày làm việc" after "trong".
+            let within = if self.limit.unit() == Unit::SameDay {
+                self.limit.to_string()
+            } else {
+                format!("trong {}", self.limit)
+            };
             out.push(format!(
-                "Bước 4. Cơ quan có thẩm quyền giải quyết trong {}{}.",
-                self.limit,
+                "Bước 4. Cơ quan có thẩm quyền giải quyết {within}{}.",
                 if handling.is_empty() {
                     String::new()
                 } else {
@@ -636,6 +641,21 @@ pub(crate) mod tests {
         assert!(json.contains("\"limit\":\"5 ngày làm việc\""));
         let back: ProcedureVersion = serde_json::from_str(&json).unwrap();
         assert_eq!(back, p);
+    }
+
+    #[test]
+    fn the_sequence_says_the_time_limit_once() {
+        let step4 = |limit: &str| {
+            sample(limit)
+                .sequence_for_applicants()
+                .into_iter()
+                .find(|s| s.starts_with("Bước 4."))
+                .unwrap()
+        };
+        assert!(step4("5 ngày làm việc").contains("giải quyết trong 5 ngày làm việc"));
+        let same_day = step4("trong ngày");
+        assert!(same_day.contains("giải quyết trong ngày"), "{same_day}");
+        assert!(!same_day.contains("trong trong"), "{same_day}");
     }
 
     #[test]

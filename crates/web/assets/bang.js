@@ -45,6 +45,7 @@
       rows.appendChild(tr);
     });
     var first = state.serving[0];
+    document.getElementById('latest').classList.toggle('idle', !first);
     document.getElementById('call-number').textContent = first ? first.ticket : '—';
     document.getElementById('call-counter').textContent = first ? String(first.counter) : '—';
     var waiting = document.getElementById('waiting');
@@ -67,6 +68,7 @@
     offline.hidden = true;
     live.textContent = 'Đang cập nhật trực tiếp';
     if (msg.call) {
+      document.getElementById('latest').classList.remove('idle');
       var big = document.getElementById('call-number');
       big.textContent = msg.call.ticket;
       document.getElementById('call-counter').textContent = String(msg.call.counter);

@@ -197,6 +197,10 @@ async fn a_kiosk_ticket_is_called_to_the_board_and_becomes_a_dossier() {
     b.goto(&format!("/bang/{CENTRE}")).await;
     b.wait_text("Đang cập nhật trực tiếp").await;
     b.wait_text("Hộ tịch, chứng thực: 1 người chờ").await;
+    // Before any call the board says so, not an empty number to an empty counter.
+    let idle = b.text().await;
+    assert!(idle.contains("Chưa gọi số nào"), "{idle}");
+    assert!(!idle.contains("Mời số"), "{idle}");
 
     let counter = t.login("motcua.baothang").await;
     desk(
@@ -216,6 +220,8 @@ async fn a_kiosk_ticket_is_called_to_the_board_and_becomes_a_dossier() {
     let call = b.find("#call-number").await.text().await.unwrap();
     let at = b.find("#call-counter").await.text().await.unwrap();
     assert_eq!((call.as_str(), at.as_str()), ("0001", "3"));
+    let called = b.text().await;
+    assert!(!called.contains("Chưa gọi số nào"), "{called}");
 
     // The officer receives the dossier from the ticket: the ticket is served and names it.
     let path = format!("/can-bo/tiep-nhan?thu_tuc={REREGISTER_BIRTH}&ve={id}");
