@@ -260,6 +260,14 @@ impl Queue<'_> {
     pub async fn close_counter(self, actor: &Actor) -> Result<(), AppError> {
         let centre = self.counter_centre(actor)?;
         if let Some(c) = self.my_counter(actor, &centre).await? {
+            let day = self
+                .app
+                .db
+                .open_tickets(centre.as_str(), self.today())
+                .await?;
+            if let Some(t) = q::serving_at(&day, c.number) {
+                return Err(still_serving(t, "đóng quầy"));
+            }
             self.app.db.close_counter(centre.as_str(), c.number).await?;
         }
         Ok(())
@@ -292,11 +300,7 @@ impl Queue<'_> {
             .await?;
         let (current, waiting) = match &open {
             Some(c) => {
-                let current = day
-                    .iter()
-                    .filter(|t| t.state == TicketState::Called && t.counter == Some(c.number))
-                    .max_by_key(|t| t.called_at)
-                    .cloned();
+                let current = q::serving_at(&day, c.number).cloned();
                 (current, q::in_order(&day, &c.areas, self.app.now()))
             }
             None => (None, Vec::new()),
@@ -321,6 +325,9 @@ impl Queue<'_> {
                 .db
                 .open_tickets(centre.as_str(), self.today())
                 .await?;
+            if let Some(t) = q::serving_at(&day, counter.number) {
+                return Err(still_serving(t, "gọi số tiếp theo"));
+            }
             let Some(next) = q::next_for(&day, &counter.areas, self.app.now()) else {
                 return Ok(None);
             };
@@ -1143,4 +1150,16 @@ impl crate::Admin<'_> {
             .await?;
         Ok(())
     }
+}
+
+/// Refusal of a call or a closing while the counter still serves a number.
+fn still_serving(t: &Ticket, what: &str) -> AppError {
+    AppError::new(
+        ErrorKind::Rule,
+        "counter_serving",
+        format!(
+            "Quầy đang phục vụ số {}. Hãy bấm «Xong», «Vắng mặt», «Chuyển» hoặc tiếp nhận hồ sơ từ số này trước khi {what}.",
+            t.label()
+        ),
+    )
 }

@@ -210,6 +210,15 @@ pub fn next_for<'a>(
         .min_by_key(|t| t.order_key(now))
 }
 
+/// The ticket a counter is serving: the one it called last and has not finished. A counter
+/// serves one citizen at a time, so it calls the next number only after this one is done.
+pub fn serving_at(tickets: &[Ticket], counter: u16) -> Option<&Ticket> {
+    tickets
+        .iter()
+        .filter(|t| t.state == TicketState::Called && t.counter == Some(counter))
+        .max_by_key(|t| t.called_at)
+}
+
 /// The waiting tickets of `areas` in the order they will be called at `now`.
 pub fn in_order(tickets: &[Ticket], areas: &[String], now: DateTime<Utc>) -> Vec<Ticket> {
     let mut waiting: Vec<Ticket> = tickets

@@ -103,6 +103,13 @@ async fn counters_call_numbers_in_order_and_refuse_what_does_not_fit() {
         "{page}"
     );
     let third = ticket_id(&page);
+    assert!(!page.contains("value=\"goi\""), "{page}");
+    // One citizen at a time: no next number, and no closing, while 0003 is at the counter.
+    for what in ["goi", "dong-quay"] {
+        let (status, page) = desk(&t, &counter, vec![("do", what.into())]).await;
+        assert_eq!(status, 409, "{page}");
+        assert!(page.contains("Quầy đang phục vụ số 0003"), "{page}");
+    }
     let (_, page) = desk(
         &t,
         &counter,
