@@ -10,7 +10,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Datelike, NaiveDate};
+use chrono::Datelike;
 use domain::agency::AgencyId;
 use domain::officer::{Actor, OfficerId, Role};
 use domain::policy::{self, Action};
@@ -584,7 +584,7 @@ pub async fn change_agency(
             .await
             .map(|a| format!("Đã lưu giờ làm việc của {}.", a.name))
             .map_err(UiError::from),
-        "sap-nhap" => match chrono::NaiveDate::parse_from_str(&f.get("on"), "%Y-%m-%d") {
+        "sap-nhap" => match lich::time::parse_date(&f.get("on")) {
             Ok(on) => app
                 .admin()
                 .close_agency(actor, &id, &f.get("successor"), on)
@@ -751,7 +751,7 @@ pub async fn calendar(
 pub async fn add_closure(State(app): State<App>, posted: Posted) -> Result<Response, UiError> {
     let actor = admin(&app, &posted.viewer)?;
     let f = &posted.fields;
-    let date = |name: &str| NaiveDate::parse_from_str(&f.get(name), "%Y-%m-%d");
+    let date = |name: &str| lich::time::parse_date(&f.get(name));
     let done = match (date("from"), date("to").or_else(|_| date("from"))) {
         (Ok(from), Ok(to)) => app
             .admin()

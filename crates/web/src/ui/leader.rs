@@ -352,9 +352,9 @@ pub(super) fn period(
         if text.trim().is_empty() {
             Ok(default)
         } else {
-            NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+            lich::time::parse_date(text).map_err(|_| {
                 format!(
-                    "Ngày \"{}\" không hợp lệ.",
+                    "Ngày \"{}\" không hợp lệ; ghi ngày/tháng/năm, ví dụ 05/12/2026.",
                     domain::error::shorten(text.trim())
                 )
             })
@@ -522,4 +522,30 @@ pub async fn overview(
     };
     let status = super::status_for(&error);
     Ok((status, page).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::period;
+    use chrono::NaiveDate;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn a_period_is_read_as_the_date_picker_or_a_person_writes_it() {
+        let (first, today) = (day(2026, 12, 1), day(2026, 12, 6));
+        let asked = (day(2026, 11, 2), day(2026, 11, 30), String::new());
+        assert_eq!(period("2026-11-02", "2026-11-30", first, today), asked);
+        assert_eq!(period("02/11/2026", " 30/11/2026 ", first, today), asked);
+        assert_eq!(period("", "", first, today), (first, today, String::new()));
+        let (f, t, error) = period("abc", "", first, today);
+        assert_eq!((f, t), (first, today));
+        assert!(error.contains("ví dụ 05/12/2026"), "{error}");
+        let (_, _, error) = period(&"9".repeat(5000), "", first, today);
+        assert!(error.len() < 300, "{error}");
+        let (_, _, error) = period("30/11/2026", "02/11/2026", first, today);
+        assert_eq!(error, "Ngày cuối kỳ phải sau ngày đầu kỳ.");
+    }
 }

@@ -80,10 +80,13 @@ async fn filters(
     };
     let as_of = match p.ngay.trim() {
         "" => None,
-        t => match NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        t => match lich::time::parse_date(t) {
             Ok(d) => Some(d),
             Err(_) => {
-                error = format!("Ngày chốt số liệu \"{t}\" không hợp lệ.");
+                error = format!(
+                    "Ngày chốt số liệu \"{}\" không hợp lệ; ghi ngày/tháng/năm, ví dụ 05/12/2026.",
+                    domain::error::shorten(t)
+                );
                 None
             }
         },

@@ -333,7 +333,7 @@ pub async fn create(State(app): State<App>, posted: Posted) -> Result<Response, 
     let f = &posted.fields;
     let done = async {
         let day = |name: &str, label: &str| {
-            chrono::NaiveDate::parse_from_str(&f.get(name), "%Y-%m-%d").map_err(|_| {
+            lich::time::parse_date(&f.get(name)).map_err(|_| {
                 UiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     format!("{label}: chọn một ngày."),
