@@ -260,11 +260,7 @@ impl Queue<'_> {
     pub async fn close_counter(self, actor: &Actor) -> Result<(), AppError> {
         let centre = self.counter_centre(actor)?;
         if let Some(c) = self.my_counter(actor, &centre).await? {
-            let day = self
-                .app
-                .db
-                .open_tickets(centre.as_str(), self.today())
-                .await?;
+            let day = self.open_tickets(&centre).await?;
             if let Some(t) = q::serving_at(&day, c.number) {
                 return Err(still_serving(t, "đóng quầy"));
             }
@@ -288,16 +284,21 @@ impl Queue<'_> {
             .find(|c| c.officer == mine))
     }
 
+    /// Today's tickets of a centre still in the queue (waiting or called).
+    async fn open_tickets(self, centre: &AgencyId) -> Result<Vec<Ticket>, AppError> {
+        Ok(self
+            .app
+            .db
+            .open_tickets(centre.as_str(), self.today())
+            .await?)
+    }
+
     /// What the officer's counter has: the ticket being served and those waiting.
     pub async fn desk(self, actor: &Actor) -> Result<CounterDesk, AppError> {
         let centre = self.counter_centre(actor)?;
         let areas = self.areas(&centre).await?;
         let open = self.my_counter(actor, &centre).await?;
-        let day = self
-            .app
-            .db
-            .open_tickets(centre.as_str(), self.today())
-            .await?;
+        let day = self.open_tickets(&centre).await?;
         let (current, waiting) = match &open {
             Some(c) => {
                 let current = q::serving_at(&day, c.number).cloned();
@@ -320,11 +321,7 @@ impl Queue<'_> {
         let centre = self.counter_centre(actor)?;
         let counter = self.require_open(actor, &centre).await?;
         for _ in 0..5 {
-            let day = self
-                .app
-                .db
-                .open_tickets(centre.as_str(), self.today())
-                .await?;
+            let day = self.open_tickets(&centre).await?;
             if let Some(t) = q::serving_at(&day, counter.number) {
                 return Err(still_serving(t, "gọi số tiếp theo"));
             }
@@ -513,11 +510,7 @@ impl Queue<'_> {
     /// What a board of the centre shows now (on connecting, and after a gap).
     pub async fn board(self, centre: &AgencyId) -> Result<BoardState, AppError> {
         let areas = self.areas(centre).await?;
-        let day = self
-            .app
-            .db
-            .open_tickets(centre.as_str(), self.today())
-            .await?;
+        let day = self.open_tickets(centre).await?;
         let name = |key: &str| {
             areas
                 .iter()
