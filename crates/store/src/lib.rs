@@ -23,6 +23,7 @@ mod dossiers;
 mod feedback;
 mod outbox;
 mod payments;
+pub mod postgres;
 pub mod queue;
 pub mod sqlite;
 mod surveys;
@@ -268,4 +269,9 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
 /// Reads back a value stored with [`key`].
 pub(crate) fn from_key<T: serde::de::DeserializeOwned>(name: &str) -> Result<T> {
     domain::from_wire_name(name).ok_or_else(|| StoreError::Corrupt(format!("giá trị \"{name}\"")))
+}
+
+/// An instant stored as milliseconds (both backends store instants so).
+pub(crate) fn from_ms(v: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(v).expect("stored instants are valid")
 }

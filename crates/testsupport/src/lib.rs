@@ -6,6 +6,7 @@
 //! product.
 
 pub mod kit;
+pub mod pg;
 mod picture;
 
 pub use picture::png;

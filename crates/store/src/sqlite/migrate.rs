@@ -13,7 +13,8 @@ use rusqlite::Connection;
 use super::uuid;
 use crate::{Result, from_json};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+/// Version, description, SQL.
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         1,
         "init",

@@ -30,6 +30,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::{Result, StoreError};
 
+pub use migrate::MIGRATIONS;
 pub(crate) use writer::Written;
 
 /// Page cache of the writing connection (KiB).
@@ -411,7 +412,4 @@ pub(crate) fn uuid(u: uuid::Uuid) -> Value {
     Value::Blob(u.as_bytes().to_vec())
 }
 
-/// An instant stored as milliseconds.
-pub(crate) fn from_ms(v: i64) -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::from_timestamp_millis(v).expect("stored instants are valid")
-}
+pub(crate) use crate::from_ms;

@@ -1,0 +1,316 @@
+//! PostgreSQL — the backend for a province: one database shared by several servers.
+//!
+//! A pool of connections (deadpool) serves reads and writes alike; PostgreSQL itself orders
+//! concurrent writers, so what SQLite gets from its single writer thread comes here from row
+//! locks (`FOR UPDATE` on a day's code sequence, `SKIP LOCKED` on the outbox), unique keys and
+//! the dossiers' optimistic versions. Schema changes run under an advisory lock, so servers
+//! started together migrate once.
+//!
+//! The repositories are being brought over from [`crate::sqlite`] one by one, each checked by
+//! the shared contract suite; until all of them are, [`crate::Db::connect`] does not offer
+//! `postgres:` URLs.
+
+// The shared pieces below serve the repositories as they are brought over.
+#![allow(dead_code)]
+
+mod migrate;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio_postgres::error::SqlState;
+
+use crate::{Result, StoreError};
+
+pub use migrate::{MIGRATIONS, POSTGRES_ONLY, SQLITE_ONLY_TABLES};
+
+/// Connections kept in the pool of one server.
+const POOL_SIZE: usize = 16;
+
+/// The PostgreSQL backend.
+pub struct Postgres {
+    pool: Pool,
+}
+
+impl Postgres {
+    /// Connects to the database named by a `postgres://user@host:port/name` URL (the
+    /// database must exist; its schema is made by [`Postgres::migrate`]).
+    pub async fn open(url: &str) -> Result<Postgres> {
+        let config: tokio_postgres::Config = url.parse().map_err(|_| {
+            StoreError::Config(format!(
+                "địa chỉ PostgreSQL \"{}\" không hợp lệ: dùng postgres://NGƯỜI_DÙNG@MÁY:CỔNG/TÊN_CSDL",
+                domain::error::shorten(url)
+            ))
+        })?;
+        let manager = Manager::from_config(
+            config,
+            tokio_postgres::NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .build()
+            .map_err(|e| StoreError::Config(format!("không tạo được kết nối PostgreSQL: {e}")))?;
+        let postgres = Postgres { pool };
+        // Fail here, with the server's reason, rather than on the first request.
+        if let Err(e) = postgres.pool.get().await {
+            return Err(StoreError::Config(match e {
+                deadpool_postgres::PoolError::Backend(e) => {
+                    format!("không kết nối được PostgreSQL: {}", unreachable_reason(&e))
+                }
+                other => format!("không kết nối được PostgreSQL: {other}"),
+            }));
+        }
+        Ok(postgres)
+    }
+
+    /// A connection from the pool.
+    pub(crate) async fn client(&self) -> Result<deadpool_postgres::Object> {
+        self.pool.get().await.map_err(|e| match e {
+            deadpool_postgres::PoolError::Backend(e) => unavailable(e),
+            other => StoreError::Unavailable(format!("không lấy được kết nối PostgreSQL: {other}")),
+        })
+    }
+
+    /// Applies the migrations not yet applied (see [`migrate`]).
+    pub async fn migrate(&self) -> Result<()> {
+        let mut client = self.client().await?;
+        migrate::run(&mut client).await
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.pool.close();
+    }
+}
+
+/// The server refused or failed a statement.
+pub(crate) fn db_error(e: tokio_postgres::Error) -> StoreError {
+    StoreError::Db(describe(&e))
+}
+
+/// The server could not be reached: nothing was written.
+fn unavailable(e: tokio_postgres::Error) -> StoreError {
+    StoreError::Unavailable(format!("không kết nối được PostgreSQL: {}", describe(&e)))
+}
+
+/// Why a connection failed, in words an operator acts on.
+fn unreachable_reason(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return match db.code() {
+            c if *c == SqlState::INVALID_CATALOG_NAME => {
+                "cơ sở dữ liệu chưa có; hãy tạo nó (createdb) rồi chạy lại".into()
+            }
+            c if *c == SqlState::INVALID_PASSWORD
+                || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
+            {
+                "sai người dùng hoặc mật khẩu".into()
+            }
+            _ => describe(e),
+        };
+    }
+    // The cause, however deep the driver wrapped it.
+    let mut cause = std::error::Error::source(e);
+    let mut io = None;
+    while let Some(c) = cause {
+        if let Some(found) = c.downcast_ref::<std::io::Error>() {
+            io = Some(found);
+            break;
+        }
+        cause = c.source();
+    }
+    match io.map(std::io::Error::kind) {
+        Some(std::io::ErrorKind::ConnectionRefused) => {
+            "máy chủ từ chối kết nối (PostgreSQL chưa chạy, hoặc sai máy, sai cổng)".into()
+        }
+        Some(std::io::ErrorKind::TimedOut) => "máy chủ không trả lời".into(),
+        _ => format!("không liên lạc được với máy chủ ({e})"),
+    }
+}
+
+/// An insert's error: a unique key already there is a duplicate of `what`.
+pub(crate) fn insert_error(e: tokio_postgres::Error, what: &str) -> StoreError {
+    if e.code() == Some(&SqlState::UNIQUE_VIOLATION) {
+        StoreError::Duplicate(what.to_string())
+    } else {
+        db_error(e)
+    }
+}
+
+/// The server's own message when it sent one, else the driver's.
+fn describe(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
+    }
+}
+
+/// A value bound to a statement.
+pub(crate) type Arg = Box<dyn tokio_postgres::types::ToSql + Sync + Send>;
+
+/// SQL text with its arguments, built piece by piece (lists of varying length, optional
+/// conditions); each bound value becomes `$N`.
+#[derive(Default)]
+pub(crate) struct Sql {
+    pub text: String,
+    pub args: Vec<Arg>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Sql {
+            text: text.to_string(),
+            args: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    pub fn bind(
+        &mut self,
+        v: impl tokio_postgres::types::ToSql + Sync + Send + 'static,
+    ) -> &mut Self {
+        self.args.push(Box::new(v));
+        self.text.push('$');
+        self.text.push_str(&self.args.len().to_string());
+        self
+    }
+
+    /// `$a, $b, $c)` — the rest of an `IN (` list; an empty list matches nothing.
+    pub fn list<V: tokio_postgres::types::ToSql + Sync + Send + 'static>(
+        &mut self,
+        items: impl IntoIterator<Item = V>,
+    ) -> &mut Self {
+        let mut first = true;
+        for v in items {
+            if !first {
+                self.text.push_str(", ");
+            }
+            first = false;
+            self.bind(v);
+        }
+        if first {
+            self.text.push_str("NULL");
+        }
+        self.text.push(')');
+        self
+    }
+
+    /// The arguments as the driver takes them.
+    pub fn params(&self) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
+        self.args
+            .iter()
+            .map(|a| a.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync))
+            .collect()
+    }
+
+    /// Runs the query on a connection or in a transaction.
+    pub async fn rows(
+        &self,
+        client: &impl deadpool_postgres::GenericClient,
+    ) -> Result<Vec<tokio_postgres::Row>> {
+        client
+            .query(self.text.as_str(), &self.params())
+            .await
+            .map_err(db_error)
+    }
+}
+
+/// The PostgreSQL query for a full-text query in the store's syntax (FTS5's: `"word"`,
+/// `"prefix"*`, `OR`, bare words), over text folded as [`motcua_words`] indexes it: each term's
+/// letters and digits, every term required unless joined by `OR`. `None` when no word is left.
+///
+/// [`motcua_words`]: ../../migrations/postgres/0027_schema.sql
+pub(crate) fn tsquery(fts: &str) -> Option<String> {
+    // Terms all required; `OR` joins a term to the one before (FTS5 binds OR tighter than the
+    // implicit AND, so "a OR b c" is "(a OR b) AND c").
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    let mut or = false;
+    let mut rest = fts.trim();
+    while !rest.is_empty() {
+        let (term, prefix, after) = if let Some(quoted) = rest.strip_prefix('"') {
+            let end = quoted.find('"').unwrap_or(quoted.len());
+            let after = quoted.get(end + 1..).unwrap_or("");
+            match after.strip_prefix('*') {
+                Some(a) => (&quoted[..end], true, a),
+                None => (&quoted[..end], false, after),
+            }
+        } else {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            let word = &rest[..end];
+            match word.strip_suffix('*') {
+                Some(w) => (w, true, &rest[end..]),
+                None => (word, false, &rest[end..]),
+            }
+        };
+        rest = after.trim_start();
+        if term == "OR" && !prefix {
+            or = !groups.is_empty();
+            continue;
+        }
+        // A phrase's words follow each other; a term cut at punctuation is a phrase too.
+        let words: Vec<&str> = term
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect();
+        let Some(last) = words.len().checked_sub(1) else {
+            continue;
+        };
+        let phrase: Vec<String> = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| format!("'{w}'{}", if prefix && i == last { ":*" } else { "" }))
+            .collect();
+        let phrase = if phrase.len() == 1 {
+            phrase.into_iter().next().unwrap_or_default()
+        } else {
+            format!("({})", phrase.join(" <-> "))
+        };
+        match groups.last_mut() {
+            Some(g) if or => g.push(phrase),
+            _ => groups.push(vec![phrase]),
+        }
+        or = false;
+    }
+    let terms: Vec<String> = groups
+        .into_iter()
+        .map(|g| {
+            if g.len() == 1 {
+                g.into_iter().next().unwrap_or_default()
+            } else {
+                format!("({})", g.join(" | "))
+            }
+        })
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" & "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tsquery;
+
+    #[test]
+    fn full_text_queries_become_tsqueries() {
+        assert_eq!(
+            tsquery("\"dang\" \"ky\" \"kh\"*").as_deref(),
+            Some("'dang' & 'ky' & 'kh':*")
+        );
+        assert_eq!(
+            tsquery("\"khai sinh\" OR tu* \"ba\"").as_deref(),
+            Some("(('khai' <-> 'sinh') | 'tu':*) & 'ba'")
+        );
+        assert_eq!(
+            tsquery("\"000.00.12.h12-261207\"*").as_deref(),
+            Some("('000' <-> '00' <-> '12' <-> 'h12' <-> '261207':*)")
+        );
+        // Quotes and backslashes cannot reach the query: only letters and digits do.
+        assert_eq!(
+            tsquery("\"a'b\\\\c\"").as_deref(),
+            Some("('a' <-> 'b' <-> 'c')")
+        );
+        assert_eq!(tsquery("\"\" ...").as_deref(), None);
+    }
+}

@@ -1,0 +1,205 @@
+//! The PostgreSQL backend, against a real server (a throwaway cluster, see `testsupport::pg`):
+//! its schema in step with SQLite's, migrations applied once however many servers start
+//! together, and the logs that must only grow.
+
+use std::collections::BTreeSet;
+
+use store::postgres::{self, Postgres};
+
+/// Tables and `table.column`s of a migrated SQLite database.
+async fn sqlite_schema() -> BTreeSet<String> {
+    let dir = std::env::temp_dir().join(format!("motcua-pg-parity-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("parity.db");
+    let db = store::Db::connect(&format!("sqlite:{}", path.display()))
+        .await
+        .unwrap();
+    db.migrate().await.unwrap();
+    db.close().await;
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let mut out = BTreeSet::new();
+    for table in tables {
+        // FTS5 keeps shadow tables beside each index (dossier_search_data, …); the index of
+        // procedures is a plain table on PostgreSQL, compared like the others.
+        if postgres::SQLITE_ONLY_TABLES
+            .iter()
+            .any(|t| table == *t || table.starts_with(&format!("{t}_")))
+            || table.starts_with("procedure_search_")
+        {
+            continue;
+        }
+        let mut stmt = conn
+            .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+            .unwrap();
+        for column in stmt.query_map([], |r| r.get::<_, String>(0)).unwrap() {
+            out.insert(format!("{table}.{}", column.unwrap()));
+        }
+        out.insert(table);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+async fn raw(url: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+async fn postgres_schema(url: &str) -> BTreeSet<String> {
+    let client = raw(url).await;
+    let rows = client
+        .query(
+            "SELECT c.table_name::text, c.column_name::text FROM information_schema.columns c \
+             JOIN information_schema.tables t USING (table_schema, table_name) \
+             WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let mut out = BTreeSet::new();
+    for r in rows {
+        let (table, column): (String, String) = (r.get(0), r.get(1));
+        out.insert(format!("{table}.{column}"));
+        out.insert(table);
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_schema_has_the_tables_and_columns_of_sqlites() {
+    let Some(url) = testsupport::pg::database("parity") else {
+        return;
+    };
+    let pg = Postgres::open(&url).await.unwrap();
+    pg.migrate().await.unwrap();
+    let mut on_postgres = postgres_schema(&url).await;
+    for only in postgres::POSTGRES_ONLY {
+        assert!(on_postgres.remove(*only), "{only} is not in the schema");
+        on_postgres.retain(|c| !c.starts_with(&format!("{only}.")));
+    }
+    let on_sqlite = sqlite_schema().await;
+    let missing: Vec<_> = on_sqlite.difference(&on_postgres).collect();
+    let extra: Vec<_> = on_postgres.difference(&on_sqlite).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "not on PostgreSQL: {missing:?}\nonly on PostgreSQL: {extra:?}"
+    );
+}
+
+#[test]
+fn every_sqlite_migration_from_27_has_its_postgres_twin() {
+    let first = postgres::MIGRATIONS[0].0;
+    assert_eq!(first, 27);
+    let sqlite: Vec<i64> = store::sqlite::MIGRATIONS
+        .iter()
+        .map(|m| m.0)
+        .filter(|v| *v >= first)
+        .collect();
+    let pg: Vec<i64> = postgres::MIGRATIONS.iter().map(|m| m.0).collect();
+    assert_eq!(sqlite, pg);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servers_started_together_migrate_once() {
+    let Some(url) = testsupport::pg::database("together") else {
+        return;
+    };
+    let (a, b) = (
+        Postgres::open(&url).await.unwrap(),
+        Postgres::open(&url).await.unwrap(),
+    );
+    let (ra, rb) = tokio::join!(a.migrate(), b.migrate());
+    ra.unwrap();
+    rb.unwrap();
+    a.migrate().await.unwrap();
+    let client = raw(&url).await;
+    let applied: i64 = client
+        .query_one("SELECT count(*) FROM motcua_migrations", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(applied, postgres::MIGRATIONS.len() as i64);
+}
+
+#[tokio::test]
+async fn the_event_log_and_the_administration_log_only_grow() {
+    let Some(url) = testsupport::pg::database("append") else {
+        return;
+    };
+    let pg = Postgres::open(&url).await.unwrap();
+    pg.migrate().await.unwrap();
+    let client = raw(&url).await;
+    client
+        .batch_execute(
+            "INSERT INTO admin_log (at_ms, actor, action, detail) VALUES (1, 'quantri', 'thử', 'một'); \
+             INSERT INTO dossier_events VALUES \
+             ('01938e5a-0000-7000-8000-000000000001', 1, 'received', 1, 1, '{}', '{}', '', 'h1')",
+        )
+        .await
+        .unwrap();
+    for sql in [
+        "UPDATE admin_log SET detail = 'hai'",
+        "DELETE FROM admin_log",
+        "TRUNCATE admin_log",
+        "UPDATE dossier_events SET payload = '{\"x\":1}'",
+        "DELETE FROM dossier_events",
+        "TRUNCATE dossier_events",
+    ] {
+        let err = client.batch_execute(sql).await.unwrap_err();
+        let message = err.as_db_error().map(|e| e.message().to_string());
+        assert!(
+            message
+                .as_deref()
+                .is_some_and(|m| m.ends_with("is append-only")),
+            "{sql}: {err}"
+        );
+    }
+    let rows: i64 = client
+        .query_one(
+            "SELECT (SELECT count(*) FROM admin_log) + (SELECT count(*) FROM dossier_events)",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 2);
+}
+
+#[tokio::test]
+async fn a_bad_url_or_an_absent_server_is_said_plainly() {
+    let err = Postgres::open("postgres://motcua@127.0.0.1:cong/x")
+        .await
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("không hợp lệ"), "{err}");
+    let err = Postgres::open("postgres://motcua@127.0.0.1:1/khong_co")
+        .await
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string()
+            .contains("không kết nối được PostgreSQL: máy chủ từ chối kết nối"),
+        "{err}"
+    );
+    // A server that is there, without the database.
+    let Some(url) = testsupport::pg::database("absent") else {
+        return;
+    };
+    let (server, _) = url.rsplit_once('/').unwrap();
+    let err = Postgres::open(&format!("{server}/chua_tao"))
+        .await
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("cơ sở dữ liệu chưa có"), "{err}");
+}
