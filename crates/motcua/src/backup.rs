@@ -54,7 +54,7 @@ pub async fn run(args: BackupArgs) -> Result<()> {
     let size = std::fs::metadata(&args.to).map(|m| m.len()).unwrap_or(0);
     println!(
         "Đã sao lưu {} vào {}: {} hồ sơ, {} sự kiện, {:.1} MB — {:.1} s.",
-        config.database.url,
+        store::without_password(&config.database.url),
         args.to.display(),
         totals.dossiers,
         totals.events,

@@ -196,7 +196,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         let s = app::demo::seed_at_scale(&app, PASSWORD, since, args.scale).await?;
         println!(
             "Cơ sở dữ liệu đo: {} ({} hồ sơ, {} sự kiện, nạp trong {:.1} s)",
-            config.database.url,
+            store::without_password(&config.database.url),
             s.history.dossiers,
             s.history.events,
             started.elapsed().as_secs_f64()

@@ -107,7 +107,7 @@ pub async fn run(args: InitArgs) -> Result<()> {
     println!(
         "Đã khởi tạo {} trong {}: {} cơ quan ({} xã, phường, đặc khu), {} thủ tục — {:.1} s.",
         s.province,
-        config.database.url,
+        store::without_password(&config.database.url),
         s.agencies,
         s.communes,
         s.procedures,

@@ -181,7 +181,7 @@ fn main() -> ExitCode {
                 server::open_db(&config).await?.close().await;
                 println!(
                     "Cơ sở dữ liệu {} đã ở phiên bản mới nhất.",
-                    config.database.url
+                    store::without_password(&config.database.url)
                 );
                 Ok(())
             })

@@ -768,7 +768,7 @@ impl LimitsConfig {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DatabaseConfig {
-    /// `sqlite:data/motcua.db`.
+    /// `sqlite:data/motcua.db`, or `postgres://user:password@host:5432/name` for a province.
     pub url: String,
 }
 
@@ -816,7 +816,7 @@ pub struct ConfigArgs {
     /// Địa chỉ lắng nghe, ví dụ 127.0.0.1:8080 (ghi đè cấu hình).
     #[arg(long)]
     listen: Option<String>,
-    /// Cơ sở dữ liệu, ví dụ sqlite:data/motcua.db (ghi đè cấu hình).
+    /// Cơ sở dữ liệu, ví dụ sqlite:data/motcua.db hoặc postgres://motcua@127.0.0.1:5432/motcua (ghi đè cấu hình).
     #[arg(long)]
     database: Option<String>,
 }
@@ -864,7 +864,7 @@ pub async fn open_db(config: &Config) -> Result<Db> {
     let db = Db::connect(&config.database.url).await.map_err(|e| {
         BadInput(format!(
             "không mở được cơ sở dữ liệu {}: {e}",
-            config.database.url
+            store::without_password(&config.database.url)
         ))
     })?;
     db.migrate()
@@ -1221,7 +1221,7 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
     if app.is_empty().await? {
         println!(
             "Đang nạp dữ liệu trình diễn (tỉnh Lào Cai) vào {} …",
-            config.database.url
+            store::without_password(&config.database.url)
         );
         let started = std::time::Instant::now();
         let s = app::demo::seed(&app, &args.password, since).await?;
@@ -1266,7 +1266,7 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
     } else {
         println!(
             "Cơ sở dữ liệu {} đã có dữ liệu; dùng lại.",
-            config.database.url
+            store::without_password(&config.database.url)
         );
     }
     if let Some(fake) = &fake {

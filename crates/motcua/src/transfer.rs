@@ -140,7 +140,7 @@ pub async fn import(cmd: ImportCommand) -> Result<()> {
             app.close().await;
             println!(
                 "Đã nạp đơn vị hành chính vào {}: {}.",
-                config.database.url,
+                store::without_password(&config.database.url),
                 summary(&set)
             );
             print_unmatched(&unmatched);

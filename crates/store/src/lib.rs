@@ -10,8 +10,10 @@
 //! driver's: no SQL, no connection or row type crosses this boundary.
 //!
 //! [`sqlite`] is the implementation for one server: one writer thread that group-commits
-//! whatever is queued, and read connections used from the caller's thread. The contract every
-//! backend keeps is tested once, in `tests/contract`, and run against each implementation.
+//! whatever is queued, and read connections used from the caller's thread. [`postgres`] is the
+//! implementation for a province: several servers on one database, each write a transaction
+//! of its own, concurrency settled by PostgreSQL's locks. The contract every backend keeps is
+//! tested once, in `tests/contract`, and run against each implementation.
 
 mod access;
 mod accounts;
@@ -163,7 +165,8 @@ pub mod prelude {
 }
 
 impl Db {
-    /// Opens (creating if needed) the database named by the URL: `sqlite:data/motcua.db`.
+    /// Opens the database named by the URL: `sqlite:data/motcua.db` (the file is created if
+    /// needed) or `postgres://user@host:port/name` (the database must exist).
     pub async fn connect(url: &str) -> Result<Db> {
         if let Some(path) = url.strip_prefix("sqlite:") {
             let path = path.trim_start_matches("//");
@@ -178,8 +181,11 @@ impl Db {
                 .map_err(|_| StoreError::Unavailable("không mở được cơ sở dữ liệu".into()))??;
             return Ok(Db(Arc::new(store)));
         }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Db(Arc::new(postgres::Postgres::open(url).await?)));
+        }
         Err(StoreError::Config(format!(
-            "địa chỉ cơ sở dữ liệu \"{}\" không được hỗ trợ: dùng sqlite:ĐƯỜNG_DẪN",
+            "địa chỉ cơ sở dữ liệu \"{}\" không được hỗ trợ: dùng sqlite:ĐƯỜNG_DẪN hoặc postgres://NGƯỜI_DÙNG@MÁY:CỔNG/TÊN_CSDL",
             domain::error::shorten(url)
         )))
     }
@@ -274,4 +280,18 @@ pub(crate) fn from_key<T: serde::de::DeserializeOwned>(name: &str) -> Result<T> 
 /// An instant stored as milliseconds (both backends store instants so).
 pub(crate) fn from_ms(v: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(v).expect("stored instants are valid")
+}
+
+/// A database URL fit to print: the password, if any, replaced by `***`.
+pub fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.rsplit_once('@') {
+        Some((credentials, host)) => match credentials.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
 }

@@ -176,6 +176,22 @@ async fn the_event_log_and_the_administration_log_only_grow() {
     assert_eq!(rows, 2);
 }
 
+#[test]
+fn a_url_is_printed_without_its_password() {
+    assert_eq!(
+        store::without_password("postgres://motcua:bi-mat@db.laocai.gov.vn:5432/motcua"),
+        "postgres://motcua:***@db.laocai.gov.vn:5432/motcua"
+    );
+    assert_eq!(
+        store::without_password("postgres://motcua@127.0.0.1/x"),
+        "postgres://motcua@127.0.0.1/x"
+    );
+    assert_eq!(
+        store::without_password("sqlite:data/motcua.db"),
+        "sqlite:data/motcua.db"
+    );
+}
+
 #[tokio::test]
 async fn a_bad_url_or_an_absent_server_is_said_plainly() {
     let err = Postgres::open("postgres://motcua@127.0.0.1:cong/x")
@@ -203,3 +219,17 @@ async fn a_bad_url_or_an_absent_server_is_said_plainly() {
         .unwrap();
     assert!(err.to_string().contains("cơ sở dữ liệu chưa có"), "{err}");
 }
+
+// ---- The whole contract, on a fresh database each. ----
+
+mod contract;
+
+/// A migrated database of its own on the test cluster, holding the contract's agencies.
+async fn fresh(name: &str) -> Option<store::Db> {
+    let url = testsupport::pg::database(name)?;
+    let db = store::Db::connect(&url).await.unwrap();
+    contract::prepare(&db).await;
+    Some(db)
+}
+
+contract_tests!(optional fresh);

@@ -44,6 +44,8 @@ impl Drop for Harness {
 
 /// A migrated, empty database named after the test (`kind-name`, unique per process) at `now`
 /// (Vietnamese time), with the settings `tune` changes (passwords hash with little memory).
+/// The database is SQLite, or with `MOTCUA_TEST_DATABASE=postgres` a PostgreSQL database of
+/// its own on the test cluster (see [`pg`]).
 pub async fn harness(
     kind: &str,
     name: &str,
@@ -53,9 +55,14 @@ pub async fn harness(
     let dir = std::env::temp_dir().join(format!("motcua-{kind}-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let db = Db::connect(&format!("sqlite:{}", dir.join("app.db").display()))
-        .await
-        .unwrap();
+    let url = match std::env::var("MOTCUA_TEST_DATABASE").as_deref() {
+        Ok("postgres") => pg::database(&format!("{kind}_{name}")).unwrap_or_else(|| {
+            panic!("MOTCUA_TEST_DATABASE=postgres, but this machine has no PostgreSQL")
+        }),
+        Ok("sqlite") | Err(_) => format!("sqlite:{}", dir.join("app.db").display()),
+        Ok(other) => panic!("MOTCUA_TEST_DATABASE={other}: use sqlite or postgres"),
+    };
+    let db = Db::connect(&url).await.unwrap();
     db.migrate().await.unwrap();
     let clock = Arc::new(FixedClock::new(at(now)));
     let mut settings = Settings {

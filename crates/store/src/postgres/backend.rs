@@ -1,0 +1,54 @@
+//! The lifecycle of the PostgreSQL backend: schema, backups, shutdown, figures.
+
+use std::path::Path;
+
+use super::Postgres;
+use crate::{Result, StoreError, WriteStats};
+
+#[async_trait::async_trait]
+impl crate::Backend for Postgres {
+    async fn migrate(&self) -> Result<()> {
+        Postgres::migrate(self).await
+    }
+
+    /// A consistent copy made by PostgreSQL's own `pg_dump` (custom format, restored with
+    /// `pg_restore`), from one snapshot while the servers keep working.
+    async fn backup(&self, to: &Path) -> Result<()> {
+        let out = tokio::process::Command::new("pg_dump")
+            .arg("--format=custom")
+            .arg("--no-owner")
+            .arg(format!("--file={}", to.display()))
+            .arg(&self.url)
+            .output()
+            .await
+            .map_err(|e| {
+                StoreError::Config(format!(
+                    "không chạy được pg_dump để sao lưu ({e}); cài gói postgresql-client"
+                ))
+            })?;
+        if !out.status.success() {
+            return Err(StoreError::Db(format!(
+                "pg_dump không sao lưu được: {}",
+                domain::error::shorten(String::from_utf8_lossy(&out.stderr).trim())
+            )));
+        }
+        Ok(())
+    }
+
+    async fn close(&self) {
+        Postgres::close(self).await;
+    }
+
+    fn kind(&self) -> &'static str {
+        "PostgreSQL"
+    }
+
+    /// PostgreSQL writes each change in its own transaction, with no batches to count: what
+    /// the write path shows is the requests waiting for a connection.
+    fn write_stats(&self) -> WriteStats {
+        WriteStats {
+            queued: self.pool.status().waiting,
+            ..WriteStats::default()
+        }
+    }
+}

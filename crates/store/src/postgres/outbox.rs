@@ -1,0 +1,287 @@
+//! Hộp thư đi on PostgreSQL: the delivery workers of every server claim due messages with
+//! `FOR UPDATE SKIP LOCKED`, so no two of them take the same message, and lease each by moving
+//! its next attempt to the lease's end, as on SQLite.
+
+use chrono::{DateTime, Utc};
+use deadpool_postgres::GenericClient;
+use tokio_postgres::Row;
+
+use super::{Sql, db_error};
+use crate::{
+    Channel, LogEntry, MessageState, NationalAck, NewMessage, OutboxCounts, Result, StoredMessage,
+    from_ms,
+};
+
+const COLUMNS: &str = "id, kind, channel, recipient, subject, body, idempotency_key, dossier_id, \
+    attempts, next_attempt_ms, last_error, state, created_ms, sent_ms";
+
+/// A message from the columns of [`COLUMNS`].
+fn message(r: &Row) -> Result<StoredMessage> {
+    Ok(StoredMessage {
+        id: r.try_get(0).map_err(db_error)?,
+        kind: r.try_get(1).map_err(db_error)?,
+        channel: Channel::parse(r.try_get(2).map_err(db_error)?)?,
+        recipient: r.try_get(3).map_err(db_error)?,
+        subject: r.try_get(4).map_err(db_error)?,
+        body: r.try_get(5).map_err(db_error)?,
+        idempotency_key: r.try_get(6).map_err(db_error)?,
+        dossier: r.try_get(7).map_err(db_error)?,
+        attempts: r.try_get::<_, i64>(8).map_err(db_error)? as u32,
+        next_attempt_at: from_ms(r.try_get(9).map_err(db_error)?),
+        last_error: r.try_get(10).map_err(db_error)?,
+        state: MessageState::parse(r.try_get(11).map_err(db_error)?)?,
+        created_at: from_ms(r.try_get(12).map_err(db_error)?),
+        sent_at: r
+            .try_get::<_, Option<i64>>(13)
+            .map_err(db_error)?
+            .map(from_ms),
+    })
+}
+
+const ACK_COLUMNS: &str = "dossier_id, code, receiving, agency, procedure, received_ms, version, \
+    status, first_ms, last_ms";
+
+/// An acknowledgement from the columns of [`ACK_COLUMNS`].
+fn national_ack(r: &Row) -> Result<NationalAck> {
+    Ok(NationalAck {
+        dossier: r.try_get(0).map_err(db_error)?,
+        code: r.try_get(1).map_err(db_error)?,
+        receiving: r.try_get(2).map_err(db_error)?,
+        agency: r.try_get(3).map_err(db_error)?,
+        procedure: r.try_get(4).map_err(db_error)?,
+        received_at: r
+            .try_get::<_, Option<i64>>(5)
+            .map_err(db_error)?
+            .map(from_ms),
+        version: r.try_get::<_, i64>(6).map_err(db_error)? as u64,
+        status: r.try_get::<_, i64>(7).map_err(db_error)? as u8,
+        first_at: from_ms(r.try_get(8).map_err(db_error)?),
+        last_at: from_ms(r.try_get(9).map_err(db_error)?),
+    })
+}
+
+#[async_trait::async_trait]
+impl crate::OutboxStore for super::Postgres {
+    async fn enqueue_messages(&self, messages: &[NewMessage], now: DateTime<Utc>) -> Result<usize> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(db_error)?;
+        let added = super::enqueue_on(&tx, messages, now).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(added)
+    }
+
+    /// Leases the due messages in one statement: the rows another worker is claiming right now
+    /// are skipped (`SKIP LOCKED`), and a row claimed and committed meanwhile is checked again
+    /// once locked (its next attempt is then the other lease's end, no longer due). A national
+    /// message waits while an earlier one of its dossier is unsent — leased elsewhere too.
+    async fn claim_messages(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<StoredMessage>> {
+        let c = self.client().await?;
+        let returning = COLUMNS
+            .split(", ")
+            .map(|col| format!("o.{col}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "WITH due AS ( \
+               SELECT id FROM outbox o WHERE state = 'pending' AND next_attempt_ms <= $1 \
+               AND NOT (channel = 'national' AND EXISTS (SELECT 1 FROM outbox p \
+                 WHERE p.dossier_id = o.dossier_id AND p.id < o.id \
+                 AND p.channel = 'national' AND p.state <> 'sent')) \
+               ORDER BY next_attempt_ms, id LIMIT $3 \
+               FOR UPDATE SKIP LOCKED) \
+             UPDATE outbox o SET next_attempt_ms = $2 FROM due WHERE o.id = due.id \
+             RETURNING {returning}"
+        );
+        let rows = c
+            .query(
+                sql.as_str(),
+                &[
+                    &now.timestamp_millis(),
+                    &lease_until.timestamp_millis(),
+                    &i64::from(limit),
+                ],
+            )
+            .await
+            .map_err(db_error)?;
+        let mut out = rows.iter().map(message).collect::<Result<Vec<_>>>()?;
+        out.sort_by_key(|m| m.id);
+        Ok(out)
+    }
+
+    async fn message_sent(&self, id: i64, now: DateTime<Utc>) -> Result<()> {
+        let c = self.client().await?;
+        c.execute(
+            "UPDATE outbox SET state = 'sent', attempts = attempts + 1, sent_ms = $2, \
+             last_error = NULL WHERE id = $1 AND state = 'pending'",
+            &[&id, &now.timestamp_millis()],
+        )
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn message_failed(
+        &self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        let c = self.client().await?;
+        c.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $2, \
+             state = CASE WHEN $3::bigint IS NULL THEN 'dead' ELSE 'pending' END, \
+             next_attempt_ms = COALESCE($3::bigint, next_attempt_ms) \
+             WHERE id = $1 AND state = 'pending'",
+            &[&id, &error, &retry_at.map(|t| t.timestamp_millis())],
+        )
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn failed_messages(&self, limit: u32) -> Result<Vec<StoredMessage>> {
+        let c = self.client().await?;
+        let mut q = Sql::new(&format!(
+            "SELECT {COLUMNS} FROM outbox \
+             WHERE state = 'dead' OR (state = 'pending' AND attempts > 0) \
+             ORDER BY id DESC LIMIT "
+        ));
+        q.bind(i64::from(limit));
+        q.rows(&c).await?.iter().map(message).collect()
+    }
+
+    async fn message(&self, id: i64) -> Result<Option<StoredMessage>> {
+        let c = self.client().await?;
+        c.query_opt(
+            &format!("SELECT {COLUMNS} FROM outbox WHERE id = $1"),
+            &[&id],
+        )
+        .await
+        .map_err(db_error)?
+        .as_ref()
+        .map(message)
+        .transpose()
+    }
+
+    async fn messages_of_kind(&self, kind: &str, limit: u32) -> Result<Vec<StoredMessage>> {
+        let c = self.client().await?;
+        let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM outbox WHERE kind = "));
+        q.bind(kind.to_string())
+            .push(" ORDER BY id LIMIT ")
+            .bind(i64::from(limit));
+        q.rows(&c).await?.iter().map(message).collect()
+    }
+
+    /// Puts a failed message back and logs it, together; nothing is written (and false is
+    /// answered) when the message is not a failed one.
+    async fn retry_message(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        entry: &LogEntry<'_>,
+    ) -> Result<bool> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(db_error)?;
+        let done = tx
+            .execute(
+                "UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_ms = $2 \
+                 WHERE id = $1 AND (state = 'dead' OR (state = 'pending' AND attempts > 0))",
+                &[&id, &now.timestamp_millis()],
+            )
+            .await
+            .map_err(db_error)?;
+        if done == 0 {
+            // Nothing written: the transaction is rolled back when dropped.
+            return Ok(false);
+        }
+        super::log_on(&tx, entry).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+
+    async fn outbox_counts(&self) -> Result<OutboxCounts> {
+        let c = self.client().await?;
+        let r = c
+            .query_one(
+                "SELECT count(*) FILTER (WHERE state = 'pending'), \
+                   count(*) FILTER (WHERE state = 'sent'), \
+                   count(*) FILTER (WHERE state = 'dead'), \
+                   count(*) FILTER (WHERE state = 'pending' AND attempts > 0) \
+                 FROM outbox",
+                &[],
+            )
+            .await
+            .map_err(db_error)?;
+        Ok(OutboxCounts {
+            pending: r.try_get(0).map_err(db_error)?,
+            sent: r.try_get(1).map_err(db_error)?,
+            dead: r.try_get(2).map_err(db_error)?,
+            failing: r.try_get(3).map_err(db_error)?,
+        })
+    }
+
+    /// Keeps the acknowledgement unless a newer version of the dossier is kept already (the
+    /// first acknowledgement's instant stays).
+    async fn national_acknowledged(&self, ack: &NationalAck) -> Result<()> {
+        let c = self.client().await?;
+        c.execute(
+            "INSERT INTO national_sync (dossier_id, code, receiving, agency, procedure, \
+             received_ms, version, status, first_ms, last_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT (dossier_id) DO UPDATE SET code = excluded.code, \
+             receiving = excluded.receiving, agency = excluded.agency, \
+             procedure = excluded.procedure, received_ms = excluded.received_ms, \
+             version = excluded.version, status = excluded.status, last_ms = excluded.last_ms \
+             WHERE excluded.version >= national_sync.version",
+            &[
+                &ack.dossier,
+                &ack.code,
+                &ack.receiving,
+                &ack.agency,
+                &ack.procedure,
+                &ack.received_at.map(|t| t.timestamp_millis()),
+                &(ack.version as i64),
+                &i64::from(ack.status),
+                &ack.first_at.timestamp_millis(),
+                &ack.last_at.timestamp_millis(),
+            ],
+        )
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn national_acks(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<NationalAck>> {
+        let c = self.client().await?;
+        let mut q = Sql::new(&format!(
+            "SELECT {ACK_COLUMNS} FROM national_sync WHERE received_ms >= "
+        ));
+        q.bind(from.timestamp_millis())
+            .push(" AND received_ms < ")
+            .bind(to.timestamp_millis())
+            .push(" ORDER BY received_ms");
+        q.rows(&c).await?.iter().map(national_ack).collect()
+    }
+
+    async fn national_ack(&self, dossier: uuid::Uuid) -> Result<Option<NationalAck>> {
+        let c = self.client().await?;
+        c.query_opt(
+            &format!("SELECT {ACK_COLUMNS} FROM national_sync WHERE dossier_id = $1"),
+            &[&dossier],
+        )
+        .await
+        .map_err(db_error)?
+        .as_ref()
+        .map(national_ack)
+        .transpose()
+    }
+}
