@@ -51,6 +51,10 @@ pub struct BenchArgs {
     /// So các tỉ lệ với mức chuẩn; thoát với mã lỗi khi một tỉ lệ thấp hơn mức chuẩn quá 30 %.
     #[arg(long)]
     check: bool,
+    /// Đo trên cơ sở dữ liệu PostgreSQL này (postgres://…, đã tạo và còn trống) thay cho tệp
+    /// SQLite tạm; SQLite thô vẫn được đo bên cạnh, và PostgreSQL thô trên chính cơ sở dữ liệu đó.
+    #[arg(long, value_name = "URL")]
+    database: Option<String>,
     /// Tệp mức chuẩn (JSON) thay cho mức chuẩn đã ghi trong mã nguồn.
     #[arg(long, value_name = "TỆP")]
     baseline: Option<std::path::PathBuf>,
@@ -182,7 +186,21 @@ pub fn run(args: BenchArgs) -> Result<()> {
     })?;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let server_threads = args.server_threads.unwrap_or(cores).max(1);
-    let (dir, config) = scratch("motcua-bench")?;
+    let (dir, mut config) = scratch("motcua-bench")?;
+    let postgres = match &args.database {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            if args.check || args.write_baseline.is_some() {
+                bail!("mức chuẩn (--check, --write-baseline) chỉ có cho SQLite");
+            }
+            config.database.url = url.clone();
+            true
+        }
+        Some(other) => bail!(
+            "--database nhận một cơ sở dữ liệu PostgreSQL (postgres://…), không phải \"{}\"",
+            store::without_password(other)
+        ),
+        None => false,
+    };
 
     let server = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(server_threads)
@@ -192,6 +210,12 @@ pub fn run(args: BenchArgs) -> Result<()> {
     let (app, db, addr) = server.block_on(async {
         let db = open_db(&config).await?;
         let app = services(db.clone(), &config).await?;
+        if !app.is_empty().await? {
+            bail!(
+                "cơ sở dữ liệu đo {} phải trống (tạo một cơ sở dữ liệu mới)",
+                store::without_password(&config.database.url)
+            );
+        }
         let started = Instant::now();
         let s = app::demo::seed_at_scale(&app, PASSWORD, since, args.scale).await?;
         println!(
@@ -236,6 +260,15 @@ pub fn run(args: BenchArgs) -> Result<()> {
         args.client_threads, args.connections, args.seconds
     );
     let result = client.block_on(async {
+        // On PostgreSQL, the engine's own pace is measured on the same database.
+        let raw_postgres = match postgres {
+            true => Some(store::postgres::Postgres::open(&config.database.url).await?),
+            false => None,
+        };
+        let pg_inserts_before = match &raw_postgres {
+            Some(pg) => Some(pg.raw_insert_rate(raw_seconds).await?),
+            None => None,
+        };
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(args.connections)
             .build()?;
@@ -308,17 +341,27 @@ pub fn run(args: BenchArgs) -> Result<()> {
         // Raw page reads, like raw inserts, are taken around the phases they measure (before,
         // between and after the two list phases) and the median kept: one figure taken after
         // them made the list ratio swing across the gate's floor between runs of one build.
-        let raw_page = || {
-            tokio::task::block_in_place(|| {
-                store::sqlite::raw_page_rate(&dir.join("bench.db"), raw_seconds)
-            })
+        let raw_page = || async {
+            match &raw_postgres {
+                Some(pg) => pg.raw_page_rate(raw_seconds).await,
+                None => tokio::task::block_in_place(|| {
+                    store::sqlite::raw_page_rate(&dir.join("bench.db"), raw_seconds)
+                }),
+            }
         };
-        let pages_before = raw_page()?;
+        let pages_before = raw_page().await?;
         let list_one = list_at(1).await;
-        let pages_between = raw_page()?;
+        let pages_between = raw_page().await?;
         let list_many = list_at(16).await;
-        let pages_after = raw_page()?;
+        let pages_after = raw_page().await?;
         let raw_end = tokio::task::block_in_place(|| raw_rate(3))?;
+        let pg_inserts = match (&raw_postgres, pg_inserts_before) {
+            (Some(pg), Some(before)) => Some([before, pg.raw_insert_rate(raw_seconds).await?]),
+            _ => None,
+        };
+        if let Some(pg) = &raw_postgres {
+            pg.close().await;
+        }
         let mut page_rates = [pages_before, pages_between, pages_after];
         page_rates.sort_by(f64::total_cmp);
         let raw_pages = page_rates;
@@ -332,9 +375,11 @@ pub fn run(args: BenchArgs) -> Result<()> {
             positions,
             [raw_start, raw_middle, raw_end],
             raw_pages,
+            pg_inserts,
         ))
     });
-    let (intake, lookup, list_one, list_many, pages, positions, mut raws, page_rates) = result?;
+    let (intake, lookup, list_one, list_many, pages, positions, mut raws, page_rates, pg_inserts) =
+        result?;
     raws.sort_by(f64::total_cmp);
     let raw = raws[1];
     let raw_pages = page_rates[1];
@@ -344,10 +389,23 @@ pub fn run(args: BenchArgs) -> Result<()> {
         "  {:<22} {:>9.0} dòng/s   (SQLite: mỗi giao dịch một dòng, cùng thiết lập, cùng ổ đĩa; trung vị của {:.0} / {:.0} / {:.0})",
         "SQLite thô", raw, raws[0], raws[1], raws[2]
     );
-    println!(
-        "  {:<22} {:>9.0} trang/s  (SQLite: trang 100 hồ sơ đọc thẳng trên một kết nối, cùng cơ sở dữ liệu; trung vị của {:.0} / {:.0} / {:.0})",
-        "SQLite thô, đọc", raw_pages, page_rates[0], page_rates[1], page_rates[2]
-    );
+    match pg_inserts {
+        Some([before, after]) => {
+            println!(
+                "  {:<22} {:>9.0} dòng/s   (PostgreSQL: mỗi giao dịch một dòng, một kết nối, cùng cơ sở dữ liệu; trước / sau khi đo {before:.0} / {after:.0})",
+                "PostgreSQL thô",
+                (before + after) / 2.0
+            );
+            println!(
+                "  {:<22} {:>9.0} trang/s  (PostgreSQL: trang 100 hồ sơ đọc thẳng trên một kết nối, cùng cơ sở dữ liệu; trung vị của {:.0} / {:.0} / {:.0})",
+                "PostgreSQL thô, đọc", raw_pages, page_rates[0], page_rates[1], page_rates[2]
+            );
+        }
+        None => println!(
+            "  {:<22} {:>9.0} trang/s  (SQLite: trang 100 hồ sơ đọc thẳng trên một kết nối, cùng cơ sở dữ liệu; trung vị của {:.0} / {:.0} / {:.0})",
+            "SQLite thô, đọc", raw_pages, page_rates[0], page_rates[1], page_rates[2]
+        ),
+    }
     intake.print();
     lookup.print();
     list_one.print();
@@ -368,10 +426,16 @@ pub fn run(args: BenchArgs) -> Result<()> {
         lookup: rate(&lookup) / raw_pages,
         list: rate(&list_many) / raw_pages,
     };
-    println!(
-        "  Tỉ lệ so với SQLite thô: tiếp nhận {:.3}, tra cứu {:.2} (so với đọc), danh sách {:.3} (so với đọc)",
-        ratios.intake, ratios.lookup, ratios.list
-    );
+    match postgres {
+        true => println!(
+            "  Tỉ lệ: tiếp nhận {:.3} so với SQLite thô; tra cứu {:.2}, danh sách {:.3} so với PostgreSQL thô, đọc",
+            ratios.intake, ratios.lookup, ratios.list
+        ),
+        false => println!(
+            "  Tỉ lệ so với SQLite thô: tiếp nhận {:.3}, tra cứu {:.2} (so với đọc), danh sách {:.3} (so với đọc)",
+            ratios.intake, ratios.lookup, ratios.list
+        ),
+    }
     if let Some((rss, peak)) = rss {
         println!("  Bộ nhớ tiến trình sau khi đo: {rss:.1} MB (cao nhất {peak:.1} MB)");
     }

@@ -23,6 +23,7 @@ mod migrate;
 mod outbox;
 mod payments;
 mod queue;
+mod raw;
 mod surveys;
 
 use chrono::{DateTime, Utc};
