@@ -27,6 +27,7 @@ mod outbox;
 mod payments;
 pub mod postgres;
 pub mod queue;
+mod sql;
 pub mod sqlite;
 mod surveys;
 

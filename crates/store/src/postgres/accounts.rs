@@ -18,7 +18,7 @@ use tokio_postgres::{Row, Statement};
 
 use super::catalog::col;
 use super::dossiers::{ROW_COLUMNS, row};
-use super::{Postgres, Sql, db_error, enqueue_on, insert_error, log_on};
+use super::{DIALECT, Postgres, Sql, db_error, enqueue_on, insert_error, log_on};
 use crate::{
     CitizenAccount, DossierRow, LockedAccount, LogEntry, NewAccount, PendingRegistration,
     PopulationLookupRow, Result, SignInState, StoreError, StoredRating, from_json, from_ms, key,
@@ -158,33 +158,40 @@ impl crate::AccountStore for Postgres {
             return Ok(Vec::new());
         }
         let mut q = Sql::new(
+            DIALECT,
             "SELECT DISTINCT o.body, o.username COLLATE \"C\" AS username FROM officers o \
              JOIN officer_roles r ON r.officer = o.id \
              WHERE o.active <> 0 AND r.agency IN (",
         );
         q.list(agencies.to_vec()).push(" ORDER BY username");
         let c = self.client().await?;
-        q.rows(&c).await?.iter().map(officer_row).collect()
+        q.query(&c).await?.iter().map(officer_row).collect()
     }
 
     async fn officers(&self) -> Result<Vec<Officer>> {
         let c = self.client().await?;
-        Sql::new("SELECT body FROM officers ORDER BY username COLLATE \"C\"")
-            .rows(&c)
-            .await?
-            .iter()
-            .map(officer_row)
-            .collect()
+        Sql::new(
+            DIALECT,
+            "SELECT body FROM officers ORDER BY username COLLATE \"C\"",
+        )
+        .query(&c)
+        .await?
+        .iter()
+        .map(officer_row)
+        .collect()
     }
 
     async fn officer_emails(&self) -> Result<HashMap<OfficerId, String>> {
         let c = self.client().await?;
-        Sql::new("SELECT id, email FROM officers WHERE email IS NOT NULL")
-            .rows(&c)
-            .await?
-            .iter()
-            .map(|r| Ok((OfficerId(col(r, 0)?), col(r, 1)?)))
-            .collect()
+        Sql::new(
+            DIALECT,
+            "SELECT id, email FROM officers WHERE email IS NOT NULL",
+        )
+        .query(&c)
+        .await?
+        .iter()
+        .map(|r| Ok((OfficerId(col(r, 0)?), col(r, 1)?)))
+        .collect()
     }
 
     async fn set_officer_email(
@@ -335,12 +342,15 @@ impl crate::AccountStore for Postgres {
     /// The first accounts made; accounts made in the same millisecond come by id number
     /// (SQLite gave those in the order they were written, which PostgreSQL does not keep).
     async fn some_citizens(&self, limit: i64) -> Result<Vec<CitizenAccount>> {
-        let mut q = Sql::new(&format!(
-            "SELECT {CITIZEN_COLUMNS} FROM citizens ORDER BY created_ms, id_number LIMIT "
-        ));
+        let mut q = Sql::new(
+            DIALECT,
+            &format!(
+                "SELECT {CITIZEN_COLUMNS} FROM citizens ORDER BY created_ms, id_number LIMIT "
+            ),
+        );
         q.bind(limit);
         let c = self.client().await?;
-        q.rows(&c).await?.iter().map(citizen_row).collect()
+        q.query(&c).await?.iter().map(citizen_row).collect()
     }
 
     async fn open_citizen_session(
@@ -668,15 +678,18 @@ impl crate::AccountStore for Postgres {
 
     /// Most recent first: dossier ids are UUIDv7, ordered by their bytes as SQLite's blobs.
     async fn citizen_dossier_rows(&self, id_number: &str, limit: i64) -> Result<Vec<DossierRow>> {
-        let mut q = Sql::new(&format!(
-            "SELECT {ROW_COLUMNS} FROM citizen_dossiers l JOIN dossiers d ON d.id = l.dossier \
+        let mut q = Sql::new(
+            DIALECT,
+            &format!(
+                "SELECT {ROW_COLUMNS} FROM citizen_dossiers l JOIN dossiers d ON d.id = l.dossier \
              WHERE l.citizen = "
-        ));
+            ),
+        );
         q.bind(id_number.to_string())
             .push(" ORDER BY d.id DESC LIMIT ")
             .bind(limit);
         let c = self.client().await?;
-        q.rows(&c).await?.iter().map(row).collect()
+        q.query(&c).await?.iter().map(row).collect()
     }
 
     async fn put_rating(&self, r: &StoredRating, counts: &[(Fact, i64)]) -> Result<()> {
@@ -707,8 +720,8 @@ impl crate::AccountStore for Postgres {
 
     async fn ratings_by_dossier(&self) -> Result<Vec<(uuid::Uuid, bool)>> {
         let c = self.client().await?;
-        Sql::new("SELECT dossier, satisfied FROM ratings")
-            .rows(&c)
+        Sql::new(DIALECT, "SELECT dossier, satisfied FROM ratings")
+            .query(&c)
             .await?
             .iter()
             .map(|r| Ok((col(r, 0)?, col::<i64>(r, 1)? != 0)))
@@ -792,13 +805,14 @@ impl crate::AccountStore for Postgres {
 
     async fn locked_accounts(&self, now_ms: i64) -> Result<Vec<LockedAccount>> {
         let mut q = Sql::new(
+            DIALECT,
             "SELECT account, failures, locked_until_ms FROM login_failures \
              WHERE locked_until_ms > ",
         );
         q.bind(now_ms)
             .push(" ORDER BY locked_until_ms DESC LIMIT 500");
         let c = self.client().await?;
-        q.rows(&c)
+        q.query(&c)
             .await?
             .iter()
             .map(|r| {

@@ -16,7 +16,7 @@ use chrono::{Datelike, NaiveDate};
 use deadpool_postgres::GenericClient;
 use domain::dossier::{Fact, Measure};
 
-use super::{Sql, db_error};
+use super::{DIALECT, Sql, db_error};
 use crate::counts::epoch;
 use crate::{CountRow, CountSum, Piece, Result, cover, key};
 
@@ -265,7 +265,7 @@ fn push_month_and_day_rows(
 /// know is left out, as on SQLite.
 async fn sums(c: &impl GenericClient, q: &Sql) -> Result<Vec<CountSum>> {
     let mut out = Vec::new();
-    for r in q.rows(c).await? {
+    for r in q.query(c).await? {
         let measure: String = r.try_get(2).map_err(db_error)?;
         let Some(measure) = domain::from_wire_name(&measure) else {
             continue;
@@ -323,11 +323,12 @@ impl crate::CountStore for super::Postgres {
     async fn all_counts(&self) -> Result<Vec<CountRow>> {
         let c = self.client().await?;
         let rows = Sql::new(
+            DIALECT,
             "SELECT agency, procedure, day, channel, measure, n FROM report_counts WHERE n <> 0 \
              ORDER BY agency COLLATE \"C\", day COLLATE \"C\", measure COLLATE \"C\", \
              procedure COLLATE \"C\", channel",
         )
-        .rows(&c)
+        .query(&c)
         .await?;
         rows.iter()
             .map(|r| {
@@ -385,6 +386,7 @@ impl crate::CountStore for super::Postgres {
         }
         let pieces: Vec<String> = cover(from, to, true).iter().map(Piece::key).collect();
         let mut q = Sql::new(
+            DIALECT,
             "SELECT agency, ''::text AS procedure, measure, channel, sum(n)::bigint AS n \
              FROM report_totals WHERE period = ANY(",
         );
@@ -410,8 +412,10 @@ impl crate::CountStore for super::Postgres {
         if agencies.is_empty() || to < from || procedures.is_some_and(<[String]>::is_empty) {
             return Ok(Vec::new());
         }
-        let mut q =
-            Sql::new("SELECT agency, procedure, measure, channel, sum(n)::bigint AS n FROM (");
+        let mut q = Sql::new(
+            DIALECT,
+            "SELECT agency, procedure, measure, channel, sum(n)::bigint AS n FROM (",
+        );
         let any = push_month_and_day_rows(
             &mut q,
             "agency, procedure, measure, channel, n",
@@ -443,7 +447,7 @@ impl crate::CountStore for super::Postgres {
         if agencies.is_empty() || to < from || procedures.is_some_and(<[String]>::is_empty) {
             return Ok(Vec::new());
         }
-        let mut q = Sql::new("SELECT agency, procedure FROM (");
+        let mut q = Sql::new(DIALECT, "SELECT agency, procedure FROM (");
         let any = push_month_and_day_rows(&mut q, "agency, procedure", from, to, |q| {
             if let Some(channel) = channel {
                 q.push(" AND channel = ").bind(channel);
@@ -459,7 +463,7 @@ impl crate::CountStore for super::Postgres {
              ORDER BY agency COLLATE \"C\", procedure COLLATE \"C\"",
         );
         let c = self.client().await?;
-        q.rows(&c)
+        q.query(&c)
             .await?
             .iter()
             .map(|r| {
@@ -481,6 +485,7 @@ impl crate::CountStore for super::Postgres {
             return Ok(Vec::new());
         }
         let mut q = Sql::new(
+            DIALECT,
             "SELECT period, measure, sum(n)::bigint AS n FROM report_totals WHERE period = ANY(",
         );
         q.bind(periods.to_vec()).push("::text[])");
@@ -488,7 +493,7 @@ impl crate::CountStore for super::Postgres {
         q.push(" GROUP BY period, measure ORDER BY period COLLATE \"C\", measure COLLATE \"C\"");
         let c = self.client().await?;
         let mut out = Vec::new();
-        for r in q.rows(&c).await? {
+        for r in q.query(&c).await? {
             let measure: String = r.try_get(1).map_err(db_error)?;
             // A measure this build does not know is left out, as on SQLite.
             if let Some(measure) = domain::from_wire_name(&measure) {

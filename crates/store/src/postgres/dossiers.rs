@@ -9,7 +9,7 @@ use domain::agency::{Agency, AgencyTree};
 use domain::dossier::{Dossier, DossierId, Event, Fact, Recorded};
 use tokio_postgres::types::ToSql;
 
-use super::{Postgres, Sql, db_error, insert_error};
+use super::{DIALECT, Postgres, Sql, db_error, insert_error};
 use crate::dossiers::{GENESIS, chain_hash, conflict, search_text};
 use crate::{
     BuildChange, BuildOpening, Change, DossierFilter, DossierPage, DossierRow, EndedDossier,
@@ -1076,6 +1076,7 @@ impl crate::DossierStore for Postgres {
             return Ok(Vec::new());
         }
         let mut q = Sql::new(
+            DIALECT,
             "SELECT s.state, r.answers FROM dossiers d JOIN dossier_states s ON s.id = d.id \
              LEFT JOIN ratings r ON r.dossier = d.id AND r.rated_ms <= ",
         );
@@ -1093,7 +1094,7 @@ impl crate::DossierStore for Postgres {
             .push(") ORDER BY d.id LIMIT ")
             .bind(limit);
         let c = self.client().await?;
-        q.rows(&c)
+        q.query(&c)
             .await?
             .iter()
             .map(|r| {
@@ -1117,7 +1118,7 @@ impl crate::DossierStore for Postgres {
         if visible.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q = Sql::new("SELECT competent, SUM(CASE WHEN received_ms >= ");
+        let mut q = Sql::new(DIALECT, "SELECT competent, SUM(CASE WHEN received_ms >= ");
         q.bind(from_ms)
             .push(" AND received_ms < ")
             .bind(to_ms)
@@ -1140,7 +1141,7 @@ impl crate::DossierStore for Postgres {
             // SQLite groups (and so gives) the agencies in their bytes' order.
             .push(" GROUP BY competent ORDER BY competent COLLATE \"C\"");
         let c = self.client().await?;
-        q.rows(&c)
+        q.query(&c)
             .await?
             .iter()
             .map(|r| {
@@ -1168,7 +1169,7 @@ impl crate::DossierStore for Postgres {
         if visible.is_empty() || procedures.is_some_and(<[String]>::is_empty) {
             return Ok(Vec::new());
         }
-        let mut q = Sql::new("SELECT id FROM dossiers WHERE ((finished_ms >= ");
+        let mut q = Sql::new(DIALECT, "SELECT id FROM dossiers WHERE ((finished_ms >= ");
         q.bind(from_ms)
             .push(" AND finished_ms < ")
             .bind(to_ms)
@@ -1185,7 +1186,7 @@ impl crate::DossierStore for Postgres {
         // Every row here has a due instant; the id orders those due at the same instant.
         q.push(" ORDER BY due_ms, id LIMIT ").bind(limit);
         let c = self.client().await?;
-        q.rows(&c).await?.iter().map(|r| get(r, 0)).collect()
+        q.query(&c).await?.iter().map(|r| get(r, 0)).collect()
     }
 
     async fn dossiers_handled_between(
@@ -1197,7 +1198,7 @@ impl crate::DossierStore for Postgres {
         if competent.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q = Sql::new("SELECT id FROM dossiers WHERE received_ms < ");
+        let mut q = Sql::new(DIALECT, "SELECT id FROM dossiers WHERE received_ms < ");
         q.bind(to_ms)
             .push(" AND (finished_ms IS NULL OR finished_ms >= ")
             .bind(from_ms)
@@ -1206,7 +1207,7 @@ impl crate::DossierStore for Postgres {
             // Those without a due instant first, as SQLite sorts NULL.
             .push(" ORDER BY due_ms NULLS FIRST, id LIMIT 20000");
         let c = self.client().await?;
-        q.rows(&c).await?.iter().map(|r| get(r, 0)).collect()
+        q.query(&c).await?.iter().map(|r| get(r, 0)).collect()
     }
 
     async fn add_guidance(
@@ -1249,7 +1250,7 @@ impl crate::DossierStore for Postgres {
         if agencies.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q = Sql::new("SELECT body FROM guidance_log WHERE at_ms >= ");
+        let mut q = Sql::new(DIALECT, "SELECT body FROM guidance_log WHERE at_ms >= ");
         q.bind(ms(from))
             .push(" AND at_ms < ")
             .bind(ms(to))
@@ -1258,7 +1259,7 @@ impl crate::DossierStore for Postgres {
             .push(" ORDER BY at_ms DESC, id DESC LIMIT ")
             .bind(i64::from(limit.clamp(1, 1000)));
         let c = self.client().await?;
-        q.rows(&c)
+        q.query(&c)
             .await?
             .iter()
             .map(|r| from_json(get::<&str>(r, 0)?, "hướng dẫn"))

@@ -8,7 +8,7 @@
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use super::{Sql, db_error, insert_error};
+use super::{DIALECT, Sql, db_error, insert_error};
 use crate::feedback::{
     FeedbackFilter, FeedbackRecord, FeedbackStore, PendingFeedback, StoredFeedback,
     feedback_search_text,
@@ -280,7 +280,10 @@ impl FeedbackStore for super::Postgres {
     /// Newest first; each word must occur in the folded text (`strpos`, case-sensitive as
     /// SQLite's `instr`).
     async fn feedback_list(&self, filter: &FeedbackFilter) -> Result<Vec<StoredFeedback>> {
-        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM feedback WHERE true"));
+        let mut sql = Sql::new(
+            DIALECT,
+            &format!("SELECT {COLUMNS} FROM feedback WHERE true"),
+        );
         if filter.published {
             sql.push(" AND published = 1");
         }
@@ -303,7 +306,7 @@ impl FeedbackStore for super::Postgres {
         sql.push(" ORDER BY received_ms DESC LIMIT ")
             .bind(i64::from(filter.limit.clamp(1, 10_000)));
         let c = self.client().await?;
-        sql.rows(&c).await?.iter().map(row).collect()
+        sql.query(&c).await?.iter().map(row).collect()
     }
 
     /// The codes that start with `prefix` (byte for byte, whatever the database's collation).

@@ -3,7 +3,7 @@
 use deadpool_postgres::GenericClient;
 
 use super::catalog::col;
-use super::{Postgres, Sql, db_error};
+use super::{DIALECT, Postgres, Sql, db_error};
 use crate::{Attachment, DownloadLink, Result, StoredFile};
 
 /// The columns of a [`DownloadLink`], read by [`link_of`].
@@ -93,6 +93,7 @@ impl crate::FileStore for Postgres {
             return Ok(Vec::new());
         }
         let mut q = Sql::new(
+            DIALECT,
             "SELECT a.sha256, a.media_type, a.size FROM attachments a \
              JOIN attachment_uploads u ON u.sha256 = a.sha256 WHERE u.owner = ",
         );
@@ -100,7 +101,7 @@ impl crate::FileStore for Postgres {
             .push(" AND a.sha256 IN (")
             .list(hashes.iter().cloned());
         let c = self.client().await?;
-        q.rows(&c)
+        q.query(&c)
             .await?
             .iter()
             .map(|r| {

@@ -13,8 +13,8 @@
 
 use deadpool_postgres::GenericClient;
 
-use super::Sql;
 use super::dossiers::{ROW_COLUMNS, get, row};
+use super::{DIALECT, Sql};
 use crate::dossiers::OPEN_BELOW;
 use crate::{
     Cursor, DossierFilter, DossierPage, DossierRow, Order, Result, SEARCH_COUNT_LIMIT, Visibility,
@@ -252,7 +252,7 @@ async fn page_of(
     branch: Option<&str>,
     limit: i64,
 ) -> Result<Vec<(i64, DossierRow)>> {
-    let mut q = Sql::new(&format!("SELECT {ROW_COLUMNS}"));
+    let mut q = Sql::new(DIALECT, &format!("SELECT {ROW_COLUMNS}"));
     let w = walk(&mut q, driving, branch);
     push_bounds(&mut q, f, w.sort);
     push_conditions(&mut q, f, driving, branch.is_some());
@@ -260,7 +260,7 @@ async fn page_of(
     q.push(&order_by(f.order, w.sort, w.id))
         .push(" LIMIT ")
         .bind(limit + 1);
-    q.rows(client)
+    q.query(client)
         .await?
         .iter()
         .map(|r| keyed(f.order, r))
@@ -273,11 +273,14 @@ fn matches(f: &DossierFilter, driving: &Driving<'_>) -> Sql {
     match (driving, &f.visible) {
         (Driving::Everything | Driving::Status(_), Visibility::Within { branches, .. }) => {
             // A dossier of several branches the reader sees is counted once.
-            let mut q = Sql::new(if branches.len() > 1 {
-                "SELECT DISTINCT d.id"
-            } else {
-                "SELECT d.id"
-            });
+            let mut q = Sql::new(
+                DIALECT,
+                if branches.len() > 1 {
+                    "SELECT DISTINCT d.id"
+                } else {
+                    "SELECT d.id"
+                },
+            );
             q.push(" FROM dossier_scope s JOIN dossiers d ON d.id = s.dossier WHERE s.branch IN (")
                 .list(branches.clone());
             push_bounds(&mut q, f, "s.due_sort");
@@ -285,7 +288,7 @@ fn matches(f: &DossierFilter, driving: &Driving<'_>) -> Sql {
             q
         }
         _ => {
-            let mut q = Sql::new("SELECT d.id");
+            let mut q = Sql::new(DIALECT, "SELECT d.id");
             let w = walk(&mut q, driving, None);
             push_bounds(&mut q, f, w.sort);
             push_conditions(&mut q, f, driving, false);
@@ -296,14 +299,13 @@ fn matches(f: &DossierFilter, driving: &Driving<'_>) -> Sql {
 
 /// How many dossiers match, counting no further than one past `bound` (when given).
 async fn count_matches(client: &impl GenericClient, m: Sql, bound: Option<i64>) -> Result<i64> {
-    let mut q = Sql::new("SELECT count(*) FROM (");
-    q.push(&m.text);
-    q.args = m.args;
+    let mut q = Sql::new(DIALECT, "SELECT count(*) FROM (");
+    q.append(m);
     if let Some(b) = bound {
         q.push(" LIMIT ").bind(b + 1);
     }
     q.push(") AS m");
-    match q.rows(client).await?.first() {
+    match q.query(client).await?.first() {
         Some(r) => get(r, 0),
         None => Ok(0),
     }
@@ -420,9 +422,12 @@ async fn search(
         return Ok(page(Vec::new(), limit, f.order, 0));
     };
     let build = |columns: &str, with_cursor: bool| {
-        let mut q = Sql::new(&format!(
-            "SELECT {columns} FROM dossiers d WHERE d.search_words @@ to_tsquery('simple', "
-        ));
+        let mut q = Sql::new(
+            DIALECT,
+            &format!(
+                "SELECT {columns} FROM dossiers d WHERE d.search_words @@ to_tsquery('simple', "
+            ),
+        );
         q.bind(query.clone()).push(")");
         push_bounds(&mut q, f, "d.due_sort");
         push_conditions(&mut q, f, &Driving::Everything, false);
@@ -452,7 +457,7 @@ async fn search(
     .push(" LIMIT ")
     .bind(limit + 1);
     let rows = q
-        .rows(client)
+        .query(client)
         .await?
         .iter()
         .map(|r| {

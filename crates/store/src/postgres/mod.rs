@@ -29,7 +29,10 @@ mod surveys;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
 
+pub(crate) use crate::sql::Sql;
+use crate::sql::{Dialect, Value};
 use crate::{LogEntry, NewMessage, Result, StoreError};
 
 pub use migrate::{MIGRATIONS, POSTGRES_ONLY, SQLITE_ONLY_TABLES};
@@ -213,73 +216,26 @@ fn describe(e: &tokio_postgres::Error) -> String {
     }
 }
 
-/// A value bound to a statement.
-pub(crate) type Arg = Box<dyn tokio_postgres::types::ToSql + Sync + Send>;
-
-/// SQL text with its arguments, built piece by piece (lists of varying length, optional
-/// conditions); each bound value becomes `$N`.
-#[derive(Default)]
-pub(crate) struct Sql {
-    pub text: String,
-    pub args: Vec<Arg>,
-}
+/// The dialect of this backend's queries.
+pub(crate) const DIALECT: Dialect = Dialect::Postgres;
 
 impl Sql {
-    pub fn new(text: &str) -> Self {
-        Sql {
-            text: text.to_string(),
-            args: Vec::new(),
-        }
-    }
-
-    pub fn push(&mut self, text: &str) -> &mut Self {
-        self.text.push_str(text);
-        self
-    }
-
-    pub fn bind(
-        &mut self,
-        v: impl tokio_postgres::types::ToSql + Sync + Send + 'static,
-    ) -> &mut Self {
-        self.args.push(Box::new(v));
-        self.text.push('$');
-        self.text.push_str(&self.args.len().to_string());
-        self
-    }
-
-    /// `$a, $b, $c)` — the rest of an `IN (` list; an empty list matches nothing.
-    pub fn list<V: tokio_postgres::types::ToSql + Sync + Send + 'static>(
-        &mut self,
-        items: impl IntoIterator<Item = V>,
-    ) -> &mut Self {
-        let mut first = true;
-        for v in items {
-            if !first {
-                self.text.push_str(", ");
-            }
-            first = false;
-            self.bind(v);
-        }
-        if first {
-            self.text.push_str("NULL");
-        }
-        self.text.push(')');
-        self
-    }
-
-    /// The arguments as the driver takes them.
-    pub fn params(&self) -> Vec<&(dyn tokio_postgres::types::ToSql + Sync)> {
+    /// The values as the driver takes them (borrowed: one reference each).
+    fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
         self.args
             .iter()
-            .map(|a| a.as_ref() as &(dyn tokio_postgres::types::ToSql + Sync))
+            .map(|v| match v {
+                Value::Int(v) => v as &(dyn ToSql + Sync),
+                Value::Text(s) => s,
+                Value::Uuid(u) => u,
+                Value::Texts(t) => t,
+            })
             .collect()
     }
 
     /// Runs the query on a connection or in a transaction.
-    pub async fn rows(
-        &self,
-        client: &impl deadpool_postgres::GenericClient,
-    ) -> Result<Vec<tokio_postgres::Row>> {
+    pub async fn query(&self, client: &impl GenericClient) -> Result<Vec<tokio_postgres::Row>> {
+        debug_assert_eq!(self.dialect(), DIALECT);
         client
             .query(self.text.as_str(), &self.params())
             .await

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use super::{Sql, db_error};
+use super::{DIALECT, Sql, db_error};
 use crate::{
     Channel, LogEntry, MessageState, NationalAck, NewMessage, OutboxCounts, Result, StoredMessage,
     from_ms,
@@ -146,13 +146,16 @@ impl crate::OutboxStore for super::Postgres {
 
     async fn failed_messages(&self, limit: u32) -> Result<Vec<StoredMessage>> {
         let c = self.client().await?;
-        let mut q = Sql::new(&format!(
-            "SELECT {COLUMNS} FROM outbox \
+        let mut q = Sql::new(
+            DIALECT,
+            &format!(
+                "SELECT {COLUMNS} FROM outbox \
              WHERE state = 'dead' OR (state = 'pending' AND attempts > 0) \
              ORDER BY id DESC LIMIT "
-        ));
+            ),
+        );
         q.bind(i64::from(limit));
-        q.rows(&c).await?.iter().map(message).collect()
+        q.query(&c).await?.iter().map(message).collect()
     }
 
     async fn message(&self, id: i64) -> Result<Option<StoredMessage>> {
@@ -170,11 +173,14 @@ impl crate::OutboxStore for super::Postgres {
 
     async fn messages_of_kind(&self, kind: &str, limit: u32) -> Result<Vec<StoredMessage>> {
         let c = self.client().await?;
-        let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM outbox WHERE kind = "));
+        let mut q = Sql::new(
+            DIALECT,
+            &format!("SELECT {COLUMNS} FROM outbox WHERE kind = "),
+        );
         q.bind(kind.to_string())
             .push(" ORDER BY id LIMIT ")
             .bind(i64::from(limit));
-        q.rows(&c).await?.iter().map(message).collect()
+        q.query(&c).await?.iter().map(message).collect()
     }
 
     /// Puts a failed message back and logs it, together; nothing is written (and false is
@@ -262,14 +268,15 @@ impl crate::OutboxStore for super::Postgres {
         to: DateTime<Utc>,
     ) -> Result<Vec<NationalAck>> {
         let c = self.client().await?;
-        let mut q = Sql::new(&format!(
-            "SELECT {ACK_COLUMNS} FROM national_sync WHERE received_ms >= "
-        ));
+        let mut q = Sql::new(
+            DIALECT,
+            &format!("SELECT {ACK_COLUMNS} FROM national_sync WHERE received_ms >= "),
+        );
         q.bind(from.timestamp_millis())
             .push(" AND received_ms < ")
             .bind(to.timestamp_millis())
             .push(" ORDER BY received_ms");
-        q.rows(&c).await?.iter().map(national_ack).collect()
+        q.query(&c).await?.iter().map(national_ack).collect()
     }
 
     async fn national_ack(&self, dossier: uuid::Uuid) -> Result<Option<NationalAck>> {

@@ -6,7 +6,7 @@ use tokio_postgres::Row;
 
 use super::catalog::col;
 use super::queue::{execute, query};
-use super::{Postgres, Sql, db_error};
+use super::{DIALECT, Postgres, Sql, db_error};
 use crate::{
     AttemptState, MONEY_EVENT_KINDS, MoneyEvent, PaymentAttempt, Result, StoreError, Visibility,
     from_json, from_ms,
@@ -150,6 +150,7 @@ impl crate::PaymentStore for Postgres {
         limit: u32,
     ) -> Result<Vec<MoneyEvent>> {
         let mut q = Sql::new(
+            DIALECT,
             "SELECT d.id, d.code, d.procedure_code, d.procedure_name, d.receiving, d.competent, \
              e.version, e.at_ms, e.actor, e.payload \
              FROM dossier_events e JOIN dossiers d ON d.id = e.dossier_id WHERE e.kind IN (",
@@ -174,7 +175,7 @@ impl crate::PaymentStore for Postgres {
         q.push(" ORDER BY e.at_ms, d.id, e.version LIMIT ")
             .bind(i64::from(limit));
         let c = self.client().await?;
-        let rows = q.rows(&c).await?;
+        let rows = q.query(&c).await?;
         rows.iter()
             .map(|r| {
                 let version: i64 = col(r, 6)?;

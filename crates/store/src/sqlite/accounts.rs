@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::admin::OwnedEntry;
 use super::dossiers::{ROW_COLUMNS, row};
-use super::{Sql, Sqlite, Written, insert_error, uuid};
+use super::{DIALECT, Sql, Sqlite, Written, insert_error, uuid};
 use crate::{
     CitizenAccount, DossierRow, LockedAccount, LogEntry, NewAccount, PendingRegistration, Result,
     SignInState, StoredRating, from_json, key, to_json,
@@ -119,6 +119,7 @@ impl crate::AccountStore for Sqlite {
             return Ok(Vec::new());
         }
         let mut q = Sql::new(
+            DIALECT,
             "SELECT DISTINCT o.body, o.username FROM officers o JOIN officer_roles r ON r.officer = o.id \
              WHERE o.active AND r.agency IN (",
         );
@@ -128,14 +129,21 @@ impl crate::AccountStore for Sqlite {
     }
 
     async fn officers(&self) -> Result<Vec<Officer>> {
-        self.read(|c| officers_of(c, &Sql::new("SELECT body FROM officers ORDER BY username")))
+        self.read(|c| {
+            officers_of(
+                c,
+                &Sql::new(DIALECT, "SELECT body FROM officers ORDER BY username"),
+            )
+        })
     }
 
     async fn officer_emails(&self) -> Result<std::collections::HashMap<OfficerId, String>> {
         self.read(|c| {
-            let rows: Vec<(uuid::Uuid, String)> =
-                Sql::new("SELECT id, email FROM officers WHERE email IS NOT NULL")
-                    .rows(c, |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let rows: Vec<(uuid::Uuid, String)> = Sql::new(
+                DIALECT,
+                "SELECT id, email FROM officers WHERE email IS NOT NULL",
+            )
+            .rows(c, |r| Ok((r.get(0)?, r.get(1)?)))?;
             Ok(rows
                 .into_iter()
                 .map(|(id, email)| (OfficerId(id), email))
@@ -273,6 +281,7 @@ impl crate::AccountStore for Sqlite {
     async fn some_citizens(&self, limit: i64) -> Result<Vec<CitizenAccount>> {
         self.read(|c| {
             let mut q = Sql::new(
+                DIALECT,
                 "SELECT id_number, name, phone, email FROM citizens ORDER BY created_ms LIMIT ",
             );
             q.bind(limit);
@@ -563,7 +572,7 @@ impl crate::AccountStore for Sqlite {
 
     async fn citizen_dossier_rows(&self, id_number: &str, limit: i64) -> Result<Vec<DossierRow>> {
         self.read(|c| {
-            let mut q = Sql::new(&format!(
+            let mut q = Sql::new(DIALECT, &format!(
                 "SELECT {ROW_COLUMNS} FROM citizen_dossiers l JOIN dossiers d ON d.id = l.dossier \
                  WHERE l.citizen = "
             ));
@@ -598,7 +607,7 @@ impl crate::AccountStore for Sqlite {
 
     async fn ratings_by_dossier(&self) -> Result<Vec<(uuid::Uuid, bool)>> {
         self.read_blocking(|c| {
-            Sql::new("SELECT dossier, satisfied FROM ratings")
+            Sql::new(DIALECT, "SELECT dossier, satisfied FROM ratings")
                 .rows(c, |r| Ok((r.get(0)?, r.get(1)?)))
         })
         .await
@@ -678,6 +687,7 @@ impl crate::AccountStore for Sqlite {
     async fn locked_accounts(&self, now_ms: i64) -> Result<Vec<LockedAccount>> {
         self.read(|c| {
             let mut q = Sql::new(
+                DIALECT,
                 "SELECT account, failures, locked_until_ms FROM login_failures \
                  WHERE locked_until_ms > ",
             );

@@ -3,7 +3,7 @@
 
 use rusqlite::{Connection, params};
 
-use super::{Sql, Sqlite, Written, uuid};
+use super::{DIALECT, Sql, Sqlite, Written, uuid};
 use crate::{AdminLogLine, IdempotentResult, LogEntry, Result, StoredClosure};
 
 /// A log line owned, to travel to the writer with its change.
@@ -44,6 +44,7 @@ impl crate::AdminStore for Sqlite {
     async fn admin_log_lines(&self, limit: i64) -> Result<Vec<AdminLogLine>> {
         self.read(|c| {
             let mut q = Sql::new(
+                DIALECT,
                 "SELECT at_ms, actor, action, detail FROM admin_log ORDER BY seq DESC LIMIT ",
             );
             q.bind(limit);
@@ -97,6 +98,7 @@ impl crate::AdminStore for Sqlite {
     async fn closures(&self) -> Result<Vec<StoredClosure>> {
         self.read(|c| {
             Sql::new(
+                DIALECT,
                 "SELECT id, agency, from_day, to_day, reason, basis, active FROM closures \
                  ORDER BY from_day DESC",
             )

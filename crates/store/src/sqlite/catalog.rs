@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::accounts::insert_officer;
 use super::admin::OwnedEntry;
-use super::{Sql, Sqlite, insert_error};
+use super::{DIALECT, Sql, Sqlite, insert_error};
 use crate::{
     LogEntry, NewProvince, Result, StoreError, from_json, from_key, key, procedure_search_text,
     to_json,
@@ -251,6 +251,7 @@ impl crate::CatalogStore for Sqlite {
     async fn units(&self) -> Result<(Vec<AdminUnit>, Vec<Succession>)> {
         self.read_blocking(|c| {
             let units = Sql::new(
+                DIALECT,
                 "SELECT regime, code, name, level, kind, parent_code FROM admin_units \
                  ORDER BY regime, code",
             )
@@ -265,6 +266,7 @@ impl crate::CatalogStore for Sqlite {
                 })
             })?;
             let successions = Sql::new(
+                DIALECT,
                 "SELECT old_code, new_code, effective, legal_basis FROM unit_successions \
                  ORDER BY old_code, new_code",
             )
@@ -310,8 +312,8 @@ impl crate::CatalogStore for Sqlite {
 
     async fn agencies(&self) -> Result<Vec<Agency>> {
         self.read(|c| {
-            let bodies: Vec<String> =
-                Sql::new("SELECT body FROM agencies ORDER BY id").rows(c, |r| Ok(r.get(0)?))?;
+            let bodies: Vec<String> = Sql::new(DIALECT, "SELECT body FROM agencies ORDER BY id")
+                .rows(c, |r| Ok(r.get(0)?))?;
             bodies.iter().map(|b| from_json(b, "cơ quan")).collect()
         })
     }
@@ -326,7 +328,10 @@ impl crate::CatalogStore for Sqlite {
         self.read_blocking(|c| {
             versions(
                 c,
-                &Sql::new("SELECT body FROM procedure_versions ORDER BY code, version"),
+                &Sql::new(
+                    DIALECT,
+                    "SELECT body FROM procedure_versions ORDER BY code, version",
+                ),
             )
         })
         .await
@@ -335,6 +340,7 @@ impl crate::CatalogStore for Sqlite {
     async fn search_procedures(&self, query: &str, limit: u32) -> Result<Vec<(String, u32)>> {
         self.read(|c| {
             let mut q = Sql::new(
+                DIALECT,
                 "SELECT code, version FROM procedure_search WHERE procedure_search MATCH ",
             );
             q.bind(query.to_string())
@@ -377,7 +383,7 @@ impl crate::CatalogStore for Sqlite {
     async fn procedures_in_force(&self, on: NaiveDate) -> Result<Vec<ProcedureVersion>> {
         let on = on.to_string();
         self.read_blocking(move |c| {
-            let mut q = Sql::new(
+            let mut q = Sql::new(DIALECT,
                 "SELECT v.body FROM procedure_versions v WHERE v.effective_from <= ?1 AND NOT EXISTS ( \
                    SELECT 1 FROM procedure_versions w WHERE w.code = v.code AND w.effective_from <= ?1 \
                    AND (w.effective_from > v.effective_from OR \
@@ -392,7 +398,7 @@ impl crate::CatalogStore for Sqlite {
 
     async fn procedure_versions(&self, code: &str) -> Result<Vec<ProcedureVersion>> {
         self.read(|c| {
-            let mut q = Sql::new("SELECT body FROM procedure_versions WHERE code = ");
+            let mut q = Sql::new(DIALECT, "SELECT body FROM procedure_versions WHERE code = ");
             q.bind(code.to_string())
                 .push(" ORDER BY effective_from, version");
             versions(c, &q)
@@ -425,7 +431,10 @@ impl crate::CatalogStore for Sqlite {
 
     async fn procedure_agencies(&self, code: &str) -> Result<Vec<String>> {
         self.read(|c| {
-            let mut q = Sql::new("SELECT agency FROM procedure_agencies WHERE code = ");
+            let mut q = Sql::new(
+                DIALECT,
+                "SELECT agency FROM procedure_agencies WHERE code = ",
+            );
             q.bind(code.to_string()).push(" ORDER BY agency");
             q.rows(c, |r| Ok(r.get(0)?))
         })

@@ -8,7 +8,7 @@ use chrono::{Datelike, NaiveDate};
 use domain::dossier::{Fact, Measure};
 use rusqlite::{Connection, params};
 
-use super::{Sql, Sqlite};
+use super::{DIALECT, Sql, Sqlite};
 use crate::counts::epoch;
 use crate::{CountRow, CountSum, Piece, Result, cover, key};
 
@@ -258,7 +258,7 @@ impl crate::CountStore for Sqlite {
 
     async fn all_counts(&self) -> Result<Vec<CountRow>> {
         self.read_blocking(|c| {
-            Sql::new(
+            Sql::new(DIALECT,
                 "SELECT agency, procedure, day, channel, measure, n FROM report_counts WHERE n <> 0 \
                  ORDER BY agency, day, measure, procedure, channel",
             )
@@ -321,6 +321,7 @@ impl crate::CountStore for Sqlite {
         }
         let pieces = cover(from, to, true);
         let mut q = Sql::new(
+            DIALECT,
             "SELECT agency, '' AS procedure, measure, channel, SUM(n) AS n FROM report_totals \
              WHERE period IN (",
         );
@@ -343,7 +344,10 @@ impl crate::CountStore for Sqlite {
         if agencies.is_empty() || to < from || procedures.is_some_and(<[String]>::is_empty) {
             return Ok(Vec::new());
         }
-        let mut q = Sql::new("SELECT agency, procedure, measure, channel, SUM(n) AS n FROM (");
+        let mut q = Sql::new(
+            DIALECT,
+            "SELECT agency, procedure, measure, channel, SUM(n) AS n FROM (",
+        );
         let kept = push_month_and_day_rows(
             &mut q,
             "agency, procedure, measure, channel, n",
@@ -369,7 +373,7 @@ impl crate::CountStore for Sqlite {
         if agencies.is_empty() || to < from || procedures.is_some_and(<[String]>::is_empty) {
             return Ok(Vec::new());
         }
-        let mut q = Sql::new("SELECT DISTINCT agency, procedure FROM (");
+        let mut q = Sql::new(DIALECT, "SELECT DISTINCT agency, procedure FROM (");
         let kept = push_month_and_day_rows(&mut q, "agency, procedure", from, to, |q| {
             if let Some(channel) = channel {
                 q.push(" AND channel = ").bind(channel);
@@ -397,8 +401,10 @@ impl crate::CountStore for Sqlite {
         if agencies.is_empty() || periods.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q =
-            Sql::new("SELECT period, measure, SUM(n) AS n FROM report_totals WHERE period IN (");
+        let mut q = Sql::new(
+            DIALECT,
+            "SELECT period, measure, SUM(n) AS n FROM report_totals WHERE period IN (",
+        );
         q.list(periods.iter().cloned());
         push_filters(&mut q, agencies, None, measures, false);
         q.push(" GROUP BY period, measure ORDER BY period");

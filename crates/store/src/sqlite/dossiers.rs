@@ -8,7 +8,7 @@ use domain::dossier::{Dossier, DossierId, Event, Fact, Recorded};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Sql, Sqlite, Written, from_ms, insert_error, uuid};
+use super::{DIALECT, Sql, Sqlite, Written, from_ms, insert_error, uuid};
 use crate::dossiers::{GENESIS, chain_hash, conflict, search_text};
 use crate::{
     BuildChange, BuildOpening, Change, DossierFilter, DossierPage, DossierRow, EndedDossier,
@@ -367,8 +367,11 @@ fn read_events(conn: &Connection, id: DossierId) -> Result<Vec<Recorded>> {
 fn states_of(conn: &Connection, ids: &[uuid::Uuid]) -> Result<Vec<Dossier>> {
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
-        let mut q = Sql::new("SELECT id, state FROM dossier_states WHERE id IN (");
-        q.list(chunk.iter().map(|id| uuid(*id)));
+        let mut q = Sql::new(
+            DIALECT,
+            "SELECT id, state FROM dossier_states WHERE id IN (",
+        );
+        q.list(chunk.iter().copied());
         let mut found: std::collections::HashMap<uuid::Uuid, String> = q
             .rows(conn, |r| Ok((r.get(0)?, r.get(1)?)))?
             .into_iter()
@@ -545,7 +548,7 @@ impl crate::DossierStore for Sqlite {
 
     async fn dossier_ids(&self) -> Result<Vec<DossierId>> {
         self.read_blocking(|c| {
-            let ids = Sql::new("SELECT id FROM dossiers ORDER BY id")
+            let ids = Sql::new(DIALECT, "SELECT id FROM dossiers ORDER BY id")
                 .rows(c, |r| Ok(DossierId(r.get(0)?)))?;
             Ok(ids)
         })
@@ -670,6 +673,7 @@ impl crate::DossierStore for Sqlite {
             return Ok(Vec::new());
         }
         let mut q = Sql::new(
+            DIALECT,
             "SELECT s.state, r.answers FROM dossiers d JOIN dossier_states s ON s.id = d.id \
              LEFT JOIN ratings r ON r.dossier = d.id AND r.rated_ms <= ",
         );
@@ -679,7 +683,7 @@ impl crate::DossierStore for Sqlite {
             .push(" AND d.finished_ms < ")
             .bind(to_ms)
             .push(" AND d.id > ")
-            .bind(uuid(after.unwrap_or(uuid::Uuid::nil())))
+            .bind(after.unwrap_or(uuid::Uuid::nil()))
             .push(" AND (d.competent IN (")
             .list(agencies.iter().cloned())
             .push(" OR d.receiving IN (")
@@ -710,7 +714,7 @@ impl crate::DossierStore for Sqlite {
         if visible.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q = Sql::new("SELECT competent, SUM(CASE WHEN received_ms >= ");
+        let mut q = Sql::new(DIALECT, "SELECT competent, SUM(CASE WHEN received_ms >= ");
         q.bind(from_ms)
             .push(" AND received_ms < ")
             .bind(to_ms)
@@ -758,7 +762,7 @@ impl crate::DossierStore for Sqlite {
         if visible.is_empty() || procedures.is_some_and(<[String]>::is_empty) {
             return Ok(Vec::new());
         }
-        let mut q = Sql::new("SELECT id FROM dossiers WHERE ((finished_ms >= ");
+        let mut q = Sql::new(DIALECT, "SELECT id FROM dossiers WHERE ((finished_ms >= ");
         q.bind(from_ms)
             .push(" AND finished_ms < ")
             .bind(to_ms)
@@ -786,7 +790,7 @@ impl crate::DossierStore for Sqlite {
         if competent.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q = Sql::new("SELECT id FROM dossiers WHERE received_ms < ");
+        let mut q = Sql::new(DIALECT, "SELECT id FROM dossiers WHERE received_ms < ");
         q.bind(to_ms)
             .push(" AND (finished_ms IS NULL OR finished_ms >= ")
             .bind(from_ms)
@@ -846,7 +850,7 @@ impl crate::DossierStore for Sqlite {
         if agencies.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q = Sql::new("SELECT body FROM guidance_log WHERE at_ms >= ");
+        let mut q = Sql::new(DIALECT, "SELECT body FROM guidance_log WHERE at_ms >= ");
         q.bind(ms(from))
             .push(" AND at_ms < ")
             .bind(ms(to))

@@ -3,7 +3,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Sql, Sqlite, insert_error};
+use super::{DIALECT, Sql, Sqlite, insert_error};
 use crate::feedback::{
     FeedbackFilter, FeedbackRecord, FeedbackStore, PendingFeedback, StoredFeedback,
     feedback_search_text,
@@ -241,9 +241,11 @@ impl FeedbackStore for Sqlite {
 
     async fn feedback_events(&self, id: uuid::Uuid) -> Result<Vec<FeedbackRecord>> {
         self.read(|c| {
-            let mut sql =
-                Sql::new("SELECT seq, at_ms, actor, event FROM feedback_events WHERE feedback = ");
-            sql.bind(id.as_bytes().to_vec()).push(" ORDER BY seq");
+            let mut sql = Sql::new(
+                DIALECT,
+                "SELECT seq, at_ms, actor, event FROM feedback_events WHERE feedback = ",
+            );
+            sql.bind(id).push(" ORDER BY seq");
             sql.rows(c, |r| {
                 Ok(FeedbackRecord {
                     seq: r.get::<_, i64>(0)? as u64,
@@ -257,7 +259,10 @@ impl FeedbackStore for Sqlite {
 
     async fn feedback_list(&self, filter: &FeedbackFilter) -> Result<Vec<StoredFeedback>> {
         self.read(|c| {
-            let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM feedback WHERE 1 = 1"));
+            let mut sql = Sql::new(
+                DIALECT,
+                &format!("SELECT {COLUMNS} FROM feedback WHERE 1 = 1"),
+            );
             if filter.published {
                 sql.push(" AND published = 1");
             }

@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Sql, Sqlite};
+use super::{DIALECT, Sql, Sqlite};
 use crate::{Attachment, DownloadLink, Result, StoredFile};
 
 fn link_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<DownloadLink> {
@@ -79,6 +79,7 @@ impl crate::FileStore for Sqlite {
             return Ok(Vec::new());
         }
         let mut q = Sql::new(
+            DIALECT,
             "SELECT a.sha256, a.media_type, a.size FROM attachments a \
              JOIN attachment_uploads u ON u.sha256 = a.sha256 WHERE u.owner = ",
         );

@@ -12,8 +12,8 @@
 
 use rusqlite::Connection;
 
-use super::Sql;
 use super::dossiers::{ROW_COLUMNS, row};
+use super::{DIALECT, Sql};
 use crate::dossiers::OPEN_BELOW;
 use crate::{
     Cursor, DossierFilter, DossierPage, DossierRow, Order, Result, SEARCH_COUNT_LIMIT, Visibility,
@@ -164,7 +164,7 @@ fn push_cursor(q: &mut Sql, order: Order, cursor: Option<&Cursor>, sort: &str, i
     // Newest first is by id alone; the other orders by their key, then the id.
     let key = match order {
         Order::LatestFirst => {
-            q.push(" AND ").push(id).push(" < ").bind(super::uuid(c.id));
+            q.push(" AND ").push(id).push(" < ").bind(c.id);
             return;
         }
         Order::DueFirst => sort,
@@ -177,7 +177,7 @@ fn push_cursor(q: &mut Sql, order: Order, cursor: Option<&Cursor>, sort: &str, i
         .push(") > (")
         .bind(c.key)
         .push(", ")
-        .bind(super::uuid(c.id))
+        .bind(c.id)
         .push(")");
 }
 
@@ -262,7 +262,7 @@ fn page_of(
     branch: Option<&str>,
     limit: i64,
 ) -> Result<Vec<(i64, DossierRow)>> {
-    let mut q = Sql::new(&format!("SELECT {ROW_COLUMNS}"));
+    let mut q = Sql::new(DIALECT, &format!("SELECT {ROW_COLUMNS}"));
     let w = walk(&mut q, driving, f.order, branch);
     push_bounds(&mut q, f, w.sort);
     push_conditions(&mut q, f, driving, branch.is_some());
@@ -279,11 +279,14 @@ fn matches(f: &DossierFilter, driving: &Driving<'_>) -> Sql {
     match (driving, &f.visible) {
         (Driving::Everything | Driving::Status(_), Visibility::Within { branches, .. }) => {
             // A dossier of several branches the reader sees is counted once.
-            let mut q = Sql::new(if branches.len() > 1 {
-                "SELECT DISTINCT d.id"
-            } else {
-                "SELECT d.id"
-            });
+            let mut q = Sql::new(
+                DIALECT,
+                if branches.len() > 1 {
+                    "SELECT DISTINCT d.id"
+                } else {
+                    "SELECT d.id"
+                },
+            );
             q.push(" FROM dossier_scope s JOIN dossiers d ON d.id = s.dossier WHERE s.branch IN (")
                 .list(branches.iter().cloned());
             push_bounds(&mut q, f, "s.due_sort");
@@ -291,7 +294,7 @@ fn matches(f: &DossierFilter, driving: &Driving<'_>) -> Sql {
             q
         }
         _ => {
-            let mut q = Sql::new("SELECT d.id");
+            let mut q = Sql::new(DIALECT, "SELECT d.id");
             let w = walk(&mut q, driving, Order::LatestFirst, None);
             push_bounds(&mut q, f, w.sort);
             push_conditions(&mut q, f, driving, false);
@@ -302,9 +305,8 @@ fn matches(f: &DossierFilter, driving: &Driving<'_>) -> Sql {
 
 /// How many dossiers match, counting no further than one past `bound` (when given).
 fn count_matches(conn: &Connection, m: Sql, bound: Option<i64>) -> Result<i64> {
-    let mut q = Sql::new("SELECT COUNT(*) FROM (");
-    q.push(&m.text);
-    q.args = m.args;
+    let mut q = Sql::new(DIALECT, "SELECT COUNT(*) FROM (");
+    q.append(m);
     if let Some(b) = bound {
         q.push(" LIMIT ").bind(b + 1);
     }
@@ -407,10 +409,13 @@ fn page(mut rows: Vec<(i64, DossierRow)>, limit: i64, order: Order, counted: i64
 /// asked), a page after the cursor.
 fn search(conn: &Connection, f: &DossierFilter, words: &str, limit: i64) -> Result<DossierPage> {
     let build = |with_cursor: bool| {
-        let mut q = Sql::new(&format!(
-            "SELECT {ROW_COLUMNS}, dossier_search.rowid FROM dossier_search \
+        let mut q = Sql::new(
+            DIALECT,
+            &format!(
+                "SELECT {ROW_COLUMNS}, dossier_search.rowid FROM dossier_search \
              CROSS JOIN dossiers d ON d.rowid = dossier_search.rowid WHERE dossier_search MATCH "
-        ));
+            ),
+        );
         q.bind(words.to_string());
         push_bounds(&mut q, f, "d.due_sort");
         push_conditions(&mut q, f, &Driving::Everything, false);
@@ -423,14 +428,14 @@ fn search(conn: &Connection, f: &DossierFilter, words: &str, limit: i64) -> Resu
                     q.push(" AND (d.due_sort, d.id) > (")
                         .bind(c.key)
                         .push(", ")
-                        .bind(super::uuid(c.id))
+                        .bind(c.id)
                         .push(")");
                 }
                 Order::ReceivedFirst => {
                     q.push(" AND (d.received_ms, d.id) > (")
                         .bind(c.key)
                         .push(", ")
-                        .bind(super::uuid(c.id))
+                        .bind(c.id)
                         .push(")");
                 }
             }

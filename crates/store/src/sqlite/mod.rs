@@ -25,9 +25,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rusqlite::types::Value;
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 
+use crate::sql::Dialect;
+pub(crate) use crate::sql::Sql;
 use crate::{Result, StoreError};
 
 pub use migrate::MIGRATIONS;
@@ -345,58 +347,33 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
-/// SQL text with its arguments, built piece by piece (lists of varying length, optional
-/// conditions); each bound value becomes `?N`.
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Sql {
-    pub text: String,
-    pub args: Vec<Value>,
+/// The dialect of this backend's queries.
+pub(crate) const DIALECT: Dialect = Dialect::Sqlite;
+
+/// A neutral value as rusqlite binds it, borrowed (a UUID as its 16 bytes).
+impl rusqlite::ToSql for crate::sql::Value {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self {
+            crate::sql::Value::Int(v) => ValueRef::Integer(*v),
+            crate::sql::Value::Text(s) => ValueRef::Text(s.as_bytes()),
+            crate::sql::Value::Uuid(u) => ValueRef::Blob(u.as_bytes()),
+            crate::sql::Value::Texts(_) => {
+                return Err(rusqlite::Error::ToSqlConversionFailure(
+                    "SQLite has no arrays: a list binds each value".into(),
+                ));
+            }
+        }))
+    }
 }
 
 impl Sql {
-    pub fn new(text: &str) -> Self {
-        Sql {
-            text: text.to_string(),
-            args: Vec::new(),
-        }
-    }
-
-    pub fn push(&mut self, text: &str) -> &mut Self {
-        self.text.push_str(text);
-        self
-    }
-
-    pub fn bind(&mut self, v: impl Into<Value>) -> &mut Self {
-        self.args.push(v.into());
-        self.text.push('?');
-        self.text.push_str(&self.args.len().to_string());
-        self
-    }
-
-    /// `?a, ?b, ?c)` — the rest of an `IN (` list.
-    pub fn list<V: Into<Value>>(&mut self, items: impl IntoIterator<Item = V>) -> &mut Self {
-        let mut first = true;
-        for v in items {
-            if !first {
-                self.text.push_str(", ");
-            }
-            first = false;
-            self.bind(v);
-        }
-        if first {
-            // An empty list matches nothing.
-            self.text.push_str("NULL");
-        }
-        self.text.push(')');
-        self
-    }
-
     /// Runs the query, mapping each row.
     pub fn rows<T>(
         &self,
         conn: &Connection,
         mut map: impl FnMut(&rusqlite::Row<'_>) -> Result<T>,
     ) -> Result<Vec<T>> {
+        debug_assert_eq!(self.dialect(), DIALECT);
         let mut stmt = conn.prepare_cached(&self.text)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(self.args.iter()))?;
         let mut out = Vec::new();

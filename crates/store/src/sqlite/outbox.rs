@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Sql, Sqlite, Written, from_ms, uuid};
+use super::{DIALECT, Sql, Sqlite, Written, from_ms, uuid};
 use crate::{
     Channel, LogEntry, MessageState, NationalAck, NewMessage, OutboxCounts, Result, StoredMessage,
 };
@@ -92,14 +92,17 @@ impl crate::OutboxStore for Sqlite {
         limit: u32,
     ) -> Result<Vec<StoredMessage>> {
         self.write_all(move |c| {
-            let mut out = Sql::new(&format!(
-                "UPDATE outbox SET next_attempt_ms = ?2 WHERE id IN \
+            let mut out = Sql::new(
+                DIALECT,
+                &format!(
+                    "UPDATE outbox SET next_attempt_ms = ?2 WHERE id IN \
                  (SELECT id FROM outbox o WHERE state = 'pending' AND next_attempt_ms <= ?1 \
                   AND NOT (channel = 'national' AND EXISTS (SELECT 1 FROM outbox p \
                     INDEXED BY outbox_national_open WHERE p.dossier_id = o.dossier_id \
                     AND p.id < o.id AND p.channel = 'national' AND p.state <> 'sent')) \
                   ORDER BY next_attempt_ms, id LIMIT ?3) RETURNING {COLUMNS}"
-            ));
+                ),
+            );
             out.args = vec![
                 now.timestamp_millis().into(),
                 lease_until.timestamp_millis().into(),
@@ -146,7 +149,7 @@ impl crate::OutboxStore for Sqlite {
 
     async fn failed_messages(&self, limit: u32) -> Result<Vec<StoredMessage>> {
         self.read(|c| {
-            let mut q = Sql::new(&format!(
+            let mut q = Sql::new(DIALECT, &format!(
                 "SELECT {COLUMNS} FROM outbox WHERE state = 'dead' OR (state = 'pending' AND attempts > 0) \
                  ORDER BY id DESC LIMIT "
             ));
@@ -167,7 +170,10 @@ impl crate::OutboxStore for Sqlite {
 
     async fn messages_of_kind(&self, kind: &str, limit: u32) -> Result<Vec<StoredMessage>> {
         self.read(|c| {
-            let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM outbox WHERE kind = "));
+            let mut q = Sql::new(
+                DIALECT,
+                &format!("SELECT {COLUMNS} FROM outbox WHERE kind = "),
+            );
             q.bind(kind.to_string())
                 .push(" ORDER BY id LIMIT ")
                 .bind(i64::from(limit));
@@ -234,9 +240,10 @@ impl crate::OutboxStore for Sqlite {
         to: DateTime<Utc>,
     ) -> Result<Vec<NationalAck>> {
         self.read(move |c| {
-            let mut q = Sql::new(&format!(
-                "SELECT {ACK_COLUMNS} FROM national_sync WHERE received_ms >= "
-            ));
+            let mut q = Sql::new(
+                DIALECT,
+                &format!("SELECT {ACK_COLUMNS} FROM national_sync WHERE received_ms >= "),
+            );
             q.bind(from.timestamp_millis())
                 .push(" AND received_ms < ")
                 .bind(to.timestamp_millis())

@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, params};
 use chrono::{DateTime, Utc};
 use domain::dossier::{DossierId, Recorded};
 
-use super::{Sql, Sqlite, from_ms};
+use super::{DIALECT, Sql, Sqlite, from_ms};
 use crate::{
     AttemptState, MONEY_EVENT_KINDS, MoneyEvent, PaymentAttempt, Result, StoreError, Visibility,
     from_json,
@@ -149,6 +149,7 @@ impl crate::PaymentStore for Sqlite {
         limit: u32,
     ) -> Result<Vec<MoneyEvent>> {
         let mut q = Sql::new(
+            DIALECT,
             "SELECT d.id, d.code, d.procedure_code, d.procedure_name, d.receiving, d.competent, \
              e.version, e.at_ms, e.actor, e.payload \
              FROM dossier_events e INDEXED BY dossier_events_money \

@@ -1,0 +1,117 @@
+//! The SQL both backends send, built once: text and values, for either dialect.
+//!
+//! A query is built as a [`Sql`]: text pushed piece by piece, values bound as they come (each
+//! becomes a placeholder), lists of any length. The [`Dialect`] decides the placeholders
+//! (SQLite's `?N`, PostgreSQL's `$N`) and the few spellings that differ between the two; the
+//! values are neutral ([`Value`]) and each backend hands them to its driver when it runs the
+//! query.
+
+use std::fmt::Write;
+
+/// The database a query is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A value bound to a query: what the two backends bind, whichever driver takes it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Value {
+    Int(i64),
+    Text(String),
+    /// Stored as its 16 bytes on SQLite, as a `uuid` on PostgreSQL.
+    Uuid(uuid::Uuid),
+    /// A `text[]` array: PostgreSQL's, for `= ANY(…)` (SQLite has no arrays).
+    Texts(Vec<String>),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(v)
+    }
+}
+
+impl From<Vec<String>> for Value {
+    fn from(v: Vec<String>) -> Self {
+        Value::Texts(v)
+    }
+}
+
+impl From<uuid::Uuid> for Value {
+    fn from(v: uuid::Uuid) -> Self {
+        Value::Uuid(v)
+    }
+}
+
+/// SQL text with its values, built piece by piece (lists of varying length, optional
+/// conditions) for one [`Dialect`]: each bound value becomes `?N` on SQLite, `$N` on
+/// PostgreSQL.
+#[derive(Debug, Clone)]
+pub(crate) struct Sql {
+    dialect: Dialect,
+    pub text: String,
+    pub args: Vec<Value>,
+}
+
+impl Sql {
+    pub fn new(dialect: Dialect, text: &str) -> Self {
+        Sql {
+            dialect,
+            text: text.to_string(),
+            args: Vec::new(),
+        }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Binds a value where the text has got to.
+    pub fn bind(&mut self, v: impl Into<Value>) -> &mut Self {
+        self.args.push(v.into());
+        let mark = match self.dialect {
+            Dialect::Sqlite => '?',
+            Dialect::Postgres => '$',
+        };
+        write!(self.text, "{mark}{}", self.args.len()).expect("writing to a String");
+        self
+    }
+
+    /// `?a, ?b, ?c)` — the rest of an `IN (` list; an empty list matches nothing.
+    pub fn list<V: Into<Value>>(&mut self, items: impl IntoIterator<Item = V>) -> &mut Self {
+        let mut first = true;
+        for v in items {
+            if !first {
+                self.text.push_str(", ");
+            }
+            first = false;
+            self.bind(v);
+        }
+        if first {
+            self.text.push_str("NULL");
+        }
+        self.text.push(')');
+        self
+    }
+
+    /// Appends a query built on its own (its placeholders numbered from 1: nothing may be bound
+    /// here before it).
+    pub fn append(&mut self, inner: Sql) -> &mut Self {
+        debug_assert!(self.args.is_empty() && inner.dialect == self.dialect);
+        self.text.push_str(&inner.text);
+        self.args = inner.args;
+        self
+    }
+}
