@@ -17,8 +17,9 @@ use domain::officer::{Officer, OfficerId};
 use tokio_postgres::{Row, Statement};
 
 use super::catalog::col;
-use super::dossiers::{ROW_COLUMNS, row};
+use super::dossiers::row;
 use super::{DIALECT, Postgres, Sql, db_error, enqueue_on, insert_error, log_on};
+use crate::sql::dossiers::ROW_COLUMNS;
 use crate::{
     CitizenAccount, DossierRow, LockedAccount, LogEntry, NewAccount, PendingRegistration,
     PopulationLookupRow, Result, SignInState, StoreError, StoredRating, from_json, from_ms, key,

@@ -11,6 +11,7 @@ use tokio_postgres::types::ToSql;
 
 use super::{DIALECT, Postgres, Sql, db_error, insert_error};
 use crate::dossiers::{GENESIS, chain_hash, conflict, search_text};
+use crate::sql::dossiers::ROW_COLUMNS;
 use crate::{
     BuildChange, BuildOpening, Change, DossierFilter, DossierPage, DossierRow, EndedDossier,
     GuidanceRecord, IdempotencyKey, IdempotentResult, NotOpened, PublicView, Readers, Result,
@@ -20,13 +21,6 @@ use crate::{
 fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
-
-/// The columns of a [`DossierRow`], read by [`row`] (alias `d` for `dossiers`), and the work
-/// order's sort key after them (index 18).
-pub(super) const ROW_COLUMNS: &str = "d.id, d.code, d.version, d.procedure_code, d.procedure_name, \
-    d.channel, d.stage, d.national_status, d.receiving, d.competent, d.current_unit, d.assignee, \
-    d.applicant_name, d.received_ms, d.due_ms, d.appointment_ms, d.finished_ms, d.returned_ms, \
-    d.due_sort";
 
 /// Column `i` of a row, a type the driver refuses being a database error (as on SQLite).
 pub(super) fn get<'a, T: tokio_postgres::types::FromSql<'a>>(

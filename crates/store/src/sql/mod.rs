@@ -4,7 +4,11 @@
 //! becomes a placeholder), lists of any length. The [`Dialect`] decides the placeholders
 //! (SQLite's `?N`, PostgreSQL's `$N`) and the few spellings that differ between the two; the
 //! values are neutral ([`Value`]) and each backend hands them to its driver when it runs the
-//! query.
+//! query. The modules below build the queries whose conditions both backends share, each condition
+//! written once; each backend runs them and reads the rows with its own driver.
+
+pub(crate) mod dossiers;
+pub(crate) mod list;
 
 use std::fmt::Write;
 
@@ -35,6 +39,12 @@ impl From<i64> for Value {
 impl From<String> for Value {
     fn from(v: String) -> Self {
         Value::Text(v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_string())
     }
 }
 
@@ -104,6 +114,25 @@ impl Sql {
         }
         self.text.push(')');
         self
+    }
+
+    /// Text PostgreSQL needs and SQLite does without: an order SQLite's plan gives already (the
+    /// order of its GROUP BY, of the index it walks; NULLs first), a name for a subquery.
+    pub fn postgres(&mut self, text: &str) -> &mut Self {
+        match self.dialect {
+            Dialect::Sqlite => self,
+            Dialect::Postgres => self.push(text),
+        }
+    }
+
+    /// After a table in FROM: the index SQLite is to walk, named so that its plan never
+    /// changes (PostgreSQL has no such clause; its queries are written so that the same index
+    /// fits them).
+    pub fn indexed_by(&mut self, index: &str) -> &mut Self {
+        match self.dialect {
+            Dialect::Sqlite => self.push(" INDEXED BY ").push(index),
+            Dialect::Postgres => self,
+        }
     }
 
     /// Appends a query built on its own (its placeholders numbered from 1: nothing may be bound

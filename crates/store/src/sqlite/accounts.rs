@@ -6,8 +6,9 @@ use domain::officer::{Officer, OfficerId};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::admin::OwnedEntry;
-use super::dossiers::{ROW_COLUMNS, row};
+use super::dossiers::row;
 use super::{DIALECT, Sql, Sqlite, Written, insert_error, uuid};
+use crate::sql::dossiers::ROW_COLUMNS;
 use crate::{
     CitizenAccount, DossierRow, LockedAccount, LogEntry, NewAccount, PendingRegistration, Result,
     SignInState, StoredRating, from_json, key, to_json,

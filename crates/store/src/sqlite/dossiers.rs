@@ -10,6 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{DIALECT, Sql, Sqlite, Written, from_ms, insert_error, uuid};
 use crate::dossiers::{GENESIS, chain_hash, conflict, search_text};
+use crate::sql::dossiers::ROW_COLUMNS;
 use crate::{
     BuildChange, BuildOpening, Change, DossierFilter, DossierPage, DossierRow, EndedDossier,
     GuidanceRecord, IdempotencyKey, IdempotentResult, NotOpened, PublicView, Readers, Result,
@@ -19,12 +20,6 @@ use crate::{
 fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
-
-/// The columns a [`DossierRow`] is read from, and the two sort keys after them.
-pub(super) const ROW_COLUMNS: &str = "d.id, d.code, d.version, d.procedure_code, d.procedure_name, \
-    d.channel, d.stage, d.national_status, d.receiving, d.competent, d.current_unit, d.assignee, \
-    d.applicant_name, d.received_ms, d.due_ms, d.appointment_ms, d.finished_ms, d.returned_ms, \
-    d.due_sort";
 
 pub(super) fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<DossierRow> {
     let opt = |i: usize| -> rusqlite::Result<Option<DateTime<Utc>>> {
