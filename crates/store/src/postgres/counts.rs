@@ -16,9 +16,10 @@ use chrono::{Datelike, NaiveDate};
 use deadpool_postgres::GenericClient;
 use domain::dossier::{Fact, Measure};
 
+use super::catalog::col;
 use super::{DIALECT, Sql, db_error};
-use crate::counts::epoch;
-use crate::{CountRow, CountSum, Piece, Result, cover, key};
+use crate::sql::counts::{self, Sums};
+use crate::{CountRow, CountSum, Piece, Result, key};
 
 /// Rows of one counter table sent in one statement (a rebuild sends many).
 const CHUNK: usize = 10_000;
@@ -196,89 +197,16 @@ async fn fill_rollups(tx: &impl GenericClient) -> Result<()> {
     tx.batch_execute(&sql).await.map_err(db_error)
 }
 
-/// Pushes the measure, agency and procedure conditions (`= ANY` of one array each: however
-/// long the agency list, the query filters it itself).
-fn push_filters(
-    q: &mut Sql,
-    agencies: &[String],
-    procedures: Option<&[String]>,
-    measures: &[Measure],
-) {
-    if !measures.is_empty() {
-        q.push(" AND measure = ANY(")
-            .bind(measures.iter().map(key).collect::<Vec<String>>())
-            .push("::text[])");
-    }
-    q.push(" AND agency = ANY(")
-        .bind(agencies.to_vec())
-        .push("::text[])");
-    if let Some(p) = procedures {
-        q.push(" AND procedure = ANY(")
-            .bind(p.to_vec())
-            .push("::text[])");
-    }
-}
-
-/// Pushes `SELECT columns` over the month rows and the day rows that cover `from..=to` (joined
-/// by UNION ALL), each with the conditions `filters` pushes; false when no row can match.
-fn push_month_and_day_rows(
-    q: &mut Sql,
-    columns: &str,
-    from: NaiveDate,
-    to: NaiveDate,
-    mut filters: impl FnMut(&mut Sql),
-) -> bool {
-    let pieces = cover(from, to, false);
-    let months: Vec<String> = pieces
+/// Runs a query of sums (agency, procedure, measure, channel, n).
+async fn sums(c: &impl GenericClient, q: &Sums) -> Result<Vec<CountSum>> {
+    let rows = q
+        .sql
+        .query(c)
+        .await?
         .iter()
-        .filter(|p| matches!(p, Piece::Month(..)))
-        .map(Piece::key)
-        .collect();
-    let days: Vec<String> = pieces
-        .iter()
-        .filter(|p| matches!(p, Piece::Day(..)))
-        .map(Piece::key)
-        .collect();
-    let mut any = false;
-    for (table, column, list) in [
-        ("report_months", "month", months),
-        ("report_counts", "day", days),
-    ] {
-        if list.is_empty() {
-            continue;
-        }
-        if any {
-            q.push(" UNION ALL ");
-        }
-        q.push(&format!(
-            "SELECT {columns} FROM {table} WHERE {column} = ANY("
-        ))
-        .bind(list)
-        .push("::text[])");
-        filters(q);
-        any = true;
-    }
-    any
-}
-
-/// Runs a query of sums (agency, procedure, measure, channel, n); a measure this build does not
-/// know is left out, as on SQLite.
-async fn sums(c: &impl GenericClient, q: &Sql) -> Result<Vec<CountSum>> {
-    let mut out = Vec::new();
-    for r in q.query(c).await? {
-        let measure: String = r.try_get(2).map_err(db_error)?;
-        let Some(measure) = domain::from_wire_name(&measure) else {
-            continue;
-        };
-        out.push(CountSum {
-            agency: r.try_get(0).map_err(db_error)?,
-            procedure: r.try_get(1).map_err(db_error)?,
-            measure,
-            channel: r.try_get(3).map_err(db_error)?,
-            n: r.try_get(4).map_err(db_error)?,
-        });
-    }
-    Ok(out)
+        .map(|r| Ok((col(r, 0)?, col(r, 1)?, col(r, 2)?, col(r, 3)?, col(r, 4)?)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(q.collect(rows))
 }
 
 #[async_trait::async_trait]
@@ -380,22 +308,9 @@ impl crate::CountStore for super::Postgres {
         to: NaiveDate,
         measures: &[Measure],
     ) -> Result<Vec<CountSum>> {
-        let from = from.unwrap_or_else(epoch);
-        if agencies.is_empty() || to < from {
+        let Some(q) = counts::count_sums(DIALECT, agencies, from, to, measures) else {
             return Ok(Vec::new());
-        }
-        let pieces: Vec<String> = cover(from, to, true).iter().map(Piece::key).collect();
-        let mut q = Sql::new(
-            DIALECT,
-            "SELECT agency, ''::text AS procedure, measure, channel, sum(n)::bigint AS n \
-             FROM report_totals WHERE period = ANY(",
-        );
-        q.bind(pieces).push("::text[])");
-        push_filters(&mut q, agencies, None, measures);
-        q.push(
-            " GROUP BY agency, measure, channel \
-             ORDER BY agency COLLATE \"C\", measure COLLATE \"C\", channel",
-        );
+        };
         let c = self.client().await?;
         sums(&c, &q).await
     }
@@ -408,29 +323,11 @@ impl crate::CountStore for super::Postgres {
         to: NaiveDate,
         measures: &[Measure],
     ) -> Result<Vec<CountSum>> {
-        let from = from.unwrap_or_else(epoch);
-        if agencies.is_empty() || to < from || procedures.is_some_and(<[String]>::is_empty) {
+        let Some(q) =
+            counts::count_sums_by_procedure(DIALECT, agencies, procedures, from, to, measures)
+        else {
             return Ok(Vec::new());
-        }
-        let mut q = Sql::new(
-            DIALECT,
-            "SELECT agency, procedure, measure, channel, sum(n)::bigint AS n FROM (",
-        );
-        let any = push_month_and_day_rows(
-            &mut q,
-            "agency, procedure, measure, channel, n",
-            from,
-            to,
-            |q| push_filters(q, agencies, procedures, measures),
-        );
-        if !any {
-            return Ok(Vec::new());
-        }
-        q.push(
-            ") AS u GROUP BY agency, procedure, measure, channel \
-             ORDER BY agency COLLATE \"C\", procedure COLLATE \"C\", measure COLLATE \"C\", \
-             channel",
-        );
+        };
         let c = self.client().await?;
         sums(&c, &q).await
     }
@@ -444,35 +341,20 @@ impl crate::CountStore for super::Postgres {
         measure: Measure,
         channel: Option<i64>,
     ) -> Result<Vec<(String, String)>> {
-        if agencies.is_empty() || to < from || procedures.is_some_and(<[String]>::is_empty) {
+        let Some(q) =
+            counts::procedures_counted(DIALECT, agencies, procedures, from, to, measure, channel)
+        else {
             return Ok(Vec::new());
-        }
-        let mut q = Sql::new(DIALECT, "SELECT agency, procedure FROM (");
-        let any = push_month_and_day_rows(&mut q, "agency, procedure", from, to, |q| {
-            if let Some(channel) = channel {
-                q.push(" AND channel = ").bind(channel);
-            }
-            push_filters(q, agencies, procedures, &[measure]);
-        });
-        if !any {
-            return Ok(Vec::new());
-        }
-        // GROUP BY rather than DISTINCT: the same pairs, and an order by bytes may follow.
-        q.push(
-            ") AS u GROUP BY agency, procedure \
-             ORDER BY agency COLLATE \"C\", procedure COLLATE \"C\"",
-        );
+        };
         let c = self.client().await?;
-        q.query(&c)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok((
-                    r.try_get(0).map_err(db_error)?,
-                    r.try_get(1).map_err(db_error)?,
-                ))
-            })
-            .collect()
+        let mut out = Vec::new();
+        for r in q.sql.query(&c).await? {
+            let agency: String = col(&r, 0)?;
+            if q.keeps(&agency) {
+                out.push((agency, col(&r, 1)?));
+            }
+        }
+        Ok(out)
     }
 
     async fn count_by_period(
@@ -481,29 +363,16 @@ impl crate::CountStore for super::Postgres {
         periods: &[String],
         measures: &[Measure],
     ) -> Result<Vec<(String, Measure, i64)>> {
-        if agencies.is_empty() || periods.is_empty() {
+        let Some(q) = counts::count_by_period(DIALECT, agencies, periods, measures) else {
             return Ok(Vec::new());
-        }
-        let mut q = Sql::new(
-            DIALECT,
-            "SELECT period, measure, sum(n)::bigint AS n FROM report_totals WHERE period = ANY(",
-        );
-        q.bind(periods.to_vec()).push("::text[])");
-        push_filters(&mut q, agencies, None, measures);
-        q.push(" GROUP BY period, measure ORDER BY period COLLATE \"C\", measure COLLATE \"C\"");
+        };
         let c = self.client().await?;
-        let mut out = Vec::new();
-        for r in q.query(&c).await? {
-            let measure: String = r.try_get(1).map_err(db_error)?;
-            // A measure this build does not know is left out, as on SQLite.
-            if let Some(measure) = domain::from_wire_name(&measure) {
-                out.push((
-                    r.try_get(0).map_err(db_error)?,
-                    measure,
-                    r.try_get(2).map_err(db_error)?,
-                ));
-            }
-        }
-        Ok(out)
+        let rows = q
+            .query(&c)
+            .await?
+            .iter()
+            .map(|r| Ok((col(r, 0)?, col(r, 1)?, col(r, 2)?)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(counts::by_period(rows))
     }
 }

@@ -7,6 +7,7 @@
 //! query. The modules below build the queries whose conditions both backends share, each condition
 //! written once; each backend runs them and reads the rows with its own driver.
 
+pub(crate) mod counts;
 pub(crate) mod dossiers;
 pub(crate) mod list;
 
@@ -26,7 +27,7 @@ pub(crate) enum Value {
     Text(String),
     /// Stored as its 16 bytes on SQLite, as a `uuid` on PostgreSQL.
     Uuid(uuid::Uuid),
-    /// A `text[]` array: PostgreSQL's, for `= ANY(…)` (SQLite has no arrays).
+    /// A `text[]` array: PostgreSQL's, for `= ANY(…)` ([`Sql::any`]; SQLite has no arrays).
     Texts(Vec<String>),
 }
 
@@ -114,6 +115,30 @@ impl Sql {
         }
         self.text.push(')');
         self
+    }
+
+    /// `column` is one of `items`: a list on SQLite (`column IN (?1, ?2)`), one array on
+    /// PostgreSQL (`column = ANY($1::text[])`, the same text however many items).
+    pub fn any(&mut self, column: &str, items: impl IntoIterator<Item = String>) -> &mut Self {
+        self.push(column);
+        match self.dialect {
+            Dialect::Sqlite => self.push(" IN (").list(items),
+            Dialect::Postgres => self
+                .push(" = ANY(")
+                .bind(Value::Texts(items.into_iter().collect()))
+                .push("::text[])"),
+        }
+    }
+
+    /// After a text column or expression: its order is by bytes, as SQLite's BINARY collation
+    /// orders text (PostgreSQL is told, `COLLATE "C"`, whatever its database's locale).
+    pub fn bytewise(&mut self) -> &mut Self {
+        self.postgres(" COLLATE \"C\"")
+    }
+
+    /// `SUM(expr)` as a 64-bit integer (PostgreSQL sums `bigint`s as `numeric`).
+    pub fn sum(&mut self, expr: &str) -> &mut Self {
+        self.push("SUM(").push(expr).push(")").postgres("::bigint")
     }
 
     /// Text PostgreSQL needs and SQLite does without: an order SQLite's plan gives already (the

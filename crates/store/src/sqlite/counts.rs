@@ -2,15 +2,15 @@
 //! with every key, `report_totals` by day, month and year without the procedure.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
 use domain::dossier::{Fact, Measure};
 use rusqlite::{Connection, params};
 
 use super::{DIALECT, Sql, Sqlite};
-use crate::counts::epoch;
-use crate::{CountRow, CountSum, Piece, Result, cover, key};
+use crate::sql::counts::{self, Sums};
+use crate::{CountRow, CountSum, Piece, Result, key};
 
 thread_local! {
     /// The counter changes of the writer's current batch (the writer thread's only), written
@@ -131,102 +131,12 @@ fn fill_rollups(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// Above this many agencies a query reads every agency's rows and keeps the ones asked for: the
-/// keys lead with the period and measure, so one range per (period, measure) costs less than a
-/// seek per (period, measure, agency) — a province's whole tree is ~140.
-const AGENCY_SEEKS_MAX: usize = 48;
-
-/// Pushes the measure, agency and procedure conditions. A query whose rows name their agency
-/// may leave a long agency list out (see [`AGENCY_SEEKS_MAX`]) — `rows_name_agency` — and then
-/// gets back the agencies it must keep itself.
-fn push_filters(
-    q: &mut Sql,
-    agencies: &[String],
-    procedures: Option<&[String]>,
-    measures: &[Measure],
-    rows_name_agency: bool,
-) -> Option<HashSet<String>> {
-    if !measures.is_empty() {
-        q.push(" AND measure IN (").list(measures.iter().map(key));
-    }
-    let kept = if rows_name_agency && agencies.len() > AGENCY_SEEKS_MAX {
-        Some(agencies.iter().cloned().collect())
-    } else {
-        q.push(" AND agency IN (").list(agencies.iter().cloned());
-        None
-    };
-    if let Some(p) = procedures {
-        q.push(" AND procedure IN (").list(p.iter().cloned());
-    }
-    kept
-}
-
-/// Pushes `SELECT columns` over the month rows and the day rows that cover `from..=to` (joined
-/// by UNION ALL), each with the conditions `filters` pushes; returns what it returned.
-fn push_month_and_day_rows<T>(
-    q: &mut Sql,
-    columns: &str,
-    from: NaiveDate,
-    to: NaiveDate,
-    mut filters: impl FnMut(&mut Sql) -> T,
-) -> Option<T> {
-    let pieces = cover(from, to, false);
-    let months: Vec<String> = pieces
-        .iter()
-        .filter(|p| matches!(p, Piece::Month(..)))
-        .map(Piece::key)
-        .collect();
-    let days: Vec<String> = pieces
-        .iter()
-        .filter(|p| matches!(p, Piece::Day(..)))
-        .map(Piece::key)
-        .collect();
-    let mut out = None;
-    for (table, column, list) in [
-        ("report_months", "month", &months),
-        ("report_counts", "day", &days),
-    ] {
-        if list.is_empty() {
-            continue;
-        }
-        if out.is_some() {
-            q.push(" UNION ALL ");
-        }
-        q.push(&format!(
-            "SELECT {columns} FROM {table} WHERE {column} IN ("
-        ))
-        .list(list.iter().cloned());
-        out = Some(filters(q));
-    }
-    out
-}
-
-/// Runs a query of sums; `kept`: the agencies to keep when the query did not filter them.
-fn sums(conn: &Connection, q: &Sql, kept: Option<&HashSet<String>>) -> Result<Vec<CountSum>> {
-    let rows = q.rows(conn, |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, i64>(3)?,
-            r.get::<_, i64>(4)?,
-        ))
+/// Runs a query of sums (agency, procedure, measure, channel, n).
+fn sums(conn: &Connection, q: &Sums) -> Result<Vec<CountSum>> {
+    let rows = q.sql.rows(conn, |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
     })?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(agency, procedure, measure, channel, n)| {
-            if kept.is_some_and(|k| !k.contains(&agency)) {
-                return None;
-            }
-            Some(CountSum {
-                measure: domain::from_wire_name(&measure)?,
-                agency,
-                procedure,
-                channel,
-                n,
-            })
-        })
-        .collect())
+    Ok(q.collect(rows))
 }
 
 #[async_trait::async_trait]
@@ -315,21 +225,10 @@ impl crate::CountStore for Sqlite {
         to: NaiveDate,
         measures: &[Measure],
     ) -> Result<Vec<CountSum>> {
-        let from = from.unwrap_or_else(epoch);
-        if agencies.is_empty() || to < from {
+        let Some(q) = counts::count_sums(DIALECT, agencies, from, to, measures) else {
             return Ok(Vec::new());
-        }
-        let pieces = cover(from, to, true);
-        let mut q = Sql::new(
-            DIALECT,
-            "SELECT agency, '' AS procedure, measure, channel, SUM(n) AS n FROM report_totals \
-             WHERE period IN (",
-        );
-        q.list(pieces.iter().map(Piece::key));
-        let kept = push_filters(&mut q, agencies, None, measures, true);
-        q.push(" GROUP BY agency, measure, channel");
-        self.read_blocking(move |c| sums(c, &q, kept.as_ref()))
-            .await
+        };
+        self.read_blocking(move |c| sums(c, &q)).await
     }
 
     async fn count_sums_by_procedure(
@@ -340,25 +239,12 @@ impl crate::CountStore for Sqlite {
         to: NaiveDate,
         measures: &[Measure],
     ) -> Result<Vec<CountSum>> {
-        let from = from.unwrap_or_else(epoch);
-        if agencies.is_empty() || to < from || procedures.is_some_and(<[String]>::is_empty) {
+        let Some(q) =
+            counts::count_sums_by_procedure(DIALECT, agencies, procedures, from, to, measures)
+        else {
             return Ok(Vec::new());
-        }
-        let mut q = Sql::new(
-            DIALECT,
-            "SELECT agency, procedure, measure, channel, SUM(n) AS n FROM (",
-        );
-        let kept = push_month_and_day_rows(
-            &mut q,
-            "agency, procedure, measure, channel, n",
-            from,
-            to,
-            |q| push_filters(q, agencies, procedures, measures, true),
-        )
-        .flatten();
-        q.push(") GROUP BY agency, procedure, measure, channel");
-        self.read_blocking(move |c| sums(c, &q, kept.as_ref()))
-            .await
+        };
+        self.read_blocking(move |c| sums(c, &q)).await
     }
 
     async fn procedures_counted(
@@ -370,24 +256,14 @@ impl crate::CountStore for Sqlite {
         measure: Measure,
         channel: Option<i64>,
     ) -> Result<Vec<(String, String)>> {
-        if agencies.is_empty() || to < from || procedures.is_some_and(<[String]>::is_empty) {
+        let Some(q) =
+            counts::procedures_counted(DIALECT, agencies, procedures, from, to, measure, channel)
+        else {
             return Ok(Vec::new());
-        }
-        let mut q = Sql::new(DIALECT, "SELECT DISTINCT agency, procedure FROM (");
-        let kept = push_month_and_day_rows(&mut q, "agency, procedure", from, to, |q| {
-            if let Some(channel) = channel {
-                q.push(" AND channel = ").bind(channel);
-            }
-            push_filters(q, agencies, procedures, &[measure], true)
-        })
-        .flatten();
-        q.push(")");
+        };
         self.read_blocking(move |c| {
-            let rows: Vec<(String, String)> = q.rows(c, |r| Ok((r.get(0)?, r.get(1)?)))?;
-            Ok(rows
-                .into_iter()
-                .filter(|(a, _)| kept.as_ref().is_none_or(|k| k.contains(a)))
-                .collect())
+            let rows: Vec<(String, String)> = q.sql.rows(c, |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.into_iter().filter(|(a, _)| q.keeps(a)).collect())
         })
         .await
     }
@@ -398,25 +274,12 @@ impl crate::CountStore for Sqlite {
         periods: &[String],
         measures: &[Measure],
     ) -> Result<Vec<(String, Measure, i64)>> {
-        if agencies.is_empty() || periods.is_empty() {
+        let Some(q) = counts::count_by_period(DIALECT, agencies, periods, measures) else {
             return Ok(Vec::new());
-        }
-        let mut q = Sql::new(
-            DIALECT,
-            "SELECT period, measure, SUM(n) AS n FROM report_totals WHERE period IN (",
-        );
-        q.list(periods.iter().cloned());
-        push_filters(&mut q, agencies, None, measures, false);
-        q.push(" GROUP BY period, measure ORDER BY period");
+        };
         self.read_blocking(move |c| {
-            let rows: Vec<(String, String, i64)> =
-                q.rows(c, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-            Ok(rows
-                .into_iter()
-                .filter_map(|(period, measure, n)| {
-                    Some((period, domain::from_wire_name(&measure)?, n))
-                })
-                .collect())
+            let rows = q.rows(c, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            Ok(counts::by_period(rows))
         })
         .await
     }
