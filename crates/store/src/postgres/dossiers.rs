@@ -9,9 +9,9 @@ use domain::agency::{Agency, AgencyTree};
 use domain::dossier::{Dossier, DossierId, Event, Fact, Recorded};
 use tokio_postgres::types::ToSql;
 
-use super::{DIALECT, Postgres, Sql, db_error, insert_error};
+use super::{DIALECT, Postgres, db_error, insert_error};
 use crate::dossiers::{GENESIS, chain_hash, conflict, search_text};
-use crate::sql::dossiers::ROW_COLUMNS;
+use crate::sql::dossiers::{self, ROW_COLUMNS};
 use crate::{
     BuildChange, BuildOpening, Change, DossierFilter, DossierPage, DossierRow, EndedDossier,
     GuidanceRecord, IdempotencyKey, IdempotentResult, NotOpened, PublicView, Readers, Result,
@@ -1066,27 +1066,10 @@ impl crate::DossierStore for Postgres {
         after: Option<uuid::Uuid>,
         limit: i64,
     ) -> Result<Vec<EndedDossier>> {
-        if agencies.is_empty() {
+        let Some(q) = dossiers::ended(DIALECT, agencies, from_ms, to_ms, rated_by_ms, after, limit)
+        else {
             return Ok(Vec::new());
-        }
-        let mut q = Sql::new(
-            DIALECT,
-            "SELECT s.state, r.answers FROM dossiers d JOIN dossier_states s ON s.id = d.id \
-             LEFT JOIN ratings r ON r.dossier = d.id AND r.rated_ms <= ",
-        );
-        q.bind(rated_by_ms)
-            .push(" WHERE d.finished_ms >= ")
-            .bind(from_ms)
-            .push(" AND d.finished_ms < ")
-            .bind(to_ms)
-            .push(" AND d.id > ")
-            .bind(after.unwrap_or(uuid::Uuid::nil()))
-            .push(" AND (d.competent IN (")
-            .list(agencies.to_vec())
-            .push(" OR d.receiving IN (")
-            .list(agencies.to_vec())
-            .push(") ORDER BY d.id LIMIT ")
-            .bind(limit);
+        };
         let c = self.client().await?;
         q.query(&c)
             .await?
@@ -1109,31 +1092,9 @@ impl crate::DossierStore for Postgres {
         to_ms: i64,
         now_ms: i64,
     ) -> Result<Vec<UnitSummary>> {
-        if visible.is_empty() {
+        let Some(q) = dossiers::unit_summary(DIALECT, visible, from_ms, to_ms, now_ms) else {
             return Ok(Vec::new());
-        }
-        let mut q = Sql::new(DIALECT, "SELECT competent, SUM(CASE WHEN received_ms >= ");
-        q.bind(from_ms)
-            .push(" AND received_ms < ")
-            .bind(to_ms)
-            .push(" THEN 1 ELSE 0 END)::bigint, SUM(CASE WHEN finished_ms >= ")
-            .bind(from_ms)
-            .push(" AND finished_ms < ")
-            .bind(to_ms)
-            .push(" THEN 1 ELSE 0 END)::bigint, SUM(CASE WHEN finished_ms >= ")
-            .bind(from_ms)
-            .push(" AND finished_ms < ")
-            .bind(to_ms)
-            .push(
-                " AND finished_ms <= due_ms THEN 1 ELSE 0 END)::bigint, \
-                 SUM(CASE WHEN national_status IN (2, 4, 5, 6, 7) THEN 1 ELSE 0 END)::bigint, \
-                 SUM(CASE WHEN national_status IN (2, 4, 5, 6, 7) AND due_ms < ",
-            )
-            .bind(now_ms)
-            .push(" THEN 1 ELSE 0 END)::bigint FROM dossiers WHERE competent IN (")
-            .list(visible.to_vec())
-            // SQLite groups (and so gives) the agencies in their bytes' order.
-            .push(" GROUP BY competent ORDER BY competent COLLATE \"C\"");
+        };
         let c = self.client().await?;
         q.query(&c)
             .await?
@@ -1160,25 +1121,11 @@ impl crate::DossierStore for Postgres {
         cut_ms: i64,
         limit: i64,
     ) -> Result<Vec<uuid::Uuid>> {
-        if visible.is_empty() || procedures.is_some_and(<[String]>::is_empty) {
+        let Some(q) =
+            dossiers::late_ids(DIALECT, visible, procedures, from_ms, to_ms, cut_ms, limit)
+        else {
             return Ok(Vec::new());
-        }
-        let mut q = Sql::new(DIALECT, "SELECT id FROM dossiers WHERE ((finished_ms >= ");
-        q.bind(from_ms)
-            .push(" AND finished_ms < ")
-            .bind(to_ms)
-            .push(
-                " AND finished_ms > due_ms) OR (finished_ms IS NULL AND national_status IN \
-                 (2, 4, 5, 6, 7) AND due_ms < ",
-            )
-            .bind(cut_ms)
-            .push(")) AND competent IN (")
-            .list(visible.to_vec());
-        if let Some(p) = procedures {
-            q.push(" AND procedure_code IN (").list(p.to_vec());
-        }
-        // Every row here has a due instant; the id orders those due at the same instant.
-        q.push(" ORDER BY due_ms, id LIMIT ").bind(limit);
+        };
         let c = self.client().await?;
         q.query(&c).await?.iter().map(|r| get(r, 0)).collect()
     }
@@ -1189,17 +1136,9 @@ impl crate::DossierStore for Postgres {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<uuid::Uuid>> {
-        if competent.is_empty() {
+        let Some(q) = dossiers::handled_between(DIALECT, competent, from_ms, to_ms) else {
             return Ok(Vec::new());
-        }
-        let mut q = Sql::new(DIALECT, "SELECT id FROM dossiers WHERE received_ms < ");
-        q.bind(to_ms)
-            .push(" AND (finished_ms IS NULL OR finished_ms >= ")
-            .bind(from_ms)
-            .push(") AND competent IN (")
-            .list(competent.to_vec())
-            // Those without a due instant first, as SQLite sorts NULL.
-            .push(" ORDER BY due_ms NULLS FIRST, id LIMIT 20000");
+        };
         let c = self.client().await?;
         q.query(&c).await?.iter().map(|r| get(r, 0)).collect()
     }
@@ -1241,17 +1180,9 @@ impl crate::DossierStore for Postgres {
         to: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<GuidanceRecord>> {
-        if agencies.is_empty() {
+        let Some(q) = dossiers::guidance(DIALECT, agencies, ms(from), ms(to), limit) else {
             return Ok(Vec::new());
-        }
-        let mut q = Sql::new(DIALECT, "SELECT body FROM guidance_log WHERE at_ms >= ");
-        q.bind(ms(from))
-            .push(" AND at_ms < ")
-            .bind(ms(to))
-            .push(" AND agency IN (")
-            .list(agencies.to_vec())
-            .push(" ORDER BY at_ms DESC, id DESC LIMIT ")
-            .bind(i64::from(limit.clamp(1, 1000)));
+        };
         let c = self.client().await?;
         q.query(&c)
             .await?

@@ -6,14 +6,11 @@ use tokio_postgres::Row;
 
 use super::catalog::col;
 use super::queue::{execute, query};
-use super::{DIALECT, Postgres, Sql, db_error};
+use super::{DIALECT, Postgres, db_error};
+use crate::sql::payments::{self, COLUMNS};
 use crate::{
-    AttemptState, MONEY_EVENT_KINDS, MoneyEvent, PaymentAttempt, Result, StoreError, Visibility,
-    from_json, from_ms,
+    AttemptState, MoneyEvent, PaymentAttempt, Result, StoreError, Visibility, from_json, from_ms,
 };
-
-const COLUMNS: &str =
-    "txn_ref, dossier_id, amount, created_ms, expires_ms, state, detail, updated_ms";
 
 /// An attempt from the columns of [`COLUMNS`] (the dossier's id is kept as text, as on
 /// SQLite).
@@ -138,9 +135,6 @@ impl crate::PaymentStore for Postgres {
         Ok(true)
     }
 
-    /// Walked by time on the partial index `dossier_events_money` (its list of kinds repeated
-    /// here, so the planner can use it), whatever the other filters: a unit's dossiers are many,
-    /// a period's money events few.
     async fn money_events(
         &self,
         visible: &Visibility,
@@ -149,31 +143,7 @@ impl crate::PaymentStore for Postgres {
         to: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<MoneyEvent>> {
-        let mut q = Sql::new(
-            DIALECT,
-            "SELECT d.id, d.code, d.procedure_code, d.procedure_name, d.receiving, d.competent, \
-             e.version, e.at_ms, e.actor, e.payload \
-             FROM dossier_events e JOIN dossiers d ON d.id = e.dossier_id WHERE e.kind IN (",
-        );
-        q.push(&MONEY_EVENT_KINDS.map(|k| format!("'{k}'")).join(", "))
-            .push(") AND e.at_ms >= ")
-            .bind(from.timestamp_millis())
-            .push(" AND e.at_ms < ")
-            .bind(to.timestamp_millis());
-        if let Some(r) = receiving {
-            q.push(" AND d.receiving = ").bind(r.to_string());
-        }
-        if let Visibility::Within { agencies, .. } = visible {
-            q.push(
-                " AND EXISTS (SELECT 1 FROM dossier_readers r WHERE r.dossier = d.id \
-                 AND r.agency IN (",
-            )
-            .list(agencies.iter().cloned())
-            .push(")");
-        }
-        // Ids compare as their 16 bytes, as SQLite's blobs do.
-        q.push(" ORDER BY e.at_ms, d.id, e.version LIMIT ")
-            .bind(i64::from(limit));
+        let q = payments::money_events(DIALECT, visible, receiving, from, to, limit);
         let c = self.client().await?;
         let rows = q.query(&c).await?;
         rows.iter()

@@ -10,6 +10,7 @@
 pub(crate) mod counts;
 pub(crate) mod dossiers;
 pub(crate) mod list;
+pub(crate) mod payments;
 
 use std::fmt::Write;
 

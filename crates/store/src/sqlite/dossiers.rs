@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{DIALECT, Sql, Sqlite, Written, from_ms, insert_error, uuid};
 use crate::dossiers::{GENESIS, chain_hash, conflict, search_text};
-use crate::sql::dossiers::ROW_COLUMNS;
+use crate::sql::dossiers::{self, ROW_COLUMNS};
 use crate::{
     BuildChange, BuildOpening, Change, DossierFilter, DossierPage, DossierRow, EndedDossier,
     GuidanceRecord, IdempotencyKey, IdempotentResult, NotOpened, PublicView, Readers, Result,
@@ -664,27 +664,10 @@ impl crate::DossierStore for Sqlite {
         after: Option<uuid::Uuid>,
         limit: i64,
     ) -> Result<Vec<EndedDossier>> {
-        if agencies.is_empty() {
+        let Some(q) = dossiers::ended(DIALECT, agencies, from_ms, to_ms, rated_by_ms, after, limit)
+        else {
             return Ok(Vec::new());
-        }
-        let mut q = Sql::new(
-            DIALECT,
-            "SELECT s.state, r.answers FROM dossiers d JOIN dossier_states s ON s.id = d.id \
-             LEFT JOIN ratings r ON r.dossier = d.id AND r.rated_ms <= ",
-        );
-        q.bind(rated_by_ms)
-            .push(" WHERE d.finished_ms >= ")
-            .bind(from_ms)
-            .push(" AND d.finished_ms < ")
-            .bind(to_ms)
-            .push(" AND d.id > ")
-            .bind(after.unwrap_or(uuid::Uuid::nil()))
-            .push(" AND (d.competent IN (")
-            .list(agencies.iter().cloned())
-            .push(" OR d.receiving IN (")
-            .list(agencies.iter().cloned())
-            .push(") ORDER BY d.id LIMIT ")
-            .bind(limit);
+        };
         self.read_blocking(move |c| {
             let rows: Vec<(String, Option<String>)> = q.rows(c, |r| Ok((r.get(0)?, r.get(1)?)))?;
             rows.into_iter()
@@ -706,30 +689,9 @@ impl crate::DossierStore for Sqlite {
         to_ms: i64,
         now_ms: i64,
     ) -> Result<Vec<UnitSummary>> {
-        if visible.is_empty() {
+        let Some(q) = dossiers::unit_summary(DIALECT, visible, from_ms, to_ms, now_ms) else {
             return Ok(Vec::new());
-        }
-        let mut q = Sql::new(DIALECT, "SELECT competent, SUM(CASE WHEN received_ms >= ");
-        q.bind(from_ms)
-            .push(" AND received_ms < ")
-            .bind(to_ms)
-            .push(" THEN 1 ELSE 0 END), SUM(CASE WHEN finished_ms >= ")
-            .bind(from_ms)
-            .push(" AND finished_ms < ")
-            .bind(to_ms)
-            .push(" THEN 1 ELSE 0 END), SUM(CASE WHEN finished_ms >= ")
-            .bind(from_ms)
-            .push(" AND finished_ms < ")
-            .bind(to_ms)
-            .push(
-                " AND finished_ms <= due_ms THEN 1 ELSE 0 END), \
-                 SUM(CASE WHEN national_status IN (2, 4, 5, 6, 7) THEN 1 ELSE 0 END), \
-                 SUM(CASE WHEN national_status IN (2, 4, 5, 6, 7) AND due_ms < ",
-            )
-            .bind(now_ms)
-            .push(" THEN 1 ELSE 0 END) FROM dossiers WHERE competent IN (")
-            .list(visible.iter().cloned())
-            .push(" GROUP BY competent");
+        };
         self.read_blocking(move |c| {
             q.rows(c, |r| {
                 Ok(UnitSummary {
@@ -754,24 +716,11 @@ impl crate::DossierStore for Sqlite {
         cut_ms: i64,
         limit: i64,
     ) -> Result<Vec<uuid::Uuid>> {
-        if visible.is_empty() || procedures.is_some_and(<[String]>::is_empty) {
+        let Some(q) =
+            dossiers::late_ids(DIALECT, visible, procedures, from_ms, to_ms, cut_ms, limit)
+        else {
             return Ok(Vec::new());
-        }
-        let mut q = Sql::new(DIALECT, "SELECT id FROM dossiers WHERE ((finished_ms >= ");
-        q.bind(from_ms)
-            .push(" AND finished_ms < ")
-            .bind(to_ms)
-            .push(
-                " AND finished_ms > due_ms) OR (finished_ms IS NULL AND national_status IN \
-                 (2, 4, 5, 6, 7) AND due_ms < ",
-            )
-            .bind(cut_ms)
-            .push(")) AND competent IN (")
-            .list(visible.iter().cloned());
-        if let Some(p) = procedures {
-            q.push(" AND procedure_code IN (").list(p.iter().cloned());
-        }
-        q.push(" ORDER BY due_ms LIMIT ").bind(limit);
+        };
         self.read_blocking(move |c| q.rows(c, |r| Ok(r.get(0)?)))
             .await
     }
@@ -782,16 +731,9 @@ impl crate::DossierStore for Sqlite {
         from_ms: i64,
         to_ms: i64,
     ) -> Result<Vec<uuid::Uuid>> {
-        if competent.is_empty() {
+        let Some(q) = dossiers::handled_between(DIALECT, competent, from_ms, to_ms) else {
             return Ok(Vec::new());
-        }
-        let mut q = Sql::new(DIALECT, "SELECT id FROM dossiers WHERE received_ms < ");
-        q.bind(to_ms)
-            .push(" AND (finished_ms IS NULL OR finished_ms >= ")
-            .bind(from_ms)
-            .push(") AND competent IN (")
-            .list(competent.iter().cloned())
-            .push(" ORDER BY due_ms LIMIT 20000");
+        };
         self.read_blocking(move |c| q.rows(c, |r| Ok(r.get(0)?)))
             .await
     }
@@ -842,17 +784,9 @@ impl crate::DossierStore for Sqlite {
         to: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<GuidanceRecord>> {
-        if agencies.is_empty() {
+        let Some(q) = dossiers::guidance(DIALECT, agencies, ms(from), ms(to), limit) else {
             return Ok(Vec::new());
-        }
-        let mut q = Sql::new(DIALECT, "SELECT body FROM guidance_log WHERE at_ms >= ");
-        q.bind(ms(from))
-            .push(" AND at_ms < ")
-            .bind(ms(to))
-            .push(" AND agency IN (")
-            .list(agencies.iter().cloned())
-            .push(" ORDER BY at_ms DESC LIMIT ")
-            .bind(i64::from(limit.clamp(1, 1000)));
+        };
         self.read(|c| {
             let bodies: Vec<String> = q.rows(c, |r| Ok(r.get(0)?))?;
             bodies.iter().map(|b| from_json(b, "hướng dẫn")).collect()

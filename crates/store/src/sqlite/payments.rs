@@ -5,14 +5,9 @@ use rusqlite::{OptionalExtension, params};
 use chrono::{DateTime, Utc};
 use domain::dossier::{DossierId, Recorded};
 
-use super::{DIALECT, Sql, Sqlite, from_ms};
-use crate::{
-    AttemptState, MONEY_EVENT_KINDS, MoneyEvent, PaymentAttempt, Result, StoreError, Visibility,
-    from_json,
-};
-
-const COLUMNS: &str =
-    "txn_ref, dossier_id, amount, created_ms, expires_ms, state, detail, updated_ms";
+use super::{DIALECT, Sqlite, from_ms};
+use crate::sql::payments::{self, COLUMNS};
+use crate::{AttemptState, MoneyEvent, PaymentAttempt, Result, StoreError, Visibility, from_json};
 
 fn attempt_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<(PaymentAttempt, String, String)> {
     Ok((
@@ -148,30 +143,7 @@ impl crate::PaymentStore for Sqlite {
         to: DateTime<Utc>,
         limit: u32,
     ) -> Result<Vec<MoneyEvent>> {
-        let mut q = Sql::new(
-            DIALECT,
-            "SELECT d.id, d.code, d.procedure_code, d.procedure_name, d.receiving, d.competent, \
-             e.version, e.at_ms, e.actor, e.payload \
-             FROM dossier_events e INDEXED BY dossier_events_money \
-             JOIN dossiers d ON d.id = e.dossier_id WHERE e.kind IN (",
-        );
-        // Walked by time on the partial index (its list of kinds repeated here), whatever the
-        // other filters: a unit's dossiers are many, a period's money events few.
-        q.push(&MONEY_EVENT_KINDS.map(|k| format!("'{k}'")).join(", "))
-            .push(") AND e.at_ms >= ")
-            .bind(from.timestamp_millis())
-            .push(" AND e.at_ms < ")
-            .bind(to.timestamp_millis());
-        if let Some(r) = receiving {
-            q.push(" AND d.receiving = ").bind(r.to_string());
-        }
-        if let Visibility::Within { agencies, .. } = visible {
-            q.push(" AND EXISTS (SELECT 1 FROM dossier_readers r WHERE r.dossier = d.id AND r.agency IN (")
-                .list(agencies.iter().cloned())
-                .push(")");
-        }
-        q.push(" ORDER BY e.at_ms, d.id, e.version LIMIT ")
-            .bind(i64::from(limit));
+        let q = payments::money_events(DIALECT, visible, receiving, from, to, limit);
         self.read_blocking(move |c| {
             q.rows(c, |r| {
                 let id: Vec<u8> = r.get(0)?;
