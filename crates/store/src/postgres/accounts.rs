@@ -19,15 +19,12 @@ use tokio_postgres::{Row, Statement};
 use super::catalog::col;
 use super::dossiers::row;
 use super::{DIALECT, Postgres, Sql, db_error, enqueue_on, insert_error, log_on};
-use crate::sql::dossiers::ROW_COLUMNS;
+use crate::sql::accounts::{self, CITIZEN_COLUMNS};
 use crate::{
     CitizenAccount, DossierRow, LockedAccount, LogEntry, NewAccount, PendingRegistration,
     PopulationLookupRow, Result, SignInState, StoreError, StoredRating, from_json, from_ms, key,
     to_json,
 };
-
-/// The columns of a [`CitizenAccount`], read by [`citizen_row`].
-const CITIZEN_COLUMNS: &str = "id_number, name, phone, email";
 
 /// A statement, prepared once per connection.
 async fn prepared(c: &impl GenericClient, sql: &str) -> Result<Statement> {
@@ -155,31 +152,21 @@ impl crate::AccountStore for Postgres {
     }
 
     async fn officers_in(&self, agencies: &[String]) -> Result<Vec<Officer>> {
-        if agencies.is_empty() {
+        let Some(q) = accounts::officers_in(DIALECT, agencies) else {
             return Ok(Vec::new());
-        }
-        let mut q = Sql::new(
-            DIALECT,
-            "SELECT DISTINCT o.body, o.username COLLATE \"C\" AS username FROM officers o \
-             JOIN officer_roles r ON r.officer = o.id \
-             WHERE o.active <> 0 AND r.agency IN (",
-        );
-        q.list(agencies.to_vec()).push(" ORDER BY username");
+        };
         let c = self.client().await?;
         q.query(&c).await?.iter().map(officer_row).collect()
     }
 
     async fn officers(&self) -> Result<Vec<Officer>> {
         let c = self.client().await?;
-        Sql::new(
-            DIALECT,
-            "SELECT body FROM officers ORDER BY username COLLATE \"C\"",
-        )
-        .query(&c)
-        .await?
-        .iter()
-        .map(officer_row)
-        .collect()
+        accounts::officers(DIALECT)
+            .query(&c)
+            .await?
+            .iter()
+            .map(officer_row)
+            .collect()
     }
 
     async fn officer_emails(&self) -> Result<HashMap<OfficerId, String>> {
@@ -340,18 +327,14 @@ impl crate::AccountStore for Postgres {
             .transpose()
     }
 
-    /// The first accounts made; accounts made in the same millisecond come by id number
-    /// (SQLite gave those in the order they were written, which PostgreSQL does not keep).
     async fn some_citizens(&self, limit: i64) -> Result<Vec<CitizenAccount>> {
-        let mut q = Sql::new(
-            DIALECT,
-            &format!(
-                "SELECT {CITIZEN_COLUMNS} FROM citizens ORDER BY created_ms, id_number LIMIT "
-            ),
-        );
-        q.bind(limit);
         let c = self.client().await?;
-        q.query(&c).await?.iter().map(citizen_row).collect()
+        accounts::some_citizens(DIALECT, limit)
+            .query(&c)
+            .await?
+            .iter()
+            .map(citizen_row)
+            .collect()
     }
 
     async fn open_citizen_session(
@@ -677,20 +660,14 @@ impl crate::AccountStore for Postgres {
             .is_some())
     }
 
-    /// Most recent first: dossier ids are UUIDv7, ordered by their bytes as SQLite's blobs.
     async fn citizen_dossier_rows(&self, id_number: &str, limit: i64) -> Result<Vec<DossierRow>> {
-        let mut q = Sql::new(
-            DIALECT,
-            &format!(
-                "SELECT {ROW_COLUMNS} FROM citizen_dossiers l JOIN dossiers d ON d.id = l.dossier \
-             WHERE l.citizen = "
-            ),
-        );
-        q.bind(id_number.to_string())
-            .push(" ORDER BY d.id DESC LIMIT ")
-            .bind(limit);
         let c = self.client().await?;
-        q.query(&c).await?.iter().map(row).collect()
+        accounts::citizen_dossier_rows(DIALECT, id_number, limit)
+            .query(&c)
+            .await?
+            .iter()
+            .map(row)
+            .collect()
     }
 
     async fn put_rating(&self, r: &StoredRating, counts: &[(Fact, i64)]) -> Result<()> {
@@ -805,15 +782,9 @@ impl crate::AccountStore for Postgres {
     }
 
     async fn locked_accounts(&self, now_ms: i64) -> Result<Vec<LockedAccount>> {
-        let mut q = Sql::new(
-            DIALECT,
-            "SELECT account, failures, locked_until_ms FROM login_failures \
-             WHERE locked_until_ms > ",
-        );
-        q.bind(now_ms)
-            .push(" ORDER BY locked_until_ms DESC LIMIT 500");
         let c = self.client().await?;
-        q.query(&c)
+        accounts::locked_accounts(DIALECT, now_ms)
+            .query(&c)
             .await?
             .iter()
             .map(|r| {

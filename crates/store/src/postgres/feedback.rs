@@ -8,14 +8,13 @@
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use super::{DIALECT, Sql, db_error, insert_error};
+use super::{DIALECT, db_error, insert_error};
 use crate::feedback::{
     FeedbackFilter, FeedbackRecord, FeedbackStore, PendingFeedback, StoredFeedback,
     feedback_search_text,
 };
+use crate::sql::feedback::{self, COLUMNS};
 use crate::{Result, StoreError, from_json, from_ms, to_json};
-
-const COLUMNS: &str = "id, code, petition, state, version";
 
 /// A feedback from the columns of [`COLUMNS`].
 fn row(r: &Row) -> Result<StoredFeedback> {
@@ -277,36 +276,10 @@ impl FeedbackStore for super::Postgres {
             .collect()
     }
 
-    /// Newest first; each word must occur in the folded text (`strpos`, case-sensitive as
-    /// SQLite's `instr`).
     async fn feedback_list(&self, filter: &FeedbackFilter) -> Result<Vec<StoredFeedback>> {
-        let mut sql = Sql::new(
-            DIALECT,
-            &format!("SELECT {COLUMNS} FROM feedback WHERE true"),
-        );
-        if filter.published {
-            sql.push(" AND published = 1");
-        }
-        if !filter.agencies.is_empty() {
-            sql.push(" AND agency = ANY(")
-                .bind(filter.agencies.clone())
-                .push("::text[])");
-        }
-        if let Some(p) = &filter.petitioner {
-            sql.push(" AND petitioner = ").bind(p.clone());
-        }
-        if let Some(until) = filter.until_ms {
-            sql.push(" AND received_ms <= ").bind(until);
-        }
-        for w in &filter.words {
-            sql.push(" AND strpos(search_text, ")
-                .bind(w.clone())
-                .push(") > 0");
-        }
-        sql.push(" ORDER BY received_ms DESC LIMIT ")
-            .bind(i64::from(filter.limit.clamp(1, 10_000)));
         let c = self.client().await?;
-        sql.query(&c).await?.iter().map(row).collect()
+        let rows = feedback::list(DIALECT, filter).query(&c).await?;
+        rows.iter().map(row).collect()
     }
 
     /// The codes that start with `prefix` (byte for byte, whatever the database's collation).

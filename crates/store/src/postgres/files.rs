@@ -3,12 +3,9 @@
 use deadpool_postgres::GenericClient;
 
 use super::catalog::col;
-use super::{DIALECT, Postgres, Sql, db_error};
+use super::{DIALECT, Postgres, db_error};
+use crate::sql::files::{self, LINK_COLUMNS};
 use crate::{Attachment, DownloadLink, Result, StoredFile};
-
-/// The columns of a [`DownloadLink`], read by [`link_of`].
-const LINK_COLUMNS: &str =
-    "token_hash, dossier_id, sha256, created_by, created_ms, expires_ms, used_ms";
 
 /// A [`DownloadLink`] from the columns of [`LINK_COLUMNS`].
 fn link_of(r: &tokio_postgres::Row) -> Result<DownloadLink> {
@@ -92,14 +89,7 @@ impl crate::FileStore for Postgres {
         if hashes.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q = Sql::new(
-            DIALECT,
-            "SELECT a.sha256, a.media_type, a.size FROM attachments a \
-             JOIN attachment_uploads u ON u.sha256 = a.sha256 WHERE u.owner = ",
-        );
-        q.bind(owner.to_string())
-            .push(" AND a.sha256 IN (")
-            .list(hashes.iter().cloned());
+        let q = files::uploads_of(DIALECT, owner, hashes);
         let c = self.client().await?;
         q.query(&c)
             .await?

@@ -6,14 +6,12 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use super::{DIALECT, Sql, db_error};
+use super::{DIALECT, db_error};
+use crate::sql::outbox::{self, ACK_COLUMNS, COLUMNS};
 use crate::{
     Channel, LogEntry, MessageState, NationalAck, NewMessage, OutboxCounts, Result, StoredMessage,
     from_ms,
 };
-
-const COLUMNS: &str = "id, kind, channel, recipient, subject, body, idempotency_key, dossier_id, \
-    attempts, next_attempt_ms, last_error, state, created_ms, sent_ms";
 
 /// A message from the columns of [`COLUMNS`].
 fn message(r: &Row) -> Result<StoredMessage> {
@@ -37,9 +35,6 @@ fn message(r: &Row) -> Result<StoredMessage> {
             .map(from_ms),
     })
 }
-
-const ACK_COLUMNS: &str = "dossier_id, code, receiving, agency, procedure, received_ms, version, \
-    status, first_ms, last_ms";
 
 /// An acknowledgement from the columns of [`ACK_COLUMNS`].
 fn national_ack(r: &Row) -> Result<NationalAck> {
@@ -146,16 +141,8 @@ impl crate::OutboxStore for super::Postgres {
 
     async fn failed_messages(&self, limit: u32) -> Result<Vec<StoredMessage>> {
         let c = self.client().await?;
-        let mut q = Sql::new(
-            DIALECT,
-            &format!(
-                "SELECT {COLUMNS} FROM outbox \
-             WHERE state = 'dead' OR (state = 'pending' AND attempts > 0) \
-             ORDER BY id DESC LIMIT "
-            ),
-        );
-        q.bind(i64::from(limit));
-        q.query(&c).await?.iter().map(message).collect()
+        let rows = outbox::failed(DIALECT, limit).query(&c).await?;
+        rows.iter().map(message).collect()
     }
 
     async fn message(&self, id: i64) -> Result<Option<StoredMessage>> {
@@ -173,14 +160,8 @@ impl crate::OutboxStore for super::Postgres {
 
     async fn messages_of_kind(&self, kind: &str, limit: u32) -> Result<Vec<StoredMessage>> {
         let c = self.client().await?;
-        let mut q = Sql::new(
-            DIALECT,
-            &format!("SELECT {COLUMNS} FROM outbox WHERE kind = "),
-        );
-        q.bind(kind.to_string())
-            .push(" ORDER BY id LIMIT ")
-            .bind(i64::from(limit));
-        q.query(&c).await?.iter().map(message).collect()
+        let rows = outbox::of_kind(DIALECT, kind, limit).query(&c).await?;
+        rows.iter().map(message).collect()
     }
 
     /// Puts a failed message back and logs it, together; nothing is written (and false is
@@ -268,15 +249,8 @@ impl crate::OutboxStore for super::Postgres {
         to: DateTime<Utc>,
     ) -> Result<Vec<NationalAck>> {
         let c = self.client().await?;
-        let mut q = Sql::new(
-            DIALECT,
-            &format!("SELECT {ACK_COLUMNS} FROM national_sync WHERE received_ms >= "),
-        );
-        q.bind(from.timestamp_millis())
-            .push(" AND received_ms < ")
-            .bind(to.timestamp_millis())
-            .push(" ORDER BY received_ms");
-        q.query(&c).await?.iter().map(national_ack).collect()
+        let rows = outbox::acks(DIALECT, from, to).query(&c).await?;
+        rows.iter().map(national_ack).collect()
     }
 
     async fn national_ack(&self, dossier: uuid::Uuid) -> Result<Option<NationalAck>> {

@@ -5,6 +5,7 @@ use tokio_postgres::Row;
 use super::catalog::col;
 use super::queue::{execute, query};
 use super::{Postgres, db_error, insert_error};
+use crate::sql::surveys::{INVITE, SURVEY};
 use crate::surveys::{StoredSurvey, StoredSurveyAnswer, Stratum, SurveyInvite, SurveyStore};
 use crate::{NewMessage, Result, StoreError, from_json, to_json};
 
@@ -13,9 +14,6 @@ fn day(text: &str) -> Result<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| StoreError::Corrupt(format!("ngày khảo sát {text}")))
 }
-
-const SURVEY: &str =
-    "id, name, from_day, to_day, created_ms, created_by, frame, strata, agencies FROM surveys";
 
 /// A round from the columns of [`SURVEY`].
 fn survey_row(r: &Row) -> Result<StoredSurvey> {
@@ -31,9 +29,6 @@ fn survey_row(r: &Row) -> Result<StoredSurvey> {
         agencies: from_json(col(r, 8)?, "cơ quan khảo sát")?,
     })
 }
-
-const INVITE: &str = "token, survey, dossier, code, sector, agency, channel, contact, sent, \
-                      answered_ms FROM survey_invites";
 
 /// An invitation from the columns of [`INVITE`].
 fn invite_row(r: &Row) -> Result<SurveyInvite> {

@@ -7,10 +7,15 @@
 //! query. The modules below build the queries whose conditions both backends share, each condition
 //! written once; each backend runs them and reads the rows with its own driver.
 
+pub(crate) mod accounts;
 pub(crate) mod counts;
 pub(crate) mod dossiers;
+pub(crate) mod feedback;
+pub(crate) mod files;
 pub(crate) mod list;
+pub(crate) mod outbox;
 pub(crate) mod payments;
+pub(crate) mod surveys;
 
 use std::fmt::Write;
 
@@ -47,12 +52,6 @@ impl From<String> for Value {
 impl From<&str> for Value {
     fn from(v: &str) -> Self {
         Value::Text(v.to_string())
-    }
-}
-
-impl From<Vec<String>> for Value {
-    fn from(v: Vec<String>) -> Self {
-        Value::Texts(v)
     }
 }
 
@@ -140,6 +139,24 @@ impl Sql {
     /// `SUM(expr)` as a 64-bit integer (PostgreSQL sums `bigint`s as `numeric`).
     pub fn sum(&mut self, expr: &str) -> &mut Self {
         self.push("SUM(").push(expr).push(")").postgres("::bigint")
+    }
+
+    /// A 0/1 flag column as a condition (PostgreSQL keeps flags as `bigint`, which is no
+    /// boolean there).
+    pub fn flag(&mut self, column: &str) -> &mut Self {
+        self.push(column).postgres(" <> 0")
+    }
+
+    /// `haystack` contains the bound `needle`, case for case (`instr`, `strpos`).
+    pub fn contains(&mut self, haystack: &str, needle: impl Into<Value>) -> &mut Self {
+        self.push(match self.dialect {
+            Dialect::Sqlite => "instr(",
+            Dialect::Postgres => "strpos(",
+        })
+        .push(haystack)
+        .push(", ")
+        .bind(needle)
+        .push(") > 0")
     }
 
     /// Text PostgreSQL needs and SQLite does without: an order SQLite's plan gives already (the

@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::admin::OwnedEntry;
 use super::dossiers::row;
 use super::{DIALECT, Sql, Sqlite, Written, insert_error, uuid};
-use crate::sql::dossiers::ROW_COLUMNS;
+use crate::sql::accounts;
 use crate::{
     CitizenAccount, DossierRow, LockedAccount, LogEntry, NewAccount, PendingRegistration, Result,
     SignInState, StoredRating, from_json, key, to_json,
@@ -116,26 +116,14 @@ impl crate::AccountStore for Sqlite {
     }
 
     async fn officers_in(&self, agencies: &[String]) -> Result<Vec<Officer>> {
-        if agencies.is_empty() {
+        let Some(q) = accounts::officers_in(DIALECT, agencies) else {
             return Ok(Vec::new());
-        }
-        let mut q = Sql::new(
-            DIALECT,
-            "SELECT DISTINCT o.body, o.username FROM officers o JOIN officer_roles r ON r.officer = o.id \
-             WHERE o.active AND r.agency IN (",
-        );
-        q.list(agencies.iter().cloned())
-            .push(" ORDER BY o.username");
+        };
         self.read(|c| officers_of(c, &q))
     }
 
     async fn officers(&self) -> Result<Vec<Officer>> {
-        self.read(|c| {
-            officers_of(
-                c,
-                &Sql::new(DIALECT, "SELECT body FROM officers ORDER BY username"),
-            )
-        })
+        self.read(|c| officers_of(c, &accounts::officers(DIALECT)))
     }
 
     async fn officer_emails(&self) -> Result<std::collections::HashMap<OfficerId, String>> {
@@ -280,14 +268,7 @@ impl crate::AccountStore for Sqlite {
     }
 
     async fn some_citizens(&self, limit: i64) -> Result<Vec<CitizenAccount>> {
-        self.read(|c| {
-            let mut q = Sql::new(
-                DIALECT,
-                "SELECT id_number, name, phone, email FROM citizens ORDER BY created_ms LIMIT ",
-            );
-            q.bind(limit);
-            q.rows(c, |r| Ok(citizen_row(r)?))
-        })
+        self.read(|c| accounts::some_citizens(DIALECT, limit).rows(c, |r| Ok(citizen_row(r)?)))
     }
 
     async fn open_citizen_session(
@@ -573,14 +554,7 @@ impl crate::AccountStore for Sqlite {
 
     async fn citizen_dossier_rows(&self, id_number: &str, limit: i64) -> Result<Vec<DossierRow>> {
         self.read(|c| {
-            let mut q = Sql::new(DIALECT, &format!(
-                "SELECT {ROW_COLUMNS} FROM citizen_dossiers l JOIN dossiers d ON d.id = l.dossier \
-                 WHERE l.citizen = "
-            ));
-            q.bind(id_number.to_string())
-                .push(" ORDER BY d.id DESC LIMIT ")
-                .bind(limit);
-            q.rows(c, |r| Ok(row(r)?))
+            accounts::citizen_dossier_rows(DIALECT, id_number, limit).rows(c, |r| Ok(row(r)?))
         })
     }
 
@@ -687,14 +661,7 @@ impl crate::AccountStore for Sqlite {
 
     async fn locked_accounts(&self, now_ms: i64) -> Result<Vec<LockedAccount>> {
         self.read(|c| {
-            let mut q = Sql::new(
-                DIALECT,
-                "SELECT account, failures, locked_until_ms FROM login_failures \
-                 WHERE locked_until_ms > ",
-            );
-            q.bind(now_ms)
-                .push(" ORDER BY locked_until_ms DESC LIMIT 500");
-            q.rows(c, |r| {
+            accounts::locked_accounts(DIALECT, now_ms).rows(c, |r| {
                 Ok(LockedAccount {
                     account: r.get(0)?,
                     failures: r.get(1)?,

@@ -8,6 +8,7 @@ use crate::feedback::{
     FeedbackFilter, FeedbackRecord, FeedbackStore, PendingFeedback, StoredFeedback,
     feedback_search_text,
 };
+use crate::sql::feedback::{self, COLUMNS};
 use crate::{Result, StoreError};
 
 fn json<T: serde::Serialize>(v: &T) -> Result<String> {
@@ -17,8 +18,6 @@ fn json<T: serde::Serialize>(v: &T) -> Result<String> {
 fn parse<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
 }
-
-const COLUMNS: &str = "id, code, petition, state, version";
 
 fn row(r: &rusqlite::Row<'_>) -> Result<StoredFeedback> {
     let id: Vec<u8> = r.get(0)?;
@@ -258,33 +257,7 @@ impl FeedbackStore for Sqlite {
     }
 
     async fn feedback_list(&self, filter: &FeedbackFilter) -> Result<Vec<StoredFeedback>> {
-        self.read(|c| {
-            let mut sql = Sql::new(
-                DIALECT,
-                &format!("SELECT {COLUMNS} FROM feedback WHERE 1 = 1"),
-            );
-            if filter.published {
-                sql.push(" AND published = 1");
-            }
-            if !filter.agencies.is_empty() {
-                sql.push(" AND agency IN (")
-                    .list(filter.agencies.iter().cloned());
-            }
-            if let Some(p) = &filter.petitioner {
-                sql.push(" AND petitioner = ").bind(p.clone());
-            }
-            if let Some(until) = filter.until_ms {
-                sql.push(" AND received_ms <= ").bind(until);
-            }
-            for w in &filter.words {
-                sql.push(" AND instr(search_text, ")
-                    .bind(w.clone())
-                    .push(") > 0");
-            }
-            sql.push(" ORDER BY received_ms DESC LIMIT ")
-                .bind(i64::from(filter.limit.clamp(1, 10_000)));
-            sql.rows(c, row)
-        })
+        self.read(|c| feedback::list(DIALECT, filter).rows(c, row))
     }
 
     async fn feedback_count_with_prefix(&self, prefix: &str) -> Result<u64> {

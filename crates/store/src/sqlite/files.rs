@@ -2,7 +2,8 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{DIALECT, Sql, Sqlite};
+use super::{DIALECT, Sqlite};
+use crate::sql::files::{self, LINK_COLUMNS};
 use crate::{Attachment, DownloadLink, Result, StoredFile};
 
 fn link_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<DownloadLink> {
@@ -16,9 +17,6 @@ fn link_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<DownloadLink> {
         used_ms: r.get(6)?,
     })
 }
-
-const LINK_COLUMNS: &str =
-    "token_hash, dossier_id, sha256, created_by, created_ms, expires_ms, used_ms";
 
 #[async_trait::async_trait]
 impl crate::FileStore for Sqlite {
@@ -78,14 +76,7 @@ impl crate::FileStore for Sqlite {
         if hashes.is_empty() {
             return Ok(Vec::new());
         }
-        let mut q = Sql::new(
-            DIALECT,
-            "SELECT a.sha256, a.media_type, a.size FROM attachments a \
-             JOIN attachment_uploads u ON u.sha256 = a.sha256 WHERE u.owner = ",
-        );
-        q.bind(owner.to_string())
-            .push(" AND a.sha256 IN (")
-            .list(hashes.iter().cloned());
+        let q = files::uploads_of(DIALECT, owner, hashes);
         self.read(|c| {
             q.rows(c, |r| {
                 Ok(StoredFile {

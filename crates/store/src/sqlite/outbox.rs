@@ -4,12 +4,10 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{DIALECT, Sql, Sqlite, Written, from_ms, uuid};
+use crate::sql::outbox::{self, ACK_COLUMNS, COLUMNS};
 use crate::{
     Channel, LogEntry, MessageState, NationalAck, NewMessage, OutboxCounts, Result, StoredMessage,
 };
-
-const COLUMNS: &str = "id, kind, channel, recipient, subject, body, idempotency_key, dossier_id, \
-    attempts, next_attempt_ms, last_error, state, created_ms, sent_ms";
 
 fn message(r: &rusqlite::Row<'_>) -> Result<StoredMessage> {
     Ok(StoredMessage {
@@ -29,8 +27,6 @@ fn message(r: &rusqlite::Row<'_>) -> Result<StoredMessage> {
         sent_at: r.get::<_, Option<i64>>(13)?.map(from_ms),
     })
 }
-
-const ACK_COLUMNS: &str = "dossier_id, code, receiving, agency, procedure, received_ms, version, status, first_ms, last_ms";
 
 fn national_ack(r: &rusqlite::Row<'_>) -> Result<NationalAck> {
     Ok(NationalAck {
@@ -148,14 +144,7 @@ impl crate::OutboxStore for Sqlite {
     }
 
     async fn failed_messages(&self, limit: u32) -> Result<Vec<StoredMessage>> {
-        self.read(|c| {
-            let mut q = Sql::new(DIALECT, &format!(
-                "SELECT {COLUMNS} FROM outbox WHERE state = 'dead' OR (state = 'pending' AND attempts > 0) \
-                 ORDER BY id DESC LIMIT "
-            ));
-            q.bind(i64::from(limit));
-            q.rows(c, message)
-        })
+        self.read(|c| outbox::failed(DIALECT, limit).rows(c, message))
     }
 
     async fn message(&self, id: i64) -> Result<Option<StoredMessage>> {
@@ -169,16 +158,7 @@ impl crate::OutboxStore for Sqlite {
     }
 
     async fn messages_of_kind(&self, kind: &str, limit: u32) -> Result<Vec<StoredMessage>> {
-        self.read(|c| {
-            let mut q = Sql::new(
-                DIALECT,
-                &format!("SELECT {COLUMNS} FROM outbox WHERE kind = "),
-            );
-            q.bind(kind.to_string())
-                .push(" ORDER BY id LIMIT ")
-                .bind(i64::from(limit));
-            q.rows(c, message)
-        })
+        self.read(|c| outbox::of_kind(DIALECT, kind, limit).rows(c, message))
     }
 
     async fn retry_message(
@@ -239,17 +219,7 @@ impl crate::OutboxStore for Sqlite {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<NationalAck>> {
-        self.read(move |c| {
-            let mut q = Sql::new(
-                DIALECT,
-                &format!("SELECT {ACK_COLUMNS} FROM national_sync WHERE received_ms >= "),
-            );
-            q.bind(from.timestamp_millis())
-                .push(" AND received_ms < ")
-                .bind(to.timestamp_millis())
-                .push(" ORDER BY received_ms");
-            q.rows(c, national_ack)
-        })
+        self.read(move |c| outbox::acks(DIALECT, from, to).rows(c, national_ack))
     }
 
     async fn national_ack(&self, dossier: uuid::Uuid) -> Result<Option<NationalAck>> {

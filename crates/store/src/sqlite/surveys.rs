@@ -3,6 +3,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::{Sqlite, insert_error};
+use crate::sql::surveys::{INVITE, SURVEY};
 use crate::surveys::{StoredSurvey, StoredSurveyAnswer, Stratum, SurveyInvite, SurveyStore};
 use crate::{NewMessage, Result, StoreError};
 
@@ -23,9 +24,6 @@ fn day(text: &str) -> Result<chrono::NaiveDate> {
         .map_err(|_| StoreError::Corrupt(format!("ngày khảo sát {text}")))
 }
 
-const SURVEY: &str =
-    "id, name, from_day, to_day, created_ms, created_by, frame, strata, agencies FROM surveys";
-
 fn survey_row(r: &rusqlite::Row<'_>) -> Result<StoredSurvey> {
     Ok(StoredSurvey {
         id: id_of(&r.get::<_, Vec<u8>>(0)?, "mã đợt khảo sát")?,
@@ -39,9 +37,6 @@ fn survey_row(r: &rusqlite::Row<'_>) -> Result<StoredSurvey> {
         agencies: parse(&r.get::<_, String>(8)?, "cơ quan khảo sát")?,
     })
 }
-
-const INVITE: &str = "token, survey, dossier, code, sector, agency, channel, contact, sent, \
-                      answered_ms FROM survey_invites";
 
 fn invite_row(r: &rusqlite::Row<'_>) -> Result<SurveyInvite> {
     Ok(SurveyInvite {
