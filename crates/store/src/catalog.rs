@@ -1,7 +1,7 @@
 //! Danh mục — administrative units, agencies, procedures and their versions.
 
 use chrono::NaiveDate;
-use domain::agency::Agency;
+use domain::agency::{Agency, AgencyTree};
 use domain::officer::Officer;
 use domain::procedure::ProcedureVersion;
 use domain::unit::{AdminUnit, Regime, Succession};
@@ -20,6 +20,23 @@ pub struct NewProvince<'a> {
     pub admin_password_hash: &'a str,
     /// The administration log's line for the creation.
     pub log: LogEntry<'a>,
+}
+
+/// Agencies parents first, so that each row's parent is written before it.
+pub(crate) fn by_depth(agencies: &[Agency]) -> Vec<Agency> {
+    let tree = AgencyTree::new(agencies.iter().cloned());
+    let depth = |a: &Agency| {
+        let mut n = 0;
+        let mut p = a.parent.as_ref();
+        while let Some(id) = p.filter(|_| n < 32) {
+            n += 1;
+            p = tree.get(id).and_then(|x| x.parent.as_ref());
+        }
+        n
+    };
+    let mut ordered: Vec<Agency> = agencies.to_vec();
+    ordered.sort_by_key(|a| (depth(a), a.id.clone()));
+    ordered
 }
 
 /// The catalogue.

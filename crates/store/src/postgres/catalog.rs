@@ -12,12 +12,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use deadpool_postgres::GenericClient;
-use domain::agency::{Agency, AgencyTree};
+use domain::agency::Agency;
 use domain::procedure::ProcedureVersion;
 use domain::unit::{AdminUnit, Regime, Succession};
 use tokio_postgres::types::FromSql;
 
 use super::{Postgres, db_error, insert_error, log_on, tsquery};
+use crate::catalog::by_depth;
 use crate::{
     LogEntry, NewProvince, ProcedureForm, Result, StoreError, from_json, from_key, key,
     procedure_search_text, to_json,
@@ -108,24 +109,6 @@ async fn replace_units_in(
         .map_err(|e| insert_error(e, "quan hệ kế thừa đơn vị"))?;
     }
     Ok(())
-}
-
-/// Agencies parents first, so that each row's parent is written before it (a copy of the
-/// SQLite module's private helper of the same name).
-fn by_depth(agencies: &[Agency]) -> Vec<Agency> {
-    let tree = AgencyTree::new(agencies.iter().cloned());
-    let depth = |a: &Agency| {
-        let mut n = 0;
-        let mut p = a.parent.as_ref();
-        while let Some(id) = p.filter(|_| n < 32) {
-            n += 1;
-            p = tree.get(id).and_then(|x| x.parent.as_ref());
-        }
-        n
-    };
-    let mut ordered: Vec<Agency> = agencies.to_vec();
-    ordered.sort_by_key(|a| (depth(a), a.id.clone()));
-    ordered
 }
 
 /// Inserts or updates agencies (parents first) in the caller's transaction, and recomputes the

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use domain::agency::{Agency, AgencyTree};
+use domain::agency::Agency;
 use domain::procedure::ProcedureVersion;
 use domain::unit::{AdminUnit, Regime, Succession};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -12,6 +12,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::accounts::insert_officer;
 use super::admin::OwnedEntry;
 use super::{DIALECT, Sql, Sqlite, insert_error};
+use crate::catalog::by_depth;
 use crate::{
     LogEntry, NewProvince, Result, StoreError, from_json, from_key, key, procedure_search_text,
     to_json,
@@ -58,23 +59,6 @@ fn replace_units_in(c: &Connection, units: &[AdminUnit], successions: &[Successi
             .map_err(|e| insert_error(e, "quan hệ kế thừa đơn vị"))?;
     }
     Ok(())
-}
-
-/// Agencies parents first, so that each row's parent is written before it.
-fn by_depth(agencies: &[Agency]) -> Vec<Agency> {
-    let tree = AgencyTree::new(agencies.iter().cloned());
-    let depth = |a: &Agency| {
-        let mut n = 0;
-        let mut p = a.parent.as_ref();
-        while let Some(id) = p.filter(|_| n < 32) {
-            n += 1;
-            p = tree.get(id).and_then(|x| x.parent.as_ref());
-        }
-        n
-    };
-    let mut ordered: Vec<Agency> = agencies.to_vec();
-    ordered.sort_by_key(|a| (depth(a), a.id.clone()));
-    ordered
 }
 
 /// Inserts or updates agencies (parents first) in the caller's transaction.
