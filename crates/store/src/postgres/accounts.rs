@@ -14,22 +14,16 @@ use std::collections::HashMap;
 use deadpool_postgres::GenericClient;
 use domain::dossier::Fact;
 use domain::officer::{Officer, OfficerId};
-use tokio_postgres::{Row, Statement};
+use tokio_postgres::Row;
 
-use super::catalog::col;
 use super::dossiers::row;
-use super::{DIALECT, Postgres, Sql, db_error, enqueue_on, insert_error, log_on};
+use super::{DIALECT, Postgres, Sql, col, db_error, enqueue_on, insert_error, log_on, prepared};
 use crate::sql::accounts::{self, CITIZEN_COLUMNS};
 use crate::{
     CitizenAccount, DossierRow, LockedAccount, LogEntry, NewAccount, PendingRegistration,
     PopulationLookupRow, Result, SignInState, StoreError, StoredRating, from_json, from_ms, key,
     to_json,
 };
-
-/// A statement, prepared once per connection.
-async fn prepared(c: &impl GenericClient, sql: &str) -> Result<Statement> {
-    c.prepare_cached(sql).await.map_err(db_error)
-}
 
 /// A citizen's account from the columns of [`CITIZEN_COLUMNS`], from index 0.
 fn citizen_row(r: &Row) -> Result<CitizenAccount> {

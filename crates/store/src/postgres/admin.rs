@@ -1,8 +1,7 @@
 //! Quản trị on PostgreSQL: closures, the administration log (append-only: triggers refuse
 //! UPDATE, DELETE and TRUNCATE), idempotency keys.
 
-use super::catalog::col;
-use super::{Postgres, db_error, log_on};
+use super::{Postgres, col, db_error, log_on};
 use crate::{AdminLogLine, IdempotentResult, LogEntry, Result, StoredClosure};
 
 #[async_trait::async_trait]

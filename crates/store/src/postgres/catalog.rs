@@ -15,20 +15,13 @@ use deadpool_postgres::GenericClient;
 use domain::agency::Agency;
 use domain::procedure::ProcedureVersion;
 use domain::unit::{AdminUnit, Regime, Succession};
-use tokio_postgres::types::FromSql;
 
-use super::{Postgres, db_error, insert_error, log_on, tsquery};
+use super::{Postgres, col, db_error, insert_error, log_on, tsquery};
 use crate::catalog::by_depth;
 use crate::{
     LogEntry, NewProvince, ProcedureForm, Result, StoreError, from_json, from_key, key,
     procedure_search_text, to_json,
 };
-
-/// Column `i` of a row (a NULL where none is allowed, or another type, is the driver's error,
-/// as SQLite's `get` is).
-pub(super) fn col<'a, T: FromSql<'a>>(r: &'a tokio_postgres::Row, i: usize) -> Result<T> {
-    r.try_get(i).map_err(db_error)
-}
 
 /// Procedure versions from rows whose first column is the stored body.
 fn versions(rows: &[tokio_postgres::Row]) -> Result<Vec<ProcedureVersion>> {

@@ -16,8 +16,7 @@ use chrono::{Datelike, NaiveDate};
 use deadpool_postgres::GenericClient;
 use domain::dossier::{Fact, Measure};
 
-use super::catalog::col;
-use super::{DIALECT, Sql, db_error};
+use super::{DIALECT, Sql, col, db_error};
 use crate::sql::counts::{self, Sums};
 use crate::{CountRow, CountSum, Piece, Result, key};
 
@@ -261,12 +260,12 @@ impl crate::CountStore for super::Postgres {
         rows.iter()
             .map(|r| {
                 Ok(CountRow {
-                    agency: r.try_get(0).map_err(db_error)?,
-                    procedure: r.try_get(1).map_err(db_error)?,
-                    day: r.try_get(2).map_err(db_error)?,
-                    channel: r.try_get(3).map_err(db_error)?,
-                    measure: r.try_get(4).map_err(db_error)?,
-                    n: r.try_get(5).map_err(db_error)?,
+                    agency: col(r, 0)?,
+                    procedure: col(r, 1)?,
+                    day: col(r, 2)?,
+                    channel: col(r, 3)?,
+                    measure: col(r, 4)?,
+                    n: col(r, 5)?,
                 })
             })
             .collect()
@@ -298,7 +297,7 @@ impl crate::CountStore for super::Postgres {
         }
         let c = self.client().await?;
         let row = c.query_one(sql.as_str(), &[]).await.map_err(db_error)?;
-        row.try_get(0).map_err(db_error)
+        col(&row, 0)
     }
 
     async fn count_sums(

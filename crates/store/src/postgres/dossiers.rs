@@ -9,7 +9,7 @@ use domain::agency::{Agency, AgencyTree};
 use domain::dossier::{Dossier, DossierId, Event, Fact, Recorded};
 use tokio_postgres::types::ToSql;
 
-use super::{DIALECT, Postgres, db_error, insert_error};
+use super::{DIALECT, Postgres, col, db_error, insert_error};
 use crate::dossiers::{GENESIS, chain_hash, conflict, search_text};
 use crate::sql::dossiers::{self, ROW_COLUMNS};
 use crate::{
@@ -22,32 +22,24 @@ fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
-/// Column `i` of a row, a type the driver refuses being a database error (as on SQLite).
-pub(super) fn get<'a, T: tokio_postgres::types::FromSql<'a>>(
-    r: &'a tokio_postgres::Row,
-    i: usize,
-) -> Result<T> {
-    r.try_get(i).map_err(db_error)
-}
-
 /// A [`DossierRow`] from the columns of [`ROW_COLUMNS`], from index 0.
 pub(super) fn row(r: &tokio_postgres::Row) -> Result<DossierRow> {
     let instant =
-        |i: usize| -> Result<Option<DateTime<Utc>>> { Ok(get::<Option<i64>>(r, i)?.map(from_ms)) };
+        |i: usize| -> Result<Option<DateTime<Utc>>> { Ok(col::<Option<i64>>(r, i)?.map(from_ms)) };
     Ok(DossierRow {
-        id: get(r, 0)?,
-        code: get(r, 1)?,
-        version: get(r, 2)?,
-        procedure_code: get(r, 3)?,
-        procedure_name: get(r, 4)?,
-        channel: get(r, 5)?,
-        stage: get(r, 6)?,
-        national_status: get(r, 7)?,
-        receiving: get(r, 8)?,
-        competent: get(r, 9)?,
-        current_unit: get(r, 10)?,
-        assignee: get(r, 11)?,
-        applicant_name: get(r, 12)?,
+        id: col(r, 0)?,
+        code: col(r, 1)?,
+        version: col(r, 2)?,
+        procedure_code: col(r, 3)?,
+        procedure_name: col(r, 4)?,
+        channel: col(r, 5)?,
+        stage: col(r, 6)?,
+        national_status: col(r, 7)?,
+        receiving: col(r, 8)?,
+        competent: col(r, 9)?,
+        current_unit: col(r, 10)?,
+        assignee: col(r, 11)?,
+        applicant_name: col(r, 12)?,
         received_at: instant(13)?,
         due: instant(14)?,
         appointment: instant(15)?,
@@ -114,9 +106,9 @@ pub(super) async fn find_key(
         return Ok(None);
     };
     Ok(Some(IdempotentResult {
-        request_hash: get(&r, 0)?,
-        dossier: get(&r, 1)?,
-        result: get(&r, 2)?,
+        request_hash: col(&r, 0)?,
+        dossier: col(&r, 1)?,
+        result: col(&r, 2)?,
     }))
 }
 
@@ -166,12 +158,12 @@ pub(super) async fn rescope(tx: &impl GenericClient) -> Result<()> {
         let Some(last) = rows.last() else {
             break;
         };
-        after = get(last, 0)?;
+        after = col(last, 0)?;
         let (mut ids, mut keys) = (Vec::new(), Vec::new());
         let (mut branches, mut branch_ids, mut branch_keys) = (Vec::new(), Vec::new(), Vec::new());
         let (mut reader_ids, mut reader_agencies) = (Vec::new(), Vec::new());
         for r in &rows {
-            let d: Dossier = from_json(get::<&str>(r, 1)?, "hồ sơ")?;
+            let d: Dossier = from_json(col::<&str>(r, 1)?, "hồ sơ")?;
             let key = crate::due_sort(&d);
             let of = Readers::of(&d, &tree);
             for b in of.branches {
@@ -204,7 +196,7 @@ async fn agency_tree(client: &impl GenericClient) -> Result<AgencyTree> {
         .await
         .map_err(db_error)?
         .iter()
-        .map(|r| from_json(get::<&str>(r, 0)?, "cơ quan"))
+        .map(|r| from_json(col::<&str>(r, 0)?, "cơ quan"))
         .collect::<Result<_>>()?;
     Ok(AgencyTree::new(agencies))
 }
@@ -279,7 +271,7 @@ async fn next_number(tx: &impl GenericClient, sequence: &str, day: &str) -> Resu
         .query_one(&stmt, &[&sequence, &day])
         .await
         .map_err(db_error)?;
-    Ok(get::<i64>(&r, 0)? as u32)
+    Ok(col::<i64>(&r, 0)? as u32)
 }
 
 /// Writes a change: its events, projection, visibility, then its messages; its counter changes
@@ -340,7 +332,7 @@ async fn append(
             .await
             .map_err(db_error)?;
         match found {
-            Some(r) => get(&r, 0)?,
+            Some(r) => col(&r, 0)?,
             None => return Err(conflict(expected_version)),
         }
     };
@@ -698,7 +690,7 @@ async fn read_dossier(client: &impl GenericClient, id: DossierId) -> Result<Opti
         .query_opt(&stmt, &[&id.0])
         .await
         .map_err(db_error)?
-        .map(|r| from_json(get::<&str>(&r, 0)?, "hồ sơ"))
+        .map(|r| from_json(col::<&str>(&r, 0)?, "hồ sơ"))
         .transpose()
 }
 
@@ -715,10 +707,10 @@ async fn read_events(client: &impl GenericClient, id: DossierId) -> Result<Vec<R
     let mut out = Vec::with_capacity(rows.len());
     for r in &rows {
         out.push(Recorded {
-            version: get::<i64>(r, 0)? as u64,
-            at: from_ms(get(r, 1)?),
-            actor: from_json(get::<&str>(r, 2)?, "người thực hiện")?,
-            event: from_json(get::<&str>(r, 3)?, "sự kiện")?,
+            version: col::<i64>(r, 0)? as u64,
+            at: from_ms(col(r, 1)?),
+            actor: from_json(col::<&str>(r, 2)?, "người thực hiện")?,
+            event: from_json(col::<&str>(r, 3)?, "sự kiện")?,
         });
     }
     Ok(out)
@@ -735,7 +727,7 @@ async fn states_of(client: &impl GenericClient, ids: &[uuid::Uuid]) -> Result<Ve
         let rows = client.query(&stmt, &[&chunk]).await.map_err(db_error)?;
         let mut found = std::collections::HashMap::with_capacity(rows.len());
         for r in &rows {
-            found.insert(get::<uuid::Uuid>(r, 0)?, get::<String>(r, 1)?);
+            found.insert(col::<uuid::Uuid>(r, 0)?, col::<String>(r, 1)?);
         }
         for id in chunk {
             if let Some(s) = found.remove(id) {
@@ -917,7 +909,7 @@ impl crate::DossierStore for Postgres {
         c.query_opt(&stmt, &[&code])
             .await
             .map_err(db_error)?
-            .map(|r| Ok(DossierId(get(&r, 0)?)))
+            .map(|r| Ok(DossierId(col(&r, 0)?)))
             .transpose()
     }
 
@@ -943,10 +935,10 @@ impl crate::DossierStore for Postgres {
             .map_err(db_error)?
             .map(|r| {
                 Ok(PublicView {
-                    code: get(&r, 0)?,
-                    procedure_name: get(&r, 1)?,
-                    national_status: get(&r, 2)?,
-                    appointment: get::<Option<i64>>(&r, 3)?.map(from_ms),
+                    code: col(&r, 0)?,
+                    procedure_name: col(&r, 1)?,
+                    national_status: col(&r, 2)?,
+                    appointment: col::<Option<i64>>(&r, 3)?.map(from_ms),
                 })
             })
             .transpose()
@@ -968,7 +960,7 @@ impl crate::DossierStore for Postgres {
             .await
             .map_err(db_error)?
             .iter()
-            .map(|r| Ok(DossierId(get(r, 0)?)))
+            .map(|r| Ok(DossierId(col(r, 0)?)))
             .collect()
     }
 
@@ -983,9 +975,9 @@ impl crate::DossierStore for Postgres {
             .await
             .map_err(db_error)?;
         Ok(Totals {
-            dossiers: get(&r, 0)?,
-            events: get(&r, 1)?,
-            guidance: get(&r, 2)?,
+            dossiers: col(&r, 0)?,
+            events: col(&r, 1)?,
+            guidance: col(&r, 2)?,
         })
     }
 
@@ -1001,7 +993,7 @@ impl crate::DossierStore for Postgres {
         c.query_opt(&stmt, &[&id.0])
             .await
             .map_err(db_error)?
-            .map(|r| Ok((row(&r)?, get(&r, 19)?)))
+            .map(|r| Ok((row(&r)?, col(&r, 19)?)))
             .transpose()
     }
 
@@ -1018,10 +1010,10 @@ impl crate::DossierStore for Postgres {
         let mut prev = GENESIS.to_string();
         let mut n = 0;
         for (i, r) in rows.iter().enumerate() {
-            let version = get::<i64>(r, 0)? as u64;
+            let version = col::<i64>(r, 0)? as u64;
             let (kind, at, actor, payload): (&str, i64, &str, &str) =
-                (get(r, 1)?, get(r, 2)?, get(r, 3)?, get(r, 4)?);
-            let (stored_prev, hash): (&str, &str) = (get(r, 5)?, get(r, 6)?);
+                (col(r, 1)?, col(r, 2)?, col(r, 3)?, col(r, 4)?);
+            let (stored_prev, hash): (&str, &str) = (col(r, 5)?, col(r, 6)?);
             let expected = chain_hash(&prev, id, version, at, kind, actor, payload);
             if version != i as u64 + 1 || stored_prev != prev || hash != expected {
                 return Err(StoreError::Corrupt(format!(
@@ -1076,8 +1068,8 @@ impl crate::DossierStore for Postgres {
             .iter()
             .map(|r| {
                 Ok(EndedDossier {
-                    dossier: from_json(get::<&str>(r, 0)?, "hồ sơ")?,
-                    rating: get::<Option<&str>>(r, 1)?
+                    dossier: from_json(col::<&str>(r, 0)?, "hồ sơ")?,
+                    rating: col::<Option<&str>>(r, 1)?
                         .map(|a| from_json(a, "đánh giá"))
                         .transpose()?,
                 })
@@ -1101,12 +1093,12 @@ impl crate::DossierStore for Postgres {
             .iter()
             .map(|r| {
                 Ok(UnitSummary {
-                    agency: get(r, 0)?,
-                    received: get(r, 1)?,
-                    resolved: get(r, 2)?,
-                    on_time: get(r, 3)?,
-                    open: get(r, 4)?,
-                    overdue: get(r, 5)?,
+                    agency: col(r, 0)?,
+                    received: col(r, 1)?,
+                    resolved: col(r, 2)?,
+                    on_time: col(r, 3)?,
+                    open: col(r, 4)?,
+                    overdue: col(r, 5)?,
                 })
             })
             .collect()
@@ -1127,7 +1119,7 @@ impl crate::DossierStore for Postgres {
             return Ok(Vec::new());
         };
         let c = self.client().await?;
-        q.query(&c).await?.iter().map(|r| get(r, 0)).collect()
+        q.query(&c).await?.iter().map(|r| col(r, 0)).collect()
     }
 
     async fn dossiers_handled_between(
@@ -1140,7 +1132,7 @@ impl crate::DossierStore for Postgres {
             return Ok(Vec::new());
         };
         let c = self.client().await?;
-        q.query(&c).await?.iter().map(|r| get(r, 0)).collect()
+        q.query(&c).await?.iter().map(|r| col(r, 0)).collect()
     }
 
     async fn add_guidance(
@@ -1169,7 +1161,7 @@ impl crate::DossierStore for Postgres {
         c.query_opt(&stmt, &[&id])
             .await
             .map_err(db_error)?
-            .map(|r| from_json(get::<&str>(&r, 0)?, "hướng dẫn"))
+            .map(|r| from_json(col::<&str>(&r, 0)?, "hướng dẫn"))
             .transpose()
     }
 
@@ -1187,7 +1179,7 @@ impl crate::DossierStore for Postgres {
         q.query(&c)
             .await?
             .iter()
-            .map(|r| from_json(get::<&str>(r, 0)?, "hướng dẫn"))
+            .map(|r| from_json(col::<&str>(r, 0)?, "hướng dẫn"))
             .collect()
     }
 }

@@ -8,7 +8,7 @@
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use super::{DIALECT, db_error, insert_error};
+use super::{DIALECT, col, db_error, insert_error};
 use crate::feedback::{
     FeedbackFilter, FeedbackRecord, FeedbackStore, PendingFeedback, StoredFeedback,
     feedback_search_text,
@@ -19,11 +19,11 @@ use crate::{Result, StoreError, from_json, from_ms, to_json};
 /// A feedback from the columns of [`COLUMNS`].
 fn row(r: &Row) -> Result<StoredFeedback> {
     Ok(StoredFeedback {
-        id: r.try_get(0).map_err(db_error)?,
-        code: r.try_get(1).map_err(db_error)?,
-        petition: from_json(r.try_get(2).map_err(db_error)?, "nội dung phản ánh")?,
-        state: from_json(r.try_get(3).map_err(db_error)?, "trạng thái phản ánh")?,
-        version: r.try_get::<_, i64>(4).map_err(db_error)? as u64,
+        id: col(r, 0)?,
+        code: col(r, 1)?,
+        petition: from_json(col(r, 2)?, "nội dung phản ánh")?,
+        state: from_json(col(r, 3)?, "trạng thái phản ánh")?,
+        version: col::<i64>(r, 4)? as u64,
     })
 }
 
@@ -128,13 +128,13 @@ impl FeedbackStore for super::Postgres {
             return Ok(None);
         };
         Ok(Some(PendingFeedback {
-            token: r.try_get(0).map_err(db_error)?,
-            petition: from_json(r.try_get(1).map_err(db_error)?, "phản ánh chờ xác nhận")?,
-            agency: r.try_get(2).map_err(db_error)?,
-            code_hash: r.try_get(3).map_err(db_error)?,
-            created_ms: r.try_get(4).map_err(db_error)?,
-            expires_ms: r.try_get(5).map_err(db_error)?,
-            attempts: r.try_get::<_, i64>(6).map_err(db_error)? as u32,
+            token: col(&r, 0)?,
+            petition: from_json(col(&r, 1)?, "phản ánh chờ xác nhận")?,
+            agency: col(&r, 2)?,
+            code_hash: col(&r, 3)?,
+            created_ms: col(&r, 4)?,
+            expires_ms: col(&r, 5)?,
+            attempts: col::<i64>(&r, 6)? as u32,
         }))
     }
 
@@ -159,9 +159,8 @@ impl FeedbackStore for super::Postgres {
             )
             .await
             .map_err(db_error)?
-            .map(|r| r.try_get(0))
-            .transpose()
-            .map_err(db_error)?;
+            .map(|r| col(&r, 0))
+            .transpose()?;
         Ok(n.unwrap_or(0) as u32)
     }
 
@@ -267,10 +266,10 @@ impl FeedbackStore for super::Postgres {
         rows.iter()
             .map(|r| {
                 Ok(FeedbackRecord {
-                    seq: r.try_get::<_, i64>(0).map_err(db_error)? as u64,
-                    at_ms: r.try_get(1).map_err(db_error)?,
-                    actor: r.try_get(2).map_err(db_error)?,
-                    event: from_json(r.try_get(3).map_err(db_error)?, "sự kiện của phản ánh")?,
+                    seq: col::<i64>(r, 0)? as u64,
+                    at_ms: col(r, 1)?,
+                    actor: col(r, 2)?,
+                    event: from_json(col(r, 3)?, "sự kiện của phản ánh")?,
                 })
             })
             .collect()
@@ -285,15 +284,14 @@ impl FeedbackStore for super::Postgres {
     /// The codes that start with `prefix` (byte for byte, whatever the database's collation).
     async fn feedback_count_with_prefix(&self, prefix: &str) -> Result<u64> {
         let c = self.client().await?;
-        let n: i64 = c
+        let row = c
             .query_one(
                 "SELECT count(*) FROM feedback WHERE starts_with(code, $1)",
                 &[&prefix],
             )
             .await
-            .map_err(db_error)?
-            .try_get(0)
             .map_err(db_error)?;
+        let n: i64 = col(&row, 0)?;
         Ok(n as u64)
     }
 }

@@ -2,8 +2,7 @@
 
 use deadpool_postgres::GenericClient;
 
-use super::catalog::col;
-use super::{DIALECT, Postgres, db_error};
+use super::{DIALECT, Postgres, col, db_error};
 use crate::sql::files::{self, LINK_COLUMNS};
 use crate::{Attachment, DownloadLink, Result, StoredFile};
 

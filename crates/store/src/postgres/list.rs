@@ -3,8 +3,8 @@
 
 use deadpool_postgres::GenericClient;
 
-use super::dossiers::{get, row};
-use super::{DIALECT, Sql};
+use super::dossiers::row;
+use super::{DIALECT, Sql, col};
 use crate::sql::list;
 use crate::{DossierFilter, DossierPage, Result};
 
@@ -15,7 +15,7 @@ pub(super) async fn list(client: &impl GenericClient, f: &DossierFilter) -> Resu
     for q in &plan.pages {
         for r in q.query(client).await? {
             let d = row(&r)?;
-            rows.push((plan.key.of(&d, |i| get(&r, i))?, d));
+            rows.push((plan.key.of(&d, |i| col(&r, i))?, d));
         }
     }
     let counted = match &plan.count {
@@ -33,7 +33,7 @@ pub(super) async fn count(client: &impl GenericClient, f: &DossierFilter) -> Res
 /// The number a `SELECT COUNT(*)` answers.
 async fn number(client: &impl GenericClient, q: &Sql) -> Result<i64> {
     match q.query(client).await?.first() {
-        Some(r) => get(r, 0),
+        Some(r) => col(r, 0),
         None => Ok(0),
     }
 }

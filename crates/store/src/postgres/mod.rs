@@ -29,7 +29,8 @@ mod surveys;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::error::SqlState;
-use tokio_postgres::types::ToSql;
+use tokio_postgres::types::{FromSql, ToSql};
+use tokio_postgres::{Row, Statement};
 
 pub(crate) use crate::sql::Sql;
 use crate::sql::{Dialect, Value};
@@ -155,6 +156,38 @@ pub(crate) async fn log_on(tx: &impl GenericClient, entry: &LogEntry<'_>) -> Res
     Ok(())
 }
 
+/// Column `i` of a row (a NULL where none is allowed, or another type, is the driver's error,
+/// as SQLite's `get` is).
+pub(crate) fn col<'a, T: FromSql<'a>>(r: &'a Row, i: usize) -> Result<T> {
+    r.try_get(i).map_err(db_error)
+}
+
+/// A statement, prepared once per connection (and kept with it).
+pub(crate) async fn prepared(c: &impl GenericClient, sql: &str) -> Result<Statement> {
+    c.prepare_cached(sql).await.map_err(db_error)
+}
+
+/// Runs a statement kept prepared on the connection (or the transaction's); its rows.
+pub(crate) async fn query(
+    c: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<Row>> {
+    let st = prepared(c, sql).await?;
+    c.query(&st, params).await.map_err(db_error)
+}
+
+/// Runs a statement kept prepared on the connection (or the transaction's); how many rows it
+/// changed.
+pub(crate) async fn execute(
+    c: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<u64> {
+    let st = prepared(c, sql).await?;
+    c.execute(&st, params).await.map_err(db_error)
+}
+
 /// The server refused or failed a statement.
 pub(crate) fn db_error(e: tokio_postgres::Error) -> StoreError {
     StoreError::Db(describe(&e))
@@ -234,7 +267,7 @@ impl Sql {
     }
 
     /// Runs the query on a connection or in a transaction.
-    pub async fn query(&self, client: &impl GenericClient) -> Result<Vec<tokio_postgres::Row>> {
+    pub async fn query(&self, client: &impl GenericClient) -> Result<Vec<Row>> {
         debug_assert_eq!(self.dialect(), DIALECT);
         client
             .query(self.text.as_str(), &self.params())

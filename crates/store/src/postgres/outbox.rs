@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use super::{DIALECT, db_error};
+use super::{DIALECT, col, db_error};
 use crate::sql::outbox::{self, ACK_COLUMNS, COLUMNS};
 use crate::{
     Channel, LogEntry, MessageState, NationalAck, NewMessage, OutboxCounts, Result, StoredMessage,
@@ -16,42 +16,36 @@ use crate::{
 /// A message from the columns of [`COLUMNS`].
 fn message(r: &Row) -> Result<StoredMessage> {
     Ok(StoredMessage {
-        id: r.try_get(0).map_err(db_error)?,
-        kind: r.try_get(1).map_err(db_error)?,
-        channel: Channel::parse(r.try_get(2).map_err(db_error)?)?,
-        recipient: r.try_get(3).map_err(db_error)?,
-        subject: r.try_get(4).map_err(db_error)?,
-        body: r.try_get(5).map_err(db_error)?,
-        idempotency_key: r.try_get(6).map_err(db_error)?,
-        dossier: r.try_get(7).map_err(db_error)?,
-        attempts: r.try_get::<_, i64>(8).map_err(db_error)? as u32,
-        next_attempt_at: from_ms(r.try_get(9).map_err(db_error)?),
-        last_error: r.try_get(10).map_err(db_error)?,
-        state: MessageState::parse(r.try_get(11).map_err(db_error)?)?,
-        created_at: from_ms(r.try_get(12).map_err(db_error)?),
-        sent_at: r
-            .try_get::<_, Option<i64>>(13)
-            .map_err(db_error)?
-            .map(from_ms),
+        id: col(r, 0)?,
+        kind: col(r, 1)?,
+        channel: Channel::parse(col(r, 2)?)?,
+        recipient: col(r, 3)?,
+        subject: col(r, 4)?,
+        body: col(r, 5)?,
+        idempotency_key: col(r, 6)?,
+        dossier: col(r, 7)?,
+        attempts: col::<i64>(r, 8)? as u32,
+        next_attempt_at: from_ms(col(r, 9)?),
+        last_error: col(r, 10)?,
+        state: MessageState::parse(col(r, 11)?)?,
+        created_at: from_ms(col(r, 12)?),
+        sent_at: col::<Option<i64>>(r, 13)?.map(from_ms),
     })
 }
 
 /// An acknowledgement from the columns of [`ACK_COLUMNS`].
 fn national_ack(r: &Row) -> Result<NationalAck> {
     Ok(NationalAck {
-        dossier: r.try_get(0).map_err(db_error)?,
-        code: r.try_get(1).map_err(db_error)?,
-        receiving: r.try_get(2).map_err(db_error)?,
-        agency: r.try_get(3).map_err(db_error)?,
-        procedure: r.try_get(4).map_err(db_error)?,
-        received_at: r
-            .try_get::<_, Option<i64>>(5)
-            .map_err(db_error)?
-            .map(from_ms),
-        version: r.try_get::<_, i64>(6).map_err(db_error)? as u64,
-        status: r.try_get::<_, i64>(7).map_err(db_error)? as u8,
-        first_at: from_ms(r.try_get(8).map_err(db_error)?),
-        last_at: from_ms(r.try_get(9).map_err(db_error)?),
+        dossier: col(r, 0)?,
+        code: col(r, 1)?,
+        receiving: col(r, 2)?,
+        agency: col(r, 3)?,
+        procedure: col(r, 4)?,
+        received_at: col::<Option<i64>>(r, 5)?.map(from_ms),
+        version: col::<i64>(r, 6)? as u64,
+        status: col::<i64>(r, 7)? as u8,
+        first_at: from_ms(col(r, 8)?),
+        last_at: from_ms(col(r, 9)?),
     })
 }
 
@@ -205,10 +199,10 @@ impl crate::OutboxStore for super::Postgres {
             .await
             .map_err(db_error)?;
         Ok(OutboxCounts {
-            pending: r.try_get(0).map_err(db_error)?,
-            sent: r.try_get(1).map_err(db_error)?,
-            dead: r.try_get(2).map_err(db_error)?,
-            failing: r.try_get(3).map_err(db_error)?,
+            pending: col(&r, 0)?,
+            sent: col(&r, 1)?,
+            dead: col(&r, 2)?,
+            failing: col(&r, 3)?,
         })
     }
 

@@ -4,9 +4,7 @@ use chrono::{DateTime, Utc};
 use domain::dossier::{DossierId, Recorded};
 use tokio_postgres::Row;
 
-use super::catalog::col;
-use super::queue::{execute, query};
-use super::{DIALECT, Postgres, db_error};
+use super::{DIALECT, Postgres, col, db_error, execute, query};
 use crate::sql::payments::{self, COLUMNS};
 use crate::{
     AttemptState, MoneyEvent, PaymentAttempt, Result, StoreError, Visibility, from_json, from_ms,

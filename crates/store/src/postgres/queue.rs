@@ -8,33 +8,10 @@
 use deadpool_postgres::GenericClient;
 use domain::queue::{Booking, BookingRules, BookingState, ServiceArea, Ticket};
 use tokio_postgres::Row;
-use tokio_postgres::types::ToSql;
 
-use super::catalog::col;
-use super::{Postgres, db_error, insert_error};
+use super::{Postgres, col, db_error, execute, insert_error, query};
 use crate::queue::{OpenCounter, QueueStore, TicketEvent};
 use crate::{NewMessage, Result, StoreError, from_json, to_json};
-
-/// Runs a statement kept prepared on the connection (or the transaction's); its rows.
-pub(super) async fn query(
-    c: &impl GenericClient,
-    sql: &str,
-    params: &[&(dyn ToSql + Sync)],
-) -> Result<Vec<Row>> {
-    let st = c.prepare_cached(sql).await.map_err(db_error)?;
-    c.query(&st, params).await.map_err(db_error)
-}
-
-/// Runs a statement kept prepared on the connection (or the transaction's); how many rows it
-/// changed.
-pub(super) async fn execute(
-    c: &impl GenericClient,
-    sql: &str,
-    params: &[&(dyn ToSql + Sync)],
-) -> Result<u64> {
-    let st = c.prepare_cached(sql).await.map_err(db_error)?;
-    c.execute(&st, params).await.map_err(db_error)
-}
 
 /// The JSON text in column 0 of each row, read as `what`.
 fn bodies<T: serde::de::DeserializeOwned>(rows: &[Row], what: &str) -> Result<Vec<T>> {

@@ -2,9 +2,7 @@
 
 use tokio_postgres::Row;
 
-use super::catalog::col;
-use super::queue::{execute, query};
-use super::{Postgres, db_error, insert_error};
+use super::{Postgres, col, db_error, execute, insert_error, query};
 use crate::sql::surveys::{INVITE, SURVEY};
 use crate::surveys::{StoredSurvey, StoredSurveyAnswer, Stratum, SurveyInvite, SurveyStore};
 use crate::{NewMessage, Result, StoreError, from_json, to_json};
