@@ -14,6 +14,7 @@ mod accounts;
 mod admin;
 mod backend;
 mod catalog;
+mod cluster;
 mod counts;
 mod dossiers;
 mod feedback;
@@ -42,6 +43,8 @@ pub struct Postgres {
     pool: Pool,
     /// As configured, for the tools PostgreSQL brings (pg_dump).
     url: String,
+    /// For the connection that listens to the other servers.
+    config: tokio_postgres::Config,
 }
 
 impl Postgres {
@@ -55,7 +58,7 @@ impl Postgres {
             ))
         })?;
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             tokio_postgres::NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -68,6 +71,7 @@ impl Postgres {
         let postgres = Postgres {
             pool,
             url: url.to_string(),
+            config,
         };
         // Fail here, with the server's reason, rather than on the first request.
         if let Err(e) = postgres.pool.get().await {
