@@ -3,4 +3,5 @@
 mod calendar_cli;
 mod init_cli;
 mod logging;
+mod national;
 mod two_servers;

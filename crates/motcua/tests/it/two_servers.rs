@@ -14,13 +14,13 @@ const CENTRE: &str = "lao-cai.bao-thang.mot-cua";
 const PASSWORD: &str = "motcua@2026";
 
 /// A server process and its address; stopped (SIGTERM, then killed) when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     base: String,
 }
 
 impl Server {
-    fn start(url: &str) -> Server {
+    pub(crate) fn start(url: &str) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_motcua"))
             .args(["serve", "--listen", "127.0.0.1:0", "--database", url])
             // The scheduled jobs look every second, so that a server taking over is seen soon.
@@ -45,7 +45,7 @@ impl Server {
         Server { child, base }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
@@ -65,10 +65,15 @@ impl Drop for Server {
     }
 }
 
-async fn login(http: &reqwest::Client, server: &Server, username: &str) -> String {
+pub(crate) async fn login(
+    http: &reqwest::Client,
+    server: &Server,
+    username: &str,
+    password: &str,
+) -> String {
     let r = http
         .post(server.url("/api/v1/sessions"))
-        .json(&json!({"username": username, "password": PASSWORD}))
+        .json(&json!({"username": username, "password": password}))
         .send()
         .await
         .unwrap();
@@ -81,12 +86,22 @@ async fn login(http: &reqwest::Client, server: &Server, username: &str) -> Strin
 
 /// Receives a re-registration of birth at Xã Bảo Thắng's counter: status and dossier view.
 async fn intake(http: &reqwest::Client, base: &str, token: &str) -> (u16, Value) {
+    intake_at(http, base, token, CENTRE).await
+}
+
+/// Receives a re-registration of birth at a centre's counter: status and dossier view.
+pub(crate) async fn intake_at(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    centre: &str,
+) -> (u16, Value) {
     let r = http
         .post(format!("{base}/api/v1/dossiers"))
         .bearer_auth(token)
         .json(&json!({
             "procedure_code": "1.004884",
-            "receiving": CENTRE,
+            "receiving": centre,
             "applicant": {
                 "kind": "citizen",
                 "name": "Nguyễn Thị Hằng",
@@ -195,7 +210,7 @@ async fn two_servers_on_one_postgresql_database_work_as_one() {
     let http = reqwest::Client::new();
 
     // A login on one server is valid on the other.
-    let counter = login(&http, &a, "motcua.baothang").await;
+    let counter = login(&http, &a, "motcua.baothang", PASSWORD).await;
     let r = http
         .get(b.url("/api/v1/dossiers?limit=1"))
         .bearer_auth(&counter)
@@ -335,7 +350,7 @@ async fn two_servers_on_one_postgresql_database_work_as_one() {
     assert_eq!(shown, before + 1);
 
     // An agency renamed through server A: server B's agency tree (kept in memory) follows.
-    let admin = login(&http, &a, "quantri").await;
+    let admin = login(&http, &a, "quantri", PASSWORD).await;
     let renamed = http
         .post(a.url("/api/v1/admin/agencies/lao-cai.bao-thang/rename"))
         .bearer_auth(&admin)

@@ -17,6 +17,7 @@ mod catalog;
 mod cluster;
 mod counts;
 mod dossiers;
+mod federation;
 mod feedback;
 mod files;
 mod list;
@@ -33,6 +34,7 @@ use tokio_postgres::error::SqlState;
 
 use crate::{LogEntry, NewMessage, Result, StoreError};
 
+pub use federation::{FederatedProvince, federate};
 pub use migrate::{MIGRATIONS, POSTGRES_ONLY, SQLITE_ONLY_TABLES};
 
 /// Connections kept in the pool of one server.
