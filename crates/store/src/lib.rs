@@ -23,6 +23,7 @@ mod catalog;
 mod counts;
 mod dossiers;
 mod feedback;
+pub mod moving;
 mod outbox;
 mod payments;
 pub mod postgres;

@@ -218,7 +218,7 @@ pub(super) async fn rescope(tx: &impl GenericClient) -> Result<()> {
 }
 
 /// The agency tree stored (read as SQLite's `rescope` and `rebuild_projections` read it).
-async fn agency_tree(client: &impl GenericClient) -> Result<AgencyTree> {
+pub(crate) async fn agency_tree(client: &impl GenericClient) -> Result<AgencyTree> {
     let agencies: Vec<Agency> = client
         .query("SELECT body FROM agencies ORDER BY id", &[])
         .await
@@ -231,7 +231,7 @@ async fn agency_tree(client: &impl GenericClient) -> Result<AgencyTree> {
 
 /// What a write did, with the value its caller gets: the transaction commits on `Yes` and rolls
 /// back on `No` (a refusal, a replayed key: nothing is written, no number is used).
-enum Written<T> {
+pub(crate) enum Written<T> {
     Yes(T),
     No(T),
 }
@@ -769,7 +769,7 @@ async fn states_of(client: &impl GenericClient, ids: &[uuid::Uuid]) -> Result<Ve
 /// Replays a chunk of dossiers and writes their projections, in the caller's transaction;
 /// how many differed from what was stored. The dossiers' rows are locked first, so a change
 /// made meanwhile is never overwritten by an older replay.
-async fn rebuild_in(
+pub(crate) async fn rebuild_in(
     tx: &impl GenericClient,
     chunk: &[DossierId],
     tree: &AgencyTree,
