@@ -3,3 +3,4 @@
 mod calendar_cli;
 mod init_cli;
 mod logging;
+mod move_cli;
