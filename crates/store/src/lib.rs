@@ -24,6 +24,7 @@ mod cluster;
 mod counts;
 mod dossiers;
 mod feedback;
+pub mod moving;
 mod outbox;
 mod payments;
 pub mod postgres;

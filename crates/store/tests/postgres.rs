@@ -306,6 +306,7 @@ async fn a_bad_url_or_an_absent_server_is_said_plainly() {
 // ---- The whole contract, on a fresh database each. ----
 
 mod contract;
+mod moving;
 
 /// A migrated database of its own on the test cluster, holding the contract's agencies.
 async fn fresh(name: &str) -> Option<store::Db> {

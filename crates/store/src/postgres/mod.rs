@@ -35,6 +35,8 @@ use tokio_postgres::error::SqlState;
 use crate::{LogEntry, NewMessage, Result, StoreError};
 
 pub use federation::{FederatedProvince, federate};
+pub(crate) use dossiers::{agency_tree, chained, rebuild_in};
+pub(crate) use migrate::run_in as migrate_in;
 pub use migrate::{MIGRATIONS, POSTGRES_ONLY, SQLITE_ONLY_TABLES};
 
 /// Connections kept in the pool of one server.
