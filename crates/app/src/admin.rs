@@ -357,8 +357,17 @@ impl Admin<'_> {
         Ok(self.app.db.all_procedure_versions().await?)
     }
 
-    /// Reads the closures into memory (done at start and after each change).
+    /// Reads the closures into memory after a change, here and on the other servers.
     pub async fn reload_closures(self) -> Result<(), AppError> {
+        self.load_closures().await?;
+        self.app
+            .tell_servers(crate::cluster::Signal::Closures)
+            .await;
+        Ok(())
+    }
+
+    /// Reads the closures into this server's memory.
+    pub(crate) async fn load_closures(self) -> Result<(), AppError> {
         let all = self.app.db.closures().await?;
         *self.app.closures.write().expect("closures lock") =
             all.into_iter().filter(|c| c.active).collect();

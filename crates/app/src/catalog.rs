@@ -927,7 +927,7 @@ impl Catalogue<'_> {
             .import_procedures(&versions)
             .await
             .map_err(|e| AppError::new(ErrorKind::Conflict, "catalog_conflict", e.to_string()))?;
-        self.app.catalog_changed();
+        self.app.catalog_changed().await;
         Ok(ImportReport {
             versions: versions.len(),
             added,

@@ -14,6 +14,7 @@ pub mod agencies;
 pub mod auth;
 pub mod catalog;
 pub mod citizens;
+pub mod cluster;
 pub mod data_store;
 pub mod demo;
 pub mod digest;
@@ -215,6 +216,8 @@ pub struct AppParts {
     passwords: Arc<passwords::PasswordPool>,
     /// The display boards' channel of calls (in this process).
     boards: Arc<queue::Boards>,
+    /// This process among the servers of its database ([`cluster`]).
+    server_id: String,
 }
 
 /// Server secrets, made once per database.
@@ -329,6 +332,7 @@ impl App {
             throttle: Arc::new(throttle::Throttle::default()),
             passwords: Arc::new(passwords),
             boards: Arc::new(queue::Boards::default()),
+            server_id: cluster::server_name(),
         })))
     }
 
@@ -364,6 +368,11 @@ impl App {
         self.agencies.read().expect("agency lock").clone()
     }
 
+    /// Forgets the administrative units read into memory (read again on next use).
+    pub(crate) fn forget_units(&self) {
+        *self.units.write().expect("units lock") = None;
+    }
+
     /// The administrative units, for lookups and address conversion.
     pub async fn unit_directory(&self) -> Result<Arc<units::UnitDirectory>, AppError> {
         if let Some(dir) = self.units.read().expect("units lock").clone() {
@@ -393,8 +402,15 @@ impl App {
 }
 
 impl Admin<'_> {
-    /// Reloads the agency tree after agencies changed.
+    /// Reloads the agency tree after agencies changed, here and on the other servers.
     pub async fn reload_agencies(self) -> Result<(), AppError> {
+        self.load_agencies().await?;
+        self.app.tell_servers(cluster::Signal::Agencies).await;
+        Ok(())
+    }
+
+    /// Reads the agency tree into this server's memory.
+    pub(crate) async fn load_agencies(self) -> Result<(), AppError> {
         let tree = AgencyTree::new(self.app.db.agencies().await?);
         *self.app.agencies.write().expect("agency lock") = Arc::new(tree);
         Ok(())
@@ -406,7 +422,8 @@ impl Admin<'_> {
             .db
             .replace_units(&set.units, &set.successions)
             .await?;
-        *self.app.units.write().expect("units lock") = None;
+        self.app.forget_units();
+        self.app.tell_servers(cluster::Signal::Units).await;
         Ok(())
     }
 }

@@ -577,6 +577,11 @@ impl Admin<'_> {
             other => other?,
         }
         self.reload_agencies().await?;
+        // Units and catalogue read while the database was empty are read again, here and on
+        // the other servers.
+        self.app.forget_units();
+        self.app.tell_servers(crate::cluster::Signal::Units).await;
+        self.app.catalog_changed().await;
         Ok(ProvinceSummary {
             province,
             agencies: agencies.len(),

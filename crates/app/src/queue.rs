@@ -30,7 +30,7 @@ pub struct BoardNews {
 }
 
 /// Mời số … đến quầy số …
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Call {
     pub ticket: String,
     pub counter: u16,
@@ -39,7 +39,8 @@ pub struct Call {
     pub at_ms: i64,
 }
 
-/// The boards' channel: every call goes to every board connected to this server.
+/// The boards' channel: every call goes to every board connected to this server (calls made
+/// through other servers come through [`crate::cluster`]).
 #[derive(Debug)]
 pub struct Boards {
     tx: broadcast::Sender<BoardNews>,
@@ -484,8 +485,19 @@ impl Queue<'_> {
             .map_or_else(|| key.to_string(), |a| a.name))
     }
 
-    /// Tells the boards: the state is read once here, not by each board.
+    /// Tells the boards, those of this server and (through the database) those of the others.
     async fn publish(self, centre: &AgencyId, call: Option<Call>) {
+        self.show(centre, call.clone()).await;
+        self.app
+            .tell_servers(crate::cluster::Signal::Board {
+                centre: centre.clone(),
+                call,
+            })
+            .await;
+    }
+
+    /// Tells the boards connected to this server: the state is read once here, not by each.
+    pub(crate) async fn show(self, centre: &AgencyId, call: Option<Call>) {
         if self.app.boards.tx.receiver_count() == 0 {
             return;
         }

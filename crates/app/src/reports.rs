@@ -182,7 +182,8 @@ impl PeriodLine {
         ratio(self.rated - self.disliked, self.rated)
     }
 
-    fn add(&mut self, o: &PeriodLine) {
+    /// Adds another line's figures to this one (a total).
+    pub fn add(&mut self, o: &PeriodLine) {
         self.carried += o.carried;
         for i in 0..3 {
             self.received[i] += o.received[i];

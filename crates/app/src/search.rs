@@ -226,8 +226,14 @@ impl App {
             .await
     }
 
-    /// Forgets the cached catalogue (after an import).
-    pub(crate) fn catalog_changed(&self) {
+    /// Forgets the cached catalogue (after an import), here and on the other servers.
+    pub(crate) async fn catalog_changed(&self) {
+        self.forget_catalog();
+        self.tell_servers(crate::cluster::Signal::Catalog).await;
+    }
+
+    /// Forgets this server's cached catalogue (read again on next use).
+    pub(crate) fn forget_catalog(&self) {
         *self.catalog.write().expect("catalog lock") = None;
     }
 }

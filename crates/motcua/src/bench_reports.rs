@@ -50,6 +50,10 @@ pub struct ReportsArgs {
     /// Giữ lại cơ sở dữ liệu đo sau khi xong.
     #[arg(long)]
     keep: bool,
+    /// Đo trên PostgreSQL: một CSDL trống (sinh mới) hoặc đã sinh bởi lần đo trước (đo lại),
+    /// ví dụ postgres://motcua@127.0.0.1:5432/baocao. Không xóa sau khi đo.
+    #[arg(long, value_name = "URL", conflicts_with = "db")]
+    database: Option<String>,
 }
 
 const PASSWORD: &str = "motcua@2026";
@@ -164,11 +168,23 @@ pub fn run(args: ReportsArgs) -> Result<()> {
                 std::env::temp_dir().join(format!("motcua-bench-reports-{}", std::process::id()))
             }
         };
-        std::fs::create_dir_all(&dir)?;
         let file = args.db.clone().unwrap_or_else(|| dir.join("reports.db"));
-        let fresh = !file.exists();
-        let db = Db::connect(&format!("sqlite:{}", file.display())).await?;
+        let url = match &args.database {
+            Some(url) => url.clone(),
+            None => {
+                std::fs::create_dir_all(&dir)?;
+                format!("sqlite:{}", file.display())
+            }
+        };
+        let db = Db::connect(&url).await.map_err(|e| {
+            BadInput(format!(
+                "không mở được cơ sở dữ liệu {}: {e}",
+                store::without_password(&url)
+            ))
+        })?;
         db.migrate().await?;
+        // Fresh when nothing was generated in it yet.
+        let fresh = db.agencies().await?.is_empty();
         let app = App::new(
             db.clone(),
             Arc::new(SystemClock),
@@ -179,11 +195,16 @@ pub fn run(args: ReportsArgs) -> Result<()> {
         if fresh {
             generate(&app, &db, &args).await?;
         } else {
-            println!("Đo lại trên {}", file.display());
+            println!("Đo lại trên {}", store::without_password(&url));
         }
         measure(&app, &db, &args).await?;
         app.close().await;
-        if args.db.is_none() && !args.keep {
+        if args.database.is_some() {
+            println!(
+                "Cơ sở dữ liệu đo giữ lại: {}",
+                store::without_password(&url)
+            );
+        } else if args.db.is_none() && !args.keep {
             std::fs::remove_dir_all(&dir)?;
         } else {
             println!("Cơ sở dữ liệu đo giữ lại: {}", file.display());

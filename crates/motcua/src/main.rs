@@ -1,4 +1,4 @@
-//! `motcua` — the Một Cửa binary: `serve`, `migrate`, `demo`, `bench` and `calendar`.
+//! `motcua` — the Một Cửa binary: `serve`, `migrate`, `demo`, `bench`, `move` and `calendar`.
 //!
 //! Exit codes: 0 success, 2 bad input (with a Vietnamese message saying what to fix),
 //! 1 anything else.
@@ -13,6 +13,7 @@ mod bench_reports;
 mod bench_search;
 mod calendar;
 mod init;
+mod moving;
 mod report;
 mod server;
 mod transfer;
@@ -71,6 +72,10 @@ enum Command {
     /// Báo cáo: tính lại bộ đếm từ nhật ký sự kiện.
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// Chuyển cơ sở dữ liệu SQLite của một xã vào cơ sở dữ liệu PostgreSQL của tỉnh: hồ sơ, sự
+    /// kiện, tệp, tài khoản, bộ đếm; kiểm tra mọi chuỗi băm và số dòng trước khi ghi, không ghi
+    /// đè hồ sơ nào, chạy lại chỉ chép phần mới.
+    Move(moving::MoveArgs),
 }
 
 /// `motcua forms`: the built-in form templates.
@@ -202,6 +207,7 @@ fn main() -> ExitCode {
             })
         }),
         Command::Forms(args) => forms(args),
+        Command::Move(args) => runtime().and_then(|rt| rt.block_on(moving::run(args))),
         Command::Backup(args) => runtime().and_then(|rt| rt.block_on(backup::run(args))),
         Command::Init(args) => runtime().and_then(|rt| rt.block_on(init::run(args))),
         Command::Demo(args) => runtime().and_then(|rt| rt.block_on(server::demo(args))),

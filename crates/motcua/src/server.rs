@@ -1100,13 +1100,19 @@ pub async fn serve(
     let scheduler = tokio::spawn(
         notify::Scheduler::new(app.clone())
             .with_national(national)
-            .run(std::time::Duration::from_secs(60), stopped(stop_rx.clone())),
+            .run(
+                std::time::Duration::from_secs(config.notify.scheduler_seconds),
+                stopped(stop_rx.clone()),
+            ),
     );
-    let sweeper = tokio::spawn(sweep(app.clone(), stopped(stop_rx)));
+    let sweeper = tokio::spawn(sweep(app.clone(), stopped(stop_rx.clone())));
+    // The other servers of a PostgreSQL database: their calls on this server's boards, their
+    // changes to what this server keeps in memory.
+    let follower = tokio::spawn(app.clone().follow_servers(stopped(stop_rx)));
     web::serve_with(listener, app.clone(), ui, config.server.net(), shutdown()).await?;
     let _ = stop_tx.send(true);
     // A message cut off mid-send stays leased and is tried again later (at least once).
-    let _ = tokio::join!(worker, scheduler, sweeper);
+    let _ = tokio::join!(worker, scheduler, sweeper, follower);
     app.close().await;
     println!("Đã dừng.");
     Ok(())

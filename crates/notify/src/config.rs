@@ -25,6 +25,9 @@ pub struct NotifyConfig {
     pub backoff_minutes: Vec<i64>,
     /// How often the worker looks for due messages, in seconds.
     pub poll_seconds: u64,
+    /// How often the scheduled jobs look at the clock (digests, reminders, reconciliation), in
+    /// seconds; on several servers, one of them runs them (see `Scheduler::run`).
+    pub scheduler_seconds: u64,
     pub smtp: Option<SmtpConfig>,
     pub sms: Option<SmsConfig>,
     pub webhooks: Vec<WebhookConfig>,
@@ -46,6 +49,7 @@ impl Default for NotifyConfig {
             max_attempts: app.max_attempts,
             backoff_minutes: app.backoff.iter().map(|b| b.num_minutes()).collect(),
             poll_seconds: 10,
+            scheduler_seconds: 60,
             smtp: None,
             sms: None,
             webhooks: Vec::new(),
@@ -220,6 +224,9 @@ impl NotifyConfig {
         }
         if self.poll_seconds == 0 {
             return Err("notify.poll_seconds phải lớn hơn 0.".into());
+        }
+        if self.scheduler_seconds == 0 {
+            return Err("notify.scheduler_seconds phải lớn hơn 0.".into());
         }
         let public_url = self
             .public_url

@@ -289,6 +289,9 @@ impl Worker {
     }
 }
 
+/// The lease of the scheduled jobs, held by one server of a database at a time.
+pub const SCHEDULER_LEASE: &str = "lich-viec-dinh-ky";
+
 /// Lịch gửi tổng hợp — enqueues the daily digest once its hour has come, and, when the national
 /// portal is configured, compares the day before with what the portal lists.
 #[derive(Clone)]
@@ -452,52 +455,86 @@ impl Scheduler {
         Ok(run)
     }
 
-    /// Looks every `every`, until `stop` resolves.
+    /// Looks every `every`, until `stop` resolves — on one server of the database at a time:
+    /// the one holding the lease [`SCHEDULER_LEASE`], renewed at each look and lapsing after
+    /// three looks missed (a server that stopped or died is replaced within that time).
     pub async fn run(self, every: Duration, stop: impl Future<Output = ()>) {
         tokio::pin!(stop);
+        let mut held = None;
         loop {
-            if let Err(e) = self.tick().await {
-                tracing::error!(error = %e, "daily digest failed");
-            }
-            self.reconcile_yesterday().await;
-            if self.national.is_some() {
-                match self.pull_submissions().await {
-                    Ok(0) => {}
-                    Ok(n) => {
-                        tracing::info!(opened = n, "submissions taken from the national portal")
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "submissions could not be read from the national portal")
-                    }
+            let holds = match self.app.hold_lease(SCHEDULER_LEASE, every * 3).await {
+                Ok(holds) => holds,
+                Err(e) => {
+                    tracing::error!(error = %e, "the scheduler's lease could not be read");
+                    false
                 }
-            }
-            if self.national.is_some() {
-                match self.pull_feedback().await {
-                    Ok(0) => {}
-                    Ok(n) => {
-                        tracing::info!(received = n, "feedback taken from the national system")
-                    }
-                    Err(e) => {
-                        tracing::warn!(error = %e, "feedback could not be read from the national system")
-                    }
+            };
+            if held != Some(holds) {
+                if holds {
+                    tracing::info!(
+                        server = self.app.server_id(),
+                        "this server runs the scheduled jobs"
+                    );
+                } else {
+                    tracing::info!("another server runs the scheduled jobs");
                 }
+                held = Some(holds);
             }
-            // Bookings of the next 24 hours are reminded (once each).
-            match self.app.queue().send_reminders().await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(reminders = n, "booking reminders enqueued"),
-                Err(e) => tracing::error!(error = %e, "booking reminders failed"),
-            }
-            // Online payments whose callbacks were lost: the gateway is asked how they stand.
-            match self.app.reconcile_online_payments().await {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(settled = n, "online payments settled by status query"),
-                Err(e) => tracing::error!(error = %e, "online payment status queries failed"),
+            if holds {
+                self.look().await;
             }
             tokio::select! {
-                () = &mut stop => return,
+                () = &mut stop => {
+                    if holds {
+                        self.app.release_lease(SCHEDULER_LEASE).await;
+                    }
+                    return;
+                }
                 () = tokio::time::sleep(every) => {}
             }
+        }
+    }
+
+    /// The scheduled jobs, each once per look: digests, reconciliation and what the national
+    /// portal sent, booking reminders, online payments left pending.
+    async fn look(&self) {
+        if let Err(e) = self.tick().await {
+            tracing::error!(error = %e, "daily digest failed");
+        }
+        self.reconcile_yesterday().await;
+        if self.national.is_some() {
+            match self.pull_submissions().await {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::info!(opened = n, "submissions taken from the national portal")
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "submissions could not be read from the national portal")
+                }
+            }
+        }
+        if self.national.is_some() {
+            match self.pull_feedback().await {
+                Ok(0) => {}
+                Ok(n) => {
+                    tracing::info!(received = n, "feedback taken from the national system")
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "feedback could not be read from the national system")
+                }
+            }
+        }
+        // Bookings of the next 24 hours are reminded (once each).
+        match self.app.queue().send_reminders().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(reminders = n, "booking reminders enqueued"),
+            Err(e) => tracing::error!(error = %e, "booking reminders failed"),
+        }
+        // Online payments whose callbacks were lost: the gateway is asked how they stand.
+        match self.app.reconcile_online_payments().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(settled = n, "online payments settled by status query"),
+            Err(e) => tracing::error!(error = %e, "online payment status queries failed"),
         }
     }
 }

@@ -42,6 +42,58 @@ pub(crate) fn chain_hash(
     hex::encode(h.finalize())
 }
 
+/// Walks a dossier's stored events in order, checking that each chains to the one before:
+/// versions 1, 2, 3…, each `prev_hash` the hash before it, each hash recomputed by
+/// [`chain_hash`] from the stored bytes.
+pub(crate) struct ChainCheck {
+    id: DossierId,
+    prev: String,
+    events: usize,
+}
+
+/// One stored event as the chain covers it.
+pub(crate) struct ChainedEvent<'a> {
+    pub version: i64,
+    pub kind: &'a str,
+    pub at_ms: i64,
+    pub actor: &'a str,
+    pub payload: &'a str,
+    pub prev_hash: &'a str,
+    pub hash: &'a str,
+}
+
+impl ChainCheck {
+    pub fn new(id: DossierId) -> Self {
+        ChainCheck {
+            id,
+            prev: GENESIS.to_string(),
+            events: 0,
+        }
+    }
+
+    /// The next event; [`StoreError::Corrupt`] naming it when it does not chain.
+    pub fn next(&mut self, e: &ChainedEvent<'_>) -> Result<()> {
+        let version = e.version as u64;
+        let expected = chain_hash(
+            &self.prev, self.id, version, e.at_ms, e.kind, e.actor, e.payload,
+        );
+        if version != self.events as u64 + 1 || e.prev_hash != self.prev || e.hash != expected {
+            return Err(StoreError::Corrupt(format!(
+                "chuỗi băm của hồ sơ {} sai ở sự kiện {version}",
+                self.id
+            )));
+        }
+        self.prev = expected;
+        self.events += 1;
+        Ok(())
+    }
+
+    /// How many events chained.
+    pub fn events(&self) -> usize {
+        self.events
+    }
+}
+
 /// A dossier as lists show it (no events, no full state).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DossierRow {

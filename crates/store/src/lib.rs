@@ -20,9 +20,11 @@ mod accounts;
 mod admin;
 mod attachments;
 mod catalog;
+mod cluster;
 mod counts;
 mod dossiers;
 mod feedback;
+pub mod moving;
 mod outbox;
 mod payments;
 pub mod postgres;
@@ -44,6 +46,7 @@ pub use accounts::{
 pub use admin::{AdminLogLine, AdminStore, LogEntry, StoredClosure};
 pub use attachments::{Attachment, DownloadLink, FileStore, StoredFile};
 pub use catalog::{CatalogStore, NewProvince, ProcedureForm, procedure_search_text};
+pub use cluster::{ClusterStore, SIGNAL_LIMIT};
 pub use counts::{CountRow, CountStore, CountSum, Piece, cover, month_and_day_keys};
 pub use dossiers::{
     BuildChange, BuildOpening, Change, Cursor, DossierFilter, DossierPage, DossierRow,
@@ -106,6 +109,7 @@ pub trait Backend:
     + FeedbackStore
     + SurveyStore
     + QueueStore
+    + ClusterStore
 {
     /// Applies the migrations not yet applied.
     async fn migrate(&self) -> Result<()>;
@@ -160,8 +164,8 @@ impl std::ops::Deref for Db {
 /// The repository traits, to call their operations on a [`Db`].
 pub mod prelude {
     pub use crate::{
-        AccountStore, AdminStore, Backend, CatalogStore, CountStore, DossierStore, FileStore,
-        OutboxStore, QueueStore,
+        AccountStore, AdminStore, Backend, CatalogStore, ClusterStore, CountStore, DossierStore,
+        FileStore, OutboxStore, QueueStore,
     };
 }
 

@@ -176,6 +176,89 @@ async fn the_event_log_and_the_administration_log_only_grow() {
     assert_eq!(rows, 2);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lease_is_held_by_one_server_until_it_lapses_or_is_given_up() {
+    use store::ClusterStore;
+    let Some(url) = testsupport::pg::database("lease") else {
+        return;
+    };
+    let (a, b) = (
+        Postgres::open(&url).await.unwrap(),
+        Postgres::open(&url).await.unwrap(),
+    );
+    a.migrate().await.unwrap();
+    // Asked at once by two servers: one holds it.
+    let (ra, rb) = tokio::join!(
+        a.hold_lease("jobs", "a", 1_000, 4_000),
+        b.hold_lease("jobs", "b", 1_000, 4_000)
+    );
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert!(ra ^ rb, "a: {ra}, b: {rb}");
+    let (holder, other) = if ra { (&a, "b") } else { (&b, "a") };
+    let holder_name = if ra { "a" } else { "b" };
+    // Renewed by its holder, refused to the other while it runs.
+    assert!(
+        holder
+            .hold_lease("jobs", holder_name, 3_000, 6_000)
+            .await
+            .unwrap()
+    );
+    assert!(!a.hold_lease("jobs", other, 5_999, 9_000).await.unwrap());
+    // Lapsed: the other takes it, and the first no longer holds it.
+    assert!(a.hold_lease("jobs", other, 6_001, 9_000).await.unwrap());
+    assert!(
+        !b.hold_lease("jobs", holder_name, 6_002, 9_000)
+            .await
+            .unwrap()
+    );
+    // Given up: taken at once; giving up a lease one does not hold changes nothing.
+    a.release_lease("jobs", holder_name).await.unwrap();
+    assert!(
+        !a.hold_lease("jobs", holder_name, 6_003, 9_000)
+            .await
+            .unwrap()
+    );
+    a.release_lease("jobs", other).await.unwrap();
+    assert!(
+        a.hold_lease("jobs", holder_name, 6_004, 9_000)
+            .await
+            .unwrap()
+    );
+    // Leases of other jobs are apart.
+    assert!(b.hold_lease("other", other, 6_004, 9_000).await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signal_reaches_every_server_listening() {
+    use store::ClusterStore;
+    let Some(url) = testsupport::pg::database("signal") else {
+        return;
+    };
+    let (a, b) = (
+        Postgres::open(&url).await.unwrap(),
+        Postgres::open(&url).await.unwrap(),
+    );
+    a.migrate().await.unwrap();
+    let mut heard_a = a.signals().await.unwrap().unwrap();
+    let mut heard_b = b.signals().await.unwrap().unwrap();
+    a.signal("{\"kind\":\"agencies\",\"from\":\"a\"}")
+        .await
+        .unwrap();
+    b.signal("Mời số 0007 đến quầy số 3").await.unwrap();
+    for heard in [&mut heard_a, &mut heard_b] {
+        assert_eq!(
+            heard.recv().await.unwrap(),
+            "{\"kind\":\"agencies\",\"from\":\"a\"}"
+        );
+        assert_eq!(heard.recv().await.unwrap(), "Mời số 0007 đến quầy số 3");
+    }
+    // Too long for NOTIFY: refused whole, nothing sent.
+    let long = "x".repeat(store::SIGNAL_LIMIT + 1);
+    assert!(a.signal(&long).await.is_err());
+    a.signal("sau").await.unwrap();
+    assert_eq!(heard_b.recv().await.unwrap(), "sau");
+}
+
 #[test]
 fn a_url_is_printed_without_its_password() {
     assert_eq!(
@@ -223,6 +306,7 @@ async fn a_bad_url_or_an_absent_server_is_said_plainly() {
 // ---- The whole contract, on a fresh database each. ----
 
 mod contract;
+mod moving;
 
 /// A migrated database of its own on the test cluster, holding the contract's agencies.
 async fn fresh(name: &str) -> Option<store::Db> {

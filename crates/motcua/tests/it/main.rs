@@ -1,5 +1,7 @@
 //! The `motcua` command line as an operator runs it. One test binary for the crate (each file a module), linked once.
-
 mod calendar_cli;
 mod init_cli;
 mod logging;
+mod move_cli;
+mod national;
+mod two_servers;

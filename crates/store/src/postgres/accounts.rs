@@ -808,6 +808,12 @@ impl crate::AccountStore for Postgres {
     /// the insert waits for it and does nothing, and the select then reads its secret.
     async fn server_key(&self, name: &str, candidate: &[u8], now_ms: i64) -> Result<Vec<u8>> {
         let c = self.client().await?;
+        // Read first: once made, a key is only read (a national reader sees the province's
+        // tables through postgres_fdw, where an upsert has no key to go by).
+        let select = prepared(&c, "SELECT secret FROM server_keys WHERE name = $1").await?;
+        if let Some(row) = c.query_opt(&select, &[&name]).await.map_err(db_error)? {
+            return col(&row, 0);
+        }
         let insert = prepared(
             &c,
             "INSERT INTO server_keys (name, secret, created_ms) VALUES ($1, $2, $3) \
@@ -817,7 +823,6 @@ impl crate::AccountStore for Postgres {
         c.execute(&insert, &[&name, &candidate, &now_ms])
             .await
             .map_err(db_error)?;
-        let select = prepared(&c, "SELECT secret FROM server_keys WHERE name = $1").await?;
         col(&c.query_one(&select, &[&name]).await.map_err(db_error)?, 0)
     }
 

@@ -10,7 +10,7 @@ use domain::dossier::{Dossier, DossierId, Event, Fact, Recorded};
 use tokio_postgres::types::ToSql;
 
 use super::{DIALECT, Postgres, col, db_error, insert_error};
-use crate::dossiers::{GENESIS, chain_hash, conflict, search_text};
+use crate::dossiers::{ChainCheck, ChainedEvent, GENESIS, chain_hash, conflict, search_text};
 use crate::sql::dossiers::{self, ROW_COLUMNS};
 use crate::{
     BuildChange, BuildOpening, Change, DossierFilter, DossierPage, DossierRow, EndedDossier,
@@ -20,6 +20,20 @@ use crate::{
 
 fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
+}
+
+/// An event from the columns `version, kind, at_ms, actor, payload, prev_hash, hash`, from
+/// index `from`.
+pub(crate) fn chained(r: &tokio_postgres::Row, from: usize) -> Result<ChainedEvent<'_>> {
+    Ok(ChainedEvent {
+        version: col(r, from)?,
+        kind: col(r, from + 1)?,
+        at_ms: col(r, from + 2)?,
+        actor: col(r, from + 3)?,
+        payload: col(r, from + 4)?,
+        prev_hash: col(r, from + 5)?,
+        hash: col(r, from + 6)?,
+    })
 }
 
 /// A [`DossierRow`] from the columns of [`ROW_COLUMNS`], from index 0.
@@ -190,7 +204,7 @@ pub(super) async fn rescope(tx: &impl GenericClient) -> Result<()> {
 }
 
 /// The agency tree stored (read as SQLite's `rescope` and `rebuild_projections` read it).
-async fn agency_tree(client: &impl GenericClient) -> Result<AgencyTree> {
+pub(crate) async fn agency_tree(client: &impl GenericClient) -> Result<AgencyTree> {
     let agencies: Vec<Agency> = client
         .query("SELECT body FROM agencies ORDER BY id", &[])
         .await
@@ -203,7 +217,7 @@ async fn agency_tree(client: &impl GenericClient) -> Result<AgencyTree> {
 
 /// What a write did, with the value its caller gets: the transaction commits on `Yes` and rolls
 /// back on `No` (a refusal, a replayed key: nothing is written, no number is used).
-enum Written<T> {
+pub(crate) enum Written<T> {
     Yes(T),
     No(T),
 }
@@ -741,7 +755,7 @@ async fn states_of(client: &impl GenericClient, ids: &[uuid::Uuid]) -> Result<Ve
 /// Replays a chunk of dossiers and writes their projections, in the caller's transaction;
 /// how many differed from what was stored. The dossiers' rows are locked first, so a change
 /// made meanwhile is never overwritten by an older replay.
-async fn rebuild_in(
+pub(crate) async fn rebuild_in(
     tx: &impl GenericClient,
     chunk: &[DossierId],
     tree: &AgencyTree,
@@ -1007,23 +1021,11 @@ impl crate::DossierStore for Postgres {
             .await
             .map_err(db_error)?;
         let rows = c.query(&stmt, &[&id.0]).await.map_err(db_error)?;
-        let mut prev = GENESIS.to_string();
-        let mut n = 0;
-        for (i, r) in rows.iter().enumerate() {
-            let version = col::<i64>(r, 0)? as u64;
-            let (kind, at, actor, payload): (&str, i64, &str, &str) =
-                (col(r, 1)?, col(r, 2)?, col(r, 3)?, col(r, 4)?);
-            let (stored_prev, hash): (&str, &str) = (col(r, 5)?, col(r, 6)?);
-            let expected = chain_hash(&prev, id, version, at, kind, actor, payload);
-            if version != i as u64 + 1 || stored_prev != prev || hash != expected {
-                return Err(StoreError::Corrupt(format!(
-                    "chuỗi băm của hồ sơ {id} sai ở sự kiện {version}"
-                )));
-            }
-            prev = expected;
-            n += 1;
+        let mut chain = ChainCheck::new(id);
+        for r in &rows {
+            chain.next(&chained(r, 0)?)?;
         }
-        Ok(n)
+        Ok(chain.events())
     }
 
     async fn rebuild_projections(&self) -> Result<usize> {

@@ -14,8 +14,10 @@ mod accounts;
 mod admin;
 mod backend;
 mod catalog;
+mod cluster;
 mod counts;
 mod dossiers;
+mod federation;
 mod feedback;
 mod files;
 mod list;
@@ -36,6 +38,9 @@ pub(crate) use crate::sql::Sql;
 use crate::sql::{Dialect, Value};
 use crate::{LogEntry, NewMessage, Result, StoreError};
 
+pub use federation::{FederatedProvince, federate};
+pub(crate) use dossiers::{agency_tree, chained, rebuild_in};
+pub(crate) use migrate::run_in as migrate_in;
 pub use migrate::{MIGRATIONS, POSTGRES_ONLY, SQLITE_ONLY_TABLES};
 
 /// Connections kept in the pool of one server.
@@ -46,6 +51,8 @@ pub struct Postgres {
     pool: Pool,
     /// As configured, for the tools PostgreSQL brings (pg_dump).
     url: String,
+    /// For the connection that listens to the other servers.
+    config: tokio_postgres::Config,
 }
 
 impl Postgres {
@@ -59,7 +66,7 @@ impl Postgres {
             ))
         })?;
         let manager = Manager::from_config(
-            config,
+            config.clone(),
             tokio_postgres::NoTls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
@@ -72,6 +79,7 @@ impl Postgres {
         let postgres = Postgres {
             pool,
             url: url.to_string(),
+            config,
         };
         // Fail here, with the server's reason, rather than on the first request.
         if let Err(e) = postgres.pool.get().await {

@@ -9,7 +9,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{DIALECT, Sql, Sqlite, Written, from_ms, insert_error, uuid};
-use crate::dossiers::{GENESIS, chain_hash, conflict, search_text};
+use crate::dossiers::{ChainCheck, ChainedEvent, GENESIS, chain_hash, conflict, search_text};
 use crate::sql::dossiers::{self, ROW_COLUMNS};
 use crate::{
     BuildChange, BuildOpening, Change, DossierFilter, DossierPage, DossierRow, EndedDossier,
@@ -596,21 +596,20 @@ impl crate::DossierStore for Sqlite {
                     r.get::<_, String>(6)?,
                 ))
             })?;
-            let mut prev = GENESIS.to_string();
-            let mut n = 0;
-            for (i, r) in rows.enumerate() {
-                let (version, kind, at, actor, payload, stored_prev, hash) = r?;
-                let version = version as u64;
-                let expected = chain_hash(&prev, id, version, at, &kind, &actor, &payload);
-                if version != i as u64 + 1 || stored_prev != prev || hash != expected {
-                    return Err(StoreError::Corrupt(format!(
-                        "chuỗi băm của hồ sơ {id} sai ở sự kiện {version}"
-                    )));
-                }
-                prev = expected;
-                n += 1;
+            let mut chain = ChainCheck::new(id);
+            for r in rows {
+                let (version, kind, at_ms, actor, payload, prev_hash, hash) = r?;
+                chain.next(&ChainedEvent {
+                    version,
+                    kind: &kind,
+                    at_ms,
+                    actor: &actor,
+                    payload: &payload,
+                    prev_hash: &prev_hash,
+                    hash: &hash,
+                })?;
             }
-            Ok(n)
+            Ok(chain.events())
         })
     }
 

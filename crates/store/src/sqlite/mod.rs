@@ -9,6 +9,7 @@
 mod accounts;
 mod admin;
 mod catalog;
+mod cluster;
 mod counts;
 mod dossiers;
 mod feedback;
