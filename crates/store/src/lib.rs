@@ -85,6 +85,10 @@ pub enum StoreError {
     /// The database refused or failed a statement (the driver's words, for the log).
     #[error("Lỗi cơ sở dữ liệu: {0}")]
     Db(String),
+    /// The database undid the transaction to break a deadlock or keep transactions
+    /// serializable; nothing was written and running it again may succeed.
+    #[error("Cơ sở dữ liệu đã hủy giao dịch (tranh chấp khóa), chưa ghi gì: {0}")]
+    Undone(String),
     /// The database could not take the write (closed, or a failed batch); nothing was written.
     #[error("Chưa ghi được vào cơ sở dữ liệu: {0}")]
     Unavailable(String),

@@ -235,13 +235,10 @@ impl Attempts {
         Attempts(1)
     }
 
-    /// Whether the write that failed with `e` is run again. The server's SQLSTATE ends the
-    /// message of a [`StoreError::Db`] (see `postgres::describe`): 40P01 is a deadlock's victim,
-    /// 40001 a serialization failure.
+    /// Whether the write that failed with `e` is run again: only a transaction the server
+    /// undid ([`StoreError::Undone`]), a few times.
     fn again(&mut self, e: &StoreError) -> bool {
-        let undone =
-            matches!(e, StoreError::Db(m) if m.ends_with("(40P01)") || m.ends_with("(40001)"));
-        if undone && self.0 < Self::MOST {
+        if matches!(e, StoreError::Undone(_)) && self.0 < Self::MOST {
             self.0 += 1;
             return true;
         }

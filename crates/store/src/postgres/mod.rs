@@ -197,8 +197,17 @@ pub(crate) async fn execute(
 }
 
 /// The server refused or failed a statement.
+/// A deadlock's victim (40P01) or a serialization failure (40001) is a transaction the
+/// server undid, which may be run again.
 pub(crate) fn db_error(e: tokio_postgres::Error) -> StoreError {
-    StoreError::Db(describe(&e))
+    match e.code() {
+        Some(c) if *c == SqlState::T_R_DEADLOCK_DETECTED
+            || *c == SqlState::T_R_SERIALIZATION_FAILURE =>
+        {
+            StoreError::Undone(describe(&e))
+        }
+        _ => StoreError::Db(describe(&e)),
+    }
 }
 
 /// The server could not be reached: nothing was written.
