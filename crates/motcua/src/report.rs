@@ -94,7 +94,14 @@ async fn national(args: NationalArgs) -> Result<()> {
             Settings::default(),
         )
         .await?;
-        let reader = national_reader(&p.code)?;
+        // The province's top agency (UBND tỉnh), whose auditor reads all of it.
+        let root = app
+            .agencies()
+            .all()
+            .find(|a| a.parent.is_none())
+            .map(|a| a.id.clone())
+            .ok_or_else(|| BadInput(format!("CSDL của {} chưa có cơ quan nào", p.name)))?;
+        let reader = national_reader(root)?;
         let scope = Scope::default();
         let report = app
             .reports()
@@ -123,7 +130,7 @@ async fn national(args: NationalArgs) -> Result<()> {
 
 /// Who reads a province's figures for the nation: an inspector (thanh tra, read-only
 /// oversight) of the whole province.
-fn national_reader(province: &str) -> Result<Actor> {
+fn national_reader(province: domain::agency::AgencyId) -> Result<Actor> {
     Ok(Actor::Officer(Officer {
         id: OfficerId(uuid::Uuid::nil()),
         username: "tong-hop-quoc-gia".into(),
@@ -132,7 +139,7 @@ fn national_reader(province: &str) -> Result<Actor> {
         title: None,
         grants: vec![RoleGrant {
             role: Role::Auditor,
-            agency: domain::agency::AgencyId::parse(province).map_err(|e| BadInput(e.message))?,
+            agency: province,
         }],
         active: true,
     }))

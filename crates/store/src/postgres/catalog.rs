@@ -155,10 +155,11 @@ async fn put_agencies_in(tx: &impl GenericClient, ordered: &[Agency]) -> Result<
     if moved {
         super::dossiers::rescope(tx).await?;
     }
-    // The province this database holds (one per database): its top agency, the UBND tỉnh.
+    // The province this database holds (one per database): its top agency, the UBND tỉnh, by
+    // its agency code (mã định danh, e.g. H38), as `motcua move` compares it.
     tx.execute(
         "INSERT INTO motcua_province (code, name) \
-         SELECT id, name FROM agencies WHERE parent IS NULL ORDER BY id COLLATE \"C\" LIMIT 1 \
+         SELECT code, name FROM agencies WHERE parent IS NULL ORDER BY id COLLATE \"C\" LIMIT 1 \
          ON CONFLICT (only_one) DO UPDATE SET code = EXCLUDED.code, name = EXCLUDED.name",
         &[],
     )

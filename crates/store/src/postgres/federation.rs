@@ -76,6 +76,7 @@ pub async fn federate(national: &str, provinces: &[String]) -> Result<Vec<Federa
         let schema = format!(
             "tinh_{}",
             code.replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+                .to_ascii_lowercase()
         );
         let host = match config.get_hosts().first() {
             Some(tokio_postgres::config::Host::Tcp(h)) => h.clone(),

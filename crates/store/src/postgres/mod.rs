@@ -38,8 +38,8 @@ pub(crate) use crate::sql::Sql;
 use crate::sql::{Dialect, Value};
 use crate::{LogEntry, NewMessage, Result, StoreError};
 
-pub use federation::{FederatedProvince, federate};
 pub(crate) use dossiers::{agency_tree, chained, rebuild_in};
+pub use federation::{FederatedProvince, federate};
 pub(crate) use migrate::run_in as migrate_in;
 pub use migrate::{MIGRATIONS, POSTGRES_ONLY, SQLITE_ONLY_TABLES};
 
@@ -201,8 +201,9 @@ pub(crate) async fn execute(
 /// server undid, which may be run again.
 pub(crate) fn db_error(e: tokio_postgres::Error) -> StoreError {
     match e.code() {
-        Some(c) if *c == SqlState::T_R_DEADLOCK_DETECTED
-            || *c == SqlState::T_R_SERIALIZATION_FAILURE =>
+        Some(c)
+            if *c == SqlState::T_R_DEADLOCK_DETECTED
+                || *c == SqlState::T_R_SERIALIZATION_FAILURE =>
         {
             StoreError::Undone(describe(&e))
         }
