@@ -263,6 +263,21 @@ impl Run<'_> {
                 document: None,
             },
         )?;
+        // Lệ phí: what the procedure charges is paid in cash before the result is handed over.
+        let owed = self.dossier.as_ref().map_or(0, Dossier::fees_outstanding);
+        if owed > 0 {
+            self.step(
+                day,
+                "14:45",
+                &d.counter,
+                Command::RecordPayment {
+                    amount: owed,
+                    method: domain::dossier::PaymentMethod::Cash,
+                    reference: None,
+                    payer: None,
+                },
+            )?;
+        }
         self.step(
             day,
             "15:00",

@@ -1,4 +1,5 @@
 //! The `motcua` command line as an operator runs it. One test binary for the crate (each file a module), linked once.
+mod bench_reports_cli;
 mod calendar_cli;
 mod init_cli;
 mod logging;
