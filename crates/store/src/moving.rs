@@ -468,7 +468,12 @@ fn open_source(path: &Path) -> Result<rusqlite::Connection> {
         path,
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .map_err(|e| StoreError::Config(format!("không mở được {}: {e}", shown(path))))?;
+    .map_err(|_| {
+        StoreError::Config(format!(
+            "không mở được {} để đọc (không có quyền đọc tệp, hoặc thư mục của nó)",
+            shown(path)
+        ))
+    })?;
     conn.busy_timeout(std::time::Duration::from_secs(10))
         .map_err(crate::sqlite::db_error)?;
     Ok(conn)

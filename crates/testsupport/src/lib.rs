@@ -22,6 +22,15 @@ use store::Db;
 /// The password of every demo account in the tests.
 pub const PASSWORD: &str = "thu-nghiem@2026";
 
+/// The anti-forgery token of the first form of a page.
+pub fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a form with its anti-forgery token")
+        .to_string()
+}
+
 /// Vietnamese local time "YYYY-MM-DD HH:MM" as an instant.
 pub fn at(text: &str) -> DateTime<Utc> {
     lich::time::parse_instant(text).unwrap().to_utc()

@@ -316,12 +316,7 @@ async fn two_servers_on_one_postgresql_database_work_as_one() {
         .text()
         .await
         .unwrap();
-    let csrf = kiosk
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap()
-        .to_string();
+    let csrf = testsupport::csrf_of(&kiosk);
     let taken = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

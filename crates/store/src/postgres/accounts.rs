@@ -830,24 +830,8 @@ impl crate::AccountStore for Postgres {
         let mut c = self.client().await?;
         let tx = c.transaction().await.map_err(db_error)?;
         let mut removed = 0;
-        for (sql, at) in [
-            ("DELETE FROM sessions WHERE expires_ms <= $1", now_ms),
-            (
-                "DELETE FROM citizen_sessions WHERE expires_ms <= $1",
-                now_ms,
-            ),
-            (
-                "DELETE FROM idempotency_keys WHERE created_ms < $1",
-                keys_before_ms,
-            ),
-            (
-                "DELETE FROM login_failures WHERE last_ms < $1 \
-                 AND (locked_until_ms IS NULL OR locked_until_ms <= $1)",
-                keys_before_ms.min(now_ms),
-            ),
-        ] {
-            let delete = prepared(&tx, sql).await?;
-            removed += tx.execute(&delete, &[&at]).await.map_err(db_error)?;
+        for q in accounts::purges(DIALECT, now_ms, keys_before_ms) {
+            removed += q.execute(&tx).await?;
         }
         tx.commit().await.map_err(db_error)?;
         Ok(removed)

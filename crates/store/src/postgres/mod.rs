@@ -292,6 +292,15 @@ impl Sql {
             .await
             .map_err(db_error)
     }
+
+    /// Runs the statement on a connection or in a transaction: the rows it changed.
+    pub async fn execute(&self, client: &impl GenericClient) -> Result<u64> {
+        debug_assert_eq!(self.dialect(), DIALECT);
+        client
+            .execute(self.text.as_str(), &self.params())
+            .await
+            .map_err(db_error)
+    }
 }
 
 /// The PostgreSQL query for a full-text query in the store's syntax (FTS5's: `"word"`,

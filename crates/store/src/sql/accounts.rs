@@ -69,3 +69,29 @@ pub(crate) fn locked_accounts(dialect: Dialect, now_ms: i64) -> Sql {
         .push(" ORDER BY locked_until_ms DESC LIMIT 500");
     q
 }
+
+/// The deletions of what has expired, run together: officers' and citizens' sessions at
+/// `now_ms`, idempotency keys made before `keys_before_ms`, and login failures idle since then
+/// (or since now, whichever is earlier) and no longer locking their account.
+pub(crate) fn purges(dialect: Dialect, now_ms: i64, keys_before_ms: i64) -> Vec<Sql> {
+    let before = |text: &str, at: i64| {
+        let mut q = Sql::new(dialect, text);
+        q.bind(at);
+        q
+    };
+    let idle = keys_before_ms.min(now_ms);
+    let mut failures = before("DELETE FROM login_failures WHERE last_ms < ", idle);
+    failures
+        .push(" AND (locked_until_ms IS NULL OR locked_until_ms <= ")
+        .bind(idle)
+        .push(")");
+    vec![
+        before("DELETE FROM sessions WHERE expires_ms <= ", now_ms),
+        before("DELETE FROM citizen_sessions WHERE expires_ms <= ", now_ms),
+        before(
+            "DELETE FROM idempotency_keys WHERE created_ms < ",
+            keys_before_ms,
+        ),
+        failures,
+    ]
+}

@@ -705,23 +705,8 @@ impl crate::AccountStore for Sqlite {
     async fn purge_expired(&self, now_ms: i64, keys_before_ms: i64) -> Result<u64> {
         self.write_all(move |c| {
             let mut removed = 0;
-            for (sql, at) in [
-                ("DELETE FROM sessions WHERE expires_ms <= ?1", now_ms),
-                (
-                    "DELETE FROM citizen_sessions WHERE expires_ms <= ?1",
-                    now_ms,
-                ),
-                (
-                    "DELETE FROM idempotency_keys WHERE created_ms < ?1",
-                    keys_before_ms,
-                ),
-                (
-                    "DELETE FROM login_failures WHERE last_ms < ?1 \
-                     AND (locked_until_ms IS NULL OR locked_until_ms <= ?1)",
-                    keys_before_ms.min(now_ms),
-                ),
-            ] {
-                removed += c.prepare_cached(sql)?.execute([at])? as u64;
+            for q in accounts::purges(DIALECT, now_ms, keys_before_ms) {
+                removed += q.run(c)?;
             }
             Ok(removed)
         })

@@ -383,6 +383,13 @@ impl Sql {
         }
         Ok(out)
     }
+
+    /// Runs the statement: the rows it changed.
+    pub fn run(&self, conn: &Connection) -> Result<u64> {
+        debug_assert_eq!(self.dialect(), DIALECT);
+        let mut stmt = conn.prepare_cached(&self.text)?;
+        Ok(stmt.execute(rusqlite::params_from_iter(self.args.iter()))? as u64)
+    }
 }
 
 /// A UUID as stored (16 bytes).

@@ -86,6 +86,14 @@ async fn run(path: &std::path::Path, url: &str) -> Result<MoveReport, StoreError
     sqlite_to_postgres(path, url, MoveOptions::default()).await
 }
 
+/// The move's refusal, having checked that it wrote nothing (every table's rows as before).
+async fn refused(path: &std::path::Path, url: &str) -> StoreError {
+    let before = snapshot(url).await;
+    let err = run(path, url).await.unwrap_err();
+    assert_eq!(snapshot(url).await, before, "{err}");
+    err
+}
+
 fn table<'a>(r: &'a MoveReport, name: &str) -> &'a store::moving::TableReport {
     r.tables.iter().find(|t| t.table == name).unwrap()
 }
@@ -339,13 +347,11 @@ async fn a_dossier_the_province_holds_otherwise_refuses_the_move_and_writes_noth
     contract::prepare(&tinh).await;
     // Another dossier with the commune's first code.
     save(&tinh, &with_code(&code(1))).await.unwrap();
-    let before = snapshot(&url).await;
-    let err = run(&path, &url).await.unwrap_err();
+    let err = refused(&path, &url).await;
     assert!(
         matches!(&err, StoreError::Duplicate(m) if m.contains(&code(1)) && !m.contains(&code(2))),
         "{err}"
     );
-    assert_eq!(snapshot(&url).await, before);
     tinh.close().await;
 }
 
@@ -363,13 +369,11 @@ async fn an_officer_name_taken_by_another_account_refuses_the_move() {
     let mut other = mai.clone();
     other.id = domain::officer::OfficerId(uuid::Uuid::now_v7());
     tinh.add_officer(&other, "h", None).await.unwrap();
-    let before = snapshot(&url).await;
-    let err = run(&path, &url).await.unwrap_err();
+    let err = refused(&path, &url).await;
     assert!(
         matches!(&err, StoreError::Duplicate(m) if m.contains(&mai.username)),
         "{err}"
     );
-    assert_eq!(snapshot(&url).await, before);
     tinh.close().await;
 }
 
@@ -394,13 +398,11 @@ async fn a_database_of_another_province_is_refused() {
         )
         .await
         .unwrap();
-    let before = snapshot(&url).await;
-    let err = run(&path, &url).await.unwrap_err();
+    let err = refused(&path, &url).await;
     assert!(
         matches!(&err, StoreError::Config(m) if m.contains("Yên Bái") && m.contains("tỉnh khác")),
         "{err}"
     );
-    assert_eq!(snapshot(&url).await, before);
     tinh.close().await;
 }
 

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use store::{Db, Totals};
 
-pub use testsupport::{PASSWORD, at as vn};
+pub use testsupport::{PASSWORD, at as vn, csrf_of};
 
 pub struct TestApp {
     /// The database under the server, for what the tests check beneath it.
@@ -571,15 +571,6 @@ pub async fn post_form(
         .unwrap();
     let status = r.status().as_u16();
     (status, r.text().await.unwrap())
-}
-
-/// The anti-forgery token of the first form of a page.
-pub fn csrf_of(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("a form with its anti-forgery token")
-        .to_string()
 }
 
 /// Xã Bảo Thắng's receipt series ("BT-26E" in 2026).
