@@ -50,6 +50,7 @@ pub mod statement;
 pub mod surveys;
 pub mod throttle;
 pub mod units;
+pub mod verify;
 
 use std::sync::{Arc, RwLock};
 
@@ -338,6 +339,20 @@ impl App {
 
     pub(crate) fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// Copies the database into the new file `to` as one consistent snapshot while serving
+    /// (SQLite `VACUUM INTO`, PostgreSQL `pg_dump`); returns the dossiers and events counted just
+    /// before the copy began (the copy holds at least these).
+    pub async fn backup_to(&self, to: &std::path::Path) -> Result<store::Totals, AppError> {
+        let totals = self.db.totals().await?;
+        self.db.backup(to).await?;
+        Ok(totals)
+    }
+
+    /// `SQLite` or `PostgreSQL`.
+    pub fn database_kind(&self) -> &'static str {
+        self.db.kind()
     }
 
     /// Finishes the writes queued and closes the database.

@@ -35,18 +35,13 @@ impl Reports<'_> {
             let Some(d) = Dossier::replay(&events) else {
                 continue;
             };
-            let cal = self.app.calendar_of(&d.receiving);
-            let mut facts = d.facts(&cal, &self.app.settings.rules)?;
-            if let Some(satisfied) = ratings.get(&id.0) {
-                facts.extend(d.rating_facts(&cal, &self.app.settings.rules, *satisfied)?);
-            }
-            for f in facts {
+            for f in self.facts_of(&d, ratings.get(&id.0).copied())? {
                 *sums.entry(f).or_default() += 1;
             }
         }
         let sums: Vec<(Fact, i64)> = sums.into_iter().collect();
         let kept = self.app.db.all_counts().await?;
-        let differing = differing(&kept, &sums);
+        let differing = differences(&kept, &sums).len();
         self.app.db.replace_counts(&sums).await?;
         Ok(RebuildReport {
             dossiers: ids.len(),
@@ -54,10 +49,25 @@ impl Reports<'_> {
             differing,
         })
     }
+
+    /// The counter facts of a dossier, with its receiving agency's calendar as it is now, and
+    /// those of its rating when it has one (`Some(satisfied)`).
+    pub(crate) fn facts_of(self, d: &Dossier, rating: Option<bool>) -> Result<Vec<Fact>, AppError> {
+        let cal = self.app.calendar_of(&d.receiving);
+        let mut facts = d.facts(&cal, &self.app.settings.rules)?;
+        if let Some(satisfied) = rating {
+            facts.extend(d.rating_facts(&cal, &self.app.settings.rules, satisfied)?);
+        }
+        Ok(facts)
+    }
 }
 
-/// How many counters differ between the kept rows and recomputed sums.
-fn differing(kept: &[store::CountRow], sums: &[(Fact, i64)]) -> usize {
+/// The counters that differ between the kept rows and recomputed sums: key, kept value and
+/// recomputed value (0 for a counter missing on one side).
+pub(crate) fn differences(
+    kept: &[store::CountRow],
+    sums: &[(Fact, i64)],
+) -> Vec<(String, i64, i64)> {
     let key = |a: &str, p: &str, d: &str, c: i64, m: &str| format!("{a}|{p}|{d}|{c}|{m}");
     let kept: BTreeMap<String, i64> = kept
         .iter()
@@ -88,7 +98,11 @@ fn differing(kept: &[store::CountRow], sums: &[(Fact, i64)]) -> usize {
     all.dedup();
     all.into_iter()
         .filter(|k| kept.get(*k) != fresh.get(*k))
-        .count()
+        .map(|k| {
+            let n = |m: &BTreeMap<String, i64>| m.get(k).copied().unwrap_or(0);
+            (k.clone(), n(&kept), n(&fresh))
+        })
+        .collect()
 }
 
 /// Báo cáo tình hình giải quyết TTHC — one agency's line (or the total) for a period.

@@ -18,6 +18,7 @@ mod report;
 mod server;
 mod transfer;
 mod units;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -36,8 +37,12 @@ struct Cli {
 enum Command {
     /// Chạy máy chủ (API, tài liệu API) với cơ sở dữ liệu đã cấu hình.
     Serve(server::ConfigArgs),
-    /// Sao lưu cơ sở dữ liệu đang chạy vào một tệp mới, rồi đọc lại bản sao để kiểm tra.
+    /// Sao lưu cơ sở dữ liệu đang chạy vào một tệp mới (kèm tệp kê khai mã băm), rồi đọc lại
+    /// bản sao để kiểm tra.
     Backup(backup::BackupArgs),
+    /// Khôi phục một bản sao lưu vào chỗ trống (tệp SQLite chưa có, CSDL PostgreSQL chưa có
+    /// bảng), sau khi đối chiếu mã băm với tệp kê khai; rồi kiểm tra toàn vẹn như motcua verify.
+    Restore(backup::RestoreArgs),
     /// Tạo hoặc cập nhật cấu trúc cơ sở dữ liệu rồi thoát.
     Migrate(server::ConfigArgs),
     /// Đồng bộ toàn bộ lên Cổng Dịch vụ công quốc gia: xếp vào hộp thư đi mọi hồ sơ Cổng chưa
@@ -76,6 +81,10 @@ enum Command {
     /// kiện, tệp, tài khoản, bộ đếm; kiểm tra mọi chuỗi băm và số dòng trước khi ghi, không ghi
     /// đè hồ sơ nào, chạy lại chỉ chép phần mới.
     Move(moving::MoveArgs),
+    /// Kiểm tra toàn vẹn dữ liệu (không ghi gì): chuỗi băm sự kiện, trạng thái hồ sơ so với
+    /// nhật ký sự kiện, mã hồ sơ (không trùng, không bỏ số), bộ đếm báo cáo, tệp theo mã băm.
+    /// Mã thoát 0 khi mọi thứ khớp, 3 khi có chỗ không khớp.
+    Verify(server::ConfigArgs),
 }
 
 /// `motcua forms`: the built-in form templates.
@@ -208,7 +217,9 @@ fn main() -> ExitCode {
         }),
         Command::Forms(args) => forms(args),
         Command::Move(args) => runtime().and_then(|rt| rt.block_on(moving::run(args))),
+        Command::Verify(args) => runtime().and_then(|rt| rt.block_on(verify::run(args))),
         Command::Backup(args) => runtime().and_then(|rt| rt.block_on(backup::run(args))),
+        Command::Restore(args) => runtime().and_then(|rt| rt.block_on(backup::restore(args))),
         Command::Init(args) => runtime().and_then(|rt| rt.block_on(init::run(args))),
         Command::Demo(args) => runtime().and_then(|rt| rt.block_on(server::demo(args))),
         Command::Bench(args) => {
@@ -223,6 +234,10 @@ fn main() -> ExitCode {
             Some(bad) => {
                 eprintln!("Lỗi: {bad}");
                 ExitCode::from(2)
+            }
+            None if e.downcast_ref::<verify::Unsound>().is_some() => {
+                eprintln!("Lỗi: {e}");
+                ExitCode::from(3)
             }
             None => {
                 eprintln!("Lỗi hệ thống: {e:#}");

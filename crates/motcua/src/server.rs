@@ -55,6 +55,9 @@ pub struct Config {
     /// Citizens' sign-in with the national identity (`[identity]`, OpenID Connect).
     #[serde(default)]
     pub identity: Option<IdentityConfig>,
+    /// The daily backup the server takes (`[backup]`: folder, time, how many kept).
+    #[serde(default)]
+    pub backup: crate::backup::BackupConfig,
     /// Lookups in the national population database (`[population]`).
     #[serde(default)]
     pub population: Option<PopulationConfig>,
@@ -803,6 +806,7 @@ impl Default for Config {
             payments: PaymentsConfig::default(),
             identity: None,
             population: None,
+            backup: crate::backup::BackupConfig::default(),
         }
     }
 }
@@ -1086,6 +1090,15 @@ pub async fn serve(
         );
         ui.setup_code = Some(code);
     }
+    if let Some(dir) = &config.backup.dir {
+        let at = config.backup.time()?;
+        println!(
+            "Sao lưu định kỳ: hằng ngày lúc {} vào {}, giữ {} bản.",
+            at.format("%H:%M"),
+            dir.display(),
+            config.backup.keep.max(1)
+        );
+    }
     println!("Dừng: Ctrl-C");
     log_channels(&app);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -1106,13 +1119,19 @@ pub async fn serve(
             ),
     );
     let sweeper = tokio::spawn(sweep(app.clone(), stopped(stop_rx.clone())));
+    let backups = tokio::spawn(crate::backup::scheduled(
+        app.clone(),
+        config.backup.clone(),
+        store::without_password(&config.database.url),
+        stopped(stop_rx.clone()),
+    ));
     // The other servers of a PostgreSQL database: their calls on this server's boards, their
     // changes to what this server keeps in memory.
     let follower = tokio::spawn(app.clone().follow_servers(stopped(stop_rx)));
     web::serve_with(listener, app.clone(), ui, config.server.net(), shutdown()).await?;
     let _ = stop_tx.send(true);
     // A message cut off mid-send stays leased and is tried again later (at least once).
-    let _ = tokio::join!(worker, scheduler, sweeper, follower);
+    let _ = tokio::join!(worker, scheduler, sweeper, follower, backups);
     app.close().await;
     println!("Đã dừng.");
     Ok(())

@@ -51,6 +51,10 @@ pub trait FileStore: Send + Sync {
     /// A stored file by its hash.
     async fn attachment(&self, sha256: &str) -> Result<Option<Attachment>>;
 
+    /// The hashes of the stored files, in order, after `after`: a page of at most `limit` (for
+    /// verifying every file against its hash).
+    async fn attachment_hashes(&self, after: Option<&str>, limit: i64) -> Result<Vec<String>>;
+
     /// Which of these files `owner` uploaded, with their stored type and size.
     async fn uploads_of(&self, owner: &str, hashes: &[String]) -> Result<Vec<StoredFile>>;
 

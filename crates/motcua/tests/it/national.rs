@@ -5,7 +5,8 @@
 use std::process::Command;
 use std::sync::Arc;
 
-use crate::two_servers::{Server, intake_at, login};
+use crate::serving::{Server, login};
+use crate::two_servers::intake_at;
 
 const PASSWORD: &str = "Motcua@2026x";
 

@@ -4,85 +4,15 @@
 //! ticket taken on the other, an agency renamed on one is renamed on the other, and the
 //! scheduled jobs run on one server, then on the other when it stops.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::serving::{Server, login};
+
 const CENTRE: &str = "lao-cai.bao-thang.mot-cua";
 const PASSWORD: &str = "motcua@2026";
-
-/// A server process and its address; stopped (SIGTERM, then killed) when dropped.
-pub(crate) struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    pub(crate) fn start(url: &str) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_motcua"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--database", url])
-            // The scheduled jobs look every second, so that a server taking over is seen soon.
-            .env("MOTCUA_NOTIFY__SCHEDULER_SECONDS", "1")
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("the binary runs");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let base = loop {
-            let line = lines
-                .next()
-                .expect("the server says where it listens")
-                .unwrap();
-            if let Some(rest) = line.strip_prefix("Một Cửa đang chạy tại ") {
-                break rest.split('/').take(3).collect::<Vec<_>>().join("/");
-            }
-        };
-        // The rest of its output is read, so that the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Server { child, base }
-    }
-
-    pub(crate) fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
-    /// Asks the server to stop as an operator's Ctrl-C does, and waits for it.
-    fn stop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-pub(crate) async fn login(
-    http: &reqwest::Client,
-    server: &Server,
-    username: &str,
-    password: &str,
-) -> String {
-    let r = http
-        .post(server.url("/api/v1/sessions"))
-        .json(&json!({"username": username, "password": password}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    r.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
 
 /// Receives a re-registration of birth at Xã Bảo Thắng's counter: status and dossier view.
 async fn intake(http: &reqwest::Client, base: &str, token: &str) -> (u16, Value) {
@@ -372,7 +302,7 @@ async fn two_servers_on_one_postgresql_database_work_as_one() {
         lease(&url).await
     })
     .await;
-    let (a_pid, b_pid) = (a.child.id(), b.child.id());
+    let (a_pid, b_pid) = (a.pid(), b.pid());
     let holder_pid = |h: &str| -> u32 { h.rsplit('-').nth(1).unwrap().parse().unwrap() };
     assert!([a_pid, b_pid].contains(&holder_pid(&holder)), "{holder}");
     if holder_pid(&holder) == a_pid {

@@ -84,6 +84,12 @@ impl crate::FileStore for Postgres {
             .transpose()
     }
 
+    async fn attachment_hashes(&self, after: Option<&str>, limit: i64) -> Result<Vec<String>> {
+        let q = files::hashes(DIALECT, after, limit);
+        let c = self.client().await?;
+        q.query(&c).await?.iter().map(|r| col(r, 0)).collect()
+    }
+
     async fn uploads_of(&self, owner: &str, hashes: &[String]) -> Result<Vec<StoredFile>> {
         if hashes.is_empty() {
             return Ok(Vec::new());

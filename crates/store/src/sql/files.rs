@@ -18,3 +18,13 @@ pub(crate) fn uploads_of(dialect: Dialect, owner: &str, hashes: &[String]) -> Sq
         .list(hashes.iter().cloned());
     q
 }
+
+/// A page of stored files' hashes after `after`, in order.
+pub(crate) fn hashes(dialect: Dialect, after: Option<&str>, limit: i64) -> Sql {
+    let mut q = Sql::new(dialect, "SELECT sha256 FROM attachments");
+    if let Some(after) = after {
+        q.push(" WHERE sha256 > ").bind(after.to_string());
+    }
+    q.push(" ORDER BY sha256 LIMIT ").bind(limit);
+    q
+}

@@ -72,6 +72,11 @@ impl crate::FileStore for Sqlite {
         })
     }
 
+    async fn attachment_hashes(&self, after: Option<&str>, limit: i64) -> Result<Vec<String>> {
+        let q = files::hashes(DIALECT, after, limit);
+        self.read(|c| q.rows(c, |r| Ok(r.get(0)?)))
+    }
+
     async fn uploads_of(&self, owner: &str, hashes: &[String]) -> Result<Vec<StoredFile>> {
         if hashes.is_empty() {
             return Ok(Vec::new());

@@ -199,6 +199,25 @@ pub async fn files_are_stored_once_and_owned_by_their_uploaders(db: &Db) {
         ("application/pdf", &content[..])
     );
     assert!(db.attachment(&"b".repeat(64)).await.unwrap().is_none());
+    db.put_attachment(&"9".repeat(64), "image/png", b"png", "officer:mai", 3)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.attachment_hashes(None, 1).await.unwrap(),
+        vec!["9".repeat(64)]
+    );
+    assert_eq!(
+        db.attachment_hashes(Some(&"9".repeat(64)), 10)
+            .await
+            .unwrap(),
+        vec![hash.clone()]
+    );
+    assert!(
+        db.attachment_hashes(Some(&hash), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let asked = vec![hash.clone(), "c".repeat(64)];
     let mine = db.uploads_of("officer:mai", &asked).await.unwrap();
     assert_eq!(
