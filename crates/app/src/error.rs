@@ -82,6 +82,16 @@ impl From<StoreError> for AppError {
                 Self::new(ErrorKind::Conflict, "version_conflict", e.to_string())
             }
             StoreError::Duplicate(_) => Self::new(ErrorKind::Rule, "duplicate", e.to_string()),
+            StoreError::Unwritable(why) => {
+                tracing::error!(cause = %why, "the database takes no writes");
+                Self::new(
+                    ErrorKind::Busy,
+                    "storage_unwritable",
+                    format!(
+                        "Hệ thống tạm thời không ghi được dữ liệu ({why}); thao tác chưa được thực hiện. Hồ sơ đã có vẫn xem được; vui lòng báo quản trị hệ thống rồi thử lại sau."
+                    ),
+                )
+            }
             other => {
                 tracing::error!(error = %other, "storage failure");
                 Self::new(

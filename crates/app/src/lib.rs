@@ -25,6 +25,7 @@ pub mod feedback;
 pub mod files;
 pub mod gateway;
 pub mod handling;
+pub mod health;
 pub mod identity;
 pub mod intake;
 pub mod legacy;
@@ -219,6 +220,8 @@ pub struct AppParts {
     boards: Arc<queue::Boards>,
     /// This process among the servers of its database ([`cluster`]).
     server_id: String,
+    /// The last look at the database's health ([`health`]).
+    looks: health::Looks,
 }
 
 /// Server secrets, made once per database.
@@ -334,6 +337,7 @@ impl App {
             passwords: Arc::new(passwords),
             boards: Arc::new(queue::Boards::default()),
             server_id: cluster::server_name(),
+            looks: health::Looks::default(),
         })))
     }
 

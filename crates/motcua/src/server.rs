@@ -1081,6 +1081,13 @@ pub async fn serve(
         web::ui::documents::Documents::load(&public_url, config.documents.templates.as_deref())
             .map_err(BadInput)?;
     println!("Một Cửa đang chạy tại http://{addr}/  (tài liệu API: http://{addr}/api/docs/)");
+    if let Some(problem) = app.health().await.problem() {
+        // Said where the operator starting it looks, and in the log.
+        println!(
+            "CẢNH BÁO: {problem}. Máy chủ vẫn chạy: tra cứu, xem hồ sơ được; thao tác ghi trả lỗi 503 cho đến khi khắc phục (không cần khởi động lại). Tình trạng: http://{addr}/readyz"
+        );
+        tracing::warn!(problem, "the database is not fully usable");
+    }
     if app.needs_setup() {
         // Only whoever sees this console may use the first-run page.
         let code = app::province::one_time_password()?;

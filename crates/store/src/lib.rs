@@ -92,6 +92,10 @@ pub enum StoreError {
     /// The database could not take the write (closed, or a failed batch); nothing was written.
     #[error("Chưa ghi được vào cơ sở dữ liệu: {0}")]
     Unavailable(String),
+    /// The database cannot take writes now — its disk is full, its files are read-only, the
+    /// disk fails — while reads go on; nothing was written. Says which, for the operator.
+    #[error("Cơ sở dữ liệu tạm thời không ghi được: {0}")]
+    Unwritable(String),
     /// The URL names no backend this build has, or a file that cannot be a database.
     #[error("{0}")]
     Config(String),
@@ -125,6 +129,36 @@ pub trait Backend:
     fn kind(&self) -> &'static str;
     /// How the write path has gone since the start (for `/metrics`).
     fn write_stats(&self) -> WriteStats;
+    /// A read of the smallest kind: whether the database answers.
+    async fn ping(&self) -> Result<()>;
+    /// A write of the smallest kind, committed: whether the database takes writes now
+    /// ([`StoreError::Unwritable`] says why not).
+    async fn probe_write(&self, now_ms: i64) -> Result<()>;
+    /// Free and total bytes of the disk holding the database, when it is on this machine.
+    fn disk_space(&self) -> Option<DiskSpace>;
+}
+
+/// Dung lượng đĩa — of the disk holding the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DiskSpace {
+    pub free: u64,
+    pub total: u64,
+}
+
+impl DiskSpace {
+    /// Of the file system holding `path`.
+    pub fn of(path: &std::path::Path) -> Option<DiskSpace> {
+        let s = rustix::fs::statvfs(path).ok()?;
+        Some(DiskSpace {
+            free: s.f_bavail.saturating_mul(s.f_frsize),
+            total: s.f_blocks.saturating_mul(s.f_frsize),
+        })
+    }
+
+    /// Whether little is left: under 5 % of the disk or under 1 GiB, whichever is less.
+    pub fn low(&self) -> bool {
+        self.free < (self.total / 20).min(1 << 30)
+    }
 }
 
 /// Thống kê ghi — the write path's counters since the process started.

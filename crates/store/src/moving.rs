@@ -257,8 +257,8 @@ const POLICIES: &[(&str, Policy)] = &[
     ),
 ];
 
-/// PostgreSQL's bookkeeping, never copied.
-const NOT_DATA: &[&str] = &["motcua_migrations"];
+/// Bookkeeping, never copied: the migrations applied, the readiness check's row.
+const NOT_DATA: &[&str] = &["motcua_migrations", "write_probe"];
 
 /// Copies the SQLite database at `source` into the PostgreSQL database at `target_url` (see
 /// the module's documentation). A refusal is [`StoreError::Config`] (or
@@ -758,7 +758,7 @@ async fn plan(tx: &impl GenericClient, source: &SourceSchema) -> Result<Vec<Tabl
     if let Some(extra) = source
         .tables
         .keys()
-        .find(|t| !sqlite_only(t) && !tables.contains_key(*t))
+        .find(|t| !sqlite_only(t) && !NOT_DATA.contains(&t.as_str()) && !tables.contains_key(*t))
     {
         return Err(StoreError::Config(format!(
             "bảng {extra} của nguồn không có ở đích"

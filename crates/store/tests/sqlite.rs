@@ -242,7 +242,7 @@ async fn a_database_of_the_previous_build_is_upgraded_in_place() {
     let versions: i64 = raw
         .query_row("SELECT COUNT(*) FROM motcua_migrations", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(versions, 27);
+    assert_eq!(versions, store::sqlite::MIGRATIONS.len() as i64);
     let plan: String = raw
         .query_row(
             "EXPLAIN QUERY PLAN SELECT version FROM procedure_versions WHERE code = 'x' \

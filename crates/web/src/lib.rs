@@ -47,6 +47,8 @@ pub fn router_with(app: App, ui: UiOptions) -> Router {
             ),
         )
         .route("/metrics", axum::routing::get(observe::serve_metrics))
+        .route("/healthz", axum::routing::get(observe::healthz))
+        .route("/readyz", axum::routing::get(observe::readyz))
         .fallback(not_found)
         .layer(RequestBodyLimitLayer::new(12 * 1024 * 1024))
         .layer(TimeoutLayer::with_status_code(

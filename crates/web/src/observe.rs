@@ -243,3 +243,53 @@ fn exposition(m: &Metrics, writes: &app::WriteStats, outbox: Option<&app::Outbox
     }
     out
 }
+
+/// What `/healthz` and `/readyz` answer: `ok`, `degraded` (reads work, writes do not, or the
+/// disk is nearly full) or `down`, and what is wrong, in Vietnamese.
+#[derive(serde::Serialize)]
+struct HealthBody {
+    status: &'static str,
+    reads: bool,
+    writes: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<String>,
+}
+
+fn health_answer(h: &app::health::Health, ok: bool) -> Response {
+    let body = HealthBody {
+        status: if h.ready() {
+            "ok"
+        } else if h.live() {
+            "degraded"
+        } else {
+            "down"
+        },
+        reads: h.reads.is_none(),
+        writes: h.writes.is_none(),
+        problem: h.problem(),
+    };
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+        axum::Json(body),
+    )
+        .into_response()
+}
+
+/// `/healthz` — alive: 200 while the server can read its database (it still serves lookups,
+/// lists and existing sessions when writes fail), 503 when it cannot.
+pub async fn healthz(State(app): State<App>) -> Response {
+    let h = app.health().await;
+    health_answer(&h, h.live())
+}
+
+/// `/readyz` — ready for everything: 200 only when reads and writes work and the disk has room.
+pub async fn readyz(State(app): State<App>) -> Response {
+    let h = app.health().await;
+    health_answer(&h, h.ready())
+}

@@ -3,6 +3,7 @@ mod backup_cli;
 mod bench_reports_cli;
 mod calendar_cli;
 mod crash;
+mod degraded;
 mod init_cli;
 mod logging;
 mod move_cli;

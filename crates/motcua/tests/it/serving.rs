@@ -9,11 +9,33 @@ use serde_json::{Value, json};
 pub(crate) struct Server {
     child: Child,
     pub(crate) base: String,
+    /// What it printed on its standard output.
+    printed: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
     pub(crate) fn start(url: &str) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_motcua"))
+        Self::start_with(Command::new(env!("CARGO_BIN_EXE_motcua")), url)
+    }
+
+    /// As [`Server::start`], as another user (`uid`, through `setpriv`) when the tests run as
+    /// root: root may write any file, whatever its permissions say.
+    pub(crate) fn start_as(uid: Option<u32>, url: &str) -> Server {
+        let Some(uid) = uid else {
+            return Self::start(url);
+        };
+        let mut cmd = Command::new("setpriv");
+        cmd.args([
+            format!("--reuid={uid}"),
+            format!("--regid={uid}"),
+            "--clear-groups".into(),
+            env!("CARGO_BIN_EXE_motcua").into(),
+        ]);
+        Self::start_with(cmd, url)
+    }
+
+    fn start_with(mut cmd: Command, url: &str) -> Server {
+        let mut child = cmd
             .args(["serve", "--listen", "127.0.0.1:0", "--database", url])
             // The scheduled jobs look every second, so that a server taking over is seen soon.
             .env("MOTCUA_NOTIFY__SCHEDULER_SECONDS", "1")
@@ -23,18 +45,34 @@ impl Server {
             .spawn()
             .expect("the binary runs");
         let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let printed = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let base = loop {
             let line = lines
                 .next()
                 .expect("the server says where it listens")
                 .unwrap();
+            printed.lock().unwrap().push(line.clone());
             if let Some(rest) = line.strip_prefix("Một Cửa đang chạy tại ") {
                 break rest.split('/').take(3).collect::<Vec<_>>().join("/");
             }
         };
         // The rest of its output is read, so that the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Server { child, base }
+        let kept = printed.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                kept.lock().unwrap().push(line);
+            }
+        });
+        Server {
+            child,
+            base,
+            printed,
+        }
+    }
+
+    /// What the server printed so far.
+    pub(crate) fn printed(&self) -> String {
+        self.printed.lock().unwrap().join("\n")
     }
 
     pub(crate) fn url(&self, path: &str) -> String {

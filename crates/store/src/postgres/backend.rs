@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::Postgres;
+use super::{Postgres, db_error};
 use crate::{Result, StoreError, WriteStats};
 
 #[async_trait::async_trait]
@@ -50,5 +50,28 @@ impl crate::Backend for Postgres {
             queued: self.pool.status().waiting,
             ..WriteStats::default()
         }
+    }
+
+    async fn ping(&self) -> Result<()> {
+        let c = self.client().await?;
+        c.simple_query("SELECT 1").await.map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn probe_write(&self, now_ms: i64) -> Result<()> {
+        let c = self.client().await?;
+        c.execute(
+            "INSERT INTO write_probe (id, at_ms) VALUES (1, $1) \
+             ON CONFLICT (id) DO UPDATE SET at_ms = excluded.at_ms",
+            &[&now_ms],
+        )
+        .await
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// The disk is the PostgreSQL server's, watched there.
+    fn disk_space(&self) -> Option<crate::DiskSpace> {
+        None
     }
 }

@@ -12,11 +12,18 @@ use crate::{Result, StoreError};
 use super::db_error;
 
 /// Version, description, SQL.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    27,
-    "schema",
-    include_str!("../../migrations/postgres/0027_schema.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        27,
+        "schema",
+        include_str!("../../migrations/postgres/0027_schema.sql"),
+    ),
+    (
+        28,
+        "the row the readiness check writes",
+        include_str!("../../migrations/postgres/0028_write_probe.sql"),
+    ),
+];
 
 /// SQLite's own machinery, which PostgreSQL does without: its full-text tables (PostgreSQL
 /// indexes a generated tsvector instead), the queue that indexes them after a commit, and

@@ -207,6 +207,13 @@ pub(crate) fn db_error(e: tokio_postgres::Error) -> StoreError {
         {
             StoreError::Undone(describe(&e))
         }
+        Some(c) if *c == SqlState::DISK_FULL => {
+            StoreError::Unwritable("ổ đĩa của máy chủ PostgreSQL đã đầy".into())
+        }
+        Some(c) if *c == SqlState::READ_ONLY_SQL_TRANSACTION => StoreError::Unwritable(
+            "máy chủ PostgreSQL đang chỉ cho đọc (máy dự phòng, hoặc default_transaction_read_only)"
+                .into(),
+        ),
         _ => StoreError::Db(describe(&e)),
     }
 }

@@ -687,6 +687,18 @@ impl crate::AccountStore for Sqlite {
     }
 
     async fn server_key(&self, name: &str, candidate: &[u8], now_ms: i64) -> Result<Vec<u8>> {
+        // Read first: once made, a key is only read (and a server started on files it may not
+        // write still starts, to serve what reads).
+        let kept = self.read(|c| {
+            Ok(
+                c.prepare_cached("SELECT secret FROM server_keys WHERE name = ?1")?
+                    .query_row([name], |r| r.get(0))
+                    .optional()?,
+            )
+        })?;
+        if let Some(secret) = kept {
+            return Ok(secret);
+        }
         let (name, candidate) = (name.to_string(), candidate.to_vec());
         self.write_all(move |c| {
             c.prepare_cached(

@@ -150,6 +150,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "the state of a ticket as a column, to read only the tickets still in the queue",
         include_str!("../../migrations/sqlite/0027_ticket_state.sql"),
     ),
+    (
+        28,
+        "the row the readiness check writes",
+        include_str!("../../migrations/sqlite/0028_write_probe.sql"),
+    ),
 ];
 
 /// Applies what is not applied yet, with what Rust computes after them, in one transaction:

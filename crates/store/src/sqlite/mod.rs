@@ -23,6 +23,7 @@ mod surveys;
 mod writer;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -56,12 +57,15 @@ pub struct Sqlite {
 pub(crate) struct Readers {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// Raised by [`Readers::flush`]: a connection taken before is closed, not given back.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 /// A reading connection, given back to the pool when dropped.
 pub(crate) struct Reader<'a> {
     pool: &'a Readers,
     conn: Option<Connection>,
+    generation: u64,
 }
 
 impl std::ops::Deref for Reader<'_> {
@@ -76,7 +80,9 @@ impl Drop for Reader<'_> {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
             let mut idle = self.pool.idle.lock().expect("reader pool");
-            if idle.len() < READERS_KEPT {
+            if idle.len() < READERS_KEPT
+                && self.generation == self.pool.generation.load(Ordering::Acquire)
+            {
                 idle.push(conn);
             }
         }
@@ -84,7 +90,24 @@ impl Drop for Reader<'_> {
 }
 
 impl Readers {
+    fn new(path: &Path) -> Self {
+        Readers {
+            path: path.to_path_buf(),
+            idle: Mutex::new(Vec::new()),
+            generation: Default::default(),
+        }
+    }
+
+    /// Closes every connection as soon as it is not in use: SQLite shares one view of the
+    /// log's index among the connections of a process, and keeps it read-only, as it was
+    /// opened, while any of them is open (see `writer::Link`).
+    pub(crate) fn flush(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.idle.lock().expect("reader pool").clear();
+    }
+
     fn get(&self) -> Result<Reader<'_>> {
+        let generation = self.generation.load(Ordering::Acquire);
         let kept = self.idle.lock().expect("reader pool").pop();
         let conn = match kept {
             Some(c) => c,
@@ -93,6 +116,7 @@ impl Readers {
         Ok(Reader {
             pool: self,
             conn: Some(conn),
+            generation,
         })
     }
 }
@@ -145,15 +169,16 @@ impl Sqlite {
     /// Opens (creating if needed) the database file and starts its writer.
     pub fn open(path: &Path) -> Result<Sqlite> {
         let conn = open_connection(path, true)?;
-        let checkpointer = writer::Checkpointer::start(open_connection(path, true)?);
+        let checkpointer =
+            writer::Checkpointer::start(open_connection(path, true)?, path.to_path_buf());
+        let readers = Arc::new(Readers::new(path));
         Ok(Sqlite {
             path: path.to_path_buf(),
-            readers: Arc::new(Readers {
-                path: path.to_path_buf(),
-                idle: Mutex::new(Vec::new()),
-            }),
+            readers: readers.clone(),
             writer: writer::Writer::start(
                 conn,
+                path.to_path_buf(),
+                readers,
                 writer::Hooks {
                     begin: counts::discard_pending,
                     before_commit: |c| {
@@ -231,6 +256,31 @@ impl crate::Backend for Sqlite {
 
     fn write_stats(&self) -> crate::WriteStats {
         self.writer.stats()
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.read(|c| {
+            c.prepare_cached("SELECT count(*) FROM motcua_migrations")?
+                .query_row([], |r| r.get::<_, i64>(0))?;
+            Ok(())
+        })
+    }
+
+    async fn probe_write(&self, now_ms: i64) -> Result<()> {
+        self.write_all(move |c| {
+            c.prepare_cached(
+                "INSERT INTO write_probe (id, at_ms) VALUES (1, ?1) \
+                 ON CONFLICT (id) DO UPDATE SET at_ms = excluded.at_ms",
+            )?
+            .execute([now_ms])?;
+            Ok(())
+        })
+        .await
+    }
+
+    fn disk_space(&self) -> Option<crate::DiskSpace> {
+        let dir = self.path.parent().filter(|d| !d.as_os_str().is_empty());
+        crate::DiskSpace::of(dir.unwrap_or(Path::new(".")))
     }
 }
 
@@ -322,7 +372,19 @@ pub fn raw_page_rate(path: &Path, duration: Duration) -> Result<f64> {
 
 /// A driver error, in the store's terms.
 pub(crate) fn db_error(e: rusqlite::Error) -> StoreError {
-    StoreError::Db(e.to_string())
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DiskFull) => {
+            StoreError::Unwritable("ổ đĩa chứa cơ sở dữ liệu đã đầy".into())
+        }
+        Some(rusqlite::ErrorCode::ReadOnly) => StoreError::Unwritable(
+            "tệp cơ sở dữ liệu hoặc thư mục chứa nó không cho ghi (quyền truy cập, ổ chỉ đọc)"
+                .into(),
+        ),
+        Some(rusqlite::ErrorCode::SystemIoFailure) => {
+            StoreError::Unwritable(format!("lỗi đọc ghi đĩa ({e})"))
+        }
+        _ => StoreError::Db(e.to_string()),
+    }
 }
 
 /// An insert's error: a unique constraint is a duplicate of `what`.

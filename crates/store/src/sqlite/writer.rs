@@ -59,6 +59,8 @@ trait BatchJob: Send {
     fn run(&mut self, conn: &Connection) -> Outcome;
     /// Tells the caller the kept result — or `failed`, when the batch it wrote in did not commit.
     fn answer(self: Box<Self>, failed: Option<StoreError>);
+    /// The error its last run ended with, if any.
+    fn error(&self) -> Option<StoreError>;
 }
 
 struct FnJob<T, F> {
@@ -90,6 +92,13 @@ where
             (None, None) => Err(closed()),
         };
         let _ = self.answer.send(reply);
+    }
+
+    fn error(&self) -> Option<StoreError> {
+        match &self.kept {
+            Some(Err(e)) => Some(e.clone()),
+            _ => None,
+        }
     }
 }
 
@@ -138,9 +147,23 @@ fn closed() -> StoreError {
 }
 
 fn batch_failed(cause: &StoreError) -> StoreError {
-    StoreError::Unavailable(format!(
-        "lỗi khi ghi ({cause}); thao tác chưa được thực hiện, hãy thử lại"
-    ))
+    match cause {
+        // The operator's cause, kept as it is: the disk, the files.
+        StoreError::Unwritable(_) => cause.clone(),
+        _ => StoreError::Unavailable(format!(
+            "lỗi khi ghi ({cause}); thao tác chưa được thực hiện, hãy thử lại"
+        )),
+    }
+}
+
+/// Undoes the batch's transaction, if the engine has not already ended it (it does so itself
+/// on a full disk or an I/O error, and a ROLLBACK then only fails).
+fn roll_back(conn: &Connection) {
+    if !conn.is_autocommit()
+        && let Err(e) = conn.execute_batch("ROLLBACK")
+    {
+        tracing::error!(error = %e, "rollback failed");
+    }
 }
 
 /// What the writer does around each batch: `begin` when its transaction opens (and again when it
@@ -153,34 +176,34 @@ pub(crate) struct Hooks {
 }
 
 impl Writer {
-    /// Starts the writer thread with its connection; `checkpointer` copies the log as it goes.
+    /// Starts the writer thread with its connection to the file at `path`; `checkpointer`
+    /// copies the log as it goes.
     pub(crate) fn start(
         mut conn: Connection,
+        path: std::path::PathBuf,
+        readers: Arc<super::Readers>,
         hooks: Hooks,
         checkpointer: Checkpointer,
     ) -> rusqlite::Result<Self> {
-        let progress = checkpointer.progress.clone();
-        let signal = checkpointer.signal.clone();
-        conn.wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, frames| {
-            let _ = signal.try_send(true);
-            if Checkpointer::writer_finishes(&progress, frames) {
-                // The commit is done whatever happens here: a failed copy is the checkpointer's
-                // to retry, not the batch's error.
-                match wal.checkpoint_v2(CheckpointMode::PASSIVE) {
-                    Err(e) if !checkpoint_busy(&e) => {
-                        tracing::warn!(error = %e, "checkpoint failed")
-                    }
-                    _ => {}
-                }
-            }
-            Ok(())
-        }))?;
+        let wal = WalHook {
+            progress: checkpointer.progress.clone(),
+            signal: checkpointer.signal.clone(),
+        };
+        wal.install(&mut conn)?;
         let (queue, rx) = mpsc::channel(4 * MAX_BATCH);
         let stats = Arc::new(Stats::default());
         let kept = stats.clone();
+        let link = Link {
+            stuck: !takes_writes(&conn),
+            conn: Some(conn),
+            path,
+            readers,
+            wal,
+            tried: None,
+        };
         std::thread::Builder::new()
             .name("motcua-writer".into())
-            .spawn(move || run(conn, rx, hooks, checkpointer, &kept))
+            .spawn(move || run(link, rx, hooks, checkpointer, &kept))
             .expect("the writer thread starts");
         Ok(Self { queue, stats })
     }
@@ -240,8 +263,97 @@ impl Writer {
     }
 }
 
+/// What the writer's connection tells the checkpointer after each commit.
+#[derive(Clone)]
+struct WalHook {
+    progress: Arc<AtomicU64>,
+    signal: std_mpsc::SyncSender<bool>,
+}
+
+impl WalHook {
+    fn install(&self, conn: &mut Connection) -> rusqlite::Result<()> {
+        let (progress, signal) = (self.progress.clone(), self.signal.clone());
+        conn.wal_hook(Some(move |wal: &mut rusqlite::hooks::Wal, frames| {
+            let _ = signal.try_send(true);
+            if Checkpointer::writer_finishes(&progress, frames) {
+                // The commit is done whatever happens here: a failed copy is the checkpointer's
+                // to retry, not the batch's error.
+                match wal.checkpoint_v2(CheckpointMode::PASSIVE) {
+                    Err(e) if !checkpoint_busy(&e) => {
+                        tracing::warn!(error = %e, "checkpoint failed")
+                    }
+                    _ => {}
+                }
+            }
+            Ok(())
+        }))
+    }
+}
+
+/// The writer's connection, and how to open it again. SQLite opens a file it may not write
+/// read-only, and such a connection never writes, even once the file may be written again;
+/// while it is open, no other connection of this process to the file can write either. So it
+/// is closed before the file is opened again.
+struct Link {
+    conn: Option<Connection>,
+    path: std::path::PathBuf,
+    /// The reading connections, closed too: the last to close lets the log's index be opened
+    /// for writing again.
+    readers: Arc<super::Readers>,
+    wal: WalHook,
+    /// The connection is known not to take writes (see [`takes_writes`]).
+    stuck: bool,
+    /// When it last tried to open the file again.
+    tried: Option<std::time::Instant>,
+}
+
+/// Whether a connection can write now: opened for writing, and able to take the write lock
+/// (which a read-only view of the log's index refuses).
+fn takes_writes(conn: &Connection) -> bool {
+    !conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true)
+        && conn.execute_batch("BEGIN IMMEDIATE; ROLLBACK").is_ok()
+}
+
+/// How often a read-only connection is opened again, at most.
+const REOPEN_EVERY: Duration = Duration::from_secs(1);
+
+impl Link {
+    /// The connection, opened again first when it is read-only (or was lost) and the last try
+    /// is a while ago. `None` when the file cannot be opened now.
+    fn conn(&mut self) -> Option<&mut Connection> {
+        let stuck = self.stuck || self.conn.is_none();
+        if stuck && self.tried.is_none_or(|t| t.elapsed() >= REOPEN_EVERY) {
+            self.tried = Some(std::time::Instant::now());
+            drop(self.conn.take());
+            self.readers.flush();
+            match super::open_connection(&self.path, true) {
+                Ok(mut conn) => {
+                    self.stuck = !takes_writes(&conn);
+                    if !self.stuck {
+                        match self.wal.install(&mut conn) {
+                            Ok(()) => tracing::info!(
+                                path = %self.path.display(),
+                                "the database takes writes again"
+                            ),
+                            Err(e) => tracing::warn!(error = %e, "the log hook was not set"),
+                        }
+                    }
+                    self.conn = Some(conn);
+                }
+                Err(e) => tracing::debug!(error = %e, "the database could not be opened again"),
+            }
+        }
+        self.conn.as_mut()
+    }
+}
+
+/// The answer to jobs when the writer has no connection.
+fn unopened() -> StoreError {
+    StoreError::Unwritable("không mở được tệp cơ sở dữ liệu để ghi".into())
+}
+
 fn run(
-    mut conn: Connection,
+    mut link: Link,
     mut rx: mpsc::Receiver<Job>,
     hooks: Hooks,
     checkpointer: Checkpointer,
@@ -259,15 +371,21 @@ fn run(
         };
         match first {
             Job::Alone(f) => {
-                f(&mut conn);
+                match link.conn() {
+                    Some(conn) => f(conn),
+                    None => tracing::error!(error = %unopened(), "a job could not run"),
+                }
                 continue;
             }
             Job::Close(done) => {
                 checkpointer.stop();
-                if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {
+                if let Some(conn) = link.conn.as_ref()
+                    && !conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true)
+                    && let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+                {
                     tracing::warn!(error = %e, "checkpoint at close failed");
                 }
-                drop(conn);
+                drop(link);
                 let _ = done.send(());
                 return;
             }
@@ -284,8 +402,16 @@ fn run(
                 Err(_) => break,
             }
         }
-        if let Some(written) = commit_batch(&conn, std::mem::take(&mut batch), hooks) {
-            stats.committed(written);
+        let Some(conn) = link.conn() else {
+            let e = unopened();
+            batch.drain(..).for_each(|job| job.answer(Some(e.clone())));
+            continue;
+        };
+        match commit_batch(conn, std::mem::take(&mut batch), hooks) {
+            Some(written) => stats.committed(written),
+            // A failed batch: if the connection lost the right to write (the file made
+            // read-only), it is opened again before the next.
+            None => link.stuck = !takes_writes(conn),
         }
     }
 }
@@ -315,16 +441,26 @@ fn commit_batch(
         let mut refused = Vec::new();
         for (i, job) in jobs.iter_mut().enumerate() {
             let before = conn.total_changes();
-            if job.run(conn) == Outcome::Refused {
+            let outcome = job.run(conn);
+            if conn.is_autocommit() {
+                // The engine ended the transaction itself (a full disk, an I/O error): what the
+                // batch wrote is gone, and nothing more may run outside a transaction.
+                let cause = job.error().unwrap_or_else(|| {
+                    StoreError::Unavailable("giao dịch bị hủy giữa chừng".into())
+                });
+                let e = batch_failed(&cause);
+                tracing::error!(error = %e, "a batch was undone by the database");
+                jobs.into_iter().for_each(|job| job.answer(Some(e.clone())));
+                return None;
+            }
+            if outcome == Outcome::Refused {
                 if conn.total_changes() == before {
                     refused.push(i);
                     continue;
                 }
                 // It wrote before refusing: undo the whole transaction, answer it and the
                 // refusals before it (theirs did not depend on it), and run the rest again.
-                if let Err(e) = conn.execute_batch("ROLLBACK") {
-                    tracing::error!(error = %e, "rollback failed");
-                }
+                roll_back(conn);
                 refused.push(i);
                 for i in refused.into_iter().rev() {
                     jobs.remove(i).answer(None);
@@ -344,9 +480,7 @@ fn commit_batch(
             }
             Err(e) => {
                 tracing::error!(error = %e, "a batch could not commit");
-                if let Err(r) = conn.execute_batch("ROLLBACK") {
-                    tracing::error!(error = %r, "rollback failed");
-                }
+                roll_back(conn);
                 let e = batch_failed(&e);
                 jobs.into_iter().for_each(|job| job.answer(Some(e.clone())));
             }
@@ -384,7 +518,12 @@ const WRITER_COPIES_AT_MOST: i32 = 1_000;
 const LOG_LIMIT: i32 = 50_000;
 
 impl Checkpointer {
-    pub(crate) fn start(conn: Connection) -> Self {
+    /// Starts the thread with its connection to the file at `path`. A read-only connection is
+    /// not kept (while it is open no connection of this process can write the file, see
+    /// [`Link`]): the file is opened again after the next commit.
+    pub(crate) fn start(conn: Connection, path: std::path::PathBuf) -> Self {
+        let writable = |c: &Connection| !c.is_readonly(rusqlite::MAIN_DB).unwrap_or(true);
+        let mut conn = Some(conn).filter(writable);
         // `true`: something was written; `false`: stop.
         let (signal, rx) = std_mpsc::sync_channel::<bool>(1);
         let progress = Arc::new(AtomicU64::new(0));
@@ -395,6 +534,16 @@ impl Checkpointer {
                 while let Ok(true) = rx.recv() {
                     std::thread::sleep(CHECKPOINT_DELAY);
                     let stop = matches!(rx.try_recv(), Ok(false));
+                    // Something was committed, so the file takes writes again.
+                    if conn.is_none() {
+                        conn = super::open_connection(&path, true).ok().filter(writable);
+                    }
+                    let Some(conn) = conn.as_ref() else {
+                        if stop {
+                            break;
+                        }
+                        continue;
+                    };
                     let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
                         Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
                     });
