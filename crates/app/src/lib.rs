@@ -62,7 +62,7 @@ use lich::{Calendar, WorkCalendar};
 use store::Db;
 
 pub use error::{AppError, ErrorKind, serde_message};
-pub use throttle::{Client, Limits, Rate};
+pub use throttle::{Client, Limits, PublicRead, Rate};
 
 /// Where the current time comes from; tests and the demo generator pin it.
 pub trait Clock: Send + Sync {

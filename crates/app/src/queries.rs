@@ -61,7 +61,7 @@ impl DossierQuery {
     }
 }
 
-use crate::{Accounts, Catalogue, Queries};
+use crate::{Accounts, Catalogue, Client, Queries};
 use crate::{App, AppError};
 
 /// At most this many dossiers in an officer's inbox (the most urgent first).
@@ -264,7 +264,9 @@ impl Queries<'_> {
 
     /// Tra cứu công khai: only the code, the procedure name, the status and the appointment
     /// (TT 01/2018 Art. 16(2)(d)).
-    pub async fn public_lookup(self, code: &str) -> Result<PublicView, AppError> {
+    pub async fn public_lookup(self, code: &str, client: &Client) -> Result<PublicView, AppError> {
+        self.app
+            .public_read(crate::throttle::PublicRead::Lookup, client)?;
         let code = DossierCode::parse(code)?;
         self.app
             .db

@@ -75,6 +75,12 @@ pub struct Limits {
     pub registrations_per_address: Rate,
     /// Queue tickets taken from one address (a kiosk issues hundreds a day).
     pub tickets_per_address: Rate,
+    /// Public lookups of a dossier by its code from one address: codes are sequential, so an
+    /// enumerator is slowed here.
+    pub lookups_per_address: Rate,
+    /// Public searches and reads of the catalogue and the administrative units from one
+    /// address (each costs a search; a form's address helper asks a few times per entry).
+    pub public_reads_per_address: Rate,
 }
 
 impl Default for Limits {
@@ -90,6 +96,85 @@ impl Default for Limits {
             submissions_per_address: Rate::per_minutes(60, 60),
             registrations_per_address: Rate::per_minutes(10, 60),
             tickets_per_address: Rate::per_minutes(120, 10),
+            lookups_per_address: Rate::per_minutes(120, 1),
+            public_reads_per_address: Rate::per_minutes(600, 1),
+        }
+    }
+}
+
+/// Đọc công khai — what anyone may read without an account, counted per address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PublicRead {
+    /// The lookup of a dossier by its code.
+    Lookup,
+    /// A search of the catalogue, a list or a conversion of administrative units.
+    Search,
+}
+
+impl crate::App {
+    /// Counts a public read by this client; refuses (429) past its limit.
+    pub fn public_read(&self, what: PublicRead, client: &Client) -> Result<(), AppError> {
+        let rate = match what {
+            PublicRead::Lookup => self.settings.limits.lookups_per_address,
+            PublicRead::Search => self.settings.limits.public_reads_per_address,
+        };
+        if self.throttle.reads.count(what, client, rate, self.now()) {
+            Ok(())
+        } else {
+            tracing::warn!(?what, client = %client.key(), "too many public reads from one address");
+            Err(too_many(rate))
+        }
+    }
+}
+
+/// Shards of [`Reads`]: requests from different addresses rarely wait on one another.
+const READ_SHARDS: usize = 16;
+
+/// Public reads counted per address, on the hot path of the busiest public pages: keys are
+/// numbers (no text made per request) in shards of their own.
+#[derive(Debug, Default)]
+pub(crate) struct Reads {
+    shards: [Mutex<HashMap<(PublicRead, u128), Window>>; READ_SHARDS],
+}
+
+impl Reads {
+    fn count(&self, what: PublicRead, client: &Client, rate: Rate, now: DateTime<Utc>) -> bool {
+        let addr = match client.ip {
+            // An IPv6 client controls its whole /64: count the prefix, as `Client::key` does.
+            Some(IpAddr::V6(v6)) => u128::from(v6) >> 64 << 64,
+            Some(IpAddr::V4(v4)) => u128::from(u32::from(v4)),
+            None => u128::MAX,
+        };
+        let shard = &self.shards[(addr as usize ^ (addr >> 64) as usize) % READ_SHARDS];
+        let mut windows = shard.lock().expect("throttle lock");
+        if windows.len() >= MAX_KEYS / READ_SHARDS && !windows.contains_key(&(what, addr)) {
+            windows.retain(|_, w| now < w.start + w.window);
+            if windows.len() >= MAX_KEYS / READ_SHARDS {
+                windows.clear();
+            }
+        }
+        let w = windows.entry((what, addr)).or_insert(Window {
+            start: now,
+            count: 0,
+            window: rate.window,
+        });
+        if now >= w.start + w.window {
+            *w = Window {
+                start: now,
+                count: 0,
+                window: rate.window,
+            };
+        }
+        w.count = w.count.saturating_add(1);
+        w.count <= rate.max
+    }
+
+    fn sweep(&self, now: DateTime<Utc>) {
+        for shard in &self.shards {
+            shard
+                .lock()
+                .expect("throttle lock")
+                .retain(|_, w| now < w.start + w.window);
         }
     }
 }
@@ -109,6 +194,8 @@ struct Window {
 #[derive(Debug, Default)]
 pub struct Throttle {
     windows: Mutex<HashMap<String, Window>>,
+    /// The public reads (lookups, searches), kept apart for speed.
+    reads: Reads,
 }
 
 impl Throttle {
@@ -153,6 +240,7 @@ impl Throttle {
             .lock()
             .expect("throttle lock")
             .retain(|_, w| now < w.start + w.window);
+        self.reads.sweep(now);
     }
 
     /// Counts an attempt of `what` by this client; refuses when the client went over `rate`.

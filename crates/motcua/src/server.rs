@@ -709,6 +709,20 @@ pub struct LimitsConfig {
     /// Queue tickets one kiosk (address) may take in 10 minutes.
     #[serde(default = "tickets_per_address")]
     pub tickets_per_address_per_10_minutes: u32,
+    /// Public lookups of a dossier by code from one address in a minute.
+    #[serde(default = "lookups_per_address")]
+    pub lookups_per_address_per_minute: u32,
+    /// Public catalogue searches and administrative-unit reads from one address in a minute.
+    #[serde(default = "public_reads_per_address")]
+    pub public_reads_per_address_per_minute: u32,
+}
+
+fn lookups_per_address() -> u32 {
+    app::Limits::default().lookups_per_address.max
+}
+
+fn public_reads_per_address() -> u32 {
+    app::Limits::default().public_reads_per_address.max
 }
 
 fn tickets_per_address() -> u32 {
@@ -729,6 +743,8 @@ impl Default for LimitsConfig {
             online_submissions_per_address_per_hour: d.submissions_per_address.max,
             registrations_per_address_per_hour: d.registrations_per_address.max,
             tickets_per_address_per_10_minutes: d.tickets_per_address.max,
+            lookups_per_address_per_minute: d.lookups_per_address.max,
+            public_reads_per_address_per_minute: d.public_reads_per_address.max,
         }
     }
 }
@@ -765,6 +781,11 @@ impl LimitsConfig {
                 60,
             ),
             tickets_per_address: Rate::per_minutes(self.tickets_per_address_per_10_minutes, 10),
+            lookups_per_address: Rate::per_minutes(self.lookups_per_address_per_minute, 1),
+            public_reads_per_address: Rate::per_minutes(
+                self.public_reads_per_address_per_minute,
+                1,
+            ),
         }
     }
 }

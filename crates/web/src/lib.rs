@@ -70,7 +70,37 @@ pub fn router_with(app: App, ui: UiOptions) -> Router {
         .layer(axum::Extension(metrics))
         .layer(axum::Extension(ui))
         .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::from_fn(strict_transport))
         .with_state(app)
+}
+
+/// HTTP Strict Transport Security, on answers to requests that came over HTTPS: the server
+/// speaks plain HTTP behind a proxy ending TLS, so it believes `X-Forwarded-Proto: https` from
+/// a trusted proxy (`[server] trusted_proxies`) only. A browser then never uses plain HTTP for
+/// the site for a year.
+async fn strict_transport(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let trusted = req.extensions().get::<TrustedProxies>().is_some_and(|t| {
+        req.extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .is_some_and(|peer| t.0.contains(&peer.0.ip()))
+    });
+    let https = trusted
+        && req
+            .headers()
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+    let mut res = next.run(req).await;
+    if https {
+        res.headers_mut().insert(
+            HeaderName::from_static("strict-transport-security"),
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    res
 }
 
 /// Headers every answer carries: no framing by other sites (clickjacking), no script but our

@@ -1,6 +1,7 @@
 //! Danh mục qua API — procedures in force, agencies, and the officers of an agency (for
 //! assignment).
 
+use crate::Caller;
 use app::App;
 use app::search::ProcedureQuery;
 use axum::Json;
@@ -54,12 +55,14 @@ fn enumerated<T: serde::de::DeserializeOwned>(
 #[utoipa::path(
     get, path = "/api/v1/procedures", tag = "Danh mục",
     params(ProcedureQueryParams),
-    responses((status = 200, body = Vec<ProcedureView>), (status = 422, body = ErrorBody))
+    responses((status = 200, body = Vec<ProcedureView>), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody))
 )]
 pub async fn procedures(
     State(app): State<App>,
+    Caller(client): Caller,
     ApiQuery(p): ApiQuery<ProcedureQueryParams>,
 ) -> Result<Json<Vec<ProcedureView>>, ApiError> {
+    app.public_read(app::PublicRead::Search, &client)?;
     let query = ProcedureQuery {
         text: p.q.unwrap_or_default(),
         sector: p.sector.filter(|s| !s.trim().is_empty()),

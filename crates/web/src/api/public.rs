@@ -24,14 +24,15 @@ use crate::Caller;
 #[utoipa::path(
     get, path = "/api/v1/public/lookup/{code}", tag = "Công dân",
     params(("code" = String, Path, description = "Mã hồ sơ in trên Giấy tiếp nhận, hoặc mã tạm của hồ sơ nộp trực tuyến")),
-    responses((status = 200, body = PublicLookupView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+    responses((status = 200, body = PublicLookupView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody))
 )]
 pub async fn lookup(
     State(app): State<App>,
+    Caller(client): Caller,
     ApiPath(code): ApiPath<String>,
 ) -> Result<Json<PublicLookupView>, ApiError> {
     Ok(Json(PublicLookupView::of(
-        &app.queries().public_lookup(&code).await?,
+        &app.queries().public_lookup(&code, &client).await?,
     )))
 }
 

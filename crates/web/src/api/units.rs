@@ -1,6 +1,7 @@
 //! Đơn vị hành chính qua API — public: lists by regime and parent, one unit with its succession,
 //! and an old address shown with today's units.
 
+use crate::Caller;
 use app::App;
 use app::units::UnitDirectory;
 use axum::Json;
@@ -93,12 +94,14 @@ pub struct UnitListQuery {
 #[utoipa::path(
     get, path = "/api/v1/units", tag = "Danh mục",
     params(UnitListQuery),
-    responses((status = 200, body = Vec<UnitView>), (status = 422, body = ErrorBody))
+    responses((status = 200, body = Vec<UnitView>), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody))
 )]
 pub async fn list(
     State(app): State<App>,
+    Caller(client): Caller,
     ApiQuery(q): ApiQuery<UnitListQuery>,
 ) -> Result<Json<Vec<UnitView>>, ApiError> {
+    app.public_read(app::PublicRead::Search, &client)?;
     let regime = regime(q.regime.as_deref().unwrap_or("two-level"))?;
     let dir = app.unit_directory().await?;
     let mut units: Vec<UnitView> = dir
@@ -114,12 +117,14 @@ pub async fn list(
 #[utoipa::path(
     get, path = "/api/v1/units/{regime}/{code}", tag = "Danh mục",
     params(("regime" = String, Path, description = "two-level hoặc three-level"), ("code" = String, Path)),
-    responses((status = 200, body = UnitDetailView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+    responses((status = 200, body = UnitDetailView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody))
 )]
 pub async fn detail(
     State(app): State<App>,
+    Caller(client): Caller,
     ApiPath((r, code)): ApiPath<(String, String)>,
 ) -> Result<Json<UnitDetailView>, ApiError> {
+    app.public_read(app::PublicRead::Search, &client)?;
     let regime = regime(&r)?;
     let dir = app.unit_directory().await?;
     let chain = dir.chain(regime, code.trim());
@@ -127,7 +132,10 @@ pub async fn detail(
         return Err(ApiError::new(
             axum::http::StatusCode::NOT_FOUND,
             "unit_not_found",
-            format!("Không có đơn vị mã \"{}\".", code.trim()),
+            format!(
+                "Không có đơn vị mã \"{}\".",
+                domain::error::shorten(code.trim())
+            ),
         ));
     };
     let views = |v: Vec<&AdminUnit>| v.into_iter().map(UnitView::of).collect();
@@ -160,12 +168,14 @@ pub struct ConvertQuery {
 #[utoipa::path(
     get, path = "/api/v1/units/convert", tag = "Danh mục",
     params(ConvertQuery),
-    responses((status = 200, body = ConversionView), (status = 404, body = ErrorBody))
+    responses((status = 200, body = ConversionView), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody))
 )]
 pub async fn convert(
     State(app): State<App>,
+    Caller(client): Caller,
     ApiQuery(q): ApiQuery<ConvertQuery>,
 ) -> Result<Json<ConversionView>, ApiError> {
+    app.public_read(app::PublicRead::Search, &client)?;
     let dir: std::sync::Arc<UnitDirectory> = app.unit_directory().await?;
     let c = dir.convert(&q.address)?;
     Ok(Json(ConversionView {

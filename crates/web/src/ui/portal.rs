@@ -68,7 +68,14 @@ struct ResultsPartial {
     q: String,
 }
 
-async fn find(app: &App, params: &SearchParams) -> Result<Vec<ProcedureItem>, UiError> {
+async fn find(
+    app: &App,
+    client: &app::Client,
+    params: &SearchParams,
+) -> Result<Vec<ProcedureItem>, UiError> {
+    if !params.q.trim().is_empty() {
+        app.public_read(app::PublicRead::Search, client)?;
+    }
     let level = match params.cap.as_str() {
         "xa" => Some(ProcedureLevel::Commune),
         "tinh" => Some(ProcedureLevel::Province),
@@ -89,12 +96,13 @@ async fn find(app: &App, params: &SearchParams) -> Result<Vec<ProcedureItem>, Ui
 pub async fn home(
     State(app): State<App>,
     viewer: Viewer,
+    Caller(client): Caller,
     Query(params): Query<SearchParams>,
 ) -> Result<Response, UiError> {
     if app.needs_setup() {
         return Ok(Redirect::to("/khoi-tao").into_response());
     }
-    let results = find(&app, &params).await?;
+    let results = find(&app, &client, &params).await?;
     Ok(HomePage {
         chrome: Chrome::new(&viewer, "Dịch vụ công một cửa", "/"),
         searched: !params.q.trim().is_empty(),
@@ -109,11 +117,12 @@ pub async fn home(
 pub async fn procedures(
     State(app): State<App>,
     viewer: Viewer,
+    Caller(client): Caller,
     headers: HeaderMap,
     Query(params): Query<SearchParams>,
 ) -> Result<Response, UiError> {
     if headers.contains_key("hx-request") {
-        let results = find(&app, &params).await?;
+        let results = find(&app, &client, &params).await?;
         return Ok(ResultsPartial {
             results,
             searched: !params.q.trim().is_empty(),
@@ -121,7 +130,7 @@ pub async fn procedures(
         }
         .into_response());
     }
-    home(State(app), viewer, Query(params)).await
+    home(State(app), viewer, Caller(client), Query(params)).await
 }
 
 /// A line of the fee table.
@@ -258,6 +267,7 @@ struct LookupPage {
 pub async fn lookup(
     State(app): State<App>,
     viewer: Viewer,
+    Caller(client): Caller,
     Query(params): Query<LookupParams>,
 ) -> Result<Response, UiError> {
     let ma = params.ma.trim().to_string();
@@ -270,7 +280,7 @@ pub async fn lookup(
     if ma.is_empty() {
         return Ok(page.into_response());
     }
-    match app.queries().public_lookup(&ma).await {
+    match app.queries().public_lookup(&ma, &client).await {
         Ok(v) => {
             page.found = Some(LookupResult {
                 code: v.code,

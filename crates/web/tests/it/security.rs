@@ -561,3 +561,91 @@ async fn a_file_is_reused_only_from_the_same_applicants_earlier_dossier() {
     .await
     .error(403, "forbidden");
 }
+
+// Hardening (issue 20): the public reads are counted per address — the lookup by code (codes are
+// sequential, so an enumerator is slowed), the catalogue search and the administrative units.
+#[tokio::test]
+async fn public_lookups_and_searches_from_one_address_are_limited() {
+    let t = spawn_with(
+        |s| {
+            s.limits.lookups_per_address = app::Rate::per_minutes(4, 1);
+            s.limits.public_reads_per_address = app::Rate::per_minutes(3, 1);
+        },
+        web::NetOptions::default(),
+    )
+    .await;
+    let mut lookups = Vec::new();
+    for n in 1..=6 {
+        let r = t
+            .get(
+                None,
+                &format!("/api/v1/public/lookup/000.01.61.H38-261207-000{n}"),
+            )
+            .await;
+        lookups.push(r.status.as_u16());
+        if r.status.as_u16() == 429 {
+            assert!(r.headers.contains_key("retry-after"));
+            assert_eq!(r.body["code"], "too_many_attempts");
+            assert!(r.body["message"].as_str().unwrap().contains("thử lại sau"));
+        }
+    }
+    assert_eq!(lookups[..4], [404; 4], "{lookups:?}");
+    assert_eq!(lookups[4..], [429; 2], "{lookups:?}");
+    // The page counts with the API: the same address is refused there too, and told why.
+    let (status, _, page) = fetch(&t, "", "/tra-cuu?ma=000.01.61.H38-261207-0001").await;
+    assert_eq!(status, 429);
+    assert!(String::from_utf8_lossy(&page).contains("thử lại sau"));
+
+    // Three reads pass (the third for a code of 5,000 digits, which is not echoed back whole),
+    // the fourth is refused.
+    assert_eq!(t.get(None, "/api/v1/units").await.status.as_u16(), 200);
+    let found = t.get(None, "/api/v1/procedures?q=khai%20sinh").await;
+    assert_eq!(found.status.as_u16(), 200);
+    let long = "9".repeat(5_000);
+    let (status, _, body) = fetch(&t, "", &format!("/api/v1/units/two-level/{long}")).await;
+    assert_eq!(status, 404);
+    assert!(body.len() < 300, "{} bytes echoed", body.len());
+    let refused = t
+        .get(
+            None,
+            "/api/v1/units/convert?address=x%C3%A3%20B%E1%BA%A3o%20Th%E1%BA%AFng",
+        )
+        .await;
+    assert_eq!(refused.status.as_u16(), 429);
+}
+
+// Hardening (issue 20): HSTS on answers to requests a trusted proxy says came over HTTPS, and
+// only then (a client cannot switch it on by sending the header itself).
+#[tokio::test]
+async fn strict_transport_security_only_behind_a_trusted_https_proxy() {
+    let hsts = |t: &TestApp, proto: Option<&'static str>| {
+        let mut r = t.http.get(format!("{}/", t.base));
+        if let Some(p) = proto {
+            r = r.header("X-Forwarded-Proto", p);
+        }
+        async move {
+            r.send()
+                .await
+                .unwrap()
+                .headers()
+                .get("strict-transport-security")
+                .map(|v| v.to_str().unwrap().to_string())
+        }
+    };
+    let behind = spawn_with(
+        |_| {},
+        web::NetOptions {
+            trusted_proxies: vec!["127.0.0.1".parse().unwrap()],
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(
+        hsts(&behind, Some("https")).await.as_deref(),
+        Some("max-age=31536000; includeSubDomains")
+    );
+    assert_eq!(hsts(&behind, Some("http")).await, None);
+    assert_eq!(hsts(&behind, None).await, None);
+    let direct = spawn_with(|_| {}, web::NetOptions::default()).await;
+    assert_eq!(hsts(&direct, Some("https")).await, None);
+}
