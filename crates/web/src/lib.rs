@@ -55,6 +55,7 @@ pub fn router_with(app: App, ui: UiOptions) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
         ))
+        .layer(axum::middleware::from_fn(own_words))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -101,6 +102,56 @@ async fn strict_transport(
         );
     }
     res
+}
+
+/// Answers the framework gives by itself — a body over the limit, a method the address does not
+/// take, a request cut off by the time limit — said in the product's words: `{code, message}`
+/// under `/api`, a page elsewhere. The headers they carry (`Allow`) are kept.
+async fn own_words(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    let status = res.status();
+    let ours = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/json") || t.starts_with("text/html"));
+    if ours || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let (code, message) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "body_too_large",
+            "Dữ liệu gửi lên quá lớn: mỗi yêu cầu tối đa 12 MB, mỗi tệp đính kèm tối đa 10 MB, dữ liệu JSON tối đa 2 MB.",
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "method_not_allowed",
+            "Địa chỉ này không nhận phương thức HTTP đã dùng (xem tiêu đề Allow).",
+        ),
+        StatusCode::REQUEST_TIMEOUT => (
+            "request_timeout",
+            "Yêu cầu xử lý quá 30 giây nên đã bị ngắt; hãy tải lại để xem thao tác đã được thực hiện chưa trước khi gửi lại.",
+        ),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "unsupported_media_type",
+            "Kiểu dữ liệu gửi lên không được hỗ trợ ở địa chỉ này.",
+        ),
+        s if s.is_server_error() => ("internal", "Lỗi hệ thống; thao tác chưa được thực hiện."),
+        _ => ("bad_request", "Yêu cầu không hợp lệ."),
+    };
+    let mut ours = if api {
+        ApiError::new(status, code, message).into_response()
+    } else {
+        ui::UiError::new(status, message).into_response()
+    };
+    if let Some(allow) = res.headers().get(axum::http::header::ALLOW) {
+        ours.headers_mut()
+            .insert(axum::http::header::ALLOW, allow.clone());
+    }
+    ours
 }
 
 /// Headers every answer carries: no framing by other sites (clickjacking), no script but our

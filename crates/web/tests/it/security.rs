@@ -649,3 +649,47 @@ async fn strict_transport_security_only_behind_a_trusted_https_proxy() {
     let direct = spawn_with(|_| {}, web::NetOptions::default()).await;
     assert_eq!(hsts(&direct, Some("https")).await, None);
 }
+
+// Hardening (issue 20): what the framework answers by itself is said in the product's words —
+// a body over the whole-request limit was "length limit exceeded" in plain English, a method an
+// address does not take an empty 405.
+#[tokio::test]
+async fn the_frameworks_own_refusals_are_said_in_vietnamese() {
+    let t = spawn_with(|_| {}, web::NetOptions::default()).await;
+    let token = t.login("motcua.baothang").await;
+    let huge = vec![b'%'; 13 * 1024 * 1024];
+    let r = t
+        .http
+        .post(format!("{}/api/v1/files", t.base))
+        .bearer_auth(&token)
+        .header("content-type", "application/pdf")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "body_too_large", "{body}");
+    assert!(body["message"].as_str().unwrap().contains("quá lớn"));
+
+    let r = t
+        .http
+        .delete(format!("{}/api/v1/units", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    assert!(r.headers().contains_key("allow"));
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "method_not_allowed", "{body}");
+
+    let r = t
+        .http
+        .put(format!("{}/tra-cuu", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("không nhận phương thức"), "{page}");
+}
