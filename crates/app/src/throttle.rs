@@ -153,20 +153,7 @@ impl Reads {
                 windows.clear();
             }
         }
-        let w = windows.entry((what, addr)).or_insert(Window {
-            start: now,
-            count: 0,
-            window: rate.window,
-        });
-        if now >= w.start + w.window {
-            *w = Window {
-                start: now,
-                count: 0,
-                window: rate.window,
-            };
-        }
-        w.count = w.count.saturating_add(1);
-        w.count <= rate.max
+        Window::count_in(windows.entry((what, addr)), rate, now)
     }
 
     fn sweep(&self, now: DateTime<Utc>) {
@@ -188,6 +175,28 @@ struct Window {
     start: DateTime<Utc>,
     count: u32,
     window: Duration,
+}
+
+impl Window {
+    /// Counts one in the window of `entry` (a new one when there is none or it is over); false
+    /// when that goes over the limit.
+    fn count_in<K>(
+        entry: std::collections::hash_map::Entry<'_, K, Window>,
+        rate: Rate,
+        now: DateTime<Utc>,
+    ) -> bool {
+        let fresh = Window {
+            start: now,
+            count: 0,
+            window: rate.window,
+        };
+        let w = entry.or_insert(fresh);
+        if now >= w.start + w.window {
+            *w = fresh;
+        }
+        w.count = w.count.saturating_add(1);
+        w.count <= rate.max
+    }
 }
 
 /// Counters of attempts per key, in fixed windows.
@@ -218,20 +227,7 @@ impl Throttle {
                 windows.remove(&k);
             }
         }
-        let w = windows.entry(key).or_insert(Window {
-            start: now,
-            count: 0,
-            window: rate.window,
-        });
-        if now >= w.start + w.window {
-            *w = Window {
-                start: now,
-                count: 0,
-                window: rate.window,
-            };
-        }
-        w.count = w.count.saturating_add(1);
-        w.count <= rate.max
+        Window::count_in(windows.entry(key), rate, now)
     }
 
     /// Forgets the windows that are over.

@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::serving::{Server, login};
+use crate::two_servers::intake_body;
 
 const CENTRE: &str = "lao-cai.bao-thang.mot-cua";
 const PASSWORD: &str = "motcua@2026";
@@ -51,7 +52,7 @@ async fn client(base: String, token: String) -> (Vec<Acknowledged>, Vec<String>)
         let r = http
             .post(format!("{base}/api/v1/dossiers"))
             .bearer_auth(&token)
-            .json(&intake_body())
+            .json(&intake_body(CENTRE))
             .send()
             .await;
         let Ok(r) = r else { break };
@@ -94,24 +95,6 @@ async fn client(base: String, token: String) -> (Vec<Acknowledged>, Vec<String>)
         *done.last_mut().unwrap() = ack;
     }
     (done, wrong)
-}
-
-fn intake_body() -> Value {
-    json!({
-        "procedure_code": "1.004884",
-        "receiving": CENTRE,
-        "applicant": {
-            "kind": "citizen",
-            "name": "Lê Văn Bền",
-            "id_number": "010190012345",
-            "phone": "0912345678",
-            "address_line": "Tổ dân phố 3",
-            "commune_code": "02905",
-            "address": "Tổ dân phố 3, xã Bảo Thắng, tỉnh Lào Cai"
-        },
-        "components": [{"component": "to-khai"}, {"component": "giay-to-khai-sinh"}],
-        "return_method": {"kind": "counter"}
-    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
