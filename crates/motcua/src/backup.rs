@@ -17,7 +17,7 @@ use sha2::Digest;
 use store::Db;
 
 use crate::BadInput;
-use crate::server::{ConfigArgs, open_db, services};
+use crate::server::{ConfigArgs, create_parent, open_db, services};
 
 #[derive(Debug, Args)]
 pub struct BackupArgs {
@@ -95,10 +95,7 @@ pub async fn take(app: &app::App, source: &str, to: &Path, now: DateTime<Utc>) -
         ))
         .into());
     }
-    if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| BadInput(format!("không tạo được thư mục {}: {e}", dir.display())))?;
-    }
+    create_parent(to)?;
     let kind = app.database_kind();
     let before = app
         .backup_to(to)
@@ -222,11 +219,7 @@ pub async fn restore(args: RestoreArgs) -> Result<()> {
                     .into());
                 }
             }
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    BadInput(format!("không tạo được thư mục {}: {e}", dir.display()))
-                })?;
-            }
+            create_parent(path)?;
             // Copied under another name, then renamed: a cut copy is never taken for a database.
             let part = PathBuf::from(format!("{}.dang-chep", path.display()));
             std::fs::copy(&args.from, &part)

@@ -878,13 +878,18 @@ impl ConfigArgs {
 }
 
 /// Opens the database (creating the folder of a SQLite file) and applies migrations.
+/// Creates the folder a file is to go in, if it has one and it is missing.
+pub(crate) fn create_parent(path: &Path) -> Result<(), BadInput> {
+    match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => std::fs::create_dir_all(dir)
+            .map_err(|e| BadInput(format!("không tạo được thư mục {}: {e}", dir.display()))),
+        None => Ok(()),
+    }
+}
+
 pub async fn open_db(config: &Config) -> Result<Db> {
     if let Some(path) = config.database.url.strip_prefix("sqlite:") {
-        let path = Path::new(path.trim_start_matches("//"));
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("không tạo được thư mục {}", dir.display()))?;
-        }
+        create_parent(Path::new(path.trim_start_matches("//")))?;
     }
     let db = Db::connect(&config.database.url).await.map_err(|e| {
         BadInput(format!(

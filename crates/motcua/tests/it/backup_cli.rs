@@ -2,22 +2,15 @@
 //! `motcua restore` into an empty place, verified; a copy changed after it was taken, or a
 //! place already holding a database, is refused without writing anything.
 
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::serving::{Server, login};
+use crate::serving::{Server, login, motcua, seed_demo};
 use crate::two_servers::intake_at;
 
 const CENTRE: &str = "lao-cai.bao-thang.mot-cua";
-
-fn motcua(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_motcua"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
 
 fn said(out: &Output) -> String {
     format!(
@@ -30,9 +23,7 @@ fn said(out: &Output) -> String {
 /// Seeds a short demo history into `url`, serves it, and takes a backup into `to` while
 /// intakes run; returns the dossiers acknowledged before the backup began.
 async fn backup_under_load(url: &str, to: &std::path::Path) -> Vec<String> {
-    let since = (chrono::Utc::now().date_naive() - chrono::Days::new(2)).to_string();
-    let seeded = motcua(&["demo", "--no-serve", "--database", url, "--since", &since]);
-    assert!(seeded.status.success(), "{}", said(&seeded));
+    seed_demo(url, 2);
     let server = Server::start(url);
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();

@@ -4,12 +4,11 @@
 //! is there at its acknowledged version or later, with the payment it acknowledged; and at the
 //! end `motcua verify` finds every hash chain, projection, counter and code sequence sound.
 
-use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::serving::{Server, login};
+use crate::serving::{Server, login, motcua, seed_demo};
 use crate::two_servers::intake_body;
 
 const CENTRE: &str = "lao-cai.bao-thang.mot-cua";
@@ -39,6 +38,27 @@ impl Moments {
     }
 }
 
+/// Sends a request: the answer's JSON when its status is `expected`; `None` when the server
+/// went away before answering (killed); what came instead otherwise.
+async fn answer(
+    request: reqwest::RequestBuilder,
+    expected: u16,
+    what: &str,
+) -> Result<Option<Value>, String> {
+    let Ok(r) = request.send().await else {
+        return Ok(None);
+    };
+    let status = r.status().as_u16();
+    let Ok(body) = r.json::<Value>().await else {
+        return Ok(None);
+    };
+    if status == expected {
+        Ok(Some(body))
+    } else {
+        Err(format!("{what}: {status} {body}"))
+    }
+}
+
 /// One client: receives dossiers and pays every second one's fee until the server goes away.
 /// Returns what it was told was done, and any answer that was neither a success nor a lost
 /// connection (there should be none).
@@ -49,21 +69,18 @@ async fn client(base: String, token: String) -> (Vec<Acknowledged>, Vec<String>)
         .unwrap();
     let (mut done, mut wrong) = (Vec::new(), Vec::new());
     for n in 0.. {
-        let r = http
+        let intake = http
             .post(format!("{base}/api/v1/dossiers"))
             .bearer_auth(&token)
-            .json(&intake_body(CENTRE))
-            .send()
-            .await;
-        let Ok(r) = r else { break };
-        let status = r.status().as_u16();
-        let Ok(d) = r.json::<Value>().await else {
-            break;
+            .json(&intake_body(CENTRE));
+        let d = match answer(intake, 201, "tiếp nhận").await {
+            Ok(Some(d)) => d,
+            Ok(None) => break,
+            Err(e) => {
+                wrong.push(e);
+                break;
+            }
         };
-        if status != 201 {
-            wrong.push(format!("tiếp nhận: {status} {d}"));
-            break;
-        }
         let mut ack = Acknowledged {
             id: d["id"].as_str().unwrap().to_string(),
             code: d["code"].as_str().unwrap().to_string(),
@@ -74,25 +91,23 @@ async fn client(base: String, token: String) -> (Vec<Acknowledged>, Vec<String>)
         if n % 2 == 1 {
             continue;
         }
-        let r = http
+        let payment = http
             .post(format!("{base}/api/v1/dossiers/{}/payments", ack.id))
             .bearer_auth(&token)
             .header("If-Match", format!("\"{}\"", ack.version))
-            .json(&json!({"amount": 5000, "method": "cash"}))
-            .send()
-            .await;
-        let Ok(r) = r else { break };
-        let status = r.status().as_u16();
-        let Ok(d) = r.json::<Value>().await else {
-            break;
-        };
-        if status != 200 {
-            wrong.push(format!("thu phí: {status} {d}"));
-            break;
+            .json(&json!({"amount": 5000, "method": "cash"}));
+        match answer(payment, 200, "thu phí").await {
+            Ok(Some(d)) => {
+                ack.version = d["version"].as_u64().unwrap();
+                ack.paid = true;
+                *done.last_mut().unwrap() = ack;
+            }
+            Ok(None) => break,
+            Err(e) => {
+                wrong.push(e);
+                break;
+            }
         }
-        ack.version = d["version"].as_u64().unwrap();
-        ack.paid = true;
-        *done.last_mut().unwrap() = ack;
     }
     (done, wrong)
 }
@@ -103,16 +118,7 @@ async fn a_server_killed_under_load_loses_nothing_it_acknowledged() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite:{}", dir.join("motcua.db").display());
-    let seeded = Command::new(env!("CARGO_BIN_EXE_motcua"))
-        .args(["demo", "--no-serve", "--database", &url, "--since"])
-        .arg((chrono::Utc::now().date_naive() - chrono::Days::new(2)).to_string())
-        .output()
-        .unwrap();
-    assert!(
-        seeded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&seeded.stderr)
-    );
+    seed_demo(&url, 2);
     let seed = std::env::var("MOTCUA_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -154,10 +160,7 @@ async fn a_server_killed_under_load_loses_nothing_it_acknowledged() {
     let token = login(&http, &server, "motcua.baothang", PASSWORD).await;
     check(&http, &server, &token, &acknowledged).await;
     server.stop();
-    let verified = Command::new(env!("CARGO_BIN_EXE_motcua"))
-        .args(["verify", "--database", &url])
-        .output()
-        .unwrap();
+    let verified = motcua(&["verify", "--database", &url]);
     let said = String::from_utf8_lossy(&verified.stdout);
     println!("{said}");
     assert!(

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::serving::{Server, login};
+use crate::serving::{Server, login, motcua, seed_demo};
 use crate::two_servers::intake_at;
 
 const CENTRE: &str = "lao-cai.bao-thang.mot-cua";
@@ -60,15 +60,6 @@ impl Drop for Tmpfs {
     }
 }
 
-fn seed(url: &str) {
-    let since = (chrono::Utc::now().date_naive() - chrono::Days::new(2)).to_string();
-    let out = Command::new(env!("CARGO_BIN_EXE_motcua"))
-        .args(["demo", "--no-serve", "--database", url, "--since", &since])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-}
-
 async fn get(http: &reqwest::Client, url: String, token: Option<&str>) -> (u16, Value) {
     let mut r = http.get(url);
     if let Some(t) = token {
@@ -109,7 +100,7 @@ async fn a_full_disk_refuses_writes_clearly_keeps_reads_and_recovers_by_itself()
         return;
     };
     let url = format!("sqlite:{}", disk.0.join("motcua.db").display());
-    seed(&url);
+    seed_demo(&url, 2);
     let server = Server::start(&url);
     let _ = rustls::crypto::ring::default_provider().install_default();
     let http = reqwest::Client::new();
@@ -183,10 +174,7 @@ async fn a_full_disk_refuses_writes_clearly_keeps_reads_and_recovers_by_itself()
     drop(server);
 
     // Nothing half-written: every chain, state, code and counter agrees.
-    let verified = Command::new(env!("CARGO_BIN_EXE_motcua"))
-        .args(["verify", "--database", &url])
-        .output()
-        .unwrap();
+    let verified = motcua(&["verify", "--database", &url]);
     assert!(verified.status.success(), "{verified:?}");
 }
 
@@ -197,7 +185,7 @@ async fn read_only_database_files_are_said_at_start_and_writes_return_once_fixed
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("motcua.db");
     let url = format!("sqlite:{}", db.display());
-    seed(&url);
+    seed_demo(&url, 2);
     // Root writes whatever the permissions say: the server runs as `nobody` then.
     let uid = if is_root() {
         let chowned = Command::new("chown")

@@ -1,9 +1,30 @@
-//! A `motcua serve` process as the tests start it, and an officer's login to it.
+//! A `motcua serve` process as the tests start it, an officer's login to it, and the other
+//! commands they run (`motcua(…)`, a short demo history).
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::{Value, json};
+
+/// Runs `motcua` with these arguments to the end.
+pub(crate) fn motcua(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_motcua"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// Seeds the demo province into `url` with a history of the last `days` days (short: the
+/// seeding is not what the tests test).
+pub(crate) fn seed_demo(url: &str, days: u64) {
+    let since = (chrono::Utc::now().date_naive() - chrono::Days::new(days)).to_string();
+    let out = motcua(&["demo", "--no-serve", "--database", url, "--since", &since]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
 
 /// A server process and its address; stopped (SIGTERM, then killed) when dropped.
 pub(crate) struct Server {

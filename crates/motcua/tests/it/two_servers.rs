@@ -4,12 +4,11 @@
 //! ticket taken on the other, an agency renamed on one is renamed on the other, and the
 //! scheduled jobs run on one server, then on the other when it stops.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::serving::{Server, login};
+use crate::serving::{Server, login, seed_demo};
 
 const CENTRE: &str = "lao-cai.bao-thang.mot-cua";
 const PASSWORD: &str = "motcua@2026";
@@ -128,17 +127,7 @@ async fn two_servers_on_one_postgresql_database_work_as_one() {
     let Some(url) = testsupport::pg::database("two_servers") else {
         return;
     };
-    let seeded = Command::new(env!("CARGO_BIN_EXE_motcua"))
-        .args(["demo", "--no-serve", "--database", &url, "--since"])
-        // A short history: the seeding is not what is tested.
-        .arg((chrono::Utc::now().date_naive() - chrono::Days::new(2)).to_string())
-        .output()
-        .unwrap();
-    assert!(
-        seeded.status.success(),
-        "{}",
-        String::from_utf8_lossy(&seeded.stderr)
-    );
+    seed_demo(&url, 2);
     let (mut a, b) = (Server::start(&url), Server::start(&url));
     // reqwest's rustls needs a provider; ring is the one the binary installs too.
     let _ = rustls::crypto::ring::default_provider().install_default();

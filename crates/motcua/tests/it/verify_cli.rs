@@ -2,14 +2,7 @@
 //! state, code, counter and file agrees; 3 with each difference named when something was
 //! changed behind the application's back.
 
-use std::process::{Command, Output};
-
-fn motcua(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_motcua"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
+use crate::serving::{motcua, seed_demo};
 
 #[test]
 fn verify_finds_what_was_changed_behind_the_applications_back() {
@@ -18,9 +11,7 @@ fn verify_finds_what_was_changed_behind_the_applications_back() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("motcua.db");
     let url = format!("sqlite:{}", path.display());
-    let since = (chrono::Utc::now().date_naive() - chrono::Days::new(20)).to_string();
-    let seeded = motcua(&["demo", "--no-serve", "--database", &url, "--since", &since]);
-    assert!(seeded.status.success(), "{seeded:?}");
+    seed_demo(&url, 20);
 
     let sound = motcua(&["verify", "--database", &url]);
     let said = String::from_utf8_lossy(&sound.stdout);
