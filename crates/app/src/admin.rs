@@ -119,7 +119,11 @@ impl Admin<'_> {
             grants: vec![RoleGrant { role, agency }],
             active: true,
         };
-        let hash = self.app.accounts().hash_password(&n.password).await?;
+        let hash = self
+            .app
+            .accounts()
+            .hash_officer_password(&n.password, &username)
+            .await?;
         let detail = format!("{username}: {} tại {}", role.label(), n.agency);
         self.app
             .db
@@ -168,7 +172,11 @@ impl Admin<'_> {
         let detail;
         match change {
             AccountChange::Password(p) => {
-                let hash = self.app.accounts().hash_password(&p).await?;
+                let hash = self
+                    .app
+                    .accounts()
+                    .hash_officer_password(&p, &o.username)
+                    .await?;
                 detail = o.username.clone();
                 self.app
                     .db

@@ -5,6 +5,8 @@ use chrono::{DateTime, Duration, Utc};
 use domain::officer::{Actor, Officer};
 use sha2::{Digest, Sha256};
 
+use store::{SessionOf, SessionTimes};
+
 use crate::Accounts;
 use crate::throttle::Client;
 use crate::{App, AppError, ErrorKind};
@@ -50,6 +52,33 @@ fn loggable(account: &str) -> String {
 }
 
 impl App {
+    /// When a session opened at `created` ends if it is not used after `now`: `idle` minutes
+    /// later, but never past `session_hours` after it opened.
+    pub(crate) fn session_end(&self, created: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+        let s = &self.settings;
+        (now + Duration::minutes(s.session_idle_minutes))
+            .min(created + Duration::hours(s.session_hours))
+    }
+
+    /// Moves a session's end on after a use, at most once a minute (a write per request would
+    /// be wasted). A write that fails — storage read-only or full — leaves the session as it
+    /// was: it still works until its current end.
+    pub(crate) async fn keep_alive(&self, of: SessionOf, token_hash: &str, times: SessionTimes) {
+        let now = self.now();
+        let created = DateTime::from_timestamp_millis(times.created_ms).unwrap_or(now);
+        let end = self.session_end(created, now).timestamp_millis();
+        if end - times.expires_ms < 60_000 {
+            return;
+        }
+        if let Err(e) = self
+            .db
+            .extend_session(of, token_hash, now.timestamp_millis(), end)
+            .await
+        {
+            tracing::debug!(error = %e, "session not extended");
+        }
+    }
+
     /// Checks a login against the limits and the account's lock, verifies the password (or a
     /// decoy, for an account that does not exist: both take the same time), and counts a
     /// failure against the address and the account, locking it at the limit. `hash` is `None`
@@ -119,14 +148,35 @@ impl App {
 }
 
 impl Accounts<'_> {
-    /// Hashes a new password (Argon2id on the bounded hashing threads).
-    pub async fn hash_password(self, password: &str) -> Result<String, AppError> {
+    /// Hashes an officer's new password (Argon2id on the bounded hashing threads), once it
+    /// meets the officers' policy.
+    pub async fn hash_officer_password(
+        self,
+        password: &str,
+        username: &str,
+    ) -> Result<String, AppError> {
+        self.app
+            .settings
+            .officer_passwords
+            .check(password, username)?;
+        self.app.passwords.hash(password).await
+    }
+
+    /// Hashes a citizen's new password, once it meets the citizens' policy.
+    pub async fn hash_citizen_password(
+        self,
+        password: &str,
+        id_number: &str,
+    ) -> Result<String, AppError> {
+        crate::passwords::PasswordPolicy::CITIZEN.check(password, id_number)?;
         self.app.passwords.hash(password).await
     }
 
     /// Creates an officer account.
     pub async fn add_officer(self, officer: &Officer, password: &str) -> Result<(), AppError> {
-        let hash = self.hash_password(password).await?;
+        let hash = self
+            .hash_officer_password(password, officer.username.as_str())
+            .await?;
         self.app.db.add_officer(officer, &hash, None).await?;
         Ok(())
     }
@@ -153,7 +203,7 @@ impl Accounts<'_> {
         };
         let token = new_token()?;
         let now = self.app.now();
-        let expires_at = now + Duration::hours(self.app.settings.session_hours);
+        let expires_at = self.app.session_end(now, now);
         self.app
             .db
             .open_session(
@@ -218,14 +268,17 @@ impl Accounts<'_> {
         }
     }
 
-    /// The officer behind a session token.
+    /// The officer behind a session token (its end moved on: it was used).
     pub async fn actor(self, token: &str) -> Result<Actor, AppError> {
-        self.app
+        let hash = token_hash(token);
+        let (officer, times) = self
+            .app
             .db
-            .session_officer(&token_hash(token), self.app.now().timestamp_millis())
+            .session_officer(&hash, self.app.now().timestamp_millis())
             .await?
-            .map(Actor::Officer)
-            .ok_or_else(AppError::unauthenticated)
+            .ok_or_else(AppError::unauthenticated)?;
+        self.app.keep_alive(SessionOf::Officer, &hash, times).await;
+        Ok(Actor::Officer(officer))
     }
 
     /// The officer or citizen behind a browser session.

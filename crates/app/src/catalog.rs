@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{NaiveDate, NaiveTime};
+use domain::error::shorten;
 use domain::ids::ProcedureCode;
 use domain::procedure::{
     Audience, Channel, Competence, Component, DocForm, Fee, OnlineKind, ProcedureLevel,
@@ -459,7 +460,10 @@ impl Row<'_> {
         match parse(&t) {
             Ok(v) => Some(v),
             Err(why) => {
-                self.fail(name, format!("{what} \"{t}\" không hợp lệ{why}"));
+                self.fail(
+                    name,
+                    format!("{what} \"{}\" không hợp lệ{why}", shorten(&t)),
+                );
                 None
             }
         }
@@ -485,7 +489,7 @@ impl Row<'_> {
             .map_or(t.as_str(), |(_, w)| *w);
         let v = domain::from_wire_name(wire);
         if v.is_none() {
-            self.fail(name, format!("{what} \"{t}\" không hợp lệ"));
+            self.fail(name, format!("{what} \"{}\" không hợp lệ", shorten(&t)));
         }
         v
     }
@@ -497,7 +501,10 @@ impl Row<'_> {
             "co" | "x" | "1" | "true" | "yes" => true,
             "khong" | "0" | "false" | "no" => false,
             _ => {
-                self.fail(name, format!("\"{t}\" không hợp lệ (có hoặc không)"));
+                self.fail(
+                    name,
+                    format!("\"{}\" không hợp lệ (có hoặc không)", shorten(&t)),
+                );
                 default
             }
         }
@@ -523,15 +530,14 @@ fn parse_limit(text: &str) -> Result<Limit, String> {
 
 /// Reads a CSV sheet of versions; each with the line of its `thu-tuc` row.
 pub fn from_csv(text: &str) -> Result<Vec<(usize, ProcedureVersion)>, CatalogErrors> {
-    let text = text.trim_start_matches('\u{feff}');
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = crate::sheet::reader(text, b',');
     let header = reader.headers().map_err(|e| {
         CatalogErrors(vec![RowError {
             line: 1,
-            message: format!("không đọc được dòng tiêu đề ({e})"),
+            message: format!(
+                "không đọc được dòng tiêu đề ({})",
+                crate::sheet::problem(&e)
+            ),
         }])
     })?;
     let header: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
@@ -564,7 +570,7 @@ pub fn from_csv(text: &str) -> Result<Vec<(usize, ProcedureVersion)>, CatalogErr
             Err(e) => {
                 errors.push(RowError {
                     line,
-                    message: format!("không đọc được dòng ({e})"),
+                    message: format!("không đọc được dòng ({})", crate::sheet::problem(&e)),
                 });
                 continue;
             }
@@ -667,7 +673,7 @@ pub fn from_csv(text: &str) -> Result<Vec<(usize, ProcedureVersion)>, CatalogErr
                         .map_or(c.as_str(), |(_, w)| *w);
                     match domain::from_wire_name::<Channel>(wire) {
                         Some(ch) => channels.push(ch),
-                        None => row.fail("kenh", format!("kênh \"{c}\" không hợp lệ")),
+                        None => row.fail("kenh", format!("kênh \"{}\" không hợp lệ", shorten(&c))),
                     }
                 }
                 let exemption = Some(row.text("mien_giam")).filter(|s| !s.is_empty());
@@ -737,7 +743,10 @@ pub fn from_csv(text: &str) -> Result<Vec<(usize, ProcedureVersion)>, CatalogErr
             }
             other => row.fail(
                 "loai",
-                format!("\"{other}\" không hợp lệ (thu-tuc, thanh-phan, phi hoặc buoc)"),
+                format!(
+                    "\"{}\" không hợp lệ (thu-tuc, thanh-phan, phi hoặc buoc)",
+                    shorten(other)
+                ),
             ),
         }
     }
@@ -838,7 +847,10 @@ fn version_row(row: &mut Row<'_>, code: ProcedureCode, version: u32) -> Procedur
     for a in row.items("lien_thong") {
         match domain::agency::AgencyId::parse(&a) {
             Ok(id) => interconnected.push(id),
-            Err(_) => row.fail("lien_thong", format!("mã cơ quan \"{a}\" không hợp lệ")),
+            Err(_) => row.fail(
+                "lien_thong",
+                format!("mã cơ quan \"{}\" không hợp lệ", shorten(&a)),
+            ),
         }
     }
     let mut audience = Vec::new();

@@ -144,7 +144,11 @@ impl Citizens<'_> {
             self.app.settings.limits.registrations_per_address,
             self.app.now(),
         )?;
-        let hash = self.app.accounts().hash_password(&r.password).await?;
+        let hash = self
+            .app
+            .accounts()
+            .hash_citizen_password(&r.password, &r.id_number)
+            .await?;
         let code = one_time_code()?;
         let now = self.app.now();
         let expires = now + Duration::minutes(REGISTRATION_MINUTES);
@@ -250,7 +254,11 @@ impl Citizens<'_> {
     /// tests' fixtures). No request reaches it.
     pub async fn seed_account(self, r: &Registration) -> Result<CitizenAccount, AppError> {
         let account = checked(r)?;
-        let hash = self.app.accounts().hash_password(&r.password).await?;
+        let hash = self
+            .app
+            .accounts()
+            .hash_citizen_password(&r.password, &r.id_number)
+            .await?;
         self.app
             .db
             .add_citizen(&account, &hash, self.app.now().timestamp_millis())
@@ -273,7 +281,7 @@ impl Citizens<'_> {
     ) -> Result<CitizenSession, AppError> {
         let token = new_token()?;
         let now = self.app.now();
-        let expires_at = now + Duration::hours(self.app.settings.session_hours);
+        let expires_at = self.app.session_end(now, now);
         self.app
             .db
             .open_citizen_session(
@@ -325,12 +333,16 @@ impl Citizens<'_> {
 
     /// The citizen behind a session token.
     pub async fn citizen_actor(self, token: &str) -> Result<Actor, AppError> {
-        let (c, identity) = self
+        let hash = token_hash(token);
+        let (c, identity, times) = self
             .app
             .db
-            .session_citizen(&token_hash(token), self.app.now().timestamp_millis())
+            .session_citizen(&hash, self.app.now().timestamp_millis())
             .await?
             .ok_or_else(AppError::unauthenticated)?;
+        self.app
+            .keep_alive(store::SessionOf::Citizen, &hash, times)
+            .await;
         Ok(Actor::Citizen {
             name: PersonName::parse(&c.name)?,
             id_number: Some(Cccd::parse(&c.id_number)?),

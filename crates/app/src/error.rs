@@ -2,6 +2,7 @@
 //! causes (database errors) are logged, never shown.
 
 use domain::DomainError;
+use domain::error::shorten;
 use store::StoreError;
 use thiserror::Error;
 
@@ -114,7 +115,14 @@ impl From<lich::CalendarError> for AppError {
 /// in Vietnamese; a value it quotes is kept.
 fn kind_name(text: &str) -> String {
     let text = text.trim();
-    let quoted = |rest: &str| rest.trim().replace('`', "\"");
+    // A value serde quotes is the caller's: at most 40 characters of it come back.
+    let quoted = |rest: &str| {
+        let r = rest.trim().replace('`', "\"");
+        match r.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+            Some(inner) => format!("\"{}\"", shorten(inner)),
+            None => shorten(&r),
+        }
+    };
     let word = text
         .trim_start_matches("a ")
         .trim_start_matches("an ")
@@ -142,7 +150,10 @@ fn kind_name(text: &str) -> String {
         "null" | "unit" => "null",
         "enum" | "variant" => "một giá trị trong danh sách cho phép",
         "character" | "char" => "một ký tự",
-        _ => return quoted(text),
+        _ if text.starts_with(['`', '"']) => return quoted(text),
+        // Another description of serde's ("a borrowed string", "a valid date"): not English.
+        _ if text.is_ascii() => return "giá trị đúng dạng yêu cầu".to_string(),
+        _ => return shorten(text),
     };
     // "struct Applicant": the type's name means nothing to a caller.
     if matches!(word, "struct" | "enum") {
@@ -172,10 +183,11 @@ pub fn serde_message(text: &str) -> String {
         let expected = expected.trim_start_matches(", expected one of ");
         let expected = expected.trim_start_matches(", expected ");
         if expected.is_empty() || expected.starts_with(", there are no fields") {
-            format!("trường \"{field}\" không được phép")
+            format!("trường \"{}\" không được phép", shorten(field))
         } else {
             format!(
-                "trường \"{field}\" không được phép (các trường hợp lệ: {})",
+                "trường \"{}\" không được phép (các trường hợp lệ: {})",
+                shorten(field),
                 names(expected)
             )
         }
@@ -186,7 +198,8 @@ pub fn serde_message(text: &str) -> String {
         let expected = expected.trim_start_matches(", expected one of ");
         let expected = expected.trim_start_matches(", expected ");
         format!(
-            "giá trị \"{value}\" không hợp lệ (chọn: {})",
+            "giá trị \"{}\" không hợp lệ (chọn: {})",
+            shorten(value),
             names(expected)
         )
     } else if let Some(rest) = message.strip_prefix("invalid type: ") {
@@ -204,7 +217,8 @@ pub fn serde_message(text: &str) -> String {
             kind_name(expected)
         )
     } else if let Some(rest) = message.strip_prefix("invalid length ") {
-        format!("độ dài không hợp lệ: {}", names(rest))
+        let n = rest.split(',').next().unwrap_or("");
+        format!("số phần tử không hợp lệ ({})", shorten(n))
     } else if message.starts_with("EOF while parsing") {
         "dữ liệu bị cắt cụt".to_string()
     } else if message.starts_with("expected value") {
@@ -213,12 +227,52 @@ pub fn serde_message(text: &str) -> String {
         "có ký tự thừa sau dữ liệu JSON".to_string()
     } else if message.starts_with("key must be a string") {
         "tên trường phải đặt trong dấu ngoặc kép".to_string()
-    } else if message.starts_with("expected") {
-        format!("sai cú pháp JSON ({})", names(message))
+    } else if let Some(rest) = message.strip_prefix("expected ") {
+        let wanted = match rest {
+            "ident" => "true, false hoặc null".to_string(),
+            _ => names(rest).replace(" or ", " hoặc "),
+        };
+        format!("sai cú pháp JSON (cần {wanted})")
+    } else if let Some(rest) = message.strip_prefix("duplicate field `") {
+        format!(
+            "trường \"{}\" xuất hiện hai lần",
+            shorten(rest.trim_end_matches('`'))
+        )
+    } else if message.starts_with("control character") {
+        "chuỗi có ký tự điều khiển (mã dưới U+0020); hãy viết dạng \\uXXXX".to_string()
+    } else if message.starts_with("invalid escape") {
+        "chuỗi có ký tự thoát (\\) không hợp lệ".to_string()
+    } else if message.contains("surrogate")
+        || message.contains("hex escape")
+        || message.contains("unicode code point")
+    {
+        "chuỗi có mã Unicode (\\u) không hợp lệ".to_string()
+    } else if message.starts_with("invalid number") || message.starts_with("number out of range") {
+        "số không hợp lệ hoặc vượt giới hạn".to_string()
+    } else if message.starts_with("recursion limit") {
+        "dữ liệu lồng nhau quá sâu".to_string()
+    } else if message.starts_with("data did not match any variant") {
+        "giá trị không khớp dạng nào được phép".to_string()
+    } else if message.is_ascii() {
+        // serde's own words that are not listed above: said generally rather than in English.
+        "dữ liệu không đúng dạng yêu cầu".to_string()
     } else {
-        names(message)
+        // A type's own refusal (the project's parsers answer in Vietnamese, bounded).
+        message.to_string()
     };
     match path {
+        // A path names map keys the caller chose: its end is kept, up to 80 characters.
+        Some(p) if p.chars().count() > 80 => {
+            let tail: String = p
+                .chars()
+                .rev()
+                .take(79)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            format!("…{tail}: {message}{position}")
+        }
         Some(p) if p != "." => format!("{p}: {message}{position}"),
         _ => format!("{message}{position}"),
     }
@@ -248,5 +302,96 @@ mod tests {
             serde_message("x: invalid type: floating point `1.5`, expected a boolean"),
             "x: sai kiểu dữ liệu: nhận số thực \"1.5\", cần giá trị true/false"
         );
+    }
+
+    /// Every refusal serde_json gives for a malformed body, said without English and quoting
+    /// at most 40 characters of what was sent.
+    #[test]
+    fn no_serde_english_reaches_a_caller() {
+        #[allow(dead_code)]
+        #[derive(Debug, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Body {
+            name: String,
+            copies: u8,
+            kind: Kind,
+            pair: (u8, u8),
+            items: Vec<u32>,
+            day: Option<chrono::NaiveDate>,
+            #[serde(default)]
+            tags: std::collections::BTreeMap<String, bool>,
+        }
+        #[derive(Debug, serde::Deserialize)]
+        enum Kind {
+            A,
+        }
+        let long = "x".repeat(5_000);
+        let ok = r#""name":"a","copies":1,"kind":"A","pair":[1,2],"items":[],"day":null"#;
+        let bodies = [
+            format!("{{{ok},\"{long}\":1}}"),
+            format!("{{{ok},\"tags\":{{\"{long}\":\"{long}\"}}}}"),
+            format!("{{{ok},\"name\":\"b\"}}"),
+            r#"{"name":"a"}"#.to_string(),
+            format!(r#"{{"name":"a","copies":"{long}"}}"#),
+            format!(r#"{{"name":"a","copies":1,"kind":"{long}"}}"#),
+            r#"{"name":"a","copies":1,"kind":"A","pair":[1,2,3]}"#.to_string(),
+            r#"{"name":"a","copies":1,"kind":"A","pair":[1]}"#.to_string(),
+            r#"{"name":"a","copies":999}"#.to_string(),
+            r#"{"name":"a","copies":1e999}"#.to_string(),
+            r#"{"name":"a","copies":-}"#.to_string(),
+            "{\"name\":\"a\u{1}\"}".to_string(),
+            "{\"name\":\"\u{1}\"}".to_string(),
+            r#"{"name":"\q"}"#.to_string(),
+            r#"{"name":"\ud800"}"#.to_string(),
+            r#"{"name":"\u12"}"#.to_string(),
+            r#"{"name":"a","copies":1,"kind":"A","pair":[1,2],"items":[],"day":"2026-13-45"}"#
+                .to_string(),
+            format!(
+                r#"{{"name":"a","copies":1,"kind":"A","pair":[1,2],"items":[],"day":"{long}"}}"#
+            ),
+            format!("{}{}", "[".repeat(200), "]".repeat(200)),
+            r#"{"name":"a",}"#.to_string(),
+            r#"{"name" "a"}"#.to_string(),
+            r#"{name:"a"}"#.to_string(),
+            r#"{"name":tru}"#.to_string(),
+            r#"{"name":"a"} x"#.to_string(),
+            r#"{"name":"a""#.to_string(),
+            String::new(),
+            "[1,2]".to_string(),
+            "null".to_string(),
+        ];
+        let english = [
+            "expected",
+            "invalid",
+            "found",
+            "string",
+            "length",
+            "sequence",
+            "field",
+            "variant",
+            "unknown",
+            "missing",
+            "control",
+            "escape",
+            "number",
+            "recursion",
+            "surrogate",
+            "while",
+            "parsing",
+            "premature",
+            "trailing",
+            "struct",
+            " or ",
+            "EOF",
+            "ident",
+        ];
+        for body in &bodies {
+            let e = serde_json::from_str::<Body>(body).unwrap_err();
+            let said = serde_message(&e.to_string());
+            for word in english {
+                assert!(!said.contains(word), "{word:?} in {said:?} (serde: {e})");
+            }
+            assert!(said.chars().count() < 300, "{said}");
+        }
     }
 }

@@ -328,7 +328,7 @@ impl App {
             email: None,
         };
         // No password signs in to it: the hash is of a random secret nobody holds.
-        let hash = self.accounts().hash_password(&new_token()?).await?;
+        let hash = self.passwords.hash(&new_token()?).await?;
         match self
             .db
             .add_citizen(&account, &hash, self.now().timestamp_millis())

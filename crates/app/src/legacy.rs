@@ -725,13 +725,16 @@ type CsvRow = (usize, BTreeMap<String, String>);
 /// Reads a CSV table whose first line names `columns` (in any order): its rows as maps, with
 /// their line numbers, or what is wrong.
 fn csv_rows(text: &str, file: &str, columns: &[&str]) -> Result<Vec<CsvRow>, AppError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let mut reader = crate::sheet::reader(text, b',');
     let bad = |message: String| AppError::invalid("invalid_bundle", format!("{file}: {message}"));
     let header: Vec<String> = reader
         .headers()
-        .map_err(|e| bad(format!("không đọc được dòng tiêu đề ({e})")))?
+        .map_err(|e| {
+            bad(format!(
+                "không đọc được dòng tiêu đề ({})",
+                crate::sheet::problem(&e)
+            ))
+        })?
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
@@ -745,13 +748,20 @@ fn csv_rows(text: &str, file: &str, columns: &[&str]) -> Result<Vec<CsvRow>, App
     }
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| bad(format!("dòng {}: không đọc được ({e})", i + 2)))?;
+        let record = record.map_err(|e| {
+            bad(format!(
+                "dòng {}: không đọc được ({})",
+                i + 2,
+                crate::sheet::problem(&e)
+            ))
+        })?;
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
+        // A row shorter than the header has its last cells empty.
         let row = header
             .iter()
-            .zip(record.iter())
+            .zip(record.iter().chain(std::iter::repeat("")))
             .map(|(h, v)| (h.clone(), v.trim().to_string()))
             .collect();
         rows.push((i + 2, row));

@@ -46,6 +46,7 @@ pub mod reports;
 pub mod results;
 pub mod roster;
 pub mod search;
+mod sheet;
 pub mod signing;
 pub mod statement;
 pub mod surveys;
@@ -102,8 +103,13 @@ impl Clock for FixedClock {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub rules: LegalRules,
-    /// How long a login lasts.
+    /// How long a login lasts at most (thời gian tối đa của phiên), used or not.
     pub session_hours: i64,
+    /// How long a login lasts unused (thời gian chờ của phiên): each use moves its end this
+    /// far again, up to `session_hours` after the login.
+    pub session_idle_minutes: i64,
+    /// Chính sách mật khẩu of officers (`[passwords]`).
+    pub officer_passwords: passwords::PasswordPolicy,
     /// Argon2 memory cost in KiB (19 MiB by default; tests lower it).
     pub password_memory_kib: u32,
     /// Threads that hash passwords (each holds its Argon2 memory) and how many requests may wait
@@ -155,6 +161,8 @@ impl Default for Settings {
         Self {
             rules: LegalRules::default(),
             session_hours: 10,
+            session_idle_minutes: 30,
+            officer_passwords: passwords::PasswordPolicy::OFFICER,
             password_memory_kib: 19 * 1024,
             // Half the cores (at least one): a login flood cannot take the whole machine.
             password_threads: std::thread::available_parallelism()

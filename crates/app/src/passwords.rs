@@ -21,6 +21,172 @@ enum Work {
     Verify(String, String, oneshot::Sender<bool>),
 }
 
+/// Chính sách mật khẩu — what a password a person chooses must be: long enough, of enough
+/// kinds of characters (lower case, upper case, digits, others), not one of the passwords tried
+/// first by anyone guessing, and not the account's own name. Officers' by default: 10
+/// characters of 3 kinds (TCVN 11930:2017 asks for length and complexity and leaves the figures
+/// to the unit: `[passwords]`); citizens': 8 characters (NIST SP 800-63B), any kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PasswordPolicy {
+    pub min_length: usize,
+    /// How many of the four kinds of characters it must hold (1–4).
+    pub kinds: u8,
+}
+
+impl PasswordPolicy {
+    pub const OFFICER: Self = Self {
+        min_length: 10,
+        kinds: 3,
+    };
+    pub const CITIZEN: Self = Self {
+        min_length: 8,
+        kinds: 1,
+    };
+
+    /// Refuses a password that does not meet the policy, saying what to change (never quoting
+    /// it). `account` is the user name or id number it is for.
+    pub fn check(&self, password: &str, account: &str) -> Result<(), AppError> {
+        let weak = |message: String| Err(AppError::invalid("weak_password", message));
+        if password.chars().count() < self.min_length {
+            return weak(format!(
+                "Mật khẩu phải có ít nhất {} ký tự.",
+                self.min_length
+            ));
+        }
+        if password.len() > 1024 {
+            return Err(AppError::invalid(
+                "invalid_password",
+                "Mật khẩu tối đa 1.024 ký tự.",
+            ));
+        }
+        let has = |f: fn(&char) -> bool| password.chars().any(|c| f(&c));
+        let kinds = [
+            has(|c| c.is_lowercase()),
+            has(|c| c.is_uppercase()),
+            has(|c| c.is_ascii_digit()),
+            has(|c| !c.is_alphanumeric()),
+        ]
+        .iter()
+        .filter(|&&k| k)
+        .count();
+        if kinds < usize::from(self.kinds) {
+            return weak(format!(
+                "Mật khẩu cần có ít nhất {} trong 4 loại ký tự: chữ thường, chữ hoa, chữ số, ký hiệu (như @ # -).",
+                self.kinds
+            ));
+        }
+        let lower = password.to_lowercase();
+        if COMMON.contains(&lower.as_str()) {
+            return weak(
+                "Mật khẩu này nằm trong danh sách mật khẩu hay bị dò nhất; hãy chọn mật khẩu khác."
+                    .into(),
+            );
+        }
+        let account = account.trim().to_lowercase();
+        if account.chars().count() >= 4 && lower.contains(&account) {
+            return weak("Mật khẩu không được chứa tên đăng nhập hoặc số định danh.".into());
+        }
+        Ok(())
+    }
+}
+
+/// Passwords tried first when guessing (the most common in published lists, and their
+/// Vietnamese counterparts), lower case.
+const COMMON: &[&str] = &[
+    "123456",
+    "123456789",
+    "12345678",
+    "1234567890",
+    "12345678910",
+    "0123456789",
+    "password",
+    "password1",
+    "password123",
+    "password@123",
+    "p@ssw0rd",
+    "p@ssword",
+    "p@ssword1",
+    "p@ssw0rd123",
+    "passw0rd",
+    "qwerty",
+    "qwerty123",
+    "qwertyuiop",
+    "1q2w3e4r",
+    "1q2w3e4r5t",
+    "1qaz2wsx",
+    "1qaz@wsx",
+    "abc123",
+    "abc@123",
+    "abc@1234",
+    "abcd1234",
+    "abcd@1234",
+    "admin",
+    "admin123",
+    "admin@123",
+    "admin@1234",
+    "admin@2024",
+    "admin@2025",
+    "admin@2026",
+    "administrator",
+    "root",
+    "root@123",
+    "toor",
+    "welcome",
+    "welcome1",
+    "welcome@123",
+    "letmein",
+    "iloveyou",
+    "111111",
+    "1111111111",
+    "000000",
+    "0000000000",
+    "88888888",
+    "66666666",
+    "123123",
+    "123123123",
+    "123qwe",
+    "123@abc",
+    "zaq12wsx",
+    "changeme",
+    "matkhau",
+    "matkhau1",
+    "matkhau123",
+    "matkhau@123",
+    "mat-khau",
+    "matkhau@2025",
+    "matkhau@2026",
+    "anhyeuem",
+    "anhyeuem123",
+    "emyeuanh",
+    "yeuem",
+    "vietnam",
+    "vietnam123",
+    "vietnam@123",
+    "hanoi123",
+    "saigon123",
+    "123456a@",
+    "a123456",
+    "a123456789",
+    "aa123456",
+    "1234qwer",
+    "qwer1234",
+    "asdf1234",
+    "asdfghjkl",
+    "zxcvbnm",
+    "12345qwert",
+    "motcua",
+    "motcua123",
+    "motcua@123",
+    "ubnd@123",
+    "ubnd@2025",
+    "ubnd@2026",
+    "tiepnhan",
+    "tiepnhan@123",
+    "mot-cua@123",
+    "hanhchinh",
+    "hanhchinh@123",
+];
+
 /// The hashing threads and their queue.
 #[derive(Debug)]
 pub struct PasswordPool {
@@ -168,20 +334,9 @@ impl PasswordPool {
         })
     }
 
-    /// Hashes a new password (PHC string), checking it is long enough.
+    /// Hashes a new password (PHC string); the caller has checked it against a
+    /// [`PasswordPolicy`].
     pub async fn hash(&self, password: &str) -> Result<String, AppError> {
-        if password.chars().count() < 8 {
-            return Err(AppError::invalid(
-                "weak_password",
-                "Mật khẩu phải có ít nhất 8 ký tự.",
-            ));
-        }
-        if password.len() > 1024 {
-            return Err(AppError::invalid(
-                "invalid_password",
-                "Mật khẩu tối đa 1.024 ký tự.",
-            ));
-        }
         let (reply, rx) = oneshot::channel();
         self.send(Work::Hash(password.to_string(), reply))?;
         rx.await.map_err(|_| internal())?
@@ -232,7 +387,35 @@ mod tests {
         assert!(!pool.verify(Some(&h), "mat-khau-sai").await.unwrap());
         assert!(!pool.verify(None, "mat-khau-dai").await.unwrap());
         assert!(!pool.verify(Some("not a hash"), "x").await.unwrap());
-        assert_eq!(pool.hash("ngan").await.unwrap_err().code, "weak_password");
+    }
+
+    #[test]
+    fn the_policy_says_what_to_change() {
+        let officer = PasswordPolicy::OFFICER;
+        let weak = |p: &str, account: &str| officer.check(p, account).unwrap_err().message;
+        assert!(weak("Ab1@", "mai").contains("ít nhất 10 ký tự"));
+        assert!(weak("chỉ chữ thường thôi", "mai").contains("3 trong 4 loại"));
+        assert!(weak("Password@123", "mai").contains("hay bị dò"));
+        assert!(weak("Mai.Nguyen@2026", "mai.nguyen").contains("tên đăng nhập"));
+        assert!(
+            officer.check("Đèo Mã Pí Lèng 2026", "mai").is_ok(),
+            "Vietnamese letters count"
+        );
+        assert!(officer.check("motcua@2026", "motcua.baothang").is_ok());
+        assert_eq!(
+            officer.check(&"Aa1@".repeat(300), "mai").unwrap_err().code,
+            "invalid_password"
+        );
+        let citizen = PasswordPolicy::CITIZEN;
+        assert!(citizen.check("sông hồng xanh", "010190012345").is_ok());
+        assert!(citizen.check("12345678", "010190012345").is_err());
+        assert!(citizen.check("x010190012345", "010190012345").is_err());
+        for p in ["Ab1@", "Password@123", "Mai.Nguyen@2026"] {
+            assert!(
+                !weak(p, "mai.nguyen").contains(p),
+                "the password is not quoted"
+            );
+        }
     }
 
     #[tokio::test]

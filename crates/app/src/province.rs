@@ -546,7 +546,7 @@ impl Admin<'_> {
         let hash = self
             .app
             .accounts()
-            .hash_password(&request.admin_password)
+            .hash_officer_password(&request.admin_password, &username)
             .await?;
         let catalog = crate::catalog::shipped()?;
         let communes = agencies

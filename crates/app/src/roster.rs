@@ -13,6 +13,7 @@ use domain::policy::Action;
 use uuid::Uuid;
 
 use crate::catalog::{RowError, rows_message};
+use crate::passwords::PasswordPolicy;
 use crate::{Admin, AppError, ErrorKind};
 
 /// The columns of the table; the first line names them, in any order.
@@ -87,6 +88,7 @@ fn read_row(
     cell: &dyn Fn(&str) -> String,
     tree: &AgencyTree,
     existing: &[Officer],
+    policy: &PasswordPolicy,
 ) -> Result<Row, Vec<String>> {
     let mut problems = Vec::new();
     let username = crate::province::username(&cell("ten_dang_nhap"))
@@ -120,8 +122,10 @@ fn read_row(
             .ok(),
     };
     let password = cell("mat_khau");
-    if !password.is_empty() && password.chars().count() < 8 {
-        problems.push("mật khẩu phải có ít nhất 8 ký tự".into());
+    if !password.is_empty()
+        && let Err(e) = policy.check(&password, username.as_deref().unwrap_or(""))
+    {
+        problems.push(e.message);
     }
     if let Some(u) = &username
         && existing.iter().any(|o| &o.username == u)
@@ -197,14 +201,16 @@ fn open(text: &str) -> Result<(Sheet<'_>, Vec<String>), Vec<RowError>> {
         h if h.contains('\t') && !h.contains(',') => b'\t',
         _ => b',',
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = crate::sheet::reader(text, delimiter);
     let fail = |message: String| vec![RowError { line: 1, message }];
     let header: Vec<String> = reader
         .headers()
-        .map_err(|e| fail(format!("không đọc được dòng tiêu đề ({e})")))?
+        .map_err(|e| {
+            fail(format!(
+                "không đọc được dòng tiêu đề ({})",
+                crate::sheet::problem(&e)
+            ))
+        })?
         .iter()
         .map(|h| vntext::fold(h).replace(' ', "_"))
         .collect();
@@ -228,6 +234,7 @@ fn plan(
     text: &str,
     tree: &AgencyTree,
     existing: &[Officer],
+    policy: &PasswordPolicy,
 ) -> Result<Vec<Planned>, Vec<RowError>> {
     let (mut reader, header) = open(text)?;
     let column = |name: &str| header.iter().position(|h| h == name);
@@ -262,7 +269,7 @@ fn plan(
                 .map(vntext::clean)
                 .unwrap_or_default()
         };
-        let row = match read_row(&cell, tree, existing) {
+        let row = match read_row(&cell, tree, existing, policy) {
             Ok(row) => row,
             Err(problems) => {
                 errors.extend(
@@ -300,7 +307,13 @@ impl Admin<'_> {
     ) -> Result<Vec<CreatedAccount>, AppError> {
         let admin = self.app.admin_name(actor, Action::ManageUsers)?;
         let existing = self.app.db.officers().await?;
-        let mut planned = plan(text, &self.app.agencies(), &existing).map_err(|rows| {
+        let mut planned = plan(
+            text,
+            &self.app.agencies(),
+            &existing,
+            &self.app.settings.officer_passwords,
+        )
+        .map_err(|rows| {
             AppError::invalid(
                 "invalid_roster",
                 rows_message("Tệp danh sách cán bộ", &rows),
@@ -312,7 +325,8 @@ impl Admin<'_> {
                 p.password = crate::province::one_time_password()?;
                 self.app.passwords.hash_generated(&p.password).await?
             } else {
-                self.app.accounts().hash_password(&p.password).await?
+                // Checked against the policy when the table was read.
+                self.app.passwords.hash(&p.password).await?
             };
             accounts.push(store::NewAccount {
                 officer: p.officer.clone(),

@@ -111,15 +111,15 @@ pub fn read_statement(
     text: &str,
     columns: &StatementColumns,
 ) -> Result<(Vec<StatementLine>, usize), AppError> {
-    let text = text.trim_start_matches('\u{feff}');
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .delimiter(columns.delimiter)
-        .from_reader(text.as_bytes());
+    let mut reader = crate::sheet::reader(text, columns.delimiter);
     let header: Vec<String> = reader
         .headers()
-        .map_err(|_| invalid("Không đọc được dòng tiêu đề của tệp sao kê (CSV).".into()))?
+        .map_err(|e| {
+            invalid(format!(
+                "Không đọc được dòng tiêu đề của tệp sao kê: {}.",
+                crate::sheet::problem(&e)
+            ))
+        })?
         .iter()
         .map(vntext::clean)
         .collect();
@@ -141,8 +141,12 @@ pub fn read_statement(
     let mut skipped = 0;
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
-        let record =
-            record.map_err(|_| invalid(format!("Dòng {line} của tệp sao kê không đọc được.")))?;
+        let record = record.map_err(|e| {
+            invalid(format!(
+                "Dòng {line} của tệp sao kê không đọc được: {}.",
+                crate::sheet::problem(&e)
+            ))
+        })?;
         if lines.len() + skipped >= MAX_LINES {
             return Err(invalid(format!(
                 "Tệp sao kê có hơn {MAX_LINES} dòng: chia thành nhiều tệp."

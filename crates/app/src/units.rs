@@ -59,27 +59,33 @@ fn records(
     text: &str,
     columns: &[&str],
 ) -> Result<Vec<(usize, Vec<String>)>, AppError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
+    let mut reader = crate::sheet::reader(text, b',');
     let header = reader
         .headers()
-        .map_err(|e| bad(file, 1, format!("không đọc được dòng tiêu đề ({e})")))?
+        .map_err(|e| {
+            bad(
+                file,
+                1,
+                format!(
+                    "không đọc được dòng tiêu đề ({})",
+                    crate::sheet::problem(&e)
+                ),
+            )
+        })?
         .clone();
     let index: Vec<usize> = columns
         .iter()
         .map(|c| {
             header
                 .iter()
-                .position(|h| h.trim_start_matches('\u{feff}') == *c)
+                .position(|h| h.trim() == *c)
                 .ok_or_else(|| bad(file, 1, format!("thiếu cột \"{c}\"")))
         })
         .collect::<Result<_, _>>()?;
     let mut out = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
-        let record = record.map_err(|e| bad(file, line, e))?;
+        let record = record.map_err(|e| bad(file, line, crate::sheet::problem(&e)))?;
         out.push((
             line,
             index
@@ -182,16 +188,15 @@ struct Index {
 }
 
 fn index_keys(province: &str, district: &str, name: &str) -> [String; 6] {
-    let k = vntext::name_key;
-    let c = vntext::unit_name_core;
-    let f = vntext::unit_name_folded;
+    use vntext::{name_key as k, unit_name_core as c, unit_name_folded as f};
+    let (p, pf, nk, nc, nf) = (c(province), f(province), k(name), c(name), f(name));
     [
-        format!("{}|{}|{}", c(province), k(district), k(name)),
-        format!("{}|{}|{}", c(province), c(district), c(name)),
-        format!("{}|{}", c(province), k(name)),
-        format!("{}|{}", c(province), c(name)),
-        format!("{}|{}|{}", f(province), f(district), f(name)),
-        format!("{}|{}", f(province), f(name)),
+        format!("{p}|{}|{nk}", k(district)),
+        format!("{p}|{}|{nc}", c(district)),
+        format!("{p}|{nk}"),
+        format!("{p}|{nc}"),
+        format!("{pf}|{}|{nf}", f(district)),
+        format!("{pf}|{nf}"),
     ]
 }
 

@@ -65,30 +65,4 @@ impl From<lich::CalendarError> for DomainError {
     }
 }
 
-/// A value the user sent, as a message may quote it back: at most 40 characters, without control
-/// characters, and "…" when cut — a message never echoes unbounded input.
-pub fn shorten(input: &str) -> String {
-    const MAX: usize = 40;
-    let mut out: String = input
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX)
-        .collect();
-    if input.chars().filter(|c| !c.is_control()).nth(MAX).is_some() {
-        out.push('…');
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn quoted_input_is_bounded_and_has_no_control_characters() {
-        assert_eq!(super::shorten("abc"), "abc");
-        assert_eq!(super::shorten("a\0b\u{1b}c"), "abc");
-        let long = "x".repeat(2_000_000);
-        let s = super::shorten(&long);
-        assert_eq!(s.chars().count(), 41);
-        assert!(s.ends_with('…'));
-    }
-}
+pub use vntext::shorten;

@@ -211,7 +211,7 @@ pub(crate) fn cert_time(t: &str) -> Option<i64> {
     let digits = t.strip_suffix('Z')?;
     let full = match digits.len() {
         12 => {
-            let yy: i64 = digits[..2].parse().ok()?;
+            let yy: i64 = digits.get(..2)?.parse().ok()?;
             format!("{}{digits}", if yy < 50 { "20" } else { "19" })
         }
         14 => digits.to_string(),
@@ -275,4 +275,14 @@ fn common_name(name: &Tlv<'_>) -> Result<String, Error> {
         }
     }
     Ok(values.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    /// A certificate time is read from its bytes, which need not be ASCII.
+    #[test]
+    fn a_time_with_other_characters_is_refused() {
+        assert_eq!(super::cert_time("é1201000000Z"), None);
+        assert!(super::cert_time("261207090000Z").is_some());
+    }
 }

@@ -130,7 +130,8 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, Error> {
     let mut signer_infos = None;
     let mut crls = Vec::new();
     let mut ocsps = Vec::new();
-    for f in &fields[1..] {
+    // The version first, then the parts (an empty SignedData has none).
+    for f in fields.iter().skip(1) {
         match f.tag {
             0xa0 => {
                 for c in der::items(f.content)? {
@@ -223,4 +224,16 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, Error> {
         crls,
         ocsps,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::der::{oid, seq, tlv};
+
+    /// Found by fuzzing: a SignedData without even its version stopped the check with a panic.
+    #[test]
+    fn an_empty_signed_data_is_refused() {
+        let empty = seq(&[&oid(super::SIGNED_DATA), &tlv(0xa0, &seq(&[]))]);
+        assert!(super::parse(&empty).is_err());
+    }
 }

@@ -3,6 +3,8 @@
 //! a placeholder for the CMS, the byte ranges around the placeholder are hashed, and the CMS is
 //! written into it. Reads PDFs with a classic cross-reference table (as Một Cửa writes them).
 
+use std::collections::HashMap;
+
 use crate::Error;
 
 /// Room for the CMS (bytes; written as twice as many hex digits): a chain of three RSA-4096
@@ -481,6 +483,44 @@ pub(crate) struct Doc<'a> {
     startxref: usize,
     trailer: String,
     size: u32,
+    /// Where each object's latest definition starts and where the next definition in the file
+    /// starts: found in one pass, so that reading an object costs its own size, not the file's
+    /// (a crafted page tree naming thousands of objects once took seconds per file).
+    objects: HashMap<u32, (usize, usize)>,
+}
+
+/// Every "N 0 obj" of the file (at its start or after a line break or space), in file order.
+fn object_heads(bytes: &[u8]) -> Vec<(u32, usize)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(q) = find(bytes, b" 0 obj", from) {
+        from = q + 1;
+        let p = bytes[..q]
+            .iter()
+            .rposition(|b| !b.is_ascii_digit())
+            .map_or(0, |i| i + 1);
+        if p == q || !(p == 0 || matches!(bytes[p - 1], b'\n' | b'\r' | b' ')) {
+            continue;
+        }
+        if let Some(num) = std::str::from_utf8(&bytes[p..q])
+            .ok()
+            .and_then(|n| n.parse().ok())
+        {
+            out.push((num, p));
+        }
+    }
+    out
+}
+
+/// The objects' extents: the latest definition of each number, up to the next definition.
+fn object_index(bytes: &[u8]) -> HashMap<u32, (usize, usize)> {
+    let heads = object_heads(bytes);
+    let mut index = HashMap::with_capacity(heads.len());
+    for (i, &(num, start)) in heads.iter().enumerate() {
+        let end = heads.get(i + 1).map_or(bytes.len(), |&(_, next)| next);
+        index.insert(num, (start, end));
+    }
+    index
 }
 
 impl<'a> Doc<'a> {
@@ -508,6 +548,7 @@ impl<'a> Doc<'a> {
             startxref,
             trailer,
             size,
+            objects: object_index(bytes),
         })
     }
 
@@ -523,19 +564,14 @@ impl<'a> Doc<'a> {
 
     /// The dictionary of object `num` (its latest definition), without the outer << >>.
     pub(crate) fn object(&self, num: u32) -> Result<String, Error> {
-        let head = format!("{num} 0 obj");
-        let mut at = None;
-        let mut from = 0;
-        while let Some(p) = find(self.bytes, head.as_bytes(), from) {
-            if p == 0 || matches!(self.bytes[p - 1], b'\n' | b'\r' | b' ') {
-                at = Some(p);
-            }
-            from = p + 1;
-        }
-        let at = at.ok_or_else(|| Error::Malformed(format!("không tìm thấy đối tượng {num}")))?;
-        let open = find(self.bytes, b"<<", at)
+        let &(at, end) = self
+            .objects
+            .get(&num)
+            .ok_or_else(|| Error::Malformed(format!("không tìm thấy đối tượng {num}")))?;
+        let own = &self.bytes[..end];
+        let open = find(own, b"<<", at)
             .ok_or_else(|| Error::Malformed(format!("đối tượng {num} không phải từ điển")))?;
-        dict_at(self.bytes, open)
+        dict_at(own, open)
     }
 
     /// The form field named `name` (a top-level field of /AcroForm /Fields).
@@ -562,13 +598,12 @@ impl<'a> Doc<'a> {
             .and_then(|v| v.split_whitespace().next()?.parse::<u32>().ok())
             .ok_or_else(|| Error::Malformed("mục lục thiếu /Pages".into()))?;
         let mut out = Vec::new();
-        // Depth-first, children in order; a bound on the walk guards against cycles.
+        // Depth-first, children in order; each node once, which also ends a cycle.
         let mut stack = vec![root];
-        let mut steps = 0;
+        let mut seen = std::collections::HashSet::new();
         while let Some(node) = stack.pop() {
-            steps += 1;
-            if steps > 100_000 {
-                return Err(Error::Malformed("cây trang quá lớn".into()));
+            if !seen.insert(node) {
+                continue;
             }
             let dict = self.object(node)?;
             if dict.contains("/Type/Pages") || dict.contains("/Type /Pages") {

@@ -104,7 +104,7 @@ impl Limit {
 
     fn checked(hundredths: u32, unit: Unit, input: &str) -> Result<Self, CalendarError> {
         let bad = |reason: &str| CalendarError::InvalidLimit {
-            input: input.to_string(),
+            input: vntext::shorten(input),
             reason: reason.to_string(),
         };
         if unit == Unit::SameDay {
@@ -151,7 +151,7 @@ impl FromStr for Limit {
     /// allowed and ignored.
     fn from_str(input: &str) -> Result<Self, CalendarError> {
         let bad = |reason: String| CalendarError::InvalidLimit {
-            input: input.to_string(),
+            input: vntext::shorten(input),
             reason,
         };
         let folded = vntext::fold(input);
@@ -170,7 +170,8 @@ impl FromStr for Limit {
             .ok_or_else(|| bad("Cần ghi số và đơn vị, ví dụ \"5 ngày làm việc\".".into()))?;
         let hundredths = parse_hundredths(number).ok_or_else(|| {
             bad(format!(
-                "\"{number}\" không phải là số (dùng dấu phẩy cho phần thập phân, ví dụ 1,5)."
+                "\"{}\" không phải là số (dùng dấu phẩy cho phần thập phân, ví dụ 1,5).",
+                vntext::shorten(number)
             ))
         })?;
         let unit = Unit::WRITTEN
@@ -183,7 +184,10 @@ impl FromStr for Limit {
                     .trim()
                     .split_once(char::is_whitespace)
                     .map_or("", |(_, u)| u);
-                bad(format!("Không nhận ra đơn vị \"{}\".", typed.trim()))
+                bad(format!(
+                    "Không nhận ra đơn vị \"{}\".",
+                    vntext::shorten(typed.trim())
+                ))
             })?;
         Self::checked(hundredths, unit, input)
     }

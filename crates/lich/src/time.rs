@@ -1,7 +1,9 @@
 //! Giờ Việt Nam — Asia/Ho_Chi_Minh is UTC+7 all year (no daylight saving since 1975), so a fixed
 //! offset is exact. Parsing of the dates and instants officers type.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Weekday};
+use chrono::{
+    DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Weekday,
+};
 
 use crate::error::CalendarError;
 
@@ -33,9 +35,17 @@ pub fn parse_date(input: &str) -> Result<NaiveDate, CalendarError> {
     let s = input.trim();
     NaiveDate::parse_from_str(s, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(s, "%d/%m/%Y"))
-        .map_err(|_| CalendarError::InvalidDate {
-            input: input.to_string(),
+        .ok()
+        .filter(|d| four_digit_year(d.year()))
+        .ok_or_else(|| CalendarError::InvalidDate {
+            input: vntext::shorten(input),
         })
+}
+
+/// Whether a year is written with four digits, as "YYYY" asks (chrono also reads "-2027" and
+/// "+12027", which nothing here writes back the same way).
+fn four_digit_year(year: i32) -> bool {
+    (1000..=9999).contains(&year)
 }
 
 /// Parses a time of day `HH:MM` (or `HH:MM:SS`, or `15h`, `15h30` as people write it).
@@ -49,7 +59,7 @@ pub fn parse_time(input: &str) -> Result<NaiveTime, CalendarError> {
     NaiveTime::parse_from_str(&s, "%H:%M")
         .or_else(|_| NaiveTime::parse_from_str(&s, "%H:%M:%S"))
         .map_err(|_| CalendarError::InvalidTime {
-            input: input.to_string(),
+            input: vntext::shorten(input),
         })
 }
 
@@ -59,7 +69,10 @@ pub fn parse_time(input: &str) -> Result<NaiveTime, CalendarError> {
 pub fn parse_instant(input: &str) -> Result<DateTime<FixedOffset>, CalendarError> {
     let s = input.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(to_vn(&t));
+        let t = to_vn(&t);
+        if four_digit_year(t.year()) {
+            return Ok(t);
+        }
     }
     const LOCAL_FORMATS: [&str; 6] = [
         "%Y-%m-%d %H:%M",
@@ -72,9 +85,10 @@ pub fn parse_instant(input: &str) -> Result<DateTime<FixedOffset>, CalendarError
     LOCAL_FORMATS
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(s, f).ok())
+        .filter(|t| four_digit_year(t.year()))
         .map(vn_instant)
         .ok_or_else(|| CalendarError::InvalidDateTime {
-            input: input.to_string(),
+            input: vntext::shorten(input),
         })
 }
 
@@ -94,6 +108,45 @@ pub fn weekday_vi(w: Weekday) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by fuzzing: chrono reads a signed or five-digit year, which was then written
+    /// back in a form none of these parsers reads.
+    #[test]
+    fn years_have_four_digits() {
+        for bad in ["-2027-02-03", "12027-02-03", "03/02/-2027"] {
+            assert!(parse_date(bad).is_err(), "{bad}");
+        }
+        for bad in [
+            "-2027-02-03 09:15",
+            "+12027-02-03T09:15:00",
+            "0999-12-31T10:00:00+07:00",
+        ] {
+            assert!(parse_instant(bad).is_err(), "{bad}");
+        }
+        assert!(parse_date("1900-01-01").is_ok());
+        assert!(parse_instant("9999-12-31 23:59").is_ok());
+    }
+
+    #[test]
+    fn a_refusal_quotes_at_most_forty_characters() {
+        let long = "2".repeat(100_000);
+        for message in [
+            parse_date(&long).unwrap_err().to_string(),
+            parse_time(&long).unwrap_err().to_string(),
+            parse_instant(&long).unwrap_err().to_string(),
+            long.parse::<crate::Limit>().unwrap_err().to_string(),
+            format!("{long} ngày")
+                .parse::<crate::Limit>()
+                .unwrap_err()
+                .to_string(),
+            format!("5 {long}")
+                .parse::<crate::Limit>()
+                .unwrap_err()
+                .to_string(),
+        ] {
+            assert!(message.chars().count() < 300, "{message}");
+        }
+    }
 
     #[test]
     fn local_and_offset_instants_agree() {

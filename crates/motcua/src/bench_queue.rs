@@ -52,7 +52,7 @@ pub fn run(args: QueueArgs) -> Result<()> {
         let app = services(db.clone(), &config).await?;
         app::demo::seed_without_history(&app, PASSWORD).await?;
         // The counter officers, one per counter.
-        let hash = app.accounts().hash_password(PASSWORD).await?;
+        let hash = app.accounts().hash_officer_password(PASSWORD, "").await?;
         let centre = domain::agency::AgencyId::parse(CENTRE).map_err(|e| anyhow::anyhow!("{e}"))?;
         const NAMES: [&str; 10] = [
             "Một", "Hai", "Ba", "Bốn", "Năm", "Sáu", "Bảy", "Tám", "Chín", "Mười",

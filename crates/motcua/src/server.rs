@@ -31,6 +31,9 @@ pub struct Config {
     #[serde(default)]
     pub feedback: domain::feedback::FeedbackRules,
     pub session: SessionConfig,
+    /// Chính sách mật khẩu of officers (`[passwords]`).
+    #[serde(default)]
+    pub passwords: PasswordsConfig,
     #[serde(default)]
     pub evaluation: EvaluationConfig,
     /// E-mail, SMS, chat-group webhooks, the daily digest and retries (`[notify]`).
@@ -798,7 +801,71 @@ pub struct DatabaseConfig {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SessionConfig {
+    /// The longest a login lasts, used or not (hours).
     pub hours: i64,
+    /// How long a login lasts unused (minutes); each use starts it again.
+    #[serde(default = "default_idle_minutes")]
+    pub idle_minutes: i64,
+}
+
+fn default_idle_minutes() -> i64 {
+    30
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordsConfig {
+    /// The fewest characters an officer's password may have (8–64).
+    pub min_length: usize,
+    /// How many of the four kinds (lower case, upper case, digits, others) it must hold (1–4).
+    pub kinds: u8,
+}
+
+impl Default for PasswordsConfig {
+    fn default() -> Self {
+        let p = app::passwords::PasswordPolicy::OFFICER;
+        Self {
+            min_length: p.min_length,
+            kinds: p.kinds,
+        }
+    }
+}
+
+impl PasswordsConfig {
+    fn policy(&self) -> Result<app::passwords::PasswordPolicy> {
+        if !(8..=64).contains(&self.min_length) || !(1..=4).contains(&self.kinds) {
+            return Err(BadInput(format!(
+                "cấu hình không hợp lệ: [passwords] min_length = {}, kinds = {} (cần 8–64 ký tự và 1–4 loại)",
+                self.min_length, self.kinds
+            ))
+            .into());
+        }
+        Ok(app::passwords::PasswordPolicy {
+            min_length: self.min_length,
+            kinds: self.kinds,
+        })
+    }
+}
+
+impl SessionConfig {
+    /// The hours, once both lengths are found sensible.
+    fn checked_hours(&self) -> Result<i64> {
+        if !(1..=24 * 30).contains(&self.hours) {
+            return Err(BadInput(format!(
+                "cấu hình không hợp lệ: [session] hours = {} (cần từ 1 đến 720 giờ)",
+                self.hours
+            ))
+            .into());
+        }
+        if !(1..=self.hours * 60).contains(&self.idle_minutes) {
+            return Err(BadInput(format!(
+                "cấu hình không hợp lệ: [session] idle_minutes = {} (cần từ 1 phút đến hours × 60)",
+                self.idle_minutes
+            ))
+            .into());
+        }
+        Ok(self.hours)
+    }
 }
 
 impl Default for Config {
@@ -817,7 +884,11 @@ impl Default for Config {
             },
             feedback: domain::feedback::FeedbackRules::default(),
             rules: LegalRules::default(),
-            session: SessionConfig { hours: 10 },
+            session: SessionConfig {
+                hours: 10,
+                idle_minutes: default_idle_minutes(),
+            },
+            passwords: PasswordsConfig::default(),
             evaluation: EvaluationConfig::default(),
             notify: notify::NotifyConfig::default(),
             limits: LimitsConfig::default(),
@@ -925,7 +996,9 @@ async fn services_with_secrets(
     let mut settings = Settings {
         rules: config.rules,
         feedback: config.feedback.checked().map_err(|e| BadInput(e.message))?,
-        session_hours: config.session.hours,
+        session_hours: config.session.checked_hours()?,
+        session_idle_minutes: config.session.idle_minutes,
+        officer_passwords: config.passwords.policy()?,
         notices,
         limits: config.limits.limits(),
         metrics_token: config

@@ -72,6 +72,29 @@ pub struct NewAccount {
     pub email: Option<String>,
 }
 
+/// When a session began and when it ends unless it is used again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionTimes {
+    pub created_ms: i64,
+    pub expires_ms: i64,
+}
+
+/// Whose sessions: an officer's or a citizen's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionOf {
+    Officer,
+    Citizen,
+}
+
+impl SessionOf {
+    pub(crate) fn table(self) -> &'static str {
+        match self {
+            SessionOf::Officer => "sessions",
+            SessionOf::Citizen => "citizen_sessions",
+        }
+    }
+}
+
 /// Accounts and their sessions.
 #[async_trait::async_trait]
 pub trait AccountStore: Send + Sync {
@@ -134,8 +157,22 @@ pub trait AccountStore: Send + Sync {
         expires_ms: i64,
     ) -> Result<()>;
 
-    /// The active officer of a live session.
-    async fn session_officer(&self, token_hash: &str, now_ms: i64) -> Result<Option<Officer>>;
+    /// The active officer of a live session, and its times.
+    async fn session_officer(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<(Officer, SessionTimes)>>;
+
+    /// Moves the end of a live session later, to `expires_ms` (a session that has ended, or
+    /// already ends later, is left as it is).
+    async fn extend_session(
+        &self,
+        of: SessionOf,
+        token_hash: &str,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> Result<()>;
 
     /// Ends a session; true if there was one.
     async fn close_session(&self, token_hash: &str) -> Result<bool>;
@@ -163,12 +200,12 @@ pub trait AccountStore: Send + Sync {
         identity: Option<&str>,
     ) -> Result<()>;
 
-    /// The citizen of a live session, and the provider that proved their identity.
+    /// The citizen of a live session, the provider that proved their identity, and its times.
     async fn session_citizen(
         &self,
         token_hash: &str,
         now_ms: i64,
-    ) -> Result<Option<(CitizenAccount, Option<String>)>>;
+    ) -> Result<Option<(CitizenAccount, Option<String>, SessionTimes)>>;
 
     /// Starts (or starts again) a registration waiting for its code, and enqueues the message
     /// carrying the code, in one transaction. A number that has an account already is a

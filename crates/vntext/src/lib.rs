@@ -10,6 +10,21 @@ use unicode_normalization::UnicodeNormalization;
 
 pub mod money;
 
+/// A value the user sent, as a message may quote it back: at most 40 characters, without control
+/// characters, and "…" when cut — a message never echoes unbounded input.
+pub fn shorten(input: &str) -> String {
+    const MAX: usize = 40;
+    let mut out: String = input
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX)
+        .collect();
+    if input.chars().filter(|c| !c.is_control()).nth(MAX).is_some() {
+        out.push('…');
+    }
+    out
+}
+
 /// Canonical stored form of user text: Unicode NFC (precomposed letters, as Vietnamese
 /// keyboards and fonts expect), trimmed, inner whitespace collapsed to single spaces.
 ///
@@ -213,10 +228,12 @@ pub const UNIT_KINDS: [&str; 9] = [
 /// assert_eq!(vntext::unit_name_core("Lào Cai"), vntext::unit_name_core("Tỉnh Lào Cai"));
 /// ```
 pub fn unit_name_core(text: &str) -> String {
+    // The kinds' own keys, made once (matching a national table calls this ~100,000 times).
+    static KIND_KEYS: std::sync::LazyLock<Vec<String>> =
+        std::sync::LazyLock::new(|| UNIT_KINDS.iter().map(|k| name_key(k)).collect());
     let key = name_key(text);
-    for kind in UNIT_KINDS {
-        let kind = name_key(kind);
-        if let Some(rest) = key.strip_prefix(&kind)
+    for kind in KIND_KEYS.iter() {
+        if let Some(rest) = key.strip_prefix(kind.as_str())
             && let Some(rest) = rest.strip_prefix(' ')
             && !rest.is_empty()
         {
@@ -277,6 +294,16 @@ fn base_letter(c: char) -> Option<char> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn quoted_input_is_bounded_and_has_no_control_characters() {
+        assert_eq!(super::shorten("abc"), "abc");
+        assert_eq!(super::shorten("a\0b\u{1b}c"), "abc");
+        let long = "x".repeat(2_000_000);
+        let s = super::shorten(&long);
+        assert_eq!(s.chars().count(), 41);
+        assert!(s.ends_with('…'));
+    }
+
     use super::{fold, name_key, unit_name_core};
 
     #[test]

@@ -38,7 +38,12 @@ pub fn parse(text: &str) -> Option<i64> {
         .trim_end_matches('đ')
         .trim();
     // Two digits after the last separator are hundredths, which must be zero.
-    let whole = match t.len().checked_sub(3).map(|i| t.split_at(i)) {
+    let whole = match t
+        .len()
+        .checked_sub(3)
+        .filter(|&i| t.is_char_boundary(i))
+        .map(|i| t.split_at(i))
+    {
         Some((head, tail))
             if tail.starts_with(['.', ',']) && tail[1..].bytes().all(|b| b.is_ascii_digit()) =>
         {
@@ -157,6 +162,10 @@ mod tests {
             "-5000",
             "1234567890123456",
             "5.0.0x",
+            // Found by fuzzing: a letter of two bytes where the hundredths would be.
+            "đ00",
+            "1.0đ0",
+            "Nợ",
         ] {
             assert_eq!(parse(bad), None, "{bad}");
         }

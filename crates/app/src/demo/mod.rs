@@ -497,7 +497,7 @@ pub async fn seed_without_history(app: &App, password: &str) -> Result<DemoSumma
     let catalog = crate::catalog::shipped()?;
     app.catalogue().import_catalog(&catalog).await?;
     // Every demo account has the same, printed password: hash it once.
-    let hash = app.accounts().hash_password(password).await?;
+    let hash = app.accounts().hash_officer_password(password, "").await?;
     let officers = officers(&agencies);
     for o in &officers {
         app.db().add_officer(o, &hash, None).await?;

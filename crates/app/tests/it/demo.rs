@@ -68,7 +68,7 @@ async fn three_weeks_of_generated_history_obey_the_rules() {
     let app = &f.app;
     let summary = demo::seed(
         app,
-        "mat-khau",
+        "mat-khau@2026",
         NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
     )
     .await

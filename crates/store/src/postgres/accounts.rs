@@ -21,8 +21,8 @@ use super::{DIALECT, Postgres, Sql, col, db_error, enqueue_on, insert_error, log
 use crate::sql::accounts::{self, CITIZEN_COLUMNS};
 use crate::{
     CitizenAccount, DossierRow, LockedAccount, LogEntry, NewAccount, PendingRegistration,
-    PopulationLookupRow, Result, SignInState, StoreError, StoredRating, from_json, from_ms, key,
-    to_json,
+    PopulationLookupRow, Result, SessionOf, SessionTimes, SignInState, StoreError, StoredRating,
+    from_json, from_ms, key, to_json,
 };
 
 /// A citizen's account from the columns of [`CITIZEN_COLUMNS`], from index 0.
@@ -257,19 +257,44 @@ impl crate::AccountStore for Postgres {
         Ok(())
     }
 
-    async fn session_officer(&self, token_hash: &str, now_ms: i64) -> Result<Option<Officer>> {
+    async fn session_officer(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<(Officer, SessionTimes)>> {
         let c = self.client().await?;
         let select = prepared(
             &c,
-            "SELECT o.body FROM sessions s JOIN officers o ON o.id = s.officer \
+            "SELECT o.body, s.created_ms, s.expires_ms \
+             FROM sessions s JOIN officers o ON o.id = s.officer \
              WHERE s.token_hash = $1 AND s.expires_ms > $2 AND o.active <> 0",
         )
         .await?;
         c.query_opt(&select, &[&token_hash, &now_ms])
             .await
             .map_err(db_error)?
-            .map(|r| officer_row(&r))
+            .map(|r| {
+                let times = SessionTimes {
+                    created_ms: col(&r, 1)?,
+                    expires_ms: col(&r, 2)?,
+                };
+                Ok((officer_row(&r)?, times))
+            })
             .transpose()
+    }
+
+    async fn extend_session(
+        &self,
+        of: SessionOf,
+        token_hash: &str,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> Result<()> {
+        let c = self.client().await?;
+        accounts::extend_session(DIALECT, of, token_hash, now_ms, expires_ms)
+            .execute(&c)
+            .await
+            .map(drop)
     }
 
     async fn close_session(&self, token_hash: &str) -> Result<bool> {
@@ -359,19 +384,25 @@ impl crate::AccountStore for Postgres {
         &self,
         token_hash: &str,
         now_ms: i64,
-    ) -> Result<Option<(CitizenAccount, Option<String>)>> {
+    ) -> Result<Option<(CitizenAccount, Option<String>, SessionTimes)>> {
         let c = self.client().await?;
         let select = prepared(
             &c,
-            "SELECT c.id_number, c.name, c.phone, c.email, s.identity \
-             FROM citizen_sessions s JOIN citizens c ON c.id_number = s.citizen \
+            "SELECT c.id_number, c.name, c.phone, c.email, s.identity, s.created_ms, \
+             s.expires_ms FROM citizen_sessions s JOIN citizens c ON c.id_number = s.citizen \
              WHERE s.token_hash = $1 AND s.expires_ms > $2",
         )
         .await?;
         c.query_opt(&select, &[&token_hash, &now_ms])
             .await
             .map_err(db_error)?
-            .map(|r| Ok((citizen_row(&r)?, col(&r, 4)?)))
+            .map(|r| {
+                let times = SessionTimes {
+                    created_ms: col(&r, 5)?,
+                    expires_ms: col(&r, 6)?,
+                };
+                Ok((citizen_row(&r)?, col(&r, 4)?, times))
+            })
             .transpose()
     }
 

@@ -3,6 +3,25 @@
 use super::dossiers::ROW_COLUMNS;
 use super::{Dialect, Sql};
 
+/// Moves the end of a live session later (never earlier, and not once it has ended).
+pub(crate) fn extend_session(
+    dialect: Dialect,
+    of: crate::SessionOf,
+    token_hash: &str,
+    now_ms: i64,
+    expires_ms: i64,
+) -> Sql {
+    let mut q = Sql::new(dialect, &format!("UPDATE {} SET expires_ms = ", of.table()));
+    q.bind(expires_ms)
+        .push(" WHERE token_hash = ")
+        .bind(token_hash.to_string())
+        .push(" AND expires_ms > ")
+        .bind(now_ms)
+        .push(" AND expires_ms < ")
+        .bind(expires_ms);
+    q
+}
+
 /// The columns of a citizen's account.
 pub(crate) const CITIZEN_COLUMNS: &str = "id_number, name, phone, email";
 

@@ -11,7 +11,7 @@ use super::{DIALECT, Sql, Sqlite, Written, insert_error, uuid};
 use crate::sql::accounts;
 use crate::{
     CitizenAccount, DossierRow, LockedAccount, LogEntry, NewAccount, PendingRegistration, Result,
-    SignInState, StoredRating, from_json, key, to_json,
+    SessionOf, SessionTimes, SignInState, StoredRating, from_json, key, to_json,
 };
 
 /// Writes an officer's role grants (the rows `officers_in` and the policy read).
@@ -213,17 +213,42 @@ impl crate::AccountStore for Sqlite {
         .await
     }
 
-    async fn session_officer(&self, token_hash: &str, now_ms: i64) -> Result<Option<Officer>> {
+    async fn session_officer(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<(Officer, SessionTimes)>> {
         self.read(|c| {
-            let body: Option<String> = c
+            let row: Option<(String, i64, i64)> = c
                 .prepare_cached(
-                    "SELECT o.body FROM sessions s JOIN officers o ON o.id = s.officer \
+                    "SELECT o.body, s.created_ms, s.expires_ms \
+                     FROM sessions s JOIN officers o ON o.id = s.officer \
                      WHERE s.token_hash = ?1 AND s.expires_ms > ?2 AND o.active",
                 )?
-                .query_row(params![token_hash, now_ms], |r| r.get(0))
+                .query_row(params![token_hash, now_ms], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
                 .optional()?;
-            body.map(|b| from_json(&b, "cán bộ")).transpose()
+            row.map(|(b, created_ms, expires_ms)| {
+                let times = SessionTimes {
+                    created_ms,
+                    expires_ms,
+                };
+                Ok((from_json(&b, "cán bộ")?, times))
+            })
+            .transpose()
         })
+    }
+
+    async fn extend_session(
+        &self,
+        of: SessionOf,
+        token_hash: &str,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> Result<()> {
+        let q = accounts::extend_session(DIALECT, of, token_hash, now_ms, expires_ms);
+        self.write_all(move |c| q.run(c).map(drop)).await
     }
 
     async fn close_session(&self, token_hash: &str) -> Result<bool> {
@@ -296,15 +321,19 @@ impl crate::AccountStore for Sqlite {
         &self,
         token_hash: &str,
         now_ms: i64,
-    ) -> Result<Option<(CitizenAccount, Option<String>)>> {
+    ) -> Result<Option<(CitizenAccount, Option<String>, SessionTimes)>> {
         self.read(|c| {
             Ok(c.prepare_cached(
-                "SELECT c.id_number, c.name, c.phone, c.email, s.identity \
-                 FROM citizen_sessions s JOIN citizens c ON c.id_number = s.citizen \
+                "SELECT c.id_number, c.name, c.phone, c.email, s.identity, s.created_ms, \
+                 s.expires_ms FROM citizen_sessions s JOIN citizens c ON c.id_number = s.citizen \
                  WHERE s.token_hash = ?1 AND s.expires_ms > ?2",
             )?
             .query_row(params![token_hash, now_ms], |r| {
-                Ok((citizen_row(r)?, r.get::<_, Option<String>>(4)?))
+                let times = SessionTimes {
+                    created_ms: r.get(5)?,
+                    expires_ms: r.get(6)?,
+                };
+                Ok((citizen_row(r)?, r.get::<_, Option<String>>(4)?, times))
             })
             .optional()?)
         })

@@ -80,15 +80,41 @@ pub async fn officers_sessions_and_their_log_lines(db: &Db) {
     db.open_session("tok-1", mai.id, now, now + DAY_MS)
         .await
         .unwrap();
+    let times = |created_ms, expires_ms| store::SessionTimes {
+        created_ms,
+        expires_ms,
+    };
     assert_eq!(
         db.session_officer("tok-1", now + 1).await.unwrap(),
-        Some(mai.clone())
+        Some((mai.clone(), times(now, now + DAY_MS)))
     );
     assert!(
         db.session_officer("tok-1", now + DAY_MS)
             .await
             .unwrap()
             .is_none()
+    );
+    // A session's end moves later, never earlier, and not once it has ended.
+    let of = store::SessionOf::Officer;
+    db.extend_session(of, "tok-1", now + 1, now + 2 * DAY_MS)
+        .await
+        .unwrap();
+    db.extend_session(of, "tok-1", now + 1, now + DAY_MS / 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        db.session_officer("tok-1", now + DAY_MS).await.unwrap(),
+        Some((mai.clone(), times(now, now + 2 * DAY_MS)))
+    );
+    db.extend_session(of, "tok-1", now + 3 * DAY_MS, now + 4 * DAY_MS)
+        .await
+        .unwrap();
+    assert!(
+        db.session_officer("tok-1", now + 3 * DAY_MS)
+            .await
+            .unwrap()
+            .is_none(),
+        "an ended session is not brought back"
     );
     assert!(db.session_officer("tok-x", now).await.unwrap().is_none());
     assert!(db.close_session("tok-1").await.unwrap());
@@ -177,16 +203,20 @@ pub async fn citizens_their_sessions_and_dossiers(db: &Db) {
     db.open_citizen_session("c-tok", &pao.id_number, now, now + DAY_MS, None)
         .await
         .unwrap();
+    let times = store::SessionTimes {
+        created_ms: now,
+        expires_ms: now + DAY_MS,
+    };
     assert_eq!(
         db.session_citizen("c-tok", now + 1).await.unwrap(),
-        Some((pao.clone(), None))
+        Some((pao.clone(), None, times))
     );
     db.open_citizen_session("v-tok", &pao.id_number, now, now + DAY_MS, Some("VNeID"))
         .await
         .unwrap();
     assert_eq!(
         db.session_citizen("v-tok", now + 1).await.unwrap(),
-        Some((pao.clone(), Some("VNeID".into()))),
+        Some((pao.clone(), Some("VNeID".into()), times)),
         "a session says which provider proved the citizen's identity"
     );
 
@@ -220,6 +250,20 @@ pub async fn citizens_their_sessions_and_dossiers(db: &Db) {
             .await
             .unwrap()
             .is_none()
+    );
+    db.extend_session(
+        store::SessionOf::Citizen,
+        "v-tok",
+        now + 1,
+        now + 2 * DAY_MS,
+    )
+    .await
+    .unwrap();
+    assert!(
+        db.session_citizen("v-tok", now + DAY_MS)
+            .await
+            .unwrap()
+            .is_some()
     );
     assert!(db.close_citizen_session("c-tok").await.unwrap());
     assert!(

@@ -693,3 +693,67 @@ async fn the_frameworks_own_refusals_are_said_in_vietnamese() {
     let page = r.text().await.unwrap();
     assert!(page.contains("không nhận phương thức"), "{page}");
 }
+
+/// A login ends 30 minutes after its last use and 10 hours after it began, whichever comes
+/// first; using it moves the first end on. Officers' and citizens' alike.
+#[tokio::test]
+async fn a_login_ends_when_left_unused_and_at_its_longest() {
+    let t = spawn_with(
+        |s| {
+            s.session_hours = 10;
+            s.session_idle_minutes = 30;
+        },
+        web::NetOptions::default(),
+    )
+    .await;
+    let officer = t.login("motcua.baothang").await;
+    let citizen = t.citizen_login().await;
+    let works = |token: String| {
+        let t = &t;
+        async move {
+            t.get(Some(&token), "/api/v1/dossiers?limit=1")
+                .await
+                .status
+                .as_u16()
+        }
+    };
+    let citizen_works = |token: String| {
+        let t = &t;
+        async move {
+            match t.app.citizens().citizen_actor(&token).await {
+                Ok(_) => 200,
+                Err(_) => 401,
+            }
+        }
+    };
+    assert_eq!(works(officer.clone()).await, 200);
+    assert_eq!(citizen_works(citizen.clone()).await, 200);
+
+    // Used every 20 minutes, it lasts past its first 30 minutes…
+    for at in ["09:20", "09:40", "10:00", "10:20"] {
+        t.at(&format!("2026-12-07 {at}"));
+        assert_eq!(works(officer.clone()).await, 200, "officer at {at}");
+        assert_eq!(citizen_works(citizen.clone()).await, 200, "citizen at {at}");
+    }
+    // …and ends 30 minutes after its last use.
+    t.at("2026-12-07 10:51");
+    assert_eq!(works(officer.clone()).await, 401);
+    assert_eq!(citizen_works(citizen.clone()).await, 401);
+
+    // A login used all day ends 10 hours after it began all the same.
+    t.at("2026-12-08 08:00");
+    let officer = t.login("motcua.baothang").await;
+    let mut at = vn("2026-12-08 08:00");
+    while at < vn("2026-12-08 17:55") {
+        at += chrono::Duration::minutes(25);
+        t.clock.set(at);
+        let expected = if at < vn("2026-12-08 18:00") {
+            200
+        } else {
+            401
+        };
+        assert_eq!(works(officer.clone()).await, expected, "at {at}");
+    }
+    t.at("2026-12-08 18:00");
+    assert_eq!(works(officer).await, 401);
+}

@@ -104,6 +104,7 @@ async fn harness(tune: impl FnOnce(&mut Settings)) -> testsupport::Harness {
     testsupport::harness("api", &n.to_string(), "2026-12-07 09:00", |s| {
         // Tests move the clock across days; a login lasts as long as the test.
         s.session_hours = 24 * 365;
+        s.session_idle_minutes = 60 * 24 * 365;
         tune(s);
     })
     .await
