@@ -411,12 +411,7 @@ impl Citizens<'_> {
                 "Ý kiến tối đa 2.000 ký tự.",
             ));
         }
-        let d = self
-            .app
-            .db
-            .dossier(id)
-            .await?
-            .ok_or_else(|| AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ."))?;
+        let d = self.app.stored_dossier(id).await?;
         if !self.app.citizen_owns(actor, &d).await? {
             return Err(AppError::new(
                 ErrorKind::Forbidden,

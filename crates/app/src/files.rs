@@ -234,6 +234,7 @@ impl Queries<'_> {
             .attachment(sha256)
             .await?
             .ok_or_else(not_found)?;
+        self.app.record_read(actor, &d, Some(&named)).await;
         Ok((named, stored))
     }
 }

@@ -393,12 +393,7 @@ impl App {
                 "Idempotency-Key này đã dùng cho một yêu cầu khác.",
             )
         })?;
-        let d = self
-            .db
-            .dossier(id)
-            .await?
-            .ok_or_else(|| AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ."))?;
-        self.may_read(actor, &d).await?;
+        let d = self.readable_dossier(actor, id).await?;
         tracing::info!(code = %d.code, "idempotent retry answered with the first dossier");
         Ok(d)
     }

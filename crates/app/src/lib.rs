@@ -9,6 +9,7 @@
 pub use store::{OutboxCounts, WriteStats};
 
 pub mod access;
+pub mod access_log;
 pub mod admin;
 pub mod agencies;
 pub mod auth;

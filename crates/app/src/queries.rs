@@ -118,9 +118,8 @@ impl Queries<'_> {
         id: DossierId,
         as_of: Option<DateTime<Utc>>,
     ) -> Result<DossierDetail, AppError> {
-        let not_found = || AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ.");
-        let current = self.app.db.dossier(id).await?.ok_or_else(not_found)?;
-        self.app.may_read(actor, &current).await?;
+        let current = self.app.readable_dossier(actor, id).await?;
+        self.app.record_read(actor, &current, None).await;
         let all = self.app.db.events(id).await?;
         let (dossier, events, instant) = match as_of {
             None => (current, all, self.app.now()),

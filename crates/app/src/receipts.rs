@@ -520,10 +520,8 @@ impl App {
             )
         })?;
         let d = self
-            .db
-            .dossier(domain::dossier::DossierId(notice.dossier))
-            .await?
-            .ok_or_else(|| AppError::not_found("dossier_not_found", "Không tìm thấy hồ sơ."))?;
+            .stored_dossier(domain::dossier::DossierId(notice.dossier))
+            .await?;
         let key = ReceiptKey {
             series: notice.series.clone(),
             number: notice.number,

@@ -3,6 +3,20 @@
 
 use crate::{IdempotentResult, Result};
 
+/// Một lần cán bộ mở hồ sơ hoặc tệp của hồ sơ — an officer's read of a dossier's personal
+/// data, for the access log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonalDataRead {
+    pub at_ms: i64,
+    pub officer: uuid::Uuid,
+    /// The officer's user name at the time.
+    pub officer_name: String,
+    pub dossier: uuid::Uuid,
+    pub code: String,
+    /// The file opened (its SHA-256 and name), or none for the dossier itself.
+    pub file: Option<(String, String)>,
+}
+
 /// A closure as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredClosure {
@@ -48,6 +62,16 @@ pub trait AdminStore: Send + Sync {
 
     /// Every closure, newest first.
     async fn closures(&self) -> Result<Vec<StoredClosure>>;
+
+    /// Appends a read to the access log (nhật ký truy cập dữ liệu cá nhân).
+    async fn record_read(&self, read: &PersonalDataRead) -> Result<()>;
+
+    /// The reads of a dossier, newest first, at most `limit`.
+    async fn reads_of_dossier(
+        &self,
+        dossier: uuid::Uuid,
+        limit: i64,
+    ) -> Result<Vec<PersonalDataRead>>;
 
     /// What an idempotency key was first used for, if it was.
     async fn idempotent_result(&self, scope: &str, key: &str) -> Result<Option<IdempotentResult>>;

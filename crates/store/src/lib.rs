@@ -43,7 +43,7 @@ pub use accounts::{
     AccountStore, CitizenAccount, NewAccount, PendingRegistration, PopulationLookupRow, SessionOf,
     SessionTimes, SignInState, StoredRating,
 };
-pub use admin::{AdminLogLine, AdminStore, LogEntry, StoredClosure};
+pub use admin::{AdminLogLine, AdminStore, LogEntry, PersonalDataRead, StoredClosure};
 pub use attachments::{Attachment, DownloadLink, FileStore, StoredFile};
 pub use catalog::{CatalogStore, NewProvince, ProcedureForm, procedure_search_text};
 pub use cluster::{ClusterStore, SIGNAL_LIMIT};

@@ -222,6 +222,7 @@ const POLICIES: &[(&str, Policy)] = &[
     ("ticket_events", WithParent("tickets", "ticket")),
     ("bookings", Keyed),
     ("admin_log", Lines),
+    ("personal_data_reads", Lines),
     ("outbox", Messages),
     ("report_counts", Counters),
     ("report_months", Counters),

@@ -1,8 +1,9 @@
 //! Quản trị on PostgreSQL: closures, the administration log (append-only: triggers refuse
 //! UPDATE, DELETE and TRUNCATE), idempotency keys.
 
-use super::{Postgres, col, db_error, log_on};
-use crate::{AdminLogLine, IdempotentResult, LogEntry, Result, StoredClosure};
+use super::{DIALECT, Postgres, col, db_error, log_on};
+use crate::sql::reads;
+use crate::{AdminLogLine, IdempotentResult, LogEntry, PersonalDataRead, Result, StoredClosure};
 
 #[async_trait::async_trait]
 impl crate::AdminStore for Postgres {
@@ -105,6 +106,36 @@ impl crate::AdminStore for Postgres {
                     reason: col(r, 4)?,
                     basis: col(r, 5)?,
                     active: col::<i64>(r, 6)? != 0,
+                })
+            })
+            .collect()
+    }
+
+    async fn record_read(&self, read: &PersonalDataRead) -> Result<()> {
+        let c = self.client().await?;
+        reads::insert(DIALECT, read).execute(&c).await.map(drop)
+    }
+
+    async fn reads_of_dossier(
+        &self,
+        dossier: uuid::Uuid,
+        limit: i64,
+    ) -> Result<Vec<PersonalDataRead>> {
+        let c = self.client().await?;
+        reads::of_dossier(DIALECT, dossier, limit)
+            .query(&c)
+            .await?
+            .iter()
+            .map(|r| {
+                let sha: Option<String> = col(r, 5)?;
+                let name: Option<String> = col(r, 6)?;
+                Ok(PersonalDataRead {
+                    at_ms: col(r, 0)?,
+                    officer: col(r, 1)?,
+                    officer_name: col(r, 2)?,
+                    dossier: col(r, 3)?,
+                    code: col(r, 4)?,
+                    file: sha.zip(name),
                 })
             })
             .collect()

@@ -23,6 +23,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "the row the readiness check writes",
         include_str!("../../migrations/postgres/0028_write_probe.sql"),
     ),
+    (
+        29,
+        "the log of officers' reads of personal data",
+        include_str!("../../migrations/postgres/0029_personal_data_reads.sql"),
+    ),
 ];
 
 /// SQLite's own machinery, which PostgreSQL does without: its full-text tables (PostgreSQL

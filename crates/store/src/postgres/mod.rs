@@ -285,6 +285,7 @@ impl Sql {
             .map(|v| match v {
                 Value::Int(v) => v as &(dyn ToSql + Sync),
                 Value::Text(s) => s,
+                Value::MaybeText(s) => s,
                 Value::Uuid(u) => u,
                 Value::Texts(t) => t,
             })

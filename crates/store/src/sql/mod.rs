@@ -15,6 +15,7 @@ pub(crate) mod files;
 pub(crate) mod list;
 pub(crate) mod outbox;
 pub(crate) mod payments;
+pub(crate) mod reads;
 pub(crate) mod surveys;
 
 use std::fmt::Write;
@@ -31,6 +32,8 @@ pub(crate) enum Dialect {
 pub(crate) enum Value {
     Int(i64),
     Text(String),
+    /// Text or NULL.
+    MaybeText(Option<String>),
     /// Stored as its 16 bytes on SQLite, as a `uuid` on PostgreSQL.
     Uuid(uuid::Uuid),
     /// A `text[]` array: PostgreSQL's, for `= ANY(…)` ([`Sql::any`]; SQLite has no arrays).
@@ -52,6 +55,12 @@ impl From<String> for Value {
 impl From<&str> for Value {
     fn from(v: &str) -> Self {
         Value::Text(v.to_string())
+    }
+}
+
+impl From<Option<String>> for Value {
+    fn from(v: Option<String>) -> Self {
+        Value::MaybeText(v)
     }
 }
 

@@ -4,7 +4,8 @@
 use rusqlite::{Connection, params};
 
 use super::{DIALECT, Sql, Sqlite, Written, uuid};
-use crate::{AdminLogLine, IdempotentResult, LogEntry, Result, StoredClosure};
+use crate::sql::reads;
+use crate::{AdminLogLine, IdempotentResult, LogEntry, PersonalDataRead, Result, StoredClosure};
 
 /// A log line owned, to travel to the writer with its change.
 pub(super) struct OwnedEntry {
@@ -111,6 +112,37 @@ impl crate::AdminStore for Sqlite {
                     reason: r.get(4)?,
                     basis: r.get(5)?,
                     active: r.get(6)?,
+                })
+            })
+        })
+    }
+
+    async fn record_read(&self, read: &PersonalDataRead) -> Result<()> {
+        let q = reads::insert(DIALECT, read);
+        self.write_all(move |c| q.run(c).map(drop)).await
+    }
+
+    async fn reads_of_dossier(
+        &self,
+        dossier: uuid::Uuid,
+        limit: i64,
+    ) -> Result<Vec<PersonalDataRead>> {
+        self.read(|c| {
+            reads::of_dossier(DIALECT, dossier, limit).rows(c, |r| {
+                let id = |i: usize| -> Result<uuid::Uuid> {
+                    let bytes: Vec<u8> = r.get(i)?;
+                    uuid::Uuid::from_slice(&bytes)
+                        .map_err(|_| crate::StoreError::Corrupt("nhật ký truy cập".into()))
+                };
+                let sha: Option<String> = r.get(5)?;
+                let name: Option<String> = r.get(6)?;
+                Ok(PersonalDataRead {
+                    at_ms: r.get(0)?,
+                    officer: id(1)?,
+                    officer_name: r.get(2)?,
+                    dossier: id(3)?,
+                    code: r.get(4)?,
+                    file: sha.zip(name),
                 })
             })
         })

@@ -155,6 +155,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "the row the readiness check writes",
         include_str!("../../migrations/sqlite/0028_write_probe.sql"),
     ),
+    (
+        29,
+        "the log of officers' reads of personal data",
+        include_str!("../../migrations/sqlite/0029_personal_data_reads.sql"),
+    ),
 ];
 
 /// Applies what is not applied yet, with what Rust computes after them, in one transaction:

@@ -419,6 +419,8 @@ impl rusqlite::ToSql for crate::sql::Value {
         Ok(ToSqlOutput::Borrowed(match self {
             crate::sql::Value::Int(v) => ValueRef::Integer(*v),
             crate::sql::Value::Text(s) => ValueRef::Text(s.as_bytes()),
+            crate::sql::Value::MaybeText(Some(s)) => ValueRef::Text(s.as_bytes()),
+            crate::sql::Value::MaybeText(None) => ValueRef::Null,
             crate::sql::Value::Uuid(u) => ValueRef::Blob(u.as_bytes()),
             crate::sql::Value::Texts(_) => {
                 return Err(rusqlite::Error::ToSqlConversionFailure(

@@ -190,6 +190,7 @@ macro_rules! contract_tests {
             records::payment_attempts_are_kept_once_settled_and_listed_while_pending,
             records::money_events_are_read_by_time_receiver_and_visibility,
             records::closures_and_the_administration_log,
+            records::reads_of_personal_data_are_kept_newest_first,
             records::outbox_messages_are_enqueued_once_leased_retried_and_end_dead,
             records::national_messages_of_a_dossier_are_claimed_in_order_and_acks_kept,
             records::counter_sums_are_the_same_for_short_and_long_agency_lists,

@@ -293,6 +293,44 @@ pub async fn closures_and_the_administration_log(db: &Db) {
     assert_eq!(db.admin_log_lines(2).await.unwrap().len(), 2);
 }
 
+pub async fn reads_of_personal_data_are_kept_newest_first(db: &Db) {
+    let (officer, dossier, other) = (
+        uuid::Uuid::from_u128(7),
+        uuid::Uuid::from_u128(8),
+        uuid::Uuid::from_u128(9),
+    );
+    let read = |at: &str, d, file: Option<(&str, &str)>| store::PersonalDataRead {
+        at_ms: t(at).timestamp_millis(),
+        officer,
+        officer_name: "motcua.baothang".into(),
+        dossier: d,
+        code: "000.01.61.H38-261207-0001".into(),
+        file: file.map(|(s, n)| (s.to_string(), n.to_string())),
+    };
+    let first = read("2026-12-07 09:00", dossier, None);
+    let second = read("2026-12-07 09:01", dossier, Some(("ab12", "to-khai.pdf")));
+    // The same officer opening the same thing twice in a millisecond is two reads.
+    for r in [
+        &first,
+        &second,
+        &second,
+        &read("2026-12-07 09:02", other, None),
+    ] {
+        db.record_read(r).await.unwrap();
+    }
+    assert_eq!(
+        db.reads_of_dossier(dossier, 10).await.unwrap(),
+        vec![second.clone(), second.clone(), first.clone()]
+    );
+    assert_eq!(db.reads_of_dossier(dossier, 1).await.unwrap().len(), 1);
+    assert!(
+        db.reads_of_dossier(uuid::Uuid::nil(), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 pub async fn national_messages_of_a_dossier_are_claimed_in_order_and_acks_kept(db: &Db) {
     let now = t("2026-12-07 07:00");
     let lease = t("2026-12-07 07:10");

@@ -718,6 +718,50 @@ pub async fn detail(
     Ok(([(header::ETAG, etag)], Json(DossierDetailView::of(&d))))
 }
 
+/// Một lần cán bộ mở hồ sơ hoặc tệp của hồ sơ.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ReadView {
+    /// Thời điểm (giờ Việt Nam).
+    pub at: String,
+    /// Tên đăng nhập của cán bộ.
+    pub officer: String,
+    /// Tệp đã mở (mã SHA-256 và tên); không có khi mở hồ sơ.
+    pub file_sha256: Option<String>,
+    pub file_name: Option<String>,
+}
+
+/// Nhật ký truy cập: ai đã mở hồ sơ và các tệp của hồ sơ, khi nào (mới nhất trước, tối đa 500
+/// lần). Dành cho quản trị viên và thanh tra được xem hồ sơ.
+#[utoipa::path(
+    get, path = "/api/v1/dossiers/{id}/reads", tag = "Tra cứu",
+    params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = Vec<ReadView>), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn reads(
+    State(app): State<App>,
+    Authed(actor): Authed,
+    ApiPath(id): ApiPath<uuid::Uuid>,
+) -> Result<Json<Vec<ReadView>>, ApiError> {
+    let reads = app.queries().dossier_reads(&actor, DossierId(id)).await?;
+    Ok(Json(
+        reads
+            .into_iter()
+            .map(|r| {
+                let (file_sha256, file_name) = r.file.unzip();
+                ReadView {
+                    at: super::views::vn(
+                        chrono::DateTime::from_timestamp_millis(r.at_ms).unwrap_or_default(),
+                    ),
+                    officer: r.officer_name,
+                    file_sha256,
+                    file_name,
+                }
+            })
+            .collect(),
+    ))
+}
+
 /// Dự thảo kết quả: các trường của mẫu kết quả và giá trị kết quả sẽ ghi (khi hồ sơ đang giải
 /// quyết, chưa phê duyệt).
 #[utoipa::path(

@@ -94,6 +94,7 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         // Tra cứu
         .routes(routes!(d::by_code))
         .routes(routes!(d::detail))
+        .routes(routes!(d::reads))
         .merge(uploads)
         // Công dân
         .routes(routes!(public::lookup))

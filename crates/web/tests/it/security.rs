@@ -757,3 +757,69 @@ async fn a_login_ends_when_left_unused_and_at_its_longest() {
     t.at("2026-12-08 18:00");
     assert_eq!(works(officer).await, 401);
 }
+
+/// Every opening of a dossier and of its files by an officer is in the access log, which the
+/// administrators (and inspectors) read and the officer who opened it does not.
+#[tokio::test]
+async fn officers_reads_of_personal_data_are_recorded() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    let body = online_intake(&t, &counter, REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS).await;
+    let sha = body["components"][0]["files"][0]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let d = t
+        .post(Some(&counter), "/api/v1/dossiers", body)
+        .await
+        .expect(201);
+    let id = d["id"].as_str().unwrap().to_string();
+
+    t.at("2026-12-07 09:05");
+    t.get(Some(&counter), &format!("/api/v1/dossiers/{id}"))
+        .await
+        .expect(200);
+    t.at("2026-12-07 09:06");
+    let actor = t.app.accounts().actor(&counter).await.unwrap();
+    let dossier = domain::dossier::DossierId(id.parse().unwrap());
+    t.app
+        .queries()
+        .dossier_file(&actor, dossier, &sha)
+        .await
+        .unwrap();
+
+    let admin = t.login("quantri").await;
+    let reads = t
+        .get(Some(&admin), &format!("/api/v1/dossiers/{id}/reads"))
+        .await
+        .expect(200);
+    let reads = reads.as_array().unwrap();
+    assert_eq!(reads.len(), 2, "{reads:?}");
+    assert_eq!(reads[0]["officer"], "motcua.baothang");
+    assert_eq!(reads[0]["file_sha256"], sha.as_str());
+    assert_eq!(reads[0]["file_name"], "to-khai.pdf");
+    assert!(
+        reads[0]["at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-12-07T09:06")
+    );
+    assert_eq!(reads[1]["officer"], "motcua.baothang");
+    assert!(reads[1]["file_sha256"].is_null());
+    assert!(
+        reads[1]["at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-12-07T09:05")
+    );
+
+    // The admin's own read of the log is not a read of the dossier; the counter may not see it.
+    t.get(Some(&counter), &format!("/api/v1/dossiers/{id}/reads"))
+        .await
+        .error(403, "forbidden");
+    let again = t
+        .get(Some(&admin), &format!("/api/v1/dossiers/{id}/reads"))
+        .await
+        .expect(200);
+    assert_eq!(again.as_array().unwrap().len(), 2);
+}

@@ -1,0 +1,65 @@
+//! Nhật ký truy cập dữ liệu cá nhân — officers' reads of citizens' personal data: each opening
+//! of a dossier and of each of its files, by whom and when (Law 91/2025/QH15 on personal data
+//! protection; TCVN 11930:2017 logging). Changes are events already; this records the reads.
+//! The administrators, and inspectors who may read the dossier, see a dossier's reads.
+
+use domain::dossier::{Dossier, DossierId, FileRef};
+use domain::officer::{Actor, Role};
+use domain::policy::{self, Action};
+use store::PersonalDataRead;
+
+use crate::{App, AppError, ErrorKind, Queries};
+
+/// The most reads one answer lists (newest first).
+pub const SHOWN: i64 = 500;
+
+impl App {
+    /// Records that an officer opened a dossier, or one of its files. A write that fails (the
+    /// storage read-only or full) does not refuse the read: the same facts go to the log
+    /// instead. A citizen reading their own dossier is not recorded.
+    pub(crate) async fn record_read(&self, actor: &Actor, d: &Dossier, file: Option<&FileRef>) {
+        let Actor::Officer(o) = actor else { return };
+        let read = PersonalDataRead {
+            at_ms: self.now().timestamp_millis(),
+            officer: o.id.0,
+            officer_name: o.username.clone(),
+            dossier: d.id.0,
+            code: d.code.to_string(),
+            file: file.map(|f| (f.sha256.clone(), f.name.clone())),
+        };
+        if let Err(e) = self.db.record_read(&read).await {
+            tracing::warn!(
+                error = %e,
+                officer = %read.officer_name,
+                code = %read.code,
+                file = read.file.as_ref().map(|(sha, _)| sha.as_str()),
+                "read of personal data not recorded in the access log"
+            );
+        }
+    }
+}
+
+impl Queries<'_> {
+    /// Who opened a dossier and its files, newest first (at most [`SHOWN`]): for the
+    /// administrators, and for an inspector who may read the dossier.
+    pub async fn dossier_reads(
+        self,
+        actor: &Actor,
+        id: DossierId,
+    ) -> Result<Vec<PersonalDataRead>, AppError> {
+        let d = self.app.stored_dossier(id).await?;
+        let tree = self.app.agencies();
+        let admin = policy::authorize(actor, Action::ManageUsers, None, &tree).is_ok();
+        let inspector = matches!(actor, Actor::Officer(o)
+            if o.grants.iter().any(|g| g.role == Role::Auditor))
+            && self.app.may_read(actor, &d).await.is_ok();
+        if !admin && !inspector {
+            return Err(AppError::new(
+                ErrorKind::Forbidden,
+                "forbidden",
+                "Chỉ quản trị viên hoặc thanh tra được xem nhật ký truy cập hồ sơ.",
+            ));
+        }
+        Ok(self.app.db.reads_of_dossier(id.0, SHOWN).await?)
+    }
+}
