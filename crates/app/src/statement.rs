@@ -154,16 +154,20 @@ pub fn read_statement(
         }
         let cell = |i: usize| vntext::clean(record.get(i).unwrap_or_default());
         let amount_text = cell(amount);
-        if amount_text.is_empty() || amount_text.trim_start_matches(['0', '.', ',']).is_empty() {
+        // A debit line leaves the credit empty or zero ("0", "0,00", "0 đ"…).
+        let value = match amount_text.as_str() {
+            "" => 0,
+            text => vntext::money::parse(text).ok_or_else(|| {
+                invalid(format!(
+                    "Dòng {line}: số tiền \"{}\" không hợp lệ.",
+                    domain::error::shorten(text)
+                ))
+            })?,
+        };
+        if value == 0 {
             skipped += 1;
             continue;
         }
-        let value = vntext::money::parse(&amount_text).ok_or_else(|| {
-            invalid(format!(
-                "Dòng {line}: số tiền \"{}\" không hợp lệ.",
-                domain::error::shorten(&amount_text)
-            ))
-        })?;
         lines.push(StatementLine {
             line,
             date: cell(date).chars().take(40).collect(),
@@ -395,9 +399,12 @@ mod tests {
         let text = "\u{feff}Ngày giao dịch,Mã giao dịch,Nội dung,Số tiền ghi nợ,Số tiền ghi có\n\
                     05/12/2026,FT001,NGUYEN VAN A CK 000.01.61.H38-261207-0001,,\"5,000\"\n\
                     05/12/2026,FT002,PHI DICH VU,\"11,000\",\n\
-                    05/12/2026,FT003,ck 0000161H38261207T000001,,\"5.000,00\"\n";
+                    05/12/2026,FT003,ck 0000161H38261207T000001,,\"5.000,00\"\n\
+                    05/12/2026,FT004,PHI,\"1,000\",0 đ\n\
+                    05/12/2026,FT005,PHI,\"1,000\",\"0,00\"\n";
         let (lines, skipped) = read_statement(text, &StatementColumns::default()).unwrap();
-        assert_eq!(skipped, 1);
+        // Found by fuzzing: "0 đ" was taken as a credit of 0 đồng.
+        assert_eq!(skipped, 3);
         assert_eq!(lines.len(), 2);
         assert_eq!((lines[0].line, lines[0].amount), (2, 5_000));
         assert_eq!(lines[0].reference, "FT001");

@@ -104,7 +104,10 @@ fn code(file: &str, line: usize, text: &str, digits: usize) -> Result<String, Ap
         Err(bad(
             file,
             line,
-            format!("mã \"{text}\" phải có {digits} chữ số"),
+            format!(
+                "mã \"{}\" phải có {digits} chữ số",
+                domain::error::shorten(text)
+            ),
         ))
     }
 }
@@ -700,5 +703,25 @@ impl UnitDirectory {
             today,
             unrecognised,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Found by fuzzing: a code cell holding a whole line (a file cut badly) was quoted back
+    /// whole in the refusal.
+    #[test]
+    fn a_bad_code_is_quoted_short() {
+        let header =
+            "province_code,province_name,district_code,district_name,commune_code,commune_name\n";
+        let long = "01".repeat(2_000);
+        let e = super::UnitDataset::from_official(
+            &format!("{header}{long},Thành phố Hà Nội,001,Quận Ba Đình,00001,Phường Phúc Xá\n"),
+            "",
+            "",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("phải có 2 chữ số"), "{}", e.message);
+        assert!(e.message.chars().count() < 200, "{}", e.message);
     }
 }
