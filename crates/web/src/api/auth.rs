@@ -110,6 +110,9 @@ pub struct LoginInput {
 pub struct SessionView {
     /// Bearer token; shown once.
     pub token: String,
+    /// Phiên hết hạn nếu không dùng đến thời điểm này; mỗi lần dùng lùi thời điểm này lại
+    /// (`[session] idle_minutes`, mặc định 30 phút), tối đa `[session] hours` (mặc định 10 giờ)
+    /// sau khi đăng nhập.
     pub expires_at: String,
     pub officer: OfficerView,
 }
