@@ -420,6 +420,8 @@ impl UnitDataset {
         let mut set = Self::default();
         for (i, line) in text.lines().enumerate() {
             let n = i + 1;
+            // `lines` leaves a lone carriage return at the very end of a text.
+            let line = line.trim_end_matches('\r');
             if line.starts_with('#') || line.trim().is_empty() {
                 continue;
             }
@@ -432,7 +434,11 @@ impl UnitDataset {
                         Regime::ThreeLevel
                     };
                     if ![2, 3, 5].contains(&c.len()) || !c.bytes().all(|b| b.is_ascii_digit()) {
-                        return Err(bad(f, n, format!("mã \"{c}\" không hợp lệ")));
+                        return Err(bad(
+                            f,
+                            n,
+                            format!("mã \"{}\" không hợp lệ", domain::error::shorten(c)),
+                        ));
                     }
                     let parent = (*parent != "-").then_some(*parent);
                     set.units.push(unit(regime, c, parent, kind, name));
@@ -722,6 +728,22 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.message.contains("phải có 2 chữ số"), "{}", e.message);
+        assert!(e.message.chars().count() < 200, "{}", e.message);
+    }
+
+    /// Found by fuzzing: the compact form's last line, ended by a lone carriage return, kept it
+    /// in the unit's name (and a bad code was quoted whole).
+    #[test]
+    fn the_compact_form_reads_back_the_same() {
+        let set =
+            super::UnitDataset::from_compact("B\t00100\t003\tphường\tPhường Quảng An\r").unwrap();
+        assert_eq!(set.units[0].name, "Phường Quảng An");
+        assert_eq!(
+            super::UnitDataset::from_compact(&set.to_compact()).unwrap(),
+            set
+        );
+        let e = super::UnitDataset::from_compact(&format!("B\t{}\t-\tx\ty", "1".repeat(5_000)))
+            .unwrap_err();
         assert!(e.message.chars().count() < 200, "{}", e.message);
     }
 }
