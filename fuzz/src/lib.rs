@@ -119,44 +119,57 @@ fn catalogue_errors(what: &str, e: &app::catalog::CatalogErrors) {
     }
 }
 
-/// Danh mục thủ tục (CSV): an accepted sheet, written out again, reads back as the same
-/// versions.
-pub fn catalog_csv(data: &[u8]) {
+type Versions = Vec<domain::procedure::ProcedureVersion>;
+type Read =
+    fn(
+        &str,
+    )
+        -> Result<Vec<(usize, domain::procedure::ProcedureVersion)>, app::catalog::CatalogErrors>;
+
+/// An accepted catalogue, written out again by `write`, reads back as the same versions.
+fn catalogue(
+    what: &str,
+    data: &[u8],
+    read: Read,
+    write: fn(&[domain::procedure::ProcedureVersion]) -> String,
+) {
     let Some(s) = text(data) else { return };
-    match app::catalog::from_csv(s) {
-        Ok(read) => {
-            let versions: Vec<_> = read.into_iter().map(|(_, v)| v).collect();
-            let written = app::catalog::to_csv(&versions);
-            let again: Vec<_> = app::catalog::from_csv(&written)
-                .unwrap_or_else(|e| panic!("written sheet refused: {:?}\n{written}", e.0))
-                .into_iter()
-                .map(|(_, v)| v)
-                .collect();
+    let versions = |r: Vec<(usize, _)>| -> Versions { r.into_iter().map(|(_, v)| v).collect() };
+    match read(s) {
+        Ok(first) => {
+            let first = versions(first);
+            let written = write(&first);
+            let again = read(&written).unwrap_or_else(|e| {
+                panic!("{what}: written catalogue refused: {:?}\n{written}", e.0)
+            });
             assert_eq!(
-                again, versions,
-                "the sheet reads back otherwise:\n{written}"
+                versions(again),
+                first,
+                "{what}: reads back otherwise:\n{written}"
             );
         }
-        Err(e) => catalogue_errors("catalog csv", &e),
+        Err(e) => catalogue_errors(what, &e),
     }
 }
 
-/// Danh mục thủ tục (JSON): as for the CSV sheet.
+/// Danh mục thủ tục (CSV).
+pub fn catalog_csv(data: &[u8]) {
+    catalogue(
+        "catalog csv",
+        data,
+        app::catalog::from_csv,
+        app::catalog::to_csv,
+    );
+}
+
+/// Danh mục thủ tục (JSON).
 pub fn catalog_json(data: &[u8]) {
-    let Some(s) = text(data) else { return };
-    match app::catalog::from_json(s) {
-        Ok(read) => {
-            let versions: Vec<_> = read.into_iter().map(|(_, v)| v).collect();
-            let written = app::catalog::to_json(&versions);
-            let again: Vec<_> = app::catalog::from_json(&written)
-                .unwrap_or_else(|e| panic!("written JSON refused: {:?}\n{written}", e.0))
-                .into_iter()
-                .map(|(_, v)| v)
-                .collect();
-            assert_eq!(again, versions, "the JSON reads back otherwise:\n{written}");
-        }
-        Err(e) => catalogue_errors("catalog json", &e),
-    }
+    catalogue(
+        "catalog json",
+        data,
+        app::catalog::from_json,
+        app::catalog::to_json,
+    );
 }
 
 /// Đơn vị hành chính: the three official CSV files (split at NUL bytes) and the compact form
@@ -174,25 +187,25 @@ pub fn units(data: &[u8]) {
             for u in &unmatched {
                 bounded("unmatched row", &u.reason);
             }
-            let compact = set.to_compact();
-            let again = app::units::UnitDataset::from_compact(&compact)
-                .unwrap_or_else(|e| panic!("compact form refused: {}\n{compact}", e.message));
-            assert_eq!(
-                again, set,
-                "the compact form reads back otherwise:\n{compact}"
-            );
+            reads_back(&set);
         }
         Err(e) => bounded("units (official)", &e.message),
     }
     match app::units::UnitDataset::from_compact(s) {
-        Ok(set) => {
-            let compact = set.to_compact();
-            let again = app::units::UnitDataset::from_compact(&compact)
-                .unwrap_or_else(|e| panic!("compact form refused: {}\n{compact}", e.message));
-            assert_eq!(again, set);
-        }
+        Ok(set) => reads_back(&set),
         Err(e) => bounded("units (compact)", &e.message),
     }
+}
+
+/// A units dataset's compact form reads back as the same dataset.
+fn reads_back(set: &app::units::UnitDataset) {
+    let compact = set.to_compact();
+    let again = app::units::UnitDataset::from_compact(&compact)
+        .unwrap_or_else(|e| panic!("compact form refused: {}\n{compact}", e.message));
+    assert_eq!(
+        &again, set,
+        "the compact form reads back otherwise:\n{compact}"
+    );
 }
 
 /// Tệp tải lên: a file is taken for what its first bytes say, and for nothing else.

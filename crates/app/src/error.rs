@@ -263,14 +263,7 @@ pub fn serde_message(text: &str) -> String {
     match path {
         // A path names map keys the caller chose: its end is kept, up to 80 characters.
         Some(p) if p.chars().count() > 80 => {
-            let tail: String = p
-                .chars()
-                .rev()
-                .take(79)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
+            let tail: String = p.chars().skip(p.chars().count() - 79).collect();
             format!("…{tail}: {message}{position}")
         }
         Some(p) if p != "." => format!("{p}: {message}{position}"),

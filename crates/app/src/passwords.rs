@@ -43,6 +43,15 @@ impl PasswordPolicy {
         kinds: 1,
     };
 
+    /// The policy in words, for a form's label: "ít nhất 10 ký tự, có 3 trong 4 loại: …".
+    pub fn rule(&self) -> String {
+        let length = format!("ít nhất {} ký tự", self.min_length);
+        if self.kinds <= 1 {
+            return length;
+        }
+        format!("{length}, có {} trong 4 loại: {KINDS}", self.kinds)
+    }
+
     /// Refuses a password that does not meet the policy, saying what to change (never quoting
     /// it). `account` is the user name or id number it is for.
     pub fn check(&self, password: &str, account: &str) -> Result<(), AppError> {
@@ -71,7 +80,7 @@ impl PasswordPolicy {
         .count();
         if kinds < usize::from(self.kinds) {
             return weak(format!(
-                "Mật khẩu cần có ít nhất {} trong 4 loại ký tự: chữ thường, chữ hoa, chữ số, ký hiệu (như @ # -).",
+                "Mật khẩu cần có ít nhất {} trong 4 loại ký tự: {KINDS}.",
                 self.kinds
             ));
         }
@@ -89,6 +98,9 @@ impl PasswordPolicy {
         Ok(())
     }
 }
+
+/// The four kinds of characters, as the policy names them.
+const KINDS: &str = "chữ thường, chữ hoa, chữ số, ký hiệu (như @ # -)";
 
 /// Passwords tried first when guessing (the most common in published lists, and their
 /// Vietnamese counterparts), lower case.
@@ -395,6 +407,11 @@ mod tests {
         let weak = |p: &str, account: &str| officer.check(p, account).unwrap_err().message;
         assert!(weak("Ab1@", "mai").contains("ít nhất 10 ký tự"));
         assert!(weak("chỉ chữ thường thôi", "mai").contains("3 trong 4 loại"));
+        assert_eq!(
+            officer.rule(),
+            "ít nhất 10 ký tự, có 3 trong 4 loại: chữ thường, chữ hoa, chữ số, ký hiệu (như @ # -)"
+        );
+        assert_eq!(PasswordPolicy::CITIZEN.rule(), "ít nhất 8 ký tự");
         assert!(weak("Password@123", "mai").contains("hay bị dò"));
         assert!(weak("Mai.Nguyen@2026", "mai.nguyen").contains("tên đăng nhập"));
         assert!(

@@ -848,8 +848,8 @@ impl PasswordsConfig {
 }
 
 impl SessionConfig {
-    /// The hours, once both lengths are found sensible.
-    fn checked_hours(&self) -> Result<i64> {
+    /// The section, once both lengths are found sensible.
+    fn checked(&self) -> Result<&Self> {
         if !(1..=24 * 30).contains(&self.hours) {
             return Err(BadInput(format!(
                 "cấu hình không hợp lệ: [session] hours = {} (cần từ 1 đến 720 giờ)",
@@ -864,7 +864,7 @@ impl SessionConfig {
             ))
             .into());
         }
-        Ok(self.hours)
+        Ok(self)
     }
 }
 
@@ -993,11 +993,12 @@ async fn services_with_secrets(
         .notify
         .build_with(&format!("http://{}", config.server.listen), secret)
         .map_err(|e| BadInput(format!("cấu hình không hợp lệ: {e}")))?;
+    let session = config.session.checked()?;
     let mut settings = Settings {
         rules: config.rules,
         feedback: config.feedback.checked().map_err(|e| BadInput(e.message))?,
-        session_hours: config.session.checked_hours()?,
-        session_idle_minutes: config.session.idle_minutes,
+        session_hours: session.hours,
+        session_idle_minutes: session.idle_minutes,
         officer_passwords: config.passwords.policy()?,
         notices,
         limits: config.limits.limits(),

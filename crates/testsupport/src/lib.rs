@@ -5,6 +5,7 @@
 //! procedure, dossiers driven through `decide`). A dev-dependency only: nothing here reaches the
 //! product.
 
+pub mod api;
 pub mod kit;
 pub mod pg;
 mod picture;

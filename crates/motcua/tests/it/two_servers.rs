@@ -37,21 +37,7 @@ pub(crate) async fn intake_at(
 
 /// A re-registration of birth received at a centre's counter, as the API takes it.
 pub(crate) fn intake_body(centre: &str) -> Value {
-    json!({
-        "procedure_code": "1.004884",
-        "receiving": centre,
-        "applicant": {
-            "kind": "citizen",
-            "name": "Nguyễn Thị Hằng",
-            "id_number": "010190012345",
-            "phone": "0912345678",
-            "address_line": "Tổ dân phố 3",
-            "commune_code": "02905",
-            "address": "Tổ dân phố 3, xã Bảo Thắng, tỉnh Lào Cai"
-        },
-        "components": [{"component": "to-khai"}, {"component": "giay-to-khai-sinh"}],
-        "return_method": {"kind": "counter"}
-    })
+    testsupport::api::counter_intake("1.004884", centre, &["to-khai", "giay-to-khai-sinh"])
 }
 
 /// The holder of the scheduled jobs' lease, and until when.

@@ -86,6 +86,8 @@ struct UsersPage {
     locked: Vec<(String, String, i64, String)>,
     agencies: Vec<Opt>,
     roles: Vec<Opt>,
+    /// Chính sách mật khẩu in words, for the password fields' labels.
+    password_rule: String,
     f: Fields,
     message: String,
     error: String,
@@ -169,6 +171,7 @@ async fn users_page(
         locked,
         agencies: agency_options(app),
         roles: role_options(),
+        password_rule: app.settings().officer_passwords.rule(),
         f,
         message,
         error,

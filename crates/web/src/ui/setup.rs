@@ -29,6 +29,8 @@ struct SetupPage {
     provinces: Vec<ProvinceChoice>,
     /// Whether the server was started with a setup code (else the page says how to get one).
     has_code: bool,
+    /// Chính sách mật khẩu of the first administrator, in words.
+    password_rule: String,
     error: String,
     done: Option<ProvinceSummary>,
 }
@@ -42,7 +44,7 @@ impl SetupPage {
         self.f.get("province") == code
     }
 
-    fn new(viewer: &Viewer, ui: &UiOptions, f: Fields, error: String) -> Self {
+    fn new(app: &App, viewer: &Viewer, ui: &UiOptions, f: Fields, error: String) -> Self {
         let dir = UnitDirectory::new(&UnitDataset::embedded());
         Self {
             chrome: Chrome::new(viewer, "Khởi tạo hệ thống", ""),
@@ -55,6 +57,7 @@ impl SetupPage {
                 })
                 .collect(),
             has_code: ui.setup_code.is_some(),
+            password_rule: app.settings().officer_passwords.rule(),
             error,
             done: None,
         }
@@ -72,7 +75,7 @@ pub async fn form(
     }
     let mut f = Fields::default();
     f.0.push(("admin_username".into(), "quantri".into()));
-    SetupPage::new(&viewer, &ui, f, String::new()).into_response()
+    SetupPage::new(&app, &viewer, &ui, f, String::new()).into_response()
 }
 
 /// `POST /khoi-tao`: creates the province; a refusal comes back with the form as it was filled
@@ -95,7 +98,7 @@ pub async fn create(
     let refuse = |status: StatusCode, error: &str| {
         (
             status,
-            SetupPage::new(&posted.viewer, &ui, kept.clone(), error.to_string()),
+            SetupPage::new(&app, &posted.viewer, &ui, kept.clone(), error.to_string()),
         )
             .into_response()
     };
@@ -130,7 +133,7 @@ pub async fn create(
         .await
     {
         Ok(done) => {
-            let mut page = SetupPage::new(&posted.viewer, &ui, kept.clone(), String::new());
+            let mut page = SetupPage::new(&app, &posted.viewer, &ui, kept.clone(), String::new());
             page.done = Some(done);
             Ok(page.into_response())
         }

@@ -271,28 +271,9 @@ impl TestApp {
     }
 }
 
-/// A citizen applicant living in Xã Bảo Thắng.
-pub fn citizen() -> Value {
-    json!({
-        "kind": "citizen",
-        "name": "Nguyễn Thị Hằng",
-        "id_number": "010190012345",
-        "phone": "0912345678",
-        "address_line": "Tổ dân phố 3",
-        "commune_code": "02905",
-        "address": "Tổ dân phố 3, xã Bảo Thắng, tỉnh Lào Cai"
-    })
-}
-
 /// An intake body for a procedure with the given components, returned at the counter.
 pub fn intake(procedure: &str, components: &[&str]) -> Value {
-    json!({
-        "procedure_code": procedure,
-        "receiving": "lao-cai.bao-thang.mot-cua",
-        "applicant": citizen(),
-        "components": components.iter().map(|c| json!({"component": c})).collect::<Vec<_>>(),
-        "return_method": {"kind": "counter"}
-    })
+    testsupport::api::counter_intake(procedure, "lao-cai.bao-thang.mot-cua", components)
 }
 
 /// Uploads a PDF through the API as `token`'s holder; the file's reference.
