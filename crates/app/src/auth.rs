@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use store::{SessionOf, SessionTimes};
 
 use crate::Accounts;
+use crate::second_factor::LoginStep;
 use crate::throttle::Client;
 use crate::{App, AppError, ErrorKind};
 
@@ -82,7 +83,8 @@ impl App {
     /// Checks a login against the limits and the account's lock, verifies the password (or a
     /// decoy, for an account that does not exist: both take the same time), and counts a
     /// failure against the address and the account, locking it at the limit. `hash` is `None`
-    /// when there is no such (active) account.
+    /// when there is no such (active) account. The caller clears the account's failures once
+    /// the whole login succeeded.
     pub(crate) async fn check_login(
         &self,
         account: &str,
@@ -103,12 +105,33 @@ impl App {
         if let Some(until) = self.db.login_lock(account, now.timestamp_millis()).await? {
             return Err(locked(until));
         }
+        // A right password does not clear the failures yet: a login that asks a second factor
+        // next clears them only when its code is right (or guessing codes, each time with the
+        // password, would never lock the account). The caller clears them when it is done.
         if self.passwords.verify(hash, password).await? {
-            if hash.is_some() {
-                self.db.login_succeeded(account).await?;
-            }
             return Ok(());
         }
+        self.login_failure(account, client).await?;
+        Err(AppError::new(
+            ErrorKind::Unauthenticated,
+            "bad_credentials",
+            if account.starts_with("citizen:") {
+                "Sai số định danh hoặc mật khẩu."
+            } else {
+                "Sai tên đăng nhập hoặc mật khẩu."
+            },
+        ))
+    }
+
+    /// Counts a failed login (a wrong password or second-factor code) against the address and
+    /// the account; the account's lock, as a refusal, when this failure locked it.
+    pub(crate) async fn login_failure(
+        &self,
+        account: &str,
+        client: &Client,
+    ) -> Result<(), AppError> {
+        let limits = self.settings.limits;
+        let now = self.now();
         self.throttle.client_failed(
             "login-failed",
             client,
@@ -134,16 +157,28 @@ impl App {
         );
         match lock {
             Some(until) => Err(locked(until)),
-            None => Err(AppError::new(
-                ErrorKind::Unauthenticated,
-                "bad_credentials",
-                if account.starts_with("citizen:") {
-                    "Sai số định danh hoặc mật khẩu."
-                } else {
-                    "Sai tên đăng nhập hoặc mật khẩu."
-                },
-            )),
+            None => Ok(()),
         }
+    }
+
+    /// Opens a session for an officer whose login is complete.
+    pub(crate) async fn open_officer_session(&self, officer: Officer) -> Result<Session, AppError> {
+        let token = new_token()?;
+        let now = self.now();
+        let expires_at = self.session_end(now, now);
+        self.db
+            .open_session(
+                &token_hash(&token),
+                officer.id,
+                now.timestamp_millis(),
+                expires_at.timestamp_millis(),
+            )
+            .await?;
+        Ok(Session {
+            token,
+            officer,
+            expires_at,
+        })
     }
 }
 
@@ -182,13 +217,15 @@ impl Accounts<'_> {
     }
 
     /// Logs an officer in. The message does not say which of the two was wrong, and an unknown
-    /// name takes as long as a wrong password.
+    /// name takes as long as a wrong password. An officer with a second factor gives its code
+    /// in `code`, or gets a ticket to give it with ([`crate::second_factor`]).
     pub async fn login(
         self,
         username: &str,
         password: &str,
+        code: Option<&str>,
         client: &Client,
-    ) -> Result<Session, AppError> {
+    ) -> Result<LoginStep, AppError> {
         let account = account_key("officer", username);
         let found = self.app.db.officer_by_username(username.trim()).await?;
         let hash = found
@@ -201,23 +238,7 @@ impl Accounts<'_> {
         let Some((officer, _)) = found else {
             return Err(AppError::unauthenticated());
         };
-        let token = new_token()?;
-        let now = self.app.now();
-        let expires_at = self.app.session_end(now, now);
-        self.app
-            .db
-            .open_session(
-                &token_hash(&token),
-                officer.id,
-                now.timestamp_millis(),
-                expires_at.timestamp_millis(),
-            )
-            .await?;
-        Ok(Session {
-            token,
-            officer,
-            expires_at,
-        })
+        self.app.after_password(officer, code, client).await
     }
 
     /// Sweeps what has expired: sessions, idempotency keys past their time, finished throttle
@@ -302,7 +323,7 @@ impl Accounts<'_> {
 }
 
 /// The refusal of a locked account, saying until when.
-fn locked(until_ms: i64) -> AppError {
+pub(crate) fn locked(until_ms: i64) -> AppError {
     let until = DateTime::from_timestamp_millis(until_ms).unwrap_or_default();
     AppError::new(
         ErrorKind::TooMany,

@@ -328,6 +328,7 @@ impl Citizens<'_> {
         let Some((citizen, _)) = found else {
             return Err(AppError::unauthenticated());
         };
+        self.app.db.login_succeeded(&account).await?;
         self.session_for(citizen, None).await
     }
 

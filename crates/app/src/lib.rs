@@ -47,6 +47,7 @@ pub mod reports;
 pub mod results;
 pub mod roster;
 pub mod search;
+pub mod second_factor;
 mod sheet;
 pub mod signing;
 pub mod statement;
@@ -109,6 +110,9 @@ pub struct Settings {
     /// How long a login lasts unused (thời gian chờ của phiên): each use moves its end this
     /// far again, up to `session_hours` after the login.
     pub session_idle_minutes: i64,
+    /// The roles whose officers must log in with a second factor (`[session]
+    /// second_factor_roles`; none here, leaders and administrators in a server's configuration).
+    pub second_factor_roles: Vec<domain::officer::Role>,
     /// Chính sách mật khẩu of officers (`[passwords]`).
     pub officer_passwords: passwords::PasswordPolicy,
     /// Argon2 memory cost in KiB (19 MiB by default; tests lower it).
@@ -163,6 +167,7 @@ impl Default for Settings {
             rules: LegalRules::default(),
             session_hours: 10,
             session_idle_minutes: 30,
+            second_factor_roles: Vec::new(),
             officer_passwords: passwords::PasswordPolicy::OFFICER,
             password_memory_kib: 19 * 1024,
             // Half the cores (at least one): a login flood cannot take the whole machine.

@@ -806,10 +806,20 @@ pub struct SessionConfig {
     /// How long a login lasts unused (minutes); each use starts it again.
     #[serde(default = "default_idle_minutes")]
     pub idle_minutes: i64,
+    /// The roles whose officers must log in with a second factor (xác thực hai bước: a code
+    /// of an authenticator app): `leader`, `admin`, `unit-head`, `counter-officer`,
+    /// `specialist`, `clerk`, `auditor`. Leaders and administrators by default; `[]` makes it
+    /// optional for everyone (any officer may still turn it on).
+    #[serde(default = "default_second_factor_roles")]
+    pub second_factor_roles: Vec<domain::officer::Role>,
 }
 
 fn default_idle_minutes() -> i64 {
     30
+}
+
+fn default_second_factor_roles() -> Vec<domain::officer::Role> {
+    app::second_factor::DEFAULT_ROLES.to_vec()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -857,6 +867,15 @@ impl SessionConfig {
             ))
             .into());
         }
+        if self
+            .second_factor_roles
+            .contains(&domain::officer::Role::Citizen)
+        {
+            return Err(BadInput(
+                "cấu hình không hợp lệ: [session] second_factor_roles chỉ gồm vai trò của cán bộ (citizen không phải vai trò cán bộ)".into(),
+            )
+            .into());
+        }
         if !(1..=self.hours * 60).contains(&self.idle_minutes) {
             return Err(BadInput(format!(
                 "cấu hình không hợp lệ: [session] idle_minutes = {} (cần từ 1 phút đến hours × 60)",
@@ -887,6 +906,7 @@ impl Default for Config {
             session: SessionConfig {
                 hours: 10,
                 idle_minutes: default_idle_minutes(),
+                second_factor_roles: default_second_factor_roles(),
             },
             passwords: PasswordsConfig::default(),
             evaluation: EvaluationConfig::default(),
@@ -999,6 +1019,7 @@ async fn services_with_secrets(
         feedback: config.feedback.checked().map_err(|e| BadInput(e.message))?,
         session_hours: session.hours,
         session_idle_minutes: session.idle_minutes,
+        second_factor_roles: session.second_factor_roles.clone(),
         officer_passwords: config.passwords.policy()?,
         notices,
         limits: config.limits.limits(),
@@ -1311,6 +1332,9 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
         ))
     })?;
     let mut config = config;
+    // Trying the demo should not need a phone: the second factor is offered to every officer
+    // (Tài khoản) but asked of no role.
+    config.session.second_factor_roles.clear();
     // The demo's own fake portal: a real HTTP server in this process, with a secret of its own.
     let fake_secret = hex::encode(uuid::Uuid::now_v7().as_bytes());
     let fake = if args.fake_national_portal {
@@ -1394,6 +1418,9 @@ pub async fn demo(args: DemoArgs) -> Result<()> {
         if let Some((id, name)) = &s.citizen {
             println!("  {id:<26} {:<22} {name}", "Công dân");
         }
+        println!(
+            "  Trình diễn không bắt buộc xác thực hai bước (máy chủ thật: bắt buộc với lãnh đạo, quản trị); cán bộ nào cũng bật được ở trang Tài khoản."
+        );
         println!();
     } else {
         println!(

@@ -72,6 +72,17 @@ pub struct NewAccount {
     pub email: Option<String>,
 }
 
+/// Xác thực hai bước — an officer's second factor as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecondFactor {
+    /// The shared secret, base32 (as authenticator apps read it).
+    pub secret: String,
+    /// When the officer confirmed it with a first code; none while it is only set up.
+    pub confirmed_ms: Option<i64>,
+    /// The last time step a code was taken for (0: none yet).
+    pub last_step: i64,
+}
+
 /// When a session began and when it ends unless it is used again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionTimes {
@@ -147,6 +158,39 @@ pub trait AccountStore: Send + Sync {
         password_hash: &str,
         entry: &LogEntry<'_>,
     ) -> Result<()>;
+
+    // ---- second factor ---------------------------------------------------------------------
+
+    /// An officer's second factor, confirmed or only set up; none when there is none.
+    async fn second_factor(&self, id: OfficerId) -> Result<Option<SecondFactor>>;
+
+    /// The officers whose second factor is confirmed (asked at each login).
+    async fn officers_with_second_factor(&self) -> Result<std::collections::HashSet<OfficerId>>;
+
+    /// Sets up a new, unconfirmed secret for an officer (replacing one not confirmed). False,
+    /// and nothing written, when the officer has a confirmed one or does not exist.
+    async fn set_up_second_factor(&self, id: OfficerId, secret: &str) -> Result<bool>;
+
+    /// Confirms the secret set up, the code of `step` having been checked against it, with the
+    /// log line. False, and nothing written, when `secret` is not the one set up and waiting
+    /// (another setup replaced it, or it is confirmed already).
+    async fn confirm_second_factor(
+        &self,
+        id: OfficerId,
+        secret: &str,
+        step: i64,
+        now_ms: i64,
+        entry: &LogEntry<'_>,
+    ) -> Result<bool>;
+
+    /// Takes the code of time step `step` of a confirmed second factor: true once, false when a
+    /// code of this step or a later one was taken already (a code is good once) or there is no
+    /// confirmed factor.
+    async fn take_second_factor_step(&self, id: OfficerId, step: i64) -> Result<bool>;
+
+    /// Removes an officer's second factor (turned off, or reset by an administrator when the
+    /// phone is lost), with the log line. False, and nothing written, when there is none.
+    async fn remove_second_factor(&self, id: OfficerId, entry: &LogEntry<'_>) -> Result<bool>;
 
     /// Opens a session for an officer until `expires_ms`.
     async fn open_session(

@@ -40,8 +40,8 @@ use thiserror::Error;
 
 pub use access::{IdempotencyKey, IdempotentResult, LockedAccount};
 pub use accounts::{
-    AccountStore, CitizenAccount, NewAccount, PendingRegistration, PopulationLookupRow, SessionOf,
-    SessionTimes, SignInState, StoredRating,
+    AccountStore, CitizenAccount, NewAccount, PendingRegistration, PopulationLookupRow,
+    SecondFactor, SessionOf, SessionTimes, SignInState, StoredRating,
 };
 pub use admin::{AdminLogLine, AdminStore, LogEntry, PersonalDataRead, StoredClosure};
 pub use attachments::{Attachment, DownloadLink, FileStore, StoredFile};

@@ -38,6 +38,7 @@ async fn an_administrator_manages_accounts_closures_and_every_change_is_logged()
             .login(
                 "giangsua.baothang",
                 "mat-khau-moi-2026",
+                None,
                 &app::Client::default()
             )
             .await
@@ -81,10 +82,14 @@ async fn an_administrator_manages_accounts_closures_and_every_change_is_logged()
         .login(
             "giangsua.baothang",
             "mat-khau-moi-2026",
+            None,
             &app::Client::default(),
         )
         .await
         .unwrap();
+    let session = session
+        .session()
+        .expect("no second factor asked of a specialist");
     app.admin()
         .change_account(&admin, o.id, AccountChange::Activate(false))
         .await
@@ -98,6 +103,7 @@ async fn an_administrator_manages_accounts_closures_and_every_change_is_logged()
             .login(
                 "giangsua.baothang",
                 "mat-khau-moi-2026",
+                None,
                 &app::Client::default()
             )
             .await
@@ -120,6 +126,7 @@ async fn an_administrator_manages_accounts_closures_and_every_change_is_logged()
             .login(
                 "giangsua.baothang",
                 "mat-khau-khac-2026",
+                None,
                 &app::Client::default()
             )
             .await

@@ -91,10 +91,13 @@ async fn a_province_is_created_from_the_2025_units_and_its_counters_can_receive(
         .login(
             "quantri.tinh",
             "mat-khau-quan-tri-2026",
+            None,
             &app::Client::default(),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .session()
+        .expect("no second factor asked here");
     let admin = app.accounts().actor(&admin_session.token).await.unwrap();
     let n = NewOfficer {
         username: "motcua.baothang".into(),

@@ -73,7 +73,7 @@ async fn three_hundred_officers_come_from_one_table_and_a_bad_table_creates_none
     assert_eq!(o.grants[0].role, Role::Specialist);
     assert!(
         app.accounts()
-            .login("canbo000", &password, &app::Client::default())
+            .login("canbo000", &password, None, &app::Client::default())
             .await
             .is_ok()
     );

@@ -9,7 +9,7 @@
 //! User names are ordered `COLLATE "C"`, by their bytes as SQLite's BINARY collation orders
 //! them, whatever locale the database was created with.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use deadpool_postgres::GenericClient;
 use domain::dossier::Fact;
@@ -21,8 +21,8 @@ use super::{DIALECT, Postgres, Sql, col, db_error, enqueue_on, insert_error, log
 use crate::sql::accounts::{self, CITIZEN_COLUMNS};
 use crate::{
     CitizenAccount, DossierRow, LockedAccount, LogEntry, NewAccount, PendingRegistration,
-    PopulationLookupRow, Result, SessionOf, SessionTimes, SignInState, StoreError, StoredRating,
-    from_json, from_ms, key, to_json,
+    PopulationLookupRow, Result, SecondFactor, SessionOf, SessionTimes, SignInState, StoreError,
+    StoredRating, from_json, from_ms, key, to_json,
 };
 
 /// A citizen's account from the columns of [`CITIZEN_COLUMNS`], from index 0.
@@ -188,6 +188,109 @@ impl crate::AccountStore for Postgres {
         let done = tx.execute(&set, &[&id.0, &email]).await.map_err(db_error)?;
         if done == 0 {
             // No such officer: nothing written (the transaction is dropped, rolled back).
+            return Ok(false);
+        }
+        log_on(&tx, entry).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+
+    async fn second_factor(&self, id: OfficerId) -> Result<Option<SecondFactor>> {
+        let c = self.client().await?;
+        let get = prepared(
+            &c,
+            "SELECT totp_secret, totp_confirmed_ms, totp_last_step FROM officers \
+             WHERE id = $1 AND totp_secret IS NOT NULL",
+        )
+        .await?;
+        c.query_opt(&get, &[&id.0])
+            .await
+            .map_err(db_error)?
+            .map(|r| {
+                Ok(SecondFactor {
+                    secret: col(&r, 0)?,
+                    confirmed_ms: col(&r, 1)?,
+                    last_step: col(&r, 2)?,
+                })
+            })
+            .transpose()
+    }
+
+    async fn officers_with_second_factor(&self) -> Result<HashSet<OfficerId>> {
+        let c = self.client().await?;
+        Sql::new(
+            DIALECT,
+            "SELECT id FROM officers WHERE totp_confirmed_ms IS NOT NULL",
+        )
+        .query(&c)
+        .await?
+        .iter()
+        .map(|r| Ok(OfficerId(col(r, 0)?)))
+        .collect()
+    }
+
+    async fn set_up_second_factor(&self, id: OfficerId, secret: &str) -> Result<bool> {
+        let c = self.client().await?;
+        let set = prepared(
+            &c,
+            "UPDATE officers SET totp_secret = $2, totp_last_step = 0 \
+             WHERE id = $1 AND totp_confirmed_ms IS NULL",
+        )
+        .await?;
+        Ok(c.execute(&set, &[&id.0, &secret]).await.map_err(db_error)? > 0)
+    }
+
+    async fn confirm_second_factor(
+        &self,
+        id: OfficerId,
+        secret: &str,
+        step: i64,
+        now_ms: i64,
+        entry: &LogEntry<'_>,
+    ) -> Result<bool> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(db_error)?;
+        let confirm = prepared(
+            &tx,
+            "UPDATE officers SET totp_confirmed_ms = $3, totp_last_step = $4 \
+             WHERE id = $1 AND totp_secret = $2 AND totp_confirmed_ms IS NULL",
+        )
+        .await?;
+        let done = tx
+            .execute(&confirm, &[&id.0, &secret, &now_ms, &step])
+            .await
+            .map_err(db_error)?;
+        if done == 0 {
+            return Ok(false);
+        }
+        log_on(&tx, entry).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+
+    async fn take_second_factor_step(&self, id: OfficerId, step: i64) -> Result<bool> {
+        let c = self.client().await?;
+        // One statement: of two logins with the same code at once, the row's lock lets one
+        // through and the other finds the step taken.
+        let take = prepared(
+            &c,
+            "UPDATE officers SET totp_last_step = $2 \
+             WHERE id = $1 AND totp_confirmed_ms IS NOT NULL AND totp_last_step < $2",
+        )
+        .await?;
+        Ok(c.execute(&take, &[&id.0, &step]).await.map_err(db_error)? > 0)
+    }
+
+    async fn remove_second_factor(&self, id: OfficerId, entry: &LogEntry<'_>) -> Result<bool> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(db_error)?;
+        let remove = prepared(
+            &tx,
+            "UPDATE officers SET totp_secret = NULL, totp_confirmed_ms = NULL, \
+             totp_last_step = 0 WHERE id = $1 AND totp_secret IS NOT NULL",
+        )
+        .await?;
+        if tx.execute(&remove, &[&id.0]).await.map_err(db_error)? == 0 {
             return Ok(false);
         }
         log_on(&tx, entry).await?;

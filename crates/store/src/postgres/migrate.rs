@@ -28,6 +28,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "the log of officers' reads of personal data",
         include_str!("../../migrations/postgres/0029_personal_data_reads.sql"),
     ),
+    (
+        30,
+        "officers' second factor (TOTP)",
+        include_str!("../../migrations/postgres/0030_second_factor.sql"),
+    ),
 ];
 
 /// SQLite's own machinery, which PostgreSQL does without: its full-text tables (PostgreSQL

@@ -1,6 +1,8 @@
 //! Tài khoản on SQLite: officers and their role rows, citizens and their dossiers, sessions,
 //! ratings, failed logins, server keys.
 
+use std::collections::HashSet;
+
 use domain::dossier::Fact;
 use domain::officer::{Officer, OfficerId};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -11,7 +13,7 @@ use super::{DIALECT, Sql, Sqlite, Written, insert_error, uuid};
 use crate::sql::accounts;
 use crate::{
     CitizenAccount, DossierRow, LockedAccount, LogEntry, NewAccount, PendingRegistration, Result,
-    SessionOf, SessionTimes, SignInState, StoredRating, from_json, key, to_json,
+    SecondFactor, SessionOf, SessionTimes, SignInState, StoredRating, from_json, key, to_json,
 };
 
 /// Writes an officer's role grants (the rows `officers_in` and the policy read).
@@ -151,6 +153,112 @@ impl crate::AccountStore for Sqlite {
             let done = c
                 .prepare_cached("UPDATE officers SET email = ?2 WHERE id = ?1")?
                 .execute(params![uuid(id.0), email])?;
+            if done == 0 {
+                return Ok(Written::No(false));
+            }
+            entry.write(c)?;
+            Ok(Written::Yes(true))
+        })
+        .await
+    }
+
+    async fn second_factor(&self, id: OfficerId) -> Result<Option<SecondFactor>> {
+        self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT totp_secret, totp_confirmed_ms, totp_last_step FROM officers \
+                 WHERE id = ?1 AND totp_secret IS NOT NULL",
+            )?
+            .query_row([uuid(id.0)], |r| {
+                Ok(SecondFactor {
+                    secret: r.get(0)?,
+                    confirmed_ms: r.get(1)?,
+                    last_step: r.get(2)?,
+                })
+            })
+            .optional()?)
+        })
+    }
+
+    async fn officers_with_second_factor(&self) -> Result<HashSet<OfficerId>> {
+        self.read(|c| {
+            let ids: Vec<uuid::Uuid> = Sql::new(
+                DIALECT,
+                "SELECT id FROM officers WHERE totp_confirmed_ms IS NOT NULL",
+            )
+            .rows(c, |r| Ok(r.get(0)?))?;
+            Ok(ids.into_iter().map(OfficerId).collect())
+        })
+    }
+
+    async fn set_up_second_factor(&self, id: OfficerId, secret: &str) -> Result<bool> {
+        let secret = secret.to_string();
+        self.write(move |c| {
+            let done = c
+                .prepare_cached(
+                    "UPDATE officers SET totp_secret = ?2, totp_last_step = 0 \
+                     WHERE id = ?1 AND totp_confirmed_ms IS NULL",
+                )?
+                .execute(params![uuid(id.0), secret])?;
+            Ok(if done == 0 {
+                Written::No(false)
+            } else {
+                Written::Yes(true)
+            })
+        })
+        .await
+    }
+
+    async fn confirm_second_factor(
+        &self,
+        id: OfficerId,
+        secret: &str,
+        step: i64,
+        now_ms: i64,
+        entry: &LogEntry<'_>,
+    ) -> Result<bool> {
+        let (secret, entry) = (secret.to_string(), OwnedEntry::of(entry));
+        self.write(move |c| {
+            let done = c
+                .prepare_cached(
+                    "UPDATE officers SET totp_confirmed_ms = ?3, totp_last_step = ?4 \
+                     WHERE id = ?1 AND totp_secret = ?2 AND totp_confirmed_ms IS NULL",
+                )?
+                .execute(params![uuid(id.0), secret, now_ms, step])?;
+            if done == 0 {
+                return Ok(Written::No(false));
+            }
+            entry.write(c)?;
+            Ok(Written::Yes(true))
+        })
+        .await
+    }
+
+    async fn take_second_factor_step(&self, id: OfficerId, step: i64) -> Result<bool> {
+        self.write(move |c| {
+            let done = c
+                .prepare_cached(
+                    "UPDATE officers SET totp_last_step = ?2 \
+                     WHERE id = ?1 AND totp_confirmed_ms IS NOT NULL AND totp_last_step < ?2",
+                )?
+                .execute(params![uuid(id.0), step])?;
+            Ok(if done == 0 {
+                Written::No(false)
+            } else {
+                Written::Yes(true)
+            })
+        })
+        .await
+    }
+
+    async fn remove_second_factor(&self, id: OfficerId, entry: &LogEntry<'_>) -> Result<bool> {
+        let entry = OwnedEntry::of(entry);
+        self.write(move |c| {
+            let done = c
+                .prepare_cached(
+                    "UPDATE officers SET totp_secret = NULL, totp_confirmed_ms = NULL, \
+                     totp_last_step = 0 WHERE id = ?1 AND totp_secret IS NOT NULL",
+                )?
+                .execute([uuid(id.0)])?;
             if done == 0 {
                 return Ok(Written::No(false));
             }

@@ -160,6 +160,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "the log of officers' reads of personal data",
         include_str!("../../migrations/sqlite/0029_personal_data_reads.sql"),
     ),
+    (
+        30,
+        "officers' second factor (TOTP)",
+        include_str!("../../migrations/sqlite/0030_second_factor.sql"),
+    ),
 ];
 
 /// Applies what is not applied yet, with what Rust computes after them, in one transaction:

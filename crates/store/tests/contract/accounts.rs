@@ -437,3 +437,98 @@ pub async fn server_keys_and_the_sweep(db: &Db) {
     );
     assert_eq!(db.purge_expired(now, now - 1).await.unwrap(), 0);
 }
+
+pub async fn a_second_factor_is_set_up_confirmed_taken_once_and_removed(db: &Db) {
+    let lan = officer_at("Hoàng Thị Lan", Role::Leader, "lao-cai.bao-thang.mot-cua");
+    db.add_officer(&lan, "hash-lan", None).await.unwrap();
+    let ghost = domain::officer::OfficerId(uuid::Uuid::nil());
+    assert_eq!(db.second_factor(lan.id).await.unwrap(), None);
+    assert!(!db.set_up_second_factor(ghost, "AAAA").await.unwrap());
+    assert!(!db.take_second_factor_step(lan.id, 5).await.unwrap());
+
+    // Set up, then set up again (a new QR code): the later secret waits.
+    assert!(
+        db.set_up_second_factor(lan.id, "FIRSTSECRET")
+            .await
+            .unwrap()
+    );
+    assert!(
+        db.set_up_second_factor(lan.id, "SECONDSECRET")
+            .await
+            .unwrap()
+    );
+    let waiting = db.second_factor(lan.id).await.unwrap().unwrap();
+    assert_eq!(
+        waiting,
+        store::SecondFactor {
+            secret: "SECONDSECRET".into(),
+            confirmed_ms: None,
+            last_step: 0,
+        }
+    );
+    // Not confirmed: no code is taken, nobody is listed.
+    assert!(!db.take_second_factor_step(lan.id, 5).await.unwrap());
+    assert!(db.officers_with_second_factor().await.unwrap().is_empty());
+    // A confirmation of the replaced secret writes nothing, not even its log line.
+    let lines = db.admin_log_lines(100).await.unwrap().len();
+    assert!(
+        !db.confirm_second_factor(lan.id, "FIRSTSECRET", 10, 1_000, &entry("bật", "lan"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(db.admin_log_lines(100).await.unwrap().len(), lines);
+    assert!(
+        db.confirm_second_factor(lan.id, "SECONDSECRET", 10, 1_000, &entry("bật", "lan"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(db.admin_log_lines(100).await.unwrap().len(), lines + 1);
+    assert_eq!(
+        db.officers_with_second_factor()
+            .await
+            .unwrap()
+            .into_iter()
+            .collect::<Vec<_>>(),
+        vec![lan.id]
+    );
+    // Confirmed: it cannot be set up over, nor confirmed twice.
+    assert!(!db.set_up_second_factor(lan.id, "THIRD").await.unwrap());
+    assert!(
+        !db.confirm_second_factor(lan.id, "SECONDSECRET", 11, 2_000, &entry("bật", "lan"))
+            .await
+            .unwrap()
+    );
+    // The confirming code's step is taken; each later step once.
+    assert!(!db.take_second_factor_step(lan.id, 10).await.unwrap());
+    assert!(db.take_second_factor_step(lan.id, 11).await.unwrap());
+    assert!(!db.take_second_factor_step(lan.id, 11).await.unwrap());
+    assert!(!db.take_second_factor_step(lan.id, 9).await.unwrap());
+    assert!(db.take_second_factor_step(lan.id, 13).await.unwrap());
+    let sf = db.second_factor(lan.id).await.unwrap().unwrap();
+    assert_eq!((sf.confirmed_ms, sf.last_step), (Some(1_000), 13));
+
+    // Two logins with the same code at once: one takes it.
+    let (a, b) = tokio::join!(
+        db.take_second_factor_step(lan.id, 20),
+        db.take_second_factor_step(lan.id, 20)
+    );
+    assert!(a.unwrap() ^ b.unwrap());
+
+    // Removed (a lost phone), logged; removing nothing writes nothing.
+    assert!(
+        db.remove_second_factor(lan.id, &entry("đặt lại", "lan"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(db.second_factor(lan.id).await.unwrap(), None);
+    assert!(db.officers_with_second_factor().await.unwrap().is_empty());
+    assert_eq!(db.admin_log_lines(100).await.unwrap().len(), lines + 2);
+    assert!(
+        !db.remove_second_factor(lan.id, &entry("đặt lại", "lan"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(db.admin_log_lines(100).await.unwrap().len(), lines + 2);
+    // The officer's record is untouched by all of it.
+    assert_eq!(db.officer(lan.id).await.unwrap(), Some(lan));
+}

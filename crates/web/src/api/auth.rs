@@ -2,6 +2,7 @@
 //! it from `Authorization: Bearer …`.
 
 use app::App;
+use app::second_factor::{Asked, LoginStep};
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -103,6 +104,11 @@ impl FromRequestParts<App> for AnyAuthed {
 pub struct LoginInput {
     pub username: String,
     pub password: String,
+    /// Mã xác thực hai bước: the 6 digits the officer's authenticator app shows, for an
+    /// account that has a second factor (required for the roles in `[session]
+    /// second_factor_roles`). Each code is taken once.
+    #[serde(default)]
+    pub totp: Option<String>,
 }
 
 /// Phiên đăng nhập.
@@ -121,17 +127,39 @@ pub struct SessionView {
 #[utoipa::path(
     post, path = "/api/v1/sessions", tag = "Tài khoản",
     request_body = LoginInput,
-    responses((status = 201, body = SessionView), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody))
+    responses((status = 201, body = SessionView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody), (status = 503, body = ErrorBody))
 )]
 pub async fn login(
     State(app): State<App>,
     Caller(client): Caller,
     ApiJson(input): ApiJson<LoginInput>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let session = app
+    let step = app
         .accounts()
-        .login(&input.username, &input.password, &client)
+        .login(
+            &input.username,
+            &input.password,
+            input.totp.as_deref(),
+            &client,
+        )
         .await?;
+    let session = match step {
+        LoginStep::Session(s) => s,
+        LoginStep::SecondFactor(t) if t.asked == Asked::Code => {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "second_factor_required",
+                "Tài khoản này dùng xác thực hai bước: gửi lại kèm trường totp là mã 6 chữ số đang hiện trên ứng dụng xác thực.",
+            ));
+        }
+        LoginStep::SecondFactor(_) => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "second_factor_setup_required",
+                "Vai trò của tài khoản này bắt buộc xác thực hai bước mà chưa cài đặt: đăng nhập một lần trên trang web (/dang-nhap) để cài ứng dụng xác thực, rồi gửi kèm trường totp.",
+            ));
+        }
+    };
     let view = SessionView {
         token: session.token,
         expires_at: vn(session.expires_at),

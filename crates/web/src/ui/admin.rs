@@ -67,6 +67,9 @@ fn role_options() -> Vec<Opt> {
 
 pub struct AccountLine {
     pub id: String,
+    /// Xác thực hai bước on; required by the officer's roles.
+    pub second_factor: bool,
+    pub second_factor_required: bool,
     pub username: String,
     pub name: String,
     pub title: String,
@@ -118,12 +121,15 @@ async fn users_page(
 ) -> Result<UsersPage, UiError> {
     let tree = app.agencies();
     let actor = viewer.actor.as_ref().ok_or_else(UiError::login_required)?;
+    let second = app.accounts().officers_with_second_factor(actor).await?;
     let accounts = app
         .admin()
         .officer_accounts(actor)
         .await?
         .into_iter()
         .map(|(o, email)| AccountLine {
+            second_factor: second.contains(&o.id),
+            second_factor_required: app.second_factor_required(&o),
             id: o.id.to_string(),
             username: o.username.clone(),
             name: o.full_name.to_string(),
@@ -382,6 +388,12 @@ pub async fn change_user(
         )),
     };
     let done = match change {
+        // Mất điện thoại: the officer sets the factor up again at the next login.
+        Err(_) if action == "dat-lai-xac-thuc" => app
+            .accounts()
+            .reset_second_factor(actor, id)
+            .await
+            .map_err(UiError::from),
         Ok(c) => app
             .admin()
             .change_account(actor, id, c)

@@ -2,6 +2,7 @@
 //! and partial updates), on the same `app` services as the JSON API. Every form is protected
 //! against forgery ([`session`]); every refusal is a page that says what to fix.
 
+pub mod account;
 pub mod admin;
 pub mod chart;
 pub mod citizen;
@@ -91,7 +92,10 @@ pub fn routes() -> Router<App> {
         .route("/dang-nhap", get(portal::login_form).post(portal::login))
         .route("/dang-nhap/dinh-danh", get(portal::identity_start))
         .route("/dang-nhap/dinh-danh/ve", get(portal::identity_return))
+        .route("/dang-nhap/ma-xac-thuc", post(account::second_step))
         .route("/dang-xuat", post(portal::logout))
+        .route("/tai-khoan", get(account::page))
+        .route("/tai-khoan/xac-thuc-hai-buoc/{action}", post(account::act))
         .route("/khoi-tao", get(setup::form).post(setup::create))
         .route("/can-bo", get(officer::inbox))
         .route("/lanh-dao", get(leader::overview))
@@ -293,6 +297,8 @@ pub struct Chrome {
     pub org: String,
     pub csrf: String,
     pub user: Option<String>,
+    /// The page of the logged-in officer's own account (second factor), linked from the name.
+    pub account: Option<&'static str>,
     pub nav: Vec<NavLink>,
 }
 
@@ -336,6 +342,7 @@ impl Chrome {
             title: title.into(),
             org: viewer.org.clone(),
             csrf: viewer.csrf.clone(),
+            account: viewer.officer().map(|_| "/tai-khoan"),
             user,
             nav: nav
                 .into_iter()
@@ -349,7 +356,7 @@ impl Chrome {
     }
 }
 
-fn roles_text(o: &Officer) -> String {
+pub(crate) fn roles_text(o: &Officer) -> String {
     let mut labels: Vec<&str> = o.grants.iter().map(|g| g.role.label()).collect();
     labels.dedup();
     labels.join(", ")
@@ -575,6 +582,7 @@ impl IntoResponse for UiError {
                 org: String::new(),
                 csrf: String::new(),
                 user: None,
+                account: None,
                 nav: Vec::new(),
             },
             message: self.message,

@@ -3,6 +3,7 @@
 
 use app::App;
 use app::search::ProcedureQuery;
+use app::second_factor::LoginStep;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Extension;
@@ -310,7 +311,7 @@ pub struct DemoAccount {
 
 #[derive(Template, WebTemplate)]
 #[template(path = "login.html")]
-struct LoginPage {
+pub(super) struct LoginPage {
     chrome: Chrome,
     username: String,
     error: String,
@@ -322,7 +323,7 @@ struct LoginPage {
     demo: Vec<DemoAccount>,
 }
 
-async fn login_page(
+pub(super) async fn login_page(
     app: &App,
     viewer: &Viewer,
     ui: &UiOptions,
@@ -409,10 +410,19 @@ pub async fn login(
             .await
             .map(|s| (s.token, "/ho-so-cua-toi"))
     } else {
-        app.accounts()
-            .login(&username, &password, &client)
+        match app
+            .accounts()
+            .login(&username, &password, None, &client)
             .await
-            .map(|s| (s.token, super::officer_home(&s.officer)))
+        {
+            Ok(LoginStep::Session(s)) => Ok((s.token, super::officer_home(&s.officer))),
+            // The password was right: the code of the second factor (or its setup) next.
+            Ok(LoginStep::SecondFactor(ticket)) => {
+                return super::account::code_page(&posted.viewer, &ticket, String::new())
+                    .into_response();
+            }
+            Err(e) => Err(e),
+        }
     };
     match logged_in {
         Ok((token, home)) => (start_session(token, &headers), Redirect::to(home)).into_response(),

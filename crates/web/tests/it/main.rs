@@ -15,6 +15,7 @@ mod queue;
 mod receipts;
 mod results;
 mod search;
+mod second_factor;
 mod security;
 mod statement;
 mod surveys;

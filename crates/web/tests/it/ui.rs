@@ -700,7 +700,12 @@ async fn screenshots() {
             let _ = t
                 .app
                 .accounts()
-                .login("congan.baothang", "sai-mat-khau", &app::Client::default())
+                .login(
+                    "congan.baothang",
+                    "sai-mat-khau",
+                    None,
+                    &app::Client::default(),
+                )
                 .await;
         }
         b.login("quantri").await;
