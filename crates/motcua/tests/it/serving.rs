@@ -144,3 +144,100 @@ pub(crate) async fn login(
         .unwrap()
         .to_string()
 }
+
+/// Logs in an officer whose role requires a second factor (a leader, an administrator) as a
+/// real server asks by default: the password on server `a` answers with the setup of the factor
+/// (its key and a ticket) instead of a session; the first code, sent with the ticket to server
+/// `b` (any server of the database takes a ticket of another), confirms it; then an API login
+/// with the password and a later code gives the token.
+pub(crate) async fn login_with_second_factor(
+    a: &Server,
+    b: &Server,
+    username: &str,
+    password: &str,
+) -> String {
+    use app::second_factor::{code_at, decode, step_of};
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    // Without the code, the API says to set the factor up on the web first.
+    let r = http
+        .post(a.url("/api/v1/sessions"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["code"],
+        "second_factor_setup_required"
+    );
+    let page = http.get(a.url("/dang-nhap")).send().await.unwrap();
+    let csrf = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("mc_csrf="))
+        .and_then(|v| v.split(';').next())
+        .expect("an anti-forgery cookie")
+        .to_string();
+    let setup = http
+        .post(a.url("/dang-nhap"))
+        .header("Cookie", format!("mc_csrf={csrf}"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", username),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let field = |start: &str, end: &str| {
+        let from = setup
+            .find(start)
+            .unwrap_or_else(|| panic!("{start} in {setup}"))
+            + start.len();
+        setup[from..from + setup[from..].find(end).unwrap()].to_string()
+    };
+    let secret = decode(&field("<code class=\"secret\">", "</code>")).unwrap();
+    let ticket = field("name=\"ticket\" value=\"", "\"");
+    let now = step_of(chrono::Utc::now());
+    let confirmed = http
+        .post(b.url("/dang-nhap/ma-xac-thuc"))
+        .header("Cookie", format!("mc_csrf={csrf}"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("ticket", ticket.as_str()),
+            ("code", &format!("{:06}", code_at(&secret, now))),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        confirmed.status(),
+        303,
+        "the first code confirms the factor"
+    );
+    // The code of the next step: the server takes the step before and after its own (a phone's
+    // clock a little off), and never a step already taken.
+    let r = http
+        .post(a.url("/api/v1/sessions"))
+        .json(&json!({
+            "username": username,
+            "password": password,
+            "totp": format!("{:06}", code_at(&secret, now + 1)),
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    r.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}

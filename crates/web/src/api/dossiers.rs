@@ -171,7 +171,7 @@ pub async fn open_correction(
     post, path = "/api/v1/guidance", tag = "Tiếp nhận",
     request_body = dto::GuidanceInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "Khóa của yêu cầu: gửi lại cùng khóa trả về bản ghi đã tạo")),
-    responses((status = 201, body = Object), (status = 422, body = ErrorBody)),
+    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn guidance(

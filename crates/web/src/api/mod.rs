@@ -68,7 +68,7 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
     let uploads = OpenApiRouter::new()
         .routes(routes!(files::upload))
         .layer(axum::extract::DefaultBodyLimit::max(11 * 1024 * 1024));
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         // Tài khoản
         .routes(routes!(auth::login))
         .routes(routes!(auth::logout))
@@ -140,10 +140,113 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(agencies::procedure_places))
         .routes(routes!(outbox::status))
         .routes(routes!(outbox::retry))
-        .split_for_parts()
+        .split_for_parts();
+    let mut doc = doc;
+    complete_responses(&mut doc);
+    (router, doc)
 }
 
 /// The OpenAPI description served at `/api/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     routes().1
+}
+
+/// Adds to each operation the refusals that do not come from its handler but from what every
+/// request of its shape goes through, so that the document lists every status the server can
+/// answer (schemathesis checks it): 401 where a bearer token is read (missing, ended, or not
+/// one this operation takes); 404 `invalid_path` (a parameter of the wrong type names no
+/// resource) and 422 (a code of the wrong form) where the path has parameters; 422
+/// `invalid_query` where the query has; 400 where a header is read (`If-Match`); 400, 413, 415
+/// and 422 where a body is read (unreadable, too large, another media type, a control character
+/// or a wrong field); 503 for every write (the storage refusing writes, or the service
+/// saturated). A handler's own description of a status is kept.
+fn complete_responses(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::{Operation, ParameterIn};
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+
+    let refusal = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    let complete = |op: &mut Operation, write: bool| {
+        let params: Vec<ParameterIn> = op
+            .parameters
+            .iter()
+            .flatten()
+            .filter_map(|p| match p {
+                RefOr::T(p) => Some(p.parameter_in.clone()),
+                RefOr::Ref(_) => None,
+            })
+            .collect();
+        let body = match &op.request_body {
+            Some(RefOr::T(b)) => !b.content.is_empty(),
+            _ => false,
+        };
+        let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+        let mut add = |status: &str, description: &str| {
+            op.responses
+                .responses
+                .entry(status.to_string())
+                .or_insert_with(|| refusal(description));
+        };
+        if secured {
+            add(
+                "401",
+                "Chưa đăng nhập, phiên đã hết, hoặc token không dùng được cho thao tác này",
+            );
+        }
+        if params.contains(&ParameterIn::Path) {
+            add("404", "Không có, hoặc tham số đường dẫn không đúng kiểu");
+            add(
+                "422",
+                "Tham số đường dẫn không đúng dạng (mã cơ quan, mã hồ sơ…)",
+            );
+        }
+        if params.contains(&ParameterIn::Query) {
+            add("422", "Tham số tìm kiếm không hợp lệ");
+        }
+        if params.contains(&ParameterIn::Header) {
+            add(
+                "400",
+                "Tiêu đề (header) không hợp lệ, như If-Match không phải số phiên bản",
+            );
+        }
+        if body {
+            add(
+                "400",
+                "Dữ liệu gửi lên không đọc được (JSON, biểu mẫu nhiều phần)",
+            );
+            add("413", "Dữ liệu gửi lên quá lớn");
+            add("415", "Dữ liệu gửi lên không đúng loại (Content-Type)");
+            add("422", "Thiếu hoặc sai trường dữ liệu");
+        }
+        if write {
+            add(
+                "503",
+                "Tạm không ghi được (bộ nhớ lưu trữ đầy hoặc chỉ đọc, hoặc hệ thống đang quá tải); chưa có gì được ghi",
+            );
+        }
+    };
+    for item in doc.paths.paths.values_mut() {
+        for (op, write) in [
+            (&mut item.get, false),
+            (&mut item.post, true),
+            (&mut item.put, true),
+            (&mut item.patch, true),
+            (&mut item.delete, true),
+        ] {
+            if let Some(op) = op.as_mut() {
+                complete(op, write);
+            }
+        }
+    }
 }

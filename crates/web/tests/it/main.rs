@@ -14,6 +14,7 @@ mod population;
 mod queue;
 mod receipts;
 mod results;
+mod schemathesis;
 mod search;
 mod second_factor;
 mod security;
