@@ -6,7 +6,7 @@
 use domain::dossier::{Dossier, DossierId, FileRef};
 use domain::officer::{Actor, Role};
 use domain::policy::{self, Action};
-use store::PersonalDataRead;
+pub use store::PersonalDataRead;
 
 use crate::{App, AppError, ErrorKind, Queries};
 
@@ -48,11 +48,26 @@ impl Queries<'_> {
         id: DossierId,
     ) -> Result<Vec<PersonalDataRead>, AppError> {
         let d = self.app.stored_dossier(id).await?;
+        self.reads_of(actor, &d).await
+    }
+
+    /// The reads of the dossier of a code (the administrators' page asks by code), with the
+    /// same rights as [`Queries::dossier_reads`].
+    pub async fn dossier_reads_by_code(
+        self,
+        actor: &Actor,
+        code: &str,
+    ) -> Result<Vec<PersonalDataRead>, AppError> {
+        let id = self.app.id_of_code(code).await?;
+        self.dossier_reads(actor, id).await
+    }
+
+    async fn reads_of(self, actor: &Actor, d: &Dossier) -> Result<Vec<PersonalDataRead>, AppError> {
         let tree = self.app.agencies();
         let admin = policy::authorize(actor, Action::ManageUsers, None, &tree).is_ok();
         let inspector = matches!(actor, Actor::Officer(o)
             if o.grants.iter().any(|g| g.role == Role::Auditor))
-            && self.app.may_read(actor, &d).await.is_ok();
+            && self.app.may_read(actor, d).await.is_ok();
         if !admin && !inspector {
             return Err(AppError::new(
                 ErrorKind::Forbidden,
@@ -60,6 +75,6 @@ impl Queries<'_> {
                 "Chỉ quản trị viên hoặc thanh tra được xem nhật ký truy cập hồ sơ.",
             ));
         }
-        Ok(self.app.db.reads_of_dossier(id.0, SHOWN).await?)
+        Ok(self.app.db.reads_of_dossier(d.id.0, SHOWN).await?)
     }
 }

@@ -107,6 +107,17 @@ impl App {
             },
         }
     }
+
+    /// The id of the dossier of a code (not yet saying whether the asker may read it).
+    pub(crate) async fn id_of_code(&self, code: &str) -> Result<DossierId, AppError> {
+        let code = DossierCode::parse(code)?;
+        self.db
+            .dossier_id_by_code(code.as_str())
+            .await?
+            .ok_or_else(|| {
+                AppError::not_found("dossier_not_found", format!("Không có hồ sơ mã {code}."))
+            })
+    }
 }
 
 impl Queries<'_> {
@@ -161,15 +172,7 @@ impl Queries<'_> {
 
     /// The id of a dossier by code, for an officer who may read it.
     pub async fn dossier_by_code(self, actor: &Actor, code: &str) -> Result<DossierId, AppError> {
-        let code = DossierCode::parse(code)?;
-        let id = self
-            .app
-            .db
-            .dossier_id_by_code(code.as_str())
-            .await?
-            .ok_or_else(|| {
-                AppError::not_found("dossier_not_found", format!("Không có hồ sơ mã {code}."))
-            })?;
+        let id = self.app.id_of_code(code).await?;
         self.app.readable_dossier(actor, id).await?;
         Ok(id)
     }

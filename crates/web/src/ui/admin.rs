@@ -1069,6 +1069,75 @@ pub async fn log(State(app): State<App>, viewer: Viewer) -> Result<Response, UiE
     .into_response())
 }
 
+/// A line of a dossier's access log: when, which officer, what was opened.
+pub struct ReadLine {
+    pub at: String,
+    pub officer: String,
+    /// The file's name, or empty for the dossier itself.
+    pub file: String,
+}
+
+impl ReadLine {
+    pub fn of(r: app::access_log::PersonalDataRead) -> Self {
+        ReadLine {
+            at: chrono::DateTime::from_timestamp_millis(r.at_ms)
+                .map(when)
+                .unwrap_or_default(),
+            officer: r.officer_name,
+            file: r.file.map(|(_, name)| name).unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_reads.html")]
+struct ReadsPage {
+    chrome: Chrome,
+    code: String,
+    reads: Option<Vec<ReadLine>>,
+    error: String,
+}
+
+#[derive(serde::Deserialize)]
+pub struct ReadsQuery {
+    #[serde(default)]
+    ma: String,
+}
+
+/// GET /quan-tri/truy-cap?ma=…: who opened a dossier and its files (nhật ký truy cập dữ liệu
+/// cá nhân), for the administrators; asked by the dossier's code.
+pub async fn reads(
+    State(app): State<App>,
+    viewer: Viewer,
+    Query(q): Query<ReadsQuery>,
+) -> Result<Response, UiError> {
+    let actor = admin(&app, &viewer)?;
+    let code = q.ma.trim().to_string();
+    let (reads, error, status) = if code.is_empty() {
+        (None, String::new(), StatusCode::OK)
+    } else {
+        match app.queries().dossier_reads_by_code(actor, &code).await {
+            Ok(r) => (
+                Some(r.into_iter().map(ReadLine::of).collect()),
+                String::new(),
+                StatusCode::OK,
+            ),
+            Err(e) => {
+                let e = UiError::from(e);
+                (None, e.message, e.status)
+            }
+        }
+    };
+    let page = ReadsPage {
+        chrome: Chrome::new(&viewer, "Quản trị: nhật ký truy cập", "/quan-tri"),
+        // What was typed is shown back in the field, at most a code's length.
+        code: code.chars().take(40).collect(),
+        reads,
+        error,
+    };
+    Ok((status, page).into_response())
+}
+
 pub struct MessageLine {
     pub id: i64,
     pub channel: &'static str,

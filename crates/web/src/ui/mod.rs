@@ -172,6 +172,7 @@ pub fn routes() -> Router<App> {
             get(admin::queue_setup).post(admin::save_queue_setup),
         )
         .route("/quan-tri/nhat-ky", get(admin::log))
+        .route("/quan-tri/truy-cap", get(admin::reads))
         .route("/quan-tri/thu-gui", get(admin::outbox))
         .route("/quan-tri/thu-gui/{id}/gui-lai", post(admin::retry_message))
         .route(

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use domain::agency::AgencyId;
 use domain::dossier::{Command, CommandKind, Dossier, DossierId, Stage};
-use domain::officer::{Actor, OfficerId};
+use domain::officer::{Actor, OfficerId, Role};
 use lich::Timeliness;
 
 use super::session::{Fields, Posted, Viewer};
@@ -266,6 +266,9 @@ pub struct ActionForm {
 #[template(path = "dossier.html")]
 struct DossierPage {
     chrome: Chrome,
+    /// Nhật ký truy cập: who opened the dossier and its files, for an inspector or an
+    /// administrator (none for the others).
+    reads: Option<Vec<super::admin::ReadLine>>,
     id: String,
     version: u64,
     code: String,
@@ -612,7 +615,24 @@ async fn dossier_page(
         .collect();
     let (appointment, original_appointment, apology) = appointment_of(d);
     let (actions, editable) = actions(app, actor, d).await?;
+    // Only inspectors and administrators see who opened the dossier (this page's own opening
+    // included): the others are not asked.
+    let reads = match actor {
+        Actor::Officer(o)
+            if o.grants
+                .iter()
+                .any(|g| matches!(g.role, Role::Auditor | Role::Admin)) =>
+        {
+            app.queries()
+                .dossier_reads(actor, id)
+                .await
+                .ok()
+                .map(|r| r.into_iter().map(super::admin::ReadLine::of).collect())
+        }
+        _ => None,
+    };
     Ok(DossierPage {
+        reads,
         chrome: Chrome::new(viewer, format!("Hồ sơ {}", d.code), ""),
         id: d.id.0.to_string(),
         version: d.version,

@@ -823,3 +823,60 @@ async fn officers_reads_of_personal_data_are_recorded() {
         .expect(200);
     assert_eq!(again.as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn the_access_log_is_shown_to_administrators_by_code_and_to_inspectors_on_the_dossier() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    let body = online_intake(&t, &counter, REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS).await;
+    let d = t
+        .post(Some(&counter), "/api/v1/dossiers", body)
+        .await
+        .expect(201);
+    let (id, code) = (
+        d["id"].as_str().unwrap().to_string(),
+        d["code"].as_str().unwrap().to_string(),
+    );
+    t.at("2026-12-07 09:05");
+    let (status, _, _) = fetch(&t, &counter, &format!("/can-bo/ho-so/{id}")).await;
+    assert_eq!(status, 200);
+
+    // The administrators' page, asked by code.
+    let admin = t.login("quantri").await;
+    let (status, _, page) = fetch(&t, &admin, &format!("/quan-tri/truy-cap?ma={code}")).await;
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("1 lượt mở"), "{page}");
+    assert!(page.contains("motcua.baothang"), "{page}");
+    assert!(page.contains("09:05 07/12/2026"), "{page}");
+    // A code of the wrong form, or of no dossier, is said so.
+    let (status, _, page) = fetch(&t, &admin, "/quan-tri/truy-cap?ma=khong-phai-ma").await;
+    assert_eq!(status, 422);
+    assert!(String::from_utf8(page).unwrap().contains("Mã hồ sơ"));
+    let (status, _, _) = fetch(
+        &t,
+        &admin,
+        "/quan-tri/truy-cap?ma=000.00.22.H38-261123-9999",
+    )
+    .await;
+    assert_eq!(status, 404);
+    // Not for the counter.
+    let (status, _, _) = fetch(&t, &counter, &format!("/quan-tri/truy-cap?ma={code}")).await;
+    assert_eq!(status, 403);
+    let (_, _, own) = fetch(&t, &counter, &format!("/can-bo/ho-so/{id}")).await;
+    assert!(!String::from_utf8(own).unwrap().contains("Nhật ký truy cập"));
+
+    // The province's inspector sees it on the dossier, their own opening first.
+    t.at("2026-12-07 10:00");
+    let inspector = t.login("thanhtra").await;
+    let (status, _, page) = fetch(&t, &inspector, &format!("/can-bo/ho-so/{id}")).await;
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(status, 200, "{page}");
+    let log = &page[page.find("Nhật ký truy cập").expect("the access log")..];
+    assert!(log.contains("3 lượt"), "{log}");
+    let (first, second) = (
+        log.find("thanhtra").unwrap(),
+        log.find("motcua.baothang").unwrap(),
+    );
+    assert!(first < second, "newest first: {log}");
+}
