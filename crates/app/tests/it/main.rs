@@ -9,6 +9,7 @@ mod demo;
 mod evaluation;
 mod legacy;
 mod overview;
+mod parsers;
 mod policy;
 mod province;
 mod qd766;
