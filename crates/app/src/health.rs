@@ -19,6 +19,8 @@ pub struct Health {
     pub writes: Option<String>,
     /// The database's disk, when it is on this machine.
     pub disk: Option<store::DiskSpace>,
+    /// When that disk counts as nearly full.
+    pub low_disk: store::LowDisk,
 }
 
 impl Health {
@@ -29,7 +31,9 @@ impl Health {
 
     /// Reads and writes work and the disk has room: send it everything.
     pub fn ready(&self) -> bool {
-        self.reads.is_none() && self.writes.is_none() && !self.disk.is_some_and(|d| d.low())
+        self.reads.is_none()
+            && self.writes.is_none()
+            && !self.disk.is_some_and(|d| d.low(self.low_disk))
     }
 
     /// What is wrong, in Vietnamese, for the operator and the load balancer's log; `None` when
@@ -42,7 +46,7 @@ impl Health {
         if let Some(why) = &self.writes {
             said.push(format!("không ghi được cơ sở dữ liệu: {why}"));
         }
-        if let Some(d) = self.disk.filter(|d| d.low()) {
+        if let Some(d) = self.disk.filter(|d| d.low(self.low_disk)) {
             said.push(format!(
                 "ổ đĩa chứa cơ sở dữ liệu sắp đầy: còn {} MB trên {} MB",
                 d.free / 1_048_576,
@@ -90,6 +94,7 @@ impl App {
             reads,
             writes,
             disk: self.db.disk_space(),
+            low_disk: self.settings.low_disk,
         }
     }
 }

@@ -6,7 +6,7 @@
 //! one transaction its change needs; the HTTP layer only parses, calls one of them, and renders.
 
 /// Counters `/metrics` shows.
-pub use store::{OutboxCounts, WriteStats};
+pub use store::{LowDisk, OutboxCounts, WriteStats};
 
 pub mod access;
 pub mod access_log;
@@ -125,6 +125,9 @@ pub struct Settings {
     pub limits: Limits,
     /// How long an `Idempotency-Key` is remembered.
     pub idempotency_hours: i64,
+    /// When the database's disk counts as nearly full (`[server] low_disk_percent`,
+    /// `low_disk_mib`).
+    pub low_disk: store::LowDisk,
     /// Largest scan accepted, in bytes (10 MiB).
     pub max_file_bytes: usize,
     /// Maxima and targets of the QĐ 766 indicators.
@@ -176,6 +179,7 @@ impl Default for Settings {
             password_queue: 32,
             limits: Limits::default(),
             idempotency_hours: 24 * 7,
+            low_disk: store::LowDisk::default(),
             max_file_bytes: 10 * 1024 * 1024,
             qd766: domain::qd766::Scheme::default(),
             evaluation: Arc::new(domain::evaluation::Scheme::tt01_2018()),

@@ -671,6 +671,38 @@ pub struct ServerConfig {
     /// not exist. Give it as `MOTCUA_SERVER__METRICS_TOKEN` rather than in a file others read.
     #[serde(default)]
     pub metrics_token: Option<String>,
+    /// The database's disk counts as nearly full under this share of it (1–50 %)…
+    #[serde(default = "default_low_disk_percent")]
+    pub low_disk_percent: u8,
+    /// …or under this much free space (MiB), whichever is less: the server warns at start,
+    /// and `/readyz` answers 503, before writes fail.
+    #[serde(default = "default_low_disk_mib")]
+    pub low_disk_mib: u64,
+}
+
+fn default_low_disk_percent() -> u8 {
+    app::LowDisk::default().percent
+}
+
+fn default_low_disk_mib() -> u64 {
+    app::LowDisk::default().mib
+}
+
+impl ServerConfig {
+    /// The nearly-full threshold, once found sensible.
+    fn low_disk(&self) -> Result<app::LowDisk> {
+        if !(1..=50).contains(&self.low_disk_percent) || self.low_disk_mib == 0 {
+            return Err(BadInput(format!(
+                "cấu hình không hợp lệ: [server] low_disk_percent = {}, low_disk_mib = {} (cần 1–50 % và ít nhất 1 MiB)",
+                self.low_disk_percent, self.low_disk_mib
+            ))
+            .into());
+        }
+        Ok(app::LowDisk {
+            percent: self.low_disk_percent,
+            mib: self.low_disk_mib,
+        })
+    }
 }
 
 fn default_header_timeout() -> u64 {
@@ -897,6 +929,8 @@ impl Default for Config {
                 max_connections: 0,
                 trusted_proxies: Vec::new(),
                 metrics_token: None,
+                low_disk_percent: default_low_disk_percent(),
+                low_disk_mib: default_low_disk_mib(),
             },
             database: DatabaseConfig {
                 url: "sqlite:data/motcua.db".into(),
@@ -1021,6 +1055,7 @@ async fn services_with_secrets(
         session_idle_minutes: session.idle_minutes,
         second_factor_roles: session.second_factor_roles.clone(),
         officer_passwords: config.passwords.policy()?,
+        low_disk: config.server.low_disk()?,
         notices,
         limits: config.limits.limits(),
         metrics_token: config
@@ -1590,5 +1625,34 @@ mod tests {
         .unwrap();
         assert!(matches!(key.key, app::signing::KeySource::Pkcs12(_)) && key.image.is_none());
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_session_and_disk_sections_are_checked_at_start() {
+        let mut c = Config::default();
+        assert_eq!(
+            c.session.second_factor_roles,
+            [domain::officer::Role::Leader, domain::officer::Role::Admin]
+        );
+        assert!(c.session.checked().is_ok());
+        c.session.second_factor_roles = vec![domain::officer::Role::Citizen];
+        let e = c.session.checked().unwrap_err().to_string();
+        assert!(e.contains("second_factor_roles"), "{e}");
+
+        assert_eq!(c.server.low_disk().unwrap(), app::LowDisk::default());
+        c.server.low_disk_percent = 0;
+        let e = c.server.low_disk().unwrap_err().to_string();
+        assert!(e.contains("low_disk_percent = 0"), "{e}");
+        c.server.low_disk_percent = 10;
+        c.server.low_disk_mib = 0;
+        assert!(c.server.low_disk().is_err());
+        c.server.low_disk_mib = 4096;
+        assert_eq!(
+            c.server.low_disk().unwrap(),
+            app::LowDisk {
+                percent: 10,
+                mib: 4096
+            }
+        );
     }
 }

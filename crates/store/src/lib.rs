@@ -155,9 +155,29 @@ impl DiskSpace {
         })
     }
 
-    /// Whether little is left: under 5 % of the disk or under 1 GiB, whichever is less.
-    pub fn low(&self) -> bool {
-        self.free < (self.total / 20).min(1 << 30)
+    /// Whether little is left: less free than the threshold's share of the disk or its size,
+    /// whichever is less.
+    pub fn low(&self, threshold: LowDisk) -> bool {
+        let share = self.total / 100 * u64::from(threshold.percent);
+        self.free < share.min(threshold.mib.saturating_mul(1 << 20))
+    }
+}
+
+/// Sắp đầy — when the database's disk counts as nearly full: the server then says so at start,
+/// in `/readyz` and its log, before writes start failing (`[server] low_disk_percent`,
+/// `low_disk_mib`: 5 % or 1 GiB, whichever is less, by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LowDisk {
+    pub percent: u8,
+    pub mib: u64,
+}
+
+impl Default for LowDisk {
+    fn default() -> Self {
+        LowDisk {
+            percent: 5,
+            mib: 1024,
+        }
     }
 }
 
@@ -336,5 +356,33 @@ pub fn without_password(url: &str) -> String {
             None => url.to_string(),
         },
         None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DiskSpace, LowDisk};
+
+    #[test]
+    fn a_disk_is_nearly_full_under_the_lesser_of_its_share_and_its_size() {
+        let disk = |free_mib: u64, total_mib: u64| DiskSpace {
+            free: free_mib << 20,
+            total: total_mib << 20,
+        };
+        let by_default = LowDisk::default();
+        // 100 GiB: 5 % is 5 GiB, so 1 GiB is the threshold.
+        assert!(!disk(1_100, 102_400).low(by_default));
+        assert!(disk(1_000, 102_400).low(by_default));
+        // 10 GiB: 5 % (512 MiB) is the lesser.
+        assert!(!disk(600, 10_240).low(by_default));
+        assert!(disk(500, 10_240).low(by_default));
+        // A province's own threshold: 10 % or 4 GiB.
+        let own = LowDisk {
+            percent: 10,
+            mib: 4_096,
+        };
+        assert!(disk(4_000, 102_400).low(own));
+        assert!(!disk(4_200, 102_400).low(own));
+        assert!(disk(900, 10_240).low(own));
     }
 }
