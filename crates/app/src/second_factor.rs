@@ -248,6 +248,18 @@ impl App {
         Ok((OfficerId(id), asked))
     }
 
+    /// The active officer a good ticket names, and what it asks.
+    async fn ticket_holder(&self, value: &str) -> Result<(Officer, Asked), AppError> {
+        let (id, asked) = self.read_ticket(value)?;
+        let officer = self
+            .db
+            .officer(id)
+            .await?
+            .filter(|o| o.active)
+            .ok_or_else(AppError::unauthenticated)?;
+        Ok((officer, asked))
+    }
+
     /// The secret waiting to be confirmed (the one set up before, so that a page opened again
     /// shows the QR code already scanned), or a new one.
     async fn pending_secret(&self, officer: &Officer) -> Result<Enrolment, AppError> {
@@ -399,14 +411,7 @@ impl Accounts<'_> {
     /// The officer behind a ticket and what it asks, with the setup again when that is asked
     /// (to show the QR code again after a wrong code).
     pub async fn ticket(self, value: &str) -> Result<Ticket, AppError> {
-        let (id, asked) = self.app.read_ticket(value)?;
-        let officer = self
-            .app
-            .db
-            .officer(id)
-            .await?
-            .filter(|o| o.active)
-            .ok_or_else(AppError::unauthenticated)?;
+        let (officer, asked) = self.app.ticket_holder(value).await?;
         let enrolment = match asked {
             Asked::SetUp => Some(self.app.pending_secret(&officer).await?),
             Asked::Code => None,
@@ -433,14 +438,7 @@ impl Accounts<'_> {
         self.app
             .throttle
             .attempt("login", client, limits.login_per_address, now)?;
-        let (id, asked) = self.app.read_ticket(ticket)?;
-        let officer = self
-            .app
-            .db
-            .officer(id)
-            .await?
-            .filter(|o| o.active)
-            .ok_or_else(AppError::unauthenticated)?;
+        let (officer, asked) = self.app.ticket_holder(ticket).await?;
         let account = account_key("officer", &officer.username);
         if let Some(until) = self
             .app
@@ -551,12 +549,8 @@ impl Accounts<'_> {
         self,
         actor: &Actor,
     ) -> Result<std::collections::HashSet<OfficerId>, AppError> {
-        domain::policy::authorize(
-            actor,
-            domain::policy::Action::ManageUsers,
-            None,
-            &self.app.agencies(),
-        )?;
+        self.app
+            .admin_name(actor, domain::policy::Action::ManageUsers)?;
         Ok(self.app.db.officers_with_second_factor().await?)
     }
 }

@@ -54,15 +54,7 @@ impl<'a> Visitor<'a> {
             .send()
             .await
             .unwrap();
-        let csrf = page
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|v| v.strip_prefix("mc_csrf="))
-            .and_then(|v| v.split(';').next())
-            .expect("an anti-forgery cookie")
-            .to_string();
+        let csrf = set_cookie(page.headers(), "mc_csrf").expect("an anti-forgery cookie");
         Visitor { t, csrf, http }
     }
 
@@ -78,15 +70,7 @@ impl<'a> Visitor<'a> {
             .send()
             .await
             .unwrap();
-        let session = r
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find_map(|v| v.strip_prefix("mc_phien="))
-            .and_then(|v| v.split(';').next())
-            .filter(|v| !v.is_empty())
-            .map(str::to_string);
+        let session = set_cookie(r.headers(), "mc_phien");
         (r.status().as_u16(), session, r.text().await.unwrap())
     }
 }
@@ -232,6 +216,26 @@ async fn an_administrator_sets_the_factor_up_at_login_and_gives_its_code_after()
     );
 }
 
+/// Posts a form of the account page (`cai-dat`, `xac-nhan`, `tat`), with a code when given.
+async fn on_account(
+    t: &TestApp,
+    session: &str,
+    csrf: &str,
+    action: &str,
+    code: Option<String>,
+) -> (u16, String) {
+    let mut form = vec![("csrf", csrf.to_string())];
+    form.extend(code.map(|c| ("code", c)));
+    post_form(
+        t,
+        session,
+        csrf,
+        &format!("/tai-khoan/xac-thuc-hai-buoc/{action}"),
+        form,
+    )
+    .await
+}
+
 #[tokio::test]
 async fn an_officer_turns_it_on_wrong_codes_lock_and_an_administrator_resets_it() {
     let t = spawn().await;
@@ -243,36 +247,16 @@ async fn an_officer_turns_it_on_wrong_codes_lock_and_an_administrator_resets_it(
     let csrf = csrf_of(&page);
 
     // Set up: the QR code and the key; a wrong first code leaves it off.
-    let (status, page) = post_form(
-        &t,
-        &counter,
-        &csrf,
-        "/tai-khoan/xac-thuc-hai-buoc/cai-dat",
-        vec![("csrf", csrf.clone())],
-    )
-    .await;
+    let (status, page) = on_account(&t, &counter, &csrf, "cai-dat", None).await;
     assert_eq!(status, 200, "{page}");
     let secret = secret_of(&page);
-    let (status, page) = post_form(
-        &t,
-        &counter,
-        &csrf,
-        "/tai-khoan/xac-thuc-hai-buoc/xac-nhan",
-        vec![("csrf", csrf.clone()), ("code", wrong(&t, &secret))],
-    )
-    .await;
+    let (status, page) =
+        on_account(&t, &counter, &csrf, "xac-nhan", Some(wrong(&t, &secret))).await;
     assert_eq!(status, 401, "{page}");
     assert_eq!(secret_of(&page), secret);
     api_login(&t, "motcua.baothang", None).await.expect(201);
     // The right one turns it on.
-    let (status, _) = post_form(
-        &t,
-        &counter,
-        &csrf,
-        "/tai-khoan/xac-thuc-hai-buoc/xac-nhan",
-        vec![("csrf", csrf.clone()), ("code", code(&t, &secret, 0))],
-    )
-    .await;
+    let (status, _) = on_account(&t, &counter, &csrf, "xac-nhan", Some(code(&t, &secret, 0))).await;
     assert_eq!(status, 303);
     api_login(&t, "motcua.baothang", None)
         .await
@@ -350,44 +334,16 @@ async fn an_officer_turns_it_on_wrong_codes_lock_and_an_administrator_resets_it(
     // On again, then off with a current code (the counter's role does not require it).
     let (_, _, page) = fetch(&t, &counter, "/tai-khoan").await;
     let csrf = csrf_of(&String::from_utf8(page).unwrap());
-    let (_, page) = post_form(
-        &t,
-        &counter,
-        &csrf,
-        "/tai-khoan/xac-thuc-hai-buoc/cai-dat",
-        vec![("csrf", csrf.clone())],
-    )
-    .await;
+    let (_, page) = on_account(&t, &counter, &csrf, "cai-dat", None).await;
     let fresh = secret_of(&page);
     assert_ne!(fresh, secret, "a new secret after a reset");
-    let (status, _) = post_form(
-        &t,
-        &counter,
-        &csrf,
-        "/tai-khoan/xac-thuc-hai-buoc/xac-nhan",
-        vec![("csrf", csrf.clone()), ("code", code(&t, &fresh, 0))],
-    )
-    .await;
+    let (status, _) = on_account(&t, &counter, &csrf, "xac-nhan", Some(code(&t, &fresh, 0))).await;
     assert_eq!(status, 303);
     // The code that turned it on does not also turn it off.
-    let (status, page) = post_form(
-        &t,
-        &counter,
-        &csrf,
-        "/tai-khoan/xac-thuc-hai-buoc/tat",
-        vec![("csrf", csrf.clone()), ("code", code(&t, &fresh, 0))],
-    )
-    .await;
+    let (status, page) = on_account(&t, &counter, &csrf, "tat", Some(code(&t, &fresh, 0))).await;
     assert_eq!(status, 401, "{page}");
     next_step(&t);
-    let (status, _) = post_form(
-        &t,
-        &counter,
-        &csrf,
-        "/tai-khoan/xac-thuc-hai-buoc/tat",
-        vec![("csrf", csrf.clone()), ("code", code(&t, &fresh, 0))],
-    )
-    .await;
+    let (status, _) = on_account(&t, &counter, &csrf, "tat", Some(code(&t, &fresh, 0))).await;
     assert_eq!(status, 303);
     api_login(&t, "motcua.baothang", None).await.expect(201);
 }

@@ -7,19 +7,6 @@ use crate::common::*;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// The value of a cookie set by a response.
-fn set_cookie(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| {
-            let (pair, _) = v.split_once(';').unwrap_or((v, ""));
-            let (k, value) = pair.split_once('=')?;
-            (k.trim() == name && !value.is_empty()).then(|| value.to_string())
-        })
-}
-
 /// Registers a citizen account through the web form, as anyone can; returns its session
 /// cookie.
 async fn register_on_the_portal(t: &TestApp, name: &str, id_number: &str) -> String {

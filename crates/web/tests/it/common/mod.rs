@@ -32,6 +32,19 @@ impl Drop for TestApp {
     }
 }
 
+/// The value of a cookie set by a response (none for a removal).
+pub fn set_cookie(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| {
+            let (pair, _) = v.split_once(';').unwrap_or((v, ""));
+            let (k, value) = pair.split_once('=')?;
+            (k.trim() == name && !value.is_empty()).then(|| value.to_string())
+        })
+}
+
 /// A response: status and JSON body (`Value::Null` when the body is not JSON).
 pub struct Reply {
     pub status: StatusCode,
