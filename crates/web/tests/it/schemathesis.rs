@@ -122,6 +122,9 @@ fn fault_of_refusal(body: &[u8]) -> Option<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemathesis_finds_no_server_error_no_undocumented_answer_and_no_foreign_words() {
     let Some(st) = schemathesis() else { return };
+    // Its two workers and the server they load take both cores: no browser test runs meanwhile
+    // (a starved browser misses its waits).
+    let _cores = crate::browser::SLOTS.acquire_many(2).await.unwrap();
     let t = spawn().await;
     let token = t.login("motcua.baothang").await;
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(

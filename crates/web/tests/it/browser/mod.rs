@@ -23,7 +23,8 @@ pub struct Browser {
 }
 
 /// At most two browsers at once: CI has two cores, and a starved browser makes waits flaky.
-static SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+/// The schemathesis run, which loads both cores, takes both slots while it runs.
+pub(crate) static SLOTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 
 impl Drop for Browser {
     fn drop(&mut self) {
