@@ -156,7 +156,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// answer (schemathesis checks it): 401 where a bearer token is read (missing, ended, or not
 /// one this operation takes); 404 `invalid_path` (a parameter of the wrong type names no
 /// resource) and 422 (a code of the wrong form) where the path has parameters; 422
-/// `invalid_query` where the query has; 400 where a header is read (`If-Match`); 400, 413, 415
+/// `invalid_query` where the query has; 400 where a header is read (`If-Match`), 409 where an
+/// `Idempotency-Key` is (the key reused for another request); 400, 413, 415
 /// and 422 where a body is read (unreadable, too large, another media type, a control character
 /// or a wrong field); 503 for every write (the storage refusing writes, or the service
 /// saturated). A handler's own description of a status is kept.
@@ -178,15 +179,17 @@ fn complete_responses(doc: &mut utoipa::openapi::OpenApi) {
         )
     };
     let complete = |op: &mut Operation, write: bool| {
-        let params: Vec<ParameterIn> = op
+        let params: Vec<(ParameterIn, String)> = op
             .parameters
             .iter()
             .flatten()
             .filter_map(|p| match p {
-                RefOr::T(p) => Some(p.parameter_in.clone()),
+                RefOr::T(p) => Some((p.parameter_in.clone(), p.name.to_ascii_lowercase())),
                 RefOr::Ref(_) => None,
             })
             .collect();
+        let has = |place: ParameterIn| params.iter().any(|(p, _)| *p == place);
+        let idempotent = params.iter().any(|(_, name)| name == "idempotency-key");
         let body = match &op.request_body {
             Some(RefOr::T(b)) => !b.content.is_empty(),
             _ => false,
@@ -204,20 +207,26 @@ fn complete_responses(doc: &mut utoipa::openapi::OpenApi) {
                 "Chưa đăng nhập, phiên đã hết, hoặc token không dùng được cho thao tác này",
             );
         }
-        if params.contains(&ParameterIn::Path) {
+        if has(ParameterIn::Path) {
             add("404", "Không có, hoặc tham số đường dẫn không đúng kiểu");
             add(
                 "422",
                 "Tham số đường dẫn không đúng dạng (mã cơ quan, mã hồ sơ…)",
             );
         }
-        if params.contains(&ParameterIn::Query) {
+        if has(ParameterIn::Query) {
             add("422", "Tham số tìm kiếm không hợp lệ");
         }
-        if params.contains(&ParameterIn::Header) {
+        if has(ParameterIn::Header) {
             add(
                 "400",
                 "Tiêu đề (header) không hợp lệ, như If-Match không phải số phiên bản",
+            );
+        }
+        if idempotent {
+            add(
+                "409",
+                "Idempotency-Key đã dùng cho một yêu cầu khác (khóa dùng lại với nội dung khác)",
             );
         }
         if body {

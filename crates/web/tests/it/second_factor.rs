@@ -140,7 +140,10 @@ async fn an_administrator_sets_the_factor_up_at_login_and_gives_its_code_after()
     assert!(page.contains("Mã xác thực không đúng"), "{page}");
     assert_eq!(secret_of(&page), secret, "the QR code again");
     // A forged ticket is refused whatever the code.
-    let forged = format!("{}0", &ticket[..ticket.len() - 1]);
+    // (Its last hex digit changed: to 1 if it was 0, to 0 otherwise.)
+    let last = if ticket.ends_with('0') { '1' } else { '0' };
+    let forged = format!("{}{last}", &ticket[..ticket.len() - 1]);
+    assert_ne!(forged, ticket);
     let (status, session, page) = v
         .post(
             "/dang-nhap/ma-xac-thuc",
