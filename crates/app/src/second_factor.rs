@@ -16,6 +16,7 @@
 use chrono::{DateTime, Duration, Utc};
 use domain::officer::{Actor, Officer, OfficerId, Role};
 use hmac::{Hmac, KeyInit, Mac};
+use store::SecondFactor;
 
 use crate::auth::{Session, account_key};
 use crate::throttle::Client;
@@ -296,19 +297,24 @@ impl App {
         }
     }
 
-    /// Checks the code of an officer's confirmed factor and takes it (a code is good once).
-    async fn take_code(
-        &self,
-        officer: &Officer,
-        typed: &str,
-        client: &Client,
-    ) -> Result<(), AppError> {
-        let sf = self
-            .db
+    /// An officer's confirmed factor.
+    async fn confirmed_factor(&self, officer: &Officer) -> Result<SecondFactor, AppError> {
+        self.db
             .second_factor(officer.id)
             .await?
             .filter(|sf| sf.confirmed_ms.is_some())
-            .ok_or_else(no_factor)?;
+            .ok_or_else(no_factor)
+    }
+
+    /// Checks a code against the officer's confirmed factor `sf` (as just read) and takes it (a
+    /// code is good once: the store takes a step only past the last one taken).
+    async fn take_code(
+        &self,
+        officer: &Officer,
+        sf: &SecondFactor,
+        typed: &str,
+        client: &Client,
+    ) -> Result<(), AppError> {
         let secret = decode(&sf.secret)?;
         let now = step_of(self.now());
         match matching_step(&secret, typed, now, sf.last_step) {
@@ -373,15 +379,16 @@ impl App {
         code: Option<&str>,
         client: &Client,
     ) -> Result<LoginStep, AppError> {
+        // Read once: whether a code is asked, and the factor it is checked against.
         let confirmed = self
             .db
             .second_factor(officer.id)
             .await?
-            .is_some_and(|sf| sf.confirmed_ms.is_some());
-        if confirmed {
+            .filter(|sf| sf.confirmed_ms.is_some());
+        if let Some(sf) = confirmed {
             return match code {
                 Some(typed) => {
-                    self.take_code(&officer, typed, client).await?;
+                    self.take_code(&officer, &sf, typed, client).await?;
                     Ok(LoginStep::Session(
                         self.open_officer_session(officer).await?,
                     ))
@@ -449,7 +456,10 @@ impl Accounts<'_> {
             return Err(crate::auth::locked(until));
         }
         match asked {
-            Asked::Code => self.app.take_code(&officer, code, client).await?,
+            Asked::Code => {
+                let sf = self.app.confirmed_factor(&officer).await?;
+                self.app.take_code(&officer, &sf, code, client).await?
+            }
             Asked::SetUp => {
                 let by = officer.username.clone();
                 self.app.confirm(&officer, code, &by, client).await?;
@@ -509,7 +519,8 @@ impl Accounts<'_> {
                 "Vai trò của tài khoản này bắt buộc xác thực hai bước: không tắt được. Mất điện thoại thì đề nghị quản trị viên đặt lại.",
             ));
         }
-        self.app.take_code(officer, code, client).await?;
+        let sf = self.app.confirmed_factor(officer).await?;
+        self.app.take_code(officer, &sf, code, client).await?;
         let entry = self.app.entry(
             &officer.username,
             "tắt xác thực hai bước",

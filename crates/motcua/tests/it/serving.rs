@@ -132,9 +132,19 @@ pub(crate) async fn login(
     username: &str,
     password: &str,
 ) -> String {
+    token(
+        http,
+        server,
+        json!({"username": username, "password": password}),
+    )
+    .await
+}
+
+/// The token of an API login with this body (201 expected).
+async fn token(http: &reqwest::Client, server: &Server, body: Value) -> String {
     let r = http
         .post(server.url("/api/v1/sessions"))
-        .json(&json!({"username": username, "password": password}))
+        .json(&body)
         .send()
         .await
         .unwrap();
@@ -225,19 +235,14 @@ pub(crate) async fn login_with_second_factor(
     );
     // The code of the next step: the server takes the step before and after its own (a phone's
     // clock a little off), and never a step already taken.
-    let r = http
-        .post(a.url("/api/v1/sessions"))
-        .json(&json!({
+    token(
+        &http,
+        a,
+        json!({
             "username": username,
             "password": password,
             "totp": format!("{:06}", code_at(&secret, now + 1)),
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    r.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_string()
+        }),
+    )
+    .await
 }
