@@ -23,6 +23,7 @@ pub struct NewAgencyInput {
     pub word: String,
     pub name: String,
     /// `department`, `service-center`, `office`, `police`, `commune-committee`.
+    #[schema(pattern = "^(department|service-center|office|police|commune-committee)$")]
     pub kind: String,
     /// Mã định danh (QĐ 20/2020); bỏ trống: mã tạm dưới mã của cấp trên.
     #[serde(default)]

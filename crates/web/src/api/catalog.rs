@@ -23,10 +23,13 @@ pub struct ProcedureQueryParams {
     /// Lĩnh vực, ví dụ "Hộ tịch".
     pub sector: Option<String>,
     /// `commune` (cấp xã) or `province` (cấp tỉnh).
+    #[param(pattern = "^(province|commune)$")]
     pub level: Option<String>,
     /// Cơ quan tiếp nhận hoặc giải quyết (mã cơ quan trong hệ thống).
+    #[param(pattern = "^[a-z0-9-]+(\\.[a-z0-9-]+)*$", max_length = 100)]
     pub agency: Option<String>,
     /// `full` (toàn trình), `partial` (một phần) or `none`.
+    #[param(pattern = "^(full|partial|none)$")]
     pub online: Option<String>,
     /// Số kết quả tối đa (mặc định 50).
     pub limit: Option<usize>,

@@ -561,6 +561,7 @@ pub async fn complete_leg(
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Trạng thái quốc gia, nhiều giá trị cách nhau bằng dấu phẩy: `2,4,5`.
+    #[param(pattern = "^(10|[1-9])(,(10|[1-9]))*$")]
     pub status: Option<String>,
     /// Bộ phận Một cửa tiếp nhận.
     pub receiving: Option<String>,
@@ -583,6 +584,7 @@ pub struct ListQuery {
     /// Tìm theo mã hồ sơ, tên hoặc số định danh người nộp, tên thủ tục (có dấu hoặc không dấu).
     pub q: Option<String>,
     /// `due` (hạn gần nhất trước; mặc định) or `latest` (mới nhất trước; mặc định khi tìm `q`).
+    #[param(pattern = "^(due|latest)$")]
     pub order: Option<String>,
     pub limit: Option<u32>,
     /// Trang sau: giá trị `next` của trang trước.
@@ -617,7 +619,10 @@ pub async fn list(
                         .ok_or_else(|| {
                             ApiError::unprocessable(
                                 "invalid_status",
-                                format!("Trạng thái \"{p}\" không hợp lệ (1–10)."),
+                                format!(
+                                    "Trạng thái \"{}\" không hợp lệ (1–10).",
+                                    domain::error::shorten(p)
+                                ),
                             )
                         })
                 })

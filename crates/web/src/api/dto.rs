@@ -50,6 +50,7 @@ fn agency(text: &str) -> Result<AgencyId, ApiError> {
 #[serde(deny_unknown_fields)]
 pub struct ApplicantInput {
     /// `citizen` (công dân) or `organisation` (tổ chức).
+    #[schema(pattern = "^(citizen|organisation)$")]
     pub kind: String,
     /// Họ tên công dân, or tên tổ chức.
     pub name: String,
@@ -222,6 +223,7 @@ fn components(list: &[ComponentInput]) -> Result<Vec<SubmittedComponent>, ApiErr
 #[serde(deny_unknown_fields)]
 pub struct ReturnInput {
     /// `counter`, `post` or `electronic`.
+    #[schema(pattern = "^(counter|post|electronic)$")]
     pub kind: String,
     /// Delivery address when `post`.
     pub address: Option<String>,
@@ -257,6 +259,7 @@ impl ReturnInput {
 #[serde(deny_unknown_fields)]
 pub struct IntakeInput {
     /// Mã thủ tục, e.g. `1.004884`.
+    #[schema(pattern = "^([0-9]\\.[0-9]{6}|DP\\.[A-Z][0-9]{2}\\.[0-9]{4})$")]
     pub procedure_code: String,
     /// Bộ phận Một cửa tiếp nhận (an agency id); default: the officer's own.
     pub receiving: Option<String>,
@@ -443,6 +446,7 @@ pub struct ReasonInput {
 #[serde(deny_unknown_fields)]
 pub struct TransferInput {
     /// Đơn vị chuyên môn nhận hồ sơ (agency id).
+    #[schema(pattern = "^[a-z0-9-]+(\\.[a-z0-9-]+)*$", max_length = 100)]
     pub to_unit: String,
 }
 
@@ -480,6 +484,7 @@ pub struct VerificationInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsultationInput {
+    #[schema(pattern = "^[a-z0-9-]+(\\.[a-z0-9-]+)*$", max_length = 100)]
     pub unit: String,
     pub content: String,
     /// Thời hạn trả lời, e.g. "2 ngày làm việc".
@@ -495,6 +500,7 @@ pub struct AnswerInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LegInput {
+    #[schema(pattern = "^[a-z0-9-]+(\\.[a-z0-9-]+)*$", max_length = 100)]
     pub agency: String,
     pub task: String,
     pub limit: String,
@@ -506,6 +512,7 @@ pub struct LegInput {
 #[serde(deny_unknown_fields)]
 pub struct InterconnectionInput {
     /// `sequential` (paper, in order) or `parallel` (electronic, all at once).
+    #[schema(pattern = "^(sequential|parallel)$")]
     pub mode: String,
     pub legs: Vec<LegInput>,
 }
@@ -580,6 +587,7 @@ pub struct ForwardInput {
     #[serde(default)]
     pub note: String,
     /// For a step held by a specialised unit.
+    #[schema(pattern = "^[a-z0-9-]+(\\.[a-z0-9-]+)*$", max_length = 100)]
     pub to_unit: Option<String>,
 }
 
@@ -587,6 +595,7 @@ pub struct ForwardInput {
 #[serde(deny_unknown_fields)]
 pub struct DecideInput {
     /// `approved` or `refused`.
+    #[schema(pattern = "^(approved|refused)$")]
     pub outcome: String,
     #[serde(default)]
     pub reason: String,
@@ -627,6 +636,7 @@ pub struct PaymentInput {
     pub amount: i64,
     /// `cash` (tiền mặt), `bank-transfer` (chuyển khoản) or `postal` (qua bưu chính). Online
     /// payments are recorded by the payment gateway's confirmation, not by hand.
+    #[schema(pattern = "^(cash|bank-transfer|postal)$")]
     pub method: String,
     /// Mã giao dịch, số chứng từ — required but for cash.
     pub reference: Option<String>,
@@ -709,6 +719,7 @@ pub struct ReturnResultInput {
 #[serde(deny_unknown_fields)]
 pub struct CollectionInput {
     /// `cash`, `bank-transfer` hoặc `postal`.
+    #[schema(pattern = "^(cash|bank-transfer|postal)$")]
     pub method: String,
     /// Mã giao dịch, số chứng từ (bắt buộc trừ tiền mặt).
     pub reference: Option<String>,

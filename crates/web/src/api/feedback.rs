@@ -22,6 +22,7 @@ pub struct FeedbackInput {
     pub title: String,
     pub content: String,
     /// `procedure`, `dossier`, `officer` or `other`.
+    #[schema(pattern = "^(procedure|dossier|officer|other)$")]
     pub about: String,
     /// Mã thủ tục or mã hồ sơ (`procedure`, `dossier`), or the officer's name (`officer`).
     pub subject: Option<String>,
@@ -175,10 +176,14 @@ pub async fn submit(
 pub struct FeedbackActionInput {
     /// `classify`, `assign`, `refuse`, `ask`, `answer-information`, `transfer`, `draft`,
     /// `approve` or `publish`.
+    #[schema(
+        pattern = "^(classify|assign|refuse|ask|answer-information|transfer|draft|approve|publish)$"
+    )]
     pub action: String,
     /// Cán bộ được phân công (assign): their account id.
     pub officer: Option<String>,
     /// `rules` or `conduct` (classify).
+    #[schema(pattern = "^(rules|conduct)$")]
     pub category: Option<String>,
     /// The reason (refuse, transfer), the question (ask), the information (answer-information)
     /// or the answer (draft).

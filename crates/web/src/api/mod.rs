@@ -305,14 +305,16 @@ fn constrain_requests(doc: &mut utoipa::openapi::OpenApi) {
                 );
                 if map {
                     // A map's keys are texts of the body too.
-                    o.property_names.get_or_insert_with(|| {
+                    let names = o.property_names.get_or_insert_with(|| {
                         Box::new(Schema::Object(
-                            ObjectBuilder::new()
-                                .schema_type(Type::String)
-                                .pattern(Some(NO_CONTROL_CHARACTER))
-                                .build(),
+                            ObjectBuilder::new().schema_type(Type::String).build(),
                         ))
                     });
+                    if let Schema::Object(names) = names.as_mut() {
+                        names
+                            .pattern
+                            .get_or_insert_with(|| NO_CONTROL_CHARACTER.to_string());
+                    }
                 }
                 if let Some(AdditionalProperties::RefOr(p)) = o.additional_properties.as_deref_mut()
                 {

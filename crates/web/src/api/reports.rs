@@ -15,8 +15,10 @@ use super::error::{ApiError, ApiQuery, ErrorBody};
 #[into_params(parameter_in = Query)]
 pub struct PeriodQuery {
     /// Ngày đầu kỳ, YYYY-MM-DD.
+    #[param(format = Date)]
     pub from: String,
     /// Ngày cuối kỳ, YYYY-MM-DD.
+    #[param(format = Date)]
     pub to: String,
     /// Chỉ các cơ quan thuộc cơ quan này.
     pub agency: Option<String>,
@@ -25,6 +27,7 @@ pub struct PeriodQuery {
     /// Chỉ một lĩnh vực (tên lĩnh vực như trong danh mục).
     pub sector: Option<String>,
     /// Chỉ một cấp: `province` hoặc `commune`.
+    #[param(pattern = "^(province|commune)$")]
     pub level: Option<String>,
 }
 
@@ -215,14 +218,17 @@ pub async fn period(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct IndexQuery {
-    /// Kỳ: `2026-07` (tháng), `2026-Q3` (quý) hoặc `2026` (năm).
+    /// Kỳ: `2026-07` (tháng), `2026-Q3` (quý) hoặc `2026` (năm), năm 2000–2199.
+    #[param(pattern = "^2[01][0-9]{2}(-(0[1-9]|1[0-2])|-Q[1-4])?$")]
     pub period: String,
     /// Số liệu chốt đến ngày (YYYY-MM-DD, trong kỳ); mặc định cuối kỳ hoặc hôm nay.
+    #[param(format = Date)]
     pub as_of: Option<String>,
     /// Xếp hạng các đơn vị trực thuộc cơ quan này.
     pub agency: Option<String>,
     pub procedure: Option<String>,
     pub sector: Option<String>,
+    #[param(pattern = "^(province|commune)$")]
     pub level: Option<String>,
 }
 
@@ -339,9 +345,11 @@ pub async fn qd766(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EvaluationQuery {
-    /// Kỳ đánh giá: quý (`2026-Q4`) hoặc năm (`2026`).
+    /// Kỳ đánh giá: quý (`2026-Q4`) hoặc năm (`2026`), năm 2000–2199.
+    #[param(pattern = "^2[01][0-9]{2}(-Q[1-4])?$")]
     pub period: String,
     /// Số liệu tại cuối ngày này (YYYY-MM-DD); mặc định: hiện tại.
+    #[param(format = Date)]
     pub as_of: Option<String>,
 }
 
@@ -539,14 +547,17 @@ pub async fn evaluation(
 #[into_params(parameter_in = Query)]
 pub struct LogBookQuery {
     /// Ngày đầu kỳ, YYYY-MM-DD.
+    #[param(format = Date)]
     pub from: String,
     /// Ngày cuối kỳ, YYYY-MM-DD (kỳ dài tối đa 366 ngày).
+    #[param(format = Date)]
     pub to: String,
     /// Bộ phận Một cửa tiếp nhận (mã cơ quan); mặc định mọi đơn vị được xem.
     pub receiving: Option<String>,
     /// Trang sau: giá trị `next` của trang trước (mặc định trang đầu).
     pub cursor: Option<String>,
     /// Số dòng tối đa (1–500, mặc định 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
@@ -651,12 +662,15 @@ pub async fn log_book(
 #[into_params(parameter_in = Query)]
 pub struct FeeBookQuery {
     /// Ngày đầu kỳ, YYYY-MM-DD.
+    #[param(format = Date)]
     pub from: String,
     /// Ngày cuối kỳ, YYYY-MM-DD (kỳ dài tối đa 366 ngày).
+    #[param(format = Date)]
     pub to: String,
     /// Đơn vị thu (mã Bộ phận Một cửa); mặc định mọi đơn vị được xem.
     pub receiving: Option<String>,
     /// Hình thức nộp: cash, bank-transfer, online hoặc postal (hoàn trả, miễn giảm luôn kèm).
+    #[param(pattern = "^(cash|bank-transfer|online|postal)$")]
     pub method: Option<String>,
     /// Chỉ các giao dịch do cán bộ này ghi (mã cán bộ): bảng kê nộp tiền của một người.
     pub officer: Option<String>,

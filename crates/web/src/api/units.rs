@@ -76,7 +76,10 @@ fn regime(text: &str) -> Result<Regime, ApiError> {
     domain::from_wire_name(text).ok_or_else(|| {
         ApiError::unprocessable(
             "invalid_regime",
-            format!("Chế độ \"{text}\" không hợp lệ: two-level (từ 01/7/2025) hoặc three-level (đến 30/6/2025)."),
+            format!(
+                "Chế độ \"{}\" không hợp lệ: two-level (từ 01/7/2025) hoặc three-level (đến 30/6/2025).",
+                domain::error::shorten(text)
+            ),
         )
     })
 }
@@ -85,6 +88,7 @@ fn regime(text: &str) -> Result<Regime, ApiError> {
 #[into_params(parameter_in = Query)]
 pub struct UnitListQuery {
     /// `two-level` (mặc định) hoặc `three-level`.
+    #[param(pattern = "^(two-level|three-level)$")]
     pub regime: Option<String>,
     /// Mã đơn vị cấp trên; không ghi: các tỉnh.
     pub parent: Option<String>,
@@ -116,7 +120,7 @@ pub async fn list(
 /// Một đơn vị theo mã.
 #[utoipa::path(
     get, path = "/api/v1/units/{regime}/{code}", tag = "Danh mục",
-    params(("regime" = String, Path, description = "two-level hoặc three-level"), ("code" = String, Path)),
+    params(("regime" = String, Path, description = "two-level hoặc three-level", pattern = "^(two-level|three-level)$"), ("code" = String, Path)),
     responses((status = 200, body = UnitDetailView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody))
 )]
 pub async fn detail(
