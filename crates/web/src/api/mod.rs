@@ -270,10 +270,14 @@ const NO_CONTROL_CHARACTER: &str =
 /// (`dossiers::if_match`).
 const VERSION_TAG: &str = "^(W/)?\"?[0-9]{1,18}\"?$";
 
+/// What `Idempotency-Key` must match: 1–200 visible ASCII characters
+/// (`app::intake::Idempotency::parse`).
+const IDEMPOTENCY_KEY: &str = "^[!-~]{1,200}$";
+
 /// Writes into the document the rules every request meets before its own, so that a request
-/// the document allows is not refused for them: `If-Match` is a version number, and no text of
-/// a JSON body (in the schemas request bodies reach, not those only answers use) holds a
-/// control character.
+/// the document allows is not refused for them: `If-Match` is a version number,
+/// `Idempotency-Key` visible ASCII, and no text of a JSON body (in the schemas request bodies
+/// reach, not those only answers use) holds a control character.
 fn constrain_requests(doc: &mut utoipa::openapi::OpenApi) {
     use std::collections::BTreeSet;
     use utoipa::openapi::path::{Operation, ParameterIn};
@@ -337,11 +341,16 @@ fn constrain_requests(doc: &mut utoipa::openapi::OpenApi) {
     let mut constrain = |op: &mut Operation| {
         for p in op.parameters.iter_mut().flatten() {
             let RefOr::T(p) = p else { continue };
-            if p.parameter_in == ParameterIn::Header && p.name.eq_ignore_ascii_case("if-match") {
+            let pattern = match p.name.to_ascii_lowercase().as_str() {
+                "if-match" => VERSION_TAG,
+                "idempotency-key" => IDEMPOTENCY_KEY,
+                _ => continue,
+            };
+            if p.parameter_in == ParameterIn::Header {
                 p.schema = Some(RefOr::T(Schema::Object(
                     ObjectBuilder::new()
                         .schema_type(Type::String)
-                        .pattern(Some(VERSION_TAG))
+                        .pattern(Some(pattern))
                         .build(),
                 )));
             }
