@@ -246,6 +246,14 @@ fn complete_responses(doc: &mut utoipa::openapi::OpenApi) {
             );
         }
     };
+    each_operation(doc, complete);
+}
+
+/// Calls `f` on every operation of the document, with whether it writes (all but GET).
+fn each_operation(
+    doc: &mut utoipa::openapi::OpenApi,
+    mut f: impl FnMut(&mut utoipa::openapi::path::Operation, bool),
+) {
     for item in doc.paths.paths.values_mut() {
         for (op, write) in [
             (&mut item.get, false),
@@ -255,7 +263,7 @@ fn complete_responses(doc: &mut utoipa::openapi::OpenApi) {
             (&mut item.delete, true),
         ] {
             if let Some(op) = op.as_mut() {
-                complete(op, write);
+                f(op, write);
             }
         }
     }
@@ -284,7 +292,8 @@ fn constrain_requests(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::schema::{ArrayItems, Schema, SchemaType, Type};
     use utoipa::openapi::{ObjectBuilder, RefOr};
 
-    /// The component names `schema` refers to, and texts made to match `pattern` on the way.
+    /// Gives every text of `schema` the [`NO_CONTROL_CHARACTER`] pattern, and collects the
+    /// component names it refers to.
     fn walk(schema: &mut RefOr<Schema>, refs: &mut Vec<String>) {
         match schema {
             RefOr::Ref(r) => {
@@ -366,19 +375,7 @@ fn constrain_requests(doc: &mut utoipa::openapi::OpenApi) {
             }
         }
     };
-    for item in doc.paths.paths.values_mut() {
-        for op in [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ] {
-            if let Some(op) = op.as_mut() {
-                constrain(op);
-            }
-        }
-    }
+    each_operation(doc, |op, _| constrain(op));
     let Some(components) = doc.components.as_mut() else {
         return;
     };
