@@ -125,6 +125,11 @@ pub trait Backend:
     async fn backup(&self, to: &std::path::Path) -> Result<()>;
     /// Finishes the writes queued and closes every connection.
     async fn close(&self);
+    /// Brings the database to its steady state after a bulk load (a generated or imported
+    /// history), so that the work that follows does not share the machine with the load's
+    /// aftermath: SQLite copies its write-ahead log into the file, PostgreSQL gathers the
+    /// planner's statistics.
+    async fn settle(&self) -> Result<()>;
     /// The kind of database, for messages (`SQLite`, `PostgreSQL`).
     fn kind(&self) -> &'static str;
     /// How the write path has gone since the start (for `/metrics`).

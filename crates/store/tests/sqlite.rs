@@ -92,6 +92,26 @@ async fn an_online_backup_is_a_usable_database() {
 }
 
 #[tokio::test]
+async fn settling_after_a_load_empties_the_log_and_keeps_every_write() {
+    let s = fresh("settle").await;
+    for n in 1..=20 {
+        contract::save(&s, &contract::with_code(&contract::code(n)))
+            .await
+            .unwrap();
+    }
+    let log = s.dir.join("test.db-wal");
+    assert!(std::fs::metadata(&log).unwrap().len() > 0);
+    s.settle().await.unwrap();
+    assert_eq!(std::fs::metadata(&log).unwrap().len(), 0);
+    assert_eq!(s.totals().await.unwrap().dossiers, 20);
+    // Writes go on after it.
+    contract::save(&s, &contract::with_code(&contract::code(21)))
+        .await
+        .unwrap();
+    assert_eq!(s.totals().await.unwrap().dossiers, 21);
+}
+
+#[tokio::test]
 async fn urls_without_a_file_or_backend_are_refused_in_vietnamese() {
     for url in ["sqlite::memory:", "sqlite:", "mysql://localhost/motcua"] {
         let err = Db::connect(url).await.unwrap_err();

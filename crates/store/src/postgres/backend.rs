@@ -35,6 +35,12 @@ impl crate::Backend for Postgres {
         Ok(())
     }
 
+    async fn settle(&self) -> Result<()> {
+        let c = self.client().await?;
+        c.simple_query("ANALYZE").await.map_err(db_error)?;
+        Ok(())
+    }
+
     async fn close(&self) {
         Postgres::close(self).await;
     }

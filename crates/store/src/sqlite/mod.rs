@@ -245,6 +245,15 @@ impl crate::Backend for Sqlite {
         .await
     }
 
+    async fn settle(&self) -> Result<()> {
+        self.writer
+            .alone(|c| {
+                c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+                Ok(())
+            })
+            .await
+    }
+
     async fn close(&self) {
         self.writer.close().await;
         self.readers.idle.lock().expect("reader pool").clear();

@@ -157,6 +157,20 @@ pub async fn a_duplicate_code_writes_nothing(db: &Db) {
     assert_eq!(db.totals().await.unwrap(), before);
 }
 
+pub async fn settling_after_a_bulk_write_keeps_it_and_writes_go_on(db: &Db) {
+    let loaded: Vec<Sim> = (1..=5).map(|n| with_code(&code(n))).collect();
+    db.write_dossiers(
+        loaded.iter().map(|s| change(s, 0)).collect(),
+        t("2026-12-15 00:00"),
+    )
+    .await
+    .unwrap();
+    db.settle().await.unwrap();
+    assert_eq!(db.totals().await.unwrap().dossiers, 5);
+    save(db, &with_code(&code(6))).await.unwrap();
+    assert_eq!(db.totals().await.unwrap().dossiers, 6);
+}
+
 pub async fn a_bulk_write_is_all_or_nothing(db: &Db) {
     let good: Vec<Sim> = (1..=3).map(|n| with_code(&code(n))).collect();
     let clash = with_code(&code(2));

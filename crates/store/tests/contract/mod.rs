@@ -160,6 +160,7 @@ macro_rules! contract_tests {
             dossiers::a_stale_version_is_a_conflict_that_writes_nothing,
             dossiers::a_duplicate_code_writes_nothing,
             dossiers::a_bulk_write_is_all_or_nothing,
+            dossiers::settling_after_a_bulk_write_keeps_it_and_writes_go_on,
             dossiers::code_numbers_run_per_sequence_per_day,
             dossiers::concurrent_openings_get_consecutive_numbers,
             dossiers::a_refused_opening_writes_nothing_and_uses_no_number,
