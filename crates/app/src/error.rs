@@ -172,11 +172,27 @@ pub fn serde_message(text: &str) -> String {
         }
         None => (text, String::new()),
     };
-    // A field path comes first when the error is inside the document.
-    let (path, message) = match body.split_once(": ") {
-        Some((path, rest)) if !path.contains(' ') => (Some(path), rest),
-        _ => (None, body),
-    };
+    // A field path comes first when the error is inside the document. A map's keys in it are
+    // the caller's and may hold spaces, or ": ": the path ends where serde's words begin.
+    const SERDE_WORDS: [&str; 8] = [
+        "unknown field `",
+        "missing field `",
+        "unknown variant `",
+        "invalid type: ",
+        "invalid value: ",
+        "invalid length ",
+        "duplicate field `",
+        "data did not match any variant",
+    ];
+    let (path, message) = body
+        .match_indices(": ")
+        .map(|(at, _)| (&body[..at], &body[at + 2..]))
+        .find(|(_, rest)| SERDE_WORDS.iter().any(|w| rest.starts_with(w)))
+        .map(|(path, rest)| (Some(path), rest))
+        .unwrap_or_else(|| match body.split_once(": ") {
+            Some((path, rest)) if !path.contains(' ') => (Some(path), rest),
+            _ => (None, body),
+        });
     let names = |list: &str| list.replace('`', "\"");
     let message = if let Some(rest) = message.strip_prefix("unknown field `") {
         let (field, expected) = rest.split_once('`').unwrap_or((rest, ""));
@@ -273,6 +289,26 @@ pub fn serde_message(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_path_through_keys_with_spaces_is_kept_apart_from_serde_s_words() {
+        let key = "𝑻𝒉𝒆 𝒒𝒖𝒊𝒄𝒌: 𝒃𝒓𝒐𝒘𝒏";
+        let said = super::serde_message(&format!(
+            "{key}: unknown field `{key}`, expected `fields` at line 1 column 445"
+        ));
+        assert!(said.contains("không được phép"), "{said}");
+        assert!(
+            !said.contains("expected") && !said.contains("unknown"),
+            "{said}"
+        );
+        let said = super::serde_message(&format!(
+            "fields.{key}: invalid type: integer `1`, expected a string at line 1 column 9"
+        ));
+        assert!(
+            said.starts_with(&format!("fields.{key}: sai kiểu dữ liệu")),
+            "{said}"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -56,7 +56,7 @@ fn digits_only(s: &str) -> String {
 /// Province codes of the 2004 list (QĐ 124/2004/QĐ-TTg), which are the first three digits of a
 /// citizen identity number (Thông tư 07/2016/TT-BCA: "0" + the 2-digit code of the province where
 /// the birth was registered).
-const CCCD_PROVINCES: [u8; 63] = [
+pub const CCCD_PROVINCES: [u8; 63] = [
     1, 2, 4, 6, 8, 10, 11, 12, 14, 15, 17, 19, 20, 22, 24, 25, 26, 27, 30, 31, 33, 34, 35, 36, 37,
     38, 40, 42, 44, 45, 46, 48, 49, 51, 52, 54, 56, 58, 60, 62, 64, 66, 67, 68, 70, 72, 74, 75, 77,
     79, 80, 82, 83, 84, 86, 87, 89, 91, 92, 93, 94, 95, 96,

@@ -42,8 +42,10 @@ pub struct RenameInput {
 #[serde(deny_unknown_fields)]
 pub struct MergeInput {
     /// Mã nội bộ của cơ quan tiếp nhận.
+    #[schema(format = "agency-id")]
     pub successor: String,
     /// Từ ngày (YYYY-MM-DD).
+    #[schema(format = Date)]
     pub on: String,
 }
 
@@ -107,7 +109,7 @@ pub async fn create(
 /// Đổi tên cơ quan (mã nội bộ và mã định danh giữ nguyên).
 #[utoipa::path(
     post, path = "/api/v1/admin/agencies/{id}/rename", tag = "Quản trị",
-    params(("id" = String, Path, description = "Mã nội bộ")),
+    params(("id" = String, Path, format = "agency-id", description = "Mã nội bộ")),
     request_body = RenameInput,
     responses((status = 200, body = AgencyView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []))
@@ -126,7 +128,7 @@ pub async fn rename(
 /// quan tiếp nhận xử lý tiếp; cơ quan bị sáp nhập không tiếp nhận hồ sơ mới.
 #[utoipa::path(
     post, path = "/api/v1/admin/agencies/{id}/merge", tag = "Quản trị",
-    params(("id" = String, Path, description = "Mã nội bộ")),
+    params(("id" = String, Path, format = "agency-id", description = "Mã nội bộ")),
     request_body = MergeInput,
     responses((status = 200, body = AgencyView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []))
@@ -151,7 +153,7 @@ pub async fn merge(
 /// nhận sau đó tính theo giờ này).
 #[utoipa::path(
     post, path = "/api/v1/admin/agencies/{id}/office-hours", tag = "Quản trị",
-    params(("id" = String, Path, description = "Mã nội bộ")),
+    params(("id" = String, Path, format = "agency-id", description = "Mã nội bộ")),
     request_body = OfficeHoursInput,
     responses((status = 200, body = AgencyView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []))

@@ -26,7 +26,7 @@ pub struct ProcedureQueryParams {
     #[param(pattern = "^(province|commune)$")]
     pub level: Option<String>,
     /// Cơ quan tiếp nhận hoặc giải quyết (mã cơ quan trong hệ thống).
-    #[param(pattern = "^[a-z0-9-]+(\\.[a-z0-9-]+)*$", max_length = 100)]
+    #[param(format = "agency-id")]
     pub agency: Option<String>,
     /// `full` (toàn trình), `partial` (một phần) or `none`.
     #[param(pattern = "^(full|partial|none)$")]
@@ -102,7 +102,7 @@ pub struct AgencyProcedureView {
 /// Thủ tục một cơ quan tiếp nhận hoặc giải quyết.
 #[utoipa::path(
     get, path = "/api/v1/agencies/{id}/procedures", tag = "Danh mục",
-    params(("id" = String, Path)),
+    params(("id" = String, Path, format = "agency-id")),
     responses((status = 200, body = Vec<AgencyProcedureView>), (status = 404, body = ErrorBody))
 )]
 pub async fn agency_procedures(
@@ -159,7 +159,7 @@ pub async fn agencies(State(app): State<App>) -> Json<Vec<AgencyView>> {
 /// Cán bộ của một đơn vị (và các đơn vị trực thuộc), để phân công.
 #[utoipa::path(
     get, path = "/api/v1/agencies/{id}/officers", tag = "Danh mục",
-    params(("id" = String, Path)),
+    params(("id" = String, Path, format = "agency-id")),
     responses((status = 200, body = Vec<OfficerView>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = []))
 )]

@@ -78,7 +78,7 @@ async fn created(
     post, path = "/api/v1/dossiers", tag = "Tiếp nhận",
     params(("Idempotency-Key" = Option<String>, Header, description = "Khóa của yêu cầu: gửi lại cùng khóa trả về hồ sơ đã tạo, không tạo hồ sơ thứ hai")),
     request_body = dto::IntakeInput,
-    responses((status = 201, body = DossierView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)),
+    responses((status = 201, body = DossierView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn receive(
@@ -108,7 +108,7 @@ fn keyed(
     post, path = "/api/v1/dossiers/refusals", tag = "Tiếp nhận",
     params(("Idempotency-Key" = Option<String>, Header, description = "Khóa của yêu cầu: gửi lại cùng khóa trả về hồ sơ đã tạo, không tạo hồ sơ thứ hai")),
     request_body = dto::RefusalInput,
-    responses((status = 201, body = DossierView), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)),
+    responses((status = 201, body = DossierView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn refuse(
@@ -130,7 +130,7 @@ pub async fn refuse(
     post, path = "/api/v1/dossiers/postal", tag = "Tiếp nhận",
     params(("Idempotency-Key" = Option<String>, Header, description = "Khóa của yêu cầu: gửi lại cùng khóa trả về hồ sơ đã tạo, không tạo hồ sơ thứ hai")),
     request_body = dto::PostalInput,
-    responses((status = 201, body = DossierView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 201, body = DossierView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn receive_by_post(
@@ -171,7 +171,7 @@ pub async fn open_correction(
     post, path = "/api/v1/guidance", tag = "Tiếp nhận",
     request_body = dto::GuidanceInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "Khóa của yêu cầu: gửi lại cùng khóa trả về bản ghi đã tạo")),
-    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 201, body = Object), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn guidance(
@@ -573,10 +573,14 @@ pub struct ListQuery {
     pub assignee: Option<String>,
     pub procedure: Option<String>,
     /// Hạn giải quyết từ (thời điểm).
+    #[param(format = "local-time")]
     pub due_from: Option<String>,
     /// Hạn giải quyết trước (thời điểm).
+    #[param(format = "local-time")]
     pub due_to: Option<String>,
+    #[param(format = "local-time")]
     pub received_from: Option<String>,
+    #[param(format = "local-time")]
     pub received_to: Option<String>,
     /// Chỉ hồ sơ đang giải quyết.
     #[serde(default)]
@@ -694,6 +698,7 @@ pub async fn list(
 #[into_params(parameter_in = Query)]
 pub struct AsOfQuery {
     /// Xem hồ sơ như tại thời điểm này (phục vụ giải quyết khiếu nại, thanh tra).
+    #[param(format = "local-time")]
     pub as_of: Option<String>,
 }
 
@@ -944,7 +949,7 @@ pub async fn reconcile_statement(
 /// Hồ sơ theo mã hồ sơ.
 #[utoipa::path(
     get, path = "/api/v1/dossiers/by-code/{code}", tag = "Tra cứu",
-    params(("code" = String, Path, description = "Mã hồ sơ")),
+    params(("code" = String, Path, format = "dossier-code", description = "Mã hồ sơ")),
     responses((status = 200, body = DossierDetailView), (status = 404, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []))
 )]

@@ -55,6 +55,7 @@ pub struct ApplicantInput {
     /// Họ tên công dân, or tên tổ chức.
     pub name: String,
     /// Số định danh cá nhân (12 chữ số) for a citizen.
+    #[schema(format = "cccd")]
     pub id_number: Option<String>,
     /// Mã số thuế for an organisation.
     pub tax_code: Option<String>,
@@ -65,8 +66,10 @@ pub struct ApplicantInput {
     /// Số nhà, thôn, tổ.
     pub address_line: String,
     /// Mã xã (5 chữ số, QĐ 19/2025).
+    #[schema(pattern = "^[0-9]{5}$")]
     pub commune_code: Option<String>,
     /// Full address as printed.
+    #[schema(format = "required-text", max_length = 300)]
     pub address: String,
 }
 
@@ -132,7 +135,9 @@ impl ApplicantInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FileInput {
+    #[schema(pattern = "^[0-9a-fA-F]{64}$")]
     pub sha256: String,
+    #[schema(format = "required-text")]
     pub name: String,
     pub size: u64,
     pub media_type: String,
@@ -148,8 +153,10 @@ pub struct ComponentInput {
     pub copies: u8,
     /// Số trang of each copy: needed where a fee counts pages (certification of copies).
     #[serde(default)]
+    #[schema(maximum = 65535)]
     pub pages: Option<u16>,
     /// `original`, `copy`, `certified-copy`, `original-to-check`.
+    #[schema(pattern = "^(original|copy|certified-copy|original-to-check)$")]
     pub form: Option<String>,
     /// Replaced by a lookup in a national database instead of paper.
     #[serde(default)]
@@ -185,7 +192,10 @@ impl ComponentInput {
                 if !ok || f.name.trim().is_empty() {
                     return Err(ApiError::unprocessable(
                         "invalid_file",
-                        format!("Tệp \"{}\" không hợp lệ (cần tên và mã SHA-256).", f.name),
+                        format!(
+                            "Tệp \"{}\" không hợp lệ (cần tên và mã SHA-256).",
+                            domain::error::shorten(&f.name)
+                        ),
                     ));
                 }
                 Ok(FileRef {
@@ -259,9 +269,10 @@ impl ReturnInput {
 #[serde(deny_unknown_fields)]
 pub struct IntakeInput {
     /// Mã thủ tục, e.g. `1.004884`.
-    #[schema(pattern = "^([0-9]\\.[0-9]{6}|DP\\.[A-Z][0-9]{2}\\.[0-9]{4})$")]
+    #[schema(format = "procedure-code")]
     pub procedure_code: String,
     /// Bộ phận Một cửa tiếp nhận (an agency id); default: the officer's own.
+    #[schema(format = "agency-id")]
     pub receiving: Option<String>,
     pub applicant: ApplicantInput,
     pub components: Vec<ComponentInput>,
@@ -269,6 +280,7 @@ pub struct IntakeInput {
     /// Reason of a fee exemption.
     pub fee_exemption: Option<String>,
     /// Where the applicant was helped, when elsewhere.
+    #[schema(format = "agency-id")]
     pub helped_at: Option<String>,
     /// Where the applicant's details came from; the server keeps what it can confirm.
     #[serde(default)]
@@ -360,7 +372,9 @@ impl IntakeInput {
 #[serde(deny_unknown_fields)]
 pub struct RefusalInput {
     pub intake: IntakeInput,
+    #[schema(format = "required-text", max_length = 2000)]
     pub reason: String,
+    #[schema(format = "required-text", max_length = 500)]
     pub legal_basis: String,
 }
 
@@ -369,10 +383,14 @@ pub struct RefusalInput {
 #[serde(deny_unknown_fields)]
 pub struct PostalInput {
     pub intake: IntakeInput,
+    #[schema(format = "required-text", max_length = 50)]
     pub bill_number: String,
+    #[schema(format = "required-text", max_length = 50)]
     pub handover_record: String,
     /// Thời điểm ký biên bản giao nhận (the legal submission time).
+    #[schema(format = "local-time")]
     pub handover_signed_at: String,
+    #[schema(format = "required-text", max_length = 200)]
     pub postal_worker: String,
     #[serde(default)]
     pub fees_collected: i64,
@@ -395,6 +413,7 @@ impl PostalInput {
 #[serde(deny_unknown_fields)]
 pub struct CorrectionInput {
     pub intake: IntakeInput,
+    #[schema(format = "required-text", max_length = 2000)]
     pub reason: String,
 }
 
@@ -402,11 +421,14 @@ pub struct CorrectionInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GuidanceInput {
+    #[schema(format = "agency-id")]
     pub agency: Option<String>,
     /// Tại quầy, điện thoại, trực tuyến…
+    #[schema(format = "required-text", max_length = 50)]
     pub channel: String,
     pub applicant_name: String,
     pub contact: Option<String>,
+    #[schema(format = "procedure-code")]
     pub procedure_code: Option<String>,
     pub content: String,
     #[serde(default)]
@@ -438,7 +460,9 @@ impl GuidanceInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonInput {
+    #[schema(format = "required-text", max_length = 2000)]
     pub reason: String,
+    #[schema(format = "required-text", max_length = 500)]
     pub legal_basis: String,
 }
 
@@ -446,7 +470,7 @@ pub struct ReasonInput {
 #[serde(deny_unknown_fields)]
 pub struct TransferInput {
     /// Đơn vị chuyên môn nhận hồ sơ (agency id).
-    #[schema(pattern = "^[a-z0-9-]+(\\.[a-z0-9-]+)*$", max_length = 100)]
+    #[schema(format = "agency-id")]
     pub to_unit: String,
 }
 
@@ -475,34 +499,43 @@ pub struct DraftInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerificationInput {
+    #[schema(format = "local-time")]
     pub at: String,
+    #[schema(format = "required-text", max_length = 500)]
     pub place: String,
+    #[schema(format = "required-text", max_length = 1000)]
     pub participants: String,
+    #[schema(format = "required-text", max_length = 4000)]
     pub content: String,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsultationInput {
-    #[schema(pattern = "^[a-z0-9-]+(\\.[a-z0-9-]+)*$", max_length = 100)]
+    #[schema(format = "agency-id")]
     pub unit: String,
+    #[schema(format = "required-text", max_length = 4000)]
     pub content: String,
     /// Thời hạn trả lời, e.g. "2 ngày làm việc".
+    #[schema(format = "time-limit")]
     pub limit: String,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerInput {
+    #[schema(format = "required-text", max_length = 4000)]
     pub answer: String,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LegInput {
-    #[schema(pattern = "^[a-z0-9-]+(\\.[a-z0-9-]+)*$", max_length = 100)]
+    #[schema(format = "agency-id")]
     pub agency: String,
+    #[schema(format = "required-text", max_length = 1000)]
     pub task: String,
+    #[schema(format = "time-limit")]
     pub limit: String,
     #[serde(default)]
     pub upper_level: bool,
@@ -520,6 +553,7 @@ pub struct InterconnectionInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LegResultInput {
+    #[schema(format = "required-text", max_length = 2000)]
     pub result: String,
 }
 
@@ -528,6 +562,7 @@ pub struct LegResultInput {
 pub struct ItemInput {
     /// The component concerned, if any.
     pub component: Option<String>,
+    #[schema(format = "required-text", max_length = 1000)]
     pub text: String,
 }
 
@@ -576,8 +611,11 @@ pub struct OptionalNoteInput {
 #[serde(deny_unknown_fields)]
 pub struct ExtendInput {
     /// e.g. "5 ngày làm việc".
+    #[schema(format = "time-limit")]
     pub amount: String,
+    #[schema(format = "required-text", max_length = 2000)]
     pub reason: String,
+    #[schema(format = "required-text", max_length = 500)]
     pub legal_basis: String,
 }
 
@@ -587,7 +625,7 @@ pub struct ForwardInput {
     #[serde(default)]
     pub note: String,
     /// For a step held by a specialised unit.
-    #[schema(pattern = "^[a-z0-9-]+(\\.[a-z0-9-]+)*$", max_length = 100)]
+    #[schema(format = "agency-id")]
     pub to_unit: Option<String>,
 }
 
@@ -611,6 +649,7 @@ pub struct DecideInput {
 #[serde(deny_unknown_fields)]
 pub struct IssueInput {
     /// Số kết quả.
+    #[schema(format = "required-text", max_length = 100)]
     pub number: String,
 }
 
@@ -619,12 +658,14 @@ pub struct IssueInput {
 pub struct ApologyInput {
     pub reason: String,
     /// Ngày hẹn trả mới.
+    #[schema(format = "local-time")]
     pub new_appointment: String,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WithdrawInput {
+    #[schema(format = "required-text", max_length = 2000)]
     pub reason: String,
 }
 
@@ -633,6 +674,7 @@ pub struct WithdrawInput {
 #[serde(deny_unknown_fields)]
 pub struct PaymentInput {
     /// Số tiền (đồng), at most what is left to pay.
+    #[schema(minimum = 1)]
     pub amount: i64,
     /// `cash` (tiền mặt), `bank-transfer` (chuyển khoản) or `postal` (qua bưu chính). Online
     /// payments are recorded by the payment gateway's confirmation, not by hand.
@@ -649,10 +691,13 @@ pub struct PaymentInput {
 #[serde(deny_unknown_fields)]
 pub struct FeeInput {
     /// Tên khoản phải nộp, e.g. "Lệ phí trước bạ".
+    #[schema(format = "required-text", max_length = 300)]
     pub name: String,
     /// Số tiền (đồng).
+    #[schema(minimum = 1)]
     pub amount: i64,
     /// Căn cứ: the notice of the agency that set the amount.
+    #[schema(format = "required-text", max_length = 500)]
     pub legal_basis: String,
 }
 
@@ -661,7 +706,9 @@ pub struct FeeInput {
 #[serde(deny_unknown_fields)]
 pub struct AmountReasonInput {
     /// Số tiền (đồng).
+    #[schema(minimum = 1)]
     pub amount: i64,
+    #[schema(format = "required-text", max_length = 1000)]
     pub reason: String,
 }
 
@@ -693,6 +740,7 @@ pub struct ReceiptCancelInput {
 #[serde(deny_unknown_fields)]
 pub struct RecallInput {
     /// Lý do thu hồi, e.g. "chuyển nhầm đơn vị".
+    #[schema(format = "required-text", max_length = 2000)]
     pub reason: String,
 }
 
@@ -700,12 +748,14 @@ pub struct RecallInput {
 #[serde(deny_unknown_fields)]
 pub struct EarlyReturnInput {
     /// SMS, thư điện tử, điện thoại…
+    #[schema(format = "required-text", max_length = 100)]
     pub channel: String,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReturnResultInput {
+    #[schema(format = "required-text", max_length = 200)]
     pub received_by: String,
     #[serde(default)]
     pub originals_returned: Vec<String>,

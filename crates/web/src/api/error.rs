@@ -194,9 +194,51 @@ fn parse_json<T: DeserializeOwned>(
             "Dữ liệu gửi lên có ký tự điều khiển (như NUL) không được phép; hãy xóa ký tự đó rồi gửi lại.",
         ));
     }
-    axum::Json::<T>::from_bytes(bytes)
-        .map(|axum::Json(v)| v)
-        .map_err(json_rejection)
+    match axum::Json::<T>::from_bytes(bytes) {
+        Ok(axum::Json(v)) => Ok(v),
+        // JSON has one kind of number: `3.0` is the integer 3 to JSON Schema and to any client
+        // that writes numbers as floats. The body is read again, whole floats made integers,
+        // only when the fast path refused it.
+        Err(r @ JsonRejection::JsonDataError(_)) => {
+            whole_numbers_as_integers(bytes).ok_or_else(|| json_rejection(r))
+        }
+        Err(r) => Err(json_rejection(r)),
+    }
+}
+
+/// The body with every whole float (`3.0`, `1e3`) written as an integer, if it had one and then
+/// reads as a `T`.
+fn whole_numbers_as_integers<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    fn mend(v: &mut serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+                // Beyond 2^53 a float no longer holds every integer exactly.
+                const EXACT: f64 = 9_007_199_254_740_992.0;
+                match n.as_f64() {
+                    Some(f) if f.fract() == 0.0 && f.abs() <= EXACT => {
+                        *v = serde_json::Value::from(f as i64);
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            serde_json::Value::Array(items) => mend_all(items.iter_mut()),
+            serde_json::Value::Object(map) => mend_all(map.values_mut()),
+            _ => false,
+        }
+    }
+    /// Mends every value (not only up to the first mended).
+    fn mend_all<'a>(values: impl Iterator<Item = &'a mut serde_json::Value>) -> bool {
+        let mut mended = false;
+        for v in values {
+            mended |= mend(v);
+        }
+        mended
+    }
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    mend(&mut value)
+        .then(|| serde_json::from_value(value).ok())
+        .flatten()
 }
 
 /// Whether a JSON text escapes a control character other than tab, line feed and carriage
@@ -296,7 +338,7 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::has_escaped_control;
+    use super::{has_escaped_control, parse_json};
 
     #[test]
     fn escaped_control_characters_are_found_and_line_breaks_allowed() {
@@ -306,5 +348,40 @@ mod tests {
         assert!(!has_escaped_control(br#"{"a":"d\u00f2ng\nhai\tb\r"}"#));
         assert!(!has_escaped_control(br#"{"a":"\\u0000"}"#));
         assert!(!has_escaped_control("{\"a\":\"Nguyễn\"}".as_bytes()));
+    }
+
+    #[test]
+    fn whole_floats_are_taken_as_integers_and_fractions_still_refused() {
+        #[derive(Debug, serde::Deserialize, PartialEq)]
+        struct Fee {
+            amount: i64,
+            number: u32,
+            lines: Vec<u8>,
+        }
+        let json = |body: &str| {
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert(
+                axum::http::header::CONTENT_TYPE,
+                "application/json".parse().unwrap(),
+            );
+            parse_json::<Fee>(&headers, body.as_bytes())
+        };
+        let fee = json(r#"{"amount": 91673.0, "number": 4e2, "lines": [1.0, 2]}"#).unwrap();
+        assert_eq!(
+            fee,
+            Fee {
+                amount: 91673,
+                number: 400,
+                lines: vec![1, 2]
+            }
+        );
+        for bad in [
+            r#"{"amount": 1.5, "number": 1, "lines": []}"#,
+            r#"{"amount": 1, "number": -1.0, "lines": []}"#,
+            r#"{"amount": 1e300, "number": 1, "lines": []}"#,
+        ] {
+            let e = json(bad).unwrap_err();
+            assert_eq!(e.body.code, "invalid_fields", "{bad}");
+        }
     }
 }

@@ -19,7 +19,9 @@ use super::views::vn;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeedbackInput {
+    #[schema(format = "required-text", max_length = 200)]
     pub title: String,
+    #[schema(format = "required-text", max_length = 4000)]
     pub content: String,
     /// `procedure`, `dossier`, `officer` or `other`.
     #[schema(pattern = "^(procedure|dossier|officer|other)$")]
@@ -27,8 +29,10 @@ pub struct FeedbackInput {
     /// Mã thủ tục or mã hồ sơ (`procedure`, `dossier`), or the officer's name (`officer`).
     pub subject: Option<String>,
     /// Cơ quan nhận (an agency id); for a dossier, its competent agency is taken.
+    #[schema(format = "agency-id")]
     pub agency: Option<String>,
     /// Người phản ánh (default: the signed-in citizen).
+    #[schema(format = "required-text", max_length = 100)]
     pub name: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
@@ -189,6 +193,7 @@ pub struct FeedbackActionInput {
     /// or the answer (draft).
     pub text: Option<String>,
     /// Cơ quan có thẩm quyền (transfer).
+    #[schema(format = "agency-id")]
     pub to: Option<String>,
     /// The version last seen.
     pub version: Option<u64>,

@@ -11,6 +11,7 @@ pub mod dto;
 pub mod error;
 pub mod feedback;
 pub mod files;
+pub mod forms;
 pub mod outbox;
 pub mod population;
 pub mod public;
@@ -143,6 +144,7 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .split_for_parts();
     let mut doc = doc;
     complete_responses(&mut doc);
+    forms::spell_out(&mut doc);
     constrain_requests(&mut doc);
     (router, doc)
 }

@@ -35,7 +35,7 @@ pub struct ResidentView {
 /// cán bộ tiếp nhận; 409 khi hệ thống chưa kết nối CSDL, 503 khi CSDL không trả lời.
 #[utoipa::path(
     get, path = "/api/v1/population/{id_number}", tag = "Hồ sơ",
-    params(("id_number" = String, Path, description = "Số định danh cá nhân, 12 chữ số")),
+    params(("id_number" = String, Path, format = "cccd", description = "Số định danh cá nhân, 12 chữ số")),
     responses((status = 200, body = ResidentView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
               (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
               (status = 503, body = ErrorBody)),

@@ -23,7 +23,7 @@ use crate::Caller;
 /// Tra cứu hồ sơ theo mã: chỉ mã, tên thủ tục, trạng thái và ngày hẹn trả.
 #[utoipa::path(
     get, path = "/api/v1/public/lookup/{code}", tag = "Công dân",
-    params(("code" = String, Path, description = "Mã hồ sơ in trên Giấy tiếp nhận, hoặc mã tạm của hồ sơ nộp trực tuyến")),
+    params(("code" = String, Path, format = "dossier-code", description = "Mã hồ sơ in trên Giấy tiếp nhận, hoặc mã tạm của hồ sơ nộp trực tuyến")),
     responses((status = 200, body = PublicLookupView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody))
 )]
 pub async fn lookup(
@@ -79,8 +79,10 @@ pub async fn payment_ipn(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountInput {
+    #[schema(format = "person-name")]
     pub name: String,
     /// Số định danh cá nhân (12 chữ số).
+    #[schema(format = "cccd")]
     pub id_number: String,
     #[serde(default)]
     pub phone: String,
@@ -356,7 +358,7 @@ async fn applicant(
 /// Nộp bổ sung hồ sơ trực tuyến theo yêu cầu, không tạo hồ sơ mới.
 #[utoipa::path(
     post, path = "/api/v1/public/dossiers/{code}/supplement", tag = "Công dân",
-    params(("code" = String, Path)),
+    params(("code" = String, Path, format = "dossier-code")),
     request_body = CitizenSupplementInput,
     responses((status = 200, body = PublicLookupView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody))
 )]
@@ -380,7 +382,7 @@ pub async fn supplement(
 /// Yêu cầu rút hồ sơ.
 #[utoipa::path(
     post, path = "/api/v1/public/dossiers/{code}/withdrawal", tag = "Công dân",
-    params(("code" = String, Path)),
+    params(("code" = String, Path, format = "dossier-code")),
     request_body = CitizenWithdrawInput,
     responses((status = 200, body = PublicLookupView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 429, body = ErrorBody))
 )]

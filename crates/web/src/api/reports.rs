@@ -21,6 +21,7 @@ pub struct PeriodQuery {
     #[param(format = Date)]
     pub to: String,
     /// Chỉ các cơ quan thuộc cơ quan này.
+    #[param(format = "agency-id")]
     pub agency: Option<String>,
     /// Chỉ một thủ tục (mã thủ tục).
     pub procedure: Option<String>,
@@ -225,6 +226,7 @@ pub struct IndexQuery {
     #[param(format = Date)]
     pub as_of: Option<String>,
     /// Xếp hạng các đơn vị trực thuộc cơ quan này.
+    #[param(format = "agency-id")]
     pub agency: Option<String>,
     pub procedure: Option<String>,
     pub sector: Option<String>,
@@ -553,6 +555,7 @@ pub struct LogBookQuery {
     #[param(format = Date)]
     pub to: String,
     /// Bộ phận Một cửa tiếp nhận (mã cơ quan); mặc định mọi đơn vị được xem.
+    #[param(format = "agency-id")]
     pub receiving: Option<String>,
     /// Trang sau: giá trị `next` của trang trước (mặc định trang đầu).
     pub cursor: Option<String>,
@@ -668,11 +671,13 @@ pub struct FeeBookQuery {
     #[param(format = Date)]
     pub to: String,
     /// Đơn vị thu (mã Bộ phận Một cửa); mặc định mọi đơn vị được xem.
+    #[param(format = "agency-id")]
     pub receiving: Option<String>,
     /// Hình thức nộp: cash, bank-transfer, online hoặc postal (hoàn trả, miễn giảm luôn kèm).
     #[param(pattern = "^(cash|bank-transfer|online|postal)$")]
     pub method: Option<String>,
     /// Chỉ các giao dịch do cán bộ này ghi (mã cán bộ): bảng kê nộp tiền của một người.
+    #[param(format = Uuid)]
     pub officer: Option<String>,
 }
 

@@ -1,0 +1,318 @@
+//! Dạng dữ liệu — the forms of text the server checks by form. A field of the API names its
+//! form as its `format` (`#[schema(format = "agency-id")]`, `#[param(format = "cccd")]`), and
+//! [`spell_out`] writes the form's `pattern` beside it when the document is built, from the
+//! rules that check it: one pattern per form, so a client (or a generator of test requests)
+//! knows what the server takes without the pattern being copied onto every field.
+
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ArrayItems, Schema, SchemaFormat};
+
+/// Mã cơ quan nội bộ (`AgencyId::parse`): dot-separated parts of lower-case letters, digits
+/// and hyphens, at most 100 characters.
+pub const AGENCY_ID: &str = "agency-id";
+/// Số định danh cá nhân (`Cccd::parse`): 12 digits, the first three a province of birth
+/// registration, the fourth the sex and century.
+pub const CCCD: &str = "cccd";
+/// Mã hồ sơ (`DossierCode::parse`), either layout, or a provisional reference.
+pub const DOSSIER_CODE: &str = "dossier-code";
+/// Thời điểm giờ Việt Nam (`lich::time::parse_instant`): "YYYY-MM-DD HH:MM" or with seconds,
+/// a space or `T` between, in the years of the working calendar (2020–2199). RFC 3339 with an
+/// offset is taken too; the pattern spells out the local form only, and leaves out 29 February
+/// (taken in leap years).
+pub const LOCAL_TIME: &str = "local-time";
+/// Thời hạn (`lich::Limit`): a whole number and a unit, "5 ngày làm việc", or "trong ngày".
+/// Fractions ("1,5 ngày làm việc") and unaccented units are taken too. Not named `duration`:
+/// that is JSON Schema's own format, an ISO 8601 duration.
+pub const TIME_LIMIT: &str = "time-limit";
+/// Mã thủ tục (`ProcedureCode::parse`): the national database's `d.dddddd`, or a local
+/// `DP.Xnn.nnnn`.
+pub const PROCEDURE_CODE: &str = "procedure-code";
+/// Họ và tên (`PersonName::parse`): letters, single spaces, 2–100 characters. Apostrophes,
+/// hyphens and letters of other alphabets are taken too; the pattern spells out Vietnamese.
+pub const PERSON_NAME: &str = "person-name";
+/// A required text (`domain::dossier::decide::text`): something besides spaces.
+pub const REQUIRED_TEXT: &str = "required-text";
+
+/// Control characters the server refuses in any text of a body (`error::parse_json`).
+const CONTROLS: &str = "\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F";
+
+/// Spaces the server trims (Rust's `char::is_whitespace`, and the byte-order mark).
+const SPACES: &str = "\\u0009-\\u000D\\u0020\\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF";
+
+/// The letters of Vietnamese, upper and lower case, precomposed (NFC).
+const VIETNAMESE_LETTER: &str = "[A-Za-z\\u00C0-\\u00C3\\u00C8-\\u00CA\\u00CC\\u00CD\\u00D2-\\u00D5\\u00D9\\u00DA\\u00DD\\u00E0-\\u00E3\\u00E8-\\u00EA\\u00EC\\u00ED\\u00F2-\\u00F5\\u00F9\\u00FA\\u00FD\\u0102\\u0103\\u0110\\u0111\\u0128\\u0129\\u0168\\u0169\\u01A0\\u01A1\\u01AF\\u01B0\\u1EA0-\\u1EF9]";
+
+/// The pattern of a form, or `None` for a format that is not one of ours.
+pub fn pattern(format: &str) -> Option<String> {
+    Some(match format {
+        AGENCY_ID => "^[a-z0-9-]+(\\.[a-z0-9-]+)*$".to_string(),
+        CCCD => {
+            let provinces: Vec<String> = domain::ids::CCCD_PROVINCES
+                .iter()
+                .map(|p| format!("{p:02}"))
+                .collect();
+            format!("^0({})[0-3][0-9]{{8}}$", provinces.join("|"))
+        }
+        DOSSIER_CODE => {
+            "^[0-9A-Z.]{1,40}-([0-9]{6}-([0-9]{4}|T[0-9]{6,9})|[0-9]{8}-([0-9]{7}|T[0-9]{6,9}))$"
+                .to_string()
+        }
+        LOCAL_TIME => concat!(
+            "^(20[2-9][0-9]|21[0-9]{2})-",
+            "((0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(0[13-9]|1[0-2])-(29|30)|(0[13578]|1[02])-31)",
+            "[ T]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+        )
+        .to_string(),
+        TIME_LIMIT => {
+            "^([1-9][0-9]{0,2} (ngày làm việc|ngày|giờ làm việc|giờ|tuần|tháng)|[Tt]rong ngày)$"
+                .to_string()
+        }
+        PROCEDURE_CODE => "^([0-9]\\.[0-9]{6}|DP\\.[A-Z][0-9]{2}\\.[0-9]{4})$".to_string(),
+        PERSON_NAME => format!("^{VIETNAMESE_LETTER}( ?{VIETNAMESE_LETTER}){{1,49}}$"),
+        REQUIRED_TEXT => format!("^[^{CONTROLS}]*[^{CONTROLS}{SPACES}][^{CONTROLS}]*$"),
+        _ => return None,
+    })
+}
+
+/// The longest text of a form, where the form has a bound of its own.
+fn max_length(format: &str) -> Option<usize> {
+    match format {
+        AGENCY_ID => Some(100),
+        _ => None,
+    }
+}
+
+/// Writes the pattern of its form beside every field of the document that names one: in the
+/// parameters of every operation and in every schema.
+pub fn spell_out(doc: &mut utoipa::openapi::OpenApi) {
+    super::each_operation(doc, |op, _| {
+        for p in op.parameters.iter_mut().flatten() {
+            if let RefOr::T(p) = p
+                && let Some(schema) = p.schema.as_mut()
+            {
+                visit(schema);
+            }
+        }
+    });
+    if let Some(components) = doc.components.as_mut() {
+        components.schemas.values_mut().for_each(visit);
+    }
+}
+
+fn visit(schema: &mut RefOr<Schema>) {
+    match schema {
+        RefOr::Ref(_) => {}
+        RefOr::T(Schema::Object(o)) => {
+            if let Some(SchemaFormat::Custom(format)) = &o.format
+                && let Some(pattern) = pattern(format)
+            {
+                o.pattern = Some(pattern);
+                if let Some(max) = max_length(format) {
+                    o.max_length = Some(o.max_length.map_or(max, |m| m.min(max)));
+                }
+            }
+            o.properties.values_mut().for_each(visit);
+            if let Some(utoipa::openapi::schema::AdditionalProperties::RefOr(p)) =
+                o.additional_properties.as_deref_mut()
+            {
+                visit(p);
+            }
+        }
+        RefOr::T(Schema::Array(a)) => {
+            if let ArrayItems::RefOrSchema(items) = &mut a.items {
+                visit(items);
+            }
+        }
+        RefOr::T(Schema::OneOf(o)) => o.items.iter_mut().for_each(visit),
+        RefOr::T(Schema::AllOf(o)) => o.items.iter_mut().for_each(visit),
+        RefOr::T(Schema::AnyOf(o)) => o.items.iter_mut().for_each(visit),
+        RefOr::T(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matcher(format: &str) -> regex::Regex {
+        regex::Regex::new(&pattern(format).unwrap()).unwrap()
+    }
+
+    /// Each example matches its form's pattern exactly when `accepted` says, and the rule
+    /// behind the form takes every example the pattern matches.
+    fn check(format: &str, examples: &[(&str, bool)], parses: impl Fn(&str) -> bool) {
+        let re = matcher(format);
+        for (text, matches) in examples {
+            assert_eq!(re.is_match(text), *matches, "{format}: {text:?}");
+            if *matches {
+                assert!(parses(text), "{format}: {text:?} matches but is refused");
+            }
+        }
+    }
+
+    #[test]
+    fn every_form_the_document_spells_out_is_taken_by_its_rule() {
+        check(
+            AGENCY_ID,
+            &[
+                ("lao-cai.bao-thang.mot-cua", true),
+                ("a", true),
+                ("Lao-cai", false),
+                ("lao..cai", false),
+                ("", false),
+            ],
+            |t| domain::agency::AgencyId::parse(t).is_ok(),
+        );
+        check(
+            CCCD,
+            &[
+                ("001090012345", true),
+                ("096399999999", true),
+                ("003090012345", false),
+                ("001490012345", false),
+                ("00109001234", false),
+                ("0", false),
+            ],
+            |t| domain::ids::Cccd::parse(t).is_ok(),
+        );
+        for p in domain::ids::CCCD_PROVINCES {
+            let number = format!("0{p:02}190000001");
+            assert!(matcher(CCCD).is_match(&number), "{number}");
+            assert!(domain::ids::Cccd::parse(&number).is_ok(), "{number}");
+        }
+        check(
+            DOSSIER_CODE,
+            &[
+                ("000.00.22.H38-261123-0001", true),
+                ("000.00.22.H38-261123-T000001", true),
+                ("H38.22-20261123-0000001", true),
+                ("000.00.22.H38-261123-001", false),
+                ("0", false),
+                ("a-261123-0001", false),
+            ],
+            |t| domain::ids::DossierCode::parse(t).is_ok(),
+        );
+        check(
+            LOCAL_TIME,
+            &[
+                ("2026-12-07 09:00", true),
+                ("2026-12-31T23:59:59", true),
+                ("2020-04-30 00:00", true),
+                ("2199-12-31 23:59", true),
+                ("2019-12-31 23:59", false),
+                ("2200-01-01 00:00", false),
+                ("2026-02-28 08:00", true),
+                ("2026-02-30 08:00", false),
+                ("2026-04-31 08:00", false),
+                ("2026-13-01 08:00", false),
+                ("0999-01-01 08:00", false),
+                ("", false),
+            ],
+            |t| lich::time::parse_instant(t).is_ok(),
+        );
+        check(
+            TIME_LIMIT,
+            &[
+                ("5 ngày làm việc", true),
+                ("999 tháng", true),
+                ("8 giờ làm việc", true),
+                ("Trong ngày", true),
+                ("0 ngày", false),
+                ("", false),
+                ("5ngày", false),
+            ],
+            |t| t.parse::<lich::Limit>().is_ok(),
+        );
+        check(
+            PROCEDURE_CODE,
+            &[
+                ("1.004884", true),
+                ("DP.H38.0001", true),
+                ("1.00488", false),
+                ("dp.h38.0001", false),
+                ("", false),
+            ],
+            |t| domain::ids::ProcedureCode::parse(t).is_ok(),
+        );
+        check(
+            PERSON_NAME,
+            &[
+                ("Nguyễn Văn An", true),
+                ("Đỗ Thị Ỷ", true),
+                ("An", true),
+                ("A", false),
+                ("An  Bình", false),
+                (" An", false),
+                ("An1", false),
+                ("", false),
+            ],
+            |t| domain::ids::PersonName::parse(t).is_ok(),
+        );
+        let longest = format!("A{}", " Ư".repeat(49));
+        assert!(matcher(PERSON_NAME).is_match(&longest));
+        assert!(domain::ids::PersonName::parse(&longest).is_ok());
+        check(
+            REQUIRED_TEXT,
+            &[
+                ("chuyển nhầm đơn vị", true),
+                ("  x  ", true),
+                ("dòng một\ndòng hai", true),
+                ("", false),
+                ("   ", false),
+                ("\u{3000}\u{a0}\t\n", false),
+                ("\u{feff}", false),
+                ("x\u{1}", false),
+            ],
+            |t| !vntext::clean(t).is_empty(),
+        );
+    }
+
+    #[test]
+    fn only_our_forms_have_a_pattern_and_none_is_named_like_a_standard_format() {
+        // JSON Schema's and OpenAPI's own formats: a generator of requests makes values of
+        // those (an ISO 8601 `duration`, say) and would find few that match our pattern.
+        const STANDARD: [&str; 26] = [
+            "date-time",
+            "date",
+            "time",
+            "duration",
+            "email",
+            "idn-email",
+            "hostname",
+            "idn-hostname",
+            "ipv4",
+            "ipv6",
+            "uri",
+            "uri-reference",
+            "iri",
+            "iri-reference",
+            "uuid",
+            "uri-template",
+            "json-pointer",
+            "relative-json-pointer",
+            "regex",
+            "int32",
+            "int64",
+            "float",
+            "double",
+            "byte",
+            "binary",
+            "password",
+        ];
+        for format in STANDARD {
+            assert!(pattern(format).is_none(), "{format}");
+        }
+        for ours in [
+            AGENCY_ID,
+            CCCD,
+            DOSSIER_CODE,
+            LOCAL_TIME,
+            TIME_LIMIT,
+            PROCEDURE_CODE,
+            PERSON_NAME,
+            REQUIRED_TEXT,
+        ] {
+            assert!(pattern(ours).is_some(), "{ours}");
+        }
+    }
+}
