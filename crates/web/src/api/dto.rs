@@ -150,6 +150,7 @@ pub struct ComponentInput {
     /// Key of the component in the procedure (see GET /api/v1/procedures/{code}).
     pub component: String,
     #[serde(default = "one")]
+    #[schema(maximum = 255)]
     pub copies: u8,
     /// Số trang of each copy: needed where a fee counts pages (certification of copies).
     #[serde(default)]
@@ -426,10 +427,12 @@ pub struct GuidanceInput {
     /// Tại quầy, điện thoại, trực tuyến…
     #[schema(format = "required-text", max_length = 50)]
     pub channel: String,
+    #[schema(format = "required-text", max_length = 200)]
     pub applicant_name: String,
     pub contact: Option<String>,
     #[schema(format = "procedure-code")]
     pub procedure_code: Option<String>,
+    #[schema(format = "required-text", max_length = 4000)]
     pub content: String,
     #[serde(default)]
     pub missing: Vec<String>,
@@ -569,6 +572,7 @@ pub struct ItemInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SupplementInput {
+    #[schema(min_items = 1)]
     pub items: Vec<ItemInput>,
     pub reason: String,
     /// At appraisal; not needed for intake guidance.
