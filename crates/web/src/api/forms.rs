@@ -33,6 +33,60 @@ pub const PERSON_NAME: &str = "person-name";
 /// A required text (`domain::dossier::decide::text`): something besides spaces.
 pub const REQUIRED_TEXT: &str = "required-text";
 
+/// Each form as the document explains it to a reader, in Vietnamese.
+const EXPLAINED: [(&str, &str); 8] = [
+    (
+        AGENCY_ID,
+        "mã cơ quan nội bộ: các phần gồm chữ thường không dấu, chữ số, dấu gạch ngang, cách nhau \
+         bằng dấu chấm, tối đa 100 ký tự (ví dụ `lao-cai.bao-thang.mot-cua`)",
+    ),
+    (
+        CCCD,
+        "số định danh cá nhân: 12 chữ số, 3 chữ số đầu là mã tỉnh nơi đăng ký khai sinh, chữ số \
+         thứ 4 (giới tính, thế kỷ sinh) từ 0 đến 3",
+    ),
+    (
+        DOSSIER_CODE,
+        "mã hồ sơ in trên Giấy tiếp nhận (ví dụ `000.00.22.H38-261123-0001`), hoặc mã tạm của hồ \
+         sơ nộp trực tuyến (`…-T000001`)",
+    ),
+    (
+        LOCAL_TIME,
+        "thời điểm giờ Việt Nam `YYYY-MM-DD HH:MM` (có thể thêm giây, dùng `T` thay khoảng trắng), \
+         năm 2020–2199; cũng nhận dạng RFC 3339 có múi giờ",
+    ),
+    (
+        TIME_LIMIT,
+        "thời hạn: số và đơn vị (ngày làm việc, ngày, giờ làm việc, giờ, tuần, tháng), ví dụ \
+         `5 ngày làm việc`, hoặc `trong ngày`; cũng nhận số lẻ như `1,5 ngày làm việc`",
+    ),
+    (
+        PROCEDURE_CODE,
+        "mã thủ tục của Cơ sở dữ liệu quốc gia (`1.004884`) hoặc mã thủ tục riêng của địa phương \
+         (`DP.H38.0001`)",
+    ),
+    (
+        PERSON_NAME,
+        "họ và tên: chữ cái và một khoảng trắng giữa các chữ, 2–100 ký tự",
+    ),
+    (
+        REQUIRED_TEXT,
+        "nội dung bắt buộc: có ít nhất một ký tự không phải khoảng trắng",
+    ),
+];
+
+/// The list of forms for the document's description.
+fn explained() -> String {
+    let mut out = String::from(
+        "\n\n**Dạng dữ liệu** (`format` của một trường; mẫu `pattern` đi kèm ghi đúng điều máy chủ \
+         kiểm tra):",
+    );
+    for (format, text) in EXPLAINED {
+        out.push_str(&format!("\n- `{format}`: {text}."));
+    }
+    out
+}
+
 /// Control characters the server refuses in any text of a body (`error::parse_json`).
 const CONTROLS: &str = "\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F";
 
@@ -82,9 +136,12 @@ fn max_length(format: &str) -> Option<usize> {
     }
 }
 
-/// Writes the pattern of its form beside every field of the document that names one: in the
-/// parameters of every operation and in every schema.
+/// Writes the pattern of its form beside every field of the document that names one (in the
+/// parameters of every operation and in every schema), and the list of forms into the
+/// document's description.
 pub fn spell_out(doc: &mut utoipa::openapi::OpenApi) {
+    let description = doc.info.description.get_or_insert_with(String::new);
+    description.push_str(&explained());
     super::each_operation(doc, |op, _| {
         for p in op.parameters.iter_mut().flatten() {
             if let RefOr::T(p) = p
@@ -302,16 +359,8 @@ mod tests {
         for format in STANDARD {
             assert!(pattern(format).is_none(), "{format}");
         }
-        for ours in [
-            AGENCY_ID,
-            CCCD,
-            DOSSIER_CODE,
-            LOCAL_TIME,
-            TIME_LIMIT,
-            PROCEDURE_CODE,
-            PERSON_NAME,
-            REQUIRED_TEXT,
-        ] {
+        // Every form is explained, and has a pattern.
+        for (ours, _) in EXPLAINED {
             assert!(pattern(ours).is_some(), "{ours}");
         }
     }
