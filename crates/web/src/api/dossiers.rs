@@ -20,7 +20,7 @@ use super::error::{ApiError, ApiJson, ApiPath, ApiQuery, ErrorBody, Idempotent};
 use super::views::*;
 
 /// Reads `If-Match: "7"` (or `7`) as the version the client last saw.
-fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
+pub(super) fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
     let Some(v) = headers.get(header::IF_MATCH) else {
         return Ok(None);
     };

@@ -3,9 +3,12 @@
 //! [`spell_out`] writes the form's `pattern` beside it when the document is built, from the
 //! rules that check it: one pattern per form, so a client (or a generator of test requests)
 //! knows what the server takes without the pattern being copied onto every field.
+//! [`constrain_requests`] writes the rules every request meets before its own.
 
 use utoipa::openapi::RefOr;
-use utoipa::openapi::schema::{ArrayItems, Schema, SchemaFormat};
+use utoipa::openapi::schema::{
+    AdditionalProperties, ArrayItems, Object, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
+};
 
 /// Mã cơ quan nội bộ (`AgencyId::parse`): dot-separated parts of lower-case letters, digits
 /// and hyphens, at most 100 characters.
@@ -32,9 +35,15 @@ pub const PROCEDURE_CODE: &str = "procedure-code";
 pub const PERSON_NAME: &str = "person-name";
 /// A required text (`domain::dossier::decide::text`): something besides spaces.
 pub const REQUIRED_TEXT: &str = "required-text";
+/// Phiên bản hồ sơ in `If-Match` (`dossiers::if_match`): a version number, quoted or not,
+/// weak or not.
+pub const VERSION_TAG: &str = "version-tag";
+/// Khóa chống gửi trùng in `Idempotency-Key` (`app::intake::Idempotency::parse`): 1–200
+/// visible ASCII characters.
+pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// Each form as the document explains it to a reader, in Vietnamese.
-const EXPLAINED: [(&str, &str); 8] = [
+const EXPLAINED: [(&str, &str); 10] = [
     (
         AGENCY_ID,
         "mã cơ quan nội bộ: các phần gồm chữ thường không dấu, chữ số, dấu gạch ngang, cách nhau \
@@ -72,6 +81,15 @@ const EXPLAINED: [(&str, &str); 8] = [
     (
         REQUIRED_TEXT,
         "nội dung bắt buộc: có ít nhất một ký tự không phải khoảng trắng",
+    ),
+    (
+        VERSION_TAG,
+        "số phiên bản của hồ sơ (trường `version`, tiêu đề `ETag`), có thể trong dấu nháy kép \
+         và có tiền tố `W/`",
+    ),
+    (
+        IDEMPOTENCY_KEY,
+        "khóa chống gửi trùng: 1–200 ký tự ASCII in được, ví dụ một UUID",
     ),
 ];
 
@@ -124,6 +142,8 @@ pub fn pattern(format: &str) -> Option<String> {
         PROCEDURE_CODE => "^([0-9]\\.[0-9]{6}|DP\\.[A-Z][0-9]{2}\\.[0-9]{4})$".to_string(),
         PERSON_NAME => format!("^{VIETNAMESE_LETTER}( ?{VIETNAMESE_LETTER}){{1,49}}$"),
         REQUIRED_TEXT => format!("^[^{CONTROLS}]*[^{CONTROLS}{SPACES}][^{CONTROLS}]*$"),
+        VERSION_TAG => "^(W/)?\"?[0-9]{1,18}\"?$".to_string(),
+        IDEMPOTENCY_KEY => "^[!-~]{1,200}$".to_string(),
         _ => return None,
     })
 }
@@ -142,47 +162,154 @@ fn max_length(format: &str) -> Option<usize> {
 pub fn spell_out(doc: &mut utoipa::openapi::OpenApi) {
     let description = doc.info.description.get_or_insert_with(String::new);
     description.push_str(&explained());
+    let mut write_pattern = |node: Node<'_>| {
+        if let Node::Object(o) = node
+            && let Some(SchemaFormat::Custom(format)) = &o.format
+            && let Some(pattern) = pattern(format)
+        {
+            o.pattern = Some(pattern);
+            if let Some(max) = max_length(format) {
+                o.max_length = Some(o.max_length.map_or(max, |m| m.min(max)));
+            }
+        }
+    };
     super::each_operation(doc, |op, _| {
         for p in op.parameters.iter_mut().flatten() {
             if let RefOr::T(p) = p
                 && let Some(schema) = p.schema.as_mut()
             {
-                visit(schema);
+                each_node(schema, &mut write_pattern);
             }
         }
     });
     if let Some(components) = doc.components.as_mut() {
-        components.schemas.values_mut().for_each(visit);
+        for schema in components.schemas.values_mut() {
+            each_node(schema, &mut write_pattern);
+        }
     }
 }
 
-fn visit(schema: &mut RefOr<Schema>) {
-    match schema {
-        RefOr::Ref(_) => {}
-        RefOr::T(Schema::Object(o)) => {
-            if let Some(SchemaFormat::Custom(format)) = &o.format
-                && let Some(pattern) = pattern(format)
-            {
-                o.pattern = Some(pattern);
-                if let Some(max) = max_length(format) {
-                    o.max_length = Some(o.max_length.map_or(max, |m| m.min(max)));
+/// Writes into the document the rules every request meets before its own, so that a request
+/// the document allows is not refused for them: `If-Match` is a [`VERSION_TAG`],
+/// `Idempotency-Key` an [`IDEMPOTENCY_KEY`] (their patterns written by [`spell_out`]), and no
+/// text of a JSON body (in the schemas request bodies reach, not those only answers use) holds
+/// a control character.
+pub fn constrain_requests(doc: &mut utoipa::openapi::OpenApi) {
+    use std::collections::BTreeSet;
+    use utoipa::openapi::path::ParameterIn;
+
+    // Each text of a schema refuses control characters; the components it refers to are
+    // collected, to be constrained in turn.
+    let constrain = |schema: &mut RefOr<Schema>, refs: &mut Vec<String>| {
+        each_node(schema, &mut |node| match node {
+            Node::Object(o) => refuse_controls(o),
+            Node::Component(name) => refs.push(name.to_string()),
+        })
+    };
+    let mut refs = Vec::new();
+    super::each_operation(doc, |op, _| {
+        for p in op.parameters.iter_mut().flatten() {
+            let RefOr::T(p) = p else { continue };
+            let format = match p.name.to_ascii_lowercase().as_str() {
+                "if-match" => VERSION_TAG,
+                "idempotency-key" => IDEMPOTENCY_KEY,
+                _ => continue,
+            };
+            if p.parameter_in == ParameterIn::Header {
+                p.schema = Some(RefOr::T(Schema::Object(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .format(Some(SchemaFormat::Custom(format.to_string())))
+                        .build(),
+                )));
+            }
+        }
+        if let Some(RefOr::T(body)) = op.request_body.as_mut() {
+            for (media, content) in body.content.iter_mut() {
+                if media.contains("json")
+                    && let RefOr::T(content) = content
+                    && let Some(schema) = content.schema.as_mut()
+                {
+                    constrain(schema, &mut refs);
                 }
             }
-            o.properties.values_mut().for_each(visit);
-            if let Some(utoipa::openapi::schema::AdditionalProperties::RefOr(p)) =
-                o.additional_properties.as_deref_mut()
-            {
-                visit(p);
+        }
+    });
+    let Some(components) = doc.components.as_mut() else {
+        return;
+    };
+    let mut seen = BTreeSet::new();
+    while let Some(name) = refs.pop() {
+        if seen.insert(name.clone())
+            && let Some(schema) = components.schemas.get_mut(&name)
+        {
+            constrain(schema, &mut refs);
+        }
+    }
+}
+
+/// Gives a text without a pattern of its own, and a map's keys, the pattern of a text without
+/// control characters (but tab, line feed and carriage return): `error::parse_json` refuses
+/// the rest, escaped or not.
+fn refuse_controls(o: &mut Object) {
+    let no_control = || format!("^[^{CONTROLS}]*$");
+    let text = match &o.schema_type {
+        SchemaType::Type(t) => *t == Type::String,
+        SchemaType::Array(ts) => ts.contains(&Type::String),
+        SchemaType::AnyValue => false,
+    };
+    if text && o.pattern.is_none() && o.enum_values.is_none() {
+        o.pattern = Some(no_control());
+    }
+    let map = matches!(
+        o.additional_properties.as_deref(),
+        Some(AdditionalProperties::RefOr(_) | AdditionalProperties::FreeForm(true))
+    );
+    if map {
+        // A map's keys are texts of the body too.
+        let names = o.property_names.get_or_insert_with(|| {
+            Box::new(Schema::Object(
+                ObjectBuilder::new().schema_type(Type::String).build(),
+            ))
+        });
+        if let Schema::Object(names) = names.as_mut() {
+            names.pattern.get_or_insert_with(no_control);
+        }
+    }
+}
+
+/// What [`each_node`] shows of a schema.
+enum Node<'a> {
+    /// An object schema: a text, a number, an object with properties…
+    Object(&'a mut Object),
+    /// A reference to a component schema, by name.
+    Component(&'a str),
+}
+
+/// Calls `f` on every node of `schema`, each object before what it holds: its properties, a
+/// map's values, an array's items, each branch of a one-of, all-of or any-of.
+fn each_node(schema: &mut RefOr<Schema>, f: &mut impl FnMut(Node<'_>)) {
+    match schema {
+        RefOr::Ref(r) => {
+            if let Some(name) = r.ref_location.strip_prefix("#/components/schemas/") {
+                f(Node::Component(name));
+            }
+        }
+        RefOr::T(Schema::Object(o)) => {
+            f(Node::Object(o));
+            o.properties.values_mut().for_each(|p| each_node(p, f));
+            if let Some(AdditionalProperties::RefOr(p)) = o.additional_properties.as_deref_mut() {
+                each_node(p, f);
             }
         }
         RefOr::T(Schema::Array(a)) => {
             if let ArrayItems::RefOrSchema(items) = &mut a.items {
-                visit(items);
+                each_node(items, f);
             }
         }
-        RefOr::T(Schema::OneOf(o)) => o.items.iter_mut().for_each(visit),
-        RefOr::T(Schema::AllOf(o)) => o.items.iter_mut().for_each(visit),
-        RefOr::T(Schema::AnyOf(o)) => o.items.iter_mut().for_each(visit),
+        RefOr::T(Schema::OneOf(o)) => o.items.iter_mut().for_each(|s| each_node(s, f)),
+        RefOr::T(Schema::AllOf(o)) => o.items.iter_mut().for_each(|s| each_node(s, f)),
+        RefOr::T(Schema::AnyOf(o)) => o.items.iter_mut().for_each(|s| each_node(s, f)),
         RefOr::T(_) => {}
     }
 }
@@ -321,6 +448,39 @@ mod tests {
                 ("x\u{1}", false),
             ],
             |t| !vntext::clean(t).is_empty(),
+        );
+        let version = |t: &str| {
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert(axum::http::header::IF_MATCH, t.parse().unwrap());
+            matches!(super::super::dossiers::if_match(&headers), Ok(Some(_)))
+        };
+        check(
+            VERSION_TAG,
+            &[
+                ("7", true),
+                ("\"7\"", true),
+                ("W/\"12\"", true),
+                ("999999999999999999", true),
+                ("1234567890123456789", false),
+                ("-1", false),
+                ("v7", false),
+                ("", false),
+            ],
+            version,
+        );
+        let key = |t: &str| app::intake::Idempotency::parse(t, String::new()).is_ok();
+        check(
+            IDEMPOTENCY_KEY,
+            &[
+                ("3f1c2a9e-8d1b-4c55-9a0e-2b7d6f4e1a00", true),
+                ("~", true),
+                (&"k".repeat(200), true),
+                (&"k".repeat(201), false),
+                ("a b", false),
+                ("khóa", false),
+                ("", false),
+            ],
+            key,
         );
     }
 

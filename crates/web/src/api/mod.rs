@@ -144,8 +144,8 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .split_for_parts();
     let mut doc = doc;
     complete_responses(&mut doc);
+    forms::constrain_requests(&mut doc);
     forms::spell_out(&mut doc);
-    constrain_requests(&mut doc);
     (router, doc)
 }
 
@@ -252,7 +252,7 @@ fn complete_responses(doc: &mut utoipa::openapi::OpenApi) {
 }
 
 /// Calls `f` on every operation of the document, with whether it writes (all but GET).
-fn each_operation(
+pub(super) fn each_operation(
     doc: &mut utoipa::openapi::OpenApi,
     mut f: impl FnMut(&mut utoipa::openapi::path::Operation, bool),
 ) {
@@ -267,126 +267,6 @@ fn each_operation(
             if let Some(op) = op.as_mut() {
                 f(op, write);
             }
-        }
-    }
-}
-
-/// What every text of a JSON body must match: no control character but tab, line feed and
-/// carriage return (`error::parse_json` refuses the rest, escaped or not).
-const NO_CONTROL_CHARACTER: &str =
-    "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
-
-/// What `If-Match` must match: a version number, quoted or not, weak or not
-/// (`dossiers::if_match`).
-const VERSION_TAG: &str = "^(W/)?\"?[0-9]{1,18}\"?$";
-
-/// What `Idempotency-Key` must match: 1–200 visible ASCII characters
-/// (`app::intake::Idempotency::parse`).
-const IDEMPOTENCY_KEY: &str = "^[!-~]{1,200}$";
-
-/// Writes into the document the rules every request meets before its own, so that a request
-/// the document allows is not refused for them: `If-Match` is a version number,
-/// `Idempotency-Key` visible ASCII, and no text of a JSON body (in the schemas request bodies
-/// reach, not those only answers use) holds a control character.
-fn constrain_requests(doc: &mut utoipa::openapi::OpenApi) {
-    use std::collections::BTreeSet;
-    use utoipa::openapi::path::{Operation, ParameterIn};
-    use utoipa::openapi::schema::{ArrayItems, Schema, SchemaType, Type};
-    use utoipa::openapi::{ObjectBuilder, RefOr};
-
-    /// Gives every text of `schema` the [`NO_CONTROL_CHARACTER`] pattern, and collects the
-    /// component names it refers to.
-    fn walk(schema: &mut RefOr<Schema>, refs: &mut Vec<String>) {
-        match schema {
-            RefOr::Ref(r) => {
-                if let Some(name) = r.ref_location.strip_prefix("#/components/schemas/") {
-                    refs.push(name.to_string());
-                }
-            }
-            RefOr::T(Schema::Object(o)) => {
-                let text = match &o.schema_type {
-                    SchemaType::Type(t) => *t == Type::String,
-                    SchemaType::Array(ts) => ts.contains(&Type::String),
-                    SchemaType::AnyValue => false,
-                };
-                if text && o.pattern.is_none() && o.enum_values.is_none() {
-                    o.pattern = Some(NO_CONTROL_CHARACTER.to_string());
-                }
-                o.properties.values_mut().for_each(|p| walk(p, refs));
-                use utoipa::openapi::schema::AdditionalProperties;
-                let map = matches!(
-                    o.additional_properties.as_deref(),
-                    Some(AdditionalProperties::RefOr(_) | AdditionalProperties::FreeForm(true))
-                );
-                if map {
-                    // A map's keys are texts of the body too.
-                    let names = o.property_names.get_or_insert_with(|| {
-                        Box::new(Schema::Object(
-                            ObjectBuilder::new().schema_type(Type::String).build(),
-                        ))
-                    });
-                    if let Schema::Object(names) = names.as_mut() {
-                        names
-                            .pattern
-                            .get_or_insert_with(|| NO_CONTROL_CHARACTER.to_string());
-                    }
-                }
-                if let Some(AdditionalProperties::RefOr(p)) = o.additional_properties.as_deref_mut()
-                {
-                    walk(p, refs);
-                }
-            }
-            RefOr::T(Schema::Array(a)) => {
-                if let ArrayItems::RefOrSchema(items) = &mut a.items {
-                    walk(items, refs);
-                }
-            }
-            RefOr::T(Schema::OneOf(o)) => o.items.iter_mut().for_each(|s| walk(s, refs)),
-            RefOr::T(Schema::AllOf(o)) => o.items.iter_mut().for_each(|s| walk(s, refs)),
-            RefOr::T(Schema::AnyOf(o)) => o.items.iter_mut().for_each(|s| walk(s, refs)),
-            RefOr::T(_) => {}
-        }
-    }
-
-    let mut refs = Vec::new();
-    let mut constrain = |op: &mut Operation| {
-        for p in op.parameters.iter_mut().flatten() {
-            let RefOr::T(p) = p else { continue };
-            let pattern = match p.name.to_ascii_lowercase().as_str() {
-                "if-match" => VERSION_TAG,
-                "idempotency-key" => IDEMPOTENCY_KEY,
-                _ => continue,
-            };
-            if p.parameter_in == ParameterIn::Header {
-                p.schema = Some(RefOr::T(Schema::Object(
-                    ObjectBuilder::new()
-                        .schema_type(Type::String)
-                        .pattern(Some(pattern))
-                        .build(),
-                )));
-            }
-        }
-        if let Some(RefOr::T(body)) = op.request_body.as_mut() {
-            for (media, content) in body.content.iter_mut() {
-                if media.contains("json")
-                    && let RefOr::T(content) = content
-                    && let Some(schema) = content.schema.as_mut()
-                {
-                    walk(schema, &mut refs);
-                }
-            }
-        }
-    };
-    each_operation(doc, |op, _| constrain(op));
-    let Some(components) = doc.components.as_mut() else {
-        return;
-    };
-    let mut seen = BTreeSet::new();
-    while let Some(name) = refs.pop() {
-        if seen.insert(name.clone())
-            && let Some(schema) = components.schemas.get_mut(&name)
-        {
-            walk(schema, &mut refs);
         }
     }
 }
