@@ -11,7 +11,10 @@
 //! session opens only when the code is right. A code is taken once (the last step taken is
 //! stored, so a code seen over a shoulder or replayed is refused); a wrong code counts as a
 //! failed login against the account and the address, and locks the account at the same limit.
-//! An administrator removes a lost phone's factor, in the administration log.
+//! When the factor is confirmed the officer is shown ten **recovery codes** (mã dự phòng), once:
+//! each stands in for the app's code one time, so that a lost phone does not lock the officer
+//! out (only hashes are kept; a code used is gone, in the administration log; new ones replace
+//! them all). An administrator removes a lost phone's factor, in the administration log.
 
 use chrono::{DateTime, Duration, Utc};
 use domain::officer::{Actor, Officer, OfficerId, Role};
@@ -32,6 +35,13 @@ const SECRET_BYTES: usize = 20;
 const TICKET_MINUTES: i64 = 5;
 /// The name authenticator apps show above the code.
 const ISSUER: &str = "Một Cửa";
+/// How many recovery codes an officer is given.
+pub const RECOVERY_CODES: usize = 10;
+/// Characters of a recovery code (Crockford's base32: 50 bits).
+const RECOVERY_LEN: usize = 10;
+/// Crockford's base32 alphabet: no I, L, O, U, so that a code read aloud or copied by hand is
+/// not mistaken.
+const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 /// The time step of an instant.
 pub fn step_of(at: DateTime<Utc>) -> i64 {
@@ -60,6 +70,66 @@ pub fn matching_step(secret: &[u8], typed: &str, now_step: i64, after: i64) -> O
     (now_step - 1..=now_step + 1)
         .filter(|s| *s > after)
         .find(|s| code_at(secret, *s) == code)
+}
+
+/// A recovery code as typed, in its one spelling, or `None` when `typed` is not one: spaces
+/// and hyphens are ignored, lower case read as upper, and the letters a code never has read as
+/// the digits they look like (O as 0, I and L as 1), as Crockford's base32 reads them.
+pub fn recovery_form(typed: &str) -> Option<String> {
+    let mut form = String::with_capacity(RECOVERY_LEN);
+    for c in typed.chars() {
+        let c = match c.to_ascii_uppercase() {
+            ' ' | '-' | '\t' => continue,
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        };
+        if !CROCKFORD.contains(&u8::try_from(c).ok()?) || form.len() == RECOVERY_LEN {
+            return None;
+        }
+        form.push(c);
+    }
+    (form.len() == RECOVERY_LEN).then_some(form)
+}
+
+/// What is kept of a recovery code: the SHA-256 of its one spelling, in hex. A code holds 50
+/// random bits and is tried against the login's throttle, so a fast hash is enough.
+fn recovery_hash(form: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(form.as_bytes()))
+}
+
+/// New recovery codes, as shown to the officer (`ABCDE-FGHJK`), with their hashes to keep.
+fn new_recovery_codes() -> Result<(Vec<String>, Vec<String>), AppError> {
+    let mut bytes = [0u8; RECOVERY_CODES * RECOVERY_LEN];
+    getrandom::fill(&mut bytes).map_err(|_| {
+        AppError::new(
+            ErrorKind::Internal,
+            "internal",
+            "Không tạo được mã dự phòng.",
+        )
+    })?;
+    let codes: Vec<String> = bytes
+        .chunks(RECOVERY_LEN)
+        .map(|chunk| {
+            // 256 is a multiple of 32: every character is equally likely.
+            let form: String = chunk
+                .iter()
+                .map(|b| char::from(CROCKFORD[usize::from(b % 32)]))
+                .collect();
+            format!(
+                "{}-{}",
+                &form[..RECOVERY_LEN / 2],
+                &form[RECOVERY_LEN / 2..]
+            )
+        })
+        .collect();
+    let hashes = codes
+        .iter()
+        .filter_map(|c| recovery_form(c))
+        .map(|f| recovery_hash(&f))
+        .collect();
+    Ok((codes, hashes))
 }
 
 /// A secret as stored and as the apps read it: base32 without padding.
@@ -172,6 +242,16 @@ pub struct FactorStatus {
     pub on: bool,
     /// The officer's roles require it (it cannot be turned off).
     pub required: bool,
+    /// Recovery codes left unused.
+    pub recovery_left: u32,
+}
+
+/// A login completed: the session, and the recovery codes to show once when the login set the
+/// factor up (none otherwise).
+#[derive(Debug, Clone)]
+pub struct LoggedIn {
+    pub session: Session,
+    pub recovery_codes: Vec<String>,
 }
 
 impl App {
@@ -292,7 +372,7 @@ impl App {
             Ok(()) => AppError::new(
                 ErrorKind::Unauthenticated,
                 "bad_code",
-                "Mã xác thực không đúng, đã hết hạn hoặc đã dùng. Nhập mã đang hiện trên ứng dụng xác thực (6 chữ số).",
+                "Mã xác thực không đúng, đã hết hạn hoặc đã dùng. Nhập mã đang hiện trên ứng dụng xác thực (6 chữ số), hoặc một mã dự phòng chưa dùng.",
             ),
         }
     }
@@ -307,7 +387,8 @@ impl App {
     }
 
     /// Checks a code against the officer's confirmed factor `sf` (as just read) and takes it (a
-    /// code is good once: the store takes a step only past the last one taken).
+    /// code is good once: the store takes a step only past the last one taken). A recovery code
+    /// is taken instead of the app's code, once, in the administration log.
     async fn take_code(
         &self,
         officer: &Officer,
@@ -315,6 +396,25 @@ impl App {
         typed: &str,
         client: &Client,
     ) -> Result<(), AppError> {
+        if let Some(form) = recovery_form(typed) {
+            let left = sf.recovery_left.saturating_sub(1);
+            let detail = format!("{}, còn {left} mã", officer.username);
+            let entry = self.entry(
+                &officer.username,
+                "dùng mã dự phòng xác thực hai bước",
+                &detail,
+            );
+            let hash = recovery_hash(&form);
+            return if self
+                .db
+                .take_recovery_code(officer.id, &hash, &entry)
+                .await?
+            {
+                Ok(())
+            } else {
+                Err(self.wrong_code(officer, client).await)
+            };
+        }
         let secret = decode(&sf.secret)?;
         let now = step_of(self.now());
         match matching_step(&secret, typed, now, sf.last_step) {
@@ -323,14 +423,15 @@ impl App {
         }
     }
 
-    /// Confirms the factor set up with its first code, logged as `actor`'s change.
+    /// Confirms the factor set up with its first code, logged as `actor`'s change; the
+    /// recovery codes made with it, to show once.
     async fn confirm(
         &self,
         officer: &Officer,
         typed: &str,
         actor: &str,
         client: &Client,
-    ) -> Result<(), AppError> {
+    ) -> Result<Vec<String>, AppError> {
         let sf = self
             .db
             .second_factor(officer.id)
@@ -345,12 +446,13 @@ impl App {
         };
         let entry = self.entry(actor, "bật xác thực hai bước", &officer.username);
         let now_ms = self.now().timestamp_millis();
+        let (codes, hashes) = new_recovery_codes()?;
         if self
             .db
-            .confirm_second_factor(officer.id, &sf.secret, step, now_ms, &entry)
+            .confirm_second_factor(officer.id, &sf.secret, step, now_ms, &hashes, &entry)
             .await?
         {
-            Ok(())
+            Ok(codes)
         } else {
             // Set up again from another page meanwhile: the code was for the old secret.
             Err(self.wrong_code(officer, client).await)
@@ -433,13 +535,14 @@ impl Accounts<'_> {
     }
 
     /// The second step of a login: the ticket of a right password and the code (of the factor
-    /// the officer has, or of the one just set up, which it confirms). Opens the session.
+    /// the officer has, or a recovery code, or the code of the factor just set up, which it
+    /// confirms). Opens the session.
     pub async fn finish_login(
         self,
         ticket: &str,
         code: &str,
         client: &Client,
-    ) -> Result<Session, AppError> {
+    ) -> Result<LoggedIn, AppError> {
         let limits = self.app.settings.limits;
         let now = self.app.now();
         self.app
@@ -455,32 +558,38 @@ impl Accounts<'_> {
         {
             return Err(crate::auth::locked(until));
         }
-        match asked {
+        let recovery_codes = match asked {
             Asked::Code => {
                 let sf = self.app.confirmed_factor(&officer).await?;
-                self.app.take_code(&officer, &sf, code, client).await?
+                self.app.take_code(&officer, &sf, code, client).await?;
+                Vec::new()
             }
             Asked::SetUp => {
                 let by = officer.username.clone();
-                self.app.confirm(&officer, code, &by, client).await?;
+                self.app.confirm(&officer, code, &by, client).await?
             }
-        }
+        };
         self.app.db.login_succeeded(&account).await?;
-        self.app.open_officer_session(officer).await
+        let session = self.app.open_officer_session(officer).await?;
+        Ok(LoggedIn {
+            session,
+            recovery_codes,
+        })
     }
 
     /// An officer's own factor: on or not, required or not.
     pub async fn second_factor_status(self, actor: &Actor) -> Result<FactorStatus, AppError> {
         let officer = actor.officer().ok_or_else(AppError::unauthenticated)?;
-        let on = self
+        let confirmed = self
             .app
             .db
             .second_factor(officer.id)
             .await?
-            .is_some_and(|sf| sf.confirmed_ms.is_some());
+            .filter(|sf| sf.confirmed_ms.is_some());
         Ok(FactorStatus {
-            on,
+            on: confirmed.is_some(),
             required: self.app.second_factor_required(officer),
+            recovery_left: confirmed.map_or(0, |sf| sf.recovery_left),
         })
     }
 
@@ -490,17 +599,47 @@ impl Accounts<'_> {
         self.app.pending_secret(officer).await
     }
 
-    /// Turns the factor set up on, with its first code.
+    /// Turns the factor set up on, with its first code; the recovery codes, to show once.
     pub async fn confirm_second_factor(
         self,
         actor: &Actor,
         code: &str,
         client: &Client,
-    ) -> Result<(), AppError> {
+    ) -> Result<Vec<String>, AppError> {
         let officer = actor.officer().ok_or_else(AppError::unauthenticated)?;
         self.app
             .confirm(officer, code, &officer.username, client)
             .await
+    }
+
+    /// New recovery codes for the logged-in officer, with a current code (or a recovery code):
+    /// the ones before are void. The codes, to show once.
+    pub async fn new_recovery_codes(
+        self,
+        actor: &Actor,
+        code: &str,
+        client: &Client,
+    ) -> Result<Vec<String>, AppError> {
+        let officer = actor.officer().ok_or_else(AppError::unauthenticated)?;
+        let sf = self.app.confirmed_factor(officer).await?;
+        self.app.take_code(officer, &sf, code, client).await?;
+        let (codes, hashes) = new_recovery_codes()?;
+        let entry = self.app.entry(
+            &officer.username,
+            "tạo mã dự phòng xác thực hai bước mới",
+            &officer.username,
+        );
+        if self
+            .app
+            .db
+            .replace_recovery_codes(officer.id, &hashes, &entry)
+            .await?
+        {
+            Ok(codes)
+        } else {
+            // Turned off or reset meanwhile.
+            Err(no_factor())
+        }
     }
 
     /// Turns the logged-in officer's factor off, with a current code; refused when the
@@ -620,6 +759,39 @@ mod tests {
         assert_eq!(matching_step(secret, "081804", step, step), None);
         for bad in ["", "81804", "0818040", "08180a", "０８１８０４"] {
             assert_eq!(matching_step(secret, bad, step, 0), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn recovery_codes_are_random_readable_and_read_back_however_typed() {
+        let (codes, hashes) = new_recovery_codes().unwrap();
+        assert_eq!(
+            (codes.len(), hashes.len()),
+            (RECOVERY_CODES, RECOVERY_CODES)
+        );
+        let distinct: std::collections::HashSet<_> = hashes.iter().collect();
+        assert_eq!(distinct.len(), RECOVERY_CODES);
+        for (code, hash) in codes.iter().zip(&hashes) {
+            assert_eq!(code.len(), 11, "{code}");
+            assert_eq!(code.as_bytes()[5], b'-', "{code}");
+            let form = recovery_form(code).unwrap();
+            assert_eq!(&recovery_hash(&form), hash);
+            // However typed: lower case, without the hyphen, spaced.
+            let typed = code.to_lowercase().replace('-', " ");
+            assert_eq!(recovery_form(&typed).as_deref(), Some(form.as_str()));
+        }
+        // The letters a code never has, read as the digits they look like.
+        assert_eq!(recovery_form("oIl23-45678").as_deref(), Some("0112345678"));
+        // Not a recovery code: an app's code, too short or long, a letter it never has.
+        for typed in [
+            "123456",
+            "ABCDE-FGHJ",
+            "ABCDE-FGHJKM",
+            "ABCDE-FGHJU",
+            "ÂBCDE-FGHJK",
+            "",
+        ] {
+            assert_eq!(recovery_form(typed), None, "{typed:?}");
         }
     }
 

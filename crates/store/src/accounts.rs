@@ -81,6 +81,8 @@ pub struct SecondFactor {
     pub confirmed_ms: Option<i64>,
     /// The last time step a code was taken for (0: none yet).
     pub last_step: i64,
+    /// Mã dự phòng — how many recovery codes are left unused.
+    pub recovery_left: u32,
 }
 
 /// When a session began and when it ends unless it is used again.
@@ -174,12 +176,32 @@ pub trait AccountStore: Send + Sync {
     /// Confirms the secret set up, the code of `step` having been checked against it, with the
     /// log line. False, and nothing written, when `secret` is not the one set up and waiting
     /// (another setup replaced it, or it is confirmed already).
+    /// The recovery codes (their hashes, `recovery`) are stored with it, replacing any.
     async fn confirm_second_factor(
         &self,
         id: OfficerId,
         secret: &str,
         step: i64,
         now_ms: i64,
+        recovery: &[String],
+        entry: &LogEntry<'_>,
+    ) -> Result<bool>;
+
+    /// Replaces an officer's recovery codes (their hashes) with new ones, with the log line.
+    /// False, and nothing written, when the officer has no confirmed second factor.
+    async fn replace_recovery_codes(
+        &self,
+        id: OfficerId,
+        recovery: &[String],
+        entry: &LogEntry<'_>,
+    ) -> Result<bool>;
+
+    /// Takes the recovery code of hash `hash`, with the log line: true once, false when the
+    /// officer has no such code unused (a code is good once).
+    async fn take_recovery_code(
+        &self,
+        id: OfficerId,
+        hash: &str,
         entry: &LogEntry<'_>,
     ) -> Result<bool>;
 
@@ -188,8 +210,9 @@ pub trait AccountStore: Send + Sync {
     /// confirmed factor.
     async fn take_second_factor_step(&self, id: OfficerId, step: i64) -> Result<bool>;
 
-    /// Removes an officer's second factor (turned off, or reset by an administrator when the
-    /// phone is lost), with the log line. False, and nothing written, when there is none.
+    /// Removes an officer's second factor and its recovery codes (turned off, or reset by an
+    /// administrator when the phone is lost), with the log line. False, and nothing written,
+    /// when there is none.
     async fn remove_second_factor(&self, id: OfficerId, entry: &LogEntry<'_>) -> Result<bool>;
 
     /// Opens a session for an officer until `expires_ms`.

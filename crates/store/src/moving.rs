@@ -198,6 +198,7 @@ const POLICIES: &[(&str, Policy)] = &[
     ("server_keys", Keyed),
     ("officers", Keyed),
     ("officer_roles", WithParent("officers", "officer")),
+    ("recovery_codes", WithParent("officers", "officer")),
     ("citizens", Keyed),
     ("dossiers", Projection("id")),
     ("dossier_events", Keyed),

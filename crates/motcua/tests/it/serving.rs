@@ -228,11 +228,21 @@ pub(crate) async fn login_with_second_factor(
         .send()
         .await
         .unwrap();
+    // The first code confirms the factor and logs in, showing the recovery codes once.
     assert_eq!(
         confirmed.status(),
-        303,
+        200,
         "the first code confirms the factor"
     );
+    assert!(
+        confirmed
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .any(|v| v.to_str().is_ok_and(|v| v.starts_with("mc_phien="))),
+        "a session"
+    );
+    assert!(confirmed.text().await.unwrap().contains("Mã dự phòng"));
     // The code of the next step: the server takes the step before and after its own (a phone's
     // clock a little off), and never a step already taken.
     token(

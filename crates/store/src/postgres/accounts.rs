@@ -199,7 +199,8 @@ impl crate::AccountStore for Postgres {
         let c = self.client().await?;
         let get = prepared(
             &c,
-            "SELECT totp_secret, totp_confirmed_ms, totp_last_step FROM officers \
+            "SELECT totp_secret, totp_confirmed_ms, totp_last_step, \
+             (SELECT count(*) FROM recovery_codes WHERE officer = $1) FROM officers \
              WHERE id = $1 AND totp_secret IS NOT NULL",
         )
         .await?;
@@ -207,10 +208,12 @@ impl crate::AccountStore for Postgres {
             .await
             .map_err(db_error)?
             .map(|r| {
+                let left: i64 = col(&r, 3)?;
                 Ok(SecondFactor {
                     secret: col(&r, 0)?,
                     confirmed_ms: col(&r, 1)?,
                     last_step: col(&r, 2)?,
+                    recovery_left: u32::try_from(left).unwrap_or(u32::MAX),
                 })
             })
             .transpose()
@@ -246,6 +249,7 @@ impl crate::AccountStore for Postgres {
         secret: &str,
         step: i64,
         now_ms: i64,
+        recovery: &[String],
         entry: &LogEntry<'_>,
     ) -> Result<bool> {
         let mut c = self.client().await?;
@@ -261,6 +265,58 @@ impl crate::AccountStore for Postgres {
             .await
             .map_err(db_error)?;
         if done == 0 {
+            return Ok(false);
+        }
+        write_recovery_codes(&tx, id, recovery).await?;
+        log_on(&tx, entry).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+
+    async fn replace_recovery_codes(
+        &self,
+        id: OfficerId,
+        recovery: &[String],
+        entry: &LogEntry<'_>,
+    ) -> Result<bool> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(db_error)?;
+        // The officer's row locked: a factor turned off meanwhile waits, or is seen off.
+        let on = prepared(
+            &tx,
+            "SELECT 1 FROM officers WHERE id = $1 AND totp_confirmed_ms IS NOT NULL FOR UPDATE",
+        )
+        .await?;
+        if tx
+            .query_opt(&on, &[&id.0])
+            .await
+            .map_err(db_error)?
+            .is_none()
+        {
+            return Ok(false);
+        }
+        write_recovery_codes(&tx, id, recovery).await?;
+        log_on(&tx, entry).await?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(true)
+    }
+
+    async fn take_recovery_code(
+        &self,
+        id: OfficerId,
+        hash: &str,
+        entry: &LogEntry<'_>,
+    ) -> Result<bool> {
+        let mut c = self.client().await?;
+        let tx = c.transaction().await.map_err(db_error)?;
+        // One statement: of two logins with the same code at once, one deletes the row and
+        // the other finds it gone.
+        let take = prepared(
+            &tx,
+            "DELETE FROM recovery_codes WHERE officer = $1 AND code_hash = $2",
+        )
+        .await?;
+        if tx.execute(&take, &[&id.0, &hash]).await.map_err(db_error)? == 0 {
             return Ok(false);
         }
         log_on(&tx, entry).await?;
@@ -293,6 +349,7 @@ impl crate::AccountStore for Postgres {
         if tx.execute(&remove, &[&id.0]).await.map_err(db_error)? == 0 {
             return Ok(false);
         }
+        write_recovery_codes(&tx, id, &[]).await?;
         log_on(&tx, entry).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(true)
@@ -970,4 +1027,23 @@ impl crate::AccountStore for Postgres {
         tx.commit().await.map_err(db_error)?;
         Ok(removed)
     }
+}
+
+/// Replaces an officer's recovery codes with `hashes` (none: removes them).
+async fn write_recovery_codes(
+    tx: &impl GenericClient,
+    id: OfficerId,
+    hashes: &[String],
+) -> Result<()> {
+    let clear = prepared(tx, "DELETE FROM recovery_codes WHERE officer = $1").await?;
+    tx.execute(&clear, &[&id.0]).await.map_err(db_error)?;
+    let insert = prepared(
+        tx,
+        "INSERT INTO recovery_codes (officer, code_hash) SELECT $1, unnest($2::text[])",
+    )
+    .await?;
+    tx.execute(&insert, &[&id.0, &hashes])
+        .await
+        .map_err(db_error)?;
+    Ok(())
 }

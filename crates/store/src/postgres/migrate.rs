@@ -33,6 +33,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "officers' second factor (TOTP)",
         include_str!("../../migrations/postgres/0030_second_factor.sql"),
     ),
+    (
+        31,
+        "officers' recovery codes for the second factor",
+        include_str!("../../migrations/postgres/0031_recovery_codes.sql"),
+    ),
 ];
 
 /// SQLite's own machinery, which PostgreSQL does without: its full-text tables (PostgreSQL

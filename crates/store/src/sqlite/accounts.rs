@@ -165,7 +165,8 @@ impl crate::AccountStore for Sqlite {
     async fn second_factor(&self, id: OfficerId) -> Result<Option<SecondFactor>> {
         self.read(|c| {
             Ok(c.prepare_cached(
-                "SELECT totp_secret, totp_confirmed_ms, totp_last_step FROM officers \
+                "SELECT totp_secret, totp_confirmed_ms, totp_last_step, \
+                 (SELECT count(*) FROM recovery_codes WHERE officer = ?1) FROM officers \
                  WHERE id = ?1 AND totp_secret IS NOT NULL",
             )?
             .query_row([uuid(id.0)], |r| {
@@ -173,6 +174,7 @@ impl crate::AccountStore for Sqlite {
                     secret: r.get(0)?,
                     confirmed_ms: r.get(1)?,
                     last_step: r.get(2)?,
+                    recovery_left: r.get(3)?,
                 })
             })
             .optional()?)
@@ -214,9 +216,11 @@ impl crate::AccountStore for Sqlite {
         secret: &str,
         step: i64,
         now_ms: i64,
+        recovery: &[String],
         entry: &LogEntry<'_>,
     ) -> Result<bool> {
         let (secret, entry) = (secret.to_string(), OwnedEntry::of(entry));
+        let recovery = recovery.to_vec();
         self.write(move |c| {
             let done = c
                 .prepare_cached(
@@ -224,6 +228,51 @@ impl crate::AccountStore for Sqlite {
                      WHERE id = ?1 AND totp_secret = ?2 AND totp_confirmed_ms IS NULL",
                 )?
                 .execute(params![uuid(id.0), secret, now_ms, step])?;
+            if done == 0 {
+                return Ok(Written::No(false));
+            }
+            write_recovery_codes(c, id, &recovery)?;
+            entry.write(c)?;
+            Ok(Written::Yes(true))
+        })
+        .await
+    }
+
+    async fn replace_recovery_codes(
+        &self,
+        id: OfficerId,
+        recovery: &[String],
+        entry: &LogEntry<'_>,
+    ) -> Result<bool> {
+        let (recovery, entry) = (recovery.to_vec(), OwnedEntry::of(entry));
+        self.write(move |c| {
+            let on: bool = c
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM officers \
+                     WHERE id = ?1 AND totp_confirmed_ms IS NOT NULL)",
+                )?
+                .query_row([uuid(id.0)], |r| r.get(0))?;
+            if !on {
+                return Ok(Written::No(false));
+            }
+            write_recovery_codes(c, id, &recovery)?;
+            entry.write(c)?;
+            Ok(Written::Yes(true))
+        })
+        .await
+    }
+
+    async fn take_recovery_code(
+        &self,
+        id: OfficerId,
+        hash: &str,
+        entry: &LogEntry<'_>,
+    ) -> Result<bool> {
+        let (hash, entry) = (hash.to_string(), OwnedEntry::of(entry));
+        self.write(move |c| {
+            let done = c
+                .prepare_cached("DELETE FROM recovery_codes WHERE officer = ?1 AND code_hash = ?2")?
+                .execute(params![uuid(id.0), hash])?;
             if done == 0 {
                 return Ok(Written::No(false));
             }
@@ -262,6 +311,7 @@ impl crate::AccountStore for Sqlite {
             if done == 0 {
                 return Ok(Written::No(false));
             }
+            write_recovery_codes(c, id, &[])?;
             entry.write(c)?;
             Ok(Written::Yes(true))
         })
@@ -861,4 +911,16 @@ impl crate::AccountStore for Sqlite {
         })
         .await
     }
+}
+
+/// Replaces an officer's recovery codes with `hashes` (none: removes them).
+fn write_recovery_codes(c: &Connection, id: OfficerId, hashes: &[String]) -> Result<()> {
+    c.prepare_cached("DELETE FROM recovery_codes WHERE officer = ?1")?
+        .execute([uuid(id.0)])?;
+    let mut insert =
+        c.prepare_cached("INSERT INTO recovery_codes (officer, code_hash) VALUES (?1, ?2)")?;
+    for hash in hashes {
+        insert.execute(params![uuid(id.0), hash])?;
+    }
+    Ok(())
 }

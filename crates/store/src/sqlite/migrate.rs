@@ -165,6 +165,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "officers' second factor (TOTP)",
         include_str!("../../migrations/sqlite/0030_second_factor.sql"),
     ),
+    (
+        31,
+        "officers' recovery codes for the second factor",
+        include_str!("../../migrations/sqlite/0031_recovery_codes.sql"),
+    ),
 ];
 
 /// Applies what is not applied yet, with what Rust computes after them, in one transaction:

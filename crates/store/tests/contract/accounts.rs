@@ -464,6 +464,7 @@ pub async fn a_second_factor_is_set_up_confirmed_taken_once_and_removed(db: &Db)
             secret: "SECONDSECRET".into(),
             confirmed_ms: None,
             last_step: 0,
+            recovery_left: 0,
         }
     );
     // Not confirmed: no code is taken, nobody is listed.
@@ -472,13 +473,13 @@ pub async fn a_second_factor_is_set_up_confirmed_taken_once_and_removed(db: &Db)
     // A confirmation of the replaced secret writes nothing, not even its log line.
     let lines = db.admin_log_lines(100).await.unwrap().len();
     assert!(
-        !db.confirm_second_factor(lan.id, "FIRSTSECRET", 10, 1_000, &entry("bật", "lan"))
+        !db.confirm_second_factor(lan.id, "FIRSTSECRET", 10, 1_000, &[], &entry("bật", "lan"))
             .await
             .unwrap()
     );
     assert_eq!(db.admin_log_lines(100).await.unwrap().len(), lines);
     assert!(
-        db.confirm_second_factor(lan.id, "SECONDSECRET", 10, 1_000, &entry("bật", "lan"))
+        db.confirm_second_factor(lan.id, "SECONDSECRET", 10, 1_000, &[], &entry("bật", "lan"))
             .await
             .unwrap()
     );
@@ -494,7 +495,7 @@ pub async fn a_second_factor_is_set_up_confirmed_taken_once_and_removed(db: &Db)
     // Confirmed: it cannot be set up over, nor confirmed twice.
     assert!(!db.set_up_second_factor(lan.id, "THIRD").await.unwrap());
     assert!(
-        !db.confirm_second_factor(lan.id, "SECONDSECRET", 11, 2_000, &entry("bật", "lan"))
+        !db.confirm_second_factor(lan.id, "SECONDSECRET", 11, 2_000, &[], &entry("bật", "lan"))
             .await
             .unwrap()
     );
@@ -531,4 +532,109 @@ pub async fn a_second_factor_is_set_up_confirmed_taken_once_and_removed(db: &Db)
     assert_eq!(db.admin_log_lines(100).await.unwrap().len(), lines + 2);
     // The officer's record is untouched by all of it.
     assert_eq!(db.officer(lan.id).await.unwrap(), Some(lan));
+}
+
+async fn recovery_left(db: &Db, id: domain::officer::OfficerId) -> u32 {
+    db.second_factor(id).await.unwrap().unwrap().recovery_left
+}
+
+pub async fn recovery_codes_come_with_the_factor_are_taken_once_and_go_with_it(db: &Db) {
+    let lan = officer_at("Hoàng Thị Lan", Role::Leader, "lao-cai.bao-thang.mot-cua");
+    db.add_officer(&lan, "hash-lan", None).await.unwrap();
+    let codes = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+    let lines = db.admin_log_lines(100).await.unwrap().len();
+    // No confirmed factor: nothing to replace, nothing to take.
+    assert!(
+        !db.replace_recovery_codes(lan.id, &codes(&["a"]), &entry("mã", "lan"))
+            .await
+            .unwrap()
+    );
+    assert!(db.set_up_second_factor(lan.id, "SECRET").await.unwrap());
+    assert!(
+        !db.replace_recovery_codes(lan.id, &codes(&["a"]), &entry("mã", "lan"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !db.take_recovery_code(lan.id, "a", &entry("dùng", "lan"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(db.admin_log_lines(100).await.unwrap().len(), lines);
+
+    // Confirmed with three codes.
+    assert!(
+        db.confirm_second_factor(
+            lan.id,
+            "SECRET",
+            10,
+            1_000,
+            &codes(&["a", "b", "c"]),
+            &entry("bật", "lan")
+        )
+        .await
+        .unwrap()
+    );
+    assert_eq!(recovery_left(db, lan.id).await, 3);
+    // Each is taken once, with its log line; an unknown one is not.
+    assert!(
+        db.take_recovery_code(lan.id, "b", &entry("dùng", "lan"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !db.take_recovery_code(lan.id, "b", &entry("dùng", "lan"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !db.take_recovery_code(lan.id, "z", &entry("dùng", "lan"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(recovery_left(db, lan.id).await, 2);
+    assert_eq!(db.admin_log_lines(100).await.unwrap().len(), lines + 2);
+    // Two logins with the same code at once: one takes it.
+    let used = entry("dùng", "lan");
+    let (x, y) = tokio::join!(
+        db.take_recovery_code(lan.id, "a", &used),
+        db.take_recovery_code(lan.id, "a", &used)
+    );
+    assert!(x.unwrap() ^ y.unwrap());
+    assert_eq!(recovery_left(db, lan.id).await, 1);
+
+    // Replaced whole: the old ones are gone.
+    assert!(
+        db.replace_recovery_codes(lan.id, &codes(&["d", "e"]), &entry("mã mới", "lan"))
+            .await
+            .unwrap()
+    );
+    assert_eq!(recovery_left(db, lan.id).await, 2);
+    assert!(
+        !db.take_recovery_code(lan.id, "c", &entry("dùng", "lan"))
+            .await
+            .unwrap()
+    );
+    // Another officer's code is not this one's.
+    let an = officer_at("Lê Văn An", Role::Leader, "lao-cai.bao-thang.mot-cua");
+    db.add_officer(&an, "hash-an", None).await.unwrap();
+    assert!(
+        !db.take_recovery_code(an.id, "d", &entry("dùng", "an"))
+            .await
+            .unwrap()
+    );
+
+    // The factor removed takes its codes with it: set up again, none are left over.
+    assert!(
+        db.remove_second_factor(lan.id, &entry("đặt lại", "lan"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !db.take_recovery_code(lan.id, "d", &entry("dùng", "lan"))
+            .await
+            .unwrap()
+    );
+    assert!(db.set_up_second_factor(lan.id, "NEW").await.unwrap());
+    assert_eq!(recovery_left(db, lan.id).await, 0);
 }

@@ -185,6 +185,7 @@ macro_rules! contract_tests {
             accounts::ratings_are_kept_once_with_their_counts,
             accounts::server_keys_and_the_sweep,
             accounts::a_second_factor_is_set_up_confirmed_taken_once_and_removed,
+            accounts::recovery_codes_come_with_the_factor_are_taken_once_and_go_with_it,
             records::procedure_versions_are_chosen_by_date_and_never_rewritten,
             records::units_are_replaced_whole,
             records::files_are_stored_once_and_owned_by_their_uploaders,

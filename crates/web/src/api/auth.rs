@@ -104,9 +104,9 @@ impl FromRequestParts<App> for AnyAuthed {
 pub struct LoginInput {
     pub username: String,
     pub password: String,
-    /// Mã xác thực hai bước: the 6 digits the officer's authenticator app shows, for an
-    /// account that has a second factor (required for the roles in `[session]
-    /// second_factor_roles`). Each code is taken once.
+    /// Mã xác thực hai bước: the 6 digits the officer's authenticator app shows, or one of
+    /// the officer's recovery codes (`ABCDE-FGHJK`), for an account that has a second factor
+    /// (required for the roles in `[session] second_factor_roles`). Each code is taken once.
     #[serde(default)]
     pub totp: Option<String>,
 }
@@ -149,7 +149,7 @@ pub async fn login(
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "second_factor_required",
-                "Tài khoản này dùng xác thực hai bước: gửi lại kèm trường totp là mã 6 chữ số đang hiện trên ứng dụng xác thực.",
+                "Tài khoản này dùng xác thực hai bước: gửi lại kèm trường totp là mã 6 chữ số đang hiện trên ứng dụng xác thực, hoặc một mã dự phòng chưa dùng.",
             ));
         }
         LoginStep::SecondFactor(_) => {

@@ -1,6 +1,7 @@
 //! Tài khoản cán bộ — an officer's own account page (the second factor: turn it on with an
-//! authenticator app, or off when the role does not require it), and the second step of a
-//! login (the code, or the setup a role requires).
+//! authenticator app, or off when the role does not require it; new recovery codes), and the
+//! second step of a login (the code or a recovery code, or the setup a role requires). The
+//! recovery codes made with a factor are shown once, on a page of their own.
 
 use app::App;
 use app::second_factor::{Asked, Enrolment, Ticket};
@@ -56,6 +57,42 @@ pub fn code_page(viewer: &Viewer, ticket: &Ticket, error: String) -> impl IntoRe
     }
 }
 
+#[derive(Template, WebTemplate)]
+#[template(path = "recovery_codes.html")]
+struct CodesPage {
+    chrome: Chrome,
+    /// What was just done.
+    message: &'static str,
+    /// Whose codes (the officer's name).
+    who: String,
+    codes: Vec<String>,
+    /// Where to go on once they are kept.
+    next: String,
+}
+
+/// The page showing recovery codes, once: not kept by the browser's cache.
+fn codes_page(
+    chrome: Chrome,
+    message: &'static str,
+    who: String,
+    codes: Vec<String>,
+    next: String,
+) -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CACHE_CONTROL,
+            "private, no-store".to_string(),
+        )],
+        CodesPage {
+            chrome,
+            message,
+            who,
+            codes,
+            next,
+        },
+    )
+}
+
 /// POST /dang-nhap/ma-xac-thuc: the ticket and the code; the session opens when it is right.
 pub async fn second_step(
     State(app): State<App>,
@@ -67,9 +104,21 @@ pub async fn second_step(
     let ticket = posted.fields.get("ticket");
     let code = posted.fields.get("code");
     match app.accounts().finish_login(&ticket, &code, &client).await {
-        Ok(session) => (
-            start_session(session.token, &headers),
-            Redirect::to(super::officer_home(&session.officer)),
+        Ok(done) if done.recovery_codes.is_empty() => (
+            start_session(done.session.token, &headers),
+            Redirect::to(super::officer_home(&done.session.officer)),
+        )
+            .into_response(),
+        // The factor was set up by this login: its recovery codes, once, before going on.
+        Ok(done) => (
+            start_session(done.session.token, &headers),
+            codes_page(
+                Chrome::new(&posted.viewer, "Mã dự phòng", "/dang-nhap"),
+                "Đã bật xác thực hai bước và đăng nhập.",
+                done.session.officer.full_name.to_string(),
+                done.recovery_codes,
+                super::officer_home(&done.session.officer).to_string(),
+            ),
         )
             .into_response(),
         Err(e) => {
@@ -100,6 +149,8 @@ struct AccountPage {
     roles: String,
     on: bool,
     required: bool,
+    /// Recovery codes left unused.
+    recovery_left: u32,
     setup: Option<SetUp>,
     message: String,
     error: String,
@@ -127,6 +178,7 @@ async fn account_page(
         roles: super::roles_text(officer),
         on: status.on,
         required: status.required,
+        recovery_left: status.recovery_left,
         setup,
         message,
         error,
@@ -140,9 +192,6 @@ pub async fn page(
     Query(done): Query<Done>,
 ) -> Result<Response, UiError> {
     let message = match done.xong.as_str() {
-        "bat" => {
-            "Đã bật xác thực hai bước: từ lần đăng nhập sau, nhập thêm mã trên ứng dụng xác thực."
-        }
         "tat" => "Đã tắt xác thực hai bước.",
         _ => "",
     };
@@ -153,7 +202,7 @@ pub async fn page(
     )
 }
 
-/// POST /tai-khoan/xac-thuc-hai-buoc/{cai-dat | xac-nhan | tat}.
+/// POST /tai-khoan/xac-thuc-hai-buoc/{cai-dat | xac-nhan | ma-du-phong | tat}.
 pub async fn act(
     State(app): State<App>,
     Path(action): Path<String>,
@@ -176,14 +225,36 @@ pub async fn act(
             );
             return Ok(page.await?.into_response());
         }
-        "xac-nhan" => accounts
-            .confirm_second_factor(actor, &code, &client)
-            .await
-            .map(|()| "bat"),
+        "xac-nhan" | "ma-du-phong" => {
+            let (made, message) = if action == "xac-nhan" {
+                (
+                    accounts.confirm_second_factor(actor, &code, &client).await,
+                    "Đã bật xác thực hai bước: từ lần đăng nhập sau, nhập thêm mã trên ứng dụng xác thực.",
+                )
+            } else {
+                (
+                    accounts.new_recovery_codes(actor, &code, &client).await,
+                    "Đã tạo mã dự phòng mới; các mã trước hết hiệu lực.",
+                )
+            };
+            made.map(|codes| {
+                codes_page(
+                    Chrome::new(viewer, "Mã dự phòng", "/tai-khoan"),
+                    message,
+                    viewer
+                        .require_officer()
+                        .map(|(o, _)| o.full_name.to_string())
+                        .unwrap_or_default(),
+                    codes,
+                    "/tai-khoan".into(),
+                )
+                .into_response()
+            })
+        }
         "tat" => accounts
             .turn_off_second_factor(actor, &code, &client)
             .await
-            .map(|()| "tat"),
+            .map(|()| Redirect::to("/tai-khoan?xong=tat").into_response()),
         _ => {
             return Err(UiError::new(
                 StatusCode::NOT_FOUND,
@@ -192,7 +263,7 @@ pub async fn act(
         }
     };
     match done {
-        Ok(what) => Ok(Redirect::to(&format!("/tai-khoan?xong={what}")).into_response()),
+        Ok(page) => Ok(page),
         Err(e) => {
             let status = crate::api::error::ApiError::from(e.clone()).status;
             // A wrong first code: the same QR code again (the secret waits until confirmed).

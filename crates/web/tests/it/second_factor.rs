@@ -1,6 +1,7 @@
 //! Xác thực hai bước: leaders and administrators set a second factor up at their next login and
 //! give its code at each one after; any officer may turn it on and off; a code is taken once,
-//! wrong codes lock the account like wrong passwords; an administrator resets a lost phone's.
+//! wrong codes lock the account like wrong passwords; an administrator resets a lost phone's;
+//! recovery codes, shown once, stand in for the phone once each.
 
 use app::second_factor::{code_at, decode, step_of};
 use domain::officer::Role;
@@ -25,6 +26,14 @@ fn secret_of(html: &str) -> Vec<u8> {
 /// The code an authenticator app shows now, or `steps` 30-second steps later.
 fn code(t: &TestApp, secret: &[u8], steps: i64) -> String {
     format!("{:06}", code_at(secret, step_of(t.app.now()) + steps))
+}
+
+/// The recovery codes a page shows.
+fn recovery_codes_of(html: &str) -> Vec<String> {
+    html.split("<li><code>")
+        .skip(1)
+        .map(|rest| rest[..rest.find("</code>").unwrap()].to_string())
+        .collect()
 }
 
 /// A code that is none of the three the server accepts now.
@@ -156,14 +165,25 @@ async fn an_administrator_sets_the_factor_up_at_login_and_gives_its_code_after()
     // The right code (typed with a space, as the app shows it) confirms it and logs in.
     let right = code(&t, &secret, 0);
     let typed = format!("{} {}", &right[..3], &right[3..]);
-    let (status, session, _) = v
+    let (status, session, page) = v
         .post(
             "/dang-nhap/ma-xac-thuc",
             &[("ticket", &ticket), ("code", &typed)],
         )
         .await;
-    assert_eq!(status, 303);
+    // The session opens on the page of the recovery codes, shown this once.
+    assert_eq!(status, 200);
     let web_session = session.expect("a session cookie");
+    assert!(
+        page.contains("Đã bật xác thực hai bước và đăng nhập"),
+        "{page}"
+    );
+    let codes = recovery_codes_of(&page);
+    assert_eq!(codes.len(), 10, "{page}");
+    assert!(
+        page.contains("href=\"/can-bo\">Đã lưu các mã"),
+        "goes on to the officer's home: {page}"
+    );
     let (status, _, account) = fetch(&t, &web_session, "/tai-khoan").await;
     assert_eq!(status, 200);
     let account = String::from_utf8(account).unwrap();
@@ -219,7 +239,8 @@ async fn an_administrator_sets_the_factor_up_at_login_and_gives_its_code_after()
     );
 }
 
-/// Posts a form of the account page (`cai-dat`, `xac-nhan`, `tat`), with a code when given.
+/// Posts a form of the account page (`cai-dat`, `xac-nhan`, `ma-du-phong`, `tat`), with a
+/// code when given.
 async fn on_account(
     t: &TestApp,
     session: &str,
@@ -259,8 +280,10 @@ async fn an_officer_turns_it_on_wrong_codes_lock_and_an_administrator_resets_it(
     assert_eq!(secret_of(&page), secret);
     api_login(&t, "motcua.baothang", None).await.expect(201);
     // The right one turns it on.
-    let (status, _) = on_account(&t, &counter, &csrf, "xac-nhan", Some(code(&t, &secret, 0))).await;
-    assert_eq!(status, 303);
+    let (status, page) =
+        on_account(&t, &counter, &csrf, "xac-nhan", Some(code(&t, &secret, 0))).await;
+    assert_eq!(status, 200);
+    assert_eq!(recovery_codes_of(&page).len(), 10, "{page}");
     api_login(&t, "motcua.baothang", None)
         .await
         .error(401, "second_factor_required");
@@ -341,7 +364,7 @@ async fn an_officer_turns_it_on_wrong_codes_lock_and_an_administrator_resets_it(
     let fresh = secret_of(&page);
     assert_ne!(fresh, secret, "a new secret after a reset");
     let (status, _) = on_account(&t, &counter, &csrf, "xac-nhan", Some(code(&t, &fresh, 0))).await;
-    assert_eq!(status, 303);
+    assert_eq!(status, 200);
     // The code that turned it on does not also turn it off.
     let (status, page) = on_account(&t, &counter, &csrf, "tat", Some(code(&t, &fresh, 0))).await;
     assert_eq!(status, 401, "{page}");
@@ -349,4 +372,139 @@ async fn an_officer_turns_it_on_wrong_codes_lock_and_an_administrator_resets_it(
     let (status, _) = on_account(&t, &counter, &csrf, "tat", Some(code(&t, &fresh, 0))).await;
     assert_eq!(status, 303);
     api_login(&t, "motcua.baothang", None).await.expect(201);
+}
+
+#[tokio::test]
+async fn a_recovery_code_stands_in_for_a_lost_phone_once_and_new_ones_void_the_old() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    let (_, _, page) = fetch(&t, &counter, "/tai-khoan").await;
+    let csrf = csrf_of(&String::from_utf8(page).unwrap());
+    let (_, page) = on_account(&t, &counter, &csrf, "cai-dat", None).await;
+    let secret = secret_of(&page);
+    let (status, page) =
+        on_account(&t, &counter, &csrf, "xac-nhan", Some(code(&t, &secret, 0))).await;
+    assert_eq!(status, 200);
+    let codes = recovery_codes_of(&page);
+    assert_eq!(codes.len(), 10);
+    assert!(page.contains("chỉ hiện một lần"), "{page}");
+    let distinct: std::collections::HashSet<_> = codes.iter().collect();
+    assert_eq!(distinct.len(), 10);
+    // Setting it up again while it is on is refused.
+    let (status, page) = on_account(&t, &counter, &csrf, "cai-dat", None).await;
+    assert_eq!(status, 409, "{page}");
+    assert!(page.contains("đã bật"), "{page}");
+
+    // The phone is lost. On the web, after the password, a recovery code typed as read
+    // (lower case, a space for the hyphen) logs in.
+    let v = Visitor::new(&t).await;
+    let (_, _, page) = v
+        .post(
+            "/dang-nhap",
+            &[("username", "motcua.baothang"), ("password", PASSWORD)],
+        )
+        .await;
+    assert!(page.contains("Dùng một mã dự phòng"), "{page}");
+    let ticket = between(&page, "name=\"ticket\" value=\"", "\"").to_string();
+    let typed = codes[0].to_lowercase().replace('-', " ");
+    let (status, session, _) = v
+        .post(
+            "/dang-nhap/ma-xac-thuc",
+            &[("ticket", &ticket), ("code", &typed)],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert!(session.is_some());
+    // Once only, on the web as by the API.
+    let (_, _, page) = v
+        .post(
+            "/dang-nhap",
+            &[("username", "motcua.baothang"), ("password", PASSWORD)],
+        )
+        .await;
+    let ticket = between(&page, "name=\"ticket\" value=\"", "\"").to_string();
+    let (status, session, page) = v
+        .post(
+            "/dang-nhap/ma-xac-thuc",
+            &[("ticket", &ticket), ("code", &codes[0])],
+        )
+        .await;
+    assert_eq!((status, session), (401, None));
+    assert!(page.contains("mã dự phòng chưa dùng"), "{page}");
+    api_login(&t, "motcua.baothang", Some(&codes[0]))
+        .await
+        .error(401, "bad_code");
+    // Another code logs in by the API; a code of the right shape that was never given does
+    // not, and counts as a failed login.
+    api_login(&t, "motcua.baothang", Some(&codes[1]))
+        .await
+        .expect(201);
+    api_login(&t, "motcua.baothang", Some("ZZZZZ-ZZZZZ"))
+        .await
+        .error(401, "bad_code");
+
+    // The account page counts what is left; the log says each was used.
+    let (_, _, page) = fetch(&t, &counter, "/tai-khoan").await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains("Còn <strong>8</strong> mã dự phòng"),
+        "{page}"
+    );
+    let lines = t.db.admin_log_lines(50).await.unwrap();
+    let used: Vec<_> = lines
+        .iter()
+        .filter(|l| l.action == "dùng mã dự phòng xác thực hai bước")
+        .map(|l| l.detail.as_str())
+        .collect();
+    assert_eq!(
+        used,
+        ["motcua.baothang, còn 8 mã", "motcua.baothang, còn 9 mã"]
+    );
+
+    // New codes need a current code: a wrong one changes nothing.
+    let (status, _) =
+        on_account(&t, &counter, &csrf, "ma-du-phong", Some(wrong(&t, &secret))).await;
+    assert_eq!(status, 401);
+    api_login(&t, "motcua.baothang", Some(&codes[2]))
+        .await
+        .expect(201);
+    next_step(&t);
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{}/tai-khoan/xac-thuc-hai-buoc/ma-du-phong",
+            t.base
+        ))
+        .header("Cookie", format!("mc_phien={counter}; mc_csrf={csrf}"))
+        .form(&[("csrf", csrf.as_str()), ("code", &code(&t, &secret, 0))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // A page of codes is not kept by the browser's cache.
+    assert_eq!(r.headers()["cache-control"], "private, no-store");
+    let page = r.text().await.unwrap();
+    assert!(page.contains("các mã trước hết hiệu lực"), "{page}");
+    let fresh = recovery_codes_of(&page);
+    assert_eq!(fresh.len(), 10);
+    assert!(fresh.iter().all(|c| !codes.contains(c)));
+    // The old ones are void, the new ones good.
+    api_login(&t, "motcua.baothang", Some(&codes[3]))
+        .await
+        .error(401, "bad_code");
+    api_login(&t, "motcua.baothang", Some(&fresh[0]))
+        .await
+        .expect(201);
+    // A recovery code also turns the factor off (the counter's role does not require it).
+    let (status, _) = on_account(&t, &counter, &csrf, "tat", Some(fresh[1].clone())).await;
+    assert_eq!(status, 303);
+    api_login(&t, "motcua.baothang", None).await.expect(201);
+    // Off: the codes went with it; turned on again, the old ones are not back.
+    let (_, page) = on_account(&t, &counter, &csrf, "cai-dat", None).await;
+    let secret = secret_of(&page);
+    next_step(&t);
+    let (status, _) = on_account(&t, &counter, &csrf, "xac-nhan", Some(code(&t, &secret, 0))).await;
+    assert_eq!(status, 200);
+    api_login(&t, "motcua.baothang", Some(&fresh[2]))
+        .await
+        .error(401, "bad_code");
 }
