@@ -350,17 +350,34 @@ pub(crate) fn from_ms(v: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(v).expect("stored instants are valid")
 }
 
-/// A database URL fit to print: the password, if any, replaced by `***`.
+/// A database URL fit to print: the password, if any, replaced by `***` — in the user part
+/// (`postgres://motcua:***@db1,db2/motcua`) or as a parameter (`?password=***`).
 pub fn without_password(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
-    match rest.rsplit_once('@') {
+    let rest = match rest.rsplit_once('@') {
         Some((credentials, host)) => match credentials.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-            None => url.to_string(),
+            Some((user, _)) => format!("{user}:***@{host}"),
+            None => rest.to_string(),
         },
-        None => url.to_string(),
+        None => rest.to_string(),
+    };
+    match rest.split_once('?') {
+        Some((place, query)) => {
+            let query: Vec<&str> = query
+                .split('&')
+                .map(|p| {
+                    if p.starts_with("password=") {
+                        "password=***"
+                    } else {
+                        p
+                    }
+                })
+                .collect();
+            format!("{scheme}://{place}?{}", query.join("&"))
+        }
+        None => format!("{scheme}://{rest}"),
     }
 }
 

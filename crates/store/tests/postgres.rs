@@ -273,6 +273,19 @@ fn a_url_is_printed_without_its_password() {
         store::without_password("sqlite:data/motcua.db"),
         "sqlite:data/motcua.db"
     );
+    // A primary and its standby; a password given as a parameter.
+    assert_eq!(
+        store::without_password(
+            "postgres://motcua:bi-mat@db1:5432,db2:5432/motcua?target_session_attrs=read-write"
+        ),
+        "postgres://motcua:***@db1:5432,db2:5432/motcua?target_session_attrs=read-write"
+    );
+    assert_eq!(
+        store::without_password(
+            "postgres://motcua@db1,db2/motcua?password=bi-mat&target_session_attrs=read-write"
+        ),
+        "postgres://motcua@db1,db2/motcua?password=***&target_session_attrs=read-write"
+    );
 }
 
 #[tokio::test]
@@ -317,3 +330,78 @@ async fn fresh(name: &str) -> Option<store::Db> {
 }
 
 contract_tests!(optional fresh);
+
+/// Một máy chính, một máy dự phòng: with both servers in the URL and
+/// `target_session_attrs=read-write`, the store connects to whichever takes writes — passing
+/// over a hot standby listed first, and, when the primary goes away and the standby is
+/// promoted, reconnecting to it by itself (its pooled connections to the old primary are
+/// dropped as closed; the listener reconnects), with no restart of the server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_go_to_the_primary_and_follow_a_promoted_standby() {
+    use store::{Backend, ClusterStore, StoreError};
+    let Some(primary) = testsupport::pg::Cluster::primary("failover-primary") else {
+        return;
+    };
+    primary.sql("postgres", "CREATE DATABASE motcua");
+    let only_primary = format!("{}/motcua", primary.base());
+    let first = Postgres::open(&only_primary).await.unwrap();
+    first.migrate().await.unwrap();
+    first.close().await;
+    let standby = primary.standby("failover-standby");
+    // The standby follows: the schema is there, and it takes no writes.
+    assert_eq!(standby.sql("motcua", "SELECT pg_is_in_recovery()"), "t");
+    let on_standby_alone = Postgres::open(&format!("{}/motcua", standby.base()))
+        .await
+        .unwrap();
+    assert!(matches!(
+        on_standby_alone.probe_write(1).await,
+        Err(StoreError::Unwritable(_))
+    ));
+    on_standby_alone.close().await;
+
+    // Both listed, the standby first: the store goes to the primary.
+    let both = format!(
+        "postgres://motcua@127.0.0.1:{},127.0.0.1:{}/motcua?target_session_attrs=read-write",
+        standby.port, primary.port
+    );
+    let db = Postgres::open(&both).await.unwrap();
+    db.probe_write(1_000).await.unwrap();
+    let probe = "SELECT max(at_ms) FROM write_probe";
+    assert_eq!(primary.sql("motcua", probe), "1000");
+    let mut heard = db.signals().await.unwrap().unwrap();
+    db.signal("trước").await.unwrap();
+    assert_eq!(heard.recv().await.unwrap(), "trước");
+
+    // The primary goes away (every connection to it ends); the standby is promoted.
+    drop(primary);
+    standby.promote();
+    // The same store writes on: a request caught in the switch may be refused as the database
+    // being unreachable or read-only (503 to a client, nothing written), never anything else.
+    let mut refused = 0;
+    loop {
+        match db.probe_write(2_000).await {
+            Ok(()) => break,
+            Err(StoreError::Unavailable(_) | StoreError::Unwritable(_)) if refused < 300 => {
+                refused += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("after {refused} refusals: {e}\n{}", standby.log()),
+        }
+    }
+    assert_eq!(standby.sql("motcua", probe), "2000");
+    assert_eq!(standby.sql("motcua", "SELECT pg_is_in_recovery()"), "f");
+    // The servers hear each other again: the listener reconnected to the new primary.
+    let mut said = 0;
+    let heard_again = loop {
+        db.signal("sau").await.unwrap();
+        said += 1;
+        match tokio::time::timeout(std::time::Duration::from_millis(500), heard.recv()).await {
+            Ok(Some(text)) => break text,
+            Ok(None) => panic!("the listener gave up"),
+            Err(_) if said < 60 => {}
+            Err(_) => panic!("nothing heard after {said} signals\n{}", standby.log()),
+        }
+    };
+    assert_eq!(heard_again, "sau");
+    db.close().await;
+}
