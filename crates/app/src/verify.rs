@@ -158,14 +158,15 @@ impl Admin<'_> {
         let name = stored
             .as_ref()
             .map_or_else(|| id.0.to_string(), |(row, _)| row.code.clone());
-        match db.verify_chain(id).await {
+        // The events are read once, for both their chain and their replay.
+        let checked = db.checked_events(id).await?;
+        match checked.chain {
             Ok(n) => v.events += n,
-            Err(store::StoreError::Corrupt(what)) => v.found("chuỗi băm", name.clone(), what),
-            Err(e) => return Err(e.into()),
+            Err(what) => v.found("chuỗi băm", name.clone(), what),
         }
-        let events = match db.events(id).await {
+        let events = match checked.events {
             Ok(events) => events,
-            Err(store::StoreError::Corrupt(what)) => {
+            Err(what) => {
                 let what = what.split_once(": ").map_or(what.as_str(), |(_, w)| w);
                 v.found(
                     "trạng thái",
@@ -177,7 +178,6 @@ impl Admin<'_> {
                 );
                 return Ok(None);
             }
-            Err(e) => return Err(e.into()),
         };
         let Some(d) = Dossier::replay(&events) else {
             v.found("trạng thái", name, "không có sự kiện mở hồ sơ");

@@ -94,6 +94,74 @@ impl ChainCheck {
     }
 }
 
+/// A dossier's events read once, for `motcua verify`: whether their hash chain holds, and the
+/// events themselves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedEvents {
+    /// How many events chain, or where the chain breaks.
+    pub chain: std::result::Result<usize, String>,
+    /// The events in order, or why one does not read.
+    pub events: std::result::Result<Vec<domain::dossier::Recorded>, String>,
+}
+
+/// Builds [`CheckedEvents`] from the stored events in version order: the chain checked to its
+/// first break, the events read to the first that does not.
+pub(crate) struct EventsCheck {
+    chain: ChainCheck,
+    broken: Option<String>,
+    events: std::result::Result<Vec<domain::dossier::Recorded>, String>,
+}
+
+impl EventsCheck {
+    pub fn new(id: DossierId) -> Self {
+        EventsCheck {
+            chain: ChainCheck::new(id),
+            broken: None,
+            events: Ok(Vec::new()),
+        }
+    }
+
+    pub fn next(&mut self, e: &ChainedEvent<'_>) {
+        if self.broken.is_none()
+            && let Err(err) = self.chain.next(e)
+        {
+            self.broken = Some(corrupt_text(err));
+        }
+        if let Ok(events) = &mut self.events {
+            let read = crate::from_json(e.actor, "người thực hiện").and_then(|actor| {
+                Ok(domain::dossier::Recorded {
+                    version: e.version as u64,
+                    at: crate::from_ms(e.at_ms),
+                    actor,
+                    event: crate::from_json(e.payload, "sự kiện")?,
+                })
+            });
+            match read {
+                Ok(r) => events.push(r),
+                Err(err) => self.events = Err(corrupt_text(err)),
+            }
+        }
+    }
+
+    pub fn finish(self) -> CheckedEvents {
+        CheckedEvents {
+            chain: match self.broken {
+                Some(why) => Err(why),
+                None => Ok(self.chain.events()),
+            },
+            events: self.events,
+        }
+    }
+}
+
+/// What a [`StoreError::Corrupt`] says (any other error as it prints).
+fn corrupt_text(e: StoreError) -> String {
+    match e {
+        StoreError::Corrupt(what) => what,
+        other => other.to_string(),
+    }
+}
+
 /// A dossier as lists show it (no events, no full state).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct DossierRow {
@@ -469,7 +537,16 @@ pub trait DossierStore: Send + Sync {
 
     /// Checks a dossier's hash chain; returns the number of events verified, or
     /// [`StoreError::Corrupt`] naming the first event that does not chain.
-    async fn verify_chain(&self, id: DossierId) -> Result<usize>;
+    async fn verify_chain(&self, id: DossierId) -> Result<usize> {
+        self.checked_events(id)
+            .await?
+            .chain
+            .map_err(StoreError::Corrupt)
+    }
+
+    /// Reads a dossier's events once, checking their hash chain and reading each (see
+    /// [`CheckedEvents`]).
+    async fn checked_events(&self, id: DossierId) -> Result<CheckedEvents>;
 
     /// Rebuilds every projection from the events; returns how many dossiers differed from
     /// what was stored (0 when projections and events agree).

@@ -49,9 +49,9 @@ pub use catalog::{CatalogStore, NewProvince, ProcedureForm, procedure_search_tex
 pub use cluster::{ClusterStore, SIGNAL_LIMIT};
 pub use counts::{CountRow, CountStore, CountSum, Piece, cover, month_and_day_keys};
 pub use dossiers::{
-    BuildChange, BuildOpening, Change, Cursor, DossierFilter, DossierPage, DossierRow,
-    DossierStore, EndedDossier, GuidanceRecord, NotOpened, Opening, Order, PublicView, Readers,
-    SEARCH_COUNT_LIMIT, Totals, UnitSummary, Visibility, due_sort,
+    BuildChange, BuildOpening, Change, CheckedEvents, Cursor, DossierFilter, DossierPage,
+    DossierRow, DossierStore, EndedDossier, GuidanceRecord, NotOpened, Opening, Order, PublicView,
+    Readers, SEARCH_COUNT_LIMIT, Totals, UnitSummary, Visibility, due_sort,
 };
 pub use feedback::{
     FeedbackFilter, FeedbackRecord, FeedbackStore, PendingFeedback, StoredFeedback,

@@ -54,6 +54,20 @@ fn verify_finds_what_was_changed_behind_the_applications_back() {
         [&tampered],
     )
     .unwrap();
+    // An event no longer readable: its chain breaks and the dossier cannot be replayed.
+    let unreadable: String = db
+        .query_row(
+            "SELECT code FROM dossiers ORDER BY code LIMIT 1 OFFSET 5",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    db.execute(
+        "UPDATE dossier_events SET payload = '{\"kind\":\"không có\"}' WHERE version = 1 AND \
+         dossier_id = (SELECT id FROM dossiers WHERE code = ?1)",
+        [&unreadable],
+    )
+    .unwrap();
     drop(db);
 
     let unsound = motcua(&["verify", "--database", &url]);
@@ -62,6 +76,8 @@ fn verify_finds_what_was_changed_behind_the_applications_back() {
     for expected in [
         format!("[trạng thái] {code}: dòng danh sách khác với hồ sơ ở: người nộp"),
         format!("[chuỗi băm] {tampered}: "),
+        format!("[chuỗi băm] {unreadable}: "),
+        format!("[trạng thái] {unreadable}: nhật ký sự kiện không đọc được"),
         "[bộ đếm] ".to_string(),
         "đang lưu ".to_string(),
         "[tệp] ".to_string(),

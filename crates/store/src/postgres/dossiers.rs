@@ -10,7 +10,9 @@ use domain::dossier::{Dossier, DossierId, Event, Fact, Recorded};
 use tokio_postgres::types::ToSql;
 
 use super::{DIALECT, Postgres, col, db_error, insert_error};
-use crate::dossiers::{ChainCheck, ChainedEvent, GENESIS, chain_hash, conflict, search_text};
+use crate::dossiers::{
+    ChainedEvent, CheckedEvents, EventsCheck, GENESIS, chain_hash, conflict, search_text,
+};
 use crate::sql::dossiers::{self, ROW_COLUMNS};
 use crate::{
     BuildChange, BuildOpening, Change, DossierFilter, DossierPage, DossierRow, EndedDossier,
@@ -1008,7 +1010,7 @@ impl crate::DossierStore for Postgres {
             .transpose()
     }
 
-    async fn verify_chain(&self, id: DossierId) -> Result<usize> {
+    async fn checked_events(&self, id: DossierId) -> Result<CheckedEvents> {
         let c = self.client().await?;
         let stmt = c
             .prepare_cached(
@@ -1018,11 +1020,11 @@ impl crate::DossierStore for Postgres {
             .await
             .map_err(db_error)?;
         let rows = c.query(&stmt, &[&id.0]).await.map_err(db_error)?;
-        let mut chain = ChainCheck::new(id);
+        let mut check = EventsCheck::new(id);
         for r in &rows {
-            chain.next(&chained(r, 0)?)?;
+            check.next(&chained(r, 0)?);
         }
-        Ok(chain.events())
+        Ok(check.finish())
     }
 
     async fn rebuild_projections(&self) -> Result<usize> {

@@ -9,7 +9,9 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{DIALECT, Sql, Sqlite, Written, from_ms, insert_error, uuid};
-use crate::dossiers::{ChainCheck, ChainedEvent, GENESIS, chain_hash, conflict, search_text};
+use crate::dossiers::{
+    ChainedEvent, CheckedEvents, EventsCheck, GENESIS, chain_hash, conflict, search_text,
+};
 use crate::sql::dossiers::{self, ROW_COLUMNS};
 use crate::{
     BuildChange, BuildOpening, Change, DossierFilter, DossierPage, DossierRow, EndedDossier,
@@ -579,37 +581,28 @@ impl crate::DossierStore for Sqlite {
         })
     }
 
-    async fn verify_chain(&self, id: DossierId) -> Result<usize> {
+    async fn checked_events(&self, id: DossierId) -> Result<CheckedEvents> {
         self.read(|c| {
             let mut stmt = c.prepare_cached(
                 "SELECT version, kind, at_ms, actor, payload, prev_hash, hash FROM dossier_events \
                  WHERE dossier_id = ?1 ORDER BY version",
             )?;
-            let rows = stmt.query_map([uuid(id.0)], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, String>(6)?,
-                ))
-            })?;
-            let mut chain = ChainCheck::new(id);
-            for r in rows {
-                let (version, kind, at_ms, actor, payload, prev_hash, hash) = r?;
-                chain.next(&ChainedEvent {
-                    version,
-                    kind: &kind,
-                    at_ms,
-                    actor: &actor,
-                    payload: &payload,
-                    prev_hash: &prev_hash,
-                    hash: &hash,
-                })?;
+            let mut rows = stmt.query([uuid(id.0)])?;
+            let mut check = EventsCheck::new(id);
+            while let Some(r) = rows.next()? {
+                // Borrowed from the row: no copy of the texts.
+                let text = |i| r.get_ref(i)?.as_str().map_err(rusqlite::Error::from);
+                check.next(&ChainedEvent {
+                    version: r.get(0)?,
+                    kind: text(1)?,
+                    at_ms: r.get(2)?,
+                    actor: text(3)?,
+                    payload: text(4)?,
+                    prev_hash: text(5)?,
+                    hash: text(6)?,
+                });
             }
-            Ok(chain.events())
+            Ok(check.finish())
         })
     }
 

@@ -67,6 +67,14 @@ pub async fn the_projection_is_the_replay_of_the_events(db: &Db) {
     assert_eq!(events, sim.events);
     assert_eq!(Dossier::replay(&events).as_ref(), Some(&stored));
     assert_eq!(db.verify_chain(id).await.unwrap(), events.len());
+    // Read once for `motcua verify`: the chain and the same events.
+    assert_eq!(
+        db.checked_events(id).await.unwrap(),
+        store::CheckedEvents {
+            chain: Ok(events.len()),
+            events: Ok(events.clone()),
+        }
+    );
     assert_eq!(db.rebuild_projections().await.unwrap(), 0);
     let (row, state) = db.projection_of(id).await.unwrap().unwrap();
     assert_eq!((row.national_status, row.stage.as_str()), (10, "returned"));
