@@ -1,7 +1,9 @@
 //! Nhật ký truy cập dữ liệu cá nhân — officers' reads of citizens' personal data: each opening
 //! of a dossier and of each of its files, by whom and when (Law 91/2025/QH15 on personal data
 //! protection; TCVN 11930:2017 logging). Changes are events already; this records the reads.
-//! The administrators, and inspectors who may read the dossier, see a dossier's reads.
+//! The administrators, and inspectors who may read the dossier, see a dossier's reads; the
+//! administrators also see one officer's reads across dossiers, day by day — who opened what,
+//! when an officer's use of personal data is questioned.
 
 use domain::dossier::{Dossier, DossierId, FileRef};
 use domain::officer::{Actor, Role};
@@ -12,6 +14,16 @@ use crate::{App, AppError, ErrorKind, Queries};
 
 /// The most reads one answer lists (newest first).
 pub const SHOWN: i64 = 500;
+
+/// One officer's reads in a period.
+#[derive(Debug, Clone)]
+pub struct OfficerReads {
+    pub officer: domain::officer::Officer,
+    /// Newest first.
+    pub reads: Vec<PersonalDataRead>,
+    /// [`SHOWN`] reads were found: there may be older ones in the period.
+    pub capped: bool,
+}
 
 impl App {
     /// Records that an officer opened a dossier, or one of its files. A write that fails (the
@@ -60,6 +72,54 @@ impl Queries<'_> {
     ) -> Result<Vec<PersonalDataRead>, AppError> {
         let id = self.app.id_of_code(code).await?;
         self.dossier_reads(actor, id).await
+    }
+
+    /// One officer's reads across dossiers, newest first (at most [`SHOWN`]), from the day
+    /// `from` to the day `to`, both included (Vietnamese days): for the administrators.
+    pub async fn officer_reads(
+        self,
+        actor: &Actor,
+        username: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<OfficerReads, AppError> {
+        self.app
+            .admin_name(actor, Action::ManageUsers)
+            .map_err(|_| {
+                AppError::new(
+                    ErrorKind::Forbidden,
+                    "forbidden",
+                    "Chỉ quản trị viên được xem nhật ký truy cập của một cán bộ.",
+                )
+            })?;
+        if from > to {
+            return Err(AppError::invalid(
+                "invalid_period",
+                "Ngày bắt đầu phải trước hoặc bằng ngày kết thúc.",
+            ));
+        }
+        let (officer, _) = self
+            .app
+            .db
+            .officer_by_username(username.trim())
+            .await?
+            .ok_or_else(|| {
+                AppError::not_found("officer_not_found", "Không có cán bộ có tên đăng nhập này.")
+            })?;
+        let start = lich::time::vn_day_start(from).timestamp_millis();
+        let end = to.succ_opt().map_or(i64::MAX, |next| {
+            lich::time::vn_day_start(next).timestamp_millis()
+        });
+        let reads = self
+            .app
+            .db
+            .reads_by_officer(officer.id.0, start, end, SHOWN)
+            .await?;
+        Ok(OfficerReads {
+            capped: reads.len() as i64 == SHOWN,
+            officer,
+            reads,
+        })
     }
 
     async fn reads_of(self, actor: &Actor, d: &Dossier) -> Result<Vec<PersonalDataRead>, AppError> {

@@ -73,6 +73,16 @@ pub trait AdminStore: Send + Sync {
         limit: i64,
     ) -> Result<Vec<PersonalDataRead>>;
 
+    /// An officer's reads across dossiers from `from_ms` (included) to `until_ms` (excluded),
+    /// newest first, at most `limit`.
+    async fn reads_by_officer(
+        &self,
+        officer: uuid::Uuid,
+        from_ms: i64,
+        until_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<PersonalDataRead>>;
+
     /// What an idempotency key was first used for, if it was.
     async fn idempotent_result(&self, scope: &str, key: &str) -> Result<Option<IdempotentResult>>;
 }

@@ -126,18 +126,23 @@ impl crate::AdminStore for Postgres {
             .query(&c)
             .await?
             .iter()
-            .map(|r| {
-                let sha: Option<String> = col(r, 5)?;
-                let name: Option<String> = col(r, 6)?;
-                Ok(PersonalDataRead {
-                    at_ms: col(r, 0)?,
-                    officer: col(r, 1)?,
-                    officer_name: col(r, 2)?,
-                    dossier: col(r, 3)?,
-                    code: col(r, 4)?,
-                    file: sha.zip(name),
-                })
-            })
+            .map(read_row)
+            .collect()
+    }
+
+    async fn reads_by_officer(
+        &self,
+        officer: uuid::Uuid,
+        from_ms: i64,
+        until_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<PersonalDataRead>> {
+        let c = self.client().await?;
+        reads::of_officer(DIALECT, officer, from_ms, until_ms, limit)
+            .query(&c)
+            .await?
+            .iter()
+            .map(read_row)
             .collect()
     }
 
@@ -145,4 +150,18 @@ impl crate::AdminStore for Postgres {
         let c = self.client().await?;
         super::dossiers::find_key(&c, scope, key).await
     }
+}
+
+/// A read of the access log from the columns of `reads::COLUMNS`.
+fn read_row(r: &tokio_postgres::Row) -> Result<PersonalDataRead> {
+    let sha: Option<String> = col(r, 5)?;
+    let name: Option<String> = col(r, 6)?;
+    Ok(PersonalDataRead {
+        at_ms: col(r, 0)?,
+        officer: col(r, 1)?,
+        officer_name: col(r, 2)?,
+        dossier: col(r, 3)?,
+        code: col(r, 4)?,
+        file: sha.zip(name),
+    })
 }

@@ -45,3 +45,25 @@ pub(crate) fn of_dossier(dialect: Dialect, dossier: uuid::Uuid, limit: i64) -> S
         .bind(limit.max(0));
     q
 }
+
+/// An officer's reads from `from_ms` (included) to `until_ms` (excluded), newest first.
+pub(crate) fn of_officer(
+    dialect: Dialect,
+    officer: uuid::Uuid,
+    from_ms: i64,
+    until_ms: i64,
+    limit: i64,
+) -> Sql {
+    let mut q = Sql::new(
+        dialect,
+        &format!("SELECT {COLUMNS} FROM personal_data_reads WHERE officer = "),
+    );
+    q.bind(officer)
+        .push(" AND at_ms >= ")
+        .bind(from_ms)
+        .push(" AND at_ms < ")
+        .bind(until_ms)
+        .push(" ORDER BY at_ms DESC, id DESC LIMIT ")
+        .bind(limit.max(0));
+    q
+}

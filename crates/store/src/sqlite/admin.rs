@@ -127,28 +127,41 @@ impl crate::AdminStore for Sqlite {
         dossier: uuid::Uuid,
         limit: i64,
     ) -> Result<Vec<PersonalDataRead>> {
+        self.read(|c| reads::of_dossier(DIALECT, dossier, limit).rows(c, read_row))
+    }
+
+    async fn reads_by_officer(
+        &self,
+        officer: uuid::Uuid,
+        from_ms: i64,
+        until_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<PersonalDataRead>> {
         self.read(|c| {
-            reads::of_dossier(DIALECT, dossier, limit).rows(c, |r| {
-                let id = |i: usize| -> Result<uuid::Uuid> {
-                    let bytes: Vec<u8> = r.get(i)?;
-                    uuid::Uuid::from_slice(&bytes)
-                        .map_err(|_| crate::StoreError::Corrupt("nhật ký truy cập".into()))
-                };
-                let sha: Option<String> = r.get(5)?;
-                let name: Option<String> = r.get(6)?;
-                Ok(PersonalDataRead {
-                    at_ms: r.get(0)?,
-                    officer: id(1)?,
-                    officer_name: r.get(2)?,
-                    dossier: id(3)?,
-                    code: r.get(4)?,
-                    file: sha.zip(name),
-                })
-            })
+            reads::of_officer(DIALECT, officer, from_ms, until_ms, limit).rows(c, read_row)
         })
     }
 
     async fn idempotent_result(&self, scope: &str, key: &str) -> Result<Option<IdempotentResult>> {
         self.read(|c| super::dossiers::find_key(c, scope, key))
     }
+}
+
+/// A read of the access log from the columns of `reads::COLUMNS`.
+fn read_row(r: &rusqlite::Row<'_>) -> Result<PersonalDataRead> {
+    let id = |i: usize| -> Result<uuid::Uuid> {
+        let bytes: Vec<u8> = r.get(i)?;
+        uuid::Uuid::from_slice(&bytes)
+            .map_err(|_| crate::StoreError::Corrupt("nhật ký truy cập".into()))
+    };
+    let sha: Option<String> = r.get(5)?;
+    let name: Option<String> = r.get(6)?;
+    Ok(PersonalDataRead {
+        at_ms: r.get(0)?,
+        officer: id(1)?,
+        officer_name: r.get(2)?,
+        dossier: id(3)?,
+        code: r.get(4)?,
+        file: sha.zip(name),
+    })
 }

@@ -329,6 +329,40 @@ pub async fn reads_of_personal_data_are_kept_newest_first(db: &Db) {
             .unwrap()
             .is_empty()
     );
+
+    // One officer's reads across dossiers, in a time window (from included, until excluded).
+    let third = read("2026-12-07 09:02", other, None);
+    let another = store::PersonalDataRead {
+        officer: uuid::Uuid::from_u128(10),
+        officer_name: "chuyenvien.baothang".into(),
+        ..read("2026-12-07 09:01", other, None)
+    };
+    db.record_read(&another).await.unwrap();
+    let ms = |at: &str| t(at).timestamp_millis();
+    assert_eq!(
+        db.reads_by_officer(officer, ms("2026-12-07 00:00"), ms("2026-12-08 00:00"), 10)
+            .await
+            .unwrap(),
+        vec![third.clone(), second.clone(), second.clone(), first.clone()]
+    );
+    assert_eq!(
+        db.reads_by_officer(officer, ms("2026-12-07 09:01"), ms("2026-12-07 09:02"), 10)
+            .await
+            .unwrap(),
+        vec![second.clone(), second.clone()]
+    );
+    assert_eq!(
+        db.reads_by_officer(officer, ms("2026-12-07 00:00"), ms("2026-12-08 00:00"), 1)
+            .await
+            .unwrap(),
+        vec![third]
+    );
+    assert_eq!(
+        db.reads_by_officer(another.officer, 0, i64::MAX, 10)
+            .await
+            .unwrap(),
+        vec![another]
+    );
 }
 
 pub async fn national_messages_of_a_dossier_are_claimed_in_order_and_acks_kept(db: &Db) {

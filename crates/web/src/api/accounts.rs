@@ -1,16 +1,17 @@
 //! Tài khoản cán bộ qua API — an administrator creates many officer accounts from a CSV table
-//! (the same table as `motcua import officers` and the administration page).
+//! (the same table as `motcua import officers` and the administration page), and reads what
+//! one officer opened (the access log, across dossiers).
 
 use app::App;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Authed;
-use super::error::{ApiError, ErrorBody};
+use super::error::{ApiError, ApiPath, ApiQuery, ErrorBody};
 
 /// Một vai trò tại một cơ quan.
 #[derive(Debug, Serialize, ToSchema)]
@@ -73,4 +74,96 @@ pub async fn import(
                 .collect(),
         ),
     ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OfficerReadsQuery {
+    /// Từ ngày (YYYY-MM-DD, giờ Việt Nam); mặc định 29 ngày trước ngày `to`.
+    #[param(format = Date)]
+    pub from: Option<String>,
+    /// Đến hết ngày (YYYY-MM-DD); mặc định hôm nay.
+    #[param(format = Date)]
+    pub to: Option<String>,
+}
+
+/// Một lượt mở hồ sơ hoặc tệp của một cán bộ.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfficerReadView {
+    /// Thời điểm (giờ Việt Nam).
+    pub at: String,
+    /// Mã hồ sơ.
+    pub code: String,
+    pub dossier_id: uuid::Uuid,
+    /// Tệp đã mở (mã SHA-256 và tên); không có khi mở hồ sơ.
+    pub file_sha256: Option<String>,
+    pub file_name: Option<String>,
+}
+
+/// Những gì một cán bộ đã mở trong một khoảng ngày.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfficerReadsView {
+    pub username: String,
+    pub full_name: String,
+    pub from: String,
+    pub to: String,
+    /// Mới nhất trước, tối đa 500.
+    pub reads: Vec<OfficerReadView>,
+    /// Đã đủ 500 lượt: có thể còn lượt cũ hơn trong khoảng ngày; thu hẹp khoảng ngày để xem.
+    pub capped: bool,
+}
+
+/// Nhật ký truy cập theo cán bộ: những hồ sơ và tệp một cán bộ đã mở từ ngày `from` đến hết
+/// ngày `to` (mặc định 30 ngày gần nhất), mới nhất trước, tối đa 500 lượt (quản trị viên).
+#[utoipa::path(
+    get, path = "/api/v1/admin/officers/{username}/reads", tag = "Quản trị",
+    params(("username" = String, Path, description = "Tên đăng nhập của cán bộ", max_length = 100), OfficerReadsQuery),
+    responses(
+        (status = 200, body = OfficerReadsView),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)
+    ),
+    security(("bearer" = []))
+)]
+pub async fn reads(
+    State(app): State<App>,
+    Authed(actor): Authed,
+    ApiPath(username): ApiPath<String>,
+    ApiQuery(q): ApiQuery<OfficerReadsQuery>,
+) -> Result<Json<OfficerReadsView>, ApiError> {
+    let today = lich::time::to_vn(&app.now()).date_naive();
+    let to = match &q.to {
+        Some(t) => super::dto::day("to", t)?,
+        None => today,
+    };
+    let from = match &q.from {
+        Some(f) => super::dto::day("from", f)?,
+        None => to - chrono::Duration::days(29),
+    };
+    let found = app
+        .queries()
+        .officer_reads(&actor, &username, from, to)
+        .await?;
+    Ok(Json(OfficerReadsView {
+        username: found.officer.username.clone(),
+        full_name: found.officer.full_name.to_string(),
+        from: from.to_string(),
+        to: to.to_string(),
+        capped: found.capped,
+        reads: found
+            .reads
+            .into_iter()
+            .map(|r| {
+                let (file_sha256, file_name) = r.file.unzip();
+                OfficerReadView {
+                    at: super::views::vn(
+                        chrono::DateTime::from_timestamp_millis(r.at_ms).unwrap_or_default(),
+                    ),
+                    code: r.code,
+                    dossier_id: r.dossier,
+                    file_sha256,
+                    file_name,
+                }
+            })
+            .collect(),
+    }))
 }

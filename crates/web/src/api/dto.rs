@@ -31,7 +31,10 @@ pub fn day(field: &str, text: &str) -> Result<chrono::NaiveDate, ApiError> {
     chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
         ApiError::unprocessable(
             "invalid_date",
-            format!("\"{field}\": ngày \"{text}\" không hợp lệ (YYYY-MM-DD)."),
+            format!(
+                "\"{field}\": ngày \"{}\" không hợp lệ (YYYY-MM-DD).",
+                vntext::shorten(text)
+            ),
         )
     })
 }

@@ -133,6 +133,7 @@ pub fn routes() -> (Router<App>, utoipa::openapi::OpenApi) {
         .routes(routes!(reports::fee_book))
         // Quản trị
         .routes(routes!(accounts::import))
+        .routes(routes!(accounts::reads))
         .routes(routes!(agencies::create))
         .routes(routes!(agencies::rename))
         .routes(routes!(agencies::merge))

@@ -1089,6 +1089,13 @@ impl ReadLine {
     }
 }
 
+/// A line of one officer's reads: when, which dossier, what of it.
+pub struct OfficerReadLine {
+    pub at: String,
+    pub code: String,
+    pub file: String,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "admin_reads.html")]
 struct ReadsPage {
@@ -1096,16 +1103,39 @@ struct ReadsPage {
     code: String,
     reads: Option<Vec<ReadLine>>,
     error: String,
+    /// One officer's reads: the user name, the days asked (as typed, or the default).
+    officer: String,
+    from: String,
+    to: String,
+    /// The same days as a sentence writes them (dd/mm/yyyy).
+    from_shown: String,
+    to_shown: String,
+    /// Their full name and reads, once asked.
+    officer_name: String,
+    officer_reads: Option<Vec<OfficerReadLine>>,
+    /// As many reads as one page shows were found.
+    capped: bool,
+    officer_error: String,
 }
 
 #[derive(serde::Deserialize)]
 pub struct ReadsQuery {
     #[serde(default)]
     ma: String,
+    #[serde(default, rename = "can-bo")]
+    officer: String,
+    #[serde(default)]
+    tu: String,
+    #[serde(default)]
+    den: String,
 }
 
-/// GET /quan-tri/truy-cap?ma=…: who opened a dossier and its files (nhật ký truy cập dữ liệu
-/// cá nhân), for the administrators; asked by the dossier's code.
+/// How many days one officer's reads cover unless asked otherwise (up to today).
+const OFFICER_READS_DAYS: i64 = 30;
+
+/// GET /quan-tri/truy-cap?ma=… | ?can-bo=…&tu=…&den=…: who opened a dossier and its files
+/// (nhật ký truy cập dữ liệu cá nhân), asked by the dossier's code; or what one officer opened,
+/// day by day (the last 30 days unless asked otherwise). For the administrators.
 pub async fn reads(
     State(app): State<App>,
     viewer: Viewer,
@@ -1128,13 +1158,84 @@ pub async fn reads(
             }
         }
     };
-    let page = ReadsPage {
+    let today = lich::time::to_vn(&app.now()).date_naive();
+    let day = |typed: &str, default: chrono::NaiveDate| {
+        if typed.trim().is_empty() {
+            Ok(default)
+        } else {
+            lich::time::parse_date(typed.trim()).map_err(|_| {
+                "Ngày không đúng dạng: nhập ngày/tháng/năm, ví dụ 07/12/2026.".to_string()
+            })
+        }
+    };
+    let officer = q.officer.trim().to_string();
+    let (from, to) = (
+        day(
+            &q.tu,
+            today - chrono::Duration::days(OFFICER_READS_DAYS - 1),
+        ),
+        day(&q.den, today),
+    );
+    let mut page = ReadsPage {
         chrome: Chrome::new(&viewer, "Quản trị: nhật ký truy cập", "/quan-tri"),
         // What was typed is shown back in the field, at most a code's length.
         code: code.chars().take(40).collect(),
         reads,
         error,
+        officer: officer.chars().take(100).collect(),
+        from: from
+            .as_ref()
+            .map_or_else(|_| String::new(), |d| d.to_string()),
+        to: to
+            .as_ref()
+            .map_or_else(|_| String::new(), |d| d.to_string()),
+        from_shown: from
+            .as_ref()
+            .map_or_else(|_| String::new(), |d| d.format("%d/%m/%Y").to_string()),
+        to_shown: to
+            .as_ref()
+            .map_or_else(|_| String::new(), |d| d.format("%d/%m/%Y").to_string()),
+        officer_name: String::new(),
+        officer_reads: None,
+        capped: false,
+        officer_error: String::new(),
     };
+    let mut status = status;
+    if !officer.is_empty() {
+        let asked = match (from, to) {
+            (Ok(from), Ok(to)) => app
+                .queries()
+                .officer_reads(actor, &officer, from, to)
+                .await
+                .map_err(UiError::from),
+            (Err(why), _) | (_, Err(why)) => {
+                Err(UiError::new(StatusCode::UNPROCESSABLE_ENTITY, why))
+            }
+        };
+        match asked {
+            Ok(found) => {
+                page.officer_name = found.officer.full_name.to_string();
+                page.capped = found.capped;
+                page.officer_reads = Some(
+                    found
+                        .reads
+                        .into_iter()
+                        .map(|r| OfficerReadLine {
+                            at: chrono::DateTime::from_timestamp_millis(r.at_ms)
+                                .map(when)
+                                .unwrap_or_default(),
+                            code: r.code,
+                            file: r.file.map(|(_, name)| name).unwrap_or_default(),
+                        })
+                        .collect(),
+                );
+            }
+            Err(e) => {
+                status = e.status;
+                page.officer_error = e.message;
+            }
+        }
+    }
     Ok((status, page).into_response())
 }
 

@@ -867,3 +867,105 @@ async fn the_access_log_is_shown_to_administrators_by_code_and_to_inspectors_on_
     );
     assert!(first < second, "newest first: {log}");
 }
+
+#[tokio::test]
+async fn an_administrator_sees_what_one_officer_opened_across_dossiers_day_by_day() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    let mut opened = Vec::new();
+    for _ in 0..2 {
+        let body = online_intake(&t, &counter, REREGISTER_BIRTH, &REREGISTER_BIRTH_PARTS).await;
+        let d = t
+            .post(Some(&counter), "/api/v1/dossiers", body)
+            .await
+            .expect(201);
+        opened.push((
+            d["id"].as_str().unwrap().to_string(),
+            d["code"].as_str().unwrap().to_string(),
+        ));
+    }
+    t.at("2026-12-07 09:05");
+    fetch(&t, &counter, &format!("/can-bo/ho-so/{}", opened[0].0)).await;
+    t.at("2026-12-08 14:30");
+    fetch(&t, &counter, &format!("/can-bo/ho-so/{}", opened[1].0)).await;
+    // Another officer's reads are not the counter's.
+    let leader = t.login("chutich.baothang").await;
+    let (status, _, _) = fetch(&t, &leader, &format!("/can-bo/ho-so/{}", opened[1].0)).await;
+    assert_eq!(status, 200);
+
+    // The administrators' page, by user name: the last 30 days by default, newest first.
+    let admin = t.login("quantri").await;
+    let (status, _, page) = fetch(&t, &admin, "/quan-tri/truy-cap?can-bo=motcua.baothang").await;
+    let page = String::from_utf8(page).unwrap();
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("2 lượt mở"), "{page}");
+    let (newer, older) = (
+        page.find(&opened[1].1).expect("the second dossier"),
+        page.find(&opened[0].1).expect("the first dossier"),
+    );
+    assert!(newer < older, "newest first");
+    assert!(page.contains("14:30 08/12/2026"), "{page}");
+    // One day only.
+    let (_, _, page) = fetch(
+        &t,
+        &admin,
+        "/quan-tri/truy-cap?can-bo=motcua.baothang&tu=2026-12-07&den=2026-12-07",
+    )
+    .await;
+    let page = String::from_utf8(page).unwrap();
+    assert!(
+        page.contains("từ 07/12/2026 đến 07/12/2026: 1 lượt mở"),
+        "{page}"
+    );
+    assert!(!page.contains(&opened[1].1), "{page}");
+    // Days the wrong way round, a date of the wrong form, nobody of that name: said so.
+    for (query, status, said) in [
+        (
+            "can-bo=motcua.baothang&tu=2026-12-08&den=2026-12-07",
+            422,
+            "Ngày bắt đầu",
+        ),
+        (
+            "can-bo=motcua.baothang&tu=hom-qua",
+            422,
+            "Ngày không đúng dạng",
+        ),
+        ("can-bo=khong.co.ai", 404, "Không có cán bộ"),
+    ] {
+        let (got, _, page) = fetch(&t, &admin, &format!("/quan-tri/truy-cap?{query}")).await;
+        let page = String::from_utf8(page).unwrap();
+        assert_eq!(got, status, "{query}: {page}");
+        assert!(page.contains(said), "{query}: {page}");
+    }
+    // Not for the counter.
+    let (status, _, _) = fetch(&t, &counter, "/quan-tri/truy-cap?can-bo=motcua.baothang").await;
+    assert_eq!(status, 403);
+
+    // The same through the API.
+    let api = t
+        .get(
+            Some(&admin),
+            "/api/v1/admin/officers/motcua.baothang/reads?from=2026-12-01&to=2026-12-08",
+        )
+        .await
+        .expect(200);
+    assert_eq!(api["full_name"], "Lò Thị Mai");
+    assert_eq!(api["capped"], false);
+    let reads = api["reads"].as_array().unwrap();
+    assert_eq!(reads.len(), 2, "{api}");
+    assert_eq!(reads[0]["code"], opened[1].1.as_str());
+    assert_eq!(reads[0]["dossier_id"], opened[1].0.as_str());
+    assert_eq!(reads[1]["code"], opened[0].1.as_str());
+    t.get(
+        Some(&admin),
+        "/api/v1/admin/officers/motcua.baothang/reads?from=2026-12-09&to=2026-12-08",
+    )
+    .await
+    .error(422, "invalid_period");
+    t.get(
+        Some(&counter),
+        "/api/v1/admin/officers/motcua.baothang/reads",
+    )
+    .await
+    .error(403, "forbidden");
+}
