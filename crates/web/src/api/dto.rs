@@ -64,7 +64,9 @@ pub struct ApplicantInput {
     pub tax_code: Option<String>,
     /// Người đại diện of an organisation.
     pub representative: Option<String>,
+    #[schema(format = "phone-number")]
     pub phone: Option<String>,
+    #[schema(format = "email-address")]
     pub email: Option<String>,
     /// Số nhà, thôn, tổ.
     pub address_line: String,

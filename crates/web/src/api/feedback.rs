@@ -34,7 +34,9 @@ pub struct FeedbackInput {
     /// Người phản ánh (default: the signed-in citizen).
     #[schema(format = "required-text", max_length = 100)]
     pub name: Option<String>,
+    #[schema(format = "phone-number")]
     pub phone: Option<String>,
+    #[schema(format = "email-address")]
     pub email: Option<String>,
     /// Tệp đính kèm, each uploaded first (POST /api/v1/files) by the same account.
     #[serde(default)]

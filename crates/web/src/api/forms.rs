@@ -35,6 +35,13 @@ pub const PROCEDURE_CODE: &str = "procedure-code";
 pub const PERSON_NAME: &str = "person-name";
 /// A required text (`domain::dossier::decide::text`): something besides spaces.
 pub const REQUIRED_TEXT: &str = "required-text";
+/// Số điện thoại (`domain::ids::PhoneNumber::parse`): a mobile number of 10 digits or a
+/// landline of 11 starting 02, or either with +84 for the 0. Spaces, dots and hyphens between
+/// the digits are taken too; the pattern spells out the digits alone.
+pub const PHONE_NUMBER: &str = "phone-number";
+/// Thư điện tử (`domain::ids::Email::parse`). Not named `email`: that is JSON Schema's own
+/// format, of which the server takes only the common forms the pattern spells out.
+pub const EMAIL_ADDRESS: &str = "email-address";
 /// Phiên bản hồ sơ in `If-Match` (`dossiers::if_match`): a version number, quoted or not,
 /// weak or not.
 pub const VERSION_TAG: &str = "version-tag";
@@ -43,7 +50,7 @@ pub const VERSION_TAG: &str = "version-tag";
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
 /// Each form as the document explains it to a reader, in Vietnamese.
-const EXPLAINED: [(&str, &str); 10] = [
+const EXPLAINED: [(&str, &str); 12] = [
     (
         AGENCY_ID,
         "mã cơ quan nội bộ: các phần gồm chữ thường không dấu, chữ số, dấu gạch ngang, cách nhau \
@@ -81,6 +88,15 @@ const EXPLAINED: [(&str, &str); 10] = [
     (
         REQUIRED_TEXT,
         "nội dung bắt buộc: có ít nhất một ký tự không phải khoảng trắng",
+    ),
+    (
+        PHONE_NUMBER,
+        "số điện thoại: di động 10 chữ số (ví dụ `0912345678`), cố định 11 chữ số bắt đầu bằng \
+         02, hoặc viết với +84 thay số 0",
+    ),
+    (
+        EMAIL_ADDRESS,
+        "thư điện tử, ví dụ `nguyenvana@laocai.gov.vn`",
     ),
     (
         VERSION_TAG,
@@ -142,6 +158,10 @@ pub fn pattern(format: &str) -> Option<String> {
         PROCEDURE_CODE => "^([0-9]\\.[0-9]{6}|DP\\.[A-Z][0-9]{2}\\.[0-9]{4})$".to_string(),
         PERSON_NAME => format!("^{VIETNAMESE_LETTER}( ?{VIETNAMESE_LETTER}){{1,49}}$"),
         REQUIRED_TEXT => format!("^[^{CONTROLS}]*[^{CONTROLS}{SPACES}][^{CONTROLS}]*$"),
+        PHONE_NUMBER => {
+            "^(0[35789][0-9]{8}|02[0-9]{9}|\\+84([35789][0-9]{8}|2[0-9]{9}))$".to_string()
+        }
+        EMAIL_ADDRESS => "^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)+$".to_string(),
         VERSION_TAG => "^(W/)?\"?[0-9]{1,18}\"?$".to_string(),
         IDEMPOTENCY_KEY => "^[!-~]{1,200}$".to_string(),
         _ => return None,
@@ -152,6 +172,7 @@ pub fn pattern(format: &str) -> Option<String> {
 fn max_length(format: &str) -> Option<usize> {
     match format {
         AGENCY_ID => Some(100),
+        EMAIL_ADDRESS => Some(254),
         _ => None,
     }
 }
@@ -448,6 +469,38 @@ mod tests {
                 ("x\u{1}", false),
             ],
             |t| !vntext::clean(t).is_empty(),
+        );
+        check(
+            PHONE_NUMBER,
+            &[
+                ("0912345678", true),
+                ("0398765432", true),
+                ("02143851234", true),
+                ("+84912345678", true),
+                ("+842143851234", true),
+                ("0112345678", false),
+                ("091234567", false),
+                ("09123456789", false),
+                ("+8491234567", false),
+                ("", false),
+            ],
+            |t| domain::ids::PhoneNumber::parse(t).is_ok(),
+        );
+        check(
+            EMAIL_ADDRESS,
+            &[
+                ("nguyenvana@laocai.gov.vn", true),
+                ("Mot.Cua+baothang@example.com", true),
+                ("a@b.c", true),
+                ("a@b", false),
+                ("@b.c", false),
+                ("a b@c.d", false),
+                ("a@.c", false),
+                ("a@b.", false),
+                ("a@@b.c", false),
+                ("", false),
+            ],
+            |t| domain::ids::Email::parse(t).is_ok(),
         );
         let version = |t: &str| {
             let mut headers = axum::http::HeaderMap::new();

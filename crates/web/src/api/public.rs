@@ -85,8 +85,10 @@ pub struct AccountInput {
     #[schema(format = "cccd")]
     pub id_number: String,
     #[serde(default)]
+    #[schema(format = "phone-number")]
     pub phone: String,
     #[serde(default)]
+    #[schema(format = "email-address")]
     pub email: String,
     pub password: String,
 }
