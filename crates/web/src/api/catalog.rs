@@ -31,7 +31,8 @@ pub struct ProcedureQueryParams {
     /// `full` (toàn trình), `partial` (một phần) or `none`.
     #[param(pattern = "^(full|partial|none)$")]
     pub online: Option<String>,
-    /// Số kết quả tối đa (mặc định 50).
+    /// Số kết quả tối đa (mặc định 50, nhiều nhất 200).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
 }
 
