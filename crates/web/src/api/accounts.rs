@@ -87,19 +87,6 @@ pub struct OfficerReadsQuery {
     pub to: Option<String>,
 }
 
-/// Một lượt mở hồ sơ hoặc tệp của một cán bộ.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OfficerReadView {
-    /// Thời điểm (giờ Việt Nam).
-    pub at: String,
-    /// Mã hồ sơ.
-    pub code: String,
-    pub dossier_id: uuid::Uuid,
-    /// Tệp đã mở (mã SHA-256 và tên); không có khi mở hồ sơ.
-    pub file_sha256: Option<String>,
-    pub file_name: Option<String>,
-}
-
 /// Những gì một cán bộ đã mở trong một khoảng ngày.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OfficerReadsView {
@@ -108,7 +95,7 @@ pub struct OfficerReadsView {
     pub from: String,
     pub to: String,
     /// Mới nhất trước, tối đa 500.
-    pub reads: Vec<OfficerReadView>,
+    pub reads: Vec<super::dossiers::ReadView>,
     /// Đã đủ 500 lượt: có thể còn lượt cũ hơn trong khoảng ngày; thu hẹp khoảng ngày để xem.
     pub capped: bool,
 }
@@ -152,18 +139,7 @@ pub async fn reads(
         reads: found
             .reads
             .into_iter()
-            .map(|r| {
-                let (file_sha256, file_name) = r.file.unzip();
-                OfficerReadView {
-                    at: super::views::vn(
-                        chrono::DateTime::from_timestamp_millis(r.at_ms).unwrap_or_default(),
-                    ),
-                    code: r.code,
-                    dossier_id: r.dossier,
-                    file_sha256,
-                    file_name,
-                }
-            })
+            .map(super::dossiers::ReadView::of)
             .collect(),
     }))
 }

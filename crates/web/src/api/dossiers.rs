@@ -729,15 +729,35 @@ pub async fn detail(
 }
 
 /// Một lần cán bộ mở hồ sơ hoặc tệp của hồ sơ.
-#[derive(serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct ReadView {
     /// Thời điểm (giờ Việt Nam).
     pub at: String,
-    /// Tên đăng nhập của cán bộ.
+    /// Tên đăng nhập của cán bộ (lúc mở).
     pub officer: String,
+    /// Mã hồ sơ.
+    pub code: String,
+    pub dossier_id: uuid::Uuid,
     /// Tệp đã mở (mã SHA-256 và tên); không có khi mở hồ sơ.
     pub file_sha256: Option<String>,
     pub file_name: Option<String>,
+}
+
+impl ReadView {
+    /// One read as both access-log views show it (a dossier's, an officer's).
+    pub fn of(r: app::access_log::PersonalDataRead) -> Self {
+        let (file_sha256, file_name) = r.file.unzip();
+        ReadView {
+            at: super::views::vn(
+                chrono::DateTime::from_timestamp_millis(r.at_ms).unwrap_or_default(),
+            ),
+            officer: r.officer_name,
+            code: r.code,
+            dossier_id: r.dossier,
+            file_sha256,
+            file_name,
+        }
+    }
 }
 
 /// Nhật ký truy cập: ai đã mở hồ sơ và các tệp của hồ sơ, khi nào (mới nhất trước, tối đa 500
@@ -754,22 +774,7 @@ pub async fn reads(
     ApiPath(id): ApiPath<uuid::Uuid>,
 ) -> Result<Json<Vec<ReadView>>, ApiError> {
     let reads = app.queries().dossier_reads(&actor, DossierId(id)).await?;
-    Ok(Json(
-        reads
-            .into_iter()
-            .map(|r| {
-                let (file_sha256, file_name) = r.file.unzip();
-                ReadView {
-                    at: super::views::vn(
-                        chrono::DateTime::from_timestamp_millis(r.at_ms).unwrap_or_default(),
-                    ),
-                    officer: r.officer_name,
-                    file_sha256,
-                    file_name,
-                }
-            })
-            .collect(),
-    ))
+    Ok(Json(reads.into_iter().map(ReadView::of).collect()))
 }
 
 /// Dự thảo kết quả: các trường của mẫu kết quả và giá trị kết quả sẽ ghi (khi hồ sơ đang giải

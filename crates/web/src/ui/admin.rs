@@ -1069,10 +1069,14 @@ pub async fn log(State(app): State<App>, viewer: Viewer) -> Result<Response, UiE
     .into_response())
 }
 
-/// A line of a dossier's access log: when, which officer, what was opened.
+/// A line of the access log: when, which officer, which dossier, what of it was opened (a
+/// dossier's reads and one officer's reads show the columns they need).
 pub struct ReadLine {
     pub at: String,
+    /// The officer's user name at the time.
     pub officer: String,
+    /// The dossier's code.
+    pub code: String,
     /// The file's name, or empty for the dossier itself.
     pub file: String,
 }
@@ -1084,16 +1088,10 @@ impl ReadLine {
                 .map(when)
                 .unwrap_or_default(),
             officer: r.officer_name,
+            code: r.code,
             file: r.file.map(|(_, name)| name).unwrap_or_default(),
         }
     }
-}
-
-/// A line of one officer's reads: when, which dossier, what of it.
-pub struct OfficerReadLine {
-    pub at: String,
-    pub code: String,
-    pub file: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -1112,7 +1110,7 @@ struct ReadsPage {
     to_shown: String,
     /// Their full name and reads, once asked.
     officer_name: String,
-    officer_reads: Option<Vec<OfficerReadLine>>,
+    officer_reads: Option<Vec<ReadLine>>,
     /// As many reads as one page shows were found.
     capped: bool,
     officer_error: String,
@@ -1216,19 +1214,7 @@ pub async fn reads(
             Ok(found) => {
                 page.officer_name = found.officer.full_name.to_string();
                 page.capped = found.capped;
-                page.officer_reads = Some(
-                    found
-                        .reads
-                        .into_iter()
-                        .map(|r| OfficerReadLine {
-                            at: chrono::DateTime::from_timestamp_millis(r.at_ms)
-                                .map(when)
-                                .unwrap_or_default(),
-                            code: r.code,
-                            file: r.file.map(|(_, name)| name).unwrap_or_default(),
-                        })
-                        .collect(),
-                );
+                page.officer_reads = Some(found.reads.into_iter().map(ReadLine::of).collect());
             }
             Err(e) => {
                 status = e.status;
