@@ -339,8 +339,8 @@ fn each_node(schema: &mut RefOr<Schema>, f: &mut impl FnMut(Node<'_>)) {
 mod tests {
     use super::*;
 
-    fn matcher(format: &str) -> regex::Regex {
-        regex::Regex::new(&pattern(format).unwrap()).unwrap()
+    fn matcher(format: &str) -> regex_lite::Regex {
+        regex_lite::Regex::new(&pattern(format).unwrap()).unwrap()
     }
 
     /// Each example matches its form's pattern exactly when `accepted` says, and the rule

@@ -372,7 +372,7 @@ async fn in_the_browser_a_complaint_is_sent_answered_published_found_and_rated()
     b.wait_text("Nội dung phản ánh").await;
     assert!(b.text().await.contains("Nguyễn Thị Hằng (0912345678)"));
     let form = b.action("Phân loại").await;
-    form.find(fantoccini::Locator::Css("input[value=conduct]"))
+    form.find(crate::browser::Locator::Css("input[value=conduct]"))
         .await
         .unwrap()
         .click()
@@ -442,7 +442,11 @@ async fn in_the_browser_a_complaint_is_sent_answered_published_found_and_rated()
     let total: Vec<String> = {
         let row = b.find("table.report tr.total").await;
         let mut cells = Vec::new();
-        for c in row.find_all(fantoccini::Locator::Css("td")).await.unwrap() {
+        for c in row
+            .find_all(crate::browser::Locator::Css("td"))
+            .await
+            .unwrap()
+        {
             cells.push(c.text().await.unwrap());
         }
         cells

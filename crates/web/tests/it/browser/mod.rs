@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
+
+pub mod wd;
+pub use wd::{Client, Element, Locator};
 
 use crate::common::{PASSWORD, TestApp};
 
@@ -89,18 +90,10 @@ pub async fn open(t: &TestApp) -> Option<Browser> {
             ]
         }
     });
-    let caps = match caps {
-        serde_json::Value::Object(m) => m,
-        _ => unreachable!(),
-    };
     let url = format!("http://127.0.0.1:{port}");
     let mut last = String::new();
     for _ in 0..100 {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps.clone())
-            .connect(&url)
-            .await
-        {
+        match Client::connect(&url, caps.clone()).await {
             Ok(client) => {
                 return Some(Browser {
                     client,
@@ -134,9 +127,7 @@ impl Browser {
 
     pub async fn find(&self, css: &str) -> Element {
         self.client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css(css))
+            .wait_for(Locator::Css(css), Duration::from_secs(10))
             .await
             .unwrap_or_else(|e| panic!("no element {css}: {e}"))
     }
@@ -279,12 +270,13 @@ impl Browser {
     pub async fn action(&self, label: &str) -> Element {
         let summary = self
             .client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::XPath(&format!(
-                "//details/summary[normalize-space()={}]",
-                xq(label)
-            )))
+            .wait_for(
+                Locator::XPath(&format!(
+                    "//details/summary[normalize-space()={}]",
+                    xq(label)
+                )),
+                Duration::from_secs(10),
+            )
             .await
             .unwrap_or_else(|_| panic!("no action \"{label}\" on:\n{}", "the page"));
         let details = summary.find(Locator::XPath("..")).await.unwrap();
