@@ -6,8 +6,8 @@
 //! requests per second and latency percentiles per phase, the memory the process holds after,
 //! and the machine's own pace measured in the same run (SQLite inserting one row per transaction
 //! on the same disk, and reading pages of 100 rows; the same HTTP stack answering from memory),
-//! with each phase's ratio to it — intakes to the inserts, lookups to the raw HTTP answers,
-//! lists to the reads: ratios, unlike rates, hold from one machine to another, and `--check`
+//! with each phase's ratio to it — intakes to the inserts, lookups to the raw HTTP answers
+//! (measured in alternating slices), lists to the reads: ratios, unlike rates, hold from one machine to another, and `--check`
 //! compares them with the committed baseline.
 
 use std::sync::Arc;
@@ -67,6 +67,9 @@ pub struct BenchArgs {
 /// The ratios of the committed baseline (`crates/motcua/bench-baseline.json`).
 const BASELINE: &str = include_str!("../bench-baseline.json");
 
+/// In how many alternating slices lookups and raw HTTP answers are measured.
+const ROUNDS: u32 = 6;
+
 /// How far under its baseline a ratio may fall before `--check` fails.
 const TOLERANCE: f64 = 0.30;
 
@@ -105,6 +108,32 @@ pub(crate) struct Phase {
 }
 
 impl Phase {
+    /// Requests answered per second.
+    pub(crate) fn rate(&self) -> f64 {
+        self.ok as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// One phase from slices of the same load: their counts, times and latencies together.
+    fn merge(slices: Vec<Phase>) -> Phase {
+        let mut all = Phase {
+            name: slices.first().map_or("", |s| s.name),
+            ok: 0,
+            failed: 0,
+            first_failure: None,
+            elapsed: Duration::ZERO,
+            latencies_us: Vec::new(),
+        };
+        for s in slices {
+            all.ok += s.ok;
+            all.failed += s.failed;
+            all.first_failure = all.first_failure.or(s.first_failure);
+            all.elapsed += s.elapsed;
+            all.latencies_us.extend(s.latencies_us);
+        }
+        all.latencies_us.sort_unstable();
+        all
+    }
+
     /// A phase of in-process calls, from their durations.
     pub(crate) fn of(name: &'static str, mut latencies: Vec<Duration>) -> Phase {
         let elapsed = latencies.iter().sum();
@@ -304,7 +333,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         let lookup_base = format!("http://{addr}");
         // The machine's own HTTP pace, the lookups' denominator: the same HTTP stack on the
         // server's runtime answering one real lookup's bytes from memory, loaded like the
-        // lookups just before and just after them (a lookup is mostly HTTP: measured against
+        // lookups in slices between theirs (a lookup is mostly HTTP: measured against
         // raw page reads instead, its ratio moved with how a machine's loopback compares to
         // its memory — from 1.1 to 1.9 between runs of one build on one machine).
         let answer = http
@@ -315,34 +344,51 @@ pub fn run(args: BenchArgs) -> Result<()> {
             .bytes()
             .await?;
         let raw_addr = server_handle.spawn(raw_http_server(answer)).await??;
-        let raw_http = || {
+        // Lookups and raw answers are measured in alternating slices, so that both see the
+        // machine as it is at the same moments: one after the other, the machine's drift within
+        // seconds moved their ratio by a third between runs.
+        let slice = duration / ROUNDS;
+        let (mut lookup_slices, mut raw_slices) = (Vec::new(), Vec::new());
+        for round in 0..ROUNDS {
+            // The connections stay open between slices: only the first needs a long warm-up.
+            let warm_up = Duration::from_millis(if round == 0 { 500 } else { 100 });
             let url = format!("http://{raw_addr}/");
-            load(
-                "HTTP thô",
-                &http,
-                args.connections,
-                raw_seconds,
-                Arc::new(move |http: &reqwest::Client, _: usize, _: u64| http.get(&url)),
-                200,
-            )
-        };
-        let http_before = raw_http().await;
-        let lookup = load(
-            "Tra cứu công khai",
-            &http,
-            args.connections,
-            duration,
-            Arc::new(move |http: &reqwest::Client, worker: usize, n: u64| {
-                let i = (n as usize)
-                    .wrapping_mul(7919)
-                    .wrapping_add(worker * 104_729)
-                    % codes.len();
-                http.get(format!("{lookup_base}/api/v1/public/lookup/{}", codes[i]))
-            }),
-            200,
-        )
-        .await;
-        let http_after = raw_http().await;
+            raw_slices.push(
+                load_after(
+                    warm_up,
+                    "HTTP thô",
+                    &http,
+                    args.connections,
+                    slice,
+                    Arc::new(move |http: &reqwest::Client, _: usize, _: u64| http.get(&url)),
+                    200,
+                )
+                .await,
+            );
+            let (codes, base) = (codes.clone(), lookup_base.clone());
+            let offset = round as usize * 1_000_003;
+            lookup_slices.push(
+                load_after(
+                    warm_up,
+                    "Tra cứu công khai",
+                    &http,
+                    args.connections,
+                    slice,
+                    Arc::new(move |http: &reqwest::Client, worker: usize, n: u64| {
+                        let i = (n as usize + offset)
+                            .wrapping_mul(7919)
+                            .wrapping_add(worker * 104_729)
+                            % codes.len();
+                        http.get(format!("{base}/api/v1/public/lookup/{}", codes[i]))
+                    }),
+                    200,
+                )
+                .await,
+            );
+        }
+        let raw_slice_rates: Vec<f64> = raw_slices.iter().map(Phase::rate).collect();
+        let raw_http = Phase::merge(raw_slices);
+        let lookup = Phase::merge(lookup_slices);
         let raw_middle = tokio::task::block_in_place(|| raw_rate(2))?;
         let base = format!("http://{addr}");
         let leader = login(&http, &base, "lanhdao.tinh").await?;
@@ -403,7 +449,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         let positions = page_positions(&http, &base, &leader, &pages).await?;
         anyhow::Ok((
             intake,
-            [http_before, http_after],
+            (raw_http, raw_slice_rates),
             lookup,
             list_one,
             list_many,
@@ -452,15 +498,17 @@ pub fn run(args: BenchArgs) -> Result<()> {
             "SQLite thô, đọc", raw_pages, page_rates[0], page_rates[1], page_rates[2]
         ),
     }
-    let rate = |p: &Phase| p.ok as f64 / p.elapsed.as_secs_f64();
-    let [http_before, http_after] = &raw_http;
-    let raw_http_rate = (rate(http_before) + rate(http_after)) / 2.0;
+    let rate = Phase::rate;
+    let (raw_http, raw_slice_rates) = &raw_http;
+    let raw_http_rate = rate(raw_http);
+    let slowest = raw_slice_rates
+        .iter()
+        .copied()
+        .fold(f64::INFINITY, f64::min);
+    let fastest = raw_slice_rates.iter().copied().fold(0.0, f64::max);
     println!(
-        "  {:<22} {:>9.0} yêu cầu/s (cùng máy chủ HTTP trả lời nội dung một lần tra cứu có sẵn trong bộ nhớ; trước / sau phần tra cứu {:.0} / {:.0})",
-        "HTTP thô",
-        raw_http_rate,
-        rate(http_before),
-        rate(http_after)
+        "  {:<22} {:>9.0} yêu cầu/s (cùng máy chủ HTTP trả lời nội dung một lần tra cứu có sẵn trong bộ nhớ; xen kẽ với phần tra cứu, {ROUNDS} lượt: chậm nhất {slowest:.0}, nhanh nhất {fastest:.0})",
+        "HTTP thô", raw_http_rate
     );
     intake.print();
     lookup.print();
@@ -493,16 +541,9 @@ pub fn run(args: BenchArgs) -> Result<()> {
     if let Some((rss, peak)) = rss {
         println!("  Bộ nhớ tiến trình sau khi đo: {rss:.1} MB (cao nhất {peak:.1} MB)");
     }
-    let failed = [
-        &intake,
-        http_before,
-        http_after,
-        &lookup,
-        &list_one,
-        &list_many,
-    ]
-    .iter()
-    .any(|p| p.failed > 0 || p.ok == 0);
+    let failed = [&intake, raw_http, &lookup, &list_one, &list_many]
+        .iter()
+        .any(|p| p.failed > 0 || p.ok == 0);
     server.block_on(app.close());
     drop(client);
     server.shutdown_timeout(Duration::from_secs(2));
@@ -747,7 +788,28 @@ async fn load(
     make: MakeRequest,
     expected: u16,
 ) -> Phase {
-    let warm_up = Duration::from_millis(500);
+    load_after(
+        Duration::from_millis(500),
+        name,
+        http,
+        connections,
+        duration,
+        make,
+        expected,
+    )
+    .await
+}
+
+/// [`load`] after a warm-up of the given length (requests sent then are not counted).
+async fn load_after(
+    warm_up: Duration,
+    name: &'static str,
+    http: &reqwest::Client,
+    connections: usize,
+    duration: Duration,
+    make: MakeRequest,
+    expected: u16,
+) -> Phase {
     let measure_from = Instant::now() + warm_up;
     let end = measure_from + duration;
     let mut workers = tokio::task::JoinSet::new();
