@@ -7,8 +7,8 @@
 //! and the machine's own pace measured in the same run (SQLite inserting one row per transaction
 //! on the same disk, and reading pages of 100 rows; the same HTTP stack answering from memory),
 //! with each phase's ratio to it — intakes to the inserts, lookups to the raw HTTP answers
-//! (measured in alternating slices), lists to the reads: ratios, unlike rates, hold from one machine to another, and `--check`
-//! compares them with the committed baseline.
+//! (measured in alternating slices), lists to the reads: ratios, unlike rates, hold from one
+//! machine to another, and `--check` compares them with the committed baseline.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -67,6 +67,9 @@ pub struct BenchArgs {
 /// The ratios of the committed baseline (`crates/motcua/bench-baseline.json`).
 const BASELINE: &str = include_str!("../bench-baseline.json");
 
+/// How long each phase's load runs before it is counted (connections opened, caches warm).
+const WARM_UP: Duration = Duration::from_millis(500);
+
 /// In how many alternating slices lookups and raw HTTP answers are measured.
 const ROUNDS: u32 = 6;
 
@@ -113,16 +116,21 @@ impl Phase {
         self.ok as f64 / self.elapsed.as_secs_f64()
     }
 
-    /// One phase from slices of the same load: their counts, times and latencies together.
-    fn merge(slices: Vec<Phase>) -> Phase {
-        let mut all = Phase {
-            name: slices.first().map_or("", |s| s.name),
+    /// A phase with nothing counted yet.
+    fn empty(name: &'static str) -> Phase {
+        Phase {
+            name,
             ok: 0,
             failed: 0,
             first_failure: None,
             elapsed: Duration::ZERO,
             latencies_us: Vec::new(),
-        };
+        }
+    }
+
+    /// One phase from slices of the same load: their counts, times and latencies together.
+    fn merge(slices: Vec<Phase>) -> Phase {
+        let mut all = Phase::empty(slices.first().map_or("", |s| s.name));
         for s in slices {
             all.ok += s.ok;
             all.failed += s.failed;
@@ -172,7 +180,7 @@ impl Phase {
         println!(
             "  {:<22} {:>9.0} yêu cầu/s   p50 {:>6.2} ms   p99 {:>6.2} ms   tối đa {:>7.2} ms   ({} thành công, {} lỗi, {:.1} s)",
             self.name,
-            self.ok as f64 / self.elapsed.as_secs_f64(),
+            self.rate(),
             self.percentile(0.50),
             self.percentile(0.99),
             self.percentile(1.0),
@@ -316,6 +324,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         }
         let duration = Duration::from_secs(args.seconds);
         let intake = load(
+            WARM_UP,
             "Tiếp nhận tại quầy",
             &http,
             args.connections,
@@ -351,10 +360,14 @@ pub fn run(args: BenchArgs) -> Result<()> {
         let (mut lookup_slices, mut raw_slices) = (Vec::new(), Vec::new());
         for round in 0..ROUNDS {
             // The connections stay open between slices: only the first needs a long warm-up.
-            let warm_up = Duration::from_millis(if round == 0 { 500 } else { 100 });
+            let warm_up = if round == 0 {
+                WARM_UP
+            } else {
+                Duration::from_millis(100)
+            };
             let url = format!("http://{raw_addr}/");
             raw_slices.push(
-                load_after(
+                load(
                     warm_up,
                     "HTTP thô",
                     &http,
@@ -368,7 +381,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
             let (codes, base) = (codes.clone(), lookup_base.clone());
             let offset = round as usize * 1_000_003;
             lookup_slices.push(
-                load_after(
+                load(
                     warm_up,
                     "Tra cứu công khai",
                     &http,
@@ -399,6 +412,7 @@ pub fn run(args: BenchArgs) -> Result<()> {
         let list_at = |connections| {
             let (base, leader, pages) = (base.clone(), leader.clone(), pages.clone());
             load(
+                WARM_UP,
                 if connections == 1 {
                     "Danh sách 100 (1 kết nối)"
                 } else {
@@ -778,30 +792,9 @@ fn intake_body(commune: &str) -> Value {
 type MakeRequest =
     Arc<dyn Fn(&reqwest::Client, usize, u64) -> reqwest::RequestBuilder + Send + Sync>;
 
-/// Runs `connections` workers, each sending one request after another, for `duration` (after a
-/// short warm-up that is not counted).
+/// Runs `connections` workers, each sending one request after another, for `duration` after
+/// `warm_up` (requests sent during the warm-up are not counted).
 async fn load(
-    name: &'static str,
-    http: &reqwest::Client,
-    connections: usize,
-    duration: Duration,
-    make: MakeRequest,
-    expected: u16,
-) -> Phase {
-    load_after(
-        Duration::from_millis(500),
-        name,
-        http,
-        connections,
-        duration,
-        make,
-        expected,
-    )
-    .await
-}
-
-/// [`load`] after a warm-up of the given length (requests sent then are not counted).
-async fn load_after(
     warm_up: Duration,
     name: &'static str,
     http: &reqwest::Client,
@@ -856,14 +849,7 @@ async fn load_after(
             (latencies, ok, failed, first_failure)
         });
     }
-    let mut phase = Phase {
-        name,
-        ok: 0,
-        failed: 0,
-        first_failure: None,
-        elapsed: Duration::ZERO,
-        latencies_us: Vec::new(),
-    };
+    let mut phase = Phase::empty(name);
     while let Some(joined) = workers.join_next().await {
         if let Ok((latencies, ok, failed, first)) = joined {
             phase.latencies_us.extend(latencies);
