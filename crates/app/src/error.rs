@@ -162,6 +162,22 @@ fn kind_name(text: &str) -> String {
     format!("{name} {}", quoted(rest)).trim_end().to_string()
 }
 
+/// Splits the rest of serde's "unknown field `…`, expected one of `a`, `b`" (or variant) into
+/// the caller's word and the list of allowed ones. The caller's word may itself hold backticks
+/// and commas; the list names only the program's own fields, so it starts after the last
+/// "`, expected " (or at "`, there are no fields", which leaves the list empty).
+fn caller_word_and_list(rest: &str) -> (&str, &str) {
+    if let Some((word, list)) = rest.rsplit_once("`, expected ") {
+        return (word, list.trim_start_matches("one of "));
+    }
+    for none in ["`, there are no fields", "`, there are no variants"] {
+        if let Some((word, _)) = rest.rsplit_once(none) {
+            return (word, "");
+        }
+    }
+    (rest.strip_suffix('`').unwrap_or(rest), "")
+}
+
 /// Turns serde's English explanation ("applicant.id_number: invalid type: integer `1`,
 /// expected a string at line 1 column 80") into Vietnamese, keeping the field path.
 pub fn serde_message(text: &str) -> String {
@@ -193,12 +209,10 @@ pub fn serde_message(text: &str) -> String {
             Some((path, rest)) if !path.contains(' ') => (Some(path), rest),
             _ => (None, body),
         });
-    let names = |list: &str| list.replace('`', "\"");
+    let names = |list: &str| list.replace("` or `", "` hoặc `").replace('`', "\"");
     let message = if let Some(rest) = message.strip_prefix("unknown field `") {
-        let (field, expected) = rest.split_once('`').unwrap_or((rest, ""));
-        let expected = expected.trim_start_matches(", expected one of ");
-        let expected = expected.trim_start_matches(", expected ");
-        if expected.is_empty() || expected.starts_with(", there are no fields") {
+        let (field, expected) = caller_word_and_list(rest);
+        if expected.is_empty() {
             format!("trường \"{}\" không được phép", shorten(field))
         } else {
             format!(
@@ -210,14 +224,16 @@ pub fn serde_message(text: &str) -> String {
     } else if let Some(rest) = message.strip_prefix("missing field `") {
         format!("thiếu trường \"{}\"", rest.trim_end_matches('`'))
     } else if let Some(rest) = message.strip_prefix("unknown variant `") {
-        let (value, expected) = rest.split_once('`').unwrap_or((rest, ""));
-        let expected = expected.trim_start_matches(", expected one of ");
-        let expected = expected.trim_start_matches(", expected ");
-        format!(
-            "giá trị \"{}\" không hợp lệ (chọn: {})",
-            shorten(value),
-            names(expected)
-        )
+        let (value, expected) = caller_word_and_list(rest);
+        if expected.is_empty() {
+            format!("giá trị \"{}\" không hợp lệ", shorten(value))
+        } else {
+            format!(
+                "giá trị \"{}\" không hợp lệ (chọn: {})",
+                shorten(value),
+                names(expected)
+            )
+        }
     } else if let Some(rest) = message.strip_prefix("invalid type: ") {
         let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "?"));
         format!(
@@ -312,6 +328,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_field_name_holding_backticks_is_not_taken_for_the_end_of_the_name() {
+        // Found by schemathesis in CI: the key `t.F%y`V.` cut at its first backtick left
+        // serde's "expected one of" in the answer.
+        let said = serde_message(
+            "t.F%y`V.: unknown field `t.F%y`V.`, expected one of `series`, `number`, `reason` \
+             at line 1 column 24",
+        );
+        assert_eq!(
+            said,
+            "t.F%y`V.: trường \"t.F%y`V.\" không được phép (các trường hợp lệ: \"series\", \
+             \"number\", \"reason\") (dòng 1, cột 24)"
+        );
+        let said = serde_message("a`, b: unknown field `a`, b`, there are no fields");
+        assert_eq!(said, "a`, b: trường \"a`, b\" không được phép");
+        let said = serde_message("unknown variant `x`y`, expected `a` or `b`");
+        assert_eq!(
+            said,
+            "giá trị \"x`y\" không hợp lệ (chọn: \"a\" hoặc \"b\")"
+        );
+    }
+
+    #[test]
     fn serde_kinds_are_said_in_vietnamese() {
         assert_eq!(
             serde_message(
@@ -353,6 +391,7 @@ mod tests {
         #[derive(Debug, serde::Deserialize)]
         enum Kind {
             A,
+            B,
         }
         let long = "x".repeat(5_000);
         let ok = r#""name":"a","copies":1,"kind":"A","pair":[1,2],"items":[],"day":null"#;
@@ -361,6 +400,9 @@ mod tests {
             format!("{{{ok},\"tags\":{{\"{long}\":\"{long}\"}}}}"),
             format!("{{{ok},\"name\":\"b\"}}"),
             r#"{"name":"a"}"#.to_string(),
+            format!("{{{ok},\"t`V.\":1}}"),
+            format!("{{{ok},\"`, \":1}}"),
+            r#"{"name":"a","copies":1,"kind":"x`y"}"#.to_string(),
             format!(r#"{{"name":"a","copies":"{long}"}}"#),
             format!(r#"{{"name":"a","copies":1,"kind":"{long}"}}"#),
             r#"{"name":"a","copies":1,"kind":"A","pair":[1,2,3]}"#.to_string(),
