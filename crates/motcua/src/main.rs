@@ -281,14 +281,22 @@ fn format_layer(format: LogFormat) -> FormatLayer {
     }
 }
 
-/// Logs to stderr as text, filtered by `MOTCUA_LOG` (e.g. `MOTCUA_LOG=debug`) or `default`;
-/// the configuration may switch to JSON once it is read ([`use_log_format`]).
+/// Logs to stderr as text, filtered by `MOTCUA_LOG` (a level, or levels by module:
+/// `debug`, `warn,app=debug`) or `default`; the configuration may switch to JSON once it is
+/// read ([`use_log_format`]). The filter names modules, not spans: this keeps a regular-expression
+/// engine (tracing's `env-filter`) out of the build.
 fn init_tracing(default: &str) {
+    use tracing_subscriber::filter::Targets;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     let (layer, handle) = tracing_subscriber::reload::Layer::new(format_layer(LogFormat::Text));
-    let filter = tracing_subscriber::EnvFilter::try_from_env("MOTCUA_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let asked = std::env::var("MOTCUA_LOG")
+        .ok()
+        .map(|v| v.parse::<Targets>());
+    let filter = match &asked {
+        Some(Ok(targets)) => targets.clone(),
+        _ => default.parse::<Targets>().unwrap_or_default(),
+    };
     if tracing_subscriber::registry()
         .with(layer)
         .with(filter)
@@ -296,6 +304,11 @@ fn init_tracing(default: &str) {
         .is_ok()
     {
         let _ = LOG_FORMAT.set(handle);
+    }
+    if let Some(Err(_)) = asked {
+        tracing::warn!(
+            "MOTCUA_LOG không đúng dạng (ví dụ: info, hoặc warn,app=debug): dùng mức mặc định \"{default}\""
+        );
     }
 }
 

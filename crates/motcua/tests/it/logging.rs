@@ -4,11 +4,16 @@
 use std::process::Command;
 
 fn migrate(dir: &std::path::Path, format: Option<&str>) -> String {
+    migrate_logging(dir, format, "info")
+}
+
+fn migrate_logging(dir: &std::path::Path, format: Option<&str>, filter: &str) -> String {
+    let _ = std::fs::remove_file(dir.join("nhat-ky.db"));
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_motcua"));
     cmd.arg("migrate")
         .current_dir(dir)
         .env("MOTCUA_DATABASE__URL", "sqlite:nhat-ky.db")
-        .env("MOTCUA_LOG", "info")
+        .env("MOTCUA_LOG", filter)
         .env_remove("MOTCUA_LOGGING__FORMAT");
     if let Some(f) = format {
         cmd.env("MOTCUA_LOGGING__FORMAT", f);
@@ -40,9 +45,27 @@ fn json_logs_are_one_object_per_line_and_text_is_the_default() {
     assert_eq!(applied[0]["level"], "INFO");
     assert_eq!(applied[0]["fields"]["version"], 1);
     // Text by default (a fresh database: the migrations are logged again).
-    std::fs::remove_file(dir.join("nhat-ky.db")).unwrap();
     let text = migrate(&dir, None);
     assert!(text.contains("migration applied"), "{text}");
     assert!(!text.trim_start().starts_with('{'), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn motcua_log_chooses_levels_by_module_and_a_malformed_one_is_said() {
+    let dir = std::env::temp_dir().join(format!("motcua-log-filter-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // The migrations are logged by the store at info.
+    let quiet = migrate_logging(&dir, None, "warn");
+    assert!(!quiet.contains("migration applied"), "{quiet}");
+    let store = migrate_logging(&dir, None, "warn,store=info");
+    assert!(store.contains("migration applied"), "{store}");
+    let other = migrate_logging(&dir, None, "warn,web=debug");
+    assert!(!other.contains("migration applied"), "{other}");
+    // A value the filter cannot read falls back to the default, and says so without echoing it.
+    let bad = migrate_logging(&dir, None, "store=loud");
+    assert!(bad.contains("MOTCUA_LOG không đúng dạng"), "{bad}");
+    assert!(!bad.contains("loud"), "{bad}");
     let _ = std::fs::remove_dir_all(&dir);
 }
