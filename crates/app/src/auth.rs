@@ -47,7 +47,14 @@ pub(crate) fn account_key(kind: &str, name: &str) -> String {
 /// What a log line may say of an account: an officer's user name, a citizen's id number masked.
 fn loggable(account: &str) -> String {
     match account.strip_prefix("citizen:") {
-        Some(n) if n.len() > 4 => format!("citizen:{}…{}", &n[..2], &n[n.len() - 2..]),
+        // Characters, not bytes, and no control characters (a line break would forge a log
+        // line): a number that failed to sign in may be anything typed.
+        Some(n) if n.chars().count() > 4 => {
+            let shown = || n.chars().filter(|c| !c.is_control());
+            let head: String = shown().take(2).collect();
+            let tail: String = shown().skip(shown().count().saturating_sub(2)).collect();
+            format!("citizen:{head}…{tail}")
+        }
         _ => domain::error::shorten(account),
     }
 }
@@ -333,4 +340,17 @@ pub(crate) fn locked(until_ms: i64) -> AppError {
             lich::time::to_vn(&until).format("%H:%M %d/%m/%Y")
         ),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_logged_account_shows_two_characters_at_each_end_whatever_was_typed() {
+        assert_eq!(super::loggable("citizen:001204000123"), "citizen:00…23");
+        // Found by schemathesis: a typed "number" of multi-byte characters cut a character in
+        // two and the sign-in answered 500.
+        assert_eq!(super::loggable("citizen:%ĕwv𞉉¯"), "citizen:%ĕ…𞉉¯");
+        assert_eq!(super::loggable("citizen:ĕĕĕĕ"), "citizen:ĕĕĕĕ");
+        assert_eq!(super::loggable("citizen:12\n34\r56"), "citizen:12…56");
+    }
 }

@@ -33,7 +33,7 @@ pub struct ProcedureQueryParams {
     pub online: Option<String>,
     /// Số kết quả tối đa (mặc định 50, nhiều nhất 200).
     #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<usize>,
+    pub limit: Option<u32>,
 }
 
 fn enumerated<T: serde::de::DeserializeOwned>(
@@ -41,13 +41,17 @@ fn enumerated<T: serde::de::DeserializeOwned>(
     value: Option<&str>,
     allowed: &str,
 ) -> Result<Option<T>, ApiError> {
+    // Empty is refused like any other value the document does not allow: leave the filter
+    // out to mean "any".
     value
-        .filter(|v| !v.trim().is_empty())
         .map(|v| {
-            domain::from_wire_name(v.trim()).ok_or_else(|| {
+            domain::from_wire_name(v).ok_or_else(|| {
                 ApiError::unprocessable(
                     "invalid_filter",
-                    format!("\"{field}\" = \"{v}\" không hợp lệ: {allowed}."),
+                    format!(
+                        "\"{field}\" = \"{}\" không hợp lệ: {allowed}.",
+                        vntext::shorten(v)
+                    ),
                 )
             })
         })
@@ -71,14 +75,9 @@ pub async fn procedures(
         text: p.q.unwrap_or_default(),
         sector: p.sector.filter(|s| !s.trim().is_empty()),
         level: enumerated("level", p.level.as_deref(), "commune hoặc province")?,
-        agency: p
-            .agency
-            .as_deref()
-            .filter(|a| !a.trim().is_empty())
-            .map(AgencyId::parse)
-            .transpose()?,
+        agency: p.agency.as_deref().map(AgencyId::parse).transpose()?,
         online: enumerated("online", p.online.as_deref(), "full, partial hoặc none")?,
-        limit: p.limit.unwrap_or(50),
+        limit: super::error::page_size(p.limit, 50, 200)? as usize,
     };
     Ok(Json(
         app.catalogue()

@@ -130,7 +130,7 @@ pub async fn refuse(
     post, path = "/api/v1/dossiers/postal", tag = "Tiếp nhận",
     params(("Idempotency-Key" = Option<String>, Header, description = "Khóa của yêu cầu: gửi lại cùng khóa trả về hồ sơ đã tạo, không tạo hồ sơ thứ hai")),
     request_body = dto::PostalInput,
-    responses((status = 201, body = DossierView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 201, body = DossierView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn receive_by_post(
@@ -149,7 +149,7 @@ pub async fn receive_by_post(
     post, path = "/api/v1/dossiers/{id}/corrections", tag = "Tiếp nhận",
     params(("id" = uuid::Uuid, Path, description = "Hồ sơ gốc"), ("Idempotency-Key" = Option<String>, Header, description = "Khóa của yêu cầu: gửi lại cùng khóa trả về hồ sơ đã tạo, không tạo hồ sơ thứ hai")),
     request_body = dto::CorrectionInput,
-    responses((status = 201, body = DossierView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 201, body = DossierView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn open_correction(
@@ -533,7 +533,7 @@ pub async fn answer(
     post, path = "/api/v1/dossiers/{id}/interconnection/{n}/complete", tag = "Xử lý hồ sơ",
     params(("id" = uuid::Uuid, Path), ("n" = usize, Path, description = "Thứ tự cơ quan liên thông (từ 0)"), ("If-Match" = Option<String>, Header)),
     request_body = dto::LegResultInput,
-    responses((status = 200, body = DossierView), (status = 409, body = ErrorBody)),
+    responses((status = 200, body = DossierView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn complete_leg(
@@ -590,6 +590,8 @@ pub struct ListQuery {
     /// `due` (hạn gần nhất trước; mặc định) or `latest` (mới nhất trước; mặc định khi tìm `q`).
     #[param(pattern = "^(due|latest)$")]
     pub order: Option<String>,
+    /// Số hồ sơ mỗi trang (1–500, mặc định 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
     /// Trang sau: giá trị `next` của trang trước.
     pub cursor: Option<String>,
@@ -651,7 +653,7 @@ pub async fn list(
             ));
         }
     };
-    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let limit = super::error::page_size(q.limit, 50, 500)?;
     let after = match q.cursor.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(c) => Some(

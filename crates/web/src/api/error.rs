@@ -313,6 +313,20 @@ where
     }
 }
 
+/// The size of a page a list was asked for (`limit`): `default` when absent, else 1 to `max`;
+/// anything else is refused as the document says (it declares the same bounds), not cut down
+/// in silence.
+pub fn page_size(limit: Option<u32>, default: u32, max: u32) -> Result<u32, ApiError> {
+    match limit {
+        None => Ok(default),
+        Some(n) if (1..=max).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::unprocessable(
+            "invalid_limit",
+            format!("\"limit\" phải từ 1 đến {max}."),
+        )),
+    }
+}
+
 /// Query-string extractor with Vietnamese errors.
 pub struct ApiQuery<T>(pub T);
 

@@ -158,7 +158,7 @@ fn petition(input: &FeedbackInput, actor: &domain::officer::Actor) -> Result<Pet
 #[utoipa::path(
     post, path = "/api/v1/feedback", tag = "Phản ánh, kiến nghị",
     request_body = FeedbackInput,
-    responses((status = 201, body = FeedbackView), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 201, body = FeedbackView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn submit(
@@ -268,7 +268,7 @@ pub async fn act(
 #[utoipa::path(
     get, path = "/api/v1/feedback/{code}", tag = "Phản ánh, kiến nghị",
     params(("code" = String, Path, description = "Mã phản ánh")),
-    responses((status = 200, body = FeedbackView), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = FeedbackView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn one(

@@ -33,7 +33,7 @@ pub struct FileView {
     post, path = "/api/v1/files", tag = "Tiếp nhận",
     params(FileQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 201, body = FileView), (status = 422, body = ErrorBody), (status = 401, body = ErrorBody)),
+    responses((status = 201, body = FileView), (status = 422, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn upload(

@@ -53,7 +53,7 @@ pub struct IpnAnswer {
 /// the outcome in `RspCode`, as gateways expect.
 #[utoipa::path(
     get, path = "/api/v1/payments/ipn", tag = "Phí, lệ phí",
-    params(("vnp_TxnRef" = String, Query, description = "Mã giao dịch; cùng các tham số vnp_* khác và vnp_SecureHash")),
+    params(("vnp_TxnRef" = Option<String>, Query, description = "Mã giao dịch; cùng các tham số vnp_* khác và vnp_SecureHash (thiếu thì trả RspCode 99)")),
     responses((status = 200, body = IpnAnswer))
 )]
 pub async fn payment_ipn(

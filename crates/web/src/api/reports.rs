@@ -611,13 +611,7 @@ pub async fn log_book(
     ApiQuery(q): ApiQuery<LogBookQuery>,
 ) -> Result<Json<LogBookView>, ApiError> {
     let receiving = receiving_param(q.receiving.as_deref())?;
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=500).contains(&limit) {
-        return Err(ApiError::unprocessable(
-            "invalid_limit",
-            "\"limit\" phải từ 1 đến 500.",
-        ));
-    }
+    let limit = super::error::page_size(q.limit, 100, 500)?;
     let b = app
         .reports()
         .log_book(

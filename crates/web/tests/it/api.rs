@@ -953,6 +953,18 @@ async fn lists_filter_by_status_agency_assignee_and_due_window() {
         .await
         .expect(200);
     assert_eq!(status["total"], 1);
+    // A page size outside 1–500 (the document's bounds) is refused, not cut down in silence.
+    let two = t
+        .get(Some(&tok.counter), "/api/v1/dossiers?limit=500")
+        .await
+        .expect(200);
+    assert_eq!(two["items"].as_array().unwrap().len(), 2);
+    t.get(Some(&tok.counter), "/api/v1/dossiers?limit=2147483648")
+        .await
+        .error(422, "invalid_limit");
+    t.get(Some(&tok.counter), "/api/v1/dossiers?limit=0")
+        .await
+        .error(422, "invalid_limit");
     let unit = t
         .get(
             Some(&tok.counter),

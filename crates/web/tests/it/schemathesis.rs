@@ -2,7 +2,9 @@
 //! document, from PyPI, in a venv made under the target directory) with an officer's token:
 //! every operation gets generated valid and invalid requests for two minutes. The run must find
 //! no server error (5xx), no status the document does not list for the operation, no content
-//! type and no body that differ from the document; and every refusal it provoked must be the
+//! type and no body that differ from the document, no request the document forbids taken (a
+//! value out of its bounds or pattern, a missing required header, a method it does not list),
+//! no secured operation answering without its token; and every refusal it provoked must be the
 //! product's own words — a JSON `{code, message}` whose message is Vietnamese, carries none of
 //! the frameworks' English, and quotes nothing at length.
 
@@ -143,7 +145,7 @@ async fn schemathesis_finds_no_server_error_no_undocumented_answer_and_no_foreig
                 .args(["run", &schema, "-H", &auth])
                 .args([
                     "--checks",
-                    "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+                    "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection,ignored_auth,unsupported_method,missing_required_header",
                     "--max-time",
                     &seconds,
                     "--workers",

@@ -49,6 +49,26 @@ async fn procedures_are_searched_with_or_without_diacritics_and_filtered() {
     t.get(None, "/api/v1/procedures?agency=Khong%20Hop%20Le")
         .await
         .error(422, "invalid_agency_id");
+    // What the document refuses the server refuses too (schemathesis found these taken):
+    // an empty filter, and a page larger than the document's maximum, said rather than cut.
+    t.get(None, "/api/v1/procedures?online=")
+        .await
+        .error(422, "invalid_filter");
+    t.get(None, "/api/v1/procedures?agency=")
+        .await
+        .error(422, "invalid_agency_id");
+    t.get(None, "/api/v1/procedures?limit=201")
+        .await
+        .error(422, "invalid_limit");
+    t.get(None, "/api/v1/procedures?limit=0")
+        .await
+        .error(422, "invalid_limit");
+    let long = "x".repeat(3_000);
+    let said = t
+        .get(None, &format!("/api/v1/procedures?level={long}"))
+        .await
+        .error(422, "invalid_filter");
+    assert!(said.len() < 300, "{said}");
     // What the commune police decides, and what the commune's centre receives.
     let police = t
         .get(
