@@ -498,6 +498,9 @@ pub fn parse_codes(text: &str) -> Result<BTreeMap<String, String>, AppError> {
             )),
         }
     }
+    if codes.is_empty() && bad.is_empty() {
+        bad.push("không có dòng mã nào (mỗi dòng hai cột: mã nội bộ và mã định danh)".into());
+    }
     bad_codes(bad).map(|()| codes)
 }
 
@@ -652,6 +655,15 @@ mod tests {
     fn a_codes_table_reports_its_bad_lines() {
         let ok = parse_codes("ma_noi_bo;ma_dinh_danh\nlao-cai.bao-thang;H38.61\n").unwrap();
         assert_eq!(ok["lao-cai.bao-thang"], "H38.61");
+        // A file with no codes (a header alone, another file) is said, not taken as nothing to do.
+        for empty in ["", "ma_noi_bo;ma_dinh_danh\n", "[]", "# ghi chú\n\n"] {
+            let e = parse_codes(empty).unwrap_err();
+            assert!(
+                e.message.contains("không có dòng mã nào"),
+                "{empty:?}: {}",
+                e.message
+            );
+        }
         let e = parse_codes("lao-cai.a,H38.01\nlao-cai.b\nlao-cai.a,H38.02\n").unwrap_err();
         assert!(e.message.contains("dòng 2"), "{}", e.message);
         assert!(e.message.contains("dòng 3"), "{}", e.message);

@@ -80,7 +80,7 @@ pub struct CodesResult {
 #[utoipa::path(
     post, path = "/api/v1/admin/agencies", tag = "Quản trị",
     request_body = NewAgencyInput,
-    responses((status = 201, body = AgencyView), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)),
+    responses((status = 201, body = AgencyView), (status = 404, description = "Không có cơ quan cấp trên đã nêu", body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = []))
 )]
 pub async fn create(

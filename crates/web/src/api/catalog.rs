@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Authed;
-use super::error::{ApiError, ApiPath, ApiQuery, ErrorBody};
+use super::error::{ApiError, ApiPath, ApiQuery, ErrorBody, filter};
 use super::views::{AgencyView, OfficerView, ProcedureView};
 
 /// Tìm thủ tục: từ khóa và bộ lọc.
@@ -41,8 +41,6 @@ fn enumerated<T: serde::de::DeserializeOwned>(
     value: Option<&str>,
     allowed: &str,
 ) -> Result<Option<T>, ApiError> {
-    // Empty is refused like any other value the document does not allow: leave the filter
-    // out to mean "any".
     value
         .map(|v| {
             domain::from_wire_name(v).ok_or_else(|| {
@@ -74,9 +72,19 @@ pub async fn procedures(
     let query = ProcedureQuery {
         text: p.q.unwrap_or_default(),
         sector: p.sector.filter(|s| !s.trim().is_empty()),
-        level: enumerated("level", p.level.as_deref(), "commune hoặc province")?,
-        agency: p.agency.as_deref().map(AgencyId::parse).transpose()?,
-        online: enumerated("online", p.online.as_deref(), "full, partial hoặc none")?,
+        level: enumerated(
+            "level",
+            filter("level", p.level.as_deref())?,
+            "commune hoặc province",
+        )?,
+        agency: filter("agency", p.agency.as_deref())?
+            .map(AgencyId::parse)
+            .transpose()?,
+        online: enumerated(
+            "online",
+            filter("online", p.online.as_deref())?,
+            "full, partial hoặc none",
+        )?,
         limit: super::error::page_size(p.limit, 50, 200)? as usize,
     };
     Ok(Json(

@@ -649,7 +649,10 @@ pub async fn list(
         Some(other) => {
             return Err(ApiError::unprocessable(
                 "invalid_order",
-                format!("Thứ tự \"{other}\" không hợp lệ: due hoặc latest."),
+                format!(
+                    "Thứ tự \"{}\" không hợp lệ: due hoặc latest.",
+                    domain::error::shorten(other)
+                ),
             ));
         }
     };

@@ -21,7 +21,10 @@ pub fn instant(field: &str, text: &str) -> Result<DateTime<Utc>, ApiError> {
         .map_err(|_| {
             ApiError::unprocessable(
                 "invalid_datetime",
-                format!("\"{field}\": thời điểm \"{text}\" không hợp lệ (ví dụ \"2026-12-07 09:00\" giờ Việt Nam)."),
+                format!(
+                    "\"{field}\": thời điểm \"{}\" không hợp lệ (ví dụ \"2026-12-07 09:00\" giờ Việt Nam).",
+                    domain::error::shorten(text)
+                ),
             )
         })
 }
@@ -822,7 +825,10 @@ pub mod build {
             other => {
                 return Err(ApiError::unprocessable(
                     "invalid_mode",
-                    format!("Cách liên thông \"{other}\" không hợp lệ: sequential hoặc parallel."),
+                    format!(
+                        "Cách liên thông \"{}\" không hợp lệ: sequential hoặc parallel.",
+                        domain::error::shorten(other)
+                    ),
                 ));
             }
         };
@@ -927,7 +933,10 @@ pub mod build {
             other => {
                 return Err(ApiError::unprocessable(
                     "invalid_outcome",
-                    format!("Kết quả \"{other}\" không hợp lệ: approved hoặc refused."),
+                    format!(
+                        "Kết quả \"{}\" không hợp lệ: approved hoặc refused.",
+                        domain::error::shorten(other)
+                    ),
                 ));
             }
         };

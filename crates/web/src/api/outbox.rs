@@ -113,7 +113,10 @@ pub async fn retry(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id: i64 = id.trim().parse().map_err(|_| {
-        ApiError::unprocessable("invalid_id", format!("Số thư \"{id}\" không hợp lệ."))
+        ApiError::unprocessable(
+            "invalid_id",
+            format!("Số thư \"{}\" không hợp lệ.", domain::error::shorten(&id)),
+        )
     })?;
     app.notices().retry_message(&actor, id).await?;
     Ok(StatusCode::NO_CONTENT)

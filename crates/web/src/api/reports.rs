@@ -32,6 +32,23 @@ pub struct PeriodQuery {
     pub level: Option<String>,
 }
 
+/// The scope an API query names: as [`scope`] (which the pages call with their forms' empty
+/// fields), but the unit and the level, which have a form, are refused sent empty.
+fn query_scope(
+    agency: Option<&str>,
+    procedure: Option<&str>,
+    sector: Option<&str>,
+    level: Option<&str>,
+) -> Result<app::qd766::Scope, ApiError> {
+    use super::error::filter;
+    scope(
+        filter("agency", agency)?,
+        procedure,
+        sector,
+        filter("level", level)?,
+    )
+}
+
 /// The scope a query names, checked.
 pub(crate) fn scope(
     agency: Option<&str>,
@@ -186,7 +203,7 @@ pub async fn period(
     Authed(actor): Authed,
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> Result<Json<PeriodReportView>, ApiError> {
-    let scope = scope(
+    let scope = query_scope(
         q.agency.as_deref(),
         q.procedure.as_deref(),
         q.sector.as_deref(),
@@ -322,7 +339,7 @@ pub async fn qd766(
 ) -> Result<Json<Index766View>, ApiError> {
     let period = domain::period::Period::parse(&q.period)?;
     let as_of = q.as_of.as_deref().map(|t| day("as_of", t)).transpose()?;
-    let scope = scope(
+    let scope = query_scope(
         q.agency.as_deref(),
         q.procedure.as_deref(),
         q.sector.as_deref(),
@@ -773,8 +790,8 @@ pub async fn fee_book(
     ApiQuery(q): ApiQuery<FeeBookQuery>,
 ) -> Result<Json<FeeBookView>, ApiError> {
     let receiving = receiving_param(q.receiving.as_deref())?;
-    let method = match q.method.as_deref().map(str::trim) {
-        None | Some("") => None,
+    let method = match super::error::filter("method", q.method.as_deref())?.map(str::trim) {
+        None => None,
         Some(m) => Some(domain::dossier::PaymentMethod::parse(m).ok_or_else(|| {
             ApiError::unprocessable(
                 "invalid_method",
@@ -782,8 +799,8 @@ pub async fn fee_book(
             )
         })?),
     };
-    let officer = match q.officer.as_deref().map(str::trim) {
-        None | Some("") => None,
+    let officer = match super::error::filter("officer", q.officer.as_deref())?.map(str::trim) {
+        None => None,
         Some(o) => Some(
             uuid::Uuid::try_parse(o)
                 .map_err(|_| {
@@ -849,8 +866,8 @@ pub async fn fee_book(
 
 /// The `receiving` parameter of a book: a one-stop unit's id, or none (every unit seen).
 fn receiving_param(text: Option<&str>) -> Result<Option<domain::agency::AgencyId>, ApiError> {
-    match text.map(str::trim) {
-        None | Some("") => Ok(None),
+    match super::error::filter("receiving", text)? {
+        None => Ok(None),
         Some(r) => domain::agency::AgencyId::parse(r).map(Some).map_err(|_| {
             ApiError::unprocessable("invalid_agency", "\"receiving\": mã cơ quan không hợp lệ.")
         }),

@@ -274,6 +274,25 @@ async fn a_counter_dossier_goes_through_every_step_to_its_return() {
     )
     .await
     .error(403, "forbidden");
+    // An empty unit is refused as the document's pattern says (leave it out for every unit).
+    t.get(
+        Some(&tok.counter),
+        "/api/v1/reports/log-book?from=2026-12-01&to=2026-12-31&receiving=",
+    )
+    .await
+    .error(422, "empty_parameter");
+    t.get(
+        Some(&tok.counter),
+        "/api/v1/reports/fees?from=2026-12-01&to=2026-12-31&method=",
+    )
+    .await
+    .error(422, "empty_parameter");
+    t.get(
+        Some(&tok.counter),
+        "/api/v1/reports/period?from=2026-12-01&to=2026-12-31&level=",
+    )
+    .await
+    .error(422, "empty_parameter");
     t.get(
         None,
         "/api/v1/reports/log-book?from=2026-12-01&to=2026-12-31",
@@ -1469,6 +1488,18 @@ async fn an_administrator_adds_renames_merges_agencies_and_sets_their_codes() {
         .await
         .expect(200);
     assert!(reply["changed"].as_u64().unwrap() >= 6, "{reply}");
+    // A table without a single code (a header alone, another file) is said, and changes nothing.
+    let said = t
+        .send(
+            t.http
+                .post(format!("{}/api/v1/admin/agency-codes", t.base))
+                .header("Content-Type", "text/csv")
+                .bearer_auth(&admin)
+                .body("ma_noi_bo,ma_dinh_danh\n"),
+        )
+        .await
+        .error(422, "invalid_agency_codes");
+    assert!(said.contains("không có dòng mã nào"), "{said}");
     // Cam Đường merged into Bảo Thắng.
     t.post(
         Some(&admin),

@@ -53,10 +53,10 @@ async fn procedures_are_searched_with_or_without_diacritics_and_filtered() {
     // an empty filter, and a page larger than the document's maximum, said rather than cut.
     t.get(None, "/api/v1/procedures?online=")
         .await
-        .error(422, "invalid_filter");
+        .error(422, "empty_parameter");
     t.get(None, "/api/v1/procedures?agency=")
         .await
-        .error(422, "invalid_agency_id");
+        .error(422, "empty_parameter");
     t.get(None, "/api/v1/procedures?limit=201")
         .await
         .error(422, "invalid_limit");
