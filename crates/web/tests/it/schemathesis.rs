@@ -1,6 +1,7 @@
 //! The whole API surface, probed by schemathesis (property-based testing from the OpenAPI
-//! document, from PyPI, in a venv made under the target directory) with an officer's token:
-//! every operation gets generated valid and invalid requests for two minutes. The run must find
+//! document, from PyPI, in a venv made under the target directory) with a counter officer's
+//! token for two minutes, then an administrator's for one: every operation gets generated valid
+//! and invalid requests. The run must find
 //! no server error (5xx), no status the document does not list for the operation, no content
 //! type and no body that differ from the document, no request the document forbids taken (a
 //! value out of its bounds or pattern, a missing required header, a method it does not list),
@@ -18,8 +19,10 @@ use serde_json::Value;
 use crate::common::*;
 
 const SCHEMATHESIS: &str = "4.32.5";
-/// How long the generated requests run, in seconds.
+/// How long the generated requests run as the counter officer, in seconds.
 const SECONDS: u32 = 120;
+/// How long they run as the administrator.
+const ADMIN_SECONDS: u32 = 60;
 
 /// What the frameworks say in English when their refusals are not translated.
 const ENGLISH: &[&str] = &[
@@ -121,23 +124,29 @@ fn fault_of_refusal(body: &[u8]) -> Option<String> {
     None
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn schemathesis_finds_no_server_error_no_undocumented_answer_and_no_foreign_words() {
-    let Some(st) = schemathesis() else { return };
-    // Its two workers and the server they load take both cores: no browser test runs meanwhile
-    // (a starved browser misses its waits).
-    let _cores = crate::browser::SLOTS.acquire_many(2).await.unwrap();
-    let t = spawn().await;
-    let token = t.login("motcua.baothang").await;
+/// What one schemathesis run found and reached.
+#[derive(Default)]
+struct Findings {
+    failures: BTreeMap<String, BTreeSet<String>>,
+    statuses: BTreeMap<u16, usize>,
+    operations: BTreeSet<String>,
+    requests: usize,
+    /// The end of what schemathesis printed (its seed reproduces the run).
+    said: String,
+}
+
+/// Runs schemathesis for `seconds` against the server at `base` with `token`, as `who`.
+async fn probe(st: &std::path::Path, base: &str, token: &str, who: &str, seconds: u32) -> Findings {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
         "schemathesis-{}-{}",
         std::process::id(),
         uuid::Uuid::now_v7()
     ));
     std::fs::create_dir_all(&dir).unwrap();
-    let schema = format!("{}/api/openapi.json", t.base);
+    let schema = format!("{base}/api/openapi.json");
     let auth = format!("Authorization: Bearer {token}");
-    let seconds = SECONDS.to_string();
+    let max_time = seconds.to_string();
+    let st = st.to_path_buf();
     let run = tokio::task::spawn_blocking({
         let dir = dir.clone();
         move || {
@@ -147,7 +156,7 @@ async fn schemathesis_finds_no_server_error_no_undocumented_answer_and_no_foreig
                     "--checks",
                     "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection,ignored_auth,unsupported_method,missing_required_header",
                     "--max-time",
-                    &seconds,
+                    &max_time,
                     "--workers",
                     "2",
                     "--request-timeout",
@@ -170,18 +179,25 @@ async fn schemathesis_finds_no_server_error_no_undocumented_answer_and_no_foreig
     .await
     .unwrap();
     let out = String::from_utf8_lossy(&run.stdout).to_string();
-
-    let mut failures: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut statuses: BTreeMap<u16, usize> = BTreeMap::new();
-    let mut operations = BTreeSet::new();
-    let mut requests = 0usize;
+    let mut f = Findings {
+        said: out
+            .lines()
+            .rev()
+            .take(30)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<Vec<_>>()
+            .join("\n"),
+        ..Findings::default()
+    };
     for event in events(&dir) {
         let Some(done) = event.get("ScenarioFinished") else {
             continue;
         };
         let recorder = &done["recorder"];
         if let Some(label) = recorder["label"].as_str() {
-            operations.insert(label.to_string());
+            f.operations.insert(label.to_string());
         }
         for checks in recorder["checks"]
             .as_object()
@@ -190,14 +206,14 @@ async fn schemathesis_finds_no_server_error_no_undocumented_answer_and_no_foreig
         {
             for check in checks.as_array().into_iter().flatten() {
                 if check["status"] == "failure" {
-                    let f = &check["failure_info"]["failure"];
-                    failures
-                        .entry(format!("{} {}", f["code"], f["title"]))
+                    let failure = &check["failure_info"]["failure"];
+                    f.failures
+                        .entry(format!("{} {} ({who})", failure["code"], failure["title"]))
                         .or_default()
                         .insert(format!(
                             "{}: {}",
-                            f["operation"].as_str().unwrap_or_default(),
-                            f["message"]
+                            failure["operation"].as_str().unwrap_or_default(),
+                            failure["message"]
                                 .as_str()
                                 .unwrap_or_default()
                                 .replace('\n', "; ")
@@ -213,9 +229,9 @@ async fn schemathesis_finds_no_server_error_no_undocumented_answer_and_no_foreig
             let Some(response) = i.get("response").filter(|r| !r.is_null()) else {
                 continue;
             };
-            requests += 1;
+            f.requests += 1;
             let status = response["status_code"].as_u64().unwrap_or_default() as u16;
-            *statuses.entry(status).or_default() += 1;
+            *f.statuses.entry(status).or_default() += 1;
             let body = response["content"]["$base64"]
                 .as_str()
                 .map(|b| base64::engine::general_purpose::STANDARD.decode(b).unwrap())
@@ -223,8 +239,8 @@ async fn schemathesis_finds_no_server_error_no_undocumented_answer_and_no_foreig
             if status >= 400
                 && let Some(fault) = fault_of_refusal(&body)
             {
-                failures
-                    .entry("refusal not in the product's words".into())
+                f.failures
+                    .entry(format!("refusal not in the product's words ({who})"))
                     .or_default()
                     .insert(format!(
                         "{} {} → {status}: {fault}",
@@ -235,21 +251,56 @@ async fn schemathesis_finds_no_server_error_no_undocumented_answer_and_no_foreig
                             .split('?')
                             .next()
                             .unwrap_or_default()
-                            .replacen(&t.base, "", 1)
+                            .replacen(base, "", 1)
                     ));
             }
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
     println!(
-        "schemathesis {SCHEMATHESIS}: {} operations, {requests} requests in {SECONDS} s; answers by status: {statuses:?}",
-        operations.len()
+        "schemathesis {SCHEMATHESIS} as {who}: {} operations, {} requests in {seconds} s; answers by status: {:?}",
+        f.operations.len(),
+        f.requests,
+        f.statuses
     );
-    assert!(
-        operations.len() >= 80 && requests >= 1_000,
-        "the run reached too little of the API ({} operations, {requests} requests):\n{out}",
-        operations.len()
-    );
+    f
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schemathesis_finds_no_server_error_no_undocumented_answer_and_no_foreign_words() {
+    let Some(st) = schemathesis() else { return };
+    // Its two workers and the server they load take both cores: no browser test runs meanwhile
+    // (a starved browser misses its waits).
+    let _cores = crate::browser::SLOTS.acquire_many(2).await.unwrap();
+    let t = spawn().await;
+    // The counter officer reaches the dossier lifecycle; the administrator the operations only
+    // an administrator may call (accounts, agencies, codes), where a longer run by hand found
+    // what the counter's did not.
+    let counter = t.login("motcua.baothang").await;
+    let admin = t.login("quantri").await;
+    let mut failures = BTreeMap::new();
+    let mut said = Vec::new();
+    for (who, token, seconds) in [
+        ("the counter officer", &counter, SECONDS),
+        ("the administrator", &admin, ADMIN_SECONDS),
+    ] {
+        let f = probe(&st, &t.base, token, who, seconds).await;
+        assert!(
+            // Runs here reach all 92 operations and ~75 requests a second.
+            f.operations.len() >= 80 && f.requests >= 8 * seconds as usize,
+            "the run as {who} reached too little of the API ({} operations, {} requests):\n{}",
+            f.operations.len(),
+            f.requests,
+            f.said
+        );
+        if !f.failures.is_empty() {
+            said.push(format!(
+                "--- as {who} (its seed reproduces the run):\n{}",
+                f.said
+            ));
+        }
+        failures.extend(f.failures);
+    }
     if !failures.is_empty() {
         let mut text = String::new();
         for (kind, cases) in &failures {
@@ -259,16 +310,9 @@ async fn schemathesis_finds_no_server_error_no_undocumented_answer_and_no_foreig
             }
         }
         panic!(
-            "schemathesis found {} kinds of failure:{text}\n--- schemathesis said (its seed reproduces the run):\n{}",
+            "schemathesis found {} kinds of failure:{text}\n{}",
             failures.len(),
-            out.lines()
-                .rev()
-                .take(30)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect::<Vec<_>>()
-                .join("\n")
+            said.join("\n")
         );
     }
 }
