@@ -210,30 +210,23 @@ pub fn serde_message(text: &str) -> String {
             _ => (None, body),
         });
     let names = |list: &str| list.replace("` or `", "` hoặc `").replace('`', "\"");
-    let message = if let Some(rest) = message.strip_prefix("unknown field `") {
-        let (field, expected) = caller_word_and_list(rest);
+    // "trường \"x\" không được phép (các trường hợp lệ: …)": the caller's word, then the list
+    // when serde gave one.
+    let refused = |rest: &str, what: &str, verdict: &str, list: &str| {
+        let (word, expected) = caller_word_and_list(rest);
+        let said = format!("{what} \"{}\" {verdict}", shorten(word));
         if expected.is_empty() {
-            format!("trường \"{}\" không được phép", shorten(field))
+            said
         } else {
-            format!(
-                "trường \"{}\" không được phép (các trường hợp lệ: {})",
-                shorten(field),
-                names(expected)
-            )
+            format!("{said} ({list}: {})", names(expected))
         }
+    };
+    let message = if let Some(rest) = message.strip_prefix("unknown field `") {
+        refused(rest, "trường", "không được phép", "các trường hợp lệ")
     } else if let Some(rest) = message.strip_prefix("missing field `") {
         format!("thiếu trường \"{}\"", rest.trim_end_matches('`'))
     } else if let Some(rest) = message.strip_prefix("unknown variant `") {
-        let (value, expected) = caller_word_and_list(rest);
-        if expected.is_empty() {
-            format!("giá trị \"{}\" không hợp lệ", shorten(value))
-        } else {
-            format!(
-                "giá trị \"{}\" không hợp lệ (chọn: {})",
-                shorten(value),
-                names(expected)
-            )
-        }
+        refused(rest, "giá trị", "không hợp lệ", "chọn")
     } else if let Some(rest) = message.strip_prefix("invalid type: ") {
         let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "?"));
         format!(

@@ -36,12 +36,14 @@ pub struct ProcedureQueryParams {
     pub limit: Option<u32>,
 }
 
+/// An enumerated filter (`level`, `online`): absent, or one of `allowed`; empty is refused
+/// like any filter with a form ([`filter`]).
 fn enumerated<T: serde::de::DeserializeOwned>(
     field: &str,
     value: Option<&str>,
     allowed: &str,
 ) -> Result<Option<T>, ApiError> {
-    value
+    filter(field, value)?
         .map(|v| {
             domain::from_wire_name(v).ok_or_else(|| {
                 ApiError::unprocessable(
@@ -72,19 +74,11 @@ pub async fn procedures(
     let query = ProcedureQuery {
         text: p.q.unwrap_or_default(),
         sector: p.sector.filter(|s| !s.trim().is_empty()),
-        level: enumerated(
-            "level",
-            filter("level", p.level.as_deref())?,
-            "commune hoặc province",
-        )?,
+        level: enumerated("level", p.level.as_deref(), "commune hoặc province")?,
         agency: filter("agency", p.agency.as_deref())?
             .map(AgencyId::parse)
             .transpose()?,
-        online: enumerated(
-            "online",
-            filter("online", p.online.as_deref())?,
-            "full, partial hoặc none",
-        )?,
+        online: enumerated("online", p.online.as_deref(), "full, partial hoặc none")?,
         limit: super::error::page_size(p.limit, 50, 200)? as usize,
     };
     Ok(Json(
