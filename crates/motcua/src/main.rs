@@ -13,6 +13,7 @@ mod bench_reports;
 mod bench_search;
 mod calendar;
 mod init;
+mod layers;
 mod moving;
 mod report;
 mod server;

@@ -10,8 +10,6 @@ use app::{App, Settings, SystemClock};
 use chrono::NaiveDate;
 use clap::Args;
 use domain::dossier::LegalRules;
-use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
 use lich::Calendar;
 use serde::{Deserialize, Serialize};
 use store::Db;
@@ -21,6 +19,7 @@ use crate::BadInput;
 /// Cấu hình. Read from the file given with `--config` (default `motcua.toml` if present), then
 /// from `MOTCUA_*` variables (`MOTCUA_DATABASE__URL`, `MOTCUA_SERVER__LISTEN`, …).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Config {
     pub server: ServerConfig,
     pub database: DatabaseConfig,
@@ -648,12 +647,15 @@ pub struct LogConfig {
 /// Đánh giá TTHC: the scheme file replacing TT 01/2018's (format: the shipped
 /// `crates/domain/data/danh-gia-tt01-2018.toml`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EvaluationConfig {
     pub scheme: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ServerConfig {
+    #[serde(deserialize_with = "listen_address")]
     pub listen: SocketAddr,
     /// Seconds a client has to send a request's headers (and a new connection its first byte).
     #[serde(default = "default_header_timeout")]
@@ -678,6 +680,19 @@ pub struct ServerConfig {
     /// and `/readyz` answers 503, before writes fail.
     #[serde(default = "default_low_disk_mib")]
     pub low_disk_mib: u64,
+}
+
+/// The address to listen on, refused in words an operator reads.
+pub(crate) fn listen_address<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<SocketAddr, D::Error> {
+    let text = String::deserialize(d)?;
+    text.parse().map_err(|_| {
+        serde::de::Error::custom(format!(
+            "địa chỉ lắng nghe \"{}\" không hợp lệ: viết IP:cổng, ví dụ 127.0.0.1:8080",
+            domain::error::shorten(&text)
+        ))
+    })
 }
 
 fn default_low_disk_percent() -> u8 {
@@ -730,6 +745,7 @@ impl ServerConfig {
 /// Giới hạn tần suất (`[limits]`): how often one address or account may try what an attacker
 /// repeats. Each is a count per a number of minutes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LimitsConfig {
     pub login_per_address_per_minute: u32,
     pub login_failures_per_address_per_15_minutes: u32,
@@ -826,12 +842,14 @@ impl LimitsConfig {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
     /// `sqlite:data/motcua.db`, or `postgres://user:password@host:5432/name` for a province.
     pub url: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SessionConfig {
     /// The longest a login lasts, used or not (hours).
     pub hours: i64,
@@ -973,20 +991,28 @@ pub struct ConfigArgs {
 
 impl ConfigArgs {
     pub fn load(&self) -> Result<Config> {
-        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        let mut layers = crate::layers::Layers::new(&Config::default()).map_err(BadInput)?;
         match &self.config {
             Some(path) if !path.exists() => {
                 return Err(
                     BadInput(format!("không có tệp cấu hình \"{}\".", path.display())).into(),
                 );
             }
-            Some(path) => figment = figment.merge(Toml::file(path)),
-            None => figment = figment.merge(Toml::file("motcua.toml")),
+            Some(path) => layers.file(path).map_err(BadInput)?,
+            None if Path::new("motcua.toml").exists() => {
+                layers.file(Path::new("motcua.toml")).map_err(BadInput)?
+            }
+            None => {}
         }
-        figment = figment.merge(Env::prefixed("MOTCUA_").split("__"));
-        let mut config: Config = figment
-            .extract()
-            .map_err(|e| BadInput(format!("cấu hình không hợp lệ: {e}")))?;
+        layers
+            .variables(std::env::vars_os().filter_map(|(name, value)| {
+                Some((
+                    name.into_string().ok()?,
+                    value.to_string_lossy().into_owned(),
+                ))
+            }))
+            .map_err(BadInput)?;
+        let mut config: Config = layers.extract().map_err(BadInput)?;
         if let Some(listen) = &self.listen {
             config.server.listen = listen.parse().map_err(|_| {
                 BadInput(format!(
@@ -1542,6 +1568,29 @@ fn demo_resident(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each TOML block the README shows is a configuration the server reads: a key renamed in
+    /// the code and not in the README would otherwise stop an operator who copied it.
+    #[test]
+    fn every_configuration_the_readme_shows_is_read() {
+        let readme = include_str!("../../../README.md");
+        let blocks: Vec<&str> = readme
+            .split("```toml\n")
+            .skip(1)
+            .map(|b| b.split("```").next().unwrap_or(""))
+            .collect();
+        assert!(blocks.len() >= 10, "{} blocks", blocks.len());
+        let dir = std::env::temp_dir().join(format!("motcua-readme-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (n, block) in blocks.iter().enumerate() {
+            let path = dir.join(format!("{n}.toml"));
+            std::fs::write(&path, block).unwrap();
+            let mut layers = crate::layers::Layers::new(&Config::default()).unwrap();
+            let read = layers.file(&path).and_then(|()| layers.extract::<Config>());
+            assert!(read.is_ok(), "README block {n}:\n{block}\n{read:?}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn collecting_accounts_are_checked_at_start() {

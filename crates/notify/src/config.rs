@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Channels, HttpSmsGateway, HttpWebhookSender, SmtpMailer};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct NotifyConfig {
     /// The address people open the system at, for links in messages
     /// (`https://motcua.laocai.gov.vn`); by default the address the server listens on.
@@ -74,6 +74,7 @@ pub enum TlsMode {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SmtpConfig {
     pub host: String,
     /// 25 (none), 587 (starttls) or 465 (tls) when not given.
@@ -107,6 +108,7 @@ fn fifteen() -> u64 {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SmsConfig {
     /// The gateway's JSON endpoint.
     pub url: String,
@@ -120,6 +122,7 @@ pub struct SmsConfig {
 /// Gửi biên lai đến cơ quan thuế: the receiving endpoint (the tax authority's, or its service
 /// provider's) and, when it asks for one, the environment variable holding its access token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TaxConfig {
     /// Base address; receipts go to `{url}/bien-lai`, cancellations to `{url}/bien-lai/huy`.
     pub url: String,
@@ -132,6 +135,7 @@ pub struct TaxConfig {
 /// Đồng bộ Cổng Dịch vụ công quốc gia: the synchronisation interface and the account the portal
 /// gave the province.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NationalConfig {
     /// Base address of the interface (`{url}/GetToken`, `{url}/CreateDossier`, …).
     pub url: String,
@@ -148,6 +152,7 @@ pub struct NationalConfig {
 
 /// A unit's chat group: its daily digest is posted there.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct WebhookConfig {
     /// The agency id (`lao-cai.bao-thang.van-phong`); its digest covers it and its sub-units.
     pub agency: String,
