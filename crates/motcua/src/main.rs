@@ -24,11 +24,11 @@ mod verify;
 use std::process::ExitCode;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// Một Cửa — hệ thống một cửa điện tử cho chính quyền địa phương.
 #[derive(Debug, Parser)]
-#[command(name = "motcua", version, about, long_about = None)]
+#[command(name = "motcua", version, long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -155,14 +155,21 @@ impl From<lich::CalendarError> for BadInput {
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = command_line()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
-        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+        Err(e) if e.kind() == ErrorKind::DisplayVersion => {
             let _ = e.print();
             return ExitCode::SUCCESS;
         }
+        Err(e) if e.kind() == ErrorKind::DisplayHelp => {
+            print!("{}", help_vi(&e));
+            return ExitCode::SUCCESS;
+        }
         Err(e) if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            let _ = e.print();
+            eprint!("{}", help_vi(&e));
             return ExitCode::from(2);
         }
         Err(e) => {
@@ -331,6 +338,92 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// Says in Vietnamese what clap found wrong with the command line.
+/// The command line, said in Vietnamese: clap's own words (its headings, "Usage", the help
+/// and version flags, "[default: …]", the `help` subcommand) are English.
+fn command_line() -> clap::Command {
+    let version = clap::Arg::new("version")
+        .short('V')
+        .long("version")
+        .action(clap::ArgAction::Version)
+        .help("In phiên bản");
+    vietnamese(Cli::command().disable_version_flag(true).arg(version))
+}
+
+fn vietnamese(cmd: clap::Command) -> clap::Command {
+    let help = clap::Arg::new("help")
+        .short('h')
+        .long("help")
+        .action(clap::ArgAction::Help)
+        .help("In hướng dẫn này");
+    let cmd = cmd
+        .disable_help_subcommand(true)
+        .disable_help_flag(true)
+        .arg(help)
+        .subcommand_help_heading("Lệnh")
+        .subcommand_value_name("LỆNH")
+        .help_template("{about-with-newline}\nCách dùng: {usage}\n\n{all-args}{after-help}\n")
+        .mut_args(vietnamese_arg);
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    names
+        .iter()
+        .fold(cmd, |cmd, name| cmd.mut_subcommand(name, vietnamese))
+}
+
+/// An argument under a Vietnamese heading, with its default and its choices said in Vietnamese.
+fn vietnamese_arg(arg: clap::Arg) -> clap::Arg {
+    let heading = if arg.is_positional() {
+        "Tham số"
+    } else {
+        "Tùy chọn"
+    };
+    let mut said = Vec::new();
+    let defaults: Vec<String> = arg
+        .get_default_values()
+        .iter()
+        .map(|v| v.to_string_lossy().into_owned())
+        .collect();
+    if arg.get_action().takes_values() {
+        if !defaults.is_empty() {
+            said.push(format!("mặc định: {}", defaults.join(", ")));
+        }
+        let choices: Vec<String> = arg
+            .get_possible_values()
+            .iter()
+            .filter(|v| !v.is_hide_set())
+            .map(|v| v.get_name().to_string())
+            .collect();
+        if !choices.is_empty() {
+            said.push(format!("chọn: {}", choices.join(", ")));
+        }
+    }
+    let arg = arg
+        .help_heading(heading)
+        .hide_default_value(true)
+        .hide_possible_values(true);
+    if said.is_empty() {
+        return arg;
+    }
+    let said = format!(" [{}]", said.join("; "));
+    let help = arg.get_help().map(|h| format!("{h}{said}"));
+    let long = arg.get_long_help().map(|h| format!("{h}{said}"));
+    let arg = match help {
+        Some(h) => arg.help(h),
+        None => arg.help(said.trim_start().to_string()),
+    };
+    match long {
+        Some(h) => arg.long_help(h),
+        None => arg,
+    }
+}
+
+/// A help text with clap's one English placeholder left in the usage line translated.
+fn help_vi(e: &clap::Error) -> String {
+    e.render().to_string().replace("[OPTIONS]", "[TÙY CHỌN]")
+}
+
 fn usage_error_vi(e: &clap::Error) -> String {
     let ctx = |kind| match e.get(kind) {
         Some(ContextValue::String(s)) => s.clone(),
@@ -365,5 +458,69 @@ fn usage_error_vi(e: &clap::Error) -> String {
             "số giá trị của tham số không đúng.".to_string()
         }
         _ => "cú pháp lệnh không hợp lệ.".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every command's help, from `motcua --help` down to `motcua agencies hours --help`.
+    fn helps(cmd: &clap::Command, path: Vec<String>, out: &mut Vec<(String, String)>) {
+        let mut argv = vec!["motcua".to_string()];
+        argv.extend(path.iter().cloned());
+        argv.push("--help".into());
+        let e = command_line()
+            .try_get_matches_from(&argv)
+            .expect_err("--help stops the parse");
+        assert_eq!(e.kind(), ErrorKind::DisplayHelp, "{argv:?}");
+        out.push((argv.join(" "), help_vi(&e)));
+        for sub in cmd.get_subcommands() {
+            let mut p = path.clone();
+            p.push(sub.get_name().to_string());
+            helps(sub, p, out);
+        }
+    }
+
+    #[test]
+    fn every_help_of_the_command_line_is_vietnamese() {
+        let mut all = Vec::new();
+        helps(&command_line(), Vec::new(), &mut all);
+        assert!(all.len() >= 30, "{} commands", all.len());
+        for (argv, help) in &all {
+            for english in [
+                "Usage",
+                "Options:",
+                "Commands:",
+                "Arguments:",
+                "Print help",
+                "Print version",
+                "[default",
+                "possible values",
+                "[OPTIONS]",
+                "<COMMAND>",
+                "electronic one-stop",
+            ] {
+                assert!(!help.contains(english), "{argv}: «{english}» in\n{help}");
+            }
+            assert!(help.contains("Cách dùng: motcua"), "{argv}:\n{help}");
+            assert!(
+                help.contains("-h, --help  In hướng dẫn này") || help.contains("--help"),
+                "{argv}"
+            );
+        }
+        let (_, root) = &all[0];
+        assert!(root.contains("hệ thống một cửa điện tử"), "{root}");
+        assert!(root.contains("Lệnh:") && root.contains("<LỆNH>"), "{root}");
+        assert!(
+            !root.contains("\n  help "),
+            "the help subcommand is gone:\n{root}"
+        );
+        let bench = &all
+            .iter()
+            .find(|(a, _)| a == "motcua bench --help")
+            .unwrap()
+            .1;
+        assert!(bench.contains("[mặc định: 10]"), "{bench}");
     }
 }
