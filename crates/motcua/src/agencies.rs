@@ -25,9 +25,12 @@ pub enum AgenciesCommand {
         /// Từ cuối của mã nội bộ, ví dụ tu-phap.
         #[arg(long)]
         word: String,
+        /// Tên cơ quan, ví dụ "Phòng Văn hóa - Xã hội xã Bảo Thắng".
         #[arg(long)]
         name: String,
-        /// department, service-center, office, police, commune-committee.
+        /// Loại: department (sở, phòng chuyên môn), service-center (Bộ phận Một cửa, Trung tâm
+        /// Phục vụ hành chính công), office (văn phòng), police (công an), commune-committee
+        /// (UBND xã, phường).
         #[arg(long)]
         kind: String,
         /// Mã định danh (bỏ trống: mã tạm dưới mã của cấp trên).
@@ -38,7 +41,9 @@ pub enum AgenciesCommand {
     },
     /// Đổi tên cơ quan.
     Rename {
+        /// Mã nội bộ của cơ quan, ví dụ lao-cai.bao-thang.tu-phap.
         id: String,
+        /// Tên mới.
         #[arg(long)]
         name: String,
         #[command(flatten)]
@@ -46,7 +51,9 @@ pub enum AgenciesCommand {
     },
     /// Sáp nhập cơ quan vào cơ quan tiếp nhận từ một ngày (hồ sơ chuyển theo).
     Merge {
+        /// Mã nội bộ của cơ quan bị sáp nhập.
         id: String,
+        /// Mã nội bộ của cơ quan tiếp nhận.
         #[arg(long)]
         into: String,
         /// Từ ngày, YYYY-MM-DD.
@@ -57,9 +64,13 @@ pub enum AgenciesCommand {
     },
     /// Đặt giờ làm việc và giờ tiếp nhận sáng thứ Bảy (bỏ trống: theo chuẩn; không).
     Hours {
+        /// Mã nội bộ của cơ quan.
         id: String,
+        /// Giờ làm việc các ngày trong tuần, ví dụ "07:30-11:30, 13:30-17:00" (bỏ trống: theo
+        /// giờ chuẩn).
         #[arg(long, default_value = "")]
         office_hours: String,
+        /// Giờ tiếp nhận sáng thứ Bảy, ví dụ "07:30-11:30" (bỏ trống: không tiếp nhận).
         #[arg(long, default_value = "")]
         saturday: String,
         #[command(flatten)]

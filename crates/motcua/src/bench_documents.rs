@@ -19,15 +19,19 @@ pub struct DocumentsArgs {
     /// Đo cả thời gian ký số: tệp PKCS#12 (mật khẩu trong biến môi trường --password-env).
     #[arg(long)]
     p12: Option<std::path::PathBuf>,
+    /// Biến môi trường chứa mật khẩu của tệp PKCS#12.
     #[arg(long, default_value = "MOTCUA_KY_MAT_KHAU")]
     password_env: String,
     /// Hoặc thiết bị PKCS#11: mô-đun, nhãn thiết bị, biến môi trường chứa PIN, nhãn khóa.
     #[arg(long)]
     pkcs11_module: Option<String>,
+    /// Nhãn thiết bị PKCS#11 (token) chứa khóa ký.
     #[arg(long, default_value = "")]
     token: String,
+    /// Biến môi trường chứa PIN của thiết bị.
     #[arg(long, default_value = "MOTCUA_KY_PIN")]
     pin_env: String,
+    /// Nhãn khóa ký trên thiết bị (bỏ trống: khóa đầu tiên).
     #[arg(long, default_value = "")]
     key_label: String,
     /// Số lần ký để đo.

@@ -384,6 +384,7 @@ fn vietnamese_arg(arg: clap::Arg) -> clap::Arg {
         .get_default_values()
         .iter()
         .map(|v| v.to_string_lossy().into_owned())
+        .filter(|v| !v.is_empty())
         .collect();
     if arg.get_action().takes_values() {
         if !defaults.is_empty() {
@@ -482,6 +483,27 @@ mod tests {
         }
     }
 
+    fn undescribed(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            if arg
+                .get_help()
+                .is_none_or(|h| h.to_string().trim().is_empty())
+            {
+                out.push(format!("{path} --{}", arg.get_id()));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            undescribed(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_option_says_what_it_is_for() {
+        let mut missing = Vec::new();
+        undescribed(&command_line(), "motcua", &mut missing);
+        assert!(missing.is_empty(), "{missing:#?}");
+    }
+
     #[test]
     fn every_help_of_the_command_line_is_vietnamese() {
         let mut all = Vec::new();
@@ -504,6 +526,8 @@ mod tests {
                 assert!(!help.contains(english), "{argv}: «{english}» in\n{help}");
             }
             assert!(help.contains("Cách dùng: motcua"), "{argv}:\n{help}");
+            assert!(!help.contains("[mặc định: ]"), "{argv}:\n{help}");
+
             assert!(
                 help.contains("-h, --help  In hướng dẫn này") || help.contains("--help"),
                 "{argv}"
