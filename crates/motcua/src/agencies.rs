@@ -8,7 +8,7 @@ use clap::Subcommand;
 use domain::officer::Actor;
 
 use crate::BadInput;
-use crate::server::{ConfigArgs, open_db, services};
+use crate::server::{ConfigArgs, open_existing_db, services};
 
 #[derive(Debug, Subcommand)]
 pub enum AgenciesCommand {
@@ -102,7 +102,7 @@ impl AgenciesCommand {
 
 pub async fn run(cmd: AgenciesCommand) -> Result<()> {
     let config = cmd.config().load()?;
-    let app = services(open_db(&config).await?, &config).await?;
+    let app = services(open_existing_db(&config).await?, &config).await?;
     let done = change(&app, &cmd).await;
     app.close().await;
     println!("{}", done.map_err(BadInput::from)?);

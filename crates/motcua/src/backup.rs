@@ -17,7 +17,7 @@ use sha2::Digest;
 use store::Db;
 
 use crate::BadInput;
-use crate::server::{ConfigArgs, create_parent, open_db, services};
+use crate::server::{ConfigArgs, create_parent, open_db, open_existing_db, services};
 
 #[derive(Debug, Args)]
 pub struct BackupArgs {
@@ -71,6 +71,7 @@ fn manifest_path(file: &Path) -> PathBuf {
 fn sha256_of(path: &Path) -> Result<(String, u64)> {
     use std::io::Read;
     let mut f = std::fs::File::open(path)
+        .map_err(crate::os)
         .map_err(|e| BadInput(format!("không đọc được {}: {e}", path.display())))?;
     let mut h = sha2::Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -96,6 +97,12 @@ pub async fn take(app: &app::App, source: &str, to: &Path, now: DateTime<Utc>) -
         .into());
     }
     create_parent(to)?;
+    // Said before the copy starts, in the operator's words, rather than as the database's
+    // refusal to open the file at the end.
+    std::fs::File::create_new(to)
+        .and_then(|_| std::fs::remove_file(to))
+        .map_err(crate::os)
+        .map_err(|e| BadInput(format!("không ghi được tệp sao lưu {}: {e}", to.display())))?;
     let kind = app.database_kind();
     let before = app
         .backup_to(to)
@@ -136,18 +143,20 @@ pub async fn take(app: &app::App, source: &str, to: &Path, now: DateTime<Utc>) -
         version: env!("CARGO_PKG_VERSION").into(),
     };
     let text = serde_json::to_string_pretty(&manifest)?;
-    std::fs::write(manifest_path(to), text + "\n").map_err(|e| {
-        BadInput(format!(
-            "không ghi được tệp kê khai {}: {e}",
-            manifest_path(to).display()
-        ))
-    })?;
+    std::fs::write(manifest_path(to), text + "\n")
+        .map_err(crate::os)
+        .map_err(|e| {
+            BadInput(format!(
+                "không ghi được tệp kê khai {}: {e}",
+                manifest_path(to).display()
+            ))
+        })?;
     Ok(manifest)
 }
 
 pub async fn run(args: BackupArgs) -> Result<()> {
     let config = args.config.load()?;
-    let app = services(open_db(&config).await?, &config).await?;
+    let app = services(open_existing_db(&config).await?, &config).await?;
     let started = std::time::Instant::now();
     let source = store::without_password(&config.database.url);
     let taken = take(&app, &source, &args.to, Utc::now()).await;
@@ -179,7 +188,7 @@ pub async fn run(args: BackupArgs) -> Result<()> {
 pub async fn restore(args: RestoreArgs) -> Result<()> {
     let config = args.config.load()?;
     let manifest_file = manifest_path(&args.from);
-    let text = std::fs::read_to_string(&manifest_file).map_err(|e| {
+    let text = std::fs::read_to_string(&manifest_file).map_err(crate::os).map_err(|e| {
         BadInput(format!(
             "không đọc được tệp kê khai {} ({e}): chỉ khôi phục bản sao lưu do motcua backup tạo.",
             manifest_file.display()

@@ -128,6 +128,7 @@ impl Source {
 
 fn read(path: &PathBuf) -> Result<String> {
     std::fs::read_to_string(path)
+        .map_err(crate::os)
         .map_err(|e| BadInput(format!("không đọc được tệp \"{}\": {e}", path.display())).into())
 }
 

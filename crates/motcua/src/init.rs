@@ -57,6 +57,7 @@ fn refusal(e: app::AppError) -> anyhow::Error {
 
 fn read(path: &PathBuf, what: &str) -> Result<String> {
     std::fs::read_to_string(path)
+        .map_err(crate::os)
         .map_err(|e| BadInput(format!("không đọc được {what} \"{}\": {e}", path.display())).into())
 }
 

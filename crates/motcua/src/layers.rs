@@ -50,6 +50,7 @@ impl Layers {
     pub fn file(&mut self, path: &Path) -> Result<(), String> {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(path)
+            .map_err(crate::os)
             .map_err(|e| format!("không đọc được tệp cấu hình \"{name}\": {e}"))?;
         let table: Table = text.parse().map_err(|e: toml::de::Error| {
             let at = e.span().map_or(0, |s| s.start);

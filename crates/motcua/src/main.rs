@@ -110,6 +110,7 @@ fn forms(args: FormsArgs) -> anyhow::Result<()> {
     }
     if let Some(path) = args.check {
         let text = std::fs::read_to_string(&path)
+            .map_err(crate::os)
             .map_err(|e| BadInput(format!("không đọc được {}: {e}", path.display())))?;
         giayto::Template::parse(&text).map_err(|e| BadInput(format!("{}: {e}", path.display())))?;
         println!("{}: mẫu hợp lệ.", path.display());
@@ -146,6 +147,42 @@ impl From<app::AppError> for BadInput {
 impl From<lich::CalendarError> for BadInput {
     fn from(e: lich::CalendarError) -> Self {
         BadInput(e.to_string())
+    }
+}
+
+/// An operating system's refusal (a file, a folder, a port), said in Vietnamese: its own text
+/// ("No such file or directory (os error 2)") is English.
+pub struct Os(std::io::Error);
+
+pub fn os(e: std::io::Error) -> Os {
+    Os(e)
+}
+
+impl std::fmt::Display for Os {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::io::ErrorKind as K;
+        let said = match self.0.kind() {
+            K::NotFound => "không có tệp hoặc thư mục này",
+            K::PermissionDenied => "không có quyền (kiểm tra quyền của tài khoản chạy motcua)",
+            K::AlreadyExists => "đã có tệp này",
+            K::IsADirectory => "đây là thư mục, không phải tệp",
+            K::NotADirectory => "một phần của đường dẫn không phải thư mục",
+            K::DirectoryNotEmpty => "thư mục không trống",
+            K::StorageFull => "ổ đĩa đã đầy",
+            K::ReadOnlyFilesystem => "ổ đĩa chỉ cho đọc",
+            K::InvalidData => "nội dung không phải văn bản UTF-8",
+            K::AddrInUse => "cổng đang được một chương trình khác dùng",
+            K::AddrNotAvailable => "máy này không có địa chỉ đó",
+            K::TimedOut => "quá thời gian chờ",
+            K::Interrupted => "bị ngắt giữa chừng",
+            _ => {
+                return match self.0.raw_os_error() {
+                    Some(code) => write!(f, "lỗi hệ điều hành (mã {code})"),
+                    None => f.write_str("lỗi hệ điều hành"),
+                };
+            }
+        };
+        f.write_str(said)
     }
 }
 
@@ -211,7 +248,7 @@ fn main() -> ExitCode {
         Command::NationalBackfill(args) => runtime().and_then(|rt| {
             rt.block_on(async {
                 let config = args.load()?;
-                let app = server::services(server::open_db(&config).await?, &config).await?;
+                let app = server::services(server::open_existing_db(&config).await?, &config).await?;
                 let queued = app
                     .national_backfill()
                     .await

@@ -41,7 +41,7 @@ pub async fn run(cmd: ReportCommand) -> Result<()> {
     match cmd {
         ReportCommand::Rebuild(args) => {
             let config = args.load()?;
-            let db = server::open_db(&config).await?;
+            let db = server::open_existing_db(&config).await?;
             let app = server::services(db, &config).await?;
             let started = std::time::Instant::now();
             let r = app.reports().rebuild_counts().await?;

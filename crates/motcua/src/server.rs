@@ -464,7 +464,9 @@ pub struct ApproverConfig {
 }
 
 fn read_file(path: &PathBuf) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| format!("không đọc được {}: {e}", path.display()))
+    std::fs::read(path)
+        .map_err(crate::os)
+        .map_err(|e| format!("không đọc được {}: {e}", path.display()))
 }
 
 /// The certificates of PEM or DER files, as DER.
@@ -1033,6 +1035,7 @@ impl ConfigArgs {
 pub(crate) fn create_parent(path: &Path) -> Result<(), BadInput> {
     match path.parent().filter(|d| !d.as_os_str().is_empty()) {
         Some(dir) => std::fs::create_dir_all(dir)
+            .map_err(crate::os)
             .map_err(|e| BadInput(format!("không tạo được thư mục {}: {e}", dir.display()))),
         None => Ok(()),
     }
@@ -1052,6 +1055,24 @@ pub async fn open_db(config: &Config) -> Result<Db> {
         .await
         .context("cập nhật cấu trúc cơ sở dữ liệu")?;
     Ok(db)
+}
+
+/// Opens a database that must already exist — for the commands that check, copy or change a
+/// province's data. A SQLite path with a typo would otherwise become a new, empty database (and
+/// `motcua verify` would find it sound); `serve`, `demo`, `migrate` and `init` create one.
+pub async fn open_existing_db(config: &Config) -> Result<Db> {
+    if let Some(path) = config.database.url.strip_prefix("sqlite:") {
+        let path = Path::new(path.trim_start_matches("//"));
+        if !path.is_file() {
+            return Err(BadInput(format!(
+                "không có cơ sở dữ liệu {}: kiểm tra đường dẫn (--database, [database] url \
+                 trong motcua.toml); tạo mới bằng motcua init hoặc motcua migrate",
+                store::without_password(&config.database.url)
+            ))
+            .into());
+        }
+    }
+    open_db(config).await
 }
 
 pub async fn services(db: Db, config: &Config) -> Result<App> {
@@ -1105,12 +1126,14 @@ async fn services_with_secrets(
     }
 
     if let Some(path) = &config.evaluation.scheme {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            BadInput(format!(
-                "không đọc được bộ chỉ số đánh giá \"{}\": {e}",
-                path.display()
-            ))
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(crate::os)
+            .map_err(|e| {
+                BadInput(format!(
+                    "không đọc được bộ chỉ số đánh giá \"{}\": {e}",
+                    path.display()
+                ))
+            })?;
         let scheme = domain::evaluation::Scheme::parse(&text)
             .map_err(|e| BadInput(format!("{}: {}", path.display(), e.message)))?;
         settings.evaluation = Arc::new(scheme);
@@ -1252,6 +1275,7 @@ pub async fn serve(
 ) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(config.server.listen)
         .await
+        .map_err(crate::os)
         .map_err(|e| BadInput(format!("không mở được cổng {}: {e}", config.server.listen)))?;
     let addr = listener.local_addr()?;
     let public_url = config

@@ -12,7 +12,7 @@ use clap::{Subcommand, ValueEnum};
 
 use crate::BadInput;
 
-use crate::server::{ConfigArgs, open_db, services};
+use crate::server::{ConfigArgs, open_existing_db, services};
 use crate::units::{print_unmatched, read_official, summary};
 
 #[derive(Debug, Subcommand)]
@@ -114,7 +114,7 @@ pub async fn export(cmd: ExportCommand) -> Result<()> {
         config,
     } = cmd;
     let config = config.load()?;
-    let app = services(open_db(&config).await?, &config).await?;
+    let app = services(open_existing_db(&config).await?, &config).await?;
     let text = app.catalogue().export_catalog(format.into()).await?;
     app.close().await;
     match out {
@@ -135,7 +135,7 @@ pub async fn import(cmd: ImportCommand) -> Result<()> {
                 None => (UnitDataset::embedded(), Vec::new()),
             };
             let config = config.load()?;
-            let app = services(open_db(&config).await?, &config).await?;
+            let app = services(open_existing_db(&config).await?, &config).await?;
             app.admin().import_units(&set).await?;
             app.close().await;
             println!(
@@ -156,6 +156,7 @@ pub async fn import(cmd: ImportCommand) -> Result<()> {
             // files under tep/ named by SHA-256.
             let read = |path: &std::path::Path| {
                 std::fs::read_to_string(path)
+                    .map_err(crate::os)
                     .map_err(|e| BadInput(format!("không đọc được {}: {e}", path.display())))
             };
             let (text, dir) = if file.is_dir() && file.join("ho-so.csv").exists() {
@@ -187,7 +188,7 @@ pub async fn import(cmd: ImportCommand) -> Result<()> {
                     .find_map(|ext| std::fs::read(dir.join(format!("{sha}{ext}"))).ok())
             };
             let config = config.load()?;
-            let app = services(open_db(&config).await?, &config).await?;
+            let app = services(open_existing_db(&config).await?, &config).await?;
             let started = std::time::Instant::now();
             let done = app
                 .admin()
@@ -229,9 +230,10 @@ pub async fn import(cmd: ImportCommand) -> Result<()> {
         }
         ImportCommand::AgencyCodes { file, config } => {
             let text = std::fs::read_to_string(&file)
+                .map_err(crate::os)
                 .map_err(|e| BadInput(format!("không đọc được {}: {e}", file.display())))?;
             let config = config.load()?;
-            let app = services(open_db(&config).await?, &config).await?;
+            let app = services(open_existing_db(&config).await?, &config).await?;
             let changed = app
                 .admin()
                 .import_agency_codes(&domain::officer::Actor::System, &text)
@@ -246,9 +248,10 @@ pub async fn import(cmd: ImportCommand) -> Result<()> {
         }
         ImportCommand::Officers { file, config } => {
             let text = std::fs::read_to_string(&file)
+                .map_err(crate::os)
                 .map_err(|e| BadInput(format!("không đọc được {}: {e}", file.display())))?;
             let config = config.load()?;
-            let app = services(open_db(&config).await?, &config).await?;
+            let app = services(open_existing_db(&config).await?, &config).await?;
             let created = app
                 .admin()
                 .import_officers(&domain::officer::Actor::System, &text)
@@ -282,6 +285,7 @@ pub async fn import(cmd: ImportCommand) -> Result<()> {
                 ))
             })?;
             let text = std::fs::read_to_string(&file)
+                .map_err(crate::os)
                 .map_err(|e| BadInput(format!("không đọc được {}: {e}", file.display())))?;
             let rows = match format {
                 Format::Json => catalog::from_json(&text),
@@ -289,7 +293,7 @@ pub async fn import(cmd: ImportCommand) -> Result<()> {
             }
             .map_err(|e| print_errors(&e))?;
             let config = config.load()?;
-            let app = services(open_db(&config).await?, &config).await?;
+            let app = services(open_existing_db(&config).await?, &config).await?;
             if let Err(e) = app.catalogue().check_catalog_rows(&rows).await {
                 app.close().await;
                 return Err(print_errors(&e));

@@ -45,6 +45,7 @@ pub fn read_official(dir: &Path) -> Result<(UnitDataset, Vec<Unmatched>)> {
     let read = |name: &str| {
         let path = dir.join(name);
         std::fs::read_to_string(&path)
+            .map_err(crate::os)
             .map_err(|e| BadInput(format!("không đọc được {}: {e}", path.display())))
     };
     let set = UnitDataset::from_official(

@@ -25,7 +25,7 @@ pub async fn run(args: ConfigArgs) -> Result<()> {
 
 /// Verifies the configured database and prints what it found.
 pub async fn check(config: &Config) -> Result<()> {
-    let db = server::open_db(config).await?;
+    let db = server::open_existing_db(config).await?;
     let app = server::services(db, config).await?;
     let started = std::time::Instant::now();
     let v = app

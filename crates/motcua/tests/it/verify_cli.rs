@@ -91,3 +91,39 @@ fn verify_finds_what_was_changed_behind_the_applications_back() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A database path with a typo is said, not created: before, `verify` made an empty database
+/// there (and its folders) and reported every chain sound; the commands that work on a
+/// province's data (backup, import, agencies, report) did the same.
+#[test]
+fn a_database_that_is_not_there_is_said_and_not_made() {
+    let dir = std::env::temp_dir().join(format!("motcua-verify-none-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let missing = dir.join("khong-co").join("motcua.db");
+    let url = format!("sqlite:{}", missing.display());
+    for args in [
+        vec!["verify", "--database", &url],
+        vec!["report", "rebuild", "--database", &url],
+        vec!["agencies", "list", "--database", &url],
+        vec!["import", "units", "--database", &url],
+    ] {
+        let out = motcua(&args);
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {said}");
+        assert!(said.contains("không có cơ sở dữ liệu"), "{args:?}: {said}");
+        assert!(!dir.join("khong-co").exists(), "{args:?} made the folder");
+    }
+    // The operating system's refusals are said in Vietnamese too.
+    let out = motcua(&[
+        "import",
+        "catalog",
+        "/khong-co/danh-muc.json",
+        "--database",
+        &url,
+    ]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("không có tệp hoặc thư mục này"), "{said}");
+    assert!(!said.contains("os error"), "{said}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
