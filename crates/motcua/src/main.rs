@@ -211,7 +211,8 @@ fn main() -> ExitCode {
         }
         Err(e) => {
             eprintln!("Lỗi: {}", usage_error_vi(&e));
-            eprintln!("Xem hướng dẫn: motcua --help");
+            let argv: Vec<String> = std::env::args().collect();
+            eprintln!("Xem hướng dẫn: {} --help", command_path(&argv));
             return ExitCode::from(2);
         }
     };
@@ -457,6 +458,22 @@ fn vietnamese_arg(arg: clap::Arg) -> clap::Arg {
     }
 }
 
+/// "motcua calendar due": the command a mistaken line was for, whose help to point to.
+fn command_path(argv: &[String]) -> String {
+    let mut cmd = command_line();
+    let mut path = vec!["motcua"];
+    for word in argv.iter().skip(1) {
+        match cmd.find_subcommand(word) {
+            Some(sub) => {
+                path.push(word);
+                cmd = sub.clone();
+            }
+            None => break,
+        }
+    }
+    path.join(" ")
+}
+
 /// A help text with clap's one English placeholder left in the usage line translated.
 fn help_vi(e: &clap::Error) -> String {
     e.render().to_string().replace("[OPTIONS]", "[TÙY CHỌN]")
@@ -532,6 +549,17 @@ mod tests {
         for sub in cmd.get_subcommands() {
             undescribed(sub, &format!("{path} {}", sub.get_name()), out);
         }
+    }
+
+    #[test]
+    fn a_mistaken_line_points_to_its_own_commands_help() {
+        let argv = |line: &str| line.split(' ').map(String::from).collect::<Vec<_>>();
+        assert_eq!(
+            command_path(&argv("motcua calendar due 2026-13-01 5")),
+            "motcua calendar due"
+        );
+        assert_eq!(command_path(&argv("motcua --bogus")), "motcua");
+        assert_eq!(command_path(&argv("motcua serve --bogus")), "motcua serve");
     }
 
     #[test]

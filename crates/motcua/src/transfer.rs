@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use app::catalog::{self, CatalogErrors, Format};
 use app::units::UnitDataset;
 use clap::{Subcommand, ValueEnum};
@@ -119,7 +119,9 @@ pub async fn export(cmd: ExportCommand) -> Result<()> {
     app.close().await;
     match out {
         Some(path) => {
-            std::fs::write(&path, text).with_context(|| format!("ghi {}", path.display()))?;
+            std::fs::write(&path, text)
+                .map_err(crate::os)
+                .map_err(|e| BadInput(format!("không ghi được {}: {e}", path.display())))?;
             eprintln!("Đã xuất danh mục vào {}.", path.display());
         }
         None => print!("{text}"),

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use app::units::{UnitDataset, UnitDirectory, Unmatched};
 use clap::Subcommand;
 use domain::unit::{Regime, UnitLevel};
@@ -115,7 +115,9 @@ pub fn run(cmd: UnitsCommand) -> Result<()> {
                     ),
                 );
             }
-            std::fs::write(&out, text).with_context(|| format!("ghi {}", out.display()))?;
+            std::fs::write(&out, text)
+                .map_err(crate::os)
+                .map_err(|e| BadInput(format!("không ghi được {}: {e}", out.display())))?;
             println!("Đã ghi {}: {}.", out.display(), summary(&set));
             print_unmatched(&unmatched);
             Ok(())

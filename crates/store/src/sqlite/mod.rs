@@ -390,9 +390,25 @@ pub(crate) fn db_error(e: rusqlite::Error) -> StoreError {
                 .into(),
         ),
         Some(rusqlite::ErrorCode::SystemIoFailure) => {
-            StoreError::Unwritable(format!("lỗi đọc ghi đĩa ({e})"))
+            StoreError::Unwritable(format!("lỗi đọc ghi đĩa (mã SQLite {})", extended_code(&e)))
+        }
+        // Said to whoever starts the server with a wrong path, not in SQLite's English.
+        Some(rusqlite::ErrorCode::CannotOpen) => StoreError::Db(
+            "không mở được tệp cơ sở dữ liệu: đường dẫn là một thư mục, thư mục chứa nó không \
+             có, hoặc không có quyền"
+                .into(),
+        ),
+        Some(rusqlite::ErrorCode::NotADatabase) => {
+            StoreError::Db("tệp này không phải cơ sở dữ liệu SQLite, hoặc đã hỏng".into())
         }
         _ => StoreError::Db(e.to_string()),
+    }
+}
+
+fn extended_code(e: &rusqlite::Error) -> i32 {
+    match e {
+        rusqlite::Error::SqliteFailure(f, _) => f.extended_code,
+        _ => 0,
     }
 }
 
