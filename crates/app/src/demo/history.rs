@@ -373,12 +373,17 @@ pub async fn generate(
             let centre = tree.require(&a.centre)?;
             let (who, applicant) = applicant(&mut rng, committee);
             let day = to_vn(&a.at).date_naive();
-            // An online submission waits under a provisional reference of its own sequence.
+            // An online submission waits under a provisional reference of its own sequence. The
+            // number is taken only once the dossier exists (below): an arrival the rules refuse
+            // must not leave a gap in the day's numbers.
+            let sequence = match a.channel {
+                Channel::Online => format!("T:{}", a.centre),
+                _ => a.centre.to_string(),
+            };
+            let n = numbers.next(&sequence, day);
             let code = if a.channel == Channel::Online {
-                let n = numbers.take(&format!("T:{}", a.centre), day);
                 DossierCode::provisional(centre.code_format, &centre.code, day, n)?
             } else {
-                let n = numbers.take(a.centre.as_str(), day);
                 DossierCode::issue(centre.code_format, &centre.code, day, n)?
             };
             let return_method = match a.channel {
@@ -424,10 +429,12 @@ pub async fn generate(
                 numbers: &mut numbers,
             };
             simulate(&mut run, &mut rng, a, new, &staff, &citizen, p);
-            let Some(dossier) = run.state else { continue };
+            let Run { state, events, .. } = run;
+            let Some(dossier) = state else { continue };
+            numbers.take(&sequence, day);
             let facts = dossier.facts(&app.calendar_of(&dossier.receiving), &rules)?;
             summary.dossiers += 1;
-            summary.events += run.events.len();
+            summary.events += events.len();
             *summary
                 .by_status
                 .entry(dossier.stage.national_status().code())
@@ -437,7 +444,7 @@ pub async fn generate(
                 counts: fact_delta(&[], &facts),
                 dossier,
                 expected_version: 0,
-                events: run.events,
+                events,
                 outbox: Vec::new(),
             });
         }

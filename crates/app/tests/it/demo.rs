@@ -120,3 +120,30 @@ async fn three_weeks_of_generated_history_obey_the_rules() {
     assert_eq!(f.db.totals().await.unwrap(), totals);
     f.db.close().await;
 }
+
+/// Seeded just before noon, the history planned counter arrivals it then did not receive (the
+/// rules refused them); their numbers were taken all the same, so the next real intake left a
+/// gap in the day's codes and `motcua verify` found it (CI at 11:50 Vietnamese time).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_history_seeded_at_any_hour_leaves_the_days_numbers_without_a_gap() {
+    for hour in ["11:40", "11:50", "11:58"] {
+        let f = empty("demo-numbers", &format!("2026-12-07 {hour}")).await;
+        let app = &f.app;
+        demo::seed(
+            app,
+            "mat-khau@2026",
+            NaiveDate::from_ymd_opt(2026, 12, 5).unwrap(),
+        )
+        .await
+        .unwrap();
+        let counter = crate::common::officer(&f.db, "motcua.baothang").await;
+        for _ in 0..3 {
+            app.intake()
+                .receive_at_counter(&counter, crate::common::reregister_birth())
+                .await
+                .unwrap();
+        }
+        let found = app.admin().verify(&|_| {}).await.unwrap();
+        assert_eq!(found.found, 0, "seeded at {hour}: {:?}", found.findings);
+    }
+}
