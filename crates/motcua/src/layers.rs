@@ -15,7 +15,7 @@ use toml::{Table, Value};
 const PREFIX: &str = "MOTCUA_";
 
 /// Where a key's value came from, to say so when it is refused.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 enum Origin {
     File,
     Variable(String),

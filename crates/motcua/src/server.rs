@@ -688,12 +688,16 @@ pub struct ServerConfig {
 pub(crate) fn listen_address<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<SocketAddr, D::Error> {
-    let text = String::deserialize(d)?;
+    parse_listen(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+}
+
+/// `127.0.0.1:8080`, from the file, a variable or `--listen` alike.
+fn parse_listen(text: &str) -> Result<SocketAddr, String> {
     text.parse().map_err(|_| {
-        serde::de::Error::custom(format!(
+        format!(
             "địa chỉ lắng nghe \"{}\" không hợp lệ: viết IP:cổng, ví dụ 127.0.0.1:8080",
-            domain::error::shorten(&text)
-        ))
+            domain::error::shorten(text)
+        )
     })
 }
 
@@ -1016,11 +1020,7 @@ impl ConfigArgs {
             .map_err(BadInput)?;
         let mut config: Config = layers.extract().map_err(BadInput)?;
         if let Some(listen) = &self.listen {
-            config.server.listen = listen.parse().map_err(|_| {
-                BadInput(format!(
-                    "địa chỉ lắng nghe \"{listen}\" không hợp lệ (ví dụ 127.0.0.1:8080)."
-                ))
-            })?;
+            config.server.listen = parse_listen(listen).map_err(BadInput)?;
         }
         if let Some(db) = &self.database {
             config.database.url = db.clone();
