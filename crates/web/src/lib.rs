@@ -56,6 +56,7 @@ pub fn router_with(app: App, ui: UiOptions) -> Router {
             Duration::from_secs(30),
         ))
         .layer(axum::middleware::from_fn(own_words))
+        .layer(axum::middleware::from_fn(plain_address))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -102,6 +103,56 @@ async fn strict_transport(
         );
     }
     res
+}
+
+/// Refuses an address whose path or query carries a control character (`%00`, `%1B`, C1),
+/// before any handler reads it: such a value is never a code, a name or a search, SQLite would
+/// keep it, and PostgreSQL refuses a NUL in text (a 500 that schemathesis found). Tab and line
+/// breaks pass, as in JSON bodies. `{code, message}` under `/api`, a page elsewhere.
+async fn plain_address(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let uri = req.uri();
+    if !escapes_control(uri.path().as_bytes())
+        && !uri.query().is_some_and(|q| escapes_control(q.as_bytes()))
+    {
+        return next.run(req).await;
+    }
+    let message = "Địa chỉ có ký tự điều khiển (như NUL) không được phép trong đường dẫn hay tham số; hãy xóa ký tự đó rồi thử lại.";
+    if uri.path().starts_with("/api/") {
+        ApiError::unprocessable("control_character", message).into_response()
+    } else {
+        ui::UiError::new(StatusCode::UNPROCESSABLE_ENTITY, message).into_response()
+    }
+}
+
+/// Whether percent-encoded text decodes to a control character other than tab, line feed and
+/// carriage return: C0, DEL, or C1 (`%C2%80`–`%C2%9F`). Raw control bytes never reach here
+/// (the HTTP parser refuses them).
+fn escapes_control(text: &[u8]) -> bool {
+    let hex = |i: usize| {
+        text.get(i..i + 2)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+    };
+    let mut i = 0;
+    while i < text.len() {
+        if text[i] == b'%'
+            && let Some(b) = hex(i + 1)
+        {
+            let c1 = b == 0xC2
+                && text.get(i + 3) == Some(&b'%')
+                && hex(i + 4).is_some_and(|n| (0x80..=0x9F).contains(&n));
+            if (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7F || c1 {
+                return true;
+            }
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    false
 }
 
 /// Answers the framework gives by itself — a body over the limit, a method the address does not
@@ -260,4 +311,30 @@ pub async fn serve_with(
         net.trusted_proxies.clone(),
     ))));
     server::serve(listener, router, net, shutdown).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escapes_control;
+
+    #[test]
+    fn control_characters_are_found_in_percent_encoded_addresses() {
+        for bad in [
+            "%00", "a=%00", "q=x%1bY", "q=%7F", "q=%7f", "q=%C2%85", "q=%c2%9f",
+        ] {
+            assert!(escapes_control(bad.as_bytes()), "{bad}");
+        }
+        for good in [
+            "",
+            "q=%C4%90%C4%83ng+k%C3%BD",
+            "q=a%09b%0Ac%0D",
+            "q=%C2%A0",
+            "q=%",
+            "q=%2",
+            "q=%zz00",
+            "q=100%25",
+        ] {
+            assert!(!escapes_control(good.as_bytes()), "{good}");
+        }
+    }
 }
