@@ -13,8 +13,9 @@ use clap::Args;
 use domain::officer::{Officer, OfficerId, Role, RoleGrant};
 
 use crate::BadInput;
-use crate::bench::{PASSWORD, Phase, login, memory};
+use crate::bench::{PASSWORD, login, memory};
 use crate::server::{open_db, services};
+use loadgen::Phase;
 
 /// Options of `motcua bench queue`.
 #[derive(Debug, Args)]

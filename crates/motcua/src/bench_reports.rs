@@ -27,8 +27,8 @@ use domain::officer::Actor;
 use store::Db;
 
 use crate::BadInput;
-use crate::bench::Phase;
 use crate::bench_driver::{Driver, Ending};
+use loadgen::Phase;
 
 #[derive(Debug, Args)]
 pub struct ReportsArgs {

@@ -18,7 +18,7 @@ use domain::officer::Actor;
 use store::Db;
 
 use crate::BadInput;
-use crate::bench::Phase;
+use loadgen::Phase;
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {

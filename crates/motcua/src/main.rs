@@ -186,11 +186,6 @@ impl std::fmt::Display for Os {
     }
 }
 
-/// mimalloc rather than the C library's allocator: under the server's many threads glibc's
-/// arenas kept growing (RSS after a load) and its free lists cost the hot paths.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let parsed = command_line()
         .try_get_matches()
@@ -269,7 +264,7 @@ fn main() -> ExitCode {
         Command::Init(args) => runtime().and_then(|rt| rt.block_on(init::run(args))),
         Command::Demo(args) => runtime().and_then(|rt| rt.block_on(server::demo(args))),
         Command::Bench(args) => {
-            init_tracing("warn");
+            web::observe::init_logging("warn");
             notify::install_tls_provider();
             bench::run(args)
         }
@@ -293,82 +288,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// Định dạng nhật ký.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    /// Lines for a person to read.
-    #[default]
-    Text,
-    /// One JSON object per line, with the request's span (id, route, account) in each.
-    Json,
-}
-
-type FormatLayer =
-    Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync + 'static>;
-
-static LOG_FORMAT: std::sync::OnceLock<
-    tracing_subscriber::reload::Handle<FormatLayer, tracing_subscriber::Registry>,
-> = std::sync::OnceLock::new();
-
-fn format_layer(format: LogFormat) -> FormatLayer {
-    use tracing_subscriber::Layer;
-    match format {
-        LogFormat::Text => tracing_subscriber::fmt::layer()
-            .with_target(false)
-            .with_writer(std::io::stderr)
-            .boxed(),
-        LogFormat::Json => tracing_subscriber::fmt::layer()
-            .json()
-            .with_current_span(false)
-            .with_span_list(true)
-            .with_writer(std::io::stderr)
-            .boxed(),
-    }
-}
-
-/// Logs to stderr as text, filtered by `MOTCUA_LOG` (a level, or levels by module:
-/// `debug`, `warn,app=debug`) or `default`; the configuration may switch to JSON once it is
-/// read ([`use_log_format`]). The filter names modules, not spans: this keeps a regular-expression
-/// engine (tracing's `env-filter`) out of the build.
-fn init_tracing(default: &str) {
-    use tracing_subscriber::filter::Targets;
-    use tracing_subscriber::layer::SubscriberExt;
-    use tracing_subscriber::util::SubscriberInitExt;
-    let (layer, handle) = tracing_subscriber::reload::Layer::new(format_layer(LogFormat::Text));
-    let asked = std::env::var("MOTCUA_LOG")
-        .ok()
-        .map(|v| v.parse::<Targets>());
-    let filter = match &asked {
-        Some(Ok(targets)) => targets.clone(),
-        _ => default.parse::<Targets>().unwrap_or_default(),
-    };
-    if tracing_subscriber::registry()
-        .with(layer)
-        .with(filter)
-        .try_init()
-        .is_ok()
-    {
-        let _ = LOG_FORMAT.set(handle);
-    }
-    if let Some(Err(_)) = asked {
-        tracing::warn!(
-            "MOTCUA_LOG không đúng dạng (ví dụ: info, hoặc warn,app=debug): dùng mức mặc định \"{default}\""
-        );
-    }
-}
-
-/// Writes the log in `format` from now on.
-pub fn use_log_format(format: LogFormat) {
-    if format != LogFormat::Text
-        && let Some(handle) = LOG_FORMAT.get()
-    {
-        let _ = handle.reload(format_layer(format));
-    }
-}
-
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    init_tracing("warn,motcua=info,app=info,notify=info");
+    web::observe::init_logging("warn,motcua=info,app=info,notify=info");
     notify::install_tls_provider();
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -643,7 +643,7 @@ pub struct DocumentsConfig {
 #[serde(deny_unknown_fields)]
 pub struct LogConfig {
     #[serde(default)]
-    pub format: crate::LogFormat,
+    pub format: web::observe::LogFormat,
 }
 
 /// Đánh giá TTHC: the scheme file replacing TT 01/2018's (format: the shipped
@@ -1025,7 +1025,7 @@ impl ConfigArgs {
         if let Some(db) = &self.database {
             config.database.url = db.clone();
         }
-        crate::use_log_format(config.logging.format);
+        web::observe::use_log_format(config.logging.format);
         Ok(config)
     }
 }

@@ -275,8 +275,11 @@ impl Worker {
     }
 
     /// Delivers every `poll`, until `stop` resolves.
-    pub async fn run(self, poll: Duration, stop: impl Future<Output = ()>) {
-        tokio::pin!(stop);
+    pub fn run(self, poll: Duration, stop: impl Future<Output = ()> + Send + 'static) -> Running {
+        Box::pin(self.delivering(poll, Box::pin(stop)))
+    }
+
+    async fn delivering(self, poll: Duration, mut stop: Stop) {
         loop {
             if let Err(e) = self.deliver_due().await {
                 tracing::error!(error = %e, "outbox delivery failed");
@@ -288,6 +291,14 @@ impl Worker {
         }
     }
 }
+
+/// A stop signal of [`Worker::run`] and [`Scheduler::run`].
+type Stop = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// A running [`Worker`] or [`Scheduler`]: boxed here, so that its loop and everything it awaits
+/// are compiled in this crate, not in the `motcua` binary that spawns it (an async function's
+/// body is compiled where its future is polled, and the binary is built unoptimised).
+pub type Running = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
 
 /// The lease of the scheduled jobs, held by one server of a database at a time.
 pub const SCHEDULER_LEASE: &str = "lich-viec-dinh-ky";
@@ -458,8 +469,11 @@ impl Scheduler {
     /// Looks every `every`, until `stop` resolves — on one server of the database at a time:
     /// the one holding the lease [`SCHEDULER_LEASE`], renewed at each look and lapsing after
     /// three looks missed (a server that stopped or died is replaced within that time).
-    pub async fn run(self, every: Duration, stop: impl Future<Output = ()>) {
-        tokio::pin!(stop);
+    pub fn run(self, every: Duration, stop: impl Future<Output = ()> + Send + 'static) -> Running {
+        Box::pin(self.looking(every, Box::pin(stop)))
+    }
+
+    async fn looking(self, every: Duration, mut stop: Stop) {
         let mut held = None;
         loop {
             let holds = match self.app.hold_lease(SCHEDULER_LEASE, every * 3).await {

@@ -26,6 +26,11 @@ use api::error::ApiError;
 pub use server::NetOptions;
 pub use ui::UiOptions;
 
+/// mimalloc rather than the C library's allocator: under the server's many threads glibc's
+/// arenas kept growing (RSS after a load) and its free lists cost the hot paths.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The whole HTTP application.
 pub fn router(app: App) -> Router {
     router_with(app, UiOptions::default())
@@ -306,6 +311,30 @@ pub async fn serve_with(
     ui: UiOptions,
     net: NetOptions,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    serve_boxed(listener, app, ui, net, Box::pin(shutdown)).await
+}
+
+/// The future of [`serve_with`]: boxed here, so that its code — the accept loop, every
+/// connection's task — is compiled in this crate (an async function's body is compiled where
+/// its future is polled, and the `motcua` binary that awaits it is built unoptimised).
+fn serve_boxed(
+    listener: tokio::net::TcpListener,
+    app: App,
+    ui: UiOptions,
+    net: NetOptions,
+    shutdown: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = std::io::Result<()>> + Send>> {
+    Box::pin(serving(listener, app, ui, net, shutdown))
+}
+
+/// [`serve_with`] without a type parameter.
+async fn serving(
+    listener: tokio::net::TcpListener,
+    app: App,
+    ui: UiOptions,
+    net: NetOptions,
+    shutdown: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
 ) -> std::io::Result<()> {
     let router = router_with(app, ui).layer(axum::Extension(TrustedProxies(std::sync::Arc::new(
         net.trusted_proxies.clone(),

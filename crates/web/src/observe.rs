@@ -293,3 +293,81 @@ pub async fn readyz(State(app): State<App>) -> Response {
     let h = app.health().await;
     health_answer(&h, h.ready())
 }
+
+// The log. Set up here, not in the binary, so that the subscriber's generic code (called on
+// every span and event of every request) is compiled with the libraries' optimisation: the
+// `motcua` binary is built unoptimised (see the workspace's `Cargo.toml`).
+
+/// Định dạng nhật ký.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Lines for a person to read.
+    #[default]
+    Text,
+    /// One JSON object per line, with the request's span (id, route, account) in each.
+    Json,
+}
+
+type FormatLayer =
+    Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync + 'static>;
+
+static LOG_FORMAT: std::sync::OnceLock<
+    tracing_subscriber::reload::Handle<FormatLayer, tracing_subscriber::Registry>,
+> = std::sync::OnceLock::new();
+
+fn format_layer(format: LogFormat) -> FormatLayer {
+    use tracing_subscriber::Layer;
+    match format {
+        LogFormat::Text => tracing_subscriber::fmt::layer()
+            .with_target(false)
+            .with_writer(std::io::stderr)
+            .boxed(),
+        LogFormat::Json => tracing_subscriber::fmt::layer()
+            .json()
+            .with_current_span(false)
+            .with_span_list(true)
+            .with_writer(std::io::stderr)
+            .boxed(),
+    }
+}
+
+/// Logs to stderr as text, filtered by `MOTCUA_LOG` (a level, or levels by module:
+/// `debug`, `warn,app=debug`) or `default`; the configuration may switch to JSON once it is
+/// read ([`use_log_format`]). The filter names modules, not spans: this keeps a regular-expression
+/// engine (tracing's `env-filter`) out of the build.
+pub fn init_logging(default: &str) {
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let (layer, handle) = tracing_subscriber::reload::Layer::new(format_layer(LogFormat::Text));
+    let asked = std::env::var("MOTCUA_LOG")
+        .ok()
+        .map(|v| v.parse::<Targets>());
+    let filter = match &asked {
+        Some(Ok(targets)) => targets.clone(),
+        _ => default.parse::<Targets>().unwrap_or_default(),
+    };
+    if tracing_subscriber::registry()
+        .with(layer)
+        .with(filter)
+        .try_init()
+        .is_ok()
+    {
+        let _ = LOG_FORMAT.set(handle);
+    }
+    if let Some(Err(_)) = asked {
+        tracing::warn!(
+            "MOTCUA_LOG không đúng dạng (ví dụ: info, hoặc warn,app=debug): dùng mức mặc định \"{default}\""
+        );
+    }
+}
+
+/// Writes the log in `format` from now on.
+pub fn use_log_format(format: LogFormat) {
+    if format != LogFormat::Text
+        && let Some(handle) = LOG_FORMAT.get()
+    {
+        let _ = handle.reload(format_layer(format));
+    }
+}

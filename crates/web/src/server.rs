@@ -178,18 +178,17 @@ impl Service<hyper::Request<Incoming>> for Tracked {
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then lets the requests in flight
-/// finish (at most 30 s).
-pub async fn serve(
+/// finish (at most 30 s). Called through [`crate::serve_with`], which boxes its future here.
+pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     net: NetOptions,
-    shutdown: impl Future<Output = ()> + Send + 'static,
+    mut shutdown: std::pin::Pin<Box<dyn Future<Output = ()> + Send>>,
 ) -> std::io::Result<()> {
     let registry = Arc::new(Registry::default());
     let epoch = Instant::now();
     let net = Arc::new(net);
     let mut tasks = tokio::task::JoinSet::new();
-    tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
             () = &mut shutdown => break,

@@ -179,14 +179,20 @@ async fn probe(st: &std::path::Path, base: &str, token: &str, who: &str, seconds
     .await
     .unwrap();
     let out = String::from_utf8_lossy(&run.stdout).to_string();
+    // The end of what it printed, and what it says of an error that stopped a phase (a phase
+    // cut short tests less than it seems to).
+    let lines: Vec<&str> = out.lines().collect();
+    let errors: Vec<&str> = lines
+        .iter()
+        .position(|l| l.contains("= ERRORS ="))
+        .map(|at| lines[at..].iter().take(40).copied().collect())
+        .unwrap_or_default();
+    let end = &lines[lines.len().saturating_sub(30)..];
     let mut f = Findings {
-        said: out
-            .lines()
-            .rev()
-            .take(30)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
+        said: errors
+            .iter()
+            .chain(end)
+            .copied()
             .collect::<Vec<_>>()
             .join("\n"),
         ..Findings::default()
