@@ -431,7 +431,10 @@ pub fn organisation_p12() -> Option<Vec<u8>> {
 }
 
 /// A self-signed RSA certificate with `subject` and its key as a PKCS#12 file (password
-/// "mat-khau"); `None` outside CI when openssl is missing.
+/// "mat-khau"); `None` outside CI when openssl is missing. It is valid from 2026 to 2036
+/// whatever the day the test runs: the tests' clock stands in December 2026, and a certificate
+/// starting on the real day would not yet be valid when the test's clock signs with it (made
+/// with `-days` from today, the trust-root test would have failed from 8 December 2026 on).
 pub fn self_signed_p12(subject: &str) -> Option<Vec<u8>> {
     let dir = std::env::temp_dir().join(format!(
         "motcua-ky-{}-{}",
@@ -446,8 +449,8 @@ pub fn self_signed_p12(subject: &str) -> Option<Vec<u8>> {
             .output()
     };
     let made = run(&[
-        "req", "-x509", "-utf8", "-newkey", "rsa:2048", "-nodes", "-keyout", "k.pem", "-out",
-        "c.pem", "-days", "30", "-subj", subject,
+        "req", "-new", "-utf8", "-newkey", "rsa:2048", "-nodes", "-keyout", "k.pem", "-out",
+        "r.csr", "-subj", subject,
     ]);
     match made {
         Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
@@ -459,6 +462,40 @@ pub fn self_signed_p12(subject: &str) -> Option<Vec<u8>> {
         }
         Ok(o) => assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr)),
     }
+    // `openssl req -x509` starts a certificate today; `openssl ca` takes the dates.
+    std::fs::write(
+        dir.join("ca.cnf"),
+        "[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\nnew_certs_dir = .\nserial = serial\n\
+         default_md = sha256\npolicy = p\nunique_subject = no\nx509_extensions = x\n\
+         [p]\ncommonName = supplied\norganizationName = optional\n\
+         [x]\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid:always\n\
+         basicConstraints = critical,CA:true\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("index.txt"), "").unwrap();
+    std::fs::write(dir.join("serial"), "01\n").unwrap();
+    let o = run(&[
+        "ca",
+        "-batch",
+        "-config",
+        "ca.cnf",
+        "-selfsign",
+        "-keyfile",
+        "k.pem",
+        "-in",
+        "r.csr",
+        "-out",
+        "c.pem",
+        "-notext",
+        "-preserveDN",
+        "-utf8",
+        "-startdate",
+        "20260101000000Z",
+        "-enddate",
+        "20361231235959Z",
+    ])
+    .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let o = run(&[
         "pkcs12",
         "-export",
