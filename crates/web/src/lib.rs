@@ -146,10 +146,11 @@ fn escapes_control(text: &[u8]) -> bool {
         if text[i] == b'%'
             && let Some(b) = hex(i + 1)
         {
+            // A C1 character is two bytes in UTF-8: %C2 then %80–%9F.
             let c1 = b == 0xC2
                 && text.get(i + 3) == Some(&b'%')
-                && hex(i + 4).is_some_and(|n| (0x80..=0x9F).contains(&n));
-            if (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7F || c1 {
+                && hex(i + 4).is_some_and(|n| api::error::refused_control(u32::from(n)));
+            if (b < 0x80 && api::error::refused_control(u32::from(b))) || c1 {
                 return true;
             }
             i += 3;

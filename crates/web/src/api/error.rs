@@ -241,6 +241,12 @@ fn whole_numbers_as_integers<T: DeserializeOwned>(bytes: &[u8]) -> Option<T> {
         .flatten()
 }
 
+/// Whether a code point is a control character the product refuses in any text it is sent:
+/// C0 but tab, line feed and carriage return; DEL; C1.
+pub(crate) fn refused_control(code: u32) -> bool {
+    (code < 0x20 && !matches!(code, 0x09 | 0x0a | 0x0d)) || (0x7f..=0x9f).contains(&code)
+}
+
 /// Whether a JSON text escapes a control character other than tab, line feed and carriage
 /// return (`\u0000`–`\u001f`, `\u007f`–`\u009f`, and JSON's short `\b` and `\f`). Raw
 /// control characters are not valid JSON and are refused by the parser anyway.
@@ -255,8 +261,7 @@ fn has_escaped_control(bytes: &[u8]) -> bool {
                 && let Some(hex) = bytes.get(i + 2..i + 6)
                 && let Ok(text) = std::str::from_utf8(hex)
                 && let Ok(code) = u32::from_str_radix(text, 16)
-                && ((code < 0x20 && !matches!(code, 0x09 | 0x0a | 0x0d))
-                    || (0x7f..=0x9f).contains(&code))
+                && refused_control(code)
             {
                 return true;
             }
