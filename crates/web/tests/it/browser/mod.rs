@@ -126,10 +126,27 @@ impl Browser {
     }
 
     pub async fn find(&self, css: &str) -> Element {
-        self.client
+        match self
+            .client
             .wait_for(Locator::Css(css), Duration::from_secs(10))
             .await
-            .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+        {
+            Ok(e) => e,
+            Err(e) => panic!("no element {css}: {e}\n{}", self.whereabouts().await),
+        }
+    }
+
+    /// Where the browser is and what it shows, for a failure's message.
+    pub async fn whereabouts(&self) -> String {
+        let url = match self.client.current_url().await {
+            Ok(u) => u.to_string(),
+            Err(e) => format!("(no address: {e})"),
+        };
+        let body = match self.client.find(Locator::Css("body")).await {
+            Ok(b) => b.text().await.unwrap_or_default(),
+            Err(e) => format!("(no body: {e})"),
+        };
+        format!("at {url}, showing:\n{body}")
     }
 
     /// Clicks an element, again if a partial update replaced it meanwhile.
@@ -261,9 +278,15 @@ impl Browser {
         }
     }
 
+    /// Signs out and waits until the header offers to sign in again: only then is the session
+    /// cookie gone (the page being left may have a search box of its own).
     pub async fn logout(&self) {
-        self.find("header form button").await.click().await.unwrap();
-        self.find("#q").await;
+        self.find("header form[action='/dang-xuat'] button")
+            .await
+            .click()
+            .await
+            .unwrap();
+        self.find("header .who a[href='/dang-nhap']").await;
     }
 
     /// Opens the action of the dossier page labelled `label` and returns its form.
