@@ -309,7 +309,9 @@ impl Browser {
         details.find(Locator::Css("form")).await.unwrap()
     }
 
-    /// Fills fields of a form by name (selects by value) and submits it.
+    /// Fills fields of a form by name (selects by value), submits it and waits until the page
+    /// it was on is gone: a text awaited next may be on the page being left too (an officer's
+    /// name among the options of the form just sent).
     pub async fn submit(&self, form: &Element, fields: &[(&str, &str)]) {
         self.submit_fields(form, fields).await;
         form.find(Locator::Css("button[type=submit]"))
@@ -318,6 +320,16 @@ impl Browser {
             .click()
             .await
             .unwrap();
+        for _ in 0..100 {
+            if form.tag_name().await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        eprintln!(
+            "the form was still there 10 s after it was sent; {}",
+            self.whereabouts().await
+        );
     }
 
     /// Fills fields of a form by name (selects by value), without submitting.
