@@ -62,6 +62,10 @@ pub fn router_with(app: App, ui: UiOptions) -> Router {
         ))
         .layer(axum::middleware::from_fn(own_words))
         .layer(axum::middleware::from_fn(plain_address))
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            ui::dress_error_page,
+        ))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,

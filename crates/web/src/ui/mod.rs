@@ -30,7 +30,9 @@ use app::{App, AppError};
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::http::{StatusCode, header};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
@@ -572,6 +574,13 @@ impl From<domain::DomainError> for UiError {
     }
 }
 
+/// The message of an error page, kept on its response so that [`dress_error_page`] can show
+/// the page again with the viewer's header.
+#[derive(Clone)]
+struct ErrorMessage(String);
+
+const ERROR_TITLE: &str = "Không thực hiện được";
+
 impl IntoResponse for UiError {
     fn into_response(self) -> Response {
         if self.login {
@@ -579,17 +588,49 @@ impl IntoResponse for UiError {
         }
         let page = ErrorPage {
             chrome: Chrome {
-                title: "Không thực hiện được".into(),
+                title: ERROR_TITLE.into(),
                 org: String::new(),
                 csrf: String::new(),
                 user: None,
                 account: None,
                 nav: Vec::new(),
             },
-            message: self.message,
+            message: self.message.clone(),
         };
-        (self.status, page).into_response()
+        let mut res = (self.status, page).into_response();
+        res.extensions_mut().insert(ErrorMessage(self.message));
+        res
     }
+}
+
+/// Middleware: an error page shows the header of whoever asked — their name, their menu and
+/// the way to sign out — as every other page does. Made where the refusal is, the page does
+/// not know the viewer, and a signed-in officer who mistyped an address saw "Đăng nhập" and no
+/// menu, as if signed out. Only error pages pay for reading the session again.
+pub async fn dress_error_page(State(app): State<App>, req: Request, next: Next) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let mut cookies = HeaderMap::new();
+    for v in req.headers().get_all(header::COOKIE) {
+        cookies.append(header::COOKIE, v.clone());
+    }
+    let here = req.uri().path().to_string();
+    let res = next.run(req).await;
+    let Some(ErrorMessage(message)) = res.extensions().get::<ErrorMessage>().cloned() else {
+        return res;
+    };
+    let viewer = Viewer::read(&app, &cookies, None).await;
+    let page = ErrorPage {
+        chrome: Chrome::new(&viewer, ERROR_TITLE, &here),
+        message,
+    };
+    let Ok(html) = page.render() else {
+        return res;
+    };
+    let (mut parts, _) = res.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(html))
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ pub const CSRF_COOKIE: &str = "mc_csrf";
 
 /// A fresh anti-forgery value put on the request by [`ensure_csrf_cookie`].
 #[derive(Clone)]
-struct CsrfSeed(String);
+pub(super) struct CsrfSeed(String);
 
 fn random_hex() -> String {
     let mut bytes = [0u8; 32];
@@ -142,7 +142,15 @@ impl FromRequestParts<App> for Viewer {
     type Rejection = UiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, UiError> {
-        let jar = CookieJar::from_headers(&parts.headers);
+        let seed = parts.extensions.get::<CsrfSeed>();
+        Ok(Viewer::read(app, &parts.headers, seed).await)
+    }
+}
+
+impl Viewer {
+    /// Who sends these request headers (the session and anti-forgery cookies).
+    pub(super) async fn read(app: &App, headers: &HeaderMap, seed: Option<&CsrfSeed>) -> Viewer {
+        let jar = CookieJar::from_headers(headers);
         let token = jar.get(SESSION_COOKIE).map(|c| c.value().to_string());
         let actor = match &token {
             Some(t) if !t.is_empty() => app.accounts().visitor(t).await.ok(),
@@ -156,7 +164,7 @@ impl FromRequestParts<App> for Viewer {
             _ => jar
                 .get(CSRF_COOKIE)
                 .map(|c| c.value().to_string())
-                .or_else(|| parts.extensions.get::<CsrfSeed>().map(|s| s.0.clone()))
+                .or_else(|| seed.map(|s| s.0.clone()))
                 .unwrap_or_default(),
         };
         let org = app
@@ -165,12 +173,12 @@ impl FromRequestParts<App> for Viewer {
             .find(|a| a.parent.is_none())
             .map(|a| a.name.clone())
             .unwrap_or_default();
-        Ok(Viewer {
+        Viewer {
             org,
             token: actor.as_ref().and(token),
             actor,
             csrf,
-        })
+        }
     }
 }
 

@@ -1372,3 +1372,58 @@ async fn procedure_pages_give_their_steps_and_the_official_form_files() {
         404
     );
 }
+
+/// An error page keeps the header of whoever asked: a signed-in officer who mistypes an address
+/// still sees their name, their menu and the way to sign out, not "Đăng nhập" as if signed out.
+#[tokio::test]
+async fn error_pages_keep_the_signed_in_header() {
+    let t = spawn().await;
+    let counter = t.login("motcua.baothang").await;
+    let signed_in = |page: &str| {
+        page.contains("Đăng xuất")
+            && page.contains("href=\"/can-bo/tiep-nhan\"")
+            && !page.contains("href=\"/dang-nhap\"")
+    };
+    for (path, status, says) in [
+        ("/can-bo/ho-so/KHONG-CO-HO-SO", 404, "Không tìm thấy hồ sơ."),
+        ("/khong-co-trang-nay", 404, "Không có địa chỉ này."),
+        ("/tra-cuu?ma=%00", 422, "ký tự điều khiển"),
+    ] {
+        let (got, kind, body) = fetch(&t, &counter, path).await;
+        let page = String::from_utf8(body).unwrap();
+        assert_eq!(got, status, "{path}: {page}");
+        assert!(kind.starts_with("text/html"), "{path}: {kind}");
+        assert!(page.contains(says), "{path}: {page}");
+        assert!(signed_in(&page), "{path} as the officer: {page}");
+        assert!(page.contains("Không thực hiện được"), "{path}");
+        // A visitor without a session gets the same refusal with the way to sign in (officers'
+        // pages send a visitor to the login page first).
+        if path.starts_with("/can-bo") {
+            continue;
+        }
+        let r = t
+            .http
+            .get(format!("{}{path}", t.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), status, "{path}");
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains(says) && page.contains("href=\"/dang-nhap\""),
+            "{path}: {page}"
+        );
+        assert!(!page.contains("Đăng xuất"), "{path} as a visitor: {page}");
+    }
+    // A method the address does not take, answered by the framework, is dressed too.
+    let r = t
+        .http
+        .delete(format!("{}/tra-cuu", t.base))
+        .header("Cookie", format!("mc_phien={counter}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    assert!(r.headers().contains_key("allow"));
+    assert!(signed_in(&r.text().await.unwrap()));
+}
