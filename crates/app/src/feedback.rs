@@ -963,6 +963,7 @@ impl Feedbacks<'_> {
     /// Câu hỏi, trả lời đã công khai: the published answers whose text holds every word of `q`
     /// (with or without diacritics), newest first.
     pub async fn published(self, q: &str, limit: u32) -> Result<Vec<StoredFeedback>, AppError> {
+        crate::search::check_search_text(q)?;
         let words: Vec<String> = vntext::fold(q)
             .split_whitespace()
             .take(10)

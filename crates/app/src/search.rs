@@ -142,6 +142,22 @@ impl Catalog {
 /// The full-text query for what someone typed: folded words, abbreviations written out, every
 /// word required, the last one as a prefix unless the text ends with a space. `None` when there
 /// is no word to look for.
+/// Longest search text accepted, in characters: a search box holds a code, a name or a few
+/// words. Longer text is refused rather than searched (and never shown back on a page).
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+/// Refuses a search text longer than [`MAX_SEARCH_CHARS`] (every search: procedures, dossiers,
+/// published feedback).
+pub fn check_search_text(typed: &str) -> Result<(), AppError> {
+    if typed.chars().count() > MAX_SEARCH_CHARS {
+        return Err(AppError::invalid(
+            "query_too_long",
+            format!("Từ khóa tìm kiếm tối đa {MAX_SEARCH_CHARS} ký tự; hãy rút gọn."),
+        ));
+    }
+    Ok(())
+}
+
 pub fn fts_query(typed: &str) -> Option<String> {
     let (words, last_is_prefix) = query_words(typed);
     let terms: Vec<String> = words
@@ -288,6 +304,7 @@ impl Catalogue<'_> {
         self,
         q: &ProcedureQuery,
     ) -> Result<Vec<ProcedureVersion>, AppError> {
+        check_search_text(&q.text)?;
         let catalog = self.app.catalog_in_force().await?;
         let limit = q.limit.clamp(1, 200);
         let mut hits: Vec<&ProcedureVersion> = match fts_query(&q.text) {
@@ -366,6 +383,7 @@ impl Queries<'_> {
         text: &str,
         query: crate::queries::DossierQuery,
     ) -> Result<DossierPage, AppError> {
+        check_search_text(text)?;
         let fts = fts_query(text).ok_or_else(|| {
             AppError::invalid(
                 "empty_query",

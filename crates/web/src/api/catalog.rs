@@ -18,7 +18,9 @@ use super::views::{AgencyView, OfficerView, ProcedureView};
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ProcedureQueryParams {
-    /// Từ khóa, có dấu hoặc không dấu ("dang ky khai sinh", "dk khai sinh", mã 1.001193).
+    /// Từ khóa, có dấu hoặc không dấu ("dang ky khai sinh", "dk khai sinh", mã 1.001193), tối đa
+    /// 200 ký tự.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// Lĩnh vực, ví dụ "Hộ tịch".
     pub sector: Option<String>,

@@ -585,7 +585,9 @@ pub struct ListQuery {
     /// Chỉ hồ sơ đang giải quyết.
     #[serde(default)]
     pub open: bool,
-    /// Tìm theo mã hồ sơ, tên hoặc số định danh người nộp, tên thủ tục (có dấu hoặc không dấu).
+    /// Tìm theo mã hồ sơ, tên hoặc số định danh người nộp, tên thủ tục (có dấu hoặc không dấu),
+    /// tối đa 200 ký tự.
+    #[param(max_length = 200)]
     pub q: Option<String>,
     /// `due` (hạn gần nhất trước; mặc định) or `latest` (mới nhất trước; mặc định khi tìm `q`).
     #[param(pattern = "^(due|latest)$")]

@@ -282,11 +282,12 @@ pub async fn one(
 
 /// Tìm câu hỏi, trả lời.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PublishedQuery {
-    /// Words, with or without diacritics.
-    #[serde(default)]
-    pub q: String,
+    /// Từ khóa, có dấu hoặc không dấu, tối đa 200 ký tự; không có: mọi câu trả lời đã công khai.
+    #[param(max_length = 200)]
+    pub q: Option<String>,
 }
 
 /// Câu hỏi và trả lời đã công khai (tìm có dấu hoặc không dấu), mới nhất trước.
@@ -299,13 +300,10 @@ pub async fn published(
     State(app): State<App>,
     ApiQuery(q): ApiQuery<PublishedQuery>,
 ) -> Result<Json<Vec<FeedbackView>>, ApiError> {
-    if q.q.chars().count() > 200 {
-        return Err(ApiError::unprocessable(
-            "invalid_query",
-            "Từ khóa tối đa 200 ký tự.",
-        ));
-    }
-    let list = app.feedback().published(&q.q, 100).await?;
+    let list = app
+        .feedback()
+        .published(q.q.as_deref().unwrap_or_default(), 100)
+        .await?;
     Ok(Json(
         list.into_iter()
             .map(|f| FeedbackView::of(&app, f))

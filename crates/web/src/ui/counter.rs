@@ -87,6 +87,8 @@ struct IntakePage {
     centre: String,
     q: String,
     picks: Vec<Pick>,
+    /// Why the procedure search text was refused (it is then not shown back).
+    refused: String,
     procedure: Option<Pick>,
     checklist: Vec<CheckLine>,
     communes: Vec<CommuneChoice>,
@@ -331,6 +333,7 @@ async fn page(
         f,
         errors: Vec::new(),
         preview: None,
+        refused: String::new(),
     })
 }
 
@@ -339,9 +342,10 @@ pub async fn intake_form(
     State(app): State<App>,
     viewer: Viewer,
     headers: HeaderMap,
-    Query(params): Query<IntakeParams>,
+    Query(mut params): Query<IntakeParams>,
 ) -> Result<Response, UiError> {
     let (_, centre) = counter_officer(&app, &viewer)?;
+    let refused = super::refused_search(&mut params.q);
     let fields = Fields(vec![
         ("kind".into(), "citizen".into()),
         (
@@ -375,14 +379,21 @@ pub async fn intake_form(
     )
     .await?;
     if headers.contains_key("hx-request") {
+        // 200 with the reason in place of the list, so that htmx shows it.
         return Ok(PicksPartial {
             ticket: p.value("ve"),
             picks: p.picks,
             postal: p.postal,
+            refused,
         }
         .into_response());
     }
-    Ok(p.into_response())
+    let status = if refused.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, IntakePage { refused, ..p }).into_response())
 }
 
 /// The procedure list alone, while typing.
@@ -393,6 +404,7 @@ struct PicksPartial {
     postal: bool,
     /// The queue ticket being served, carried to the procedure chosen.
     ticket: String,
+    refused: String,
 }
 
 /// Which field an error belongs to, from its code.

@@ -109,13 +109,8 @@ pub async fn list(
     viewer: Viewer,
     Query(p): Query<ListParams>,
 ) -> Result<Response, UiError> {
-    let mut error = String::new();
-    let q = if p.q.chars().count() > 200 {
-        error = "Từ khóa tối đa 200 ký tự; hãy rút gọn.".into();
-        String::new()
-    } else {
-        p.q.trim().to_string()
-    };
+    let mut q = p.q.trim().to_string();
+    let error = super::refused_search(&mut q);
     let published = app
         .feedback()
         .published(&q, 100)

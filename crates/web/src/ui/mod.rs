@@ -506,6 +506,18 @@ pub(crate) fn amount(text: &str) -> Result<i64, ApiError> {
     })
 }
 
+/// Why a typed search text is refused (too long), emptying it so that no page shows it back;
+/// empty when it may be searched.
+pub(crate) fn refused_search(q: &mut String) -> String {
+    match app::search::check_search_text(q) {
+        Ok(()) => String::new(),
+        Err(e) => {
+            q.clear();
+            e.message
+        }
+    }
+}
+
 /// "1.200.000 đồng" — amounts as Vietnamese write them.
 pub fn money(amount: i64) -> String {
     if amount == 0 {

@@ -58,6 +58,8 @@ struct HomePage {
     cap: String,
     results: Vec<ProcedureItem>,
     searched: bool,
+    /// Why the search text was refused (it is then not shown back).
+    error: String,
 }
 
 /// The result list alone, for htmx while typing.
@@ -67,6 +69,8 @@ struct ResultsPartial {
     results: Vec<ProcedureItem>,
     searched: bool,
     q: String,
+    /// Why the search text was refused (it is then not shown back).
+    error: String,
 }
 
 async fn find(
@@ -98,20 +102,26 @@ pub async fn home(
     State(app): State<App>,
     viewer: Viewer,
     Caller(client): Caller,
-    Query(params): Query<SearchParams>,
+    Query(mut params): Query<SearchParams>,
 ) -> Result<Response, UiError> {
     if app.needs_setup() {
         return Ok(Redirect::to("/khoi-tao").into_response());
     }
-    let results = find(&app, &client, &params).await?;
-    Ok(HomePage {
+    let error = super::refused_search(&mut params.q);
+    let (status, results) = if error.is_empty() {
+        (StatusCode::OK, find(&app, &client, &params).await?)
+    } else {
+        (StatusCode::UNPROCESSABLE_ENTITY, Vec::new())
+    };
+    let page = HomePage {
         chrome: Chrome::new(&viewer, "Dịch vụ công một cửa", "/"),
         searched: !params.q.trim().is_empty(),
         q: params.q,
         cap: params.cap,
         results,
-    }
-    .into_response())
+        error,
+    };
+    Ok((status, page).into_response())
 }
 
 /// `/thu-tuc?q=…`: the whole page, or only the list when htmx asks while the user types.
@@ -120,14 +130,22 @@ pub async fn procedures(
     viewer: Viewer,
     Caller(client): Caller,
     headers: HeaderMap,
-    Query(params): Query<SearchParams>,
+    Query(mut params): Query<SearchParams>,
 ) -> Result<Response, UiError> {
     if headers.contains_key("hx-request") {
-        let results = find(&app, &client, &params).await?;
+        // A fragment answers 200 even with a refusal, so that htmx puts the reason in place of
+        // the list (as the upload fragments do).
+        let error = super::refused_search(&mut params.q);
+        let results = if error.is_empty() {
+            find(&app, &client, &params).await?
+        } else {
+            Vec::new()
+        };
         return Ok(ResultsPartial {
             results,
             searched: !params.q.trim().is_empty(),
             q: params.q,
+            error,
         }
         .into_response());
     }
@@ -274,7 +292,7 @@ pub async fn lookup(
     let ma = params.ma.trim().to_string();
     let mut page = LookupPage {
         chrome: Chrome::new(&viewer, "Tra cứu hồ sơ", "/tra-cuu"),
-        ma: ma.clone(),
+        ma: vntext::shorten(&ma),
         found: None,
         error: String::new(),
     };
@@ -351,7 +369,8 @@ pub(super) async fn login_page(
     }
     LoginPage {
         chrome: Chrome::new(viewer, "Đăng nhập", "/dang-nhap"),
-        username,
+        // Shown back in the field, as far as a message may quote what was sent.
+        username: vntext::shorten(&username),
         error,
         identity: app.identity_label().map(str::to_string),
         registration: app.settings().notices.sms || app.settings().notices.email,

@@ -692,6 +692,36 @@ async fn the_evaluation_page_renders_and_its_tables_download_as_xlsx_and_csv() {
     .error(403, "forbidden");
 }
 
+/// Every parameter the document says is in the path is in the path's template, and every
+/// `{name}` of a template is a path parameter: a query parameter documented "in: path" (the
+/// public feedback search's `q` was) tells clients to build addresses that do not exist.
+#[test]
+fn the_openapi_document_puts_each_parameter_where_it_is_read() {
+    let doc = serde_json::to_value(web::api::openapi()).unwrap();
+    let mut wrong = Vec::new();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for (method, op) in ops.as_object().unwrap() {
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            let in_path: Vec<&str> = params
+                .iter()
+                .filter(|p| p["in"] == "path")
+                .map(|p| p["name"].as_str().unwrap())
+                .collect();
+            for name in &in_path {
+                if !path.contains(&format!("{{{name}}}")) {
+                    wrong.push(format!("{method} {path}: `{name}` said to be in the path"));
+                }
+            }
+            for name in path.split('{').skip(1).filter_map(|s| s.split('}').next()) {
+                if !in_path.contains(&name) {
+                    wrong.push(format!("{method} {path}: `{{{name}}}` not documented"));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
 /// The API's description, checked in as `tests/openapi.json`: any change to an endpoint, a body
 /// or a schema shows in review as a change to that file. After a deliberate change, regenerate it
 /// with `UPDATE_OPENAPI=1 cargo test -p web --test it openapi`.

@@ -241,3 +241,115 @@ async fn procedures_people_use_most_come_first_and_loose_matches_drop_out() {
         "{names:?}"
     );
 }
+
+/// A search text or a typed code longer than any field holds is refused or cut, and no page
+/// shows it back whole: not the portal's search (page or live list), not the lookup, not the
+/// login form; the API refuses the same text with the same rule.
+#[tokio::test]
+async fn overlong_searches_and_codes_are_not_shown_back() {
+    let t = spawn().await;
+    let long = "khai sinh ".repeat(30); // 300 characters
+    // The longest run of one character `c` on a page.
+    let longest_run = |page: &str, c: char| {
+        page.split(|x: char| x != c)
+            .map(str::len)
+            .max()
+            .unwrap_or(0)
+    };
+    let get = |path: String, htmx: bool| {
+        let mut r = t.http.get(format!("{}{path}", t.base));
+        if htmx {
+            r = r.header("HX-Request", "true");
+        }
+        async move {
+            let r = r.send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    let q = long.replace(' ', "+");
+    for (path, htmx, status) in [
+        (format!("/?q={q}"), false, 422),
+        (format!("/thu-tuc?q={q}"), false, 422),
+        (format!("/thu-tuc?q={q}"), true, 200),
+    ] {
+        let (got, page) = get(path.clone(), htmx).await;
+        assert_eq!(got, status, "{path}");
+        assert!(
+            page.contains("Từ khóa tìm kiếm tối đa 200 ký tự"),
+            "{path}: {page}"
+        );
+        assert!(
+            !page.contains(&long[..60]),
+            "{path} shows the text back: {page}"
+        );
+    }
+    // The counter's procedure picker, as the page and as the list while typing.
+    let counter = t.login("motcua.baothang").await;
+    for (htmx, status) in [(false, 422), (true, 200)] {
+        let mut r = t
+            .http
+            .get(format!("{}/can-bo/tiep-nhan?q={q}", t.base))
+            .header("Cookie", format!("mc_phien={counter}"));
+        if htmx {
+            r = r.header("HX-Request", "true");
+        }
+        let r = r.send().await.unwrap();
+        assert_eq!(r.status().as_u16(), status, "intake, htmx {htmx}");
+        let page = r.text().await.unwrap();
+        assert!(page.contains("Từ khóa tìm kiếm tối đa 200 ký tự"), "{page}");
+        assert!(
+            !page.contains(&long[..60]),
+            "the intake shows the text back: {page}"
+        );
+        assert!(
+            !page.contains("class=\"card-title\""),
+            "a refused search lists: {page}"
+        );
+    }
+    // 200 characters are still searched.
+    let (got, _) = get(format!("/thu-tuc?q={}", "a".repeat(200)), false).await;
+    assert_eq!(got, 200);
+    let code = "0".repeat(20_000);
+    let (got, page) = get(format!("/tra-cuu?ma={code}"), false).await;
+    assert_eq!(got, 422);
+    assert!(
+        longest_run(&page, '0') <= 40,
+        "the lookup shows the code back: {page}"
+    );
+    // The API: the same rule, the same words.
+    let said = t
+        .get(None, &format!("/api/v1/procedures?q={q}"))
+        .await
+        .error(422, "query_too_long");
+    assert!(said.contains("200 ký tự"), "{said}");
+    t.get(None, &format!("/api/v1/public/feedback?q={q}"))
+        .await
+        .error(422, "query_too_long");
+    // The login form keeps at most a quotation's length of what was typed as the name.
+    let login = t
+        .http
+        .get(format!("{}/dang-nhap", t.base))
+        .send()
+        .await
+        .unwrap();
+    let csrf = set_cookie(login.headers(), "mc_csrf").unwrap();
+    let r = t
+        .http
+        .post(format!("{}/dang-nhap", t.base))
+        .header("Cookie", format!("mc_csrf={csrf}"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", &"a".repeat(100_000)),
+            ("password", "sai"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Sai tên đăng nhập hoặc mật khẩu."), "{page}");
+    assert!(
+        longest_run(&page, 'a') <= 40,
+        "the login form shows the name back whole"
+    );
+}
