@@ -194,6 +194,19 @@ fn parse_json<T: DeserializeOwned>(
             "Dữ liệu gửi lên có ký tự điều khiển (như NUL) không được phép; hãy xóa ký tự đó rồi gửi lại.",
         ));
     }
+    // Every JSON body of this API is an object. serde would also read a struct from an array
+    // of its fields in order (`["07:30-11:30", …]`), which the API's description does not allow
+    // and no client should rely on (schemathesis found one accepted).
+    if bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b != b'{')
+    {
+        return Err(ApiError::unprocessable(
+            "invalid_fields",
+            "Dữ liệu gửi lên phải là một đối tượng JSON, dạng {\"tên trường\": giá trị, …}.",
+        ));
+    }
     match axum::Json::<T>::from_bytes(bytes) {
         Ok(axum::Json(v)) => Ok(v),
         // JSON has one kind of number: `3.0` is the integer 3 to JSON Schema and to any client

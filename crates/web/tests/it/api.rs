@@ -1459,6 +1459,27 @@ async fn an_administrator_adds_renames_merges_agencies_and_sets_their_codes() {
         .await
         .expect(200);
     assert_eq!(a["saturday_reception"], "07:30-11:30");
+    // A body that is not a JSON object is refused: serde would read `[]` as the struct with its
+    // fields defaulted, and the hours would have been cleared (schemathesis found it).
+    for body in ["[]", "[\"07:30-11:30\", \"\"]", "\"07:30-11:30\""] {
+        let msg = t
+            .post_raw(
+                Some(&admin),
+                "/api/v1/admin/agencies/lao-cai.bao-thang.mot-cua/office-hours",
+                body,
+            )
+            .await
+            .error(422, "invalid_fields");
+        assert!(msg.contains("đối tượng JSON"), "{body}: {msg}");
+    }
+    let all = t.get(Some(&admin), "/api/v1/agencies").await.expect(200);
+    let a = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "lao-cai.bao-thang.mot-cua")
+        .unwrap();
+    assert_eq!(a["saturday_reception"], "07:30-11:30", "{a}");
     // Where a procedure is received.
     t.post(
         Some(&admin),
